@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build, and run every test.
+#   1. clang-format check of the C++ sources
+#   2. libFuzzer targets (clang, ASan+UBSan), each for a bounded time
+#   3. the unit suites again under ASan + UBSan
+#   4. the full suite (unit, integration, end-to-end) in the CI build, warnings as errors
+# It ends with ctest's summary line of step 4. Set VIGIL_SKIP_ASAN=1 or VIGIL_SKIP_FUZZ=1 to
+# shorten a local run; CI runs everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs=${VIGIL_JOBS:-2}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+
+echo "== clang-format"
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')
+if ((${#sources[@]})); then
+  clang-format --dry-run --Werror "${sources[@]}"
+fi
+
+if [[ "${VIGIL_SKIP_FUZZ:-0}" != 1 ]]; then
+  echo "== fuzzers (${VIGIL_FUZZ_SECONDS:-30} s each)"
+  cmake --preset fuzz -DVIGIL_FUZZ_SECONDS="${VIGIL_FUZZ_SECONDS:-30}" >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  ctest --preset fuzz -j "$jobs"
+fi
+
+if [[ "${VIGIL_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "== unit suites under ASan + UBSan"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --preset asan -j "$jobs"
+fi
+
+echo "== full suite (warnings as errors)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs"

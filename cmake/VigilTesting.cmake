@@ -2,6 +2,9 @@
 # Builds one Boost.Test executable per component, registered with ctest as unit-<component>.
 # Exactly one source of the executable defines BOOST_TEST_MODULE.
 function(vigil_add_unit_test component)
+  if(NOT VIGIL_WITH_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(ARG "" "TIMEOUT;NAME" "SOURCES;LIBS;LABELS" ${ARGN})
   set(exe test_${component})
   set(test_name unit-${component})
@@ -26,6 +29,9 @@ endfunction()
 # vigil_add_fuzzer(<name> SOURCES f.cpp LIBS ... CORPUS dir)
 # libFuzzer target (clang only); ctest runs it for VIGIL_FUZZ_SECONDS on its seed corpus.
 set(VIGIL_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzzer runs under ctest")
+if(VIGIL_WITH_FUZZ AND NOT TARGET vigil_fuzzers)
+  add_custom_target(vigil_fuzzers)
+endif()
 function(vigil_add_fuzzer name)
   cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;LIBS" ${ARGN})
   if(NOT VIGIL_WITH_FUZZ)
@@ -35,6 +41,7 @@ function(vigil_add_fuzzer name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} vigil::options)
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  add_dependencies(vigil_fuzzers ${name})
   set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}_corpus)
   add_test(NAME fuzz-${name}
     COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1

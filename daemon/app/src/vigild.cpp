@@ -89,6 +89,7 @@ int Vigild::main(const std::vector<std::string>& args) {
     config_ = std::make_unique<Config>(configFile_.empty() ? Config::defaults()
                                                            : Config::load(configFile_));
     for (const auto& [k, v] : overrides_) config_->set(k, v);
+    config_->checkCombinations();
     log::setLevel(log::parseLevel(config_->string("log.level")));
   } catch (const FileMissing& e) {
     std::cerr << "vigild: " << e.what() << "\n";

@@ -56,7 +56,8 @@ struct Route {
   std::string metricName;  // the pattern, filled by the router: labels never hold ids
 };
 
-/// Matches requests to routes. Patterns are literal segments and `{name}` placeholders.
+/// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
+/// segment) and a final `{*name}` (the rest of the path, one or more segments).
 class Router {
  public:
   /// Throws std::invalid_argument for a duplicate route or an authenticated route without a

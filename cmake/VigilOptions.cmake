@@ -9,7 +9,7 @@ add_library(vigil_options INTERFACE)
 add_library(vigil::options ALIAS vigil_options)
 target_compile_options(vigil_options INTERFACE
   -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wno-missing-field-initializers
   $<$<BOOL:${VIGIL_WERROR}>:-Werror>)
 target_compile_definitions(vigil_options INTERFACE
   VIGIL_VERSION="${PROJECT_VERSION}")

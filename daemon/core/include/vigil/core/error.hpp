@@ -63,3 +63,11 @@ class NotFound : public Error {
 };
 
 }  // namespace vigil
+
+namespace vigil {
+/// A file the caller named does not exist.
+class FileMissing : public Error {
+ public:
+  using Error::Error;
+};
+}  // namespace vigil

@@ -1,0 +1,60 @@
+#pragma once
+// vigild, the appliance process: a Poco ServerApplication. Without a command it runs the service:
+// each long-lived part (store, web, and later ingest, video, sync) is a Poco Subsystem started in
+// order and stopped in reverse on SIGTERM. With a command (`store check`, `store backup FILE`,
+// `audit verify` …) it does that one job against the configured store and exits.
+
+#include <Poco/Util/ServerApplication.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/app/config.hpp"
+
+namespace vigil::app {
+
+/// The vigild application object.
+class Vigild final : public Poco::Util::ServerApplication {
+ public:
+  Vigild();
+  ~Vigild() override;
+
+  /// Exit code to use when option processing already decided (help, version, bad option).
+  std::optional<int> earlyExit() const { return earlyExit_; }
+
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override;
+  void handleOption(const std::string& name, const std::string& value) override;
+  void initialize(Poco::Util::Application& self) override;
+  void uninitialize() override;
+  int main(const std::vector<std::string>& args) override;
+
+ private:
+  int runService();
+  int runCommand(const std::vector<std::string>& args);
+  int storeCheck();
+  int storeBackup(const std::string& target);
+  void printHelp();
+
+  std::string configFile_;
+  std::vector<std::pair<std::string, std::string>> overrides_;
+  std::optional<int> earlyExit_;
+  std::unique_ptr<Config> config_;
+};
+
+/// Exit codes (sysexits.h values, as Poco names them).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 64,
+  kExitDataErr = 65,
+  kExitNoInput = 66,
+  kExitUnavailable = 69,
+  kExitSoftware = 70,
+  kExitCantCreate = 73,
+  kExitIoErr = 74,
+  kExitConfig = 78,
+};
+
+}  // namespace vigil::app

@@ -1,0 +1,230 @@
+#include "vigil/app/config.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+#include "vigil/core/error.hpp"
+
+namespace vigil::app {
+namespace {
+
+using Type = ConfigKey::Type;
+
+std::vector<ConfigKey> buildSchema() {
+  return {
+      {"data.dir", Type::path, "/var/lib/vigil",
+       "Directory for the database, keys, certificates and broker state. Must be writable by the "
+       "service user."},
+      {"log.level",
+       Type::choice,
+       "info",
+       "Lowest level written to the log.",
+       0,
+       0,
+       {"debug", "info", "warn", "error"}},
+      {"store.path", Type::path, "", "SQLite database file. Empty means `<data.dir>/vigil.db`."},
+      {"store.readers", Type::integer, "4", "Read-only connections kept open for queries.", 1, 32},
+      {"store.batch_max", Type::integer, "500",
+       "Most write jobs the single writer commits in one transaction.", 1, 100000},
+      {"store.busy_timeout_ms", Type::integer, "5000",
+       "How long a connection waits on a lock before reporting busy.", 100, 600000},
+      {"web.bind", Type::string, "127.0.0.1",
+       "Address the portal and API listen on. Use 0.0.0.0 to serve the clinic network."},
+      {"web.port", Type::integer, "8443", "TCP port of the portal and API (0 picks a free port).",
+       0, 65535},
+      {"web.tls.cert", Type::path, "",
+       "PEM certificate chain the portal serves. Empty serves plain HTTP, which is only allowed "
+       "when web.bind is a loopback address (development and tests)."},
+      {"web.tls.key", Type::path, "", "PEM private key of web.tls.cert (mode 0600)."},
+      {"web.redirect_port", Type::integer, "0",
+       "Plain-HTTP port that redirects every request to HTTPS (0: no redirect listener).", 0,
+       65535},
+      {"web.threads", Type::integer, "8", "Most requests served at once.", 1, 256},
+      {"web.max_body_bytes", Type::integer, "1048576",
+       "Largest request body accepted; larger requests get 413.", 1024, 104857600},
+      {"web.port_file", Type::path, "",
+       "If set, the port actually bound is written to this file after start-up (for tests and "
+       "scripts that use port 0)."},
+      {"systemd.watchdog", Type::boolean, "true",
+       "Send sd_notify watchdog pings when systemd asks for them (WatchdogSec=)."},
+  };
+}
+
+bool parseInteger(const std::string& text, std::int64_t& out) {
+  if (text.empty()) return false;
+  auto* first = text.data();
+  auto* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, out);
+  return ec == std::errc{} && ptr == last;
+}
+
+std::string validate(const ConfigKey& key, const std::string& raw) {
+  switch (key.type) {
+    case Type::string:
+    case Type::path:
+      if (raw.find('\0') != std::string::npos)
+        throw ConfigError(key.name + ": contains a NUL byte");
+      return raw;
+    case Type::integer: {
+      std::int64_t v = 0;
+      if (!parseInteger(raw, v))
+        throw ConfigError(key.name + ": expected an integer, got '" + raw + "'");
+      if (v < key.min || v > key.max)
+        throw ConfigError(key.name + ": " + raw + " is outside " + std::to_string(key.min) + ".." +
+                          std::to_string(key.max));
+      return raw;
+    }
+    case Type::boolean:
+      if (raw == "true" || raw == "yes" || raw == "on" || raw == "1") return "true";
+      if (raw == "false" || raw == "no" || raw == "off" || raw == "0") return "false";
+      throw ConfigError(key.name + ": expected true or false, got '" + raw + "'");
+    case Type::choice:
+      if (std::find(key.choices.begin(), key.choices.end(), raw) == key.choices.end()) {
+        std::string all;
+        for (const auto& c : key.choices) all += (all.empty() ? "" : ", ") + c;
+        throw ConfigError(key.name + ": '" + raw + "' is not one of " + all);
+      }
+      return raw;
+  }
+  return raw;
+}
+
+const ConfigKey* findKey(const std::string& name) {
+  for (const auto& k : configSchema())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string typeName(const ConfigKey& k) {
+  switch (k.type) {
+    case Type::string:
+      return "string";
+    case Type::path:
+      return "path";
+    case Type::integer:
+      return "integer " + std::to_string(k.min) + ".." + std::to_string(k.max);
+    case Type::boolean:
+      return "boolean";
+    case Type::choice: {
+      std::string all;
+      for (const auto& c : k.choices) all += (all.empty() ? "" : " | ") + c;
+      return all;
+    }
+  }
+  return "string";
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& configSchema() {
+  static const std::vector<ConfigKey> schema = buildSchema();
+  return schema;
+}
+
+Config Config::defaults() {
+  Config c;
+  for (const auto& k : configSchema()) c.values_[k.name] = k.defaultValue;
+  return c;
+}
+
+Config Config::fromMap(const std::map<std::string, std::string>& values) {
+  Config c = defaults();
+  for (const auto& [k, v] : values) c.set(k, v);
+  c.checkCombinations();
+  return c;
+}
+
+void Config::checkCombinations() const {
+  const auto& bind = string("web.bind");
+  bool loopback = bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
+  if (string("web.tls.cert").empty() && !loopback)
+    throw ConfigError("web.tls.cert: required when web.bind is not a loopback address");
+  if (string("web.tls.cert").empty() != string("web.tls.key").empty())
+    throw ConfigError("web.tls.key: web.tls.cert and web.tls.key must be set together");
+}
+
+void Config::set(const std::string& key, const std::string& value) {
+  const ConfigKey* k = findKey(key);
+  if (!k) throw ConfigError(key + ": unknown configuration key");
+  values_[key] = validate(*k, value);
+}
+
+Config Config::load(const std::string& file) {
+  Poco::File f(file);
+  if (!f.exists()) throw FileMissing(file + ": configuration file does not exist");
+  Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props;
+  try {
+    props = new Poco::Util::PropertyFileConfiguration(file);
+  } catch (const Poco::Exception& e) {
+    throw ConfigError(file + ": cannot read configuration file (" + e.displayText() + ")");
+  }
+  std::map<std::string, std::string> values;
+  // Walk the whole key tree: "a.b = 1" appears as root key "a" with child "b".
+  std::vector<std::string> pending{""};
+  while (!pending.empty()) {
+    std::string prefix = pending.back();
+    pending.pop_back();
+    Poco::Util::AbstractConfiguration::Keys keys;
+    props->keys(prefix, keys);
+    for (const auto& k : keys) {
+      std::string full = prefix.empty() ? k : prefix + "." + k;
+      Poco::Util::AbstractConfiguration::Keys children;
+      props->keys(full, children);
+      if (props->hasOption(full)) values[full] = props->getRawString(full);
+      if (!children.empty()) pending.push_back(full);
+    }
+  }
+  return fromMap(values);
+}
+
+const std::string& Config::string(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw ConfigError(key + ": unknown configuration key");
+  return it->second;
+}
+
+std::int64_t Config::integer(const std::string& key) const {
+  std::int64_t v = 0;
+  if (!parseInteger(string(key), v)) throw ConfigError(key + ": not an integer");
+  return v;
+}
+
+bool Config::boolean(const std::string& key) const {
+  return string(key) == "true";
+}
+
+std::string renderSampleConfig() {
+  std::ostringstream out;
+  out << "# vigild configuration. Every key with its default; see docs/configuration.md.\n"
+         "# Format: key = value. Unknown keys and bad values stop start-up with a message\n"
+         "# naming the key.\n";
+  std::string section;
+  for (const auto& k : configSchema()) {
+    std::string s = k.name.substr(0, k.name.find('.'));
+    if (s != section) {
+      out << "\n# --- " << s << "\n";
+      section = s;
+    }
+    out << "# " << k.description << " (" << typeName(k) << ")\n";
+    out << k.name << " = " << k.defaultValue << "\n";
+  }
+  return out.str();
+}
+
+std::string renderConfigReference() {
+  std::ostringstream out;
+  out << "| key | type | default | meaning |\n| --- | --- | --- | --- |\n";
+  for (const auto& k : configSchema()) {
+    out << "| `" << k.name << "` | " << typeName(k) << " | `" << k.defaultValue << "` | "
+        << k.description << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace vigil::app

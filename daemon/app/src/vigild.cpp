@@ -1,0 +1,222 @@
+#include "vigil/app/vigild.hpp"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "store_subsystem.hpp"
+#include "systemd_notify.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
+#include "vigil/core/progress.hpp"
+#include "web_subsystem.hpp"
+
+namespace vigil::app {
+namespace {
+
+const char* kUsage = "[--config FILE] [--set key=value ...] [COMMAND ...]";
+
+const char* kCommands =
+    "Commands (without one, vigild runs the service):\n"
+    "  config sample            print a sample configuration with every key and its default\n"
+    "  config reference         print the configuration reference (Markdown)\n"
+    "  config check             validate the configuration and exit\n"
+    "  store check              PRAGMA integrity_check of the database (exit 65 on damage)\n"
+    "  store backup FILE        consistent online backup of the database to FILE\n";
+
+}  // namespace
+
+Vigild::Vigild() {
+  setUnixOptions(true);
+}
+Vigild::~Vigild() = default;
+
+void Vigild::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Poco::Util::Option("help", "h", "print this help and exit"));
+  options.addOption(Poco::Util::Option("version", "V", "print the version and exit"));
+  options.addOption(
+      Poco::Util::Option("config", "c", "configuration file").argument("FILE").repeatable(false));
+  options.addOption(Poco::Util::Option("set", "s", "override one configuration key")
+                        .argument("KEY=VALUE")
+                        .repeatable(true));
+}
+
+void Vigild::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "help") {
+    printHelp();
+    earlyExit_ = kExitOk;
+    stopOptionsProcessing();
+  } else if (name == "version") {
+    std::cout << "vigild " << VIGIL_VERSION << "\n";
+    earlyExit_ = kExitOk;
+    stopOptionsProcessing();
+  } else if (name == "config") {
+    configFile_ = value;
+  } else if (name == "set") {
+    auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "vigild: --set expects KEY=VALUE, got '" << value << "'\n";
+      earlyExit_ = kExitUsage;
+      stopOptionsProcessing();
+      return;
+    }
+    overrides_.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+  }
+}
+
+void Vigild::printHelp() {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand("vigild");
+  help.setUsage(kUsage);
+  help.setHeader("Vigil appliance daemon: remote patient monitoring and telemedicine.");
+  help.setFooter(kCommands);
+  help.format(std::cout);
+}
+
+void Vigild::initialize(Poco::Util::Application& self) {
+  // Poco's own configuration layering is not used: vigild's keys are validated by Config.
+  ServerApplication::initialize(self);
+}
+
+void Vigild::uninitialize() {
+  ServerApplication::uninitialize();
+}
+
+int Vigild::main(const std::vector<std::string>& args) {
+  if (earlyExit_) return *earlyExit_;
+  try {
+    config_ = std::make_unique<Config>(configFile_.empty() ? Config::defaults()
+                                                           : Config::load(configFile_));
+    for (const auto& [k, v] : overrides_) config_->set(k, v);
+    config_->checkCombinations();
+    log::setLevel(log::parseLevel(config_->string("log.level")));
+  } catch (const FileMissing& e) {
+    std::cerr << "vigild: " << e.what() << "\n";
+    return kExitNoInput;
+  } catch (const ConfigError& e) {
+    std::cerr << "vigild: configuration error: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  if (args.empty()) return runService();
+  return runCommand(args);
+}
+
+int Vigild::runCommand(const std::vector<std::string>& args) {
+  const auto& cmd = args[0];
+  auto sub = args.size() > 1 ? args[1] : std::string{};
+  if (cmd == "config" && sub == "sample" && args.size() == 2) {
+    std::cout << renderSampleConfig();
+    return kExitOk;
+  }
+  if (cmd == "config" && sub == "reference" && args.size() == 2) {
+    std::cout << renderConfigReference();
+    return kExitOk;
+  }
+  if (cmd == "config" && sub == "check" && args.size() == 2) {
+    std::cout << "configuration ok\n";
+    return kExitOk;
+  }
+  if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
+  if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
+  std::cerr << "vigild: unknown command '";
+  for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
+  std::cerr << "' (see vigild --help)\n";
+  return kExitUsage;
+}
+
+int Vigild::storeCheck() {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  try {
+    auto problems = store::checkIntegrity(path);
+    if (problems.empty()) {
+      std::cout << "store ok: " << path << "\n";
+      return kExitOk;
+    }
+    std::cout << "store damaged: " << problems.size() << " problem(s)\n";
+    for (const auto& p : problems) std::cout << "  " << p << "\n";
+    return kExitDataErr;
+  } catch (const StoreError& e) {
+    std::cerr << "vigild: store check failed: " << e.what() << "\n";
+    return kExitDataErr;
+  }
+}
+
+int Vigild::storeBackup(const std::string& target) {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  try {
+    ProgressBar bar("backup", 1);
+    store::backupDatabase(path, target, [&](int done, int total) {
+      bar.setTotal(static_cast<std::uint64_t>(total));
+      bar.update(static_cast<std::uint64_t>(done));
+    });
+    bar.finish();
+    std::cout << "backup written: " << target << "\n";
+    return kExitOk;
+  } catch (const StoreError& e) {
+    std::cerr << "vigild: backup failed: " << e.what() << "\n";
+    return kExitCantCreate;
+  }
+}
+
+int Vigild::runService() {
+  SystemdNotifier notifier;
+  std::vector<Poco::AutoPtr<ServiceSubsystem>> started;
+  auto started_at = std::chrono::steady_clock::now();
+  auto& metrics = Metrics::global();
+  metrics.gauge("vigil_build_info", "Build information", {{"version", VIGIL_VERSION}}).set(1);
+  metrics.callbackGauge("vigil_uptime_seconds", "Seconds since vigild started", [started_at] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+  });
+
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  Poco::AutoPtr<WebSubsystem> web(new WebSubsystem(*config_));
+  web->addReadinessCheck({"store", [s = store.get()] { return s->isOpen(); }});
+  std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
+      Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
+      Poco::AutoPtr<ServiceSubsystem>(web.get(), true)};
+
+  int rc = kExitOk;
+  try {
+    for (auto& s : order) {
+      log::info("subsystem.starting", {{"name", s->name()}});
+      s->start(*this);
+      started.push_back(s);
+    }
+    log::info("vigild.ready", {{"version", VIGIL_VERSION}, {"port", unsigned{web->port()}}});
+    notifier.ready();
+    if (config_->boolean("systemd.watchdog")) notifier.startWatchdog();
+    waitForTerminationRequest();
+    log::info("vigild.stopping");
+  } catch (const std::exception& e) {
+    std::cerr << "vigild: start-up failed: " << e.what() << "\n";
+    log::error("vigild.startup_failed");
+    rc = kExitUnavailable;
+  }
+  notifier.stopping();
+  notifier.stopWatchdog();
+  for (auto it = started.rbegin(); it != started.rend(); ++it) {
+    try {
+      (*it)->stop();
+    } catch (const std::exception&) {
+      log::error("subsystem.stop_failed", {{"name", (*it)->name()}});
+    }
+  }
+  log::info("vigild.stopped", {{"exit", rc}});
+  return rc;
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,34 @@
+#pragma once
+// The portal/API server as a Poco Subsystem.
+
+#include <memory>
+#include <vector>
+
+#include "service_subsystem.hpp"
+#include "vigil/app/config.hpp"
+#include "vigil/web/health.hpp"
+#include "vigil/web/http.hpp"
+
+namespace vigil::app {
+
+/// Owns the HTTP server; other subsystems add their routes and readiness checks before start.
+class WebSubsystem final : public ServiceSubsystem {
+ public:
+  explicit WebSubsystem(const Config& config);
+  const char* name() const override { return "web"; }
+  void addReadinessCheck(web::ReadinessCheck check) { checks_.push_back(std::move(check)); }
+  web::Router& router() { return *router_; }
+  std::uint16_t port() const { return server_ ? server_->port() : 0; }
+
+ protected:
+  void initialize(Poco::Util::Application& app) override;
+  void uninitialize() override;
+
+ private:
+  const Config& config_;
+  std::shared_ptr<web::Router> router_;
+  std::vector<web::ReadinessCheck> checks_;
+  std::unique_ptr<web::HttpServer> server_;
+};
+
+}  // namespace vigil::app

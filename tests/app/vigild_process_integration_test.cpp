@@ -1,0 +1,232 @@
+// Runs the real vigild binary: start-up, /healthz, clean SIGTERM shutdown, and the exit code and
+// message of each kind of configuration mistake.
+#define BOOST_TEST_MODULE vigild_process
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("vigild-it-" + std::to_string(::getpid()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+/// vigild as a child process with stderr captured to a file.
+struct Child {
+  pid_t pid = -1;
+  fs::path errFile;
+  Child(const std::vector<std::string>& args, const fs::path& err) : errFile(err) {
+    std::vector<char*> argv;
+    std::string exe = VIGILD_PATH;
+    argv.push_back(exe.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    BOOST_REQUIRE_EQUAL(rc, 0);
+  }
+  /// Waits up to `limit`; returns the exit code, or -1 on timeout (the child is then killed).
+  int wait(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+  std::string stderrText() const {
+    std::ifstream in(errFile);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  ~Child() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+int readPort(const fs::path& file, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(file);
+    int port = 0;
+    if (in >> port && port > 0) return port;
+    std::this_thread::sleep_for(20ms);
+  }
+  return 0;
+}
+
+std::pair<int, std::string> httpGet(int port, const std::string& path) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(5, 0));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path);
+  session.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  auto& is = session.receiveResponse(resp);
+  std::stringstream ss;
+  ss << is.rdbuf();
+  return {static_cast<int>(resp.getStatus()), ss.str()};
+}
+
+struct Case {
+  std::string name;
+  std::string configText;  // empty: no file written, a missing path is used
+  int exitCode;
+  std::string message;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(VigildProcess)
+
+BOOST_AUTO_TEST_CASE(starts_answers_healthz_and_stops_cleanly_on_sigterm) {
+  TempDir dir;
+  auto conf = dir.path / "vigild.conf";
+  std::ofstream(conf) << "web.port = 0\nweb.port_file = " << (dir.path / "port").string()
+                      << "\ndata.dir = " << dir.path.string() << "\n";
+  Child child({"--config", conf.string()}, dir.path / "stderr");
+  int port = readPort(dir.path / "port", 20s);
+  BOOST_REQUIRE_MESSAGE(port > 0, "vigild did not report its port: " << child.stderrText());
+  auto [status, body] = httpGet(port, "/healthz");
+  BOOST_TEST(status == 200);
+  BOOST_TEST(body == "{\"status\":\"ok\"}");
+  auto ready = httpGet(port, "/readyz");
+  BOOST_TEST(ready.first == 200);
+  BOOST_TEST(ready.second.find("\"store\":true") != std::string::npos);
+  auto metrics = httpGet(port, "/metrics");
+  BOOST_TEST(metrics.second.find("vigil_uptime_seconds") != std::string::npos);
+  BOOST_TEST(httpGet(port, "/nope").first == 404);
+
+  auto sent = std::chrono::steady_clock::now();
+  ::kill(child.pid, SIGTERM);
+  int rc = child.wait(5s);
+  BOOST_TEST(rc == 0, "exit " << rc << "; stderr: " << child.stderrText());
+  BOOST_TEST((std::chrono::steady_clock::now() - sent < 5s));
+  BOOST_TEST(child.stderrText().find("event=vigild.stopped") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(each_kind_of_configuration_mistake_has_its_message_and_exit_code) {
+  TempDir dir;
+  const std::vector<Case> cases{
+      {"missing file", "", 66, "configuration file does not exist"},
+      {"unknown key", "web.prot = 1\n", 78, "configuration error: web.prot: unknown"},
+      {"bad integer", "web.port = http\n", 78, "web.port: expected an integer"},
+      {"out of range", "store.readers = 0\n", 78, "store.readers: 0 is outside 1..32"},
+      {"bad choice", "log.level = chatty\n", 78, "log.level: 'chatty' is not one of"},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto conf = dir.path / "c.conf";
+      fs::remove(conf);
+      if (!c.configText.empty()) std::ofstream(conf) << c.configText;
+      Child child({"--config", conf.string()}, dir.path / "stderr");
+      int rc = child.wait(10s);
+      BOOST_TEST(rc == c.exitCode);
+      auto err = child.stderrText();
+      BOOST_TEST(err.find(c.message) != std::string::npos, err);
+      // One clear line, not a stack of them.
+      BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 1);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_option_and_unknown_command_are_usage_errors) {
+  TempDir dir;
+  {
+    Child child({"--frobnicate"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(10s) == 64);
+    BOOST_TEST(child.stderrText().find("frobnicate") != std::string::npos);
+  }
+  {
+    Child child({"launch", "rockets"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(10s) == 64);
+    BOOST_TEST(child.stderrText().find("unknown command 'launch rockets'") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
+  TempDir dir;
+  auto db = dir.path / "vigil.db";
+  auto set = "store.path=" + db.string();
+  {
+    // No database yet: a clear error.
+    Child child({"--set", set, "store", "check"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(10s) == 66);
+    BOOST_TEST(child.stderrText().find("database does not exist") != std::string::npos);
+  }
+  {
+    // Start and stop the service once so the database exists and is migrated.
+    Child child({"--set", set, "--set", "web.port=0", "--set",
+                 "web.port_file=" + (dir.path / "port").string()},
+                dir.path / "stderr");
+    BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
+    ::kill(child.pid, SIGTERM);
+    BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
+  }
+  {
+    Child child({"--set", set, "store", "check"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
+  }
+  auto backup = dir.path / "backup.db";
+  {
+    Child child({"--set", set, "store", "backup", backup.string()}, dir.path / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
+    BOOST_TEST(child.stderrText().find("backup [") != std::string::npos);
+    BOOST_TEST(fs::exists(backup));
+  }
+  {
+    Child child({"--set", "store.path=" + backup.string(), "store", "check"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
+  }
+  {
+    // Damage a page in the middle of the backup: check reports it and exits 65.
+    auto size = fs::file_size(backup);
+    BOOST_REQUIRE(size > 8192);
+    {
+      std::fstream f(backup, std::ios::in | std::ios::out | std::ios::binary);
+      // Every page after the first (the schema page) gets overwritten.
+      f.seekp(4096);
+      std::string junk(size - 4096, '\x5a');
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    Child child({"--set", "store.path=" + backup.string(), "store", "check"}, dir.path / "stderr");
+    int rc = child.wait(20s);
+    BOOST_TEST(rc == 65, "exit " << rc << " " << child.stderrText());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

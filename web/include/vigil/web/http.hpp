@@ -1,0 +1,124 @@
+#pragma once
+// The HTTP layer every endpoint goes through. A Route declares its method, path pattern and who
+// may call it; the Router refuses to register a route without a declared access policy, so an
+// endpoint can never be public by accident. Handlers get a buffered Request and return a
+// Response: bodies are small (JSON, pages, assets) and the size limit is enforced before the
+// handler runs.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil::web {
+
+/// A request as handlers see it: method, path, decoded query, headers (lower-case names), body.
+struct Request {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> params;  // from `{name}` segments of the route pattern
+  std::string body;
+  std::string remoteAddress;  // PHI for patients: never logged
+
+  std::string header(const std::string& lowerName) const;
+};
+
+/// A buffered response.
+struct Response {
+  int status = 200;
+  std::string contentType = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response text(int status, std::string body);
+  static Response json(int status, std::string body);
+  /// `{"error": code, "message": message}`; messages never contain PHI.
+  static Response error(int status, const std::string& code, const std::string& message);
+};
+
+/// Who may call a route. `authenticated` routes name the permission the security core checks.
+enum class Access { public_endpoint, authenticated };
+
+using Handler = std::function<Response(Request&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/alerts/{id}"
+  Access access;
+  std::string permission;  // required when access == authenticated
+  Handler handler;
+  std::string metricName;  // the pattern, filled by the router: labels never hold ids
+};
+
+/// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
+/// segment) and a final `{*name}` (the rest of the path, one or more segments).
+class Router {
+ public:
+  /// Throws std::invalid_argument for a duplicate route or an authenticated route without a
+  /// permission.
+  void add(Route route);
+  struct Match {
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+    bool pathKnown = false;  // path matched some route but not this method (405)
+  };
+  Match match(const std::string& method, const std::string& path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+/// Runs before each authenticated route (the security core plugs in here). Returns a response to
+/// send instead of calling the handler (401/403), or nothing to go on.
+using Gate = std::function<std::optional<Response>(const Route&, Request&)>;
+
+/// Options of the HTTP server.
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;
+  int threads = 8;
+  std::size_t maxBodyBytes = 1 << 20;
+  std::chrono::seconds timeout{30};
+  /// TLS: serve HTTPS with this certificate chain and key (PEM). Empty: plain HTTP (tests and
+  /// loopback-only development).
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+  /// When > 0 (and TLS is on), a plain-HTTP listener on this port answers every request with a
+  /// redirect to HTTPS.
+  std::uint16_t redirectPort = 0;
+  /// Port the redirect points at when it differs from the bound port (behind a port forward).
+  std::uint16_t publicTlsPort = 0;
+};
+
+/// The Poco HTTP server bound to a Router.
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, std::shared_ptr<const Router> router, Gate gate = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();
+  void stop();
+  /// The port actually bound (useful with port 0).
+  std::uint16_t port() const;
+  /// The port of the HTTP→HTTPS redirect listener (0 when off).
+  std::uint16_t redirectPort() const;
+  bool tls() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Percent-decodes a query string into a map (later keys win).
+std::map<std::string, std::string> parseQuery(const std::string& query);
+
+}  // namespace vigil::web

@@ -1,0 +1,280 @@
+// The Poco HTTPServer behind vigil::web::HttpServer. One handler object per request; the body is
+// read with a hard limit before any route code runs, and every response carries the security
+// headers. Request metrics are labelled with the route pattern, never the concrete path, so ids
+// in paths never reach /metrics.
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <chrono>
+#include <istream>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
+#include "vigil/web/http.hpp"
+
+namespace vigil::web {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Mozilla "intermediate" TLS 1.2 suites (forward secrecy + AEAD only); TLS 1.3 suites are
+// OpenSSL's defaults, all strong.
+constexpr const char* kCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+void addSecurityHeaders(Poco::Net::HTTPServerResponse& out, bool tls) {
+  if (tls) out.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set("X-Frame-Options", "DENY");
+  out.set("Referrer-Policy", "no-referrer");
+  out.set("Cache-Control", "no-store");
+  out.set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+          "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+}
+
+class RouteHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody, bool tls)
+      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& in,
+                     Poco::Net::HTTPServerResponse& out) override {
+    auto started = std::chrono::steady_clock::now();
+    std::string metricRoute = "unmatched";
+    Response resp;
+    try {
+      resp = dispatch(in, metricRoute);
+    } catch (const std::exception& e) {
+      // The exception text may come from deep inside; log its type of failure only.
+      log::error("http.handler_failed", {{"route", metricRoute}});
+      resp = Response::error(500, "internal", "internal error");
+    }
+    addSecurityHeaders(out, tls_);
+    for (const auto& [k, v] : resp.headers) out.set(k, v);
+    out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    out.setContentType(resp.contentType);
+    out.setContentLength(static_cast<std::streamsize>(resp.body.size()));
+    auto& os = out.send();
+    if (in.getMethod() != "HEAD")
+      os.write(resp.body.data(), static_cast<std::streamsize>(resp.body.size()));
+
+    auto& m = Metrics::global();
+    m.counter("vigil_http_requests_total", "HTTP requests by route pattern and status",
+              {{"route", metricRoute}, {"status", std::to_string(resp.status)}})
+        .inc();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    m.counter("vigil_http_request_microseconds_total", "Time spent serving requests",
+              {{"route", metricRoute}})
+        .inc(static_cast<std::uint64_t>(micros));
+  }
+
+ private:
+  Response dispatch(Poco::Net::HTTPServerRequest& in, std::string& metricRoute) {
+    Poco::URI uri(in.getURI());
+    auto match = router_.match(in.getMethod(), uri.getPath());
+    if (!match.route) {
+      if (match.pathKnown) return Response::error(405, "method_not_allowed", "method not allowed");
+      return Response::error(404, "not_found", "no such resource");
+    }
+    metricRoute = match.route->metricName;
+
+    Request req;
+    req.method = in.getMethod();
+    req.path = uri.getPath();
+    req.query = parseQuery(uri.getRawQuery());
+    req.params = std::move(match.params);
+    req.remoteAddress = in.clientAddress().host().toString();
+    for (const auto& [k, v] : in) req.headers[lower(k)] = v;
+
+    if (in.hasContentLength() && in.getContentLength64() > static_cast<std::int64_t>(maxBody_))
+      return Response::error(413, "too_large", "request body too large");
+    if (in.getChunkedTransferEncoding() || in.hasContentLength()) {
+      auto& is = in.stream();
+      char buf[8192];
+      while (is.read(buf, sizeof buf) || is.gcount() > 0) {
+        req.body.append(buf, static_cast<std::size_t>(is.gcount()));
+        if (req.body.size() > maxBody_)
+          return Response::error(413, "too_large", "request body too large");
+      }
+    }
+    if (match.route->access == Access::authenticated) {
+      if (!gate_) return Response::error(401, "unauthenticated", "sign-in required");
+      if (auto refused = gate_(*match.route, req)) return *refused;
+    }
+    return match.route->handler(req);
+  }
+
+  const Router& router_;
+  const Gate& gate_;
+  std::size_t maxBody_;
+  bool tls_;
+};
+
+/// Answers every plain-HTTP request with a permanent redirect to the HTTPS origin.
+class RedirectHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit RedirectHandler(std::uint16_t tlsPort) : tlsPort_(tlsPort) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& in,
+                     Poco::Net::HTTPServerResponse& out) override {
+    std::string host = in.getHost();
+    if (host.empty()) host = in.serverAddress().host().toString();
+    if (auto colon = host.rfind(':');
+        colon != std::string::npos && host.find(']') == std::string::npos)
+      host.resize(colon);
+    std::string target =
+        "https://" + host + (tlsPort_ == 443 ? "" : ":" + std::to_string(tlsPort_)) + in.getURI();
+    out.set("Location", target);
+    out.setStatus(Poco::Net::HTTPResponse::HTTP_MOVED_PERMANENTLY);
+    out.setContentLength(0);
+    out.send();
+  }
+
+ private:
+  std::uint16_t tlsPort_;
+};
+
+class RedirectFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit RedirectFactory(std::uint16_t tlsPort) : tlsPort_(tlsPort) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new RedirectHandler(tlsPort_);
+  }
+
+ private:
+  std::uint16_t tlsPort_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody, bool tls)
+      : router_(std::move(router)), gate_(std::move(gate)), maxBody_(maxBody), tls_(tls) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new RouteHandler(*router_, gate_, maxBody_, tls_);
+  }
+
+ private:
+  std::shared_ptr<const Router> router_;
+  Gate gate_;
+  std::size_t maxBody_;
+  bool tls_;
+};
+
+Poco::Net::Context::Ptr serverContext(const ServerOptions& o) {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  Poco::Net::Context::Params params;
+  params.privateKeyFile = o.tlsKeyFile;
+  params.certificateFile = o.tlsCertFile;
+  params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+  params.loadDefaultCAs = false;
+  params.cipherList = kCiphers;
+  params.dhUse2048Bits = true;
+  Poco::Net::Context::Ptr ctx;
+  try {
+    ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+  } catch (const Poco::Exception& e) {
+    throw Error("web TLS: cannot load certificate or key (" + e.displayText() + ")");
+  }
+  ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  ctx->preferServerCiphers();
+  ctx->disableStatelessSessionResumption();
+  return ctx;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  std::shared_ptr<const Router> router;
+  Gate gate;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<Poco::Net::HTTPServer> redirect;
+  std::uint16_t port = 0;
+  std::uint16_t redirectPort = 0;
+};
+
+HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Router> router, Gate gate)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->router = std::move(router);
+  impl_->gate = std::move(gate);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+void HttpServer::start() {
+  const auto& o = impl_->options;
+  bool tls = !o.tlsCertFile.empty();
+  Poco::Net::SocketAddress addr(o.bind, o.port);
+  Poco::Net::ServerSocket socket = tls ? Poco::Net::SecureServerSocket(addr, 64, serverContext(o))
+                                       : Poco::Net::ServerSocket(addr, 64);
+  impl_->port = socket.address().port();
+  auto params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(impl_->options.threads);
+  params->setMaxQueued(256);
+  params->setTimeout(Poco::Timespan(impl_->options.timeout.count(), 0));
+  params->setKeepAlive(true);
+  params->setServerName("vigild");
+  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(impl_->router, impl_->gate, o.maxBodyBytes, tls), socket, params);
+  impl_->server->start();
+  log::info("web.listening", {{"bind", o.bind}, {"port", unsigned{impl_->port}}, {"tls", tls}});
+  if (tls && o.redirectPort > 0) {
+    Poco::Net::ServerSocket plain(Poco::Net::SocketAddress(o.bind, o.redirectPort), 64);
+    impl_->redirectPort = plain.address().port();
+    auto rp = new Poco::Net::HTTPServerParams;
+    rp->setMaxThreads(2);
+    impl_->redirect = std::make_unique<Poco::Net::HTTPServer>(
+        new RedirectFactory(o.publicTlsPort ? o.publicTlsPort : impl_->port), plain, rp);
+    impl_->redirect->start();
+    log::info("web.redirecting", {{"port", unsigned{impl_->redirectPort}}});
+  }
+}
+
+void HttpServer::stop() {
+  if (impl_ && impl_->redirect) {
+    impl_->redirect->stopAll(true);
+    impl_->redirect.reset();
+  }
+  if (impl_ && impl_->server) {
+    impl_->server->stopAll(true);
+    impl_->server.reset();
+    log::info("web.stopped");
+  }
+}
+
+std::uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+std::uint16_t HttpServer::redirectPort() const {
+  return impl_->redirectPort;
+}
+bool HttpServer::tls() const {
+  return !impl_->options.tlsCertFile.empty();
+}
+
+}  // namespace vigil::web

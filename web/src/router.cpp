@@ -1,0 +1,164 @@
+#include <sstream>
+#include <stdexcept>
+
+#include "vigil/web/http.hpp"
+
+namespace vigil::web {
+namespace {
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : path) {
+    if (c == '/') {
+      if (!cur.empty()) parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  return parts;
+}
+
+bool isParam(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+bool isTail(const std::string& seg) {
+  return seg.size() > 3 && seg.rfind("{*", 0) == 0 && seg.back() == '}';
+}
+
+std::string jsonEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += ' ';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Request::header(const std::string& lowerName) const {
+  auto it = headers.find(lowerName);
+  return it == headers.end() ? std::string{} : it->second;
+}
+
+Response Response::text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.contentType = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::error(int status, const std::string& code, const std::string& message) {
+  return json(status, "{\"error\":\"" + jsonEscape(code) + "\",\"message\":\"" +
+                          jsonEscape(message) + "\"}");
+}
+
+void Router::add(Route route) {
+  if (route.access == Access::authenticated && route.permission.empty())
+    throw std::invalid_argument("route " + route.method + " " + route.pattern +
+                                " is authenticated but names no permission");
+  for (const auto& r : routes_) {
+    if (r.method == route.method && r.pattern == route.pattern)
+      throw std::invalid_argument("route " + route.method + " " + route.pattern +
+                                  " registered twice");
+  }
+  route.metricName = route.pattern;
+  routes_.push_back(std::move(route));
+}
+
+Router::Match Router::match(const std::string& method, const std::string& path) const {
+  Match result;
+  auto segs = split(path);
+  for (const auto& r : routes_) {
+    auto pat = split(r.pattern);
+    bool tail = !pat.empty() && isTail(pat.back());
+    if (tail ? segs.size() < pat.size() : pat.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < pat.size() && ok; ++i) {
+      if (tail && i + 1 == pat.size()) {
+        std::string rest;
+        for (std::size_t j = i; j < segs.size(); ++j) rest += (j > i ? "/" : "") + segs[j];
+        params[pat[i].substr(2, pat[i].size() - 3)] = rest;
+      } else if (isParam(pat[i])) {
+        params[pat[i].substr(1, pat[i].size() - 2)] = segs[i];
+      } else if (pat[i] != segs[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    result.pathKnown = true;
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+      result.route = &r;
+      result.params = std::move(params);
+      return result;
+    }
+  }
+  return result;
+}
+
+std::map<std::string, std::string> parseQuery(const std::string& query) {
+  std::map<std::string, std::string> out;
+  auto decode = [](const std::string& s) {
+    std::string r;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        r += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() + 0 && i + 2 <= s.size() - 1 + 0) {
+        auto hex = s.substr(i + 1, 2);
+        char* end = nullptr;
+        long v = std::strtol(hex.c_str(), &end, 16);
+        if (end == hex.c_str() + 2) {
+          r += static_cast<char>(v);
+          i += 2;
+        } else {
+          r += s[i];
+        }
+      } else {
+        r += s[i];
+      }
+    }
+    return r;
+  };
+  std::stringstream ss(query);
+  std::string part;
+  while (std::getline(ss, part, '&')) {
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string::npos) {
+      out[decode(part)] = "";
+    } else {
+      out[decode(part.substr(0, eq))] = decode(part.substr(eq + 1));
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::web

@@ -179,9 +179,9 @@ Connection::Connection(const std::filesystem::path& path, Mode mode,
   }
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    SqliteError err(
-        db_ != nullptr ? sqlite3_extended_errcode(db_) : rc,
-        std::string("open: ") + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
+    SqliteError err(db_ != nullptr ? sqlite3_extended_errcode(db_) : rc,
+                    "open " + path.string() + ": " +
+                        (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
     sqlite3_close(db_);
     db_ = nullptr;
     throw err;

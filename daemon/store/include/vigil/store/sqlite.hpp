@@ -4,8 +4,8 @@
 // Rules:
 // - Every SQLITE_* failure becomes a vigil::store::SqliteError (a vigil::StoreError) carrying
 //   the primary and extended result codes. Messages name the operation and SQLite's reason
-//   (which names tables/columns, never bound values); SQL text and bound values are never put
-//   into a message, so data never reaches logs through an error.
+//   (tables/columns, at most the SQL token a syntax error is near), never bound values, so data
+//   never reaches logs through an error.
 // - Values always go in through bind(), never by string concatenation.
 // - Objects are single-threaded: one Connection (and its Statements) belongs to one thread at a
 //   time. Database hands connections to exactly one thread at a time.

@@ -204,7 +204,7 @@ void Connection::exec(std::string_view sql) {
 }
 
 Statement& Connection::cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
   } else {

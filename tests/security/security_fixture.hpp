@@ -3,6 +3,7 @@
 // driven by a ManualClock. Small scrypt parameters keep the suite fast.
 
 #include <memory>
+#include <ostream>
 
 #include "temp_dir.hpp"
 #include "vigil/core/clock.hpp"
@@ -12,6 +13,10 @@
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
+
+namespace vigil::security {
+inline std::ostream& operator<<(std::ostream& os, SignInStatus s) { return os << toString(s); }
+}  // namespace vigil::security
 
 namespace vigil::security::test {
 

@@ -120,6 +120,30 @@ BOOST_FIXTURE_TEST_CASE(commits_queued_jobs_together_in_batches_of_at_most_batch
   BOOST_TEST(db->queueDepth() == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(lingers_for_more_jobs_before_committing_a_partial_batch, Fixture) {
+  auto o = options();
+  o.linger = 300ms;
+  open(o);
+  std::vector<std::future<std::int64_t>> futures;
+  for (int i = 0; i < 3; ++i) futures.push_back(insertItem(*db, i));
+  for (auto& f : futures) f.get();
+  BOOST_TEST(counter("vigil_store_batches_committed_total") == 1u);
+  BOOST_TEST(counter("vigil_store_jobs_committed_total") == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(stops_lingering_once_a_batch_is_full, Fixture) {
+  auto o = options();
+  o.linger = 20s;
+  o.batchSize = 2;
+  open(o);
+  auto started = std::chrono::steady_clock::now();
+  auto a = insertItem(*db, 1);
+  auto b = insertItem(*db, 2);
+  a.get();
+  b.get();
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
+}
+
 BOOST_FIXTURE_TEST_CASE(fails_only_the_job_that_threw_and_commits_the_rest_of_its_batch, Fixture) {
   open(options());
   std::future<std::int64_t> a, c, d;
@@ -365,7 +389,9 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_consistent_snapshot_while_writes_go_on, Fixtu
   BOOST_TEST(progress.back().first == progress.back().second);
   for (std::size_t i = 1; i < progress.size(); ++i)
     BOOST_TEST(progress[i].first >= progress[i - 1].first);
-  BOOST_TEST(!std::filesystem::exists(dir / "backup.db.partial"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    BOOST_TEST(entry.path().filename().string().find("partial") == std::string::npos);
+  }
 
   BOOST_TEST(vigil::store::checkIntegrity(dir / "backup.db").empty());
   Connection copy(dir / "backup.db", Connection::Mode::readOnly);

@@ -179,9 +179,9 @@ Connection::Connection(const std::filesystem::path& path, Mode mode,
   }
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    SqliteError err(
-        db_ != nullptr ? sqlite3_extended_errcode(db_) : rc,
-        std::string("open: ") + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
+    SqliteError err(db_ != nullptr ? sqlite3_extended_errcode(db_) : rc,
+                    "open " + path.string() + ": " +
+                        (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
     sqlite3_close(db_);
     db_ = nullptr;
     throw err;
@@ -204,7 +204,7 @@ void Connection::exec(std::string_view sql) {
 }
 
 Statement& Connection::cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
   } else {

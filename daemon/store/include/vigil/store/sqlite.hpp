@@ -4,8 +4,8 @@
 // Rules:
 // - Every SQLITE_* failure becomes a vigil::store::SqliteError (a vigil::StoreError) carrying
 //   the primary and extended result codes. Messages name the operation and SQLite's reason
-//   (which names tables/columns, never bound values); SQL text and bound values are never put
-//   into a message, so data never reaches logs through an error.
+//   (tables/columns, at most the SQL token a syntax error is near), never bound values, so data
+//   never reaches logs through an error.
 // - Values always go in through bind(), never by string concatenation.
 // - Objects are single-threaded: one Connection (and its Statements) belongs to one thread at a
 //   time. Database hands connections to exactly one thread at a time.
@@ -15,6 +15,7 @@
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -206,7 +207,12 @@ class Connection {
   sqlite3* db_ = nullptr;
   Mode mode_;
   std::filesystem::path path_;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  /// Hashes std::string and std::string_view alike, so cached() looks up without allocating.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache_;
 };
 
 /// RAII transaction: BEGIN IMMEDIATE (or BEGIN DEFERRED on a read-only connection), or a

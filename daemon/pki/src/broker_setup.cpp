@@ -1,5 +1,6 @@
 #include "vigil/pki/broker_setup.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,6 +88,13 @@ std::string hostName() {
   return buf.data();
 }
 
+std::string currentUser() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  if (pw == nullptr || pw->pw_name == nullptr)
+    throw ConfigError("broker.user: unknown current user");
+  return pw->pw_name;
+}
+
 }  // namespace
 
 void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, const Clock& clock) {
@@ -143,6 +151,7 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
       {"PERSISTENCE_DIR", layout.persistenceDir.string()},
       {"PID_FILE", layout.pidFile.string()},
       {"LOG_DEST", settings.logDest},
+      {"BROKER_USER", settings.brokerUser.empty() ? currentUser() : settings.brokerUser},
   };
   for (const auto& [key, value] : values) {
     if (value.find('\n') != std::string::npos) throw ConfigError("broker: newline in " + key);

@@ -43,7 +43,9 @@ struct BrokerSettings {
   std::vector<std::string> serverDnsNames = {"localhost"};  // the host name is added
   std::vector<std::string> serverIps = {"127.0.0.1"};
   std::string serviceClient = "vigild";
-  std::string logDest = "stderr";  // or "file /path/mosquitto.log" when run with -d
+  std::string logDest = "stderr";
+  std::string brokerUser;  // Mosquitto's `user`; empty: the user running prepareBroker  // or "file
+                           // /path/mosquitto.log" when run with -d
 };
 
 /// The templates from image/mosquitto/, compiled in.

@@ -71,8 +71,19 @@ AlertEngine::RuleState& AlertEngine::stateFor(PatientState& ps, const AlertRule&
 
 std::vector<AlertChange> AlertEngine::evaluate(std::span<const Observation> batch) {
   std::lock_guard lock(mutex_);
+  Pending pending;
+  judgeBatch(batch, pending);
+  return apply(pending, clock_.now());
+}
+
+void AlertEngine::warmUp(std::span<const Observation> recent) {
+  std::lock_guard lock(mutex_);
+  Pending discarded;
+  judgeBatch(recent, discarded);
+}
+
+void AlertEngine::judgeBatch(std::span<const Observation> batch, Pending& pending) {
   const auto snapshot = rules_.snapshot();
-  const auto now = clock_.now();
   observations_.inc(batch.size());
 
   // Judge in device-time order so a batch gives the same result whatever order it came in.
@@ -84,11 +95,10 @@ std::vector<AlertChange> AlertEngine::evaluate(std::span<const Observation> batc
            std::tie(b.first, b.second->patientId, b.second->readingId);
   });
 
-  Pending pending;
   for (const auto& [at, o] : order) {
     auto [it, inserted] = patients_.try_emplace(o->patientId);
     PatientState& ps = it->second;
-    if (inserted) ps.since = now;
+    if (inserted) ps.since = at;  // monitored from its first reading
     auto [seen, first] = ps.lastSeen.try_emplace(o->code, at);
     if (!first) seen->second = std::max(seen->second, at);
 
@@ -105,7 +115,6 @@ std::vector<AlertChange> AlertEngine::evaluate(std::span<const Observation> batc
       judge(*rule, *o, *value, at, ps, pending);
     }
   }
-  return apply(pending, now);
 }
 
 void AlertEngine::judge(const AlertRule& rule, const Observation& o, double value, TimePoint at,

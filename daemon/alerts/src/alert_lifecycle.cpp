@@ -67,7 +67,45 @@ const Suppression* AlertLifecycle::activeSuppressionLocked(std::int64_t patientI
 
 void AlertLifecycle::recordLocked(const Alert& alert, AlertChangeKind kind, TimePoint at,
                                   std::optional<std::int64_t> actor, std::string note) {
-  history_[alert.id].push_back(AlertEvent{alert.id, at, kind, actor, std::move(note)});
+  auto& events = history_[alert.id];
+  events.push_back(AlertEvent{alert.id, at, kind, actor, std::move(note)});
+  if (journal_) journal_->alertChanged(alert, events.back());
+}
+
+void AlertLifecycle::setJournal(AlertJournal* journal) {
+  std::lock_guard lock(mutex_);
+  journal_ = journal;
+}
+
+void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
+                             std::int64_t nextId) {
+  std::lock_guard lock(mutex_);
+  for (auto& a : unresolved) {
+    assert(a.isOpen());
+    const PairKey key{a.patientId, a.ruleKey};
+    nextId_ = std::max(nextId_, a.id + 1);
+    open_[key] = a.id;
+    alerts_[a.id] = std::move(a);
+  }
+  for (auto& s : suppressions) {
+    suppressions_[PairKey{s.patientId, s.ruleKey}] = std::move(s);
+  }
+  nextId_ = std::max(nextId_, nextId);
+}
+
+std::size_t AlertLifecycle::forgetResolvedBefore(TimePoint before) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    if (it->second.resolvedAt && *it->second.resolvedAt < before) {
+      history_.erase(it->first);
+      it = alerts_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
 }
 
 void AlertLifecycle::publishLocked(const AlertChange& change) {
@@ -120,7 +158,6 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
       auto [it, inserted] = alerts_.emplace(a.id, std::move(a));
       assert(inserted);
       open_[key] = it->first;
-      recordLocked(it->second, AlertChangeKind::raised, now, std::nullopt, {});
       changeIndex[it->first] = changes.size();
       changes.push_back(AlertChange{AlertChangeKind::raised, it->second});
       metrics_
@@ -148,14 +185,17 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
     }
     auto idx = changeIndex.find(alert->id);
     if (idx == changeIndex.end()) {
-      recordLocked(*alert, AlertChangeKind::updated, now, std::nullopt, {});
       changeIndex[alert->id] = changes.size();
       changes.push_back(AlertChange{AlertChangeKind::updated, *alert});
     } else {
       changes[idx->second].alert = *alert;  // keeps "raised" if it was raised in this batch
     }
   }
-  for (const auto& change : changes) publishLocked(change);
+  // History, journal and bus see one entry per alert per call, with its final state.
+  for (const auto& change : changes) {
+    recordLocked(change.alert, change.kind, now, std::nullopt, {});
+    publishLocked(change);
+  }
   return changes;
 }
 
@@ -287,8 +327,12 @@ Outcome AlertLifecycle::suppress(std::int64_t patientId, const std::string& rule
   std::lock_guard lock(mutex_);
   const auto now = clock_.now();
   if (until <= now) return Outcome::invalidTime;
-  suppressions_[PairKey{patientId, ruleKey}] =
+  const PairKey key{patientId, ruleKey};
+  if (journal_ && suppressions_.count(key))
+    journal_->suppressionLifted(patientId, ruleKey, userId, now);
+  auto& stored = suppressions_[key] =
       Suppression{patientId, ruleKey, userId, reason, now, until, 0};
+  if (journal_) journal_->suppressionSet(stored);
   log::info("alerts.suppressed",
             {{"patient", patientId},
              {"rule", ruleKey},
@@ -302,6 +346,7 @@ bool AlertLifecycle::liftSuppression(std::int64_t patientId, const std::string& 
   std::lock_guard lock(mutex_);
   const bool erased = suppressions_.erase(PairKey{patientId, ruleKey}) > 0;
   if (erased) {
+    if (journal_) journal_->suppressionLifted(patientId, ruleKey, userId, clock_.now());
     log::info("alerts.suppression_lifted",
               {{"patient", patientId}, {"rule", ruleKey}, {"actor", userId}});
   }

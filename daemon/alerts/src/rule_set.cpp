@@ -1,5 +1,7 @@
 #include "vigil/alerts/rule_set.hpp"
 
+#include <algorithm>
+
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 
@@ -52,9 +54,7 @@ RuleSet::RuleSet(Clock& clock, std::vector<AlertRule> defaults) : clock_(clock) 
     rule.validate();
     rule.patientId.reset();
     rule.version = ++revision_;
-    auto stored = std::make_shared<const AlertRule>(rule);
-    defaults_[rule.key] = stored;
-    changes_.push_back(RuleChange{rule, 0, clock_.now(), "clinic default", false});
+    applyLocked(RuleChange{rule, 0, clock_.now(), "clinic default", false});
   }
   rebuildLocked();
 }
@@ -64,8 +64,7 @@ AlertRule RuleSet::setDefault(AlertRule rule, std::int64_t actorId, std::string 
   std::lock_guard lock(mutex_);
   rule.patientId.reset();
   rule.version = ++revision_;
-  defaults_[rule.key] = std::make_shared<const AlertRule>(rule);
-  changes_.push_back(RuleChange{rule, actorId, clock_.now(), std::move(reason), false});
+  applyLocked(RuleChange{rule, actorId, clock_.now(), std::move(reason), false});
   rebuildLocked();
   log::info(
       "alerts.rule_changed",
@@ -79,8 +78,7 @@ AlertRule RuleSet::setOverride(std::int64_t patientId, AlertRule rule, std::int6
   std::lock_guard lock(mutex_);
   rule.patientId = patientId;
   rule.version = ++revision_;
-  overrides_[patientId][rule.key] = std::make_shared<const AlertRule>(rule);
-  changes_.push_back(RuleChange{rule, actorId, clock_.now(), std::move(reason), false});
+  applyLocked(RuleChange{rule, actorId, clock_.now(), std::move(reason), false});
   rebuildLocked();
   log::info("alerts.rule_changed", {{"rule", rule.key},
                                     {"version", rule.version},
@@ -99,13 +97,54 @@ bool RuleSet::removeOverride(std::int64_t patientId, const std::string& key, std
   if (r == p->second.end()) return false;
   AlertRule removed = *r->second;
   removed.version = ++revision_;
-  p->second.erase(r);
-  if (p->second.empty()) overrides_.erase(p);
-  changes_.push_back(RuleChange{removed, actorId, clock_.now(), std::move(reason), true});
+  applyLocked(RuleChange{removed, actorId, clock_.now(), std::move(reason), true});
   rebuildLocked();
   log::info("alerts.rule_override_removed",
             {{"rule", key}, {"patient", patientId}, {"actor", actorId}});
   return true;
+}
+
+void RuleSet::applyLocked(const RuleChange& change) {
+  const auto& rule = change.rule;
+  if (rule.patientId) {
+    auto& rules = overrides_[*rule.patientId];
+    if (change.removed) {
+      rules.erase(rule.key);
+      if (rules.empty()) overrides_.erase(*rule.patientId);
+    } else {
+      rules[rule.key] = std::make_shared<const AlertRule>(rule);
+    }
+  } else if (change.removed) {
+    defaults_.erase(rule.key);
+  } else {
+    defaults_[rule.key] = std::make_shared<const AlertRule>(rule);
+  }
+  revision_ = std::max(revision_, rule.version);
+  changes_.push_back(change);
+  if (sink_) sink_(change);
+}
+
+std::vector<RuleChange> RuleSet::changes() const {
+  std::lock_guard lock(mutex_);
+  return changes_;
+}
+
+void RuleSet::replay(const std::vector<RuleChange>& history) {
+  std::lock_guard lock(mutex_);
+  defaults_.clear();
+  overrides_.clear();
+  changes_.clear();
+  revision_ = 0;
+  auto sink = std::move(sink_);  // replayed changes are already stored
+  sink_ = nullptr;
+  for (const auto& change : history) applyLocked(change);
+  sink_ = std::move(sink);
+  rebuildLocked();
+}
+
+void RuleSet::setChangeSink(std::function<void(const RuleChange&)> sink) {
+  std::lock_guard lock(mutex_);
+  sink_ = std::move(sink);
 }
 
 std::shared_ptr<const RuleSnapshot> RuleSet::snapshot() const {

@@ -57,6 +57,10 @@ class AlertEngine {
 
   /// Judges a stored batch (any order); returns one change per alert touched.
   std::vector<AlertChange> evaluate(std::span<const Observation> batch);
+  /// Rebuilds the incremental state at start from recent stored observations (bounded by the
+  /// caller, e.g. the last 9 days): updates windows, runs and last-seen times without raising
+  /// or updating any alert.
+  void warmUp(std::span<const Observation> recent);
   /// Missing-data checks for every monitored patient, then escalation of overdue alerts.
   std::vector<AlertChange> tick(TimePoint now);
 
@@ -93,6 +97,7 @@ class AlertEngine {
   };
 
   TimePoint judgedTime(const Observation& o);
+  void judgeBatch(std::span<const Observation> batch, Pending& pending);
   RuleState& stateFor(PatientState& ps, const AlertRule& rule);
   void judge(const AlertRule& rule, const Observation& o, double value, TimePoint at,
              PatientState& ps, Pending& out);

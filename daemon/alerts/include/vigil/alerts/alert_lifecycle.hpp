@@ -100,11 +100,32 @@ struct ResponseTimes {
   bool escalated = false;
 };
 
+/// Where the lifecycle writes what happened (the SQL AlertRepository). Called with the
+/// lifecycle's mutex held, in the order of the changes: implementations must not block long
+/// and must not call back into the lifecycle.
+class AlertJournal {
+ public:
+  virtual ~AlertJournal() = default;
+  /// The alert after a change, and the history line for that change.
+  virtual void alertChanged(const Alert& alert, const AlertEvent& event) = 0;
+  virtual void suppressionSet(const Suppression& suppression) = 0;
+  virtual void suppressionLifted(std::int64_t patientId, const std::string& ruleKey,
+                                 std::int64_t actorId, TimePoint at) = 0;
+};
+
 /// Creates, deduplicates, suppresses, escalates and transitions alerts. Thread-safe.
 class AlertLifecycle {
  public:
   AlertLifecycle(Clock& clock, EscalationPolicy policy, events::EventBus* bus = nullptr,
                  Metrics& metrics = Metrics::global());
+
+  /// Sets where changes are journalled (nullptr: nowhere). Set it before use.
+  void setJournal(AlertJournal* journal);
+  /// Reloads state at start: the unresolved alerts, the snoozes in force and the next id.
+  void restore(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
+               std::int64_t nextId);
+  /// Drops resolved alerts resolved before `before` from memory (the journal keeps them).
+  std::size_t forgetResolvedBefore(TimePoint before);
 
   /// Folds breaches into alerts: a breach opens an alert for (patient, rule key) if none is
   /// open, otherwise updates the open one. Suppressed breaches are counted and dropped.
@@ -157,6 +178,7 @@ class AlertLifecycle {
   EscalationPolicy policy_;
   events::EventBus* bus_;
   Metrics& metrics_;
+  AlertJournal* journal_ = nullptr;
   mutable std::mutex mutex_;
   std::int64_t nextId_ = 1;
   std::map<std::int64_t, Alert> alerts_;

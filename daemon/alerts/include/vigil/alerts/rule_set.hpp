@@ -8,6 +8,7 @@
 // O(rules x patients with overrides), fine for edits made by people.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,12 +78,19 @@ class RuleSet {
                       std::string reason);
 
   std::shared_ptr<const RuleSnapshot> snapshot() const;
+  /// Every change so far, oldest first (the defaults installed at construction included).
+  std::vector<RuleChange> changes() const;
+  /// Replaces the whole set by replaying a stored change history (at start-up).
+  void replay(const std::vector<RuleChange>& history);
+  /// Called with each new change, under the rule set's mutex (the repository journals it).
+  void setChangeSink(std::function<void(const RuleChange&)> sink);
   /// Changes to the rule `key` in one scope (nullopt: clinic default), oldest first.
   std::vector<RuleChange> history(std::optional<std::int64_t> patientId,
                                   const std::string& key) const;
 
  private:
   void rebuildLocked();
+  void applyLocked(const RuleChange& change);
 
   Clock& clock_;
   mutable std::mutex mutex_;
@@ -91,6 +99,7 @@ class RuleSet {
   std::map<std::int64_t, std::map<std::string, std::shared_ptr<const AlertRule>>> overrides_;
   std::vector<RuleChange> changes_;
   std::shared_ptr<const RuleSnapshot> snapshot_;
+  std::function<void(const RuleChange&)> sink_;
 };
 
 }  // namespace vigil::alerts

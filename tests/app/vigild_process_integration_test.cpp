@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(starts_answers_healthz_and_stops_cleanly_on_sigterm) {
   TempDir dir;
   auto conf = dir.path / "vigild.conf";
   std::ofstream(conf) << "web.port = 0\nweb.port_file = " << (dir.path / "port").string()
-                      << "\ndata.dir = " << dir.path.string() << "\n";
+                      << "\ndata.dir = " << dir.path.string() << "\nmqtt.enabled = false\n";
   Child child({"--config", conf.string()}, dir.path / "stderr");
   int port = readPort(dir.path / "port", 20s);
   BOOST_REQUIRE_MESSAGE(port > 0, "vigild did not report its port: " << child.stderrText());
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
   }
   {
     // Start and stop the service once so the database exists and is migrated.
-    Child child({"--set", set, "--set", "web.port=0", "--set",
+    Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
                  "web.port_file=" + (dir.path / "port").string()},
                 dir.path / "stderr");
     BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
   TempDir dir;
   auto set = "data.dir=" + dir.path.string();
   {
-    Child child({"--set", set, "--set", "web.port=0", "--set",
+    Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
                  "web.port_file=" + (dir.path / "port").string()},
                 dir.path / "stderr");
     BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "systemd_notify.hpp"
@@ -237,8 +238,14 @@ int Vigild::runService() {
   web->addReadinessCheck({"store", [s = store.get()] { return s->isOpen(); }});
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
-      Poco::AutoPtr<ServiceSubsystem>(security.get(), true),
-      Poco::AutoPtr<ServiceSubsystem>(web.get(), true)};
+      Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
+  Poco::AutoPtr<IngestSubsystem> ingest;
+  if (config_->boolean("mqtt.enabled")) {
+    ingest = new IngestSubsystem(*config_, *store, *security);
+    web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
+    order.emplace_back(ingest.get(), true);
+  }
+  order.emplace_back(web.get(), true);
 
   int rc = kExitOk;
   try {

@@ -134,6 +134,11 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field_and_the_reason) {
   requireError(decodeReadingsPayload("{\"v\":1,"), DecodeErrc::malformed, "payload");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_member_with_an_empty_name_is_still_named) {
+  // Found by fuzz_payload_readings: the error's field was empty.
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":7,"":[]})"), DecodeErrc::malformed, "?");
+}
+
 BOOST_AUTO_TEST_CASE(seq_is_kept_when_a_later_field_fails_so_the_message_can_be_acked) {
   const auto r = decodeReadingsPayload(readings(R"({"kind":"nope","unit":"/min","value":1})"));
   BOOST_REQUIRE(!r.ok());

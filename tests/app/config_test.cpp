@@ -90,6 +90,13 @@ BOOST_AUTO_TEST_CASE(bad_boolean_is_refused) {
   BOOST_TEST(msg.find("systemd.watchdog: expected true or false") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(plain_http_off_loopback_is_refused) {
+  auto msg = errorOf([] { Config::fromMap({{"web.bind", "0.0.0.0"}}); });
+  BOOST_TEST(msg == "web.tls.cert: required when web.bind is not a loopback address");
+  msg = errorOf([] { Config::fromMap({{"web.tls.cert", "/etc/vigil/web.pem"}}); });
+  BOOST_TEST(msg == "web.tls.key: web.tls.cert and web.tls.key must be set together");
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_a_distinct_error) {
   BOOST_CHECK_THROW(Config::load("/nonexistent/vigild.conf"), vigil::FileMissing);
 }

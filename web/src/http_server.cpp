@@ -3,12 +3,15 @@
 // headers. Request metrics are labelled with the route pattern, never the concrete path, so ids
 // in paths never reach /metrics.
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <istream>
 
+#include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/web/http.hpp"
@@ -29,7 +33,14 @@ std::string lower(std::string s) {
   return s;
 }
 
-void addSecurityHeaders(Poco::Net::HTTPServerResponse& out) {
+// Mozilla "intermediate" TLS 1.2 suites (forward secrecy + AEAD only); TLS 1.3 suites are
+// OpenSSL's defaults, all strong.
+constexpr const char* kCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+void addSecurityHeaders(Poco::Net::HTTPServerResponse& out, bool tls) {
+  if (tls) out.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   out.set("X-Content-Type-Options", "nosniff");
   out.set("X-Frame-Options", "DENY");
   out.set("Referrer-Policy", "no-referrer");
@@ -41,8 +52,8 @@ void addSecurityHeaders(Poco::Net::HTTPServerResponse& out) {
 
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody)
-      : router_(router), gate_(gate), maxBody_(maxBody) {}
+  RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody, bool tls)
+      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
@@ -56,7 +67,7 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
       log::error("http.handler_failed", {{"route", metricRoute}});
       resp = Response::error(500, "internal", "internal error");
     }
-    addSecurityHeaders(out);
+    addSecurityHeaders(out, tls_);
     for (const auto& [k, v] : resp.headers) out.set(k, v);
     out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
     out.setContentType(resp.contentType);
@@ -116,22 +127,81 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   const Router& router_;
   const Gate& gate_;
   std::size_t maxBody_;
+  bool tls_;
+};
+
+/// Answers every plain-HTTP request with a permanent redirect to the HTTPS origin.
+class RedirectHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit RedirectHandler(std::uint16_t tlsPort) : tlsPort_(tlsPort) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& in,
+                     Poco::Net::HTTPServerResponse& out) override {
+    std::string host = in.getHost();
+    if (host.empty()) host = in.serverAddress().host().toString();
+    if (auto colon = host.rfind(':');
+        colon != std::string::npos && host.find(']') == std::string::npos)
+      host.resize(colon);
+    std::string target =
+        "https://" + host + (tlsPort_ == 443 ? "" : ":" + std::to_string(tlsPort_)) + in.getURI();
+    out.set("Location", target);
+    out.setStatus(Poco::Net::HTTPResponse::HTTP_MOVED_PERMANENTLY);
+    out.setContentLength(0);
+    out.send();
+  }
+
+ private:
+  std::uint16_t tlsPort_;
+};
+
+class RedirectFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit RedirectFactory(std::uint16_t tlsPort) : tlsPort_(tlsPort) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new RedirectHandler(tlsPort_);
+  }
+
+ private:
+  std::uint16_t tlsPort_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody)
-      : router_(std::move(router)), gate_(std::move(gate)), maxBody_(maxBody) {}
+  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody, bool tls)
+      : router_(std::move(router)), gate_(std::move(gate)), maxBody_(maxBody), tls_(tls) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(*router_, gate_, maxBody_);
+    return new RouteHandler(*router_, gate_, maxBody_, tls_);
   }
 
  private:
   std::shared_ptr<const Router> router_;
   Gate gate_;
   std::size_t maxBody_;
+  bool tls_;
 };
+
+Poco::Net::Context::Ptr serverContext(const ServerOptions& o) {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  Poco::Net::Context::Params params;
+  params.privateKeyFile = o.tlsKeyFile;
+  params.certificateFile = o.tlsCertFile;
+  params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+  params.loadDefaultCAs = false;
+  params.cipherList = kCiphers;
+  params.dhUse2048Bits = true;
+  Poco::Net::Context::Ptr ctx;
+  try {
+    ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+  } catch (const Poco::Exception& e) {
+    throw Error("web TLS: cannot load certificate or key (" + e.displayText() + ")");
+  }
+  ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  ctx->preferServerCiphers();
+  ctx->disableStatelessSessionResumption();
+  return ctx;
+}
 
 }  // namespace
 
@@ -140,7 +210,9 @@ struct HttpServer::Impl {
   std::shared_ptr<const Router> router;
   Gate gate;
   std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<Poco::Net::HTTPServer> redirect;
   std::uint16_t port = 0;
+  std::uint16_t redirectPort = 0;
 };
 
 HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Router> router, Gate gate)
@@ -155,8 +227,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
-  Poco::Net::SocketAddress addr(impl_->options.bind, impl_->options.port);
-  Poco::Net::ServerSocket socket(addr, 64);
+  const auto& o = impl_->options;
+  bool tls = !o.tlsCertFile.empty();
+  Poco::Net::SocketAddress addr(o.bind, o.port);
+  Poco::Net::ServerSocket socket = tls ? Poco::Net::SecureServerSocket(addr, 64, serverContext(o))
+                                       : Poco::Net::ServerSocket(addr, 64);
   impl_->port = socket.address().port();
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(impl_->options.threads);
@@ -165,12 +240,26 @@ void HttpServer::start() {
   params->setKeepAlive(true);
   params->setServerName("vigild");
   impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(impl_->router, impl_->gate, impl_->options.maxBodyBytes), socket, params);
+      new Factory(impl_->router, impl_->gate, o.maxBodyBytes, tls), socket, params);
   impl_->server->start();
-  log::info("web.listening", {{"bind", impl_->options.bind}, {"port", unsigned{impl_->port}}});
+  log::info("web.listening", {{"bind", o.bind}, {"port", unsigned{impl_->port}}, {"tls", tls}});
+  if (tls && o.redirectPort > 0) {
+    Poco::Net::ServerSocket plain(Poco::Net::SocketAddress(o.bind, o.redirectPort), 64);
+    impl_->redirectPort = plain.address().port();
+    auto rp = new Poco::Net::HTTPServerParams;
+    rp->setMaxThreads(2);
+    impl_->redirect = std::make_unique<Poco::Net::HTTPServer>(
+        new RedirectFactory(o.publicTlsPort ? o.publicTlsPort : impl_->port), plain, rp);
+    impl_->redirect->start();
+    log::info("web.redirecting", {{"port", unsigned{impl_->redirectPort}}});
+  }
 }
 
 void HttpServer::stop() {
+  if (impl_ && impl_->redirect) {
+    impl_->redirect->stopAll(true);
+    impl_->redirect.reset();
+  }
   if (impl_ && impl_->server) {
     impl_->server->stopAll(true);
     impl_->server.reset();
@@ -180,6 +269,12 @@ void HttpServer::stop() {
 
 std::uint16_t HttpServer::port() const {
   return impl_->port;
+}
+std::uint16_t HttpServer::redirectPort() const {
+  return impl_->redirectPort;
+}
+bool HttpServer::tls() const {
+  return !impl_->options.tlsCertFile.empty();
 }
 
 }  // namespace vigil::web

@@ -25,6 +25,10 @@ bool isParam(const std::string& seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+bool isTail(const std::string& seg) {
+  return seg.size() > 3 && seg.rfind("{*", 0) == 0 && seg.back() == '}';
+}
+
 std::string jsonEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -94,11 +98,16 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   auto segs = split(path);
   for (const auto& r : routes_) {
     auto pat = split(r.pattern);
-    if (pat.size() != segs.size()) continue;
+    bool tail = !pat.empty() && isTail(pat.back());
+    if (tail ? segs.size() < pat.size() : pat.size() != segs.size()) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
     for (std::size_t i = 0; i < pat.size() && ok; ++i) {
-      if (isParam(pat[i])) {
+      if (tail && i + 1 == pat.size()) {
+        std::string rest;
+        for (std::size_t j = i; j < segs.size(); ++j) rest += (j > i ? "/" : "") + segs[j];
+        params[pat[i].substr(2, pat[i].size() - 3)] = rest;
+      } else if (isParam(pat[i])) {
         params[pat[i].substr(1, pat[i].size() - 2)] = segs[i];
       } else if (pat[i] != segs[i]) {
         ok = false;

@@ -38,6 +38,13 @@ std::vector<ConfigKey> buildSchema() {
        "Address the portal and API listen on. Use 0.0.0.0 to serve the clinic network."},
       {"web.port", Type::integer, "8443", "TCP port of the portal and API (0 picks a free port).",
        0, 65535},
+      {"web.tls.cert", Type::path, "",
+       "PEM certificate chain the portal serves. Empty serves plain HTTP, which is only allowed "
+       "when web.bind is a loopback address (development and tests)."},
+      {"web.tls.key", Type::path, "", "PEM private key of web.tls.cert (mode 0600)."},
+      {"web.redirect_port", Type::integer, "0",
+       "Plain-HTTP port that redirects every request to HTTPS (0: no redirect listener).", 0,
+       65535},
       {"web.threads", Type::integer, "8", "Most requests served at once.", 1, 256},
       {"web.max_body_bytes", Type::integer, "1048576",
        "Largest request body accepted; larger requests get 413.", 1024, 104857600},
@@ -129,7 +136,17 @@ Config Config::defaults() {
 Config Config::fromMap(const std::map<std::string, std::string>& values) {
   Config c = defaults();
   for (const auto& [k, v] : values) c.set(k, v);
+  c.checkCombinations();
   return c;
+}
+
+void Config::checkCombinations() const {
+  const auto& bind = string("web.bind");
+  bool loopback = bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
+  if (string("web.tls.cert").empty() && !loopback)
+    throw ConfigError("web.tls.cert: required when web.bind is not a loopback address");
+  if (string("web.tls.cert").empty() != string("web.tls.key").empty())
+    throw ConfigError("web.tls.key: web.tls.cert and web.tls.key must be set together");
 }
 
 void Config::set(const std::string& key, const std::string& value) {

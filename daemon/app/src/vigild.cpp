@@ -4,12 +4,15 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <filesystem>
 #include <iostream>
 
+#include "store_subsystem.hpp"
 #include "systemd_notify.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/progress.hpp"
 #include "web_subsystem.hpp"
 
 namespace vigil::app {
@@ -21,7 +24,9 @@ const char* kCommands =
     "Commands (without one, vigild runs the service):\n"
     "  config sample            print a sample configuration with every key and its default\n"
     "  config reference         print the configuration reference (Markdown)\n"
-    "  config check             validate the configuration and exit\n";
+    "  config check             validate the configuration and exit\n"
+    "  store check              PRAGMA integrity_check of the database (exit 65 on damage)\n"
+    "  store backup FILE        consistent online backup of the database to FILE\n";
 
 }  // namespace
 
@@ -89,6 +94,7 @@ int Vigild::main(const std::vector<std::string>& args) {
     config_ = std::make_unique<Config>(configFile_.empty() ? Config::defaults()
                                                            : Config::load(configFile_));
     for (const auto& [k, v] : overrides_) config_->set(k, v);
+    config_->checkCombinations();
     log::setLevel(log::parseLevel(config_->string("log.level")));
   } catch (const FileMissing& e) {
     std::cerr << "vigild: " << e.what() << "\n";
@@ -116,10 +122,54 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
     std::cout << "configuration ok\n";
     return kExitOk;
   }
+  if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
+  if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
   std::cerr << "' (see vigild --help)\n";
   return kExitUsage;
+}
+
+int Vigild::storeCheck() {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  try {
+    auto problems = store::checkIntegrity(path);
+    if (problems.empty()) {
+      std::cout << "store ok: " << path << "\n";
+      return kExitOk;
+    }
+    std::cout << "store damaged: " << problems.size() << " problem(s)\n";
+    for (const auto& p : problems) std::cout << "  " << p << "\n";
+    return kExitDataErr;
+  } catch (const StoreError& e) {
+    std::cerr << "vigild: store check failed: " << e.what() << "\n";
+    return kExitDataErr;
+  }
+}
+
+int Vigild::storeBackup(const std::string& target) {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  try {
+    ProgressBar bar("backup", 1);
+    store::backupDatabase(path, target, [&](int done, int total) {
+      bar.setTotal(static_cast<std::uint64_t>(total));
+      bar.update(static_cast<std::uint64_t>(done));
+    });
+    bar.finish();
+    std::cout << "backup written: " << target << "\n";
+    return kExitOk;
+  } catch (const StoreError& e) {
+    std::cerr << "vigild: backup failed: " << e.what() << "\n";
+    return kExitCantCreate;
+  }
 }
 
 int Vigild::runService() {
@@ -132,8 +182,11 @@ int Vigild::runService() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
   });
 
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
   Poco::AutoPtr<WebSubsystem> web(new WebSubsystem(*config_));
+  web->addReadinessCheck({"store", [s = store.get()] { return s->isOpen(); }});
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
+      Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
       Poco::AutoPtr<ServiceSubsystem>(web.get(), true)};
 
   int rc = kExitOk;

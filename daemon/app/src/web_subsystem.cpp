@@ -16,6 +16,9 @@ void WebSubsystem::initialize(Poco::Util::Application&) {
   opts.port = static_cast<std::uint16_t>(config_.integer("web.port"));
   opts.threads = static_cast<int>(config_.integer("web.threads"));
   opts.maxBodyBytes = static_cast<std::size_t>(config_.integer("web.max_body_bytes"));
+  opts.tlsCertFile = config_.string("web.tls.cert");
+  opts.tlsKeyFile = config_.string("web.tls.key");
+  opts.redirectPort = static_cast<std::uint16_t>(config_.integer("web.redirect_port"));
   server_ = std::make_unique<web::HttpServer>(opts, router_);
   server_->start();
   const auto& portFile = config_.string("web.port_file");

@@ -56,7 +56,8 @@ struct Route {
   std::string metricName;  // the pattern, filled by the router: labels never hold ids
 };
 
-/// Matches requests to routes. Patterns are literal segments and `{name}` placeholders.
+/// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
+/// segment) and a final `{*name}` (the rest of the path, one or more segments).
 class Router {
  public:
   /// Throws std::invalid_argument for a duplicate route or an authenticated route without a
@@ -85,6 +86,15 @@ struct ServerOptions {
   int threads = 8;
   std::size_t maxBodyBytes = 1 << 20;
   std::chrono::seconds timeout{30};
+  /// TLS: serve HTTPS with this certificate chain and key (PEM). Empty: plain HTTP (tests and
+  /// loopback-only development).
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+  /// When > 0 (and TLS is on), a plain-HTTP listener on this port answers every request with a
+  /// redirect to HTTPS.
+  std::uint16_t redirectPort = 0;
+  /// Port the redirect points at when it differs from the bound port (behind a port forward).
+  std::uint16_t publicTlsPort = 0;
 };
 
 /// The Poco HTTP server bound to a Router.
@@ -99,6 +109,9 @@ class HttpServer {
   void stop();
   /// The port actually bound (useful with port 0).
   std::uint16_t port() const;
+  /// The port of the HTTP→HTTPS redirect listener (0 when off).
+  std::uint16_t redirectPort() const;
+  bool tls() const;
 
  private:
   struct Impl;

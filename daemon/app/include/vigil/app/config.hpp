@@ -43,6 +43,9 @@ class Config {
   bool boolean(const std::string& key) const;
   /// Applies one override (validated like a file value).
   void set(const std::string& key, const std::string& value);
+  /// Checks rules that involve several keys (e.g. TLS required off loopback). Throws
+  /// vigil::ConfigError naming the key to fix.
+  void checkCombinations() const;
 
   const std::map<std::string, std::string>& values() const { return values_; }
 

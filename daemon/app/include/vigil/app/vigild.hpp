@@ -34,6 +34,8 @@ class Vigild final : public Poco::Util::ServerApplication {
  private:
   int runService();
   int runCommand(const std::vector<std::string>& args);
+  int storeCheck();
+  int storeBackup(const std::string& target);
   void printHelp();
 
   std::string configFile_;

@@ -1,0 +1,39 @@
+#include "store_subsystem.hpp"
+
+#include <filesystem>
+
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
+
+namespace vigil::app {
+
+std::string databasePath(const Config& config) {
+  const auto& p = config.string("store.path");
+  if (!p.empty()) return p;
+  return (std::filesystem::path(config.string("data.dir")) / "vigil.db").string();
+}
+
+void StoreSubsystem::initialize(Poco::Util::Application&) {
+  store::Options opts;
+  opts.path = databasePath(config_);
+  std::filesystem::create_directories(opts.path.parent_path());
+  opts.readers = static_cast<std::size_t>(config_.integer("store.readers"));
+  opts.batchSize = static_cast<std::size_t>(config_.integer("store.batch_max"));
+  opts.busyTimeout = std::chrono::milliseconds(config_.integer("store.busy_timeout_ms"));
+  db_ = store::Database::open(opts);
+  auto* db = db_.get();
+  Metrics::global().callbackGauge(
+      "vigil_store_size_bytes", "Database file plus WAL, in bytes",
+      [this] { return db_ ? static_cast<double>(db_->sizeBytes()) : 0.0; });
+  log::info("store.opened", {{"schema", db->schemaVersion()}});
+}
+
+void StoreSubsystem::uninitialize() {
+  if (db_) {
+    db_->close();
+    db_.reset();
+    log::info("store.closed");
+  }
+}
+
+}  // namespace vigil::app

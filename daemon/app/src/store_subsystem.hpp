@@ -1,0 +1,34 @@
+#pragma once
+// The SQLite store as a vigild subsystem: opens (and migrates) the database at start, closes it
+// (after committing every queued write) at stop.
+
+#include <memory>
+
+#include "service_subsystem.hpp"
+#include "vigil/app/config.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::app {
+
+/// Owns the Database for the other subsystems.
+class StoreSubsystem final : public ServiceSubsystem {
+ public:
+  explicit StoreSubsystem(const Config& config) : config_(config) {}
+  const char* name() const override { return "store"; }
+  /// Valid between start and stop.
+  store::Database& database() { return *db_; }
+  bool isOpen() const { return db_ != nullptr; }
+
+ protected:
+  void initialize(Poco::Util::Application& app) override;
+  void uninitialize() override;
+
+ private:
+  const Config& config_;
+  std::unique_ptr<store::Database> db_;
+};
+
+/// The database path the configuration names (store.path, or <data.dir>/vigil.db).
+std::string databasePath(const Config& config);
+
+}  // namespace vigil::app

@@ -1,0 +1,159 @@
+#pragma once
+// The device registry and the patients devices belong to.
+//
+// A device belongs to one patient at a time; every assignment is a period
+// [valid_from, valid_until) kept forever, so a reading is attributed to the patient who had the
+// device when it was *measured* (device time), even if it arrives after a reassignment.
+// Patient identifiers (MRN, names, birth date) are stored only as FieldCipher ciphertexts bound
+// to their row; the MRN is found through its HMAC blind index.
+//
+// Repository pattern (see vigil/store/settings_repository.hpp): the *In(Connection&) statics
+// hold the SQL so a change and its audit entry commit in one write job.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+namespace vigil::crypto {
+class FieldCipher;
+class BlindIndex;
+}  // namespace vigil::crypto
+
+namespace vigil::registry {
+
+/// Milliseconds since the Unix epoch (the store's time unit).
+std::int64_t toMillis(TimePoint t);
+TimePoint fromMillis(std::int64_t ms);
+
+enum class DeviceKind {
+  blood_pressure,
+  pulse_oximeter,
+  weight_scale,
+  thermometer,
+  glucometer,
+  heart_rate,
+  hub
+};
+const char* toString(DeviceKind k);
+/// Throws vigil::ValidationError for an unknown name.
+DeviceKind parseDeviceKind(const std::string& name);
+
+enum class Credential { certificate, password };
+
+/// A device as the registry knows it.
+struct Device {
+  std::int64_t id = 0;
+  std::string uid;  // the identity in its certificate / MQTT topics
+  DeviceKind kind = DeviceKind::hub;
+  std::string model, serial, firmware;
+  Credential credential = Credential::certificate;
+  bool retired = false;
+  std::optional<int> batteryPct;
+  std::optional<TimePoint> lastSeen;
+  TimePoint createdAt;
+  std::optional<TimePoint> retiredAt;
+};
+
+struct NewDevice {
+  std::string uid;
+  DeviceKind kind = DeviceKind::hub;
+  std::string model, serial, firmware;
+  Credential credential = Credential::certificate;
+};
+
+/// One period a device belonged to a patient.
+struct Assignment {
+  std::int64_t deviceId = 0;
+  std::int64_t patientId = 0;
+  TimePoint validFrom;
+  std::optional<TimePoint> validUntil;
+};
+
+/// Checks a device uid: [A-Za-z0-9._-]{1,64} (safe in topics, file names and certificate CNs).
+bool validDeviceUid(const std::string& uid);
+
+/// Devices and their assignments.
+class DeviceRegistry {
+ public:
+  explicit DeviceRegistry(store::Database& db, Clock& clock) : db_(db), clock_(clock) {}
+
+  /// Throws ValidationError (bad uid) or StoreError (uid taken: isConstraint()).
+  Device add(const NewDevice& device);
+  std::optional<Device> find(std::int64_t id);
+  std::optional<Device> findByUid(const std::string& uid);
+  std::vector<Device> list();
+  /// Ends the current assignment (if any) at `at` and starts one for patientId. Throws
+  /// ValidationError for a retired device or an unknown patient.
+  void assign(std::int64_t deviceId, std::int64_t patientId, std::optional<std::int64_t> by = {});
+  /// Ends the current assignment.
+  void unassign(std::int64_t deviceId);
+  /// Ends the assignment and marks the device retired; its readings are refused from now on.
+  void retire(std::int64_t deviceId);
+  std::vector<Assignment> history(std::int64_t deviceId);
+  /// The patient who had the device at `t` (device time), if any.
+  std::optional<std::int64_t> patientAt(std::int64_t deviceId, TimePoint t);
+
+  // --- SQL for composing inside one write job ---
+  static Device addIn(store::Connection& c, const NewDevice& d, TimePoint now);
+  static std::optional<Device> findIn(store::Connection& c, std::int64_t id);
+  static std::optional<Device> findByUidIn(store::Connection& c, const std::string& uid);
+  static std::vector<Device> listIn(store::Connection& c);
+  static void assignIn(store::Connection& c, std::int64_t deviceId, std::int64_t patientId,
+                       TimePoint at, std::optional<std::int64_t> by);
+  static void unassignIn(store::Connection& c, std::int64_t deviceId, TimePoint at);
+  static void retireIn(store::Connection& c, std::int64_t deviceId, TimePoint at);
+  static std::optional<std::int64_t> patientAtIn(store::Connection& c, std::int64_t deviceId,
+                                                 TimePoint t);
+  static std::vector<Assignment> historyIn(store::Connection& c, std::int64_t deviceId);
+  /// Updates last seen (never backwards) and battery (when given).
+  static void touchIn(store::Connection& c, std::int64_t deviceId, TimePoint seen,
+                      std::optional<int> batteryPct);
+
+ private:
+  store::Database& db_;
+  Clock& clock_;
+};
+
+/// A patient's record with identifiers decrypted (only in memory, only for authorised use).
+struct Patient {
+  std::int64_t id = 0;
+  std::string mrn, givenName, familyName, birthDate;  // PHI
+  std::string timeZone = "UTC";
+  std::string state;
+  std::optional<std::int64_t> userId;
+  bool active = true;
+};
+
+/// Patients with encrypted identifiers.
+class PatientRepository {
+ public:
+  PatientRepository(store::Database& db, const crypto::FieldCipher& cipher,
+                    const crypto::BlindIndex& index, Clock& clock)
+      : db_(db), cipher_(cipher), index_(index), clock_(clock) {}
+
+  /// Creates the patient; returns the id. Throws ValidationError (bad zone/state, MRN taken).
+  std::int64_t create(const Patient& p);
+  std::optional<Patient> get(std::int64_t id);
+  std::optional<std::int64_t> findByMrn(const std::string& mrn);
+  std::vector<std::int64_t> listIds();
+
+  std::int64_t createIn(store::Connection& c, const Patient& p);
+  std::optional<Patient> getIn(store::Connection& c, std::int64_t id);
+  std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
+
+ private:
+  store::Database& db_;
+  const crypto::FieldCipher& cipher_;
+  const crypto::BlindIndex& index_;
+  Clock& clock_;
+};
+
+}  // namespace vigil::registry

@@ -1,0 +1,452 @@
+#include "vigil/store/database.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "vigil/core/log.hpp"
+
+namespace vigil::store {
+namespace {
+
+constexpr int kReadRetries = 5;
+
+std::uint64_t fileSize(const std::filesystem::path& p) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(p, ec);
+  return ec ? 0 : static_cast<std::uint64_t>(n);
+}
+
+std::filesystem::path withSuffix(const std::filesystem::path& p, const char* suffix) {
+  auto s = p;
+  s += suffix;
+  return s;
+}
+
+/// Resets every statement of conn that is still stepping, so it holds no snapshot and does not
+/// block a COMMIT.
+void resetBusyStatements(Connection& conn) {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(conn.handle(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(conn.handle(), s)) {
+    if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
+  }
+}
+
+void fsyncPath(const std::filesystem::path& p, bool directory) {
+  int fd = ::open(p.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw StoreError("backup: cannot open " + p.string() + " to sync it");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw StoreError("backup: fsync failed for " + p.string());
+}
+
+}  // namespace
+
+struct Database::Impl {
+  struct Job {
+    WriteJob run;
+    WriteDone done;
+  };
+  /// Shared with metric callbacks, which may outlive the Database.
+  struct Shared {
+    std::atomic<std::size_t> depth{0};
+    std::filesystem::path path;
+  };
+
+  explicit Impl(Options o) : options(std::move(o)) {}
+
+  Options options;
+  std::unique_ptr<Connection> writer;
+  std::thread writerThread;
+  std::atomic<std::thread::id> writerId{};
+  int schemaVersion = 0;
+
+  mutable std::mutex queueMutex;
+  std::condition_variable queueNotEmpty;
+  std::condition_variable queueNotFull;
+  std::deque<Job> queue;
+  bool stopping = false;
+  bool closed = false;
+
+  std::mutex poolMutex;
+  std::condition_variable poolAvailable;
+  std::vector<std::unique_ptr<Connection>> readers;  // all of them
+  std::vector<Connection*> idle;                     // those not lent out
+  bool poolClosed = false;
+
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+
+  Counter* batchesCommitted = nullptr;
+  Counter* jobsCommitted = nullptr;
+  Counter* jobsFailed = nullptr;
+  Counter* batchesFailed = nullptr;
+  Counter* diskFull = nullptr;
+  Counter* commitMicros = nullptr;
+  Gauge* lastCommitSeconds = nullptr;
+
+  void registerMetrics();
+  void writerLoop();
+  void runBatch(std::vector<Job>& batch);
+  static void complete(Job& job, std::exception_ptr error);
+};
+
+void Database::Impl::registerMetrics() {
+  Metrics& m = options.metrics != nullptr ? *options.metrics : Metrics::global();
+  batchesCommitted =
+      &m.counter("vigil_store_batches_committed_total", "Write transactions committed");
+  jobsCommitted = &m.counter("vigil_store_jobs_committed_total", "Write jobs committed");
+  jobsFailed = &m.counter("vigil_store_jobs_failed_total", "Write jobs that failed");
+  batchesFailed =
+      &m.counter("vigil_store_batches_failed_total", "Write transactions rolled back entirely");
+  diskFull = &m.counter("vigil_store_disk_full_total", "Write transactions refused: disk full");
+  commitMicros = &m.counter("vigil_store_commit_microseconds_total",
+                            "Time spent in write transactions (begin to commit), microseconds");
+  lastCommitSeconds =
+      &m.gauge("vigil_store_last_commit_seconds", "Duration of the last write transaction");
+  std::weak_ptr<Shared> weak = shared;
+  m.callbackGauge("vigil_store_write_queue_depth", "Write jobs waiting for the writer", [weak] {
+    auto s = weak.lock();
+    return s ? static_cast<double>(s->depth.load()) : 0.0;
+  });
+  m.callbackGauge("vigil_store_size_bytes", "Database file plus WAL, bytes", [weak] {
+    auto s = weak.lock();
+    if (!s) return 0.0;
+    return static_cast<double>(fileSize(s->path) + fileSize(withSuffix(s->path, "-wal")));
+  });
+}
+
+void Database::Impl::complete(Job& job, std::exception_ptr error) {
+  if (!job.done) return;
+  try {
+    job.done(std::move(error));
+  } catch (const std::exception& e) {
+    log::error("store.completion_threw", {{"reason", e.what()}});
+  } catch (...) {
+    log::error("store.completion_threw", {{"reason", "unknown"}});
+  }
+}
+
+void Database::Impl::writerLoop() {
+  writerId.store(std::this_thread::get_id());
+  std::vector<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queueMutex);
+      queueNotEmpty.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping and drained
+      if (options.linger.count() > 0 && queue.size() < options.batchSize && !stopping) {
+        queueNotEmpty.wait_for(lock, options.linger,
+                               [&] { return stopping || queue.size() >= options.batchSize; });
+      }
+      std::size_t n = std::min(queue.size(), options.batchSize);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      shared->depth.store(queue.size());
+    }
+    queueNotFull.notify_all();
+    runBatch(batch);
+    batch.clear();
+  }
+}
+
+void Database::Impl::runBatch(std::vector<Job>& batch) {
+  Connection& conn = *writer;
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::size_t failedJobs = 0;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    conn.cached("BEGIN IMMEDIATE").run();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      conn.cached("SAVEPOINT vigil_job").run();
+      try {
+        batch[i].run(conn);
+        resetBusyStatements(conn);
+        conn.cached("RELEASE vigil_job").run();
+      } catch (...) {
+        errors[i] = std::current_exception();
+        ++failedJobs;
+        resetBusyStatements(conn);
+        // SQLite may have rolled back the whole transaction (SQLITE_FULL, I/O error): then the
+        // batch is lost and fails as a whole below.
+        if (!conn.inTransaction()) std::rethrow_exception(errors[i]);
+        conn.cached("ROLLBACK TO vigil_job").run();
+        conn.cached("RELEASE vigil_job").run();
+      }
+    }
+    conn.cached("COMMIT").run();
+  } catch (...) {
+    auto batchError = std::current_exception();
+    if (conn.inTransaction()) {
+      try {
+        resetBusyStatements(conn);
+        conn.exec("ROLLBACK");
+      } catch (...) {
+        // Nothing more to undo; the connection stays usable for the next batch.
+      }
+    }
+    bool full = false;
+    std::string reason = "unknown";
+    try {
+      std::rethrow_exception(batchError);
+    } catch (const SqliteError& e) {
+      full = e.isDiskFull();
+      reason = e.what();
+    } catch (const std::exception& e) {
+      reason = e.what();
+    } catch (...) {
+    }
+    if (full) diskFull->inc();
+    batchesFailed->inc();
+    jobsFailed->inc(batch.size());
+    log::error("store.batch_failed",
+               {{"jobs", batch.size()}, {"disk_full", full}, {"reason", reason}});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      complete(batch[i], errors[i] ? errors[i] : batchError);
+    }
+    return;
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  batchesCommitted->inc();
+  jobsCommitted->inc(batch.size() - failedJobs);
+  jobsFailed->inc(failedJobs);
+  commitMicros->inc(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+  lastCommitSeconds->set(std::chrono::duration<double>(elapsed).count());
+  for (std::size_t i = 0; i < batch.size(); ++i) complete(batch[i], errors[i]);
+}
+
+// --- Database ---
+
+std::unique_ptr<Database> Database::open(Options options) {
+  return std::make_unique<Database>(std::move(options));
+}
+
+Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  auto& o = impl_->options;
+  if (o.path.empty()) throw StoreError("store path is empty");
+  if (o.readers == 0 || o.batchSize == 0 || o.queueCapacity == 0) {
+    throw StoreError("store readers, batch size and queue capacity must be positive");
+  }
+  validateMigrations(o.migrations);
+  const int highest = static_cast<int>(o.migrations.size());
+  // Check the version through a read-only connection first: a newer database is never touched.
+  refuseNewerSchema(readSchemaVersion(o.path), highest);
+
+  impl_->writer =
+      std::make_unique<Connection>(o.path, Connection::Mode::readWriteCreate, o.busyTimeout);
+  Connection& w = *impl_->writer;
+  auto mode = w.queryValue<std::string>("PRAGMA journal_mode=WAL");
+  if (mode != "wal") throw StoreError("store could not switch the database to WAL mode");
+  w.exec(o.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  w.exec("PRAGMA foreign_keys=ON");
+  // Keep the WAL file from staying large after a burst once it has been checkpointed.
+  w.exec("PRAGMA journal_size_limit=67108864");
+  migrate(w, o.migrations);
+  impl_->schemaVersion =
+      static_cast<int>(w.queryValue<std::int64_t>("PRAGMA user_version").value_or(0));
+
+  for (std::size_t i = 0; i < o.readers; ++i) {
+    impl_->readers.push_back(
+        std::make_unique<Connection>(o.path, Connection::Mode::readOnly, o.busyTimeout));
+    impl_->idle.push_back(impl_->readers.back().get());
+  }
+  impl_->shared->path = o.path;
+  impl_->registerMetrics();
+  impl_->writerThread = std::thread([this] { impl_->writerLoop(); });
+  log::info("store.opened", {{"schema", impl_->schemaVersion},
+                             {"readers", static_cast<std::uint64_t>(o.readers)},
+                             {"batch_size", static_cast<std::uint64_t>(o.batchSize)}});
+}
+
+Database::~Database() {
+  close();
+}
+
+void Database::close() {
+  {
+    std::lock_guard lock(impl_->queueMutex);
+    if (impl_->closed) return;
+    impl_->closed = true;
+    impl_->stopping = true;
+  }
+  impl_->queueNotEmpty.notify_all();
+  impl_->queueNotFull.notify_all();
+  if (impl_->writerThread.joinable()) impl_->writerThread.join();
+  {
+    std::unique_lock lock(impl_->poolMutex);
+    impl_->poolClosed = true;  // read() calls waiting for a connection now fail
+    impl_->poolAvailable.notify_all();
+    impl_->poolAvailable.wait(lock, [&] { return impl_->idle.size() == impl_->readers.size(); });
+    impl_->idle.clear();
+    impl_->readers.clear();
+  }
+  // The writer closes last: closing the last connection checkpoints and removes the WAL.
+  impl_->writer.reset();
+  log::info("store.closed");
+}
+
+void Database::post(WriteJob job, WriteDone done) {
+  assert(job && "empty write job");
+  {
+    std::unique_lock lock(impl_->queueMutex);
+    impl_->queueNotFull.wait(lock, [&] {
+      return impl_->stopping || impl_->queue.size() < impl_->options.queueCapacity;
+    });
+    if (impl_->stopping) throw StoreError("store is closed");
+    impl_->queue.push_back({std::move(job), std::move(done)});
+    impl_->shared->depth.store(impl_->queue.size());
+  }
+  impl_->queueNotEmpty.notify_one();
+}
+
+bool Database::tryPost(WriteJob job, WriteDone done) {
+  assert(job && "empty write job");
+  {
+    std::lock_guard lock(impl_->queueMutex);
+    if (impl_->stopping || impl_->queue.size() >= impl_->options.queueCapacity) return false;
+    impl_->queue.push_back({std::move(job), std::move(done)});
+    impl_->shared->depth.store(impl_->queue.size());
+  }
+  impl_->queueNotEmpty.notify_one();
+  return true;
+}
+
+void Database::assertNotWriterThread() const {
+  assert(std::this_thread::get_id() != impl_->writerId.load() &&
+         "writeSync() called from a write job");
+}
+
+Database::ReaderLease Database::borrowReader() {
+  std::unique_lock lock(impl_->poolMutex);
+  impl_->poolAvailable.wait(lock, [&] { return impl_->poolClosed || !impl_->idle.empty(); });
+  if (impl_->poolClosed) throw StoreError("store is closed");
+  Connection* c = impl_->idle.back();
+  impl_->idle.pop_back();
+  return ReaderLease(*impl_, *c);
+}
+
+Database::ReaderLease::~ReaderLease() {
+  resetBusyStatements(conn_);
+  {
+    std::lock_guard lock(impl_.poolMutex);
+    impl_.idle.push_back(&conn_);
+  }
+  impl_.poolAvailable.notify_all();
+}
+
+bool Database::retryRead(const SqliteError& e, int attempt) {
+  if (!e.isBusy() || attempt >= kReadRetries) return false;
+  log::warn("store.read_busy_retry", {{"attempt", attempt + 1}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
+  return true;
+}
+
+std::vector<std::string> Database::integrityCheck() {
+  return read([](Connection& c) {
+    std::vector<std::string> problems;
+    auto st = c.prepare("PRAGMA integrity_check");
+    while (st.step()) {
+      auto line = st.getText(0);
+      if (line != "ok") problems.push_back(std::move(line));
+    }
+    return problems;
+  });
+}
+
+void Database::backup(const std::filesystem::path& dstPath, const BackupProgress& progress) {
+  read([&](Connection& c) { backupFrom(c, dstPath, progress); });
+}
+
+std::uint64_t Database::sizeBytes() const {
+  return fileSize(impl_->options.path) + fileSize(withSuffix(impl_->options.path, "-wal"));
+}
+
+int Database::schemaVersion() const {
+  return impl_->schemaVersion;
+}
+
+std::size_t Database::queueDepth() const {
+  std::lock_guard lock(impl_->queueMutex);
+  return impl_->queue.size();
+}
+
+const std::filesystem::path& Database::path() const {
+  return impl_->options.path;
+}
+
+// --- file-level maintenance ---
+
+std::vector<std::string> checkIntegrity(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw StoreError("no database at " + path.string());
+  Connection c(path, Connection::Mode::readOnly);
+  std::vector<std::string> problems;
+  auto st = c.prepare("PRAGMA integrity_check");
+  while (st.step()) {
+    auto line = st.getText(0);
+    if (line != "ok") problems.push_back(std::move(line));
+  }
+  return problems;
+}
+
+void backupFrom(Connection& src, const std::filesystem::path& dstPath,
+                const BackupProgress& progress) {
+  // Holding a read transaction on the source for the whole copy pins one snapshot: commits by
+  // the writer (another connection) then cannot force sqlite3_backup_step to restart, so the
+  // backup finishes even under constant ingest.
+  std::optional<Transaction> snapshot;
+  if (!src.inTransaction()) snapshot.emplace(src);
+  (void)src.queryValue<std::int64_t>("SELECT count(*) FROM sqlite_schema");
+
+  const auto partial = withSuffix(dstPath, ".partial");
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
+  {
+    Connection dst(partial, Connection::Mode::readWriteCreate);
+    sqlite3_backup* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
+    if (b == nullptr) throwSqlite(dst.handle(), sqlite3_errcode(dst.handle()), "backup");
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      rc = sqlite3_backup_step(b, 256);
+      if (progress) {
+        int total = sqlite3_backup_pagecount(b);
+        progress(total - sqlite3_backup_remaining(b), total);
+      }
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    int finish = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+      std::filesystem::remove(partial, ec);
+      throwSqlite(nullptr, rc, "backup");
+    }
+    if (finish != SQLITE_OK) {
+      std::filesystem::remove(partial, ec);
+      throwSqlite(dst.handle(), finish, "backup");
+    }
+  }
+  if (snapshot) snapshot->commit();
+  fsyncPath(partial, false);
+  std::filesystem::rename(partial, dstPath);
+  auto dir = dstPath.parent_path();
+  fsyncPath(dir.empty() ? std::filesystem::path(".") : dir, true);
+}
+
+void backupDatabase(const std::filesystem::path& srcPath, const std::filesystem::path& dstPath,
+                    const BackupProgress& progress) {
+  if (!std::filesystem::exists(srcPath)) throw StoreError("no database at " + srcPath.string());
+  Connection src(srcPath, Connection::Mode::readOnly);
+  backupFrom(src, dstPath, progress);
+}
+
+}  // namespace vigil::store

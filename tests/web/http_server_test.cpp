@@ -1,0 +1,193 @@
+// The real Poco server on 127.0.0.1 and port 0: routing, limits, headers, the access gate, and
+// TLS (1.2+ only, HTTP redirect) with a certificate made by the openssl command.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "vigil/web/health.hpp"
+#include "vigil/web/http.hpp"
+
+namespace fs = std::filesystem;
+using namespace vigil::web;
+
+namespace {
+
+struct Reply {
+  int status;
+  std::string body;
+  Poco::Net::HTTPResponse head;
+};
+
+Reply send(std::uint16_t port, const std::string& method, const std::string& path,
+           const std::string& body = {}) {
+  Poco::Net::HTTPClientSession s("127.0.0.1", port);
+  s.setTimeout(Poco::Timespan(5, 0));
+  Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!body.empty()) req.setContentLength(static_cast<std::streamsize>(body.size()));
+  s.sendRequest(req) << body;
+  Reply r;
+  auto& is = s.receiveResponse(r.head);
+  std::stringstream ss;
+  ss << is.rdbuf();
+  r.status = static_cast<int>(r.head.getStatus());
+  r.body = ss.str();
+  return r;
+}
+
+std::shared_ptr<Router> sampleRouter() {
+  auto r = std::make_shared<Router>();
+  addHealthRoutes(*r, {{"store", [] { return true; }}, {"broker", [] { return false; }}});
+  r->add({"POST", "/echo", Access::public_endpoint, "",
+          [](Request& q) { return Response::text(200, q.body); }});
+  r->add({"GET", "/private/{id}", Access::authenticated, "thing.read",
+          [](Request& q) { return Response::text(200, "secret " + q.params.at("id")); }});
+  r->add({"GET", "/boom", Access::public_endpoint, "",
+          [](Request&) -> Response { throw std::runtime_error("patient Jane Doe exploded"); }});
+  return r;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(HttpServerBehaviour)
+
+BOOST_AUTO_TEST_CASE(serves_routes_with_security_headers_and_status_codes) {
+  ServerOptions o;
+  HttpServer server(o, sampleRouter());
+  server.start();
+  auto health = send(server.port(), "GET", "/healthz");
+  BOOST_TEST(health.status == 200);
+  BOOST_TEST(health.head.get("X-Content-Type-Options") == "nosniff");
+  BOOST_TEST(health.head.get("Content-Security-Policy").find("script-src 'self'") !=
+             std::string::npos);
+  BOOST_TEST(send(server.port(), "GET", "/nothing").status == 404);
+  BOOST_TEST(send(server.port(), "DELETE", "/healthz").status == 405);
+  auto ready = send(server.port(), "GET", "/readyz");
+  BOOST_TEST(ready.status == 503);
+  BOOST_TEST(ready.body ==
+             "{\"checks\":{\"store\":true,\"broker\":false},\"status\":\"not_ready\"}");
+  BOOST_TEST(send(server.port(), "POST", "/echo", "hello").body == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(refuses_bodies_over_the_limit_with_413) {
+  ServerOptions o;
+  o.maxBodyBytes = 1024;
+  HttpServer server(o, sampleRouter());
+  server.start();
+  BOOST_TEST(send(server.port(), "POST", "/echo", std::string(1024, 'a')).status == 200);
+  BOOST_TEST(send(server.port(), "POST", "/echo", std::string(1025, 'a')).status == 413);
+}
+
+BOOST_AUTO_TEST_CASE(authenticated_routes_need_the_gate) {
+  {
+    HttpServer server(ServerOptions{}, sampleRouter());
+    server.start();
+    BOOST_TEST(send(server.port(), "GET", "/private/7").status == 401);
+  }
+  std::string seenPermission;
+  Gate gate = [&](const Route& r, Request& q) -> std::optional<Response> {
+    seenPermission = r.permission;
+    if (q.params.at("id") == "7") return std::nullopt;
+    return Response::error(403, "forbidden", "not allowed");
+  };
+  HttpServer server(ServerOptions{}, sampleRouter(), gate);
+  server.start();
+  BOOST_TEST(send(server.port(), "GET", "/private/7").body == "secret 7");
+  BOOST_TEST(seenPermission == "thing.read");
+  BOOST_TEST(send(server.port(), "GET", "/private/8").status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(handler_failure_gives_500_without_its_message) {
+  HttpServer server(ServerOptions{}, sampleRouter());
+  server.start();
+  auto r = send(server.port(), "GET", "/boom");
+  BOOST_TEST(r.status == 500);
+  BOOST_TEST(r.body.find("Jane") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_label_requests_by_pattern_not_by_id) {
+  HttpServer server(ServerOptions{}, sampleRouter());
+  server.start();
+  send(server.port(), "GET", "/private/123456");
+  auto m = send(server.port(), "GET", "/metrics").body;
+  BOOST_TEST(m.find("route=\"/private/{id}\"") != std::string::npos);
+  BOOST_TEST(m.find("123456") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(tls_serves_1_2_and_1_3_refuses_older_and_redirects_http) {
+  auto dir = fs::temp_directory_path() / ("vigil-web-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto cert = (dir / "cert.pem").string();
+  auto key = (dir / "key.pem").string();
+  auto made =
+      run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+          "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+          key + " -out " + cert);
+  BOOST_REQUIRE_MESSAGE(fs::exists(cert), made);
+  ServerOptions o;
+  o.tlsCertFile = cert;
+  o.tlsKeyFile = key;
+  o.redirectPort = 0;
+  HttpServer server(o, sampleRouter());
+  server.start();
+  BOOST_TEST(server.tls());
+  auto target = "127.0.0.1:" + std::to_string(server.port());
+  auto sclient = "echo | timeout 10 openssl s_client -connect " + target + " ";
+  auto ok12 = run(sclient + "-tls1_2");
+  BOOST_TEST(ok12.find("Protocol  : TLSv1.2") != std::string::npos, ok12);
+  auto ok13 = run(sclient + "-tls1_3");
+  BOOST_TEST(ok13.find("TLSv1.3") != std::string::npos, ok13);
+  auto old = run(sclient + "-tls1_1 -cipher DEFAULT@SECLEVEL=0");
+  BOOST_TEST(old.find("Cipher is (NONE)") != std::string::npos, old);
+  auto weak = run(sclient + "-tls1_2 -cipher AES128-SHA");
+  BOOST_TEST(weak.find("Cipher is (NONE)") != std::string::npos, weak);
+  auto curl = run("curl -sk -D - https://" + target + "/healthz");
+  BOOST_TEST(curl.find("Strict-Transport-Security: max-age=") != std::string::npos, curl);
+  server.stop();
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_redirect_points_at_https) {
+  auto dir = fs::temp_directory_path() / ("vigil-web-redir-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto cert = (dir / "cert.pem").string();
+  auto key = (dir / "key.pem").string();
+  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+      "-subj /CN=localhost -keyout " +
+      key + " -out " + cert);
+  // Port for the redirect listener: bind an ephemeral one first to learn a free port.
+  ServerOptions o;
+  o.tlsCertFile = cert;
+  o.tlsKeyFile = key;
+  o.redirectPort = 0;
+  o.publicTlsPort = 443;
+  {
+    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+    o.redirectPort = probe.address().port();
+  }
+  HttpServer server(o, sampleRouter());
+  server.start();
+  auto r = send(server.redirectPort(), "GET", "/portal/?x=1");
+  BOOST_TEST(r.status == 301);
+  BOOST_TEST(r.head.get("Location") == "https://127.0.0.1/portal/?x=1");
+  server.stop();
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

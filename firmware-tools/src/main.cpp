@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "provision_command.hpp"
 
 namespace {
 
@@ -14,6 +15,8 @@ using vigil::devtool::Command;
 constexpr Command kCommands[] = {
     {"decode", "decode a GATT characteristic value or an MQTT payload to JSON",
      &vigil::devtool::runDecode},
+    {"provision", "device CA, device certificates and passwords, revocation, fleets",
+     [](std::span<const std::string> args) { return vigil::devtool::runProvision(args); }},
 };
 
 void usage(std::FILE* out) {

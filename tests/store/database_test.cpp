@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -122,7 +123,7 @@ BOOST_FIXTURE_TEST_CASE(commits_queued_jobs_together_in_batches_of_at_most_batch
 
 BOOST_FIXTURE_TEST_CASE(lingers_for_more_jobs_before_committing_a_partial_batch, Fixture) {
   auto o = options();
-  o.linger = 300ms;
+  o.linger = 500ms;
   open(o);
   std::vector<std::future<std::int64_t>> futures;
   for (int i = 0; i < 3; ++i) futures.push_back(insertItem(*db, i));
@@ -434,15 +435,41 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_consistent_snapshot_while_writes_go_on, Fixtu
 }
 
 BOOST_FIXTURE_TEST_CASE(backs_up_a_database_file_from_outside_the_daemon, Fixture) {
-  open(options());
+  auto o = options();
+  o.busyTimeout = 1s;
+  open(o);
   insertItem(*db, 9).get();
   int calls = 0;
-  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db", [&](int, int) { ++calls; });
+  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db", [&](int, int) {
+    // The daemon keeps writing while the backup holds its snapshot (no write lock taken).
+    BOOST_CHECK_NO_THROW(insertItem(*db, 100 + calls).get());
+    ++calls;
+  });
   BOOST_TEST(calls > 0);
+  BOOST_TEST(countItems() == 1 + calls);
   Connection copy(dir / "copy.db", Connection::Mode::readOnly);
+  BOOST_TEST(copy.queryValue<std::int64_t>("SELECT count(*) FROM items").value() == 1);
   BOOST_TEST(copy.queryValue<std::int64_t>("SELECT v FROM items").value() == 9);
   BOOST_CHECK_THROW(vigil::store::backupDatabase(dir / "absent.db", dir / "x.db"),
                     vigil::StoreError);
+}
+
+BOOST_FIXTURE_TEST_CASE(maintenance_commands_leave_no_files_behind_a_stopped_store, Fixture) {
+  open(options());
+  insertItem(*db, 1).get();
+  db->close();
+  BOOST_REQUIRE(!std::filesystem::exists(dir / "store.db-wal"));
+  const auto before = vigil::store::test::readFile(dir / "store.db");
+  BOOST_TEST(vigil::store::checkIntegrity(dir / "store.db").empty());
+  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db");
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  BOOST_TEST(names == (std::vector<std::string>{"copy.db", "store.db"}),
+             boost::test_tools::per_element());
+  BOOST_TEST((vigil::store::test::readFile(dir / "store.db") == before));
 }
 
 BOOST_FIXTURE_TEST_CASE(exports_store_metrics, Fixture) {

@@ -18,6 +18,8 @@ namespace vigil::store {
 namespace {
 
 constexpr int kReadRetries = 5;
+constexpr int kBackupPagesPerStep = 256;
+constexpr int kBackupBusyRetries = 250;  // x 20 ms
 
 std::uint64_t fileSize(const std::filesystem::path& p) {
   std::error_code ec;
@@ -386,9 +388,27 @@ const std::filesystem::path& Database::path() const {
 
 // --- file-level maintenance ---
 
-std::vector<std::string> checkIntegrity(const std::filesystem::path& path) {
+namespace {
+
+/// A connection for `vigild store check/backup`, which run beside (or instead of) the daemon,
+/// often as root. Read-write (it only reads) so that, when it is the last connection, SQLite
+/// removes the -wal/-shm files it created: a read-only connection would leave them behind,
+/// owned by root, and the daemon could then not open its database. Read-only when the caller
+/// may not write the file.
+std::unique_ptr<Connection> openForMaintenance(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw StoreError("no database at " + path.string());
-  Connection c(path, Connection::Mode::readOnly);
+  try {
+    return std::make_unique<Connection>(path, Connection::Mode::readWrite);
+  } catch (const SqliteError&) {
+    return std::make_unique<Connection>(path, Connection::Mode::readOnly);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> checkIntegrity(const std::filesystem::path& path) {
+  auto conn = openForMaintenance(path);
+  Connection& c = *conn;
   std::vector<std::string> problems;
   auto st = c.prepare("PRAGMA integrity_check");
   while (st.step()) {
@@ -404,7 +424,7 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
   // the writer (another connection) then cannot force sqlite3_backup_step to restart, so the
   // backup finishes even under constant ingest.
   std::optional<Transaction> snapshot;
-  if (!src.inTransaction()) snapshot.emplace(src);
+  if (!src.inTransaction()) snapshot.emplace(src, Transaction::Kind::deferred);
   (void)src.queryValue<std::int64_t>("SELECT count(*) FROM sqlite_schema");
 
   const auto partial = withSuffix(dstPath, ".partial");
@@ -415,14 +435,20 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
     sqlite3_backup* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
     if (b == nullptr) throwSqlite(dst.handle(), sqlite3_errcode(dst.handle()), "backup");
     int rc = SQLITE_OK;
+    int busyRetries = 0;
     while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-      rc = sqlite3_backup_step(b, 256);
+      rc = sqlite3_backup_step(b, kBackupPagesPerStep);
       if (progress) {
         int total = sqlite3_backup_pagecount(b);
         progress(total - sqlite3_backup_remaining(b), total);
       }
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        // The source is pinned by our snapshot, so this is the destination held by someone
+        // else: wait a bounded time, then give up.
+        if (++busyRetries > kBackupBusyRetries) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      } else {
+        busyRetries = 0;
       }
     }
     int finish = sqlite3_backup_finish(b);
@@ -444,9 +470,8 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
 
 void backupDatabase(const std::filesystem::path& srcPath, const std::filesystem::path& dstPath,
                     const BackupProgress& progress) {
-  if (!std::filesystem::exists(srcPath)) throw StoreError("no database at " + srcPath.string());
-  Connection src(srcPath, Connection::Mode::readOnly);
-  backupFrom(src, dstPath, progress);
+  auto src = openForMaintenance(srcPath);
+  backupFrom(*src, dstPath, progress);
 }
 
 }  // namespace vigil::store

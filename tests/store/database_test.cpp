@@ -368,6 +368,29 @@ BOOST_FIXTURE_TEST_CASE(returns_read_results_and_propagates_read_errors, Fixture
   BOOST_TEST(countItems() == 1);
 }
 
+BOOST_FIXTURE_TEST_CASE(copes_with_statements_left_mid_iteration_by_a_job_or_a_read, Fixture) {
+  open(options());
+  for (int i = 0; i < 3; ++i) insertItem(*db, i).get();
+  auto first = db->read([](Connection& c) {
+    auto& st = c.cached("SELECT v FROM items ORDER BY v");
+    BOOST_REQUIRE(st.step());
+    return st.getInt64(0);  // two rows left unread
+  });
+  BOOST_TEST(first == 0);
+  db->writeSync([](Connection& c) {
+    auto& st = c.cached("SELECT v FROM items ORDER BY v");
+    BOOST_REQUIRE(st.step());
+    c.execute("INSERT INTO items(v) VALUES (10)");
+  });
+  BOOST_TEST(countItems() == 4);
+  // The pooled connections hold no stale snapshot: a new read sees the new row.
+  for (int i = 0; i < 8; ++i) {
+    BOOST_TEST(db->read([](Connection& c) {
+      return c.queryValue<std::int64_t>("SELECT max(v) FROM items").value();
+    }) == 10);
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(reports_integrity_problems_of_a_damaged_file, Fixture) {
   open(options());
   BOOST_TEST(db->integrityCheck().empty());

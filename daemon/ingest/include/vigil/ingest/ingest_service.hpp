@@ -1,0 +1,153 @@
+#pragma once
+// Durable ingest: device messages from the broker to the store, exactly once, acknowledged only
+// after they are on disk.
+//
+// Flow: the MQTT thread calls submit() (never blocks) → a bounded queue → one worker thread
+// decodes (devices/ through a PayloadDecoder) and posts one write job per message to the store's
+// single writer, which commits them in batches with synchronous=FULL → after the commit the
+// done-callback publishes the application-level ack naming the message's sequence number
+// (store-then-ack; libmosquitto has already PUBACKed, so this ack is what a hub waits for).
+//
+// Exactly once: every reading has a dedup key unique per device ("seq:<n>:<kind>", else
+// "time:<device ms>:<kind>", else "msg:<message seq>:<index>:<kind>"); a redelivered or resent
+// message finds its rows (ON CONFLICT DO NOTHING) and is acked again.
+//
+// Bad input never stops ingest: unknown/retired devices, bad topics, oversized or malformed
+// payloads and impossible values go to the quarantine table (payload encrypted) with a reason,
+// are counted per reason in /metrics and are acked as rejected when their sequence is known.
+//
+// Back-pressure: above pauseAbove queued messages, or while the store fails (disk full), the
+// FlowControl callback pauses the broker connection (the broker keeps the persistent session's
+// messages); the failed message is retried every retryDelay and ingest resumes by itself.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/ingest/decoded.hpp"
+
+namespace vigil::store {
+class Database;
+}
+namespace vigil::crypto {
+class FieldCipher;
+}
+
+namespace vigil::ingest {
+
+struct IngestOptions {
+  std::size_t queueCapacity = 20'000;  // hard limit; submit() refuses beyond it
+  std::size_t pauseAbove = 10'000;     // pause the broker connection above this depth
+  std::size_t resumeBelow = 2'000;
+  std::size_t maxPayloadBytes = 64 * 1024;
+  std::chrono::milliseconds retryDelay{1000};
+  double deviceRatePerSecond = 20;  // sustained messages per device; 0 = unlimited
+  double deviceBurst = 200;         // messages a device may send at once
+};
+
+/// A message as received from the broker.
+struct IncomingMessage {
+  std::string topic;
+  std::string payload;
+  TimePoint receivedAt;
+};
+
+/// A reading that was stored (sent to listeners after the commit).
+struct StoredReading {
+  std::int64_t readingId = 0;
+  std::int64_t deviceId = 0;
+  std::optional<std::int64_t> patientId;
+  DecodedReading reading;
+  TimePoint receivedAt;
+};
+
+/// Counters for tests and the fleet simulator's report (also exported to /metrics).
+struct IngestStats {
+  std::uint64_t messages = 0;
+  std::uint64_t readingsStored = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t acks = 0;
+  std::uint64_t storeFailures = 0;
+  std::map<std::string, std::uint64_t> rejectedByReason;
+};
+
+/// The ingest pipeline between the broker connection and the store.
+class IngestService {
+ public:
+  /// Publishes `payload` to the device's ack topic (QoS 1). Called on the store's writer thread.
+  using AckSink = std::function<void(const std::string& uid, const std::string& payload)>;
+  /// pause == true: stop taking messages from the broker; false: take them again.
+  using FlowControl = std::function<void(bool pause)>;
+  /// Called after each commit with the readings it stored (not the duplicates).
+  using StoredListener = std::function<void(const std::vector<StoredReading>&)>;
+
+  IngestService(store::Database& db, Clock& clock, IngestOptions options, PayloadDecoder decoder,
+                AckSink ack, FlowControl flow, const crypto::FieldCipher* quarantineCipher);
+  ~IngestService();
+  IngestService(const IngestService&) = delete;
+  IngestService& operator=(const IngestService&) = delete;
+
+  void setStoredListener(StoredListener listener);
+  void start();
+  /// Processes what is queued, then stops.
+  void stop();
+  /// From the MQTT thread: queues the message. false when stopped or the hard limit is hit (the
+  /// message is then not acked, so the device resends it).
+  bool submit(IncomingMessage message);
+
+  /// false while the store refuses writes (disk full) or ingest is paused.
+  bool ready() const { return storeHealthy_.load() && !paused_.load(); }
+  bool paused() const { return paused_.load(); }
+  std::size_t queueDepth() const;
+  IngestStats stats() const;
+  /// Waits until the queue is empty and every posted job finished (tests).
+  bool waitIdle(std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Pending;
+  void run();
+  void process(IncomingMessage&& m);
+  void finish(const std::shared_ptr<Pending>& p, std::exception_ptr error);
+  void updateFlow();
+  bool allowDevice(const std::string& uid, TimePoint now);
+  void countRejected(const std::string& reason);
+
+  store::Database& db_;
+  Clock& clock_;
+  IngestOptions options_;
+  PayloadDecoder decoder_;
+  AckSink ack_;
+  FlowControl flow_;
+  const crypto::FieldCipher* cipher_;
+  StoredListener listener_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  std::deque<IncomingMessage> queue_;
+  std::deque<IncomingMessage> retry_;
+  std::size_t inFlight_ = 0;
+  bool running_ = false;
+  std::thread worker_;
+  std::atomic<bool> storeHealthy_{true};
+  std::atomic<bool> paused_{false};
+  std::chrono::steady_clock::time_point lastFailure_{};
+  IngestStats stats_;
+  struct Bucket {
+    double tokens;
+    TimePoint last;
+  };
+  std::map<std::string, Bucket> buckets_;  // worker thread only
+};
+
+}  // namespace vigil::ingest

@@ -1,0 +1,434 @@
+#include "vigil/ingest/ingest_service.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
+#include "vigil/crypto/field_cipher.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+namespace vigil::ingest {
+namespace {
+
+using registry::toMillis;
+using store::Connection;
+
+Counter& messagesCounter(const char* result) {
+  return Metrics::global().counter("vigil_ingest_messages_total",
+                                   "Device messages handled, by result", {{"result", result}});
+}
+
+std::string number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string jsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string componentsJson(const DecodedReading& r) {
+  if (r.components.empty()) return {};
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [code, v] : r.components) {
+    if (!first) out += ",";
+    first = false;
+    out += jsonString(code) + ":" + (v ? number(*v) : "null");
+  }
+  return out + "}";
+}
+
+std::string joinFlags(const std::vector<std::string>& flags) {
+  std::string out;
+  for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
+  return out;
+}
+
+/// The identity that makes a reading unique per device; empty when there is none.
+std::string dedupKey(const DecodedReading& r, std::optional<std::uint64_t> messageSeq,
+                     std::size_t index) {
+  if (r.seq) return "seq:" + std::to_string(*r.seq) + ":" + r.kind;
+  if (r.deviceTime) return "time:" + std::to_string(toMillis(*r.deviceTime)) + ":" + r.kind;
+  if (messageSeq)
+    return "msg:" + std::to_string(*messageSeq) + ":" + std::to_string(index) + ":" + r.kind;
+  return {};
+}
+
+std::string ackPayload(std::uint64_t seq, const char* status, std::size_t stored,
+                       std::size_t duplicates, const std::string& reason) {
+  std::string out = "{\"v\":1,\"seq\":" + std::to_string(seq) + ",\"status\":\"" + status + "\"";
+  if (std::string_view(status) == "stored") {
+    out +=
+        ",\"stored\":" + std::to_string(stored) + ",\"duplicates\":" + std::to_string(duplicates);
+  } else {
+    out += ",\"reason\":" + jsonString(reason);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+/// One message on its way through the writer.
+struct IngestService::Pending {
+  IncomingMessage message;
+  std::optional<DeviceTopic> topic;
+  DecodeOutcome decoded;
+  // Filled by the write job (writer thread), read by finish() after the commit.
+  std::string rejectReason;
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;
+  std::vector<StoredReading> storedReadings;
+};
+
+IngestService::IngestService(store::Database& db, Clock& clock, IngestOptions options,
+                             PayloadDecoder decoder, AckSink ack, FlowControl flow,
+                             const crypto::FieldCipher* quarantineCipher)
+    : db_(db),
+      clock_(clock),
+      options_(options),
+      decoder_(std::move(decoder)),
+      ack_(std::move(ack)),
+      flow_(std::move(flow)),
+      cipher_(quarantineCipher) {
+  auto& m = Metrics::global();
+  m.callbackGauge("vigil_ingest_queue_depth", "Device messages waiting for the ingest worker",
+                  [this] { return static_cast<double>(queueDepth()); });
+  m.callbackGauge("vigil_ingest_paused", "1 while ingest has paused the broker connection",
+                  [this] { return paused_.load() ? 1.0 : 0.0; });
+  m.callbackGauge("vigil_ingest_store_healthy", "0 while the store refuses ingest writes",
+                  [this] { return storeHealthy_.load() ? 1.0 : 0.0; });
+}
+
+IngestService::~IngestService() {
+  stop();
+  auto& m = Metrics::global();
+  m.callbackGauge("vigil_ingest_queue_depth", "", [] { return 0.0; });
+  m.callbackGauge("vigil_ingest_paused", "", [] { return 0.0; });
+  m.callbackGauge("vigil_ingest_store_healthy", "", [] { return 1.0; });
+}
+
+void IngestService::setStoredListener(StoredListener listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+void IngestService::start() {
+  std::lock_guard lock(mutex_);
+  if (running_) return;
+  running_ = true;
+  worker_ = std::thread([this] { run(); });
+}
+
+void IngestService::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  // Wait for jobs already posted to the writer so their acks go out before the broker closes.
+  waitIdle(std::chrono::seconds(10));
+}
+
+bool IngestService::submit(IncomingMessage message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_ || queue_.size() >= options_.queueCapacity) {
+      messagesCounter("refused_queue_full").inc();
+      return false;
+    }
+    queue_.push_back(std::move(message));
+  }
+  cv_.notify_all();
+  updateFlow();
+  return true;
+}
+
+std::size_t IngestService::queueDepth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size() + retry_.size();
+}
+
+IngestStats IngestService::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+bool IngestService::waitIdle(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, timeout,
+                      [this] { return queue_.empty() && retry_.empty() && inFlight_ == 0; });
+}
+
+void IngestService::updateFlow() {
+  bool wantPause;
+  {
+    std::lock_guard lock(mutex_);
+    auto depth = queue_.size() + retry_.size();
+    if (!storeHealthy_.load() || depth > options_.pauseAbove) {
+      wantPause = true;
+    } else if (depth < options_.resumeBelow) {
+      wantPause = false;
+    } else {
+      wantPause = paused_.load();
+    }
+  }
+  if (paused_.exchange(wantPause) != wantPause) {
+    log::warn(wantPause ? "ingest.paused" : "ingest.resumed",
+              {{"store_healthy", storeHealthy_.load()}});
+    if (flow_) flow_(wantPause);
+  }
+}
+
+void IngestService::countRejected(const std::string& reason) {
+  Metrics::global()
+      .counter("vigil_ingest_rejected_total", "Device messages refused, by reason",
+               {{"reason", reason}})
+      .inc();
+  messagesCounter("rejected").inc();
+}
+
+bool IngestService::allowDevice(const std::string& uid, TimePoint now) {
+  if (options_.deviceRatePerSecond <= 0) return true;
+  auto [it, inserted] = buckets_.try_emplace(uid, Bucket{options_.deviceBurst, now});
+  auto& b = it->second;
+  double elapsed = std::chrono::duration<double>(now - b.last).count();
+  if (elapsed > 0) {
+    b.tokens = std::min(options_.deviceBurst, b.tokens + elapsed * options_.deviceRatePerSecond);
+    b.last = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  if (buckets_.size() > 100'000) buckets_.clear();  // bounded memory under a flood of uids
+  return true;
+}
+
+void IngestService::run() {
+  for (;;) {
+    IncomingMessage m;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200), [this] {
+        return !running_ || !retry_.empty() || (!queue_.empty() && storeHealthy_.load());
+      });
+      if (!retry_.empty()) {
+        // The store failed: probe with the oldest failed message, at most every retryDelay.
+        auto since = std::chrono::steady_clock::now() - lastFailure_;
+        if (since < options_.retryDelay) {
+          if (!running_ && queue_.empty()) break;
+          lock.unlock();
+          std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+              options_.retryDelay - since, std::chrono::milliseconds(200)));
+          continue;
+        }
+        if (inFlight_ > 0) continue;  // one probe at a time
+        m = std::move(retry_.front());
+        retry_.pop_front();
+      } else if (!queue_.empty() && storeHealthy_.load()) {
+        m = std::move(queue_.front());
+        queue_.pop_front();
+      } else if (!running_) {
+        break;
+      } else {
+        continue;
+      }
+      ++inFlight_;
+    }
+    process(std::move(m));
+    updateFlow();
+  }
+}
+
+void IngestService::process(IncomingMessage&& m) {
+  auto p = std::make_shared<Pending>();
+  p->message = std::move(m);
+  p->topic = parseDeviceTopic(p->message.topic);
+  if (!p->topic) {
+    p->rejectReason = "bad_topic";
+  } else if (p->message.payload.size() > options_.maxPayloadBytes) {
+    p->rejectReason = "oversized";
+    p->decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
+  } else if (!allowDevice(p->topic->uid, p->message.receivedAt)) {
+    p->rejectReason = "rate_limited";
+  } else {
+    p->decoded = decoder_(p->topic->kind, p->message.payload);
+    if (!p->decoded.message) {
+      p->rejectReason = p->decoded.reason.empty() ? "malformed" : p->decoded.reason;
+    } else {
+      std::size_t index = 0;
+      for (const auto& r : p->decoded.message->readings) {
+        if (dedupKey(r, p->decoded.message->messageSeq, index++).empty()) {
+          p->rejectReason = "no_identity";
+          p->decoded.detail = "seq: a reading needs a sequence number or a device time";
+          break;
+        }
+      }
+    }
+  }
+
+  auto job = [this, p](Connection& c) {
+    p->stored = 0;
+    p->duplicates = 0;
+    p->storedReadings.clear();
+    std::optional<registry::Device> device;
+    if (p->topic) device = registry::DeviceRegistry::findByUidIn(c, p->topic->uid);
+    if (p->rejectReason.empty()) {
+      if (!device) {
+        p->rejectReason = "unknown_device";
+      } else if (device->retired) {
+        p->rejectReason = "retired_device";
+      }
+    }
+    if (p->rejectReason.empty()) {
+      const auto& msg = *p->decoded.message;
+      auto insert = c.prepare(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "components, special, original_value, original_unit, flags, device_time, "
+          "device_time_local, received_at, seq, source) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (device_id, dedup_key) DO NOTHING");
+      std::size_t index = 0;
+      for (const auto& r : msg.readings) {
+        auto key = dedupKey(r, msg.messageSeq, index++);
+        auto at = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : p->message.receivedAt;
+        auto patient = registry::DeviceRegistry::patientAtIn(c, device->id, at);
+        auto comps = componentsJson(r);
+        std::optional<std::int64_t> deviceMs;
+        if (r.deviceTime) deviceMs = toMillis(*r.deviceTime);
+        std::optional<std::int64_t> seq;
+        if (r.seq) seq = static_cast<std::int64_t>(*r.seq);
+        insert.bindAll(device->id, patient, key, r.kind, r.loinc, r.unit, r.value,
+                       comps.empty() ? std::optional<std::string>() : comps,
+                       r.special.empty() ? std::optional<std::string>() : r.special,
+                       r.originalValue,
+                       r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
+                       joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
+                       toMillis(p->message.receivedAt), seq,
+                       msg.source.empty() ? std::string("mqtt-json") : msg.source);
+        if (insert.run() == 1) {
+          ++p->stored;
+          p->storedReadings.push_back(
+              {c.lastInsertRowid(), device->id, patient, r, p->message.receivedAt});
+        } else {
+          ++p->duplicates;
+        }
+        insert.reset();
+      }
+      registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, msg.batteryPct);
+      return;
+    }
+    // Quarantine: reason and detail name no values; the payload is kept only encrypted.
+    auto q = c.prepare(
+        "INSERT INTO quarantine (received_at, device_uid, topic_kind, reason, detail, "
+        "payload_size) VALUES (?, ?, ?, ?, ?, ?)");
+    std::optional<std::string> uid;
+    std::optional<std::string> kind;
+    if (p->topic) {
+      uid = p->topic->uid;
+      kind = p->topic->kind == TopicKind::gatt ? "gatt" : "readings";
+    }
+    q.bindAll(toMillis(p->message.receivedAt), uid, kind, p->rejectReason, p->decoded.detail,
+              static_cast<std::int64_t>(p->message.payload.size()));
+    q.run();
+    auto id = c.lastInsertRowid();
+    if (cipher_ && p->message.payload.size() <= 4 * options_.maxPayloadBytes) {
+      auto enc =
+          cipher_->encrypt({"quarantine", "payload_enc", std::to_string(id)}, p->message.payload);
+      auto u = c.prepare("UPDATE quarantine SET payload_enc = ? WHERE id = ?");
+      u.bindAll(store::Blob(enc.begin(), enc.end()), id);
+      u.run();
+    }
+    if (device) registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, {});
+  };
+
+  db_.post(job, [this, p](std::exception_ptr e) { finish(p, e); });
+}
+
+void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr error) {
+  if (error) {
+    bool retry = false;
+    try {
+      std::rethrow_exception(error);
+    } catch (const store::SqliteError& e) {
+      retry = true;
+      if (storeHealthy_.load())  // once per outage, not once per message
+        log::error("ingest.store_failed", {{"disk_full", e.isDiskFull()}, {"code", e.code()}});
+    } catch (const std::exception&) {
+      retry = true;
+      log::error("ingest.job_failed");
+    }
+    if (retry) {
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.storeFailures;
+        retry_.push_front(std::move(p->message));
+        lastFailure_ = std::chrono::steady_clock::now();
+        --inFlight_;
+      }
+      storeHealthy_.store(false);
+      messagesCounter("store_failed").inc();
+      updateFlow();
+      cv_.notify_all();
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    --inFlight_;
+    cv_.notify_all();
+    return;
+  }
+
+  bool recovered = !storeHealthy_.exchange(true);
+  if (recovered) log::info("ingest.store_recovered");
+  std::optional<std::uint64_t> seq =
+      p->decoded.message ? p->decoded.message->messageSeq : p->decoded.messageSeq;
+  bool rejected = !p->rejectReason.empty();
+  if (rejected) {
+    countRejected(p->rejectReason);
+  } else {
+    messagesCounter(p->stored ? "stored" : "duplicate").inc();
+    Metrics::global()
+        .counter("vigil_ingest_readings_stored_total", "Readings stored (not duplicates)")
+        .inc(p->stored);
+  }
+  bool acked = false;
+  if (seq && p->topic && ack_) {
+    ack_(p->topic->uid, rejected ? ackPayload(*seq, "rejected", 0, 0, p->rejectReason)
+                                 : ackPayload(*seq, "stored", p->stored, p->duplicates, {}));
+    acked = true;
+  }
+  StoredListener listener;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.messages;
+    stats_.readingsStored += p->stored;
+    stats_.duplicates += p->duplicates;
+    if (rejected) {
+      ++stats_.rejected;
+      ++stats_.rejectedByReason[p->rejectReason];
+    }
+    if (acked) ++stats_.acks;
+    listener = listener_;
+  }
+  if (listener && !p->storedReadings.empty()) listener(p->storedReadings);
+  {
+    std::lock_guard lock(mutex_);
+    --inFlight_;
+  }
+  cv_.notify_all();
+  if (recovered) updateFlow();
+}
+
+}  // namespace vigil::ingest

@@ -1,0 +1,103 @@
+#pragma once
+// Provisioning devices onto the box's broker: a certificate bundle (or a password credential)
+// per device, the broker ACL regenerated from the device list, revocation, and a broker reload.
+//
+// Design: the device list is derived, not stored: the CA's valid device certificates plus the
+// users in the broker's password file. Revoking removes both, so the ACL loses the device's
+// block; that matters because Mosquitto 2.0 checks the CRL only at the TLS handshake: a revoked
+// device that is still connected keeps its socket after the reload but can no longer publish or
+// receive (the ACL is re-applied to live clients), and a password device is disconnected.
+// Bulk work (a fleet from CSV) passes Apply::deferred and calls apply() once at the end.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/pki/certificate_authority.hpp"
+
+namespace vigil::pki {
+
+/// Where devices reach the broker; written into each bundle's device.json.
+struct BrokerEndpoint {
+  std::string host = "127.0.0.1";
+  int certificatePort = 8883;
+  int passwordPort = 8884;
+};
+
+/// The broker files the provisioner maintains.
+struct ProvisionerConfig {
+  BrokerEndpoint endpoint;
+  std::filesystem::path aclFile;
+  std::filesystem::path passwordFile;
+  std::filesystem::path pidFile;         // mosquitto's pid, for SIGHUP; may not exist
+  std::string serviceClient = "vigild";  // reserved: no device may take this id
+  int passwordIterations = 1000;
+};
+
+/// Whether a change is applied to the broker immediately (ACL rewrite + SIGHUP) or later.
+enum class Apply { now, deferred };
+
+/// What reloadBroker() found.
+enum class ReloadResult { reloaded, broker_not_running };
+
+/// A certificate bundle written to a directory: ca.pem, device.pem, device.key (0600),
+/// device.json.
+struct DeviceBundle {
+  std::string deviceId;
+  std::filesystem::path dir;
+  CertRecord certificate;
+};
+
+/// A password credential; `password` is shown once and never stored in clear.
+struct PasswordCredential {
+  std::string deviceId;
+  std::string password;
+};
+
+/// What revoke() removed.
+struct Revocation {
+  std::vector<CertRecord> certificates;
+  bool passwordRemoved = false;
+  bool any() const { return passwordRemoved || !certificates.empty(); }
+};
+
+/// Issues, lists and revokes device credentials and keeps the broker's ACL in step.
+class DeviceProvisioner {
+ public:
+  DeviceProvisioner(CertificateAuthority& ca, ProvisionerConfig config);
+
+  /// Issues a new client certificate (CN = device id), revoking the device's previous ones,
+  /// and writes the bundle into `outDir` (created 0700). Throws vigil::ValidationError for a
+  /// bad or reserved id.
+  DeviceBundle provisionCertificate(std::string_view deviceId, const std::filesystem::path& outDir,
+                                    Apply apply = Apply::now);
+  /// Creates (or replaces) the device's password-file entry. With `outDir`, also writes a bundle
+  /// (ca.pem, password (0600), device.json).
+  PasswordCredential provisionPassword(std::string_view deviceId,
+                                       const std::optional<std::filesystem::path>& outDir = {},
+                                       Apply apply = Apply::now);
+  /// Revokes every certificate of the device and removes its password entry.
+  Revocation revoke(std::string_view deviceId, Apply apply = Apply::now);
+
+  /// Ids with a valid certificate or a password entry, sorted.
+  std::vector<std::string> deviceIds() const;
+  /// Rewrites the ACL file (atomically) from acl.in and deviceIds().
+  void writeAcl() const;
+  /// Sends SIGHUP to the broker named by the pid file, if it is running mosquitto.
+  ReloadResult reloadBroker() const;
+  /// writeAcl() then reloadBroker().
+  ReloadResult apply() const;
+
+  const ProvisionerConfig& config() const { return config_; }
+
+ private:
+  std::string checkedId(std::string_view deviceId) const;
+  std::string deviceJson(const std::string& id, bool certificate) const;
+
+  CertificateAuthority& ca_;
+  ProvisionerConfig config_;
+};
+
+}  // namespace vigil::pki

@@ -1,0 +1,226 @@
+#include "vigil/pki/device_provisioner.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "file_util.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/pki/broker_setup.hpp"
+#include "vigil/pki/device_id.hpp"
+#include "vigil/pki/mosquitto_password.hpp"
+
+namespace vigil::pki {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The broker (group mosquitto on the appliance) reads the ACL and password file.
+constexpr mode_t kBrokerFileMode = 0640;
+
+/// Password-file lines as (user, rest-of-line) in file order.
+std::vector<std::pair<std::string, std::string>> readPasswordFile(const fs::path& path) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  if (!fs::exists(path)) return entries;
+  std::istringstream in(detail::readFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (line.empty() || line[0] == '#' || colon == std::string::npos) continue;
+    entries.emplace_back(line.substr(0, colon), line.substr(colon + 1));
+  }
+  return entries;
+}
+
+void writePasswordFile(const fs::path& path,
+                       const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string text;
+  for (const auto& [user, hash] : entries) text += user + ":" + hash + "\n";
+  detail::writeFileAtomic(path, text, kBrokerFileMode);
+}
+
+std::string jsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xF];
+          out += kHex[c & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+bool processIsMosquitto(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name == "mosquitto";
+}
+
+}  // namespace
+
+DeviceProvisioner::DeviceProvisioner(CertificateAuthority& ca, ProvisionerConfig config)
+    : ca_(ca), config_(std::move(config)) {}
+
+std::string DeviceProvisioner::checkedId(std::string_view deviceId) const {
+  std::string id = validateDeviceId(deviceId);
+  if (id == config_.serviceClient) {
+    throw ValidationError("device_id: reserved for the box's own client");
+  }
+  return id;
+}
+
+std::string DeviceProvisioner::deviceJson(const std::string& id, bool certificate) const {
+  auto topics = topicsFor(id);
+  std::ostringstream j;
+  j << "{\n"
+    << "  \"format\": \"vigil-device-bundle/1\",\n"
+    << "  \"deviceId\": " << jsonString(id) << ",\n"
+    << "  \"auth\": " << (certificate ? "\"certificate\"" : "\"password\"") << ",\n"
+    << "  \"broker\": {\"host\": " << jsonString(config_.endpoint.host) << ", \"port\": "
+    << (certificate ? config_.endpoint.certificatePort : config_.endpoint.passwordPort)
+    << ", \"tls\": true, \"tlsMinVersion\": \"1.2\", \"caFile\": \"ca.pem\"},\n";
+  if (certificate) {
+    j << "  \"credentials\": {\"certFile\": \"device.pem\", \"keyFile\": \"device.key\"},\n";
+  } else {
+    j << "  \"credentials\": {\"username\": " << jsonString(id)
+      << ", \"passwordFile\": \"password\"},\n";
+  }
+  j << "  \"mqtt\": {\"clientId\": " << jsonString(id)
+    << ", \"protocol\": \"mqttv5\", \"qos\": 1},\n"
+    << "  \"topics\": {\"readings\": " << jsonString(topics.readings)
+    << ", \"gatt\": " << jsonString(topics.gatt) << ", \"ack\": " << jsonString(topics.ack)
+    << ", \"config\": " << jsonString(topics.config) << "}\n"
+    << "}\n";
+  return j.str();
+}
+
+DeviceBundle DeviceProvisioner::provisionCertificate(std::string_view deviceId,
+                                                     const fs::path& outDir, Apply apply) {
+  std::string id = checkedId(deviceId);
+  auto issued = ca_.issueClient(id, CertKind::device);
+  ca_.revokeAll(id, CertKind::device, issued.record.serial);  // one valid certificate per device
+  detail::makeDir(outDir, 0700);
+  detail::writeFileAtomic(outDir / "ca.pem", ca_.caCertPem(), 0644);
+  detail::writeFileAtomic(outDir / "device.pem", issued.certPem, 0644);
+  detail::writeFileAtomic(outDir / "device.key", issued.keyPem, 0600);
+  detail::writeFileAtomic(outDir / "device.json", deviceJson(id, true), 0644);
+  if (apply == Apply::now) this->apply();
+  log::info("pki.device_provisioned", {{"device_id", id}, {"auth", "certificate"}});
+  return {id, outDir, issued.record};
+}
+
+PasswordCredential DeviceProvisioner::provisionPassword(std::string_view deviceId,
+                                                        const std::optional<fs::path>& outDir,
+                                                        Apply apply) {
+  std::string id = checkedId(deviceId);
+  std::string password = generateDevicePassword();
+  std::string hash = hashMosquittoPassword(password, config_.passwordIterations);
+  {
+    detail::DirLock lock(ca_.dir() / "lock");
+    auto entries = readPasswordFile(config_.passwordFile);
+    auto it =
+        std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == id; });
+    if (it != entries.end()) {
+      it->second = hash;
+      writePasswordFile(config_.passwordFile, entries);
+    } else {
+      detail::appendFile(config_.passwordFile, id + ":" + hash + "\n", kBrokerFileMode);
+    }
+  }
+  if (outDir) {
+    detail::makeDir(*outDir, 0700);
+    detail::writeFileAtomic(*outDir / "ca.pem", ca_.caCertPem(), 0644);
+    detail::writeFileAtomic(*outDir / "password", password + "\n", 0600);
+    detail::writeFileAtomic(*outDir / "device.json", deviceJson(id, false), 0644);
+  }
+  if (apply == Apply::now) this->apply();
+  log::info("pki.device_provisioned", {{"device_id", id}, {"auth", "password"}});
+  return {id, password};
+}
+
+Revocation DeviceProvisioner::revoke(std::string_view deviceId, Apply apply) {
+  std::string id = checkedId(deviceId);
+  Revocation result;
+  result.certificates = ca_.revokeAll(id, CertKind::device);
+  {
+    detail::DirLock lock(ca_.dir() / "lock");
+    auto entries = readPasswordFile(config_.passwordFile);
+    auto it = std::remove_if(entries.begin(), entries.end(),
+                             [&](const auto& e) { return e.first == id; });
+    if (it != entries.end()) {
+      entries.erase(it, entries.end());
+      writePasswordFile(config_.passwordFile, entries);
+      result.passwordRemoved = true;
+    }
+  }
+  if (apply == Apply::now) this->apply();
+  log::info("pki.device_revoked", {{"device_id", id},
+                                   {"certificates", result.certificates.size()},
+                                   {"password", result.passwordRemoved}});
+  return result;
+}
+
+std::vector<std::string> DeviceProvisioner::deviceIds() const {
+  std::set<std::string> ids;
+  for (const auto& r : ca_.active(CertKind::device)) ids.insert(r.commonName);
+  for (const auto& [user, hash] : readPasswordFile(config_.passwordFile)) {
+    if (isValidDeviceId(user) && user != config_.serviceClient) ids.insert(user);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+void DeviceProvisioner::writeAcl() const {
+  std::string rules;
+  for (const auto& id : deviceIds()) {
+    auto t = topicsFor(id);
+    rules += "user " + id + "\ntopic write " + t.readings + "\ntopic write " + t.gatt +
+             "\ntopic read " + t.ack + "\ntopic read " + t.config + "\n\n";
+  }
+  std::string text = renderTemplate(
+      aclTemplate(), {{"SERVICE_CLIENT", config_.serviceClient}, {"DEVICE_RULES", rules}});
+  detail::writeFileAtomic(config_.aclFile, text, kBrokerFileMode);
+}
+
+ReloadResult DeviceProvisioner::reloadBroker() const {
+  if (config_.pidFile.empty() || !fs::exists(config_.pidFile)) {
+    return ReloadResult::broker_not_running;
+  }
+  long pid = 0;
+  try {
+    pid = std::stol(detail::readFile(config_.pidFile));
+  } catch (const std::logic_error&) {
+    return ReloadResult::broker_not_running;
+  }
+  if (pid <= 1 || !processIsMosquitto(static_cast<pid_t>(pid))) {
+    return ReloadResult::broker_not_running;
+  }
+  if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) return ReloadResult::broker_not_running;
+  log::info("pki.broker_reloaded", {{"pid", static_cast<std::int64_t>(pid)}});
+  return ReloadResult::reloaded;
+}
+
+ReloadResult DeviceProvisioner::apply() const {
+  writeAcl();
+  return reloadBroker();
+}
+
+}  // namespace vigil::pki

@@ -1,0 +1,109 @@
+#pragma once
+// Access control in one place. Every service operation is an Operation: the permission it
+// needs and whether it touches one patient. authorize() decides from the actor's role (the
+// role -> permission matrix below) and the patient relation:
+//   patient  - only their own record;
+//   device   - only readings for the patient it is assigned to;
+//   provider, nurse - patients on their care team; others only by break-glass (a reason must
+//              be given; allowed, audited and flagged for review);
+//   admin    - every patient, but no clinical authoring (notes, prescriptions, readings) and
+//              no clinical free text (notes, messages, documents): minimum necessary.
+// New features add their operations to allOperations() (access.cpp) so the table-driven test
+// walks them with every role.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace vigil::security {
+
+/// Who an actor is. Devices are identities apart from users.
+enum class Role { patient, provider, nurse, admin, device };
+inline constexpr Role kAllRoles[] = {Role::patient, Role::provider, Role::nurse, Role::admin,
+                                     Role::device};
+std::string_view toString(Role role);
+std::optional<Role> parseRole(std::string_view name);
+/// Roles that must use a second factor (TOTP).
+bool requiresMfa(Role role);
+
+/// What an operation needs.
+enum class Permission {
+  patientRead,
+  patientSearch,
+  patientRegister,
+  patientWrite,
+  readingRead,
+  readingWrite,
+  alertRead,
+  alertManage,
+  noteRead,
+  noteWrite,
+  noteSign,
+  prescriptionRead,
+  prescriptionWrite,
+  visitRead,
+  visitManage,
+  visitJoin,
+  messageRead,
+  messageSend,
+  documentRead,
+  documentWrite,
+  recordExport,
+  deviceManage,
+  careTeamManage,
+  userManage,
+  userUnlock,
+  auditRead,
+  auditExport,
+  keyManage,
+  billingRead,
+  sessionManageOwn,
+};
+
+/// True if the role's matrix grants the permission (before any patient check).
+bool roleHas(Role role, Permission permission);
+
+/// A service operation: a stable name (also the audit action), its permission, and whether
+/// it is about one patient (then the caller must name the patient).
+struct Operation {
+  std::string_view name;
+  Permission permission;
+  bool touchesPatient;
+};
+
+/// Every declared operation (the catalogue the services use).
+std::span<const Operation> allOperations();
+/// The operation with this name; nullptr if none.
+const Operation* findOperation(std::string_view name);
+/// The operation with this name; asserts it exists (for services naming their own operations).
+const Operation& operation(std::string_view name);
+
+/// Who is asking.
+struct Actor {
+  std::int64_t id = 0;  // user id, or device id for Role::device
+  Role role = Role::patient;
+  std::optional<std::int64_t> patientId;  // patient users: their record; devices: assignee
+};
+
+/// The care-team relation: which staff users are assigned to which patients.
+class CareTeam {
+ public:
+  virtual ~CareTeam() = default;
+  virtual bool isAssigned(std::int64_t staffUserId, std::int64_t patientId) const = 0;
+};
+
+/// The outcome of an access check; reason is a stable PHI-free word for the audit log.
+struct AccessDecision {
+  bool allowed = false;
+  bool breakGlass = false;
+  std::string_view reason;
+};
+
+/// Decides whether `actor` may run `op` on `patientId` (required iff op.touchesPatient).
+/// `breakGlassReason` non-empty asks for emergency access (providers and nurses only).
+AccessDecision authorize(const Actor& actor, const Operation& op,
+                         std::optional<std::int64_t> patientId, const CareTeam& careTeam,
+                         std::string_view breakGlassReason = {});
+
+}  // namespace vigil::security

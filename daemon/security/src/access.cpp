@@ -1,0 +1,170 @@
+#include "vigil/security/access.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <initializer_list>
+
+namespace vigil::security {
+namespace {
+
+using P = Permission;
+
+constexpr Operation kOperations[] = {
+    // Patients
+    {"patient.get", P::patientRead, true},
+    {"patient.search", P::patientSearch, false},  // results filtered to visible patients
+    {"patient.register", P::patientRegister, false},
+    {"patient.update", P::patientWrite, true},
+    // Monitoring
+    {"reading.list", P::readingRead, true},
+    {"reading.record", P::readingWrite, true},
+    {"alert.list", P::alertRead, true},
+    {"alert.queue", P::alertRead, false},  // results filtered to the care team
+    {"alert.acknowledge", P::alertManage, true},
+    // Clinical records
+    {"note.get", P::noteRead, true},
+    {"note.write", P::noteWrite, true},
+    {"note.sign", P::noteSign, true},
+    {"prescription.list", P::prescriptionRead, true},
+    {"prescription.write", P::prescriptionWrite, true},
+    {"visit.list", P::visitRead, true},
+    {"visit.schedule", P::visitManage, true},
+    {"visit.join", P::visitJoin, true},
+    {"message.list", P::messageRead, true},
+    {"message.send", P::messageSend, true},
+    {"document.get", P::documentRead, true},
+    {"document.upload", P::documentWrite, true},
+    {"record.export", P::recordExport, true},
+    // Administration
+    {"device.provision", P::deviceManage, false},
+    {"device.assign", P::deviceManage, true},
+    {"care_team.assign", P::careTeamManage, true},
+    {"user.create", P::userManage, false},
+    {"user.disable", P::userManage, false},
+    {"user.reset_mfa", P::userManage, false},
+    {"user.unlock", P::userUnlock, false},
+    {"session.revoke_user", P::userManage, false},
+    {"audit.read", P::auditRead, false},
+    {"audit.verify", P::auditRead, false},
+    {"audit.export", P::auditExport, false},
+    {"keys.rotate", P::keyManage, false},
+    {"keys.reencrypt", P::keyManage, false},
+    {"billing.report", P::billingRead, false},
+    {"session.list_own", P::sessionManageOwn, false},
+};
+
+bool in(Permission p, std::initializer_list<Permission> set) {
+  return std::find(set.begin(), set.end(), p) != set.end();
+}
+
+}  // namespace
+
+std::string_view toString(Role role) {
+  switch (role) {
+    case Role::patient:
+      return "patient";
+    case Role::provider:
+      return "provider";
+    case Role::nurse:
+      return "nurse";
+    case Role::admin:
+      return "admin";
+    case Role::device:
+      return "device";
+  }
+  return "unknown";
+}
+
+std::optional<Role> parseRole(std::string_view name) {
+  for (Role r : kAllRoles)
+    if (toString(r) == name) return r;
+  return std::nullopt;
+}
+
+bool requiresMfa(Role role) {
+  return role == Role::provider || role == Role::nurse || role == Role::admin;
+}
+
+// clang-format off
+bool roleHas(Role role, Permission p) {
+  switch (role) {
+    case Role::patient:
+      return in(p, {P::patientRead, P::patientWrite,
+                    P::readingRead, P::readingWrite,
+                    P::noteRead, P::prescriptionRead,
+                    P::visitRead, P::visitJoin,
+                    P::messageRead, P::messageSend,
+                    P::documentRead, P::documentWrite,
+                    P::recordExport, P::sessionManageOwn});
+    case Role::provider:
+      return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
+                    P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
+                    P::noteRead, P::noteWrite, P::noteSign,
+                    P::prescriptionRead, P::prescriptionWrite,
+                    P::visitRead, P::visitManage, P::visitJoin,
+                    P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
+                    P::recordExport, P::billingRead, P::sessionManageOwn});
+    case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
+      return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
+                    P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
+                    P::noteRead, P::noteWrite,
+                    P::prescriptionRead,
+                    P::visitRead, P::visitManage, P::visitJoin,
+                    P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
+                    P::sessionManageOwn});
+    case Role::admin:  // every patient, no clinical authoring or clinical free text
+      return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
+                    P::readingRead, P::alertRead, P::prescriptionRead,
+                    P::visitRead, P::visitManage, P::recordExport,
+                    P::deviceManage, P::careTeamManage, P::userManage, P::userUnlock,
+                    P::auditRead, P::auditExport, P::keyManage, P::billingRead,
+                    P::sessionManageOwn});
+    case Role::device:
+      return p == P::readingWrite;
+  }
+  return false;
+}
+// clang-format on
+
+std::span<const Operation> allOperations() {
+  return kOperations;
+}
+
+const Operation* findOperation(std::string_view name) {
+  for (const auto& op : kOperations)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+const Operation& operation(std::string_view name) {
+  const Operation* op = findOperation(name);
+  assert(op != nullptr && "operation not declared in access.cpp");
+  return *op;
+}
+
+AccessDecision authorize(const Actor& actor, const Operation& op,
+                         std::optional<std::int64_t> patientId, const CareTeam& careTeam,
+                         std::string_view breakGlassReason) {
+  if (!roleHas(actor.role, op.permission)) return {false, false, "role_lacks_permission"};
+  if (!op.touchesPatient) return {true, false, "role"};
+  if (!patientId) return {false, false, "patient_required"};
+  switch (actor.role) {
+    case Role::admin:
+      return {true, false, "admin"};
+    case Role::patient:
+      if (actor.patientId && *actor.patientId == *patientId) return {true, false, "own_record"};
+      return {false, false, "not_own_record"};
+    case Role::device:
+      if (actor.patientId && *actor.patientId == *patientId)
+        return {true, false, "device_assigned"};
+      return {false, false, "device_not_assigned"};
+    case Role::provider:
+    case Role::nurse:
+      if (careTeam.isAssigned(actor.id, *patientId)) return {true, false, "care_team"};
+      if (!breakGlassReason.empty()) return {true, true, "break_glass"};
+      return {false, false, "not_on_care_team"};
+  }
+  return {false, false, "unknown_role"};
+}
+
+}  // namespace vigil::security

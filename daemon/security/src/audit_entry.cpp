@@ -1,0 +1,116 @@
+#include "vigil/security/audit_entry.hpp"
+
+#include <ctime>
+
+namespace vigil::security {
+namespace {
+
+void putU64(crypto::Bytes& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<std::uint8_t>((v >> shift) & 0xff));
+}
+
+void putI64(crypto::Bytes& out, std::int64_t v) {
+  putU64(out, static_cast<std::uint64_t>(v));
+}
+
+void putString(crypto::Bytes& out, std::string_view s) {
+  std::uint32_t n = static_cast<std::uint32_t>(s.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xff));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+}  // namespace
+
+std::string_view toString(AuditOutcome outcome) {
+  switch (outcome) {
+    case AuditOutcome::success:
+      return "success";
+    case AuditOutcome::denied:
+      return "denied";
+    case AuditOutcome::failure:
+      return "failure";
+  }
+  return "failure";
+}
+
+std::optional<AuditOutcome> parseAuditOutcome(std::string_view name) {
+  for (auto o : {AuditOutcome::success, AuditOutcome::denied, AuditOutcome::failure})
+    if (toString(o) == name) return o;
+  return std::nullopt;
+}
+
+std::int64_t toMicros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMicros(std::int64_t micros) {
+  return TimePoint{
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds{micros})};
+}
+
+std::string formatUtc(TimePoint t) {
+  std::int64_t us = toMicros(t);
+  std::int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
+  std::int64_t frac = us - secs * 1'000'000;
+  std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[64];
+  std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(frac));
+  return out;
+}
+
+crypto::Bytes canonicalEncoding(const AuditEntry& e) {
+  crypto::Bytes out;
+  out.reserve(160 + e.event.action.size() + e.event.reason.size());
+  putString(out, "vigil.audit.v1");
+  putI64(out, e.seq);
+  putI64(out, toMicros(e.time));
+  putI64(out, e.event.actorId);
+  putString(out, e.event.actorRole);
+  putString(out, e.event.action);
+  putString(out, e.event.objectType);
+  putString(out, e.event.objectId);
+  out.push_back(e.event.patientId ? 1 : 0);
+  putI64(out, e.event.patientId.value_or(0));
+  putString(out, toString(e.event.outcome));
+  putString(out, e.event.reason);
+  out.push_back(e.event.breakGlass ? 1 : 0);
+  out.insert(out.end(), e.prevHash.begin(), e.prevHash.end());
+  return out;
+}
+
+crypto::Digest256 computeEntryHash(const AuditEntry& entry) {
+  return crypto::sha256(canonicalEncoding(entry));
+}
+
+crypto::Bytes checkpointMessage(std::int64_t seq, const crypto::Digest256& hash, TimePoint time) {
+  crypto::Bytes out;
+  putString(out, "vigil.audit.checkpoint.v1");
+  putI64(out, seq);
+  out.insert(out.end(), hash.begin(), hash.end());
+  putI64(out, toMicros(time));
+  return out;
+}
+
+AuditCheckpoint signCheckpoint(const crypto::Ed25519Signer& signer, std::int64_t seq,
+                               const crypto::Digest256& hash, TimePoint time) {
+  AuditCheckpoint cp;
+  cp.seq = seq;
+  cp.hash = hash;
+  cp.time = fromMicros(toMicros(time));  // the stored precision
+  cp.publicKey = signer.publicKey();
+  cp.signature = signer.sign(checkpointMessage(seq, hash, cp.time));
+  return cp;
+}
+
+bool verifyCheckpoint(const AuditCheckpoint& cp, crypto::ByteView trustedPublicKey) {
+  return crypto::ed25519Verify(trustedPublicKey, checkpointMessage(cp.seq, cp.hash, cp.time),
+                               cp.signature);
+}
+
+}  // namespace vigil::security

@@ -1,0 +1,104 @@
+#include "vigil/testsupport/mosquitto_fixture.hpp"
+
+#include <signal.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace vigil::testsupport {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kMosquitto = "/usr/sbin/mosquitto";
+
+std::size_t countOf(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+MosquittoFixture::MosquittoFixture()
+    : tmp_("vigil-broker"), layout_(tmp_.path() / "data"), logFile_(tmp_.path() / "mosquitto.log") {
+  settings_.certificatePort = freePort();
+  settings_.passwordPort = freePort();
+  while (settings_.passwordPort == settings_.certificatePort) settings_.passwordPort = freePort();
+  pki::prepareBroker(layout_, settings_);
+  ca_ =
+      std::make_unique<pki::CertificateAuthority>(pki::CertificateAuthority::open(layout_.pkiDir));
+  provisioner_ =
+      std::make_unique<pki::DeviceProvisioner>(*ca_, pki::provisionerConfigFor(layout_, settings_));
+  start();
+}
+
+MosquittoFixture::~MosquittoFixture() {
+  if (broker_) broker_->stop(3s);
+}
+
+void MosquittoFixture::start() {
+  if (broker_ && broker_->running()) return;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    broker_ = std::make_unique<Process>(
+        kMosquitto, Process::Options{{"-c", layout_.configFile.string()}, {}, {}, logFile_});
+    // Mosquitto 2.0.11 writes pid_file in the foreground too; the provisioner's reload uses it.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool up = false;
+    while (!up && broker_->running() && std::chrono::steady_clock::now() < deadline) {
+      up = waitForPort(settings_.certificatePort, 100ms) &&
+           waitForPort(settings_.passwordPort, 100ms) && fs::exists(layout_.pidFile);
+    }
+    if (up && broker_->running()) return;
+    broker_->stop(1s);
+    // A port was taken between freePort() and the bind: pick new ones and re-render the config.
+    settings_.certificatePort = freePort();
+    settings_.passwordPort = freePort();
+    pki::prepareBroker(layout_, settings_);
+    provisioner_ = std::make_unique<pki::DeviceProvisioner>(
+        *ca_, pki::provisionerConfigFor(layout_, settings_));
+  }
+  throw std::runtime_error("mosquitto did not start; log:\n" + log());
+}
+
+void MosquittoFixture::stop() {
+  if (broker_) broker_->stop(5s);
+  fs::remove(layout_.pidFile);
+}
+
+void MosquittoFixture::restart() {
+  stop();
+  start();
+}
+
+void MosquittoFixture::reload() {
+  std::size_t before = countOf(log(), "Reloading config");
+  if (provisioner_->apply() != pki::ReloadResult::reloaded) {
+    throw std::runtime_error("reload: broker not running");
+  }
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (countOf(log(), "Reloading config") <= before) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("reload: broker did not log the reload");
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  // The reload runs in the broker's main loop before it serves the next packet; a short pause
+  // lets it finish re-reading the files before the test's next connection.
+  std::this_thread::sleep_for(50ms);
+}
+
+bool MosquittoFixture::running() {
+  return broker_ && broker_->running();
+}
+
+std::string MosquittoFixture::log() const {
+  return readText(logFile_);
+}
+
+}  // namespace vigil::testsupport

@@ -174,6 +174,32 @@ BOOST_FIXTURE_TEST_CASE(fails_only_the_job_that_threw_and_commits_the_rest_of_it
   BOOST_TEST(counter("vigil_store_jobs_failed_total") == 2u);
 }
 
+BOOST_FIXTURE_TEST_CASE(runs_the_rest_of_a_batch_again_when_one_job_aborts_the_transaction,
+                        Fixture) {
+  open(options());
+  std::future<std::int64_t> a, c;
+  std::future<void> b;
+  std::atomic<int> runsOfA{0};
+  {
+    WriterGate gate(*db);
+    a = db->write([&runsOfA](Connection& conn) {
+      ++runsOfA;
+      conn.execute("INSERT INTO items(v) VALUES (1)");
+      return conn.lastInsertRowid();
+    });
+    // Abandons the whole transaction, as SQLite may do on SQLITE_FULL or an I/O error.
+    b = db->write([](Connection& conn) { conn.exec("ROLLBACK"); });
+    c = insertItem(*db, 3);
+  }
+  BOOST_CHECK_NO_THROW(a.get());
+  BOOST_CHECK_THROW(b.get(), SqliteError);
+  BOOST_CHECK_NO_THROW(c.get());
+  BOOST_TEST(runsOfA.load() == 2);  // rolled back once, committed once
+  BOOST_TEST(countItems() == 2);
+  BOOST_TEST(counter("vigil_store_batches_failed_total") == 1u);
+  BOOST_TEST(counter("vigil_store_jobs_failed_total") == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(turns_a_transaction_inside_a_job_into_a_savepoint, Fixture) {
   open(options());
   db->writeSync([](Connection& c) {

@@ -165,6 +165,9 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
   std::size_t failedJobs = 0;
+  // The job during which SQLite abandoned the transaction (its error, a ROLLBACK it ran), if
+  // any: then the others are innocent and get another chance.
+  std::optional<std::size_t> culprit;
   const auto start = std::chrono::steady_clock::now();
   try {
     conn.cached("BEGIN IMMEDIATE").run();
@@ -178,9 +181,10 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
         errors[i] = std::current_exception();
         ++failedJobs;
         resetBusyStatements(conn);
-        // SQLite may have rolled back the whole transaction (SQLITE_FULL, I/O error): then the
-        // batch is lost and fails as a whole below.
-        if (!conn.inTransaction()) std::rethrow_exception(errors[i]);
+        if (!conn.inTransaction()) {
+          culprit = i;
+          throw;
+        }
         conn.cached("ROLLBACK TO vigil_job").run();
         conn.cached("RELEASE vigil_job").run();
       }
@@ -209,9 +213,28 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
     }
     if (full) diskFull->inc();
     batchesFailed->inc();
+    if (culprit) {
+      // Fail the culprit and the jobs that had failed on their own; run the others again as a
+      // new batch (they were rolled back with the transaction, never committed).
+      log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
+                                        {"disk_full", full},
+                                        {"reason", reason}});
+      std::vector<Job> again;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (errors[i]) {
+          complete(batch[i], errors[i]);
+        } else {
+          again.push_back(std::move(batch[i]));
+        }
+      }
+      jobsFailed->inc(failedJobs);
+      if (!again.empty()) runBatch(again);
+      return;
+    }
     jobsFailed->inc(batch.size());
-    log::error("store.batch_failed",
-               {{"jobs", batch.size()}, {"disk_full", full}, {"reason", reason}});
+    log::error("store.batch_failed", {{"jobs", static_cast<std::uint64_t>(batch.size())},
+                                      {"disk_full", full},
+                                      {"reason", reason}});
     for (std::size_t i = 0; i < batch.size(); ++i) {
       complete(batch[i], errors[i] ? errors[i] : batchError);
     }

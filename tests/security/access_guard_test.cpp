@@ -108,6 +108,28 @@ BOOST_AUTO_TEST_CASE(break_glass_is_allowed_flagged_and_gives_its_reason) {
   BOOST_TEST(flagged == 1);
 }
 
+BOOST_AUTO_TEST_CASE(require_in_composes_inside_a_job_and_still_records_denials) {
+  auto before = auditCount();
+  db->writeSync([&](store::Connection& c) {
+    guard->requireIn(c, provider, operation("note.write"), 100, {"note", "1"});
+    c.execute("UPDATE patients SET state = 'WI' WHERE id = 100");
+  });
+  BOOST_TEST(auditCount() == before + 1);
+  BOOST_CHECK_THROW(db->writeSync([&](store::Connection& c) {
+    c.execute("UPDATE patients SET state = 'XX' WHERE id = 200");
+    guard->requireIn(c, provider, operation("note.write"), 200, {"note", "2"});
+  }),
+                    AccessDenied);
+  // The job rolled back; its denial was queued as a job of its own.
+  db->writeSync([](store::Connection&) {});  // the queue is FIFO: the denial is in by now
+  BOOST_TEST(auditCount() == before + 2);
+  auto e = lastAudit("note.write");
+  BOOST_TEST((e->event.outcome == AuditOutcome::denied));
+  BOOST_TEST(db->read([](store::Connection& c) {
+    return *c.queryValue<std::string>("SELECT coalesce(state, '') FROM patients WHERE id = 200");
+  }) == "");
+}
+
 BOOST_AUTO_TEST_CASE(care_team_relation_lists_patients) {
   auto list =
       db->read([&](store::Connection& c) { return SqliteCareTeam::patientsOfIn(c, provider.id); });

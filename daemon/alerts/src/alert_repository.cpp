@@ -268,11 +268,17 @@ void AlertRepository::noteEvaluated(std::int64_t readingId) {
 }
 
 void AlertRepository::flush() {
+  // Never a blocking post under our mutex: the lifecycle may be waiting for it on the store's
+  // writer thread, which is what empties the queue.
+  const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     {
       std::lock_guard lock(mutex_);
       drainBacklogLocked();
       if (backlog_.empty()) break;
+    }
+    if (std::chrono::steady_clock::now() > giveUp) {
+      throw StoreError("alert journal: store queue stayed full or closed for 60 s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

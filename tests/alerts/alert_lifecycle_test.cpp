@@ -145,6 +145,19 @@ BOOST_AUTO_TEST_CASE(new_breaches_update_the_open_alert_instead_of_adding_one) {
   BOOST_TEST(lifecycle.openAlerts().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(repeat_breaches_update_counters_without_growing_the_history) {
+  auto id = raise(Severity::high);
+  auto b = breach(7, "bp.systolic.high", Severity::high, 170);
+  for (int i = 0; i < 50; ++i) lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  BOOST_TEST(lifecycle.get(id)->count == 51);
+  BOOST_TEST(lifecycle.history(id).size() == 1u);
+  b.severity = Severity::critical;
+  lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  auto history = lifecycle.history(id);
+  BOOST_REQUIRE(history.size() == 2u);
+  BOOST_TEST(history[1].note == "severity critical");
+}
+
 BOOST_AUTO_TEST_CASE(a_new_alert_is_raised_only_after_the_previous_is_resolved) {
   auto first = raise();
   lifecycle.claim(first, 101);

@@ -218,10 +218,12 @@ void AlertRepository::post(std::function<void(store::Connection&)> job) {
   drainBacklogLocked();
 }
 
-void AlertRepository::alertChanged(const Alert& alert, const AlertEvent& event) {
-  post([alert, event](Connection& c) {
+void AlertRepository::alertChanged(const Alert& alert, const AlertEvent* event) {
+  std::optional<AlertEvent> line;
+  if (event) line = *event;
+  post([alert, line](Connection& c) {
     upsertAlert(c, alert);
-    insertEvent(c, event);
+    if (line) insertEvent(c, *line);
   });
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// SQL persistence of the alert engine: the tables of migration 0003_alerts.sql.
+// SQL persistence of the alert engine: the tables of migration 0004_alerts.sql.
 //
 // Trade-off: the lifecycle decides in memory (one mutex, microseconds; exactly one claim wins)
 // and this journal writes behind through the store's single writer: one queued job per change

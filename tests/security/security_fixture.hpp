@@ -15,7 +15,9 @@
 #include "vigil/store/database.hpp"
 
 namespace vigil::security {
-inline std::ostream& operator<<(std::ostream& os, SignInStatus s) { return os << toString(s); }
+inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
+  return os << toString(s);
+}
 }  // namespace vigil::security
 
 namespace vigil::security::test {
@@ -39,7 +41,7 @@ struct SecurityFixture {
     o.synchronousFull = false;
     db = store::Database::open(o);
     keys = Keys::open(*db, dir / "keys" / "master.key", clock);
-    audit = std::make_unique<AuditLog>(keys->auditSigner(), clock, auditConfig);
+    audit = std::make_unique<AuditLog>(keys->auditSigner(), clock, auditConfig, &keys->cipher());
     accounts = std::make_unique<AccountService>(*db, *keys, *audit, clock, accountConfig);
     guard = std::make_unique<AccessGuard>(*db, *audit);
     NewUser first;

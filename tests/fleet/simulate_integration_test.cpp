@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(progress_goes_to_stderr_and_a_text_report_to_stdout) {
                                         {},
                                         tmp.path() / "out",
                                         tmp.path() / "err"});
-  BOOST_TEST(p.wait(60s) == 0);
+  BOOST_TEST(p.wait(60s).value_or(-1) == 0);
   auto out = testsupport::readText(tmp.path() / "out");
   BOOST_TEST(out.find("acknowledged   20") != std::string::npos, out);
   BOOST_TEST(out.find("p95") != std::string::npos);
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(bad_options_exit_2_with_a_message) {
   testsupport::Process p(
       DEVTOOL_PATH,
       {{"simulate", "--bundles", tmp.path().string()}, {}, tmp.path() / "out", tmp.path() / "err"});
-  BOOST_TEST(p.wait(30s) == 2);
+  BOOST_TEST(p.wait(30s).value_or(-1) == 2);
   BOOST_TEST(testsupport::readText(tmp.path() / "err").find("no device bundles") !=
              std::string::npos);
 }

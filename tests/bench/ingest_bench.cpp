@@ -116,7 +116,9 @@ fleet::SimulationReport vigilIngest(testsupport::BoxFixture& box, std::size_t co
   o.drainTimeout = 120s;
   o.connectTimeout = 60s;
   fleet::Simulation sim(std::move(devices), o);
-  return sim.run();
+  auto report = sim.run();
+  std::fprintf(stderr, "%s", report.text().c_str());
+  return report;
 }
 
 }  // namespace
@@ -135,7 +137,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < maxConnections; ++i) o.deviceUids.push_back(uidOf(i));
   o.settings = {"ingest.device_rate=0"};
   o.start = false;
+  auto t0 = std::chrono::steady_clock::now();
   testsupport::BoxFixture box(o);
+  std::fprintf(stderr, "provisioned in %.1f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   testsupport::TempDir work("vigil-bench");
 
   std::vector<double> raw;

@@ -104,6 +104,18 @@ BOOST_AUTO_TEST_CASE(a_second_run_stores_new_readings_not_duplicates) {
   BOOST_TEST(counts.rows == counts.distinct);
 }
 
+BOOST_AUTO_TEST_CASE(a_device_sending_as_fast_as_it_can_never_repeats_a_timestamp) {
+  // Readings without a sequence number are told apart by device time: at full speed several
+  // measurements fall in one millisecond, and the box would take them for resends.
+  testsupport::BoxFixture box({uids(1)});
+  auto run = simulate(box, {"--kinds", "heart_rate", "--rate", "0", "--count", "500", "--quiet"});
+  BOOST_TEST(run.exitCode == 0, run.stderrText);
+  BOOST_TEST(field(run, "acknowledged") == 500u);
+  BOOST_TEST(field(run, "duplicates") == 0u);
+  box.stop();
+  BOOST_TEST(box.countReadings().rows == 500);
+}
+
 BOOST_AUTO_TEST_CASE(progress_goes_to_stderr_and_a_text_report_to_stdout) {
   testsupport::BoxFixture box({uids(1)});
   testsupport::TempDir tmp("vigil-sim");

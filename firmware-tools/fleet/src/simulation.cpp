@@ -284,7 +284,12 @@ void Simulation::schedule(const std::atomic<bool>* stop) {
       d.lastStamp = stamp;
       h.stamp = stamp;
       h.glucoseSeq = d.glucoseSeq++;
+    } else if (h.stamp <= d.lastStamp) {
+      // The box tells readings apart by device time (ms) when they carry no sequence number: a
+      // device never stamps two measurements with the same millisecond.
+      h.stamp = d.lastStamp + milliseconds(1);
     }
+    if (options_.mode != WireMode::gatt) d.lastStamp = h.stamp;
     if (!started_.exchange(true)) firstSend_ = std::chrono::steady_clock::now();
     sent_.fetch_add(1);
     if (d.offlineUntil != SteadyTime{}) {

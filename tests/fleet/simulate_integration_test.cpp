@@ -126,6 +126,7 @@ BOOST_AUTO_TEST_CASE(progress_goes_to_stderr_and_a_text_report_to_stdout) {
                                         tmp.path() / "err"});
   BOOST_TEST(p.wait(60s).value_or(-1) == 0);
   auto out = testsupport::readText(tmp.path() / "out");
+  BOOST_TEST_MESSAGE(out);
   BOOST_TEST(out.find("acknowledged   20") != std::string::npos, out);
   BOOST_TEST(out.find("p95") != std::string::npos);
   BOOST_TEST(testsupport::readText(tmp.path() / "err").find("acknowledged") != std::string::npos);

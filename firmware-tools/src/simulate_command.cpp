@@ -24,12 +24,15 @@ namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
     "usage: vigil-devtool simulate --bundles DIR [options]\n"
+    "       vigil-devtool simulate --fleet FILE [options]\n"
     "       vigil-devtool simulate --uid UID --ca FILE --cert FILE --key FILE [--host H] [--port "
     "P]\n"
     "\n"
     "Devices and connection:\n"
     "  --bundles DIR       a directory of device bundles (as `provision fleet` writes them); each\n"
     "                      bundle's device.json names the broker; one simulated device per bundle\n"
+    "  --fleet FILE        one device a line: <uid> <persona> <device kind> <bundle dir> (as\n"
+    "                      `vigild demo seed` writes bundles/fleet.txt)\n"
     "  --devices N         use only the first N bundles (sorted by name)\n"
     "  --uid/--ca/--cert/--key  one device from loose credential files instead of bundles\n"
     "  --host H, --port P  connect here instead of the broker the bundles name\n"
@@ -118,11 +121,11 @@ std::chrono::milliseconds seconds(double s) {
 
 int runSimulate(std::span<const std::string> argv) {
   static const std::vector<std::string> kValued = {
-      "bundles",      "devices",       "uid",         "ca",    "cert",
-      "key",          "host",          "port",        "kinds", "personas",
-      "rate",         "total-rate",    "duration",    "count", "mode",
-      "offline-prob", "offline-min",   "offline-max", "skew",  "seed",
-      "resend-after", "drain-timeout", "seq-start"};
+      "bundles",  "fleet",        "devices",       "uid",         "ca",
+      "cert",     "key",          "host",          "port",        "kinds",
+      "personas", "rate",         "total-rate",    "duration",    "count",
+      "mode",     "offline-prob", "offline-min",   "offline-max", "skew",
+      "seed",     "resend-after", "drain-timeout", "seq-start"};
   static const std::vector<std::string> kFlags = {"json", "quiet", "verbose", "help"};
   Args a;
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -152,7 +155,11 @@ int runSimulate(std::span<const std::string> argv) {
   std::vector<fleet::SimulatedDevice> devices;
   fleet::SimulationOptions o;
   try {
-    if (a.has("bundles")) {
+    bool assigned = false;
+    if (a.has("fleet")) {
+      devices = fleet::fleetFromFile(a.get("fleet"));
+      assigned = true;
+    } else if (a.has("bundles")) {
       std::vector<fs::path> dirs;
       for (const auto& e : fs::directory_iterator(a.get("bundles")))
         if (e.is_directory() && fs::exists(e.path() / "device.json")) dirs.push_back(e.path());
@@ -198,7 +205,7 @@ int runSimulate(std::span<const std::string> argv) {
     }
     if (personas.empty())
       personas.assign(std::begin(fleet::kAllPersonas), std::end(fleet::kAllPersonas));
-    for (std::size_t i = 0; i < devices.size(); ++i) {
+    for (std::size_t i = 0; i < devices.size() && !assigned; ++i) {
       devices[i].device = kinds[i % kinds.size()];
       // Personas change every `kinds` devices, so each patient gets a whole set of devices.
       devices[i].persona = personas[(i / kinds.size()) % personas.size()];

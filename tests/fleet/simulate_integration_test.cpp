@@ -6,7 +6,9 @@
 #include <Poco/JSON/Parser.h>
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 
+#include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
 
 namespace fs = std::filesystem;
@@ -130,6 +132,33 @@ BOOST_AUTO_TEST_CASE(progress_goes_to_stderr_and_a_text_report_to_stdout) {
   BOOST_TEST(out.find("acknowledged   20") != std::string::npos, out);
   BOOST_TEST(out.find("p95") != std::string::npos);
   BOOST_TEST(testsupport::readText(tmp.path() / "err").find("acknowledged") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(fleet_file_gives_each_device_its_persona_and_kind) {
+  // The format `vigild demo seed` writes (bundles/fleet.txt): uid persona kind bundle.
+  testsupport::BoxFixture box({{"demo-bp-1", "demo-spo2-2"}});
+  auto fleetFile = box.bundlesDir() / "fleet.txt";
+  std::ofstream(fleetFile) << "# uid persona kind bundle\n"
+                           << "demo-bp-1 hypertensive blood_pressure demo-bp-1\n"
+                           << "demo-spo2-2 copd pulse_oximeter "
+                           << box.bundle("demo-spo2-2").string() << "\n";
+  testsupport::TempDir tmp("vigil-sim");
+  testsupport::Process p(DEVTOOL_PATH, {{"simulate", "--fleet", fleetFile.string(), "--rate", "20",
+                                         "--count", "40", "--json", "--quiet"},
+                                        {},
+                                        tmp.path() / "out",
+                                        tmp.path() / "err"});
+  BOOST_TEST(p.wait(60s).value_or(-1) == 0, testsupport::readText(tmp.path() / "err"));
+  box.stop();
+  store::Connection c(box.databasePath(), store::Connection::Mode::readOnly);
+  auto kinds = c.prepare(
+      "SELECT d.uid, group_concat(DISTINCT r.kind) FROM readings r JOIN devices d ON d.id = "
+      "r.device_id GROUP BY d.uid ORDER BY d.uid");
+  std::map<std::string, std::string> got;
+  while (kinds.step()) got[kinds.get<std::string>(0)] = kinds.get<std::string>(1);
+  BOOST_TEST(got["demo-bp-1"].find("blood_pressure") != std::string::npos);
+  BOOST_TEST(got["demo-spo2-2"].find("spo2") != std::string::npos);
+  BOOST_TEST(got["demo-spo2-2"].find("blood_pressure") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(bad_options_exit_2_with_a_message) {

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <queue>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "vigil/core/error.hpp"
@@ -77,6 +78,38 @@ SimulatedDevice deviceFromBundle(const std::filesystem::path& dir) {
   d.mqtt.reconnectMin = milliseconds(100);
   d.mqtt.reconnectMax = milliseconds(2000);
   return d;
+}
+
+std::vector<SimulatedDevice> fleetFromFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError(file.string() + ": cannot read the fleet file");
+  std::vector<SimulatedDevice> out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream fields(line);
+    std::string uid, persona, kind, bundle;
+    if (!(fields >> uid)) continue;
+    if (!(fields >> persona >> kind >> bundle))
+      throw ConfigError(file.string() + ":" + std::to_string(n) +
+                        ": expected <uid> <persona> <device kind> <bundle dir>");
+    auto p = personaFromName(persona);
+    auto k = vitalDeviceFromName(kind);
+    if (!p) throw ConfigError(file.string() + ":" + std::to_string(n) + ": unknown persona");
+    if (!k) throw ConfigError(file.string() + ":" + std::to_string(n) + ": unknown device kind");
+    std::filesystem::path dir(bundle);
+    if (dir.is_relative()) dir = file.parent_path() / dir;
+    auto d = deviceFromBundle(dir);
+    if (d.uid != uid)
+      throw ConfigError(file.string() + ":" + std::to_string(n) + ": bundle is for another device");
+    d.persona = *p;
+    d.device = *k;
+    out.push_back(std::move(d));
+  }
+  if (out.empty()) throw ConfigError(file.string() + ": no devices");
+  return out;
 }
 
 // ---- report -----------------------------------------------------------------------------------

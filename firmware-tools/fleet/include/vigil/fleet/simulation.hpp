@@ -38,6 +38,9 @@ struct SimulatedDevice {
 /// ca.pem, device.pem + device.key or a password file): the uid and how to connect. The device
 /// kind and persona are left to the caller. Throws vigil::ConfigError when the bundle is unusable.
 SimulatedDevice deviceFromBundle(const std::filesystem::path& dir);
+/// Reads a fleet file, one device a line: `<uid> <persona> <device kind> <bundle dir>` (as
+/// `vigild demo seed` writes bundles/fleet.txt); '#' starts a comment. Throws ConfigError.
+std::vector<SimulatedDevice> fleetFromFile(const std::filesystem::path& file);
 
 enum class WireMode { json, gatt };
 

@@ -25,5 +25,6 @@ struct Command {
 };
 
 int runDecode(std::span<const std::string> args);
+int runSimulate(std::span<const std::string> args);
 
 }  // namespace vigil::devtool

@@ -17,6 +17,8 @@ constexpr Command kCommands[] = {
      &vigil::devtool::runDecode},
     {"provision", "device CA, device certificates and passwords, revocation, fleets",
      [](std::span<const std::string> args) { return vigil::devtool::runProvision(args); }},
+    {"simulate", "a fleet of simulated devices and patients sending vitals to a box",
+     &vigil::devtool::runSimulate},
 };
 
 void usage(std::FILE* out) {

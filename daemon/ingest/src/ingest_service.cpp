@@ -209,6 +209,10 @@ bool IngestService::allowDevice(const std::string& uid, TimePoint now) {
   if (elapsed > 0) {
     b.tokens = std::min(options_.deviceBurst, b.tokens + elapsed * options_.deviceRatePerSecond);
     b.last = now;
+  } else if (elapsed < 0) {
+    // The wall clock went back: refill from the new "now", or the device would stay limited
+    // until the clock caught up again (tests/fleet/fleet_fault_integration_test.cpp).
+    b.last = now;
   }
   if (b.tokens < 1) return false;
   b.tokens -= 1;

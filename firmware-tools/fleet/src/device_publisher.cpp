@@ -69,7 +69,8 @@ void DevicePublisher::send(std::uint64_t seq, std::string payload) {
 void DevicePublisher::onAck(gateway::MqttMessage&& m) {
   std::uint64_t seq = 0;
   std::string status, reason;
-  if (!parseAck(m.payload, seq, status, reason)) return;
+  std::uint64_t duplicates = 0;
+  if (!parseAck(m.payload, seq, status, reason, &duplicates)) return;
   std::lock_guard lock(mutex_);
   auto it = pending_.find(seq);
   if (it == pending_.end()) {
@@ -78,6 +79,7 @@ void DevicePublisher::onAck(gateway::MqttMessage&& m) {
   }
   if (status == "stored") {
     ++stats_.acked;
+    stats_.duplicatesReported += duplicates;
     stats_.ackLatencyMs.push_back(std::chrono::duration<double, std::milli>(
                                       std::chrono::steady_clock::now() - it->second.firstSent)
                                       .count());
@@ -129,9 +131,19 @@ std::size_t DevicePublisher::pending() const {
   return pending_.size();
 }
 
-PublisherStats DevicePublisher::stats() const {
+PublisherStats DevicePublisher::stats(bool withLatencies) const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  if (withLatencies) return stats_;
+  PublisherStats out;
+  out.sent = stats_.sent;
+  out.resent = stats_.resent;
+  out.acked = stats_.acked;
+  out.rejected = stats_.rejected;
+  out.duplicateAcks = stats_.duplicateAcks;
+  out.duplicatesReported = stats_.duplicatesReported;
+  out.publishErrors = stats_.publishErrors;
+  out.rejectedByReason = stats_.rejectedByReason;
+  return out;
 }
 
 std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
@@ -143,7 +155,7 @@ std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
 }
 
 bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
-                               std::string& reason) {
+                               std::string& reason, std::uint64_t* duplicates) {
   try {
     Poco::JSON::Parser parser;
     auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
@@ -151,6 +163,8 @@ bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, s
     seq = obj->getValue<Poco::UInt64>("seq");
     status = obj->getValue<std::string>("status");
     reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
+    if (duplicates)
+      *duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
     return status == "stored" || status == "rejected";
   } catch (const std::exception&) {
     return false;

@@ -30,11 +30,12 @@ struct PublisherOptions {
 
 /// Counts kept by a publisher.
 struct PublisherStats {
-  std::uint64_t sent = 0;           // first transmissions
-  std::uint64_t resent = 0;         // retransmissions after a timeout or a reconnect
-  std::uint64_t acked = 0;          // messages acknowledged as stored
-  std::uint64_t rejected = 0;       // acknowledged as rejected (not stored, not resent)
-  std::uint64_t duplicateAcks = 0;  // acks for messages already acknowledged
+  std::uint64_t sent = 0;                // first transmissions
+  std::uint64_t resent = 0;              // retransmissions after a timeout or a reconnect
+  std::uint64_t acked = 0;               // messages acknowledged as stored
+  std::uint64_t rejected = 0;            // acknowledged as rejected (not stored, not resent)
+  std::uint64_t duplicateAcks = 0;       // acks for messages already acknowledged
+  std::uint64_t duplicatesReported = 0;  // readings the box found already stored ("duplicates")
   std::uint64_t publishErrors = 0;
   std::map<std::string, std::uint64_t> rejectedByReason;
   std::vector<double> ackLatencyMs;  // first send → ack, one entry per acked message
@@ -51,19 +52,22 @@ class DevicePublisher {
   /// Connects (and keeps reconnecting); returns once connected or after `timeout`.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void stop();
+  bool connected() const { return client_->connected(); }
   /// Publishes a message whose payload carries sequence number `seq`; it stays pending until
   /// acknowledged. Blocks while maxInFlight messages are pending.
   void send(std::uint64_t seq, std::string payload);
   /// Waits until nothing is pending (every message acknowledged or rejected).
   bool waitAllAcknowledged(std::chrono::milliseconds timeout);
   std::size_t pending() const;
-  PublisherStats stats() const;
+  /// The counts; without latencies when `withLatencies` is false (cheap, for progress displays).
+  PublisherStats stats(bool withLatencies = true) const;
   /// Sequence numbers acknowledged as stored so far.
   std::vector<std::uint64_t> acknowledged() const;
 
   /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...}. false if malformed.
+  /// `duplicates` (when given) receives the ack's "duplicates" count (0 when absent).
   static bool parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
-                       std::string& reason);
+                       std::string& reason, std::uint64_t* duplicates = nullptr);
 
  private:
   struct Pending {

@@ -1,0 +1,171 @@
+// Durable ingest throughput against the raw broker, in the same run, on the same broker:
+//   baseline: `mosquitto_pub -q 1 -l` (one process per device connection, TLS with the device's
+//             own certificate) → `mosquitto_sub -q 1 -C N` (TLS, the box's certificate): the
+//             time until the subscriber has every message;
+//   vigil:    the fleet simulator (one MQTT/TLS connection per device, QoS 1) → Mosquitto →
+//             vigild (decode, SQLite commit with synchronous=FULL, application ack back to the
+//             device): the time until every message is acknowledged as stored.
+// Both send the same JSON readings payloads, the same number of messages, over 1, 100 and
+// 1,000 concurrent device connections. Baselines run first, before vigild ever subscribes, so
+// the broker queues nothing for it.
+// Usage: bench_ingest [MESSAGES] [MAX_CONNECTIONS]   (defaults 20000, 1000)
+// Prints a Markdown table (scripts/bench.sh puts it into docs/benchmarks.md).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/core/log.hpp"
+#include "vigil/fleet/device_payload.hpp"
+#include "vigil/fleet/simulation.hpp"
+#include "vigil/testsupport/box_fixture.hpp"
+
+namespace fs = std::filesystem;
+using namespace vigil;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string uidOf(std::size_t i) {
+  return "bench-" + std::to_string(i);
+}
+
+void raiseFileLimit() {
+  rlimit r{};
+  getrlimit(RLIMIT_NOFILE, &r);
+  r.rlim_cur = r.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &r);
+}
+
+std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
+
+/// mosquitto_pub → mosquitto_sub over `connections` publishers; returns messages per second.
+double rawBroker(testsupport::BoxFixture& box, std::size_t connections, std::size_t messages,
+                 const fs::path& work) {
+  auto& broker = box.broker();
+  auto perDevice = messages / connections;
+  auto total = perDevice * connections;
+  testsupport::Process sub(
+      "/usr/bin/mosquitto_sub",
+      {{"-h", "127.0.0.1", "-p", std::to_string(broker.certificatePort()), "--cafile",
+        broker.caFile().string(), "--cert", broker.serviceCert().string(), "--key",
+        broker.serviceKey().string(), "-i", "bench-sub", "-q", "1", "-t",
+        "vigil/v1/devices/+/readings", "-C", std::to_string(total)},
+       {},
+       {},
+       work / "sub.err"});
+  std::this_thread::sleep_for(500ms);  // subscribed
+  fleet::Persona persona(fleet::PersonaKind::normal, 1, fleet::DeviceClockTime{});
+  std::vector<std::unique_ptr<testsupport::Process>> pubs;
+  std::vector<fs::path> files;
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  for (std::size_t c = 0; c < connections; ++c) {
+    auto file = work / ("lines-" + std::to_string(c));
+    std::ofstream out(file);
+    for (std::size_t i = 0; i < perDevice; ++i) {
+      auto at = now + std::chrono::milliseconds(i);
+      out << fleet::readingsPayload(i, persona.measure(fleet::VitalDevice::heartRate, at), at, at)
+          << "\n";
+    }
+    files.push_back(file);
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (std::size_t c = 0; c < connections; ++c) {
+    auto bundle = box.bundle(uidOf(c));
+    std::string cmd =
+        "exec /usr/bin/mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.certificatePort()) +
+        " --cafile " + quote((bundle / "ca.pem").string()) + " --cert " +
+        quote((bundle / "device.pem").string()) + " --key " +
+        quote((bundle / "device.key").string()) + " -i " + uidOf(c) + " -q 1 -t vigil/v1/devices/" +
+        uidOf(c) + "/readings -l < " + quote(files[c].string());
+    pubs.push_back(std::make_unique<testsupport::Process>(
+        "/bin/sh", testsupport::Process::Options{{"-c", cmd}, {}, {}, work / "pub.err"}));
+  }
+  auto rc = sub.wait(120s);
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& p : pubs) p->wait(10s);
+  if (!rc || *rc != 0) {
+    std::fprintf(stderr, "mosquitto_sub did not get every message: %s\n",
+                 testsupport::readText(work / "sub.err").c_str());
+    return 0;
+  }
+  return static_cast<double>(total) / seconds;
+}
+
+fleet::SimulationReport vigilIngest(testsupport::BoxFixture& box, std::size_t connections,
+                                    std::size_t messages) {
+  std::vector<fleet::SimulatedDevice> devices;
+  for (std::size_t c = 0; c < connections; ++c) {
+    auto d = fleet::deviceFromBundle(box.bundle(uidOf(c)));
+    d.device = fleet::VitalDevice::heartRate;
+    devices.push_back(d);
+  }
+  fleet::SimulationOptions o;
+  o.ratePerDevice = 0;  // as fast as the acks allow
+  o.count = (messages / connections) * connections;
+  o.maxInFlightPerDevice = std::max<std::size_t>(20, 2000 / connections);
+  o.resendAfter = 30s;
+  o.drainTimeout = 120s;
+  o.connectTimeout = 60s;
+  fleet::Simulation sim(std::move(devices), o);
+  auto report = sim.run();
+  std::fprintf(stderr, "%s", report.text().c_str());
+  return report;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t messages = argc > 1 ? std::stoul(argv[1]) : 20'000;
+  std::size_t maxConnections = argc > 2 ? std::stoul(argv[2]) : 1'000;
+  raiseFileLimit();
+  log::setLevel(log::Level::error);
+  std::vector<std::size_t> counts;
+  for (std::size_t c : {std::size_t{1}, std::size_t{100}, std::size_t{1000}})
+    if (c <= maxConnections) counts.push_back(c);
+
+  std::fprintf(stderr, "provisioning %zu devices...\n", maxConnections);
+  testsupport::BoxFixture::Options o;
+  for (std::size_t i = 0; i < maxConnections; ++i) o.deviceUids.push_back(uidOf(i));
+  o.settings = {"ingest.device_rate=0"};
+  o.start = false;
+  auto t0 = std::chrono::steady_clock::now();
+  testsupport::BoxFixture box(o);
+  std::fprintf(stderr, "provisioned in %.1f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  testsupport::TempDir work("vigil-bench");
+
+  std::vector<double> raw;
+  for (auto c : counts) {
+    std::fprintf(stderr, "raw broker, %zu connections...\n", c);
+    raw.push_back(rawBroker(box, c, messages, work.path()));
+  }
+  box.start();
+  std::vector<fleet::SimulationReport> ingest;
+  for (auto c : counts) {
+    std::fprintf(stderr, "vigil ingest, %zu connections...\n", c);
+    ingest.push_back(vigilIngest(box, c, messages));
+  }
+  box.stop();
+
+  std::printf(
+      "| connections | messages | raw mosquitto_pub → mosquitto_sub (msg/s) | vigil stored + "
+      "acked (msg/s) | ratio | ack p50 / p99 (ms) | unacked |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const auto& r = ingest[i];
+    std::printf("| %zu | %llu | %.0f | %.0f | %.0f %% | %.1f / %.1f | %llu |\n", counts[i],
+                static_cast<unsigned long long>(r.sent), raw[i], r.acknowledgedPerSecond(),
+                raw[i] > 0 ? 100.0 * r.acknowledgedPerSecond() / raw[i] : 0.0, r.p50Ms, r.p99Ms,
+                static_cast<unsigned long long>(r.unacknowledged));
+  }
+  return 0;
+}

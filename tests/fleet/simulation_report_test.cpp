@@ -1,0 +1,84 @@
+#include <boost/test/unit_test.hpp>
+
+#include "vigil/fleet/simulation.hpp"
+
+using namespace vigil::fleet;
+
+BOOST_AUTO_TEST_SUITE(SimulationReportTest)
+
+BOOST_AUTO_TEST_CASE(sums_publishers_and_computes_percentiles_over_all_latencies) {
+  SimulationReport r;
+  r.devices = 2;
+  r.connected = 2;
+  PublisherStats a;
+  a.sent = 60;
+  a.acked = 60;
+  a.resent = 3;
+  a.duplicatesReported = 2;
+  for (int i = 1; i <= 60; ++i) a.ackLatencyMs.push_back(i);
+  PublisherStats b;
+  b.sent = 42;
+  b.acked = 40;
+  b.rejected = 1;
+  b.rejectedByReason["rate_limited"] = 1;
+  b.duplicateAcks = 1;
+  b.publishErrors = 4;
+  for (int i = 61; i <= 100; ++i) b.ackLatencyMs.push_back(i);
+  r.add(a);
+  r.add(b);
+  r.seconds = 2;
+  r.finish();
+  BOOST_TEST(r.sent == 102u);
+  BOOST_TEST(r.acknowledged == 100u);
+  BOOST_TEST(r.rejected == 1u);
+  BOOST_TEST(r.resent == 3u);
+  BOOST_TEST(r.duplicates == 3u);
+  BOOST_TEST(r.unacknowledged == 1u);
+  BOOST_TEST(r.p50Ms == 50);
+  BOOST_TEST(r.p95Ms == 95);
+  BOOST_TEST(r.p99Ms == 99);
+  BOOST_TEST(r.maxMs == 100);
+  BOOST_TEST(r.acknowledgedPerSecond() == 50);
+  BOOST_TEST(r.errors.at("rejected:rate_limited") == 1u);
+  BOOST_TEST(r.errors.at("publish_failed") == 4u);
+  BOOST_TEST(r.errors.at("unacknowledged") == 1u);
+  BOOST_TEST(r.errors.count("not_connected") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(json_and_text_carry_every_figure) {
+  SimulationReport r;
+  r.devices = 3;
+  r.connected = 2;
+  PublisherStats a;
+  a.sent = 10;
+  a.acked = 10;
+  a.ackLatencyMs = {5, 7};
+  r.add(a);
+  r.seconds = 4;
+  r.finish();
+  auto j = r.json();
+  BOOST_TEST(j.find("\"sent\":10") != std::string::npos);
+  BOOST_TEST(j.find("\"acknowledged\":10") != std::string::npos);
+  BOOST_TEST(j.find("\"acknowledged_per_second\":2.5") != std::string::npos);
+  BOOST_TEST(j.find("\"not_connected\":1") != std::string::npos);
+  BOOST_TEST(j.find("\"p99\":7.000") != std::string::npos);
+  auto t = r.text();
+  BOOST_TEST(t.find("2/3 connected") != std::string::npos);
+  BOOST_TEST(t.find("p50 5.0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(parses_duplicates_from_a_stored_ack) {
+  std::uint64_t seq = 0, dups = 9;
+  std::string status, reason;
+  BOOST_TEST(
+      DevicePublisher::parseAck(R"({"v":1,"seq":12,"status":"stored","stored":1,"duplicates":2})",
+                                seq, status, reason, &dups));
+  BOOST_TEST(seq == 12u);
+  BOOST_TEST(dups == 2u);
+  BOOST_TEST(DevicePublisher::parseAck(R"({"v":1,"seq":13,"status":"rejected","reason":"x"})", seq,
+                                       status, reason, &dups));
+  BOOST_TEST(dups == 0u);
+  BOOST_TEST(reason == "x");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

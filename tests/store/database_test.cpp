@@ -303,6 +303,37 @@ BOOST_FIXTURE_TEST_CASE(close_commits_everything_queued_and_then_refuses_writes,
   BOOST_TEST(countItems() == 1000);
 }
 
+BOOST_FIXTURE_TEST_CASE(close_fails_reads_still_waiting_for_a_connection, Fixture) {
+  auto o = options();
+  o.readers = 1;
+  open(o);
+  std::promise<void> release;
+  std::promise<void> holding;
+  auto holder = std::async(std::launch::async, [&] {
+    db->read([&](Connection&) {
+      holding.set_value();
+      release.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  auto waiter = std::async(std::launch::async, [&] { db->read([](Connection&) {}); });
+  auto closer = std::async(std::launch::async, [&] { db->close(); });
+  // The waiter can only finish by failing: the one connection is held until release.
+  BOOST_CHECK_THROW(waiter.get(), vigil::StoreError);
+  release.set_value();
+  holder.get();
+  closer.get();
+}
+
+BOOST_FIXTURE_TEST_CASE(runs_the_writer_with_wal_full_sync_and_foreign_keys, Fixture) {
+  open(options());
+  db->writeSync([](Connection& c) {
+    BOOST_TEST(c.queryValue<std::string>("PRAGMA journal_mode").value() == "wal");
+    BOOST_TEST(c.queryValue<std::int64_t>("PRAGMA synchronous").value() == 2);  // FULL
+    BOOST_TEST(c.queryValue<std::int64_t>("PRAGMA foreign_keys").value() == 1);
+  });
+}
+
 BOOST_FIXTURE_TEST_CASE(try_post_refuses_when_the_queue_is_full, Fixture) {
   auto o = options();
   o.queueCapacity = 2;

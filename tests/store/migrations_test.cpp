@@ -130,6 +130,52 @@ BOOST_AUTO_TEST_CASE(rolls_back_a_failing_migration_and_keeps_the_earlier_ones) 
   BOOST_TEST(!hasTable(c, "half"));
 }
 
+BOOST_AUTO_TEST_CASE(lets_a_migration_rebuild_a_referenced_table_and_enforces_keys_after) {
+  TempDir dir;
+  MigrationList list = {
+      {1, "tables",
+       "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+       "CREATE TABLE child(pid INTEGER NOT NULL REFERENCES parent(id));"
+       "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1);"},
+      {2, "rebuild_parent",
+       "CREATE TABLE parent_new(id INTEGER PRIMARY KEY, extra INTEGER NOT NULL DEFAULT 0);"
+       "INSERT INTO parent_new(id) SELECT id FROM parent;"
+       "DROP TABLE parent;"
+       "ALTER TABLE parent_new RENAME TO parent;"},
+  };
+  auto db = Database::open(optionsFor(dir / "fk.db", list));
+  BOOST_TEST(db->schemaVersion() == 2);
+  BOOST_TEST(db->read([](Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT count(*) FROM child JOIN parent ON parent.id = pid")
+        .value();
+  }) == 1);
+  // Outside migrations the writer enforces foreign keys.
+  BOOST_CHECK_EXCEPTION(
+      db->writeSync([](Connection& c) { c.exec("INSERT INTO child VALUES (42)"); }),
+      vigil::store::SqliteError,
+      [](const vigil::store::SqliteError& e) { return e.isConstraint(); });
+}
+
+BOOST_AUTO_TEST_CASE(rolls_back_a_migration_that_leaves_dangling_references) {
+  TempDir dir;
+  auto path = dir / "fk.db";
+  MigrationList list = {
+      {1, "tables",
+       "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+       "CREATE TABLE child(pid INTEGER NOT NULL REFERENCES parent(id));"},
+      {2, "orphan", "INSERT INTO child VALUES (7);"},
+  };
+  BOOST_CHECK_EXCEPTION(Database::open(optionsFor(path, list)), vigil::StoreError,
+                        [](const vigil::StoreError& e) {
+                          return std::string(e.what()) ==
+                                 "migration 2 (orphan) left rows in table child referring to "
+                                 "missing rows of table parent";
+                        });
+  BOOST_TEST(vigil::store::readSchemaVersion(path) == 1);
+  Connection c(path, Connection::Mode::readOnly);
+  BOOST_TEST(c.queryValue<std::int64_t>("SELECT count(*) FROM child").value() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_a_list_with_gaps_or_duplicates) {
   BOOST_CHECK_THROW(vigil::store::validateMigrations({{1, "a", ""}, {3, "c", ""}}),
                     vigil::StoreError);

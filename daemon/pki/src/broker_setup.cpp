@@ -1,5 +1,6 @@
 #include "vigil/pki/broker_setup.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,7 +25,8 @@ BrokerLayout::BrokerLayout(const fs::path& data)
       pidFile(brokerDir / "mosquitto.pid"),
       serverCert(brokerDir / "server.pem"),
       serverKey(brokerDir / "server.key"),
-      persistenceDir(brokerDir / "persistence") {}
+      persistenceDir(brokerDir / "persistence"),
+      endpointFile(brokerDir / "endpoint") {}
 
 fs::path BrokerLayout::clientCert(std::string_view name) const {
   return clientsDir / (std::string(name) + ".pem");
@@ -64,6 +66,30 @@ std::string renderTemplate(std::string_view text,
   return out;
 }
 
+BrokerEndpoint readEndpoint(const BrokerLayout& layout) {
+  BrokerEndpoint endpoint;
+  if (!fs::exists(layout.endpointFile)) return endpoint;
+  std::string text = detail::readFile(layout.endpointFile);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    std::string value = line.substr(eq + 1);
+    try {
+      if (key == "host") endpoint.host = value;
+      if (key == "cert_port") endpoint.certificatePort = std::stoi(value);
+      if (key == "password_port") endpoint.passwordPort = std::stoi(value);
+    } catch (const std::logic_error&) {
+      throw ConfigError("broker endpoint: bad " + key + " in " + layout.endpointFile.string());
+    }
+  }
+  return endpoint;
+}
+
 ProvisionerConfig provisionerConfigFor(const BrokerLayout& layout, const BrokerSettings& settings) {
   ProvisionerConfig config;
   config.endpoint = {settings.publicHost, settings.certificatePort, settings.passwordPort};
@@ -85,6 +111,13 @@ std::string hostName() {
   std::array<char, 256> buf{};
   if (::gethostname(buf.data(), buf.size() - 1) != 0) return {};
   return buf.data();
+}
+
+std::string currentUser() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  if (pw == nullptr || pw->pw_name == nullptr)
+    throw ConfigError("broker.user: unknown current user");
+  return pw->pw_name;
 }
 
 }  // namespace
@@ -143,10 +176,17 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
       {"PERSISTENCE_DIR", layout.persistenceDir.string()},
       {"PID_FILE", layout.pidFile.string()},
       {"LOG_DEST", settings.logDest},
+      {"PUBLIC_HOST", settings.publicHost},
+      {"BROKER_USER", settings.brokerUser.empty() ? currentUser() : settings.brokerUser},
   };
   for (const auto& [key, value] : values) {
     if (value.find('\n') != std::string::npos) throw ConfigError("broker: newline in " + key);
   }
+  detail::writeFileAtomic(layout.endpointFile,
+                          "host=" + settings.publicHost +
+                              "\ncert_port=" + std::to_string(settings.certificatePort) +
+                              "\npassword_port=" + std::to_string(settings.passwordPort) + "\n",
+                          0644);
   detail::writeFileAtomic(layout.configFile, renderTemplate(mosquittoConfTemplate(), values), 0640);
   log::info("pki.broker_prepared", {{"dir", layout.brokerDir.string()},
                                     {"cert_port", settings.certificatePort},

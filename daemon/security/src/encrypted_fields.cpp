@@ -14,7 +14,7 @@ constexpr EncryptedField kFields[] = {
     {"users", "email", C::contact, true},
     {"users", "display_name", C::identifier, false},
     {"users", "phone", C::contact, false},
-    {"user_mfa", "totp_secret", C::secret, false},
+    {"user_mfa", "totp_secret", C::secret, false, "user_id"},
     // Patients
     {"patients", "mrn", C::identifier, true},
     {"patients", "given_name", C::identifier, false},
@@ -35,6 +35,8 @@ constexpr EncryptedField kFields[] = {
     {"documents", "file_name", C::freeText, false},
     {"images", "content", C::image, false},
     {"recordings", "content", C::recording, false},
+    // Device input refused by ingest may hold PHI
+    {"quarantine", "payload", C::freeText, false},
 };
 
 }  // namespace

@@ -103,13 +103,21 @@ PasswordVerdict PasswordPolicy::check(std::string_view password,
   std::vector<std::string> words{"vigil"};
   for (std::string_view c : context) {
     std::string w = lower(c);
+    // A piece of the context itself ("nina@clinic" of "nina@clinic.example").
+    if (w.find(low) != std::string::npos) return PasswordVerdict::contextual;
     if (auto at = w.find('@'); at != std::string::npos) w = w.substr(0, at);
     if (w.size() >= 4) words.push_back(std::move(w));
   }
   for (const auto& w : words) {
-    // The password is the context word with a few characters around it ("alice2024!").
-    if (low.find(w) != std::string::npos && low.size() < w.size() + 6)
-      return PasswordVerdict::contextual;
+    // The context word dressed up with digits and symbols only ("alice2024!", "!!vigil99").
+    auto at = low.find(w);
+    if (at == std::string::npos) continue;
+    std::string rest = low.substr(0, at) + low.substr(at + w.size());
+    bool noLetters = std::none_of(rest.begin(), rest.end(), [](char ch) {
+      return std::isalpha(static_cast<unsigned char>(ch)) ||
+             (static_cast<unsigned char>(ch) & 0x80);
+    });
+    if (noLetters) return PasswordVerdict::contextual;
   }
   return PasswordVerdict::ok;
 }

@@ -80,6 +80,7 @@ struct Database::Impl {
   std::condition_variable poolAvailable;
   std::vector<std::unique_ptr<Connection>> readers;  // all of them
   std::vector<Connection*> idle;                     // those not lent out
+  bool poolClosed = false;
 
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
 
@@ -283,6 +284,8 @@ void Database::close() {
   if (impl_->writerThread.joinable()) impl_->writerThread.join();
   {
     std::unique_lock lock(impl_->poolMutex);
+    impl_->poolClosed = true;  // read() calls waiting for a connection now fail
+    impl_->poolAvailable.notify_all();
     impl_->poolAvailable.wait(lock, [&] { return impl_->idle.size() == impl_->readers.size(); });
     impl_->idle.clear();
     impl_->readers.clear();
@@ -325,8 +328,8 @@ void Database::assertNotWriterThread() const {
 
 Database::ReaderLease Database::borrowReader() {
   std::unique_lock lock(impl_->poolMutex);
-  if (impl_->readers.empty()) throw StoreError("store is closed");
-  impl_->poolAvailable.wait(lock, [&] { return !impl_->idle.empty(); });
+  impl_->poolAvailable.wait(lock, [&] { return impl_->poolClosed || !impl_->idle.empty(); });
+  if (impl_->poolClosed) throw StoreError("store is closed");
   Connection* c = impl_->idle.back();
   impl_->idle.pop_back();
   return ReaderLease(*impl_, *c);

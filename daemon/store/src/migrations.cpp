@@ -58,12 +58,54 @@ int readSchemaVersion(const std::filesystem::path& path) {
   return static_cast<int>(v);
 }
 
+namespace {
+
+/// Restores PRAGMA foreign_keys when migrations end, however they end.
+class ForeignKeysOff {
+ public:
+  explicit ForeignKeysOff(Connection& conn) : conn_(conn) {
+    wasOn_ = conn_.queryValue<std::int64_t>("PRAGMA foreign_keys").value_or(0) != 0;
+    conn_.exec("PRAGMA foreign_keys=OFF");
+  }
+  ~ForeignKeysOff() {
+    if (!wasOn_) return;
+    try {
+      conn_.exec("PRAGMA foreign_keys=ON");
+    } catch (const StoreError&) {
+      // Only fails on a broken connection, which the caller is about to report anyway.
+    }
+  }
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+ private:
+  Connection& conn_;
+  bool wasOn_ = false;
+};
+
+/// Throws unless PRAGMA foreign_key_check is clean (names the first table, no values).
+void requireForeignKeysIntact(Connection& conn, const Migration& m) {
+  auto st = conn.prepare("PRAGMA foreign_key_check");
+  if (st.step()) {
+    throw StoreError("migration " + std::to_string(m.version) + " (" + m.name +
+                     ") left rows in table " + st.getText(0) +
+                     " referring to missing rows of table " + st.getText(2));
+  }
+}
+
+}  // namespace
+
 int migrate(Connection& conn, const MigrationList& migrations) {
   validateMigrations(migrations);
   const int highest = static_cast<int>(migrations.size());
   int current = static_cast<int>(conn.queryValue<std::int64_t>("PRAGMA user_version").value_or(0));
   refuseNewerSchema(current, highest);
   int applied = 0;
+  if (current >= highest) return 0;  // nothing to do: write nothing, not even a PRAGMA
+  // Foreign keys are off while migrating (they cannot change inside a transaction), so a
+  // migration may rebuild a table the SQLite way (create new, copy, drop old, rename) without
+  // the DROP cascading or failing; each migration is checked with foreign_key_check instead.
+  ForeignKeysOff fkOff(conn);
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
     try {
@@ -82,6 +124,7 @@ int migrate(Connection& conn, const MigrationList& migrations) {
           " name TEXT NOT NULL,"
           " applied_at TEXT NOT NULL)");
       conn.exec(m.sql);
+      requireForeignKeysIntact(conn, m);
       conn.execute(
           "INSERT INTO schema_migrations(version, name, applied_at)"
           " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",

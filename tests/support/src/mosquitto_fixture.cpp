@@ -47,14 +47,14 @@ void MosquittoFixture::start() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     broker_ = std::make_unique<Process>(
         kMosquitto, Process::Options{{"-c", layout_.configFile.string()}, {}, {}, logFile_});
-    {
-      std::ofstream pid(layout_.pidFile, std::ios::trunc);
-      pid << broker_->pid() << "\n";
+    // Mosquitto 2.0.11 writes pid_file in the foreground too; the provisioner's reload uses it.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    bool up = false;
+    while (!up && broker_->running() && std::chrono::steady_clock::now() < deadline) {
+      up = waitForPort(settings_.certificatePort, 100ms) &&
+           waitForPort(settings_.passwordPort, 100ms) && fs::exists(layout_.pidFile);
     }
-    if (waitForPort(settings_.certificatePort, 10s) && waitForPort(settings_.passwordPort, 10s) &&
-        broker_->running()) {
-      return;
-    }
+    if (up && broker_->running()) return;
     broker_->stop(1s);
     // A port was taken between freePort() and the bind: pick new ones and re-render the config.
     settings_.certificatePort = freePort();

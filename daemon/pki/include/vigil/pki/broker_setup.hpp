@@ -30,6 +30,7 @@ struct BrokerLayout {
   std::filesystem::path serverCert;      // server.pem
   std::filesystem::path serverKey;       // server.key
   std::filesystem::path persistenceDir;  // persistence/
+  std::filesystem::path endpointFile;    // endpoint: host and ports devices are told
   std::filesystem::path clientCert(std::string_view name) const;
   std::filesystem::path clientKey(std::string_view name) const;
 };
@@ -43,7 +44,9 @@ struct BrokerSettings {
   std::vector<std::string> serverDnsNames = {"localhost"};  // the host name is added
   std::vector<std::string> serverIps = {"127.0.0.1"};
   std::string serviceClient = "vigild";
-  std::string logDest = "stderr";  // or "file /path/mosquitto.log" when run with -d
+  std::string logDest = "stderr";
+  std::string brokerUser;  // Mosquitto's `user`; empty: the user running prepareBroker  // or "file
+                           // /path/mosquitto.log" when run with -d
 };
 
 /// The templates from image/mosquitto/, compiled in.
@@ -55,6 +58,10 @@ std::string renderTemplate(std::string_view text, const std::map<std::string, st
 
 /// The provisioner settings that match a prepared broker.
 ProvisionerConfig provisionerConfigFor(const BrokerLayout& layout, const BrokerSettings& settings);
+
+/// The endpoint prepareBroker last recorded in <broker>/endpoint (defaults when absent), so the
+/// devtool writes the right host and ports into bundles.
+BrokerEndpoint readEndpoint(const BrokerLayout& layout);
 
 /// Creates what is missing (CA, server and service certificates, password file) and rewrites
 /// the ACL and mosquitto.conf. Idempotent; certificates are re-issued only when missing, no

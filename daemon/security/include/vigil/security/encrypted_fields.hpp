@@ -20,6 +20,7 @@ struct EncryptedField {
   std::string_view column;
   FieldCategory category;
   bool blindIndexed;  // a "<column>_bidx" column holds BlindIndex::compute("<table>.<column>")
+  std::string_view idColumn = "id";  // the row id in the AAD; stored in column <column>_enc
 };
 
 /// Every encrypted column.

@@ -6,9 +6,12 @@
 // re-runs it). Rules for a migration file:
 // - NNNN is the next free number (0001, 0002 …, no gaps); the name is [a-z0-9_]+.
 // - Never edit or renumber a file once merged: add a new one. A migration runs exactly once.
-// - Plain SQL (DDL, data fixes); no BEGIN/COMMIT/VACUUM: the runner wraps each file in one
-//   transaction together with the PRAGMA user_version bump and its schema_migrations row, so a
-//   migration either applies completely or not at all.
+// - Plain SQL (DDL, data fixes); no BEGIN/COMMIT/VACUUM/PRAGMA foreign_keys: the runner wraps
+//   each file in one transaction together with the PRAGMA user_version bump and its
+//   schema_migrations row, so a migration either applies completely or not at all.
+// - Foreign keys are not enforced while migrations run, so a table can be rebuilt the SQLite way
+//   (CREATE TABLE x_new; INSERT INTO x_new SELECT …; DROP TABLE x; ALTER TABLE x_new RENAME TO
+//   x); PRAGMA foreign_key_check must be clean at the end of each migration or it is rolled back.
 // - The version lives in PRAGMA user_version; schema_migrations(version, name, applied_at) is
 //   the human-readable history (created by the runner, not by a migration file).
 // A database whose user_version is above the highest known migration was written by a newer

@@ -1,0 +1,77 @@
+#pragma once
+// An alert and its changes. One alert stays open per (patient, rule key) until resolved; new
+// breaches update it (count, latest and worst value) instead of adding alerts.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vigil/alerts/alert_rule.hpp"
+#include "vigil/core/clock.hpp"
+
+namespace vigil::alerts {
+
+/// Where an alert is in its lifecycle (see docs/alerts.md for the diagram).
+enum class AlertState : std::uint8_t { open, claimed, acknowledged, escalated, resolved };
+std::string_view toString(AlertState s);
+std::optional<AlertState> parseAlertState(std::string_view s);
+
+/// What happened to an alert.
+enum class AlertChangeKind : std::uint8_t {
+  raised,
+  updated,
+  claimed,
+  acknowledged,
+  escalated,
+  resolved
+};
+std::string_view toString(AlertChangeKind k);
+
+/// One alert with its counters and response timestamps.
+struct Alert {
+  std::int64_t id = 0;
+  std::int64_t patientId = 0;
+  std::string ruleKey;
+  std::int64_t ruleVersion = 0;  // the version of the rule that raised it
+  RuleKind kind = RuleKind::threshold;
+  std::string code;
+  Severity severity = Severity::info;  // the worst severity reached while open
+  AlertState state = AlertState::open;
+
+  std::int64_t count = 0;  // breaches folded into this alert
+  double latestValue = 0;  // value, delta (rate_of_change) or silence hours (missing_data)
+  double worstValue = 0;
+  bool higherIsWorse = true;
+  std::int64_t firstReadingId = 0;  // 0 for missing_data
+  std::int64_t lastReadingId = 0;
+  TimePoint firstObservedAt;  // device time of the first / latest breach
+  TimePoint lastObservedAt;
+
+  TimePoint raisedAt;
+  TimePoint ackDeadline;  // escalates when not acknowledged by then
+  std::optional<TimePoint> claimedAt, acknowledgedAt, resolvedAt, escalatedAt;
+  std::optional<std::int64_t> claimedBy, acknowledgedBy, resolvedBy;
+  std::optional<std::int64_t> assignee;  // who the alert is routed to (escalation list)
+  int escalationLevel = 0;               // 0: never escalated
+  std::string resolutionNote;
+
+  bool isOpen() const { return state != AlertState::resolved; }
+};
+
+/// A change to an alert, with the alert as it is after the change.
+struct AlertChange {
+  AlertChangeKind kind = AlertChangeKind::updated;
+  Alert alert;
+};
+
+/// One line of an alert's history (who did what when), for audit and response-time reports.
+struct AlertEvent {
+  std::int64_t alertId = 0;
+  TimePoint at;
+  AlertChangeKind kind = AlertChangeKind::updated;
+  std::optional<std::int64_t> actorId;  // nullopt: the system
+  std::string note;
+};
+
+}  // namespace vigil::alerts

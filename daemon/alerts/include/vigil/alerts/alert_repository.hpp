@@ -1,0 +1,96 @@
+#pragma once
+// SQL persistence of the alert engine: the tables of migration 0004_alerts.sql.
+//
+// Trade-off: the lifecycle decides in memory (one mutex, microseconds; exactly one claim wins)
+// and this journal writes behind through the store's single writer: one queued job per change
+// (alert row upsert + its history line), committed in the writer's batches, in order. Jobs are
+// queued with tryPost, never blocking, because the caller may be the writer thread itself
+// (ingest's stored-listener); when the store queue is full they wait in a local backlog that
+// the next change or flush() retries (vigil_alerts_journal_backlog). The database enforces the
+// invariants too (one unresolved alert per patient and rule, conditional claim), and claim()
+// is the SQL compare-and-set a second node or the API can use directly.
+// Crash safety: readings are committed before they are evaluated, so the last evaluated reading
+// id is kept (settings key alerts.evaluated_through); restoreAlerts() re-evaluates the readings
+// after it, so a crash between a reading's commit and its alert's commit loses no alert.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/alerts/alert.hpp"
+#include "vigil/alerts/alert_engine.hpp"
+#include "vigil/alerts/alert_lifecycle.hpp"
+#include "vigil/alerts/observation.hpp"
+#include "vigil/alerts/rule_set.hpp"
+#include "vigil/core/metrics.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+
+namespace vigil::alerts {
+
+/// Alerts, their history, rule versions and snoozes in SQLite. Thread-safe.
+class AlertRepository final : public AlertJournal {
+ public:
+  explicit AlertRepository(store::Database& db, Metrics& metrics = Metrics::global());
+
+  // --- journal (write-behind, never blocks) ---
+  void alertChanged(const Alert& alert, const AlertEvent& event) override;
+  void suppressionSet(const Suppression& suppression) override;
+  void suppressionLifted(std::int64_t patientId, const std::string& ruleKey, std::int64_t actorId,
+                         TimePoint at) override;
+  void ruleChanged(const RuleChange& change);
+  /// Records that every reading up to `readingId` has been evaluated.
+  void noteEvaluated(std::int64_t readingId);
+  /// Waits until everything journalled so far is committed (tests, shutdown).
+  void flush();
+
+  // --- SQL compare-and-set ---
+  /// Claims an open or escalated, unclaimed alert in one conditional UPDATE: true for exactly
+  /// one of any number of concurrent callers. Waits for the commit.
+  bool claim(std::int64_t alertId, std::int64_t userId, TimePoint at);
+
+  // --- reads ---
+  std::optional<Alert> alert(std::int64_t alertId);
+  std::vector<Alert> unresolvedAlerts();
+  std::vector<AlertEvent> history(std::int64_t alertId);
+  std::vector<RuleChange> ruleChanges();
+  std::vector<Suppression> activeSuppressions(TimePoint now);
+  std::int64_t maxAlertId();
+  std::int64_t evaluatedThrough();
+  /// Stored readings of assigned patients received at or after `since`, in storage order,
+  /// panels split into their components; at most `limit`.
+  std::vector<Observation> observationsSince(TimePoint since, std::size_t limit,
+                                             std::int64_t afterReadingId = 0);
+
+ private:
+  void post(std::function<void(store::Connection&)> job);
+  void drainBacklogLocked();
+
+  store::Database& db_;
+  Gauge& backlogGauge_;
+  std::mutex mutex_;
+  std::deque<std::function<void(store::Connection&)>> backlog_;
+};
+
+/// Parses the readings.components JSON object ({"8480-6":150,"8462-4":null}) into code/value
+/// pairs; null values are skipped. nullopt when it is not such an object.
+std::optional<std::vector<std::pair<std::string, double>>> parseComponents(const std::string& json);
+
+/// Start-up: loads the rule history (or stores the defaults on first start), the unresolved
+/// alerts and snoozes, wires the journal, warms the engine up from the readings of the last
+/// `lookback` and evaluates the readings stored after the last evaluated one. Returns the
+/// changes of that catch-up evaluation.
+std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
+                                       AlertLifecycle& lifecycle, AlertEngine& engine,
+                                       TimePoint now, std::chrono::hours lookback,
+                                       std::size_t maxObservations = 2'000'000);
+
+}  // namespace vigil::alerts

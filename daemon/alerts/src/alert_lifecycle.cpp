@@ -1,0 +1,417 @@
+#include "vigil/alerts/alert_lifecycle.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+
+#include "vigil/core/log.hpp"
+#include "vigil/events/event_bus.hpp"
+
+namespace vigil::alerts {
+
+namespace {
+bool isBlank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+bool isWorse(const Alert& a, double value) {
+  return a.higherIsWorse ? value > a.worstValue : value < a.worstValue;
+}
+
+std::chrono::seconds since(TimePoint from, TimePoint to) {
+  return std::chrono::duration_cast<std::chrono::seconds>(to - from);
+}
+}  // namespace
+
+std::string_view toString(Outcome o) {
+  switch (o) {
+    case Outcome::ok:
+      return "ok";
+    case Outcome::notFound:
+      return "not_found";
+    case Outcome::wrongState:
+      return "wrong_state";
+    case Outcome::notClaimer:
+      return "not_claimer";
+    case Outcome::noteRequired:
+      return "note_required";
+    case Outcome::reasonRequired:
+      return "reason_required";
+    case Outcome::invalidTime:
+      return "invalid_time";
+  }
+  return "not_found";
+}
+
+AlertLifecycle::AlertLifecycle(Clock& clock, EscalationPolicy policy, events::EventBus* bus,
+                               Metrics& metrics)
+    : clock_(clock), policy_(std::move(policy)), bus_(bus), metrics_(metrics) {}
+
+Alert* AlertLifecycle::findLocked(std::int64_t alertId) {
+  auto it = alerts_.find(alertId);
+  return it == alerts_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::int64_t>& AlertLifecycle::chainFor(std::int64_t patientId) const {
+  auto it = chains_.find(patientId);
+  return it == chains_.end() ? policy_.chain : it->second;
+}
+
+const Suppression* AlertLifecycle::activeSuppressionLocked(std::int64_t patientId,
+                                                           const std::string& key,
+                                                           TimePoint now) const {
+  auto it = suppressions_.find(PairKey{patientId, key});
+  if (it == suppressions_.end() || now >= it->second.until) return nullptr;
+  return &it->second;
+}
+
+void AlertLifecycle::recordLocked(const Alert& alert, AlertChangeKind kind, TimePoint at,
+                                  std::optional<std::int64_t> actor, std::string note) {
+  auto& events = history_[alert.id];
+  events.push_back(AlertEvent{alert.id, at, kind, actor, std::move(note)});
+  if (journal_) journal_->alertChanged(alert, events.back());
+}
+
+void AlertLifecycle::setJournal(AlertJournal* journal) {
+  std::lock_guard lock(mutex_);
+  journal_ = journal;
+}
+
+void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
+                             std::int64_t nextId) {
+  std::lock_guard lock(mutex_);
+  for (auto& a : unresolved) {
+    assert(a.isOpen());
+    const PairKey key{a.patientId, a.ruleKey};
+    nextId_ = std::max(nextId_, a.id + 1);
+    open_[key] = a.id;
+    alerts_[a.id] = std::move(a);
+  }
+  for (auto& s : suppressions) {
+    suppressions_[PairKey{s.patientId, s.ruleKey}] = std::move(s);
+  }
+  nextId_ = std::max(nextId_, nextId);
+}
+
+std::size_t AlertLifecycle::forgetResolvedBefore(TimePoint before) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    if (it->second.resolvedAt && *it->second.resolvedAt < before) {
+      history_.erase(it->first);
+      it = alerts_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+void AlertLifecycle::publishLocked(const AlertChange& change) {
+  if (!bus_) return;
+  const Alert& a = change.alert;
+  if (change.kind == AlertChangeKind::raised) {
+    bus_->publish(
+        events::AlertRaised{a.id, a.patientId, a.ruleKey, std::string(toString(a.severity))});
+  } else {
+    bus_->publish(events::AlertChanged{
+        a.id, a.patientId, a.ruleKey, std::string(toString(change.kind)),
+        std::string(toString(a.state)), std::string(toString(a.severity)), a.count});
+  }
+}
+
+std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> breaches,
+                                                        TimePoint now) {
+  std::lock_guard lock(mutex_);
+  std::vector<AlertChange> changes;
+  std::map<std::int64_t, std::size_t> changeIndex;  // alert id -> index in changes
+  for (const auto& b : breaches) {
+    PairKey key{b.patientId, b.ruleKey};
+    auto openIt = open_.find(key);
+    Alert* alert = openIt == open_.end() ? nullptr : findLocked(openIt->second);
+    if (!alert) {
+      if (auto sup = suppressions_.find(key);
+          sup != suppressions_.end() && now < sup->second.until) {
+        ++sup->second.suppressedBreaches;
+        metrics_.counter("vigil_alerts_suppressed_total", "Breaches dropped by a snooze").inc();
+        continue;
+      }
+      Alert a;
+      a.id = nextId_++;
+      a.patientId = b.patientId;
+      a.ruleKey = b.ruleKey;
+      a.ruleVersion = b.ruleVersion;
+      a.kind = b.kind;
+      a.code = b.code;
+      a.severity = b.severity;
+      a.state = AlertState::open;
+      a.count = 1;
+      a.latestValue = a.worstValue = b.value;
+      a.higherIsWorse = b.higherIsWorse;
+      a.firstReadingId = a.lastReadingId = b.readingId;
+      a.firstObservedAt = a.lastObservedAt = b.observedAt;
+      a.raisedAt = now;
+      a.ackDeadline = now + policy_.deadlineFor(b.severity);
+      const auto& chain = chainFor(b.patientId);
+      if (!chain.empty()) a.assignee = chain.front();
+      auto [it, inserted] = alerts_.emplace(a.id, std::move(a));
+      assert(inserted);
+      open_[key] = it->first;
+      changeIndex[it->first] = changes.size();
+      changes.push_back(AlertChange{AlertChangeKind::raised, it->second});
+      metrics_
+          .counter("vigil_alerts_raised_total", "Alerts raised",
+                   {{"severity", std::string(toString(b.severity))}})
+          .inc();
+      log::info("alerts.raised", {{"alert", it->first},
+                                  {"patient", b.patientId},
+                                  {"rule", b.ruleKey},
+                                  {"severity", toString(b.severity)}});
+      continue;
+    }
+    // Fold into the open alert.
+    ++alert->count;
+    alert->latestValue = b.value;
+    if (isWorse(*alert, b.value)) alert->worstValue = b.value;
+    if (b.observedAt >= alert->lastObservedAt) {
+      alert->lastObservedAt = b.observedAt;
+      if (b.readingId != 0) alert->lastReadingId = b.readingId;
+    }
+    alert->ruleVersion = std::max(alert->ruleVersion, b.ruleVersion);
+    if (b.severity > alert->severity) {
+      alert->severity = b.severity;
+      alert->ackDeadline = std::min(alert->ackDeadline, now + policy_.deadlineFor(b.severity));
+    }
+    auto idx = changeIndex.find(alert->id);
+    if (idx == changeIndex.end()) {
+      changeIndex[alert->id] = changes.size();
+      changes.push_back(AlertChange{AlertChangeKind::updated, *alert});
+    } else {
+      changes[idx->second].alert = *alert;  // keeps "raised" if it was raised in this batch
+    }
+  }
+  // History, journal and bus see one entry per alert per call, with its final state.
+  for (const auto& change : changes) {
+    recordLocked(change.alert, change.kind, now, std::nullopt, {});
+    publishLocked(change);
+  }
+  return changes;
+}
+
+TransitionResult AlertLifecycle::claim(std::int64_t alertId, std::int64_t userId) {
+  std::lock_guard lock(mutex_);
+  Alert* a = findLocked(alertId);
+  if (!a) return {Outcome::notFound, std::nullopt};
+  if (a->state != AlertState::open && a->state != AlertState::escalated) {
+    return {Outcome::wrongState, std::nullopt};
+  }
+  const auto now = clock_.now();
+  a->state = AlertState::claimed;
+  a->claimedBy = userId;
+  if (!a->claimedAt) a->claimedAt = now;
+  recordLocked(*a, AlertChangeKind::claimed, now, userId, {});
+  publishLocked(AlertChange{AlertChangeKind::claimed, *a});
+  return {Outcome::ok, *a};
+}
+
+TransitionResult AlertLifecycle::acknowledge(std::int64_t alertId, std::int64_t userId) {
+  std::lock_guard lock(mutex_);
+  Alert* a = findLocked(alertId);
+  if (!a) return {Outcome::notFound, std::nullopt};
+  if (a->state != AlertState::claimed) return {Outcome::wrongState, std::nullopt};
+  if (a->claimedBy != userId) return {Outcome::notClaimer, std::nullopt};
+  const auto now = clock_.now();
+  a->state = AlertState::acknowledged;
+  a->acknowledgedBy = userId;
+  a->acknowledgedAt = now;
+  recordLocked(*a, AlertChangeKind::acknowledged, now, userId, {});
+  publishLocked(AlertChange{AlertChangeKind::acknowledged, *a});
+  return {Outcome::ok, *a};
+}
+
+TransitionResult AlertLifecycle::resolve(std::int64_t alertId, std::int64_t userId,
+                                         const std::string& note) {
+  std::lock_guard lock(mutex_);
+  Alert* a = findLocked(alertId);
+  if (!a) return {Outcome::notFound, std::nullopt};
+  if (a->state != AlertState::claimed && a->state != AlertState::acknowledged) {
+    return {Outcome::wrongState, std::nullopt};
+  }
+  if (a->claimedBy != userId) return {Outcome::notClaimer, std::nullopt};
+  if (isBlank(note)) return {Outcome::noteRequired, std::nullopt};
+  const auto now = clock_.now();
+  a->state = AlertState::resolved;
+  a->resolvedBy = userId;
+  a->resolvedAt = now;
+  a->resolutionNote = note;
+  open_.erase(PairKey{a->patientId, a->ruleKey});
+  recordLocked(*a, AlertChangeKind::resolved, now, userId, note);
+  publishLocked(AlertChange{AlertChangeKind::resolved, *a});
+  return {Outcome::ok, *a};
+}
+
+TransitionResult AlertLifecycle::resolveBySystem(std::int64_t alertId, const std::string& note) {
+  std::lock_guard lock(mutex_);
+  Alert* a = findLocked(alertId);
+  if (!a) return {Outcome::notFound, std::nullopt};
+  if (a->state == AlertState::resolved) return {Outcome::wrongState, std::nullopt};
+  assert(!isBlank(note));
+  const auto now = clock_.now();
+  a->state = AlertState::resolved;
+  a->resolvedAt = now;
+  a->resolutionNote = note;
+  open_.erase(PairKey{a->patientId, a->ruleKey});
+  recordLocked(*a, AlertChangeKind::resolved, now, std::nullopt, note);
+  publishLocked(AlertChange{AlertChangeKind::resolved, *a});
+  log::info("alerts.resolved_by_system", {{"alert", alertId}, {"reason", note}});
+  return {Outcome::ok, *a};
+}
+
+void AlertLifecycle::escalateLocked(Alert& a, TimePoint now) {
+  const auto& chain = chainFor(a.patientId);
+  ++a.escalationLevel;
+  if (static_cast<std::size_t>(a.escalationLevel) < chain.size()) {
+    a.assignee = chain[static_cast<std::size_t>(a.escalationLevel)];
+  } else {
+    metrics_
+        .counter("vigil_alerts_escalation_exhausted_total",
+                 "Escalations past the end of the escalation list")
+        .inc();
+  }
+  a.state = AlertState::escalated;
+  a.claimedBy.reset();
+  a.escalatedAt = now;
+  a.ackDeadline = now + policy_.deadlineFor(a.severity);
+  metrics_
+      .counter("vigil_alerts_escalated_total", "Alert escalations",
+               {{"severity", std::string(toString(a.severity))}})
+      .inc();
+  log::warn("alerts.escalated",
+            {{"alert", a.id}, {"level", a.escalationLevel}, {"severity", toString(a.severity)}});
+}
+
+TransitionResult AlertLifecycle::escalate(std::int64_t alertId, std::int64_t userId,
+                                          const std::string& note) {
+  std::lock_guard lock(mutex_);
+  Alert* a = findLocked(alertId);
+  if (!a) return {Outcome::notFound, std::nullopt};
+  if (a->state == AlertState::resolved) return {Outcome::wrongState, std::nullopt};
+  if (isBlank(note)) return {Outcome::noteRequired, std::nullopt};
+  const auto now = clock_.now();
+  escalateLocked(*a, now);
+  recordLocked(*a, AlertChangeKind::escalated, now, userId, note);
+  publishLocked(AlertChange{AlertChangeKind::escalated, *a});
+  return {Outcome::ok, *a};
+}
+
+std::vector<AlertChange> AlertLifecycle::escalateOverdue(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  std::vector<AlertChange> changes;
+  for (const auto& [key, id] : open_) {
+    Alert* a = findLocked(id);
+    assert(a);
+    if (a->state == AlertState::acknowledged || now < a->ackDeadline) continue;
+    if (activeSuppressionLocked(a->patientId, a->ruleKey, now)) continue;
+    escalateLocked(*a, now);
+    recordLocked(*a, AlertChangeKind::escalated, now, std::nullopt, "not acknowledged in time");
+    changes.push_back(AlertChange{AlertChangeKind::escalated, *a});
+    publishLocked(changes.back());
+  }
+  return changes;
+}
+
+Outcome AlertLifecycle::suppress(std::int64_t patientId, const std::string& ruleKey,
+                                 std::int64_t userId, const std::string& reason, TimePoint until) {
+  if (isBlank(reason)) return Outcome::reasonRequired;
+  std::lock_guard lock(mutex_);
+  const auto now = clock_.now();
+  if (until <= now) return Outcome::invalidTime;
+  const PairKey key{patientId, ruleKey};
+  if (journal_ && suppressions_.count(key))
+    journal_->suppressionLifted(patientId, ruleKey, userId, now);
+  auto& stored = suppressions_[key] =
+      Suppression{patientId, ruleKey, userId, reason, now, until, 0};
+  if (journal_) journal_->suppressionSet(stored);
+  log::info("alerts.suppressed",
+            {{"patient", patientId},
+             {"rule", ruleKey},
+             {"actor", userId},
+             {"seconds", static_cast<std::int64_t>(since(now, until).count())}});
+  return Outcome::ok;
+}
+
+bool AlertLifecycle::liftSuppression(std::int64_t patientId, const std::string& ruleKey,
+                                     std::int64_t userId) {
+  std::lock_guard lock(mutex_);
+  const bool erased = suppressions_.erase(PairKey{patientId, ruleKey}) > 0;
+  if (erased) {
+    if (journal_) journal_->suppressionLifted(patientId, ruleKey, userId, clock_.now());
+    log::info("alerts.suppression_lifted",
+              {{"patient", patientId}, {"rule", ruleKey}, {"actor", userId}});
+  }
+  return erased;
+}
+
+std::optional<Suppression> AlertLifecycle::suppression(std::int64_t patientId,
+                                                       const std::string& ruleKey,
+                                                       TimePoint now) const {
+  std::lock_guard lock(mutex_);
+  const Suppression* s = activeSuppressionLocked(patientId, ruleKey, now);
+  if (!s) return std::nullopt;
+  return *s;
+}
+
+void AlertLifecycle::setEscalationChain(std::int64_t patientId, std::vector<std::int64_t> chain) {
+  std::lock_guard lock(mutex_);
+  chains_[patientId] = std::move(chain);
+}
+
+std::optional<Alert> AlertLifecycle::get(std::int64_t alertId) const {
+  std::lock_guard lock(mutex_);
+  auto it = alerts_.find(alertId);
+  if (it == alerts_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Alert> AlertLifecycle::openAlert(std::int64_t patientId,
+                                               const std::string& ruleKey) const {
+  std::lock_guard lock(mutex_);
+  auto it = open_.find(PairKey{patientId, ruleKey});
+  if (it == open_.end()) return std::nullopt;
+  return alerts_.at(it->second);
+}
+
+std::vector<Alert> AlertLifecycle::openAlerts() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Alert> out;
+  for (const auto& [key, id] : open_) out.push_back(alerts_.at(id));
+  std::sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<AlertEvent> AlertLifecycle::history(std::int64_t alertId) const {
+  std::lock_guard lock(mutex_);
+  auto it = history_.find(alertId);
+  return it == history_.end() ? std::vector<AlertEvent>{} : it->second;
+}
+
+std::vector<ResponseTimes> AlertLifecycle::responseTimes(TimePoint from, TimePoint to) const {
+  std::lock_guard lock(mutex_);
+  std::vector<ResponseTimes> out;
+  for (const auto& [id, a] : alerts_) {
+    if (a.raisedAt < from || a.raisedAt >= to) continue;
+    ResponseTimes r;
+    r.alertId = id;
+    r.severity = a.severity;
+    r.raisedAt = a.raisedAt;
+    if (a.claimedAt) r.toClaim = since(a.raisedAt, *a.claimedAt);
+    if (a.acknowledgedAt) r.toAcknowledge = since(a.raisedAt, *a.acknowledgedAt);
+    if (a.resolvedAt) r.toResolve = since(a.raisedAt, *a.resolvedAt);
+    r.escalated = a.escalationLevel > 0;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace vigil::alerts

@@ -1,0 +1,493 @@
+#include "vigil/alerts/alert_repository.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <thread>
+
+#include "vigil/core/log.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+namespace vigil::alerts {
+
+namespace {
+
+using store::Connection;
+using store::Statement;
+
+std::int64_t toMs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint fromMs(std::int64_t ms) {
+  return TimePoint{std::chrono::milliseconds{ms}};
+}
+std::optional<std::int64_t> toMs(const std::optional<TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return toMs(*t);
+}
+std::optional<TimePoint> fromMs(const std::optional<std::int64_t>& ms) {
+  if (!ms) return std::nullopt;
+  return fromMs(*ms);
+}
+
+std::string formatDouble(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest exact round trip
+  return std::string(buf, end);
+}
+
+std::optional<double> parseDouble(std::string_view s) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::string encodeTiers(const std::vector<Tier>& tiers) {
+  std::string out;
+  for (const auto& t : tiers) {
+    if (!out.empty()) out += ';';
+    out += std::string(toString(t.severity)) + ':' + formatDouble(t.limit);
+  }
+  return out;
+}
+
+std::vector<Tier> decodeTiers(const std::string& text) {
+  std::vector<Tier> tiers;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(';', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view item(text.data() + start, end - start);
+    auto colon = item.find(':');
+    if (colon == std::string_view::npos) throw StoreError("alert_rules.tiers: malformed");
+    auto sev = parseSeverity(item.substr(0, colon));
+    auto limit = parseDouble(item.substr(colon + 1));
+    if (!sev || !limit) throw StoreError("alert_rules.tiers: malformed");
+    tiers.push_back(Tier{*sev, *limit});
+    start = end + 1;
+  }
+  return tiers;
+}
+
+constexpr const char* kAlertColumns =
+    "id, patient_id, rule_key, rule_version, kind, code, severity, state, count, latest_value, "
+    "worst_value, higher_is_worse, first_reading_id, last_reading_id, first_observed_at, "
+    "last_observed_at, raised_at, ack_deadline, claimed_at, claimed_by, acknowledged_at, "
+    "acknowledged_by, resolved_at, resolved_by, escalated_at, escalation_level, assignee, "
+    "resolution_note";
+
+template <class E>
+E parseOrThrow(std::optional<E> v, const char* column) {
+  if (!v) throw StoreError(std::string("alerts.") + column + ": unknown value");
+  return *v;
+}
+
+Alert readAlert(const Statement& st) {
+  Alert a;
+  a.id = st.get<std::int64_t>(0);
+  a.patientId = st.get<std::int64_t>(1);
+  a.ruleKey = st.get<std::string>(2);
+  a.ruleVersion = st.get<std::int64_t>(3);
+  a.kind = parseOrThrow(parseRuleKind(st.get<std::string>(4)), "kind");
+  a.code = st.get<std::string>(5);
+  a.severity = parseOrThrow(parseSeverity(st.get<std::string>(6)), "severity");
+  a.state = parseOrThrow(parseAlertState(st.get<std::string>(7)), "state");
+  a.count = st.get<std::int64_t>(8);
+  a.latestValue = st.get<double>(9);
+  a.worstValue = st.get<double>(10);
+  a.higherIsWorse = st.get<bool>(11);
+  a.firstReadingId = st.get<std::int64_t>(12);
+  a.lastReadingId = st.get<std::int64_t>(13);
+  a.firstObservedAt = fromMs(st.get<std::int64_t>(14));
+  a.lastObservedAt = fromMs(st.get<std::int64_t>(15));
+  a.raisedAt = fromMs(st.get<std::int64_t>(16));
+  a.ackDeadline = fromMs(st.get<std::int64_t>(17));
+  a.claimedAt = fromMs(st.get<std::optional<std::int64_t>>(18));
+  a.claimedBy = st.get<std::optional<std::int64_t>>(19);
+  a.acknowledgedAt = fromMs(st.get<std::optional<std::int64_t>>(20));
+  a.acknowledgedBy = st.get<std::optional<std::int64_t>>(21);
+  a.resolvedAt = fromMs(st.get<std::optional<std::int64_t>>(22));
+  a.resolvedBy = st.get<std::optional<std::int64_t>>(23);
+  a.escalatedAt = fromMs(st.get<std::optional<std::int64_t>>(24));
+  a.escalationLevel = st.get<int>(25);
+  a.assignee = st.get<std::optional<std::int64_t>>(26);
+  a.resolutionNote = st.get<std::string>(27);
+  return a;
+}
+
+void upsertAlert(Connection& c, const Alert& a) {
+  c.execute(std::string("INSERT INTO alerts (") + kAlertColumns +
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) "
+                "ON CONFLICT (id) DO UPDATE SET rule_version = ?4, severity = ?7, state = ?8, "
+                "count = ?9, latest_value = ?10, worst_value = ?11, last_reading_id = ?14, "
+                "last_observed_at = ?16, ack_deadline = ?18, claimed_at = ?19, claimed_by = ?20, "
+                "acknowledged_at = ?21, acknowledged_by = ?22, resolved_at = ?23, "
+                "resolved_by = ?24, escalated_at = ?25, escalation_level = ?26, assignee = ?27, "
+                "resolution_note = ?28",
+            a.id, a.patientId, a.ruleKey, a.ruleVersion, std::string(toString(a.kind)), a.code,
+            std::string(toString(a.severity)), std::string(toString(a.state)), a.count,
+            a.latestValue, a.worstValue, a.higherIsWorse ? 1 : 0, a.firstReadingId, a.lastReadingId,
+            toMs(a.firstObservedAt), toMs(a.lastObservedAt), toMs(a.raisedAt), toMs(a.ackDeadline),
+            toMs(a.claimedAt), a.claimedBy, toMs(a.acknowledgedAt), a.acknowledgedBy,
+            toMs(a.resolvedAt), a.resolvedBy, toMs(a.escalatedAt), a.escalationLevel, a.assignee,
+            a.resolutionNote);
+}
+
+void insertEvent(Connection& c, const AlertEvent& e) {
+  c.execute("INSERT INTO alert_events (alert_id, at, kind, actor_id, note) VALUES (?, ?, ?, ?, ?)",
+            e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.note);
+}
+
+constexpr const char* kEvaluatedKey = "alerts.evaluated_through";
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::string, double>>> parseComponents(
+    const std::string& json) {
+  std::vector<std::pair<std::string, double>> out;
+  std::size_t i = 0;
+  auto skipSpace = [&] {
+    while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;
+  };
+  auto expect = [&](char ch) {
+    skipSpace();
+    if (i >= json.size() || json[i] != ch) return false;
+    ++i;
+    return true;
+  };
+  if (!expect('{')) return std::nullopt;
+  skipSpace();
+  if (i < json.size() && json[i] == '}') return out;
+  while (true) {
+    if (!expect('"')) return std::nullopt;
+    auto close = json.find('"', i);
+    if (close == std::string::npos) return std::nullopt;
+    std::string code = json.substr(i, close - i);  // LOINC codes need no escapes
+    if (code.find('\\') != std::string::npos) return std::nullopt;
+    i = close + 1;
+    if (!expect(':')) return std::nullopt;
+    skipSpace();
+    auto end = json.find_first_of(",}", i);
+    if (end == std::string::npos) return std::nullopt;
+    std::string_view token(json.data() + i, end - i);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.remove_suffix(1);
+    }
+    if (token != "null") {
+      auto v = parseDouble(token);
+      if (!v) return std::nullopt;
+      out.emplace_back(std::move(code), *v);
+    }
+    i = end;
+    if (expect('}')) break;
+    if (!expect(',')) return std::nullopt;
+  }
+  skipSpace();
+  if (i != json.size()) return std::nullopt;
+  return out;
+}
+
+AlertRepository::AlertRepository(store::Database& db, Metrics& metrics)
+    : db_(db),
+      backlogGauge_(metrics.gauge("vigil_alerts_journal_backlog",
+                                  "Alert changes waiting for room in the store's write queue")) {}
+
+void AlertRepository::drainBacklogLocked() {
+  while (!backlog_.empty()) {
+    if (!db_.tryPost(backlog_.front(), [](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            log::error("alerts.journal_failed", {{"error", ex.what()}});
+          }
+        })) {
+      break;
+    }
+    backlog_.pop_front();
+  }
+  backlogGauge_.set(static_cast<double>(backlog_.size()));
+}
+
+void AlertRepository::post(std::function<void(store::Connection&)> job) {
+  std::lock_guard lock(mutex_);
+  backlog_.push_back(std::move(job));
+  drainBacklogLocked();
+}
+
+void AlertRepository::alertChanged(const Alert& alert, const AlertEvent& event) {
+  post([alert, event](Connection& c) {
+    upsertAlert(c, alert);
+    insertEvent(c, event);
+  });
+}
+
+void AlertRepository::suppressionSet(const Suppression& s) {
+  post([s](Connection& c) {
+    c.execute(
+        "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
+        "until_at) VALUES (?, ?, ?, ?, ?, ?)",
+        s.patientId, s.ruleKey, s.actorId, s.reason, toMs(s.from), toMs(s.until));
+  });
+}
+
+void AlertRepository::suppressionLifted(std::int64_t patientId, const std::string& ruleKey,
+                                        std::int64_t actorId, TimePoint at) {
+  post([=](Connection& c) {
+    c.execute(
+        "UPDATE alert_suppressions SET lifted_at = ?, lifted_by = ? "
+        "WHERE patient_id = ? AND rule_key = ? AND lifted_at IS NULL",
+        toMs(at), actorId, patientId, ruleKey);
+  });
+}
+
+void AlertRepository::ruleChanged(const RuleChange& change) {
+  post([change](Connection& c) {
+    const auto& r = change.rule;
+    c.execute(
+        "INSERT INTO alert_rules (version, rule_key, patient_id, kind, code, unit, comparison, "
+        "tiers, window_s, count, enabled, removed, actor_id, reason, changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.version, r.key, r.patientId, std::string(toString(r.kind)), r.code, r.unit,
+        std::string(toString(r.comparison)), encodeTiers(r.tiers),
+        static_cast<std::int64_t>(r.window.count()), r.count, r.enabled ? 1 : 0,
+        change.removed ? 1 : 0, change.actorId, change.reason, toMs(change.at));
+  });
+}
+
+void AlertRepository::noteEvaluated(std::int64_t readingId) {
+  post([readingId](Connection& c) {
+    c.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET "
+        "value = max(CAST(value AS INTEGER), CAST(?2 AS INTEGER))",
+        kEvaluatedKey, std::to_string(readingId));
+  });
+}
+
+void AlertRepository::flush() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      drainBacklogLocked();
+      if (backlog_.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  db_.writeSync([](Connection&) {});  // FIFO: done once everything before it committed
+}
+
+bool AlertRepository::claim(std::int64_t alertId, std::int64_t userId, TimePoint at) {
+  return db_.writeSync([=](Connection& c) {
+    const int changed = c.execute(
+        "UPDATE alerts SET state = 'claimed', claimed_by = ?1, "
+        "claimed_at = coalesce(claimed_at, ?2) "
+        "WHERE id = ?3 AND state IN ('open', 'escalated') AND claimed_by IS NULL",
+        userId, toMs(at), alertId);
+    if (changed != 1) return false;
+    insertEvent(c, AlertEvent{alertId, at, AlertChangeKind::claimed, userId, {}});
+    return true;
+  });
+}
+
+std::optional<Alert> AlertRepository::alert(std::int64_t alertId) {
+  return db_.read([&](Connection& c) -> std::optional<Alert> {
+    auto& st = c.cached(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?");
+    st.bind(1, alertId);
+    std::optional<Alert> out;
+    if (st.step()) out = readAlert(st);
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<Alert> AlertRepository::unresolvedAlerts() {
+  return db_.read([](Connection& c) {
+    auto& st = c.cached(std::string("SELECT ") + kAlertColumns +
+                        " FROM alerts WHERE state <> 'resolved' ORDER BY id");
+    std::vector<Alert> out;
+    while (st.step()) out.push_back(readAlert(st));
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
+  return db_.read([&](Connection& c) {
+    auto& st = c.cached(
+        "SELECT at, kind, actor_id, note FROM alert_events WHERE alert_id = ? ORDER BY id");
+    st.bind(1, alertId);
+    std::vector<AlertEvent> out;
+    while (st.step()) {
+      AlertEvent e;
+      e.alertId = alertId;
+      e.at = fromMs(st.get<std::int64_t>(0));
+      const auto kind = st.get<std::string>(1);
+      for (auto k :
+           {AlertChangeKind::raised, AlertChangeKind::updated, AlertChangeKind::claimed,
+            AlertChangeKind::acknowledged, AlertChangeKind::escalated, AlertChangeKind::resolved}) {
+        if (toString(k) == kind) e.kind = k;
+      }
+      e.actorId = st.get<std::optional<std::int64_t>>(2);
+      e.note = st.get<std::string>(3);
+      out.push_back(std::move(e));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<RuleChange> AlertRepository::ruleChanges() {
+  return db_.read([](Connection& c) {
+    auto& st = c.cached(
+        "SELECT version, rule_key, patient_id, kind, code, unit, comparison, tiers, window_s, "
+        "count, enabled, removed, actor_id, reason, changed_at FROM alert_rules ORDER BY version");
+    std::vector<RuleChange> out;
+    while (st.step()) {
+      RuleChange ch;
+      auto& r = ch.rule;
+      r.version = st.get<std::int64_t>(0);
+      r.key = st.get<std::string>(1);
+      r.patientId = st.get<std::optional<std::int64_t>>(2);
+      r.kind = parseOrThrow(parseRuleKind(st.get<std::string>(3)), "kind");
+      r.code = st.get<std::string>(4);
+      r.unit = st.get<std::string>(5);
+      r.comparison = parseOrThrow(parseComparison(st.get<std::string>(6)), "comparison");
+      r.tiers = decodeTiers(st.get<std::string>(7));
+      r.window = std::chrono::seconds{st.get<std::int64_t>(8)};
+      r.count = st.get<int>(9);
+      r.enabled = st.get<bool>(10);
+      ch.removed = st.get<bool>(11);
+      ch.actorId = st.get<std::int64_t>(12);
+      ch.reason = st.get<std::string>(13);
+      ch.at = fromMs(st.get<std::int64_t>(14));
+      out.push_back(std::move(ch));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<Suppression> AlertRepository::activeSuppressions(TimePoint now) {
+  return db_.read([&](Connection& c) {
+    auto& st = c.cached(
+        "SELECT patient_id, rule_key, actor_id, reason, from_at, until_at FROM "
+        "alert_suppressions WHERE lifted_at IS NULL AND until_at > ? ORDER BY id");
+    st.bind(1, toMs(now));
+    std::vector<Suppression> out;
+    while (st.step()) {
+      Suppression s;
+      s.patientId = st.get<std::int64_t>(0);
+      s.ruleKey = st.get<std::string>(1);
+      s.actorId = st.get<std::int64_t>(2);
+      s.reason = st.get<std::string>(3);
+      s.from = fromMs(st.get<std::int64_t>(4));
+      s.until = fromMs(st.get<std::int64_t>(5));
+      out.push_back(std::move(s));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+std::int64_t AlertRepository::maxAlertId() {
+  return db_.read([](Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) FROM alerts").value_or(0);
+  });
+}
+
+std::int64_t AlertRepository::evaluatedThrough() {
+  return db_.read([](Connection& c) {
+    auto v = c.queryValue<std::string>("SELECT value FROM settings WHERE key = ?", kEvaluatedKey);
+    return v ? std::stoll(*v) : std::int64_t{0};
+  });
+}
+
+std::vector<Observation> AlertRepository::observationsSince(TimePoint since, std::size_t limit,
+                                                            std::int64_t afterReadingId) {
+  return db_.read([&](Connection& c) {
+    // Reading ids grow in storage order and received_at nearly so: find the first id received
+    // at or after `since` by bisection over the rowid (O(log n) lookups, no table scan).
+    std::int64_t lo = c.queryValue<std::int64_t>("SELECT min(id) FROM readings").value_or(0);
+    std::int64_t hi = c.queryValue<std::int64_t>("SELECT max(id) FROM readings").value_or(0);
+    if (hi == 0) return std::vector<Observation>{};
+    const auto sinceMs = toMs(since);
+    hi += 1;
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      auto received = c.queryValue<std::int64_t>(
+          "SELECT received_at FROM readings WHERE id >= ? ORDER BY id LIMIT 1", mid);
+      if (!received || *received >= sinceMs) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    auto& st = c.cached(
+        "SELECT id, patient_id, loinc, unit, value, components, device_time, "
+        "device_time_local, received_at FROM readings "
+        "WHERE id >= ?1 AND id > ?2 AND patient_id IS NOT NULL ORDER BY id LIMIT ?3");
+    st.bindAll(lo, afterReadingId, static_cast<std::int64_t>(limit));
+    std::vector<Observation> out;
+    while (st.step()) {
+      Observation o;
+      o.readingId = st.get<std::int64_t>(0);
+      o.patientId = st.get<std::int64_t>(1);
+      o.receivedAt = fromMs(st.get<std::int64_t>(8));
+      auto device = st.get<std::optional<std::int64_t>>(6);
+      o.deviceTime = device && st.get<std::int64_t>(7) == 0 ? fromMs(*device) : o.receivedAt;
+      o.unit = st.get<std::string>(3);
+      if (auto v = st.get<std::optional<double>>(4)) {
+        o.code = st.get<std::string>(2);
+        o.value = *v;
+        out.push_back(o);
+      }
+      if (auto comps = st.get<std::optional<std::string>>(5)) {
+        if (auto parsed = parseComponents(*comps)) {
+          for (auto& [code, value] : *parsed) {
+            Observation part = o;
+            part.code = code;
+            part.value = value;
+            out.push_back(std::move(part));
+          }
+        }
+      }
+    }
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
+                                       AlertLifecycle& lifecycle, AlertEngine& engine,
+                                       TimePoint now, std::chrono::hours lookback,
+                                       std::size_t maxObservations) {
+  auto history = repo.ruleChanges();
+  if (history.empty()) {
+    for (const auto& change : rules.changes()) repo.ruleChanged(change);  // first start
+  } else {
+    rules.replay(history);
+  }
+  rules.setChangeSink([&repo](const RuleChange& change) { repo.ruleChanged(change); });
+
+  auto unresolved = repo.unresolvedAlerts();
+  const auto restoredAlerts = unresolved.size();
+  lifecycle.restore(std::move(unresolved), repo.activeSuppressions(now), repo.maxAlertId() + 1);
+  lifecycle.setJournal(&repo);
+
+  const auto through = repo.evaluatedThrough();
+  auto recent = repo.observationsSince(now - lookback, maxObservations);
+  std::vector<Observation> seen, unseen;
+  for (auto& o : recent) (o.readingId <= through ? seen : unseen).push_back(std::move(o));
+  engine.warmUp(seen);
+  auto changes = engine.evaluate(unseen);
+  if (!unseen.empty()) repo.noteEvaluated(unseen.back().readingId);
+  log::info("alerts.restored", {{"unresolved", static_cast<std::uint64_t>(restoredAlerts)},
+                                {"warm_up", static_cast<std::uint64_t>(seen.size())},
+                                {"catch_up", static_cast<std::uint64_t>(unseen.size())}});
+  return changes;
+}
+
+}  // namespace vigil::alerts

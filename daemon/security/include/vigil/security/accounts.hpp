@@ -1,0 +1,180 @@
+#pragma once
+// Users, sign-in, second factor and sessions (tables of migration 0003).
+//
+// Sign-in: the e-mail is found through its blind index; the scrypt check runs on the caller's
+// thread (never on the store's single writer, it takes ~0.1 s); the outcome (failure counted,
+// lock-out, session created, code consumed, hash upgraded) is then written in one write job
+// together with its audit entry. Unknown accounts cost the same scrypt work and give the same
+// answer as a wrong password. TOTP replay is refused atomically in that job (last_step only
+// moves forward), as is a second use of a recovery code.
+//
+// Lock-out: `maxFailures` failed attempts (password or second factor) within `failureWindow`
+// lock the account for `lockoutDuration` or until an admin unlocks it; both are audited.
+//
+// Providers, nurses and admins must use TOTP. Until they have enrolled, a correct password
+// gives a session in stage `mfaEnrolment`, good only for enrolling (the web layer lets such a
+// session reach nothing else); confirming the first code upgrades it to `full` and returns ten
+// recovery codes, shown once and stored hashed.
+//
+// Sessions: see session_token.hpp. authenticate() is called on every request: it refuses
+// unknown, revoked or expired sessions (marking expired ones revoked and audited) and moves
+// last_seen. Password change and admin revocation end every session of the user.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/security/access.hpp"
+#include "vigil/security/password.hpp"
+#include "vigil/security/password_policy.hpp"
+#include "vigil/security/session_token.hpp"
+#include "vigil/security/totp.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+
+namespace vigil::security {
+
+class AuditLog;
+class Keys;
+
+/// Settings of accounts and sessions (config keys security.*).
+struct AccountConfig {
+  ScryptParams scrypt;
+  PasswordPolicy passwordPolicy;
+  SessionPolicy session;
+  int maxFailures = 5;                       // security.lockout.max_failures
+  std::chrono::minutes failureWindow{15};    // security.lockout.window_minutes
+  std::chrono::minutes lockoutDuration{30};  // security.lockout.duration_minutes
+  std::string totpIssuer = "Vigil";
+  /// Throws vigil::ConfigError naming the key.
+  void validate() const;
+};
+
+/// A new account.
+struct NewUser {
+  Role role = Role::patient;
+  std::string email;
+  std::string displayName;
+  std::optional<std::int64_t> patientId;  // required for patients
+  std::string password;
+};
+
+/// An account with its contact details decrypted (in memory only).
+struct User {
+  std::int64_t id = 0;
+  Role role = Role::patient;
+  std::string email;        // PHI for patients
+  std::string displayName;  // PHI for patients
+  std::optional<std::int64_t> patientId;
+  bool disabled = false;
+  std::optional<TimePoint> lockedUntil;
+  bool mfaEnrolled = false;
+};
+
+enum class SignInStatus {
+  ok,                 // full session
+  mfaRequired,        // password right, send it again with the TOTP or a recovery code
+  enrolmentRequired,  // password right, session may only enrol TOTP
+  failed,             // wrong e-mail, password or code, or disabled (one answer for all)
+  locked,             // too many failures; try later or ask an admin
+};
+std::string_view toString(SignInStatus status);
+
+/// The result of signIn(); token and csrf are set for ok and enrolmentRequired.
+struct SignInResult {
+  SignInStatus status = SignInStatus::failed;
+  std::int64_t userId = 0;
+  std::string token;  // the session token: set it as a __Host- cookie, never log it
+  std::string csrf;   // send with every state-changing request
+};
+
+/// What enrolment shows the user once.
+struct TotpEnrolment {
+  std::string secretBase32;
+  std::string uri;  // otpauth://...
+};
+
+enum class SessionStage { full, mfaEnrolment };
+
+/// A valid session, as authenticate() returns it.
+struct SessionInfo {
+  std::int64_t sessionId = 0;
+  Actor actor;
+  SessionStage stage = SessionStage::full;
+  TimePoint created;
+  TimePoint lastSeen;
+};
+
+/// Users, sign-in, TOTP, recovery codes and sessions.
+class AccountService {
+ public:
+  AccountService(store::Database& db, Keys& keys, AuditLog& audit, Clock& clock,
+                 AccountConfig config = {});
+
+  // --- administration (authorised and audited) ---
+  /// Creates an account; throws AccessDenied, ValidationError (policy verdict, e-mail taken).
+  std::int64_t createUser(const Actor& admin, const NewUser& user);
+  /// First admin at installation (no actor yet): fails once any user exists.
+  std::int64_t bootstrapAdmin(const NewUser& user);
+  void unlockUser(const Actor& admin, std::int64_t userId);
+  void disableUser(const Actor& admin, std::int64_t userId);
+  void resetMfa(const Actor& admin, std::int64_t userId);
+  /// Ends every session of the user.
+  void revokeUserSessions(const Actor& admin, std::int64_t userId);
+  /// Puts a provider or nurse on a patient's care team.
+  void assignCareTeam(const Actor& admin, std::int64_t staffUserId, std::int64_t patientId);
+
+  std::optional<User> findUser(std::int64_t id);
+  std::optional<User> findUserByEmail(std::string_view email);
+
+  // --- the user's own actions ---
+  SignInResult signIn(std::string_view email, std::string_view password,
+                      std::string_view secondFactor = {});
+  /// Needs the current password; ends every session of the user. Throws AuthError (wrong
+  /// current password) or ValidationError (policy verdict).
+  void changePassword(std::int64_t userId, std::string_view current, std::string_view next);
+  /// Starts (or restarts, while unconfirmed) TOTP enrolment for the session's user.
+  TotpEnrolment beginTotpEnrolment(std::string_view sessionToken);
+  /// Confirms with a first code; upgrades the session to full; returns the recovery codes.
+  /// Throws AuthError for a wrong code.
+  std::vector<std::string> confirmTotpEnrolment(std::string_view sessionToken,
+                                                std::string_view code);
+
+  // --- sessions ---
+  /// The valid session for a token; moves last_seen. Throws AuthError otherwise.
+  SessionInfo authenticate(std::string_view sessionToken);
+  void signOut(std::string_view sessionToken);
+  /// Active sessions of a user (ids and times only).
+  std::vector<SessionInfo> listSessions(std::int64_t userId);
+  /// The CSRF token of a session; check with checkCsrf() from session_token.hpp.
+  static std::string csrfToken(std::string_view sessionToken) { return csrfTokenFor(sessionToken); }
+
+  const AccountConfig& config() const { return config_; }
+
+ private:
+  struct Row;
+  std::optional<Row> loadRowByEmail(std::string_view email);
+  void requireAllowed(const Actor& admin, std::string_view operationName,
+                      std::optional<std::int64_t> patientId, std::string_view objectId);
+  std::int64_t insertUser(store::Connection& c, const NewUser& user, const std::string& hash);
+  SignInResult recordFailure(const Row& row, std::string_view reason);
+  std::string createSessionIn(store::Connection& c, std::int64_t userId, SessionStage stage);
+  void validateNewPassword(const NewUser& user) const;
+
+  store::Database& db_;
+  Keys& keys_;
+  AuditLog& audit_;
+  Clock& clock_;
+  AccountConfig config_;
+  PasswordHasher hasher_;
+  std::string dummyHash_;  // verified for unknown accounts so timing does not tell
+};
+
+}  // namespace vigil::security

@@ -1,0 +1,95 @@
+#pragma once
+// The audit log on the store (tables audit_log, audit_checkpoints of migration 0003).
+//
+// append() runs INSIDE the caller's write job: the entry commits together with the PHI write
+// or admin action it records, or neither does. The previous hash is read inside that same
+// transaction; the single writer thread serialises appends, so the chain has no forks and seq
+// has no gaps. Every `checkpointEvery` entries, or when the last checkpoint is older than
+// `checkpointInterval`, the same job also stores a checkpoint signed with the box's Ed25519 key.
+//
+// verify() walks the whole chain in one read snapshot: seq must run 1, 2, 3 ..., each
+// prev_hash must equal the previous entry's hash, each hash must match the recomputed one, each
+// checkpoint must match its entry and carry a valid signature by the trusted key, and no
+// checkpoint may point past the last entry (truncation). It names the first entry that fails.
+// Residual risk: removing entries after the last checkpoint is only caught against an exported
+// copy or checkpoint (see docs/security.md).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/crypto/ed25519.hpp"
+#include "vigil/security/access.hpp"
+#include "vigil/security/audit_entry.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+
+namespace vigil::security {
+
+/// When checkpoints are made (config audit.checkpoint_every, audit.checkpoint_minutes).
+struct AuditConfig {
+  std::int64_t checkpointEvery = 1000;
+  std::chrono::minutes checkpointInterval{60};
+};
+
+/// What verify() found.
+struct AuditVerifyResult {
+  bool ok = true;
+  std::int64_t entries = 0;
+  std::int64_t checkpoints = 0;
+  std::optional<std::int64_t> firstBadSeq;  // the first entry that does not verify
+  std::string problem;                      // PHI-free description
+};
+
+/// Progress of verify/export: entries done, entries in total.
+using AuditProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+/// An audit event for an actor doing an operation (fills actor id/role and action).
+AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::string_view objectType,
+                         std::string_view objectId, std::optional<std::int64_t> patientId,
+                         AuditOutcome outcome, std::string_view reason);
+
+/// Appends, verifies and exports the hash-chained audit log.
+class AuditLog {
+ public:
+  AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config = {});
+
+  /// Appends inside the caller's transaction; returns the entry's seq. Asserts a transaction.
+  std::int64_t append(store::Connection& c, const AuditEvent& event);
+  /// Appends in its own write job; returns after the commit.
+  std::int64_t record(store::Database& db, const AuditEvent& event);
+
+  /// Checks the whole chain (see the file comment).
+  AuditVerifyResult verify(store::Connection& c, const AuditProgress& progress = {}) const;
+  AuditVerifyResult verify(store::Database& db, const AuditProgress& progress = {}) const;
+  /// Same, against any trusted public key (e.g. one kept off the box).
+  static AuditVerifyResult verifyIn(store::Connection& c, crypto::ByteView trustedPublicKey,
+                                    const AuditProgress& progress = {});
+
+  /// Writes entries with from <= time < to as JSON Lines (one entry per line, with hashes),
+  /// then the checkpoints in that range; returns the number of entries written.
+  static std::uint64_t exportRange(store::Connection& c, TimePoint from, TimePoint to,
+                                   std::ostream& out, const AuditProgress& progress = {});
+
+  /// Reads one entry (for tests and review tools).
+  static std::optional<AuditEntry> entryIn(store::Connection& c, std::int64_t seq);
+  /// The latest entry's seq (0 when empty).
+  static std::int64_t lastSeqIn(store::Connection& c);
+
+  const crypto::Bytes& publicKey() const { return publicKey_; }
+
+ private:
+  const crypto::Ed25519Signer& signer_;
+  Clock& clock_;
+  AuditConfig config_;
+  crypto::Bytes publicKey_;
+};
+
+}  // namespace vigil::security

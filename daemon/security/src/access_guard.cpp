@@ -1,0 +1,118 @@
+#include "vigil/security/access_guard.hpp"
+
+namespace vigil::security {
+namespace {
+
+std::int64_t millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+bool SqliteCareTeam::isAssigned(std::int64_t staffUserId, std::int64_t patientId) const {
+  return conn_
+      .queryValue<std::int64_t>("SELECT 1 FROM care_team WHERE user_id = ?1 AND patient_id = ?2",
+                                staffUserId, patientId)
+      .has_value();
+}
+
+void SqliteCareTeam::assignIn(store::Connection& c, std::int64_t staffUserId,
+                              std::int64_t patientId, std::optional<std::int64_t> by,
+                              TimePoint now) {
+  c.execute(
+      "INSERT INTO care_team (patient_id, user_id, assigned_at, assigned_by) VALUES (?1, ?2, ?3, "
+      "?4) ON CONFLICT (patient_id, user_id) DO NOTHING",
+      patientId, staffUserId, millis(now), by);
+}
+
+bool SqliteCareTeam::removeIn(store::Connection& c, std::int64_t staffUserId,
+                              std::int64_t patientId) {
+  return c.execute("DELETE FROM care_team WHERE user_id = ?1 AND patient_id = ?2", staffUserId,
+                   patientId) > 0;
+}
+
+std::vector<std::int64_t> SqliteCareTeam::patientsOfIn(store::Connection& c,
+                                                       std::int64_t staffUserId) {
+  std::vector<std::int64_t> out;
+  auto st = c.prepare("SELECT patient_id FROM care_team WHERE user_id = ?1 ORDER BY patient_id");
+  st.bind(1, staffUserId);
+  while (st.step()) out.push_back(st.getInt64(0));
+  return out;
+}
+
+AuditEvent AccessGuard::eventFor(const Actor& actor, const Operation& op,
+                                 std::optional<std::int64_t> patientId, const AuditObject& object,
+                                 const AccessDecision& decision,
+                                 std::string_view breakGlassReason) {
+  std::string reason{decision.reason};
+  // The break-glass reason is typed by a clinician: it goes to the (encrypted-at-rest, access
+  // controlled) audit log, never to the process log.
+  if (decision.breakGlass) reason += ": " + std::string(breakGlassReason.substr(0, 500));
+  AuditEvent e =
+      auditEventFor(actor, op.name, object.type, object.id, patientId,
+                    decision.allowed ? AuditOutcome::success : AuditOutcome::denied, reason);
+  e.breakGlass = decision.breakGlass;
+  return e;
+}
+
+AccessDecision AccessGuard::checkIn(store::Connection& c, const Actor& actor, const Operation& op,
+                                    std::optional<std::int64_t> patientId,
+                                    const AuditObject& object, std::string_view breakGlassReason) {
+  SqliteCareTeam team(c);
+  AccessDecision decision = authorize(actor, op, patientId, team, breakGlassReason);
+  audit_.append(c, eventFor(actor, op, patientId, object, decision, breakGlassReason));
+  if (!decision.allowed) logDenial(actor, op, decision);
+  if (decision.breakGlass) warnBreakGlass(actor, op, patientId);
+  return decision;
+}
+
+AccessDecision AccessGuard::requireIn(store::Connection& c, const Actor& actor, const Operation& op,
+                                      std::optional<std::int64_t> patientId,
+                                      const AuditObject& object,
+                                      std::string_view breakGlassReason) {
+  SqliteCareTeam team(c);
+  AccessDecision decision = authorize(actor, op, patientId, team, breakGlassReason);
+  if (!decision.allowed) {
+    AuditEvent denial = eventFor(actor, op, patientId, object, decision, breakGlassReason);
+    // The caller's job rolls back when we throw; the denial is recorded by a job of its own
+    // (tryPost: this runs on the writer thread, which must never block on its own queue).
+    if (!db_.tryPost([this, denial](store::Connection& conn) { audit_.append(conn, denial); },
+                     nullptr))
+      log::error("audit.denial_not_queued", {{"action", op.name}, {"actor_id", actor.id}});
+    logDenial(actor, op, decision);
+    throwDenied(op, decision);
+  }
+  audit_.append(c, eventFor(actor, op, patientId, object, decision, breakGlassReason));
+  if (decision.breakGlass) warnBreakGlass(actor, op, patientId);
+  return decision;
+}
+
+void AccessGuard::recordDenial(const Actor& actor, const Operation& op,
+                               std::optional<std::int64_t> patientId, const AuditObject& object,
+                               const AccessDecision& decision) {
+  audit_.record(db_, eventFor(actor, op, patientId, object, decision, {}));
+  logDenial(actor, op, decision);
+}
+
+void AccessGuard::throwDenied(const Operation& op, const AccessDecision& decision) {
+  throw AccessDenied("access denied: " + std::string(op.name) + " (" +
+                     std::string(decision.reason) + ")");
+}
+
+void AccessGuard::logDenial(const Actor& actor, const Operation& op,
+                            const AccessDecision& decision) {
+  log::info("access.denied", {{"action", op.name},
+                              {"actor_id", actor.id},
+                              {"role", toString(actor.role)},
+                              {"reason", decision.reason}});
+}
+
+void AccessGuard::warnBreakGlass(const Actor& actor, const Operation& op,
+                                 std::optional<std::int64_t> patientId) {
+  log::warn("access.break_glass", {{"action", op.name},
+                                   {"actor_id", actor.id},
+                                   {"role", toString(actor.role)},
+                                   {"patient_id", patientId.value_or(0)}});
+}
+
+}  // namespace vigil::security

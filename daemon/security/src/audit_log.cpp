@@ -1,0 +1,330 @@
+#include "vigil/security/audit_log.hpp"
+
+#include <cassert>
+#include <cstdio>
+#include <ostream>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::security {
+namespace {
+
+using store::Connection;
+
+constexpr std::string_view kSelectEntry =
+    "SELECT seq, at_us, actor_id, actor_role, action, object_type, object_id, patient_id, "
+    "outcome, reason, break_glass, prev_hash, hash FROM audit_log";
+
+crypto::Digest256 toDigest(const store::Blob& b, bool& ok) {
+  crypto::Digest256 d{};
+  ok = b.size() == d.size();
+  if (ok) std::copy(b.begin(), b.end(), d.begin());
+  return d;
+}
+
+// Reads the current row of a kSelectEntry statement. `wellFormed` is false when a stored value
+// cannot be a valid entry (bad outcome word, wrong hash length).
+AuditEntry readEntry(const store::Statement& st, bool& wellFormed) {
+  AuditEntry e;
+  wellFormed = true;
+  e.seq = st.getInt64(0);
+  e.time = fromMicros(st.getInt64(1));
+  e.event.actorId = st.getInt64(2);
+  e.event.actorRole = st.getText(3);
+  e.event.action = st.getText(4);
+  e.event.objectType = st.getText(5);
+  e.event.objectId = st.getText(6);
+  e.event.patientId = st.get<std::optional<std::int64_t>>(7);
+  auto outcome = parseAuditOutcome(st.getText(8));
+  if (!outcome) wellFormed = false;
+  e.event.outcome = outcome.value_or(AuditOutcome::failure);
+  e.event.reason = st.getText(9);
+  e.event.breakGlass = st.getInt64(10) != 0;
+  bool ok1 = false, ok2 = false;
+  e.prevHash = toDigest(st.getBlob(11), ok1);
+  e.hash = toDigest(st.getBlob(12), ok2);
+  if (!ok1 || !ok2) wellFormed = false;
+  return e;
+}
+
+store::Blob blob(const crypto::Digest256& d) {
+  return store::Blob(d.begin(), d.end());
+}
+
+void jsonString(std::ostream& out, std::string_view s) {
+  out << '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\r':
+        out << "\\r";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out << buf;
+        } else {
+          out << c;
+        }
+    }
+  }
+  out << '"';
+}
+
+}  // namespace
+
+AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::string_view objectType,
+                         std::string_view objectId, std::optional<std::int64_t> patientId,
+                         AuditOutcome outcome, std::string_view reason) {
+  AuditEvent e;
+  e.actorId = actor.id;
+  e.actorRole = std::string(toString(actor.role));
+  e.action = std::string(action);
+  e.objectType = std::string(objectType);
+  e.objectId = std::string(objectId);
+  e.patientId = patientId;
+  e.outcome = outcome;
+  e.reason = std::string(reason);
+  return e;
+}
+
+AuditLog::AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config)
+    : signer_(signer), clock_(clock), config_(config), publicKey_(signer.publicKey()) {
+  if (config_.checkpointEvery < 1) throw ConfigError("audit.checkpoint_every must be >= 1");
+  if (config_.checkpointInterval < std::chrono::minutes{1})
+    throw ConfigError("audit.checkpoint_minutes must be >= 1");
+}
+
+std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
+  assert(c.inTransaction() && "AuditLog::append must run inside the write's transaction");
+  AuditEntry e;
+  e.event = event;
+  // Stored precision is microseconds; hash what is stored.
+  e.time = fromMicros(toMicros(clock_.now()));
+  {
+    auto& last = c.cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    if (last.step()) {
+      e.seq = last.getInt64(0) + 1;
+      bool ok = false;
+      e.prevHash = toDigest(last.getBlob(1), ok);
+      if (!ok) {
+        last.reset();
+        throw StoreError("audit_log: previous entry has a malformed hash");
+      }
+    } else {
+      e.seq = 1;
+    }
+    last.reset();
+  }
+  e.hash = computeEntryHash(e);
+  c.execute(
+      "INSERT INTO audit_log (seq, at_us, actor_id, actor_role, action, object_type, object_id, "
+      "patient_id, outcome, reason, break_glass, prev_hash, hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+      e.seq, toMicros(e.time), e.event.actorId, e.event.actorRole, e.event.action,
+      e.event.objectType, e.event.objectId, e.event.patientId,
+      std::string(toString(e.event.outcome)), e.event.reason, e.event.breakGlass ? 1 : 0,
+      blob(e.prevHash), blob(e.hash));
+
+  // Checkpoint every N entries or when the last one is older than the interval.
+  std::int64_t lastCpSeq = 0;
+  std::optional<std::int64_t> lastCpAt;
+  {
+    auto& cp = c.cached("SELECT seq, at_us FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
+    if (cp.step()) {
+      lastCpSeq = cp.getInt64(0);
+      lastCpAt = cp.getInt64(1);
+    }
+    cp.reset();
+  }
+  bool due = e.seq - lastCpSeq >= config_.checkpointEvery;
+  auto intervalUs =
+      std::chrono::duration_cast<std::chrono::microseconds>(config_.checkpointInterval).count();
+  if (!due && lastCpAt) due = toMicros(e.time) - *lastCpAt >= intervalUs;
+  if (!due && !lastCpAt) {
+    // No checkpoint yet: time the first one from the first entry.
+    auto first = c.queryValue<std::int64_t>("SELECT at_us FROM audit_log WHERE seq = 1");
+    due = first && toMicros(e.time) - *first >= intervalUs;
+  }
+  if (due) {
+    AuditCheckpoint cp = signCheckpoint(signer_, e.seq, e.hash, e.time);
+    c.execute(
+        "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        cp.seq, blob(cp.hash), toMicros(cp.time),
+        store::Blob(cp.publicKey.begin(), cp.publicKey.end()),
+        store::Blob(cp.signature.begin(), cp.signature.end()));
+  }
+  return e.seq;
+}
+
+std::int64_t AuditLog::record(store::Database& db, const AuditEvent& event) {
+  return db.writeSync([&](Connection& c) { return append(c, event); });
+}
+
+AuditVerifyResult AuditLog::verify(Connection& c, const AuditProgress& progress) const {
+  return verifyIn(c, publicKey_, progress);
+}
+
+AuditVerifyResult AuditLog::verify(store::Database& db, const AuditProgress& progress) const {
+  return db.read([&](Connection& c) { return verifyIn(c, publicKey_, progress); });
+}
+
+AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPublicKey,
+                                     const AuditProgress& progress) {
+  AuditVerifyResult r;
+  auto total = static_cast<std::uint64_t>(
+      c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log").value_or(0));
+  auto fail = [&r](std::int64_t seq, std::string problem) {
+    if (r.ok) {
+      r.ok = false;
+      r.firstBadSeq = seq;
+      r.problem = std::move(problem);
+    }
+  };
+
+  // Checkpoints first (few), so each entry can be compared as the walk reaches it.
+  std::vector<AuditCheckpoint> checkpoints;
+  {
+    auto st = c.prepare(
+        "SELECT seq, hash, at_us, public_key, signature FROM audit_checkpoints ORDER BY seq");
+    while (st.step()) {
+      AuditCheckpoint cp;
+      cp.seq = st.getInt64(0);
+      bool ok = false;
+      cp.hash = toDigest(st.getBlob(1), ok);
+      cp.time = fromMicros(st.getInt64(2));
+      store::Blob pk = st.getBlob(3);
+      store::Blob sig = st.getBlob(4);
+      cp.publicKey.assign(pk.begin(), pk.end());
+      cp.signature.assign(sig.begin(), sig.end());
+      if (!ok || !crypto::constantTimeEqual(cp.publicKey, trustedPublicKey) ||
+          !verifyCheckpoint(cp, trustedPublicKey))
+        fail(cp.seq, "checkpoint at entry " + std::to_string(cp.seq) +
+                         " is not signed by this box's audit key");
+      checkpoints.push_back(std::move(cp));
+    }
+  }
+  r.checkpoints = static_cast<std::int64_t>(checkpoints.size());
+  std::size_t nextCp = 0;
+
+  crypto::Digest256 prev{};
+  std::int64_t expectedSeq = 1;
+  std::uint64_t done = 0;
+  auto st = c.prepare(std::string(kSelectEntry) + " ORDER BY seq");
+  while (st.step()) {
+    bool wellFormed = false;
+    AuditEntry e = readEntry(st, wellFormed);
+    if (e.seq != expectedSeq) {
+      fail(expectedSeq < e.seq ? expectedSeq : e.seq, "entry " + std::to_string(expectedSeq) +
+                                                          " is missing (next stored entry is " +
+                                                          std::to_string(e.seq) + ")");
+    } else if (!wellFormed) {
+      fail(e.seq, "entry " + std::to_string(e.seq) + " has malformed fields");
+    } else if (e.prevHash != prev) {
+      fail(e.seq, "entry " + std::to_string(e.seq) + " does not link to the previous entry");
+    } else if (computeEntryHash(e) != e.hash) {
+      fail(e.seq, "entry " + std::to_string(e.seq) + " was changed (hash does not match)");
+    }
+    while (nextCp < checkpoints.size() && checkpoints[nextCp].seq < e.seq) ++nextCp;
+    if (nextCp < checkpoints.size() && checkpoints[nextCp].seq == e.seq &&
+        checkpoints[nextCp].hash != e.hash)
+      fail(e.seq, "entry " + std::to_string(e.seq) + " differs from its signed checkpoint");
+    prev = e.hash;
+    expectedSeq = e.seq + 1;
+    ++done;
+    if (progress && (done % 1024 == 0 || done == total)) progress(done, total);
+    if (!r.ok) break;  // the first bad entry is what matters; later ones follow from it
+  }
+  r.entries = static_cast<std::int64_t>(done);
+  if (r.ok && !checkpoints.empty() && checkpoints.back().seq >= expectedSeq)
+    fail(expectedSeq, "entries from " + std::to_string(expectedSeq) +
+                          " on are missing (a signed checkpoint names entry " +
+                          std::to_string(checkpoints.back().seq) + ")");
+  if (progress) progress(done, total);
+  return r;
+}
+
+std::uint64_t AuditLog::exportRange(Connection& c, TimePoint from, TimePoint to, std::ostream& out,
+                                    const AuditProgress& progress) {
+  auto total = static_cast<std::uint64_t>(
+      c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE at_us >= ?1 AND at_us < ?2",
+                                 toMicros(from), toMicros(to))
+          .value_or(0));
+  auto st = c.prepare(std::string(kSelectEntry) + " WHERE at_us >= ?1 AND at_us < ?2 ORDER BY seq");
+  st.bindAll(toMicros(from), toMicros(to));
+  std::uint64_t n = 0;
+  std::int64_t firstSeq = 0, lastSeq = 0;
+  while (st.step()) {
+    bool wellFormed = false;
+    AuditEntry e = readEntry(st, wellFormed);
+    if (n == 0) firstSeq = e.seq;
+    lastSeq = e.seq;
+    out << "{\"seq\":" << e.seq << ",\"time\":";
+    jsonString(out, formatUtc(e.time));
+    out << ",\"actor_id\":" << e.event.actorId << ",\"actor_role\":";
+    jsonString(out, e.event.actorRole);
+    out << ",\"action\":";
+    jsonString(out, e.event.action);
+    out << ",\"object_type\":";
+    jsonString(out, e.event.objectType);
+    out << ",\"object_id\":";
+    jsonString(out, e.event.objectId);
+    out << ",\"patient_id\":";
+    if (e.event.patientId)
+      out << *e.event.patientId;
+    else
+      out << "null";
+    out << ",\"outcome\":";
+    jsonString(out, toString(e.event.outcome));
+    out << ",\"reason\":";
+    jsonString(out, e.event.reason);
+    out << ",\"break_glass\":" << (e.event.breakGlass ? "true" : "false") << ",\"prev_hash\":\""
+        << crypto::toHex(e.prevHash) << "\",\"hash\":\"" << crypto::toHex(e.hash) << "\"}\n";
+    ++n;
+    if (progress && (n % 1024 == 0 || n == total)) progress(n, total);
+  }
+  if (n > 0) {
+    auto cps = c.prepare(
+        "SELECT seq, hash, at_us, public_key, signature FROM audit_checkpoints "
+        "WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq");
+    cps.bindAll(firstSeq, lastSeq);
+    while (cps.step()) {
+      out << "{\"checkpoint\":{\"seq\":" << cps.getInt64(0) << ",\"hash\":\""
+          << crypto::toHex(cps.getBlob(1)) << "\",\"time\":";
+      jsonString(out, formatUtc(fromMicros(cps.getInt64(2))));
+      out << ",\"public_key\":\"" << crypto::toHex(cps.getBlob(3)) << "\",\"signature\":\""
+          << crypto::toHex(cps.getBlob(4)) << "\"}}\n";
+    }
+  }
+  if (progress) progress(n, total);
+  return n;
+}
+
+std::optional<AuditEntry> AuditLog::entryIn(Connection& c, std::int64_t seq) {
+  auto st = c.prepare(std::string(kSelectEntry) + " WHERE seq = ?1");
+  st.bind(1, seq);
+  if (!st.step()) return std::nullopt;
+  bool wellFormed = false;
+  return readEntry(st, wellFormed);
+}
+
+std::int64_t AuditLog::lastSeqIn(Connection& c) {
+  return c.queryValue<std::int64_t>("SELECT coalesce(max(seq), 0) FROM audit_log").value_or(0);
+}
+
+}  // namespace vigil::security

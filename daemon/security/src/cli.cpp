@@ -1,0 +1,141 @@
+#include "vigil/security/cli.hpp"
+
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <ostream>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/progress.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::security {
+namespace {
+
+bool digits(std::string_view s) {
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return !s.empty();
+}
+
+int num(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// A progress bar when there is somewhere to draw it (nullptr: quiet, e.g. in tests).
+class OptionalBar {
+ public:
+  OptionalBar(const char* label, std::FILE* out) {
+    if (out != nullptr) bar_.emplace(label, 0, out);
+  }
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    if (!bar_) return;
+    bar_->setTotal(total);
+    bar_->update(done);
+  }
+  void finish() {
+    if (bar_) bar_->finish();
+  }
+
+ private:
+  std::optional<ProgressBar> bar_;
+};
+
+}  // namespace
+
+Actor consoleActor() {
+  return Actor{0, Role::admin, std::nullopt};
+}
+
+TimePoint parseUtc(std::string_view text) {
+  // YYYY-MM-DD[THH:MM:SSZ]
+  auto bad = [&]() -> TimePoint { throw ValidationError("time: expected YYYY-MM-DD[THH:MM:SSZ]"); };
+  if (text.size() != 10 && text.size() != 20) return bad();
+  if (text[4] != '-' || text[7] != '-' || !digits(text.substr(0, 4)) ||
+      !digits(text.substr(5, 2)) || !digits(text.substr(8, 2)))
+    return bad();
+  std::tm tm{};
+  tm.tm_year = num(text.substr(0, 4)) - 1900;
+  tm.tm_mon = num(text.substr(5, 2)) - 1;
+  tm.tm_mday = num(text.substr(8, 2));
+  if (text.size() == 20) {
+    if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z' ||
+        !digits(text.substr(11, 2)) || !digits(text.substr(14, 2)) || !digits(text.substr(17, 2)))
+      return bad();
+    tm.tm_hour = num(text.substr(11, 2));
+    tm.tm_min = num(text.substr(14, 2));
+    tm.tm_sec = num(text.substr(17, 2));
+  }
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60)
+    return bad();
+  std::time_t t = ::timegm(&tm);
+  return TimePoint{std::chrono::seconds{t}};
+}
+
+int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out, std::FILE* progress) {
+  AuditVerifyResult r;
+  {
+    OptionalBar bar("audit verify", progress);
+    r = audit.verify(db, std::ref(bar));
+    bar.finish();
+  }
+  if (r.ok) {
+    out << "audit log intact: " << r.entries << " entries, " << r.checkpoints
+        << " signed checkpoints\n";
+  } else {
+    out << "audit log BROKEN at entry " << r.firstBadSeq.value_or(0) << ": " << r.problem << "\n";
+  }
+  audit.record(
+      db, auditEventFor(
+              consoleActor(), "audit.verify", "audit_log", "", std::nullopt,
+              r.ok ? AuditOutcome::success : AuditOutcome::failure,
+              r.ok ? "intact" : "first_bad_entry=" + std::to_string(r.firstBadSeq.value_or(0))));
+  return r.ok ? 0 : 1;
+}
+
+std::uint64_t runAuditExport(store::Database& db, AuditLog& audit, std::string_view from,
+                             std::string_view to, std::ostream& out, std::FILE* progress) {
+  TimePoint begin = parseUtc(from);
+  TimePoint end = parseUtc(to);
+  if (to.size() == 10) end += std::chrono::hours{24};
+  if (end <= begin) throw ValidationError("time: --to must be after --from");
+  std::uint64_t n = 0;
+  {
+    OptionalBar bar("audit export", progress);
+    n = db.read([&](store::Connection& c) {
+      return AuditLog::exportRange(c, begin, end, out, std::ref(bar));
+    });
+    bar.finish();
+  }
+  audit.record(
+      db, auditEventFor(
+              consoleActor(), "audit.export", "audit_log", "", std::nullopt, AuditOutcome::success,
+              std::string(from) + ".." + std::string(to) + " entries=" + std::to_string(n)));
+  return n;
+}
+
+std::uint32_t runKeysRotate(store::Database& db, Keys& keys, AuditLog& audit, Clock& clock,
+                            std::ostream& out) {
+  std::uint32_t id = rotateDataKey(db, keys, audit, consoleActor(), clock);
+  out << "data key " << id
+      << " is now active for new writes; run `vigild keys reencrypt` to move old rows\n";
+  return id;
+}
+
+ReencryptResult runKeysReencrypt(store::Database& db, Keys& keys, AuditLog& audit,
+                                 std::ostream& out, std::FILE* progress) {
+  ReencryptResult r;
+  {
+    OptionalBar bar("re-encrypt", progress);
+    r = reencryptAll(db, keys, audit, consoleActor(), std::ref(bar));
+    bar.finish();
+  }
+  out << "re-encrypted " << r.rewritten << " fields under data key " << r.activeKeyId << "\n";
+  return r;
+}
+
+}  // namespace vigil::security

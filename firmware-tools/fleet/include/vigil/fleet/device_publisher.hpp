@@ -1,0 +1,93 @@
+#pragma once
+// The device side of Vigil's store-then-ack protocol (docs/device-protocol.md), as a hub
+// implements it: publish each message with QoS 1, keep it until the box's application-level ack
+// names its sequence number, resend it after a timeout. Used by the fleet simulator, the load
+// benchmarks and the fault tests, which count on its books: a message is "acknowledged" only
+// when the box said it is stored.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/gateway/mqtt_client.hpp"
+
+namespace vigil::fleet {
+
+/// How one device connects and behaves.
+struct PublisherOptions {
+  gateway::MqttOptions mqtt;  // clientId = the device uid; TLS files of its bundle
+  std::string deviceUid;
+  std::string leaf = "readings";  // or "gatt" for a hub relaying GATT notifications
+  std::chrono::milliseconds resendAfter{3000};
+  std::size_t maxInFlight = 1000;  // send() blocks beyond this many unacknowledged messages
+};
+
+/// Counts kept by a publisher.
+struct PublisherStats {
+  std::uint64_t sent = 0;           // first transmissions
+  std::uint64_t resent = 0;         // retransmissions after a timeout or a reconnect
+  std::uint64_t acked = 0;          // messages acknowledged as stored
+  std::uint64_t rejected = 0;       // acknowledged as rejected (not stored, not resent)
+  std::uint64_t duplicateAcks = 0;  // acks for messages already acknowledged
+  std::uint64_t publishErrors = 0;
+  std::map<std::string, std::uint64_t> rejectedByReason;
+  std::vector<double> ackLatencyMs;  // first send → ack, one entry per acked message
+};
+
+/// One simulated device or hub.
+class DevicePublisher {
+ public:
+  explicit DevicePublisher(PublisherOptions options);
+  ~DevicePublisher();
+  DevicePublisher(const DevicePublisher&) = delete;
+  DevicePublisher& operator=(const DevicePublisher&) = delete;
+
+  /// Connects (and keeps reconnecting); returns once connected or after `timeout`.
+  bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  void stop();
+  /// Publishes a message whose payload carries sequence number `seq`; it stays pending until
+  /// acknowledged. Blocks while maxInFlight messages are pending.
+  void send(std::uint64_t seq, std::string payload);
+  /// Waits until nothing is pending (every message acknowledged or rejected).
+  bool waitAllAcknowledged(std::chrono::milliseconds timeout);
+  std::size_t pending() const;
+  PublisherStats stats() const;
+  /// Sequence numbers acknowledged as stored so far.
+  std::vector<std::uint64_t> acknowledged() const;
+
+  /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...}. false if malformed.
+  static bool parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
+                       std::string& reason);
+
+ private:
+  struct Pending {
+    std::string payload;
+    std::chrono::steady_clock::time_point firstSent;
+    std::chrono::steady_clock::time_point lastSent;
+  };
+  void onAck(gateway::MqttMessage&& m);
+  void resendLoop();
+  std::string topic() const;
+
+  PublisherOptions options_;
+  std::unique_ptr<gateway::MqttClient> client_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::uint64_t, Pending> pending_;
+  std::map<std::uint64_t, bool> done_;  // seq → stored (true) / rejected (false)
+  PublisherStats stats_;
+  bool running_ = false;
+  bool reconnected_ = false;
+  std::thread resender_;
+};
+
+/// p in [0, 100] of the values (nearest rank); 0 when empty.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace vigil::fleet

@@ -1,0 +1,168 @@
+#include "vigil/fleet/device_publisher.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace vigil::fleet {
+
+DevicePublisher::DevicePublisher(PublisherOptions options) : options_(std::move(options)) {
+  if (options_.mqtt.clientId.empty()) options_.mqtt.clientId = options_.deviceUid;
+  client_ = std::make_unique<gateway::MqttClient>(
+      options_.mqtt, [this](gateway::MqttMessage&& m) { onAck(std::move(m)); },
+      [this](bool connected) {
+        if (!connected) return;
+        std::lock_guard lock(mutex_);
+        reconnected_ = true;  // resend what is pending: the box may never have seen it
+        cv_.notify_all();
+      });
+  client_->addSubscription("vigil/v1/devices/" + options_.deviceUid + "/ack", 1);
+}
+
+DevicePublisher::~DevicePublisher() {
+  stop();
+}
+
+std::string DevicePublisher::topic() const {
+  return "vigil/v1/devices/" + options_.deviceUid + "/" + options_.leaf;
+}
+
+bool DevicePublisher::start(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(mutex_);
+    if (running_) return client_->connected();
+    running_ = true;
+  }
+  client_->start();
+  resender_ = std::thread([this] { resendLoop(); });
+  return client_->waitConnected(timeout);
+}
+
+void DevicePublisher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (resender_.joinable()) resender_.join();
+  client_->stop();
+}
+
+void DevicePublisher::send(std::uint64_t seq, std::string payload) {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return !running_ || pending_.size() < options_.maxInFlight; });
+    if (!running_) return;
+    pending_[seq] = Pending{payload, now, now};
+    ++stats_.sent;
+  }
+  if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
+    std::lock_guard lock(mutex_);
+    ++stats_.publishErrors;  // stays pending: the resend loop tries again
+  }
+}
+
+void DevicePublisher::onAck(gateway::MqttMessage&& m) {
+  std::uint64_t seq = 0;
+  std::string status, reason;
+  if (!parseAck(m.payload, seq, status, reason)) return;
+  std::lock_guard lock(mutex_);
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) {
+    ++stats_.duplicateAcks;
+    return;
+  }
+  if (status == "stored") {
+    ++stats_.acked;
+    stats_.ackLatencyMs.push_back(std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - it->second.firstSent)
+                                      .count());
+    done_[seq] = true;
+  } else {
+    ++stats_.rejected;
+    ++stats_.rejectedByReason[reason];
+    done_[seq] = false;
+  }
+  pending_.erase(it);
+  cv_.notify_all();
+}
+
+void DevicePublisher::resendLoop() {
+  std::unique_lock lock(mutex_);
+  while (running_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+    if (!running_) break;
+    auto now = std::chrono::steady_clock::now();
+    bool all = reconnected_;
+    reconnected_ = false;
+    std::vector<std::pair<std::uint64_t, std::string>> due;
+    for (auto& [seq, p] : pending_) {
+      if (all || now - p.lastSent >= options_.resendAfter) {
+        p.lastSent = now;
+        due.emplace_back(seq, p.payload);
+      }
+    }
+    if (due.empty()) continue;
+    stats_.resent += due.size();
+    lock.unlock();
+    for (auto& [seq, payload] : due) {
+      if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
+        std::lock_guard g(mutex_);
+        ++stats_.publishErrors;
+      }
+    }
+    lock.lock();
+  }
+}
+
+bool DevicePublisher::waitAllAcknowledged(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, timeout, [this] { return pending_.empty(); });
+}
+
+std::size_t DevicePublisher::pending() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size();
+}
+
+PublisherStats DevicePublisher::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::uint64_t> out;
+  for (const auto& [seq, stored] : done_)
+    if (stored) out.push_back(seq);
+  return out;
+}
+
+bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
+                               std::string& reason) {
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
+    if (!obj || !obj->has("seq") || !obj->has("status")) return false;
+    seq = obj->getValue<Poco::UInt64>("seq");
+    status = obj->getValue<std::string>("status");
+    reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
+    return status == "stored" || status == "rejected";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+  if (rank == 0) rank = 1;
+  return values[std::min(rank, values.size()) - 1];
+}
+
+}  // namespace vigil::fleet

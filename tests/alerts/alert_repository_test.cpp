@@ -1,0 +1,280 @@
+#include "vigil/alerts/alert_repository.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <latch>
+#include <thread>
+
+#include "../store/temp_dir.hpp"
+#include "alerts_fixture.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+using namespace vigil::alerts;
+using namespace vigil::alerts::test;
+using vigil::TimePoint;
+using vigil::store::Connection;
+using vigil::store::Database;
+
+namespace {
+
+std::int64_t ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+/// A real store (product schema) in a temp dir, with patients 7 and 8 and one scale.
+struct RepoFixture {
+  vigil::store::test::TempDir dir;
+  vigil::Metrics metrics;
+  vigil::ManualClock clock{kT0};
+  std::unique_ptr<Database> db;
+  std::unique_ptr<AlertRepository> repo;
+
+  RepoFixture() {
+    vigil::store::Options o;
+    o.path = dir / "vigil.db";
+    o.metrics = &metrics;
+    o.synchronousFull = false;
+    db = Database::open(o);
+    db->writeSync([](Connection& c) {
+      c.execute("INSERT INTO patients (id, created_at) VALUES (7, 0), (8, 0)");
+      c.execute(
+          "INSERT INTO devices (id, uid, kind, created_at) VALUES (1, 'scale-1', "
+          "'weight_scale', 0), (2, 'cuff-1', 'blood_pressure', 0)");
+    });
+    repo = std::make_unique<AlertRepository>(*db, metrics);
+  }
+
+  void storeReading(std::int64_t id, std::int64_t patient, double kgValue, TimePoint t) {
+    db->writeSync([&](Connection& c) {
+      c.execute(
+          "INSERT INTO readings (id, device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, received_at, source) VALUES (?, 1, ?, ?, 'body_weight', ?, 'kg', ?, ?, ?, "
+          "'test')",
+          id, patient, "seq:" + std::to_string(id), std::string(loinc::kBodyWeight), kgValue, ms(t),
+          ms(t));
+    });
+  }
+};
+
+AlertRule weightDay() {
+  return makeRule("weight.gain.day", RuleKind::rateOfChange, loinc::kBodyWeight,
+                  Comparison::atLeast, {{Severity::high, 1.0}}, 24h, 0, "kg");
+}
+
+Breach breach(std::int64_t patient, const std::string& key) {
+  Breach b;
+  b.patientId = patient;
+  b.ruleKey = key;
+  b.ruleVersion = 1;
+  b.code = std::string(loinc::kSystolic);
+  b.severity = Severity::critical;
+  b.value = 185;
+  b.readingId = 1;
+  b.observedAt = kT0;
+  return b;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(AlertRepositoryTests, RepoFixture)
+
+BOOST_AUTO_TEST_CASE(journals_every_change_and_its_history) {
+  AlertLifecycle lifecycle(clock, EscalationPolicy{{}, {101, 102}}, nullptr, metrics);
+  lifecycle.setJournal(repo.get());
+  auto b = breach(7, "bp.systolic.high");
+  auto id = lifecycle.recordBreaches(std::span(&b, 1), clock.now()).at(0).alert.id;
+  clock.advance(1min);
+  lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  lifecycle.claim(id, 101);
+  lifecycle.acknowledge(id, 101);
+  repo->flush();
+
+  auto stored = repo->alert(id);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(stored->count == 2);
+  BOOST_TEST(stored->state == AlertState::acknowledged);
+  BOOST_TEST(*stored->acknowledgedBy == 101);
+  BOOST_TEST((stored->raisedAt == kT0));
+  BOOST_TEST(*stored->assignee == 101);
+  auto history = repo->history(id);
+  BOOST_REQUIRE(history.size() == 4u);
+  BOOST_TEST(history[0].kind == AlertChangeKind::raised);
+  BOOST_TEST(history[1].kind == AlertChangeKind::updated);
+  BOOST_TEST(history[2].kind == AlertChangeKind::claimed);
+  BOOST_TEST(*history[3].actorId == 101);
+
+  lifecycle.resolve(id, 101, "diuretic increased");
+  repo->flush();
+  BOOST_TEST(repo->unresolvedAlerts().empty());
+  BOOST_TEST(repo->alert(id)->resolutionNote == "diuretic increased");
+}
+
+BOOST_AUTO_TEST_CASE(sql_claim_from_eight_threads_has_exactly_one_winner) {
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  lifecycle.setJournal(repo.get());
+  auto b = breach(7, "bp.systolic.high");
+  auto id = lifecycle.recordBreaches(std::span(&b, 1), clock.now()).at(0).alert.id;
+  repo->flush();
+  std::latch start(8);
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (std::int64_t user = 1; user <= 8; ++user) {
+    threads.emplace_back([&, user] {
+      start.arrive_and_wait();
+      if (repo->claim(id, user, kT0 + 1min)) ++winners;
+    });
+  }
+  for (auto& t : threads) t.join();
+  BOOST_TEST(winners.load() == 1);
+  auto stored = repo->alert(id);
+  BOOST_TEST(stored->state == AlertState::claimed);
+  BOOST_TEST(repo->history(id).size() == 2u);  // raised + one claim
+}
+
+BOOST_AUTO_TEST_CASE(database_refuses_a_second_unresolved_alert_for_the_same_rule) {
+  Alert a;
+  a.id = 1;
+  a.patientId = 7;
+  a.ruleKey = "bp.systolic.high";
+  a.code = "8480-6";
+  AlertEvent e{1, kT0, AlertChangeKind::raised, std::nullopt, {}};
+  repo->alertChanged(a, e);
+  repo->flush();
+  a.id = 2;
+  e.alertId = 2;
+  BOOST_CHECK_THROW(db->writeSync([&](Connection& c) {
+    c.execute(
+        "INSERT INTO alerts (id, patient_id, rule_key, rule_version, kind, code, severity, "
+        "state, count, latest_value, worst_value, higher_is_worse, first_reading_id, "
+        "last_reading_id, first_observed_at, last_observed_at, raised_at, ack_deadline) "
+        "VALUES (2, 7, 'bp.systolic.high', 1, 'threshold', '8480-6', 'high', 'open', 1, 1, "
+        "1, 1, 0, 0, 0, 0, 0, 0)");
+  }),
+                    vigil::store::SqliteError);
+}
+
+BOOST_AUTO_TEST_CASE(rule_history_replays_into_the_same_rules_and_versions) {
+  RuleSet rules(clock, {weightDay()});
+  for (const auto& change : rules.changes()) repo->ruleChanged(change);
+  rules.setChangeSink([&](const RuleChange& c) { repo->ruleChanged(c); });
+  auto strict = weightDay();
+  strict.tiers = {{Severity::high, 0.5}, {Severity::critical, 1.5}};
+  strict.window = 36h;
+  auto set = rules.setOverride(7, strict, 42, "NYHA III");
+  repo->flush();
+
+  RuleSet restored(clock, {});
+  restored.replay(repo->ruleChanges());
+  const auto* rule = restored.snapshot()->find(7, "weight.gain.day");
+  BOOST_REQUIRE(rule);
+  BOOST_TEST(rule->version == set.version);
+  BOOST_TEST(rule->tiers.size() == 2u);
+  BOOST_TEST(rule->tiers[0].limit == 0.5);
+  BOOST_TEST((rule->window == std::chrono::seconds{36h}));
+  BOOST_TEST(restored.snapshot()->find(8, "weight.gain.day")->tiers[0].limit == 1.0);
+  BOOST_TEST(restored.history(7, "weight.gain.day").at(0).reason == "NYHA III");
+  // New versions continue after the replayed ones.
+  auto next = restored.setDefault(weightDay(), 1, "x");
+  BOOST_TEST(next.version > set.version);
+}
+
+BOOST_AUTO_TEST_CASE(suppressions_round_trip_and_lifted_ones_stay_lifted) {
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  lifecycle.setJournal(repo.get());
+  lifecycle.suppress(7, "weight.gain.day", 101, "on IV diuretics", kT0 + 4h);
+  lifecycle.suppress(8, "weight.gain.day", 101, "travelling", kT0 + 4h);
+  lifecycle.liftSuppression(8, "weight.gain.day", 101);
+  repo->flush();
+  auto active = repo->activeSuppressions(kT0 + 1h);
+  BOOST_REQUIRE(active.size() == 1u);
+  BOOST_TEST(active[0].patientId == 7);
+  BOOST_TEST(active[0].reason == "on IV diuretics");
+  BOOST_TEST((active[0].until == kT0 + 4h));
+  BOOST_TEST(repo->activeSuppressions(kT0 + 4h).empty());
+}
+
+BOOST_AUTO_TEST_CASE(restart_rebuilds_state_and_evaluates_readings_stored_after_the_last_run) {
+  std::int64_t firstAlert = 0;
+  {  // First run: two readings evaluated, one alert raised (rise of 1.2 kg).
+    RuleSet rules(clock, {weightDay()});
+    AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+    AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+    BOOST_TEST(restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h).empty());
+    storeReading(1, 7, 80.0, kT0);
+    storeReading(2, 7, 81.2, kT0 + 10h);
+    storeReading(3, 8, 70.0, kT0 + 10h);
+    clock.set(kT0 + 10h);
+    auto batch = repo->observationsSince(kT0 - 1h, 100);
+    BOOST_REQUIRE(batch.size() == 3u);
+    auto changes = engine.evaluate(batch);
+    BOOST_REQUIRE(changes.size() == 1u);
+    firstAlert = changes[0].alert.id;
+    repo->noteEvaluated(3);
+    repo->flush();
+  }
+  // Stored while the daemon was down (crash between commit and evaluation).
+  storeReading(4, 8, 71.5, kT0 + 20h);  // +1.5 kg against reading 3: needs warmed-up state
+  storeReading(5, 7, 81.5, kT0 + 21h);  // folds into the restored open alert
+  clock.set(kT0 + 22h);
+
+  RuleSet rules(clock, {});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  auto changes = restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h);
+  BOOST_REQUIRE(changes.size() == 2u);
+  auto forSeven = lifecycle.openAlert(7, "weight.gain.day");
+  auto forEight = lifecycle.openAlert(8, "weight.gain.day");
+  BOOST_REQUIRE(forSeven && forEight);
+  BOOST_TEST(forSeven->id == firstAlert);  // no duplicate after the restart
+  BOOST_TEST(forSeven->count == 2);
+  BOOST_TEST(forEight->id > firstAlert);
+  BOOST_TEST(forEight->worstValue == 1.5, boost::test_tools::tolerance(1e-9));
+  repo->flush();
+  BOOST_TEST(repo->evaluatedThrough() == 5);
+  BOOST_TEST(repo->unresolvedAlerts().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(observations_split_panels_into_components) {
+  db->writeSync([&](Connection& c) {
+    c.execute(
+        "INSERT INTO readings (id, device_id, patient_id, dedup_key, kind, loinc, unit, "
+        "components, device_time, received_at, source) VALUES (1, 2, 7, 'seq:1', "
+        "'blood_pressure', '85354-9', 'mm[Hg]', "
+        "'{\"8462-4\":91,\"8478-0\":null,\"8480-6\":152.5}', "
+        "?, ?, 'test')",
+        ms(kT0), ms(kT0 + 1s));
+  });
+  auto obs = repo->observationsSince(kT0 - 1h, 10);
+  BOOST_REQUIRE(obs.size() == 2u);
+  BOOST_TEST(obs[0].code == "8462-4");
+  BOOST_TEST(obs[0].value == 91.0);
+  BOOST_TEST(obs[1].code == "8480-6");
+  BOOST_TEST(obs[1].value == 152.5);
+  BOOST_TEST((obs[1].deviceTime == kT0));
+  BOOST_TEST((obs[1].receivedAt == kT0 + 1s));
+  BOOST_TEST(repo->observationsSince(kT0 + 2s, 10).empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ParseComponents)
+
+BOOST_AUTO_TEST_CASE(reads_numbers_and_skips_nulls) {
+  auto parsed = parseComponents(R"({"8480-6":150, "8462-4" : 90.5,"8478-0":null})");
+  BOOST_REQUIRE(parsed);
+  BOOST_REQUIRE(parsed->size() == 2u);
+  BOOST_TEST((*parsed)[1].first == "8462-4");
+  BOOST_TEST((*parsed)[1].second == 90.5);
+  BOOST_TEST(parseComponents("{}")->empty());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_what_is_not_a_flat_object_of_numbers) {
+  BOOST_TEST(!parseComponents(""));
+  BOOST_TEST(!parseComponents("[1,2]"));
+  BOOST_TEST(!parseComponents(R"({"a":"x"})"));
+  BOOST_TEST(!parseComponents(R"({"a":1)"));
+  BOOST_TEST(!parseComponents(R"({"a":1} trailing)"));
+  BOOST_TEST(!parseComponents(R"({"a":nan})"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

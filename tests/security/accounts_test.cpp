@@ -1,0 +1,306 @@
+#include "vigil/security/accounts.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "security_fixture.hpp"
+#include "vigil/core/error.hpp"
+
+using namespace vigil;
+using namespace vigil::security;
+using namespace std::chrono_literals;
+using vigil::security::test::SecurityFixture;
+
+namespace {
+
+const std::string kPatientPassword = "purple otters sing at dawn";
+const std::string kStaffPassword = "quiet harbour lanterns glow";
+
+struct AccountsFixture : SecurityFixture {
+  std::int64_t patientUser = 0;
+  AccountsFixture() { patientUser = user(Role::patient, "pat@example.org", kPatientPassword, 100); }
+  std::string totpNow(const std::string& secretBase32) {
+    return totpCode(base32Decode(secretBase32), clock.now());
+  }
+  /// A provider who has enrolled TOTP; returns the secret.
+  std::string enrolledProvider(const std::string& email, std::int64_t* id = nullptr) {
+    auto uid = user(Role::provider, email, kStaffPassword);
+    if (id) *id = uid;
+    auto r = accounts->signIn(email, kStaffPassword);
+    BOOST_REQUIRE(r.status == SignInStatus::enrolmentRequired);
+    auto enrol = accounts->beginTotpEnrolment(r.token);
+    auto codes = accounts->confirmTotpEnrolment(r.token, totpNow(enrol.secretBase32));
+    BOOST_REQUIRE_EQUAL(codes.size(), 10u);
+    clock.advance(30s);
+    return enrol.secretBase32;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(AccountService_, AccountsFixture)
+
+BOOST_AUTO_TEST_CASE(patient_signs_in_with_the_right_password_only) {
+  auto ok = accounts->signIn("PAT@example.org ", kPatientPassword);
+  BOOST_TEST(ok.status == SignInStatus::ok);
+  BOOST_TEST(ok.userId == patientUser);
+  BOOST_TEST(checkCsrf(ok.token, ok.csrf));
+  auto s = accounts->authenticate(ok.token);
+  BOOST_TEST(s.actor.id == patientUser);
+  BOOST_TEST((s.actor.role == Role::patient));
+  BOOST_TEST(s.actor.patientId.value_or(0) == 100);
+
+  auto bad = accounts->signIn("pat@example.org", "purple otters sing at dusk");
+  BOOST_TEST(bad.status == SignInStatus::failed);
+  BOOST_TEST(bad.token.empty());
+  BOOST_TEST(lastAudit("signin")->event.reason == "bad_password");
+  auto unknown = accounts->signIn("nobody@example.org", kPatientPassword);
+  BOOST_TEST(unknown.status == SignInStatus::failed);
+  BOOST_TEST(lastAudit("signin")->event.reason == "unknown_account");
+}
+
+BOOST_AUTO_TEST_CASE(stores_contact_details_encrypted_and_finds_by_blind_index) {
+  auto u = accounts->findUserByEmail("pat@example.org");
+  BOOST_REQUIRE(u);
+  BOOST_TEST(u->email == "pat@example.org");
+  auto raw = db->read([&](store::Connection& c) {
+    return c.queryValue<store::Blob>("SELECT email_enc FROM users WHERE id = ?1", patientUser);
+  });
+  BOOST_REQUIRE(raw);
+  std::string bytes(raw->begin(), raw->end());
+  BOOST_TEST(bytes.find("pat@example.org") == std::string::npos);
+  BOOST_TEST(crypto::FieldCipher::keyIdOf(*raw) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_common_short_and_contextual_passwords) {
+  NewUser u;
+  u.role = Role::nurse;
+  u.email = "nina@clinic.example";
+  for (const char* pw : {"basketball", "short", "nina@clinic", "aaaaaaaaaaaa"}) {
+    u.password = pw;
+    BOOST_CHECK_THROW(accounts->createUser(admin, u), ValidationError);
+  }
+  u.password = "nina2024!!";
+  BOOST_CHECK_THROW(accounts->createUser(admin, u), ValidationError);
+}
+
+BOOST_AUTO_TEST_CASE(only_admins_create_users_and_denials_are_audited) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  auto s = accounts->authenticate(r.token);
+  NewUser u;
+  u.role = Role::admin;
+  u.email = "evil@example.org";
+  u.password = kStaffPassword;
+  BOOST_CHECK_THROW(accounts->createUser(s.actor, u), AccessDenied);
+  auto e = lastAudit("user.create");
+  BOOST_REQUIRE(e);
+  BOOST_TEST((e->event.outcome == AuditOutcome::denied));
+  BOOST_TEST(e->event.actorId == patientUser);
+  BOOST_TEST(e->event.reason == "role_lacks_permission");
+  u.email = "pat@example.org";
+  u.role = Role::nurse;
+  BOOST_CHECK_THROW(accounts->createUser(admin, u), ValidationError);  // e-mail taken
+}
+
+BOOST_AUTO_TEST_CASE(locks_after_five_failures_in_fifteen_minutes_until_admin_unlock) {
+  for (int i = 0; i < 4; ++i) {
+    BOOST_TEST(accounts->signIn("pat@example.org", "wrong wrong wrong").status ==
+               SignInStatus::failed);
+    clock.advance(1min);
+  }
+  BOOST_TEST(accounts->signIn("pat@example.org", "wrong wrong wrong").status ==
+             SignInStatus::locked);
+  // The right password does not help while locked.
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::locked);
+  auto lock = lastAudit("user.lock");
+  BOOST_REQUIRE(lock);
+  BOOST_TEST(lock->event.objectId == std::to_string(patientUser));
+  BOOST_TEST(lastAudit("signin")->event.reason == "locked");
+  BOOST_TEST(accounts->findUser(patientUser)->lockedUntil.has_value());
+
+  accounts->unlockUser(admin, patientUser);
+  BOOST_TEST((lastAudit("user.unlock")->event.outcome == AuditOutcome::success));
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::ok);
+}
+
+BOOST_AUTO_TEST_CASE(failures_spread_beyond_the_window_do_not_lock) {
+  for (int i = 0; i < 8; ++i) {
+    BOOST_TEST(accounts->signIn("pat@example.org", "wrong wrong wrong").status ==
+               SignInStatus::failed);
+    clock.advance(4min);  // at most 4 failures in any 15 minutes
+  }
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::ok);
+}
+
+BOOST_AUTO_TEST_CASE(lock_expires_after_the_configured_duration) {
+  for (int i = 0; i < 5; ++i) accounts->signIn("pat@example.org", "wrong wrong wrong");
+  clock.advance(29min);
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::locked);
+  clock.advance(1min);
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::ok);
+}
+
+BOOST_AUTO_TEST_CASE(upgrades_the_hash_when_parameters_change) {
+  auto hashOf = [&] {
+    return db->read([&](store::Connection& c) {
+      return *c.queryValue<std::string>("SELECT password_hash FROM users WHERE id = ?1",
+                                        patientUser);
+    });
+  };
+  BOOST_TEST(PasswordHasher::paramsOf(hashOf()).logN == 10u);
+  AccountConfig stronger = testConfig();
+  stronger.scrypt.logN = 11;
+  AccountService upgraded(*db, *keys, *audit, clock, stronger);
+  BOOST_TEST(upgraded.signIn("pat@example.org", kPatientPassword).status == SignInStatus::ok);
+  BOOST_TEST(PasswordHasher::paramsOf(hashOf()).logN == 11u);
+  BOOST_TEST(lastAudit("signin")->event.reason.find("hash_upgraded") != std::string::npos);
+  BOOST_TEST(upgraded.signIn("pat@example.org", kPatientPassword).status == SignInStatus::ok);
+}
+
+BOOST_AUTO_TEST_CASE(session_idles_out_exactly_at_the_configured_time) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  clock.advance(15min - 1ms);
+  BOOST_CHECK_NO_THROW(accounts->authenticate(r.token));  // moves last_seen
+  clock.advance(15min - 1ms);
+  BOOST_CHECK_NO_THROW(accounts->authenticate(r.token));
+  clock.advance(15min);
+  BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);
+  BOOST_TEST(lastAudit("session.end")->event.reason == "idle_expired");
+  BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);  // stays ended
+}
+
+BOOST_AUTO_TEST_CASE(session_ends_at_the_absolute_lifetime_despite_activity) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  for (int i = 0; i < 71; ++i) {
+    clock.advance(10min);
+    BOOST_REQUIRE_NO_THROW(accounts->authenticate(r.token));
+  }
+  clock.advance(10min);  // 12 h after sign-in
+  BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);
+  BOOST_TEST(lastAudit("session.end")->event.reason == "absolute_expired");
+}
+
+BOOST_AUTO_TEST_CASE(idle_timeout_is_configurable_between_15_and_30_minutes) {
+  AccountConfig c = testConfig();
+  c.session.idleTimeout = 30min;
+  AccountService svc(*db, *keys, *audit, clock, c);
+  auto r = svc.signIn("pat@example.org", kPatientPassword);
+  clock.advance(30min - 1ms);
+  BOOST_CHECK_NO_THROW(svc.authenticate(r.token));
+  clock.advance(30min);
+  BOOST_CHECK_THROW(svc.authenticate(r.token), AuthError);
+  c.session.idleTimeout = 45min;
+  BOOST_CHECK_THROW(AccountService(*db, *keys, *audit, clock, c), ConfigError);
+}
+
+BOOST_AUTO_TEST_CASE(sign_out_password_change_and_admin_revoke_end_sessions) {
+  auto a = accounts->signIn("pat@example.org", kPatientPassword);
+  auto b = accounts->signIn("pat@example.org", kPatientPassword);
+  BOOST_TEST(accounts->listSessions(patientUser).size() == 2u);
+  accounts->signOut(a.token);
+  BOOST_CHECK_THROW(accounts->authenticate(a.token), AuthError);
+  BOOST_CHECK_NO_THROW(accounts->authenticate(b.token));
+
+  BOOST_CHECK_THROW(accounts->changePassword(patientUser, "not it at all", "new long passphrase"),
+                    AuthError);
+  BOOST_CHECK_THROW(accounts->changePassword(patientUser, kPatientPassword, "password1"),
+                    ValidationError);
+  accounts->changePassword(patientUser, kPatientPassword, "green ferns in winter light");
+  BOOST_CHECK_THROW(accounts->authenticate(b.token), AuthError);
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::failed);
+  auto c = accounts->signIn("pat@example.org", "green ferns in winter light");
+  BOOST_TEST(c.status == SignInStatus::ok);
+
+  accounts->revokeUserSessions(admin, patientUser);
+  BOOST_CHECK_THROW(accounts->authenticate(c.token), AuthError);
+  BOOST_TEST(lastAudit("session.revoke_user")->event.reason == "sessions_revoked=1");
+  BOOST_CHECK_THROW(accounts->authenticate("not-a-token"), AuthError);
+}
+
+BOOST_AUTO_TEST_CASE(csrf_token_belongs_to_its_session) {
+  auto a = accounts->signIn("pat@example.org", kPatientPassword);
+  auto b = accounts->signIn("pat@example.org", kPatientPassword);
+  BOOST_TEST(checkCsrf(a.token, a.csrf));
+  BOOST_TEST(!checkCsrf(a.token, b.csrf));
+  BOOST_TEST(!checkCsrf(a.token, ""));
+  BOOST_TEST(AccountService::csrfToken(a.token) == a.csrf);
+}
+
+BOOST_AUTO_TEST_CASE(staff_must_enrol_totp_before_a_full_session) {
+  user(Role::nurse, "nurse@clinic.example", kStaffPassword);
+  auto r = accounts->signIn("nurse@clinic.example", kStaffPassword);
+  BOOST_TEST(r.status == SignInStatus::enrolmentRequired);
+  auto s = accounts->authenticate(r.token);
+  BOOST_TEST((s.stage == SessionStage::mfaEnrolment));
+  auto enrol = accounts->beginTotpEnrolment(r.token);
+  BOOST_TEST(enrol.uri.rfind("otpauth://totp/Vigil:nurse@clinic.example?secret=", 0) == 0u);
+  BOOST_CHECK_THROW(accounts->confirmTotpEnrolment(r.token, "000000"), AuthError);
+  auto codes = accounts->confirmTotpEnrolment(r.token, totpNow(enrol.secretBase32));
+  BOOST_TEST(codes.size() == 10u);
+  BOOST_TEST((accounts->authenticate(r.token).stage == SessionStage::full));
+  BOOST_TEST(accounts->findUser(s.actor.id)->mfaEnrolled);
+  // Stored hashed only.
+  auto stored = db->read([&](store::Connection& c) {
+    return *c.queryValue<std::string>(
+        "SELECT group_concat(code_hash) FROM recovery_codes WHERE user_id = ?1", s.actor.id);
+  });
+  for (const auto& code : codes) BOOST_TEST(stored.find(code) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(totp_code_is_required_and_accepted_only_once) {
+  std::int64_t id = 0;
+  auto secret = enrolledProvider("doc@clinic.example", &id);
+  BOOST_TEST(accounts->signIn("doc@clinic.example", kStaffPassword).status ==
+             SignInStatus::mfaRequired);
+  auto code = totpNow(secret);
+  auto ok = accounts->signIn("doc@clinic.example", kStaffPassword, code);
+  BOOST_TEST(ok.status == SignInStatus::ok);
+  BOOST_TEST(lastAudit("signin")->event.reason == "password+totp");
+  auto replay = accounts->signIn("doc@clinic.example", kStaffPassword, code);
+  BOOST_TEST(replay.status == SignInStatus::failed);
+  BOOST_TEST(accounts->signIn("doc@clinic.example", kStaffPassword, "123456").status ==
+             SignInStatus::failed);
+  clock.advance(30s);
+  BOOST_TEST(accounts->signIn("doc@clinic.example", kStaffPassword, totpNow(secret)).status ==
+             SignInStatus::ok);
+}
+
+BOOST_AUTO_TEST_CASE(recovery_code_works_once) {
+  user(Role::admin, "admin2@clinic.example", kStaffPassword);
+  auto r = accounts->signIn("admin2@clinic.example", kStaffPassword);
+  auto enrol = accounts->beginTotpEnrolment(r.token);
+  auto codes = accounts->confirmTotpEnrolment(r.token, totpNow(enrol.secretBase32));
+  auto first = accounts->signIn("admin2@clinic.example", kStaffPassword, codes[3]);
+  BOOST_TEST(first.status == SignInStatus::ok);
+  BOOST_TEST(lastAudit("signin")->event.reason == "password+recovery_code");
+  BOOST_TEST(accounts->signIn("admin2@clinic.example", kStaffPassword, codes[3]).status ==
+             SignInStatus::failed);
+  BOOST_TEST(
+      accounts->signIn("admin2@clinic.example", kStaffPassword, "AAAA-BBBB-CCCC-DDDD").status ==
+      SignInStatus::failed);
+}
+
+BOOST_AUTO_TEST_CASE(admin_reset_mfa_requires_enrolment_again) {
+  std::int64_t id = 0;
+  enrolledProvider("doc2@clinic.example", &id);
+  accounts->resetMfa(admin, id);
+  BOOST_TEST(accounts->signIn("doc2@clinic.example", kStaffPassword).status ==
+             SignInStatus::enrolmentRequired);
+}
+
+BOOST_AUTO_TEST_CASE(disabled_user_cannot_sign_in_and_loses_sessions) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  accounts->disableUser(admin, patientUser);
+  BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);
+  BOOST_TEST(accounts->signIn("pat@example.org", kPatientPassword).status == SignInStatus::failed);
+  BOOST_TEST(lastAudit("signin")->event.reason == "disabled");
+}
+
+BOOST_AUTO_TEST_CASE(bootstrap_admin_only_once) {
+  NewUser u;
+  u.role = Role::admin;
+  u.email = "second-root@clinic.example";
+  u.password = kStaffPassword;
+  BOOST_CHECK_THROW(accounts->bootstrapAdmin(u), ValidationError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,284 @@
+#include "vigil/security/audit_log.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <sstream>
+
+#include "security_fixture.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/security/cli.hpp"
+
+using namespace vigil;
+using namespace vigil::security;
+using vigil::security::test::SecurityFixture;
+
+namespace {
+
+AuditEvent event(int i, std::int64_t patient = 100) {
+  AuditEvent e;
+  e.actorId = 10;
+  e.actorRole = "provider";
+  e.action = "reading.list";
+  e.objectType = "readings";
+  e.objectId = std::to_string(i);
+  e.patientId = patient;
+  e.reason = "care_team";
+  return e;
+}
+
+struct AuditFixture : SecurityFixture {
+  AuditFixture() : SecurityFixture(AuditConfig{10, std::chrono::minutes{60}}) {}
+  void appendN(int n) {
+    for (int i = 0; i < n; ++i) {
+      clock.advance(std::chrono::seconds{1});
+      audit->record(*db, event(i));
+    }
+  }
+  // What an attacker with the database file can do: the triggers are dropped first.
+  void tamper(const std::string& sql) {
+    db->writeSync([&](store::Connection& c) {
+      c.exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+      c.exec(sql);
+    });
+  }
+  AuditVerifyResult verify() { return audit->verify(*db); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(AuditLog_, AuditFixture)
+
+BOOST_AUTO_TEST_CASE(chain_verifies_and_checkpoints_are_signed_every_n_entries) {
+  auto before = auditCount();
+  appendN(35);
+  auto r = verify();
+  BOOST_TEST(r.ok);
+  BOOST_TEST(r.entries == before + 35);
+  BOOST_TEST(r.checkpoints == (before + 35) / 10);
+  auto e = auditEntry(before + 35);
+  BOOST_REQUIRE(e);
+  BOOST_TEST((e->hash == computeEntryHash(*e)));
+  BOOST_TEST((e->prevHash == auditEntry(before + 34)->hash));
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_is_also_made_after_an_hour) {
+  audit = std::make_unique<AuditLog>(keys->auditSigner(), clock,
+                                     AuditConfig{1000, std::chrono::minutes{60}});
+  appendN(2);
+  auto count = [&] {
+    return db->read([](store::Connection& c) {
+      return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_checkpoints").value_or(0);
+    });
+  };
+  auto before = count();
+  clock.advance(std::chrono::minutes{61});
+  appendN(1);
+  BOOST_TEST(count() == before + 1);
+  BOOST_TEST(verify().ok);
+}
+
+BOOST_AUTO_TEST_CASE(triggers_refuse_update_and_delete) {
+  appendN(12);
+  BOOST_CHECK_THROW(db->writeSync([](store::Connection& c) {
+    c.exec("UPDATE audit_log SET reason = 'x' WHERE seq = 2");
+  }),
+                    StoreError);
+  BOOST_CHECK_THROW(
+      db->writeSync([](store::Connection& c) { c.exec("DELETE FROM audit_log WHERE seq = 2"); }),
+      StoreError);
+  BOOST_CHECK_THROW(
+      db->writeSync([](store::Connection& c) { c.exec("DELETE FROM audit_checkpoints"); }),
+      StoreError);
+  BOOST_TEST(verify().ok);
+}
+
+BOOST_AUTO_TEST_CASE(verify_names_an_edited_entry) {
+  appendN(25);
+  tamper("UPDATE audit_log SET patient_id = 200 WHERE seq = 7");
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == 7);
+  BOOST_TEST(r.problem.find("entry 7") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_names_a_deleted_entry) {
+  appendN(25);
+  tamper("DELETE FROM audit_log WHERE seq = 12");
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == 12);
+  BOOST_TEST(r.problem.find("missing") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_names_an_inserted_entry) {
+  appendN(5);
+  auto last = auditCount();
+  // A forged entry linked to the real chain, with a hash that is not the entry's.
+  tamper(
+      "INSERT INTO audit_log SELECT seq + 1, at_us + 1, 1, 'admin', 'patient.get', 'patient', "
+      "'100', 100, 'success', 'admin', 0, hash, randomblob(32) FROM audit_log WHERE seq = " +
+      std::to_string(last));
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == last + 1);
+}
+
+BOOST_AUTO_TEST_CASE(verify_catches_a_rewritten_chain_through_the_signed_checkpoint) {
+  appendN(25);
+  // The attacker edits entry 3 and recomputes every hash after it (no secret needed for that).
+  db->writeSync([&](store::Connection& c) {
+    c.exec("DROP TRIGGER audit_log_no_update;");
+    c.exec("UPDATE audit_log SET reason = 'forged' WHERE seq = 3");
+    crypto::Digest256 prev{};
+    auto last = AuditLog::lastSeqIn(c);
+    for (std::int64_t s = 1; s <= last; ++s) {
+      auto e = AuditLog::entryIn(c, s);
+      e->prevHash = prev;
+      e->hash = computeEntryHash(*e);
+      c.execute("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                store::Blob(e->prevHash.begin(), e->prevHash.end()),
+                store::Blob(e->hash.begin(), e->hash.end()), s);
+      prev = e->hash;
+    }
+  });
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == 10);  // the first checkpoint after the edit
+  BOOST_TEST(r.problem.find("checkpoint") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_catches_truncation_before_a_checkpoint) {
+  appendN(25);
+  auto last = auditCount();
+  auto lastCp = db->read([](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT max(seq) FROM audit_checkpoints").value_or(0);
+  });
+  BOOST_REQUIRE(lastCp > 5);
+  tamper("DELETE FROM audit_log WHERE seq >= " + std::to_string(lastCp - 2));
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == lastCp - 2);
+  BOOST_TEST(last >= lastCp);
+}
+
+BOOST_AUTO_TEST_CASE(verify_refuses_checkpoints_signed_by_another_key) {
+  appendN(12);
+  auto other = crypto::Ed25519Signer::generate();
+  auto r = db->read([&](store::Connection& c) { return AuditLog::verifyIn(c, other.publicKey()); });
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.problem.find("not signed by this box") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_reports_progress_to_the_end) {
+  appendN(30);
+  std::uint64_t lastDone = 0, lastTotal = 0;
+  audit->verify(*db, [&](std::uint64_t d, std::uint64_t t) {
+    BOOST_TEST(d >= lastDone);
+    lastDone = d;
+    lastTotal = t;
+  });
+  BOOST_TEST(lastDone == lastTotal);
+  BOOST_TEST(lastTotal == static_cast<std::uint64_t>(auditCount()));
+}
+
+BOOST_AUTO_TEST_CASE(phi_write_and_its_audit_entry_commit_together_or_not_at_all) {
+  auto before = auditCount();
+  // The write fails after the audit entry was appended: both roll back.
+  BOOST_CHECK_THROW(db->writeSync([&](store::Connection& c) {
+    c.execute("INSERT INTO patients (id, created_at) VALUES (501, 0)");
+    audit->append(c, event(1, 501));
+    throw ValidationError("later step failed");
+  }),
+                    ValidationError);
+  BOOST_TEST(auditCount() == before);
+  BOOST_TEST(db->read([](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT count(*) FROM patients WHERE id = 501").value_or(0);
+  }) == 0);
+  // Both succeed: both are stored.
+  db->writeSync([&](store::Connection& c) {
+    c.execute("INSERT INTO patients (id, created_at) VALUES (502, 0)");
+    audit->append(c, event(1, 502));
+  });
+  BOOST_TEST(auditCount() == before + 1);
+  BOOST_TEST(verify().ok);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
+  auto path = dir / "vigil.db";
+  auto before = auditCount();
+  db->close();
+  // A separate process does the PHI write and dies (SIGKILL-like _exit, no commit) before the
+  // audit append; a second one dies right after the append, before the commit.
+  for (int crashPoint = 0; crashPoint < 2; ++crashPoint) {
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+      try {
+        store::Options o;
+        o.path = path;
+        auto child = store::Database::open(o);
+        ManualClock cclock;
+        auto ckeys = Keys::open(*child, dir / "keys" / "master.key", cclock);
+        AuditLog caudit(ckeys->auditSigner(), cclock);
+        child->writeSync([&](store::Connection& c) {
+          c.execute("INSERT INTO patients (id, created_at) VALUES (600, 0)");
+          if (crashPoint == 0) ::_exit(0);
+          caudit.append(c, event(1, 600));
+          ::_exit(0);
+        });
+      } catch (...) {
+      }
+      ::_exit(1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    BOOST_TEST(WIFEXITED(status));
+  }
+  store::Options o;
+  o.path = path;
+  db = store::Database::open(o);
+  BOOST_TEST(auditCount() == before);
+  BOOST_TEST(db->read([](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT count(*) FROM patients").value_or(0);
+  }) == 0);
+  BOOST_TEST(verify().ok);
+}
+
+BOOST_AUTO_TEST_CASE(export_writes_the_date_range_as_json_lines_with_checkpoints) {
+  clock.set(TimePoint{std::chrono::seconds{1'800'000'000}});  // 2027-01-15T08:00:00Z
+  appendN(12);
+  clock.advance(std::chrono::hours{48});
+  appendN(3);
+  std::ostringstream out;
+  auto n = runAuditExport(*db, *audit, "2027-01-17", "2027-01-17", out, nullptr);
+  BOOST_TEST(n == 3u);
+  std::string text = out.str();
+  BOOST_TEST(std::count(text.begin(), text.end(), '\n') >= 3);
+  BOOST_TEST(text.find("\"time\":\"2027-01-17T08:00:") != std::string::npos);
+  BOOST_TEST(text.find("2027-01-15") == std::string::npos);
+  BOOST_TEST(text.find("\"hash\":\"") != std::string::npos);
+  std::ostringstream all;
+  BOOST_TEST(runAuditExport(*db, *audit, "2027-01-01", "2027-02-01", all, nullptr) >= 15u);
+  BOOST_TEST(all.str().find("{\"checkpoint\":") != std::string::npos);
+  BOOST_CHECK_THROW(runAuditExport(*db, *audit, "2027-13-01", "2027-02-01", all, nullptr),
+                    ValidationError);
+  // The export itself is audited.
+  auto e = lastAudit("audit.export");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.reason.find("entries=") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cli_verify_reports_intact_or_the_first_bad_entry) {
+  appendN(5);
+  std::ostringstream out;
+  BOOST_TEST(runAuditVerify(*db, *audit, out, nullptr) == 0);
+  BOOST_TEST(out.str().find("audit log intact") != std::string::npos);
+  tamper("UPDATE audit_log SET action = 'nothing' WHERE seq = 4");
+  std::ostringstream bad;
+  BOOST_TEST(runAuditVerify(*db, *audit, bad, nullptr) == 1);
+  BOOST_TEST(bad.str().find("BROKEN at entry 4") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

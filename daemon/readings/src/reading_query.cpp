@@ -67,8 +67,8 @@ std::vector<std::string> panelComponents(const std::string& code) {
   return {};
 }
 
-std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points,
-                                           TimePoint from, TimePoint to, std::size_t maxPoints) {
+std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points, TimePoint from,
+                                           TimePoint to, std::size_t maxPoints) {
   assert(maxPoints >= 2);
   if (points.size() <= maxPoints) return points;
   std::size_t buckets = maxPoints / 2;
@@ -80,9 +80,9 @@ std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& poin
   };
   std::size_t i = 0;
   for (std::size_t b = 0; b < buckets && i < points.size(); ++b) {
-    auto end = from + TimePoint::duration(static_cast<std::int64_t>(
-                          static_cast<double>(span) * static_cast<double>(b + 1) /
-                          static_cast<double>(buckets)));
+    auto end = from + TimePoint::duration(static_cast<std::int64_t>(static_cast<double>(span) *
+                                                                    static_cast<double>(b + 1) /
+                                                                    static_cast<double>(buckets)));
     std::size_t lo = i, hi = i, j = i;
     for (; j < points.size() && (points[j].at < end || b + 1 == buckets); ++j) {
       if (key(points[j]) < key(points[lo])) lo = j;
@@ -100,9 +100,8 @@ std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& poin
   return out;
 }
 
-Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId,
-                             const std::string& code, TimePoint from, TimePoint to,
-                             std::size_t maxPoints) {
+Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
+                             TimePoint from, TimePoint to, std::size_t maxPoints) {
   Series s;
   s.code = code;
   s.components = panelComponents(code);
@@ -197,8 +196,8 @@ std::vector<AssignedDevice> ReadingQuery::currentDevices(std::int64_t patientId)
 std::map<std::int64_t, std::int64_t> ReadingQuery::currentAssignments() {
   return db_.read([&](store::Connection& c) {
     std::map<std::int64_t, std::int64_t> out;
-    auto st = c.prepare(
-        "SELECT device_id, patient_id FROM device_assignments WHERE valid_until IS NULL");
+    auto st =
+        c.prepare("SELECT device_id, patient_id FROM device_assignments WHERE valid_until IS NULL");
     while (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
     return out;
   });

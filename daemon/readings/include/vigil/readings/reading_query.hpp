@@ -76,10 +76,8 @@ class ReadingQuery {
 
   static Series rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
                         TimePoint from, TimePoint to, std::size_t maxPoints);
-  static std::map<std::string, ReadingPoint> latestIn(store::Connection& c,
-                                                      std::int64_t patientId);
-  static std::vector<AssignedDevice> currentDevicesIn(store::Connection& c,
-                                                      std::int64_t patientId);
+  static std::map<std::string, ReadingPoint> latestIn(store::Connection& c, std::int64_t patientId);
+  static std::vector<AssignedDevice> currentDevicesIn(store::Connection& c, std::int64_t patientId);
 
  private:
   store::Database& db_;
@@ -87,7 +85,7 @@ class ReadingQuery {
 
 /// Keeps the lowest and highest point (by values[0]) of each of maxPoints/2 equal-time buckets
 /// over [from, to]; points must be sorted by time. Exposed for tests.
-std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points,
-                                           TimePoint from, TimePoint to, std::size_t maxPoints);
+std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points, TimePoint from,
+                                           TimePoint to, std::size_t maxPoints);
 
 }  // namespace vigil::readings

@@ -36,7 +36,9 @@ struct TempDir {
 struct Child {
   pid_t pid = -1;
   fs::path errFile;
-  Child(const std::vector<std::string>& args, const fs::path& err) : errFile(err) {
+  Child(const std::vector<std::string>& args, const fs::path& err,
+        const fs::path& out = "/dev/null")
+      : errFile(err) {
     std::vector<char*> argv;
     std::string exe = VIGILD_PATH;
     argv.push_back(exe.data());
@@ -46,7 +48,7 @@ struct Child {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     BOOST_REQUIRE_EQUAL(rc, 0);
@@ -117,7 +119,7 @@ BOOST_AUTO_TEST_CASE(starts_answers_healthz_and_stops_cleanly_on_sigterm) {
   TempDir dir;
   auto conf = dir.path / "vigild.conf";
   std::ofstream(conf) << "web.port = 0\nweb.port_file = " << (dir.path / "port").string()
-                      << "\ndata.dir = " << dir.path.string() << "\n";
+                      << "\ndata.dir = " << dir.path.string() << "\nmqtt.enabled = false\n";
   Child child({"--config", conf.string()}, dir.path / "stderr");
   int port = readPort(dir.path / "port", 20s);
   BOOST_REQUIRE_MESSAGE(port > 0, "vigild did not report its port: " << child.stderrText());
@@ -190,7 +192,7 @@ BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
   }
   {
     // Start and stop the service once so the database exists and is migrated.
-    Child child({"--set", set, "--set", "web.port=0", "--set",
+    Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
                  "web.port_file=" + (dir.path / "port").string()},
                 dir.path / "stderr");
     BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
@@ -226,6 +228,46 @@ BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
     Child child({"--set", "store.path=" + backup.string(), "store", "check"}, dir.path / "stderr");
     int rc = child.wait(20s);
     BOOST_TEST(rc == 65, "exit " << rc << " " << child.stderrText());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path.string();
+  {
+    Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                 "web.port_file=" + (dir.path / "port").string()},
+                dir.path / "stderr");
+    BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
+    ::kill(child.pid, SIGTERM);
+    BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
+  }
+  BOOST_TEST(fs::exists(dir.path / "keys" / "master.key"));
+  auto keyPerms = fs::status(dir.path / "keys" / "master.key").permissions() & fs::perms::all;
+  BOOST_TEST((keyPerms == (fs::perms::owner_read | fs::perms::owner_write)));
+  for (int i = 0; i < 3; ++i) {  // each command audits itself: entries 1..3
+    Child child({"--set", set, "keys", "rotate"}, dir.path / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(20s), 0);
+  }
+  {
+    Child child({"--set", set, "audit", "verify"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
+  }
+  // Rewrite entry 2 behind the database's back (the append-only triggers are dropped first, as
+  // an attacker with file access could).
+  auto db = (dir.path / "vigil.db").string();
+  auto sql =
+      "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET object_id = '99' WHERE seq = 2;";
+  BOOST_REQUIRE_EQUAL(std::system(("sqlite3 " + db + " \"" + sql + "\"").c_str()), 0);
+  {
+    auto out = dir.path / "stdout";
+    Child child({"--set", set, "audit", "verify"}, dir.path / "stderr", out);
+    BOOST_TEST(child.wait(20s) == 65);
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    BOOST_TEST(ss.str().find("2") != std::string::npos, ss.str());
+    BOOST_TEST(ss.str().find("intact") == std::string::npos, ss.str());
   }
 }
 

@@ -21,18 +21,15 @@ void StoreSubsystem::initialize(Poco::Util::Application&) {
   opts.batchSize = static_cast<std::size_t>(config_.integer("store.batch_max"));
   opts.busyTimeout = std::chrono::milliseconds(config_.integer("store.busy_timeout_ms"));
   db_ = store::Database::open(opts);
-  auto* db = db_.get();
   Metrics::global().callbackGauge(
       "vigil_store_size_bytes", "Database file plus WAL, in bytes",
       [this] { return db_ ? static_cast<double>(db_->sizeBytes()) : 0.0; });
-  log::info("store.opened", {{"schema", db->schemaVersion()}});
 }
 
 void StoreSubsystem::uninitialize() {
   if (db_) {
     db_->close();
     db_.reset();
-    log::info("store.closed");
   }
 }
 

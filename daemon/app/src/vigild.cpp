@@ -7,12 +7,15 @@
 #include <filesystem>
 #include <iostream>
 
+#include "ingest_subsystem.hpp"
+#include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "systemd_notify.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/progress.hpp"
+#include "vigil/security/cli.hpp"
 #include "web_subsystem.hpp"
 
 namespace vigil::app {
@@ -26,7 +29,11 @@ const char* kCommands =
     "  config reference         print the configuration reference (Markdown)\n"
     "  config check             validate the configuration and exit\n"
     "  store check              PRAGMA integrity_check of the database (exit 65 on damage)\n"
-    "  store backup FILE        consistent online backup of the database to FILE\n";
+    "  store backup FILE        consistent online backup of the database to FILE\n"
+    "  audit verify             check the audit hash chain and its signed checkpoints\n"
+    "  audit export FROM TO     write audit entries (JSON Lines) from FROM to TO (ISO dates)\n"
+    "  keys rotate              create a new data key for new writes\n"
+    "  keys reencrypt           move every encrypted field to the active data key\n";
 
 }  // namespace
 
@@ -104,6 +111,8 @@ int Vigild::main(const std::vector<std::string>& args) {
     return kExitConfig;
   }
   if (args.empty()) return runService();
+  // Commands print their results on stdout; keep the log to warnings unless asked otherwise.
+  if (config_->string("log.level") == "info") log::setLevel(log::Level::warn);
   return runCommand(args);
 }
 
@@ -122,12 +131,53 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
     std::cout << "configuration ok\n";
     return kExitOk;
   }
+  if ((cmd == "audit" &&
+       ((sub == "verify" && args.size() == 2) || (sub == "export" && args.size() == 4))) ||
+      (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2))
+    return securityCommand(args);
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
   std::cerr << "' (see vigild --help)\n";
   return kExitUsage;
+}
+
+int Vigild::securityCommand(const std::vector<std::string>& args) {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  if (!std::filesystem::exists(masterKeyPath(*config_))) {
+    std::cerr << "vigild: " << masterKeyPath(*config_) << ": master key does not exist\n";
+    return kExitNoInput;
+  }
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));
+  int rc = kExitOk;
+  try {
+    store->start(*this);
+    sec->start(*this);
+    auto& db = store->database();
+    const auto& what = args[0] + " " + args[1];
+    if (what == "audit verify") {
+      rc = security::runAuditVerify(db, sec->audit(), std::cout);
+      if (rc != 0) rc = kExitDataErr;
+    } else if (what == "audit export") {
+      security::runAuditExport(db, sec->audit(), args[2], args[3], std::cout);
+    } else if (what == "keys rotate") {
+      security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
+    } else {
+      security::runKeysReencrypt(db, sec->keys(), sec->audit(), std::cout);
+    }
+  } catch (const vigil::Error& e) {
+    std::cerr << "vigild: " << args[0] << " " << args[1] << " failed: " << e.what() << "\n";
+    rc = kExitDataErr;
+  }
+  sec->stop();
+  store->stop();
+  return rc;
 }
 
 int Vigild::storeCheck() {
@@ -183,11 +233,19 @@ int Vigild::runService() {
   });
 
   Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  Poco::AutoPtr<SecuritySubsystem> security(new SecuritySubsystem(*config_, *store));
   Poco::AutoPtr<WebSubsystem> web(new WebSubsystem(*config_));
   web->addReadinessCheck({"store", [s = store.get()] { return s->isOpen(); }});
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
-      Poco::AutoPtr<ServiceSubsystem>(web.get(), true)};
+      Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
+  Poco::AutoPtr<IngestSubsystem> ingest;
+  if (config_->boolean("mqtt.enabled")) {
+    ingest = new IngestSubsystem(*config_, *store, *security);
+    web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
+    order.emplace_back(ingest.get(), true);
+  }
+  order.emplace_back(web.get(), true);
 
   int rc = kExitOk;
   try {

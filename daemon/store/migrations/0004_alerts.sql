@@ -1,4 +1,4 @@
--- 0003 alerts: alert rules with every version kept, alerts (one open per patient and rule),
+-- 0004 alerts: alert rules with every version kept, alerts (one open per patient and rule),
 -- their history, and snoozes. Times are INTEGER milliseconds since the Unix epoch, UTC.
 -- Alert values are measurements of a patient: they stay in this database (never in logs).
 

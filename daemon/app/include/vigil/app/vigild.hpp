@@ -35,6 +35,7 @@ class Vigild final : public Poco::Util::ServerApplication {
   int runService();
   int runCommand(const std::vector<std::string>& args);
   int storeCheck();
+  int securityCommand(const std::vector<std::string>& args);
   int storeBackup(const std::string& target);
   void printHelp();
 

@@ -1,0 +1,83 @@
+#include "ingest_subsystem.hpp"
+
+#include <filesystem>
+
+#include "security_subsystem.hpp"
+#include "store_subsystem.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/ingest/devices_decoder.hpp"
+
+namespace vigil::app {
+namespace {
+
+std::string orDefault(const std::string& value, const std::filesystem::path& fallback) {
+  return value.empty() ? fallback.string() : value;
+}
+
+}  // namespace
+
+IngestSubsystem::IngestSubsystem(const Config& config, StoreSubsystem& store,
+                                 SecuritySubsystem& security)
+    : config_(config), store_(store), security_(security) {}
+
+bool IngestSubsystem::ready() const {
+  return client_ && client_->connected() && ingest_ && ingest_->ready();
+}
+
+void IngestSubsystem::initialize(Poco::Util::Application&) {
+  ingest::IngestOptions io;
+  io.queueCapacity = static_cast<std::size_t>(config_.integer("ingest.queue_capacity"));
+  io.pauseAbove = static_cast<std::size_t>(config_.integer("ingest.pause_above"));
+  io.resumeBelow = static_cast<std::size_t>(config_.integer("ingest.resume_below"));
+  io.maxPayloadBytes = static_cast<std::size_t>(config_.integer("ingest.max_payload_bytes"));
+  io.deviceRatePerSecond = static_cast<double>(config_.integer("ingest.device_rate"));
+  io.deviceBurst = static_cast<double>(config_.integer("ingest.device_burst"));
+
+  std::filesystem::path pki = std::filesystem::path(config_.string("data.dir")) / "pki";
+  const auto& id = config_.string("mqtt.client_id");
+  gateway::MqttOptions mo;
+  mo.host = config_.string("mqtt.host");
+  mo.port = static_cast<int>(config_.integer("mqtt.port"));
+  mo.clientId = id;
+  mo.caFile = orDefault(config_.string("mqtt.ca_file"), pki / "ca.pem");
+  mo.certFile = orDefault(config_.string("mqtt.cert_file"), pki / "clients" / (id + ".pem"));
+  mo.keyFile = orDefault(config_.string("mqtt.key_file"), pki / "clients" / (id + ".key"));
+  mo.keepaliveSeconds = static_cast<int>(config_.integer("mqtt.keepalive_s"));
+  mo.cleanStart = false;
+
+  // The client is created first (it validates the TLS files), the service second: the service's
+  // callbacks use the client, the client's message handler uses the service.
+  client_ = std::make_unique<gateway::MqttClient>(mo, [this](gateway::MqttMessage&& m) {
+    if (ingest_)
+      ingest_->submit({std::move(m.topic), std::move(m.payload), SystemClock::instance().now()});
+  });
+  client_->addSubscription("vigil/v1/devices/+/readings", 1);
+  client_->addSubscription("vigil/v1/devices/+/gatt", 1);
+  ingest_ = std::make_unique<ingest::IngestService>(
+      store_.database(), SystemClock::instance(), io, ingest::makeDevicesDecoder(),
+      [this](const std::string& uid, const std::string& payload) {
+        client_->publish(ingest::ackTopic(uid), payload, 1);
+      },
+      [this](bool pause) {
+        if (pause) {
+          client_->pause();
+        } else {
+          client_->resume();
+        }
+      },
+      &security_.keys().cipher());
+  ingest_->start();
+  client_->start();
+  log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)}});
+}
+
+void IngestSubsystem::uninitialize() {
+  // Drain what is queued while still connected, so its acks go out; messages arriving meanwhile
+  // are refused (not acked), and their devices resend them after the restart.
+  if (ingest_) ingest_->stop();
+  if (client_) client_->stop();
+  ingest_.reset();
+  client_.reset();
+}
+
+}  // namespace vigil::app

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "api_wiring.hpp"
 #include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
@@ -245,6 +246,12 @@ int Vigild::runService() {
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
+  std::unique_ptr<ApiWiring> api;
+  web->onStart([&](web::Router& router, web::Gate& gate) {
+    api = std::make_unique<ApiWiring>(*config_, *store, *security);
+    web::addApiRoutes(router, api->services());
+    gate = web::makeApiGate(api->services());
+  });
   order.emplace_back(web.get(), true);
 
   int rc = kExitOk;

@@ -1,7 +1,7 @@
 // Sign-in: password, then the second factor (TOTP or a recovery code), or — for staff who have
 // not enrolled yet — TOTP enrolment with a QR code and the one-time display of recovery codes.
 
-import { h, clear, field, focusHeading, announce } from '../dom.js';
+import { h, clear, append, field, focusHeading, announce } from '../dom.js';
 import { login, loginMfa, confirmEnrolment, announceSession, post, ApiError } from '../api.js';
 import qrcode from '../../vendor/qrcode/qrcode.mjs';
 
@@ -66,8 +66,8 @@ function passwordStep(card, notice) {
       busy(submit, false);
     }
   });
-  card.append(h('div.signin-head', h('span.logo.big', { 'aria-hidden': 'true' }), h('h1#signin-title', 'Sign in to Vigil')),
-    notice ? h('div.notice.info', { role: 'status' }, notice) : null, form);
+  append(card, [h('div.signin-head', h('span.logo.big', { 'aria-hidden': 'true' }), h('h1#signin-title', 'Sign in to Vigil')),
+    notice ? h('div.notice.info', { role: 'status' }, notice) : null, form]);
   setTimeout(() => email.input.focus(), 0);
 }
 

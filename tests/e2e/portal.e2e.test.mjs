@@ -123,3 +123,55 @@ test('patient signs in by keyboard, sees their own chart and is denied another p
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 90000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.admin.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
+  await page.getByLabel(/6-digit code/).fill(totp(secret));
+  await page.getByRole('button', { name: 'Confirm and continue' }).click();
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  await page.getByRole('cell', { name: 'dr.lee@clinic.example' }).waitFor();
+  await page.getByLabel('Role').selectOption('nurse');
+  await page.getByLabel('E-mail').fill('nurse.new@clinic.example');
+  await page.getByLabel('Display name').fill('Noor New, RN');
+  await page.getByLabel('Initial password').fill('a long initial passphrase 2026');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.locator('.notice', { hasText: 'User created.' }).waitFor();
+  await page.getByRole('cell', { name: 'nurse.new@clinic.example' }).waitFor();
+  await screenshot(page, 'admin-users');
+
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+  await page.getByLabel('Device id (uid)').fill('spo2-2001');
+  await page.getByLabel('Kind').selectOption('pulse_oximeter');
+  await page.getByLabel('Model').fill('Nonin 3230');
+  await page.getByRole('button', { name: 'Add device' }).click();
+  await page.locator('.notice', { hasText: /Device spo2-2001 added/ }).waitFor();
+  const row = page.locator('tr', { hasText: 'spo2-2001' });
+  await row.getByLabel('Patient id for spo2-2001').fill(String(box.seed.patientA));
+  await row.getByRole('button', { name: 'Assign' }).click();
+  await page.locator('.notice', { hasText: 'Assigned: device spo2-2001.' }).waitFor();
+  await page.locator('tr', { hasText: 'spo2-2001' }).getByRole('link', { name: `Patient ${box.seed.patientA}` }).waitFor();
+  await screenshot(page, 'admin-devices');
+
+  await page.getByRole('link', { name: 'Care teams' }).click();
+  await page.getByLabel('Staff user id').fill(String(box.seed.nurse.id));
+  await page.getByLabel('Patient id').fill(String(box.seed.patientB));
+  await page.getByRole('button', { name: 'Assign' }).click();
+  await page.locator('.notice', { hasText: 'Added to the care team.' }).waitFor();
+
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.locator('.notice', { hasText: /Audit chain intact/ }).waitFor();
+  await page.getByRole('cell', { name: 'care_team.assign' }).first().waitFor();
+  await screenshot(page, 'admin-audit');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -266,16 +266,16 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
                                                  : Poco::Dynamic::Var());
            o->set("problem", result.problem);
            auto last = s.db->read([](store::Connection& c) {
-             return c.queryValue<std::int64_t>("SELECT max(seq) FROM audit_checkpoints");
+             std::optional<std::pair<std::int64_t, std::int64_t>> out;
+             auto st =
+                 c.prepare("SELECT seq, at_us FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
+             if (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
+             return out;
            });
            if (last) {
-             auto at = s.db->read([&](store::Connection& c) {
-               return c.queryValue<std::int64_t>(
-                   "SELECT at_us FROM audit_checkpoints WHERE seq = ?1", *last);
-             });
              auto cp = object();
-             cp->set("seq", *last);
-             cp->set("time", iso(security::fromMicros(at.value_or(0))));
+             cp->set("seq", last->first);
+             cp->set("time", iso(security::fromMicros(last->second)));
              cp->set("valid", result.ok);
              o->set("checkpoint", cp);
            } else {

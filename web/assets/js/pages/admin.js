@@ -65,10 +65,10 @@ async function users(body) {
           h('th', { scope: 'row' }, u.displayName), h('td', u.email), h('td', u.role),
           h('td', u.mfaEnrolled ? 'Enrolled' : 'Not enrolled'),
           h('td', u.disabled ? h('span.state.state-resolved', 'Disabled') : u.locked ? h('span.state.state-escalated', 'Locked') : h('span.state.state-acknowledged', 'Active')),
-          h('td.row-actions',
+          h('td', h('div.row-actions',
             u.locked ? h('button.btn.small', { type: 'button', onclick: () => action(u, 'unlock', 'Unlocked') }, 'Unlock') : null,
             u.role !== 'patient' ? h('button.btn.small', { type: 'button', onclick: () => action(u, 'mfa-reset', 'Two-step reset') }, 'Reset two-step') : null,
-            !u.disabled ? h('button.btn.small.ghost', { type: 'button', onclick: () => action(u, 'disable', 'Disabled') }, 'Disable') : null))))));
+            !u.disabled ? h('button.btn.small.ghost', { type: 'button', onclick: () => action(u, 'disable', 'Disabled') }, 'Disable') : null)))))));
     } catch (e) { list.append(unavailable(e, 'User management')); }
   }
   let roles = null;
@@ -140,13 +140,13 @@ async function devices(body) {
             h('td', d.patientId ? h('a', { href: `#/patients/${d.patientId}` }, `Patient ${d.patientId}`) : h('span.muted', 'Unassigned')),
             h('td', d.lastSeenAt ? formatAge(d.lastSeenAt) : h('span.muted', 'Never')),
             h('td', d.status === 'retired' ? h('span.state.state-resolved', 'Retired') : h('span.state.state-acknowledged', 'Active')),
-            h('td.row-actions', d.status === 'retired' ? null : [
+            h('td', h('div.row-actions', d.status === 'retired' ? null : [
               assignIn,
               h('button.btn.small', { type: 'button', onclick: () => assignIn.value && act(d, 'assign', { patientId: Number(assignIn.value) }, 'Assigned') }, 'Assign'),
               d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
               h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
               h('button.btn.small.ghost', { type: 'button', onclick: () => act(d, 'revoke', {}, 'Certificate revoked') }, 'Revoke'),
-              h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')]));
+              h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
         }))));
     } catch (e) { list.append(unavailable(e, 'The device registry')); }
   }
@@ -217,7 +217,7 @@ async function audit(body) {
     const v = await get('/api/v1/admin/audit/verify');
     status.append(h(`div.notice.${v.ok ? 'success' : 'error'}`, { role: 'status' },
       v.ok ? `Audit chain intact: ${v.entries} entries verified` : `Audit chain broken at entry ${v.brokenAt}. Contact support.`,
-      v.checkpoint ? ` · last signed checkpoint #${v.checkpoint.seq} at ${formatTime(v.checkpoint.time)}${v.checkpoint.valid ? '' : ' (signature INVALID)'}` : ''));
+      v.checkpoint ? ` · last signed checkpoint #${v.checkpoint.seq} at ${formatTime(v.checkpoint.time)}${v.checkpoint.valid ? '' : ' (signature INVALID)'}` : ' · no signed checkpoint yet'));
   } catch (e) { status.append(unavailable(e, 'Audit verification')); }
   body.append(h('section.card', h('h2', 'Chain verification'), status), h('section.card', h('h2', 'Search'), form, results));
   await search();

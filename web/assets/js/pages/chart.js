@@ -89,7 +89,7 @@ export async function renderChart(root, patientId, opts = {}) {
     const maxPoints = Math.min(2000, Math.max(100, Math.round(width)));
     const [series, alertPage] = await Promise.all([
       Promise.all(CHART_CODES.map((code) => optional(get(`/api/v1/patients/${patientId}/readings${query({ code, from: from.toISOString(), to: to.toISOString(), maxPoints })}`)))),
-      staff ? optional(get(`/api/v1/alerts${query({ patient: patientId, status: 'open,claimed,acknowledged,escalated,resolved', pageSize: 200 })}`)) : null,
+      staff ? optional(get(`/api/v1/patients/${patientId}/alerts`)) : null,
     ]);
     alerts = (alertPage && alertPage.items) || [];
     clear(charts);

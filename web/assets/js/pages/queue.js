@@ -12,6 +12,7 @@ export async function renderQueue(root) {
   const filters = { status: 'open,claimed,acknowledged,escalated', severity: '', assignee: '' };
   const list = h('div.queue', { 'aria-live': 'off' });
   const summary = h('p.queue-summary', { role: 'status' });
+  const flash = h('div.notice', { role: 'alert', hidden: true });
   const sevSel = h('select#f-sev', h('option', { value: '' }, 'All severities'), SEVERITIES.map((s) => h('option', { value: s }, s[0].toUpperCase() + s.slice(1))));
   const stateSel = h('select#f-state',
     h('option', { value: 'open,claimed,acknowledged,escalated' }, 'Needs attention'),
@@ -29,7 +30,7 @@ export async function renderQueue(root) {
     load();
   });
   bar.addEventListener('submit', (e) => e.preventDefault());
-  root.append(h('section.page', h('div.page-head', h('h1', 'Alert queue'), summary), bar, list));
+  root.append(h('section.page', h('div.page-head', h('h1', 'Alert queue'), summary), bar, flash, list));
 
   const known = new Map(); // id -> "state/count": to highlight what is new or changed
   let first = true;
@@ -99,12 +100,15 @@ export async function renderQueue(root) {
   }
 
   async function transition(a, what, body) {
+    flash.hidden = true;
     try {
       await post(`/api/v1/alerts/${a.id}/${what}`, body);
       announce(`Alert ${what === 'claim' ? 'claimed' : what === 'acknowledge' ? 'acknowledged' : what === 'resolve' ? 'resolved' : 'snoozed'}`);
     } catch (e) {
-      announce(e.message);
-      alert(e.code === 'wrong_state' ? 'Someone else has already taken this alert.' : e.message);
+      flash.hidden = false;
+      flash.className = 'notice error';
+      flash.textContent = e.code === 'wrong_state' ? 'Someone else has already taken this alert.'
+        : e.code === 'not_claimer' ? 'This alert is claimed by someone else.' : e.message;
     }
     load();
   }

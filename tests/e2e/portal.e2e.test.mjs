@@ -175,3 +175,31 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('an idle session warns two minutes ahead, can be kept, and signs itself out', { timeout: 60000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.clock.install();
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  await page.clock.fastForward('13:30');
+  const dialog = page.getByRole('dialog', { name: 'Are you still there?' });
+  await dialog.waitFor();
+  await dialog.getByText(/signed out in 1:\d\d/).waitFor();
+  await screenshot(page, 'idle-warning');
+  await dialog.getByRole('button', { name: 'Stay signed in' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.clock.fastForward('12:00');
+  assert.equal(await dialog.isVisible(), false, 'kept session: no warning 12 minutes later');
+  await page.clock.fastForward('04:00');
+  await page.getByText('You were signed out after a period of inactivity.').waitFor();
+  await screenshot(page, 'idle-signed-out');
+  // The server session ended too: a reload shows the sign-in page.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});

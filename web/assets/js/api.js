@@ -25,6 +25,9 @@ export function onSessionChange(fn) {
 }
 
 function setSession(s, reason) {
+  // Deadlines are kept on the browser's clock (server clock skew must not end a session early):
+  // the server just moved its idle deadline, so it is now + the idle timeout here too.
+  if (s && s.idleTimeoutSeconds) s.idleExpiresAt = new Date(Date.now() + s.idleTimeoutSeconds * 1000).toISOString();
   state.session = s;
   for (const fn of state.listeners) fn(s, reason);
 }

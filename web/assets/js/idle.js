@@ -3,8 +3,8 @@
 // refreshes the server session at most once a minute, so someone working never sees the
 // warning, and an unattended screen signs itself out.
 
-import { h, clear } from './dom.js';
-import { session, refresh, logout, sessionEnded } from './api.js';
+import { h } from './dom.js';
+import { session, refresh, logout } from './api.js';
 
 const WARN_BEFORE_MS = 120 * 1000;
 let tick = null;
@@ -43,7 +43,8 @@ function check() {
   const left = remainingMs();
   if (left <= 0) {
     closeDialog();
-    sessionEnded('expired');
+    stopIdleWatch();
+    logout('expired'); // ends the server session too, so a reload does not bring it back
     return;
   }
   if (left <= WARN_BEFORE_MS) openDialog(left);
@@ -78,7 +79,3 @@ function closeDialog() {
   if (dialog && dialog.open) dialog.close();
 }
 
-export function resetIdleDialog() {
-  if (dialog) { dialog.remove(); dialog = null; countdown = null; }
-  clear(document.createElement('div'));
-}

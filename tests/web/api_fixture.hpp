@@ -24,6 +24,8 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
@@ -92,6 +94,8 @@ struct ApiFixture {
   std::unique_ptr<alerts::RuleSet> rules;
   std::unique_ptr<alerts::AlertRepository> alertStore;
   std::unique_ptr<alerts::AlertLifecycle> lifecycle;
+  std::unique_ptr<pki::CertificateAuthority> ca;
+  std::unique_ptr<pki::DeviceProvisioner> provisioner;
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
   std::unique_ptr<HttpServer> server;
@@ -122,6 +126,13 @@ struct ApiFixture {
     alertStore = std::make_unique<alerts::AlertRepository>(*db);
     lifecycle = std::make_unique<alerts::AlertLifecycle>(clock, alerts::EscalationPolicy{}, &bus);
     lifecycle->setJournal(alertStore.get());
+    ca = std::make_unique<pki::CertificateAuthority>(
+        pki::CertificateAuthority::create(dir.path / "pki"));
+    pki::ProvisionerConfig pc;
+    pc.aclFile = dir.path / "acl";
+    pc.passwordFile = dir.path / "passwd";
+    pc.pidFile = dir.path / "mosquitto.pid";  // no broker: nothing to reload
+    provisioner = std::make_unique<pki::DeviceProvisioner>(*ca, pc);
 
     security::NewUser first{security::Role::admin, "admin@clinic.example", "Ada Admin",
                             std::nullopt, kPassword};
@@ -152,6 +163,7 @@ struct ApiFixture {
     services.alertStore = alertStore.get();
     services.rules = rules.get();
     services.events = &bus;
+    services.provisioner = provisioner.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -254,4 +254,21 @@ BOOST_AUTO_TEST_CASE(readings_are_downsampled_for_charts_keeping_peaks) {
   BOOST_TEST(points >= 10);
 }
 
+BOOST_AUTO_TEST_CASE(device_bundle_issues_a_certificate_and_revoke_withdraws_it) {
+  ApiFixture f;
+  auto admin = f.signIn(f.adminActor.id);
+  auto path = "/api/v1/admin/devices/" + std::to_string(f.deviceA);
+  auto bundle = f.request("GET", path + "/bundle", &admin);
+  BOOST_TEST(bundle.status == 200);
+  BOOST_TEST(jsonField(bundle.body, "deviceId") == "bp-a");
+  BOOST_TEST(bundle.body.find("BEGIN CERTIFICATE") != std::string::npos);
+  BOOST_TEST(bundle.body.find("PRIVATE KEY") != std::string::npos);
+  BOOST_TEST(f.provisioner->deviceIds() == std::vector<std::string>{"bp-a"},
+             boost::test_tools::per_element());
+  auto revoked = f.request("POST", path + "/revoke", &admin, "{}");
+  BOOST_TEST(revoked.status == 200);
+  BOOST_TEST(jsonField(revoked.body, "certificatesRevoked") == "1");
+  BOOST_TEST(f.provisioner->deviceIds().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

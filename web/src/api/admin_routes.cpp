@@ -2,12 +2,18 @@
 // and its verification. Admin actions the security core offers are called there (they audit
 // themselves); the rest are audited by the gate before the handler runs.
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "common.hpp"
 #include "json_models.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
@@ -194,6 +200,50 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
          guarded([&s, device](Request& req) {
            s.devices->retire(device(req).id);
            return noContent();
+         })});
+  if (!s.provisioner) return;
+  // The bundle: a new client certificate and key (the device's previous certificates are
+  // revoked), the CA and the broker address, as one JSON document of files. The key exists on
+  // the box only in a 0700 temp directory for the moment it takes to read it.
+  r.add({"GET", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           auto d = device(req);
+           if (d.retired) throw ApiFailure(409, "wrong_state", "the device is retired");
+           namespace fs = std::filesystem;
+           auto dir = fs::temp_directory_path() /
+                      ("vigil-bundle-" + std::to_string(::getpid()) + "-" + std::to_string(d.id));
+           struct Cleanup {
+             fs::path p;
+             ~Cleanup() {
+               std::error_code ec;
+               fs::remove_all(p, ec);
+             }
+           } cleanup{dir};
+           auto bundle = s.provisioner->provisionCertificate(d.uid, dir / "bundle");
+           auto files = object();
+           for (const auto& entry : fs::directory_iterator(bundle.dir)) {
+             std::ifstream in(entry.path(), std::ios::binary);
+             std::stringstream text;
+             text << in.rdbuf();
+             files->set(entry.path().filename().string(), text.str());
+           }
+           auto o = object();
+           o->set("deviceId", bundle.deviceId);
+           o->set("serial", bundle.certificate.serial);
+           o->set("files", files);
+           auto resp = jsonResponse(200, o);
+           resp.headers.emplace_back("Content-Disposition",
+                                     "attachment; filename=\"" + d.uid + "-bundle.json\"");
+           return resp;
+         })});
+  r.add({"POST", "/api/v1/admin/devices/{id}/revoke", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           auto d = device(req);
+           auto revoked = s.provisioner->revoke(d.uid);
+           auto o = object();
+           o->set("certificatesRevoked", static_cast<std::int64_t>(revoked.certificates.size()));
+           o->set("passwordRemoved", revoked.passwordRemoved);
+           return jsonResponse(200, o);
          })});
 }
 

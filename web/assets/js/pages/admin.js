@@ -120,7 +120,7 @@ async function devices(body) {
     try {
       const resp = await request('GET', `/api/v1/admin/devices/${d.id}/bundle`, undefined, { raw: true });
       const blob = await resp.blob();
-      const a = h('a', { href: URL.createObjectURL(blob), download: `${d.uid}-bundle.tar.gz` });
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${d.uid}-bundle.json` });
       document.body.append(a); a.click(); a.remove();
     } catch (ex) { flash(msg, 'error', ex.status === 404 ? 'Provisioning bundles are not available on this box yet.' : ex.message); }
   }
@@ -145,7 +145,7 @@ async function devices(body) {
               h('button.btn.small', { type: 'button', onclick: () => assignIn.value && act(d, 'assign', { patientId: Number(assignIn.value) }, 'Assigned') }, 'Assign'),
               d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
               h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
-              h('button.btn.small.ghost', { type: 'button', onclick: () => act(d, 'revoke', {}, 'Certificate revoked') }, 'Revoke'),
+              h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && act(d, 'revoke', {}, 'Credentials revoked') }, 'Revoke'),
               h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
         }))));
     } catch (e) { list.append(unavailable(e, 'The device registry')); }

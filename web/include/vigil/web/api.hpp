@@ -46,6 +46,9 @@ class RuleSet;
 namespace vigil::events {
 class EventBus;
 }
+namespace vigil::pki {
+class DeviceProvisioner;
+}
 
 namespace vigil::web {
 
@@ -67,6 +70,7 @@ struct ApiServices {
   alerts::AlertRepository* alertStore = nullptr;    // alerts group (history, resolved)
   alerts::RuleSet* rules = nullptr;                 // thresholds, default rules
   events::EventBus* events = nullptr;               // GET /api/v1/events
+  pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -92,13 +92,13 @@ class Parser {
       std::string key;
       if (!string(key)) return false;
       for (const auto& m : out.members)
-        if (m.first == key) return fail("duplicate member name");
+        if (m.key == key) return fail("duplicate member name");
       skipSpace();
       if (eof() || peek() != ':') return fail("expected ':'");
       ++pos_;
       skipSpace();
-      out.members.emplace_back(std::move(key), JsonValue{});
-      if (!value(out.members.back().second, depth)) return false;
+      out.members.push_back(JsonMember{std::move(key), JsonValue{}});
+      if (!value(out.members.back().value, depth)) return false;
       skipSpace();
       if (eof()) return fail("unexpected end");
       if (peek() == ',') {

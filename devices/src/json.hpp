@@ -18,6 +18,8 @@
 
 namespace vigil::devices::detail {
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { null, boolean, number, string, array, object };
   Type type = Type::null;
@@ -26,10 +28,15 @@ struct JsonValue {
   std::string_view numberText;   // the literal, for exact integer parsing
   bool numberIsInteger = false;  // no fraction, no exponent
   std::string string;
-  std::vector<JsonValue> items;                            // array
-  std::vector<std::pair<std::string, JsonValue>> members;  // object, in document order
+  std::vector<JsonValue> items;     // array
+  std::vector<JsonMember> members;  // object, in document order
 
   const JsonValue* member(std::string_view key) const;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 struct JsonLimits {

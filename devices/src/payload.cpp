@@ -142,7 +142,7 @@ std::optional<DecodeError> onlyKnownMembers(const JsonValue& obj,
     for (auto a : allowed) known = known || a == k;
     if (!known) {
       // Name the field only when it is printable and short: it comes from the sender.
-      bool printable = k.size() <= 64;
+      bool printable = !k.empty() && k.size() <= 64;
       for (char c : k) printable = printable && c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
       return err(DecodeErrc::malformed, prefix + (printable ? k : std::string("?")),
                  "unknown field");

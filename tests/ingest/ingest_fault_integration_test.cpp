@@ -4,9 +4,15 @@
 // mid-stream; in each case every acknowledged reading is stored exactly once and, after the
 // hubs' resends, every reading is.
 #define BOOST_TEST_MODULE ingest_faults
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstring>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -34,11 +40,17 @@ struct Box {
   fs::path data;
   std::unique_ptr<testsupport::Process> vigild;
   int starts = 0;
+  fs::path dbPath;
 
-  Box() : data(broker.layout().dataDir) {
+  std::vector<std::string> extra;  // more --set options for vigild
+
+  explicit Box(std::vector<std::string> extraSettings = {}, fs::path databasePath = {})
+      : data(broker.layout().dataDir), extra(std::move(extraSettings)) {
+    if (databasePath.empty()) databasePath = data / "vigil.db";
+    dbPath = databasePath;
     // Register patients and devices before the first start (as an admin would).
     store::Options o;
-    o.path = data / "vigil.db";
+    o.path = dbPath;
     auto db = store::Database::open(o);
     ManualClock clock(std::chrono::system_clock::now() - 24h);
     registry::DeviceRegistry reg(*db, clock);
@@ -60,15 +72,20 @@ struct Box {
   }
   void start() {
     fs::remove(data / "web.port");
+    std::vector<std::string> args{"--set", "data.dir=" + data.string(),
+                                  "--set", "web.port=0",
+                                  "--set", "web.port_file=" + (data / "web.port").string(),
+                                  "--set", "mqtt.port=" + std::to_string(broker.certificatePort()),
+                                  "--set", "store.path=" + dbPath.string(),
+                                  "--set", "ingest.device_rate=0",
+                                  "--set", "log.level=warn"};
+    for (const auto& e : extra) {
+      args.push_back("--set");
+      args.push_back(e);
+    }
     vigild = std::make_unique<testsupport::Process>(
         VIGILD_PATH, testsupport::Process::Options{
-                         {"--set", "data.dir=" + data.string(), "--set", "web.port=0", "--set",
-                          "web.port_file=" + (data / "web.port").string(), "--set",
-                          "mqtt.port=" + std::to_string(broker.certificatePort()), "--set",
-                          "ingest.device_rate=0", "--set", "log.level=warn"},
-                         {},
-                         {},
-                         data / ("vigild-" + std::to_string(++starts) + ".log")});
+                         args, {}, {}, data / ("vigild-" + std::to_string(++starts) + ".log")});
     auto deadline = std::chrono::steady_clock::now() + 30s;
     while (testsupport::readText(data / "web.port").empty() &&
            std::chrono::steady_clock::now() < deadline)
@@ -77,6 +94,15 @@ struct Box {
         !testsupport::readText(data / "web.port").empty(),
         "vigild did not start: " +
             testsupport::readText(data / ("vigild-" + std::to_string(starts) + ".log")));
+  }
+  int webPort() { return std::stoi(testsupport::readText(data / "web.port")); }
+  std::pair<int, std::string> get(const std::string& path) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(webPort()));
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path);
+    session.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string body(std::istreambuf_iterator<char>(session.receiveResponse(resp)), {});
+    return {static_cast<int>(resp.getStatus()), body};
   }
   void kill9() {
     vigild->signal(SIGKILL);
@@ -165,10 +191,10 @@ BOOST_AUTO_TEST_CASE(sigkill_three_times_mid_stream_loses_nothing_and_stores_not
   });
   BOOST_TEST(kills == 3);
   box.vigild->stop(5s);
-  auto counts = countRows(box.data / "vigil.db");
+  auto counts = countRows(box.dbPath);
   BOOST_TEST(counts.rows == kTotal);
   BOOST_TEST(counts.distinctKeys == kTotal);
-  BOOST_TEST(store::checkIntegrity(box.data / "vigil.db").empty());
+  BOOST_TEST(store::checkIntegrity(box.dbPath).empty());
 }
 
 BOOST_AUTO_TEST_CASE(broker_restart_mid_stream_loses_nothing_and_stores_nothing_twice) {
@@ -176,10 +202,72 @@ BOOST_AUTO_TEST_CASE(broker_restart_mid_stream_loses_nothing_and_stores_nothing_
   constexpr int kTotal = 4'000;
   stream(box, kTotal, {1'500}, [&] { box.broker.restart(); });
   box.vigild->stop(5s);
-  auto counts = countRows(box.data / "vigil.db");
+  auto counts = countRows(box.dbPath);
   BOOST_TEST(counts.rows == kTotal);
   BOOST_TEST(counts.distinctKeys == kTotal);
-  BOOST_TEST(store::checkIntegrity(box.data / "vigil.db").empty());
+  BOOST_TEST(store::checkIntegrity(box.dbPath).empty());
+}
+
+BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_space_returns) {
+  // The database lives on a 4 MiB tmpfs; a filler file takes most of it.
+  testsupport::TempDir mnt("vigil-diskfull");
+  if (::mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=4m,mode=0700") != 0) {
+    BOOST_FAIL("mounting a tmpfs needs root (CI runs as root): " << std::strerror(errno));
+  }
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{mnt.path()};
+  Box box({}, mnt.path() / "vigil.db");
+  auto filler = mnt.path() / "filler";
+  {
+    // Fill all but ~64 KiB.
+    std::ofstream f(filler, std::ios::binary);
+    std::string block(64 * 1024, '\0');
+    for (int i = 0; i < 64; ++i) f.write(block.data(), static_cast<std::streamsize>(block.size()));
+  }
+  auto free = fs::space(mnt.path()).available;
+  if (free > 64 * 1024) {
+    std::ofstream f(filler, std::ios::binary | std::ios::app);
+    std::string rest(static_cast<std::size_t>(free - 64 * 1024), '\0');
+    f.write(rest.data(), static_cast<std::streamsize>(rest.size()));
+  }
+  constexpr int kTotal = 3'000;
+  std::vector<std::unique_ptr<fleet::DevicePublisher>> hubs;
+  for (int i = 0; i < kDevices; ++i) {
+    hubs.push_back(box.hub(i));
+    BOOST_REQUIRE(hubs.back()->start(10s));
+  }
+  for (int n = 0; n < kTotal; ++n)
+    hubs[static_cast<std::size_t>(n % kDevices)]->send(
+        static_cast<std::uint64_t>(n / kDevices),
+        payload(static_cast<std::uint64_t>(n / kDevices)));
+  // The store fills up: ingest pauses and says so.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  bool paused = false;
+  while (!paused && std::chrono::steady_clock::now() < deadline) {
+    auto ready = box.get("/readyz");
+    paused = ready.first == 503 && ready.second.find("\"ingest\":false") != std::string::npos;
+    if (!paused) std::this_thread::sleep_for(50ms);
+  }
+  BOOST_REQUIRE_MESSAGE(paused, "ingest never reported the full disk: "
+                                    << box.get("/readyz").second << " free "
+                                    << fs::space(mnt.path()).available << " log "
+                                    << testsupport::readText(box.data / "vigild-1.log"));
+  BOOST_TEST(box.get("/metrics").second.find("vigil_ingest_store_healthy 0") != std::string::npos);
+  std::uint64_t pending = 0;
+  for (auto& h : hubs) pending += h->pending();
+  BOOST_TEST(pending > 0u);
+  // Space returns: ingest resumes by itself and every reading arrives exactly once.
+  fs::remove(filler);
+  for (auto& h : hubs) BOOST_TEST(h->waitAllAcknowledged(120s));
+  BOOST_TEST(box.get("/readyz").first == 200);
+  box.vigild->stop(5s);
+  auto counts = countRows(box.dbPath);
+  BOOST_TEST(counts.rows == kTotal);
+  BOOST_TEST(counts.distinctKeys == kTotal);
+  BOOST_TEST(store::checkIntegrity(box.dbPath).empty());
+  for (auto& h : hubs) h->stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

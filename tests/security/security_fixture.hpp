@@ -15,7 +15,9 @@
 #include "vigil/store/database.hpp"
 
 namespace vigil::security {
-inline std::ostream& operator<<(std::ostream& os, SignInStatus s) { return os << toString(s); }
+inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
+  return os << toString(s);
+}
 }  // namespace vigil::security
 
 namespace vigil::security::test {

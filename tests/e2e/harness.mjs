@@ -105,7 +105,7 @@ export async function openPage(context) {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(20000);
   return { page, problems };
 }
 

@@ -18,7 +18,7 @@ after(async () => {
   if (box) await box.stop();
 });
 
-test('sign-in page loads with no CSP violation or console error, labelled and keyboard reachable', { timeout: 60000 }, async () => {
+test('sign-in page loads with no CSP violation or console error, labelled and keyboard reachable', { timeout: 120000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.goto(box.url);
@@ -54,7 +54,7 @@ test('sign-in page loads with no CSP violation or console error, labelled and ke
   await page.close();
 });
 
-test('provider enrols TOTP with a QR code, gets recovery codes, sees patients and a chart', { timeout: 90000 }, async () => {
+test('provider enrols TOTP with a QR code, gets recovery codes, sees patients and a chart', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.goto(box.url);
@@ -100,7 +100,7 @@ test('provider enrols TOTP with a QR code, gets recovery codes, sees patients an
   await page.close();
 });
 
-test('patient signs in by keyboard, sees their own chart and is denied another patient', { timeout: 60000 }, async () => {
+test('patient signs in by keyboard, sees their own chart and is denied another patient', { timeout: 120000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.goto(box.url);
@@ -124,7 +124,7 @@ test('patient signs in by keyboard, sees their own chart and is denied another p
   await page.close();
 });
 
-test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 90000 }, async () => {
+test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.goto(box.url);
@@ -176,7 +176,7 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.close();
 });
 
-test('an idle session warns two minutes ahead, can be kept, and signs itself out', { timeout: 60000 }, async () => {
+test('an idle session warns two minutes ahead, can be kept, and signs itself out', { timeout: 120000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.clock.install();

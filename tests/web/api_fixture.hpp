@@ -206,11 +206,11 @@ struct ApiFixture {
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (client && !client->cookie.empty()) req.set("Cookie", client->cookie);
     if (client && !client->csrf.empty() && method != "GET") req.set("X-CSRF-Token", client->csrf);
-    for (const auto& [k, v] : extra) req.set(k, v);
     if (!body.empty() || method == "POST" || method == "PUT") {
       req.setContentType("application/json");
       req.setContentLength(static_cast<std::streamsize>(body.size()));
     }
+    for (const auto& [k, v] : extra) req.set(k, v);  // may override the content type
     auto& os = session.sendRequest(req);
     os << body;
     Poco::Net::HTTPResponse resp;

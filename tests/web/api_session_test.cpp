@@ -177,6 +177,14 @@ BOOST_AUTO_TEST_CASE(wrong_passwords_lock_the_account_with_a_clear_answer) {
   BOOST_TEST(jsonField(r.body, "error") == "locked");
 }
 
+BOOST_AUTO_TEST_CASE(a_form_post_cannot_sign_in) {
+  ApiFixture f;
+  auto r = f.request("POST", "/api/v1/auth/login", nullptr, f.loginBody("ana@example.org"),
+                     {{"Content-Type", "text/plain"}});
+  BOOST_TEST(r.status == 415);
+  BOOST_TEST(r.setCookie.empty());
+}
+
 BOOST_AUTO_TEST_CASE(unknown_account_and_wrong_password_answer_alike) {
   ApiFixture f;
   auto a = f.request("POST", "/api/v1/auth/login", nullptr,

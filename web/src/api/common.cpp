@@ -29,6 +29,10 @@ Response noContent() {
 
 JsonObject parseBody(const Request& req) {
   if (req.body.empty()) return object();
+  // Only JSON: a cross-site HTML form cannot send this type without a CORS preflight, which
+  // the box never grants (this also stops login CSRF on the public sign-in routes).
+  if (req.header("content-type").rfind("application/json", 0) != 0)
+    throw ApiFailure(415, "unsupported_media_type", "send the body as application/json");
   try {
     Poco::JSON::Parser parser;
     auto v = parser.parse(req.body);

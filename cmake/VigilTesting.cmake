@@ -23,6 +23,13 @@ function(vigil_add_unit_test component)
     set(ARG_LABELS unit)
   endif()
   add_test(NAME ${test_name} COMMAND ${exe} --log_level=test_suite --report_level=short)
+  # `vigil_unit_tests` builds just the unit suites (the ASan/UBSan pass of CI needs no more).
+  if("unit" IN_LIST ARG_LABELS)
+    if(NOT TARGET vigil_unit_tests)
+      add_custom_target(vigil_unit_tests)
+    endif()
+    add_dependencies(vigil_unit_tests ${exe})
+  endif()
   set_tests_properties(${test_name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
 

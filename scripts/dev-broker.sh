@@ -7,7 +7,8 @@
 #
 #   scripts/dev-broker.sh [start|stop|status]
 #   env: VIGIL_DATA_DIR (./var)  VIGIL_MQTT_BIND (127.0.0.1)  VIGIL_MQTT_PORT (8883, certificates)
-#        VIGIL_MQTT_PASSWORD_PORT (8884)  VIGIL_PROVISION (path to vigil-provision or
+#        VIGIL_MQTT_PASSWORD_PORT (8884)  VIGIL_MQTT_USER (user mosquitto drops to when started
+#        as root; default: the invoking user)  VIGIL_PROVISION (path to vigil-provision or
 #        "vigil-devtool provision"; default: built with the release preset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ bind=${VIGIL_MQTT_BIND:-127.0.0.1}
 port=${VIGIL_MQTT_PORT:-8883}
 pwport=${VIGIL_MQTT_PASSWORD_PORT:-8884}
 broker_dir=$data/mosquitto
-pidfile=$broker_dir/mosquitto.pid
+pidfile=$broker_dir/run/mosquitto.pid
 log=$data/log/mosquitto.log
 
 running() {
@@ -65,8 +66,10 @@ else
 fi
 
 mkdir -p "$data/log"
+if [[ -n "${VIGIL_MQTT_USER:-}" ]]; then chown "$VIGIL_MQTT_USER" "$data/log"; fi
 "${provision[@]}" broker --data "$data" --bind "$bind" --cert-port "$port" \
-  --password-port "$pwport" --log-dest "file $log" >/dev/null
+  --password-port "$pwport" --log-dest "file $log" ${VIGIL_MQTT_USER:+--user "$VIGIL_MQTT_USER"} \
+  >/dev/null
 rm -f "$pidfile"
 /usr/sbin/mosquitto -c "$broker_dir/mosquitto.conf" -d
 

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 jobs=${VIGIL_JOBS:-2}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths relative to the checkout, so a fresh clone (as CI makes) reuses the compiler cache.
+export CCACHE_BASEDIR=$(pwd) CCACHE_NOHASHDIR=true
 
 echo "== clang-format"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')

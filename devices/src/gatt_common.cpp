@@ -83,7 +83,7 @@ void plxMeasurementStatus(std::uint16_t status, Flags& flags) {
                                    Flag::questionableMeasurement,
                                    Flag::invalidMeasurement};
   for (unsigned i = 0; i < 11; ++i)
-    if ((status >> (i + 5)) & 1U) flags.set(kBits[i]);
+    if ((static_cast<unsigned>(status) >> (i + 5)) & 1U) flags.set(kBits[i]);
 }
 
 void plxDeviceSensorStatus(std::uint32_t status, Flags& flags) {

@@ -118,7 +118,7 @@ DecodeResult decodeGlucose(Bytes value) {
     std::uint16_t ssa = 0;
     if (!in.u16(ssa)) return detail::truncated("sensor_status_annunciation");
     for (unsigned i = 0; i < 12; ++i)
-      if ((ssa >> i) & 1U) status.set(kAnnunciations[i]);
+      if ((static_cast<unsigned>(ssa) >> i) & 1U) status.set(kAnnunciations[i]);
   }
   if (in.remaining() != 0) return detail::trailingBytes();
 

@@ -141,10 +141,12 @@ std::optional<DecodeError> onlyKnownMembers(const JsonValue& obj,
     bool known = false;
     for (auto a : allowed) known = known || a == k;
     if (!known) {
-      // Name the field only when it is printable and short: it comes from the sender.
-      bool printable = !k.empty() && k.size() <= 64;
-      for (char c : k) printable = printable && c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-      return err(DecodeErrc::malformed, prefix + (printable ? k : std::string("?")),
+      // Echo the name only when it looks like a schema member (snake_case, short): it comes
+      // from the sender and must not carry free text (PHI) into logs or the quarantine table.
+      bool identifier = !k.empty() && k.size() <= 32;
+      for (char c : k)
+        identifier = identifier && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      return err(DecodeErrc::malformed, prefix + (identifier ? k : std::string("?")),
                  "unknown field");
     }
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -125,6 +126,15 @@ BOOST_AUTO_TEST_CASE(unconvertible_unit_is_counted_and_skipped) {
   EngineFixture f({systolicHigh()});
   BOOST_TEST(f.eval(makeObs(1, 7, loinc::kSystolic, 200, kT0, "kPa")).empty());
   BOOST_TEST(f.counter("vigil_alert_engine_unit_mismatch_total") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_values_are_counted_and_do_not_poison_windows) {
+  EngineFixture f({systolicHigh(), weightDay()});
+  BOOST_TEST(f.eval(bp(1, std::numeric_limits<double>::infinity(), kT0)).empty());
+  f.eval(kg(2, 80.0, kT0));
+  f.eval(kg(3, std::numeric_limits<double>::quiet_NaN(), kT0 + 1h));
+  BOOST_TEST(f.eval(kg(4, 81.0, kT0 + 2h)).size() == 1u);
+  BOOST_TEST(f.counter("vigil_alert_engine_invalid_total") == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(default_rules_raise_for_a_dangerous_blood_pressure_panel) {

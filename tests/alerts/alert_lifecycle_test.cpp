@@ -145,6 +145,19 @@ BOOST_AUTO_TEST_CASE(new_breaches_update_the_open_alert_instead_of_adding_one) {
   BOOST_TEST(lifecycle.openAlerts().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(repeat_breaches_update_counters_without_growing_the_history) {
+  auto id = raise(Severity::high);
+  auto b = breach(7, "bp.systolic.high", Severity::high, 170);
+  for (int i = 0; i < 50; ++i) lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  BOOST_TEST(lifecycle.get(id)->count == 51);
+  BOOST_TEST(lifecycle.history(id).size() == 1u);
+  b.severity = Severity::critical;
+  lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  auto history = lifecycle.history(id);
+  BOOST_REQUIRE(history.size() == 2u);
+  BOOST_TEST(history[1].note == "severity critical");
+}
+
 BOOST_AUTO_TEST_CASE(a_new_alert_is_raised_only_after_the_previous_is_resolved) {
   auto first = raise();
   lifecycle.claim(first, 101);
@@ -278,6 +291,51 @@ BOOST_AUTO_TEST_CASE(system_resolution_works_from_any_open_state) {
   BOOST_TEST(!r.alert->resolvedBy.has_value());
   BOOST_TEST(lifecycle.resolveBySystem(id, "late data").outcome == Outcome::wrongState);
   BOOST_TEST(!lifecycle.history(id).back().actorId.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(AlertLifecycleConcurrency)
+
+// The ingest thread folds breaches in while providers claim and resolve on other threads: at
+// no time are there two unresolved alerts for one patient and rule, and no breach is lost.
+BOOST_AUTO_TEST_CASE(breaches_and_provider_actions_from_several_threads_keep_one_open_alert) {
+  vigil::ManualClock clock(kT0);
+  vigil::Metrics metrics;
+  AlertLifecycle lifecycle(clock, policy(), nullptr, metrics);
+  constexpr int kBatches = 400;
+  std::atomic<bool> done{false};
+  std::atomic<std::int64_t> resolvedCount{0};
+  std::thread ingest([&] {
+    for (int i = 0; i < kBatches; ++i) {
+      std::vector<Breach> batch;
+      for (std::int64_t p = 1; p <= 5; ++p)
+        batch.push_back(breach(p, "bp.systolic.high", Severity::high, 170, i));
+      lifecycle.recordBreaches(batch, clock.now());
+    }
+    done = true;
+  });
+  std::vector<std::thread> providers;
+  for (std::int64_t user = 1; user <= 3; ++user) {
+    providers.emplace_back([&, user] {
+      while (!done) {
+        for (const auto& a : lifecycle.openAlerts()) {
+          if (lifecycle.claim(a.id, user) && lifecycle.resolve(a.id, user, "reviewed")) {
+            resolvedCount += lifecycle.get(a.id)->count;
+          }
+        }
+      }
+    });
+  }
+  ingest.join();
+  for (auto& t : providers) t.join();
+  std::int64_t stillOpen = 0;
+  for (std::int64_t p = 1; p <= 5; ++p) {
+    if (auto a = lifecycle.openAlert(p, "bp.systolic.high")) stillOpen += a->count;
+  }
+  BOOST_TEST(lifecycle.openAlerts().size() <= 5u);
+  // Every breach ended up in exactly one alert.
+  BOOST_TEST(resolvedCount.load() + stillOpen == 5 * kBatches);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

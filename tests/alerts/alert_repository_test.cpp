@@ -82,16 +82,20 @@ BOOST_AUTO_TEST_CASE(journals_every_change_and_its_history) {
   AlertLifecycle lifecycle(clock, EscalationPolicy{{}, {101, 102}}, nullptr, metrics);
   lifecycle.setJournal(repo.get());
   auto b = breach(7, "bp.systolic.high");
+  b.severity = Severity::high;
   auto id = lifecycle.recordBreaches(std::span(&b, 1), clock.now()).at(0).alert.id;
   clock.advance(1min);
-  lifecycle.recordBreaches(std::span(&b, 1), clock.now());
+  lifecycle.recordBreaches(std::span(&b, 1), clock.now());  // a repeat: counters only
+  b.severity = Severity::critical;
+  lifecycle.recordBreaches(std::span(&b, 1), clock.now());  // a severity rise: history
   lifecycle.claim(id, 101);
   lifecycle.acknowledge(id, 101);
   repo->flush();
 
   auto stored = repo->alert(id);
   BOOST_REQUIRE(stored);
-  BOOST_TEST(stored->count == 2);
+  BOOST_TEST(stored->count == 3);
+  BOOST_TEST(stored->severity == Severity::critical);
   BOOST_TEST(stored->state == AlertState::acknowledged);
   BOOST_TEST(*stored->acknowledgedBy == 101);
   BOOST_TEST((stored->raisedAt == kT0));
@@ -100,6 +104,7 @@ BOOST_AUTO_TEST_CASE(journals_every_change_and_its_history) {
   BOOST_REQUIRE(history.size() == 4u);
   BOOST_TEST(history[0].kind == AlertChangeKind::raised);
   BOOST_TEST(history[1].kind == AlertChangeKind::updated);
+  BOOST_TEST(history[1].note == "severity critical");
   BOOST_TEST(history[2].kind == AlertChangeKind::claimed);
   BOOST_TEST(*history[3].actorId == 101);
 
@@ -138,7 +143,7 @@ BOOST_AUTO_TEST_CASE(database_refuses_a_second_unresolved_alert_for_the_same_rul
   a.ruleKey = "bp.systolic.high";
   a.code = "8480-6";
   AlertEvent e{1, kT0, AlertChangeKind::raised, std::nullopt, {}};
-  repo->alertChanged(a, e);
+  repo->alertChanged(a, &e);
   repo->flush();
   a.id = 2;
   e.alertId = 2;

@@ -90,11 +90,44 @@ BOOST_AUTO_TEST_CASE(break_glass_is_allowed_flagged_and_gives_its_reason) {
   auto e = lastAudit("reading.list");
   BOOST_TEST(e->event.breakGlass);
   BOOST_TEST((e->event.outcome == AuditOutcome::success));
-  BOOST_TEST(e->event.reason == "break_glass: patient unresponsive in clinic");
+  BOOST_TEST(e->event.reason == "break_glass");
+  auto text = db->read([&](store::Connection& c) { return audit->justificationIn(c, e->seq); });
+  BOOST_TEST(text.has_value());
+  BOOST_TEST(text.value_or("<none>") == "patient unresponsive in clinic");
+  auto raw = db->read([&](store::Connection& c) {
+    return c
+        .queryValue<store::Blob>("SELECT text_enc FROM audit_justifications WHERE seq = ?1", e->seq)
+        .value_or(store::Blob{});
+  });
+  BOOST_TEST(raw.size() > crypto::FieldCipher::kOverhead);
+  BOOST_TEST(std::string(raw.begin(), raw.end()).find("unresponsive") == std::string::npos);
+  BOOST_TEST(audit->verify(*db).ok);
   auto flagged = db->read([](store::Connection& c) {
     return *c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE break_glass = 1");
   });
   BOOST_TEST(flagged == 1);
+}
+
+BOOST_AUTO_TEST_CASE(require_in_composes_inside_a_job_and_still_records_denials) {
+  auto before = auditCount();
+  db->writeSync([&](store::Connection& c) {
+    guard->requireIn(c, provider, operation("note.write"), 100, {"note", "1"});
+    c.execute("UPDATE patients SET state = 'WI' WHERE id = 100");
+  });
+  BOOST_TEST(auditCount() == before + 1);
+  BOOST_CHECK_THROW(db->writeSync([&](store::Connection& c) {
+    c.execute("UPDATE patients SET state = 'XX' WHERE id = 200");
+    guard->requireIn(c, provider, operation("note.write"), 200, {"note", "2"});
+  }),
+                    AccessDenied);
+  // The job rolled back; its denial was queued as a job of its own.
+  db->writeSync([](store::Connection&) {});  // the queue is FIFO: the denial is in by now
+  BOOST_TEST(auditCount() == before + 2);
+  auto e = lastAudit("note.write");
+  BOOST_TEST((e->event.outcome == AuditOutcome::denied));
+  BOOST_TEST(db->read([](store::Connection& c) {
+    return *c.queryValue<std::string>("SELECT coalesce(state, '') FROM patients WHERE id = 200");
+  }) == "");
 }
 
 BOOST_AUTO_TEST_CASE(care_team_relation_lists_patients) {

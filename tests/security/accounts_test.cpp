@@ -216,6 +216,22 @@ BOOST_AUTO_TEST_CASE(sign_out_password_change_and_admin_revoke_end_sessions) {
   BOOST_CHECK_THROW(accounts->authenticate("not-a-token"), AuthError);
 }
 
+BOOST_AUTO_TEST_CASE(user_sees_and_ends_their_other_sessions_only) {
+  auto a = accounts->signIn("pat@example.org", kPatientPassword);
+  auto b = accounts->signIn("pat@example.org", kPatientPassword);
+  auto me = accounts->authenticate(a.token);
+  auto sessions = accounts->listSessions(patientUser);
+  BOOST_REQUIRE_EQUAL(sessions.size(), 2u);
+  auto other = accounts->authenticate(b.token).sessionId;
+  auto doc = user(Role::provider, "doc@clinic.example", kStaffPassword);
+  BOOST_TEST(!accounts->endOwnSession(Actor{doc, Role::provider, std::nullopt}, other));
+  BOOST_TEST((lastAudit("session.end_own")->event.outcome == AuditOutcome::denied));
+  BOOST_TEST(accounts->endOwnSession(me.actor, other));
+  BOOST_CHECK_THROW(accounts->authenticate(b.token), AuthError);
+  BOOST_CHECK_NO_THROW(accounts->authenticate(a.token));
+  BOOST_TEST(accounts->listSessions(patientUser).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(csrf_token_belongs_to_its_session) {
   auto a = accounts->signIn("pat@example.org", kPatientPassword);
   auto b = accounts->signIn("pat@example.org", kPatientPassword);

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -122,7 +123,7 @@ BOOST_FIXTURE_TEST_CASE(commits_queued_jobs_together_in_batches_of_at_most_batch
 
 BOOST_FIXTURE_TEST_CASE(lingers_for_more_jobs_before_committing_a_partial_batch, Fixture) {
   auto o = options();
-  o.linger = 300ms;
+  o.linger = 500ms;
   open(o);
   std::vector<std::future<std::int64_t>> futures;
   for (int i = 0; i < 3; ++i) futures.push_back(insertItem(*db, i));
@@ -173,6 +174,32 @@ BOOST_FIXTURE_TEST_CASE(fails_only_the_job_that_threw_and_commits_the_rest_of_it
   BOOST_TEST(counter("vigil_store_jobs_failed_total") == 2u);
 }
 
+BOOST_FIXTURE_TEST_CASE(runs_the_rest_of_a_batch_again_when_one_job_aborts_the_transaction,
+                        Fixture) {
+  open(options());
+  std::future<std::int64_t> a, c;
+  std::future<void> b;
+  std::atomic<int> runsOfA{0};
+  {
+    WriterGate gate(*db);
+    a = db->write([&runsOfA](Connection& conn) {
+      ++runsOfA;
+      conn.execute("INSERT INTO items(v) VALUES (1)");
+      return conn.lastInsertRowid();
+    });
+    // Abandons the whole transaction, as SQLite may do on SQLITE_FULL or an I/O error.
+    b = db->write([](Connection& conn) { conn.exec("ROLLBACK"); });
+    c = insertItem(*db, 3);
+  }
+  BOOST_CHECK_NO_THROW(a.get());
+  BOOST_CHECK_THROW(b.get(), SqliteError);
+  BOOST_CHECK_NO_THROW(c.get());
+  BOOST_TEST(runsOfA.load() == 2);  // rolled back once, committed once
+  BOOST_TEST(countItems() == 2);
+  BOOST_TEST(counter("vigil_store_batches_failed_total") == 1u);
+  BOOST_TEST(counter("vigil_store_jobs_failed_total") == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(turns_a_transaction_inside_a_job_into_a_savepoint, Fixture) {
   open(options());
   db->writeSync([](Connection& c) {
@@ -218,21 +245,27 @@ BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwa
   BOOST_TEST(db->integrityCheck().empty());
 }
 
-BOOST_FIXTURE_TEST_CASE(readers_run_while_the_writer_commits_and_never_see_busy, Fixture) {
-  open(options());
+namespace {
+
+/// Writes kBatches batches of kRowsPerBatch rows while 6 threads read (more than the pool has
+/// connections) and, optionally, another connection keeps forcing TRUNCATE checkpoints (the
+/// WAL is reset under the readers' feet, as an external tool would). Readers must never see an
+/// error nor a partly committed batch.
+void readWhileWriting(Database& db, const std::filesystem::path& path, bool checkpoints) {
   constexpr int kBatches = 150;
   constexpr int kRowsPerBatch = 20;
   std::atomic<bool> done{false};
   std::atomic<int> readErrors{0};
   std::atomic<int> reads{0};
   std::atomic<int> tornReads{0};
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 6; ++r) {  // more threads than pooled connections: some wait for one
-    readers.emplace_back([&] {
+  std::atomic<int> checkpointsDone{0};
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 6; ++r) {
+    threads.emplace_back([&] {
       std::int64_t last = 0;
       while (!done.load()) {
         try {
-          auto n = db->read([](Connection& c) {
+          auto n = db.read([](Connection& c) {
             return c.queryValue<std::int64_t>("SELECT count(*) FROM items").value();
           });
           if (n < last || n % kRowsPerBatch != 0) ++tornReads;
@@ -244,22 +277,48 @@ BOOST_FIXTURE_TEST_CASE(readers_run_while_the_writer_commits_and_never_see_busy,
       }
     });
   }
+  if (checkpoints) {
+    threads.emplace_back([&] {
+      Connection external(path, Connection::Mode::readWrite);
+      while (!done.load()) {
+        auto st = external.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+        st.step();
+        if (st.getInt64(0) == 0) ++checkpointsDone;  // 0: not blocked
+        std::this_thread::sleep_for(2ms);
+      }
+    });
+  }
   std::vector<std::future<void>> writes;
   for (int b = 0; b < kBatches; ++b) {
-    writes.push_back(db->write([b](Connection& c) {
+    writes.push_back(db.write([b](Connection& c) {
       for (int i = 0; i < kRowsPerBatch; ++i) {
         c.execute("INSERT INTO items(batch, v) VALUES (?1, ?2)", b, b * kRowsPerBatch + i);
       }
     }));
     if (b % 10 == 0) std::this_thread::sleep_for(1ms);
   }
-  for (auto& w : writes) w.get();
+  for (auto& w : writes) BOOST_CHECK_NO_THROW(w.get());
   done = true;
-  for (auto& t : readers) t.join();
+  for (auto& t : threads) t.join();
   BOOST_TEST(readErrors.load() == 0);
   BOOST_TEST(tornReads.load() == 0);
   BOOST_TEST(reads.load() > 0);
-  BOOST_TEST(countItems() == kBatches * kRowsPerBatch);
+  if (checkpoints) BOOST_TEST(checkpointsDone.load() > 0);
+  BOOST_TEST(db.read([](Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT count(*) FROM items").value();
+  }) == kBatches * kRowsPerBatch);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(readers_run_while_the_writer_commits_and_never_see_busy, Fixture) {
+  open(options());
+  readWhileWriting(*db, dir / "store.db", false);
+}
+
+BOOST_FIXTURE_TEST_CASE(readers_never_see_busy_while_another_connection_resets_the_wal, Fixture) {
+  open(options());
+  readWhileWriting(*db, dir / "store.db", true);
 }
 
 BOOST_FIXTURE_TEST_CASE(waits_for_a_lock_another_connection_holds_briefly, Fixture) {
@@ -367,6 +426,29 @@ BOOST_FIXTURE_TEST_CASE(returns_read_results_and_propagates_read_errors, Fixture
   BOOST_TEST(countItems() == 1);
 }
 
+BOOST_FIXTURE_TEST_CASE(copes_with_statements_left_mid_iteration_by_a_job_or_a_read, Fixture) {
+  open(options());
+  for (int i = 0; i < 3; ++i) insertItem(*db, i).get();
+  auto first = db->read([](Connection& c) {
+    auto& st = c.cached("SELECT v FROM items ORDER BY v");
+    BOOST_REQUIRE(st.step());
+    return st.getInt64(0);  // two rows left unread
+  });
+  BOOST_TEST(first == 0);
+  db->writeSync([](Connection& c) {
+    auto& st = c.cached("SELECT v FROM items ORDER BY v");
+    BOOST_REQUIRE(st.step());
+    c.execute("INSERT INTO items(v) VALUES (10)");
+  });
+  BOOST_TEST(countItems() == 4);
+  // The pooled connections hold no stale snapshot: a new read sees the new row.
+  for (int i = 0; i < 8; ++i) {
+    BOOST_TEST(db->read([](Connection& c) {
+      return c.queryValue<std::int64_t>("SELECT max(v) FROM items").value();
+    }) == 10);
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(reports_integrity_problems_of_a_damaged_file, Fixture) {
   open(options());
   BOOST_TEST(db->integrityCheck().empty());
@@ -434,15 +516,41 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_consistent_snapshot_while_writes_go_on, Fixtu
 }
 
 BOOST_FIXTURE_TEST_CASE(backs_up_a_database_file_from_outside_the_daemon, Fixture) {
-  open(options());
+  auto o = options();
+  o.busyTimeout = 1s;
+  open(o);
   insertItem(*db, 9).get();
   int calls = 0;
-  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db", [&](int, int) { ++calls; });
+  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db", [&](int, int) {
+    // The daemon keeps writing while the backup holds its snapshot (no write lock taken).
+    BOOST_CHECK_NO_THROW(insertItem(*db, 100 + calls).get());
+    ++calls;
+  });
   BOOST_TEST(calls > 0);
+  BOOST_TEST(countItems() == 1 + calls);
   Connection copy(dir / "copy.db", Connection::Mode::readOnly);
+  BOOST_TEST(copy.queryValue<std::int64_t>("SELECT count(*) FROM items").value() == 1);
   BOOST_TEST(copy.queryValue<std::int64_t>("SELECT v FROM items").value() == 9);
   BOOST_CHECK_THROW(vigil::store::backupDatabase(dir / "absent.db", dir / "x.db"),
                     vigil::StoreError);
+}
+
+BOOST_FIXTURE_TEST_CASE(maintenance_commands_leave_no_files_behind_a_stopped_store, Fixture) {
+  open(options());
+  insertItem(*db, 1).get();
+  db->close();
+  BOOST_REQUIRE(!std::filesystem::exists(dir / "store.db-wal"));
+  const auto before = vigil::store::test::readFile(dir / "store.db");
+  BOOST_TEST(vigil::store::checkIntegrity(dir / "store.db").empty());
+  vigil::store::backupDatabase(dir / "store.db", dir / "copy.db");
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  BOOST_TEST(names == (std::vector<std::string>{"copy.db", "store.db"}),
+             boost::test_tools::per_element());
+  BOOST_TEST((vigil::store::test::readFile(dir / "store.db") == before));
 }
 
 BOOST_FIXTURE_TEST_CASE(exports_store_metrics, Fixture) {

@@ -1,6 +1,7 @@
 #include "vigil/alerts/alert_engine.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 #include "vigil/core/log.hpp"
@@ -33,7 +34,9 @@ AlertEngine::AlertEngine(RuleSet& rules, AlertLifecycle& lifecycle, vigil::Clock
       tooLate_(metrics.counter("vigil_alert_engine_too_late_total",
                                "Observations older than the engine's state horizon")),
       unitMismatch_(metrics.counter("vigil_alert_engine_unit_mismatch_total",
-                                    "Observations in a unit a rule cannot convert")) {}
+                                    "Observations in a unit a rule cannot convert")),
+      invalid_(metrics.counter("vigil_alert_engine_invalid_total",
+                               "Observations with a value that is not a finite number")) {}
 
 TimePoint AlertEngine::judgedTime(const Observation& o) {
   if (o.deviceTime > o.receivedAt + options_.futureTolerance) {
@@ -96,6 +99,10 @@ void AlertEngine::judgeBatch(std::span<const Observation> batch, Pending& pendin
   });
 
   for (const auto& [at, o] : order) {
+    if (!std::isfinite(o->value)) {  // NaN/inf would poison windows; ingest sends none
+      invalid_.inc();
+      continue;
+    }
     auto [it, inserted] = patients_.try_emplace(o->patientId);
     PatientState& ps = it->second;
     if (inserted) ps.since = at;  // monitored from its first reading

@@ -69,7 +69,7 @@ void AlertLifecycle::recordLocked(const Alert& alert, AlertChangeKind kind, Time
                                   std::optional<std::int64_t> actor, std::string note) {
   auto& events = history_[alert.id];
   events.push_back(AlertEvent{alert.id, at, kind, actor, std::move(note)});
-  if (journal_) journal_->alertChanged(alert, events.back());
+  if (journal_) journal_->alertChanged(alert, &events.back());
 }
 
 void AlertLifecycle::setJournal(AlertJournal* journal) {
@@ -126,6 +126,7 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
   std::lock_guard lock(mutex_);
   std::vector<AlertChange> changes;
   std::map<std::int64_t, std::size_t> changeIndex;  // alert id -> index in changes
+  std::map<std::int64_t, Severity> severityBefore;  // updated alerts: severity before the call
   for (const auto& b : breaches) {
     PairKey key{b.patientId, b.ruleKey};
     auto openIt = open_.find(key);
@@ -171,6 +172,7 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
       continue;
     }
     // Fold into the open alert.
+    const Severity before = alert->severity;
     ++alert->count;
     alert->latestValue = b.value;
     if (isWorse(*alert, b.value)) alert->worstValue = b.value;
@@ -185,15 +187,25 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
     }
     auto idx = changeIndex.find(alert->id);
     if (idx == changeIndex.end()) {
+      severityBefore.emplace(alert->id, before);
       changeIndex[alert->id] = changes.size();
       changes.push_back(AlertChange{AlertChangeKind::updated, *alert});
     } else {
       changes[idx->second].alert = *alert;  // keeps "raised" if it was raised in this batch
     }
   }
-  // History, journal and bus see one entry per alert per call, with its final state.
+  // Journal and bus see one entry per alert per call, with its final state. The history keeps
+  // raises and severity rises, not every repeat (a 1 Hz oximeter would write a line a second).
   for (const auto& change : changes) {
-    recordLocked(change.alert, change.kind, now, std::nullopt, {});
+    auto before = severityBefore.find(change.alert.id);
+    if (before == severityBefore.end()) {
+      recordLocked(change.alert, change.kind, now, std::nullopt, {});
+    } else if (change.alert.severity > before->second) {
+      recordLocked(change.alert, change.kind, now, std::nullopt,
+                   "severity " + std::string(toString(change.alert.severity)));
+    } else if (journal_) {
+      journal_->alertChanged(change.alert, nullptr);
+    }
     publishLocked(change);
   }
   return changes;

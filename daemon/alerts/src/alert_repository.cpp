@@ -218,10 +218,12 @@ void AlertRepository::post(std::function<void(store::Connection&)> job) {
   drainBacklogLocked();
 }
 
-void AlertRepository::alertChanged(const Alert& alert, const AlertEvent& event) {
-  post([alert, event](Connection& c) {
+void AlertRepository::alertChanged(const Alert& alert, const AlertEvent* event) {
+  std::optional<AlertEvent> line;
+  if (event) line = *event;
+  post([alert, line](Connection& c) {
     upsertAlert(c, alert);
-    insertEvent(c, event);
+    if (line) insertEvent(c, *line);
   });
 }
 
@@ -268,11 +270,17 @@ void AlertRepository::noteEvaluated(std::int64_t readingId) {
 }
 
 void AlertRepository::flush() {
+  // Never a blocking post under our mutex: the lifecycle may be waiting for it on the store's
+  // writer thread, which is what empties the queue.
+  const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     {
       std::lock_guard lock(mutex_);
       drainBacklogLocked();
       if (backlog_.empty()) break;
+    }
+    if (std::chrono::steady_clock::now() > giveUp) {
+      throw StoreError("alert journal: store queue stayed full or closed for 60 s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -1,5 +1,6 @@
 #include "api_wiring.hpp"
 
+#include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/app/config.hpp"
@@ -9,7 +10,8 @@
 
 namespace vigil::app {
 
-ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security) {
+ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+                     AlertsSubsystem& alerting) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -23,7 +25,10 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.patients = patients_.get();
   services_.devices = devices_.get();
   services_.readings = readings_.get();
-  services_.events = &bus_;
+  services_.alerts = &alerting.lifecycle();
+  services_.alertStore = &alerting.repository();
+  services_.rules = &alerting.rules();
+  services_.events = &alerting.bus();
   // Plain HTTP is only allowed on loopback (Config::checkCombinations); there the browser
   // refuses Secure/__Host- cookies, so they are used exactly when TLS is on.
   services_.secureCookies = !config.string("web.tls.cert").empty();

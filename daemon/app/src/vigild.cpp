@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "alerts_subsystem.hpp"
 #include "api_wiring.hpp"
+#include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
@@ -34,7 +36,9 @@ const char* kCommands =
     "  audit verify             check the audit hash chain and its signed checkpoints\n"
     "  audit export FROM TO     write audit entries (JSON Lines) from FROM to TO (ISO dates)\n"
     "  keys rotate              create a new data key for new writes\n"
-    "  keys reencrypt           move every encrypted field to the active data key\n";
+    "  keys reencrypt           move every encrypted field to the active data key\n"
+    "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
+    "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
 }  // namespace
 
@@ -134,7 +138,8 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
   }
   if ((cmd == "audit" &&
        ((sub == "verify" && args.size() == 2) || (sub == "export" && args.size() == 4))) ||
-      (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2))
+      (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
+      (cmd == "demo" && sub == "seed" && args.size() == 3))
     return securityCommand(args);
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
@@ -146,11 +151,12 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
 
 int Vigild::securityCommand(const std::vector<std::string>& args) {
   auto path = databasePath(*config_);
-  if (!std::filesystem::exists(path)) {
+  bool creates = args[0] == "demo";
+  if (!creates && !std::filesystem::exists(path)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
   }
-  if (!std::filesystem::exists(masterKeyPath(*config_))) {
+  if (!creates && !std::filesystem::exists(masterKeyPath(*config_))) {
     std::cerr << "vigild: " << masterKeyPath(*config_) << ": master key does not exist\n";
     return kExitNoInput;
   }
@@ -167,6 +173,8 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
       if (rc != 0) rc = kExitDataErr;
     } else if (what == "audit export") {
       security::runAuditExport(db, sec->audit(), args[2], args[3], std::cout);
+    } else if (what == "demo seed") {
+      rc = seedDemoClinic(*config_, *store, *sec, args[2], std::cout);
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {
@@ -240,15 +248,17 @@ int Vigild::runService() {
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
       Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
+  Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store));
+  order.emplace_back(alerting.get(), true);
   Poco::AutoPtr<IngestSubsystem> ingest;
   if (config_->boolean("mqtt.enabled")) {
-    ingest = new IngestSubsystem(*config_, *store, *security);
+    ingest = new IngestSubsystem(*config_, *store, *security, *alerting);
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
-    api = std::make_unique<ApiWiring>(*config_, *store, *security);
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting);
     web::addApiRoutes(router, api->services());
     gate = web::makeApiGate(api->services());
   });

@@ -1,10 +1,13 @@
 #include "vigil/pki/broker_setup.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 #include "file_util.hpp"
 #include "vigil/core/error.hpp"
@@ -22,7 +25,8 @@ BrokerLayout::BrokerLayout(const fs::path& data)
       configFile(brokerDir / "mosquitto.conf"),
       aclFile(brokerDir / "acl"),
       passwordFile(brokerDir / "passwd"),
-      pidFile(brokerDir / "mosquitto.pid"),
+      runDir(brokerDir / "run"),
+      pidFile(runDir / "mosquitto.pid"),
       serverCert(brokerDir / "server.pem"),
       serverKey(brokerDir / "server.key"),
       persistenceDir(brokerDir / "persistence"),
@@ -120,12 +124,46 @@ std::string currentUser() {
   return pw->pw_name;
 }
 
+[[noreturn]] void throwIo(const std::string& what, const fs::path& path) {
+  throw ConfigError("broker: " + what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+void chownPath(const fs::path& path, uid_t uid, gid_t gid) {
+  if (::chown(path.c_str(), uid, gid) != 0) throwIo("chown", path);
+}
+
+void chmodPath(const fs::path& path, mode_t mode) {
+  if (::chmod(path.c_str(), mode) != 0) throwIo("chmod", path);
+}
+
+/// Lets a broker running as another user read its files (see BrokerSettings::brokerUser).
+void grantBrokerAccess(const BrokerLayout& layout, const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) throw ConfigError("broker.user: no such user " + user);
+  uid_t uid = pw->pw_uid;
+  gid_t gid = pw->pw_gid;
+  auto keep = static_cast<uid_t>(-1);
+  chmodPath(layout.dataDir, 0711);
+  chmodPath(layout.pkiDir, 0711);
+  chownPath(layout.brokerDir, keep, gid);
+  chmodPath(layout.brokerDir, 02750);
+  for (const auto& entry : fs::directory_iterator(layout.brokerDir)) {
+    if (entry.is_regular_file()) chownPath(entry.path(), keep, gid);
+  }
+  chmodPath(layout.serverKey, 0640);
+  for (const auto& dir : {layout.persistenceDir, layout.runDir}) {
+    chownPath(dir, uid, gid);
+    chmodPath(dir, 0750);
+  }
+}
+
 }  // namespace
 
 void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, const Clock& clock) {
   detail::makeDir(layout.dataDir, 0700);
   detail::makeDir(layout.brokerDir, 0750);
   detail::makeDir(layout.persistenceDir, 0750);
+  detail::makeDir(layout.runDir, 0750);
   detail::makeDir(layout.clientsDir, 0700);
   auto ca = CertificateAuthority::openOrCreate(layout.pkiDir, CaOptions{}, clock);
   ca.refreshCrlIfDue();
@@ -163,6 +201,7 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
   DeviceProvisioner provisioner(ca, provisionerConfigFor(layout, settings));
   provisioner.writeAcl();
 
+  std::string brokerUser = settings.brokerUser.empty() ? currentUser() : settings.brokerUser;
   std::map<std::string, std::string> values = {
       {"BIND_ADDRESS", settings.bindAddress},
       {"CERT_PORT", std::to_string(settings.certificatePort)},
@@ -177,7 +216,7 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
       {"PID_FILE", layout.pidFile.string()},
       {"LOG_DEST", settings.logDest},
       {"PUBLIC_HOST", settings.publicHost},
-      {"BROKER_USER", settings.brokerUser.empty() ? currentUser() : settings.brokerUser},
+      {"BROKER_USER", brokerUser},
   };
   for (const auto& [key, value] : values) {
     if (value.find('\n') != std::string::npos) throw ConfigError("broker: newline in " + key);
@@ -188,6 +227,7 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
                               "\npassword_port=" + std::to_string(settings.passwordPort) + "\n",
                           0644);
   detail::writeFileAtomic(layout.configFile, renderTemplate(mosquittoConfTemplate(), values), 0640);
+  if (brokerUser != currentUser()) grantBrokerAccess(layout, brokerUser);
   log::info("pki.broker_prepared", {{"dir", layout.brokerDir.string()},
                                     {"cert_port", settings.certificatePort},
                                     {"password_port", settings.passwordPort}});

@@ -44,13 +44,12 @@ AuditEvent AccessGuard::eventFor(const Actor& actor, const Operation& op,
                                  std::optional<std::int64_t> patientId, const AuditObject& object,
                                  const AccessDecision& decision,
                                  std::string_view breakGlassReason) {
-  std::string reason{decision.reason};
-  // The break-glass reason is typed by a clinician: it goes to the (encrypted-at-rest, access
-  // controlled) audit log, never to the process log.
-  if (decision.breakGlass) reason += ": " + std::string(breakGlassReason.substr(0, 500));
-  AuditEvent e =
-      auditEventFor(actor, op.name, object.type, object.id, patientId,
-                    decision.allowed ? AuditOutcome::success : AuditOutcome::denied, reason);
+  // The justification is typed by a clinician and may hold PHI: it is stored encrypted next
+  // to the entry (audit_justifications), never in the chained reason or in the process log.
+  AuditEvent e = auditEventFor(actor, op.name, object.type, object.id, patientId,
+                               decision.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                               decision.reason);
+  if (decision.breakGlass) e.justification = std::string(breakGlassReason.substr(0, 1000));
   e.breakGlass = decision.breakGlass;
   return e;
 }

@@ -618,6 +618,20 @@ void AccountService::signOut(std::string_view sessionToken) {
   });
 }
 
+bool AccountService::endOwnSession(const Actor& actor, std::int64_t sessionId) {
+  return db_.writeSync([&](Connection& c) {
+    int n = c.execute(
+        "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'ended_by_user' WHERE id = ?1 AND "
+        "user_id = ?2 AND revoked_at IS NULL",
+        sessionId, actor.id, millis(clock_.now()));
+    audit_.append(c,
+                  auditEventFor(actor, "session.end_own", "session", std::to_string(sessionId),
+                                std::nullopt, n == 1 ? AuditOutcome::success : AuditOutcome::denied,
+                                n == 1 ? "ended_by_user" : "not_own_or_ended"));
+    return n == 1;
+  });
+}
+
 std::vector<SessionInfo> AccountService::listSessions(std::int64_t userId) {
   auto now = clock_.now();
   return db_.read([&](Connection& c) {

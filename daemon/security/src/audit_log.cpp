@@ -102,8 +102,13 @@ AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::strin
   return e;
 }
 
-AuditLog::AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config)
-    : signer_(signer), clock_(clock), config_(config), publicKey_(signer.publicKey()) {
+AuditLog::AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config,
+                   const crypto::FieldCipher* cipher)
+    : signer_(signer),
+      clock_(clock),
+      config_(config),
+      cipher_(cipher),
+      publicKey_(signer.publicKey()) {
   if (config_.checkpointEvery < 1) throw ConfigError("audit.checkpoint_every must be >= 1");
   if (config_.checkpointInterval < std::chrono::minutes{1})
     throw ConfigError("audit.checkpoint_minutes must be >= 1");
@@ -139,6 +144,13 @@ std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
       e.event.objectType, e.event.objectId, e.event.patientId,
       std::string(toString(e.event.outcome)), e.event.reason, e.event.breakGlass ? 1 : 0,
       blob(e.prevHash), blob(e.hash));
+  if (!event.justification.empty()) {
+    if (cipher_ == nullptr) throw CryptoError("audit: no cipher for a justification");
+    auto ct = cipher_->encrypt({"audit_justifications", "text", std::to_string(e.seq)},
+                               event.justification);
+    c.execute("INSERT INTO audit_justifications (seq, text_enc) VALUES (?1, ?2)", e.seq,
+              store::Blob(ct.begin(), ct.end()));
+  }
 
   // Checkpoint every N entries or when the last one is older than the interval.
   std::int64_t lastCpSeq = 0;
@@ -321,6 +333,13 @@ std::optional<AuditEntry> AuditLog::entryIn(Connection& c, std::int64_t seq) {
   if (!st.step()) return std::nullopt;
   bool wellFormed = false;
   return readEntry(st, wellFormed);
+}
+
+std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t seq) const {
+  auto ct =
+      c.queryValue<store::Blob>("SELECT text_enc FROM audit_justifications WHERE seq = ?1", seq);
+  if (!ct || cipher_ == nullptr) return std::nullopt;
+  return cipher_->decryptText({"audit_justifications", "text", std::to_string(seq)}, *ct);
 }
 
 std::int64_t AuditLog::lastSeqIn(Connection& c) {

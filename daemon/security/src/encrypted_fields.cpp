@@ -35,6 +35,8 @@ constexpr EncryptedField kFields[] = {
     {"documents", "file_name", C::freeText, false},
     {"images", "content", C::image, false},
     {"recordings", "content", C::recording, false},
+    // Break-glass justifications (typed by clinicians) next to their audit entries
+    {"audit_justifications", "text", C::freeText, false, "seq"},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

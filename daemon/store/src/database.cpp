@@ -18,6 +18,8 @@ namespace vigil::store {
 namespace {
 
 constexpr int kReadRetries = 5;
+constexpr int kBackupPagesPerStep = 256;
+constexpr int kBackupBusyRetries = 250;  // x 20 ms
 
 std::uint64_t fileSize(const std::filesystem::path& p) {
   std::error_code ec;
@@ -163,6 +165,9 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
   std::size_t failedJobs = 0;
+  // The job during which SQLite abandoned the transaction (its error, a ROLLBACK it ran), if
+  // any: then the others are innocent and get another chance.
+  std::optional<std::size_t> culprit;
   const auto start = std::chrono::steady_clock::now();
   try {
     conn.cached("BEGIN IMMEDIATE").run();
@@ -176,9 +181,10 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
         errors[i] = std::current_exception();
         ++failedJobs;
         resetBusyStatements(conn);
-        // SQLite may have rolled back the whole transaction (SQLITE_FULL, I/O error): then the
-        // batch is lost and fails as a whole below.
-        if (!conn.inTransaction()) std::rethrow_exception(errors[i]);
+        if (!conn.inTransaction()) {
+          culprit = i;
+          throw;
+        }
         conn.cached("ROLLBACK TO vigil_job").run();
         conn.cached("RELEASE vigil_job").run();
       }
@@ -207,9 +213,28 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
     }
     if (full) diskFull->inc();
     batchesFailed->inc();
+    if (culprit) {
+      // Fail the culprit and the jobs that had failed on their own; run the others again as a
+      // new batch (they were rolled back with the transaction, never committed).
+      log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
+                                        {"disk_full", full},
+                                        {"reason", reason}});
+      std::vector<Job> again;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (errors[i]) {
+          complete(batch[i], errors[i]);
+        } else {
+          again.push_back(std::move(batch[i]));
+        }
+      }
+      jobsFailed->inc(failedJobs);
+      if (!again.empty()) runBatch(again);
+      return;
+    }
     jobsFailed->inc(batch.size());
-    log::error("store.batch_failed",
-               {{"jobs", batch.size()}, {"disk_full", full}, {"reason", reason}});
+    log::error("store.batch_failed", {{"jobs", static_cast<std::uint64_t>(batch.size())},
+                                      {"disk_full", full},
+                                      {"reason", reason}});
     for (std::size_t i = 0; i < batch.size(); ++i) {
       complete(batch[i], errors[i] ? errors[i] : batchError);
     }
@@ -386,9 +411,27 @@ const std::filesystem::path& Database::path() const {
 
 // --- file-level maintenance ---
 
-std::vector<std::string> checkIntegrity(const std::filesystem::path& path) {
+namespace {
+
+/// A connection for `vigild store check/backup`, which run beside (or instead of) the daemon,
+/// often as root. Read-write (it only reads) so that, when it is the last connection, SQLite
+/// removes the -wal/-shm files it created: a read-only connection would leave them behind,
+/// owned by root, and the daemon could then not open its database. Read-only when the caller
+/// may not write the file.
+std::unique_ptr<Connection> openForMaintenance(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw StoreError("no database at " + path.string());
-  Connection c(path, Connection::Mode::readOnly);
+  try {
+    return std::make_unique<Connection>(path, Connection::Mode::readWrite);
+  } catch (const SqliteError&) {
+    return std::make_unique<Connection>(path, Connection::Mode::readOnly);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> checkIntegrity(const std::filesystem::path& path) {
+  auto conn = openForMaintenance(path);
+  Connection& c = *conn;
   std::vector<std::string> problems;
   auto st = c.prepare("PRAGMA integrity_check");
   while (st.step()) {
@@ -404,7 +447,7 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
   // the writer (another connection) then cannot force sqlite3_backup_step to restart, so the
   // backup finishes even under constant ingest.
   std::optional<Transaction> snapshot;
-  if (!src.inTransaction()) snapshot.emplace(src);
+  if (!src.inTransaction()) snapshot.emplace(src, Transaction::Kind::deferred);
   (void)src.queryValue<std::int64_t>("SELECT count(*) FROM sqlite_schema");
 
   const auto partial = withSuffix(dstPath, ".partial");
@@ -415,14 +458,20 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
     sqlite3_backup* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
     if (b == nullptr) throwSqlite(dst.handle(), sqlite3_errcode(dst.handle()), "backup");
     int rc = SQLITE_OK;
+    int busyRetries = 0;
     while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-      rc = sqlite3_backup_step(b, 256);
+      rc = sqlite3_backup_step(b, kBackupPagesPerStep);
       if (progress) {
         int total = sqlite3_backup_pagecount(b);
         progress(total - sqlite3_backup_remaining(b), total);
       }
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        // The source is pinned by our snapshot, so this is the destination held by someone
+        // else: wait a bounded time, then give up.
+        if (++busyRetries > kBackupBusyRetries) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      } else {
+        busyRetries = 0;
       }
     }
     int finish = sqlite3_backup_finish(b);
@@ -444,9 +493,8 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
 
 void backupDatabase(const std::filesystem::path& srcPath, const std::filesystem::path& dstPath,
                     const BackupProgress& progress) {
-  if (!std::filesystem::exists(srcPath)) throw StoreError("no database at " + srcPath.string());
-  Connection src(srcPath, Connection::Mode::readOnly);
-  backupFrom(src, dstPath, progress);
+  auto src = openForMaintenance(srcPath);
+  backupFrom(*src, dstPath, progress);
 }
 
 }  // namespace vigil::store

@@ -231,12 +231,14 @@ namespace {
 std::atomic<std::uint64_t> savepointCounter{0};
 }
 
-Transaction::Transaction(Connection& conn) : conn_(conn) {
+Transaction::Transaction(Connection& conn, Kind kind) : conn_(conn) {
   if (conn_.inTransaction()) {
     savepoint_ = "vigil_sp_" + std::to_string(++savepointCounter);
     conn_.exec("SAVEPOINT " + savepoint_);
+  } else if (kind == Kind::deferred || conn_.readOnly()) {
+    conn_.exec("BEGIN DEFERRED");
   } else {
-    conn_.exec(conn_.readOnly() ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE");
+    conn_.exec("BEGIN IMMEDIATE");
   }
 }
 

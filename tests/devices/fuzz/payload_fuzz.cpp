@@ -20,7 +20,8 @@ void check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace vigil::devices;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const PayloadResult r = VIGIL_FUZZ_TOPIC == 0 ? decodeReadingsPayload(text) : decodeGattPayload(text);
+  const PayloadResult r =
+      VIGIL_FUZZ_TOPIC == 0 ? decodeReadingsPayload(text) : decodeGattPayload(text);
   if (!r.ok()) {
     check(r.error.has_value());
     check(!r.error->field.empty() && !r.error->detail.empty());

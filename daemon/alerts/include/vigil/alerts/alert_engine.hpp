@@ -121,6 +121,7 @@ class AlertEngine {
   Counter& clockSkew_;
   Counter& tooLate_;
   Counter& unitMismatch_;
+  Counter& invalid_;
   mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, PatientState> patients_;
 };

@@ -106,8 +106,9 @@ struct ResponseTimes {
 class AlertJournal {
  public:
   virtual ~AlertJournal() = default;
-  /// The alert after a change, and the history line for that change.
-  virtual void alertChanged(const Alert& alert, const AlertEvent& event) = 0;
+  /// The alert after a change, and the history line for it (nullptr for a repeat breach that
+  /// only moved the counters).
+  virtual void alertChanged(const Alert& alert, const AlertEvent* event) = 0;
   virtual void suppressionSet(const Suppression& suppression) = 0;
   virtual void suppressionLifted(std::int64_t patientId, const std::string& ruleKey,
                                  std::int64_t actorId, TimePoint at) = 0;
@@ -159,6 +160,7 @@ class AlertLifecycle {
   /// The open (not resolved) alert for the patient and rule, if any.
   std::optional<Alert> openAlert(std::int64_t patientId, const std::string& ruleKey) const;
   std::vector<Alert> openAlerts() const;
+  /// Who did what when: raised, severity rises, claimed, acknowledged, escalated, resolved.
   std::vector<AlertEvent> history(std::int64_t alertId) const;
   /// Response times of alerts raised in [from, to).
   std::vector<ResponseTimes> responseTimes(TimePoint from, TimePoint to) const;

@@ -42,7 +42,7 @@ class AlertRepository final : public AlertJournal {
   explicit AlertRepository(store::Database& db, Metrics& metrics = Metrics::global());
 
   // --- journal (write-behind, never blocks) ---
-  void alertChanged(const Alert& alert, const AlertEvent& event) override;
+  void alertChanged(const Alert& alert, const AlertEvent* event) override;
   void suppressionSet(const Suppression& suppression) override;
   void suppressionLifted(std::int64_t patientId, const std::string& ruleKey, std::int64_t actorId,
                          TimePoint at) override;

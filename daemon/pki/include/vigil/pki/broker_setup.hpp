@@ -26,7 +26,8 @@ struct BrokerLayout {
   std::filesystem::path configFile;      // mosquitto.conf
   std::filesystem::path aclFile;         // acl
   std::filesystem::path passwordFile;    // passwd
-  std::filesystem::path pidFile;         // mosquitto.pid
+  std::filesystem::path runDir;          // run/: written by the broker
+  std::filesystem::path pidFile;         // run/mosquitto.pid
   std::filesystem::path serverCert;      // server.pem
   std::filesystem::path serverKey;       // server.key
   std::filesystem::path persistenceDir;  // persistence/
@@ -45,7 +46,11 @@ struct BrokerSettings {
   std::vector<std::string> serverIps = {"127.0.0.1"};
   std::string serviceClient = "vigild";
   std::string logDest = "stderr";
-  std::string brokerUser;  // Mosquitto's `user`; empty: the user running prepareBroker  // or "file
+  // Mosquitto's `user`; empty: the user running prepareBroker. When it is another user (root
+  // preparing for "mosquitto"), the broker files get that user's group (setgid broker dir, so
+  // files replaced later keep it), the broker owns run/ and persistence/, and the data and PKI
+  // directories become traversable (0711) so it can read ca.pem and crl.pem; ca.key stays 0600.
+  std::string brokerUser;  // or "file
                            // /path/mosquitto.log" when run with -d
 };
 

@@ -151,6 +151,9 @@ class AccountService {
   /// The valid session for a token; moves last_seen. Throws AuthError otherwise.
   SessionInfo authenticate(std::string_view sessionToken);
   void signOut(std::string_view sessionToken);
+  /// Ends one of the actor's own sessions (the "your other sessions" list); false when the
+  /// session is not the actor's or already ended. Audited.
+  bool endOwnSession(const Actor& actor, std::int64_t sessionId);
   /// Active sessions of a user (ids and times only).
   std::vector<SessionInfo> listSessions(std::int64_t userId);
   /// The CSRF token of a session; check with checkCsrf() from session_token.hpp.

@@ -34,6 +34,9 @@ struct AuditEvent {
   AuditOutcome outcome = AuditOutcome::success;
   std::string reason;  // "care_team", "bad_password", "locked", "break_glass: <why>"...
   bool breakGlass = false;
+  /// Free text that may hold PHI (a break-glass justification): never hashed into the chain or
+  /// logged; AuditLog stores it encrypted in audit_justifications.
+  std::string justification;
 };
 
 /// A stored entry: the event, its sequence number, time and chain hashes.

@@ -23,6 +23,7 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/crypto/ed25519.hpp"
+#include "vigil/crypto/field_cipher.hpp"
 #include "vigil/security/access.hpp"
 #include "vigil/security/audit_entry.hpp"
 
@@ -59,7 +60,9 @@ AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::strin
 /// Appends, verifies and exports the hash-chained audit log.
 class AuditLog {
  public:
-  AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config = {});
+  /// `cipher` encrypts justifications (break-glass reasons); without one they are refused.
+  AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config = {},
+           const crypto::FieldCipher* cipher = nullptr);
 
   /// Appends inside the caller's transaction; returns the entry's seq. Asserts a transaction.
   std::int64_t append(store::Connection& c, const AuditEvent& event);
@@ -80,6 +83,8 @@ class AuditLog {
 
   /// Reads one entry (for tests and review tools).
   static std::optional<AuditEntry> entryIn(store::Connection& c, std::int64_t seq);
+  /// The decrypted justification of an entry (for review by an authorised admin), if any.
+  std::optional<std::string> justificationIn(store::Connection& c, std::int64_t seq) const;
   /// The latest entry's seq (0 when empty).
   static std::int64_t lastSeqIn(store::Connection& c);
 
@@ -89,6 +94,7 @@ class AuditLog {
   const crypto::Ed25519Signer& signer_;
   Clock& clock_;
   AuditConfig config_;
+  const crypto::FieldCipher* cipher_;
   crypto::Bytes publicKey_;
 };
 

@@ -10,13 +10,18 @@
 // - Store-then-ack: a job's future (or completion callback) is resolved only after the COMMIT
 //   of its batch returned, with synchronous=FULL, so the data is on disk before anyone acks it.
 // - A job that throws is rolled back to its savepoint and fails alone (its future carries its
-//   exception); the rest of the batch commits. If SQLite itself aborts the transaction
-//   (SQLITE_FULL, I/O error) or the COMMIT fails, every job of the batch fails with that
-//   SqliteError and nothing of the batch is stored. The writer keeps running either way: after a
-//   disk-full error, later writes succeed once there is room again.
-// - Jobs run exactly once, on the writer thread, already inside a transaction: they must not
-//   BEGIN/COMMIT themselves (a vigil::store::Transaction inside a job becomes a savepoint), must
-//   not call writeSync() (deadlock, asserted) and should not block on anything but the DB.
+//   exception); the rest of the batch commits. If SQLite abandons the whole transaction during
+//   a job (SQLITE_FULL or an I/O error may do that), that job fails and the other jobs of the
+//   batch, rolled back with it, run again as a new batch. If BEGIN or COMMIT fails (busy past
+//   the timeout, disk full at commit), every job of the batch fails with that SqliteError and
+//   nothing of it is stored. The writer keeps running either way: after a disk-full error,
+//   later writes succeed once there is room again.
+// - Jobs run on the writer thread, already inside a transaction: they must not BEGIN/COMMIT/
+//   ROLLBACK themselves (a vigil::store::Transaction inside a job becomes a savepoint), must not
+//   call writeSync() (deadlock, asserted) and should not block on anything but the DB. A job
+//   runs once, except that it may run again (as above) after a run that was rolled back: only
+//   one run is ever committed, so a job must not have effects outside the Connection that
+//   matter twice (capturing its result, as write() does, is fine).
 // - SQLITE_BUSY: every connection has a busy timeout (waits, does not fail fast); read() also
 //   retries the whole read function a few times on SQLITE_BUSY, so callers do not see it unless
 //   another process holds a lock for longer than the timeout.

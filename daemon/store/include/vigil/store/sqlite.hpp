@@ -220,7 +220,11 @@ class Connection {
 /// can always open one. commit() makes it permanent; the destructor rolls back otherwise.
 class Transaction {
  public:
-  explicit Transaction(Connection& conn);
+  /// automatic: IMMEDIATE on a writable connection (takes the write lock at once, so a
+  /// read-then-write transaction cannot fail with SQLITE_BUSY midway), DEFERRED on a read-only
+  /// one. deferred: a read transaction on any connection (takes no write lock).
+  enum class Kind { automatic, deferred };
+  explicit Transaction(Connection& conn, Kind kind = Kind::automatic);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

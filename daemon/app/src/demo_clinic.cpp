@@ -1,0 +1,207 @@
+#include "demo_clinic.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "security_subsystem.hpp"
+#include "store_subsystem.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/crypto/random.hpp"
+#include "vigil/pki/broker_setup.hpp"
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/pki/device_provisioner.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/settings_repository.hpp"
+
+namespace vigil::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DemoPatient {
+  const char* mrn;
+  const char* given;
+  const char* family;
+  const char* birthDate;
+  const char* state;
+  const char* persona;  // the simulator's persona for this patient's devices
+  registry::DeviceKind devices[2];
+};
+
+// Fictional people. The personas make some of them breach thresholds, so the queue is live.
+constexpr DemoPatient kPatients[] = {
+    {"DEMO-1001",
+     "Rosa",
+     "Alvarez",
+     "1948-03-12",
+     "IL",
+     "hypertensive",
+     {registry::DeviceKind::blood_pressure, registry::DeviceKind::weight_scale}},
+    {"DEMO-1002",
+     "Walter",
+     "Nguyen",
+     "1952-07-30",
+     "IL",
+     "heart_failure",
+     {registry::DeviceKind::weight_scale, registry::DeviceKind::blood_pressure}},
+    {"DEMO-1003",
+     "Agnes",
+     "Okafor",
+     "1945-11-02",
+     "WI",
+     "copd",
+     {registry::DeviceKind::pulse_oximeter, registry::DeviceKind::thermometer}},
+    {"DEMO-1004",
+     "Samuel",
+     "Bergstrom",
+     "1960-01-21",
+     "IL",
+     "diabetic",
+     {registry::DeviceKind::glucometer, registry::DeviceKind::blood_pressure}},
+    {"DEMO-1005",
+     "Mei",
+     "Tanaka",
+     "1971-05-17",
+     "IN",
+     "normal",
+     {registry::DeviceKind::blood_pressure, registry::DeviceKind::heart_rate}},
+    {"DEMO-1006",
+     "Frank",
+     "Delgado",
+     "1939-09-09",
+     "IL",
+     "hypertensive",
+     {registry::DeviceKind::blood_pressure, registry::DeviceKind::pulse_oximeter}},
+};
+
+const char* deviceTag(registry::DeviceKind k) {
+  switch (k) {
+    case registry::DeviceKind::blood_pressure:
+      return "bp";
+    case registry::DeviceKind::weight_scale:
+      return "scale";
+    case registry::DeviceKind::pulse_oximeter:
+      return "spo2";
+    case registry::DeviceKind::thermometer:
+      return "temp";
+    case registry::DeviceKind::glucometer:
+      return "glucose";
+    case registry::DeviceKind::heart_rate:
+      return "hr";
+    case registry::DeviceKind::hub:
+      return "hub";
+  }
+  return "dev";
+}
+
+std::string randomPassword() {
+  static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+  auto bytes = crypto::randomBytes(16);
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i && i % 4 == 0) out.push_back('-');
+    out.push_back(kAlphabet[bytes[i] % (sizeof kAlphabet - 1)]);
+  }
+  return out;
+}
+
+}  // namespace
+
+int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+                   const fs::path& bundlesDir, std::ostream& out) {
+  auto& db = store.database();
+  store::SqliteSettingsRepository settings(db);
+  fs::path loginsFile = fs::path(config.string("data.dir")) / "demo-logins.txt";
+  if (settings.get("demo.seeded")) {
+    std::ifstream in(loginsFile);
+    out << in.rdbuf();
+    return 0;
+  }
+  auto& accounts = security.accounts();
+  auto& clock = SystemClock::instance();
+
+  std::ostringstream logins;
+  logins << "Demo logins (fictional clinic; passwords are random for this installation):\n";
+  auto add = [&](security::Role role, const std::string& email, const std::string& name,
+                 std::optional<std::int64_t> patientId, const security::Actor* admin) {
+    security::NewUser u;
+    u.role = role;
+    u.email = email;
+    u.displayName = name;
+    u.patientId = patientId;
+    u.password = randomPassword();
+    auto id = admin ? accounts.createUser(*admin, u) : accounts.bootstrapAdmin(u);
+    logins << "  " << security::toString(role) << "\t" << email << "\t" << u.password << "\n";
+    return id;
+  };
+  auto adminId = add(security::Role::admin, "admin@demo.vigil", "Demo Admin", {}, nullptr);
+  security::Actor admin{adminId, security::Role::admin, {}};
+  auto providerId =
+      add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
+  auto nurseId = add(security::Role::nurse, "nurse.kim@demo.vigil", "Alex Kim, RN", {}, &admin);
+
+  registry::PatientRepository patients(db, security.keys().cipher(), security.keys().blindIndex(),
+                                       clock);
+  registry::DeviceRegistry devices(db, clock);
+  pki::BrokerLayout layout(config.string("data.dir"));
+  pki::BrokerSettings brokerSettings;
+  brokerSettings.certificatePort = static_cast<int>(config.integer("mqtt.port"));
+  auto ca = pki::CertificateAuthority::open(layout.pkiDir);
+  pki::DeviceProvisioner provisioner(ca, pki::provisionerConfigFor(layout, brokerSettings));
+  fs::create_directories(bundlesDir);
+
+  std::ostringstream fleet;  // uid persona kind bundle, read by scripts/demo.sh
+  int n = 0;
+  for (const auto& p : kPatients) {
+    registry::Patient rec;
+    rec.mrn = p.mrn;
+    rec.givenName = p.given;
+    rec.familyName = p.family;
+    rec.birthDate = p.birthDate;
+    rec.state = p.state;
+    rec.timeZone = "America/Chicago";
+    auto pid = patients.create(rec);
+    accounts.assignCareTeam(admin, providerId, pid);
+    accounts.assignCareTeam(admin, nurseId, pid);
+    if (n == 0) {
+      add(security::Role::patient, "rosa.alvarez@demo.vigil", "Rosa Alvarez", pid, &admin);
+    }
+    for (auto kind : p.devices) {
+      std::string uid = std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + n);
+      registry::NewDevice d;
+      d.uid = uid;
+      d.kind = kind;
+      d.model = "Demo " + std::string(deviceTag(kind));
+      d.serial = "SN" + std::to_string(500000 + n * 10 + static_cast<int>(kind));
+      d.firmware = "1.4.2";
+      auto dev = devices.add(d);
+      devices.assign(dev.id, pid, adminId);
+      provisioner.provisionCertificate(uid, bundlesDir / uid, pki::Apply::deferred);
+      fleet << uid << " " << p.persona << " " << registry::toString(kind) << " "
+            << (bundlesDir / uid).string() << "\n";
+    }
+    ++n;
+  }
+  provisioner.apply();  // one ACL rewrite and one broker reload for the whole fleet
+
+  {
+    std::ofstream f(bundlesDir / "fleet.txt", std::ios::trunc);
+    f << fleet.str();
+  }
+  {
+    std::ofstream f(loginsFile, std::ios::trunc);
+    f << logins.str();
+  }
+  ::chmod(loginsFile.c_str(), 0600);
+  settings.set("demo.seeded", "1");
+  log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
+  out << logins.str();
+  return 0;
+}
+
+}  // namespace vigil::app

@@ -42,7 +42,7 @@ fi
 
 ./scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "${VIGIL_JOBS:-2}" --target vigild vigil-devtool vigil-provision
+cmake --build --preset release -j "${VIGIL_JOBS:-2}" --target vigild vigil-devtool vigil-provision vigil_portal
 
 stop_all
 mkdir -p "$var/run" "$var/log"
@@ -59,6 +59,7 @@ data.dir = $var
 web.bind = 127.0.0.1
 web.port = $port
 web.port_file = $var/run/web.port
+web.assets_dir = $bin/portal
 web.tls.cert = $var/mosquitto/server.pem
 web.tls.key = $var/mosquitto/server.key
 mqtt.port = $mqtt_port

@@ -10,12 +10,16 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/WebSocket.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <istream>
 
@@ -50,10 +54,98 @@ void addSecurityHeaders(Poco::Net::HTTPServerResponse& out, bool tls) {
           "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
+/// A Poco WebSocket as a WebSocketChannel. Frames are small JSON texts; a frame larger than
+/// the buffer is refused by closing the connection (1009).
+class PocoWebSocketChannel final : public WebSocketChannel {
+  static constexpr int kFin = static_cast<int>(Poco::Net::WebSocket::FRAME_FLAG_FIN);
+
+ public:
+  explicit PocoWebSocketChannel(Poco::Net::WebSocket& ws) : ws_(ws) {}
+
+  bool sendText(const std::string& text) override {
+    if (closed_) return false;
+    try {
+      ws_.sendFrame(text.data(), static_cast<int>(text.size()), Poco::Net::WebSocket::FRAME_TEXT);
+      return true;
+    } catch (const Poco::Exception&) {
+      closed_ = true;
+      return false;
+    }
+  }
+
+  std::optional<std::string> receive(std::chrono::milliseconds timeout) override {
+    if (closed_) return std::nullopt;
+    try {
+      if (!ws_.poll(Poco::Timespan(static_cast<long>(timeout.count()) * 1000),
+                    Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR))
+        return std::string{};
+      char buf[4096];
+      int flags = 0;
+      int n = ws_.receiveFrame(buf, sizeof buf, flags);
+      int op = flags & Poco::Net::WebSocket::FRAME_OP_BITMASK;
+      if (n <= 0 && op != Poco::Net::WebSocket::FRAME_OP_PING &&
+          op != Poco::Net::WebSocket::FRAME_OP_PONG) {
+        closed_ = true;
+        return std::nullopt;
+      }
+      if (op == Poco::Net::WebSocket::FRAME_OP_CLOSE) {
+        closed_ = true;
+        return std::nullopt;
+      }
+      if (op == Poco::Net::WebSocket::FRAME_OP_PING) {
+        ws_.sendFrame(buf, n, kFin | static_cast<int>(Poco::Net::WebSocket::FRAME_OP_PONG));
+        return std::string{};
+      }
+      if (op == Poco::Net::WebSocket::FRAME_OP_PONG) return std::string{};
+      return std::string(buf, static_cast<std::size_t>(n));
+    } catch (const Poco::Net::WebSocketException&) {
+      closed_ = true;
+      return std::nullopt;
+    } catch (const Poco::Exception&) {
+      closed_ = true;
+      return std::nullopt;
+    }
+  }
+
+  void close(std::uint16_t code, const std::string& reason) override {
+    if (closed_) return;
+    closed_ = true;
+    try {
+      std::string payload;
+      payload.push_back(static_cast<char>(code >> 8));
+      payload.push_back(static_cast<char>(code & 0xff));
+      payload += reason.substr(0, 120);
+      ws_.sendFrame(payload.data(), static_cast<int>(payload.size()),
+                    kFin | static_cast<int>(Poco::Net::WebSocket::FRAME_OP_CLOSE));
+    } catch (const Poco::Exception&) {
+      // the peer is gone already
+    }
+  }
+
+ private:
+  Poco::Net::WebSocket& ws_;
+  bool closed_ = false;
+};
+
+/// Limits concurrent WebSocket connections (each one keeps a server thread busy).
+struct WebSocketSlots {
+  explicit WebSocketSlots(int limit) : max(limit) {}
+  bool take() {
+    int cur = used.load();
+    while (cur < max)
+      if (used.compare_exchange_weak(cur, cur + 1)) return true;
+    return false;
+  }
+  void give() { used.fetch_sub(1); }
+  const int max;
+  std::atomic<int> used{0};
+};
+
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody, bool tls)
-      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls) {}
+  RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody, bool tls,
+               WebSocketSlots& slots)
+      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls), slots_(slots) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
@@ -61,11 +153,19 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     std::string metricRoute = "unmatched";
     Response resp;
     try {
-      resp = dispatch(in, metricRoute);
+      resp = dispatch(in, out, metricRoute);
     } catch (const std::exception& e) {
       // The exception text may come from deep inside; log its type of failure only.
       log::error("http.handler_failed", {{"route", metricRoute}});
+      if (upgraded_) return;
       resp = Response::error(500, "internal", "internal error");
+    }
+    if (upgraded_) {
+      Metrics::global()
+          .counter("vigil_http_websocket_sessions_total", "WebSocket connections served",
+                   {{"route", metricRoute}})
+          .inc();
+      return;
     }
     addSecurityHeaders(out, tls_);
     for (const auto& [k, v] : resp.headers) out.set(k, v);
@@ -89,7 +189,8 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  Response dispatch(Poco::Net::HTTPServerRequest& in, std::string& metricRoute) {
+  Response dispatch(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,
+                    std::string& metricRoute) {
     Poco::URI uri(in.getURI());
     auto match = router_.match(in.getMethod(), uri.getPath());
     if (!match.route) {
@@ -117,17 +218,55 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
           return Response::error(413, "too_large", "request body too large");
       }
     }
+    bool wantsUpgrade = lower(req.header("upgrade")) == "websocket";
+    if (match.route->upgrade && !wantsUpgrade)
+      return Response::error(426, "upgrade_required", "this resource is a WebSocket");
     if (match.route->access == Access::authenticated) {
       if (!gate_) return Response::error(401, "unauthenticated", "sign-in required");
       if (auto refused = gate_(*match.route, req)) return *refused;
     }
+    if (match.route->upgrade) return upgrade(in, out, *match.route, req);
     return match.route->handler(req);
+  }
+
+  Response upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,
+                   const Route& route, Request& req) {
+    if (!slots_.take())
+      return Response::error(503, "unavailable", "too many live connections; retry later");
+    struct Release {
+      WebSocketSlots& s;
+      ~Release() { s.give(); }
+    } release{slots_};
+    addSecurityHeaders(out, tls_);
+    out.erase("Cache-Control");
+    std::unique_ptr<Poco::Net::WebSocket> ws;
+    try {
+      ws = std::make_unique<Poco::Net::WebSocket>(in, out);  // sends 101 Switching Protocols
+    } catch (const Poco::Net::WebSocketException&) {
+      return Response::error(400, "bad_request", "bad WebSocket handshake");
+    }
+    upgraded_ = true;
+    ws->setReceiveTimeout(Poco::Timespan(0, 0));
+    PocoWebSocketChannel channel(*ws);
+    try {
+      route.upgrade(req, channel);
+    } catch (const std::exception&) {
+      log::error("http.websocket_failed", {{"route", route.metricName}});
+    }
+    channel.close(1000, "bye");
+    try {
+      ws->shutdown();
+    } catch (const Poco::Exception&) {
+    }
+    return {};
   }
 
   const Router& router_;
   const Gate& gate_;
   std::size_t maxBody_;
   bool tls_;
+  WebSocketSlots& slots_;
+  bool upgraded_ = false;
 };
 
 /// Answers every plain-HTTP request with a permanent redirect to the HTTPS origin.
@@ -167,11 +306,16 @@ class RedirectFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody, bool tls)
-      : router_(std::move(router)), gate_(std::move(gate)), maxBody_(maxBody), tls_(tls) {}
+  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody, bool tls,
+          int maxWebSockets)
+      : router_(std::move(router)),
+        gate_(std::move(gate)),
+        maxBody_(maxBody),
+        tls_(tls),
+        slots_(maxWebSockets) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(*router_, gate_, maxBody_, tls_);
+    return new RouteHandler(*router_, gate_, maxBody_, tls_, slots_);
   }
 
  private:
@@ -179,6 +323,7 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   Gate gate_;
   std::size_t maxBody_;
   bool tls_;
+  WebSocketSlots slots_;
 };
 
 Poco::Net::Context::Ptr serverContext(const ServerOptions& o) {
@@ -209,6 +354,7 @@ struct HttpServer::Impl {
   ServerOptions options;
   std::shared_ptr<const Router> router;
   Gate gate;
+  std::unique_ptr<Poco::ThreadPool> pool;  // declared before the servers: outlives them
   std::unique_ptr<Poco::Net::HTTPServer> server;
   std::unique_ptr<Poco::Net::HTTPServer> redirect;
   std::uint16_t port = 0;
@@ -234,13 +380,16 @@ void HttpServer::start() {
                                        : Poco::Net::ServerSocket(addr, 64);
   impl_->port = socket.address().port();
   auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(impl_->options.threads);
+  int maxThreads = impl_->options.threads + impl_->options.maxWebSockets;
+  params->setMaxThreads(maxThreads);
   params->setMaxQueued(256);
   params->setTimeout(Poco::Timespan(impl_->options.timeout.count(), 0));
   params->setKeepAlive(true);
   params->setServerName("vigild");
+  impl_->pool = std::make_unique<Poco::ThreadPool>(2, maxThreads);
   impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(impl_->router, impl_->gate, o.maxBodyBytes, tls), socket, params);
+      new Factory(impl_->router, impl_->gate, o.maxBodyBytes, tls, o.maxWebSockets), *impl_->pool,
+      socket, params);
   impl_->server->start();
   log::info("web.listening", {{"bind", o.bind}, {"port", unsigned{impl_->port}}, {"tls", tls}});
   if (tls && o.redirectPort > 0) {

@@ -60,6 +60,22 @@ std::string Request::header(const std::string& lowerName) const {
   return it == headers.end() ? std::string{} : it->second;
 }
 
+std::string Request::cookie(const std::string& name) const {
+  auto raw = header("cookie");
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    auto end = raw.find(';', pos);
+    if (end == std::string::npos) end = raw.size();
+    auto part = raw.substr(pos, end - pos);
+    auto first = part.find_first_not_of(' ');
+    if (first != std::string::npos) part.erase(0, first);
+    auto eq = part.find('=');
+    if (eq != std::string::npos && part.compare(0, eq, name) == 0) return part.substr(eq + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
 Response Response::text(int status, std::string body) {
   Response r;
   r.status = status;

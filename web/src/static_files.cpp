@@ -25,8 +25,7 @@ bool safeSegment(const std::string& rel) {
   return true;
 }
 
-Response serveFile(const fs::path& root, const std::string& rel, const Request& req,
-                   bool immutable) {
+Response serveFile(const fs::path& root, const std::string& rel, const Request& req, bool asset) {
   if (!safeSegment(rel)) return Response::error(404, "not_found", "no such resource");
   std::error_code ec;
   auto canonicalRoot = fs::canonical(root, ec);
@@ -41,7 +40,9 @@ Response serveFile(const fs::path& root, const std::string& rel, const Request& 
   Response r;
   r.contentType = contentTypeFor(file.string());
   r.headers.emplace_back("ETag", etag);
-  r.headers.emplace_back("Cache-Control", immutable ? "public, max-age=86400" : "no-cache");
+  // Asset URLs carry no version, so a browser revalidates each one (ETag -> 304, no body)
+  // instead of keeping it for a day: after an upgrade no page mixes old and new modules.
+  r.headers.emplace_back("Cache-Control", asset ? "public, no-cache" : "no-cache");
   if (req.header("if-none-match") == etag) {
     r.status = 304;
     return r;

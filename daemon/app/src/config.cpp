@@ -48,6 +48,11 @@ std::vector<ConfigKey> buildSchema() {
       {"web.threads", Type::integer, "8", "Most requests served at once.", 1, 256},
       {"web.max_body_bytes", Type::integer, "1048576",
        "Largest request body accepted; larger requests get 413.", 1024, 104857600},
+      {"web.assets_dir", Type::path, "",
+       "Directory of the portal's pages and assets (index.html and assets/). The build puts it "
+       "in <build>/portal, packages in /usr/share/vigil/portal. Empty: no portal, API only."},
+      {"web.max_websockets", Type::integer, "32",
+       "Most live-update (WebSocket) connections at once; each holds a server thread.", 1, 1024},
       {"web.port_file", Type::path, "",
        "If set, the port actually bound is written to this file after start-up (for tests and "
        "scripts that use port 0)."},

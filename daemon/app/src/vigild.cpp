@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "alerts_subsystem.hpp"
+#include "api_wiring.hpp"
 #include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
@@ -255,6 +256,12 @@ int Vigild::runService() {
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
+  std::unique_ptr<ApiWiring> api;
+  web->onStart([&](web::Router& router, web::Gate& gate) {
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting);
+    web::addApiRoutes(router, api->services());
+    gate = web::makeApiGate(api->services());
+  });
   order.emplace_back(web.get(), true);
 
   int rc = kExitOk;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "vigil/core/error.hpp"
+#include "vigil/web/static_files.hpp"
 
 namespace vigil::app {
 
@@ -11,6 +12,9 @@ WebSubsystem::WebSubsystem(const Config& config)
 
 void WebSubsystem::initialize(Poco::Util::Application&) {
   web::addHealthRoutes(*router_, checks_);
+  if (const auto& assets = config_.string("web.assets_dir"); !assets.empty())
+    web::addStaticRoutes(*router_, assets);
+  for (auto& fn : onStart_) fn(*router_, gate_);
   web::ServerOptions opts;
   opts.bind = config_.string("web.bind");
   opts.port = static_cast<std::uint16_t>(config_.integer("web.port"));
@@ -19,7 +23,8 @@ void WebSubsystem::initialize(Poco::Util::Application&) {
   opts.tlsCertFile = config_.string("web.tls.cert");
   opts.tlsKeyFile = config_.string("web.tls.key");
   opts.redirectPort = static_cast<std::uint16_t>(config_.integer("web.redirect_port"));
-  server_ = std::make_unique<web::HttpServer>(opts, router_);
+  opts.maxWebSockets = static_cast<int>(config_.integer("web.max_websockets"));
+  server_ = std::make_unique<web::HttpServer>(opts, router_, gate_);
   server_->start();
   const auto& portFile = config_.string("web.port_file");
   if (!portFile.empty()) {

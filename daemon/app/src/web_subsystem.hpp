@@ -1,6 +1,7 @@
 #pragma once
 // The portal/API server as a Poco Subsystem.
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,11 @@ class WebSubsystem final : public ServiceSubsystem {
   const char* name() const override { return "web"; }
   void addReadinessCheck(web::ReadinessCheck check) { checks_.push_back(std::move(check)); }
   web::Router& router() { return *router_; }
+  /// Runs at start, after the subsystems before web have started: adds routes and may set the
+  /// gate (the portal API needs the security core up).
+  void onStart(std::function<void(web::Router&, web::Gate&)> fn) {
+    onStart_.push_back(std::move(fn));
+  }
   std::uint16_t port() const { return server_ ? server_->port() : 0; }
 
  protected:
@@ -28,6 +34,8 @@ class WebSubsystem final : public ServiceSubsystem {
   const Config& config_;
   std::shared_ptr<web::Router> router_;
   std::vector<web::ReadinessCheck> checks_;
+  std::vector<std::function<void(web::Router&, web::Gate&)>> onStart_;
+  web::Gate gate_;
   std::unique_ptr<web::HttpServer> server_;
 };
 

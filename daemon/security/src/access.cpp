@@ -38,8 +38,11 @@ constexpr Operation kOperations[] = {
     // Administration
     {"device.provision", P::deviceManage, false},
     {"device.assign", P::deviceManage, true},
+    {"device.list", P::deviceManage, false},
+    {"alert_rule.set_default", P::careTeamManage, false},  // clinic default alert rules
     {"care_team.assign", P::careTeamManage, true},
     {"user.create", P::userManage, false},
+    {"user.list", P::userManage, false},
     {"user.disable", P::userManage, false},
     {"user.reset_mfa", P::userManage, false},
     {"user.unlock", P::userUnlock, false},

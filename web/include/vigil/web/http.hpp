@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/security/access.hpp"
+
 namespace vigil::web {
 
 /// A request as handlers see it: method, path, decoded query, headers (lower-case names), body.
@@ -25,8 +27,14 @@ struct Request {
   std::map<std::string, std::string> params;  // from `{name}` segments of the route pattern
   std::string body;
   std::string remoteAddress;  // PHI for patients: never logged
+  /// Who is calling; set by the gate before an authenticated route's handler runs.
+  std::optional<security::Actor> actor;
+  /// The session token from the cookie (set by the gate); never logged.
+  std::string sessionToken;
 
   std::string header(const std::string& lowerName) const;
+  /// The value of one cookie from the Cookie header ("" if absent).
+  std::string cookie(const std::string& name) const;
 };
 
 /// A buffered response.
@@ -47,6 +55,25 @@ enum class Access { public_endpoint, authenticated };
 
 using Handler = std::function<Response(Request&)>;
 
+/// One accepted WebSocket connection, as an upgrade route sees it (text frames only).
+class WebSocketChannel {
+ public:
+  virtual ~WebSocketChannel() = default;
+  /// Sends one text frame; false once the peer is gone.
+  virtual bool sendText(const std::string& text) = 0;
+  /// Waits up to `timeout` for a frame from the peer: its text, "" on timeout (pings are
+  /// answered here), or nullopt once the peer closed or the connection failed.
+  virtual std::optional<std::string> receive(std::chrono::milliseconds timeout) = 0;
+  /// Sends a close frame with a code (1000 normal, 4000+ application) and a short reason.
+  virtual void close(std::uint16_t code, const std::string& reason) = 0;
+};
+
+/// Runs for the lifetime of an upgraded WebSocket connection (on one server thread).
+using UpgradeHandler = std::function<void(Request&, WebSocketChannel&)>;
+
+/// Where a route finds the patient it is about, for the access check and the role matrix test.
+inline constexpr const char* kPatientSelf = "@self";  // the caller's own patient record
+
 struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/alerts/{id}"
@@ -54,6 +81,11 @@ struct Route {
   std::string permission;  // required when access == authenticated
   Handler handler;
   std::string metricName;  // the pattern, filled by the router: labels never hold ids
+  /// The `{param}` holding the patient id the route touches, kPatientSelf, or "" when the route
+  /// touches no single patient or finds it itself (then the handler authorises).
+  std::string patientParam;
+  /// Set for WebSocket routes (method GET): called after the gate, owns the connection.
+  UpgradeHandler upgrade;
 };
 
 /// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
@@ -95,6 +127,8 @@ struct ServerOptions {
   std::uint16_t redirectPort = 0;
   /// Port the redirect points at when it differs from the bound port (behind a port forward).
   std::uint16_t publicTlsPort = 0;
+  /// Most WebSocket connections open at once (each holds a server thread); more get 503.
+  int maxWebSockets = 4;
 };
 
 /// The Poco HTTP server bound to a Router.

@@ -1,7 +1,8 @@
 #pragma once
 // Serves the portal's files (HTML, JS, CSS, fonts, the charting library installed from npm) from
 // a directory on the box: never from a CDN. Paths are confined to the root (no `..`, no
-// symlinks out, no hidden files); HTML is revalidated on every load, versioned assets are cached.
+// symlinks out, no hidden files); every file carries an ETag and is revalidated on use (a 304
+// without body when unchanged), so an upgrade never leaves a page with stale modules.
 
 #include <string>
 

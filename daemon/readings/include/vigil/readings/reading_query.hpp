@@ -1,0 +1,91 @@
+#pragma once
+// Read-side queries over the readings table for the portal: the latest reading of each vital
+// per patient, a time range of one vital for a chart, and the devices a patient has now.
+//
+// Down-sampling trade-off: a chart of months of readings needs a few hundred points, not tens of
+// thousands. Averaging buckets would hide exactly what a clinician looks for (a 190 mmHg spike
+// among normal readings), so each equal-time bucket keeps its lowest and highest reading (by
+// the first component for panels, systolic for blood pressure): at most 2 points per bucket,
+// every extreme survives. Cost: one pass over the range's rows (index readings_by_patient).
+//
+// No access checks here: callers (the API layer) authorise first and audit the access.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/registry/registry.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+
+namespace vigil::readings {
+
+/// One stored reading as a chart point. `values` has one entry for scalars and one per
+/// component (in the order of Series::components) for panels; a missing component is nullopt.
+struct ReadingPoint {
+  std::int64_t readingId = 0;
+  TimePoint at;  // device time, else receipt time
+  std::vector<std::optional<double>> values;
+  std::string unit;
+  std::string flags;
+};
+
+/// A range of one vital, possibly down-sampled.
+struct Series {
+  std::string code;
+  std::string unit;
+  std::vector<std::string> components;  // empty for scalar codes
+  std::vector<ReadingPoint> points;     // oldest first
+  std::size_t total = 0;                // readings in the range before down-sampling
+  bool downsampled = false;
+};
+
+/// A device currently assigned to a patient.
+struct AssignedDevice {
+  registry::Device device;
+  TimePoint assignedSince;
+};
+
+/// The component codes of a panel in display order (systolic, diastolic, mean for blood
+/// pressure); empty for a scalar code.
+std::vector<std::string> panelComponents(const std::string& code);
+
+/// Queries on a reader connection of the store.
+class ReadingQuery {
+ public:
+  explicit ReadingQuery(store::Database& db) : db_(db) {}
+
+  /// Readings of `code` for the patient in [from, to], at most maxPoints (>= 2) points.
+  Series range(std::int64_t patientId, const std::string& code, TimePoint from, TimePoint to,
+               std::size_t maxPoints);
+  /// The latest reading of each code the patient has, by code.
+  std::map<std::string, ReadingPoint> latest(std::int64_t patientId);
+  /// latest() for several patients in one snapshot.
+  std::map<std::int64_t, std::map<std::string, ReadingPoint>> latestFor(
+      const std::vector<std::int64_t>& patientIds);
+  /// Devices assigned to the patient now, oldest assignment first.
+  std::vector<AssignedDevice> currentDevices(std::int64_t patientId);
+  /// The patient each device is assigned to now (devices without one are absent).
+  std::map<std::int64_t, std::int64_t> currentAssignments();
+
+  static Series rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
+                        TimePoint from, TimePoint to, std::size_t maxPoints);
+  static std::map<std::string, ReadingPoint> latestIn(store::Connection& c, std::int64_t patientId);
+  static std::vector<AssignedDevice> currentDevicesIn(store::Connection& c, std::int64_t patientId);
+
+ private:
+  store::Database& db_;
+};
+
+/// Keeps the lowest and highest point (by values[0]) of each of maxPoints/2 equal-time buckets
+/// over [from, to]; points must be sorted by time. Exposed for tests.
+std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points, TimePoint from,
+                                           TimePoint to, std::size_t maxPoints);
+
+}  // namespace vigil::readings

@@ -1,0 +1,206 @@
+#include "vigil/readings/reading_query.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cassert>
+
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+namespace vigil::readings {
+namespace {
+
+constexpr const char* kPointColumns =
+    "id, COALESCE(device_time, received_at), value, components, unit, flags";
+
+/// Parses the components JSON ({"8480-6": 168, ...}) into values in `order`.
+std::vector<std::optional<double>> componentValues(const std::string& json,
+                                                   const std::vector<std::string>& order) {
+  std::vector<std::optional<double>> out(order.size());
+  if (json.empty()) return out;
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (obj->has(order[i]) && !obj->isNull(order[i])) out[i] = obj->getValue<double>(order[i]);
+    }
+  } catch (const Poco::Exception&) {
+    // a malformed row shows as a gap; ingest writes this column, so it does not happen
+  }
+  return out;
+}
+
+/// Component codes present in a panel's JSON, for panels we have no fixed order for.
+std::vector<std::string> componentKeys(const std::string& json) {
+  std::vector<std::string> keys;
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    obj->getNames(keys);
+  } catch (const Poco::Exception&) {
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+ReadingPoint pointFromRow(const store::Statement& s, const std::vector<std::string>& comps) {
+  ReadingPoint p;
+  p.readingId = s.get<std::int64_t>(0);
+  p.at = registry::fromMillis(s.get<std::int64_t>(1));
+  auto json = s.get<std::optional<std::string>>(3);
+  if (!comps.empty()) {
+    p.values = componentValues(json.value_or(""), comps);
+  } else {
+    p.values = {s.get<std::optional<double>>(2)};
+  }
+  p.unit = s.get<std::string>(4);
+  p.flags = s.get<std::string>(5);
+  return p;
+}
+
+}  // namespace
+
+std::vector<std::string> panelComponents(const std::string& code) {
+  if (code == "85354-9") return {"8480-6", "8462-4"};  // blood pressure: systolic, diastolic
+  return {};
+}
+
+std::vector<ReadingPoint> downsampleMinMax(const std::vector<ReadingPoint>& points, TimePoint from,
+                                           TimePoint to, std::size_t maxPoints) {
+  assert(maxPoints >= 2);
+  if (points.size() <= maxPoints) return points;
+  std::size_t buckets = maxPoints / 2;
+  auto span = std::max<std::int64_t>(1, (to - from).count());
+  std::vector<ReadingPoint> out;
+  out.reserve(maxPoints);
+  auto key = [](const ReadingPoint& p) {
+    return p.values.empty() || !p.values[0] ? 0.0 : *p.values[0];
+  };
+  std::size_t i = 0;
+  for (std::size_t b = 0; b < buckets && i < points.size(); ++b) {
+    auto end = from + TimePoint::duration(static_cast<std::int64_t>(static_cast<double>(span) *
+                                                                    static_cast<double>(b + 1) /
+                                                                    static_cast<double>(buckets)));
+    std::size_t lo = i, hi = i, j = i;
+    for (; j < points.size() && (points[j].at < end || b + 1 == buckets); ++j) {
+      if (key(points[j]) < key(points[lo])) lo = j;
+      if (key(points[j]) > key(points[hi])) hi = j;
+    }
+    if (j == i) continue;  // empty bucket
+    if (lo == hi) {
+      out.push_back(points[lo]);
+    } else {
+      out.push_back(points[std::min(lo, hi)]);  // keep time order inside the bucket
+      out.push_back(points[std::max(lo, hi)]);
+    }
+    i = j;
+  }
+  return out;
+}
+
+Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
+                             TimePoint from, TimePoint to, std::size_t maxPoints) {
+  Series s;
+  s.code = code;
+  s.components = panelComponents(code);
+  auto st = c.prepare(std::string("SELECT ") + kPointColumns +
+                      " FROM readings WHERE patient_id = ?1 AND loinc = ?2 AND "
+                      "COALESCE(device_time, received_at) BETWEEN ?3 AND ?4 "
+                      "ORDER BY COALESCE(device_time, received_at), id");
+  st.bindAll(patientId, code, registry::toMillis(from), registry::toMillis(to));
+  std::vector<ReadingPoint> all;
+  bool keysKnown = !s.components.empty();
+  while (st.step()) {
+    if (!keysKnown) {
+      if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
+        s.components = componentKeys(*json);
+      keysKnown = true;
+    }
+    all.push_back(pointFromRow(st, s.components));
+  }
+  s.total = all.size();
+  if (!all.empty()) s.unit = all.back().unit;
+  s.downsampled = all.size() > maxPoints;
+  s.points = downsampleMinMax(all, from, to, std::max<std::size_t>(2, maxPoints));
+  return s;
+}
+
+std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
+                                                           std::int64_t patientId) {
+  std::map<std::string, ReadingPoint> out;
+  // The newest row per code: one index range scan per code present for the patient.
+  auto codes = c.prepare("SELECT DISTINCT loinc FROM readings WHERE patient_id = ?1");
+  codes.bindAll(patientId);
+  std::vector<std::string> list;
+  while (codes.step()) list.push_back(codes.get<std::string>(0));
+  for (const auto& code : list) {
+    auto& st = c.cached(std::string("SELECT ") + kPointColumns +
+                        " FROM readings WHERE patient_id = ?1 AND loinc = ?2 "
+                        "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT 1");
+    st.bindAll(patientId, code);
+    if (st.step()) {
+      auto comps = panelComponents(code);
+      if (comps.empty()) {
+        if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
+          comps = componentKeys(*json);
+      }
+      auto p = pointFromRow(st, comps);
+      out.emplace(code, std::move(p));
+    }
+    st.reset();
+  }
+  return out;
+}
+
+std::vector<AssignedDevice> ReadingQuery::currentDevicesIn(store::Connection& c,
+                                                           std::int64_t patientId) {
+  auto st = c.prepare(
+      "SELECT device_id, valid_from FROM device_assignments WHERE patient_id = ?1 AND "
+      "valid_until IS NULL ORDER BY valid_from, id");
+  st.bindAll(patientId);
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+  while (st.step()) rows.emplace_back(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
+  std::vector<AssignedDevice> out;
+  for (const auto& [deviceId, since] : rows) {
+    if (auto d = registry::DeviceRegistry::findIn(c, deviceId))
+      out.push_back({std::move(*d), registry::fromMillis(since)});
+  }
+  return out;
+}
+
+Series ReadingQuery::range(std::int64_t patientId, const std::string& code, TimePoint from,
+                           TimePoint to, std::size_t maxPoints) {
+  return db_.read(
+      [&](store::Connection& c) { return rangeIn(c, patientId, code, from, to, maxPoints); });
+}
+
+std::map<std::string, ReadingPoint> ReadingQuery::latest(std::int64_t patientId) {
+  return db_.read([&](store::Connection& c) { return latestIn(c, patientId); });
+}
+
+std::map<std::int64_t, std::map<std::string, ReadingPoint>> ReadingQuery::latestFor(
+    const std::vector<std::int64_t>& patientIds) {
+  return db_.read([&](store::Connection& c) {
+    std::map<std::int64_t, std::map<std::string, ReadingPoint>> out;
+    for (auto id : patientIds) out.emplace(id, latestIn(c, id));
+    return out;
+  });
+}
+
+std::vector<AssignedDevice> ReadingQuery::currentDevices(std::int64_t patientId) {
+  return db_.read([&](store::Connection& c) { return currentDevicesIn(c, patientId); });
+}
+
+std::map<std::int64_t, std::int64_t> ReadingQuery::currentAssignments() {
+  return db_.read([&](store::Connection& c) {
+    std::map<std::int64_t, std::int64_t> out;
+    auto st =
+        c.prepare("SELECT device_id, patient_id FROM device_assignments WHERE valid_until IS NULL");
+    while (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
+    return out;
+  });
+}
+
+}  // namespace vigil::readings

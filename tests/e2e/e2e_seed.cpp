@@ -1,0 +1,107 @@
+// Seeds a fresh vigild data directory for the browser tests, through the product's own code
+// (store migrations, key hierarchy, account service, registry), before vigild starts:
+// an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
+// pressure cuff each and a week of readings (the last one out of range), and a patient login
+// for A. Prints the ids and logins as JSON on stdout.
+//
+//   e2e_seed <data.dir>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/security/keys.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kPassword = "Vigil-demo-passphrase-2026";
+
+void readings(store::Database& db, std::int64_t device, std::int64_t patient, TimePoint now,
+              int lastSystolic) {
+  db.writeSync([&](store::Connection& c) {
+    for (int i = 0; i < 7 * 4; ++i) {  // four a day for a week
+      auto t = now - std::chrono::hours(6 * (7 * 4 - i));
+      int sys = i == 7 * 4 - 1 ? lastSystolic : 124 + (i * 7) % 17;
+      int dia = 78 + (i * 5) % 9;
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, components, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'blood_pressure', '85354-9', "
+          "'mm[Hg]', ?4, ?5, ?5, 'mqtt-json')",
+          device, patient, "seed:" + std::to_string(i),
+          "{\"8480-6\":" + std::to_string(sys) + ",\"8462-4\":" + std::to_string(dia) + "}",
+          registry::toMillis(t));
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', "
+          "'/min', ?4, ?5, ?5, 'mqtt-json')",
+          device, patient, "seed-hr:" + std::to_string(i), 64.0 + (i * 3) % 15,
+          registry::toMillis(t));
+    }
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: e2e_seed <data.dir>\n";
+    return 64;
+  }
+  std::filesystem::path dir = argv[1];
+  auto& clock = SystemClock::instance();
+  store::Options o;
+  o.path = dir / "vigil.db";
+  auto db = store::Database::open(o);
+  std::filesystem::create_directories(dir / "keys");
+  auto keys = security::Keys::open(*db, (dir / "keys" / "master.key").string(), clock);
+  security::AuditLog audit(keys->auditSigner(), clock);
+  security::AccountService accounts(*db, *keys, audit, clock);
+  registry::PatientRepository patients(*db, keys->cipher(), keys->blindIndex(), clock);
+  registry::DeviceRegistry devices(*db, clock);
+
+  security::Actor admin{0, security::Role::admin, std::nullopt};
+  admin.id = accounts.bootstrapAdmin(
+      {security::Role::admin, "admin@clinic.example", "Ada Admin", std::nullopt, kPassword});
+  auto a = patients.create({0, "MRN-1001", "Ana", "Silva", "1956-03-02", "UTC", "TX", {}, true});
+  auto b = patients.create({0, "MRN-1002", "Ben", "Okoro", "1961-07-19", "UTC", "TX", {}, true});
+  auto provider = accounts.createUser(admin, {security::Role::provider, "dr.lee@clinic.example",
+                                              "Dr. Mei Lee", std::nullopt, kPassword});
+  auto nurse = accounts.createUser(admin, {security::Role::nurse, "nurse.kim@clinic.example",
+                                           "Sam Kim, RN", std::nullopt, kPassword});
+  auto patientUser = accounts.createUser(
+      admin, {security::Role::patient, "ana.silva@example.org", "Ana Silva", a, kPassword});
+  accounts.assignCareTeam(admin, provider, a);
+  accounts.assignCareTeam(admin, nurse, a);
+  auto cuffA = devices.add(
+      {"bp-1001", registry::DeviceKind::blood_pressure, "Omron BP7450", "SN-4471", "1.4.2"});
+  auto cuffB = devices.add(
+      {"bp-1002", registry::DeviceKind::blood_pressure, "Omron BP7450", "SN-4472", "1.4.2"});
+  devices.assign(cuffA.id, a, admin.id);
+  devices.assign(cuffB.id, b, admin.id);
+  auto now = clock.now();
+  readings(*db, cuffA.id, a, now, 178);
+  readings(*db, cuffB.id, b, now, 131);
+  db->writeSync([&](store::Connection& c) {
+    registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);
+    registry::DeviceRegistry::touchIn(c, cuffB.id, now - 50h, 35);
+  });
+  db->close();
+
+  std::cout << "{\"password\":\"" << kPassword << "\",\"admin\":{\"id\":" << admin.id
+            << ",\"email\":\"admin@clinic.example\"},\"provider\":{\"id\":" << provider
+            << ",\"email\":\"dr.lee@clinic.example\"},\"nurse\":{\"id\":" << nurse
+            << ",\"email\":\"nurse.kim@clinic.example\"},\"patientUser\":{\"id\":" << patientUser
+            << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
+            << ",\"deviceA\":\"bp-1001\"}\n";
+  return 0;
+}

@@ -1,0 +1,205 @@
+// The portal in a real browser against a real vigild (see harness.mjs). Each test starts its
+// own vigild and browser and stops them; screenshots of each step land in the artifacts dir.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+
+let box;
+let browser;
+
+before(async () => {
+  box = await startVigild();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (box) await box.stop();
+});
+
+test('sign-in page loads with no CSP violation or console error, labelled and keyboard reachable', { timeout: 120000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+  // Labels are wired to their inputs (screen readers).
+  await page.getByLabel('E-mail').waitFor();
+  await page.getByLabel('Password').waitFor();
+  // The security headers are on the page.
+  const resp = await page.request.get(box.url + '/');
+  assert.match(resp.headers()['content-security-policy'], /script-src 'self'/);
+  assert.match(resp.headers()['strict-transport-security'], /max-age=/);
+  // Keyboard: the e-mail field has focus; then password and submit; the skip link before it.
+  const focused = () => page.evaluate(() => document.activeElement.getAttribute('name') || document.activeElement.className || document.activeElement.textContent);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('name') === 'email');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'brand');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'skip');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'email');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'password');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sign in');
+  // A wrong password gets a clear message, no details.
+  await page.getByLabel('E-mail').fill(box.seed.provider.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.keyboard.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();
+  await screenshot(page, 'signin-wrong-password');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('provider enrols TOTP with a QR code, gets recovery codes, sees patients and a chart', { timeout: 150000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.provider.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+  await page.getByRole('img', { name: /QR code/ }).waitFor();
+  await screenshot(page, 'provider-enrolment-qr');
+  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
+  assert.match(secret, /^[A-Z2-7]{16,}$/);
+  await page.getByLabel(/6-digit code/).fill(totp(secret));
+  await page.getByRole('button', { name: 'Confirm and continue' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  assert.equal(await page.locator('ol.codes li').count(), 10);
+  await screenshot(page, 'provider-recovery-codes');
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await page.getByRole('heading', { name: 'Alert queue' }).waitFor();
+  await screenshot(page, 'provider-queue');
+
+  await page.getByRole('link', { name: 'Patients' }).click();
+  await page.getByRole('heading', { name: 'Patients' }).waitFor();
+  const rows = page.locator('table.data tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 1, 'only the care team\'s patient is listed');
+  await page.getByRole('link', { name: 'Ana Silva' }).waitFor();
+  assert.equal(await page.getByText('Ben Okoro').count(), 0);
+  await screenshot(page, 'provider-patients');
+
+  await page.getByRole('link', { name: 'Ana Silva' }).click();
+  await page.getByRole('heading', { name: 'Ana Silva', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Blood pressure' }).waitFor();
+  await page.locator('.plot canvas').first().waitFor();
+  await page.getByText('Last seen').first().waitFor();
+  await page.getByRole('button', { name: '30 days' }).click();
+  await page.locator('.plot canvas').first().waitFor();
+  await screenshot(page, 'provider-chart');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You have signed out.').waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('patient signs in by keyboard, sees their own chart and is denied another patient', { timeout: 120000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('name') === 'email');
+  await page.keyboard.type(box.seed.patientUser.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(box.seed.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  await page.getByRole('heading', { name: 'Blood pressure' }).waitFor();
+  await page.locator('.plot canvas').first().waitFor();
+  await page.getByRole('heading', { name: 'My devices' }).waitFor();
+  await page.getByText(/Last seen/).first().waitFor();
+  await screenshot(page, 'patient-own-chart');
+
+  await page.goto(`${box.url}/#/patients/${box.seed.patientB}`);
+  await page.getByRole('heading', { name: 'Access denied' }).waitFor();
+  assert.equal(await page.getByText('Ben Okoro').count(), 0);
+  await screenshot(page, 'patient-denied-other-record');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 150000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.admin.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
+  await page.getByLabel(/6-digit code/).fill(totp(secret));
+  await page.getByRole('button', { name: 'Confirm and continue' }).click();
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  await page.getByRole('cell', { name: 'dr.lee@clinic.example' }).waitFor();
+  await page.getByLabel('Role').selectOption('nurse');
+  await page.getByLabel('E-mail').fill('nurse.new@clinic.example');
+  await page.getByLabel('Display name').fill('Noor New, RN');
+  await page.getByLabel('Initial password').fill('a long initial passphrase 2026');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.locator('.notice', { hasText: 'User created.' }).waitFor();
+  await page.getByRole('cell', { name: 'nurse.new@clinic.example' }).waitFor();
+  await screenshot(page, 'admin-users');
+
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+  await page.getByLabel('Device id (uid)').fill('spo2-2001');
+  await page.getByLabel('Kind').selectOption('pulse_oximeter');
+  await page.getByLabel('Model').fill('Nonin 3230');
+  await page.getByRole('button', { name: 'Add device' }).click();
+  await page.locator('.notice', { hasText: /Device spo2-2001 added/ }).waitFor();
+  const row = page.locator('tr', { hasText: 'spo2-2001' });
+  await row.getByLabel('Patient id for spo2-2001').fill(String(box.seed.patientA));
+  await row.getByRole('button', { name: 'Assign' }).click();
+  await page.locator('.notice', { hasText: 'Assigned: device spo2-2001.' }).waitFor();
+  await page.locator('tr', { hasText: 'spo2-2001' }).getByRole('link', { name: `Patient ${box.seed.patientA}` }).waitFor();
+  await screenshot(page, 'admin-devices');
+
+  await page.getByRole('link', { name: 'Care teams' }).click();
+  await page.getByLabel('Staff user id').fill(String(box.seed.nurse.id));
+  await page.getByLabel('Patient id').fill(String(box.seed.patientB));
+  await page.getByRole('button', { name: 'Assign' }).click();
+  await page.locator('.notice', { hasText: 'Added to the care team.' }).waitFor();
+
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.locator('.notice', { hasText: /Audit chain intact/ }).waitFor();
+  await page.getByRole('cell', { name: 'care_team.assign' }).first().waitFor();
+  await screenshot(page, 'admin-audit');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('an idle session warns two minutes ahead, can be kept, and signs itself out', { timeout: 120000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.clock.install();
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  await page.clock.fastForward('13:30');
+  const dialog = page.getByRole('dialog', { name: 'Are you still there?' });
+  await dialog.waitFor();
+  await dialog.getByText(/signed out in 1:\d\d/).waitFor();
+  await screenshot(page, 'idle-warning');
+  await dialog.getByRole('button', { name: 'Stay signed in' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.clock.fastForward('12:00');
+  assert.equal(await dialog.isVisible(), false, 'kept session: no warning 12 minutes later');
+  await page.clock.fastForward('04:00');
+  await page.getByText('You were signed out after a period of inactivity.').waitFor();
+  await screenshot(page, 'idle-signed-out');
+  // The server session ended too: a reload shows the sign-in page.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});

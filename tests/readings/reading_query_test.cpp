@@ -1,0 +1,179 @@
+// ReadingQuery on a real store with the product schema: chart ranges with peak-preserving
+// down-sampling, the latest reading per code, and the devices a patient has now.
+#define BOOST_TEST_MODULE readings
+#include "vigil/readings/reading_query.hpp"
+
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+
+#include "vigil/registry/registry.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fixture {
+  fs::path dir = makeDir();
+  ManualClock clock;
+  std::unique_ptr<store::Database> db = open(dir);
+  std::unique_ptr<registry::DeviceRegistry> devices;
+  std::int64_t patient = 0, other = 0, device = 0;
+  readings::ReadingQuery query{*db};
+  TimePoint t0 = clock.now() - 24h;
+  int seq = 0;
+
+  static fs::path makeDir() {
+    static int n = 0;
+    auto d = fs::temp_directory_path() /
+             ("vigil-readings-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+    fs::create_directories(d);
+    return d;
+  }
+  static std::unique_ptr<store::Database> open(const fs::path& d) {
+    store::Options o;
+    o.path = d / "vigil.db";
+    o.synchronousFull = false;
+    return store::Database::open(o);
+  }
+  Fixture() {
+    devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
+    db->writeSync([&](store::Connection& c) {
+      c.execute("INSERT INTO patients (created_at) VALUES (0)");
+      patient = c.lastInsertRowid();
+      c.execute("INSERT INTO patients (created_at) VALUES (0)");
+      other = c.lastInsertRowid();
+    });
+    device = devices->add({"bp-1", registry::DeviceKind::blood_pressure, "", "", ""}).id;
+    devices->assign(device, patient);
+  }
+  ~Fixture() {
+    db->close();
+    fs::remove_all(dir);
+  }
+  void bp(std::int64_t p, TimePoint at, int sys, int dia) {
+    db->writeSync([&](store::Connection& c) {
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, components, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'blood_pressure', '85354-9', "
+          "'mm[Hg]', ?4, ?5, ?5, 'mqtt-json')",
+          device, p, "k" + std::to_string(++seq),
+          "{\"8462-4\":" + std::to_string(dia) + ",\"8480-6\":" + std::to_string(sys) + "}",
+          registry::toMillis(at));
+    });
+  }
+  void hr(TimePoint at, double v) {
+    db->writeSync([&](store::Connection& c) {
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', '/min', "
+          "?4, ?5, ?5, 'mqtt-json')",
+          device, patient, "k" + std::to_string(++seq), v, registry::toMillis(at));
+    });
+  }
+};
+
+readings::ReadingPoint point(TimePoint t, double v) {
+  readings::ReadingPoint p;
+  p.at = t;
+  p.values = {v};
+  return p;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ReadingQuery)
+
+BOOST_AUTO_TEST_CASE(panel_components_come_in_display_order) {
+  Fixture f;
+  f.bp(f.patient, f.t0 + 1h, 150, 95);
+  auto s = f.query.range(f.patient, "85354-9", f.t0, f.clock.now(), 100);
+  BOOST_REQUIRE_EQUAL(s.points.size(), 1u);
+  BOOST_TEST(s.components == (std::vector<std::string>{"8480-6", "8462-4"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(*s.points[0].values[0] == 150);
+  BOOST_TEST(*s.points[0].values[1] == 95);
+  BOOST_TEST(s.unit == "mm[Hg]");
+  BOOST_TEST(!s.downsampled);
+}
+
+BOOST_AUTO_TEST_CASE(range_holds_only_the_patients_readings_in_time_order) {
+  Fixture f;
+  f.bp(f.patient, f.t0 + 3h, 130, 80);
+  f.bp(f.patient, f.t0 + 1h, 120, 80);
+  f.bp(f.other, f.t0 + 2h, 190, 110);
+  f.bp(f.patient, f.t0 - 1h, 100, 60);  // before the range
+  auto s = f.query.range(f.patient, "85354-9", f.t0, f.clock.now(), 100);
+  BOOST_REQUIRE_EQUAL(s.points.size(), 2u);
+  BOOST_TEST(*s.points[0].values[0] == 120);
+  BOOST_TEST(*s.points[1].values[0] == 130);
+  BOOST_TEST(s.total == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(downsampling_keeps_the_extremes_and_the_point_budget) {
+  std::vector<readings::ReadingPoint> pts;
+  TimePoint from{};
+  for (int i = 0; i < 1000; ++i) pts.push_back(point(from + std::chrono::seconds(i), 100 + i % 7));
+  pts[500].values[0] = 220;
+  pts[731].values[0] = 40;
+  auto out = readings::downsampleMinMax(pts, from, from + 1000s, 100);
+  BOOST_TEST(out.size() <= 100u);
+  BOOST_TEST(out.size() >= 90u);
+  bool high = false, low = false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    high = high || *out[i].values[0] == 220;
+    low = low || *out[i].values[0] == 40;
+    if (i) BOOST_TEST((out[i - 1].at <= out[i].at));
+  }
+  BOOST_TEST(high);
+  BOOST_TEST(low);
+}
+
+BOOST_AUTO_TEST_CASE(small_ranges_are_returned_whole) {
+  std::vector<readings::ReadingPoint> pts;
+  TimePoint from{};
+  for (int i = 0; i < 10; ++i) pts.push_back(point(from + std::chrono::seconds(i), i));
+  BOOST_TEST(readings::downsampleMinMax(pts, from, from + 10s, 10).size() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(range_reports_downsampling) {
+  Fixture f;
+  for (int i = 0; i < 300; ++i) f.hr(f.t0 + std::chrono::minutes(i), 60 + i % 10);
+  auto s = f.query.range(f.patient, "8867-4", f.t0, f.clock.now(), 50);
+  BOOST_TEST(s.downsampled);
+  BOOST_TEST(s.total == 300u);
+  BOOST_TEST(s.points.size() <= 50u);
+  BOOST_TEST(s.components.empty());
+}
+
+BOOST_AUTO_TEST_CASE(latest_is_the_newest_reading_per_code) {
+  Fixture f;
+  f.bp(f.patient, f.t0 + 2h, 160, 100);
+  f.bp(f.patient, f.t0 + 1h, 120, 80);
+  f.hr(f.t0 + 3h, 71);
+  auto latest = f.query.latest(f.patient);
+  BOOST_REQUIRE_EQUAL(latest.size(), 2u);
+  BOOST_TEST(*latest.at("85354-9").values[0] == 160);
+  BOOST_TEST(*latest.at("8867-4").values[0] == 71);
+  BOOST_TEST(f.query.latest(f.other).empty());
+}
+
+BOOST_AUTO_TEST_CASE(current_devices_follow_assignment) {
+  Fixture f;
+  auto now = f.query.currentDevices(f.patient);
+  BOOST_REQUIRE_EQUAL(now.size(), 1u);
+  BOOST_TEST(now[0].device.uid == "bp-1");
+  BOOST_TEST(f.query.currentAssignments().at(f.device) == f.patient);
+  f.devices->assign(f.device, f.other);
+  BOOST_TEST(f.query.currentDevices(f.patient).empty());
+  BOOST_TEST(f.query.currentDevices(f.other).size() == 1u);
+  f.devices->retire(f.device);
+  BOOST_TEST(f.query.currentDevices(f.other).empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

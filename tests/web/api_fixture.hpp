@@ -1,0 +1,265 @@
+#pragma once
+// The API on a real server: a temp store with the product schema, keys, audit log, account
+// service, registry, readings, alert lifecycle + repository, rule set and event bus, all real,
+// driven by a ManualClock; an HttpServer on 127.0.0.1 port 0 (plain HTTP, so the cookie is
+// `vigil_session`). Users: an admin, a provider and a nurse on patient A's care team, a spare
+// nurse (the target of admin actions), and a patient user whose record is A. Patient B has no
+// care team. Each patient has one open alert and one device.
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPCookie.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "vigil/alerts/alert_lifecycle.hpp"
+#include "vigil/alerts/alert_repository.hpp"
+#include "vigil/alerts/rule_set.hpp"
+#include "vigil/core/clock.hpp"
+#include "vigil/events/event_bus.hpp"
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/pki/device_provisioner.hpp"
+#include "vigil/readings/reading_query.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/security/keys.hpp"
+#include "vigil/security/totp.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/web/api.hpp"
+#include "vigil/web/http.hpp"
+
+namespace vigil::web::test {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int n = 0;
+    path = fs::temp_directory_path() /
+           ("vigil-api-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+/// One HTTP answer.
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string setCookie;
+};
+
+/// A signed-in browser: its session cookie and CSRF token.
+struct Client {
+  std::string cookie;  // "vigil_session=<token>"
+  std::string csrf;
+};
+
+inline std::string jsonField(const std::string& body, const std::string& key) {
+  // Enough for tests: "key":"value" or "key":number.
+  auto pos = body.find("\"" + key + "\":");
+  if (pos == std::string::npos) return {};
+  pos += key.size() + 3;
+  if (body[pos] == '"') {
+    auto end = body.find('"', pos + 1);
+    return body.substr(pos + 1, end - pos - 1);
+  }
+  auto end = body.find_first_of(",}]", pos);
+  return body.substr(pos, end - pos);
+}
+
+struct ApiFixture {
+  TempDir dir;
+  ManualClock clock;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<security::Keys> keys;
+  std::unique_ptr<security::AuditLog> audit;
+  std::unique_ptr<security::AccountService> accounts;
+  std::unique_ptr<registry::PatientRepository> patients;
+  std::unique_ptr<registry::DeviceRegistry> devices;
+  std::unique_ptr<readings::ReadingQuery> readings;
+  events::EventBus bus;
+  std::unique_ptr<alerts::RuleSet> rules;
+  std::unique_ptr<alerts::AlertRepository> alertStore;
+  std::unique_ptr<alerts::AlertLifecycle> lifecycle;
+  std::unique_ptr<pki::CertificateAuthority> ca;
+  std::unique_ptr<pki::DeviceProvisioner> provisioner;
+  ApiServices services;
+  std::shared_ptr<Router> router = std::make_shared<Router>();
+  std::unique_ptr<HttpServer> server;
+
+  security::Actor adminActor{0, security::Role::admin, std::nullopt};
+  std::int64_t patientA = 0, patientB = 0;
+  std::int64_t providerId = 0, nurseId = 0, spareNurseId = 0, patientUserId = 0;
+  std::int64_t alertA = 0, alertB = 0, deviceA = 0, deviceB = 0;
+  std::map<std::int64_t, std::string> totpSecrets;  // staff user id -> base32 secret
+
+  static constexpr const char* kPassword = "correct horse battery staple";
+
+  ApiFixture() {
+    store::Options o;
+    o.path = dir.path / "vigil.db";
+    o.synchronousFull = false;
+    db = store::Database::open(o);
+    keys = security::Keys::open(*db, dir.path / "master.key", clock);
+    audit = std::make_unique<security::AuditLog>(keys->auditSigner(), clock);
+    security::AccountConfig ac;
+    ac.scrypt = security::ScryptParams{10, 8, 1};  // fast for tests
+    accounts = std::make_unique<security::AccountService>(*db, *keys, *audit, clock, ac);
+    patients = std::make_unique<registry::PatientRepository>(*db, keys->cipher(),
+                                                             keys->blindIndex(), clock);
+    devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
+    readings = std::make_unique<readings::ReadingQuery>(*db);
+    rules = std::make_unique<alerts::RuleSet>(clock);
+    alertStore = std::make_unique<alerts::AlertRepository>(*db);
+    lifecycle = std::make_unique<alerts::AlertLifecycle>(clock, alerts::EscalationPolicy{}, &bus);
+    lifecycle->setJournal(alertStore.get());
+    ca = std::make_unique<pki::CertificateAuthority>(
+        pki::CertificateAuthority::create(dir.path / "pki"));
+    pki::ProvisionerConfig pc;
+    pc.aclFile = dir.path / "acl";
+    pc.passwordFile = dir.path / "passwd";
+    pc.pidFile = dir.path / "mosquitto.pid";  // no broker: nothing to reload
+    provisioner = std::make_unique<pki::DeviceProvisioner>(*ca, pc);
+
+    security::NewUser first{security::Role::admin, "admin@clinic.example", "Ada Admin",
+                            std::nullopt, kPassword};
+    adminActor.id = accounts->bootstrapAdmin(first);
+    patientA = patients->create({0, "MRN-A", "Ana", "Silva", "1956-03-02", "UTC", "", {}, true});
+    patientB = patients->create({0, "MRN-B", "Ben", "Okoro", "1961-07-19", "UTC", "", {}, true});
+    providerId = user(security::Role::provider, "dr.lee@clinic.example", "Dr. Lee");
+    nurseId = user(security::Role::nurse, "nurse.kim@clinic.example", "Nurse Kim");
+    spareNurseId = user(security::Role::nurse, "nurse.spare@clinic.example", "Nurse Spare");
+    patientUserId = user(security::Role::patient, "ana@example.org", "Ana Silva", patientA);
+    accounts->assignCareTeam(adminActor, providerId, patientA);
+    accounts->assignCareTeam(adminActor, nurseId, patientA);
+    deviceA = devices->add({"bp-a", registry::DeviceKind::blood_pressure, "", "", ""}).id;
+    deviceB = devices->add({"bp-b", registry::DeviceKind::blood_pressure, "", "", ""}).id;
+    devices->assign(deviceA, patientA);
+    devices->assign(deviceB, patientB);
+    alertA = raise(patientA, 182);
+    alertB = raise(patientB, 176);
+
+    services.db = db.get();
+    services.accounts = accounts.get();
+    services.audit = audit.get();
+    services.clock = &clock;
+    services.patients = patients.get();
+    services.devices = devices.get();
+    services.readings = readings.get();
+    services.alerts = lifecycle.get();
+    services.alertStore = alertStore.get();
+    services.rules = rules.get();
+    services.events = &bus;
+    services.provisioner = provisioner.get();
+    services.secureCookies = false;
+    addApiRoutes(*router, services);
+    ServerOptions so;
+    so.threads = 4;
+    server = std::make_unique<HttpServer>(so, router, makeApiGate(services));
+    server->start();
+  }
+
+  ~ApiFixture() {
+    server->stop();
+    alertStore->flush();
+  }
+
+  std::int64_t user(security::Role role, const std::string& email, const std::string& name,
+                    std::optional<std::int64_t> patient = std::nullopt) {
+    return accounts->createUser(adminActor, {role, email, name, patient, kPassword});
+  }
+
+  std::int64_t raise(std::int64_t patient, double systolic) {
+    alerts::Breach b;
+    b.patientId = patient;
+    b.ruleKey = "bp.systolic.high";
+    b.ruleVersion = 1;
+    b.code = "8480-6";
+    b.severity = alerts::Severity::high;
+    b.value = systolic;
+    b.readingId = 1;
+    b.observedAt = clock.now();
+    auto changes = lifecycle->recordBreaches(std::span<const alerts::Breach>(&b, 1), clock.now());
+    return changes.at(0).alert.id;
+  }
+
+  std::uint16_t port() const { return server->port(); }
+
+  Reply request(const std::string& method, const std::string& path, const Client* client,
+                const std::string& body = "",
+                const std::map<std::string, std::string>& extra = {}) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port());
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (client && !client->cookie.empty()) req.set("Cookie", client->cookie);
+    if (client && !client->csrf.empty() && method != "GET") req.set("X-CSRF-Token", client->csrf);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      req.setContentType("application/json");
+      req.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    for (const auto& [k, v] : extra) req.set(k, v);  // may override the content type
+    auto& os = session.sendRequest(req);
+    os << body;
+    Poco::Net::HTTPResponse resp;
+    auto& is = session.receiveResponse(resp);
+    std::stringstream ss;
+    ss << is.rdbuf();
+    Reply r;
+    r.status = static_cast<int>(resp.getStatus());
+    r.body = ss.str();
+    r.setCookie = resp.get("Set-Cookie", "");
+    return r;
+  }
+
+  static std::string cookieFrom(const Reply& r) {
+    auto end = r.setCookie.find(';');
+    return r.setCookie.substr(0, end);
+  }
+
+  std::string loginBody(const std::string& email, const std::string& code = "") {
+    std::string b = "{\"email\":\"" + email + "\",\"password\":\"" + kPassword + "\"";
+    if (!code.empty()) b += ",\"code\":\"" + code + "\"";
+    return b + "}";
+  }
+
+  /// Signs in through the API (enrolling TOTP on first use for staff); a fresh session.
+  Client signIn(std::int64_t userId) {
+    auto u = accounts->findUser(userId);
+    auto r = request("POST", "/api/v1/auth/login", nullptr, loginBody(u->email));
+    auto status = jsonField(r.body, "status");
+    if (status == "mfa_enrolment_required") {
+      Client c{cookieFrom(r), jsonField(r.body, "csrf")};
+      totpSecrets[userId] = jsonField(r.body, "secret");
+      auto code = totp(userId);
+      auto confirm = request("POST", "/api/v1/auth/mfa/confirm", &c, "{\"code\":\"" + code + "\"}");
+      if (confirm.status != 200) throw std::runtime_error("enrolment failed: " + confirm.body);
+      return c;
+    }
+    if (status == "mfa_required") {
+      clock.advance(std::chrono::seconds(31));  // a TOTP code works once: next step
+      r = request("POST", "/api/v1/auth/mfa", nullptr, loginBody(u->email, totp(userId)));
+      status = jsonField(r.body, "status");
+    }
+    if (status != "ok") throw std::runtime_error("sign-in failed: " + r.body);
+    return Client{cookieFrom(r), jsonField(r.body, "csrf")};
+  }
+
+  std::string totp(std::int64_t userId) {
+    return security::totpCode(security::base32Decode(totpSecrets.at(userId)), clock.now());
+  }
+};
+
+}  // namespace vigil::web::test

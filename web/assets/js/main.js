@@ -1,0 +1,149 @@
+// The portal's shell: top bar, navigation by role, hash routes (#/queue, #/patients/7 …) and
+// the signed-in/signed-out switch. Deep links survive sign-in: the route asked for is opened
+// after signing in if the role may see it.
+
+import { h, clear, focusHeading, announce } from './dom.js';
+import { loadSession, onSessionChange, session, logout, ApiError } from './api.js';
+import { startIdleWatch, stopIdleWatch } from './idle.js';
+import * as live from './live.js';
+import { renderSignIn } from './pages/signin.js';
+import { renderQueue } from './pages/queue.js';
+import { renderPatients } from './pages/patients.js';
+import { renderChart } from './pages/chart.js';
+import { renderMe } from './pages/me.js';
+import { renderAdmin } from './pages/admin.js';
+import { renderAccount } from './pages/account.js';
+
+const NAV = {
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+  patient: [['#/me', 'My readings'], ['#/account', 'Account']],
+  admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
+    ['#/admin/rules', 'Alert rules'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+};
+
+const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users' };
+
+const main = document.getElementById('main');
+const topbar = document.getElementById('topbar');
+let pendingRoute = null;
+let cleanup = null;
+let signInNotice = null;
+
+function routeFor(hash, role) {
+  const path = hash.replace(/^#/, '') || '/';
+  let m;
+  if (path === '/' || path === '') return null;
+  if (path === '/account') return () => renderAccount(main);
+  if ((role === 'provider' || role === 'nurse') && path === '/queue') return () => renderQueue(main);
+  if (role !== 'patient' && path === '/patients') return () => renderPatients(main);
+  if ((m = /^\/patients\/(\d+)$/.exec(path))) return () => renderChart(main, Number(m[1]));
+  if (role === 'patient' && path === '/me') return () => renderMe(main);
+  if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return () => renderAdmin(main, m[1]);
+  return undefined;
+}
+
+function renderTopbar() {
+  clear(topbar);
+  const s = session();
+  const brand = h('a.brand', { href: s ? HOME[s.user.role] || '#/' : '#/' },
+    h('span.logo', { 'aria-hidden': 'true' }), h('span', 'Vigil'), h('span.brand-sub', 'Remote monitoring'));
+  if (!s || s.stage !== 'full') {
+    topbar.append(h('div.bar', brand));
+    return;
+  }
+  const links = (NAV[s.user.role] || []).map(([href, label]) =>
+    h('a.nav-link', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : undefined }, label));
+  const liveDot = h('span.live', { role: 'status', 'aria-live': 'polite' });
+  live.onLiveStatus((st) => {
+    liveDot.className = `live live-${st}`;
+    liveDot.textContent = { live: 'Live', connecting: 'Connecting…', retrying: 'Reconnecting…', unavailable: 'Live updates unavailable', off: '' }[st] || '';
+  });
+  topbar.append(h('div.bar', brand,
+    h('nav.nav', { 'aria-label': 'Main' }, links),
+    h('div.who', (s.user.role === 'provider' || s.user.role === 'nurse') ? liveDot : null,
+      h('span.user', h('span.user-name', s.user.displayName || 'Signed in'), h('span.user-role', s.user.role)),
+      h('button.btn.ghost#signout', { type: 'button', onclick: () => logout() }, 'Sign out'))));
+}
+
+async function route() {
+  if (cleanup) { try { cleanup(); } catch { /* view gone */ } cleanup = null; }
+  const s = session();
+  renderTopbar();
+  if (!s || s.stage !== 'full') {
+    if (location.hash && location.hash.startsWith('#/')) pendingRoute = location.hash;
+    cleanup = renderSignIn(main, { notice: signInNotice });
+    signInNotice = null;
+    document.title = 'Sign in — Vigil';
+    return;
+  }
+  const role = s.user.role;
+  let view = routeFor(location.hash, role);
+  if (view === null) {
+    location.replace(HOME[role] || '#/account');
+    return;
+  }
+  if (view === undefined) {
+    clear(main).append(h('section.page', h('h1', 'Page not found'),
+      h('p', 'This page does not exist or is not part of your role.'),
+      h('p', h('a', { href: HOME[role] }, 'Go to your start page'))));
+    focusHeading(main);
+    return;
+  }
+  try {
+    cleanup = (await view()) || null;
+  } catch (e) {
+    showError(e);
+  }
+  focusHeading(main);
+}
+
+export function showError(e) {
+  const denied = e instanceof ApiError && e.status === 403;
+  clear(main).append(h('section.page', h('h1', denied ? 'Access denied' : 'Something went wrong'),
+    h('div.notice.error', { role: 'alert' }, denied
+      ? 'You do not have access to this record. The attempt has been recorded.'
+      : (e && e.message) || 'Unexpected error.'),
+    h('p', h('a', { href: '#/' }, 'Back to your start page'))));
+}
+
+onSessionChange((s, reason) => {
+  if (s && s.stage === 'full') {
+    startIdleWatch();
+    if (reason === 'signed_in') {
+      const target = pendingRoute && routeFor(pendingRoute, s.user.role) ? pendingRoute : HOME[s.user.role];
+      pendingRoute = null;
+      if (location.hash !== target) { location.hash = target; return; }
+    }
+    if (reason === 'signed_in' || reason === 'loaded') route();
+    return;
+  }
+  if (!s) {
+    stopIdleWatch();
+    live.stop();
+    if (reason === 'expired') signInNotice = 'You were signed out after a period of inactivity. Sign in again to continue.';
+    else if (reason === 'ended') signInNotice = 'Your session has ended. Sign in again to continue.';
+    else if (reason === 'signed_out') { signInNotice = 'You have signed out.'; announce('Signed out'); }
+    else if (reason === 'password_changed') signInNotice = 'Password changed. Sign in with your new password.';
+    if (reason !== 'none') route();
+  }
+});
+
+window.addEventListener('hashchange', () => {
+  if (location.hash === '#main') return; // skip link
+  route();
+});
+
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
+(async function boot() {
+  try {
+    await loadSession();
+  } catch {
+    // the box is unreachable or the API missing: show sign-in with the error there
+  }
+  route();
+})();

@@ -1,0 +1,224 @@
+// Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
+// provisioning (add, bundle download, assign, retire, revoke), the clinic's default alert rules,
+// and the audit log with the chain's verification status. Admins see no clinical free text.
+
+import { h, clear, field, announce } from '../dom.js';
+import { get, post, put, del, query, request, ApiError } from '../api.js';
+import { formatTime, formatAge, vitalLabel, unitLabel } from '../format.js';
+
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['rules', 'Alert rules'], ['audit', 'Audit']];
+
+function unavailable(e, what) {
+  if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
+    return h('div.notice.info', { role: 'status' }, `${what} is not available on this box yet.`);
+  }
+  return h('div.notice.error', { role: 'alert' }, e.message);
+}
+
+function flash(box, kind, text) {
+  box.hidden = false;
+  box.className = `notice ${kind}`;
+  box.textContent = text;
+  announce(text);
+}
+
+export async function renderAdmin(root, tab) {
+  clear(root);
+  const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
+  const body = h('div.admin-body');
+  root.append(h('section.page', h('div.page-head', h('h1', title)), body));
+  const render = { users, 'care-teams': careTeams, devices, rules, audit }[tab];
+  if (!render) { body.append(h('p', 'Unknown section.')); return null; }
+  await render(body);
+  return null;
+}
+
+async function users(body) {
+  const list = h('div.table-wrap');
+  const msg = h('div.notice', { role: 'status', hidden: true });
+  const role = field('Role', { tag: 'select' });
+  for (const r of ['provider', 'nurse', 'admin', 'patient']) role.input.append(h('option', { value: r }, r));
+  const email = field('E-mail', { type: 'email', required: true, autocomplete: 'off' });
+  const name = field('Display name', { required: true });
+  const patient = field('Patient id (patients only)', { type: 'number', min: 1 });
+  const password = field('Initial password', { type: 'password', required: true, autocomplete: 'new-password' }, 'The user changes it after the first sign-in. Staff enrol TOTP at first sign-in.');
+  const form = h('form.form.grid-form', { novalidate: true }, role.el, email.el, name.el, patient.el, password.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Create user')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await post('/api/v1/admin/users', { role: role.input.value, email: email.input.value.trim(), displayName: name.input.value.trim(), patientId: patient.input.value ? Number(patient.input.value) : null, password: password.input.value });
+      flash(msg, 'success', 'User created.');
+      form.reset();
+      load();
+    } catch (ex) { flash(msg, 'error', ex.message); }
+  });
+  async function action(u, what, label) {
+    try { await post(`/api/v1/admin/users/${u.id}/${what}`); flash(msg, 'success', `${label}: user ${u.id}.`); load(); } catch (ex) { flash(msg, 'error', ex.message); }
+  }
+  async function load() {
+    clear(list);
+    try {
+      const page = await get(`/api/v1/admin/users${query({ pageSize: 200 })}`);
+      list.append(h('table.data', h('caption.sr-only', 'Users'),
+        h('thead', h('tr', ['Name', 'E-mail', 'Role', 'Two-step', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', (page.items || []).map((u) => h('tr',
+          h('th', { scope: 'row' }, u.displayName), h('td', u.email), h('td', u.role),
+          h('td', u.mfaEnrolled ? 'Enrolled' : 'Not enrolled'),
+          h('td', u.disabled ? h('span.state.state-resolved', 'Disabled') : u.locked ? h('span.state.state-escalated', 'Locked') : h('span.state.state-acknowledged', 'Active')),
+          h('td', h('div.row-actions',
+            u.locked ? h('button.btn.small', { type: 'button', onclick: () => action(u, 'unlock', 'Unlocked') }, 'Unlock') : null,
+            u.role !== 'patient' ? h('button.btn.small', { type: 'button', onclick: () => action(u, 'mfa-reset', 'Two-step reset') }, 'Reset two-step') : null,
+            !u.disabled ? h('button.btn.small.ghost', { type: 'button', onclick: () => action(u, 'disable', 'Disabled') }, 'Disable') : null)))))));
+    } catch (e) { list.append(unavailable(e, 'User management')); }
+  }
+  let roles = null;
+  try { roles = await get('/api/v1/admin/roles'); } catch { roles = null; }
+  body.append(h('div.grid-2', h('section.card', h('h2', 'Add a user'), form, msg),
+    roles ? h('section.card', h('h2', 'Roles'), h('dl.facts', roles.roles.map((r) => [h('dt', r.role), h('dd', `${r.mfa ? 'Two-step required. ' : ''}${r.permissions.length} permissions`)]))) : null),
+  h('section.card', h('h2', 'Users'), list));
+  await load();
+}
+
+async function careTeams(body) {
+  const msg = h('div.notice', { role: 'status', hidden: true });
+  const staff = field('Staff user id', { type: 'number', min: 1, required: true });
+  const patient = field('Patient id', { type: 'number', min: 1, required: true });
+  const form = h('form.form.grid-form', { novalidate: true }, staff.el, patient.el,
+    h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Assign'), h('button.btn', { type: 'button', onclick: remove }, 'Remove')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try { await post('/api/v1/admin/care-teams', { staffUserId: Number(staff.input.value), patientId: Number(patient.input.value) }); flash(msg, 'success', 'Added to the care team.'); } catch (ex) { flash(msg, 'error', ex.message); }
+  });
+  async function remove() {
+    try { await del(`/api/v1/admin/care-teams/${Number(staff.input.value)}/${Number(patient.input.value)}`); flash(msg, 'success', 'Removed from the care team.'); } catch (ex) { flash(msg, 'error', ex.message); }
+  }
+  body.append(h('section.card', h('h2', 'Care team membership'), h('p.muted', 'Providers and nurses see the patients of their care teams; anyone else only with a recorded break-glass reason.'), form, msg));
+}
+
+async function devices(body) {
+  const list = h('div.table-wrap');
+  const msg = h('div.notice', { role: 'status', hidden: true });
+  const uidF = field('Device id (uid)', { required: true, pattern: '[A-Za-z0-9._-]{1,64}', autocomplete: 'off' }, 'Letters, digits, dot, dash, underscore; up to 64.');
+  const kind = field('Kind', { tag: 'select' });
+  for (const k of ['blood_pressure', 'pulse_oximeter', 'weight_scale', 'thermometer', 'glucometer', 'heart_rate', 'hub']) kind.input.append(h('option', { value: k }, k.replace('_', ' ')));
+  const model = field('Model', {});
+  const serial = field('Serial number', {});
+  const form = h('form.form.grid-form', { novalidate: true }, uidF.el, kind.el, model.el, serial.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Add device')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const d = await post('/api/v1/admin/devices', { uid: uidF.input.value.trim(), kind: kind.input.value, model: model.input.value.trim(), serial: serial.input.value.trim() });
+      flash(msg, 'success', `Device ${d.uid} added (id ${d.id}).`);
+      form.reset();
+      load();
+    } catch (ex) { flash(msg, 'error', ex.code === 'conflict' ? 'A device with this uid exists already.' : ex.message); }
+  });
+  async function act(d, what, body2, label) {
+    try { await post(`/api/v1/admin/devices/${d.id}/${what}`, body2); flash(msg, 'success', `${label}: device ${d.uid}.`); load(); } catch (ex) { flash(msg, 'error', ex.message); }
+  }
+  async function bundle(d) {
+    try {
+      const resp = await request('GET', `/api/v1/admin/devices/${d.id}/bundle`, undefined, { raw: true });
+      const blob = await resp.blob();
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${d.uid}-bundle.json` });
+      document.body.append(a); a.click(); a.remove();
+    } catch (ex) { flash(msg, 'error', ex.status === 404 ? 'Provisioning bundles are not available on this box yet.' : ex.message); }
+  }
+  async function load() {
+    clear(list);
+    try {
+      const page = await get('/api/v1/admin/devices');
+      const items = page.items || [];
+      if (!items.length) { list.append(h('p.muted', 'No devices yet.')); return; }
+      list.append(h('table.data', h('caption.sr-only', 'Devices'),
+        h('thead', h('tr', ['Device', 'Kind', 'Patient', 'Last seen', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', items.map((d) => {
+          const assignIn = h('input', { type: 'number', min: 1, 'aria-label': `Patient id for ${d.uid}`, class: 'tiny' });
+          return h('tr', { 'data-device-id': d.id },
+            h('th', { scope: 'row' }, d.uid, h('span.sub', [d.model, d.serial].filter(Boolean).join(' · '))),
+            h('td', d.kind.replace('_', ' ')),
+            h('td', d.patientId ? h('a', { href: `#/patients/${d.patientId}` }, `Patient ${d.patientId}`) : h('span.muted', 'Unassigned')),
+            h('td', d.lastSeenAt ? formatAge(d.lastSeenAt) : h('span.muted', 'Never')),
+            h('td', d.status === 'retired' ? h('span.state.state-resolved', 'Retired') : h('span.state.state-acknowledged', 'Active')),
+            h('td', h('div.row-actions', d.status === 'retired' ? null : [
+              assignIn,
+              h('button.btn.small', { type: 'button', onclick: () => assignIn.value && act(d, 'assign', { patientId: Number(assignIn.value) }, 'Assigned') }, 'Assign'),
+              d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
+              h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
+              h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && act(d, 'revoke', {}, 'Credentials revoked') }, 'Revoke'),
+              h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
+        }))));
+    } catch (e) { list.append(unavailable(e, 'The device registry')); }
+  }
+  body.append(h('section.card', h('h2', 'Add a device'), form, msg), h('section.card', h('h2', 'Devices'), list));
+  await load();
+}
+
+async function rules(body) {
+  const box = h('div');
+  body.append(h('section.card', h('h2', 'Clinic default alert rules'), h('p.muted', 'Patients without their own thresholds use these. Each change is versioned and audited.'), box));
+  try {
+    const r = await get('/api/v1/admin/alert-rules');
+    const msg = h('div.notice', { role: 'status', hidden: true });
+    const inputs = [];
+    const table = h('table.data', h('caption.sr-only', 'Default rules'),
+      h('thead', h('tr', ['Rule', 'Vital', 'Kind', 'Limits'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', r.rules.map((rule) => h('tr', h('th', { scope: 'row' }, rule.key), h('td', vitalLabel(rule.code)), h('td', rule.kind),
+        h('td.limits', (rule.tiers || []).map((t, ti) => {
+          const input = h('input.tiny', { type: 'number', step: 'any', value: String(t.limit), 'aria-label': `${rule.key} ${t.severity} limit` });
+          inputs.push({ rule, ti, input });
+          return h('span.limit', `${t.severity} ${({ ge: '≥', gt: '>', le: '≤', lt: '<' })[rule.comparison] || ''} `, input, ` ${unitLabel(rule.unit, rule.code)}`);
+        }))))));
+    const save = h('button.btn.primary', { type: 'button' }, 'Save changes');
+    save.addEventListener('click', async () => {
+      const changed = new Map();
+      for (const { rule, ti, input } of inputs) {
+        const v = Number(input.value);
+        if (v !== rule.tiers[ti].limit) {
+          const c = changed.get(rule.key) || { ...rule, tiers: rule.tiers.map((t) => ({ ...t })) };
+          c.tiers[ti].limit = v;
+          changed.set(rule.key, c);
+        }
+      }
+      if (!changed.size) { flash(msg, 'info', 'Nothing changed.'); return; }
+      try { await put('/api/v1/admin/alert-rules', { rules: [...changed.values()], reason: 'edited in the portal' }); flash(msg, 'success', 'Saved.'); } catch (ex) { flash(msg, 'error', ex.message); }
+    });
+    box.append(h('div.table-wrap', table), msg, h('div.actions', save));
+  } catch (e) { box.append(unavailable(e, 'Alert rule management')); }
+}
+
+async function audit(body) {
+  const status = h('div.verify');
+  const results = h('div.table-wrap');
+  const from = field('From', { type: 'date' });
+  const to = field('To', { type: 'date' });
+  const actor = field('Actor id', { type: 'number', min: 0 });
+  const action = field('Action', { placeholder: 'e.g. patient.get' });
+  const patient = field('Patient id', { type: 'number', min: 1 });
+  const outcome = field('Outcome', { tag: 'select' });
+  for (const [v, l] of [['', 'Any'], ['success', 'Success'], ['denied', 'Denied'], ['failure', 'Failure']]) outcome.input.append(h('option', { value: v }, l));
+  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, actor.el, action.el, patient.el, outcome.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
+  form.addEventListener('submit', (e) => { e.preventDefault(); search(); });
+  async function search() {
+    clear(results);
+    try {
+      const page = await get(`/api/v1/admin/audit${query({
+        from: from.input.value ? new Date(`${from.input.value}T00:00:00`).toISOString() : '',
+        to: to.input.value ? new Date(`${to.input.value}T23:59:59`).toISOString() : '',
+        actor: actor.input.value, action: action.input.value.trim(), patient: patient.input.value, outcome: outcome.input.value, pageSize: 100 })}`);
+      results.append(h('p.muted', `${page.total} entr${page.total === 1 ? 'y' : 'ies'}`), h('table.data.compact', h('caption.sr-only', 'Audit entries'),
+        h('thead', h('tr', ['#', 'Time', 'Actor', 'Action', 'Object', 'Patient', 'Outcome', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', (page.items || []).map((a) => h(`tr${a.breakGlass ? '.break-glass' : ''}`,
+          h('td.num', a.seq), h('td', formatTime(a.time)), h('td', `${a.actorRole} ${a.actorId || ''}`), h('td', a.action),
+          h('td', `${a.objectType} ${a.objectId}`), h('td', a.patientId || ''), h('td', a.outcome), h('td', a.breakGlass ? `Break-glass: ${a.reason}` : a.reason))))));
+    } catch (e) { results.append(unavailable(e, 'Audit search')); }
+  }
+  try {
+    const v = await get('/api/v1/admin/audit/verify');
+    status.append(h(`div.notice.${v.ok ? 'success' : 'error'}`, { role: 'status' },
+      v.ok ? `Audit chain intact: ${v.entries} entries verified` : `Audit chain broken at entry ${v.brokenAt}. Contact support.`,
+      v.checkpoint ? ` · last signed checkpoint #${v.checkpoint.seq} at ${formatTime(v.checkpoint.time)}${v.checkpoint.valid ? '' : ' (signature INVALID)'}` : ' · no signed checkpoint yet'));
+  } catch (e) { status.append(unavailable(e, 'Audit verification')); }
+  body.append(h('section.card', h('h2', 'Chain verification'), status), h('section.card', h('h2', 'Search'), form, results));
+  await search();
+}

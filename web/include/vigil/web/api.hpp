@@ -1,0 +1,97 @@
+#pragma once
+// The portal's REST + WebSocket API under /api/v1 (contract: docs/api.md).
+//
+// Every route names a security Operation as its permission (or one of the own-session
+// pseudo-permissions below) and, when it is about one patient, where that patient id is
+// (Route::patientParam). The gate (makeApiGate) runs before each authenticated route:
+//   session cookie -> AccountService::authenticate (idle/absolute expiry, moves last_seen)
+//   -> MFA-enrolment sessions reach only the enrolment routes
+//   -> CSRF token on POST/PUT/PATCH/DELETE (header) and on the WebSocket upgrade (query),
+//      plus an Origin check on the upgrade
+//   -> security::authorize(actor, operation, patient, care team) on a reader snapshot
+//   -> the access (allowed or denied) is appended to the audit chain BEFORE the handler runs,
+//      so no PHI leaves without its audit entry and every denial is on record.
+// Routes whose patient comes from the object (an alert, a device assignment's body) are
+// checked for the role by the gate and for the patient by the handler, audited the same way.
+// addApiRoutes() refuses a route whose permission is neither an Operation nor an own-session
+// permission, and the route x role x patient matrix test walks router.routes().
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/web/http.hpp"
+
+namespace vigil::store {
+class Database;
+}
+namespace vigil::security {
+class AccountService;
+class AuditLog;
+}  // namespace vigil::security
+namespace vigil::registry {
+class PatientRepository;
+class DeviceRegistry;
+}  // namespace vigil::registry
+namespace vigil::readings {
+class ReadingQuery;
+}
+namespace vigil::alerts {
+class AlertLifecycle;
+class AlertRepository;
+class RuleSet;
+}  // namespace vigil::alerts
+namespace vigil::events {
+class EventBus;
+}
+namespace vigil::pki {
+class DeviceProvisioner;
+}
+
+namespace vigil::web {
+
+/// Pseudo-permissions of routes about the caller's own session (no patient, no Operation).
+inline constexpr const char* kOwnSession = "session.own";   // any full session
+inline constexpr const char* kEnrolment = "session.enrol";  // also an MFA-enrolment session
+
+/// The services the API calls. Groups of routes are registered only when their services are
+/// set (see addApiRoutes); all pointers are borrowed and must outlive the server.
+struct ApiServices {
+  store::Database* db = nullptr;                    // required
+  security::AccountService* accounts = nullptr;     // required: sign-in, sessions, users
+  security::AuditLog* audit = nullptr;              // required: access and denial entries
+  Clock* clock = nullptr;                           // required
+  registry::PatientRepository* patients = nullptr;  // patients group
+  registry::DeviceRegistry* devices = nullptr;      // device administration
+  readings::ReadingQuery* readings = nullptr;       // patients group (latest, charts)
+  alerts::AlertLifecycle* alerts = nullptr;         // alerts group
+  alerts::AlertRepository* alertStore = nullptr;    // alerts group (history, resolved)
+  alerts::RuleSet* rules = nullptr;                 // thresholds, default rules
+  events::EventBus* events = nullptr;               // GET /api/v1/events
+  pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
+  /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
+  /// HTTP on loopback (development, tests): `vigil_session` without Secure.
+  bool secureCookies = true;
+  /// Idle seconds announced to the portal (security.session.idle_minutes * 60).
+  int idleTimeoutSeconds = 15 * 60;
+  /// Absolute session lifetime in seconds (for the portal's display).
+  int absoluteLifetimeSeconds = 12 * 3600;
+};
+
+/// Registers every /api/v1 route whose services are present. Throws std::invalid_argument for
+/// a route with an undeclared permission (a bug in this library).
+void addApiRoutes(Router& router, const ApiServices& services);
+
+/// The gate that authenticates, checks CSRF and authorises each authenticated route (see the
+/// file comment). `services` must outlive the gate.
+Gate makeApiGate(const ApiServices& services);
+
+/// The session cookie's name for the given security setting.
+std::string sessionCookieName(bool secureCookies);
+
+/// True if `permission` is a declared Operation or an own-session pseudo-permission.
+bool isDeclaredPermission(std::string_view permission);
+
+}  // namespace vigil::web

@@ -1,0 +1,370 @@
+// Administration: users, roles, care teams, devices, clinic default alert rules, the audit log
+// and its verification. Admin actions the security core offers are called there (they audit
+// themselves); the rest are audited by the gate before the handler runs.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common.hpp"
+#include "json_models.hpp"
+#include "vigil/alerts/rule_set.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/pki/device_provisioner.hpp"
+#include "vigil/readings/reading_query.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/security/access_guard.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+namespace vigil::web::api {
+namespace {
+
+JsonObject userJson(const security::User& u, TimePoint now) {
+  auto o = object();
+  o->set("id", u.id);
+  o->set("role", std::string(security::toString(u.role)));
+  o->set("email", u.email);
+  o->set("displayName", u.displayName);
+  o->set("patientId", u.patientId ? Poco::Dynamic::Var(*u.patientId) : Poco::Dynamic::Var());
+  o->set("disabled", u.disabled);
+  o->set("locked", u.lockedUntil.has_value() && *u.lockedUntil > now);
+  o->set("mfaEnrolled", u.mfaEnrolled);
+  return o;
+}
+
+void addUserRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/users", Access::authenticated, "user.list",
+         guarded([&s](Request& req) {
+           auto page = queryInt(req, "page", 1, 1, 100000);
+           auto size = queryInt(req, "pageSize", 50, 1, 200);
+           auto role = req.query["role"];
+           auto ids = s.db->read([&](store::Connection& c) {
+             std::vector<std::int64_t> out;
+             auto st = c.prepare("SELECT id FROM users WHERE (?1 = '' OR role = ?1) ORDER BY id");
+             st.bindAll(role);
+             while (st.step()) out.push_back(st.get<std::int64_t>(0));
+             return out;
+           });
+           auto total = static_cast<std::int64_t>(ids.size());
+           auto first = std::min<std::int64_t>(total, (page - 1) * size);
+           auto last = std::min<std::int64_t>(total, first + size);
+           auto items = array();
+           auto now = s.clock->now();
+           for (auto i = first; i < last; ++i)
+             if (auto u = s.accounts->findUser(ids[static_cast<std::size_t>(i)]))
+               items->add(userJson(*u, now));
+           return jsonResponse(200, pageJson(items, total, page, size));
+         })});
+  r.add({"POST", "/api/v1/admin/users", Access::authenticated, "user.create",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           security::NewUser u;
+           auto role = security::parseRole(requireString(body, "role", 16));
+           if (!role || *role == security::Role::device)
+             throw BadRequest("role is not a user role");
+           u.role = *role;
+           u.email = requireString(body, "email", 320);
+           u.displayName = requireString(body, "displayName", 200);
+           u.patientId = optionalInt(body, "patientId");
+           u.password = requireString(body, "password", 1024);
+           auto id = s.accounts->createUser(*req.actor, u);
+           auto created = s.accounts->findUser(id);
+           return jsonResponse(201, userJson(*created, s.clock->now()));
+         })});
+  struct Action {
+    const char* path;
+    const char* op;
+    void (security::AccountService::*fn)(const security::Actor&, std::int64_t);
+  };
+  static const Action kActions[] = {
+      {"/api/v1/admin/users/{id}/unlock", "user.unlock", &security::AccountService::unlockUser},
+      {"/api/v1/admin/users/{id}/mfa-reset", "user.reset_mfa", &security::AccountService::resetMfa},
+      {"/api/v1/admin/users/{id}/disable", "user.disable", &security::AccountService::disableUser},
+      {"/api/v1/admin/users/{id}/revoke-sessions", "session.revoke_user",
+       &security::AccountService::revokeUserSessions},
+  };
+  for (const auto& a : kActions) {
+    r.add({"POST", a.path, Access::authenticated, a.op, guarded([&s, fn = a.fn](Request& req) {
+             auto id = pathId(req, "id");
+             if (!s.accounts->findUser(id)) throw ApiFailure(404, "not_found", "no such user");
+             (s.accounts->*fn)(*req.actor, id);
+             return noContent();
+           })});
+  }
+  r.add({"GET", "/api/v1/admin/roles", Access::authenticated, "user.list", guarded([](Request&) {
+           auto roles = array();
+           for (auto role : security::kAllRoles) {
+             if (role == security::Role::device) continue;
+             auto o = object();
+             o->set("role", std::string(security::toString(role)));
+             o->set("mfa", security::requiresMfa(role));
+             auto perms = array();
+             std::set<std::string> seen;
+             for (const auto& op : security::allOperations())
+               if (security::roleHas(role, op.permission) &&
+                   seen.insert(std::string(op.name)).second)
+                 perms->add(std::string(op.name));
+             o->set("permissions", perms);
+             roles->add(o);
+           }
+           auto o = object();
+           o->set("roles", roles);
+           return jsonResponse(200, o);
+         })});
+  r.add({"POST", "/api/v1/admin/care-teams", Access::authenticated, "care_team.assign",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto staff = requireInt(body, "staffUserId");
+           auto patient = requireInt(body, "patientId");
+           if (s.patients && !s.patients->get(patient))
+             throw ApiFailure(404, "not_found", "no such patient");
+           s.accounts->assignCareTeam(*req.actor, staff, patient);  // authorises and audits
+           return noContent();
+         })});
+  r.add({"DELETE", "/api/v1/admin/care-teams/{staffUserId}/{patientId}", Access::authenticated,
+         "care_team.assign", guarded([&s](Request& req) {
+           auto staff = pathId(req, "staffUserId");
+           auto patient = pathId(req, "patientId");
+           bool removed = s.db->writeSync([&](store::Connection& c) {
+             bool gone = security::SqliteCareTeam::removeIn(c, staff, patient);
+             if (gone)
+               s.audit->append(c, security::auditEventFor(*req.actor, "care_team.remove", "user",
+                                                          std::to_string(staff), patient,
+                                                          security::AuditOutcome::success, ""));
+             return gone;
+           });
+           if (!removed) throw ApiFailure(404, "not_found", "not on the care team");
+           return noContent();
+         }),
+         "", "patientId"});
+}
+
+void addDeviceRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/devices", Access::authenticated, "device.list",
+         guarded([&s](Request&) {
+           auto assigned = s.readings ? s.readings->currentAssignments()
+                                      : std::map<std::int64_t, std::int64_t>{};
+           auto items = array();
+           for (const auto& d : s.devices->list()) {
+             auto o = deviceJson(d);
+             auto it = assigned.find(d.id);
+             o->set("patientId",
+                    it == assigned.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(it->second));
+             items->add(o);
+           }
+           auto o = object();
+           o->set("items", items);
+           return jsonResponse(200, o);
+         })});
+  r.add({"POST", "/api/v1/admin/devices", Access::authenticated, "device.provision",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           registry::NewDevice d;
+           d.uid = requireString(body, "uid", 64);
+           d.kind = registry::parseDeviceKind(requireString(body, "kind", 32));
+           d.model = optionalString(body, "model", 100);
+           d.serial = optionalString(body, "serial", 100);
+           d.firmware = optionalString(body, "firmware", 50);
+           if (optionalString(body, "credential", 16) == "password")
+             d.credential = registry::Credential::password;
+           if (s.devices->findByUid(d.uid))
+             throw ApiFailure(409, "conflict", "a device with this uid exists");
+           return jsonResponse(201, deviceJson(s.devices->add(d)));
+         })});
+  auto device = [&s](const Request& req) {
+    auto id = pathId(req, "id");
+    auto d = s.devices->find(id);
+    if (!d) throw ApiFailure(404, "not_found", "no such device");
+    return *d;
+  };
+  r.add({"POST", "/api/v1/admin/devices/{id}/assign", Access::authenticated, "device.assign",
+         guarded([&s, device](Request& req) {
+           auto d = device(req);
+           auto patient = requireInt(parseBody(req), "patientId");
+           authorizePatient(s, req, "device.assign", patient, "device", std::to_string(d.id));
+           s.devices->assign(d.id, patient, req.actor->id);
+           return noContent();
+         })});
+  r.add({"POST", "/api/v1/admin/devices/{id}/unassign", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           s.devices->unassign(device(req).id);
+           return noContent();
+         })});
+  r.add({"POST", "/api/v1/admin/devices/{id}/retire", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           s.devices->retire(device(req).id);
+           return noContent();
+         })});
+  if (!s.provisioner) return;
+  // The bundle: a new client certificate and key (the device's previous certificates are
+  // revoked), the CA and the broker address, as one JSON document of files. The key exists on
+  // the box only in a 0700 temp directory for the moment it takes to read it.
+  r.add({"GET", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           auto d = device(req);
+           if (d.retired) throw ApiFailure(409, "wrong_state", "the device is retired");
+           namespace fs = std::filesystem;
+           auto dir = fs::temp_directory_path() /
+                      ("vigil-bundle-" + std::to_string(::getpid()) + "-" + std::to_string(d.id));
+           struct Cleanup {
+             fs::path p;
+             ~Cleanup() {
+               std::error_code ec;
+               fs::remove_all(p, ec);
+             }
+           } cleanup{dir};
+           auto bundle = s.provisioner->provisionCertificate(d.uid, dir / "bundle");
+           auto files = object();
+           for (const auto& entry : fs::directory_iterator(bundle.dir)) {
+             std::ifstream in(entry.path(), std::ios::binary);
+             std::stringstream text;
+             text << in.rdbuf();
+             files->set(entry.path().filename().string(), text.str());
+           }
+           auto o = object();
+           o->set("deviceId", bundle.deviceId);
+           o->set("serial", bundle.certificate.serial);
+           o->set("files", files);
+           auto resp = jsonResponse(200, o);
+           resp.headers.emplace_back("Content-Disposition",
+                                     "attachment; filename=\"" + d.uid + "-bundle.json\"");
+           return resp;
+         })});
+  r.add({"POST", "/api/v1/admin/devices/{id}/revoke", Access::authenticated, "device.provision",
+         guarded([&s, device](Request& req) {
+           auto d = device(req);
+           auto revoked = s.provisioner->revoke(d.uid);
+           auto o = object();
+           o->set("certificatesRevoked", static_cast<std::int64_t>(revoked.certificates.size()));
+           o->set("passwordRemoved", revoked.passwordRemoved);
+           return jsonResponse(200, o);
+         })});
+}
+
+JsonObject auditEntryJson(store::Statement& st) {
+  auto o = object();
+  o->set("seq", st.get<std::int64_t>(0));
+  o->set("time", iso(security::fromMicros(st.get<std::int64_t>(1))));
+  o->set("actorId", st.get<std::int64_t>(2));
+  o->set("actorRole", st.get<std::string>(3));
+  o->set("action", st.get<std::string>(4));
+  o->set("objectType", st.get<std::string>(5));
+  o->set("objectId", st.get<std::string>(6));
+  auto patient = st.get<std::optional<std::int64_t>>(7);
+  o->set("patientId", patient ? Poco::Dynamic::Var(*patient) : Poco::Dynamic::Var());
+  o->set("outcome", st.get<std::string>(8));
+  o->set("reason", st.get<std::string>(9));
+  o->set("breakGlass", st.get<std::int64_t>(10) != 0);
+  return o;
+}
+
+void addAuditRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/audit", Access::authenticated, "audit.read",
+         guarded([&s](Request& req) {
+           auto page = queryInt(req, "page", 1, 1, 100000);
+           auto size = queryInt(req, "pageSize", 50, 1, 200);
+           std::optional<std::int64_t> from, to, actor, patient;
+           if (!req.query["from"].empty()) {
+             auto t = parseTime(req.query["from"]);
+             if (!t) throw BadRequest("from must be a time");
+             from = security::toMicros(*t);
+           }
+           if (!req.query["to"].empty()) {
+             auto t = parseTime(req.query["to"]);
+             if (!t) throw BadRequest("to must be a time");
+             to = security::toMicros(*t);
+           }
+           if (!req.query["actor"].empty()) actor = queryInt(req, "actor", 0, 0, INT64_MAX);
+           if (!req.query["patient"].empty()) patient = queryInt(req, "patient", 0, 1, INT64_MAX);
+           auto action = req.query["action"].substr(0, 64);
+           auto outcome = req.query["outcome"];
+           if (!outcome.empty() && !security::parseAuditOutcome(outcome))
+             throw BadRequest("outcome must be success, denied or failure");
+           const char* where =
+               " FROM audit_log WHERE (?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us <= ?2) "
+               "AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR patient_id = ?4) AND "
+               "(?5 = '' OR action = ?5) AND (?6 = '' OR outcome = ?6)";
+           return s.db->read([&](store::Connection& c) {
+             auto count = c.prepare(std::string("SELECT count(*)") + where);
+             count.bindAll(from, to, actor, patient, action, outcome);
+             count.step();
+             auto total = count.get<std::int64_t>(0);
+             auto st = c.prepare(std::string("SELECT seq, at_us, actor_id, actor_role, action, "
+                                             "object_type, object_id, patient_id, outcome, "
+                                             "reason, break_glass") +
+                                 where + " ORDER BY seq DESC LIMIT ?7 OFFSET ?8");
+             st.bindAll(from, to, actor, patient, action, outcome, size, (page - 1) * size);
+             auto items = array();
+             while (st.step()) items->add(auditEntryJson(st));
+             return jsonResponse(200, pageJson(items, total, page, size));
+           });
+         })});
+  r.add({"GET", "/api/v1/admin/audit/verify", Access::authenticated, "audit.verify",
+         guarded([&s](Request&) {
+           auto result = s.audit->verify(*s.db);
+           auto o = object();
+           o->set("ok", result.ok);
+           o->set("entries", result.entries);
+           o->set("checkpoints", result.checkpoints);
+           o->set("brokenAt", result.firstBadSeq ? Poco::Dynamic::Var(*result.firstBadSeq)
+                                                 : Poco::Dynamic::Var());
+           o->set("problem", result.problem);
+           auto last = s.db->read([](store::Connection& c) {
+             std::optional<std::pair<std::int64_t, std::int64_t>> out;
+             auto st =
+                 c.prepare("SELECT seq, at_us FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
+             if (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
+             return out;
+           });
+           if (last) {
+             auto cp = object();
+             cp->set("seq", last->first);
+             cp->set("time", iso(security::fromMicros(last->second)));
+             cp->set("valid", result.ok);
+             o->set("checkpoint", cp);
+           } else {
+             o->set("checkpoint", Poco::Dynamic::Var());
+           }
+           return jsonResponse(200, o);
+         })});
+}
+
+void addRuleRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+         guarded([&s](Request&) {
+           // Patient 0 never has overrides: effectiveRules(0) are the clinic defaults.
+           auto list = array();
+           for (const auto& rule : s.rules->snapshot()->effectiveRules(0))
+             list->add(ruleJson(rule));
+           auto o = object();
+           o->set("rules", list);
+           return jsonResponse(200, o);
+         })});
+  r.add({"PUT", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+         guarded([&s](Request& req) {
+           applyRuleEdits(s, std::nullopt, req);
+           auto list = array();
+           for (const auto& rule : s.rules->snapshot()->effectiveRules(0))
+             list->add(ruleJson(rule));
+           auto o = object();
+           o->set("rules", list);
+           return jsonResponse(200, o);
+         })});
+}
+
+}  // namespace
+
+void addAdminRoutes(Router& r, const ApiServices& s) {
+  addUserRoutes(r, s);
+  if (s.devices) addDeviceRoutes(r, s);
+  addAuditRoutes(r, s);
+  if (s.rules) addRuleRoutes(r, s);
+}
+
+}  // namespace vigil::web::api

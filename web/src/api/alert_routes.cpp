@@ -1,0 +1,213 @@
+// The alert queue and the alert lifecycle commands. Unresolved alerts come from the lifecycle
+// (in memory, authoritative); resolved ones from the store. A command on an alert is
+// authorised against the alert's patient (care team), then audited.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "common.hpp"
+#include "json_models.hpp"
+#include "vigil/alerts/alert_lifecycle.hpp"
+#include "vigil/alerts/alert_repository.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/store/database.hpp"
+#include "vigil/store/sqlite.hpp"
+
+namespace vigil::web::api {
+namespace {
+
+using alerts::Alert;
+
+/// Patient display names for a response, each decrypted once.
+class NameCache {
+ public:
+  explicit NameCache(const ApiServices& s) : s_(s) {}
+  const std::string& operator()(std::int64_t patientId) {
+    auto it = names_.find(patientId);
+    if (it != names_.end()) return it->second;
+    std::string name;
+    if (s_.patients) {
+      if (auto p = s_.patients->get(patientId)) name = p->givenName + " " + p->familyName;
+    }
+    return names_.emplace(patientId, name).first->second;
+  }
+
+ private:
+  const ApiServices& s_;
+  std::map<std::int64_t, std::string> names_;
+};
+
+Response transitionAnswer(const ApiServices& s, const alerts::TransitionResult& r) {
+  switch (r.outcome) {
+    case alerts::Outcome::ok: {
+      NameCache names(s);
+      return jsonResponse(200, alertJson(*r.alert, names(r.alert->patientId)));
+    }
+    case alerts::Outcome::notFound:
+      return Response::error(404, "not_found", "no such alert");
+    case alerts::Outcome::wrongState:
+      return Response::error(409, "wrong_state", "the alert is not in a state that allows this");
+    case alerts::Outcome::notClaimer:
+      return Response::error(409, "not_claimer", "someone else has claimed this alert");
+    case alerts::Outcome::noteRequired:
+      return Response::error(422, "validation", "a note is required");
+    case alerts::Outcome::reasonRequired:
+      return Response::error(422, "validation", "a reason is required");
+    case alerts::Outcome::invalidTime:
+      return Response::error(400, "bad_request", "until must be in the future");
+  }
+  return Response::error(500, "internal", "internal error");
+}
+
+/// The alert for a command, authorised for the caller (audited as `operation`).
+Alert alertFor(const ApiServices& s, const Request& req, std::string_view operation) {
+  auto id = pathId(req, "id");
+  auto a = s.alerts->get(id);
+  if (!a) a = s.alertStore->alert(id);
+  if (!a) throw ApiFailure(404, "not_found", "no such alert");
+  authorizePatient(s, req, operation, a->patientId, "alert", std::to_string(id));
+  return *a;
+}
+
+std::vector<Alert> resolvedAlerts(const ApiServices& s, std::optional<std::int64_t> patient,
+                                  std::size_t limit) {
+  auto ids = s.db->read([&](store::Connection& c) {
+    std::vector<std::int64_t> out;
+    auto st = c.prepare(
+        "SELECT id FROM alerts WHERE state = 'resolved' AND (?1 IS NULL OR patient_id = ?1) "
+        "ORDER BY resolved_at DESC LIMIT ?2");
+    st.bindAll(patient, static_cast<std::int64_t>(limit));
+    while (st.step()) out.push_back(st.get<std::int64_t>(0));
+    return out;
+  });
+  std::vector<Alert> out;
+  for (auto id : ids)
+    if (auto a = s.alertStore->alert(id)) out.push_back(*a);
+  return out;
+}
+
+}  // namespace
+
+void addAlertRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/alerts", Access::authenticated, "alert.queue", guarded([&s](Request& req) {
+           auto page = queryInt(req, "page", 1, 1, 100000);
+           auto size = queryInt(req, "pageSize", 50, 1, 200);
+           auto statusText = req.query["status"].empty() ? "open,claimed,acknowledged,escalated"
+                                                         : req.query["status"];
+           std::set<std::string> states;
+           for (const auto& st : splitList(statusText)) {
+             if (!alerts::parseAlertState(st)) throw BadRequest("status has an unknown state");
+             states.insert(st);
+           }
+           std::set<std::string> severities;
+           for (const auto& sv : splitList(req.query["severity"])) {
+             if (!alerts::parseSeverity(sv)) throw BadRequest("severity has an unknown value");
+             severities.insert(sv);
+           }
+           std::optional<std::int64_t> patient;
+           if (!req.query["patient"].empty()) patient = queryInt(req, "patient", 0, 1, INT64_MAX);
+           std::optional<std::int64_t> assignee;
+           if (req.query["assignee"] == "me") {
+             assignee = req.actor->id;
+           } else if (!req.query["assignee"].empty()) {
+             assignee = queryInt(req, "assignee", 0, 1, INT64_MAX);
+           }
+           auto visible = visiblePatients(s, *req.actor);
+           std::set<std::int64_t> allowed;
+           if (visible) allowed.insert(visible->begin(), visible->end());
+
+           std::vector<Alert> all = s.alerts->openAlerts();
+           if (states.count("resolved")) {
+             auto resolved = resolvedAlerts(s, patient, 500);
+             all.insert(all.end(), resolved.begin(), resolved.end());
+           }
+           std::vector<Alert> hits;
+           for (auto& a : all) {
+             if (visible && !allowed.count(a.patientId)) continue;
+             if (!states.count(std::string(alerts::toString(a.state)))) continue;
+             if (!severities.empty() &&
+                 !severities.count(std::string(alerts::toString(a.severity))))
+               continue;
+             if (patient && a.patientId != *patient) continue;
+             if (assignee && a.claimedBy != assignee && a.assignee != assignee) continue;
+             hits.push_back(std::move(a));
+           }
+           std::sort(hits.begin(), hits.end(), [](const Alert& x, const Alert& y) {
+             if (x.severity != y.severity) return x.severity > y.severity;
+             if (x.raisedAt != y.raisedAt) return x.raisedAt < y.raisedAt;
+             return x.id < y.id;
+           });
+           auto total = static_cast<std::int64_t>(hits.size());
+           auto first = std::min<std::int64_t>(total, (page - 1) * size);
+           auto last = std::min<std::int64_t>(total, first + size);
+           NameCache names(s);
+           auto items = array();
+           for (auto i = first; i < last; ++i) {
+             const auto& a = hits[static_cast<std::size_t>(i)];
+             items->add(alertJson(a, names(a.patientId)));
+           }
+           return jsonResponse(200, pageJson(items, total, page, size));
+         })});
+  r.add({"GET", "/api/v1/alerts/{id}", Access::authenticated, "alert.list",
+         guarded([&s](Request& req) {
+           auto a = alertFor(s, req, "alert.list");
+           NameCache names(s);
+           auto o = alertJson(a, names(a.patientId));
+           auto history = array();
+           auto events = s.alerts->history(a.id);
+           if (events.empty()) events = s.alertStore->history(a.id);
+           for (const auto& e : events) history->add(alertEventJson(e));
+           o->set("history", history);
+           return jsonResponse(200, o);
+         })});
+  r.add({"GET", "/api/v1/patients/{id}/alerts", Access::authenticated, "alert.list",
+         guarded([&s](Request& req) {
+           auto id = pathId(req, "id");
+           std::vector<Alert> list;
+           for (auto& a : s.alerts->openAlerts())
+             if (a.patientId == id) list.push_back(std::move(a));
+           for (auto& a : resolvedAlerts(s, id, 200)) list.push_back(std::move(a));
+           NameCache names(s);
+           auto items = array();
+           for (const auto& a : list) items->add(alertJson(a, names(a.patientId)));
+           auto total = static_cast<std::int64_t>(list.size());
+           return jsonResponse(200, pageJson(items, total, 1, total));
+         }),
+         "", "id"});
+  r.add({"POST", "/api/v1/alerts/{id}/claim", Access::authenticated, "alert.acknowledge",
+         guarded([&s](Request& req) {
+           auto a = alertFor(s, req, "alert.acknowledge");
+           return transitionAnswer(s, s.alerts->claim(a.id, req.actor->id));
+         })});
+  r.add({"POST", "/api/v1/alerts/{id}/acknowledge", Access::authenticated, "alert.acknowledge",
+         guarded([&s](Request& req) {
+           auto a = alertFor(s, req, "alert.acknowledge");
+           return transitionAnswer(s, s.alerts->acknowledge(a.id, req.actor->id));
+         })});
+  r.add({"POST", "/api/v1/alerts/{id}/resolve", Access::authenticated, "alert.acknowledge",
+         guarded([&s](Request& req) {
+           auto note = optionalString(parseBody(req), "note", 2000);
+           auto a = alertFor(s, req, "alert.acknowledge");
+           return transitionAnswer(s, s.alerts->resolve(a.id, req.actor->id, note));
+         })});
+  r.add({"POST", "/api/v1/alerts/{id}/escalate", Access::authenticated, "alert.acknowledge",
+         guarded([&s](Request& req) {
+           auto note = optionalString(parseBody(req), "note", 2000);
+           auto a = alertFor(s, req, "alert.acknowledge");
+           return transitionAnswer(s, s.alerts->escalate(a.id, req.actor->id, note));
+         })});
+  r.add({"POST", "/api/v1/alerts/{id}/snooze", Access::authenticated, "alert.acknowledge",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto reason = optionalString(body, "reason", 500);
+           auto until = parseTime(requireString(body, "until", 40));
+           if (!until) throw BadRequest("until must be a time");
+           auto a = alertFor(s, req, "alert.acknowledge");
+           auto outcome = s.alerts->suppress(a.patientId, a.ruleKey, req.actor->id, reason, *until);
+           if (outcome != alerts::Outcome::ok) return transitionAnswer(s, {outcome, std::nullopt});
+           return noContent();
+         })});
+}
+
+}  // namespace vigil::web::api

@@ -1,0 +1,203 @@
+// Sign-in (password, second factor, TOTP enrolment), sign-out, password change and the
+// session endpoints. The session token only ever travels in the cookie; the CSRF token in
+// the JSON. Sign-in attempts are limited per client address (in memory) on top of the
+// per-account lock-out of the security core.
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "common.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/metrics.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/session_token.hpp"
+
+namespace vigil::web::api {
+namespace {
+
+using security::SignInStatus;
+
+/// At most kAttempts sign-in attempts per address within kWindow.
+class SignInLimiter {
+ public:
+  static constexpr std::size_t kAttempts = 30;
+  static constexpr std::chrono::seconds kWindow{60};
+
+  bool allow(const std::string& address, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    if (seen_.size() > 10'000) seen_.clear();  // bounded memory under a spray of addresses
+    auto& q = seen_[address];
+    while (!q.empty() && now - q.front() >= kWindow) q.pop_front();
+    if (q.size() >= kAttempts) return false;
+    q.push_back(now);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::deque<TimePoint>> seen_;
+};
+
+std::string cookieHeader(const ApiServices& s, const std::string& token) {
+  std::string c =
+      sessionCookieName(s.secureCookies) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict";
+  if (s.secureCookies) c += "; Secure";
+  return c;
+}
+
+std::string clearCookieHeader(const ApiServices& s) {
+  std::string c =
+      sessionCookieName(s.secureCookies) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+  if (s.secureCookies) c += "; Secure";
+  return c;
+}
+
+JsonObject sessionJson(const ApiServices& s, std::int64_t userId, security::SessionStage stage,
+                       const std::string& token, TimePoint created, TimePoint lastSeen) {
+  auto user = s.accounts->findUser(userId);
+  if (!user) throw ApiFailure(401, "unauthenticated", "sign-in required");
+  auto u = object();
+  u->set("id", user->id);
+  u->set("role", std::string(security::toString(user->role)));
+  u->set("displayName", user->displayName);
+  if (user->patientId) {
+    u->set("patientId", *user->patientId);
+  } else {
+    u->set("patientId", Poco::Dynamic::Var());
+  }
+  auto o = object();
+  o->set("user", u);
+  o->set("stage", stage == security::SessionStage::full ? "full" : "mfa_enrolment");
+  o->set("csrf", security::csrfTokenFor(token));
+  o->set("idleTimeoutSeconds", s.idleTimeoutSeconds);
+  o->set("idleExpiresAt", iso(lastSeen + std::chrono::seconds(s.idleTimeoutSeconds)));
+  o->set("absoluteExpiresAt", iso(created + std::chrono::seconds(s.absoluteLifetimeSeconds)));
+  return o;
+}
+
+JsonObject enrolmentJson(const security::TotpEnrolment& e) {
+  auto o = object();
+  o->set("secret", e.secretBase32);
+  o->set("otpauthUri", e.uri);
+  return o;
+}
+
+Response signInAnswer(const ApiServices& s, const security::SignInResult& r) {
+  auto now = s.clock->now();
+  switch (r.status) {
+    case SignInStatus::ok: {
+      auto o = object();
+      o->set("status", "ok");
+      o->set("session", sessionJson(s, r.userId, security::SessionStage::full, r.token, now, now));
+      auto resp = jsonResponse(200, o);
+      resp.headers.emplace_back("Set-Cookie", cookieHeader(s, r.token));
+      return resp;
+    }
+    case SignInStatus::mfaRequired: {
+      auto o = object();
+      o->set("status", "mfa_required");
+      return jsonResponse(200, o);
+    }
+    case SignInStatus::enrolmentRequired: {
+      auto o = object();
+      o->set("status", "mfa_enrolment_required");
+      o->set("enrolment", enrolmentJson(s.accounts->beginTotpEnrolment(r.token)));
+      o->set("session",
+             sessionJson(s, r.userId, security::SessionStage::mfaEnrolment, r.token, now, now));
+      auto resp = jsonResponse(200, o);
+      resp.headers.emplace_back("Set-Cookie", cookieHeader(s, r.token));
+      return resp;
+    }
+    case SignInStatus::locked:
+      return Response::error(423, "locked",
+                             "Too many failed attempts. Try again later or ask an administrator "
+                             "to unlock the account.");
+    case SignInStatus::failed:
+      break;
+  }
+  return Response::error(401, "signin_failed", "E-mail, password or code is incorrect.");
+}
+
+}  // namespace
+
+void addAuthRoutes(Router& r, const ApiServices& s) {
+  auto limiter = std::make_shared<SignInLimiter>();
+  auto signIn = [&s, limiter](Request& req, bool withCode) {
+    if (!limiter->allow(req.remoteAddress, s.clock->now())) {
+      Metrics::global()
+          .counter("vigil_api_signin_rate_limited_total", "Sign-in attempts refused by rate")
+          .inc();
+      return Response::error(429, "rate_limited", "Too many attempts. Wait a minute.");
+    }
+    auto body = parseBody(req);
+    auto email = requireString(body, "email", 320);
+    auto password = requireString(body, "password", 1024);
+    auto code = withCode ? requireString(body, "code", 64) : std::string{};
+    return signInAnswer(s, s.accounts->signIn(email, password, code));
+  };
+  r.add({"POST", "/api/v1/auth/login", Access::public_endpoint, "",
+         guarded([signIn](Request& req) { return signIn(req, false); })});
+  r.add({"POST", "/api/v1/auth/mfa", Access::public_endpoint, "",
+         guarded([signIn](Request& req) { return signIn(req, true); })});
+
+  r.add({"POST", "/api/v1/auth/mfa/enrol", Access::authenticated, kEnrolment,
+         guarded([&s](Request& req) {
+           try {
+             return jsonResponse(200,
+                                 enrolmentJson(s.accounts->beginTotpEnrolment(req.sessionToken)));
+           } catch (const AuthError&) {
+             throw ApiFailure(409, "wrong_state", "two-step verification is already set up");
+           }
+         })});
+  r.add({"POST", "/api/v1/auth/mfa/confirm", Access::authenticated, kEnrolment,
+         guarded([&s](Request& req) {
+           auto code = requireString(parseBody(req), "code", 16);
+           std::vector<std::string> codes;
+           try {
+             codes = s.accounts->confirmTotpEnrolment(req.sessionToken, code);
+           } catch (const AuthError&) {
+             throw ApiFailure(422, "validation", "the code does not match");
+           }
+           auto info = s.accounts->authenticate(req.sessionToken);
+           auto o = object();
+           auto list = array();
+           for (const auto& c : codes) list->add(c);
+           o->set("recoveryCodes", list);
+           o->set("session", sessionJson(s, info.actor.id, info.stage, req.sessionToken,
+                                         info.created, info.lastSeen));
+           return jsonResponse(200, o);
+         })});
+  r.add({"POST", "/api/v1/auth/logout", Access::authenticated, kEnrolment,
+         guarded([&s](Request& req) {
+           s.accounts->signOut(req.sessionToken);
+           auto resp = noContent();
+           resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
+           return resp;
+         })});
+  r.add({"POST", "/api/v1/auth/password", Access::authenticated, kOwnSession,
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto current = requireString(body, "current", 1024);
+           auto next = requireString(body, "next", 1024);
+           try {
+             s.accounts->changePassword(req.actor->id, current, next);
+           } catch (const AuthError&) {
+             throw ApiFailure(401, "signin_failed", "the current password is not right");
+           }
+           auto resp = noContent();
+           resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
+           return resp;
+         })});
+  auto session = [&s](Request& req) {
+    // The gate authenticated a moment ago and moved last_seen to now.
+    auto info = s.accounts->authenticate(req.sessionToken);
+    return jsonResponse(200, sessionJson(s, info.actor.id, info.stage, req.sessionToken,
+                                         info.created, info.lastSeen));
+  };
+  r.add({"GET", "/api/v1/session", Access::authenticated, kEnrolment, guarded(session)});
+  r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment, guarded(session)});
+}
+
+}  // namespace vigil::web::api

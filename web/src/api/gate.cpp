@@ -1,0 +1,153 @@
+// The API gate and the route registry (see vigil/web/api.hpp for the order of checks).
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "common.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
+#include "vigil/security/access_guard.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/security/session_token.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::web {
+namespace {
+
+bool stateChanging(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+Counter& denials(const std::string& reason) {
+  return Metrics::global().counter("vigil_api_denied_total",
+                                   "API requests refused by the gate, by reason",
+                                   {{"reason", reason}});
+}
+
+/// The Origin of a WebSocket upgrade must be this server's own origin (the Host it was asked
+/// for): browsers send Origin on WebSockets and cookies would otherwise authenticate a
+/// cross-site page.
+bool sameOrigin(const Request& req) {
+  auto origin = req.header("origin");
+  auto host = req.header("host");
+  if (origin.empty() || host.empty()) return false;
+  return origin == "https://" + host || origin == "http://" + host;
+}
+
+void auditDenial(const ApiServices& s, const security::Actor& actor, std::string_view action,
+                 std::string_view reason) {
+  s.audit->record(*s.db, security::auditEventFor(actor, action, "session", "", std::nullopt,
+                                                 security::AuditOutcome::denied, reason));
+}
+
+}  // namespace
+
+std::string sessionCookieName(bool secureCookies) {
+  return secureCookies ? "__Host-vigil_session" : "vigil_session";
+}
+
+bool isDeclaredPermission(std::string_view permission) {
+  return permission == kOwnSession || permission == kEnrolment ||
+         security::findOperation(permission) != nullptr;
+}
+
+Gate makeApiGate(const ApiServices& s) {
+  return [&s](const Route& route, Request& req) -> std::optional<Response> {
+    auto token = req.cookie(sessionCookieName(s.secureCookies));
+    if (token.empty()) {
+      denials("no_session").inc();
+      return Response::error(401, "unauthenticated", "sign-in required");
+    }
+    security::SessionInfo info;
+    try {
+      info = s.accounts->authenticate(token);
+    } catch (const AuthError& e) {
+      bool expired = std::string_view(e.what()).find("expired") != std::string_view::npos;
+      denials(expired ? "session_expired" : "bad_session").inc();
+      if (expired)
+        return Response::error(401, "session_expired", "the session ended; sign in again");
+      return Response::error(401, "unauthenticated", "sign-in required");
+    }
+    req.actor = info.actor;
+    req.sessionToken = token;
+    if (info.stage != security::SessionStage::full && route.permission != kEnrolment) {
+      denials("mfa_enrolment").inc();
+      return Response::error(403, "mfa_enrolment_required", "set up two-step verification first");
+    }
+    if (stateChanging(req.method) || route.upgrade) {
+      auto presented = route.upgrade ? req.query["csrf"] : req.header("x-csrf-token");
+      if (!security::checkCsrf(token, presented)) {
+        denials("csrf").inc();
+        auditDenial(s, info.actor, "csrf.check", "csrf_token_missing_or_wrong");
+        return Response::error(403, "csrf", "missing or wrong CSRF token; reload the page");
+      }
+    }
+    if (route.upgrade && !sameOrigin(req)) {
+      denials("origin").inc();
+      auditDenial(s, info.actor, "websocket.origin", "cross_origin");
+      return Response::error(403, "forbidden", "cross-origin connection refused");
+    }
+    if (route.permission == kOwnSession || route.permission == kEnrolment) return std::nullopt;
+
+    const security::Operation& op = security::operation(route.permission);
+    std::optional<std::int64_t> patientId;
+    if (route.patientParam == kPatientSelf) {
+      patientId = info.actor.patientId;
+    } else if (!route.patientParam.empty()) {
+      try {
+        patientId = api::pathId(req, route.patientParam);
+      } catch (const api::ApiFailure& f) {
+        return Response::error(f.status, f.code, f.what());
+      }
+    }
+    auto breakGlass = req.header("x-break-glass-reason").substr(0, 200);
+    security::AccessDecision decision;
+    if (op.touchesPatient && !patientId && route.patientParam.empty()) {
+      // The handler finds the patient (alert, body) and authorises it; check the role here.
+      decision = security::roleHas(info.actor.role, op.permission)
+                     ? security::AccessDecision{true, false, "role"}
+                     : security::AccessDecision{false, false, "role_lacks_permission"};
+      if (decision.allowed) return std::nullopt;  // audited by the handler with the patient
+    } else {
+      decision = s.db->read([&](store::Connection& c) {
+        security::SqliteCareTeam team(c);
+        return security::authorize(info.actor, op, patientId, team, breakGlass);
+      });
+    }
+    s.audit->record(*s.db, security::AccessGuard::eventFor(
+                               info.actor, op, patientId, {"api", route.pattern}, decision,
+                               decision.breakGlass ? breakGlass : std::string{}));
+    if (!decision.allowed) {
+      denials("forbidden").inc();
+      log::info("api.denied", {{"operation", std::string(op.name)},
+                               {"reason", std::string(decision.reason)},
+                               {"user_id", info.actor.id}});
+      return Response::error(403, "forbidden", "you do not have access to this record");
+    }
+    if (decision.breakGlass)
+      log::warn("api.break_glass",
+                {{"operation", std::string(op.name)}, {"user_id", info.actor.id}});
+    return std::nullopt;
+  };
+}
+
+void addApiRoutes(Router& router, const ApiServices& s) {
+  if (!s.db || !s.accounts || !s.audit || !s.clock)
+    throw std::invalid_argument("addApiRoutes: db, accounts, audit and clock are required");
+  Router staging;
+  api::addAuthRoutes(staging, s);
+  if (s.patients && s.readings) api::addPatientRoutes(staging, s);
+  if (s.alerts && s.alertStore) api::addAlertRoutes(staging, s);
+  api::addAdminRoutes(staging, s);
+  if (s.events) api::addEventRoutes(staging, s);
+  for (const auto& r : staging.routes()) {
+    if (r.access == Access::authenticated && !isDeclaredPermission(r.permission))
+      throw std::invalid_argument("route " + r.method + " " + r.pattern +
+                                  " names an undeclared permission");
+    router.add(r);
+  }
+}
+
+}  // namespace vigil::web

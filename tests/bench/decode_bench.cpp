@@ -82,12 +82,12 @@ int main(int argc, char** argv) {
       {"0x2A9D weight (imperial, BMI, height)", 0x2A9D,
        "0F 80 3C EA 07 01 02 07 08 09 02 E5 00 B1 02"},
       {"0x2A1C temperature (°F, time, type)", 0x2A1C, "07 D1 03 00 FF E4 07 0B 1D 0A 0F 00 03"},
-      {"0x2A18 glucose (all fields)", 0x2A18,
-       "1F 07 00 EA 07 0B 1D 07 1E 00 3C 00 35 C0 11 01 00"},
+      {"0x2A18 glucose (all fields)", 0x2A18, "1F 07 00 EA 07 0B 1D 07 1E 00 3C 00 35 C0 11 01 00"},
       {"0x2A34 glucose context (all fields)", 0x2A34,
        "FF 07 00 00 01 05 E0 01 51 08 07 28 01 01 C0 41 F0"},
   };
-  std::printf("| path | bytes | payloads/s | ns/payload | baseline (payloads/s) | decode cost × |\n");
+  std::printf(
+      "| path | bytes | payloads/s | ns/payload | baseline (payloads/s) | decode cost × |\n");
   std::printf("| --- | --- | --- | --- | --- | --- |\n");
   std::uint8_t sink[64];
   for (const auto& c : cases) {
@@ -122,9 +122,9 @@ int main(int argc, char** argv) {
     const std::string* text;
     PayloadResult (*decode)(std::string_view);
   };
-  const JsonCase jsonCases[] = {{"MQTT gatt payload (0x2A35)", &gatt, &decodeGattPayload},
-                                {"MQTT readings payload (BP + HR)", &readings,
-                                 &decodeReadingsPayload}};
+  const JsonCase jsonCases[] = {
+      {"MQTT gatt payload (0x2A35)", &gatt, &decodeGattPayload},
+      {"MQTT readings payload (BP + HR)", &readings, &decodeReadingsPayload}};
   for (const auto& c : jsonCases) {
     if (!c.decode(*c.text).ok()) {
       std::fprintf(stderr, "case %s does not decode\n", c.name);

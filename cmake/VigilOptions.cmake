@@ -14,6 +14,12 @@ target_compile_options(vigil_options INTERFACE
 target_compile_definitions(vigil_options INTERFACE
   VIGIL_VERSION="${PROJECT_VERSION}")
 
+# Fuzz builds instrument every library for coverage (the fuzzer targets add the libFuzzer
+# runtime themselves), so the fuzzers are guided through the code they call.
+if(VIGIL_WITH_FUZZ)
+  target_compile_options(vigil_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 if(VIGIL_SANITIZE)
   set(_vigil_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_compile_options(vigil_options INTERFACE ${_vigil_san})

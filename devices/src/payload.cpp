@@ -300,7 +300,8 @@ std::optional<DecodeError> checkStringSizes(const JsonValue& v, const std::strin
     return err(DecodeErrc::oversized, field, "string too long");
   for (const auto& [k, m] : v.members) {
     if (k.size() > PayloadLimits::kMaxStringBytes)
-      return err(DecodeErrc::oversized, field, "member name too long");
+      return err(DecodeErrc::oversized, field.empty() ? std::string("payload") : field,
+                 "member name too long");
     if (field.empty() && k == "data") continue;
     if (auto e = checkStringSizes(m, field.empty() ? k : field + "." + k)) return e;
   }

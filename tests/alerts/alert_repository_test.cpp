@@ -239,6 +239,33 @@ BOOST_AUTO_TEST_CASE(restart_rebuilds_state_and_evaluates_readings_stored_after_
   BOOST_TEST(repo->unresolvedAlerts().size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(restart_does_not_report_a_resolved_silence_again_before_its_period) {
+  auto missing = makeRule("weight.missing", RuleKind::missingData, loinc::kBodyWeight,
+                          Comparison::atLeast, {{Severity::low, 24}});
+  storeReading(1, 7, 80.0, kT0);
+  {
+    RuleSet rules(clock, {missing});
+    AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+    AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+    restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h);
+    engine.evaluate(repo->observationsSince(kT0 - 1h, 10));
+    repo->noteEvaluated(1);
+    clock.set(kT0 + 24h);
+    auto id = engine.tick(clock.now()).at(0).alert.id;
+    lifecycle.claim(id, 101);
+    lifecycle.resolve(id, 101, "patient in hospital");
+    repo->flush();
+  }
+  clock.set(kT0 + 30h);
+  RuleSet rules(clock, {});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h);
+  BOOST_TEST(engine.tick(kT0 + 30h).empty());
+  BOOST_TEST(engine.tick(kT0 + 48h - 1s).empty());
+  BOOST_TEST(engine.tick(kT0 + 48h).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(observations_split_panels_into_components) {
   db->writeSync([&](Connection& c) {
     c.execute(

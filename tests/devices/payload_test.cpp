@@ -139,6 +139,12 @@ BOOST_AUTO_TEST_CASE(unknown_member_with_an_empty_name_is_still_named) {
   requireError(decodeReadingsPayload(R"({"v":1,"seq":7,"":[]})"), DecodeErrc::malformed, "?");
 }
 
+BOOST_AUTO_TEST_CASE(overlong_member_name_at_the_top_names_the_payload) {
+  // Found by fuzz_payload_readings: the error's field was empty.
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":8,")" + std::string(300, 'r') + R"(":1})"),
+               DecodeErrc::oversized, "payload");
+}
+
 BOOST_AUTO_TEST_CASE(seq_is_kept_when_a_later_field_fails_so_the_message_can_be_acked) {
   const auto r = decodeReadingsPayload(readings(R"({"kind":"nope","unit":"/min","value":1})"));
   BOOST_REQUIRE(!r.ok());

@@ -227,6 +227,39 @@ BOOST_AUTO_TEST_CASE(broker_restart_mid_stream_loses_nothing_and_stores_nothing_
   box.checkClean();
 }
 
+BOOST_AUTO_TEST_CASE(out_of_range_blood_pressure_over_mqtt_raises_one_alert) {
+  Box box;
+  auto hub = box.hub(0);
+  BOOST_REQUIRE(hub->start(10s));
+  // Three critical readings milliseconds apart: one alert, counted three times.
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    hub->send(seq, "{\"v\":1,\"seq\":" + std::to_string(seq) +
+                       ",\"readings\":[{\"kind\":\"blood_pressure\",\"unit\":\"mm[Hg]\","
+                       "\"components\":{\"systolic\":" +
+                       std::to_string(190 + seq) + ",\"diastolic\":100}}]}");
+  }
+  BOOST_REQUIRE(hub->waitAllAcknowledged(30s));
+  std::int64_t alerts = 0, count = 0;
+  double worst = 0;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    store::Connection c(box.dbPath, store::Connection::Mode::readOnly);
+    auto s = c.prepare(
+        "SELECT count(*), coalesce(max(count), 0), coalesce(max(worst_value), 0) FROM alerts "
+        "WHERE rule_key = 'bp.systolic.high' AND state = 'open'");
+    s.step();
+    alerts = s.get<std::int64_t>(0);
+    count = s.get<std::int64_t>(1);
+    worst = s.get<double>(2);
+    if (alerts == 1 && count == 3) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(alerts == 1);
+  BOOST_TEST(count == 3);
+  BOOST_TEST(worst == 193.0);
+  hub->stop();
+}
+
 BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_space_returns) {
   // The database lives on a 4 MiB tmpfs; a filler file takes most of it.
   testsupport::TempDir mnt("vigil-diskfull");

@@ -86,6 +86,17 @@ BOOST_AUTO_TEST_CASE(rotation_makes_new_writes_use_the_new_key_and_keeps_old_row
   BOOST_TEST(again->ring().activeId() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_running_process_picks_up_a_rotation_made_elsewhere_by_reload) {
+  // `vigild keys rotate` + `reencrypt` in another process: simulated by a second Keys object.
+  auto cli = Keys::open(*db, dir / "keys" / "master.key", clock);
+  rotateDataKey(*db, *cli, *audit, admin, clock);
+  reencryptAll(*db, *cli, *audit, admin);
+  BOOST_CHECK_THROW(accounts->findUser(alice), crypto::UnknownKeyError);
+  keys->reload(*db);
+  BOOST_TEST(keys->ring().activeId() == 2u);
+  BOOST_TEST(accounts->findUser(alice)->email == "alice@example.org");
+}
+
 BOOST_AUTO_TEST_CASE(reencrypt_moves_every_old_row_with_progress) {
   patientWithMrn(100, "MRN-0001");
   patientWithMrn(101, "MRN-0002");

@@ -285,7 +285,6 @@ std::vector<AlertChange> AlertEngine::tick(TimePoint now) {
       const auto silence = now - ref;
       const auto sev = rule->classifySilence(silence);
       if (!sev) continue;
-      RuleState& st = stateFor(ps, *rule);
       if (auto open = lifecycle_.openAlert(patientId, rule->key)) {
         if (*sev > open->severity) {
           pending.breaches.push_back(breachFor(*rule, patientId, *sev, hoursOf(silence), 0, ref));
@@ -294,7 +293,9 @@ std::vector<AlertChange> AlertEngine::tick(TimePoint now) {
       }
       // After a provider resolved the alert for this silence, raise again only after another
       // full silence period.
-      if (st.lastRaised && *st.lastRaised > ref && now - *st.lastRaised < rule->minimumSilence()) {
+      if (auto last = ps.missingRaised.find(rule->key);
+          last != ps.missingRaised.end() && last->second > ref &&
+          now - last->second < rule->minimumSilence()) {
         continue;
       }
       pending.breaches.push_back(breachFor(*rule, patientId, *sev, hoursOf(silence), 0, ref));
@@ -304,7 +305,7 @@ std::vector<AlertChange> AlertEngine::tick(TimePoint now) {
   for (const auto& change : changes) {
     if (change.kind != AlertChangeKind::raised) continue;
     auto it = patients_.find(change.alert.patientId);
-    if (it != patients_.end()) it->second.rules[change.alert.ruleKey].lastRaised = now;
+    if (it != patients_.end()) it->second.missingRaised[change.alert.ruleKey] = now;
   }
   auto escalations = lifecycle_.escalateOverdue(now);
   changes.insert(changes.end(), escalations.begin(), escalations.end());
@@ -327,6 +328,15 @@ std::vector<AlertChange> AlertEngine::apply(Pending& pending, TimePoint now) {
 void AlertEngine::enroll(std::int64_t patientId, TimePoint since) {
   std::lock_guard lock(mutex_);
   patients_[patientId].since = since;
+}
+
+void AlertEngine::noteMissingDataRaised(std::int64_t patientId, const std::string& ruleKey,
+                                        TimePoint raisedAt) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = patients_.try_emplace(patientId);
+  if (inserted) it->second.since = raisedAt;
+  auto& last = it->second.missingRaised[ruleKey];
+  last = std::max(last, raisedAt);
 }
 
 void AlertEngine::discharge(std::int64_t patientId) {

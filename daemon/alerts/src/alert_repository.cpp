@@ -406,6 +406,23 @@ std::int64_t AlertRepository::maxAlertId() {
   });
 }
 
+std::vector<AlertRepository::MissingDataRaise> AlertRepository::missingDataRaisedSince(
+    TimePoint since) {
+  return db_.read([&](Connection& c) {
+    auto& st = c.cached(
+        "SELECT patient_id, rule_key, max(raised_at) FROM alerts "
+        "WHERE kind = 'missing_data' AND raised_at >= ? GROUP BY patient_id, rule_key");
+    st.bind(1, toMs(since));
+    std::vector<MissingDataRaise> out;
+    while (st.step()) {
+      out.push_back(MissingDataRaise{st.get<std::int64_t>(0), st.get<std::string>(1),
+                                     fromMs(st.get<std::int64_t>(2))});
+    }
+    st.reset();
+    return out;
+  });
+}
+
 std::int64_t AlertRepository::evaluatedThrough() {
   return db_.read([](Connection& c) {
     auto v = c.queryValue<std::string>("SELECT value FROM settings WHERE key = ?", kEvaluatedKey);
@@ -490,6 +507,9 @@ std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
   std::vector<Observation> seen, unseen;
   for (auto& o : recent) (o.readingId <= through ? seen : unseen).push_back(std::move(o));
   engine.warmUp(seen);
+  for (const auto& raise : repo.missingDataRaisedSince(now - lookback)) {
+    engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
+  }
   auto changes = engine.evaluate(unseen);
   if (!unseen.empty()) repo.noteEvaluated(unseen.back().readingId);
   log::info("alerts.restored", {{"unresolved", static_cast<std::uint64_t>(restoredAlerts)},

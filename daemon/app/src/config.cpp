@@ -97,6 +97,10 @@ std::vector<ConfigKey> buildSchema() {
        1, 1000000},
       {"audit.checkpoint_interval_minutes", Type::integer, "60",
        "Longest time between signed checkpoints while entries are written.", 1, 1440},
+      {"alerts.ack_critical_minutes", Type::integer, "15",
+       "A critical alert not acknowledged within this time escalates.", 1, 1440},
+      {"alerts.ack_high_minutes", Type::integer, "60",
+       "A high-severity alert not acknowledged within this time escalates.", 1, 10080},
       {"systemd.watchdog", Type::boolean, "true",
        "Send sd_notify watchdog pings when systemd asks for them (WatchdogSec=)."},
   };

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
@@ -17,8 +18,8 @@ std::string orDefault(const std::string& value, const std::filesystem::path& fal
 }  // namespace
 
 IngestSubsystem::IngestSubsystem(const Config& config, StoreSubsystem& store,
-                                 SecuritySubsystem& security)
-    : config_(config), store_(store), security_(security) {}
+                                 SecuritySubsystem& security, AlertsSubsystem& alerting)
+    : config_(config), store_(store), security_(security), alerting_(alerting) {}
 
 bool IngestSubsystem::ready() const {
   return client_ && client_->connected() && ingest_ && ingest_->ready();
@@ -66,6 +67,8 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
         }
       },
       &security_.keys().cipher());
+  ingest_->setStoredListener(
+      [this](const std::vector<ingest::StoredReading>& r) { alerting_.onStored(r); });
   ingest_->start();
   client_->start();
   log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)}});

@@ -14,12 +14,14 @@ namespace vigil::app {
 
 class StoreSubsystem;
 class SecuritySubsystem;
+class AlertsSubsystem;
 
 /// Owns the broker connection and the ingest pipeline.
 class IngestSubsystem final : public ServiceSubsystem {
  public:
   /// The quarantine's payloads are encrypted with the security subsystem's field cipher.
-  IngestSubsystem(const Config& config, StoreSubsystem& store, SecuritySubsystem& security);
+  IngestSubsystem(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+                  AlertsSubsystem& alerting);
   const char* name() const override { return "ingest"; }
   /// Connected to the broker and not paused by a failing store.
   bool ready() const;
@@ -33,6 +35,7 @@ class IngestSubsystem final : public ServiceSubsystem {
   const Config& config_;
   StoreSubsystem& store_;
   SecuritySubsystem& security_;
+  AlertsSubsystem& alerting_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<gateway::MqttClient> client_;
 };

@@ -40,7 +40,7 @@ void SecuritySubsystem::initialize(Poco::Util::Application&) {
                                std::filesystem::perm_options::replace);
   keys_ = security::Keys::open(store_.database(), path, SystemClock::instance());
   audit_ = std::make_unique<security::AuditLog>(keys_->auditSigner(), SystemClock::instance(),
-                                                auditConfig(config_));
+                                                auditConfig(config_), &keys_->cipher());
   accounts_ = std::make_unique<security::AccountService>(
       store_.database(), *keys_, *audit_, SystemClock::instance(), accountConfig(config_));
   log::info("security.ready",

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "alerts_subsystem.hpp"
 #include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
@@ -246,9 +247,11 @@ int Vigild::runService() {
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
       Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
+  Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store));
+  order.emplace_back(alerting.get(), true);
   Poco::AutoPtr<IngestSubsystem> ingest;
   if (config_->boolean("mqtt.enabled")) {
-    ingest = new IngestSubsystem(*config_, *store, *security);
+    ingest = new IngestSubsystem(*config_, *store, *security, *alerting);
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }

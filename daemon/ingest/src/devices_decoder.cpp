@@ -56,7 +56,12 @@ PayloadDecoder makeDevicesDecoder() {
     m.messageSeq = p.seq;
     m.batteryPct = p.batteryPercent;
     m.source = kind == TopicKind::gatt ? "mqtt-gatt" : "mqtt-json";
-    for (const auto& r : p.readings) m.readings.push_back(convert(r));
+    for (const auto& r : p.readings) {
+      // A glucose context record carries tags for the measurement with the same sequence
+      // number, no value of its own: it is not a reading to store.
+      if (r.kind == devices::ReadingKind::glucoseContext) continue;
+      m.readings.push_back(convert(r));
+    }
     out.message = std::move(m);
     return out;
   };

@@ -395,7 +395,15 @@ void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr
   }
 
   bool recovered = !storeHealthy_.exchange(true);
-  if (recovered) log::info("ingest.store_recovered");
+  if (recovered) {
+    log::info("ingest.store_recovered");
+    // The store takes writes again: the failed messages go back to the head of the queue and
+    // are batched like any others instead of being probed one at a time.
+    std::lock_guard lock(mutex_);
+    queue_.insert(queue_.begin(), std::make_move_iterator(retry_.begin()),
+                  std::make_move_iterator(retry_.end()));
+    retry_.clear();
+  }
   std::optional<std::uint64_t> seq =
       p->decoded.message ? p->decoded.message->messageSeq : p->decoded.messageSeq;
   bool rejected = !p->rejectReason.empty();

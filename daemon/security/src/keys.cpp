@@ -65,6 +65,14 @@ void Keys::loadFrom(store::Database& db, Clock& clock) {
   ring_.load(master_, wrapped, active);
 }
 
+void Keys::reload(store::Database& db) {
+  std::uint32_t active = 0;
+  auto wrapped = db.read([&](Connection& c) { return loadIn(c, active); });
+  ring_.load(master_, wrapped, active);
+  log::info("keys.reloaded", {{"keys", static_cast<std::int64_t>(wrapped.size())},
+                              {"active", static_cast<std::int64_t>(active)}});
+}
+
 std::uint32_t Keys::insertActiveKeyIn(Connection& c, const crypto::WrappedDataKey& key,
                                       TimePoint now) {
   c.execute("UPDATE data_keys SET active = 0 WHERE active = 1");

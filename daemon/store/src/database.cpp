@@ -264,7 +264,7 @@ Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(opt
   }
   validateMigrations(o.migrations);
   const int highest = static_cast<int>(o.migrations.size());
-  // Check the version through a read-only connection first: a newer database is never touched.
+  // Check the version before opening for writing: a newer database is never touched.
   refuseNewerSchema(readSchemaVersion(o.path), highest);
 
   impl_->writer =
@@ -298,6 +298,7 @@ Database::~Database() {
 }
 
 void Database::close() {
+  assert(std::this_thread::get_id() != impl_->writerId.load() && "close() called from a job");
   {
     std::lock_guard lock(impl_->queueMutex);
     if (impl_->closed) return;

@@ -67,6 +67,10 @@ class AlertEngine {
   /// Starts monitoring a patient (missing-data silences count from `since`). A patient whose
   /// first observation arrives unannounced is enrolled at that observation.
   void enroll(std::int64_t patientId, TimePoint since);
+  /// At start: a missing-data alert for the rule was raised at `raisedAt` (and may since have
+  /// been resolved), so the same silence is not reported again before another full period.
+  void noteMissingDataRaised(std::int64_t patientId, const std::string& ruleKey,
+                             TimePoint raisedAt);
   /// Stops monitoring a patient and forgets the state.
   void discharge(std::int64_t patientId);
 
@@ -83,13 +87,13 @@ class AlertEngine {
   struct RuleState {
     RuleKind kind = RuleKind::threshold;
     std::string code;
-    std::deque<Sample> samples;           // sorted by (at, readingId)
-    std::optional<TimePoint> lastRaised;  // missing_data: when we last raised an alert
+    std::deque<Sample> samples;  // sorted by (at, readingId)
   };
   struct PatientState {
     TimePoint since;
-    std::unordered_map<std::string, TimePoint> lastSeen;  // by code
-    std::unordered_map<std::string, RuleState> rules;     // by rule key
+    std::unordered_map<std::string, TimePoint> lastSeen;       // by code
+    std::unordered_map<std::string, RuleState> rules;          // by rule key
+    std::unordered_map<std::string, TimePoint> missingRaised;  // rule key -> last raise
   };
   struct Pending {
     std::vector<Breach> breaches;

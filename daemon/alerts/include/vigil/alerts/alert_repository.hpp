@@ -64,6 +64,14 @@ class AlertRepository final : public AlertJournal {
   std::vector<RuleChange> ruleChanges();
   std::vector<Suppression> activeSuppressions(TimePoint now);
   std::int64_t maxAlertId();
+  /// The latest raise time of missing-data alerts raised at or after `since`, per patient and
+  /// rule.
+  struct MissingDataRaise {
+    std::int64_t patientId = 0;
+    std::string ruleKey;
+    TimePoint raisedAt;
+  };
+  std::vector<MissingDataRaise> missingDataRaisedSince(TimePoint since);
   std::int64_t evaluatedThrough();
   /// Stored readings of assigned patients received at or after `since`, in storage order,
   /// panels split into their components; at most `limit`.

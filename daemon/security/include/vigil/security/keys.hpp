@@ -46,6 +46,11 @@ class Keys {
   static std::unique_ptr<Keys> openWith(store::Database& db, crypto::MasterKey master,
                                         Clock& clock);
 
+  /// Re-reads the data keys from the store (after `vigild keys rotate` ran in another process:
+  /// call on SIGHUP, or when a decrypt reports UnknownKeyError) and switches to the stored
+  /// active key.
+  void reload(store::Database& db);
+
   const crypto::MasterKey& master() const { return master_; }
   crypto::KeyRing& ring() { return ring_; }
   const crypto::FieldCipher& cipher() const { return cipher_; }

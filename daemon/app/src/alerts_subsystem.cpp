@@ -1,0 +1,73 @@
+#include "alerts_subsystem.hpp"
+
+#include <algorithm>
+
+#include "store_subsystem.hpp"
+#include "vigil/core/log.hpp"
+
+namespace vigil::app {
+
+void AlertsSubsystem::initialize(Poco::Util::Application&) {
+  auto& clock = SystemClock::instance();
+  alerts::EscalationPolicy policy;
+  policy.ackDeadline[3] = std::chrono::minutes(config_.integer("alerts.ack_critical_minutes"));
+  policy.ackDeadline[2] = std::chrono::minutes(config_.integer("alerts.ack_high_minutes"));
+  rules_ = std::make_unique<alerts::RuleSet>(clock);
+  lifecycle_ = std::make_unique<alerts::AlertLifecycle>(clock, policy, &bus_);
+  engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);
+  repo_ = std::make_unique<alerts::AlertRepository>(store_.database());
+  auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
+                                        std::chrono::hours(48));
+  log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
+  ready_ = true;
+  ticker_ = std::thread([this] { tickLoop(); });
+}
+
+void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& readings) {
+  if (!ready_.load()) return;  // before restore: the catch-up at start judges these
+  std::vector<alerts::Observation> batch;
+  std::int64_t maxId = 0;
+  for (const auto& s : readings) {
+    maxId = std::max(maxId, s.readingId);
+    if (!s.patientId) continue;  // unassigned device: stored, not judged
+    const auto& r = s.reading;
+    auto at = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : s.receivedAt;
+    auto add = [&](const std::string& code, double v) {
+      batch.push_back({s.readingId, *s.patientId, code, v, r.unit, at, s.receivedAt});
+    };
+    if (r.value) add(r.loinc, *r.value);
+    for (const auto& [code, v] : r.components)
+      if (v) add(code, *v);
+    bus_.publish(events::ReadingStored{*s.patientId, s.readingId, r.loinc});
+  }
+  if (!batch.empty()) engine_->evaluate(batch);
+  if (maxId) repo_->noteEvaluated(maxId);
+}
+
+void AlertsSubsystem::tickLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::seconds(15));
+    if (stop_) break;
+    lock.unlock();
+    try {
+      engine_->tick(SystemClock::instance().now());
+    } catch (const std::exception&) {
+      log::error("alerts.tick_failed");
+    }
+    lock.lock();
+  }
+}
+
+void AlertsSubsystem::uninitialize() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  ready_ = false;
+  if (repo_) repo_->flush();
+}
+
+}  // namespace vigil::app

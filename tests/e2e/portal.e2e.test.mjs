@@ -90,6 +90,8 @@ test('provider enrols TOTP with a QR code, gets recovery codes, sees patients an
   await page.getByRole('heading', { name: 'Blood pressure' }).waitFor();
   await page.locator('.plot canvas').first().waitFor();
   await page.getByText('Last seen').first().waitFor();
+  // The clinic's rules in force for the patient, editable by the care team.
+  await page.getByRole('heading', { name: 'Alert thresholds' }).waitFor();
   await page.getByRole('button', { name: '30 days' }).click();
   await page.locator('.plot canvas').first().waitFor();
   await screenshot(page, 'provider-chart');

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <sstream>
+#include <thread>
 
 #include "temp_dir.hpp"
 #include "vigil/core/metrics.hpp"
@@ -278,6 +279,15 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   while (f.ingest->ready() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   BOOST_TEST(!f.ingest->ready());
+  // ready() turns false before the flow callback runs (same thread, just after): wait for it.
+  auto pausedBy = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    {
+      std::lock_guard lock(f.ackMutex);
+      if (!f.flowCalls.empty() || std::chrono::steady_clock::now() > pausedBy) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
   {
     std::lock_guard lock(f.ackMutex);
     BOOST_REQUIRE(!f.flowCalls.empty());

@@ -17,6 +17,9 @@
 #include <sstream>
 #include <thread>
 
+#include "vigil/pki/broker_setup.hpp"
+#include "vigil/store/sqlite.hpp"
+
 extern char** environ;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -268,6 +271,59 @@ BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
     ss << in.rdbuf();
     BOOST_TEST(ss.str().find("2") != std::string::npos, ss.str());
     BOOST_TEST(ss.str().find("intact") == std::string::npos, ss.str());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path.string();
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path), {});
+  auto bundles = dir.path / "bundles";
+  auto first = dir.path / "logins1";
+  {
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path / "stderr", first);
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  std::ifstream in1(first);
+  std::stringstream logins;
+  logins << in1.rdbuf();
+  BOOST_TEST(logins.str().find("dr.lee@demo.vigil") != std::string::npos);
+  BOOST_TEST(logins.str().find("rosa.alvarez@demo.vigil") != std::string::npos);
+  // fleet.txt: one line per device, each with its certificate bundle.
+  std::ifstream fleet(bundles / "fleet.txt");
+  std::string uid, persona, kind, bundle;
+  int devices = 0;
+  while (fleet >> uid >> persona >> kind >> bundle) {
+    ++devices;
+    BOOST_TEST(fs::exists(bundle), bundle);
+  }
+  BOOST_TEST(devices == 12);
+  {
+    // A second run changes nothing and prints the same logins.
+    auto second = dir.path / "logins2";
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path / "stderr", second);
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+    std::ifstream in2(second);
+    std::stringstream again;
+    again << in2.rdbuf();
+    BOOST_TEST(again.str() == logins.str());
+  }
+  {
+    vigil::store::Connection c(dir.path / "vigil.db", vigil::store::Connection::Mode::readOnly);
+    auto count = [&](const std::string& sql) {
+      auto s = c.prepare(sql);
+      s.step();
+      return s.get<std::int64_t>(0);
+    };
+    BOOST_TEST(count("SELECT count(*) FROM patients") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM devices") == 12);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
+  }
+  {
+    Child child({"--set", set, "audit", "verify"}, dir.path / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
 }
 

@@ -274,6 +274,33 @@ BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(sighup_reloads_the_data_keys_a_cli_rotation_made_and_keeps_serving) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path.string();
+  auto portFile = dir.path / "port";
+  Child service({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                 "web.port_file=" + portFile.string()},
+                dir.path / "service.stderr");
+  int port = readPort(portFile, 20s);
+  BOOST_REQUIRE(port > 0);
+  {
+    Child rotate({"--set", set, "keys", "rotate"}, dir.path / "stderr");
+    BOOST_REQUIRE_EQUAL(rotate.wait(20s), 0);
+  }
+  ::kill(service.pid, SIGHUP);
+  // The service logs the reload with the new active key, and is still serving.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (service.stderrText().find("event=keys.reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto log = service.stderrText();
+  BOOST_TEST(log.find("event=keys.reloaded keys=2 active=2") != std::string::npos, log);
+  BOOST_TEST(httpGet(port, "/healthz").first == 200);
+  ::kill(service.pid, SIGTERM);
+  BOOST_TEST(service.wait(5s) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) {
   TempDir dir;
   auto set = "data.dir=" + dir.path.string();

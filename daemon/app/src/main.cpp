@@ -3,9 +3,11 @@
 
 #include <iostream>
 
+#include "reload_signal.hpp"
 #include "vigil/app/vigild.hpp"
 
 int main(int argc, char** argv) {
+  vigil::app::blockReloadSignal();  // before any thread exists, so every thread inherits it
   vigil::app::Vigild app;
   try {
     app.init(argc, argv);

@@ -3,11 +3,9 @@
 
 #include <iostream>
 
-#include "reload_signal.hpp"
 #include "vigil/app/vigild.hpp"
 
 int main(int argc, char** argv) {
-  vigil::app::blockReloadSignal();  // before any thread exists, so every thread inherits it
   vigil::app::Vigild app;
   try {
     app.init(argc, argv);

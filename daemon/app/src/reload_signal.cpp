@@ -19,13 +19,17 @@ sigset_t reloadSet() {
 
 }  // namespace
 
-void blockReloadSignal() {
+void blockServiceSignals() {
   auto set = reloadSet();
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 ReloadSignal::ReloadSignal(std::function<void()> action) : action_(std::move(action)) {
-  blockReloadSignal();
+  auto blocked = reloadSet();
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   thread_ = std::thread([this] {
     auto set = reloadSet();
     const timespec tick{0, 200'000'000};  // how often stop_ is looked at

@@ -1,8 +1,10 @@
 #pragma once
-// SIGHUP as "reload": vigild blocks SIGHUP in every thread (main() does it before any thread
-// starts, so all inherit the mask) and one thread waits for it with sigtimedwait, then runs the
-// reload action on that thread. Without this a SIGHUP would terminate the process (its default
-// action), and a key rotation made by `vigild keys rotate` would stay unknown to the service.
+// Signals of the service. runService() blocks SIGHUP, SIGTERM, SIGINT and SIGQUIT before any
+// thread starts, so every thread inherits the mask: a SIGTERM that arrives during start-up stays
+// pending until the main thread waits for it (Poco's waitForTerminationRequest, sigwait) and
+// then stops the service cleanly, instead of killing it half started (default action). SIGHUP
+// means "reload": one thread waits for it with sigtimedwait and runs the reload action. The CLI
+// commands block nothing, so Ctrl-C still interrupts them.
 
 #include <atomic>
 #include <functional>
@@ -10,8 +12,9 @@
 
 namespace vigil::app {
 
-/// Blocks SIGHUP in the calling thread (and the threads it creates later).
-void blockReloadSignal();
+/// Blocks SIGHUP, SIGTERM, SIGINT and SIGQUIT in the calling thread (and the threads it creates
+/// later). Call first thing in the service, before any thread exists.
+void blockServiceSignals();
 
 /// Runs `action` on its own thread each time the process receives SIGHUP, until destroyed.
 class ReloadSignal {

@@ -233,6 +233,7 @@ int Vigild::storeBackup(const std::string& target) {
 }
 
 int Vigild::runService() {
+  blockServiceSignals();  // before any thread starts (reload_signal.hpp)
   SystemdNotifier notifier;
   std::vector<Poco::AutoPtr<ServiceSubsystem>> started;
   auto started_at = std::chrono::steady_clock::now();

@@ -200,9 +200,9 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/admin/devices/" + id(c.device) + "/retire", "{}"};
        }},
-      {"GET /api/v1/admin/devices/{id}/bundle",
+      {"POST /api/v1/admin/devices/{id}/bundle",
        [](const Ctx& c) {
-         return Call{"/api/v1/admin/devices/" + id(c.device) + "/bundle", ""};
+         return Call{"/api/v1/admin/devices/" + id(c.device) + "/bundle", "{}"};
        }},
       {"POST /api/v1/admin/devices/{id}/revoke",
        [](const Ctx& c) {

@@ -266,7 +266,7 @@ BOOST_AUTO_TEST_CASE(device_bundle_issues_a_certificate_and_revoke_withdraws_it)
   ApiFixture f;
   auto admin = f.signIn(f.adminActor.id);
   auto path = "/api/v1/admin/devices/" + std::to_string(f.deviceA);
-  auto bundle = f.request("GET", path + "/bundle", &admin);
+  auto bundle = f.request("POST", path + "/bundle", &admin, "{}");
   BOOST_TEST(bundle.status == 200);
   BOOST_TEST(jsonField(bundle.body, "deviceId") == "bp-a");
   BOOST_TEST(bundle.body.find("BEGIN CERTIFICATE") != std::string::npos);

@@ -1,14 +1,49 @@
 #include "api_wiring.hpp"
 
+#include <filesystem>
+
 #include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/core/clock.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/pki/broker_setup.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/keys.hpp"
 
 namespace vigil::app {
+
+std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
+    const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca) {
+  namespace fs = std::filesystem;
+  if (!config.boolean("pki.enabled")) return nullptr;
+  const auto& brokerDir = config.string("pki.broker_dir");
+  pki::BrokerLayout layout(brokerDir.empty() ? config.string("data.dir") : brokerDir);
+  fs::path caDir =
+      config.string("pki.ca_dir").empty() ? layout.pkiDir : fs::path(config.string("pki.ca_dir"));
+  if (!pki::CertificateAuthority::exists(caDir)) {
+    log::warn("pki.no_ca", {{"reason", "no device CA: device bundles and revocation are off"}});
+    return nullptr;
+  }
+  try {
+    ca = std::make_unique<pki::CertificateAuthority>(pki::CertificateAuthority::open(caDir));
+    pki::ProvisionerConfig pc;
+    pc.endpoint = pki::readEndpoint(layout);
+    pc.aclFile = layout.aclFile;
+    pc.passwordFile = layout.passwordFile;
+    pc.pidFile = layout.pidFile;
+    pc.serviceClient = config.string("mqtt.client_id");
+    log::info("pki.ready", {{"broker_port", pc.endpoint.certificatePort}});
+    return std::make_unique<pki::DeviceProvisioner>(*ca, pc);
+  } catch (const vigil::Error& e) {
+    // A CA vigild may not use (key readable by others, unreadable files): say why, run without.
+    log::warn("pki.unavailable", {{"reason", std::string(e.what())}});
+    ca.reset();
+    return nullptr;
+  }
+}
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                      AlertsSubsystem& alerting) {
@@ -29,6 +64,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.alertStore = &alerting.repository();
   services_.rules = &alerting.rules();
   services_.events = &alerting.bus();
+  provisioner_ = makeProvisioner(config, ca_);
+  services_.provisioner = provisioner_.get();
   // Plain HTTP is only allowed on loopback (Config::checkCombinations); there the browser
   // refuses Secure/__Host- cookies, so they are used exactly when TLS is on.
   services_.secureCookies = !config.string("web.tls.cert").empty();

@@ -1,10 +1,13 @@
 #pragma once
 // The portal API's services as vigild has them: the store, the security core, the alert
-// subsystem (lifecycle, repository, rules, and the event bus the live stream reads), and the
-// registry and reading queries built on the store (docs/api.md lists what each group needs).
+// subsystem (lifecycle, repository, rules, and the event bus the live stream reads), the
+// registry and reading queries built on the store, and the device provisioner on the device CA
+// and broker files (pki.*) when a CA is there (docs/api.md lists what each group needs).
 
 #include <memory>
 
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/web/api.hpp"
@@ -23,10 +26,17 @@ class ApiWiring {
             AlertsSubsystem& alerting);
   const web::ApiServices& services() const { return services_; }
 
+  /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device
+  /// CA (logged, not fatal: the rest of the portal runs without it).
+  static std::unique_ptr<pki::DeviceProvisioner> makeProvisioner(
+      const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
+
  private:
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
+  std::unique_ptr<pki::CertificateAuthority> ca_;
+  std::unique_ptr<pki::DeviceProvisioner> provisioner_;
   web::ApiServices services_;
 };
 

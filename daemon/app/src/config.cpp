@@ -71,6 +71,17 @@ std::vector<ConfigKey> buildSchema() {
       {"mqtt.key_file", Type::path, "",
        "The box's client key. Empty: <data.dir>/pki/clients/<mqtt.client_id>.key."},
       {"mqtt.keepalive_s", Type::integer, "30", "MQTT keepalive in seconds.", 5, 600},
+      {"pki.enabled", Type::boolean, "true",
+       "Issue and revoke device credentials from the admin portal (device bundle and revoke "
+       "routes). They need the device CA; without one (or with this off) the routes are not "
+       "served and the portal says so."},
+      {"pki.broker_dir", Type::path, "",
+       "Directory prepared by `vigil-provision broker --data DIR`: the device CA in DIR/pki, the "
+       "broker's ACL, password file, pid file and device endpoint in DIR/mosquitto. Revocation "
+       "rewrites the CRL and the ACL there and reloads the broker. Empty: data.dir."},
+      {"pki.ca_dir", Type::path, "",
+       "Device CA directory (as `vigil-provision --ca`). Empty: <pki.broker_dir>/pki. Its ca.key "
+       "must be readable by vigild only (mode 0600)."},
       {"ingest.queue_capacity", Type::integer, "20000",
        "Messages held between the broker and the store before new ones are refused.", 100, 1000000},
       {"ingest.pause_above", Type::integer, "10000",

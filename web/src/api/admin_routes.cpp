@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -204,14 +205,17 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
   if (!s.provisioner) return;
   // The bundle: a new client certificate and key (the device's previous certificates are
   // revoked), the CA and the broker address, as one JSON document of files. The key exists on
-  // the box only in a 0700 temp directory for the moment it takes to read it.
-  r.add({"GET", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
+  // the box only in a 0700 temp directory for the moment it takes to read it. POST: it changes
+  // state (a new certificate, the old ones revoked), so it needs the CSRF token.
+  r.add({"POST", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
          guarded([&s, device](Request& req) {
            auto d = device(req);
            if (d.retired) throw ApiFailure(409, "wrong_state", "the device is retired");
            namespace fs = std::filesystem;
-           auto dir = fs::temp_directory_path() /
-                      ("vigil-bundle-" + std::to_string(::getpid()) + "-" + std::to_string(d.id));
+           static std::atomic<std::uint64_t> bundles{0};
+           auto dir =
+               fs::temp_directory_path() / ("vigil-bundle-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(d.id) + "-" + std::to_string(++bundles));
            struct Cleanup {
              fs::path p;
              ~Cleanup() {

@@ -119,10 +119,11 @@ async function devices(body) {
   }
   async function bundle(d) {
     try {
-      const resp = await request('GET', `/api/v1/admin/devices/${d.id}/bundle`, undefined, { raw: true });
+      const resp = await request('POST', `/api/v1/admin/devices/${d.id}/bundle`, {}, { raw: true });
       const blob = await resp.blob();
       const a = h('a', { href: URL.createObjectURL(blob), download: `${d.uid}-bundle.json` });
       document.body.append(a); a.click(); a.remove();
+      flash(msg, 'success', `Bundle issued for ${d.uid}: its earlier credentials are revoked. The file holds the device's private key; copy it to the device and delete it.`);
     } catch (ex) { flash(msg, 'error', ex.status === 404 ? 'Provisioning bundles are not available on this box yet.' : ex.message); }
   }
   async function load() {

@@ -11,7 +11,7 @@
 namespace vigil::app {
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     AlertsSubsystem& alerting) {
+                     AlertsSubsystem& alerting, web::BleAdmin* ble) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -19,6 +19,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
   services_.db = &db;
+  services_.ble = ble;
   services_.accounts = &security.accounts();
   services_.audit = &security.audit();
   services_.clock = &clock;

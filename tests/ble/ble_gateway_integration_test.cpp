@@ -62,6 +62,7 @@ struct World : BlueZStandIn {
     o.busAddress = busAddress.empty() ? bus.address() : busAddress;
     o.retryInterval = 300ms;
     o.callTimeout = 3s;
+    gateway.reset();  // one gateway at a time: its metrics are process-wide
     gateway = std::make_unique<BleGateway>(o, SystemClock::instance(),
                                            ingestSink(*ingest, SystemClock::instance()),
                                            storedGlucoseSequence(*db));

@@ -66,6 +66,14 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/auth/password", R"({"current":"wrong","next":"x"})"};
        }},
+      {"GET /api/v1/admin/ble/devices",
+       [](const Ctx&) {
+         return Call{"/api/v1/admin/ble/devices", ""};
+       }},
+      {"POST /api/v1/admin/ble/pair",
+       [](const Ctx&) {
+         return Call{"/api/v1/admin/ble/pair", R"({"address":"C4:7C:8D:6A:12:34"})"};
+       }},
       {"GET /api/v1/patients",
        [](const Ctx&) {
          return Call{"/api/v1/patients", ""};

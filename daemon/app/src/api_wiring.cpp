@@ -46,7 +46,7 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
 }
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     AlertsSubsystem& alerting) {
+                     AlertsSubsystem& alerting, web::BleAdmin* ble) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -54,6 +54,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
   services_.db = &db;
+  services_.ble = ble;
   services_.accounts = &security.accounts();
   services_.audit = &security.audit();
   services_.clock = &clock;

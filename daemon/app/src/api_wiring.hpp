@@ -22,8 +22,9 @@ class AlertsSubsystem;
 /// Owns the query objects the API needs and the ApiServices pointing at them.
 class ApiWiring {
  public:
+  /// `ble`: the BLE admin routes' gateway, when vigild runs one (else nullptr).
   ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-            AlertsSubsystem& alerting);
+            AlertsSubsystem& alerting, web::BleAdmin* ble = nullptr);
   const web::ApiServices& services() const { return services_; }
 
   /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device

@@ -96,6 +96,22 @@ std::vector<ConfigKey> buildSchema() {
        0, 100000},
       {"ingest.device_burst", Type::integer, "200",
        "Messages one device may send at once before its rate applies.", 1, 1000000},
+      {"ble.enabled", Type::boolean, "true",
+       "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
+       "VIGIL_WITH_BLE; needs mqtt.enabled, whose ingest it feeds). Without an adapter or "
+       "BlueZ the daemon runs on and says so once."},
+      {"ble.bus_address", Type::string, "",
+       "D-Bus address of the system bus BlueZ is on. Empty: the system bus "
+       "(DBUS_SYSTEM_BUS_ADDRESS, else the default socket)."},
+      {"ble.adapter", Type::string, "",
+       "Bluetooth adapter to use (hci0 …). Empty: the first adapter BlueZ reports."},
+      {"ble.retry_ms", Type::integer, "5000",
+       "Interval at which the gateway retries the bus, re-powers the adapter and reconnects "
+       "paired devices that are out of range.",
+       200, 600000},
+      {"ble.discover", Type::boolean, "true",
+       "Scan for health devices (filtered on the health service UUIDs) so admins can pair "
+       "them. Paired devices are reconnected either way."},
       {"security.master_key", Type::path, "",
        "Master key file (created 0600 at first start). Empty: <data.dir>/keys/master.key. Back it "
        "up apart from the database: without it no encrypted field can be read."},

@@ -11,6 +11,9 @@
 #include "api_wiring.hpp"
 #include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
+#ifdef VIGIL_HAVE_BLE
+#include "ble_subsystem.hpp"
+#endif
 #include "reload_signal.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
@@ -258,9 +261,22 @@ int Vigild::runService() {
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
+  web::BleAdmin* bleAdmin = nullptr;
+#ifdef VIGIL_HAVE_BLE
+  Poco::AutoPtr<BleSubsystem> bleSubsystem;
+  if (config_->boolean("ble.enabled") && ingest) {
+    bleSubsystem = new BleSubsystem(*config_, *store, *ingest);
+    bleAdmin = &bleSubsystem->admin();
+    order.emplace_back(bleSubsystem.get(), true);
+  } else if (config_->boolean("ble.enabled")) {
+    log::warn("ble.off", {{"reason", "mqtt.enabled is false: no ingest to feed"}});
+  }
+#else
+  if (config_->boolean("ble.enabled")) log::info("ble.off", {{"reason", "built without BLE"}});
+#endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
-    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting);
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, bleAdmin);
     web::addApiRoutes(router, api->services());
     gate = web::makeApiGate(api->services());
   });

@@ -331,7 +331,9 @@ void IngestService::process(IncomingMessage&& m) {
                        r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
                        joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
                        toMillis(p->message.receivedAt), seq,
-                       msg.source.empty() ? std::string("mqtt-json") : msg.source);
+                       !p->message.source.empty() ? p->message.source
+                       : msg.source.empty()       ? std::string("mqtt-json")
+                                                  : msg.source);
         if (insert.run() == 1) {
           ++p->stored;
           p->storedReadings.push_back(

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -22,6 +23,7 @@
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/web/ble_admin.hpp"
 
 namespace vigil::web::api {
 namespace {
@@ -362,6 +364,59 @@ void addRuleRoutes(Router& r, const ApiServices& s) {
          })});
 }
 
+void addBleRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/ble/devices", Access::authenticated, "device.list",
+         guarded([&s](Request&) {
+           auto st = s.ble->status();
+           auto link = object();
+           link->set("bus", st.bus);
+           link->set("bluez", st.bluez);
+           link->set("adapter", st.adapter);
+           auto items = array();
+           for (const auto& d : s.ble->devices()) {
+             auto o = object();
+             o->set("address", d.address);
+             o->set("uid", d.uid);
+             o->set("state", d.state);
+             o->set("reason", d.reason);
+             o->set("paired", d.paired);
+             auto services = array();
+             for (auto u : d.services) {
+               char hex[8];
+               std::snprintf(hex, sizeof hex, "%04X", u);
+               services->add(std::string(hex));
+             }
+             o->set("services", services);
+             o->set("changedAt", iso(d.changedAt));
+             if (s.devices) {
+               auto reg = s.devices->findByUid(d.uid);
+               o->set("deviceId", reg ? Poco::Dynamic::Var(reg->id) : Poco::Dynamic::Var());
+             }
+             items->add(o);
+           }
+           auto o = object();
+           o->set("link", link);
+           o->set("items", items);
+           return jsonResponse(200, o);
+         })});
+  r.add({"POST", "/api/v1/admin/ble/pair", Access::authenticated, "device.provision",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto address = requireString(body, "address", 17);
+           auto passkey = optionalInt(body, "passkey");
+           if (passkey && (*passkey < 0 || *passkey > 999999))
+             throw BadRequest("passkey must be the 6 digits the device shows");
+           std::optional<std::uint32_t> pk;
+           if (passkey) pk = static_cast<std::uint32_t>(*passkey);
+           if (!s.ble->requestPairing(address, pk))
+             throw BadRequest("address must be XX:XX:XX:XX:XX:XX and BLE must be running");
+           auto o = object();
+           o->set("address", address);
+           o->set("state", "pairing");
+           return jsonResponse(202, o);
+         })});
+}
+
 }  // namespace
 
 void addAdminRoutes(Router& r, const ApiServices& s) {
@@ -369,6 +424,7 @@ void addAdminRoutes(Router& r, const ApiServices& s) {
   if (s.devices) addDeviceRoutes(r, s);
   addAuditRoutes(r, s);
   if (s.rules) addRuleRoutes(r, s);
+  if (s.ble) addBleRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

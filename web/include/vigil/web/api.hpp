@@ -52,6 +52,8 @@ class DeviceProvisioner;
 
 namespace vigil::web {
 
+class BleAdmin;
+
 /// Pseudo-permissions of routes about the caller's own session (no patient, no Operation).
 inline constexpr const char* kOwnSession = "session.own";   // any full session
 inline constexpr const char* kEnrolment = "session.enrol";  // also an MFA-enrolment session
@@ -71,6 +73,7 @@ struct ApiServices {
   alerts::RuleSet* rules = nullptr;                 // thresholds, default rules
   events::EventBus* events = nullptr;               // GET /api/v1/events
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
+  BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -60,6 +60,7 @@ struct IncomingMessage {
   std::string topic;
   std::string payload;
   TimePoint receivedAt;
+  std::string source = {};  // stored with the readings when set ("ble"); else the decoder's
 };
 
 /// A reading that was stored (sent to listeners after the commit).

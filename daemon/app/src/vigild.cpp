@@ -20,6 +20,9 @@
 #include "vigil/core/progress.hpp"
 #include "vigil/security/cli.hpp"
 #include "web_subsystem.hpp"
+#ifdef VIGIL_WITH_VIDEO
+#include "video_subsystem.hpp"
+#endif
 
 namespace vigil::app {
 namespace {
@@ -256,10 +259,20 @@ int Vigild::runService() {
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
+#ifdef VIGIL_WITH_VIDEO
+  Poco::AutoPtr<VideoSubsystem> video;
+  if (config_->boolean("video.enabled")) {
+    video = new VideoSubsystem(*config_, *store, *security);
+    order.emplace_back(video.get(), true);
+  }
+#endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
     api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting);
     web::addApiRoutes(router, api->services());
+#ifdef VIGIL_WITH_VIDEO
+    if (video) video::addVisitRoutes(router, video->api());
+#endif
     gate = web::makeApiGate(api->services());
   });
   order.emplace_back(web.get(), true);

@@ -317,6 +317,21 @@ Visit VisitService::get(const Actor& actor, std::int64_t visitId) const {
   return *v;
 }
 
+std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
+  return db_.read([&](store::Connection& c) {
+    std::vector<std::int64_t> ids;
+    auto st = c.prepare(
+        "SELECT v.id FROM visits v JOIN visit_participants p ON p.visit_id = v.id "
+        "WHERE p.user_id = ?1 AND v.ends_at > ?2 ORDER BY v.starts_at, v.id LIMIT 200");
+    st.bindAll(userId, millis(since));
+    while (st.step()) ids.push_back(st.getInt64(0));
+    std::vector<Visit> out;
+    for (auto id : ids)
+      if (auto v = findIn(c, id)) out.push_back(std::move(*v));
+    return out;
+  });
+}
+
 std::optional<Visit> VisitService::find(std::int64_t visitId) const {
   return db_.read([&](store::Connection& c) { return findIn(c, visitId); });
 }

@@ -108,6 +108,8 @@ class VisitService {
 
   /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;
+  /// The visits the user takes part in that end after `since`, by start time.
+  std::vector<Visit> forUser(std::int64_t userId, TimePoint since) const;
   /// The visit without an access check (for the room's own bookkeeping). nullopt if none.
   std::optional<Visit> find(std::int64_t visitId) const;
   /// True when the actor is a participant who may be in the room now: admitted, visit not

@@ -133,6 +133,37 @@ std::vector<ConfigKey> buildSchema() {
        "A critical alert not acknowledged within this time escalates.", 1, 1440},
       {"alerts.ack_high_minutes", Type::integer, "60",
        "A high-severity alert not acknowledged within this time escalates.", 1, 10080},
+      {"video.enabled", Type::boolean, "true",
+       "Host video visits (WebRTC relay on the box). Ignored by a build without "
+       "VIGIL_WITH_VIDEO."},
+      {"video.stun_server", Type::string, "",
+       "STUN server for patients outside the clinic network, as stun://host:port. Empty: host "
+       "candidates only (the clinic network)."},
+      {"video.turn_server", Type::string, "",
+       "TURN relay for patients behind strict NATs, as turn://user:password@host:port (see "
+       "docs/operations.md for coturn). Empty: none."},
+      {"video.codec",
+       Type::choice,
+       "vp8",
+       "Video codec of every visit (forwarded as sent, never transcoded).",
+       0,
+       0,
+       {"vp8", "h264"}},
+      {"video.max_participants", Type::integer, "4",
+       "Most participants connected to one visit at once (provider, patient, caregiver, "
+       "interpreter).",
+       2, 5},
+      {"video.udp_port_min", Type::integer, "0",
+       "Lowest UDP port for media (ICE); with video.udp_port_max, the range to open in the "
+       "firewall. 0 and 0: any port.",
+       0, 65535},
+      {"video.udp_port_max", Type::integer, "0", "Highest UDP port for media (ICE).", 0, 65535},
+      {"video.latency_ms", Type::integer, "50",
+       "Receive jitter buffer inside the relay, added to the call's delay.", 0, 1000},
+      {"video.join_early_minutes", Type::integer, "15",
+       "How long before a visit's start its participants may join.", 0, 240},
+      {"video.join_late_minutes", Type::integer, "30",
+       "How long after a visit's scheduled end its participants may still join.", 0, 240},
       {"systemd.watchdog", Type::boolean, "true",
        "Send sd_notify watchdog pings when systemd asks for them (WatchdogSec=)."},
   };
@@ -229,6 +260,12 @@ void Config::checkCombinations() const {
     throw ConfigError("web.tls.cert: required when web.bind is not a loopback address");
   if (string("web.tls.cert").empty() != string("web.tls.key").empty())
     throw ConfigError("web.tls.key: web.tls.cert and web.tls.key must be set together");
+  const auto portMin = integer("video.udp_port_min");
+  const auto portMax = integer("video.udp_port_max");
+  if ((portMin == 0) != (portMax == 0) || portMin > portMax)
+    throw ConfigError(
+        "video.udp_port_max: set both video.udp_port_min and video.udp_port_max "
+        "(min <= max), or neither");
 }
 
 void Config::set(const std::string& key, const std::string& value) {

@@ -24,6 +24,9 @@
 #include "vigil/core/progress.hpp"
 #include "vigil/security/cli.hpp"
 #include "web_subsystem.hpp"
+#ifdef VIGIL_WITH_VIDEO
+#include "video_subsystem.hpp"
+#endif
 
 namespace vigil::app {
 namespace {
@@ -274,10 +277,20 @@ int Vigild::runService() {
 #else
   if (config_->boolean("ble.enabled")) log::info("ble.off", {{"reason", "built without BLE"}});
 #endif
+#ifdef VIGIL_WITH_VIDEO
+  Poco::AutoPtr<VideoSubsystem> video;
+  if (config_->boolean("video.enabled")) {
+    video = new VideoSubsystem(*config_, *store, *security);
+    order.emplace_back(video.get(), true);
+  }
+#endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
     api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, bleAdmin);
     web::addApiRoutes(router, api->services());
+#ifdef VIGIL_WITH_VIDEO
+    if (video) video::addVisitRoutes(router, video->api());
+#endif
     gate = web::makeApiGate(api->services());
   });
   order.emplace_back(web.get(), true);

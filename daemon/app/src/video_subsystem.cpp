@@ -1,0 +1,44 @@
+#include "video_subsystem.hpp"
+
+#include "security_subsystem.hpp"
+#include "store_subsystem.hpp"
+#include "vigil/core/clock.hpp"
+#include "vigil/core/log.hpp"
+
+namespace vigil::app {
+
+void VideoSubsystem::initialize(Poco::Util::Application&) {
+  video::VisitPolicy policy;
+  policy.joinEarly = std::chrono::minutes{config_.integer("video.join_early_minutes")};
+  policy.joinLate = std::chrono::minutes{config_.integer("video.join_late_minutes")};
+  visits_ = std::make_unique<video::VisitService>(store_.database(), security_.audit(),
+                                                  SystemClock::instance(), policy);
+  video::RelayConfig relay;
+  relay.stunServer = config_.string("video.stun_server");
+  relay.turnServer = config_.string("video.turn_server");
+  relay.videoCodec = video::parseVideoCodec(config_.string("video.codec"));
+  relay.maxParticipants = static_cast<int>(config_.integer("video.max_participants"));
+  relay.portMin = static_cast<std::uint16_t>(config_.integer("video.udp_port_min"));
+  relay.portMax = static_cast<std::uint16_t>(config_.integer("video.udp_port_max"));
+  relay.latency = std::chrono::milliseconds{config_.integer("video.latency_ms")};
+  rooms_ = std::make_unique<video::VideoRooms>(relay);
+  log::info("video.ready", {{"codec", config_.string("video.codec")},
+                            {"stun", !relay.stunServer.empty()},
+                            {"turn", !relay.turnServer.empty()}});
+}
+
+void VideoSubsystem::uninitialize() {
+  rooms_.reset();
+  visits_.reset();
+}
+
+video::VisitApi VideoSubsystem::api() {
+  video::VisitApi a;
+  a.visits = visits_.get();
+  a.rooms = rooms_.get();
+  a.accounts = &security_.accounts();
+  a.clock = &SystemClock::instance();
+  return a;
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,109 @@
+#pragma once
+// The media relay of one visit: a GStreamer pipeline with one webrtcbin per connected
+// participant, forwarding each participant's RTP to the others without decoding (an SFU).
+//
+// Design (docs/video.md has the picture):
+// - The box is the offerer. Each participant's webrtcbin gets `maxParticipants - 1` slots per
+//   kind (audio, video), in m-line order audio0, video0, audio1, video1, ...: slot 0 is
+//   sendrecv (the participant's own microphone and camera come in on it, the first other
+//   participant goes out on it), the other slots are sendonly. Slots are fixed at connect time,
+//   so a participant joining or leaving never renegotiates anyone else: the relay only links or
+//   unlinks a branch. The price: a room holds at most maxParticipants, and idle slots show as
+//   inactive receivers in the browser.
+// - Every slot has its own payload type (video 96+s, audio 111+s): with BUNDLE and no a=ssrc
+//   lines, browsers demultiplex unsignalled streams by payload type, so the types must differ
+//   per m-line. Forwarding rewrites the 7-bit PT in each RTP header and the caps of the branch
+//   (a header rewrite, no decoder, no depayloader).
+// - The forwarding path is webrtcbin(src) -> tee -> queue (leaky) -> webrtcbin(dst sink). A
+//   keyframe request (PLI/FIR) from the receiver becomes an upstream GstForceKeyUnit event in
+//   its webrtcbin, travels up the branch and the tee into the sender's webrtcbin, whose RTP
+//   session turns it into a PLI/FIR to the sender. The branch caps carry the sender's SSRC so
+//   webrtcbin's BUNDLE funnel can route that event back.
+// - Structural changes (connect, disconnect, link, error handling) run on one control thread
+//   per room, which also reads the pipeline's bus. An error message from an element that
+//   belongs to participant P (its webrtcbin, its tees, the branches into it) ends P's session
+//   only: P gets an "error" message, the others keep going. P can connect again.
+// - Signalling is JSON (docs/video.md): out {"type":"offer","sdp"}, {"type":"ice",
+//   "sdpMLineIndex","candidate"}, {"type":"error","reason"}; in {"type":"answer","sdp"},
+//   {"type":"ice",...}. The SignalOut callback is called from GStreamer threads and must be
+//   thread-safe and must not call back into the relay synchronously.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+typedef struct _GstElement GstElement;  // NOLINT: GStreamer's C type, kept out of this header
+
+namespace vigil::video {
+
+/// The room's video codec (all participants send it; the relay never transcodes).
+enum class VideoCodec { vp8, h264 };
+std::string_view toString(VideoCodec codec);
+/// Parses "vp8" / "h264"; throws ConfigError otherwise.
+VideoCodec parseVideoCodec(std::string_view name);
+
+/// Relay settings (config keys video.*).
+struct RelayConfig {
+  /// "stun://host:port" or empty (host candidates only: the clinic network).
+  std::string stunServer;
+  /// "turn://user:password@host:port" (or turns://) or empty.
+  std::string turnServer;
+  VideoCodec videoCodec = VideoCodec::vp8;
+  /// Most participants connected at once (2..5).
+  int maxParticipants = 4;
+  /// UDP ports for ICE (media), for the firewall; 0 and 0: any port.
+  std::uint16_t portMin = 0;
+  std::uint16_t portMax = 0;
+  /// Receive jitter-buffer latency inside the relay (adds to the end-to-end delay).
+  std::chrono::milliseconds latency{50};
+
+  void validate() const;
+};
+
+/// Sends one signalling message (JSON text) to one participant.
+using SignalOut = std::function<void(std::int64_t participantId, const std::string& json)>;
+
+/// One visit's media room on the box (see the file comment).
+class RoomRelay {
+ public:
+  RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out);
+  /// Stops the pipeline and ends every session.
+  ~RoomRelay();
+  RoomRelay(const RoomRelay&) = delete;
+  RoomRelay& operator=(const RoomRelay&) = delete;
+
+  /// Opens a WebRTC session for the participant (replacing an earlier one: a rejoin) and sends
+  /// them an offer. Asynchronous. The caller has checked that they may be in the room.
+  /// Throws AccessDenied("room full") when maxParticipants are connected.
+  void connect(std::int64_t participantId);
+  /// Handles one message from the participant ("answer", "ice"). Throws ValidationError for
+  /// malformed JSON or an unknown type; messages of participants not connected are ignored.
+  void handleSignal(std::int64_t participantId, std::string_view json);
+  /// Ends the participant's session (leave, drop, ended visit). Asynchronous; idempotent.
+  void disconnect(std::int64_t participantId, std::string_view reason);
+
+  /// Participants with a session (in any state).
+  std::vector<std::int64_t> participants() const;
+  /// The webrtcbin connection state of a participant's session ("new", "connecting",
+  /// "connected", "disconnected", "failed", "closed"); nullopt when not connected.
+  std::optional<std::string> connectionState(std::int64_t participantId) const;
+  /// Waits until every queued structural change (connect, disconnect) has run.
+  void flush();
+
+  std::int64_t visitId() const;
+  /// The room's GStreamer pipeline (for tests and diagnostics: walk it, never modify it).
+  GstElement* pipeline() const;
+
+  /// The implementation (public so the GStreamer callbacks in the .cpp can name it).
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::video

@@ -1,0 +1,52 @@
+#pragma once
+// The box's video rooms: one RoomRelay per visit with someone connected, created on the first
+// connection and closed when the last participant leaves or the visit ends. Each connection
+// gets a token, so a stale WebSocket closing after its participant reconnected elsewhere does
+// not end the new session.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "vigil/video/room_relay.hpp"
+
+namespace vigil::video {
+
+/// Receives one participant's signalling messages (called from GStreamer threads).
+using ParticipantSink = std::function<void(const std::string& json)>;
+
+/// Owns the relays of the visits in progress.
+class VideoRooms {
+ public:
+  explicit VideoRooms(RelayConfig config);
+  ~VideoRooms();
+  VideoRooms(const VideoRooms&) = delete;
+  VideoRooms& operator=(const VideoRooms&) = delete;
+
+  /// Opens (or replaces) the participant's session; returns its connection token. Throws
+  /// AccessDenied when the room is full.
+  std::uint64_t connect(std::int64_t visitId, std::int64_t userId, ParticipantSink sink);
+  /// A signalling message from the participant (ValidationError when malformed).
+  void signal(std::int64_t visitId, std::int64_t userId, std::string_view json);
+  /// Ends the session opened with `token` (false, doing nothing, when a newer one replaced
+  /// it); closes the room when nobody is left.
+  bool disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
+                  std::string_view reason);
+  /// Ends every session of the visit and closes its room.
+  void endVisit(std::int64_t visitId);
+  /// Rooms open now.
+  std::size_t openRooms() const;
+
+ private:
+  struct Room;
+  RelayConfig config_;
+  mutable std::mutex mu_;
+  std::map<std::int64_t, std::shared_ptr<Room>> rooms_;
+  std::uint64_t nextToken_ = 1;
+};
+
+}  // namespace vigil::video

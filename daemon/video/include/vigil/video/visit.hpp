@@ -1,0 +1,129 @@
+#pragma once
+// Video visits: the room model and who may be in it (issue 9).
+//
+// A visit has a patient, a provider (who runs it), a scheduled window and participants:
+// the provider, the patient's user and, optionally, a caregiver or interpreter the provider
+// invites. Access is by participation, not by the care team: only a participant of THIS visit
+// whose role has visit.join may join, and only from `joinEarly` before the start until
+// `joinLate` after the scheduled end, and not once the visit has ended. The provider's join opens
+// the visit and admits them; everyone else waits in the waiting room until the provider admits
+// them (once admitted, a participant who drops rejoins without waiting again).
+//
+// Every join (allowed or refused), admit, leave and end is one audit entry, appended in the same
+// write job as the state change it records (a refusal commits only its audit entry and then
+// throws AccessDenied), so the log and the state cannot disagree.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/security/access.hpp"
+
+namespace vigil::store {
+class Connection;
+class Database;
+}  // namespace vigil::store
+
+namespace vigil::security {
+class AuditLog;
+class AccessGuard;
+}  // namespace vigil::security
+
+namespace vigil::video {
+
+/// What a participant is in a visit.
+enum class ParticipantRole { provider, patient, caregiver, interpreter };
+std::string_view toString(ParticipantRole role);
+std::optional<ParticipantRole> parseParticipantRole(std::string_view name);
+
+/// Where a visit is in its life.
+enum class VisitState { scheduled, inProgress, ended, cancelled };
+std::string_view toString(VisitState state);
+
+/// One participant of a visit.
+struct Participant {
+  std::int64_t userId = 0;
+  ParticipantRole role = ParticipantRole::patient;
+  std::optional<TimePoint> admittedAt;
+  std::optional<TimePoint> waitingSince;
+};
+
+/// A stored visit with its participants.
+struct Visit {
+  std::int64_t id = 0;
+  std::int64_t patientId = 0;
+  std::int64_t providerUserId = 0;
+  TimePoint startsAt;
+  TimePoint endsAt;
+  VisitState state = VisitState::scheduled;
+  std::optional<TimePoint> endedAt;
+  std::vector<Participant> participants;
+
+  const Participant* participant(std::int64_t userId) const;
+};
+
+/// What schedule() needs.
+struct NewVisit {
+  std::int64_t patientId = 0;
+  std::int64_t providerUserId = 0;  // a provider or nurse user
+  std::int64_t patientUserId = 0;   // the patient's own user (role patient, same patient id)
+  TimePoint startsAt;
+  TimePoint endsAt;
+};
+
+/// When participants may join (config video.join_early_minutes, video.join_late_minutes).
+struct VisitPolicy {
+  std::chrono::minutes joinEarly{15};
+  std::chrono::minutes joinLate{30};
+};
+
+/// The outcome of a join.
+enum class JoinStatus { admitted, waiting };
+std::string_view toString(JoinStatus status);
+
+/// Schedules visits and decides who may be in them, with every step audited.
+class VisitService {
+ public:
+  VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
+               VisitPolicy policy = {});
+
+  /// Schedules a visit (operation visit.schedule on the patient: care team or admin, audited).
+  /// Throws ValidationError (window, users of the wrong role or patient), AccessDenied.
+  std::int64_t schedule(const security::Actor& actor, const NewVisit& visit);
+  /// The visit's provider invites a caregiver or interpreter (an active user). Audited.
+  void invite(const security::Actor& actor, std::int64_t visitId, std::int64_t userId,
+              ParticipantRole role);
+  /// A participant joins: the provider is admitted (and the visit is in progress), others wait
+  /// unless admitted before. Refusals are audited, then throw AccessDenied (reason in what()).
+  JoinStatus join(const security::Actor& actor, std::int64_t visitId);
+  /// The visit's provider admits a waiting participant. Audited.
+  void admit(const security::Actor& actor, std::int64_t visitId, std::int64_t userId);
+  /// A participant leaves (or drops); they may rejoin. Audited.
+  void leave(const security::Actor& actor, std::int64_t visitId);
+  /// The visit's provider ends the visit; nobody may join afterwards. Audited.
+  void end(const security::Actor& actor, std::int64_t visitId);
+
+  /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
+  Visit get(const security::Actor& actor, std::int64_t visitId) const;
+  /// The visits the user takes part in that end after `since`, by start time.
+  std::vector<Visit> forUser(std::int64_t userId, TimePoint since) const;
+  /// The visit without an access check (for the room's own bookkeeping). nullopt if none.
+  std::optional<Visit> find(std::int64_t visitId) const;
+  /// True when the actor is a participant who may be in the room now: admitted, visit not
+  /// ended, inside the join window (what the media relay asks before connecting anyone).
+  bool mayBeInRoom(const security::Actor& actor, std::int64_t visitId) const;
+
+  /// Reads a visit on a connection (nullopt if none).
+  static std::optional<Visit> findIn(store::Connection& c, std::int64_t visitId);
+
+ private:
+  store::Database& db_;
+  security::AuditLog& audit_;
+  Clock& clock_;
+  VisitPolicy policy_;
+};
+
+}  // namespace vigil::video

@@ -1,0 +1,37 @@
+#pragma once
+// The video-visit API under /api/v1/visits and its signalling WebSocket (docs/video.md).
+//
+// Every route names a catalogue operation, so the API gate authenticates, checks CSRF (and the
+// Origin of the upgrade) and checks the ROLE: visit.join (patient, provider, nurse) for joining,
+// reading, leaving and the media socket; visit.schedule (provider, nurse, admin) for scheduling,
+// admitting and ending. Whether the caller takes part in THIS visit, inside its window, is
+// decided by VisitService, which audits it (participants, not the care team, are who may be in
+// a room: an invited caregiver has no care-team relation).
+//
+// GET /api/v1/visits/{id}/media upgrades to a WebSocket carrying the relay's JSON signalling
+// (offer/answer/ice/error) for an admitted participant; closing it leaves the room (audited).
+
+#include "vigil/core/clock.hpp"
+#include "vigil/web/http.hpp"
+
+namespace vigil::security {
+class AccountService;
+}
+
+namespace vigil::video {
+
+class VisitService;
+class VideoRooms;
+
+/// What the visit routes call; borrowed, must outlive the server.
+struct VisitApi {
+  VisitService* visits = nullptr;
+  VideoRooms* rooms = nullptr;
+  security::AccountService* accounts = nullptr;  // session checks on the media socket
+  Clock* clock = nullptr;
+};
+
+/// Registers the /api/v1/visits routes.
+void addVisitRoutes(web::Router& router, const VisitApi& api);
+
+}  // namespace vigil::video

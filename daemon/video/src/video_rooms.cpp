@@ -1,0 +1,129 @@
+#include "vigil/video/video_rooms.hpp"
+
+#include "vigil/core/metrics.hpp"
+
+namespace vigil::video {
+
+struct VideoRooms::Room {
+  std::mutex mu;
+  std::map<std::int64_t, std::pair<std::uint64_t, ParticipantSink>> sinks;
+  std::unique_ptr<RoomRelay> relay;
+};
+
+namespace {
+void publishRooms(std::size_t n) {
+  static Gauge& g = Metrics::global().gauge("vigil_video_rooms", "Video rooms open");
+  g.set(static_cast<double>(n));
+}
+}  // namespace
+
+VideoRooms::VideoRooms(RelayConfig config) : config_(std::move(config)) {
+  config_.validate();
+}
+
+VideoRooms::~VideoRooms() {
+  std::map<std::int64_t, std::shared_ptr<Room>> rooms;
+  {
+    std::lock_guard lock(mu_);
+    rooms.swap(rooms_);
+  }
+  rooms.clear();  // each relay stops its pipeline
+}
+
+std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, ParticipantSink sink) {
+  std::shared_ptr<Room> room;
+  std::uint64_t token = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = rooms_[visitId];
+    if (!slot) {
+      slot = std::make_shared<Room>();
+      std::weak_ptr<Room> weak = slot;
+      slot->relay = std::make_unique<RoomRelay>(
+          visitId, config_, [weak](std::int64_t participant, const std::string& json) {
+            auto r = weak.lock();
+            if (!r) return;
+            ParticipantSink s;
+            {
+              std::lock_guard l(r->mu);
+              auto it = r->sinks.find(participant);
+              if (it != r->sinks.end()) s = it->second.second;
+            }
+            if (s) s(json);
+          });
+    }
+    room = slot;
+    token = nextToken_++;
+    publishRooms(rooms_.size());
+  }
+  {
+    std::lock_guard lock(room->mu);
+    room->sinks[userId] = {token, std::move(sink)};
+  }
+  try {
+    room->relay->connect(userId);
+  } catch (...) {
+    std::lock_guard lock(room->mu);
+    room->sinks.erase(userId);
+    throw;
+  }
+  return token;
+}
+
+void VideoRooms::signal(std::int64_t visitId, std::int64_t userId, std::string_view json) {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return;
+    room = it->second;
+  }
+  room->relay->handleSignal(userId, json);
+}
+
+bool VideoRooms::disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
+                            std::string_view reason) {
+  std::shared_ptr<Room> closing;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return false;
+    auto room = it->second;
+    bool empty = false;
+    {
+      std::lock_guard l(room->mu);
+      auto s = room->sinks.find(userId);
+      if (s == room->sinks.end() || s->second.first != token) return false;
+      room->sinks.erase(s);
+      empty = room->sinks.empty();
+    }
+    room->relay->disconnect(userId, reason);
+    if (empty) {
+      closing = room;
+      rooms_.erase(it);
+      publishRooms(rooms_.size());
+    }
+  }
+  closing.reset();  // outside the lock: stopping a pipeline takes a moment
+  return true;
+}
+
+void VideoRooms::endVisit(std::int64_t visitId) {
+  std::shared_ptr<Room> closing;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return;
+    closing = it->second;
+    rooms_.erase(it);
+    publishRooms(rooms_.size());
+  }
+  closing.reset();
+}
+
+std::size_t VideoRooms::openRooms() const {
+  std::lock_guard lock(mu_);
+  return rooms_.size();
+}
+
+}  // namespace vigil::video

@@ -1,0 +1,349 @@
+#include "vigil/video/visit.hpp"
+
+#include <string>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/security/access_guard.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::video {
+namespace {
+
+using security::Actor;
+using security::AuditOutcome;
+using security::Role;
+
+std::int64_t millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMillis(std::int64_t ms) {
+  return TimePoint{std::chrono::milliseconds{ms}};
+}
+
+std::optional<TimePoint> optTime(const std::optional<std::int64_t>& ms) {
+  if (!ms) return std::nullopt;
+  return fromMillis(*ms);
+}
+
+VisitState parseState(std::string_view s) {
+  if (s == "in_progress") return VisitState::inProgress;
+  if (s == "ended") return VisitState::ended;
+  if (s == "cancelled") return VisitState::cancelled;
+  return VisitState::scheduled;
+}
+
+std::string_view storedState(VisitState s) {
+  switch (s) {
+    case VisitState::scheduled:
+      return "scheduled";
+    case VisitState::inProgress:
+      return "in_progress";
+    case VisitState::ended:
+      return "ended";
+    case VisitState::cancelled:
+      return "cancelled";
+  }
+  return "scheduled";
+}
+
+/// The result of a decision taken inside a write job: thrown after the commit, so the audit
+/// entry of a refusal is durable.
+struct Decision {
+  bool allowed = true;
+  std::string reason;
+};
+
+[[noreturn]] void refuse(std::string_view action, const std::string& reason) {
+  throw AccessDenied(std::string(action) + " refused: " + reason);
+}
+
+}  // namespace
+
+std::string_view toString(ParticipantRole role) {
+  switch (role) {
+    case ParticipantRole::provider:
+      return "provider";
+    case ParticipantRole::patient:
+      return "patient";
+    case ParticipantRole::caregiver:
+      return "caregiver";
+    case ParticipantRole::interpreter:
+      return "interpreter";
+  }
+  return "patient";
+}
+
+std::optional<ParticipantRole> parseParticipantRole(std::string_view name) {
+  for (auto r : {ParticipantRole::provider, ParticipantRole::patient, ParticipantRole::caregiver,
+                 ParticipantRole::interpreter})
+    if (toString(r) == name) return r;
+  return std::nullopt;
+}
+
+std::string_view toString(VisitState state) {
+  return storedState(state);
+}
+
+std::string_view toString(JoinStatus status) {
+  return status == JoinStatus::admitted ? "admitted" : "waiting";
+}
+
+const Participant* Visit::participant(std::int64_t userId) const {
+  for (const auto& p : participants)
+    if (p.userId == userId) return &p;
+  return nullptr;
+}
+
+VisitService::VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
+                           VisitPolicy policy)
+    : db_(db), audit_(audit), clock_(clock), policy_(policy) {}
+
+std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t visitId) {
+  auto st = c.prepare(
+      "SELECT id, patient_id, provider_user_id, starts_at, ends_at, state, ended_at FROM visits "
+      "WHERE id = ?1");
+  st.bind(1, visitId);
+  if (!st.step()) return std::nullopt;
+  Visit v;
+  v.id = st.getInt64(0);
+  v.patientId = st.getInt64(1);
+  v.providerUserId = st.getInt64(2);
+  v.startsAt = fromMillis(st.getInt64(3));
+  v.endsAt = fromMillis(st.getInt64(4));
+  v.state = parseState(st.getText(5));
+  v.endedAt = optTime(st.get<std::optional<std::int64_t>>(6));
+  auto ps = c.prepare(
+      "SELECT user_id, role, admitted_at, waiting_since FROM visit_participants "
+      "WHERE visit_id = ?1 ORDER BY invited_at, user_id");
+  ps.bind(1, visitId);
+  while (ps.step()) {
+    Participant p;
+    p.userId = ps.getInt64(0);
+    p.role = parseParticipantRole(ps.getText(1)).value_or(ParticipantRole::patient);
+    p.admittedAt = optTime(ps.get<std::optional<std::int64_t>>(2));
+    p.waitingSince = optTime(ps.get<std::optional<std::int64_t>>(3));
+    v.participants.push_back(p);
+  }
+  return v;
+}
+
+std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
+  if (nv.endsAt <= nv.startsAt) throw ValidationError("visit: ends_at must be after starts_at");
+  if (nv.endsAt - nv.startsAt > std::chrono::hours{8})
+    throw ValidationError("visit: a visit lasts at most 8 hours");
+  security::AccessGuard guard(db_, audit_);
+  const auto now = millis(clock_.now());
+  return guard.write(
+      actor, security::operation("visit.schedule"), nv.patientId, {"visit", ""},
+      [&](store::Connection& c) {
+        auto provider = c.queryValue<std::string>(
+            "SELECT role FROM users WHERE id = ?1 AND status = 'active'", nv.providerUserId);
+        if (!provider || (*provider != "provider" && *provider != "nurse"))
+          throw ValidationError("visit: provider_user_id is not an active provider or nurse");
+        auto patientOf = c.queryValue<std::int64_t>(
+            "SELECT patient_id FROM users WHERE id = ?1 AND role = 'patient' AND status = "
+            "'active'",
+            nv.patientUserId);
+        if (!patientOf || *patientOf != nv.patientId)
+          throw ValidationError("visit: patient_user_id is not the patient's active user");
+        c.execute(
+            "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, created_by, "
+            "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            nv.patientId, nv.providerUserId, millis(nv.startsAt), millis(nv.endsAt), actor.id, now);
+        auto id = c.lastInsertRowid();
+        c.execute(
+            "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
+            "VALUES (?1, ?2, 'provider', ?3, ?4), (?1, ?5, 'patient', ?3, ?4)",
+            id, nv.providerUserId, actor.id, now, nv.patientUserId);
+        return id;
+      });
+}
+
+void VisitService::invite(const Actor& actor, std::int64_t visitId, std::int64_t userId,
+                          ParticipantRole role) {
+  if (role != ParticipantRole::caregiver && role != ParticipantRole::interpreter)
+    throw ValidationError("visit: only a caregiver or interpreter can be invited");
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (actor.id != v->providerUserId ||
+        !security::roleHas(actor.role, security::Permission::visitManage)) {
+      d = {false, "not_visit_provider"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    } else if (v->participant(userId) != nullptr) {
+      d = {false, "already_participant"};
+    } else if (!c.queryValue<std::int64_t>(
+                   "SELECT 1 FROM users WHERE id = ?1 AND status = 'active' AND role IN "
+                   "('patient', 'provider', 'nurse')",
+                   userId)) {
+      d = {false, "no_such_user"};
+    }
+    if (d.allowed) {
+      c.execute(
+          "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)",
+          visitId, userId, toString(role), actor.id, millis(clock_.now()));
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.invite", "visit", std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? std::string(toString(role)) : d.reason));
+  });
+  if (!d.allowed) refuse("visit.invite", d.reason);
+}
+
+JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
+  Decision d;
+  JoinStatus status = JoinStatus::waiting;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const auto now = clock_.now();
+    const Participant* p = v->participant(actor.id);
+    if (!security::roleHas(actor.role, security::Permission::visitJoin)) {
+      d = {false, "role"};
+    } else if (p == nullptr) {
+      d = {false, "not_participant"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    } else if (now < v->startsAt - policy_.joinEarly) {
+      d = {false, "too_early"};
+    } else if (now > v->endsAt + policy_.joinLate) {
+      d = {false, "too_late"};
+    }
+    if (d.allowed) {
+      if (p->role == ParticipantRole::provider) {
+        status = JoinStatus::admitted;
+        c.execute(
+            "UPDATE visit_participants SET admitted_at = COALESCE(admitted_at, ?3), "
+            "waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
+            visitId, actor.id, millis(now));
+        c.execute("UPDATE visits SET state = 'in_progress' WHERE id = ?1 AND state = 'scheduled'",
+                  visitId);
+      } else if (p->admittedAt) {
+        status = JoinStatus::admitted;
+      } else {
+        c.execute(
+            "UPDATE visit_participants SET waiting_since = COALESCE(waiting_since, ?3) "
+            "WHERE visit_id = ?1 AND user_id = ?2",
+            visitId, actor.id, millis(now));
+      }
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.join", "visit", std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? std::string(toString(status)) : d.reason));
+  });
+  if (!d.allowed) {
+    log::info("video.join_refused", {{"visit", visitId}, {"user", actor.id}, {"reason", d.reason}});
+    refuse("visit.join", d.reason);
+  }
+  return status;
+}
+
+void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t userId) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const Participant* p = v->participant(userId);
+    if (actor.id != v->providerUserId) {
+      d = {false, "not_visit_provider"};
+    } else if (v->state != VisitState::inProgress) {
+      d = {false, v->state == VisitState::scheduled ? "provider_not_joined" : "visit_ended"};
+    } else if (p == nullptr) {
+      d = {false, "not_participant"};
+    }
+    if (d.allowed) {
+      c.execute(
+          "UPDATE visit_participants SET admitted_at = COALESCE(admitted_at, ?3), "
+          "waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
+          visitId, userId, millis(clock_.now()));
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.admit", "visit_participant",
+                         std::to_string(visitId) + "/" + std::to_string(userId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "visit_provider" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.admit", d.reason);
+}
+
+void VisitService::leave(const Actor& actor, std::int64_t visitId) {
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (v->participant(actor.id) == nullptr) return;  // nothing to leave, nothing to audit
+    c.execute(
+        "UPDATE visit_participants SET waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
+        visitId, actor.id);
+    audit_.append(c, security::auditEventFor(actor, "visit.leave", "visit", std::to_string(visitId),
+                                             v->patientId, AuditOutcome::success, "participant"));
+  });
+}
+
+void VisitService::end(const Actor& actor, std::int64_t visitId) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (actor.id != v->providerUserId) {
+      d = {false, "not_visit_provider"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    }
+    if (d.allowed) {
+      c.execute("UPDATE visits SET state = 'ended', ended_at = ?2 WHERE id = ?1", visitId,
+                millis(clock_.now()));
+      c.execute("UPDATE visit_participants SET waiting_since = NULL WHERE visit_id = ?1", visitId);
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.end", "visit", std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "visit_provider" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.end", d.reason);
+}
+
+Visit VisitService::get(const Actor& actor, std::int64_t visitId) const {
+  auto v = find(visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  if (v->participant(actor.id) == nullptr) throw AccessDenied("visit.get refused: not_participant");
+  return *v;
+}
+
+std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
+  return db_.read([&](store::Connection& c) {
+    std::vector<std::int64_t> ids;
+    auto st = c.prepare(
+        "SELECT v.id FROM visits v JOIN visit_participants p ON p.visit_id = v.id "
+        "WHERE p.user_id = ?1 AND v.ends_at > ?2 ORDER BY v.starts_at, v.id LIMIT 200");
+    st.bindAll(userId, millis(since));
+    while (st.step()) ids.push_back(st.getInt64(0));
+    std::vector<Visit> out;
+    for (auto id : ids)
+      if (auto v = findIn(c, id)) out.push_back(std::move(*v));
+    return out;
+  });
+}
+
+std::optional<Visit> VisitService::find(std::int64_t visitId) const {
+  return db_.read([&](store::Connection& c) { return findIn(c, visitId); });
+}
+
+bool VisitService::mayBeInRoom(const Actor& actor, std::int64_t visitId) const {
+  auto v = find(visitId);
+  if (!v || v->state != VisitState::inProgress) return false;
+  if (!security::roleHas(actor.role, security::Permission::visitJoin)) return false;
+  const Participant* p = v->participant(actor.id);
+  if (p == nullptr || !p->admittedAt) return false;
+  const auto now = clock_.now();
+  return now >= v->startsAt - policy_.joinEarly && now <= v->endsAt + policy_.joinLate;
+}
+
+}  // namespace vigil::video

@@ -1,0 +1,274 @@
+#include "vigil/video/visit_routes.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <sstream>
+
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_entry.hpp"
+#include "vigil/video/video_rooms.hpp"
+#include "vigil/video/visit.hpp"
+#include "vigil/web/api.hpp"
+
+namespace vigil::video {
+namespace {
+
+using namespace std::chrono_literals;
+using web::Request;
+using web::Response;
+using JsonObject = Poco::JSON::Object::Ptr;
+
+/// A request the handler refuses with a 400 (malformed input).
+class BadInput : public Error {
+ public:
+  using Error::Error;
+};
+
+std::string stringify(const JsonObject& o) {
+  std::ostringstream out;
+  o->stringify(out);
+  return out.str();
+}
+
+web::Handler guarded(web::Handler h) {
+  return [h = std::move(h)](Request& req) -> Response {
+    try {
+      return h(req);
+    } catch (const BadInput& e) {
+      return Response::error(400, "bad_request", e.what());
+    } catch (const ValidationError& e) {
+      return Response::error(422, "validation", e.what());
+    } catch (const NotFound&) {
+      return Response::error(404, "not_found", "no such visit");
+    } catch (const AccessDenied& e) {
+      // The reason word (not_participant, too_early, ...) helps the portal explain; no PHI.
+      std::string what = e.what();
+      auto colon = what.rfind(": ");
+      return Response::error(403, "forbidden",
+                             colon == std::string::npos ? "not allowed" : what.substr(colon + 2));
+    }
+  };
+}
+
+std::int64_t visitIdOf(const Request& req) {
+  auto it = req.params.find("id");
+  if (it == req.params.end()) throw BadInput("visit id missing");
+  try {
+    std::size_t used = 0;
+    auto v = std::stoll(it->second, &used);
+    if (used != it->second.size() || v <= 0) throw BadInput("visit id must be a positive integer");
+    return v;
+  } catch (const std::logic_error&) {
+    throw BadInput("visit id must be a positive integer");
+  }
+}
+
+JsonObject body(const Request& req) {
+  try {
+    Poco::JSON::Parser parser;
+    auto v = parser.parse(req.body.empty() ? "{}" : req.body);
+    if (v.type() != typeid(JsonObject)) throw BadInput("body must be a JSON object");
+    return v.extract<JsonObject>();
+  } catch (const Poco::Exception&) {
+    throw BadInput("body is not valid JSON");
+  }
+}
+
+std::int64_t requireInt(const JsonObject& o, const std::string& key) {
+  if (!o->has(key) || !o->get(key).isNumeric()) throw BadInput(key + " must be an integer");
+  return o->get(key).convert<std::int64_t>();
+}
+
+TimePoint fromMillis(std::int64_t ms) {
+  return TimePoint{std::chrono::milliseconds{ms}};
+}
+
+JsonObject visitJson(const Visit& v, std::int64_t caller) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("id", v.id);
+  o->set("patientId", v.patientId);
+  o->set("providerUserId", v.providerUserId);
+  o->set("startsAt", security::formatUtc(v.startsAt));
+  o->set("endsAt", security::formatUtc(v.endsAt));
+  o->set("state", std::string(toString(v.state)));
+  Poco::JSON::Array::Ptr people = new Poco::JSON::Array;
+  for (const auto& p : v.participants) {
+    JsonObject j = new Poco::JSON::Object;
+    j->set("userId", p.userId);
+    j->set("role", std::string(toString(p.role)));
+    j->set("admitted", p.admittedAt.has_value());
+    j->set("waiting", p.waitingSince.has_value());
+    people->add(j);
+    if (p.userId == caller) {
+      o->set("yourRole", std::string(toString(p.role)));
+      o->set("youAreAdmitted", p.admittedAt.has_value());
+    }
+  }
+  o->set("participants", people);
+  return o;
+}
+
+web::Route route(std::string method, std::string pattern, std::string permission,
+                 web::Handler handler) {
+  web::Route r{std::move(method), std::move(pattern), web::Access::authenticated,
+               std::move(permission), guarded(std::move(handler))};
+  return r;
+}
+
+bool sessionStillActive(security::AccountService& accounts, std::int64_t userId,
+                        std::int64_t sessionId) {
+  for (const auto& info : accounts.listSessions(userId))
+    if (info.sessionId == sessionId) return true;
+  return false;
+}
+
+/// Messages from the relay (GStreamer threads) waiting for the socket's own thread.
+struct Outbox {
+  std::mutex mu;
+  std::deque<std::string> messages;
+  void push(const std::string& m) {
+    std::lock_guard lock(mu);
+    messages.push_back(m);
+  }
+  std::deque<std::string> take() {
+    std::lock_guard lock(mu);
+    std::deque<std::string> out;
+    out.swap(messages);
+    return out;
+  }
+};
+
+void serveMedia(const VisitApi& api, Request& req, web::WebSocketChannel& ws) {
+  const security::Actor actor = *req.actor;
+  std::int64_t visitId = 0;
+  try {
+    visitId = visitIdOf(req);
+  } catch (const BadInput&) {
+    ws.close(4400, "bad_visit_id");
+    return;
+  }
+  if (!api.visits->mayBeInRoom(actor, visitId)) {
+    ws.close(4003, "not_admitted");
+    return;
+  }
+  const auto session = api.accounts->authenticate(req.sessionToken);
+  auto outbox = std::make_shared<Outbox>();
+  std::uint64_t token = 0;
+  try {
+    token = api.rooms->connect(visitId, actor.id,
+                               [outbox](const std::string& json) { outbox->push(json); });
+  } catch (const AccessDenied&) {
+    ws.close(4009, "room_full");
+    return;
+  }
+  log::info("video.media_socket_open", {{"visit", visitId}, {"user_id", actor.id}});
+  std::string endReason = "websocket_closed";
+  auto lastPing = std::chrono::steady_clock::now();
+  auto lastCheck = lastPing;
+  for (;;) {
+    bool sent = true;
+    for (auto& m : outbox->take()) sent = sent && ws.sendText(m);
+    if (!sent) break;
+    auto incoming = ws.receive(20ms);
+    if (!incoming) break;
+    if (!incoming->empty()) {
+      try {
+        api.rooms->signal(visitId, actor.id, *incoming);
+      } catch (const ValidationError& e) {
+        JsonObject err = new Poco::JSON::Object;
+        err->set("type", "error");
+        err->set("reason", std::string(e.what()));
+        if (!ws.sendText(stringify(err))) break;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastPing >= 25s) {
+      lastPing = now;
+      if (!ws.sendText("{\"type\":\"ping\"}")) break;
+    }
+    if (now - lastCheck >= 5s) {
+      lastCheck = now;
+      if (!sessionStillActive(*api.accounts, actor.id, session.sessionId)) {
+        endReason = "session_ended";
+        ws.close(4001, "session_ended");
+        break;
+      }
+      if (!api.visits->mayBeInRoom(actor, visitId)) {
+        endReason = "visit_ended";
+        ws.close(4004, "visit_ended");
+        break;
+      }
+    }
+  }
+  if (api.rooms->disconnect(visitId, actor.id, token, endReason)) {
+    try {
+      api.visits->leave(actor, visitId);
+    } catch (const Error& e) {
+      log::warn("video.leave_failed", {{"visit", visitId}, {"error", e.what()}});
+    }
+  }
+  log::info("video.media_socket_closed",
+            {{"visit", visitId}, {"user_id", actor.id}, {"reason", endReason}});
+}
+
+}  // namespace
+
+void addVisitRoutes(web::Router& router, const VisitApi& api) {
+  router.add(route("GET", "/api/v1/visits", web::kOwnSession, [api](Request& req) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& v : api.visits->forUser(req.actor->id, api.clock->now() - 24h))
+      list->add(visitJson(v, req.actor->id));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("visits", list);
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits", "visit.schedule", [api](Request& req) {
+    auto b = body(req);
+    NewVisit nv;
+    nv.patientId = requireInt(b, "patientId");
+    nv.providerUserId = requireInt(b, "providerUserId");
+    nv.patientUserId = requireInt(b, "patientUserId");
+    nv.startsAt = fromMillis(requireInt(b, "startsAtMs"));
+    nv.endsAt = fromMillis(requireInt(b, "endsAtMs"));
+    auto id = api.visits->schedule(*req.actor, nv);
+    return Response::json(201, stringify(visitJson(*api.visits->find(id), req.actor->id)));
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}", "visit.join", [api](Request& req) {
+    auto v = api.visits->get(*req.actor, visitIdOf(req));
+    return Response::json(200, stringify(visitJson(v, req.actor->id)));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/join", "visit.join", [api](Request& req) {
+    auto status = api.visits->join(*req.actor, visitIdOf(req));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("status", std::string(toString(status)));
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/admit", "visit.schedule", [api](Request& req) {
+    api.visits->admit(*req.actor, visitIdOf(req), requireInt(body(req), "userId"));
+    return Response::json(200, "{}");
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/leave", "visit.join", [api](Request& req) {
+    api.visits->leave(*req.actor, visitIdOf(req));
+    return Response::json(200, "{}");
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/end", "visit.schedule", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    api.visits->end(*req.actor, id);
+    api.rooms->endVisit(id);
+    return Response::json(200, "{}");
+  }));
+  web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
+    return Response::error(426, "upgrade_required", "WebSocket only");
+  });
+  media.upgrade = [api](Request& req, web::WebSocketChannel& ws) { serveMedia(api, req, ws); };
+  router.add(std::move(media));
+}
+
+}  // namespace vigil::video

@@ -1,0 +1,246 @@
+#define BOOST_TEST_MODULE video_integration
+// The relay with real WebRTC endpoints: two (or three) GStreamer webrtcbin clients sending a
+// VP8 test pattern and an Opus tone join one room over ICE/DTLS-SRTP on this machine; each must
+// decode the other's media, the room's pipeline must hold no decoder, keyframe requests must
+// reach the sender, and a pipeline error must end only the session it belongs to.
+#include <boost/test/unit_test.hpp>
+
+#define GST_USE_UNSTABLE_API 1
+#include <gst/gst.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/core/error.hpp"
+#include "vigil/video/room_relay.hpp"
+#include "webrtc_test_client.hpp"
+
+using namespace std::chrono_literals;
+using vigil::video::RelayConfig;
+using vigil::video::RoomRelay;
+using vigil::video::test::WebrtcTestClient;
+
+namespace {
+
+/// Polls `done` every 50 ms for at most `limit`.
+bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+/// A room and its clients, wired directly (the relay's signalling without the WebSocket).
+struct Room {
+  std::mutex mu;
+  std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> clients;
+  std::unique_ptr<RoomRelay> relay;
+
+  explicit Room(int maxParticipants = 2) {
+    RelayConfig config;
+    config.maxParticipants = maxParticipants;
+    relay =
+        std::make_unique<RoomRelay>(42, config, [this](std::int64_t id, const std::string& json) {
+          std::shared_ptr<WebrtcTestClient> c;
+          {
+            std::lock_guard lock(mu);
+            auto it = clients.find(id);
+            if (it != clients.end()) c = it->second;
+          }
+          if (c) c->receive(json);
+        });
+  }
+  ~Room() {
+    // The clients stop first (no more messages to the relay), then the room.
+    std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> gone;
+    {
+      std::lock_guard lock(mu);
+      gone.swap(clients);
+    }
+    gone.clear();
+    relay.reset();
+  }
+
+  std::shared_ptr<WebrtcTestClient> join(std::int64_t id) {
+    auto c = std::make_shared<WebrtcTestClient>(
+        [this, id](const std::string& json) { relay->handleSignal(id, json); });
+    {
+      std::lock_guard lock(mu);
+      clients[id] = c;
+    }
+    relay->connect(id);
+    return c;
+  }
+
+  void drop(std::int64_t id) {
+    relay->disconnect(id, "test drop");
+    relay->flush();
+    std::lock_guard lock(mu);
+    clients.erase(id);
+  }
+
+  /// The factory of every element in the room's pipeline, at any depth.
+  std::vector<GstElementFactory*> elementFactories() const {
+    std::vector<GstElementFactory*> out;
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(relay->pipeline()));
+    GValue item = G_VALUE_INIT;
+    bool done = false;
+    while (!done) {
+      switch (gst_iterator_next(it, &item)) {
+        case GST_ITERATOR_OK: {
+          auto* e = GST_ELEMENT(g_value_get_object(&item));
+          GstElementFactory* f = gst_element_get_factory(e);
+          if (f != nullptr) out.push_back(f);
+          g_value_reset(&item);
+          break;
+        }
+        case GST_ITERATOR_RESYNC:
+          gst_iterator_resync(it);
+          out.clear();
+          break;
+        default:
+          done = true;
+      }
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return out;
+  }
+};
+
+/// True when every source pad of the factory produces RTP (webrtcbin's FEC and RED recovery
+/// elements are classed "Depayloader" but take RTP in and give RTP out).
+bool outputsRtp(GstElementFactory* f) {
+  bool any = false;
+  for (const GList* l = gst_element_factory_get_static_pad_templates(f); l != nullptr;
+       l = l->next) {
+    auto* t = static_cast<GstStaticPadTemplate*>(l->data);
+    if (t->direction != GST_PAD_SRC) continue;
+    any = true;
+    if (std::string(t->static_caps.string).rfind("application/x-rtp", 0) != 0) return false;
+  }
+  return any;
+}
+
+/// True for an element that decodes, encodes or depayloads media. DTLS/SRTP "decoders" are
+/// decryption (classed Network, not Codec) and RTP-to-RTP elements are not media: both allowed.
+bool touchesMedia(GstElementFactory* f) {
+  const std::string klass = gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS);
+  const bool codec = klass.find("Codec") != std::string::npos;
+  if (klass.find("Decoder") != std::string::npos || klass.find("Encoder") != std::string::npos)
+    return codec || klass.find("Network") == std::string::npos;
+  if (klass.find("Depayloader") != std::string::npos) return !outputsRtp(f);
+  return false;
+}
+
+bool receivesMedia(const WebrtcTestClient& c, std::uint64_t video, std::uint64_t audio) {
+  return c.videoFramesDecoded() >= video && c.audioFramesDecoded() >= audio;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(RoomRelayTest)
+
+BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_and_video) {
+  Room room;
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(
+      waitFor([&] { return receivesMedia(*a, 15, 25) && receivesMedia(*b, 15, 25); }),
+      "a: video " << a->videoFramesDecoded() << " audio " << a->audioFramesDecoded()
+                  << "; b: video " << b->videoFramesDecoded() << " audio "
+                  << b->audioFramesDecoded());
+  BOOST_TEST(room.relay->connectionState(1).value_or("") == "connected");
+  BOOST_TEST(room.relay->connectionState(2).value_or("") == "connected");
+  // Frames keep coming (not a burst at connect).
+  const auto before = a->videoFramesDecoded();
+  BOOST_TEST(waitFor([&] { return a->videoFramesDecoded() >= before + 10; }, 5s));
+
+  const auto factories = room.elementFactories();
+  BOOST_TEST(factories.size() > 10u);  // the walk reached inside the webrtcbins
+  bool sawSrtp = false;
+  for (auto* f : factories) {
+    BOOST_TEST(!touchesMedia(f),
+               "media element in the relay: "
+                   << GST_OBJECT_NAME(f) << " ("
+                   << gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) << ")");
+    sawSrtp = sawSrtp || std::string(GST_OBJECT_NAME(f)) == "dtlssrtpdec";
+  }
+  BOOST_TEST(sawSrtp);  // media really arrives encrypted and is only decrypted
+}
+
+BOOST_AUTO_TEST_CASE(keyframe_request_reaches_the_sender) {
+  Room room;
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 5, 0) && receivesMedia(*a, 5, 0); }));
+  // The relay asks for a keyframe when it links a new receiver; wait until those settle.
+  auto seen = a->keyframeRequestsSeen();
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(1500ms);
+    const auto now = a->keyframeRequestsSeen();
+    if (now == seen) break;
+    seen = now;
+  }
+  b->requestKeyframe();
+  BOOST_TEST(waitFor([&] { return a->keyframeRequestsSeen() > seen; }, 5s),
+             "keyframe requests at the sender: " << a->keyframeRequestsSeen());
+}
+
+BOOST_AUTO_TEST_CASE(pipeline_error_ends_only_that_session_and_the_participant_rejoins) {
+  Room room(3);
+  auto a = room.join(1);
+  auto b = room.join(2);
+  auto c = room.join(3);
+  BOOST_TEST_REQUIRE(waitFor([&] {
+    return receivesMedia(*a, 10, 10) && receivesMedia(*b, 10, 10) && receivesMedia(*c, 10, 10);
+  }));
+  // An element of participant 3's session fails.
+  GstElement* webrtc = gst_bin_get_by_name(GST_BIN(room.relay->pipeline()), "p3-webrtc");
+  BOOST_REQUIRE(webrtc != nullptr);
+  GError* err = g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "injected failure");
+  gst_element_post_message(webrtc, gst_message_new_error(GST_OBJECT(webrtc), err, "test"));
+  g_error_free(err);
+  gst_object_unref(webrtc);
+
+  BOOST_TEST(waitFor([&] { return c->errors().find("media pipeline error") != std::string::npos; }),
+             "errors seen by 3: " << c->errors());
+  room.relay->flush();
+  BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1, 2}));
+  BOOST_TEST(a->errors().empty());
+  // The others still exchange media.
+  const auto aBefore = a->videoFramesDecoded();
+  const auto bBefore = b->videoFramesDecoded();
+  BOOST_TEST(waitFor([&] {
+    return a->videoFramesDecoded() > aBefore + 10 && b->videoFramesDecoded() > bBefore + 10;
+  }));
+
+  // Participant 3 rejoins with a new session and receives media again.
+  room.drop(3);
+  auto c2 = room.join(3);
+  BOOST_TEST(
+      waitFor([&] { return receivesMedia(*c2, 10, 10); }),
+      "rejoined: video " << c2->videoFramesDecoded() << " audio " << c2->audioFramesDecoded());
+  const auto aAfter = a->videoFramesDecoded();
+  BOOST_TEST(waitFor([&] { return a->videoFramesDecoded() > aAfter + 10; }));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_room_refuses_another_participant) {
+  Room room(2);
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_CHECK_THROW(room.relay->connect(3), vigil::AccessDenied);
+  BOOST_CHECK_NO_THROW(room.relay->connect(2));  // a rejoin is not a newcomer
+  room.relay->flush();
+  BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1, 2}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

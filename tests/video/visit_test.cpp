@@ -1,0 +1,216 @@
+#define BOOST_TEST_MODULE video
+#include "vigil/video/visit.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+
+#include "security_fixture.hpp"
+#include "vigil/security/access_guard.hpp"
+
+using namespace std::chrono_literals;
+using vigil::AccessDenied;
+using vigil::ValidationError;
+using vigil::security::Actor;
+using vigil::security::Role;
+using vigil::video::JoinStatus;
+using vigil::video::NewVisit;
+using vigil::video::ParticipantRole;
+using vigil::video::VisitService;
+using vigil::video::VisitState;
+
+namespace vigil::video {
+// Printable enums for Boost.Test messages.
+inline std::ostream& operator<<(std::ostream& os, VisitState s) {
+  return os << toString(s);
+}
+inline std::ostream& operator<<(std::ostream& os, ParticipantRole r) {
+  return os << toString(r);
+}
+inline std::ostream& operator<<(std::ostream& os, JoinStatus s) {
+  return os << toString(s);
+}
+}  // namespace vigil::video
+namespace vigil::security {
+inline std::ostream& operator<<(std::ostream& os, AuditOutcome o) {
+  return os << toString(o);
+}
+}  // namespace vigil::security
+
+namespace {
+
+constexpr std::int64_t kPatientId = 501;
+
+/// A store with a provider on the patient's care team, the patient's user, a stranger patient
+/// and an unrelated provider; one visit scheduled an hour from the clock's start.
+struct VisitFixture : vigil::security::test::SecurityFixture {
+  Actor provider{0, Role::provider, std::nullopt};
+  Actor patient{0, Role::patient, kPatientId};
+  Actor stranger{0, Role::patient, 777};
+  Actor otherProvider{0, Role::provider, std::nullopt};
+  Actor caregiver{0, Role::patient, 888};
+  VisitService visits{*db, *audit, clock};
+  std::int64_t visitId = 0;
+  vigil::TimePoint start = clock.now() + 1h;
+
+  VisitFixture() {
+    provider.id = user(Role::provider, "dr@clinic.example", "provider passphrase 2026");
+    patient.id = user(Role::patient, "pat@home.example", "patient passphrase 2026", kPatientId);
+    stranger.id = user(Role::patient, "other@home.example", "stranger passphrase 2026", 777);
+    otherProvider.id = user(Role::provider, "dr2@clinic.example", "provider2 passphrase 2026");
+    caregiver.id = user(Role::patient, "care@home.example", "caregiver passphrase 2026", 888);
+    db->writeSync([&](vigil::store::Connection& c) {
+      vigil::security::SqliteCareTeam::assignIn(c, provider.id, kPatientId, admin.id, clock.now());
+    });
+    visitId = visits.schedule(provider, newVisit());
+  }
+
+  NewVisit newVisit() const {
+    NewVisit v;
+    v.patientId = kPatientId;
+    v.providerUserId = provider.id;
+    v.patientUserId = patient.id;
+    v.startsAt = start;
+    v.endsAt = start + 30min;
+    return v;
+  }
+
+  void atStart() { clock.set(start); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(VisitServiceTest, VisitFixture)
+
+BOOST_AUTO_TEST_CASE(schedule_stores_provider_and_patient_as_participants) {
+  auto v = visits.get(provider, visitId);
+  BOOST_TEST(v.state == VisitState::scheduled);
+  BOOST_TEST(v.participants.size() == 2u);
+  BOOST_TEST(v.participant(provider.id)->role == ParticipantRole::provider);
+  BOOST_TEST(v.participant(patient.id)->role == ParticipantRole::patient);
+  auto e = lastAudit("visit.schedule");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.actorId == provider.id);
+}
+
+BOOST_AUTO_TEST_CASE(schedule_refuses_provider_outside_care_team) {
+  auto nv = newVisit();
+  nv.providerUserId = otherProvider.id;
+  BOOST_CHECK_THROW(visits.schedule(otherProvider, nv), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(schedule_refuses_a_patient_user_of_another_patient) {
+  auto nv = newVisit();
+  nv.patientUserId = stranger.id;
+  BOOST_CHECK_THROW(visits.schedule(provider, nv), ValidationError);
+}
+
+BOOST_AUTO_TEST_CASE(provider_join_opens_the_visit_and_is_admitted) {
+  atStart();
+  BOOST_TEST(visits.join(provider, visitId) == JoinStatus::admitted);
+  BOOST_TEST(visits.find(visitId)->state == VisitState::inProgress);
+  BOOST_TEST(visits.mayBeInRoom(provider, visitId));
+}
+
+BOOST_AUTO_TEST_CASE(patient_waits_until_the_provider_admits) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_TEST(visits.join(patient, visitId) == JoinStatus::waiting);
+  BOOST_TEST(!visits.mayBeInRoom(patient, visitId));
+  BOOST_TEST(visits.find(visitId)->participant(patient.id)->waitingSince.has_value());
+  visits.admit(provider, visitId, patient.id);
+  BOOST_TEST(visits.mayBeInRoom(patient, visitId));
+  auto e = lastAudit("visit.admit");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.objectId == std::to_string(visitId) + "/" + std::to_string(patient.id));
+  BOOST_TEST(e->event.patientId.value_or(0) == kPatientId);
+}
+
+BOOST_AUTO_TEST_CASE(admitted_patient_who_drops_rejoins_without_waiting) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  visits.leave(patient, visitId);
+  BOOST_TEST(lastAudit("visit.leave").has_value());
+  BOOST_TEST(visits.join(patient, visitId) == JoinStatus::admitted);
+}
+
+BOOST_AUTO_TEST_CASE(non_participant_is_refused_and_the_refusal_audited) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_CHECK_THROW(visits.join(stranger, visitId), AccessDenied);
+  auto e = lastAudit("visit.join");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.actorId == stranger.id);
+  BOOST_TEST(e->event.outcome == vigil::security::AuditOutcome::denied);
+  BOOST_TEST(e->event.reason == "not_participant");
+  BOOST_CHECK_THROW(visits.get(stranger, visitId), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(admin_cannot_join_a_visit) {
+  atStart();
+  BOOST_CHECK_THROW(visits.join(admin, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.join")->event.reason == "role");
+}
+
+BOOST_AUTO_TEST_CASE(join_is_refused_before_the_window_opens) {
+  clock.set(start - 16min);
+  BOOST_CHECK_THROW(visits.join(provider, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.join")->event.reason == "too_early");
+  clock.set(start - 15min);
+  BOOST_TEST(visits.join(provider, visitId) == JoinStatus::admitted);
+}
+
+BOOST_AUTO_TEST_CASE(join_is_refused_after_the_window_closes) {
+  clock.set(start + 30min + 31min);
+  BOOST_CHECK_THROW(visits.join(provider, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.join")->event.reason == "too_late");
+}
+
+BOOST_AUTO_TEST_CASE(only_the_visit_provider_admits) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  BOOST_CHECK_THROW(visits.admit(otherProvider, visitId, patient.id), AccessDenied);
+  BOOST_CHECK_THROW(visits.admit(patient, visitId, patient.id), AccessDenied);
+  BOOST_TEST(!visits.mayBeInRoom(patient, visitId));
+}
+
+BOOST_AUTO_TEST_CASE(nobody_joins_an_ended_visit) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  BOOST_CHECK_THROW(visits.end(patient, visitId), AccessDenied);
+  visits.end(provider, visitId);
+  BOOST_TEST(lastAudit("visit.end")->event.outcome == vigil::security::AuditOutcome::success);
+  BOOST_TEST(!visits.mayBeInRoom(patient, visitId));
+  BOOST_CHECK_THROW(visits.join(patient, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.join")->event.reason == "visit_ended");
+}
+
+BOOST_AUTO_TEST_CASE(invited_caregiver_joins_after_being_admitted) {
+  atStart();
+  BOOST_CHECK_THROW(visits.join(caregiver, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.invite(patient, visitId, caregiver.id, ParticipantRole::caregiver),
+                    AccessDenied);
+  visits.invite(provider, visitId, caregiver.id, ParticipantRole::caregiver);
+  visits.join(provider, visitId);
+  BOOST_TEST(visits.join(caregiver, visitId) == JoinStatus::waiting);
+  visits.admit(provider, visitId, caregiver.id);
+  BOOST_TEST(visits.mayBeInRoom(caregiver, visitId));
+  BOOST_TEST(visits.get(caregiver, visitId).participant(caregiver.id)->role ==
+             ParticipantRole::caregiver);
+}
+
+BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  visits.leave(patient, visitId);
+  visits.end(provider, visitId);
+  BOOST_TEST(audit->verify(*db).ok);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

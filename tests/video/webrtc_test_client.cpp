@@ -1,0 +1,201 @@
+#include "webrtc_test_client.hpp"
+
+#define GST_USE_UNSTABLE_API 1
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace vigil::video::test {
+namespace {
+
+// Sends a 320x240 ball at 15 fps (a keyframe at least every 2 s) and a sine tone.
+constexpr const char* kPipeline =
+    "webrtcbin name=w bundle-policy=max-bundle latency=50 "
+    "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
+    "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. "
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! "
+    "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay name=vpay pt=96 ! "
+    "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
+
+std::string toJson(const Poco::JSON::Object& o) {
+  std::ostringstream out;
+  o.stringify(out);
+  return out.str();
+}
+
+GstPadProbeReturn countBuffers(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer data) {
+  static_cast<std::atomic<std::uint64_t>*>(data)->fetch_add(1);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn countKeyframeRequests(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_event_has_name(event, "GstForceKeyUnit"))
+    static_cast<std::atomic<std::uint64_t>*>(data)->fetch_add(1);
+  return GST_PAD_PROBE_OK;
+}
+
+void onPadAdded(GstElement* /*webrtc*/, GstPad* pad, gpointer self) {
+  if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC)
+    static_cast<WebrtcTestClient*>(self)->onIncomingPad(pad);
+}
+
+void onRemoteSet(GstPromise* promise, gpointer self) {
+  static_cast<WebrtcTestClient*>(self)->onRemoteOffer(promise);
+}
+
+void onAnswerCreated(GstPromise* promise, gpointer self) {
+  static_cast<WebrtcTestClient*>(self)->onAnswer(promise);
+}
+
+}  // namespace
+
+// The ICE callback needs send_, a private member: a small trampoline holds it.
+struct IceTrampoline {
+  static void onCandidate(GstElement* /*webrtc*/, guint mline, gchar* candidate, gpointer data) {
+    auto* send = static_cast<WebrtcTestClient::Send*>(data);
+    Poco::JSON::Object msg;
+    msg.set("type", "ice");
+    msg.set("sdpMLineIndex", static_cast<int>(mline));
+    msg.set("candidate", std::string(candidate));
+    (*send)(toJson(msg));
+  }
+};
+
+WebrtcTestClient::WebrtcTestClient(Send send) : send_(std::move(send)) {
+  gst_init(nullptr, nullptr);
+  GError* err = nullptr;
+  pipeline_ = gst_parse_launch(kPipeline, &err);
+  if (pipeline_ == nullptr || err != nullptr) {
+    std::string what = err != nullptr ? err->message : "parse failed";
+    g_clear_error(&err);
+    throw std::runtime_error("test client pipeline: " + what);
+  }
+  webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
+  g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(IceTrampoline::onCandidate), &send_);
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(onPadAdded), this);
+  GstElement* vpay = gst_bin_get_by_name(GST_BIN(pipeline_), "vpay");
+  GstPad* vpaySink = gst_element_get_static_pad(vpay, "sink");
+  gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests,
+                    &keyframeRequests_, nullptr);
+  gst_object_unref(vpaySink);
+  gst_object_unref(vpay);
+  gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+}
+
+WebrtcTestClient::~WebrtcTestClient() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  if (videoDepay_ != nullptr) gst_object_unref(videoDepay_);
+  gst_object_unref(webrtc_);
+  gst_object_unref(pipeline_);
+}
+
+void WebrtcTestClient::receive(const std::string& json) {
+  Poco::JSON::Parser parser;
+  auto msg = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+  const auto type = msg->getValue<std::string>("type");
+  if (type == "offer") {
+    const auto sdp = msg->getValue<std::string>("sdp");
+    GstSDPMessage* parsed = nullptr;
+    gst_sdp_message_new(&parsed);
+    gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
+                                 static_cast<guint>(sdp.size()), parsed);
+    auto* offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, parsed);
+    GstPromise* promise = gst_promise_new_with_change_func(onRemoteSet, this, nullptr);
+    g_signal_emit_by_name(webrtc_, "set-remote-description", offer, promise);
+    gst_webrtc_session_description_free(offer);
+  } else if (type == "ice") {
+    const auto candidate = msg->getValue<std::string>("candidate");
+    const auto mline = msg->getValue<int>("sdpMLineIndex");
+    g_signal_emit_by_name(webrtc_, "add-ice-candidate", static_cast<guint>(mline),
+                          candidate.c_str());
+  } else if (type == "error") {
+    std::lock_guard lock(mu_);
+    errors_ += msg->optValue<std::string>("reason", "") + "\n";
+  }
+}
+
+void WebrtcTestClient::onRemoteOffer(void* p) {
+  auto* promise = static_cast<GstPromise*>(p);
+  gst_promise_unref(promise);
+  GstPromise* answer = gst_promise_new_with_change_func(onAnswerCreated, this, nullptr);
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, answer);
+}
+
+void WebrtcTestClient::onAnswer(void* p) {
+  auto* promise = static_cast<GstPromise*>(p);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* answer = nullptr;
+  if (reply != nullptr)
+    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  gst_promise_unref(promise);
+  if (answer == nullptr) return;
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+  gchar* text = gst_sdp_message_as_text(answer->sdp);
+  Poco::JSON::Object msg;
+  msg.set("type", "answer");
+  msg.set("sdp", std::string(text));
+  g_free(text);
+  gst_webrtc_session_description_free(answer);
+  send_(toJson(msg));
+}
+
+void WebrtcTestClient::onIncomingPad(void* p) {
+  auto* pad = static_cast<GstPad*>(p);
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  const gchar* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+  const bool video = media != nullptr && std::string(media) == "video";
+  gst_caps_unref(caps);
+  GError* err = nullptr;
+  GstElement* bin = gst_parse_bin_from_description(
+      video ? "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false"
+            : "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false",
+      TRUE, &err);
+  if (bin == nullptr) {
+    g_clear_error(&err);
+    return;
+  }
+  gst_bin_add(GST_BIN(pipeline_), bin);
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
+  GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sinkPad, GST_PAD_PROBE_TYPE_BUFFER, countBuffers,
+                    video ? &videoFrames_ : &audioFrames_, nullptr);
+  gst_object_unref(sinkPad);
+  gst_object_unref(sink);
+  if (video) {
+    std::lock_guard lock(mu_);
+    if (videoDepay_ == nullptr) videoDepay_ = gst_bin_get_by_name(GST_BIN(bin), "vdepay");
+  }
+  gst_element_sync_state_with_parent(bin);
+  GstPad* binSink = gst_element_get_static_pad(bin, "sink");
+  gst_pad_link(pad, binSink);
+  gst_object_unref(binSink);
+}
+
+void WebrtcTestClient::requestKeyframe() {
+  GstElement* depay = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    depay = videoDepay_ != nullptr ? GST_ELEMENT(gst_object_ref(videoDepay_)) : nullptr;
+  }
+  if (depay == nullptr) return;
+  GstPad* src = gst_element_get_static_pad(depay, "src");
+  gst_pad_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                               gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                                 G_TYPE_BOOLEAN, TRUE, nullptr)));
+  gst_object_unref(src);
+  gst_object_unref(depay);
+}
+
+std::string WebrtcTestClient::errors() const {
+  std::lock_guard lock(mu_);
+  return errors_;
+}
+
+}  // namespace vigil::video::test

@@ -356,6 +356,21 @@ BOOST_AUTO_TEST_CASE(fetches_all_glucose_records_then_only_those_after_the_last_
   BOOST_TEST(w.countKind(kMeter, "glucose") == 5U);
 }
 
+BOOST_AUTO_TEST_CASE(stores_a_large_record_transfer_beyond_the_per_device_burst) {
+  // A meter's memory (hundreds of records) arrives as fast as the radio goes: more than the
+  // per-device burst MQTT devices get (ingest.device_burst, 200), and every record is kept.
+  World w;
+  w.startStandIn();
+  w.registerDevice(kMeter, registry::DeviceKind::glucometer);
+  w.addDevice(kMeter, "glucose", "justworks", true);
+  setRecords(w, kMeter, 300);
+  w.startGateway();
+  BOOST_TEST(eventually([&] { return w.gateway->racpTransfersDone() == 1; }, 15s));
+  BOOST_TEST(eventually([&] { return w.countKind(kMeter, "glucose") == 300; }, 15s),
+             w.countKind(kMeter, "glucose"));
+  BOOST_TEST(w.ingest->stats().rejected == 0U);
+}
+
 BOOST_AUTO_TEST_CASE(reconnects_when_a_device_comes_back_in_range) {
   World w;
   w.startStandIn();

@@ -415,6 +415,27 @@ BOOST_AUTO_TEST_CASE(survives_a_bluetoothd_restart) {
   BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
 }
 
+BOOST_AUTO_TEST_CASE(reconnects_when_the_system_bus_restarts) {
+  World w;
+  w.startStandIn();
+  w.registerDevice(kCuff, registry::DeviceKind::heart_rate);
+  w.addDevice(kCuff, "hr", "justworks", true);
+  w.startGateway();
+  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }));
+  w.killStandIn();
+  w.bus.restartDaemon();
+  BOOST_TEST(
+      eventually([&] { return !w.gateway->busConnected() || !w.gateway->bluezAvailable(); }));
+  BOOST_TEST(eventually([&] { return w.inState(kCuff, DeviceState::unavailable); }));
+  w.startStandIn();
+  w.addDevice(kCuff, "hr", "justworks", true);
+  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }),
+                     w.stateOf(kCuff));
+  BOOST_TEST(w.gateway->busConnected());
+  BOOST_TEST(w.notify(kCuff, 0x2A37, kHeartRate));
+  BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
+}
+
 BOOST_AUTO_TEST_CASE(survives_the_adapter_being_removed_and_plugged_back) {
   World w;
   w.startStandIn();

@@ -8,7 +8,6 @@
 #include <ctime>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "vigil/ble/racp.hpp"
@@ -806,9 +805,6 @@ struct BleGateway::Impl {
       g_variant_get(params, "(&o@a{sa{sv}})", &objPath, &ifaces);
       self->addInterfaces(objPath, ifaces);
       g_variant_unref(ifaces);
-      if (self->adapterPath.empty() && !self->adapters.empty()) {
-        // An adapter appeared but is not the configured one: nothing to do.
-      }
     } else if (std::string(iface) == kObjectManagerIface && name == "InterfacesRemoved") {
       const gchar* objPath = nullptr;
       GVariant* names = nullptr;

@@ -96,8 +96,11 @@ struct Database::Impl {
 
   void registerMetrics();
   void writerLoop();
-  /// retryInnocents: when a job abandons the transaction, run the other jobs again (once more
-  /// only after a disk-full abandon: a full disk stays full, and each retry would fail one job).
+  /// When a job abandons the transaction, the other jobs run again: as a new batch, or after a
+  /// disk-full abandon each in a transaction of its own (a full disk stays full: retrying the
+  /// batch would fail one job per round, O(n²); alone, each job is judged once, and one that
+  /// needs no new page, such as raising max_page_count, still succeeds).
+  /// retryInnocents false: a job that abandons fails the whole batch.
   void runBatch(std::vector<Job>& batch, bool retryInnocents = true);
   static void complete(Job& job, std::exception_ptr error);
 };
@@ -230,7 +233,15 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
         }
       }
       jobsFailed->inc(failedJobs);
-      if (!again.empty()) runBatch(again, !full);
+      if (!full) {
+        if (!again.empty()) runBatch(again);
+        return;
+      }
+      for (auto& job : again) {
+        std::vector<Job> alone;
+        alone.push_back(std::move(job));
+        runBatch(alone, false);
+      }
       return;
     }
     jobsFailed->inc(batch.size());

@@ -48,37 +48,30 @@ inline GVariant* bytes(const Bytes& b) {
 class PrivateBus {
  public:
   PrivateBus() {
-    auto socket = dir_.path() / "bus";
     auto conf = dir_.path() / "bus.conf";
     std::ofstream(conf) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
                            "Configuration 1.0//EN\" "
                            "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
                            "<busconfig><type>system</type><listen>unix:path="
-                        << socket.string()
+                        << socket().string()
                         << "</listen><auth>EXTERNAL</auth><policy context=\"default\">"
                            "<allow send_destination=\"*\" eavesdrop=\"true\"/>"
                            "<allow eavesdrop=\"true\"/><allow own=\"*\"/><allow user=\"*\"/>"
                            "</policy></busconfig>\n";
-    Process::Options o;
-    o.args = {"--config-file=" + conf.string(), "--nofork", "--nopidfile"};
-    o.stderrFile = dir_.path() / "dbus.err";
-    daemon_.emplace("/usr/bin/dbus-daemon", o);
-    address_ = "unix:path=" + socket.string();
-    BOOST_TEST_REQUIRE(eventually([&] { return std::filesystem::exists(socket); }, 5s));
-    GError* error = nullptr;
-    conn_ = g_dbus_connection_new_for_address_sync(
-        address_.c_str(),
-        static_cast<GDBusConnectionFlags>(G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
-        nullptr, nullptr, &error);
-    BOOST_TEST_REQUIRE(conn_ != nullptr, (error ? error->message : ""));
+    address_ = "unix:path=" + socket().string();
+    startDaemon();
   }
-  ~PrivateBus() {
-    if (conn_) {
-      g_dbus_connection_close_sync(conn_, nullptr, nullptr);
-      g_object_unref(conn_);
-    }
+  ~PrivateBus() { disconnect(); }
+
+  /// The bus daemon goes away (every client is disconnected) and comes back at the same address.
+  void restartDaemon() {
+    disconnect();
+    daemon_->stop(2s);
+    daemon_.reset();
+    std::filesystem::remove(socket());
+    startDaemon();
   }
+
   const std::string& address() const { return address_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
@@ -108,6 +101,29 @@ class PrivateBus {
   }
 
  private:
+  std::filesystem::path socket() const { return dir_.path() / "bus"; }
+  void startDaemon() {
+    Process::Options o;
+    o.args = {"--config-file=" + (dir_.path() / "bus.conf").string(), "--nofork", "--nopidfile"};
+    o.stderrFile = dir_.path() / ("dbus-" + std::to_string(++starts_) + ".err");
+    daemon_.emplace("/usr/bin/dbus-daemon", o);
+    BOOST_TEST_REQUIRE(eventually([&] { return std::filesystem::exists(socket()); }, 5s));
+    GError* error = nullptr;
+    conn_ = g_dbus_connection_new_for_address_sync(
+        address_.c_str(),
+        static_cast<GDBusConnectionFlags>(G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
+        nullptr, nullptr, &error);
+    BOOST_TEST_REQUIRE(conn_ != nullptr, (error ? error->message : ""));
+  }
+  void disconnect() {
+    if (!conn_) return;
+    g_dbus_connection_close_sync(conn_, nullptr, nullptr);
+    g_object_unref(conn_);
+    conn_ = nullptr;
+  }
+
+  int starts_ = 0;
   TempDir dir_{"vigil-ble-bus"};
   std::optional<Process> daemon_;
   std::string address_;

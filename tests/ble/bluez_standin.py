@@ -9,6 +9,9 @@ registered agent for a passkey when the device wants passkey entry, Connect() fa
 device is out of range, StartNotify() sets Notifying, values are delivered as PropertiesChanged
 on Value, and the glucose meter answers the Record Access Control Point.
 
+GATT objects exist only while the device is connected (bluetoothd without a GATT cache): they
+appear before ServicesResolved and go when the link drops.
+
 The test drives it through org.vigil.test.Control at /org/vigil/test (add/remove the adapter,
 add devices, notify, put a device out of range, read what was written to it).
 
@@ -101,7 +104,6 @@ class Characteristic(BluezObject):
     def __init__(self, world, device, path, service_path, u16, flags):
         self.device = device
         self.u16 = u16
-        self.writes = []
         super().__init__(world, path, CHAR, {
             "UUID": uuid128(u16),
             "Service": dbus.ObjectPath(service_path),
@@ -129,7 +131,7 @@ class Characteristic(BluezObject):
         if not self.device.props["Connected"]:
             raise Error("NotConnected")
         data = [int(b) for b in value]
-        self.writes.append(data)
+        self.device.writes.setdefault(self.u16, []).append(data)
         if self.u16 == 0x2A52:
             GLib.idle_add(self.device.answer_racp, data)
 
@@ -146,6 +148,7 @@ class Device(BluezObject):
         self.kind = kind
         self.pairing = pairing
         self.in_range = True
+        self.writes = {}  # uuid16 -> [values written], across connections
         self.records = []  # glucose: [(seq, bytes)]
         self.chars = {}
         self.services = []
@@ -171,6 +174,12 @@ class Device(BluezObject):
         self.add_to_connection(self.world.bus, self.path)
         self.exported = True
         self.world.added(self)
+
+    def export_gatt(self):
+        """Like bluetoothd after service discovery: the GATT objects appear, then
+        ServicesResolved. They go again when the link drops (no GATT cache)."""
+        if self.chars:
+            return
         handle = 0x000a
         for s16, chars in PROFILES[self.kind]:
             spath = "%s/service%04x" % (self.path, handle)
@@ -185,15 +194,18 @@ class Device(BluezObject):
                 self.chars[c16] = ch
                 self.world.added(ch)
 
-    def unexport(self):
-        if not self.exported:
-            return
+    def unexport_gatt(self):
         for ch in self.chars.values():
             self.world.removed(ch)
         for svc in self.services:
             self.world.removed(svc)
         self.chars = {}
         self.services = []
+
+    def unexport(self):
+        if not self.exported:
+            return
+        self.unexport_gatt()
         self.world.removed(self)
         self.exported = False
 
@@ -240,7 +252,14 @@ class Device(BluezObject):
         if self.props["Connected"]:
             return
         self.set_props(Connected=dbus.Boolean(True))
-        GLib.idle_add(lambda: self.set_props(ServicesResolved=dbus.Boolean(True)) and False)
+
+        def resolve():
+            if self.props["Connected"]:
+                self.export_gatt()
+                self.set_props(ServicesResolved=dbus.Boolean(True))
+            return False
+
+        GLib.idle_add(resolve)
 
     @dbus.service.method(DEVICE, in_signature="", out_signature="")
     def Disconnect(self):
@@ -249,13 +268,13 @@ class Device(BluezObject):
     def drop_link(self):
         if not self.props["Connected"]:
             return
-        for ch in self.chars.values():
-            if ch.props["Notifying"]:
-                ch.props["Notifying"] = dbus.Boolean(False)
         self.set_props(ServicesResolved=dbus.Boolean(False))
+        self.unexport_gatt()
         self.set_props(Connected=dbus.Boolean(False))
 
     def answer_racp(self, request):
+        if 0x2A52 not in self.chars:  # the link dropped meanwhile
+            return False
         racp = self.chars[0x2A52]
         meas = self.chars[0x2A18]
         if request[:2] == [0x01, 0x01]:
@@ -399,8 +418,8 @@ class Control(dbus.service.Object):
 
     @dbus.service.method(CONTROL, in_signature="sq", out_signature="aay")
     def Writes(self, address, u16):
-        ch = self.dev(address).chars.get(int(u16))
-        return dbus.Array([bytes_(w) for w in (ch.writes if ch else [])], signature="ay")
+        writes = self.dev(address).writes.get(int(u16), [])
+        return dbus.Array([bytes_(w) for w in writes], signature="ay")
 
     @dbus.service.method(CONTROL, in_signature="s", out_signature="a{sv}")
     def DeviceState(self, address):

@@ -23,6 +23,25 @@ BOOST_AUTO_TEST_CASE(lists_discovered_devices_with_their_registry_uid) {
   BOOST_TEST(r.body.find(R"("adapter":true)") != std::string::npos, r.body);
 }
 
+BOOST_AUTO_TEST_CASE(shows_the_ble_link_state_on_the_registered_device) {
+  ApiFixture f;
+  f.devices->add({"ble-C47C8D6A1234", registry::DeviceKind::blood_pressure, "", "", ""});
+  auto admin = f.signIn(f.adminActor.id);
+  auto r = f.request("GET", "/api/v1/admin/devices", &admin);
+  BOOST_TEST(r.status == 200);
+  auto at = r.body.find(R"("uid":"ble-C47C8D6A1234")");
+  BOOST_TEST_REQUIRE(at != std::string::npos, r.body);
+  BOOST_TEST(r.body.find(R"("ble":{)") != std::string::npos, r.body);
+  BOOST_TEST(r.body.find(R"("state":"discovered")") != std::string::npos, r.body);
+  // Only the BLE device carries a link state.
+  BOOST_TEST(r.body.find(R"("ble":{)") == r.body.rfind(R"("ble":{)"));
+  r = f.request("GET", "/api/v1/admin/ble/devices", &admin);
+  BOOST_TEST(r.body.find(R"("deviceId":)" +
+                         std::to_string(f.devices->findByUid("ble-C47C8D6A1234")->id)) !=
+                 std::string::npos,
+             r.body);
+}
+
 BOOST_AUTO_TEST_CASE(pairs_with_or_without_a_passkey) {
   ApiFixture f;
   auto admin = f.signIn(f.adminActor.id);

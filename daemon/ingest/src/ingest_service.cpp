@@ -265,7 +265,7 @@ void IngestService::process(IncomingMessage&& m) {
   } else if (p->message.payload.size() > options_.maxPayloadBytes) {
     p->rejectReason = "oversized";
     p->decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
-  } else if (!allowDevice(p->topic->uid, p->message.receivedAt)) {
+  } else if (p->message.rateLimited && !allowDevice(p->topic->uid, p->message.receivedAt)) {
     // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
     // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
     // costs the writer nothing: no quarantine row per refused message to fill the disk.

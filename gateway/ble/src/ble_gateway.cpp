@@ -8,7 +8,6 @@
 #include <ctime>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "vigil/ble/racp.hpp"
@@ -806,9 +805,6 @@ struct BleGateway::Impl {
       g_variant_get(params, "(&o@a{sa{sv}})", &objPath, &ifaces);
       self->addInterfaces(objPath, ifaces);
       g_variant_unref(ifaces);
-      if (self->adapterPath.empty() && !self->adapters.empty()) {
-        // An adapter appeared but is not the configured one: nothing to do.
-      }
     } else if (std::string(iface) == kObjectManagerIface && name == "InterfacesRemoved") {
       const gchar* objPath = nullptr;
       GVariant* names = nullptr;
@@ -931,9 +927,19 @@ struct BleGateway::Impl {
     if (conn && bluezUp)
       call("/org/bluez", "org.bluez.AgentManager1", "UnregisterAgent",
            g_variant_new("(o)", kAgentPath), nullptr, {}, 1000);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (outstanding > 0 && std::chrono::steady_clock::now() < deadline)
-      g_main_context_iteration(context, FALSE) ? void() : std::this_thread::yield();
+    bool expired = false;
+    GSource* deadline = g_timeout_source_new(2000);
+    g_source_set_callback(
+        deadline,
+        [](gpointer flag) -> gboolean {
+          *static_cast<bool*>(flag) = true;
+          return G_SOURCE_REMOVE;
+        },
+        &expired, nullptr);
+    g_source_attach(deadline, context);
+    while (outstanding > 0 && !expired) g_main_context_iteration(context, TRUE);
+    g_source_destroy(deadline);
+    g_source_unref(deadline);
     g_cancellable_cancel(cancellable);
     while (outstanding > 0) g_main_context_iteration(context, TRUE);
     if (conn) {

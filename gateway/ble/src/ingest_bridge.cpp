@@ -10,8 +10,8 @@ namespace vigil::ble {
 
 BleGateway::MessageSink ingestSink(ingest::IngestService& ingest, Clock& clock) {
   return [&ingest, &clock](const std::string& uid, std::string payload) {
-    if (!ingest.submit(
-            {"vigil/v1/devices/" + uid + "/gatt", std::move(payload), clock.now(), "ble"})) {
+    if (!ingest.submit({"vigil/v1/devices/" + uid + "/gatt", std::move(payload), clock.now(), "ble",
+                        /*rateLimited=*/false})) {
       Metrics::global()
           .counter("vigil_ble_notifications_total", "BLE measurement notifications received",
                    {{"result", "refused_queue_full"}})

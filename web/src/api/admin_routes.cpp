@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -153,12 +154,23 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
          guarded([&s](Request&) {
            auto assigned = s.readings ? s.readings->currentAssignments()
                                       : std::map<std::int64_t, std::int64_t>{};
+           // A BLE device's link state, when the box runs the BLE gateway.
+           std::map<std::string, BleAdmin::Device> ble;
+           if (s.ble)
+             for (auto& b : s.ble->devices()) ble.emplace(b.uid, std::move(b));
            auto items = array();
            for (const auto& d : s.devices->list()) {
              auto o = deviceJson(d);
              auto it = assigned.find(d.id);
              o->set("patientId",
                     it == assigned.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(it->second));
+             if (auto b = ble.find(d.uid); b != ble.end()) {
+               auto link = object();
+               link->set("state", b->second.state);
+               link->set("reason", b->second.reason);
+               link->set("changedAt", iso(b->second.changedAt));
+               o->set("ble", link);
+             }
              items->add(o);
            }
            auto o = object();

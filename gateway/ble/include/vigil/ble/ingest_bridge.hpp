@@ -15,7 +15,9 @@ class Database;
 
 namespace vigil::ble {
 
-/// A MessageSink submitting to `ingest` (topic vigil/v1/devices/<uid>/gatt, source "ble").
+/// A MessageSink submitting to `ingest` (topic vigil/v1/devices/<uid>/gatt, source "ble"),
+/// outside the per-device rate limit: the box's own radio sets the pace, and a glucose meter
+/// sends its whole memory at once.
 /// A message refused by a full queue is counted and dropped: the device keeps glucose records
 /// for the next RACP transfer, live notifications are not repeated by BLE devices.
 BleGateway::MessageSink ingestSink(ingest::IngestService& ingest, Clock& clock);

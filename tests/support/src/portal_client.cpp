@@ -76,6 +76,7 @@ std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, const fs::pat
   auto& clock = SystemClock::instance();
   store::Options o;
   o.path = dbPath;
+  o.synchronousFull = false;  // seeding before vigild starts; close() makes it durable
   auto db = store::Database::open(o);
   auto keyDir = dataDir / "keys";
   fs::create_directories(keyDir);

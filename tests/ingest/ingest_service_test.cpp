@@ -257,6 +257,10 @@ BOOST_AUTO_TEST_CASE(a_flooding_device_is_limited_and_others_are_not) {
   BOOST_TEST(
       f.count("SELECT count(*) FROM readings WHERE device_id = " + std::to_string(other.id)) == 3);
   BOOST_TEST(f.ingest->stats().rejectedByReason.at("rate_limited") == 45u);
+  // Refused for rate, not for content: nothing quarantined (a flood must not fill the disk)
+  // and no ack, so the device keeps the messages and resends them later.
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine") == 0);
+  BOOST_TEST(f.ingest->stats().acks == 8u);
 }
 
 BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_message) {

@@ -245,6 +245,47 @@ BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwa
   BOOST_TEST(db->integrityCheck().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_full_disk_fails_a_batch_after_one_retry_not_one_job_at_a_time, Fixture) {
+  auto o = options();
+  o.batchSize = 200;
+  open(o);
+  insertItem(*db, -1).get();
+  db->writeSync([](Connection& c) {
+    auto pages = c.queryValue<std::int64_t>("PRAGMA page_count").value();
+    c.exec("PRAGMA max_page_count = " + std::to_string(pages));
+  });
+  auto before = counter("vigil_store_batches_failed_total");
+  std::vector<std::future<std::int64_t>> futures;
+  {
+    WriterGate gate(*db);
+    // Enough rows that the capped file cannot hold them: some job abandons the transaction.
+    for (int i = 0; i < 200; ++i) {
+      futures.push_back(db->write([i](Connection& c) {
+        c.execute("INSERT INTO items(batch, v) VALUES (?1, ?2)", i, i);
+        auto st = c.prepare("INSERT INTO blobs(b) VALUES (?1)");
+        st.bind(1, Blob(2048, 0xcd));
+        st.run();
+        return c.lastInsertRowid();
+      }));
+    }
+  }
+  int diskFull = 0;
+  for (auto& f : futures) {
+    try {
+      f.get();
+    } catch (const SqliteError& e) {
+      diskFull += e.isDiskFull() ? 1 : 0;
+    }
+  }
+  // Every job learns the disk is full, and the writer gave the batch two tries, not 200.
+  BOOST_TEST(diskFull == 200);
+  BOOST_TEST(counter("vigil_store_batches_failed_total") - before == 2u);
+  BOOST_TEST(countItems() == 1);
+  db->writeSync([](Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
+  BOOST_CHECK_NO_THROW(insertItem(*db, 2).get());
+  BOOST_TEST(db->integrityCheck().empty());
+}
+
 namespace {
 
 /// Writes kBatches batches of kRowsPerBatch rows while 6 threads read (more than the pool has

@@ -91,6 +91,10 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/devices", ""};
        }},
+      {"GET /api/v1/reports/alert-response",
+       [](const Ctx&) {
+         return Call{"/api/v1/reports/alert-response", ""};
+       }},
       {"GET /api/v1/patients/{id}/thresholds",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/thresholds", ""};

@@ -92,7 +92,7 @@ std::vector<ConfigKey> buildSchema() {
        "Largest device message accepted; larger ones are quarantined as oversized.", 256, 16777216},
       {"ingest.device_rate", Type::integer, "20",
        "Sustained messages per second one device may send (0: unlimited); beyond it messages "
-       "are refused as rate_limited.",
+       "get no ack (counted as rate_limited; the device resends them later).",
        0, 100000},
       {"ingest.device_burst", Type::integer, "200",
        "Messages one device may send at once before its rate applies.", 1, 1000000},

@@ -11,6 +11,7 @@
 #include "api_wiring.hpp"
 #include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
+#include "reload_signal.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "systemd_notify.hpp"
@@ -232,6 +233,7 @@ int Vigild::storeBackup(const std::string& target) {
 }
 
 int Vigild::runService() {
+  blockServiceSignals();  // before any thread starts (reload_signal.hpp)
   SystemdNotifier notifier;
   std::vector<Poco::AutoPtr<ServiceSubsystem>> started;
   auto started_at = std::chrono::steady_clock::now();
@@ -271,6 +273,8 @@ int Vigild::runService() {
       s->start(*this);
       started.push_back(s);
     }
+    // SIGHUP (systemctl reload vigild): pick up data keys made by `vigild keys rotate`.
+    ReloadSignal reload([&] { security->keys().reload(store->database()); });
     log::info("vigild.ready", {{"version", VIGIL_VERSION}, {"port", unsigned{web->port()}}});
     notifier.ready();
     if (config_->boolean("systemd.watchdog")) notifier.startWatchdog();

@@ -266,7 +266,17 @@ void IngestService::process(IncomingMessage&& m) {
     p->rejectReason = "oversized";
     p->decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
   } else if (!allowDevice(p->topic->uid, p->message.receivedAt)) {
-    p->rejectReason = "rate_limited";
+    // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
+    // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
+    // costs the writer nothing: no quarantine row per refused message to fill the disk.
+    countRejected("rate_limited");
+    std::lock_guard lock(mutex_);
+    ++stats_.messages;
+    ++stats_.rejected;
+    ++stats_.rejectedByReason["rate_limited"];
+    --inFlight_;
+    cv_.notify_all();
+    return;
   } else {
     p->decoded = decoder_(p->topic->kind, p->message.payload);
     if (!p->decoded.message) {

@@ -96,7 +96,9 @@ struct Database::Impl {
 
   void registerMetrics();
   void writerLoop();
-  void runBatch(std::vector<Job>& batch);
+  /// retryInnocents: when a job abandons the transaction, run the other jobs again (once more
+  /// only after a disk-full abandon: a full disk stays full, and each retry would fail one job).
+  void runBatch(std::vector<Job>& batch, bool retryInnocents = true);
   static void complete(Job& job, std::exception_ptr error);
 };
 
@@ -161,7 +163,7 @@ void Database::Impl::writerLoop() {
   }
 }
 
-void Database::Impl::runBatch(std::vector<Job>& batch) {
+void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
   std::size_t failedJobs = 0;
@@ -213,7 +215,7 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
     }
     if (full) diskFull->inc();
     batchesFailed->inc();
-    if (culprit) {
+    if (culprit && retryInnocents) {
       // Fail the culprit and the jobs that had failed on their own; run the others again as a
       // new batch (they were rolled back with the transaction, never committed).
       log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
@@ -228,7 +230,7 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
         }
       }
       jobsFailed->inc(failedJobs);
-      if (!again.empty()) runBatch(again);
+      if (!again.empty()) runBatch(again, !full);
       return;
     }
     jobsFailed->inc(batch.size());

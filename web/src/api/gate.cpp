@@ -153,6 +153,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.alerts && s.alertStore) api::addAlertRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
+  api::addReportRoutes(staging, s);
   for (const auto& r : staging.routes()) {
     if (r.access == Access::authenticated && !isDeclaredPermission(r.permission))
       throw std::invalid_argument("route " + r.method + " " + r.pattern +

@@ -5,8 +5,9 @@
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
 import { formatTime, formatAge, vitalLabel, unitLabel } from '../format.js';
+import { renderReports } from './reports.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['rules', 'Alert rules'], ['audit', 'Audit']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['audit', 'Audit']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -27,10 +28,10 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, rules, audit }[tab];
+  const render = { users, 'care-teams': careTeams, devices, rules, reports: renderReports, audit }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
-  await render(body);
-  return null;
+  const cleanup = await render(body);
+  return typeof cleanup === 'function' ? cleanup : null;
 }
 
 async function users(body) {

@@ -36,12 +36,8 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
     pc.pidFile = layout.pidFile;
     pc.serviceClient = config.string("mqtt.client_id");
     log::info("pki.ready", {{"broker_port", pc.endpoint.certificatePort}});
-    auto provisioner = std::make_unique<pki::DeviceProvisioner>(*ca, pc);
-    // An expired CRL makes the broker refuse every device: re-sign it at start when half its
-    // life is gone (a box up for months still needs the daily check, docs/provisioning.md).
-    if (ca->refreshCrlIfDue() && provisioner->reloadBroker() != pki::ReloadResult::reloaded)
-      log::warn("pki.broker_not_reloaded", {{"reason", "crl refreshed; broker not signalable"}});
-    return provisioner;
+    // The CRL is renewed by ApiWiring's crl_refresh task (at start, then every 6 hours).
+    return std::make_unique<pki::DeviceProvisioner>(*ca, pc);
   } catch (const vigil::Error& e) {
     // A CA vigild may not use (key readable by others, unreadable files): say why, run without.
     log::warn("pki.unavailable", {{"reason", std::string(e.what())}});

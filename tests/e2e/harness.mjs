@@ -67,13 +67,13 @@ export async function startVigild() {
 }
 
 /** Headless Chromium with a fresh profile; returns the context and a problems() collector. */
-export async function startBrowser(viewport = { width: 1280, height: 860 }) {
+export async function startBrowser(viewport = { width: 1280, height: 860 }, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.VIGIL_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
     ignoreHTTPSErrors: true,
     viewport,
     reducedMotion: 'reduce',

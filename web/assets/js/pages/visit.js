@@ -1,0 +1,312 @@
+// Video visits (docs/video.md): the list of the user's visits and the visit room.
+//
+// The room: POST join (the provider is admitted at once, others wait until the provider admits
+// them; the page polls the visit meanwhile), then the camera and microphone, then the media
+// WebSocket (/api/v1/visits/{id}/media) carrying the box's offer, our answer and ICE candidates.
+// The box offers fixed slots: m-lines (audio, video) pair by pair; the first pair is sendrecv
+// (our camera and microphone go out on it), the others only bring other participants' media.
+// Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
+// jitter, loss, bitrate) comes from getStats every two seconds.
+
+import { h, clear, append, announce } from '../dom.js';
+import { get, post, session, ApiError } from '../api.js';
+
+const POLL_MS = 1500;
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export async function renderVisits(root) {
+  clear(root);
+  const data = await get('/api/v1/visits');
+  const rows = data.visits.map((v) => h('li.visit-item',
+    h('span', `Visit ${v.id}: ${fmtTime(v.startsAt)} to ${fmtTime(v.endsAt)}`),
+    h('span.badge', v.state.replace('_', ' ')),
+    h('a.btn.small', { href: `#/visits/${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
+  root.append(h('section.page', h('h1', 'Video visits'),
+    rows.length ? h('ul.visit-list', rows) : h('p', 'No upcoming video visits.')));
+}
+
+export async function renderVisit(root, visitId) {
+  clear(root);
+  const status = h('div.notice.info', { role: 'status' }, 'Not joined yet.');
+  const error = h('div.notice.error', { role: 'alert', hidden: true });
+  const local = h('video.local-video', { autoplay: true, playsInline: true, muted: true, 'aria-label': 'Your camera' });
+  const remotes = h('div.remote-videos', { 'aria-label': 'Other participants' });
+  const quality = h('p.call-quality', { 'aria-live': 'off' });
+  const waitingList = h('ul.waiting-list');
+  const waitingBox = h('section.waiting', { hidden: true }, h('h2', 'Waiting room'), waitingList);
+  const joinBtn = h('button.btn.primary', { type: 'button' }, 'Join visit');
+  const muteBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Mute');
+  const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');
+  const leaveBtn = h('button.btn', { type: 'button', disabled: true }, 'Leave');
+  const endBtn = h('button.btn.danger', { type: 'button', hidden: true }, 'End visit');
+  root.append(h('section.page.visit-room',
+    h('h1', `Video visit ${visitId}`), status, error,
+    h('div.controls', joinBtn, muteBtn, camBtn, leaveBtn, endBtn),
+    h('div.videos', local, remotes), quality, waitingBox));
+
+  // For diagnostics (and the browser tests): inbound media counters of the current call.
+  root.querySelector('.visit-room').vigilStats = async () => {
+    const out = { framesDecoded: 0, audioPacketsReceived: 0, connectionState: pc ? pc.connectionState : 'none' };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        out.framesDecoded += s.framesDecoded || 0;
+        (out.video = out.video || []).push({ ssrc: s.ssrc, mid: s.mid, framesReceived: s.framesReceived, framesDecoded: s.framesDecoded,
+          keyFramesDecoded: s.keyFramesDecoded, framesDropped: s.framesDropped, pliCount: s.pliCount, packetsReceived: s.packetsReceived,
+          packetsLost: s.packetsLost, frameWidth: s.frameWidth });
+      }
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.sent = { framesEncoded: s.framesEncoded, framesSent: s.framesSent, packetsSent: s.packetsSent, targetBitrate: s.targetBitrate,
+          qualityLimitationReason: s.qualityLimitationReason, frameWidth: s.frameWidth, pliCount: s.pliCount, nackCount: s.nackCount };
+      }
+      if (s.type === 'remote-inbound-rtp' && s.kind === 'video') out.remoteInbound = { fractionLost: s.fractionLost, packetsLost: s.packetsLost, rtt: s.roundTripTime };
+      if (s.type === 'candidate-pair' && s.nominated) out.pair = { state: s.state, availableOutgoingBitrate: s.availableOutgoingBitrate };
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPacketsReceived += s.packetsReceived || 0;
+    });
+    return out;
+  };
+
+  let stream = null;
+  let pc = null;
+  let ws = null;
+  let pollTimer = null;
+  let statsTimer = null;
+  let closed = false;
+  let isProvider = false;
+  let lastBytes = null;
+
+  const showError = (msg) => { error.hidden = false; error.textContent = msg; };
+  const setStatus = (msg) => { status.textContent = msg; }; // a live region already
+
+  function stopMedia() {
+    if (statsTimer) clearInterval(statsTimer);
+    statsTimer = null;
+    if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    if (pc) { pc.close(); pc = null; }
+    clear(remotes);
+  }
+
+  function teardown() {
+    closed = true;
+    if (pollTimer) clearTimeout(pollTimer);
+    stopMedia();
+    if (stream) for (const t of stream.getTracks()) t.stop();
+    stream = null;
+  }
+
+  async function refreshVisit() {
+    const v = await get(`/api/v1/visits/${visitId}`);
+    isProvider = v.yourRole === 'provider';
+    endBtn.hidden = !isProvider;
+    if (isProvider) {
+      const waiting = v.participants.filter((p) => p.waiting && !p.admitted);
+      waitingBox.hidden = false;
+      append(clear(waitingList), [waiting.length
+        ? waiting.map((p) => h('li', `User ${p.userId} (${p.role}) is waiting `,
+          h('button.btn.small.primary', { type: 'button', onclick: () => admit(p.userId) }, `Admit user ${p.userId}`)))
+        : h('li', 'Nobody is waiting.')]);
+    }
+    return v;
+  }
+
+  async function admit(userId) {
+    try {
+      await post(`/api/v1/visits/${visitId}/admit`, { userId });
+      announce(`User ${userId} admitted`);
+      await refreshVisit();
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  /** Calls fn every POLL_MS until it returns true or the room is left. */
+  function poll(fn) {
+    if (closed) return;
+    pollTimer = setTimeout(async () => {
+      let done = false;
+      try { done = (await fn()) === true; } catch (e) { if (!(e instanceof ApiError) || e.status !== 0) showError(e.message); }
+      if (!done) poll(fn);
+    }, POLL_MS);
+  }
+
+  function send(msg) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  function attachRemote(transceiver, index) {
+    const slot = Math.floor(index / 2);
+    let tile = remotes.querySelector(`[data-slot="${slot}"]`);
+    if (!tile) {
+      const video = h('video.remote-video', { autoplay: true, playsInline: true, muted: true, 'aria-label': 'Participant video' });
+      const audio = h('audio', { autoplay: true });
+      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, audio);
+      remotes.append(tile);
+    }
+    const track = transceiver.receiver.track;
+    const el = tile.querySelector(track.kind === 'video' ? 'video' : 'audio');
+    el.srcObject = new MediaStream([track]);
+    el.play().catch(() => { /* autoplay with sound may wait for a gesture */ });
+  }
+
+  async function onOffer(sdp) {
+    if (pc) pc.close();
+    if (statsTimer) clearInterval(statsTimer);
+    clear(remotes);
+    pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = (e) => {
+      if (e.candidate) send({ type: 'ice', candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex });
+    };
+    pc.onconnectionstatechange = () => {
+      if (!pc) return;
+      if (pc.connectionState === 'connected') setStatus('Connected.');
+      if (pc.connectionState === 'failed') showError('The media connection failed. Leave and join again.');
+    };
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    const transceivers = pc.getTransceivers();
+    const audio = stream.getAudioTracks()[0];
+    const video = stream.getVideoTracks()[0];
+    transceivers.forEach((t, i) => {
+      const kind = t.receiver.track.kind;
+      if (i < 2) {
+        t.direction = 'sendrecv';
+        t.sender.replaceTrack(kind === 'audio' ? audio : video);
+      } else {
+        t.direction = 'recvonly';
+      }
+      attachRemote(t, i);
+    });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    send({ type: 'answer', sdp: pc.localDescription.sdp });
+    statsTimer = setInterval(showQuality, 2000);
+  }
+
+  async function showQuality() {
+    if (!pc) return;
+    const stats = await pc.getStats();
+    let rtt = null; let jitter = null; let lost = 0; let received = 0; let bytes = 0;
+    stats.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        jitter = s.jitter;
+        lost += s.packetsLost || 0;
+        received += s.packetsReceived || 0;
+        bytes += s.bytesReceived || 0;
+      }
+    });
+    const now = Date.now();
+    let kbps = null;
+    if (lastBytes) kbps = Math.round(((bytes - lastBytes.bytes) * 8) / (now - lastBytes.at));
+    lastBytes = { bytes, at: now };
+    const loss = received + lost > 0 ? ((100 * lost) / (received + lost)).toFixed(1) : '0.0';
+    quality.textContent = `Call quality: round trip ${rtt === null ? '–' : Math.round(rtt * 1000) + ' ms'}, `
+      + `jitter ${jitter === null ? '–' : Math.round(jitter * 1000) + ' ms'}, loss ${loss} %, `
+      + `video ${kbps === null ? '–' : kbps + ' kbit/s'}`;
+  }
+
+  function openMedia() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const csrf = encodeURIComponent(session().csrf);
+    ws = new WebSocket(`${proto}//${location.host}/api/v1/visits/${visitId}/media?csrf=${csrf}`);
+    ws.onmessage = async (e) => {
+      const msg = JSON.parse(e.data);
+      try {
+        if (msg.type === 'offer') await onOffer(msg.sdp);
+        else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
+        else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
+      } catch (err) {
+        showError(`Video signalling failed: ${err.message}`);
+      }
+    };
+    ws.onclose = (e) => {
+      ws = null;
+      if (closed) return;
+      const reasons = { 4003: 'You have not been admitted to this visit.', 4004: 'The visit has ended.', 4009: 'The visit is full.', 4001: 'Your session has ended.' };
+      showError(reasons[e.code] || 'The video connection closed. Join again to reconnect.');
+      stopMedia();
+      joinBtn.disabled = false;
+    };
+  }
+
+  async function startMedia() {
+    setStatus('Starting camera and microphone…');
+    if (!stream) {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+      local.srcObject = stream;
+    }
+    muteBtn.disabled = false;
+    camBtn.disabled = false;
+    leaveBtn.disabled = false;
+    setStatus('Connecting…');
+    openMedia();
+  }
+
+  joinBtn.addEventListener('click', async () => {
+    error.hidden = true;
+    joinBtn.disabled = true;
+    try {
+      const r = await post(`/api/v1/visits/${visitId}/join`);
+      await refreshVisit();
+      if (r.status === 'admitted') {
+        await startMedia();
+        if (isProvider) poll(async () => { await refreshVisit(); return false; });
+      } else {
+        setStatus('You are in the waiting room. The provider will admit you shortly.');
+        poll(async () => {
+          const v = await refreshVisit();
+          if (!v.youAreAdmitted) return false;
+          await startMedia();
+          return true;
+        });
+      }
+    } catch (e) {
+      joinBtn.disabled = false;
+      showError(e instanceof ApiError && e.status === 403
+        ? `You cannot join this visit (${e.message}).`
+        : e.message);
+    }
+  });
+
+  muteBtn.addEventListener('click', () => {
+    const track = stream && stream.getAudioTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    muteBtn.textContent = track.enabled ? 'Mute' : 'Unmute';
+    muteBtn.setAttribute('aria-pressed', String(!track.enabled));
+  });
+  camBtn.addEventListener('click', () => {
+    const track = stream && stream.getVideoTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    camBtn.textContent = track.enabled ? 'Camera off' : 'Camera on';
+    camBtn.setAttribute('aria-pressed', String(!track.enabled));
+  });
+  leaveBtn.addEventListener('click', async () => {
+    teardown();
+    try { await post(`/api/v1/visits/${visitId}/leave`); } catch { /* leaving anyway */ }
+    setStatus('You left the visit.');
+    joinBtn.disabled = false;
+    closed = false;
+  });
+  endBtn.addEventListener('click', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/end`);
+      teardown();
+      setStatus('The visit has ended.');
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+
+  try {
+    await refreshVisit();
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+    showError('You are not a participant of this visit.');
+  }
+  return teardown;
+}

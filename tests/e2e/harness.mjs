@@ -3,7 +3,7 @@
 // errors, page errors and CSP violations; writes screenshots as artifacts.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -43,6 +43,8 @@ export async function startVigild() {
   const child = spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  // VIGIL_E2E_VIGILD_LOG=<file> keeps vigild's log (warnings and errors) for debugging.
+  if (process.env.VIGIL_E2E_VIGILD_LOG) child.stderr.on('data', (d) => appendFileSync(process.env.VIGIL_E2E_VIGILD_LOG, d));
   const portFile = join(dir, 'port');
   const deadline = Date.now() + 20000;
   while (!existsSync(portFile)) {

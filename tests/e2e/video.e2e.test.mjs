@@ -1,7 +1,8 @@
 // Video visits in real browsers against a real vigild (issue 9): a provider and a patient, each
 // in their own headless Chromium with a fake camera and microphone, join the same visit through
 // the portal; the patient waits until the provider admits them; in each page the other's video
-// plays (videoWidth > 0, framesDecoded rising). A nurse who is not a participant is refused.
+// plays (videoWidth > 0, framesDecoded rising); chat reaches the other page. A nurse who is not
+// a participant is refused.
 // The media goes browser -> box (webrtcbin relay) -> browser over ICE/DTLS-SRTP on this machine.
 
 import { test, before, after } from 'node:test';
@@ -127,6 +128,14 @@ test('provider and patient see each other through the box; a non-participant is 
   await patient.page.waitForFunction(() => /round trip \d+ ms/.test(document.querySelector('.call-quality').textContent));
   await screenshot(provider.page, 'video-provider-in-call');
   await screenshot(patient.page, 'video-patient-in-call');
+
+  // Chat reaches the other page (and is kept with the visit, encrypted at rest).
+  await patient.page.getByRole('textbox', { name: 'Message' }).fill('Hello from the patient');
+  await patient.page.getByRole('button', { name: 'Send' }).click();
+  await provider.page.locator('.chat-log').getByText('Hello from the patient').waitFor();
+  await provider.page.getByRole('textbox', { name: 'Message' }).fill('Hello from the provider');
+  await provider.page.keyboard.press('Enter');
+  await patient.page.locator('.chat-log').getByText('Hello from the provider').waitFor();
 
   // Mute and camera off are local track switches; the call goes on.
   await patient.page.getByRole('button', { name: 'Mute' }).click();

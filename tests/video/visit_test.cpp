@@ -48,7 +48,7 @@ struct VisitFixture : vigil::security::test::SecurityFixture {
   Actor stranger{0, Role::patient, 777};
   Actor otherProvider{0, Role::provider, std::nullopt};
   Actor caregiver{0, Role::patient, 888};
-  VisitService visits{*db, *audit, clock};
+  VisitService visits{*db, *audit, clock, {}, &keys->cipher()};
   std::int64_t visitId = 0;
   vigil::TimePoint start = clock.now() + 1h;
 
@@ -201,6 +201,41 @@ BOOST_AUTO_TEST_CASE(invited_caregiver_joins_after_being_admitted) {
   BOOST_TEST(visits.mayBeInRoom(caregiver, visitId));
   BOOST_TEST(visits.get(caregiver, visitId).participant(caregiver.id)->role ==
              ParticipantRole::caregiver);
+}
+
+BOOST_AUTO_TEST_CASE(chat_is_stored_encrypted_and_read_by_participants) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  BOOST_TEST(visits.messages(patient, visitId).empty());
+  auto m = visits.postMessage(patient, visitId, "my blood pressure was 150 this morning");
+  BOOST_TEST(lastAudit("visit.message")->event.objectId == std::to_string(m.id));
+  auto raw = db->read([&](vigil::store::Connection& c) {
+    return c.queryValue<vigil::store::Blob>("SELECT text_enc FROM visit_messages WHERE id = ?1",
+                                            m.id);
+  });
+  BOOST_REQUIRE(raw);
+  const std::string stored(raw->begin(), raw->end());
+  BOOST_TEST(stored.find("blood pressure") == std::string::npos);
+  auto list = visits.messages(provider, visitId);
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].text == "my blood pressure was 150 this morning");
+  BOOST_TEST(list[0].senderUserId == patient.id);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.actorId == provider.id);
+}
+
+BOOST_AUTO_TEST_CASE(chat_is_refused_outside_the_room) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);  // waiting, not admitted
+  BOOST_CHECK_THROW(visits.postMessage(patient, visitId, "hello?"), AccessDenied);
+  BOOST_TEST(lastAudit("visit.message")->event.reason == "not_in_room");
+  BOOST_CHECK_THROW(visits.postMessage(stranger, visitId, "hi"), AccessDenied);
+  BOOST_CHECK_THROW(visits.messages(stranger, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.postMessage(provider, visitId, ""), ValidationError);
+  visits.end(provider, visitId);
+  BOOST_CHECK_THROW(visits.postMessage(provider, visitId, "after the end"), AccessDenied);
 }
 
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {

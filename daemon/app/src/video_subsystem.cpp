@@ -4,6 +4,7 @@
 #include "store_subsystem.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/security/keys.hpp"
 
 namespace vigil::app {
 
@@ -12,7 +13,8 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   policy.joinEarly = std::chrono::minutes{config_.integer("video.join_early_minutes")};
   policy.joinLate = std::chrono::minutes{config_.integer("video.join_late_minutes")};
   visits_ = std::make_unique<video::VisitService>(store_.database(), security_.audit(),
-                                                  SystemClock::instance(), policy);
+                                                  SystemClock::instance(), policy,
+                                                  &security_.keys().cipher());
   video::RelayConfig relay;
   relay.stunServer = config_.string("video.stun_server");
   relay.turnServer = config_.string("video.turn_server");

@@ -28,3 +28,14 @@ CREATE TABLE visit_participants (
   PRIMARY KEY (visit_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX visit_participants_by_user ON visit_participants (user_id, visit_id);
+
+-- The visit's chat, kept with the visit. The text is PHI: encrypted (FieldCipher, AAD
+-- visit_messages/text/<id>); only the visit's participants read it.
+CREATE TABLE visit_messages (
+  id             INTEGER PRIMARY KEY,
+  visit_id       INTEGER NOT NULL REFERENCES visits (id),
+  sender_user_id INTEGER NOT NULL REFERENCES users (id),
+  sent_at        INTEGER NOT NULL,
+  text_enc       BLOB NOT NULL
+);
+CREATE INDEX visit_messages_by_visit ON visit_messages (visit_id, id);

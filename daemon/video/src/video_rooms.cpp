@@ -1,5 +1,7 @@
 #include "vigil/video/video_rooms.hpp"
 
+#include <vector>
+
 #include "vigil/core/metrics.hpp"
 
 namespace vigil::video {
@@ -106,6 +108,22 @@ bool VideoRooms::disconnect(std::int64_t visitId, std::int64_t userId, std::uint
   }
   closing.reset();  // outside the lock: stopping a pipeline takes a moment
   return true;
+}
+
+void VideoRooms::broadcast(std::int64_t visitId, const std::string& json) {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return;
+    room = it->second;
+  }
+  std::vector<ParticipantSink> sinks;
+  {
+    std::lock_guard lock(room->mu);
+    for (auto& [user, entry] : room->sinks) sinks.push_back(entry.second);
+  }
+  for (auto& s : sinks) s(json);
 }
 
 void VideoRooms::endVisit(std::int64_t visitId) {

@@ -4,6 +4,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/crypto/field_cipher.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
@@ -98,8 +99,8 @@ const Participant* Visit::participant(std::int64_t userId) const {
 }
 
 VisitService::VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
-                           VisitPolicy policy)
-    : db_(db), audit_(audit), clock_(clock), policy_(policy) {}
+                           VisitPolicy policy, const crypto::FieldCipher* cipher)
+    : db_(db), audit_(audit), clock_(clock), policy_(policy), cipher_(cipher) {}
 
 std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t visitId) {
   auto st = c.prepare(
@@ -317,6 +318,92 @@ Visit VisitService::get(const Actor& actor, std::int64_t visitId) const {
   return *v;
 }
 
+namespace {
+
+crypto::FieldRef messageField(std::int64_t id) {
+  return {"visit_messages", "text", std::to_string(id)};
+}
+
+/// True when the participant may be in the room of `v` at `now` (admitted, in progress,
+/// inside the window, role may join).
+bool inRoom(const Visit& v, const Actor& actor, TimePoint now, const VisitPolicy& policy) {
+  if (v.state != VisitState::inProgress) return false;
+  if (!security::roleHas(actor.role, security::Permission::visitJoin)) return false;
+  const Participant* p = v.participant(actor.id);
+  if (p == nullptr || !p->admittedAt) return false;
+  return now >= v.startsAt - policy.joinEarly && now <= v.endsAt + policy.joinLate;
+}
+
+}  // namespace
+
+ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
+                                      std::string_view text) {
+  if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
+  if (text.empty() || text.size() > 2000) throw ValidationError("text: 1 to 2000 characters");
+  Decision d;
+  ChatMessage m;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const auto now = clock_.now();
+    if (!inRoom(*v, actor, now, policy_)) {
+      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    } else {
+      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_messages")
+                    .value_or(1);
+      auto enc = cipher_->encrypt(messageField(id), text);
+      c.execute(
+          "INSERT INTO visit_messages (id, visit_id, sender_user_id, sent_at, text_enc) VALUES "
+          "(?1, ?2, ?3, ?4, ?5)",
+          id, visitId, actor.id, millis(now), store::Blob(enc.begin(), enc.end()));
+      m = {id, visitId, actor.id, now, std::string(text)};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.message", "visit_message",
+                         d.allowed ? std::to_string(m.id) : std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "participant" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.message", d.reason);
+  return m;
+}
+
+std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t visitId) {
+  if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
+  std::optional<std::int64_t> patientId;
+  bool participant = false;
+  auto out = db_.read([&](store::Connection& c) {
+    std::vector<ChatMessage> list;
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    patientId = v->patientId;
+    participant = v->participant(actor.id) != nullptr &&
+                  security::roleHas(actor.role, security::Permission::visitJoin);
+    if (!participant) return list;
+    auto st = c.prepare(
+        "SELECT id, sender_user_id, sent_at, text_enc FROM visit_messages WHERE visit_id = ?1 "
+        "ORDER BY id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      ChatMessage m;
+      m.id = st.getInt64(0);
+      m.visitId = visitId;
+      m.senderUserId = st.getInt64(1);
+      m.sentAt = fromMillis(st.getInt64(2));
+      auto blob = st.getBlob(3);
+      m.text = cipher_->decryptText(messageField(m.id), blob);
+      list.push_back(std::move(m));
+    }
+    return list;
+  });
+  audit_.record(db_, security::auditEventFor(
+                         actor, "visit.messages_read", "visit", std::to_string(visitId), patientId,
+                         participant ? AuditOutcome::success : AuditOutcome::denied,
+                         participant ? "participant" : "not_participant"));
+  if (!participant) refuse("visit.messages_read", "not_participant");
+  return out;
+}
+
 std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
   return db_.read([&](store::Connection& c) {
     std::vector<std::int64_t> ids;
@@ -338,12 +425,7 @@ std::optional<Visit> VisitService::find(std::int64_t visitId) const {
 
 bool VisitService::mayBeInRoom(const Actor& actor, std::int64_t visitId) const {
   auto v = find(visitId);
-  if (!v || v->state != VisitState::inProgress) return false;
-  if (!security::roleHas(actor.role, security::Permission::visitJoin)) return false;
-  const Participant* p = v->participant(actor.id);
-  if (p == nullptr || !p->admittedAt) return false;
-  const auto now = clock_.now();
-  return now >= v->startsAt - policy_.joinEarly && now <= v->endsAt + policy_.joinLate;
+  return v && inRoom(*v, actor, clock_.now(), policy_);
 }
 
 }  // namespace vigil::video

@@ -53,6 +53,10 @@ web::Handler guarded(web::Handler h) {
       auto colon = what.rfind(": ");
       return Response::error(403, "forbidden",
                              colon == std::string::npos ? "not allowed" : what.substr(colon + 2));
+    } catch (const std::exception& e) {
+      // Vigil's error messages carry no PHI (ids and reasons), so the log may name it.
+      log::error("video.api_failed", {{"route", req.path}, {"error", e.what()}});
+      return Response::error(500, "internal", "the request failed; it is logged");
     }
   };
 }
@@ -112,6 +116,17 @@ JsonObject visitJson(const Visit& v, std::int64_t caller) {
     }
   }
   o->set("participants", people);
+  return o;
+}
+
+JsonObject messageJson(const ChatMessage& m) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("type", "chat");
+  o->set("id", m.id);
+  o->set("visitId", m.visitId);
+  o->set("senderUserId", m.senderUserId);
+  o->set("sentAt", security::formatUtc(m.sentAt));
+  o->set("text", m.text);
   return o;
 }
 
@@ -263,6 +278,23 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.visits->end(*req.actor, id);
     api.rooms->endVisit(id);
     return Response::json(200, "{}");
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& m : api.visits->messages(*req.actor, visitIdOf(req)))
+      list->add(messageJson(m));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("messages", list);
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("text") || !b->get("text").isString()) throw BadInput("text must be a string");
+    auto m = api.visits->postMessage(*req.actor, id, b->getValue<std::string>("text"));
+    auto json = messageJson(m);
+    api.rooms->broadcast(id, stringify(json));
+    return Response::json(201, stringify(json));
   }));
   web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");

@@ -43,10 +43,15 @@ export async function renderVisit(root, visitId) {
   const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');
   const leaveBtn = h('button.btn', { type: 'button', disabled: true }, 'Leave');
   const endBtn = h('button.btn.danger', { type: 'button', hidden: true }, 'End visit');
+  const chatLog = h('ul.chat-log', { 'aria-live': 'polite', 'aria-label': 'Chat messages' });
+  const chatInput = h('input', { type: 'text', id: 'visit-chat-text', maxLength: 2000, autocomplete: 'off' });
+  const chatForm = h('form.chat-form', h('label', { for: 'visit-chat-text' }, 'Message'), chatInput,
+    h('button.btn', { type: 'submit' }, 'Send'));
+  const chatBox = h('section.chat', { hidden: true }, h('h2', 'Chat'), chatLog, chatForm);
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`), status, error,
     h('div.controls', joinBtn, muteBtn, camBtn, leaveBtn, endBtn),
-    h('div.videos', local, remotes), quality, waitingBox));
+    h('div.videos', local, remotes), quality, chatBox, waitingBox));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
@@ -133,6 +138,32 @@ export async function renderVisit(root, visitId) {
     }, POLL_MS);
   }
 
+  const seenMessages = new Set();
+  function showMessage(m) {
+    if (seenMessages.has(m.id)) return;
+    seenMessages.add(m.id);
+    const who = m.senderUserId === session().user.id ? 'You' : `User ${m.senderUserId}`;
+    chatLog.append(h('li', h('span.chat-who', `${who}: `), h('span.chat-text', m.text)));
+  }
+
+  async function loadChat() {
+    chatBox.hidden = false;
+    const r = await get(`/api/v1/visits/${visitId}/messages`);
+    for (const m of r.messages) showMessage(m);
+  }
+
+  chatForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = chatInput.value.trim();
+    if (!text) return;
+    try {
+      showMessage(await post(`/api/v1/visits/${visitId}/messages`, { text }));
+      chatInput.value = '';
+    } catch (err) {
+      showError(`The message was not sent: ${err.message}`);
+    }
+  });
+
   function send(msg) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
@@ -218,6 +249,7 @@ export async function renderVisit(root, visitId) {
         if (msg.type === 'offer') await onOffer(msg.sdp);
         else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
         else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
+        else if (msg.type === 'chat') showMessage(msg);
       } catch (err) {
         showError(`Video signalling failed: ${err.message}`);
       }
@@ -243,6 +275,7 @@ export async function renderVisit(root, visitId) {
     leaveBtn.disabled = false;
     setStatus('Connecting…');
     openMedia();
+    await loadChat();
   }
 
   joinBtn.addEventListener('click', async () => {

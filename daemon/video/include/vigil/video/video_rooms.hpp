@@ -36,6 +36,8 @@ class VideoRooms {
   /// it); closes the room when nobody is left.
   bool disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
                   std::string_view reason);
+  /// Sends a message to every participant connected to the visit (chat, notices).
+  void broadcast(std::int64_t visitId, const std::string& json);
   /// Ends every session of the visit and closes its room.
   void endVisit(std::int64_t visitId);
   /// Rooms open now.

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,9 @@ namespace vigil::security {
 class AuditLog;
 class AccessGuard;
 }  // namespace vigil::security
+namespace vigil::crypto {
+class FieldCipher;
+}
 
 namespace vigil::video {
 
@@ -80,6 +84,15 @@ struct VisitPolicy {
   std::chrono::minutes joinLate{30};
 };
 
+/// One chat message of a visit (the text is PHI: only for the visit's participants).
+struct ChatMessage {
+  std::int64_t id = 0;
+  std::int64_t visitId = 0;
+  std::int64_t senderUserId = 0;
+  TimePoint sentAt;
+  std::string text;
+};
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -87,8 +100,9 @@ std::string_view toString(JoinStatus status);
 /// Schedules visits and decides who may be in them, with every step audited.
 class VisitService {
  public:
+  /// `cipher` encrypts the chat; without one, chat is refused.
   VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
-               VisitPolicy policy = {});
+               VisitPolicy policy = {}, const crypto::FieldCipher* cipher = nullptr);
 
   /// Schedules a visit (operation visit.schedule on the patient: care team or admin, audited).
   /// Throws ValidationError (window, users of the wrong role or patient), AccessDenied.
@@ -105,6 +119,13 @@ class VisitService {
   void leave(const security::Actor& actor, std::int64_t visitId);
   /// The visit's provider ends the visit; nobody may join afterwards. Audited.
   void end(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant who may be in the room posts a chat message (1..2000 characters), stored
+  /// encrypted with the visit and audited (ids only). Throws ValidationError, AccessDenied.
+  ChatMessage postMessage(const security::Actor& actor, std::int64_t visitId,
+                          std::string_view text);
+  /// The visit's chat, for its participants (audited read). Throws AccessDenied, NotFound.
+  std::vector<ChatMessage> messages(const security::Actor& actor, std::int64_t visitId);
 
   /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;
@@ -124,6 +145,7 @@ class VisitService {
   security::AuditLog& audit_;
   Clock& clock_;
   VisitPolicy policy_;
+  const crypto::FieldCipher* cipher_;
 };
 
 }  // namespace vigil::video

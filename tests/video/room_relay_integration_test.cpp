@@ -163,15 +163,16 @@ BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_and_video) {
   // Frames keep coming (not a burst at connect).
   const auto before = a->videoFramesDecoded();
   {
-    // Forwarded at the senders' rate (15 video frames/s, 50 Opus frames/s), with room for a
-    // loaded machine: a relay that holds or drops packets falls far below.
+    // Forwarded at about the senders' rate (15 video frames/s, 50 Opus frames/s; the bounds
+    // leave room for a loaded 2-core machine): a relay that holds or drops packets falls far
+    // below.
     const auto a0 = a->videoFramesDecoded();
     const auto b0 = b->audioFramesDecoded();
-    std::this_thread::sleep_for(4s);
-    const double videoRate = static_cast<double>(a->videoFramesDecoded() - a0) / 4.0;
-    const double audioRate = static_cast<double>(b->audioFramesDecoded() - b0) / 4.0;
-    BOOST_TEST(videoRate >= 8.0, "video frames/s " << videoRate);
-    BOOST_TEST(audioRate >= 30.0, "audio frames/s " << audioRate);
+    std::this_thread::sleep_for(5s);
+    const double videoRate = static_cast<double>(a->videoFramesDecoded() - a0) / 5.0;
+    const double audioRate = static_cast<double>(b->audioFramesDecoded() - b0) / 5.0;
+    BOOST_TEST(videoRate >= 5.0, "video frames/s " << videoRate);
+    BOOST_TEST(audioRate >= 20.0, "audio frames/s " << audioRate);
   }
   BOOST_TEST(waitFor([&] { return a->videoFramesDecoded() >= before + 10; }, 5s));
 

@@ -238,6 +238,54 @@ BOOST_AUTO_TEST_CASE(chat_is_refused_outside_the_room) {
   BOOST_CHECK_THROW(visits.postMessage(provider, visitId, "after the end"), AccessDenied);
 }
 
+BOOST_AUTO_TEST_CASE(document_type_comes_from_the_magic_bytes) {
+  BOOST_TEST(vigil::video::documentMediaType("%PDF-1.7\n...").value_or("") == "application/pdf");
+  BOOST_TEST(
+      vigil::video::documentMediaType(std::string("\x89PNG\r\n\x1a\n\0\0", 10)).value_or("") ==
+      "image/png");
+  BOOST_TEST(vigil::video::documentMediaType("\xFF\xD8\xFF\xE0JFIF").value_or("") == "image/jpeg");
+  BOOST_TEST(!vigil::video::documentMediaType("<html><script>").has_value());
+  BOOST_TEST(!vigil::video::documentMediaType("MZ\x90\x00 (an .exe named x.pdf)").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(shared_document_is_encrypted_and_only_for_participants) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  const std::string pdf = "%PDF-1.4\nlab results of the patient\n%%EOF";
+  auto d = visits.shareDocument(patient, visitId, "labs.pdf", pdf);
+  BOOST_TEST(d.mediaType == "application/pdf");
+  BOOST_TEST(lastAudit("visit.document_share")->event.objectId == std::to_string(d.id));
+  auto raw = db->read([&](vigil::store::Connection& c) {
+    return c.queryValue<vigil::store::Blob>("SELECT content_enc FROM visit_documents WHERE id = ?1",
+                                            d.id);
+  });
+  BOOST_REQUIRE(raw);
+  BOOST_TEST(std::string(raw->begin(), raw->end()).find("lab results") == std::string::npos);
+  auto list = visits.documents(provider, visitId);
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].fileName == "labs.pdf");
+  BOOST_TEST(list[0].content.empty());
+  BOOST_TEST(visits.document(provider, visitId, d.id).content == pdf);
+  BOOST_CHECK_THROW(visits.document(stranger, visitId, d.id), AccessDenied);
+  BOOST_TEST(lastAudit("visit.document_get")->event.outcome ==
+             vigil::security::AuditOutcome::denied);
+  BOOST_CHECK_THROW(visits.document(provider, visitId, d.id + 100), vigil::NotFound);
+}
+
+BOOST_AUTO_TEST_CASE(document_of_another_type_or_too_large_is_refused) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "x.pdf", "<html>not a pdf</html>"),
+                    ValidationError);
+  std::string big = "%PDF-" + std::string(vigil::video::kMaxVisitDocumentBytes, 'a');
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "big.pdf", big), ValidationError);
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "../etc/passwd.pdf", "%PDF-1.4"),
+                    ValidationError);
+  BOOST_CHECK_THROW(visits.shareDocument(stranger, visitId, "a.pdf", "%PDF-1.4"), AccessDenied);
+}
+
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
   atStart();
   visits.join(provider, visitId);

@@ -31,6 +31,8 @@ constexpr EncryptedField kFields[] = {
     {"prescriptions", "instructions", C::freeText, false},
     {"visits", "reason", C::freeText, false},
     {"visit_messages", "text", C::freeText, false},
+    {"visit_documents", "content", C::document, false},
+    {"visit_documents", "file_name", C::freeText, false},
     // Documents, images, recordings (content and original file name)
     {"documents", "content", C::document, false},
     {"documents", "file_name", C::freeText, false},

@@ -39,3 +39,18 @@ CREATE TABLE visit_messages (
   text_enc       BLOB NOT NULL
 );
 CREATE INDEX visit_messages_by_visit ON visit_messages (visit_id, id);
+
+-- Documents shared into a visit (PDF, PNG, JPEG: the type is decided from the content's magic
+-- bytes, never from the name). Content and file name are PHI: encrypted (FieldCipher, AAD
+-- visit_documents/<column>/<id>); only the visit's participants read them.
+CREATE TABLE visit_documents (
+  id               INTEGER PRIMARY KEY,
+  visit_id         INTEGER NOT NULL REFERENCES visits (id),
+  uploader_user_id INTEGER NOT NULL REFERENCES users (id),
+  uploaded_at      INTEGER NOT NULL,
+  media_type       TEXT NOT NULL CHECK (media_type IN ('application/pdf', 'image/png', 'image/jpeg')),
+  size_bytes       INTEGER NOT NULL,
+  file_name_enc    BLOB NOT NULL,
+  content_enc      BLOB NOT NULL
+);
+CREATE INDEX visit_documents_by_visit ON visit_documents (visit_id, id);

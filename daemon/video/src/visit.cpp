@@ -404,6 +404,153 @@ std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t
   return out;
 }
 
+std::optional<std::string> documentMediaType(std::string_view content) {
+  if (content.rfind("%PDF-", 0) == 0) return "application/pdf";
+  if (content.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "image/png";
+  if (content.size() >= 3 && static_cast<unsigned char>(content[0]) == 0xFF &&
+      static_cast<unsigned char>(content[1]) == 0xD8 &&
+      static_cast<unsigned char>(content[2]) == 0xFF)
+    return "image/jpeg";
+  return std::nullopt;
+}
+
+namespace {
+
+crypto::FieldRef documentField(std::string_view column, std::int64_t id) {
+  return {"visit_documents", std::string(column), std::to_string(id)};
+}
+
+/// Reads the participant relation of a visit for an audited read: the visit's patient and
+/// whether the actor may read its chat and documents.
+struct ReadAccess {
+  std::int64_t patientId = 0;
+  bool allowed = false;
+};
+
+ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId) {
+  auto v = VisitService::findIn(c, visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  return {v->patientId, v->participant(actor.id) != nullptr &&
+                            security::roleHas(actor.role, security::Permission::visitJoin)};
+}
+
+}  // namespace
+
+VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visitId,
+                                          std::string_view fileName, std::string_view content) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  if (content.empty() || content.size() > kMaxVisitDocumentBytes)
+    throw ValidationError("document: empty or larger than " +
+                          std::to_string(kMaxVisitDocumentBytes / 1024) + " KiB");
+  auto type = documentMediaType(content);
+  if (!type) throw ValidationError("document: only PDF, PNG and JPEG files can be shared");
+  if (fileName.empty() || fileName.size() > 200 ||
+      fileName.find_first_of(std::string_view("/\\\0\r\n", 5)) != std::string_view::npos)
+    throw ValidationError("fileName: 1 to 200 characters, no path");
+  Decision d;
+  VisitDocument doc;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const auto now = clock_.now();
+    if (!inRoom(*v, actor, now, policy_)) {
+      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    } else {
+      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_documents")
+                    .value_or(1);
+      auto name = cipher_->encrypt(documentField("file_name", id), fileName);
+      auto body = cipher_->encrypt(documentField("content", id), content);
+      c.execute(
+          "INSERT INTO visit_documents (id, visit_id, uploader_user_id, uploaded_at, media_type, "
+          "size_bytes, file_name_enc, content_enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+          id, visitId, actor.id, millis(now), *type, static_cast<std::int64_t>(content.size()),
+          store::Blob(name.begin(), name.end()), store::Blob(body.begin(), body.end()));
+      doc = {id,
+             visitId,
+             actor.id,
+             now,
+             *type,
+             std::string(fileName),
+             static_cast<std::int64_t>(content.size()),
+             {}};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.document_share", "visit_document",
+                         d.allowed ? std::to_string(doc.id) : std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "participant" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.document_share", d.reason);
+  return doc;
+}
+
+std::vector<VisitDocument> VisitService::documents(const Actor& actor, std::int64_t visitId) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  ReadAccess access;
+  auto out = db_.read([&](store::Connection& c) {
+    std::vector<VisitDocument> list;
+    access = readAccessIn(c, actor, visitId);
+    if (!access.allowed) return list;
+    auto st = c.prepare(
+        "SELECT id, uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc FROM "
+        "visit_documents WHERE visit_id = ?1 ORDER BY id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      VisitDocument d;
+      d.id = st.getInt64(0);
+      d.visitId = visitId;
+      d.uploaderUserId = st.getInt64(1);
+      d.uploadedAt = fromMillis(st.getInt64(2));
+      d.mediaType = st.getText(3);
+      d.sizeBytes = st.getInt64(4);
+      d.fileName = cipher_->decryptText(documentField("file_name", d.id), st.getBlob(5));
+      list.push_back(std::move(d));
+    }
+    return list;
+  });
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.documents_list", "visit", std::to_string(visitId),
+                                   access.patientId,
+                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                   access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse("visit.documents_list", "not_participant");
+  return out;
+}
+
+VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
+                                     std::int64_t documentId) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  ReadAccess access;
+  std::optional<VisitDocument> found;
+  db_.read([&](store::Connection& c) {
+    access = readAccessIn(c, actor, visitId);
+    if (!access.allowed) return;
+    auto st = c.prepare(
+        "SELECT uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc, "
+        "content_enc FROM visit_documents WHERE id = ?1 AND visit_id = ?2");
+    st.bindAll(documentId, visitId);
+    if (!st.step()) return;
+    VisitDocument d;
+    d.id = documentId;
+    d.visitId = visitId;
+    d.uploaderUserId = st.getInt64(0);
+    d.uploadedAt = fromMillis(st.getInt64(1));
+    d.mediaType = st.getText(2);
+    d.sizeBytes = st.getInt64(3);
+    d.fileName = cipher_->decryptText(documentField("file_name", documentId), st.getBlob(4));
+    d.content = cipher_->decryptText(documentField("content", documentId), st.getBlob(5));
+    found = std::move(d);
+  });
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.document_get", "visit_document",
+                                   std::to_string(documentId), access.patientId,
+                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                   access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse("visit.document_get", "not_participant");
+  if (!found) throw NotFound("document not found");
+  return *found;
+}
+
 std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
   return db_.read([&](store::Connection& c) {
     std::vector<std::int64_t> ids;

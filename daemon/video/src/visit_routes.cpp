@@ -1,11 +1,13 @@
 #include "vigil/video/visit_routes.hpp"
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 
@@ -128,6 +130,44 @@ JsonObject messageJson(const ChatMessage& m) {
   o->set("sentAt", security::formatUtc(m.sentAt));
   o->set("text", m.text);
   return o;
+}
+
+JsonObject documentJson(const VisitDocument& d) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("type", "document");
+  o->set("id", d.id);
+  o->set("visitId", d.visitId);
+  o->set("uploaderUserId", d.uploaderUserId);
+  o->set("uploadedAt", security::formatUtc(d.uploadedAt));
+  o->set("mediaType", d.mediaType);
+  o->set("fileName", d.fileName);
+  o->set("sizeBytes", d.sizeBytes);
+  return o;
+}
+
+std::string decodeBase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string out;
+  try {
+    out.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+  } catch (const Poco::Exception&) {
+    throw BadInput("contentBase64 is not base64");
+  }
+  return out;
+}
+
+std::int64_t documentIdOf(const Request& req) {
+  auto it = req.params.find("doc");
+  if (it == req.params.end()) throw BadInput("document id missing");
+  try {
+    std::size_t used = 0;
+    auto v = std::stoll(it->second, &used);
+    if (used != it->second.size() || v <= 0) throw BadInput("document id must be positive");
+    return v;
+  } catch (const std::logic_error&) {
+    throw BadInput("document id must be a positive integer");
+  }
 }
 
 web::Route route(std::string method, std::string pattern, std::string permission,
@@ -295,6 +335,42 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     auto json = messageJson(m);
     api.rooms->broadcast(id, stringify(json));
     return Response::json(201, stringify(json));
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& d : api.visits->documents(*req.actor, visitIdOf(req)))
+      list->add(documentJson(d));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("documents", list);
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("fileName") || !b->get("fileName").isString() || !b->has("contentBase64") ||
+        !b->get("contentBase64").isString())
+      throw BadInput("fileName and contentBase64 must be strings");
+    auto d = api.visits->shareDocument(*req.actor, id, b->getValue<std::string>("fileName"),
+                                       decodeBase64(b->getValue<std::string>("contentBase64")));
+    auto json = documentJson(d);
+    api.rooms->broadcast(id, stringify(json));
+    return Response::json(201, stringify(json));
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/documents/{doc}", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto d = api.visits->document(*req.actor, id, documentIdOf(req));
+    Response r;
+    r.status = 200;
+    r.contentType = d.mediaType;
+    r.body = std::move(d.content);
+    const char* ext = d.mediaType == "application/pdf" ? "pdf"
+                      : d.mediaType == "image/png"     ? "png"
+                                                       : "jpg";
+    // A generic name: the uploaded one is PHI and must not shape a header.
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"visit-" +
+                                                      std::to_string(id) + "-document-" +
+                                                      std::to_string(d.id) + "." + ext + "\"");
+    return r;
   }));
   web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");

@@ -5,7 +5,8 @@
 // WebSocket (/api/v1/visits/{id}/media) carrying the box's offer, our answer and ICE candidates.
 // The box offers fixed slots: m-lines (audio, video) pair by pair; the first pair is sendrecv
 // (our camera and microphone go out on it), the others only bring other participants' media.
-// Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
+// Chat and documents (PDF, PNG, JPEG) go through the REST API and reach the others over the
+// media socket. Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
 // jitter, loss, bitrate) comes from getStats every two seconds.
 
 import { h, clear, append, announce } from '../dom.js';
@@ -48,10 +49,14 @@ export async function renderVisit(root, visitId) {
   const chatForm = h('form.chat-form', h('label', { for: 'visit-chat-text' }, 'Message'), chatInput,
     h('button.btn', { type: 'submit' }, 'Send'));
   const chatBox = h('section.chat', { hidden: true }, h('h2', 'Chat'), chatLog, chatForm);
+  const docList = h('ul.doc-list', { 'aria-live': 'polite', 'aria-label': 'Shared documents' });
+  const docInput = h('input', { type: 'file', id: 'visit-doc-file', accept: 'application/pdf,image/png,image/jpeg' });
+  const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
+    h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`), status, error,
     h('div.controls', joinBtn, muteBtn, camBtn, leaveBtn, endBtn),
-    h('div.videos', local, remotes), quality, chatBox, waitingBox));
+    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
@@ -152,6 +157,39 @@ export async function renderVisit(root, visitId) {
     for (const m of r.messages) showMessage(m);
   }
 
+  const seenDocs = new Set();
+  function showDocument(d) {
+    if (seenDocs.has(d.id)) return;
+    seenDocs.add(d.id);
+    const who = d.uploaderUserId === session().user.id ? 'you' : `user ${d.uploaderUserId}`;
+    docList.append(h('li', h('a', { href: `/api/v1/visits/${visitId}/documents/${d.id}`, download: '' }, d.fileName),
+      ` (${Math.max(1, Math.round(d.sizeBytes / 1024))} KiB, shared by ${who})`));
+  }
+
+  async function loadDocuments() {
+    docBox.hidden = false;
+    const r = await get(`/api/v1/visits/${visitId}/documents`);
+    for (const d of r.documents) showDocument(d);
+  }
+
+  docInput.addEventListener('change', async () => {
+    const file = docInput.files && docInput.files[0];
+    if (!file) return;
+    try {
+      const dataUrl = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(new Error('the file could not be read'));
+        reader.readAsDataURL(file);
+      });
+      const contentBase64 = String(dataUrl).slice(String(dataUrl).indexOf(',') + 1);
+      showDocument(await post(`/api/v1/visits/${visitId}/documents`, { fileName: file.name, contentBase64 }));
+      docInput.value = '';
+    } catch (err) {
+      showError(`The document was not shared: ${err.message}`);
+    }
+  });
+
   chatForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = chatInput.value.trim();
@@ -250,6 +288,7 @@ export async function renderVisit(root, visitId) {
         else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
         else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
         else if (msg.type === 'chat') showMessage(msg);
+        else if (msg.type === 'document') showDocument(msg);
       } catch (err) {
         showError(`Video signalling failed: ${err.message}`);
       }
@@ -276,6 +315,7 @@ export async function renderVisit(root, visitId) {
     setStatus('Connecting…');
     openMedia();
     await loadChat();
+    await loadDocuments();
   }
 
   joinBtn.addEventListener('click', async () => {

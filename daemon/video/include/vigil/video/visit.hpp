@@ -93,6 +93,23 @@ struct ChatMessage {
   std::string text;
 };
 
+/// A document shared into a visit. `content` is filled only by document().
+struct VisitDocument {
+  std::int64_t id = 0;
+  std::int64_t visitId = 0;
+  std::int64_t uploaderUserId = 0;
+  TimePoint uploadedAt;
+  std::string mediaType;  // application/pdf, image/png, image/jpeg
+  std::string fileName;
+  std::int64_t sizeBytes = 0;
+  std::string content;
+};
+
+/// Largest document shared into a visit (its base64 JSON body must also fit web.max_body_bytes).
+inline constexpr std::size_t kMaxVisitDocumentBytes = 700 * 1024;
+/// The media type of a PDF, PNG or JPEG from its first bytes; nullopt for anything else.
+std::optional<std::string> documentMediaType(std::string_view content);
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -126,6 +143,18 @@ class VisitService {
                           std::string_view text);
   /// The visit's chat, for its participants (audited read). Throws AccessDenied, NotFound.
   std::vector<ChatMessage> messages(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant who may be in the room shares a PDF, PNG or JPEG (type from the magic
+  /// bytes, at most kMaxVisitDocumentBytes), stored encrypted with the visit, audited.
+  /// Throws ValidationError (type, size, name), AccessDenied.
+  VisitDocument shareDocument(const security::Actor& actor, std::int64_t visitId,
+                              std::string_view fileName, std::string_view content);
+  /// The visit's documents without their content, for its participants (audited).
+  std::vector<VisitDocument> documents(const security::Actor& actor, std::int64_t visitId);
+  /// One document with its content, for the visit's participants (audited). NotFound if the
+  /// document is not in this visit.
+  VisitDocument document(const security::Actor& actor, std::int64_t visitId,
+                         std::int64_t documentId);
 
   /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;

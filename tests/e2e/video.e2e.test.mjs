@@ -179,6 +179,15 @@ test('provider and patient see each other through the box; a non-participant is 
 
   // The provider still receives the patient after all that.
   await assertRemoteVideoPlays(provider.page, 'provider (after the refusal)');
+  // The relay's call-quality samples are kept with the visit (every 10 s by default).
+  const qualityKept = () => provider.page.evaluate(async (visitId) => {
+    const v = await (await fetch(`/api/v1/visits/${visitId}`)).json();
+    return v.quality.length === 2 && v.quality.every((q) => q.samples > 0 && q.kbpsAvg > 0);
+  }, id);
+  const until = Date.now() + 30000;
+  while (!(await qualityKept()) && Date.now() < until) await sleep(1000);
+  assert.ok(await qualityKept(), 'call quality kept with the visit for both participants');
+
   // The refused upload's 422 is expected; nothing else (no CSP violation, no script error).
   for (const p of [provider, patient]) {
     assert.deepEqual(p.problems.filter((m) => !/status of 422/.test(m)), []);

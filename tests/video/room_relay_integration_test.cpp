@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,19 +45,34 @@ struct Room {
   std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> clients;
   std::unique_ptr<RoomRelay> relay;
 
-  explicit Room(int maxParticipants = 2) {
+  std::map<std::int64_t, std::vector<vigil::video::CallQuality>> quality;  // under mu
+
+  explicit Room(int maxParticipants = 2, std::chrono::milliseconds statsInterval = 0ms) {
     RelayConfig config;
     config.maxParticipants = maxParticipants;
-    relay =
-        std::make_unique<RoomRelay>(42, config, [this](std::int64_t id, const std::string& json) {
-          std::shared_ptr<WebrtcTestClient> c;
-          {
-            std::lock_guard lock(mu);
-            auto it = clients.find(id);
-            if (it != clients.end()) c = it->second;
-          }
-          if (c) c->receive(json);
-        });
+    config.statsInterval = statsInterval;
+    auto onSignal = [this](std::int64_t id, const std::string& json) {
+      std::shared_ptr<WebrtcTestClient> c;
+      {
+        std::lock_guard lock(mu);
+        auto it = clients.find(id);
+        if (it != clients.end()) c = it->second;
+      }
+      if (c) c->receive(json);
+    };
+    auto onQuality = [this](std::int64_t id, const vigil::video::CallQuality& q) {
+      std::lock_guard lock(mu);
+      quality[id].push_back(q);
+    };
+    relay = std::make_unique<RoomRelay>(42, config, onSignal, onQuality);
+  }
+
+  /// The latest quality sample of a participant, if any.
+  std::optional<vigil::video::CallQuality> latestQuality(std::int64_t id) {
+    std::lock_guard lock(mu);
+    auto it = quality.find(id);
+    if (it == quality.end() || it->second.empty()) return std::nullopt;
+    return it->second.back();
   }
   ~Room() {
     // The clients stop first (no more messages to the relay), then the room.
@@ -243,6 +259,24 @@ BOOST_AUTO_TEST_CASE(pipeline_error_ends_only_that_session_and_the_participant_r
       "rejoined: video " << c2->videoFramesDecoded() << " audio " << c2->audioFramesDecoded());
   const auto aAfter = a->videoFramesDecoded();
   BOOST_TEST(waitFor([&] { return a->videoFramesDecoded() > aAfter + 10; }));
+}
+
+BOOST_AUTO_TEST_CASE(call_quality_is_sampled_per_participant) {
+  Room room(2, 1s);
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*a, 5, 5) && receivesMedia(*b, 5, 5); }));
+  auto good = [&](std::int64_t id) {
+    auto q = room.latestQuality(id);
+    return q && q->packetsReceived > 50 && q->kbpsIn > 10.0 && q->lossPct < 5.0;
+  };
+  BOOST_TEST(waitFor([&] { return good(1) && good(2); }, 15s));
+  auto q = room.latestQuality(1);
+  BOOST_REQUIRE(q);
+  BOOST_TEST_MESSAGE("quality p1: rtt " << q->rttMs << " ms, jitter " << q->jitterMs << " ms, loss "
+                                        << q->lossPct << " %, " << q->kbpsIn << " kbit/s");
+  BOOST_TEST(q->jitterMs >= 0.0);
+  BOOST_TEST(q->jitterMs < 1000.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_full_room_refuses_another_participant) {

@@ -286,6 +286,21 @@ BOOST_AUTO_TEST_CASE(document_of_another_type_or_too_large_is_refused) {
   BOOST_CHECK_THROW(visits.shareDocument(stranger, visitId, "a.pdf", "%PDF-1.4"), AccessDenied);
 }
 
+BOOST_AUTO_TEST_CASE(quality_samples_are_kept_with_the_visit) {
+  visits.recordQuality(visitId, patient.id, 20.0, 3.0, 0.5, 800.0);
+  visits.recordQuality(visitId, patient.id, -1.0, 5.0, 1.5, 600.0);  // rtt not known yet
+  visits.recordQuality(visitId, provider.id, 10.0, 1.0, 0.0, 900.0);
+  db->writeSync([](vigil::store::Connection&) {});  // the queued samples are committed
+  auto q = visits.quality(visitId);
+  BOOST_REQUIRE(q.size() == 2u);
+  const auto& p = q[0].userId == patient.id ? q[0] : q[1];
+  BOOST_TEST(p.samples == 2);
+  BOOST_TEST(p.rttMsAvg.value_or(0) == 20.0);
+  BOOST_TEST(p.jitterMsAvg == 4.0);
+  BOOST_TEST(p.lossPctMax == 1.5);
+  BOOST_TEST(p.kbpsAvg == 700.0);
+}
+
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
   atStart();
   visits.join(provider, visitId);

@@ -23,7 +23,12 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   relay.portMin = static_cast<std::uint16_t>(config_.integer("video.udp_port_min"));
   relay.portMax = static_cast<std::uint16_t>(config_.integer("video.udp_port_max"));
   relay.latency = std::chrono::milliseconds{config_.integer("video.latency_ms")};
-  rooms_ = std::make_unique<video::VideoRooms>(relay);
+  relay.statsInterval = std::chrono::seconds{config_.integer("video.stats_interval_seconds")};
+  rooms_ = std::make_unique<video::VideoRooms>(
+      relay, [visits = visits_.get()](std::int64_t visitId, std::int64_t userId,
+                                      const video::CallQuality& q) {
+        visits->recordQuality(visitId, userId, q.rttMs, q.jitterMs, q.lossPct, q.kbpsIn);
+      });
   log::info("video.ready", {{"codec", config_.string("video.codec")},
                             {"stun", !relay.stunServer.empty()},
                             {"turn", !relay.turnServer.empty()}});

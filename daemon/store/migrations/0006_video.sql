@@ -54,3 +54,16 @@ CREATE TABLE visit_documents (
   content_enc      BLOB NOT NULL
 );
 CREATE INDEX visit_documents_by_visit ON visit_documents (visit_id, id);
+
+-- Call quality samples of each participant's session, from the relay's webrtcbin statistics
+-- (no PHI: network measurements). Kept with the visit's metadata.
+CREATE TABLE visit_quality (
+  visit_id  INTEGER NOT NULL REFERENCES visits (id),
+  user_id   INTEGER NOT NULL REFERENCES users (id),
+  at        INTEGER NOT NULL,
+  rtt_ms    REAL,                        -- NULL until the participant's receiver reports arrive
+  jitter_ms REAL NOT NULL,
+  loss_pct  REAL NOT NULL,
+  kbps_in   REAL NOT NULL
+);
+CREATE INDEX visit_quality_by_visit ON visit_quality (visit_id, user_id, at);

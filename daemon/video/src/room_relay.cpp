@@ -8,6 +8,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <condition_variable>
@@ -221,6 +222,7 @@ void RelayConfig::validate() const {
     throw ConfigError("video.turn_server: expected turn://user:password@host:port");
   if ((portMin == 0) != (portMax == 0) || portMin > portMax)
     throw ConfigError("video.udp_port_min/max: both set, min <= max (or both 0: any port)");
+  if (statsInterval.count() < 0) throw ConfigError("video.stats_interval: must not be negative");
   if (latency.count() < 0 || latency.count() > 1000)
     throw ConfigError("video.latency_ms: expected 0 to 1000");
 }
@@ -238,12 +240,18 @@ struct Peer {
   std::map<std::int64_t, std::array<GstElement*, 2>> branchesFrom;
   std::vector<gulong> handlers;
   std::atomic<int> state{GST_WEBRTC_PEER_CONNECTION_STATE_NEW};
+  // The last quality sample's byte count and time (for the bitrate), on the stats thread.
+  std::mutex statsMu;
+  std::uint64_t lastBytes = 0;
+  std::chrono::steady_clock::time_point lastStatsAt{};
 };
 
 struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   std::int64_t visitId = 0;
   RelayConfig config;
   SignalOut out;
+  QualityOut quality;
+  std::chrono::steady_clock::time_point nextStats{};
   GstElement* pipeline = nullptr;
   GstBus* bus = nullptr;
   std::thread control;
@@ -286,6 +294,8 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   void unlink(Peer& source, Peer& dest);
   void onOfferCreated(const std::shared_ptr<Peer>& p, GstPromise* promise);
   void onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad);
+  void sampleQuality();
+  void onStats(const std::shared_ptr<Peer>& p, const GstStructure* stats);
 };
 
 namespace {
@@ -374,6 +384,17 @@ void onOfferReply(GstPromise* promise, gpointer data) {
   gst_promise_unref(promise);
 }
 
+void onStatsReply(GstPromise* promise, gpointer data) {
+  auto* ref = static_cast<PeerRef*>(data);
+  auto room = ref->room.lock();
+  auto p = ref->peer.lock();
+  if (room && p && gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure* reply = gst_promise_get_reply(promise);
+    if (reply != nullptr) room->onStats(p, reply);
+  }
+  gst_promise_unref(promise);
+}
+
 std::optional<std::int64_t> ownerOf(GstObject* src) {
   // Walk up to the top-level element in the pipeline; its name is "p<id>-...".
   for (GstObject* o = src; o != nullptr; o = GST_OBJECT_PARENT(o)) {
@@ -388,12 +409,78 @@ std::optional<std::int64_t> ownerOf(GstObject* src) {
 
 }  // namespace
 
+void RoomRelay::Impl::sampleQuality() {
+  std::vector<std::shared_ptr<Peer>> connected;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, p] : peers)
+      if (p->state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) connected.push_back(p);
+  }
+  auto self = shared_from_this();
+  for (auto& p : connected) {
+    GstPromise* promise =
+        gst_promise_new_with_change_func(onStatsReply, new PeerRef{self, p}, freePeerRefNotify);
+    g_signal_emit_by_name(p->webrtc, "get-stats", nullptr, promise);
+  }
+}
+
+void RoomRelay::Impl::onStats(const std::shared_ptr<Peer>& p, const GstStructure* stats) {
+  CallQuality q;
+  std::uint64_t bytes = 0;
+  std::int64_t lost = 0;
+  const int n = gst_structure_n_fields(stats);
+  for (int i = 0; i < n; ++i) {
+    const GValue* v =
+        gst_structure_get_value(stats, gst_structure_nth_field_name(stats, static_cast<guint>(i)));
+    if (v == nullptr || !GST_VALUE_HOLDS_STRUCTURE(v)) continue;
+    const GstStructure* s = gst_value_get_structure(v);
+    GstWebRTCStatsType type{};
+    if (!gst_structure_get_enum(s, "type", GST_TYPE_WEBRTC_STATS_TYPE,
+                                reinterpret_cast<gint*>(&type)))
+      continue;
+    if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+      guint64 received = 0;
+      guint64 inBytes = 0;
+      gint64 streamLost = 0;
+      gdouble jitter = 0;
+      if (gst_structure_get_uint64(s, "packets-received", &received)) q.packetsReceived += received;
+      if (gst_structure_get_uint64(s, "bytes-received", &inBytes)) bytes += inBytes;
+      if (gst_structure_get_int64(s, "packets-lost", &streamLost) && streamLost > 0)
+        lost += streamLost;
+      if (gst_structure_get_double(s, "jitter", &jitter))
+        q.jitterMs = std::max(q.jitterMs, jitter * 1000.0);
+    } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+      gdouble rtt = 0;
+      if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > 0)
+        q.rttMs = std::max(q.rttMs, rtt * 1000.0);
+    }
+  }
+  const double expected = static_cast<double>(q.packetsReceived) + static_cast<double>(lost);
+  q.lossPct = expected > 0 ? 100.0 * static_cast<double>(lost) / expected : 0.0;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(p->statsMu);
+    if (p->lastStatsAt != std::chrono::steady_clock::time_point{} && bytes >= p->lastBytes) {
+      const double seconds = std::chrono::duration<double>(now - p->lastStatsAt).count();
+      if (seconds > 0)
+        q.kbpsIn = static_cast<double>(bytes - p->lastBytes) * 8.0 / 1000.0 / seconds;
+    }
+    p->lastBytes = bytes;
+    p->lastStatsAt = now;
+  }
+  if (quality) quality(p->id, q);
+}
+
 void RoomRelay::Impl::run() {
   for (;;) {
     GstMessage* msg = gst_bus_timed_pop(bus, 200 * GST_MSECOND);
     if (msg != nullptr) {
       handleBusMessage(msg);
       gst_message_unref(msg);
+    }
+    if (config.statsInterval.count() > 0 && std::chrono::steady_clock::now() >= nextStats) {
+      nextStats = std::chrono::steady_clock::now() + config.statsInterval;
+      sampleQuality();
     }
     for (;;) {
       std::function<void()> job;
@@ -706,13 +793,15 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
   }
 }
 
-RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out)
+RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, QualityOut quality)
     : impl_(std::make_shared<Impl>()) {
   config.validate();
   initGstreamer();
   impl_->visitId = visitId;
   impl_->config = std::move(config);
   impl_->out = std::move(out);
+  impl_->quality = std::move(quality);
+  impl_->nextStats = std::chrono::steady_clock::now() + impl_->config.statsInterval;
   impl_->pipeline = gst_pipeline_new(("visit-" + std::to_string(visitId)).c_str());
   impl_->bus = gst_element_get_bus(impl_->pipeline);
   if (gst_element_set_state(impl_->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)

@@ -19,7 +19,8 @@ void publishRooms(std::size_t n) {
 }
 }  // namespace
 
-VideoRooms::VideoRooms(RelayConfig config) : config_(std::move(config)) {
+VideoRooms::VideoRooms(RelayConfig config, RoomQualityOut quality)
+    : config_(std::move(config)), quality_(std::move(quality)) {
   config_.validate();
 }
 
@@ -41,8 +42,15 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
     if (!slot) {
       slot = std::make_shared<Room>();
       std::weak_ptr<Room> weak = slot;
+      QualityOut onQuality;
+      if (quality_) {
+        onQuality = [visitId, q = quality_](std::int64_t user, const CallQuality& sample) {
+          q(visitId, user, sample);
+        };
+      }
       slot->relay = std::make_unique<RoomRelay>(
-          visitId, config_, [weak](std::int64_t participant, const std::string& json) {
+          visitId, config_,
+          [weak](std::int64_t participant, const std::string& json) {
             auto r = weak.lock();
             if (!r) return;
             ParticipantSink s;
@@ -52,7 +60,8 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
               if (it != r->sinks.end()) s = it->second.second;
             }
             if (s) s(json);
-          });
+          },
+          onQuality);
     }
     room = slot;
     token = nextToken_++;

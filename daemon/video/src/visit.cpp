@@ -551,6 +551,45 @@ VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
   return *found;
 }
 
+void VisitService::recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs,
+                                 double jitterMs, double lossPct, double kbpsIn) {
+  const auto at = millis(clock_.now());
+  std::optional<double> rtt;
+  if (rttMs >= 0) rtt = rttMs;
+  const bool queued = db_.tryPost(
+      [=](store::Connection& c) {
+        c.execute(
+            "INSERT INTO visit_quality (visit_id, user_id, at, rtt_ms, jitter_ms, loss_pct, "
+            "kbps_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            visitId, userId, at, rtt, jitterMs, lossPct, kbpsIn);
+      },
+      [visitId](std::exception_ptr e) {
+        if (e) log::warn("video.quality_not_stored", {{"visit", visitId}});
+      });
+  if (!queued) log::warn("video.quality_dropped", {{"visit", visitId}});
+}
+
+std::vector<QualitySummary> VisitService::quality(std::int64_t visitId) const {
+  return db_.read([&](store::Connection& c) {
+    std::vector<QualitySummary> out;
+    auto st = c.prepare(
+        "SELECT user_id, count(*), avg(rtt_ms), avg(jitter_ms), max(loss_pct), avg(kbps_in) "
+        "FROM visit_quality WHERE visit_id = ?1 GROUP BY user_id ORDER BY user_id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      QualitySummary q;
+      q.userId = st.getInt64(0);
+      q.samples = st.getInt64(1);
+      q.rttMsAvg = st.get<std::optional<double>>(2);
+      q.jitterMsAvg = st.getDouble(3);
+      q.lossPctMax = st.getDouble(4);
+      q.kbpsAvg = st.getDouble(5);
+      out.push_back(q);
+    }
+    return out;
+  });
+}
+
 std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
   return db_.read([&](store::Connection& c) {
     std::vector<std::int64_t> ids;

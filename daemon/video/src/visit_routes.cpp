@@ -297,7 +297,20 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
   }));
   router.add(route("GET", "/api/v1/visits/{id}", "visit.join", [api](Request& req) {
     auto v = api.visits->get(*req.actor, visitIdOf(req));
-    return Response::json(200, stringify(visitJson(v, req.actor->id)));
+    auto o = visitJson(v, req.actor->id);
+    Poco::JSON::Array::Ptr quality = new Poco::JSON::Array;
+    for (const auto& q : api.visits->quality(v.id)) {
+      JsonObject j = new Poco::JSON::Object;
+      j->set("userId", q.userId);
+      j->set("samples", q.samples);
+      if (q.rttMsAvg) j->set("rttMsAvg", *q.rttMsAvg);
+      j->set("jitterMsAvg", q.jitterMsAvg);
+      j->set("lossPctMax", q.lossPctMax);
+      j->set("kbpsAvg", q.kbpsAvg);
+      quality->add(j);
+    }
+    o->set("quality", quality);
+    return Response::json(200, stringify(o));
   }));
   router.add(route("POST", "/api/v1/visits/{id}/join", "visit.join", [api](Request& req) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));

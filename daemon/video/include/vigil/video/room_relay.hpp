@@ -27,6 +27,8 @@
 //   "sdpMLineIndex","candidate"}, {"type":"error","reason"}; in {"type":"answer","sdp"},
 //   {"type":"ice",...}. The SignalOut callback is called from GStreamer threads and must be
 //   thread-safe and must not call back into the relay synchronously.
+// - Every statsInterval the control thread asks each connected webrtcbin for its statistics
+//   (get-stats) and reports RTT, jitter, loss and incoming bitrate per participant.
 
 #include <chrono>
 #include <cstdint>
@@ -61,9 +63,23 @@ struct RelayConfig {
   std::uint16_t portMax = 0;
   /// Receive jitter-buffer latency inside the relay (adds to the end-to-end delay).
   std::chrono::milliseconds latency{50};
+  /// How often each connected session's quality is sampled (webrtcbin get-stats); 0: never.
+  std::chrono::milliseconds statsInterval{10000};
 
   void validate() const;
 };
+
+/// One quality sample of a participant's session, from webrtcbin's statistics on the box.
+struct CallQuality {
+  double rttMs = -1.0;    // round trip box <-> participant (-1: not known yet)
+  double jitterMs = 0.0;  // interarrival jitter of the participant's media (worst stream)
+  double lossPct = 0.0;   // packets lost / expected, of the participant's media, so far
+  double kbpsIn = 0.0;    // bitrate received from the participant since the last sample
+  std::uint64_t packetsReceived = 0;
+};
+
+/// Receives quality samples (called from GStreamer threads).
+using QualityOut = std::function<void(std::int64_t participantId, const CallQuality& quality)>;
 
 /// Sends one signalling message (JSON text) to one participant.
 using SignalOut = std::function<void(std::int64_t participantId, const std::string& json)>;
@@ -71,7 +87,7 @@ using SignalOut = std::function<void(std::int64_t participantId, const std::stri
 /// One visit's media room on the box (see the file comment).
 class RoomRelay {
  public:
-  RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out);
+  RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, QualityOut quality = {});
   /// Stops the pipeline and ends every session.
   ~RoomRelay();
   RoomRelay(const RoomRelay&) = delete;

@@ -19,10 +19,14 @@ namespace vigil::video {
 /// Receives one participant's signalling messages (called from GStreamer threads).
 using ParticipantSink = std::function<void(const std::string& json)>;
 
+/// Receives every quality sample of every room (visit, participant, sample).
+using RoomQualityOut =
+    std::function<void(std::int64_t visitId, std::int64_t userId, const CallQuality& quality)>;
+
 /// Owns the relays of the visits in progress.
 class VideoRooms {
  public:
-  explicit VideoRooms(RelayConfig config);
+  explicit VideoRooms(RelayConfig config, RoomQualityOut quality = {});
   ~VideoRooms();
   VideoRooms(const VideoRooms&) = delete;
   VideoRooms& operator=(const VideoRooms&) = delete;
@@ -46,6 +50,7 @@ class VideoRooms {
  private:
   struct Room;
   RelayConfig config_;
+  RoomQualityOut quality_;
   mutable std::mutex mu_;
   std::map<std::int64_t, std::shared_ptr<Room>> rooms_;
   std::uint64_t nextToken_ = 1;

@@ -105,6 +105,16 @@ struct VisitDocument {
   std::string content;
 };
 
+/// A participant's call quality over a visit (averages of the relay's samples).
+struct QualitySummary {
+  std::int64_t userId = 0;
+  std::int64_t samples = 0;
+  std::optional<double> rttMsAvg;
+  double jitterMsAvg = 0;
+  double lossPctMax = 0;
+  double kbpsAvg = 0;
+};
+
 /// Largest document shared into a visit (its base64 JSON body must also fit web.max_body_bytes).
 inline constexpr std::size_t kMaxVisitDocumentBytes = 700 * 1024;
 /// The media type of a PDF, PNG or JPEG from its first bytes; nullopt for anything else.
@@ -155,6 +165,13 @@ class VisitService {
   /// document is not in this visit.
   VisitDocument document(const security::Actor& actor, std::int64_t visitId,
                          std::int64_t documentId);
+
+  /// Keeps one quality sample of a participant's session with the visit (queued write; a
+  /// sample that does not fit the store's queue is dropped and counted).
+  void recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs, double jitterMs,
+                     double lossPct, double kbpsIn);
+  /// Per participant quality over the visit.
+  std::vector<QualitySummary> quality(std::int64_t visitId) const;
 
   /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
 
-const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing'];
 let box;
 const browsers = [];
 
@@ -152,6 +153,17 @@ test('provider and patient see each other through the box; a non-participant is 
   // A file that is not a PDF or an image is refused with a clear message.
   await patient.page.getByLabel('Share a document (PDF, PNG or JPEG)').setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
   await patient.page.getByRole('alert').filter({ hasText: 'only PDF, PNG and JPEG' }).waitFor();
+
+  // Screen share: the patient's screen arrives as a video of its own on the provider's page.
+  await patient.page.getByRole('button', { name: 'Share screen' }).click();
+  await patient.page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  await provider.page.waitForFunction(() => {
+    const v = document.querySelector('.remote-screen');
+    return v && v.videoWidth > 0;
+  }, null, { timeout: 30000 });
+  await screenshot(provider.page, 'video-provider-sees-screen');
+  await patient.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await patient.page.getByRole('button', { name: 'Share screen' }).waitFor();
 
   // Mute and camera off are local track switches; the call goes on.
   await patient.page.getByRole('button', { name: 'Mute' }).click();

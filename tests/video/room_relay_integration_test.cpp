@@ -165,7 +165,7 @@ bool receivesMedia(const WebrtcTestClient& c, std::uint64_t video, std::uint64_t
 
 BOOST_AUTO_TEST_SUITE(RoomRelayTest)
 
-BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_and_video) {
+BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_video_and_screen) {
   Room room;
   auto a = room.join(1);
   auto b = room.join(2);
@@ -174,6 +174,10 @@ BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_and_video) {
       "a: video " << a->videoFramesDecoded() << " audio " << a->audioFramesDecoded()
                   << "; b: video " << b->videoFramesDecoded() << " audio "
                   << b->audioFramesDecoded());
+  // The shared screen is a stream of its own, forwarded on the screen m-line.
+  BOOST_TEST(
+      waitFor([&] { return a->screenFramesDecoded() >= 5 && b->screenFramesDecoded() >= 5; }),
+      "screen frames: a " << a->screenFramesDecoded() << ", b " << b->screenFramesDecoded());
   BOOST_TEST(room.relay->connectionState(1).value_or("") == "connected");
   BOOST_TEST(room.relay->connectionState(2).value_or("") == "connected");
   // Frames keep coming (not a burst at connect).

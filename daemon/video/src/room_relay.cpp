@@ -26,18 +26,21 @@
 namespace vigil::video {
 namespace {
 
-enum Kind { kAudio = 0, kVideo = 1 };
-constexpr std::array<const char*, 2> kKindNames = {"audio", "video"};
+/// What a slot's m-line carries: microphone, camera, or a shared screen (a second video).
+enum Kind { kAudio = 0, kVideo = 1, kScreen = 2 };
+constexpr std::size_t kKinds = 3;
+constexpr std::array<const char*, kKinds> kKindNames = {"audio", "video", "screen"};
 constexpr int kAudioPtBase = 111;
 constexpr int kVideoPtBase = 96;
+constexpr int kScreenPtBase = 102;
 
 int payloadType(Kind kind, int slot) {
-  return (kind == kAudio ? kAudioPtBase : kVideoPtBase) + slot;
+  return (kind == kAudio ? kAudioPtBase : kind == kVideo ? kVideoPtBase : kScreenPtBase) + slot;
 }
 
 /// The caps a slot is offered with (its codec preferences) and sent with.
 GstCaps* slotCaps(Kind kind, int slot, VideoCodec codec) {
-  const int pt = payloadType(kind, slot);
+  const int pt = payloadType(kind, slot);  // a screen is a video stream of its own
   if (kind == kAudio) {
     return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, pt,
@@ -233,11 +236,11 @@ struct Peer {
   std::int64_t id = 0;
   std::string prefix;  // element-name prefix "p<id>-"
   GstElement* webrtc = nullptr;
-  std::array<GstElement*, 2> tees{};
-  std::array<std::vector<GstPad*>, 2> sinks;  // requested webrtcbin sink pads per kind, slot
-  std::vector<std::int64_t> slotOwner;        // source participant per slot (0 = free)
+  std::array<GstElement*, kKinds> tees{};
+  std::array<std::vector<GstPad*>, kKinds> sinks;  // requested webrtcbin sink pads per kind, slot
+  std::vector<std::int64_t> slotOwner;             // source participant per slot (0 = free)
   /// Branch queues bringing source participant S's media into this peer, per kind.
-  std::map<std::int64_t, std::array<GstElement*, 2>> branchesFrom;
+  std::map<std::int64_t, std::array<GstElement*, kKinds>> branchesFrom;
   std::vector<gulong> handlers;
   std::atomic<int> state{GST_WEBRTC_PEER_CONNECTION_STATE_NEW};
   // The last quality sample's byte count and time (for the bitrate), on the stats thread.
@@ -358,9 +361,11 @@ void onConnectionState(GObject* webrtc, GParamSpec* /*pspec*/, gpointer data) {
     room->post([weak] {
       if (auto peer = weak.lock()) {
         for (auto& [source, queues] : peer->branchesFrom) {
-          GstPad* src = gst_element_get_static_pad(queues[kVideo], "src");
-          gst_pad_send_event(src, forceKeyUnitEvent());
-          gst_object_unref(src);
+          for (auto kind : {kVideo, kScreen}) {
+            GstPad* src = gst_element_get_static_pad(queues[kind], "src");
+            gst_pad_send_event(src, forceKeyUnitEvent());
+            gst_object_unref(src);
+          }
         }
       }
     });
@@ -558,7 +563,7 @@ void RoomRelay::Impl::doConnect(std::int64_t id) {
   }
   gst_bin_add(GST_BIN(pipeline), p->webrtc);
 
-  for (int k = 0; k < 2; ++k) {
+  for (int k = 0; k < static_cast<int>(kKinds); ++k) {
     p->tees[static_cast<std::size_t>(k)] =
         makeElement("tee", p->prefix + "tee-" + kKindNames[static_cast<std::size_t>(k)]);
     g_object_set(p->tees[static_cast<std::size_t>(k)], "allow-not-linked", TRUE, nullptr);
@@ -569,7 +574,7 @@ void RoomRelay::Impl::doConnect(std::int64_t id) {
   GstPadTemplate* templ =
       gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(p->webrtc), "sink_%u");
   for (int s = 0; s < slots; ++s) {
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < static_cast<int>(kKinds); ++k) {
       GstCaps* caps = slotCaps(static_cast<Kind>(k), s, config.videoCodec);
       GstPad* pad = gst_element_request_pad(p->webrtc, templ, nullptr, caps);
       if (pad == nullptr) {
@@ -655,7 +660,17 @@ void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad)
                            : nullptr;
   const bool video = media != nullptr && std::string_view(media) == "video";
   if (caps != nullptr) gst_caps_unref(caps);
-  GstElement* tee = p->tees[video ? kVideo : kAudio];
+  // Media comes in on slot 0 only: m-line 0 microphone, 1 camera, 2 screen.
+  Kind kind = video ? kVideo : kAudio;
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(pad, "transceiver", &trans, nullptr);
+  if (trans != nullptr) {
+    guint mline = 0;
+    g_object_get(trans, "mlineindex", &mline, nullptr);
+    if (mline < kKinds) kind = static_cast<Kind>(mline);
+    gst_object_unref(trans);
+  }
+  GstElement* tee = p->tees[kind];
   GstPad* teeSink = gst_element_get_static_pad(tee, "sink");
   if (!gst_pad_is_linked(teeSink)) {
     const auto linked = gst_pad_link(pad, teeSink);
@@ -668,8 +683,9 @@ void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad)
     log::warn("video.extra_stream_ignored", {{"visit", visitId}, {"participant", p->id}});
   }
   gst_object_unref(teeSink);
-  log::info("video.media_in",
-            {{"visit", visitId}, {"participant", p->id}, {"kind", video ? "video" : "audio"}});
+  log::info("video.media_in", {{"visit", visitId},
+                               {"participant", p->id},
+                               {"kind", kKindNames[static_cast<std::size_t>(kind)]}});
 }
 
 void RoomRelay::Impl::link(Peer& source, Peer& dest) {
@@ -684,8 +700,8 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
   assert(slot >= 0 && "room capacity is checked before connecting");
   if (slot < 0) return;
   dest.slotOwner[static_cast<std::size_t>(slot)] = source.id;
-  std::array<GstElement*, 2> queues{};
-  for (int k = 0; k < 2; ++k) {
+  std::array<GstElement*, kKinds> queues{};
+  for (int k = 0; k < static_cast<int>(kKinds); ++k) {
     const auto ki = static_cast<std::size_t>(k);
     GstElement* q = makeElement(
         "queue", dest.prefix + "from-p" + std::to_string(source.id) + "-" + kKindNames[ki]);
@@ -721,15 +737,17 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
   }
   dest.branchesFrom[source.id] = queues;
   // The receiver has no keyframe of this stream yet: ask the sender for one.
-  GstPad* vsrc = gst_element_get_static_pad(queues[kVideo], "src");
-  gst_pad_send_event(vsrc, forceKeyUnitEvent());
-  gst_object_unref(vsrc);
+  for (auto kind : {kVideo, kScreen}) {
+    GstPad* vsrc = gst_element_get_static_pad(queues[kind], "src");
+    gst_pad_send_event(vsrc, forceKeyUnitEvent());
+    gst_object_unref(vsrc);
+  }
 }
 
 void RoomRelay::Impl::unlink(Peer& source, Peer& dest) {
   auto it = dest.branchesFrom.find(source.id);
   if (it == dest.branchesFrom.end()) return;
-  for (std::size_t k = 0; k < 2; ++k) {
+  for (std::size_t k = 0; k < kKinds; ++k) {
     GstElement* q = it->second[k];
     GstPad* qsink = gst_element_get_static_pad(q, "sink");
     GstPad* teeSrc = gst_pad_get_peer(qsink);

@@ -3,8 +3,9 @@
 // The room: POST join (the provider is admitted at once, others wait until the provider admits
 // them; the page polls the visit meanwhile), then the camera and microphone, then the media
 // WebSocket (/api/v1/visits/{id}/media) carrying the box's offer, our answer and ICE candidates.
-// The box offers fixed slots: m-lines (audio, video) pair by pair; the first pair is sendrecv
-// (our camera and microphone go out on it), the others only bring other participants' media.
+// The box offers fixed slots: m-lines (audio, camera, screen) three by three; the first three
+// are sendrecv (our microphone, camera and shared screen go out on them), the others only
+// bring other participants' media. Screen share puts a track on the third m-line.
 // Chat and documents (PDF, PNG, JPEG) go through the REST API and reach the others over the
 // media socket. Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
 // jitter, loss, bitrate) comes from getStats every two seconds.
@@ -42,6 +43,7 @@ export async function renderVisit(root, visitId) {
   const joinBtn = h('button.btn.primary', { type: 'button' }, 'Join visit');
   const muteBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Mute');
   const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');
+  const screenBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Share screen');
   const leaveBtn = h('button.btn', { type: 'button', disabled: true }, 'Leave');
   const endBtn = h('button.btn.danger', { type: 'button', hidden: true }, 'End visit');
   const chatLog = h('ul.chat-log', { 'aria-live': 'polite', 'aria-label': 'Chat messages' });
@@ -55,7 +57,7 @@ export async function renderVisit(root, visitId) {
     h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`), status, error,
-    h('div.controls', joinBtn, muteBtn, camBtn, leaveBtn, endBtn),
+    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, endBtn),
     h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
@@ -81,6 +83,7 @@ export async function renderVisit(root, visitId) {
   };
 
   let stream = null;
+  let screenTrack = null;
   let pc = null;
   let ws = null;
   let pollTimer = null;
@@ -106,6 +109,8 @@ export async function renderVisit(root, visitId) {
     stopMedia();
     if (stream) for (const t of stream.getTracks()) t.stop();
     stream = null;
+    if (screenTrack) screenTrack.stop();
+    screenTrack = null;
   }
 
   async function refreshVisit() {
@@ -206,17 +211,20 @@ export async function renderVisit(root, visitId) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
 
+  // The box's m-lines come in threes per slot: microphone, camera, shared screen.
   function attachRemote(transceiver, index) {
-    const slot = Math.floor(index / 2);
+    const slot = Math.floor(index / 3);
     let tile = remotes.querySelector(`[data-slot="${slot}"]`);
     if (!tile) {
       const video = h('video.remote-video', { autoplay: true, playsInline: true, muted: true, 'aria-label': 'Participant video' });
+      const screen = h('video.remote-screen', { autoplay: true, playsInline: true, muted: true, hidden: true, 'aria-label': 'Shared screen' });
+      screen.addEventListener('resize', () => { screen.hidden = screen.videoWidth === 0; });
       const audio = h('audio', { autoplay: true });
-      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, audio);
+      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, screen, audio);
       remotes.append(tile);
     }
     const track = transceiver.receiver.track;
-    const el = tile.querySelector(track.kind === 'video' ? 'video' : 'audio');
+    const el = tile.querySelector(['audio', 'video.remote-video', 'video.remote-screen'][index % 3]);
     el.srcObject = new MediaStream([track]);
     el.play().catch(() => { /* autoplay with sound may wait for a gesture */ });
   }
@@ -239,10 +247,9 @@ export async function renderVisit(root, visitId) {
     const audio = stream.getAudioTracks()[0];
     const video = stream.getVideoTracks()[0];
     transceivers.forEach((t, i) => {
-      const kind = t.receiver.track.kind;
-      if (i < 2) {
+      if (i < 3) {
         t.direction = 'sendrecv';
-        t.sender.replaceTrack(kind === 'audio' ? audio : video);
+        t.sender.replaceTrack([audio, video, screenTrack][i] || null);
       } else {
         t.direction = 'recvonly';
       }
@@ -311,6 +318,7 @@ export async function renderVisit(root, visitId) {
     }
     muteBtn.disabled = false;
     camBtn.disabled = false;
+    screenBtn.disabled = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
     leaveBtn.disabled = false;
     setStatus('Connecting…');
     openMedia();
@@ -358,6 +366,30 @@ export async function renderVisit(root, visitId) {
     camBtn.textContent = track.enabled ? 'Camera off' : 'Camera on';
     camBtn.setAttribute('aria-pressed', String(!track.enabled));
   });
+  // Screen share: a track on the screen m-line (the third of slot 0); no renegotiation.
+  async function setScreen(track) {
+    if (screenTrack && screenTrack !== track) screenTrack.stop();
+    screenTrack = track;
+    const t = pc && pc.getTransceivers()[2];
+    if (t) await t.sender.replaceTrack(track);
+    screenBtn.textContent = track ? 'Stop sharing' : 'Share screen';
+    screenBtn.setAttribute('aria-pressed', String(Boolean(track)));
+  }
+  screenBtn.addEventListener('click', async () => {
+    try {
+      if (screenTrack) {
+        await setScreen(null);
+        return;
+      }
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      const track = display.getVideoTracks()[0];
+      track.addEventListener('ended', () => { if (screenTrack === track) setScreen(null); });
+      await setScreen(track);
+    } catch (e) {
+      showError(`Screen sharing did not start: ${e.message}`);
+    }
+  });
+
   leaveBtn.addEventListener('click', async () => {
     teardown();
     try { await post(`/api/v1/visits/${visitId}/leave`); } catch { /* leaving anyway */ }

@@ -3,14 +3,17 @@
 // participant, forwarding each participant's RTP to the others without decoding (an SFU).
 //
 // Design (docs/video.md has the picture):
-// - The box is the offerer. Each participant's webrtcbin gets `maxParticipants - 1` slots per
-//   kind (audio, video), in m-line order audio0, video0, audio1, video1, ...: slot 0 is
-//   sendrecv (the participant's own microphone and camera come in on it, the first other
-//   participant goes out on it), the other slots are sendonly. Slots are fixed at connect time,
+// - The box is the offerer. Each participant's webrtcbin gets `maxParticipants - 1` slots of
+//   three m-lines (audio, camera video, screen video), in order audio0, video0, screen0,
+//   audio1, ...: slot 0 is sendrecv (the participant's own microphone, camera and shared
+//   screen come in on it, the first other participant's go out on it), the other slots are
+//   sendonly. A participant starts or stops sharing the screen by putting a track on the
+//   screen m-line (replaceTrack), without renegotiation. Slots are fixed at connect time,
 //   so a participant joining or leaving never renegotiates anyone else: the relay only links or
 //   unlinks a branch. The price: a room holds at most maxParticipants, and idle slots show as
 //   inactive receivers in the browser.
-// - Every slot has its own payload type (video 96+s, audio 111+s): with BUNDLE and no a=ssrc
+// - Every slot has its own payload types (video 96+s, screen 102+s, audio 111+s): with BUNDLE and
+// no a=ssrc
 //   lines, browsers demultiplex unsignalled streams by payload type, so the types must differ
 //   per m-line. Forwarding rewrites the 7-bit PT in each RTP header and the caps of the branch
 //   (a header rewrite, no decoder, no depayloader).

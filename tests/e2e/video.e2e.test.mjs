@@ -93,23 +93,16 @@ test('provider and patient see each other through the box; a non-participant is 
   const provider = await newPage();
   await signInStaff(provider.page, box.seed.provider.email);
 
-  // The provider schedules a visit that is on now (through the API, as the portal would).
-  const visit = await provider.page.evaluate(async (seed) => {
-    const s = await (await fetch('/api/v1/session')).json();
-    const now = Date.now();
-    const r = await fetch('/api/v1/visits', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
-      body: JSON.stringify({ patientId: seed.patientA, providerUserId: seed.provider.id, patientUserId: seed.patientUser.id,
-        startsAtMs: now - 60000, endsAtMs: now + 30 * 60000 }),
-    });
-    return { status: r.status, body: await r.json() };
-  }, box.seed);
-  assert.equal(visit.status, 201, JSON.stringify(visit.body));
-  const id = visit.body.id;
-
+  // The provider schedules a visit with Ana Silva starting now, from the Visits page.
   await provider.page.getByRole('link', { name: 'Visits' }).click();
-  await provider.page.getByRole('link', { name: 'Open' }).click();
+  await provider.page.getByRole('heading', { name: 'Schedule a video visit' }).waitFor();
+  await provider.page.getByLabel('Patient').selectOption({ label: 'Silva, Ana (MRN-1001)' });
+  await provider.page.getByRole('button', { name: 'Schedule visit' }).click();
+  const open = provider.page.getByRole('link', { name: /^Open visit \d+$/ });
+  await open.waitFor();
+  const id = Number((await open.getAttribute('aria-label')).replace('Open visit ', ''));
+  await screenshot(provider.page, 'video-provider-scheduled');
+  await open.click();
   await provider.page.getByRole('heading', { name: `Video visit ${id}` }).waitFor();
   await provider.page.getByRole('button', { name: 'Join visit' }).click();
   await provider.page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30000 });

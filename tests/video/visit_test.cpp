@@ -92,6 +92,15 @@ BOOST_AUTO_TEST_CASE(schedule_stores_provider_and_patient_as_participants) {
   BOOST_TEST(e->event.actorId == provider.id);
 }
 
+BOOST_AUTO_TEST_CASE(schedule_finds_the_patients_account_when_not_named) {
+  auto nv = newVisit();
+  nv.patientUserId = 0;
+  auto id = visits.schedule(provider, nv);
+  BOOST_TEST(visits.find(id)->participant(patient.id) != nullptr);
+  nv.patientId = 999;  // no account
+  BOOST_CHECK_THROW(visits.schedule(admin, nv), ValidationError);
+}
+
 BOOST_AUTO_TEST_CASE(schedule_refuses_provider_outside_care_team) {
   auto nv = newVisit();
   nv.providerUserId = otherProvider.id;

@@ -144,10 +144,21 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
             "SELECT role FROM users WHERE id = ?1 AND status = 'active'", nv.providerUserId);
         if (!provider || (*provider != "provider" && *provider != "nurse"))
           throw ValidationError("visit: provider_user_id is not an active provider or nurse");
+        auto patientUserId = nv.patientUserId;
+        if (patientUserId == 0) {
+          patientUserId =
+              c.queryValue<std::int64_t>(
+                   "SELECT id FROM users WHERE role = 'patient' AND patient_id = ?1 AND status = "
+                   "'active' ORDER BY id LIMIT 1",
+                   nv.patientId)
+                  .value_or(0);
+          if (patientUserId == 0)
+            throw ValidationError("visit: the patient has no active portal account");
+        }
         auto patientOf = c.queryValue<std::int64_t>(
             "SELECT patient_id FROM users WHERE id = ?1 AND role = 'patient' AND status = "
             "'active'",
-            nv.patientUserId);
+            patientUserId);
         if (!patientOf || *patientOf != nv.patientId)
           throw ValidationError("visit: patient_user_id is not the patient's active user");
         c.execute(
@@ -158,7 +169,7 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
         c.execute(
             "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
             "VALUES (?1, ?2, 'provider', ?3, ?4), (?1, ?5, 'patient', ?3, ?4)",
-            id, nv.providerUserId, actor.id, now, nv.patientUserId);
+            id, nv.providerUserId, actor.id, now, patientUserId);
         return id;
       });
 }

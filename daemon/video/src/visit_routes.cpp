@@ -289,7 +289,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     NewVisit nv;
     nv.patientId = requireInt(b, "patientId");
     nv.providerUserId = requireInt(b, "providerUserId");
-    nv.patientUserId = requireInt(b, "patientUserId");
+    nv.patientUserId = b->has("patientUserId") ? requireInt(b, "patientUserId") : 0;
     nv.startsAt = fromMillis(requireInt(b, "startsAtMs"));
     nv.endsAt = fromMillis(requireInt(b, "endsAtMs"));
     auto id = api.visits->schedule(*req.actor, nv);

@@ -20,15 +20,56 @@ function fmtTime(iso) {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+function localInputValue(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Providers and nurses schedule a visit with one of their patients (who has a portal account). */
+async function scheduleForm(onScheduled) {
+  const patients = await get('/api/v1/patients?pageSize=200');
+  const select = h('select', { id: 'visit-patient', required: true },
+    patients.items.map((p) => h('option', { value: String(p.id) }, `${p.familyName}, ${p.givenName} (${p.mrn})`)));
+  const start = h('input', { type: 'datetime-local', id: 'visit-start', required: true, value: localInputValue(new Date()) });
+  const minutes = h('select', { id: 'visit-minutes' }, [15, 30, 45, 60].map((m) => h('option', { value: String(m), selected: m === 30 }, `${m} minutes`)));
+  const error = h('div.notice.error', { role: 'alert', hidden: true });
+  const form = h('form.schedule-form',
+    h('h2', 'Schedule a video visit'), error,
+    h('label', { for: 'visit-patient' }, 'Patient'), select,
+    h('label', { for: 'visit-start' }, 'Starts'), start,
+    h('label', { for: 'visit-minutes' }, 'Length'), minutes,
+    h('button.btn.primary', { type: 'submit' }, 'Schedule visit'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const startsAtMs = new Date(start.value).getTime();
+    try {
+      const v = await post('/api/v1/visits', {
+        patientId: Number(select.value), providerUserId: session().user.id,
+        startsAtMs, endsAtMs: startsAtMs + Number(minutes.value) * 60000,
+      });
+      announce(`Visit ${v.id} scheduled`);
+      onScheduled();
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = err.message;
+    }
+  });
+  return form;
+}
+
 export async function renderVisits(root) {
   clear(root);
   const data = await get('/api/v1/visits');
   const rows = data.visits.map((v) => h('li.visit-item',
     h('span', `Visit ${v.id}: ${fmtTime(v.startsAt)} to ${fmtTime(v.endsAt)}`),
     h('span.badge', v.state.replace('_', ' ')),
-    h('a.btn.small', { href: `#/visits/${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
+    h('a.btn.small', { href: `#/visits/${v.id}`, 'aria-label': `Open visit ${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
+  const role = session().user.role;
+  const staff = role === 'provider' || role === 'nurse';
   root.append(h('section.page', h('h1', 'Video visits'),
-    rows.length ? h('ul.visit-list', rows) : h('p', 'No upcoming video visits.')));
+    rows.length ? h('ul.visit-list', rows) : h('p', 'No upcoming video visits.'),
+    staff ? await scheduleForm(() => renderVisits(root)) : null));
 }
 
 export async function renderVisit(root, visitId) {

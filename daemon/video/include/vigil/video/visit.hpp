@@ -73,7 +73,7 @@ struct Visit {
 struct NewVisit {
   std::int64_t patientId = 0;
   std::int64_t providerUserId = 0;  // a provider or nurse user
-  std::int64_t patientUserId = 0;   // the patient's own user (role patient, same patient id)
+  std::int64_t patientUserId = 0;   // the patient's own user; 0: their (first) active account
   TimePoint startsAt;
   TimePoint endsAt;
 };

@@ -7,9 +7,13 @@
 
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +23,10 @@
 #include <vector>
 
 #include "vigil/core/error.hpp"
+#include "vigil/crypto/field_cipher.hpp"
+#include "vigil/crypto/key_ring.hpp"
+#include "vigil/crypto/random.hpp"
+#include "vigil/video/recording.hpp"
 #include "vigil/video/room_relay.hpp"
 #include "webrtc_test_client.hpp"
 
@@ -281,6 +289,57 @@ BOOST_AUTO_TEST_CASE(call_quality_is_sampled_per_participant) {
                                         << q->lossPct << " %, " << q->kbpsIn << " kbit/s");
   BOOST_TEST(q->jitterMs >= 0.0);
   BOOST_TEST(q->jitterMs < 1000.0);
+}
+
+BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
+  Room room;
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 10, 10); }));
+  vigil::crypto::KeyRing ring;
+  ring.add(1, vigil::crypto::randomKey());
+  ring.setActive(1);
+  vigil::crypto::FieldCipher cipher(ring);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("vigil-rec-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  struct Cleanup {
+    std::filesystem::path d;
+    ~Cleanup() { std::filesystem::remove_all(d); }
+  } cleanup{dir};
+  const auto file = dir / "visit-42-p1.rec";
+  {
+    vigil::video::RoomRecording recording("visit-42/p1/1", file, cipher);
+    room.relay->startRecording(1, recording);
+    room.relay->flush();
+    std::this_thread::sleep_for(4s);
+    room.relay->stopRecording(1);
+    room.relay->flush();
+    recording.stop();
+    BOOST_TEST(recording.bytesWritten() > 10'000u);
+  }
+  // At rest: ciphertext only (no EBML header, no codec names in clear).
+  std::ifstream raw(file, std::ios::binary);
+  const std::string stored((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
+  BOOST_TEST(stored.find("\x1a\x45\xdf\xa3") == std::string::npos);
+  BOOST_TEST(stored.find("V_VP8") == std::string::npos);
+  // Decrypted with its id it is a WebM that gst-discoverer reads: VP8 video and Opus audio.
+  BOOST_CHECK_THROW(vigil::video::decryptRecording(file, "visit-42/p1/2", cipher),
+                    vigil::CryptoError);
+  const auto webm = vigil::video::decryptRecording(file, "visit-42/p1/1", cipher);
+  BOOST_TEST(webm.rfind("\x1a\x45\xdf\xa3", 0) == 0u);
+  const auto plain = dir / "visit.webm";
+  std::ofstream(plain, std::ios::binary) << webm;
+  const auto report = dir / "discoverer.txt";
+  const std::string cmd =
+      "gst-discoverer-1.0 " + plain.string() + " > " + report.string() + " 2>&1";
+  BOOST_TEST(std::system(cmd.c_str()) == 0);
+  std::ifstream in(report);
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST_MESSAGE(out);
+  BOOST_TEST(out.find("VP8") != std::string::npos, out);
+  BOOST_TEST(out.find("Opus") != std::string::npos, out);
+  BOOST_TEST(a->errors().empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_full_room_refuses_another_participant) {

@@ -22,6 +22,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/video/recording.hpp"
 
 namespace vigil::video {
 namespace {
@@ -243,6 +244,9 @@ struct Peer {
   std::map<std::int64_t, std::array<GstElement*, kKinds>> branchesFrom;
   std::vector<gulong> handlers;
   std::atomic<int> state{GST_WEBRTC_PEER_CONNECTION_STATE_NEW};
+  // Recording taps (queue, appsink) on the audio and camera tees; null when not recording.
+  std::array<GstElement*, 2> recQueues{};
+  std::array<GstElement*, 2> recTaps{};
   // The last quality sample's byte count and time (for the bitrate), on the stats thread.
   std::mutex statsMu;
   std::uint64_t lastBytes = 0;
@@ -298,6 +302,8 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   void onOfferCreated(const std::shared_ptr<Peer>& p, GstPromise* promise);
   void onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad);
   void sampleQuality();
+  void doStartRecording(std::int64_t id, RoomRecording& recording);
+  void doStopRecording(Peer& p);
   void onStats(const std::shared_ptr<Peer>& p, const GstStructure* stats);
 };
 
@@ -786,6 +792,7 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     unlink(*p, *other);
     unlink(*other, *p);
   }
+  doStopRecording(*p);
   for (auto h : p->handlers) g_signal_handler_disconnect(p->webrtc, h);
   p->handlers.clear();
   gst_element_set_state(p->webrtc, GST_STATE_NULL);
@@ -809,6 +816,67 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     msg.set("reason", reason);
     send(id, msg);
   }
+}
+
+void RoomRelay::Impl::doStartRecording(std::int64_t id, RoomRecording& recording) {
+  auto p = peer(id);
+  if (!p) return;
+  doStopRecording(*p);
+  for (auto kind : {kAudio, kVideo}) {
+    const auto k = static_cast<std::size_t>(kind);
+    GstElement* q = makeElement("queue", p->prefix + "record-" + kKindNames[k]);
+    g_object_set(q, "leaky", 2 /* downstream */, nullptr);
+    GstElement* tap = recording.makeTap(kind == kVideo);
+    gst_bin_add_many(GST_BIN(pipeline), q, tap, nullptr);
+    gst_element_link(q, tap);
+    GstPad* teeSrc = gst_element_request_pad_simple(p->tees[k], "src_%u");
+    GstPad* qsink = gst_element_get_static_pad(q, "sink");
+    gst_pad_link(teeSrc, qsink);
+    gst_object_unref(qsink);
+    gst_object_unref(teeSrc);
+    gst_element_sync_state_with_parent(tap);
+    gst_element_sync_state_with_parent(q);
+    p->recQueues[k] = q;
+    p->recTaps[k] = tap;
+  }
+  // The recording starts with a keyframe.
+  GstPad* qsrc = gst_element_get_static_pad(p->recQueues[kVideo], "src");
+  gst_pad_send_event(qsrc, forceKeyUnitEvent());
+  gst_object_unref(qsrc);
+  log::info("video.recording_tap", {{"visit", visitId}, {"participant", id}});
+}
+
+void RoomRelay::Impl::doStopRecording(Peer& p) {
+  for (std::size_t k = 0; k < 2; ++k) {
+    GstElement* q = p.recQueues[k];
+    if (q == nullptr) continue;
+    GstPad* qsink = gst_element_get_static_pad(q, "sink");
+    GstPad* teeSrc = gst_pad_get_peer(qsink);
+    if (teeSrc != nullptr) {
+      gst_pad_unlink(teeSrc, qsink);
+      gst_element_release_request_pad(p.tees[k], teeSrc);
+      gst_object_unref(teeSrc);
+    }
+    gst_object_unref(qsink);
+    gst_element_set_state(q, GST_STATE_NULL);
+    gst_element_set_state(p.recTaps[k], GST_STATE_NULL);
+    gst_bin_remove_many(GST_BIN(pipeline), q, p.recTaps[k], nullptr);
+    p.recQueues[k] = nullptr;
+    p.recTaps[k] = nullptr;
+  }
+}
+
+void RoomRelay::startRecording(std::int64_t participantId, RoomRecording& recording) {
+  auto impl = impl_;
+  RoomRecording* rec = &recording;
+  impl_->post([impl, participantId, rec] { impl->doStartRecording(participantId, *rec); });
+}
+
+void RoomRelay::stopRecording(std::int64_t participantId) {
+  auto impl = impl_;
+  impl_->post([impl, participantId] {
+    if (auto p = impl->peer(participantId)) impl->doStopRecording(*p);
+  });
 }
 
 RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, QualityOut quality)

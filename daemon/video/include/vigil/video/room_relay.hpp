@@ -46,6 +46,8 @@ typedef struct _GstElement GstElement;  // NOLINT: GStreamer's C type, kept out 
 
 namespace vigil::video {
 
+class RoomRecording;
+
 /// The room's video codec (all participants send it; the relay never transcodes).
 enum class VideoCodec { vp8, h264 };
 std::string_view toString(VideoCodec codec);
@@ -105,6 +107,13 @@ class RoomRelay {
   void handleSignal(std::int64_t participantId, std::string_view json);
   /// Ends the participant's session (leave, drop, ended visit). Asynchronous; idempotent.
   void disconnect(std::int64_t participantId, std::string_view reason);
+
+  /// Taps the participant's incoming audio and camera into `recording` (which must outlive the
+  /// tap: stopRecording() and flush() before destroying it). Asynchronous; the caller has
+  /// checked consent. A participant without a session is ignored.
+  void startRecording(std::int64_t participantId, RoomRecording& recording);
+  /// Removes the participant's recording taps. Asynchronous (flush() waits).
+  void stopRecording(std::int64_t participantId);
 
   /// Participants with a session (in any state).
   std::vector<std::int64_t> participants() const;

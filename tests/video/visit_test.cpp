@@ -310,6 +310,29 @@ BOOST_AUTO_TEST_CASE(quality_samples_are_kept_with_the_visit) {
   BOOST_TEST(p.kbpsAvg == 700.0);
 }
 
+BOOST_AUTO_TEST_CASE(recording_is_refused_until_every_participant_consents) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.record")->event.reason == "consent_missing");
+  visits.setRecordingConsent(provider, visitId, true);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  visits.setRecordingConsent(patient, visitId, true);
+  BOOST_TEST(lastAudit("visit.recording_consent")->event.reason == "given");
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(patient, visitId), AccessDenied);
+  BOOST_CHECK_NO_THROW(visits.requireRecordingAllowed(provider, visitId));
+  BOOST_TEST(lastAudit("visit.record")->event.outcome == vigil::security::AuditOutcome::success);
+  // An invited caregiver must consent too; a withdrawal stops it again.
+  visits.invite(provider, visitId, caregiver.id, ParticipantRole::caregiver);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  visits.setRecordingConsent(caregiver, visitId, true);
+  BOOST_CHECK_NO_THROW(visits.requireRecordingAllowed(provider, visitId));
+  visits.setRecordingConsent(patient, visitId, false);
+  BOOST_TEST(lastAudit("visit.recording_consent")->event.reason == "withdrawn");
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.setRecordingConsent(stranger, visitId, true), AccessDenied);
+}
+
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
   atStart();
   visits.join(provider, visitId);

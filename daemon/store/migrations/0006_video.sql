@@ -25,6 +25,7 @@ CREATE TABLE visit_participants (
   invited_at    INTEGER NOT NULL,
   admitted_at   INTEGER,                 -- set when the provider admits (the provider: at join)
   waiting_since INTEGER,                 -- in the waiting room since (NULL: not waiting)
+  recording_consent_at INTEGER,          -- this participant consented to recording THIS visit
   PRIMARY KEY (visit_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX visit_participants_by_user ON visit_participants (user_id, visit_id);

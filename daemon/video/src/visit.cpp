@@ -117,7 +117,8 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
   v.state = parseState(st.getText(5));
   v.endedAt = optTime(st.get<std::optional<std::int64_t>>(6));
   auto ps = c.prepare(
-      "SELECT user_id, role, admitted_at, waiting_since FROM visit_participants "
+      "SELECT user_id, role, admitted_at, waiting_since, recording_consent_at FROM "
+      "visit_participants "
       "WHERE visit_id = ?1 ORDER BY invited_at, user_id");
   ps.bind(1, visitId);
   while (ps.step()) {
@@ -126,6 +127,7 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
     p.role = parseParticipantRole(ps.getText(1)).value_or(ParticipantRole::patient);
     p.admittedAt = optTime(ps.get<std::optional<std::int64_t>>(2));
     p.waitingSince = optTime(ps.get<std::optional<std::int64_t>>(3));
+    p.recordingConsentAt = optTime(ps.get<std::optional<std::int64_t>>(4));
     v.participants.push_back(p);
   }
   return v;
@@ -346,6 +348,51 @@ bool inRoom(const Visit& v, const Actor& actor, TimePoint now, const VisitPolicy
 }
 
 }  // namespace
+
+void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId, bool consent) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (v->participant(actor.id) == nullptr) {
+      d = {false, "not_participant"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    } else {
+      c.execute(
+          "UPDATE visit_participants SET recording_consent_at = ?3 WHERE visit_id = ?1 AND "
+          "user_id = ?2",
+          visitId, actor.id,
+          consent ? std::optional<std::int64_t>(millis(clock_.now())) : std::nullopt);
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.recording_consent", "visit", std::to_string(visitId),
+                         v->patientId, d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? (consent ? "given" : "withdrawn") : d.reason));
+  });
+  if (!d.allowed) refuse("visit.recording_consent", d.reason);
+}
+
+void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visitId) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (actor.id != v->providerUserId) {
+      d = {false, "not_visit_provider"};
+    } else if (v->state != VisitState::inProgress) {
+      d = {false, "visit_not_in_progress"};
+    } else {
+      for (const auto& p : v->participants)
+        if (!p.recordingConsentAt) d = {false, "consent_missing"};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.record", "visit", std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "all_consented" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.record", d.reason);
+}
 
 ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
                                       std::string_view text) {

@@ -53,6 +53,7 @@ struct Participant {
   ParticipantRole role = ParticipantRole::patient;
   std::optional<TimePoint> admittedAt;
   std::optional<TimePoint> waitingSince;
+  std::optional<TimePoint> recordingConsentAt;
 };
 
 /// A stored visit with its participants.
@@ -146,6 +147,14 @@ class VisitService {
   void leave(const security::Actor& actor, std::int64_t visitId);
   /// The visit's provider ends the visit; nobody may join afterwards. Audited.
   void end(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant gives (true) or withdraws (false) consent to recording this visit.
+  /// Audited. Throws AccessDenied for non-participants.
+  void setRecordingConsent(const security::Actor& actor, std::int64_t visitId, bool consent);
+  /// The visit's provider asks to record: allowed only while the visit is in progress and
+  /// every participant's consent for this visit is on record. Audited either way; throws
+  /// AccessDenied ("consent_missing", "not_visit_provider", ...) when refused.
+  void requireRecordingAllowed(const security::Actor& actor, std::int64_t visitId);
 
   /// A participant who may be in the room posts a chat message (1..2000 characters), stored
   /// encrypted with the visit and audited (ids only). Throws ValidationError, AccessDenied.

@@ -21,11 +21,12 @@ namespace {
 struct VisitApiFixture : ApiFixture {
   video::VisitService visits{*db, *audit, clock, {}, &keys->cipher()};
   video::VideoRooms rooms{video::RelayConfig{}};
+  std::filesystem::path recordings = dir.path / "recordings";
   std::int64_t visitId = 0;
   std::map<std::int64_t, Client> clients;
 
   VisitApiFixture() {
-    video::VisitApi api{&visits, &rooms, accounts.get(), &clock};
+    video::VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
     video::addVisitRoutes(*router, api);
     video::NewVisit nv;
     nv.patientId = patientA;
@@ -59,7 +60,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             13);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             15);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -100,6 +101,17 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
     BOOST_TEST(call("GET", visit("/documents"), who) == 403);
     BOOST_TEST(call("GET", visit("/documents/1"), who) == 403);
   }
+  // Recording: only the visit's provider, only with every participant's consent.
+  const std::string start = R"({"action":"start"})";
+  BOOST_TEST(call("POST", visit("/recording"), provider, start) == 403);  // no consent yet
+  BOOST_TEST(call("POST", visit("/consent"), provider, R"({"recording":true})") == 200);
+  BOOST_TEST(call("POST", visit("/recording"), provider, start) == 403);  // the patient's missing
+  BOOST_TEST(call("POST", visit("/consent"), patient, R"({"recording":true})") == 200);
+  BOOST_TEST(call("POST", visit("/consent"), nurse, R"({"recording":true})") == 403);
+  BOOST_TEST(call("POST", visit("/recording"), patient, start) == 403);
+  BOOST_TEST(call("POST", visit("/recording"), nurse, start) == 403);
+  BOOST_TEST(call("POST", visit("/recording"), provider, start) == 200);
+  BOOST_TEST(call("POST", visit("/recording"), provider, R"({"action":"stop"})") == 200);
   // A document that is not a PDF or an image, and malformed input.
   BOOST_TEST(call("POST", visit("/documents"), patient,
                   R"({"fileName":"a.pdf","contentBase64":"PGh0bWw+"})") == 422);

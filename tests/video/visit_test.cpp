@@ -3,9 +3,12 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "security_fixture.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/video/recording.hpp"
 
 using namespace std::chrono_literals;
 using vigil::AccessDenied;
@@ -331,6 +334,20 @@ BOOST_AUTO_TEST_CASE(recording_is_refused_until_every_participant_consents) {
   BOOST_TEST(lastAudit("visit.recording_consent")->event.reason == "withdrawn");
   BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
   BOOST_CHECK_THROW(visits.setRecordingConsent(stranger, visitId, true), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(recordings_past_retention_are_purged) {
+  auto d = dir / "recordings";
+  std::filesystem::create_directories(d);
+  std::ofstream(d / "old.rec") << "x";
+  std::ofstream(d / "new.rec") << "y";
+  std::ofstream(d / "notes.txt") << "z";
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::last_write_time(d / "old.rec", now - std::chrono::hours(24 * 40));
+  BOOST_TEST(vigil::video::purgeRecordings(d, now - std::chrono::hours(24 * 30)) == 1);
+  BOOST_TEST(!std::filesystem::exists(d / "old.rec"));
+  BOOST_TEST(std::filesystem::exists(d / "new.rec"));
+  BOOST_TEST(std::filesystem::exists(d / "notes.txt"));
 }
 
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {

@@ -137,6 +137,10 @@ std::vector<ConfigKey> buildSchema() {
        "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
        "kept with the visit (0: never).",
        0, 3600},
+      {"video.recording_retention_days", Type::integer, "30",
+       "Recordings (encrypted, <data.dir>/recordings) older than this are deleted at start-up "
+       "and after each recording.",
+       1, 3650},
       {"video.join_early_minutes", Type::integer, "15",
        "How long before a visit's start its participants may join.", 0, 240},
       {"video.join_late_minutes", Type::integer, "30",

@@ -5,6 +5,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/security/keys.hpp"
+#include "vigil/video/recording.hpp"
 
 namespace vigil::app {
 
@@ -24,6 +25,10 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   relay.portMax = static_cast<std::uint16_t>(config_.integer("video.udp_port_max"));
   relay.latency = std::chrono::milliseconds{config_.integer("video.latency_ms")};
   relay.statsInterval = std::chrono::seconds{config_.integer("video.stats_interval_seconds")};
+  video::purgeRecordings(
+      std::filesystem::path(config_.string("data.dir")) / "recordings",
+      std::filesystem::file_time_type::clock::now() -
+          std::chrono::hours{24 * config_.integer("video.recording_retention_days")});
   rooms_ = std::make_unique<video::VideoRooms>(
       relay, [visits = visits_.get()](std::int64_t visitId, std::int64_t userId,
                                       const video::CallQuality& q) {
@@ -45,6 +50,8 @@ video::VisitApi VideoSubsystem::api() {
   a.rooms = rooms_.get();
   a.accounts = &security_.accounts();
   a.clock = &SystemClock::instance();
+  a.recordingsDir = std::filesystem::path(config_.string("data.dir")) / "recordings";
+  a.cipher = &security_.keys().cipher();
   return a;
 }
 

@@ -189,6 +189,18 @@ std::uint64_t RoomRecording::bytesWritten() const {
   return impl_->written;
 }
 
+int purgeRecordings(const std::filesystem::path& dir, std::filesystem::file_time_type before) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return 0;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".rec") continue;
+    if (entry.last_write_time(ec) < before && std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  if (removed > 0) log::info("video.recordings_purged", {{"count", removed}});
+  return removed;
+}
+
 std::string decryptRecording(const std::filesystem::path& path, const std::string& recordingId,
                              const crypto::FieldCipher& cipher) {
   std::ifstream in(path, std::ios::binary);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "vigil/core/metrics.hpp"
+#include "vigil/video/recording.hpp"
 
 namespace vigil::video {
 
@@ -10,6 +11,18 @@ struct VideoRooms::Room {
   std::mutex mu;
   std::map<std::int64_t, std::pair<std::uint64_t, ParticipantSink>> sinks;
   std::unique_ptr<RoomRelay> relay;
+  std::mutex recordingMu;
+  std::map<std::int64_t, std::unique_ptr<RoomRecording>> recordings;  // by participant
+
+  /// Removes the taps from the room's pipeline, then finishes the files.
+  void stopRecordings() {
+    std::lock_guard lock(recordingMu);
+    if (recordings.empty()) return;
+    for (auto& [user, rec] : recordings) relay->stopRecording(user);
+    relay->flush();
+    recordings.clear();
+  }
+  ~Room() { stopRecordings(); }
 };
 
 namespace {
@@ -133,6 +146,58 @@ void VideoRooms::broadcast(std::int64_t visitId, const std::string& json) {
     for (auto& [user, entry] : room->sinks) sinks.push_back(entry.second);
   }
   for (auto& s : sinks) s(json);
+}
+
+int VideoRooms::startRecording(std::int64_t visitId, const std::filesystem::path& dir,
+                               const crypto::FieldCipher& cipher) {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return 0;
+    room = it->second;
+  }
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  std::lock_guard lock(room->recordingMu);
+  int started = 0;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  for (auto user : room->relay->participants()) {
+    if (room->recordings.count(user)) continue;
+    const std::string id = "visit-" + std::to_string(visitId) + "-user-" + std::to_string(user) +
+                           "-" + std::to_string(ms);
+    auto rec = std::make_unique<RoomRecording>(id, dir / (id + ".rec"), cipher);
+    room->relay->startRecording(user, *rec);
+    room->recordings[user] = std::move(rec);
+    ++started;
+  }
+  room->relay->flush();
+  return started;
+}
+
+void VideoRooms::stopRecording(std::int64_t visitId) {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return;
+    room = it->second;
+  }
+  room->stopRecordings();
+}
+
+bool VideoRooms::isRecording(std::int64_t visitId) const {
+  std::shared_ptr<Room> room;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(visitId);
+    if (it == rooms_.end()) return false;
+    room = it->second;
+  }
+  std::lock_guard lock(room->recordingMu);
+  return !room->recordings.empty();
 }
 
 void VideoRooms::endVisit(std::int64_t visitId) {

@@ -111,6 +111,7 @@ JsonObject visitJson(const Visit& v, std::int64_t caller) {
     j->set("role", std::string(toString(p.role)));
     j->set("admitted", p.admittedAt.has_value());
     j->set("waiting", p.waitingSince.has_value());
+    j->set("recordingConsent", p.recordingConsentAt.has_value());
     people->add(j);
     if (p.userId == caller) {
       o->set("yourRole", std::string(toString(p.role)));
@@ -310,6 +311,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       quality->add(j);
     }
     o->set("quality", quality);
+    o->set("recording", api.rooms->isRecording(v.id));
     return Response::json(200, stringify(o));
   }));
   router.add(route("POST", "/api/v1/visits/{id}/join", "visit.join", [api](Request& req) {
@@ -384,6 +386,35 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
                                                       std::to_string(id) + "-document-" +
                                                       std::to_string(d.id) + "." + ext + "\"");
     return r;
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/consent", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("recording") || !b->get("recording").isBoolean())
+      throw BadInput("recording must be true or false");
+    const bool consent = b->getValue<bool>("recording");
+    api.visits->setRecordingConsent(*req.actor, id, consent);
+    if (!consent) api.rooms->stopRecording(id);  // a withdrawal stops a running recording
+    return Response::json(200, "{}");
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/recording", "visit.schedule", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    const auto action = b->optValue<std::string>("action", "");
+    JsonObject o = new Poco::JSON::Object;
+    if (action == "start") {
+      if (api.cipher == nullptr || api.recordingsDir.empty())
+        throw ValidationError("recording: not configured on this box");
+      api.visits->requireRecordingAllowed(*req.actor, id);
+      o->set("recordedParticipants", api.rooms->startRecording(id, api.recordingsDir, *api.cipher));
+    } else if (action == "stop") {
+      api.visits->find(id);
+      api.rooms->stopRecording(id);
+    } else {
+      throw BadInput("action must be start or stop");
+    }
+    o->set("recording", api.rooms->isRecording(id));
+    return Response::json(200, stringify(o));
   }));
   web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");

@@ -51,6 +51,10 @@ class RoomRecording {
   std::shared_ptr<Impl> impl_;
 };
 
+/// Deletes recording files (*.rec) in `dir` last written before `before` (the retention
+/// setting, video.recording_retention_days); returns how many. A missing dir is empty.
+int purgeRecordings(const std::filesystem::path& dir, std::filesystem::file_time_type before);
+
 /// Decrypts a recording file made with `recordingId`; throws CryptoError if a chunk was
 /// altered, reordered or moved, Error if the file cannot be read.
 std::string decryptRecording(const std::filesystem::path& path, const std::string& recordingId,

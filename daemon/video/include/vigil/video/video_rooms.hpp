@@ -4,7 +4,9 @@
 // gets a token, so a stale WebSocket closing after its participant reconnected elsewhere does
 // not end the new session.
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +15,10 @@
 #include <string_view>
 
 #include "vigil/video/room_relay.hpp"
+
+namespace vigil::crypto {
+class FieldCipher;
+}
 
 namespace vigil::video {
 
@@ -42,6 +48,15 @@ class VideoRooms {
                   std::string_view reason);
   /// Sends a message to every participant connected to the visit (chat, notices).
   void broadcast(std::int64_t visitId, const std::string& json);
+  /// Records every participant connected now, each to its own encrypted file in `dir`
+  /// ("visit-<id>-user-<user>-<ms>.rec", the recording id is the name without ".rec"). The
+  /// caller has checked consent. Returns how many participants are recorded.
+  int startRecording(std::int64_t visitId, const std::filesystem::path& dir,
+                     const crypto::FieldCipher& cipher);
+  /// Stops the visit's recordings (withdrawn consent, the provider, the room closing).
+  void stopRecording(std::int64_t visitId);
+  /// True while the visit is being recorded.
+  bool isRecording(std::int64_t visitId) const;
   /// Ends every session of the visit and closes its room.
   void endVisit(std::int64_t visitId);
   /// Rooms open now.

@@ -158,6 +158,19 @@ test('provider and patient see each other through the box; a non-participant is 
   await patient.page.getByRole('button', { name: 'Stop sharing' }).click();
   await patient.page.getByRole('button', { name: 'Share screen' }).waitFor();
 
+  // Recording: refused until both consent, then both pages show it is recording.
+  await provider.page.getByRole('button', { name: 'Start recording' }).click();
+  await provider.page.getByRole('alert').filter({ hasText: 'consent_missing' }).waitFor();
+  await provider.page.getByLabel('I consent to this visit being recorded').check();
+  await patient.page.getByLabel('I consent to this visit being recorded').check();
+  await patient.page.waitForFunction(() => document.getElementById('visit-consent').checked);
+  await sleep(500); // the patient's consent is posted
+  await provider.page.getByRole('button', { name: 'Start recording' }).click();
+  await provider.page.getByRole('button', { name: 'Stop recording' }).waitFor();
+  await patient.page.locator('.badge.recording:not([hidden])').waitFor();
+  await provider.page.getByRole('button', { name: 'Stop recording' }).click();
+  await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
+
   // Mute and camera off are local track switches; the call goes on.
   await patient.page.getByRole('button', { name: 'Mute' }).click();
   await patient.page.getByRole('button', { name: 'Unmute' }).waitFor();

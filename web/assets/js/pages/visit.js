@@ -87,6 +87,11 @@ export async function renderVisit(root, visitId) {
   const screenBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Share screen');
   const leaveBtn = h('button.btn', { type: 'button', disabled: true }, 'Leave');
   const endBtn = h('button.btn.danger', { type: 'button', hidden: true }, 'End visit');
+  const consentBox = h('input', { type: 'checkbox', id: 'visit-consent' });
+  const consent = h('div.consent', { hidden: true }, consentBox,
+    h('label', { for: 'visit-consent' }, 'I consent to this visit being recorded'));
+  const recordBtn = h('button.btn', { type: 'button', hidden: true }, 'Start recording');
+  const recordingBadge = h('span.badge.recording', { role: 'status', hidden: true }, 'Recording');
   const chatLog = h('ul.chat-log', { 'aria-live': 'polite', 'aria-label': 'Chat messages' });
   const chatInput = h('input', { type: 'text', id: 'visit-chat-text', maxLength: 2000, autocomplete: 'off' });
   const chatForm = h('form.chat-form', h('label', { for: 'visit-chat-text' }, 'Message'), chatInput,
@@ -97,8 +102,8 @@ export async function renderVisit(root, visitId) {
   const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
     h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
   root.append(h('section.page.visit-room',
-    h('h1', `Video visit ${visitId}`), status, error,
-    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, endBtn),
+    h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
+    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
     h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
@@ -125,6 +130,7 @@ export async function renderVisit(root, visitId) {
 
   let stream = null;
   let screenTrack = null;
+  let recording = false;
   let pc = null;
   let ws = null;
   let pollTimer = null;
@@ -158,6 +164,11 @@ export async function renderVisit(root, visitId) {
     const v = await get(`/api/v1/visits/${visitId}`);
     isProvider = v.yourRole === 'provider';
     endBtn.hidden = !isProvider;
+    recording = Boolean(v.recording);
+    recordingBadge.hidden = !recording;
+    recordBtn.textContent = recording ? 'Stop recording' : 'Start recording';
+    const mine = v.participants.find((p) => p.userId === session().user.id);
+    if (mine) consentBox.checked = Boolean(mine.recordingConsent);
     if (isProvider) {
       const waiting = v.participants.filter((p) => p.waiting && !p.admitted);
       waitingBox.hidden = false;
@@ -359,6 +370,8 @@ export async function renderVisit(root, visitId) {
     }
     muteBtn.disabled = false;
     camBtn.disabled = false;
+    consent.hidden = false;
+    recordBtn.hidden = !isProvider;
     screenBtn.disabled = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
     leaveBtn.disabled = false;
     setStatus('Connecting…');
@@ -382,6 +395,7 @@ export async function renderVisit(root, visitId) {
           const v = await refreshVisit();
           if (!v.youAreAdmitted) return false;
           await startMedia();
+          poll(async () => { await refreshVisit(); return false; }); // recording status
           return true;
         });
       }
@@ -428,6 +442,26 @@ export async function renderVisit(root, visitId) {
       await setScreen(track);
     } catch (e) {
       showError(`Screen sharing did not start: ${e.message}`);
+    }
+  });
+
+  consentBox.addEventListener('change', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/consent`, { recording: consentBox.checked });
+      announce(consentBox.checked ? 'Consent to recording given' : 'Consent to recording withdrawn');
+      await refreshVisit();
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+  recordBtn.addEventListener('click', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/recording`, { action: recording ? 'stop' : 'start' });
+      await refreshVisit();
+    } catch (e) {
+      showError(e instanceof ApiError && e.status === 403
+        ? `Recording needs every participant's consent (${e.message}).`
+        : e.message);
     }
   });
 

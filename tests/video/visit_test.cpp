@@ -361,3 +361,47 @@ BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(VideoSchema)
+
+BOOST_AUTO_TEST_CASE(a_store_at_0006_video_upgrades_to_the_visit_data_schema) {
+  // 0006_video was merged before the chat, documents, quality and consent existed: a store
+  // created then must upgrade in place, its visits kept.
+  vigil::store::test::TempDir dir;
+  const auto& all = vigil::store::productMigrations();
+  vigil::store::MigrationList upTo6(all.begin(), all.begin() + 6);
+  BOOST_REQUIRE(upTo6.back().name == "video");
+  {
+    vigil::store::Options o;
+    o.path = dir / "v.db";
+    o.migrations = upTo6;
+    auto db = vigil::store::Database::open(o);
+    db->writeSync([](vigil::store::Connection& c) {
+      c.exec(
+          "INSERT INTO users (id, role, email_bidx, email_enc, password_hash, "
+          "password_changed_at, created_at) VALUES (1, 'provider', x'01', x'01', 'h', 0, 0);"
+          "INSERT INTO visits (id, patient_id, provider_user_id, starts_at, ends_at, created_by, "
+          "created_at) VALUES (7, 5, 1, 0, 1000, 1, 0);"
+          "INSERT INTO visit_participants (visit_id, user_id, role, invited_at) "
+          "VALUES (7, 1, 'provider', 0);");
+    });
+  }
+  vigil::store::Options o;
+  o.path = dir / "v.db";
+  auto db = vigil::store::Database::open(o);
+  BOOST_TEST(db->schemaVersion() >= 7);
+  auto consent = db->read([](vigil::store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM visit_participants WHERE visit_id = 7 AND "
+        "recording_consent_at IS NULL");
+  });
+  BOOST_TEST(consent.value_or(0) == 1);
+  auto tables = db->read([](vigil::store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+        "('visit_messages', 'visit_documents', 'visit_quality')");
+  });
+  BOOST_TEST(tables.value_or(0) == 3);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -4,9 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,68 +15,36 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
+#include "vigil/core/clock.hpp"
+#include "vigil/pki/broker_setup.hpp"
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/process.hpp"
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("vigild-it-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using vigil::testsupport::TempDir;
 
-/// vigild as a child process with stderr captured to a file.
+/// The path, emptied first (Process appends, each run here wants only its own output).
+fs::path fresh(const fs::path& file) {
+  if (file != "/dev/null") fs::remove(file);
+  return file;
+}
+
+/// vigild as a child process (tests/support's Process) with stdout and stderr in files.
 struct Child {
-  pid_t pid = -1;
   fs::path errFile;
+  vigil::testsupport::Process process;
   Child(const std::vector<std::string>& args, const fs::path& err,
         const fs::path& out = "/dev/null")
-      : errFile(err) {
-    std::vector<char*> argv;
-    std::string exe = VIGILD_PATH;
-    argv.push_back(exe.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    BOOST_REQUIRE_EQUAL(rc, 0);
-  }
-  /// Waits up to `limit`; returns the exit code, or -1 on timeout (the child is then killed).
-  int wait(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-  std::string stderrText() const {
-    std::ifstream in(errFile);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
+      : errFile(fresh(err)), process(VIGILD_PATH, {args, {}, fresh(out), err}) {}
+  /// Waits up to `limit`; the exit code, or -1 on timeout (the destructor then kills it).
+  int wait(std::chrono::milliseconds limit) { return process.wait(limit).value_or(-1); }
+  pid_t pid() const { return process.pid(); }
+  std::string stderrText() const { return vigil::testsupport::readText(errFile); }
 };
 
 int readPort(const fs::path& file, std::chrono::milliseconds limit) {
@@ -117,11 +83,11 @@ BOOST_AUTO_TEST_SUITE(VigildProcess)
 
 BOOST_AUTO_TEST_CASE(starts_answers_healthz_and_stops_cleanly_on_sigterm) {
   TempDir dir;
-  auto conf = dir.path / "vigild.conf";
-  std::ofstream(conf) << "web.port = 0\nweb.port_file = " << (dir.path / "port").string()
-                      << "\ndata.dir = " << dir.path.string() << "\nmqtt.enabled = false\n";
-  Child child({"--config", conf.string()}, dir.path / "stderr");
-  int port = readPort(dir.path / "port", 20s);
+  auto conf = dir.path() / "vigild.conf";
+  std::ofstream(conf) << "web.port = 0\nweb.port_file = " << (dir.path() / "port").string()
+                      << "\ndata.dir = " << dir.path().string() << "\nmqtt.enabled = false\n";
+  Child child({"--config", conf.string()}, dir.path() / "stderr");
+  int port = readPort(dir.path() / "port", 20s);
   BOOST_REQUIRE_MESSAGE(port > 0, "vigild did not report its port: " << child.stderrText());
   auto [status, body] = httpGet(port, "/healthz");
   BOOST_TEST(status == 200);
@@ -134,7 +100,7 @@ BOOST_AUTO_TEST_CASE(starts_answers_healthz_and_stops_cleanly_on_sigterm) {
   BOOST_TEST(httpGet(port, "/nope").first == 404);
 
   auto sent = std::chrono::steady_clock::now();
-  ::kill(child.pid, SIGTERM);
+  ::kill(child.pid(), SIGTERM);
   int rc = child.wait(5s);
   BOOST_TEST(rc == 0, "exit " << rc << "; stderr: " << child.stderrText());
   BOOST_TEST((std::chrono::steady_clock::now() - sent < 5s));
@@ -152,10 +118,10 @@ BOOST_AUTO_TEST_CASE(each_kind_of_configuration_mistake_has_its_message_and_exit
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
-      auto conf = dir.path / "c.conf";
+      auto conf = dir.path() / "c.conf";
       fs::remove(conf);
       if (!c.configText.empty()) std::ofstream(conf) << c.configText;
-      Child child({"--config", conf.string()}, dir.path / "stderr");
+      Child child({"--config", conf.string()}, dir.path() / "stderr");
       int rc = child.wait(10s);
       BOOST_TEST(rc == c.exitCode);
       auto err = child.stderrText();
@@ -169,12 +135,12 @@ BOOST_AUTO_TEST_CASE(each_kind_of_configuration_mistake_has_its_message_and_exit
 BOOST_AUTO_TEST_CASE(unknown_option_and_unknown_command_are_usage_errors) {
   TempDir dir;
   {
-    Child child({"--frobnicate"}, dir.path / "stderr");
+    Child child({"--frobnicate"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(10s) == 64);
     BOOST_TEST(child.stderrText().find("frobnicate") != std::string::npos);
   }
   {
-    Child child({"launch", "rockets"}, dir.path / "stderr");
+    Child child({"launch", "rockets"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(10s) == 64);
     BOOST_TEST(child.stderrText().find("unknown command 'launch rockets'") != std::string::npos);
   }
@@ -182,36 +148,37 @@ BOOST_AUTO_TEST_CASE(unknown_option_and_unknown_command_are_usage_errors) {
 
 BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
   TempDir dir;
-  auto db = dir.path / "vigil.db";
+  auto db = dir.path() / "vigil.db";
   auto set = "store.path=" + db.string();
   {
     // No database yet: a clear error.
-    Child child({"--set", set, "store", "check"}, dir.path / "stderr");
+    Child child({"--set", set, "store", "check"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(10s) == 66);
     BOOST_TEST(child.stderrText().find("database does not exist") != std::string::npos);
   }
   {
     // Start and stop the service once so the database exists and is migrated.
     Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
-                 "web.port_file=" + (dir.path / "port").string()},
-                dir.path / "stderr");
-    BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
-    ::kill(child.pid, SIGTERM);
+                 "web.port_file=" + (dir.path() / "port").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE(readPort(dir.path() / "port", 20s) > 0);
+    ::kill(child.pid(), SIGTERM);
     BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
   }
   {
-    Child child({"--set", set, "store", "check"}, dir.path / "stderr");
+    Child child({"--set", set, "store", "check"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
-  auto backup = dir.path / "backup.db";
+  auto backup = dir.path() / "backup.db";
   {
-    Child child({"--set", set, "store", "backup", backup.string()}, dir.path / "stderr");
+    Child child({"--set", set, "store", "backup", backup.string()}, dir.path() / "stderr");
     BOOST_TEST(child.wait(20s) == 0, child.stderrText());
     BOOST_TEST(child.stderrText().find("backup [") != std::string::npos);
     BOOST_TEST(fs::exists(backup));
   }
   {
-    Child child({"--set", "store.path=" + backup.string(), "store", "check"}, dir.path / "stderr");
+    Child child({"--set", "store.path=" + backup.string(), "store", "check"},
+                dir.path() / "stderr");
     BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
   {
@@ -225,7 +192,8 @@ BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
       std::string junk(size - 4096, '\x5a');
       f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
     }
-    Child child({"--set", "store.path=" + backup.string(), "store", "check"}, dir.path / "stderr");
+    Child child({"--set", "store.path=" + backup.string(), "store", "check"},
+                dir.path() / "stderr");
     int rc = child.wait(20s);
     BOOST_TEST(rc == 65, "exit " << rc << " " << child.stderrText());
   }
@@ -233,41 +201,160 @@ BOOST_AUTO_TEST_CASE(store_check_and_backup_work_on_the_configured_database) {
 
 BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
   TempDir dir;
-  auto set = "data.dir=" + dir.path.string();
+  auto set = "data.dir=" + dir.path().string();
   {
     Child child({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
-                 "web.port_file=" + (dir.path / "port").string()},
-                dir.path / "stderr");
-    BOOST_REQUIRE(readPort(dir.path / "port", 20s) > 0);
-    ::kill(child.pid, SIGTERM);
+                 "web.port_file=" + (dir.path() / "port").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE(readPort(dir.path() / "port", 20s) > 0);
+    ::kill(child.pid(), SIGTERM);
     BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
   }
-  BOOST_TEST(fs::exists(dir.path / "keys" / "master.key"));
-  auto keyPerms = fs::status(dir.path / "keys" / "master.key").permissions() & fs::perms::all;
+  BOOST_TEST(fs::exists(dir.path() / "keys" / "master.key"));
+  auto keyPerms = fs::status(dir.path() / "keys" / "master.key").permissions() & fs::perms::all;
   BOOST_TEST((keyPerms == (fs::perms::owner_read | fs::perms::owner_write)));
   for (int i = 0; i < 3; ++i) {  // each command audits itself: entries 1..3
-    Child child({"--set", set, "keys", "rotate"}, dir.path / "stderr");
+    Child child({"--set", set, "keys", "rotate"}, dir.path() / "stderr");
     BOOST_REQUIRE_EQUAL(child.wait(20s), 0);
   }
   {
-    Child child({"--set", set, "audit", "verify"}, dir.path / "stderr");
+    Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
   // Rewrite entry 2 behind the database's back (the append-only triggers are dropped first, as
   // an attacker with file access could).
-  auto db = (dir.path / "vigil.db").string();
+  auto db = (dir.path() / "vigil.db").string();
   auto sql =
       "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET object_id = '99' WHERE seq = 2;";
   BOOST_REQUIRE_EQUAL(std::system(("sqlite3 " + db + " \"" + sql + "\"").c_str()), 0);
   {
-    auto out = dir.path / "stdout";
-    Child child({"--set", set, "audit", "verify"}, dir.path / "stderr", out);
+    auto out = dir.path() / "stdout";
+    Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr", out);
     BOOST_TEST(child.wait(20s) == 65);
     std::ifstream in(out);
     std::stringstream ss;
     ss << in.rdbuf();
     BOOST_TEST(ss.str().find("2") != std::string::npos, ss.str());
     BOOST_TEST(ss.str().find("intact") == std::string::npos, ss.str());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_during_start_up_stops_cleanly_once_started) {
+  TempDir dir;
+  Child service({"--set", "data.dir=" + dir.path().string(), "--set", "mqtt.enabled=false", "--set",
+                 "web.port=0", "--set", "log.level=info"},
+                dir.path() / "stderr");
+  // As soon as the first subsystem starts (the store is opening, nothing is ready yet).
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (service.stderrText().find("event=subsystem.starting") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ::kill(service.pid(), SIGTERM);
+  BOOST_TEST(service.wait(10s) == 0, service.stderrText());
+  BOOST_TEST(service.stderrText().find("event=vigild.stopped") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(sighup_reloads_the_data_keys_a_cli_rotation_made_and_keeps_serving) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path().string();
+  auto portFile = dir.path() / "port";
+  Child service({"--set", set, "--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                 "web.port_file=" + portFile.string()},
+                dir.path() / "service.stderr");
+  int port = readPort(portFile, 20s);
+  BOOST_REQUIRE(port > 0);
+  {
+    Child rotate({"--set", set, "keys", "rotate"}, dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(rotate.wait(20s), 0);
+  }
+  ::kill(service.pid(), SIGHUP);
+  // The service logs the reload with the new active key, and is still serving.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (service.stderrText().find("event=keys.reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto log = service.stderrText();
+  BOOST_TEST(log.find("event=keys.reloaded keys=2 active=2") != std::string::npos, log);
+  BOOST_TEST(httpGet(port, "/healthz").first == 200);
+  ::kill(service.pid(), SIGTERM);
+  BOOST_TEST(service.wait(5s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(renews_a_crl_past_half_its_validity_at_start) {
+  TempDir dir;
+  // A CA whose CRL was issued 20 hours ago for one day: due for renewal (past half).
+  vigil::ManualClock past(std::chrono::system_clock::now() - 20h);
+  vigil::pki::CaOptions options;
+  options.crlValidityDays = 1;
+  auto pkiDir = vigil::pki::BrokerLayout(dir.path()).pkiDir;
+  auto ca = vigil::pki::CertificateAuthority::create(pkiDir, options, past);
+  auto before = vigil::testsupport::readText(ca.crlPath());
+  Child service({"--set", "data.dir=" + dir.path().string(), "--set", "mqtt.enabled=false", "--set",
+                 "web.port=0", "--set", "log.level=info"},
+                dir.path() / "stderr");
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (service.stderrText().find("event=pki.crl_refreshed") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  BOOST_TEST(service.stderrText().find("event=pki.crl_refreshed") != std::string::npos,
+             service.stderrText());
+  BOOST_TEST(vigil::testsupport::readText(ca.crlPath()) != before);
+  ::kill(service.pid(), SIGTERM);
+  BOOST_TEST(service.wait(10s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path().string();
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  auto bundles = dir.path() / "bundles";
+  auto first = dir.path() / "logins1";
+  {
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path() / "stderr", first);
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  std::ifstream in1(first);
+  std::stringstream logins;
+  logins << in1.rdbuf();
+  BOOST_TEST(logins.str().find("dr.lee@demo.vigil") != std::string::npos);
+  BOOST_TEST(logins.str().find("rosa.alvarez@demo.vigil") != std::string::npos);
+  // fleet.txt: one line per device, each with its certificate bundle.
+  std::ifstream fleet(bundles / "fleet.txt");
+  std::string uid, persona, kind, bundle;
+  int devices = 0;
+  while (fleet >> uid >> persona >> kind >> bundle) {
+    ++devices;
+    BOOST_TEST(fs::exists(bundle), bundle);
+  }
+  BOOST_TEST(devices == 12);
+  {
+    // A second run changes nothing and prints the same logins.
+    auto second = dir.path() / "logins2";
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path() / "stderr", second);
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+    std::ifstream in2(second);
+    std::stringstream again;
+    again << in2.rdbuf();
+    BOOST_TEST(again.str() == logins.str());
+  }
+  {
+    vigil::store::Connection c(dir.path() / "vigil.db", vigil::store::Connection::Mode::readOnly);
+    auto count = [&](const std::string& sql) {
+      auto s = c.prepare(sql);
+      s.step();
+      return s.get<std::int64_t>(0);
+    };
+    BOOST_TEST(count("SELECT count(*) FROM patients") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM devices") == 12);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
+  }
+  {
+    Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr");
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
 }
 

@@ -47,8 +47,8 @@ std::string quote(const std::string& s) {
 }
 
 /// mosquitto_pub → mosquitto_sub over `connections` publishers; returns messages per second.
-double rawBroker(testsupport::BoxFixture& box, std::size_t connections, std::size_t messages,
-                 const fs::path& work) {
+double rawBroker(testsupport::BoxFixture& box, std::size_t first, std::size_t connections,
+                 std::size_t messages, const fs::path& work) {
   auto& broker = box.broker();
   auto perDevice = messages / connections;
   auto total = perDevice * connections;
@@ -79,13 +79,14 @@ double rawBroker(testsupport::BoxFixture& box, std::size_t connections, std::siz
   }
   auto start = std::chrono::steady_clock::now();
   for (std::size_t c = 0; c < connections; ++c) {
-    auto bundle = box.bundle(uidOf(c));
+    auto uid = uidOf(first + c);
+    auto bundle = box.bundle(uid);
     std::string cmd =
         "exec /usr/bin/mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.certificatePort()) +
         " --cafile " + quote((bundle / "ca.pem").string()) + " --cert " +
         quote((bundle / "device.pem").string()) + " --key " +
-        quote((bundle / "device.key").string()) + " -i " + uidOf(c) + " -q 1 -t vigil/v1/devices/" +
-        uidOf(c) + "/readings -l < " + quote(files[c].string());
+        quote((bundle / "device.key").string()) + " -i " + uid + " -q 1 -t vigil/v1/devices/" +
+        uid + "/readings -l < " + quote(files[c].string());
     pubs.push_back(std::make_unique<testsupport::Process>(
         "/bin/sh", testsupport::Process::Options{{"-c", cmd}, {}, {}, work / "pub.err"}));
   }
@@ -100,11 +101,11 @@ double rawBroker(testsupport::BoxFixture& box, std::size_t connections, std::siz
   return static_cast<double>(total) / seconds;
 }
 
-fleet::SimulationReport vigilIngest(testsupport::BoxFixture& box, std::size_t connections,
-                                    std::size_t messages) {
+fleet::SimulationReport vigilIngest(testsupport::BoxFixture& box, std::size_t first,
+                                    std::size_t connections, std::size_t messages) {
   std::vector<fleet::SimulatedDevice> devices;
   for (std::size_t c = 0; c < connections; ++c) {
-    auto d = fleet::deviceFromBundle(box.bundle(uidOf(c)));
+    auto d = fleet::deviceFromBundle(box.bundle(uidOf(first + c)));
     d.device = fleet::VitalDevice::heartRate;
     devices.push_back(d);
   }
@@ -132,9 +133,18 @@ int main(int argc, char** argv) {
   for (std::size_t c : {std::size_t{1}, std::size_t{100}, std::size_t{1000}})
     if (c <= maxConnections) counts.push_back(c);
 
-  std::fprintf(stderr, "provisioning %zu devices...\n", maxConnections);
+  // Each run has devices of its own: a device sending flat out stamps its readings 1 ms apart,
+  // ahead of the wall clock, and the next run's readings from the same device would then carry
+  // the same device times and be recognised as duplicates (dedup by device + kind + time).
+  std::vector<std::size_t> firsts;
+  std::size_t devices = 0;
+  for (auto c : counts) {
+    firsts.push_back(devices);
+    devices += c;
+  }
+  std::fprintf(stderr, "provisioning %zu devices...\n", devices);
   testsupport::BoxFixture::Options o;
-  for (std::size_t i = 0; i < maxConnections; ++i) o.deviceUids.push_back(uidOf(i));
+  for (std::size_t i = 0; i < devices; ++i) o.deviceUids.push_back(uidOf(i));
   o.settings = {"ingest.device_rate=0"};
   o.start = false;
   auto t0 = std::chrono::steady_clock::now();
@@ -144,15 +154,15 @@ int main(int argc, char** argv) {
   testsupport::TempDir work("vigil-bench");
 
   std::vector<double> raw;
-  for (auto c : counts) {
-    std::fprintf(stderr, "raw broker, %zu connections...\n", c);
-    raw.push_back(rawBroker(box, c, messages, work.path()));
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    std::fprintf(stderr, "raw broker, %zu connections...\n", counts[i]);
+    raw.push_back(rawBroker(box, firsts[i], counts[i], messages, work.path()));
   }
   box.start();
   std::vector<fleet::SimulationReport> ingest;
-  for (auto c : counts) {
-    std::fprintf(stderr, "vigil ingest, %zu connections...\n", c);
-    ingest.push_back(vigilIngest(box, c, messages));
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    std::fprintf(stderr, "vigil ingest, %zu connections...\n", counts[i]);
+    ingest.push_back(vigilIngest(box, firsts[i], counts[i], messages));
   }
   box.stop();
 

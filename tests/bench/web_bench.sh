@@ -21,7 +21,22 @@ read -r port cookie < "$tmp/port"
 cat > "$tmp/cookie.lua" <<LUA
 wrk.headers["Cookie"] = "$cookie"
 LUA
-echo "== queue: GET /api/v1/alerts (50 open alerts, page of 50), 50 connections, ${secs}s"
-wrk -t2 -c50 -d"${secs}s" --latency -s "$tmp/cookie.lua" "https://127.0.0.1:$port/api/v1/alerts" | tee "$tmp/queue.txt"
-echo "== static: GET /assets/js/main.js, 50 connections, ${secs}s"
-wrk -t2 -c50 -d"${secs}s" --latency "https://127.0.0.1:$port/assets/js/main.js" | tee "$tmp/static.txt"
+echo >&2 "== queue: GET /api/v1/alerts (50 open alerts, page of 50), 50 connections, ${secs}s"
+wrk -t2 -c50 -d"${secs}s" --latency -s "$tmp/cookie.lua" "https://127.0.0.1:$port/api/v1/alerts" | tee "$tmp/queue.txt" >&2
+echo >&2 "== static: GET /assets/js/main.js, 50 connections, ${secs}s"
+wrk -t2 -c50 -d"${secs}s" --latency "https://127.0.0.1:$port/assets/js/main.js" | tee "$tmp/static.txt" >&2
+
+# The table (stdout; scripts/bench.sh puts it into docs/benchmarks.md): wrk's own figures.
+row() {  # name file
+  awk -v name="$1" '
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50% / { p50 = $2 } /^ +90% / { p90 = $2 } /^ +99% / { p99 = $2 }
+    /requests in/ { total = $1 }
+    /Non-2xx or 3xx responses:/ { bad = $5 }
+    END { printf "| %s | %s | %.0f | %s | %s | %s | %s |\n", name, total, rps, p50, p90, p99, (bad == "" ? 0 : bad) }
+  ' "$2"
+}
+echo "| endpoint (50 connections, ${secs} s) | requests | requests/s | p50 | p90 | p99 | non-2xx |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+row "queue: GET /api/v1/alerts (50 alerts)" "$tmp/queue.txt"
+row "static: GET /assets/js/main.js" "$tmp/static.txt"

@@ -2,9 +2,10 @@
 // (store migrations, key hierarchy, account service, registry), before vigild starts:
 // an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
 // pressure cuff each and a week of readings (the last one out of range), and a patient login
-// for A. Prints the ids and logins as JSON on stdout.
+// for A. Prints the ids and logins as JSON on stdout. With --calm, A's last reading is in range
+// too, so the box starts with no alert (the live test raises one through the broker).
 //
-//   e2e_seed <data.dir>
+//   e2e_seed <data.dir> [--calm]
 
 #include <chrono>
 #include <filesystem>
@@ -53,8 +54,9 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: e2e_seed <data.dir>\n";
+  bool calm = argc == 3 && std::string(argv[2]) == "--calm";
+  if (argc != 2 && !calm) {
+    std::cerr << "usage: e2e_seed <data.dir> [--calm]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
   devices.assign(cuffA.id, a, admin.id);
   devices.assign(cuffB.id, b, admin.id);
   auto now = clock.now();
-  readings(*db, cuffA.id, a, now, 178);
+  readings(*db, cuffA.id, a, now, calm ? 132 : 178);
   readings(*db, cuffB.id, b, now, 131);
   db->writeSync([&](store::Connection& c) {
     registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
             << ",\"email\":\"dr.lee@clinic.example\"},\"nurse\":{\"id\":" << nurse
             << ",\"email\":\"nurse.kim@clinic.example\"},\"patientUser\":{\"id\":" << patientUser
             << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
-            << ",\"deviceA\":\"bp-1001\"}\n";
+            << ",\"deviceA\":\"bp-1001\",\"deviceB\":\"bp-1002\",\"devices\":[\"bp-1001\","
+               "\"bp-1002\"]}\n";
   return 0;
 }

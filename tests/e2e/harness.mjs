@@ -1,8 +1,13 @@
 // Test harness: a real vigild on a seeded temp data dir over TLS (self-signed certificate made
-// with openssl), and headless Chromium (Debian's) through playwright-core. Collects console
-// errors, page errors and CSP violations; writes screenshots as artifacts.
+// with openssl), optionally with a real Mosquitto configured as the appliance's (vigil-provision
+// broker: CA, server and vigild certificates, ACL) and provisioned devices publishing through it
+// with their own certificates (mosquitto_pub); and headless Chromium (Debian's) through
+// playwright-core. Collects console errors, page errors and CSP violations; writes screenshots as
+// artifacts.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, execFile } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { get as httpsGet } from 'node:https';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +24,76 @@ const env = (name) => {
 export const artifacts = process.env.VIGIL_E2E_ARTIFACTS || join(tmpdir(), 'vigil-e2e-artifacts');
 mkdirSync(artifacts, { recursive: true });
 
-/** Starts vigild with TLS on port 0 over a freshly seeded data dir. */
-export async function startVigild() {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:port. */
+async function waitForPort(port, child, what, log) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}: ${log()}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${log()}`);
+    await sleep(50);
+  }
+}
+
+async function stopChild(child) {
+  if (!child || child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const until = Date.now() + 10000;
+  while (child.exitCode === null && Date.now() < until) await sleep(50);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * A real Mosquitto for the data dir, set up by vigil-provision exactly as the appliance's, with
+ * a certificate bundle for each device uid (issued before the broker starts, so the ACL names
+ * them). Returns the broker's ports, the bundles and a stop().
+ */
+async function startBroker(dir, data, deviceUids) {
+  const provision = env('VIGIL_PROVISION');
+  const certPort = await freePort();
+  const passwordPort = await freePort();
+  execFileSync(provision, ['broker', '--data', data, '--bind', '127.0.0.1', '--cert-port', String(certPort),
+    '--password-port', String(passwordPort)], { stdio: 'ignore' });
+  const bundles = {};
+  for (const uid of deviceUids) {
+    bundles[uid] = join(dir, 'bundles', uid);
+    execFileSync(provision, ['device', '--id', uid, '--out', bundles[uid], '--data', data], { stdio: 'ignore' });
+  }
+  const child = spawn('/usr/sbin/mosquitto', ['-c', join(data, 'mosquitto', 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  await waitForPort(certPort, child, 'mosquitto', () => log);
+  return { certPort, passwordPort, bundles, child, log: () => log };
+}
+
+/**
+ * Starts vigild with TLS on port 0 over a freshly seeded data dir.
+ * options.seedArgs: extra e2e_seed arguments; options.broker: also a real Mosquitto with the
+ * seeded devices provisioned, and vigild ingesting from it (box.publish sends as a device).
+ */
+export async function startVigild(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const data = join(dir, 'data');
   mkdirSync(data);
-  const seed = JSON.parse(execFileSync(env('VIGIL_E2E_SEED'), [data], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const seed = JSON.parse(execFileSync(env('VIGIL_E2E_SEED'), [data, ...(options.seedArgs || [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const broker = options.broker ? await startBroker(dir, data, seed.devices || [seed.deviceA]) : null;
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   const conf = join(dir, 'vigild.conf');
@@ -35,7 +104,8 @@ export async function startVigild() {
     `web.assets_dir = ${env('VIGIL_PORTAL_DIR')}`,
     `web.tls.cert = ${join(dir, 'cert.pem')}`,
     `web.tls.key = ${join(dir, 'key.pem')}`,
-    'mqtt.enabled = false',
+    ...(broker ? ['mqtt.enabled = true', `mqtt.port = ${broker.certPort}`, 'ingest.device_rate = 0']
+      : ['mqtt.enabled = false']),
     'systemd.watchdog = false',
     'log.level = warn',
     '',
@@ -53,16 +123,49 @@ export async function startVigild() {
     await sleep(50);
   }
   const port = Number(readFileSync(portFile, 'utf8').trim());
+  let sequence = 0;
   return {
     seed,
     url: `https://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const until = Date.now() + 10000;
-        while (child.exitCode === null && Date.now() < until) await sleep(50);
-        if (child.exitCode === null) child.kill('SIGKILL');
+    broker,
+    dir,
+    log: () => stderr,
+    /** Waits until vigild reports ready (with a broker: its MQTT ingest is connected). */
+    async ready(timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const status = await new Promise((resolve) => {
+          httpsGet({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false }, (r) => {
+            r.resume();
+            resolve(r.statusCode);
+          }).once('error', () => resolve(0));
+        });
+        if (status === 200) return;
+        if (Date.now() > deadline) throw new Error(`vigild not ready: ${stderr}`);
+        await sleep(100);
       }
+    },
+    /**
+     * Publishes one device message through the broker as the device (its own certificate,
+     * QoS 1, the device protocol's topic), e.g. { readings: [...] }; seq is added. bundleDir:
+     * another bundle of the device (default: the one provisioned at start).
+     */
+    async publish(uid, message, bundleDir) {
+      if (!broker) throw new Error('started without a broker');
+      sequence += 1;
+      const b = bundleDir || broker.bundles[uid];
+      const payload = JSON.stringify({ v: 1, seq: Date.now() * 1000 + sequence, ...message });
+      await new Promise((resolve, reject) => {
+        execFile('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.certPort), '-i', uid, '-q', '1',
+          '--cafile', join(b, 'ca.pem'), '--cert', join(b, 'device.pem'), '--key', join(b, 'device.key'),
+          '-t', `vigil/v1/devices/${uid}/readings`, '-m', payload], (err, _out, errText) => {
+          if (err) reject(new Error(`mosquitto_pub failed: ${errText}`)); else resolve();
+        });
+      });
+    },
+    async stop() {
+      await stopChild(child);
+      if (broker) await stopChild(broker.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

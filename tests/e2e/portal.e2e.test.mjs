@@ -170,6 +170,15 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.getByRole('button', { name: 'Assign' }).click();
   await page.locator('.notice', { hasText: 'Added to the care team.' }).waitFor();
 
+  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
+  await page.locator('.plot canvas').first().waitFor();
+  await page.getByRole('cell', { name: 'critical', exact: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: '30 days' }).getAttribute('aria-pressed'), 'true');
+  await page.getByRole('button', { name: '7 days' }).click();
+  await page.waitForFunction(() => document.querySelector('button[data-days="7"]').getAttribute('aria-pressed') === 'true');
+  await screenshot(page, 'admin-reports');
+
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.locator('.notice', { hasText: /Audit chain intact/ }).waitFor();
   await page.getByRole('cell', { name: 'care_team.assign' }).first().waitFor();

@@ -257,6 +257,24 @@ BOOST_AUTO_TEST_CASE(a_flooding_device_is_limited_and_others_are_not) {
   BOOST_TEST(
       f.count("SELECT count(*) FROM readings WHERE device_id = " + std::to_string(other.id)) == 3);
   BOOST_TEST(f.ingest->stats().rejectedByReason.at("rate_limited") == 45u);
+  // Refused for rate, not for content: nothing quarantined (a flood must not fill the disk)
+  // and no ack, so the device keeps the messages and resends them later.
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine") == 0);
+  BOOST_TEST(f.ingest->stats().acks == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(input_the_box_paces_itself_is_not_rate_limited_and_keeps_its_source) {
+  IngestOptions o;
+  o.deviceRatePerSecond = 1;
+  o.deviceBurst = 5;
+  Fixture f(o);
+  for (int i = 0; i < 50; ++i)
+    BOOST_REQUIRE(f.ingest->submit({"vigil/v1/devices/cuff-01/readings",
+                                    "seq=" + std::to_string(i) + " value=70", f.clock.now(), "ble",
+                                    /*rateLimited=*/false}));
+  f.settle();
+  BOOST_TEST(f.count("SELECT count(*) FROM readings WHERE source = 'ble'") == 50);
+  BOOST_TEST(f.ingest->stats().rejected == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_message) {

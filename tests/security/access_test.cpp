@@ -41,6 +41,7 @@ const std::map<std::string, std::string> kExpected = {
     {"alert.list",         "DD AG AG AA DD"},
     {"alert.queue",        "DD AA AA AA DD"},
     {"alert.acknowledge",  "DD AG AG DD DD"},
+    {"alert.report",       "DD AA AA AA DD"},
     {"note.get",           "AD AG AG DD DD"},
     {"note.write",         "DD AG AG DD DD"},
     {"note.sign",          "DD AG DD DD DD"},

@@ -245,6 +245,51 @@ BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwa
   BOOST_TEST(db->integrityCheck().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_full_disk_judges_each_job_once_more_alone_not_once_per_round, Fixture) {
+  auto o = options();
+  o.batchSize = 200;
+  open(o);
+  insertItem(*db, -1).get();
+  db->writeSync([](Connection& c) {
+    auto pages = c.queryValue<std::int64_t>("PRAGMA page_count").value();
+    c.exec("PRAGMA max_page_count = " + std::to_string(pages + 60));  // room for ~100 jobs
+  });
+  std::atomic<int> runs{0};
+  std::vector<std::future<std::int64_t>> futures;
+  std::future<void> raise;
+  {
+    WriterGate gate(*db);
+    // More rows than the capped file holds: a job well into the batch abandons it.
+    for (int i = 0; i < 200; ++i) {
+      futures.push_back(db->write([i, &runs](Connection& c) {
+        ++runs;
+        c.execute("INSERT INTO items(batch, v) VALUES (?1, ?2)", i, i);
+        auto st = c.prepare("INSERT INTO blobs(b) VALUES (?1)");
+        st.bind(1, Blob(2048, 0xcd));
+        st.run();
+        return c.lastInsertRowid();
+      }));
+    }
+    // In the same batch, a job that needs no new page: it must not pay for the others.
+    raise = db->write([](Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
+  }
+  int diskFull = 0;
+  for (auto& f : futures) {
+    try {
+      f.get();
+    } catch (const SqliteError& e) {
+      diskFull += e.isDiskFull() ? 1 : 0;
+    }
+  }
+  BOOST_CHECK_NO_THROW(raise.get());
+  // Each job ran at most twice (in the batch, then alone), not once per failing round.
+  BOOST_TEST(runs.load() <= 400);
+  BOOST_TEST(diskFull > 0);
+  BOOST_TEST(countItems() == 1 + (200 - diskFull));
+  BOOST_CHECK_NO_THROW(insertItem(*db, 1000).get());
+  BOOST_TEST(db->integrityCheck().empty());
+}
+
 namespace {
 
 /// Writes kBatches batches of kRowsPerBatch rows while 6 threads read (more than the pool has

@@ -34,6 +34,7 @@
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/web/api.hpp"
+#include "vigil/web/ble_admin.hpp"
 #include "vigil/web/http.hpp"
 
 namespace vigil::web::test {
@@ -80,6 +81,21 @@ inline std::string jsonField(const std::string& body, const std::string& key) {
   return body.substr(pos, end - pos);
 }
 
+/// The BLE admin seam with one discovered device, recording pairing requests (the gateway
+/// itself runs against a real D-Bus in tests/ble).
+struct RecordingBleAdmin final : BleAdmin {
+  std::vector<std::pair<std::string, std::optional<std::uint32_t>>> pairings;
+  Status status() const override { return {true, true, true}; }
+  std::vector<Device> devices() const override {
+    return {{"C4:7C:8D:6A:12:34", "ble-C47C8D6A1234", "discovered", "", false, {0x1810}, {}}};
+  }
+  bool requestPairing(const std::string& address, std::optional<std::uint32_t> passkey) override {
+    if (address.size() != 17) return false;
+    pairings.emplace_back(address, passkey);
+    return true;
+  }
+};
+
 struct ApiFixture {
   TempDir dir;
   ManualClock clock;
@@ -96,6 +112,7 @@ struct ApiFixture {
   std::unique_ptr<alerts::AlertLifecycle> lifecycle;
   std::unique_ptr<pki::CertificateAuthority> ca;
   std::unique_ptr<pki::DeviceProvisioner> provisioner;
+  RecordingBleAdmin ble;
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
   std::unique_ptr<HttpServer> server;
@@ -164,6 +181,7 @@ struct ApiFixture {
     services.rules = rules.get();
     services.events = &bus;
     services.provisioner = provisioner.get();
+    services.ble = &ble;
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -66,6 +66,14 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/auth/password", R"({"current":"wrong","next":"x"})"};
        }},
+      {"GET /api/v1/admin/ble/devices",
+       [](const Ctx&) {
+         return Call{"/api/v1/admin/ble/devices", ""};
+       }},
+      {"POST /api/v1/admin/ble/pair",
+       [](const Ctx&) {
+         return Call{"/api/v1/admin/ble/pair", R"({"address":"C4:7C:8D:6A:12:34"})"};
+       }},
       {"GET /api/v1/patients",
        [](const Ctx&) {
          return Call{"/api/v1/patients", ""};
@@ -90,6 +98,10 @@ const std::map<std::string, Recipe>& recipes() {
       {"GET /api/v1/patients/{id}/devices",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/devices", ""};
+       }},
+      {"GET /api/v1/reports/alert-response",
+       [](const Ctx&) {
+         return Call{"/api/v1/reports/alert-response", ""};
        }},
       {"GET /api/v1/patients/{id}/thresholds",
        [](const Ctx& c) {
@@ -196,9 +208,9 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/admin/devices/" + id(c.device) + "/retire", "{}"};
        }},
-      {"GET /api/v1/admin/devices/{id}/bundle",
+      {"POST /api/v1/admin/devices/{id}/bundle",
        [](const Ctx& c) {
-         return Call{"/api/v1/admin/devices/" + id(c.device) + "/bundle", ""};
+         return Call{"/api/v1/admin/devices/" + id(c.device) + "/bundle", "{}"};
        }},
       {"POST /api/v1/admin/devices/{id}/revoke",
        [](const Ctx& c) {

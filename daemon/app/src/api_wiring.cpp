@@ -1,17 +1,53 @@
 #include "api_wiring.hpp"
 
+#include <filesystem>
+
 #include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/core/clock.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/pki/broker_setup.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/keys.hpp"
 
 namespace vigil::app {
 
+std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
+    const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca) {
+  namespace fs = std::filesystem;
+  if (!config.boolean("pki.enabled")) return nullptr;
+  const auto& brokerDir = config.string("pki.broker_dir");
+  pki::BrokerLayout layout(brokerDir.empty() ? config.string("data.dir") : brokerDir);
+  fs::path caDir =
+      config.string("pki.ca_dir").empty() ? layout.pkiDir : fs::path(config.string("pki.ca_dir"));
+  if (!pki::CertificateAuthority::exists(caDir)) {
+    log::warn("pki.no_ca", {{"reason", "no device CA: device bundles and revocation are off"}});
+    return nullptr;
+  }
+  try {
+    ca = std::make_unique<pki::CertificateAuthority>(pki::CertificateAuthority::open(caDir));
+    pki::ProvisionerConfig pc;
+    pc.endpoint = pki::readEndpoint(layout);
+    pc.aclFile = layout.aclFile;
+    pc.passwordFile = layout.passwordFile;
+    pc.pidFile = layout.pidFile;
+    pc.serviceClient = config.string("mqtt.client_id");
+    log::info("pki.ready", {{"broker_port", pc.endpoint.certificatePort}});
+    // The CRL is renewed by ApiWiring's crl_refresh task (at start, then every 6 hours).
+    return std::make_unique<pki::DeviceProvisioner>(*ca, pc);
+  } catch (const vigil::Error& e) {
+    // A CA vigild may not use (key readable by others, unreadable files): say why, run without.
+    log::warn("pki.unavailable", {{"reason", std::string(e.what())}});
+    ca.reset();
+    return nullptr;
+  }
+}
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     AlertsSubsystem& alerting) {
+                     AlertsSubsystem& alerting, web::BleAdmin* ble) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -19,6 +55,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
   services_.db = &db;
+  services_.ble = ble;
   services_.accounts = &security.accounts();
   services_.audit = &security.audit();
   services_.clock = &clock;
@@ -29,6 +66,17 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.alertStore = &alerting.repository();
   services_.rules = &alerting.rules();
   services_.events = &alerting.bus();
+  provisioner_ = makeProvisioner(config, ca_);
+  services_.provisioner = provisioner_.get();
+  if (ca_) {
+    crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
+      if (!ca_->refreshCrlIfDue()) return;
+      bool reloaded = provisioner_->reloadBroker() == pki::ReloadResult::reloaded;
+      log::info("pki.crl_refreshed", {{"broker_reloaded", reloaded}});
+      if (!reloaded)
+        log::warn("pki.broker_not_reloaded", {{"reason", "crl refreshed; broker not signalable"}});
+    });
+  }
   // Plain HTTP is only allowed on loopback (Config::checkCombinations); there the browser
   // refuses Secure/__Host- cookies, so they are used exactly when TLS is on.
   services_.secureCookies = !config.string("web.tls.cert").empty();

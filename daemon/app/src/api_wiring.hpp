@@ -1,10 +1,14 @@
 #pragma once
 // The portal API's services as vigild has them: the store, the security core, the alert
-// subsystem (lifecycle, repository, rules, and the event bus the live stream reads), and the
-// registry and reading queries built on the store (docs/api.md lists what each group needs).
+// subsystem (lifecycle, repository, rules, and the event bus the live stream reads), the
+// registry and reading queries built on the store, and the device provisioner on the device CA
+// and broker files (pki.*) when a CA is there (docs/api.md lists what each group needs).
 
 #include <memory>
 
+#include "periodic_task.hpp"
+#include "vigil/pki/certificate_authority.hpp"
+#include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/web/api.hpp"
@@ -19,14 +23,25 @@ class AlertsSubsystem;
 /// Owns the query objects the API needs and the ApiServices pointing at them.
 class ApiWiring {
  public:
+  /// `ble`: the BLE admin routes' gateway, when vigild runs one (else nullptr).
   ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-            AlertsSubsystem& alerting);
+            AlertsSubsystem& alerting, web::BleAdmin* ble = nullptr);
   const web::ApiServices& services() const { return services_; }
+
+  /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device
+  /// CA (logged, not fatal: the rest of the portal runs without it).
+  static std::unique_ptr<pki::DeviceProvisioner> makeProvisioner(
+      const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
+  std::unique_ptr<pki::CertificateAuthority> ca_;
+  std::unique_ptr<pki::DeviceProvisioner> provisioner_;
+  // Re-issues the CRL once half its validity has passed and reloads the broker: an expired CRL
+  // makes the broker refuse every device.
+  std::unique_ptr<PeriodicTask> crlRefresh_;
   web::ApiServices services_;
 };
 

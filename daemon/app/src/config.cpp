@@ -71,6 +71,17 @@ std::vector<ConfigKey> buildSchema() {
       {"mqtt.key_file", Type::path, "",
        "The box's client key. Empty: <data.dir>/pki/clients/<mqtt.client_id>.key."},
       {"mqtt.keepalive_s", Type::integer, "30", "MQTT keepalive in seconds.", 5, 600},
+      {"pki.enabled", Type::boolean, "true",
+       "Issue and revoke device credentials from the admin portal (device bundle and revoke "
+       "routes). They need the device CA; without one (or with this off) the routes are not "
+       "served and the portal says so."},
+      {"pki.broker_dir", Type::path, "",
+       "Directory prepared by `vigil-provision broker --data DIR`: the device CA in DIR/pki, the "
+       "broker's ACL, password file, pid file and device endpoint in DIR/mosquitto. Revocation "
+       "rewrites the CRL and the ACL there and reloads the broker. Empty: data.dir."},
+      {"pki.ca_dir", Type::path, "",
+       "Device CA directory (as `vigil-provision --ca`). Empty: <pki.broker_dir>/pki. Its ca.key "
+       "must be readable by vigild only (mode 0600)."},
       {"ingest.queue_capacity", Type::integer, "20000",
        "Messages held between the broker and the store before new ones are refused.", 100, 1000000},
       {"ingest.pause_above", Type::integer, "10000",
@@ -81,10 +92,26 @@ std::vector<ConfigKey> buildSchema() {
        "Largest device message accepted; larger ones are quarantined as oversized.", 256, 16777216},
       {"ingest.device_rate", Type::integer, "20",
        "Sustained messages per second one device may send (0: unlimited); beyond it messages "
-       "are refused as rate_limited.",
+       "get no ack (counted as rate_limited; the device resends them later).",
        0, 100000},
       {"ingest.device_burst", Type::integer, "200",
        "Messages one device may send at once before its rate applies.", 1, 1000000},
+      {"ble.enabled", Type::boolean, "true",
+       "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
+       "VIGIL_WITH_BLE; needs mqtt.enabled, whose ingest it feeds). Without an adapter or "
+       "BlueZ the daemon runs on and says so once."},
+      {"ble.bus_address", Type::string, "",
+       "D-Bus address of the system bus BlueZ is on. Empty: the system bus "
+       "(DBUS_SYSTEM_BUS_ADDRESS, else the default socket)."},
+      {"ble.adapter", Type::string, "",
+       "Bluetooth adapter to use (hci0 …). Empty: the first adapter BlueZ reports."},
+      {"ble.retry_ms", Type::integer, "5000",
+       "Interval at which the gateway retries the bus, re-powers the adapter and reconnects "
+       "paired devices that are out of range.",
+       200, 600000},
+      {"ble.discover", Type::boolean, "true",
+       "Scan for health devices (filtered on the health service UUIDs) so admins can pair "
+       "them. Paired devices are reconnected either way."},
       {"security.master_key", Type::path, "",
        "Master key file (created 0600 at first start). Empty: <data.dir>/keys/master.key. Back it "
        "up apart from the database: without it no encrypted field can be read."},

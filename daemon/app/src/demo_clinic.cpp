@@ -15,6 +15,7 @@
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
 
@@ -166,6 +167,13 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
     rec.state = p.state;
     rec.timeZone = "America/Chicago";
     auto pid = patients.create(rec);
+    // The seed is an admin action like any other: each record it writes is audited.
+    auto audited = [&](const char* action, const char* type, std::int64_t id) {
+      security.audit().record(
+          db, security::auditEventFor(admin, action, type, std::to_string(id), pid,
+                                      security::AuditOutcome::success, "demo_seed"));
+    };
+    audited("patient.create", "patient", pid);
     accounts.assignCareTeam(admin, providerId, pid);
     accounts.assignCareTeam(admin, nurseId, pid);
     if (n == 0) {
@@ -180,7 +188,9 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
       d.serial = "SN" + std::to_string(500000 + n * 10 + static_cast<int>(kind));
       d.firmware = "1.4.2";
       auto dev = devices.add(d);
+      audited("device.add", "device", dev.id);
       devices.assign(dev.id, pid, adminId);
+      audited("device.assign", "device", dev.id);
       provisioner.provisionCertificate(uid, bundlesDir / uid, pki::Apply::deferred);
       fleet << uid << " " << p.persona << " " << registry::toString(kind) << " "
             << (bundlesDir / uid).string() << "\n";

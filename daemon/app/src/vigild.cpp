@@ -11,6 +11,10 @@
 #include "api_wiring.hpp"
 #include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
+#ifdef VIGIL_HAVE_BLE
+#include "ble_subsystem.hpp"
+#endif
+#include "reload_signal.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "systemd_notify.hpp"
@@ -235,6 +239,7 @@ int Vigild::storeBackup(const std::string& target) {
 }
 
 int Vigild::runService() {
+  blockServiceSignals();  // before any thread starts (reload_signal.hpp)
   SystemdNotifier notifier;
   std::vector<Poco::AutoPtr<ServiceSubsystem>> started;
   auto started_at = std::chrono::steady_clock::now();
@@ -259,6 +264,19 @@ int Vigild::runService() {
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
   }
+  web::BleAdmin* bleAdmin = nullptr;
+#ifdef VIGIL_HAVE_BLE
+  Poco::AutoPtr<BleSubsystem> bleSubsystem;
+  if (config_->boolean("ble.enabled") && ingest) {
+    bleSubsystem = new BleSubsystem(*config_, *store, *ingest);
+    bleAdmin = &bleSubsystem->admin();
+    order.emplace_back(bleSubsystem.get(), true);
+  } else if (config_->boolean("ble.enabled")) {
+    log::warn("ble.off", {{"reason", "mqtt.enabled is false: no ingest to feed"}});
+  }
+#else
+  if (config_->boolean("ble.enabled")) log::info("ble.off", {{"reason", "built without BLE"}});
+#endif
 #ifdef VIGIL_WITH_VIDEO
   Poco::AutoPtr<VideoSubsystem> video;
   if (config_->boolean("video.enabled")) {
@@ -268,7 +286,7 @@ int Vigild::runService() {
 #endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
-    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting);
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, bleAdmin);
     web::addApiRoutes(router, api->services());
 #ifdef VIGIL_WITH_VIDEO
     if (video) video::addVisitRoutes(router, video->api());
@@ -284,6 +302,8 @@ int Vigild::runService() {
       s->start(*this);
       started.push_back(s);
     }
+    // SIGHUP (systemctl reload vigild): pick up data keys made by `vigild keys rotate`.
+    ReloadSignal reload([&] { security->keys().reload(store->database()); });
     log::info("vigild.ready", {{"version", VIGIL_VERSION}, {"port", unsigned{web->port()}}});
     notifier.ready();
     if (config_->boolean("systemd.watchdog")) notifier.startWatchdog();

@@ -265,8 +265,18 @@ void IngestService::process(IncomingMessage&& m) {
   } else if (p->message.payload.size() > options_.maxPayloadBytes) {
     p->rejectReason = "oversized";
     p->decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
-  } else if (!allowDevice(p->topic->uid, p->message.receivedAt)) {
-    p->rejectReason = "rate_limited";
+  } else if (p->message.rateLimited && !allowDevice(p->topic->uid, p->message.receivedAt)) {
+    // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
+    // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
+    // costs the writer nothing: no quarantine row per refused message to fill the disk.
+    countRejected("rate_limited");
+    std::lock_guard lock(mutex_);
+    ++stats_.messages;
+    ++stats_.rejected;
+    ++stats_.rejectedByReason["rate_limited"];
+    --inFlight_;
+    cv_.notify_all();
+    return;
   } else {
     p->decoded = decoder_(p->topic->kind, p->message.payload);
     if (!p->decoded.message) {
@@ -321,7 +331,9 @@ void IngestService::process(IncomingMessage&& m) {
                        r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
                        joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
                        toMillis(p->message.receivedAt), seq,
-                       msg.source.empty() ? std::string("mqtt-json") : msg.source);
+                       !p->message.source.empty() ? p->message.source
+                       : msg.source.empty()       ? std::string("mqtt-json")
+                                                  : msg.source);
         if (insert.run() == 1) {
           ++p->stored;
           p->storedReadings.push_back(

@@ -21,6 +21,7 @@ constexpr Operation kOperations[] = {
     {"alert.list", P::alertRead, true},
     {"alert.queue", P::alertRead, false},  // results filtered to the care team
     {"alert.acknowledge", P::alertManage, true},
+    {"alert.report", P::alertRead, false},  // clinic-wide aggregates, no patient data
     // Clinical records
     {"note.get", P::noteRead, true},
     {"note.write", P::noteWrite, true},

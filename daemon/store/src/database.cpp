@@ -96,7 +96,12 @@ struct Database::Impl {
 
   void registerMetrics();
   void writerLoop();
-  void runBatch(std::vector<Job>& batch);
+  /// When a job abandons the transaction, the other jobs run again: as a new batch, or after a
+  /// disk-full abandon each in a transaction of its own (a full disk stays full: retrying the
+  /// batch would fail one job per round, O(n²); alone, each job is judged once, and one that
+  /// needs no new page, such as raising max_page_count, still succeeds).
+  /// retryInnocents false: a job that abandons fails the whole batch.
+  void runBatch(std::vector<Job>& batch, bool retryInnocents = true);
   static void complete(Job& job, std::exception_ptr error);
 };
 
@@ -161,7 +166,7 @@ void Database::Impl::writerLoop() {
   }
 }
 
-void Database::Impl::runBatch(std::vector<Job>& batch) {
+void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
   std::size_t failedJobs = 0;
@@ -213,7 +218,7 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
     }
     if (full) diskFull->inc();
     batchesFailed->inc();
-    if (culprit) {
+    if (culprit && retryInnocents) {
       // Fail the culprit and the jobs that had failed on their own; run the others again as a
       // new batch (they were rolled back with the transaction, never committed).
       log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
@@ -228,7 +233,15 @@ void Database::Impl::runBatch(std::vector<Job>& batch) {
         }
       }
       jobsFailed->inc(failedJobs);
-      if (!again.empty()) runBatch(again);
+      if (!full) {
+        if (!again.empty()) runBatch(again);
+        return;
+      }
+      for (auto& job : again) {
+        std::vector<Job> alone;
+        alone.push_back(std::move(job));
+        runBatch(alone, false);
+      }
       return;
     }
     jobsFailed->inc(batch.size());

@@ -43,6 +43,7 @@ BoxFixture::BoxFixture(Options options)
       });
       auto d = reg.add({uid, registry::DeviceKind::hub});
       reg.assign(d.id, patient);
+      patients_[uid] = patient;
     }
     db->close();
   }

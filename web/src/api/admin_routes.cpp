@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,6 +16,7 @@
 #include "json_models.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
@@ -21,9 +25,19 @@
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/web/ble_admin.hpp"
 
 namespace vigil::web::api {
 namespace {
+
+/// Rewrites the broker ACL and asks the broker to reload it (and the CRL); false when the broker
+/// could not be signalled (not running, or not ours to signal): it applies the change at its
+/// next reload, and the admin is told so.
+bool applyToBroker(const pki::DeviceProvisioner& provisioner) {
+  if (provisioner.apply() == pki::ReloadResult::reloaded) return true;
+  log::warn("pki.broker_not_reloaded", {{"reason", "broker not running or not signalable"}});
+  return false;
+}
 
 JsonObject userJson(const security::User& u, TimePoint now) {
   auto o = object();
@@ -150,12 +164,23 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
          guarded([&s](Request&) {
            auto assigned = s.readings ? s.readings->currentAssignments()
                                       : std::map<std::int64_t, std::int64_t>{};
+           // A BLE device's link state, when the box runs the BLE gateway.
+           std::map<std::string, BleAdmin::Device> ble;
+           if (s.ble)
+             for (auto& b : s.ble->devices()) ble.emplace(b.uid, std::move(b));
            auto items = array();
            for (const auto& d : s.devices->list()) {
              auto o = deviceJson(d);
              auto it = assigned.find(d.id);
              o->set("patientId",
                     it == assigned.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(it->second));
+             if (auto b = ble.find(d.uid); b != ble.end()) {
+               auto link = object();
+               link->set("state", b->second.state);
+               link->set("reason", b->second.reason);
+               link->set("changedAt", iso(b->second.changedAt));
+               o->set("ble", link);
+             }
              items->add(o);
            }
            auto o = object();
@@ -204,14 +229,17 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
   if (!s.provisioner) return;
   // The bundle: a new client certificate and key (the device's previous certificates are
   // revoked), the CA and the broker address, as one JSON document of files. The key exists on
-  // the box only in a 0700 temp directory for the moment it takes to read it.
-  r.add({"GET", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
+  // the box only in a 0700 temp directory for the moment it takes to read it. POST: it changes
+  // state (a new certificate, the old ones revoked), so it needs the CSRF token.
+  r.add({"POST", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
          guarded([&s, device](Request& req) {
            auto d = device(req);
            if (d.retired) throw ApiFailure(409, "wrong_state", "the device is retired");
            namespace fs = std::filesystem;
-           auto dir = fs::temp_directory_path() /
-                      ("vigil-bundle-" + std::to_string(::getpid()) + "-" + std::to_string(d.id));
+           static std::atomic<std::uint64_t> bundles{0};
+           auto dir =
+               fs::temp_directory_path() / ("vigil-bundle-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(d.id) + "-" + std::to_string(++bundles));
            struct Cleanup {
              fs::path p;
              ~Cleanup() {
@@ -219,7 +247,9 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
                fs::remove_all(p, ec);
              }
            } cleanup{dir};
-           auto bundle = s.provisioner->provisionCertificate(d.uid, dir / "bundle");
+           auto bundle =
+               s.provisioner->provisionCertificate(d.uid, dir / "bundle", pki::Apply::deferred);
+           bool reloaded = applyToBroker(*s.provisioner);
            auto files = object();
            for (const auto& entry : fs::directory_iterator(bundle.dir)) {
              std::ifstream in(entry.path(), std::ios::binary);
@@ -230,19 +260,23 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
            auto o = object();
            o->set("deviceId", bundle.deviceId);
            o->set("serial", bundle.certificate.serial);
+           o->set("brokerReloaded", reloaded);
            o->set("files", files);
            auto resp = jsonResponse(200, o);
            resp.headers.emplace_back("Content-Disposition",
                                      "attachment; filename=\"" + d.uid + "-bundle.json\"");
+           resp.headers.emplace_back("X-Broker-Reloaded", reloaded ? "true" : "false");
            return resp;
          })});
   r.add({"POST", "/api/v1/admin/devices/{id}/revoke", Access::authenticated, "device.provision",
          guarded([&s, device](Request& req) {
            auto d = device(req);
-           auto revoked = s.provisioner->revoke(d.uid);
+           auto revoked = s.provisioner->revoke(d.uid, pki::Apply::deferred);
+           bool reloaded = applyToBroker(*s.provisioner);
            auto o = object();
            o->set("certificatesRevoked", static_cast<std::int64_t>(revoked.certificates.size()));
            o->set("passwordRemoved", revoked.passwordRemoved);
+           o->set("brokerReloaded", reloaded);
            return jsonResponse(200, o);
          })});
 }
@@ -358,6 +392,59 @@ void addRuleRoutes(Router& r, const ApiServices& s) {
          })});
 }
 
+void addBleRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/admin/ble/devices", Access::authenticated, "device.list",
+         guarded([&s](Request&) {
+           auto st = s.ble->status();
+           auto link = object();
+           link->set("bus", st.bus);
+           link->set("bluez", st.bluez);
+           link->set("adapter", st.adapter);
+           auto items = array();
+           for (const auto& d : s.ble->devices()) {
+             auto o = object();
+             o->set("address", d.address);
+             o->set("uid", d.uid);
+             o->set("state", d.state);
+             o->set("reason", d.reason);
+             o->set("paired", d.paired);
+             auto services = array();
+             for (auto u : d.services) {
+               char hex[8];
+               std::snprintf(hex, sizeof hex, "%04X", u);
+               services->add(std::string(hex));
+             }
+             o->set("services", services);
+             o->set("changedAt", iso(d.changedAt));
+             if (s.devices) {
+               auto reg = s.devices->findByUid(d.uid);
+               o->set("deviceId", reg ? Poco::Dynamic::Var(reg->id) : Poco::Dynamic::Var());
+             }
+             items->add(o);
+           }
+           auto o = object();
+           o->set("link", link);
+           o->set("items", items);
+           return jsonResponse(200, o);
+         })});
+  r.add({"POST", "/api/v1/admin/ble/pair", Access::authenticated, "device.provision",
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto address = requireString(body, "address", 17);
+           auto passkey = optionalInt(body, "passkey");
+           if (passkey && (*passkey < 0 || *passkey > 999999))
+             throw BadRequest("passkey must be the 6 digits the device shows");
+           std::optional<std::uint32_t> pk;
+           if (passkey) pk = static_cast<std::uint32_t>(*passkey);
+           if (!s.ble->requestPairing(address, pk))
+             throw BadRequest("address must be XX:XX:XX:XX:XX:XX and BLE must be running");
+           auto o = object();
+           o->set("address", address);
+           o->set("state", "pairing");
+           return jsonResponse(202, o);
+         })});
+}
+
 }  // namespace
 
 void addAdminRoutes(Router& r, const ApiServices& s) {
@@ -365,6 +452,7 @@ void addAdminRoutes(Router& r, const ApiServices& s) {
   if (s.devices) addDeviceRoutes(r, s);
   addAuditRoutes(r, s);
   if (s.rules) addRuleRoutes(r, s);
+  if (s.ble) addBleRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

@@ -85,5 +85,6 @@ void addPatientRoutes(Router& r, const ApiServices& s);
 void addAlertRoutes(Router& r, const ApiServices& s);
 void addAdminRoutes(Router& r, const ApiServices& s);
 void addEventRoutes(Router& r, const ApiServices& s);
+void addReportRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -9,8 +9,11 @@
 //   -> CSRF token on POST/PUT/PATCH/DELETE (header) and on the WebSocket upgrade (query),
 //      plus an Origin check on the upgrade
 //   -> security::authorize(actor, operation, patient, care team) on a reader snapshot
-//   -> the access (allowed or denied) is appended to the audit chain BEFORE the handler runs,
-//      so no PHI leaves without its audit entry and every denial is on record.
+//   -> the access is appended to the audit chain: a denial synchronously before answering 403;
+//      an allowed access is queued on the store's batched writer BEFORE the handler runs, the
+//      handler runs while it commits, and the server sends the answer only after the commit
+//      (Request::beforeResponse; 500 if it failed), so no PHI leaves without its audit entry
+//      and every denial is on record.
 // Routes whose patient comes from the object (an alert, a device assignment's body) are
 // checked for the role by the gate and for the patient by the handler, audited the same way.
 // addApiRoutes() refuses a route whose permission is neither an Operation nor an own-session
@@ -52,6 +55,8 @@ class DeviceProvisioner;
 
 namespace vigil::web {
 
+class BleAdmin;
+
 /// Pseudo-permissions of routes about the caller's own session (no patient, no Operation).
 inline constexpr const char* kOwnSession = "session.own";   // any full session
 inline constexpr const char* kEnrolment = "session.enrol";  // also an MFA-enrolment session
@@ -71,6 +76,7 @@ struct ApiServices {
   alerts::RuleSet* rules = nullptr;                 // thresholds, default rules
   events::EventBus* events = nullptr;               // GET /api/v1/events
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
+  BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -60,6 +60,10 @@ struct IncomingMessage {
   std::string topic;
   std::string payload;
   TimePoint receivedAt;
+  std::string source = {};  // stored with the readings when set ("ble"); else the decoder's
+  // false for input whose pace the box itself sets (its own BLE radio, a glucose meter's whole
+  // memory at once): the per-device rate limit is for devices on the network.
+  bool rateLimited = true;
 };
 
 /// A reading that was stored (sent to listeners after the commit).

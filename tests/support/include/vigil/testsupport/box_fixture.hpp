@@ -47,6 +47,8 @@ class BoxFixture {
   /// The directory holding one bundle per device (bundles/<uid>/device.json …).
   std::filesystem::path bundlesDir() const { return broker_.dir() / "bundles"; }
   std::filesystem::path bundle(const std::string& uid) const { return bundlesDir() / uid; }
+  /// The patient the constructor registered for the device (each device has its own).
+  std::int64_t patientOf(const std::string& uid) const { return patients_.at(uid); }
   /// vigild's log of its n-th start (1-based; 0 = the latest).
   std::string log(int start = 0) const;
 
@@ -77,6 +79,7 @@ class BoxFixture {
   std::filesystem::path dbPath_;
   std::unique_ptr<Process> vigild_;
   int starts_ = 0;
+  std::map<std::string, std::int64_t> patients_;  // device uid -> patient id
 };
 
 }  // namespace vigil::testsupport

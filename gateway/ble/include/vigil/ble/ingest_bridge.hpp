@@ -1,0 +1,27 @@
+#pragma once
+// How the BLE gateway plugs into ingest and the store: notifications become messages on the
+// device's gatt topic, submitted to the same IngestService as MQTT (same decoders, dedup,
+// quarantine and attribution to the patient the device is assigned to), with source "ble";
+// the RACP asks for glucose records after the highest sequence number the store holds.
+
+#include "vigil/ble/ble_gateway.hpp"
+
+namespace vigil::ingest {
+class IngestService;
+}
+namespace vigil::store {
+class Database;
+}
+
+namespace vigil::ble {
+
+/// A MessageSink submitting to `ingest` (topic vigil/v1/devices/<uid>/gatt, source "ble"),
+/// outside the per-device rate limit: the box's own radio sets the pace, and a glucose meter
+/// sends its whole memory at once.
+/// A message refused by a full queue is counted and dropped: the device keeps glucose records
+/// for the next RACP transfer, live notifications are not repeated by BLE devices.
+BleGateway::MessageSink ingestSink(ingest::IngestService& ingest, Clock& clock);
+/// A LastSequence reading MAX(seq) of the device's stored glucose readings.
+BleGateway::LastSequence storedGlucoseSequence(store::Database& db);
+
+}  // namespace vigil::ble

@@ -8,7 +8,7 @@
 import { spawn, execFileSync, execFile } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { get as httpsGet } from 'node:https';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -113,6 +113,8 @@ export async function startVigild(options = {}) {
   const child = spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  // VIGIL_E2E_VIGILD_LOG=<file> keeps vigild's log (warnings and errors) for debugging.
+  if (process.env.VIGIL_E2E_VIGILD_LOG) child.stderr.on('data', (d) => appendFileSync(process.env.VIGIL_E2E_VIGILD_LOG, d));
   const portFile = join(dir, 'port');
   const deadline = Date.now() + 20000;
   while (!existsSync(portFile)) {
@@ -170,13 +172,13 @@ export async function startVigild(options = {}) {
 }
 
 /** Headless Chromium with a fresh profile; returns the context and a problems() collector. */
-export async function startBrowser(viewport = { width: 1280, height: 860 }) {
+export async function startBrowser(viewport = { width: 1280, height: 860 }, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.VIGIL_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
     ignoreHTTPSErrors: true,
     viewport,
     reducedMotion: 'reduce',

@@ -3,9 +3,12 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "security_fixture.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/video/recording.hpp"
 
 using namespace std::chrono_literals;
 using vigil::AccessDenied;
@@ -48,7 +51,7 @@ struct VisitFixture : vigil::security::test::SecurityFixture {
   Actor stranger{0, Role::patient, 777};
   Actor otherProvider{0, Role::provider, std::nullopt};
   Actor caregiver{0, Role::patient, 888};
-  VisitService visits{*db, *audit, clock};
+  VisitService visits{*db, *audit, clock, {}, &keys->cipher()};
   std::int64_t visitId = 0;
   vigil::TimePoint start = clock.now() + 1h;
 
@@ -90,6 +93,15 @@ BOOST_AUTO_TEST_CASE(schedule_stores_provider_and_patient_as_participants) {
   auto e = lastAudit("visit.schedule");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->event.actorId == provider.id);
+}
+
+BOOST_AUTO_TEST_CASE(schedule_finds_the_patients_account_when_not_named) {
+  auto nv = newVisit();
+  nv.patientUserId = 0;
+  auto id = visits.schedule(provider, nv);
+  BOOST_TEST(visits.find(id)->participant(patient.id) != nullptr);
+  nv.patientId = 999;  // no account
+  BOOST_CHECK_THROW(visits.schedule(admin, nv), ValidationError);
 }
 
 BOOST_AUTO_TEST_CASE(schedule_refuses_provider_outside_care_team) {
@@ -203,6 +215,141 @@ BOOST_AUTO_TEST_CASE(invited_caregiver_joins_after_being_admitted) {
              ParticipantRole::caregiver);
 }
 
+BOOST_AUTO_TEST_CASE(chat_is_stored_encrypted_and_read_by_participants) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  BOOST_TEST(visits.messages(patient, visitId).empty());
+  auto m = visits.postMessage(patient, visitId, "my blood pressure was 150 this morning");
+  BOOST_TEST(lastAudit("visit.message")->event.objectId == std::to_string(m.id));
+  auto raw = db->read([&](vigil::store::Connection& c) {
+    return c.queryValue<vigil::store::Blob>("SELECT text_enc FROM visit_messages WHERE id = ?1",
+                                            m.id);
+  });
+  BOOST_REQUIRE(raw);
+  const std::string stored(raw->begin(), raw->end());
+  BOOST_TEST(stored.find("blood pressure") == std::string::npos);
+  auto list = visits.messages(provider, visitId);
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].text == "my blood pressure was 150 this morning");
+  BOOST_TEST(list[0].senderUserId == patient.id);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.actorId == provider.id);
+}
+
+BOOST_AUTO_TEST_CASE(chat_is_refused_outside_the_room) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);  // waiting, not admitted
+  BOOST_CHECK_THROW(visits.postMessage(patient, visitId, "hello?"), AccessDenied);
+  BOOST_TEST(lastAudit("visit.message")->event.reason == "not_in_room");
+  BOOST_CHECK_THROW(visits.postMessage(stranger, visitId, "hi"), AccessDenied);
+  BOOST_CHECK_THROW(visits.messages(stranger, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.postMessage(provider, visitId, ""), ValidationError);
+  visits.end(provider, visitId);
+  BOOST_CHECK_THROW(visits.postMessage(provider, visitId, "after the end"), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(document_type_comes_from_the_magic_bytes) {
+  BOOST_TEST(vigil::video::documentMediaType("%PDF-1.7\n...").value_or("") == "application/pdf");
+  BOOST_TEST(
+      vigil::video::documentMediaType(std::string("\x89PNG\r\n\x1a\n\0\0", 10)).value_or("") ==
+      "image/png");
+  BOOST_TEST(vigil::video::documentMediaType("\xFF\xD8\xFF\xE0JFIF").value_or("") == "image/jpeg");
+  BOOST_TEST(!vigil::video::documentMediaType("<html><script>").has_value());
+  BOOST_TEST(!vigil::video::documentMediaType("MZ\x90\x00 (an .exe named x.pdf)").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(shared_document_is_encrypted_and_only_for_participants) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  const std::string pdf = "%PDF-1.4\nlab results of the patient\n%%EOF";
+  auto d = visits.shareDocument(patient, visitId, "labs.pdf", pdf);
+  BOOST_TEST(d.mediaType == "application/pdf");
+  BOOST_TEST(lastAudit("visit.document_share")->event.objectId == std::to_string(d.id));
+  auto raw = db->read([&](vigil::store::Connection& c) {
+    return c.queryValue<vigil::store::Blob>("SELECT content_enc FROM visit_documents WHERE id = ?1",
+                                            d.id);
+  });
+  BOOST_REQUIRE(raw);
+  BOOST_TEST(std::string(raw->begin(), raw->end()).find("lab results") == std::string::npos);
+  auto list = visits.documents(provider, visitId);
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].fileName == "labs.pdf");
+  BOOST_TEST(list[0].content.empty());
+  BOOST_TEST(visits.document(provider, visitId, d.id).content == pdf);
+  BOOST_CHECK_THROW(visits.document(stranger, visitId, d.id), AccessDenied);
+  BOOST_TEST(lastAudit("visit.document_get")->event.outcome ==
+             vigil::security::AuditOutcome::denied);
+  BOOST_CHECK_THROW(visits.document(provider, visitId, d.id + 100), vigil::NotFound);
+}
+
+BOOST_AUTO_TEST_CASE(document_of_another_type_or_too_large_is_refused) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "x.pdf", "<html>not a pdf</html>"),
+                    ValidationError);
+  std::string big = "%PDF-" + std::string(vigil::video::kMaxVisitDocumentBytes, 'a');
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "big.pdf", big), ValidationError);
+  BOOST_CHECK_THROW(visits.shareDocument(provider, visitId, "../etc/passwd.pdf", "%PDF-1.4"),
+                    ValidationError);
+  BOOST_CHECK_THROW(visits.shareDocument(stranger, visitId, "a.pdf", "%PDF-1.4"), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(quality_samples_are_kept_with_the_visit) {
+  visits.recordQuality(visitId, patient.id, 20.0, 3.0, 0.5, 800.0);
+  visits.recordQuality(visitId, patient.id, -1.0, 5.0, 1.5, 600.0);  // rtt not known yet
+  visits.recordQuality(visitId, provider.id, 10.0, 1.0, 0.0, 900.0);
+  db->writeSync([](vigil::store::Connection&) {});  // the queued samples are committed
+  auto q = visits.quality(visitId);
+  BOOST_REQUIRE(q.size() == 2u);
+  const auto& p = q[0].userId == patient.id ? q[0] : q[1];
+  BOOST_TEST(p.samples == 2);
+  BOOST_TEST(p.rttMsAvg.value_or(0) == 20.0);
+  BOOST_TEST(p.jitterMsAvg == 4.0);
+  BOOST_TEST(p.lossPctMax == 1.5);
+  BOOST_TEST(p.kbpsAvg == 700.0);
+}
+
+BOOST_AUTO_TEST_CASE(recording_is_refused_until_every_participant_consents) {
+  atStart();
+  visits.join(provider, visitId);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.record")->event.reason == "consent_missing");
+  visits.setRecordingConsent(provider, visitId, true);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  visits.setRecordingConsent(patient, visitId, true);
+  BOOST_TEST(lastAudit("visit.recording_consent")->event.reason == "given");
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(patient, visitId), AccessDenied);
+  BOOST_CHECK_NO_THROW(visits.requireRecordingAllowed(provider, visitId));
+  BOOST_TEST(lastAudit("visit.record")->event.outcome == vigil::security::AuditOutcome::success);
+  // An invited caregiver must consent too; a withdrawal stops it again.
+  visits.invite(provider, visitId, caregiver.id, ParticipantRole::caregiver);
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  visits.setRecordingConsent(caregiver, visitId, true);
+  BOOST_CHECK_NO_THROW(visits.requireRecordingAllowed(provider, visitId));
+  visits.setRecordingConsent(patient, visitId, false);
+  BOOST_TEST(lastAudit("visit.recording_consent")->event.reason == "withdrawn");
+  BOOST_CHECK_THROW(visits.requireRecordingAllowed(provider, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.setRecordingConsent(stranger, visitId, true), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(recordings_past_retention_are_purged) {
+  auto d = dir / "recordings";
+  std::filesystem::create_directories(d);
+  std::ofstream(d / "old.rec") << "x";
+  std::ofstream(d / "new.rec") << "y";
+  std::ofstream(d / "notes.txt") << "z";
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::last_write_time(d / "old.rec", now - std::chrono::hours(24 * 40));
+  BOOST_TEST(vigil::video::purgeRecordings(d, now - std::chrono::hours(24 * 30)) == 1);
+  BOOST_TEST(!std::filesystem::exists(d / "old.rec"));
+  BOOST_TEST(std::filesystem::exists(d / "new.rec"));
+  BOOST_TEST(std::filesystem::exists(d / "notes.txt"));
+}
+
 BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
   atStart();
   visits.join(provider, visitId);
@@ -211,6 +358,50 @@ BOOST_AUTO_TEST_CASE(audit_chain_verifies_after_a_visit) {
   visits.leave(patient, visitId);
   visits.end(provider, visitId);
   BOOST_TEST(audit->verify(*db).ok);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(VideoSchema)
+
+BOOST_AUTO_TEST_CASE(a_store_at_0006_video_upgrades_to_the_visit_data_schema) {
+  // 0006_video was merged before the chat, documents, quality and consent existed: a store
+  // created then must upgrade in place, its visits kept.
+  vigil::store::test::TempDir dir;
+  const auto& all = vigil::store::productMigrations();
+  vigil::store::MigrationList upTo6(all.begin(), all.begin() + 6);
+  BOOST_REQUIRE(upTo6.back().name == "video");
+  {
+    vigil::store::Options o;
+    o.path = dir / "v.db";
+    o.migrations = upTo6;
+    auto db = vigil::store::Database::open(o);
+    db->writeSync([](vigil::store::Connection& c) {
+      c.exec(
+          "INSERT INTO users (id, role, email_bidx, email_enc, password_hash, "
+          "password_changed_at, created_at) VALUES (1, 'provider', x'01', x'01', 'h', 0, 0);"
+          "INSERT INTO visits (id, patient_id, provider_user_id, starts_at, ends_at, created_by, "
+          "created_at) VALUES (7, 5, 1, 0, 1000, 1, 0);"
+          "INSERT INTO visit_participants (visit_id, user_id, role, invited_at) "
+          "VALUES (7, 1, 'provider', 0);");
+    });
+  }
+  vigil::store::Options o;
+  o.path = dir / "v.db";
+  auto db = vigil::store::Database::open(o);
+  BOOST_TEST(db->schemaVersion() >= 7);
+  auto consent = db->read([](vigil::store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM visit_participants WHERE visit_id = 7 AND "
+        "recording_consent_at IS NULL");
+  });
+  BOOST_TEST(consent.value_or(0) == 1);
+  auto tables = db->read([](vigil::store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+        "('visit_messages', 'visit_documents', 'visit_quality')");
+  });
+  BOOST_TEST(tables.value_or(0) == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,14 +13,18 @@
 namespace vigil::video::test {
 namespace {
 
-// Sends a 320x240 ball at 15 fps (a keyframe at least every 2 s) and a sine tone.
+// Sends a 320x240 ball at 15 fps (a keyframe at least every 2 s), a sine tone, and a shared
+// "screen" (SMPTE bars, 5 fps) on the third m-line.
 constexpr const char* kPipeline =
     "webrtcbin name=w bundle-policy=max-bundle latency=50 "
     "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
     "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. "
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! "
     "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay name=vpay pt=96 ! "
-    "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
+    "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. "
+    "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=320,height=180,framerate=5/1 ! "
+    "vp8enc deadline=1 keyframe-max-dist=10 ! rtpvp8pay pt=102 ! "
+    "application/x-rtp,media=video,encoding-name=VP8,payload=102 ! w. ";
 
 std::string toJson(const Poco::JSON::Object& o) {
   std::ostringstream out;
@@ -151,6 +155,10 @@ void WebrtcTestClient::onIncomingPad(void* p) {
   GstCaps* caps = gst_pad_get_current_caps(pad);
   const gchar* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
   const bool video = media != nullptr && std::string(media) == "video";
+  // The relay's payload types: camera 96+slot, screen 102+slot, audio 111+slot.
+  gint pt = 0;
+  gst_structure_get_int(gst_caps_get_structure(caps, 0), "payload", &pt);
+  const bool screen = video && pt >= 102 && pt < 110;
   gst_caps_unref(caps);
   GError* err = nullptr;
   GstElement* bin = gst_parse_bin_from_description(
@@ -165,10 +173,13 @@ void WebrtcTestClient::onIncomingPad(void* p) {
   GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
   GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(sinkPad, GST_PAD_PROBE_TYPE_BUFFER, countBuffers,
-                    video ? &videoFrames_ : &audioFrames_, nullptr);
+                    screen  ? &screenFrames_
+                    : video ? &videoFrames_
+                            : &audioFrames_,
+                    nullptr);
   gst_object_unref(sinkPad);
   gst_object_unref(sink);
-  if (video) {
+  if (video && !screen) {
     std::lock_guard lock(mu_);
     if (videoDepay_ == nullptr) videoDepay_ = gst_bin_get_by_name(GST_BIN(bin), "vdepay");
   }

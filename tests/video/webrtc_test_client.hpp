@@ -1,7 +1,8 @@
 #pragma once
 // A WebRTC endpoint for the relay's integration tests: a real GStreamer webrtcbin that sends a
-// test pattern (VP8) and a tone (Opus), answers the relay's offer, and decodes whatever it
-// receives, counting decoded frames. It plays the browser's part on the other side of the box.
+// test pattern (VP8), a tone (Opus) and a shared screen (VP8), answers the relay's offer, and
+// decodes whatever it receives, counting decoded frames. It plays the browser's part on the other
+// side of the box.
 
 #include <atomic>
 #include <cstdint>
@@ -28,6 +29,8 @@ class WebrtcTestClient {
 
   std::uint64_t videoFramesDecoded() const { return videoFrames_; }
   std::uint64_t audioFramesDecoded() const { return audioFrames_; }
+  /// Frames decoded from the far end's shared screen (the third m-line of a slot).
+  std::uint64_t screenFramesDecoded() const { return screenFrames_; }
   /// Keyframe requests (upstream GstForceKeyUnit) that reached this client's video payloader.
   std::uint64_t keyframeRequestsSeen() const { return keyframeRequests_; }
   /// Asks the far end for a keyframe the way a decoder does (becomes a PLI on the wire).
@@ -41,6 +44,7 @@ class WebrtcTestClient {
   void onAnswer(void* promise);
   std::atomic<std::uint64_t> videoFrames_{0};
   std::atomic<std::uint64_t> audioFrames_{0};
+  std::atomic<std::uint64_t> screenFrames_{0};
   std::atomic<std::uint64_t> keyframeRequests_{0};
 
  private:

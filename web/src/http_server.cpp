@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <istream>
+#include <vector>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -79,9 +80,11 @@ class PocoWebSocketChannel final : public WebSocketChannel {
       if (!ws_.poll(Poco::Timespan(static_cast<long>(timeout.count()) * 1000),
                     Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR))
         return std::string{};
-      char buf[4096];
+      // Large enough for a browser's SDP answer on the video signalling socket (several kB).
+      static thread_local std::vector<char> frame(64 * 1024);
+      char* buf = frame.data();
       int flags = 0;
-      int n = ws_.receiveFrame(buf, sizeof buf, flags);
+      int n = ws_.receiveFrame(buf, static_cast<int>(frame.size()), flags);
       int op = flags & Poco::Net::WebSocket::FRAME_OP_BITMASK;
       if (n <= 0 && op != Poco::Net::WebSocket::FRAME_OP_PING &&
           op != Poco::Net::WebSocket::FRAME_OP_PONG) {
@@ -273,9 +276,11 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception&) {
       log::error("http.websocket_failed", {{"route", route.metricName}});
     }
-    channel.close(1000, "bye");
+    channel.close(1000, "bye");  // no-op when the route closed with its own code already
     try {
-      ws->shutdown();
+      // Not WebSocket::shutdown(): that sends a second close frame, which browsers treat as a
+      // protocol error (the close code the route chose becomes 1006).
+      ws->shutdownSend();
     } catch (const Poco::Exception&) {
     }
     return {};

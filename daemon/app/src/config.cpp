@@ -160,6 +160,14 @@ std::vector<ConfigKey> buildSchema() {
       {"video.udp_port_max", Type::integer, "0", "Highest UDP port for media (ICE).", 0, 65535},
       {"video.latency_ms", Type::integer, "50",
        "Receive jitter buffer inside the relay, added to the call's delay.", 0, 1000},
+      {"video.stats_interval_seconds", Type::integer, "10",
+       "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
+       "kept with the visit (0: never).",
+       0, 3600},
+      {"video.recording_retention_days", Type::integer, "30",
+       "Recordings (encrypted, <data.dir>/recordings) older than this are deleted at start-up "
+       "and after each recording.",
+       1, 3650},
       {"video.join_early_minutes", Type::integer, "15",
        "How long before a visit's start its participants may join.", 0, 240},
       {"video.join_late_minutes", Type::integer, "30",

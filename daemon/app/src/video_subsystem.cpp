@@ -4,6 +4,8 @@
 #include "store_subsystem.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/security/keys.hpp"
+#include "vigil/video/recording.hpp"
 
 namespace vigil::app {
 
@@ -12,7 +14,8 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   policy.joinEarly = std::chrono::minutes{config_.integer("video.join_early_minutes")};
   policy.joinLate = std::chrono::minutes{config_.integer("video.join_late_minutes")};
   visits_ = std::make_unique<video::VisitService>(store_.database(), security_.audit(),
-                                                  SystemClock::instance(), policy);
+                                                  SystemClock::instance(), policy,
+                                                  &security_.keys().cipher());
   video::RelayConfig relay;
   relay.stunServer = config_.string("video.stun_server");
   relay.turnServer = config_.string("video.turn_server");
@@ -21,7 +24,16 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   relay.portMin = static_cast<std::uint16_t>(config_.integer("video.udp_port_min"));
   relay.portMax = static_cast<std::uint16_t>(config_.integer("video.udp_port_max"));
   relay.latency = std::chrono::milliseconds{config_.integer("video.latency_ms")};
-  rooms_ = std::make_unique<video::VideoRooms>(relay);
+  relay.statsInterval = std::chrono::seconds{config_.integer("video.stats_interval_seconds")};
+  video::purgeRecordings(
+      std::filesystem::path(config_.string("data.dir")) / "recordings",
+      std::filesystem::file_time_type::clock::now() -
+          std::chrono::hours{24 * config_.integer("video.recording_retention_days")});
+  rooms_ = std::make_unique<video::VideoRooms>(
+      relay, [visits = visits_.get()](std::int64_t visitId, std::int64_t userId,
+                                      const video::CallQuality& q) {
+        visits->recordQuality(visitId, userId, q.rttMs, q.jitterMs, q.lossPct, q.kbpsIn);
+      });
   log::info("video.ready", {{"codec", config_.string("video.codec")},
                             {"stun", !relay.stunServer.empty()},
                             {"turn", !relay.turnServer.empty()}});
@@ -38,6 +50,8 @@ video::VisitApi VideoSubsystem::api() {
   a.rooms = rooms_.get();
   a.accounts = &security_.accounts();
   a.clock = &SystemClock::instance();
+  a.recordingsDir = std::filesystem::path(config_.string("data.dir")) / "recordings";
+  a.cipher = &security_.keys().cipher();
   return a;
 }
 

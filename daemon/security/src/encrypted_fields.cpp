@@ -30,6 +30,9 @@ constexpr EncryptedField kFields[] = {
     {"alerts", "comment", C::freeText, false},
     {"prescriptions", "instructions", C::freeText, false},
     {"visits", "reason", C::freeText, false},
+    {"visit_messages", "text", C::freeText, false},
+    {"visit_documents", "content", C::document, false},
+    {"visit_documents", "file_name", C::freeText, false},
     // Documents, images, recordings (content and original file name)
     {"documents", "content", C::document, false},
     {"documents", "file_name", C::freeText, false},

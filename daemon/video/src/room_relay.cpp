@@ -8,6 +8,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <condition_variable>
@@ -21,22 +22,26 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/video/recording.hpp"
 
 namespace vigil::video {
 namespace {
 
-enum Kind { kAudio = 0, kVideo = 1 };
-constexpr std::array<const char*, 2> kKindNames = {"audio", "video"};
+/// What a slot's m-line carries: microphone, camera, or a shared screen (a second video).
+enum Kind { kAudio = 0, kVideo = 1, kScreen = 2 };
+constexpr std::size_t kKinds = 3;
+constexpr std::array<const char*, kKinds> kKindNames = {"audio", "video", "screen"};
 constexpr int kAudioPtBase = 111;
 constexpr int kVideoPtBase = 96;
+constexpr int kScreenPtBase = 102;
 
 int payloadType(Kind kind, int slot) {
-  return (kind == kAudio ? kAudioPtBase : kVideoPtBase) + slot;
+  return (kind == kAudio ? kAudioPtBase : kind == kVideo ? kVideoPtBase : kScreenPtBase) + slot;
 }
 
 /// The caps a slot is offered with (its codec preferences) and sent with.
 GstCaps* slotCaps(Kind kind, int slot, VideoCodec codec) {
-  const int pt = payloadType(kind, slot);
+  const int pt = payloadType(kind, slot);  // a screen is a video stream of its own
   if (kind == kAudio) {
     return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
                                "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, pt,
@@ -221,6 +226,7 @@ void RelayConfig::validate() const {
     throw ConfigError("video.turn_server: expected turn://user:password@host:port");
   if ((portMin == 0) != (portMax == 0) || portMin > portMax)
     throw ConfigError("video.udp_port_min/max: both set, min <= max (or both 0: any port)");
+  if (statsInterval.count() < 0) throw ConfigError("video.stats_interval: must not be negative");
   if (latency.count() < 0 || latency.count() > 1000)
     throw ConfigError("video.latency_ms: expected 0 to 1000");
 }
@@ -231,19 +237,28 @@ struct Peer {
   std::int64_t id = 0;
   std::string prefix;  // element-name prefix "p<id>-"
   GstElement* webrtc = nullptr;
-  std::array<GstElement*, 2> tees{};
-  std::array<std::vector<GstPad*>, 2> sinks;  // requested webrtcbin sink pads per kind, slot
-  std::vector<std::int64_t> slotOwner;        // source participant per slot (0 = free)
+  std::array<GstElement*, kKinds> tees{};
+  std::array<std::vector<GstPad*>, kKinds> sinks;  // requested webrtcbin sink pads per kind, slot
+  std::vector<std::int64_t> slotOwner;             // source participant per slot (0 = free)
   /// Branch queues bringing source participant S's media into this peer, per kind.
-  std::map<std::int64_t, std::array<GstElement*, 2>> branchesFrom;
+  std::map<std::int64_t, std::array<GstElement*, kKinds>> branchesFrom;
   std::vector<gulong> handlers;
   std::atomic<int> state{GST_WEBRTC_PEER_CONNECTION_STATE_NEW};
+  // Recording taps (queue, appsink) on the audio and camera tees; null when not recording.
+  std::array<GstElement*, 2> recQueues{};
+  std::array<GstElement*, 2> recTaps{};
+  // The last quality sample's byte count and time (for the bitrate), on the stats thread.
+  std::mutex statsMu;
+  std::uint64_t lastBytes = 0;
+  std::chrono::steady_clock::time_point lastStatsAt{};
 };
 
 struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   std::int64_t visitId = 0;
   RelayConfig config;
   SignalOut out;
+  QualityOut quality;
+  std::chrono::steady_clock::time_point nextStats{};
   GstElement* pipeline = nullptr;
   GstBus* bus = nullptr;
   std::thread control;
@@ -286,6 +301,10 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   void unlink(Peer& source, Peer& dest);
   void onOfferCreated(const std::shared_ptr<Peer>& p, GstPromise* promise);
   void onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad);
+  void sampleQuality();
+  void doStartRecording(std::int64_t id, RoomRecording& recording);
+  void doStopRecording(Peer& p);
+  void onStats(const std::shared_ptr<Peer>& p, const GstStructure* stats);
 };
 
 namespace {
@@ -348,9 +367,11 @@ void onConnectionState(GObject* webrtc, GParamSpec* /*pspec*/, gpointer data) {
     room->post([weak] {
       if (auto peer = weak.lock()) {
         for (auto& [source, queues] : peer->branchesFrom) {
-          GstPad* src = gst_element_get_static_pad(queues[kVideo], "src");
-          gst_pad_send_event(src, forceKeyUnitEvent());
-          gst_object_unref(src);
+          for (auto kind : {kVideo, kScreen}) {
+            GstPad* src = gst_element_get_static_pad(queues[kind], "src");
+            gst_pad_send_event(src, forceKeyUnitEvent());
+            gst_object_unref(src);
+          }
         }
       }
     });
@@ -374,6 +395,17 @@ void onOfferReply(GstPromise* promise, gpointer data) {
   gst_promise_unref(promise);
 }
 
+void onStatsReply(GstPromise* promise, gpointer data) {
+  auto* ref = static_cast<PeerRef*>(data);
+  auto room = ref->room.lock();
+  auto p = ref->peer.lock();
+  if (room && p && gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure* reply = gst_promise_get_reply(promise);
+    if (reply != nullptr) room->onStats(p, reply);
+  }
+  gst_promise_unref(promise);
+}
+
 std::optional<std::int64_t> ownerOf(GstObject* src) {
   // Walk up to the top-level element in the pipeline; its name is "p<id>-...".
   for (GstObject* o = src; o != nullptr; o = GST_OBJECT_PARENT(o)) {
@@ -388,12 +420,78 @@ std::optional<std::int64_t> ownerOf(GstObject* src) {
 
 }  // namespace
 
+void RoomRelay::Impl::sampleQuality() {
+  std::vector<std::shared_ptr<Peer>> connected;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, p] : peers)
+      if (p->state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) connected.push_back(p);
+  }
+  auto self = shared_from_this();
+  for (auto& p : connected) {
+    GstPromise* promise =
+        gst_promise_new_with_change_func(onStatsReply, new PeerRef{self, p}, freePeerRefNotify);
+    g_signal_emit_by_name(p->webrtc, "get-stats", nullptr, promise);
+  }
+}
+
+void RoomRelay::Impl::onStats(const std::shared_ptr<Peer>& p, const GstStructure* stats) {
+  CallQuality q;
+  std::uint64_t bytes = 0;
+  std::int64_t lost = 0;
+  const int n = gst_structure_n_fields(stats);
+  for (int i = 0; i < n; ++i) {
+    const GValue* v =
+        gst_structure_get_value(stats, gst_structure_nth_field_name(stats, static_cast<guint>(i)));
+    if (v == nullptr || !GST_VALUE_HOLDS_STRUCTURE(v)) continue;
+    const GstStructure* s = gst_value_get_structure(v);
+    GstWebRTCStatsType type{};
+    if (!gst_structure_get_enum(s, "type", GST_TYPE_WEBRTC_STATS_TYPE,
+                                reinterpret_cast<gint*>(&type)))
+      continue;
+    if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
+      guint64 received = 0;
+      guint64 inBytes = 0;
+      gint64 streamLost = 0;
+      gdouble jitter = 0;
+      if (gst_structure_get_uint64(s, "packets-received", &received)) q.packetsReceived += received;
+      if (gst_structure_get_uint64(s, "bytes-received", &inBytes)) bytes += inBytes;
+      if (gst_structure_get_int64(s, "packets-lost", &streamLost) && streamLost > 0)
+        lost += streamLost;
+      if (gst_structure_get_double(s, "jitter", &jitter))
+        q.jitterMs = std::max(q.jitterMs, jitter * 1000.0);
+    } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+      gdouble rtt = 0;
+      if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > 0)
+        q.rttMs = std::max(q.rttMs, rtt * 1000.0);
+    }
+  }
+  const double expected = static_cast<double>(q.packetsReceived) + static_cast<double>(lost);
+  q.lossPct = expected > 0 ? 100.0 * static_cast<double>(lost) / expected : 0.0;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(p->statsMu);
+    if (p->lastStatsAt != std::chrono::steady_clock::time_point{} && bytes >= p->lastBytes) {
+      const double seconds = std::chrono::duration<double>(now - p->lastStatsAt).count();
+      if (seconds > 0)
+        q.kbpsIn = static_cast<double>(bytes - p->lastBytes) * 8.0 / 1000.0 / seconds;
+    }
+    p->lastBytes = bytes;
+    p->lastStatsAt = now;
+  }
+  if (quality) quality(p->id, q);
+}
+
 void RoomRelay::Impl::run() {
   for (;;) {
     GstMessage* msg = gst_bus_timed_pop(bus, 200 * GST_MSECOND);
     if (msg != nullptr) {
       handleBusMessage(msg);
       gst_message_unref(msg);
+    }
+    if (config.statsInterval.count() > 0 && std::chrono::steady_clock::now() >= nextStats) {
+      nextStats = std::chrono::steady_clock::now() + config.statsInterval;
+      sampleQuality();
     }
     for (;;) {
       std::function<void()> job;
@@ -471,7 +569,7 @@ void RoomRelay::Impl::doConnect(std::int64_t id) {
   }
   gst_bin_add(GST_BIN(pipeline), p->webrtc);
 
-  for (int k = 0; k < 2; ++k) {
+  for (int k = 0; k < static_cast<int>(kKinds); ++k) {
     p->tees[static_cast<std::size_t>(k)] =
         makeElement("tee", p->prefix + "tee-" + kKindNames[static_cast<std::size_t>(k)]);
     g_object_set(p->tees[static_cast<std::size_t>(k)], "allow-not-linked", TRUE, nullptr);
@@ -482,7 +580,7 @@ void RoomRelay::Impl::doConnect(std::int64_t id) {
   GstPadTemplate* templ =
       gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(p->webrtc), "sink_%u");
   for (int s = 0; s < slots; ++s) {
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < static_cast<int>(kKinds); ++k) {
       GstCaps* caps = slotCaps(static_cast<Kind>(k), s, config.videoCodec);
       GstPad* pad = gst_element_request_pad(p->webrtc, templ, nullptr, caps);
       if (pad == nullptr) {
@@ -568,7 +666,17 @@ void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad)
                            : nullptr;
   const bool video = media != nullptr && std::string_view(media) == "video";
   if (caps != nullptr) gst_caps_unref(caps);
-  GstElement* tee = p->tees[video ? kVideo : kAudio];
+  // Media comes in on slot 0 only: m-line 0 microphone, 1 camera, 2 screen.
+  Kind kind = video ? kVideo : kAudio;
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(pad, "transceiver", &trans, nullptr);
+  if (trans != nullptr) {
+    guint mline = 0;
+    g_object_get(trans, "mlineindex", &mline, nullptr);
+    if (mline < kKinds) kind = static_cast<Kind>(mline);
+    gst_object_unref(trans);
+  }
+  GstElement* tee = p->tees[kind];
   GstPad* teeSink = gst_element_get_static_pad(tee, "sink");
   if (!gst_pad_is_linked(teeSink)) {
     const auto linked = gst_pad_link(pad, teeSink);
@@ -581,8 +689,9 @@ void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad)
     log::warn("video.extra_stream_ignored", {{"visit", visitId}, {"participant", p->id}});
   }
   gst_object_unref(teeSink);
-  log::info("video.media_in",
-            {{"visit", visitId}, {"participant", p->id}, {"kind", video ? "video" : "audio"}});
+  log::info("video.media_in", {{"visit", visitId},
+                               {"participant", p->id},
+                               {"kind", kKindNames[static_cast<std::size_t>(kind)]}});
 }
 
 void RoomRelay::Impl::link(Peer& source, Peer& dest) {
@@ -597,8 +706,8 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
   assert(slot >= 0 && "room capacity is checked before connecting");
   if (slot < 0) return;
   dest.slotOwner[static_cast<std::size_t>(slot)] = source.id;
-  std::array<GstElement*, 2> queues{};
-  for (int k = 0; k < 2; ++k) {
+  std::array<GstElement*, kKinds> queues{};
+  for (int k = 0; k < static_cast<int>(kKinds); ++k) {
     const auto ki = static_cast<std::size_t>(k);
     GstElement* q = makeElement(
         "queue", dest.prefix + "from-p" + std::to_string(source.id) + "-" + kKindNames[ki]);
@@ -634,15 +743,17 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
   }
   dest.branchesFrom[source.id] = queues;
   // The receiver has no keyframe of this stream yet: ask the sender for one.
-  GstPad* vsrc = gst_element_get_static_pad(queues[kVideo], "src");
-  gst_pad_send_event(vsrc, forceKeyUnitEvent());
-  gst_object_unref(vsrc);
+  for (auto kind : {kVideo, kScreen}) {
+    GstPad* vsrc = gst_element_get_static_pad(queues[kind], "src");
+    gst_pad_send_event(vsrc, forceKeyUnitEvent());
+    gst_object_unref(vsrc);
+  }
 }
 
 void RoomRelay::Impl::unlink(Peer& source, Peer& dest) {
   auto it = dest.branchesFrom.find(source.id);
   if (it == dest.branchesFrom.end()) return;
-  for (std::size_t k = 0; k < 2; ++k) {
+  for (std::size_t k = 0; k < kKinds; ++k) {
     GstElement* q = it->second[k];
     GstPad* qsink = gst_element_get_static_pad(q, "sink");
     GstPad* teeSrc = gst_pad_get_peer(qsink);
@@ -681,6 +792,7 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     unlink(*p, *other);
     unlink(*other, *p);
   }
+  doStopRecording(*p);
   for (auto h : p->handlers) g_signal_handler_disconnect(p->webrtc, h);
   p->handlers.clear();
   gst_element_set_state(p->webrtc, GST_STATE_NULL);
@@ -706,13 +818,76 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
   }
 }
 
-RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out)
+void RoomRelay::Impl::doStartRecording(std::int64_t id, RoomRecording& recording) {
+  auto p = peer(id);
+  if (!p) return;
+  doStopRecording(*p);
+  for (auto kind : {kAudio, kVideo}) {
+    const auto k = static_cast<std::size_t>(kind);
+    GstElement* q = makeElement("queue", p->prefix + "record-" + kKindNames[k]);
+    g_object_set(q, "leaky", 2 /* downstream */, nullptr);
+    GstElement* tap = recording.makeTap(kind == kVideo);
+    gst_bin_add_many(GST_BIN(pipeline), q, tap, nullptr);
+    gst_element_link(q, tap);
+    GstPad* teeSrc = gst_element_request_pad_simple(p->tees[k], "src_%u");
+    GstPad* qsink = gst_element_get_static_pad(q, "sink");
+    gst_pad_link(teeSrc, qsink);
+    gst_object_unref(qsink);
+    gst_object_unref(teeSrc);
+    gst_element_sync_state_with_parent(tap);
+    gst_element_sync_state_with_parent(q);
+    p->recQueues[k] = q;
+    p->recTaps[k] = tap;
+  }
+  // The recording starts with a keyframe.
+  GstPad* qsrc = gst_element_get_static_pad(p->recQueues[kVideo], "src");
+  gst_pad_send_event(qsrc, forceKeyUnitEvent());
+  gst_object_unref(qsrc);
+  log::info("video.recording_tap", {{"visit", visitId}, {"participant", id}});
+}
+
+void RoomRelay::Impl::doStopRecording(Peer& p) {
+  for (std::size_t k = 0; k < 2; ++k) {
+    GstElement* q = p.recQueues[k];
+    if (q == nullptr) continue;
+    GstPad* qsink = gst_element_get_static_pad(q, "sink");
+    GstPad* teeSrc = gst_pad_get_peer(qsink);
+    if (teeSrc != nullptr) {
+      gst_pad_unlink(teeSrc, qsink);
+      gst_element_release_request_pad(p.tees[k], teeSrc);
+      gst_object_unref(teeSrc);
+    }
+    gst_object_unref(qsink);
+    gst_element_set_state(q, GST_STATE_NULL);
+    gst_element_set_state(p.recTaps[k], GST_STATE_NULL);
+    gst_bin_remove_many(GST_BIN(pipeline), q, p.recTaps[k], nullptr);
+    p.recQueues[k] = nullptr;
+    p.recTaps[k] = nullptr;
+  }
+}
+
+void RoomRelay::startRecording(std::int64_t participantId, RoomRecording& recording) {
+  auto impl = impl_;
+  RoomRecording* rec = &recording;
+  impl_->post([impl, participantId, rec] { impl->doStartRecording(participantId, *rec); });
+}
+
+void RoomRelay::stopRecording(std::int64_t participantId) {
+  auto impl = impl_;
+  impl_->post([impl, participantId] {
+    if (auto p = impl->peer(participantId)) impl->doStopRecording(*p);
+  });
+}
+
+RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, QualityOut quality)
     : impl_(std::make_shared<Impl>()) {
   config.validate();
   initGstreamer();
   impl_->visitId = visitId;
   impl_->config = std::move(config);
   impl_->out = std::move(out);
+  impl_->quality = std::move(quality);
+  impl_->nextStats = std::chrono::steady_clock::now() + impl_->config.statsInterval;
   impl_->pipeline = gst_pipeline_new(("visit-" + std::to_string(visitId)).c_str());
   impl_->bus = gst_element_get_bus(impl_->pipeline);
   if (gst_element_set_state(impl_->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)

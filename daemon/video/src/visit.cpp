@@ -4,6 +4,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/crypto/field_cipher.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
@@ -98,8 +99,8 @@ const Participant* Visit::participant(std::int64_t userId) const {
 }
 
 VisitService::VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
-                           VisitPolicy policy)
-    : db_(db), audit_(audit), clock_(clock), policy_(policy) {}
+                           VisitPolicy policy, const crypto::FieldCipher* cipher)
+    : db_(db), audit_(audit), clock_(clock), policy_(policy), cipher_(cipher) {}
 
 std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t visitId) {
   auto st = c.prepare(
@@ -116,7 +117,8 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
   v.state = parseState(st.getText(5));
   v.endedAt = optTime(st.get<std::optional<std::int64_t>>(6));
   auto ps = c.prepare(
-      "SELECT user_id, role, admitted_at, waiting_since FROM visit_participants "
+      "SELECT user_id, role, admitted_at, waiting_since, recording_consent_at FROM "
+      "visit_participants "
       "WHERE visit_id = ?1 ORDER BY invited_at, user_id");
   ps.bind(1, visitId);
   while (ps.step()) {
@@ -125,6 +127,7 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
     p.role = parseParticipantRole(ps.getText(1)).value_or(ParticipantRole::patient);
     p.admittedAt = optTime(ps.get<std::optional<std::int64_t>>(2));
     p.waitingSince = optTime(ps.get<std::optional<std::int64_t>>(3));
+    p.recordingConsentAt = optTime(ps.get<std::optional<std::int64_t>>(4));
     v.participants.push_back(p);
   }
   return v;
@@ -143,10 +146,21 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
             "SELECT role FROM users WHERE id = ?1 AND status = 'active'", nv.providerUserId);
         if (!provider || (*provider != "provider" && *provider != "nurse"))
           throw ValidationError("visit: provider_user_id is not an active provider or nurse");
+        auto patientUserId = nv.patientUserId;
+        if (patientUserId == 0) {
+          patientUserId =
+              c.queryValue<std::int64_t>(
+                   "SELECT id FROM users WHERE role = 'patient' AND patient_id = ?1 AND status = "
+                   "'active' ORDER BY id LIMIT 1",
+                   nv.patientId)
+                  .value_or(0);
+          if (patientUserId == 0)
+            throw ValidationError("visit: the patient has no active portal account");
+        }
         auto patientOf = c.queryValue<std::int64_t>(
             "SELECT patient_id FROM users WHERE id = ?1 AND role = 'patient' AND status = "
             "'active'",
-            nv.patientUserId);
+            patientUserId);
         if (!patientOf || *patientOf != nv.patientId)
           throw ValidationError("visit: patient_user_id is not the patient's active user");
         c.execute(
@@ -157,7 +171,7 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
         c.execute(
             "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
             "VALUES (?1, ?2, 'provider', ?3, ?4), (?1, ?5, 'patient', ?3, ?4)",
-            id, nv.providerUserId, actor.id, now, nv.patientUserId);
+            id, nv.providerUserId, actor.id, now, patientUserId);
         return id;
       });
 }
@@ -317,6 +331,323 @@ Visit VisitService::get(const Actor& actor, std::int64_t visitId) const {
   return *v;
 }
 
+namespace {
+
+crypto::FieldRef messageField(std::int64_t id) {
+  return {"visit_messages", "text", std::to_string(id)};
+}
+
+/// True when the participant may be in the room of `v` at `now` (admitted, in progress,
+/// inside the window, role may join).
+bool inRoom(const Visit& v, const Actor& actor, TimePoint now, const VisitPolicy& policy) {
+  if (v.state != VisitState::inProgress) return false;
+  if (!security::roleHas(actor.role, security::Permission::visitJoin)) return false;
+  const Participant* p = v.participant(actor.id);
+  if (p == nullptr || !p->admittedAt) return false;
+  return now >= v.startsAt - policy.joinEarly && now <= v.endsAt + policy.joinLate;
+}
+
+}  // namespace
+
+void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId, bool consent) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (v->participant(actor.id) == nullptr) {
+      d = {false, "not_participant"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    } else {
+      c.execute(
+          "UPDATE visit_participants SET recording_consent_at = ?3 WHERE visit_id = ?1 AND "
+          "user_id = ?2",
+          visitId, actor.id,
+          consent ? std::optional<std::int64_t>(millis(clock_.now())) : std::nullopt);
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.recording_consent", "visit", std::to_string(visitId),
+                         v->patientId, d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? (consent ? "given" : "withdrawn") : d.reason));
+  });
+  if (!d.allowed) refuse("visit.recording_consent", d.reason);
+}
+
+void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visitId) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    if (actor.id != v->providerUserId) {
+      d = {false, "not_visit_provider"};
+    } else if (v->state != VisitState::inProgress) {
+      d = {false, "visit_not_in_progress"};
+    } else {
+      for (const auto& p : v->participants)
+        if (!p.recordingConsentAt) d = {false, "consent_missing"};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.record", "visit", std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "all_consented" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.record", d.reason);
+}
+
+ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
+                                      std::string_view text) {
+  if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
+  if (text.empty() || text.size() > 2000) throw ValidationError("text: 1 to 2000 characters");
+  Decision d;
+  ChatMessage m;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const auto now = clock_.now();
+    if (!inRoom(*v, actor, now, policy_)) {
+      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    } else {
+      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_messages")
+                    .value_or(1);
+      auto enc = cipher_->encrypt(messageField(id), text);
+      c.execute(
+          "INSERT INTO visit_messages (id, visit_id, sender_user_id, sent_at, text_enc) VALUES "
+          "(?1, ?2, ?3, ?4, ?5)",
+          id, visitId, actor.id, millis(now), store::Blob(enc.begin(), enc.end()));
+      m = {id, visitId, actor.id, now, std::string(text)};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.message", "visit_message",
+                         d.allowed ? std::to_string(m.id) : std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "participant" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.message", d.reason);
+  return m;
+}
+
+std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t visitId) {
+  if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
+  std::optional<std::int64_t> patientId;
+  bool participant = false;
+  auto out = db_.read([&](store::Connection& c) {
+    std::vector<ChatMessage> list;
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    patientId = v->patientId;
+    participant = v->participant(actor.id) != nullptr &&
+                  security::roleHas(actor.role, security::Permission::visitJoin);
+    if (!participant) return list;
+    auto st = c.prepare(
+        "SELECT id, sender_user_id, sent_at, text_enc FROM visit_messages WHERE visit_id = ?1 "
+        "ORDER BY id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      ChatMessage m;
+      m.id = st.getInt64(0);
+      m.visitId = visitId;
+      m.senderUserId = st.getInt64(1);
+      m.sentAt = fromMillis(st.getInt64(2));
+      auto blob = st.getBlob(3);
+      m.text = cipher_->decryptText(messageField(m.id), blob);
+      list.push_back(std::move(m));
+    }
+    return list;
+  });
+  audit_.record(db_, security::auditEventFor(
+                         actor, "visit.messages_read", "visit", std::to_string(visitId), patientId,
+                         participant ? AuditOutcome::success : AuditOutcome::denied,
+                         participant ? "participant" : "not_participant"));
+  if (!participant) refuse("visit.messages_read", "not_participant");
+  return out;
+}
+
+std::optional<std::string> documentMediaType(std::string_view content) {
+  if (content.rfind("%PDF-", 0) == 0) return "application/pdf";
+  if (content.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "image/png";
+  if (content.size() >= 3 && static_cast<unsigned char>(content[0]) == 0xFF &&
+      static_cast<unsigned char>(content[1]) == 0xD8 &&
+      static_cast<unsigned char>(content[2]) == 0xFF)
+    return "image/jpeg";
+  return std::nullopt;
+}
+
+namespace {
+
+crypto::FieldRef documentField(std::string_view column, std::int64_t id) {
+  return {"visit_documents", std::string(column), std::to_string(id)};
+}
+
+/// Reads the participant relation of a visit for an audited read: the visit's patient and
+/// whether the actor may read its chat and documents.
+struct ReadAccess {
+  std::int64_t patientId = 0;
+  bool allowed = false;
+};
+
+ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId) {
+  auto v = VisitService::findIn(c, visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  return {v->patientId, v->participant(actor.id) != nullptr &&
+                            security::roleHas(actor.role, security::Permission::visitJoin)};
+}
+
+}  // namespace
+
+VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visitId,
+                                          std::string_view fileName, std::string_view content) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  if (content.empty() || content.size() > kMaxVisitDocumentBytes)
+    throw ValidationError("document: empty or larger than " +
+                          std::to_string(kMaxVisitDocumentBytes / 1024) + " KiB");
+  auto type = documentMediaType(content);
+  if (!type) throw ValidationError("document: only PDF, PNG and JPEG files can be shared");
+  if (fileName.empty() || fileName.size() > 200 ||
+      fileName.find_first_of(std::string_view("/\\\0\r\n", 5)) != std::string_view::npos)
+    throw ValidationError("fileName: 1 to 200 characters, no path");
+  Decision d;
+  VisitDocument doc;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = findIn(c, visitId);
+    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    const auto now = clock_.now();
+    if (!inRoom(*v, actor, now, policy_)) {
+      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    } else {
+      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_documents")
+                    .value_or(1);
+      auto name = cipher_->encrypt(documentField("file_name", id), fileName);
+      auto body = cipher_->encrypt(documentField("content", id), content);
+      c.execute(
+          "INSERT INTO visit_documents (id, visit_id, uploader_user_id, uploaded_at, media_type, "
+          "size_bytes, file_name_enc, content_enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+          id, visitId, actor.id, millis(now), *type, static_cast<std::int64_t>(content.size()),
+          store::Blob(name.begin(), name.end()), store::Blob(body.begin(), body.end()));
+      doc = {id,
+             visitId,
+             actor.id,
+             now,
+             *type,
+             std::string(fileName),
+             static_cast<std::int64_t>(content.size()),
+             {}};
+    }
+    audit_.append(c, security::auditEventFor(
+                         actor, "visit.document_share", "visit_document",
+                         d.allowed ? std::to_string(doc.id) : std::to_string(visitId), v->patientId,
+                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         d.allowed ? "participant" : d.reason));
+  });
+  if (!d.allowed) refuse("visit.document_share", d.reason);
+  return doc;
+}
+
+std::vector<VisitDocument> VisitService::documents(const Actor& actor, std::int64_t visitId) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  ReadAccess access;
+  auto out = db_.read([&](store::Connection& c) {
+    std::vector<VisitDocument> list;
+    access = readAccessIn(c, actor, visitId);
+    if (!access.allowed) return list;
+    auto st = c.prepare(
+        "SELECT id, uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc FROM "
+        "visit_documents WHERE visit_id = ?1 ORDER BY id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      VisitDocument d;
+      d.id = st.getInt64(0);
+      d.visitId = visitId;
+      d.uploaderUserId = st.getInt64(1);
+      d.uploadedAt = fromMillis(st.getInt64(2));
+      d.mediaType = st.getText(3);
+      d.sizeBytes = st.getInt64(4);
+      d.fileName = cipher_->decryptText(documentField("file_name", d.id), st.getBlob(5));
+      list.push_back(std::move(d));
+    }
+    return list;
+  });
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.documents_list", "visit", std::to_string(visitId),
+                                   access.patientId,
+                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                   access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse("visit.documents_list", "not_participant");
+  return out;
+}
+
+VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
+                                     std::int64_t documentId) {
+  if (cipher_ == nullptr) throw ValidationError("visit documents: not configured");
+  ReadAccess access;
+  std::optional<VisitDocument> found;
+  db_.read([&](store::Connection& c) {
+    access = readAccessIn(c, actor, visitId);
+    if (!access.allowed) return;
+    auto st = c.prepare(
+        "SELECT uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc, "
+        "content_enc FROM visit_documents WHERE id = ?1 AND visit_id = ?2");
+    st.bindAll(documentId, visitId);
+    if (!st.step()) return;
+    VisitDocument d;
+    d.id = documentId;
+    d.visitId = visitId;
+    d.uploaderUserId = st.getInt64(0);
+    d.uploadedAt = fromMillis(st.getInt64(1));
+    d.mediaType = st.getText(2);
+    d.sizeBytes = st.getInt64(3);
+    d.fileName = cipher_->decryptText(documentField("file_name", documentId), st.getBlob(4));
+    d.content = cipher_->decryptText(documentField("content", documentId), st.getBlob(5));
+    found = std::move(d);
+  });
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.document_get", "visit_document",
+                                   std::to_string(documentId), access.patientId,
+                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                   access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse("visit.document_get", "not_participant");
+  if (!found) throw NotFound("document not found");
+  return *found;
+}
+
+void VisitService::recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs,
+                                 double jitterMs, double lossPct, double kbpsIn) {
+  const auto at = millis(clock_.now());
+  std::optional<double> rtt;
+  if (rttMs >= 0) rtt = rttMs;
+  const bool queued = db_.tryPost(
+      [=](store::Connection& c) {
+        c.execute(
+            "INSERT INTO visit_quality (visit_id, user_id, at, rtt_ms, jitter_ms, loss_pct, "
+            "kbps_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            visitId, userId, at, rtt, jitterMs, lossPct, kbpsIn);
+      },
+      [visitId](std::exception_ptr e) {
+        if (e) log::warn("video.quality_not_stored", {{"visit", visitId}});
+      });
+  if (!queued) log::warn("video.quality_dropped", {{"visit", visitId}});
+}
+
+std::vector<QualitySummary> VisitService::quality(std::int64_t visitId) const {
+  return db_.read([&](store::Connection& c) {
+    std::vector<QualitySummary> out;
+    auto st = c.prepare(
+        "SELECT user_id, count(*), avg(rtt_ms), avg(jitter_ms), max(loss_pct), avg(kbps_in) "
+        "FROM visit_quality WHERE visit_id = ?1 GROUP BY user_id ORDER BY user_id");
+    st.bind(1, visitId);
+    while (st.step()) {
+      QualitySummary q;
+      q.userId = st.getInt64(0);
+      q.samples = st.getInt64(1);
+      q.rttMsAvg = st.get<std::optional<double>>(2);
+      q.jitterMsAvg = st.getDouble(3);
+      q.lossPctMax = st.getDouble(4);
+      q.kbpsAvg = st.getDouble(5);
+      out.push_back(q);
+    }
+    return out;
+  });
+}
+
 std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) const {
   return db_.read([&](store::Connection& c) {
     std::vector<std::int64_t> ids;
@@ -338,12 +669,7 @@ std::optional<Visit> VisitService::find(std::int64_t visitId) const {
 
 bool VisitService::mayBeInRoom(const Actor& actor, std::int64_t visitId) const {
   auto v = find(visitId);
-  if (!v || v->state != VisitState::inProgress) return false;
-  if (!security::roleHas(actor.role, security::Permission::visitJoin)) return false;
-  const Participant* p = v->participant(actor.id);
-  if (p == nullptr || !p->admittedAt) return false;
-  const auto now = clock_.now();
-  return now >= v->startsAt - policy_.joinEarly && now <= v->endsAt + policy_.joinLate;
+  return v && inRoom(*v, actor, clock_.now(), policy_);
 }
 
 }  // namespace vigil::video

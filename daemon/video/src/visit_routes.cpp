@@ -1,11 +1,13 @@
 #include "vigil/video/visit_routes.hpp"
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 
@@ -53,6 +55,10 @@ web::Handler guarded(web::Handler h) {
       auto colon = what.rfind(": ");
       return Response::error(403, "forbidden",
                              colon == std::string::npos ? "not allowed" : what.substr(colon + 2));
+    } catch (const std::exception& e) {
+      // Vigil's error messages carry no PHI (ids and reasons), so the log may name it.
+      log::error("video.api_failed", {{"route", req.path}, {"error", e.what()}});
+      return Response::error(500, "internal", "the request failed; it is logged");
     }
   };
 }
@@ -105,6 +111,7 @@ JsonObject visitJson(const Visit& v, std::int64_t caller) {
     j->set("role", std::string(toString(p.role)));
     j->set("admitted", p.admittedAt.has_value());
     j->set("waiting", p.waitingSince.has_value());
+    j->set("recordingConsent", p.recordingConsentAt.has_value());
     people->add(j);
     if (p.userId == caller) {
       o->set("yourRole", std::string(toString(p.role)));
@@ -113,6 +120,55 @@ JsonObject visitJson(const Visit& v, std::int64_t caller) {
   }
   o->set("participants", people);
   return o;
+}
+
+JsonObject messageJson(const ChatMessage& m) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("type", "chat");
+  o->set("id", m.id);
+  o->set("visitId", m.visitId);
+  o->set("senderUserId", m.senderUserId);
+  o->set("sentAt", security::formatUtc(m.sentAt));
+  o->set("text", m.text);
+  return o;
+}
+
+JsonObject documentJson(const VisitDocument& d) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("type", "document");
+  o->set("id", d.id);
+  o->set("visitId", d.visitId);
+  o->set("uploaderUserId", d.uploaderUserId);
+  o->set("uploadedAt", security::formatUtc(d.uploadedAt));
+  o->set("mediaType", d.mediaType);
+  o->set("fileName", d.fileName);
+  o->set("sizeBytes", d.sizeBytes);
+  return o;
+}
+
+std::string decodeBase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string out;
+  try {
+    out.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+  } catch (const Poco::Exception&) {
+    throw BadInput("contentBase64 is not base64");
+  }
+  return out;
+}
+
+std::int64_t documentIdOf(const Request& req) {
+  auto it = req.params.find("doc");
+  if (it == req.params.end()) throw BadInput("document id missing");
+  try {
+    std::size_t used = 0;
+    auto v = std::stoll(it->second, &used);
+    if (used != it->second.size() || v <= 0) throw BadInput("document id must be positive");
+    return v;
+  } catch (const std::logic_error&) {
+    throw BadInput("document id must be a positive integer");
+  }
 }
 
 web::Route route(std::string method, std::string pattern, std::string permission,
@@ -234,7 +290,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     NewVisit nv;
     nv.patientId = requireInt(b, "patientId");
     nv.providerUserId = requireInt(b, "providerUserId");
-    nv.patientUserId = requireInt(b, "patientUserId");
+    nv.patientUserId = b->has("patientUserId") ? requireInt(b, "patientUserId") : 0;
     nv.startsAt = fromMillis(requireInt(b, "startsAtMs"));
     nv.endsAt = fromMillis(requireInt(b, "endsAtMs"));
     auto id = api.visits->schedule(*req.actor, nv);
@@ -242,7 +298,21 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
   }));
   router.add(route("GET", "/api/v1/visits/{id}", "visit.join", [api](Request& req) {
     auto v = api.visits->get(*req.actor, visitIdOf(req));
-    return Response::json(200, stringify(visitJson(v, req.actor->id)));
+    auto o = visitJson(v, req.actor->id);
+    Poco::JSON::Array::Ptr quality = new Poco::JSON::Array;
+    for (const auto& q : api.visits->quality(v.id)) {
+      JsonObject j = new Poco::JSON::Object;
+      j->set("userId", q.userId);
+      j->set("samples", q.samples);
+      if (q.rttMsAvg) j->set("rttMsAvg", *q.rttMsAvg);
+      j->set("jitterMsAvg", q.jitterMsAvg);
+      j->set("lossPctMax", q.lossPctMax);
+      j->set("kbpsAvg", q.kbpsAvg);
+      quality->add(j);
+    }
+    o->set("quality", quality);
+    o->set("recording", api.rooms->isRecording(v.id));
+    return Response::json(200, stringify(o));
   }));
   router.add(route("POST", "/api/v1/visits/{id}/join", "visit.join", [api](Request& req) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));
@@ -263,6 +333,88 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.visits->end(*req.actor, id);
     api.rooms->endVisit(id);
     return Response::json(200, "{}");
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& m : api.visits->messages(*req.actor, visitIdOf(req)))
+      list->add(messageJson(m));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("messages", list);
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("text") || !b->get("text").isString()) throw BadInput("text must be a string");
+    auto m = api.visits->postMessage(*req.actor, id, b->getValue<std::string>("text"));
+    auto json = messageJson(m);
+    api.rooms->broadcast(id, stringify(json));
+    return Response::json(201, stringify(json));
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& d : api.visits->documents(*req.actor, visitIdOf(req)))
+      list->add(documentJson(d));
+    JsonObject o = new Poco::JSON::Object;
+    o->set("documents", list);
+    return Response::json(200, stringify(o));
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("fileName") || !b->get("fileName").isString() || !b->has("contentBase64") ||
+        !b->get("contentBase64").isString())
+      throw BadInput("fileName and contentBase64 must be strings");
+    auto d = api.visits->shareDocument(*req.actor, id, b->getValue<std::string>("fileName"),
+                                       decodeBase64(b->getValue<std::string>("contentBase64")));
+    auto json = documentJson(d);
+    api.rooms->broadcast(id, stringify(json));
+    return Response::json(201, stringify(json));
+  }));
+  router.add(route("GET", "/api/v1/visits/{id}/documents/{doc}", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto d = api.visits->document(*req.actor, id, documentIdOf(req));
+    Response r;
+    r.status = 200;
+    r.contentType = d.mediaType;
+    r.body = std::move(d.content);
+    const char* ext = d.mediaType == "application/pdf" ? "pdf"
+                      : d.mediaType == "image/png"     ? "png"
+                                                       : "jpg";
+    // A generic name: the uploaded one is PHI and must not shape a header.
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"visit-" +
+                                                      std::to_string(id) + "-document-" +
+                                                      std::to_string(d.id) + "." + ext + "\"");
+    return r;
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/consent", "visit.join", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    if (!b->has("recording") || !b->get("recording").isBoolean())
+      throw BadInput("recording must be true or false");
+    const bool consent = b->getValue<bool>("recording");
+    api.visits->setRecordingConsent(*req.actor, id, consent);
+    if (!consent) api.rooms->stopRecording(id);  // a withdrawal stops a running recording
+    return Response::json(200, "{}");
+  }));
+  router.add(route("POST", "/api/v1/visits/{id}/recording", "visit.schedule", [api](Request& req) {
+    const auto id = visitIdOf(req);
+    auto b = body(req);
+    const auto action = b->optValue<std::string>("action", "");
+    JsonObject o = new Poco::JSON::Object;
+    if (action == "start") {
+      if (api.cipher == nullptr || api.recordingsDir.empty())
+        throw ValidationError("recording: not configured on this box");
+      api.visits->requireRecordingAllowed(*req.actor, id);
+      o->set("recordedParticipants", api.rooms->startRecording(id, api.recordingsDir, *api.cipher));
+    } else if (action == "stop") {
+      api.visits->find(id);
+      api.rooms->stopRecording(id);
+    } else {
+      throw BadInput("action must be start or stop");
+    }
+    o->set("recording", api.rooms->isRecording(id));
+    return Response::json(200, stringify(o));
   }));
   web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");

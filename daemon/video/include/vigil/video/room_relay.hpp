@@ -3,14 +3,17 @@
 // participant, forwarding each participant's RTP to the others without decoding (an SFU).
 //
 // Design (docs/video.md has the picture):
-// - The box is the offerer. Each participant's webrtcbin gets `maxParticipants - 1` slots per
-//   kind (audio, video), in m-line order audio0, video0, audio1, video1, ...: slot 0 is
-//   sendrecv (the participant's own microphone and camera come in on it, the first other
-//   participant goes out on it), the other slots are sendonly. Slots are fixed at connect time,
+// - The box is the offerer. Each participant's webrtcbin gets `maxParticipants - 1` slots of
+//   three m-lines (audio, camera video, screen video), in order audio0, video0, screen0,
+//   audio1, ...: slot 0 is sendrecv (the participant's own microphone, camera and shared
+//   screen come in on it, the first other participant's go out on it), the other slots are
+//   sendonly. A participant starts or stops sharing the screen by putting a track on the
+//   screen m-line (replaceTrack), without renegotiation. Slots are fixed at connect time,
 //   so a participant joining or leaving never renegotiates anyone else: the relay only links or
 //   unlinks a branch. The price: a room holds at most maxParticipants, and idle slots show as
 //   inactive receivers in the browser.
-// - Every slot has its own payload type (video 96+s, audio 111+s): with BUNDLE and no a=ssrc
+// - Every slot has its own payload types (video 96+s, screen 102+s, audio 111+s): with BUNDLE and
+// no a=ssrc
 //   lines, browsers demultiplex unsignalled streams by payload type, so the types must differ
 //   per m-line. Forwarding rewrites the 7-bit PT in each RTP header and the caps of the branch
 //   (a header rewrite, no decoder, no depayloader).
@@ -27,6 +30,8 @@
 //   "sdpMLineIndex","candidate"}, {"type":"error","reason"}; in {"type":"answer","sdp"},
 //   {"type":"ice",...}. The SignalOut callback is called from GStreamer threads and must be
 //   thread-safe and must not call back into the relay synchronously.
+// - Every statsInterval the control thread asks each connected webrtcbin for its statistics
+//   (get-stats) and reports RTT, jitter, loss and incoming bitrate per participant.
 
 #include <chrono>
 #include <cstdint>
@@ -40,6 +45,8 @@
 typedef struct _GstElement GstElement;  // NOLINT: GStreamer's C type, kept out of this header
 
 namespace vigil::video {
+
+class RoomRecording;
 
 /// The room's video codec (all participants send it; the relay never transcodes).
 enum class VideoCodec { vp8, h264 };
@@ -61,9 +68,23 @@ struct RelayConfig {
   std::uint16_t portMax = 0;
   /// Receive jitter-buffer latency inside the relay (adds to the end-to-end delay).
   std::chrono::milliseconds latency{50};
+  /// How often each connected session's quality is sampled (webrtcbin get-stats); 0: never.
+  std::chrono::milliseconds statsInterval{10000};
 
   void validate() const;
 };
+
+/// One quality sample of a participant's session, from webrtcbin's statistics on the box.
+struct CallQuality {
+  double rttMs = -1.0;    // round trip box <-> participant (-1: not known yet)
+  double jitterMs = 0.0;  // interarrival jitter of the participant's media (worst stream)
+  double lossPct = 0.0;   // packets lost / expected, of the participant's media, so far
+  double kbpsIn = 0.0;    // bitrate received from the participant since the last sample
+  std::uint64_t packetsReceived = 0;
+};
+
+/// Receives quality samples (called from GStreamer threads).
+using QualityOut = std::function<void(std::int64_t participantId, const CallQuality& quality)>;
 
 /// Sends one signalling message (JSON text) to one participant.
 using SignalOut = std::function<void(std::int64_t participantId, const std::string& json)>;
@@ -71,7 +92,7 @@ using SignalOut = std::function<void(std::int64_t participantId, const std::stri
 /// One visit's media room on the box (see the file comment).
 class RoomRelay {
  public:
-  RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out);
+  RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, QualityOut quality = {});
   /// Stops the pipeline and ends every session.
   ~RoomRelay();
   RoomRelay(const RoomRelay&) = delete;
@@ -86,6 +107,13 @@ class RoomRelay {
   void handleSignal(std::int64_t participantId, std::string_view json);
   /// Ends the participant's session (leave, drop, ended visit). Asynchronous; idempotent.
   void disconnect(std::int64_t participantId, std::string_view reason);
+
+  /// Taps the participant's incoming audio and camera into `recording` (which must outlive the
+  /// tap: stopRecording() and flush() before destroying it). Asynchronous; the caller has
+  /// checked consent. A participant without a session is ignored.
+  void startRecording(std::int64_t participantId, RoomRecording& recording);
+  /// Removes the participant's recording taps. Asynchronous (flush() waits).
+  void stopRecording(std::int64_t participantId);
 
   /// Participants with a session (in any state).
   std::vector<std::int64_t> participants() const;

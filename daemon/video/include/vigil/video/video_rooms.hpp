@@ -4,7 +4,9 @@
 // gets a token, so a stale WebSocket closing after its participant reconnected elsewhere does
 // not end the new session.
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,15 +16,23 @@
 
 #include "vigil/video/room_relay.hpp"
 
+namespace vigil::crypto {
+class FieldCipher;
+}
+
 namespace vigil::video {
 
 /// Receives one participant's signalling messages (called from GStreamer threads).
 using ParticipantSink = std::function<void(const std::string& json)>;
 
+/// Receives every quality sample of every room (visit, participant, sample).
+using RoomQualityOut =
+    std::function<void(std::int64_t visitId, std::int64_t userId, const CallQuality& quality)>;
+
 /// Owns the relays of the visits in progress.
 class VideoRooms {
  public:
-  explicit VideoRooms(RelayConfig config);
+  explicit VideoRooms(RelayConfig config, RoomQualityOut quality = {});
   ~VideoRooms();
   VideoRooms(const VideoRooms&) = delete;
   VideoRooms& operator=(const VideoRooms&) = delete;
@@ -36,6 +46,17 @@ class VideoRooms {
   /// it); closes the room when nobody is left.
   bool disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
                   std::string_view reason);
+  /// Sends a message to every participant connected to the visit (chat, notices).
+  void broadcast(std::int64_t visitId, const std::string& json);
+  /// Records every participant connected now, each to its own encrypted file in `dir`
+  /// ("visit-<id>-user-<user>-<ms>.rec", the recording id is the name without ".rec"). The
+  /// caller has checked consent. Returns how many participants are recorded.
+  int startRecording(std::int64_t visitId, const std::filesystem::path& dir,
+                     const crypto::FieldCipher& cipher);
+  /// Stops the visit's recordings (withdrawn consent, the provider, the room closing).
+  void stopRecording(std::int64_t visitId);
+  /// True while the visit is being recorded.
+  bool isRecording(std::int64_t visitId) const;
   /// Ends every session of the visit and closes its room.
   void endVisit(std::int64_t visitId);
   /// Rooms open now.
@@ -44,6 +65,7 @@ class VideoRooms {
  private:
   struct Room;
   RelayConfig config_;
+  RoomQualityOut quality_;
   mutable std::mutex mu_;
   std::map<std::int64_t, std::shared_ptr<Room>> rooms_;
   std::uint64_t nextToken_ = 1;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,9 @@ namespace vigil::security {
 class AuditLog;
 class AccessGuard;
 }  // namespace vigil::security
+namespace vigil::crypto {
+class FieldCipher;
+}
 
 namespace vigil::video {
 
@@ -49,6 +53,7 @@ struct Participant {
   ParticipantRole role = ParticipantRole::patient;
   std::optional<TimePoint> admittedAt;
   std::optional<TimePoint> waitingSince;
+  std::optional<TimePoint> recordingConsentAt;
 };
 
 /// A stored visit with its participants.
@@ -69,7 +74,7 @@ struct Visit {
 struct NewVisit {
   std::int64_t patientId = 0;
   std::int64_t providerUserId = 0;  // a provider or nurse user
-  std::int64_t patientUserId = 0;   // the patient's own user (role patient, same patient id)
+  std::int64_t patientUserId = 0;   // the patient's own user; 0: their (first) active account
   TimePoint startsAt;
   TimePoint endsAt;
 };
@@ -80,6 +85,42 @@ struct VisitPolicy {
   std::chrono::minutes joinLate{30};
 };
 
+/// One chat message of a visit (the text is PHI: only for the visit's participants).
+struct ChatMessage {
+  std::int64_t id = 0;
+  std::int64_t visitId = 0;
+  std::int64_t senderUserId = 0;
+  TimePoint sentAt;
+  std::string text;
+};
+
+/// A document shared into a visit. `content` is filled only by document().
+struct VisitDocument {
+  std::int64_t id = 0;
+  std::int64_t visitId = 0;
+  std::int64_t uploaderUserId = 0;
+  TimePoint uploadedAt;
+  std::string mediaType;  // application/pdf, image/png, image/jpeg
+  std::string fileName;
+  std::int64_t sizeBytes = 0;
+  std::string content;
+};
+
+/// A participant's call quality over a visit (averages of the relay's samples).
+struct QualitySummary {
+  std::int64_t userId = 0;
+  std::int64_t samples = 0;
+  std::optional<double> rttMsAvg;
+  double jitterMsAvg = 0;
+  double lossPctMax = 0;
+  double kbpsAvg = 0;
+};
+
+/// Largest document shared into a visit (its base64 JSON body must also fit web.max_body_bytes).
+inline constexpr std::size_t kMaxVisitDocumentBytes = 700 * 1024;
+/// The media type of a PDF, PNG or JPEG from its first bytes; nullopt for anything else.
+std::optional<std::string> documentMediaType(std::string_view content);
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -87,8 +128,9 @@ std::string_view toString(JoinStatus status);
 /// Schedules visits and decides who may be in them, with every step audited.
 class VisitService {
  public:
+  /// `cipher` encrypts the chat; without one, chat is refused.
   VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
-               VisitPolicy policy = {});
+               VisitPolicy policy = {}, const crypto::FieldCipher* cipher = nullptr);
 
   /// Schedules a visit (operation visit.schedule on the patient: care team or admin, audited).
   /// Throws ValidationError (window, users of the wrong role or patient), AccessDenied.
@@ -105,6 +147,40 @@ class VisitService {
   void leave(const security::Actor& actor, std::int64_t visitId);
   /// The visit's provider ends the visit; nobody may join afterwards. Audited.
   void end(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant gives (true) or withdraws (false) consent to recording this visit.
+  /// Audited. Throws AccessDenied for non-participants.
+  void setRecordingConsent(const security::Actor& actor, std::int64_t visitId, bool consent);
+  /// The visit's provider asks to record: allowed only while the visit is in progress and
+  /// every participant's consent for this visit is on record. Audited either way; throws
+  /// AccessDenied ("consent_missing", "not_visit_provider", ...) when refused.
+  void requireRecordingAllowed(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant who may be in the room posts a chat message (1..2000 characters), stored
+  /// encrypted with the visit and audited (ids only). Throws ValidationError, AccessDenied.
+  ChatMessage postMessage(const security::Actor& actor, std::int64_t visitId,
+                          std::string_view text);
+  /// The visit's chat, for its participants (audited read). Throws AccessDenied, NotFound.
+  std::vector<ChatMessage> messages(const security::Actor& actor, std::int64_t visitId);
+
+  /// A participant who may be in the room shares a PDF, PNG or JPEG (type from the magic
+  /// bytes, at most kMaxVisitDocumentBytes), stored encrypted with the visit, audited.
+  /// Throws ValidationError (type, size, name), AccessDenied.
+  VisitDocument shareDocument(const security::Actor& actor, std::int64_t visitId,
+                              std::string_view fileName, std::string_view content);
+  /// The visit's documents without their content, for its participants (audited).
+  std::vector<VisitDocument> documents(const security::Actor& actor, std::int64_t visitId);
+  /// One document with its content, for the visit's participants (audited). NotFound if the
+  /// document is not in this visit.
+  VisitDocument document(const security::Actor& actor, std::int64_t visitId,
+                         std::int64_t documentId);
+
+  /// Keeps one quality sample of a participant's session with the visit (queued write; a
+  /// sample that does not fit the store's queue is dropped and counted).
+  void recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs, double jitterMs,
+                     double lossPct, double kbpsIn);
+  /// Per participant quality over the visit.
+  std::vector<QualitySummary> quality(std::int64_t visitId) const;
 
   /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;
@@ -124,6 +200,7 @@ class VisitService {
   security::AuditLog& audit_;
   Clock& clock_;
   VisitPolicy policy_;
+  const crypto::FieldCipher* cipher_;
 };
 
 }  // namespace vigil::video

@@ -11,11 +11,16 @@
 // GET /api/v1/visits/{id}/media upgrades to a WebSocket carrying the relay's JSON signalling
 // (offer/answer/ice/error) for an admitted participant; closing it leaves the room (audited).
 
+#include <filesystem>
+
 #include "vigil/core/clock.hpp"
 #include "vigil/web/http.hpp"
 
 namespace vigil::security {
 class AccountService;
+}
+namespace vigil::crypto {
+class FieldCipher;
 }
 
 namespace vigil::video {
@@ -29,6 +34,9 @@ struct VisitApi {
   VideoRooms* rooms = nullptr;
   security::AccountService* accounts = nullptr;  // session checks on the media socket
   Clock* clock = nullptr;
+  /// Where recordings go (<data.dir>/recordings) and what encrypts them.
+  std::filesystem::path recordingsDir;
+  const crypto::FieldCipher* cipher = nullptr;
 };
 
 /// Registers the /api/v1/visits routes.

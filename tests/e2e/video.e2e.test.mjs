@@ -1,0 +1,213 @@
+// Video visits in real browsers against a real vigild (issue 9): a provider and a patient, each
+// in their own headless Chromium with a fake camera and microphone, join the same visit through
+// the portal; the patient waits until the provider admits them; in each page the other's video
+// plays (videoWidth > 0, framesDecoded rising); chat and a shared document reach the other page.
+// A nurse who is not a participant is refused.
+// The media goes browser -> box (webrtcbin relay) -> browser over ICE/DTLS-SRTP on this machine.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+
+const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing'];
+let box;
+const browsers = [];
+
+before(async () => {
+  box = await startVigild();
+});
+
+after(async () => {
+  for (const b of browsers) await b.close();
+  if (box) await box.stop();
+});
+
+const pages = [];
+async function newPage() {
+  const b = await startBrowser({ width: 1100, height: 800 }, MEDIA);
+  browsers.push(b);
+  const p = await openPage(b.context);
+  pages.push(p);
+  return p;
+}
+
+/** Runs the test body; on failure, a screenshot of every page and their problems. */
+async function withEvidence(body) {
+  try {
+    await body();
+  } catch (e) {
+    for (const [i, p] of pages.entries()) {
+      await screenshot(p.page, `video-failure-page${i}`).catch(() => {});
+      if (p.problems.length) console.error(`page ${i} problems:`, p.problems);
+      const st = await p.page.evaluate(() => { const r = document.querySelector('.visit-room'); return r && r.vigilStats ? r.vigilStats() : null; }).catch(() => null);
+      console.error(`page ${i} stats:`, JSON.stringify(st));
+    }
+    throw e;
+  }
+}
+
+/** First sign-in of a staff user: password, then TOTP enrolment. */
+async function signInStaff(page, email) {
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
+  await page.getByLabel(/6-digit code/).fill(totp(secret));
+  await page.getByRole('button', { name: 'Confirm and continue' }).click();
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await page.getByRole('link', { name: 'Visits' }).waitFor();
+}
+
+async function signInPatient(page, email) {
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Visits' }).waitFor();
+}
+
+/** The remote video plays in the page: a size, and decoded frames that keep rising. */
+async function assertRemoteVideoPlays(page, who) {
+  await page.waitForFunction(() => {
+    const v = document.querySelector('.remote-video');
+    return v && v.videoWidth > 0;
+  }, null, { timeout: 45000 });
+  const stats = () => page.evaluate(() => document.querySelector('.visit-room').vigilStats());
+  // Decoding settles after the first keyframe; then the count must keep rising.
+  const deadline = Date.now() + 30000;
+  while ((await stats()).framesDecoded < 20 && Date.now() < deadline) await sleep(500);
+  const first = await stats();
+  await sleep(3000);
+  const second = await stats();
+  assert.ok(second.framesDecoded > first.framesDecoded && first.framesDecoded > 0,
+    `${who}: framesDecoded ${first.framesDecoded} -> ${second.framesDecoded}: ${JSON.stringify(first.video)} -> ${JSON.stringify(second.video)}`);
+  assert.ok(second.audioPacketsReceived > 0, `${who}: no audio packets`);
+}
+
+test('provider and patient see each other through the box; a non-participant is refused', { timeout: 300000 }, () => withEvidence(async () => {
+  const provider = await newPage();
+  await signInStaff(provider.page, box.seed.provider.email);
+
+  // The provider schedules a visit with Ana Silva starting now, from the Visits page.
+  await provider.page.getByRole('link', { name: 'Visits' }).click();
+  await provider.page.getByRole('heading', { name: 'Schedule a video visit' }).waitFor();
+  await provider.page.getByLabel('Patient').selectOption({ label: 'Silva, Ana (MRN-1001)' });
+  await provider.page.getByRole('button', { name: 'Schedule visit' }).click();
+  const open = provider.page.getByRole('link', { name: /^Open visit \d+$/ });
+  await open.waitFor();
+  const id = Number((await open.getAttribute('aria-label')).replace('Open visit ', ''));
+  await screenshot(provider.page, 'video-provider-scheduled');
+  await open.click();
+  await provider.page.getByRole('heading', { name: `Video visit ${id}` }).waitFor();
+  await provider.page.getByRole('button', { name: 'Join visit' }).click();
+  await provider.page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30000 });
+
+  const patient = await newPage();
+  await signInPatient(patient.page, box.seed.patientUser.email);
+  await patient.page.evaluate((h) => { location.hash = h; }, `#/visits/${id}`);
+  await patient.page.getByRole('button', { name: 'Join visit' }).click();
+  await patient.page.getByText('You are in the waiting room').waitFor();
+  await screenshot(patient.page, 'video-patient-waiting');
+
+  await provider.page.getByRole('button', { name: `Admit user ${box.seed.patientUser.id}` }).click();
+  await patient.page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30000 });
+
+  await assertRemoteVideoPlays(patient.page, 'patient');
+  await assertRemoteVideoPlays(provider.page, 'provider');
+  await patient.page.waitForFunction(() => /round trip \d+ ms/.test(document.querySelector('.call-quality').textContent));
+  await screenshot(provider.page, 'video-provider-in-call');
+  await screenshot(patient.page, 'video-patient-in-call');
+
+  // Chat reaches the other page (and is kept with the visit, encrypted at rest).
+  await patient.page.getByRole('textbox', { name: 'Message' }).fill('Hello from the patient');
+  await patient.page.getByRole('button', { name: 'Send' }).click();
+  await provider.page.locator('.chat-log').getByText('Hello from the patient').waitFor();
+  await provider.page.getByRole('textbox', { name: 'Message' }).fill('Hello from the provider');
+  await provider.page.keyboard.press('Enter');
+  await patient.page.locator('.chat-log').getByText('Hello from the provider').waitFor();
+
+  // A shared document (type checked by its magic bytes, encrypted at rest) reaches the other
+  // page, and the provider can open it.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await patient.page.getByLabel('Share a document (PDF, PNG or JPEG)').setInputFiles({ name: 'rash-photo.png', mimeType: 'image/png', buffer: png });
+  const link = provider.page.locator('.doc-list').getByRole('link', { name: 'rash-photo.png' });
+  await link.waitFor();
+  const fetched = await provider.page.evaluate(async (href) => {
+    const r = await fetch(href);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    return { status: r.status, type: r.headers.get('content-type'), length: bytes.length, first: bytes[1] };
+  }, await link.getAttribute('href'));
+  assert.deepEqual(fetched, { status: 200, type: 'image/png', length: png.length, first: 0x50 });
+  // A file that is not a PDF or an image is refused with a clear message.
+  await patient.page.getByLabel('Share a document (PDF, PNG or JPEG)').setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
+  await patient.page.getByRole('alert').filter({ hasText: 'only PDF, PNG and JPEG' }).waitFor();
+
+  // Screen share: the patient's screen arrives as a video of its own on the provider's page.
+  await patient.page.getByRole('button', { name: 'Share screen' }).click();
+  await patient.page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  await provider.page.waitForFunction(() => {
+    const v = document.querySelector('.remote-screen');
+    return v && v.videoWidth > 0;
+  }, null, { timeout: 30000 });
+  await screenshot(provider.page, 'video-provider-sees-screen');
+  await patient.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await patient.page.getByRole('button', { name: 'Share screen' }).waitFor();
+
+  // Recording: refused until both consent, then both pages show it is recording.
+  await provider.page.getByRole('button', { name: 'Start recording' }).click();
+  await provider.page.getByRole('alert').filter({ hasText: 'consent_missing' }).waitFor();
+  await provider.page.getByLabel('I consent to this visit being recorded').check();
+  await patient.page.getByLabel('I consent to this visit being recorded').check();
+  await patient.page.waitForFunction(() => document.getElementById('visit-consent').checked);
+  await sleep(500); // the patient's consent is posted
+  await provider.page.getByRole('button', { name: 'Start recording' }).click();
+  await provider.page.getByRole('button', { name: 'Stop recording' }).waitFor();
+  await patient.page.locator('.badge.recording:not([hidden])').waitFor();
+  await provider.page.getByRole('button', { name: 'Stop recording' }).click();
+  await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
+
+  // Mute and camera off are local track switches; the call goes on.
+  await patient.page.getByRole('button', { name: 'Mute' }).click();
+  await patient.page.getByRole('button', { name: 'Unmute' }).waitFor();
+  await patient.page.getByRole('button', { name: 'Camera off' }).click();
+  await patient.page.getByRole('button', { name: 'Camera on' }).waitFor();
+
+  // A nurse on the patient's care team who is not a participant is refused, and so is her
+  // media socket.
+  const nurse = await newPage();
+  await signInStaff(nurse.page, box.seed.nurse.email);
+  await nurse.page.evaluate((h) => { location.hash = h; }, `#/visits/${id}`);
+  await nurse.page.getByRole('alert').filter({ hasText: 'not a participant' }).waitFor();
+  await nurse.page.getByRole('button', { name: 'Join visit' }).click();
+  await nurse.page.getByRole('alert').filter({ hasText: 'not_participant' }).waitFor();
+  const closeCode = await nurse.page.evaluate(async (visitId) => {
+    const s = await (await fetch('/api/v1/session')).json();
+    return new Promise((resolve) => {
+      const ws = new WebSocket(`wss://${location.host}/api/v1/visits/${visitId}/media?csrf=${encodeURIComponent(s.csrf)}`);
+      ws.onclose = (e) => resolve(e.code);
+    });
+  }, id);
+  assert.equal(closeCode, 4003);
+  await screenshot(nurse.page, 'video-nurse-refused');
+
+  // The provider still receives the patient after all that.
+  await assertRemoteVideoPlays(provider.page, 'provider (after the refusal)');
+  // The relay's call-quality samples are kept with the visit (every 10 s by default).
+  const qualityKept = () => provider.page.evaluate(async (visitId) => {
+    const v = await (await fetch(`/api/v1/visits/${visitId}`)).json();
+    return v.quality.length === 2 && v.quality.every((q) => q.samples > 0 && q.kbpsAvg > 0);
+  }, id);
+  const until = Date.now() + 30000;
+  while (!(await qualityKept()) && Date.now() < until) await sleep(1000);
+  assert.ok(await qualityKept(), 'call quality kept with the visit for both participants');
+
+  // The refused upload's 422 is expected; nothing else (no CSP violation, no script error).
+  for (const p of [provider, patient]) {
+    assert.deepEqual(p.problems.filter((m) => !/status of 422/.test(m)), []);
+  }
+}));

@@ -1,0 +1,492 @@
+// Video visits (docs/video.md): the list of the user's visits and the visit room.
+//
+// The room: POST join (the provider is admitted at once, others wait until the provider admits
+// them; the page polls the visit meanwhile), then the camera and microphone, then the media
+// WebSocket (/api/v1/visits/{id}/media) carrying the box's offer, our answer and ICE candidates.
+// The box offers fixed slots: m-lines (audio, camera, screen) three by three; the first three
+// are sendrecv (our microphone, camera and shared screen go out on them), the others only
+// bring other participants' media. Screen share puts a track on the third m-line.
+// Chat and documents (PDF, PNG, JPEG) go through the REST API and reach the others over the
+// media socket. Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
+// jitter, loss, bitrate) comes from getStats every two seconds.
+
+import { h, clear, append, announce } from '../dom.js';
+import { get, post, session, ApiError } from '../api.js';
+
+const POLL_MS = 1500;
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function localInputValue(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Providers and nurses schedule a visit with one of their patients (who has a portal account). */
+async function scheduleForm(onScheduled) {
+  const patients = await get('/api/v1/patients?pageSize=200');
+  const select = h('select', { id: 'visit-patient', required: true },
+    patients.items.map((p) => h('option', { value: String(p.id) }, `${p.familyName}, ${p.givenName} (${p.mrn})`)));
+  const start = h('input', { type: 'datetime-local', id: 'visit-start', required: true, value: localInputValue(new Date()) });
+  const minutes = h('select', { id: 'visit-minutes' }, [15, 30, 45, 60].map((m) => h('option', { value: String(m), selected: m === 30 }, `${m} minutes`)));
+  const error = h('div.notice.error', { role: 'alert', hidden: true });
+  const form = h('form.schedule-form',
+    h('h2', 'Schedule a video visit'), error,
+    h('label', { for: 'visit-patient' }, 'Patient'), select,
+    h('label', { for: 'visit-start' }, 'Starts'), start,
+    h('label', { for: 'visit-minutes' }, 'Length'), minutes,
+    h('button.btn.primary', { type: 'submit' }, 'Schedule visit'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const startsAtMs = new Date(start.value).getTime();
+    try {
+      const v = await post('/api/v1/visits', {
+        patientId: Number(select.value), providerUserId: session().user.id,
+        startsAtMs, endsAtMs: startsAtMs + Number(minutes.value) * 60000,
+      });
+      announce(`Visit ${v.id} scheduled`);
+      onScheduled();
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = err.message;
+    }
+  });
+  return form;
+}
+
+export async function renderVisits(root) {
+  clear(root);
+  const data = await get('/api/v1/visits');
+  const rows = data.visits.map((v) => h('li.visit-item',
+    h('span', `Visit ${v.id}: ${fmtTime(v.startsAt)} to ${fmtTime(v.endsAt)}`),
+    h('span.badge', v.state.replace('_', ' ')),
+    h('a.btn.small', { href: `#/visits/${v.id}`, 'aria-label': `Open visit ${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
+  const role = session().user.role;
+  const staff = role === 'provider' || role === 'nurse';
+  root.append(h('section.page', h('h1', 'Video visits'),
+    rows.length ? h('ul.visit-list', rows) : h('p', 'No upcoming video visits.'),
+    staff ? await scheduleForm(() => renderVisits(root)) : null));
+}
+
+export async function renderVisit(root, visitId) {
+  clear(root);
+  const status = h('div.notice.info', { role: 'status' }, 'Not joined yet.');
+  const error = h('div.notice.error', { role: 'alert', hidden: true });
+  const local = h('video.local-video', { autoplay: true, playsInline: true, muted: true, 'aria-label': 'Your camera' });
+  const remotes = h('div.remote-videos', { 'aria-label': 'Other participants' });
+  const quality = h('p.call-quality', { 'aria-live': 'off' });
+  const waitingList = h('ul.waiting-list');
+  const waitingBox = h('section.waiting', { hidden: true }, h('h2', 'Waiting room'), waitingList);
+  const joinBtn = h('button.btn.primary', { type: 'button' }, 'Join visit');
+  const muteBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Mute');
+  const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');
+  const screenBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Share screen');
+  const leaveBtn = h('button.btn', { type: 'button', disabled: true }, 'Leave');
+  const endBtn = h('button.btn.danger', { type: 'button', hidden: true }, 'End visit');
+  const consentBox = h('input', { type: 'checkbox', id: 'visit-consent' });
+  const consent = h('div.consent', { hidden: true }, consentBox,
+    h('label', { for: 'visit-consent' }, 'I consent to this visit being recorded'));
+  const recordBtn = h('button.btn', { type: 'button', hidden: true }, 'Start recording');
+  const recordingBadge = h('span.badge.recording', { role: 'status', hidden: true }, 'Recording');
+  const chatLog = h('ul.chat-log', { 'aria-live': 'polite', 'aria-label': 'Chat messages' });
+  const chatInput = h('input', { type: 'text', id: 'visit-chat-text', maxLength: 2000, autocomplete: 'off' });
+  const chatForm = h('form.chat-form', h('label', { for: 'visit-chat-text' }, 'Message'), chatInput,
+    h('button.btn', { type: 'submit' }, 'Send'));
+  const chatBox = h('section.chat', { hidden: true }, h('h2', 'Chat'), chatLog, chatForm);
+  const docList = h('ul.doc-list', { 'aria-live': 'polite', 'aria-label': 'Shared documents' });
+  const docInput = h('input', { type: 'file', id: 'visit-doc-file', accept: 'application/pdf,image/png,image/jpeg' });
+  const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
+    h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
+  root.append(h('section.page.visit-room',
+    h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
+    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
+    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox));
+
+  // For diagnostics (and the browser tests): inbound media counters of the current call.
+  root.querySelector('.visit-room').vigilStats = async () => {
+    const out = { framesDecoded: 0, audioPacketsReceived: 0, connectionState: pc ? pc.connectionState : 'none' };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        out.framesDecoded += s.framesDecoded || 0;
+        (out.video = out.video || []).push({ ssrc: s.ssrc, mid: s.mid, framesReceived: s.framesReceived, framesDecoded: s.framesDecoded,
+          keyFramesDecoded: s.keyFramesDecoded, framesDropped: s.framesDropped, pliCount: s.pliCount, packetsReceived: s.packetsReceived,
+          packetsLost: s.packetsLost, frameWidth: s.frameWidth });
+      }
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.sent = { framesEncoded: s.framesEncoded, framesSent: s.framesSent, packetsSent: s.packetsSent, targetBitrate: s.targetBitrate,
+          qualityLimitationReason: s.qualityLimitationReason, frameWidth: s.frameWidth, pliCount: s.pliCount, nackCount: s.nackCount };
+      }
+      if (s.type === 'remote-inbound-rtp' && s.kind === 'video') out.remoteInbound = { fractionLost: s.fractionLost, packetsLost: s.packetsLost, rtt: s.roundTripTime };
+      if (s.type === 'candidate-pair' && s.nominated) out.pair = { state: s.state, availableOutgoingBitrate: s.availableOutgoingBitrate };
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audioPacketsReceived += s.packetsReceived || 0;
+    });
+    return out;
+  };
+
+  let stream = null;
+  let screenTrack = null;
+  let recording = false;
+  let pc = null;
+  let ws = null;
+  let pollTimer = null;
+  let statsTimer = null;
+  let closed = false;
+  let isProvider = false;
+  let lastBytes = null;
+
+  const showError = (msg) => { error.hidden = false; error.textContent = msg; };
+  const setStatus = (msg) => { status.textContent = msg; }; // a live region already
+
+  function stopMedia() {
+    if (statsTimer) clearInterval(statsTimer);
+    statsTimer = null;
+    if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    if (pc) { pc.close(); pc = null; }
+    clear(remotes);
+  }
+
+  function teardown() {
+    closed = true;
+    if (pollTimer) clearTimeout(pollTimer);
+    stopMedia();
+    if (stream) for (const t of stream.getTracks()) t.stop();
+    stream = null;
+    if (screenTrack) screenTrack.stop();
+    screenTrack = null;
+  }
+
+  async function refreshVisit() {
+    const v = await get(`/api/v1/visits/${visitId}`);
+    isProvider = v.yourRole === 'provider';
+    endBtn.hidden = !isProvider;
+    recording = Boolean(v.recording);
+    recordingBadge.hidden = !recording;
+    recordBtn.textContent = recording ? 'Stop recording' : 'Start recording';
+    const mine = v.participants.find((p) => p.userId === session().user.id);
+    if (mine) consentBox.checked = Boolean(mine.recordingConsent);
+    if (isProvider) {
+      const waiting = v.participants.filter((p) => p.waiting && !p.admitted);
+      waitingBox.hidden = false;
+      append(clear(waitingList), [waiting.length
+        ? waiting.map((p) => h('li', `User ${p.userId} (${p.role}) is waiting `,
+          h('button.btn.small.primary', { type: 'button', onclick: () => admit(p.userId) }, `Admit user ${p.userId}`)))
+        : h('li', 'Nobody is waiting.')]);
+    }
+    return v;
+  }
+
+  async function admit(userId) {
+    try {
+      await post(`/api/v1/visits/${visitId}/admit`, { userId });
+      announce(`User ${userId} admitted`);
+      await refreshVisit();
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  /** Calls fn every POLL_MS until it returns true or the room is left. */
+  function poll(fn) {
+    if (closed) return;
+    pollTimer = setTimeout(async () => {
+      let done = false;
+      try { done = (await fn()) === true; } catch (e) { if (!(e instanceof ApiError) || e.status !== 0) showError(e.message); }
+      if (!done) poll(fn);
+    }, POLL_MS);
+  }
+
+  const seenMessages = new Set();
+  function showMessage(m) {
+    if (seenMessages.has(m.id)) return;
+    seenMessages.add(m.id);
+    const who = m.senderUserId === session().user.id ? 'You' : `User ${m.senderUserId}`;
+    chatLog.append(h('li', h('span.chat-who', `${who}: `), h('span.chat-text', m.text)));
+  }
+
+  async function loadChat() {
+    chatBox.hidden = false;
+    const r = await get(`/api/v1/visits/${visitId}/messages`);
+    for (const m of r.messages) showMessage(m);
+  }
+
+  const seenDocs = new Set();
+  function showDocument(d) {
+    if (seenDocs.has(d.id)) return;
+    seenDocs.add(d.id);
+    const who = d.uploaderUserId === session().user.id ? 'you' : `user ${d.uploaderUserId}`;
+    docList.append(h('li', h('a', { href: `/api/v1/visits/${visitId}/documents/${d.id}`, download: '' }, d.fileName),
+      ` (${Math.max(1, Math.round(d.sizeBytes / 1024))} KiB, shared by ${who})`));
+  }
+
+  async function loadDocuments() {
+    docBox.hidden = false;
+    const r = await get(`/api/v1/visits/${visitId}/documents`);
+    for (const d of r.documents) showDocument(d);
+  }
+
+  docInput.addEventListener('change', async () => {
+    const file = docInput.files && docInput.files[0];
+    if (!file) return;
+    try {
+      const dataUrl = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(new Error('the file could not be read'));
+        reader.readAsDataURL(file);
+      });
+      const contentBase64 = String(dataUrl).slice(String(dataUrl).indexOf(',') + 1);
+      showDocument(await post(`/api/v1/visits/${visitId}/documents`, { fileName: file.name, contentBase64 }));
+      docInput.value = '';
+    } catch (err) {
+      showError(`The document was not shared: ${err.message}`);
+    }
+  });
+
+  chatForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = chatInput.value.trim();
+    if (!text) return;
+    try {
+      showMessage(await post(`/api/v1/visits/${visitId}/messages`, { text }));
+      chatInput.value = '';
+    } catch (err) {
+      showError(`The message was not sent: ${err.message}`);
+    }
+  });
+
+  function send(msg) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  // The box's m-lines come in threes per slot: microphone, camera, shared screen.
+  function attachRemote(transceiver, index) {
+    const slot = Math.floor(index / 3);
+    let tile = remotes.querySelector(`[data-slot="${slot}"]`);
+    if (!tile) {
+      const video = h('video.remote-video', { autoplay: true, playsInline: true, muted: true, 'aria-label': 'Participant video' });
+      const screen = h('video.remote-screen', { autoplay: true, playsInline: true, muted: true, hidden: true, 'aria-label': 'Shared screen' });
+      screen.addEventListener('resize', () => { screen.hidden = screen.videoWidth === 0; });
+      const audio = h('audio', { autoplay: true });
+      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, screen, audio);
+      remotes.append(tile);
+    }
+    const track = transceiver.receiver.track;
+    const el = tile.querySelector(['audio', 'video.remote-video', 'video.remote-screen'][index % 3]);
+    el.srcObject = new MediaStream([track]);
+    el.play().catch(() => { /* autoplay with sound may wait for a gesture */ });
+  }
+
+  async function onOffer(sdp) {
+    if (pc) pc.close();
+    if (statsTimer) clearInterval(statsTimer);
+    clear(remotes);
+    pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = (e) => {
+      if (e.candidate) send({ type: 'ice', candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex });
+    };
+    pc.onconnectionstatechange = () => {
+      if (!pc) return;
+      if (pc.connectionState === 'connected') setStatus('Connected.');
+      if (pc.connectionState === 'failed') showError('The media connection failed. Leave and join again.');
+    };
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    const transceivers = pc.getTransceivers();
+    const audio = stream.getAudioTracks()[0];
+    const video = stream.getVideoTracks()[0];
+    transceivers.forEach((t, i) => {
+      if (i < 3) {
+        t.direction = 'sendrecv';
+        t.sender.replaceTrack([audio, video, screenTrack][i] || null);
+      } else {
+        t.direction = 'recvonly';
+      }
+      attachRemote(t, i);
+    });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    send({ type: 'answer', sdp: pc.localDescription.sdp });
+    statsTimer = setInterval(showQuality, 2000);
+  }
+
+  async function showQuality() {
+    if (!pc) return;
+    const stats = await pc.getStats();
+    let rtt = null; let jitter = null; let lost = 0; let received = 0; let bytes = 0;
+    stats.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        jitter = s.jitter;
+        lost += s.packetsLost || 0;
+        received += s.packetsReceived || 0;
+        bytes += s.bytesReceived || 0;
+      }
+    });
+    const now = Date.now();
+    let kbps = null;
+    if (lastBytes) kbps = Math.round(((bytes - lastBytes.bytes) * 8) / (now - lastBytes.at));
+    lastBytes = { bytes, at: now };
+    const loss = received + lost > 0 ? ((100 * lost) / (received + lost)).toFixed(1) : '0.0';
+    quality.textContent = `Call quality: round trip ${rtt === null ? '–' : Math.round(rtt * 1000) + ' ms'}, `
+      + `jitter ${jitter === null ? '–' : Math.round(jitter * 1000) + ' ms'}, loss ${loss} %, `
+      + `video ${kbps === null ? '–' : kbps + ' kbit/s'}`;
+  }
+
+  function openMedia() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const csrf = encodeURIComponent(session().csrf);
+    ws = new WebSocket(`${proto}//${location.host}/api/v1/visits/${visitId}/media?csrf=${csrf}`);
+    ws.onmessage = async (e) => {
+      const msg = JSON.parse(e.data);
+      try {
+        if (msg.type === 'offer') await onOffer(msg.sdp);
+        else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
+        else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
+        else if (msg.type === 'chat') showMessage(msg);
+        else if (msg.type === 'document') showDocument(msg);
+      } catch (err) {
+        showError(`Video signalling failed: ${err.message}`);
+      }
+    };
+    ws.onclose = (e) => {
+      ws = null;
+      if (closed) return;
+      const reasons = { 4003: 'You have not been admitted to this visit.', 4004: 'The visit has ended.', 4009: 'The visit is full.', 4001: 'Your session has ended.' };
+      showError(reasons[e.code] || 'The video connection closed. Join again to reconnect.');
+      stopMedia();
+      joinBtn.disabled = false;
+    };
+  }
+
+  async function startMedia() {
+    setStatus('Starting camera and microphone…');
+    if (!stream) {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+      local.srcObject = stream;
+    }
+    muteBtn.disabled = false;
+    camBtn.disabled = false;
+    consent.hidden = false;
+    recordBtn.hidden = !isProvider;
+    screenBtn.disabled = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+    leaveBtn.disabled = false;
+    setStatus('Connecting…');
+    openMedia();
+    await loadChat();
+    await loadDocuments();
+  }
+
+  joinBtn.addEventListener('click', async () => {
+    error.hidden = true;
+    joinBtn.disabled = true;
+    try {
+      const r = await post(`/api/v1/visits/${visitId}/join`);
+      await refreshVisit();
+      if (r.status === 'admitted') {
+        await startMedia();
+        if (isProvider) poll(async () => { await refreshVisit(); return false; });
+      } else {
+        setStatus('You are in the waiting room. The provider will admit you shortly.');
+        poll(async () => {
+          const v = await refreshVisit();
+          if (!v.youAreAdmitted) return false;
+          await startMedia();
+          poll(async () => { await refreshVisit(); return false; }); // recording status
+          return true;
+        });
+      }
+    } catch (e) {
+      joinBtn.disabled = false;
+      showError(e instanceof ApiError && e.status === 403
+        ? `You cannot join this visit (${e.message}).`
+        : e.message);
+    }
+  });
+
+  muteBtn.addEventListener('click', () => {
+    const track = stream && stream.getAudioTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    muteBtn.textContent = track.enabled ? 'Mute' : 'Unmute';
+    muteBtn.setAttribute('aria-pressed', String(!track.enabled));
+  });
+  camBtn.addEventListener('click', () => {
+    const track = stream && stream.getVideoTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    camBtn.textContent = track.enabled ? 'Camera off' : 'Camera on';
+    camBtn.setAttribute('aria-pressed', String(!track.enabled));
+  });
+  // Screen share: a track on the screen m-line (the third of slot 0); no renegotiation.
+  async function setScreen(track) {
+    if (screenTrack && screenTrack !== track) screenTrack.stop();
+    screenTrack = track;
+    const t = pc && pc.getTransceivers()[2];
+    if (t) await t.sender.replaceTrack(track);
+    screenBtn.textContent = track ? 'Stop sharing' : 'Share screen';
+    screenBtn.setAttribute('aria-pressed', String(Boolean(track)));
+  }
+  screenBtn.addEventListener('click', async () => {
+    try {
+      if (screenTrack) {
+        await setScreen(null);
+        return;
+      }
+      const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      const track = display.getVideoTracks()[0];
+      track.addEventListener('ended', () => { if (screenTrack === track) setScreen(null); });
+      await setScreen(track);
+    } catch (e) {
+      showError(`Screen sharing did not start: ${e.message}`);
+    }
+  });
+
+  consentBox.addEventListener('change', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/consent`, { recording: consentBox.checked });
+      announce(consentBox.checked ? 'Consent to recording given' : 'Consent to recording withdrawn');
+      await refreshVisit();
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+  recordBtn.addEventListener('click', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/recording`, { action: recording ? 'stop' : 'start' });
+      await refreshVisit();
+    } catch (e) {
+      showError(e instanceof ApiError && e.status === 403
+        ? `Recording needs every participant's consent (${e.message}).`
+        : e.message);
+    }
+  });
+
+  leaveBtn.addEventListener('click', async () => {
+    teardown();
+    try { await post(`/api/v1/visits/${visitId}/leave`); } catch { /* leaving anyway */ }
+    setStatus('You left the visit.');
+    joinBtn.disabled = false;
+    closed = false;
+  });
+  endBtn.addEventListener('click', async () => {
+    try {
+      await post(`/api/v1/visits/${visitId}/end`);
+      teardown();
+      setStatus('The visit has ended.');
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+
+  try {
+    await refreshVisit();
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+    showError('You are not a participant of this visit.');
+  }
+  return teardown;
+}

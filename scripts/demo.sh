@@ -102,10 +102,12 @@ curl -fsS --cacert "$var/pki/ca.pem" "$url/healthz" >/dev/null
 
 # 5. Simulated devices for the demo patients (personas with some out-of-range readings), sending
 # until `demo.sh stop` (the simulator's own default is one minute; a week is "until stopped").
+# At stop it waits up to 5 s for its last acks (a revoked device never gets them), within the
+# 10 s that stop gives it.
 sim_seconds=${VIGIL_DEMO_SIM_SECONDS:-604800}
 if "$bin/firmware-tools/vigil-devtool" --help 2>&1 | grep -q '^  simulate'; then
   nohup "$bin/firmware-tools/vigil-devtool" simulate --fleet "$var/bundles/fleet.txt" \
-    --rate 0.2 --duration "$sim_seconds" --quiet --verbose >>"$var/log/simulator.log" 2>&1 &
+    --rate 0.2 --duration "$sim_seconds" --drain-timeout 5 --quiet --verbose >>"$var/log/simulator.log" 2>&1 &
   echo $! > "$var/run/simulator.pid"
   sim="simulated devices: $(wc -l < "$var/bundles/fleet.txt") (log: $var/log/simulator.log)"
 else

@@ -16,21 +16,30 @@ export VIGIL_DATA_DIR=$var VIGIL_MQTT_PORT=$mqtt_port
 export VIGIL_MQTT_PASSWORD_PORT=${VIGIL_DEMO_MQTT_PASSWORD_PORT:-8884}
 export VIGIL_PROVISION=$bin/firmware-tools/vigil-provision
 
+# Stops the process named in a pid file (only if it still runs the expected program: a pid left
+# from an earlier boot may belong to something else now): SIGTERM, up to $3 tenths of a second
+# for a clean exit, then SIGKILL so that `demo.sh stop` never leaves a process behind.
 stop_pidfile() {
-  local p=$1
+  local p=$1 comm=$2 tenths=${3:-100}
   [[ -f "$p" ]] || return 0
   local pid
   pid=$(cat "$p")
-  if kill -0 "$pid" 2>/dev/null; then
+  if kill -0 "$pid" 2>/dev/null && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$comm" ]]; then
     kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "$comm (pid $pid) did not stop in $((tenths / 10)) s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
   rm -f "$p"
 }
 
+# The simulator first (it drains its last acks while vigild and the broker still run), then
+# vigild, then the broker.
 stop_all() {
-  stop_pidfile "$var/run/simulator.pid"
-  stop_pidfile "$var/run/vigild.pid"
+  stop_pidfile "$var/run/simulator.pid" vigil-devtool 100
+  stop_pidfile "$var/run/vigild.pid" vigild 150
   [[ -d "$var/mosquitto" ]] && ./scripts/dev-broker.sh stop >/dev/null || true
 }
 
@@ -67,11 +76,17 @@ log.level = info
 CONF
 
 # 3. The demo clinic, once: users, patients, devices and their certificate bundles.
-"$bin/daemon/app/vigild" --config "$conf" demo seed "$var/bundles" > "$var/run/logins.txt"
+# Its log lines (the new master key, the seed) go to vigild's log, the logins to the terminal.
+if ! "$bin/daemon/app/vigild" --config "$conf" demo seed "$var/bundles" > "$var/run/logins.txt" \
+     2>>"$var/log/vigild.log"; then
+  echo "vigild demo seed failed; last log lines:" >&2
+  tail -20 "$var/log/vigild.log" >&2
+  exit 1
+fi
 
 # 4. vigild.
 rm -f "$var/run/web.port"
-nohup "$bin/daemon/app/vigild" --config "$conf" >"$var/log/vigild.log" 2>&1 &
+nohup "$bin/daemon/app/vigild" --config "$conf" >>"$var/log/vigild.log" 2>&1 &
 echo $! > "$var/run/vigild.pid"
 for _ in $(seq 1 150); do
   [[ -s "$var/run/web.port" ]] && break
@@ -85,10 +100,14 @@ done
 url="https://127.0.0.1:$(cat "$var/run/web.port")"
 curl -fsS --cacert "$var/pki/ca.pem" "$url/healthz" >/dev/null
 
-# 5. Simulated devices for the demo patients (personas with some out-of-range readings).
+# 5. Simulated devices for the demo patients (personas with some out-of-range readings), sending
+# until `demo.sh stop` (the simulator's own default is one minute; a week is "until stopped").
+# At stop it waits up to 5 s for its last acks (a revoked device never gets them), within the
+# 10 s that stop gives it.
+sim_seconds=${VIGIL_DEMO_SIM_SECONDS:-604800}
 if "$bin/firmware-tools/vigil-devtool" --help 2>&1 | grep -q '^  simulate'; then
   nohup "$bin/firmware-tools/vigil-devtool" simulate --fleet "$var/bundles/fleet.txt" \
-    --rate 0.2 >"$var/log/simulator.log" 2>&1 &
+    --rate 0.2 --duration "$sim_seconds" --drain-timeout 5 --quiet --verbose >>"$var/log/simulator.log" 2>&1 &
   echo $! > "$var/run/simulator.pid"
   sim="simulated devices: $(wc -l < "$var/bundles/fleet.txt") (log: $var/log/simulator.log)"
 else

@@ -71,7 +71,10 @@ if [[ -n "${VIGIL_MQTT_USER:-}" ]]; then chown "$VIGIL_MQTT_USER" "$data/log"; f
   --password-port "$pwport" --log-dest "file $log" ${VIGIL_MQTT_USER:+--user "$VIGIL_MQTT_USER"} \
   >/dev/null
 rm -f "$pidfile"
-/usr/sbin/mosquitto -c "$broker_dir/mosquitto.conf" -d
+# What mosquitto says before it detaches (among it, started as root with "user root" in the
+# development configuration, "should not be run as root": the appliance runs it as "mosquitto",
+# see VIGIL_MQTT_USER) goes to its log with the rest.
+/usr/sbin/mosquitto -c "$broker_dir/mosquitto.conf" -d 2>>"$log"
 
 for _ in $(seq 1 100); do
   if running && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

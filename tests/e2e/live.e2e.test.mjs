@@ -175,3 +175,33 @@ test('admin issues a device bundle that connects through the broker, then revoke
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a chart on screen takes a new reading live without blanking or closing its table', { timeout: 120000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
+  await page.getByLabel('Password').fill(box.seed.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const bp = page.locator('section.card.chart', { has: page.getByRole('heading', { name: 'Blood pressure' }) });
+  await bp.locator('.plot canvas').waitFor();
+  await bp.locator('details.table-details summary').click();
+  const cards = await page.locator('section.card.chart').count();
+  // Anything that replaces the charts with the loading placeholder while the page is open.
+  await page.evaluate(() => {
+    window.sawLoading = false;
+    new MutationObserver(() => { if (document.querySelector('p.loading')) window.sawLoading = true; })
+      .observe(document.body, { childList: true, subtree: true });
+  });
+  // The demo's devices send every few seconds: two readings close together, as they do.
+  await box.publish(box.seed.deviceA, { readings: [{ kind: 'blood_pressure', unit: 'mm[Hg]', components: { systolic: 139, diastolic: 87 } }] });
+  await box.publish(box.seed.deviceA, { readings: [{ kind: 'blood_pressure', unit: 'mm[Hg]', components: { systolic: 141, diastolic: 88 } }] });
+  await bp.locator('.chart-latest', { hasText: '141/88' }).waitFor({ timeout: 10000 });
+  await bp.locator('.plot canvas').waitFor();
+  await screenshot(page, 'live-chart-new-reading');
+  assert.equal(await page.evaluate(() => window.sawLoading), false, 'the charts blanked to "Loading readings…"');
+  assert.equal(await bp.locator('details.table-details[open]').count(), 1, 'the open table was closed');
+  assert.equal(await page.locator('section.card.chart').count(), cards, 'a chart was drawn twice');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

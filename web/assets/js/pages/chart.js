@@ -78,10 +78,28 @@ export async function renderChart(root, patientId, opts = {}) {
 
   const plots = [];
   let alerts = [];
-  async function loadCharts() {
-    for (const p of plots) p.destroy();
-    plots.length = 0;
-    clear(charts).append(h('p.loading', 'Loading readings…'));
+  // One load at a time (a live event arriving during a load asks for one more afterwards, so
+  // two loads never both append their charts). A user's load (range, thresholds) shows
+  // "Loading readings…"; a live refresh keeps the charts on screen until the new ones are ready
+  // (the demo's devices send every few seconds: the page must not blink) and keeps open tables.
+  let loading = null;
+  let again = false;
+  async function loadCharts({ live: isLive = false } = {}) {
+    if (loading) { again = true; return loading; }
+    loading = (async () => {
+      try { await loadOnce(isLive); } finally { loading = null; }
+    })();
+    await loading;
+    if (again) { again = false; await loadCharts({ live: true }); }
+  }
+
+  async function loadOnce(isLive) {
+    if (!isLive) {
+      for (const p of plots) p.destroy();
+      plots.length = 0;
+      clear(charts).append(h('p.loading', 'Loading readings…'));
+    }
+    const openTables = new Set([...charts.querySelectorAll('details.table-details[open]')].map((d) => d.dataset.code));
     const to = range.key === 'custom' ? range.to : new Date();
     const days = (RANGES.find((r) => r[0] === range.key) || [0, 0, 7])[2];
     const from = range.key === 'custom' ? range.from : new Date(to.getTime() - days * 86400e3);
@@ -92,15 +110,19 @@ export async function renderChart(root, patientId, opts = {}) {
       staff ? optional(get(`/api/v1/patients/${patientId}/alerts`)) : null,
     ]);
     alerts = (alertPage && alertPage.items) || [];
+    for (const p of plots) p.destroy();
+    plots.length = 0;
     clear(charts);
     let shown = 0;
     series.forEach((s, i) => {
       if (!s || !s.points || s.points.length === 0) return;
       shown += 1;
-      charts.append(chartCard(CHART_CODES[i], s, from, to));
+      const card = chartCard(CHART_CODES[i], s, from, to);
+      if (openTables.has(CHART_CODES[i])) card.querySelector('details.table-details').open = true;
+      charts.append(card);
     });
     if (!shown) charts.append(h('div.empty', h('p.empty-title', 'No readings in this period'), h('p.muted', 'Pick a longer range, or check that the devices are sending.')));
-    announce(`${shown} chart${shown === 1 ? '' : 's'} loaded`);
+    if (!isLive) announce(`${shown} chart${shown === 1 ? '' : 's'} loaded`);
   }
 
   function rulesFor(codes) {
@@ -150,7 +172,7 @@ export async function renderChart(root, patientId, opts = {}) {
   const unsubscribe = live.subscribe((evt) => {
     if ((evt.patientId === patientId && (evt.type === 'reading.stored' || evt.type.startsWith('alert.'))) || evt.type === 'resync') {
       clearTimeout(debounce);
-      debounce = setTimeout(() => loadCharts().catch(() => {}), 400);
+      debounce = setTimeout(() => loadCharts({ live: true }).catch(() => {}), 400);
     }
   });
   await loadCharts();
@@ -163,7 +185,7 @@ function kindLabel(kind) {
 
 function dataTable(code, comps, s, unit) {
   const rows = s.points.slice(-50).reverse();
-  return h('details.table-details', h('summary', `Show values as a table (latest ${rows.length})`),
+  return h('details.table-details', { 'data-code': code }, h('summary', `Show values as a table (latest ${rows.length})`),
     h('table.data.compact', h('caption.sr-only', `${vitalLabel(code)} readings`),
       h('thead', h('tr', h('th', { scope: 'col' }, 'Time'), comps.map((c) => h('th.num', { scope: 'col' }, `${vitalLabel(c)} (${unit})`)))),
       h('tbody', rows.map((p) => h('tr', h('td', formatTime(p.t)), comps.map((_, ci) => h('td.num', fmtNum(p.values ? p.values[ci] : p.value))))))));

@@ -46,9 +46,11 @@ export async function renderReports(body) {
     const ackMin = report.byDay.map((d) => (d.ackP50Seconds === null ? null : d.ackP50Seconds / 60));
     if (plot) { plot.destroy(); ro.disconnect(); }
     clear(chartBox);
+    // Half a day of room on each side: the first and last day's bars (today's, the one a new
+    // box has) are drawn whole, not cut in half at the plot's edges.
     const opts = {
       width: 600, height: 220,
-      scales: { x: { time: true }, n: { range: (u, lo, hi) => [0, Math.max(1, hi)] }, min: { range: (u, lo, hi) => [0, Math.max(1, hi || 1)] } },
+      scales: { x: { time: true, range: (u, lo, hi) => [lo - 43200, hi + 43200] }, n: { range: (u, lo, hi) => [0, Math.max(1, hi)] }, min: { range: (u, lo, hi) => [0, Math.max(1, hi || 1)] } },
       axes: [
         { stroke: '#475467', grid: { stroke: '#eaecf0' } },
         { scale: 'n', stroke: '#475467', grid: { stroke: '#eaecf0' }, size: 40 },

@@ -659,36 +659,50 @@ void RoomRelay::Impl::onOfferCreated(const std::shared_ptr<Peer>& p, GstPromise*
 }
 
 void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad) {
+  // Media comes in on slot 0 only, with the payload types of the box's own offer: microphone
+  // 111, camera 96, screen 102. The payload type decides (the transceiver's m-line index may
+  // not be set yet when the pad appears).
   GstCaps* caps = gst_pad_get_current_caps(pad);
   if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
-  const gchar* media = caps != nullptr && gst_caps_get_size(caps) > 0
-                           ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
-                           : nullptr;
-  const bool video = media != nullptr && std::string_view(media) == "video";
-  if (caps != nullptr) gst_caps_unref(caps);
-  // Media comes in on slot 0 only: m-line 0 microphone, 1 camera, 2 screen.
-  Kind kind = video ? kVideo : kAudio;
-  GstWebRTCRTPTransceiver* trans = nullptr;
-  g_object_get(pad, "transceiver", &trans, nullptr);
-  if (trans != nullptr) {
-    guint mline = 0;
-    g_object_get(trans, "mlineindex", &mline, nullptr);
-    if (mline < kKinds) kind = static_cast<Kind>(mline);
-    gst_object_unref(trans);
+  gint pt = -1;
+  const gchar* media = nullptr;
+  if (caps != nullptr && gst_caps_get_size(caps) > 0) {
+    const GstStructure* st = gst_caps_get_structure(caps, 0);
+    gst_structure_get_int(st, "payload", &pt);
+    media = gst_structure_get_string(st, "media");
   }
+  Kind kind = media != nullptr && std::string_view(media) == "video" ? kVideo : kAudio;
+  if (pt == payloadType(kAudio, 0)) kind = kAudio;
+  if (pt == payloadType(kVideo, 0)) kind = kVideo;
+  if (pt == payloadType(kScreen, 0)) kind = kScreen;
+  if (caps != nullptr) gst_caps_unref(caps);
   GstElement* tee = p->tees[kind];
   GstPad* teeSink = gst_element_get_static_pad(tee, "sink");
+  bool linked = false;
   if (!gst_pad_is_linked(teeSink)) {
-    const auto linked = gst_pad_link(pad, teeSink);
-    if (linked != GST_PAD_LINK_OK)
+    const auto result = gst_pad_link(pad, teeSink);
+    linked = result == GST_PAD_LINK_OK;
+    if (!linked)
       log::warn("video.media_in_link_failed", {{"visit", visitId},
                                                {"participant", p->id},
                                                {"pad", GST_OBJECT_NAME(pad)},
-                                               {"result", gst_pad_link_get_name(linked)}});
-  } else {
-    log::warn("video.extra_stream_ignored", {{"visit", visitId}, {"participant", p->id}});
+                                               {"result", gst_pad_link_get_name(result)}});
   }
   gst_object_unref(teeSink);
+  if (!linked) {
+    // An unlinked source pad would fail the whole session (not-linked is fatal upstream):
+    // drop a stream the relay has no place for.
+    log::warn("video.extra_stream_dropped",
+              {{"visit", visitId}, {"participant", p->id}, {"pt", pt}});
+    GstElement* drop = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(drop, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(pipeline), drop);
+    gst_element_sync_state_with_parent(drop);
+    GstPad* dropSink = gst_element_get_static_pad(drop, "sink");
+    gst_pad_link(pad, dropSink);
+    gst_object_unref(dropSink);
+    return;
+  }
   log::info("video.media_in", {{"visit", visitId},
                                {"participant", p->id},
                                {"kind", kKindNames[static_cast<std::size_t>(kind)]}});

@@ -697,14 +697,13 @@ struct BleGateway::Impl {
         if (c.uuid == devices::gatt::kGlucoseMeasurement) hasGlucose = true;
         if (c.uuid == uuid::kRecordAccessControlPoint) racpPath = cp;
         ++d.notifyPending;
-        call(cp, kCharIface, "StartNotify", nullptr, nullptr,
-             [this, path, cp](GVariant*, GError* e) {
-               if (e && shortError(e) != "InProgress")
-                 log::warn("ble.subscribe_failed", {{"reason", shortError(e)}});
-               auto dd = deviceObjs.find(path);
-               if (dd == deviceObjs.end()) return;
-               if (--dd->second.notifyPending == 0) subscribed(path, dd->second);
-             });
+        call(cp, kCharIface, "StartNotify", nullptr, nullptr, [this, path](GVariant*, GError* e) {
+          if (e && shortError(e) != "InProgress")
+            log::warn("ble.subscribe_failed", {{"reason", shortError(e)}});
+          auto dd = deviceObjs.find(path);
+          if (dd == deviceObjs.end()) return;
+          if (--dd->second.notifyPending == 0) subscribed(path, dd->second);
+        });
       }
     }
     d.racpPending = hasGlucose && !racpPath.empty();

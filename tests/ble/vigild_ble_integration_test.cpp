@@ -1,7 +1,8 @@
 // vigild with BLE on, as installed: a real vigild (BoxFixture: broker, data dir, a registered
 // and assigned device) pointed at a private D-Bus through ble.bus_address. A notification from
-// the BlueZ stand-in ends as a stored reading in vigild's database; with no bus, no BlueZ or no
-// adapter vigild runs on, ready, and says so once.
+// the BlueZ stand-in ends as a stored reading in vigild's database, with or without the broker
+// (mqtt.enabled=false); with no bus, no BlueZ or no adapter vigild runs on, ready, and says so
+// once.
 #include <boost/test/unit_test.hpp>
 
 #include "bluez_standin.hpp"
@@ -50,6 +51,27 @@ BOOST_AUTO_TEST_CASE(stores_a_reading_from_a_paired_ble_device) {
   BOOST_TEST(metrics.find("vigil_ble_devices{state=\"connected\"} 1") != std::string::npos);
   BOOST_TEST(metrics.find("vigil_ble_adapter_present 1") != std::string::npos);
   BOOST_TEST(metrics.find("C47C8D6A1234") == std::string::npos);
+  BOOST_TEST(box.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(stores_ble_readings_with_mqtt_disabled_and_no_broker) {
+  // A clinic with BLE devices only: no broker connection at all, readings still stored.
+  BlueZStandIn bluez;
+  bluez.startStandIn();
+  bluez.addDevice(kStrap, "hr", "justworks", true);
+  auto options = boxOn(bluez.bus.address());
+  options.settings.push_back("mqtt.enabled=false");
+  options.start = false;
+  BoxFixture box(options);
+  box.broker().stop();  // nothing to connect to: ingest must not need it
+  box.start();
+  BOOST_TEST_REQUIRE(
+      eventually([&] { return bluez.standInBool("DeviceState", kStrap, "Connected"); }, 15s),
+      box.log());
+  BOOST_TEST_REQUIRE(eventually([&] { return bluez.notify(kStrap, 0x2A37, {0x00, 0x48}); }));
+  BOOST_TEST(eventually([&] { return box.readingsByDevice()[kStrapUid] == 1; }), box.log());
+  BOOST_TEST(box.get("/readyz").first == 200, box.log());
+  BOOST_TEST(box.log().find("event=ble.off") == std::string::npos, box.log());
   BOOST_TEST(box.stop() == 0);
 }
 

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "bluez_standin.hpp"
+#include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
 
 using namespace vigil;
@@ -22,6 +23,17 @@ std::size_t countOf(const std::string& text, const std::string& needle) {
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
     ++n;
   return n;
+}
+
+/// The device's ble_links row as "state|reason|connected-ever", or "" when there is none.
+std::string keptLink(const BoxFixture& box, const std::string& address) {
+  store::Connection c(box.databasePath(), store::Connection::Mode::readOnly);
+  auto s = c.prepare(
+      "SELECT state, reason, last_connected_at IS NOT NULL, uid FROM ble_links WHERE address = ?");
+  s.bindAll(address);
+  if (!s.step()) return "";
+  return s.get<std::string>(0) + "|" + s.get<std::string>(1) + "|" +
+         std::to_string(s.get<std::int64_t>(2)) + "|" + s.get<std::string>(3);
 }
 
 BoxFixture::Options boxOn(const std::string& busAddress) {
@@ -72,6 +84,32 @@ BOOST_AUTO_TEST_CASE(stores_ble_readings_with_mqtt_disabled_and_no_broker) {
   BOOST_TEST(eventually([&] { return box.readingsByDevice()[kStrapUid] == 1; }), box.log());
   BOOST_TEST(box.get("/readyz").first == 200, box.log());
   BOOST_TEST(box.log().find("event=ble.off") == std::string::npos, box.log());
+  BOOST_TEST(box.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(keeps_each_paired_device_link_state_across_restarts) {
+  BlueZStandIn bluez;
+  bluez.startStandIn();
+  bluez.addDevice(kStrap, "hr", "justworks", true);
+  bluez.addDevice("C4:7C:8D:6A:99:99", "bp", "justworks", false);  // discovered only
+  BoxFixture box(boxOn(bluez.bus.address()));
+  BOOST_TEST_REQUIRE(
+      eventually([&] { return keptLink(box, kStrap) == "connected||1|" + kStrapUid; }, 15s),
+      box.log());
+  BOOST_TEST(keptLink(box, "C4:7C:8D:6A:99:99").empty());  // passers-by are not kept
+
+  bluez.bus.controlVoid("SetInRange", g_variant_new("(sb)", kStrap.c_str(), FALSE));
+  BOOST_TEST(eventually([&] { return keptLink(box, kStrap).rfind("disconnected|", 0) == 0; }),
+             keptLink(box, kStrap));
+  BOOST_TEST(keptLink(box, kStrap).find("|1|") != std::string::npos);  // last connected kept
+  BOOST_TEST(box.stop() == 0);
+
+  bluez.killStandIn();  // after the restart, BlueZ is away: the kept row is all there is
+  box.start();
+  BOOST_TEST_REQUIRE(
+      eventually([&] { return countOf(box.log(), "event=ble.bluez_unavailable") > 0; }), box.log());
+  BOOST_TEST(keptLink(box, kStrap).find("|1|" + kStrapUid) != std::string::npos,
+             keptLink(box, kStrap));
   BOOST_TEST(box.stop() == 0);
 }
 

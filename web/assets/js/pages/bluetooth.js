@@ -157,12 +157,16 @@ export async function renderBluetooth(body, { onRegister }) {
 
   function row(d) {
     const [kind, kindLabel] = (d.services || []).map((s) => SERVICE_KIND[s]).find(Boolean) || [null, 'Health device'];
-    const canPair = d.state === 'discovered' || d.state === 'pairing_failed';
+    const canPair = d.live !== false && (d.state === 'discovered' || d.state === 'pairing_failed');
+    const last = d.lastConnectedAt
+      ? h('span.sub', 'Last connected ', h('time', { datetime: d.lastConnectedAt, title: formatTime(d.lastConnectedAt) }, formatAge(d.lastConnectedAt)))
+      : h('span.sub', 'Never connected');
     return h('tr', { 'data-address': d.address },
       h('th', { scope: 'row' }, d.uid, h('span.sub', `${kindLabel} · ${d.address}`)),
-      h('td', h(`span.state.${STATE_CLASS[d.state] || 'state-open'}`, STATE_LABEL[d.state] || d.state),
-        h('span.sub', explainState(d))),
-      h('td', d.changedAt ? h('time', { datetime: d.changedAt, title: formatTime(d.changedAt) }, formatAge(d.changedAt)) : h('span.muted', '—')),
+      h('td', h(`span.state.${d.live === false ? 'state-resolved' : STATE_CLASS[d.state] || 'state-open'}`,
+        `${STATE_LABEL[d.state] || d.state}${d.live === false ? ' (last known)' : ''}`),
+      h('span.sub', d.live === false ? 'Not seen since vigild started: BlueZ or the adapter is away, or the device is out of range.' : explainState(d))),
+      h('td', d.changedAt ? h('time', { datetime: d.changedAt, title: formatTime(d.changedAt) }, formatAge(d.changedAt)) : h('span.muted', '—'), last),
       h('td', d.deviceId ? h('a', { href: '#/admin/devices' }, `Registered (device ${d.deviceId})`) : h('span.muted', 'Not registered')),
       h('td', h('div.row-actions',
         canPair ? h('button.btn.small.primary', { type: 'button', 'data-key': `pair-${d.address}`, 'aria-label': `Pair ${d.uid}`, onclick: () => openPairForm(d) }, 'Pair') : null,
@@ -191,7 +195,7 @@ export async function renderBluetooth(body, { onRegister }) {
       return true;
     }
     const items = (answer.items || []).slice().sort((a, b) => a.uid.localeCompare(b.uid));
-    const key = JSON.stringify([answer.link, items.map((d) => [d.address, d.state, d.reason, d.changedAt, d.deviceId])]);
+    const key = JSON.stringify([answer.link, items.map((d) => [d.address, d.state, d.reason, d.changedAt, d.deviceId, d.live, d.lastConnectedAt])]);
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     announceChanges(items);
     if (key !== lastKey) {

@@ -21,6 +21,7 @@ declare -A BENCH_ARGS=(
   [store_write]="200000"
   [ingest]="20000 1000"
   [decode]="0.5"
+  [alert_ws]="1000 1000 30 100"
   [web_api]="15"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then

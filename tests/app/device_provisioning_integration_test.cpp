@@ -83,6 +83,7 @@ BOOST_AUTO_TEST_CASE(admin_issues_bundle_assigns_retires_and_revokes_a_device) {
   auto bundle = admin.request("POST", "/api/v1/admin/devices/" + id + "/bundle", "{}");
   BOOST_REQUIRE_MESSAGE(bundle.status == 200, bundle.body << "\n" << box.log());
   BOOST_TEST(jsonString(bundle.body, "deviceId") == "bp-new-1");
+  BOOST_TEST(bundle.body.find("\"brokerReloaded\":true") != std::string::npos);
   TempDir tmp("vigil-bundle-test");
   writeBundle(bundle.body, tmp.path() / "bp-new-1");
   auto certPem = readText(tmp.path() / "bp-new-1" / "device.pem");
@@ -117,6 +118,7 @@ BOOST_AUTO_TEST_CASE(admin_issues_bundle_assigns_retires_and_revokes_a_device) {
   auto revoked = admin.request("POST", "/api/v1/admin/devices/" + id + "/revoke", "{}");
   BOOST_REQUIRE_MESSAGE(revoked.status == 200, revoked.body);
   BOOST_TEST(jsonInt(revoked.body, "certificatesRevoked").value_or(0) == 1);
+  BOOST_TEST(revoked.body.find("\"brokerReloaded\":true") != std::string::npos);
   BOOST_TEST(!box.broker().ca().verify(certPem).ok);
   BOOST_TEST(readText(box.broker().layout().aclFile).find("user bp-new-1\n") == std::string::npos);
   auto again = device(box, "bp-new-1", tmp.path() / "bp-new-1");

@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "vigil/core/clock.hpp"
 #include "vigil/pki/broker_setup.hpp"
+#include "vigil/pki/certificate_authority.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/process.hpp"
 
@@ -278,6 +280,29 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_data_keys_a_cli_rotation_made_and_keeps_
   BOOST_TEST(httpGet(port, "/healthz").first == 200);
   ::kill(service.pid(), SIGTERM);
   BOOST_TEST(service.wait(5s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(renews_a_crl_past_half_its_validity_at_start) {
+  TempDir dir;
+  // A CA whose CRL was issued 20 hours ago for one day: due for renewal (past half).
+  vigil::ManualClock past(std::chrono::system_clock::now() - 20h);
+  vigil::pki::CaOptions options;
+  options.crlValidityDays = 1;
+  auto pkiDir = vigil::pki::BrokerLayout(dir.path()).pkiDir;
+  auto ca = vigil::pki::CertificateAuthority::create(pkiDir, options, past);
+  auto before = vigil::testsupport::readText(ca.crlPath());
+  Child service({"--set", "data.dir=" + dir.path().string(), "--set", "mqtt.enabled=false", "--set",
+                 "web.port=0", "--set", "log.level=info"},
+                dir.path() / "stderr");
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (service.stderrText().find("event=pki.crl_refreshed") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  BOOST_TEST(service.stderrText().find("event=pki.crl_refreshed") != std::string::npos,
+             service.stderrText());
+  BOOST_TEST(vigil::testsupport::readText(ca.crlPath()) != before);
+  ::kill(service.pid(), SIGTERM);
+  BOOST_TEST(service.wait(10s) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) {

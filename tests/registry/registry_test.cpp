@@ -172,6 +172,27 @@ BOOST_AUTO_TEST_CASE(a_ciphertext_moved_to_another_patient_does_not_decrypt) {
   BOOST_TEST(patients->get(a)->familyName == "Zebrafinch");
 }
 
+BOOST_AUTO_TEST_CASE(display_names_decrypt_only_the_name_fields_of_the_listed_patients) {
+  auto a = patient("MRN-1");
+  auto b = patient("MRN-2");
+  auto unnamed = db->writeSync([](store::Connection& c) {
+    c.execute("INSERT INTO patients (created_at) VALUES (0)");
+    return c.lastInsertRowid();
+  });
+  // b's MRN and birth date no longer decrypt: a list that shows names must not need them.
+  db->writeSync([&](store::Connection& c) {
+    c.execute("UPDATE patients SET mrn_enc = x'00', birth_date_enc = x'00' WHERE id = ?1", b);
+  });
+  BOOST_CHECK_THROW(patients->get(b), CryptoError);
+  auto names = patients->displayNames({b, a, 9999, unnamed, a});
+  BOOST_TEST(names.size() == 3u);
+  BOOST_TEST(names[a] == "Canary Zebrafinch");
+  BOOST_TEST(names[b] == "Canary Zebrafinch");
+  BOOST_TEST(names[unnamed] == "");
+  BOOST_TEST(!names.count(9999));
+  BOOST_TEST(patients->displayNames({}).empty());
+}
+
 BOOST_AUTO_TEST_CASE(refuses_bad_zone_and_state) {
   Patient p;
   p.timeZone = "Mars; DROP";

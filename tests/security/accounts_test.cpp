@@ -15,6 +15,10 @@ namespace {
 const std::string kPatientPassword = "purple otters sing at dawn";
 const std::string kStaffPassword = "quiet harbour lanterns glow";
 
+std::int64_t toMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 struct AccountsFixture : SecurityFixture {
   std::int64_t patientUser = 0;
   AccountsFixture() { patientUser = user(Role::patient, "pat@example.org", kPatientPassword, 100); }
@@ -166,6 +170,39 @@ BOOST_AUTO_TEST_CASE(session_idles_out_exactly_at_the_configured_time) {
   BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);
   BOOST_TEST(lastAudit("session.end")->event.reason == "idle_expired");
   BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);  // stays ended
+}
+
+BOOST_AUTO_TEST_CASE(last_seen_is_written_at_most_once_per_touch_interval) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  auto storedLastSeen = [&] {
+    return db->read([&](store::Connection& c) {
+      auto s = c.prepare("SELECT last_seen_at FROM sessions WHERE user_id = ?1");
+      s.bind(1, patientUser);
+      s.step();
+      return s.get<std::int64_t>(0);
+    });
+  };
+  auto signedInAt = storedLastSeen();
+  clock.advance(10s);
+  auto s = accounts->authenticate(r.token);
+  BOOST_TEST(storedLastSeen() == signedInAt);  // within the interval: a read, no write
+  BOOST_TEST(toMillis(s.lastSeen) == signedInAt);
+  clock.advance(20s);  // 30 s since the write: moves
+  s = accounts->authenticate(r.token);
+  BOOST_TEST(storedLastSeen() == toMillis(clock.now()));
+  BOOST_TEST(toMillis(s.lastSeen) == toMillis(clock.now()));
+  clock.advance(1s);  // "stay signed in" always moves it
+  accounts->authenticate(r.token, AccountService::Touch::always);
+  BOOST_TEST(storedLastSeen() == toMillis(clock.now()));
+}
+
+BOOST_AUTO_TEST_CASE(a_throttled_session_idles_out_from_its_stored_last_seen_never_later) {
+  auto r = accounts->signIn("pat@example.org", kPatientPassword);
+  clock.advance(29s);
+  BOOST_CHECK_NO_THROW(accounts->authenticate(r.token));  // not written
+  clock.advance(15min - 29s);  // 15 min after the last write, 14:31 after the last request
+  BOOST_CHECK_THROW(accounts->authenticate(r.token), AuthError);
+  BOOST_TEST(lastAudit("session.end")->event.reason == "idle_expired");
 }
 
 BOOST_AUTO_TEST_CASE(session_ends_at_the_absolute_lifetime_despite_activity) {

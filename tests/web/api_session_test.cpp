@@ -7,6 +7,7 @@
 #include <Poco/Net/WebSocket.h>
 
 #include <boost/test/unit_test.hpp>
+#include <future>
 
 #include "api_fixture.hpp"
 
@@ -277,6 +278,58 @@ BOOST_AUTO_TEST_CASE(device_bundle_issues_a_certificate_and_revoke_withdraws_it)
   BOOST_TEST(revoked.status == 200);
   BOOST_TEST(jsonField(revoked.body, "certificatesRevoked") == "1");
   BOOST_TEST(f.provisioner->deviceIds().empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_is_not_sent_before_its_audit_entry_commits) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto audited = [&] {
+    return f.db->read([](store::Connection& c) {
+      auto s = c.prepare("SELECT count(*) FROM audit_log WHERE action = 'alert.queue'");
+      s.step();
+      return s.get<std::int64_t>(0);
+    });
+  };
+  auto before = audited();
+  // Hold the store's single writer: the request's audit entry cannot commit meanwhile.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  f.db->post(
+      [released, &holding](store::Connection&) {
+        holding.set_value();
+        released.wait();
+      },
+      nullptr);
+  holding.get_future().wait();
+  auto answer =
+      std::async(std::launch::async, [&] { return f.request("GET", "/api/v1/alerts", &provider); });
+  BOOST_TEST((answer.wait_for(500ms) == std::future_status::timeout));
+  release.set_value();
+  auto r = answer.get();
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(audited() == before + 1);
+}
+
+BOOST_AUTO_TEST_CASE(requests_within_the_touch_interval_write_no_session_row) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto lastSeen = [&] {
+    return f.db->read([&](store::Connection& c) {
+      auto s = c.prepare("SELECT max(last_seen_at) FROM sessions WHERE user_id = ?1");
+      s.bind(1, f.providerId);
+      s.step();
+      return s.get<std::int64_t>(0);
+    });
+  };
+  auto first = lastSeen();
+  f.clock.advance(5s);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+  BOOST_TEST(lastSeen() == first);
+  // "Stay signed in" moves it at once, and the answer's idle deadline is counted from it.
+  auto r = f.request("POST", "/api/v1/session/refresh", &provider, "{}");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(lastSeen() == first + 5000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -225,8 +225,28 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
       if (!gate_) return Response::error(401, "unauthenticated", "sign-in required");
       if (auto refused = gate_(*match.route, req)) return *refused;
     }
-    if (match.route->upgrade) return upgrade(in, out, *match.route, req);
-    return match.route->handler(req);
+    if (match.route->upgrade) {
+      if (!auditCommitted(req)) return auditFailed(metricRoute);
+      return upgrade(in, out, *match.route, req);
+    }
+    auto resp = match.route->handler(req);
+    if (!auditCommitted(req)) return auditFailed(metricRoute);
+    return resp;
+  }
+
+  /// Waits for the request's pending audit entry (Request::beforeResponse); false if it failed.
+  bool auditCommitted(Request& req) {
+    if (!req.beforeResponse) return true;
+    try {
+      req.beforeResponse();
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  static Response auditFailed(const std::string& metricRoute) {
+    log::error("http.audit_failed", {{"route", metricRoute}});
+    return Response::error(500, "internal", "the access could not be recorded; nothing was sent");
   }
 
   Response upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,

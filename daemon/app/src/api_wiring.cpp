@@ -36,6 +36,7 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
     pc.pidFile = layout.pidFile;
     pc.serviceClient = config.string("mqtt.client_id");
     log::info("pki.ready", {{"broker_port", pc.endpoint.certificatePort}});
+    // The CRL is renewed by ApiWiring's crl_refresh task (at start, then every 6 hours).
     return std::make_unique<pki::DeviceProvisioner>(*ca, pc);
   } catch (const vigil::Error& e) {
     // A CA vigild may not use (key readable by others, unreadable files): say why, run without.
@@ -67,6 +68,15 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.events = &alerting.bus();
   provisioner_ = makeProvisioner(config, ca_);
   services_.provisioner = provisioner_.get();
+  if (ca_) {
+    crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
+      if (!ca_->refreshCrlIfDue()) return;
+      bool reloaded = provisioner_->reloadBroker() == pki::ReloadResult::reloaded;
+      log::info("pki.crl_refreshed", {{"broker_reloaded", reloaded}});
+      if (!reloaded)
+        log::warn("pki.broker_not_reloaded", {{"reason", "crl refreshed; broker not signalable"}});
+    });
+  }
   // Plain HTTP is only allowed on loopback (Config::checkCombinations); there the browser
   // refuses Secure/__Host- cookies, so they are used exactly when TLS is on.
   services_.secureCookies = !config.string("web.tls.cert").empty();

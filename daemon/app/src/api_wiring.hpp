@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "periodic_task.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
@@ -38,6 +39,9 @@ class ApiWiring {
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;
   std::unique_ptr<pki::DeviceProvisioner> provisioner_;
+  // Re-issues the CRL once half its validity has passed and reloads the broker: an expired CRL
+  // makes the broker refuse every device.
+  std::unique_ptr<PeriodicTask> crlRefresh_;
   web::ApiServices services_;
 };
 

@@ -316,6 +316,29 @@ std::optional<Patient> PatientRepository::get(std::int64_t id) {
   return db_.read([&](Connection& c) { return getIn(c, id); });
 }
 
+std::map<std::int64_t, std::string> PatientRepository::displayNames(
+    const std::vector<std::int64_t>& ids) {
+  return db_.read([&](Connection& c) {
+    std::map<std::int64_t, std::string> out;
+    auto& s = c.cached("SELECT given_name_enc, family_name_enc FROM patients WHERE id = ?1");
+    for (auto id : ids) {
+      if (out.count(id)) continue;
+      s.bind(1, id);
+      if (s.step()) {
+        auto dec = [&](int col, const char* column) {
+          auto b = s.get<std::optional<store::Blob>>(col);
+          return b ? cipher_.decryptText(ref(column, id), *b) : std::string{};
+        };
+        auto given = dec(0, "given_name");
+        auto family = dec(1, "family_name");
+        out.emplace(id, given.empty() || family.empty() ? given + family : given + " " + family);
+      }
+      s.reset();
+    }
+    return out;
+  });
+}
+
 std::optional<std::int64_t> PatientRepository::findByMrn(const std::string& mrn) {
   return db_.read([&](Connection& c) { return findByMrnIn(c, mrn); });
 }

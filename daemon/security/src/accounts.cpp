@@ -553,21 +553,25 @@ std::vector<std::string> AccountService::confirmTotpEnrolment(std::string_view s
 
 // --------------------------------------------------------------------------- sessions
 
-SessionInfo AccountService::authenticate(std::string_view sessionToken) {
+SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch touch) {
   auto hash = hashSessionToken(sessionToken);  // AuthError when malformed
   struct Found {
     bool found = false;
+    bool alreadyRevoked = false;
     SessionState state = SessionState::revoked;
     SessionInfo info;
   };
-  Found f = db_.writeSync([&](Connection& c) {
+  auto lookup = [&](Connection& c) {
     Found out;
-    auto st = c.prepare(
+    auto& st = c.cached(
         "SELECT s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.revoked_at, u.role, "
         "u.patient_id, u.status FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ?1");
     st.bind(1, store::Blob(hash.begin(), hash.end()));
-    if (!st.step()) return out;
+    if (!st.step()) {
+      st.reset();
+      return out;
+    }
     out.found = true;
     out.info.sessionId = st.getInt64(0);
     out.info.actor.id = st.getInt64(1);
@@ -577,23 +581,39 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken) {
     bool revoked = !st.isNull(5) || st.getText(8) == "disabled";
     out.info.actor.role = parseRole(st.getText(6)).value_or(Role::patient);
     out.info.actor.patientId = st.get<std::optional<std::int64_t>>(7);
-    bool alreadyRevoked = !st.isNull(5);
+    out.alreadyRevoked = !st.isNull(5);
     st.reset();
-    auto now = clock_.now();
-    out.state = sessionState({out.info.created, out.info.lastSeen, revoked}, now, config_.session);
-    if (out.state == SessionState::active) {
-      c.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", out.info.sessionId,
-                millis(now));
-      out.info.lastSeen = fromMillis(millis(now));
-    } else if (!alreadyRevoked) {
-      c.execute("UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1",
-                out.info.sessionId, millis(now), toString(out.state));
-      audit_.append(c, auditEventFor(out.info.actor, "session.end", "session",
-                                     std::to_string(out.info.sessionId), std::nullopt,
-                                     AuditOutcome::success, toString(out.state)));
-    }
+    out.state =
+        sessionState({out.info.created, out.info.lastSeen, revoked}, clock_.now(), config_.session);
     return out;
-  });
+  };
+  // Most requests: an active session seen a moment ago. A read, no write job.
+  Found f = db_.read(lookup);
+  bool fresh = clock_.now() - f.info.lastSeen < config_.session.touchInterval;
+  bool needsWrite =
+      f.found && ((f.state == SessionState::active && (touch == Touch::always || !fresh)) ||
+                  (f.state != SessionState::active && !f.alreadyRevoked));
+  if (needsWrite) {
+    // Judged again on the writer (the snapshot may be stale), then last_seen moves or the
+    // session ends, audited once.
+    f = db_.writeSync([&](Connection& c) {
+      Found out = lookup(c);
+      if (!out.found) return out;
+      auto now = clock_.now();
+      if (out.state == SessionState::active) {
+        c.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", out.info.sessionId,
+                  millis(now));
+        out.info.lastSeen = fromMillis(millis(now));
+      } else if (!out.alreadyRevoked) {
+        c.execute("UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1",
+                  out.info.sessionId, millis(now), toString(out.state));
+        audit_.append(c, auditEventFor(out.info.actor, "session.end", "session",
+                                       std::to_string(out.info.sessionId), std::nullopt,
+                                       AuditOutcome::success, toString(out.state)));
+      }
+      return out;
+    });
+  }
   if (!f.found) throw AuthError("session unknown");
   if (f.state != SessionState::active) throw AuthError("session " + std::string(toString(f.state)));
   return f.info;

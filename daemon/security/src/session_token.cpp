@@ -26,6 +26,8 @@ void SessionPolicy::validate() const {
     throw vigil::ConfigError("security.session.idle_minutes must be 15..30");
   if (absoluteLifetime < std::chrono::hours{1} || absoluteLifetime > std::chrono::hours{24})
     throw vigil::ConfigError("security.session.absolute_hours must be 1..24");
+  if (touchInterval < std::chrono::seconds{0} || touchInterval > std::chrono::seconds{60})
+    throw vigil::ConfigError("session touch interval must be 0..60 s");
 }
 
 std::string_view toString(SessionState state) {

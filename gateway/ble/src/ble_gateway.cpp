@@ -725,7 +725,7 @@ struct BleGateway::Impl {
         try {
           if (lastSequence) last = lastSequence(uid);
         } catch (const std::exception&) {
-          log::warn("ble.last_sequence_failed", {{"device", uid}});
+          log::warn("ble.last_sequence_failed");  // device identifiers stay out of logs
         }
         auto request = racpRequestAfter(last);
         log::info("ble.racp_request",
@@ -778,7 +778,7 @@ struct BleGateway::Impl {
       } else if (r && r->kind == RacpResponse::Kind::responseCode) {
         counter("vigil_ble_racp_transfers_total", "Glucose record transfers, by result", "failed")
             .inc();
-        log::warn("ble.racp_failed", {{"device", *uid}, {"code", int(r->code)}});
+        log::warn("ble.racp_failed", {{"code", int(r->code)}});
       }
       return;
     }

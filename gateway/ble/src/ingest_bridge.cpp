@@ -31,7 +31,7 @@ BleGateway::MessageSink ingestSink(ingest::IngestService& ingest, Clock& clock) 
           .counter("vigil_ble_notifications_total", "BLE measurement notifications received",
                    {{"result", "refused_queue_full"}})
           .inc();
-      log::warn("ble.ingest_refused", {{"device", uid}});
+      log::warn("ble.ingest_refused");
     }
   };
 }

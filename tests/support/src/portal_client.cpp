@@ -76,6 +76,7 @@ std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, const fs::pat
   auto& clock = SystemClock::instance();
   store::Options o;
   o.path = dbPath;
+  o.synchronousFull = false;  // seeding before vigild starts; close() makes it durable
   auto db = store::Database::open(o);
   auto keyDir = dataDir / "keys";
   fs::create_directories(keyDir);
@@ -148,7 +149,7 @@ std::optional<std::string> EventStream::next(std::chrono::milliseconds timeout) 
 PortalClient::PortalClient(int port) : port_(port) {}
 
 PortalClient::Reply PortalClient::request(const std::string& method, const std::string& path,
-                                          const std::string& body) const {
+                                          const std::string& body) {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
   session.setTimeout(Poco::Timespan(30, 0));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -168,8 +169,7 @@ PortalClient::Reply PortalClient::request(const std::string& method, const std::
   if (!cookie.empty()) {
     auto value = cookie.substr(0, cookie.find(';'));
     // A cleared cookie (sign-out) ends this client's session.
-    const_cast<PortalClient*>(this)->cookie_ =
-        cookie.find("Max-Age=0") == std::string::npos ? value : std::string{};
+    cookie_ = cookie.find("Max-Age=0") == std::string::npos ? value : std::string{};
   }
   return r;
 }

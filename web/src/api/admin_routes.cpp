@@ -16,6 +16,7 @@
 #include "json_models.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
@@ -28,6 +29,15 @@
 
 namespace vigil::web::api {
 namespace {
+
+/// Rewrites the broker ACL and asks the broker to reload it (and the CRL); false when the broker
+/// could not be signalled (not running, or not ours to signal): it applies the change at its
+/// next reload, and the admin is told so.
+bool applyToBroker(const pki::DeviceProvisioner& provisioner) {
+  if (provisioner.apply() == pki::ReloadResult::reloaded) return true;
+  log::warn("pki.broker_not_reloaded", {{"reason", "broker not running or not signalable"}});
+  return false;
+}
 
 JsonObject userJson(const security::User& u, TimePoint now) {
   auto o = object();
@@ -237,7 +247,9 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
                fs::remove_all(p, ec);
              }
            } cleanup{dir};
-           auto bundle = s.provisioner->provisionCertificate(d.uid, dir / "bundle");
+           auto bundle =
+               s.provisioner->provisionCertificate(d.uid, dir / "bundle", pki::Apply::deferred);
+           bool reloaded = applyToBroker(*s.provisioner);
            auto files = object();
            for (const auto& entry : fs::directory_iterator(bundle.dir)) {
              std::ifstream in(entry.path(), std::ios::binary);
@@ -248,19 +260,23 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
            auto o = object();
            o->set("deviceId", bundle.deviceId);
            o->set("serial", bundle.certificate.serial);
+           o->set("brokerReloaded", reloaded);
            o->set("files", files);
            auto resp = jsonResponse(200, o);
            resp.headers.emplace_back("Content-Disposition",
                                      "attachment; filename=\"" + d.uid + "-bundle.json\"");
+           resp.headers.emplace_back("X-Broker-Reloaded", reloaded ? "true" : "false");
            return resp;
          })});
   r.add({"POST", "/api/v1/admin/devices/{id}/revoke", Access::authenticated, "device.provision",
          guarded([&s, device](Request& req) {
            auto d = device(req);
-           auto revoked = s.provisioner->revoke(d.uid);
+           auto revoked = s.provisioner->revoke(d.uid, pki::Apply::deferred);
+           bool reloaded = applyToBroker(*s.provisioner);
            auto o = object();
            o->set("certificatesRevoked", static_cast<std::int64_t>(revoked.certificates.size()));
            o->set("passwordRemoved", revoked.passwordRemoved);
+           o->set("brokerReloaded", reloaded);
            return jsonResponse(200, o);
          })});
 }

@@ -19,18 +19,23 @@ namespace {
 
 using alerts::Alert;
 
-/// Patient display names for a response, each decrypted once.
+/// Patient display names for one response: each decrypted once, and only the two name fields
+/// (the queue shows no MRN or birth date); prefetch() gets a page's names in one read.
 class NameCache {
  public:
   explicit NameCache(const ApiServices& s) : s_(s) {}
+  void prefetch(const std::vector<std::int64_t>& ids) {
+    std::vector<std::int64_t> missing;
+    for (auto id : ids)
+      if (!names_.count(id)) missing.push_back(id);
+    if (missing.empty()) return;
+    auto found =
+        s_.patients ? s_.patients->displayNames(missing) : std::map<std::int64_t, std::string>{};
+    for (auto id : missing) names_.emplace(id, found.count(id) ? found[id] : std::string{});
+  }
   const std::string& operator()(std::int64_t patientId) {
-    auto it = names_.find(patientId);
-    if (it != names_.end()) return it->second;
-    std::string name;
-    if (s_.patients) {
-      if (auto p = s_.patients->get(patientId)) name = p->givenName + " " + p->familyName;
-    }
-    return names_.emplace(patientId, name).first->second;
+    prefetch({patientId});
+    return names_.at(patientId);
   }
 
  private:
@@ -142,6 +147,10 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            auto first = std::min<std::int64_t>(total, (page - 1) * size);
            auto last = std::min<std::int64_t>(total, first + size);
            NameCache names(s);
+           std::vector<std::int64_t> pagePatients;
+           for (auto i = first; i < last; ++i)
+             pagePatients.push_back(hits[static_cast<std::size_t>(i)].patientId);
+           names.prefetch(pagePatients);
            auto items = array();
            for (auto i = first; i < last; ++i) {
              const auto& a = hits[static_cast<std::size_t>(i)];
@@ -169,6 +178,7 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
              if (a.patientId == id) list.push_back(std::move(a));
            for (auto& a : resolvedAlerts(s, id, 200)) list.push_back(std::move(a));
            NameCache names(s);
+           names.prefetch({id});
            auto items = array();
            for (const auto& a : list) items->add(alertJson(a, names(a.patientId)));
            auto total = static_cast<std::int64_t>(list.size());

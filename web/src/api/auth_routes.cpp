@@ -190,14 +190,20 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
            return resp;
          })});
-  auto session = [&s](Request& req) {
-    // The gate authenticated a moment ago and moved last_seen to now.
-    auto info = s.accounts->authenticate(req.sessionToken);
-    return jsonResponse(200, sessionJson(s, info.actor.id, info.stage, req.sessionToken,
-                                         info.created, info.lastSeen));
+  // The gate authenticated a moment ago; last_seen moves at most once per touch interval
+  // (SessionPolicy::touchInterval), except on "stay signed in", which always moves it. The
+  // answer's idleExpiresAt is counted from the stored last_seen: what the server enforces.
+  auto session = [&s](security::AccountService::Touch touch) {
+    return [&s, touch](Request& req) {
+      auto info = s.accounts->authenticate(req.sessionToken, touch);
+      return jsonResponse(200, sessionJson(s, info.actor.id, info.stage, req.sessionToken,
+                                           info.created, info.lastSeen));
+    };
   };
-  r.add({"GET", "/api/v1/session", Access::authenticated, kEnrolment, guarded(session)});
-  r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment, guarded(session)});
+  r.add({"GET", "/api/v1/session", Access::authenticated, kEnrolment,
+         guarded(session(security::AccountService::Touch::throttled))});
+  r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment,
+         guarded(session(security::AccountService::Touch::always))});
 }
 
 }  // namespace vigil::web::api

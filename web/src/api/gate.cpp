@@ -1,6 +1,8 @@
 // The API gate and the route registry (see vigil/web/api.hpp for the order of checks).
 
 #include <algorithm>
+#include <future>
+#include <memory>
 #include <stdexcept>
 
 #include "common.hpp"
@@ -116,9 +118,18 @@ Gate makeApiGate(const ApiServices& s) {
         return security::authorize(info.actor, op, patientId, team, breakGlass);
       });
     }
-    s.audit->record(*s.db, security::AccessGuard::eventFor(
-                               info.actor, op, patientId, {"api", route.pattern}, decision,
-                               decision.breakGlass ? breakGlass : std::string{}));
+    auto event =
+        security::AccessGuard::eventFor(info.actor, op, patientId, {"api", route.pattern}, decision,
+                                        decision.breakGlass ? breakGlass : std::string{});
+    if (decision.allowed) {
+      // Queued on the store's batched writer now; the handler runs while it commits, and the
+      // server sends nothing before it has (Request::beforeResponse).
+      auto committed = std::make_shared<std::future<std::int64_t>>(s.db->write(
+          [&audit = *s.audit, event](store::Connection& c) { return audit.append(c, event); }));
+      req.beforeResponse = [committed] { committed->get(); };
+    } else {
+      s.audit->record(*s.db, event);
+    }
     if (!decision.allowed) {
       denials("forbidden").inc();
       log::info("api.denied", {{"operation", std::string(op.name)},

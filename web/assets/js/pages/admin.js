@@ -18,6 +18,8 @@ function unavailable(e, what) {
   return h('div.notice.error', { role: 'alert' }, e.message);
 }
 
+const BROKER_LATER = ' The broker could not be reloaded from here: it applies the change at its next reload (see the operations guide).';
+
 function flash(box, kind, text) {
   box.hidden = false;
   box.className = `notice ${kind}`;
@@ -119,13 +121,21 @@ async function devices(body) {
   async function act(d, what, body2, label) {
     try { await post(`/api/v1/admin/devices/${d.id}/${what}`, body2); flash(msg, 'success', `${label}: device ${d.uid}.`); load(); } catch (ex) { flash(msg, 'error', ex.message); }
   }
+  async function revoke(d) {
+    try {
+      const r = await post(`/api/v1/admin/devices/${d.id}/revoke`, {});
+      flash(msg, 'success', `Credentials revoked: device ${d.uid}.${r.brokerReloaded === false ? BROKER_LATER : ''}`);
+      load();
+    } catch (ex) { flash(msg, 'error', ex.message); }
+  }
   async function bundle(d) {
     try {
       const resp = await request('POST', `/api/v1/admin/devices/${d.id}/bundle`, {}, { raw: true });
       const blob = await resp.blob();
       const a = h('a', { href: URL.createObjectURL(blob), download: `${d.uid}-bundle.json` });
       document.body.append(a); a.click(); a.remove();
-      flash(msg, 'success', `Bundle issued for ${d.uid}: its earlier credentials are revoked. The file holds the device's private key; copy it to the device and delete it.`);
+      const reloaded = resp.headers.get('X-Broker-Reloaded') !== 'false';
+      flash(msg, 'success', `Bundle issued for ${d.uid}: its earlier credentials are revoked. The file holds the device's private key; copy it to the device and delete it.${reloaded ? '' : BROKER_LATER}`);
     } catch (ex) { flash(msg, 'error', ex.status === 404 ? 'Provisioning bundles are not available on this box yet.' : ex.message); }
   }
   async function load() {
@@ -149,7 +159,7 @@ async function devices(body) {
               h('button.btn.small', { type: 'button', onclick: () => assignIn.value && act(d, 'assign', { patientId: Number(assignIn.value) }, 'Assigned') }, 'Assign'),
               d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
               h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
-              h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && act(d, 'revoke', {}, 'Credentials revoked') }, 'Revoke'),
+              h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && revoke(d) }, 'Revoke'),
               h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
         }))));
     } catch (e) { list.append(unavailable(e, 'The device registry')); }

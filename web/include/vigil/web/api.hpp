@@ -9,8 +9,11 @@
 //   -> CSRF token on POST/PUT/PATCH/DELETE (header) and on the WebSocket upgrade (query),
 //      plus an Origin check on the upgrade
 //   -> security::authorize(actor, operation, patient, care team) on a reader snapshot
-//   -> the access (allowed or denied) is appended to the audit chain BEFORE the handler runs,
-//      so no PHI leaves without its audit entry and every denial is on record.
+//   -> the access is appended to the audit chain: a denial synchronously before answering 403;
+//      an allowed access is queued on the store's batched writer BEFORE the handler runs, the
+//      handler runs while it commits, and the server sends the answer only after the commit
+//      (Request::beforeResponse; 500 if it failed), so no PHI leaves without its audit entry
+//      and every denial is on record.
 // Routes whose patient comes from the object (an alert, a device assignment's body) are
 // checked for the role by the gate and for the patient by the handler, audited the same way.
 // addApiRoutes() refuses a route whose permission is neither an Operation nor an own-session

@@ -31,6 +31,10 @@ struct Request {
   std::optional<security::Actor> actor;
   /// The session token from the cookie (set by the gate); never logged.
   std::string sessionToken;
+  /// Set by the gate when the request's audit entry is still being committed: the server runs
+  /// the handler meanwhile, then calls this (it waits for the commit and throws if it failed)
+  /// before anything is sent, so no answer leaves before its audit entry is durable.
+  std::function<void()> beforeResponse;
 
   std::string header(const std::string& lowerName) const;
   /// The value of one cookie from the Cookie header ("" if absent).

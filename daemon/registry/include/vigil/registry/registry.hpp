@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,6 +143,9 @@ class PatientRepository {
   /// Creates the patient; returns the id. Throws ValidationError (bad zone/state, MRN taken).
   std::int64_t create(const Patient& p);
   std::optional<Patient> get(std::int64_t id);
+  /// "Given Family" for each id that exists, in one read, decrypting only the two name fields
+  /// (lists such as the alert queue show no MRN or birth date, so those stay encrypted).
+  std::map<std::int64_t, std::string> displayNames(const std::vector<std::int64_t>& ids);
   std::optional<std::int64_t> findByMrn(const std::string& mrn);
   std::vector<std::int64_t> listIds();
 

@@ -18,7 +18,10 @@
 //
 // Sessions: see session_token.hpp. authenticate() is called on every request: it refuses
 // unknown, revoked or expired sessions (marking expired ones revoked and audited) and moves
-// last_seen. Password change and admin revocation end every session of the user.
+// last_seen. It looks the session up on a reader connection and writes only when it must: to
+// end an expired session, or to move last_seen when the stored one is older than
+// SessionPolicy::touchInterval (Touch::always moves it regardless: "stay signed in"). Password
+// change and admin revocation end every session of the user.
 
 #include <chrono>
 #include <cstdint>
@@ -148,8 +151,11 @@ class AccountService {
                                                 std::string_view code);
 
   // --- sessions ---
-  /// The valid session for a token; moves last_seen. Throws AuthError otherwise.
-  SessionInfo authenticate(std::string_view sessionToken);
+  /// Whether authenticate() moves last_seen on every call or at most once per touchInterval.
+  enum class Touch { throttled, always };
+  /// The valid session for a token; moves last_seen (see Touch and the file comment). Throws
+  /// AuthError otherwise. info.lastSeen is what the idle timeout counts from.
+  SessionInfo authenticate(std::string_view sessionToken, Touch touch = Touch::throttled);
   void signOut(std::string_view sessionToken);
   /// Ends one of the actor's own sessions (the "your other sessions" list); false when the
   /// session is not the actor's or already ended. Audited.

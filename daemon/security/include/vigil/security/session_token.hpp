@@ -17,7 +17,13 @@ namespace vigil::security {
 struct SessionPolicy {
   std::chrono::minutes idleTimeout{15};
   std::chrono::hours absoluteLifetime{12};
-  /// Throws vigil::ConfigError unless 15 <= idle <= 30 minutes and absolute is 1..24 hours.
+  /// last_seen is written at most once per this interval per session (each write is a
+  /// synchronous commit on the store's single writer, which a busy portal would otherwise pay on
+  /// every request). Requests in between are judged against the stored last_seen, so a session
+  /// can idle out up to this much before last request + idleTimeout, never after it.
+  std::chrono::seconds touchInterval{30};
+  /// Throws vigil::ConfigError unless 15 <= idle <= 30 minutes, absolute is 1..24 hours and
+  /// touchInterval is 0..60 s.
   void validate() const;
 };
 

@@ -71,9 +71,9 @@ class PortalClient {
   /// step); throws std::runtime_error with the server's answer when it fails.
   void signIn(const std::string& email, const std::string& password = kPortalPassword);
   /// A request with the session cookie (and the CSRF token on state-changing methods); a JSON
-  /// body when `body` is not empty or the method is POST/PUT.
-  Reply request(const std::string& method, const std::string& path,
-                const std::string& body = "") const;
+  /// body when `body` is not empty or the method is POST/PUT. A Set-Cookie of the answer
+  /// replaces the session cookie (a cleared one ends it).
+  Reply request(const std::string& method, const std::string& path, const std::string& body = "");
   /// Opens the live event stream with the CSRF token and this origin; throws on refusal.
   std::unique_ptr<EventStream> openEvents() const;
 

@@ -424,6 +424,8 @@ PayloadResult decodeGattPayload(std::string_view json) {
   const auto bytes = decodeBase64(data->string);
   if (!bytes) return failWith(err(DecodeErrc::malformed, "data", "not valid base64"), seq);
   if (bytes->empty()) return failWith(err(DecodeErrc::malformed, "data", "empty"), seq);
+  if (bytes->size() > PayloadLimits::kMaxDataBytes)  // 684 base64 characters hold 513 bytes
+    return failWith(err(DecodeErrc::oversized, "data", "longer than 512 bytes"), seq);
   DecodeResult decoded = decodeCharacteristic(*uuid, *bytes);
   if (!decoded.ok()) {
     DecodeError e = std::move(*decoded.error);

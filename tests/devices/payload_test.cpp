@@ -1,9 +1,11 @@
 // MQTT payloads (docs/device-protocol.md): the readings schema and the relayed GATT schema.
 #include "vigil/devices/payload.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "test_bytes.hpp"
 
@@ -221,6 +223,25 @@ BOOST_AUTO_TEST_CASE(gatt_envelope_and_value_errors_name_the_field) {
   requireError(gatt("2A35", std::string(700, 'A'), "C4:7C:8D:6A:12:34"), DecodeErrc::oversized,
                "data");
   BOOST_TEST(gatt("2A00", ok, "x").seq == std::uint64_t{9});
+}
+
+BOOST_AUTO_TEST_CASE(gatt_value_longer_than_512_bytes_is_refused_even_when_its_base64_fits) {
+  // Found by fuzz_ble_notification: 513 bytes encode to 684 base64 characters, the length
+  // limit for 512 bytes, so the length check alone let them through to the decoder.
+  auto heartRateWith = [](std::size_t n) {
+    // Heart rate 72 bpm, then RR intervals of 0.75 s (768/1024) filling the value.
+    std::vector<std::uint8_t> value(n, 0x03);
+    value[0] = 0x10;
+    value[1] = 72;
+    for (std::size_t i = 2; i < n; i += 2) value[i] = 0x00;
+    return decodeGattPayload(
+        R"({"v":1,"seq":9,"characteristic":"2A37","data":")" + encodeBase64(value) +
+        R"(","address":"C4:7C:8D:6A:12:34","received":"2026-11-29T10:15:02Z"})");
+  };
+  const auto full = heartRateWith(512);
+  BOOST_TEST(full.ok());
+  if (!full.ok()) BOOST_TEST_MESSAGE(full.error->field + ": " + full.error->detail);
+  requireError(heartRateWith(513), DecodeErrc::oversized, "data");
 }
 
 BOOST_AUTO_TEST_CASE(rfc3339_times_parse_and_format_round_trip) {

@@ -1,8 +1,9 @@
 // Test harness: a real vigild on a seeded temp data dir over TLS (self-signed certificate made
 // with openssl), optionally with a real Mosquitto configured as the appliance's (vigil-provision
 // broker: CA, server and vigild certificates, ACL) and provisioned devices publishing through it
-// with their own certificates (mosquitto_pub); and headless Chromium (Debian's) through
-// playwright-core. Collects console errors, page errors and CSP violations; writes screenshots as
+// with their own certificates (mosquitto_pub), or the scripted BlueZ stand-in
+// (tests/ble/bluez_standin.py) on a private dbus-daemon with vigild's BLE gateway pointed at it;
+// and headless Chromium (Debian's) through playwright-core. Collects console errors, page errors and CSP violations; writes screenshots as
 // artifacts.
 
 import { spawn, execFileSync, execFile } from 'node:child_process';
@@ -10,7 +11,8 @@ import { createServer, connect } from 'node:net';
 import { get as httpsGet } from 'node:https';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
@@ -84,9 +86,61 @@ async function startBroker(dir, data, deviceUids) {
 }
 
 /**
+ * A private dbus-daemon (allow-all policy, as tests/ble/bluez_standin.hpp) with the scripted
+ * BlueZ stand-in on it. control(method, ...args) calls its org.vigil.test.Control interface
+ * through gdbus; args are GVariant text ("'C4:7C:8D:6A:12:34'", "false").
+ */
+async function startBlueZ(dir) {
+  const busDir = join(dir, 'dbus');
+  mkdirSync(busDir);
+  const socket = join(busDir, 'bus');
+  const address = `unix:path=${socket}`;
+  writeFileSync(join(busDir, 'bus.conf'), '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" '
+    + '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+    + `<busconfig><type>system</type><listen>${address}</listen><auth>EXTERNAL</auth>`
+    + '<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>'
+    + '<allow own="*"/><allow user="*"/></policy></busconfig>\n');
+  const daemon = spawn('/usr/bin/dbus-daemon', [`--config-file=${join(busDir, 'bus.conf')}`, '--nofork', '--nopidfile'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  daemon.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 10000;
+  while (!existsSync(socket)) {
+    if (daemon.exitCode !== null || Date.now() > deadline) throw new Error(`dbus-daemon did not start: ${log}`);
+    await sleep(20);
+  }
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'ble', 'bluez_standin.py');
+  const standIn = spawn('/usr/bin/python3', [script, '--bus', address, '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  standIn.stderr.on('data', (d) => { log += d; });
+  const gdbus = (args) => new Promise((resolve, reject) => {
+    execFile('gdbus', ['call', '--address', address, ...args], (err, out, errText) => {
+      if (err) reject(new Error(`gdbus ${args.join(' ')}: ${errText}`)); else resolve(out.trim());
+    });
+  });
+  for (;;) {
+    const owned = await gdbus(['--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus',
+      '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.bluez']);
+    if (owned.includes('true')) break;
+    if (standIn.exitCode !== null || Date.now() > deadline) throw new Error(`BlueZ stand-in did not start: ${log}`);
+    await sleep(50);
+  }
+  return {
+    address,
+    log: () => log,
+    control: (method, ...args) => gdbus(['--dest', 'org.bluez', '--object-path', '/org/vigil/test',
+      '--method', `org.vigil.test.Control.${method}`, ...args]),
+    async stop() {
+      await stopChild(standIn);
+      await stopChild(daemon);
+    },
+  };
+}
+
+/**
  * Starts vigild with TLS on port 0 over a freshly seeded data dir.
  * options.seedArgs: extra e2e_seed arguments; options.broker: also a real Mosquitto with the
- * seeded devices provisioned, and vigild ingesting from it (box.publish sends as a device).
+ * seeded devices provisioned, and vigild ingesting from it (box.publish sends as a device);
+ * options.ble: the BlueZ stand-in on a private bus (box.bluez), vigild's BLE gateway on it.
+ * Without options.ble, BLE is off (the host's system bus is never touched).
  */
 export async function startVigild(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
@@ -94,6 +148,7 @@ export async function startVigild(options = {}) {
   mkdirSync(data);
   const seed = JSON.parse(execFileSync(env('VIGIL_E2E_SEED'), [data, ...(options.seedArgs || [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   const broker = options.broker ? await startBroker(dir, data, seed.devices || [seed.deviceA]) : null;
+  const bluez = options.ble ? await startBlueZ(dir) : null;
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   const conf = join(dir, 'vigild.conf');
@@ -106,6 +161,7 @@ export async function startVigild(options = {}) {
     `web.tls.key = ${join(dir, 'key.pem')}`,
     ...(broker ? ['mqtt.enabled = true', `mqtt.port = ${broker.certPort}`, 'ingest.device_rate = 0']
       : ['mqtt.enabled = false']),
+    ...(bluez ? ['ble.enabled = true', `ble.bus_address = ${bluez.address}`, 'ble.retry_ms = 300'] : ['ble.enabled = false']),
     'systemd.watchdog = false',
     'log.level = warn',
     '',
@@ -128,6 +184,7 @@ export async function startVigild(options = {}) {
     seed,
     url: `https://127.0.0.1:${port}`,
     broker,
+    bluez,
     dir,
     log: () => stderr,
     /** Waits until vigild reports ready (with a broker: its MQTT ingest is connected). */
@@ -166,6 +223,7 @@ export async function startVigild(options = {}) {
     async stop() {
       await stopChild(child);
       if (broker) await stopChild(broker.child);
+      if (bluez) await bluez.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -23,6 +23,30 @@ BOOST_AUTO_TEST_CASE(lists_discovered_devices_with_their_registry_uid) {
   BOOST_TEST(r.body.find(R"("adapter":true)") != std::string::npos, r.body);
 }
 
+BOOST_AUTO_TEST_CASE(lists_kept_links_with_when_they_were_last_connected) {
+  ApiFixture f;
+  BleAdmin::Device away{"C4:7C:8D:6A:56:78",
+                        "ble-C47C8D6A5678",
+                        "disconnected",
+                        "link_lost",
+                        true,
+                        {},
+                        TimePoint{std::chrono::seconds{1'800'000'000}}};
+  away.lastConnectedAt = TimePoint{std::chrono::seconds{1'799'999'000}};
+  away.live = false;
+  f.ble.kept.push_back(away);
+  auto admin = f.signIn(f.adminActor.id);
+  auto r = f.request("GET", "/api/v1/admin/ble/devices", &admin);
+  BOOST_TEST(r.status == 200);
+  auto at = r.body.find(R"("uid":"ble-C47C8D6A5678")");
+  BOOST_TEST_REQUIRE(at != std::string::npos, r.body);
+  BOOST_TEST(r.body.find(R"("live":false)") != std::string::npos, r.body);
+  BOOST_TEST(r.body.find(R"("lastConnectedAt":"2027-01-15T07:43:20.000Z")") != std::string::npos,
+             r.body);
+  BOOST_TEST(r.body.find(R"("lastConnectedAt":null)") != std::string::npos, r.body);  // live one
+  BOOST_TEST(r.body.find(R"("live":true)") != std::string::npos, r.body);
+}
+
 BOOST_AUTO_TEST_CASE(shows_the_ble_link_state_on_the_registered_device) {
   ApiFixture f;
   f.devices->add({"ble-C47C8D6A1234", registry::DeviceKind::blood_pressure, "", "", ""});

@@ -86,8 +86,12 @@ inline std::string jsonField(const std::string& body, const std::string& key) {
 struct RecordingBleAdmin final : BleAdmin {
   std::vector<std::pair<std::string, std::optional<std::uint32_t>>> pairings;
   Status status() const override { return {true, true, true}; }
+  std::vector<Device> kept;  // devices the gateway only knows from the store (live = false)
   std::vector<Device> devices() const override {
-    return {{"C4:7C:8D:6A:12:34", "ble-C47C8D6A1234", "discovered", "", false, {0x1810}, {}}};
+    std::vector<Device> out{
+        {"C4:7C:8D:6A:12:34", "ble-C47C8D6A1234", "discovered", "", false, {0x1810}, {}}};
+    out.insert(out.end(), kept.begin(), kept.end());
+    return out;
   }
   bool requestPairing(const std::string& address, std::optional<std::uint32_t> passkey) override {
     if (address.size() != 17) return false;

@@ -1,6 +1,7 @@
 #include "ble_subsystem.hpp"
 
 #include <cassert>
+#include <map>
 
 #include "ingest_subsystem.hpp"
 #include "store_subsystem.hpp"
@@ -19,13 +20,28 @@ class GatewayAdmin final : public web::BleAdmin {
     if (!g) return {};
     return {g->busConnected(), g->bluezAvailable(), g->adapterPresent()};
   }
+  /// The gateway's devices, with when each was last connected, and the kept links of devices
+  /// the gateway has not seen since start (BlueZ or the adapter away, device out of range).
   std::vector<Device> devices() const override {
     std::vector<Device> out;
     auto* g = owner_.gateway();
     if (!g) return out;
-    for (const auto& d : g->devices())
+    std::map<std::string, ble::StoredLink> kept;
+    for (auto& l : ble::storedLinks(owner_.database())) kept.emplace(l.address, std::move(l));
+    for (const auto& d : g->devices()) {
       out.push_back(
           {d.address, d.uid, ble::toString(d.state), d.reason, d.paired, d.services, d.changedAt});
+      if (auto k = kept.find(d.address); k != kept.end()) {
+        out.back().lastConnectedAt = k->second.lastConnectedAt;
+        kept.erase(k);
+      }
+    }
+    for (auto& [address, l] : kept) {
+      Device d{address, l.uid, l.state, l.reason, l.state != "pairing_failed", {}, l.changedAt};
+      d.lastConnectedAt = l.lastConnectedAt;
+      d.live = false;
+      out.push_back(std::move(d));
+    }
     return out;
   }
   bool requestPairing(const std::string& address, std::optional<std::uint32_t> passkey) override {
@@ -56,8 +72,13 @@ void BleSubsystem::initialize(Poco::Util::Application&) {
   gateway_ = std::make_unique<ble::BleGateway>(o, SystemClock::instance(),
                                                ble::ingestSink(*service, SystemClock::instance()),
                                                ble::storedGlucoseSequence(store_.database()));
+  gateway_->setStatusListener(ble::persistLinkStatus(store_.database()));
   gateway_->start();
   log::info("ble.started", {{"adapter", o.adapter.empty() ? "first" : o.adapter}});
+}
+
+store::Database& BleSubsystem::database() {
+  return store_.database();
 }
 
 void BleSubsystem::uninitialize() {

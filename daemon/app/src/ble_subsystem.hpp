@@ -10,6 +10,10 @@
 #include "vigil/ble/ble_gateway.hpp"
 #include "vigil/web/ble_admin.hpp"
 
+namespace vigil::store {
+class Database;
+}
+
 namespace vigil::app {
 
 class StoreSubsystem;
@@ -22,6 +26,8 @@ class BleSubsystem final : public ServiceSubsystem {
   const char* name() const override { return "ble"; }
   /// nullptr before start and after stop.
   ble::BleGateway* gateway() { return gateway_.get(); }
+  /// The store the gateway keeps link states in.
+  store::Database& database();
   /// The admin routes' view of the gateway (valid for the subsystem's lifetime; empty and
   /// refusing pairing while the gateway is not running).
   web::BleAdmin& admin() { return *admin_; }

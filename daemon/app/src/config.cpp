@@ -57,7 +57,8 @@ std::vector<ConfigKey> buildSchema() {
        "If set, the port actually bound is written to this file after start-up (for tests and "
        "scripts that use port 0)."},
       {"mqtt.enabled", Type::boolean, "true",
-       "Connect to the broker and ingest device readings. Off: no ingest (portal-only node)."},
+       "Connect to the broker and ingest device readings. Off: no MQTT ingest (a portal-only "
+       "node, or a clinic with BLE devices only: ingest then runs for BLE alone)."},
       {"mqtt.host", Type::string, "127.0.0.1", "Broker host (its certificate must name it)."},
       {"mqtt.port", Type::integer, "8883", "Broker TLS port of the client-certificate listener.", 1,
        65535},
@@ -98,8 +99,8 @@ std::vector<ConfigKey> buildSchema() {
        "Messages one device may send at once before its rate applies.", 1, 1000000},
       {"ble.enabled", Type::boolean, "true",
        "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
-       "VIGIL_WITH_BLE; needs mqtt.enabled, whose ingest it feeds). Without an adapter or "
-       "BlueZ the daemon runs on and says so once."},
+       "VIGIL_WITH_BLE; works with mqtt.enabled off too). Without an adapter or BlueZ the "
+       "daemon runs on and says so once."},
       {"ble.bus_address", Type::string, "",
        "D-Bus address of the system bus BlueZ is on. Empty: the system bus "
        "(DBUS_SYSTEM_BUS_ADDRESS, else the default socket)."},

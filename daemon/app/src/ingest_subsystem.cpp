@@ -22,7 +22,7 @@ IngestSubsystem::IngestSubsystem(const Config& config, StoreSubsystem& store,
     : config_(config), store_(store), security_(security), alerting_(alerting) {}
 
 bool IngestSubsystem::ready() const {
-  return client_ && client_->connected() && ingest_ && ingest_->ready();
+  return ingest_ && ingest_->ready() && (!withBroker_ || (client_ && client_->connected()));
 }
 
 void IngestSubsystem::initialize(Poco::Util::Application&) {
@@ -33,6 +33,20 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   io.maxPayloadBytes = static_cast<std::size_t>(config_.integer("ingest.max_payload_bytes"));
   io.deviceRatePerSecond = static_cast<double>(config_.integer("ingest.device_rate"));
   io.deviceBurst = static_cast<double>(config_.integer("ingest.device_burst"));
+
+  withBroker_ = config_.boolean("mqtt.enabled");
+  if (!withBroker_) {
+    ingest_ = std::make_unique<ingest::IngestService>(
+        store_.database(), SystemClock::instance(), io, ingest::makeDevicesDecoder(),
+        [](const std::string&, const std::string&) {},  // no broker: acks have nowhere to go
+        [](bool) {},                                    // nothing to pause
+        &security_.keys().cipher());
+    ingest_->setStoredListener(
+        [this](const std::vector<ingest::StoredReading>& r) { alerting_.onStored(r); });
+    ingest_->start();
+    log::info("ingest.started", {{"broker", "none"}});
+    return;
+  }
 
   std::filesystem::path pki = std::filesystem::path(config_.string("data.dir")) / "pki";
   const auto& id = config_.string("mqtt.client_id");

@@ -1,7 +1,12 @@
 #pragma once
-// MQTT ingest as a vigild subsystem: the box's broker connection (gateway::MqttClient) feeding
-// the IngestService, which stores readings through the store subsystem and acks them after the
-// commit. Pausing for back-pressure is wired from the service to the client here.
+// Ingest as a vigild subsystem: the IngestService, which stores readings through the store
+// subsystem and acks them after the commit, fed by the box's broker connection
+// (gateway::MqttClient) when mqtt.enabled, and by BLE (BleSubsystem) when that runs. Pausing for
+// back-pressure is wired from the service to the client here.
+//
+// Without the broker (mqtt.enabled=false, a clinic with BLE devices only) the service runs on
+// its own: acks have nowhere to go and are dropped (BLE devices take none), and back-pressure
+// has no client to pause (the BLE sink counts and drops what a full queue refuses).
 
 #include <memory>
 
@@ -16,14 +21,14 @@ class StoreSubsystem;
 class SecuritySubsystem;
 class AlertsSubsystem;
 
-/// Owns the broker connection and the ingest pipeline.
+/// Owns the ingest pipeline and, when mqtt.enabled, the broker connection.
 class IngestSubsystem final : public ServiceSubsystem {
  public:
   /// The quarantine's payloads are encrypted with the security subsystem's field cipher.
   IngestSubsystem(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                   AlertsSubsystem& alerting);
   const char* name() const override { return "ingest"; }
-  /// Connected to the broker and not paused by a failing store.
+  /// Not paused by a failing store, and connected to the broker when there is one.
   bool ready() const;
   ingest::IngestService* service() { return ingest_.get(); }
 
@@ -38,6 +43,7 @@ class IngestSubsystem final : public ServiceSubsystem {
   AlertsSubsystem& alerting_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<gateway::MqttClient> client_;
+  bool withBroker_ = true;
 };
 
 }  // namespace vigil::app

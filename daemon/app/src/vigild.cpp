@@ -258,8 +258,13 @@ int Vigild::runService() {
       Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
   Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store));
   order.emplace_back(alerting.get(), true);
+  // Ingest runs for the broker, for BLE, or both (BLE alone: a clinic without home devices).
+  bool bleWanted = false;
+#ifdef VIGIL_HAVE_BLE
+  bleWanted = config_->boolean("ble.enabled");
+#endif
   Poco::AutoPtr<IngestSubsystem> ingest;
-  if (config_->boolean("mqtt.enabled")) {
+  if (config_->boolean("mqtt.enabled") || bleWanted) {
     ingest = new IngestSubsystem(*config_, *store, *security, *alerting);
     web->addReadinessCheck({"ingest", [i = ingest.get()] { return i->ready(); }});
     order.emplace_back(ingest.get(), true);
@@ -267,12 +272,10 @@ int Vigild::runService() {
   web::BleAdmin* bleAdmin = nullptr;
 #ifdef VIGIL_HAVE_BLE
   Poco::AutoPtr<BleSubsystem> bleSubsystem;
-  if (config_->boolean("ble.enabled") && ingest) {
+  if (bleWanted) {
     bleSubsystem = new BleSubsystem(*config_, *store, *ingest);
     bleAdmin = &bleSubsystem->admin();
     order.emplace_back(bleSubsystem.get(), true);
-  } else if (config_->boolean("ble.enabled")) {
-    log::warn("ble.off", {{"reason", "mqtt.enabled is false: no ingest to feed"}});
   }
 #else
   if (config_->boolean("ble.enabled")) log::info("ble.off", {{"reason", "built without BLE"}});

@@ -167,6 +167,7 @@ struct BleGateway::Impl {
   Clock& clock;
   MessageSink sink;
   LastSequence lastSequence;
+  StatusListener statusListener;  // set before start, read on the gateway thread
 
   GMainContext* context = nullptr;
   GMainLoop* loop = nullptr;
@@ -250,6 +251,7 @@ struct BleGateway::Impl {
     auto uid = deviceUidForAddress(address);
     if (!uid) return;
     bool changed = false;
+    BleDeviceStatus snapshot;
     {
       std::lock_guard lock(statusMutex);
       auto& s = statuses[address];
@@ -259,10 +261,12 @@ struct BleGateway::Impl {
       s.state = state;
       s.reason = reason;
       if (changed) s.changedAt = clock.now();
+      snapshot = s;
     }
-    if (changed)
-      log::info("ble.device_state",
-                {{"device", *uid}, {"state", toString(state)}, {"reason", reason}});
+    if (!changed) return;
+    // No device identifier (it carries the Bluetooth address): the admin list has the device.
+    log::info("ble.device_state", {{"state", toString(state)}, {"reason", reason}});
+    if (statusListener) statusListener(snapshot);
   }
 
   void updateStatusFlags(const DeviceObj& d) {
@@ -697,14 +701,13 @@ struct BleGateway::Impl {
         if (c.uuid == devices::gatt::kGlucoseMeasurement) hasGlucose = true;
         if (c.uuid == uuid::kRecordAccessControlPoint) racpPath = cp;
         ++d.notifyPending;
-        call(cp, kCharIface, "StartNotify", nullptr, nullptr,
-             [this, path, cp](GVariant*, GError* e) {
-               if (e && shortError(e) != "InProgress")
-                 log::warn("ble.subscribe_failed", {{"reason", shortError(e)}});
-               auto dd = deviceObjs.find(path);
-               if (dd == deviceObjs.end()) return;
-               if (--dd->second.notifyPending == 0) subscribed(path, dd->second);
-             });
+        call(cp, kCharIface, "StartNotify", nullptr, nullptr, [this, path](GVariant*, GError* e) {
+          if (e && shortError(e) != "InProgress")
+            log::warn("ble.subscribe_failed", {{"reason", shortError(e)}});
+          auto dd = deviceObjs.find(path);
+          if (dd == deviceObjs.end()) return;
+          if (--dd->second.notifyPending == 0) subscribed(path, dd->second);
+        });
       }
     }
     d.racpPending = hasGlucose && !racpPath.empty();
@@ -994,6 +997,14 @@ BleGateway::~BleGateway() {
   for (std::size_t i = 0; i < kDeviceStateCount; ++i)
     m.callbackGauge("vigil_ble_devices", "", [] { return 0.0; },
                     {{"state", toString(static_cast<DeviceState>(i))}});
+}
+
+void BleGateway::setStatusListener(StatusListener listener) {
+  {
+    std::lock_guard lock(impl_->statusMutex);
+    assert(!impl_->running && "setStatusListener before start()");
+  }
+  impl_->statusListener = std::move(listener);
 }
 
 void BleGateway::start() {

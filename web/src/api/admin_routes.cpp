@@ -416,6 +416,10 @@ void addBleRoutes(Router& r, const ApiServices& s) {
              }
              o->set("services", services);
              o->set("changedAt", iso(d.changedAt));
+             o->set("lastConnectedAt", d.lastConnectedAt
+                                           ? Poco::Dynamic::Var(iso(*d.lastConnectedAt))
+                                           : Poco::Dynamic::Var());
+             o->set("live", d.live);
              if (s.devices) {
                auto reg = s.devices->findByUid(d.uid);
                o->set("deviceId", reg ? Poco::Dynamic::Var(reg->id) : Poco::Dynamic::Var());

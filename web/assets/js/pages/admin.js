@@ -1,13 +1,15 @@
 // Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
-// provisioning (add, bundle download, assign, retire, revoke), the clinic's default alert rules,
-// and the audit log with the chain's verification status. Admins see no clinical free text.
+// provisioning (add, bundle download, assign, retire, revoke), Bluetooth devices (pages/bluetooth.js:
+// link status, pairing, "register this device"), the clinic's default alert rules, and the audit
+// log with the chain's verification status. Admins see no clinical free text.
 
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
 import { formatTime, formatAge, vitalLabel, unitLabel } from '../format.js';
 import { renderReports } from './reports.js';
+import { renderBluetooth } from './bluetooth.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['audit', 'Audit']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['audit', 'Audit']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -30,7 +32,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, rules, reports: renderReports, audit }[tab];
+  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, reports: renderReports, audit }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;
@@ -163,7 +165,26 @@ async function devices(body) {
     } catch (e) { list.append(unavailable(e, 'The device registry')); }
   }
   body.append(h('section.card', h('h2', 'Add a device'), form, msg), h('section.card', h('h2', 'Devices'), list));
+  if (devicePrefill) {
+    uidF.input.value = devicePrefill.uid;
+    if (devicePrefill.kind) kind.input.value = devicePrefill.kind;
+    devicePrefill = null;
+    flash(msg, 'info', `Device id ${uidF.input.value} filled in from Bluetooth: check the kind, add model and serial, then add the device.`);
+    kind.input.focus();
+  }
   await load();
+}
+
+// "Register this device" on the Bluetooth page: the Devices form opens with these filled in.
+let devicePrefill = null;
+
+function bluetooth(body) {
+  return renderBluetooth(body, {
+    onRegister(uid, kind) {
+      devicePrefill = { uid, kind };
+      location.hash = '#/admin/devices';
+    },
+  });
 }
 
 async function rules(body) {

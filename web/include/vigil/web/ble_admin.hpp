@@ -23,6 +23,8 @@ class BleAdmin {
     bool paired = false;
     std::vector<std::uint16_t> services;
     TimePoint changedAt{};
+    std::optional<TimePoint> lastConnectedAt;  // kept across restarts; nullopt: never
+    bool live = true;  // false: not seen since start, state and changedAt are the last kept
   };
   /// The gateway's link to BlueZ.
   struct Status {

@@ -80,12 +80,17 @@ class BleGateway {
   /// The highest glucose sequence number stored for the device (nullopt: none). Called on the
   /// gateway's thread before each RACP transfer.
   using LastSequence = std::function<std::optional<std::uint32_t>(const std::string& uid)>;
+  /// A device's status after each change of state or reason. Called on the gateway's thread;
+  /// must not block.
+  using StatusListener = std::function<void(const BleDeviceStatus& status)>;
 
   BleGateway(BleOptions options, Clock& clock, MessageSink sink, LastSequence lastSequence);
   ~BleGateway();
   BleGateway(const BleGateway&) = delete;
   BleGateway& operator=(const BleGateway&) = delete;
 
+  /// Set before start(): told of every status change (persistLinkStatus keeps them).
+  void setStatusListener(StatusListener listener);
   /// Starts the gateway thread; never fails for a missing bus, BlueZ or adapter (see states).
   void start();
   /// Stops discovery, cancels calls in flight and joins the thread. Idempotent.

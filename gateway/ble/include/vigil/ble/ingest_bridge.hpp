@@ -2,7 +2,8 @@
 // How the BLE gateway plugs into ingest and the store: notifications become messages on the
 // device's gatt topic, submitted to the same IngestService as MQTT (same decoders, dedup,
 // quarantine and attribution to the patient the device is assigned to), with source "ble";
-// the RACP asks for glucose records after the highest sequence number the store holds.
+// the RACP asks for glucose records after the highest sequence number the store holds; each
+// device's link state is kept in ble_links (migration 0008_ble) for admins, across restarts.
 
 #include "vigil/ble/ble_gateway.hpp"
 
@@ -23,5 +24,24 @@ namespace vigil::ble {
 BleGateway::MessageSink ingestSink(ingest::IngestService& ingest, Clock& clock);
 /// A LastSequence reading MAX(seq) of the device's stored glucose readings.
 BleGateway::LastSequence storedGlucoseSequence(store::Database& db);
+
+/// A StatusListener upserting each change into ble_links (state, reason, when, and when last
+/// connected), never blocking the gateway: a change refused by a full store queue is counted
+/// and dropped (the next change writes the row whole again). Devices that were only ever
+/// discovered are not kept; "connecting" is not written, nor a state and reason equal to the
+/// last written (a device out of range costs no commits while it is retried).
+BleGateway::StatusListener persistLinkStatus(store::Database& db);
+
+/// One row of ble_links: a device's last known link state.
+struct StoredLink {
+  std::string address;
+  std::string uid;
+  std::string state;  // toString(DeviceState)
+  std::string reason;
+  TimePoint changedAt{};
+  std::optional<TimePoint> lastConnectedAt;
+};
+/// Every kept link, by address.
+std::vector<StoredLink> storedLinks(store::Database& db);
 
 }  // namespace vigil::ble

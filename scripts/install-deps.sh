@@ -19,6 +19,8 @@ else
 fi
 # Browser-side packages (charts for the portal, playwright-core for browser tests) come from npm.
 if [[ -f "$here/../package.json" ]]; then
-  (cd "$here/.." && if [[ ! -d node_modules ]] || [[ package.json -nt node_modules ]]; then
+  # `npm ls` fails when a package is missing or does not match the lock file (an empty or
+  # half-deleted node_modules included), not only when package.json changed.
+  (cd "$here/.." && if ! npm ls --depth=0 >/dev/null 2>&1 || [[ package.json -nt node_modules ]]; then
      npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund; fi)
 fi

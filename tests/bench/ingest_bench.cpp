@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> counts;
   for (std::size_t c : {std::size_t{1}, std::size_t{100}, std::size_t{1000}})
     if (c <= maxConnections) counts.push_back(c);
+  if (maxConnections > 100 && counts.back() != maxConnections) counts.push_back(maxConnections);
 
   // Each run has devices of its own: a device sending flat out stamps its readings 1 ms apart,
   // ahead of the wall clock, and the next run's readings from the same device would then carry

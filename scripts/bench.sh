@@ -27,6 +27,7 @@ declare -A BENCH_ARGS=(
   [decode]="0.5"
   [alert_ws]="200 1000 30 100"
   [web_api]="15"
+  [video]="16 10"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

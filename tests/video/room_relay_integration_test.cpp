@@ -188,6 +188,9 @@ BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_video_and_screen)
       "screen frames: a " << a->screenFramesDecoded() << ", b " << b->screenFramesDecoded());
   BOOST_TEST(room.relay->connectionState(1).value_or("") == "connected");
   BOOST_TEST(room.relay->connectionState(2).value_or("") == "connected");
+  // Each knows whose media its slot carries (the page names the tiles with it).
+  BOOST_TEST(a->slotOwners() == (std::vector<std::int64_t>{2}));
+  BOOST_TEST(b->slotOwners() == (std::vector<std::int64_t>{1}));
   // Frames keep coming (not a burst at connect).
   const auto before = a->videoFramesDecoded();
   {
@@ -263,6 +266,11 @@ BOOST_AUTO_TEST_CASE(pipeline_error_ends_only_that_session_and_the_participant_r
     return a->videoFramesDecoded() > aBefore + 10 && b->videoFramesDecoded() > bBefore + 10;
   }));
 
+  // The others' slots no longer name participant 3.
+  BOOST_TEST(waitFor([&] {
+               return a->slotOwners() == std::vector<std::int64_t>{2, 0};
+             }),
+             "a's slots " << a->slotOwners().size());
   // Participant 3 rejoins with a new session and receives media again.
   room.drop(3);
   auto c2 = room.join(3);

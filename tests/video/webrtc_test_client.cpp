@@ -17,6 +17,25 @@ namespace {
 
 // Sends a ball (320x240 at 15 fps by default, a keyframe at least every 2 s), a sine tone, and a
 // shared "screen" (SMPTE bars, 5 fps) on the third m-line.
+/// An encoder and payloader for the options' codec, ending in the payloader's RTP caps.
+std::string videoEncoder(const WebrtcTestClientOptions& o, int keyframeEvery, int pt, int kbps,
+                         const char* payName) {
+  std::ostringstream p;
+  if (o.codec == "h264") {
+    p << "openh264enc complexity=0 gop-size=" << keyframeEvery;
+    if (kbps > 0) p << " bitrate=" << kbps * 1000;
+    p << " ! video/x-h264,profile=constrained-baseline ! rtph264pay " << payName
+      << " config-interval=-1 aggregate-mode=zero-latency pt=" << pt
+      << " ! application/x-rtp,media=video,encoding-name=H264,payload=" << pt;
+  } else {
+    p << "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=" << keyframeEvery;
+    if (kbps > 0) p << " target-bitrate=" << kbps * 1000;
+    p << " ! rtpvp8pay " << payName << " pt=" << pt
+      << " ! application/x-rtp,media=video,encoding-name=VP8,payload=" << pt;
+  }
+  return p.str();
+}
+
 std::string pipelineFor(const WebrtcTestClientOptions& o) {
   std::ostringstream p;
   p << "webrtcbin name=w bundle-policy=max-bundle latency=50 "
@@ -24,16 +43,12 @@ std::string pipelineFor(const WebrtcTestClientOptions& o) {
        "rtpopuspay name=apay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 "
        "! w. "
     << "videotestsrc is-live=true pattern=" << o.pattern << " ! video/x-raw,width=" << o.width
-    << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! vp8enc deadline=1 cpu-used=8 "
-    << "keyframe-max-dist=" << 2 * o.fps;
-  if (o.videoKbps > 0) p << " target-bitrate=" << o.videoKbps * 1000;
-  p << " ! rtpvp8pay name=vpay pt=96 ! "
-       "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
+    << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! "
+    << videoEncoder(o, 2 * o.fps, 96, o.videoKbps, "name=vpay") << " ! w. ";
   if (o.screen)
     p << "videotestsrc is-live=true pattern=smpte ! "
          "video/x-raw,width=320,height=180,framerate=5/1 ! "
-         "vp8enc deadline=1 keyframe-max-dist=10 ! rtpvp8pay pt=102 ! "
-         "application/x-rtp,media=video,encoding-name=VP8,payload=102 ! w. ";
+      << videoEncoder(o, 10, 102, 0, "") << " ! w. ";
   return p.str();
 }
 
@@ -260,10 +275,12 @@ void WebrtcTestClient::onIncomingPad(void* p) {
   gst_caps_unref(caps);
   GError* err = nullptr;
   if (observer_) addRtpProbe(pad, this, false, video);
+  const bool h264 = options_.codec == "h264";
   GstElement* bin = gst_parse_bin_from_description(
       !options_.decode ? "queue ! fakesink name=sink async=false sync=false"
-      : video          ? "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false"
-                       : "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false",
+      : !video         ? "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false"
+      : h264 ? "queue ! rtph264depay name=vdepay ! h264parse ! video/x-h264,profile=constrained-baseline ! openh264dec ! fakesink name=sink async=false"
+             : "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false",
       TRUE, &err);
   if (bin == nullptr) {
     g_clear_error(&err);

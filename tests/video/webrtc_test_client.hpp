@@ -1,7 +1,7 @@
 #pragma once
 // A WebRTC endpoint for the relay's integration tests and the video benchmark: a real GStreamer
-// webrtcbin that sends a test pattern (VP8), a tone (Opus) and a shared screen (VP8), answers the
-// relay's offer (or offers itself, to talk to another client directly), and decodes whatever it
+// webrtcbin that sends a test pattern (VP8 or H.264), a tone (Opus) and a shared screen, answers
+// the relay's offer (or offers itself, to talk to another client directly), and decodes whatever it
 // receives, counting decoded frames. It plays the browser's part on the other side of the box.
 // The benchmark turns decoding off and observes RTP packets as they leave its payloaders and as
 // they come out of webrtcbin (before any depayloader) to measure loss and latency.
@@ -22,7 +22,9 @@ struct WebrtcTestClientOptions {
   int width = 320;
   int height = 240;
   int fps = 15;
-  /// vp8enc target bitrate in kbit/s (0: the encoder's default).
+  /// "vp8" (vp8enc) or "h264" (openh264enc, constrained baseline), camera and screen alike.
+  std::string codec = "vp8";
+  /// Encoder target bitrate in kbit/s (0: the encoder's default).
   int videoKbps = 0;
   /// Sends a shared screen on a third m-line.
   bool screen = true;

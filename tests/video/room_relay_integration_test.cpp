@@ -324,8 +324,13 @@ BOOST_AUTO_TEST_CASE(call_quality_is_sampled_per_participant) {
   BOOST_TEST(q->jitterMs < 1000.0);
 }
 
-BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
-  Room room;
+namespace {
+
+/// Records participant 1 of a two-party room of `codec` for 4 s; checks the file at rest is
+/// ciphertext, that it decrypts only with its id, and that the ranged reader agrees. Returns
+/// gst-discoverer's report of the decrypted file, and its media type in `mediaType`.
+std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& mediaType) {
+  Room room(2, 0ms, codec);
   auto a = room.join(1);
   auto b = room.join(2);
   BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 10, 10); }));
@@ -342,7 +347,7 @@ BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
   } cleanup{dir};
   const auto file = dir / "visit-42-p1.rec";
   {
-    vigil::video::RoomRecording recording("visit-42/p1/1", file, cipher);
+    vigil::video::RoomRecording recording("visit-42/p1/1", file, cipher, codec);
     room.relay->startRecording(1, recording);
     room.relay->flush();
     std::this_thread::sleep_for(4s);
@@ -356,12 +361,17 @@ BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
   const std::string stored((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
   BOOST_TEST(stored.find("\x1a\x45\xdf\xa3") == std::string::npos);
   BOOST_TEST(stored.find("V_VP8") == std::string::npos);
-  // Decrypted with its id it is a WebM that gst-discoverer reads: VP8 video and Opus audio.
+  BOOST_TEST(stored.find("V_MPEG4") == std::string::npos);
+  // Decrypted with its id it is a Matroska/WebM file; the ranged reader (playback) agrees.
   BOOST_CHECK_THROW(vigil::video::decryptRecording(file, "visit-42/p1/2", cipher),
                     vigil::CryptoError);
   const auto webm = vigil::video::decryptRecording(file, "visit-42/p1/1", cipher);
   BOOST_TEST(webm.rfind("\x1a\x45\xdf\xa3", 0) == 0u);
-  const auto plain = dir / "visit.webm";
+  vigil::video::RecordingReader reader(file, "visit-42/p1/1", cipher);
+  BOOST_TEST(reader.size() == webm.size());
+  BOOST_TEST((reader.read(1000, 5000) == webm.substr(1000, 5000)));
+  mediaType = vigil::video::recordingMediaType(webm);
+  const auto plain = dir / "visit.mkv";
   std::ofstream(plain, std::ios::binary) << webm;
   const auto report = dir / "discoverer.txt";
   const std::string cmd =
@@ -370,9 +380,26 @@ BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
   std::ifstream in(report);
   const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   BOOST_TEST_MESSAGE(out);
+  BOOST_TEST(a->errors().empty());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
+  std::string type;
+  const auto out = recordAndDiscover(vigil::video::VideoCodec::vp8, type);
+  BOOST_TEST(type == "video/webm");
   BOOST_TEST(out.find("VP8") != std::string::npos, out);
   BOOST_TEST(out.find("Opus") != std::string::npos, out);
-  BOOST_TEST(a->errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(recording_of_an_h264_room_is_matroska_that_decrypts_and_plays) {
+  std::string type;
+  const auto out = recordAndDiscover(vigil::video::VideoCodec::h264, type);
+  BOOST_TEST(type == "video/x-matroska");
+  BOOST_TEST(out.find("H.264") != std::string::npos, out);
+  BOOST_TEST(out.find("Opus") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_CASE(a_full_room_refuses_another_participant) {

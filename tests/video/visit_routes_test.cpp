@@ -167,6 +167,9 @@ BOOST_AUTO_TEST_CASE(recording_playback_decrypts_serves_ranges_and_is_audited) {
   std::string plain(600 * 1024, '\0');
   for (std::size_t i = 0; i < plain.size(); ++i)
     plain[i] = static_cast<char>((i * 2654435761u) >> 13);
+  // It starts as a WebM file does: the EBML header with DocType "webm".
+  const std::string ebml("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", 16);
+  plain.replace(0, ebml.size(), ebml);
   {
     video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
     writer.append(plain.substr(0, 1000));

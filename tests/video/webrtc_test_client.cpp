@@ -279,7 +279,9 @@ void WebrtcTestClient::onIncomingPad(void* p) {
   GstElement* bin = gst_parse_bin_from_description(
       !options_.decode ? "queue ! fakesink name=sink async=false sync=false"
       : !video         ? "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false"
-      : h264 ? "queue ! rtph264depay name=vdepay ! h264parse ! video/x-h264,profile=constrained-baseline ! openh264dec ! fakesink name=sink async=false"
+      : h264           ? "queue ! rtph264depay name=vdepay ! h264parse ! "
+                         "video/x-h264,profile=constrained-baseline ! openh264dec ! fakesink name=sink "
+                         "async=false"
              : "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false",
       TRUE, &err);
   if (bin == nullptr) {

@@ -14,17 +14,24 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/crypto/field_cipher.hpp"
+#include "vigil/video/room_relay.hpp"
 
 namespace vigil::video {
 namespace {
 
 constexpr std::size_t kChunkBytes = 256 * 1024;
 
-// Both streams are RTP as the participant sent them (camera VP8, microphone Opus).
-constexpr const char* kRecorder =
+// Both streams are RTP as the participant sent them (camera VP8 or H.264, microphone Opus).
+constexpr const char* kRecorderVp8 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpvp8depay ! queue ! webmmux name=mux streamable=true ! "
     "appsink name=out sync=false async=false "
+    "appsrc name=a is-live=true format=time do-timestamp=true ! "
+    "rtpjitterbuffer latency=200 ! rtpopusdepay ! queue ! mux. ";
+constexpr const char* kRecorderH264 =
+    "appsrc name=v is-live=true format=time do-timestamp=true ! "
+    "rtpjitterbuffer latency=200 ! rtph264depay ! h264parse ! queue ! "
+    "matroskamux name=mux streamable=true ! appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpopusdepay ! queue ! mux. ";
 
@@ -129,10 +136,11 @@ void freeTap(gpointer data) {
 }  // namespace
 
 RoomRecording::RoomRecording(std::string recordingId, std::filesystem::path path,
-                             const crypto::FieldCipher& cipher)
+                             const crypto::FieldCipher& cipher, VideoCodec codec)
     : impl_(std::make_shared<Impl>(std::move(recordingId), path, cipher)) {
   GError* err = nullptr;
-  impl_->pipeline = gst_parse_launch(kRecorder, &err);
+  impl_->pipeline =
+      gst_parse_launch(codec == VideoCodec::h264 ? kRecorderH264 : kRecorderVp8, &err);
   if (impl_->pipeline == nullptr || err != nullptr) {
     const std::string what = err != nullptr ? err->message : "no pipeline";
     g_clear_error(&err);
@@ -280,6 +288,13 @@ std::string RecordingReader::read(std::uint64_t offset, std::uint64_t length) co
     out.append(plain, static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));
   }
   return out;
+}
+
+std::string recordingMediaType(std::string_view head) {
+  // The EBML header's DocType element (0x42 0x82, a size byte, the name) says which.
+  const auto at = head.substr(0, 64).find("\x42\x82");
+  if (at != std::string_view::npos && head.substr(at + 3, 4) == "webm") return "video/webm";
+  return "video/x-matroska";
 }
 
 namespace {

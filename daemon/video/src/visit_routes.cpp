@@ -218,15 +218,18 @@ std::optional<ByteRange> parseRange(const std::string& header, std::uint64_t siz
   return r;
 }
 
-/// Serves a decrypted recording: the whole WebM, or the requested range (206).
+/// Serves a decrypted recording (WebM, or Matroska for H.264): whole, or the requested range
+/// (206).
 Response serveRecording(const RecordingReader& reader, const std::string& rangeHeader,
                         std::int64_t visitId) {
   Response r;
-  r.contentType = "video/webm";
+  r.contentType = recordingMediaType(reader.read(0, 64));
   r.headers.emplace_back("Accept-Ranges", "bytes");
   // A generic name (ids only).
-  r.headers.emplace_back("Content-Disposition", "inline; filename=\"visit-" +
-                                                    std::to_string(visitId) + "-recording.webm\"");
+  const char* ext = r.contentType == "video/webm" ? ".webm" : ".mkv";
+  r.headers.emplace_back(
+      "Content-Disposition",
+      "inline; filename=\"visit-" + std::to_string(visitId) + "-recording" + ext + "\"");
   const auto size = reader.size();
   if (rangeHeader.empty()) {
     r.status = 200;

@@ -5,7 +5,8 @@
 // Design: the room's pipeline keeps forwarding only; a recording taps the participant's tees
 // with appsink branches (RTP as received) and feeds a pipeline of its own:
 //   appsrc(RTP) -> rtpjitterbuffer -> depayloader -> webmmux (streamable) -> appsink
-// Depayloading unwraps the codec frames from RTP; nothing is decoded or re-encoded. The muxed
+// (an H.264 room muxes to Matroska instead: WebM has no H.264). Depayloading unwraps the codec
+// frames from RTP; nothing is decoded or re-encoded. The muxed
 // bytes never touch the disk in clear: they are cut into chunks of up to 256 KiB, each sealed
 // with the field cipher (AES-256-GCM, AAD = visit_recordings/content/<recording id>:<chunk no>,
 // so chunks cannot be reordered, dropped from the middle or moved to another recording) and
@@ -20,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "vigil/video/room_relay.hpp"  // VideoCodec
 
 typedef struct _GstElement GstElement;  // NOLINT: GStreamer's C type
 
@@ -105,7 +108,7 @@ class RoomRecording {
   /// Starts the recording pipeline writing `path` (created, must not exist). `recordingId`
   /// binds every chunk to this recording. Throws Error when GStreamer or the file fails.
   RoomRecording(std::string recordingId, std::filesystem::path path,
-                const crypto::FieldCipher& cipher);
+                const crypto::FieldCipher& cipher, VideoCodec codec = VideoCodec::vp8);
   /// stop()s.
   ~RoomRecording();
   RoomRecording(const RoomRecording&) = delete;
@@ -124,6 +127,10 @@ class RoomRecording {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+/// The media type of decrypted recording bytes from their EBML header: "video/webm" or
+/// "video/x-matroska" (an H.264 room's recordings).
+std::string recordingMediaType(std::string_view head);
 
 /// Deletes recording files (*.rec) in `dir` last written before `before` (the retention
 /// setting, video.recording_retention_days); returns how many. A missing dir is empty.

@@ -22,18 +22,20 @@ namespace {
 constexpr std::size_t kChunkBytes = 256 * 1024;
 
 // Both streams are RTP as the participant sent them (camera VP8 or H.264, microphone Opus).
+// opusparse gives the muxer the rate and OpusHead a browser's Opus caps lack (without it the
+// muxer refused browsers' audio and recordings of browsers stayed empty).
 constexpr const char* kRecorderVp8 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpvp8depay ! queue ! webmmux name=mux streamable=true ! "
     "appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
-    "rtpjitterbuffer latency=200 ! rtpopusdepay ! queue ! mux. ";
+    "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
 constexpr const char* kRecorderH264 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtph264depay ! h264parse ! queue ! "
     "matroskamux name=mux streamable=true ! appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
-    "rtpjitterbuffer latency=200 ! rtpopusdepay ! queue ! mux. ";
+    "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
 
 crypto::FieldRef chunkField(const std::string& recordingId, std::uint64_t chunk) {
   return {"visit_recordings", "content", recordingId + ":" + std::to_string(chunk)};

@@ -68,6 +68,16 @@ std::optional<Visit> requireVisitIn(store::Connection& c, std::int64_t visitId) 
   throw AccessDenied(std::string(action) + " refused: " + reason);
 }
 
+/// The audit entry of a decision: success with `allowedReason`, or denied with its reason.
+security::AuditEvent decisionEvent(const Actor& actor, std::string_view action,
+                                   std::string_view objectType, const std::string& objectId,
+                                   std::int64_t patientId, const Decision& d,
+                                   std::string_view allowedReason) {
+  return security::auditEventFor(actor, action, objectType, objectId, patientId,
+                                 d.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                 d.allowed ? allowedReason : std::string_view(d.reason));
+}
+
 }  // namespace
 
 std::string_view toString(ParticipantRole role) {
@@ -209,10 +219,8 @@ void VisitService::invite(const Actor& actor, std::int64_t visitId, std::int64_t
           "VALUES (?1, ?2, ?3, ?4, ?5)",
           visitId, userId, toString(role), actor.id, millis(clock_.now()));
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.invite", "visit", std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? std::string(toString(role)) : d.reason));
+    audit_.append(c, decisionEvent(actor, "visit.invite", "visit", std::to_string(visitId),
+                                   v->patientId, d, std::string(toString(role))));
   });
   if (!d.allowed) refuse("visit.invite", d.reason);
 }
@@ -253,10 +261,8 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
             visitId, actor.id, millis(now));
       }
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.join", "visit", std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? std::string(toString(status)) : d.reason));
+    audit_.append(c, decisionEvent(actor, "visit.join", "visit", std::to_string(visitId),
+                                   v->patientId, d, std::string(toString(status))));
   });
   if (!d.allowed) {
     log::info("video.join_refused", {{"visit", visitId}, {"user", actor.id}, {"reason", d.reason}});
@@ -283,11 +289,9 @@ void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t 
           "waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
           visitId, userId, millis(clock_.now()));
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.admit", "visit_participant",
-                         std::to_string(visitId) + "/" + std::to_string(userId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? "visit_provider" : d.reason));
+    audit_.append(c, decisionEvent(actor, "visit.admit", "visit_participant",
+                                   std::to_string(visitId) + "/" + std::to_string(userId),
+                                   v->patientId, d, "visit_provider"));
   });
   if (!d.allowed) refuse("visit.admit", d.reason);
 }
@@ -318,10 +322,8 @@ void VisitService::end(const Actor& actor, std::int64_t visitId) {
                 millis(clock_.now()));
       c.execute("UPDATE visit_participants SET waiting_since = NULL WHERE visit_id = ?1", visitId);
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.end", "visit", std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? "visit_provider" : d.reason));
+    audit_.append(c, decisionEvent(actor, "visit.end", "visit", std::to_string(visitId),
+                                   v->patientId, d, "visit_provider"));
   });
   if (!d.allowed) refuse("visit.end", d.reason);
 }
@@ -369,6 +371,17 @@ ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t v
                             security::roleHas(actor.role, security::Permission::visitJoin)};
 }
 
+/// Audits a participants-only read (chat, documents) and refuses a non-participant.
+void auditParticipantRead(security::AuditLog& audit, store::Database& db, const Actor& actor,
+                          std::string_view action, std::string_view objectType,
+                          const std::string& objectId, const ReadAccess& access) {
+  audit.record(
+      db, security::auditEventFor(actor, action, objectType, objectId, access.patientId,
+                                  access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                  access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse(action, "not_participant");
+}
+
 }  // namespace
 
 void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId, bool consent) {
@@ -386,10 +399,9 @@ void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId,
           visitId, actor.id,
           consent ? std::optional<std::int64_t>(millis(clock_.now())) : std::nullopt);
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.recording_consent", "visit", std::to_string(visitId),
-                         v->patientId, d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? (consent ? "given" : "withdrawn") : d.reason));
+    audit_.append(c,
+                  decisionEvent(actor, "visit.recording_consent", "visit", std::to_string(visitId),
+                                v->patientId, d, (consent ? "given" : "withdrawn")));
   });
   if (!d.allowed) refuse("visit.recording_consent", d.reason);
 }
@@ -406,42 +418,47 @@ void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visi
       for (const auto& p : v->participants)
         if (!p.recordingConsentAt) d = {false, "consent_missing"};
     }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.record", "visit", std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? "all_consented" : d.reason));
+    audit_.append(c, decisionEvent(actor, "visit.record", "visit", std::to_string(visitId),
+                                   v->patientId, d, "all_consented"));
   });
   if (!d.allowed) refuse("visit.record", d.reason);
+}
+
+void VisitService::postIntoRoom(const Actor& actor, std::int64_t visitId, std::string_view action,
+                                std::string_view objectType, const RoomInsert& insert) {
+  Decision d;
+  std::int64_t id = 0;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = requireVisitIn(c, visitId);
+    const auto now = clock_.now();
+    if (auto refusal = roomRefusal(*v, actor, now, policy_))
+      d = {false, *refusal};
+    else
+      id = insert(c, now);
+    audit_.append(c,
+                  decisionEvent(actor, action, objectType, std::to_string(d.allowed ? id : visitId),
+                                v->patientId, d, "participant"));
+  });
+  if (!d.allowed) refuse(action, d.reason);
 }
 
 ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
                                       std::string_view text) {
   if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
   if (text.empty() || text.size() > 2000) throw ValidationError("text: 1 to 2000 characters");
-  Decision d;
   ChatMessage m;
-  db_.writeSync([&](store::Connection& c) {
-    auto v = requireVisitIn(c, visitId);
-    const auto now = clock_.now();
-    if (auto refusal = roomRefusal(*v, actor, now, policy_)) {
-      d = {false, *refusal};
-    } else {
-      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_messages")
-                    .value_or(1);
-      auto enc = cipher_->encrypt(messageField(id), text);
-      c.execute(
-          "INSERT INTO visit_messages (id, visit_id, sender_user_id, sent_at, text_enc) VALUES "
-          "(?1, ?2, ?3, ?4, ?5)",
-          id, visitId, actor.id, millis(now), store::Blob(enc.begin(), enc.end()));
-      m = {id, visitId, actor.id, now, std::string(text)};
-    }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.message", "visit_message",
-                         d.allowed ? std::to_string(m.id) : std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? "participant" : d.reason));
-  });
-  if (!d.allowed) refuse("visit.message", d.reason);
+  postIntoRoom(
+      actor, visitId, "visit.message", "visit_message", [&](store::Connection& c, TimePoint now) {
+        auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_messages")
+                      .value_or(1);
+        auto enc = cipher_->encrypt(messageField(id), text);
+        c.execute(
+            "INSERT INTO visit_messages (id, visit_id, sender_user_id, sent_at, text_enc) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)",
+            id, visitId, actor.id, millis(now), store::Blob(enc.begin(), enc.end()));
+        m = {id, visitId, actor.id, now, std::string(text)};
+        return id;
+      });
   return m;
 }
 
@@ -468,12 +485,8 @@ std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t
     }
     return list;
   });
-  audit_.record(
-      db_, security::auditEventFor(actor, "visit.messages_read", "visit", std::to_string(visitId),
-                                   access.patientId,
-                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                                   access.allowed ? "participant" : "not_participant"));
-  if (!access.allowed) refuse("visit.messages_read", "not_participant");
+  auditParticipantRead(audit_, db_, actor, "visit.messages_read", "visit", std::to_string(visitId),
+                       access);
   return out;
 }
 
@@ -506,39 +519,30 @@ VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visit
   if (fileName.empty() || fileName.size() > 200 ||
       fileName.find_first_of(std::string_view("/\\\0\r\n", 5)) != std::string_view::npos)
     throw ValidationError("fileName: 1 to 200 characters, no path");
-  Decision d;
   VisitDocument doc;
-  db_.writeSync([&](store::Connection& c) {
-    auto v = requireVisitIn(c, visitId);
-    const auto now = clock_.now();
-    if (auto refusal = roomRefusal(*v, actor, now, policy_)) {
-      d = {false, *refusal};
-    } else {
-      auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_documents")
-                    .value_or(1);
-      auto name = cipher_->encrypt(documentField("file_name", id), fileName);
-      auto body = cipher_->encrypt(documentField("content", id), content);
-      c.execute(
-          "INSERT INTO visit_documents (id, visit_id, uploader_user_id, uploaded_at, media_type, "
-          "size_bytes, file_name_enc, content_enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-          id, visitId, actor.id, millis(now), *type, static_cast<std::int64_t>(content.size()),
-          store::Blob(name.begin(), name.end()), store::Blob(body.begin(), body.end()));
-      doc = {id,
-             visitId,
-             actor.id,
-             now,
-             *type,
-             std::string(fileName),
-             static_cast<std::int64_t>(content.size()),
-             {}};
-    }
-    audit_.append(c, security::auditEventFor(
-                         actor, "visit.document_share", "visit_document",
-                         d.allowed ? std::to_string(doc.id) : std::to_string(visitId), v->patientId,
-                         d.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                         d.allowed ? "participant" : d.reason));
-  });
-  if (!d.allowed) refuse("visit.document_share", d.reason);
+  postIntoRoom(
+      actor, visitId, "visit.document_share", "visit_document",
+      [&](store::Connection& c, TimePoint now) {
+        auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_documents")
+                      .value_or(1);
+        auto name = cipher_->encrypt(documentField("file_name", id), fileName);
+        auto body = cipher_->encrypt(documentField("content", id), content);
+        c.execute(
+            "INSERT INTO visit_documents (id, visit_id, uploader_user_id, uploaded_at, "
+            "media_type, size_bytes, file_name_enc, content_enc) VALUES (?1, ?2, ?3, ?4, "
+            "?5, ?6, ?7, ?8)",
+            id, visitId, actor.id, millis(now), *type, static_cast<std::int64_t>(content.size()),
+            store::Blob(name.begin(), name.end()), store::Blob(body.begin(), body.end()));
+        doc = {id,
+               visitId,
+               actor.id,
+               now,
+               *type,
+               std::string(fileName),
+               static_cast<std::int64_t>(content.size()),
+               {}};
+        return id;
+      });
   return doc;
 }
 
@@ -566,12 +570,8 @@ std::vector<VisitDocument> VisitService::documents(const Actor& actor, std::int6
     }
     return list;
   });
-  audit_.record(
-      db_, security::auditEventFor(actor, "visit.documents_list", "visit", std::to_string(visitId),
-                                   access.patientId,
-                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                                   access.allowed ? "participant" : "not_participant"));
-  if (!access.allowed) refuse("visit.documents_list", "not_participant");
+  auditParticipantRead(audit_, db_, actor, "visit.documents_list", "visit", std::to_string(visitId),
+                       access);
   return out;
 }
 
@@ -599,12 +599,8 @@ VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
     d.content = cipher_->decryptText(documentField("content", documentId), st.getBlob(5));
     found = std::move(d);
   });
-  audit_.record(
-      db_, security::auditEventFor(actor, "visit.document_get", "visit_document",
-                                   std::to_string(documentId), access.patientId,
-                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                                   access.allowed ? "participant" : "not_participant"));
-  if (!access.allowed) refuse("visit.document_get", "not_participant");
+  auditParticipantRead(audit_, db_, actor, "visit.document_get", "visit_document",
+                       std::to_string(documentId), access);
   if (!found) throw NotFound("document not found");
   return *found;
 }

@@ -182,6 +182,8 @@ std::int64_t documentIdOf(const Request& req) {
 
 /// Largest part of a recording one request gets (a player asks for the rest in further ranges).
 constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
+/// Largest recording served whole to a request without a range (the answer is held in memory).
+constexpr std::uint64_t kMaxWholeBytes = 64 * 1024 * 1024;
 
 /// A byte range [first, last] of a resource of `size` bytes (HTTP's inclusive form).
 struct ByteRange {
@@ -232,6 +234,9 @@ Response serveRecording(const RecordingReader& reader, const std::string& rangeH
       "inline; filename=\"visit-" + std::to_string(visitId) + "-recording" + ext + "\"");
   const auto size = reader.size();
   if (rangeHeader.empty()) {
+    if (size > kMaxWholeBytes)
+      return Response::error(413, "too_large",
+                             "the recording is large: ask for byte ranges (Range: bytes=...)");
     r.status = 200;
     r.body = reader.read(0, size);
     return r;

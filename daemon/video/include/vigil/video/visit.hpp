@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -203,6 +204,13 @@ class VisitService {
   static std::optional<Visit> findIn(store::Connection& c, std::int64_t visitId);
 
  private:
+  /// Writes a row into the visit's room (a chat message, a document) and returns its id.
+  using RoomInsert = std::function<std::int64_t(store::Connection& c, TimePoint now)>;
+  /// Runs `insert` if the actor may be in the room now (else AccessDenied), auditing `action`
+  /// on the new row or, refused, on the visit, in the same write.
+  void postIntoRoom(const security::Actor& actor, std::int64_t visitId, std::string_view action,
+                    std::string_view objectType, const RoomInsert& insert);
+
   store::Database& db_;
   security::AuditLog& audit_;
   Clock& clock_;

@@ -14,10 +14,12 @@ DevicePublisher::DevicePublisher(PublisherOptions options) : options_(std::move(
       options_.mqtt, [this](gateway::MqttMessage&& m) { onAck(std::move(m)); },
       [this](bool connected) {
         if (!connected) return;
+        // Resend what was pending at the reconnect: the box may never have seen it.
         std::lock_guard lock(mutex_);
-        reconnected_ = true;  // resend what is pending: the box may never have seen it
+        for (auto& [seq, p] : pending_) p.lastSent = {};
         cv_.notify_all();
-      });
+      },
+      options_.reactor);
   client_->addSubscription("vigil/v1/devices/" + options_.deviceUid + "/ack", 1);
 }
 
@@ -36,7 +38,7 @@ bool DevicePublisher::start(std::chrono::milliseconds timeout) {
     running_ = true;
   }
   client_->start();
-  resender_ = std::thread([this] { resendLoop(); });
+  if (options_.ownResendThread) resender_ = std::thread([this] { resendLoop(); });
   return client_->waitConnected(timeout);
 }
 
@@ -98,26 +100,31 @@ void DevicePublisher::resendLoop() {
   while (running_) {
     cv_.wait_for(lock, std::chrono::milliseconds(100));
     if (!running_) break;
-    auto now = std::chrono::steady_clock::now();
-    bool all = reconnected_;
-    reconnected_ = false;
-    std::vector<std::pair<std::uint64_t, std::string>> due;
+    lock.unlock();
+    resendDue();
+    lock.lock();
+  }
+}
+
+void DevicePublisher::resendDue() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::uint64_t, std::string>> due;
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
     for (auto& [seq, p] : pending_) {
-      if (all || now - p.lastSent >= options_.resendAfter) {
+      if (now - p.lastSent >= options_.resendAfter) {
         p.lastSent = now;
         due.emplace_back(seq, p.payload);
       }
     }
-    if (due.empty()) continue;
     stats_.resent += due.size();
-    lock.unlock();
-    for (auto& [seq, payload] : due) {
-      if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
-        std::lock_guard g(mutex_);
-        ++stats_.publishErrors;
-      }
+  }
+  for (auto& [seq, payload] : due) {
+    if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
+      std::lock_guard g(mutex_);
+      ++stats_.publishErrors;
     }
-    lock.lock();
   }
 }
 

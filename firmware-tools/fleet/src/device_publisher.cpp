@@ -69,29 +69,29 @@ void DevicePublisher::send(std::uint64_t seq, std::string payload) {
 }
 
 void DevicePublisher::onAck(gateway::MqttMessage&& m) {
-  std::uint64_t seq = 0;
-  std::string status, reason;
-  std::uint64_t duplicates = 0;
-  if (!parseAck(m.payload, seq, status, reason, &duplicates)) return;
+  auto acks = parseAcks(m.payload);
+  if (acks.empty()) return;
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto it = pending_.find(seq);
-  if (it == pending_.end()) {
-    ++stats_.duplicateAcks;
-    return;
+  for (const auto& a : acks) {
+    auto it = pending_.find(a.seq);
+    if (it == pending_.end()) {
+      ++stats_.duplicateAcks;
+      continue;
+    }
+    if (a.status == "stored") {
+      ++stats_.acked;
+      stats_.duplicatesReported += a.duplicates;
+      stats_.ackLatencyMs.push_back(
+          std::chrono::duration<double, std::milli>(now - it->second.firstSent).count());
+      done_[a.seq] = true;
+    } else {
+      ++stats_.rejected;
+      ++stats_.rejectedByReason[a.reason];
+      done_[a.seq] = false;
+    }
+    pending_.erase(it);
   }
-  if (status == "stored") {
-    ++stats_.acked;
-    stats_.duplicatesReported += duplicates;
-    stats_.ackLatencyMs.push_back(std::chrono::duration<double, std::milli>(
-                                      std::chrono::steady_clock::now() - it->second.firstSent)
-                                      .count());
-    done_[seq] = true;
-  } else {
-    ++stats_.rejected;
-    ++stats_.rejectedByReason[reason];
-    done_[seq] = false;
-  }
-  pending_.erase(it);
   cv_.notify_all();
 }
 
@@ -161,18 +161,54 @@ std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
   return out;
 }
 
+namespace {
+
+bool readAck(const Poco::JSON::Object::Ptr& obj, DevicePublisher::Ack& out) {
+  if (!obj || !obj->has("seq") || !obj->has("status")) return false;
+  out.seq = obj->getValue<Poco::UInt64>("seq");
+  out.status = obj->getValue<std::string>("status");
+  out.reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
+  out.duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
+  return out.status == "stored" || out.status == "rejected";
+}
+
+}  // namespace
+
+std::vector<DevicePublisher::Ack> DevicePublisher::parseAcks(const std::string& payload) {
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
+    std::vector<Ack> out;
+    if (obj && obj->has("acks")) {
+      auto list = obj->getArray("acks");
+      if (!list) return {};
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        Ack a;
+        if (!readAck(list->getObject(static_cast<unsigned>(i)), a)) return {};
+        out.push_back(std::move(a));
+      }
+      return out;
+    }
+    Ack a;
+    if (!readAck(obj, a)) return {};
+    out.push_back(std::move(a));
+    return out;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                                std::string& reason, std::uint64_t* duplicates) {
   try {
     Poco::JSON::Parser parser;
-    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
-    if (!obj || !obj->has("seq") || !obj->has("status")) return false;
-    seq = obj->getValue<Poco::UInt64>("seq");
-    status = obj->getValue<std::string>("status");
-    reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
-    if (duplicates)
-      *duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
-    return status == "stored" || status == "rejected";
+    Ack a;
+    if (!readAck(parser.parse(payload).extract<Poco::JSON::Object::Ptr>(), a)) return false;
+    seq = a.seq;
+    status = a.status;
+    reason = a.reason;
+    if (duplicates) *duplicates = a.duplicates;
+    return true;
   } catch (const std::exception&) {
     return false;
   }

@@ -71,8 +71,19 @@ class DevicePublisher {
   /// Sequence numbers acknowledged as stored so far.
   std::vector<std::uint64_t> acknowledged() const;
 
-  /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...}. false if malformed.
-  /// `duplicates` (when given) receives the ack's "duplicates" count (0 when absent).
+  /// One acknowledged message.
+  struct Ack {
+    std::uint64_t seq = 0;
+    std::string status;  // "stored" | "rejected"
+    std::string reason;
+    std::uint64_t duplicates = 0;
+  };
+  /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...} or the coalesced
+  /// {"v":1,"acks":[{"seq":N,"status":…},…]}. Empty when malformed (a malformed entry spoils the
+  /// whole message: nothing in it is trusted).
+  static std::vector<Ack> parseAcks(const std::string& payload);
+  /// The single form only; false if malformed. `duplicates` (when given) receives the ack's
+  /// "duplicates" count (0 when absent).
   static bool parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                        std::string& reason, std::uint64_t* duplicates = nullptr);
 

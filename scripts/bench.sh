@@ -23,6 +23,7 @@ declare -A BENCH_ARGS=(
   [store_write]="200000"
   [ingest]="60000 1000"
   [decode]="0.5"
+  [alert_engine]="1000 72"
   [alert_ws]="1000 1000 30 100"
   [web_api]="15"
 )

@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
+#include "demo_history.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/core/error.hpp"
@@ -100,6 +102,72 @@ const char* deviceTag(registry::DeviceKind k) {
   return "dev";
 }
 
+constexpr const char* kAdminEmail = "admin@demo.vigil";
+
+// The demo patients live in America/Chicago (CST; a demo ignores daylight saving time).
+constexpr int kDemoUtcOffsetMinutes = -6 * 60;
+
+std::string deviceUid(registry::DeviceKind kind, int patientIndex) {
+  return std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + patientIndex);
+}
+
+/// FNV-1a of the MRN: each demo patient's history RNG seed, the same on every installation.
+std::uint64_t historySeed(std::string_view mrn) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (char c : mrn) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// Two weeks of readings for the demo patients (demo_history.hpp), once: the window's end is
+/// kept in the settings before the readings are written, so a seed interrupted half-way and run
+/// again writes the same readings (their dedup keys find the rows), and a finished one is
+/// skipped. Audited once per patient.
+void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
+                 SecuritySubsystem& security, const security::Actor& admin) {
+  if (settings.get("demo.history").value_or("") == "done") return;
+  auto until = SystemClock::instance().now();
+  if (auto kept = settings.get("demo.history_until")) {
+    until = registry::fromMillis(std::stoll(*kept));
+  } else {
+    settings.set("demo.history_until", std::to_string(registry::toMillis(until)));
+  }
+  std::vector<DemoHistoryPatient> patients;
+  int n = 0;
+  for (const auto& p : kPatients) {
+    DemoHistoryPatient h;
+    h.persona = fleet::personaFromName(p.persona).value();
+    h.seed = historySeed(p.mrn);
+    h.utcOffsetMinutes = kDemoUtcOffsetMinutes;
+    for (auto kind : p.devices)
+      h.devices.push_back(
+          {deviceUid(kind, n), fleet::vitalDeviceFromName(registry::toString(kind)).value()});
+    patients.push_back(std::move(h));
+    ++n;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto result = backfillDemoHistory(db, security.keys().cipher(), patients, until);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+  registry::PatientRepository records(db, security.keys().cipher(), security.keys().blindIndex(),
+                                      SystemClock::instance());
+  for (const auto& p : kPatients) {
+    auto pid = records.findByMrn(p.mrn);
+    if (!pid) continue;
+    security.audit().record(
+        db, security::auditEventFor(admin, "readings.backfill", "patient", std::to_string(*pid),
+                                    *pid, security::AuditOutcome::success, "demo_seed"));
+  }
+  settings.set("demo.history", "done");
+  log::info("demo.history_seeded", {{"messages", result.messages},
+                                    {"readings", result.stored},
+                                    {"duplicates", result.duplicates},
+                                    {"days", static_cast<std::int64_t>(kDemoHistoryDays.count())},
+                                    {"ms", static_cast<std::int64_t>(ms.count())}});
+}
+
 std::string randomPassword() {
   static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
   auto bytes = crypto::randomBytes(16);
@@ -111,20 +179,13 @@ std::string randomPassword() {
   return out;
 }
 
-}  // namespace
-
-int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                   const fs::path& bundlesDir, std::ostream& out) {
-  auto& db = store.database();
-  store::SqliteSettingsRepository settings(db);
-  fs::path loginsFile = fs::path(config.string("data.dir")) / "demo-logins.txt";
-  if (settings.get("demo.seeded")) {
-    std::ifstream in(loginsFile);
-    out << in.rdbuf();
-    return 0;
-  }
+/// The clinic itself: users, patients, devices with their bundles, care teams. Returns the
+/// logins text.
+std::string createClinic(const Config& config, store::Database& db, SecuritySubsystem& security,
+                         const fs::path& bundlesDir) {
   auto& accounts = security.accounts();
-  auto& clock = SystemClock::instance();
+  // The patients joined the programme, with their devices, just before the history starts.
+  ManualClock clock(SystemClock::instance().now() - kDemoHistoryDays - std::chrono::days{1});
 
   std::ostringstream logins;
   logins << "Demo logins (fictional clinic; passwords are random for this installation):\n";
@@ -140,7 +201,7 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
     logins << "  " << security::toString(role) << "\t" << email << "\t" << u.password << "\n";
     return id;
   };
-  auto adminId = add(security::Role::admin, "admin@demo.vigil", "Demo Admin", {}, nullptr);
+  auto adminId = add(security::Role::admin, kAdminEmail, "Demo Admin", {}, nullptr);
   security::Actor admin{adminId, security::Role::admin, {}};
   auto providerId =
       add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
@@ -180,7 +241,7 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
       add(security::Role::patient, "rosa.alvarez@demo.vigil", "Rosa Alvarez", pid, &admin);
     }
     for (auto kind : p.devices) {
-      std::string uid = std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + n);
+      std::string uid = deviceUid(kind, n);
       registry::NewDevice d;
       d.uid = uid;
       d.kind = kind;
@@ -203,14 +264,34 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
     std::ofstream f(bundlesDir / "fleet.txt", std::ios::trunc);
     f << fleet.str();
   }
-  {
-    std::ofstream f(loginsFile, std::ios::trunc);
-    f << logins.str();
+  return logins.str();
+}
+
+}  // namespace
+
+int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+                   const fs::path& bundlesDir, std::ostream& out) {
+  auto& db = store.database();
+  store::SqliteSettingsRepository settings(db);
+  fs::path loginsFile = fs::path(config.string("data.dir")) / "demo-logins.txt";
+  if (!settings.get("demo.seeded")) {
+    auto logins = createClinic(config, db, security, bundlesDir);
+    {
+      std::ofstream f(loginsFile, std::ios::trunc);
+      f << logins;
+    }
+    ::chmod(loginsFile.c_str(), 0600);
+    settings.set("demo.seeded", "1");
+    log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
   }
-  ::chmod(loginsFile.c_str(), 0600);
-  settings.set("demo.seeded", "1");
-  log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
-  out << logins.str();
+  // Also on a clinic seeded before the history existed (only from its devices' assignment on).
+  auto admin = security.accounts().findUserByEmail(kAdminEmail);
+  if (!admin) throw ValidationError("demo: the demo admin is missing");
+  seedHistory(db, settings, security, security::Actor{admin->id, security::Role::admin, {}});
+  // Seal the seed's audit entries with a signed checkpoint (audit verify reports it).
+  security.audit().checkpoint(db);
+  std::ifstream in(loginsFile);
+  out << in.rdbuf();
   return 0;
 }
 

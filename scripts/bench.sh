@@ -26,6 +26,7 @@ declare -A BENCH_ARGS=(
   [alert_engine]="1000 72"
   [alert_ws]="1000 1000 30 100"
   [web_api]="15"
+  [video]="16 10"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

@@ -321,6 +321,9 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
   logins << in1.rdbuf();
   BOOST_TEST(logins.str().find("dr.lee@demo.vigil") != std::string::npos);
   BOOST_TEST(logins.str().find("rosa.alvarez@demo.vigil") != std::string::npos);
+#ifdef VIGIL_WITH_VIDEO
+  BOOST_TEST(logins.str().find("Video visit ") != std::string::npos, logins.str());
+#endif
   // fleet.txt: one line per device, each with its certificate bundle.
   std::ifstream fleet(bundles / "fleet.txt");
   std::string uid, persona, kind, bundle;
@@ -352,6 +355,18 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
+#ifdef VIGIL_WITH_VIDEO
+    // One video visit of the demo provider and patient open now, kept (not re-created) by the
+    // second run.
+    BOOST_TEST(count("SELECT count(*) FROM visits") == 1);
+    const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    BOOST_TEST(count("SELECT count(*) FROM visits WHERE state = 'scheduled' AND starts_at <= " +
+                     std::to_string(nowMs) + " AND ends_at > " + std::to_string(nowMs)) == 1);
+    BOOST_TEST(count("SELECT count(*) FROM visit_participants") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'visit.schedule'") == 1);
+#endif
   }
   {
     Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr");

@@ -163,13 +163,14 @@ export async function startVigild(options = {}) {
       : ['mqtt.enabled = false']),
     ...(bluez ? ['ble.enabled = true', `ble.bus_address = ${bluez.address}`, 'ble.retry_ms = 300'] : ['ble.enabled = false']),
     'systemd.watchdog = false',
-    'log.level = warn',
+    `log.level = ${process.env.VIGIL_E2E_LOG_LEVEL || 'warn'}`,
     '',
   ].join('\n'));
   const child = spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  // VIGIL_E2E_VIGILD_LOG=<file> keeps vigild's log (warnings and errors) for debugging.
+  // VIGIL_E2E_VIGILD_LOG=<file> keeps vigild's log (warnings and errors; VIGIL_E2E_LOG_LEVEL=info
+  // for more) for debugging.
   if (process.env.VIGIL_E2E_VIGILD_LOG) child.stderr.on('data', (d) => appendFileSync(process.env.VIGIL_E2E_VIGILD_LOG, d));
   const portFile = join(dir, 'port');
   const deadline = Date.now() + 20000;

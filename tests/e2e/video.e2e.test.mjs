@@ -1,8 +1,9 @@
 // Video visits in real browsers against a real vigild (issue 9): a provider and a patient, each
 // in their own headless Chromium with a fake camera and microphone, join the same visit through
 // the portal; the patient waits until the provider admits them; in each page the other's video
-// plays (videoWidth > 0, framesDecoded rising); chat and a shared document reach the other page.
-// A nurse who is not a participant is refused.
+// plays (videoWidth > 0, framesDecoded rising) on a tile named after the other; chat and a shared
+// document reach the other page; a recording made with both consents plays back in the
+// provider's page. A nurse who is not a participant is refused.
 // The media goes browser -> box (webrtcbin relay) -> browser over ICE/DTLS-SRTP on this machine.
 
 import { test, before, after } from 'node:test';
@@ -102,11 +103,15 @@ test('provider and patient see each other through the box; a non-participant is 
   await patient.page.getByText('You are in the waiting room').waitFor();
   await screenshot(patient.page, 'video-patient-waiting');
 
-  await provider.page.getByRole('button', { name: `Admit user ${box.seed.patientUser.id}` }).click();
+  // The waiting room names the patient (display names come with the visit, for participants).
+  await provider.page.getByRole('button', { name: 'Admit Ana Silva' }).click();
   await patient.page.getByRole('status').filter({ hasText: 'Connected.' }).waitFor({ timeout: 30000 });
 
   await assertRemoteVideoPlays(patient.page, 'patient');
   await assertRemoteVideoPlays(provider.page, 'provider');
+  // Each tile carries the name of whose media it shows (the relay's "slots" message).
+  await patient.page.locator('.remote:not([hidden]) .tile-name').filter({ hasText: 'Dr. Mei Lee' }).waitFor();
+  await provider.page.locator('.remote:not([hidden]) .tile-name').filter({ hasText: 'Ana Silva' }).waitFor();
   await patient.page.waitForFunction(() => /round trip \d+ ms/.test(document.querySelector('.call-quality').textContent));
   await screenshot(provider.page, 'video-provider-in-call');
   await screenshot(patient.page, 'video-patient-in-call');
@@ -156,8 +161,32 @@ test('provider and patient see each other through the box; a non-participant is 
   await provider.page.getByRole('button', { name: 'Start recording' }).click();
   await provider.page.getByRole('button', { name: 'Stop recording' }).waitFor();
   await patient.page.locator('.badge.recording:not([hidden])').waitFor();
+  await sleep(4000);
   await provider.page.getByRole('button', { name: 'Stop recording' }).click();
   await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
+
+  // Playback: the provider's page lists the recordings (one per participant) and plays the
+  // patient's, decrypted by the box and fetched in byte ranges by the player.
+  const play = provider.page.getByRole('button', { name: /^Play the recording of Ana Silva/ });
+  await play.waitFor();
+  await play.click();
+  await provider.page.waitForFunction(() => {
+    const v = document.querySelector('.recording-player');
+    return v && !v.hidden && v.readyState >= 2 && v.videoWidth > 0;
+  }, null, { timeout: 30000 }).catch(async (e) => {
+    const st = await provider.page.evaluate(() => {
+      const v = document.querySelector('.recording-player');
+      return fetch(v.src, { headers: { Range: 'bytes=0-' } }).then(async (r) => {
+        const b = new Uint8Array(await r.arrayBuffer());
+        return { status: r.status, type: r.headers.get('content-type'), range: r.headers.get('content-range'), len: b.length, head: Array.from(b.slice(0, 48)).map((x) => x.toString(16)).join(' '), src: v.src, readyState: v.readyState, networkState: v.networkState, error: v.error && `${v.error.code} ${v.error.message}`, w: v.videoWidth };
+      });
+    });
+    throw new Error(`recording did not play: ${JSON.stringify(st)}: ${e.message}`);
+  });
+  await screenshot(provider.page, 'video-provider-plays-recording');
+  // The patient has no playback (the visit's provider and admins only).
+  const patientStatus = await patient.page.evaluate(async (visitId) => (await fetch(`/api/v1/visits/${visitId}/recordings`)).status, id);
+  assert.equal(patientStatus, 403);
 
   // Mute and camera off are local track switches; the call goes on.
   await patient.page.getByRole('button', { name: 'Mute' }).click();
@@ -194,8 +223,8 @@ test('provider and patient see each other through the box; a non-participant is 
   while (!(await qualityKept()) && Date.now() < until) await sleep(1000);
   assert.ok(await qualityKept(), 'call quality kept with the visit for both participants');
 
-  // The refused upload's 422 is expected; nothing else (no CSP violation, no script error).
-  for (const p of [provider, patient]) {
-    assert.deepEqual(p.problems.filter((m) => !/status of 422/.test(m)), []);
-  }
+  // The refused upload's 422 and the patient's refused playback (403) are expected; nothing else
+  // (no CSP violation, no script error).
+  assert.deepEqual(provider.problems.filter((m) => !/status of 422/.test(m)), []);
+  assert.deepEqual(patient.problems.filter((m) => !/status of (422|403)/.test(m)), []);
 }));

@@ -50,6 +50,7 @@ const std::map<std::string, std::string> kExpected = {
     {"visit.list",         "AD AG AG AA DD"},
     {"visit.schedule",     "DD AG AG AA DD"},
     {"visit.join",         "AD AG AG DD DD"},
+    {"visit.recording_play", "DD AG AG AA DD"},
     {"message.list",       "AD AG AG DD DD"},
     {"message.send",       "AD AG AG DD DD"},
     {"document.get",       "AD AG AG DD DD"},

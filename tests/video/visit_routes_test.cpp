@@ -5,8 +5,11 @@
 #include "vigil/video/visit_routes.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "api_fixture.hpp"
+#include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
 
@@ -60,7 +63,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             15);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             17);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -112,6 +115,15 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", visit("/recording"), nurse, start) == 403);
   BOOST_TEST(call("POST", visit("/recording"), provider, start) == 200);
   BOOST_TEST(call("POST", visit("/recording"), provider, R"({"action":"stop"})") == 200);
+  // Playing recordings back: the visit's provider and admins; not the patient, not a nurse
+  // who is not the visit's provider.
+  BOOST_TEST(call("GET", visit("/recordings"), provider) == 200);
+  BOOST_TEST(call("GET", visit("/recordings"), admin) == 200);
+  BOOST_TEST(call("GET", visit("/recordings"), patient) == 403);
+  BOOST_TEST(call("GET", visit("/recordings"), nurse) == 403);
+  BOOST_TEST(call("GET", visit("/recordings/user-1-1"), patient) == 403);
+  BOOST_TEST(call("GET", visit("/recordings/user-1-1"), nurse) == 403);
+  BOOST_TEST(call("GET", visit("/recordings/user-1-1"), provider) == 404);  // no such file
   // A document that is not a PDF or an image, and malformed input.
   BOOST_TEST(call("POST", visit("/documents"), patient,
                   R"({"fileName":"a.pdf","contentBase64":"PGh0bWw+"})") == 422);
@@ -132,6 +144,120 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
       ",\"endsAtMs\":" + std::to_string(registry::toMillis(clock.now()) + 600000) + "}";
   BOOST_TEST(call("POST", "/api/v1/visits", patient, schedule) == 403);
   BOOST_TEST(call("POST", "/api/v1/visits", provider, schedule) == 201);
+}
+
+BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {
+  auto r = request("GET", visit(), &clients.at(patientUserId));
+  BOOST_TEST(r.status == 200);
+  const auto provider = accounts->findUser(providerId);
+  BOOST_REQUIRE(provider.has_value());
+  BOOST_TEST(r.body.find("\"displayName\":\"" + provider->displayName + "\"") != std::string::npos,
+             r.body);
+  // The list of one's visits carries no names.
+  BOOST_TEST(
+      request("GET", "/api/v1/visits", &clients.at(patientUserId)).body.find("displayName") ==
+      std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(recording_playback_decrypts_serves_ranges_and_is_audited) {
+  // A recording as VideoRooms names and seals it: three chunks (256 KiB each but the last).
+  std::filesystem::create_directories(recordings);
+  const auto stem = "visit-" + std::to_string(visitId) + "-user-" + std::to_string(patientUserId) +
+                    "-1700000000000";
+  std::string plain(600 * 1024, '\0');
+  for (std::size_t i = 0; i < plain.size(); ++i)
+    plain[i] = static_cast<char>((i * 2654435761u) >> 13);
+  // It starts as a WebM file does: the EBML header with DocType "webm".
+  const std::string ebml("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", 16);
+  plain.replace(0, ebml.size(), ebml);
+  {
+    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
+    writer.append(plain.substr(0, 1000));
+    writer.append(plain.substr(1000));
+    writer.finish();
+  }
+  const auto recId = "user-" + std::to_string(patientUserId) + "-1700000000000";
+  auto& provider = clients.at(providerId);
+
+  auto list = request("GET", visit("/recordings"), &provider);
+  BOOST_TEST(list.status == 200);
+  BOOST_TEST(list.body.find("\"id\":\"" + recId + "\"") != std::string::npos, list.body);
+
+  auto whole = request("GET", visit("/recordings/" + recId), &provider);
+  BOOST_TEST(whole.status == 200);
+  BOOST_TEST(whole.headers["Content-Type"] == "video/webm");
+  BOOST_TEST(whole.headers["Accept-Ranges"] == "bytes");
+  BOOST_TEST((whole.body == plain));
+
+  // A range across the first chunk boundary, an open range (capped to what is left), a suffix.
+  auto part = request("GET", visit("/recordings/" + recId), &provider, "",
+                      {{"Range", "bytes=262100-262199"}});
+  BOOST_TEST(part.status == 206);
+  BOOST_TEST((part.body == plain.substr(262100, 100)));
+  BOOST_TEST(part.headers["Content-Range"] ==
+             "bytes 262100-262199/" + std::to_string(plain.size()));
+  auto tail =
+      request("GET", visit("/recordings/" + recId), &provider, "", {{"Range", "bytes=600000-"}});
+  BOOST_TEST(tail.status == 206);
+  BOOST_TEST((tail.body == plain.substr(600000)));
+  auto suffix =
+      request("GET", visit("/recordings/" + recId), &provider, "", {{"Range", "bytes=-10"}});
+  BOOST_TEST((suffix.body == plain.substr(plain.size() - 10)));
+  auto beyond =
+      request("GET", visit("/recordings/" + recId), &provider, "", {{"Range", "bytes=9999999-"}});
+  BOOST_TEST(beyond.status == 416);
+  BOOST_TEST(beyond.headers["Content-Range"] == "bytes */" + std::to_string(plain.size()));
+
+  // The patient may not play it (the gate refuses the role), nor a nurse of the care team who
+  // is not the visit's provider (the visit service refuses).
+  BOOST_TEST(call("GET", visit("/recordings/" + recId), patientUserId) == 403);
+  BOOST_TEST(call("GET", visit("/recordings/" + recId), nurseId) == 403);
+
+  // Every playback and the refusal are in the audit log, with ids only.
+  auto count = [&](const std::string& outcome, std::int64_t actor) {
+    return db->read([&](store::Connection& c) {
+      return c
+          .queryValue<std::int64_t>(
+              "SELECT count(*) FROM audit_log WHERE action = 'visit.recording_play' AND "
+              "outcome = ?1 AND actor_id = ?2 AND patient_id = ?3",
+              outcome, actor, patientA)
+          .value_or(0);
+    });
+  };
+  BOOST_TEST(count("success", providerId) == 5);
+  BOOST_TEST(count("denied", nurseId) == 1);
+  const auto gateDenials = db->read([&](store::Connection& c) {
+    return c
+        .queryValue<std::int64_t>(
+            "SELECT count(*) FROM audit_log WHERE action = 'visit.recording_play' AND "
+            "outcome = 'denied' AND actor_id = ?1",
+            patientUserId)
+        .value_or(0);
+  });
+  BOOST_TEST(gateDenials == 1);
+  BOOST_TEST(audit->verify(*db).ok);
+
+  // Ids that are not a recording of this visit's form find nothing (no path in the URL).
+  BOOST_TEST(call("GET", visit("/recordings/..%2F..%2Fvigil.db"), providerId) == 404);
+  BOOST_TEST(call("GET", visit("/recordings/user-x-1"), providerId) == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_recording_is_not_served) {
+  std::filesystem::create_directories(recordings);
+  const auto stem =
+      "visit-" + std::to_string(visitId) + "-user-" + std::to_string(providerId) + "-5";
+  {
+    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
+    writer.append(std::string(1000, 'x'));
+    writer.finish();
+  }
+  {
+    std::fstream f(recordings / (stem + ".rec"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('!');
+  }
+  const auto path = visit("/recordings/user-" + std::to_string(providerId) + "-5");
+  BOOST_TEST(call("GET", path, providerId) == 500);
 }
 
 BOOST_AUTO_TEST_CASE(requests_without_a_session_or_csrf_are_refused) {

@@ -1,9 +1,11 @@
 #include "webrtc_test_client.hpp"
 
 #define GST_USE_UNSTABLE_API 1
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -13,18 +15,71 @@
 namespace vigil::video::test {
 namespace {
 
-// Sends a 320x240 ball at 15 fps (a keyframe at least every 2 s), a sine tone, and a shared
-// "screen" (SMPTE bars, 5 fps) on the third m-line.
-constexpr const char* kPipeline =
-    "webrtcbin name=w bundle-policy=max-bundle latency=50 "
-    "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
-    "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. "
-    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! "
-    "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay name=vpay pt=96 ! "
-    "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. "
-    "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=320,height=180,framerate=5/1 ! "
-    "vp8enc deadline=1 keyframe-max-dist=10 ! rtpvp8pay pt=102 ! "
-    "application/x-rtp,media=video,encoding-name=VP8,payload=102 ! w. ";
+// Sends a ball (320x240 at 15 fps by default, a keyframe at least every 2 s), a sine tone, and a
+// shared "screen" (SMPTE bars, 5 fps) on the third m-line.
+/// An encoder and payloader for the options' codec, ending in the payloader's RTP caps.
+std::string videoEncoder(const WebrtcTestClientOptions& o, int keyframeEvery, int pt, int kbps,
+                         const char* payName) {
+  std::ostringstream p;
+  if (o.codec == "h264") {
+    p << "openh264enc complexity=0 gop-size=" << keyframeEvery;
+    if (kbps > 0) p << " bitrate=" << kbps * 1000;
+    p << " ! video/x-h264,profile=constrained-baseline ! rtph264pay " << payName
+      << " config-interval=-1 aggregate-mode=zero-latency pt=" << pt
+      << " ! application/x-rtp,media=video,encoding-name=H264,payload=" << pt;
+  } else {
+    p << "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=" << keyframeEvery;
+    if (kbps > 0) p << " target-bitrate=" << kbps * 1000;
+    p << " ! rtpvp8pay " << payName << " pt=" << pt
+      << " ! application/x-rtp,media=video,encoding-name=VP8,payload=" << pt;
+  }
+  return p.str();
+}
+
+std::string pipelineFor(const WebrtcTestClientOptions& o) {
+  std::ostringstream p;
+  p << "webrtcbin name=w bundle-policy=max-bundle latency=50 "
+       "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
+       "rtpopuspay name=apay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 "
+       "! w. "
+    << "videotestsrc is-live=true pattern=" << o.pattern << " ! video/x-raw,width=" << o.width
+    << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! "
+    << videoEncoder(o, 2 * o.fps, 96, o.videoKbps, "name=vpay") << " ! w. ";
+  if (o.screen)
+    p << "videotestsrc is-live=true pattern=smpte ! "
+         "video/x-raw,width=320,height=180,framerate=5/1 ! "
+      << videoEncoder(o, 10, 102, 0, "") << " ! w. ";
+  return p.str();
+}
+
+/// What an RTP probe reports to.
+struct ProbeTarget {
+  const WebrtcTestClient* client;
+  bool sent;
+  bool video;
+};
+
+GstPadProbeReturn observeRtp(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  auto* t = static_cast<ProbeTarget*>(data);
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i)
+      t->client->observe(t->sent, t->video, gst_buffer_list_get(list, i));
+  } else {
+    t->client->observe(t->sent, t->video, GST_PAD_PROBE_INFO_BUFFER(info));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void freeTarget(gpointer data) {
+  delete static_cast<ProbeTarget*>(data);
+}
+
+void addRtpProbe(GstPad* pad, const WebrtcTestClient* client, bool sent, bool video) {
+  gst_pad_add_probe(
+      pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      observeRtp, new ProbeTarget{client, sent, video}, freeTarget);
+}
 
 std::string toJson(const Poco::JSON::Object& o) {
   std::ostringstream out;
@@ -58,6 +113,10 @@ void onAnswerCreated(GstPromise* promise, gpointer self) {
   static_cast<WebrtcTestClient*>(self)->onAnswer(promise);
 }
 
+void onOfferCreated(GstPromise* promise, gpointer self) {
+  static_cast<WebrtcTestClient*>(self)->onOffer(promise);
+}
+
 }  // namespace
 
 // The ICE callback needs send_, a private member: a small trampoline holds it.
@@ -72,10 +131,11 @@ struct IceTrampoline {
   }
 };
 
-WebrtcTestClient::WebrtcTestClient(Send send) : send_(std::move(send)) {
+WebrtcTestClient::WebrtcTestClient(Send send, WebrtcTestClientOptions options, RtpObserver observer)
+    : send_(std::move(send)), options_(options), observer_(std::move(observer)) {
   gst_init(nullptr, nullptr);
   GError* err = nullptr;
-  pipeline_ = gst_parse_launch(kPipeline, &err);
+  pipeline_ = gst_parse_launch(pipelineFor(options_).c_str(), &err);
   if (pipeline_ == nullptr || err != nullptr) {
     std::string what = err != nullptr ? err->message : "parse failed";
     g_clear_error(&err);
@@ -89,6 +149,16 @@ WebrtcTestClient::WebrtcTestClient(Send send) : send_(std::move(send)) {
   gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests,
                     &keyframeRequests_, nullptr);
   gst_object_unref(vpaySink);
+  if (observer_) {
+    GstPad* vpaySrc = gst_element_get_static_pad(vpay, "src");
+    addRtpProbe(vpaySrc, this, true, true);
+    gst_object_unref(vpaySrc);
+    GstElement* apay = gst_bin_get_by_name(GST_BIN(pipeline_), "apay");
+    GstPad* apaySrc = gst_element_get_static_pad(apay, "src");
+    addRtpProbe(apaySrc, this, true, false);
+    gst_object_unref(apaySrc);
+    gst_object_unref(apay);
+  }
   gst_object_unref(vpay);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
@@ -104,21 +174,32 @@ void WebrtcTestClient::receive(const std::string& json) {
   Poco::JSON::Parser parser;
   auto msg = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
   const auto type = msg->getValue<std::string>("type");
-  if (type == "offer") {
+  if (type == "offer" || type == "answer") {
     const auto sdp = msg->getValue<std::string>("sdp");
     GstSDPMessage* parsed = nullptr;
     gst_sdp_message_new(&parsed);
     gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
                                  static_cast<guint>(sdp.size()), parsed);
-    auto* offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, parsed);
-    GstPromise* promise = gst_promise_new_with_change_func(onRemoteSet, this, nullptr);
-    g_signal_emit_by_name(webrtc_, "set-remote-description", offer, promise);
-    gst_webrtc_session_description_free(offer);
+    const bool isOffer = type == "offer";
+    auto* desc = gst_webrtc_session_description_new(
+        isOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, parsed);
+    // An offer is answered once it is set; an answer to our own offer completes the exchange.
+    GstPromise* promise =
+        isOffer ? gst_promise_new_with_change_func(onRemoteSet, this, nullptr) : nullptr;
+    g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise);
+    gst_webrtc_session_description_free(desc);
   } else if (type == "ice") {
     const auto candidate = msg->getValue<std::string>("candidate");
     const auto mline = msg->getValue<int>("sdpMLineIndex");
     g_signal_emit_by_name(webrtc_, "add-ice-candidate", static_cast<guint>(mline),
                           candidate.c_str());
+  } else if (type == "slots") {
+    std::vector<std::int64_t> owners;
+    auto list = msg->getArray("owners");
+    for (std::size_t i = 0; list && i < list->size(); ++i)
+      owners.push_back(list->getElement<std::int64_t>(static_cast<unsigned>(i)));
+    std::lock_guard lock(mu_);
+    slotOwners_ = owners;
   } else if (type == "error") {
     std::lock_guard lock(mu_);
     errors_ += msg->optValue<std::string>("reason", "") + "\n";
@@ -150,6 +231,38 @@ void WebrtcTestClient::onAnswer(void* p) {
   send_(toJson(msg));
 }
 
+void WebrtcTestClient::offer() {
+  GstPromise* promise = gst_promise_new_with_change_func(onOfferCreated, this, nullptr);
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
+}
+
+void WebrtcTestClient::onOffer(void* p) {
+  auto* promise = static_cast<GstPromise*>(p);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* offer = nullptr;
+  if (reply != nullptr)
+    gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+  gst_promise_unref(promise);
+  if (offer == nullptr) return;
+  g_signal_emit_by_name(webrtc_, "set-local-description", offer, nullptr);
+  gchar* text = gst_sdp_message_as_text(offer->sdp);
+  Poco::JSON::Object msg;
+  msg.set("type", "offer");
+  msg.set("sdp", std::string(text));
+  g_free(text);
+  gst_webrtc_session_description_free(offer);
+  send_(toJson(msg));
+}
+
+void WebrtcTestClient::observe(bool sent, bool video, void* b) const {
+  auto* buffer = static_cast<GstBuffer*>(b);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+  const auto key = rtpKey(video, gst_rtp_buffer_get_seq(&rtp), gst_rtp_buffer_get_timestamp(&rtp));
+  gst_rtp_buffer_unmap(&rtp);
+  observer_(sent, video, key, gst_buffer_get_size(buffer));
+}
+
 void WebrtcTestClient::onIncomingPad(void* p) {
   auto* pad = static_cast<GstPad*>(p);
   GstCaps* caps = gst_pad_get_current_caps(pad);
@@ -161,9 +274,15 @@ void WebrtcTestClient::onIncomingPad(void* p) {
   const bool screen = video && pt >= 102 && pt < 110;
   gst_caps_unref(caps);
   GError* err = nullptr;
+  if (observer_) addRtpProbe(pad, this, false, video);
+  const bool h264 = options_.codec == "h264";
   GstElement* bin = gst_parse_bin_from_description(
-      video ? "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false"
-            : "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false",
+      !options_.decode ? "queue ! fakesink name=sink async=false sync=false"
+      : !video         ? "queue ! rtpopusdepay ! opusdec ! fakesink name=sink async=false"
+      : h264           ? "queue ! rtph264depay name=vdepay ! h264parse ! "
+                         "video/x-h264,profile=constrained-baseline ! openh264dec ! fakesink name=sink "
+                         "async=false"
+             : "queue ! rtpvp8depay name=vdepay ! vp8dec ! fakesink name=sink async=false",
       TRUE, &err);
   if (bin == nullptr) {
     g_clear_error(&err);
@@ -202,6 +321,11 @@ void WebrtcTestClient::requestKeyframe() {
                                                                  G_TYPE_BOOLEAN, TRUE, nullptr)));
   gst_object_unref(src);
   gst_object_unref(depay);
+}
+
+std::vector<std::int64_t> WebrtcTestClient::slotOwners() const {
+  std::lock_guard lock(mu_);
+  return slotOwners_;
 }
 
 std::string WebrtcTestClient::errors() const {

@@ -1,31 +1,67 @@
 #pragma once
-// A WebRTC endpoint for the relay's integration tests: a real GStreamer webrtcbin that sends a
-// test pattern (VP8), a tone (Opus) and a shared screen (VP8), answers the relay's offer, and
-// decodes whatever it receives, counting decoded frames. It plays the browser's part on the other
-// side of the box.
+// A WebRTC endpoint for the relay's integration tests and the video benchmark: a real GStreamer
+// webrtcbin that sends a test pattern (VP8 or H.264), a tone (Opus) and a shared screen, answers
+// the relay's offer (or offers itself, to talk to another client directly), and decodes whatever it
+// receives, counting decoded frames. It plays the browser's part on the other side of the box.
+// The benchmark turns decoding off and observes RTP packets as they leave its payloaders and as
+// they come out of webrtcbin (before any depayloader) to measure loss and latency.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 typedef struct _GstElement GstElement;  // NOLINT: GStreamer's C type
 
 namespace vigil::video::test {
+
+/// What a client sends and does with what it receives.
+struct WebrtcTestClientOptions {
+  int width = 320;
+  int height = 240;
+  int fps = 15;
+  /// "vp8" (vp8enc) or "h264" (openh264enc, constrained baseline), camera and screen alike.
+  std::string codec = "vp8";
+  /// Encoder target bitrate in kbit/s (0: the encoder's default).
+  int videoKbps = 0;
+  /// Sends a shared screen on a third m-line.
+  bool screen = true;
+  /// Decodes what it receives (counting frames); off: received RTP goes to a fakesink.
+  bool decode = true;
+  /// The camera's videotestsrc pattern, with any properties ("ball" is cheap and undershoots
+  /// a target bitrate; "zone-plate kt=2 kx2=20 ky2=20" moves and spends about 1 Mbit/s).
+  std::string pattern = "ball";
+};
+
+/// One RTP packet seen by a client: `sent` at its payloader's output, else coming out of
+/// webrtcbin on the receiving side. `key` is the media bit, sequence number and timestamp;
+/// `bytes` the packet's size.
+using RtpObserver =
+    std::function<void(bool sent, bool video, std::uint64_t key, std::size_t bytes)>;
+
+/// The key an RtpObserver gets: video(1 bit) | seq(16) | timestamp(32).
+inline std::uint64_t rtpKey(bool video, std::uint16_t seq, std::uint32_t timestamp) {
+  return (static_cast<std::uint64_t>(video) << 48) | (static_cast<std::uint64_t>(seq) << 32) |
+         timestamp;
+}
 
 /// A sending and receiving WebRTC client in its own pipeline.
 class WebrtcTestClient {
  public:
   using Send = std::function<void(const std::string& json)>;
   /// `send` delivers this client's signalling messages to the relay.
-  explicit WebrtcTestClient(Send send);
+  explicit WebrtcTestClient(Send send, WebrtcTestClientOptions options = {},
+                            RtpObserver observer = {});
   ~WebrtcTestClient();
   WebrtcTestClient(const WebrtcTestClient&) = delete;
   WebrtcTestClient& operator=(const WebrtcTestClient&) = delete;
 
-  /// A signalling message from the relay ("offer", "ice", "error").
+  /// A signalling message from the relay or the far client ("offer", "answer", "ice", "error").
   void receive(const std::string& json);
+  /// Creates and sends an offer (to connect to another client directly, without the relay).
+  void offer();
 
   std::uint64_t videoFramesDecoded() const { return videoFrames_; }
   std::uint64_t audioFramesDecoded() const { return audioFrames_; }
@@ -37,11 +73,15 @@ class WebrtcTestClient {
   void requestKeyframe();
   /// "error" messages received from the relay (their reasons, joined by newlines).
   std::string errors() const;
+  /// The participant ids of the latest "slots" message (0: a free slot); empty before one.
+  std::vector<std::int64_t> slotOwners() const;
 
   // Internal, called from GStreamer callbacks.
   void onIncomingPad(void* pad);
   void onRemoteOffer(void* promise);
   void onAnswer(void* promise);
+  void onOffer(void* promise);
+  void observe(bool sent, bool video, void* buffer) const;
   std::atomic<std::uint64_t> videoFrames_{0};
   std::atomic<std::uint64_t> audioFrames_{0};
   std::atomic<std::uint64_t> screenFrames_{0};
@@ -49,11 +89,14 @@ class WebrtcTestClient {
 
  private:
   Send send_;
+  WebrtcTestClientOptions options_;
+  RtpObserver observer_;
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   GstElement* videoDepay_ = nullptr;
   mutable std::mutex mu_;
   std::string errors_;
+  std::vector<std::int64_t> slotOwners_;
 };
 
 }  // namespace vigil::video::test

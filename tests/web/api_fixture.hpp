@@ -60,6 +60,7 @@ struct Reply {
   int status = 0;
   std::string body;
   std::string setCookie;
+  std::map<std::string, std::string> headers;  // response headers, by name as sent
 };
 
 /// A signed-in browser: its session cookie and CSRF token.
@@ -243,6 +244,7 @@ struct ApiFixture {
     r.status = static_cast<int>(resp.getStatus());
     r.body = ss.str();
     r.setCookie = resp.get("Set-Cookie", "");
+    for (const auto& [k, v] : resp) r.headers[k] = v;
     return r;
   }
 

@@ -17,9 +17,13 @@
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/audit_entry.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
+#ifdef VIGIL_WITH_VIDEO
+#include "vigil/video/visit.hpp"
+#endif
 
 namespace vigil::app {
 namespace {
@@ -267,6 +271,51 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
   return logins.str();
 }
 
+/// Keeps a video visit between the demo provider and the demo patient open now: schedules one
+/// (now for 8 hours, the longest a visit may last) unless one that is not over covers now.
+/// Runs on every `demo seed`, so each start of scripts/demo.sh has a visit to hold.
+void ensureDemoVisit(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+                     std::ostream& out) {
+#ifdef VIGIL_WITH_VIDEO
+  if (!config.boolean("video.enabled")) return;
+  auto& accounts = security.accounts();
+  auto provider = accounts.findUserByEmail("dr.lee@demo.vigil");
+  auto patient = accounts.findUserByEmail("rosa.alvarez@demo.vigil");
+  auto admin = accounts.findUserByEmail("admin@demo.vigil");
+  if (!provider || !patient || !admin || !patient->patientId) return;
+  auto& clock = SystemClock::instance();
+  const auto now = clock.now();
+  video::VisitService visits(store.database(), security.audit(), clock, {},
+                             &security.keys().cipher());
+  std::optional<video::Visit> open;
+  for (auto& v : visits.forUser(patient->id, now)) {
+    const bool over =
+        v.state == video::VisitState::ended || v.state == video::VisitState::cancelled;
+    if (!over && v.startsAt <= now + std::chrono::minutes(15) && v.providerUserId == provider->id)
+      open = v;
+  }
+  if (!open) {
+    video::NewVisit nv;
+    nv.patientId = *patient->patientId;
+    nv.providerUserId = provider->id;
+    nv.patientUserId = patient->id;
+    nv.startsAt = std::chrono::time_point_cast<std::chrono::minutes>(now);
+    nv.endsAt = nv.startsAt + std::chrono::hours(8);
+    // Scheduled by the admin, like the rest of the seed (audited as visit.schedule).
+    const security::Actor actor{admin->id, security::Role::admin, {}};
+    open = visits.find(visits.schedule(actor, nv));
+  }
+  out << "Video visit " << open->id
+      << ": dr.lee@demo.vigil with rosa.alvarez@demo.vigil, open until "
+      << security::formatUtc(open->endsAt) << " (portal: Visits)\n";
+#else
+  (void)config;
+  (void)store;
+  (void)security;
+  (void)out;
+#endif
+}
+
 }  // namespace
 
 int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
@@ -292,6 +341,7 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
   security.audit().checkpoint(db);
   std::ifstream in(loginsFile);
   out << in.rdbuf();
+  ensureDemoVisit(config, store, security, out);
   return 0;
 }
 

@@ -31,6 +31,8 @@ constexpr Operation kOperations[] = {
     {"visit.list", P::visitRead, true},
     {"visit.schedule", P::visitManage, true},
     {"visit.join", P::visitJoin, true},
+    // The visit's recordings (VisitService narrows it to the visit's provider and admins).
+    {"visit.recording_play", P::visitManage, true},
     {"message.list", P::messageRead, true},
     {"message.send", P::messageSend, true},
     {"document.get", P::documentRead, true},

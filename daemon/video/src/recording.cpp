@@ -4,26 +4,38 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <tuple>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/crypto/field_cipher.hpp"
+#include "vigil/video/room_relay.hpp"
 
 namespace vigil::video {
 namespace {
 
 constexpr std::size_t kChunkBytes = 256 * 1024;
 
-// Both streams are RTP as the participant sent them (camera VP8, microphone Opus).
-constexpr const char* kRecorder =
+// Both streams are RTP as the participant sent them (camera VP8 or H.264, microphone Opus).
+// opusparse gives the muxer the rate and OpusHead a browser's Opus caps lack (without it the
+// muxer refused browsers' audio and recordings of browsers stayed empty).
+constexpr const char* kRecorderVp8 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpvp8depay ! queue ! webmmux name=mux streamable=true ! "
     "appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
-    "rtpjitterbuffer latency=200 ! rtpopusdepay ! queue ! mux. ";
+    "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
+constexpr const char* kRecorderH264 =
+    "appsrc name=v is-live=true format=time do-timestamp=true ! "
+    "rtpjitterbuffer latency=200 ! rtph264depay ! h264parse ! queue ! "
+    "matroskamux name=mux streamable=true ! appsink name=out sync=false async=false "
+    "appsrc name=a is-live=true format=time do-timestamp=true ! "
+    "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
 
 crypto::FieldRef chunkField(const std::string& recordingId, std::uint64_t chunk) {
   return {"visit_recordings", "content", recordingId + ":" + std::to_string(chunk)};
@@ -31,41 +43,57 @@ crypto::FieldRef chunkField(const std::string& recordingId, std::uint64_t chunk)
 
 }  // namespace
 
+RecordingWriter::RecordingWriter(std::string recordingId, const std::filesystem::path& path,
+                                 const crypto::FieldCipher& cipher)
+    : id_(std::move(recordingId)), cipher_(cipher) {
+  if (std::filesystem::exists(path))
+    throw Error("recording: the file exists already: refusing to overwrite");
+  file_.open(path, std::ios::binary | std::ios::trunc);
+  if (!file_) throw Error("recording: cannot create the recording file");
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+void RecordingWriter::seal(std::size_t n) {
+  auto sealed = cipher_.encrypt(chunkField(id_, chunk_++), std::string_view(pending_.data(), n));
+  const auto len = static_cast<std::uint32_t>(sealed.size());
+  const char header[4] = {static_cast<char>(len >> 24), static_cast<char>((len >> 16) & 0xff),
+                          static_cast<char>((len >> 8) & 0xff), static_cast<char>(len & 0xff)};
+  file_.write(header, 4);
+  file_.write(reinterpret_cast<const char*>(sealed.data()),
+              static_cast<std::streamsize>(sealed.size()));
+  file_.flush();
+  written_ += 4 + sealed.size();
+  pending_.erase(0, n);
+}
+
+void RecordingWriter::append(std::string_view bytes) {
+  if (!file_.is_open()) return;
+  pending_.append(bytes);
+  while (pending_.size() >= kChunkBytes) seal(kChunkBytes);
+}
+
+void RecordingWriter::finish() {
+  if (!file_.is_open()) return;
+  if (!pending_.empty()) seal(pending_.size());
+  file_.close();
+}
+
 struct RoomRecording::Impl {
   std::string id;
-  std::filesystem::path path;
-  const crypto::FieldCipher& cipher;
   GstElement* pipeline = nullptr;
   std::array<GstElement*, 2> sources{};  // audio, video appsrc
-  std::mutex mu;
-  std::ofstream file;
-  std::string pending;
-  std::uint64_t chunk = 0;
-  std::uint64_t written = 0;
+  mutable std::mutex mu;
+  RecordingWriter writer;  // under mu
   bool stopped = false;
 
-  Impl(std::string recordingId, std::filesystem::path p, const crypto::FieldCipher& c)
-      : id(std::move(recordingId)), path(std::move(p)), cipher(c) {}
-
-  /// Seals `n` bytes of pending as one chunk. Called under mu.
-  void seal(std::size_t n) {
-    auto sealed = cipher.encrypt(chunkField(id, chunk++), std::string_view(pending.data(), n));
-    const auto len = static_cast<std::uint32_t>(sealed.size());
-    const char header[4] = {static_cast<char>(len >> 24), static_cast<char>((len >> 16) & 0xff),
-                            static_cast<char>((len >> 8) & 0xff), static_cast<char>(len & 0xff)};
-    file.write(header, 4);
-    file.write(reinterpret_cast<const char*>(sealed.data()),
-               static_cast<std::streamsize>(sealed.size()));
-    file.flush();
-    written += 4 + sealed.size();
-    pending.erase(0, n);
-  }
+  Impl(std::string recordingId, const std::filesystem::path& p, const crypto::FieldCipher& c)
+      : id(recordingId), writer(std::move(recordingId), p, c) {}
 
   void append(const guint8* data, gsize size) {
     std::lock_guard lock(mu);
     if (stopped) return;
-    pending.append(reinterpret_cast<const char*>(data), size);
-    while (pending.size() >= kChunkBytes) seal(kChunkBytes);
+    writer.append(std::string_view(reinterpret_cast<const char*>(data), size));
   }
 };
 
@@ -110,16 +138,11 @@ void freeTap(gpointer data) {
 }  // namespace
 
 RoomRecording::RoomRecording(std::string recordingId, std::filesystem::path path,
-                             const crypto::FieldCipher& cipher)
-    : impl_(std::make_shared<Impl>(std::move(recordingId), std::move(path), cipher)) {
-  if (std::filesystem::exists(impl_->path))
-    throw Error("recording: the file exists already: refusing to overwrite");
-  impl_->file.open(impl_->path, std::ios::binary | std::ios::trunc);
-  if (!impl_->file) throw Error("recording: cannot create the recording file");
-  std::filesystem::permissions(
-      impl_->path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+                             const crypto::FieldCipher& cipher, VideoCodec codec)
+    : impl_(std::make_shared<Impl>(std::move(recordingId), path, cipher)) {
   GError* err = nullptr;
-  impl_->pipeline = gst_parse_launch(kRecorder, &err);
+  impl_->pipeline =
+      gst_parse_launch(codec == VideoCodec::h264 ? kRecorderH264 : kRecorderVp8, &err);
   if (impl_->pipeline == nullptr || err != nullptr) {
     const std::string what = err != nullptr ? err->message : "no pipeline";
     g_clear_error(&err);
@@ -176,17 +199,17 @@ void RoomRecording::stop() {
   gst_object_unref(bus);
   gst_element_set_state(impl_->pipeline, GST_STATE_NULL);
   std::lock_guard lock(impl_->mu);
-  if (!impl_->pending.empty()) impl_->seal(impl_->pending.size());
+  impl_->writer.finish();
   impl_->stopped = true;
-  impl_->file.close();
-  log::info("video.recording_stopped", {{"recording", impl_->id},
-                                        {"bytes", static_cast<std::uint64_t>(impl_->written)},
-                                        {"clean", clean}});
+  log::info("video.recording_stopped",
+            {{"recording", impl_->id},
+             {"bytes", static_cast<std::uint64_t>(impl_->writer.bytesWritten())},
+             {"clean", clean}});
 }
 
 std::uint64_t RoomRecording::bytesWritten() const {
   std::lock_guard lock(impl_->mu);
-  return impl_->written;
+  return impl_->writer.bytesWritten();
 }
 
 int purgeRecordings(const std::filesystem::path& dir, std::filesystem::file_time_type before) {
@@ -219,6 +242,112 @@ std::string decryptRecording(const std::filesystem::path& path, const std::strin
     out += cipher.decryptText(chunkField(recordingId, chunk), sealed);
   }
   return out;
+}
+
+RecordingReader::RecordingReader(const std::filesystem::path& path, std::string recordingId,
+                                 const crypto::FieldCipher& cipher)
+    : path_(path), id_(std::move(recordingId)), cipher_(cipher) {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) throw Error("recording: cannot read the recording file");
+  std::uint64_t at = 0;
+  for (;;) {
+    unsigned char header[4];
+    if (!in.read(reinterpret_cast<char*>(header), 4)) break;
+    const std::uint32_t len = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
+                              (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
+    if (len <= crypto::FieldCipher::kOverhead || len > kChunkBytes + crypto::FieldCipher::kOverhead)
+      throw CryptoError("recording: chunk " + std::to_string(chunks_.size()) + " has a bad length");
+    at += 4;
+    chunks_.push_back({at, len, size_});
+    size_ += len - crypto::FieldCipher::kOverhead;
+    at += len;
+    in.seekg(static_cast<std::streamoff>(at));
+  }
+  std::error_code ec;
+  if (std::filesystem::file_size(path_, ec) != at)
+    throw CryptoError("recording: the last chunk is truncated");
+}
+
+std::string RecordingReader::read(std::uint64_t offset, std::uint64_t length) const {
+  std::string out;
+  if (offset >= size_ || length == 0) return out;
+  const std::uint64_t end = std::min(size_, offset + length);
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) throw Error("recording: cannot read the recording file");
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    const Chunk& c = chunks_[i];
+    const std::uint64_t plainEnd = c.plainOffset + (c.sealedBytes - crypto::FieldCipher::kOverhead);
+    if (plainEnd <= offset) continue;
+    if (c.plainOffset >= end) break;
+    crypto::Bytes sealed(c.sealedBytes);
+    in.seekg(static_cast<std::streamoff>(c.fileOffset));
+    if (!in.read(reinterpret_cast<char*>(sealed.data()),
+                 static_cast<std::streamsize>(c.sealedBytes)))
+      throw CryptoError("recording: chunk " + std::to_string(i) + " is truncated");
+    const std::string plain = cipher_.decryptText(chunkField(id_, i), sealed);
+    const std::uint64_t from = std::max(offset, c.plainOffset) - c.plainOffset;
+    const std::uint64_t to = std::min(end, plainEnd) - c.plainOffset;
+    out.append(plain, static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));
+  }
+  return out;
+}
+
+std::string recordingMediaType(std::string_view head) {
+  // The EBML header's DocType element (0x42 0x82, a size byte, the name) says which.
+  const auto at = head.substr(0, 64).find("\x42\x82");
+  if (at != std::string_view::npos && head.substr(at + 3, 4) == "webm") return "video/webm";
+  return "video/x-matroska";
+}
+
+namespace {
+
+/// Parses "user-<digits>-<digits>" into (user, ms).
+std::optional<std::pair<std::int64_t, std::int64_t>> parseRecordingId(std::string_view id) {
+  constexpr std::string_view kPrefix = "user-";
+  if (id.size() > 64 || id.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  id.remove_prefix(kPrefix.size());
+  const auto dash = id.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size()) return std::nullopt;
+  for (std::size_t i = 0; i < id.size(); ++i)
+    if (i != dash && (id[i] < '0' || id[i] > '9')) return std::nullopt;
+  try {
+    return std::make_pair(std::stoll(std::string(id.substr(0, dash))),
+                          std::stoll(std::string(id.substr(dash + 1))));
+  } catch (const std::logic_error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::vector<RecordingInfo> listRecordings(const std::filesystem::path& dir, std::int64_t visitId) {
+  std::vector<RecordingInfo> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  const std::string prefix = "visit-" + std::to_string(visitId) + "-";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".rec") continue;
+    const std::string stem = entry.path().stem().string();
+    if (stem.rfind(prefix, 0) != 0) continue;
+    const std::string id = stem.substr(prefix.size());
+    auto parsed = parseRecordingId(id);
+    if (!parsed) continue;
+    out.push_back({id, parsed->first, parsed->second, entry.file_size(ec)});
+  }
+  std::sort(out.begin(), out.end(), [](const RecordingInfo& a, const RecordingInfo& b) {
+    return std::tie(a.startedAtMs, a.userId) < std::tie(b.startedAtMs, b.userId);
+  });
+  return out;
+}
+
+std::optional<RecordingFile> findRecording(const std::filesystem::path& dir, std::int64_t visitId,
+                                           std::string_view id) {
+  if (!parseRecordingId(id)) return std::nullopt;
+  const std::string recordingId = "visit-" + std::to_string(visitId) + "-" + std::string(id);
+  auto path = dir / (recordingId + ".rec");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  return RecordingFile{path, recordingId};
 }
 
 }  // namespace vigil::video

@@ -1,6 +1,7 @@
 #include "vigil/video/room_relay.hpp"
 
 #define GST_USE_UNSTABLE_API 1  // webrtc/webrtc.h warns without it
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <gst/gst.h>
@@ -285,6 +286,17 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
 
   void send(std::int64_t participant, const Poco::JSON::Object& msg) {
     if (out) out(participant, toJson(msg));
+  }
+
+  /// Tells a participant whose media each of its slots carries ({"type":"slots","owners":[id
+  /// or 0 per slot]}), so the page can put names on the tiles.
+  void sendSlots(const Peer& dest) {
+    Poco::JSON::Array::Ptr owners = new Poco::JSON::Array;
+    for (auto owner : dest.slotOwner) owners->add(owner);
+    Poco::JSON::Object msg;
+    msg.set("type", "slots");
+    msg.set("owners", owners);
+    send(dest.id, msg);
   }
 
   std::shared_ptr<Peer> peer(std::int64_t id) const {
@@ -756,6 +768,7 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
     queues[ki] = q;
   }
   dest.branchesFrom[source.id] = queues;
+  sendSlots(dest);
   // The receiver has no keyframe of this stream yet: ask the sender for one.
   for (auto kind : {kVideo, kScreen}) {
     GstPad* vsrc = gst_element_get_static_pad(queues[kind], "src");
@@ -790,6 +803,7 @@ void RoomRelay::Impl::unlink(Peer& source, Peer& dest) {
   dest.branchesFrom.erase(it);
   for (auto& owner : dest.slotOwner)
     if (owner == source.id) owner = 0;
+  if (peer(dest.id).get() == &dest) sendSlots(dest);  // not to a session being closed
 }
 
 void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, bool notify) {

@@ -168,7 +168,7 @@ int VideoRooms::startRecording(std::int64_t visitId, const std::filesystem::path
     if (room->recordings.count(user)) continue;
     const std::string id = "visit-" + std::to_string(visitId) + "-user-" + std::to_string(user) +
                            "-" + std::to_string(ms);
-    auto rec = std::make_unique<RoomRecording>(id, dir / (id + ".rec"), cipher);
+    auto rec = std::make_unique<RoomRecording>(id, dir / (id + ".rec"), cipher, config_.videoCodec);
     room->relay->startRecording(user, *rec);
     room->recordings[user] = std::move(rec);
     ++started;

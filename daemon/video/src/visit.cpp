@@ -57,6 +57,13 @@ struct Decision {
   std::string reason;
 };
 
+/// The visit, or NotFound.
+std::optional<Visit> requireVisitIn(store::Connection& c, std::int64_t visitId) {
+  auto v = VisitService::findIn(c, visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  return v;
+}
+
 [[noreturn]] void refuse(std::string_view action, const std::string& reason) {
   throw AccessDenied(std::string(action) + " refused: " + reason);
 }
@@ -182,8 +189,7 @@ void VisitService::invite(const Actor& actor, std::int64_t visitId, std::int64_t
     throw ValidationError("visit: only a caregiver or interpreter can be invited");
   Decision d;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     if (actor.id != v->providerUserId ||
         !security::roleHas(actor.role, security::Permission::visitManage)) {
       d = {false, "not_visit_provider"};
@@ -215,8 +221,7 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
   Decision d;
   JoinStatus status = JoinStatus::waiting;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     const auto now = clock_.now();
     const Participant* p = v->participant(actor.id);
     if (!security::roleHas(actor.role, security::Permission::visitJoin)) {
@@ -263,8 +268,7 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
 void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t userId) {
   Decision d;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     const Participant* p = v->participant(userId);
     if (actor.id != v->providerUserId) {
       d = {false, "not_visit_provider"};
@@ -290,8 +294,7 @@ void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t 
 
 void VisitService::leave(const Actor& actor, std::int64_t visitId) {
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     if (v->participant(actor.id) == nullptr) return;  // nothing to leave, nothing to audit
     c.execute(
         "UPDATE visit_participants SET waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
@@ -304,8 +307,7 @@ void VisitService::leave(const Actor& actor, std::int64_t visitId) {
 void VisitService::end(const Actor& actor, std::int64_t visitId) {
   Decision d;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     if (actor.id != v->providerUserId) {
       d = {false, "not_visit_provider"};
     } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
@@ -347,13 +349,32 @@ bool inRoom(const Visit& v, const Actor& actor, TimePoint now, const VisitPolicy
   return now >= v.startsAt - policy.joinEarly && now <= v.endsAt + policy.joinLate;
 }
 
+/// Why the actor may not post into the room of `v` now (chat, documents); nullopt: they may.
+std::optional<std::string> roomRefusal(const Visit& v, const Actor& actor, TimePoint now,
+                                       const VisitPolicy& policy) {
+  if (inRoom(v, actor, now, policy)) return std::nullopt;
+  return v.participant(actor.id) == nullptr ? "not_participant" : "not_in_room";
+}
+
+/// Reads the participant relation of a visit for an audited read: the visit's patient and
+/// whether the actor may read its chat and documents.
+struct ReadAccess {
+  std::int64_t patientId = 0;
+  bool allowed = false;
+};
+
+ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId) {
+  auto v = requireVisitIn(c, visitId);
+  return {v->patientId, v->participant(actor.id) != nullptr &&
+                            security::roleHas(actor.role, security::Permission::visitJoin)};
+}
+
 }  // namespace
 
 void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId, bool consent) {
   Decision d;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     if (v->participant(actor.id) == nullptr) {
       d = {false, "not_participant"};
     } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
@@ -376,8 +397,7 @@ void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId,
 void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visitId) {
   Decision d;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     if (actor.id != v->providerUserId) {
       d = {false, "not_visit_provider"};
     } else if (v->state != VisitState::inProgress) {
@@ -401,11 +421,10 @@ ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
   Decision d;
   ChatMessage m;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     const auto now = clock_.now();
-    if (!inRoom(*v, actor, now, policy_)) {
-      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    if (auto refusal = roomRefusal(*v, actor, now, policy_)) {
+      d = {false, *refusal};
     } else {
       auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_messages")
                     .value_or(1);
@@ -428,16 +447,11 @@ ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
 
 std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t visitId) {
   if (cipher_ == nullptr) throw ValidationError("visit chat: not configured");
-  std::optional<std::int64_t> patientId;
-  bool participant = false;
+  ReadAccess access;
   auto out = db_.read([&](store::Connection& c) {
     std::vector<ChatMessage> list;
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
-    patientId = v->patientId;
-    participant = v->participant(actor.id) != nullptr &&
-                  security::roleHas(actor.role, security::Permission::visitJoin);
-    if (!participant) return list;
+    access = readAccessIn(c, actor, visitId);
+    if (!access.allowed) return list;
     auto st = c.prepare(
         "SELECT id, sender_user_id, sent_at, text_enc FROM visit_messages WHERE visit_id = ?1 "
         "ORDER BY id");
@@ -454,11 +468,12 @@ std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t
     }
     return list;
   });
-  audit_.record(db_, security::auditEventFor(
-                         actor, "visit.messages_read", "visit", std::to_string(visitId), patientId,
-                         participant ? AuditOutcome::success : AuditOutcome::denied,
-                         participant ? "participant" : "not_participant"));
-  if (!participant) refuse("visit.messages_read", "not_participant");
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.messages_read", "visit", std::to_string(visitId),
+                                   access.patientId,
+                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                   access.allowed ? "participant" : "not_participant"));
+  if (!access.allowed) refuse("visit.messages_read", "not_participant");
   return out;
 }
 
@@ -478,20 +493,6 @@ crypto::FieldRef documentField(std::string_view column, std::int64_t id) {
   return {"visit_documents", std::string(column), std::to_string(id)};
 }
 
-/// Reads the participant relation of a visit for an audited read: the visit's patient and
-/// whether the actor may read its chat and documents.
-struct ReadAccess {
-  std::int64_t patientId = 0;
-  bool allowed = false;
-};
-
-ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId) {
-  auto v = VisitService::findIn(c, visitId);
-  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
-  return {v->patientId, v->participant(actor.id) != nullptr &&
-                            security::roleHas(actor.role, security::Permission::visitJoin)};
-}
-
 }  // namespace
 
 VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visitId,
@@ -508,11 +509,10 @@ VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visit
   Decision d;
   VisitDocument doc;
   db_.writeSync([&](store::Connection& c) {
-    auto v = findIn(c, visitId);
-    if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+    auto v = requireVisitIn(c, visitId);
     const auto now = clock_.now();
-    if (!inRoom(*v, actor, now, policy_)) {
-      d = {false, v->participant(actor.id) == nullptr ? "not_participant" : "not_in_room"};
+    if (auto refusal = roomRefusal(*v, actor, now, policy_)) {
+      d = {false, *refusal};
     } else {
       auto id = c.queryValue<std::int64_t>("SELECT coalesce(max(id), 0) + 1 FROM visit_documents")
                     .value_or(1);
@@ -607,6 +607,28 @@ VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
   if (!access.allowed) refuse("visit.document_get", "not_participant");
   if (!found) throw NotFound("document not found");
   return *found;
+}
+
+void VisitService::authorizeRecordingAccess(const Actor& actor, std::int64_t visitId,
+                                            std::string_view recordingId) {
+  auto v = find(visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  std::string reason;
+  if (actor.role == Role::admin && security::roleHas(actor.role, security::Permission::visitManage))
+    reason = "admin";
+  else if (actor.id == v->providerUserId &&
+           security::roleHas(actor.role, security::Permission::visitManage))
+    reason = "visit_provider";
+  const bool allowed = !reason.empty();
+  const bool play = !recordingId.empty();
+  const std::string action = play ? "visit.recording_play" : "visit.recordings_list";
+  audit_.record(db_, security::auditEventFor(
+                         actor, action, play ? "visit_recording" : "visit",
+                         play ? std::to_string(visitId) + "/" + std::string(recordingId)
+                              : std::to_string(visitId),
+                         v->patientId, allowed ? AuditOutcome::success : AuditOutcome::denied,
+                         allowed ? reason : "not_visit_provider"));
+  if (!allowed) refuse(action, "not_visit_provider");
 }
 
 void VisitService::recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs,

@@ -9,12 +9,14 @@
 #include <deque>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
+#include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
 #include "vigil/web/api.hpp"
@@ -96,7 +98,10 @@ TimePoint fromMillis(std::int64_t ms) {
   return TimePoint{std::chrono::milliseconds{ms}};
 }
 
-JsonObject visitJson(const Visit& v, std::int64_t caller) {
+/// The visit as JSON; `accounts` (for a participant's own view of the visit) adds each
+/// participant's display name, for the tiles and the waiting room.
+JsonObject visitJson(const Visit& v, std::int64_t caller,
+                     security::AccountService* accounts = nullptr) {
   JsonObject o = new Poco::JSON::Object;
   o->set("id", v.id);
   o->set("patientId", v.patientId);
@@ -112,6 +117,10 @@ JsonObject visitJson(const Visit& v, std::int64_t caller) {
     j->set("admitted", p.admittedAt.has_value());
     j->set("waiting", p.waitingSince.has_value());
     j->set("recordingConsent", p.recordingConsentAt.has_value());
+    if (accounts != nullptr) {
+      auto user = accounts->findUser(p.userId);
+      j->set("displayName", user ? user->displayName : std::string());
+    }
     people->add(j);
     if (p.userId == caller) {
       o->set("yourRole", std::string(toString(p.role)));
@@ -169,6 +178,76 @@ std::int64_t documentIdOf(const Request& req) {
   } catch (const std::logic_error&) {
     throw BadInput("document id must be a positive integer");
   }
+}
+
+/// Largest part of a recording one request gets (a player asks for the rest in further ranges).
+constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
+
+/// A byte range [first, last] of a resource of `size` bytes (HTTP's inclusive form).
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+
+/// Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n" range; nullopt when it cannot be
+/// satisfied or is malformed (answered with 416). Multiple ranges are not served.
+std::optional<ByteRange> parseRange(const std::string& header, std::uint64_t size) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (header.rfind(kUnit, 0) != 0 || size == 0) return std::nullopt;
+  const std::string spec = header.substr(kUnit.size());
+  const auto dash = spec.find('-');
+  if (dash == std::string::npos || spec.find(',') != std::string::npos) return std::nullopt;
+  auto number = [](const std::string& t) -> std::optional<std::uint64_t> {
+    if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoull(t);
+  };
+  const auto a = number(spec.substr(0, dash));
+  const auto b = number(spec.substr(dash + 1));
+  ByteRange r;
+  if (!a) {  // suffix: the last n bytes
+    if (!b || *b == 0) return std::nullopt;
+    r.first = size - std::min(*b, size);
+    r.last = size - 1;
+  } else {
+    if (*a >= size || (b && *b < *a) || (!b && dash + 1 != spec.size())) return std::nullopt;
+    r.first = *a;
+    r.last = b ? std::min(*b, size - 1) : size - 1;
+  }
+  r.last = std::min(r.last, r.first + kMaxRangeBytes - 1);
+  return r;
+}
+
+/// Serves a decrypted recording (WebM, or Matroska for H.264): whole, or the requested range
+/// (206).
+Response serveRecording(const RecordingReader& reader, const std::string& rangeHeader,
+                        std::int64_t visitId) {
+  Response r;
+  r.contentType = recordingMediaType(reader.read(0, 64));
+  r.headers.emplace_back("Accept-Ranges", "bytes");
+  // A generic name (ids only).
+  const char* ext = r.contentType == "video/webm" ? ".webm" : ".mkv";
+  r.headers.emplace_back(
+      "Content-Disposition",
+      "inline; filename=\"visit-" + std::to_string(visitId) + "-recording" + ext + "\"");
+  const auto size = reader.size();
+  if (rangeHeader.empty()) {
+    r.status = 200;
+    r.body = reader.read(0, size);
+    return r;
+  }
+  auto range = parseRange(rangeHeader, size);
+  if (!range) {
+    Response bad = Response::error(416, "range_not_satisfiable", "bad or unsatisfiable range");
+    bad.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return bad;
+  }
+  r.status = 206;
+  r.body = reader.read(range->first, range->last - range->first + 1);
+  r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                              std::to_string(range->last) + "/" +
+                                              std::to_string(size));
+  return r;
 }
 
 web::Route route(std::string method, std::string pattern, std::string permission,
@@ -298,7 +377,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
   }));
   router.add(route("GET", "/api/v1/visits/{id}", "visit.join", [api](Request& req) {
     auto v = api.visits->get(*req.actor, visitIdOf(req));
-    auto o = visitJson(v, req.actor->id);
+    auto o = visitJson(v, req.actor->id, api.accounts);
     Poco::JSON::Array::Ptr quality = new Poco::JSON::Array;
     for (const auto& q : api.visits->quality(v.id)) {
       JsonObject j = new Poco::JSON::Object;
@@ -416,6 +495,36 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     o->set("recording", api.rooms->isRecording(id));
     return Response::json(200, stringify(o));
   }));
+  router.add(
+      route("GET", "/api/v1/visits/{id}/recordings", "visit.recording_play", [api](Request& req) {
+        const auto id = visitIdOf(req);
+        api.visits->authorizeRecordingAccess(*req.actor, id, "");
+        Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+        for (const auto& rec : listRecordings(api.recordingsDir, id)) {
+          JsonObject j = new Poco::JSON::Object;
+          j->set("id", rec.id);
+          j->set("userId", rec.userId);
+          j->set("startedAt", security::formatUtc(fromMillis(rec.startedAtMs)));
+          j->set("encryptedBytes", rec.fileBytes);
+          list->add(j);
+        }
+        JsonObject o = new Poco::JSON::Object;
+        o->set("recordings", list);
+        return Response::json(200, stringify(o));
+      }));
+  router.add(route("GET", "/api/v1/visits/{id}/recordings/{rec}", "visit.recording_play",
+                   [api](Request& req) {
+                     const auto id = visitIdOf(req);
+                     const auto rec = req.params.count("rec") ? req.params.at("rec") : "";
+                     if (rec.empty()) throw BadInput("recording id missing");
+                     // Authorised and audited before anything about the file is revealed.
+                     api.visits->authorizeRecordingAccess(*req.actor, id, rec);
+                     if (api.cipher == nullptr) throw NotFound("recording");
+                     auto file = findRecording(api.recordingsDir, id, rec);
+                     if (!file) return Response::error(404, "not_found", "no such recording");
+                     RecordingReader reader(file->path, file->recordingId, *api.cipher);
+                     return serveRecording(reader, req.header("range"), id);
+                   }));
   web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");
   });

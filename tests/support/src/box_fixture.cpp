@@ -92,6 +92,10 @@ void BoxFixture::kill9() {
   vigild_->wait(10s);
 }
 
+pid_t BoxFixture::pid() const {
+  return vigild_ ? vigild_->pid() : -1;
+}
+
 bool BoxFixture::running() {
   return vigild_ && vigild_->running();
 }

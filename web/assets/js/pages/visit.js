@@ -101,10 +101,15 @@ export async function renderVisit(root, visitId) {
   const docInput = h('input', { type: 'file', id: 'visit-doc-file', accept: 'application/pdf,image/png,image/jpeg' });
   const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
     h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
+  // Recordings: the visit's provider and admins play them back (decrypted by the box, each
+  // playback audited); the player asks for byte ranges as it goes.
+  const recList = h('ul.recording-list', { 'aria-label': 'Recordings of this visit' });
+  const player = h('video.recording-player', { controls: true, preload: 'metadata', hidden: true, 'aria-label': 'Recording playback' });
+  const recBox = h('section.recordings', { hidden: true }, h('h2', 'Recordings'), recList, player);
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
     h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
-    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox));
+    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox, recBox));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
@@ -138,6 +143,22 @@ export async function renderVisit(root, visitId) {
   let closed = false;
   let isProvider = false;
   let lastBytes = null;
+  // Display names of the visit's participants, and whose media each of our slots carries (the
+  // box's "slots" message), to name the tiles.
+  const names = new Map();
+  let slotOwners = [];
+  function nameOf(userId) {
+    return names.get(userId) || `Participant ${userId}`;
+  }
+  function labelTiles() {
+    remotes.querySelectorAll('.remote').forEach((tile) => {
+      const owner = slotOwners[Number(tile.dataset.slot)] || 0;
+      tile.hidden = slotOwners.length > 0 && owner === 0;
+      const label = tile.querySelector('.tile-name');
+      label.textContent = owner ? nameOf(owner) : '';
+      tile.querySelector('video.remote-video').setAttribute('aria-label', owner ? `Video of ${nameOf(owner)}` : 'Participant video');
+    });
+  }
 
   const showError = (msg) => { error.hidden = false; error.textContent = msg; };
   const setStatus = (msg) => { status.textContent = msg; }; // a live region already
@@ -167,23 +188,42 @@ export async function renderVisit(root, visitId) {
     recording = Boolean(v.recording);
     recordingBadge.hidden = !recording;
     recordBtn.textContent = recording ? 'Stop recording' : 'Start recording';
+    for (const p of v.participants) if (p.displayName) names.set(p.userId, p.displayName);
+    labelTiles();
     const mine = v.participants.find((p) => p.userId === session().user.id);
     if (mine) consentBox.checked = Boolean(mine.recordingConsent);
     if (isProvider) {
       const waiting = v.participants.filter((p) => p.waiting && !p.admitted);
       waitingBox.hidden = false;
       append(clear(waitingList), [waiting.length
-        ? waiting.map((p) => h('li', `User ${p.userId} (${p.role}) is waiting `,
-          h('button.btn.small.primary', { type: 'button', onclick: () => admit(p.userId) }, `Admit user ${p.userId}`)))
+        ? waiting.map((p) => h('li', `${nameOf(p.userId)} (${p.role}) is waiting `,
+          h('button.btn.small.primary', { type: 'button', onclick: () => admit(p.userId), 'aria-label': `Admit ${nameOf(p.userId)}` }, 'Admit')))
         : h('li', 'Nobody is waiting.')]);
     }
     return v;
   }
 
+  async function loadRecordings() {
+    const r = await get(`/api/v1/visits/${visitId}/recordings`);
+    recBox.hidden = false;
+    append(clear(recList), [r.recordings.length
+      ? r.recordings.map((rec) => h('li', `${nameOf(rec.userId)}, started ${fmtTime(rec.startedAt)} `,
+        h('button.btn.small', {
+          type: 'button',
+          'aria-label': `Play the recording of ${nameOf(rec.userId)} started ${fmtTime(rec.startedAt)}`,
+          onclick: () => {
+            player.hidden = false;
+            player.src = `/api/v1/visits/${visitId}/recordings/${encodeURIComponent(rec.id)}`;
+            player.play().catch(() => { /* the user presses play */ });
+          },
+        }, 'Play')))
+      : h('li', 'No recordings.')]);
+  }
+
   async function admit(userId) {
     try {
       await post(`/api/v1/visits/${visitId}/admit`, { userId });
-      announce(`User ${userId} admitted`);
+      announce(`${nameOf(userId)} admitted`);
       await refreshVisit();
     } catch (e) {
       showError(e.message);
@@ -204,7 +244,7 @@ export async function renderVisit(root, visitId) {
   function showMessage(m) {
     if (seenMessages.has(m.id)) return;
     seenMessages.add(m.id);
-    const who = m.senderUserId === session().user.id ? 'You' : `User ${m.senderUserId}`;
+    const who = m.senderUserId === session().user.id ? 'You' : nameOf(m.senderUserId);
     chatLog.append(h('li', h('span.chat-who', `${who}: `), h('span.chat-text', m.text)));
   }
 
@@ -218,7 +258,7 @@ export async function renderVisit(root, visitId) {
   function showDocument(d) {
     if (seenDocs.has(d.id)) return;
     seenDocs.add(d.id);
-    const who = d.uploaderUserId === session().user.id ? 'you' : `user ${d.uploaderUserId}`;
+    const who = d.uploaderUserId === session().user.id ? 'you' : nameOf(d.uploaderUserId);
     docList.append(h('li', h('a', { href: `/api/v1/visits/${visitId}/documents/${d.id}`, download: '' }, d.fileName),
       ` (${Math.max(1, Math.round(d.sizeBytes / 1024))} KiB, shared by ${who})`));
   }
@@ -272,8 +312,9 @@ export async function renderVisit(root, visitId) {
       const screen = h('video.remote-screen', { autoplay: true, playsInline: true, muted: true, hidden: true, 'aria-label': 'Shared screen' });
       screen.addEventListener('resize', () => { screen.hidden = screen.videoWidth === 0; });
       const audio = h('audio', { autoplay: true });
-      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, screen, audio);
+      tile = h('div.remote', { dataset: { slot: String(slot) } }, video, screen, audio, h('p.tile-name'));
       remotes.append(tile);
+      labelTiles();
     }
     const track = transceiver.receiver.track;
     const el = tile.querySelector(['audio', 'video.remote-video', 'video.remote-screen'][index % 3]);
@@ -346,6 +387,7 @@ export async function renderVisit(root, visitId) {
         if (msg.type === 'offer') await onOffer(msg.sdp);
         else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
         else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
+        else if (msg.type === 'slots') { slotOwners = msg.owners || []; labelTiles(); }
         else if (msg.type === 'chat') showMessage(msg);
         else if (msg.type === 'document') showDocument(msg);
       } catch (err) {
@@ -456,8 +498,10 @@ export async function renderVisit(root, visitId) {
   });
   recordBtn.addEventListener('click', async () => {
     try {
+      const wasRecording = recording;
       await post(`/api/v1/visits/${visitId}/recording`, { action: recording ? 'stop' : 'start' });
       await refreshVisit();
+      if (wasRecording) await loadRecordings();
     } catch (e) {
       showError(e instanceof ApiError && e.status === 403
         ? `Recording needs every participant's consent (${e.message}).`
@@ -482,11 +526,15 @@ export async function renderVisit(root, visitId) {
     }
   });
 
+  const admin = session().user.role === 'admin';
   try {
     await refreshVisit();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 403)) throw e;
-    showError('You are not a participant of this visit.');
+    if (!admin) showError('You are not a participant of this visit.');
+  }
+  if (isProvider || admin) {
+    try { await loadRecordings(); } catch (e) { if (!(e instanceof ApiError && e.status === 403)) showError(e.message); }
   }
   return teardown;
 }

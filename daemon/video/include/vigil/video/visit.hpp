@@ -175,6 +175,13 @@ class VisitService {
   VisitDocument document(const security::Actor& actor, std::int64_t visitId,
                          std::int64_t documentId);
 
+  /// Decides whether the actor may list (`recordingId` empty) or play one of the visit's
+  /// recordings: the visit's provider, or an admin. Every decision is audited
+  /// (visit.recordings_list / visit.recording_play: a playback is a PHI read). Throws
+  /// AccessDenied ("not_visit_provider"), NotFound.
+  void authorizeRecordingAccess(const security::Actor& actor, std::int64_t visitId,
+                                std::string_view recordingId);
+
   /// Keeps one quality sample of a participant's session with the visit (queued write; a
   /// sample that does not fit the store's queue is dropped and counted).
   void recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs, double jitterMs,

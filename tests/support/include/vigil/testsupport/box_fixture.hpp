@@ -53,6 +53,8 @@ class BoxFixture {
   std::string log(int start = 0) const;
 
   int webPort() const;
+  /// vigild's process id while it runs (-1 before start; for CPU readings in benchmarks).
+  pid_t pid() const;
   /// A plain HTTP GET to vigild (status, body).
   std::pair<int, std::string> get(const std::string& path) const;
   /// Runs `vigild --set … <args>` to completion against the same data (exit code; stdout and

@@ -337,11 +337,13 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
   auto admin = security.accounts().findUserByEmail(kAdminEmail);
   if (!admin) throw ValidationError("demo: the demo admin is missing");
   seedHistory(db, settings, security, security::Actor{admin->id, security::Role::admin, {}});
-  // Seal the seed's audit entries with a signed checkpoint (audit verify reports it).
+  std::ostringstream visit;
+  ensureDemoVisit(config, store, security, visit);
+  // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify
+  // reports it).
   security.audit().checkpoint(db);
   std::ifstream in(loginsFile);
-  out << in.rdbuf();
-  ensureDemoVisit(config, store, security, out);
+  out << in.rdbuf() << visit.str();
   return 0;
 }
 

@@ -17,15 +17,14 @@ root=$(pwd)
 doc=$root/docs/benchmarks.md
 jobs=${VIGIL_JOBS:-2}
 
-# The fleet simulator is one process on libmosquitto, whose loop uses select(): descriptors past
-# 1024 cannot be used, and each client holds about four (its socket, a wake-up socket pair, …), so
-# one process drives at most ~220 device connections (1,000, 500 and 300 failed to connect). The
-# simulated load therefore uses 200 devices until the simulator polls its sockets itself.
+# Ingest: 60,000 messages over 1, 100 and 1,000 device connections. Alert latency: 1,000
+# simulated devices sending 1,000 readings/s in total for 30 s, 100 probes (issue #7).
 declare -A BENCH_ARGS=(
   [store_write]="200000"
-  [ingest]="20000 200"
+  [ingest]="60000 1000"
   [decode]="0.5"
-  [alert_ws]="200 1000 30 100"
+  [alert_engine]="1000 72"
+  [alert_ws]="1000 1000 30 100"
   [web_api]="15"
   [video]="16 10"
 )

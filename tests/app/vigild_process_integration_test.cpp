@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -371,6 +372,92 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr");
     BOOST_TEST(child.wait(20s) == 0, child.stderrText());
   }
+}
+
+BOOST_AUTO_TEST_CASE(demo_seed_backfills_fourteen_days_per_patient_once) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path().string();
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  auto bundles = dir.path() / "bundles";
+  auto nowMs = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t day = 86'400'000;
+  auto before = nowMs();
+  {
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  auto after = nowMs();
+  auto db = dir.path() / "vigil.db";
+  auto count = [&](const std::string& sql, std::optional<std::int64_t> arg = std::nullopt) {
+    vigil::store::Connection c(db, vigil::store::Connection::Mode::readOnly);
+    auto s = c.prepare(sql);
+    if (arg) s.bindAll(*arg);
+    s.step();
+    return s.get<std::int64_t>(0);
+  };
+  auto readings = count("SELECT count(*) FROM readings");
+  BOOST_TEST(readings > 6 * 14 * 4);
+  // Every reading is attributed to a demo patient and lies in the two weeks before the seed.
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE patient_id IS NULL") == 0);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE device_time < ?1", before - 14 * day) == 0);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE device_time >= ?1", after) == 0);
+  // Each patient has readings on each of the 14 days, and each of their devices has some.
+  {
+    vigil::store::Connection c(db, vigil::store::Connection::Mode::readOnly);
+    auto st = c.prepare(
+        "SELECT p.id, count(DISTINCT (?1 - r.device_time) / ?2), count(DISTINCT r.device_id) "
+        "FROM patients p LEFT JOIN readings r ON r.patient_id = p.id AND r.device_time > ?1 - 14 * "
+        "?2 "
+        "GROUP BY p.id");
+    st.bindAll(after, day);
+    int patients = 0;
+    while (st.step()) {
+      ++patients;
+      BOOST_TEST(st.get<std::int64_t>(1) == 14, "patient " << st.get<std::int64_t>(0));
+      BOOST_TEST(st.get<std::int64_t>(2) == 2, "patient " << st.get<std::int64_t>(0));
+    }
+    BOOST_TEST(patients == 6);
+  }
+  // Day rhythm: readings spread over the day, not stamped at one time.
+  BOOST_TEST(count("SELECT count(DISTINCT (device_time / 3600000) % 24) FROM readings") >= 12);
+  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 6);
+
+  {
+    Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  BOOST_TEST(count("SELECT count(*) FROM readings") == readings);
+  BOOST_TEST(count("SELECT count(*) FROM (SELECT 1 FROM readings GROUP BY device_id, kind, "
+                   "device_time HAVING count(*) > 1)") == 0);
+  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 6);
+}
+
+BOOST_AUTO_TEST_CASE(demo_seed_leaves_the_audit_log_with_a_signed_checkpoint) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path().string();
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  {
+    Child child({"--set", set, "demo", "seed", (dir.path() / "bundles").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  {
+    vigil::store::Connection c(dir.path() / "vigil.db", vigil::store::Connection::Mode::readOnly);
+    auto st = c.prepare(
+        "SELECT (SELECT max(seq) FROM audit_log), (SELECT max(seq) FROM audit_checkpoints)");
+    BOOST_REQUIRE(st.step());
+    BOOST_TEST(st.get<std::int64_t>(1) == st.get<std::int64_t>(0));  // the seed's last entry
+  }
+  auto out = dir.path() / "verify";
+  Child child({"--set", set, "audit", "verify"}, dir.path() / "stderr", out);
+  BOOST_REQUIRE_EQUAL(child.wait(20s), 0);
+  auto text = vigil::testsupport::readText(out);
+  BOOST_TEST(text.find("audit log intact") != std::string::npos, text);
+  BOOST_TEST(text.find(" 0 signed checkpoints") == std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -91,10 +91,10 @@ Result runEngine(const std::vector<Observation>& obs, std::size_t batch) {
   r.cpu = cpuSeconds() - cpuStart;
   const auto tickStart = Steady::now();
   engine.tick(clock.now() + std::chrono::hours(1));
-  std::printf("  tick (missing data + escalation, %zu patients): %.2f ms\n",
-              static_cast<std::size_t>(obs.back().patientId),
-              std::chrono::duration<double, std::milli>(Steady::now() - tickStart).count());
-  std::printf("  held samples after the run: %zu\n", engine.heldSamples());
+  std::fprintf(stderr, "  tick (missing data + escalation, %zu patients): %.2f ms\n",
+               static_cast<std::size_t>(obs.back().patientId),
+               std::chrono::duration<double, std::milli>(Steady::now() - tickStart).count());
+  std::fprintf(stderr, "  held samples after the run: %zu\n", engine.heldSamples());
   return r;
 }
 
@@ -116,7 +116,7 @@ Result runBaseline(const std::vector<Observation>& obs, std::size_t batch) {
   r.cpu = cpuSeconds() - cpuStart;
   double sum = 0;
   for (const auto& [p, v] : perPatient) sum += v;
-  std::printf("  (baseline checksum %.1f)\n", sum);
+  std::fprintf(stderr, "  (baseline checksum %.1f)\n", sum);
   return r;
 }
 
@@ -127,20 +127,20 @@ int main(int argc, char** argv) {
   const int patients = argc > 1 ? std::atoi(argv[1]) : 1000;
   const int hours = argc > 2 ? std::atoi(argv[2]) : 72;
   constexpr std::size_t kBatch = 500;
+  std::printf(
+      "| mix | patients × hours | observations | baseline obs/s (CPU) | engine obs/s (CPU) | "
+      "engine cost over baseline | alert changes |\n| --- | --- | --- | --- | --- | --- | --- "
+      "|\n");
   for (double share : {0.03, 1.0}) {
     auto obs = makeObservations(patients, hours, share);
-    std::printf("patients=%d hours=%d observations=%zu breach_share=%.2f batch=%zu\n", patients,
-                hours, obs.size(), share, kBatch);
+    std::fprintf(stderr, "patients=%d hours=%d observations=%zu breach_share=%.2f batch=%zu\n",
+                 patients, hours, obs.size(), share, kBatch);
     const auto base = runBaseline(obs, kBatch);
     const auto engine = runEngine(obs, kBatch);
     const auto n = static_cast<double>(obs.size());
-    std::printf("  baseline: wall %.3f s, cpu %.3f s, %.0f obs/s (cpu)\n", base.seconds, base.cpu,
-                n / base.cpu);
-    std::printf(
-        "  engine:   wall %.3f s, cpu %.3f s, %.0f obs/s (cpu), %zu alert changes, "
-        "%.2f us/obs over baseline (cpu)\n",
-        engine.seconds, engine.cpu, n / engine.cpu, engine.changes,
-        (engine.cpu - base.cpu) * 1e6 / n);
+    std::printf("| %s | %d × %d | %zu | %.0f | %.0f | %.2f µs/obs | %zu |\n",
+                share < 1 ? "3 % breaching" : "all breaching", patients, hours, obs.size(),
+                n / base.cpu, n / engine.cpu, (engine.cpu - base.cpu) * 1e6 / n, engine.changes);
   }
   return 0;
 }

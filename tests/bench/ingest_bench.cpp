@@ -1,7 +1,11 @@
 // Durable ingest throughput against the raw broker, in the same run, on the same broker:
 //   baseline: `mosquitto_pub -q 1 -l` (one process per device connection, TLS with the device's
 //             own certificate) → `mosquitto_sub -q 1 -C N` (TLS, the box's certificate): the
-//             time until the subscriber has every message;
+//             time from handing the lines to the connected publishers until the subscriber has
+//             every message. Each publisher reads its lines from a FIFO it holds open itself, so
+//             it connects first and waits; the clock starts when the broker has logged every
+//             connection (process start-up and TLS handshakes are not counted, as they are not
+//             for the simulator's devices, which connect before sending);
 //   vigil:    the fleet simulator (one MQTT/TLS connection per device, QoS 1) → Mosquitto →
 //             vigild (decode, SQLite commit with synchronous=FULL, application ack back to the
 //             device): the time until every message is acknowledged as stored.
@@ -10,7 +14,10 @@
 // the broker queues nothing for it.
 // Usage: bench_ingest [MESSAGES] [MAX_CONNECTIONS]   (defaults 20000, 1000)
 // Prints a Markdown table (scripts/bench.sh puts it into docs/benchmarks.md).
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -64,35 +71,75 @@ double rawBroker(testsupport::BoxFixture& box, std::size_t first, std::size_t co
   std::this_thread::sleep_for(500ms);  // subscribed
   fleet::Persona persona(fleet::PersonaKind::normal, 1, fleet::DeviceClockTime{});
   std::vector<std::unique_ptr<testsupport::Process>> pubs;
-  std::vector<fs::path> files;
+  std::vector<std::string> lines(connections);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   for (std::size_t c = 0; c < connections; ++c) {
-    auto file = work / ("lines-" + std::to_string(c));
-    std::ofstream out(file);
     for (std::size_t i = 0; i < perDevice; ++i) {
       auto at = now + std::chrono::milliseconds(i);
-      out << fleet::readingsPayload(i, persona.measure(fleet::VitalDevice::heartRate, at), at, at)
-          << "\n";
+      lines[c] +=
+          fleet::readingsPayload(i, persona.measure(fleet::VitalDevice::heartRate, at), at, at) +
+          "\n";
     }
-    files.push_back(file);
   }
-  auto start = std::chrono::steady_clock::now();
+  auto connectedSoFar = [&] {
+    auto log = broker.log();
+    std::size_t n = 0;
+    for (auto at = log.find("New client connected"); at != std::string::npos;
+         at = log.find("New client connected", at + 1))
+      ++n;
+    return n;
+  };
+  const auto before = connectedSoFar();
+  std::vector<fs::path> fifos;
   for (std::size_t c = 0; c < connections; ++c) {
     auto uid = uidOf(first + c);
+    auto fifo = work / ("lines-" + std::to_string(c));
+    fs::remove(fifo);
+    if (::mkfifo(fifo.c_str(), 0600) != 0) {
+      std::perror("mkfifo");
+      return 0;
+    }
+    fifos.push_back(fifo);
     auto bundle = box.bundle(uid);
+    // `0<>`: the publisher opens its FIFO read-write, so it neither blocks opening it nor sees
+    // end-of-file; it is stopped once the subscriber has every message.
     std::string cmd =
         "exec /usr/bin/mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.certificatePort()) +
         " --cafile " + quote((bundle / "ca.pem").string()) + " --cert " +
         quote((bundle / "device.pem").string()) + " --key " +
         quote((bundle / "device.key").string()) + " -i " + uid + " -q 1 -t vigil/v1/devices/" +
-        uid + "/readings -l < " + quote(files[c].string());
+        uid + "/readings -l 0<> " + quote(fifo.string());
     pubs.push_back(std::make_unique<testsupport::Process>(
         "/bin/sh", testsupport::Process::Options{{"-c", cmd}, {}, {}, work / "pub.err"}));
   }
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (connectedSoFar() < before + connections && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  if (connectedSoFar() < before + connections) {
+    std::fprintf(stderr, "raw publishers did not all connect\n");
+    return 0;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::thread feeder([&] {
+    for (std::size_t c = 0; c < connections; ++c) {
+      int fd = ::open(fifos[c].c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      const char* p = lines[c].data();
+      std::size_t left = lines[c].size();
+      while (left > 0) {
+        auto n = ::write(fd, p, left);
+        if (n <= 0) break;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    }
+  });
   auto rc = sub.wait(120s);
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (auto& p : pubs) p->wait(10s);
+  feeder.join();
+  for (auto& p : pubs) p->stop(2s);
   if (!rc || *rc != 0) {
     std::fprintf(stderr, "mosquitto_sub did not get every message: %s\n",
                  testsupport::readText(work / "sub.err").c_str());

@@ -67,13 +67,10 @@ void run(const std::filesystem::path& dir, std::size_t batchSize, long rows) {
   reader.join();
   auto batches = metrics.counter("vigil_store_batches_committed_total", "").value();
   auto micros = metrics.counter("vigil_store_commit_microseconds_total", "").value();
-  std::printf(
-      "batch_max=%zu rows=%ld seconds=%.2f rows_per_second=%.0f batches=%llu "
-      "mean_commit_ms=%.2f reads=%ld\n",
-      batchSize, rows, seconds, static_cast<double>(rows) / seconds,
-      static_cast<unsigned long long>(batches),
-      batches ? static_cast<double>(micros) / 1000.0 / static_cast<double>(batches) : 0.0,
-      reads.load());
+  std::printf("| %zu | %ld | %.2f | %.0f | %llu | %.2f | %ld |\n", batchSize, rows, seconds,
+              static_cast<double>(rows) / seconds, static_cast<unsigned long long>(batches),
+              batches ? static_cast<double>(micros) / 1000.0 / static_cast<double>(batches) : 0.0,
+              reads.load());
   db->close();
   std::filesystem::remove(path);
 }
@@ -84,6 +81,9 @@ int main(int argc, char** argv) {
   long rows = argc > 1 ? std::atol(argv[1]) : 200'000;
   std::filesystem::path dir = argc > 2 ? argv[2] : std::filesystem::temp_directory_path();
   vigil::log::setLevel(vigil::log::Level::warn);
+  std::printf(
+      "| batch_max | rows | seconds | rows/s | batches | mean transaction (ms) | reads meanwhile "
+      "|\n| --- | --- | --- | --- | --- | --- | --- |\n");
   run(dir, 500, rows);
   run(dir, 50, rows / 4);
   run(dir, 1, std::min(rows, 2'000L));  // one fsync per reading: what batching saves

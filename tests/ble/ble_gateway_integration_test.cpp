@@ -159,6 +159,42 @@ std::string hex(const Bytes& b) {
 const std::string kCuff = "C4:7C:8D:6A:12:34";
 const std::string kMeter = "C4:7C:8D:6A:00:08";
 
+/// The resilience cases' starting point: a heart-rate strap, registered and assigned, paired
+/// earlier, connected to a running gateway.
+struct ConnectedStrap : World {
+  ConnectedStrap() {
+    startStandIn();
+    registerDevice(kCuff, registry::DeviceKind::heart_rate);
+    addDevice(kCuff, "hr", "justworks", true);
+    startGateway();
+    BOOST_TEST_REQUIRE(eventually([&] { return inState(kCuff, DeviceState::connected); }));
+  }
+  /// bluetoothd is back (it remembers the pairing).
+  void restartStandIn() {
+    startStandIn();
+    addDevice(kCuff, "hr", "justworks", true);
+  }
+  /// The strap reconnects and its next notification is stored.
+  void expectConnectedAndStoring() {
+    BOOST_TEST_REQUIRE(eventually([&] { return inState(kCuff, DeviceState::connected); }),
+                       stateOf(kCuff));
+    BOOST_TEST(notify(kCuff, 0x2A37, kHeartRate));
+    BOOST_TEST(eventually([&] { return countKind(kCuff, "heart_rate") == 1; }));
+  }
+};
+
+/// A glucose meter, registered and assigned, paired earlier, holding records 1..`records`;
+/// the gateway starts with it in range.
+struct PairedMeter : World {
+  explicit PairedMeter(std::uint16_t records) {
+    startStandIn();
+    registerDevice(kMeter, registry::DeviceKind::glucometer);
+    addDevice(kMeter, "glucose", "justworks", true);
+    setRecords(*this, kMeter, records);
+    startGateway();
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(BleGatewayIntegration)
@@ -315,12 +351,7 @@ BOOST_AUTO_TEST_CASE(quarantines_readings_of_a_device_nobody_registered) {
 }
 
 BOOST_AUTO_TEST_CASE(fetches_all_glucose_records_then_only_those_after_the_last_stored) {
-  World w;
-  w.startStandIn();
-  w.registerDevice(kMeter, registry::DeviceKind::glucometer);
-  w.addDevice(kMeter, "glucose", "justworks", true);
-  setRecords(w, kMeter, 3);
-  w.startGateway();
+  PairedMeter w(3);
   BOOST_TEST_REQUIRE(eventually([&] { return w.countKind(kMeter, "glucose") == 3; }),
                      w.stateOf(kMeter));
   BOOST_TEST(eventually([&] { return w.gateway->racpTransfersDone() == 1; }));
@@ -359,102 +390,58 @@ BOOST_AUTO_TEST_CASE(fetches_all_glucose_records_then_only_those_after_the_last_
 BOOST_AUTO_TEST_CASE(stores_a_large_record_transfer_beyond_the_per_device_burst) {
   // A meter's memory (hundreds of records) arrives as fast as the radio goes: more than the
   // per-device burst MQTT devices get (ingest.device_burst, 200), and every record is kept.
-  World w;
-  w.startStandIn();
-  w.registerDevice(kMeter, registry::DeviceKind::glucometer);
-  w.addDevice(kMeter, "glucose", "justworks", true);
-  setRecords(w, kMeter, 300);
-  w.startGateway();
+  PairedMeter w(300);
   BOOST_TEST(eventually([&] { return w.gateway->racpTransfersDone() == 1; }, 15s));
   BOOST_TEST(eventually([&] { return w.countKind(kMeter, "glucose") == 300; }, 15s),
              w.countKind(kMeter, "glucose"));
   BOOST_TEST(w.ingest->stats().rejected == 0U);
 }
 
-BOOST_AUTO_TEST_CASE(reconnects_when_a_device_comes_back_in_range) {
-  World w;
-  w.startStandIn();
-  w.registerDevice(kCuff, registry::DeviceKind::heart_rate);
-  w.addDevice(kCuff, "hr", "justworks", true);
-  w.startGateway();
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }));
-  w.bus.controlVoid("SetInRange", g_variant_new("(sb)", kCuff.c_str(), FALSE));
-  BOOST_TEST(eventually([&] { return w.inState(kCuff, DeviceState::disconnected); }));
+BOOST_FIXTURE_TEST_CASE(reconnects_when_a_device_comes_back_in_range, ConnectedStrap) {
+  bus.controlVoid("SetInRange", g_variant_new("(sb)", kCuff.c_str(), FALSE));
+  BOOST_TEST(eventually([&] { return inState(kCuff, DeviceState::disconnected); }));
   std::this_thread::sleep_for(800ms);  // a few reconnect attempts fail meanwhile
-  BOOST_TEST(w.inState(kCuff, DeviceState::disconnected), w.stateOf(kCuff));
+  BOOST_TEST(inState(kCuff, DeviceState::disconnected), stateOf(kCuff));
   auto metrics = Metrics::global().render();
   BOOST_TEST(metrics.find("vigil_ble_devices{state=\"disconnected\"} 1") != std::string::npos,
              metrics);
   BOOST_TEST(metrics.find("C47C8D6A1234") == std::string::npos);  // no device ids in metrics
-  w.bus.controlVoid("SetInRange", g_variant_new("(sb)", kCuff.c_str(), TRUE));
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }),
-                     w.stateOf(kCuff));
-  BOOST_TEST(w.notify(kCuff, 0x2A37, kHeartRate));
-  BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
+  bus.controlVoid("SetInRange", g_variant_new("(sb)", kCuff.c_str(), TRUE));
+  expectConnectedAndStoring();
 }
 
-BOOST_AUTO_TEST_CASE(survives_a_bluetoothd_restart) {
-  World w;
-  w.startStandIn();
-  w.registerDevice(kCuff, registry::DeviceKind::heart_rate);
-  w.addDevice(kCuff, "hr", "justworks", true);
-  w.startGateway();
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }));
-  w.killStandIn();
-  BOOST_TEST(eventually([&] { return !w.gateway->bluezAvailable(); }));
-  BOOST_TEST(eventually([&] { return w.inState(kCuff, DeviceState::unavailable); }));
-  BOOST_TEST(w.gateway->device(kCuff)->reason == "bluez_unavailable");
-  BOOST_TEST(!w.gateway->adapterPresent());
+BOOST_FIXTURE_TEST_CASE(survives_a_bluetoothd_restart, ConnectedStrap) {
+  killStandIn();
+  BOOST_TEST(eventually([&] { return !gateway->bluezAvailable(); }));
+  BOOST_TEST(eventually([&] { return inState(kCuff, DeviceState::unavailable); }));
+  BOOST_TEST(gateway->device(kCuff)->reason == "bluez_unavailable");
+  BOOST_TEST(!gateway->adapterPresent());
 
-  w.startStandIn();  // bluetoothd is back; it remembers the pairing
-  w.addDevice(kCuff, "hr", "justworks", true);
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }),
-                     w.stateOf(kCuff));
-  BOOST_TEST(w.gateway->bluezAvailable());
-  BOOST_TEST(w.notify(kCuff, 0x2A37, kHeartRate));
-  BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
+  restartStandIn();
+  expectConnectedAndStoring();
+  BOOST_TEST(gateway->bluezAvailable());
 }
 
-BOOST_AUTO_TEST_CASE(reconnects_when_the_system_bus_restarts) {
-  World w;
-  w.startStandIn();
-  w.registerDevice(kCuff, registry::DeviceKind::heart_rate);
-  w.addDevice(kCuff, "hr", "justworks", true);
-  w.startGateway();
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }));
-  w.killStandIn();
-  w.bus.restartDaemon();
-  BOOST_TEST(
-      eventually([&] { return !w.gateway->busConnected() || !w.gateway->bluezAvailable(); }));
-  BOOST_TEST(eventually([&] { return w.inState(kCuff, DeviceState::unavailable); }));
-  w.startStandIn();
-  w.addDevice(kCuff, "hr", "justworks", true);
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }),
-                     w.stateOf(kCuff));
-  BOOST_TEST(w.gateway->busConnected());
-  BOOST_TEST(w.notify(kCuff, 0x2A37, kHeartRate));
-  BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
+BOOST_FIXTURE_TEST_CASE(reconnects_when_the_system_bus_restarts, ConnectedStrap) {
+  killStandIn();
+  bus.restartDaemon();
+  BOOST_TEST(eventually([&] { return !gateway->busConnected() || !gateway->bluezAvailable(); }));
+  BOOST_TEST(eventually([&] { return inState(kCuff, DeviceState::unavailable); }));
+  restartStandIn();
+  expectConnectedAndStoring();
+  BOOST_TEST(gateway->busConnected());
 }
 
-BOOST_AUTO_TEST_CASE(survives_the_adapter_being_removed_and_plugged_back) {
-  World w;
-  w.startStandIn();
-  w.registerDevice(kCuff, registry::DeviceKind::heart_rate);
-  w.addDevice(kCuff, "hr", "justworks", true);
-  w.startGateway();
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }));
-  w.bus.controlVoid("RemoveAdapter", nullptr);
-  BOOST_TEST(eventually([&] { return !w.gateway->adapterPresent(); }));
-  BOOST_TEST(eventually([&] { return w.inState(kCuff, DeviceState::unavailable); }));
-  BOOST_TEST(w.gateway->device(kCuff)->reason == "adapter_removed");
+BOOST_FIXTURE_TEST_CASE(survives_the_adapter_being_removed_and_plugged_back, ConnectedStrap) {
+  bus.controlVoid("RemoveAdapter", nullptr);
+  BOOST_TEST(eventually([&] { return !gateway->adapterPresent(); }));
+  BOOST_TEST(eventually([&] { return inState(kCuff, DeviceState::unavailable); }));
+  BOOST_TEST(gateway->device(kCuff)->reason == "adapter_removed");
   auto metrics = Metrics::global().render();
   BOOST_TEST(metrics.find("vigil_ble_adapter_present 0") != std::string::npos);
-  w.bus.controlVoid("AddAdapter", nullptr);
-  BOOST_TEST_REQUIRE(eventually([&] { return w.inState(kCuff, DeviceState::connected); }),
-                     w.stateOf(kCuff));
-  BOOST_TEST(w.standInBool("AdapterState", "", "Powered"));
-  BOOST_TEST(w.notify(kCuff, 0x2A37, kHeartRate));
-  BOOST_TEST(eventually([&] { return w.countKind(kCuff, "heart_rate") == 1; }));
+  bus.controlVoid("AddAdapter", nullptr);
+  expectConnectedAndStoring();
+  BOOST_TEST(standInBool("AdapterState", "", "Powered"));
 }
 
 BOOST_AUTO_TEST_CASE(keeps_running_without_a_bus_bluez_or_adapter) {

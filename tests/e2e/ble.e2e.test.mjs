@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime } from './harness.mjs';
 
 const STRAP = 'C4:7C:8D:6A:12:34';
 const STRAP_UID = 'ble-C47C8D6A1234';
@@ -32,15 +32,7 @@ after(async () => {
 
 test('admin sees discovered BLE devices, registers one and pairs Just Works and passkey devices', { timeout: 180000 }, async () => {
   const { page, problems } = await openPage(browser.context);
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.admin.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
-  await page.getByLabel(/6-digit code/).fill(totp(secret));
-  await page.getByRole('button', { name: 'Confirm and continue' }).click();
-  await page.getByLabel('I have saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await signInStaffFirstTime(page, box, box.seed.admin.email);
   await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
 
   // The link and both discovered devices.

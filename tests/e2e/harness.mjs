@@ -281,6 +281,33 @@ export async function screenshot(page, name) {
   return file;
 }
 
+/**
+ * Opens the portal and submits the sign-in form for `email` with the seed's password. What
+ * comes next (a page, the TOTP step, enrolment) is the caller's to wait for.
+ */
+export async function signIn(page, box, email, password = box.seed.password) {
+  await page.goto(box.url);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * A staff user's first sign-in: password, TOTP enrolment with a code computed from the secret
+ * the page shows, recovery codes acknowledged. Returns the enrolled TOTP secret (for a later
+ * sign-in with a fresh code).
+ */
+export async function signInStaffFirstTime(page, box, email) {
+  await signIn(page, box, email);
+  await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
+  await page.getByLabel(/6-digit code/).fill(totp(secret));
+  await page.getByRole('button', { name: 'Confirm and continue' }).click();
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  return secret;
+}
+
 function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0; let value = 0; const out = [];

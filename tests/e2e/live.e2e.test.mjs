@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, totp, signIn, signInStaffFirstTime } from './harness.mjs';
 
 let box;
 let browser;
@@ -37,24 +37,13 @@ test('an out-of-range reading published over MQTT appears live, is resolved with
   const { page, problems } = await openPage(browser.context);
 
   // Enrol TOTP on the first sign-in, then sign out and sign in with a fresh code.
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.provider.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
-  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
-  await page.getByLabel(/6-digit code/).fill(totp(secret));
-  await page.getByRole('button', { name: 'Confirm and continue' }).click();
-  await page.getByLabel('I have saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  const secret = await signInStaffFirstTime(page, box, box.seed.provider.email);
   await page.getByRole('heading', { name: 'Alert queue' }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You have signed out.').waitFor();
 
   await nextTotpStep();
-  await page.getByLabel('E-mail').fill(box.seed.provider.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, box.seed.provider.email);
   await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
   await page.getByLabel(/6-digit code/).fill(totp(secret));
   await screenshot(page, 'live-provider-totp');
@@ -98,9 +87,7 @@ test('an out-of-range reading published over MQTT appears live, is resolved with
   await page.getByText('You have signed out.').waitFor();
 
   // The patient: own chart with the new reading's vital, and a denial for another record.
-  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, box.seed.patientUser.email);
   await page.getByRole('heading', { name: 'My readings' }).waitFor();
   await page.getByRole('heading', { name: 'Blood pressure' }).waitFor();
   await page.locator('.plot canvas').first().waitFor();
@@ -117,15 +104,7 @@ test('admin issues a device bundle that connects through the broker, then revoke
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   page.on('dialog', (d) => d.accept()); // the confirm() before revoking
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.admin.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
-  await page.getByLabel(/6-digit code/).fill(totp(secret));
-  await page.getByRole('button', { name: 'Confirm and continue' }).click();
-  await page.getByLabel('I have saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await signInStaffFirstTime(page, box, box.seed.admin.email);
   await page.getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
 
@@ -179,10 +158,7 @@ test('admin issues a device bundle that connects through the broker, then revoke
 test('a chart on screen takes a new reading live without blanking or closing its table', { timeout: 120000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, box.seed.patientUser.email);
   const bp = page.locator('section.card.chart', { has: page.getByRole('heading', { name: 'Blood pressure' }) });
   await bp.locator('.plot canvas').waitFor();
   await bp.locator('details.table-details summary').click();

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, totp, signIn, signInStaffFirstTime } from './harness.mjs';
 
 let box;
 let browser;
@@ -57,10 +57,7 @@ test('sign-in page loads with no CSP violation or console error, labelled and ke
 test('provider enrols TOTP with a QR code, gets recovery codes, sees patients and a chart', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.provider.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, box.seed.provider.email);
   await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
   await page.getByRole('img', { name: /QR code/ }).waitFor();
   await screenshot(page, 'provider-enrolment-qr');
@@ -129,15 +126,7 @@ test('patient signs in by keyboard, sees their own chart and is denied another p
 test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.admin.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
-  await page.getByLabel(/6-digit code/).fill(totp(secret));
-  await page.getByRole('button', { name: 'Confirm and continue' }).click();
-  await page.getByLabel('I have saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await signInStaffFirstTime(page, box, box.seed.admin.email);
 
   await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
   await page.getByRole('cell', { name: 'dr.lee@clinic.example' }).waitFor();
@@ -191,10 +180,7 @@ test('an idle session warns two minutes ahead, can be kept, and signs itself out
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await page.clock.install();
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(box.seed.patientUser.email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, box.seed.patientUser.email);
   await page.getByRole('heading', { name: 'My readings' }).waitFor();
   await page.clock.fastForward('13:30');
   const dialog = page.getByRole('dialog', { name: 'Are you still there?' });

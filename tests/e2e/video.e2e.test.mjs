@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigild, startBrowser, openPage, screenshot, totp } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signIn, signInStaffFirstTime } from './harness.mjs';
 
 const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing'];
@@ -49,26 +49,14 @@ async function withEvidence(body) {
   }
 }
 
-/** First sign-in of a staff user: password, then TOTP enrolment. */
+/** First sign-in of a staff user (password, then TOTP enrolment), up to the Visits link. */
 async function signInStaff(page, email) {
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
-  const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
-  await page.getByLabel(/6-digit code/).fill(totp(secret));
-  await page.getByRole('button', { name: 'Confirm and continue' }).click();
-  await page.getByLabel('I have saved my recovery codes').check();
-  await page.getByRole('button', { name: 'Continue to Vigil' }).click();
+  await signInStaffFirstTime(page, box, email);
   await page.getByRole('link', { name: 'Visits' }).waitFor();
 }
 
 async function signInPatient(page, email) {
-  await page.goto(box.url);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(box.seed.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, box, email);
   await page.getByRole('link', { name: 'Visits' }).waitFor();
 }
 

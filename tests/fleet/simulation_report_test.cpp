@@ -81,4 +81,23 @@ BOOST_AUTO_TEST_CASE(parses_duplicates_from_a_stored_ack) {
   BOOST_TEST(reason == "x");
 }
 
+BOOST_AUTO_TEST_CASE(parses_a_coalesced_ack_in_order_and_refuses_a_bad_entry) {
+  auto acks = DevicePublisher::parseAcks(
+      R"({"v":1,"acks":[{"seq":3,"status":"stored","stored":1,"duplicates":0},)"
+      R"({"seq":4,"status":"rejected","reason":"malformed"},)"
+      R"({"seq":5,"status":"stored","stored":0,"duplicates":1}]})");
+  BOOST_REQUIRE_EQUAL(acks.size(), 3u);
+  BOOST_TEST(acks[0].seq == 3u);
+  BOOST_TEST(acks[1].status == "rejected");
+  BOOST_TEST(acks[1].reason == "malformed");
+  BOOST_TEST(acks[2].duplicates == 1u);
+  BOOST_TEST(DevicePublisher::parseAcks(R"({"v":1,"seq":7,"status":"stored"})").size() == 1u);
+  // One bad entry spoils the message: nothing in it is trusted, the device resends.
+  BOOST_TEST(DevicePublisher::parseAcks(
+                 R"({"v":1,"acks":[{"seq":3,"status":"stored"},{"seq":4,"status":"maybe"}]})")
+                 .empty());
+  BOOST_TEST(DevicePublisher::parseAcks(R"({"v":1,"acks":[]})").empty());
+  BOOST_TEST(DevicePublisher::parseAcks("not json").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,10 @@
 // certificates, ACL): delivery, the persistent session across our own restart, pause/resume,
 // and reconnection after a broker restart.
 #define BOOST_TEST_MODULE gateway_mqtt
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <mutex>
 #include <thread>
@@ -140,6 +144,59 @@ BOOST_AUTO_TEST_CASE(reconnects_and_resumes_after_a_broker_restart) {
   dev.publish(kTopic, "after-restart", 1);
   BOOST_REQUIRE(inbox.waitFor(1, 10s));
   BOOST_TEST(inbox.messages[0].payload == "after-restart");
+}
+
+BOOST_AUTO_TEST_CASE(shared_reactor_drives_many_clients_on_descriptors_above_1024) {
+  // Descriptors numbered 1024 and up overflow select()'s fd_set: take the low ones first so every
+  // client socket lands above it, then run several device connections on one shared reactor.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  BOOST_TEST_REQUIRE(limit.rlim_max >= 1300u, "the test needs a file limit of at least 1300");
+  rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &raised);
+  std::vector<int> ballast;
+  for (int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC); fd >= 0 && fd < 1100;
+       fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC))
+    ballast.push_back(fd);
+
+  constexpr int kDevices = 8;
+  for (int i = 1; i < kDevices; ++i)
+    broker.provisioner().provisionCertificate("cuff-0" + std::to_string(i + 1),
+                                              broker.dir() / ("bundle-" + std::to_string(i)));
+  Inbox inbox;
+  auto reactor = std::make_shared<MqttReactor>();
+  MqttClient svc(
+      service(), [&](MqttMessage&& m) { inbox.add(std::move(m)); }, {}, reactor);
+  svc.addSubscription("vigil/v1/devices/+/readings", 1);
+  svc.start();
+  BOOST_REQUIRE(svc.waitConnected(10s));
+  std::vector<std::unique_ptr<MqttClient>> devices;
+  for (int i = 0; i < kDevices; ++i) {
+    auto o = device();
+    if (i > 0) {
+      auto dir = broker.dir() / ("bundle-" + std::to_string(i));
+      o.clientId = "cuff-0" + std::to_string(i + 1);
+      o.certFile = (dir / "device.pem").string();
+      o.keyFile = (dir / "device.key").string();
+    }
+    devices.push_back(std::make_unique<MqttClient>(o, MqttClient::MessageHandler{},
+                                                   MqttClient::ConnectionHandler{}, reactor));
+    devices.back()->start();
+  }
+  for (auto& d : devices) BOOST_REQUIRE(d->waitConnected(10s));
+  BOOST_TEST(reactor->clientCount() == std::size_t(kDevices + 1));
+  std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < kDevices; ++i)
+    for (int n = 0; n < 50; ++n)
+      devices[std::size_t(i)]->publish(
+          "vigil/v1/devices/cuff-0" + std::to_string(i + 1) + "/readings", std::to_string(n), 1);
+  BOOST_TEST(inbox.waitFor(kDevices * 50, 10s), inbox.size());
+  devices.clear();
+  svc.stop();
+  BOOST_TEST(reactor->clientCount() == 0u);
+  for (int fd : ballast) ::close(fd);
+  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_tls_files_are_a_clear_error) {

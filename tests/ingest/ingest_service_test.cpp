@@ -5,6 +5,7 @@
 #include "vigil/ingest/ingest_service.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -327,6 +328,68 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   BOOST_TEST(f.db->integrityCheck().empty());
   std::lock_guard lock(f.ackMutex);
   BOOST_TEST(f.flowCalls.back() == false);
+}
+
+BOOST_AUTO_TEST_CASE(coalesced_acks_send_one_message_per_device_per_commit_in_order) {
+  IngestOptions o;
+  o.deviceRatePerSecond = 0;
+  o.coalesceAcks = true;
+  Fixture f(o);
+  registry::DeviceRegistry reg(*f.db, f.clock);
+  auto other = reg.add({"cuff-02", registry::DeviceKind::blood_pressure});
+  reg.assign(other.id, f.bob);
+  // Hold the writer so that everything below lands in one store batch.
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::promise<void> holding;
+  f.db->post(
+      [gate, &holding](store::Connection&) {
+        holding.set_value();
+        gate.wait();
+      },
+      {});
+  holding.get_future().wait();
+  for (int i = 0; i < 30; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
+  f.send("cuff-02", "seq=5 value=70");
+  f.send("cuff-01", "seq=99 value=x");  // a rejected message is acked in the same message
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.db->queueDepth() < 32 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  release.set_value();
+  f.settle();
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.ackPayloads().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  std::lock_guard lock(f.ackMutex);
+  BOOST_REQUIRE_EQUAL(f.acks.size(), 2u);
+  std::map<std::string, std::string> byDevice(f.acks.begin(), f.acks.end());
+  BOOST_TEST(byDevice["cuff-02"] ==
+             "{\"v\":1,\"seq\":5,\"status\":\"stored\",\"stored\":1,\"duplicates\":0}");
+  const auto& batch = byDevice["cuff-01"];
+  BOOST_TEST(batch.rfind("{\"v\":1,\"acks\":[{\"seq\":0,\"status\":\"stored\"", 0) == 0u, batch);
+  std::size_t last = 0;
+  for (int i = 1; i < 30; ++i) {
+    auto at = batch.find("{\"seq\":" + std::to_string(i) + ",");
+    BOOST_TEST_REQUIRE(at != std::string::npos, "no ack for seq " << i);
+    BOOST_TEST(at > last, "acks out of order at seq " << i);
+    last = at;
+  }
+  BOOST_TEST(batch.find("{\"seq\":99,\"status\":\"rejected\",\"reason\":\"malformed\"}") > last);
+  BOOST_TEST(f.ingest->stats().acks == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(coalesced_acks_still_go_out_when_the_service_stops) {
+  IngestOptions o;
+  o.deviceRatePerSecond = 0;
+  o.coalesceAcks = true;
+  Fixture f(o);
+  for (int i = 0; i < 5; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
+  f.ingest->stop();
+  std::size_t acked = 0;
+  for (const auto& p : f.ackPayloads())
+    for (auto at = p.find("\"seq\":"); at != std::string::npos; at = p.find("\"seq\":", at + 1))
+      ++acked;
+  BOOST_TEST(acked == 5u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -79,6 +79,37 @@ BOOST_AUTO_TEST_CASE(checkpoint_is_also_made_after_an_hour) {
   BOOST_TEST(verify().ok);
 }
 
+BOOST_AUTO_TEST_CASE(checkpoint_on_demand_seals_the_latest_entry_once) {
+  audit = std::make_unique<AuditLog>(keys->auditSigner(), clock,
+                                     AuditConfig{1000, std::chrono::minutes{60}});
+  appendN(3);
+  auto last = db->read([](store::Connection& c) { return AuditLog::lastSeqIn(c); });
+  auto checkpointed = [&] {
+    return db->read([&](store::Connection& c) {
+      return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_checkpoints WHERE seq = ?1",
+                                        last);
+    });
+  };
+  BOOST_TEST(checkpointed().value_or(-1) == 0);
+  BOOST_TEST(audit->checkpoint(*db) == last);
+  BOOST_TEST(checkpointed().value_or(-1) == 1);
+  BOOST_TEST(audit->checkpoint(*db) == last);  // already sealed: no second row
+  BOOST_TEST(checkpointed().value_or(-1) == 1);
+  auto r = verify();
+  BOOST_TEST(r.ok, r.problem);
+  BOOST_TEST(r.checkpoints >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_on_demand_of_an_empty_log_is_nothing) {
+  store::Options o;
+  o.path = dir / "empty.db";
+  auto empty = store::Database::open(o);
+  BOOST_TEST(audit->checkpoint(*empty) == 0);
+  BOOST_TEST(empty->read([](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_checkpoints").value_or(-1);
+  }) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(triggers_refuse_update_and_delete) {
   appendN(12);
   BOOST_CHECK_THROW(db->writeSync([](store::Connection& c) {

@@ -72,6 +72,7 @@ void BleSubsystem::initialize(Poco::Util::Application&) {
   gateway_ = std::make_unique<ble::BleGateway>(o, SystemClock::instance(),
                                                ble::ingestSink(*service, SystemClock::instance()),
                                                ble::storedGlucoseSequence(store_.database()));
+  ble::pruneRetiredLinks(store_.database());
   gateway_->setStatusListener(ble::persistLinkStatus(store_.database()));
   gateway_->start();
   log::info("ble.started", {{"adapter", o.adapter.empty() ? "first" : o.adapter}});

@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
+#include "demo_history.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/core/error.hpp"
@@ -104,6 +106,72 @@ const char* deviceTag(registry::DeviceKind k) {
   return "dev";
 }
 
+constexpr const char* kAdminEmail = "admin@demo.vigil";
+
+// The demo patients live in America/Chicago (CST; a demo ignores daylight saving time).
+constexpr int kDemoUtcOffsetMinutes = -6 * 60;
+
+std::string deviceUid(registry::DeviceKind kind, int patientIndex) {
+  return std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + patientIndex);
+}
+
+/// FNV-1a of the MRN: each demo patient's history RNG seed, the same on every installation.
+std::uint64_t historySeed(std::string_view mrn) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (char c : mrn) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// Two weeks of readings for the demo patients (demo_history.hpp), once: the window's end is
+/// kept in the settings before the readings are written, so a seed interrupted half-way and run
+/// again writes the same readings (their dedup keys find the rows), and a finished one is
+/// skipped. Audited once per patient.
+void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
+                 SecuritySubsystem& security, const security::Actor& admin) {
+  if (settings.get("demo.history").value_or("") == "done") return;
+  auto until = SystemClock::instance().now();
+  if (auto kept = settings.get("demo.history_until")) {
+    until = registry::fromMillis(std::stoll(*kept));
+  } else {
+    settings.set("demo.history_until", std::to_string(registry::toMillis(until)));
+  }
+  std::vector<DemoHistoryPatient> patients;
+  int n = 0;
+  for (const auto& p : kPatients) {
+    DemoHistoryPatient h;
+    h.persona = fleet::personaFromName(p.persona).value();
+    h.seed = historySeed(p.mrn);
+    h.utcOffsetMinutes = kDemoUtcOffsetMinutes;
+    for (auto kind : p.devices)
+      h.devices.push_back(
+          {deviceUid(kind, n), fleet::vitalDeviceFromName(registry::toString(kind)).value()});
+    patients.push_back(std::move(h));
+    ++n;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto result = backfillDemoHistory(db, security.keys().cipher(), patients, until);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+  registry::PatientRepository records(db, security.keys().cipher(), security.keys().blindIndex(),
+                                      SystemClock::instance());
+  for (const auto& p : kPatients) {
+    auto pid = records.findByMrn(p.mrn);
+    if (!pid) continue;
+    security.audit().record(
+        db, security::auditEventFor(admin, "readings.backfill", "patient", std::to_string(*pid),
+                                    *pid, security::AuditOutcome::success, "demo_seed"));
+  }
+  settings.set("demo.history", "done");
+  log::info("demo.history_seeded", {{"messages", result.messages},
+                                    {"readings", result.stored},
+                                    {"duplicates", result.duplicates},
+                                    {"days", static_cast<std::int64_t>(kDemoHistoryDays.count())},
+                                    {"ms", static_cast<std::int64_t>(ms.count())}});
+}
+
 std::string randomPassword() {
   static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
   auto bytes = crypto::randomBytes(16);
@@ -113,6 +181,94 @@ std::string randomPassword() {
     out.push_back(kAlphabet[bytes[i] % (sizeof kAlphabet - 1)]);
   }
   return out;
+}
+
+/// The clinic itself: users, patients, devices with their bundles, care teams. Returns the
+/// logins text.
+std::string createClinic(const Config& config, store::Database& db, SecuritySubsystem& security,
+                         const fs::path& bundlesDir) {
+  auto& accounts = security.accounts();
+  // The patients joined the programme, with their devices, just before the history starts.
+  ManualClock clock(SystemClock::instance().now() - kDemoHistoryDays - std::chrono::days{1});
+
+  std::ostringstream logins;
+  logins << "Demo logins (fictional clinic; passwords are random for this installation):\n";
+  auto add = [&](security::Role role, const std::string& email, const std::string& name,
+                 std::optional<std::int64_t> patientId, const security::Actor* admin) {
+    security::NewUser u;
+    u.role = role;
+    u.email = email;
+    u.displayName = name;
+    u.patientId = patientId;
+    u.password = randomPassword();
+    auto id = admin ? accounts.createUser(*admin, u) : accounts.bootstrapAdmin(u);
+    logins << "  " << security::toString(role) << "\t" << email << "\t" << u.password << "\n";
+    return id;
+  };
+  auto adminId = add(security::Role::admin, kAdminEmail, "Demo Admin", {}, nullptr);
+  security::Actor admin{adminId, security::Role::admin, {}};
+  auto providerId =
+      add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
+  auto nurseId = add(security::Role::nurse, "nurse.kim@demo.vigil", "Alex Kim, RN", {}, &admin);
+
+  registry::PatientRepository patients(db, security.keys().cipher(), security.keys().blindIndex(),
+                                       clock);
+  registry::DeviceRegistry devices(db, clock);
+  pki::BrokerLayout layout(config.string("data.dir"));
+  pki::BrokerSettings brokerSettings;
+  brokerSettings.certificatePort = static_cast<int>(config.integer("mqtt.port"));
+  auto ca = pki::CertificateAuthority::open(layout.pkiDir);
+  pki::DeviceProvisioner provisioner(ca, pki::provisionerConfigFor(layout, brokerSettings));
+  fs::create_directories(bundlesDir);
+
+  std::ostringstream fleet;  // uid persona kind bundle, read by scripts/demo.sh
+  int n = 0;
+  for (const auto& p : kPatients) {
+    registry::Patient rec;
+    rec.mrn = p.mrn;
+    rec.givenName = p.given;
+    rec.familyName = p.family;
+    rec.birthDate = p.birthDate;
+    rec.state = p.state;
+    rec.timeZone = "America/Chicago";
+    auto pid = patients.create(rec);
+    // The seed is an admin action like any other: each record it writes is audited.
+    auto audited = [&](const char* action, const char* type, std::int64_t id) {
+      security.audit().record(
+          db, security::auditEventFor(admin, action, type, std::to_string(id), pid,
+                                      security::AuditOutcome::success, "demo_seed"));
+    };
+    audited("patient.create", "patient", pid);
+    accounts.assignCareTeam(admin, providerId, pid);
+    accounts.assignCareTeam(admin, nurseId, pid);
+    if (n == 0) {
+      add(security::Role::patient, "rosa.alvarez@demo.vigil", "Rosa Alvarez", pid, &admin);
+    }
+    for (auto kind : p.devices) {
+      std::string uid = deviceUid(kind, n);
+      registry::NewDevice d;
+      d.uid = uid;
+      d.kind = kind;
+      d.model = "Demo " + std::string(deviceTag(kind));
+      d.serial = "SN" + std::to_string(500000 + n * 10 + static_cast<int>(kind));
+      d.firmware = "1.4.2";
+      auto dev = devices.add(d);
+      audited("device.add", "device", dev.id);
+      devices.assign(dev.id, pid, adminId);
+      audited("device.assign", "device", dev.id);
+      provisioner.provisionCertificate(uid, bundlesDir / uid, pki::Apply::deferred);
+      fleet << uid << " " << p.persona << " " << registry::toString(kind) << " "
+            << (bundlesDir / uid).string() << "\n";
+    }
+    ++n;
+  }
+  provisioner.apply();  // one ACL rewrite and one broker reload for the whole fleet
+
+  {
+    std::ofstream f(bundlesDir / "fleet.txt", std::ios::trunc);
+    f << fleet.str();
+  }
+  return logins.str();
 }
 
 /// Keeps a video visit between the demo provider and the demo patient open now: schedules one
@@ -167,101 +323,27 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
   auto& db = store.database();
   store::SqliteSettingsRepository settings(db);
   fs::path loginsFile = fs::path(config.string("data.dir")) / "demo-logins.txt";
-  if (settings.get("demo.seeded")) {
-    std::ifstream in(loginsFile);
-    out << in.rdbuf();
-    ensureDemoVisit(config, store, security, out);
-    return 0;
-  }
-  auto& accounts = security.accounts();
-  auto& clock = SystemClock::instance();
-
-  std::ostringstream logins;
-  logins << "Demo logins (fictional clinic; passwords are random for this installation):\n";
-  auto add = [&](security::Role role, const std::string& email, const std::string& name,
-                 std::optional<std::int64_t> patientId, const security::Actor* admin) {
-    security::NewUser u;
-    u.role = role;
-    u.email = email;
-    u.displayName = name;
-    u.patientId = patientId;
-    u.password = randomPassword();
-    auto id = admin ? accounts.createUser(*admin, u) : accounts.bootstrapAdmin(u);
-    logins << "  " << security::toString(role) << "\t" << email << "\t" << u.password << "\n";
-    return id;
-  };
-  auto adminId = add(security::Role::admin, "admin@demo.vigil", "Demo Admin", {}, nullptr);
-  security::Actor admin{adminId, security::Role::admin, {}};
-  auto providerId =
-      add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
-  auto nurseId = add(security::Role::nurse, "nurse.kim@demo.vigil", "Alex Kim, RN", {}, &admin);
-
-  registry::PatientRepository patients(db, security.keys().cipher(), security.keys().blindIndex(),
-                                       clock);
-  registry::DeviceRegistry devices(db, clock);
-  pki::BrokerLayout layout(config.string("data.dir"));
-  pki::BrokerSettings brokerSettings;
-  brokerSettings.certificatePort = static_cast<int>(config.integer("mqtt.port"));
-  auto ca = pki::CertificateAuthority::open(layout.pkiDir);
-  pki::DeviceProvisioner provisioner(ca, pki::provisionerConfigFor(layout, brokerSettings));
-  fs::create_directories(bundlesDir);
-
-  std::ostringstream fleet;  // uid persona kind bundle, read by scripts/demo.sh
-  int n = 0;
-  for (const auto& p : kPatients) {
-    registry::Patient rec;
-    rec.mrn = p.mrn;
-    rec.givenName = p.given;
-    rec.familyName = p.family;
-    rec.birthDate = p.birthDate;
-    rec.state = p.state;
-    rec.timeZone = "America/Chicago";
-    auto pid = patients.create(rec);
-    // The seed is an admin action like any other: each record it writes is audited.
-    auto audited = [&](const char* action, const char* type, std::int64_t id) {
-      security.audit().record(
-          db, security::auditEventFor(admin, action, type, std::to_string(id), pid,
-                                      security::AuditOutcome::success, "demo_seed"));
-    };
-    audited("patient.create", "patient", pid);
-    accounts.assignCareTeam(admin, providerId, pid);
-    accounts.assignCareTeam(admin, nurseId, pid);
-    if (n == 0) {
-      add(security::Role::patient, "rosa.alvarez@demo.vigil", "Rosa Alvarez", pid, &admin);
+  if (!settings.get("demo.seeded")) {
+    auto logins = createClinic(config, db, security, bundlesDir);
+    {
+      std::ofstream f(loginsFile, std::ios::trunc);
+      f << logins;
     }
-    for (auto kind : p.devices) {
-      std::string uid = std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + n);
-      registry::NewDevice d;
-      d.uid = uid;
-      d.kind = kind;
-      d.model = "Demo " + std::string(deviceTag(kind));
-      d.serial = "SN" + std::to_string(500000 + n * 10 + static_cast<int>(kind));
-      d.firmware = "1.4.2";
-      auto dev = devices.add(d);
-      audited("device.add", "device", dev.id);
-      devices.assign(dev.id, pid, adminId);
-      audited("device.assign", "device", dev.id);
-      provisioner.provisionCertificate(uid, bundlesDir / uid, pki::Apply::deferred);
-      fleet << uid << " " << p.persona << " " << registry::toString(kind) << " "
-            << (bundlesDir / uid).string() << "\n";
-    }
-    ++n;
+    ::chmod(loginsFile.c_str(), 0600);
+    settings.set("demo.seeded", "1");
+    log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
   }
-  provisioner.apply();  // one ACL rewrite and one broker reload for the whole fleet
-
-  {
-    std::ofstream f(bundlesDir / "fleet.txt", std::ios::trunc);
-    f << fleet.str();
-  }
-  {
-    std::ofstream f(loginsFile, std::ios::trunc);
-    f << logins.str();
-  }
-  ::chmod(loginsFile.c_str(), 0600);
-  settings.set("demo.seeded", "1");
-  log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
-  out << logins.str();
-  ensureDemoVisit(config, store, security, out);
+  // Also on a clinic seeded before the history existed (only from its devices' assignment on).
+  auto admin = security.accounts().findUserByEmail(kAdminEmail);
+  if (!admin) throw ValidationError("demo: the demo admin is missing");
+  seedHistory(db, settings, security, security::Actor{admin->id, security::Role::admin, {}});
+  std::ostringstream visit;
+  ensureDemoVisit(config, store, security, visit);
+  // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify
+  // reports it).
+  security.audit().checkpoint(db);
+  std::ifstream in(loginsFile);
+  out << in.rdbuf() << visit.str();
   return 0;
 }
 

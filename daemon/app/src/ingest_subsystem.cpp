@@ -67,6 +67,7 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
       ingest_->submit({std::move(m.topic), std::move(m.payload), SystemClock::instance().now()});
   });
   client_->addSubscription("vigil/v1/devices/+/readings", 1);
+  io.coalesceAcks = true;  // one ack message per device per commit (docs/device-protocol.md)
   client_->addSubscription("vigil/v1/devices/+/gatt", 1);
   ingest_ = std::make_unique<ingest::IngestService>(
       store_.database(), SystemClock::instance(), io, ingest::makeDevicesDecoder(),

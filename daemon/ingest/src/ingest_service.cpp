@@ -66,17 +66,24 @@ std::string dedupKey(const DecodedReading& r, std::optional<std::uint64_t> messa
   return {};
 }
 
-std::string ackPayload(std::uint64_t seq, const char* status, std::size_t stored,
+/// The members of one message's ack, without braces and version.
+std::string ackMembers(std::uint64_t seq, const char* status, std::size_t stored,
                        std::size_t duplicates, const std::string& reason) {
-  std::string out = "{\"v\":1,\"seq\":" + std::to_string(seq) + ",\"status\":\"" + status + "\"";
+  std::string out = "\"seq\":" + std::to_string(seq) + ",\"status\":\"" + status + "\"";
   if (std::string_view(status) == "stored") {
     out +=
         ",\"stored\":" + std::to_string(stored) + ",\"duplicates\":" + std::to_string(duplicates);
   } else {
     out += ",\"reason\":" + jsonString(reason);
   }
-  return out + "}";
+  return out;
 }
+
+std::string singleAck(const std::string& members) {
+  return "{\"v\":1," + members + "}";
+}
+
+constexpr std::size_t kAcksPerMessage = 100;  // a coalesced ack stays a few KiB
 
 }  // namespace
 
@@ -119,6 +126,37 @@ IngestService::~IngestService() {
   m.callbackGauge("vigil_ingest_store_healthy", "", [] { return 1.0; });
 }
 
+void IngestService::flushAcks() {
+  std::vector<std::pair<std::string, std::string>> held;
+  {
+    std::lock_guard lock(ackMutex_);
+    held.swap(heldAcks_);
+  }
+  if (held.empty()) return;
+  // Group by device, keeping each device's acks in commit order.
+  std::stable_sort(held.begin(), held.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < held.size();) {
+    std::size_t end = i;
+    while (end < held.size() && end - i < kAcksPerMessage && held[end].first == held[i].first)
+      ++end;
+    if (end - i == 1) {
+      ack_(held[i].first, singleAck(held[i].second));
+    } else {
+      std::string out = "{\"v\":1,\"acks\":[";
+      for (std::size_t k = i; k < end; ++k) {
+        if (k > i) out += ',';
+        out += '{';
+        out += held[k].second;
+        out += '}';
+      }
+      out += "]}";
+      ack_(held[i].first, out);
+    }
+    i = end;
+  }
+}
+
 void IngestService::setStoredListener(StoredListener listener) {
   std::lock_guard lock(mutex_);
   listener_ = std::move(listener);
@@ -128,6 +166,8 @@ void IngestService::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
   running_ = true;
+  if (options_.coalesceAcks && !batchObserver_)
+    batchObserver_ = db_.addBatchObserver([this] { flushAcks(); });
   worker_ = std::thread([this] { run(); });
 }
 
@@ -141,6 +181,11 @@ void IngestService::stop() {
   if (worker_.joinable()) worker_.join();
   // Wait for jobs already posted to the writer so their acks go out before the broker closes.
   waitIdle(std::chrono::seconds(10));
+  if (batchObserver_) {
+    db_.removeBatchObserver(*batchObserver_);
+    batchObserver_.reset();
+    flushAcks();  // what the last batch held, if its observer had not run yet
+  }
 }
 
 bool IngestService::submit(IncomingMessage message) {
@@ -308,7 +353,7 @@ void IngestService::process(IncomingMessage&& m) {
     }
     if (p->rejectReason.empty()) {
       const auto& msg = *p->decoded.message;
-      auto insert = c.prepare(
+      auto& insert = c.cached(
           "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "components, special, original_value, original_unit, flags, device_time, "
           "device_time_local, received_at, seq, source) "
@@ -429,8 +474,14 @@ void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr
   }
   bool acked = false;
   if (seq && p->topic && ack_) {
-    ack_(p->topic->uid, rejected ? ackPayload(*seq, "rejected", 0, 0, p->rejectReason)
-                                 : ackPayload(*seq, "stored", p->stored, p->duplicates, {}));
+    auto members = rejected ? ackMembers(*seq, "rejected", 0, 0, p->rejectReason)
+                            : ackMembers(*seq, "stored", p->stored, p->duplicates, {});
+    if (options_.coalesceAcks) {
+      std::lock_guard lock(ackMutex_);
+      heldAcks_.emplace_back(p->topic->uid, std::move(members));
+    } else {
+      ack_(p->topic->uid, singleAck(members));
+    }
     acked = true;
   }
   StoredListener listener;

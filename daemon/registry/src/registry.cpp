@@ -118,10 +118,15 @@ std::optional<Device> DeviceRegistry::findIn(Connection& c, std::int64_t id) {
 }
 
 std::optional<Device> DeviceRegistry::findByUidIn(Connection& c, const std::string& uid) {
-  auto s = c.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE uid = ?");
+  // Cached: ingest looks a device up for every message.
+  static const std::string kSql =
+      std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE uid = ?";
+  auto& s = c.cached(kSql);
   s.bind(1, uid);
-  if (!s.step()) return std::nullopt;
-  return deviceFromRow(s);
+  std::optional<Device> out;
+  if (s.step()) out = deviceFromRow(s);
+  s.reset();
+  return out;
 }
 
 std::vector<Device> DeviceRegistry::listIn(Connection& c) {
@@ -165,13 +170,15 @@ void DeviceRegistry::retireIn(Connection& c, std::int64_t deviceId, TimePoint at
 
 std::optional<std::int64_t> DeviceRegistry::patientAtIn(Connection& c, std::int64_t deviceId,
                                                         TimePoint t) {
-  auto s = c.prepare(
+  auto& s = c.cached(  // per stored reading
       "SELECT patient_id FROM device_assignments WHERE device_id = ? AND valid_from <= ? "
       "AND (valid_until IS NULL OR valid_until > ?) ORDER BY valid_from DESC LIMIT 1");
   auto ms = toMillis(t);
   s.bindAll(deviceId, ms, ms);
-  if (!s.step()) return std::nullopt;
-  return s.get<std::int64_t>(0);
+  std::optional<std::int64_t> out;
+  if (s.step()) out = s.get<std::int64_t>(0);
+  s.reset();
+  return out;
 }
 
 std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t deviceId) {
@@ -193,11 +200,12 @@ std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t de
 
 void DeviceRegistry::touchIn(Connection& c, std::int64_t deviceId, TimePoint seen,
                              std::optional<int> batteryPct) {
-  auto s = c.prepare(
+  auto& s = c.cached(  // per message
       "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?), "
       "battery_pct = coalesce(?, battery_pct) WHERE id = ?");
   s.bindAll(toMillis(seen), batteryPct, deviceId);
   s.run();
+  s.reset();
 }
 
 // ---------------------------------------------------------------- DeviceRegistry (service)

@@ -53,6 +53,15 @@ store::Blob blob(const crypto::Digest256& d) {
   return store::Blob(d.begin(), d.end());
 }
 
+void insertCheckpoint(Connection& c, const AuditCheckpoint& cp) {
+  c.execute(
+      "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)",
+      cp.seq, blob(cp.hash), toMicros(cp.time),
+      store::Blob(cp.publicKey.begin(), cp.publicKey.end()),
+      store::Blob(cp.signature.begin(), cp.signature.end()));
+}
+
 void jsonString(std::ostream& out, std::string_view s) {
   out << '"';
   for (char c : s) {
@@ -172,20 +181,33 @@ std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
     auto first = c.queryValue<std::int64_t>("SELECT at_us FROM audit_log WHERE seq = 1");
     due = first && toMicros(e.time) - *first >= intervalUs;
   }
-  if (due) {
-    AuditCheckpoint cp = signCheckpoint(signer_, e.seq, e.hash, e.time);
-    c.execute(
-        "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)",
-        cp.seq, blob(cp.hash), toMicros(cp.time),
-        store::Blob(cp.publicKey.begin(), cp.publicKey.end()),
-        store::Blob(cp.signature.begin(), cp.signature.end()));
-  }
+  if (due) insertCheckpoint(c, signCheckpoint(signer_, e.seq, e.hash, e.time));
   return e.seq;
 }
 
 std::int64_t AuditLog::record(store::Database& db, const AuditEvent& event) {
   return db.writeSync([&](Connection& c) { return append(c, event); });
+}
+
+std::int64_t AuditLog::checkpointIn(Connection& c) {
+  assert(c.inTransaction() && "AuditLog::checkpointIn must run inside a write transaction");
+  auto& last = c.cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  if (!last.step()) {
+    last.reset();
+    return 0;
+  }
+  const std::int64_t seq = last.getInt64(0);
+  bool ok = false;
+  const auto hash = toDigest(last.getBlob(1), ok);
+  last.reset();
+  if (!ok) throw StoreError("audit_log: latest entry has a malformed hash");
+  if (!c.queryValue<std::int64_t>("SELECT 1 FROM audit_checkpoints WHERE seq = ?1", seq))
+    insertCheckpoint(c, signCheckpoint(signer_, seq, hash, clock_.now()));
+  return seq;
+}
+
+std::int64_t AuditLog::checkpoint(store::Database& db) {
+  return db.writeSync([&](Connection& c) { return checkpointIn(c); });
 }
 
 AuditVerifyResult AuditLog::verify(Connection& c, const AuditProgress& progress) const {

@@ -78,6 +78,10 @@ struct Database::Impl {
   bool stopping = false;
   bool closed = false;
 
+  std::mutex observerMutex;  // held while observers run: removal waits for a running one
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> observers;
+  std::uint64_t nextObserverId = 1;
+
   std::mutex poolMutex;
   std::condition_variable poolAvailable;
   std::vector<std::unique_ptr<Connection>> readers;  // all of them
@@ -163,6 +167,14 @@ void Database::Impl::writerLoop() {
     queueNotFull.notify_all();
     runBatch(batch);
     batch.clear();
+    std::lock_guard lock(observerMutex);
+    for (auto& [id, fn] : observers) {
+      try {
+        fn();
+      } catch (const std::exception& e) {
+        log::error("store.observer_threw", {{"reason", e.what()}});
+      }
+    }
   }
 }
 
@@ -332,6 +344,20 @@ void Database::close() {
   // The writer closes last: closing the last connection checkpoints and removes the WAL.
   impl_->writer.reset();
   log::info("store.closed");
+}
+
+std::uint64_t Database::addBatchObserver(std::function<void()> fn) {
+  assertNotWriterThread();
+  std::lock_guard lock(impl_->observerMutex);
+  auto id = impl_->nextObserverId++;
+  impl_->observers.emplace_back(id, std::move(fn));
+  return id;
+}
+
+void Database::removeBatchObserver(std::uint64_t id) {
+  assertNotWriterThread();
+  std::lock_guard lock(impl_->observerMutex);
+  std::erase_if(impl_->observers, [id](const auto& o) { return o.first == id; });
 }
 
 void Database::post(WriteJob job, WriteDone done) {

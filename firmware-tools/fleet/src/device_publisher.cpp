@@ -14,10 +14,12 @@ DevicePublisher::DevicePublisher(PublisherOptions options) : options_(std::move(
       options_.mqtt, [this](gateway::MqttMessage&& m) { onAck(std::move(m)); },
       [this](bool connected) {
         if (!connected) return;
+        // Resend what was pending at the reconnect: the box may never have seen it.
         std::lock_guard lock(mutex_);
-        reconnected_ = true;  // resend what is pending: the box may never have seen it
+        for (auto& [seq, p] : pending_) p.lastSent = {};
         cv_.notify_all();
-      });
+      },
+      options_.reactor);
   client_->addSubscription("vigil/v1/devices/" + options_.deviceUid + "/ack", 1);
 }
 
@@ -36,7 +38,7 @@ bool DevicePublisher::start(std::chrono::milliseconds timeout) {
     running_ = true;
   }
   client_->start();
-  resender_ = std::thread([this] { resendLoop(); });
+  if (options_.ownResendThread) resender_ = std::thread([this] { resendLoop(); });
   return client_->waitConnected(timeout);
 }
 
@@ -67,29 +69,29 @@ void DevicePublisher::send(std::uint64_t seq, std::string payload) {
 }
 
 void DevicePublisher::onAck(gateway::MqttMessage&& m) {
-  std::uint64_t seq = 0;
-  std::string status, reason;
-  std::uint64_t duplicates = 0;
-  if (!parseAck(m.payload, seq, status, reason, &duplicates)) return;
+  auto acks = parseAcks(m.payload);
+  if (acks.empty()) return;
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto it = pending_.find(seq);
-  if (it == pending_.end()) {
-    ++stats_.duplicateAcks;
-    return;
+  for (const auto& a : acks) {
+    auto it = pending_.find(a.seq);
+    if (it == pending_.end()) {
+      ++stats_.duplicateAcks;
+      continue;
+    }
+    if (a.status == "stored") {
+      ++stats_.acked;
+      stats_.duplicatesReported += a.duplicates;
+      stats_.ackLatencyMs.push_back(
+          std::chrono::duration<double, std::milli>(now - it->second.firstSent).count());
+      done_[a.seq] = true;
+    } else {
+      ++stats_.rejected;
+      ++stats_.rejectedByReason[a.reason];
+      done_[a.seq] = false;
+    }
+    pending_.erase(it);
   }
-  if (status == "stored") {
-    ++stats_.acked;
-    stats_.duplicatesReported += duplicates;
-    stats_.ackLatencyMs.push_back(std::chrono::duration<double, std::milli>(
-                                      std::chrono::steady_clock::now() - it->second.firstSent)
-                                      .count());
-    done_[seq] = true;
-  } else {
-    ++stats_.rejected;
-    ++stats_.rejectedByReason[reason];
-    done_[seq] = false;
-  }
-  pending_.erase(it);
   cv_.notify_all();
 }
 
@@ -98,26 +100,31 @@ void DevicePublisher::resendLoop() {
   while (running_) {
     cv_.wait_for(lock, std::chrono::milliseconds(100));
     if (!running_) break;
-    auto now = std::chrono::steady_clock::now();
-    bool all = reconnected_;
-    reconnected_ = false;
-    std::vector<std::pair<std::uint64_t, std::string>> due;
+    lock.unlock();
+    resendDue();
+    lock.lock();
+  }
+}
+
+void DevicePublisher::resendDue() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::uint64_t, std::string>> due;
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
     for (auto& [seq, p] : pending_) {
-      if (all || now - p.lastSent >= options_.resendAfter) {
+      if (now - p.lastSent >= options_.resendAfter) {
         p.lastSent = now;
         due.emplace_back(seq, p.payload);
       }
     }
-    if (due.empty()) continue;
     stats_.resent += due.size();
-    lock.unlock();
-    for (auto& [seq, payload] : due) {
-      if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
-        std::lock_guard g(mutex_);
-        ++stats_.publishErrors;
-      }
+  }
+  for (auto& [seq, payload] : due) {
+    if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
+      std::lock_guard g(mutex_);
+      ++stats_.publishErrors;
     }
-    lock.lock();
   }
 }
 
@@ -154,18 +161,54 @@ std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
   return out;
 }
 
+namespace {
+
+bool readAck(const Poco::JSON::Object::Ptr& obj, DevicePublisher::Ack& out) {
+  if (!obj || !obj->has("seq") || !obj->has("status")) return false;
+  out.seq = obj->getValue<Poco::UInt64>("seq");
+  out.status = obj->getValue<std::string>("status");
+  out.reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
+  out.duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
+  return out.status == "stored" || out.status == "rejected";
+}
+
+}  // namespace
+
+std::vector<DevicePublisher::Ack> DevicePublisher::parseAcks(const std::string& payload) {
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
+    std::vector<Ack> out;
+    if (obj && obj->has("acks")) {
+      auto list = obj->getArray("acks");
+      if (!list) return {};
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        Ack a;
+        if (!readAck(list->getObject(static_cast<unsigned>(i)), a)) return {};
+        out.push_back(std::move(a));
+      }
+      return out;
+    }
+    Ack a;
+    if (!readAck(obj, a)) return {};
+    out.push_back(std::move(a));
+    return out;
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                                std::string& reason, std::uint64_t* duplicates) {
   try {
     Poco::JSON::Parser parser;
-    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
-    if (!obj || !obj->has("seq") || !obj->has("status")) return false;
-    seq = obj->getValue<Poco::UInt64>("seq");
-    status = obj->getValue<std::string>("status");
-    reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
-    if (duplicates)
-      *duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
-    return status == "stored" || status == "rejected";
+    Ack a;
+    if (!readAck(parser.parse(payload).extract<Poco::JSON::Object::Ptr>(), a)) return false;
+    seq = a.seq;
+    status = a.status;
+    reason = a.reason;
+    if (duplicates) *duplicates = a.duplicates;
+    return true;
   } catch (const std::exception&) {
     return false;
   }

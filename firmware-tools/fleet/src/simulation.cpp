@@ -196,7 +196,8 @@ struct Simulation::Device {
   SteadyTime offlineUntil{};
   std::vector<Held> held;
 
-  Device(SimulatedDevice s, const SimulationOptions& o, std::uint64_t seed, std::uint64_t seq0)
+  Device(SimulatedDevice s, const SimulationOptions& o, std::uint64_t seed, std::uint64_t seq0,
+         std::shared_ptr<gateway::MqttReactor> reactor)
       : spec(std::move(s)),
         persona(spec.persona, seed, wallNow()),
         rng(seed ^ 0x5DEECE66DULL),
@@ -214,6 +215,8 @@ struct Simulation::Device {
     po.leaf = o.mode == WireMode::gatt ? "gatt" : "readings";
     po.resendAfter = o.resendAfter;
     po.maxInFlight = o.maxInFlightPerDevice;
+    po.reactor = std::move(reactor);
+    po.ownResendThread = false;  // Simulation::run resends for the whole fleet
     publisher = std::make_unique<DevicePublisher>(po);
   }
 
@@ -230,9 +233,15 @@ Simulation::Simulation(std::vector<SimulatedDevice> devices, SimulationOptions o
       options_.seqStart
           ? options_.seqStart
           : static_cast<std::uint64_t>(wallNow().time_since_epoch().count());  // fits 2^53
+  std::size_t threads = options_.networkThreads
+                            ? options_.networkThreads
+                            : std::clamp<std::size_t>(devices.size() / 250, 1, 4);
+  for (std::size_t i = 0; i < threads; ++i)
+    reactors_.push_back(std::make_shared<gateway::MqttReactor>());
   std::mt19937_64 seeds(options_.seed);
-  for (auto& d : devices)
-    devices_.push_back(std::make_unique<Device>(std::move(d), options_, seeds(), seq0));
+  for (std::size_t i = 0; i < devices.size(); ++i)
+    devices_.push_back(std::make_unique<Device>(std::move(devices[i]), options_, seeds(), seq0,
+                                                reactors_[i % reactors_.size()]));
 }
 
 Simulation::~Simulation() = default;
@@ -356,6 +365,13 @@ SimulationReport Simulation::run(const ProgressFn& progress, const std::atomic<b
     std::this_thread::sleep_for(milliseconds(20));
   report.connected = connectedCount();
 
+  std::atomic<bool> resending{true};
+  std::thread resender([&] {
+    while (resending.load()) {
+      std::this_thread::sleep_for(milliseconds(100));
+      for (auto& d : devices_) d->publisher->resendDue();
+    }
+  });
   std::atomic<bool> done{false};
   std::thread scheduler([&] {
     schedule(stop);
@@ -376,6 +392,8 @@ SimulationReport Simulation::run(const ProgressFn& progress, const std::atomic<b
     std::this_thread::sleep_for(milliseconds(10));
   }
   auto end = std::chrono::steady_clock::now();
+  resending.store(false);
+  resender.join();
   report.seconds = started_.load() ? std::chrono::duration<double>(end - firstSend_).count() : 0;
 
   // Stop the publishers in parallel: each takes up to one network-loop tick to wind down.

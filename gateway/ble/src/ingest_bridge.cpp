@@ -67,6 +67,13 @@ BleGateway::StatusListener persistLinkStatus(store::Database& db) {
     bool queued = db.tryPost(
         [address = s.address, uid = s.uid, state, reason = s.reason, at,
          connected](store::Connection& c) {
+          // A retired device's link is not kept (an admin retired it; it may still be paired
+          // in BlueZ and come and go): drop its row instead of writing it again.
+          if (c.queryValue<std::int64_t>(
+                  "SELECT 1 FROM devices WHERE uid = ?1 AND status = 'retired'", uid)) {
+            c.execute("DELETE FROM ble_links WHERE address = ?1", address);
+            return;
+          }
           c.execute(
               "INSERT INTO ble_links (address, uid, state, reason, changed_at, last_connected_at) "
               "VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?5 END) "
@@ -87,6 +94,16 @@ BleGateway::StatusListener persistLinkStatus(store::Database& db) {
           .inc();
     }
   };
+}
+
+std::size_t pruneRetiredLinks(store::Database& db) {
+  auto pruned = db.writeSync([](store::Connection& c) {
+    c.execute(
+        "DELETE FROM ble_links WHERE uid IN (SELECT uid FROM devices WHERE status = 'retired')");
+    return c.changes();
+  });
+  if (pruned > 0) log::info("ble.links_pruned", {{"count", static_cast<std::int64_t>(pruned)}});
+  return static_cast<std::size_t>(pruned);
 }
 
 std::vector<StoredLink> storedLinks(store::Database& db) {

@@ -3,9 +3,15 @@
 // client id with a persistent session (clean start off, session expiry set), QoS 1, reconnect
 // with exponential back-off, and a pause switch for back-pressure.
 //
-// Design: the client runs its own network thread (mosquitto_loop in a loop) instead of
-// mosquitto_loop_start, so that it decides when to reconnect: while paused it stays
-// disconnected and the broker keeps queueing QoS 1 messages for the persistent session.
+// Design: the network side of a client runs on an MqttReactor: one thread with an epoll set that
+// drives many clients through mosquitto_loop_read / loop_write / loop_misc. A client without a
+// reactor of its own gets a private one (one thread, as the box's single connection needs); the
+// fleet simulator shares a few reactors among a thousand device connections. mosquitto_loop()
+// is not used because it select()s: a descriptor numbered 1024 or more overflows fd_set, which
+// capped one simulator process at about 220 devices. The reactor also decides when to reconnect:
+// while paused a client stays disconnected and the broker keeps queueing QoS 1 messages for the
+// persistent session. The TCP connect itself is blocking (the TLS handshake is not); towards a
+// host that drops packets it holds up the other clients of the same reactor until it fails.
 // libmosquitto sends PUBACK before the message callback runs, so a message handed to the
 // callback is the application's responsibility; Vigil makes "confirmed" mean "on disk" with an
 // application-level acknowledgement after the store commits (see docs/device-protocol.md).
@@ -15,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -52,6 +59,48 @@ struct MqttMessage {
   bool retain = false;
 };
 
+class MqttClient;
+
+/// One network thread driving many MqttClients (epoll; see the design note above). Callbacks of
+/// its clients run on this thread, so they must not block for long.
+class MqttReactor {
+ public:
+  MqttReactor();
+  ~MqttReactor();  // every client must be stopped (or destroyed) before
+  MqttReactor(const MqttReactor&) = delete;
+  MqttReactor& operator=(const MqttReactor&) = delete;
+
+  std::size_t clientCount() const;
+
+ private:
+  friend class MqttClient;
+  void attach(MqttClient& client);
+  /// Disconnects the client cleanly and forgets it; returns when the reactor let go of it.
+  void detach(MqttClient& client);
+  /// Asks the reactor to look at the client soon (a publish was queued, pause, resume).
+  void poke(MqttClient& client);
+  bool onReactorThread() const;
+  void run();
+  void wake();
+  void service(MqttClient& c, std::chrono::steady_clock::time_point now);
+  void handleIo(MqttClient& c, std::uint32_t events);
+  void flush(MqttClient& c);
+  void watch(MqttClient& c);
+  void unwatch(MqttClient& c);
+  void lost(MqttClient& c, int rc);
+  void disconnectNow(MqttClient& c);
+
+  int epoll_ = -1;
+  int wakeFd_ = -1;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::condition_variable detached_;
+  bool quit_ = false;
+  std::vector<MqttClient*> attaching_, detaching_, poked_;
+  std::vector<MqttClient*> clients_;  // reactor thread only
+  std::atomic<std::size_t> count_{0};
+};
+
 /// Status of a non-throwing call on the hot path.
 enum class MqttStatus { ok, not_connected, too_large, failed };
 
@@ -61,15 +110,17 @@ class MqttClient {
   using MessageHandler = std::function<void(MqttMessage&&)>;
   using ConnectionHandler = std::function<void(bool connected)>;
 
-  /// Throws vigil::MqttError when the options are unusable (bad TLS files …).
-  MqttClient(MqttOptions options, MessageHandler onMessage, ConnectionHandler onConnection = {});
+  /// Throws vigil::MqttError when the options are unusable (bad TLS files …). Without a reactor
+  /// the client runs on a private one.
+  MqttClient(MqttOptions options, MessageHandler onMessage, ConnectionHandler onConnection = {},
+             std::shared_ptr<MqttReactor> reactor = nullptr);
   ~MqttClient();
   MqttClient(const MqttClient&) = delete;
   MqttClient& operator=(const MqttClient&) = delete;
 
   /// Subscriptions are (re)made on every connect.
   void addSubscription(std::string topicFilter, int qos);
-  /// Starts the network thread; it connects and keeps reconnecting until stop().
+  /// Hands the client to its reactor; it connects and keeps reconnecting until stop().
   void start();
   void stop();
   /// Disconnects and stays disconnected until resume() (back-pressure).
@@ -87,26 +138,35 @@ class MqttClient {
                      bool retain = false);
 
  private:
+  friend class MqttReactor;
   static void onConnect(mosquitto*, void* self, int rc, int flags, const mqtt5__property*);
   static void onDisconnect(mosquitto*, void* self, int rc, const mqtt5__property*);
   static void onMessage(mosquitto*, void* self, const mosquitto_message* msg,
                         const mqtt5__property*);
-  void run();
   bool connectOnce();
+  void setConnected(bool connected);
 
   MqttOptions options_;
   MessageHandler onMessage_;
   ConnectionHandler onConnection_;
+  std::shared_ptr<MqttReactor> reactor_;
   mosquitto* mosq_ = nullptr;
-  std::thread thread_;
   std::atomic<bool> running_{false};
   std::atomic<bool> paused_{false};
   std::atomic<bool> connected_{false};
   std::atomic<bool> everConnected_{false};
+  std::atomic<bool> poked_{false};
   std::atomic<std::uint64_t> connects_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;
   std::vector<std::pair<std::string, int>> subscriptions_;
+  // Owned by the reactor thread.
+  int fd_ = -1;  // the socket in the epoll set, -1 when none
+  std::uint32_t interest_ = 0;
+  std::chrono::steady_clock::time_point nextConnectAt_{};
+  std::chrono::steady_clock::time_point lastMisc_{};
+  std::chrono::milliseconds delay_{0};
+  bool detached_ = false;  // under reactor mutex
 };
 
 }  // namespace vigil::gateway

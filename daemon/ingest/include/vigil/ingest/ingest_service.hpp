@@ -53,6 +53,9 @@ struct IngestOptions {
   std::chrono::milliseconds retryDelay{1000};
   double deviceRatePerSecond = 20;  // sustained messages per device; 0 = unlimited
   double deviceBurst = 200;         // messages a device may send at once
+  /// One ack message per device per store batch ({"v":1,"acks":[…]}, docs/device-protocol.md)
+  /// instead of one per device message: a hub sending fast gets its acks in a few messages.
+  bool coalesceAcks = false;
 };
 
 /// A message as received from the broker.
@@ -123,6 +126,8 @@ class IngestService {
   void run();
   void process(IncomingMessage&& m);
   void finish(const std::shared_ptr<Pending>& p, std::exception_ptr error);
+  /// Sends the acks collected during a store batch (writer thread; coalesceAcks).
+  void flushAcks();
   void updateFlow();
   bool allowDevice(const std::string& uid, TimePoint now);
   void countRejected(const std::string& reason);
@@ -132,6 +137,9 @@ class IngestService {
   IngestOptions options_;
   PayloadDecoder decoder_;
   AckSink ack_;
+  std::optional<std::uint64_t> batchObserver_;
+  std::mutex ackMutex_;
+  std::vector<std::pair<std::string, std::string>> heldAcks_;  // uid, ack members (coalesceAcks)
   FlowControl flow_;
   const crypto::FieldCipher* cipher_;
   StoredListener listener_;

@@ -69,6 +69,13 @@ class AuditLog {
   /// Appends in its own write job; returns after the commit.
   std::int64_t record(store::Database& db, const AuditEvent& event);
 
+  /// Signs a checkpoint at the latest entry now, unless it has one (after a batch of admin
+  /// work such as the demo seed, so the chain is sealed without waiting for the interval).
+  /// Inside the caller's write transaction; returns the entry's seq, 0 for an empty log.
+  std::int64_t checkpointIn(store::Connection& c);
+  /// Same, in its own write job.
+  std::int64_t checkpoint(store::Database& db);
+
   /// Checks the whole chain (see the file comment).
   AuditVerifyResult verify(store::Connection& c, const AuditProgress& progress = {}) const;
   AuditVerifyResult verify(store::Database& db, const AuditProgress& progress = {}) const;

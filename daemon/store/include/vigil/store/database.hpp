@@ -103,6 +103,13 @@ class Database {
     return write(std::forward<F>(fn)).get();
   }
 
+  /// Calls fn on the writer thread after every batch, once the completions of all its jobs ran
+  /// (e.g. to send one message for everything the batch committed). Returns an id for
+  /// removeBatchObserver. Not from inside a job or an observer.
+  std::uint64_t addBatchObserver(std::function<void()> fn);
+  /// Returns once fn is no longer running and will not run again.
+  void removeBatchObserver(std::uint64_t id);
+
   // --- reads ---
   /// Runs fn(Connection&) on a pooled read-only connection inside one read transaction (one
   /// consistent snapshot) and returns its result. Retries on SQLITE_BUSY.

@@ -26,6 +26,11 @@ struct PublisherOptions {
   std::string leaf = "readings";  // or "gatt" for a hub relaying GATT notifications
   std::chrono::milliseconds resendAfter{3000};
   std::size_t maxInFlight = 1000;  // send() blocks beyond this many unacknowledged messages
+  /// The network thread to run on (shared by a fleet); a private one when null.
+  std::shared_ptr<gateway::MqttReactor> reactor;
+  /// false: no resend thread of its own; the owner calls resendDue() about every 100 ms (a
+  /// fleet of a thousand devices then needs one timer thread, not a thousand).
+  bool ownResendThread = true;
 };
 
 /// Counts kept by a publisher.
@@ -56,6 +61,8 @@ class DevicePublisher {
   /// Publishes a message whose payload carries sequence number `seq`; it stays pending until
   /// acknowledged. Blocks while maxInFlight messages are pending.
   void send(std::uint64_t seq, std::string payload);
+  /// Resends what has waited longer than resendAfter, and what was pending at a reconnect.
+  void resendDue();
   /// Waits until nothing is pending (every message acknowledged or rejected).
   bool waitAllAcknowledged(std::chrono::milliseconds timeout);
   std::size_t pending() const;
@@ -64,8 +71,19 @@ class DevicePublisher {
   /// Sequence numbers acknowledged as stored so far.
   std::vector<std::uint64_t> acknowledged() const;
 
-  /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...}. false if malformed.
-  /// `duplicates` (when given) receives the ack's "duplicates" count (0 when absent).
+  /// One acknowledged message.
+  struct Ack {
+    std::uint64_t seq = 0;
+    std::string status;  // "stored" | "rejected"
+    std::string reason;
+    std::uint64_t duplicates = 0;
+  };
+  /// Parses an ack payload: {"v":1,"seq":N,"status":"stored"|"rejected",...} or the coalesced
+  /// {"v":1,"acks":[{"seq":N,"status":…},…]}. Empty when malformed (a malformed entry spoils the
+  /// whole message: nothing in it is trusted).
+  static std::vector<Ack> parseAcks(const std::string& payload);
+  /// The single form only; false if malformed. `duplicates` (when given) receives the ack's
+  /// "duplicates" count (0 when absent).
   static bool parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                        std::string& reason, std::uint64_t* duplicates = nullptr);
 
@@ -87,7 +105,6 @@ class DevicePublisher {
   std::map<std::uint64_t, bool> done_;  // seq → stored (true) / rejected (false)
   PublisherStats stats_;
   bool running_ = false;
-  bool reconnected_ = false;
   std::thread resender_;
 };
 

@@ -29,8 +29,12 @@ BleGateway::LastSequence storedGlucoseSequence(store::Database& db);
 /// connected), never blocking the gateway: a change refused by a full store queue is counted
 /// and dropped (the next change writes the row whole again). Devices that were only ever
 /// discovered are not kept; "connecting" is not written, nor a state and reason equal to the
-/// last written (a device out of range costs no commits while it is retried).
+/// last written (a device out of range costs no commits while it is retried). A change of a
+/// device the registry has retired deletes its row instead.
 BleGateway::StatusListener persistLinkStatus(store::Database& db);
+/// Deletes the kept links of devices the registry has retired (run at BLE start: devices
+/// retired since, or while BLE was off); returns how many went.
+std::size_t pruneRetiredLinks(store::Database& db);
 
 /// One row of ble_links: a device's last known link state.
 struct StoredLink {

@@ -76,6 +76,9 @@ async function assertRemoteVideoPlays(page, who) {
   assert.ok(second.framesDecoded > first.framesDecoded && first.framesDecoded > 0,
     `${who}: framesDecoded ${first.framesDecoded} -> ${second.framesDecoded}: ${JSON.stringify(first.video)} -> ${JSON.stringify(second.video)}`);
   assert.ok(second.audioPacketsReceived > 0, `${who}: no audio packets`);
+  // Transport-wide congestion control is negotiated on the leg to the box (the browser's
+  // delay-based bandwidth estimation gets the box's feedback).
+  assert.ok(second.transportCc, `${who}: transport-cc not negotiated`);
 }
 
 test('provider and patient see each other through the box; a non-participant is refused', { timeout: 300000 }, () => withEvidence(async () => {

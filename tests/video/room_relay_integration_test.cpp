@@ -193,6 +193,15 @@ BOOST_AUTO_TEST_CASE(each_participant_decodes_the_others_audio_video_and_screen)
       "screen frames: a " << a->screenFramesDecoded() << ", b " << b->screenFramesDecoded());
   BOOST_TEST(room.relay->connectionState(1).value_or("") == "connected");
   BOOST_TEST(room.relay->connectionState(2).value_or("") == "connected");
+  // Every m-line offers transport-wide congestion control (each leg's bandwidth estimation).
+  const auto offer = a->remoteOffer();
+  std::size_t twcc = 0;
+  for (auto at =
+           offer.find("a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc");
+       at != std::string::npos;
+       at = offer.find("a=extmap:3 http://www.ietf.org/id/draft-holmer", at + 1))
+    ++twcc;
+  BOOST_TEST(twcc == 3u, offer);
   // Each knows whose media its slot carries (the page names the tiles with it).
   BOOST_TEST(a->slotOwners() == (std::vector<std::int64_t>{2}));
   BOOST_TEST(b->slotOwners() == (std::vector<std::int64_t>{1}));

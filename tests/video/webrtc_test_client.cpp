@@ -181,6 +181,10 @@ void WebrtcTestClient::receive(const std::string& json) {
     gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
                                  static_cast<guint>(sdp.size()), parsed);
     const bool isOffer = type == "offer";
+    if (isOffer) {
+      std::lock_guard lock(mu_);
+      remoteOffer_ = sdp;
+    }
     auto* desc = gst_webrtc_session_description_new(
         isOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, parsed);
     // An offer is answered once it is set; an answer to our own offer completes the exchange.
@@ -321,6 +325,11 @@ void WebrtcTestClient::requestKeyframe() {
                                                                  G_TYPE_BOOLEAN, TRUE, nullptr)));
   gst_object_unref(src);
   gst_object_unref(depay);
+}
+
+std::string WebrtcTestClient::remoteOffer() const {
+  std::lock_guard lock(mu_);
+  return remoteOffer_;
 }
 
 std::vector<std::int64_t> WebrtcTestClient::slotOwners() const {

@@ -73,6 +73,8 @@ class WebrtcTestClient {
   void requestKeyframe();
   /// "error" messages received from the relay (their reasons, joined by newlines).
   std::string errors() const;
+  /// The SDP of the latest offer received (empty before one).
+  std::string remoteOffer() const;
   /// The participant ids of the latest "slots" message (0: a free slot); empty before one.
   std::vector<std::int64_t> slotOwners() const;
 
@@ -97,6 +99,7 @@ class WebrtcTestClient {
   mutable std::mutex mu_;
   std::string errors_;
   std::vector<std::int64_t> slotOwners_;
+  std::string remoteOffer_;
 };
 
 }  // namespace vigil::video::test

@@ -40,6 +40,14 @@ int payloadType(Kind kind, int slot) {
   return (kind == kAudio ? kAudioPtBase : kind == kVideo ? kVideoPtBase : kScreenPtBase) + slot;
 }
 
+/// Transport-wide congestion control (the RTP header extension, id 3 on every m-line): each leg
+/// (browser -> box, box -> browser) is its own session, and the box's RTP session answers a
+/// sender's sequence numbers with transport-cc feedback, so a browser's delay-based bandwidth
+/// estimation works on its own leg to the box.
+constexpr const char* kTwccExtmap = "extmap-3";
+constexpr const char* kTwccUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 /// The caps a slot is offered with (its codec preferences) and sent with.
 GstCaps* slotCaps(Kind kind, int slot, VideoCodec codec) {
   const int pt = payloadType(kind, slot);  // a screen is a video stream of its own
@@ -48,7 +56,7 @@ GstCaps* slotCaps(Kind kind, int slot, VideoCodec codec) {
                                "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, pt,
                                "clock-rate", G_TYPE_INT, 48000, "encoding-params", G_TYPE_STRING,
                                "2", "minptime", G_TYPE_STRING, "10", "useinbandfec", G_TYPE_STRING,
-                               "1", nullptr);
+                               "1", kTwccExtmap, G_TYPE_STRING, kTwccUri, nullptr);
   }
   if (codec == VideoCodec::h264) {
     return gst_caps_new_simple(
@@ -56,12 +64,13 @@ GstCaps* slotCaps(Kind kind, int slot, VideoCodec codec) {
         "H264", "payload", G_TYPE_INT, pt, "clock-rate", G_TYPE_INT, 90000, "packetization-mode",
         G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING, "42e01f", "level-asymmetry-allowed",
         G_TYPE_STRING, "1", "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir",
-        G_TYPE_BOOLEAN, TRUE, nullptr);
+        G_TYPE_BOOLEAN, TRUE, kTwccExtmap, G_TYPE_STRING, kTwccUri, nullptr);
   }
   return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
                              G_TYPE_STRING, "VP8", "payload", G_TYPE_INT, pt, "clock-rate",
                              G_TYPE_INT, 90000, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
-                             "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, nullptr);
+                             "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, kTwccExtmap, G_TYPE_STRING,
+                             kTwccUri, nullptr);
 }
 
 std::string connectionStateName(GstWebRTCPeerConnectionState s) {

@@ -113,7 +113,8 @@ export async function renderVisit(root, visitId) {
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
-    const out = { framesDecoded: 0, audioPacketsReceived: 0, connectionState: pc ? pc.connectionState : 'none' };
+    const out = { framesDecoded: 0, audioPacketsReceived: 0, connectionState: pc ? pc.connectionState : 'none',
+      transportCc: Boolean(pc && pc.localDescription && /transport-wide-cc/.test(pc.localDescription.sdp)) };
     if (!pc) return out;
     (await pc.getStats()).forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') {

@@ -72,7 +72,10 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   ingest_ = std::make_unique<ingest::IngestService>(
       store_.database(), SystemClock::instance(), io, ingest::makeDevicesDecoder(),
       [this](const std::string& uid, const std::string& payload) {
-        client_->publish(ingest::ackTopic(uid), payload, 1);
+        // QoS 0: the device resends until acked, so a lost ack costs a duplicate, never a
+        // reading; QoS 1 would add two packets per ack and queue behind the broker's per-client
+        // in-flight window (docs/device-protocol.md, Acknowledgements).
+        client_->publish(ingest::ackTopic(uid), payload, 0);
       },
       [this](bool pause) {
         if (pause) {

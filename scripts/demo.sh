@@ -77,6 +77,8 @@ CONF
 
 # 3. The demo clinic, once: users, patients, devices and their certificate bundles.
 # Its log lines (the new master key, the seed) go to vigild's log, the logins to the terminal.
+# The logins are secrets: the file is created owner-only before anything is written to it.
+install -m 600 /dev/null "$var/run/logins.txt"
 if ! "$bin/daemon/app/vigild" --config "$conf" demo seed "$var/bundles" > "$var/run/logins.txt" \
      2>>"$var/log/vigild.log"; then
   echo "vigild demo seed failed; last log lines:" >&2

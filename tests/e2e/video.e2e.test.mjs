@@ -105,6 +105,10 @@ test('provider and patient see each other through the box; a non-participant is 
   await patient.page.getByRole('button', { name: 'Join visit' }).click();
   await patient.page.getByText('You are in the waiting room').waitFor();
   await screenshot(patient.page, 'video-patient-waiting');
+  // Nothing is recorded yet, so no page may say so (a CSS rule once showed the hidden badge).
+  const recordingBadge = (page) => page.locator('.badge.recording');
+  assert.equal(await recordingBadge(patient.page).isVisible(), false, 'recording badge in the waiting room');
+  assert.equal(await recordingBadge(provider.page).isVisible(), false, 'recording badge before recording');
 
   // The waiting room names the patient (display names come with the visit, for participants).
   await provider.page.getByRole('button', { name: 'Admit Ana Silva' }).click();
@@ -112,6 +116,7 @@ test('provider and patient see each other through the box; a non-participant is 
 
   await assertRemoteVideoPlays(patient.page, 'patient');
   await assertRemoteVideoPlays(provider.page, 'provider');
+  assert.equal(await recordingBadge(patient.page).isVisible(), false, 'recording badge while not recording');
   // Each tile carries the name of whose media it shows (the relay's "slots" message).
   await patient.page.locator('.remote:not([hidden]) .tile-name').filter({ hasText: 'Dr. Mei Lee' }).waitFor();
   await provider.page.locator('.remote:not([hidden]) .tile-name').filter({ hasText: 'Ana Silva' }).waitFor();
@@ -163,10 +168,11 @@ test('provider and patient see each other through the box; a non-participant is 
   await sleep(500); // the patient's consent is posted
   await provider.page.getByRole('button', { name: 'Start recording' }).click();
   await provider.page.getByRole('button', { name: 'Stop recording' }).waitFor();
-  await patient.page.locator('.badge.recording:not([hidden])').waitFor();
+  await recordingBadge(patient.page).waitFor({ state: 'visible' });
   await sleep(4000);
   await provider.page.getByRole('button', { name: 'Stop recording' }).click();
   await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
+  await recordingBadge(patient.page).waitFor({ state: 'hidden' });
 
   // Playback: the provider's page lists the recordings (one per participant) and plays the
   // patient's, decrypted by the box and fetched in byte ranges by the player.

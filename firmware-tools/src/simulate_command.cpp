@@ -1,6 +1,8 @@
 // vigil-devtool simulate: a fleet of simulated devices sending realistic vitals to a box, each
 // with its own provisioned credentials, keeping every message until the box acknowledges it.
 // Progress on stderr, the report on stdout (text, or JSON with --json). See docs/simulator.md.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -241,6 +243,20 @@ int runSimulate(std::span<const std::string> argv) {
   }
 
   log::setLevel(a.flag("verbose") ? log::Level::info : log::Level::error);
+  // Each device holds about three descriptors (its socket and libmosquitto's wake-up pair): a
+  // thousand devices need more than the usual soft limit of 1,024, so take what the hard limit
+  // allows and say so when even that is too little.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      files.rlim_cur < 3 * devices.size() + 64)
+    std::fprintf(stderr,
+                 "vigil-devtool simulate: warning: the open-file limit (%llu) is too low for %zu "
+                 "devices; raise it (ulimit -n) or some will not connect\n",
+                 static_cast<unsigned long long>(files.rlim_cur), devices.size());
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
   fleet::Simulation sim(std::move(devices), o);

@@ -346,6 +346,9 @@ void MqttReactor::run() {
     }
     auto now = steady_clock::now();
     for (auto* c : attaching) {
+      // A publish between an earlier stop() and this start() may have left the flag set with
+      // its poke dropped (the client was not attached): clear it so publishes poke again.
+      c->poked_.store(false);
       c->delay_ = c->options_.reconnectMin;
       c->nextConnectAt_ = now;
       clients_.push_back(c);

@@ -26,8 +26,8 @@
 //            per visit; the bench process's own CPU (the clients' encoders) is shown beside it,
 //            because on a small machine the clients compete with the relay for the same cores.
 //
-// Usage: bench_video [MAX_VISITS=16] [SECONDS=10] [VIDEO_KBPS=1000]
-// Prints Markdown tables (scripts/bench.sh puts them into docs/benchmarks.md).
+// Usage: bench_video [MAX_VISITS=16] [SECONDS=10] [VIDEO_KBPS=1000] [RELAY_LATENCY_MS=config
+// default] Prints Markdown tables (scripts/bench.sh puts them into docs/benchmarks.md).
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -336,8 +336,12 @@ int main(int argc, char** argv) {
   const int maxVisits = argc > 1 ? std::stoi(argv[1]) : 16;
   const auto seconds = std::chrono::seconds(argc > 2 ? std::stol(argv[2]) : 10);
   const int kbps = argc > 3 ? std::stoi(argv[3]) : 1000;
-  if (maxVisits < 1 || seconds < 2s || kbps < 50) {
-    std::fprintf(stderr, "usage: bench_video [MAX_VISITS>=1] [SECONDS>=2] [VIDEO_KBPS>=50]\n");
+  // The relay's receive jitter buffer (video.latency_ms); unset: the configuration's default.
+  const int relayLatencyMs = argc > 4 ? std::stoi(argv[4]) : -1;
+  if (maxVisits < 1 || seconds < 2s || kbps < 50 || relayLatencyMs > 1000) {
+    std::fprintf(stderr,
+                 "usage: bench_video [MAX_VISITS>=1] [SECONDS>=2] [VIDEO_KBPS>=50] "
+                 "[RELAY_LATENCY_MS 0..1000]\n");
     return 64;
   }
   log::setLevel(log::Level::error);
@@ -404,6 +408,8 @@ int main(int argc, char** argv) {
   o.settings = {"video.max_participants=2",
                 "web.max_websockets=" + std::to_string(std::min(1024, 2 * maxVisits + 8)),
                 "web.threads=" + std::to_string(std::min(256, 2 * maxVisits + 8))};
+  if (relayLatencyMs >= 0)
+    o.settings.push_back("video.latency_ms=" + std::to_string(relayLatencyMs));
   o.start = false;
   testsupport::BoxFixture box(o);
   std::vector<std::int64_t> patients;

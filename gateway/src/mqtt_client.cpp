@@ -267,30 +267,25 @@ void MqttReactor::disconnectNow(MqttClient& c) {
   c.setConnected(false);
 }
 
+bool MqttReactor::keep(MqttClient& c, int rc) {
+  if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(c.mosq_) >= 0) return true;
+  lost(c, rc);
+  return false;
+}
+
 void MqttReactor::flush(MqttClient& c) {
   if (c.fd_ < 0) return;
   int rc = mosquitto_want_write(c.mosq_) ? mosquitto_loop_write(c.mosq_, 1) : MOSQ_ERR_SUCCESS;
-  if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c.mosq_) < 0) {
-    lost(c, rc);
-    return;
-  }
-  watch(c);
+  if (keep(c, rc)) watch(c);
 }
 
 void MqttReactor::handleIo(MqttClient& c, std::uint32_t events) {
   if (c.fd_ < 0) return;
-  int rc = MOSQ_ERR_SUCCESS;
   // Before the CONNACK, reading also advances the TLS handshake (libmosquitto's want_connect),
   // whichever direction the socket became ready in.
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0 || !c.connected_.load())
-    rc = mosquitto_loop_read(c.mosq_, 1);
-  if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(c.mosq_) >= 0 && mosquitto_want_write(c.mosq_))
-    rc = mosquitto_loop_write(c.mosq_, 1);
-  if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c.mosq_) < 0) {
-    lost(c, rc);
-    return;
-  }
-  watch(c);
+    if (!keep(c, mosquitto_loop_read(c.mosq_, 1))) return;
+  flush(c);
 }
 
 void MqttReactor::service(MqttClient& c, std::chrono::steady_clock::time_point now) {
@@ -311,12 +306,7 @@ void MqttReactor::service(MqttClient& c, std::chrono::steady_clock::time_point n
   }
   if (now - c.lastMisc_ >= std::chrono::seconds(1)) {
     c.lastMisc_ = now;
-    int rc = mosquitto_loop_misc(c.mosq_);  // keepalive PINGREQ, ping timeout
-    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c.mosq_) < 0) {
-      lost(c, rc);
-      return;
-    }
-    flush(c);
+    if (keep(c, mosquitto_loop_misc(c.mosq_))) flush(c);  // keepalive PINGREQ, ping timeout
   }
 }
 

@@ -84,6 +84,9 @@ class MqttReactor {
   void wake();
   void service(MqttClient& c, std::chrono::steady_clock::time_point now);
   void handleIo(MqttClient& c, std::uint32_t events);
+  /// After a libmosquitto call on c: true while the connection stands, else forgets the socket
+  /// (lost()) and returns false.
+  bool keep(MqttClient& c, int rc);
   void flush(MqttClient& c);
   void watch(MqttClient& c);
   void unwatch(MqttClient& c);

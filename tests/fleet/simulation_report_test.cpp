@@ -98,6 +98,13 @@ BOOST_AUTO_TEST_CASE(parses_a_coalesced_ack_in_order_and_refuses_a_bad_entry) {
                  .empty());
   BOOST_TEST(DevicePublisher::parseAcks(R"({"v":1,"acks":[]})").empty());
   BOOST_TEST(DevicePublisher::parseAcks("not json").empty());
+  // "acks" that is not a list spoils the message for both parsers, even beside a valid single ack
+  // (found by fuzz_acks: the single-form parser used to accept it).
+  const std::string mixed = R"({"seq":1043,"status":"rejected","reason":"x","acks":0})";
+  BOOST_TEST(DevicePublisher::parseAcks(mixed).empty());
+  std::uint64_t seq = 0;
+  std::string status, reason;
+  BOOST_TEST(!DevicePublisher::parseAck(mixed, seq, status, reason));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

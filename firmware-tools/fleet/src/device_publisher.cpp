@@ -202,8 +202,11 @@ bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, s
                                std::string& reason, std::uint64_t* duplicates) {
   try {
     Poco::JSON::Parser parser;
+    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
+    // A payload with an "acks" member is the coalesced form (or a malformed one), never a single
+    // ack, whatever else it carries: parseAcks reads it the same way.
     Ack a;
-    if (!readAck(parser.parse(payload).extract<Poco::JSON::Object::Ptr>(), a)) return false;
+    if (!obj || obj->has("acks") || !readAck(obj, a)) return false;
     seq = a.seq;
     status = a.status;
     reason = a.reason;

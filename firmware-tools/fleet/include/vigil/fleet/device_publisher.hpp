@@ -82,8 +82,8 @@ class DevicePublisher {
   /// {"v":1,"acks":[{"seq":N,"status":…},…]}. Empty when malformed (a malformed entry spoils the
   /// whole message: nothing in it is trusted).
   static std::vector<Ack> parseAcks(const std::string& payload);
-  /// The single form only; false if malformed. `duplicates` (when given) receives the ack's
-  /// "duplicates" count (0 when absent).
+  /// The single form only; false if malformed or if the payload has an "acks" member. `duplicates`
+  /// (when given) receives the ack's "duplicates" count (0 when absent).
   static bool parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                        std::string& reason, std::uint64_t* duplicates = nullptr);
 

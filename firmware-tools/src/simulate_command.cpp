@@ -33,8 +33,9 @@ constexpr const char* kUsage =
     "Devices and connection:\n"
     "  --bundles DIR       a directory of device bundles (as `provision fleet` writes them); each\n"
     "                      bundle's device.json names the broker; one simulated device per bundle\n"
-    "  --fleet FILE        one device a line: <uid> <persona> <device kind> <bundle dir> (as\n"
-    "                      `vigild demo seed` writes bundles/fleet.txt)\n"
+    "  --fleet FILE        one device a line: <uid> <persona> <device kind> <bundle dir>\n"
+    "                      [<utc offset minutes>] (as `vigild demo seed` writes "
+    "bundles/fleet.txt)\n"
     "  --devices N         use only the first N bundles (sorted by name)\n"
     "  --uid/--ca/--cert/--key  one device from loose credential files instead of bundles\n"
     "  --host H, --port P  connect here instead of the broker the bundles name\n"
@@ -55,6 +56,8 @@ constexpr const char* kUsage =
     "                      measuring, and sends its backlog at once when back (catch-up burst)\n"
     "  --offline-min S, --offline-max S   length of an offline period (default 5..30 s)\n"
     "  --skew S            each device clock is off by up to +-S seconds (default 0)\n"
+    "  --utc-offset M      the patients' local time is UTC+M minutes: places the personas' day\n"
+    "                      rhythm (default 0; a fleet file's fifth column overrides it)\n"
     "  --seed N            makes personas, phases and offline periods repeatable (default 1)\n"
     "  --resend-after S    resend a message not acknowledged after S seconds (default 5)\n"
     "  --drain-timeout S   after sending, wait up to S seconds for the last acks (default 30)\n"
@@ -127,7 +130,7 @@ int runSimulate(std::span<const std::string> argv) {
       "cert",     "key",          "host",          "port",        "kinds",
       "personas", "rate",         "total-rate",    "duration",    "count",
       "mode",     "offline-prob", "offline-min",   "offline-max", "skew",
-      "seed",     "resend-after", "drain-timeout", "seq-start"};
+      "seed",     "resend-after", "drain-timeout", "seq-start",   "utc-offset"};
   static const std::vector<std::string> kFlags = {"json", "quiet", "verbose", "help"};
   Args a;
   for (std::size_t i = 0; i < argv.size(); ++i) {
@@ -228,6 +231,7 @@ int runSimulate(std::span<const std::string> argv) {
     o.offlineMax = seconds(number(a, "offline-max", 30, 0, 86400));
     o.maxSkew = std::chrono::seconds(static_cast<std::int64_t>(number(a, "skew", 0, 0, 1e8)));
     o.seed = static_cast<std::uint64_t>(number(a, "seed", 1, 0, 9e15));
+    o.utcOffsetMinutes = static_cast<int>(number(a, "utc-offset", 0, -14 * 60, 14 * 60));
     o.seqStart = static_cast<std::uint64_t>(number(a, "seq-start", 0, 0, 9e15));
     o.resendAfter = seconds(number(a, "resend-after", 5, 0.1, 3600));
     o.drainTimeout = seconds(number(a, "drain-timeout", 30, 0, 86400));

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/fleet/simulation.hpp"
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -324,15 +325,14 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
 #ifdef VIGIL_WITH_VIDEO
   BOOST_TEST(logins.str().find("Video visit ") != std::string::npos, logins.str());
 #endif
-  // fleet.txt: one line per device, each with its certificate bundle.
-  std::ifstream fleet(bundles / "fleet.txt");
-  std::string uid, persona, kind, bundle;
-  int devices = 0;
-  while (fleet >> uid >> persona >> kind >> bundle) {
-    ++devices;
-    BOOST_TEST(fs::exists(bundle), bundle);
+  // fleet.txt: one line per device, each with its certificate bundle and its patient's local time
+  // (the simulator reads it as it is written).
+  auto fleet = vigil::fleet::fleetFromFile(bundles / "fleet.txt");
+  BOOST_TEST(fleet.size() == 12u);
+  for (const auto& d : fleet) {
+    BOOST_TEST(fs::exists(d.mqtt.certFile), d.uid);
+    BOOST_TEST(d.utcOffsetMinutes.value_or(0) == -360, d.uid);
   }
-  BOOST_TEST(devices == 12);
   {
     // A second run changes nothing and prints the same logins.
     auto second = dir.path() / "logins2";

@@ -135,11 +135,12 @@ BOOST_AUTO_TEST_CASE(progress_goes_to_stderr_and_a_text_report_to_stdout) {
 }
 
 BOOST_AUTO_TEST_CASE(fleet_file_gives_each_device_its_persona_and_kind) {
-  // The format `vigild demo seed` writes (bundles/fleet.txt): uid persona kind bundle.
+  // The format `vigild demo seed` writes (bundles/fleet.txt): uid persona kind bundle, and the
+  // patient's UTC offset in minutes (optional).
   testsupport::BoxFixture box({{"demo-bp-1", "demo-spo2-2"}});
   auto fleetFile = box.bundlesDir() / "fleet.txt";
-  std::ofstream(fleetFile) << "# uid persona kind bundle\n"
-                           << "demo-bp-1 hypertensive blood_pressure demo-bp-1\n"
+  std::ofstream(fleetFile) << "# uid persona kind bundle [utc offset]\n"
+                           << "demo-bp-1 hypertensive blood_pressure demo-bp-1 -360\n"
                            << "demo-spo2-2 copd pulse_oximeter "
                            << box.bundle("demo-spo2-2").string() << "\n";
   testsupport::TempDir tmp("vigil-sim");
@@ -159,6 +160,23 @@ BOOST_AUTO_TEST_CASE(fleet_file_gives_each_device_its_persona_and_kind) {
   BOOST_TEST(got["demo-bp-1"].find("blood_pressure") != std::string::npos);
   BOOST_TEST(got["demo-spo2-2"].find("spo2") != std::string::npos);
   BOOST_TEST(got["demo-spo2-2"].find("blood_pressure") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_fleet_line_with_a_bad_utc_offset_exits_2_naming_the_line) {
+  testsupport::TempDir tmp("vigil-sim");
+  for (const char* offset : {"-900", "abc", "60x"}) {
+    std::ofstream(tmp.path() / "fleet.txt", std::ios::trunc)
+        << "# a comment\ndemo-bp-1 normal blood_pressure demo-bp-1 " << offset << "\n";
+    testsupport::Process p(DEVTOOL_PATH,
+                           {{"simulate", "--fleet", (tmp.path() / "fleet.txt").string()},
+                            {},
+                            tmp.path() / "out",
+                            tmp.path() / "err"});
+    BOOST_TEST(p.wait(30s).value_or(-1) == 2, offset);
+    BOOST_TEST(testsupport::readText(tmp.path() / "err").find("fleet.txt:2: the UTC offset") !=
+                   std::string::npos,
+               testsupport::readText(tmp.path() / "err"));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(bad_options_exit_2_with_a_message) {

@@ -258,7 +258,7 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
       audited("device.assign", "device", dev.id);
       provisioner.provisionCertificate(uid, bundlesDir / uid, pki::Apply::deferred);
       fleet << uid << " " << p.persona << " " << registry::toString(kind) << " "
-            << (bundlesDir / uid).string() << "\n";
+            << (bundlesDir / uid).string() << " " << kDemoUtcOffsetMinutes << "\n";
     }
     ++n;
   }

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -94,7 +95,17 @@ std::vector<SimulatedDevice> fleetFromFile(const std::filesystem::path& file) {
     if (!(fields >> uid)) continue;
     if (!(fields >> persona >> kind >> bundle))
       throw ConfigError(file.string() + ":" + std::to_string(n) +
-                        ": expected <uid> <persona> <device kind> <bundle dir>");
+                        ": expected <uid> <persona> <device kind> <bundle dir> [<utc offset>]");
+    std::optional<int> utcOffset;
+    if (std::string offset; fields >> offset) {
+      int minutes = 0;
+      auto [end, ec] = std::from_chars(offset.data(), offset.data() + offset.size(), minutes);
+      if (ec != std::errc{} || end != offset.data() + offset.size() || minutes < -14 * 60 ||
+          minutes > 14 * 60)
+        throw ConfigError(file.string() + ":" + std::to_string(n) +
+                          ": the UTC offset is minutes between -840 and 840");
+      utcOffset = minutes;
+    }
     auto p = personaFromName(persona);
     auto k = vitalDeviceFromName(kind);
     if (!p) throw ConfigError(file.string() + ":" + std::to_string(n) + ": unknown persona");
@@ -106,6 +117,7 @@ std::vector<SimulatedDevice> fleetFromFile(const std::filesystem::path& file) {
       throw ConfigError(file.string() + ":" + std::to_string(n) + ": bundle is for another device");
     d.persona = *p;
     d.device = *k;
+    d.utcOffsetMinutes = utcOffset;
     out.push_back(std::move(d));
   }
   if (out.empty()) throw ConfigError(file.string() + ": no devices");
@@ -199,7 +211,7 @@ struct Simulation::Device {
   Device(SimulatedDevice s, const SimulationOptions& o, std::uint64_t seed, std::uint64_t seq0,
          std::shared_ptr<gateway::MqttReactor> reactor)
       : spec(std::move(s)),
-        persona(spec.persona, seed, wallNow()),
+        persona(spec.persona, seed, wallNow(), spec.utcOffsetMinutes.value_or(o.utcOffsetMinutes)),
         rng(seed ^ 0x5DEECE66DULL),
         address(bleAddressFor(spec.uid)),
         nextSeq(seq0) {

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct SimulatedDevice {
   std::string uid;
   VitalDevice device = VitalDevice::bloodPressure;
   PersonaKind persona = PersonaKind::normal;
+  /// The patient's offset from UTC in minutes: places the persona's day rhythm (morning blood
+  /// pressure, fasting glucose) in their local day. Unset: SimulationOptions::utcOffsetMinutes.
+  std::optional<int> utcOffsetMinutes;
   gateway::MqttOptions mqtt;  // TLS files of the device's bundle; clientId defaults to uid
 };
 
@@ -40,8 +44,9 @@ struct SimulatedDevice {
 /// ca.pem, device.pem + device.key or a password file): the uid and how to connect. The device
 /// kind and persona are left to the caller. Throws vigil::ConfigError when the bundle is unusable.
 SimulatedDevice deviceFromBundle(const std::filesystem::path& dir);
-/// Reads a fleet file, one device a line: `<uid> <persona> <device kind> <bundle dir>` (as
-/// `vigild demo seed` writes bundles/fleet.txt); '#' starts a comment. Throws ConfigError.
+/// Reads a fleet file, one device a line: `<uid> <persona> <device kind> <bundle dir>
+/// [<utc offset minutes>]` (as `vigild demo seed` writes bundles/fleet.txt); '#' starts a comment.
+/// Throws ConfigError.
 std::vector<SimulatedDevice> fleetFromFile(const std::filesystem::path& file);
 
 enum class WireMode { json, gatt };
@@ -63,6 +68,7 @@ struct SimulationOptions {
   std::chrono::milliseconds drainTimeout{30'000};  // wait this long for the last acks
   std::size_t maxInFlightPerDevice = 1'000;
   std::size_t networkThreads = 0;  // MQTT reactors shared by the devices; 0: one per 250, 1–4
+  int utcOffsetMinutes = 0;  // the patients' local time, for devices that do not name their own
 };
 
 /// The final report: sums over the fleet, latency percentiles, errors by kind.

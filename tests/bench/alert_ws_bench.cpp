@@ -129,14 +129,16 @@ int main(int argc, char** argv) {
     }
   });
 
-  // The baseline's subscriber: the probe topics on the same broker, as the box's service client.
+  // The baseline's subscriber: the probe topics on the same broker, with a certificate of its
+  // own (with the box's, it would take over vigild's session).
   auto& broker = box.broker();
+  auto observer = broker.addObserver("bench-observer");
   gateway::MqttOptions so;
   so.port = broker.certificatePort();
-  so.clientId = "bench-raw-subscriber";
+  so.clientId = "bench-observer";
   so.caFile = broker.caFile().string();
-  so.certFile = broker.serviceCert().string();
-  so.keyFile = broker.serviceKey().string();
+  so.certFile = observer.certFile.string();
+  so.keyFile = observer.keyFile.string();
   so.cleanStart = true;
   so.sessionExpirySeconds = 0;
   gateway::MqttClient raw(so, [&](gateway::MqttMessage&& m) {

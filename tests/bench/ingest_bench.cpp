@@ -1,6 +1,6 @@
 // Durable ingest throughput against the raw broker, in the same run, on the same broker:
 //   baseline: `mosquitto_pub -q 1 -l` (one process per device connection, TLS with the device's
-//             own certificate) → `mosquitto_sub -q 1 -C N` (TLS, the box's certificate): the
+//             own certificate) → `mosquitto_sub -q 1 -C N` (TLS, a reader's certificate): the
 //             time from handing the lines to the connected publishers until the subscriber has
 //             every message. Each publisher reads its lines from a FIFO it holds open itself, so
 //             it connects first and waits; the clock starts when the broker has logged every
@@ -54,17 +54,18 @@ std::string quote(const std::string& s) {
 }
 
 /// mosquitto_pub → mosquitto_sub over `connections` publishers; returns messages per second.
-double rawBroker(testsupport::BoxFixture& box, std::size_t first, std::size_t connections,
-                 std::size_t messages, const fs::path& work) {
+double rawBroker(testsupport::BoxFixture& box,
+                 const testsupport::MosquittoFixture::Observer& reader, std::size_t first,
+                 std::size_t connections, std::size_t messages, const fs::path& work) {
   auto& broker = box.broker();
   auto perDevice = messages / connections;
   auto total = perDevice * connections;
   testsupport::Process sub(
       "/usr/bin/mosquitto_sub",
       {{"-h", "127.0.0.1", "-p", std::to_string(broker.certificatePort()), "--cafile",
-        broker.caFile().string(), "--cert", broker.serviceCert().string(), "--key",
-        broker.serviceKey().string(), "-i", "bench-sub", "-q", "1", "-t",
-        "vigil/v1/devices/+/readings", "-C", std::to_string(total)},
+        broker.caFile().string(), "--cert", reader.certFile.string(), "--key",
+        reader.keyFile.string(), "-i", "bench-sub", "-q", "1", "-t", "vigil/v1/devices/+/readings",
+        "-C", std::to_string(total)},
        {},
        {},
        work / "sub.err"});
@@ -200,11 +201,12 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "provisioned in %.1f s\n",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   testsupport::TempDir work("vigil-bench");
+  const auto reader = box.broker().addObserver("bench-sub");
 
   std::vector<double> raw;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     std::fprintf(stderr, "raw broker, %zu connections...\n", counts[i]);
-    raw.push_back(rawBroker(box, firsts[i], counts[i], messages, work.path()));
+    raw.push_back(rawBroker(box, reader, firsts[i], counts[i], messages, work.path()));
   }
   box.start();
   std::vector<fleet::SimulationReport> ingest;

@@ -363,6 +363,34 @@ BOOST_AUTO_TEST_CASE(device_cannot_read_another_devices_acks) {
   expectOnlyMarker(snoop, "vigil/v1/devices/cuff-9/ack", "mine");
 }
 
+BOOST_AUTO_TEST_CASE(a_device_using_the_boxs_client_id_cannot_take_over_its_session) {
+  // MQTT finds a session by client id alone: a device that connected as "vigild" would kick the
+  // box off and take over its persistent session (its subscriptions and the readings queued for
+  // it). The broker replaces every client id with the authenticated name.
+  TestClient box(vigild());
+  BOOST_REQUIRE_EQUAL(box.connect(), 0);
+  BOOST_REQUIRE_EQUAL(box.subscribe("vigil/v1/devices/+/readings"), 1);
+  auto certImpostor = certDevice("cuff-12");
+  certImpostor.clientId = "vigild";
+  TestClient byCertificate(certImpostor);
+  BOOST_REQUIRE_EQUAL(byCertificate.connect(), 0);
+  auto cred = fx.provisioner().provisionPassword("legacy-12", std::nullopt, Apply::deferred);
+  fx.reload();
+  auto passwordImpostor = passwordDevice("legacy-12", cred.password);
+  passwordImpostor.clientId = "vigild";
+  TestClient byPassword(passwordImpostor);
+  BOOST_REQUIRE_EQUAL(byPassword.connect(), 0);
+  // Both stay connected beside each other and beside the box.
+  BOOST_TEST(byCertificate.publish("vigil/v1/devices/cuff-12/readings", "c") == 0);
+  BOOST_TEST(byPassword.publish("vigil/v1/devices/legacy-12/readings", "p") == 0);
+  auto got = box.waitForMessages(2);
+  BOOST_TEST(got.size() == 2u);
+  BOOST_TEST(box.disconnects() == 0);
+  BOOST_TEST(byCertificate.disconnects() == 0);
+  BOOST_TEST(byPassword.disconnects() == 0);
+  BOOST_TEST(byCertificate.waitForMessages(1, 0ms).empty());
+}
+
 BOOST_AUTO_TEST_CASE(password_device_connects_and_a_wrong_password_is_refused) {
   TestClient box(vigild());
   BOOST_REQUIRE_EQUAL(box.connect(), 0);

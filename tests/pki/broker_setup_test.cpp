@@ -33,6 +33,10 @@ BOOST_AUTO_TEST_CASE(prepares_a_complete_tls_only_broker_config) {
   BOOST_TEST(conf.find("allow_anonymous false") != std::string::npos);
   BOOST_TEST(conf.find("crlfile " + (layout.pkiDir / "crl.pem").string()) != std::string::npos);
   BOOST_TEST(conf.find("use_identity_as_username true") != std::string::npos);
+  // Both listeners tie the client id to the authenticated name (no session takeover).
+  BOOST_TEST(conf.find("use_username_as_clientid true") != std::string::npos);
+  BOOST_TEST(conf.rfind("use_username_as_clientid true") !=
+             conf.find("use_username_as_clientid true"));
   BOOST_TEST(conf.find("tls_version tlsv1.2") != std::string::npos);
   BOOST_TEST(conf.find('@') == std::string::npos);
   for (const auto& f : {layout.serverCert, layout.serverKey, layout.clientCert("vigild"),

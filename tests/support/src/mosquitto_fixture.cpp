@@ -76,9 +76,28 @@ void MosquittoFixture::restart() {
   start();
 }
 
+MosquittoFixture::Observer MosquittoFixture::addObserver(const std::string& name) {
+  auto issued = ca_->issueClient(name, pki::CertKind::service);
+  Observer o{tmp_.path() / "observers" / (name + ".pem"),
+             tmp_.path() / "observers" / (name + ".key")};
+  fs::create_directories(o.certFile.parent_path());
+  std::ofstream(o.certFile) << issued.certPem;
+  std::ofstream(o.keyFile) << issued.keyPem;
+  fs::permissions(o.keyFile, fs::perms::owner_read | fs::perms::owner_write);
+  observers_.push_back(name);
+  reload();
+  return o;
+}
+
 void MosquittoFixture::reload() {
   std::size_t before = countOf(log(), "Reloading config");
-  if (provisioner_->apply() != pki::ReloadResult::reloaded) {
+  provisioner_->writeAcl();
+  if (!observers_.empty()) {
+    std::ofstream acl(layout_.aclFile, std::ios::app);
+    for (const auto& name : observers_)
+      acl << "\n# test observer\nuser " << name << "\ntopic read vigil/v1/devices/+/readings\n";
+  }
+  if (provisioner_->reloadBroker() != pki::ReloadResult::reloaded) {
     throw std::runtime_error("reload: broker not running");
   }
   auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/certificate_authority.hpp"
@@ -47,6 +48,15 @@ class MosquittoFixture {
   /// The broker's stderr so far.
   std::string log() const;
 
+  /// A certificate of its own (CN `name`) that may read every device's readings, for a test's
+  /// or benchmark's own subscriber beside vigild: the broker makes a certificate's name the client
+  /// id, so a second connection with the box's certificate would take over vigild's session.
+  /// Kept in the ACL on every reload() (the provisioner's rewrites alone drop it); reloads now.
+  struct Observer {
+    std::filesystem::path certFile, keyFile;
+  };
+  Observer addObserver(const std::string& name);
+
  private:
   TempDir tmp_;
   pki::BrokerLayout layout_;
@@ -55,6 +65,7 @@ class MosquittoFixture {
   std::unique_ptr<pki::DeviceProvisioner> provisioner_;
   std::unique_ptr<Process> broker_;
   std::filesystem::path logFile_;
+  std::vector<std::string> observers_;
 };
 
 }  // namespace vigil::testsupport

@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -389,6 +390,46 @@ BOOST_AUTO_TEST_CASE(a_device_using_the_boxs_client_id_cannot_take_over_its_sess
   BOOST_TEST(byCertificate.disconnects() == 0);
   BOOST_TEST(byPassword.disconnects() == 0);
   BOOST_TEST(byCertificate.waitForMessages(1, 0ms).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_packet_over_the_brokers_limit_disconnects_the_device_only) {
+  TestClient box(vigild());
+  BOOST_REQUIRE_EQUAL(box.connect(), 0);
+  BOOST_REQUIRE_EQUAL(box.subscribe("vigil/v1/devices/+/readings"), 1);
+  auto opts = certDevice("cuff-13");
+  const std::string big(17u << 20, 'x');  // 17 MiB: over max_packet_size
+  // An MQTT v5 client learns the limit at CONNACK and refuses locally.
+  TestClient device(opts);
+  BOOST_REQUIRE_EQUAL(device.connect(), 0);
+  BOOST_TEST(device.publish("vigil/v1/devices/cuff-13/readings", big) == -1);
+  // A client that ignores it (MQTT 3.1.1 is never told) is disconnected by the broker.
+  auto file = fx.dir() / "big.txt";
+  std::ofstream(file) << big;
+  vigil::testsupport::Process pub("/usr/bin/mosquitto_pub",
+                                  {{"-h",       "127.0.0.1",
+                                    "-p",       std::to_string(fx.certificatePort()),
+                                    "-V",       "mqttv311",
+                                    "-q",       "1",
+                                    "--cafile", opts.caFile,
+                                    "--cert",   opts.certFile,
+                                    "--key",    opts.keyFile,
+                                    "-i",       "cuff-13",
+                                    "-t",       "vigil/v1/devices/cuff-13/readings",
+                                    "-f",       file.string()},
+                                   {},
+                                   {},
+                                   {}});
+  auto rc = pub.wait(30s);
+  BOOST_REQUIRE(rc.has_value());
+  BOOST_TEST(*rc != 0);
+  BOOST_TEST(fx.log().find("cuff-13") != std::string::npos);
+  // Nothing reached the box, which stays connected; the device's next connection works. (The
+  // first TestClient was replaced by mosquitto_pub: one identity, one connection.)
+  TestClient again(opts);
+  BOOST_REQUIRE_EQUAL(again.connect(), 0);
+  BOOST_TEST(again.publish("vigil/v1/devices/cuff-13/readings", "small") == 0);
+  expectOnlyMarker(box, "vigil/v1/devices/cuff-13/readings", "small");
+  BOOST_TEST(box.disconnects() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(password_device_connects_and_a_wrong_password_is_refused) {

@@ -64,7 +64,8 @@ std::vector<ConfigKey> buildSchema() {
        65535},
       {"mqtt.client_id", Type::string, "vigild",
        "Client id of the box's persistent session; also the certificate name under "
-       "<data.dir>/pki/clients/."},
+       "<data.dir>/pki/clients/. The broker uses the certificate's name as the client id, so "
+       "keep them equal."},
       {"mqtt.ca_file", Type::path, "",
        "CA that signed the broker certificate. Empty: <data.dir>/pki/ca.pem."},
       {"mqtt.cert_file", Type::path, "",

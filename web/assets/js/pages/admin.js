@@ -231,6 +231,7 @@ function fmtBytes(n) {
 async function visits(body) {
   const results = h('div.table-wrap');
   const playerBox = h('div.visit-recordings');
+  const playerCard = h('section.card', { hidden: true }, playerBox);
   const from = field('From', { type: 'date' });
   const to = field('To', { type: 'date' });
   const recorded = field('Recordings', { tag: 'select' });
@@ -241,6 +242,7 @@ async function visits(body) {
   async function show(v) {
     const panel = recordingsPanel(v.id);
     append(clear(playerBox), [h('h3', `Visit ${v.id}`), panel.el]);
+    playerCard.hidden = false;
     try { await panel.load(); } catch (e) { playerBox.append(unavailable(e, 'Recording playback')); }
   }
   async function search() {
@@ -251,7 +253,7 @@ async function visits(body) {
         to: to.input.value ? new Date(`${to.input.value}T23:59:59.999`).getTime() : '',
         recorded: recorded.input.value, page, pageSize: 50 })}`);
       const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
-      results.append(h('p.muted', `${r.total} visit${r.total === 1 ? '' : 's'}`),
+      append(results, [h('p.muted', `${r.total} visit${r.total === 1 ? '' : 's'}`),
         h('table.data.compact', h('caption.sr-only', 'Video visits'),
           h('thead', h('tr', ['Visit', 'Starts', 'Ends', 'Provider', 'Patient id', 'State', 'Recordings', ''].map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', (r.items || []).map((v) => h('tr',
@@ -262,11 +264,11 @@ async function visits(body) {
         pages > 1 ? h('div.actions',
           h('button.btn.small', { type: 'button', disabled: page <= 1, onclick: () => { page -= 1; search(); } }, 'Previous'),
           h('span.muted', ` Page ${page} of ${pages} `),
-          h('button.btn.small', { type: 'button', disabled: page >= pages, onclick: () => { page += 1; search(); } }, 'Next')) : null);
+          h('button.btn.small', { type: 'button', disabled: page >= pages, onclick: () => { page += 1; search(); } }, 'Next')) : null]);
     } catch (e) { results.append(unavailable(e, 'The list of visits')); }
   }
   body.append(h('section.card', h('h2', 'Video visits'),
-    h('p.muted', 'Every visit, newest first. Playing a recording is audited.'), form, results), h('section.card', playerBox));
+    h('p.muted', 'Every visit, newest first. Playing a recording is audited.'), form, results), playerCard);
   await search();
 }
 

@@ -3,7 +3,8 @@
 // the portal; the patient waits until the provider admits them; in each page the other's video
 // plays (videoWidth > 0, framesDecoded rising) on a tile named after the other; chat and a shared
 // document reach the other page; a recording made with both consents plays back in the
-// provider's page. A nurse who is not a participant is refused.
+// provider's page and in the administration's list of visits. A nurse who is not a participant
+// is refused.
 // The media goes browser -> box (webrtcbin relay) -> browser over ICE/DTLS-SRTP on this machine.
 
 import { test, before, after } from 'node:test';
@@ -231,6 +232,23 @@ test('provider and patient see each other through the box; a non-participant is 
   const until = Date.now() + 30000;
   while (!(await qualityKept()) && Date.now() < until) await sleep(1000);
   assert.ok(await qualityKept(), 'call quality kept with the visit for both participants');
+
+  // An admin finds the visit in the administration's list of visits (with its recordings) and
+  // plays one with the same player.
+  const admin = await newPage();
+  await signInStaff(admin.page, box.seed.admin.email);
+  await admin.page.getByRole('link', { name: 'Visits' }).click();
+  await admin.page.getByRole('heading', { name: 'Video visits' }).waitFor();
+  const row = admin.page.locator('table.data tbody tr').filter({ has: admin.page.getByRole('rowheader', { name: String(id), exact: true }) });
+  await row.getByText(/^2 \(/).waitFor(); // two recordings, one per participant
+  await admin.page.getByRole('button', { name: `Recordings of visit ${id}` }).click();
+  await admin.page.getByRole('button', { name: new RegExp(`^Play the recording of Participant ${box.seed.patientUser.id} `) }).click();
+  await admin.page.waitForFunction(() => {
+    const v = document.querySelector('.recording-player');
+    return v && !v.hidden && v.readyState >= 2 && v.videoWidth > 0;
+  }, null, { timeout: 30000 });
+  await screenshot(admin.page, 'video-admin-plays-recording');
+  assert.deepEqual(admin.problems, []);
 
   // The refused upload's 422 and the patient's refused playback (403) are expected; nothing else
   // (no CSP violation, no script error).

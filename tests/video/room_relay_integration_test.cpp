@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "video_test_support.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
@@ -37,15 +38,7 @@ using vigil::video::test::WebrtcTestClient;
 
 namespace {
 
-/// Polls `done` every 50 ms for at most `limit`.
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
+using vigil::video::test::waitFor;
 
 /// A room and its clients, wired directly (the relay's signalling without the WebSocket).
 struct Room {
@@ -380,14 +373,9 @@ std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& media
   BOOST_TEST(reader.size() == webm.size());
   BOOST_TEST((reader.read(1000, 5000) == webm.substr(1000, 5000)));
   mediaType = vigil::video::recordingMediaType(webm);
-  const auto plain = dir / "visit.mkv";
-  std::ofstream(plain, std::ios::binary) << webm;
-  const auto report = dir / "discoverer.txt";
-  const std::string cmd =
-      "gst-discoverer-1.0 " + plain.string() + " > " + report.string() + " 2>&1";
-  BOOST_TEST(std::system(cmd.c_str()) == 0);
-  std::ifstream in(report);
-  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int status = -1;
+  const auto out = vigil::video::test::discover(webm, dir, "visit.mkv", status);
+  BOOST_TEST(status == 0);
   BOOST_TEST_MESSAGE(out);
   BOOST_TEST(a->errors().empty());
   return out;

@@ -8,49 +8,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api_fixture.hpp"
 #include "vigil/video/recording.hpp"
-#include "vigil/video/video_rooms.hpp"
-#include "vigil/video/visit.hpp"
+#include "visit_api_fixture.hpp"
 
 using namespace vigil;
 using namespace vigil::web;
 using namespace vigil::web::test;
 
-namespace {
-
-/// The API fixture plus the visit routes and one visit of patient A (provider, patient user)
-/// on now.
-struct VisitApiFixture : ApiFixture {
-  video::VisitService visits{*db, *audit, clock, {}, &keys->cipher()};
-  video::VideoRooms rooms{video::RelayConfig{}};
-  std::filesystem::path recordings = dir.path / "recordings";
-  std::int64_t visitId = 0;
-  std::map<std::int64_t, Client> clients;
-
-  VisitApiFixture() {
-    video::VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
-    video::addVisitRoutes(*router, api);
-    video::NewVisit nv;
-    nv.patientId = patientA;
-    nv.providerUserId = providerId;
-    nv.patientUserId = patientUserId;
-    nv.startsAt = clock.now();
-    nv.endsAt = clock.now() + std::chrono::minutes(30);
-    visitId = visits.schedule({providerId, security::Role::provider, std::nullopt}, nv);
-    for (auto id : {providerId, nurseId, patientUserId, adminActor.id}) clients[id] = signIn(id);
-  }
-
-  int call(const std::string& method, const std::string& path, std::int64_t who,
-           const std::string& body = "") {
-    return request(method, path, &clients.at(who), body).status;
-  }
-  std::string visit(const std::string& rest = "") const {
-    return "/api/v1/visits/" + std::to_string(visitId) + rest;
-  }
-};
-
-}  // namespace
+using vigil::video::test::VisitApiFixture;
 
 BOOST_FIXTURE_TEST_SUITE(VisitRoutesTest, VisitApiFixture)
 
@@ -63,7 +28,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             17);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             19);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -88,6 +53,20 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", visit("/admit"), nurse, admitBody) == 403);
   BOOST_TEST(call("POST", visit("/admit"), admin, admitBody) == 403);
   BOOST_TEST(call("POST", visit("/admit"), provider, admitBody) == 200);
+  // Inviting a caregiver or interpreter: the visit's provider only.
+  const auto invite = "{\"userId\":" + std::to_string(spareNurseId) + ",\"role\":\"interpreter\"}";
+  BOOST_TEST(call("POST", visit("/participants"), patient, invite) == 403);
+  BOOST_TEST(call("POST", visit("/participants"), nurse, invite) == 403);
+  BOOST_TEST(call("POST", visit("/participants"), admin, invite) == 403);
+  BOOST_TEST(call("POST", visit("/participants"), provider, R"({"userId":1,"role":"doctor"})") ==
+             400);
+  BOOST_TEST(call("POST", visit("/participants"), provider, invite) == 201);
+  BOOST_TEST(call("POST", visit("/participants"), provider, invite) == 403);  // already in
+  // The list of visits to find recordings in: admins and staff who run visits; not patients.
+  BOOST_TEST(call("GET", "/api/v1/visits/archive", admin) == 200);
+  BOOST_TEST(call("GET", "/api/v1/visits/archive", provider) == 200);
+  BOOST_TEST(call("GET", "/api/v1/visits/archive", nurse) == 200);
+  BOOST_TEST(call("GET", "/api/v1/visits/archive", patient) == 403);
   // Chat and documents: participants in the room.
   for (auto who : {provider, patient}) {
     BOOST_TEST(call("POST", visit("/messages"), who, R"({"text":"hello"})") == 201);
@@ -107,6 +86,7 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   // Recording: only the visit's provider, only with every participant's consent.
   const std::string start = R"({"action":"start"})";
   BOOST_TEST(call("POST", visit("/recording"), provider, start) == 403);  // no consent yet
+  visits.setRecordingConsent({spareNurseId, security::Role::nurse, std::nullopt}, visitId, true);
   BOOST_TEST(call("POST", visit("/consent"), provider, R"({"recording":true})") == 200);
   BOOST_TEST(call("POST", visit("/recording"), provider, start) == 403);  // the patient's missing
   BOOST_TEST(call("POST", visit("/consent"), patient, R"({"recording":true})") == 200);
@@ -144,6 +124,86 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
       ",\"endsAtMs\":" + std::to_string(registry::toMillis(clock.now()) + 600000) + "}";
   BOOST_TEST(call("POST", "/api/v1/visits", patient, schedule) == 403);
   BOOST_TEST(call("POST", "/api/v1/visits", provider, schedule) == 201);
+}
+
+BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_their_own) {
+  // A second visit, run by the nurse (scheduled by the admin), and a recording of the first.
+  video::NewVisit nv;
+  nv.patientId = patientA;
+  nv.providerUserId = nurseId;
+  nv.patientUserId = patientUserId;
+  nv.startsAt = clock.now() + std::chrono::hours(48);
+  nv.endsAt = nv.startsAt + std::chrono::minutes(20);
+  const auto second = visits.schedule(adminActor, nv);
+  std::filesystem::create_directories(recordings);
+  const auto stem =
+      "visit-" + std::to_string(visitId) + "-user-" + std::to_string(providerId) + "-1700000000000";
+  {
+    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
+    writer.append(std::string(5000, 'r'));
+    writer.finish();
+  }
+  const auto recBytes = std::filesystem::file_size(recordings / (stem + ".rec"));
+  auto list = [&](std::int64_t who, const std::string& q = "") {
+    return request("GET", "/api/v1/visits/archive" + q, &clients.at(who));
+  };
+  auto admin = list(adminActor.id);
+  BOOST_TEST(admin.status == 200);
+  BOOST_TEST(jsonField(admin.body, "total") == "2", admin.body);
+  // Newest first: the nurse's visit (in two days), then the provider's with its recording.
+  const auto firstId = admin.body.find("\"id\":" + std::to_string(second));
+  const auto secondId = admin.body.find("\"id\":" + std::to_string(visitId));
+  BOOST_TEST((firstId != std::string::npos && secondId != std::string::npos && firstId < secondId),
+             admin.body);
+  BOOST_TEST(admin.body.find("\"recordingBytes\":" + std::to_string(recBytes) +
+                             ",\"recordings\":1,") != std::string::npos,
+             admin.body);
+  BOOST_TEST(admin.body.find("\"providerName\":\"Dr. Lee\"") != std::string::npos, admin.body);
+  // No patient's name or MRN, only ids.
+  BOOST_TEST(admin.body.find("Silva") == std::string::npos);
+  BOOST_TEST(admin.body.find("MRN-A") == std::string::npos);
+  // Staff see only the visits they run.
+  auto provider = list(providerId);
+  BOOST_TEST(jsonField(provider.body, "total") == "1", provider.body);
+  BOOST_TEST(provider.body.find("\"id\":" + std::to_string(visitId)) != std::string::npos);
+  auto nurse = list(nurseId);
+  BOOST_TEST(jsonField(nurse.body, "total") == "1", nurse.body);
+  BOOST_TEST(nurse.body.find("\"id\":" + std::to_string(second)) != std::string::npos);
+  BOOST_TEST(list(patientUserId).status == 403);
+  // Filters: with recordings only, a date range, pages.
+  auto recorded = list(adminActor.id, "?recorded=true");
+  BOOST_TEST(jsonField(recorded.body, "total") == "1", recorded.body);
+  BOOST_TEST(recorded.body.find("\"id\":" + std::to_string(visitId)) != std::string::npos);
+  BOOST_TEST(jsonField(list(adminActor.id, "?recorded=false").body, "total") == "1");
+  const auto now = registry::toMillis(clock.now());
+  auto later = list(adminActor.id, "?from=" + std::to_string(now + 3600000));
+  BOOST_TEST(jsonField(later.body, "total") == "1", later.body);
+  BOOST_TEST(later.body.find("\"id\":" + std::to_string(second)) != std::string::npos);
+  auto before = list(adminActor.id, "?to=" + std::to_string(now + 3600000));
+  BOOST_TEST(before.body.find("\"id\":" + std::to_string(visitId)) != std::string::npos);
+  BOOST_TEST(jsonField(before.body, "total") == "1", before.body);
+  BOOST_TEST(jsonField(list(adminActor.id, "?from=2001-01-01&to=2001-01-02").body, "total") == "0");
+  auto page2 = list(adminActor.id, "?pageSize=1&page=2");
+  BOOST_TEST(jsonField(page2.body, "total") == "2");
+  BOOST_TEST(page2.body.find("\"id\":" + std::to_string(visitId)) != std::string::npos, page2.body);
+  BOOST_TEST(page2.body.find("\"id\":" + std::to_string(second)) == std::string::npos);
+  BOOST_TEST(list(adminActor.id, "?from=yesterday").status == 400);
+  BOOST_TEST(list(adminActor.id, "?pageSize=0").status == 400);
+  BOOST_TEST(list(adminActor.id, "?recorded=maybe").status == 400);
+  // Every call is audited by the visit service (who, allowed or not, how many shown) besides
+  // the gate's entry; the patient's refusal too.
+  BOOST_TEST(audited("visit.archive", "admin") == 7);
+  BOOST_TEST(audited("visit.archive", "own_visits") == 2);
+  const auto refused = db->read([&](store::Connection& c) {
+    return c
+        .queryValue<std::int64_t>(
+            "SELECT count(*) FROM audit_log WHERE action = 'visit.archive' AND outcome = "
+            "'denied' AND actor_id = ?1",
+            patientUserId)
+        .value_or(0);
+  });
+  BOOST_TEST(refused == 1);  // the gate refuses the role before the service is asked
+  BOOST_TEST(audit->verify(*db).ok);
 }
 
 BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {

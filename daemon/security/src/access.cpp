@@ -33,6 +33,8 @@ constexpr Operation kOperations[] = {
     {"visit.join", P::visitJoin, true},
     // The visit's recordings (VisitService narrows it to the visit's provider and admins).
     {"visit.recording_play", P::visitManage, true},
+    // Visits to find recordings in (VisitService: admins all, providers and nurses their own).
+    {"visit.archive", P::visitManage, false},
     {"message.list", P::messageRead, true},
     {"message.send", P::messageSend, true},
     {"document.get", P::documentRead, true},

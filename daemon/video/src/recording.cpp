@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <tuple>
@@ -337,6 +338,27 @@ std::vector<RecordingInfo> listRecordings(const std::filesystem::path& dir, std:
   std::sort(out.begin(), out.end(), [](const RecordingInfo& a, const RecordingInfo& b) {
     return std::tie(a.startedAtMs, a.userId) < std::tie(b.startedAtMs, b.userId);
   });
+  return out;
+}
+
+std::map<std::int64_t, RecordingTotals> recordingTotals(const std::filesystem::path& dir) {
+  std::map<std::int64_t, RecordingTotals> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  constexpr std::string_view kPrefix = "visit-";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".rec") continue;
+    const std::string stem = entry.path().stem().string();
+    if (stem.rfind(kPrefix, 0) != 0) continue;
+    const auto dash = stem.find('-', kPrefix.size());
+    if (dash == std::string::npos || dash == kPrefix.size() || dash - kPrefix.size() > 18) continue;
+    const std::string visit = stem.substr(kPrefix.size(), dash - kPrefix.size());
+    if (visit.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!parseRecordingId(std::string_view(stem).substr(dash + 1))) continue;
+    auto& totals = out[std::stoll(visit)];
+    ++totals.count;
+    totals.fileBytes += entry.file_size(ec);
+  }
   return out;
 }
 

@@ -394,6 +394,12 @@ void onConnectionState(GObject* webrtc, GParamSpec* /*pspec*/, gpointer data) {
             gst_object_unref(src);
           }
         }
+        // A recording tapped before the session came up starts at a keyframe too.
+        if (GstElement* rq = peer->recQueues[kVideo]; rq != nullptr) {
+          GstPad* src = gst_element_get_static_pad(rq, "src");
+          gst_pad_send_event(src, forceKeyUnitEvent());
+          gst_object_unref(src);
+        }
       }
     });
   }

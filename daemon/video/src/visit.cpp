@@ -1,5 +1,6 @@
 #include "vigil/video/visit.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "vigil/core/error.hpp"
@@ -404,6 +405,70 @@ void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId,
                                 v->patientId, d, (consent ? "given" : "withdrawn")));
   });
   if (!d.allowed) refuse("visit.recording_consent", d.reason);
+}
+
+void VisitService::recordingStopped(const Actor& actor, std::int64_t visitId,
+                                    std::string_view reason) {
+  auto v = find(visitId);
+  if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
+  audit_.record(
+      db_, security::auditEventFor(actor, "visit.recording_stop", "visit", std::to_string(visitId),
+                                   v->patientId, AuditOutcome::success, reason));
+  log::info("video.recording_stopped", {{"visit", visitId}, {"reason", std::string(reason)}});
+}
+
+VisitArchivePage VisitService::archive(const Actor& actor, const VisitArchiveQuery& q) const {
+  // Admins see every visit; providers and nurses (who run visits) only their own.
+  std::string reason;
+  std::optional<std::int64_t> onlyProvider;
+  if (security::roleHas(actor.role, security::Permission::visitManage)) {
+    if (actor.role == Role::admin) {
+      reason = "admin";
+    } else if (actor.role == Role::provider || actor.role == Role::nurse) {
+      reason = "own_visits";
+      onlyProvider = actor.id;
+    }
+  }
+  const bool allowed = !reason.empty();
+  VisitArchivePage page;
+  if (allowed) {
+    const int size = std::clamp(q.pageSize, 1, 200);
+    const int number = std::max(q.page, 1);
+    page = db_.read([&](store::Connection& c) {
+      VisitArchivePage out;
+      auto st = c.prepare(
+          "SELECT id FROM visits WHERE (?1 IS NULL OR starts_at >= ?1) AND (?2 IS NULL OR "
+          "starts_at < ?2) AND (?3 IS NULL OR provider_user_id = ?3) ORDER BY starts_at DESC, "
+          "id DESC");
+      std::optional<std::int64_t> from, to;
+      if (q.from) from = millis(*q.from);
+      if (q.to) to = millis(*q.to);
+      st.bindAll(from, to, onlyProvider);
+      std::vector<std::int64_t> ids;
+      while (st.step()) {
+        const auto id = st.getInt64(0);
+        if (!q.keep || q.keep(id)) ids.push_back(id);
+      }
+      out.total = static_cast<std::int64_t>(ids.size());
+      const auto first = std::min(
+          ids.size(), static_cast<std::size_t>(number - 1) * static_cast<std::size_t>(size));
+      const auto last = std::min(ids.size(), first + static_cast<std::size_t>(size));
+      for (auto i = first; i < last; ++i)
+        if (auto v = findIn(c, ids[i])) out.items.push_back(std::move(*v));
+      return out;
+    });
+  }
+  // One entry per call: who looked, allowed or not, and how many visits it showed (no ids of
+  // patients: the list is not about one patient).
+  audit_.record(db_,
+                security::auditEventFor(
+                    actor, "visit.archive", "visit_archive",
+                    allowed ? std::to_string(page.items.size()) + "/" + std::to_string(page.total)
+                            : std::string(),
+                    std::nullopt, allowed ? AuditOutcome::success : AuditOutcome::denied,
+                    allowed ? reason : "role"));
+  if (!allowed) refuse("visit.archive", "role");
+  return page;
 }
 
 void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visitId) {

@@ -16,6 +16,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
+#include "vigil/security/cli.hpp"
 #include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
@@ -178,6 +179,49 @@ std::int64_t documentIdOf(const Request& req) {
   } catch (const std::logic_error&) {
     throw BadInput("document id must be a positive integer");
   }
+}
+
+/// A time from a query parameter: milliseconds since the epoch, "YYYY-MM-DD" (midnight UTC;
+/// as an upper bound `endOfDay` takes the whole day) or "YYYY-MM-DDTHH:MM:SSZ".
+std::optional<TimePoint> queryTime(const Request& req, const std::string& name, bool endOfDay) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return std::nullopt;
+  const std::string& text = it->second;
+  if (text.size() <= 15 && text.find_first_not_of("0123456789") == std::string::npos)
+    return fromMillis(std::stoll(text));
+  try {
+    auto t = security::parseUtc(text);
+    if (endOfDay && text.size() == 10) t += 24h;
+    return t;
+  } catch (const ValidationError&) {
+    throw BadInput(name + " must be a date (YYYY-MM-DD), a UTC time or milliseconds");
+  }
+}
+
+int queryInt(const Request& req, const std::string& name, int def, int lo, int hi) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return def;
+  const auto& text = it->second;
+  if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(text) < lo || std::stoi(text) > hi)
+    throw BadInput(name + " must be an integer in " + std::to_string(lo) + ".." +
+                   std::to_string(hi));
+  return std::stoi(text);
+}
+
+/// Stops the visit's running recording for `reason`, audits it (visit.recording_stop) and tells
+/// everyone connected ({"type":"recording","recording":false,"reason"}). False when none ran.
+bool stopRunningRecording(const VisitApi& api, const security::Actor& actor, std::int64_t visitId,
+                          const std::string& reason) {
+  if (!api.rooms->isRecording(visitId)) return false;
+  api.rooms->stopRecording(visitId);
+  api.visits->recordingStopped(actor, visitId, reason);
+  JsonObject note = new Poco::JSON::Object;
+  note->set("type", "recording");
+  note->set("recording", false);
+  note->set("reason", reason);
+  api.rooms->broadcast(visitId, stringify(note));
+  return true;
 }
 
 /// Largest part of a recording one request gets (a player asks for the rest in further ranges).
@@ -369,6 +413,49 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     o->set("visits", list);
     return Response::json(200, stringify(o));
   }));
+  // Before /api/v1/visits/{id}: the router takes the first pattern that matches.
+  router.add(route("GET", "/api/v1/visits/archive", "visit.archive", [api](Request& req) {
+    VisitArchiveQuery q;
+    q.from = queryTime(req, "from", false);
+    q.to = queryTime(req, "to", true);
+    q.page = queryInt(req, "page", 1, 1, 100000);
+    q.pageSize = queryInt(req, "pageSize", 50, 1, 200);
+    const auto totals = recordingTotals(api.recordingsDir);
+    const auto recorded = req.query.find("recorded");
+    if (recorded != req.query.end() && !recorded->second.empty()) {
+      if (recorded->second != "true" && recorded->second != "false")
+        throw BadInput("recorded must be true or false");
+      const bool want = recorded->second == "true";
+      q.keep = [&totals, want](std::int64_t id) { return (totals.count(id) != 0) == want; };
+    }
+    auto page = api.visits->archive(*req.actor, q);
+    Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+    for (const auto& v : page.items) {
+      // Ids, times and counts; no names of patients (minimum necessary). The provider's name
+      // is staff information.
+      JsonObject o = new Poco::JSON::Object;
+      o->set("id", v.id);
+      o->set("patientId", v.patientId);
+      o->set("providerUserId", v.providerUserId);
+      auto provider = api.accounts->findUser(v.providerUserId);
+      o->set("providerName", provider ? provider->displayName : std::string());
+      o->set("startsAt", security::formatUtc(v.startsAt));
+      o->set("endsAt", security::formatUtc(v.endsAt));
+      if (v.endedAt) o->set("endedAt", security::formatUtc(*v.endedAt));
+      o->set("state", std::string(toString(v.state)));
+      o->set("participants", static_cast<int>(v.participants.size()));
+      const auto t = totals.find(v.id);
+      o->set("recordings", t == totals.end() ? 0 : t->second.count);
+      o->set("recordingBytes", t == totals.end() ? std::uint64_t{0} : t->second.fileBytes);
+      items->add(o);
+    }
+    JsonObject o = new Poco::JSON::Object;
+    o->set("items", items);
+    o->set("total", page.total);
+    o->set("page", q.page);
+    o->set("pageSize", q.pageSize);
+    return Response::json(200, stringify(o));
+  }));
   router.add(route("POST", "/api/v1/visits", "visit.schedule", [api](Request& req) {
     auto b = body(req);
     NewVisit nv;
@@ -408,6 +495,21 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.visits->admit(*req.actor, visitIdOf(req), requireInt(body(req), "userId"));
     return Response::json(200, "{}");
   }));
+  router.add(
+      route("POST", "/api/v1/visits/{id}/participants", "visit.schedule", [api](Request& req) {
+        const auto id = visitIdOf(req);
+        auto b = body(req);
+        const auto userId = requireInt(b, "userId");
+        const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
+        if (!role) throw BadInput("role must be caregiver or interpreter");
+        api.visits->invite(*req.actor, id, userId, *role);
+        // The invitee has not consented to recording: a running recording stops (the provider
+        // starts it again once everyone, the invitee included, has consented).
+        JsonObject o = new Poco::JSON::Object;
+        o->set("recordingStopped",
+               stopRunningRecording(api, *req.actor, id, "participant_invited"));
+        return Response::json(201, stringify(o));
+      }));
   router.add(route("POST", "/api/v1/visits/{id}/leave", "visit.join", [api](Request& req) {
     api.visits->leave(*req.actor, visitIdOf(req));
     return Response::json(200, "{}");
@@ -478,7 +580,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       throw BadInput("recording must be true or false");
     const bool consent = b->getValue<bool>("recording");
     api.visits->setRecordingConsent(*req.actor, id, consent);
-    if (!consent) api.rooms->stopRecording(id);  // a withdrawal stops a running recording
+    if (!consent) stopRunningRecording(api, *req.actor, id, "consent_withdrawn");
     return Response::json(200, "{}");
   }));
   router.add(route("POST", "/api/v1/visits/{id}/recording", "visit.schedule", [api](Request& req) {
@@ -492,8 +594,8 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       api.visits->requireRecordingAllowed(*req.actor, id);
       o->set("recordedParticipants", api.rooms->startRecording(id, api.recordingsDir, *api.cipher));
     } else if (action == "stop") {
-      api.visits->find(id);
-      api.rooms->stopRecording(id);
+      if (!api.visits->find(id)) throw NotFound("visit");
+      stopRunningRecording(api, *req.actor, id, "provider");
     } else {
       throw BadInput("action must be start or stop");
     }

@@ -1,15 +1,18 @@
 // Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
 // provisioning (add, bundle download, assign, retire, revoke), Bluetooth devices (pages/bluetooth.js:
-// link status, pairing, "register this device"), the clinic's default alert rules, and the audit
-// log with the chain's verification status. Admins see no clinical free text.
+// link status, pairing, "register this device"), the clinic's default alert rules, the video
+// visits with their recordings (played with the visit page's player; ids only, no patient
+// names), and the audit log with the chain's verification status. Admins see no clinical free
+// text.
 
-import { h, clear, field, announce } from '../dom.js';
+import { h, clear, append, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
 import { formatTime, formatAge, vitalLabel, unitLabel } from '../format.js';
 import { renderReports } from './reports.js';
 import { renderBluetooth } from './bluetooth.js';
+import { recordingsPanel } from './visit.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['audit', 'Audit']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -32,7 +35,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, reports: renderReports, audit }[tab];
+  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, reports: renderReports, visits, audit }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;
@@ -218,6 +221,55 @@ async function rules(body) {
     });
     box.append(h('div.table-wrap', table), msg, h('div.actions', save));
   } catch (e) { box.append(unavailable(e, 'Alert rule management')); }
+}
+
+function fmtBytes(n) {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `${Math.max(1, Math.round(n / 1024))} KiB`;
+}
+
+async function visits(body) {
+  const results = h('div.table-wrap');
+  const playerBox = h('div.visit-recordings');
+  const playerCard = h('section.card', { hidden: true }, playerBox);
+  const from = field('From', { type: 'date' });
+  const to = field('To', { type: 'date' });
+  const recorded = field('Recordings', { tag: 'select' });
+  for (const [v, l] of [['', 'Any'], ['true', 'With recordings'], ['false', 'Without recordings']]) recorded.input.append(h('option', { value: v }, l));
+  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, recorded.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
+  let page = 1;
+  form.addEventListener('submit', (e) => { e.preventDefault(); page = 1; search(); });
+  async function show(v) {
+    const panel = recordingsPanel(v.id);
+    append(clear(playerBox), [h('h3', `Visit ${v.id}`), panel.el]);
+    playerCard.hidden = false;
+    try { await panel.load(); } catch (e) { playerBox.append(unavailable(e, 'Recording playback')); }
+  }
+  async function search() {
+    clear(results);
+    try {
+      const r = await get(`/api/v1/visits/archive${query({
+        from: from.input.value ? new Date(`${from.input.value}T00:00:00`).getTime() : '',
+        to: to.input.value ? new Date(`${to.input.value}T23:59:59.999`).getTime() : '',
+        recorded: recorded.input.value, page, pageSize: 50 })}`);
+      const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
+      append(results, [h('p.muted', `${r.total} visit${r.total === 1 ? '' : 's'}`),
+        h('table.data.compact', h('caption.sr-only', 'Video visits'),
+          h('thead', h('tr', ['Visit', 'Starts', 'Ends', 'Provider', 'Patient id', 'State', 'Recordings', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', (r.items || []).map((v) => h('tr',
+            h('th', { scope: 'row' }, String(v.id)), h('td', formatTime(v.startsAt)), h('td', formatTime(v.endsAt)),
+            h('td', v.providerName || `User ${v.providerUserId}`), h('td.num', String(v.patientId)), h('td', v.state.replace('_', ' ')),
+            h('td', v.recordings ? `${v.recordings} (${fmtBytes(v.recordingBytes)})` : 'None'),
+            h('td', v.recordings ? h('button.btn.small', { type: 'button', 'aria-label': `Recordings of visit ${v.id}`, onclick: () => show(v) }, 'Recordings') : null))))),
+        pages > 1 ? h('div.actions',
+          h('button.btn.small', { type: 'button', disabled: page <= 1, onclick: () => { page -= 1; search(); } }, 'Previous'),
+          h('span.muted', ` Page ${page} of ${pages} `),
+          h('button.btn.small', { type: 'button', disabled: page >= pages, onclick: () => { page += 1; search(); } }, 'Next')) : null]);
+    } catch (e) { results.append(unavailable(e, 'The list of visits')); }
+  }
+  body.append(h('section.card', h('h2', 'Video visits'),
+    h('p.muted', 'Every visit, newest first. Playing a recording is audited.'), form, results), playerCard);
+  await search();
 }
 
 async function audit(body) {

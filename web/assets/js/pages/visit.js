@@ -7,7 +7,7 @@
 // are sendrecv (our microphone, camera and shared screen go out on them), the others only
 // bring other participants' media. Screen share puts a track on the third m-line.
 // Chat and documents (PDF, PNG, JPEG) go through the REST API and reach the others over the
-// media socket. Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
+// media socket, as does the notice that a recording stopped (an invitation, a withdrawal). Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
 // jitter, loss, bitrate) comes from getStats every two seconds.
 
 import { h, clear, append, announce } from '../dom.js';
@@ -58,6 +58,34 @@ async function scheduleForm(onScheduled) {
   return form;
 }
 
+/**
+ * The recordings of one visit with a player, for the visit's provider and admins: the box
+ * decrypts them, audits every request, and the player asks for byte ranges as it goes. Used by
+ * the visit room and by the administration's list of visits. `nameOf` names a participant.
+ */
+export function recordingsPanel(visitId, nameOf = (userId) => `Participant ${userId}`) {
+  const list = h('ul.recording-list', { 'aria-label': `Recordings of visit ${visitId}` });
+  const player = h('video.recording-player', { controls: true, preload: 'metadata', hidden: true, 'aria-label': 'Recording playback' });
+  const el = h('section.recordings', { hidden: true }, h('h2', 'Recordings'), list, player);
+  async function load() {
+    const r = await get(`/api/v1/visits/${visitId}/recordings`);
+    el.hidden = false;
+    append(clear(list), [r.recordings.length
+      ? r.recordings.map((rec) => h('li', `${nameOf(rec.userId)}, started ${fmtTime(rec.startedAt)} `,
+        h('button.btn.small', {
+          type: 'button',
+          'aria-label': `Play the recording of ${nameOf(rec.userId)} started ${fmtTime(rec.startedAt)}`,
+          onclick: () => {
+            player.hidden = false;
+            player.src = `/api/v1/visits/${visitId}/recordings/${encodeURIComponent(rec.id)}`;
+            player.play().catch(() => { /* the user presses play */ });
+          },
+        }, 'Play')))
+      : h('li', 'No recordings.')]);
+  }
+  return { el, load };
+}
+
 export async function renderVisits(root) {
   clear(root);
   const data = await get('/api/v1/visits');
@@ -101,15 +129,12 @@ export async function renderVisit(root, visitId) {
   const docInput = h('input', { type: 'file', id: 'visit-doc-file', accept: 'application/pdf,image/png,image/jpeg' });
   const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
     h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
-  // Recordings: the visit's provider and admins play them back (decrypted by the box, each
-  // playback audited); the player asks for byte ranges as it goes.
-  const recList = h('ul.recording-list', { 'aria-label': 'Recordings of this visit' });
-  const player = h('video.recording-player', { controls: true, preload: 'metadata', hidden: true, 'aria-label': 'Recording playback' });
-  const recBox = h('section.recordings', { hidden: true }, h('h2', 'Recordings'), recList, player);
+  // Recordings: the visit's provider and admins play them back.
+  const recordings = recordingsPanel(visitId, (userId) => nameOf(userId));
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
     h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
-    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox, recBox));
+    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox, recordings.el));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
@@ -204,22 +229,7 @@ export async function renderVisit(root, visitId) {
     return v;
   }
 
-  async function loadRecordings() {
-    const r = await get(`/api/v1/visits/${visitId}/recordings`);
-    recBox.hidden = false;
-    append(clear(recList), [r.recordings.length
-      ? r.recordings.map((rec) => h('li', `${nameOf(rec.userId)}, started ${fmtTime(rec.startedAt)} `,
-        h('button.btn.small', {
-          type: 'button',
-          'aria-label': `Play the recording of ${nameOf(rec.userId)} started ${fmtTime(rec.startedAt)}`,
-          onclick: () => {
-            player.hidden = false;
-            player.src = `/api/v1/visits/${visitId}/recordings/${encodeURIComponent(rec.id)}`;
-            player.play().catch(() => { /* the user presses play */ });
-          },
-        }, 'Play')))
-      : h('li', 'No recordings.')]);
-  }
+  const loadRecordings = () => recordings.load();
 
   async function admit(userId) {
     try {
@@ -391,6 +401,14 @@ export async function renderVisit(root, visitId) {
         else if (msg.type === 'slots') { slotOwners = msg.owners || []; labelTiles(); }
         else if (msg.type === 'chat') showMessage(msg);
         else if (msg.type === 'document') showDocument(msg);
+        else if (msg.type === 'recording') {
+          const why = { participant_invited: 'a participant was invited who has not consented to recording',
+            consent_withdrawn: 'a participant withdrew their consent', provider: 'the provider stopped it' }[msg.reason] || msg.reason;
+          setStatus(`Recording stopped: ${why}.`);
+          announce(`Recording stopped: ${why}.`);
+          await refreshVisit();
+          if (isProvider) await loadRecordings();
+        }
       } catch (err) {
         showError(`Video signalling failed: ${err.message}`);
       }

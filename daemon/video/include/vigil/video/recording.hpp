@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,14 @@ struct RecordingInfo {
 /// The recordings of a visit in `dir` (files "visit-<visit>-user-<user>-<ms>.rec"), oldest
 /// first. A missing dir has none.
 std::vector<RecordingInfo> listRecordings(const std::filesystem::path& dir, std::int64_t visitId);
+/// How many recordings a visit has and their encrypted size.
+struct RecordingTotals {
+  int count = 0;
+  std::uint64_t fileBytes = 0;
+};
+/// The totals of every visit with recordings in `dir`, by visit id, from one scan of the
+/// directory (the admin list of visits). A missing dir has none.
+std::map<std::int64_t, RecordingTotals> recordingTotals(const std::filesystem::path& dir);
 /// The file and the cipher binding id of a visit's recording; nullopt when `id` is not of the
 /// form listRecordings gives (so no path can be smuggled in) or no such file exists.
 struct RecordingFile {

@@ -2,7 +2,8 @@
 // The box's video rooms: one RoomRelay per visit with someone connected, created on the first
 // connection and closed when the last participant leaves or the visit ends. Each connection
 // gets a token, so a stale WebSocket closing after its participant reconnected elsewhere does
-// not end the new session.
+// not end the new session. While a visit is recorded, every session is: one encrypted file per
+// participant session (a rejoin starts a new file, the dropped session's file is sealed).
 
 #include <chrono>
 #include <cstdint>
@@ -49,11 +50,14 @@ class VideoRooms {
   /// Sends a message to every participant connected to the visit (chat, notices).
   void broadcast(std::int64_t visitId, const std::string& json);
   /// Records every participant connected now, each to its own encrypted file in `dir`
-  /// ("visit-<id>-user-<user>-<ms>.rec", the recording id is the name without ".rec"). The
-  /// caller has checked consent. Returns how many participants are recorded.
+  /// ("visit-<id>-user-<user>-<ms>.rec", the recording id is the name without ".rec"), and,
+  /// until stopRecording(), every session that connects later (a participant joining, or
+  /// rejoining after a drop, gets a new file starting at a keyframe). The caller has checked
+  /// consent. Returns how many participants are recorded now.
   int startRecording(std::int64_t visitId, const std::filesystem::path& dir,
                      const crypto::FieldCipher& cipher);
-  /// Stops the visit's recordings (withdrawn consent, the provider, the room closing).
+  /// Stops the visit's recordings (withdrawn consent, an invitation, the provider, the room
+  /// closing). A participant's recording also ends (complete) when their session ends.
   void stopRecording(std::int64_t visitId);
   /// True while the visit is being recorded.
   bool isRecording(std::int64_t visitId) const;

@@ -122,6 +122,22 @@ inline constexpr std::size_t kMaxVisitDocumentBytes = 700 * 1024;
 /// The media type of a PDF, PNG or JPEG from its first bytes; nullopt for anything else.
 std::optional<std::string> documentMediaType(std::string_view content);
 
+/// What the list of visits for admins and providers asks for (GET /api/v1/visits/archive).
+struct VisitArchiveQuery {
+  std::optional<TimePoint> from;  // visits starting at or after this
+  std::optional<TimePoint> to;    // visits starting before this
+  int page = 1;                   // from 1
+  int pageSize = 50;              // 1..200
+  /// Keeps only the visits for which it returns true (e.g. "has recordings"); empty: all.
+  std::function<bool(std::int64_t visitId)> keep;
+};
+
+/// One page of that list, newest first, and how many visits match in all.
+struct VisitArchivePage {
+  std::vector<Visit> items;
+  std::int64_t total = 0;
+};
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -136,7 +152,9 @@ class VisitService {
   /// Schedules a visit (operation visit.schedule on the patient: care team or admin, audited).
   /// Throws ValidationError (window, users of the wrong role or patient), AccessDenied.
   std::int64_t schedule(const security::Actor& actor, const NewVisit& visit);
-  /// The visit's provider invites a caregiver or interpreter (an active user). Audited.
+  /// The visit's provider invites a caregiver or interpreter (an active user). Audited. The
+  /// invitee has not consented to recording: the caller stops a running recording (see
+  /// docs/video.md, "Recording").
   void invite(const security::Actor& actor, std::int64_t visitId, std::int64_t userId,
               ParticipantRole role);
   /// A participant joins: the provider is admitted (and the visit is in progress), others wait
@@ -148,6 +166,17 @@ class VisitService {
   void leave(const security::Actor& actor, std::int64_t visitId);
   /// The visit's provider ends the visit; nobody may join afterwards. Audited.
   void end(const security::Actor& actor, std::int64_t visitId);
+
+  /// Records in the audit chain that the visit's running recording was stopped and why
+  /// (visit.recording_stop: "provider", "consent_withdrawn", "participant_invited").
+  void recordingStopped(const security::Actor& actor, std::int64_t visitId,
+                        std::string_view reason);
+
+  /// The visits an admin (all) or a provider or nurse (only the visits they run) may look
+  /// through to find recordings: filtered by start time, newest first, paginated. One audit
+  /// entry per call (visit.archive, allowed or refused; ids and counts only). Others (a
+  /// patient): AccessDenied.
+  VisitArchivePage archive(const security::Actor& actor, const VisitArchiveQuery& query) const;
 
   /// A participant gives (true) or withdraws (false) consent to recording this visit.
   /// Audited. Throws AccessDenied for non-participants.

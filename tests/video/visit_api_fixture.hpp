@@ -1,0 +1,58 @@
+#pragma once
+// The API fixture (tests/web/api_fixture.hpp: real store, keys, audit, accounts, HTTP server and
+// gate) plus the /api/v1/visits routes, real VisitService and VideoRooms, and one visit of
+// patient A run by the provider, with the patient's user, from now for 30 minutes. Shared by
+// the unit suite (visit_routes_test.cpp) and the integration suite (real media sessions).
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "api_fixture.hpp"
+#include "vigil/video/video_rooms.hpp"
+#include "vigil/video/visit.hpp"
+#include "vigil/video/visit_routes.hpp"
+
+namespace vigil::video::test {
+
+struct VisitApiFixture : web::test::ApiFixture {
+  VisitService visits{*db, *audit, clock, {}, &keys->cipher()};
+  VideoRooms rooms{RelayConfig{}};
+  std::filesystem::path recordings = dir.path / "recordings";
+  std::int64_t visitId = 0;
+  std::map<std::int64_t, web::test::Client> clients;
+
+  VisitApiFixture() {
+    VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
+    addVisitRoutes(*router, api);
+    NewVisit nv;
+    nv.patientId = patientA;
+    nv.providerUserId = providerId;
+    nv.patientUserId = patientUserId;
+    nv.startsAt = clock.now();
+    nv.endsAt = clock.now() + std::chrono::minutes(30);
+    visitId = visits.schedule({providerId, security::Role::provider, std::nullopt}, nv);
+    for (auto id : {providerId, nurseId, patientUserId, adminActor.id}) clients[id] = signIn(id);
+  }
+
+  int call(const std::string& method, const std::string& path, std::int64_t who,
+           const std::string& body = "") {
+    return request(method, path, &clients.at(who), body).status;
+  }
+  std::string visit(const std::string& rest = "") const {
+    return "/api/v1/visits/" + std::to_string(visitId) + rest;
+  }
+  /// Audit entries of `action` (and `reason`, when given).
+  std::int64_t audited(const std::string& action, const std::string& reason = "") {
+    return db->read([&](store::Connection& c) {
+      return c
+          .queryValue<std::int64_t>(
+              "SELECT count(*) FROM audit_log WHERE action = ?1 AND (?2 = '' OR reason = ?2)",
+              action, reason)
+          .value_or(0);
+    });
+  }
+};
+
+}  // namespace vigil::video::test

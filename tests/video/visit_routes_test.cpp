@@ -94,7 +94,12 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", visit("/recording"), patient, start) == 403);
   BOOST_TEST(call("POST", visit("/recording"), nurse, start) == 403);
   BOOST_TEST(call("POST", visit("/recording"), provider, start) == 200);
-  BOOST_TEST(call("POST", visit("/recording"), provider, R"({"action":"stop"})") == 200);
+  // Stopping by hand: the visit's provider only (participants withdraw consent instead).
+  const std::string stop = R"({"action":"stop"})";
+  BOOST_TEST(call("POST", visit("/recording"), nurse, stop) == 403);
+  BOOST_TEST(call("POST", visit("/recording"), admin, stop) == 403);
+  BOOST_TEST(call("POST", visit("/recording"), patient, stop) == 403);
+  BOOST_TEST(call("POST", visit("/recording"), provider, stop) == 200);
   // Playing recordings back: the visit's provider and admins; not the patient, not a nurse
   // who is not the visit's provider.
   BOOST_TEST(call("GET", visit("/recordings"), provider) == 200);

@@ -489,6 +489,18 @@ void VisitService::requireRecordingAllowed(const Actor& actor, std::int64_t visi
   if (!d.allowed) refuse("visit.record", d.reason);
 }
 
+void VisitService::requireRecordingStop(const Actor& actor, std::int64_t visitId) {
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = requireVisitIn(c, visitId);
+    if (actor.id == v->providerUserId) return;  // allowed: the stop itself is audited
+    d = {false, "not_visit_provider"};
+    audit_.append(c, decisionEvent(actor, "visit.recording_stop", "visit", std::to_string(visitId),
+                                   v->patientId, d, ""));
+  });
+  if (!d.allowed) refuse("visit.recording_stop", d.reason);
+}
+
 void VisitService::postIntoRoom(const Actor& actor, std::int64_t visitId, std::string_view action,
                                 std::string_view objectType, const RoomInsert& insert) {
   Decision d;

@@ -594,7 +594,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       api.visits->requireRecordingAllowed(*req.actor, id);
       o->set("recordedParticipants", api.rooms->startRecording(id, api.recordingsDir, *api.cipher));
     } else if (action == "stop") {
-      if (!api.visits->find(id)) throw NotFound("visit");
+      api.visits->requireRecordingStop(*req.actor, id);
       stopRunningRecording(api, *req.actor, id, "provider");
     } else {
       throw BadInput("action must be start or stop");

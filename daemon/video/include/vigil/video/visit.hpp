@@ -185,6 +185,9 @@ class VisitService {
   /// every participant's consent for this visit is on record. Audited either way; throws
   /// AccessDenied ("consent_missing", "not_visit_provider", ...) when refused.
   void requireRecordingAllowed(const security::Actor& actor, std::int64_t visitId);
+  /// Only the visit's provider stops its recording by hand (participants stop it by withdrawing
+  /// their consent). Refused: audited (visit.recording_stop, denied) and AccessDenied.
+  void requireRecordingStop(const security::Actor& actor, std::int64_t visitId);
 
   /// A participant who may be in the room posts a chat message (1..2000 characters), stored
   /// encrypted with the visit and audited (ids only). Throws ValidationError, AccessDenied.

@@ -17,6 +17,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
+#include "vigil/testsupport/portal_client.hpp"
 
 namespace fs = std::filesystem;
 using namespace vigil;
@@ -179,7 +180,16 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_
     fs::path p;
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
   } unmount{mnt.path()};
-  testsupport::BoxFixture box(boxOptions(mnt.path() / "vigil.db"));
+  auto options = boxOptions(mnt.path() / "vigil.db");
+  options.start = false;
+  testsupport::BoxFixture box(options);
+  testsupport::seedPortalUsers(
+      box.dataDir(), box.databasePath(),
+      {{security::Role::provider, "dr.full@clinic.test", "Dr Full", {}, {}}});
+  box.start();
+  testsupport::PortalClient provider(box.webPort());
+  provider.signIn("dr.full@clinic.test");
+  BOOST_REQUIRE_EQUAL(provider.request("GET", "/api/v1/alerts").status, 200);
   auto filler = mnt.path() / "filler";
   {
     // Fill all but ~64 KiB.
@@ -215,6 +225,10 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_
                                     << box.get("/readyz").second << " free "
                                     << fs::space(mnt.path()).available << " log " << box.log(1));
   BOOST_TEST(box.get("/metrics").second.find("vigil_ingest_store_healthy 0") != std::string::npos);
+  // The portal: a read needs its audit entry written first, so it is refused, and says why.
+  auto refused = provider.request("GET", "/api/v1/alerts");
+  BOOST_TEST(refused.status == 503, refused.body);
+  BOOST_TEST(refused.body.find("storage_unavailable") != std::string::npos, refused.body);
   std::uint64_t pending = 0;
   for (auto& h : hubs) pending += h->pending();
   BOOST_TEST(pending > 0u);
@@ -222,6 +236,7 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_
   fs::remove(filler);
   for (auto& h : hubs) BOOST_TEST(h->waitAllAcknowledged(120s));
   BOOST_TEST(box.get("/readyz").first == 200);
+  BOOST_TEST(provider.request("GET", "/api/v1/alerts").status == 200);
   box.stop();
   auto counts = box.countReadings();
   BOOST_TEST(counts.rows == kTotal);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "vigil/core/error.hpp"
 #include "vigil/web/health.hpp"
 #include "vigil/web/http.hpp"
 
@@ -50,6 +51,9 @@ std::shared_ptr<Router> sampleRouter() {
           [](Request& q) { return Response::text(200, "secret " + q.params.at("id")); }});
   r->add({"GET", "/boom", Access::public_endpoint, "",
           [](Request&) -> Response { throw std::runtime_error("patient Jane Doe exploded"); }});
+  r->add({"GET", "/full", Access::public_endpoint, "", [](Request&) -> Response {
+            throw vigil::StoreError("database or disk is full writing Jane Doe");
+          }});
   return r;
 }
 
@@ -118,6 +122,16 @@ BOOST_AUTO_TEST_CASE(handler_failure_gives_500_without_its_message) {
   server.start();
   auto r = send(server.port(), "GET", "/boom");
   BOOST_TEST(r.status == 500);
+  BOOST_TEST(r.body.find("Jane") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_store_that_refuses_writes_gives_503_with_retry_after) {
+  HttpServer server(ServerOptions{}, sampleRouter());
+  server.start();
+  auto r = send(server.port(), "GET", "/full");
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(r.head.get("Retry-After", "") == "30");
+  BOOST_TEST(r.body.find("storage_unavailable") != std::string::npos);
   BOOST_TEST(r.body.find("Jane") == std::string::npos);
 }
 

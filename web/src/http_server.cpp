@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <istream>
+#include <optional>
 #include <vector>
 
 #include "vigil/core/error.hpp"
@@ -157,6 +158,12 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     Response resp;
     try {
       resp = dispatch(in, out, metricRoute);
+    } catch (const StoreError&) {
+      // A full disk or a closing store: every PHI read writes its audit entry first, so reads
+      // are refused too. The client is told to come back; the text names no data.
+      log::warn("http.store_unavailable", {{"route", metricRoute}});
+      if (upgraded_) return;
+      resp = Response::storeUnavailable();
     } catch (const std::exception& e) {
       // The exception text may come from deep inside; log its type of failure only.
       log::error("http.handler_failed", {{"route", metricRoute}});
@@ -229,27 +236,29 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
       if (auto refused = gate_(*match.route, req)) return *refused;
     }
     if (match.route->upgrade) {
-      if (!auditCommitted(req)) return auditFailed(metricRoute);
+      if (auto failed = auditFailure(req, metricRoute)) return *failed;
       return upgrade(in, out, *match.route, req);
     }
     auto resp = match.route->handler(req);
-    if (!auditCommitted(req)) return auditFailed(metricRoute);
+    if (auto failed = auditFailure(req, metricRoute)) return *failed;
     return resp;
   }
 
-  /// Waits for the request's pending audit entry (Request::beforeResponse); false if it failed.
-  bool auditCommitted(Request& req) {
-    if (!req.beforeResponse) return true;
+  /// Waits for the request's pending audit entry (Request::beforeResponse). When it could not
+  /// be written, the answer that replaces the response: nothing is sent unaudited. A store that
+  /// refuses writes (a full disk) gives 503 with Retry-After, anything else 500.
+  static std::optional<Response> auditFailure(Request& req, const std::string& metricRoute) {
+    if (!req.beforeResponse) return std::nullopt;
     try {
       req.beforeResponse();
-      return true;
+      return std::nullopt;
+    } catch (const StoreError&) {
+      log::warn("http.audit_failed", {{"route", metricRoute}, {"reason", "store_unavailable"}});
+      return Response::storeUnavailable();
     } catch (const std::exception&) {
-      return false;
+      log::error("http.audit_failed", {{"route", metricRoute}});
+      return Response::error(500, "internal", "the access could not be recorded; nothing was sent");
     }
-  }
-  static Response auditFailed(const std::string& metricRoute) {
-    log::error("http.audit_failed", {{"route", metricRoute}});
-    return Response::error(500, "internal", "the access could not be recorded; nothing was sent");
   }
 
   Response upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,

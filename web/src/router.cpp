@@ -96,6 +96,14 @@ Response Response::error(int status, const std::string& code, const std::string&
                           jsonEscape(message) + "\"}");
 }
 
+Response Response::storeUnavailable() {
+  auto r = error(503, "storage_unavailable",
+                 "the box cannot store anything right now (its storage is full or unavailable); "
+                 "nothing was changed: try again shortly");
+  r.headers.emplace_back("Retry-After", "30");
+  return r;
+}
+
 void Router::add(Route route) {
   if (route.access == Access::authenticated && route.permission.empty())
     throw std::invalid_argument("route " + route.method + " " + route.pattern +

@@ -58,6 +58,9 @@ web::Handler guarded(web::Handler h) {
       auto colon = what.rfind(": ");
       return Response::error(403, "forbidden",
                              colon == std::string::npos ? "not allowed" : what.substr(colon + 2));
+    } catch (const StoreError&) {
+      log::warn("video.store_unavailable", {{"route", req.path}});
+      return Response::storeUnavailable();
     } catch (const std::exception& e) {
       // Vigil's error messages carry no PHI (ids and reasons), so the log may name it.
       log::error("video.api_failed", {{"route", req.path}, {"error", e.what()}});

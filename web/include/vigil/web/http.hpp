@@ -52,6 +52,9 @@ struct Response {
   static Response json(int status, std::string body);
   /// `{"error": code, "message": message}`; messages never contain PHI.
   static Response error(int status, const std::string& code, const std::string& message);
+  /// 503 `storage_unavailable` with Retry-After: the store refused a write (a full disk, the
+  /// store closing); nothing the request asked for was done, and it may be tried again.
+  static Response storeUnavailable();
 };
 
 /// Who may call a route. `authenticated` routes name the permission the security core checks.

@@ -59,3 +59,35 @@ BOOST_AUTO_TEST_CASE(parses_percent_encoded_query) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ByteRanges)
+
+BOOST_AUTO_TEST_CASE(parses_the_three_forms_and_cuts_to_the_limit) {
+  auto r = parseByteRange("bytes=10-19", 100, 1000);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->first == 10u);
+  BOOST_TEST(r->last == 19u);
+  r = parseByteRange("bytes=90-", 100, 1000);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->last == 99u);
+  r = parseByteRange("bytes=-30", 100, 1000);  // the last 30 bytes
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->first == 70u);
+  BOOST_TEST(r->last == 99u);
+  r = parseByteRange("bytes=0-", 100, 16);  // the client asks again for the rest
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->last == 15u);
+  r = parseByteRange("bytes=50-500", 100, 1000);  // past the end: up to the end
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->last == 99u);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_malformed_multiple_and_unsatisfiable_ranges) {
+  for (const char* h : {"bytes=", "bytes=-", "bytes=5", "bytes=20-10", "bytes=100-", "bytes=-0",
+                        "bytes=0-1,3-4", "items=0-1", "bytes=x-5", "bytes=1-x", "bytes=+1-2",
+                        "bytes=1 -2", "bytes=9999999999999999999-"})
+    BOOST_TEST(!parseByteRange(h, 100, 1000), h);
+  BOOST_TEST(!parseByteRange("bytes=0-1", 0, 1000));  // an empty resource has no range
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -183,6 +184,37 @@ std::map<std::string, std::string> parseQuery(const std::string& query) {
     }
   }
   return out;
+}
+
+std::optional<ByteRange> parseByteRange(std::string_view header, std::uint64_t size,
+                                        std::uint64_t maxBytes) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (header.substr(0, kUnit.size()) != kUnit || size == 0 || maxBytes == 0) return std::nullopt;
+  const std::string_view spec = header.substr(kUnit.size());
+  const auto dash = spec.find('-');
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos)
+    return std::nullopt;
+  auto number = [](std::string_view t) -> std::optional<std::uint64_t> {
+    if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : t) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    return v;
+  };
+  const auto a = number(spec.substr(0, dash));
+  const auto b = number(spec.substr(dash + 1));
+  ByteRange r;
+  if (!a) {  // suffix: the last n bytes
+    if (dash != 0 || !b || *b == 0) return std::nullopt;
+    r.first = size - std::min(*b, size);
+    r.last = size - 1;
+  } else {
+    if (*a >= size || (b && *b < *a) || (!b && dash + 1 != spec.size())) return std::nullopt;
+    r.first = *a;
+    r.last = b ? std::min(*b, size - 1) : size - 1;
+  }
+  r.last = std::min(r.last, r.first + (maxBytes - 1));
+  return r;
 }
 
 }  // namespace vigil::web

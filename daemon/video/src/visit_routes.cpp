@@ -233,39 +233,6 @@ constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
 constexpr std::uint64_t kMaxWholeBytes = 64 * 1024 * 1024;
 
 /// A byte range [first, last] of a resource of `size` bytes (HTTP's inclusive form).
-struct ByteRange {
-  std::uint64_t first = 0;
-  std::uint64_t last = 0;
-};
-
-/// Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n" range; nullopt when it cannot be
-/// satisfied or is malformed (answered with 416). Multiple ranges are not served.
-std::optional<ByteRange> parseRange(const std::string& header, std::uint64_t size) {
-  constexpr std::string_view kUnit = "bytes=";
-  if (header.rfind(kUnit, 0) != 0 || size == 0) return std::nullopt;
-  const std::string spec = header.substr(kUnit.size());
-  const auto dash = spec.find('-');
-  if (dash == std::string::npos || spec.find(',') != std::string::npos) return std::nullopt;
-  auto number = [](const std::string& t) -> std::optional<std::uint64_t> {
-    if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
-      return std::nullopt;
-    return std::stoull(t);
-  };
-  const auto a = number(spec.substr(0, dash));
-  const auto b = number(spec.substr(dash + 1));
-  ByteRange r;
-  if (!a) {  // suffix: the last n bytes
-    if (!b || *b == 0) return std::nullopt;
-    r.first = size - std::min(*b, size);
-    r.last = size - 1;
-  } else {
-    if (*a >= size || (b && *b < *a) || (!b && dash + 1 != spec.size())) return std::nullopt;
-    r.first = *a;
-    r.last = b ? std::min(*b, size - 1) : size - 1;
-  }
-  r.last = std::min(r.last, r.first + kMaxRangeBytes - 1);
-  return r;
-}
 
 /// Serves a decrypted recording (WebM, or Matroska for H.264): whole, or the requested range
 /// (206).
@@ -288,7 +255,7 @@ Response serveRecording(const RecordingReader& reader, const std::string& rangeH
     r.body = reader.read(0, size);
     return r;
   }
-  auto range = parseRange(rangeHeader, size);
+  auto range = web::parseByteRange(rangeHeader, size, kMaxRangeBytes);
   if (!range) {
     Response bad = Response::error(416, "range_not_satisfiable", "bad or unsatisfiable range");
     bad.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/security/access.hpp"
@@ -161,5 +162,16 @@ class HttpServer {
 
 /// Percent-decodes a query string into a map (later keys win).
 std::map<std::string, std::string> parseQuery(const std::string& query);
+
+/// One byte range of a resource: bytes first..last, both included.
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+/// Parses an HTTP Range header holding a single "bytes=a-b", "bytes=a-" or "bytes=-n" range of a
+/// resource of `size` bytes, cut to at most `maxBytes` (the client asks again for the rest).
+/// nullopt when malformed, multiple or not satisfiable (answer 416).
+std::optional<ByteRange> parseByteRange(std::string_view header, std::uint64_t size,
+                                        std::uint64_t maxBytes);
 
 }  // namespace vigil::web

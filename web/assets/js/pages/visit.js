@@ -122,8 +122,8 @@ export async function renderVisit(root, visitId) {
     h('h3', 'Invite a caregiver or interpreter'),
     h('label', { for: 'visit-invite-email' }, 'E-mail address'), inviteEmail,
     h('label', { for: 'visit-invite-role' }, 'Role'), inviteRole,
-    h('button.btn', { type: 'submit' }, 'Invite'), inviteResult);
-  const participantsBox = h('section.participants', { hidden: true }, h('h2', 'Participants'), participantList, inviteForm);
+    h('button.btn', { type: 'submit' }, 'Invite'));
+  const participantsBox = h('section.participants', { hidden: true }, h('h2', 'Participants'), participantList, inviteForm, inviteResult);
   const joinBtn = h('button.btn.primary', { type: 'button' }, 'Join visit');
   const muteBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Mute');
   const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');

@@ -269,7 +269,9 @@ BOOST_AUTO_TEST_CASE(the_visits_provider_invites_by_email_without_revealing_who_
   BOOST_TEST(ok.status == 201, ok.body);
   BOOST_TEST(jsonField(ok.body, "userId") == std::to_string(spareNurseId), ok.body);
   BOOST_TEST(jsonField(ok.body, "recordingStopped") == "false", ok.body);
-  const auto* p = visits.find(visitId)->participant(spareNurseId);
+  const auto invited = visits.find(visitId);
+  BOOST_REQUIRE(invited.has_value());
+  const auto* p = invited->participant(spareNurseId);
   BOOST_REQUIRE(p != nullptr);
   BOOST_TEST((p->role == video::ParticipantRole::caregiver));
   const auto seen = request("GET", visit(), &clients.at(providerId)).body;

@@ -222,6 +222,26 @@ test('provider and patient see each other through the box; a non-participant is 
   assert.equal(closeCode, 4003);
   await screenshot(nurse.page, 'video-nurse-refused');
 
+  // The provider invites her by e-mail address as an interpreter from the form under the
+  // participant list; an address without an account gets the generic refusal first.
+  await provider.page.getByLabel('E-mail address').fill('nobody@clinic.example');
+  await provider.page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await provider.page.locator('.invite-result').filter({ hasText: 'Nobody with that e-mail address can be invited' }).waitFor();
+  await provider.page.getByLabel('E-mail address').fill(box.seed.nurse.email);
+  await provider.page.getByLabel('Role', { exact: true }).selectOption('interpreter');
+  await provider.page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await provider.page.locator('.invite-result').filter({ hasText: 'Sam Kim, RN is invited as interpreter' }).waitFor();
+  await provider.page.locator('.participant-list li').filter({ hasText: 'Sam Kim, RN (interpreter): invited' }).waitFor();
+  await patient.page.locator('.participant-list li').filter({ hasText: 'Sam Kim, RN (interpreter)' }).waitFor({ timeout: 10000 });
+  await screenshot(provider.page, 'video-provider-invited');
+  // Now a participant, she joins and waits; the provider sees her in the waiting room.
+  await nurse.page.evaluate((h) => { location.hash = h; }, '#/visits');
+  await nurse.page.getByRole('heading', { name: 'Video visits' }).waitFor();
+  await nurse.page.evaluate((h) => { location.hash = h; }, `#/visits/${id}`);
+  await nurse.page.getByRole('button', { name: 'Join visit' }).click();
+  await nurse.page.getByText('You are in the waiting room').waitFor();
+  await provider.page.getByRole('button', { name: 'Admit Sam Kim, RN' }).waitFor();
+
   // The provider still receives the patient after all that.
   await assertRemoteVideoPlays(provider.page, 'provider (after the refusal)');
   // The relay's call-quality samples are kept with the visit (every 10 s by default).
@@ -250,8 +270,8 @@ test('provider and patient see each other through the box; a non-participant is 
   await screenshot(admin.page, 'video-admin-plays-recording');
   assert.deepEqual(admin.problems, []);
 
-  // The refused upload's 422 and the patient's refused playback (403) are expected; nothing else
-  // (no CSP violation, no script error).
-  assert.deepEqual(provider.problems.filter((m) => !/status of 422/.test(m)), []);
+  // The refused upload's 422, the patient's refused playback and the refused invitation (403)
+  // are expected; nothing else (no CSP violation, no script error).
+  assert.deepEqual(provider.problems.filter((m) => !/status of (422|403)/.test(m)), []);
   assert.deepEqual(patient.problems.filter((m) => !/status of (422|403)/.test(m)), []);
 }));

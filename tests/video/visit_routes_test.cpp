@@ -7,7 +7,11 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
 
+#include "vigil/core/log.hpp"
 #include "vigil/video/recording.hpp"
 #include "visit_api_fixture.hpp"
 
@@ -209,6 +213,105 @@ BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_t
   });
   BOOST_TEST(refused == 1);  // the gate refuses the role before the service is asked
   BOOST_TEST(audit->verify(*db).ok);
+}
+
+BOOST_AUTO_TEST_CASE(the_visits_provider_invites_by_email_without_revealing_who_has_an_account) {
+  std::mutex logMutex;
+  std::string logged;
+  log::setSink([&](std::string_view line) {
+    std::lock_guard lock(logMutex);
+    logged.append(line).append("\n");
+  });
+  const auto otherProvider = user(security::Role::provider, "dr.other@clinic.example", "Dr. Other");
+  const auto gone = user(security::Role::nurse, "nurse.gone@clinic.example", "Nurse Gone");
+  accounts->disableUser(adminActor, gone);
+  clients[otherProvider] = signIn(otherProvider);
+  auto invite = [&](std::int64_t who, const std::string& email, const std::string& role) {
+    return request("POST", visit("/participants"), &clients.at(who),
+                   "{\"email\":\"" + email + "\",\"role\":\"" + role + "\"}");
+  };
+  const std::string spare = " Nurse.Spare@Clinic.Example ";  // as typed: case and blanks
+  std::vector<std::string> answers;
+
+  // Only the visit's provider: not the patient, a nurse of the care team, the admin or another
+  // provider; nobody is added.
+  for (auto who : {patientUserId, nurseId, adminActor.id, otherProvider}) {
+    auto r = invite(who, spare, "caregiver");
+    BOOST_TEST(r.status == 403, who);
+    answers.push_back(r.body);
+  }
+  BOOST_TEST(visits.find(visitId)->participant(spareNurseId) == nullptr);
+  // Exactly one of userId and email, as a string that looks like an address.
+  const auto both = "{\"userId\":" + std::to_string(spareNurseId) +
+                    ",\"email\":\"nurse.spare@clinic.example\",\"role\":\"caregiver\"}";
+  BOOST_TEST(call("POST", visit("/participants"), providerId, both) == 400);
+  BOOST_TEST(call("POST", visit("/participants"), providerId, R"({"role":"caregiver"})") == 400);
+  BOOST_TEST(call("POST", visit("/participants"), providerId,
+                  R"({"email":42,"role":"caregiver"})") == 400);
+  BOOST_TEST(call("POST", visit("/participants"), providerId,
+                  R"({"email":"","role":"caregiver"})") == 400);
+  BOOST_TEST(invite(providerId, spare, "doctor").status == 400);
+
+  // An unknown address, an admin's (a role that may not be invited) and a disabled user's get
+  // the same answer, word for word.
+  const auto unknown = invite(providerId, "nobody@clinic.example", "interpreter");
+  BOOST_TEST(unknown.status == 403);
+  BOOST_TEST(jsonField(unknown.body, "message") == "no_such_user", unknown.body);
+  for (const std::string email : {"admin@clinic.example", "nurse.gone@clinic.example"}) {
+    auto r = invite(providerId, email, "interpreter");
+    BOOST_TEST(r.status == unknown.status);
+    BOOST_TEST(r.body == unknown.body);
+    answers.push_back(r.body);
+  }
+
+  // The provider invites the spare nurse as a caregiver; the visit lists them by name.
+  auto ok = invite(providerId, spare, "caregiver");
+  BOOST_TEST(ok.status == 201, ok.body);
+  BOOST_TEST(jsonField(ok.body, "userId") == std::to_string(spareNurseId), ok.body);
+  BOOST_TEST(jsonField(ok.body, "recordingStopped") == "false", ok.body);
+  const auto invited = visits.find(visitId);
+  BOOST_REQUIRE(invited.has_value());
+  const auto* p = invited->participant(spareNurseId);
+  BOOST_REQUIRE(p != nullptr);
+  BOOST_TEST((p->role == video::ParticipantRole::caregiver));
+  const auto seen = request("GET", visit(), &clients.at(providerId)).body;
+  BOOST_TEST(seen.find("\"displayName\":\"Nurse Spare\"") != std::string::npos, seen);
+  auto again = invite(providerId, "nurse.spare@clinic.example", "interpreter");
+  BOOST_TEST(again.status == 403);
+  BOOST_TEST(jsonField(again.body, "message") == "already_participant", again.body);
+  answers.push_back(ok.body);
+  answers.push_back(again.body);
+  log::setSink(nullptr);
+
+  // Every decision is audited by the visit service (the gate refuses the patient's role first);
+  // no address anywhere: not in the audit log, the log or an answer.
+  auto invites = [&](const std::string& outcome, const std::string& reason) {
+    return db->read([&](store::Connection& c) {
+      return c
+          .queryValue<std::int64_t>(
+              "SELECT count(*) FROM audit_log WHERE action = 'visit.invite' AND outcome = ?1 "
+              "AND reason = ?2 AND object_id = ?3",
+              outcome, reason, std::to_string(visitId))
+          .value_or(0);
+    });
+  };
+  BOOST_TEST(invites("success", "caregiver") == 1);
+  BOOST_TEST(invites("denied", "not_visit_provider") == 3);
+  BOOST_TEST(invites("denied", "no_such_user") == 3);
+  BOOST_TEST(invites("denied", "already_participant") == 1);
+  const auto withAddress = db->read([&](store::Connection& c) {
+    return c
+        .queryValue<std::int64_t>(
+            "SELECT count(*) FROM audit_log WHERE action LIKE 'visit.%' AND (instr(reason, '@') "
+            "OR instr(object_id, '@') OR instr(lower(reason), 'clinic.example'))")
+        .value_or(-1);
+  });
+  BOOST_TEST(withAddress == 0);
+  BOOST_TEST(audit->verify(*db).ok);
+  for (const std::string needle : {"clinic.example", "nobody", "Nurse.Spare", "nurse.gone"}) {
+    BOOST_TEST(logged.find(needle) == std::string::npos, needle << " in " << logged);
+    for (const auto& a : answers) BOOST_TEST(a.find(needle) == std::string::npos, a);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {

@@ -227,6 +227,27 @@ bool stopRunningRecording(const VisitApi& api, const security::Actor& actor, std
   return true;
 }
 
+/// Longest e-mail address an invitation looks up (RFC 5321's path limit).
+constexpr std::size_t kMaxEmailLength = 254;
+
+/// The user an invitation names: {"userId":N} or {"email":"..."}, exactly one of them. An
+/// e-mail is looked up through its blind index; an unknown one becomes user id 0, which no user
+/// has, so VisitService::invite decides and audits it exactly as an existing user who may not be
+/// invited (403 "no_such_user"): the answer does not tell whether the address has an account.
+/// The address is contact data: it is never put into an error, a log line or the audit log.
+std::int64_t inviteeOf(const VisitApi& api, const JsonObject& b) {
+  const bool byId = b->has("userId");
+  const bool byEmail = b->has("email");
+  if (byId == byEmail) throw BadInput("give exactly one of userId and email");
+  if (byId) return requireInt(b, "userId");
+  if (!b->get("email").isString()) throw BadInput("email must be a string");
+  const auto email = b->getValue<std::string>("email");
+  if (email.empty() || email.size() > kMaxEmailLength || email.find('@') == std::string::npos)
+    throw BadInput("email must be an e-mail address");
+  const auto user = api.accounts->findUserByEmail(email);
+  return user ? user->id : 0;
+}
+
 /// Largest part of a recording one request gets (a player asks for the rest in further ranges).
 constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
 /// Largest recording served whole to a request without a range (the answer is held in memory).
@@ -469,13 +490,15 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       route("POST", "/api/v1/visits/{id}/participants", "visit.schedule", [api](Request& req) {
         const auto id = visitIdOf(req);
         auto b = body(req);
-        const auto userId = requireInt(b, "userId");
         const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
         if (!role) throw BadInput("role must be caregiver or interpreter");
+        const auto userId = inviteeOf(api, b);
         api.visits->invite(*req.actor, id, userId, *role);
         // The invitee has not consented to recording: a running recording stops (the provider
         // starts it again once everyone, the invitee included, has consented).
         JsonObject o = new Poco::JSON::Object;
+        o->set("userId", userId);
+        o->set("role", std::string(toString(*role)));
         o->set("recordingStopped",
                stopRunningRecording(api, *req.actor, id, "participant_invited"));
         return Response::json(201, stringify(o));

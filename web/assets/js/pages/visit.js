@@ -7,8 +7,12 @@
 // are sendrecv (our microphone, camera and shared screen go out on them), the others only
 // bring other participants' media. Screen share puts a track on the third m-line.
 // Chat and documents (PDF, PNG, JPEG) go through the REST API and reach the others over the
-// media socket, as does the notice that a recording stopped (an invitation, a withdrawal). Controls: mute, camera off, leave; the provider also admits and ends. Call quality (RTT,
-// jitter, loss, bitrate) comes from getStats every two seconds.
+// media socket, as does the notice that a recording stopped (an invitation, a withdrawal).
+// Controls: mute, camera off, leave; the provider also admits, invites a caregiver or
+// interpreter by e-mail address (the box looks the user up; the address goes only into the
+// POST body) and ends. Every participant sees the list of participants (role and whether they
+// are admitted, waiting or only invited). Call quality (RTT, jitter, loss, bitrate) comes from
+// getStats every two seconds.
 
 import { h, clear, append, announce } from '../dom.js';
 import { get, post, session, ApiError } from '../api.js';
@@ -109,6 +113,17 @@ export async function renderVisit(root, visitId) {
   const quality = h('p.call-quality', { 'aria-live': 'off' });
   const waitingList = h('ul.waiting-list');
   const waitingBox = h('section.waiting', { hidden: true }, h('h2', 'Waiting room'), waitingList);
+  const participantList = h('ul.participant-list', { 'aria-label': 'Participants of this visit' });
+  const inviteEmail = h('input', { type: 'email', id: 'visit-invite-email', required: true, autocomplete: 'off', maxLength: 254 });
+  const inviteRole = h('select', { id: 'visit-invite-role' },
+    h('option', { value: 'caregiver' }, 'Caregiver'), h('option', { value: 'interpreter' }, 'Interpreter'));
+  const inviteResult = h('p.invite-result', { role: 'status' });
+  const inviteForm = h('form.invite-form', { hidden: true },
+    h('h3', 'Invite a caregiver or interpreter'),
+    h('label', { for: 'visit-invite-email' }, 'E-mail address'), inviteEmail,
+    h('label', { for: 'visit-invite-role' }, 'Role'), inviteRole,
+    h('button.btn', { type: 'submit' }, 'Invite'));
+  const participantsBox = h('section.participants', { hidden: true }, h('h2', 'Participants'), participantList, inviteForm, inviteResult);
   const joinBtn = h('button.btn.primary', { type: 'button' }, 'Join visit');
   const muteBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Mute');
   const camBtn = h('button.btn', { type: 'button', disabled: true, 'aria-pressed': 'false' }, 'Camera off');
@@ -134,7 +149,7 @@ export async function renderVisit(root, visitId) {
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
     h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
-    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), waitingBox, recordings.el));
+    h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), participantsBox, waitingBox, recordings.el));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
   root.querySelector('.visit-room').vigilStats = async () => {
@@ -218,6 +233,12 @@ export async function renderVisit(root, visitId) {
     labelTiles();
     const mine = v.participants.find((p) => p.userId === session().user.id);
     if (mine) consentBox.checked = Boolean(mine.recordingConsent);
+    participantsBox.hidden = false;
+    append(clear(participantList), v.participants.map((p) => h('li', { dataset: { userId: String(p.userId) } },
+      `${p.userId === session().user.id ? 'You' : nameOf(p.userId)} (${p.role}): `,
+      h('span.participant-state', p.admitted ? 'admitted' : (p.waiting ? 'waiting' : 'invited')))));
+    // Invitations stop with the visit (the box refuses them then).
+    inviteForm.hidden = !isProvider || v.state === 'ended' || v.state === 'cancelled';
     if (isProvider) {
       const waiting = v.participants.filter((p) => p.waiting && !p.admitted);
       waitingBox.hidden = false;
@@ -230,6 +251,32 @@ export async function renderVisit(root, visitId) {
   }
 
   const loadRecordings = () => recordings.load();
+
+  // The box answers an address without an account exactly as one of a user who may not be
+  // invited (403 no_such_user), so the page cannot tell them apart either.
+  const inviteRefusals = {
+    no_such_user: 'Nobody with that e-mail address can be invited (it needs an active patient, provider or nurse account).',
+    already_participant: 'That person already takes part in this visit.',
+    visit_ended: 'The visit has ended.',
+    not_visit_provider: 'Only the visit\'s provider can invite.',
+  };
+  inviteForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    inviteResult.classList.remove('error');
+    inviteResult.textContent = 'Inviting…';
+    try {
+      const r = await post(`/api/v1/visits/${visitId}/participants`, { email: inviteEmail.value.trim(), role: inviteRole.value });
+      inviteEmail.value = '';
+      await refreshVisit();
+      let msg = `${nameOf(r.userId)} is invited as ${r.role}. Admit them from the waiting room when they join.`;
+      if (r.recordingStopped) msg += ' The recording stopped: they have not consented to recording.';
+      inviteResult.textContent = msg;
+      if (r.recordingStopped) await loadRecordings();
+    } catch (err) {
+      inviteResult.classList.add('error');
+      inviteResult.textContent = `Not invited: ${(err instanceof ApiError && inviteRefusals[err.message]) || err.message}`;
+    }
+  });
 
   async function admit(userId) {
     try {

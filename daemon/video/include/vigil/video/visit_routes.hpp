@@ -8,6 +8,10 @@
 // decided by VisitService, which audits it (participants, not the care team, are who may be in
 // a room: an invited caregiver has no care-team relation).
 //
+// POST /api/v1/visits/{id}/participants names the invitee by user id or by e-mail address
+// (looked up through the accounts' blind index; an unknown address is refused exactly as an
+// account that may not be invited, and the address never reaches a log, an error or the audit).
+//
 // GET /api/v1/visits/{id}/media upgrades to a WebSocket carrying the relay's JSON signalling
 // (offer/answer/ice/error) for an admitted participant; closing it leaves the room (audited).
 
@@ -32,7 +36,7 @@ class VideoRooms;
 struct VisitApi {
   VisitService* visits = nullptr;
   VideoRooms* rooms = nullptr;
-  security::AccountService* accounts = nullptr;  // session checks on the media socket
+  security::AccountService* accounts = nullptr;  // media socket sessions, invitee by e-mail
   Clock* clock = nullptr;
   /// Where recordings go (<data.dir>/recordings) and what encrypts them.
   std::filesystem::path recordingsDir;

@@ -157,6 +157,27 @@ BOOST_AUTO_TEST_CASE(stores_a_reading_and_acks_it_after_commit) {
   BOOST_TEST(acks[0].first == "cuff-01");
 }
 
+BOOST_AUTO_TEST_CASE(last_seen_moves_at_most_once_a_second_per_device) {
+  // A device sending fast costs one devices-row update per second, not one per message.
+  auto lastSeen = [&] {
+    return count("SELECT last_seen_at FROM devices WHERE id = " + std::to_string(cuff.id));
+  };
+  const auto t0 =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+  send("cuff-01", "seq=1 value=70");
+  settle();
+  BOOST_TEST(lastSeen() == t0);
+  clock.advance(300ms);
+  send("cuff-01", "seq=2 value=71");
+  settle();
+  BOOST_TEST(lastSeen() == t0);  // within the second: not written
+  clock.advance(900ms);
+  send("cuff-01", "seq=3 value=72");
+  settle();
+  BOOST_TEST(lastSeen() == t0 + 1200);
+  BOOST_TEST(count("SELECT count(*) FROM readings") == 3);
+}
+
 BOOST_AUTO_TEST_CASE(redelivery_stores_nothing_twice_and_acks_again) {
   send("cuff-01", "seq=7 value=72");
   send("cuff-01", "seq=7 value=72");

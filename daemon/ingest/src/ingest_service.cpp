@@ -97,6 +97,7 @@ struct IngestService::Pending {
   std::size_t stored = 0;
   std::size_t duplicates = 0;
   std::vector<StoredReading> storedReadings;
+  std::optional<std::int64_t> touchedDevice;  // the job moved this device's last_seen_at
 };
 
 IngestService::IngestService(store::Database& db, Clock& clock, IngestOptions options,
@@ -265,6 +266,17 @@ bool IngestService::allowDevice(const std::string& uid, TimePoint now) {
   return true;
 }
 
+bool IngestService::shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasBattery) {
+  constexpr auto kTouchEvery = std::chrono::seconds(1);
+  if (touched_.size() > 100'000) touched_.clear();  // bounded memory
+  auto [it, fresh] = touched_.try_emplace(deviceId, seen);
+  if (fresh || hasBattery || seen - it->second >= kTouchEvery || seen < it->second) {
+    it->second = seen;
+    return true;
+  }
+  return false;
+}
+
 void IngestService::run() {
   for (;;) {
     IncomingMessage m;
@@ -342,6 +354,7 @@ void IngestService::process(IncomingMessage&& m) {
     p->stored = 0;
     p->duplicates = 0;
     p->storedReadings.clear();
+    p->touchedDevice.reset();
     std::optional<registry::Device> device;
     if (p->topic) device = registry::DeviceRegistry::findByUidIn(c, p->topic->uid);
     if (p->rejectReason.empty()) {
@@ -388,7 +401,10 @@ void IngestService::process(IncomingMessage&& m) {
         }
         insert.reset();
       }
-      registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, msg.batteryPct);
+      if (shouldTouch(device->id, p->message.receivedAt, msg.batteryPct.has_value())) {
+        registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, msg.batteryPct);
+        p->touchedDevice = device->id;
+      }
       return;
     }
     // Quarantine: reason and detail name no values; the payload is kept only encrypted.
@@ -420,6 +436,8 @@ void IngestService::process(IncomingMessage&& m) {
 
 void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr error) {
   if (error) {
+    // The touch was rolled back with the batch: the next message of the device touches again.
+    if (p->touchedDevice) touched_.erase(*p->touchedDevice);
     bool retry = false;
     try {
       std::rethrow_exception(error);

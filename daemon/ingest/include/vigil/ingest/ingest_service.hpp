@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "vigil/core/clock.hpp"
@@ -130,6 +131,10 @@ class IngestService {
   void flushAcks();
   void updateFlow();
   bool allowDevice(const std::string& uid, TimePoint now);
+  /// Whether a stored message should move its device's last_seen_at / battery (writer thread):
+  /// always with a battery level, else at most once per kTouchEvery per device, so a device
+  /// sending fast does not cost a devices-row update per message.
+  bool shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasBattery);
   void countRejected(const std::string& reason);
 
   store::Database& db_;
@@ -138,6 +143,7 @@ class IngestService {
   PayloadDecoder decoder_;
   AckSink ack_;
   std::optional<std::uint64_t> batchObserver_;
+  std::unordered_map<std::int64_t, TimePoint> touched_;  // device id → last touch (writer thread)
   std::mutex ackMutex_;
   std::vector<std::pair<std::string, std::string>> heldAcks_;  // uid, ack members (coalesceAcks)
   FlowControl flow_;

@@ -130,6 +130,16 @@ std::optional<DecodeError> expectType(const JsonValue& v, Type t, const std::str
 }
 
 /// Refuses members not in `allowed` ("ext" is always allowed and must be an object).
+/// A member name as an error may name it: echoed only when it looks like a schema member
+/// (snake_case, short), else "?". It comes from the sender and must not carry free text (PHI)
+/// into logs or the quarantine table, and an error always names a field.
+std::string memberForError(const std::string& k) {
+  bool identifier = !k.empty() && k.size() <= 32;
+  for (char c : k)
+    identifier = identifier && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  return identifier ? k : std::string("?");
+}
+
 std::optional<DecodeError> onlyKnownMembers(const JsonValue& obj,
                                             std::initializer_list<std::string_view> allowed,
                                             const std::string& prefix) {
@@ -140,15 +150,7 @@ std::optional<DecodeError> onlyKnownMembers(const JsonValue& obj,
     }
     bool known = false;
     for (auto a : allowed) known = known || a == k;
-    if (!known) {
-      // Echo the name only when it looks like a schema member (snake_case, short): it comes
-      // from the sender and must not carry free text (PHI) into logs or the quarantine table.
-      bool identifier = !k.empty() && k.size() <= 32;
-      for (char c : k)
-        identifier = identifier && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-      return err(DecodeErrc::malformed, prefix + (identifier ? k : std::string("?")),
-                 "unknown field");
-    }
+    if (!known) return err(DecodeErrc::malformed, prefix + memberForError(k), "unknown field");
   }
   return std::nullopt;
 }
@@ -303,7 +305,8 @@ std::optional<DecodeError> checkStringSizes(const JsonValue& v, const std::strin
       return err(DecodeErrc::oversized, field.empty() ? std::string("payload") : field,
                  "member name too long");
     if (field.empty() && k == "data") continue;
-    if (auto e = checkStringSizes(m, field.empty() ? k : field + "." + k)) return e;
+    const auto name = memberForError(k);
+    if (auto e = checkStringSizes(m, field.empty() ? name : field + "." + name)) return e;
   }
   for (const auto& i : v.items)
     if (auto e = checkStringSizes(i, field)) return e;

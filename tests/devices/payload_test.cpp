@@ -165,6 +165,19 @@ BOOST_AUTO_TEST_CASE(error_messages_never_carry_values) {
   BOOST_TEST(u.error->message().find("Jane") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_long_string_under_an_odd_member_name_is_named_without_echoing_it) {
+  // Found by fuzz_payload_gatt: the error named the member "" (an error must name a field), and
+  // a sender's free-text member name would have been echoed into the quarantine table.
+  const std::string value(PayloadLimits::kMaxStringBytes + 1, 'y');
+  requireError(decodeGattPayload(R"({"v":1,"seq":1,"characteristic":"2A35","":")" + value +
+                                 R"(","address":"C4:7C:8D:6A:12:34"})"),
+               DecodeErrc::oversized, "?");
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"Jane Doe":")" + value + R"("})"),
+               DecodeErrc::oversized, "?");
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"ext":{"note":")" + value + R"("}})"),
+               DecodeErrc::oversized, "ext.note");
+}
+
 BOOST_AUTO_TEST_CASE(size_limits_are_enforced_before_parsing) {
   std::string big = R"({"v":1,"seq":1,"readings":[)";
   while (big.size() <= PayloadLimits::kMaxBytes)

@@ -107,14 +107,27 @@ class PrivateBus {
     o.args = {"--config-file=" + (dir_.path() / "bus.conf").string(), "--nofork", "--nopidfile"};
     o.stderrFile = dir_.path() / ("dbus-" + std::to_string(++starts_) + ".err");
     daemon_.emplace("/usr/bin/dbus-daemon", o);
-    BOOST_TEST_REQUIRE(eventually([&] { return std::filesystem::exists(socket()); }, 5s));
-    GError* error = nullptr;
-    conn_ = g_dbus_connection_new_for_address_sync(
-        address_.c_str(),
-        static_cast<GDBusConnectionFlags>(G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
-        nullptr, nullptr, &error);
-    BOOST_TEST_REQUIRE(conn_ != nullptr, (error ? error->message : ""));
+    // The socket file appears at bind(), a moment before the daemon listens: connect until it
+    // answers ("Connection refused" in between).
+    std::string lastError;
+    BOOST_TEST_REQUIRE(
+        eventually(
+            [&] {
+              if (!std::filesystem::exists(socket())) return false;
+              GError* error = nullptr;
+              conn_ = g_dbus_connection_new_for_address_sync(
+                  address_.c_str(),
+                  static_cast<GDBusConnectionFlags>(G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION),
+                  nullptr, nullptr, &error);
+              if (error) {
+                lastError = error->message;
+                g_error_free(error);
+              }
+              return conn_ != nullptr;
+            },
+            5s),
+        lastError);
   }
   void disconnect() {
     if (!conn_) return;

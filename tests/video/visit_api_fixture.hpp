@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "api_fixture.hpp"
+#include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
 #include "vigil/video/visit_routes.hpp"
@@ -42,6 +44,19 @@ struct VisitApiFixture : web::test::ApiFixture {
   }
   std::string visit(const std::string& rest = "") const {
     return "/api/v1/visits/" + std::to_string(visitId) + rest;
+  }
+  /// Seals `parts` as one recording of the visit by `userId` started at `startMs`, as VideoRooms
+  /// names it (visit-<id>-user-<user>-<ms>.rec under `recordings`); returns the file's path.
+  std::filesystem::path writeRecording(std::int64_t userId, const std::string& startMs,
+                                       const std::vector<std::string>& parts) {
+    std::filesystem::create_directories(recordings);
+    const auto stem =
+        "visit-" + std::to_string(visitId) + "-user-" + std::to_string(userId) + "-" + startMs;
+    const auto path = recordings / (stem + ".rec");
+    RecordingWriter writer(stem, path, keys->cipher());
+    for (const auto& part : parts) writer.append(part);
+    writer.finish();
+    return path;
   }
   /// Audit entries of `action` (and `reason`, when given).
   std::int64_t audited(const std::string& action, const std::string& reason = "") {

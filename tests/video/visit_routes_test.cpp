@@ -144,15 +144,8 @@ BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_t
   nv.startsAt = clock.now() + std::chrono::hours(48);
   nv.endsAt = nv.startsAt + std::chrono::minutes(20);
   const auto second = visits.schedule(adminActor, nv);
-  std::filesystem::create_directories(recordings);
-  const auto stem =
-      "visit-" + std::to_string(visitId) + "-user-" + std::to_string(providerId) + "-1700000000000";
-  {
-    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
-    writer.append(std::string(5000, 'r'));
-    writer.finish();
-  }
-  const auto recBytes = std::filesystem::file_size(recordings / (stem + ".rec"));
+  const auto recBytes = std::filesystem::file_size(
+      writeRecording(providerId, "1700000000000", {std::string(5000, 'r')}));
   auto list = [&](std::int64_t who, const std::string& q = "") {
     return request("GET", "/api/v1/visits/archive" + q, &clients.at(who));
   };
@@ -329,21 +322,13 @@ BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {
 
 BOOST_AUTO_TEST_CASE(recording_playback_decrypts_serves_ranges_and_is_audited) {
   // A recording as VideoRooms names and seals it: three chunks (256 KiB each but the last).
-  std::filesystem::create_directories(recordings);
-  const auto stem = "visit-" + std::to_string(visitId) + "-user-" + std::to_string(patientUserId) +
-                    "-1700000000000";
   std::string plain(600 * 1024, '\0');
   for (std::size_t i = 0; i < plain.size(); ++i)
     plain[i] = static_cast<char>((i * 2654435761u) >> 13);
   // It starts as a WebM file does: the EBML header with DocType "webm".
   const std::string ebml("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", 16);
   plain.replace(0, ebml.size(), ebml);
-  {
-    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
-    writer.append(plain.substr(0, 1000));
-    writer.append(plain.substr(1000));
-    writer.finish();
-  }
+  writeRecording(patientUserId, "1700000000000", {plain.substr(0, 1000), plain.substr(1000)});
   const auto recId = "user-" + std::to_string(patientUserId) + "-1700000000000";
   auto& provider = clients.at(providerId);
 
@@ -411,16 +396,9 @@ BOOST_AUTO_TEST_CASE(recording_playback_decrypts_serves_ranges_and_is_audited) {
 }
 
 BOOST_AUTO_TEST_CASE(a_tampered_recording_is_not_served) {
-  std::filesystem::create_directories(recordings);
-  const auto stem =
-      "visit-" + std::to_string(visitId) + "-user-" + std::to_string(providerId) + "-5";
+  const auto file = writeRecording(providerId, "5", {std::string(1000, 'x')});
   {
-    video::RecordingWriter writer(stem, recordings / (stem + ".rec"), keys->cipher());
-    writer.append(std::string(1000, 'x'));
-    writer.finish();
-  }
-  {
-    std::fstream f(recordings / (stem + ".rec"), std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
     f.put('!');
   }

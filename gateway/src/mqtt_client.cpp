@@ -14,6 +14,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/thread_name.hpp"
 
 namespace vigil::gateway {
 namespace {
@@ -173,7 +174,10 @@ MqttReactor::MqttReactor() {
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;  // the wake-up descriptor
   epoll_ctl(epoll_, EPOLL_CTL_ADD, wakeFd_, &ev);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    nameThisThread("vigil-mqtt");
+    run();
+  });
 }
 
 MqttReactor::~MqttReactor() {

@@ -12,17 +12,21 @@
 // Both send the same JSON readings payloads, the same number of messages, over 1, 100 and
 // 1,000 concurrent device connections. Baselines run first, before vigild ever subscribes, so
 // the broker queues nothing for it.
-// Usage: bench_ingest [MESSAGES] [MAX_CONNECTIONS]   (defaults 20000, 1000)
-// Prints a Markdown table (scripts/bench.sh puts it into docs/benchmarks.md).
+// Usage: bench_ingest [MESSAGES] [MAX_CONNECTIONS] [TRIALS]   (defaults 20000, 1000, 3)
+// Every figure is the median of TRIALS runs: all raw trials first (before vigild subscribes),
+// then the vigil trials. Prints a Markdown table (scripts/bench.sh puts it into
+// docs/benchmarks.md).
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,11 +174,17 @@ fleet::SimulationReport vigilIngest(testsupport::BoxFixture& box, std::size_t fi
   return report;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t messages = argc > 1 ? std::stoul(argv[1]) : 20'000;
   std::size_t maxConnections = argc > 2 ? std::stoul(argv[2]) : 1'000;
+  std::size_t trials = argc > 3 ? std::max<std::size_t>(1, std::stoul(argv[3])) : 3;
   raiseFileLimit();
   log::setLevel(log::Level::error);
   std::vector<std::size_t> counts;
@@ -182,19 +192,27 @@ int main(int argc, char** argv) {
     if (c <= maxConnections) counts.push_back(c);
   if (maxConnections > 100 && counts.back() != maxConnections) counts.push_back(maxConnections);
 
-  // Each run has devices of its own: a device sending flat out stamps its readings 1 ms apart,
-  // ahead of the wall clock, and the next run's readings from the same device would then carry
-  // the same device times and be recognised as duplicates (dedup by device + kind + time).
-  std::vector<std::size_t> firsts;
+  // Each vigil trial has devices of its own: a device sending flat out stamps its readings 1 ms
+  // apart, ahead of the wall clock, and the next trial's readings from the same device would
+  // then carry the same device times and be recognised as duplicates (dedup by device + kind +
+  // time). The raw trials reuse the first trial's devices: vigild is not running then.
+  std::vector<std::vector<std::size_t>> firsts(trials);  // [trial][count index]
   std::size_t devices = 0;
-  for (auto c : counts) {
-    firsts.push_back(devices);
-    devices += c;
+  for (std::size_t t = 0; t < trials; ++t) {
+    for (auto c : counts) {
+      firsts[t].push_back(devices);
+      devices += c;
+    }
   }
   std::fprintf(stderr, "provisioning %zu devices...\n", devices);
   testsupport::BoxFixture::Options o;
   for (std::size_t i = 0; i < devices; ++i) o.deviceUids.push_back(uidOf(i));
   o.settings = {"ingest.device_rate=0"};
+  // Experiments: VIGIL_BENCH_SETTINGS="store.batch_max=1000 ..." adds vigild settings.
+  if (const char* extra = std::getenv("VIGIL_BENCH_SETTINGS")) {
+    std::istringstream in(extra);
+    for (std::string kv; in >> kv;) o.settings.push_back(kv);
+  }
   o.start = false;
   auto t0 = std::chrono::steady_clock::now();
   testsupport::BoxFixture box(o);
@@ -203,16 +221,24 @@ int main(int argc, char** argv) {
   testsupport::TempDir work("vigil-bench");
   const auto reader = box.broker().addObserver("bench-sub");
 
-  std::vector<double> raw;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    std::fprintf(stderr, "raw broker, %zu connections...\n", counts[i]);
-    raw.push_back(rawBroker(box, reader, firsts[i], counts[i], messages, work.path()));
+  // Every figure is the median of `trials` runs (the machine's own noise moved single runs of
+  // the raw broker by ±15 %); the table gives the range too.
+  std::vector<std::vector<double>> raw(counts.size());
+  for (std::size_t t = 0; t < trials; ++t) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      std::fprintf(stderr, "raw broker, %zu connections, trial %zu/%zu...\n", counts[i], t + 1,
+                   trials);
+      raw[i].push_back(rawBroker(box, reader, firsts[0][i], counts[i], messages, work.path()));
+    }
   }
   box.start();
-  std::vector<fleet::SimulationReport> ingest;
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    std::fprintf(stderr, "vigil ingest, %zu connections...\n", counts[i]);
-    ingest.push_back(vigilIngest(box, firsts[i], counts[i], messages));
+  std::vector<std::vector<fleet::SimulationReport>> ingest(counts.size());
+  for (std::size_t t = 0; t < trials; ++t) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      std::fprintf(stderr, "vigil ingest, %zu connections, trial %zu/%zu...\n", counts[i], t + 1,
+                   trials);
+      ingest[i].push_back(vigilIngest(box, firsts[t][i], counts[i], messages));
+    }
   }
   box.stop();
 
@@ -221,11 +247,29 @@ int main(int argc, char** argv) {
       "acked (msg/s) | ratio | ack p50 / p99 (ms) | unacked |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
   for (std::size_t i = 0; i < counts.size(); ++i) {
-    const auto& r = ingest[i];
-    std::printf("| %zu | %llu | %.0f | %.0f | %.0f %% | %.1f / %.1f | %llu |\n", counts[i],
-                static_cast<unsigned long long>(r.sent), raw[i], r.acknowledgedPerSecond(),
-                raw[i] > 0 ? 100.0 * r.acknowledgedPerSecond() / raw[i] : 0.0, r.p50Ms, r.p99Ms,
-                static_cast<unsigned long long>(r.unacknowledged));
+    std::vector<double> rates;
+    std::uint64_t unacked = 0;
+    for (const auto& r : ingest[i]) {
+      rates.push_back(r.acknowledgedPerSecond());
+      unacked += r.unacknowledged;
+    }
+    double rawMedian = median(raw[i]);
+    double vigilMedian = median(rates);
+    // The latencies of the trial whose rate is the median.
+    const auto& mid = *std::find_if(ingest[i].begin(), ingest[i].end(), [&](const auto& r) {
+      return r.acknowledgedPerSecond() == vigilMedian;
+    });
+    auto range = [](const std::vector<double>& v) {
+      auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.0f–%.0f", *lo, *hi);
+      return std::string(buf);
+    };
+    std::printf("| %zu | %zu × %zu | %.0f (%s) | %.0f (%s) | %.0f %% | %.1f / %.1f | %llu |\n",
+                counts[i], trials, static_cast<std::size_t>(mid.sent), rawMedian,
+                range(raw[i]).c_str(), vigilMedian, range(rates).c_str(),
+                rawMedian > 0 ? 100.0 * vigilMedian / rawMedian : 0.0, mid.p50Ms, mid.p99Ms,
+                static_cast<unsigned long long>(unacked));
   }
   return 0;
 }

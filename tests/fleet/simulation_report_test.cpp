@@ -107,4 +107,45 @@ BOOST_AUTO_TEST_CASE(parses_a_coalesced_ack_in_order_and_refuses_a_bad_entry) {
   BOOST_TEST(!DevicePublisher::parseAck(mixed, seq, status, reason));
 }
 
+BOOST_AUTO_TEST_CASE(skips_unknown_members_of_any_shape_and_decodes_escapes) {
+  auto acks = DevicePublisher::parseAcks(
+      " {\"v\":1, \"x\":{\"a\":[1,-2.5e3,true,false,null,{}],\"b\":\"\\\"\"},"
+      "\"acks\":[{\"seq\":9,\"status\":\"rejected\",\"reason\":\"a\\u00e9\\n\\ud83d\\ude00\","
+      "\"extra\":[]}]}\n");
+  BOOST_REQUIRE_EQUAL(acks.size(), 1u);
+  BOOST_TEST(acks[0].seq == 9u);
+  BOOST_TEST(acks[0].reason == "a\xc3\xa9\n\xf0\x9f\x98\x80");
+  // The last of a member given twice counts.
+  auto twice = DevicePublisher::parseAcks(R"({"seq":1,"seq":2,"status":"stored"})");
+  BOOST_REQUIRE_EQUAL(twice.size(), 1u);
+  BOOST_TEST(twice[0].seq == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_acks_that_are_not_exactly_json_of_the_ack_shape) {
+  for (const char* bad : {
+           R"({"seq":"12","status":"stored"})",                  // a number as a string
+           R"({"seq":12.0,"status":"stored"})",                  // a fraction
+           R"({"seq":1e3,"status":"stored"})",                   // an exponent
+           R"({"seq":-1,"status":"stored"})",                    // negative
+           R"({"seq":012,"status":"stored"})",                   // a leading zero
+           R"({"seq":18446744073709551616,"status":"stored"})",  // past 2^64-1
+           R"({"seq":1,"status":"stored"} x)",                   // trailing bytes
+           R"({"seq":1,"status":"stored",})",                    // trailing comma
+           R"({"seq":1,"status":"st\q"})",                       // a bad escape
+           R"({"seq":1,"status":"stored","r":"\udc00"})",        // a lone low surrogate
+           R"([{"seq":1,"status":"stored"}])",                   // not an object
+           R"({"seq":1})",                                       // no status
+       }) {
+    BOOST_TEST_INFO(bad);
+    BOOST_TEST(DevicePublisher::parseAcks(bad).empty());
+  }
+  BOOST_TEST(
+      DevicePublisher::parseAcks(R"({"seq":18446744073709551615,"status":"stored"})").at(0).seq ==
+      18446744073709551615u);
+  // Nesting beyond what an ack could need is refused, not followed into a deep recursion.
+  std::string deep = R"({"seq":1,"status":"stored","x":)" + std::string(10'000, '[') +
+                     std::string(10'000, ']') + "}";
+  BOOST_TEST(DevicePublisher::parseAcks(deep).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

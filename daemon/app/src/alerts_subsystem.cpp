@@ -4,6 +4,7 @@
 
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
 
 namespace vigil::app {
 
@@ -20,7 +21,10 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
                                         std::chrono::hours(48));
   log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
   ready_ = true;
-  ticker_ = std::thread([this] { tickLoop(); });
+  ticker_ = std::thread([this] {
+    nameThisThread("vigil-alerts");
+    tickLoop();
+  });
 }
 
 void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& readings) {

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
 
 namespace vigil::app {
 
@@ -10,6 +11,7 @@ PeriodicTask::PeriodicTask(std::string name, std::chrono::milliseconds interval,
                            std::function<void()> task)
     : name_(std::move(name)), interval_(interval), task_(std::move(task)) {
   thread_ = std::thread([this] {
+    nameThisThread(("task-" + name_).c_str());
     std::unique_lock lock(mutex_);
     while (!stop_) {
       lock.unlock();

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
 
 namespace vigil::app {
 namespace {
@@ -31,6 +32,7 @@ ReloadSignal::ReloadSignal(std::function<void()> action) : action_(std::move(act
   auto blocked = reloadSet();
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   thread_ = std::thread([this] {
+    nameThisThread("vigil-reload");
     auto set = reloadSet();
     const timespec tick{0, 200'000'000};  // how often stop_ is looked at
     while (!stop_.load()) {

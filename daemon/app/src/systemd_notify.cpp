@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
 
 #ifdef VIGIL_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -33,6 +34,7 @@ void SystemdNotifier::startWatchdog() {
   auto interval = std::chrono::microseconds(usec / 2);
   log::info("systemd.watchdog", {{"interval_ms", static_cast<std::int64_t>(usec / 2000)}});
   thread_ = std::thread([this, interval] {
+    nameThisThread("vigil-watchdog");
     std::unique_lock lock(mutex_);
     while (!stop_) {
       sd_notify(0, "WATCHDOG=1");

@@ -6,6 +6,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/thread_name.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
@@ -92,8 +93,9 @@ struct IngestService::Pending {
   IncomingMessage message;
   std::optional<DeviceTopic> topic;
   DecodeOutcome decoded;
+  std::string rejectReason;  // found before the store (topic, size, payload)
   // Filled by the write job (writer thread), read by finish() after the commit.
-  std::string rejectReason;
+  std::string storeReason;  // found in the store (unknown or retired device)
   std::size_t stored = 0;
   std::size_t duplicates = 0;
   std::vector<StoredReading> storedReadings;
@@ -169,7 +171,10 @@ void IngestService::start() {
   running_ = true;
   if (options_.coalesceAcks && !batchObserver_)
     batchObserver_ = db_.addBatchObserver([this] { flushAcks(); });
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    nameThisThread("vigil-ingest");
+    run();
+  });
 }
 
 void IngestService::stop() {
@@ -279,7 +284,7 @@ bool IngestService::shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasB
 
 void IngestService::run() {
   for (;;) {
-    IncomingMessage m;
+    std::vector<IncomingMessage> taken;
     {
       std::unique_lock lock(mutex_);
       cv_.wait_for(lock, std::chrono::milliseconds(200), [this] {
@@ -296,175 +301,208 @@ void IngestService::run() {
           continue;
         }
         if (inFlight_ > 0) continue;  // one probe at a time
-        m = std::move(retry_.front());
+        taken.push_back(std::move(retry_.front()));
         retry_.pop_front();
       } else if (!queue_.empty() && storeHealthy_.load()) {
-        m = std::move(queue_.front());
-        queue_.pop_front();
+        // A run of what is queued goes to the writer as one job: under load that saves the
+        // writer a savepoint, a completion and an alert hand-off per message. Messages that
+        // failed before go alone, so one that fails again holds up no other.
+        std::size_t n = 1;
+        if (soloAhead_ > 0) {
+          --soloAhead_;
+        } else {
+          n = std::min(queue_.size(), kRunMax);
+        }
+        taken.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          taken.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       } else if (!running_) {
         break;
       } else {
         continue;
       }
-      ++inFlight_;
+      inFlight_ += taken.size();
     }
-    process(std::move(m));
+    process(std::move(taken));
     updateFlow();
   }
 }
 
-void IngestService::process(IncomingMessage&& m) {
-  auto p = std::make_shared<Pending>();
-  p->message = std::move(m);
-  p->topic = parseDeviceTopic(p->message.topic);
-  if (!p->topic) {
-    p->rejectReason = "bad_topic";
-  } else if (p->message.payload.size() > options_.maxPayloadBytes) {
-    p->rejectReason = "oversized";
-    p->decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
-  } else if (p->message.rateLimited && !allowDevice(p->topic->uid, p->message.receivedAt)) {
-    // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
-    // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
-    // costs the writer nothing: no quarantine row per refused message to fill the disk.
-    countRejected("rate_limited");
-    std::lock_guard lock(mutex_);
-    ++stats_.messages;
-    ++stats_.rejected;
-    ++stats_.rejectedByReason["rate_limited"];
-    --inFlight_;
-    cv_.notify_all();
+void IngestService::prepare(Pending& p) {
+  if (!p.topic) {
+    p.rejectReason = "bad_topic";
     return;
-  } else {
-    p->decoded = decoder_(p->topic->kind, p->message.payload);
-    if (!p->decoded.message) {
-      p->rejectReason = p->decoded.reason.empty() ? "malformed" : p->decoded.reason;
-    } else {
-      std::size_t index = 0;
-      for (const auto& r : p->decoded.message->readings) {
-        if (dedupKey(r, p->decoded.message->messageSeq, index++).empty()) {
-          p->rejectReason = "no_identity";
-          p->decoded.detail = "seq: a reading needs a sequence number or a device time";
-          break;
-        }
-      }
-    }
   }
-
-  auto job = [this, p](Connection& c) {
-    p->stored = 0;
-    p->duplicates = 0;
-    p->storedReadings.clear();
-    p->touchedDevice.reset();
-    std::optional<registry::Device> device;
-    if (p->topic) device = registry::DeviceRegistry::findByUidIn(c, p->topic->uid);
-    if (p->rejectReason.empty()) {
-      if (!device) {
-        p->rejectReason = "unknown_device";
-      } else if (device->retired) {
-        p->rejectReason = "retired_device";
-      }
-    }
-    if (p->rejectReason.empty()) {
-      const auto& msg = *p->decoded.message;
-      auto& insert = c.cached(
-          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
-          "components, special, original_value, original_unit, flags, device_time, "
-          "device_time_local, received_at, seq, source) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT (device_id, dedup_key) DO NOTHING");
-      std::size_t index = 0;
-      for (const auto& r : msg.readings) {
-        auto key = dedupKey(r, msg.messageSeq, index++);
-        auto at = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : p->message.receivedAt;
-        auto patient = registry::DeviceRegistry::patientAtIn(c, device->id, at);
-        auto comps = componentsJson(r);
-        std::optional<std::int64_t> deviceMs;
-        if (r.deviceTime) deviceMs = toMillis(*r.deviceTime);
-        std::optional<std::int64_t> seq;
-        if (r.seq) seq = static_cast<std::int64_t>(*r.seq);
-        insert.bindAll(device->id, patient, key, r.kind, r.loinc, r.unit, r.value,
-                       comps.empty() ? std::optional<std::string>() : comps,
-                       r.special.empty() ? std::optional<std::string>() : r.special,
-                       r.originalValue,
-                       r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
-                       joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
-                       toMillis(p->message.receivedAt), seq,
-                       !p->message.source.empty() ? p->message.source
-                       : msg.source.empty()       ? std::string("mqtt-json")
-                                                  : msg.source);
-        if (insert.run() == 1) {
-          ++p->stored;
-          p->storedReadings.push_back(
-              {c.lastInsertRowid(), device->id, patient, r, p->message.receivedAt});
-        } else {
-          ++p->duplicates;
-        }
-        insert.reset();
-      }
-      if (shouldTouch(device->id, p->message.receivedAt, msg.batteryPct.has_value())) {
-        registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, msg.batteryPct);
-        p->touchedDevice = device->id;
-      }
+  if (p.message.payload.size() > options_.maxPayloadBytes) {
+    p.rejectReason = "oversized";
+    p.decoded.detail = "payload: larger than " + std::to_string(options_.maxPayloadBytes);
+    return;
+  }
+  p.decoded = decoder_(p.topic->kind, p.message.payload);
+  if (!p.decoded.message) {
+    p.rejectReason = p.decoded.reason.empty() ? "malformed" : p.decoded.reason;
+    return;
+  }
+  std::size_t index = 0;
+  for (const auto& r : p.decoded.message->readings) {
+    if (dedupKey(r, p.decoded.message->messageSeq, index++).empty()) {
+      p.rejectReason = "no_identity";
+      p.decoded.detail = "seq: a reading needs a sequence number or a device time";
       return;
     }
-    // Quarantine: reason and detail name no values; the payload is kept only encrypted.
-    auto q = c.prepare(
-        "INSERT INTO quarantine (received_at, device_uid, topic_kind, reason, detail, "
-        "payload_size) VALUES (?, ?, ?, ?, ?, ?)");
-    std::optional<std::string> uid;
-    std::optional<std::string> kind;
-    if (p->topic) {
-      uid = p->topic->uid;
-      kind = p->topic->kind == TopicKind::gatt ? "gatt" : "readings";
-    }
-    q.bindAll(toMillis(p->message.receivedAt), uid, kind, p->rejectReason, p->decoded.detail,
-              static_cast<std::int64_t>(p->message.payload.size()));
-    q.run();
-    auto id = c.lastInsertRowid();
-    if (cipher_ && p->message.payload.size() <= 4 * options_.maxPayloadBytes) {
-      auto enc =
-          cipher_->encrypt({"quarantine", "payload_enc", std::to_string(id)}, p->message.payload);
-      auto u = c.prepare("UPDATE quarantine SET payload_enc = ? WHERE id = ?");
-      u.bindAll(store::Blob(enc.begin(), enc.end()), id);
-      u.run();
-    }
-    if (device) registry::DeviceRegistry::touchIn(c, device->id, p->message.receivedAt, {});
-  };
-
-  db_.post(job, [this, p](std::exception_ptr e) { finish(p, e); });
+  }
 }
 
-void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr error) {
+void IngestService::process(std::vector<IncomingMessage>&& messages) {
+  auto run = std::make_shared<std::vector<Pending>>();
+  run->reserve(messages.size());
+  std::size_t limited = 0;
+  for (auto& m : messages) {
+    auto topic = parseDeviceTopic(m.topic);
+    if (topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
+        !allowDevice(topic->uid, m.receivedAt)) {
+      // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
+      // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
+      // costs the writer nothing: no quarantine row per refused message to fill the disk.
+      countRejected("rate_limited");
+      ++limited;
+      continue;
+    }
+    auto& p = run->emplace_back();
+    p.message = std::move(m);
+    p.topic = std::move(topic);
+    prepare(p);
+  }
+  if (limited > 0) {
+    std::lock_guard lock(mutex_);
+    stats_.messages += limited;
+    stats_.rejected += limited;
+    stats_.rejectedByReason["rate_limited"] += limited;
+    inFlight_ -= limited;
+  }
+  if (run->empty()) {
+    cv_.notify_all();
+    return;
+  }
+  db_.post(
+      [this, run](Connection& c) {
+        for (auto& p : *run) write(c, p);
+      },
+      [this, run](std::exception_ptr e) { finish(*run, e); });
+}
+
+void IngestService::write(Connection& c, Pending& p) {
+  // A job may run again after a rolled-back batch: start from nothing.
+  p.stored = 0;
+  p.duplicates = 0;
+  p.storedReadings.clear();
+  p.touchedDevice.reset();
+  p.storeReason.clear();
+  std::optional<registry::DeviceRegistry::IngestView> device;
+  if (p.topic) device = registry::DeviceRegistry::ingestViewIn(c, p.topic->uid);
+  if (p.rejectReason.empty()) {
+    if (!device) {
+      p.storeReason = "unknown_device";
+    } else if (device->retired) {
+      p.storeReason = "retired_device";
+    }
+  }
+  if (p.rejectReason.empty() && p.storeReason.empty()) {
+    const auto& msg = *p.decoded.message;
+    auto& insert = c.cached(
+        "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+        "components, special, original_value, original_unit, flags, device_time, "
+        "device_time_local, received_at, seq, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (device_id, dedup_key) DO NOTHING");
+    std::size_t index = 0;
+    for (const auto& r : msg.readings) {
+      auto key = dedupKey(r, msg.messageSeq, index++);
+      auto at = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : p.message.receivedAt;
+      auto patient = registry::DeviceRegistry::patientAtIn(c, device->id, at);
+      auto comps = componentsJson(r);
+      std::optional<std::int64_t> deviceMs;
+      if (r.deviceTime) deviceMs = toMillis(*r.deviceTime);
+      std::optional<std::int64_t> seq;
+      if (r.seq) seq = static_cast<std::int64_t>(*r.seq);
+      insert.bindAll(device->id, patient, key, r.kind, r.loinc, r.unit, r.value,
+                     comps.empty() ? std::optional<std::string>() : comps,
+                     r.special.empty() ? std::optional<std::string>() : r.special, r.originalValue,
+                     r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
+                     joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
+                     toMillis(p.message.receivedAt), seq,
+                     !p.message.source.empty() ? p.message.source
+                     : msg.source.empty()      ? std::string("mqtt-json")
+                                               : msg.source);
+      if (insert.run() == 1) {
+        ++p.stored;
+        p.storedReadings.push_back(
+            {c.lastInsertRowid(), device->id, patient, r, p.message.receivedAt});
+      } else {
+        ++p.duplicates;
+      }
+      insert.reset();
+    }
+    if (shouldTouch(device->id, p.message.receivedAt, msg.batteryPct.has_value())) {
+      registry::DeviceRegistry::touchIn(c, device->id, p.message.receivedAt, msg.batteryPct);
+      p.touchedDevice = device->id;
+    }
+    return;
+  }
+  // Quarantine: reason and detail name no values; the payload is kept only encrypted.
+  const auto& reason = p.rejectReason.empty() ? p.storeReason : p.rejectReason;
+  auto& q = c.cached(
+      "INSERT INTO quarantine (received_at, device_uid, topic_kind, reason, detail, "
+      "payload_size) VALUES (?, ?, ?, ?, ?, ?)");
+  std::optional<std::string> uid;
+  std::optional<std::string> kind;
+  if (p.topic) {
+    uid = p.topic->uid;
+    kind = p.topic->kind == TopicKind::gatt ? "gatt" : "readings";
+  }
+  q.bindAll(toMillis(p.message.receivedAt), uid, kind, reason, p.decoded.detail,
+            static_cast<std::int64_t>(p.message.payload.size()));
+  q.run();
+  q.reset();
+  auto id = c.lastInsertRowid();
+  if (cipher_ && p.message.payload.size() <= 4 * options_.maxPayloadBytes) {
+    auto enc =
+        cipher_->encrypt({"quarantine", "payload_enc", std::to_string(id)}, p.message.payload);
+    auto& u = c.cached("UPDATE quarantine SET payload_enc = ? WHERE id = ?");
+    u.bindAll(store::Blob(enc.begin(), enc.end()), id);
+    u.run();
+    u.reset();
+  }
+  if (device) registry::DeviceRegistry::touchIn(c, device->id, p.message.receivedAt, {});
+}
+
+void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) {
   if (error) {
-    // The touch was rolled back with the batch: the next message of the device touches again.
-    if (p->touchedDevice) touched_.erase(*p->touchedDevice);
-    bool retry = false;
+    // The touches were rolled back with the batch: the devices' next messages touch again.
+    for (const auto& p : run)
+      if (p.touchedDevice) touched_.erase(*p.touchedDevice);
     try {
       std::rethrow_exception(error);
     } catch (const store::SqliteError& e) {
-      retry = true;
       if (storeHealthy_.load())  // once per outage, not once per message
         log::error("ingest.store_failed", {{"disk_full", e.isDiskFull()}, {"code", e.code()}});
     } catch (const std::exception&) {
-      retry = true;
       log::error("ingest.job_failed");
     }
-    if (retry) {
-      {
-        std::lock_guard lock(mutex_);
-        ++stats_.storeFailures;
-        retry_.push_front(std::move(p->message));
-        lastFailure_ = std::chrono::steady_clock::now();
-        --inFlight_;
-      }
-      storeHealthy_.store(false);
-      messagesCounter("store_failed").inc();
-      updateFlow();
-      cv_.notify_all();
-      return;
+    {
+      std::lock_guard lock(mutex_);
+      stats_.storeFailures += run.size();
+      // Back to the head, in arrival order; retried one at a time until the store takes one.
+      for (auto it = run.rbegin(); it != run.rend(); ++it)
+        retry_.push_front(std::move(it->message));
+      lastFailure_ = std::chrono::steady_clock::now();
+      inFlight_ -= run.size();
     }
-    std::lock_guard lock(mutex_);
-    --inFlight_;
+    storeHealthy_.store(false);
+    messagesCounter("store_failed").inc(run.size());
+    updateFlow();
     cv_.notify_all();
     return;
   }
@@ -472,53 +510,67 @@ void IngestService::finish(const std::shared_ptr<Pending>& p, std::exception_ptr
   bool recovered = !storeHealthy_.exchange(true);
   if (recovered) {
     log::info("ingest.store_recovered");
-    // The store takes writes again: the failed messages go back to the head of the queue and
-    // are batched like any others instead of being probed one at a time.
+    // The store takes writes again: the failed messages go back to the head of the queue. Each
+    // goes to the writer alone (soloAhead_), so a message that fails every time stops only
+    // itself; the others are not probed one retryDelay at a time.
     std::lock_guard lock(mutex_);
+    soloAhead_ += retry_.size();
     queue_.insert(queue_.begin(), std::make_move_iterator(retry_.begin()),
                   std::make_move_iterator(retry_.end()));
     retry_.clear();
   }
-  std::optional<std::uint64_t> seq =
-      p->decoded.message ? p->decoded.message->messageSeq : p->decoded.messageSeq;
-  bool rejected = !p->rejectReason.empty();
-  if (rejected) {
-    countRejected(p->rejectReason);
-  } else {
-    messagesCounter(p->stored ? "stored" : "duplicate").inc();
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;
+  std::size_t rejectedCount = 0;
+  std::size_t acks = 0;
+  std::vector<StoredReading> storedReadings;
+  std::vector<const std::string*> reasons;
+  for (auto& p : run) {
+    std::optional<std::uint64_t> seq =
+        p.decoded.message ? p.decoded.message->messageSeq : p.decoded.messageSeq;
+    const auto& reason = p.rejectReason.empty() ? p.storeReason : p.rejectReason;
+    bool rejected = !reason.empty();
+    if (rejected) {
+      countRejected(reason);
+      ++rejectedCount;
+      reasons.push_back(&reason);
+    } else {
+      messagesCounter(p.stored ? "stored" : "duplicate").inc();
+      stored += p.stored;
+      duplicates += p.duplicates;
+    }
+    if (seq && p.topic && ack_) {
+      auto members = rejected ? ackMembers(*seq, "rejected", 0, 0, reason)
+                              : ackMembers(*seq, "stored", p.stored, p.duplicates, {});
+      if (options_.coalesceAcks) {
+        std::lock_guard lock(ackMutex_);
+        heldAcks_.emplace_back(p.topic->uid, std::move(members));
+      } else {
+        ack_(p.topic->uid, singleAck(members));
+      }
+      ++acks;
+    }
+    std::move(p.storedReadings.begin(), p.storedReadings.end(), std::back_inserter(storedReadings));
+  }
+  if (stored > 0)
     Metrics::global()
         .counter("vigil_ingest_readings_stored_total", "Readings stored (not duplicates)")
-        .inc(p->stored);
-  }
-  bool acked = false;
-  if (seq && p->topic && ack_) {
-    auto members = rejected ? ackMembers(*seq, "rejected", 0, 0, p->rejectReason)
-                            : ackMembers(*seq, "stored", p->stored, p->duplicates, {});
-    if (options_.coalesceAcks) {
-      std::lock_guard lock(ackMutex_);
-      heldAcks_.emplace_back(p->topic->uid, std::move(members));
-    } else {
-      ack_(p->topic->uid, singleAck(members));
-    }
-    acked = true;
-  }
+        .inc(stored);
   StoredListener listener;
   {
     std::lock_guard lock(mutex_);
-    ++stats_.messages;
-    stats_.readingsStored += p->stored;
-    stats_.duplicates += p->duplicates;
-    if (rejected) {
-      ++stats_.rejected;
-      ++stats_.rejectedByReason[p->rejectReason];
-    }
-    if (acked) ++stats_.acks;
+    stats_.messages += run.size();
+    stats_.readingsStored += stored;
+    stats_.duplicates += duplicates;
+    stats_.rejected += rejectedCount;
+    for (const auto* r : reasons) ++stats_.rejectedByReason[*r];
+    stats_.acks += acks;
     listener = listener_;
   }
-  if (listener && !p->storedReadings.empty()) listener(p->storedReadings);
+  if (listener && !storedReadings.empty()) listener(storedReadings);
   {
     std::lock_guard lock(mutex_);
-    --inFlight_;
+    inFlight_ -= run.size();
   }
   cv_.notify_all();
   if (recovered) updateFlow();

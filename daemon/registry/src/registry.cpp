@@ -129,6 +129,16 @@ std::optional<Device> DeviceRegistry::findByUidIn(Connection& c, const std::stri
   return out;
 }
 
+std::optional<DeviceRegistry::IngestView> DeviceRegistry::ingestViewIn(Connection& c,
+                                                                       const std::string& uid) {
+  auto& s = c.cached("SELECT id, status = 'retired' FROM devices WHERE uid = ?");
+  s.bind(1, uid);
+  std::optional<IngestView> out;
+  if (s.step()) out = IngestView{s.get<std::int64_t>(0), s.get<std::int64_t>(1) != 0};
+  s.reset();
+  return out;
+}
+
 std::vector<Device> DeviceRegistry::listIn(Connection& c) {
   auto s = c.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
   std::vector<Device> out;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
 
 namespace vigil::store {
 namespace {
@@ -312,7 +313,10 @@ Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(opt
   }
   impl_->shared->path = o.path;
   impl_->registerMetrics();
-  impl_->writerThread = std::thread([this] { impl_->writerLoop(); });
+  impl_->writerThread = std::thread([this] {
+    nameThisThread("vigil-store");
+    impl_->writerLoop();
+  });
   log::info("store.opened", {{"schema", impl_->schemaVersion},
                              {"readers", static_cast<std::uint64_t>(o.readers)},
                              {"batch_size", static_cast<std::uint64_t>(o.batchSize)}});

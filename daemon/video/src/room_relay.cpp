@@ -23,6 +23,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/thread_name.hpp"
 #include "vigil/video/recording.hpp"
 
 namespace vigil::video {
@@ -935,7 +936,10 @@ RoomRelay::RoomRelay(std::int64_t visitId, RelayConfig config, SignalOut out, Qu
   impl_->bus = gst_element_get_bus(impl_->pipeline);
   if (gst_element_set_state(impl_->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     throw Error("video: the room pipeline did not start");
-  impl_->control = std::thread([impl = impl_] { impl->run(); });
+  impl_->control = std::thread([impl = impl_] {
+    nameThisThread("vigil-relay");
+    impl->run();
+  });
 }
 
 RoomRelay::~RoomRelay() {

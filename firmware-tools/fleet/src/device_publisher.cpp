@@ -1,10 +1,9 @@
 #include "vigil/fleet/device_publisher.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include "ack_reader.hpp"
 
 namespace vigil::fleet {
 
@@ -163,58 +162,47 @@ std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
 
 namespace {
 
-bool readAck(const Poco::JSON::Object::Ptr& obj, DevicePublisher::Ack& out) {
-  if (!obj || !obj->has("seq") || !obj->has("status")) return false;
-  out.seq = obj->getValue<Poco::UInt64>("seq");
-  out.status = obj->getValue<std::string>("status");
-  out.reason = obj->has("reason") ? obj->getValue<std::string>("reason") : std::string{};
-  out.duplicates = obj->has("duplicates") ? obj->getValue<Poco::UInt64>("duplicates") : 0;
-  return out.status == "stored" || out.status == "rejected";
+/// The checked form of one ack: a sequence number and a known status.
+bool toAck(const detail::RawAck& raw, DevicePublisher::Ack& out) {
+  if (!raw.seq || !raw.status) return false;
+  if (*raw.status != "stored" && *raw.status != "rejected") return false;
+  out.seq = *raw.seq;
+  out.status = *raw.status;
+  out.reason = raw.reason.value_or(std::string{});
+  out.duplicates = raw.duplicates.value_or(0);
+  return true;
 }
 
 }  // namespace
 
 std::vector<DevicePublisher::Ack> DevicePublisher::parseAcks(const std::string& payload) {
-  try {
-    Poco::JSON::Parser parser;
-    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
-    std::vector<Ack> out;
-    if (obj && obj->has("acks")) {
-      auto list = obj->getArray("acks");
-      if (!list) return {};
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Ack a;
-        if (!readAck(list->getObject(static_cast<unsigned>(i)), a)) return {};
-        out.push_back(std::move(a));
-      }
-      return out;
-    }
-    Ack a;
-    if (!readAck(obj, a)) return {};
-    out.push_back(std::move(a));
+  detail::AckMessage m;
+  if (!detail::readAckMessage(payload, m)) return {};
+  std::vector<Ack> out;
+  if (m.hasList) {
+    out.resize(m.list.size());
+    for (std::size_t i = 0; i < m.list.size(); ++i)
+      if (!toAck(m.list[i], out[i])) return {};
     return out;
-  } catch (const std::exception&) {
-    return {};
   }
+  Ack a;
+  if (!toAck(m.top, a)) return {};
+  out.push_back(std::move(a));
+  return out;
 }
 
 bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                                std::string& reason, std::uint64_t* duplicates) {
-  try {
-    Poco::JSON::Parser parser;
-    auto obj = parser.parse(payload).extract<Poco::JSON::Object::Ptr>();
-    // A payload with an "acks" member is the coalesced form (or a malformed one), never a single
-    // ack, whatever else it carries: parseAcks reads it the same way.
-    Ack a;
-    if (!obj || obj->has("acks") || !readAck(obj, a)) return false;
-    seq = a.seq;
-    status = a.status;
-    reason = a.reason;
-    if (duplicates) *duplicates = a.duplicates;
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  detail::AckMessage m;
+  // A payload with an "acks" member is the coalesced form (or a malformed one), never a single
+  // ack, whatever else it carries: parseAcks reads it the same way.
+  Ack a;
+  if (!detail::readAckMessage(payload, m) || m.hasList || !toAck(m.top, a)) return false;
+  seq = a.seq;
+  status = a.status;
+  reason = a.reason;
+  if (duplicates) *duplicates = a.duplicates;
+  return true;
 }
 
 double percentile(std::vector<double> values, double p) {

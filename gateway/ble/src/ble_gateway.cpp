@@ -13,6 +13,7 @@
 #include "vigil/ble/racp.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/thread_name.hpp"
 #include "vigil/devices/gatt.hpp"
 
 namespace vigil::ble {
@@ -1020,7 +1021,10 @@ void BleGateway::start() {
   impl->context = g_main_context_new();
   impl->loop = g_main_loop_new(impl->context, FALSE);
   impl->cancellable = g_cancellable_new();
-  impl->thread = std::thread([impl] { impl->run(); });
+  impl->thread = std::thread([impl] {
+    nameThisThread("vigil-ble");
+    impl->run();
+  });
 }
 
 void BleGateway::stop() {

@@ -3,10 +3,12 @@
 // after they are on disk.
 //
 // Flow: the MQTT thread calls submit() (never blocks) → a bounded queue → one worker thread
-// decodes (devices/ through a PayloadDecoder) and posts one write job per message to the store's
-// single writer, which commits them in batches with synchronous=FULL → after the commit the
-// done-callback publishes the application-level ack naming the message's sequence number
-// (store-then-ack; libmosquitto has already PUBACKed, so this ack is what a hub waits for).
+// decodes (devices/ through a PayloadDecoder) and posts one write job per run of queued messages
+// (up to kRunMax; one when the queue holds one) to the store's single writer, which commits jobs
+// in batches with synchronous=FULL → after the commit the done-callback publishes the
+// application-level acks naming the messages' sequence numbers (store-then-ack; libmosquitto
+// has already PUBACKed, so this ack is what a hub waits for). A run whose job fails (disk full)
+// is retried message by message, so a message that keeps failing holds up no other.
 //
 // Exactly once: every reading has a dedup key unique per device ("seq:<n>:<kind>", else
 // "time:<device ms>:<kind>", else "msg:<message seq>:<index>:<kind>"); a redelivered or resent
@@ -38,8 +40,9 @@
 #include "vigil/ingest/decoded.hpp"
 
 namespace vigil::store {
+class Connection;
 class Database;
-}
+}  // namespace vigil::store
 namespace vigil::crypto {
 class FieldCipher;
 }
@@ -97,7 +100,8 @@ class IngestService {
   using AckSink = std::function<void(const std::string& uid, const std::string& payload)>;
   /// pause == true: stop taking messages from the broker; false: take them again.
   using FlowControl = std::function<void(bool pause)>;
-  /// Called after each commit with the readings it stored (not the duplicates).
+  /// Called after the commit of each run of messages with the readings it stored (not the
+  /// duplicates).
   using StoredListener = std::function<void(const std::vector<StoredReading>&)>;
 
   IngestService(store::Database& db, Clock& clock, IngestOptions options, PayloadDecoder decoder,
@@ -124,9 +128,16 @@ class IngestService {
 
  private:
   struct Pending;
+  /// At most this many queued messages go to the writer as one job.
+  static constexpr std::size_t kRunMax = 64;
   void run();
-  void process(IncomingMessage&& m);
-  void finish(const std::shared_ptr<Pending>& p, std::exception_ptr error);
+  /// Worker thread: rate limit, topic, size and decode, then one write job for the run.
+  void process(std::vector<IncomingMessage>&& messages);
+  void prepare(Pending& p);
+  /// Writer thread, inside the job: stores one message's readings or quarantines it.
+  void write(store::Connection& c, Pending& p);
+  /// Writer thread, after the commit (or the failure) of the run's job.
+  void finish(std::vector<Pending>& run, std::exception_ptr error);
   /// Sends the acks collected during a store batch (writer thread; coalesceAcks).
   void flushAcks();
   void updateFlow();
@@ -154,7 +165,8 @@ class IngestService {
   mutable std::condition_variable cv_;
   std::deque<IncomingMessage> queue_;
   std::deque<IncomingMessage> retry_;
-  std::size_t inFlight_ = 0;
+  std::size_t soloAhead_ = 0;  // messages at the queue's head that failed once: one per job
+  std::size_t inFlight_ = 0;   // messages taken from the queues and not yet finished
   bool running_ = false;
   std::thread worker_;
   std::atomic<bool> storeHealthy_{true};

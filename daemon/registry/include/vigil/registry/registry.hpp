@@ -106,6 +106,13 @@ class DeviceRegistry {
   static Device addIn(store::Connection& c, const NewDevice& d, TimePoint now);
   static std::optional<Device> findIn(store::Connection& c, std::int64_t id);
   static std::optional<Device> findByUidIn(store::Connection& c, const std::string& uid);
+  /// What ingest needs of a device per message: its id and whether it is retired (one indexed
+  /// lookup, no strings built).
+  struct IngestView {
+    std::int64_t id = 0;
+    bool retired = false;
+  };
+  static std::optional<IngestView> ingestViewIn(store::Connection& c, const std::string& uid);
   static std::vector<Device> listIn(store::Connection& c);
   static void assignIn(store::Connection& c, std::int64_t deviceId, std::int64_t patientId,
                        TimePoint at, std::optional<std::int64_t> by);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "file_util.hpp"
 #include "vigil/core/error.hpp"
@@ -213,8 +214,18 @@ ReloadResult DeviceProvisioner::reloadBroker() const {
   if (pid <= 1 || !processIsMosquitto(static_cast<pid_t>(pid))) {
     return ReloadResult::broker_not_running;
   }
+  std::lock_guard lock(pacing_->mutex);
   if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) return ReloadResult::broker_not_running;
-  log::info("pki.broker_reloaded", {{"pid", static_cast<std::int64_t>(pid)}});
+  auto sent = std::chrono::steady_clock::now();
+  bool again = pacing_->lastSignal && sent - *pacing_->lastSignal < kReloadSettle;
+  if (again) {
+    // This signal may have landed in the reload of the previous one and been lost.
+    std::this_thread::sleep_until(*pacing_->lastSignal + kReloadSettle);
+    if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) return ReloadResult::broker_not_running;
+    sent = std::chrono::steady_clock::now();
+  }
+  pacing_->lastSignal = sent;
+  log::info("pki.broker_reloaded", {{"pid", static_cast<std::int64_t>(pid)}, {"resent", again}});
   return ReloadResult::reloaded;
 }
 

@@ -17,11 +17,11 @@ root=$(pwd)
 doc=$root/docs/benchmarks.md
 jobs=${VIGIL_JOBS:-2}
 
-# Ingest: 60,000 messages over 1, 100 and 1,000 device connections. Alert latency: 1,000
+# Ingest: 60,000 messages over 1, 100 and 1,000 device connections, median of 3 trials. Alert latency: 1,000
 # simulated devices sending 1,000 readings/s in total for 30 s, 100 probes (issue #7).
 declare -A BENCH_ARGS=(
   [store_write]="200000"
-  [ingest]="60000 1000"
+  [ingest]="60000 1000 3"
   [decode]="0.5"
   [alert_engine]="1000 72"
   [alert_ws]="1000 1000 30 100"

@@ -351,6 +351,47 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   BOOST_TEST(f.flowCalls.back() == false);
 }
 
+BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_other) {
+  IngestOptions o;
+  o.retryDelay = 20ms;
+  o.deviceRatePerSecond = 0;
+  Fixture f(o);
+  // The store refuses one reading every time (a trigger stands in for a constraint the decoder
+  // did not foresee).
+  f.db->writeSync([](store::Connection& c) {
+    c.exec(
+        "CREATE TRIGGER refuse_13 BEFORE INSERT ON readings WHEN NEW.dedup_key LIKE 'msg:13:%' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  });
+  // Hold the writer so the messages queue up and reach it as runs of several.
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  f.db->post([gate](store::Connection&) { gate.wait(); }, {});
+  constexpr int kMessages = 100;
+  for (int i = 0; i < kMessages; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
+  auto queued = std::chrono::steady_clock::now() + 10s;
+  while (f.ingest->queueDepth() > 0 && std::chrono::steady_clock::now() < queued)
+    std::this_thread::sleep_for(5ms);
+  release.set_value();
+  f.settle();
+  BOOST_TEST(f.ingest->ready());
+  BOOST_TEST(f.count("SELECT count(*) FROM readings") == kMessages - 1);
+  BOOST_TEST(f.count("SELECT count(*) FROM readings WHERE dedup_key LIKE 'msg:13:%'") == 0);
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE reason = 'store_refused'") == 1);
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE payload_enc IS NOT NULL") == 1);
+  auto all = f.ackPayloads();
+  BOOST_TEST(all.size() == static_cast<std::size_t>(kMessages));
+  std::size_t rejected = 0;
+  for (const auto& a : all) {
+    if (a.find("\"status\":\"rejected\"") == std::string::npos) continue;
+    ++rejected;
+    BOOST_TEST(a.find("\"seq\":13,") != std::string::npos);
+    BOOST_TEST(a.find("store_refused") != std::string::npos);
+  }
+  BOOST_TEST(rejected == 1u);
+  BOOST_TEST(f.ingest->stats().rejectedByReason["store_refused"] == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(coalesced_acks_send_one_message_per_device_per_commit_in_order) {
   IngestOptions o;
   o.deviceRatePerSecond = 0;

@@ -1,5 +1,7 @@
 #include "vigil/ingest/ingest_service.hpp"
 
+#include <sqlite3.h>
+
 #include <cmath>
 #include <cstdio>
 
@@ -210,7 +212,7 @@ bool IngestService::submit(IncomingMessage message) {
 
 std::size_t IngestService::queueDepth() const {
   std::lock_guard lock(mutex_);
-  return queue_.size() + retry_.size();
+  return queue_.size() + retry_.size() + refused_.size();
 }
 
 IngestStats IngestService::stats() const {
@@ -220,8 +222,9 @@ IngestStats IngestService::stats() const {
 
 bool IngestService::waitIdle(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, timeout,
-                      [this] { return queue_.empty() && retry_.empty() && inFlight_ == 0; });
+  return cv_.wait_for(lock, timeout, [this] {
+    return queue_.empty() && retry_.empty() && refused_.empty() && inFlight_ == 0;
+  });
 }
 
 void IngestService::updateFlow() {
@@ -285,12 +288,19 @@ bool IngestService::shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasB
 void IngestService::run() {
   for (;;) {
     std::vector<IncomingMessage> taken;
+    bool refused = false;
     {
       std::unique_lock lock(mutex_);
       cv_.wait_for(lock, std::chrono::milliseconds(200), [this] {
-        return !running_ || !retry_.empty() || (!queue_.empty() && storeHealthy_.load());
+        return !running_ || !refused_.empty() || !retry_.empty() ||
+               (!queue_.empty() && storeHealthy_.load());
       });
-      if (!retry_.empty()) {
+      if (!refused_.empty()) {
+        // The store refused this message alone: it goes to the quarantine instead.
+        taken.push_back(std::move(refused_.front()));
+        refused_.pop_front();
+        refused = true;
+      } else if (!retry_.empty()) {
         // The store failed: probe with the oldest failed message, at most every retryDelay.
         auto since = std::chrono::steady_clock::now() - lastFailure_;
         if (since < options_.retryDelay) {
@@ -325,7 +335,7 @@ void IngestService::run() {
       }
       inFlight_ += taken.size();
     }
-    process(std::move(taken));
+    process(std::move(taken), refused);
     updateFlow();
   }
 }
@@ -355,13 +365,13 @@ void IngestService::prepare(Pending& p) {
   }
 }
 
-void IngestService::process(std::vector<IncomingMessage>&& messages) {
+void IngestService::process(std::vector<IncomingMessage>&& messages, bool refused) {
   auto run = std::make_shared<std::vector<Pending>>();
   run->reserve(messages.size());
   std::size_t limited = 0;
   for (auto& m : messages) {
     auto topic = parseDeviceTopic(m.topic);
-    if (topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
+    if (!refused && topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
         !allowDevice(topic->uid, m.receivedAt)) {
       // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
       // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
@@ -374,6 +384,10 @@ void IngestService::process(std::vector<IncomingMessage>&& messages) {
     p.message = std::move(m);
     p.topic = std::move(topic);
     prepare(p);
+    if (refused) {
+      p.rejectReason = kStoreRefused;
+      p.decoded.detail = "store: the database refused the message";
+    }
   }
   if (limited > 0) {
     std::lock_guard lock(mutex_);
@@ -483,14 +497,41 @@ void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) 
     // The touches were rolled back with the batch: the devices' next messages touch again.
     for (const auto& p : run)
       if (p.touchedDevice) touched_.erase(*p.touchedDevice);
+    // The store itself failing (disk full, I/O, a lock): every message waits for it. The store
+    // refusing what a message carries (a constraint, a value too big, an exception of ours):
+    // only that message is at fault, and waiting would stop ingest for good.
+    bool messageAtFault = false;
+    int code = 0;
     try {
       std::rethrow_exception(error);
     } catch (const store::SqliteError& e) {
-      if (storeHealthy_.load())  // once per outage, not once per message
-        log::error("ingest.store_failed", {{"disk_full", e.isDiskFull()}, {"code", e.code()}});
+      code = e.code();
+      messageAtFault = e.isConstraint() || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH ||
+                       code == SQLITE_RANGE;
     } catch (const std::exception&) {
-      log::error("ingest.job_failed");
+      messageAtFault = true;
     }
+    // A message already being quarantined for this reason has nowhere further to go.
+    if (messageAtFault && !(run.size() == 1 && run[0].rejectReason == kStoreRefused)) {
+      log::warn("ingest.store_refused",
+                {{"messages", static_cast<std::uint64_t>(run.size())}, {"code", code}});
+      {
+        std::lock_guard lock(mutex_);
+        if (run.size() > 1) {
+          // Which one? Each goes to the writer alone.
+          soloAhead_ += run.size();
+          for (auto it = run.rbegin(); it != run.rend(); ++it)
+            queue_.push_front(std::move(it->message));
+        } else {
+          refused_.push_back(std::move(run[0].message));
+        }
+        inFlight_ -= run.size();
+      }
+      cv_.notify_all();
+      return;
+    }
+    if (storeHealthy_.load())  // once per outage, not once per message
+      log::error("ingest.store_failed", {{"disk_full", code == SQLITE_FULL}, {"code", code}});
     {
       std::lock_guard lock(mutex_);
       stats_.storeFailures += run.size();

@@ -7,8 +7,10 @@
 // (up to kRunMax; one when the queue holds one) to the store's single writer, which commits jobs
 // in batches with synchronous=FULL → after the commit the done-callback publishes the
 // application-level acks naming the messages' sequence numbers (store-then-ack; libmosquitto
-// has already PUBACKed, so this ack is what a hub waits for). A run whose job fails (disk full)
-// is retried message by message, so a message that keeps failing holds up no other.
+// has already PUBACKed, so this ack is what a hub waits for). When the store fails (disk full,
+// I/O) a run's messages wait and are retried; when it refuses what one message carries (a
+// constraint, a value too big), the run's messages go again one per job, and the one refused
+// alone is quarantined ("store_refused") and acked as rejected, so it cannot stop ingest.
 //
 // Exactly once: every reading has a dedup key unique per device ("seq:<n>:<kind>", else
 // "time:<device ms>:<kind>", else "msg:<message seq>:<index>:<kind>"); a redelivered or resent
@@ -131,8 +133,10 @@ class IngestService {
   /// At most this many queued messages go to the writer as one job.
   static constexpr std::size_t kRunMax = 64;
   void run();
-  /// Worker thread: rate limit, topic, size and decode, then one write job for the run.
-  void process(std::vector<IncomingMessage>&& messages);
+  /// Worker thread: rate limit, topic, size and decode, then one write job for the run;
+  /// `refused`: a message the store refused alone, to be quarantined.
+  void process(std::vector<IncomingMessage>&& messages, bool refused);
+  static constexpr const char* kStoreRefused = "store_refused";
   void prepare(Pending& p);
   /// Writer thread, inside the job: stores one message's readings or quarantines it.
   void write(store::Connection& c, Pending& p);
@@ -166,7 +170,8 @@ class IngestService {
   std::deque<IncomingMessage> queue_;
   std::deque<IncomingMessage> retry_;
   std::size_t soloAhead_ = 0;  // messages at the queue's head that failed once: one per job
-  std::size_t inFlight_ = 0;   // messages taken from the queues and not yet finished
+  std::deque<IncomingMessage> refused_;  // refused by the store alone: quarantined next
+  std::size_t inFlight_ = 0;             // messages taken from the queues and not yet finished
   bool running_ = false;
   std::thread worker_;
   std::atomic<bool> storeHealthy_{true};

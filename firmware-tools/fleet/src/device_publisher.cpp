@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <optional>
 
-#include "json.hpp"  // devices/src: the strict JSON parser of device payloads
+#include "ack_reader.hpp"
 
 namespace vigil::fleet {
 
@@ -164,70 +162,42 @@ std::vector<std::uint64_t> DevicePublisher::acknowledged() const {
 
 namespace {
 
-using devices::detail::JsonValue;
-
-/// The box's ack message as one JSON object, read by the strict parser the box uses for device
-/// payloads (devices/src/json.hpp) rather than a general JSON DOM: a simulated device reads one
-/// ack message per commit of the box, and with Poco's DOM (a map node and a variant per member)
-/// the simulator spent more CPU reading acks than the box spent writing them, on the same two
-/// cores as the system it measures (docs/benchmarks.md). Duplicate members are refused.
-std::optional<JsonValue> readAckMessage(const std::string& payload) {
-  devices::detail::JsonLimits limits;
-  auto parsed = devices::detail::parseJson(payload, limits);
-  if (!parsed.value || parsed.value->type != JsonValue::Type::object) return std::nullopt;
-  return std::move(parsed.value);
-}
-
-/// One ack object: a sequence number, a known status, optionally a reason and a duplicate count.
-bool toAck(const JsonValue& o, DevicePublisher::Ack& out) {
-  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
-  if (o.type != JsonValue::Type::object) return false;
-  const auto* seq = o.member("seq");
-  const auto* status = o.member("status");
-  if (!seq || !status || status->type != JsonValue::Type::string) return false;
-  if (status->string != "stored" && status->string != "rejected") return false;
-  auto n = devices::detail::jsonUnsigned(*seq, kMax);
-  if (!n) return false;
-  out.seq = *n;
-  out.status = status->string;
-  if (const auto* reason = o.member("reason")) {
-    if (reason->type != JsonValue::Type::string) return false;
-    out.reason = reason->string;
-  }
-  if (const auto* dups = o.member("duplicates")) {
-    auto d = devices::detail::jsonUnsigned(*dups, kMax);
-    if (!d) return false;
-    out.duplicates = *d;
-  }
+/// The checked form of one ack: a sequence number and a known status.
+bool toAck(const detail::RawAck& raw, DevicePublisher::Ack& out) {
+  if (!raw.seq || !raw.status) return false;
+  if (*raw.status != "stored" && *raw.status != "rejected") return false;
+  out.seq = *raw.seq;
+  out.status = *raw.status;
+  out.reason = raw.reason.value_or(std::string{});
+  out.duplicates = raw.duplicates.value_or(0);
   return true;
 }
 
 }  // namespace
 
 std::vector<DevicePublisher::Ack> DevicePublisher::parseAcks(const std::string& payload) {
-  auto m = readAckMessage(payload);
-  if (!m) return {};
+  detail::AckMessage m;
+  if (!detail::readAckMessage(payload, m)) return {};
   std::vector<Ack> out;
-  if (const auto* list = m->member("acks")) {
-    if (list->type != JsonValue::Type::array) return {};
-    out.resize(list->items.size());
-    for (std::size_t i = 0; i < list->items.size(); ++i)
-      if (!toAck(list->items[i], out[i])) return {};
+  if (m.hasList) {
+    out.resize(m.list.size());
+    for (std::size_t i = 0; i < m.list.size(); ++i)
+      if (!toAck(m.list[i], out[i])) return {};
     return out;
   }
   Ack a;
-  if (!toAck(*m, a)) return {};
+  if (!toAck(m.top, a)) return {};
   out.push_back(std::move(a));
   return out;
 }
 
 bool DevicePublisher::parseAck(const std::string& payload, std::uint64_t& seq, std::string& status,
                                std::string& reason, std::uint64_t* duplicates) {
-  auto m = readAckMessage(payload);
+  detail::AckMessage m;
   // A payload with an "acks" member is the coalesced form (or a malformed one), never a single
   // ack, whatever else it carries: parseAcks reads it the same way.
   Ack a;
-  if (!m || m->member("acks") || !toAck(*m, a)) return false;
+  if (!detail::readAckMessage(payload, m) || m.hasList || !toAck(m.top, a)) return false;
   seq = a.seq;
   status = a.status;
   reason = a.reason;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "vigil/devices/utf8.hpp"
+
 namespace vigil::devices::detail {
 
 const JsonValue* JsonValue::member(std::string_view key) const {
@@ -156,24 +158,6 @@ class Parser {
       v = (v << 4) | static_cast<std::uint32_t>(d);
     }
     return true;
-  }
-
-  static void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
   }
 
   // Validates one UTF-8 sequence starting at pos_ (first byte >= 0x80) and copies it.

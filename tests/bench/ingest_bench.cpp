@@ -87,14 +87,7 @@ double rawBroker(testsupport::BoxFixture& box,
           "\n";
     }
   }
-  auto connectedSoFar = [&] {
-    auto log = broker.log();
-    std::size_t n = 0;
-    for (auto at = log.find("New client connected"); at != std::string::npos;
-         at = log.find("New client connected", at + 1))
-      ++n;
-    return n;
-  };
+  auto connectedSoFar = [&] { return broker.logCount("New client connected"); };
   const auto before = connectedSoFar();
   std::vector<fs::path> fifos;
   for (std::size_t c = 0; c < connections; ++c) {

@@ -486,14 +486,7 @@ BOOST_AUTO_TEST_CASE(a_revocation_signalled_during_a_slow_reload_is_not_lost) {
     for (int i = 0; i < 5000; ++i)
       out << "filler-" << i << line.substr(std::string("legacy-3").size()) << "\n";
   }
-  auto reloads = [&] {
-    auto log = fx.log();
-    std::size_t n = 0;
-    for (auto at = log.find("Reloading config"); at != std::string::npos;
-         at = log.find("Reloading config", at + 1))
-      ++n;
-    return n;
-  };
+  auto reloads = [&] { return fx.logCount("Reloading config"); };
   auto before = reloads();
   fx.provisioner().apply();
   auto started = std::chrono::steady_clock::now() + 5s;

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "vigil/devices/utf8.hpp"
+
 namespace vigil::fleet::detail {
 namespace {
 
@@ -50,23 +52,6 @@ class Reader {
     return i_ < s_.size() && s_[i_] == c;
   }
 
-  static void utf8(std::uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
   bool hex4(std::uint32_t& v) {
     if (s_.size() - i_ < 4) return false;
     v = 0;
@@ -136,7 +121,7 @@ class Reader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return false;
           }
-          if (out) utf8(cp, *out);
+          if (out) devices::appendUtf8(*out, cp);
           continue;
         }
         default:

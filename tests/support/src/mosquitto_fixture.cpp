@@ -120,4 +120,8 @@ std::string MosquittoFixture::log() const {
   return readText(logFile_);
 }
 
+std::size_t MosquittoFixture::logCount(const std::string& needle) const {
+  return countOf(log(), needle);
+}
+
 }  // namespace vigil::testsupport

@@ -47,6 +47,8 @@ class MosquittoFixture {
   std::filesystem::path serviceKey() const { return layout_.clientKey(settings_.serviceClient); }
   /// The broker's stderr so far.
   std::string log() const;
+  /// How many times `needle` occurs in the log so far ("Reloading config", "New client connected").
+  std::size_t logCount(const std::string& needle) const;
 
   /// A certificate of its own (CN `name`) that may read every device's readings, for a test's
   /// or benchmark's own subscriber beside vigild: the broker makes a certificate's name the client

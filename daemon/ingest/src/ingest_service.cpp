@@ -310,7 +310,10 @@ void IngestService::run() {
               options_.retryDelay - since, std::chrono::milliseconds(200)));
           continue;
         }
-        if (inFlight_ > 0) continue;  // one probe at a time
+        if (inFlight_ > 0) {  // one probe at a time: wait for what is in flight to finish
+          cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return inFlight_ == 0; });
+          continue;
+        }
         taken.push_back(std::move(retry_.front()));
         retry_.pop_front();
       } else if (!queue_.empty() && storeHealthy_.load()) {

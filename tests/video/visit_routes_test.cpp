@@ -307,6 +307,27 @@ BOOST_AUTO_TEST_CASE(the_visits_provider_invites_by_email_without_revealing_who_
   }
 }
 
+BOOST_AUTO_TEST_CASE(invitations_are_limited_per_staff_user_so_addresses_cannot_be_swept) {
+  const auto otherProvider = user(security::Role::provider, "dr.sweep@clinic.example", "Dr. Sweep");
+  clients[otherProvider] = signIn(otherProvider);
+  auto invite = [&](std::int64_t who, int n) {
+    return request(
+        "POST", visit("/participants"), &clients.at(who),
+        "{\"email\":\"probe" + std::to_string(n) + "@clinic.example\",\"role\":\"caregiver\"}");
+  };
+  // 30 answers in 10 minutes (unknown addresses: 403 each), then 429 without a lookup.
+  for (int i = 0; i < 30; ++i) BOOST_TEST(invite(providerId, i).status == 403, i);
+  auto limited = invite(providerId, 30);
+  BOOST_TEST(limited.status == 429);
+  BOOST_TEST(limited.body.find("rate_limited") != std::string::npos);
+  BOOST_TEST(limited.body.find("probe") == std::string::npos);
+  // Another staff user is not held back by the first one's attempts.
+  BOOST_TEST(invite(otherProvider, 31).status == 403);
+  // Ten minutes on, the provider may invite again.
+  clock.advance(std::chrono::minutes(10));
+  BOOST_TEST(invite(providerId, 32).status == 403);
+}
+
 BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {
   auto r = request("GET", visit(), &clients.at(patientUserId));
   BOOST_TEST(r.status == 200);

@@ -14,6 +14,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
 #include "vigil/security/cli.hpp"
@@ -21,6 +22,7 @@
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
 #include "vigil/web/api.hpp"
+#include "vigil/web/attempt_limiter.hpp"
 
 namespace vigil::video {
 namespace {
@@ -486,23 +488,35 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.visits->admit(*req.actor, visitIdOf(req), requireInt(body(req), "userId"));
     return Response::json(200, "{}");
   }));
-  router.add(
-      route("POST", "/api/v1/visits/{id}/participants", "visit.schedule", [api](Request& req) {
-        const auto id = visitIdOf(req);
-        auto b = body(req);
-        const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
-        if (!role) throw BadInput("role must be caregiver or interpreter");
-        const auto userId = inviteeOf(api, b);
-        api.visits->invite(*req.actor, id, userId, *role);
-        // The invitee has not consented to recording: a running recording stops (the provider
-        // starts it again once everyone, the invitee included, has consented).
-        JsonObject o = new Poco::JSON::Object;
-        o->set("userId", userId);
-        o->set("role", std::string(toString(*role)));
-        o->set("recordingStopped",
-               stopRunningRecording(api, *req.actor, id, "participant_invited"));
-        return Response::json(201, stringify(o));
-      }));
+  // Invitations by e-mail answer whether an address is an account that may join: at most 30 per
+  // staff user in 10 minutes, so the route is no tool for sweeping the clinic's address book.
+  auto invitations = std::make_shared<web::AttemptLimiter>(30, std::chrono::minutes(10));
+  router.add(route("POST", "/api/v1/visits/{id}/participants", "visit.schedule",
+                   [api, invitations](Request& req) {
+                     if (!invitations->allow(std::to_string(req.actor->id), api.clock->now())) {
+                       Metrics::global()
+                           .counter("vigil_video_invitations_rate_limited_total",
+                                    "Invitations refused by rate (per staff user)")
+                           .inc();
+                       return Response::error(429, "rate_limited",
+                                              "Too many invitations. Wait a few minutes.");
+                     }
+                     const auto id = visitIdOf(req);
+                     auto b = body(req);
+                     const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
+                     if (!role) throw BadInput("role must be caregiver or interpreter");
+                     const auto userId = inviteeOf(api, b);
+                     api.visits->invite(*req.actor, id, userId, *role);
+                     // The invitee has not consented to recording: a running recording stops (the
+                     // provider starts it again once everyone, the invitee included, has
+                     // consented).
+                     JsonObject o = new Poco::JSON::Object;
+                     o->set("userId", userId);
+                     o->set("role", std::string(toString(*role)));
+                     o->set("recordingStopped",
+                            stopRunningRecording(api, *req.actor, id, "participant_invited"));
+                     return Response::json(201, stringify(o));
+                   }));
   router.add(route("POST", "/api/v1/visits/{id}/leave", "visit.join", [api](Request& req) {
     api.visits->leave(*req.actor, visitIdOf(req));
     return Response::json(200, "{}");

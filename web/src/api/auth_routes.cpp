@@ -4,8 +4,6 @@
 // per-account lock-out of the security core.
 
 #include <chrono>
-#include <deque>
-#include <map>
 #include <mutex>
 
 #include "common.hpp"
@@ -13,32 +11,12 @@
 #include "vigil/core/metrics.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/session_token.hpp"
+#include "vigil/web/attempt_limiter.hpp"
 
 namespace vigil::web::api {
 namespace {
 
 using security::SignInStatus;
-
-/// At most kAttempts sign-in attempts per address within kWindow.
-class SignInLimiter {
- public:
-  static constexpr std::size_t kAttempts = 30;
-  static constexpr std::chrono::seconds kWindow{60};
-
-  bool allow(const std::string& address, TimePoint now) {
-    std::lock_guard lock(mutex_);
-    if (seen_.size() > 10'000) seen_.clear();  // bounded memory under a spray of addresses
-    auto& q = seen_[address];
-    while (!q.empty() && now - q.front() >= kWindow) q.pop_front();
-    if (q.size() >= kAttempts) return false;
-    q.push_back(now);
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::deque<TimePoint>> seen_;
-};
 
 std::string cookieHeader(const ApiServices& s, const std::string& token) {
   std::string c =
@@ -123,7 +101,8 @@ Response signInAnswer(const ApiServices& s, const security::SignInResult& r) {
 }  // namespace
 
 void addAuthRoutes(Router& r, const ApiServices& s) {
-  auto limiter = std::make_shared<SignInLimiter>();
+  // At most 30 sign-in attempts per client address a minute.
+  auto limiter = std::make_shared<AttemptLimiter>(30, std::chrono::seconds(60));
   auto signIn = [&s, limiter](Request& req, bool withCode) {
     if (!limiter->allow(req.remoteAddress, s.clock->now())) {
       Metrics::global()

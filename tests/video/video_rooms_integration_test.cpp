@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@ struct Rooms {
   std::mutex mu;
   std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> clients;
   std::map<std::int64_t, std::uint64_t> tokens;
+  std::map<std::int64_t, std::vector<std::string>> notes;  // "recording" messages per participant
   vigil::video::test::WebrtcTestClientOptions options;
 
   static vigil::video::RelayConfig config() {
@@ -67,6 +69,7 @@ struct Rooms {
       std::shared_ptr<WebrtcTestClient> client;
       {
         std::lock_guard lock(mu);
+        if (json.find("\"type\":\"recording\"") != std::string::npos) notes[id].push_back(json);
         auto it = clients.find(id);
         if (it != clients.end()) client = it->second;
       }
@@ -176,6 +179,41 @@ BOOST_AUTO_TEST_CASE(participants_joining_or_rejoining_during_a_recording_are_re
   BOOST_TEST(waitFor([&] { return receives(*c2, 5, 5); }, 30s));
   BOOST_TEST(recordingsOf(dir, 3).size() == 1u);
   BOOST_TEST(a->errors().empty(), a->errors());
+}
+
+BOOST_AUTO_TEST_CASE(a_joiner_the_box_cannot_record_is_announced_and_the_visit_goes_on) {
+  vigil::crypto::KeyRing ring;
+  ring.add(1, vigil::crypto::randomKey());
+  ring.setActive(1);
+  vigil::crypto::FieldCipher cipher(ring);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vigil-rooms-incomplete-" + std::to_string(::getpid()));
+  struct Cleanup {
+    std::filesystem::path d;
+    ~Cleanup() { std::filesystem::remove_all(d); }
+  } cleanup{dir};
+
+  Rooms box;
+  auto a = box.join(1);
+  auto b = box.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receives(*a, 10, 10) && receives(*b, 10, 10); }));
+  BOOST_TEST(box.rooms.startRecording(kVisit, dir, cipher) == 2);
+  // The recordings directory goes away (a full or failed disk, an operator's mistake): a regular
+  // file where it was, so not even root can create the joiner's file there.
+  std::filesystem::remove_all(dir);
+  std::ofstream(dir) << "not a directory";
+
+  auto c = box.join(3);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receives(*c, 10, 10); }, 30s),
+                     "the joiner still gets the visit: video " << c->videoFramesDecoded());
+  BOOST_TEST(box.rooms.isRecording(kVisit));
+  std::lock_guard lock(box.mu);
+  for (std::int64_t who : {1, 2, 3}) {
+    BOOST_REQUIRE_EQUAL(box.notes[who].size(), 1u);
+    const auto& note = box.notes[who][0];
+    BOOST_TEST(note.find("\"incomplete\":true") != std::string::npos, note);
+    BOOST_TEST(note.find("\"participant\":3") != std::string::npos, note);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

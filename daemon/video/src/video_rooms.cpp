@@ -113,38 +113,49 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
     token = nextToken_++;
     publishRooms(rooms_.size());
   }
-  // Held across the sink and the relay's session so startRecording() sees either both or
-  // neither (lock order: recordingMu, then mu).
-  std::lock_guard recording(room->recordingMu);
+  bool recordingIncomplete = false;
   {
-    std::lock_guard lock(room->mu);
-    room->sinks[userId] = {token, std::move(sink)};
-  }
-  try {
-    room->relay->connect(userId);
-  } catch (...) {
-    std::lock_guard lock(room->mu);
-    room->sinks.erase(userId);
-    throw;
-  }
-  // A session that replaces a recorded one: the old session's taps went with it (the relay
-  // tears it down before building the new one); its file is finished here.
-  if (auto old = room->recordings.find(userId); old != room->recordings.end()) {
-    room->relay->flush();
-    old->second->stop();
-    room->recordings.erase(old);
-  }
-  // Joining or rejoining while the visit is recorded: this session is recorded too (everyone
-  // in the visit has consented, or the recording would have been stopped; see docs/video.md).
-  if (room->recordingTo) {
+    // Held across the sink and the relay's session so startRecording() sees either both or
+    // neither (lock order: recordingMu, then mu).
+    std::lock_guard recording(room->recordingMu);
+    {
+      std::lock_guard lock(room->mu);
+      room->sinks[userId] = {token, std::move(sink)};
+    }
     try {
-      room->recordLocked(userId);
-      log::info("video.recording_joined", {{"visit", visitId}, {"participant", userId}});
-    } catch (const std::exception& e) {
-      log::error("video.recording_join_failed",
-                 {{"visit", visitId}, {"participant", userId}, {"error", e.what()}});
+      room->relay->connect(userId);
+    } catch (...) {
+      std::lock_guard lock(room->mu);
+      room->sinks.erase(userId);
+      throw;
+    }
+    // A session that replaces a recorded one: the old session's taps went with it (the relay
+    // tears it down before building the new one); its file is finished here.
+    if (auto old = room->recordings.find(userId); old != room->recordings.end()) {
+      room->relay->flush();
+      old->second->stop();
+      room->recordings.erase(old);
+    }
+    // Joining or rejoining while the visit is recorded: this session is recorded too (everyone
+    // in the visit has consented, or the recording would have been stopped; see docs/video.md).
+    if (room->recordingTo) {
+      try {
+        room->recordLocked(userId);
+        log::info("video.recording_joined", {{"visit", visitId}, {"participant", userId}});
+      } catch (const std::exception& e) {
+        log::error("video.recording_join_failed",
+                   {{"visit", visitId}, {"participant", userId}, {"error", e.what()}});
+        recordingIncomplete = true;
+      }
     }
   }
+  // The recording goes on without this participant's media: everyone in the room is told, so
+  // the provider can stop it and start it again, or carry on knowingly.
+  if (recordingIncomplete)
+    broadcast(visitId,
+              "{\"type\":\"recording\",\"recording\":true,\"incomplete\":true,"
+              "\"participant\":" +
+                  std::to_string(userId) + "}");
   return token;
 }
 

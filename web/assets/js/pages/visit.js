@@ -448,6 +448,11 @@ export async function renderVisit(root, visitId) {
         else if (msg.type === 'slots') { slotOwners = msg.owners || []; labelTiles(); }
         else if (msg.type === 'chat') showMessage(msg);
         else if (msg.type === 'document') showDocument(msg);
+        else if (msg.type === 'recording' && msg.recording && msg.incomplete) {
+          const note = 'Recording incomplete: the box could not record a participant who joined. Stop and start the recording again, or carry on without their part.';
+          setStatus(note);
+          announce(note);
+        }
         else if (msg.type === 'recording') {
           const why = { participant_invited: 'a participant was invited who has not consented to recording',
             consent_withdrawn: 'a participant withdrew their consent', provider: 'the provider stopped it' }[msg.reason] || msg.reason;

@@ -351,6 +351,32 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   BOOST_TEST(f.flowCalls.back() == false);
 }
 
+BOOST_AUTO_TEST_CASE(messages_retried_after_a_full_disk_are_not_charged_to_the_rate_limit_again) {
+  IngestOptions o;
+  o.retryDelay = 20ms;
+  o.deviceRatePerSecond = 1;  // the manual clock stands still: no refill during the test
+  o.deviceBurst = 400;
+  Fixture f(o);
+  auto pages = f.db->read([](store::Connection& c) {
+    auto s = c.prepare("PRAGMA page_count");
+    s.step();
+    return s.get<std::int64_t>(0);
+  });
+  f.db->writeSync(
+      [&](store::Connection& c) { c.exec("PRAGMA max_page_count = " + std::to_string(pages)); });
+  constexpr int kMessages = 400;  // exactly the burst, more rows than the capped file holds
+  for (int i = 0; i < kMessages; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.ingest->ready() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  BOOST_TEST(!f.ingest->ready());
+  f.db->writeSync([](store::Connection& c) { c.exec("PRAGMA max_page_count = 1000000"); });
+  f.settle();
+  BOOST_TEST(f.count("SELECT count(*) FROM readings") == kMessages);
+  BOOST_TEST(f.ingest->stats().rejectedByReason["rate_limited"] == 0u);
+  BOOST_TEST(f.ackPayloads().size() == static_cast<std::size_t>(kMessages));
+}
+
 BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_other) {
   IngestOptions o;
   o.retryDelay = 20ms;

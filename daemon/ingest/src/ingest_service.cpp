@@ -374,7 +374,7 @@ void IngestService::process(std::vector<IncomingMessage>&& messages, bool refuse
   std::size_t limited = 0;
   for (auto& m : messages) {
     auto topic = parseDeviceTopic(m.topic);
-    if (!refused && topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
+    if (topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
         !allowDevice(topic->uid, m.receivedAt)) {
       // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
       // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
@@ -514,6 +514,9 @@ void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) 
     } catch (const std::exception&) {
       messageAtFault = true;
     }
+    // These messages were admitted by the per-device rate limit already: taken again (retried,
+    // one per job, or to the quarantine) they are not charged a second time.
+    for (auto& p : run) p.message.rateLimited = false;
     // A message already being quarantined for this reason has nowhere further to go.
     if (messageAtFault && !(run.size() == 1 && run[0].rejectReason == kStoreRefused)) {
       log::warn("ingest.store_refused",

@@ -127,6 +127,17 @@ struct Fixture {
     BOOST_REQUIRE(ingest->submit({"vigil/v1/devices/" + uid + "/" + leaf, payload, clock.now()}));
   }
   void settle() { BOOST_REQUIRE(ingest->waitIdle(10s)); }
+  /// Lets the database fill: caps its size at what it has now (max_page_count), so the next
+  /// writes that need a new page fail as on a full disk.
+  void capAtCurrentSize() {
+    auto pages = db->read([](store::Connection& c) {
+      auto s = c.prepare("PRAGMA page_count");
+      s.step();
+      return s.get<std::int64_t>(0);
+    });
+    db->writeSync(
+        [&](store::Connection& c) { c.exec("PRAGMA max_page_count = " + std::to_string(pages)); });
+  }
   std::int64_t count(const std::string& sql) {
     return db->read([&](store::Connection& c) {
       auto s = c.prepare(sql);
@@ -304,14 +315,7 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   o.retryDelay = 50ms;
   o.deviceRatePerSecond = 0;
   Fixture f(o);
-  // Let the database fill: cap its size at what it has now.
-  auto pages = f.db->read([](store::Connection& c) {
-    auto s = c.prepare("PRAGMA page_count");
-    s.step();
-    return s.get<std::int64_t>(0);
-  });
-  f.db->writeSync(
-      [&](store::Connection& c) { c.exec("PRAGMA max_page_count = " + std::to_string(pages)); });
+  f.capAtCurrentSize();
   constexpr int kMessages = 400;  // more rows than the free space of the capped file holds
   for (int i = 0; i < kMessages; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
   // The store refuses: ingest pauses and reports not ready.
@@ -357,13 +361,7 @@ BOOST_AUTO_TEST_CASE(messages_retried_after_a_full_disk_are_not_charged_to_the_r
   o.deviceRatePerSecond = 1;  // the manual clock stands still: no refill during the test
   o.deviceBurst = 400;
   Fixture f(o);
-  auto pages = f.db->read([](store::Connection& c) {
-    auto s = c.prepare("PRAGMA page_count");
-    s.step();
-    return s.get<std::int64_t>(0);
-  });
-  f.db->writeSync(
-      [&](store::Connection& c) { c.exec("PRAGMA max_page_count = " + std::to_string(pages)); });
+  f.capAtCurrentSize();
   constexpr int kMessages = 400;  // exactly the burst, more rows than the capped file holds
   for (int i = 0; i < kMessages; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
   auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,21 +113,30 @@ void checkPlays(const std::filesystem::path& dir, const vigil::video::RecordingI
   BOOST_TEST(report.find("Opus") != std::string::npos, rec.id << ": " << report);
 }
 
+/// A fresh recording key and a recordings directory of the test's own, removed at the end.
+struct RecordingPlace {
+  vigil::crypto::KeyRing ring;
+  std::optional<vigil::crypto::FieldCipher> cipher;
+  std::filesystem::path dir;
+
+  explicit RecordingPlace(const std::string& name)
+      : dir(std::filesystem::temp_directory_path() /
+            ("vigil-rooms-" + name + "-" + std::to_string(::getpid()))) {
+    ring.add(1, vigil::crypto::randomKey());
+    ring.setActive(1);
+    cipher.emplace(ring);
+  }
+  ~RecordingPlace() { std::filesystem::remove_all(dir); }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(VideoRoomsTest)
 
 BOOST_AUTO_TEST_CASE(participants_joining_or_rejoining_during_a_recording_are_recorded) {
-  vigil::crypto::KeyRing ring;
-  ring.add(1, vigil::crypto::randomKey());
-  ring.setActive(1);
-  vigil::crypto::FieldCipher cipher(ring);
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("vigil-rooms-rec-" + std::to_string(::getpid()));
-  struct Cleanup {
-    std::filesystem::path d;
-    ~Cleanup() { std::filesystem::remove_all(d); }
-  } cleanup{dir};
+  RecordingPlace place("rec");
+  const auto& dir = place.dir;
+  const auto& cipher = *place.cipher;
 
   Rooms box;
   auto a = box.join(1);
@@ -182,22 +192,14 @@ BOOST_AUTO_TEST_CASE(participants_joining_or_rejoining_during_a_recording_are_re
 }
 
 BOOST_AUTO_TEST_CASE(a_joiner_the_box_cannot_record_is_announced_and_the_visit_goes_on) {
-  vigil::crypto::KeyRing ring;
-  ring.add(1, vigil::crypto::randomKey());
-  ring.setActive(1);
-  vigil::crypto::FieldCipher cipher(ring);
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vigil-rooms-incomplete-" + std::to_string(::getpid()));
-  struct Cleanup {
-    std::filesystem::path d;
-    ~Cleanup() { std::filesystem::remove_all(d); }
-  } cleanup{dir};
+  RecordingPlace place("incomplete");
+  const auto& dir = place.dir;
 
   Rooms box;
   auto a = box.join(1);
   auto b = box.join(2);
   BOOST_TEST_REQUIRE(waitFor([&] { return receives(*a, 10, 10) && receives(*b, 10, 10); }));
-  BOOST_TEST(box.rooms.startRecording(kVisit, dir, cipher) == 2);
+  BOOST_TEST(box.rooms.startRecording(kVisit, dir, *place.cipher) == 2);
   // The recordings directory goes away (a full or failed disk, an operator's mistake): a regular
   // file where it was, so not even root can create the joiner's file there.
   std::filesystem::remove_all(dir);

@@ -27,6 +27,7 @@
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/crypto/random.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/video/recording.hpp"
 #include "vigil/video/room_relay.hpp"
 #include "webrtc_test_client.hpp"
@@ -40,29 +41,47 @@ namespace {
 
 using vigil::video::test::waitFor;
 
-/// A room and its clients, wired directly (the relay's signalling without the WebSocket).
+/// A room and its clients, wired directly (the relay's signalling without the WebSocket): each
+/// client is a session of its own, and the relay's messages reach only the client of the session
+/// they name, as the media WebSocket routes them.
 struct Room {
+  struct Client {
+    std::uint64_t session = 0;
+    std::shared_ptr<WebrtcTestClient> client;  // null: a participant whose client never answers
+  };
   std::mutex mu;
-  std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> clients;
+  std::map<std::int64_t, Client> clients;
+  std::uint64_t nextSession = 0;
   std::unique_ptr<RoomRelay> relay;
 
   std::map<std::int64_t, std::vector<vigil::video::CallQuality>> quality;  // under mu
+  /// What each session's client sent ("answer" and "ice" messages, in order), under mu.
+  std::map<std::uint64_t, std::vector<std::string>> sent;
+  /// The "error" reasons the relay sent to sessions without a client, under mu.
+  std::map<std::uint64_t, std::vector<std::string>> silentErrors;
+  /// Sessions whose client's messages are held back until release() (a slow network), under mu.
+  std::map<std::uint64_t, std::vector<std::string>> held;
 
   vigil::video::test::WebrtcTestClientOptions clientOptions;
 
   explicit Room(int maxParticipants = 2, std::chrono::milliseconds statsInterval = 0ms,
-                vigil::video::VideoCodec codec = vigil::video::VideoCodec::vp8) {
+                vigil::video::VideoCodec codec = vigil::video::VideoCodec::vp8,
+                std::chrono::milliseconds connectTimeout = 30s) {
     RelayConfig config;
     config.maxParticipants = maxParticipants;
     config.statsInterval = statsInterval;
     config.videoCodec = codec;
+    config.connectTimeout = connectTimeout;
     clientOptions.codec = std::string(vigil::video::toString(codec));
-    auto onSignal = [this](std::int64_t id, const std::string& json) {
+    auto onSignal = [this](std::int64_t id, std::uint64_t session, const std::string& json) {
       std::shared_ptr<WebrtcTestClient> c;
       {
         std::lock_guard lock(mu);
         auto it = clients.find(id);
-        if (it != clients.end()) c = it->second;
+        if (it == clients.end() || it->second.session != session) return;  // not its client
+        c = it->second.client;
+        if (!c && json.find("\"type\":\"error\"") != std::string::npos)
+          silentErrors[session].push_back(json);
       }
       if (c) c->receive(json);
     };
@@ -81,8 +100,9 @@ struct Room {
     return it->second.back();
   }
   ~Room() {
+    vigil::testsupport::Deadline deadline("tearing down the room (clients, then the relay)", 60s);
     // The clients stop first (no more messages to the relay), then the room.
-    std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> gone;
+    std::map<std::int64_t, Client> gone;
     {
       std::lock_guard lock(mu);
       gone.swap(clients);
@@ -91,20 +111,85 @@ struct Room {
     relay.reset();
   }
 
-  std::shared_ptr<WebrtcTestClient> join(std::int64_t id) {
-    auto c = std::make_shared<WebrtcTestClient>(
-        [this, id](const std::string& json) { relay->handleSignal(id, json); }, clientOptions);
+  /// Connects participant `id` with a new client (a new session; a rejoin replaces the last).
+  /// With `holdMessages` the client's answer and candidates wait for release().
+  std::shared_ptr<WebrtcTestClient> join(std::int64_t id, bool holdMessages = false) {
+    std::uint64_t session = 0;
     {
       std::lock_guard lock(mu);
-      clients[id] = c;
+      session = ++nextSession;
+      if (holdMessages) held[session];
     }
-    relay->connect(id);
+    auto c = std::make_shared<WebrtcTestClient>(
+        [this, id, session](const std::string& json) {
+          {
+            std::lock_guard lock(mu);
+            sent[session].push_back(json);
+            if (auto h = held.find(session); h != held.end()) {
+              h->second.push_back(json);
+              return;
+            }
+          }
+          relay->handleSignal(id, session, json);
+        },
+        clientOptions);
+    {
+      std::lock_guard lock(mu);
+      clients[id] = Client{session, c};
+    }
+    relay->connect(id, session);
     return c;
+  }
+
+  /// Connects participant `id` with a session whose client never answers (a page that hangs, a
+  /// network that drops the offer). Returns the session.
+  std::uint64_t joinSilent(std::int64_t id) {
+    std::uint64_t session = 0;
+    {
+      std::lock_guard lock(mu);
+      session = ++nextSession;
+      clients[id] = Client{session, nullptr};
+    }
+    relay->connect(id, session);
+    return session;
+  }
+
+  /// Sends what the session's client held back, and what it sends from now on.
+  void release(std::int64_t id, std::uint64_t session) {
+    std::vector<std::string> out;
+    {
+      std::lock_guard lock(mu);
+      out = std::move(held[session]);
+      held.erase(session);
+    }
+    for (const auto& m : out) relay->handleSignal(id, session, m);
+  }
+
+  std::uint64_t sessionOf(std::int64_t id) {
+    std::lock_guard lock(mu);
+    return clients.at(id).session;
+  }
+
+  std::vector<std::string> sentBy(std::uint64_t session) {
+    std::lock_guard lock(mu);
+    return sent[session];
+  }
+
+  std::vector<std::string> silentErrorsOf(std::uint64_t session) {
+    std::lock_guard lock(mu);
+    return silentErrors[session];
+  }
+
+  /// Waits (bounded) until the relay's control thread has run every queued change.
+  void flush() {
+    BOOST_REQUIRE_MESSAGE(relay->flushFor(30s),
+                          "the relay's control thread did not finish its queued changes "
+                          "(connect, disconnect) within 30 s");
   }
 
   void drop(std::int64_t id) {
     relay->disconnect(id, "test drop");
-    relay->flush();
+    flush();
     std::lock_guard lock(mu);
     clients.erase(id);
   }
@@ -283,7 +368,7 @@ BOOST_AUTO_TEST_CASE(pipeline_error_ends_only_that_session_and_the_participant_r
 
   BOOST_TEST(waitFor([&] { return c->errors().find("media pipeline error") != std::string::npos; }),
              "errors seen by 3: " << c->errors());
-  room.relay->flush();
+  room.flush();
   BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1, 2}));
   BOOST_TEST(a->errors().empty());
   // The others still exchange media.
@@ -351,10 +436,10 @@ std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& media
   {
     vigil::video::RoomRecording recording("visit-42/p1/1", file, cipher, codec);
     room.relay->startRecording(1, recording);
-    room.relay->flush();
+    room.flush();
     std::this_thread::sleep_for(4s);
     room.relay->stopRecording(1);
-    room.relay->flush();
+    room.flush();
     recording.stop();
     BOOST_TEST(recording.bytesWritten() > 10'000u);
   }
@@ -403,10 +488,92 @@ BOOST_AUTO_TEST_CASE(a_full_room_refuses_another_participant) {
   Room room(2);
   auto a = room.join(1);
   auto b = room.join(2);
-  BOOST_CHECK_THROW(room.relay->connect(3), vigil::AccessDenied);
+  BOOST_CHECK_THROW(room.relay->connect(3, 99), vigil::AccessDenied);
   BOOST_CHECK_NO_THROW(room.join(2));  // a rejoin (a new client, as a reloaded page) is no newcomer
-  room.relay->flush();
+  room.flush();
   BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1, 2}));
+}
+
+// The hang of issue 31: a session that never connects (here: a client that never answers) gets
+// the other participant's media pushed into its webrtcbin, which holds the pushing thread until
+// DTLS is up; tearing that session down stopped the branch queue whose thread was held there,
+// and the control thread, flush() and the room's teardown waited forever.
+BOOST_AUTO_TEST_CASE(a_session_that_never_answers_ends_by_itself_and_blocks_nothing) {
+  Room room(2, 0ms, vigil::video::VideoCodec::vp8, 3s);
+  auto a = room.join(1);
+  const auto silent = room.joinSilent(2);
+  BOOST_TEST_REQUIRE(
+      waitFor([&] { return room.relay->connectionState(1).value_or("") == "connected"; }),
+      "participant 1 did not connect: " << room.relay->connectionState(1).value_or("none"));
+  // Participant 1's camera, microphone and screen now flow towards the silent session.
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(waitFor([&] { return !room.silentErrorsOf(silent).empty(); }, 20s),
+             "the relay did not end the session that never answered");
+  BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1}));
+  const auto errors = room.silentErrorsOf(silent);
+  BOOST_TEST((!errors.empty() && errors.front().find("not established") != std::string::npos));
+  room.flush();
+  // The place is free again: participant 2 joins for real and both see and hear each other.
+  auto b = room.join(2);
+  BOOST_TEST(waitFor([&] { return receivesMedia(*a, 10, 10) && receivesMedia(*b, 10, 10); }),
+             "a: video " << a->videoFramesDecoded() << "; b: video " << b->videoFramesDecoded()
+                         << "; errors " << a->errors() << b->errors());
+  BOOST_TEST(a->errors().empty());
+}
+
+// A participant who leaves while another has not connected yet: the branch from the leaver into
+// the unconnected session must stop without waiting for that session's DTLS.
+BOOST_AUTO_TEST_CASE(leaving_while_another_session_is_unconnected_blocks_nothing) {
+  Room room(3, 0ms, vigil::video::VideoCodec::vp8, 60s);
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*a, 5, 5) && receivesMedia(*b, 5, 5); }));
+  room.joinSilent(3);
+  std::this_thread::sleep_for(1s);  // 1's and 2's media flow towards the silent session
+  room.drop(1);                     // bounded: fails if the control thread is held
+  BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{2, 3}));
+  const auto before = b->audioFramesDecoded();
+  room.drop(3);
+  auto a2 = room.join(1);
+  BOOST_TEST(
+      waitFor([&] { return receivesMedia(*a2, 10, 10) && b->audioFramesDecoded() > before; }),
+      "a2: video " << a2->videoFramesDecoded() << "; b: audio " << b->audioFramesDecoded());
+}
+
+// The cause of the failed rejoin in issue 31: the replaced session's answer and candidates (here
+// replayed deterministically; in the field, late messages of a reloaded page's old session)
+// reached the new session, whose ICE/DTLS then failed. A message is taken only for the
+// participant's current session.
+BOOST_AUTO_TEST_CASE(a_rejoin_ignores_the_replaced_sessions_answer_and_candidates) {
+  Room room(2);
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*a, 5, 5) && receivesMedia(*b, 5, 5); }));
+  const auto oldSession = room.sessionOf(2);
+  const auto oldMessages = room.sentBy(oldSession);
+  BOOST_TEST_REQUIRE(!oldMessages.empty());
+  // The page reloads. The new client's answer is slow; the old session's messages arrive while
+  // the new session waits for it (the relay has its new offer out).
+  auto c = room.join(2, true);
+  const auto newSession = room.sessionOf(2);
+  BOOST_TEST_REQUIRE(waitFor([&] {
+                       for (const auto& m : room.sentBy(newSession))
+                         if (m.find("\"answer\"") != std::string::npos) return true;
+                       return false;
+                     }),
+                     "the new client did not answer the new session's offer");
+  for (const auto& m : oldMessages) room.relay->handleSignal(2, oldSession, m);
+  room.flush();
+  room.release(2, newSession);
+  BOOST_TEST(waitFor([&] { return receivesMedia(*c, 10, 10); }),
+             "rejoined: video " << c->videoFramesDecoded() << " audio " << c->audioFramesDecoded()
+                                << "; state " << room.relay->connectionState(2).value_or("none")
+                                << "; errors " << c->errors());
+  const auto aBefore = a->videoFramesDecoded();
+  BOOST_TEST(waitFor([&] { return a->videoFramesDecoded() > aBefore + 10; }));
+  BOOST_TEST(room.relay->connectionState(2).value_or("") == "connected");
+  BOOST_TEST(c->errors().empty());
+  BOOST_TEST(c->remoteOffer() != b->remoteOffer());  // c got its own session's offer only
 }
 
 BOOST_AUTO_TEST_SUITE_END()

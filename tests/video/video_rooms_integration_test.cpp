@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/crypto/random.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "webrtc_test_client.hpp"
@@ -50,6 +52,7 @@ struct Rooms {
   }
   Rooms() : rooms(config()) { options.screen = false; }
   ~Rooms() {
+    vigil::testsupport::Deadline deadline("tearing down the rooms (clients, then the relays)", 60s);
     std::map<std::int64_t, std::shared_ptr<WebrtcTestClient>> gone;
     {
       std::lock_guard lock(mu);
@@ -60,8 +63,19 @@ struct Rooms {
   }
 
   std::shared_ptr<WebrtcTestClient> join(std::int64_t id) {
+    // The client answers from GStreamer threads, possibly before connect() has returned its
+    // token: it waits (bounded) for the token, as the WebSocket's own thread would have it.
+    auto token = std::make_shared<std::promise<std::uint64_t>>();
+    auto known = token->get_future().share();
     auto c = std::make_shared<WebrtcTestClient>(
-        [this, id](const std::string& json) { rooms.signal(kVisit, id, json); }, options);
+        [this, id, known](const std::string& json) {
+          if (known.wait_for(10s) != std::future_status::ready) {
+            BOOST_TEST_MESSAGE("client " << id << ": no connection token after 10 s; dropped");
+            return;
+          }
+          rooms.signal(kVisit, id, known.get(), json);
+        },
+        options);
     {
       std::lock_guard lock(mu);
       clients[id] = c;
@@ -76,6 +90,7 @@ struct Rooms {
       }
       if (client) client->receive(json);
     });
+    token->set_value(tokens[id]);
     return c;
   }
 

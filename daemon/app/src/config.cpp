@@ -171,6 +171,10 @@ std::vector<ConfigKey> buildSchema() {
        "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
        "kept with the visit (0: never).",
        0, 3600},
+      {"video.connect_timeout_seconds", Type::integer, "30",
+       "A participant's media session that has not connected (ICE and DTLS) this long after it "
+       "opened is ended and the page asked to rejoin, freeing its place in the room (0: never).",
+       0, 600},
       {"video.recording_retention_days", Type::integer, "30",
        "Recordings (encrypted, <data.dir>/recordings) older than this are deleted at start-up "
        "and after each recording.",

@@ -25,6 +25,7 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   relay.portMax = static_cast<std::uint16_t>(config_.integer("video.udp_port_max"));
   relay.latency = std::chrono::milliseconds{config_.integer("video.latency_ms")};
   relay.statsInterval = std::chrono::seconds{config_.integer("video.stats_interval_seconds")};
+  relay.connectTimeout = std::chrono::seconds{config_.integer("video.connect_timeout_seconds")};
   video::purgeRecordings(
       std::filesystem::path(config_.string("data.dir")) / "recordings",
       std::filesystem::file_time_type::clock::now() -

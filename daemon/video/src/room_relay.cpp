@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <condition_variable>
 #include <deque>
@@ -126,10 +127,13 @@ GstBuffer* rewritePayloadType(GstBuffer* buf, guint8 pt) {
   return buf;
 }
 
-/// What a forwarding branch rewrites: the slot's payload type and caps.
+/// What a forwarding branch rewrites: the slot's payload type and caps; and whether its
+/// receiver's session has connected (until then its buffers are dropped: see the file comment
+/// of room_relay.hpp on webrtcbin's DTLS block).
 struct BranchRewrite {
   guint8 pt = 0;
   GstCaps* caps = nullptr;  // owned
+  std::shared_ptr<std::atomic<bool>> receiverConnected;
 };
 
 void freeBranchRewrite(gpointer data) {
@@ -140,6 +144,9 @@ void freeBranchRewrite(gpointer data) {
 
 GstPadProbeReturn rewriteProbe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto* r = static_cast<BranchRewrite*>(data);
+  if ((info->type & (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST)) != 0 &&
+      !r->receiverConnected->load())
+    return GST_PAD_PROBE_DROP;
   if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
     GST_PAD_PROBE_INFO_DATA(info) =
         rewritePayloadType(static_cast<GstBuffer*>(GST_PAD_PROBE_INFO_DATA(info)), r->pt);
@@ -238,6 +245,8 @@ void RelayConfig::validate() const {
   if ((portMin == 0) != (portMax == 0) || portMin > portMax)
     throw ConfigError("video.udp_port_min/max: both set, min <= max (or both 0: any port)");
   if (statsInterval.count() < 0) throw ConfigError("video.stats_interval: must not be negative");
+  if (connectTimeout.count() < 0)
+    throw ConfigError("video.connect_timeout_seconds: must not be negative");
   if (latency.count() < 0 || latency.count() > 1000)
     throw ConfigError("video.latency_ms: expected 0 to 1000");
 }
@@ -246,6 +255,10 @@ void RelayConfig::validate() const {
 /// bring the others' media to them. Touched structurally only on the control thread.
 struct Peer {
   std::int64_t id = 0;
+  std::uint64_t session = 0;  // the caller's number for this session (signalling routes by it)
+  std::chrono::steady_clock::time_point openedAt{};
+  /// Set once the session has connected (ICE + DTLS): the branches into it carry media from then.
+  std::shared_ptr<std::atomic<bool>> connected = std::make_shared<std::atomic<bool>>(false);
   std::string prefix;  // element-name prefix "p<id>-"
   GstElement* webrtc = nullptr;
   std::array<GstElement*, kKinds> tees{};
@@ -294,8 +307,9 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
                  gst_message_new_application(nullptr, gst_structure_new_empty("vigil-video-wake")));
   }
 
-  void send(std::int64_t participant, const Poco::JSON::Object& msg) {
-    if (out) out(participant, toJson(msg));
+  /// A message to the client of `to`'s session.
+  void send(const Peer& to, const Poco::JSON::Object& msg) {
+    if (out) out(to.id, to.session, toJson(msg));
   }
 
   /// Tells a participant whose media each of its slots carries ({"type":"slots","owners":[id
@@ -306,7 +320,7 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
     Poco::JSON::Object msg;
     msg.set("type", "slots");
     msg.set("owners", owners);
-    send(dest.id, msg);
+    send(dest, msg);
   }
 
   std::shared_ptr<Peer> peer(std::int64_t id) const {
@@ -317,7 +331,8 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
 
   void run();
   void handleBusMessage(GstMessage* msg);
-  void doConnect(std::int64_t id);
+  void doConnect(std::int64_t id, std::uint64_t session);
+  void endUnconnected();
   void doDisconnect(std::int64_t id, const std::string& reason, bool notify);
   void link(Peer& source, Peer& dest);
   void unlink(Peer& source, Peer& dest);
@@ -362,7 +377,7 @@ void onIceCandidate(GstElement* /*webrtc*/, guint mline, gchar* candidate, gpoin
   msg.set("type", "ice");
   msg.set("sdpMLineIndex", static_cast<int>(mline));
   msg.set("candidate", std::string(candidate != nullptr ? candidate : ""));
-  room->send(p->id, msg);
+  room->send(*p, msg);
 }
 
 void onPadAdded(GstElement* /*webrtc*/, GstPad* pad, gpointer data) {
@@ -384,6 +399,7 @@ void onConnectionState(GObject* webrtc, GParamSpec* /*pspec*/, gpointer data) {
   log::info("video.connection_state",
             {{"visit", room->visitId}, {"participant", p->id}, {"state", connectionStateName(s)}});
   if (s == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    p->connected->store(true);  // DTLS is up: the branches into this session may carry media
     // The receiver can decode only from a keyframe: ask each of its senders for one.
     std::weak_ptr<Peer> weak = p;
     room->post([weak] {
@@ -521,6 +537,7 @@ void RoomRelay::Impl::run() {
       nextStats = std::chrono::steady_clock::now() + config.statsInterval;
       sampleQuality();
     }
+    if (config.connectTimeout.count() > 0) endUnconnected();
     for (;;) {
       std::function<void()> job;
       {
@@ -565,10 +582,29 @@ void RoomRelay::Impl::handleBusMessage(GstMessage* msg) {
   }
 }
 
-void RoomRelay::Impl::doConnect(std::int64_t id) {
+void RoomRelay::Impl::endUnconnected() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::int64_t> late;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, p] : peers)
+      if (!p->connected->load() && now - p->openedAt >= config.connectTimeout) late.push_back(id);
+  }
+  for (auto id : late) {
+    log::warn(
+        "video.connect_timeout",
+        {{"visit", visitId}, {"participant", id}, {"timeout_ms", config.connectTimeout.count()}});
+    doDisconnect(id, "the connection was not established in time (ICE/DTLS); rejoin to reconnect",
+                 true);
+  }
+}
+
+void RoomRelay::Impl::doConnect(std::int64_t id, std::uint64_t session) {
   if (peer(id)) doDisconnect(id, "replaced by a new session", false);
   auto p = std::make_shared<Peer>();
   p->id = id;
+  p->session = session;
+  p->openedAt = std::chrono::steady_clock::now();
   p->prefix = "p" + std::to_string(id) + "-";
   const int slots = config.maxParticipants - 1;
   p->slotOwner.assign(static_cast<std::size_t>(slots), 0);
@@ -683,7 +719,7 @@ void RoomRelay::Impl::onOfferCreated(const std::shared_ptr<Peer>& p, GstPromise*
   msg.set("sdp", std::string(text));
   g_free(text);
   gst_webrtc_session_description_free(offer);
-  send(p->id, msg);
+  send(*p, msg);
 }
 
 void RoomRelay::Impl::onIncomingPad(const std::shared_ptr<Peer>& p, GstPad* pad) {
@@ -757,8 +793,9 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
                  "max-size-time", static_cast<guint64>(500 * GST_MSECOND), nullptr);
     gst_bin_add(GST_BIN(pipeline), q);
     GstPad* qsrc = gst_element_get_static_pad(q, "src");
-    auto* rewrite = new BranchRewrite{static_cast<guint8>(payloadType(static_cast<Kind>(k), slot)),
-                                      slotCaps(static_cast<Kind>(k), slot, config.videoCodec)};
+    auto* rewrite =
+        new BranchRewrite{static_cast<guint8>(payloadType(static_cast<Kind>(k), slot)),
+                          slotCaps(static_cast<Kind>(k), slot, config.videoCodec), dest.connected};
     gst_pad_add_probe(qsrc,
                       static_cast<GstPadProbeType>(
                           GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
@@ -832,6 +869,9 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     if (notify) members.erase(id);  // ended by the relay itself (error, failure)
     for (auto& [otherId, other] : peers) others.push_back(other);
   }
+  // Branches go before the webrtcbin: a branch still linked to a stopped webrtcbin would return
+  // FLUSHING up the sender's tee and stop the sender's media for everyone. No branch thread is
+  // held inside a webrtcbin here: branches carry buffers only into connected sessions.
   for (auto& other : others) {
     unlink(*p, *other);
     unlink(*other, *p);
@@ -858,7 +898,7 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     Poco::JSON::Object msg;
     msg.set("type", "error");
     msg.set("reason", reason);
-    send(id, msg);
+    send(*p, msg);
   }
 }
 
@@ -955,7 +995,7 @@ RoomRelay::~RoomRelay() {
   gst_object_unref(impl_->pipeline);
 }
 
-void RoomRelay::connect(std::int64_t participantId) {
+void RoomRelay::connect(std::int64_t participantId, std::uint64_t session) {
   {
     std::lock_guard lock(impl_->mu);
     const bool rejoin = impl_->members.count(participantId) != 0;
@@ -964,10 +1004,11 @@ void RoomRelay::connect(std::int64_t participantId) {
     impl_->members.insert(participantId);
   }
   auto impl = impl_;
-  impl_->post([impl, participantId] { impl->doConnect(participantId); });
+  impl_->post([impl, participantId, session] { impl->doConnect(participantId, session); });
 }
 
-void RoomRelay::handleSignal(std::int64_t participantId, std::string_view json) {
+void RoomRelay::handleSignal(std::int64_t participantId, std::uint64_t session,
+                             std::string_view json) {
   Poco::JSON::Object::Ptr msg;
   try {
     Poco::JSON::Parser parser;
@@ -988,10 +1029,11 @@ void RoomRelay::handleSignal(std::int64_t participantId, std::string_view json) 
       gst_sdp_message_free(parsed);
       throw ValidationError("video signal: answer.sdp is not a session description");
     }
-    impl_->post([impl, participantId, parsed] {
+    impl_->post([impl, participantId, session, parsed] {
       auto p = impl->peer(participantId);
       auto* answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, parsed);
-      if (p) g_signal_emit_by_name(p->webrtc, "set-remote-description", answer, nullptr);
+      if (p && p->session == session)
+        g_signal_emit_by_name(p->webrtc, "set-remote-description", answer, nullptr);
       gst_webrtc_session_description_free(answer);
     });
   } else if (type == "ice") {
@@ -999,9 +1041,9 @@ void RoomRelay::handleSignal(std::int64_t participantId, std::string_view json) 
     const int mline = msg->optValue<int>("sdpMLineIndex", -1);
     if (mline < 0 || mline > 64) throw ValidationError("video signal: ice.sdpMLineIndex");
     if (candidate.empty()) return;  // end of candidates
-    impl_->post([impl, participantId, candidate, mline] {
+    impl_->post([impl, participantId, session, candidate, mline] {
       auto p = impl->peer(participantId);
-      if (p)
+      if (p && p->session == session)
         g_signal_emit_by_name(p->webrtc, "add-ice-candidate", static_cast<guint>(mline),
                               candidate.c_str());
     });
@@ -1037,6 +1079,12 @@ void RoomRelay::flush() {
   impl_->post([] {});
   std::unique_lock lock(impl_->mu);
   impl_->idle.wait(lock, [&] { return impl_->jobs.empty() && !impl_->busy; });
+}
+
+bool RoomRelay::flushFor(std::chrono::milliseconds limit) {
+  impl_->post([] {});
+  std::unique_lock lock(impl_->mu);
+  return impl_->idle.wait_for(lock, limit, [&] { return impl_->jobs.empty() && !impl_->busy; });
 }
 
 std::int64_t RoomRelay::visitId() const {

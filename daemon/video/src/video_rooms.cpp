@@ -96,14 +96,16 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
       }
       slot->relay = std::make_unique<RoomRelay>(
           visitId, config_,
-          [weak](std::int64_t participant, const std::string& json) {
+          [weak](std::int64_t participant, std::uint64_t session, const std::string& json) {
             auto r = weak.lock();
             if (!r) return;
+            // Only to the connection that opened the session: a replaced session's late offer
+            // or candidates must not reach the page that replaced it.
             ParticipantSink s;
             {
               std::lock_guard l(r->mu);
               auto it = r->sinks.find(participant);
-              if (it != r->sinks.end()) s = it->second.second;
+              if (it != r->sinks.end() && it->second.first == session) s = it->second.second;
             }
             if (s) s(json);
           },
@@ -123,7 +125,7 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
       room->sinks[userId] = {token, std::move(sink)};
     }
     try {
-      room->relay->connect(userId);
+      room->relay->connect(userId, token);
     } catch (...) {
       std::lock_guard lock(room->mu);
       room->sinks.erase(userId);
@@ -159,7 +161,8 @@ std::uint64_t VideoRooms::connect(std::int64_t visitId, std::int64_t userId, Par
   return token;
 }
 
-void VideoRooms::signal(std::int64_t visitId, std::int64_t userId, std::string_view json) {
+void VideoRooms::signal(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
+                        std::string_view json) {
   std::shared_ptr<Room> room;
   {
     std::lock_guard lock(mu_);
@@ -167,7 +170,7 @@ void VideoRooms::signal(std::int64_t visitId, std::int64_t userId, std::string_v
     if (it == rooms_.end()) return;
     room = it->second;
   }
-  room->relay->handleSignal(userId, json);
+  room->relay->handleSignal(userId, token, json);
 }
 
 bool VideoRooms::disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,

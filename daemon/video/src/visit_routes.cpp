@@ -357,7 +357,7 @@ void serveMedia(const VisitApi& api, Request& req, web::WebSocketChannel& ws) {
     if (!incoming) break;
     if (!incoming->empty()) {
       try {
-        api.rooms->signal(visitId, actor.id, *incoming);
+        api.rooms->signal(visitId, actor.id, token, *incoming);
       } catch (const ValidationError& e) {
         JsonObject err = new Poco::JSON::Object;
         err->set("type", "error");

@@ -30,6 +30,19 @@
 //   "sdpMLineIndex","candidate"}, {"type":"error","reason"}; in {"type":"answer","sdp"},
 //   {"type":"ice",...}. The SignalOut callback is called from GStreamer threads and must be
 //   thread-safe and must not call back into the relay synchronously.
+// - Every session has a number the caller gives at connect(): each message out names the
+//   session whose webrtcbin produced it, and a message in is taken only for the participant's
+//   current session. A participant who rejoins (a reloaded page) while the old session is still
+//   being torn down would otherwise get the old session's offer and candidates, answer them into
+//   the new session, and fail ICE/DTLS: the caller delivers a message only to the client that
+//   opened that session.
+// - A session whose DTLS is not up yet gets no media: webrtcbin blocks the streaming thread of
+//   anything pushed into it until its DTLS handshake sets the keys, and a branch queue whose
+//   thread is blocked there cannot be stopped (set_state(NULL) waits for it forever), so tearing
+//   down a session that never connected would hang the control thread, flush() and the room.
+//   Each branch drops buffers until its receiver has connected once. A session that does not
+//   connect within connectTimeout (a client that never answers) ends with an "error" message,
+//   freeing its place.
 // - Every statsInterval the control thread asks each connected webrtcbin for its statistics
 //   (get-stats) and reports RTT, jitter, loss and incoming bitrate per participant.
 
@@ -70,6 +83,8 @@ struct RelayConfig {
   std::chrono::milliseconds latency{50};
   /// How often each connected session's quality is sampled (webrtcbin get-stats); 0: never.
   std::chrono::milliseconds statsInterval{10000};
+  /// A session not connected (ICE + DTLS) this long after it opened is ended; 0: never.
+  std::chrono::milliseconds connectTimeout{30000};
 
   void validate() const;
 };
@@ -86,8 +101,10 @@ struct CallQuality {
 /// Receives quality samples (called from GStreamer threads).
 using QualityOut = std::function<void(std::int64_t participantId, const CallQuality& quality)>;
 
-/// Sends one signalling message (JSON text) to one participant.
-using SignalOut = std::function<void(std::int64_t participantId, const std::string& json)>;
+/// Sends one signalling message (JSON text) to one participant's session: the caller delivers
+/// it only to the client that opened that session (connect()'s `session`).
+using SignalOut =
+    std::function<void(std::int64_t participantId, std::uint64_t session, const std::string& json)>;
 
 /// One visit's media room on the box (see the file comment).
 class RoomRelay {
@@ -99,12 +116,14 @@ class RoomRelay {
   RoomRelay& operator=(const RoomRelay&) = delete;
 
   /// Opens a WebRTC session for the participant (replacing an earlier one: a rejoin) and sends
-  /// them an offer. Asynchronous. The caller has checked that they may be in the room.
+  /// them an offer. `session` names it (unique per participant and room: the caller's
+  /// connection token). Asynchronous. The caller has checked that they may be in the room.
   /// Throws AccessDenied("room full") when maxParticipants are connected.
-  void connect(std::int64_t participantId);
-  /// Handles one message from the participant ("answer", "ice"). Throws ValidationError for
-  /// malformed JSON or an unknown type; messages of participants not connected are ignored.
-  void handleSignal(std::int64_t participantId, std::string_view json);
+  void connect(std::int64_t participantId, std::uint64_t session);
+  /// Handles one message from the participant's client of `session` ("answer", "ice"). Throws
+  /// ValidationError for malformed JSON or an unknown type; messages for a session that is not
+  /// the participant's current one (replaced, ended) are ignored.
+  void handleSignal(std::int64_t participantId, std::uint64_t session, std::string_view json);
   /// Ends the participant's session (leave, drop, ended visit). Asynchronous; idempotent.
   void disconnect(std::int64_t participantId, std::string_view reason);
 
@@ -122,6 +141,8 @@ class RoomRelay {
   std::optional<std::string> connectionState(std::int64_t participantId) const;
   /// Waits until every queued structural change (connect, disconnect) has run.
   void flush();
+  /// flush() for at most `limit`; false when the control thread was still busy then.
+  bool flushFor(std::chrono::milliseconds limit);
 
   std::int64_t visitId() const;
   /// The room's GStreamer pipeline (for tests and diagnostics: walk it, never modify it).

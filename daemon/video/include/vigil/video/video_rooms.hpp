@@ -41,8 +41,10 @@ class VideoRooms {
   /// Opens (or replaces) the participant's session; returns its connection token. Throws
   /// AccessDenied when the room is full.
   std::uint64_t connect(std::int64_t visitId, std::int64_t userId, ParticipantSink sink);
-  /// A signalling message from the participant (ValidationError when malformed).
-  void signal(std::int64_t visitId, std::int64_t userId, std::string_view json);
+  /// A signalling message from the participant's connection `token` (ValidationError when
+  /// malformed); ignored when a newer connection replaced it.
+  void signal(std::int64_t visitId, std::int64_t userId, std::uint64_t token,
+              std::string_view json);
   /// Ends the session opened with `token` (false, doing nothing, when a newer one replaced
   /// it); closes the room when nobody is left.
   bool disconnect(std::int64_t visitId, std::int64_t userId, std::uint64_t token,

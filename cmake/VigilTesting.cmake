@@ -13,7 +13,8 @@ function(vigil_add_unit_test component)
     set(test_name ${ARG_NAME})
   endif()
   add_executable(${exe} ${ARG_SOURCES})
-  target_link_libraries(${exe} PRIVATE ${ARG_LIBS} Boost::unit_test_framework vigil::options)
+  target_link_libraries(${exe} PRIVATE ${ARG_LIBS} Boost::unit_test_framework vigil::options
+                                       vigil::testsupport_deadline)
   target_compile_definitions(${exe} PRIVATE BOOST_TEST_DYN_LINK
     VIGIL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" VIGIL_BINARY_DIR="${PROJECT_BINARY_DIR}")
   if(NOT ARG_TIMEOUT)

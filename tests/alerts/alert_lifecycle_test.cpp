@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "alerts_fixture.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -115,7 +116,8 @@ BOOST_AUTO_TEST_CASE(concurrent_claims_from_eight_threads_have_exactly_one_winne
         }
       });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      vigil::testsupport::joinWithin(t, 30s, "joining the threads claiming one alert");
     BOOST_TEST(winners.load() == 1);
     BOOST_TEST(*lifecycle.get(id)->claimedBy == winner.load());
   }
@@ -327,8 +329,9 @@ BOOST_AUTO_TEST_CASE(breaches_and_provider_actions_from_several_threads_keep_one
       }
     });
   }
-  ingest.join();
-  for (auto& t : providers) t.join();
+  vigil::testsupport::joinWithin(ingest, 60s, "joining the thread recording breaches");
+  for (auto& t : providers)
+    vigil::testsupport::joinWithin(t, 30s, "joining the provider threads resolving alerts");
   std::int64_t stillOpen = 0;
   for (std::int64_t p = 1; p <= 5; ++p) {
     if (auto a = lifecycle.openAlert(p, "bp.systolic.high")) stillOpen += a->count;

@@ -8,6 +8,7 @@
 #include "alerts_fixture.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(sql_claim_from_eight_threads_has_exactly_one_winner) {
       if (repo->claim(id, user, kT0 + 1min)) ++winners;
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    vigil::testsupport::joinWithin(t, 30s, "joining the threads claiming one stored alert");
   BOOST_TEST(winners.load() == 1);
   auto stored = repo->alert(id);
   BOOST_TEST(stored->state == AlertState::claimed);

@@ -18,6 +18,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
 using namespace vigil::ble;
@@ -53,6 +54,7 @@ struct World : BlueZStandIn {
     ingest->start();
   }
   ~World() {
+    testsupport::Deadline bound("stopping the BLE gateway and ingest", 30s);
     if (gateway) gateway->stop();
     ingest->stop();
   }
@@ -450,7 +452,10 @@ BOOST_AUTO_TEST_CASE(keeps_running_without_a_bus_bluez_or_adapter) {
   w.startGateway("unix:path=" + (w.dir.path() / "no-such-bus").string());
   std::this_thread::sleep_for(700ms);
   BOOST_TEST(!w.gateway->busConnected());
-  w.gateway->stop();
+  {
+    testsupport::Deadline bound("stopping the BLE gateway", 30s);
+    w.gateway->stop();
+  }
 
   // A bus but no BlueZ; then BlueZ without an adapter; then the adapter is plugged in.
   w.startGateway();

@@ -23,12 +23,12 @@ before(async () => {
   await box.bluez.control('AddDevice', `'${CUFF}'`, "'bp'", `'passkey:${CUFF_PASSKEY}'`, 'false');
   await box.ready();
   browser = await startBrowser();
-});
+}, { timeout: 120000 });
 
 after(async () => {
   if (browser) await browser.close();
   if (box) await box.stop();
-});
+}, { timeout: 60000 });
 
 test('admin sees discovered BLE devices, registers one and pairs Just Works and passkey devices', { timeout: 180000 }, async () => {
   const { page, problems } = await openPage(browser.context);

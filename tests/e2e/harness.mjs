@@ -5,6 +5,11 @@
 // (tests/ble/bluez_standin.py) on a private dbus-daemon with vigild's BLE gateway pointed at it;
 // and headless Chromium (Debian's) through playwright-core. Collects console errors, page errors and CSP violations; writes screenshots as
 // artifacts.
+//
+// Every wait here has its own deadline and fails saying what it waited for (issue 31): tools run
+// with a timeout, children are stopped with SIGTERM, a bounded wait and SIGKILL, within() bounds
+// any promise, and a whole test file ends (children killed) at VIGIL_E2E_FILE_LIMIT_MS (540 s
+// by default), before ctest's TIMEOUT of 600 s, even when a hook or a close never returns.
 
 import { spawn, execFileSync, execFile } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -16,6 +21,62 @@ import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
+
+/** Children spawned by the harness: killed when the process exits, however it exits. */
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.once('exit', () => {
+  for (const c of children) { try { c.kill('SIGKILL'); } catch { /* already gone */ } }
+});
+
+const fileLimitMs = Number(process.env.VIGIL_E2E_FILE_LIMIT_MS || 540000);
+setTimeout(() => {
+  console.error(`e2e deadline: ${process.argv[1]} still running after ${fileLimitMs / 1000} s `
+    + '(a test or hook is waiting without end); exiting so that ctest gets this message');
+  process.exit(1);
+}, fileLimitMs).unref();
+
+/**
+ * Resolves as `promise` does, or rejects with "timed out after N s waiting for <what>" when it
+ * has not settled within `ms`.
+ */
+export async function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** execFileSync with a deadline: a tool that hangs fails with what it was doing. */
+function runTool(file, args, what, options = {}) {
+  const timeout = options.timeout || 60000;
+  try {
+    return execFileSync(file, args, { ...options, timeout, killSignal: 'SIGKILL' });
+  } catch (e) {
+    if (e.code === 'ETIMEDOUT' || e.signal === 'SIGKILL') throw new Error(`timed out after ${timeout / 1000} s ${what}`);
+    throw e;
+  }
+}
+
+/** execFile with a deadline; resolves with stdout, rejects with stderr or the timeout. */
+function runToolAsync(file, args, what, timeout = 30000) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout, killSignal: 'SIGKILL' }, (err, out, errText) => {
+      if (err && err.killed) reject(new Error(`timed out after ${timeout / 1000} s ${what}`));
+      else if (err) reject(new Error(`${what} failed: ${errText}`));
+      else resolve(out);
+    });
+  });
+}
 
 const env = (name) => {
   const v = process.env[name];
@@ -30,10 +91,11 @@ mkdirSync(artifacts, { recursive: true });
 async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
+    const timer = setTimeout(() => reject(new Error('timed out after 10 s waiting to listen on a free port')), 10000);
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address();
-      srv.close(() => resolve(port));
+      srv.close(() => { clearTimeout(timer); resolve(port); });
     });
   });
 }
@@ -44,6 +106,7 @@ async function waitForPort(port, child, what, log) {
   for (;;) {
     const ok = await new Promise((resolve) => {
       const s = connect(port, '127.0.0.1');
+      s.setTimeout(2000, () => { s.destroy(); resolve(false); });
       s.once('connect', () => { s.destroy(); resolve(true); });
       s.once('error', () => resolve(false));
     });
@@ -54,12 +117,18 @@ async function waitForPort(port, child, what, log) {
   }
 }
 
+/** SIGTERM, up to 10 s for the exit, then SIGKILL and up to 10 s more; throws if it outlives both. */
 async function stopChild(child) {
-  if (!child || child.exitCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   child.kill('SIGTERM');
-  const until = Date.now() + 10000;
-  while (child.exitCode === null && Date.now() < until) await sleep(50);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  let until = Date.now() + 10000;
+  while (!gone() && Date.now() < until) await sleep(50);
+  if (gone()) return;
+  child.kill('SIGKILL');
+  until = Date.now() + 10000;
+  while (!gone() && Date.now() < until) await sleep(50);
+  if (!gone()) throw new Error(`${child.spawnfile} (pid ${child.pid}) still running 10 s after SIGKILL`);
 }
 
 /**
@@ -71,14 +140,15 @@ async function startBroker(dir, data, deviceUids) {
   const provision = env('VIGIL_PROVISION');
   const certPort = await freePort();
   const passwordPort = await freePort();
-  execFileSync(provision, ['broker', '--data', data, '--bind', '127.0.0.1', '--cert-port', String(certPort),
-    '--password-port', String(passwordPort)], { stdio: 'ignore' });
+  runTool(provision, ['broker', '--data', data, '--bind', '127.0.0.1', '--cert-port', String(certPort),
+    '--password-port', String(passwordPort)], 'setting up the broker (vigil-provision broker)', { stdio: 'ignore' });
   const bundles = {};
   for (const uid of deviceUids) {
     bundles[uid] = join(dir, 'bundles', uid);
-    execFileSync(provision, ['device', '--id', uid, '--out', bundles[uid], '--data', data], { stdio: 'ignore' });
+    runTool(provision, ['device', '--id', uid, '--out', bundles[uid], '--data', data],
+      `provisioning device ${uid}`, { stdio: 'ignore' });
   }
-  const child = spawn('/usr/sbin/mosquitto', ['-c', join(data, 'mosquitto', 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = track(spawn('/usr/sbin/mosquitto', ['-c', join(data, 'mosquitto', 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   await waitForPort(certPort, child, 'mosquitto', () => log);
@@ -100,7 +170,7 @@ async function startBlueZ(dir) {
     + `<busconfig><type>system</type><listen>${address}</listen><auth>EXTERNAL</auth>`
     + '<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>'
     + '<allow own="*"/><allow user="*"/></policy></busconfig>\n');
-  const daemon = spawn('/usr/bin/dbus-daemon', [`--config-file=${join(busDir, 'bus.conf')}`, '--nofork', '--nopidfile'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const daemon = track(spawn('/usr/bin/dbus-daemon', [`--config-file=${join(busDir, 'bus.conf')}`, '--nofork', '--nopidfile'], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
   daemon.stderr.on('data', (d) => { log += d; });
   const deadline = Date.now() + 10000;
@@ -109,13 +179,10 @@ async function startBlueZ(dir) {
     await sleep(20);
   }
   const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'ble', 'bluez_standin.py');
-  const standIn = spawn('/usr/bin/python3', [script, '--bus', address, '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const standIn = track(spawn('/usr/bin/python3', [script, '--bus', address, '--verbose'], { stdio: ['ignore', 'ignore', 'pipe'] }));
   standIn.stderr.on('data', (d) => { log += d; });
-  const gdbus = (args) => new Promise((resolve, reject) => {
-    execFile('gdbus', ['call', '--address', address, ...args], (err, out, errText) => {
-      if (err) reject(new Error(`gdbus ${args.join(' ')}: ${errText}`)); else resolve(out.trim());
-    });
-  });
+  const gdbus = async (args) => (await runToolAsync('gdbus', ['call', '--address', address, ...args],
+    `gdbus ${args.join(' ')}`)).trim();
   for (;;) {
     const owned = await gdbus(['--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus',
       '--method', 'org.freedesktop.DBus.NameHasOwner', 'org.bluez']);
@@ -146,11 +213,13 @@ export async function startVigild(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const data = join(dir, 'data');
   mkdirSync(data);
-  const seed = JSON.parse(execFileSync(env('VIGIL_E2E_SEED'), [data, ...(options.seedArgs || [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const seed = JSON.parse(runTool(env('VIGIL_E2E_SEED'), [data, ...(options.seedArgs || [])], 'seeding the data dir (e2e_seed)',
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   const broker = options.broker ? await startBroker(dir, data, seed.devices || [seed.deviceA]) : null;
   const bluez = options.ble ? await startBlueZ(dir) : null;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+  'making the TLS certificate (openssl req)', { stdio: 'ignore' });
   const conf = join(dir, 'vigild.conf');
   writeFileSync(conf, [
     `data.dir = ${data}`,
@@ -166,7 +235,7 @@ export async function startVigild(options = {}) {
     `log.level = ${process.env.VIGIL_E2E_LOG_LEVEL || 'warn'}`,
     '',
   ].join('\n'));
-  const child = spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = track(spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   // VIGIL_E2E_VIGILD_LOG=<file> keeps vigild's log (warnings and errors; VIGIL_E2E_LOG_LEVEL=info
@@ -193,10 +262,12 @@ export async function startVigild(options = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const status = await new Promise((resolve) => {
-          httpsGet({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false }, (r) => {
+          const req = httpsGet({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 5000 }, (r) => {
             r.resume();
             resolve(r.statusCode);
-          }).once('error', () => resolve(0));
+          });
+          req.once('timeout', () => req.destroy());
+          req.once('error', () => resolve(0));
         });
         if (status === 200) return;
         if (Date.now() > deadline) throw new Error(`vigild not ready: ${stderr}`);
@@ -213,13 +284,9 @@ export async function startVigild(options = {}) {
       sequence += 1;
       const b = bundleDir || broker.bundles[uid];
       const payload = JSON.stringify({ v: 1, seq: Date.now() * 1000 + sequence, ...message });
-      await new Promise((resolve, reject) => {
-        execFile('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.certPort), '-i', uid, '-q', '1',
-          '--cafile', join(b, 'ca.pem'), '--cert', join(b, 'device.pem'), '--key', join(b, 'device.key'),
-          '-t', `vigil/v1/devices/${uid}/readings`, '-m', payload], (err, _out, errText) => {
-          if (err) reject(new Error(`mosquitto_pub failed: ${errText}`)); else resolve();
-        });
-      });
+      await runToolAsync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.certPort), '-i', uid, '-q', '1',
+        '--cafile', join(b, 'ca.pem'), '--cert', join(b, 'device.pem'), '--key', join(b, 'device.key'),
+        '-t', `vigil/v1/devices/${uid}/readings`, '-m', payload], `publishing as ${uid} (mosquitto_pub)`);
     },
     async stop() {
       await stopChild(child);
@@ -245,7 +312,7 @@ export async function startBrowser(viewport = { width: 1280, height: 860 }, extr
   return {
     context,
     async close() {
-      await context.close();
+      await within(context.close(), 30000, 'Chromium to close');
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -11,12 +11,12 @@ let browser;
 before(async () => {
   box = await startVigild();
   browser = await startBrowser();
-});
+}, { timeout: 120000 });
 
 after(async () => {
   if (browser) await browser.close();
   if (box) await box.stop();
-});
+}, { timeout: 60000 });
 
 test('sign-in page loads with no CSP violation or console error, labelled and keyboard reachable', { timeout: 120000 }, async () => {
   await browser.context.clearCookies();

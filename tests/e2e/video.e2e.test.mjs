@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVigild, startBrowser, openPage, screenshot, signIn, signInStaffFirstTime } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signIn, signInStaffFirstTime, within } from './harness.mjs';
 
 const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing'];
@@ -19,12 +19,12 @@ const browsers = [];
 
 before(async () => {
   box = await startVigild();
-});
+}, { timeout: 120000 });
 
 after(async () => {
   for (const b of browsers) await b.close();
   if (box) await box.stop();
-});
+}, { timeout: 60000 });
 
 const pages = [];
 async function newPage() {
@@ -139,11 +139,11 @@ test('provider and patient see each other through the box; a non-participant is 
   await patient.page.getByLabel('Share a document (PDF, PNG or JPEG)').setInputFiles({ name: 'rash-photo.png', mimeType: 'image/png', buffer: png });
   const link = provider.page.locator('.doc-list').getByRole('link', { name: 'rash-photo.png' });
   await link.waitFor();
-  const fetched = await provider.page.evaluate(async (href) => {
+  const fetched = await within(provider.page.evaluate(async (href) => {
     const r = await fetch(href);
     const bytes = new Uint8Array(await r.arrayBuffer());
     return { status: r.status, type: r.headers.get('content-type'), length: bytes.length, first: bytes[1] };
-  }, await link.getAttribute('href'));
+  }, await link.getAttribute('href')), 20000, 'the shared document in the provider\'s page');
   assert.deepEqual(fetched, { status: 200, type: 'image/png', length: png.length, first: 0x50 });
   // A file that is not a PDF or an image is refused with a clear message.
   await patient.page.getByLabel('Share a document (PDF, PNG or JPEG)').setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
@@ -195,7 +195,8 @@ test('provider and patient see each other through the box; a non-participant is 
   });
   await screenshot(provider.page, 'video-provider-plays-recording');
   // The patient has no playback (the visit's provider and admins only).
-  const patientStatus = await patient.page.evaluate(async (visitId) => (await fetch(`/api/v1/visits/${visitId}/recordings`)).status, id);
+  const patientStatus = await within(patient.page.evaluate(async (visitId) => (await fetch(`/api/v1/visits/${visitId}/recordings`)).status, id),
+    20000, 'the patient\'s GET of the recordings');
   assert.equal(patientStatus, 403);
 
   // Mute and camera off are local track switches; the call goes on.
@@ -212,13 +213,14 @@ test('provider and patient see each other through the box; a non-participant is 
   await nurse.page.getByRole('alert').filter({ hasText: 'not a participant' }).waitFor();
   await nurse.page.getByRole('button', { name: 'Join visit' }).click();
   await nurse.page.getByRole('alert').filter({ hasText: 'not_participant' }).waitFor();
-  const closeCode = await nurse.page.evaluate(async (visitId) => {
+  const closeCode = await within(nurse.page.evaluate(async (visitId) => {
     const s = await (await fetch('/api/v1/session')).json();
     return new Promise((resolve) => {
       const ws = new WebSocket(`wss://${location.host}/api/v1/visits/${visitId}/media?csrf=${encodeURIComponent(s.csrf)}`);
       ws.onclose = (e) => resolve(e.code);
+      setTimeout(() => resolve('no close of the media socket within 20 s'), 20000);
     });
-  }, id);
+  }, id), 30000, 'the nurse\'s media socket to be closed');
   assert.equal(closeCode, 4003);
   await screenshot(nurse.page, 'video-nurse-refused');
 
@@ -245,10 +247,10 @@ test('provider and patient see each other through the box; a non-participant is 
   // The provider still receives the patient after all that.
   await assertRemoteVideoPlays(provider.page, 'provider (after the refusal)');
   // The relay's call-quality samples are kept with the visit (every 10 s by default).
-  const qualityKept = () => provider.page.evaluate(async (visitId) => {
+  const qualityKept = () => within(provider.page.evaluate(async (visitId) => {
     const v = await (await fetch(`/api/v1/visits/${visitId}`)).json();
     return v.quality.length === 2 && v.quality.every((q) => q.samples > 0 && q.kbpsAvg > 0);
-  }, id);
+  }, id), 20000, 'the visit (GET /api/v1/visits/:id) in the provider\'s page');
   const until = Date.now() + 30000;
   while (!(await qualityKept()) && Date.now() < until) await sleep(1000);
   assert.ok(await qualityKept(), 'call quality kept with the visit for both participants');

@@ -6,6 +6,8 @@
 #include <future>
 #include <thread>
 
+#include "vigil/testsupport/deadline.hpp"
+
 using namespace std::chrono_literals;
 using vigil::events::AlertChanged;
 using vigil::events::AlertRaised;
@@ -56,7 +58,8 @@ BOOST_AUTO_TEST_CASE(stuck_subscriber_is_dropped_and_never_blocks_publish) {
   // Publishing 10,000 events must finish promptly although one subscriber never reads.
   BOOST_REQUIRE(publisher.wait_for(10s) == std::future_status::ready);
   done = true;
-  consumer.join();
+  vigil::testsupport::joinWithin(consumer, 30s,
+                                 "joining the consumer draining the healthy subscriber");
 
   BOOST_TEST(stuck->closed());
   BOOST_TEST(stuck->droppedAsSlow());
@@ -107,7 +110,7 @@ BOOST_AUTO_TEST_CASE(unsubscribe_wakes_a_waiting_consumer) {
   std::this_thread::sleep_for(20ms);
   bus.unsubscribe(sub);
   BOOST_REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
-  BOOST_TEST(!waiter.get());
+  BOOST_TEST(!waiter.get());  // bounded: ready, required just above
   BOOST_TEST(sub->closed());
   BOOST_TEST(!sub->droppedAsSlow());
   BOOST_TEST(bus.subscriberCount() == 0u);

@@ -15,6 +15,7 @@
 #include "vigil/fleet/simulation.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 namespace fs = std::filesystem;
 using namespace vigil;
@@ -90,7 +91,7 @@ BOOST_AUTO_TEST_CASE(wall_clock_jumping_forward_and_back_loses_and_doubles_nothi
     writeOffset(offsetFile, "-30m");
   });
   auto report = sim.run();
-  faults.join();
+  testsupport::joinWithin(faults, 30s, "joining the thread moving vigild's clock");
   BOOST_TEST(report.connected == 4u);
   BOOST_TEST(report.sent > 500u);
   BOOST_TEST(report.acknowledged == report.sent, report.text());
@@ -142,7 +143,7 @@ BOOST_AUTO_TEST_CASE(flooding_device_is_rate_limited_and_the_others_are_unaffect
     }
   });
   auto report = calm.run();
-  floodThread.join();
+  testsupport::joinWithin(floodThread, 60s, "joining the thread flooding the broker");
   std::this_thread::sleep_for(1s);
   auto floodSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - floodStart).count();

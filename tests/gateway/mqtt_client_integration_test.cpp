@@ -12,6 +12,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/gateway/mqtt_client.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/mosquitto_fixture.hpp"
 
 using namespace vigil;
@@ -193,7 +194,10 @@ BOOST_AUTO_TEST_CASE(shared_reactor_drives_many_clients_on_descriptors_above_102
           "vigil/v1/devices/cuff-0" + std::to_string(i + 1) + "/readings", std::to_string(n), 1);
   BOOST_TEST(inbox.waitFor(kDevices * 50, 10s), inbox.size());
   devices.clear();
-  svc.stop();
+  {
+    testsupport::Deadline bound("stopping the MQTT client", 30s);
+    svc.stop();
+  }
   BOOST_TEST(reactor->clientCount() == 0u);
   for (int fd : ballast) ::close(fd);
   setrlimit(RLIMIT_NOFILE, &limit);

@@ -16,6 +16,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
 using namespace vigil::ingest;
@@ -110,7 +111,7 @@ struct Fixture {
           std::lock_guard lock(ackMutex);
           flowCalls.push_back(pause);
         },
-        cipher.get());
+        cipher.get());  // bounded: a unique_ptr's get, not a future's
     ingest->start();
   }
   ~Fixture() { ingest->stop(); }
@@ -390,7 +391,12 @@ BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_oth
   // Hold the writer so the messages queue up and reach it as runs of several.
   std::promise<void> release;
   auto gate = release.get_future().share();
-  f.db->post([gate](store::Connection&) { gate.wait(); }, {});
+  f.db->post(
+      [gate](store::Connection&) {
+        testsupport::Deadline bound("holding the store's writer while messages queue", 60s);
+        gate.wait();
+      },
+      {});
   constexpr int kMessages = 100;
   for (int i = 0; i < kMessages; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
   auto queued = std::chrono::steady_clock::now() + 10s;
@@ -431,10 +437,11 @@ BOOST_AUTO_TEST_CASE(coalesced_acks_send_one_message_per_device_per_commit_in_or
   f.db->post(
       [gate, &holding](store::Connection&) {
         holding.set_value();
+        testsupport::Deadline bound("holding the store's writer for one batch", 60s);
         gate.wait();
       },
       {});
-  holding.get_future().wait();
+  testsupport::getWithin(holding.get_future(), 30s, "waiting for the store's writer to be held");
   for (int i = 0; i < 30; ++i) f.send("cuff-01", "seq=" + std::to_string(i) + " value=70");
   f.send("cuff-02", "seq=5 value=70");
   f.send("cuff-01", "seq=99 value=x");  // a rejected message is acked in the same message

@@ -1,10 +1,13 @@
 #include "vigil/security/audit_log.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "security_fixture.hpp"
 #include "vigil/core/error.hpp"
@@ -263,8 +266,18 @@ BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
       }
       ::_exit(1);
     }
+    // The forked writer exits at once; one that hangs (a lock held across the fork) is killed
+    // and the test says so.
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);  // bounded: SIGKILLed just above
+        BOOST_FAIL("the forked writer (crash point " << crashPoint << ") did not exit within 30 s");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     BOOST_TEST(WIFEXITED(status));
   }
   store::Options o;

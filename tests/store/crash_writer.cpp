@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         }
       }));
     }
-    inFlight.front().second.get();
+    inFlight.front().second.get();  // bounded: the test SIGKILLs this writer after a set time
     say('A', inFlight.front().first);
     inFlight.pop_front();
   }

@@ -19,6 +19,7 @@
 
 #include "crash_schema.hpp"
 #include "temp_dir.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace std::chrono_literals;
 using vigil::store::Connection;
@@ -64,6 +65,8 @@ RunResult runAndKill(const std::filesystem::path& path, std::chrono::microsecond
   }
   RunResult r;
   r.killed = ::kill(pid, SIGKILL) == 0;
+  // The killed writer's pipe ends and the writer is reaped at once; a Deadline says so if not.
+  vigil::testsupport::Deadline bound("draining and reaping the SIGKILLed crash writer", 30s);
   for (;;) {  // what the writer printed before the kill is still in the pipe
     auto n = ::read(fds[0], buf, sizeof buf);
     if (n <= 0) break;
@@ -71,7 +74,7 @@ RunResult runAndKill(const std::filesystem::path& path, std::chrono::microsecond
   }
   ::close(fds[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  ::waitpid(pid, &status, 0);  // bounded: SIGKILLed above, under the Deadline above
   BOOST_TEST_REQUIRE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL),
                      "the writer exited by itself with status " << status);
   std::istringstream lines(output);

@@ -10,9 +10,11 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "temp_dir.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace std::chrono_literals;
 using vigil::store::Blob;
@@ -24,6 +26,13 @@ using vigil::store::SqliteError;
 using vigil::store::test::TempDir;
 
 namespace {
+/// A store job's result (or its exception); aborts the test, saying so, if the writer has not
+/// settled it within 30 s.
+template <class Future>
+decltype(auto) settled(Future&& f) {
+  return vigil::testsupport::getWithin(std::forward<Future>(f), 30s,
+                                       "waiting for a store job's result");
+}
 
 MigrationList testSchema() {
   return {
@@ -63,10 +72,11 @@ class WriterGate {
     db.post(
         [gate = gate_, &started](Connection&) {
           started.set_value();
+          vigil::testsupport::Deadline bound("holding the writer for a WriterGate", 60s);
           gate.wait();
         },
         nullptr);
-    running.wait();
+    vigil::testsupport::getWithin(running, 30s, "waiting for the writer to reach a WriterGate");
   }
   ~WriterGate() { release(); }
   void release() {
@@ -93,7 +103,7 @@ BOOST_AUTO_TEST_SUITE(DatabaseTests)
 
 BOOST_FIXTURE_TEST_CASE(resolves_a_write_after_commit_and_readers_see_it, Fixture) {
   open(options());
-  auto id = insertItem(*db, 7).get();
+  auto id = settled(insertItem(*db, 7));
   BOOST_TEST(id == 1);
   BOOST_TEST(countItems() == 1);
   // A separate connection (another process would see the same) finds the committed row.
@@ -113,7 +123,7 @@ BOOST_FIXTURE_TEST_CASE(commits_queued_jobs_together_in_batches_of_at_most_batch
     for (int i = 0; i < 100; ++i) futures.push_back(insertItem(*db, i));
     BOOST_TEST(db->queueDepth() == 100u);
   }
-  for (auto& f : futures) f.get();
+  for (auto& f : futures) settled(f);
   BOOST_TEST(countItems() == 100);
   // The gate's own batch, then 40 + 40 + 20.
   BOOST_TEST(counter("vigil_store_batches_committed_total") == 4u);
@@ -127,7 +137,7 @@ BOOST_FIXTURE_TEST_CASE(lingers_for_more_jobs_before_committing_a_partial_batch,
   open(o);
   std::vector<std::future<std::int64_t>> futures;
   for (int i = 0; i < 3; ++i) futures.push_back(insertItem(*db, i));
-  for (auto& f : futures) f.get();
+  for (auto& f : futures) settled(f);
   BOOST_TEST(counter("vigil_store_batches_committed_total") == 1u);
   BOOST_TEST(counter("vigil_store_jobs_committed_total") == 3u);
 }
@@ -140,8 +150,8 @@ BOOST_FIXTURE_TEST_CASE(stops_lingering_once_a_batch_is_full, Fixture) {
   auto started = std::chrono::steady_clock::now();
   auto a = insertItem(*db, 1);
   auto b = insertItem(*db, 2);
-  a.get();
-  b.get();
+  settled(a);
+  settled(b);
   BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
 }
 
@@ -159,10 +169,10 @@ BOOST_FIXTURE_TEST_CASE(fails_only_the_job_that_threw_and_commits_the_rest_of_it
     c = insertItem(*db, 3);
     d = insertItem(*db, 3);  // UNIQUE violation: fails alone too
   }
-  BOOST_CHECK_NO_THROW(a.get());
-  BOOST_CHECK_THROW(b.get(), std::runtime_error);
-  BOOST_CHECK_NO_THROW(c.get());
-  BOOST_CHECK_EXCEPTION(d.get(), SqliteError,
+  BOOST_CHECK_NO_THROW(settled(a));
+  BOOST_CHECK_THROW(settled(b), std::runtime_error);
+  BOOST_CHECK_NO_THROW(settled(c));
+  BOOST_CHECK_EXCEPTION(settled(d), SqliteError,
                         [](const SqliteError& e) { return e.isConstraint(); });
   auto values = db->read([](Connection& conn) {
     std::vector<std::int64_t> out;
@@ -191,9 +201,9 @@ BOOST_FIXTURE_TEST_CASE(runs_the_rest_of_a_batch_again_when_one_job_aborts_the_t
     b = db->write([](Connection& conn) { conn.exec("ROLLBACK"); });
     c = insertItem(*db, 3);
   }
-  BOOST_CHECK_NO_THROW(a.get());
-  BOOST_CHECK_THROW(b.get(), SqliteError);
-  BOOST_CHECK_NO_THROW(c.get());
+  BOOST_CHECK_NO_THROW(settled(a));
+  BOOST_CHECK_THROW(settled(b), SqliteError);
+  BOOST_CHECK_NO_THROW(settled(c));
   BOOST_TEST(runsOfA.load() == 2);  // rolled back once, committed once
   BOOST_TEST(countItems() == 2);
   BOOST_TEST(counter("vigil_store_batches_failed_total") == 1u);
@@ -215,7 +225,7 @@ BOOST_FIXTURE_TEST_CASE(turns_a_transaction_inside_a_job_into_a_savepoint, Fixtu
 
 BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwards, Fixture) {
   open(options());
-  insertItem(*db, 1).get();
+  settled(insertItem(*db, 1));
   // Cap the file at its current size: SQLite then fails with SQLITE_FULL exactly as on a full disk.
   db->writeSync([](Connection& c) {
     auto pages = c.queryValue<std::int64_t>("PRAGMA page_count").value();
@@ -227,7 +237,7 @@ BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwa
     st.run();
   });
   try {
-    big.get();
+    settled(big);
     BOOST_FAIL("a write beyond max_page_count succeeded");
   } catch (const SqliteError& e) {
     BOOST_TEST(e.isDiskFull());
@@ -237,7 +247,7 @@ BOOST_FIXTURE_TEST_CASE(reports_disk_full_recognisably_and_keeps_writing_afterwa
              1u);
   // Room again: the writer is still running and accepts writes.
   db->writeSync([](Connection& c) { c.exec("PRAGMA max_page_count = 1073741823"); });
-  BOOST_CHECK_NO_THROW(insertItem(*db, 2).get());
+  BOOST_CHECK_NO_THROW(settled(insertItem(*db, 2)));
   BOOST_TEST(countItems() == 2);
   BOOST_TEST(db->read([](Connection& c) {
     return c.queryValue<std::int64_t>("SELECT count(*) FROM blobs").value();
@@ -249,7 +259,7 @@ BOOST_FIXTURE_TEST_CASE(a_full_disk_judges_each_job_once_more_alone_not_once_per
   auto o = options();
   o.batchSize = 200;
   open(o);
-  insertItem(*db, -1).get();
+  settled(insertItem(*db, -1));
   db->writeSync([](Connection& c) {
     auto pages = c.queryValue<std::int64_t>("PRAGMA page_count").value();
     c.exec("PRAGMA max_page_count = " + std::to_string(pages + 60));  // room for ~100 jobs
@@ -276,17 +286,17 @@ BOOST_FIXTURE_TEST_CASE(a_full_disk_judges_each_job_once_more_alone_not_once_per
   int diskFull = 0;
   for (auto& f : futures) {
     try {
-      f.get();
+      settled(f);
     } catch (const SqliteError& e) {
       diskFull += e.isDiskFull() ? 1 : 0;
     }
   }
-  BOOST_CHECK_NO_THROW(raise.get());
+  BOOST_CHECK_NO_THROW(settled(raise));
   // Each job ran at most twice (in the batch, then alone), not once per failing round.
   BOOST_TEST(runs.load() <= 400);
   BOOST_TEST(diskFull > 0);
   BOOST_TEST(countItems() == 1 + (200 - diskFull));
-  BOOST_CHECK_NO_THROW(insertItem(*db, 1000).get());
+  BOOST_CHECK_NO_THROW(settled(insertItem(*db, 1000)));
   BOOST_TEST(db->integrityCheck().empty());
 }
 
@@ -342,9 +352,10 @@ void readWhileWriting(Database& db, const std::filesystem::path& path, bool chec
     }));
     if (b % 10 == 0) std::this_thread::sleep_for(1ms);
   }
-  for (auto& w : writes) BOOST_CHECK_NO_THROW(w.get());
+  for (auto& w : writes) BOOST_CHECK_NO_THROW(settled(w));
   done = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    vigil::testsupport::joinWithin(t, 30s, "joining the reader and checkpoint threads");
   BOOST_TEST(readErrors.load() == 0);
   BOOST_TEST(tornReads.load() == 0);
   BOOST_TEST(reads.load() > 0);
@@ -374,7 +385,7 @@ BOOST_FIXTURE_TEST_CASE(waits_for_a_lock_another_connection_holds_briefly, Fixtu
   auto write = insertItem(*db, 1);
   std::this_thread::sleep_for(300ms);
   intruder.exec("COMMIT");
-  BOOST_CHECK_NO_THROW(write.get());
+  BOOST_CHECK_NO_THROW(settled(write));
   BOOST_TEST((std::chrono::steady_clock::now() - started >= 250ms));
   BOOST_TEST(countItems() == 1);
 }
@@ -386,9 +397,10 @@ BOOST_FIXTURE_TEST_CASE(fails_the_batch_with_busy_past_the_timeout_then_recovers
   Connection intruder(dir / "store.db", Connection::Mode::readWrite);
   intruder.exec("BEGIN IMMEDIATE");
   auto write = insertItem(*db, 1);
-  BOOST_CHECK_EXCEPTION(write.get(), SqliteError, [](const SqliteError& e) { return e.isBusy(); });
+  BOOST_CHECK_EXCEPTION(settled(write), SqliteError,
+                        [](const SqliteError& e) { return e.isBusy(); });
   intruder.exec("ROLLBACK");
-  BOOST_CHECK_NO_THROW(insertItem(*db, 2).get());
+  BOOST_CHECK_NO_THROW(settled(insertItem(*db, 2)));
   BOOST_TEST(countItems() == 1);
 }
 
@@ -397,7 +409,7 @@ BOOST_FIXTURE_TEST_CASE(close_commits_everything_queued_and_then_refuses_writes,
   std::vector<std::future<std::int64_t>> futures;
   for (int i = 0; i < 1000; ++i) futures.push_back(insertItem(*db, i));
   db->close();
-  for (auto& f : futures) BOOST_CHECK_NO_THROW(f.get());
+  for (auto& f : futures) BOOST_CHECK_NO_THROW(settled(f));
   BOOST_CHECK_THROW(insertItem(*db, 5000), vigil::StoreError);
   BOOST_TEST(!db->tryPost([](Connection&) {}, nullptr));
   BOOST_CHECK_THROW(db->read([](Connection&) {}), vigil::StoreError);
@@ -416,17 +428,17 @@ BOOST_FIXTURE_TEST_CASE(close_fails_reads_still_waiting_for_a_connection, Fixtur
   auto holder = std::async(std::launch::async, [&] {
     db->read([&](Connection&) {
       holding.set_value();
-      release.get_future().wait();
+      vigil::testsupport::getWithin(release.get_future(), 30s, "holding the one reader");
     });
   });
-  holding.get_future().wait();
+  vigil::testsupport::getWithin(holding.get_future(), 30s, "waiting for the reader to be held");
   auto waiter = std::async(std::launch::async, [&] { db->read([](Connection&) {}); });
   auto closer = std::async(std::launch::async, [&] { db->close(); });
   // The waiter can only finish by failing: the one connection is held until release.
-  BOOST_CHECK_THROW(waiter.get(), vigil::StoreError);
+  BOOST_CHECK_THROW(settled(waiter), vigil::StoreError);
   release.set_value();
-  holder.get();
-  closer.get();
+  settled(holder);
+  settled(closer);
 }
 
 BOOST_FIXTURE_TEST_CASE(runs_the_writer_with_wal_full_sync_and_foreign_keys, Fixture) {
@@ -449,7 +461,7 @@ BOOST_FIXTURE_TEST_CASE(try_post_refuses_when_the_queue_is_full, Fixture) {
     futures.push_back(insertItem(*db, 2));
     BOOST_TEST(!db->tryPost([](Connection&) {}, nullptr));
   }
-  for (auto& f : futures) f.get();
+  for (auto& f : futures) settled(f);
   BOOST_TEST(
       db->tryPost([](Connection& c) { c.execute("INSERT INTO items(v) VALUES (3)"); }, nullptr));
   db->close();
@@ -459,7 +471,7 @@ BOOST_FIXTURE_TEST_CASE(try_post_refuses_when_the_queue_is_full, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(returns_read_results_and_propagates_read_errors, Fixture) {
   open(options());
-  insertItem(*db, 41).get();
+  settled(insertItem(*db, 41));
   auto v = db->read(
       [](Connection& c) { return c.queryValue<std::int64_t>("SELECT v + 1 FROM items").value(); });
   BOOST_TEST(v == 42);
@@ -473,7 +485,7 @@ BOOST_FIXTURE_TEST_CASE(returns_read_results_and_propagates_read_errors, Fixture
 
 BOOST_FIXTURE_TEST_CASE(copes_with_statements_left_mid_iteration_by_a_job_or_a_read, Fixture) {
   open(options());
-  for (int i = 0; i < 3; ++i) insertItem(*db, i).get();
+  for (int i = 0; i < 3; ++i) settled(insertItem(*db, i));
   auto first = db->read([](Connection& c) {
     auto& st = c.cached("SELECT v FROM items ORDER BY v");
     BOOST_REQUIRE(st.step());
@@ -542,7 +554,7 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_consistent_snapshot_while_writes_go_on, Fixtu
   std::vector<std::pair<int, int>> progress;
   db->backup(dir / "backup.db", [&](int done, int total) { progress.emplace_back(done, total); });
   stop = true;
-  writer.join();
+  vigil::testsupport::joinWithin(writer, 30s, "joining the writer filling the store during backup");
   BOOST_REQUIRE(!progress.empty());
   BOOST_TEST(progress.back().first == progress.back().second);
   for (std::size_t i = 1; i < progress.size(); ++i)
@@ -564,11 +576,11 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_database_file_from_outside_the_daemon, Fixtur
   auto o = options();
   o.busyTimeout = 1s;
   open(o);
-  insertItem(*db, 9).get();
+  settled(insertItem(*db, 9));
   int calls = 0;
   vigil::store::backupDatabase(dir / "store.db", dir / "copy.db", [&](int, int) {
     // The daemon keeps writing while the backup holds its snapshot (no write lock taken).
-    BOOST_CHECK_NO_THROW(insertItem(*db, 100 + calls).get());
+    BOOST_CHECK_NO_THROW(settled(insertItem(*db, 100 + calls)));
     ++calls;
   });
   BOOST_TEST(calls > 0);
@@ -582,7 +594,7 @@ BOOST_FIXTURE_TEST_CASE(backs_up_a_database_file_from_outside_the_daemon, Fixtur
 
 BOOST_FIXTURE_TEST_CASE(maintenance_commands_leave_no_files_behind_a_stopped_store, Fixture) {
   open(options());
-  insertItem(*db, 1).get();
+  settled(insertItem(*db, 1));
   db->close();
   BOOST_REQUIRE(!std::filesystem::exists(dir / "store.db-wal"));
   const auto before = vigil::store::test::readFile(dir / "store.db");
@@ -600,7 +612,7 @@ BOOST_FIXTURE_TEST_CASE(maintenance_commands_leave_no_files_behind_a_stopped_sto
 
 BOOST_FIXTURE_TEST_CASE(exports_store_metrics, Fixture) {
   open(options());
-  insertItem(*db, 1).get();
+  settled(insertItem(*db, 1));
   BOOST_TEST(db->sizeBytes() > 0u);
   auto text = metrics.render();
   BOOST_TEST(text.find("vigil_store_write_queue_depth 0") != std::string::npos);

@@ -10,6 +10,7 @@
 #include <future>
 
 #include "api_fixture.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
 using namespace vigil::web;
@@ -37,15 +38,19 @@ std::pair<std::unique_ptr<Poco::Net::WebSocket>, int> openEvents(ApiFixture& f, 
   }
 }
 
+/// The next text frame that is not a ping; "" on close or when none comes within 10 s (each
+/// receive also stops at the socket's 5 s timeout).
 std::string nextText(Poco::Net::WebSocket& ws) {
   char buf[4096];
-  for (;;) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
     int flags = 0;
     int n = ws.receiveFrame(buf, sizeof buf, flags);
     if (n <= 0) return {};
     std::string text(buf, static_cast<std::size_t>(n));
     if (text.find("\"ping\"") == std::string::npos) return text;
   }
+  return {};
 }
 
 }  // namespace
@@ -298,15 +303,19 @@ BOOST_AUTO_TEST_CASE(an_answer_is_not_sent_before_its_audit_entry_commits) {
   f.db->post(
       [released, &holding](store::Connection&) {
         holding.set_value();
+        vigil::testsupport::Deadline bound("holding the store's writer until the answer is checked",
+                                           60s);
         released.wait();
       },
       nullptr);
-  holding.get_future().wait();
+  vigil::testsupport::getWithin(holding.get_future(), 30s,
+                                "waiting for the store's writer to be held");
   auto answer =
       std::async(std::launch::async, [&] { return f.request("GET", "/api/v1/alerts", &provider); });
   BOOST_TEST((answer.wait_for(500ms) == std::future_status::timeout));
   release.set_value();
-  auto r = answer.get();
+  auto r =
+      vigil::testsupport::getWithin(answer, 30s, "waiting for the answer to GET /api/v1/alerts");
   BOOST_TEST(r.status == 200);
   BOOST_TEST(audited() == before + 1);
 }

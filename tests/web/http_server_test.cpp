@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "vigil/core/error.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/web/health.hpp"
 #include "vigil/web/http.hpp"
 
@@ -171,7 +172,7 @@ BOOST_AUTO_TEST_CASE(tls_serves_1_2_and_1_3_refuses_older_and_redirects_http) {
   BOOST_TEST(old.find("Cipher is (NONE)") != std::string::npos, old);
   auto weak = run(sclient + "-tls1_2 -cipher AES128-SHA");
   BOOST_TEST(weak.find("Cipher is (NONE)") != std::string::npos, weak);
-  auto curl = run("curl -sk -D - https://" + target + "/healthz");
+  auto curl = run("curl -sk --max-time 30 -D - https://" + target + "/healthz");
   BOOST_TEST(curl.find("Strict-Transport-Security: max-age=") != std::string::npos, curl);
   server.stop();
   fs::remove_all(dir);

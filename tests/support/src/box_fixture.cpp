@@ -110,6 +110,7 @@ int BoxFixture::webPort() const {
 
 std::pair<int, std::string> BoxFixture::get(const std::string& path) const {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(webPort()));
+  session.setTimeout(Poco::Timespan(30, 0));  // a request that gets no answer fails, saying so
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path);
   session.sendRequest(req);
   Poco::Net::HTTPResponse resp;

@@ -225,6 +225,7 @@ void PortalClient::signIn(const std::string& email, const std::string& password)
 
 std::unique_ptr<EventStream> PortalClient::openEvents() const {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
+  session.setTimeout(Poco::Timespan(30, 0));
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/api/v1/events?csrf=" + csrf_,
                              Poco::Net::HTTPMessage::HTTP_1_1);
   req.set("Cookie", cookie_);

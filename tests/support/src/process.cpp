@@ -1,3 +1,8 @@
+// Every wait on a child is bounded (issue 31): stop() is SIGTERM, a bounded wait, SIGKILL and a
+// second bounded wait; the destructor reaps a killed child under a testsupport::Deadline, so a
+// child that cannot be reaped fails the test with its name instead of hanging until ctest's
+// TIMEOUT.
+
 #include "vigil/testsupport/process.hpp"
 
 #include <arpa/inet.h>
@@ -18,6 +23,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+
+#include "vigil/testsupport/deadline.hpp"
 
 extern char** environ;
 
@@ -88,7 +96,8 @@ bool waitForPort(int port, std::chrono::milliseconds timeout) {
   return false;
 }
 
-Process::Process(const fs::path& program, const Options& options) {
+Process::Process(const fs::path& program, const Options& options)
+    : name_(program.filename().string()) {
   std::vector<std::string> argStrings;
   argStrings.push_back(program.string());
   argStrings.insert(argStrings.end(), options.args.begin(), options.args.end());
@@ -123,13 +132,17 @@ Process::Process(const fs::path& program, const Options& options) {
   }
 }
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_) {
+Process::Process(Process&& other) noexcept
+    : name_(std::move(other.name_)), pid_(other.pid_), status_(other.status_) {
   other.pid_ = -1;
 }
 
 Process::~Process() {
   if (pid_ > 0 && !status_) {
     ::kill(pid_, SIGKILL);
+    // A SIGKILLed child is reaped at once unless the kernel holds it (uninterruptible I/O).
+    Deadline deadline("reaping " + name_ + " (pid " + std::to_string(pid_) + ") after SIGKILL",
+                      kReapLimit);
     ::waitpid(pid_, nullptr, 0);
   }
 }
@@ -161,9 +174,13 @@ void Process::signal(int sig) {
 int Process::stop(std::chrono::milliseconds grace) {
   signal(SIGTERM);
   if (auto s = wait(grace)) return *s;
+  std::fprintf(stderr, "test support: %s (pid %d) still running %.1f s after SIGTERM; SIGKILL\n",
+               name_.c_str(), static_cast<int>(pid_), static_cast<double>(grace.count()) / 1000.0);
   signal(SIGKILL);
-  auto s = wait(5s);
-  return s ? *s : -1;
+  if (auto s = wait(kReapLimit)) return *s;
+  std::fprintf(stderr, "test support: %s (pid %d) not reaped %lld s after SIGKILL\n", name_.c_str(),
+               static_cast<int>(pid_), static_cast<long long>(kReapLimit.count()));
+  return -1;
 }
 
 std::string readText(const fs::path& path) {

@@ -38,7 +38,7 @@ class Deadline {
       done_ = true;
     }
     cv_.notify_all();
-    watcher_.join();
+    watcher_.join();  // bounded: the watcher returns as soon as done_ is set
   }
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
@@ -50,5 +50,21 @@ class Deadline {
   bool done_ = false;
   std::thread watcher_;
 };
+
+/// `future.get()` under a Deadline: the value (or the exception the future holds), or an abort
+/// with "still <what> after N s" past `limit`. A future of std::async cannot be given up on by
+/// throwing (its destructor waits for the task), so past the limit the process ends here.
+template <class Future>
+decltype(auto) getWithin(Future&& future, std::chrono::milliseconds limit, std::string what) {
+  Deadline deadline(std::move(what), limit);
+  return future.get();
+}
+
+/// `thread.join()` under a Deadline.
+template <class Thread>
+void joinWithin(Thread& thread, std::chrono::milliseconds limit, std::string what) {
+  Deadline deadline(std::move(what), limit);
+  thread.join();
+}
 
 }  // namespace vigil::testsupport

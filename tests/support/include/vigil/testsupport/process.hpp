@@ -31,7 +31,8 @@ int freePort();
 bool waitForPort(int port, std::chrono::milliseconds timeout);
 
 /// A child process started with posix_spawn; killed (SIGKILL) and reaped in the destructor if
-/// still running.
+/// still running (under a Deadline of kReapLimit: a child that cannot be reaped aborts the test
+/// with its name rather than hang it).
 class Process {
  public:
   struct Options {
@@ -55,10 +56,15 @@ class Process {
   std::optional<int> wait(std::chrono::milliseconds timeout);
   /// Sends a signal to the running child.
   void signal(int sig);
-  /// SIGTERM, wait up to `grace`, then SIGKILL; returns the exit status as wait() does.
+  /// SIGTERM, wait up to `grace`, then SIGKILL and wait up to kReapLimit; returns the exit
+  /// status as wait() does, or -1 (and says so on stderr) if the child outlived both.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
+  /// How long a SIGKILLed child may take to be reaped.
+  static constexpr std::chrono::seconds kReapLimit{20};
+
  private:
+  std::string name_;
   pid_t pid_ = -1;
   std::optional<int> status_;
 };

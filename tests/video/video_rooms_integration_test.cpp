@@ -73,7 +73,7 @@ struct Rooms {
             BOOST_TEST_MESSAGE("client " << id << ": no connection token after 10 s; dropped");
             return;
           }
-          rooms.signal(kVisit, id, known.get(), json);
+          rooms.signal(kVisit, id, known.get(), json);  // bounded: ready (wait_for above)
         },
         options);
     {

@@ -512,6 +512,8 @@ BOOST_AUTO_TEST_CASE(a_session_that_never_answers_ends_by_itself_and_blocks_noth
   BOOST_TEST(room.relay->participants() == (std::vector<std::int64_t>{1}));
   const auto errors = room.silentErrorsOf(silent);
   BOOST_TEST((!errors.empty() && errors.front().find("not established") != std::string::npos));
+  // Marked as the end of the session, so the page joins again by itself.
+  BOOST_TEST((!errors.empty() && errors.front().find("\"ended\":true") != std::string::npos));
   room.flush();
   // The place is free again: participant 2 joins for real and both see and hear each other.
   auto b = room.join(2);

@@ -898,6 +898,7 @@ void RoomRelay::Impl::doDisconnect(std::int64_t id, const std::string& reason, b
     Poco::JSON::Object msg;
     msg.set("type", "error");
     msg.set("reason", reason);
+    msg.set("ended", true);  // the session is gone (a bad message gets an error without it)
     send(*p, msg);
   }
 }

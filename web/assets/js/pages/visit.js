@@ -182,6 +182,8 @@ export async function renderVisit(root, visitId) {
   let pollTimer = null;
   let statsTimer = null;
   let closed = false;
+  // Reconnections in a row after the box ended our media session (reset once connected).
+  let reconnects = 0;
   let isProvider = false;
   let lastBytes = null;
   // Display names of the visit's participants, and whose media each of our slots carries (the
@@ -390,7 +392,7 @@ export async function renderVisit(root, visitId) {
     };
     pc.onconnectionstatechange = () => {
       if (!pc) return;
-      if (pc.connectionState === 'connected') setStatus('Connected.');
+      if (pc.connectionState === 'connected') { reconnects = 0; setStatus('Connected.'); }
       if (pc.connectionState === 'failed') showError('The media connection failed. Leave and join again.');
     };
     await pc.setRemoteDescription({ type: 'offer', sdp });
@@ -444,6 +446,7 @@ export async function renderVisit(root, visitId) {
       try {
         if (msg.type === 'offer') await onOffer(msg.sdp);
         else if (msg.type === 'ice' && pc) await pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex });
+        else if (msg.type === 'error' && msg.ended) onSessionEnded(msg.reason);
         else if (msg.type === 'error') showError(`The video connection ended: ${msg.reason}`);
         else if (msg.type === 'slots') { slotOwners = msg.owners || []; labelTiles(); }
         else if (msg.type === 'chat') showMessage(msg);
@@ -493,7 +496,23 @@ export async function renderVisit(root, visitId) {
     await loadDocuments();
   }
 
-  joinBtn.addEventListener('click', async () => {
+  // The box ended our media session (its connection failed or never came up, a media error):
+  // join again by ourselves a few times, keeping the camera and microphone, then leave it to
+  // the Join button.
+  function onSessionEnded(reason) {
+    stopMedia();
+    if (reconnects < 3) {
+      reconnects += 1;
+      setStatus(`The video connection ended (${reason}). Reconnecting…`);
+      setTimeout(() => { if (!closed) join(); }, 2000);
+    } else {
+      showError(`The video connection ended: ${reason}. Join again to reconnect.`);
+      joinBtn.disabled = false;
+    }
+  }
+
+  joinBtn.addEventListener('click', () => join());
+  async function join() {
     error.hidden = true;
     joinBtn.disabled = true;
     try {
@@ -518,7 +537,7 @@ export async function renderVisit(root, visitId) {
         ? `You cannot join this visit (${e.message}).`
         : e.message);
     }
-  });
+  }
 
   muteBtn.addEventListener('click', () => {
     const track = stream && stream.getAudioTracks()[0];

@@ -12,12 +12,13 @@ import { renderPatients } from './pages/patients.js';
 import { renderChart } from './pages/chart.js';
 import { renderMe } from './pages/me.js';
 import { renderAdmin } from './pages/admin.js';
+import { renderRules } from './pages/rules.js';
 import { renderAccount } from './pages/account.js';
 import { renderVisits, renderVisit } from './pages/visit.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/account', 'Account']],
-  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/account', 'Account']],
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
+  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
@@ -40,6 +41,7 @@ function routeFor(hash, role) {
   if (role !== 'patient' && path === '/patients') return () => renderPatients(main);
   if ((m = /^\/patients\/(\d+)$/.exec(path))) return () => renderChart(main, Number(m[1]));
   if (role === 'patient' && path === '/me') return () => renderMe(main);
+  if ((role === 'provider' || role === 'nurse') && path === '/rules') return () => renderRules(main, { editable: role === 'provider' });
   if (role !== 'admin' && path === '/visits') return () => renderVisits(main);
   if (role !== 'admin' && (m = /^\/visits\/(\d+)$/.exec(path))) return () => renderVisit(main, Number(m[1]));
   if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return () => renderAdmin(main, m[1]);

@@ -370,7 +370,8 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
 }
 
 void addRuleRoutes(Router& r, const ApiServices& s) {
-  r.add({"GET", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+  // The clinic's default alert rules: clinical, so not under /admin (admins only read them).
+  r.add({"GET", "/api/v1/alert-rules", Access::authenticated, "alert_rule.list_defaults",
          guarded([&s](Request&) {
            // Patient 0 never has overrides: effectiveRules(0) are the clinic defaults.
            auto list = array();
@@ -380,7 +381,7 @@ void addRuleRoutes(Router& r, const ApiServices& s) {
            o->set("rules", list);
            return jsonResponse(200, o);
          })});
-  r.add({"PUT", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+  r.add({"PUT", "/api/v1/alert-rules", Access::authenticated, "alert_rule.set_default",
          guarded([&s](Request& req) {
            applyRuleEdits(s, std::nullopt, req);
            auto list = array();

@@ -207,10 +207,10 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
          })});
   if (s.rules) {
     r.add(
-        {"GET", "/api/v1/patients/{id}/thresholds", Access::authenticated, "patient.get",
+        {"GET", "/api/v1/patients/{id}/thresholds", Access::authenticated, "threshold.get",
          guarded([&s](Request& req) { return jsonResponse(200, rulesJson(s, pathId(req, "id"))); }),
          "", "id"});
-    r.add({"PUT", "/api/v1/patients/{id}/thresholds", Access::authenticated, "patient.update",
+    r.add({"PUT", "/api/v1/patients/{id}/thresholds", Access::authenticated, "threshold.set",
            guarded([&s](Request& req) {
              auto id = pathId(req, "id");
              loadPatient(s, id);

@@ -6,8 +6,12 @@
 //   device   - only readings for the patient it is assigned to;
 //   provider, nurse - patients on their care team; others only by break-glass (a reason must
 //              be given; allowed, audited and flagged for review);
-//   admin    - every patient, but no clinical authoring (notes, prescriptions, readings) and
-//              no clinical free text (notes, messages, documents): minimum necessary.
+//   admin    - every patient, but no clinical authoring (notes, prescriptions, readings, alert
+//              limits) and no clinical free text (notes, messages, documents): minimum
+//              necessary.
+// Alert limits are clinical orders: a patient's limits are changed only by providers and nurses
+// on the care team (others by break-glass), the clinic defaults only by providers; patients
+// read their own limits.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -37,6 +41,8 @@ enum class Permission {
   readingWrite,
   alertRead,
   alertManage,
+  thresholdWrite,      // a patient's alert limits: clinicians on the care team
+  alertDefaultsWrite,  // the clinic's default alert rules: providers
   noteRead,
   noteWrite,
   noteSign,

@@ -79,6 +79,17 @@ std::vector<AlertChange> AlertEngine::evaluate(std::span<const Observation> batc
   return apply(pending, clock_.now());
 }
 
+std::chrono::seconds AlertEngine::stateHorizon() const {
+  std::chrono::seconds longest{0};
+  // Every rule ever set (overrides included, removed ones too): conservative and small.
+  for (const auto& change : rules_.changes()) {
+    const auto& rule = change.rule;
+    if (rule.kind == RuleKind::rateOfChange || rule.kind == RuleKind::countWithin)
+      longest = std::max(longest, rule.window);
+  }
+  return longest + options_.lateHorizon;
+}
+
 void AlertEngine::warmUp(std::span<const Observation> recent) {
   std::lock_guard lock(mutex_);
   Pending discarded;

@@ -18,7 +18,7 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
   engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);
   repo_ = std::make_unique<alerts::AlertRepository>(store_.database());
   auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
-                                        std::chrono::hours(48));
+                                        std::chrono::hours(48));  // extended to the rules' reach
   log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
   ready_ = true;
   ticker_ = std::thread([this] {

@@ -292,6 +292,8 @@ std::vector<AlertChange> AlertEngine::tick(TimePoint now) {
       TimePoint ref = ps.since;
       if (auto it = ps.lastSeen.find(rule->code); it != ps.lastSeen.end()) {
         ref = std::max(ref, it->second);
+      } else if (!ps.enrolled) {
+        continue;  // a vital this patient does not send (no such device): nothing is missing
       }
       const auto silence = now - ref;
       const auto sev = rule->classifySilence(silence);
@@ -338,7 +340,9 @@ std::vector<AlertChange> AlertEngine::apply(Pending& pending, TimePoint now) {
 
 void AlertEngine::enroll(std::int64_t patientId, TimePoint since) {
   std::lock_guard lock(mutex_);
-  patients_[patientId].since = since;
+  auto& ps = patients_[patientId];
+  ps.since = since;
+  ps.enrolled = true;
 }
 
 void AlertEngine::noteMissingDataRaised(std::int64_t patientId, const std::string& ruleKey,

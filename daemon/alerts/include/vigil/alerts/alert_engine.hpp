@@ -95,6 +95,7 @@ class AlertEngine {
   };
   struct PatientState {
     TimePoint since;
+    bool enrolled = false;  // enroll(): every missing-data rule applies from `since`
     std::unordered_map<std::string, TimePoint> lastSeen;       // by code
     std::unordered_map<std::string, RuleState> rules;          // by rule key
     std::unordered_map<std::string, TimePoint> missingRaised;  // rule key -> last raise

@@ -36,6 +36,7 @@ const std::map<std::string, std::string> kExpected = {
     {"patient.search",     "DD AA AA AA DD"},
     {"patient.register",   "DD AA AA AA DD"},
     {"patient.update",     "AD AG AG AA DD"},
+    {"patient.emergency_access", "AD AG AG AA DD"},
     {"reading.list",       "AD AG AG AA DD"},
     {"reading.record",     "AD AG AG DD AD"},
     {"alert.list",         "DD AG AG AA DD"},

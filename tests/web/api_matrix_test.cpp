@@ -23,6 +23,9 @@ namespace {
 
 struct Ctx {
   std::int64_t patient = 0;
+  // For emergency access: the own patient, or a fresh patient outside every care team (a grant
+  // on patient B would open B to the later calls of the walk).
+  std::int64_t emergencyPatient = 0;
   std::int64_t alert = 0;
   std::int64_t device = 0;
   std::int64_t spareUser = 0;
@@ -96,6 +99,11 @@ const std::map<std::string, Recipe>& recipes() {
       {"GET /api/v1/patients/{id}/readings",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/readings?code=85354-9", ""};
+       }},
+      {"POST /api/v1/patients/{id}/emergency-access",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.emergencyPatient) + "/emergency-access",
+                     R"({"reason":"matrix"})"};
        }},
       {"GET /api/v1/patients/{id}/devices",
        [](const Ctx& c) {
@@ -264,6 +272,10 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/me",                                         "AA DD DD DD"},
     {"GET /api/v1/patients/{id}/readings",                     "AD AG AG AA"},
     {"GET /api/v1/patients/{id}/devices",                      "AD AG AG AA"},
+    // Emergency access (break-glass) is the clinicians' way into a record outside their care
+    // team, with a reason; a patient never opens another's record. (Where access is already
+    // held the answer is 409 not_needed, not a denial.)
+    {"POST /api/v1/patients/{id}/emergency-access",            "AD AA AA AA"},
     // Alert limits: patients read their own; only clinicians on the care team change them
     // (issue 17: not the patient, not the admin, who is not clinical).
     {"GET /api/v1/patients/{id}/thresholds",                   "AD AG AG AA"},
@@ -372,6 +384,17 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           // Every call gets fresh objects so earlier calls (resolve, retire) do not change it.
           Ctx ctx;
           ctx.patient = own ? f.patientA : f.patientB;
+          ctx.emergencyPatient = own || key != "POST /api/v1/patients/{id}/emergency-access"
+                                     ? ctx.patient
+                                     : f.patients->create({0,
+                                                           "MRN-E" + std::to_string(serial),
+                                                           "Eve",
+                                                           "Other",
+                                                           "1950-01-01",
+                                                           "UTC",
+                                                           "",
+                                                           {},
+                                                           true});
           ctx.alert = f.raise(ctx.patient, 190 + serial % 7);
           ctx.device = f.devices
                            ->add({"m-" + std::to_string(++serial), registry::DeviceKind::heart_rate,

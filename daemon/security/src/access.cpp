@@ -15,6 +15,9 @@ constexpr Operation kOperations[] = {
     {"patient.search", P::patientSearch, false},  // results filtered to visible patients
     {"patient.register", P::patientRegister, false},
     {"patient.update", P::patientWrite, true},
+    // Opens a record outside the care team for kEmergencyAccessWindow (break-glass, reason
+    // required); the gate then lets the clinician's requests about the patient through.
+    {"patient.emergency_access", P::patientRead, true},
     // Monitoring
     {"reading.list", P::readingRead, true},
     {"reading.record", P::readingWrite, true},

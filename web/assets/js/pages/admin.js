@@ -256,7 +256,9 @@ async function audit(body) {
   const patient = field('Patient id', { type: 'number', min: 1 });
   const outcome = field('Outcome', { tag: 'select' });
   for (const [v, l] of [['', 'Any'], ['success', 'Success'], ['denied', 'Denied'], ['failure', 'Failure']]) outcome.input.append(h('option', { value: v }, l));
-  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, actor.el, action.el, patient.el, outcome.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
+  const glassOnly = h('input#au-glass', { type: 'checkbox' });
+  const glass = h('div.check', glassOnly, h('label', { for: 'au-glass' }, 'Emergency access (break-glass) only'));
+  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, actor.el, action.el, patient.el, outcome.el, glass, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
   form.addEventListener('submit', (e) => { e.preventDefault(); search(); });
   async function search() {
     clear(results);
@@ -264,12 +266,12 @@ async function audit(body) {
       const page = await get(`/api/v1/admin/audit${query({
         from: from.input.value ? new Date(`${from.input.value}T00:00:00`).toISOString() : '',
         to: to.input.value ? new Date(`${to.input.value}T23:59:59`).toISOString() : '',
-        actor: actor.input.value, action: action.input.value.trim(), patient: patient.input.value, outcome: outcome.input.value, pageSize: 100 })}`);
+        actor: actor.input.value, action: action.input.value.trim(), patient: patient.input.value, outcome: outcome.input.value, breakGlass: glassOnly.checked ? '1' : '', pageSize: 100 })}`);
       results.append(h('p.muted', `${page.total} entr${page.total === 1 ? 'y' : 'ies'}`), h('table.data.compact', h('caption.sr-only', 'Audit entries'),
         h('thead', h('tr', ['#', 'Time', 'Actor', 'Action', 'Object', 'Patient', 'Outcome', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', (page.items || []).map((a) => h(`tr${a.breakGlass ? '.break-glass' : ''}`,
           h('td.num', a.seq), h('td', formatTime(a.time)), h('td', `${a.actorRole} ${a.actorId || ''}`), h('td', a.action),
-          h('td', `${a.objectType} ${a.objectId}`), h('td', a.patientId || ''), h('td', a.outcome), h('td', a.breakGlass ? `Break-glass: ${a.reason}` : a.reason))))));
+          h('td', `${a.objectType} ${a.objectId}`), h('td', a.patientId || ''), h('td', a.outcome), h('td', a.breakGlass ? `Break-glass: ${a.justification || a.reason}` : a.reason))))));
     } catch (e) { results.append(unavailable(e, 'Audit search')); }
   }
   try {

@@ -15,6 +15,7 @@
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -84,6 +85,11 @@ std::span<const Operation> allOperations();
 const Operation* findOperation(std::string_view name);
 /// The operation with this name; asserts it exists (for services naming their own operations).
 const Operation& operation(std::string_view name);
+
+/// How long emergency access opened from the portal (operation patient.emergency_access, a
+/// reason required) lasts: the clinician's requests about that patient are allowed and audited
+/// with break_glass = 1 until then (issue 17).
+inline constexpr std::chrono::minutes kEmergencyAccessWindow{30};
 
 /// Who is asking.
 struct Actor {

@@ -10,9 +10,7 @@ namespace vigil::app {
 
 void AlertsSubsystem::initialize(Poco::Util::Application&) {
   auto& clock = SystemClock::instance();
-  alerts::EscalationPolicy policy;
-  policy.ackDeadline[3] = std::chrono::minutes(config_.integer("alerts.ack_critical_minutes"));
-  policy.ackDeadline[2] = std::chrono::minutes(config_.integer("alerts.ack_high_minutes"));
+  auto policy = escalationPolicy(config_);
   rules_ = std::make_unique<alerts::RuleSet>(clock);
   lifecycle_ = std::make_unique<alerts::AlertLifecycle>(clock, policy, &bus_);
   engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);

@@ -550,6 +550,19 @@ BOOST_AUTO_TEST_CASE(tick_escalates_overdue_alerts) {
   BOOST_TEST(*changes[0].alert.assignee == 102);
 }
 
+// Issue 17 (found with the warm-up fix): a patient monitored only for blood pressure (no scale)
+// got "No weight for 96 h — high priority" once the engine had known them for two days, and at
+// once after a restart that warmed up a week. A missing-data rule watches a vital the patient
+// sends (or every vital once the patient is enrolled explicitly).
+BOOST_AUTO_TEST_CASE(no_missing_data_alert_for_a_vital_the_patient_never_sends) {
+  EngineFixture f({weightMissing()});
+  f.eval(bp(1, 130, kT0));
+  BOOST_TEST(f.engine.tick(kT0 + 24h * 7).empty());
+  f.eval(kg(2, 80, kT0 + 24h * 7));  // a scale from now on
+  BOOST_TEST(f.engine.tick(kT0 + 24h * 7 + 23h).empty());
+  BOOST_TEST(f.engine.tick(kT0 + 24h * 7 + 24h).size() == 1u);  // the scale went silent
+}
+
 BOOST_AUTO_TEST_CASE(discharged_patient_gets_no_missing_data_alert) {
   EngineFixture f({weightMissing()});
   f.eval(kg(1, 80, kT0));

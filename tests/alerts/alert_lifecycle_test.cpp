@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <latch>
+#include <set>
 #include <thread>
 
 #include "alerts_fixture.hpp"
@@ -56,6 +57,56 @@ struct LifecycleFixture {
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(AlertLifecycleTests, LifecycleFixture)
+
+// Issue 17: a patient's open alerts on one vital are one problem; the clinician may resolve
+// them together with one note. Alerts on another vital or another patient, and alerts someone
+// else has claimed, stay open.
+BOOST_AUTO_TEST_CASE(resolving_a_group_resolves_the_patients_open_alerts_on_the_same_vital) {
+  auto high = raise(Severity::critical, 7, "bp.systolic.high");
+  auto elevated = raise(Severity::low, 7, "bp.systolic.elevated");
+  auto mine = raise(Severity::low, 7, "bp.systolic.custom");
+  auto theirs = raise(Severity::low, 7, "bp.systolic.other");
+  auto otherPatient = raise(Severity::critical, 8, "bp.systolic.high");
+  std::int64_t hr = 0;
+  {  // another vital of the same patient
+    auto b = breach(7, "hr.high", Severity::high, 130);
+    b.code = std::string(loinc::kHeartRate);
+    hr = lifecycle.recordBreaches(std::span(&b, 1), clock.now()).at(0).alert.id;
+  }
+  BOOST_TEST(lifecycle.claim(mine, 101).outcome == Outcome::ok);
+  BOOST_TEST(lifecycle.claim(theirs, 102).outcome == Outcome::ok);
+  BOOST_TEST(lifecycle.claim(high, 101).outcome == Outcome::ok);
+
+  auto group = lifecycle.resolveGroup(high, 101, "called patient, medication adjusted");
+  BOOST_REQUIRE(group.head);
+  BOOST_TEST((group.head.alert->state == AlertState::resolved));
+  std::set<std::int64_t> resolved;
+  for (const auto& a : group.alsoResolved) {
+    resolved.insert(a.id);
+    BOOST_TEST((a.state == AlertState::resolved));
+    BOOST_TEST(a.resolvedBy.value_or(0) == 101);
+    BOOST_TEST(a.resolutionNote == "called patient, medication adjusted");
+  }
+  BOOST_TEST((resolved == std::set<std::int64_t>{elevated, mine}));
+  BOOST_TEST((group.leftOpen == std::vector<std::int64_t>{theirs}));
+  BOOST_TEST(lifecycle.get(theirs)->isOpen());
+  BOOST_TEST(lifecycle.get(otherPatient)->isOpen());
+  BOOST_TEST(lifecycle.get(hr)->isOpen());
+  // The elevated alert went through claim and acknowledgement by the resolver: its history
+  // says who did it.
+  auto history = lifecycle.history(elevated);
+  BOOST_REQUIRE(history.size() == 4u);
+  BOOST_TEST(*history[3].actorId == 101);
+}
+
+BOOST_AUTO_TEST_CASE(a_group_is_resolved_only_by_the_claimer_of_its_head_and_with_a_note) {
+  auto high = raise(Severity::critical, 7, "bp.systolic.high");
+  auto elevated = raise(Severity::low, 7, "bp.systolic.elevated");
+  BOOST_TEST(lifecycle.claim(high, 101).outcome == Outcome::ok);
+  BOOST_TEST((lifecycle.resolveGroup(high, 102, "x").head.outcome == Outcome::notClaimer));
+  BOOST_TEST((lifecycle.resolveGroup(high, 101, " ").head.outcome == Outcome::noteRequired));
+  BOOST_TEST(lifecycle.get(elevated)->isOpen());
+}
 
 BOOST_AUTO_TEST_CASE(claim_acknowledge_resolve_records_response_times) {
   auto id = raise();

@@ -46,13 +46,19 @@ struct RepoFixture {
   }
 
   void storeReading(std::int64_t id, std::int64_t patient, double kgValue, TimePoint t) {
+    storeReading(id, patient, kgValue, t, t);
+  }
+  /// A reading measured at `t` and received at `received` (a backfill: received long ago,
+  /// stored now, after readings received later).
+  void storeReading(std::int64_t id, std::int64_t patient, double kgValue, TimePoint t,
+                    TimePoint received) {
     db->writeSync([&](Connection& c) {
       c.execute(
           "INSERT INTO readings (id, device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "device_time, received_at, source) VALUES (?, 1, ?, ?, 'body_weight', ?, 'kg', ?, ?, ?, "
           "'test')",
           id, patient, "seq:" + std::to_string(id), std::string(loinc::kBodyWeight), kgValue, ms(t),
-          ms(t));
+          ms(received));
     });
   }
 };
@@ -60,6 +66,11 @@ struct RepoFixture {
 AlertRule weightDay() {
   return makeRule("weight.gain.day", RuleKind::rateOfChange, loinc::kBodyWeight,
                   Comparison::atLeast, {{Severity::high, 1.0}}, 24h, 0, "kg");
+}
+
+AlertRule weightWeek() {
+  return makeRule("weight.gain.week", RuleKind::rateOfChange, loinc::kBodyWeight,
+                  Comparison::atLeast, {{Severity::high, 2.0}}, 24h * 7, 0, "kg");
 }
 
 Breach breach(std::int64_t patient, const std::string& key) {
@@ -266,6 +277,74 @@ BOOST_AUTO_TEST_CASE(restart_does_not_report_a_resolved_silence_again_before_its
   BOOST_TEST(engine.tick(kT0 + 30h).empty());
   BOOST_TEST(engine.tick(kT0 + 48h - 1s).empty());
   BOOST_TEST(engine.tick(kT0 + 48h).size() == 1u);
+}
+
+// Issue 17: a backfill (the demo seed, a hub's backlog written per patient) stores readings
+// received days ago after readings received later, so reading ids do not grow with reception
+// time. Warm-up selects by reception time through an index; it used to bisect the ids and
+// found only the last patient's block (demo log: warm_up=0 catch_up=307 of 827).
+BOOST_AUTO_TEST_CASE(warm_up_finds_readings_by_reception_time_whatever_their_id_order) {
+  clock.set(kT0);
+  // Patient 7's two weeks, then patient 8's: each block in time order, the blocks not.
+  storeReading(1, 7, 79.0, kT0 - 24h * 12);
+  storeReading(2, 7, 80.0, kT0 - 24h * 8);
+  storeReading(3, 7, 80.2, kT0 - 20h);
+  storeReading(4, 8, 70.0, kT0 - 24h * 12);
+  storeReading(5, 8, 70.1, kT0 - 24h * 8);
+  storeReading(6, 8, 70.2, kT0 - 20h);
+  repo->noteEvaluated(6);  // judged when they arrived
+  repo->flush();
+
+  RuleSet rules(clock, {weightDay()});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  BOOST_TEST(restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h).empty());
+  // The next morning: +1.3 kg against yesterday's 80.2 (reading 3, warmed up).
+  storeReading(7, 7, 81.5, kT0);
+  auto changes = engine.evaluate(repo->observationsSince(kT0 - 1s, 10, 6));
+  BOOST_REQUIRE_MESSAGE(changes.size() == 1u,
+                        "no weight.gain.day alert after the restart: "
+                        "yesterday's weight was not warmed up");
+  BOOST_TEST(changes[0].alert.ruleKey == "weight.gain.day");
+  BOOST_TEST(changes[0].alert.patientId == 7);
+}
+
+// The daemon asked for 48 h of warm-up; the week rule needs 7 days + the late horizon, so a
+// restart forgot every weigh-in older than two days and a +2 kg week never alerted.
+BOOST_AUTO_TEST_CASE(warm_up_covers_the_longest_rule_window_whatever_the_caller_asks) {
+  clock.set(kT0);
+  storeReading(1, 7, 80.0, kT0 - 24h * 5);
+  storeReading(2, 7, 80.4, kT0 - 24h * 3);
+  repo->noteEvaluated(2);
+  repo->flush();
+
+  RuleSet rules(clock, {weightWeek()});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 48h);
+  storeReading(3, 7, 82.1, kT0);
+  auto changes = engine.evaluate(repo->observationsSince(kT0 - 1s, 10, 2));
+  BOOST_REQUIRE_MESSAGE(changes.size() == 1u,
+                        "no weight.gain.week alert: the weigh-in of 5 "
+                        "days ago was not warmed up");
+  BOOST_TEST(changes[0].alert.ruleKey == "weight.gain.week");
+}
+
+// Readings stored after the last evaluated one are caught up whatever their order by id: the
+// highest id is remembered, not the last one selected.
+BOOST_AUTO_TEST_CASE(catch_up_notes_the_highest_reading_id_it_judged) {
+  clock.set(kT0);
+  storeReading(1, 7, 80.0, kT0 - 1h);
+  repo->noteEvaluated(1);
+  repo->flush();
+  storeReading(5, 7, 80.1, kT0 - 2h, kT0 - 2h);  // a backlog: received earlier, stored later
+  storeReading(4, 8, 70.0, kT0 - 10min, kT0 - 10min);
+  RuleSet rules(clock, {weightDay()});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h);
+  repo->flush();
+  BOOST_TEST(repo->evaluatedThrough() == 5);
 }
 
 BOOST_AUTO_TEST_CASE(observations_split_panels_into_components) {

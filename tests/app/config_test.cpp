@@ -55,6 +55,18 @@ BOOST_AUTO_TEST_CASE(defaults_cover_every_schema_key) {
   BOOST_TEST(c.string("log.level") == "info");
 }
 
+// Issue 17: the deadline of every severity is the clinic's to set (low and info were 24 h,
+// fixed).
+BOOST_AUTO_TEST_CASE(ack_deadlines_of_every_severity_come_from_the_configuration) {
+  TempFile f("alerts.ack_low_minutes = 720\nalerts.ack_info_minutes = 2880\n");
+  auto policy = vigil::app::escalationPolicy(Config::load(f.path.string()));
+  using vigil::alerts::Severity;
+  BOOST_TEST(policy.deadlineFor(Severity::low).count() == 720 * 60);
+  BOOST_TEST(policy.deadlineFor(Severity::info).count() == 2880 * 60);
+  BOOST_TEST(policy.deadlineFor(Severity::high).count() == 60 * 60);
+  BOOST_TEST(policy.deadlineFor(Severity::critical).count() == 15 * 60);
+}
+
 BOOST_AUTO_TEST_CASE(reads_nested_keys_from_a_properties_file) {
   TempFile f("# comment\nweb.port = 9000\nstore.readers=2\nlog.level = debug\n");
   auto c = Config::load(f.path.string());

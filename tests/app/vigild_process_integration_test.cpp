@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -458,6 +459,135 @@ BOOST_AUTO_TEST_CASE(demo_seed_leaves_the_audit_log_with_a_signed_checkpoint) {
   auto text = vigil::testsupport::readText(out);
   BOOST_TEST(text.find("audit log intact") != std::string::npos, text);
   BOOST_TEST(text.find(" 0 signed checkpoints") == std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Polls the database until `sql` (one integer) is at least `want`; the last value seen.
+std::int64_t waitForCount(const fs::path& db, const std::string& sql, std::int64_t want,
+                          std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  std::int64_t last = -1;
+  while (true) {
+    {
+      vigil::store::Connection c(db, vigil::store::Connection::Mode::readOnly);
+      last = c.queryValue<std::int64_t>(sql).value_or(0);
+    }
+    if (last >= want || std::chrono::steady_clock::now() >= deadline) return last;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+/// vigild on the demo clinic (no broker), until it reports its port.
+std::unique_ptr<Child> startDemoVigild(const TempDir& dir) {
+  auto child = std::make_unique<Child>(
+      std::vector<std::string>{"--set", "data.dir=" + dir.path().string(), "--set",
+                               "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                               "web.port_file=" + (dir.path() / "port").string()},
+      dir.path() / "stderr");
+  return child;
+}
+
+// Alerts of a demo patient's (by the demo device uid suffix: 1001 Rosa, 1002 Walter) weight rules.
+std::string weightAlertsOf(const std::string& suffix, const std::string& extra = "") {
+  return "SELECT count(*) FROM alerts WHERE rule_key LIKE 'weight.gain.%' AND patient_id = "
+         "(SELECT da.patient_id FROM device_assignments da JOIN devices d ON d.id = da.device_id "
+         "WHERE d.uid = 'demo-scale-" +
+         suffix + "' AND da.valid_until IS NULL)" + extra;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(VigildAlertState)
+
+// Issue 17: the seed writes its history as live readings arrive (reading ids grow with
+// reception time), and vigild's first start judges it, so the heart-failure patient's weight
+// gain is an alert from the first sign-in.
+BOOST_AUTO_TEST_CASE(demo_heart_failure_patient_has_a_weight_alert_from_the_first_start) {
+  TempDir dir;
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  {
+    Child child({"--set", "data.dir=" + dir.path().string(), "demo", "seed",
+                 (dir.path() / "bundles").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  auto db = dir.path() / "vigil.db";
+  {
+    vigil::store::Connection c(db, vigil::store::Connection::Mode::readOnly);
+    auto outOfOrder = c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM readings a JOIN readings b ON b.id = "
+        "(SELECT min(id) FROM readings WHERE id > a.id) WHERE b.received_at < a.received_at");
+    BOOST_TEST(outOfOrder.value_or(-1) == 0,
+               "reading ids do not follow reception time in the seeded history");
+  }
+  auto vigild = startDemoVigild(dir);
+  BOOST_REQUIRE_MESSAGE(readPort(dir.path() / "port", 30s) > 0,
+                        "vigild did not report its port: " << vigild->stderrText());
+  auto found = waitForCount(db, weightAlertsOf("1002"), 1, 20s);
+  BOOST_TEST(found >= 1, "waited 20 s for a weight.gain alert of the heart-failure patient; log: "
+                             << vigild->stderrText());
+  ::kill(vigild->pid(), SIGTERM);
+  BOOST_TEST(vigild->wait(10s) == 0);
+}
+
+// Weigh, vigild stops (cleanly, then by SIGKILL), the next morning's weigh-in +2 kg is stored
+// while it is down (a crash between the commit and the judgement): at start the engine warms up
+// from the history and judges the new reading against it.
+BOOST_AUTO_TEST_CASE(a_weight_gain_after_a_restart_or_a_kill_raises_an_alert) {
+  TempDir dir;
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  {
+    Child child({"--set", "data.dir=" + dir.path().string(), "demo", "seed",
+                 (dir.path() / "bundles").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(60s), 0);
+  }
+  auto db = dir.path() / "vigil.db";
+  auto nowMs = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  // Rosa (1001, hypertensive) weighs every morning; her latest weight plus `kg`, stored as the
+  // scale's next reading.
+  auto storeNextWeight = [&](double kg) {
+    vigil::store::Connection c(db, vigil::store::Connection::Mode::readWrite);
+    auto st = c.prepare(
+        "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+        "device_time, received_at, source) SELECT device_id, patient_id, 'time:' || ?1 || "
+        "':body_weight', kind, loinc, unit, value + ?2, ?1, ?1, 'mqtt-json' FROM readings "
+        "WHERE device_id = (SELECT id FROM devices WHERE uid = 'demo-scale-1001') "
+        "ORDER BY device_time DESC LIMIT 1");
+    st.bindAll(nowMs(), kg);
+    st.step();
+    return c.lastInsertRowid();
+  };
+  for (int signal : {SIGTERM, SIGKILL}) {
+    BOOST_TEST_CONTEXT((signal == SIGTERM ? "clean restart" : "kill -9")) {
+      auto vigild = startDemoVigild(dir);
+      BOOST_REQUIRE_MESSAGE(readPort(dir.path() / "port", 30s) > 0,
+                            "vigild did not report its port: " << vigild->stderrText());
+      // Started and caught up on what was stored before (the alerts subsystem logs it).
+      ::kill(vigild->pid(), signal);
+      vigild->wait(10s);
+      fs::remove(dir.path() / "port");
+      auto id = storeNextWeight(2.0);
+      BOOST_REQUIRE(id > 0);
+      auto again = startDemoVigild(dir);
+      BOOST_REQUIRE_MESSAGE(readPort(dir.path() / "port", 30s) > 0,
+                            "vigild did not report its port: " << again->stderrText());
+      auto found = waitForCount(
+          db, weightAlertsOf("1001", " AND last_reading_id = " + std::to_string(id)), 1, 20s);
+      BOOST_TEST(found >= 1, "waited 20 s for a weight.gain alert on reading "
+                                 << id << " (+2 kg); log: " << again->stderrText());
+      ::kill(again->pid(), SIGTERM);
+      BOOST_TEST(again->wait(10s) == 0);
+      fs::remove(dir.path() / "port");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -67,6 +67,9 @@ test('an out-of-range reading published over MQTT appears live, is resolved with
   assert.deepEqual(navigations, [], 'no reload or navigation');
   await alert.getByText('Critical').first().waitFor();
   await alert.getByText(/192/).waitFor();
+  // Issue 17: named clinically (vital, direction, severity, value), never a bare LOW.
+  await alert.getByText('Systolic BP high — critical, 192 mmHg').waitFor();
+  assert.equal(await alert.getByText(/^Low$/).count(), 0, 'no bare "Low" on a high reading');
   await screenshot(page, 'live-alert-arrived');
 
   // Claim, then resolve with a note.

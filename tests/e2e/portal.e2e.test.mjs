@@ -123,6 +123,32 @@ test('patient signs in by keyboard, sees their own chart and is denied another p
   await page.close();
 });
 
+// Issue 17: break-glass in the portal. The nurse is on patient A's care team, not B's (the admin
+// test below adds her to B's afterwards).
+test('a nurse outside the care team opens emergency access with a reason and sees the record', { timeout: 150000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await signInStaffFirstTime(page, box, box.seed.nurse.email);
+  await page.getByRole('heading', { name: 'Alert queue' }).waitFor();
+
+  await page.goto(`${box.url}/#/patients/${box.seed.patientB}`);
+  await page.getByRole('heading', { name: 'Access denied' }).waitFor();
+  assert.equal(await page.getByText('Ben Okoro').count(), 0);
+  await page.getByRole('heading', { name: 'Emergency access' }).waitFor();
+  await screenshot(page, 'nurse-denied-offers-emergency-access');
+  // The reason is required.
+  await page.getByRole('button', { name: 'Open emergency access' }).click();
+  await page.getByText('A reason is required for emergency access.').waitFor();
+  await page.getByLabel('Reason (required)').fill('Patient called the on-call line with chest pain; covering for Dr. Lee.');
+  await screenshot(page, 'nurse-emergency-access-reason');
+  await page.getByRole('button', { name: 'Open emergency access' }).click();
+  await page.getByRole('heading', { name: 'Ben Okoro' }).waitFor();
+  await page.getByRole('heading', { name: 'Blood pressure' }).waitFor();
+  await screenshot(page, 'nurse-emergency-access-chart');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
@@ -172,6 +198,13 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.locator('.notice', { hasText: /Audit chain intact/ }).waitFor();
   await page.getByRole('cell', { name: 'care_team.assign' }).first().waitFor();
   await screenshot(page, 'admin-audit');
+  // The emergency access of the test above, listed for review with its justification.
+  await page.getByLabel('Emergency access (break-glass) only').check();
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('cell', { name: 'patient.emergency_access' }).first().waitFor();
+  await page.getByRole('cell', { name: /Break-glass: Patient called the on-call line/ }).first().waitFor();
+  assert.equal(await page.getByRole('cell', { name: 'care_team.assign' }).count(), 0);
+  await screenshot(page, 'admin-audit-emergency-access');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -124,6 +124,9 @@ BOOST_AUTO_TEST_CASE(heart_failure_gains_weight_day_after_day) {
   Persona hf(PersonaKind::heartFailure, 3, at(0, 0));
   Persona normal(PersonaKind::normal, 3, at(0, 0));
   BOOST_TEST(hf.baseline(at(10, 7)).weightKg - hf.baseline(at(0, 7)).weightKg > 1.0);
+  // Decompensating: more than the 2 kg a week of the clinic's weight.gain.week rule, so the
+  // demo's heart-failure patient shows the alert the rule exists for.
+  BOOST_TEST(hf.baseline(at(7, 7)).weightKg - hf.baseline(at(0, 7)).weightKg >= 2.2);
   BOOST_TEST(std::abs(normal.baseline(at(10, 7)).weightKg - normal.baseline(at(0, 7)).weightKg) <
              1e-9);
 }

@@ -79,6 +79,17 @@ std::vector<AlertChange> AlertEngine::evaluate(std::span<const Observation> batc
   return apply(pending, clock_.now());
 }
 
+std::chrono::seconds AlertEngine::stateHorizon() const {
+  std::chrono::seconds longest{0};
+  // Every rule ever set (overrides included, removed ones too): conservative and small.
+  for (const auto& change : rules_.changes()) {
+    const auto& rule = change.rule;
+    if (rule.kind == RuleKind::rateOfChange || rule.kind == RuleKind::countWithin)
+      longest = std::max(longest, rule.window);
+  }
+  return longest + options_.lateHorizon;
+}
+
 void AlertEngine::warmUp(std::span<const Observation> recent) {
   std::lock_guard lock(mutex_);
   Pending discarded;
@@ -281,6 +292,8 @@ std::vector<AlertChange> AlertEngine::tick(TimePoint now) {
       TimePoint ref = ps.since;
       if (auto it = ps.lastSeen.find(rule->code); it != ps.lastSeen.end()) {
         ref = std::max(ref, it->second);
+      } else if (!ps.enrolled) {
+        continue;  // a vital this patient does not send (no such device): nothing is missing
       }
       const auto silence = now - ref;
       const auto sev = rule->classifySilence(silence);
@@ -327,7 +340,9 @@ std::vector<AlertChange> AlertEngine::apply(Pending& pending, TimePoint now) {
 
 void AlertEngine::enroll(std::int64_t patientId, TimePoint since) {
   std::lock_guard lock(mutex_);
-  patients_[patientId].since = since;
+  auto& ps = patients_[patientId];
+  ps.since = since;
+  ps.enrolled = true;
 }
 
 void AlertEngine::noteMissingDataRaised(std::int64_t patientId, const std::string& ruleKey,

@@ -263,6 +263,50 @@ TransitionResult AlertLifecycle::resolve(std::int64_t alertId, std::int64_t user
   return {Outcome::ok, *a};
 }
 
+GroupResolution AlertLifecycle::resolveGroup(std::int64_t alertId, std::int64_t userId,
+                                             const std::string& note) {
+  GroupResolution out;
+  std::vector<std::int64_t> others;
+  {
+    std::lock_guard lock(mutex_);
+    const Alert* head = findLocked(alertId);
+    if (head && head->isOpen()) {
+      for (const auto& [key, id] : open_) {
+        if (id == alertId) continue;
+        const Alert* a = findLocked(id);
+        if (a && a->patientId == head->patientId && a->code == head->code) others.push_back(id);
+      }
+    }
+  }
+  out.head = resolve(alertId, userId, note);
+  if (!out.head) return out;
+  std::sort(others.begin(), others.end());
+  // Each step takes the lock on its own: a concurrent claim by someone else wins and the alert
+  // is left open for them.
+  for (auto id : others) {
+    auto current = get(id);
+    if (!current || !current->isOpen()) continue;
+    if (current->state == AlertState::open || current->state == AlertState::escalated) {
+      if (!claim(id, userId)) {
+        out.leftOpen.push_back(id);
+        continue;
+      }
+      current = get(id);
+    }
+    if (current->claimedBy != userId) {
+      out.leftOpen.push_back(id);
+      continue;
+    }
+    if (current->state == AlertState::claimed) acknowledge(id, userId);
+    if (auto done = resolve(id, userId, note)) {
+      out.alsoResolved.push_back(*done.alert);
+    } else {
+      out.leftOpen.push_back(id);
+    }
+  }
+  return out;
+}
+
 TransitionResult AlertLifecycle::resolveBySystem(std::int64_t alertId, const std::string& note) {
   std::lock_guard lock(mutex_);
   Alert* a = findLocked(alertId);

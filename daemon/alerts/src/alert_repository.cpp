@@ -1,5 +1,6 @@
 #include "vigil/alerts/alert_repository.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -433,28 +434,15 @@ std::int64_t AlertRepository::evaluatedThrough() {
 std::vector<Observation> AlertRepository::observationsSince(TimePoint since, std::size_t limit,
                                                             std::int64_t afterReadingId) {
   return db_.read([&](Connection& c) {
-    // Reading ids grow in storage order and received_at nearly so: find the first id received
-    // at or after `since` by bisection over the rowid (O(log n) lookups, no table scan).
-    std::int64_t lo = c.queryValue<std::int64_t>("SELECT min(id) FROM readings").value_or(0);
-    std::int64_t hi = c.queryValue<std::int64_t>("SELECT max(id) FROM readings").value_or(0);
-    if (hi == 0) return std::vector<Observation>{};
-    const auto sinceMs = toMs(since);
-    hi += 1;
-    while (lo < hi) {
-      const std::int64_t mid = lo + (hi - lo) / 2;
-      auto received = c.queryValue<std::int64_t>(
-          "SELECT received_at FROM readings WHERE id >= ? ORDER BY id LIMIT 1", mid);
-      if (!received || *received >= sinceMs) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
+    // By reception time through readings_by_received (migration 0009): ids follow storage
+    // order, which a backfill breaks, so they cannot stand in for time. INDEXED BY makes a
+    // missing index an error rather than a silent table scan.
     auto& st = c.cached(
         "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-        "device_time_local, received_at FROM readings "
-        "WHERE id >= ?1 AND id > ?2 AND patient_id IS NOT NULL ORDER BY id LIMIT ?3");
-    st.bindAll(lo, afterReadingId, static_cast<std::int64_t>(limit));
+        "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
+        "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
+        "ORDER BY received_at, id LIMIT ?3");
+    st.bindAll(toMs(since), afterReadingId, static_cast<std::int64_t>(limit));
     std::vector<Observation> out;
     while (st.step()) {
       Observation o;
@@ -502,17 +490,25 @@ std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
   lifecycle.restore(std::move(unresolved), repo.activeSuppressions(now), repo.maxAlertId() + 1);
   lifecycle.setJournal(&repo);
 
+  // The state of a rule reaches back its window plus the late horizon: warm up at least that
+  // far, whatever the caller asked (the daemon once asked for 48 h and the week rule forgot).
+  lookback = std::max(lookback, std::chrono::ceil<std::chrono::hours>(engine.stateHorizon()));
   const auto through = repo.evaluatedThrough();
   auto recent = repo.observationsSince(now - lookback, maxObservations);
   std::vector<Observation> seen, unseen;
-  for (auto& o : recent) (o.readingId <= through ? seen : unseen).push_back(std::move(o));
+  std::int64_t newest = 0;
+  for (auto& o : recent) {
+    if (o.readingId > through) newest = std::max(newest, o.readingId);
+    (o.readingId <= through ? seen : unseen).push_back(std::move(o));
+  }
   engine.warmUp(seen);
   for (const auto& raise : repo.missingDataRaisedSince(now - lookback)) {
     engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
   }
   auto changes = engine.evaluate(unseen);
-  if (!unseen.empty()) repo.noteEvaluated(unseen.back().readingId);
+  if (newest > 0) repo.noteEvaluated(newest);
   log::info("alerts.restored", {{"unresolved", static_cast<std::uint64_t>(restoredAlerts)},
+                                {"lookback_hours", static_cast<std::int64_t>(lookback.count())},
                                 {"warm_up", static_cast<std::uint64_t>(seen.size())},
                                 {"catch_up", static_cast<std::uint64_t>(unseen.size())}});
   return changes;

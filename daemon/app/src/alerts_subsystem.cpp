@@ -10,15 +10,13 @@ namespace vigil::app {
 
 void AlertsSubsystem::initialize(Poco::Util::Application&) {
   auto& clock = SystemClock::instance();
-  alerts::EscalationPolicy policy;
-  policy.ackDeadline[3] = std::chrono::minutes(config_.integer("alerts.ack_critical_minutes"));
-  policy.ackDeadline[2] = std::chrono::minutes(config_.integer("alerts.ack_high_minutes"));
+  auto policy = escalationPolicy(config_);
   rules_ = std::make_unique<alerts::RuleSet>(clock);
   lifecycle_ = std::make_unique<alerts::AlertLifecycle>(clock, policy, &bus_);
   engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);
   repo_ = std::make_unique<alerts::AlertRepository>(store_.database());
   auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
-                                        std::chrono::hours(48));
+                                        std::chrono::hours(48));  // extended to the rules' reach
   log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
   ready_ = true;
   ticker_ = std::thread([this] {

@@ -140,6 +140,10 @@ std::vector<ConfigKey> buildSchema() {
        "A critical alert not acknowledged within this time escalates.", 1, 1440},
       {"alerts.ack_high_minutes", Type::integer, "60",
        "A high-severity alert not acknowledged within this time escalates.", 1, 10080},
+      {"alerts.ack_low_minutes", Type::integer, "1440",
+       "A low-severity alert not acknowledged within this time escalates.", 1, 20160},
+      {"alerts.ack_info_minutes", Type::integer, "1440",
+       "An informational alert not acknowledged within this time escalates.", 1, 20160},
       {"video.enabled", Type::boolean, "true",
        "Host video visits (WebRTC relay on the box). Ignored by a build without "
        "VIGIL_WITH_VIDEO."},
@@ -363,6 +367,20 @@ std::string renderConfigReference() {
         << k.description << " |\n";
   }
   return out.str();
+}
+
+alerts::EscalationPolicy escalationPolicy(const Config& config) {
+  alerts::EscalationPolicy policy;
+  auto minutes = [&](const char* key) { return std::chrono::minutes(config.integer(key)); };
+  policy.ackDeadline[static_cast<std::size_t>(alerts::Severity::critical)] =
+      minutes("alerts.ack_critical_minutes");
+  policy.ackDeadline[static_cast<std::size_t>(alerts::Severity::high)] =
+      minutes("alerts.ack_high_minutes");
+  policy.ackDeadline[static_cast<std::size_t>(alerts::Severity::low)] =
+      minutes("alerts.ack_low_minutes");
+  policy.ackDeadline[static_cast<std::size_t>(alerts::Severity::info)] =
+      minutes("alerts.ack_info_minutes");
+  return policy;
 }
 
 }  // namespace vigil::app

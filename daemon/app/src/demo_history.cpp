@@ -98,7 +98,18 @@ DemoHistoryResult backfillDemoHistory(store::Database& db, const crypto::FieldCi
   service.start();
   registry::DeviceRegistry registry(db, SystemClock::instance());
 
-  std::uint64_t submitted = 0;
+  // Every patient's messages first (each patient's persona draws in its own time order, so
+  // the values are the same on every run), then submitted in reception order across patients,
+  // the way live readings arrive: reading ids then grow with reception time, as the alert
+  // engine's restart and the charts see them live (issue 17: a per-patient order stored days-old
+  // readings after later ones).
+  struct Message {
+    TimePoint received;
+    std::size_t order = 0;
+    std::string topic;
+    std::string payload;
+  };
+  std::vector<Message> messages;
   for (const auto& p : patients) {
     // A device's readings belong to its patient from the assignment on.
     std::vector<std::optional<TimePoint>> assignedFrom;
@@ -115,13 +126,20 @@ DemoHistoryResult backfillDemoHistory(store::Database& db, const crypto::FieldCi
     for (const auto& m : schedule(p, assignedFrom, from, end)) {
       const auto& device = p.devices[m.device];
       const auto received = m.at + kUploadDelay;
-      auto payload =
-          fleet::readingsPayload(++seq, persona.measure(device.kind, m.at), m.at, received);
-      if (!service.submit({"vigil/v1/devices/" + device.uid + "/readings", std::move(payload),
-                           TimePoint(received), "demo-history", false}))
-        throw StoreError("demo history: ingest refused a message");
-      ++submitted;
+      messages.push_back(
+          {TimePoint(received), messages.size(), "vigil/v1/devices/" + device.uid + "/readings",
+           fleet::readingsPayload(++seq, persona.measure(device.kind, m.at), m.at, received)});
     }
+  }
+  std::sort(messages.begin(), messages.end(), [](const Message& a, const Message& b) {
+    return a.received != b.received ? a.received < b.received : a.order < b.order;
+  });
+  std::uint64_t submitted = 0;
+  for (auto& m : messages) {
+    if (!service.submit(
+            {std::move(m.topic), std::move(m.payload), m.received, "demo-history", false}))
+      throw StoreError("demo history: ingest refused a message");
+    ++submitted;
   }
   const bool idle = service.waitIdle(std::chrono::minutes(2));
   service.stop();

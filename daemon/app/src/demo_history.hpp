@@ -9,12 +9,14 @@
 // morning, midday and evening, weight on waking, glucose fasting and after meals, a strap every
 // three hours), in the patient's local time, ±30 min, now and then skipped. The readings go
 // through the normal store path: the readings payload a device sends, decoded and stored by an
-// IngestService (dedup keys, patient attribution by device time), with source "demo-history".
+// IngestService (dedup keys, patient attribution by device time), with source "demo-history",
+// in reception order across all patients, as live readings arrive.
 //
 // Idempotent: every choice comes from RNGs seeded per patient and device, and the window ends
 // at an instant the caller keeps, so running it again produces the same device times, whose
-// dedup keys find their rows (no duplicates). Alerts are not raised for the past: the live
-// simulator fills the queue.
+// dedup keys find their rows (no duplicates). The seed judges nothing itself: vigild's first
+// start catches up on every reading it has not judged within the rules' reach (9 days), so the
+// history raises what it would have raised live (the heart-failure patient's weight gain).
 //
 // Cost: ~520 messages for the six demo patients (~830 readings), about 70 ms of a 1.2 s seed on
 // the Debug build (docs/simulator.md).

@@ -15,6 +15,9 @@ constexpr Operation kOperations[] = {
     {"patient.search", P::patientSearch, false},  // results filtered to visible patients
     {"patient.register", P::patientRegister, false},
     {"patient.update", P::patientWrite, true},
+    // Opens a record outside the care team for kEmergencyAccessWindow (break-glass, reason
+    // required); the gate then lets the clinician's requests about the patient through.
+    {"patient.emergency_access", P::patientRead, true},
     // Monitoring
     {"reading.list", P::readingRead, true},
     {"reading.record", P::readingWrite, true},
@@ -22,6 +25,12 @@ constexpr Operation kOperations[] = {
     {"alert.queue", P::alertRead, false},  // results filtered to the care team
     {"alert.acknowledge", P::alertManage, true},
     {"alert.report", P::alertRead, false},  // clinic-wide aggregates, no patient data
+    // Alert limits (issue 17): read by whoever reads the patient's readings, changed only by
+    // clinicians; the clinic defaults read by staff, changed by providers.
+    {"threshold.get", P::readingRead, true},
+    {"threshold.set", P::thresholdWrite, true},
+    {"alert_rule.list_defaults", P::alertRead, false},
+    {"alert_rule.set_default", P::alertDefaultsWrite, false},
     // Clinical records
     {"note.get", P::noteRead, true},
     {"note.write", P::noteWrite, true},
@@ -44,7 +53,6 @@ constexpr Operation kOperations[] = {
     {"device.provision", P::deviceManage, false},
     {"device.assign", P::deviceManage, true},
     {"device.list", P::deviceManage, false},
-    {"alert_rule.set_default", P::careTeamManage, false},  // clinic default alert rules
     {"care_team.assign", P::careTeamManage, true},
     {"user.create", P::userManage, false},
     {"user.list", P::userManage, false},
@@ -107,6 +115,7 @@ bool roleHas(Role role, Permission p) {
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
+                    P::thresholdWrite, P::alertDefaultsWrite,
                     P::noteRead, P::noteWrite, P::noteSign,
                     P::prescriptionRead, P::prescriptionWrite,
                     P::visitRead, P::visitManage, P::visitJoin,
@@ -115,6 +124,7 @@ bool roleHas(Role role, Permission p) {
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
+                    P::thresholdWrite,
                     P::noteRead, P::noteWrite,
                     P::prescriptionRead,
                     P::visitRead, P::visitManage, P::visitJoin,

@@ -357,6 +357,24 @@ std::optional<AuditEntry> AuditLog::entryIn(Connection& c, std::int64_t seq) {
   return readEntry(st, wellFormed);
 }
 
+std::optional<TimePoint> AuditLog::emergencyAccessUntil(Connection& c, std::int64_t userId,
+                                                        std::int64_t patientId, TimePoint now) {
+  // audit_log_by_patient (patient_id, at_us): only this patient's entries of the last window.
+  auto& st = c.cached(
+      "SELECT max(at_us) FROM audit_log WHERE patient_id = ?1 AND at_us > ?2 AND actor_id = ?3 "
+      "AND action = 'patient.emergency_access' AND outcome = 'success' AND break_glass = 1");
+  st.bindAll(patientId, toMicros(now - kEmergencyAccessWindow), userId);
+  std::optional<TimePoint> out;
+  if (st.step()) {
+    if (auto at = st.get<std::optional<std::int64_t>>(0)) {
+      auto until = fromMicros(*at) + kEmergencyAccessWindow;
+      if (until > now) out = until;
+    }
+  }
+  st.reset();
+  return out;
+}
+
 std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t seq) const {
   auto ct =
       c.queryValue<store::Blob>("SELECT text_enc FROM audit_justifications WHERE seq = ?1", seq);

@@ -19,7 +19,7 @@ Profile profileOf(PersonaKind k) {
     case PersonaKind::hypertensive:
       return {154, 95, 74, 97, 88, 98, 40, 0};
     case PersonaKind::heartFailure:
-      return {112, 70, 84, 94.5, 84, 100, 40, 0.15};
+      return {112, 70, 84, 94.5, 84, 100, 40, 0.35};  // 2.45 kg a week: decompensating
     case PersonaKind::copd:
       return {128, 80, 90, 90.5, 66, 95, 40, 0};
     case PersonaKind::diabetic:

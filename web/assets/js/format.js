@@ -30,7 +30,8 @@ export function vitalLabel(code) {
 }
 
 export const SEVERITIES = ['critical', 'high', 'low', 'info'];
-const SEVERITY_TEXT = { critical: 'Critical', high: 'High', low: 'Low', info: 'Info' };
+// Severity is a priority, never a bare "Low"/"High" that reads as the value's direction (issue 17).
+const SEVERITY_TEXT = { critical: 'Critical', high: 'High priority', low: 'Low priority', info: 'Info' };
 
 function severityIcon(sev) {
   // critical: octagon, high: triangle, low: circle, info: square — distinguishable without colour.

@@ -3,7 +3,7 @@
 // after signing in if the role may see it.
 
 import { h, clear, focusHeading, announce } from './dom.js';
-import { loadSession, onSessionChange, session, logout, ApiError } from './api.js';
+import { loadSession, onSessionChange, session, logout, post, ApiError } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
 import * as live from './live.js';
 import { renderSignIn } from './pages/signin.js';
@@ -12,12 +12,13 @@ import { renderPatients } from './pages/patients.js';
 import { renderChart } from './pages/chart.js';
 import { renderMe } from './pages/me.js';
 import { renderAdmin } from './pages/admin.js';
+import { renderRules } from './pages/rules.js';
 import { renderAccount } from './pages/account.js';
 import { renderVisits, renderVisit } from './pages/visit.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/account', 'Account']],
-  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/account', 'Account']],
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
+  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
@@ -40,6 +41,7 @@ function routeFor(hash, role) {
   if (role !== 'patient' && path === '/patients') return () => renderPatients(main);
   if ((m = /^\/patients\/(\d+)$/.exec(path))) return () => renderChart(main, Number(m[1]));
   if (role === 'patient' && path === '/me') return () => renderMe(main);
+  if ((role === 'provider' || role === 'nurse') && path === '/rules') return () => renderRules(main, { editable: role === 'provider' });
   if (role !== 'admin' && path === '/visits') return () => renderVisits(main);
   if (role !== 'admin' && (m = /^\/visits\/(\d+)$/.exec(path))) return () => renderVisit(main, Number(m[1]));
   if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return () => renderAdmin(main, m[1]);
@@ -103,11 +105,43 @@ async function route() {
 
 export function showError(e) {
   const denied = e instanceof ApiError && e.status === 403;
+  const s = session();
+  const m = /^#\/patients\/(\d+)$/.exec(location.hash);
+  const clinician = s && (s.user.role === 'provider' || s.user.role === 'nurse');
   clear(main).append(h('section.page', h('h1', denied ? 'Access denied' : 'Something went wrong'),
     h('div.notice.error', { role: 'alert' }, denied
       ? 'You do not have access to this record. The attempt has been recorded.'
       : (e && e.message) || 'Unexpected error.'),
+    denied && clinician && m ? emergencyAccessForm(Number(m[1])) : null,
     h('p', h('a', { href: '#/' }, 'Back to your start page'))));
+}
+
+// Break-glass (issue 17): a clinician outside the patient's care team may open the record in an
+// emergency, with a reason; the server audits it (break_glass = 1) for admins to review and
+// allows it for 30 minutes.
+function emergencyAccessForm(patientId) {
+  const reason = h('textarea#ea-reason', { rows: 3, maxlength: 500, required: true, 'aria-describedby': 'ea-hint' });
+  const err = h('div.notice.error', { role: 'alert', hidden: true });
+  const open = h('button.btn.danger', { type: 'submit' }, 'Open emergency access');
+  const form = h('form.form.card.emergency', { novalidate: true },
+    h('h2', 'Emergency access'),
+    h('p#ea-hint.muted', 'In an emergency you may open this record for 30 minutes. Give the reason: it is recorded with every access and reviewed by the practice administrators.'),
+    h('label', { for: 'ea-reason' }, 'Reason (required)'), reason, err, h('div.actions', open));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!reason.value.trim()) { err.hidden = false; err.textContent = 'A reason is required for emergency access.'; reason.focus(); return; }
+    open.disabled = true;
+    try {
+      const r = await post(`/api/v1/patients/${patientId}/emergency-access`, { reason: reason.value.trim() });
+      announce(`Emergency access open until ${new Date(r.until).toLocaleTimeString()}`);
+      route();
+    } catch (ex) {
+      err.hidden = false;
+      err.textContent = ex.message;
+      open.disabled = false;
+    }
+  });
+  return form;
 }
 
 onSessionChange((s, reason) => {

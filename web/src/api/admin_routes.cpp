@@ -323,19 +323,34 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
            const char* where =
                " FROM audit_log WHERE (?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us <= ?2) "
                "AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR patient_id = ?4) AND "
-               "(?5 = '' OR action = ?5) AND (?6 = '' OR outcome = ?6)";
+               "(?5 = '' OR action = ?5) AND (?6 = '' OR outcome = ?6) AND "
+               "(?9 = 0 OR break_glass = 1)";
+           // breakGlass=1: emergency accesses only, for review (issue 17).
+           const std::int64_t breakGlassOnly = req.query["breakGlass"] == "1" ? 1 : 0;
            return s.db->read([&](store::Connection& c) {
              auto count = c.prepare(std::string("SELECT count(*)") + where);
              count.bindAll(from, to, actor, patient, action, outcome);
+             count.bind(9, breakGlassOnly);
              count.step();
              auto total = count.get<std::int64_t>(0);
              auto st = c.prepare(std::string("SELECT seq, at_us, actor_id, actor_role, action, "
                                              "object_type, object_id, patient_id, outcome, "
                                              "reason, break_glass") +
                                  where + " ORDER BY seq DESC LIMIT ?7 OFFSET ?8");
-             st.bindAll(from, to, actor, patient, action, outcome, size, (page - 1) * size);
+             st.bindAll(from, to, actor, patient, action, outcome, size, (page - 1) * size,
+                        breakGlassOnly);
              auto items = array();
-             while (st.step()) items->add(auditEntryJson(st));
+             while (st.step()) {
+               auto entry = auditEntryJson(st);
+               // The clinician's justification, for the reviewer: stored encrypted beside the
+               // entry, shown only here (audit.read).
+               if (st.get<std::int64_t>(10) != 0) {
+                 auto text = s.audit->justificationIn(c, st.get<std::int64_t>(0));
+                 entry->set("justification",
+                            text ? Poco::Dynamic::Var(*text) : Poco::Dynamic::Var());
+               }
+               items->add(entry);
+             }
              return jsonResponse(200, pageJson(items, total, page, size));
            });
          })});
@@ -370,7 +385,8 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
 }
 
 void addRuleRoutes(Router& r, const ApiServices& s) {
-  r.add({"GET", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+  // The clinic's default alert rules: clinical, so not under /admin (admins only read them).
+  r.add({"GET", "/api/v1/alert-rules", Access::authenticated, "alert_rule.list_defaults",
          guarded([&s](Request&) {
            // Patient 0 never has overrides: effectiveRules(0) are the clinic defaults.
            auto list = array();
@@ -380,7 +396,7 @@ void addRuleRoutes(Router& r, const ApiServices& s) {
            o->set("rules", list);
            return jsonResponse(200, o);
          })});
-  r.add({"PUT", "/api/v1/admin/alert-rules", Access::authenticated, "alert_rule.set_default",
+  r.add({"PUT", "/api/v1/alert-rules", Access::authenticated, "alert_rule.set_default",
          guarded([&s](Request& req) {
            applyRuleEdits(s, std::nullopt, req);
            auto list = array();

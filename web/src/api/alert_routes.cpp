@@ -10,7 +10,9 @@
 #include "json_models.hpp"
 #include "vigil/alerts/alert_lifecycle.hpp"
 #include "vigil/alerts/alert_repository.hpp"
+#include "vigil/alerts/rule_set.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
@@ -19,11 +21,14 @@ namespace {
 
 using alerts::Alert;
 
-/// Patient display names for one response: each decrypted once, and only the two name fields
-/// (the queue shows no MRN or birth date); prefetch() gets a page's names in one read.
-class NameCache {
+/// Alerts as the portal shows them, for one response: patient display names (each decrypted
+/// once, only the two name fields: the queue shows no MRN or birth date; prefetch() gets a
+/// page's names in one read), the names of the staff who claimed or were assigned an alert
+/// (issue 17: "Claimed by" shows a person), and the clinical title from the rule in force.
+class AlertViews {
  public:
-  explicit NameCache(const ApiServices& s) : s_(s) {}
+  explicit AlertViews(const ApiServices& s)
+      : s_(s), rules_(s.rules ? s.rules->snapshot() : nullptr) {}
   void prefetch(const std::vector<std::int64_t>& ids) {
     std::vector<std::int64_t> missing;
     for (auto id : ids)
@@ -33,22 +38,42 @@ class NameCache {
         s_.patients ? s_.patients->displayNames(missing) : std::map<std::int64_t, std::string>{};
     for (auto id : missing) names_.emplace(id, found.count(id) ? found[id] : std::string{});
   }
-  const std::string& operator()(std::int64_t patientId) {
-    prefetch({patientId});
-    return names_.at(patientId);
+  JsonObject operator()(const Alert& a) {
+    prefetch({a.patientId});
+    auto o = alertJson(a, names_.at(a.patientId));
+    const alerts::AlertRule* rule = rules_ ? rules_->find(a.patientId, a.ruleKey) : nullptr;
+    o->set("title", alerts::clinicalTitle(a, rule));
+    o->set("unit", alerts::alertUnit(a, rule));
+    o->set("claimedByName", staffName(a.claimedBy));
+    o->set("assigneeName", staffName(a.assignee));
+    return o;
   }
 
  private:
+  Poco::Dynamic::Var staffName(std::optional<std::int64_t> id) {
+    if (!id || !s_.accounts) return Poco::Dynamic::Var();
+    auto it = staff_.find(*id);
+    if (it == staff_.end()) {
+      auto user = s_.accounts->findUser(*id);
+      it = staff_
+               .emplace(*id, user && user->role != security::Role::patient ? user->displayName
+                                                                           : std::string{})
+               .first;
+    }
+    if (it->second.empty()) return Poco::Dynamic::Var();
+    return it->second;
+  }
+
   const ApiServices& s_;
+  std::shared_ptr<const alerts::RuleSnapshot> rules_;
   std::map<std::int64_t, std::string> names_;
+  std::map<std::int64_t, std::string> staff_;
 };
 
 Response transitionAnswer(const ApiServices& s, const alerts::TransitionResult& r) {
   switch (r.outcome) {
-    case alerts::Outcome::ok: {
-      NameCache names(s);
-      return jsonResponse(200, alertJson(*r.alert, names(r.alert->patientId)));
-    }
+    case alerts::Outcome::ok:
+      return jsonResponse(200, AlertViews(s)(*r.alert));
     case alerts::Outcome::notFound:
       return Response::error(404, "not_found", "no such alert");
     case alerts::Outcome::wrongState:
@@ -146,23 +171,19 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            auto total = static_cast<std::int64_t>(hits.size());
            auto first = std::min<std::int64_t>(total, (page - 1) * size);
            auto last = std::min<std::int64_t>(total, first + size);
-           NameCache names(s);
+           AlertViews views(s);
            std::vector<std::int64_t> pagePatients;
            for (auto i = first; i < last; ++i)
              pagePatients.push_back(hits[static_cast<std::size_t>(i)].patientId);
-           names.prefetch(pagePatients);
+           views.prefetch(pagePatients);
            auto items = array();
-           for (auto i = first; i < last; ++i) {
-             const auto& a = hits[static_cast<std::size_t>(i)];
-             items->add(alertJson(a, names(a.patientId)));
-           }
+           for (auto i = first; i < last; ++i) items->add(views(hits[static_cast<std::size_t>(i)]));
            return jsonResponse(200, pageJson(items, total, page, size));
          })});
   r.add({"GET", "/api/v1/alerts/{id}", Access::authenticated, "alert.list",
          guarded([&s](Request& req) {
            auto a = alertFor(s, req, "alert.list");
-           NameCache names(s);
-           auto o = alertJson(a, names(a.patientId));
+           auto o = AlertViews(s)(a);
            auto history = array();
            auto events = s.alerts->history(a.id);
            if (events.empty()) events = s.alertStore->history(a.id);
@@ -177,10 +198,10 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            for (auto& a : s.alerts->openAlerts())
              if (a.patientId == id) list.push_back(std::move(a));
            for (auto& a : resolvedAlerts(s, id, 200)) list.push_back(std::move(a));
-           NameCache names(s);
-           names.prefetch({id});
+           AlertViews views(s);
+           views.prefetch({id});
            auto items = array();
-           for (const auto& a : list) items->add(alertJson(a, names(a.patientId)));
+           for (const auto& a : list) items->add(views(a));
            auto total = static_cast<std::int64_t>(list.size());
            return jsonResponse(200, pageJson(items, total, 1, total));
          }),
@@ -197,9 +218,23 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
          })});
   r.add({"POST", "/api/v1/alerts/{id}/resolve", Access::authenticated, "alert.acknowledge",
          guarded([&s](Request& req) {
-           auto note = optionalString(parseBody(req), "note", 2000);
+           auto body = parseBody(req);
+           auto note = optionalString(body, "note", 2000);
+           bool group = body->has("group") && body->getValue<bool>("group");
            auto a = alertFor(s, req, "alert.acknowledge");
-           return transitionAnswer(s, s.alerts->resolve(a.id, req.actor->id, note));
+           if (!group) return transitionAnswer(s, s.alerts->resolve(a.id, req.actor->id, note));
+           // The patient's other open alerts on the same vital, resolved with it (same patient:
+           // covered by the authorisation and audit entry of this one).
+           auto done = s.alerts->resolveGroup(a.id, req.actor->id, note);
+           if (!done.head) return transitionAnswer(s, done.head);
+           auto o = AlertViews(s)(*done.head.alert);
+           auto also = array();
+           for (const auto& other : done.alsoResolved) also->add(other.id);
+           auto left = array();
+           for (auto id : done.leftOpen) left->add(id);
+           o->set("alsoResolved", also);
+           o->set("leftOpen", left);
+           return jsonResponse(200, o);
          })});
   r.add({"POST", "/api/v1/alerts/{id}/escalate", Access::authenticated, "alert.acknowledge",
          guarded([&s](Request& req) {

@@ -195,13 +195,25 @@ Handler guarded(Handler h) {
   };
 }
 
+std::string breakGlassReasonFor(const ApiServices& s, store::Connection& c, const Request& req,
+                                std::optional<std::int64_t> patientId) {
+  auto header = req.header("x-break-glass-reason").substr(0, 200);
+  if (!header.empty() || !patientId || !req.actor) return header;
+  const auto role = req.actor->role;
+  if (role != security::Role::provider && role != security::Role::nurse) return header;
+  if (security::AuditLog::emergencyAccessUntil(c, req.actor->id, *patientId, s.clock->now()))
+    return "within emergency access";
+  return header;
+}
+
 void authorizePatient(const ApiServices& s, const Request& req, std::string_view operationName,
                       std::int64_t patientId, const std::string& objectType,
                       const std::string& objectId) {
   const auto& op = security::operation(operationName);
   const auto& actor = *req.actor;
-  auto breakGlass = req.header("x-break-glass-reason").substr(0, 200);
+  std::string breakGlass;
   auto decision = s.db->read([&](store::Connection& c) {
+    breakGlass = breakGlassReasonFor(s, c, req, patientId);
     security::SqliteCareTeam team(c);
     return security::authorize(actor, op, patientId, team, breakGlass);
   });

@@ -114,6 +114,7 @@ Gate makeApiGate(const ApiServices& s) {
       if (decision.allowed) return std::nullopt;  // audited by the handler with the patient
     } else {
       decision = s.db->read([&](store::Connection& c) {
+        breakGlass = api::breakGlassReasonFor(s, c, req, patientId);
         security::SqliteCareTeam team(c);
         return security::authorize(info.actor, op, patientId, team, breakGlass);
       });

@@ -10,8 +10,12 @@
 #include "vigil/alerts/alert_lifecycle.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/access_guard.hpp"
+#include "vigil/security/audit_log.hpp"
+#include "vigil/store/database.hpp"
 
 namespace vigil::web::api {
 namespace {
@@ -205,12 +209,40 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
            p.id = s.patients->create(p);
            return jsonResponse(201, patientJson(p));
          })});
+  // Emergency access (break-glass) from the portal: the handler authorises with the body's
+  // reason, and the audit entry it writes (break_glass = 1, the reason encrypted) is the grant
+  // the gate honours for kEmergencyAccessWindow.
+  r.add({"POST", "/api/v1/patients/{id}/emergency-access", Access::authenticated,
+         "patient.emergency_access", guarded([&s](Request& req) {
+           auto id = pathId(req, "id");
+           auto reason = optionalString(parseBody(req), "reason", 500);
+           if (reason.find_first_not_of(" \t\n") == std::string::npos)
+             throw ApiFailure(422, "validation", "a reason is required for emergency access");
+           const auto& op = security::operation("patient.emergency_access");
+           auto decision = s.db->read([&](store::Connection& c) {
+             security::SqliteCareTeam team(c);
+             return security::authorize(*req.actor, op, id, team, reason);
+           });
+           s.audit->record(
+               *s.db, security::AccessGuard::eventFor(
+                          *req.actor, op, id, {"patient", std::to_string(id)}, decision, reason));
+           if (!decision.allowed)
+             throw ApiFailure(403, "forbidden", "you do not have access to this record");
+           if (!decision.breakGlass)
+             throw ApiFailure(409, "not_needed", "you already have access to this record");
+           loadPatient(s, id);
+           log::warn("api.break_glass",
+                     {{"operation", std::string(op.name)}, {"user_id", req.actor->id}});
+           auto o = object();
+           o->set("until", iso(s.clock->now() + security::kEmergencyAccessWindow));
+           return jsonResponse(200, o);
+         })});
   if (s.rules) {
     r.add(
-        {"GET", "/api/v1/patients/{id}/thresholds", Access::authenticated, "patient.get",
+        {"GET", "/api/v1/patients/{id}/thresholds", Access::authenticated, "threshold.get",
          guarded([&s](Request& req) { return jsonResponse(200, rulesJson(s, pathId(req, "id"))); }),
          "", "id"});
-    r.add({"PUT", "/api/v1/patients/{id}/thresholds", Access::authenticated, "patient.update",
+    r.add({"PUT", "/api/v1/patients/{id}/thresholds", Access::authenticated, "threshold.set",
            guarded([&s](Request& req) {
              auto id = pathId(req, "id");
              loadPatient(s, id);

@@ -1,6 +1,7 @@
 // Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
 // provisioning (add, bundle download, assign, retire, revoke), Bluetooth devices (pages/bluetooth.js:
-// link status, pairing, "register this device"), the clinic's default alert rules, the video
+// link status, pairing, "register this device"), the clinic's default alert rules (read only:
+// providers change them), the video
 // visits with their recordings (played with the visit page's player; ids only, no patient
 // names), and the audit log with the chain's verification status. Admins see no clinical free
 // text.
@@ -11,6 +12,7 @@ import { formatTime, formatAge, vitalLabel, unitLabel } from '../format.js';
 import { renderReports } from './reports.js';
 import { renderBluetooth } from './bluetooth.js';
 import { recordingsPanel } from './visit.js';
+import { renderRulesCard } from './rules.js';
 
 const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit']];
 
@@ -190,37 +192,9 @@ function bluetooth(body) {
   });
 }
 
-async function rules(body) {
-  const box = h('div');
-  body.append(h('section.card', h('h2', 'Clinic default alert rules'), h('p.muted', 'Patients without their own thresholds use these. Each change is versioned and audited.'), box));
-  try {
-    const r = await get('/api/v1/admin/alert-rules');
-    const msg = h('div.notice', { role: 'status', hidden: true });
-    const inputs = [];
-    const table = h('table.data', h('caption.sr-only', 'Default rules'),
-      h('thead', h('tr', ['Rule', 'Vital', 'Kind', 'Limits'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', r.rules.map((rule) => h('tr', h('th', { scope: 'row' }, rule.key), h('td', vitalLabel(rule.code)), h('td', rule.kind),
-        h('td.limits', (rule.tiers || []).map((t, ti) => {
-          const input = h('input.tiny', { type: 'number', step: 'any', value: String(t.limit), 'aria-label': `${rule.key} ${t.severity} limit` });
-          inputs.push({ rule, ti, input });
-          return h('span.limit', `${t.severity} ${({ ge: '≥', gt: '>', le: '≤', lt: '<' })[rule.comparison] || ''} `, input, ` ${unitLabel(rule.unit, rule.code)}`);
-        }))))));
-    const save = h('button.btn.primary', { type: 'button' }, 'Save changes');
-    save.addEventListener('click', async () => {
-      const changed = new Map();
-      for (const { rule, ti, input } of inputs) {
-        const v = Number(input.value);
-        if (v !== rule.tiers[ti].limit) {
-          const c = changed.get(rule.key) || { ...rule, tiers: rule.tiers.map((t) => ({ ...t })) };
-          c.tiers[ti].limit = v;
-          changed.set(rule.key, c);
-        }
-      }
-      if (!changed.size) { flash(msg, 'info', 'Nothing changed.'); return; }
-      try { await put('/api/v1/admin/alert-rules', { rules: [...changed.values()], reason: 'edited in the portal' }); flash(msg, 'success', 'Saved.'); } catch (ex) { flash(msg, 'error', ex.message); }
-    });
-    box.append(h('div.table-wrap', table), msg, h('div.actions', save));
-  } catch (e) { box.append(unavailable(e, 'Alert rule management')); }
+// Admins read the clinic defaults; only providers change them (pages/rules.js).
+function rules(body) {
+  return renderRulesCard(body, { editable: false });
 }
 
 function fmtBytes(n) {
@@ -282,7 +256,9 @@ async function audit(body) {
   const patient = field('Patient id', { type: 'number', min: 1 });
   const outcome = field('Outcome', { tag: 'select' });
   for (const [v, l] of [['', 'Any'], ['success', 'Success'], ['denied', 'Denied'], ['failure', 'Failure']]) outcome.input.append(h('option', { value: v }, l));
-  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, actor.el, action.el, patient.el, outcome.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
+  const glassOnly = h('input#au-glass', { type: 'checkbox' });
+  const glass = h('div.check', glassOnly, h('label', { for: 'au-glass' }, 'Emergency access (break-glass) only'));
+  const form = h('form.form.grid-form', { novalidate: true }, from.el, to.el, actor.el, action.el, patient.el, outcome.el, glass, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Search')));
   form.addEventListener('submit', (e) => { e.preventDefault(); search(); });
   async function search() {
     clear(results);
@@ -290,12 +266,12 @@ async function audit(body) {
       const page = await get(`/api/v1/admin/audit${query({
         from: from.input.value ? new Date(`${from.input.value}T00:00:00`).toISOString() : '',
         to: to.input.value ? new Date(`${to.input.value}T23:59:59`).toISOString() : '',
-        actor: actor.input.value, action: action.input.value.trim(), patient: patient.input.value, outcome: outcome.input.value, pageSize: 100 })}`);
+        actor: actor.input.value, action: action.input.value.trim(), patient: patient.input.value, outcome: outcome.input.value, breakGlass: glassOnly.checked ? '1' : '', pageSize: 100 })}`);
       results.append(h('p.muted', `${page.total} entr${page.total === 1 ? 'y' : 'ies'}`), h('table.data.compact', h('caption.sr-only', 'Audit entries'),
         h('thead', h('tr', ['#', 'Time', 'Actor', 'Action', 'Object', 'Patient', 'Outcome', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', (page.items || []).map((a) => h(`tr${a.breakGlass ? '.break-glass' : ''}`,
           h('td.num', a.seq), h('td', formatTime(a.time)), h('td', `${a.actorRole} ${a.actorId || ''}`), h('td', a.action),
-          h('td', `${a.objectType} ${a.objectId}`), h('td', a.patientId || ''), h('td', a.outcome), h('td', a.breakGlass ? `Break-glass: ${a.reason}` : a.reason))))));
+          h('td', `${a.objectType} ${a.objectId}`), h('td', a.patientId || ''), h('td', a.outcome), h('td', a.breakGlass ? `Break-glass: ${a.justification || a.reason}` : a.reason))))));
     } catch (e) { results.append(unavailable(e, 'Audit search')); }
   }
   try {

@@ -1,6 +1,8 @@
 // The provider's alert queue: sorted by severity then age (the server sorts), live through the
 // event stream (new and changed alerts appear without reload), with claim / acknowledge /
-// resolve-with-note / snooze on each alert.
+// resolve-with-note / snooze on each alert. Each alert reads clinically (the server's title:
+// "Systolic BP high — critical, 180 mmHg"); a patient's open alerts on one vital are one group
+// under the most severe, and resolving it may resolve the whole group (issue 17).
 
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, query, session, ApiError } from '../api.js';
@@ -62,40 +64,57 @@ export async function renderQueue(root) {
       list.append(h('div.empty', h('p.empty-title', 'All clear'), h('p.muted', 'New alerts appear here as readings arrive.')));
     }
     const fresh = [];
+    // Group a patient's open alerts on the same vital under the first (the most severe: the
+    // server sorts by severity, then age).
+    const groups = new Map();
     for (const a of items) {
-      const sig = `${a.state}/${a.count}`;
-      const isNew = !first && known.get(a.id) !== sig;
-      known.set(a.id, sig);
-      const row = alertRow(a, isNew);
-      if (isNew) fresh.push(a);
-      list.append(row);
+      const key = a.state === 'resolved' ? `id:${a.id}` : `${a.patientId}/${a.code}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(a);
+    }
+    for (const group of groups.values()) {
+      const [head, ...rest] = group;
+      for (const a of group) {
+        const sig = `${a.state}/${a.count}`;
+        const isNew = !first && known.get(a.id) !== sig;
+        known.set(a.id, sig);
+        if (isNew) fresh.push(a);
+      }
+      const isNew = fresh.includes(head);
+      list.append(alertRow(head, isNew, rest));
     }
     if (fresh.length) {
       const a = fresh[0];
-      announce(`${a.severity} alert: ${vitalLabel(a.code)} for ${a.patientName || `patient ${a.patientId}`}`);
+      announce(`${a.title || vitalLabel(a.code)} for ${a.patientName || `patient ${a.patientId}`}`);
     }
     first = false;
   }
 
-  function alertRow(a, isNew) {
+  function alertRow(a, isNew, related = []) {
     const me = session().user.id;
     const actions = h('div.row-actions');
     const act = (label, fn, cls = '') => h(`button.btn.small${cls}`, { type: 'button', onclick: fn, 'aria-label': `${label}: alert ${a.id}` }, label);
     if (a.state === 'open' || a.state === 'escalated') actions.append(act('Claim', () => transition(a, 'claim'), '.primary'));
     if (a.state === 'claimed' && a.claimedBy === me) actions.append(act('Acknowledge', () => transition(a, 'acknowledge'), '.primary'));
-    if ((a.state === 'claimed' || a.state === 'acknowledged') && a.claimedBy === me) actions.append(act('Resolve…', () => resolveDialog(a)));
+    if ((a.state === 'claimed' || a.state === 'acknowledged') && a.claimedBy === me) actions.append(act('Resolve…', () => resolveDialog(a, related)));
     if (a.state !== 'resolved') actions.append(act('Snooze…', () => snoozeDialog(a), '.ghost'));
-    const value = a.kind === 'missing_data' ? `No data for ${fmtNum(a.latestValue)} h`
-      : `${fmtNum(a.latestValue)} ${unitLabel(a.unit, a.code)}${a.count > 1 ? ` · ${a.count} readings, worst ${fmtNum(a.worstValue)}` : ''}`;
+    const value = a.kind === 'missing_data' ? null
+      : a.count > 1 ? `${a.count} readings · latest ${fmtNum(a.latestValue)} ${unitLabel(a.unit, a.code)}` : null;
+    const claimer = a.claimedBy ? (a.claimedBy === me ? ' · claimed by you' : ` · claimed by ${a.claimedByName || 'another user'}`) : '';
+    const assignee = a.assignee && !a.claimedBy ? ` · assigned to ${a.assignee === me ? 'you' : a.assigneeName || 'another user'}` : '';
+    const others = related.length ? h('details.alert-group',
+      h('summary', `${related.length} more open alert${related.length === 1 ? '' : 's'} on ${vitalLabel(a.code)}`),
+      h('ul', related.map((r) => h('li', { 'data-alert-id': r.id }, severityBadge(r.severity), ` ${r.title || vitalLabel(r.code)} · `, stateBadge(r.state))))) : null;
     return h(`article.alert.sev-border-${a.severity}${isNew ? '.fresh' : ''}`, { 'data-alert-id': a.id, 'aria-labelledby': `al-${a.id}` },
       h('div.alert-sev', severityBadge(a.severity)),
       h('div.alert-main',
         h('h2.alert-title#al-' + a.id, h('a', { href: `#/patients/${a.patientId}` }, a.patientName || `Patient ${a.patientId}`),
-          h('span.alert-what', ` · ${vitalLabel(a.code)}`)),
-        h('p.alert-value', value),
+          h('span.alert-what', ` · ${a.title || vitalLabel(a.code)}`)),
+        value ? h('p.alert-value', value) : null,
         h('p.alert-meta', stateBadge(a.state), ` Raised ${formatAge(a.raisedAt)} · ${formatTime(a.lastObservedAt)}`,
-          a.claimedBy ? (a.claimedBy === me ? ' · claimed by you' : ` · claimed by user ${a.claimedBy}`) : '',
-          a.resolutionNote ? h('span.note', ` · Note: ${a.resolutionNote}`) : '')),
+          claimer, assignee,
+          a.resolutionNote ? h('span.note', ` · Note: ${a.resolutionNote}`) : ''),
+        others),
       actions);
   }
 
@@ -132,12 +151,20 @@ export async function renderQueue(root) {
     fields[0].input.focus();
   }
 
-  function resolveDialog(a) {
+  function resolveDialog(a, related = []) {
     const note = field('Resolution note (required)', { tag: 'textarea', rows: 4, required: true, maxlength: 2000 },
       'What you did: e.g. called the patient, medication adjusted. Visible in the audit trail.');
-    dialog(`Resolve alert: ${vitalLabel(a.code)}`, [note], 'Resolve', async () => {
+    const fields = [note];
+    let group = null;
+    if (related.length) {
+      group = h('input#resolve-group', { type: 'checkbox', checked: true });
+      const el = h('div.check', group, h('label', { for: 'resolve-group' },
+        `Also resolve the ${related.length} other open ${vitalLabel(a.code)} alert${related.length === 1 ? '' : 's'} of this patient with this note`));
+      fields.push({ el, input: group });
+    }
+    dialog(`Resolve: ${a.title || vitalLabel(a.code)}`, fields, 'Resolve', async () => {
       if (!note.input.value.trim()) return 'A note is required to resolve an alert.';
-      await transition(a, 'resolve', { note: note.input.value.trim() });
+      await transition(a, 'resolve', { note: note.input.value.trim(), group: !!(group && group.checked) });
       return null;
     });
   }

@@ -59,6 +59,17 @@ struct Alert {
   bool isOpen() const { return state != AlertState::resolved; }
 };
 
+/// The alert named for a clinician (issue 17): vital, direction and severity in words, then the
+/// worst value with its unit, e.g. "Systolic BP high — critical, 180 mmHg",
+/// "Systolic BP high, 3 readings in a row — low priority, 152 mmHg", "Weight gain — high
+/// priority, +1.3 kg in 24 h", "No weight for 49 h — low priority". Severity is said as a
+/// priority ("low priority"), never as a bare "low" that reads as a low value. `rule` is the rule
+/// in force under the alert's key (unit, count, window); null falls back to the vital's unit.
+/// No PHI beyond the value itself: for the portal, never for logs.
+std::string clinicalTitle(const Alert& alert, const AlertRule* rule);
+/// The display unit of the alert's values: the rule's UCUM unit, "h" for missing data.
+std::string alertUnit(const Alert& alert, const AlertRule* rule);
+
 /// A change to an alert, with the alert as it is after the change.
 struct AlertChange {
   AlertChangeKind kind = AlertChangeKind::updated;

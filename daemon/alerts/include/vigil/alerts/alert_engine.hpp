@@ -74,6 +74,10 @@ class AlertEngine {
   /// Stops monitoring a patient and forgets the state.
   void discharge(std::int64_t patientId);
 
+  /// How far back the state of the rules in force reaches: the longest window of a stateful
+  /// rule (defaults and overrides) plus the late horizon; what a warm-up must cover.
+  std::chrono::seconds stateHorizon() const;
+
   /// Samples held across all patients and rules (for tests and the metrics gauge).
   std::size_t heldSamples() const;
 
@@ -91,6 +95,7 @@ class AlertEngine {
   };
   struct PatientState {
     TimePoint since;
+    bool enrolled = false;  // enroll(): every missing-data rule applies from `since`
     std::unordered_map<std::string, TimePoint> lastSeen;       // by code
     std::unordered_map<std::string, RuleState> rules;          // by rule key
     std::unordered_map<std::string, TimePoint> missingRaised;  // rule key -> last raise

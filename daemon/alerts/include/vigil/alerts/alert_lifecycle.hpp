@@ -91,6 +91,14 @@ struct TransitionResult {
   explicit operator bool() const { return outcome == Outcome::ok; }
 };
 
+/// What resolving a group did: the head (as resolve()), the others resolved with it, and the
+/// ones left open because someone else had claimed them.
+struct GroupResolution {
+  TransitionResult head;
+  std::vector<Alert> alsoResolved;
+  std::vector<std::int64_t> leftOpen;
+};
+
 /// Time from raising to each response step, for reporting.
 struct ResponseTimes {
   std::int64_t alertId = 0;
@@ -138,6 +146,11 @@ class AlertLifecycle {
   /// Resolves a claimed or acknowledged alert; the claimer must give a non-blank note.
   TransitionResult resolve(std::int64_t alertId, std::int64_t userId, const std::string& note);
   /// Resolution by the system (late data filled a missing-data gap), from any open state.
+  /// Resolves the alert (as resolve()) and, with the same note, the patient's other open
+  /// alerts on the same vital (LOINC code): one problem, one resolution (issue 17). Those
+  /// unclaimed are claimed and acknowledged by `userId` first (each step in their history);
+  /// those claimed by someone else stay open (leftOpen).
+  GroupResolution resolveGroup(std::int64_t alertId, std::int64_t userId, const std::string& note);
   TransitionResult resolveBySystem(std::int64_t alertId, const std::string& note);
   /// Escalates by hand (a provider passes it up the list), with a note.
   TransitionResult escalate(std::int64_t alertId, std::int64_t userId, const std::string& note);

@@ -73,8 +73,9 @@ class AlertRepository final : public AlertJournal {
   };
   std::vector<MissingDataRaise> missingDataRaisedSince(TimePoint since);
   std::int64_t evaluatedThrough();
-  /// Stored readings of assigned patients received at or after `since`, in storage order,
-  /// panels split into their components; at most `limit`.
+  /// Stored readings of assigned patients received at or after `since` (through the
+  /// reception-time index, whatever their id order), oldest received first, panels split into
+  /// their components; at most `limit`.
   std::vector<Observation> observationsSince(TimePoint since, std::size_t limit,
                                              std::int64_t afterReadingId = 0);
 
@@ -93,9 +94,9 @@ class AlertRepository final : public AlertJournal {
 std::optional<std::vector<std::pair<std::string, double>>> parseComponents(const std::string& json);
 
 /// Start-up: loads the rule history (or stores the defaults on first start), the unresolved
-/// alerts and snoozes, wires the journal, warms the engine up from the readings of the last
-/// `lookback` and evaluates the readings stored after the last evaluated one. Returns the
-/// changes of that catch-up evaluation.
+/// alerts and snoozes, wires the journal, warms the engine up from the readings received in the
+/// last `lookback` (extended to the engine's stateHorizon()) and evaluates the readings stored
+/// after the last evaluated one. Returns the changes of that catch-up evaluation.
 std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
                                        AlertLifecycle& lifecycle, AlertEngine& engine,
                                        TimePoint now, std::chrono::hours lookback,

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/alerts/alert_lifecycle.hpp"
+
 namespace vigil::app {
 
 /// One configuration key: what it is, what values it takes, what it defaults to.
@@ -57,5 +59,9 @@ class Config {
 std::string renderSampleConfig();
 /// The Markdown reference table generated from the schema (part of docs/configuration.md).
 std::string renderConfigReference();
+
+/// The alerts' acknowledgement deadlines from `alerts.ack_<severity>_minutes` (every severity,
+/// issue 17: low and info were fixed at 24 h).
+alerts::EscalationPolicy escalationPolicy(const Config& config);
 
 }  // namespace vigil::app

@@ -6,11 +6,16 @@
 //   device   - only readings for the patient it is assigned to;
 //   provider, nurse - patients on their care team; others only by break-glass (a reason must
 //              be given; allowed, audited and flagged for review);
-//   admin    - every patient, but no clinical authoring (notes, prescriptions, readings) and
-//              no clinical free text (notes, messages, documents): minimum necessary.
+//   admin    - every patient, but no clinical authoring (notes, prescriptions, readings, alert
+//              limits) and no clinical free text (notes, messages, documents): minimum
+//              necessary.
+// Alert limits are clinical orders: a patient's limits are changed only by providers and nurses
+// on the care team (others by break-glass), the clinic defaults only by providers; patients
+// read their own limits.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -37,6 +42,8 @@ enum class Permission {
   readingWrite,
   alertRead,
   alertManage,
+  thresholdWrite,      // a patient's alert limits: clinicians on the care team
+  alertDefaultsWrite,  // the clinic's default alert rules: providers
   noteRead,
   noteWrite,
   noteSign,
@@ -78,6 +85,11 @@ std::span<const Operation> allOperations();
 const Operation* findOperation(std::string_view name);
 /// The operation with this name; asserts it exists (for services naming their own operations).
 const Operation& operation(std::string_view name);
+
+/// How long emergency access opened from the portal (operation patient.emergency_access, a
+/// reason required) lasts: the clinician's requests about that patient are allowed and audited
+/// with break_glass = 1 until then (issue 17).
+inline constexpr std::chrono::minutes kEmergencyAccessWindow{30};
 
 /// Who is asking.
 struct Actor {

@@ -92,6 +92,11 @@ class AuditLog {
   static std::optional<AuditEntry> entryIn(store::Connection& c, std::int64_t seq);
   /// The decrypted justification of an entry (for review by an authorised admin), if any.
   std::optional<std::string> justificationIn(store::Connection& c, std::int64_t seq) const;
+  /// Until when `userId` holds emergency access to the patient: the latest successful
+  /// break-glass `patient.emergency_access` entry of the user for the patient, plus
+  /// kEmergencyAccessWindow, if that is after `now`. The grant is the audit entry itself.
+  static std::optional<TimePoint> emergencyAccessUntil(store::Connection& c, std::int64_t userId,
+                                                       std::int64_t patientId, TimePoint now);
   /// The latest entry's seq (0 when empty).
   static std::int64_t lastSeqIn(store::Connection& c);
 

@@ -1,0 +1,94 @@
+// The alert queue as clinicians read it (issue 17): a clinical title per alert, the claimer by
+// name, and a patient's open alerts on one vital resolved together when the clinician asks.
+
+#include <Poco/JSON/Parser.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "api_fixture.hpp"
+
+using namespace vigil;
+using namespace vigil::web;
+using namespace vigil::web::test;
+
+namespace {
+
+Poco::JSON::Object::Ptr parse(const std::string& body) {
+  return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ApiAlerts)
+
+BOOST_AUTO_TEST_CASE(an_alert_reads_clinically_and_names_its_claimer) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto path = "/api/v1/alerts/" + std::to_string(f.alertA);
+  BOOST_REQUIRE_EQUAL(f.request("POST", path + "/claim", &provider, "{}").status, 200);
+  auto reply = f.request("GET", path, &provider);
+  BOOST_REQUIRE_EQUAL(reply.status, 200);
+  auto o = parse(reply.body);
+  BOOST_TEST(o->getValue<std::string>("title") == "Systolic BP high — high priority, 182 mmHg");
+  BOOST_TEST(o->getValue<std::string>("unit") == "mm[Hg]");
+  BOOST_TEST(o->getValue<std::string>("claimedByName") == "Dr. Lee");
+  BOOST_TEST(o->isNull("assigneeName"));
+}
+
+BOOST_AUTO_TEST_CASE(resolving_a_group_resolves_the_patients_open_alerts_on_the_vital) {
+  ApiFixture f;
+  alerts::Breach b;
+  b.patientId = f.patientA;
+  b.ruleKey = "bp.systolic.elevated";
+  b.ruleVersion = 1;
+  b.kind = alerts::RuleKind::consecutive;
+  b.code = "8480-6";
+  b.severity = alerts::Severity::low;
+  b.value = 182;
+  b.readingId = 2;
+  b.observedAt = f.clock.now();
+  auto elevated =
+      f.lifecycle->recordBreaches(std::span<const alerts::Breach>(&b, 1), f.clock.now()).at(0);
+  auto provider = f.signIn(f.providerId);
+  auto head = "/api/v1/alerts/" + std::to_string(f.alertA);
+  BOOST_REQUIRE_EQUAL(f.request("POST", head + "/claim", &provider, "{}").status, 200);
+
+  auto reply = f.request("POST", head + "/resolve", &provider,
+                         R"({"note":"called the patient","group":true})");
+  BOOST_REQUIRE_EQUAL(reply.status, 200);
+  auto o = parse(reply.body);
+  BOOST_TEST(o->getValue<std::string>("state") == "resolved");
+  auto also = o->getArray("alsoResolved");
+  BOOST_REQUIRE(also);
+  BOOST_REQUIRE_EQUAL(also->size(), 1u);
+  BOOST_TEST(also->getElement<std::int64_t>(0) == elevated.alert.id);
+  auto other = f.request("GET", "/api/v1/alerts/" + std::to_string(elevated.alert.id), &provider);
+  BOOST_TEST(jsonField(other.body, "state") == "resolved");
+  BOOST_TEST(jsonField(other.body, "resolutionNote") == "called the patient");
+  // The other patient's alert on the same vital is not part of the group.
+  BOOST_TEST(f.lifecycle->get(f.alertB)->isOpen());
+}
+
+BOOST_AUTO_TEST_CASE(resolving_without_group_leaves_the_other_alerts_open) {
+  ApiFixture f;
+  alerts::Breach b;
+  b.patientId = f.patientA;
+  b.ruleKey = "bp.systolic.elevated";
+  b.ruleVersion = 1;
+  b.kind = alerts::RuleKind::consecutive;
+  b.code = "8480-6";
+  b.severity = alerts::Severity::low;
+  b.value = 182;
+  b.readingId = 2;
+  b.observedAt = f.clock.now();
+  auto elevated =
+      f.lifecycle->recordBreaches(std::span<const alerts::Breach>(&b, 1), f.clock.now()).at(0);
+  auto provider = f.signIn(f.providerId);
+  auto head = "/api/v1/alerts/" + std::to_string(f.alertA);
+  BOOST_REQUIRE_EQUAL(f.request("POST", head + "/claim", &provider, "{}").status, 200);
+  BOOST_REQUIRE_EQUAL(
+      f.request("POST", head + "/resolve", &provider, R"({"note":"called"})").status, 200);
+  BOOST_TEST(f.lifecycle->get(elevated.alert.id)->isOpen());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

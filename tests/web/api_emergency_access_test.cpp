@@ -1,0 +1,84 @@
+// Emergency access (break-glass) from the portal (issue 17): a provider or nurse outside the
+// care team opens a patient's record with a required reason; for 30 minutes their requests
+// about that patient are allowed and audited with break_glass = 1; then access ends.
+
+#include <boost/test/unit_test.hpp>
+
+#include "api_fixture.hpp"
+
+using namespace vigil;
+using namespace vigil::web;
+using namespace vigil::web::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t breakGlassEntries(ApiFixture& f, std::int64_t user, const std::string& action) {
+  return f.db
+      ->read([&](store::Connection& c) {
+        return c.queryValue<std::int64_t>(
+            "SELECT count(*) FROM audit_log WHERE break_glass = 1 AND actor_id = ?1 AND "
+            "action = ?2",
+            user, action);
+      })
+      .value_or(0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ApiEmergencyAccess)
+
+BOOST_AUTO_TEST_CASE(a_clinician_outside_the_care_team_opens_a_record_for_thirty_minutes) {
+  ApiFixture f;
+  auto nurse = f.signIn(f.nurseId);
+  auto record = "/api/v1/patients/" + std::to_string(f.patientB);
+  BOOST_REQUIRE_EQUAL(f.request("GET", record, &nurse).status, 403);
+
+  // The reason is required.
+  auto blank = f.request("POST", record + "/emergency-access", &nurse, R"({"reason":"  "})");
+  BOOST_TEST(blank.status == 422);
+  BOOST_TEST(f.request("GET", record, &nurse).status == 403);
+
+  auto opened = f.request("POST", record + "/emergency-access", &nurse,
+                          R"({"reason":"patient collapsed in the waiting room"})");
+  BOOST_REQUIRE_EQUAL(opened.status, 200);
+  BOOST_TEST(!jsonField(opened.body, "until").empty());
+  BOOST_TEST(breakGlassEntries(f, f.nurseId, "patient.emergency_access") == 1);
+  auto justification = f.db->read([&](store::Connection& c) {
+    auto seq = c.queryValue<std::int64_t>(
+        "SELECT max(seq) FROM audit_log WHERE action = 'patient.emergency_access'");
+    return f.audit->justificationIn(c, seq.value_or(0));
+  });
+  BOOST_TEST(justification.value_or("") == "patient collapsed in the waiting room");
+
+  // Within the box every access is allowed and flagged.
+  BOOST_TEST(f.request("GET", record, &nurse).status == 200);
+  BOOST_TEST(f.request("GET", record + "/readings?code=85354-9", &nurse).status == 200);
+  BOOST_TEST(breakGlassEntries(f, f.nurseId, "patient.get") == 1);
+  BOOST_TEST(breakGlassEntries(f, f.nurseId, "reading.list") == 1);
+  // Only for that patient and that clinician.
+  auto provider = f.signIn(f.providerId);
+  BOOST_TEST(f.request("GET", record, &provider).status == 403);
+
+  // Working on (each request keeps the 15-minute session alive) until the window closes.
+  f.clock.advance(10min);
+  BOOST_TEST(f.request("GET", record, &nurse).status == 200);
+  f.clock.advance(10min);
+  BOOST_TEST(f.request("GET", record, &nurse).status == 200);
+  f.clock.advance(10min - 1s);
+  BOOST_TEST(f.request("GET", record, &nurse).status == 200);
+  f.clock.advance(1s);
+  BOOST_TEST(f.request("GET", record, &nurse).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(patients_cannot_open_emergency_access_to_another_record) {
+  ApiFixture f;
+  auto patient = f.signIn(f.patientUserId);
+  auto reply =
+      f.request("POST", "/api/v1/patients/" + std::to_string(f.patientB) + "/emergency-access",
+                &patient, R"({"reason":"curious"})");
+  BOOST_TEST(reply.status == 403);
+  BOOST_TEST(breakGlassEntries(f, f.patientUserId, "patient.emergency_access") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -73,6 +73,11 @@ web.tls.cert = $var/mosquitto/server.pem
 web.tls.key = $var/mosquitto/server.key
 mqtt.port = $mqtt_port
 log.level = info
+# Short acknowledgement deadlines so that the demo shows escalation within minutes: a critical
+# alert Dr. Lee does not acknowledge in 3 minutes goes to Alex Kim, RN (the demo clinic's chain),
+# 3 minutes later to the admins ("nobody left"). A clinic keeps the defaults (15 and 60 minutes).
+alerts.ack_critical_minutes = 3
+alerts.ack_high_minutes = 5
 CONF
 
 # 3. The demo clinic, once: users, patients, devices and their certificate bundles.

@@ -282,12 +282,13 @@ BOOST_AUTO_TEST_CASE(manual_escalation_needs_a_note) {
   BOOST_TEST(lifecycle.history(id).back().note == "needs cardiology");
 }
 
-BOOST_AUTO_TEST_CASE(escalation_past_the_end_of_the_list_stays_with_the_last_person) {
+BOOST_AUTO_TEST_CASE(escalation_past_the_end_of_the_list_leaves_nobody_assigned) {
   lifecycle.setEscalationChain(7, {201});
   auto id = raise(Severity::critical);
   BOOST_TEST(*lifecycle.get(id)->assignee == 201);
   lifecycle.escalateOverdue(kT0 + 15min);
-  BOOST_TEST(*lifecycle.get(id)->assignee == 201);
+  BOOST_TEST(!lifecycle.get(id)->assignee.has_value());  // issue 17: shown to every admin
+  BOOST_TEST(lifecycle.get(id)->unassignedEscalation());
   BOOST_TEST(lifecycle.get(id)->escalationLevel == 1);
   BOOST_TEST(metrics.counter("vigil_alerts_escalation_exhausted_total", "").value() == 1u);
 }

@@ -208,6 +208,7 @@ async function startBlueZ(dir) {
  * seeded devices provisioned, and vigild ingesting from it (box.publish sends as a device);
  * options.ble: the BlueZ stand-in on a private bus (box.bluez), vigild's BLE gateway on it.
  * Without options.ble, BLE is off (the host's system bus is never touched).
+ * options.config: extra vigild.conf lines (e.g. short acknowledgement deadlines).
  */
 export async function startVigild(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
@@ -233,6 +234,7 @@ export async function startVigild(options = {}) {
     ...(bluez ? ['ble.enabled = true', `ble.bus_address = ${bluez.address}`, 'ble.retry_ms = 300'] : ['ble.enabled = false']),
     'systemd.watchdog = false',
     `log.level = ${process.env.VIGIL_E2E_LOG_LEVEL || 'warn'}`,
+    ...(options.config || []),
     '',
   ].join('\n'));
   const child = track(spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] }));

@@ -65,6 +65,12 @@ const std::map<std::string, std::string> kExpected = {
     {"threshold.set",      "DD AG AG DD DD"},
     {"alert_rule.list_defaults", "DD AA AA AA DD"},
     {"alert_rule.set_default", "DD AA DD DD DD"},
+    // Escalation (issue 17): staff read the set-up; admins set the clinic's chain and on-call
+    // coverage; a provider on the care team sets a patient's own chain (others in an emergency).
+    {"escalation.get",     "DD AA AA AA DD"},
+    {"escalation.set",     "DD DD DD AA DD"},
+    {"escalation.patient_get", "DD AG AG AA DD"},
+    {"escalation.patient_set", "DD AG DD DD DD"},
     {"care_team.assign",   "DD DD DD AA DD"},
     {"user.create",        "DD DD DD AA DD"},
     {"user.list",          "DD DD DD AA DD"},

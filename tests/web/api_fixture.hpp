@@ -11,6 +11,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/WebSocket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,6 +23,7 @@
 
 #include "vigil/alerts/alert_lifecycle.hpp"
 #include "vigil/alerts/alert_repository.hpp"
+#include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
@@ -115,6 +118,7 @@ struct ApiFixture {
   std::unique_ptr<alerts::RuleSet> rules;
   std::unique_ptr<alerts::AlertRepository> alertStore;
   std::unique_ptr<alerts::AlertLifecycle> lifecycle;
+  std::unique_ptr<alerts::EscalationService> escalation;
   std::unique_ptr<pki::CertificateAuthority> ca;
   std::unique_ptr<pki::DeviceProvisioner> provisioner;
   RecordingBleAdmin ble;
@@ -150,6 +154,12 @@ struct ApiFixture {
     alertStore = std::make_unique<alerts::AlertRepository>(*db);
     lifecycle = std::make_unique<alerts::AlertLifecycle>(clock, alerts::EscalationPolicy{}, &bus);
     lifecycle->setJournal(alertStore.get());
+    escalation = std::make_unique<alerts::EscalationService>(
+        *db, *lifecycle, clock, [this](std::int64_t id) {
+          auto u = accounts->findUser(id);
+          return u && !u->disabled &&
+                 (u->role == security::Role::provider || u->role == security::Role::nurse);
+        });
     ca = std::make_unique<pki::CertificateAuthority>(
         pki::CertificateAuthority::create(dir.path / "pki"));
     pki::ProvisionerConfig pc;
@@ -186,6 +196,7 @@ struct ApiFixture {
     services.alerts = lifecycle.get();
     services.alertStore = alertStore.get();
     services.rules = rules.get();
+    services.escalation = escalation.get();
     services.events = &bus;
     services.provisioner = provisioner.get();
     services.ble = &ble;
@@ -207,10 +218,11 @@ struct ApiFixture {
     return accounts->createUser(adminActor, {role, email, name, patient, kPassword});
   }
 
-  std::int64_t raise(std::int64_t patient, double systolic) {
+  std::int64_t raise(std::int64_t patient, double systolic,
+                     const std::string& ruleKey = "bp.systolic.high") {
     alerts::Breach b;
     b.patientId = patient;
-    b.ruleKey = "bp.systolic.high";
+    b.ruleKey = ruleKey;
     b.ruleVersion = 1;
     b.code = "8480-6";
     b.severity = alerts::Severity::high;
@@ -287,5 +299,40 @@ struct ApiFixture {
     return security::totpCode(security::base32Decode(totpSecrets.at(userId)), clock.now());
   }
 };
+
+/// Opens /api/v1/events; returns the socket or the HTTP status that refused it.
+inline std::pair<std::unique_ptr<Poco::Net::WebSocket>, int> openEvents(ApiFixture& f,
+                                                                        const Client& c,
+                                                                        const std::string& csrf,
+                                                                        const std::string& origin) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", f.port());
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/api/v1/events?csrf=" + csrf,
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("Cookie", c.cookie);
+  if (!origin.empty()) req.set("Origin", origin);
+  Poco::Net::HTTPResponse resp;
+  try {
+    auto ws = std::make_unique<Poco::Net::WebSocket>(session, req, resp);
+    ws->setReceiveTimeout(Poco::Timespan(5, 0));
+    return {std::move(ws), 101};
+  } catch (const Poco::Net::WebSocketException&) {
+    return {nullptr, static_cast<int>(resp.getStatus())};
+  }
+}
+
+/// The next text frame that is not a ping; "" on close or when none comes within 10 s (each
+/// receive also stops at the socket's 5 s timeout).
+inline std::string nextText(Poco::Net::WebSocket& ws) {
+  char buf[4096];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int flags = 0;
+    int n = ws.receiveFrame(buf, sizeof buf, flags);
+    if (n <= 0) return {};
+    std::string text(buf, static_cast<std::size_t>(n));
+    if (text.find("\"ping\"") == std::string::npos) return text;
+  }
+  return {};
+}
 
 }  // namespace vigil::web::test

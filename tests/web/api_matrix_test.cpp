@@ -29,8 +29,10 @@ struct Ctx {
   std::int64_t alert = 0;
   std::int64_t device = 0;
   std::int64_t spareUser = 0;
-  std::string until;  // a future time
-  int serial = 0;     // unique per call (MRNs, uids)
+  std::int64_t clinician = 0;  // another active clinician (covers the spare nurse)
+  std::int64_t coverage = 0;   // a current on-call cover
+  std::string until;           // a future time
+  int serial = 0;              // unique per call (MRNs, uids)
 };
 
 struct Call {
@@ -236,6 +238,33 @@ const std::map<std::string, Recipe>& recipes() {
              "/api/v1/alert-rules",
              R"({"reason":"matrix","rules":[{"key":"bp.systolic.high","tiers":[{"limit":165},{"limit":180}]}]})"};
        }},
+      {"GET /api/v1/escalation",
+       [](const Ctx&) {
+         return Call{"/api/v1/escalation", ""};
+       }},
+      {"PUT /api/v1/escalation/chain",
+       [](const Ctx& c) {
+         return Call{"/api/v1/escalation/chain", R"({"users":[)" + id(c.spareUser) + "]}"};
+       }},
+      {"POST /api/v1/escalation/coverage",
+       [](const Ctx& c) {
+         return Call{"/api/v1/escalation/coverage",
+                     R"({"userId":)" + id(c.spareUser) + R"(,"coveredBy":)" + id(c.clinician) +
+                         R"(,"from":"2029-12-31T00:00:00Z","until":")" + c.until + "\"}"};
+       }},
+      {"DELETE /api/v1/escalation/coverage/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/escalation/coverage/" + id(c.coverage), ""};
+       }},
+      {"GET /api/v1/patients/{id}/escalation",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/escalation", ""};
+       }},
+      {"PUT /api/v1/patients/{id}/escalation",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/escalation",
+                     R"({"users":[)" + id(c.spareUser) + "]}"};
+       }},
       {"GET /api/v1/admin/audit",
        [](const Ctx&) {
          return Call{"/api/v1/admin/audit?action=patient.get", ""};
@@ -293,6 +322,15 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/alerts/{id}/escalate",                      "DD AG AG DD"},
     {"POST /api/v1/alerts/{id}/snooze",                        "DD AG AG DD"},
     {"GET /api/v1/reports/alert-response",                     "DD AA AA AA"},
+    // Escalation (issue 17): staff read who alerts go to; admins set the clinic's chain and
+    // on-call coverage (staffing, not a clinical order); a provider on the care team may give a
+    // patient a chain of their own (others in an emergency). Nurses and patients change neither.
+    {"GET /api/v1/escalation",                                 "DD AA AA AA"},
+    {"PUT /api/v1/escalation/chain",                           "DD DD DD AA"},
+    {"POST /api/v1/escalation/coverage",                       "DD DD DD AA"},
+    {"DELETE /api/v1/escalation/coverage/{id}",                "DD DD DD AA"},
+    {"GET /api/v1/patients/{id}/escalation",                   "DD AG AG AA"},
+    {"PUT /api/v1/patients/{id}/escalation",                   "DD AG DD DD"},
     // Administration: admins only.
     {"GET /api/v1/admin/users",                                "DD DD DD AA"},
     {"POST /api/v1/admin/users",                               "DD DD DD AA"},
@@ -401,6 +439,16 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
                                   "", "", ""})
                            .id;
           ctx.spareUser = f.spareNurseId;
+          ctx.clinician = f.providerId;
+          if (key == "DELETE /api/v1/escalation/coverage/{id}") {
+            alerts::Coverage cover;
+            cover.userId = f.spareNurseId;
+            cover.coveredBy = f.nurseId;
+            cover.from = f.clock.now();
+            cover.until = f.clock.now() + std::chrono::hours(8);
+            cover.createdBy = f.adminActor.id;
+            ctx.coverage = f.escalation->addCoverage(cover).id;
+          }
           ctx.until = "2030-01-01T00:00:00Z";
           ctx.serial = ++serial;
           auto call = recipe->second(ctx);

@@ -17,44 +17,6 @@ using namespace vigil::web;
 using namespace vigil::web::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-/// Opens /api/v1/events; returns the socket or the HTTP status that refused it.
-std::pair<std::unique_ptr<Poco::Net::WebSocket>, int> openEvents(ApiFixture& f, const Client& c,
-                                                                 const std::string& csrf,
-                                                                 const std::string& origin) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", f.port());
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/api/v1/events?csrf=" + csrf,
-                             Poco::Net::HTTPMessage::HTTP_1_1);
-  req.set("Cookie", c.cookie);
-  if (!origin.empty()) req.set("Origin", origin);
-  Poco::Net::HTTPResponse resp;
-  try {
-    auto ws = std::make_unique<Poco::Net::WebSocket>(session, req, resp);
-    ws->setReceiveTimeout(Poco::Timespan(5, 0));
-    return {std::move(ws), 101};
-  } catch (const Poco::Net::WebSocketException&) {
-    return {nullptr, static_cast<int>(resp.getStatus())};
-  }
-}
-
-/// The next text frame that is not a ping; "" on close or when none comes within 10 s (each
-/// receive also stops at the socket's 5 s timeout).
-std::string nextText(Poco::Net::WebSocket& ws) {
-  char buf[4096];
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int flags = 0;
-    int n = ws.receiveFrame(buf, sizeof buf, flags);
-    if (n <= 0) return {};
-    std::string text(buf, static_cast<std::size_t>(n));
-    if (text.find("\"ping\"") == std::string::npos) return text;
-  }
-  return {};
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(ApiSessions)
 
 BOOST_AUTO_TEST_CASE(state_changing_request_without_csrf_token_is_refused) {

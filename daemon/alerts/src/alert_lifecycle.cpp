@@ -45,16 +45,18 @@ std::string_view toString(Outcome o) {
 
 AlertLifecycle::AlertLifecycle(Clock& clock, EscalationPolicy policy, events::EventBus* bus,
                                Metrics& metrics)
-    : clock_(clock), policy_(std::move(policy)), bus_(bus), metrics_(metrics) {}
+    : clock_(clock),
+      policy_(std::move(policy)),
+      bus_(bus),
+      metrics_(metrics),
+      unassignedGauge_(metrics.gauge("vigil_alerts_unassigned_escalations",
+                                     "Open alerts escalated with nobody left in their chain")) {
+  setup_.clinicChain = policy_.chain;
+}
 
 Alert* AlertLifecycle::findLocked(std::int64_t alertId) {
   auto it = alerts_.find(alertId);
   return it == alerts_.end() ? nullptr : &it->second;
-}
-
-const std::vector<std::int64_t>& AlertLifecycle::chainFor(std::int64_t patientId) const {
-  auto it = chains_.find(patientId);
-  return it == chains_.end() ? policy_.chain : it->second;
 }
 
 const Suppression* AlertLifecycle::activeSuppressionLocked(std::int64_t patientId,
@@ -68,7 +70,10 @@ const Suppression* AlertLifecycle::activeSuppressionLocked(std::int64_t patientI
 void AlertLifecycle::recordLocked(const Alert& alert, AlertChangeKind kind, TimePoint at,
                                   std::optional<std::int64_t> actor, std::string note) {
   auto& events = history_[alert.id];
-  events.push_back(AlertEvent{alert.id, at, kind, actor, std::move(note)});
+  std::optional<std::int64_t> routedTo;
+  if (kind == AlertChangeKind::raised || kind == AlertChangeKind::escalated)
+    routedTo = alert.assignee;
+  events.push_back(AlertEvent{alert.id, at, kind, actor, std::move(note), routedTo});
   if (journal_) journal_->alertChanged(alert, &events.back());
 }
 
@@ -91,6 +96,7 @@ void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppress
     suppressions_[PairKey{s.patientId, s.ruleKey}] = std::move(s);
   }
   nextId_ = std::max(nextId_, nextId);
+  refreshUnassignedLocked();
 }
 
 std::size_t AlertLifecycle::forgetResolvedBefore(TimePoint before) {
@@ -112,12 +118,13 @@ void AlertLifecycle::publishLocked(const AlertChange& change) {
   if (!bus_) return;
   const Alert& a = change.alert;
   if (change.kind == AlertChangeKind::raised) {
-    bus_->publish(
-        events::AlertRaised{a.id, a.patientId, a.ruleKey, std::string(toString(a.severity))});
+    bus_->publish(events::AlertRaised{a.id, a.patientId, a.ruleKey,
+                                      std::string(toString(a.severity)), a.assignee});
   } else {
-    bus_->publish(events::AlertChanged{
-        a.id, a.patientId, a.ruleKey, std::string(toString(change.kind)),
-        std::string(toString(a.state)), std::string(toString(a.severity)), a.count});
+    bus_->publish(
+        events::AlertChanged{a.id, a.patientId, a.ruleKey, std::string(toString(change.kind)),
+                             std::string(toString(a.state)), std::string(toString(a.severity)),
+                             a.count, a.assignee, a.escalationLevel, change.previousAssignee});
   }
 }
 
@@ -154,8 +161,7 @@ std::vector<AlertChange> AlertLifecycle::recordBreaches(std::span<const Breach> 
       a.firstObservedAt = a.lastObservedAt = b.observedAt;
       a.raisedAt = now;
       a.ackDeadline = now + policy_.deadlineFor(b.severity);
-      const auto& chain = chainFor(b.patientId);
-      if (!chain.empty()) a.assignee = chain.front();
+      a.assignee = routeAt(setup_, b.patientId, 0, now);
       auto [it, inserted] = alerts_.emplace(a.id, std::move(a));
       assert(inserted);
       open_[key] = it->first;
@@ -219,11 +225,13 @@ TransitionResult AlertLifecycle::claim(std::int64_t alertId, std::int64_t userId
     return {Outcome::wrongState, std::nullopt};
   }
   const auto now = clock_.now();
+  const bool wasUnassigned = a->unassignedEscalation();
   a->state = AlertState::claimed;
   a->claimedBy = userId;
   if (!a->claimedAt) a->claimedAt = now;
   recordLocked(*a, AlertChangeKind::claimed, now, userId, {});
   publishLocked(AlertChange{AlertChangeKind::claimed, *a});
+  if (wasUnassigned) refreshUnassignedLocked();
   return {Outcome::ok, *a};
 }
 
@@ -314,26 +322,29 @@ TransitionResult AlertLifecycle::resolveBySystem(std::int64_t alertId, const std
   if (a->state == AlertState::resolved) return {Outcome::wrongState, std::nullopt};
   assert(!isBlank(note));
   const auto now = clock_.now();
+  const bool wasUnassigned = a->unassignedEscalation();
   a->state = AlertState::resolved;
   a->resolvedAt = now;
   a->resolutionNote = note;
   open_.erase(PairKey{a->patientId, a->ruleKey});
   recordLocked(*a, AlertChangeKind::resolved, now, std::nullopt, note);
   publishLocked(AlertChange{AlertChangeKind::resolved, *a});
+  if (wasUnassigned) refreshUnassignedLocked();
   log::info("alerts.resolved_by_system", {{"alert", alertId}, {"reason", note}});
   return {Outcome::ok, *a};
 }
 
-void AlertLifecycle::escalateLocked(Alert& a, TimePoint now) {
-  const auto& chain = chainFor(a.patientId);
+std::optional<std::int64_t> AlertLifecycle::escalateLocked(Alert& a, TimePoint now) {
+  const auto previous = a.assignee;
   ++a.escalationLevel;
-  if (static_cast<std::size_t>(a.escalationLevel) < chain.size()) {
-    a.assignee = chain[static_cast<std::size_t>(a.escalationLevel)];
-  } else {
+  a.assignee = routeAt(setup_, a.patientId, a.escalationLevel, now);
+  if (!a.assignee) {
     metrics_
         .counter("vigil_alerts_escalation_exhausted_total",
                  "Escalations past the end of the escalation list")
         .inc();
+    log::warn("alerts.escalation_nobody_left",
+              {{"alert", a.id}, {"level", a.escalationLevel}, {"severity", toString(a.severity)}});
   }
   a.state = AlertState::escalated;
   a.claimedBy.reset();
@@ -345,6 +356,7 @@ void AlertLifecycle::escalateLocked(Alert& a, TimePoint now) {
       .inc();
   log::warn("alerts.escalated",
             {{"alert", a.id}, {"level", a.escalationLevel}, {"severity", toString(a.severity)}});
+  return previous;
 }
 
 TransitionResult AlertLifecycle::escalate(std::int64_t alertId, std::int64_t userId,
@@ -355,10 +367,18 @@ TransitionResult AlertLifecycle::escalate(std::int64_t alertId, std::int64_t use
   if (a->state == AlertState::resolved) return {Outcome::wrongState, std::nullopt};
   if (isBlank(note)) return {Outcome::noteRequired, std::nullopt};
   const auto now = clock_.now();
-  escalateLocked(*a, now);
+  const auto previous = escalateLocked(*a, now);
   recordLocked(*a, AlertChangeKind::escalated, now, userId, note);
-  publishLocked(AlertChange{AlertChangeKind::escalated, *a});
+  publishLocked(AlertChange{AlertChangeKind::escalated, *a, previous});
+  refreshUnassignedLocked();
   return {Outcome::ok, *a};
+}
+
+void AlertLifecycle::refreshUnassignedLocked() {
+  std::int64_t n = 0;
+  for (const auto& [key, id] : open_)
+    if (alerts_.at(id).unassignedEscalation()) ++n;
+  unassignedGauge_.set(static_cast<double>(n));
 }
 
 std::vector<AlertChange> AlertLifecycle::escalateOverdue(TimePoint now) {
@@ -369,11 +389,12 @@ std::vector<AlertChange> AlertLifecycle::escalateOverdue(TimePoint now) {
     assert(a);
     if (a->state == AlertState::acknowledged || now < a->ackDeadline) continue;
     if (activeSuppressionLocked(a->patientId, a->ruleKey, now)) continue;
-    escalateLocked(*a, now);
+    const auto previous = escalateLocked(*a, now);
     recordLocked(*a, AlertChangeKind::escalated, now, std::nullopt, "not acknowledged in time");
-    changes.push_back(AlertChange{AlertChangeKind::escalated, *a});
+    changes.push_back(AlertChange{AlertChangeKind::escalated, *a, previous});
     publishLocked(changes.back());
   }
+  refreshUnassignedLocked();
   return changes;
 }
 
@@ -420,7 +441,40 @@ std::optional<Suppression> AlertLifecycle::suppression(std::int64_t patientId,
 
 void AlertLifecycle::setEscalationChain(std::int64_t patientId, std::vector<std::int64_t> chain) {
   std::lock_guard lock(mutex_);
-  chains_[patientId] = std::move(chain);
+  if (chain.empty()) {
+    setup_.patientChains.erase(patientId);
+  } else {
+    setup_.patientChains[patientId] = std::move(chain);
+  }
+}
+
+void AlertLifecycle::setClinicChain(std::vector<std::int64_t> chain) {
+  std::lock_guard lock(mutex_);
+  setup_.clinicChain = std::move(chain);
+}
+
+void AlertLifecycle::setCoverage(std::vector<Coverage> coverage) {
+  std::lock_guard lock(mutex_);
+  setup_.coverage = std::move(coverage);
+}
+
+void AlertLifecycle::setEscalationSetup(EscalationSetup setup) {
+  std::lock_guard lock(mutex_);
+  setup_ = std::move(setup);
+}
+
+EscalationSetup AlertLifecycle::escalationSetup() const {
+  std::lock_guard lock(mutex_);
+  return setup_;
+}
+
+std::vector<Alert> AlertLifecycle::unassignedEscalations() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Alert> out;
+  for (const auto& [key, id] : open_)
+    if (const auto& a = alerts_.at(id); a.unassignedEscalation()) out.push_back(a);
+  std::sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) { return a.id < b.id; });
+  return out;
 }
 
 std::optional<Alert> AlertLifecycle::get(std::int64_t alertId) const {

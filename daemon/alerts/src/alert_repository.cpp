@@ -138,8 +138,10 @@ void upsertAlert(Connection& c, const Alert& a) {
 }
 
 void insertEvent(Connection& c, const AlertEvent& e) {
-  c.execute("INSERT INTO alert_events (alert_id, at, kind, actor_id, note) VALUES (?, ?, ?, ?, ?)",
-            e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.note);
+  c.execute(
+      "INSERT INTO alert_events (alert_id, at, kind, actor_id, note, assignee) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.note, e.assignee);
 }
 
 constexpr const char* kEvaluatedKey = "alerts.evaluated_through";
@@ -326,7 +328,8 @@ std::vector<Alert> AlertRepository::unresolvedAlerts() {
 std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
   return db_.read([&](Connection& c) {
     auto& st = c.cached(
-        "SELECT at, kind, actor_id, note FROM alert_events WHERE alert_id = ? ORDER BY id");
+        "SELECT at, kind, actor_id, note, assignee FROM alert_events WHERE alert_id = ? "
+        "ORDER BY id");
     st.bind(1, alertId);
     std::vector<AlertEvent> out;
     while (st.step()) {
@@ -341,6 +344,7 @@ std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
       }
       e.actorId = st.get<std::optional<std::int64_t>>(2);
       e.note = st.get<std::string>(3);
+      e.assignee = st.get<std::optional<std::int64_t>>(4);
       out.push_back(std::move(e));
     }
     st.reset();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/thread_name.hpp"
@@ -15,6 +16,15 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
   lifecycle_ = std::make_unique<alerts::AlertLifecycle>(clock, policy, &bus_);
   engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);
   repo_ = std::make_unique<alerts::AlertRepository>(store_.database());
+  // Escalation goes to active providers and nurses only (an admin is not clinical, a disabled
+  // account reads nothing).
+  escalation_ = std::make_unique<alerts::EscalationService>(
+      store_.database(), *lifecycle_, clock, [this](std::int64_t userId) {
+        auto user = security_.accounts().findUser(userId);
+        return user && !user->disabled &&
+               (user->role == security::Role::provider || user->role == security::Role::nurse);
+      });
+  escalation_->load();  // before the catch-up below raises anything
   auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
                                         std::chrono::hours(48));  // extended to the rules' reach
   log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
@@ -49,7 +59,7 @@ void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& reading
 void AlertsSubsystem::tickLoop() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    cv_.wait_for(lock, std::chrono::seconds(15));
+    cv_.wait_for(lock, std::chrono::seconds(config_.integer("alerts.tick_seconds")));
     if (stop_) break;
     lock.unlock();
     try {

@@ -16,6 +16,7 @@
 #include "vigil/alerts/alert_engine.hpp"
 #include "vigil/alerts/alert_lifecycle.hpp"
 #include "vigil/alerts/alert_repository.hpp"
+#include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/events/event_bus.hpp"
@@ -24,11 +25,13 @@
 namespace vigil::app {
 
 class StoreSubsystem;
+class SecuritySubsystem;
 
-/// Owns the event bus, rules, lifecycle, engine and alert repository.
+/// Owns the event bus, rules, lifecycle, engine, alert repository and the escalation set-up.
 class AlertsSubsystem final : public ServiceSubsystem {
  public:
-  AlertsSubsystem(const Config& config, StoreSubsystem& store) : config_(config), store_(store) {}
+  AlertsSubsystem(const Config& config, StoreSubsystem& store, SecuritySubsystem& security)
+      : config_(config), store_(store), security_(security) {}
   const char* name() const override { return "alerts"; }
 
   /// Judges readings just committed by ingest (called on the store's writer thread).
@@ -38,6 +41,7 @@ class AlertsSubsystem final : public ServiceSubsystem {
   alerts::RuleSet& rules() { return *rules_; }
   alerts::AlertLifecycle& lifecycle() { return *lifecycle_; }
   alerts::AlertRepository& repository() { return *repo_; }
+  alerts::EscalationService& escalation() { return *escalation_; }
 
  protected:
   void initialize(Poco::Util::Application& app) override;
@@ -48,11 +52,13 @@ class AlertsSubsystem final : public ServiceSubsystem {
 
   const Config& config_;
   StoreSubsystem& store_;
+  SecuritySubsystem& security_;
   events::EventBus bus_;
   std::unique_ptr<alerts::RuleSet> rules_;
   std::unique_ptr<alerts::AlertLifecycle> lifecycle_;
   std::unique_ptr<alerts::AlertEngine> engine_;
   std::unique_ptr<alerts::AlertRepository> repo_;
+  std::unique_ptr<alerts::EscalationService> escalation_;
   std::thread ticker_;
   std::mutex mutex_;
   std::condition_variable cv_;

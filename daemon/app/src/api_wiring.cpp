@@ -65,6 +65,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();
   services_.rules = &alerting.rules();
+  services_.escalation = &alerting.escalation();
   services_.events = &alerting.bus();
   provisioner_ = makeProvisioner(config, ca_);
   services_.provisioner = provisioner_.get();

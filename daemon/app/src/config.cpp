@@ -144,6 +144,10 @@ std::vector<ConfigKey> buildSchema() {
        "A low-severity alert not acknowledged within this time escalates.", 1, 20160},
       {"alerts.ack_info_minutes", Type::integer, "1440",
        "An informational alert not acknowledged within this time escalates.", 1, 20160},
+      {"alerts.tick_seconds", Type::integer, "15",
+       "How often missing-data rules and overdue acknowledgements are checked: an escalation "
+       "reaches the next person at most this long after its deadline.",
+       1, 60},
       {"video.enabled", Type::boolean, "true",
        "Host video visits (WebRTC relay on the box). Ignored by a build without "
        "VIGIL_WITH_VIDEO."},

@@ -10,6 +10,7 @@
 #include "demo_history.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
+#include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/crypto/random.hpp"
@@ -271,6 +272,29 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
   return logins.str();
 }
 
+/// The clinic's escalation chain, once: Dr. Lee first, then the nurse, so an alert the provider
+/// does not acknowledge in time reaches Alex Kim, RN (issue 17). Also on a clinic seeded before
+/// escalation chains existed. Audited like the admin's change in the portal.
+void ensureEscalationChain(store::Database& db, SecuritySubsystem& security,
+                           const security::Actor& admin) {
+  auto& accounts = security.accounts();
+  auto provider = accounts.findUserByEmail("dr.lee@demo.vigil");
+  auto nurse = accounts.findUserByEmail("nurse.kim@demo.vigil");
+  if (!provider || !nurse) return;
+  auto& clock = SystemClock::instance();
+  alerts::AlertLifecycle lifecycle(clock, {});  // the daemon loads the stored chain at start
+  alerts::EscalationService escalation(db, lifecycle, clock, [&](std::int64_t id) {
+    auto u = accounts.findUser(id);
+    return u && !u->disabled &&
+           (u->role == security::Role::provider || u->role == security::Role::nurse);
+  });
+  if (!escalation.clinicChain().users.empty()) return;
+  escalation.setClinicChain({provider->id, nurse->id}, admin.id);
+  security.audit().record(
+      db, security::auditEventFor(admin, "escalation.set", "escalation", "clinic", std::nullopt,
+                                  security::AuditOutcome::success, "demo_seed"));
+}
+
 /// Keeps a video visit between the demo provider and the demo patient open now: schedules one
 /// (now for 8 hours, the longest a visit may last) unless one that is not over covers now.
 /// Runs on every `demo seed`, so each start of scripts/demo.sh has a visit to hold.
@@ -336,7 +360,9 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
   // Also on a clinic seeded before the history existed (only from its devices' assignment on).
   auto admin = security.accounts().findUserByEmail(kAdminEmail);
   if (!admin) throw ValidationError("demo: the demo admin is missing");
-  seedHistory(db, settings, security, security::Actor{admin->id, security::Role::admin, {}});
+  const security::Actor adminActor{admin->id, security::Role::admin, {}};
+  seedHistory(db, settings, security, adminActor);
+  ensureEscalationChain(db, security, adminActor);
   std::ostringstream visit;
   ensureDemoVisit(config, store, security, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

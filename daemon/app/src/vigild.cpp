@@ -256,7 +256,7 @@ int Vigild::runService() {
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
       Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
-  Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store));
+  Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store, *security));
   order.emplace_back(alerting.get(), true);
   // Ingest runs for the broker, for BLE, or both (BLE alone: a clinic without home devices).
   bool bleWanted = false;

@@ -31,6 +31,11 @@ constexpr Operation kOperations[] = {
     {"threshold.set", P::thresholdWrite, true},
     {"alert_rule.list_defaults", P::alertRead, false},
     {"alert_rule.set_default", P::alertDefaultsWrite, false},
+    // Escalation (issue 17): the clinic's chain and on-call coverage, and a patient's own chain.
+    {"escalation.get", P::alertRead, false},
+    {"escalation.set", P::escalationSetup, false},
+    {"escalation.patient_get", P::alertRead, true},
+    {"escalation.patient_set", P::escalationPatientWrite, true},
     // Clinical records
     {"note.get", P::noteRead, true},
     {"note.write", P::noteWrite, true},
@@ -115,7 +120,7 @@ bool roleHas(Role role, Permission p) {
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
-                    P::thresholdWrite, P::alertDefaultsWrite,
+                    P::thresholdWrite, P::alertDefaultsWrite, P::escalationPatientWrite,
                     P::noteRead, P::noteWrite, P::noteSign,
                     P::prescriptionRead, P::prescriptionWrite,
                     P::visitRead, P::visitManage, P::visitJoin,
@@ -134,7 +139,8 @@ bool roleHas(Role role, Permission p) {
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
                     P::visitRead, P::visitManage, P::recordExport,
-                    P::deviceManage, P::careTeamManage, P::userManage, P::userUnlock,
+                    P::deviceManage, P::careTeamManage, P::escalationSetup,
+                    P::userManage, P::userUnlock,
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
                     P::sessionManageOwn});
     case Role::device:

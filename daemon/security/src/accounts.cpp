@@ -293,6 +293,21 @@ std::optional<User> AccountService::findUser(std::int64_t id) {
   });
 }
 
+std::vector<User> AccountService::activeClinicians() {
+  auto ids = db_.read([](Connection& c) {
+    std::vector<std::int64_t> out;
+    auto st = c.prepare(
+        "SELECT id FROM users WHERE role IN ('provider', 'nurse') AND status <> 'disabled' "
+        "ORDER BY id");
+    while (st.step()) out.push_back(st.getInt64(0));
+    return out;
+  });
+  std::vector<User> out;
+  for (auto id : ids)
+    if (auto u = findUser(id)) out.push_back(std::move(*u));
+  return out;
+}
+
 std::optional<User> AccountService::findUserByEmail(std::string_view email) {
   auto bidx = keys_.blindIndex().compute("users.email", crypto::BlindIndex::normalizeEmail(email));
   auto id = db_.read([&](Connection& c) {

@@ -271,6 +271,11 @@ struct Peer {
   // Recording taps (queue, appsink) on the audio and camera tees; null when not recording.
   std::array<GstElement*, 2> recQueues{};
   std::array<GstElement*, 2> recTaps{};
+  /// When to ask this receiver's senders for a keyframe again after it connected (control
+  /// thread): a keyframe produced for the first request may reach the branch just before its
+  /// gate opened, and a receiver that does not ask by itself (not every client sends PLI on a
+  /// stream start) would then wait for the sender's next periodic keyframe.
+  std::vector<std::chrono::steady_clock::time_point> keyframeRetries;
   // The last quality sample's byte count and time (for the bitrate), on the stats thread.
   std::mutex statsMu;
   std::uint64_t lastBytes = 0;
@@ -333,6 +338,9 @@ struct RoomRelay::Impl : std::enable_shared_from_this<RoomRelay::Impl> {
   void handleBusMessage(GstMessage* msg);
   void doConnect(std::int64_t id, std::uint64_t session);
   void endUnconnected();
+  /// Asks the senders into `receiver` (and its recording tap) for a keyframe.
+  void requestKeyframesFor(Peer& receiver);
+  void retryKeyframes();
   void doDisconnect(std::int64_t id, const std::string& reason, bool notify);
   void link(Peer& source, Peer& dest);
   void unlink(Peer& source, Peer& dest);
@@ -400,24 +408,17 @@ void onConnectionState(GObject* webrtc, GParamSpec* /*pspec*/, gpointer data) {
             {{"visit", room->visitId}, {"participant", p->id}, {"state", connectionStateName(s)}});
   if (s == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
     p->connected->store(true);  // DTLS is up: the branches into this session may carry media
-    // The receiver can decode only from a keyframe: ask each of its senders for one.
+    // The receiver can decode only from a keyframe: ask each of its senders for one, now and
+    // twice more shortly after (Peer::keyframeRetries).
     std::weak_ptr<Peer> weak = p;
-    room->post([weak] {
-      if (auto peer = weak.lock()) {
-        for (auto& [source, queues] : peer->branchesFrom) {
-          for (auto kind : {kVideo, kScreen}) {
-            GstPad* src = gst_element_get_static_pad(queues[kind], "src");
-            gst_pad_send_event(src, forceKeyUnitEvent());
-            gst_object_unref(src);
-          }
-        }
-        // A recording tapped before the session came up starts at a keyframe too.
-        if (GstElement* rq = peer->recQueues[kVideo]; rq != nullptr) {
-          GstPad* src = gst_element_get_static_pad(rq, "src");
-          gst_pad_send_event(src, forceKeyUnitEvent());
-          gst_object_unref(src);
-        }
-      }
+    std::weak_ptr<RoomRelay::Impl> weakRoom = room;
+    room->post([weak, weakRoom] {
+      auto peer = weak.lock();
+      auto self = weakRoom.lock();
+      if (!peer || !self) return;
+      self->requestKeyframesFor(*peer);
+      const auto now = std::chrono::steady_clock::now();
+      peer->keyframeRetries = {now + std::chrono::seconds(1), now + std::chrono::seconds(3)};
     });
   }
   if (s == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
@@ -538,6 +539,7 @@ void RoomRelay::Impl::run() {
       sampleQuality();
     }
     if (config.connectTimeout.count() > 0) endUnconnected();
+    retryKeyframes();
     for (;;) {
       std::function<void()> job;
       {
@@ -579,6 +581,36 @@ void RoomRelay::Impl::handleBusMessage(GstMessage* msg) {
   if (owner && peer(*owner)) {
     doDisconnect(
         *owner, "media pipeline error in " + element + ": " + what + "; rejoin to reconnect", true);
+  }
+}
+
+void RoomRelay::Impl::requestKeyframesFor(Peer& receiver) {
+  for (auto& [source, queues] : receiver.branchesFrom) {
+    for (auto kind : {kVideo, kScreen}) {
+      GstPad* src = gst_element_get_static_pad(queues[kind], "src");
+      gst_pad_send_event(src, forceKeyUnitEvent());
+      gst_object_unref(src);
+    }
+  }
+  // A recording tapped before the session came up starts at a keyframe too.
+  if (GstElement* rq = receiver.recQueues[kVideo]; rq != nullptr) {
+    GstPad* src = gst_element_get_static_pad(rq, "src");
+    gst_pad_send_event(src, forceKeyUnitEvent());
+    gst_object_unref(src);
+  }
+}
+
+void RoomRelay::Impl::retryKeyframes() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Peer>> due;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, p] : peers)
+      if (!p->keyframeRetries.empty() && p->keyframeRetries.front() <= now) due.push_back(p);
+  }
+  for (auto& p : due) {
+    p->keyframeRetries.erase(p->keyframeRetries.begin());
+    requestKeyframesFor(*p);
   }
 }
 

@@ -6,6 +6,7 @@ import { h, clear, focusHeading, announce } from './dom.js';
 import { loadSession, onSessionChange, session, logout, post, ApiError } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
 import * as live from './live.js';
+import { startEscalationWatch, stopEscalationWatch } from './escalations.js';
 import { renderSignIn } from './pages/signin.js';
 import { renderQueue } from './pages/queue.js';
 import { renderPatients } from './pages/patients.js';
@@ -21,7 +22,7 @@ const NAV = {
   nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
-    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
 const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users' };
@@ -147,6 +148,7 @@ function emergencyAccessForm(patientId) {
 onSessionChange((s, reason) => {
   if (s && s.stage === 'full') {
     startIdleWatch();
+    if (reason === 'signed_in' || reason === 'loaded') startEscalationWatch(document.getElementById('escalations'));
     if (reason === 'signed_in') {
       const target = pendingRoute && routeFor(pendingRoute, s.user.role) ? pendingRoute : HOME[s.user.role];
       pendingRoute = null;
@@ -157,6 +159,7 @@ onSessionChange((s, reason) => {
   }
   if (!s) {
     stopIdleWatch();
+    stopEscalationWatch();
     live.stop();
     if (reason === 'expired') signInNotice = 'You were signed out after a period of inactivity. Sign in again to continue.';
     else if (reason === 'ended') signInNotice = 'Your session has ended. Sign in again to continue.';

@@ -46,10 +46,11 @@ class AlertViews {
     o->set("unit", alerts::alertUnit(a, rule));
     o->set("claimedByName", staffName(a.claimedBy));
     o->set("assigneeName", staffName(a.assignee));
+    o->set("unassignedEscalation", a.unassignedEscalation());
     return o;
   }
 
- private:
+  /// A staff member's display name (null for nobody, a patient or an unknown id).
   Poco::Dynamic::Var staffName(std::optional<std::int64_t> id) {
     if (!id || !s_.accounts) return Poco::Dynamic::Var();
     auto it = staff_.find(*id);
@@ -64,6 +65,7 @@ class AlertViews {
     return it->second;
   }
 
+ private:
   const ApiServices& s_;
   std::shared_ptr<const alerts::RuleSnapshot> rules_;
   std::map<std::int64_t, std::string> names_;
@@ -96,7 +98,8 @@ Alert alertFor(const ApiServices& s, const Request& req, std::string_view operat
   auto a = s.alerts->get(id);
   if (!a) a = s.alertStore->alert(id);
   if (!a) throw ApiFailure(404, "not_found", "no such alert");
-  authorizePatient(s, req, operation, a->patientId, "alert", std::to_string(id));
+  authorizePatient(s, req, operation, a->patientId, "alert", std::to_string(id),
+                   a->assignee == req.actor->id);
   return *a;
 }
 
@@ -138,9 +141,11 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            std::optional<std::int64_t> patient;
            if (!req.query["patient"].empty()) patient = queryInt(req, "patient", 0, 1, INT64_MAX);
            std::optional<std::int64_t> assignee;
+           // assignee=none: escalated with nobody left in the chain (shown to every admin).
+           const bool unassigned = req.query["assignee"] == "none";
            if (req.query["assignee"] == "me") {
              assignee = req.actor->id;
-           } else if (!req.query["assignee"].empty()) {
+           } else if (!req.query["assignee"].empty() && !unassigned) {
              assignee = queryInt(req, "assignee", 0, 1, INT64_MAX);
            }
            auto visible = visiblePatients(s, *req.actor);
@@ -154,7 +159,9 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            }
            std::vector<Alert> hits;
            for (auto& a : all) {
-             if (visible && !allowed.count(a.patientId)) continue;
+             // Routed to the caller by escalation: theirs to work, care team or not.
+             if (visible && !allowed.count(a.patientId) && a.assignee != req.actor->id) continue;
+             if (unassigned && !a.unassignedEscalation()) continue;
              if (!states.count(std::string(alerts::toString(a.state)))) continue;
              if (!severities.empty() &&
                  !severities.count(std::string(alerts::toString(a.severity))))
@@ -187,7 +194,13 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            auto history = array();
            auto events = s.alerts->history(a.id);
            if (events.empty()) events = s.alertStore->history(a.id);
-           for (const auto& e : events) history->add(alertEventJson(e));
+           AlertViews names(s);
+           for (const auto& e : events) {
+             auto line = alertEventJson(e);
+             line->set("actorName", names.staffName(e.actorId));
+             line->set("assigneeName", names.staffName(e.assignee));
+             history->add(line);
+           }
            o->set("history", history);
            return jsonResponse(200, o);
          })});

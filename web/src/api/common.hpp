@@ -81,9 +81,11 @@ std::string breakGlassReasonFor(const ApiServices& s, store::Connection& c, cons
 
 /// Authorises `operationName` on `patientId` for the request's actor (care team on a reader)
 /// and appends the audit entry (allowed or denied). Throws ApiFailure(403) when denied.
+/// `escalationAssignee`: the object (an alert) is routed to the actor by escalation; a provider
+/// or nurse outside the care team may then act on it (reason escalation_assignee, issue 17).
 void authorizePatient(const ApiServices& s, const Request& req, std::string_view operationName,
                       std::int64_t patientId, const std::string& objectType,
-                      const std::string& objectId);
+                      const std::string& objectId, bool escalationAssignee = false);
 
 /// The ids of the patients the actor may see: nullopt = all (admin); patients: their own.
 std::optional<std::vector<std::int64_t>> visiblePatients(const ApiServices& s,
@@ -96,5 +98,6 @@ void addAlertRoutes(Router& r, const ApiServices& s);
 void addAdminRoutes(Router& r, const ApiServices& s);
 void addEventRoutes(Router& r, const ApiServices& s);
 void addReportRoutes(Router& r, const ApiServices& s);
+void addEscalationRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -1,6 +1,7 @@
 // GET /api/v1/events: the live stream (WebSocket). One subscriber per connection on the event
 // bus, filtered on the publishing thread to the patients the user may see (fixed at connect:
-// care-team changes apply on the next connection). Events carry ids and words only; the
+// care-team changes apply on the next connection) and the alerts routed to the user by
+// escalation (issue 17). Events carry ids and words only; the
 // portal fetches details through the audited REST routes. A subscriber the bus drops as too
 // slow is closed with 4000 (resync); a session that ends (sign-out, revocation, expiry) with
 // 4001. Reading the stream does not count as activity for the idle timeout.
@@ -26,6 +27,15 @@ std::int64_t patientOf(const events::Event& e) {
   return std::visit([](const auto& v) { return v.patientId; }, e);
 }
 
+/// True if the alert event is routed to `user` by escalation, or was until this change (so that
+/// their queue drops it).
+bool routedTo(const events::Event& e, std::int64_t user) {
+  if (const auto* raised = std::get_if<events::AlertRaised>(&e)) return raised->assignee == user;
+  if (const auto* changed = std::get_if<events::AlertChanged>(&e))
+    return changed->assignee == user || changed->previousAssignee == user;
+  return false;
+}
+
 std::string eventJson(const events::Envelope& env) {
   auto o = object();
   std::visit(
@@ -44,6 +54,7 @@ std::string eventJson(const events::Envelope& env) {
           o->set("patientId", v.patientId);
           o->set("ruleKey", v.ruleKey);
           o->set("severity", v.severity);
+          o->set("assignee", v.assignee ? Poco::Dynamic::Var(*v.assignee) : Poco::Dynamic::Var());
         } else {
           o->set("type", "alert.changed");
           o->set("sequence", static_cast<std::int64_t>(env.sequence));
@@ -54,6 +65,8 @@ std::string eventJson(const events::Envelope& env) {
           o->set("state", v.state);
           o->set("severity", v.severity);
           o->set("count", v.count);
+          o->set("assignee", v.assignee ? Poco::Dynamic::Var(*v.assignee) : Poco::Dynamic::Var());
+          o->set("escalationLevel", v.escalationLevel);
         }
       },
       env.event);
@@ -79,8 +92,10 @@ void addEventRoutes(Router& r, const ApiServices& s) {
     std::shared_ptr<const std::set<std::int64_t>> allowed;
     if (visible)
       allowed = std::make_shared<const std::set<std::int64_t>>(visible->begin(), visible->end());
-    auto sub = s.events->subscribe("websocket", 256, [allowed](const events::Event& e) {
-      return !allowed || allowed->count(patientOf(e)) > 0;
+    // An alert routed to this user by escalation reaches them even outside their care team.
+    const auto me = req.actor->id;
+    auto sub = s.events->subscribe("websocket", 256, [allowed, me](const events::Event& e) {
+      return !allowed || allowed->count(patientOf(e)) > 0 || routedTo(e, me);
     });
     static std::atomic<int> openStreams{0};
     auto& gauge = Metrics::global().gauge("vigil_api_event_streams", "Open live event streams");

@@ -152,6 +152,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   api::addAuthRoutes(staging, s);
   if (s.patients && s.readings) api::addPatientRoutes(staging, s);
   if (s.alerts && s.alertStore) api::addAlertRoutes(staging, s);
+  if (s.escalation) api::addEscalationRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

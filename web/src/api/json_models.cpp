@@ -156,6 +156,7 @@ JsonObject alertEventJson(const alerts::AlertEvent& e) {
   o->set("kind", std::string(alerts::toString(e.kind)));
   o->set("actorId", optInt(e.actorId));
   o->set("note", e.note);
+  o->set("assignee", optInt(e.assignee));
   return o;
 }
 

@@ -1,7 +1,42 @@
-// The signed-in user's account: password change (ends every session) and second-factor status.
+// The signed-in user's account: password change (ends every session), second-factor status and,
+// for staff, how this computer announces an alert escalated to them (issue 17).
 
-import { h, clear, field } from '../dom.js';
+import { h, clear, field, announce } from '../dom.js';
 import { post, session, sessionEnded } from '../api.js';
+import { escalationSettings, saveEscalationSettings, chime, desktopNotify } from '../escalations.js';
+
+/** Sound and desktop notification for escalations, kept in this browser (a ward PC may be mute). */
+function escalationSettingsCard() {
+  const s = escalationSettings();
+  const sound = h('input#esc-sound', { type: 'checkbox', checked: s.sound });
+  const desktop = h('input#esc-desktop', { type: 'checkbox', checked: s.desktop });
+  const status = h('p.muted#esc-permission');
+  const showPermission = () => {
+    status.textContent = !('Notification' in window) ? 'This browser cannot show desktop notifications.'
+      : Notification.permission === 'granted' ? 'Desktop notifications are allowed for this portal.'
+        : Notification.permission === 'denied' ? 'Desktop notifications are blocked for this portal in the browser settings.'
+          : 'The browser will ask to allow desktop notifications.';
+  };
+  const store = async () => {
+    saveEscalationSettings({ sound: sound.checked, desktop: desktop.checked });
+    if (desktop.checked && 'Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+    showPermission();
+    announce('Escalation alert settings saved.');
+  };
+  sound.addEventListener('change', store);
+  desktop.addEventListener('change', store);
+  const test = h('button.btn.small', { type: 'button' }, 'Test');
+  test.addEventListener('click', () => {
+    if (sound.checked) chime();
+    if (desktop.checked) desktopNotify('Vigil test', 'This is how an escalated alert is announced.', 'vigil-test');
+  });
+  showPermission();
+  return h('div.card#escalation-settings', h('h2', 'Escalated alerts on this computer'),
+    h('p.muted', 'When an alert is escalated to you, a banner appears on any portal page. Here you choose what else happens on this computer.'),
+    h('div.check', sound, h('label', { for: 'esc-sound' }, 'Play a sound')),
+    h('div.check', desktop, h('label', { for: 'esc-desktop' }, 'Show a desktop notification (no patient details)')),
+    status, h('div.actions', test));
+}
 
 export function renderAccount(root) {
   clear(root);
@@ -36,6 +71,7 @@ export function renderAccount(root) {
         h('dt', 'Role'), h('dd', s.user.role),
         h('dt', 'Two-step verification'), h('dd', s.user.role === 'patient' ? 'Optional for patients' : 'On (authenticator app)'),
         h('dt', 'Session ends'), h('dd', new Date(s.absoluteExpiresAt).toLocaleString()))),
-      h('div.card', h('h2', 'Change password'), h('p.muted', 'Changing your password signs you out everywhere.'), form))));
+      h('div.card', h('h2', 'Change password'), h('p.muted', 'Changing your password signs you out everywhere.'), form),
+      s.user.role !== 'patient' ? escalationSettingsCard() : null)));
   return null;
 }

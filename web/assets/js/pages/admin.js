@@ -1,7 +1,7 @@
 // Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
 // provisioning (add, bundle download, assign, retire, revoke), Bluetooth devices (pages/bluetooth.js:
 // link status, pairing, "register this device"), the clinic's default alert rules (read only:
-// providers change them), the video
+// providers change them), escalation chain and on-call coverage (pages/escalation.js), the video
 // visits with their recordings (played with the visit page's player; ids only, no patient
 // names), and the audit log with the chain's verification status. Admins see no clinical free
 // text.
@@ -13,8 +13,9 @@ import { renderReports } from './reports.js';
 import { renderBluetooth } from './bluetooth.js';
 import { recordingsPanel } from './visit.js';
 import { renderRulesCard } from './rules.js';
+import { renderEscalation } from './escalation.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -37,7 +38,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, reports: renderReports, visits, audit }[tab];
+  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, audit }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;

@@ -1,12 +1,13 @@
 // A patient's chart: header with identifiers, devices and last-seen times, vitals trends as
 // uPlot charts with threshold lines and alert marks, a time-range picker, and (for care-team
-// staff) the thresholds editor. Every chart also has a table of its points for screen readers.
+// staff) the thresholds editor and the patient's escalation chain. Every chart also has a table of its points for screen readers.
 
 import { h, clear, field, announce } from '../dom.js';
 import { get, put, query, session, ApiError } from '../api.js';
 import { VITALS, vitalLabel, unitLabel, formatTime, formatAge, fmtNum, patientName, severityBadge } from '../format.js';
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import * as live from '../live.js';
+import { patientEscalationCard } from './escalation.js';
 
 const CHART_CODES = ['85354-9', '8867-4', '59408-5', '29463-7', '8310-5', '2339-0'];
 const RANGES = [['24h', '24 hours', 1], ['7d', '7 days', 7], ['30d', '30 days', 30], ['90d', '90 days', 90]];
@@ -22,9 +23,10 @@ export async function renderChart(root, patientId, opts = {}) {
   const role = session().user.role;
   const staff = role === 'provider' || role === 'nurse';
   const patient = opts.patient || await get(`/api/v1/patients/${patientId}`);
-  const [devices, thresholds] = await Promise.all([
+  const [devices, thresholds, escalationCard] = await Promise.all([
     optional(get(`/api/v1/patients/${patientId}/devices`)),
     optional(get(`/api/v1/patients/${patientId}/thresholds`)),  // patients see their own limits
+    staff ? patientEscalationCard(patientId, role === 'provider') : null,  // issue 17
   ]);
 
   let range = { key: '7d', from: null, to: null };
@@ -73,7 +75,7 @@ export async function renderChart(root, patientId, opts = {}) {
 
   const layout = h('section.page', head,
     h('div.chart-toolbar', h('h2.sr-only', 'Vitals'), rangeBar, custom),
-    h('div.chart-layout', charts, h('aside.side', deviceCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null)));
+    h('div.chart-layout', charts, h('aside.side', deviceCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard)));
   root.append(layout);
 
   const plots = [];

@@ -24,7 +24,7 @@ export async function renderQueue(root) {
   const bar = h('form.filters', { 'aria-label': 'Filter alerts' },
     h('div.field.inline', h('label', { for: 'f-state' }, 'Show'), stateSel),
     h('div.field.inline', h('label', { for: 'f-sev' }, 'Severity'), sevSel),
-    h('div.check', mine, h('label', { for: 'f-mine' }, 'Claimed by me')));
+    h('div.check', mine, h('label', { for: 'f-mine' }, 'Mine (claimed by or assigned to me)')));
   bar.addEventListener('change', () => {
     filters.status = stateSel.value;
     filters.severity = sevSel.value;
@@ -102,6 +102,9 @@ export async function renderQueue(root) {
       : a.count > 1 ? `${a.count} readings · latest ${fmtNum(a.latestValue)} ${unitLabel(a.unit, a.code)}` : null;
     const claimer = a.claimedBy ? (a.claimedBy === me ? ' · claimed by you' : ` · claimed by ${a.claimedByName || 'another user'}`) : '';
     const assignee = a.assignee && !a.claimedBy ? ` · assigned to ${a.assignee === me ? 'you' : a.assigneeName || 'another user'}` : '';
+    // Escalation on the alert itself (issue 17): how often, and when nobody was left.
+    const escalation = a.escalationLevel > 0 ? h(`span.escalation-info${a.unassignedEscalation ? '.nobody' : ''}`,
+      ` · escalated ${a.escalationLevel}×${a.unassignedEscalation ? ', nobody left in the chain' : ''}`) : '';
     const others = related.length ? h('details.alert-group',
       h('summary', `${related.length} more open alert${related.length === 1 ? '' : 's'} on ${vitalLabel(a.code)}`),
       h('ul', related.map((r) => h('li', { 'data-alert-id': r.id }, severityBadge(r.severity), ` ${r.title || vitalLabel(r.code)} · `, stateBadge(r.state))))) : null;
@@ -112,7 +115,7 @@ export async function renderQueue(root) {
           h('span.alert-what', ` · ${a.title || vitalLabel(a.code)}`)),
         value ? h('p.alert-value', value) : null,
         h('p.alert-meta', stateBadge(a.state), ` Raised ${formatAge(a.raisedAt)} · ${formatTime(a.lastObservedAt)}`,
-          claimer, assignee,
+          claimer, assignee, escalation,
           a.resolutionNote ? h('span.note', ` · Note: ${a.resolutionNote}`) : ''),
         others),
       actions);

@@ -44,6 +44,7 @@ class ReadingQuery;
 namespace vigil::alerts {
 class AlertLifecycle;
 class AlertRepository;
+class EscalationService;
 class RuleSet;
 }  // namespace vigil::alerts
 namespace vigil::events {
@@ -74,6 +75,7 @@ struct ApiServices {
   alerts::AlertLifecycle* alerts = nullptr;         // alerts group
   alerts::AlertRepository* alertStore = nullptr;    // alerts group (history, resolved)
   alerts::RuleSet* rules = nullptr;                 // thresholds, default rules
+  alerts::EscalationService* escalation = nullptr;  // escalation chains and on-call coverage
   events::EventBus* events = nullptr;               // GET /api/v1/events
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)

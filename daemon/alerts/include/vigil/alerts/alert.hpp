@@ -57,6 +57,8 @@ struct Alert {
   std::string resolutionNote;
 
   bool isOpen() const { return state != AlertState::resolved; }
+  /// Escalated past the end of its chain and not taken by anyone since: nobody left.
+  bool unassignedEscalation() const { return state == AlertState::escalated && !assignee; }
 };
 
 /// The alert named for a clinician (issue 17): vital, direction and severity in words, then the
@@ -74,6 +76,8 @@ std::string alertUnit(const Alert& alert, const AlertRule* rule);
 struct AlertChange {
   AlertChangeKind kind = AlertChangeKind::updated;
   Alert alert;
+  /// escalated: who had it before (told that it left them).
+  std::optional<std::int64_t> previousAssignee;
 };
 
 /// One line of an alert's history (who did what when), for audit and response-time reports.
@@ -83,6 +87,8 @@ struct AlertEvent {
   AlertChangeKind kind = AlertChangeKind::updated;
   std::optional<std::int64_t> actorId;  // nullopt: the system
   std::string note;
+  /// raised and escalated: who the alert was routed to (nullopt on an escalation: nobody left).
+  std::optional<std::int64_t> assignee;
 };
 
 }  // namespace vigil::alerts

@@ -24,6 +24,7 @@
 
 #include "vigil/alerts/alert.hpp"
 #include "vigil/alerts/alert_rule.hpp"
+#include "vigil/alerts/escalation.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/metrics.hpp"
 
@@ -39,7 +40,8 @@ struct EscalationPolicy {
   std::array<std::chrono::seconds, 4> ackDeadline{std::chrono::hours{24}, std::chrono::hours{24},
                                                   std::chrono::minutes{60},
                                                   std::chrono::minutes{15}};
-  /// Users an alert goes to, in order: [0] first, [1] after the first escalation, ...
+  /// The clinic's chain at start: users an alert goes to, in order: [0] when raised, [1] after
+  /// the first escalation, ... (the app loads the stored set-up with setEscalationSetup()).
   std::vector<std::int64_t> chain;
 
   std::chrono::seconds deadlineFor(Severity s) const {
@@ -166,8 +168,19 @@ class AlertLifecycle {
   std::optional<Suppression> suppression(std::int64_t patientId, const std::string& ruleKey,
                                          TimePoint now) const;
 
-  /// A patient-specific escalation list (replaces the clinic's for that patient).
+  /// A patient-specific escalation list (replaces the clinic's for that patient; empty: the
+  /// clinic's again). Routes alerts raised or escalated from now on.
   void setEscalationChain(std::int64_t patientId, std::vector<std::int64_t> chain);
+  /// The clinic's escalation list.
+  void setClinicChain(std::vector<std::int64_t> chain);
+  /// The on-call coverage in force and ahead.
+  void setCoverage(std::vector<Coverage> coverage);
+  /// Replaces the whole set-up (at start, from the store).
+  void setEscalationSetup(EscalationSetup setup);
+  EscalationSetup escalationSetup() const;
+  /// Open alerts escalated past the end of their chain and not taken by anyone since (nobody
+  /// left to escalate to): shown to every admin.
+  std::vector<Alert> unassignedEscalations() const;
 
   std::optional<Alert> get(std::int64_t alertId) const;
   /// The open (not resolved) alert for the patient and rule, if any.
@@ -181,13 +194,14 @@ class AlertLifecycle {
  private:
   using PairKey = std::pair<std::int64_t, std::string>;
   Alert* findLocked(std::int64_t alertId);
-  const std::vector<std::int64_t>& chainFor(std::int64_t patientId) const;
   const Suppression* activeSuppressionLocked(std::int64_t patientId, const std::string& key,
                                              TimePoint now) const;
   void recordLocked(const Alert& alert, AlertChangeKind kind, TimePoint at,
                     std::optional<std::int64_t> actor, std::string note);
   void publishLocked(const AlertChange& change);
-  void escalateLocked(Alert& alert, TimePoint now);
+  /// Returns who had the alert before.
+  std::optional<std::int64_t> escalateLocked(Alert& alert, TimePoint now);
+  void refreshUnassignedLocked();
 
   Clock& clock_;
   EscalationPolicy policy_;
@@ -199,7 +213,8 @@ class AlertLifecycle {
   std::map<std::int64_t, Alert> alerts_;
   std::map<PairKey, std::int64_t> open_;
   std::map<PairKey, Suppression> suppressions_;
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> chains_;
+  EscalationSetup setup_;
+  Gauge& unassignedGauge_;
   std::unordered_map<std::int64_t, std::vector<AlertEvent>> history_;
 };
 

@@ -40,7 +40,8 @@ struct AlertRaised {
   std::int64_t alertId = 0;
   std::int64_t patientId = 0;
   std::string ruleKey;
-  std::string severity;  // info | low | high | critical
+  std::string severity;                  // info | low | high | critical
+  std::optional<std::int64_t> assignee;  // who it is routed to (escalation chain), if anyone
 };
 
 /// An existing alert changed (new breach, claim, acknowledgement, escalation, resolution).
@@ -52,6 +53,10 @@ struct AlertChanged {
   std::string state;   // open | claimed | acknowledged | escalated | resolved
   std::string severity;
   std::int64_t count = 0;
+  std::optional<std::int64_t> assignee;  // who it is routed to now (nullopt after an
+                                         // escalation: nobody left in the chain)
+  int escalationLevel = 0;
+  std::optional<std::int64_t> previousAssignee;  // escalated: who had it before
 };
 
 using Event = std::variant<ReadingStored, AlertRaised, AlertChanged>;

@@ -12,6 +12,9 @@
 // Alert limits are clinical orders: a patient's limits are changed only by providers and nurses
 // on the care team (others by break-glass), the clinic defaults only by providers; patients
 // read their own limits.
+// Escalation (issue 17): admins set the clinic's escalation chain and on-call coverage (who is
+// on call is staffing, not a clinical order); a provider on the care team may give a patient a
+// chain of their own; staff read both.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -42,8 +45,10 @@ enum class Permission {
   readingWrite,
   alertRead,
   alertManage,
-  thresholdWrite,      // a patient's alert limits: clinicians on the care team
-  alertDefaultsWrite,  // the clinic's default alert rules: providers
+  thresholdWrite,          // a patient's alert limits: clinicians on the care team
+  alertDefaultsWrite,      // the clinic's default alert rules: providers
+  escalationSetup,         // the clinic's escalation chain and on-call coverage: admins
+  escalationPatientWrite,  // a patient's own escalation chain: providers on the care team
   noteRead,
   noteWrite,
   noteSign,

@@ -136,6 +136,8 @@ class AccountService {
 
   std::optional<User> findUser(std::int64_t id);
   std::optional<User> findUserByEmail(std::string_view email);
+  /// Active (not disabled) providers and nurses, by id: who alerts can be routed to.
+  std::vector<User> activeClinicians();
 
   // --- the user's own actions ---
   SignInResult signIn(std::string_view email, std::string_view password,

@@ -5,9 +5,13 @@
 // at the same time, never receives it (nor any event of that patient).
 #define BOOST_TEST_MODULE app_portal_integration
 #include <boost/test/unit_test.hpp>
+#include <ctime>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "vigil/fleet/device_publisher.hpp"
+#include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
 #include "vigil/testsupport/portal_client.hpp"
 
@@ -133,6 +137,87 @@ BOOST_AUTO_TEST_CASE(alert_from_mqtt_reaches_care_team_websocket_and_no_other_pr
   for (const auto& e : caringSeen) BOOST_TEST(jsonInt(e, "patientId").value_or(0) == patientIn, e);
   deviceIn->stop();
   deviceOut->stop();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// A scale's weigh-in: `kg` measured at `at` (UTC).
+std::string weighIn(std::uint64_t seq, double kg, std::chrono::system_clock::time_point at) {
+  auto t = std::chrono::system_clock::to_time_t(at);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::ostringstream out;
+  out << "{\"v\":1,\"seq\":" << seq
+      << ",\"readings\":[{\"kind\":\"body_weight\",\"unit\":\"kg\",\"value\":" << kg
+      << ",\"time\":\"" << when << "\"}]}";
+  return out.str();
+}
+
+/// Breaches folded into the patient's weight.gain.day alerts (one open alert takes repeats).
+std::int64_t weightGainBreaches(const BoxFixture& box, std::int64_t patient) {
+  store::Connection c(box.databasePath(), store::Connection::Mode::readOnly);
+  return c
+      .queryValue<std::int64_t>(
+          "SELECT coalesce(sum(count), 0) FROM alerts WHERE rule_key = 'weight.gain.day' AND "
+          "patient_id = ?1",
+          patient)
+      .value_or(0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(AlertStateAcrossRestarts)
+
+// Issue 17: weigh, vigild stops (cleanly, then by SIGKILL) and starts again, the next weigh-in
+// (+2 kg) arrives live over MQTT: the engine's windows were warmed up at start from the
+// stored history, so weight.gain.day fires on the live reading (the catch-up path, a reading
+// stored while vigild was down, is vigild_process_integration_test's).
+BOOST_AUTO_TEST_CASE(a_live_weight_gain_after_a_restart_or_a_kill_raises_an_alert) {
+  BoxFixture::Options options;
+  // One scale (and patient) per round. Readings count for a patient from the device's
+  // assignment on, which the fixture makes now: the weigh-ins are minutes apart, not a day
+  // (the rule's 24 h window holds both alike).
+  options.deviceUids = {"scale-live-1", "scale-live-2"};
+  options.settings = {"ingest.device_rate=0"};
+  BoxFixture box(options);
+  std::uint64_t seq = 0;
+  auto weigh = [&](const std::string& uid, double kg) {
+    auto scale = hub(box, uid);
+    BOOST_REQUIRE(scale->start(10s));
+    ++seq;
+    scale->send(seq, weighIn(seq, kg, std::chrono::system_clock::now()));
+    BOOST_REQUIRE_MESSAGE(scale->waitAllAcknowledged(20s),
+                          "weigh-in " << seq << " not acknowledged; vigild log: " << box.log());
+  };
+  for (bool kill : {false, true}) {
+    BOOST_TEST_CONTEXT((kill ? "kill -9" : "clean restart")) {
+      const std::string uid = kill ? "scale-live-2" : "scale-live-1";
+      const auto patient = box.patientOf(uid);
+      weigh(uid, 80.0);  // the patient's first weigh-in: nothing to compare with
+      if (kill) {
+        box.kill9();
+      } else {
+        BOOST_TEST(box.stop() == 0);
+      }
+      box.start();
+      BOOST_TEST(weightGainBreaches(box, patient) == 0);
+      // 2 kg more, live: judged against the window warmed up at start.
+      weigh(uid, 82.0);
+      std::int64_t breaches = 0;
+      auto deadline = std::chrono::steady_clock::now() + 20s;
+      while ((breaches = weightGainBreaches(box, patient)) == 0 &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(100ms);
+      BOOST_TEST(breaches == 1,
+                 "waited 20 s for weight.gain.day on the +2 kg weigh-in; "
+                 "vigild log: "
+                     << box.log());
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

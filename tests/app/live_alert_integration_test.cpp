@@ -185,11 +185,11 @@ BOOST_AUTO_TEST_CASE(a_live_weight_gain_after_a_restart_or_a_kill_raises_an_aler
   options.settings = {"ingest.device_rate=0"};
   BoxFixture box(options);
   std::uint64_t seq = 0;
-  auto weigh = [&](const std::string& uid, double kg) {
+  auto weigh = [&](const std::string& uid, double kg, std::chrono::system_clock::time_point at) {
     auto scale = hub(box, uid);
     BOOST_REQUIRE(scale->start(10s));
     ++seq;
-    scale->send(seq, weighIn(seq, kg, std::chrono::system_clock::now()));
+    scale->send(seq, weighIn(seq, kg, at));
     BOOST_REQUIRE_MESSAGE(scale->waitAllAcknowledged(20s),
                           "weigh-in " << seq << " not acknowledged; vigild log: " << box.log());
   };
@@ -197,7 +197,10 @@ BOOST_AUTO_TEST_CASE(a_live_weight_gain_after_a_restart_or_a_kill_raises_an_aler
     BOOST_TEST_CONTEXT((kill ? "kill -9" : "clean restart")) {
       const std::string uid = kill ? "scale-live-2" : "scale-live-1";
       const auto patient = box.patientOf(uid);
-      weigh(uid, 80.0);  // the patient's first weigh-in: nothing to compare with
+      // The patient's first weigh-in: nothing to compare with. (Times are whole seconds: a
+      // second weigh-in in the same second would be the same measurement to the box.)
+      const auto first = std::chrono::system_clock::now();
+      weigh(uid, 80.0, first);
       if (kill) {
         box.kill9();
       } else {
@@ -206,7 +209,7 @@ BOOST_AUTO_TEST_CASE(a_live_weight_gain_after_a_restart_or_a_kill_raises_an_aler
       box.start();
       BOOST_TEST(weightGainBreaches(box, patient) == 0);
       // 2 kg more, live: judged against the window warmed up at start.
-      weigh(uid, 82.0);
+      weigh(uid, 82.0, first + 30s);
       std::int64_t breaches = 0;
       auto deadline = std::chrono::steady_clock::now() + 20s;
       while ((breaches = weightGainBreaches(box, patient)) == 0 &&

@@ -76,6 +76,22 @@ bool processIsMosquitto(pid_t pid) {
   return name == "mosquitto";
 }
 
+/// Whether the process has its own SIGHUP handler yet. Mosquitto opens its listeners (and
+/// writes its pid file) before it installs its signal handlers, so a SIGHUP sent in between
+/// meets the default action and ends the broker instead of reloading it.
+bool catchesSighup(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    try {
+      return (std::stoull(line.substr(7), nullptr, 16) & (1ULL << (SIGHUP - 1))) != 0;
+    } catch (const std::logic_error&) {
+      return false;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 DeviceProvisioner::DeviceProvisioner(CertificateAuthority& ca, ProvisionerConfig config)
@@ -213,6 +229,16 @@ ReloadResult DeviceProvisioner::reloadBroker() const {
   }
   if (pid <= 1 || !processIsMosquitto(static_cast<pid_t>(pid))) {
     return ReloadResult::broker_not_running;
+  }
+  // A broker that is still starting gets its signal once it can take it.
+  const auto startDeadline = std::chrono::steady_clock::now() + kStartWait;
+  while (!catchesSighup(static_cast<pid_t>(pid))) {
+    if (!processIsMosquitto(static_cast<pid_t>(pid)) ||
+        std::chrono::steady_clock::now() > startDeadline) {
+      log::warn("pki.broker_not_ready", {{"pid", static_cast<std::int64_t>(pid)}});
+      return ReloadResult::broker_not_running;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::lock_guard lock(pacing_->mutex);
   if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) return ReloadResult::broker_not_running;

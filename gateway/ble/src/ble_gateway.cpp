@@ -248,7 +248,10 @@ struct BleGateway::Impl {
   }
 
   // ------------------------------------------------------------------ status
-  void setStatus(const std::string& address, DeviceState state, const std::string& reason) {
+  /// `flags`, when given, also sets paired, trusted and services in the same step, so that
+  /// nobody sees a newly found device without its services.
+  void setStatus(const std::string& address, DeviceState state, const std::string& reason,
+                 const DeviceObj* flags = nullptr) {
     auto uid = deviceUidForAddress(address);
     if (!uid) return;
     bool changed = false;
@@ -262,6 +265,7 @@ struct BleGateway::Impl {
       s.state = state;
       s.reason = reason;
       if (changed) s.changedAt = clock.now();
+      if (flags) applyFlags(s, *flags);
       snapshot = s;
     }
     if (!changed) return;
@@ -274,13 +278,17 @@ struct BleGateway::Impl {
     std::lock_guard lock(statusMutex);
     auto it = statuses.find(d.address);
     if (it == statuses.end()) return;
-    it->second.paired = d.paired;
-    it->second.trusted = d.trusted;
-    it->second.services.clear();
+    applyFlags(it->second, d);
+  }
+
+  static void applyFlags(BleDeviceStatus& status, const DeviceObj& d) {
+    status.paired = d.paired;
+    status.trusted = d.trusted;
+    status.services.clear();
     for (const auto& u : d.uuids)
       if (auto s = uuid16(u); s && std::find(kHealthServices.begin(), kHealthServices.end(), *s) !=
                                        kHealthServices.end())
-        it->second.services.push_back(*s);
+        status.services.push_back(*s);
   }
 
   std::optional<DeviceState> currentState(const std::string& address) const {
@@ -605,11 +613,11 @@ struct BleGateway::Impl {
     auto state = currentState(d.address);
     if (!state || *state == DeviceState::unavailable) {
       if (d.connected)
-        setStatus(d.address, DeviceState::connecting, "");
+        setStatus(d.address, DeviceState::connecting, "", &d);
       else if (d.paired)
-        setStatus(d.address, DeviceState::paired, "");
+        setStatus(d.address, DeviceState::paired, "", &d);
       else
-        setStatus(d.address, DeviceState::discovered, "");
+        setStatus(d.address, DeviceState::discovered, "", &d);
     }
     updateStatusFlags(d);
 

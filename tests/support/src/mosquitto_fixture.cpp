@@ -106,7 +106,9 @@ void MosquittoFixture::reload() {
   while (countOf(log(), "Reloading config") <= before) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("reload: broker did not log the reload within 30 s (" +
-                               std::to_string(before) + " reloads logged before the signal)");
+                               std::to_string(before) +
+                               " reloads logged before the signal; broker " +
+                               (running() ? "still running" : "gone") + "); log:\n" + log());
     }
     std::this_thread::sleep_for(10ms);
   }

@@ -94,8 +94,10 @@ class DeviceProvisioner {
   /// previous signal from this provisioner is less than kReloadSettle old, this one is therefore
   /// sent again once that much time has passed since the previous (the call then blocks up to
   /// kReloadSettle): by then the earlier reload has ended and the second signal starts a reload
-  /// that reads the change.
+  /// that reads the change. A broker that has not yet installed its SIGHUP handler (it is
+  /// starting: the default action would end it) is waited for, up to kStartWait.
   ReloadResult reloadBroker() const;
+  static constexpr std::chrono::milliseconds kStartWait{5000};
   /// Longer than the broker takes to reload (a few ms for a clinic's ACL; ~0.1 s for 3,000
   /// devices on a 2-vCPU machine).
   static constexpr std::chrono::milliseconds kReloadSettle{1000};

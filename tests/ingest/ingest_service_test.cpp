@@ -101,6 +101,13 @@ struct Fixture {
     registry::DeviceRegistry reg(*db, clock);
     cuff = reg.add({"cuff-01", registry::DeviceKind::blood_pressure});
     reg.assign(cuff.id, alice);
+    startIngest(opts);
+  }
+  ~Fixture() { ingest->stop(); }
+
+  /// (Re)starts the service with `opts` (a restart runs the start-up quarantine expiry).
+  void startIngest(const IngestOptions& opts) {
+    if (ingest) ingest->stop();
     ingest = std::make_unique<IngestService>(
         *db, clock, opts, testDecode,
         [this](const std::string& uid, const std::string& payload) {
@@ -114,7 +121,6 @@ struct Fixture {
         cipher.get());  // bounded: a unique_ptr's get, not a future's
     ingest->start();
   }
-  ~Fixture() { ingest->stop(); }
 
   std::int64_t addPatient() {
     return db->writeSync([&](store::Connection& c) {
@@ -203,17 +209,57 @@ BOOST_AUTO_TEST_CASE(redelivery_stores_nothing_twice_and_acks_again) {
   BOOST_TEST(ingest->stats().duplicates == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(attributes_readings_by_measurement_time_across_reassignment) {
+BOOST_AUTO_TEST_CASE(a_reading_timed_before_the_current_assignment_is_kept_for_review) {
+  // The cuff went from Alice to Bob. A reading whose device time falls in Alice's time (a
+  // clock set back, or Alice's reading still in the cuff's memory) must not reach either chart
+  // by the device's word: it is kept for review and acked as rejected.
   auto before = clock.now();
   clock.advance(1h);
   registry::DeviceRegistry reg(*db, clock);
   reg.assign(cuff.id, bob);
-  auto t = registry::toMillis(before + 10min);
-  send("cuff-01", "seq=1 value=60 time=" + std::to_string(t));
-  send("cuff-01", "seq=2 value=61");  // no device time: receipt time (now: bob's)
+  send("cuff-01", "seq=1 value=60 time=" + std::to_string(registry::toMillis(before + 10min)));
+  clock.advance(5min);
+  send("cuff-01", "seq=2 value=61");  // no device time: receipt time (Bob's)
+  send("cuff-01", "seq=3 value=62 time=" + std::to_string(registry::toMillis(clock.now() - 1min)));
   settle();
-  BOOST_TEST(count("SELECT patient_id FROM readings WHERE seq IS NULL AND value = 60") == alice);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 60") == 0);
+  BOOST_TEST(count("SELECT count(*) FROM quarantine WHERE reason = 'outside_assignment' AND "
+                   "payload_enc IS NOT NULL") == 1);
   BOOST_TEST(count("SELECT patient_id FROM readings WHERE value = 61") == bob);
+  BOOST_TEST(count("SELECT patient_id FROM readings WHERE value = 62") == bob);
+  auto a = ackPayloads();
+  BOOST_REQUIRE_EQUAL(a.size(), 3u);
+  BOOST_TEST(a[0] ==
+             "{\"v\":1,\"seq\":1,\"status\":\"rejected\",\"reason\":\"outside_assignment\"}");
+}
+
+BOOST_AUTO_TEST_CASE(an_unassigned_device_cannot_date_a_reading_into_its_last_patient) {
+  auto during = clock.now() + 5min;
+  clock.advance(1h);
+  registry::DeviceRegistry reg(*db, clock);
+  reg.unassign(cuff.id);
+  send("cuff-01", "seq=1 value=60 time=" + std::to_string(registry::toMillis(during)));
+  send("cuff-01", "seq=2 value=61");  // now: nobody's, stored without a patient as before
+  settle();
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 60") == 0);
+  BOOST_TEST(count("SELECT count(*) FROM quarantine WHERE reason = 'outside_assignment'") == 1);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 61 AND patient_id IS NULL") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_reading_from_more_than_ten_minutes_ahead_is_kept_for_review) {
+  auto now = registry::toMillis(clock.now());
+  send("cuff-01", "seq=1 value=60 time=" + std::to_string(now + 11 * 60'000));
+  send("cuff-01", "seq=2 value=61 time=" + std::to_string(now + 9 * 60'000));  // clock drift
+  settle();
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 60") == 0);
+  BOOST_TEST(count("SELECT count(*) FROM quarantine WHERE reason = 'future_time'") == 1);
+  BOOST_TEST(count("SELECT patient_id FROM readings WHERE value = 61") == alice);
+  auto detail = db->read([](store::Connection& c) {
+    auto q = c.prepare("SELECT detail FROM quarantine WHERE reason = 'future_time'");
+    q.step();
+    return q.get<std::string>(0);
+  });
+  BOOST_TEST(detail == "time: reading 1 is more than 10 minutes ahead of the box's clock");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_device_is_quarantined_encrypted_and_acked_as_rejected) {
@@ -295,6 +341,83 @@ BOOST_AUTO_TEST_CASE(a_flooding_device_is_limited_and_others_are_not) {
   // and no ack, so the device keeps the messages and resends them later.
   BOOST_TEST(f.count("SELECT count(*) FROM quarantine") == 0);
   BOOST_TEST(f.ingest->stats().acks == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_of_oversized_messages_costs_no_disk) {
+  // One device (a stolen credential) sends 1,000 messages of 200 KiB at device_rate=1. Each is
+  // charged to its bucket whatever its fate; the quarantine keeps at most 256 KiB of payload
+  // per device: the database file grows by less than 1 MiB.
+  IngestOptions o;
+  o.deviceRatePerSecond = 1;  // the manual clock stands still: the burst (200) is all it gets
+  Fixture f(o);
+  // The database's size (what the file holds once the WAL is checkpointed into it).
+  auto fileBytes = [&] {
+    return static_cast<std::uint64_t>(f.count("PRAGMA page_count") * f.count("PRAGMA page_size"));
+  };
+  const auto before = fileBytes();
+  const std::string big = "seq=1 value=" + std::string(200 * 1024, '7');
+  for (int chunk = 0; chunk < 20; ++chunk) {  // 50 at a time: 10 MiB in memory, not 200
+    for (int i = 0; i < 50; ++i) f.send("cuff-01", big);
+    f.settle();
+  }
+  const auto after = fileBytes();
+  BOOST_TEST_MESSAGE("database grew by " << (after - before) << " bytes");
+  BOOST_TEST(after - before < 1024u * 1024u, "grew " << (after - before) << " bytes");
+  BOOST_TEST(f.ingest->stats().rejectedByReason.at("rate_limited") == 800u);
+  BOOST_TEST(f.ingest->stats().rejectedByReason.at("oversized") == 200u);
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE device_uid = 'cuff-01'") == 200);
+  BOOST_TEST(f.count("SELECT coalesce(sum(length(payload_enc)), 0) FROM quarantine") <= 256 * 1024);
+  // The newest payload is the one kept; the usage counts match the rows.
+  BOOST_TEST(f.count("SELECT max(id) FROM quarantine WHERE payload_enc IS NOT NULL") ==
+             f.count("SELECT max(id) FROM quarantine"));
+  BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'device:cuff-01'") == 200);
+  BOOST_TEST(f.count("SELECT bytes FROM quarantine_usage WHERE scope = 'total'") ==
+             f.count("SELECT coalesce(sum(length(payload_enc)), 0) FROM quarantine"));
+  BOOST_TEST(Metrics::global().render().find(
+                 "vigil_ingest_quarantine_dropped_total{cause=\"device_bytes\"}") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_quarantine_keeps_the_newest_rows_and_payloads_within_its_limits) {
+  IngestOptions o;
+  o.deviceRatePerSecond = 0;
+  o.quarantineRowsPerDevice = 5;
+  o.quarantineBytesPerDevice = 3 * (1000 + 64) + 10;  // three 1,000-byte payloads, encrypted
+  o.quarantineRows = 8;
+  Fixture f(o);
+  const std::string junk(1000, 'x');                  // no '=': malformed
+  for (int i = 0; i < 7; ++i) f.send("hub-a", junk);  // unknown device: quarantined too
+  f.settle();
+  // hub-a: 7 rows → the oldest 2 go; payloads: only the newest 3 stay.
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE device_uid = 'hub-a'") == 5);
+  BOOST_TEST(f.count("SELECT min(id) FROM quarantine WHERE device_uid = 'hub-a'") == 3);
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE payload_enc IS NOT NULL") == 3);
+  BOOST_TEST(f.count("SELECT min(id) FROM quarantine WHERE payload_enc IS NOT NULL") == 5);
+  for (int i = 0; i < 4; ++i) f.send("hub-b", junk);
+  f.settle();
+  // 9 rows in all → the oldest (hub-a's id 3) goes; hub-b keeps its 4.
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine") == 8);
+  BOOST_TEST(f.count("SELECT min(id) FROM quarantine") == 4);
+  BOOST_TEST(f.count("SELECT count(*) FROM quarantine WHERE device_uid = 'hub-b'") == 4);
+  BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'total'") == 8);
+  BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'device:hub-a'") == 4);
+}
+
+BOOST_AUTO_TEST_CASE(quarantined_messages_past_the_retention_go) {
+  IngestOptions o;
+  o.quarantineRetention = std::chrono::hours(24);
+  Fixture f(o);
+  f.send("hub-a", "junk");
+  f.settle();
+  f.clock.advance(std::chrono::hours(23));
+  f.send("hub-a", "more-junk");
+  f.settle();
+  f.clock.advance(std::chrono::hours(2));  // the first is 25 h old, the second 2 h
+  f.startIngest(o);                        // expiry runs at start, then hourly
+  BOOST_REQUIRE(f.ingest->waitIdle(10s));
+  vigil::testsupport::Deadline wait("waiting for the start-up quarantine expiry", 10s);
+  while (f.count("SELECT count(*) FROM quarantine") != 1) std::this_thread::sleep_for(10ms);
+  BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'total'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(input_the_box_paces_itself_is_not_rate_limited_and_keeps_its_source) {

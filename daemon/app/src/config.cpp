@@ -103,6 +103,25 @@ std::vector<ConfigKey> buildSchema() {
        0, 100000},
       {"ingest.device_burst", Type::integer, "200",
        "Messages one device may send at once before its rate applies.", 1, 1000000},
+      {"ingest.quarantine_rows_per_device", Type::integer, "1000",
+       "Quarantined messages kept per device; beyond it the oldest rows go (0: no limit).", 0,
+       100000000},
+      {"ingest.quarantine_bytes_per_device", Type::integer, "262144",
+       "Quarantined payload bytes (encrypted) kept per device; beyond it the oldest payloads go "
+       "and their rows stay (0: no limit).",
+       0, 1073741824},
+      {"ingest.quarantine_rows", Type::integer, "100000",
+       "Quarantined messages kept in all; beyond it the oldest rows go (0: no limit).", 0,
+       1000000000},
+      {"ingest.quarantine_bytes", Type::integer, "67108864",
+       "Quarantined payload bytes kept in all; beyond it the oldest payloads go (0: no limit).", 0,
+       68719476736},
+      {"ingest.quarantine_retention_days", Type::integer, "90",
+       "Days a quarantined message is kept for review (0: until a limit drops it).", 0, 3650},
+      {"ingest.future_slack_minutes", Type::integer, "10",
+       "A reading timed further ahead of the box's clock than this is kept for review "
+       "(quarantine reason future_time) instead of stored.",
+       1, 1440},
       {"ble.enabled", Type::boolean, "true",
        "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
        "VIGIL_WITH_BLE; works with mqtt.enabled off too). Without an adapter or BlueZ the "

@@ -33,6 +33,13 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   io.maxPayloadBytes = static_cast<std::size_t>(config_.integer("ingest.max_payload_bytes"));
   io.deviceRatePerSecond = static_cast<double>(config_.integer("ingest.device_rate"));
   io.deviceBurst = static_cast<double>(config_.integer("ingest.device_burst"));
+  io.quarantineRowsPerDevice = config_.integer("ingest.quarantine_rows_per_device");
+  io.quarantineBytesPerDevice = config_.integer("ingest.quarantine_bytes_per_device");
+  io.quarantineRows = config_.integer("ingest.quarantine_rows");
+  io.quarantineBytes = config_.integer("ingest.quarantine_bytes");
+  io.quarantineRetention =
+      std::chrono::hours(24 * config_.integer("ingest.quarantine_retention_days"));
+  io.futureSlack = std::chrono::minutes(config_.integer("ingest.future_slack_minutes"));
 
   withBroker_ = config_.boolean("mqtt.enabled");
   if (!withBroker_) {

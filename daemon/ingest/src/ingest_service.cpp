@@ -88,6 +88,17 @@ std::string singleAck(const std::string& members) {
 
 constexpr std::size_t kAcksPerMessage = 100;  // a coalesced ack stays a few KiB
 
+/// What the field cipher adds to a payload (version, key id, nonce, tag): a payload that fits a
+/// limit only without it is not kept.
+constexpr std::int64_t kCipherOverhead = 64;
+
+Counter& quarantineDroppedCounter(const std::string& cause) {
+  return Metrics::global().counter(
+      "vigil_ingest_quarantine_dropped_total",
+      "Quarantined payloads and rows dropped to keep the quarantine within its limits, by cause",
+      {{"cause", cause}});
+}
+
 }  // namespace
 
 /// One message on its way through the writer.
@@ -102,6 +113,8 @@ struct IngestService::Pending {
   std::size_t duplicates = 0;
   std::vector<StoredReading> storedReadings;
   std::optional<std::int64_t> touchedDevice;  // the job moved this device's last_seen_at
+  // Quarantine payloads and rows this job dropped to stay within the limits, by cause.
+  std::map<std::string, std::uint64_t> quarantineDropped;
 };
 
 IngestService::IngestService(store::Database& db, Clock& clock, IngestOptions options,
@@ -286,7 +299,14 @@ bool IngestService::shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasB
 }
 
 void IngestService::run() {
+  constexpr auto kExpireEvery = std::chrono::hours(1);
   for (;;) {
+    if (auto now = std::chrono::steady_clock::now(); now - lastExpiry_ >= kExpireEvery) {
+      // Quarantine retention: at start and hourly; a failure is retried an hour later.
+      lastExpiry_ = now;
+      db_.tryPost([this](Connection& c) { expireQuarantine(c, nullptr); },
+                  [](std::exception_ptr) {});
+    }
     std::vector<IncomingMessage> taken;
     bool refused = false;
     {
@@ -374,11 +394,11 @@ void IngestService::process(std::vector<IncomingMessage>&& messages, bool refuse
   std::size_t limited = 0;
   for (auto& m : messages) {
     auto topic = parseDeviceTopic(m.topic);
-    if (topic && m.payload.size() <= options_.maxPayloadBytes && m.rateLimited &&
-        !allowDevice(topic->uid, m.receivedAt)) {
-      // Over its rate: not stored, not quarantined, not acknowledged. The device keeps the
-      // message and resends it later (docs/device-protocol.md), so nothing is lost, and a flood
-      // costs the writer nothing: no quarantine row per refused message to fill the disk.
+    if (topic && m.rateLimited && !allowDevice(topic->uid, m.receivedAt)) {
+      // Over its rate, whatever the message would have become (stored, oversized, malformed):
+      // not stored, not quarantined, not acknowledged. The device keeps the message and resends
+      // it later (docs/device-protocol.md), so nothing is lost, and a flood costs the writer
+      // nothing: no quarantine row per refused message to fill the disk.
       countRejected("rate_limited");
       ++limited;
       continue;
@@ -417,6 +437,7 @@ void IngestService::write(Connection& c, Pending& p) {
   p.storedReadings.clear();
   p.touchedDevice.reset();
   p.storeReason.clear();
+  p.quarantineDropped.clear();
   std::optional<registry::DeviceRegistry::IngestView> device;
   if (p.topic) device = registry::DeviceRegistry::ingestViewIn(c, p.topic->uid);
   if (p.rejectReason.empty()) {
@@ -426,8 +447,15 @@ void IngestService::write(Connection& c, Pending& p) {
       p.storeReason = "retired_device";
     }
   }
+  std::optional<registry::Assignment> current;
+  if (p.rejectReason.empty() && p.storeReason.empty()) {
+    current = registry::DeviceRegistry::assignmentAtIn(c, device->id, p.message.receivedAt);
+    timesAttributable(c, p, device->id, current);
+  }
   if (p.rejectReason.empty() && p.storeReason.empty()) {
     const auto& msg = *p.decoded.message;
+    std::optional<std::int64_t> patient;
+    if (current) patient = current->patientId;
     auto& insert = c.cached(
         "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
         "components, special, original_value, original_unit, flags, device_time, "
@@ -437,8 +465,6 @@ void IngestService::write(Connection& c, Pending& p) {
     std::size_t index = 0;
     for (const auto& r : msg.readings) {
       auto key = dedupKey(r, msg.messageSeq, index++);
-      auto at = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : p.message.receivedAt;
-      auto patient = registry::DeviceRegistry::patientAtIn(c, device->id, at);
       auto comps = componentsJson(r);
       std::optional<std::int64_t> deviceMs;
       if (r.deviceTime) deviceMs = toMillis(*r.deviceTime);
@@ -484,15 +510,131 @@ void IngestService::write(Connection& c, Pending& p) {
   q.run();
   q.reset();
   auto id = c.lastInsertRowid();
-  if (cipher_ && p.message.payload.size() <= 4 * options_.maxPayloadBytes) {
+  // The payload is kept (encrypted) for review when it could fit within the limits at all.
+  auto fits = [](std::size_t bytes, std::int64_t limit) {
+    return limit <= 0 || static_cast<std::int64_t>(bytes) + kCipherOverhead <= limit;
+  };
+  if (cipher_ && p.message.payload.size() <= 4 * options_.maxPayloadBytes &&
+      fits(p.message.payload.size(), options_.quarantineBytesPerDevice) &&
+      fits(p.message.payload.size(), options_.quarantineBytes)) {
     auto enc =
         cipher_->encrypt({"quarantine", "payload_enc", std::to_string(id)}, p.message.payload);
     auto& u = c.cached("UPDATE quarantine SET payload_enc = ? WHERE id = ?");
     u.bindAll(store::Blob(enc.begin(), enc.end()), id);
     u.run();
     u.reset();
+  } else {
+    ++p.quarantineDropped["payload_too_large"];
   }
+  trimQuarantine(c, uid, p);
   if (device) registry::DeviceRegistry::touchIn(c, device->id, p.message.receivedAt, {});
+}
+
+bool IngestService::timesAttributable(Connection& c, Pending& p, std::int64_t deviceId,
+                                      const std::optional<registry::Assignment>& current) const {
+  // A reading is attributed to the patient the device is assigned to now, never by its own
+  // clock to someone else: a device whose clock is set back (or a meter's memory from its
+  // previous patient) must not put readings into another patient's chart, and a clock far
+  // ahead must not make a reading the patient's "latest" for days. Such messages are kept for
+  // review instead (quarantine, payload encrypted) and acked as rejected.
+  std::size_t index = 0;
+  for (const auto& r : p.decoded.message->readings) {
+    ++index;
+    if (!r.deviceTime || r.deviceTimeLocal) continue;  // timed by the box on receipt
+    const auto t = *r.deviceTime;
+    if (t > p.message.receivedAt + options_.futureSlack) {
+      p.storeReason = "future_time";
+      p.decoded.detail = "time: reading " + std::to_string(index) + " is more than " +
+                         std::to_string(options_.futureSlack.count()) +
+                         " minutes ahead of the box's clock";
+      return false;
+    }
+    const bool beforeCurrent =
+        current ? t < current->validFrom
+                : registry::DeviceRegistry::assignmentAtIn(c, deviceId, t).has_value();
+    if (beforeCurrent) {
+      p.storeReason = "outside_assignment";
+      p.decoded.detail = "time: reading " + std::to_string(index) +
+                         " is from before the device's current assignment";
+      return false;
+    }
+  }
+  return true;
+}
+
+void IngestService::trimQuarantine(Connection& c, const std::optional<std::string>& uid,
+                                   Pending& p) {
+  const std::string scope = "device:" + uid.value_or("");
+  auto usage = [&](const std::string& which) {
+    auto& s = c.cached("SELECT rows, bytes FROM quarantine_usage WHERE scope = ?");
+    s.bind(1, which);
+    std::pair<std::int64_t, std::int64_t> out{0, 0};
+    if (s.step()) out = {s.get<std::int64_t>(0), s.get<std::int64_t>(1)};
+    s.reset();
+    return out;
+  };
+  // Payload bytes over a limit: the oldest payloads go first (their rows stay).
+  auto dropPayloads = [&](bool device, std::int64_t excess, const char* cause) {
+    auto& sel = device ? c.cached(
+                             "SELECT id, length(payload_enc) FROM quarantine WHERE device_uid IS ? "
+                             "AND payload_enc IS NOT NULL ORDER BY id LIMIT 64")
+                       : c.cached(
+                             "SELECT id, length(payload_enc) FROM quarantine "
+                             "WHERE payload_enc IS NOT NULL ORDER BY id LIMIT 64");
+    auto& clear = c.cached("UPDATE quarantine SET payload_enc = NULL WHERE id = ?");
+    while (excess > 0) {
+      if (device) sel.bind(1, uid);
+      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+      while (sel.step()) rows.emplace_back(sel.get<std::int64_t>(0), sel.get<std::int64_t>(1));
+      sel.reset();
+      if (rows.empty()) return;
+      for (auto [id, bytes] : rows) {
+        if (excess <= 0) break;
+        clear.bind(1, id);
+        clear.run();
+        clear.reset();
+        excess -= bytes;
+        ++p.quarantineDropped[cause];
+      }
+    }
+  };
+  auto dropRows = [&](bool device, std::int64_t excess, const char* cause) {
+    if (excess <= 0) return;
+    auto& del = device ? c.cached(
+                             "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine "
+                             "WHERE device_uid IS ? ORDER BY id LIMIT ?)")
+                       : c.cached(
+                             "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine "
+                             "ORDER BY id LIMIT ?)");
+    if (device)
+      del.bindAll(uid, excess);
+    else
+      del.bind(1, excess);
+    p.quarantineDropped[cause] += static_cast<std::uint64_t>(del.run());
+    del.reset();
+  };
+  auto [deviceRows, deviceBytes] = usage(scope);
+  if (options_.quarantineBytesPerDevice > 0)
+    dropPayloads(true, deviceBytes - options_.quarantineBytesPerDevice, "device_bytes");
+  if (options_.quarantineRowsPerDevice > 0)
+    dropRows(true, deviceRows - options_.quarantineRowsPerDevice, "device_rows");
+  auto [totalRows, totalBytes] = usage("total");
+  if (options_.quarantineBytes > 0)
+    dropPayloads(false, totalBytes - options_.quarantineBytes, "total_bytes");
+  if (options_.quarantineRows > 0)
+    dropRows(false, totalRows - options_.quarantineRows, "total_rows");
+}
+
+void IngestService::expireQuarantine(Connection& c, Pending* p) {
+  if (options_.quarantineRetention.count() <= 0) return;
+  auto& del = c.cached("DELETE FROM quarantine WHERE received_at < ?");
+  del.bind(1, toMillis(clock_.now() - options_.quarantineRetention));
+  auto n = static_cast<std::uint64_t>(del.run());
+  del.reset();
+  if (p)
+    p->quarantineDropped["retention"] += n;
+  else if (n > 0)
+    quarantineDroppedCounter("retention").inc(n);
 }
 
 void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) {
@@ -598,6 +740,7 @@ void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) 
       ++acks;
     }
     std::move(p.storedReadings.begin(), p.storedReadings.end(), std::back_inserter(storedReadings));
+    for (const auto& [cause, n] : p.quarantineDropped) quarantineDroppedCounter(cause).inc(n);
   }
   if (stored > 0)
     Metrics::global()

@@ -191,6 +191,27 @@ std::optional<std::int64_t> DeviceRegistry::patientAtIn(Connection& c, std::int6
   return out;
 }
 
+std::optional<Assignment> DeviceRegistry::assignmentAtIn(Connection& c, std::int64_t deviceId,
+                                                         TimePoint t) {
+  auto& s = c.cached(  // per stored message
+      "SELECT patient_id, valid_from, valid_until FROM device_assignments WHERE device_id = ? "
+      "AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?) "
+      "ORDER BY valid_from DESC LIMIT 1");
+  auto ms = toMillis(t);
+  s.bindAll(deviceId, ms, ms);
+  std::optional<Assignment> out;
+  if (s.step()) {
+    Assignment a;
+    a.deviceId = deviceId;
+    a.patientId = s.get<std::int64_t>(0);
+    a.validFrom = fromMillis(s.get<std::int64_t>(1));
+    if (!s.isNull(2)) a.validUntil = fromMillis(s.get<std::int64_t>(2));
+    out = a;
+  }
+  s.reset();
+  return out;
+}
+
 std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t deviceId) {
   auto s = c.prepare(
       "SELECT device_id, patient_id, valid_from, valid_until FROM device_assignments "

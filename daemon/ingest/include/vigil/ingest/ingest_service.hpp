@@ -17,8 +17,10 @@
 // message finds its rows (ON CONFLICT DO NOTHING) and is acked again.
 //
 // Bad input never stops ingest: unknown/retired devices, bad topics, oversized or malformed
-// payloads and impossible values go to the quarantine table (payload encrypted) with a reason,
-// are counted per reason in /metrics and are acked as rejected when their sequence is known.
+// payloads, impossible values and readings timed outside the device's current assignment (or
+// more than futureSlack ahead) go to the quarantine table (payload encrypted) with a reason, are
+// counted per reason in /metrics and are acked as rejected when their sequence is known. Every
+// message is charged to its device's rate first; the quarantine is bounded (quarantine* options).
 //
 // Back-pressure: above pauseAbove queued messages, or while the store fails (disk full), the
 // FlowControl callback pauses the broker connection (the broker keeps the persistent session's
@@ -40,6 +42,7 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/ingest/decoded.hpp"
+#include "vigil/registry/registry.hpp"
 
 namespace vigil::store {
 class Connection;
@@ -62,6 +65,16 @@ struct IngestOptions {
   /// One ack message per device per store batch ({"v":1,"acks":[…]}, docs/device-protocol.md)
   /// instead of one per device message: a hub sending fast gets its acks in a few messages.
   bool coalesceAcks = false;
+  /// The quarantine keeps refused input for review, bounded so that a flood cannot fill the
+  /// disk: when a limit is passed the oldest payloads are dropped first (the rows stay, saying
+  /// what arrived), then the oldest rows; rows older than the retention go. 0: no limit.
+  std::int64_t quarantineRowsPerDevice = 1'000;
+  std::int64_t quarantineBytesPerDevice = 256 * 1024;  // kept (encrypted) payload bytes
+  std::int64_t quarantineRows = 100'000;
+  std::int64_t quarantineBytes = 64 * 1024 * 1024;
+  std::chrono::hours quarantineRetention{24 * 90};
+  /// A reading timed further ahead of the box than this is kept for review (future_time).
+  std::chrono::minutes futureSlack{10};
 };
 
 /// A message as received from the broker.
@@ -151,6 +164,14 @@ class IngestService {
   /// sending fast does not cost a devices-row update per message.
   bool shouldTouch(std::int64_t deviceId, TimePoint seen, bool hasBattery);
   void countRejected(const std::string& reason);
+  /// Writer thread: whether the message's device times may attribute it (see write()); sets
+  /// storeReason and the detail when not. `current`: the device's assignment now.
+  bool timesAttributable(store::Connection& c, Pending& p, std::int64_t deviceId,
+                         const std::optional<registry::Assignment>& current) const;
+  /// Writer thread: keeps the quarantine within its limits after a row for `uid` was added.
+  void trimQuarantine(store::Connection& c, const std::optional<std::string>& uid, Pending& p);
+  /// Writer thread, at most hourly (and from the worker when idle): drops rows past retention.
+  void expireQuarantine(store::Connection& c, Pending* p);
 
   store::Database& db_;
   Clock& clock_;
@@ -182,7 +203,8 @@ class IngestService {
     double tokens;
     TimePoint last;
   };
-  std::map<std::string, Bucket> buckets_;  // worker thread only
+  std::map<std::string, Bucket> buckets_;               // worker thread only
+  std::chrono::steady_clock::time_point lastExpiry_{};  // worker thread only
 };
 
 }  // namespace vigil::ingest

@@ -120,6 +120,9 @@ class DeviceRegistry {
   static void retireIn(store::Connection& c, std::int64_t deviceId, TimePoint at);
   static std::optional<std::int64_t> patientAtIn(store::Connection& c, std::int64_t deviceId,
                                                  TimePoint t);
+  /// The assignment in force at `t` (its patient and since when), if any.
+  static std::optional<Assignment> assignmentAtIn(store::Connection& c, std::int64_t deviceId,
+                                                  TimePoint t);
   static std::vector<Assignment> historyIn(store::Connection& c, std::int64_t deviceId);
   /// Updates last seen (never backwards) and battery (when given).
   static void touchIn(store::Connection& c, std::int64_t deviceId, TimePoint seen,

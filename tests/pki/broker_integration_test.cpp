@@ -230,10 +230,11 @@ void expectOnlyMarker(TestClient& subscriber, const std::string& topic, const st
 }
 
 /// Handshake with the broker using exactly one TLS version; returns "" or OpenSSL's reason.
-std::string handshake(int port, const fs::path& caFile, int version) {
+std::string handshake(int port, const fs::path& caFile, int version,
+                      const std::string& tls12Ciphers = "DEFAULT") {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_security_level(ctx, 0);  // let this client offer TLS 1.1 at all
-  SSL_CTX_set_cipher_list(ctx, "DEFAULT@SECLEVEL=0");
+  SSL_CTX_set_cipher_list(ctx, (tls12Ciphers + "@SECLEVEL=0").c_str());
   SSL_CTX_set_min_proto_version(ctx, version);
   SSL_CTX_set_max_proto_version(ctx, version);
   SSL_CTX_load_verify_locations(ctx, caFile.c_str(), nullptr);
@@ -513,6 +514,25 @@ BOOST_AUTO_TEST_CASE(tls_1_1_is_refused_and_tls_1_2_accepted) {
   BOOST_TEST(handshake(fx.passwordPort(), fx.caFile(), TLS1_3_VERSION) == "");
   std::string refused = handshake(fx.passwordPort(), fx.caFile(), TLS1_1_VERSION);
   BOOST_TEST(refused.find("protocol version") != std::string::npos, refused);
+}
+
+BOOST_AUTO_TEST_CASE(tls_1_2_takes_only_forward_secret_aead_suites) {
+  // Offered alone, a suite without forward secrecy or without AEAD finds no match.
+  for (const char* weak : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384",
+                           "ECDHE-ECDSA-AES128-SHA256", "AES128-GCM-SHA256", "AES256-SHA"}) {
+    std::string refused = handshake(fx.passwordPort(), fx.caFile(), TLS1_2_VERSION, weak);
+    BOOST_TEST(!refused.empty(), weak << " was accepted");
+  }
+  for (const char* strong : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                             "ECDHE-ECDSA-CHACHA20-POLY1305"})
+    BOOST_TEST(handshake(fx.passwordPort(), fx.caFile(), TLS1_2_VERSION, strong) == "", strong);
+  // The certificate listener has the same list (it needs a client certificate to handshake).
+  auto conf = vigil::testsupport::readText(fx.layout().configFile);
+  std::size_t lists = 0;
+  for (auto at = conf.find("\nciphers ECDHE-ECDSA-AES256-GCM-SHA384:"); at != std::string::npos;
+       at = conf.find("\nciphers ECDHE-ECDSA-AES256-GCM-SHA384:", at + 1))
+    ++lists;
+  BOOST_TEST(lists == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(provisioned_devices_survive_a_broker_restart) {

@@ -1,6 +1,7 @@
 #include "vigil/store/database.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -616,6 +617,22 @@ BOOST_FIXTURE_TEST_CASE(maintenance_commands_leave_no_files_behind_a_stopped_sto
   BOOST_TEST(names == (std::vector<std::string>{"copy.db", "store.db"}),
              boost::test_tools::per_element());
   BOOST_TEST((vigil::store::test::readFile(dir / "store.db") == before));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_backup_is_readable_by_its_owner_only_whatever_the_umask, Fixture) {
+  open(options());
+  settled(insertItem(*db, 1));
+  const mode_t old = ::umask(0);  // the most open umask: files would be created 0666
+  db->backup(dir / "live.db", {});
+  db->close();
+  vigil::store::backupDatabase(dir / "store.db", dir / "offline.db");
+  ::umask(old);
+  for (const char* name : {"live.db", "offline.db"}) {
+    struct stat st {};
+    BOOST_REQUIRE_EQUAL(::stat((dir / name).c_str(), &st), 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u,
+               name << " has mode " << std::oct << (st.st_mode & 0777));
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(exports_store_metrics, Fixture) {

@@ -72,6 +72,39 @@ std::string run(const std::string& cmd) {
 
 BOOST_AUTO_TEST_SUITE(HttpServerBehaviour)
 
+BOOST_AUTO_TEST_CASE(metrics_answer_loopback_clients_and_the_scrape_token_only) {
+  const std::string token(40, 'k');
+  Router r;
+  addHealthRoutes(r, {}, {token});
+  auto scrape = [&](const std::string& from, const std::string& authorization) {
+    auto m = r.match("GET", "/metrics");
+    BOOST_REQUIRE(m.route != nullptr);
+    Request q;
+    q.method = "GET";
+    q.path = "/metrics";
+    q.remoteAddress = from;
+    if (!authorization.empty()) q.headers["authorization"] = authorization;
+    return m.route->handler(q).status;
+  };
+  // Expected by hand: the box itself always; anyone else only with the exact token.
+  BOOST_TEST(scrape("127.0.0.1", "") == 200);
+  BOOST_TEST(scrape("::1", "") == 200);
+  BOOST_TEST(scrape("::ffff:127.0.0.1", "") == 200);
+  BOOST_TEST(scrape("192.0.2.7", "") == 401);
+  BOOST_TEST(scrape("192.0.2.7", "Bearer " + token) == 200);
+  BOOST_TEST(scrape("192.0.2.7", "Bearer " + token + "x") == 401);
+  BOOST_TEST(scrape("192.0.2.7", "Bearer " + std::string(40, 'j')) == 401);
+  BOOST_TEST(scrape("::ffff:192.0.2.7", token) == 401);
+  BOOST_TEST(scrape("128.0.0.1", "") == 401);
+  // Without a token, nobody off the box.
+  Router closed;
+  addHealthRoutes(closed, {});
+  Request q;
+  q.remoteAddress = "192.0.2.7";
+  q.headers["authorization"] = "Bearer ";
+  BOOST_TEST(closed.match("GET", "/metrics").route->handler(q).status == 401);
+}
+
 BOOST_AUTO_TEST_CASE(serves_routes_with_security_headers_and_status_codes) {
   ServerOptions o;
   HttpServer server(o, sampleRouter());

@@ -4,7 +4,22 @@
 
 namespace vigil::web {
 
-void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks) {
+namespace {
+
+bool sameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+bool isLoopbackAddress(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks, MetricsAccess metrics) {
   router.add({"GET", "/healthz", Access::public_endpoint, "",
               [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); }});
   router.add(
@@ -26,7 +41,17 @@ void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks) {
          body += std::string("},\"status\":\"") + (all ? "ready" : "not_ready") + "\"}";
          return Response::json(all ? 200 : 503, body);
        }});
-  router.add({"GET", "/metrics", Access::public_endpoint, "", [](Request&) {
+  router.add({"GET", "/metrics", Access::public_endpoint, "",
+              [token = std::move(metrics.token)](Request& q) {
+                if (!isLoopbackAddress(q.remoteAddress) &&
+                    (token.empty() || !sameSecret(q.header("authorization"), "Bearer " + token))) {
+                  Response r = Response::error(
+                      401, "unauthorized",
+                      "metrics: scrape from the box itself or with the scrape token "
+                      "(web.metrics_token)");
+                  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metrics\"");
+                  return r;
+                }
                 Response r = Response::text(200, Metrics::global().render());
                 r.contentType = "text/plain; version=0.0.4; charset=utf-8";
                 return r;

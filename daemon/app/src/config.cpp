@@ -47,6 +47,10 @@ std::vector<ConfigKey> buildSchema() {
        "PEM certificate chain the portal serves. Empty serves plain HTTP, which is only allowed "
        "when web.bind is a loopback address (development and tests)."},
       {"web.tls.key", Type::path, "", "PEM private key of web.tls.cert (mode 0600)."},
+      {"web.metrics_token", Type::string, "",
+       "Bearer token a Prometheus server off the box sends to read /metrics (at least 32 "
+       "characters; keep this file mode 0640). Empty: only clients on the box itself (loopback) "
+       "may read /metrics."},
       {"web.redirect_port", Type::integer, "0",
        "Plain-HTTP port that redirects every request to HTTPS (0: no redirect listener).", 0,
        65535},
@@ -300,6 +304,8 @@ Config Config::fromMap(const std::map<std::string, std::string>& values) {
 }
 
 void Config::checkCombinations() const {
+  if (const auto& t = string("web.metrics_token"); !t.empty() && t.size() < 32)
+    throw ConfigError("web.metrics_token: at least 32 characters");
   const auto& bind = string("web.bind");
   bool loopback = bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
   if (string("web.tls.cert").empty() && !loopback)

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -498,6 +499,12 @@ void backupFrom(Connection& src, const std::filesystem::path& dstPath,
   std::error_code ec;
   std::filesystem::remove(partial, ec);
   {
+    // A backup holds every patient's record: readable by the owner only from its first byte,
+    // whatever the umask (SQLite gives its journal the same mode).
+    int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw StoreError("backup: cannot create " + partial.string());
+    ::fchmod(fd, 0600);
+    ::close(fd);
     Connection dst(partial, Connection::Mode::readWriteCreate);
     sqlite3_backup* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
     if (b == nullptr) throwSqlite(dst.handle(), sqlite3_errcode(dst.handle()), "backup");

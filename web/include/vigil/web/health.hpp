@@ -1,7 +1,7 @@
 #pragma once
 // GET /healthz (the process answers), GET /readyz (every readiness check passes) and
-// GET /metrics (Prometheus text). Readiness checks are named so an operator sees which part is
-// not ready; none of them reports PHI.
+// GET /metrics (Prometheus text; loopback clients or a scrape token, MetricsAccess). Readiness
+// checks are named so an operator sees which part is not ready; none of them reports PHI.
 
 #include <functional>
 #include <string>
@@ -17,6 +17,17 @@ struct ReadinessCheck {
   std::function<bool()> ready;
 };
 
-void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks);
+/// Who may read /metrics (operational counters, no PHI, but they tell an outsider how busy the
+/// clinic is and which devices fail): loopback clients, and others only with
+/// `Authorization: Bearer <token>` when a token is set (web.metrics_token).
+struct MetricsAccess {
+  std::string token;  // empty: loopback clients only
+};
+
+/// Whether `address` (as the server reports the peer) is a loopback address.
+bool isLoopbackAddress(const std::string& address);
+
+void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks,
+                     MetricsAccess metrics = {});
 
 }  // namespace vigil::web

@@ -24,6 +24,7 @@ std::int64_t ms(TimePoint t) {
 
 /// A real store (product schema) in a temp dir, with patients 7 and 8 and one scale.
 struct RepoFixture {
+  TestCipher keys;
   vigil::store::test::TempDir dir;
   vigil::Metrics metrics;
   vigil::ManualClock clock{kT0};
@@ -42,7 +43,7 @@ struct RepoFixture {
           "INSERT INTO devices (id, uid, kind, created_at) VALUES (1, 'scale-1', "
           "'weight_scale', 0), (2, 'cuff-1', 'blood_pressure', 0)");
     });
-    repo = std::make_unique<AlertRepository>(*db, metrics);
+    repo = std::make_unique<AlertRepository>(*db, keys.cipher, metrics);
   }
 
   void storeReading(std::int64_t id, std::int64_t patient, double kgValue, TimePoint t) {
@@ -124,6 +125,36 @@ BOOST_AUTO_TEST_CASE(journals_every_change_and_its_history) {
   repo->flush();
   BOOST_TEST(repo->unresolvedAlerts().empty());
   BOOST_TEST(repo->alert(id)->resolutionNote == "diuretic increased");
+}
+
+BOOST_AUTO_TEST_CASE(free_text_an_older_version_stored_in_clear_is_sealed_at_start) {
+  // An older vigild wrote notes and reasons in plaintext columns: the upgrade moves them into
+  // the encrypted columns, empties the old ones, and (secure_delete) leaves no copy in the file.
+  AlertLifecycle lifecycle(clock, EscalationPolicy{{}, {101}}, nullptr, metrics);
+  lifecycle.setJournal(repo.get());
+  auto b = breach(7, "bp.systolic.high");
+  auto id = lifecycle.recordBreaches(std::span(&b, 1), clock.now()).at(0).alert.id;
+  repo->flush();
+  db->writeSync([&](vigil::store::Connection& c) {
+    c.execute("UPDATE alerts SET resolution_note = 'Wombatcanary1' WHERE id = ?", id);
+    c.execute(
+        "INSERT INTO alert_events (alert_id, at, kind, note) VALUES (?, 0, 'escalated', "
+        "'Wombatcanary2')",
+        id);
+    c.execute(
+        "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
+        "until_at) "
+        "VALUES (7, 'bp.systolic.high', 101, 'Wombatcanary3', 0, 9999999999999)");
+  });
+  BOOST_TEST(repo->sealLegacyText() == 3);
+  BOOST_TEST(repo->sealLegacyText() == 0);  // once
+  BOOST_TEST(repo->alert(id)->resolutionNote == "Wombatcanary1");
+  BOOST_TEST(repo->history(id).back().note == "Wombatcanary2");
+  BOOST_TEST(repo->activeSuppressions(clock.now()).at(0).reason == "Wombatcanary3");
+  db->close();
+  auto raw = vigil::store::test::readFile(dir / "vigil.db") +
+             vigil::store::test::readFile(dir / "vigil.db-wal");
+  BOOST_TEST(raw.find("Wombatcanary") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sql_claim_from_eight_threads_has_exactly_one_winner) {

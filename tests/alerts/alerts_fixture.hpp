@@ -13,9 +13,23 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/crypto/field_cipher.hpp"
+#include "vigil/crypto/key_ring.hpp"
 #include "vigil/events/event_bus.hpp"
 
 namespace vigil::alerts {
+
+/// A field cipher over one fixed test key (the free text of alerts is stored encrypted).
+struct TestCipher {
+  crypto::KeyRing ring;
+  crypto::FieldCipher cipher{ring};
+  TestCipher() {
+    std::vector<std::uint8_t> key(32, 0x5a);
+    ring.add(1, crypto::Key256(crypto::ByteView(key)));
+    ring.setActive(1);
+  }
+};
+
 // Printable enums for Boost.Test messages.
 inline std::ostream& operator<<(std::ostream& os, Outcome o) {
   return os << toString(o);

@@ -226,6 +226,7 @@ namespace {
 
 /// EscalationService on a real store: users 101..105 clinicians, 106 an admin, 107 disabled.
 struct ServiceFixture {
+  TestCipher keys;
   vigil::store::test::TempDir dir;
   vigil::Metrics metrics;
   vigil::ManualClock clock{kT0};
@@ -255,7 +256,8 @@ struct ServiceFixture {
   void make() {
     lifecycle = std::make_unique<AlertLifecycle>(clock, EscalationPolicy{}, &bus, metrics);
     service = std::make_unique<EscalationService>(
-        *db, *lifecycle, clock, [this](std::int64_t id) { return clinicians.count(id) > 0; });
+        *db, keys.cipher, *lifecycle, clock,
+        [this](std::int64_t id) { return clinicians.count(id) > 0; });
     service->load();
   }
 };

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   readings::ReadingQuery readings(*db);
   events::EventBus bus;
   alerts::RuleSet rules(clock);
-  alerts::AlertRepository alertStore(*db);
+  alerts::AlertRepository alertStore(*db, keys->cipher());
   alerts::AlertLifecycle lifecycle(clock, alerts::EscalationPolicy{}, &bus);
   lifecycle.setJournal(&alertStore);
 

@@ -42,9 +42,19 @@ testsupport::BoxFixture::Options boxOptions(fs::path databasePath = {}) {
 
 /// After a fault: the database and the audit chain pass vigild's own checks.
 void checkClean(const testsupport::BoxFixture& box) {
+  // What the database's directory holds, for a failure's message (a full disk test's tmpfs).
+  auto listing = [&] {
+    std::string l;
+    std::error_code ec;
+    const auto dir = box.databasePath().parent_path();
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      l += " " + e.path().filename().string() + "=" +
+           std::to_string(e.is_regular_file() ? e.file_size() : 0);
+    return l + " free=" + std::to_string(fs::space(dir, ec).available);
+  };
   std::string out;
-  BOOST_TEST(box.runCommand({"store", "check"}, &out) == 0, out);
-  BOOST_TEST(box.runCommand({"audit", "verify"}, &out) == 0, out);
+  BOOST_TEST(box.runCommand({"store", "check"}, &out) == 0, out << listing());
+  BOOST_TEST(box.runCommand({"audit", "verify"}, &out) == 0, out << listing());
 }
 
 /// Hub i: keeps every message until the box acks it, resends after 2 s or a reconnect.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/video/recording.hpp"
 #include "visit_api_fixture.hpp"
@@ -432,6 +433,80 @@ BOOST_AUTO_TEST_CASE(requests_without_a_session_or_csrf_are_refused) {
   Client noCsrf = clients.at(providerId);
   noCsrf.csrf.clear();
   BOOST_TEST(request("POST", visit("/join"), &noCsrf, "{}").status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(typed_text_never_reaches_the_database_file_in_clear) {
+  // Every write path that takes text a person types, each with its own canary; afterwards the
+  // database and WAL bytes hold none of them, and the services still read each back.
+  const std::string canary = "Quokkacanary";
+  auto text = [&](int n) { return canary + std::to_string(n); };
+  const auto provider = providerId;
+  auto must = [&](const std::string& method, const std::string& path, std::int64_t who,
+                  const std::string& body) {
+    auto reply = request(method, path, &clients.at(who), body);
+    BOOST_TEST_REQUIRE((reply.status >= 200 && reply.status < 300),
+                       method << " " << path << ": " << reply.status << " " << reply.body);
+    return reply.body;
+  };
+  auto alert = "/api/v1/alerts/" + std::to_string(alertA);
+  must("POST", alert + "/escalate", provider, R"({"note":")" + text(1) + "\"}");
+  must("POST", alert + "/claim", provider, "{}");
+  must("POST", alert + "/resolve", provider, R"({"note":")" + text(2) + "\"}");
+  const auto second = raise(patientA, 184, "bp.diastolic.high");
+  const auto until = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        (clock.now() + std::chrono::hours(4)).time_since_epoch())
+                                        .count());
+  must("POST", "/api/v1/alerts/" + std::to_string(second) + "/snooze", provider,
+       R"({"reason":")" + text(3) + R"(","until":")" + until + "\"}");
+  // The daemon journals limit changes (restoreAlerts wires this); so does this test.
+  rules->setChangeSink([this](const alerts::RuleChange& ch) { alertStore->ruleChanged(ch); });
+  must("PUT", "/api/v1/patients/" + std::to_string(patientA) + "/thresholds", provider,
+       R"({"reason":")" + text(4) +
+           R"(","rules":[{"key":"bp.systolic.high","tiers":[{"limit":170},{"limit":185}]}]})");
+  const auto from = std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+          .count());
+  must("POST", "/api/v1/escalation/coverage", adminActor.id,
+       R"({"userId":)" + std::to_string(providerId) + R"(,"coveredBy":)" + std::to_string(nurseId) +
+           R"(,"from":")" + from + R"(","until":")" + until + R"(","note":")" + text(5) + "\"}");
+  // Chat and documents need the room: the provider joins, the patient joins and is admitted.
+  must("POST", visit("/join"), provider, "");
+  must("POST", visit("/join"), patientUserId, "");
+  must("POST", visit("/admit"), provider, "{\"userId\":" + std::to_string(patientUserId) + "}");
+  must("POST", visit("/messages"), provider, R"({"text":")" + text(6) + "\"}");
+  // "%PDF-1.4 Quokkacanary8" in base64; the file name carries canary 7.
+  must("POST", visit("/documents"), patientUserId,
+       R"({"fileName":")" + text(7) +
+           R"(.pdf","contentBase64":"JVBERi0xLjQgUXVva2thY2FuYXJ5OA=="})");
+  must("POST", "/api/v1/patients", adminActor.id,
+       R"({"mrn":"QC-)" + std::to_string(9) + R"(","givenName":")" + text(10) +
+           R"(","familyName":")" + text(11) + R"(","birthDate":"1950-02-03"})");
+  alertStore->flush();
+
+  // Stored (readable through the services), not dropped.
+  auto history = alertStore->history(alertA);
+  std::string notes;
+  for (const auto& e : history) notes += e.note + "|";
+  BOOST_TEST(notes.find(text(1)) != std::string::npos, notes);
+  BOOST_TEST(notes.find(text(2)) != std::string::npos, notes);
+  BOOST_TEST(alertStore->alert(alertA)->resolutionNote == text(2));
+  bool snoozed = false;
+  for (const auto& sup : alertStore->activeSuppressions(clock.now()))
+    snoozed = snoozed || sup.reason == text(3);
+  BOOST_TEST(snoozed);
+  bool limit = false;
+  for (const auto& ch : alertStore->ruleChanges()) limit = limit || ch.reason == text(4);
+  BOOST_TEST(limit);
+  bool covered = false;
+  for (const auto& cv : escalation->coverage(clock.now())) covered = covered || cv.note == text(5);
+  BOOST_TEST(covered);
+
+  const auto raw = vigil::store::test::readFile(dir.path / "vigil.db") +
+                   vigil::store::test::readFile(dir.path / "vigil.db-wal");
+  BOOST_TEST_REQUIRE(raw.size() > 4096u);
+  for (int n : {1, 2, 3, 4, 5, 6, 7, 10, 11})
+    BOOST_TEST(raw.find(text(n)) == std::string::npos, text(n) << " is in the database in clear");
+  BOOST_TEST(raw.find(canary) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -151,11 +151,11 @@ struct ApiFixture {
     devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
-    alertStore = std::make_unique<alerts::AlertRepository>(*db);
+    alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
     lifecycle = std::make_unique<alerts::AlertLifecycle>(clock, alerts::EscalationPolicy{}, &bus);
     lifecycle->setJournal(alertStore.get());
     escalation = std::make_unique<alerts::EscalationService>(
-        *db, *lifecycle, clock, [this](std::int64_t id) {
+        *db, keys->cipher(), *lifecycle, clock, [this](std::int64_t id) {
           auto u = accounts->findUser(id);
           return u && !u->disabled &&
                  (u->role == security::Role::provider || u->role == security::Role::nurse);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "sealed_text.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -77,7 +78,7 @@ constexpr const char* kAlertColumns =
     "worst_value, higher_is_worse, first_reading_id, last_reading_id, first_observed_at, "
     "last_observed_at, raised_at, ack_deadline, claimed_at, claimed_by, acknowledged_at, "
     "acknowledged_by, resolved_at, resolved_by, escalated_at, escalation_level, assignee, "
-    "resolution_note";
+    "resolution_note_enc";
 
 template <class E>
 E parseOrThrow(std::optional<E> v, const char* column) {
@@ -85,7 +86,7 @@ E parseOrThrow(std::optional<E> v, const char* column) {
   return *v;
 }
 
-Alert readAlert(const Statement& st) {
+Alert readAlert(const Statement& st, const crypto::FieldCipher& cipher) {
   Alert a;
   a.id = st.get<std::int64_t>(0);
   a.patientId = st.get<std::int64_t>(1);
@@ -114,11 +115,11 @@ Alert readAlert(const Statement& st) {
   a.escalatedAt = fromMs(st.get<std::optional<std::int64_t>>(24));
   a.escalationLevel = st.get<int>(25);
   a.assignee = st.get<std::optional<std::int64_t>>(26);
-  a.resolutionNote = st.get<std::string>(27);
+  a.resolutionNote = detail::openText(cipher, "alerts", "resolution_note", a.id, st, 27);
   return a;
 }
 
-void upsertAlert(Connection& c, const Alert& a) {
+void upsertAlert(Connection& c, const Alert& a, const crypto::FieldCipher& cipher) {
   c.execute(std::string("INSERT INTO alerts (") + kAlertColumns +
                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                 "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) "
@@ -127,21 +128,22 @@ void upsertAlert(Connection& c, const Alert& a) {
                 "last_observed_at = ?16, ack_deadline = ?18, claimed_at = ?19, claimed_by = ?20, "
                 "acknowledged_at = ?21, acknowledged_by = ?22, resolved_at = ?23, "
                 "resolved_by = ?24, escalated_at = ?25, escalation_level = ?26, assignee = ?27, "
-                "resolution_note = ?28",
+                "resolution_note_enc = ?28",
             a.id, a.patientId, a.ruleKey, a.ruleVersion, std::string(toString(a.kind)), a.code,
             std::string(toString(a.severity)), std::string(toString(a.state)), a.count,
             a.latestValue, a.worstValue, a.higherIsWorse ? 1 : 0, a.firstReadingId, a.lastReadingId,
             toMs(a.firstObservedAt), toMs(a.lastObservedAt), toMs(a.raisedAt), toMs(a.ackDeadline),
             toMs(a.claimedAt), a.claimedBy, toMs(a.acknowledgedAt), a.acknowledgedBy,
             toMs(a.resolvedAt), a.resolvedBy, toMs(a.escalatedAt), a.escalationLevel, a.assignee,
-            a.resolutionNote);
+            detail::sealText(cipher, "alerts", "resolution_note", a.id, a.resolutionNote));
 }
 
-void insertEvent(Connection& c, const AlertEvent& e) {
+void insertEvent(Connection& c, const AlertEvent& e, const crypto::FieldCipher& cipher) {
   c.execute(
-      "INSERT INTO alert_events (alert_id, at, kind, actor_id, note, assignee) "
-      "VALUES (?, ?, ?, ?, ?, ?)",
-      e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.note, e.assignee);
+      "INSERT INTO alert_events (alert_id, at, kind, actor_id, assignee) VALUES (?, ?, ?, ?, ?)",
+      e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.assignee);
+  if (!e.note.empty())
+    detail::storeSealed(c, cipher, "alert_events", "note", "id", c.lastInsertRowid(), e.note);
 }
 
 constexpr const char* kEvaluatedKey = "alerts.evaluated_through";
@@ -193,8 +195,10 @@ std::optional<std::vector<std::pair<std::string, double>>> parseComponents(
   return out;
 }
 
-AlertRepository::AlertRepository(store::Database& db, Metrics& metrics)
+AlertRepository::AlertRepository(store::Database& db, const crypto::FieldCipher& cipher,
+                                 Metrics& metrics)
     : db_(db),
+      cipher_(cipher),
       backlogGauge_(metrics.gauge("vigil_alerts_journal_backlog",
                                   "Alert changes waiting for room in the store's write queue")) {}
 
@@ -224,18 +228,21 @@ void AlertRepository::post(std::function<void(store::Connection&)> job) {
 void AlertRepository::alertChanged(const Alert& alert, const AlertEvent* event) {
   std::optional<AlertEvent> line;
   if (event) line = *event;
-  post([alert, line](Connection& c) {
-    upsertAlert(c, alert);
-    if (line) insertEvent(c, *line);
+  post([this, alert, line](Connection& c) {
+    upsertAlert(c, alert, cipher_);
+    if (line) insertEvent(c, *line, cipher_);
   });
 }
 
 void AlertRepository::suppressionSet(const Suppression& s) {
-  post([s](Connection& c) {
+  post([this, s](Connection& c) {
     c.execute(
         "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
-        "until_at) VALUES (?, ?, ?, ?, ?, ?)",
-        s.patientId, s.ruleKey, s.actorId, s.reason, toMs(s.from), toMs(s.until));
+        "until_at) VALUES (?, ?, ?, '', ?, ?)",
+        s.patientId, s.ruleKey, s.actorId, toMs(s.from), toMs(s.until));
+    if (!s.reason.empty())
+      detail::storeSealed(c, cipher_, "alert_suppressions", "reason", "id", c.lastInsertRowid(),
+                          s.reason);
   });
 }
 
@@ -250,16 +257,27 @@ void AlertRepository::suppressionLifted(std::int64_t patientId, const std::strin
 }
 
 void AlertRepository::ruleChanged(const RuleChange& change) {
-  post([change](Connection& c) {
+  post([this, change](Connection& c) {
     const auto& r = change.rule;
     c.execute(
         "INSERT INTO alert_rules (version, rule_key, patient_id, kind, code, unit, comparison, "
-        "tiers, window_s, count, enabled, removed, actor_id, reason, changed_at) "
+        "tiers, window_s, count, enabled, removed, actor_id, reason_enc, changed_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         r.version, r.key, r.patientId, std::string(toString(r.kind)), r.code, r.unit,
         std::string(toString(r.comparison)), encodeTiers(r.tiers),
         static_cast<std::int64_t>(r.window.count()), r.count, r.enabled ? 1 : 0,
-        change.removed ? 1 : 0, change.actorId, change.reason, toMs(change.at));
+        change.removed ? 1 : 0, change.actorId,
+        detail::sealText(cipher_, "alert_rules", "reason", r.version, change.reason),
+        toMs(change.at));
+  });
+}
+
+std::int64_t AlertRepository::sealLegacyText() {
+  return db_.writeSync([this](Connection& c) {
+    return detail::sealLegacyColumn(c, cipher_, "alerts", "resolution_note", "id") +
+           detail::sealLegacyColumn(c, cipher_, "alert_events", "note", "id") +
+           detail::sealLegacyColumn(c, cipher_, "alert_suppressions", "reason", "id") +
+           detail::sealLegacyColumn(c, cipher_, "alert_rules", "reason", "version");
   });
 }
 
@@ -291,14 +309,14 @@ void AlertRepository::flush() {
 }
 
 bool AlertRepository::claim(std::int64_t alertId, std::int64_t userId, TimePoint at) {
-  return db_.writeSync([=](Connection& c) {
+  return db_.writeSync([=, this](Connection& c) {
     const int changed = c.execute(
         "UPDATE alerts SET state = 'claimed', claimed_by = ?1, "
         "claimed_at = coalesce(claimed_at, ?2) "
         "WHERE id = ?3 AND state IN ('open', 'escalated') AND claimed_by IS NULL",
         userId, toMs(at), alertId);
     if (changed != 1) return false;
-    insertEvent(c, AlertEvent{alertId, at, AlertChangeKind::claimed, userId, {}});
+    insertEvent(c, AlertEvent{alertId, at, AlertChangeKind::claimed, userId, {}}, cipher_);
     return true;
   });
 }
@@ -308,18 +326,18 @@ std::optional<Alert> AlertRepository::alert(std::int64_t alertId) {
     auto& st = c.cached(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?");
     st.bind(1, alertId);
     std::optional<Alert> out;
-    if (st.step()) out = readAlert(st);
+    if (st.step()) out = readAlert(st, cipher_);
     st.reset();
     return out;
   });
 }
 
 std::vector<Alert> AlertRepository::unresolvedAlerts() {
-  return db_.read([](Connection& c) {
+  return db_.read([this](Connection& c) {
     auto& st = c.cached(std::string("SELECT ") + kAlertColumns +
                         " FROM alerts WHERE state <> 'resolved' ORDER BY id");
     std::vector<Alert> out;
-    while (st.step()) out.push_back(readAlert(st));
+    while (st.step()) out.push_back(readAlert(st, cipher_));
     st.reset();
     return out;
   });
@@ -328,7 +346,7 @@ std::vector<Alert> AlertRepository::unresolvedAlerts() {
 std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
   return db_.read([&](Connection& c) {
     auto& st = c.cached(
-        "SELECT at, kind, actor_id, note, assignee FROM alert_events WHERE alert_id = ? "
+        "SELECT at, kind, actor_id, note_enc, assignee, id FROM alert_events WHERE alert_id = ? "
         "ORDER BY id");
     st.bind(1, alertId);
     std::vector<AlertEvent> out;
@@ -343,7 +361,7 @@ std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
         if (toString(k) == kind) e.kind = k;
       }
       e.actorId = st.get<std::optional<std::int64_t>>(2);
-      e.note = st.get<std::string>(3);
+      e.note = detail::openText(cipher_, "alert_events", "note", st.get<std::int64_t>(5), st, 3);
       e.assignee = st.get<std::optional<std::int64_t>>(4);
       out.push_back(std::move(e));
     }
@@ -353,10 +371,11 @@ std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
 }
 
 std::vector<RuleChange> AlertRepository::ruleChanges() {
-  return db_.read([](Connection& c) {
+  return db_.read([this](Connection& c) {
     auto& st = c.cached(
         "SELECT version, rule_key, patient_id, kind, code, unit, comparison, tiers, window_s, "
-        "count, enabled, removed, actor_id, reason, changed_at FROM alert_rules ORDER BY version");
+        "count, enabled, removed, actor_id, reason_enc, changed_at FROM alert_rules "
+        "ORDER BY version");
     std::vector<RuleChange> out;
     while (st.step()) {
       RuleChange ch;
@@ -374,7 +393,7 @@ std::vector<RuleChange> AlertRepository::ruleChanges() {
       r.enabled = st.get<bool>(10);
       ch.removed = st.get<bool>(11);
       ch.actorId = st.get<std::int64_t>(12);
-      ch.reason = st.get<std::string>(13);
+      ch.reason = detail::openText(cipher_, "alert_rules", "reason", r.version, st, 13);
       ch.at = fromMs(st.get<std::int64_t>(14));
       out.push_back(std::move(ch));
     }
@@ -386,7 +405,7 @@ std::vector<RuleChange> AlertRepository::ruleChanges() {
 std::vector<Suppression> AlertRepository::activeSuppressions(TimePoint now) {
   return db_.read([&](Connection& c) {
     auto& st = c.cached(
-        "SELECT patient_id, rule_key, actor_id, reason, from_at, until_at FROM "
+        "SELECT patient_id, rule_key, actor_id, reason_enc, from_at, until_at, id FROM "
         "alert_suppressions WHERE lifted_at IS NULL AND until_at > ? ORDER BY id");
     st.bind(1, toMs(now));
     std::vector<Suppression> out;
@@ -395,7 +414,8 @@ std::vector<Suppression> AlertRepository::activeSuppressions(TimePoint now) {
       s.patientId = st.get<std::int64_t>(0);
       s.ruleKey = st.get<std::string>(1);
       s.actorId = st.get<std::int64_t>(2);
-      s.reason = st.get<std::string>(3);
+      s.reason =
+          detail::openText(cipher_, "alert_suppressions", "reason", st.get<std::int64_t>(6), st, 3);
       s.from = fromMs(st.get<std::int64_t>(4));
       s.until = fromMs(st.get<std::int64_t>(5));
       out.push_back(std::move(s));

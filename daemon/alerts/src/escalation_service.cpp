@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "sealed_text.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/store/database.hpp"
@@ -26,9 +27,10 @@ constexpr std::int64_t kClinic = 0;  // patient_id of the clinic's chain
 /// Coverage longer than this is a standing reassignment: change the chain instead.
 constexpr auto kMaxCoverage = std::chrono::hours(24 * 90);
 
-std::vector<Coverage> currentCoverage(Connection& c, TimePoint now) {
+std::vector<Coverage> currentCoverage(Connection& c, TimePoint now,
+                                      const crypto::FieldCipher& cipher) {
   auto& st = c.cached(
-      "SELECT id, user_id, covered_by, starts_at, ends_at, note, created_by, created_at "
+      "SELECT id, user_id, covered_by, starts_at, ends_at, note_enc, created_by, created_at "
       "FROM oncall_coverage WHERE removed_at IS NULL AND ends_at > ?1 ORDER BY starts_at, id");
   st.bindAll(toMs(now));
   std::vector<Coverage> out;
@@ -39,7 +41,7 @@ std::vector<Coverage> currentCoverage(Connection& c, TimePoint now) {
     cv.coveredBy = st.get<std::int64_t>(2);
     cv.from = fromMs(st.get<std::int64_t>(3));
     cv.until = fromMs(st.get<std::int64_t>(4));
-    cv.note = st.get<std::string>(5);
+    cv.note = detail::openText(cipher, "oncall_coverage", "note", cv.id, st, 5);
     cv.createdBy = st.get<std::int64_t>(6);
     cv.createdAt = fromMs(st.get<std::int64_t>(7));
     out.push_back(std::move(cv));
@@ -50,9 +52,20 @@ std::vector<Coverage> currentCoverage(Connection& c, TimePoint now) {
 
 }  // namespace
 
-EscalationService::EscalationService(store::Database& db, AlertLifecycle& lifecycle, Clock& clock,
+EscalationService::EscalationService(store::Database& db, const crypto::FieldCipher& cipher,
+                                     AlertLifecycle& lifecycle, Clock& clock,
                                      ClinicianCheck isClinician)
-    : db_(db), lifecycle_(lifecycle), clock_(clock), isClinician_(std::move(isClinician)) {}
+    : db_(db),
+      cipher_(cipher),
+      lifecycle_(lifecycle),
+      clock_(clock),
+      isClinician_(std::move(isClinician)) {}
+
+std::int64_t EscalationService::sealLegacyText() {
+  return db_.writeSync([this](Connection& c) {
+    return detail::sealLegacyColumn(c, cipher_, "oncall_coverage", "note", "id");
+  });
+}
 
 StoredChain EscalationService::readChain(std::int64_t patientId) {
   return db_.read([&](Connection& c) {
@@ -90,7 +103,7 @@ void EscalationService::load() {
       }
     }
     st.reset();
-    setup.coverage = currentCoverage(c, clock_.now());
+    setup.coverage = currentCoverage(c, clock_.now(), cipher_);
     return 0;
   });
   log::info("alerts.escalation_loaded",
@@ -162,7 +175,7 @@ void EscalationService::setPatientChain(std::int64_t patientId,
 }
 
 std::vector<Coverage> EscalationService::coverage(TimePoint now) {
-  return db_.read([&](Connection& c) { return currentCoverage(c, now); });
+  return db_.read([&](Connection& c) { return currentCoverage(c, now, cipher_); });
 }
 
 void EscalationService::applyCoverageLocked() {
@@ -182,11 +195,14 @@ Coverage EscalationService::addCoverage(Coverage entry) {
   entry.createdAt = now;
   entry.id = db_.writeSync([&](Connection& c) {
     c.execute(
-        "INSERT INTO oncall_coverage (user_id, covered_by, starts_at, ends_at, note, created_by, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        entry.userId, entry.coveredBy, toMs(entry.from), toMs(entry.until), entry.note,
-        entry.createdBy, toMs(now));
-    return c.lastInsertRowid();
+        "INSERT INTO oncall_coverage (user_id, covered_by, starts_at, ends_at, created_by, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        entry.userId, entry.coveredBy, toMs(entry.from), toMs(entry.until), entry.createdBy,
+        toMs(now));
+    const auto id = c.lastInsertRowid();
+    if (!entry.note.empty())
+      detail::storeSealed(c, cipher_, "oncall_coverage", "note", "id", id, entry.note);
+    return id;
   });
   applyCoverageLocked();
   log::info("alerts.coverage_added", {{"coverage", entry.id}, {"actor", entry.createdBy}});

@@ -15,15 +15,19 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
   rules_ = std::make_unique<alerts::RuleSet>(clock);
   lifecycle_ = std::make_unique<alerts::AlertLifecycle>(clock, policy, &bus_);
   engine_ = std::make_unique<alerts::AlertEngine>(*rules_, *lifecycle_, clock);
-  repo_ = std::make_unique<alerts::AlertRepository>(store_.database());
+  const auto& cipher = security_.keys().cipher();
+  repo_ = std::make_unique<alerts::AlertRepository>(store_.database(), cipher);
   // Escalation goes to active providers and nurses only (an admin is not clinical, a disabled
   // account reads nothing).
   escalation_ = std::make_unique<alerts::EscalationService>(
-      store_.database(), *lifecycle_, clock, [this](std::int64_t userId) {
+      store_.database(), cipher, *lifecycle_, clock, [this](std::int64_t userId) {
         auto user = security_.accounts().findUser(userId);
         return user && !user->disabled &&
                (user->role == security::Role::provider || user->role == security::Role::nurse);
       });
+  // Free text an older version stored in plaintext is sealed before anything reads it.
+  if (auto sealed = repo_->sealLegacyText() + escalation_->sealLegacyText(); sealed > 0)
+    log::info("alerts.legacy_text_sealed", {{"values", sealed}});
   escalation_->load();  // before the catch-up below raises anything
   auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
                                         std::chrono::hours(48));  // extended to the rules' reach

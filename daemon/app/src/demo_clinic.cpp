@@ -283,11 +283,12 @@ void ensureEscalationChain(store::Database& db, SecuritySubsystem& security,
   if (!provider || !nurse) return;
   auto& clock = SystemClock::instance();
   alerts::AlertLifecycle lifecycle(clock, {});  // the daemon loads the stored chain at start
-  alerts::EscalationService escalation(db, lifecycle, clock, [&](std::int64_t id) {
-    auto u = accounts.findUser(id);
-    return u && !u->disabled &&
-           (u->role == security::Role::provider || u->role == security::Role::nurse);
-  });
+  alerts::EscalationService escalation(
+      db, security.keys().cipher(), lifecycle, clock, [&](std::int64_t id) {
+        auto u = accounts.findUser(id);
+        return u && !u->disabled &&
+               (u->role == security::Role::provider || u->role == security::Role::nurse);
+      });
   if (!escalation.clinicChain().users.empty()) return;
   escalation.setClinicChain({provider->id, nurse->id}, admin.id);
   security.audit().record(

@@ -4,6 +4,8 @@
 
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/security/encrypted_fields.hpp"
+#include "vigil/store/sqlite.hpp"
 
 namespace vigil::app {
 
@@ -38,6 +40,9 @@ void SecuritySubsystem::initialize(Poco::Util::Application&) {
   std::filesystem::permissions(std::filesystem::path(path).parent_path(),
                                std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
+  // Every column the encrypted-field list names must exist: a listed PHI column that a
+  // migration never created means some feature writes its PHI somewhere else.
+  store_.database().read([](store::Connection& c) { security::checkEncryptedFieldsExist(c); });
   keys_ = security::Keys::open(store_.database(), path, SystemClock::instance());
   audit_ = std::make_unique<security::AuditLog>(keys_->auditSigner(), SystemClock::instance(),
                                                 auditConfig(config_), &keys_->cipher());

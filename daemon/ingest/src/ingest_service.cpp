@@ -517,8 +517,7 @@ void IngestService::write(Connection& c, Pending& p) {
   if (cipher_ && p.message.payload.size() <= 4 * options_.maxPayloadBytes &&
       fits(p.message.payload.size(), options_.quarantineBytesPerDevice) &&
       fits(p.message.payload.size(), options_.quarantineBytes)) {
-    auto enc =
-        cipher_->encrypt({"quarantine", "payload_enc", std::to_string(id)}, p.message.payload);
+    auto enc = cipher_->encrypt({"quarantine", "payload", std::to_string(id)}, p.message.payload);
     auto& u = c.cached("UPDATE quarantine SET payload_enc = ? WHERE id = ?");
     u.bindAll(store::Blob(enc.begin(), enc.end()), id);
     u.run();

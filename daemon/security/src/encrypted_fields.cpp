@@ -2,42 +2,37 @@
 
 #include <cassert>
 
+#include "vigil/core/error.hpp"
+#include "vigil/store/sqlite.hpp"
+
 namespace vigil::security {
 namespace {
 
 using C = FieldCategory;
 
-// Tables that later features create are listed now, so their columns are encrypted from the
-// first row. Add new PHI columns here (and to docs/security.md).
+// Only columns that exist: start-up refuses a listed column the schema lacks
+// (checkEncryptedFieldsExist), so a feature adds its rows here in the commit that creates its
+// table. Add new PHI columns here (and to docs/security.md).
 constexpr EncryptedField kFields[] = {
-    // Accounts (this issue)
+    // Accounts
     {"users", "email", C::contact, true},
     {"users", "display_name", C::identifier, false},
-    {"users", "phone", C::contact, false},
     {"user_mfa", "totp_secret", C::secret, false, "user_id"},
     // Patients
     {"patients", "mrn", C::identifier, true},
     {"patients", "given_name", C::identifier, false},
     {"patients", "family_name", C::identifier, false},
     {"patients", "birth_date", C::identifier, false},
-    {"patients", "email", C::contact, true},
-    {"patients", "phone", C::contact, false},
-    {"patients", "address", C::contact, false},
-    {"patients", "insurance_id", C::identifier, false},
-    // Clinical free text
-    {"notes", "body", C::freeText, false},
-    {"messages", "body", C::freeText, false},
-    {"alerts", "comment", C::freeText, false},
-    {"prescriptions", "instructions", C::freeText, false},
-    {"visits", "reason", C::freeText, false},
+    // Clinical free text typed next to alerts and on-call covers
+    {"alerts", "resolution_note", C::freeText, false},
+    {"alert_events", "note", C::freeText, false},
+    {"alert_suppressions", "reason", C::freeText, false},
+    {"alert_rules", "reason", C::freeText, false, "version"},
+    {"oncall_coverage", "note", C::freeText, false},
+    // Video visits: chat and shared documents (content and original file name)
     {"visit_messages", "text", C::freeText, false},
     {"visit_documents", "content", C::document, false},
     {"visit_documents", "file_name", C::freeText, false},
-    // Documents, images, recordings (content and original file name)
-    {"documents", "content", C::document, false},
-    {"documents", "file_name", C::freeText, false},
-    {"images", "content", C::image, false},
-    {"recordings", "content", C::recording, false},
     // Break-glass justifications (typed by clinicians) next to their audit entries
     {"audit_justifications", "text", C::freeText, false, "seq"},
     // Device input refused by ingest may hold PHI
@@ -74,6 +69,30 @@ const EncryptedField* findEncryptedField(std::string_view table, std::string_vie
   for (const auto& f : kFields)
     if (f.table == table && f.column == column) return &f;
   return nullptr;
+}
+
+std::vector<std::string> missingEncryptedColumns(store::Connection& c) {
+  std::vector<std::string> missing;
+  for (const auto& f : kFields) {
+    for (const auto& column : {std::string(f.column) + "_enc", std::string(f.idColumn)}) {
+      auto& q = c.cached("SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2");
+      q.bindAll(std::string(f.table), column);
+      q.step();
+      const bool present = q.get<std::int64_t>(0) > 0;
+      q.reset();
+      if (!present) missing.push_back(std::string(f.table) + "." + column);
+    }
+  }
+  return missing;
+}
+
+void checkEncryptedFieldsExist(store::Connection& c) {
+  auto missing = missingEncryptedColumns(c);
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+  throw StoreError("encrypted fields: the schema lacks " + list +
+                   " (security/encrypted_fields.cpp lists a column no migration creates)");
 }
 
 const EncryptedField& encryptedField(std::string_view table, std::string_view column) {

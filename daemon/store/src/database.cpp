@@ -301,6 +301,9 @@ Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(opt
   if (mode != "wal") throw StoreError("store could not switch the database to WAL mode");
   w.exec(o.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   w.exec("PRAGMA foreign_keys=ON");
+  // Deleted and overwritten content is zeroed, not left in free space: a value sealed in place
+  // of plaintext (an upgrade), a dropped quarantine payload or a removed row leaves no copy.
+  w.exec("PRAGMA secure_delete=ON");
   // Keep the WAL file from staying large after a burst once it has been checkpointed.
   w.exec("PRAGMA journal_size_limit=67108864");
   migrate(w, o.migrations);

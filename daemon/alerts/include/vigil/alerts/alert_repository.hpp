@@ -33,13 +33,23 @@ namespace vigil::store {
 class Connection;
 class Database;
 }  // namespace vigil::store
+namespace vigil::crypto {
+class FieldCipher;
+}
 
 namespace vigil::alerts {
 
 /// Alerts, their history, rule versions and snoozes in SQLite. Thread-safe.
 class AlertRepository final : public AlertJournal {
  public:
-  explicit AlertRepository(store::Database& db, Metrics& metrics = Metrics::global());
+  /// `cipher` seals the free text people type (resolution and escalation notes, snooze and
+  /// limit-change reasons): it is PHI, stored only encrypted.
+  AlertRepository(store::Database& db, const crypto::FieldCipher& cipher,
+                  Metrics& metrics = Metrics::global());
+
+  /// Start-up: encrypts free text an older version stored in plaintext columns (and empties
+  /// them); returns how many values it moved.
+  std::int64_t sealLegacyText();
 
   // --- journal (write-behind, never blocks) ---
   void alertChanged(const Alert& alert, const AlertEvent* event) override;
@@ -84,6 +94,7 @@ class AlertRepository final : public AlertJournal {
   void drainBacklogLocked();
 
   store::Database& db_;
+  const crypto::FieldCipher& cipher_;
   Gauge& backlogGauge_;
   std::mutex mutex_;
   std::deque<std::function<void(store::Connection&)>> backlog_;

@@ -25,6 +25,10 @@ namespace vigil::store {
 class Database;
 }
 
+namespace vigil::crypto {
+class FieldCipher;
+}
+
 namespace vigil::alerts {
 
 /// A stored chain and who set it last.
@@ -37,8 +41,12 @@ struct StoredChain {
 class EscalationService {
  public:
   using ClinicianCheck = std::function<bool(std::int64_t userId)>;
-  EscalationService(store::Database& db, AlertLifecycle& lifecycle, Clock& clock,
-                    ClinicianCheck isClinician);
+  /// `cipher` seals the covers' notes (free text: PHI may be typed there).
+  EscalationService(store::Database& db, const crypto::FieldCipher& cipher,
+                    AlertLifecycle& lifecycle, Clock& clock, ClinicianCheck isClinician);
+
+  /// Start-up: encrypts cover notes an older version stored in plaintext; returns how many.
+  std::int64_t sealLegacyText();
 
   /// Loads the stored set-up into the lifecycle (at start).
   void load();
@@ -67,6 +75,7 @@ class EscalationService {
   void applyCoverageLocked();
 
   store::Database& db_;
+  const crypto::FieldCipher& cipher_;
   AlertLifecycle& lifecycle_;
   Clock& clock_;
   ClinicianCheck isClinician_;

@@ -6,7 +6,13 @@
 // that every entry appears there.
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
+
+namespace vigil::store {
+class Connection;
+}
 
 namespace vigil::security {
 
@@ -29,5 +35,10 @@ std::span<const EncryptedField> encryptedFields();
 const EncryptedField* findEncryptedField(std::string_view table, std::string_view column);
 /// The entry for table.column; asserts it is listed.
 const EncryptedField& encryptedField(std::string_view table, std::string_view column);
+
+/// "table.column" for every listed field whose <column>_enc or id column the schema lacks.
+std::vector<std::string> missingEncryptedColumns(store::Connection& c);
+/// Throws StoreError naming them when missingEncryptedColumns() is not empty (start-up).
+void checkEncryptedFieldsExist(store::Connection& c);
 
 }  // namespace vigil::security

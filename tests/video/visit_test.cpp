@@ -110,6 +110,32 @@ BOOST_AUTO_TEST_CASE(schedule_refuses_provider_outside_care_team) {
   BOOST_CHECK_THROW(visits.schedule(otherProvider, nv), AccessDenied);
 }
 
+BOOST_AUTO_TEST_CASE(a_visits_provider_must_be_on_the_care_team_or_hold_emergency_access) {
+  // The admin may schedule, but naming a provider outside the patient's care team would open
+  // the patient's visit (chat, documents, recordings) to them.
+  auto nv = newVisit();
+  nv.providerUserId = otherProvider.id;
+  try {
+    visits.schedule(admin, nv);
+    BOOST_FAIL("a provider outside the care team was named");
+  } catch (const ValidationError& e) {
+    BOOST_TEST(std::string(e.what()).find("care team") != std::string::npos, e.what());
+  }
+  // With emergency access (a break-glass entry for this patient, within its window): allowed.
+  auto grant = vigil::security::auditEventFor(
+      otherProvider, "patient.emergency_access", "patient", std::to_string(kPatientId), kPatientId,
+      vigil::security::AuditOutcome::success, "break_glass");
+  grant.breakGlass = true;
+  audit->record(*db, grant);
+  auto id = visits.schedule(admin, nv);
+  BOOST_TEST(visits.find(id)->participant(otherProvider.id) != nullptr);
+  // Once the window is over, no longer.
+  clock.advance(24h);
+  nv.startsAt = clock.now() + 1h;
+  nv.endsAt = nv.startsAt + 30min;
+  BOOST_CHECK_THROW(visits.schedule(admin, nv), ValidationError);
+}
+
 BOOST_AUTO_TEST_CASE(schedule_refuses_a_patient_user_of_another_patient) {
   auto nv = newVisit();
   nv.patientUserId = stranger.id;
@@ -248,6 +274,45 @@ BOOST_AUTO_TEST_CASE(chat_is_refused_outside_the_room) {
   BOOST_CHECK_THROW(visits.postMessage(provider, visitId, ""), ValidationError);
   visits.end(provider, visitId);
   BOOST_CHECK_THROW(visits.postMessage(provider, visitId, "after the end"), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(chat_and_documents_are_read_in_the_room_then_only_by_provider_and_patient) {
+  // Expected by hand from the issue: while the visit runs, only admitted participants; before
+  // and after it, only the visit's provider and patient; an invited interpreter never outside
+  // the room.
+  Actor interpreter{0, Role::nurse, std::nullopt};
+  interpreter.id = user(Role::nurse, "interp@clinic.example", "interpreter passphrase 2026");
+  visits.invite(provider, visitId, interpreter.id, ParticipantRole::interpreter);
+  // Before the visit: provider and patient read (nothing yet), the interpreter does not.
+  BOOST_TEST(visits.messages(provider, visitId).empty());
+  BOOST_TEST(visits.messages(patient, visitId).empty());
+  BOOST_CHECK_THROW(visits.messages(interpreter, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "visit_not_running");
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  visits.postMessage(patient, visitId, "my ankles are swollen");
+  const auto d = visits.shareDocument(patient, visitId, "labs.pdf", "%PDF-1.4\nlabs\n%%EOF");
+  // Invited and waiting: nothing.
+  visits.join(interpreter, visitId);
+  BOOST_CHECK_THROW(visits.messages(interpreter, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "not_in_room");
+  BOOST_CHECK_THROW(visits.documents(interpreter, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.document(interpreter, visitId, d.id), AccessDenied);
+  // Admitted: the room's chat and documents.
+  visits.admit(provider, visitId, interpreter.id);
+  BOOST_TEST(visits.messages(interpreter, visitId).size() == 1u);
+  BOOST_TEST(visits.document(interpreter, visitId, d.id).fileName == "labs.pdf");
+  // Over: the provider and the patient keep it in their record; the interpreter does not.
+  visits.end(provider, visitId);
+  BOOST_TEST(visits.messages(provider, visitId).size() == 1u);
+  BOOST_TEST(visits.messages(patient, visitId).size() == 1u);
+  BOOST_TEST(visits.documents(patient, visitId).size() == 1u);
+  BOOST_CHECK_THROW(visits.messages(interpreter, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.documents(interpreter, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.document(interpreter, visitId, d.id), AccessDenied);
+  BOOST_TEST(lastAudit("visit.document_get")->event.reason == "visit_not_running");
 }
 
 BOOST_AUTO_TEST_CASE(document_type_comes_from_the_magic_bytes) {

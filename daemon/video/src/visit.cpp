@@ -164,6 +164,15 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
             "SELECT role FROM users WHERE id = ?1 AND status = 'active'", nv.providerUserId);
         if (!provider || (*provider != "provider" && *provider != "nurse"))
           throw ValidationError("visit: provider_user_id is not an active provider or nurse");
+        // The visit opens the patient's record to its provider: only someone on the patient's
+        // care team, or holding emergency access to the patient (break-glass, audited), may be
+        // named, whoever schedules it.
+        if (!security::SqliteCareTeam(c).isAssigned(nv.providerUserId, nv.patientId) &&
+            !security::AuditLog::emergencyAccessUntil(c, nv.providerUserId, nv.patientId,
+                                                      clock_.now()))
+          throw ValidationError(
+              "visit: provider_user_id is not on the patient's care team (nor has emergency "
+              "access)");
         auto patientUserId = nv.patientUserId;
         if (patientUserId == 0) {
           patientUserId =
@@ -359,17 +368,31 @@ std::optional<std::string> roomRefusal(const Visit& v, const Actor& actor, TimeP
   return v.participant(actor.id) == nullptr ? "not_participant" : "not_in_room";
 }
 
-/// Reads the participant relation of a visit for an audited read: the visit's patient and
-/// whether the actor may read its chat and documents.
+/// Reads the participant relation of a visit for an audited read: the visit's patient,
+/// whether the actor may read its chat and documents, and why not.
 struct ReadAccess {
   std::int64_t patientId = 0;
   bool allowed = false;
+  std::string reason = "not_participant";
 };
 
-ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId) {
+/// Who reads a visit's chat and documents: while it runs, the participants admitted into the
+/// room (an invited interpreter or caregiver waiting, or one not yet let in, reads nothing);
+/// before and after it, only the visit's own provider and patient, whose record it is part of.
+ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t visitId,
+                        TimePoint now, const VisitPolicy& policy) {
   auto v = requireVisitIn(c, visitId);
-  return {v->patientId, v->participant(actor.id) != nullptr &&
-                            security::roleHas(actor.role, security::Permission::visitJoin)};
+  ReadAccess a{v->patientId, false, "not_participant"};
+  const Participant* p = v->participant(actor.id);
+  if (p == nullptr || !security::roleHas(actor.role, security::Permission::visitJoin)) return a;
+  if (v->state == VisitState::inProgress) {
+    a.allowed = inRoom(*v, actor, now, policy);
+    a.reason = a.allowed ? "participant" : "not_in_room";
+    return a;
+  }
+  a.allowed = p->role == ParticipantRole::provider || p->role == ParticipantRole::patient;
+  a.reason = a.allowed ? "visit_record" : "visit_not_running";
+  return a;
 }
 
 /// Audits a participants-only read (chat, documents) and refuses a non-participant.
@@ -379,8 +402,8 @@ void auditParticipantRead(security::AuditLog& audit, store::Database& db, const 
   audit.record(
       db, security::auditEventFor(actor, action, objectType, objectId, access.patientId,
                                   access.allowed ? AuditOutcome::success : AuditOutcome::denied,
-                                  access.allowed ? "participant" : "not_participant"));
-  if (!access.allowed) refuse(action, "not_participant");
+                                  access.reason));
+  if (!access.allowed) refuse(action, access.reason);
 }
 
 }  // namespace
@@ -544,7 +567,7 @@ std::vector<ChatMessage> VisitService::messages(const Actor& actor, std::int64_t
   ReadAccess access;
   auto out = db_.read([&](store::Connection& c) {
     std::vector<ChatMessage> list;
-    access = readAccessIn(c, actor, visitId);
+    access = readAccessIn(c, actor, visitId, clock_.now(), policy_);
     if (!access.allowed) return list;
     auto st = c.prepare(
         "SELECT id, sender_user_id, sent_at, text_enc FROM visit_messages WHERE visit_id = ?1 "
@@ -628,7 +651,7 @@ std::vector<VisitDocument> VisitService::documents(const Actor& actor, std::int6
   ReadAccess access;
   auto out = db_.read([&](store::Connection& c) {
     std::vector<VisitDocument> list;
-    access = readAccessIn(c, actor, visitId);
+    access = readAccessIn(c, actor, visitId, clock_.now(), policy_);
     if (!access.allowed) return list;
     auto st = c.prepare(
         "SELECT id, uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc FROM "
@@ -658,7 +681,7 @@ VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
   ReadAccess access;
   std::optional<VisitDocument> found;
   db_.read([&](store::Connection& c) {
-    access = readAccessIn(c, actor, visitId);
+    access = readAccessIn(c, actor, visitId, clock_.now(), policy_);
     if (!access.allowed) return;
     auto st = c.prepare(
         "SELECT uploader_user_id, uploaded_at, media_type, size_bytes, file_name_enc, "

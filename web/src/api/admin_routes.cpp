@@ -221,10 +221,28 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
            s.devices->unassign(device(req).id);
            return noContent();
          })});
+  // Retiring ends the device for good: its credentials are revoked with it (the CRL lists its
+  // certificates, its password entry goes, the ACL drops it and the broker reloads), so a lost
+  // or stolen device cannot go on talking to the broker. Revoked first: a failure leaves the
+  // device active and the admin told.
   r.add({"POST", "/api/v1/admin/devices/{id}/retire", Access::authenticated, "device.provision",
          guarded([&s, device](Request& req) {
-           s.devices->retire(device(req).id);
-           return noContent();
+           auto d = device(req);
+           auto o = object();
+           o->set("credentialsManaged", s.provisioner != nullptr);
+           std::int64_t certificates = 0;
+           bool password = false, reloaded = false;
+           if (s.provisioner) {
+             auto revoked = s.provisioner->revoke(d.uid, pki::Apply::deferred);
+             certificates = static_cast<std::int64_t>(revoked.certificates.size());
+             password = revoked.passwordRemoved;
+             reloaded = applyToBroker(*s.provisioner);
+           }
+           s.devices->retire(d.id);
+           o->set("certificatesRevoked", certificates);
+           o->set("passwordRemoved", password);
+           o->set("brokerReloaded", reloaded);
+           return jsonResponse(200, o);
          })});
   if (!s.provisioner) return;
   // The bundle: a new client certificate and key (the device's previous certificates are

@@ -166,7 +166,7 @@ async function devices(body) {
               d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
               h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
               h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && revoke(d) }, 'Revoke'),
-              h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its readings will be refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
+              h('button.btn.small.danger', { type: 'button', onclick: () => confirm(`Retire ${d.uid}? Its credentials are revoked and its readings refused from now on.`) && act(d, 'retire', {}, 'Retired') }, 'Retire')])));
         }))));
     } catch (e) { list.append(unavailable(e, 'The device registry')); }
   }

@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(free_text_an_older_version_stored_in_clear_is_sealed_at_sta
     c.execute(
         "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
         "until_at) "
-        "VALUES (7, 'bp.systolic.high', 101, 'Wombatcanary3', 0, 9999999999999)");
+        "VALUES (7, 'bp.systolic.high', 101, 'Wombatcanary3', 0, 4102444800000)");
   });
   BOOST_TEST(repo->sealLegacyText() == 3);
   BOOST_TEST(repo->sealLegacyText() == 0);  // once

@@ -31,7 +31,9 @@ BOOST_AUTO_TEST_CASE(every_listed_field_exists_in_the_migrated_schema) {
   o.path = dir / "vigil.db";
   auto db = vigil::store::Database::open(o);
   auto missing = db->read([](vigil::store::Connection& c) { return missingEncryptedColumns(c); });
-  BOOST_TEST(missing.empty(), missing.size() << " missing, first " << missing.front());
+  BOOST_TEST(missing.empty(), missing.size()
+                                  << " missing, first "
+                                  << (missing.empty() ? std::string() : missing.front()));
   db->read([](vigil::store::Connection& c) { checkEncryptedFieldsExist(c); });
 }
 

@@ -13,6 +13,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/testsupport/deadline.hpp"
+#include "vigil/web/attempt_limiter.hpp"
 #include "vigil/web/health.hpp"
 #include "vigil/web/http.hpp"
 
@@ -71,6 +72,36 @@ std::string run(const std::string& cmd) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(HttpServerBehaviour)
+
+BOOST_AUTO_TEST_CASE(a_spray_of_fresh_keys_cannot_reset_a_limited_key) {
+  AttemptLimiter limiter(3, std::chrono::seconds(60), 100);
+  const vigil::TimePoint t0{};
+  for (int i = 0; i < 3; ++i) BOOST_TEST(limiter.allow("203.0.113.9", t0));
+  BOOST_TEST(!limiter.allow("203.0.113.9", t0));
+  // 10,000 fresh addresses within the window: the table stays bounded, the limited key stays
+  // limited, and the keys beyond the table share one overflow key (3 attempts, not 9,900).
+  int allowed = 0;
+  for (int i = 0; i < 10'000; ++i)
+    allowed += limiter.allow("198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                             t0 + std::chrono::seconds(1))
+                   ? 1
+                   : 0;
+  BOOST_TEST(allowed == 99 + 3);  // 99 keys fit beside the limited one, then the shared key
+  BOOST_TEST(limiter.keys() <= 101u);
+  BOOST_TEST(!limiter.allow("203.0.113.9", t0 + std::chrono::seconds(2)));
+  // Once the window has passed, room comes back (expired keys go first).
+  BOOST_TEST(limiter.allow("203.0.113.9", t0 + std::chrono::seconds(61)));
+  BOOST_TEST(limiter.allow("192.0.2.1", t0 + std::chrono::seconds(62)));
+}
+
+BOOST_AUTO_TEST_CASE(client_keys_group_an_ipv6_subscriber_by_its_64) {
+  BOOST_TEST(clientKey("192.0.2.7") == "192.0.2.7");
+  BOOST_TEST(clientKey("::ffff:192.0.2.7") == "::ffff:192.0.2.7");
+  BOOST_TEST(clientKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64");
+  BOOST_TEST(clientKey("2001:db8:1:2:bbbb:cccc:dddd:eeee") == "2001:db8:1:2::/64");
+  BOOST_TEST(clientKey("2001:db8::1") == "2001:db8:0:0::/64");
+  BOOST_TEST(clientKey("::1") == "0:0:0:0::/64");
+}
 
 BOOST_AUTO_TEST_CASE(metrics_answer_loopback_clients_and_the_scrape_token_only) {
   const std::string token(40, 'k');

@@ -343,6 +343,57 @@ std::optional<AccountService::Row> AccountService::loadRowByEmail(std::string_vi
   });
 }
 
+SignInResult AccountService::unknownAccountFailure(std::string_view email,
+                                                   std::string_view password) {
+  // An address without an account answers exactly as an account would: failed, and locked
+  // after the same failures in the same window for the same time (a locked one without the
+  // password check, as a locked account). Counted by the address's blind index.
+  const auto now = millis(clock_.now());
+  const auto windowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.failureWindow).count();
+  const auto lockMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.lockoutDuration).count();
+  auto d = keys_.blindIndex().compute("users.email", crypto::BlindIndex::normalizeEmail(email));
+  const store::Blob bidx(d.begin(), d.end());
+  AuditEvent e = systemEvent("signin", "user", "", "unknown_account");
+  e.actorRole = "anonymous";
+  const bool lockedBefore = db_.read([&](Connection& c) {
+    return c
+        .queryValue<std::int64_t>(
+            "SELECT 1 FROM sign_in_unknown_locks WHERE email_bidx = ?1 AND locked_until > ?2", bidx,
+            now)
+        .has_value();
+  });
+  if (lockedBefore) {
+    e.outcome = AuditOutcome::denied;
+    e.reason = "unknown_account_locked";
+    audit_.record(db_, e);
+    log::info("signin.refused", {{"reason", "locked"}});
+    return {SignInStatus::locked, 0, {}, {}};
+  }
+  hasher_.verify(password, dummyHash_);  // same cost as a real account
+  e.outcome = AuditOutcome::failure;
+  const bool locked = db_.writeSync([&](Connection& c) {
+    c.execute("INSERT INTO sign_in_unknown_failures (email_bidx, at) VALUES (?1, ?2)", bidx, now);
+    c.execute("DELETE FROM sign_in_unknown_failures WHERE at < ?1", now - 86'400'000);
+    c.execute("DELETE FROM sign_in_unknown_locks WHERE locked_until < ?1", now);
+    const auto failures =
+        c.queryValue<std::int64_t>(
+             "SELECT count(*) FROM sign_in_unknown_failures WHERE email_bidx = ?1 AND at > ?2",
+             bidx, now - windowMs)
+            .value_or(0);
+    audit_.append(c, e);
+    if (failures < config_.maxFailures) return false;
+    c.execute(
+        "INSERT INTO sign_in_unknown_locks (email_bidx, locked_until) VALUES (?1, ?2) "
+        "ON CONFLICT (email_bidx) DO UPDATE SET locked_until = ?2",
+        bidx, now + lockMs);
+    return true;
+  });
+  log::info("signin.failed", {{"reason", "unknown_account"}});
+  return {locked ? SignInStatus::locked : SignInStatus::failed, 0, {}, {}};
+}
+
 SignInResult AccountService::recordFailure(const Row& row, std::string_view reason) {
   auto now = clock_.now();
   auto windowMs =
@@ -386,15 +437,7 @@ std::string AccountService::createSessionIn(Connection& c, std::int64_t userId,
 SignInResult AccountService::signIn(std::string_view email, std::string_view password,
                                     std::string_view secondFactor) {
   auto row = loadRowByEmail(email);
-  if (!row) {
-    hasher_.verify(password, dummyHash_);  // same cost as a real account
-    AuditEvent e = systemEvent("signin", "user", "", "unknown_account");
-    e.actorRole = "anonymous";
-    e.outcome = AuditOutcome::failure;
-    audit_.record(db_, e);
-    log::info("signin.failed", {{"reason", "unknown_account"}});
-    return {};
-  }
+  if (!row) return unknownAccountFailure(email, password);
   auto now = clock_.now();
   if (row->lockedUntilMs && *row->lockedUntilMs > millis(now)) {
     audit_.record(db_, auditEventFor(row->actor(), "signin", "user", std::to_string(row->id),
@@ -484,8 +527,17 @@ void AccountService::changePassword(std::int64_t userId, std::string_view curren
   if (!user) throw NotFound("user " + std::to_string(userId));
   auto row = loadRowByEmail(user->email);
   if (!row) throw NotFound("user " + std::to_string(userId));
+  // A locked account is locked here too: a session must not go on guessing the password
+  // through this form once sign-in refuses it (nor unlock it by guessing right).
+  if (row->lockedUntilMs && *row->lockedUntilMs > millis(clock_.now())) {
+    audit_.record(
+        db_, auditEventFor(row->actor(), "user.password_change", "user", std::to_string(userId),
+                           std::nullopt, AuditOutcome::denied, "locked"));
+    throw AccountLocked("the account is locked");
+  }
   if (!hasher_.verify(current, row->passwordHash).ok) {
-    recordFailure(*row, "bad_password_on_change");
+    auto r = recordFailure(*row, "bad_password_on_change");
+    if (r.status == SignInStatus::locked) throw AccountLocked("the account is locked");
     throw AuthError("current password is wrong");
   }
   NewUser candidate;

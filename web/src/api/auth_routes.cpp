@@ -104,7 +104,7 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
   // At most 30 sign-in attempts per client address a minute.
   auto limiter = std::make_shared<AttemptLimiter>(30, std::chrono::seconds(60));
   auto signIn = [&s, limiter](Request& req, bool withCode) {
-    if (!limiter->allow(req.remoteAddress, s.clock->now())) {
+    if (!limiter->allow(clientKey(req.remoteAddress), s.clock->now())) {
       Metrics::global()
           .counter("vigil_api_signin_rate_limited_total", "Sign-in attempts refused by rate")
           .inc();
@@ -162,6 +162,10 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            auto next = requireString(body, "next", 1024);
            try {
              s.accounts->changePassword(req.actor->id, current, next);
+           } catch (const security::AccountLocked&) {
+             throw ApiFailure(423, "locked",
+                              "Too many failed attempts. Try again later or ask an administrator "
+                              "to unlock the account.");
            } catch (const AuthError&) {
              throw ApiFailure(401, "signin_failed", "the current password is not right");
            }

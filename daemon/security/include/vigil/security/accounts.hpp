@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/error.hpp"
 #include "vigil/security/access.hpp"
 #include "vigil/security/password.hpp"
 #include "vigil/security/password_policy.hpp"
@@ -43,6 +44,13 @@ class Database;
 }  // namespace vigil::store
 
 namespace vigil::security {
+
+/// The account is locked (too many failed attempts): answered as such (HTTP 423), whatever the
+/// password given.
+class AccountLocked : public AuthError {
+ public:
+  using AuthError::AuthError;
+};
 
 class AuditLog;
 class Keys;
@@ -176,6 +184,7 @@ class AccountService {
                       std::optional<std::int64_t> patientId, std::string_view objectId);
   std::int64_t insertUser(store::Connection& c, const NewUser& user, const std::string& hash);
   SignInResult recordFailure(const Row& row, std::string_view reason);
+  SignInResult unknownAccountFailure(std::string_view email, std::string_view password);
   std::string createSessionIn(store::Connection& c, std::int64_t userId, SessionStage stage);
   void validateNewPassword(const NewUser& user) const;
 

@@ -73,6 +73,14 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/auth/password", R"({"current":"wrong","next":"x"})"};
        }},
+      {"GET /api/v1/sessions",
+       [](const Ctx&) {
+         return Call{"/api/v1/sessions", ""};
+       }},
+      {"DELETE /api/v1/sessions/{id}",
+       [](const Ctx&) {
+         return Call{"/api/v1/sessions/999999", ""};  // nobody's: 404, not a denial
+       }},
       {"GET /api/v1/admin/ble/devices",
        [](const Ctx&) {
          return Call{"/api/v1/admin/ble/devices", ""};
@@ -293,6 +301,8 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/auth/mfa/confirm",                          "AA AA AA AA"},
     {"POST /api/v1/auth/logout",                               "AA AA AA AA"},
     {"POST /api/v1/auth/password",                             "AA AA AA AA"},
+    {"GET /api/v1/sessions",                                   "AA AA AA AA"},
+    {"DELETE /api/v1/sessions/{id}",                           "AA AA AA AA"},
     // Patients: a patient their own record only; clinicians their care team (others in an
     // emergency); admins every patient (registration, scheduling, devices).
     {"GET /api/v1/patients",                                   "DD AA AA AA"},

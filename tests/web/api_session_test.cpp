@@ -1,5 +1,6 @@
 // Sessions, CSRF, MFA enrolment, lock-out and the live event stream through the real server.
 
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -96,6 +97,40 @@ BOOST_AUTO_TEST_CASE(sign_out_ends_the_session_and_clears_the_cookie) {
   BOOST_TEST(r.status == 204);
   BOOST_TEST(r.setCookie.find("Max-Age=0") != std::string::npos);
   BOOST_TEST(f.request("GET", "/api/v1/session", &patient).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(a_user_lists_and_ends_their_own_sessions_only) {
+  ApiFixture f;
+  auto desk = f.signIn(f.providerId);
+  auto ward = f.signIn(f.providerId);  // the same provider on a second computer
+  auto other = f.signIn(f.nurseId);
+  auto list = f.request("GET", "/api/v1/sessions", &desk);
+  BOOST_REQUIRE_EQUAL(list.status, 200);
+  auto items =
+      Poco::JSON::Parser().parse(list.body).extract<Poco::JSON::Object::Ptr>()->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 2u);
+  std::int64_t wardId = 0;
+  int current = 0;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    auto o = items->getObject(static_cast<unsigned>(i));
+    if (o->getValue<bool>("current"))
+      ++current;
+    else
+      wardId = o->getValue<std::int64_t>("id");
+  }
+  BOOST_TEST(current == 1);
+  BOOST_REQUIRE(wardId > 0);
+  // The nurse cannot end the provider's session: not found, and it stays.
+  BOOST_TEST(f.request("DELETE", "/api/v1/sessions/" + std::to_string(wardId), &other).status ==
+             404);
+  BOOST_TEST(f.request("GET", "/api/v1/session", &ward).status == 200);
+  // The provider ends the ward computer's session from the desk: it is signed out there.
+  BOOST_TEST(f.request("DELETE", "/api/v1/sessions/" + std::to_string(wardId), &desk).status ==
+             204);
+  BOOST_TEST(f.request("GET", "/api/v1/session", &ward).status == 401);
+  BOOST_TEST(f.request("GET", "/api/v1/session", &desk).status == 200);
+  BOOST_TEST(f.request("DELETE", "/api/v1/sessions/" + std::to_string(wardId), &desk).status ==
+             404);
 }
 
 BOOST_AUTO_TEST_CASE(session_cookie_is_httponly_and_samesite_strict) {

@@ -228,20 +228,22 @@ void AlertRepository::post(std::function<void(store::Connection&)> job) {
 void AlertRepository::alertChanged(const Alert& alert, const AlertEvent* event) {
   std::optional<AlertEvent> line;
   if (event) line = *event;
-  post([this, alert, line](Connection& c) {
-    upsertAlert(c, alert, cipher_);
-    if (line) insertEvent(c, *line, cipher_);
+  // The jobs may run after this repository is gone (the store drains its queue on close):
+  // they hold the cipher (owned by the security subsystem, which outlives the store), not this.
+  post([cipher = &cipher_, alert, line](Connection& c) {
+    upsertAlert(c, alert, *cipher);
+    if (line) insertEvent(c, *line, *cipher);
   });
 }
 
 void AlertRepository::suppressionSet(const Suppression& s) {
-  post([this, s](Connection& c) {
+  post([cipher = &cipher_, s](Connection& c) {
     c.execute(
         "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
         "until_at) VALUES (?, ?, ?, '', ?, ?)",
         s.patientId, s.ruleKey, s.actorId, toMs(s.from), toMs(s.until));
     if (!s.reason.empty())
-      detail::storeSealed(c, cipher_, "alert_suppressions", "reason", "id", c.lastInsertRowid(),
+      detail::storeSealed(c, *cipher, "alert_suppressions", "reason", "id", c.lastInsertRowid(),
                           s.reason);
   });
 }
@@ -257,7 +259,7 @@ void AlertRepository::suppressionLifted(std::int64_t patientId, const std::strin
 }
 
 void AlertRepository::ruleChanged(const RuleChange& change) {
-  post([this, change](Connection& c) {
+  post([cipher = &cipher_, change](Connection& c) {
     const auto& r = change.rule;
     c.execute(
         "INSERT INTO alert_rules (version, rule_key, patient_id, kind, code, unit, comparison, "
@@ -267,7 +269,7 @@ void AlertRepository::ruleChanged(const RuleChange& change) {
         std::string(toString(r.comparison)), encodeTiers(r.tiers),
         static_cast<std::int64_t>(r.window.count()), r.count, r.enabled ? 1 : 0,
         change.removed ? 1 : 0, change.actorId,
-        detail::sealText(cipher_, "alert_rules", "reason", r.version, change.reason),
+        detail::sealText(*cipher, "alert_rules", "reason", r.version, change.reason),
         toMs(change.at));
   });
 }

@@ -183,6 +183,34 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
                                            info.created, info.lastSeen));
     };
   };
+  // A user's own sessions (the browsers and devices they are signed in on), and ending one:
+  // a forgotten sign-in on a shared computer can be closed from anywhere. Audited
+  // (session.end_own); another user's session id is "not found".
+  r.add({"GET", "/api/v1/sessions", Access::authenticated, kOwnSession, guarded([&s](Request& req) {
+           const auto current = s.accounts->authenticate(req.sessionToken).sessionId;
+           auto items = array();
+           for (const auto& info : s.accounts->listSessions(req.actor->id)) {
+             auto o = object();
+             o->set("id", info.sessionId);
+             o->set("createdAt", iso(info.created));
+             o->set("lastSeenAt", iso(info.lastSeen));
+             o->set("current", info.sessionId == current);
+             items->add(o);
+           }
+           auto o = object();
+           o->set("items", items);
+           return jsonResponse(200, o);
+         })});
+  r.add({"DELETE", "/api/v1/sessions/{id}", Access::authenticated, kOwnSession,
+         guarded([&s](Request& req) {
+           const auto id = pathId(req, "id");
+           const auto current = s.accounts->authenticate(req.sessionToken).sessionId;
+           if (!s.accounts->endOwnSession(*req.actor, id))
+             throw ApiFailure(404, "not_found", "no such session of yours");
+           auto resp = noContent();
+           if (id == current) resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
+           return resp;
+         })});
   r.add({"GET", "/api/v1/session", Access::authenticated, kEnrolment,
          guarded(session(security::AccountService::Touch::throttled))});
   r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment,

@@ -1,8 +1,9 @@
-// The signed-in user's account: password change (ends every session), second-factor status and,
+// The signed-in user's account: password change (ends every session), where they are signed in
+// (and ending any of those sessions), second-factor status and,
 // for staff, how this computer announces an alert escalated to them (issue 17).
 
 import { h, clear, field, announce } from '../dom.js';
-import { post, session, sessionEnded } from '../api.js';
+import { get, post, del, session, sessionEnded } from '../api.js';
 import { escalationSettings, saveEscalationSettings, chime, desktopNotify } from '../escalations.js';
 
 /** Sound and desktop notification for escalations, kept in this browser (a ward PC may be mute). */
@@ -36,6 +37,39 @@ function escalationSettingsCard() {
     h('div.check', sound, h('label', { for: 'esc-sound' }, 'Play a sound')),
     h('div.check', desktop, h('label', { for: 'esc-desktop' }, 'Show a desktop notification (no patient details)')),
     status, h('div.actions', test));
+}
+
+/** Where this account is signed in; any other sign-in can be ended from here (audited). */
+function sessionsCard() {
+  const list = h('ul.plain#own-sessions');
+  const msg = h('div.notice', { role: 'status', hidden: true });
+  const load = async () => {
+    clear(list);
+    try {
+      const page = await get('/api/v1/sessions');
+      for (const it of page.items) {
+        const end = it.current ? h('span.muted', 'This browser')
+          : h('button.btn.small.danger', { type: 'button', 'data-session': String(it.id) }, 'Sign out there');
+        if (!it.current) {
+          end.addEventListener('click', async () => {
+            try {
+              await del(`/api/v1/sessions/${it.id}`);
+              msg.hidden = false; msg.className = 'notice success'; msg.textContent = 'That sign-in has ended.';
+              announce('That sign-in has ended.');
+              load();
+            } catch (ex) { msg.hidden = false; msg.className = 'notice error'; msg.textContent = ex.message; }
+          });
+        }
+        list.append(h('li.session-row',
+          h('span', `Signed in ${new Date(it.createdAt).toLocaleString()}, last active ${new Date(it.lastSeenAt).toLocaleString()}`),
+          ' ', end));
+      }
+    } catch (ex) { msg.hidden = false; msg.className = 'notice error'; msg.textContent = ex.message; }
+  };
+  load();
+  return h('div.card#sessions-card', h('h2', 'Where you are signed in'),
+    h('p.muted', 'Each browser or computer signed in to your account. Sign out one you no longer use, such as a shared computer.'),
+    msg, list);
 }
 
 export function renderAccount(root) {
@@ -72,6 +106,7 @@ export function renderAccount(root) {
         h('dt', 'Two-step verification'), h('dd', s.user.role === 'patient' ? 'Optional for patients' : 'On (authenticator app)'),
         h('dt', 'Session ends'), h('dd', new Date(s.absoluteExpiresAt).toLocaleString()))),
       h('div.card', h('h2', 'Change password'), h('p.muted', 'Changing your password signs you out everywhere.'), form),
+      sessionsCard(),
       s.user.role !== 'patient' ? escalationSettingsCard() : null)));
   return null;
 }

@@ -233,3 +233,43 @@ test('an idle session warns two minutes ahead, can be kept, and signs itself out
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Issue 18: a user sees where they are signed in and ends a sign-in left open elsewhere.
+test('a patient ends a sign-in left open on another computer from the account page', { timeout: 150000 }, async () => {
+  const elsewhere = await startBrowser();
+  try {
+    const away = await openPage(elsewhere.context);
+    await signIn(away.page, box, box.seed.patientUser.email);
+    await away.page.getByRole('heading', { name: 'My readings' }).waitFor();
+
+    await browser.context.clearCookies();
+    const { page, problems } = await openPage(browser.context);
+    await signIn(page, box, box.seed.patientUser.email);
+    await page.getByRole('heading', { name: 'My readings' }).waitFor();
+    await page.goto(`${box.url}/#/account`);
+    await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+    await page.getByText('This browser').waitFor();
+    const others = page.locator('#own-sessions button');
+    await others.first().waitFor();
+    assert.equal(await page.getByText('This browser').count(), 1);
+    await screenshot(page, 'account-sessions');
+    // End every other sign-in of this patient (the computer away among them).
+    for (let n = await others.count(); n > 0; n = await others.count()) {
+      await others.first().click();
+      await page.waitForFunction((left) => document.querySelectorAll('#own-sessions button').length < left, n);
+    }
+    await page.getByText('That sign-in has ended.').waitFor();
+    assert.equal(await page.getByText('This browser').count(), 1);
+
+    // The other computer is signed out at its next request; this one is not.
+    await away.page.reload();
+    await away.page.getByLabel('E-mail').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+    await screenshot(page, 'account-sessions-ended');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await elsewhere.close();
+  }
+});

@@ -96,10 +96,17 @@ BOOST_AUTO_TEST_CASE(wall_clock_jumping_forward_and_back_loses_and_doubles_nothi
   BOOST_TEST(report.sent > 500u);
   BOOST_TEST(report.acknowledged == report.sent, report.text());
   BOOST_TEST(report.rejected == 0u, report.text());
-  BOOST_TEST(report.duplicates == 0u, report.text());
 
   // vigild really saw its clock jump: receive times span the six hours.
   box.stop();
+  // Nothing doubled: each stored reading is there once, and every message left at least one.
+  // A "duplicate" ack is no fault in itself (under a loaded run a hub resends after 2 s while
+  // the first copy is still on its way, and the box recognises the copy), but it can only
+  // answer a resend.
+  auto counts = box.countReadings();
+  BOOST_TEST(counts.distinct == counts.rows);
+  BOOST_TEST(counts.rows >= static_cast<std::int64_t>(report.sent), report.text());
+  BOOST_TEST((report.duplicates == 0u || report.resent > 0u), report.text());
   store::Connection c(box.databasePath(), store::Connection::Mode::readOnly);
   auto s = c.prepare("SELECT max(received_at) - min(received_at) FROM readings");
   s.step();

@@ -170,7 +170,11 @@ test('provider and patient see each other through the box; a non-participant is 
   await provider.page.getByRole('button', { name: 'Start recording' }).click();
   await provider.page.getByRole('button', { name: 'Stop recording' }).waitFor();
   await recordingBadge(patient.page).waitFor({ state: 'visible' });
-  await sleep(4000);
+  // A recording starts at a keyframe: the relay asks each sender for one, but an RTP session may
+  // send a feedback packet early only once per regular RTCP interval (RFC 4585 3.5.2; at most
+  // 1.5 x 5 s), and a keyframe request a moment earlier (the screen share's) may have used it.
+  // Recording 9 s makes sure each file holds media (4 s once gave a file of headers only).
+  await sleep(9000);
   await provider.page.getByRole('button', { name: 'Stop recording' }).click();
   await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
   await recordingBadge(patient.page).waitFor({ state: 'hidden' });

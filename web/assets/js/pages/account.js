@@ -48,7 +48,7 @@ function sessionsCard() {
     try {
       const page = await get('/api/v1/sessions');
       for (const it of page.items) {
-        const end = it.current ? h('span.muted', 'This browser')
+        const end = it.current ? h('span.badge', 'This browser')
           : h('button.btn.small.danger', { type: 'button', 'data-session': String(it.id) }, 'Sign out there');
         if (!it.current) {
           end.addEventListener('click', async () => {

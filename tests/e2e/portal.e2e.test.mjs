@@ -258,7 +258,8 @@ test('a patient ends a sign-in left open on another computer from the account pa
       await others.first().click();
       await page.waitForFunction((left) => document.querySelectorAll('#own-sessions button').length < left, n);
     }
-    await page.getByText('That sign-in has ended.').waitFor();
+    // The card's notice (the same words also go to the screen-reader live region).
+    await page.locator('#sessions-card .notice', { hasText: 'That sign-in has ended.' }).waitFor();
     assert.equal(await page.getByText('This browser').count(), 1);
 
     // The other computer is signed out at its next request; this one is not.

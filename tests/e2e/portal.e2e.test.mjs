@@ -234,6 +234,39 @@ test('an idle session warns two minutes ahead, can be kept, and signs itself out
   await page.close();
 });
 
+// Issue 18: automatic logoff counts a person's actions only. Reads a page makes on its own
+// (polling, reloads after live events) once kept an unattended screen signed in for 12 hours.
+test('a page reading on its own does not keep a session signed in; a key press does', { timeout: 120000 }, async () => {
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  await page.clock.install();
+  await signIn(page, box, box.seed.patientUser.email);
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  const dialog = page.getByRole('dialog', { name: 'Are you still there?' });
+  // What a polling page does: a read through the portal's own API client.
+  const backgroundRead = () => page.evaluate(() => import('/assets/js/api.js').then((api) => api.get('/api/v1/me')).then(() => true));
+  for (let minute = 1; minute <= 5; ++minute) {
+    await page.clock.fastForward('01:00');
+    await backgroundRead();
+  }
+  // Minute 5: the patient presses a key; the portal refreshes the session.
+  const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/v1/session/refresh') && r.ok());
+  await page.keyboard.press('Shift');
+  await refreshed;
+  for (let minute = 1; minute <= 12; ++minute) {
+    await page.clock.fastForward('01:00');
+    await backgroundRead();
+    assert.equal(await dialog.isVisible(), false, `no warning ${minute} minutes after the key press`);
+  }
+  // 13 minutes after the last key press, whatever the page read meanwhile: the warning.
+  await page.clock.fastForward('01:05');
+  await dialog.waitFor();
+  await page.clock.fastForward('02:00');
+  await page.getByText('You were signed out after a period of inactivity.').waitFor();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 // Issue 18: a user sees where they are signed in and ends a sign-in left open elsewhere.
 test('a patient ends a sign-in left open on another computer from the account page', { timeout: 150000 }, async () => {
   const elsewhere = await startBrowser();

@@ -53,19 +53,51 @@ BOOST_AUTO_TEST_CASE(get_needs_no_csrf_token_but_a_session) {
   BOOST_TEST(f.request("GET", "/api/v1/patients", &cookieOnly).status == 200);
 }
 
+// Automatic logoff (HIPAA 164.312(a)(2)(iii), issue 18): only a person's actions (a
+// state-changing request, "stay signed in") move the idle deadline; reads a page makes on its
+// own (polling, reloads after live events, the session endpoint) do not.
 BOOST_AUTO_TEST_CASE(session_expires_after_idle_timeout) {
   ApiFixture f;
   auto patient = f.signIn(f.patientUserId);
   BOOST_TEST(f.request("GET", "/api/v1/me", &patient).status == 200);
   f.clock.advance(14min);
-  BOOST_TEST(f.request("GET", "/api/v1/me", &patient).status == 200);  // moves the deadline
+  BOOST_TEST(f.request("POST", "/api/v1/session/refresh", &patient, "{}").status == 200);
   f.clock.advance(14min);
   BOOST_TEST(f.request("GET", "/api/v1/me", &patient).status == 200);
-  f.clock.advance(15min);
+  f.clock.advance(1min);
   auto r = f.request("GET", "/api/v1/me", &patient);
   BOOST_TEST(r.status == 401);
   BOOST_TEST(jsonField(r.body, "error") == "session_expired");
   BOOST_TEST(f.request("GET", "/api/v1/me", &patient).status == 401);  // stays ended
+}
+
+BOOST_AUTO_TEST_CASE(reads_a_page_makes_on_its_own_do_not_keep_an_unattended_session) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  // A screen left on the queue or the Bluetooth page polls every few seconds.
+  for (int i = 0; i < 14; ++i) {
+    f.clock.advance(1min);
+    BOOST_REQUIRE(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+    BOOST_REQUIRE(f.request("GET", "/api/v1/session", &provider).status == 200);
+  }
+  f.clock.advance(1min);
+  auto r = f.request("GET", "/api/v1/alerts", &provider);
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(jsonField(r.body, "error") == "session_expired");
+}
+
+BOOST_AUTO_TEST_CASE(a_persons_action_moves_the_idle_deadline) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  f.clock.advance(14min);
+  auto claim = "/api/v1/alerts/" + std::to_string(f.alertA) + "/claim";
+  BOOST_TEST(f.request("POST", claim, &provider, "{}").status == 200);  // a person pressed Claim
+  f.clock.advance(14min);
+  BOOST_TEST(f.request("POST", "/api/v1/session/refresh", &provider, "{}").status == 200);
+  f.clock.advance(14min);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+  f.clock.advance(1min);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 401);
 }
 
 BOOST_AUTO_TEST_CASE(session_ends_at_absolute_lifetime_even_when_active) {
@@ -73,10 +105,10 @@ BOOST_AUTO_TEST_CASE(session_ends_at_absolute_lifetime_even_when_active) {
   auto patient = f.signIn(f.patientUserId);
   for (int i = 0; i < 12 * 6 - 1; ++i) {
     f.clock.advance(10min);
-    BOOST_REQUIRE(f.request("GET", "/api/v1/session", &patient).status == 200);
+    BOOST_REQUIRE(f.request("POST", "/api/v1/session/refresh", &patient, "{}").status == 200);
   }
   f.clock.advance(10min);
-  BOOST_TEST(f.request("GET", "/api/v1/session", &patient).status == 401);
+  BOOST_TEST(f.request("POST", "/api/v1/session/refresh", &patient, "{}").status == 401);
 }
 
 BOOST_AUTO_TEST_CASE(session_endpoint_reports_csrf_and_deadlines) {

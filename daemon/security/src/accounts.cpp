@@ -658,7 +658,8 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
   Found f = db_.read(lookup);
   bool fresh = clock_.now() - f.info.lastSeen < config_.session.touchInterval;
   bool needsWrite =
-      f.found && ((f.state == SessionState::active && (touch == Touch::always || !fresh)) ||
+      f.found && ((f.state == SessionState::active &&
+                   (touch == Touch::always || (touch == Touch::throttled && !fresh))) ||
                   (f.state != SessionState::active && !f.alreadyRevoked));
   if (needsWrite) {
     // Judged again on the writer (the snapshot may be stale), then last_seen moves or the
@@ -668,9 +669,11 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
       if (!out.found) return out;
       auto now = clock_.now();
       if (out.state == SessionState::active) {
-        c.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", out.info.sessionId,
-                  millis(now));
-        out.info.lastSeen = fromMillis(millis(now));
+        if (touch != Touch::none) {
+          c.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", out.info.sessionId,
+                    millis(now));
+          out.info.lastSeen = fromMillis(millis(now));
+        }
       } else if (!out.alreadyRevoked) {
         c.execute("UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1",
                   out.info.sessionId, millis(now), toString(out.state));

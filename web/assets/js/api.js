@@ -64,13 +64,15 @@ export async function request(method, path, body, { raw = false } = {}) {
     }
     throw new ApiError(resp.status, code, message);
   }
-  if (path.startsWith('/api/v1/') && state.session && !path.startsWith('/api/v1/auth/')) {
+  if (method !== 'GET' && method !== 'HEAD' && path.startsWith('/api/v1/') && state.session && !path.startsWith('/api/v1/auth/')) {
     touched();
   }
   return data;
 }
 
-// Any authenticated request moves the server's idle deadline; mirror that locally.
+// A state-changing request (a person's action) moves the server's idle deadline; mirror that
+// locally. Reads do not: a page polling or reloading on its own must not keep an unattended
+// screen signed in (automatic logoff).
 function touched() {
   const s = state.session;
   if (!s || !s.idleTimeoutSeconds) return;

@@ -1,7 +1,8 @@
-// Idle-timeout warning. The server ends a session after `idleTimeoutSeconds` without a request;
-// two minutes before that the portal asks "Stay signed in?". Interaction (keys, pointer, touch)
-// refreshes the server session at most once a minute, so someone working never sees the
-// warning, and an unattended screen signs itself out.
+// Idle-timeout warning. The server ends a session after `idleTimeoutSeconds` without a person's
+// action (a state-changing request or a refresh; the page's own reads do not count); two
+// minutes before that the portal asks "Stay signed in?". Interaction (keys, pointer, touch) and
+// being in a video call refresh the server session at most once a minute, so someone working
+// never sees the warning, and an unattended screen signs itself out.
 
 import { h } from './dom.js';
 import { session, refresh, logout } from './api.js';
@@ -30,6 +31,11 @@ function remainingMs() {
   const s = session();
   if (!s || !s.idleExpiresAt) return Infinity;
   return new Date(s.idleExpiresAt).getTime() - Date.now();
+}
+
+/** A person is here though they neither type nor click (they are in a video call). */
+export function noteActivity() {
+  if (tick) activity();
 }
 
 function activity() {

@@ -33,19 +33,22 @@ let pendingRoute = null;
 let cleanup = null;
 let signInNotice = null;
 
+// A view renders into the root it is given; route() gives each navigation a fresh one, so a
+// slower page that finishes after the user (or a link) moved on writes into a detached element
+// and is cleaned up, instead of replacing the page that is now shown.
 function routeFor(hash, role) {
   const path = hash.replace(/^#/, '') || '/';
   let m;
   if (path === '/' || path === '') return null;
-  if (path === '/account') return () => renderAccount(main);
-  if ((role === 'provider' || role === 'nurse') && path === '/queue') return () => renderQueue(main);
-  if (role !== 'patient' && path === '/patients') return () => renderPatients(main);
-  if ((m = /^\/patients\/(\d+)$/.exec(path))) return () => renderChart(main, Number(m[1]));
-  if (role === 'patient' && path === '/me') return () => renderMe(main);
-  if ((role === 'provider' || role === 'nurse') && path === '/rules') return () => renderRules(main, { editable: role === 'provider' });
-  if (role !== 'admin' && path === '/visits') return () => renderVisits(main);
-  if (role !== 'admin' && (m = /^\/visits\/(\d+)$/.exec(path))) return () => renderVisit(main, Number(m[1]));
-  if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return () => renderAdmin(main, m[1]);
+  if (path === '/account') return (root) => renderAccount(root);
+  if ((role === 'provider' || role === 'nurse') && path === '/queue') return (root) => renderQueue(root);
+  if (role !== 'patient' && path === '/patients') return (root) => renderPatients(root);
+  if ((m = /^\/patients\/(\d+)$/.exec(path))) return (root) => renderChart(root, Number(m[1]));
+  if (role === 'patient' && path === '/me') return (root) => renderMe(root);
+  if ((role === 'provider' || role === 'nurse') && path === '/rules') return (root) => renderRules(root, { editable: role === 'provider' });
+  if (role !== 'admin' && path === '/visits') return (root) => renderVisits(root);
+  if (role !== 'admin' && (m = /^\/visits\/(\d+)$/.exec(path))) return (root) => renderVisit(root, Number(m[1]));
+  if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return (root) => renderAdmin(root, m[1]);
   return undefined;
 }
 
@@ -72,7 +75,12 @@ function renderTopbar() {
       h('button.btn.ghost#signout', { type: 'button', onclick: () => logout() }, 'Sign out'))));
 }
 
+// Navigations in order: a view whose rendering finishes after a newer navigation started is
+// stale; its cleanup runs at once and its errors are not shown.
+let routeGeneration = 0;
+
 async function route() {
+  const generation = ++routeGeneration;
   if (cleanup) { try { cleanup(); } catch { /* view gone */ } cleanup = null; }
   const s = session();
   renderTopbar();
@@ -96,9 +104,17 @@ async function route() {
     focusHeading(main);
     return;
   }
+  const root = h('div.view');
+  clear(main).append(root);
   try {
-    cleanup = (await view()) || null;
+    const done = (await view(root)) || null;
+    if (generation !== routeGeneration) {
+      if (done) { try { done(); } catch { /* view gone */ } }
+      return;
+    }
+    cleanup = done;
   } catch (e) {
+    if (generation !== routeGeneration) return;
     showError(e);
   }
   focusHeading(main);

@@ -187,7 +187,9 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
   // a forgotten sign-in on a shared computer can be closed from anywhere. Audited
   // (session.end_own); another user's session id is "not found".
   r.add({"GET", "/api/v1/sessions", Access::authenticated, kOwnSession, guarded([&s](Request& req) {
-           const auto current = s.accounts->authenticate(req.sessionToken).sessionId;
+           const auto current =
+               s.accounts->authenticate(req.sessionToken, security::AccountService::Touch::none)
+                   .sessionId;
            auto items = array();
            for (const auto& info : s.accounts->listSessions(req.actor->id)) {
              auto o = object();
@@ -204,7 +206,9 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
   r.add({"DELETE", "/api/v1/sessions/{id}", Access::authenticated, kOwnSession,
          guarded([&s](Request& req) {
            const auto id = pathId(req, "id");
-           const auto current = s.accounts->authenticate(req.sessionToken).sessionId;
+           const auto current =
+               s.accounts->authenticate(req.sessionToken, security::AccountService::Touch::none)
+                   .sessionId;
            if (!s.accounts->endOwnSession(*req.actor, id))
              throw ApiFailure(404, "not_found", "no such session of yours");
            auto resp = noContent();
@@ -212,7 +216,7 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            return resp;
          })});
   r.add({"GET", "/api/v1/session", Access::authenticated, kEnrolment,
-         guarded(session(security::AccountService::Touch::throttled))});
+         guarded(session(security::AccountService::Touch::none))});
   r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment,
          guarded(session(security::AccountService::Touch::always))});
 }

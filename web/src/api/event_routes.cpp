@@ -87,7 +87,7 @@ void addEventRoutes(Router& r, const ApiServices& s) {
   Route route{"GET", "/api/v1/events", Access::authenticated, kOwnSession,
               [](Request&) { return Response::error(426, "upgrade_required", "WebSocket only"); }};
   route.upgrade = [&s](Request& req, WebSocketChannel& ws) {
-    auto info = s.accounts->authenticate(req.sessionToken);
+    auto info = s.accounts->authenticate(req.sessionToken, security::AccountService::Touch::none);
     auto visible = visiblePatients(s, *req.actor);
     std::shared_ptr<const std::set<std::int64_t>> allowed;
     if (visible)

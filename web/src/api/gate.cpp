@@ -64,7 +64,13 @@ Gate makeApiGate(const ApiServices& s) {
     }
     security::SessionInfo info;
     try {
-      info = s.accounts->authenticate(token);
+      // Automatic logoff: only a person's actions keep a session alive. A page's own reads
+      // (polling, reloads after live events, WebSocket upgrades) do not move the idle timer;
+      // state-changing requests and "stay signed in" (POST /api/v1/session/refresh) do, and
+      // the portal sends that refresh when someone types, clicks or is in a video call.
+      info = s.accounts->authenticate(token, stateChanging(req.method) && !route.upgrade
+                                                 ? security::AccountService::Touch::throttled
+                                                 : security::AccountService::Touch::none);
     } catch (const AuthError& e) {
       bool expired = std::string_view(e.what()).find("expired") != std::string_view::npos;
       denials(expired ? "session_expired" : "bad_session").inc();

@@ -16,6 +16,7 @@
 
 import { h, clear, append, announce } from '../dom.js';
 import { get, post, session, ApiError } from '../api.js';
+import { noteActivity } from '../idle.js';
 
 const POLL_MS = 1500;
 
@@ -416,6 +417,9 @@ export async function renderVisit(root, visitId) {
 
   async function showQuality() {
     if (!pc) return;
+    // Someone in a connected call is present though they may not touch the keyboard for a
+    // while: the call keeps their session (automatic logoff counts a person's actions only).
+    if (pc.connectionState === 'connected') noteActivity();
     const stats = await pc.getStats();
     let rtt = null; let jitter = null; let lost = 0; let received = 0; let bytes = 0;
     stats.forEach((s) => {

@@ -17,9 +17,11 @@
 // recovery codes, shown once and stored hashed.
 //
 // Sessions: see session_token.hpp. authenticate() is called on every request: it refuses
-// unknown, revoked or expired sessions (marking expired ones revoked and audited) and moves
-// last_seen. It looks the session up on a reader connection and writes only when it must: to
-// end an expired session, or to move last_seen when the stored one is older than
+// unknown, revoked or expired sessions (marking expired ones revoked and audited) and, for a
+// person's action, moves last_seen (automatic logoff, HIPAA 164.312(a)(2)(iii): reads a page
+// makes on its own, polling and reloading, pass Touch::none and keep an unattended screen from
+// staying signed in). It looks the session up on a reader connection and writes only when it must:
+// to end an expired session, or to move last_seen when the stored one is older than
 // SessionPolicy::touchInterval (Touch::always moves it regardless: "stay signed in"). Password
 // change and admin revocation end every session of the user.
 
@@ -161,8 +163,9 @@ class AccountService {
                                                 std::string_view code);
 
   // --- sessions ---
-  /// Whether authenticate() moves last_seen on every call or at most once per touchInterval.
-  enum class Touch { throttled, always };
+  /// Whether authenticate() moves last_seen: never (a background read), at most once per
+  /// touchInterval (a person's action) or on every call ("stay signed in").
+  enum class Touch { none, throttled, always };
   /// The valid session for a token; moves last_seen (see Touch and the file comment). Throws
   /// AuthError otherwise. info.lastSeen is what the idle timeout counts from.
   SessionInfo authenticate(std::string_view sessionToken, Touch touch = Touch::throttled);

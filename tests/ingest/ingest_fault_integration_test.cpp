@@ -181,9 +181,13 @@ BOOST_AUTO_TEST_CASE(out_of_range_blood_pressure_over_mqtt_raises_one_alert) {
 }
 
 BOOST_AUTO_TEST_CASE(disk_full_pauses_ingest_without_damage_and_it_resumes_when_space_returns) {
-  // The database lives on a 4 MiB tmpfs; a filler file takes most of it.
+  // The database lives on a tmpfs; a filler file takes all but 64 KiB of it. The tmpfs must
+  // hold what follows once space returns: the database with 3,000 readings and their audit
+  // entries, plus a write-ahead log that grows to ~4 MiB (1,000 pages) before SQLite's automatic
+  // checkpoint. At 4 MiB the disk filled a second time after the filler went, and the final
+  // `audit verify` (which may checkpoint) failed now and then (issue 31).
   testsupport::TempDir mnt("vigil-diskfull");
-  if (::mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=4m,mode=0700") != 0) {
+  if (::mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=32m,mode=0700") != 0) {
     BOOST_FAIL("mounting a tmpfs needs root (CI runs as root): " << std::strerror(errno));
   }
   struct Unmount {

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { startVigild, startBrowser, openPage, screenshot, totp, signIn, signInStaffFirstTime } from './harness.mjs';
 
 let box;
+let adminSecret = null;
 let browser;
 
 before(async () => {
-  box = await startVigild();
+  // Step-up after one minute (the default is five), so a test can outwait it.
+  box = await startVigild({ config: ['security.step_up_minutes = 1'] });
   browser = await startBrowser();
 }, { timeout: 120000 });
 
@@ -152,7 +154,7 @@ test('a nurse outside the care team opens emergency access with a reason and see
 test('admin manages users, devices and care teams and sees the audit chain verified', { timeout: 150000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
-  await signInStaffFirstTime(page, box, box.seed.admin.email);
+  adminSecret = await signInStaffFirstTime(page, box, box.seed.admin.email);
 
   await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
   await page.getByRole('cell', { name: 'dr.lee@clinic.example' }).waitFor();
@@ -205,6 +207,51 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.getByRole('cell', { name: /Break-glass: Patient called the on-call line/ }).first().waitFor();
   assert.equal(await page.getByRole('cell', { name: 'care_team.assign' }).count(), 0);
   await screenshot(page, 'admin-audit-emergency-access');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// Issue 18: step-up. Creating a user needs the password and a new code entered within the
+// step-up window (one minute on this box); the portal asks and repeats the request.
+test('a sensitive action asks for the password and a new code once the sign-in is older than the step-up window', { timeout: 180000 }, async () => {
+  assert.ok(adminSecret, 'the admin test enrolled the admin');
+  await browser.context.clearCookies();
+  const { page, problems } = await openPage(browser.context);
+  // A code works once: the admin test used this 30-second step's code; wait for the next one.
+  await new Promise((resolve) => { setTimeout(resolve, 31000 - (Date.now() % 30000)); });
+  await signIn(page, box, box.seed.admin.email);
+  await page.getByLabel('6-digit code from your authenticator app').fill(totp(adminSecret));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+  await new Promise((resolve) => { setTimeout(resolve, 62000); });
+  const create = async () => {
+    await page.getByLabel('Role').selectOption('nurse');
+    await page.getByLabel('E-mail').fill('step.up@clinic.example');
+    await page.getByLabel('Display name').fill('Sam Step, RN');
+    await page.getByLabel('Initial password').fill('a long initial passphrase 2026');
+    await page.getByRole('button', { name: 'Create user' }).click();
+  };
+  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  // Cancelled: nothing is created and the page says why.
+  await create();
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('.notice', { hasText: 'needs your password again' }).waitFor();
+  assert.equal(await page.getByRole('cell', { name: 'step.up@clinic.example' }).count(), 0);
+  // Confirmed with a wrong password first, then the right one and a new code.
+  await create();
+  await dialog.waitFor();
+  await dialog.getByLabel('Password').fill('not my password');
+  await dialog.getByLabel('Code from your authenticator app').fill('000000');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await dialog.getByText('is not right').waitFor();
+  await screenshot(page, 'step-up');
+  await dialog.getByLabel('Password').fill(box.seed.password);
+  await dialog.getByLabel('Code from your authenticator app').fill(totp(adminSecret));
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('.notice', { hasText: 'User created.' }).waitFor();
+  await page.getByRole('cell', { name: 'step.up@clinic.example' }).waitFor();
+  assert.equal(await dialog.count(), 0, 'the dialog is gone');
   assert.deepEqual(problems, []);
   await page.close();
 });

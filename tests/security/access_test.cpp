@@ -60,6 +60,7 @@ const std::map<std::string, std::string> kExpected = {
     {"record.export",      "AD AG DD AA DD"},
     {"device.provision",   "DD DD DD AA DD"},
     {"device.assign",      "DD DD DD AA DD"},
+    {"device.issue_credentials", "DD DD DD AA DD"},
     {"device.list",        "DD DD DD AA DD"},
     {"threshold.get",      "AD AG AG AA DD"},
     {"threshold.set",      "DD AG AG DD DD"},
@@ -107,6 +108,21 @@ Actor actorFor(Role role) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(Access)
+
+// Issue 18: the operations that need the password (and the code, for staff) entered within the
+// last few minutes, written out by hand from the issue.
+BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
+  const std::set<std::string> expected = {
+      "user.create",   "user.reset_mfa",         "device.issue_credentials",
+      "threshold.set", "alert_rule.set_default", "audit.export",
+      "keys.rotate",   "keys.reencrypt"};
+  int marked = 0;
+  for (const auto& op : allOperations()) {
+    BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);
+    marked += op.stepUp ? 1 : 0;
+  }
+  BOOST_TEST(marked == static_cast<int>(expected.size()));
+}
 
 BOOST_AUTO_TEST_CASE(every_operation_every_role_own_and_other_patient_matches_the_table) {
   MemoryCareTeam team;

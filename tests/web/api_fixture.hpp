@@ -295,6 +295,17 @@ struct ApiFixture {
     return Client{cookieFrom(r), jsonField(r.body, "csrf")};
   }
 
+  /// Step-up (issue 18): the user enters their password (and, for staff, a fresh code) again.
+  void stepUp(const Client& c, std::int64_t userId) {
+    std::string body = std::string("{\"password\":\"") + kPassword + "\"";
+    if (totpSecrets.count(userId)) {
+      clock.advance(std::chrono::seconds(31));  // a TOTP code works once: next step
+      body += ",\"code\":\"" + totp(userId) + "\"";
+    }
+    auto r = request("POST", "/api/v1/auth/reauth", &c, body + "}");
+    if (r.status != 204) throw std::runtime_error("step-up failed: " + r.body);
+  }
+
   std::string totp(std::int64_t userId) {
     return security::totpCode(security::base32Decode(totpSecrets.at(userId)), clock.now());
   }

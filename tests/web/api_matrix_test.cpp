@@ -73,6 +73,13 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/auth/password", R"({"current":"wrong","next":"x"})"};
        }},
+      {"POST /api/v1/auth/reauth",
+       [](const Ctx&) {
+         // The right password without a code: a patient steps up (204); staff are asked for
+         // their code (401 reauth_failed, not counted towards the lock-out).
+         return Call{"/api/v1/auth/reauth",
+                     std::string(R"({"password":")") + ApiFixture::kPassword + "\"}"};
+       }},
       {"GET /api/v1/sessions",
        [](const Ctx&) {
          return Call{"/api/v1/sessions", ""};
@@ -301,6 +308,7 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/auth/mfa/confirm",                          "AA AA AA AA"},
     {"POST /api/v1/auth/logout",                               "AA AA AA AA"},
     {"POST /api/v1/auth/password",                             "AA AA AA AA"},
+    {"POST /api/v1/auth/reauth",                               "AA AA AA AA"},
     {"GET /api/v1/sessions",                                   "AA AA AA AA"},
     {"DELETE /api/v1/sessions/{id}",                           "AA AA AA AA"},
     // Patients: a patient their own record only; clinicians their care team (others in an
@@ -468,6 +476,10 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           bool endsSession =
               key == "POST /api/v1/auth/logout" || key == "POST /api/v1/auth/password";
           Client client = endsSession ? f.signIn(uid) : clients[role];
+          // A sensitive action: the user has just entered their password (and code) again,
+          // as the portal asks them to (step-up is tested on its own in api_step_up_test).
+          if (const auto* op = security::findOperation(route.permission); op && op->stepUp)
+            f.stepUp(client, uid);
           std::map<std::string, std::string> headers;
           if (breakGlass) headers["X-Break-Glass-Reason"] = "patient unresponsive on a call";
           auto glassBefore = breakGlassEntries();
@@ -476,6 +488,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           // An own-session route may legitimately answer 401 for a wrong current password.
           if (key == "POST /api/v1/auth/password" && reply.status == 401)
             denied = jsonField(reply.body, "error") != "signin_failed";
+          if (key == "POST /api/v1/auth/reauth" && reply.status == 401)
+            denied = jsonField(reply.body, "error") != "reauth_failed";
           BOOST_CHECK_MESSAGE(denied != expectAllowed,
                               key << " as " << security::toString(role) << " about "
                                   << (own ? "own" : "other") << " patient"

@@ -149,6 +149,10 @@ std::vector<ConfigKey> buildSchema() {
        "A session ends after this many minutes without a request.", 15, 30},
       {"security.session_absolute_hours", Type::integer, "12",
        "A session ends this many hours after sign-in whatever its activity.", 1, 24},
+      {"security.step_up_minutes", Type::integer, "5",
+       "Sensitive actions (creating users, MFA reset, device credentials, alert limits) need the "
+       "password (and the code, for staff) entered within this many minutes; signing in counts.",
+       1, 15},
       {"security.lockout_max_failures", Type::integer, "5",
        "Failed sign-ins within the window that lock an account.", 1, 100},
       {"security.lockout_window_minutes", Type::integer, "15",

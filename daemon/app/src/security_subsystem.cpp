@@ -23,6 +23,7 @@ security::AccountConfig accountConfig(const Config& config) {
   c.maxFailures = static_cast<int>(config.integer("security.lockout_max_failures"));
   c.failureWindow = std::chrono::minutes(config.integer("security.lockout_window_minutes"));
   c.lockoutDuration = std::chrono::minutes(config.integer("security.lockout_duration_minutes"));
+  c.stepUpWindow = std::chrono::minutes(config.integer("security.step_up_minutes"));
   c.validate();
   return c;
 }

@@ -8,6 +8,8 @@ namespace vigil::security {
 namespace {
 
 using P = Permission;
+// Re-authentication within AccountConfig::stepUpWindow before these (issue 18).
+constexpr bool kStepUp = true;
 
 constexpr Operation kOperations[] = {
     // Patients
@@ -28,9 +30,9 @@ constexpr Operation kOperations[] = {
     // Alert limits (issue 17): read by whoever reads the patient's readings, changed only by
     // clinicians; the clinic defaults read by staff, changed by providers.
     {"threshold.get", P::readingRead, true},
-    {"threshold.set", P::thresholdWrite, true},
+    {"threshold.set", P::thresholdWrite, true, kStepUp},
     {"alert_rule.list_defaults", P::alertRead, false},
-    {"alert_rule.set_default", P::alertDefaultsWrite, false},
+    {"alert_rule.set_default", P::alertDefaultsWrite, false, kStepUp},
     // Escalation (issue 17): the clinic's chain and on-call coverage, and a patient's own chain.
     {"escalation.get", P::alertRead, false},
     {"escalation.set", P::escalationSetup, false},
@@ -57,19 +59,20 @@ constexpr Operation kOperations[] = {
     // Administration
     {"device.provision", P::deviceManage, false},
     {"device.assign", P::deviceManage, true},
+    {"device.issue_credentials", P::deviceManage, false, kStepUp},  // a bundle: a new key
     {"device.list", P::deviceManage, false},
     {"care_team.assign", P::careTeamManage, true},
-    {"user.create", P::userManage, false},
+    {"user.create", P::userManage, false, kStepUp},
     {"user.list", P::userManage, false},
     {"user.disable", P::userManage, false},
-    {"user.reset_mfa", P::userManage, false},
+    {"user.reset_mfa", P::userManage, false, kStepUp},
     {"user.unlock", P::userUnlock, false},
     {"session.revoke_user", P::userManage, false},
     {"audit.read", P::auditRead, false},
     {"audit.verify", P::auditRead, false},
-    {"audit.export", P::auditExport, false},
-    {"keys.rotate", P::keyManage, false},
-    {"keys.reencrypt", P::keyManage, false},
+    {"audit.export", P::auditExport, false, kStepUp},
+    {"keys.rotate", P::keyManage, false, kStepUp},
+    {"keys.reencrypt", P::keyManage, false, kStepUp},
     {"billing.report", P::billingRead, false},
     {"session.list_own", P::sessionManageOwn, false},
 };

@@ -104,6 +104,8 @@ void AccountConfig::validate() const {
     throw ConfigError("security.lockout.window_minutes must be >= 1");
   if (lockoutDuration < std::chrono::minutes{1})
     throw ConfigError("security.lockout.duration_minutes must be >= 1");
+  if (stepUpWindow < std::chrono::minutes{1} || stepUpWindow > std::chrono::minutes{15})
+    throw ConfigError("security.step_up_minutes must be 1..15");
   if (passwordPolicy.minLength < 8 || passwordPolicy.maxLength < 64 ||
       passwordPolicy.minLength > passwordPolicy.maxLength)
     throw ConfigError("security.password.min_length must be 8..max_length (max_length >= 64)");
@@ -427,11 +429,66 @@ std::string AccountService::createSessionIn(Connection& c, std::int64_t userId,
   std::string token = newSessionToken();
   auto hash = hashSessionToken(token);
   auto now = millis(clock_.now());
+  // A full sign-in is a proof of identity for step-up; an enrolment session proves it when the
+  // first code is confirmed.
   c.execute(
-      "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen_at) VALUES (?1, "
-      "?2, ?3, ?4, ?4)",
-      store::Blob(hash.begin(), hash.end()), userId, stageName(stage), now);
+      "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen_at, reauth_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+      store::Blob(hash.begin(), hash.end()), userId, stageName(stage), now,
+      stage == SessionStage::full ? std::optional<std::int64_t>(now) : std::nullopt);
   return token;
+}
+
+struct AccountService::SecondFactor {
+  enum class Kind { none, totp, recovery } kind = Kind::none;
+  std::uint64_t step = 0;
+  std::string recoveryHash;
+  std::string_view failure;  // non-empty: the code is wrong (the audit reason)
+};
+
+AccountService::SecondFactor AccountService::checkSecondFactor(const Row& row,
+                                                               std::string_view given,
+                                                               TimePoint now) {
+  SecondFactor f;
+  std::string code;
+  for (char ch : given)
+    if (ch != ' ') code.push_back(ch);
+  if (code.empty() || !row.totpSecretEnc) return f;
+  bool numeric = std::all_of(code.begin(), code.end(),
+                             [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+  if (!numeric) {
+    f.kind = SecondFactor::Kind::recovery;
+    f.recoveryHash = RecoveryCodes::hash(code);
+    return f;
+  }
+  crypto::Bytes secret = keys_.cipher().decrypt(totpField(row.id), *row.totpSecretEnc);
+  auto matched = verifyTotp(
+      secret, code, now,
+      row.lastStep ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(*row.lastStep))
+                   : std::nullopt);
+  crypto::secureWipe(secret.data(), secret.size());
+  if (!matched) {
+    f.failure = "bad_totp";
+    return f;
+  }
+  f.kind = SecondFactor::Kind::totp;
+  f.step = *matched;
+  return f;
+}
+
+bool AccountService::consumeSecondFactorIn(Connection& c, std::int64_t userId,
+                                           const SecondFactor& f, TimePoint now) {
+  if (f.kind == SecondFactor::Kind::totp)
+    return c.execute(
+               "UPDATE user_mfa SET last_step = ?2 WHERE user_id = ?1 AND (last_step IS NULL OR "
+               "last_step < ?2)",
+               userId, static_cast<std::int64_t>(f.step)) == 1;
+  if (f.kind == SecondFactor::Kind::recovery)
+    return c.execute(
+               "UPDATE recovery_codes SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 AND "
+               "used_at IS NULL",
+               userId, f.recoveryHash, millis(now)) == 1;
+  return true;
 }
 
 SignInResult AccountService::signIn(std::string_view email, std::string_view password,
@@ -456,62 +513,37 @@ SignInResult AccountService::signIn(std::string_view email, std::string_view pas
   std::optional<std::string> upgradedHash;
   if (check.needsRehash) upgradedHash = hasher_.hash(password);
 
-  enum class Factor { none, totp, recovery } factor = Factor::none;
-  std::uint64_t step = 0;
-  std::string recoveryHash;
+  SecondFactor factor;
   if (row->mfaConfirmed) {
-    std::string code;
-    for (char ch : secondFactor)
-      if (ch != ' ') code.push_back(ch);
-    if (code.empty()) return {SignInStatus::mfaRequired, row->id, {}, {}};
-    bool numeric = !code.empty() && std::all_of(code.begin(), code.end(), [](char ch) {
-      return std::isdigit(static_cast<unsigned char>(ch));
-    });
-    if (numeric) {
-      crypto::Bytes secret = keys_.cipher().decrypt(totpField(row->id), *row->totpSecretEnc);
-      auto matched = verifyTotp(
-          secret, code, now,
-          row->lastStep ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(*row->lastStep))
-                        : std::nullopt);
-      crypto::secureWipe(secret.data(), secret.size());
-      if (!matched) return recordFailure(*row, "bad_totp");
-      factor = Factor::totp;
-      step = *matched;
-    } else {
-      factor = Factor::recovery;
-      recoveryHash = RecoveryCodes::hash(code);
-    }
+    factor = checkSecondFactor(*row, secondFactor, now);
+    if (!factor.failure.empty()) return recordFailure(*row, factor.failure);
+    if (factor.kind == SecondFactor::Kind::none)
+      return {SignInStatus::mfaRequired, row->id, {}, {}};
   }
   bool enrolmentNeeded = requiresMfa(row->role) && !row->mfaConfirmed;
   SessionStage stage = enrolmentNeeded ? SessionStage::mfaEnrolment : SessionStage::full;
 
-  std::optional<std::string> token = db_.writeSync([&](Connection& c)
-                                                       -> std::optional<std::string> {
-    if (factor == Factor::totp &&
-        c.execute("UPDATE user_mfa SET last_step = ?2 WHERE user_id = ?1 AND (last_step IS NULL OR "
-                  "last_step < ?2)",
-                  row->id, static_cast<std::int64_t>(step)) != 1)
-      return std::nullopt;  // the same code won a race a moment ago
-    if (factor == Factor::recovery &&
-        c.execute("UPDATE recovery_codes SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 "
-                  "AND used_at IS NULL",
-                  row->id, recoveryHash, millis(now)) != 1)
-      return std::nullopt;
-    if (upgradedHash)
-      c.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", row->id, *upgradedHash);
-    c.execute("DELETE FROM sign_in_failures WHERE user_id = ?1", row->id);
-    std::string t = createSessionIn(c, row->id, stage);
-    std::string how = factor == Factor::totp       ? "password+totp"
-                      : factor == Factor::recovery ? "password+recovery_code"
-                      : enrolmentNeeded            ? "password;mfa_enrolment_required"
-                                                   : "password";
-    if (upgradedHash) how += ";hash_upgraded";
-    audit_.append(c, auditEventFor(row->actor(), "signin", "user", std::to_string(row->id),
-                                   std::nullopt, AuditOutcome::success, how));
-    return t;
-  });
+  std::optional<std::string> token =
+      db_.writeSync([&](Connection& c) -> std::optional<std::string> {
+        if (!consumeSecondFactorIn(c, row->id, factor, now))
+          return std::nullopt;  // the same code won a race a moment ago
+        if (upgradedHash)
+          c.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", row->id, *upgradedHash);
+        c.execute("DELETE FROM sign_in_failures WHERE user_id = ?1", row->id);
+        std::string t = createSessionIn(c, row->id, stage);
+        using Kind = SecondFactor::Kind;
+        std::string how = factor.kind == Kind::totp       ? "password+totp"
+                          : factor.kind == Kind::recovery ? "password+recovery_code"
+                          : enrolmentNeeded               ? "password;mfa_enrolment_required"
+                                                          : "password";
+        if (upgradedHash) how += ";hash_upgraded";
+        audit_.append(c, auditEventFor(row->actor(), "signin", "user", std::to_string(row->id),
+                                       std::nullopt, AuditOutcome::success, how));
+        return t;
+      });
   if (!token)
-    return recordFailure(*row, factor == Factor::totp ? "totp_replayed" : "bad_recovery_code");
+    return recordFailure(
+        *row, factor.kind == SecondFactor::Kind::totp ? "totp_replayed" : "bad_recovery_code");
   log::info("signin.ok", {{"user_id", row->id}, {"role", toString(row->role)}});
   SignInResult result;
   result.status = enrolmentNeeded ? SignInStatus::enrolmentRequired : SignInStatus::ok;
@@ -610,7 +642,7 @@ std::vector<std::string> AccountService::confirmTotpEnrolment(std::string_view s
     c.execute("DELETE FROM recovery_codes WHERE user_id = ?1", s.actor.id);
     for (const auto& h : codes.hashes)
       c.execute("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)", s.actor.id, h);
-    c.execute("UPDATE sessions SET stage = 'full' WHERE id = ?1", s.sessionId);
+    c.execute("UPDATE sessions SET stage = 'full', reauth_at = ?2 WHERE id = ?1", s.sessionId, now);
     audit_.append(c, auditEventFor(s.actor, "mfa.enrol_confirm", "user", std::to_string(s.actor.id),
                                    std::nullopt, AuditOutcome::success, "totp+recovery_codes"));
   });
@@ -632,7 +664,7 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
     Found out;
     auto& st = c.cached(
         "SELECT s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.revoked_at, u.role, "
-        "u.patient_id, u.status FROM sessions s JOIN users u ON u.id = s.user_id "
+        "u.patient_id, u.status, s.reauth_at FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ?1");
     st.bind(1, store::Blob(hash.begin(), hash.end()));
     if (!st.step()) {
@@ -649,6 +681,7 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
     out.info.actor.role = parseRole(st.getText(6)).value_or(Role::patient);
     out.info.actor.patientId = st.get<std::optional<std::int64_t>>(7);
     out.alreadyRevoked = !st.isNull(5);
+    if (!st.isNull(9)) out.info.reauthenticatedAt = fromMillis(st.getInt64(9));
     st.reset();
     out.state =
         sessionState({out.info.created, out.info.lastSeen, revoked}, clock_.now(), config_.session);
@@ -687,6 +720,59 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
   if (!f.found) throw AuthError("session unknown");
   if (f.state != SessionState::active) throw AuthError("session " + std::string(toString(f.state)));
   return f.info;
+}
+
+void AccountService::reauthenticate(std::string_view sessionToken, std::string_view password,
+                                    std::string_view secondFactor) {
+  SessionInfo s = authenticate(sessionToken, Touch::throttled);
+  if (s.stage != SessionStage::full) throw AuthError("two-step verification is not set up yet");
+  auto user = findUser(s.actor.id);
+  std::optional<Row> row;
+  if (user) row = loadRowByEmail(user->email);
+  if (!row) throw AuthError("session user unknown");
+  const auto now = clock_.now();
+  const auto sessionId = std::to_string(s.sessionId);
+  if (row->lockedUntilMs && *row->lockedUntilMs > millis(now)) {
+    audit_.record(db_, auditEventFor(row->actor(), "session.reauth", "session", sessionId,
+                                     std::nullopt, AuditOutcome::denied, "locked"));
+    throw AccountLocked("the account is locked");
+  }
+  auto fail = [&](std::string_view reason) {
+    if (recordFailure(*row, reason).status == SignInStatus::locked)
+      throw AccountLocked("the account is locked");
+    throw AuthError("the password or code is not right");
+  };
+  // The code is asked for before the password is judged, so "code required" never tells that
+  // a guessed password was right.
+  const bool codeGiven =
+      std::any_of(secondFactor.begin(), secondFactor.end(), [](char ch) { return ch != ' '; });
+  if (row->mfaConfirmed && !codeGiven) throw AuthError("the code is required");
+  if (!hasher_.verify(password, row->passwordHash).ok) fail("bad_password_on_reauth");
+  SecondFactor factor;
+  if (row->mfaConfirmed) {
+    factor = checkSecondFactor(*row, secondFactor, now);
+    if (!factor.failure.empty()) fail("bad_totp_on_reauth");
+  }
+  bool done = db_.writeSync([&](Connection& c) {
+    if (!consumeSecondFactorIn(c, row->id, factor, now)) return false;
+    c.execute("UPDATE sessions SET reauth_at = ?2, last_seen_at = ?2 WHERE id = ?1", s.sessionId,
+              millis(now));
+    c.execute("DELETE FROM sign_in_failures WHERE user_id = ?1", row->id);
+    using Kind = SecondFactor::Kind;
+    audit_.append(c, auditEventFor(row->actor(), "session.reauth", "session", sessionId,
+                                   std::nullopt, AuditOutcome::success,
+                                   factor.kind == Kind::totp       ? "password+totp"
+                                   : factor.kind == Kind::recovery ? "password+recovery_code"
+                                                                   : "password"));
+    return true;
+  });
+  if (!done) fail(factor.kind == SecondFactor::Kind::totp ? "totp_replayed" : "bad_recovery_code");
+  log::info("session.reauth", {{"user_id", row->id}});
+}
+
+bool AccountService::stepUpCurrent(const SessionInfo& session) const {
+  return session.reauthenticatedAt &&
+         clock_.now() - *session.reauthenticatedAt < config_.stepUpWindow;
 }
 
 void AccountService::signOut(std::string_view sessionToken) {

@@ -2,6 +2,8 @@
 // memory only; sends the CSRF token on every state-changing request; turns error answers into
 // ApiError with the server's code. Listeners learn when the session ends.
 
+import { confirmIdentity } from './reauth.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message || code);
@@ -32,7 +34,23 @@ function setSession(s, reason) {
   for (const fn of state.listeners) fn(s, reason);
 }
 
-export async function request(method, path, body, { raw = false } = {}) {
+export async function request(method, path, body, options = {}) {
+  try {
+    return await send(method, path, body, options);
+  } catch (e) {
+    // Step-up: the box wants the password (and code) again before this action; ask, then
+    // repeat the request once. Cancelled: the original refusal reaches the page.
+    if (!(e instanceof ApiError) || e.code !== 'reauth_required' || !state.session) throw e;
+    const confirmed = await confirmIdentity({
+      needsCode: Boolean(state.session.user && state.session.user.mfa),
+      submit: (password, code) => send('POST', '/api/v1/auth/reauth', code ? { password, code } : { password }),
+    });
+    if (!confirmed) throw e;
+    return send(method, path, body, options);
+  }
+}
+
+async function send(method, path, body, { raw = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && state.session && state.session.csrf) {

@@ -249,8 +249,8 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
   // revoked), the CA and the broker address, as one JSON document of files. The key exists on
   // the box only in a 0700 temp directory for the moment it takes to read it. POST: it changes
   // state (a new certificate, the old ones revoked), so it needs the CSRF token.
-  r.add({"POST", "/api/v1/admin/devices/{id}/bundle", Access::authenticated, "device.provision",
-         guarded([&s, device](Request& req) {
+  r.add({"POST", "/api/v1/admin/devices/{id}/bundle", Access::authenticated,
+         "device.issue_credentials", guarded([&s, device](Request& req) {
            auto d = device(req);
            if (d.retired) throw ApiFailure(409, "wrong_state", "the device is retired");
            namespace fs = std::filesystem;

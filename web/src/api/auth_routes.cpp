@@ -40,6 +40,7 @@ JsonObject sessionJson(const ApiServices& s, std::int64_t userId, security::Sess
   u->set("id", user->id);
   u->set("role", std::string(security::toString(user->role)));
   u->set("displayName", user->displayName);
+  u->set("mfa", user->mfaEnrolled);  // step-up asks for the code too
   if (user->patientId) {
     u->set("patientId", *user->patientId);
   } else {
@@ -154,6 +155,25 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            auto resp = noContent();
            resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
            return resp;
+         })});
+  // Step-up (issue 18): the password again, and the code when the user has a second factor,
+  // before a sensitive action (the gate answers 403 reauth_required without it). Wrong answers
+  // count towards the lock-out.
+  r.add({"POST", "/api/v1/auth/reauth", Access::authenticated, kOwnSession,
+         guarded([&s](Request& req) {
+           auto body = parseBody(req);
+           auto password = requireString(body, "password", 1024);
+           auto code = optionalString(body, "code", 64);
+           try {
+             s.accounts->reauthenticate(req.sessionToken, password, code);
+           } catch (const security::AccountLocked&) {
+             throw ApiFailure(423, "locked",
+                              "Too many failed attempts. Try again later or ask an administrator "
+                              "to unlock the account.");
+           } catch (const AuthError&) {
+             throw ApiFailure(401, "reauth_failed", "the password or code is not right");
+           }
+           return noContent();
          })});
   r.add({"POST", "/api/v1/auth/password", Access::authenticated, kOwnSession,
          guarded([&s](Request& req) {

@@ -44,6 +44,11 @@ void auditDenial(const ApiServices& s, const security::Actor& actor, std::string
                                                  security::AuditOutcome::denied, reason));
 }
 
+bool needsStepUp(const ApiServices& s, const security::Operation& op,
+                 const security::SessionInfo& info) {
+  return op.stepUp && !s.accounts->stepUpCurrent(info);
+}
+
 }  // namespace
 
 std::string sessionCookieName(bool secureCookies) {
@@ -117,7 +122,8 @@ Gate makeApiGate(const ApiServices& s) {
       decision = security::roleHas(info.actor.role, op.permission)
                      ? security::AccessDecision{true, false, "role"}
                      : security::AccessDecision{false, false, "role_lacks_permission"};
-      if (decision.allowed) return std::nullopt;  // audited by the handler with the patient
+      if (decision.allowed && !needsStepUp(s, op, info))
+        return std::nullopt;  // audited by the handler with the patient
     } else {
       decision = s.db->read([&](store::Connection& c) {
         breakGlass = api::breakGlassReasonFor(s, c, req, patientId);
@@ -125,6 +131,10 @@ Gate makeApiGate(const ApiServices& s) {
         return security::authorize(info.actor, op, patientId, team, breakGlass);
       });
     }
+    // Step-up: allowed, but the user must prove who they are again first (the portal asks for
+    // the password, and the code for staff, and repeats the request). Audited as denied.
+    const bool stepUp = decision.allowed && needsStepUp(s, op, info);
+    if (stepUp) decision = security::AccessDecision{false, false, "reauth_required"};
     auto event =
         security::AccessGuard::eventFor(info.actor, op, patientId, {"api", route.pattern}, decision,
                                         decision.breakGlass ? breakGlass : std::string{});
@@ -136,6 +146,11 @@ Gate makeApiGate(const ApiServices& s) {
       req.beforeResponse = [committed] { committed->get(); };
     } else {
       s.audit->record(*s.db, event);
+    }
+    if (stepUp) {
+      denials("reauth_required").inc();
+      return Response::error(403, "reauth_required",
+                             "this action needs your password again: confirm it to continue");
     }
     if (!decision.allowed) {
       denials("forbidden").inc();

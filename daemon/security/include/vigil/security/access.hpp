@@ -76,12 +76,16 @@ enum class Permission {
 /// True if the role's matrix grants the permission (before any patient check).
 bool roleHas(Role role, Permission permission);
 
-/// A service operation: a stable name (also the audit action), its permission, and whether
-/// it is about one patient (then the caller must name the patient).
+/// A service operation: a stable name (also the audit action), its permission, whether it is
+/// about one patient (then the caller must name the patient), and whether it needs step-up: the
+/// user proved who they are (password, and the code for staff) within the last few minutes
+/// (AccountService::stepUpCurrent; creating users, MFA reset, device credentials, alert limits,
+/// audit export, key rotation).
 struct Operation {
   std::string_view name;
   Permission permission;
   bool touchesPatient;
+  bool stepUp = false;
 };
 
 /// Every declared operation (the catalogue the services use).

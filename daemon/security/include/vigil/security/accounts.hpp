@@ -65,6 +65,8 @@ struct AccountConfig {
   int maxFailures = 5;                       // security.lockout.max_failures
   std::chrono::minutes failureWindow{15};    // security.lockout.window_minutes
   std::chrono::minutes lockoutDuration{30};  // security.lockout.duration_minutes
+  /// How recent the last proof of identity must be for an Operation with stepUp (1..15).
+  std::chrono::minutes stepUpWindow{5};  // security.step_up_minutes
   std::string totpIssuer = "Vigil";
   /// Throws vigil::ConfigError naming the key.
   void validate() const;
@@ -123,6 +125,9 @@ struct SessionInfo {
   SessionStage stage = SessionStage::full;
   TimePoint created;
   TimePoint lastSeen;
+  /// When the user last proved who they are in this session (sign-in with every factor they
+  /// have, or reauthenticate()); empty for a session that has not (MFA enrolment).
+  std::optional<TimePoint> reauthenticatedAt;
 };
 
 /// Users, sign-in, TOTP, recovery codes and sessions.
@@ -162,6 +167,15 @@ class AccountService {
   std::vector<std::string> confirmTotpEnrolment(std::string_view sessionToken,
                                                 std::string_view code);
 
+  /// Step-up: the session's user proves who they are again (password, and the TOTP or a
+  /// recovery code when they have a second factor) before a sensitive action. Wrong answers
+  /// count towards the lock-out like sign-in's. Throws AccountLocked, AuthError (a wrong
+  /// password or code, or no session). Audited (session.reauth).
+  void reauthenticate(std::string_view sessionToken, std::string_view password,
+                      std::string_view secondFactor);
+  /// Whether the session's last proof of identity lies within AccountConfig::stepUpWindow.
+  bool stepUpCurrent(const SessionInfo& session) const;
+
   // --- sessions ---
   /// Whether authenticate() moves last_seen: never (a background read), at most once per
   /// touchInterval (a person's action) or on every call ("stay signed in").
@@ -189,6 +203,13 @@ class AccountService {
   SignInResult recordFailure(const Row& row, std::string_view reason);
   SignInResult unknownAccountFailure(std::string_view email, std::string_view password);
   std::string createSessionIn(store::Connection& c, std::int64_t userId, SessionStage stage);
+  struct SecondFactor;
+  /// Checks a TOTP or recovery code against the user's second factor (not yet used up).
+  SecondFactor checkSecondFactor(const Row& row, std::string_view code, TimePoint now);
+  /// Uses the factor up (the TOTP step moves on, the recovery code is spent); false when the
+  /// same code was used a moment ago (a race or a replay).
+  bool consumeSecondFactorIn(store::Connection& c, std::int64_t userId, const SecondFactor& f,
+                             TimePoint now);
   void validateNewPassword(const NewUser& user) const;
 
   store::Database& db_;

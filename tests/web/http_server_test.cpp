@@ -3,13 +3,17 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/WebSocket.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 #include "vigil/core/error.hpp"
 #include "vigil/testsupport/deadline.hpp"
@@ -57,6 +61,51 @@ std::shared_ptr<Router> sampleRouter() {
             throw vigil::StoreError("database or disk is full writing Jane Doe");
           }});
   return r;
+}
+
+/// A router with a live-update socket and a visit media socket; both hold the connection until
+/// the client closes it. The gate signs in whoever the X-User header names.
+std::shared_ptr<Router> socketRouter() {
+  auto r = std::make_shared<Router>();
+  auto hold = [](Request&, WebSocketChannel& ws) {
+    while (ws.receive(std::chrono::milliseconds(200))) {
+    }
+  };
+  Route live{"GET", "/live", Access::authenticated, "thing.read",
+             [](Request&) { return Response::text(426, ""); }};
+  live.upgrade = hold;
+  r->add(live);
+  Route media{"GET", "/media", Access::authenticated, "thing.read",
+              [](Request&) { return Response::text(426, ""); }};
+  media.upgrade = hold;
+  media.pool = Route::Pool::media;
+  r->add(media);
+  return r;
+}
+
+Gate userFromHeader() {
+  return [](const Route&, Request& q) -> std::optional<Response> {
+    q.actor = vigil::security::Actor{std::stoll(q.header("x-user")), vigil::security::Role::nurse,
+                                     std::nullopt};
+    return std::nullopt;
+  };
+}
+
+/// Opens a WebSocket as `user`: the socket, or nullptr with the HTTP status that refused it.
+std::unique_ptr<Poco::Net::WebSocket> openSocket(std::uint16_t port, const std::string& path,
+                                                 int user, int* refusedStatus = nullptr) {
+  Poco::Net::HTTPClientSession s("127.0.0.1", port);
+  s.setTimeout(Poco::Timespan(5, 0));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path,
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("X-User", std::to_string(user));
+  Poco::Net::HTTPResponse resp;
+  try {
+    return std::make_unique<Poco::Net::WebSocket>(s, req, resp);
+  } catch (const Poco::Net::WebSocketException&) {
+    if (refusedStatus) *refusedStatus = static_cast<int>(resp.getStatus());
+    return nullptr;
+  }
 }
 
 std::string run(const std::string& cmd) {
@@ -267,6 +316,48 @@ BOOST_AUTO_TEST_CASE(plain_http_redirect_points_at_https) {
   BOOST_TEST(r.head.get("Location") == "https://127.0.0.1/portal/?x=1");
   server.stop();
   fs::remove_all(dir);
+}
+
+// Issue 18: one signed-in user cannot take every WebSocket slot, and live-update sockets
+// cannot keep a video visit from connecting.
+BOOST_AUTO_TEST_CASE(one_user_cannot_take_every_socket_and_visits_have_their_own_pool) {
+  ServerOptions o;
+  o.maxWebSockets = 3;
+  o.maxMediaSockets = 2;
+  o.maxWebSocketsPerUser = 2;
+  HttpServer server(o, socketRouter(), userFromHeader());
+  server.start();
+  const auto port = server.port();
+  std::vector<std::unique_ptr<Poco::Net::WebSocket>> open;
+  // User 1 opens two live sockets; the third is refused, and only theirs.
+  for (int i = 0; i < 2; ++i) {
+    open.push_back(openSocket(port, "/live", 1));
+    BOOST_REQUIRE(open.back());
+  }
+  int status = 0;
+  BOOST_TEST(!openSocket(port, "/live", 1, &status));
+  BOOST_TEST(status == 503);
+  open.push_back(openSocket(port, "/live", 2));
+  BOOST_REQUIRE(open.back());
+  // The live pool is full now (3): user 3 waits for a slot there ...
+  BOOST_TEST(!openSocket(port, "/live", 3, &status));
+  BOOST_TEST(status == 503);
+  // ... but visit media has its own slots, per user too.
+  auto visit = openSocket(port, "/media", 3);
+  BOOST_TEST(visit != nullptr);
+  auto visitToo = openSocket(port, "/media", 1);
+  BOOST_TEST(visitToo != nullptr);
+  BOOST_TEST(!openSocket(port, "/media", 4, &status));
+  BOOST_TEST(status == 503);
+  // A closed socket gives its slot back (the server notices the close within moments).
+  open.front()->shutdown();
+  open.front().reset();
+  std::unique_ptr<Poco::Net::WebSocket> again;
+  for (int i = 0; i < 50 && !again; ++i) {
+    again = openSocket(port, "/live", 3);
+    if (!again) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_TEST(again != nullptr, "the slot came back within 5 s");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,6 +22,8 @@
 #include <atomic>
 #include <chrono>
 #include <istream>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -132,25 +134,47 @@ class PocoWebSocketChannel final : public WebSocketChannel {
   bool closed_ = false;
 };
 
-/// Limits concurrent WebSocket connections (each one keeps a server thread busy).
-struct WebSocketSlots {
-  explicit WebSocketSlots(int limit) : max(limit) {}
-  bool take() {
-    int cur = used.load();
-    while (cur < max)
-      if (used.compare_exchange_weak(cur, cur + 1)) return true;
-    return false;
+/// Limits concurrent WebSocket connections of one pool (each keeps a server thread busy), in
+/// all and per signed-in user, so one user's sockets cannot take every slot.
+class WebSocketSlots {
+ public:
+  WebSocketSlots(int limit, int perUser) : max_(limit), perUser_(perUser) {}
+  enum class Refusal { none, full, userLimit };
+  Refusal take(std::optional<std::int64_t> user) {
+    std::lock_guard lock(mutex_);
+    if (used_ >= max_) return Refusal::full;
+    if (user && byUser_[*user] >= perUser_) return Refusal::userLimit;
+    ++used_;
+    if (user) ++byUser_[*user];
+    return Refusal::none;
   }
-  void give() { used.fetch_sub(1); }
-  const int max;
-  std::atomic<int> used{0};
+  void give(std::optional<std::int64_t> user) {
+    std::lock_guard lock(mutex_);
+    --used_;
+    if (user && --byUser_[*user] <= 0) byUser_.erase(*user);
+  }
+
+ private:
+  std::mutex mutex_;
+  const int max_;
+  const int perUser_;
+  int used_ = 0;
+  std::map<std::int64_t, int> byUser_;
+};
+
+struct SocketPools {
+  SocketPools(int liveMax, int mediaMax, int perUser)
+      : live(liveMax, perUser), media(mediaMax, perUser) {}
+  WebSocketSlots& of(Route::Pool pool) { return pool == Route::Pool::media ? media : live; }
+  WebSocketSlots live;
+  WebSocketSlots media;
 };
 
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   RouteHandler(const Router& router, const Gate& gate, std::size_t maxBody, bool tls,
-               WebSocketSlots& slots)
-      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls), slots_(slots) {}
+               SocketPools& pools)
+      : router_(router), gate_(gate), maxBody_(maxBody), tls_(tls), pools_(pools) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
@@ -264,12 +288,26 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
 
   Response upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,
                    const Route& route, Request& req) {
-    if (!slots_.take())
-      return Response::error(503, "unavailable", "too many live connections; retry later");
+    auto& slots = pools_.of(route.pool);
+    std::optional<std::int64_t> user;
+    if (req.actor) user = req.actor->id;
+    const auto pool = route.pool == Route::Pool::media ? "media" : "live";
+    if (auto refused = slots.take(user); refused != WebSocketSlots::Refusal::none) {
+      const bool mine = refused == WebSocketSlots::Refusal::userLimit;
+      Metrics::global()
+          .counter("vigil_http_websocket_refused_total",
+                   "WebSocket connections refused for want of a slot",
+                   {{"pool", pool}, {"reason", mine ? "user_limit" : "full"}})
+          .inc();
+      return Response::error(503, "unavailable",
+                             mine ? "too many open connections of yours; close another tab"
+                                  : "too many live connections; retry later");
+    }
     struct Release {
       WebSocketSlots& s;
-      ~Release() { s.give(); }
-    } release{slots_};
+      std::optional<std::int64_t> user;
+      ~Release() { s.give(user); }
+    } release{slots, user};
     addSecurityHeaders(out, tls_);
     out.erase("Cache-Control");
     std::unique_ptr<Poco::Net::WebSocket> ws;
@@ -300,7 +338,7 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   const Gate& gate_;
   std::size_t maxBody_;
   bool tls_;
-  WebSocketSlots& slots_;
+  SocketPools& pools_;
   bool upgraded_ = false;
 };
 
@@ -341,16 +379,15 @@ class RedirectFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(std::shared_ptr<const Router> router, Gate gate, std::size_t maxBody, bool tls,
-          int maxWebSockets)
+  Factory(std::shared_ptr<const Router> router, Gate gate, const ServerOptions& o, bool tls)
       : router_(std::move(router)),
         gate_(std::move(gate)),
-        maxBody_(maxBody),
+        maxBody_(o.maxBodyBytes),
         tls_(tls),
-        slots_(maxWebSockets) {}
+        pools_(o.maxWebSockets, o.maxMediaSockets, o.maxWebSocketsPerUser) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(*router_, gate_, maxBody_, tls_, slots_);
+    return new RouteHandler(*router_, gate_, maxBody_, tls_, pools_);
   }
 
  private:
@@ -358,7 +395,7 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   Gate gate_;
   std::size_t maxBody_;
   bool tls_;
-  WebSocketSlots slots_;
+  SocketPools pools_;
 };
 
 Poco::Net::Context::Ptr serverContext(const ServerOptions& o) {
@@ -415,7 +452,7 @@ void HttpServer::start() {
                                        : Poco::Net::ServerSocket(addr, 64);
   impl_->port = socket.address().port();
   auto params = new Poco::Net::HTTPServerParams;
-  int maxThreads = impl_->options.threads + impl_->options.maxWebSockets;
+  int maxThreads = o.threads + o.maxWebSockets + o.maxMediaSockets;
   params->setMaxThreads(maxThreads);
   params->setMaxQueued(256);
   params->setTimeout(Poco::Timespan(impl_->options.timeout.count(), 0));
@@ -428,8 +465,7 @@ void HttpServer::start() {
   params->setThreadIdleTime(Poco::Timespan(1, 0));
   impl_->pool = std::make_unique<Poco::ThreadPool>(2, maxThreads);
   impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(impl_->router, impl_->gate, o.maxBodyBytes, tls, o.maxWebSockets), *impl_->pool,
-      socket, params);
+      new Factory(impl_->router, impl_->gate, o, tls), *impl_->pool, socket, params);
   impl_->server->start();
   log::info("web.listening", {{"bind", o.bind}, {"port", unsigned{impl_->port}}, {"tls", tls}});
   if (tls && o.redirectPort > 0) {

@@ -62,6 +62,14 @@ std::vector<ConfigKey> buildSchema() {
        "in <build>/portal, packages in /usr/share/vigil/portal. Empty: no portal, API only."},
       {"web.max_websockets", Type::integer, "32",
        "Most live-update (WebSocket) connections at once; each holds a server thread.", 1, 1024},
+      {"web.max_media_websockets", Type::integer, "32",
+       "Most video-visit media (WebSocket) connections at once, a pool apart from live updates "
+       "so those cannot keep a visit from connecting; each holds a server thread.",
+       1, 1024},
+      {"web.max_websockets_per_user", Type::integer, "4",
+       "Most WebSocket connections one signed-in user holds in each pool (tabs, a reconnect "
+       "overlapping the old socket); more are refused and leave the other users' slots alone.",
+       1, 64},
       {"web.port_file", Type::path, "",
        "If set, the port actually bound is written to this file after start-up (for tests and "
        "scripts that use port 0)."},

@@ -24,6 +24,8 @@ void WebSubsystem::initialize(Poco::Util::Application&) {
   opts.tlsKeyFile = config_.string("web.tls.key");
   opts.redirectPort = static_cast<std::uint16_t>(config_.integer("web.redirect_port"));
   opts.maxWebSockets = static_cast<int>(config_.integer("web.max_websockets"));
+  opts.maxMediaSockets = static_cast<int>(config_.integer("web.max_media_websockets"));
+  opts.maxWebSocketsPerUser = static_cast<int>(config_.integer("web.max_websockets_per_user"));
   server_ = std::make_unique<web::HttpServer>(opts, router_, gate_);
   server_->start();
   const auto& portFile = config_.string("web.port_file");

@@ -643,6 +643,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     return Response::error(426, "upgrade_required", "WebSocket only");
   });
   media.upgrade = [api](Request& req, web::WebSocketChannel& ws) { serveMedia(api, req, ws); };
+  media.pool = web::Route::Pool::media;  // live-update sockets cannot crowd out a visit
   router.add(std::move(media));
 }
 

@@ -94,6 +94,9 @@ struct Route {
   std::string patientParam;
   /// Set for WebSocket routes (method GET): called after the gate, owns the connection.
   UpgradeHandler upgrade;
+  /// Which pool of connection slots a WebSocket route draws on: visit media has its own, so
+  /// live-update sockets cannot keep a video visit from connecting.
+  enum class Pool { live, media } pool = Pool::live;
 };
 
 /// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
@@ -135,8 +138,14 @@ struct ServerOptions {
   std::uint16_t redirectPort = 0;
   /// Port the redirect points at when it differs from the bound port (behind a port forward).
   std::uint16_t publicTlsPort = 0;
-  /// Most WebSocket connections open at once (each holds a server thread); more get 503.
+  /// Most live-update WebSocket connections open at once (each holds a server thread); more
+  /// get 503.
   int maxWebSockets = 4;
+  /// The same for visit media sockets (Route::Pool::media), a pool of their own.
+  int maxMediaSockets = 4;
+  /// Most WebSocket connections one signed-in user holds in each pool (several tabs, a
+  /// reconnect overlapping the old socket); more get 503 and leave the others' slots alone.
+  int maxWebSocketsPerUser = 4;
 };
 
 /// The Poco HTTP server bound to a Router.

@@ -213,8 +213,11 @@ BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
     ::kill(child.pid(), SIGTERM);
     BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
   }
-  BOOST_TEST(fs::exists(dir.path() / "keys" / "master.key"));
-  auto keyPerms = fs::status(dir.path() / "keys" / "master.key").permissions() & fs::perms::all;
+  // The master key lives beside the data directory, not in it (issue 18).
+  const auto key = fs::path(dir.path().string() + "-keys") / "master.key";
+  BOOST_TEST(fs::exists(key));
+  BOOST_TEST(!fs::exists(dir.path() / "keys"));
+  auto keyPerms = fs::status(key).permissions() & fs::perms::all;
   BOOST_TEST((keyPerms == (fs::perms::owner_read | fs::perms::owner_write)));
   for (int i = 0; i < 3; ++i) {  // each command audits itself: entries 1..3
     Child child({"--set", set, "keys", "rotate"}, dir.path() / "stderr");
@@ -239,6 +242,58 @@ BOOST_AUTO_TEST_CASE(audit_verify_finds_a_tampered_entry_and_names_it) {
     ss << in.rdbuf();
     BOOST_TEST(ss.str().find("2") != std::string::npos, ss.str());
     BOOST_TEST(ss.str().find("intact") == std::string::npos, ss.str());
+  }
+}
+
+// Issue 18: a box set up when the master key lived inside the data directory (the old default)
+// moves it beside the directory at start and reads its data with it as before; and the audit
+// trail is anchored to a file and verified against it from the command line.
+BOOST_AUTO_TEST_CASE(an_old_master_key_moves_out_of_the_data_directory_and_the_audit_log_anchors) {
+  TempDir dir;
+  auto set = "data.dir=" + dir.path().string();
+  const auto legacy = dir.path() / "keys" / "master.key";
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  {
+    Child child({"--set", set, "--set", "security.master_key=" + legacy.string(), "--set",
+                 "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                 "web.port_file=" + (dir.path() / "port").string()},
+                dir.path() / "stderr");
+    BOOST_REQUIRE(readPort(dir.path() / "port", 20s) > 0);
+    ::kill(child.pid(), SIGTERM);
+    BOOST_REQUIRE_EQUAL(child.wait(5s), 0);
+  }
+  BOOST_REQUIRE(fs::exists(legacy));
+  const auto keyBytes = slurp(legacy);
+  {
+    // The default place now: the key moves, and the stored data keys unwrap with it (a
+    // different master key would refuse to start).
+    Child child({"--set", set, "keys", "rotate"}, dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(20s), 0);
+  }
+  const auto moved = fs::path(dir.path().string() + "-keys") / "master.key";
+  BOOST_TEST(!fs::exists(legacy));
+  BOOST_TEST(fs::exists(moved));
+  BOOST_TEST((slurp(moved) == keyBytes));
+  BOOST_TEST(((fs::status(moved).permissions() & fs::perms::all) ==
+              (fs::perms::owner_read | fs::perms::owner_write)));
+
+  const auto anchorFile = dir.path() / "anchor.txt";
+  {
+    Child child({"--set", set, "audit", "anchor", anchorFile.string()}, dir.path() / "stderr");
+    BOOST_REQUIRE_EQUAL(child.wait(20s), 0);
+  }
+  BOOST_TEST(slurp(anchorFile).find("vigil-audit-anchor 2") == 0u);
+  {
+    auto out = dir.path() / "stdout";
+    Child child({"--set", set, "audit", "verify", "--anchor", anchorFile.string()},
+                dir.path() / "stderr", out);
+    BOOST_TEST(child.wait(20s) == 0, child.stderrText());
+    BOOST_TEST(slurp(out).find("reaches the anchored checkpoint") != std::string::npos, slurp(out));
   }
 }
 

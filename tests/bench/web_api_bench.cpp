@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   o.path = dir / "vigil.db";
   auto db = store::Database::open(o);
   auto keys = security::Keys::open(*db, (dir / "master.key").string(), clock);
-  security::AuditLog audit(keys->auditSigner(), clock);
+  security::AuditLog audit(*keys, clock);
   security::AccountService accounts(*db, *keys, audit, clock);
   registry::PatientRepository patients(*db, keys->cipher(), keys->blindIndex(), clock);
   registry::DeviceRegistry devices(*db, clock);

@@ -64,9 +64,11 @@ int main(int argc, char** argv) {
   store::Options o;
   o.path = dir / "vigil.db";
   auto db = store::Database::open(o);
-  std::filesystem::create_directories(dir / "keys");
-  auto keys = security::Keys::open(*db, (dir / "keys" / "master.key").string(), clock);
-  security::AuditLog audit(keys->auditSigner(), clock);
+  // The master key where vigild keeps it by default: beside the data directory, not in it.
+  const std::filesystem::path keyDir = dir.lexically_normal().string() + "-keys";
+  std::filesystem::create_directories(keyDir);
+  auto keys = security::Keys::open(*db, (keyDir / "master.key").string(), clock);
+  security::AuditLog audit(*keys, clock);
   security::AccountService accounts(*db, *keys, audit, clock);
   registry::PatientRepository patients(*db, keys->cipher(), keys->blindIndex(), clock);
   registry::DeviceRegistry devices(*db, clock);

@@ -62,13 +62,13 @@ BOOST_AUTO_TEST_CASE(chain_verifies_and_checkpoints_are_signed_every_n_entries) 
   BOOST_TEST(r.checkpoints == (before + 35) / 10);
   auto e = auditEntry(before + 35);
   BOOST_REQUIRE(e);
-  BOOST_TEST((e->hash == computeEntryHash(*e)));
+  BOOST_TEST((e->hash == computeKeyedEntryHash(*e, keys->auditChainKey())));
+  BOOST_TEST((e->hash != computeEntryHash(*e)));  // keyed: SHA-256 alone does not make it
   BOOST_TEST((e->prevHash == auditEntry(before + 34)->hash));
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_is_also_made_after_an_hour) {
-  audit = std::make_unique<AuditLog>(keys->auditSigner(), clock,
-                                     AuditConfig{1000, std::chrono::minutes{60}});
+  audit = std::make_unique<AuditLog>(*keys, clock, AuditConfig{1000, std::chrono::minutes{60}});
   appendN(2);
   auto count = [&] {
     return db->read([](store::Connection& c) {
@@ -83,8 +83,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_is_also_made_after_an_hour) {
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_on_demand_seals_the_latest_entry_once) {
-  audit = std::make_unique<AuditLog>(keys->auditSigner(), clock,
-                                     AuditConfig{1000, std::chrono::minutes{60}});
+  audit = std::make_unique<AuditLog>(*keys, clock, AuditConfig{1000, std::chrono::minutes{60}});
   appendN(3);
   auto last = db->read([](store::Connection& c) { return AuditLog::lastSeqIn(c); });
   auto checkpointed = [&] {
@@ -159,9 +158,35 @@ BOOST_AUTO_TEST_CASE(verify_names_an_inserted_entry) {
   BOOST_TEST(r.firstBadSeq.value_or(0) == last + 1);
 }
 
+// Rewriting entries needs the chain key: without it (SHA-256 recomputed, as the chain was
+// before issue 18) the first rewritten entry is named, also after the last checkpoint.
+BOOST_AUTO_TEST_CASE(a_chain_rewritten_without_the_key_is_named_at_the_first_rewritten_entry) {
+  appendN(25);  // checkpoints at 10 and 20; 21..25 after the last one
+  const auto last = auditCount();
+  db->writeSync([&](store::Connection& c) {
+    c.exec("DROP TRIGGER audit_log_no_update;");
+    c.exec("UPDATE audit_log SET reason = 'forged' WHERE seq = 22");
+    auto prev = AuditLog::entryIn(c, 21)->hash;
+    for (std::int64_t s = 22; s <= last; ++s) {
+      auto e = AuditLog::entryIn(c, s);
+      e->prevHash = prev;
+      e->hash = computeEntryHash(*e);
+      c.execute("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                store::Blob(e->prevHash.begin(), e->prevHash.end()),
+                store::Blob(e->hash.begin(), e->hash.end()), s);
+      prev = e->hash;
+    }
+  });
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == 22);
+  BOOST_TEST(r.problem.find("entry 22 was changed") != std::string::npos, r.problem);
+}
+
+// With the chain key (an insider holding the master key) a rewrite still meets the signed
+// checkpoints.
 BOOST_AUTO_TEST_CASE(verify_catches_a_rewritten_chain_through_the_signed_checkpoint) {
   appendN(25);
-  // The attacker edits entry 3 and recomputes every hash after it (no secret needed for that).
   db->writeSync([&](store::Connection& c) {
     c.exec("DROP TRIGGER audit_log_no_update;");
     c.exec("UPDATE audit_log SET reason = 'forged' WHERE seq = 3");
@@ -170,7 +195,7 @@ BOOST_AUTO_TEST_CASE(verify_catches_a_rewritten_chain_through_the_signed_checkpo
     for (std::int64_t s = 1; s <= last; ++s) {
       auto e = AuditLog::entryIn(c, s);
       e->prevHash = prev;
-      e->hash = computeEntryHash(*e);
+      e->hash = computeKeyedEntryHash(*e, keys->auditChainKey());
       c.execute("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
                 store::Blob(e->prevHash.begin(), e->prevHash.end()),
                 store::Blob(e->hash.begin(), e->hash.end()), s);
@@ -200,7 +225,9 @@ BOOST_AUTO_TEST_CASE(verify_catches_truncation_before_a_checkpoint) {
 BOOST_AUTO_TEST_CASE(verify_refuses_checkpoints_signed_by_another_key) {
   appendN(12);
   auto other = crypto::Ed25519Signer::generate();
-  auto r = db->read([&](store::Connection& c) { return AuditLog::verifyIn(c, other.publicKey()); });
+  auto r = db->read([&](store::Connection& c) {
+    return AuditLog::verifyIn(c, other.publicKey(), keys->auditChainKey());
+  });
   BOOST_TEST(!r.ok);
   BOOST_TEST(r.problem.find("not signed by this box") != std::string::npos);
 }
@@ -255,7 +282,7 @@ BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
         auto child = store::Database::open(o);
         ManualClock cclock;
         auto ckeys = Keys::open(*child, dir / "keys" / "master.key", cclock);
-        AuditLog caudit(ckeys->auditSigner(), cclock);
+        AuditLog caudit(*ckeys, cclock);
         child->writeSync([&](store::Connection& c) {
           c.execute("INSERT INTO patients (id, created_at) VALUES (600, 0)");
           if (crashPoint == 0) ::_exit(0);
@@ -323,6 +350,150 @@ BOOST_AUTO_TEST_CASE(cli_verify_reports_intact_or_the_first_bad_entry) {
   std::ostringstream bad;
   BOOST_TEST(runAuditVerify(*db, *audit, bad, nullptr) == 1);
   BOOST_TEST(bad.str().find("BROKEN at entry 4") != std::string::npos);
+}
+
+// --- The tail (issue 18): checkpoints chained and numbered, an anchor kept off the box.
+
+namespace {
+void dropCheckpointTriggers(store::Connection& c) {
+  c.exec("DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(verify_names_a_deleted_checkpoint) {
+  appendN(35);  // checkpoints at 10, 20, 30
+  db->writeSync([&](store::Connection& c) {
+    dropCheckpointTriggers(c);
+    c.exec("DELETE FROM audit_checkpoints WHERE seq = 20");
+  });
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == 30);
+  BOOST_TEST(r.problem.find("checkpoint at entry 30 is number 3 but the 2.") != std::string::npos,
+             r.problem);
+}
+
+BOOST_AUTO_TEST_CASE(verify_names_a_forged_first_keyed_entry) {
+  appendN(12);
+  // Moving the keyed start past the tail would let entries be rewritten with SHA-256 alone.
+  db->writeSync([&](store::Connection& c) {
+    c.exec("DROP TRIGGER audit_chain_no_update;");
+    c.exec("UPDATE audit_chain SET keyed_from = 1000");
+  });
+  auto r = verify();
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.problem.find("signs a different first keyed entry") != std::string::npos, r.problem);
+}
+
+BOOST_AUTO_TEST_CASE(a_cut_tail_after_an_older_checkpoint_is_found_against_the_anchor) {
+  appendN(35);                             // a checkpoint every 10 entries
+  const auto anchor = audit->anchor(*db);  // the latest entry, checkpointed now
+  BOOST_TEST(anchor.seq == auditCount());
+  BOOST_TEST(anchor.index >= 3);
+  BOOST_TEST(verify().ok);
+  BOOST_TEST(audit->verify(*db, {}, &anchor).ok);
+  // The attacker removes the newest checkpoints and every entry after an older checkpoint:
+  // what is left is a shorter log that is consistent in itself.
+  const auto older = db->read([&](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT seq FROM audit_checkpoints WHERE idx = ?1",
+                                      anchor.index - 2);
+  });
+  BOOST_REQUIRE(older);
+  db->writeSync([&](store::Connection& c) {
+    dropCheckpointTriggers(c);
+    c.exec("DROP TRIGGER audit_log_no_delete;");
+    c.execute("DELETE FROM audit_checkpoints WHERE seq > ?1", *older);
+    c.execute("DELETE FROM audit_log WHERE seq > ?1", *older);
+  });
+  BOOST_TEST(verify().ok);  // alone, a cut at a checkpoint cannot be told from a quiet box
+  auto r = audit->verify(*db, {}, &anchor);
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value_or(0) == anchor.seq);
+  BOOST_TEST(
+      r.problem.find("no longer holds the anchored checkpoint " + std::to_string(anchor.index) +
+                     " at entry " + std::to_string(anchor.seq)) != std::string::npos,
+      r.problem);
+}
+
+BOOST_AUTO_TEST_CASE(an_anchor_survives_its_file_and_a_forged_one_is_refused) {
+  appendN(12);
+  const auto anchor = audit->anchor(*db);
+  const auto text = AuditLog::anchorText(anchor);
+  auto back = AuditLog::parseAnchor(text);
+  BOOST_TEST(audit->verify(*db, {}, &back).ok);
+  // The box keeps going; an anchor stays valid as the log grows.
+  appendN(15);
+  BOOST_TEST(audit->verify(*db, {}, &back).ok);
+  // An anchor naming other entries, or not signed by this box, is no evidence.
+  auto forged = back;
+  forged.seq += 1;
+  auto r = audit->verify(*db, {}, &forged);
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.problem.find("not a checkpoint signed by this box") != std::string::npos);
+  BOOST_CHECK_THROW(AuditLog::parseAnchor("index 1\n"), ValidationError);
+  BOOST_CHECK_THROW(AuditLog::parseAnchor(text.substr(0, text.find("signature"))), ValidationError);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_from_before_the_keyed_chain_is_sealed_once_and_verifies) {
+  // What migration 0015 finds on an upgraded box: SHA-256 entries and version-1 checkpoints,
+  // with the keyed chain starting after them.
+  appendN(5);
+  db->writeSync([&](store::Connection& c) {
+    dropCheckpointTriggers(c);
+    c.exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_chain_no_update;");
+    c.exec("DELETE FROM audit_checkpoints");
+    crypto::Digest256 prev{};
+    for (std::int64_t s = 1; s <= AuditLog::lastSeqIn(c); ++s) {
+      auto e = AuditLog::entryIn(c, s);
+      e->prevHash = prev;
+      e->hash = computeEntryHash(*e);
+      c.execute("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                store::Blob(e->prevHash.begin(), e->prevHash.end()),
+                store::Blob(e->hash.begin(), e->hash.end()), s);
+      prev = e->hash;
+    }
+    const auto v1 = signCheckpoint(keys->auditSigner(), AuditLog::lastSeqIn(c), prev, clock.now());
+    c.execute(
+        "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature) VALUES (?1, ?2, "
+        "?3, ?4, ?5)",
+        v1.seq, store::Blob(v1.hash.begin(), v1.hash.end()), toMicros(v1.time),
+        store::Blob(v1.publicKey.begin(), v1.publicKey.end()),
+        store::Blob(v1.signature.begin(), v1.signature.end()));
+    c.execute("UPDATE audit_chain SET keyed_from = ?1", AuditLog::lastSeqIn(c) + 1);
+  });
+  const auto before = auditCount();
+  BOOST_TEST(verify().ok, verify().problem);
+  audit->sealKeyedChain(*db);
+  BOOST_TEST(auditCount() == before + 1);  // audit.chain_keyed, checkpointed
+  audit->sealKeyedChain(*db);
+  BOOST_TEST(auditCount() == before + 1);  // once
+  appendN(3);
+  auto r = verify();
+  BOOST_TEST(r.ok, r.problem);
+  BOOST_TEST(r.checkpoints == 2);
+}
+
+BOOST_AUTO_TEST_CASE(cli_anchor_then_verify_with_the_anchor_file) {
+  appendN(12);
+  const auto file = (dir / "anchor.txt").string();
+  std::ostringstream out;
+  const auto cp = runAuditAnchor(*db, *audit, file, out);
+  BOOST_TEST(out.str().find("anchored checkpoint " + std::to_string(cp.index)) !=
+             std::string::npos);
+  std::ostringstream ok;
+  BOOST_TEST(runAuditVerify(*db, *audit, ok, nullptr, file) == 0);
+  BOOST_TEST(ok.str().find("reaches the anchored checkpoint") != std::string::npos, ok.str());
+  db->writeSync([&](store::Connection& c) {
+    dropCheckpointTriggers(c);
+    c.exec("DROP TRIGGER audit_log_no_delete;");
+    c.exec("DELETE FROM audit_checkpoints WHERE seq > 10");
+    c.exec("DELETE FROM audit_log WHERE seq > 10");
+  });
+  std::ostringstream cut;
+  BOOST_TEST(runAuditVerify(*db, *audit, cut, nullptr, file) == 1);
+  BOOST_TEST(cut.str().find("no longer holds the anchored checkpoint") != std::string::npos,
+             cut.str());
+  BOOST_CHECK_THROW(runAuditVerify(*db, *audit, cut, nullptr, file + ".missing"), ValidationError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -41,7 +41,7 @@ struct SecurityFixture {
     o.synchronousFull = false;
     db = store::Database::open(o);
     keys = Keys::open(*db, dir / "keys" / "master.key", clock);
-    audit = std::make_unique<AuditLog>(keys->auditSigner(), clock, auditConfig, &keys->cipher());
+    audit = std::make_unique<AuditLog>(*keys, clock, auditConfig);
     accounts = std::make_unique<AccountService>(*db, *keys, *audit, clock, accountConfig);
     guard = std::make_unique<AccessGuard>(*db, *audit);
     NewUser first;

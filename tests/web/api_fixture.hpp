@@ -140,9 +140,8 @@ struct ApiFixture {
     o.synchronousFull = false;
     db = store::Database::open(o);
     keys = security::Keys::open(*db, dir.path / "master.key", clock);
-    // As vigild: break-glass justifications are stored encrypted (without a cipher refused).
-    audit = std::make_unique<security::AuditLog>(keys->auditSigner(), clock,
-                                                 security::AuditConfig{}, &keys->cipher());
+    // As vigild: keyed chain, break-glass justifications stored encrypted.
+    audit = std::make_unique<security::AuditLog>(*keys, clock, security::AuditConfig{});
     security::AccountConfig ac;
     ac.scrypt = security::ScryptParams{10, 8, 1};  // fast for tests
     accounts = std::make_unique<security::AccountService>(*db, *keys, *audit, clock, ac);

@@ -151,8 +151,10 @@ std::vector<ConfigKey> buildSchema() {
        "Scan for health devices (filtered on the health service UUIDs) so admins can pair "
        "them. Paired devices are reconnected either way."},
       {"security.master_key", Type::path, "",
-       "Master key file (created 0600 at first start). Empty: <data.dir>/keys/master.key. Back it "
-       "up apart from the database: without it no encrypted field can be read."},
+       "Master key file (created 0600 at first start). Empty: <data.dir>-keys/master.key, beside "
+       "the data directory and not in it (a key found at the old place, <data.dir>/keys/, is "
+       "moved there at start). Back it up apart from the database: without it no encrypted "
+       "field can be read."},
       {"security.session_idle_minutes", Type::integer, "15",
        "A session ends after this many minutes without a request.", 15, 30},
       {"security.session_absolute_hours", Type::integer, "12",

@@ -9,10 +9,49 @@
 
 namespace vigil::app {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path dataDirOf(const Config& config) {
+  auto data = fs::path(config.string("data.dir")).lexically_normal();
+  if (!data.has_filename()) data = data.parent_path();  // "/var/lib/vigil/"
+  return data;
+}
+
+}  // namespace
+
 std::string masterKeyPath(const Config& config) {
   const auto& p = config.string("security.master_key");
   if (!p.empty()) return p;
-  return (std::filesystem::path(config.string("data.dir")) / "keys" / "master.key").string();
+  // Beside the data directory, not in it: a copy or backup of the data directory must not carry
+  // the key that opens it (/var/lib/vigil -> /var/lib/vigil-keys/master.key).
+  const auto data = dataDirOf(config);
+  return (data.parent_path() / (data.filename().string() + "-keys") / "master.key").string();
+}
+
+void moveLegacyMasterKey(const Config& config) {
+  if (!config.string("security.master_key").empty()) return;  // the operator chose the place
+  const auto legacy = dataDirOf(config) / "keys" / "master.key";
+  const fs::path target = masterKeyPath(config);
+  std::error_code ec;
+  if (!fs::exists(legacy, ec)) return;
+  if (fs::exists(target, ec)) {
+    log::warn("keys.legacy_master_key_left", {{"path", legacy.string()}});
+    return;
+  }
+  fs::create_directories(target.parent_path());
+  fs::permissions(target.parent_path(), fs::perms::owner_all, fs::perm_options::replace);
+  fs::rename(legacy, target, ec);
+  if (ec) {
+    // Another file system: copy, make it private, then remove the old one.
+    fs::copy_file(legacy, target);
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
+    fs::remove(legacy);
+  }
+  fs::remove(legacy.parent_path(), ec);  // the old keys/ directory, if now empty
+  log::warn("keys.master_key_moved", {{"from", legacy.string()}, {"to", target.string()}});
 }
 
 security::AccountConfig accountConfig(const Config& config) {
@@ -36,6 +75,7 @@ security::AuditConfig auditConfig(const Config& config) {
 }
 
 void SecuritySubsystem::initialize(Poco::Util::Application&) {
+  moveLegacyMasterKey(config_);
   auto path = masterKeyPath(config_);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::filesystem::permissions(std::filesystem::path(path).parent_path(),
@@ -45,8 +85,10 @@ void SecuritySubsystem::initialize(Poco::Util::Application&) {
   // migration never created means some feature writes its PHI somewhere else.
   store_.database().read([](store::Connection& c) { security::checkEncryptedFieldsExist(c); });
   keys_ = security::Keys::open(store_.database(), path, SystemClock::instance());
-  audit_ = std::make_unique<security::AuditLog>(keys_->auditSigner(), SystemClock::instance(),
-                                                auditConfig(config_), &keys_->cipher());
+  audit_ =
+      std::make_unique<security::AuditLog>(*keys_, SystemClock::instance(), auditConfig(config_));
+  // A log from before the keyed chain (migration 0015) gets its keyed start signed now.
+  audit_->sealKeyedChain(store_.database());
   accounts_ = std::make_unique<security::AccountService>(
       store_.database(), *keys_, *audit_, SystemClock::instance(), accountConfig(config_));
   log::info("security.ready",

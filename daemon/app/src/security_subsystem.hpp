@@ -36,8 +36,12 @@ class SecuritySubsystem final : public ServiceSubsystem {
   std::unique_ptr<security::AccountService> accounts_;
 };
 
-/// The master key path the configuration names (security.master_key or the default).
+/// The master key path the configuration names: security.master_key, or by default
+/// <data.dir>-keys/master.key, beside the data directory and not in it.
 std::string masterKeyPath(const Config& config);
+/// Boxes set up before issue 18 kept the default key in <data.dir>/keys/master.key: moves it to
+/// the default place (once; logged). Nothing when security.master_key is set.
+void moveLegacyMasterKey(const Config& config);
 /// Account settings from the configuration.
 security::AccountConfig accountConfig(const Config& config);
 security::AuditConfig auditConfig(const Config& config);

@@ -40,7 +40,10 @@ const char* kCommands =
     "  config check             validate the configuration and exit\n"
     "  store check              PRAGMA integrity_check of the database (exit 65 on damage)\n"
     "  store backup FILE        consistent online backup of the database to FILE\n"
-    "  audit verify             check the audit hash chain and its signed checkpoints\n"
+    "  audit verify [--anchor FILE]\n"
+    "                           check the audit hash chain and its signed checkpoints (and that\n"
+    "                           the log still holds the checkpoint anchored in FILE)\n"
+    "  audit anchor FILE        write the latest signed checkpoint to FILE, to keep off the box\n"
     "  audit export FROM TO     write audit entries (JSON Lines) from FROM to TO (ISO dates)\n"
     "  keys rotate              create a new data key for new writes\n"
     "  keys reencrypt           move every encrypted field to the active data key\n"
@@ -63,6 +66,10 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
   options.addOption(Poco::Util::Option("set", "s", "override one configuration key")
                         .argument("KEY=VALUE")
                         .repeatable(true));
+  options.addOption(
+      Poco::Util::Option("anchor", "", "audit verify: the anchor file written by `audit anchor`")
+          .argument("FILE")
+          .repeatable(false));
 }
 
 void Vigild::handleOption(const std::string& name, const std::string& value) {
@@ -77,6 +84,8 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     stopOptionsProcessing();
   } else if (name == "config") {
     configFile_ = value;
+  } else if (name == "anchor") {
+    anchorFile_ = value;
   } else if (name == "set") {
     auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -144,7 +153,8 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if ((cmd == "audit" &&
-       ((sub == "verify" && args.size() == 2) || (sub == "export" && args.size() == 4))) ||
+       ((sub == "verify" && args.size() == 2) || (sub == "anchor" && args.size() == 3) ||
+        (sub == "export" && args.size() == 4))) ||
       (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
       (cmd == "demo" && sub == "seed" && args.size() == 3))
     return securityCommand(args);
@@ -159,6 +169,7 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
 int Vigild::securityCommand(const std::vector<std::string>& args) {
   auto path = databasePath(*config_);
   bool creates = args[0] == "demo";
+  moveLegacyMasterKey(*config_);
   if (!creates && !std::filesystem::exists(path)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
@@ -176,8 +187,10 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
     auto& db = store->database();
     const auto& what = args[0] + " " + args[1];
     if (what == "audit verify") {
-      rc = security::runAuditVerify(db, sec->audit(), std::cout);
+      rc = security::runAuditVerify(db, sec->audit(), std::cout, stderr, anchorFile_);
       if (rc != 0) rc = kExitDataErr;
+    } else if (what == "audit anchor") {
+      security::runAuditAnchor(db, sec->audit(), args[2], std::cout);
     } else if (what == "audit export") {
       security::runAuditExport(db, sec->audit(), args[2], args[3], std::cout);
     } else if (what == "demo seed") {

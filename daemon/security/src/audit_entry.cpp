@@ -64,10 +64,10 @@ std::string formatUtc(TimePoint t) {
   return out;
 }
 
-crypto::Bytes canonicalEncoding(const AuditEntry& e) {
+crypto::Bytes canonicalEncoding(const AuditEntry& e, int version) {
   crypto::Bytes out;
   out.reserve(160 + e.event.action.size() + e.event.reason.size());
-  putString(out, "vigil.audit.v1");
+  putString(out, version == 1 ? "vigil.audit.v1" : "vigil.audit.v2");
   putI64(out, e.seq);
   putI64(out, toMicros(e.time));
   putI64(out, e.event.actorId);
@@ -85,32 +85,55 @@ crypto::Bytes canonicalEncoding(const AuditEntry& e) {
 }
 
 crypto::Digest256 computeEntryHash(const AuditEntry& entry) {
-  return crypto::sha256(canonicalEncoding(entry));
+  return crypto::sha256(canonicalEncoding(entry, 1));
 }
 
-crypto::Bytes checkpointMessage(std::int64_t seq, const crypto::Digest256& hash, TimePoint time) {
+crypto::Digest256 computeKeyedEntryHash(const AuditEntry& entry, const crypto::Key256& chainKey) {
+  return crypto::hmacSha256(chainKey.view(), canonicalEncoding(entry, 2));
+}
+
+crypto::Bytes checkpointMessage(const AuditCheckpoint& cp) {
   crypto::Bytes out;
-  putString(out, "vigil.audit.checkpoint.v1");
-  putI64(out, seq);
-  out.insert(out.end(), hash.begin(), hash.end());
-  putI64(out, toMicros(time));
+  if (cp.version == 1) {
+    putString(out, "vigil.audit.checkpoint.v1");
+    putI64(out, cp.seq);
+    out.insert(out.end(), cp.hash.begin(), cp.hash.end());
+    putI64(out, toMicros(cp.time));
+    return out;
+  }
+  putString(out, "vigil.audit.checkpoint.v2");
+  putI64(out, cp.index);
+  putI64(out, cp.seq);  // the number of entries covered
+  out.insert(out.end(), cp.hash.begin(), cp.hash.end());
+  putI64(out, toMicros(cp.time));
+  putI64(out, cp.keyedFrom);
+  out.insert(out.end(), cp.prevDigest.begin(), cp.prevDigest.end());
   return out;
+}
+
+crypto::Digest256 checkpointDigest(const AuditCheckpoint& cp) {
+  return crypto::sha256(checkpointMessage(cp));
 }
 
 AuditCheckpoint signCheckpoint(const crypto::Ed25519Signer& signer, std::int64_t seq,
                                const crypto::Digest256& hash, TimePoint time) {
   AuditCheckpoint cp;
+  cp.version = 1;
   cp.seq = seq;
   cp.hash = hash;
-  cp.time = fromMicros(toMicros(time));  // the stored precision
+  cp.time = time;
+  return signCheckpoint(signer, std::move(cp));
+}
+
+AuditCheckpoint signCheckpoint(const crypto::Ed25519Signer& signer, AuditCheckpoint cp) {
+  cp.time = fromMicros(toMicros(cp.time));  // the stored precision
   cp.publicKey = signer.publicKey();
-  cp.signature = signer.sign(checkpointMessage(seq, hash, cp.time));
+  cp.signature = signer.sign(checkpointMessage(cp));
   return cp;
 }
 
 bool verifyCheckpoint(const AuditCheckpoint& cp, crypto::ByteView trustedPublicKey) {
-  return crypto::ed25519Verify(trustedPublicKey, checkpointMessage(cp.seq, cp.hash, cp.time),
-                               cp.signature);
+  return crypto::ed25519Verify(trustedPublicKey, checkpointMessage(cp), cp.signature);
 }
 
 }  // namespace vigil::security

@@ -2,7 +2,9 @@
 
 #include <cassert>
 #include <cstdio>
+#include <map>
 #include <ostream>
+#include <sstream>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -55,11 +57,48 @@ store::Blob blob(const crypto::Digest256& d) {
 
 void insertCheckpoint(Connection& c, const AuditCheckpoint& cp) {
   c.execute(
-      "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)",
+      "INSERT INTO audit_checkpoints (seq, hash, at_us, public_key, signature, version, idx, "
+      "keyed_from, prev_digest) VALUES (?1, ?2, ?3, ?4, ?5, 2, ?6, ?7, ?8)",
       cp.seq, blob(cp.hash), toMicros(cp.time),
       store::Blob(cp.publicKey.begin(), cp.publicKey.end()),
-      store::Blob(cp.signature.begin(), cp.signature.end()));
+      store::Blob(cp.signature.begin(), cp.signature.end()), cp.index, cp.keyedFrom,
+      blob(cp.prevDigest));
+}
+
+constexpr std::string_view kSelectCheckpoint =
+    "SELECT seq, hash, at_us, public_key, signature, version, idx, keyed_from, prev_digest "
+    "FROM audit_checkpoints";
+
+// Reads the current row of a kSelectCheckpoint statement; false when a stored value cannot be
+// a valid checkpoint (wrong hash length, a version-2 row without its fields).
+bool readCheckpoint(const store::Statement& st, AuditCheckpoint& cp) {
+  bool ok = false;
+  cp.seq = st.getInt64(0);
+  cp.hash = toDigest(st.getBlob(1), ok);
+  cp.time = fromMicros(st.getInt64(2));
+  store::Blob pk = st.getBlob(3);
+  store::Blob sig = st.getBlob(4);
+  cp.publicKey.assign(pk.begin(), pk.end());
+  cp.signature.assign(sig.begin(), sig.end());
+  cp.version = static_cast<int>(st.getInt64(5));
+  if (cp.version == 1) return ok;
+  if (cp.version != 2 || st.isNull(6) || st.isNull(7) || st.isNull(8)) return false;
+  cp.index = st.getInt64(6);
+  cp.keyedFrom = st.getInt64(7);
+  bool linkOk = false;
+  cp.prevDigest = toDigest(st.getBlob(8), linkOk);
+  return ok && linkOk;
+}
+
+std::int64_t keyedFromIn(Connection& c) {
+  auto v = c.queryValue<std::int64_t>("SELECT keyed_from FROM audit_chain WHERE id = 1");
+  if (!v) throw StoreError("audit_chain: the first keyed entry is not recorded");
+  return *v;
+}
+
+crypto::Digest256 hashFor(const AuditEntry& e, std::int64_t keyedFrom,
+                          const crypto::Key256& chainKey) {
+  return e.seq >= keyedFrom ? computeKeyedEntryHash(e, chainKey) : computeEntryHash(e);
 }
 
 void jsonString(std::ostream& out, std::string_view s) {
@@ -111,16 +150,33 @@ AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::strin
   return e;
 }
 
-AuditLog::AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config,
-                   const crypto::FieldCipher* cipher)
-    : signer_(signer),
+AuditLog::AuditLog(const Keys& keys, Clock& clock, AuditConfig config)
+    : signer_(keys.auditSigner()),
+      chainKey_(keys.auditChainKey()),
       clock_(clock),
       config_(config),
-      cipher_(cipher),
-      publicKey_(signer.publicKey()) {
+      cipher_(keys.cipher()),
+      publicKey_(signer_.publicKey()) {
   if (config_.checkpointEvery < 1) throw ConfigError("audit.checkpoint_every must be >= 1");
   if (config_.checkpointInterval < std::chrono::minutes{1})
     throw ConfigError("audit.checkpoint_minutes must be >= 1");
+}
+
+void AuditLog::addCheckpointIn(Connection& c, std::int64_t seq, const crypto::Digest256& hash,
+                               TimePoint time) {
+  AuditCheckpoint cp;
+  cp.seq = seq;
+  cp.hash = hash;
+  cp.time = time;
+  cp.keyedFrom = keyedFromIn(c);
+  cp.index = c.queryValue<std::int64_t>("SELECT count(*) FROM audit_checkpoints").value_or(0) + 1;
+  auto st = c.prepare(std::string(kSelectCheckpoint) + " ORDER BY seq DESC LIMIT 1");
+  if (st.step()) {
+    AuditCheckpoint prev;
+    if (!readCheckpoint(st, prev)) throw StoreError("audit_checkpoints: the latest is malformed");
+    cp.prevDigest = checkpointDigest(prev);
+  }
+  insertCheckpoint(c, signCheckpoint(signer_, std::move(cp)));
 }
 
 std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
@@ -144,7 +200,16 @@ std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
     }
     last.reset();
   }
-  e.hash = computeEntryHash(e);
+  {
+    auto& chain = c.cached("SELECT keyed_from FROM audit_chain WHERE id = 1");
+    if (!chain.step()) {
+      chain.reset();
+      throw StoreError("audit_chain: the first keyed entry is not recorded");
+    }
+    const std::int64_t keyedFrom = chain.getInt64(0);
+    chain.reset();
+    e.hash = hashFor(e, keyedFrom, chainKey_);
+  }
   c.execute(
       "INSERT INTO audit_log (seq, at_us, actor_id, actor_role, action, object_type, object_id, "
       "patient_id, outcome, reason, break_glass, prev_hash, hash) "
@@ -154,9 +219,8 @@ std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
       std::string(toString(e.event.outcome)), e.event.reason, e.event.breakGlass ? 1 : 0,
       blob(e.prevHash), blob(e.hash));
   if (!event.justification.empty()) {
-    if (cipher_ == nullptr) throw CryptoError("audit: no cipher for a justification");
-    auto ct = cipher_->encrypt({"audit_justifications", "text", std::to_string(e.seq)},
-                               event.justification);
+    auto ct = cipher_.encrypt({"audit_justifications", "text", std::to_string(e.seq)},
+                              event.justification);
     c.execute("INSERT INTO audit_justifications (seq, text_enc) VALUES (?1, ?2)", e.seq,
               store::Blob(ct.begin(), ct.end()));
   }
@@ -181,7 +245,7 @@ std::int64_t AuditLog::append(Connection& c, const AuditEvent& event) {
     auto first = c.queryValue<std::int64_t>("SELECT at_us FROM audit_log WHERE seq = 1");
     due = first && toMicros(e.time) - *first >= intervalUs;
   }
-  if (due) insertCheckpoint(c, signCheckpoint(signer_, e.seq, e.hash, e.time));
+  if (due) addCheckpointIn(c, e.seq, e.hash, e.time);
   return e.seq;
 }
 
@@ -202,7 +266,7 @@ std::int64_t AuditLog::checkpointIn(Connection& c) {
   last.reset();
   if (!ok) throw StoreError("audit_log: latest entry has a malformed hash");
   if (!c.queryValue<std::int64_t>("SELECT 1 FROM audit_checkpoints WHERE seq = ?1", seq))
-    insertCheckpoint(c, signCheckpoint(signer_, seq, hash, clock_.now()));
+    addCheckpointIn(c, seq, hash, clock_.now());
   return seq;
 }
 
@@ -210,16 +274,50 @@ std::int64_t AuditLog::checkpoint(store::Database& db) {
   return db.writeSync([&](Connection& c) { return checkpointIn(c); });
 }
 
-AuditVerifyResult AuditLog::verify(Connection& c, const AuditProgress& progress) const {
-  return verifyIn(c, publicKey_, progress);
+void AuditLog::sealKeyedChain(store::Database& db) {
+  const std::int64_t sealedAt = db.writeSync([&](Connection& c) -> std::int64_t {
+    const auto keyedFrom = keyedFromIn(c);
+    if (keyedFrom <= 1) return 0;  // keyed from the first entry: nothing to seal
+    if (c.queryValue<std::int64_t>("SELECT 1 FROM audit_checkpoints WHERE version = 2 LIMIT 1"))
+      return 0;
+    AuditEvent e;
+    e.actorRole = "system";
+    e.action = "audit.chain_keyed";
+    e.objectType = "audit_log";
+    e.reason = "keyed_from=" + std::to_string(keyedFrom);
+    append(c, e);
+    return checkpointIn(c);
+  });
+  if (sealedAt > 0) log::info("audit.chain_keyed", {{"checkpoint_seq", sealedAt}});
 }
 
-AuditVerifyResult AuditLog::verify(store::Database& db, const AuditProgress& progress) const {
-  return db.read([&](Connection& c) { return verifyIn(c, publicKey_, progress); });
+AuditCheckpoint AuditLog::anchor(store::Database& db) {
+  return db.writeSync([&](Connection& c) {
+    const auto seq = checkpointIn(c);
+    if (seq == 0) throw NotFound("the audit log is empty: nothing to anchor");
+    auto st = c.prepare(std::string(kSelectCheckpoint) + " WHERE seq = ?1");
+    st.bind(1, seq);
+    AuditCheckpoint cp;
+    if (!st.step() || !readCheckpoint(st, cp) || cp.version != 2)
+      throw StoreError("audit_checkpoints: the latest checkpoint cannot be anchored");
+    return cp;
+  });
+}
+
+AuditVerifyResult AuditLog::verify(Connection& c, const AuditProgress& progress,
+                                   const AuditCheckpoint* anchor) const {
+  return verifyIn(c, publicKey_, chainKey_, progress, anchor);
+}
+
+AuditVerifyResult AuditLog::verify(store::Database& db, const AuditProgress& progress,
+                                   const AuditCheckpoint* anchor) const {
+  return db.read(
+      [&](Connection& c) { return verifyIn(c, publicKey_, chainKey_, progress, anchor); });
 }
 
 AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPublicKey,
-                                     const AuditProgress& progress) {
+                                     const crypto::Key256& chainKey, const AuditProgress& progress,
+                                     const AuditCheckpoint* anchor) {
   AuditVerifyResult r;
   auto total = static_cast<std::uint64_t>(
       c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log").value_or(0));
@@ -230,37 +328,71 @@ AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPubl
       r.problem = std::move(problem);
     }
   };
+  const auto keyedFrom =
+      c.queryValue<std::int64_t>("SELECT keyed_from FROM audit_chain WHERE id = 1");
+  if (!keyedFrom) {
+    fail(0, "the first keyed entry is not recorded (audit_chain is empty)");
+    return r;
+  }
 
-  // Checkpoints first (few), so each entry can be compared as the walk reaches it.
+  // The anchor kept off the box must carry this box's signature to be evidence at all.
+  if (anchor &&
+      (anchor->version != 2 || !crypto::constantTimeEqual(anchor->publicKey, trustedPublicKey) ||
+       !verifyCheckpoint(*anchor, trustedPublicKey))) {
+    fail(anchor->seq, "the anchor is not a checkpoint signed by this box's audit key");
+    return r;
+  }
+
+  // Checkpoints first (few): each must be signed, numbered in order and linked to the one
+  // before it; then each entry is compared with its checkpoint as the walk reaches it.
   std::vector<AuditCheckpoint> checkpoints;
+  bool anchorFound = false;
   {
-    auto st = c.prepare(
-        "SELECT seq, hash, at_us, public_key, signature FROM audit_checkpoints ORDER BY seq");
+    auto st = c.prepare(std::string(kSelectCheckpoint) + " ORDER BY seq");
+    bool sawVersion2 = false;
     while (st.step()) {
       AuditCheckpoint cp;
-      cp.seq = st.getInt64(0);
-      bool ok = false;
-      cp.hash = toDigest(st.getBlob(1), ok);
-      cp.time = fromMicros(st.getInt64(2));
-      store::Blob pk = st.getBlob(3);
-      store::Blob sig = st.getBlob(4);
-      cp.publicKey.assign(pk.begin(), pk.end());
-      cp.signature.assign(sig.begin(), sig.end());
-      if (!ok || !crypto::constantTimeEqual(cp.publicKey, trustedPublicKey) ||
-          !verifyCheckpoint(cp, trustedPublicKey))
-        fail(cp.seq, "checkpoint at entry " + std::to_string(cp.seq) +
-                         " is not signed by this box's audit key");
+      const bool wellFormed = readCheckpoint(st, cp);
+      const auto name = "checkpoint at entry " + std::to_string(cp.seq);
+      const auto position = static_cast<std::int64_t>(checkpoints.size()) + 1;
+      if (!wellFormed) {
+        fail(cp.seq, name + " has malformed fields");
+      } else if (!crypto::constantTimeEqual(cp.publicKey, trustedPublicKey) ||
+                 !verifyCheckpoint(cp, trustedPublicKey)) {
+        fail(cp.seq, name + " is not signed by this box's audit key");
+      } else if (cp.version == 1 && (sawVersion2 || cp.seq >= *keyedFrom)) {
+        fail(cp.seq, name + " is of the old, unchained form after the chain was keyed");
+      } else if (cp.version == 2 && cp.index != position) {
+        fail(cp.seq, name + " is number " + std::to_string(cp.index) + " but the " +
+                         std::to_string(position) + ". stored (a checkpoint before it is missing)");
+      } else if (cp.version == 2 &&
+                 cp.prevDigest != (checkpoints.empty() ? crypto::Digest256{}
+                                                       : checkpointDigest(checkpoints.back()))) {
+        fail(cp.seq, name + " does not link to the checkpoint before it");
+      } else if (cp.version == 2 && cp.keyedFrom != *keyedFrom) {
+        fail(cp.seq, name + " signs a different first keyed entry (" +
+                         std::to_string(cp.keyedFrom) + ", stored " + std::to_string(*keyedFrom) +
+                         ")");
+      }
+      sawVersion2 = sawVersion2 || cp.version == 2;
+      if (anchor && cp.seq == anchor->seq && cp.index == anchor->index && cp.hash == anchor->hash &&
+          cp.signature == anchor->signature)
+        anchorFound = true;
       checkpoints.push_back(std::move(cp));
     }
   }
   r.checkpoints = static_cast<std::int64_t>(checkpoints.size());
+  if (anchor && !anchorFound)
+    fail(anchor->seq, "the log no longer holds the anchored checkpoint " +
+                          std::to_string(anchor->index) + " at entry " +
+                          std::to_string(anchor->seq) + " (checkpoints or entries were cut)");
   std::size_t nextCp = 0;
 
   crypto::Digest256 prev{};
   std::int64_t expectedSeq = 1;
   std::uint64_t done = 0;
   auto st = c.prepare(std::string(kSelectEntry) + " ORDER BY seq");
-  while (st.step()) {
+  while (r.ok && st.step()) {
     bool wellFormed = false;
     AuditEntry e = readEntry(st, wellFormed);
     if (e.seq != expectedSeq) {
@@ -271,7 +403,7 @@ AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPubl
       fail(e.seq, "entry " + std::to_string(e.seq) + " has malformed fields");
     } else if (e.prevHash != prev) {
       fail(e.seq, "entry " + std::to_string(e.seq) + " does not link to the previous entry");
-    } else if (computeEntryHash(e) != e.hash) {
+    } else if (hashFor(e, *keyedFrom, chainKey) != e.hash) {
       fail(e.seq, "entry " + std::to_string(e.seq) + " was changed (hash does not match)");
     }
     while (nextCp < checkpoints.size() && checkpoints[nextCp].seq < e.seq) ++nextCp;
@@ -282,7 +414,6 @@ AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPubl
     expectedSeq = e.seq + 1;
     ++done;
     if (progress && (done % 1024 == 0 || done == total)) progress(done, total);
-    if (!r.ok) break;  // the first bad entry is what matters; later ones follow from it
   }
   r.entries = static_cast<std::int64_t>(done);
   if (r.ok && !checkpoints.empty() && checkpoints.back().seq >= expectedSeq)
@@ -291,6 +422,73 @@ AuditVerifyResult AuditLog::verifyIn(Connection& c, crypto::ByteView trustedPubl
                           std::to_string(checkpoints.back().seq) + ")");
   if (progress) progress(done, total);
   return r;
+}
+
+std::string AuditLog::anchorText(const AuditCheckpoint& cp) {
+  std::ostringstream out;
+  out << "vigil-audit-anchor 2\n"
+      << "index " << cp.index << "\n"
+      << "entries " << cp.seq << "\n"
+      << "hash " << crypto::toHex(cp.hash) << "\n"
+      << "time_us " << toMicros(cp.time) << "\n"
+      << "time " << formatUtc(cp.time) << "\n"
+      << "keyed_from " << cp.keyedFrom << "\n"
+      << "prev_digest " << crypto::toHex(cp.prevDigest) << "\n"
+      << "public_key " << crypto::toHex(cp.publicKey) << "\n"
+      << "signature " << crypto::toHex(cp.signature) << "\n";
+  return out.str();
+}
+
+AuditCheckpoint AuditLog::parseAnchor(std::string_view text) {
+  std::map<std::string, std::string> fields;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  bool header = false;
+  while (std::getline(in, line)) {
+    if (line == "vigil-audit-anchor 2") {
+      header = true;
+      continue;
+    }
+    auto space = line.find(' ');
+    if (space == std::string::npos) continue;
+    fields[line.substr(0, space)] = line.substr(space + 1);
+  }
+  auto bad = [](const std::string& what) -> AuditCheckpoint {
+    throw ValidationError("audit anchor: " + what);
+  };
+  if (!header) return bad("not an anchor file (no \"vigil-audit-anchor 2\" line)");
+  auto number = [&](const std::string& key) -> std::int64_t {
+    auto it = fields.find(key);
+    if (it == fields.end() || it->second.empty() ||
+        it->second.find_first_not_of("0123456789") != std::string::npos || it->second.size() > 18)
+      bad("missing or bad " + key);
+    return std::stoll(it->second);
+  };
+  auto bytes = [&](const std::string& key, std::size_t size) {
+    auto it = fields.find(key);
+    if (it == fields.end()) bad("missing " + key);
+    crypto::Bytes b;
+    try {
+      b = crypto::fromHex(it->second);
+    } catch (const std::exception&) {
+      bad("bad " + key);
+    }
+    if (size != 0 && b.size() != size) bad("bad " + key);
+    return b;
+  };
+  AuditCheckpoint cp;
+  cp.version = 2;
+  cp.index = number("index");
+  cp.seq = number("entries");
+  cp.time = fromMicros(number("time_us"));
+  cp.keyedFrom = number("keyed_from");
+  auto hash = bytes("hash", 32);
+  std::copy(hash.begin(), hash.end(), cp.hash.begin());
+  auto link = bytes("prev_digest", 32);
+  std::copy(link.begin(), link.end(), cp.prevDigest.begin());
+  cp.publicKey = bytes("public_key", 32);
+  cp.signature = bytes("signature", 64);
+  return cp;
 }
 
 std::uint64_t AuditLog::exportRange(Connection& c, TimePoint from, TimePoint to, std::ostream& out,
@@ -378,8 +576,8 @@ std::optional<TimePoint> AuditLog::emergencyAccessUntil(Connection& c, std::int6
 std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t seq) const {
   auto ct =
       c.queryValue<store::Blob>("SELECT text_enc FROM audit_justifications WHERE seq = ?1", seq);
-  if (!ct || cipher_ == nullptr) return std::nullopt;
-  return cipher_->decryptText({"audit_justifications", "text", std::to_string(seq)}, *ct);
+  if (!ct) return std::nullopt;
+  return cipher_.decryptText({"audit_justifications", "text", std::to_string(seq)}, *ct);
 }
 
 std::int64_t AuditLog::lastSeqIn(Connection& c) {

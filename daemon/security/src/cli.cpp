@@ -1,9 +1,12 @@
 #include "vigil/security/cli.hpp"
 
+#include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <sstream>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/progress.hpp"
@@ -76,16 +79,29 @@ TimePoint parseUtc(std::string_view text) {
   return TimePoint{std::chrono::seconds{t}};
 }
 
-int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out, std::FILE* progress) {
+int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out, std::FILE* progress,
+                   const std::string& anchorFile) {
+  std::optional<AuditCheckpoint> anchor;
+  if (!anchorFile.empty()) {
+    std::ifstream in(anchorFile);
+    if (!in) throw ValidationError("audit anchor: cannot read " + anchorFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    anchor = AuditLog::parseAnchor(text.str());
+  }
   AuditVerifyResult r;
   {
     OptionalBar bar("audit verify", progress);
-    r = audit.verify(db, std::ref(bar));
+    r = audit.verify(db, std::ref(bar), anchor ? &*anchor : nullptr);
     bar.finish();
   }
   if (r.ok) {
     out << "audit log intact: " << r.entries << " entries, " << r.checkpoints
-        << " signed checkpoints\n";
+        << " signed checkpoints";
+    if (anchor)
+      out << "; reaches the anchored checkpoint " << anchor->index << " (entry " << anchor->seq
+          << ")";
+    out << "\n";
   } else {
     out << "audit log BROKEN at entry " << r.firstBadSeq.value_or(0) << ": " << r.problem << "\n";
   }
@@ -95,6 +111,27 @@ int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out, std:
               r.ok ? AuditOutcome::success : AuditOutcome::failure,
               r.ok ? "intact" : "first_bad_entry=" + std::to_string(r.firstBadSeq.value_or(0))));
   return r.ok ? 0 : 1;
+}
+
+AuditCheckpoint runAuditAnchor(store::Database& db, AuditLog& audit, const std::string& file,
+                               std::ostream& out) {
+  const AuditCheckpoint cp = audit.anchor(db);
+  const auto tmp = file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << AuditLog::anchorText(cp);
+    f.close();
+    if (!f) throw Error("audit anchor: cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), file.c_str()) != 0)
+    throw Error("audit anchor: cannot write " + file);
+  audit.record(db, auditEventFor(consoleActor(), "audit.anchor", "audit_checkpoint",
+                                 std::to_string(cp.index), std::nullopt, AuditOutcome::success,
+                                 "entries=" + std::to_string(cp.seq)));
+  out << "anchored checkpoint " << cp.index << " at entry " << cp.seq << " (" << formatUtc(cp.time)
+      << ") in " << file << "\nkeep a copy off the box; later: vigild audit verify --anchor "
+      << file << "\n";
+  return cp;
 }
 
 std::uint64_t runAuditExport(store::Database& db, AuditLog& audit, std::string_view from,

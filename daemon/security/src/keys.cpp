@@ -35,7 +35,8 @@ store::Blob keyIdBytes(std::uint32_t id) {
 Keys::Keys(crypto::MasterKey master)
     : master_(std::move(master)),
       index_(master_.derive(crypto::BlindIndex::kPurpose)),
-      signer_(master_.derive(kAuditSigningPurpose)) {}
+      signer_(master_.derive(kAuditSigningPurpose)),
+      chainKey_(master_.derive(kAuditChainPurpose)) {}
 
 std::unique_ptr<Keys> Keys::open(store::Database& db, const std::filesystem::path& masterKeyPath,
                                  Clock& clock) {

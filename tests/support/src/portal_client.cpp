@@ -78,11 +78,12 @@ std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, const fs::pat
   o.path = dbPath;
   o.synchronousFull = false;  // seeding before vigild starts; close() makes it durable
   auto db = store::Database::open(o);
-  auto keyDir = dataDir / "keys";
+  // Where vigild keeps it by default: beside the data directory (issue 18).
+  auto keyDir = fs::path(dataDir.lexically_normal().string() + "-keys");
   fs::create_directories(keyDir);
   fs::permissions(keyDir, fs::perms::owner_all, fs::perm_options::replace);
   auto keys = security::Keys::open(*db, keyDir / "master.key", clock);
-  security::AuditLog audit(keys->auditSigner(), clock);
+  security::AuditLog audit(*keys, clock);
   security::AccountService accounts(*db, *keys, audit, clock);
   security::Actor admin{0, security::Role::admin, std::nullopt};
   std::vector<std::int64_t> ids(users.size(), 0);

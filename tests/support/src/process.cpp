@@ -60,6 +60,8 @@ TempDir::~TempDir() {
   }
   std::error_code ec;
   fs::remove_all(path_, ec);
+  // A vigild whose data.dir is this directory keeps its master key beside it, in <path>-keys.
+  fs::remove_all(fs::path(path_.string() + "-keys"), ec);
 }
 
 int freePort() {

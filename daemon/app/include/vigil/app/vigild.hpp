@@ -40,6 +40,8 @@ class Vigild final : public Poco::Util::ServerApplication {
   void printHelp();
 
   std::string configFile_;
+
+  std::string anchorFile_;  // --anchor FILE of `audit verify`
   std::vector<std::pair<std::string, std::string>> overrides_;
   std::optional<int> earlyExit_;
   std::unique_ptr<Config> config_;

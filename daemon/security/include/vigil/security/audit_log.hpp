@@ -1,18 +1,23 @@
 #pragma once
-// The audit log on the store (tables audit_log, audit_checkpoints of migration 0003).
+// The audit log on the store (tables audit_log, audit_checkpoints, audit_chain; migrations 0003
+// and 0015).
 //
 // append() runs INSIDE the caller's write job: the entry commits together with the PHI write
 // or admin action it records, or neither does. The previous hash is read inside that same
 // transaction; the single writer thread serialises appends, so the chain has no forks and seq
-// has no gaps. Every `checkpointEvery` entries, or when the last checkpoint is older than
-// `checkpointInterval`, the same job also stores a checkpoint signed with the box's Ed25519 key.
+// has no gaps. Entries are hashed with the chain key (audit_entry.hpp, version 2) from
+// audit_chain.keyed_from on. Every `checkpointEvery` entries, or when the last checkpoint is
+// older than `checkpointInterval`, the same job also stores a checkpoint signed with the box's
+// Ed25519 key and linked to the previous checkpoint.
 //
 // verify() walks the whole chain in one read snapshot: seq must run 1, 2, 3 ..., each
-// prev_hash must equal the previous entry's hash, each hash must match the recomputed one, each
-// checkpoint must match its entry and carry a valid signature by the trusted key, and no
-// checkpoint may point past the last entry (truncation). It names the first entry that fails.
-// Residual risk: removing entries after the last checkpoint is only caught against an exported
-// copy or checkpoint (see docs/security.md).
+// prev_hash must equal the previous entry's hash, each hash must match the recomputed one
+// (keyed from keyed_from on), each checkpoint must match its entry, carry a valid signature by
+// the trusted key, have the next number and link to the previous checkpoint, and no checkpoint
+// may point past the last entry. It names the first entry or checkpoint that fails. Cutting
+// the newest checkpoints together with every entry after an older one leaves a shorter log that
+// is consistent in itself: verify(…, anchor) finds it against a checkpoint written off the box
+// by anchor() (`vigild audit anchor FILE`, `vigild audit verify --anchor FILE`).
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +31,7 @@
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/security/access.hpp"
 #include "vigil/security/audit_entry.hpp"
+#include "vigil/security/keys.hpp"
 
 namespace vigil::store {
 class Connection;
@@ -60,9 +66,9 @@ AuditEvent auditEventFor(const Actor& actor, std::string_view action, std::strin
 /// Appends, verifies and exports the hash-chained audit log.
 class AuditLog {
  public:
-  /// `cipher` encrypts justifications (break-glass reasons); without one they are refused.
-  AuditLog(const crypto::Ed25519Signer& signer, Clock& clock, AuditConfig config = {},
-           const crypto::FieldCipher* cipher = nullptr);
+  /// Signs with keys.auditSigner(), keys the chain with keys.auditChainKey() and encrypts
+  /// justifications (break-glass reasons) with keys.cipher().
+  AuditLog(const Keys& keys, Clock& clock, AuditConfig config = {});
 
   /// Appends inside the caller's transaction; returns the entry's seq. Asserts a transaction.
   std::int64_t append(store::Connection& c, const AuditEvent& event);
@@ -75,13 +81,31 @@ class AuditLog {
   std::int64_t checkpointIn(store::Connection& c);
   /// Same, in its own write job.
   std::int64_t checkpoint(store::Database& db);
+  /// A log written before the chain was keyed (migration 0015) and not yet sealed by a
+  /// version-2 checkpoint: records `audit.chain_keyed` and checkpoints it, so the point where
+  /// keyed hashing starts is signed. Does nothing otherwise. Run at start-up.
+  void sealKeyedChain(store::Database& db);
+  /// Checkpoints the latest entry (if it has no checkpoint yet) and returns that checkpoint:
+  /// what an operator keeps off the box (`vigild audit anchor`). Throws NotFound for an
+  /// empty log.
+  AuditCheckpoint anchor(store::Database& db);
 
-  /// Checks the whole chain (see the file comment).
-  AuditVerifyResult verify(store::Connection& c, const AuditProgress& progress = {}) const;
-  AuditVerifyResult verify(store::Database& db, const AuditProgress& progress = {}) const;
-  /// Same, against any trusted public key (e.g. one kept off the box).
+  /// Checks the whole chain (see the file comment); with an anchor, also that the log still
+  /// holds that very checkpoint.
+  AuditVerifyResult verify(store::Connection& c, const AuditProgress& progress = {},
+                           const AuditCheckpoint* anchor = nullptr) const;
+  AuditVerifyResult verify(store::Database& db, const AuditProgress& progress = {},
+                           const AuditCheckpoint* anchor = nullptr) const;
+  /// Same, against any trusted public key (e.g. one kept off the box) and the chain key.
   static AuditVerifyResult verifyIn(store::Connection& c, crypto::ByteView trustedPublicKey,
-                                    const AuditProgress& progress = {});
+                                    const crypto::Key256& chainKey,
+                                    const AuditProgress& progress = {},
+                                    const AuditCheckpoint* anchor = nullptr);
+
+  /// An anchor file's text (one "name value" per line, no secrets) and back; parseAnchor
+  /// throws ValidationError for anything that is not a complete version-2 checkpoint.
+  static std::string anchorText(const AuditCheckpoint& checkpoint);
+  static AuditCheckpoint parseAnchor(std::string_view text);
 
   /// Writes entries with from <= time < to as JSON Lines (one entry per line, with hashes),
   /// then the checkpoints in that range; returns the number of entries written.
@@ -103,10 +127,15 @@ class AuditLog {
   const crypto::Bytes& publicKey() const { return publicKey_; }
 
  private:
+  /// Signs and stores a checkpoint at (seq, hash), the next in the checkpoints' chain.
+  void addCheckpointIn(store::Connection& c, std::int64_t seq, const crypto::Digest256& hash,
+                       TimePoint time);
+
   const crypto::Ed25519Signer& signer_;
+  crypto::Key256 chainKey_;
   Clock& clock_;
   AuditConfig config_;
-  const crypto::FieldCipher* cipher_;
+  const crypto::FieldCipher& cipher_;
   crypto::Bytes publicKey_;
 };
 

@@ -3,7 +3,8 @@
 // calls these. Progress goes to a FILE (stderr) through vigil::ProgressBar, results to `out`.
 // CLI actions are audited with actor id 0, role "admin" (the operator at the box's console).
 //
-//   vigild audit verify                     -> runAuditVerify
+//   vigild audit verify [--anchor FILE]     -> runAuditVerify
+//   vigild audit anchor FILE                -> runAuditAnchor
 //   vigild audit export --from D --to D     -> runAuditExport   (JSON Lines on stdout)
 //   vigild keys rotate                      -> runKeysRotate
 //   vigild keys reencrypt                   -> runKeysReencrypt
@@ -11,9 +12,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <iosfwd>
+#include <string>
 #include <string_view>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/security/audit_entry.hpp"
 #include "vigil/security/keys.hpp"
 
 namespace vigil::store {
@@ -32,8 +35,16 @@ TimePoint parseUtc(std::string_view text);
 
 /// Verifies the whole audit chain; prints "audit log intact: N entries, M checkpoints" or
 /// "audit log BROKEN at entry S: <problem>" to out. Returns 0 when intact, 1 otherwise.
+/// With `anchorFile`, the log must also still hold the checkpoint written there by
+/// runAuditAnchor (an unreadable or forged anchor file is a ValidationError).
 int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out,
-                   std::FILE* progress = stderr);
+                   std::FILE* progress = stderr, const std::string& anchorFile = {});
+
+/// Checkpoints the latest entry and writes that signed checkpoint to `file` (created or
+/// replaced; no secrets in it), for the operator to keep off the box. Prints what it anchored.
+/// Audited (audit.anchor).
+AuditCheckpoint runAuditAnchor(store::Database& db, AuditLog& audit, const std::string& file,
+                               std::ostream& out);
 
 /// Writes entries from `from` (inclusive) to `to` as JSON Lines; a date-only `to` includes
 /// that whole day. Returns the number of entries. Throws ValidationError for bad dates.

@@ -3,7 +3,8 @@
 //
 // Keys::open() loads (or, at first start, creates) the master key file, makes the first data
 // key if the store has none, and loads every wrapped data key into the ring. It also derives
-// the blind-index key and the audit-signing (Ed25519) key from the master key.
+// the blind-index key, the audit-signing (Ed25519) key and the audit chain key from the master
+// key.
 //
 // Rotation (`vigild keys rotate`): a new data key is stored wrapped and made active in one
 // write job (audited); the in-memory ring switches to it only after that commit, so no row is
@@ -35,6 +36,7 @@ struct Actor;
 
 /// Purpose labels of the keys derived from the master key.
 inline constexpr std::string_view kAuditSigningPurpose = "vigil.audit-signing.v1";
+inline constexpr std::string_view kAuditChainPurpose = "vigil.audit-chain.v2";
 
 /// Master key, data-key ring, field cipher, blind index and audit signer of one box.
 class Keys {
@@ -56,6 +58,8 @@ class Keys {
   const crypto::FieldCipher& cipher() const { return cipher_; }
   const crypto::BlindIndex& blindIndex() const { return index_; }
   const crypto::Ed25519Signer& auditSigner() const { return signer_; }
+  /// Keys the audit entries' hash chain (audit_entry.hpp, version 2).
+  const crypto::Key256& auditChainKey() const { return chainKey_; }
 
   // --- SQL, for composing inside a write job ---
   /// Stores a new wrapped key and makes it the active one in the table; returns its id.
@@ -72,6 +76,7 @@ class Keys {
   crypto::FieldCipher cipher_{ring_};
   crypto::BlindIndex index_;
   crypto::Ed25519Signer signer_;
+  crypto::Key256 chainKey_;
 };
 
 /// Progress of a long key operation: rows done, rows in total.

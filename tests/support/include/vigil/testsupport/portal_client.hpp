@@ -35,7 +35,7 @@ struct PortalUser {
 };
 
 /// Creates the accounts (an admin first, bootstrapped, if `users` has none) in the database at
-/// `dbPath` with the master key where vigild looks for it (<dataDir>/keys/master.key). Call it
+/// `dbPath` with the master key where vigild looks for it (<dataDir>-keys/master.key). Call it
 /// while vigild is stopped. Returns the ids of `users` in order.
 std::vector<std::int64_t> seedPortalUsers(const std::filesystem::path& dataDir,
                                           const std::filesystem::path& dbPath,

@@ -12,7 +12,8 @@
 
 namespace vigil::testsupport {
 
-/// A fresh directory under the system temp dir, removed (recursively) in the destructor.
+/// A fresh directory under the system temp dir, removed (recursively) in the destructor, with
+/// the `<path>-keys` directory a vigild using it as data.dir puts its master key in.
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "vigil-test");

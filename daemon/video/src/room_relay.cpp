@@ -210,6 +210,23 @@ GstEvent* forceKeyUnitEvent() {
       gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, TRUE, nullptr));
 }
 
+/// The shortest regular RTCP interval of every participant's RTP session. A keyframe request
+/// (PLI) may go early only once per regular interval (RFC 4585 3.5.2), and rtpsession's default
+/// minimum is 5 s (up to 7.5 s randomised): a second request soon after a first (a recording
+/// started just after a screen share or a new receiver) waited that long, and the recording,
+/// which starts at a keyframe, held nothing but headers meanwhile, audio included (issue 31).
+/// One second keeps keyframe requests prompt; RTCP stays a few hundred bytes a second.
+constexpr guint64 kRtcpMinIntervalNs = 1'000'000'000;
+
+/// webrtcbin creates its RTP sessions inside its rtpbin as the session comes up: each gets the
+/// interval above.
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (factory == nullptr) return;
+  const std::string_view name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
+  if (name == "rtpsession") g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, nullptr);
+}
+
 Counter& pipelineErrors() {
   static Counter& c = Metrics::global().counter(
       "vigil_video_session_errors_total", "Participant sessions ended by a media pipeline error");
@@ -642,6 +659,9 @@ void RoomRelay::Impl::doConnect(std::int64_t id, std::uint64_t session) {
   p->slotOwner.assign(static_cast<std::size_t>(slots), 0);
 
   p->webrtc = makeElement("webrtcbin", p->prefix + "webrtc");
+  g_signal_connect_data(p->webrtc, "deep-element-added",
+                        reinterpret_cast<GCallback>(onElementAdded), nullptr, nullptr,
+                        static_cast<GConnectFlags>(0));
   g_object_set(p->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                static_cast<guint>(config.latency.count()), nullptr);
   if (!config.stunServer.empty())

@@ -179,24 +179,28 @@ test('provider and patient see each other through the box; a non-participant is 
   await provider.page.getByRole('button', { name: 'Start recording' }).waitFor();
   await recordingBadge(patient.page).waitFor({ state: 'hidden' });
 
-  // Playback: the provider's page lists the recordings (one per participant) and plays the
-  // patient's, decrypted by the box and fetched in byte ranges by the player.
-  const play = provider.page.getByRole('button', { name: /^Play the recording of Ana Silva/ });
-  await play.waitFor();
-  await play.click();
-  await provider.page.waitForFunction(() => {
-    const v = document.querySelector('.recording-player');
-    return v && !v.hidden && v.readyState >= 2 && v.videoWidth > 0;
-  }, null, { timeout: 30000 }).catch(async (e) => {
-    const st = await provider.page.evaluate(() => {
+  // Playback: the provider's page lists the recordings (one per participant) and plays each,
+  // decrypted by the box and fetched in byte ranges by the player. Both must hold video: a
+  // recording of headers only once went unnoticed for the participant not played here.
+  for (const who of ['Dr. Mei Lee', 'Ana Silva']) {
+    const play = provider.page.getByRole('button', { name: new RegExp(`^Play the recording of ${who}`) });
+    await play.waitFor();
+    await provider.page.evaluate(() => { const v = document.querySelector('.recording-player'); if (v) v.removeAttribute('src'); });
+    await play.click();
+    await provider.page.waitForFunction(() => {
       const v = document.querySelector('.recording-player');
-      return fetch(v.src, { headers: { Range: 'bytes=0-' } }).then(async (r) => {
-        const b = new Uint8Array(await r.arrayBuffer());
-        return { status: r.status, type: r.headers.get('content-type'), range: r.headers.get('content-range'), len: b.length, head: Array.from(b.slice(0, 48)).map((x) => x.toString(16)).join(' '), src: v.src, readyState: v.readyState, networkState: v.networkState, error: v.error && `${v.error.code} ${v.error.message}`, w: v.videoWidth };
+      return v && !v.hidden && v.getAttribute('src') && v.readyState >= 2 && v.videoWidth > 0;
+    }, null, { timeout: 30000 }).catch(async (e) => {
+      const st = await provider.page.evaluate(() => {
+        const v = document.querySelector('.recording-player');
+        return fetch(v.src, { headers: { Range: 'bytes=0-' } }).then(async (r) => {
+          const b = new Uint8Array(await r.arrayBuffer());
+          return { status: r.status, type: r.headers.get('content-type'), range: r.headers.get('content-range'), len: b.length, head: Array.from(b.slice(0, 48)).map((x) => x.toString(16)).join(' '), src: v.src, readyState: v.readyState, networkState: v.networkState, error: v.error && `${v.error.code} ${v.error.message}`, w: v.videoWidth };
+        });
       });
+      throw new Error(`the recording of ${who} did not play: ${JSON.stringify(st)}: ${e.message}`);
     });
-    throw new Error(`recording did not play: ${JSON.stringify(st)}: ${e.message}`);
-  });
+  }
   await screenshot(provider.page, 'video-provider-plays-recording');
   // The patient has no playback (the visit's provider and admins only).
   const patientStatus = await within(patient.page.evaluate(async (visitId) => (await fetch(`/api/v1/visits/${visitId}/recordings`)).status, id),

@@ -863,13 +863,14 @@ void RoomRelay::Impl::link(Peer& source, Peer& dest) {
                                       {"pad", GST_OBJECT_NAME(sink)},
                                       {"result", gst_pad_link_get_name(linked)}});
     gst_object_unref(qsrc);
+    // Playing before the tee feeds it (see doStartRecording).
+    gst_element_sync_state_with_parent(q);
     GstPad* teeSrc = gst_element_request_pad_simple(source.tees[ki], "src_%u");
     GstPad* qsink = gst_element_get_static_pad(q, "sink");
     if (gst_pad_link(teeSrc, qsink) != GST_PAD_LINK_OK)
       log::warn("video.branch_link_failed", {{"visit", visitId}, {"participant", dest.id}});
     gst_object_unref(qsink);
     gst_object_unref(teeSrc);
-    gst_element_sync_state_with_parent(q);
     queues[ki] = q;
   }
   dest.branchesFrom[source.id] = queues;
@@ -966,13 +967,17 @@ void RoomRelay::Impl::doStartRecording(std::int64_t id, RoomRecording& recording
     GstElement* tap = recording.makeTap(kind == kVideo);
     gst_bin_add_many(GST_BIN(pipeline), q, tap, nullptr);
     gst_element_link(q, tap);
+    // Playing before the tee feeds it: a buffer pushed into a queue still in NULL returns
+    // FLUSHING, and that can pause the participant's whole stream (their media and the ICE
+    // checks read on the same thread): receivers froze, the browser's connection went
+    // "disconnected" and the recording kept headers only (issue 31).
+    gst_element_sync_state_with_parent(tap);
+    gst_element_sync_state_with_parent(q);
     GstPad* teeSrc = gst_element_request_pad_simple(p->tees[k], "src_%u");
     GstPad* qsink = gst_element_get_static_pad(q, "sink");
     gst_pad_link(teeSrc, qsink);
     gst_object_unref(qsink);
     gst_object_unref(teeSrc);
-    gst_element_sync_state_with_parent(tap);
-    gst_element_sync_state_with_parent(q);
     p->recQueues[k] = q;
     p->recTaps[k] = tap;
   }

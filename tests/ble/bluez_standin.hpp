@@ -26,8 +26,10 @@ using Bytes = std::vector<std::uint8_t>;
 inline const std::filesystem::path kStandIn =
     std::filesystem::path(VIGIL_SOURCE_DIR) / "tests" / "ble" / "bluez_standin.py";
 
+/// Polls `f` until it holds or `timeout` passes. The timeout is an upper bound for a loaded
+/// 2-core run, not an expectation: nothing here waits for a condition to stay false.
 template <class F>
-bool eventually(F&& f, std::chrono::milliseconds timeout = 8s) {
+bool eventually(F&& f, std::chrono::milliseconds timeout = 20s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (f()) return true;
@@ -154,8 +156,11 @@ class BlueZStandIn {
     if (!adapter) o.args.push_back("--no-adapter");
     o.stderrFile = bus.dir() / ("standin-" + std::to_string(runs_++) + ".err");
     process_.emplace("/usr/bin/python3", o);
-    BOOST_TEST_REQUIRE(eventually([&] { return bus.nameHasOwner("org.bluez"); }, 10s),
-                       testsupport::readText(o.stderrFile));
+    // An upper bound only: a loaded 2-core run (Chromium beside it, the store's fsyncs taking
+    // seconds) once needed more than 10 s to start Python and claim the name (issue 31).
+    BOOST_TEST_REQUIRE(eventually([&] { return bus.nameHasOwner("org.bluez"); }, 30s),
+                       "the BlueZ stand-in did not claim org.bluez within 30 s; its stderr: "
+                           << testsupport::readText(o.stderrFile));
   }
   void killStandIn() {
     process_->stop(2s);

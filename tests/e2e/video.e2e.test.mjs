@@ -278,6 +278,21 @@ test('provider and patient see each other through the box; a non-participant is 
     return v && !v.hidden && v.readyState >= 2 && v.videoWidth > 0;
   }, null, { timeout: 30000 });
   await screenshot(admin.page, 'video-admin-plays-recording');
+  // While the visit runs the admin cannot ask for its chat; once the provider ends it, the
+  // admin reads the chat and documents only after giving a reason (issue 18).
+  assert.equal(await admin.page.getByRole('button', { name: `Chat and documents of visit ${id}` }).count(), 0);
+  await provider.page.getByRole('button', { name: 'End visit' }).click();
+  await provider.page.getByText('The visit has ended.').waitFor();
+  await admin.page.getByRole('button', { name: 'Search' }).click();
+  await admin.page.getByRole('button', { name: `Chat and documents of visit ${id}` }).click();
+  await admin.page.getByRole('button', { name: 'Open chat and documents' }).click();
+  await admin.page.getByText('A reason is required.').waitFor();
+  await admin.page.getByLabel('Reason (required)').fill('Complaint review, ticket 118');
+  await admin.page.getByRole('button', { name: 'Open chat and documents' }).click();
+  const chat = admin.page.getByRole('list', { name: `Chat of visit ${id}` });
+  await chat.getByText('Hello from the patient').waitFor();
+  await chat.getByText('Hello from the provider').waitFor();
+  await screenshot(admin.page, 'video-admin-reads-past-chat');
   assert.deepEqual(admin.problems, []);
 
   // The refused upload's 422, the patient's refused playback and the refused invitation (403)

@@ -53,6 +53,7 @@ const std::map<std::string, std::string> kExpected = {
     {"visit.join",         "AD AG AG DD DD"},
     {"visit.recording_play", "DD AG AG AA DD"},
     {"visit.archive",      "DD AA AA AA DD"},
+    {"visit.record_access", "DD DD DD AA DD"},
     {"message.list",       "AD AG AG DD DD"},
     {"message.send",       "AD AG AG DD DD"},
     {"document.get",       "AD AG AG DD DD"},

@@ -461,6 +461,7 @@ std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& media
   const auto webm = vigil::video::decryptRecording(file, "visit-42/p1/1", cipher);
   BOOST_TEST(webm.rfind("\x1a\x45\xdf\xa3", 0) == 0u);
   vigil::video::RecordingReader reader(file, "visit-42/p1/1", cipher);
+  BOOST_TEST(reader.complete());  // stopped: it ends with its end-marked chunk
   BOOST_TEST(reader.size() == webm.size());
   BOOST_TEST((reader.read(1000, 5000) == webm.substr(1000, 5000)));
   mediaType = vigil::video::recordingMediaType(webm);

@@ -5,14 +5,17 @@
 #include "vigil/video/visit_routes.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "temp_dir.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/video/recording.hpp"
 #include "visit_api_fixture.hpp"
 
@@ -33,7 +36,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             19);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             20);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -120,11 +123,25 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", visit("/messages"), patient, R"({"text":5})") == 400);
   BOOST_TEST(call("GET", "/api/v1/visits/abc", provider) == 400);
   BOOST_TEST(call("GET", "/api/v1/visits/999", provider) == 404);
+  // An admin's request to read the chat: not while the visit runs.
+  const std::string why = R"({"reason":"complaint 2026-118 review"})";
+  BOOST_TEST(call("POST", visit("/record-access"), admin, why) == 403);
   // Ending: the visit's provider only; then nobody joins.
   BOOST_TEST(call("POST", visit("/end"), patient) == 403);
   BOOST_TEST(call("POST", visit("/end"), nurse) == 403);
   BOOST_TEST(call("POST", visit("/end"), provider) == 200);
   BOOST_TEST(call("POST", visit("/join"), patient) == 403);
+  // Afterwards admins read the chat and documents only by an audited request with a reason;
+  // other roles cannot ask.
+  BOOST_TEST(call("GET", visit("/messages"), admin) == 403);
+  for (auto who : {provider, nurse, patient})
+    BOOST_TEST(call("POST", visit("/record-access"), who, why) == 403);
+  BOOST_TEST(call("POST", visit("/record-access"), admin, R"({"reason":" "})") == 422);
+  BOOST_TEST(call("POST", visit("/record-access"), admin, R"({"reason":5})") == 400);
+  BOOST_TEST(call("POST", visit("/record-access"), admin, why) == 200);
+  BOOST_TEST(call("GET", visit("/messages"), admin) == 200);
+  BOOST_TEST(call("GET", visit("/documents"), admin) == 200);
+  BOOST_TEST(call("GET", visit("/messages"), nurse) == 403);
   // Scheduling: the care team; not a patient, not a provider outside the care team.
   const auto schedule =
       "{\"patientId\":" + std::to_string(patientA) +
@@ -340,6 +357,44 @@ BOOST_AUTO_TEST_CASE(participants_see_each_others_display_names) {
   BOOST_TEST(
       request("GET", "/api/v1/visits", &clients.at(patientUserId)).body.find("displayName") ==
       std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(consent_changes_and_recording_start_wait_for_each_other) {
+  // Everyone consents; the provider starts the recording while the patient withdraws. The
+  // consent check and the start are one step, and so are a withdrawal and the stop it causes:
+  // whatever the order, no recording runs without the patient's consent.
+  BOOST_REQUIRE(call("POST", visit("/join"), providerId) == 200);
+  BOOST_REQUIRE(call("POST", visit("/join"), patientUserId) == 200);
+  BOOST_REQUIRE(call("POST", visit("/admit"), providerId,
+                     "{\"userId\":" + std::to_string(patientUserId) + "}") == 200);
+  BOOST_REQUIRE(call("POST", visit("/consent"), providerId, R"({"recording":true})") == 200);
+  BOOST_REQUIRE(call("POST", visit("/consent"), patientUserId, R"({"recording":true})") == 200);
+
+  std::future<int> start, withdraw;
+  {
+    // While a decision is being made (held here), neither request gets past its check.
+    const auto held = visits.recordingDecision();
+    start = std::async(std::launch::async, [&] {
+      return call("POST", visit("/recording"), providerId, R"({"action":"start"})");
+    });
+    withdraw = std::async(std::launch::async, [&] {
+      return call("POST", visit("/consent"), patientUserId, R"({"recording":false})");
+    });
+    BOOST_TEST((start.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout));
+    BOOST_TEST((withdraw.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout));
+    BOOST_TEST(!rooms.isRecording(visitId));
+  }
+  const int started = testsupport::getWithin(start, std::chrono::seconds(20), "the start");
+  const int withdrawn =
+      testsupport::getWithin(withdraw, std::chrono::seconds(20), "the withdrawal");
+  BOOST_TEST(withdrawn == 200);
+  // Either the start came first (200) and the withdrawal stopped it, or the withdrawal came
+  // first and the start was refused for the missing consent (403).
+  BOOST_TEST((started == 200 || started == 403), started);
+  BOOST_TEST(!rooms.isRecording(visitId));
+  const auto after = visits.find(visitId);
+  BOOST_REQUIRE(after.has_value());
+  BOOST_TEST(!after->participant(patientUserId)->recordingConsentAt.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(recording_playback_decrypts_serves_ranges_and_is_audited) {

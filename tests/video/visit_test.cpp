@@ -315,6 +315,87 @@ BOOST_AUTO_TEST_CASE(chat_and_documents_are_read_in_the_room_then_only_by_provid
   BOOST_TEST(lastAudit("visit.document_get")->event.reason == "visit_not_running");
 }
 
+BOOST_AUTO_TEST_CASE(an_admin_reads_a_past_visits_chat_only_by_audited_request) {
+  // Expected by hand from the issue: afterwards, the visit's provider and patient read it
+  // through their records, and admins by audited request (with a reason); nobody else.
+  atStart();
+  visits.join(provider, visitId);
+  visits.join(patient, visitId);
+  visits.admit(provider, visitId, patient.id);
+  visits.postMessage(patient, visitId, "my ankles are swollen");
+  const auto d = visits.shareDocument(patient, visitId, "labs.pdf", "%PDF-1.4\nlabs\n%%EOF");
+  // While the visit runs, an admin neither asks nor reads.
+  BOOST_CHECK_THROW(visits.requestRecordAccess(admin, visitId, "complaint 2026-118"), AccessDenied);
+  BOOST_TEST(lastAudit("visit.record_access")->event.reason == "visit_running");
+  BOOST_CHECK_THROW(visits.messages(admin, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "visit_running");
+  visits.end(provider, visitId);
+  // Over, but not asked for: refused and audited.
+  BOOST_CHECK_THROW(visits.messages(admin, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "no_request");
+  BOOST_CHECK_THROW(visits.document(admin, visitId, d.id), AccessDenied);
+  // A request needs a reason, and only admins may ask (a provider of another team, the visit's
+  // own provider and the patient read through their records or not at all).
+  BOOST_CHECK_THROW(visits.requestRecordAccess(admin, visitId, "  "), ValidationError);
+  for (const auto& who : {otherProvider, provider, patient}) {
+    BOOST_CHECK_THROW(visits.requestRecordAccess(who, visitId, "curious"), AccessDenied);
+    BOOST_TEST(lastAudit("visit.record_access")->event.reason == "not_admin");
+  }
+  BOOST_CHECK_THROW(visits.messages(otherProvider, visitId), AccessDenied);
+  // Asked, with the reason: read for 30 minutes, every read audited as the admin's request.
+  const auto until = visits.requestRecordAccess(admin, visitId, "complaint 2026-118 review");
+  BOOST_TEST((until == clock.now() + vigil::security::kEmergencyAccessWindow));
+  const auto request = lastAudit("visit.record_access");
+  BOOST_REQUIRE(request);
+  BOOST_TEST(request->event.outcome == vigil::security::AuditOutcome::success);
+  BOOST_TEST(request->event.patientId.value_or(0) == kPatientId);
+  // The reason is kept encrypted with the entry, never in the chain's own fields.
+  BOOST_TEST(request->event.reason == "admin_request");
+  BOOST_TEST(db->read([&](vigil::store::Connection& c) {
+                 return audit->justificationIn(c, request->seq);
+               }).value_or("") == "complaint 2026-118 review");
+  const auto chat = visits.messages(admin, visitId);
+  BOOST_REQUIRE(chat.size() == 1u);
+  BOOST_TEST(chat[0].text == "my ankles are swollen");
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "admin_request");
+  BOOST_TEST(lastAudit("visit.messages_read")->event.actorId == admin.id);
+  BOOST_TEST(visits.documents(admin, visitId).size() == 1u);
+  BOOST_TEST(visits.document(admin, visitId, d.id).content == "%PDF-1.4\nlabs\n%%EOF");
+  BOOST_TEST(lastAudit("visit.document_get")->event.reason == "admin_request");
+  // The grant is for this visit only, and it runs out.
+  auto nv = newVisit();
+  nv.startsAt = clock.now() + 2h;
+  nv.endsAt = nv.startsAt + 30min;
+  const auto otherVisit = visits.schedule(provider, nv);
+  BOOST_CHECK_THROW(visits.messages(admin, otherVisit), AccessDenied);
+  clock.advance(vigil::security::kEmergencyAccessWindow + 1s);
+  BOOST_CHECK_THROW(visits.messages(admin, visitId), AccessDenied);
+  BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "no_request");
+}
+
+BOOST_AUTO_TEST_CASE(every_read_of_a_visit_is_audited) {
+  const auto before = [&](const std::string& outcome) {
+    return db->read([&](vigil::store::Connection& c) {
+      return c
+          .queryValue<std::int64_t>(
+              "SELECT count(*) FROM audit_log WHERE action = 'visit.get' AND outcome = ?1", outcome)
+          .value_or(0);
+    });
+  };
+  BOOST_TEST(before("success") == 0);
+  visits.get(provider, visitId);
+  visits.get(patient, visitId);
+  BOOST_CHECK_THROW(visits.get(stranger, visitId), AccessDenied);
+  BOOST_CHECK_THROW(visits.get(admin, visitId), AccessDenied);
+  BOOST_TEST(before("success") == 2);
+  BOOST_TEST(before("denied") == 2);
+  const auto e = lastAudit("visit.get");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.actorId == admin.id);
+  BOOST_TEST(e->event.reason == "not_participant");
+  BOOST_TEST(e->event.patientId.value_or(0) == kPatientId);
+}
+
 BOOST_AUTO_TEST_CASE(document_type_comes_from_the_magic_bytes) {
   BOOST_TEST(vigil::video::documentMediaType("%PDF-1.7\n...").value_or("") == "application/pdf");
   BOOST_TEST(

@@ -51,6 +51,8 @@ constexpr Operation kOperations[] = {
     {"visit.recording_play", P::visitManage, true},
     // Visits to find recordings in (VisitService: admins all, providers and nurses their own).
     {"visit.archive", P::visitManage, false},
+    // An admin's audited request (with a reason) to read a past visit's chat and documents.
+    {"visit.record_access", P::auditRead, true},
     {"message.list", P::messageRead, true},
     {"message.send", P::messageSend, true},
     {"document.get", P::documentRead, true},

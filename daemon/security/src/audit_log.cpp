@@ -573,6 +573,27 @@ std::optional<TimePoint> AuditLog::emergencyAccessUntil(Connection& c, std::int6
   return out;
 }
 
+std::optional<TimePoint> AuditLog::grantUntil(Connection& c, std::int64_t userId,
+                                              std::string_view action, std::string_view objectType,
+                                              std::string_view objectId,
+                                              std::chrono::minutes window, TimePoint now) {
+  // audit_log_by_time (at_us): only the entries of the last window.
+  auto& st = c.cached(
+      "SELECT max(at_us) FROM audit_log WHERE at_us > ?1 AND actor_id = ?2 AND action = ?3 "
+      "AND object_type = ?4 AND object_id = ?5 AND outcome = 'success'");
+  st.bindAll(toMicros(now - window), userId, std::string(action), std::string(objectType),
+             std::string(objectId));
+  std::optional<TimePoint> out;
+  if (st.step()) {
+    if (auto at = st.get<std::optional<std::int64_t>>(0)) {
+      auto until = fromMicros(*at) + window;
+      if (until > now) out = until;
+    }
+  }
+  st.reset();
+  return out;
+}
+
 std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t seq) const {
   auto ct =
       c.queryValue<store::Blob>("SELECT text_enc FROM audit_justifications WHERE seq = ?1", seq);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -38,8 +39,33 @@ constexpr const char* kRecorderH264 =
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
 
-crypto::FieldRef chunkField(const std::string& recordingId, std::uint64_t chunk) {
-  return {"visit_recordings", "content", recordingId + ":" + std::to_string(chunk)};
+crypto::FieldRef chunkField(const std::string& recordingId, std::uint64_t chunk,
+                            bool last = false) {
+  return {"visit_recordings", "content",
+          recordingId + ":" + std::to_string(chunk) + (last ? ":end" : "")};
+}
+
+/// The plaintext of the file's last chunk and whether it carries the end mark.
+std::pair<std::string, bool> openLastChunk(const crypto::FieldCipher& cipher,
+                                           const std::string& recordingId, std::uint64_t chunk,
+                                           const crypto::Bytes& sealed) {
+  try {
+    return {cipher.decryptText(chunkField(recordingId, chunk, true), sealed), true};
+  } catch (const CryptoError&) {
+    // Not end-marked: a recording cut short, or chunks removed from its end. As an ordinary
+    // chunk it must still open (anything else was altered).
+    return {cipher.decryptText(chunkField(recordingId, chunk), sealed), false};
+  }
+}
+
+std::uint32_t chunkLength(const unsigned char header[4]) {
+  return (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
+         (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
+}
+
+bool validChunkLength(std::uint32_t len) {
+  return len >= crypto::FieldCipher::kOverhead &&
+         len <= kChunkBytes + crypto::FieldCipher::kOverhead;
 }
 
 }  // namespace
@@ -55,8 +81,9 @@ RecordingWriter::RecordingWriter(std::string recordingId, const std::filesystem:
       path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
-void RecordingWriter::seal(std::size_t n) {
-  auto sealed = cipher_.encrypt(chunkField(id_, chunk_++), std::string_view(pending_.data(), n));
+void RecordingWriter::seal(std::size_t n, bool last) {
+  auto sealed =
+      cipher_.encrypt(chunkField(id_, chunk_++, last), std::string_view(pending_.data(), n));
   const auto len = static_cast<std::uint32_t>(sealed.size());
   const char header[4] = {static_cast<char>(len >> 24), static_cast<char>((len >> 16) & 0xff),
                           static_cast<char>((len >> 8) & 0xff), static_cast<char>(len & 0xff)};
@@ -71,12 +98,13 @@ void RecordingWriter::seal(std::size_t n) {
 void RecordingWriter::append(std::string_view bytes) {
   if (!file_.is_open()) return;
   pending_.append(bytes);
-  while (pending_.size() >= kChunkBytes) seal(kChunkBytes);
+  // A full chunk is sealed only once more bytes follow it: the last chunk is finish()'s.
+  while (pending_.size() > kChunkBytes) seal(kChunkBytes, false);
 }
 
 void RecordingWriter::finish() {
   if (!file_.is_open()) return;
-  if (!pending_.empty()) seal(pending_.size());
+  seal(pending_.size(), true);
   file_.close();
 }
 
@@ -226,22 +254,34 @@ int purgeRecordings(const std::filesystem::path& dir, std::filesystem::file_time
 }
 
 std::string decryptRecording(const std::filesystem::path& path, const std::string& recordingId,
-                             const crypto::FieldCipher& cipher) {
+                             const crypto::FieldCipher& cipher, bool* complete) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("recording: cannot read the recording file");
   std::string out;
-  for (std::uint64_t chunk = 0;; ++chunk) {
+  bool whole = false;
+  std::optional<crypto::Bytes> previous;  // opened once we know whether it is the last
+  std::uint64_t chunk = 0;
+  for (;; ++chunk) {
     unsigned char header[4];
     if (!in.read(reinterpret_cast<char*>(header), 4)) break;
-    const std::uint32_t len = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
-                              (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
-    if (len > kChunkBytes + crypto::FieldCipher::kOverhead)
+    const std::uint32_t len = chunkLength(header);
+    if (!validChunkLength(len))
       throw CryptoError("recording: chunk " + std::to_string(chunk) + " has a bad length");
     crypto::Bytes sealed(len);
     if (!in.read(reinterpret_cast<char*>(sealed.data()), static_cast<std::streamsize>(len)))
       throw CryptoError("recording: chunk " + std::to_string(chunk) + " is truncated");
-    out += cipher.decryptText(chunkField(recordingId, chunk), sealed);
+    if (previous) out += cipher.decryptText(chunkField(recordingId, chunk - 1), *previous);
+    previous = std::move(sealed);
   }
+  if (previous) {
+    auto [plain, last] = openLastChunk(cipher, recordingId, chunk - 1, *previous);
+    out += plain;
+    whole = last;
+  }
+  if (complete != nullptr)
+    *complete = whole;
+  else if (!whole)
+    throw CryptoError("recording: the file ends before its last chunk (cut short)");
   return out;
 }
 
@@ -254,9 +294,8 @@ RecordingReader::RecordingReader(const std::filesystem::path& path, std::string 
   for (;;) {
     unsigned char header[4];
     if (!in.read(reinterpret_cast<char*>(header), 4)) break;
-    const std::uint32_t len = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
-                              (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
-    if (len <= crypto::FieldCipher::kOverhead || len > kChunkBytes + crypto::FieldCipher::kOverhead)
+    const std::uint32_t len = chunkLength(header);
+    if (!validChunkLength(len))
       throw CryptoError("recording: chunk " + std::to_string(chunks_.size()) + " has a bad length");
     at += 4;
     chunks_.push_back({at, len, size_});
@@ -267,6 +306,15 @@ RecordingReader::RecordingReader(const std::filesystem::path& path, std::string 
   std::error_code ec;
   if (std::filesystem::file_size(path_, ec) != at)
     throw CryptoError("recording: the last chunk is truncated");
+  if (chunks_.empty()) return;
+  // Whether the file ends with its end-marked chunk (read() opens that chunk the same way).
+  const Chunk& last = chunks_.back();
+  crypto::Bytes sealed(last.sealedBytes);
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(last.fileOffset));
+  if (!in.read(reinterpret_cast<char*>(sealed.data()), static_cast<std::streamsize>(sealed.size())))
+    throw CryptoError("recording: the last chunk is truncated");
+  complete_ = openLastChunk(cipher_, id_, chunks_.size() - 1, sealed).second;
 }
 
 std::string RecordingReader::read(std::uint64_t offset, std::uint64_t length) const {
@@ -285,7 +333,8 @@ std::string RecordingReader::read(std::uint64_t offset, std::uint64_t length) co
     if (!in.read(reinterpret_cast<char*>(sealed.data()),
                  static_cast<std::streamsize>(c.sealedBytes)))
       throw CryptoError("recording: chunk " + std::to_string(i) + " is truncated");
-    const std::string plain = cipher_.decryptText(chunkField(id_, i), sealed);
+    const bool endMarked = complete_ && i + 1 == chunks_.size();
+    const std::string plain = cipher_.decryptText(chunkField(id_, i, endMarked), sealed);
     const std::uint64_t from = std::max(offset, c.plainOffset) - c.plainOffset;
     const std::uint64_t to = std::min(end, plainEnd) - c.plainOffset;
     out.append(plain, static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));

@@ -341,11 +341,19 @@ void VisitService::end(const Actor& actor, std::int64_t visitId) {
 Visit VisitService::get(const Actor& actor, std::int64_t visitId) const {
   auto v = find(visitId);
   if (!v) throw NotFound("visit " + std::to_string(visitId) + " not found");
-  if (v->participant(actor.id) == nullptr) throw AccessDenied("visit.get refused: not_participant");
+  const bool allowed = v->participant(actor.id) != nullptr;
+  audit_.record(db_, security::auditEventFor(actor, "visit.get", "visit", std::to_string(visitId),
+                                             v->patientId,
+                                             allowed ? AuditOutcome::success : AuditOutcome::denied,
+                                             allowed ? "participant" : "not_participant"));
+  if (!allowed) refuse("visit.get", "not_participant");
   return *v;
 }
 
 namespace {
+
+/// The audit action whose entry grants an admin a past visit's chat and documents.
+constexpr std::string_view kRecordAccessAction = "visit.record_access";
 
 crypto::FieldRef messageField(std::int64_t id) {
   return {"visit_messages", "text", std::to_string(id)};
@@ -383,6 +391,21 @@ ReadAccess readAccessIn(store::Connection& c, const Actor& actor, std::int64_t v
                         TimePoint now, const VisitPolicy& policy) {
   auto v = requireVisitIn(c, visitId);
   ReadAccess a{v->patientId, false, "not_participant"};
+  if (actor.role == Role::admin) {
+    // Admins take no part in visits: once a visit no longer runs, they read its chat and
+    // documents for a while after an audited request that gave the reason.
+    if (v->state == VisitState::inProgress) {
+      a.reason = "visit_running";
+    } else if (security::AuditLog::grantUntil(c, actor.id, kRecordAccessAction, "visit",
+                                              std::to_string(visitId),
+                                              security::kEmergencyAccessWindow, now)) {
+      a.allowed = true;
+      a.reason = "admin_request";
+    } else {
+      a.reason = "no_request";
+    }
+    return a;
+  }
   const Participant* p = v->participant(actor.id);
   if (p == nullptr || !security::roleHas(actor.role, security::Permission::visitJoin)) return a;
   if (v->state == VisitState::inProgress) {
@@ -703,6 +726,28 @@ VisitDocument VisitService::document(const Actor& actor, std::int64_t visitId,
                        std::to_string(documentId), access);
   if (!found) throw NotFound("document not found");
   return *found;
+}
+
+TimePoint VisitService::requestRecordAccess(const Actor& actor, std::int64_t visitId,
+                                            std::string_view reason) {
+  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos || reason.size() > 500)
+    throw ValidationError("reason: 1 to 500 characters, required to read a past visit");
+  const auto now = clock_.now();
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = requireVisitIn(c, visitId);
+    if (actor.role != Role::admin)
+      d = {false, "not_admin"};
+    else if (v->state == VisitState::inProgress)
+      d = {false, "visit_running"};
+    auto event = decisionEvent(actor, kRecordAccessAction, "visit", std::to_string(visitId),
+                               v->patientId, d, "admin_request");
+    if (d.allowed) event.justification = std::string(reason);
+    audit_.append(c, event);
+  });
+  if (!d.allowed) refuse(kRecordAccessAction, d.reason);
+  log::warn("video.record_access", {{"visit", visitId}, {"user_id", actor.id}});
+  return now + security::kEmergencyAccessWindow;
 }
 
 void VisitService::authorizeRecordingAccess(const Actor& actor, std::int64_t visitId,

@@ -506,6 +506,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
                      const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
                      if (!role) throw BadInput("role must be caregiver or interpreter");
                      const auto userId = inviteeOf(api, b);
+                     const auto decision = api.visits->recordingDecision();
                      api.visits->invite(*req.actor, id, userId, *role);
                      // The invitee has not consented to recording: a running recording stops (the
                      // provider starts it again once everyone, the invitee included, has
@@ -527,7 +528,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.rooms->endVisit(id);
     return Response::json(200, "{}");
   }));
-  router.add(route("GET", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
+  router.add(route("GET", "/api/v1/visits/{id}/messages", "visit.list", [api](Request& req) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const auto& m : api.visits->messages(*req.actor, visitIdOf(req)))
       list->add(messageJson(m));
@@ -544,7 +545,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.rooms->broadcast(id, stringify(json));
     return Response::json(201, stringify(json));
   }));
-  router.add(route("GET", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
+  router.add(route("GET", "/api/v1/visits/{id}/documents", "visit.list", [api](Request& req) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const auto& d : api.visits->documents(*req.actor, visitIdOf(req)))
       list->add(documentJson(d));
@@ -564,7 +565,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.rooms->broadcast(id, stringify(json));
     return Response::json(201, stringify(json));
   }));
-  router.add(route("GET", "/api/v1/visits/{id}/documents/{doc}", "visit.join", [api](Request& req) {
+  router.add(route("GET", "/api/v1/visits/{id}/documents/{doc}", "visit.list", [api](Request& req) {
     const auto id = visitIdOf(req);
     auto d = api.visits->document(*req.actor, id, documentIdOf(req));
     Response r;
@@ -580,12 +581,26 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
                                                       std::to_string(d.id) + "." + ext + "\"");
     return r;
   }));
+  // An admin's audited request to read a past visit's chat and documents (issue 18): the
+  // reason is stored encrypted with the audit entry, which grants the reads for 30 minutes.
+  router.add(route("POST", "/api/v1/visits/{id}/record-access", "visit.record_access",
+                   [api](Request& req) {
+                     auto b = body(req);
+                     if (!b->has("reason") || !b->get("reason").isString())
+                       throw BadInput("reason must be a string");
+                     const auto until = api.visits->requestRecordAccess(
+                         *req.actor, visitIdOf(req), b->getValue<std::string>("reason"));
+                     JsonObject o = new Poco::JSON::Object;
+                     o->set("until", security::formatUtc(until));
+                     return Response::json(200, stringify(o));
+                   }));
   router.add(route("POST", "/api/v1/visits/{id}/consent", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
     auto b = body(req);
     if (!b->has("recording") || !b->get("recording").isBoolean())
       throw BadInput("recording must be true or false");
     const bool consent = b->getValue<bool>("recording");
+    const auto decision = api.visits->recordingDecision();
     api.visits->setRecordingConsent(*req.actor, id, consent);
     if (!consent) stopRunningRecording(api, *req.actor, id, "consent_withdrawn");
     return Response::json(200, "{}");
@@ -598,9 +613,13 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     if (action == "start") {
       if (api.cipher == nullptr || api.recordingsDir.empty())
         throw ValidationError("recording: not configured on this box");
+      // The check and the start are one step: a withdrawal waits until the recording runs,
+      // then stops it.
+      const auto decision = api.visits->recordingDecision();
       api.visits->requireRecordingAllowed(*req.actor, id);
       o->set("recordedParticipants", api.rooms->startRecording(id, api.recordingsDir, *api.cipher));
     } else if (action == "stop") {
+      const auto decision = api.visits->recordingDecision();
       api.visits->requireRecordingStop(*req.actor, id);
       stopRunningRecording(api, *req.actor, id, "provider");
     } else {
@@ -620,6 +639,19 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
           j->set("userId", rec.userId);
           j->set("startedAt", security::formatUtc(fromMillis(rec.startedAtMs)));
           j->set("encryptedBytes", rec.fileBytes);
+          // False for a recording still running or cut short (the box stopped mid-visit, or
+          // its end was removed): it plays as far as it goes.
+          bool complete = false;
+          if (api.cipher != nullptr) {
+            if (auto file = findRecording(api.recordingsDir, id, rec.id)) {
+              try {
+                complete = RecordingReader(file->path, file->recordingId, *api.cipher).complete();
+              } catch (const Error&) {
+                complete = false;  // unreadable or altered: playing it says so
+              }
+            }
+          }
+          j->set("complete", complete);
           list->add(j);
         }
         JsonObject o = new Poco::JSON::Object;

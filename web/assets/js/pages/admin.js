@@ -3,8 +3,8 @@
 // link status, pairing, "register this device"), the clinic's default alert rules (read only:
 // providers change them), escalation chain and on-call coverage (pages/escalation.js), the video
 // visits with their recordings (played with the visit page's player; ids only, no patient
-// names), and the audit log with the chain's verification status. Admins see no clinical free
-// text.
+// names) and, by audited request with a reason, a past visit's chat and documents, and the
+// audit log with the chain's verification status. Admins see no other clinical free text.
 
 import { h, clear, append, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
@@ -220,6 +220,43 @@ async function visits(body) {
     playerCard.hidden = false;
     try { await panel.load(); } catch (e) { playerBox.append(unavailable(e, 'Recording playback')); }
   }
+  // A past visit's chat and documents: only after a request that gives the reason (audited
+  // with it; the box allows the reads for 30 minutes and audits each one).
+  function askForRecord(v) {
+    const reason = h('textarea#ra-reason', { rows: 3, maxlength: 500, required: true, 'aria-describedby': 'ra-hint' });
+    const err = h('div.notice.error', { role: 'alert', hidden: true });
+    const open = h('button.btn.danger', { type: 'submit' }, 'Open chat and documents');
+    const form = h('form.form.record-access', { novalidate: true },
+      h('p#ra-hint.muted', 'Reading a past visit\'s chat and documents is recorded with your reason and reviewed. Give the reason (for example a complaint or a records request).'),
+      h('label', { for: 'ra-reason' }, 'Reason (required)'), reason, err, h('div.actions', open));
+    append(clear(playerBox), [h('h3', `Visit ${v.id}: chat and documents`), form]);
+    playerCard.hidden = false;
+    reason.focus();
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!reason.value.trim()) { err.hidden = false; err.textContent = 'A reason is required.'; reason.focus(); return; }
+      open.disabled = true;
+      try {
+        const r = await post(`/api/v1/visits/${v.id}/record-access`, { reason: reason.value.trim() });
+        const [chat, docs] = await Promise.all([get(`/api/v1/visits/${v.id}/messages`), get(`/api/v1/visits/${v.id}/documents`)]);
+        announce(`Chat and documents of visit ${v.id} open until ${formatTime(r.until)}`);
+        append(clear(playerBox), [h('h3', `Visit ${v.id}: chat and documents`),
+          h('p.muted', `Open until ${formatTime(r.until)}; every read is audited.`),
+          h('h4', 'Chat'),
+          h('ul.chat-log', { 'aria-label': `Chat of visit ${v.id}` }, chat.messages.length
+            ? chat.messages.map((m) => h('li', h('span.muted', `User ${m.senderUserId}, ${formatTime(m.sentAt)}: `), m.text))
+            : h('li', 'No messages.')),
+          h('h4', 'Documents'),
+          h('ul.doc-list', { 'aria-label': `Documents of visit ${v.id}` }, docs.documents.length
+            ? docs.documents.map((d) => h('li', h('a', { href: `/api/v1/visits/${v.id}/documents/${d.id}`, download: '' }, d.fileName)))
+            : h('li', 'No documents.'))]);
+      } catch (ex) {
+        err.hidden = false;
+        err.textContent = ex.message;
+        open.disabled = false;
+      }
+    });
+  }
   async function search() {
     clear(results);
     try {
@@ -235,7 +272,8 @@ async function visits(body) {
             h('th', { scope: 'row' }, String(v.id)), h('td', formatTime(v.startsAt)), h('td', formatTime(v.endsAt)),
             h('td', v.providerName || `User ${v.providerUserId}`), h('td.num', String(v.patientId)), h('td', v.state.replace('_', ' ')),
             h('td', v.recordings ? `${v.recordings} (${fmtBytes(v.recordingBytes)})` : 'None'),
-            h('td', v.recordings ? h('button.btn.small', { type: 'button', 'aria-label': `Recordings of visit ${v.id}`, onclick: () => show(v) }, 'Recordings') : null))))),
+            h('td', v.recordings ? h('button.btn.small', { type: 'button', 'aria-label': `Recordings of visit ${v.id}`, onclick: () => show(v) }, 'Recordings') : null,
+              v.state !== 'in_progress' ? h('button.btn.small', { type: 'button', 'aria-label': `Chat and documents of visit ${v.id}`, onclick: () => askForRecord(v) }, 'Chat and documents') : null))))),
         pages > 1 ? h('div.actions',
           h('button.btn.small', { type: 'button', disabled: page <= 1, onclick: () => { page -= 1; search(); } }, 'Previous'),
           h('span.muted', ` Page ${page} of ${pages} `),
@@ -243,7 +281,7 @@ async function visits(body) {
     } catch (e) { results.append(unavailable(e, 'The list of visits')); }
   }
   body.append(h('section.card', h('h2', 'Video visits'),
-    h('p.muted', 'Every visit, newest first. Playing a recording is audited.'), form, results), playerCard);
+    h('p.muted', 'Every visit, newest first. Playing a recording is audited; a past visit\'s chat and documents open only with a reason.'), form, results), playerCard);
   await search();
 }
 

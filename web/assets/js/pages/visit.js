@@ -76,7 +76,7 @@ export function recordingsPanel(visitId, nameOf = (userId) => `Participant ${use
     const r = await get(`/api/v1/visits/${visitId}/recordings`);
     el.hidden = false;
     append(clear(list), [r.recordings.length
-      ? r.recordings.map((rec) => h('li', `${nameOf(rec.userId)}, started ${fmtTime(rec.startedAt)} `,
+      ? r.recordings.map((rec) => h('li', `${nameOf(rec.userId)}, started ${fmtTime(rec.startedAt)}${rec.complete ? '' : ' (incomplete: cut short or still recording)'} `,
         h('button.btn.small', {
           type: 'button',
           'aria-label': `Play the recording of ${nameOf(rec.userId)} started ${fmtTime(rec.startedAt)}`,

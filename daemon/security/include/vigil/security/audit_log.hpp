@@ -25,6 +25,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "vigil/core/clock.hpp"
 #include "vigil/crypto/ed25519.hpp"
@@ -121,6 +122,13 @@ class AuditLog {
   /// kEmergencyAccessWindow, if that is after `now`. The grant is the audit entry itself.
   static std::optional<TimePoint> emergencyAccessUntil(store::Connection& c, std::int64_t userId,
                                                        std::int64_t patientId, TimePoint now);
+  /// Until when a grant recorded as an audit entry holds: the latest successful `action` entry
+  /// of `userId` on (`objectType`, `objectId`), plus `window`, if that is after `now` (an
+  /// admin's request to read a past visit's chat, issue 18).
+  static std::optional<TimePoint> grantUntil(store::Connection& c, std::int64_t userId,
+                                             std::string_view action, std::string_view objectType,
+                                             std::string_view objectId, std::chrono::minutes window,
+                                             TimePoint now);
   /// The latest entry's seq (0 when empty).
   static std::int64_t lastSeqIn(store::Connection& c);
 

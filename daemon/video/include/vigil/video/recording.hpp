@@ -10,8 +10,11 @@
 // bytes never touch the disk in clear: they are cut into chunks of up to 256 KiB, each sealed
 // with the field cipher (AES-256-GCM, AAD = visit_recordings/content/<recording id>:<chunk no>,
 // so chunks cannot be reordered, dropped from the middle or moved to another recording) and
-// appended to the file as [u32 big-endian length][ciphertext]. A truncated tail loses at most
-// the last chunk. decryptRecording() reverses it for authorised playback.
+// appended to the file as [u32 big-endian length][ciphertext]. The last chunk is sealed with
+// ":end" after its number in the AAD, so a file cut at a chunk boundary (or never finished: the
+// daemon stopped mid-visit) is told apart from a whole one: it still plays, marked incomplete,
+// and decryptRecording() refuses it unless asked to accept it. decryptRecording() and
+// RecordingReader reverse the format for authorised playback.
 
 #include <cstdint>
 #include <filesystem>
@@ -40,15 +43,17 @@ class RecordingWriter {
   /// Creates `path` (it must not exist; mode 0600). Throws Error.
   RecordingWriter(std::string recordingId, const std::filesystem::path& path,
                   const crypto::FieldCipher& cipher);
-  /// Appends plaintext, sealing every full chunk.
+  /// Appends plaintext, sealing every full chunk that more bytes follow (the last chunk waits
+  /// for finish(), which marks it).
   void append(std::string_view bytes);
-  /// Seals what is pending as the last chunk and closes the file (idempotent).
+  /// Seals what is pending (possibly nothing) as the end-marked last chunk and closes the file
+  /// (idempotent).
   void finish();
   /// Bytes written to the file so far (ciphertext and framing).
   std::uint64_t bytesWritten() const { return written_; }
 
  private:
-  void seal(std::size_t n);
+  void seal(std::size_t n, bool last);
   std::string id_;
   const crypto::FieldCipher& cipher_;
   std::ofstream file_;
@@ -66,6 +71,9 @@ class RecordingReader {
                   const crypto::FieldCipher& cipher);
   /// The plaintext (WebM) size in bytes.
   std::uint64_t size() const { return size_; }
+  /// True when the file ends with its end-marked chunk; false for a recording cut short (the
+  /// daemon stopped mid-visit, or chunks were removed from its end).
+  bool complete() const { return complete_; }
   /// Up to `length` plaintext bytes from `offset` (fewer at the end). Throws CryptoError if a
   /// chunk was altered, reordered or moved.
   std::string read(std::uint64_t offset, std::uint64_t length) const;
@@ -81,6 +89,7 @@ class RecordingReader {
   const crypto::FieldCipher& cipher_;
   std::vector<Chunk> chunks_;
   std::uint64_t size_ = 0;
+  bool complete_ = false;
 };
 
 /// One stored recording of a visit (from its file name; sizes are the encrypted file's).
@@ -146,8 +155,10 @@ std::string recordingMediaType(std::string_view head);
 int purgeRecordings(const std::filesystem::path& dir, std::filesystem::file_time_type before);
 
 /// Decrypts a recording file made with `recordingId`; throws CryptoError if a chunk was
-/// altered, reordered or moved, Error if the file cannot be read.
+/// altered, reordered or moved, Error if the file cannot be read. A file without its
+/// end-marked last chunk (cut short) throws CryptoError, unless `complete` is given: then it
+/// is decrypted as far as it goes and *complete says whether it was whole.
 std::string decryptRecording(const std::filesystem::path& path, const std::string& recordingId,
-                             const crypto::FieldCipher& cipher);
+                             const crypto::FieldCipher& cipher, bool* complete = nullptr);
 
 }  // namespace vigil::video

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -188,6 +189,13 @@ class VisitService {
   /// Only the visit's provider stops its recording by hand (participants stop it by withdrawing
   /// their consent). Refused: audited (visit.recording_stop, denied) and AccessDenied.
   void requireRecordingStop(const security::Actor& actor, std::int64_t visitId);
+  /// Held while a recording decision and what follows from it happen as one step: a consent
+  /// change and the stop it causes, an invitation and the stop it causes, the consent check
+  /// and the recording's start. Without it a withdrawal could land between a start's check
+  /// and the start, and the recording would run without that consent (issue 18).
+  [[nodiscard]] std::unique_lock<std::mutex> recordingDecision() {
+    return std::unique_lock<std::mutex>(recordingMutex_);
+  }
 
   /// A participant who may be in the room posts a chat message (1..2000 characters), stored
   /// encrypted with the visit and audited (ids only). Throws ValidationError, AccessDenied.
@@ -208,6 +216,15 @@ class VisitService {
   VisitDocument document(const security::Actor& actor, std::int64_t visitId,
                          std::int64_t documentId);
 
+  /// An admin asks to read a past visit's chat and documents (a complaint, a legal request),
+  /// giving the reason (1..500 characters, stored encrypted as the entry's justification).
+  /// Allowed to admins once the visit no longer runs; the audit entry (visit.record_access) is
+  /// the grant: for security::kEmergencyAccessWindow the admin reads the visit's chat and
+  /// documents, each read audited with reason "admin_request". Returns until when. Throws
+  /// ValidationError (no reason), AccessDenied ("not_admin", "visit_running"), NotFound.
+  TimePoint requestRecordAccess(const security::Actor& actor, std::int64_t visitId,
+                                std::string_view reason);
+
   /// Decides whether the actor may list (`recordingId` empty) or play one of the visit's
   /// recordings: the visit's provider, or an admin. Every decision is audited
   /// (visit.recordings_list / visit.recording_play: a playback is a PHI read). Throws
@@ -222,7 +239,8 @@ class VisitService {
   /// Per participant quality over the visit.
   std::vector<QualitySummary> quality(std::int64_t visitId) const;
 
-  /// The visit, for one of its participants (others: AccessDenied). NotFound if none.
+  /// The visit, for one of its participants (others: AccessDenied). NotFound if none. Every
+  /// call is audited (visit.get: it names the participants), a refusal as denied.
   Visit get(const security::Actor& actor, std::int64_t visitId) const;
   /// The visits the user takes part in that end after `since`, by start time.
   std::vector<Visit> forUser(std::int64_t userId, TimePoint since) const;
@@ -248,6 +266,7 @@ class VisitService {
   Clock& clock_;
   VisitPolicy policy_;
   const crypto::FieldCipher* cipher_;
+  std::mutex recordingMutex_;
 };
 
 }  // namespace vigil::video

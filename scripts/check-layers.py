@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""The architecture's rules, checked (issue 19). Exit 1 with one line per breach.
+
+1. Layers: a library includes only its own headers and those of libraries below it
+   (LAYERS, written by hand from docs/architecture.md), and only libraries its CMake target
+   links (directly or through them).
+2. Tables: SQL text naming a table appears only in the table's owner (OWNERS).
+3. The library table of docs/architecture.md names every library CMake builds, with the
+   same folder and the same direct dependencies.
+4. Size: no source file over 800 lines (FILE_LIMIT).
+
+Usage: check-layers.py [repository root]
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
+
+# Layer of each library (a library may include only libraries of a lower layer, and its own).
+# The HTTP layer (web, webapi) sits above every domain library: only app (and tests) include it.
+LAYERS = {
+    "core": 0, "devices": 0,
+    "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
+    "security": 2, "registry": 2,
+    "readings": 3, "ingest": 3, "alerts": 3,
+    "video": 4, "ble": 4, "fleet": 4,
+    "web": 5,
+    "webapi": 6,
+    "demo": 7,
+    "app": 8,
+}
+
+# Include prefix (vigil/<name>/) of each library when it differs from the library's name.
+INCLUDE_NAME = {"webapi": "web"}
+
+# Includes that are not allowed even where the layers would allow them.
+FORBIDDEN = [
+    # The gateways hand messages to ingest; they keep no tables of their own.
+    ("gateway", "store"),
+    ("ble", "store"),
+]
+
+# Table -> the libraries whose SQL may name it. `readings` is written by ingest and read
+# through the readings query library only.
+OWNERS = {
+    "settings": {"store"}, "schema_migrations": {"store"}, "sqlite_schema": {"store"},
+    "users": {"security"}, "sessions": {"security"}, "recovery_codes": {"security"},
+    "sign_in_failures": {"security"}, "sign_in_unknown_failures": {"security"},
+    "sign_in_unknown_locks": {"security"}, "user_mfa": {"security"}, "care_team": {"security"},
+    "audit_log": {"security"}, "audit_chain": {"security"}, "audit_checkpoints": {"security"},
+    "audit_justifications": {"security"}, "data_keys": {"security"},
+    "patients": {"registry"}, "devices": {"registry"}, "device_assignments": {"registry"},
+    "ble_links": {"registry"},
+    "readings": {"ingest", "readings"},
+    "quarantine": {"ingest"}, "quarantine_usage": {"ingest"},
+    "alerts": {"alerts"}, "alert_events": {"alerts"}, "alert_rules": {"alerts"},
+    "alert_suppressions": {"alerts"}, "escalation_chains": {"alerts"},
+    "escalation_chain_steps": {"alerts"}, "oncall_coverage": {"alerts"},
+    "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
+    "visit_documents": {"video"}, "visit_quality": {"video"},
+}
+
+# Breaches still being worked on (issue 19): "<file>: <rule detail>" lines. Empty when done.
+KNOWN = set()
+
+FILE_LIMIT = 800
+SOURCE_DIRS = ["daemon", "web", "gateway", "devices", "firmware-tools"]
+SOURCE_EXT = (".cpp", ".hpp", ".h", ".cc")
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT)
+
+
+def cmake_libraries():
+    """{library: (folder, set of direct vigil:: deps)} from add_library/target_link_libraries."""
+    libs = {}
+    for base, _, files in os.walk(ROOT):
+        if "/build" in base or "/node_modules" in base or "/.git" in base or "/tests" in rel(base).join("//"):
+            continue
+        if "CMakeLists.txt" not in files:
+            continue
+        text = open(os.path.join(base, "CMakeLists.txt"), encoding="utf-8").read()
+        text = re.sub(r"#[^\n]*", "", text)
+        for m in re.finditer(r"add_library\(vigil_([a-z_]+)\s+(?!ALIAS|INTERFACE)", text):
+            name = m.group(1)
+            if name in ("devtool_provision",):
+                continue
+            libs.setdefault(name, [rel(base), set()])
+        for m in re.finditer(r"target_link_libraries\(vigil_([a-z_]+)\s+([^)]*)\)", text):
+            name = m.group(1)
+            if name not in libs:
+                continue
+            deps = set(re.findall(r"vigil::([a-z_]+)", m.group(2))) - {"options"}
+            libs[name][1] |= deps
+    return libs
+
+
+def library_of(path, libs):
+    """The library whose folder holds `path` (the deepest match)."""
+    best = None
+    for name, (folder, _) in libs.items():
+        if path == folder or path.startswith(folder + "/"):
+            if best is None or len(folder) > len(libs[best][0]):
+                best = name
+    # web/src/api is the webapi library, the rest of web/ is web.
+    if best == "web" and (path.startswith("web/src/api/") or path.startswith("web/include/vigil/web/api/")):
+        return "webapi"
+    return best
+
+
+def transitive(name, libs, seen=None):
+    seen = set() if seen is None else seen
+    for dep in libs.get(name, ("", set()))[1]:
+        if dep not in seen:
+            seen.add(dep)
+            transitive(dep, libs, seen)
+    return seen
+
+
+def string_literals(text):
+    """The file's C++ string literals, adjacent ones joined (as the compiler does)."""
+    out = []
+    for m in re.finditer(r'((?:"(?:[^"\\\n]|\\.)*"\s*)+)', text):
+        parts = re.findall(r'"((?:[^"\\\n]|\\.)*)"', m.group(1))
+        out.append("".join(parts))
+    return out
+
+
+SQL = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+([a-z_]+)\b")
+
+
+def main():
+    libs = cmake_libraries()
+    include_to_lib = {INCLUDE_NAME.get(n, n): n for n in libs if n != "webapi"}
+    breaches = []
+
+    def breach(line):
+        if line not in KNOWN:
+            breaches.append(line)
+
+    for top in SOURCE_DIRS:
+        for base, _, files in os.walk(os.path.join(ROOT, top)):
+            for f in files:
+                if not f.endswith(SOURCE_EXT):
+                    continue
+                path = rel(os.path.join(base, f))
+                text = open(os.path.join(ROOT, path), encoding="utf-8", errors="replace").read()
+                lines = text.count("\n")
+                if lines > FILE_LIMIT:
+                    breach(f"{path}: {lines} lines (at most {FILE_LIMIT})")
+                lib = library_of(path, libs)
+                if lib is None:
+                    continue
+                allowed = transitive(lib, libs) | {lib}
+                for inc in sorted(set(re.findall(r'#include\s+"vigil/([a-z_]+)/', text))):
+                    target = include_to_lib.get(inc)
+                    if inc == "web" and lib == "webapi":
+                        target = "web"
+                    if target is None or target == lib:
+                        continue
+                    if lib == "webapi" and inc == "web":
+                        continue
+                    if (lib, target) in FORBIDDEN:
+                        breach(f"{path}: {lib} includes vigil/{inc}/ (forbidden)")
+                    elif LAYERS.get(target, 99) >= LAYERS.get(lib, -1) and lib != target:
+                        breach(f"{path}: {lib} (layer {LAYERS.get(lib)}) includes vigil/{inc}/ (layer {LAYERS.get(target)})")
+                    elif target not in allowed:
+                        breach(f"{path}: {lib} includes vigil/{inc}/ but its CMake target does not link vigil::{target}")
+                for lit in string_literals(text):
+                    for table in SQL.findall(lit):
+                        owners = OWNERS.get(table)
+                        if owners is not None and lib not in owners:
+                            breach(f"{path}: SQL on table {table} outside its owner ({', '.join(sorted(owners))})")
+
+    # The architecture document's library table against CMake.
+    doc = open(os.path.join(ROOT, "docs/architecture.md"), encoding="utf-8").read()
+    rows = {}
+    for m in re.finditer(r"^\| `vigil::([a-z_]+)` \| `([^`]+)` \| ([^|]*) \|", doc, re.M):
+        deps = set()
+        for d in m.group(3).split(","):
+            d = d.strip()
+            if re.fullmatch(r"[a-z_]+", d):
+                deps.add(d)
+        rows[m.group(1)] = (m.group(2), deps)
+    for name, (folder, deps) in sorted(libs.items()):
+        if name.startswith("testsupport"):
+            continue
+        if name not in rows:
+            breach(f"docs/architecture.md: library vigil::{name} ({folder}) is not in the table")
+            continue
+        dfolder, ddeps = rows[name]
+        if dfolder != folder:
+            breach(f"docs/architecture.md: vigil::{name} is in {folder}, the table says {dfolder}")
+        if ddeps != deps:
+            breach(f"docs/architecture.md: vigil::{name} links {', '.join(sorted(deps)) or '-'}, "
+                   f"the table says {', '.join(sorted(ddeps)) or '-'}")
+    for name in rows:
+        if name not in libs and not name.startswith("testsupport"):
+            breach(f"docs/architecture.md: vigil::{name} is in the table but CMake builds no such library")
+
+    for b in sorted(set(breaches)):
+        print(b)
+    if breaches:
+        print(f"check-layers: {len(set(breaches))} breach(es) of the architecture's rules (scripts/check-layers.py)")
+        return 1
+    print("check-layers: every library keeps its layer, every table its owner")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -65,4 +65,14 @@ BOOST_FIXTURE_TEST_CASE(composes_with_other_writes_in_one_transaction, Fixture) 
   BOOST_TEST(settings.all().size() == 2u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_progress_mark_only_moves_forward, Fixture) {
+  SqliteSettingsRepository settings(*db);
+  db->writeSync([](Connection& c) { SqliteSettingsRepository::raiseIn(c, "job.done", 41); });
+  BOOST_TEST(settings.get("job.done").value() == "41");
+  db->writeSync([](Connection& c) { SqliteSettingsRepository::raiseIn(c, "job.done", 1000); });
+  db->writeSync([](Connection& c) { SqliteSettingsRepository::raiseIn(c, "job.done", 999); });
+  db->writeSync([](Connection& c) { SqliteSettingsRepository::raiseIn(c, "job.done", 7); });
+  BOOST_TEST(settings.get("job.done").value() == "1000");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

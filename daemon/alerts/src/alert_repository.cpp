@@ -9,6 +9,7 @@
 #include "sealed_text.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/store/settings_repository.hpp"
 #include "vigil/store/sqlite.hpp"
 
 namespace vigil::alerts {
@@ -285,10 +286,7 @@ std::int64_t AlertRepository::sealLegacyText() {
 
 void AlertRepository::noteEvaluated(std::int64_t readingId) {
   post([readingId](Connection& c) {
-    c.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET "
-        "value = max(CAST(value AS INTEGER), CAST(?2 AS INTEGER))",
-        kEvaluatedKey, std::to_string(readingId));
+    store::SqliteSettingsRepository::raiseIn(c, kEvaluatedKey, readingId);
   });
 }
 
@@ -452,7 +450,7 @@ std::vector<AlertRepository::MissingDataRaise> AlertRepository::missingDataRaise
 
 std::int64_t AlertRepository::evaluatedThrough() {
   return db_.read([](Connection& c) {
-    auto v = c.queryValue<std::string>("SELECT value FROM settings WHERE key = ?", kEvaluatedKey);
+    auto v = store::SqliteSettingsRepository::getIn(c, kEvaluatedKey);
     return v ? std::stoll(*v) : std::int64_t{0};
   });
 }

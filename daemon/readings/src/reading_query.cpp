@@ -156,16 +156,10 @@ std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
 
 std::vector<AssignedDevice> ReadingQuery::currentDevicesIn(store::Connection& c,
                                                            std::int64_t patientId) {
-  auto st = c.prepare(
-      "SELECT device_id, valid_from FROM device_assignments WHERE patient_id = ?1 AND "
-      "valid_until IS NULL ORDER BY valid_from, id");
-  st.bindAll(patientId);
-  std::vector<std::pair<std::int64_t, std::int64_t>> rows;
-  while (st.step()) rows.emplace_back(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
   std::vector<AssignedDevice> out;
-  for (const auto& [deviceId, since] : rows) {
-    if (auto d = registry::DeviceRegistry::findIn(c, deviceId))
-      out.push_back({std::move(*d), registry::fromMillis(since)});
+  for (const auto& a : registry::DeviceRegistry::currentForPatientIn(c, patientId)) {
+    if (auto d = registry::DeviceRegistry::findIn(c, a.deviceId))
+      out.push_back({std::move(*d), a.validFrom});
   }
   return out;
 }
@@ -194,13 +188,8 @@ std::vector<AssignedDevice> ReadingQuery::currentDevices(std::int64_t patientId)
 }
 
 std::map<std::int64_t, std::int64_t> ReadingQuery::currentAssignments() {
-  return db_.read([&](store::Connection& c) {
-    std::map<std::int64_t, std::int64_t> out;
-    auto st =
-        c.prepare("SELECT device_id, patient_id FROM device_assignments WHERE valid_until IS NULL");
-    while (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
-    return out;
-  });
+  return db_.read(
+      [](store::Connection& c) { return registry::DeviceRegistry::currentAssignmentsIn(c); });
 }
 
 }  // namespace vigil::readings

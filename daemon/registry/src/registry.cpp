@@ -229,6 +229,30 @@ std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t de
   return out;
 }
 
+std::vector<Assignment> DeviceRegistry::currentForPatientIn(Connection& c, std::int64_t patientId) {
+  auto s = c.prepare(
+      "SELECT device_id, valid_from FROM device_assignments WHERE patient_id = ? AND "
+      "valid_until IS NULL ORDER BY valid_from, id");
+  s.bind(1, patientId);
+  std::vector<Assignment> out;
+  while (s.step()) {
+    Assignment a;
+    a.deviceId = s.get<std::int64_t>(0);
+    a.patientId = patientId;
+    a.validFrom = fromMillis(s.get<std::int64_t>(1));
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::map<std::int64_t, std::int64_t> DeviceRegistry::currentAssignmentsIn(Connection& c) {
+  std::map<std::int64_t, std::int64_t> out;
+  auto s =
+      c.prepare("SELECT device_id, patient_id FROM device_assignments WHERE valid_until IS NULL");
+  while (s.step()) out.emplace(s.get<std::int64_t>(0), s.get<std::int64_t>(1));
+  return out;
+}
+
 void DeviceRegistry::touchIn(Connection& c, std::int64_t deviceId, TimePoint seen,
                              std::optional<int> batteryPct) {
   auto& s = c.cached(  // per message

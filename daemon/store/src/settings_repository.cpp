@@ -1,5 +1,7 @@
 #include "vigil/store/settings_repository.hpp"
 
+#include <string>
+
 #include "vigil/store/database.hpp"
 
 namespace vigil::store {
@@ -15,6 +17,14 @@ void SqliteSettingsRepository::setIn(Connection& conn, std::string_view key,
       " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
       " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
       key, value);
+}
+
+void SqliteSettingsRepository::raiseIn(Connection& conn, std::string_view key, std::int64_t value) {
+  conn.execute(
+      "INSERT INTO settings(key, value) VALUES (?1, ?2)"
+      " ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(?2 AS INTEGER)),"
+      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+      key, std::to_string(value));
 }
 
 bool SqliteSettingsRepository::eraseIn(Connection& conn, std::string_view key) {

@@ -124,6 +124,10 @@ class DeviceRegistry {
   static std::optional<Assignment> assignmentAtIn(store::Connection& c, std::int64_t deviceId,
                                                   TimePoint t);
   static std::vector<Assignment> historyIn(store::Connection& c, std::int64_t deviceId);
+  /// The patient's devices assigned now, oldest assignment first.
+  static std::vector<Assignment> currentForPatientIn(store::Connection& c, std::int64_t patientId);
+  /// Every current assignment: device id → patient id.
+  static std::map<std::int64_t, std::int64_t> currentAssignmentsIn(store::Connection& c);
   /// Updates last seen (never backwards) and battery (when given).
   static void touchIn(store::Connection& c, std::int64_t deviceId, TimePoint seen,
                       std::optional<int> batteryPct);

@@ -14,6 +14,7 @@
 // 3. The tables come from that area's own migrations/NNNN_<area>.sql.
 // 4. Tests run the interface against the SQLite implementation on a temp-dir database.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,9 @@ class SqliteSettingsRepository final : public SettingsRepository {
   static std::optional<std::string> getIn(Connection& conn, std::string_view key);
   static void setIn(Connection& conn, std::string_view key, std::string_view value);
   static bool eraseIn(Connection& conn, std::string_view key);
+  /// A progress mark that only moves forward: stores `value` unless the key already holds a
+  /// larger integer (a job's "done through id N" that late or repeated writes cannot move back).
+  static void raiseIn(Connection& conn, std::string_view key, std::int64_t value);
 
  private:
   Database& db_;

@@ -212,11 +212,10 @@ std::optional<Assignment> DeviceRegistry::assignmentAtIn(Connection& c, std::int
   return out;
 }
 
-std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t deviceId) {
-  auto s = c.prepare(
-      "SELECT device_id, patient_id, valid_from, valid_until FROM device_assignments "
-      "WHERE device_id = ? ORDER BY valid_from, id");
-  s.bind(1, deviceId);
+namespace {
+
+// Assignments from a query selecting device_id, patient_id, valid_from, valid_until.
+std::vector<Assignment> assignmentsFrom(store::Statement& s) {
   std::vector<Assignment> out;
   while (s.step()) {
     Assignment a;
@@ -229,20 +228,22 @@ std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t de
   return out;
 }
 
+}  // namespace
+
+std::vector<Assignment> DeviceRegistry::historyIn(Connection& c, std::int64_t deviceId) {
+  auto s = c.prepare(
+      "SELECT device_id, patient_id, valid_from, valid_until FROM device_assignments "
+      "WHERE device_id = ? ORDER BY valid_from, id");
+  s.bind(1, deviceId);
+  return assignmentsFrom(s);
+}
+
 std::vector<Assignment> DeviceRegistry::currentForPatientIn(Connection& c, std::int64_t patientId) {
   auto s = c.prepare(
-      "SELECT device_id, valid_from FROM device_assignments WHERE patient_id = ? AND "
-      "valid_until IS NULL ORDER BY valid_from, id");
+      "SELECT device_id, patient_id, valid_from, valid_until FROM device_assignments "
+      "WHERE patient_id = ? AND valid_until IS NULL ORDER BY valid_from, id");
   s.bind(1, patientId);
-  std::vector<Assignment> out;
-  while (s.step()) {
-    Assignment a;
-    a.deviceId = s.get<std::int64_t>(0);
-    a.patientId = patientId;
-    a.validFrom = fromMillis(s.get<std::int64_t>(1));
-    out.push_back(a);
-  }
-  return out;
+  return assignmentsFrom(s);
 }
 
 std::map<std::int64_t, std::int64_t> DeviceRegistry::currentAssignmentsIn(Connection& c) {

@@ -555,6 +555,25 @@ std::optional<AuditEntry> AuditLog::entryIn(Connection& c, std::int64_t seq) {
   return readEntry(st, wellFormed);
 }
 
+namespace {
+
+// The end of a grant from a query for the time of its latest entry (`max(at_us)`): that time plus
+// the window, when still ahead of `now`.
+std::optional<TimePoint> grantEnd(store::Statement& st, std::chrono::minutes window,
+                                  TimePoint now) {
+  std::optional<TimePoint> out;
+  if (st.step()) {
+    if (auto at = st.get<std::optional<std::int64_t>>(0)) {
+      auto until = fromMicros(*at) + window;
+      if (until > now) out = until;
+    }
+  }
+  st.reset();
+  return out;
+}
+
+}  // namespace
+
 std::optional<TimePoint> AuditLog::emergencyAccessUntil(Connection& c, std::int64_t userId,
                                                         std::int64_t patientId, TimePoint now) {
   // audit_log_by_patient (patient_id, at_us): only this patient's entries of the last window.
@@ -562,15 +581,7 @@ std::optional<TimePoint> AuditLog::emergencyAccessUntil(Connection& c, std::int6
       "SELECT max(at_us) FROM audit_log WHERE patient_id = ?1 AND at_us > ?2 AND actor_id = ?3 "
       "AND action = 'patient.emergency_access' AND outcome = 'success' AND break_glass = 1");
   st.bindAll(patientId, toMicros(now - kEmergencyAccessWindow), userId);
-  std::optional<TimePoint> out;
-  if (st.step()) {
-    if (auto at = st.get<std::optional<std::int64_t>>(0)) {
-      auto until = fromMicros(*at) + kEmergencyAccessWindow;
-      if (until > now) out = until;
-    }
-  }
-  st.reset();
-  return out;
+  return grantEnd(st, kEmergencyAccessWindow, now);
 }
 
 std::optional<TimePoint> AuditLog::grantUntil(Connection& c, std::int64_t userId,
@@ -583,15 +594,7 @@ std::optional<TimePoint> AuditLog::grantUntil(Connection& c, std::int64_t userId
       "AND object_type = ?4 AND object_id = ?5 AND outcome = 'success'");
   st.bindAll(toMicros(now - window), userId, std::string(action), std::string(objectType),
              std::string(objectId));
-  std::optional<TimePoint> out;
-  if (st.step()) {
-    if (auto at = st.get<std::optional<std::int64_t>>(0)) {
-      auto until = fromMicros(*at) + window;
-      if (until > now) out = until;
-    }
-  }
-  st.reset();
-  return out;
+  return grantEnd(st, window, now);
 }
 
 std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t seq) const {

@@ -3,9 +3,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "vigil/core/json_text.hpp"
 #include "vigil/devices/gatt.hpp"
 
 namespace vigil::devices {
+
+using core::jsonString;
 
 std::string jsonNumber(double v) {
   if (!std::isfinite(v)) return "null";
@@ -13,27 +16,6 @@ std::string jsonNumber(double v) {
   char buf[40];
   const int n = std::snprintf(buf, sizeof buf, "%.10g", v);
   return std::string(buf, static_cast<std::size_t>(n));
-}
-
-std::string jsonString(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (char c : s) {
-    const auto uc = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (uc < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(uc));
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/devices/gatt.hpp"
 #include "vigil/devices/json_output.hpp"
 #include "vigil/devices/payload.hpp"
@@ -127,7 +128,7 @@ int runDecode(std::span<const std::string> args) {
     const auto t = devices::decodeDateTime(*bytes);
     if (!t.ok()) return invalid(t.error->message());
     std::printf("{\"time\":%s}\n",
-                t.time ? devices::jsonString(devices::formatDeviceTime(*t.time)).c_str() : "null");
+                t.time ? core::jsonString(devices::formatDeviceTime(*t.time)).c_str() : "null");
     return kExitOk;
   }
   const auto r = devices::decodeCharacteristic(*uuid, *bytes);

@@ -122,9 +122,8 @@ std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
 }
 
-}  // namespace
-
-int runSimulate(std::span<const std::string> argv) {
+/// Reads the command line into `a`; an exit code when it is wrong.
+std::optional<int> parseArgs(std::span<const std::string> argv, Args& a) {
   static const std::vector<std::string> kValued = {
       "bundles",  "fleet",        "devices",       "uid",         "ca",
       "cert",     "key",          "host",          "port",        "kinds",
@@ -132,7 +131,6 @@ int runSimulate(std::span<const std::string> argv) {
       "mode",     "offline-prob", "offline-min",   "offline-max", "skew",
       "seed",     "resend-after", "drain-timeout", "seq-start",   "utc-offset"};
   static const std::vector<std::string> kFlags = {"json", "quiet", "verbose", "help"};
-  Args a;
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const std::string& s = argv[i];
     if (s.rfind("--", 0) != 0) {
@@ -152,6 +150,119 @@ int runSimulate(std::span<const std::string> argv) {
       return kExitInvalid;
     }
   }
+  return std::nullopt;
+}
+
+/// The devices to simulate (from --fleet, --bundles or one --uid), each with its kind and
+/// persona. Throws ValidationError or ConfigError naming the option.
+std::vector<fleet::SimulatedDevice> devicesFrom(const Args& a) {
+  std::vector<fleet::SimulatedDevice> devices;
+  bool assigned = false;
+  if (a.has("fleet")) {
+    devices = fleet::fleetFromFile(a.get("fleet"));
+    assigned = true;
+  } else if (a.has("bundles")) {
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(a.get("bundles")))
+      if (e.is_directory() && fs::exists(e.path() / "device.json")) dirs.push_back(e.path());
+    std::sort(dirs.begin(), dirs.end());
+    if (dirs.empty()) throw ValidationError("--bundles: no device bundles in " + a.get("bundles"));
+    auto n =
+        static_cast<std::size_t>(number(a, "devices", static_cast<double>(dirs.size()), 1, 1e6));
+    if (n > dirs.size())
+      throw ValidationError("--devices: only " + std::to_string(dirs.size()) + " bundles in " +
+                            a.get("bundles"));
+    dirs.resize(n);
+    for (const auto& d : dirs) devices.push_back(fleet::deviceFromBundle(d));
+  } else if (a.has("uid") && a.has("ca") && a.has("cert") && a.has("key")) {
+    fleet::SimulatedDevice d;
+    d.uid = a.get("uid");
+    d.mqtt.caFile = a.get("ca");
+    d.mqtt.certFile = a.get("cert");
+    d.mqtt.keyFile = a.get("key");
+    d.mqtt.clientId = d.uid;
+    d.mqtt.cleanStart = false;
+    devices.push_back(d);
+  } else {
+    throw ValidationError("give --bundles DIR, or --uid, --ca, --cert and --key");
+  }
+  for (auto& d : devices) {
+    if (a.has("host")) d.mqtt.host = a.get("host");
+    if (a.has("port")) d.mqtt.port = static_cast<int>(number(a, "port", 0, 1, 65535));
+  }
+  std::vector<fleet::VitalDevice> kinds;
+  for (const auto& k : splitList(a.get("kinds"))) {
+    auto v = fleet::vitalDeviceFromName(k);
+    if (!v) throw ValidationError("--kinds: unknown device kind '" + k + "'");
+    kinds.push_back(*v);
+  }
+  if (kinds.empty())
+    kinds.assign(std::begin(fleet::kAllVitalDevices), std::end(fleet::kAllVitalDevices));
+  std::vector<fleet::PersonaKind> personas;
+  for (const auto& p : splitList(a.get("personas"))) {
+    auto v = fleet::personaFromName(p);
+    if (!v) throw ValidationError("--personas: unknown persona '" + p + "'");
+    personas.push_back(*v);
+  }
+  if (personas.empty())
+    personas.assign(std::begin(fleet::kAllPersonas), std::end(fleet::kAllPersonas));
+  for (std::size_t i = 0; i < devices.size() && !assigned; ++i) {
+    devices[i].device = kinds[i % kinds.size()];
+    // Personas change every `kinds` devices, so each patient gets a whole set of devices.
+    devices[i].persona = personas[(i / kinds.size()) % personas.size()];
+  }
+
+  return devices;
+}
+
+/// The simulation's timing, faults and wire format. Throws ValidationError naming the option.
+fleet::SimulationOptions optionsFrom(const Args& a, std::size_t devices) {
+  fleet::SimulationOptions o;
+  o.ratePerDevice = number(a, "rate", 0.2, 0, 1e6);
+  if (a.has("total-rate"))
+    o.ratePerDevice = number(a, "total-rate", 0, 0, 1e7) / static_cast<double>(devices);
+  o.count = static_cast<std::uint64_t>(number(a, "count", 0, 0, 1e12));
+  o.duration = seconds(number(a, "duration", o.count ? 0 : 60, 0, 1e7));
+  if (o.ratePerDevice == 0 && o.count == 0 && o.duration.count() == 0)
+    throw ValidationError("--rate 0 needs --count or --duration");
+  auto mode = a.get("mode", "json");
+  if (mode != "json" && mode != "gatt") throw ValidationError("--mode: json or gatt");
+  o.mode = mode == "gatt" ? fleet::WireMode::gatt : fleet::WireMode::json;
+  o.offlineProbability = number(a, "offline-prob", 0, 0, 1);
+  o.offlineMin = seconds(number(a, "offline-min", 5, 0, 86400));
+  o.offlineMax = seconds(number(a, "offline-max", 30, 0, 86400));
+  o.maxSkew = std::chrono::seconds(static_cast<std::int64_t>(number(a, "skew", 0, 0, 1e8)));
+  o.seed = static_cast<std::uint64_t>(number(a, "seed", 1, 0, 9e15));
+  o.utcOffsetMinutes = static_cast<int>(number(a, "utc-offset", 0, -14 * 60, 14 * 60));
+  o.seqStart = static_cast<std::uint64_t>(number(a, "seq-start", 0, 0, 9e15));
+  o.resendAfter = seconds(number(a, "resend-after", 5, 0.1, 3600));
+  o.drainTimeout = seconds(number(a, "drain-timeout", 30, 0, 86400));
+  return o;
+}
+
+/// Takes the open-file limit the hard limit allows; warns when even that is too low.
+void raiseFileLimit(std::size_t devices) {
+  // Each device holds about three descriptors (its socket and libmosquitto's wake-up pair): a
+  // thousand devices need more than the usual soft limit of 1,024, so take what the hard limit
+  // allows and say so when even that is too little.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      files.rlim_cur < 3 * devices + 64)
+    std::fprintf(stderr,
+                 "vigil-devtool simulate: warning: the open-file limit (%llu) is too low for %zu "
+                 "devices; raise it (ulimit -n) or some will not connect\n",
+                 static_cast<unsigned long long>(files.rlim_cur), devices);
+}
+
+}  // namespace
+
+int runSimulate(std::span<const std::string> argv) {
+  Args a;
+  if (auto rc = parseArgs(argv, a)) return *rc;
   if (a.flag("help")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -160,81 +271,8 @@ int runSimulate(std::span<const std::string> argv) {
   std::vector<fleet::SimulatedDevice> devices;
   fleet::SimulationOptions o;
   try {
-    bool assigned = false;
-    if (a.has("fleet")) {
-      devices = fleet::fleetFromFile(a.get("fleet"));
-      assigned = true;
-    } else if (a.has("bundles")) {
-      std::vector<fs::path> dirs;
-      for (const auto& e : fs::directory_iterator(a.get("bundles")))
-        if (e.is_directory() && fs::exists(e.path() / "device.json")) dirs.push_back(e.path());
-      std::sort(dirs.begin(), dirs.end());
-      if (dirs.empty())
-        throw ValidationError("--bundles: no device bundles in " + a.get("bundles"));
-      auto n =
-          static_cast<std::size_t>(number(a, "devices", static_cast<double>(dirs.size()), 1, 1e6));
-      if (n > dirs.size())
-        throw ValidationError("--devices: only " + std::to_string(dirs.size()) + " bundles in " +
-                              a.get("bundles"));
-      dirs.resize(n);
-      for (const auto& d : dirs) devices.push_back(fleet::deviceFromBundle(d));
-    } else if (a.has("uid") && a.has("ca") && a.has("cert") && a.has("key")) {
-      fleet::SimulatedDevice d;
-      d.uid = a.get("uid");
-      d.mqtt.caFile = a.get("ca");
-      d.mqtt.certFile = a.get("cert");
-      d.mqtt.keyFile = a.get("key");
-      d.mqtt.clientId = d.uid;
-      d.mqtt.cleanStart = false;
-      devices.push_back(d);
-    } else {
-      throw ValidationError("give --bundles DIR, or --uid, --ca, --cert and --key");
-    }
-    for (auto& d : devices) {
-      if (a.has("host")) d.mqtt.host = a.get("host");
-      if (a.has("port")) d.mqtt.port = static_cast<int>(number(a, "port", 0, 1, 65535));
-    }
-    std::vector<fleet::VitalDevice> kinds;
-    for (const auto& k : splitList(a.get("kinds"))) {
-      auto v = fleet::vitalDeviceFromName(k);
-      if (!v) throw ValidationError("--kinds: unknown device kind '" + k + "'");
-      kinds.push_back(*v);
-    }
-    if (kinds.empty())
-      kinds.assign(std::begin(fleet::kAllVitalDevices), std::end(fleet::kAllVitalDevices));
-    std::vector<fleet::PersonaKind> personas;
-    for (const auto& p : splitList(a.get("personas"))) {
-      auto v = fleet::personaFromName(p);
-      if (!v) throw ValidationError("--personas: unknown persona '" + p + "'");
-      personas.push_back(*v);
-    }
-    if (personas.empty())
-      personas.assign(std::begin(fleet::kAllPersonas), std::end(fleet::kAllPersonas));
-    for (std::size_t i = 0; i < devices.size() && !assigned; ++i) {
-      devices[i].device = kinds[i % kinds.size()];
-      // Personas change every `kinds` devices, so each patient gets a whole set of devices.
-      devices[i].persona = personas[(i / kinds.size()) % personas.size()];
-    }
-
-    o.ratePerDevice = number(a, "rate", 0.2, 0, 1e6);
-    if (a.has("total-rate"))
-      o.ratePerDevice = number(a, "total-rate", 0, 0, 1e7) / static_cast<double>(devices.size());
-    o.count = static_cast<std::uint64_t>(number(a, "count", 0, 0, 1e12));
-    o.duration = seconds(number(a, "duration", o.count ? 0 : 60, 0, 1e7));
-    if (o.ratePerDevice == 0 && o.count == 0 && o.duration.count() == 0)
-      throw ValidationError("--rate 0 needs --count or --duration");
-    auto mode = a.get("mode", "json");
-    if (mode != "json" && mode != "gatt") throw ValidationError("--mode: json or gatt");
-    o.mode = mode == "gatt" ? fleet::WireMode::gatt : fleet::WireMode::json;
-    o.offlineProbability = number(a, "offline-prob", 0, 0, 1);
-    o.offlineMin = seconds(number(a, "offline-min", 5, 0, 86400));
-    o.offlineMax = seconds(number(a, "offline-max", 30, 0, 86400));
-    o.maxSkew = std::chrono::seconds(static_cast<std::int64_t>(number(a, "skew", 0, 0, 1e8)));
-    o.seed = static_cast<std::uint64_t>(number(a, "seed", 1, 0, 9e15));
-    o.utcOffsetMinutes = static_cast<int>(number(a, "utc-offset", 0, -14 * 60, 14 * 60));
-    o.seqStart = static_cast<std::uint64_t>(number(a, "seq-start", 0, 0, 9e15));
-    o.resendAfter = seconds(number(a, "resend-after", 5, 0.1, 3600));
-    o.drainTimeout = seconds(number(a, "drain-timeout", 30, 0, 86400));
+    devices = devicesFrom(a);
+    o = optionsFrom(a, devices.size());
   } catch (const ValidationError& e) {
     std::fprintf(stderr, "vigil-devtool simulate: %s\n", e.what());
     return kExitInvalid;
@@ -247,20 +285,7 @@ int runSimulate(std::span<const std::string> argv) {
   }
 
   log::setLevel(a.flag("verbose") ? log::Level::info : log::Level::error);
-  // Each device holds about three descriptors (its socket and libmosquitto's wake-up pair): a
-  // thousand devices need more than the usual soft limit of 1,024, so take what the hard limit
-  // allows and say so when even that is too little.
-  rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
-  }
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
-      files.rlim_cur < 3 * devices.size() + 64)
-    std::fprintf(stderr,
-                 "vigil-devtool simulate: warning: the open-file limit (%llu) is too low for %zu "
-                 "devices; raise it (ulimit -n) or some will not connect\n",
-                 static_cast<unsigned long long>(files.rlim_cur), devices.size());
+  raiseFileLimit(devices.size());
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
   fleet::Simulation sim(std::move(devices), o);

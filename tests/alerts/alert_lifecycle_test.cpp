@@ -7,6 +7,7 @@
 
 #include "alerts_fixture.hpp"
 #include "vigil/testsupport/deadline.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -48,7 +49,7 @@ struct LifecycleFixture {
     BOOST_REQUIRE(changes.size() == 1u);
     return changes[0].alert.id;
   }
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   vigil::Metrics metrics;
   vigil::events::EventBus bus;
   AlertLifecycle lifecycle;
@@ -354,7 +355,7 @@ BOOST_AUTO_TEST_SUITE(AlertLifecycleConcurrency)
 // The ingest thread folds breaches in while providers claim and resolve on other threads: at
 // no time are there two unresolved alerts for one patient and rule, and no breach is lost.
 BOOST_AUTO_TEST_CASE(breaches_and_provider_actions_from_several_threads_keep_one_open_alert) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   vigil::Metrics metrics;
   AlertLifecycle lifecycle(clock, policy(), nullptr, metrics);
   constexpr int kBatches = 400;

@@ -9,6 +9,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/deadline.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -27,7 +28,7 @@ struct RepoFixture {
   TestCipher keys;
   vigil::store::test::TempDir dir;
   vigil::Metrics metrics;
-  vigil::ManualClock clock{kT0};
+  vigil::testsupport::ManualClock clock{kT0};
   std::unique_ptr<Database> db;
   std::unique_ptr<AlertRepository> repo;
 

@@ -16,6 +16,7 @@
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::alerts {
 
@@ -96,7 +97,7 @@ struct EngineFixture {
   std::vector<AlertChange> eval(Observation o) { return eval(std::vector<Observation>{o}); }
   std::uint64_t counter(const std::string& name) { return metrics.counter(name, "").value(); }
 
-  ManualClock clock;
+  testsupport::ManualClock clock;
   Metrics metrics;
   events::EventBus bus;
   RuleSet ruleSet;

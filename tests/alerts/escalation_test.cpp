@@ -14,6 +14,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -135,7 +136,7 @@ struct LifecycleFixture {
   double unassignedGauge() {
     return metrics.gauge("vigil_alerts_unassigned_escalations", "").value();
   }
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   vigil::Metrics metrics;
   vigil::events::EventBus bus;
   AlertLifecycle lifecycle;
@@ -229,7 +230,7 @@ struct ServiceFixture {
   TestCipher keys;
   vigil::store::test::TempDir dir;
   vigil::Metrics metrics;
-  vigil::ManualClock clock{kT0};
+  vigil::testsupport::ManualClock clock{kT0};
   vigil::events::EventBus bus{metrics};
   std::unique_ptr<vigil::store::Database> db;
   std::unique_ptr<AlertLifecycle> lifecycle;

@@ -4,6 +4,7 @@
 
 #include "alerts_fixture.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -19,7 +20,7 @@ AlertRule systolic(double high, double critical) {
 BOOST_AUTO_TEST_SUITE(RuleSetTests)
 
 BOOST_AUTO_TEST_CASE(override_replaces_the_default_for_that_patient_only) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   rules.setOverride(7, systolic(150, 170), 42, "on vasopressors");
   auto snap = rules.snapshot();
@@ -34,7 +35,7 @@ BOOST_AUTO_TEST_CASE(override_replaces_the_default_for_that_patient_only) {
 }
 
 BOOST_AUTO_TEST_CASE(disabled_override_turns_the_default_off_for_the_patient) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   auto off = systolic(160, 180);
   off.enabled = false;
@@ -46,7 +47,7 @@ BOOST_AUTO_TEST_CASE(disabled_override_turns_the_default_off_for_the_patient) {
 }
 
 BOOST_AUTO_TEST_CASE(every_change_gets_a_new_version_and_an_audit_entry) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   const auto v1 = rules.snapshot()->find(1, "bp.systolic.high")->version;
   clock.advance(1h);
@@ -66,7 +67,7 @@ BOOST_AUTO_TEST_CASE(every_change_gets_a_new_version_and_an_audit_entry) {
 }
 
 BOOST_AUTO_TEST_CASE(removing_the_override_restores_the_default) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   rules.setOverride(7, systolic(150, 170), 42, "x");
   BOOST_TEST(rules.removeOverride(7, "bp.systolic.high", 42, "back to normal"));
@@ -79,7 +80,7 @@ BOOST_AUTO_TEST_CASE(removing_the_override_restores_the_default) {
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_taken_before_a_change_stays_as_it_was) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   auto before = rules.snapshot();
   rules.setDefault(systolic(170, 190), 42, "x");
@@ -90,7 +91,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_taken_before_a_change_stays_as_it_was) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_an_invalid_rule_and_keeps_the_old_one) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock, {systolic(160, 180)});
   auto bad = systolic(160, 180);
   bad.tiers.clear();
@@ -100,7 +101,7 @@ BOOST_AUTO_TEST_CASE(rejects_an_invalid_rule_and_keeps_the_old_one) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_data_rules_are_listed_per_patient) {
-  vigil::ManualClock clock(kT0);
+  vigil::testsupport::ManualClock clock(kT0);
   RuleSet rules(clock);  // clinic defaults
   auto snap = rules.snapshot();
   BOOST_TEST(snap->missingDataRulesFor(1).size() == 2u);

@@ -23,6 +23,7 @@
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/process.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -343,7 +344,7 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_data_keys_a_cli_rotation_made_and_keeps_
 BOOST_AUTO_TEST_CASE(renews_a_crl_past_half_its_validity_at_start) {
   TempDir dir;
   // A CA whose CRL was issued 20 hours ago for one day: due for renewal (past half).
-  vigil::ManualClock past(std::chrono::system_clock::now() - 20h);
+  vigil::testsupport::ManualClock past(std::chrono::system_clock::now() - 20h);
   vigil::pki::CaOptions options;
   options.crlValidityDays = 1;
   auto pkiDir = vigil::pki::BrokerLayout(dir.path()).pkiDir;

@@ -18,6 +18,7 @@
 #include "vigil/alerts/alert_engine.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace {
 
@@ -72,7 +73,7 @@ struct Result {
 };
 
 Result runEngine(const std::vector<Observation>& obs, std::size_t batch) {
-  vigil::ManualClock clock(obs.back().receivedAt);
+  vigil::testsupport::ManualClock clock(obs.back().receivedAt);
   vigil::Metrics metrics;
   vigil::events::EventBus bus(metrics);
   RuleSet rules(clock);

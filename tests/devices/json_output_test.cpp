@@ -53,8 +53,7 @@ BOOST_AUTO_TEST_CASE(readings_without_a_loinc_code_say_null) {
              R"("unit":"s","value":0.5,"flags":[],"characteristic":"2A37"}]})");
 }
 
-BOOST_AUTO_TEST_CASE(strings_are_escaped_and_numbers_are_compact) {
-  BOOST_TEST(jsonString("a\"b\\c\n") == R"("a\"b\\c\u000a")");
+BOOST_AUTO_TEST_CASE(numbers_are_compact) {
   BOOST_TEST(jsonNumber(70.25) == "70.25");
   BOOST_TEST(jsonNumber(0.1 + 0.2) == "0.3");
   BOOST_TEST(jsonNumber(-0.0) == "0");

@@ -17,6 +17,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/deadline.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
 using namespace vigil::ingest;
@@ -79,7 +80,7 @@ crypto::Key256 key(std::uint8_t fill) {
 struct Fixture {
   store::test::TempDir dir;
   std::unique_ptr<store::Database> db;
-  ManualClock clock;
+  testsupport::ManualClock clock;
   crypto::KeyRing ring;
   std::unique_ptr<crypto::FieldCipher> cipher;
   std::mutex ackMutex;

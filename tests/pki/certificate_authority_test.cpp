@@ -12,6 +12,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/testsupport/process.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace fs = std::filesystem;
 using vigil::pki::CertificateAuthority;
@@ -174,7 +175,7 @@ BOOST_AUTO_TEST_CASE(server_certificate_names_the_hosts_it_serves) {
 
 BOOST_AUTO_TEST_CASE(certificate_stops_verifying_after_it_expires) {
   TempDir tmp;
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   vigil::pki::CaOptions options;
   options.leafValidityDays = 30;
   auto ca = CertificateAuthority::create(tmp.path() / "pki", options, clock);
@@ -188,7 +189,7 @@ BOOST_AUTO_TEST_CASE(certificate_stops_verifying_after_it_expires) {
 
 BOOST_AUTO_TEST_CASE(crl_is_rewritten_once_half_its_validity_has_passed) {
   TempDir tmp;
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   vigil::pki::CaOptions options;
   options.crlValidityDays = 10;
   auto ca = CertificateAuthority::create(tmp.path() / "pki", options, clock);

@@ -11,6 +11,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -20,7 +21,7 @@ namespace {
 
 struct Fixture {
   fs::path dir = makeDir();
-  ManualClock clock;
+  testsupport::ManualClock clock;
   std::unique_ptr<store::Database> db = open(dir);
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::int64_t patient = 0, other = 0, device = 0;

@@ -10,6 +10,7 @@
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
 using namespace vigil::registry;
@@ -25,7 +26,7 @@ crypto::Key256 fixedKey(std::uint8_t fill) {
 struct Fixture {
   store::test::TempDir dir;
   std::unique_ptr<store::Database> db;
-  ManualClock clock;
+  testsupport::ManualClock clock;
   crypto::KeyRing ring;
   std::unique_ptr<crypto::FieldCipher> cipher;
   std::unique_ptr<crypto::BlindIndex> index;

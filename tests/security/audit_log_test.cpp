@@ -12,6 +12,7 @@
 #include "security_fixture.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/security/cli.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
 using namespace vigil::security;
@@ -280,7 +281,7 @@ BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
         store::Options o;
         o.path = path;
         auto child = store::Database::open(o);
-        ManualClock cclock;
+        testsupport::ManualClock cclock;
         auto ckeys = Keys::open(*child, dir / "keys" / "master.key", cclock);
         AuditLog caudit(*ckeys, cclock);
         child->writeSync([&](store::Connection& c) {

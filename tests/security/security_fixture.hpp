@@ -13,6 +13,7 @@
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::security {
 inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
@@ -26,7 +27,7 @@ inline const ScryptParams kTestScrypt{10, 8, 1};
 
 struct SecurityFixture {
   store::test::TempDir dir;
-  ManualClock clock;
+  testsupport::ManualClock clock;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<Keys> keys;
   std::unique_ptr<AuditLog> audit;

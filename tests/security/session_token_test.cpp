@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "vigil/core/error.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil::security;
 using namespace std::chrono_literals;
@@ -10,7 +11,7 @@ using namespace std::chrono_literals;
 BOOST_AUTO_TEST_SUITE(SessionToken)
 
 BOOST_AUTO_TEST_CASE(idle_expiry_happens_exactly_at_the_configured_time) {
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   for (auto idle : {15min, 30min}) {
     SessionPolicy policy{idle, 12h};
     SessionTimes t{clock.now(), clock.now(), false};
@@ -20,7 +21,7 @@ BOOST_AUTO_TEST_CASE(idle_expiry_happens_exactly_at_the_configured_time) {
 }
 
 BOOST_AUTO_TEST_CASE(activity_moves_the_idle_deadline_but_not_the_absolute_one) {
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   SessionPolicy policy;
   SessionTimes t{clock.now(), clock.now(), false};
   // Touch every 10 minutes for 12 hours: never idle, then absolute expiry at exactly 12 h.
@@ -36,7 +37,7 @@ BOOST_AUTO_TEST_CASE(activity_moves_the_idle_deadline_but_not_the_absolute_one) 
 }
 
 BOOST_AUTO_TEST_CASE(revoked_session_is_never_active) {
-  vigil::ManualClock clock;
+  vigil::testsupport::ManualClock clock;
   SessionTimes t{clock.now(), clock.now(), true};
   BOOST_TEST((sessionState(t, clock.now(), SessionPolicy{}) == SessionState::revoked));
 }

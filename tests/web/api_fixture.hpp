@@ -39,6 +39,7 @@
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
 #include "vigil/web/http.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::web::test {
 
@@ -106,7 +107,7 @@ struct RecordingBleAdmin final : BleAdmin {
 
 struct ApiFixture {
   TempDir dir;
-  ManualClock clock;
+  testsupport::ManualClock clock;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<security::Keys> keys;
   std::unique_ptr<security::AuditLog> audit;

@@ -2,6 +2,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "vigil/core/json_text.hpp"
 #include "vigil/web/http.hpp"
 
 namespace vigil::web {
@@ -28,30 +29,6 @@ bool isParam(const std::string& seg) {
 
 bool isTail(const std::string& seg) {
   return seg.size() > 3 && seg.rfind("{*", 0) == 0 && seg.back() == '}';
-}
-
-std::string jsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -93,8 +70,8 @@ Response Response::json(int status, std::string body) {
 }
 
 Response Response::error(int status, const std::string& code, const std::string& message) {
-  return json(status, "{\"error\":\"" + jsonEscape(code) + "\",\"message\":\"" +
-                          jsonEscape(message) + "\"}");
+  return json(status, "{\"error\":" + core::jsonString(code) +
+                          ",\"message\":" + core::jsonString(message) + "}");
 }
 
 Response Response::storeUnavailable() {

@@ -16,221 +16,273 @@ namespace {
 
 using Type = ConfigKey::Type;
 
+/// The box itself: data, log, store, web.
+void serviceKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"data.dir", Type::path, "/var/lib/vigil",
+           "Directory for the database, keys, certificates and broker state. Must be writable by "
+           "the "
+           "service user."},
+          {"log.level",
+           Type::choice,
+           "info",
+           "Lowest level written to the log.",
+           0,
+           0,
+           {"debug", "info", "warn", "error"}},
+          {"store.path", Type::path, "",
+           "SQLite database file. Empty means `<data.dir>/vigil.db`."},
+          {"store.readers", Type::integer, "4", "Read-only connections kept open for queries.", 1,
+           32},
+          {"store.batch_max", Type::integer, "500",
+           "Most write jobs the single writer commits in one transaction.", 1, 100000},
+          {"store.batch_linger_us", Type::integer, "1000",
+           "After taking fewer than store.batch_max jobs, how long (microseconds) the writer waits "
+           "for more before it commits: fewer fsyncs under load, that much more latency per write. "
+           "0 commits at once.",
+           0, 100000},
+          {"store.busy_timeout_ms", Type::integer, "5000",
+           "How long a connection waits on a lock before reporting busy.", 100, 600000},
+          {"web.bind", Type::string, "127.0.0.1",
+           "Address the portal and API listen on. Use 0.0.0.0 to serve the clinic network."},
+          {"web.port", Type::integer, "8443",
+           "TCP port of the portal and API (0 picks a free port).", 0, 65535},
+          {"web.tls.cert", Type::path, "",
+           "PEM certificate chain the portal serves. Empty serves plain HTTP, which is only "
+           "allowed "
+           "when web.bind is a loopback address (development and tests)."},
+          {"web.tls.key", Type::path, "", "PEM private key of web.tls.cert (mode 0600)."},
+          {"web.metrics_token", Type::string, "",
+           "Bearer token a Prometheus server off the box sends to read /metrics (at least 32 "
+           "characters; keep this file mode 0640). Empty: only clients on the box itself "
+           "(loopback) "
+           "may read /metrics."},
+          {"web.redirect_port", Type::integer, "0",
+           "Plain-HTTP port that redirects every request to HTTPS (0: no redirect listener).", 0,
+           65535},
+          {"web.threads", Type::integer, "8", "Most requests served at once.", 1, 256},
+          {"web.max_body_bytes", Type::integer, "1048576",
+           "Largest request body accepted; larger requests get 413.", 1024, 104857600},
+          {"web.assets_dir", Type::path, "",
+           "Directory of the portal's pages and assets (index.html and assets/). The build puts it "
+           "in <build>/portal, packages in /usr/share/vigil/portal. Empty: no portal, API only."},
+          {"web.max_websockets", Type::integer, "32",
+           "Most live-update (WebSocket) connections at once; each holds a server thread.", 1,
+           1024},
+          {"web.max_media_websockets", Type::integer, "32",
+           "Most video-visit media (WebSocket) connections at once, a pool apart from live updates "
+           "so those cannot keep a visit from connecting; each holds a server thread.",
+           1, 1024},
+          {"web.max_websockets_per_user", Type::integer, "4",
+           "Most WebSocket connections one signed-in user holds in each pool (tabs, a reconnect "
+           "overlapping the old socket); more are refused and leave the other users' slots alone.",
+           1, 64},
+          {"web.port_file", Type::path, "",
+           "If set, the port actually bound is written to this file after start-up (for tests and "
+           "scripts that use port 0)."},
+      });
+}
+
+/// How devices reach the box: mqtt, pki, ingest, ble.
+void deviceKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"mqtt.enabled", Type::boolean, "true",
+           "Connect to the broker and ingest device readings. Off: no MQTT ingest (a portal-only "
+           "node, or a clinic with BLE devices only: ingest then runs for BLE alone)."},
+          {"mqtt.host", Type::string, "127.0.0.1", "Broker host (its certificate must name it)."},
+          {"mqtt.port", Type::integer, "8883",
+           "Broker TLS port of the client-certificate listener.", 1, 65535},
+          {"mqtt.client_id", Type::string, "vigild",
+           "Client id of the box's persistent session; also the certificate name under "
+           "<data.dir>/pki/clients/. The broker uses the certificate's name as the client id, so "
+           "keep them equal."},
+          {"mqtt.ca_file", Type::path, "",
+           "CA that signed the broker certificate. Empty: <data.dir>/pki/ca.pem."},
+          {"mqtt.cert_file", Type::path, "",
+           "The box's client certificate. Empty: <data.dir>/pki/clients/<mqtt.client_id>.pem."},
+          {"mqtt.key_file", Type::path, "",
+           "The box's client key. Empty: <data.dir>/pki/clients/<mqtt.client_id>.key."},
+          {"mqtt.keepalive_s", Type::integer, "30", "MQTT keepalive in seconds.", 5, 600},
+          {"pki.enabled", Type::boolean, "true",
+           "Issue and revoke device credentials from the admin portal (device bundle and revoke "
+           "routes). They need the device CA; without one (or with this off) the routes are not "
+           "served and the portal says so."},
+          {"pki.broker_dir", Type::path, "",
+           "Directory prepared by `vigil-provision broker --data DIR`: the device CA in DIR/pki, "
+           "the "
+           "broker's ACL, password file, pid file and device endpoint in DIR/mosquitto. Revocation "
+           "rewrites the CRL and the ACL there and reloads the broker. Empty: data.dir."},
+          {"pki.ca_dir", Type::path, "",
+           "Device CA directory (as `vigil-provision --ca`). Empty: <pki.broker_dir>/pki. Its "
+           "ca.key "
+           "must be readable by vigild only (mode 0600)."},
+          {"ingest.queue_capacity", Type::integer, "20000",
+           "Messages held between the broker and the store before new ones are refused.", 100,
+           1000000},
+          {"ingest.pause_above", Type::integer, "10000",
+           "Queue depth above which ingest pauses the broker connection (back-pressure).", 10,
+           1000000},
+          {"ingest.resume_below", Type::integer, "2000",
+           "Queue depth below which a paused ingest resumes.", 0, 1000000},
+          {"ingest.max_payload_bytes", Type::integer, "65536",
+           "Largest device message accepted; larger ones are quarantined as oversized.", 256,
+           16777216},
+          {"ingest.device_rate", Type::integer, "20",
+           "Sustained messages per second one device may send (0: unlimited); beyond it messages "
+           "get no ack (counted as rate_limited; the device resends them later).",
+           0, 100000},
+          {"ingest.device_burst", Type::integer, "200",
+           "Messages one device may send at once before its rate applies.", 1, 1000000},
+          {"ingest.quarantine_rows_per_device", Type::integer, "1000",
+           "Quarantined messages kept per device; beyond it the oldest rows go (0: no limit).", 0,
+           100000000},
+          {"ingest.quarantine_bytes_per_device", Type::integer, "262144",
+           "Quarantined payload bytes (encrypted) kept per device; beyond it the oldest payloads "
+           "go "
+           "and their rows stay (0: no limit).",
+           0, 1073741824},
+          {"ingest.quarantine_rows", Type::integer, "100000",
+           "Quarantined messages kept in all; beyond it the oldest rows go (0: no limit).", 0,
+           1000000000},
+          {"ingest.quarantine_bytes", Type::integer, "67108864",
+           "Quarantined payload bytes kept in all; beyond it the oldest payloads go (0: no limit).",
+           0, 68719476736},
+          {"ingest.quarantine_retention_days", Type::integer, "90",
+           "Days a quarantined message is kept for review (0: until a limit drops it).", 0, 3650},
+          {"ingest.future_slack_minutes", Type::integer, "10",
+           "A reading timed further ahead of the box's clock than this is kept for review "
+           "(quarantine reason future_time) instead of stored.",
+           1, 1440},
+          {"ble.enabled", Type::boolean, "true",
+           "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
+           "VIGIL_WITH_BLE; works with mqtt.enabled off too). Without an adapter or BlueZ the "
+           "daemon runs on and says so once."},
+          {"ble.bus_address", Type::string, "",
+           "D-Bus address of the system bus BlueZ is on. Empty: the system bus "
+           "(DBUS_SYSTEM_BUS_ADDRESS, else the default socket)."},
+          {"ble.adapter", Type::string, "",
+           "Bluetooth adapter to use (hci0 …). Empty: the first adapter BlueZ reports."},
+          {"ble.retry_ms", Type::integer, "5000",
+           "Interval at which the gateway retries the bus, re-powers the adapter and reconnects "
+           "paired devices that are out of range.",
+           200, 600000},
+          {"ble.discover", Type::boolean, "true",
+           "Scan for health devices (filtered on the health service UUIDs) so admins can pair "
+           "them. Paired devices are reconnected either way."},
+      });
+}
+
+/// Who may do what and what the box watches: security, audit, alerts.
+void careKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"security.master_key", Type::path, "",
+           "Master key file (created 0600 at first start). Empty: <data.dir>-keys/master.key, "
+           "beside "
+           "the data directory and not in it (a key found at the old place, <data.dir>/keys/, is "
+           "moved there at start). Back it up apart from the database: without it no encrypted "
+           "field can be read."},
+          {"security.session_idle_minutes", Type::integer, "15",
+           "A session ends after this many minutes without a request.", 15, 30},
+          {"security.session_absolute_hours", Type::integer, "12",
+           "A session ends this many hours after sign-in whatever its activity.", 1, 24},
+          {"security.step_up_minutes", Type::integer, "5",
+           "Sensitive actions (creating users, MFA reset, device credentials, alert limits) need "
+           "the "
+           "password (and the code, for staff) entered within this many minutes; signing in "
+           "counts.",
+           1, 15},
+          {"security.lockout_max_failures", Type::integer, "5",
+           "Failed sign-ins within the window that lock an account.", 1, 100},
+          {"security.lockout_window_minutes", Type::integer, "15",
+           "Window in which failed sign-ins are counted.", 1, 1440},
+          {"security.lockout_duration_minutes", Type::integer, "30",
+           "How long a locked account stays locked unless an admin unlocks it.", 1, 100000},
+          {"audit.checkpoint_every", Type::integer, "1000",
+           "Audit entries between signed checkpoints.", 1, 1000000},
+          {"audit.checkpoint_interval_minutes", Type::integer, "60",
+           "Longest time between signed checkpoints while entries are written.", 1, 1440},
+          {"alerts.ack_critical_minutes", Type::integer, "15",
+           "A critical alert not acknowledged within this time escalates.", 1, 1440},
+          {"alerts.ack_high_minutes", Type::integer, "60",
+           "A high-severity alert not acknowledged within this time escalates.", 1, 10080},
+          {"alerts.ack_low_minutes", Type::integer, "1440",
+           "A low-severity alert not acknowledged within this time escalates.", 1, 20160},
+          {"alerts.ack_info_minutes", Type::integer, "1440",
+           "An informational alert not acknowledged within this time escalates.", 1, 20160},
+          {"alerts.tick_seconds", Type::integer, "15",
+           "How often missing-data rules and overdue acknowledgements are checked: an escalation "
+           "reaches the next person at most this long after its deadline.",
+           1, 60},
+      });
+}
+
+/// Video visits, and systemd.
+void visitKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"video.enabled", Type::boolean, "true",
+           "Host video visits (WebRTC relay on the box). Ignored by a build without "
+           "VIGIL_WITH_VIDEO."},
+          {"video.stun_server", Type::string, "",
+           "STUN server for patients outside the clinic network, as stun://host:port. Empty: host "
+           "candidates only (the clinic network)."},
+          {"video.turn_server", Type::string, "",
+           "TURN relay for patients behind strict NATs, as turn://user:password@host:port (see "
+           "docs/operations.md for coturn). Empty: none."},
+          {"video.codec",
+           Type::choice,
+           "vp8",
+           "Video codec of every visit (forwarded as sent, never transcoded).",
+           0,
+           0,
+           {"vp8", "h264"}},
+          {"video.max_participants", Type::integer, "4",
+           "Most participants connected to one visit at once (provider, patient, caregiver, "
+           "interpreter).",
+           2, 5},
+          {"video.udp_port_min", Type::integer, "0",
+           "Lowest UDP port for media (ICE); with video.udp_port_max, the range to open in the "
+           "firewall. 0 and 0: any port.",
+           0, 65535},
+          {"video.udp_port_max", Type::integer, "0", "Highest UDP port for media (ICE).", 0, 65535},
+          {"video.latency_ms", Type::integer, "50",
+           "Receive jitter buffer inside the relay, added to the call's delay.", 0, 1000},
+          {"video.stats_interval_seconds", Type::integer, "10",
+           "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
+           "kept with the visit (0: never).",
+           0, 3600},
+          {"video.connect_timeout_seconds", Type::integer, "30",
+           "A participant's media session that has not connected (ICE and DTLS) this long after it "
+           "opened is ended and the page asked to rejoin, freeing its place in the room (0: "
+           "never).",
+           0, 600},
+          {"video.recording_retention_days", Type::integer, "30",
+           "Recordings (encrypted, <data.dir>/recordings) older than this are deleted at start-up "
+           "and after each recording.",
+           1, 3650},
+          {"video.join_early_minutes", Type::integer, "15",
+           "How long before a visit's start its participants may join.", 0, 240},
+          {"video.join_late_minutes", Type::integer, "30",
+           "How long after a visit's scheduled end its participants may still join.", 0, 240},
+          {"systemd.watchdog", Type::boolean, "true",
+           "Send sd_notify watchdog pings when systemd asks for them (WatchdogSec=)."},
+      });
+}
+
 std::vector<ConfigKey> buildSchema() {
-  return {
-      {"data.dir", Type::path, "/var/lib/vigil",
-       "Directory for the database, keys, certificates and broker state. Must be writable by the "
-       "service user."},
-      {"log.level",
-       Type::choice,
-       "info",
-       "Lowest level written to the log.",
-       0,
-       0,
-       {"debug", "info", "warn", "error"}},
-      {"store.path", Type::path, "", "SQLite database file. Empty means `<data.dir>/vigil.db`."},
-      {"store.readers", Type::integer, "4", "Read-only connections kept open for queries.", 1, 32},
-      {"store.batch_max", Type::integer, "500",
-       "Most write jobs the single writer commits in one transaction.", 1, 100000},
-      {"store.batch_linger_us", Type::integer, "1000",
-       "After taking fewer than store.batch_max jobs, how long (microseconds) the writer waits "
-       "for more before it commits: fewer fsyncs under load, that much more latency per write. "
-       "0 commits at once.",
-       0, 100000},
-      {"store.busy_timeout_ms", Type::integer, "5000",
-       "How long a connection waits on a lock before reporting busy.", 100, 600000},
-      {"web.bind", Type::string, "127.0.0.1",
-       "Address the portal and API listen on. Use 0.0.0.0 to serve the clinic network."},
-      {"web.port", Type::integer, "8443", "TCP port of the portal and API (0 picks a free port).",
-       0, 65535},
-      {"web.tls.cert", Type::path, "",
-       "PEM certificate chain the portal serves. Empty serves plain HTTP, which is only allowed "
-       "when web.bind is a loopback address (development and tests)."},
-      {"web.tls.key", Type::path, "", "PEM private key of web.tls.cert (mode 0600)."},
-      {"web.metrics_token", Type::string, "",
-       "Bearer token a Prometheus server off the box sends to read /metrics (at least 32 "
-       "characters; keep this file mode 0640). Empty: only clients on the box itself (loopback) "
-       "may read /metrics."},
-      {"web.redirect_port", Type::integer, "0",
-       "Plain-HTTP port that redirects every request to HTTPS (0: no redirect listener).", 0,
-       65535},
-      {"web.threads", Type::integer, "8", "Most requests served at once.", 1, 256},
-      {"web.max_body_bytes", Type::integer, "1048576",
-       "Largest request body accepted; larger requests get 413.", 1024, 104857600},
-      {"web.assets_dir", Type::path, "",
-       "Directory of the portal's pages and assets (index.html and assets/). The build puts it "
-       "in <build>/portal, packages in /usr/share/vigil/portal. Empty: no portal, API only."},
-      {"web.max_websockets", Type::integer, "32",
-       "Most live-update (WebSocket) connections at once; each holds a server thread.", 1, 1024},
-      {"web.max_media_websockets", Type::integer, "32",
-       "Most video-visit media (WebSocket) connections at once, a pool apart from live updates "
-       "so those cannot keep a visit from connecting; each holds a server thread.",
-       1, 1024},
-      {"web.max_websockets_per_user", Type::integer, "4",
-       "Most WebSocket connections one signed-in user holds in each pool (tabs, a reconnect "
-       "overlapping the old socket); more are refused and leave the other users' slots alone.",
-       1, 64},
-      {"web.port_file", Type::path, "",
-       "If set, the port actually bound is written to this file after start-up (for tests and "
-       "scripts that use port 0)."},
-      {"mqtt.enabled", Type::boolean, "true",
-       "Connect to the broker and ingest device readings. Off: no MQTT ingest (a portal-only "
-       "node, or a clinic with BLE devices only: ingest then runs for BLE alone)."},
-      {"mqtt.host", Type::string, "127.0.0.1", "Broker host (its certificate must name it)."},
-      {"mqtt.port", Type::integer, "8883", "Broker TLS port of the client-certificate listener.", 1,
-       65535},
-      {"mqtt.client_id", Type::string, "vigild",
-       "Client id of the box's persistent session; also the certificate name under "
-       "<data.dir>/pki/clients/. The broker uses the certificate's name as the client id, so "
-       "keep them equal."},
-      {"mqtt.ca_file", Type::path, "",
-       "CA that signed the broker certificate. Empty: <data.dir>/pki/ca.pem."},
-      {"mqtt.cert_file", Type::path, "",
-       "The box's client certificate. Empty: <data.dir>/pki/clients/<mqtt.client_id>.pem."},
-      {"mqtt.key_file", Type::path, "",
-       "The box's client key. Empty: <data.dir>/pki/clients/<mqtt.client_id>.key."},
-      {"mqtt.keepalive_s", Type::integer, "30", "MQTT keepalive in seconds.", 5, 600},
-      {"pki.enabled", Type::boolean, "true",
-       "Issue and revoke device credentials from the admin portal (device bundle and revoke "
-       "routes). They need the device CA; without one (or with this off) the routes are not "
-       "served and the portal says so."},
-      {"pki.broker_dir", Type::path, "",
-       "Directory prepared by `vigil-provision broker --data DIR`: the device CA in DIR/pki, the "
-       "broker's ACL, password file, pid file and device endpoint in DIR/mosquitto. Revocation "
-       "rewrites the CRL and the ACL there and reloads the broker. Empty: data.dir."},
-      {"pki.ca_dir", Type::path, "",
-       "Device CA directory (as `vigil-provision --ca`). Empty: <pki.broker_dir>/pki. Its ca.key "
-       "must be readable by vigild only (mode 0600)."},
-      {"ingest.queue_capacity", Type::integer, "20000",
-       "Messages held between the broker and the store before new ones are refused.", 100, 1000000},
-      {"ingest.pause_above", Type::integer, "10000",
-       "Queue depth above which ingest pauses the broker connection (back-pressure).", 10, 1000000},
-      {"ingest.resume_below", Type::integer, "2000",
-       "Queue depth below which a paused ingest resumes.", 0, 1000000},
-      {"ingest.max_payload_bytes", Type::integer, "65536",
-       "Largest device message accepted; larger ones are quarantined as oversized.", 256, 16777216},
-      {"ingest.device_rate", Type::integer, "20",
-       "Sustained messages per second one device may send (0: unlimited); beyond it messages "
-       "get no ack (counted as rate_limited; the device resends them later).",
-       0, 100000},
-      {"ingest.device_burst", Type::integer, "200",
-       "Messages one device may send at once before its rate applies.", 1, 1000000},
-      {"ingest.quarantine_rows_per_device", Type::integer, "1000",
-       "Quarantined messages kept per device; beyond it the oldest rows go (0: no limit).", 0,
-       100000000},
-      {"ingest.quarantine_bytes_per_device", Type::integer, "262144",
-       "Quarantined payload bytes (encrypted) kept per device; beyond it the oldest payloads go "
-       "and their rows stay (0: no limit).",
-       0, 1073741824},
-      {"ingest.quarantine_rows", Type::integer, "100000",
-       "Quarantined messages kept in all; beyond it the oldest rows go (0: no limit).", 0,
-       1000000000},
-      {"ingest.quarantine_bytes", Type::integer, "67108864",
-       "Quarantined payload bytes kept in all; beyond it the oldest payloads go (0: no limit).", 0,
-       68719476736},
-      {"ingest.quarantine_retention_days", Type::integer, "90",
-       "Days a quarantined message is kept for review (0: until a limit drops it).", 0, 3650},
-      {"ingest.future_slack_minutes", Type::integer, "10",
-       "A reading timed further ahead of the box's clock than this is kept for review "
-       "(quarantine reason future_time) instead of stored.",
-       1, 1440},
-      {"ble.enabled", Type::boolean, "true",
-       "Read Bluetooth LE health devices through BlueZ on the box's own adapter (builds with "
-       "VIGIL_WITH_BLE; works with mqtt.enabled off too). Without an adapter or BlueZ the "
-       "daemon runs on and says so once."},
-      {"ble.bus_address", Type::string, "",
-       "D-Bus address of the system bus BlueZ is on. Empty: the system bus "
-       "(DBUS_SYSTEM_BUS_ADDRESS, else the default socket)."},
-      {"ble.adapter", Type::string, "",
-       "Bluetooth adapter to use (hci0 …). Empty: the first adapter BlueZ reports."},
-      {"ble.retry_ms", Type::integer, "5000",
-       "Interval at which the gateway retries the bus, re-powers the adapter and reconnects "
-       "paired devices that are out of range.",
-       200, 600000},
-      {"ble.discover", Type::boolean, "true",
-       "Scan for health devices (filtered on the health service UUIDs) so admins can pair "
-       "them. Paired devices are reconnected either way."},
-      {"security.master_key", Type::path, "",
-       "Master key file (created 0600 at first start). Empty: <data.dir>-keys/master.key, beside "
-       "the data directory and not in it (a key found at the old place, <data.dir>/keys/, is "
-       "moved there at start). Back it up apart from the database: without it no encrypted "
-       "field can be read."},
-      {"security.session_idle_minutes", Type::integer, "15",
-       "A session ends after this many minutes without a request.", 15, 30},
-      {"security.session_absolute_hours", Type::integer, "12",
-       "A session ends this many hours after sign-in whatever its activity.", 1, 24},
-      {"security.step_up_minutes", Type::integer, "5",
-       "Sensitive actions (creating users, MFA reset, device credentials, alert limits) need the "
-       "password (and the code, for staff) entered within this many minutes; signing in counts.",
-       1, 15},
-      {"security.lockout_max_failures", Type::integer, "5",
-       "Failed sign-ins within the window that lock an account.", 1, 100},
-      {"security.lockout_window_minutes", Type::integer, "15",
-       "Window in which failed sign-ins are counted.", 1, 1440},
-      {"security.lockout_duration_minutes", Type::integer, "30",
-       "How long a locked account stays locked unless an admin unlocks it.", 1, 100000},
-      {"audit.checkpoint_every", Type::integer, "1000", "Audit entries between signed checkpoints.",
-       1, 1000000},
-      {"audit.checkpoint_interval_minutes", Type::integer, "60",
-       "Longest time between signed checkpoints while entries are written.", 1, 1440},
-      {"alerts.ack_critical_minutes", Type::integer, "15",
-       "A critical alert not acknowledged within this time escalates.", 1, 1440},
-      {"alerts.ack_high_minutes", Type::integer, "60",
-       "A high-severity alert not acknowledged within this time escalates.", 1, 10080},
-      {"alerts.ack_low_minutes", Type::integer, "1440",
-       "A low-severity alert not acknowledged within this time escalates.", 1, 20160},
-      {"alerts.ack_info_minutes", Type::integer, "1440",
-       "An informational alert not acknowledged within this time escalates.", 1, 20160},
-      {"alerts.tick_seconds", Type::integer, "15",
-       "How often missing-data rules and overdue acknowledgements are checked: an escalation "
-       "reaches the next person at most this long after its deadline.",
-       1, 60},
-      {"video.enabled", Type::boolean, "true",
-       "Host video visits (WebRTC relay on the box). Ignored by a build without "
-       "VIGIL_WITH_VIDEO."},
-      {"video.stun_server", Type::string, "",
-       "STUN server for patients outside the clinic network, as stun://host:port. Empty: host "
-       "candidates only (the clinic network)."},
-      {"video.turn_server", Type::string, "",
-       "TURN relay for patients behind strict NATs, as turn://user:password@host:port (see "
-       "docs/operations.md for coturn). Empty: none."},
-      {"video.codec",
-       Type::choice,
-       "vp8",
-       "Video codec of every visit (forwarded as sent, never transcoded).",
-       0,
-       0,
-       {"vp8", "h264"}},
-      {"video.max_participants", Type::integer, "4",
-       "Most participants connected to one visit at once (provider, patient, caregiver, "
-       "interpreter).",
-       2, 5},
-      {"video.udp_port_min", Type::integer, "0",
-       "Lowest UDP port for media (ICE); with video.udp_port_max, the range to open in the "
-       "firewall. 0 and 0: any port.",
-       0, 65535},
-      {"video.udp_port_max", Type::integer, "0", "Highest UDP port for media (ICE).", 0, 65535},
-      {"video.latency_ms", Type::integer, "50",
-       "Receive jitter buffer inside the relay, added to the call's delay.", 0, 1000},
-      {"video.stats_interval_seconds", Type::integer, "10",
-       "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
-       "kept with the visit (0: never).",
-       0, 3600},
-      {"video.connect_timeout_seconds", Type::integer, "30",
-       "A participant's media session that has not connected (ICE and DTLS) this long after it "
-       "opened is ended and the page asked to rejoin, freeing its place in the room (0: never).",
-       0, 600},
-      {"video.recording_retention_days", Type::integer, "30",
-       "Recordings (encrypted, <data.dir>/recordings) older than this are deleted at start-up "
-       "and after each recording.",
-       1, 3650},
-      {"video.join_early_minutes", Type::integer, "15",
-       "How long before a visit's start its participants may join.", 0, 240},
-      {"video.join_late_minutes", Type::integer, "30",
-       "How long after a visit's scheduled end its participants may still join.", 0, 240},
-      {"systemd.watchdog", Type::boolean, "true",
-       "Send sd_notify watchdog pings when systemd asks for them (WatchdogSec=)."},
-  };
+  std::vector<ConfigKey> keys;
+  serviceKeys(keys);
+  deviceKeys(keys);
+  careKeys(keys);
+  visitKeys(keys);
+  return keys;
 }
 
 bool parseInteger(const std::string& text, std::int64_t& out) {

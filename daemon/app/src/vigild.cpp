@@ -9,7 +9,6 @@
 
 #include "alerts_subsystem.hpp"
 #include "api_wiring.hpp"
-#include "demo_clinic.hpp"
 #include "ingest_subsystem.hpp"
 #ifdef VIGIL_HAVE_BLE
 #include "ble_subsystem.hpp"
@@ -22,6 +21,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/progress.hpp"
+#include "vigil/demo/demo_clinic.hpp"
 #include "vigil/security/cli.hpp"
 #include "web_subsystem.hpp"
 #ifdef VIGIL_WITH_VIDEO
@@ -194,7 +194,14 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
     } else if (what == "audit export") {
       security::runAuditExport(db, sec->audit(), args[2], args[3], std::cout);
     } else if (what == "demo seed") {
-      rc = seedDemoClinic(*config_, *store, *sec, args[2], std::cout);
+      demo::DemoSettings settings;
+      settings.dataDir = config_->string("data.dir");
+      settings.mqttPort = static_cast<int>(config_->integer("mqtt.port"));
+#ifdef VIGIL_WITH_VIDEO
+      settings.video = config_->boolean("video.enabled");
+#endif
+      rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()},
+                                args[2], std::cout);
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "vigil/core/error.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/thread_name.hpp"
@@ -17,6 +18,7 @@
 namespace vigil::ingest {
 namespace {
 
+using core::jsonString;
 using registry::toMillis;
 using store::Connection;
 
@@ -29,16 +31,6 @@ std::string number(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
-}
-
-std::string jsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 std::string componentsJson(const DecodedReading& r) {
@@ -636,62 +628,65 @@ void IngestService::expireQuarantine(Connection& c, Pending* p) {
     quarantineDroppedCounter("retention").inc(n);
 }
 
-void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) {
-  if (error) {
-    // The touches were rolled back with the batch: the devices' next messages touch again.
-    for (const auto& p : run)
-      if (p.touchedDevice) touched_.erase(*p.touchedDevice);
-    // The store itself failing (disk full, I/O, a lock): every message waits for it. The store
-    // refusing what a message carries (a constraint, a value too big, an exception of ours):
-    // only that message is at fault, and waiting would stop ingest for good.
-    bool messageAtFault = false;
-    int code = 0;
-    try {
-      std::rethrow_exception(error);
-    } catch (const store::SqliteError& e) {
-      code = e.code();
-      messageAtFault = e.isConstraint() || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH ||
-                       code == SQLITE_RANGE;
-    } catch (const std::exception&) {
-      messageAtFault = true;
-    }
-    // These messages were admitted by the per-device rate limit already: taken again (retried,
-    // one per job, or to the quarantine) they are not charged a second time.
-    for (auto& p : run) p.message.rateLimited = false;
-    // A message already being quarantined for this reason has nowhere further to go.
-    if (messageAtFault && !(run.size() == 1 && run[0].rejectReason == kStoreRefused)) {
-      log::warn("ingest.store_refused",
-                {{"messages", static_cast<std::uint64_t>(run.size())}, {"code", code}});
-      {
-        std::lock_guard lock(mutex_);
-        if (run.size() > 1) {
-          // Which one? Each goes to the writer alone.
-          soloAhead_ += run.size();
-          for (auto it = run.rbegin(); it != run.rend(); ++it)
-            queue_.push_front(std::move(it->message));
-        } else {
-          refused_.push_back(std::move(run[0].message));
-        }
-        inFlight_ -= run.size();
-      }
-      cv_.notify_all();
-      return;
-    }
-    if (storeHealthy_.load())  // once per outage, not once per message
-      log::error("ingest.store_failed", {{"disk_full", code == SQLITE_FULL}, {"code", code}});
+void IngestService::finishFailed(std::vector<Pending>& run, std::exception_ptr error) {
+  // The touches were rolled back with the batch: the devices' next messages touch again.
+  for (const auto& p : run)
+    if (p.touchedDevice) touched_.erase(*p.touchedDevice);
+  // The store itself failing (disk full, I/O, a lock): every message waits for it. The store
+  // refusing what a message carries (a constraint, a value too big, an exception of ours):
+  // only that message is at fault, and waiting would stop ingest for good.
+  bool messageAtFault = false;
+  int code = 0;
+  try {
+    std::rethrow_exception(error);
+  } catch (const store::SqliteError& e) {
+    code = e.code();
+    messageAtFault = e.isConstraint() || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH ||
+                     code == SQLITE_RANGE;
+  } catch (const std::exception&) {
+    messageAtFault = true;
+  }
+  // These messages were admitted by the per-device rate limit already: taken again (retried,
+  // one per job, or to the quarantine) they are not charged a second time.
+  for (auto& p : run) p.message.rateLimited = false;
+  // A message already being quarantined for this reason has nowhere further to go.
+  if (messageAtFault && !(run.size() == 1 && run[0].rejectReason == kStoreRefused)) {
+    log::warn("ingest.store_refused",
+              {{"messages", static_cast<std::uint64_t>(run.size())}, {"code", code}});
     {
       std::lock_guard lock(mutex_);
-      stats_.storeFailures += run.size();
-      // Back to the head, in arrival order; retried one at a time until the store takes one.
-      for (auto it = run.rbegin(); it != run.rend(); ++it)
-        retry_.push_front(std::move(it->message));
-      lastFailure_ = std::chrono::steady_clock::now();
+      if (run.size() > 1) {
+        // Which one? Each goes to the writer alone.
+        soloAhead_ += run.size();
+        for (auto it = run.rbegin(); it != run.rend(); ++it)
+          queue_.push_front(std::move(it->message));
+      } else {
+        refused_.push_back(std::move(run[0].message));
+      }
       inFlight_ -= run.size();
     }
-    storeHealthy_.store(false);
-    messagesCounter("store_failed").inc(run.size());
-    updateFlow();
     cv_.notify_all();
+    return;
+  }
+  if (storeHealthy_.load())  // once per outage, not once per message
+    log::error("ingest.store_failed", {{"disk_full", code == SQLITE_FULL}, {"code", code}});
+  {
+    std::lock_guard lock(mutex_);
+    stats_.storeFailures += run.size();
+    // Back to the head, in arrival order; retried one at a time until the store takes one.
+    for (auto it = run.rbegin(); it != run.rend(); ++it) retry_.push_front(std::move(it->message));
+    lastFailure_ = std::chrono::steady_clock::now();
+    inFlight_ -= run.size();
+  }
+  storeHealthy_.store(false);
+  messagesCounter("store_failed").inc(run.size());
+  updateFlow();
+  cv_.notify_all();
+}
+
+void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) {
+  if (error) {
+    finishFailed(run, error);
     return;
   }
 

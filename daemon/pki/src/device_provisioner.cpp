@@ -10,6 +10,7 @@
 
 #include "file_util.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/device_id.hpp"
@@ -20,6 +21,8 @@ namespace vigil::pki {
 namespace fs = std::filesystem;
 
 namespace {
+
+using core::jsonString;
 
 // The broker (group mosquitto on the appliance) reads the ACL and password file.
 constexpr mode_t kBrokerFileMode = 0640;
@@ -43,30 +46,6 @@ void writePasswordFile(const fs::path& path,
   std::string text;
   for (const auto& [user, hash] : entries) text += user + ":" + hash + "\n";
   detail::writeFileAtomic(path, text, kBrokerFileMode);
-}
-
-std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xF];
-          out += kHex[c & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 bool processIsMosquitto(pid_t pid) {

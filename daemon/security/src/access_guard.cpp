@@ -54,6 +54,39 @@ AuditEvent AccessGuard::eventFor(const Actor& actor, const Operation& op,
   return e;
 }
 
+std::string AccessGuard::breakGlassReasonIn(store::Connection& c, const Actor& actor,
+                                            std::optional<std::int64_t> patientId,
+                                            std::string_view given, TimePoint now) {
+  if (!given.empty() || !patientId) return std::string(given);
+  if (actor.role != Role::provider && actor.role != Role::nurse) return {};
+  if (AuditLog::emergencyAccessUntil(c, actor.id, *patientId, now))
+    return "within emergency access";
+  return {};
+}
+
+AccessDecision AccessGuard::decideIn(store::Connection& c, const Actor& actor, const Operation& op,
+                                     std::optional<std::int64_t> patientId,
+                                     std::string_view breakGlassReason) {
+  SqliteCareTeam team(c);
+  return authorize(actor, op, patientId, team, breakGlassReason);
+}
+
+PendingAccess AccessGuard::pending(const Actor& actor, const Operation& op,
+                                   std::optional<std::int64_t> patientId,
+                                   const AuditObject& object, const AccessDecision& decision,
+                                   std::string_view breakGlassReason) {
+  if (!decision.allowed) logDenial(actor, op, decision);
+  if (decision.breakGlass) warnBreakGlass(actor, op, patientId);
+  return {decision, eventFor(actor, op, patientId, object, decision, breakGlassReason)};
+}
+
+void AccessGuard::enforce(const PendingAccess& access) {
+  audit_.record(db_, access.event);
+  if (!access.decision.allowed)
+    throw AccessDenied("access denied: " + access.event.action + " (" +
+                       std::string(access.decision.reason) + ")");
+}
+
 AccessDecision AccessGuard::checkIn(store::Connection& c, const Actor& actor, const Operation& op,
                                     std::optional<std::int64_t> patientId,
                                     const AuditObject& object, std::string_view breakGlassReason) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "vigil/core/error.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/store/database.hpp"
 
@@ -102,35 +103,7 @@ crypto::Digest256 hashFor(const AuditEntry& e, std::int64_t keyedFrom,
 }
 
 void jsonString(std::ostream& out, std::string_view s) {
-  out << '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out << "\\\"";
-        break;
-      case '\\':
-        out << "\\\\";
-        break;
-      case '\n':
-        out << "\\n";
-        break;
-      case '\r':
-        out << "\\r";
-        break;
-      case '\t':
-        out << "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out << buf;
-        } else {
-          out << c;
-        }
-    }
-  }
-  out << '"';
+  out << core::jsonString(s);
 }
 
 }  // namespace

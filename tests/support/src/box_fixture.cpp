@@ -13,6 +13,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::testsupport {
 

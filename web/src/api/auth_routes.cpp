@@ -99,9 +99,8 @@ Response signInAnswer(const ApiServices& s, const security::SignInResult& r) {
   return Response::error(401, "signin_failed", "E-mail, password or code is incorrect.");
 }
 
-}  // namespace
-
-void addAuthRoutes(Router& r, const ApiServices& s) {
+/// Signing in and out, and setting up the second factor.
+void addSignInRoutes(Router& r, const ApiServices& s) {
   // At most 30 sign-in attempts per client address a minute.
   auto limiter = std::make_shared<AttemptLimiter>(30, std::chrono::seconds(60));
   auto signIn = [&s, limiter](Request& req, bool withCode) {
@@ -156,6 +155,10 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
            return resp;
          })});
+}
+
+/// The user's own credentials: proving who they are again (step-up), changing the password.
+void addCredentialRoutes(Router& r, const ApiServices& s) {
   // Step-up (issue 18): the password again, and the code when the user has a second factor,
   // before a sensitive action (the gate answers 403 reauth_required without it). Wrong answers
   // count towards the lock-out.
@@ -193,6 +196,10 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
            resp.headers.emplace_back("Set-Cookie", clearCookieHeader(s));
            return resp;
          })});
+}
+
+/// The user's sessions: the current one (read, "stay signed in") and the others they hold.
+void addSessionRoutes(Router& r, const ApiServices& s) {
   // The gate authenticated a moment ago; last_seen moves at most once per touch interval
   // (SessionPolicy::touchInterval), except on "stay signed in", which always moves it. The
   // answer's idleExpiresAt is counted from the stored last_seen: what the server enforces.
@@ -239,6 +246,14 @@ void addAuthRoutes(Router& r, const ApiServices& s) {
          guarded(session(security::AccountService::Touch::none))});
   r.add({"POST", "/api/v1/session/refresh", Access::authenticated, kEnrolment,
          guarded(session(security::AccountService::Touch::always))});
+}
+
+}  // namespace
+
+void addAuthRoutes(Router& r, const ApiServices& s) {
+  addSignInRoutes(r, s);
+  addCredentialRoutes(r, s);
+  addSessionRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

@@ -195,17 +195,6 @@ Handler guarded(Handler h) {
   };
 }
 
-std::string breakGlassReasonFor(const ApiServices& s, store::Connection& c, const Request& req,
-                                std::optional<std::int64_t> patientId) {
-  auto header = req.header("x-break-glass-reason").substr(0, 200);
-  if (!header.empty() || !patientId || !req.actor) return header;
-  const auto role = req.actor->role;
-  if (role != security::Role::provider && role != security::Role::nurse) return header;
-  if (security::AuditLog::emergencyAccessUntil(c, req.actor->id, *patientId, s.clock->now()))
-    return "within emergency access";
-  return header;
-}
-
 void authorizePatient(const ApiServices& s, const Request& req, std::string_view operationName,
                       std::int64_t patientId, const std::string& objectType,
                       const std::string& objectId, bool escalationAssignee) {
@@ -213,21 +202,20 @@ void authorizePatient(const ApiServices& s, const Request& req, std::string_view
   const auto& actor = *req.actor;
   std::string breakGlass;
   auto decision = s.db->read([&](store::Connection& c) {
-    breakGlass = breakGlassReasonFor(s, c, req, patientId);
-    security::SqliteCareTeam team(c);
-    return security::authorize(actor, op, patientId, team, breakGlass);
+    breakGlass = security::AccessGuard::breakGlassReasonIn(
+        c, actor, patientId, req.header("x-break-glass-reason").substr(0, 200), s.clock->now());
+    return security::AccessGuard::decideIn(c, actor, op, patientId, breakGlass);
   });
   // The clinician an escalation routed the alert to (on call, covering) works it even outside
   // the care team; the rest of the record still needs the care team or emergency access.
   if (escalationAssignee && decision.reason == "not_on_care_team" &&
       (actor.role == security::Role::provider || actor.role == security::Role::nurse))
     decision = security::AccessDecision{true, false, "escalation_assignee"};
-  s.audit->record(*s.db, security::AccessGuard::eventFor(
-                             actor, op, patientId, {objectType, objectId}, decision, breakGlass));
-  if (!decision.allowed) {
-    log::info("api.denied", {{"operation", std::string(op.name)},
-                             {"reason", std::string(decision.reason)},
-                             {"user_id", actor.id}});
+  try {
+    security::AccessGuard(*s.db, *s.audit)
+        .enforce(security::AccessGuard::pending(actor, op, patientId, {objectType, objectId},
+                                                decision, breakGlass));
+  } catch (const AccessDenied&) {
     throw ApiFailure(403, "forbidden", "you do not have access to this record");
   }
 }

@@ -73,12 +73,6 @@ std::vector<std::string> splitList(const std::string& s);
 /// AccessDenied -> 403, AuthError -> 401, ApiFailure -> its status; messages carry no PHI.
 Handler guarded(Handler h);
 
-/// The break-glass reason a request about `patientId` carries: its X-Break-Glass-Reason header,
-/// or, for a provider or nurse holding emergency access to the patient (opened from the portal
-/// within security::kEmergencyAccessWindow), a marker naming that window (issue 17).
-std::string breakGlassReasonFor(const ApiServices& s, store::Connection& c, const Request& req,
-                                std::optional<std::int64_t> patientId);
-
 /// Authorises `operationName` on `patientId` for the request's actor (care team on a reader)
 /// and appends the audit entry (allowed or denied). Throws ApiFailure(403) when denied.
 /// `escalationAssignee`: the object (an alert) is routed to the actor by escalation; a provider

@@ -126,26 +126,27 @@ Gate makeApiGate(const ApiServices& s) {
         return std::nullopt;  // audited by the handler with the patient
     } else {
       decision = s.db->read([&](store::Connection& c) {
-        breakGlass = api::breakGlassReasonFor(s, c, req, patientId);
-        security::SqliteCareTeam team(c);
-        return security::authorize(info.actor, op, patientId, team, breakGlass);
+        breakGlass = security::AccessGuard::breakGlassReasonIn(c, info.actor, patientId,
+                                                               breakGlass, s.clock->now());
+        return security::AccessGuard::decideIn(c, info.actor, op, patientId, breakGlass);
       });
     }
     // Step-up: allowed, but the user must prove who they are again first (the portal asks for
     // the password, and the code for staff, and repeats the request). Audited as denied.
     const bool stepUp = decision.allowed && needsStepUp(s, op, info);
     if (stepUp) decision = security::AccessDecision{false, false, "reauth_required"};
-    auto event =
-        security::AccessGuard::eventFor(info.actor, op, patientId, {"api", route.pattern}, decision,
-                                        decision.breakGlass ? breakGlass : std::string{});
+    auto access = security::AccessGuard::pending(info.actor, op, patientId, {"api", route.pattern},
+                                                 decision, breakGlass);
     if (decision.allowed) {
       // Queued on the store's batched writer now; the handler runs while it commits, and the
       // server sends nothing before it has (Request::beforeResponse).
-      auto committed = std::make_shared<std::future<std::int64_t>>(s.db->write(
-          [&audit = *s.audit, event](store::Connection& c) { return audit.append(c, event); }));
+      auto committed = std::make_shared<std::future<std::int64_t>>(
+          s.db->write([&audit = *s.audit, event = std::move(access.event)](store::Connection& c) {
+            return audit.append(c, event);
+          }));
       req.beforeResponse = [committed] { committed->get(); };
     } else {
-      s.audit->record(*s.db, event);
+      s.audit->record(*s.db, access.event);
     }
     if (stepUp) {
       denials("reauth_required").inc();
@@ -154,14 +155,8 @@ Gate makeApiGate(const ApiServices& s) {
     }
     if (!decision.allowed) {
       denials("forbidden").inc();
-      log::info("api.denied", {{"operation", std::string(op.name)},
-                               {"reason", std::string(decision.reason)},
-                               {"user_id", info.actor.id}});
       return Response::error(403, "forbidden", "you do not have access to this record");
     }
-    if (decision.breakGlass)
-      log::warn("api.break_glass",
-                {{"operation", std::string(op.name)}, {"user_id", info.actor.id}});
     return std::nullopt;
   };
 }

@@ -121,7 +121,10 @@ JsonObject applyRuleEdits(const ApiServices& s, std::optional<std::int64_t> pati
   return patientId ? rulesJson(s, *patientId) : JsonObject();
 }
 
-void addPatientRoutes(Router& r, const ApiServices& s) {
+namespace {
+
+/// The patient list, a record, its readings and devices; registering a patient.
+void addPatientRecordRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/patients", Access::authenticated, "patient.search",
          guarded([&s](Request& req) {
            auto page = queryInt(req, "page", 1, 1, 100000);
@@ -209,6 +212,10 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
            p.id = s.patients->create(p);
            return jsonResponse(201, patientJson(p));
          })});
+}
+
+/// Care decisions about a patient: emergency access, alert limits.
+void addPatientCareRoutes(Router& r, const ApiServices& s) {
   // Emergency access (break-glass) from the portal: the handler authorises with the body's
   // reason, and the audit entry it writes (break_glass = 1, the reason encrypted) is the grant
   // the gate honours for kEmergencyAccessWindow.
@@ -220,19 +227,18 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
              throw ApiFailure(422, "validation", "a reason is required for emergency access");
            const auto& op = security::operation("patient.emergency_access");
            auto decision = s.db->read([&](store::Connection& c) {
-             security::SqliteCareTeam team(c);
-             return security::authorize(*req.actor, op, id, team, reason);
+             return security::AccessGuard::decideIn(c, *req.actor, op, id, reason);
            });
-           s.audit->record(
-               *s.db, security::AccessGuard::eventFor(
-                          *req.actor, op, id, {"patient", std::to_string(id)}, decision, reason));
-           if (!decision.allowed)
+           try {
+             security::AccessGuard(*s.db, *s.audit)
+                 .enforce(security::AccessGuard::pending(
+                     *req.actor, op, id, {"patient", std::to_string(id)}, decision, reason));
+           } catch (const AccessDenied&) {
              throw ApiFailure(403, "forbidden", "you do not have access to this record");
+           }
            if (!decision.breakGlass)
              throw ApiFailure(409, "not_needed", "you already have access to this record");
            loadPatient(s, id);
-           log::warn("api.break_glass",
-                     {{"operation", std::string(op.name)}, {"user_id", req.actor->id}});
            auto o = object();
            o->set("until", iso(s.clock->now() + security::kEmergencyAccessWindow));
            return jsonResponse(200, o);
@@ -250,6 +256,13 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
            }),
            "", "id"});
   }
+}
+
+}  // namespace
+
+void addPatientRoutes(Router& r, const ApiServices& s) {
+  addPatientRecordRoutes(r, s);
+  addPatientCareRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

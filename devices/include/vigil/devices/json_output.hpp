@@ -19,7 +19,5 @@ std::string readingsToJson(std::span<const Reading> readings);
 std::string payloadToJson(const DecodedPayload& payload);
 /// A number as JSON: up to 10 significant digits, no exponent for ordinary magnitudes.
 std::string jsonNumber(double v);
-/// A JSON string literal with escapes.
-std::string jsonString(std::string_view s);
 
 }  // namespace vigil::devices

@@ -62,12 +62,10 @@ class NotFound : public Error {
   using Error::Error;
 };
 
-}  // namespace vigil
-
-namespace vigil {
 /// A file the caller named does not exist.
 class FileMissing : public Error {
  public:
   using Error::Error;
 };
+
 }  // namespace vigil

@@ -155,6 +155,8 @@ class IngestService {
   void write(store::Connection& c, Pending& p);
   /// Writer thread, after the commit (or the failure) of the run's job.
   void finish(std::vector<Pending>& run, std::exception_ptr error);
+  /// finish() of a run the store did not commit: retried, split or quarantined.
+  void finishFailed(std::vector<Pending>& run, std::exception_ptr error);
   /// Sends the acks collected during a store batch (writer thread; coalesceAcks).
   void flushAcks();
   void updateFlow();

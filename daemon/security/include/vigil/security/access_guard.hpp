@@ -50,10 +50,40 @@ struct AuditObject {
   std::string id;
 };
 
+/// An access decided but not yet written: the API gate queues `event` with the request's
+/// response when the access is allowed, and writes it at once when it is not; a handler that
+/// authorises the patient it found writes it at once (AccessGuard::enforce).
+struct PendingAccess {
+  AccessDecision decision;
+  AuditEvent event;
+};
+
 /// Authorises service operations and audits them in the same transaction.
 class AccessGuard {
  public:
   AccessGuard(store::Database& db, AuditLog& audit) : db_(db), audit_(audit) {}
+
+  /// The reason that makes an access break-glass: the one the request gives or, when it gives
+  /// none, "within emergency access" for a provider or nurse inside the emergency-access window
+  /// they opened on this patient (read on `c`).
+  static std::string breakGlassReasonIn(store::Connection& c, const Actor& actor,
+                                        std::optional<std::int64_t> patientId,
+                                        std::string_view given, TimePoint now);
+
+  /// Authorises on `c` (the care team is read there) and writes nothing.
+  static AccessDecision decideIn(store::Connection& c, const Actor& actor, const Operation& op,
+                                 std::optional<std::int64_t> patientId,
+                                 std::string_view breakGlassReason);
+
+  /// A decision with the audit entry that records it; logs a denial or a break-glass access
+  /// (ids only). Every authorise-and-audit path ends here.
+  static PendingAccess pending(const Actor& actor, const Operation& op,
+                               std::optional<std::int64_t> patientId, const AuditObject& object,
+                               const AccessDecision& decision, std::string_view breakGlassReason);
+
+  /// Writes a pending access's entry (durable on return), then throws AccessDenied when the
+  /// access was denied.
+  void enforce(const PendingAccess& access);
 
   /// For code already inside a write job: authorises and appends the access's audit entry.
   /// On denial queues the denial's audit entry as a separate job (the caller's job is about to

@@ -1,4 +1,4 @@
-#include "demo_clinic.hpp"
+#include "vigil/demo/demo_clinic.hpp"
 
 #include <sys/stat.h>
 
@@ -7,9 +7,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "demo_history.hpp"
-#include "security_subsystem.hpp"
-#include "store_subsystem.hpp"
+#include "vigil/demo/demo_history.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -19,17 +17,30 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/audit_entry.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
+#include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
 #ifdef VIGIL_WITH_VIDEO
 #include "vigil/video/visit.hpp"
 #endif
 
-namespace vigil::app {
+namespace vigil::demo {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// A clock that always says the same instant: the clinic's records (users, patients, devices,
+/// assignments) are all written as of the day the demo patients joined the programme.
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(TimePoint at) : at_(at) {}
+  TimePoint now() const override { return at_; }
+
+ private:
+  TimePoint at_;
+};
 
 struct DemoPatient {
   const char* mrn;
@@ -131,7 +142,7 @@ std::uint64_t historySeed(std::string_view mrn) {
 /// again writes the same readings (their dedup keys find the rows), and a finished one is
 /// skipped. Audited once per patient.
 void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
-                 SecuritySubsystem& security, const security::Actor& admin) {
+                 const DemoServices& services, const security::Actor& admin) {
   if (settings.get("demo.history").value_or("") == "done") return;
   auto until = SystemClock::instance().now();
   if (auto kept = settings.get("demo.history_until")) {
@@ -153,15 +164,15 @@ void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
     ++n;
   }
   auto started = std::chrono::steady_clock::now();
-  auto result = backfillDemoHistory(db, security.keys().cipher(), patients, until);
+  auto result = backfillDemoHistory(db, services.keys.cipher(), patients, until);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started);
-  registry::PatientRepository records(db, security.keys().cipher(), security.keys().blindIndex(),
+  registry::PatientRepository records(db, services.keys.cipher(), services.keys.blindIndex(),
                                       SystemClock::instance());
   for (const auto& p : kPatients) {
     auto pid = records.findByMrn(p.mrn);
     if (!pid) continue;
-    security.audit().record(
+    services.audit.record(
         db, security::auditEventFor(admin, "readings.backfill", "patient", std::to_string(*pid),
                                     *pid, security::AuditOutcome::success, "demo_seed"));
   }
@@ -186,11 +197,12 @@ std::string randomPassword() {
 
 /// The clinic itself: users, patients, devices with their bundles, care teams. Returns the
 /// logins text.
-std::string createClinic(const Config& config, store::Database& db, SecuritySubsystem& security,
+std::string createClinic(const DemoSettings& config, const DemoServices& services,
                          const fs::path& bundlesDir) {
-  auto& accounts = security.accounts();
+  auto& db = services.db;
+  auto& accounts = services.accounts;
   // The patients joined the programme, with their devices, just before the history starts.
-  ManualClock clock(SystemClock::instance().now() - kDemoHistoryDays - std::chrono::days{1});
+  FixedClock clock(SystemClock::instance().now() - kDemoHistoryDays - std::chrono::days{1});
 
   std::ostringstream logins;
   logins << "Demo logins (fictional clinic; passwords are random for this installation):\n";
@@ -212,12 +224,12 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
       add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
   auto nurseId = add(security::Role::nurse, "nurse.kim@demo.vigil", "Alex Kim, RN", {}, &admin);
 
-  registry::PatientRepository patients(db, security.keys().cipher(), security.keys().blindIndex(),
+  registry::PatientRepository patients(db, services.keys.cipher(), services.keys.blindIndex(),
                                        clock);
   registry::DeviceRegistry devices(db, clock);
-  pki::BrokerLayout layout(config.string("data.dir"));
+  pki::BrokerLayout layout(config.dataDir);
   pki::BrokerSettings brokerSettings;
-  brokerSettings.certificatePort = static_cast<int>(config.integer("mqtt.port"));
+  brokerSettings.certificatePort = config.mqttPort;
   auto ca = pki::CertificateAuthority::open(layout.pkiDir);
   pki::DeviceProvisioner provisioner(ca, pki::provisionerConfigFor(layout, brokerSettings));
   fs::create_directories(bundlesDir);
@@ -235,7 +247,7 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
     auto pid = patients.create(rec);
     // The seed is an admin action like any other: each record it writes is audited.
     auto audited = [&](const char* action, const char* type, std::int64_t id) {
-      security.audit().record(
+      services.audit.record(
           db, security::auditEventFor(admin, action, type, std::to_string(id), pid,
                                       security::AuditOutcome::success, "demo_seed"));
     };
@@ -275,23 +287,23 @@ std::string createClinic(const Config& config, store::Database& db, SecuritySubs
 /// The clinic's escalation chain, once: Dr. Lee first, then the nurse, so an alert the provider
 /// does not acknowledge in time reaches Alex Kim, RN (issue 17). Also on a clinic seeded before
 /// escalation chains existed. Audited like the admin's change in the portal.
-void ensureEscalationChain(store::Database& db, SecuritySubsystem& security,
-                           const security::Actor& admin) {
-  auto& accounts = security.accounts();
+void ensureEscalationChain(const DemoServices& services, const security::Actor& admin) {
+  auto& db = services.db;
+  auto& accounts = services.accounts;
   auto provider = accounts.findUserByEmail("dr.lee@demo.vigil");
   auto nurse = accounts.findUserByEmail("nurse.kim@demo.vigil");
   if (!provider || !nurse) return;
   auto& clock = SystemClock::instance();
   alerts::AlertLifecycle lifecycle(clock, {});  // the daemon loads the stored chain at start
   alerts::EscalationService escalation(
-      db, security.keys().cipher(), lifecycle, clock, [&](std::int64_t id) {
+      db, services.keys.cipher(), lifecycle, clock, [&](std::int64_t id) {
         auto u = accounts.findUser(id);
         return u && !u->disabled &&
                (u->role == security::Role::provider || u->role == security::Role::nurse);
       });
   if (!escalation.clinicChain().users.empty()) return;
   escalation.setClinicChain({provider->id, nurse->id}, admin.id);
-  security.audit().record(
+  services.audit.record(
       db, security::auditEventFor(admin, "escalation.set", "escalation", "clinic", std::nullopt,
                                   security::AuditOutcome::success, "demo_seed"));
 }
@@ -299,19 +311,18 @@ void ensureEscalationChain(store::Database& db, SecuritySubsystem& security,
 /// Keeps a video visit between the demo provider and the demo patient open now: schedules one
 /// (now for 8 hours, the longest a visit may last) unless one that is not over covers now.
 /// Runs on every `demo seed`, so each start of scripts/demo.sh has a visit to hold.
-void ensureDemoVisit(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     std::ostream& out) {
+void ensureDemoVisit(const DemoSettings& config, const DemoServices& services, std::ostream& out) {
 #ifdef VIGIL_WITH_VIDEO
-  if (!config.boolean("video.enabled")) return;
-  auto& accounts = security.accounts();
+  if (!config.video) return;
+  auto& accounts = services.accounts;
   auto provider = accounts.findUserByEmail("dr.lee@demo.vigil");
   auto patient = accounts.findUserByEmail("rosa.alvarez@demo.vigil");
   auto admin = accounts.findUserByEmail("admin@demo.vigil");
   if (!provider || !patient || !admin || !patient->patientId) return;
   auto& clock = SystemClock::instance();
   const auto now = clock.now();
-  video::VisitService visits(store.database(), security.audit(), clock, {},
-                             &security.keys().cipher());
+  video::VisitService visits(services.db, services.audit, clock, {},
+                             &services.keys.cipher());
   std::optional<video::Visit> open;
   for (auto& v : visits.forUser(patient->id, now)) {
     const bool over =
@@ -335,21 +346,20 @@ void ensureDemoVisit(const Config& config, StoreSubsystem& store, SecuritySubsys
       << security::formatUtc(open->endsAt) << " (portal: Visits)\n";
 #else
   (void)config;
-  (void)store;
-  (void)security;
+  (void)services;
   (void)out;
 #endif
 }
 
 }  // namespace
 
-int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
+int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
                    const fs::path& bundlesDir, std::ostream& out) {
-  auto& db = store.database();
+  auto& db = services.db;
   store::SqliteSettingsRepository settings(db);
-  fs::path loginsFile = fs::path(config.string("data.dir")) / "demo-logins.txt";
+  fs::path loginsFile = config.dataDir / "demo-logins.txt";
   if (!settings.get("demo.seeded")) {
-    auto logins = createClinic(config, db, security, bundlesDir);
+    auto logins = createClinic(config, services, bundlesDir);
     {
       std::ofstream f(loginsFile, std::ios::trunc);
       f << logins;
@@ -359,19 +369,19 @@ int seedDemoClinic(const Config& config, StoreSubsystem& store, SecuritySubsyste
     log::info("demo.seeded", {{"patients", static_cast<std::int64_t>(std::size(kPatients))}});
   }
   // Also on a clinic seeded before the history existed (only from its devices' assignment on).
-  auto admin = security.accounts().findUserByEmail(kAdminEmail);
+  auto admin = services.accounts.findUserByEmail(kAdminEmail);
   if (!admin) throw ValidationError("demo: the demo admin is missing");
   const security::Actor adminActor{admin->id, security::Role::admin, {}};
-  seedHistory(db, settings, security, adminActor);
-  ensureEscalationChain(db, security, adminActor);
+  seedHistory(db, settings, services, adminActor);
+  ensureEscalationChain(services, adminActor);
   std::ostringstream visit;
-  ensureDemoVisit(config, store, security, visit);
+  ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify
   // reports it).
-  security.audit().checkpoint(db);
+  services.audit.checkpoint(db);
   std::ifstream in(loginsFile);
   out << in.rdbuf() << visit.str();
   return 0;
 }
 
-}  // namespace vigil::app
+}  // namespace vigil::demo

@@ -1,4 +1,4 @@
-#include "demo_history.hpp"
+#include "vigil/demo/demo_history.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -11,7 +11,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 
-namespace vigil::app {
+namespace vigil::demo {
 namespace {
 
 using std::chrono::milliseconds;
@@ -151,4 +151,4 @@ DemoHistoryResult backfillDemoHistory(store::Database& db, const crypto::FieldCi
   return {submitted, stats.readingsStored, stats.duplicates};
 }
 
-}  // namespace vigil::app
+}  // namespace vigil::demo

@@ -36,7 +36,7 @@ namespace vigil::crypto {
 class FieldCipher;
 }
 
-namespace vigil::app {
+namespace vigil::demo {
 
 /// A demo patient whose devices get a history.
 struct DemoHistoryPatient {
@@ -68,4 +68,4 @@ DemoHistoryResult backfillDemoHistory(store::Database& db, const crypto::FieldCi
                                       const std::vector<DemoHistoryPatient>& patients,
                                       TimePoint until, std::chrono::days days = kDemoHistoryDays);
 
-}  // namespace vigil::app
+}  // namespace vigil::demo

@@ -1,0 +1,129 @@
+#include "vigil/core/time.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace vigil::core {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+/// Reads exactly `width` digits at `pos` into `out`; false when they are not all digits.
+bool fixedDigits(std::string_view text, std::size_t pos, std::size_t width, int& out) {
+  if (pos + width > text.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + width; ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+std::int64_t daysFromCivil(int y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+bool validDate(int m, int d) {
+  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+}  // namespace
+
+std::int64_t toMillis(TimePoint t) {
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMillis(std::int64_t ms) {
+  return TimePoint{duration_cast<TimePoint::duration>(milliseconds{ms})};
+}
+
+std::optional<std::int64_t> toMillis(const std::optional<TimePoint>& t) {
+  if (!t) return std::nullopt;
+  return toMillis(*t);
+}
+
+std::optional<TimePoint> fromMillis(const std::optional<std::int64_t>& ms) {
+  if (!ms) return std::nullopt;
+  return fromMillis(*ms);
+}
+
+std::int64_t toMicros(TimePoint t) {
+  return duration_cast<microseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMicros(std::int64_t us) {
+  return TimePoint{duration_cast<TimePoint::duration>(microseconds{us})};
+}
+
+std::string formatUtc(TimePoint t, Fraction fraction) {
+  const std::int64_t unit = fraction == Fraction::micros ? 1'000'000 : 1'000;
+  const std::int64_t n = fraction == Fraction::micros ? toMicros(t) : toMillis(t);
+  const std::int64_t secs = n >= 0 ? n / unit : (n - (unit - 1)) / unit;
+  const std::int64_t frac = n - secs * unit;
+  const auto tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%0*lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                fraction == Fraction::micros ? 6 : 3, static_cast<long long>(frac));
+  return out;
+}
+
+std::optional<TimePoint> parseDate(std::string_view text) {
+  int y = 0, m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !fixedDigits(text, 0, 4, y) ||
+      !fixedDigits(text, 5, 2, m) || !fixedDigits(text, 8, 2, d) || !validDate(m, d))
+    return std::nullopt;
+  return TimePoint{std::chrono::seconds{daysFromCivil(y, m, d) * 86'400}};
+}
+
+std::optional<TimePoint> parseRfc3339(std::string_view text) {
+  if (text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  auto date = parseDate(text.substr(0, 10));
+  int h = 0, mi = 0, s = 0;
+  if (!date || !fixedDigits(text, 11, 2, h) || !fixedDigits(text, 14, 2, mi) ||
+      !fixedDigits(text, 17, 2, s) || h > 23 || mi > 59 || s > 60)
+    return std::nullopt;
+  std::size_t pos = 19;
+  std::int64_t millis = 0;
+  if (text[pos] == '.') {
+    const std::size_t start = ++pos;
+    for (int scale = 100; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos) {
+      millis += (text[pos] - '0') * scale;
+      scale /= 10;
+    }
+    if (pos == start) return std::nullopt;
+  }
+  std::int64_t offset = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (!fixedDigits(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !fixedDigits(text, pos + 4, 2, om) || oh > 23 || om > 59)
+      return std::nullopt;
+    offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  const std::int64_t secs =
+      std::chrono::duration_cast<std::chrono::seconds>(date->time_since_epoch()).count() +
+      h * 3600 + mi * 60 + s - offset;
+  return fromMillis(secs * 1000 + millis);
+}
+
+}  // namespace vigil::core

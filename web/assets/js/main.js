@@ -5,6 +5,7 @@
 import { h, clear, focusHeading, announce } from './dom.js';
 import { loadSession, onSessionChange, session, logout, post, ApiError } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
+import { reasonForm } from './reason_form.js';
 import * as live from './live.js';
 import { startEscalationWatch, stopEscalationWatch } from './escalations.js';
 import { renderSignIn } from './pages/signin.js';
@@ -137,28 +138,19 @@ export function showError(e) {
 // emergency, with a reason; the server audits it (break_glass = 1) for admins to review and
 // allows it for 30 minutes.
 function emergencyAccessForm(patientId) {
-  const reason = h('textarea#ea-reason', { rows: 3, maxlength: 500, required: true, 'aria-describedby': 'ea-hint' });
-  const err = h('div.notice.error', { role: 'alert', hidden: true });
-  const open = h('button.btn.danger', { type: 'submit' }, 'Open emergency access');
-  const form = h('form.form.card.emergency', { novalidate: true },
-    h('h2', 'Emergency access'),
-    h('p#ea-hint.muted', 'In an emergency you may open this record for 30 minutes. Give the reason: it is recorded with every access and reviewed by the practice administrators.'),
-    h('label', { for: 'ea-reason' }, 'Reason (required)'), reason, err, h('div.actions', open));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    if (!reason.value.trim()) { err.hidden = false; err.textContent = 'A reason is required for emergency access.'; reason.focus(); return; }
-    open.disabled = true;
-    try {
-      const r = await post(`/api/v1/patients/${patientId}/emergency-access`, { reason: reason.value.trim() });
+  return reasonForm({
+    id: 'ea',
+    className: 'card.emergency',
+    heading: 'Emergency access',
+    hint: 'In an emergency you may open this record for 30 minutes. Give the reason: it is recorded with every access and reviewed by the practice administrators.',
+    button: 'Open emergency access',
+    missing: 'A reason is required for emergency access.',
+    onSubmit: async (reason) => {
+      const r = await post(`/api/v1/patients/${patientId}/emergency-access`, { reason });
       announce(`Emergency access open until ${new Date(r.until).toLocaleTimeString()}`);
       route();
-    } catch (ex) {
-      err.hidden = false;
-      err.textContent = ex.message;
-      open.disabled = false;
-    }
+    },
   });
-  return form;
 }
 
 onSessionChange((s, reason) => {

@@ -14,6 +14,7 @@ import { renderBluetooth } from './bluetooth.js';
 import { recordingsPanel } from './visit.js';
 import { renderRulesCard } from './rules.js';
 import { renderEscalation } from './escalation.js';
+import { reasonForm } from '../reason_form.js';
 
 const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit']];
 
@@ -223,21 +224,14 @@ async function visits(body) {
   // A past visit's chat and documents: only after a request that gives the reason (audited
   // with it; the box allows the reads for 30 minutes and audits each one).
   function askForRecord(v) {
-    const reason = h('textarea#ra-reason', { rows: 3, maxlength: 500, required: true, 'aria-describedby': 'ra-hint' });
-    const err = h('div.notice.error', { role: 'alert', hidden: true });
-    const open = h('button.btn.danger', { type: 'submit' }, 'Open chat and documents');
-    const form = h('form.form.record-access', { novalidate: true },
-      h('p#ra-hint.muted', 'Reading a past visit\'s chat and documents is recorded with your reason and reviewed. Give the reason (for example a complaint or a records request).'),
-      h('label', { for: 'ra-reason' }, 'Reason (required)'), reason, err, h('div.actions', open));
-    append(clear(playerBox), [h('h3', `Visit ${v.id}: chat and documents`), form]);
-    playerCard.hidden = false;
-    reason.focus();
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      if (!reason.value.trim()) { err.hidden = false; err.textContent = 'A reason is required.'; reason.focus(); return; }
-      open.disabled = true;
-      try {
-        const r = await post(`/api/v1/visits/${v.id}/record-access`, { reason: reason.value.trim() });
+    const form = reasonForm({
+      id: 'ra',
+      className: 'record-access',
+      hint: 'Reading a past visit\'s chat and documents is recorded with your reason and reviewed. Give the reason (for example a complaint or a records request).',
+      button: 'Open chat and documents',
+      missing: 'A reason is required.',
+      onSubmit: async (reason) => {
+        const r = await post(`/api/v1/visits/${v.id}/record-access`, { reason });
         const [chat, docs] = await Promise.all([get(`/api/v1/visits/${v.id}/messages`), get(`/api/v1/visits/${v.id}/documents`)]);
         announce(`Chat and documents of visit ${v.id} open until ${formatTime(r.until)}`);
         append(clear(playerBox), [h('h3', `Visit ${v.id}: chat and documents`),
@@ -250,12 +244,11 @@ async function visits(body) {
           h('ul.doc-list', { 'aria-label': `Documents of visit ${v.id}` }, docs.documents.length
             ? docs.documents.map((d) => h('li', h('a', { href: `/api/v1/visits/${v.id}/documents/${d.id}`, download: '' }, d.fileName)))
             : h('li', 'No documents.'))]);
-      } catch (ex) {
-        err.hidden = false;
-        err.textContent = ex.message;
-        open.disabled = false;
-      }
+      },
     });
+    append(clear(playerBox), [h('h3', `Visit ${v.id}: chat and documents`), form]);
+    playerCard.hidden = false;
+    form.focusReason();
   }
   async function search() {
     clear(results);

@@ -2,6 +2,7 @@
 // changes run on, the bus (errors end the session of the participant whose element failed), and
 // the periodic work (quality samples, connect timeouts, keyframe retries). Design:
 // vigil/video/room_relay.hpp.
+
 #include <cstdlib>
 
 #include "room_relay_impl.hpp"

@@ -2,8 +2,6 @@
 // branches (tee -> leaky queue -> the receiver's webrtcbin slot, with the payload-type and caps
 // rewrite and the gate that holds media until the receiver has connected), keyframe requests,
 // and the recording taps.
-#include <Poco/JSON/Array.h>
-#include <gst/rtp/gstrtpbuffer.h>
 
 #include <cassert>
 

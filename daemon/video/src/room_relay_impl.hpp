@@ -7,8 +7,11 @@
 #include "vigil/video/room_relay.hpp"
 
 #define GST_USE_UNSTABLE_API 1  // webrtc/webrtc.h warns without it
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <array>

@@ -1,8 +1,8 @@
 // The relay's sessions: opening one (a webrtcbin with its fixed slots, offered by the box),
 // the offer, ICE candidates and the answer, the connection state, and ending a session
 // (replaced, failed, timed out, left).
+
 #include <Poco/JSON/Parser.h>
-#include <gst/sdp/sdp.h>
 
 #include <sstream>
 

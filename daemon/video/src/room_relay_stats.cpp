@@ -1,5 +1,6 @@
 // The relay's quality samples: every statsInterval each connected webrtcbin is asked for its
 // statistics, which become RTT, jitter, loss and incoming bitrate per participant.
+
 #include <algorithm>
 
 #include "room_relay_impl.hpp"

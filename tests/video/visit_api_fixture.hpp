@@ -14,7 +14,7 @@
 #include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
-#include "vigil/video/visit_routes.hpp"
+#include "vigil/web/visit_routes.hpp"
 
 namespace vigil::video::test {
 
@@ -26,8 +26,8 @@ struct VisitApiFixture : web::test::ApiFixture {
   std::map<std::int64_t, web::test::Client> clients;
 
   VisitApiFixture() {
-    VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
-    addVisitRoutes(*router, api);
+    web::VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
+    web::addVisitRoutes(*router, api);
     NewVisit nv;
     nv.patientId = patientA;
     nv.providerUserId = providerId;

@@ -2,7 +2,7 @@
 // on every route of one visit, answered as the access rules say (the gate checks the role, the
 // visit service checks participation), and every route declares a catalogue permission.
 
-#include "vigil/video/visit_routes.hpp"
+#include "vigil/web/visit_routes.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>

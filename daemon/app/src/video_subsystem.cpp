@@ -45,8 +45,8 @@ void VideoSubsystem::uninitialize() {
   visits_.reset();
 }
 
-video::VisitApi VideoSubsystem::api() {
-  video::VisitApi a;
+web::VisitApi VideoSubsystem::api() {
+  web::VisitApi a;
   a.visits = visits_.get();
   a.rooms = rooms_.get();
   a.accounts = &security_.accounts();

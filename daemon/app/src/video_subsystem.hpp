@@ -9,7 +9,7 @@
 #include "vigil/app/config.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
-#include "vigil/video/visit_routes.hpp"
+#include "vigil/web/visit_routes.hpp"
 
 namespace vigil::app {
 
@@ -24,7 +24,7 @@ class VideoSubsystem final : public ServiceSubsystem {
   const char* name() const override { return "video"; }
 
   /// What the visit routes need (valid after start).
-  video::VisitApi api();
+  web::VisitApi api();
 
  protected:
   void initialize(Poco::Util::Application& app) override;

@@ -312,7 +312,7 @@ int Vigild::runService() {
     api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, bleAdmin);
     web::addApiRoutes(router, api->services());
 #ifdef VIGIL_WITH_VIDEO
-    if (video) video::addVisitRoutes(router, video->api());
+    if (video) web::addVisitRoutes(router, video->api());
 #endif
     gate = web::makeApiGate(api->services());
   });

@@ -14,6 +14,8 @@
 //
 // GET /api/v1/visits/{id}/media upgrades to a WebSocket carrying the relay's JSON signalling
 // (offer/answer/ice/error) for an admitted participant; closing it leaves the room (audited).
+//
+// Part of vigil::webapi, built only with VIGIL_WITH_VIDEO (the routes call vigil::video).
 
 #include <filesystem>
 
@@ -26,16 +28,17 @@ class AccountService;
 namespace vigil::crypto {
 class FieldCipher;
 }
-
 namespace vigil::video {
-
 class VisitService;
 class VideoRooms;
+}  // namespace vigil::video
+
+namespace vigil::web {
 
 /// What the visit routes call; borrowed, must outlive the server.
 struct VisitApi {
-  VisitService* visits = nullptr;
-  VideoRooms* rooms = nullptr;
+  video::VisitService* visits = nullptr;
+  video::VideoRooms* rooms = nullptr;
   security::AccountService* accounts = nullptr;  // media socket sessions, invitee by e-mail
   Clock* clock = nullptr;
   /// Where recordings go (<data.dir>/recordings) and what encrypts them.
@@ -44,6 +47,6 @@ struct VisitApi {
 };
 
 /// Registers the /api/v1/visits routes.
-void addVisitRoutes(web::Router& router, const VisitApi& api);
+void addVisitRoutes(Router& router, const VisitApi& api);
 
-}  // namespace vigil::video
+}  // namespace vigil::web

@@ -1,4 +1,9 @@
-#include "vigil/video/visit_routes.hpp"
+// The video-visit routes (/api/v1/visits, see vigil/web/visit_routes.hpp), in groups: the visit
+// list, archive and scheduling; who is in the room; chat and shared documents; recording
+// consent, control and playback; the media WebSocket. The router takes the first pattern that
+// matches, so the groups are registered in this order.
+
+#include "vigil/web/visit_routes.hpp"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
@@ -8,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -23,14 +29,23 @@
 #include "vigil/video/visit.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/web/attempt_limiter.hpp"
+#include "vigil/web/http.hpp"
 
-namespace vigil::video {
+namespace vigil::web {
 namespace {
 
 using namespace std::chrono_literals;
-using web::Request;
-using web::Response;
 using JsonObject = Poco::JSON::Object::Ptr;
+using video::ChatMessage;
+using video::findRecording;
+using video::listRecordings;
+using video::NewVisit;
+using video::recordingMediaType;
+using video::RecordingReader;
+using video::recordingTotals;
+using video::Visit;
+using video::VisitArchiveQuery;
+using video::VisitDocument;
 
 /// A request the handler refuses with a 400 (malformed input).
 class BadInput : public Error {
@@ -44,7 +59,7 @@ std::string stringify(const JsonObject& o) {
   return out.str();
 }
 
-web::Handler guarded(web::Handler h) {
+Handler guarded(Handler h) {
   return [h = std::move(h)](Request& req) -> Response {
     try {
       return h(req);
@@ -278,7 +293,7 @@ Response serveRecording(const RecordingReader& reader, const std::string& rangeH
     r.body = reader.read(0, size);
     return r;
   }
-  auto range = web::parseByteRange(rangeHeader, size, kMaxRangeBytes);
+  auto range = parseByteRange(rangeHeader, size, kMaxRangeBytes);
   if (!range) {
     Response bad = Response::error(416, "range_not_satisfiable", "bad or unsatisfiable range");
     bad.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
@@ -292,10 +307,9 @@ Response serveRecording(const RecordingReader& reader, const std::string& rangeH
   return r;
 }
 
-web::Route route(std::string method, std::string pattern, std::string permission,
-                 web::Handler handler) {
-  web::Route r{std::move(method), std::move(pattern), web::Access::authenticated,
-               std::move(permission), guarded(std::move(handler))};
+Route route(std::string method, std::string pattern, std::string permission, Handler handler) {
+  Route r{std::move(method), std::move(pattern), Access::authenticated, std::move(permission),
+          guarded(std::move(handler))};
   return r;
 }
 
@@ -322,7 +336,7 @@ struct Outbox {
   }
 };
 
-void serveMedia(const VisitApi& api, Request& req, web::WebSocketChannel& ws) {
+void serveMedia(const VisitApi& api, Request& req, WebSocketChannel& ws) {
   const security::Actor actor = *req.actor;
   std::int64_t visitId = 0;
   try {
@@ -395,10 +409,30 @@ void serveMedia(const VisitApi& api, Request& req, web::WebSocketChannel& ws) {
             {{"visit", visitId}, {"user_id", actor.id}, {"reason", endReason}});
 }
 
-}  // namespace
+/// One visit in the archive: ids, times and counts; no names of patients (minimum necessary).
+/// The provider's name is staff information.
+JsonObject archiveItemJson(const VisitApi& api, const Visit& v,
+                           const std::map<std::int64_t, video::RecordingTotals>& totals) {
+  JsonObject o = new Poco::JSON::Object;
+  o->set("id", v.id);
+  o->set("patientId", v.patientId);
+  o->set("providerUserId", v.providerUserId);
+  auto provider = api.accounts->findUser(v.providerUserId);
+  o->set("providerName", provider ? provider->displayName : std::string());
+  o->set("startsAt", security::formatUtc(v.startsAt));
+  o->set("endsAt", security::formatUtc(v.endsAt));
+  if (v.endedAt) o->set("endedAt", security::formatUtc(*v.endedAt));
+  o->set("state", std::string(toString(v.state)));
+  o->set("participants", static_cast<int>(v.participants.size()));
+  const auto t = totals.find(v.id);
+  o->set("recordings", t == totals.end() ? 0 : t->second.count);
+  o->set("recordingBytes", t == totals.end() ? std::uint64_t{0} : t->second.fileBytes);
+  return o;
+}
 
-void addVisitRoutes(web::Router& router, const VisitApi& api) {
-  router.add(route("GET", "/api/v1/visits", web::kOwnSession, [api](Request& req) {
+/// The caller's visits, the archive, scheduling and one visit's view.
+void addVisitListRoutes(Router& router, const VisitApi& api) {
+  router.add(route("GET", "/api/v1/visits", kOwnSession, [api](Request& req) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const auto& v : api.visits->forUser(req.actor->id, api.clock->now() - 24h))
       list->add(visitJson(v, req.actor->id));
@@ -423,25 +457,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     }
     auto page = api.visits->archive(*req.actor, q);
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-    for (const auto& v : page.items) {
-      // Ids, times and counts; no names of patients (minimum necessary). The provider's name
-      // is staff information.
-      JsonObject o = new Poco::JSON::Object;
-      o->set("id", v.id);
-      o->set("patientId", v.patientId);
-      o->set("providerUserId", v.providerUserId);
-      auto provider = api.accounts->findUser(v.providerUserId);
-      o->set("providerName", provider ? provider->displayName : std::string());
-      o->set("startsAt", security::formatUtc(v.startsAt));
-      o->set("endsAt", security::formatUtc(v.endsAt));
-      if (v.endedAt) o->set("endedAt", security::formatUtc(*v.endedAt));
-      o->set("state", std::string(toString(v.state)));
-      o->set("participants", static_cast<int>(v.participants.size()));
-      const auto t = totals.find(v.id);
-      o->set("recordings", t == totals.end() ? 0 : t->second.count);
-      o->set("recordingBytes", t == totals.end() ? std::uint64_t{0} : t->second.fileBytes);
-      items->add(o);
-    }
+    for (const auto& v : page.items) items->add(archiveItemJson(api, v, totals));
     JsonObject o = new Poco::JSON::Object;
     o->set("items", items);
     o->set("total", page.total);
@@ -478,6 +494,10 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     o->set("recording", api.rooms->isRecording(v.id));
     return Response::json(200, stringify(o));
   }));
+}
+
+/// Who is in the room: joining, admitting, inviting, leaving and ending the visit.
+void addVisitRoomRoutes(Router& router, const VisitApi& api) {
   router.add(route("POST", "/api/v1/visits/{id}/join", "visit.join", [api](Request& req) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));
     JsonObject o = new Poco::JSON::Object;
@@ -490,34 +510,34 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
   }));
   // Invitations by e-mail answer whether an address is an account that may join: at most 30 per
   // staff user in 10 minutes, so the route is no tool for sweeping the clinic's address book.
-  auto invitations = std::make_shared<web::AttemptLimiter>(30, std::chrono::minutes(10));
-  router.add(route("POST", "/api/v1/visits/{id}/participants", "visit.schedule",
-                   [api, invitations](Request& req) {
-                     if (!invitations->allow(std::to_string(req.actor->id), api.clock->now())) {
-                       Metrics::global()
-                           .counter("vigil_video_invitations_rate_limited_total",
-                                    "Invitations refused by rate (per staff user)")
-                           .inc();
-                       return Response::error(429, "rate_limited",
-                                              "Too many invitations. Wait a few minutes.");
-                     }
-                     const auto id = visitIdOf(req);
-                     auto b = body(req);
-                     const auto role = parseParticipantRole(b->optValue<std::string>("role", ""));
-                     if (!role) throw BadInput("role must be caregiver or interpreter");
-                     const auto userId = inviteeOf(api, b);
-                     const auto decision = api.visits->recordingDecision();
-                     api.visits->invite(*req.actor, id, userId, *role);
-                     // The invitee has not consented to recording: a running recording stops (the
-                     // provider starts it again once everyone, the invitee included, has
-                     // consented).
-                     JsonObject o = new Poco::JSON::Object;
-                     o->set("userId", userId);
-                     o->set("role", std::string(toString(*role)));
-                     o->set("recordingStopped",
-                            stopRunningRecording(api, *req.actor, id, "participant_invited"));
-                     return Response::json(201, stringify(o));
-                   }));
+  auto invitations = std::make_shared<AttemptLimiter>(30, std::chrono::minutes(10));
+  router.add(route(
+      "POST", "/api/v1/visits/{id}/participants", "visit.schedule",
+      [api, invitations](Request& req) {
+        if (!invitations->allow(std::to_string(req.actor->id), api.clock->now())) {
+          Metrics::global()
+              .counter("vigil_video_invitations_rate_limited_total",
+                       "Invitations refused by rate (per staff user)")
+              .inc();
+          return Response::error(429, "rate_limited", "Too many invitations. Wait a few minutes.");
+        }
+        const auto id = visitIdOf(req);
+        auto b = body(req);
+        const auto role = video::parseParticipantRole(b->optValue<std::string>("role", ""));
+        if (!role) throw BadInput("role must be caregiver or interpreter");
+        const auto userId = inviteeOf(api, b);
+        const auto decision = api.visits->recordingDecision();
+        api.visits->invite(*req.actor, id, userId, *role);
+        // The invitee has not consented to recording: a running recording stops (the
+        // provider starts it again once everyone, the invitee included, has
+        // consented).
+        JsonObject o = new Poco::JSON::Object;
+        o->set("userId", userId);
+        o->set("role", std::string(toString(*role)));
+        o->set("recordingStopped",
+               stopRunningRecording(api, *req.actor, id, "participant_invited"));
+        return Response::json(201, stringify(o));
+      }));
   router.add(route("POST", "/api/v1/visits/{id}/leave", "visit.join", [api](Request& req) {
     api.visits->leave(*req.actor, visitIdOf(req));
     return Response::json(200, "{}");
@@ -528,6 +548,10 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
     api.rooms->endVisit(id);
     return Response::json(200, "{}");
   }));
+}
+
+/// The visit's chat and shared documents, and an admin's audited request to read them later.
+void addVisitChatRoutes(Router& router, const VisitApi& api) {
   router.add(route("GET", "/api/v1/visits/{id}/messages", "visit.list", [api](Request& req) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const auto& m : api.visits->messages(*req.actor, visitIdOf(req)))
@@ -594,6 +618,40 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
                      o->set("until", security::formatUtc(until));
                      return Response::json(200, stringify(o));
                    }));
+}
+
+/// The visit's recordings as listed: each one's id, owner, start, size and whether it is
+/// complete.
+JsonObject recordingsJson(const VisitApi& api, std::int64_t id) {
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const auto& rec : listRecordings(api.recordingsDir, id)) {
+    JsonObject j = new Poco::JSON::Object;
+    j->set("id", rec.id);
+    j->set("userId", rec.userId);
+    j->set("startedAt", security::formatUtc(fromMillis(rec.startedAtMs)));
+    j->set("encryptedBytes", rec.fileBytes);
+    // False for a recording still running or cut short (the box stopped mid-visit, or
+    // its end was removed): it plays as far as it goes.
+    bool complete = false;
+    if (api.cipher != nullptr) {
+      if (auto file = findRecording(api.recordingsDir, id, rec.id)) {
+        try {
+          complete = RecordingReader(file->path, file->recordingId, *api.cipher).complete();
+        } catch (const Error&) {
+          complete = false;  // unreadable or altered: playing it says so
+        }
+      }
+    }
+    j->set("complete", complete);
+    list->add(j);
+  }
+  JsonObject o = new Poco::JSON::Object;
+  o->set("recordings", list);
+  return o;
+}
+
+/// Recording: each participant's consent, the provider's start and stop, and playback.
+void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
   router.add(route("POST", "/api/v1/visits/{id}/consent", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
     auto b = body(req);
@@ -632,31 +690,7 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
       route("GET", "/api/v1/visits/{id}/recordings", "visit.recording_play", [api](Request& req) {
         const auto id = visitIdOf(req);
         api.visits->authorizeRecordingAccess(*req.actor, id, "");
-        Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-        for (const auto& rec : listRecordings(api.recordingsDir, id)) {
-          JsonObject j = new Poco::JSON::Object;
-          j->set("id", rec.id);
-          j->set("userId", rec.userId);
-          j->set("startedAt", security::formatUtc(fromMillis(rec.startedAtMs)));
-          j->set("encryptedBytes", rec.fileBytes);
-          // False for a recording still running or cut short (the box stopped mid-visit, or
-          // its end was removed): it plays as far as it goes.
-          bool complete = false;
-          if (api.cipher != nullptr) {
-            if (auto file = findRecording(api.recordingsDir, id, rec.id)) {
-              try {
-                complete = RecordingReader(file->path, file->recordingId, *api.cipher).complete();
-              } catch (const Error&) {
-                complete = false;  // unreadable or altered: playing it says so
-              }
-            }
-          }
-          j->set("complete", complete);
-          list->add(j);
-        }
-        JsonObject o = new Poco::JSON::Object;
-        o->set("recordings", list);
-        return Response::json(200, stringify(o));
+        return Response::json(200, stringify(recordingsJson(api, id)));
       }));
   router.add(route("GET", "/api/v1/visits/{id}/recordings/{rec}", "visit.recording_play",
                    [api](Request& req) {
@@ -671,12 +705,26 @@ void addVisitRoutes(web::Router& router, const VisitApi& api) {
                      RecordingReader reader(file->path, file->recordingId, *api.cipher);
                      return serveRecording(reader, req.header("range"), id);
                    }));
-  web::Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
+}
+
+/// The media WebSocket of an admitted participant (see serveMedia).
+void addVisitMediaRoute(Router& router, const VisitApi& api) {
+  Route media = route("GET", "/api/v1/visits/{id}/media", "visit.join", [](Request&) {
     return Response::error(426, "upgrade_required", "WebSocket only");
   });
-  media.upgrade = [api](Request& req, web::WebSocketChannel& ws) { serveMedia(api, req, ws); };
-  media.pool = web::Route::Pool::media;  // live-update sockets cannot crowd out a visit
+  media.upgrade = [api](Request& req, WebSocketChannel& ws) { serveMedia(api, req, ws); };
+  media.pool = Route::Pool::media;  // live-update sockets cannot crowd out a visit
   router.add(std::move(media));
 }
 
-}  // namespace vigil::video
+}  // namespace
+
+void addVisitRoutes(Router& router, const VisitApi& api) {
+  addVisitListRoutes(router, api);
+  addVisitRoomRoutes(router, api);
+  addVisitChatRoutes(router, api);
+  addVisitRecordingRoutes(router, api);
+  addVisitMediaRoute(router, api);
+}
+
+}  // namespace vigil::web

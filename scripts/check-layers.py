@@ -21,8 +21,8 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.pat
 # Layer of each library (a library may include only libraries of a lower layer, and its own).
 # The HTTP layer (web, webapi) sits above every domain library: only app (and tests) include it.
 LAYERS = {
-    "core": 0, "devices": 0,
-    "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
+    "core": 0,
+    "devices": 1, "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
     "security": 2, "registry": 2,
     "readings": 3, "ingest": 3, "alerts": 3,
     "video": 4, "ble": 4, "fleet": 4,

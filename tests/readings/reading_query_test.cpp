@@ -67,6 +67,17 @@ struct Fixture {
           registry::toMillis(at));
     });
   }
+  /// A glucose record with the meter's own sequence number, from `dev`.
+  void glucose(std::int64_t dev, int recordSeq) {
+    db->writeSync([&](store::Connection& c) {
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "received_at, seq, source) VALUES (?1, ?2, ?3, 'glucose', '2339-0', 'mg/dL', 100, ?4, "
+          "?5, 'ble')",
+          dev, patient, "seq:" + std::to_string(recordSeq) + ":glucose", registry::toMillis(t0),
+          recordSeq);
+    });
+  }
   void hr(TimePoint at, double v) {
     db->writeSync([&](store::Connection& c) {
       c.execute(
@@ -174,6 +185,22 @@ BOOST_AUTO_TEST_CASE(current_devices_follow_assignment) {
   BOOST_TEST(f.query.currentDevices(f.other).size() == 1u);
   f.devices->retire(f.device);
   BOOST_TEST(f.query.currentDevices(f.other).empty());
+}
+
+BOOST_AUTO_TEST_CASE(last_sequence_is_the_devices_highest_record_number_of_the_kind) {
+  Fixture f;
+  auto meter = f.devices->add({"ble-C47C8D6A9ABC", registry::DeviceKind::glucometer}).id;
+  auto otherMeter = f.devices->add({"ble-C47C8D6A0DEF", registry::DeviceKind::glucometer}).id;
+  BOOST_TEST(!f.query.lastSequence("ble-C47C8D6A9ABC", "glucose").has_value());
+  f.glucose(meter, 7);
+  f.glucose(meter, 12);
+  f.glucose(meter, 9);
+  f.glucose(otherMeter, 40);
+  f.hr(f.t0, 70);  // another kind, another device
+  BOOST_TEST(f.query.lastSequence("ble-C47C8D6A9ABC", "glucose").value_or(0) == 12);
+  BOOST_TEST(f.query.lastSequence("ble-C47C8D6A0DEF", "glucose").value_or(0) == 40);
+  BOOST_TEST(!f.query.lastSequence("ble-C47C8D6A9ABC", "heart_rate").has_value());
+  BOOST_TEST(!f.query.lastSequence("no-such-device", "glucose").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -164,6 +164,17 @@ std::vector<AssignedDevice> ReadingQuery::currentDevicesIn(store::Connection& c,
   return out;
 }
 
+std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
+                                                         const std::string& deviceUid,
+                                                         const std::string& kind) {
+  auto device = registry::DeviceRegistry::ingestViewIn(c, deviceUid);
+  if (!device) return std::nullopt;
+  auto st = c.prepare("SELECT MAX(seq) FROM readings WHERE device_id = ?1 AND kind = ?2");
+  st.bindAll(device->id, kind);
+  if (!st.step() || st.isNull(0)) return std::nullopt;
+  return st.get<std::int64_t>(0);
+}
+
 Series ReadingQuery::range(std::int64_t patientId, const std::string& code, TimePoint from,
                            TimePoint to, std::size_t maxPoints) {
   return db_.read(
@@ -190,6 +201,11 @@ std::vector<AssignedDevice> ReadingQuery::currentDevices(std::int64_t patientId)
 std::map<std::int64_t, std::int64_t> ReadingQuery::currentAssignments() {
   return db_.read(
       [](store::Connection& c) { return registry::DeviceRegistry::currentAssignmentsIn(c); });
+}
+
+std::optional<std::int64_t> ReadingQuery::lastSequence(const std::string& deviceUid,
+                                                       const std::string& kind) {
+  return db_.read([&](store::Connection& c) { return lastSequenceIn(c, deviceUid, kind); });
 }
 
 }  // namespace vigil::readings

@@ -1,6 +1,7 @@
 #pragma once
-// Read-side queries over the readings table for the portal: the latest reading of each vital
-// per patient, a time range of one vital for a chart, and the devices a patient has now.
+// Read-side queries over the readings table: for the portal, the latest reading of each vital
+// per patient, a time range of one vital for a chart, and the devices a patient has now; for
+// the BLE gateway, the last record number a device's readings carry.
 //
 // Down-sampling trade-off: a chart of months of readings needs a few hundred points, not tens of
 // thousands. Averaging buckets would hide exactly what a clinician looks for (a 190 mmHg spike
@@ -74,10 +75,18 @@ class ReadingQuery {
   /// The patient each device is assigned to now (devices without one are absent).
   std::map<std::int64_t, std::int64_t> currentAssignments();
 
+  /// The highest sequence number (`seq`, the device's own record number, e.g. a glucose
+  /// meter's) among the readings of `kind` stored from the device with registry uid
+  /// `deviceUid`; nullopt when there are none or no such device.
+  std::optional<std::int64_t> lastSequence(const std::string& deviceUid, const std::string& kind);
+
   static Series rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
                         TimePoint from, TimePoint to, std::size_t maxPoints);
   static std::map<std::string, ReadingPoint> latestIn(store::Connection& c, std::int64_t patientId);
   static std::vector<AssignedDevice> currentDevicesIn(store::Connection& c, std::int64_t patientId);
+  static std::optional<std::int64_t> lastSequenceIn(store::Connection& c,
+                                                    const std::string& deviceUid,
+                                                    const std::string& kind);
 
  private:
   store::Database& db_;

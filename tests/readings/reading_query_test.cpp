@@ -68,6 +68,31 @@ struct Fixture {
           registry::toMillis(at));
     });
   }
+  /// A glucose record with the meter's own sequence number, from `dev`.
+  void glucose(std::int64_t dev, int recordSeq) {
+    db->writeSync([&](store::Connection& c) {
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "received_at, seq, source) VALUES (?1, ?2, ?3, 'glucose', '2339-0', 'mg/dL', 100, ?4, "
+          "?5, 'ble')",
+          dev, patient, "seq:" + std::to_string(recordSeq) + ":glucose", registry::toMillis(t0),
+          recordSeq);
+    });
+  }
+  /// A reading received at `received` with the device time given (nullopt: none), local or UTC.
+  std::int64_t received(std::optional<std::int64_t> p, TimePoint received,
+                        std::optional<TimePoint> deviceTime, bool local) {
+    return db->writeSync([&](store::Connection& c) {
+      std::optional<std::int64_t> dt;
+      if (deviceTime) dt = registry::toMillis(*deviceTime);
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, device_time_local, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', "
+          "'8867-4', '/min', 64, ?4, ?5, ?6, 'mqtt-json')",
+          device, p, "k" + std::to_string(++seq), dt, local ? 1 : 0, registry::toMillis(received));
+      return c.lastInsertRowid();
+    });
+  }
   void hr(TimePoint at, double v) {
     db->writeSync([&](store::Connection& c) {
       c.execute(
@@ -175,6 +200,62 @@ BOOST_AUTO_TEST_CASE(current_devices_follow_assignment) {
   BOOST_TEST(f.query.currentDevices(f.other).size() == 1u);
   f.devices->retire(f.device);
   BOOST_TEST(f.query.currentDevices(f.other).empty());
+}
+
+BOOST_AUTO_TEST_CASE(last_sequence_is_the_devices_highest_record_number_of_the_kind) {
+  Fixture f;
+  auto meter = f.devices->add({"ble-C47C8D6A9ABC", registry::DeviceKind::glucometer}).id;
+  auto otherMeter = f.devices->add({"ble-C47C8D6A0DEF", registry::DeviceKind::glucometer}).id;
+  BOOST_TEST(!f.query.lastSequence("ble-C47C8D6A9ABC", "glucose").has_value());
+  f.glucose(meter, 7);
+  f.glucose(meter, 12);
+  f.glucose(meter, 9);
+  f.glucose(otherMeter, 40);
+  f.hr(f.t0, 70);  // another kind, another device
+  BOOST_TEST(f.query.lastSequence("ble-C47C8D6A9ABC", "glucose").value_or(0) == 12);
+  BOOST_TEST(f.query.lastSequence("ble-C47C8D6A0DEF", "glucose").value_or(0) == 40);
+  BOOST_TEST(!f.query.lastSequence("ble-C47C8D6A9ABC", "heart_rate").has_value());
+  BOOST_TEST(!f.query.lastSequence("no-such-device", "glucose").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(received_since_goes_by_reception_time_and_skips_unassigned_readings) {
+  Fixture f;
+  auto late = f.received(f.patient, f.t0 + 2h, f.t0 - 5h, false);  // stored first, received late
+  auto early = f.received(f.patient, f.t0 + 1h, f.t0 + 1h - 1min, true);
+  f.received(std::nullopt, f.t0 + 1h, std::nullopt, false);  // device unassigned
+  f.received(f.patient, f.t0 - 1h, std::nullopt, false);     // before `since`
+  auto noClock = f.received(f.other, f.t0 + 3h, std::nullopt, false);
+  auto got = f.query.receivedSince(f.t0, 0, 10);
+  BOOST_REQUIRE_EQUAL(got.size(), 3u);
+  BOOST_TEST(got[0].readingId == early);
+  BOOST_TEST(got[0].deviceTimeLocal);
+  BOOST_TEST((got[0].deviceTime == f.t0 + 1h - 1min));
+  BOOST_TEST(got[1].readingId == late);
+  BOOST_TEST(!got[1].deviceTimeLocal);
+  BOOST_TEST((got[1].receivedAt == f.t0 + 2h));
+  BOOST_TEST(got[1].patientId == f.patient);
+  BOOST_TEST(got[1].code == "8867-4");
+  BOOST_TEST(got[1].unit == "/min");
+  BOOST_TEST(*got[1].value == 64);
+  BOOST_TEST(!got[1].components.has_value());
+  BOOST_TEST(got[2].readingId == noClock);
+  BOOST_TEST(got[2].patientId == f.other);
+  BOOST_TEST(!got[2].deviceTime.has_value());
+  // After a reading id, and at most `limit`.
+  auto after = f.query.receivedSince(f.t0, early, 10);
+  BOOST_REQUIRE_EQUAL(after.size(), 1u);
+  BOOST_TEST(after[0].readingId == noClock);
+  BOOST_TEST(f.query.receivedSince(f.t0, 0, 1).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(received_since_keeps_a_panels_components_as_stored) {
+  Fixture f;
+  f.bp(f.patient, f.t0 + 1h, 150, 95);
+  auto got = f.query.receivedSince(f.t0, 0, 10);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(!got[0].value.has_value());
+  BOOST_TEST(*got[0].components == "{\"8462-4\":95,\"8480-6\":150}");
+  BOOST_TEST(got[0].code == "85354-9");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

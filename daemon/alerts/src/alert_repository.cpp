@@ -8,6 +8,7 @@
 
 #include "sealed_text.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/readings/reading_query.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -457,44 +458,32 @@ std::int64_t AlertRepository::evaluatedThrough() {
 
 std::vector<Observation> AlertRepository::observationsSince(TimePoint since, std::size_t limit,
                                                             std::int64_t afterReadingId) {
-  return db_.read([&](Connection& c) {
-    // By reception time through readings_by_received (migration 0009): ids follow storage
-    // order, which a backfill breaks, so they cannot stand in for time. INDEXED BY makes a
-    // missing index an error rather than a silent table scan.
-    auto& st = c.cached(
-        "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-        "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
-        "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
-        "ORDER BY received_at, id LIMIT ?3");
-    st.bindAll(toMs(since), afterReadingId, static_cast<std::int64_t>(limit));
-    std::vector<Observation> out;
-    while (st.step()) {
-      Observation o;
-      o.readingId = st.get<std::int64_t>(0);
-      o.patientId = st.get<std::int64_t>(1);
-      o.receivedAt = fromMs(st.get<std::int64_t>(8));
-      auto device = st.get<std::optional<std::int64_t>>(6);
-      o.deviceTime = device && st.get<std::int64_t>(7) == 0 ? fromMs(*device) : o.receivedAt;
-      o.unit = st.get<std::string>(3);
-      if (auto v = st.get<std::optional<double>>(4)) {
-        o.code = st.get<std::string>(2);
-        o.value = *v;
-        out.push_back(o);
-      }
-      if (auto comps = st.get<std::optional<std::string>>(5)) {
-        if (auto parsed = parseComponents(*comps)) {
-          for (auto& [code, value] : *parsed) {
-            Observation part = o;
-            part.code = code;
-            part.value = value;
-            out.push_back(std::move(part));
-          }
+  auto received = readings::ReadingQuery(db_).receivedSince(since, afterReadingId, limit);
+  std::vector<Observation> out;
+  for (auto& r : received) {
+    Observation o;
+    o.readingId = r.readingId;
+    o.patientId = r.patientId;
+    o.receivedAt = r.receivedAt;
+    o.deviceTime = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : o.receivedAt;
+    o.unit = r.unit;
+    if (r.value) {
+      o.code = r.code;
+      o.value = *r.value;
+      out.push_back(o);
+    }
+    if (r.components) {
+      if (auto parsed = parseComponents(*r.components)) {
+        for (auto& [code, value] : *parsed) {
+          Observation part = o;
+          part.code = code;
+          part.value = value;
+          out.push_back(std::move(part));
         }
       }
     }
-    st.reset();
-    return out;
-  });
+  }
+  return out;
 }
 
 std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,

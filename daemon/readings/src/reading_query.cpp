@@ -164,6 +164,48 @@ std::vector<AssignedDevice> ReadingQuery::currentDevicesIn(store::Connection& c,
   return out;
 }
 
+std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
+                                                         const std::string& deviceUid,
+                                                         const std::string& kind) {
+  auto device = registry::DeviceRegistry::ingestViewIn(c, deviceUid);
+  if (!device) return std::nullopt;
+  auto st = c.prepare("SELECT MAX(seq) FROM readings WHERE device_id = ?1 AND kind = ?2");
+  st.bindAll(device->id, kind);
+  if (!st.step() || st.isNull(0)) return std::nullopt;
+  return st.get<std::int64_t>(0);
+}
+
+std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c, TimePoint since,
+                                                           std::int64_t afterReadingId,
+                                                           std::size_t limit) {
+  // By reception time through readings_by_received (migration 0009): ids follow storage
+  // order, which a backfill breaks, so they cannot stand in for time. INDEXED BY makes a
+  // missing index an error rather than a silent table scan.
+  auto& st = c.cached(
+      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
+      "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
+      "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
+      "ORDER BY received_at, id LIMIT ?3");
+  st.bindAll(registry::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
+  std::vector<ReceivedReading> out;
+  while (st.step()) {
+    ReceivedReading r;
+    r.readingId = st.get<std::int64_t>(0);
+    r.patientId = st.get<std::int64_t>(1);
+    r.code = st.get<std::string>(2);
+    r.unit = st.get<std::string>(3);
+    r.value = st.get<std::optional<double>>(4);
+    r.components = st.get<std::optional<std::string>>(5);
+    if (auto device = st.get<std::optional<std::int64_t>>(6))
+      r.deviceTime = registry::fromMillis(*device);
+    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
+    r.receivedAt = registry::fromMillis(st.get<std::int64_t>(8));
+    out.push_back(std::move(r));
+  }
+  st.reset();
+  return out;
+}
+
 Series ReadingQuery::range(std::int64_t patientId, const std::string& code, TimePoint from,
                            TimePoint to, std::size_t maxPoints) {
   return db_.read(
@@ -190,6 +232,18 @@ std::vector<AssignedDevice> ReadingQuery::currentDevices(std::int64_t patientId)
 std::map<std::int64_t, std::int64_t> ReadingQuery::currentAssignments() {
   return db_.read(
       [](store::Connection& c) { return registry::DeviceRegistry::currentAssignmentsIn(c); });
+}
+
+std::optional<std::int64_t> ReadingQuery::lastSequence(const std::string& deviceUid,
+                                                       const std::string& kind) {
+  return db_.read([&](store::Connection& c) { return lastSequenceIn(c, deviceUid, kind); });
+}
+
+std::vector<ReceivedReading> ReadingQuery::receivedSince(TimePoint since,
+                                                         std::int64_t afterReadingId,
+                                                         std::size_t limit) {
+  return db_.read(
+      [&](store::Connection& c) { return receivedSinceIn(c, since, afterReadingId, limit); });
 }
 
 }  // namespace vigil::readings

@@ -1,6 +1,8 @@
 #pragma once
-// Read-side queries over the readings table for the portal: the latest reading of each vital
-// per patient, a time range of one vital for a chart, and the devices a patient has now.
+// Read-side queries over the readings table: for the portal, the latest reading of each vital
+// per patient, a time range of one vital for a chart, and the devices a patient has now; for
+// the alert engine, the readings received since a time; for the BLE gateway, the last record
+// number a device's readings carry.
 //
 // Down-sampling trade-off: a chart of months of readings needs a few hundred points, not tens of
 // thousands. Averaging buckets would hide exactly what a clinician looks for (a 190 mmHg spike
@@ -52,6 +54,20 @@ struct AssignedDevice {
   TimePoint assignedSince;
 };
 
+/// A stored reading as it was received, for consumers that go through readings in reception
+/// order (the alert engine's warm-up and catch-up). Panels keep their components JSON as stored.
+struct ReceivedReading {
+  std::int64_t readingId = 0;
+  std::int64_t patientId = 0;
+  std::string code;  // LOINC
+  std::string unit;
+  std::optional<double> value;            // NULL for panels and special values
+  std::optional<std::string> components;  // panels: {"<loinc>": value, ...}
+  std::optional<TimePoint> deviceTime;
+  bool deviceTimeLocal = false;  // the device clock had no offset: deviceTime is not UTC
+  TimePoint receivedAt;
+};
+
 /// The component codes of a panel in display order (systolic, diastolic, mean for blood
 /// pressure); empty for a scalar code.
 std::vector<std::string> panelComponents(const std::string& code);
@@ -74,10 +90,26 @@ class ReadingQuery {
   /// The patient each device is assigned to now (devices without one are absent).
   std::map<std::int64_t, std::int64_t> currentAssignments();
 
+  /// The highest sequence number (`seq`, the device's own record number, e.g. a glucose
+  /// meter's) among the readings of `kind` stored from the device with registry uid
+  /// `deviceUid`; nullopt when there are none or no such device.
+  std::optional<std::int64_t> lastSequence(const std::string& deviceUid, const std::string& kind);
+  /// Readings of assigned patients received at or after `since` with an id above
+  /// `afterReadingId`, oldest received first (through the reception-time index, whatever their
+  /// id order); at most `limit`.
+  std::vector<ReceivedReading> receivedSince(TimePoint since, std::int64_t afterReadingId,
+                                             std::size_t limit);
+
   static Series rangeIn(store::Connection& c, std::int64_t patientId, const std::string& code,
                         TimePoint from, TimePoint to, std::size_t maxPoints);
   static std::map<std::string, ReadingPoint> latestIn(store::Connection& c, std::int64_t patientId);
   static std::vector<AssignedDevice> currentDevicesIn(store::Connection& c, std::int64_t patientId);
+  static std::optional<std::int64_t> lastSequenceIn(store::Connection& c,
+                                                    const std::string& deviceUid,
+                                                    const std::string& kind);
+  static std::vector<ReceivedReading> receivedSinceIn(store::Connection& c, TimePoint since,
+                                                      std::int64_t afterReadingId,
+                                                      std::size_t limit);
 
  private:
   store::Database& db_;

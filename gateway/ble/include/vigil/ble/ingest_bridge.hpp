@@ -1,9 +1,11 @@
 #pragma once
-// How the BLE gateway plugs into ingest and the store: notifications become messages on the
-// device's gatt topic, submitted to the same IngestService as MQTT (same decoders, dedup,
-// quarantine and attribution to the patient the device is assigned to), with source "ble";
-// the RACP asks for glucose records after the highest sequence number the store holds; each
-// device's link state is kept in ble_links (migration 0008_ble) for admins, across restarts.
+// How the BLE gateway plugs into ingest, the readings and the registry (it keeps no tables of
+// its own): notifications become messages on the device's gatt topic, submitted to the same
+// IngestService as MQTT (same decoders, dedup, quarantine and attribution to the patient the
+// device is assigned to), with source "ble"; the RACP asks for glucose records after the
+// highest sequence number stored (readings::ReadingQuery::lastSequence); each device's link
+// state is kept by the registry (registry::BleLinkRepository, table ble_links) for admins,
+// across restarts.
 
 #include "vigil/ble/ble_gateway.hpp"
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -40,13 +41,12 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
           "'mm[Hg]', ?4, ?5, ?5, 'mqtt-json')",
           device, patient, "seed:" + std::to_string(i),
           "{\"8480-6\":" + std::to_string(sys) + ",\"8462-4\":" + std::to_string(dia) + "}",
-          registry::toMillis(t));
+          core::toMillis(t));
       c.execute(
           "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', "
           "'/min', ?4, ?5, ?5, 'mqtt-json')",
-          device, patient, "seed-hr:" + std::to_string(i), 64.0 + (i * 3) % 15,
-          registry::toMillis(t));
+          device, patient, "seed-hr:" + std::to_string(i), 64.0 + (i * 3) % 15, core::toMillis(t));
     }
   });
 }

@@ -11,6 +11,7 @@
 
 #include "temp_dir.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/registry/registry.hpp"
@@ -50,7 +51,7 @@ DecodeOutcome testDecode(TopicKind, std::string_view payload) {
         r.value = std::stod(v);
         any = true;
       }
-      if (k == "time") r.deviceTime = registry::fromMillis(std::stoll(v));
+      if (k == "time") r.deviceTime = core::fromMillis(std::stoll(v));
     } catch (const std::exception&) {
       out.reason = "malformed";
       out.detail = k + ": not a number";
@@ -218,10 +219,10 @@ BOOST_AUTO_TEST_CASE(a_reading_timed_before_the_current_assignment_is_kept_for_r
   clock.advance(1h);
   registry::DeviceRegistry reg(*db, clock);
   reg.assign(cuff.id, bob);
-  send("cuff-01", "seq=1 value=60 time=" + std::to_string(registry::toMillis(before + 10min)));
+  send("cuff-01", "seq=1 value=60 time=" + std::to_string(core::toMillis(before + 10min)));
   clock.advance(5min);
   send("cuff-01", "seq=2 value=61");  // no device time: receipt time (Bob's)
-  send("cuff-01", "seq=3 value=62 time=" + std::to_string(registry::toMillis(clock.now() - 1min)));
+  send("cuff-01", "seq=3 value=62 time=" + std::to_string(core::toMillis(clock.now() - 1min)));
   settle();
   BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 60") == 0);
   BOOST_TEST(count("SELECT count(*) FROM quarantine WHERE reason = 'outside_assignment' AND "
@@ -239,7 +240,7 @@ BOOST_AUTO_TEST_CASE(an_unassigned_device_cannot_date_a_reading_into_its_last_pa
   clock.advance(1h);
   registry::DeviceRegistry reg(*db, clock);
   reg.unassign(cuff.id);
-  send("cuff-01", "seq=1 value=60 time=" + std::to_string(registry::toMillis(during)));
+  send("cuff-01", "seq=1 value=60 time=" + std::to_string(core::toMillis(during)));
   send("cuff-01", "seq=2 value=61");  // now: nobody's, stored without a patient as before
   settle();
   BOOST_TEST(count("SELECT count(*) FROM readings WHERE value = 60") == 0);
@@ -248,7 +249,7 @@ BOOST_AUTO_TEST_CASE(an_unassigned_device_cannot_date_a_reading_into_its_last_pa
 }
 
 BOOST_AUTO_TEST_CASE(a_reading_from_more_than_ten_minutes_ahead_is_kept_for_review) {
-  auto now = registry::toMillis(clock.now());
+  auto now = core::toMillis(clock.now());
   send("cuff-01", "seq=1 value=60 time=" + std::to_string(now + 11 * 60'000));
   send("cuff-01", "seq=2 value=61 time=" + std::to_string(now + 9 * 60'000));  // clock drift
   settle();

@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
+#include "vigil/core/time.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -65,7 +66,7 @@ struct Fixture {
           "'mm[Hg]', ?4, ?5, ?5, 'mqtt-json')",
           device, p, "k" + std::to_string(++seq),
           "{\"8462-4\":" + std::to_string(dia) + ",\"8480-6\":" + std::to_string(sys) + "}",
-          registry::toMillis(at));
+          core::toMillis(at));
     });
   }
   /// A glucose record with the meter's own sequence number, from `dev`.
@@ -75,7 +76,7 @@ struct Fixture {
           "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "received_at, seq, source) VALUES (?1, ?2, ?3, 'glucose', '2339-0', 'mg/dL', 100, ?4, "
           "?5, 'ble')",
-          dev, patient, "seq:" + std::to_string(recordSeq) + ":glucose", registry::toMillis(t0),
+          dev, patient, "seq:" + std::to_string(recordSeq) + ":glucose", core::toMillis(t0),
           recordSeq);
     });
   }
@@ -84,12 +85,12 @@ struct Fixture {
                         std::optional<TimePoint> deviceTime, bool local) {
     return db->writeSync([&](store::Connection& c) {
       std::optional<std::int64_t> dt;
-      if (deviceTime) dt = registry::toMillis(*deviceTime);
+      if (deviceTime) dt = core::toMillis(*deviceTime);
       c.execute(
           "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "device_time, device_time_local, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', "
           "'8867-4', '/min', 64, ?4, ?5, ?6, 'mqtt-json')",
-          device, p, "k" + std::to_string(++seq), dt, local ? 1 : 0, registry::toMillis(received));
+          device, p, "k" + std::to_string(++seq), dt, local ? 1 : 0, core::toMillis(received));
       return c.lastInsertRowid();
     });
   }
@@ -99,7 +100,7 @@ struct Fixture {
           "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
           "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', '/min', "
           "?4, ?5, ?5, 'mqtt-json')",
-          device, patient, "k" + std::to_string(++seq), v, registry::toMillis(at));
+          device, patient, "k" + std::to_string(++seq), v, core::toMillis(at));
     });
   }
 };

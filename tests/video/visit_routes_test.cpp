@@ -15,6 +15,7 @@
 
 #include "temp_dir.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/video/recording.hpp"
 #include "visit_api_fixture.hpp"
@@ -143,12 +144,12 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("GET", visit("/documents"), admin) == 200);
   BOOST_TEST(call("GET", visit("/messages"), nurse) == 403);
   // Scheduling: the care team; not a patient, not a provider outside the care team.
-  const auto schedule =
-      "{\"patientId\":" + std::to_string(patientA) +
-      ",\"providerUserId\":" + std::to_string(provider) +
-      ",\"patientUserId\":" + std::to_string(patient) +
-      ",\"startsAtMs\":" + std::to_string(registry::toMillis(clock.now())) +
-      ",\"endsAtMs\":" + std::to_string(registry::toMillis(clock.now()) + 600000) + "}";
+  const auto schedule = "{\"patientId\":" + std::to_string(patientA) +
+                        ",\"providerUserId\":" + std::to_string(provider) +
+                        ",\"patientUserId\":" + std::to_string(patient) +
+                        ",\"startsAtMs\":" + std::to_string(core::toMillis(clock.now())) +
+                        ",\"endsAtMs\":" + std::to_string(core::toMillis(clock.now()) + 600000) +
+                        "}";
   BOOST_TEST(call("POST", "/api/v1/visits", patient, schedule) == 403);
   BOOST_TEST(call("POST", "/api/v1/visits", provider, schedule) == 201);
 }
@@ -195,7 +196,7 @@ BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_t
   BOOST_TEST(jsonField(recorded.body, "total") == "1", recorded.body);
   BOOST_TEST(recorded.body.find("\"id\":" + std::to_string(visitId)) != std::string::npos);
   BOOST_TEST(jsonField(list(adminActor.id, "?recorded=false").body, "total") == "1");
-  const auto now = registry::toMillis(clock.now());
+  const auto now = core::toMillis(clock.now());
   auto later = list(adminActor.id, "?from=" + std::to_string(now + 3600000));
   BOOST_TEST(jsonField(later.body, "total") == "1", later.body);
   BOOST_TEST(later.body.find("\"id\":" + std::to_string(second)) != std::string::npos);

@@ -78,6 +78,15 @@ struct VisitFixture : vigil::security::test::SecurityFixture {
   }
 
   void atStart() { clock.set(start); }
+  /// The visit running, the patient admitted, one chat message and one document shared by her.
+  vigil::video::VisitDocument startVisitWithChatAndDocument() {
+    atStart();
+    visits.join(provider, visitId);
+    visits.join(patient, visitId);
+    visits.admit(provider, visitId, patient.id);
+    visits.postMessage(patient, visitId, "my ankles are swollen");
+    return visits.shareDocument(patient, visitId, "labs.pdf", "%PDF-1.4\nlabs\n%%EOF");
+  }
 };
 
 }  // namespace
@@ -288,12 +297,7 @@ BOOST_AUTO_TEST_CASE(chat_and_documents_are_read_in_the_room_then_only_by_provid
   BOOST_TEST(visits.messages(patient, visitId).empty());
   BOOST_CHECK_THROW(visits.messages(interpreter, visitId), AccessDenied);
   BOOST_TEST(lastAudit("visit.messages_read")->event.reason == "visit_not_running");
-  atStart();
-  visits.join(provider, visitId);
-  visits.join(patient, visitId);
-  visits.admit(provider, visitId, patient.id);
-  visits.postMessage(patient, visitId, "my ankles are swollen");
-  const auto d = visits.shareDocument(patient, visitId, "labs.pdf", "%PDF-1.4\nlabs\n%%EOF");
+  const auto d = startVisitWithChatAndDocument();
   // Invited and waiting: nothing.
   visits.join(interpreter, visitId);
   BOOST_CHECK_THROW(visits.messages(interpreter, visitId), AccessDenied);
@@ -318,12 +322,7 @@ BOOST_AUTO_TEST_CASE(chat_and_documents_are_read_in_the_room_then_only_by_provid
 BOOST_AUTO_TEST_CASE(an_admin_reads_a_past_visits_chat_only_by_audited_request) {
   // Expected by hand from the issue: afterwards, the visit's provider and patient read it
   // through their records, and admins by audited request (with a reason); nobody else.
-  atStart();
-  visits.join(provider, visitId);
-  visits.join(patient, visitId);
-  visits.admit(provider, visitId, patient.id);
-  visits.postMessage(patient, visitId, "my ankles are swollen");
-  const auto d = visits.shareDocument(patient, visitId, "labs.pdf", "%PDF-1.4\nlabs\n%%EOF");
+  const auto d = startVisitWithChatAndDocument();
   // While the visit runs, an admin neither asks nor reads.
   BOOST_CHECK_THROW(visits.requestRecordAccess(admin, visitId, "complaint 2026-118"), AccessDenied);
   BOOST_TEST(lastAudit("visit.record_access")->event.reason == "visit_running");

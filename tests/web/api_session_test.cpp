@@ -11,6 +11,7 @@
 #include <future>
 
 #include "api_fixture.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
@@ -279,14 +280,14 @@ BOOST_AUTO_TEST_CASE(readings_are_downsampled_for_charts_keeping_peaks) {
           "'mm[Hg]', ?4, ?5, ?5, 'mqtt-json')",
           f.deviceA, f.patientA, "seq:" + std::to_string(i),
           "{\"8480-6\":" + std::to_string(sys) + ",\"8462-4\":80}",
-          registry::toMillis(t0 + std::chrono::seconds(i * 30)));
+          core::toMillis(t0 + std::chrono::seconds(i * 30)));
     }
   });
   auto provider = f.signIn(f.providerId);
   auto r = f.request(
       "GET",
       "/api/v1/patients/" + std::to_string(f.patientA) +
-          "/readings?code=85354-9&maxPoints=50&from=" + std::to_string(registry::toMillis(t0)),
+          "/readings?code=85354-9&maxPoints=50&from=" + std::to_string(core::toMillis(t0)),
       &provider);
   BOOST_TEST(r.status == 200);
   BOOST_TEST(jsonField(r.body, "total") == "500");

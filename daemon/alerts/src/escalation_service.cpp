@@ -6,6 +6,7 @@
 #include "sealed_text.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
@@ -14,13 +15,8 @@ namespace {
 
 using store::Connection;
 
-std::int64_t toMs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint fromMs(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
+using core::fromMillis;
+using core::toMillis;
 
 constexpr std::int64_t kClinic = 0;  // patient_id of the clinic's chain
 
@@ -32,18 +28,18 @@ std::vector<Coverage> currentCoverage(Connection& c, TimePoint now,
   auto& st = c.cached(
       "SELECT id, user_id, covered_by, starts_at, ends_at, note_enc, created_by, created_at "
       "FROM oncall_coverage WHERE removed_at IS NULL AND ends_at > ?1 ORDER BY starts_at, id");
-  st.bindAll(toMs(now));
+  st.bindAll(toMillis(now));
   std::vector<Coverage> out;
   while (st.step()) {
     Coverage cv;
     cv.id = st.get<std::int64_t>(0);
     cv.userId = st.get<std::int64_t>(1);
     cv.coveredBy = st.get<std::int64_t>(2);
-    cv.from = fromMs(st.get<std::int64_t>(3));
-    cv.until = fromMs(st.get<std::int64_t>(4));
+    cv.from = fromMillis(st.get<std::int64_t>(3));
+    cv.until = fromMillis(st.get<std::int64_t>(4));
     cv.note = detail::openText(cipher, "oncall_coverage", "note", cv.id, st, 5);
     cv.createdBy = st.get<std::int64_t>(6);
-    cv.createdAt = fromMs(st.get<std::int64_t>(7));
+    cv.createdAt = fromMillis(st.get<std::int64_t>(7));
     out.push_back(std::move(cv));
   }
   st.reset();
@@ -80,7 +76,7 @@ StoredChain EscalationService::readChain(std::int64_t patientId) {
     who.bindAll(patientId);
     if (who.step()) {
       out.updatedBy = who.get<std::int64_t>(0);
-      out.updatedAt = fromMs(who.get<std::int64_t>(1));
+      out.updatedAt = fromMillis(who.get<std::int64_t>(1));
     }
     who.reset();
     return out;
@@ -135,7 +131,7 @@ void EscalationService::checkPeople(const std::vector<std::int64_t>& users) cons
 
 void EscalationService::storeChain(std::int64_t patientId, const std::vector<std::int64_t>& users,
                                    std::int64_t actorId) {
-  const auto now = toMs(clock_.now());
+  const auto now = toMillis(clock_.now());
   db_.writeSync([&](Connection& c) {
     c.execute("DELETE FROM escalation_chain_steps WHERE patient_id = ?1", patientId);
     for (std::size_t i = 0; i < users.size(); ++i)
@@ -197,8 +193,8 @@ Coverage EscalationService::addCoverage(Coverage entry) {
     c.execute(
         "INSERT INTO oncall_coverage (user_id, covered_by, starts_at, ends_at, created_by, "
         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        entry.userId, entry.coveredBy, toMs(entry.from), toMs(entry.until), entry.createdBy,
-        toMs(now));
+        entry.userId, entry.coveredBy, toMillis(entry.from), toMillis(entry.until), entry.createdBy,
+        toMillis(now));
     const auto id = c.lastInsertRowid();
     if (!entry.note.empty())
       detail::storeSealed(c, cipher_, "oncall_coverage", "note", "id", id, entry.note);
@@ -211,7 +207,7 @@ Coverage EscalationService::addCoverage(Coverage entry) {
 
 bool EscalationService::removeCoverage(std::int64_t id, std::int64_t actorId) {
   std::lock_guard lock(mutex_);
-  const auto now = toMs(clock_.now());
+  const auto now = toMillis(clock_.now());
   bool removed = db_.writeSync([&](Connection& c) {
     return c.execute(
                "UPDATE oncall_coverage SET removed_at = ?2, removed_by = ?3 "

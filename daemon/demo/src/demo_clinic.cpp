@@ -7,17 +7,18 @@
 #include <ostream>
 #include <sstream>
 
-#include "vigil/demo/demo_history.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/random.hpp"
+#include "vigil/demo/demo_history.hpp"
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/registry/registry.hpp"
-#include "vigil/security/audit_entry.hpp"
 #include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_entry.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
@@ -146,9 +147,9 @@ void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
   if (settings.get("demo.history").value_or("") == "done") return;
   auto until = SystemClock::instance().now();
   if (auto kept = settings.get("demo.history_until")) {
-    until = registry::fromMillis(std::stoll(*kept));
+    until = core::fromMillis(std::stoll(*kept));
   } else {
-    settings.set("demo.history_until", std::to_string(registry::toMillis(until)));
+    settings.set("demo.history_until", std::to_string(core::toMillis(until)));
   }
   std::vector<DemoHistoryPatient> patients;
   int n = 0;
@@ -247,9 +248,9 @@ std::string createClinic(const DemoSettings& config, const DemoServices& service
     auto pid = patients.create(rec);
     // The seed is an admin action like any other: each record it writes is audited.
     auto audited = [&](const char* action, const char* type, std::int64_t id) {
-      services.audit.record(
-          db, security::auditEventFor(admin, action, type, std::to_string(id), pid,
-                                      security::AuditOutcome::success, "demo_seed"));
+      services.audit.record(db,
+                            security::auditEventFor(admin, action, type, std::to_string(id), pid,
+                                                    security::AuditOutcome::success, "demo_seed"));
     };
     audited("patient.create", "patient", pid);
     accounts.assignCareTeam(admin, providerId, pid);
@@ -321,8 +322,7 @@ void ensureDemoVisit(const DemoSettings& config, const DemoServices& services, s
   if (!provider || !patient || !admin || !patient->patientId) return;
   auto& clock = SystemClock::instance();
   const auto now = clock.now();
-  video::VisitService visits(services.db, services.audit, clock, {},
-                             &services.keys.cipher());
+  video::VisitService visits(services.db, services.audit, clock, {}, &services.keys.cipher());
   std::optional<video::Visit> open;
   for (auto& v : visits.forUser(patient->id, now)) {
     const bool over =

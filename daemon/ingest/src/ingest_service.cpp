@@ -10,6 +10,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/thread_name.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
@@ -19,7 +20,7 @@ namespace vigil::ingest {
 namespace {
 
 using core::jsonString;
-using registry::toMillis;
+using core::toMillis;
 using store::Connection;
 
 Counter& messagesCounter(const char* result) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
@@ -48,7 +49,7 @@ std::vector<std::string> componentKeys(const std::string& json) {
 ReadingPoint pointFromRow(const store::Statement& s, const std::vector<std::string>& comps) {
   ReadingPoint p;
   p.readingId = s.get<std::int64_t>(0);
-  p.at = registry::fromMillis(s.get<std::int64_t>(1));
+  p.at = core::fromMillis(s.get<std::int64_t>(1));
   auto json = s.get<std::optional<std::string>>(3);
   if (!comps.empty()) {
     p.values = componentValues(json.value_or(""), comps);
@@ -109,7 +110,7 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
                       " FROM readings WHERE patient_id = ?1 AND loinc = ?2 AND "
                       "COALESCE(device_time, received_at) BETWEEN ?3 AND ?4 "
                       "ORDER BY COALESCE(device_time, received_at), id");
-  st.bindAll(patientId, code, registry::toMillis(from), registry::toMillis(to));
+  st.bindAll(patientId, code, core::toMillis(from), core::toMillis(to));
   std::vector<ReadingPoint> all;
   bool keysKnown = !s.components.empty();
   while (st.step()) {
@@ -186,7 +187,7 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
       "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
       "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
       "ORDER BY received_at, id LIMIT ?3");
-  st.bindAll(registry::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
+  st.bindAll(core::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
   while (st.step()) {
     ReceivedReading r;
@@ -197,9 +198,9 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
     r.value = st.get<std::optional<double>>(4);
     r.components = st.get<std::optional<std::string>>(5);
     if (auto device = st.get<std::optional<std::int64_t>>(6))
-      r.deviceTime = registry::fromMillis(*device);
+      r.deviceTime = core::fromMillis(*device);
     r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-    r.receivedAt = registry::fromMillis(st.get<std::int64_t>(8));
+    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
     out.push_back(std::move(r));
   }
   st.reset();

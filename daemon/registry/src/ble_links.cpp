@@ -1,10 +1,14 @@
 #include "vigil/registry/ble_links.hpp"
 
+#include "vigil/core/time.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
 namespace vigil::registry {
+
+using core::fromMillis;
+using core::toMillis;
 
 using store::Connection;
 

@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "vigil/core/error.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/blind_index.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
 namespace vigil::registry {
+
+using core::fromMillis;
+using core::toMillis;
 namespace {
 
 using store::Connection;
@@ -52,14 +56,6 @@ store::Blob toBlob(const crypto::Bytes& b) {
 }
 
 }  // namespace
-
-std::int64_t toMillis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint fromMillis(std::int64_t ms) {
-  return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms))};
-}
 
 const char* toString(DeviceKind k) {
   switch (k) {

@@ -1,11 +1,10 @@
 #include "vigil/security/access_guard.hpp"
 
+#include "vigil/core/time.hpp"
 namespace vigil::security {
 namespace {
 
-std::int64_t millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+using core::toMillis;
 
 }  // namespace
 
@@ -22,7 +21,7 @@ void SqliteCareTeam::assignIn(store::Connection& c, std::int64_t staffUserId,
   c.execute(
       "INSERT INTO care_team (patient_id, user_id, assigned_at, assigned_by) VALUES (?1, ?2, ?3, "
       "?4) ON CONFLICT (patient_id, user_id) DO NOTHING",
-      patientId, staffUserId, millis(now), by);
+      patientId, staffUserId, toMillis(now), by);
 }
 
 bool SqliteCareTeam::removeIn(store::Connection& c, std::int64_t staffUserId,
@@ -72,8 +71,8 @@ AccessDecision AccessGuard::decideIn(store::Connection& c, const Actor& actor, c
 }
 
 PendingAccess AccessGuard::pending(const Actor& actor, const Operation& op,
-                                   std::optional<std::int64_t> patientId,
-                                   const AuditObject& object, const AccessDecision& decision,
+                                   std::optional<std::int64_t> patientId, const AuditObject& object,
+                                   const AccessDecision& decision,
                                    std::string_view breakGlassReason) {
   if (!decision.allowed) logDenial(actor, op, decision);
   if (decision.breakGlass) warnBreakGlass(actor, op, patientId);

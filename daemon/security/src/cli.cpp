@@ -10,23 +10,12 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/progress.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 
 namespace vigil::security {
 namespace {
-
-bool digits(std::string_view s) {
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return !s.empty();
-}
-
-int num(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
 
 // A progress bar when there is somewhere to draw it (nullptr: quiet, e.g. in tests).
 class OptionalBar {
@@ -54,29 +43,10 @@ Actor consoleActor() {
 }
 
 TimePoint parseUtc(std::string_view text) {
-  // YYYY-MM-DD[THH:MM:SSZ]
-  auto bad = [&]() -> TimePoint { throw ValidationError("time: expected YYYY-MM-DD[THH:MM:SSZ]"); };
-  if (text.size() != 10 && text.size() != 20) return bad();
-  if (text[4] != '-' || text[7] != '-' || !digits(text.substr(0, 4)) ||
-      !digits(text.substr(5, 2)) || !digits(text.substr(8, 2)))
-    return bad();
-  std::tm tm{};
-  tm.tm_year = num(text.substr(0, 4)) - 1900;
-  tm.tm_mon = num(text.substr(5, 2)) - 1;
-  tm.tm_mday = num(text.substr(8, 2));
-  if (text.size() == 20) {
-    if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z' ||
-        !digits(text.substr(11, 2)) || !digits(text.substr(14, 2)) || !digits(text.substr(17, 2)))
-      return bad();
-    tm.tm_hour = num(text.substr(11, 2));
-    tm.tm_min = num(text.substr(14, 2));
-    tm.tm_sec = num(text.substr(17, 2));
-  }
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60)
-    return bad();
-  std::time_t t = ::timegm(&tm);
-  return TimePoint{std::chrono::seconds{t}};
+  auto t = text.size() == 10 ? core::parseDate(text) : core::parseRfc3339(text);
+  if (!t || (text.size() != 10 && text.size() != 20))
+    throw ValidationError("time: expected YYYY-MM-DD[THH:MM:SSZ]");
+  return *t;
 }
 
 int runAuditVerify(store::Database& db, AuditLog& audit, std::ostream& out, std::FILE* progress,

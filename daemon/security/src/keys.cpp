@@ -5,6 +5,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/random.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/encrypted_fields.hpp"
@@ -15,9 +16,7 @@ namespace {
 
 using store::Connection;
 
-std::int64_t millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+using core::toMillis;
 
 bool tableHasColumn(Connection& c, std::string_view table, const std::string& column) {
   auto st = c.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
@@ -79,7 +78,7 @@ std::uint32_t Keys::insertActiveKeyIn(Connection& c, const crypto::WrappedDataKe
   c.execute("UPDATE data_keys SET active = 0 WHERE active = 1");
   c.execute("INSERT INTO data_keys (id, wrapped, created_at, active) VALUES (?1, ?2, ?3, 1)",
             static_cast<std::int64_t>(key.id), store::Blob(key.wrapped.begin(), key.wrapped.end()),
-            millis(now));
+            toMillis(now));
   return key.id;
 }
 

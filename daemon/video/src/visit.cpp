@@ -22,11 +22,6 @@ using security::Actor;
 using security::AuditOutcome;
 using security::Role;
 
-std::optional<TimePoint> optTime(const std::optional<std::int64_t>& ms) {
-  if (!ms) return std::nullopt;
-  return fromMillis(*ms);
-}
-
 VisitState parseState(std::string_view s) {
   if (s == "in_progress") return VisitState::inProgress;
   if (s == "ended") return VisitState::ended;
@@ -140,7 +135,7 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
   v.startsAt = fromMillis(st.getInt64(3));
   v.endsAt = fromMillis(st.getInt64(4));
   v.state = parseState(st.getText(5));
-  v.endedAt = optTime(st.get<std::optional<std::int64_t>>(6));
+  v.endedAt = fromMillis(st.get<std::optional<std::int64_t>>(6));
   auto ps = c.prepare(
       "SELECT user_id, role, admitted_at, waiting_since, recording_consent_at FROM "
       "visit_participants "
@@ -150,9 +145,9 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
     Participant p;
     p.userId = ps.getInt64(0);
     p.role = parseParticipantRole(ps.getText(1)).value_or(ParticipantRole::patient);
-    p.admittedAt = optTime(ps.get<std::optional<std::int64_t>>(2));
-    p.waitingSince = optTime(ps.get<std::optional<std::int64_t>>(3));
-    p.recordingConsentAt = optTime(ps.get<std::optional<std::int64_t>>(4));
+    p.admittedAt = fromMillis(ps.get<std::optional<std::int64_t>>(2));
+    p.waitingSince = fromMillis(ps.get<std::optional<std::int64_t>>(3));
+    p.recordingConsentAt = fromMillis(ps.get<std::optional<std::int64_t>>(4));
     v.participants.push_back(p);
   }
   return v;
@@ -163,7 +158,7 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
   if (nv.endsAt - nv.startsAt > std::chrono::hours{8})
     throw ValidationError("visit: a visit lasts at most 8 hours");
   security::AccessGuard guard(db_, audit_);
-  const auto now = millis(clock_.now());
+  const auto now = toMillis(clock_.now());
   return guard.write(
       actor, security::operation("visit.schedule"), nv.patientId, {"visit", ""},
       [&](store::Connection& c) {
@@ -192,7 +187,8 @@ std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
         c.execute(
             "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, created_by, "
             "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            nv.patientId, nv.providerUserId, millis(nv.startsAt), millis(nv.endsAt), actor.id, now);
+            nv.patientId, nv.providerUserId, toMillis(nv.startsAt), toMillis(nv.endsAt), actor.id,
+            now);
         auto id = c.lastInsertRowid();
         c.execute(
             "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
@@ -223,7 +219,7 @@ void VisitService::invite(const Actor& actor, std::int64_t visitId, std::int64_t
       c.execute(
           "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
           "VALUES (?1, ?2, ?3, ?4, ?5)",
-          visitId, userId, toString(role), actor.id, millis(clock_.now()));
+          visitId, userId, toString(role), actor.id, toMillis(clock_.now()));
     }
     audit_.append(c, decisionEvent(actor, "visit.invite", "visit", std::to_string(visitId),
                                    v->patientId, d, std::string(toString(role))));
@@ -255,7 +251,7 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
         c.execute(
             "UPDATE visit_participants SET admitted_at = COALESCE(admitted_at, ?3), "
             "waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
-            visitId, actor.id, millis(now));
+            visitId, actor.id, toMillis(now));
         c.execute("UPDATE visits SET state = 'in_progress' WHERE id = ?1 AND state = 'scheduled'",
                   visitId);
       } else if (p->admittedAt) {
@@ -264,7 +260,7 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
         c.execute(
             "UPDATE visit_participants SET waiting_since = COALESCE(waiting_since, ?3) "
             "WHERE visit_id = ?1 AND user_id = ?2",
-            visitId, actor.id, millis(now));
+            visitId, actor.id, toMillis(now));
       }
     }
     audit_.append(c, decisionEvent(actor, "visit.join", "visit", std::to_string(visitId),
@@ -293,7 +289,7 @@ void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t 
       c.execute(
           "UPDATE visit_participants SET admitted_at = COALESCE(admitted_at, ?3), "
           "waiting_since = NULL WHERE visit_id = ?1 AND user_id = ?2",
-          visitId, userId, millis(clock_.now()));
+          visitId, userId, toMillis(clock_.now()));
     }
     audit_.append(c, decisionEvent(actor, "visit.admit", "visit_participant",
                                    std::to_string(visitId) + "/" + std::to_string(userId),
@@ -325,7 +321,7 @@ void VisitService::end(const Actor& actor, std::int64_t visitId) {
     }
     if (d.allowed) {
       c.execute("UPDATE visits SET state = 'ended', ended_at = ?2 WHERE id = ?1", visitId,
-                millis(clock_.now()));
+                toMillis(clock_.now()));
       c.execute("UPDATE visit_participants SET waiting_since = NULL WHERE visit_id = ?1", visitId);
     }
     audit_.append(c, decisionEvent(actor, "visit.end", "visit", std::to_string(visitId),
@@ -359,7 +355,7 @@ void VisitService::setRecordingConsent(const Actor& actor, std::int64_t visitId,
           "UPDATE visit_participants SET recording_consent_at = ?3 WHERE visit_id = ?1 AND "
           "user_id = ?2",
           visitId, actor.id,
-          consent ? std::optional<std::int64_t>(millis(clock_.now())) : std::nullopt);
+          consent ? std::optional<std::int64_t>(toMillis(clock_.now())) : std::nullopt);
     }
     audit_.append(c,
                   decisionEvent(actor, "visit.recording_consent", "visit", std::to_string(visitId),
@@ -402,8 +398,8 @@ VisitArchivePage VisitService::archive(const Actor& actor, const VisitArchiveQue
           "starts_at < ?2) AND (?3 IS NULL OR provider_user_id = ?3) ORDER BY starts_at DESC, "
           "id DESC");
       std::optional<std::int64_t> from, to;
-      if (q.from) from = millis(*q.from);
-      if (q.to) to = millis(*q.to);
+      if (q.from) from = toMillis(*q.from);
+      if (q.to) to = toMillis(*q.to);
       st.bindAll(from, to, onlyProvider);
       std::vector<std::int64_t> ids;
       while (st.step()) {
@@ -508,7 +504,7 @@ void VisitService::authorizeRecordingAccess(const Actor& actor, std::int64_t vis
 
 void VisitService::recordQuality(std::int64_t visitId, std::int64_t userId, double rttMs,
                                  double jitterMs, double lossPct, double kbpsIn) {
-  const auto at = millis(clock_.now());
+  const auto at = toMillis(clock_.now());
   std::optional<double> rtt;
   if (rttMs >= 0) rtt = rttMs;
   const bool queued = db_.tryPost(
@@ -551,7 +547,7 @@ std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) c
     auto st = c.prepare(
         "SELECT v.id FROM visits v JOIN visit_participants p ON p.visit_id = v.id "
         "WHERE p.user_id = ?1 AND v.ends_at > ?2 ORDER BY v.starts_at, v.id LIMIT 200");
-    st.bindAll(userId, millis(since));
+    st.bindAll(userId, toMillis(since));
     while (st.step()) ids.push_back(st.getInt64(0));
     std::vector<Visit> out;
     for (auto id : ids)

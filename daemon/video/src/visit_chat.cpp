@@ -119,7 +119,7 @@ ChatMessage VisitService::postMessage(const Actor& actor, std::int64_t visitId,
         c.execute(
             "INSERT INTO visit_messages (id, visit_id, sender_user_id, sent_at, text_enc) "
             "VALUES (?1, ?2, ?3, ?4, ?5)",
-            id, visitId, actor.id, millis(now), store::Blob(enc.begin(), enc.end()));
+            id, visitId, actor.id, toMillis(now), store::Blob(enc.begin(), enc.end()));
         m = {id, visitId, actor.id, now, std::string(text)};
         return id;
       });
@@ -195,7 +195,7 @@ VisitDocument VisitService::shareDocument(const Actor& actor, std::int64_t visit
             "INSERT INTO visit_documents (id, visit_id, uploader_user_id, uploaded_at, "
             "media_type, size_bytes, file_name_enc, content_enc) VALUES (?1, ?2, ?3, ?4, "
             "?5, ?6, ?7, ?8)",
-            id, visitId, actor.id, millis(now), *type, static_cast<std::int64_t>(content.size()),
+            id, visitId, actor.id, toMillis(now), *type, static_cast<std::int64_t>(content.size()),
             store::Blob(name.begin(), name.end()), store::Blob(body.begin(), body.end()));
         doc = {id,
                visitId,

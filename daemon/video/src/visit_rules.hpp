@@ -9,18 +9,14 @@
 #include <string_view>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/security/audit_entry.hpp"
 #include "vigil/video/visit.hpp"
 
 namespace vigil::video::detail {
 
-inline std::int64_t millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-inline TimePoint fromMillis(std::int64_t ms) {
-  return TimePoint{std::chrono::milliseconds{ms}};
-}
+using core::fromMillis;
+using core::toMillis;
 
 /// The audit action whose entry grants an admin a past visit's chat and documents.
 inline constexpr std::string_view kRecordAccessAction = "visit.record_access";

@@ -8,6 +8,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
@@ -78,15 +79,7 @@ std::int64_t requireInt(const JsonObject& o, const std::string& key) {
 }
 
 std::string iso(TimePoint t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  auto secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  auto frac = static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
+  return core::formatUtc(t, core::Fraction::millis);
 }
 
 Poco::Dynamic::Var isoOrNull(const std::optional<TimePoint>& t) {
@@ -96,50 +89,13 @@ Poco::Dynamic::Var isoOrNull(const std::optional<TimePoint>& t) {
 
 std::optional<TimePoint> parseTime(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
-  if (digits) {
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
     std::int64_t ms = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
     if (ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
-    return TimePoint(std::chrono::milliseconds(ms));
+    return core::fromMillis(ms);
   }
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  int n = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6)
-    return std::nullopt;
-  std::size_t pos = static_cast<std::size_t>(n);
-  std::int64_t millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-  }
-  std::int64_t offset = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-    return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  auto secs = static_cast<std::int64_t>(timegm(&tm)) - offset;
-  return TimePoint(std::chrono::milliseconds(secs * 1000 + millis));
+  return core::parseRfc3339(text);
 }
 
 std::int64_t pathId(const Request& req, const std::string& name) {

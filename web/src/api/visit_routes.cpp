@@ -21,6 +21,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
 #include "vigil/security/cli.hpp"
@@ -115,9 +116,7 @@ std::int64_t requireInt(const JsonObject& o, const std::string& key) {
   return o->get(key).convert<std::int64_t>();
 }
 
-TimePoint fromMillis(std::int64_t ms) {
-  return TimePoint{std::chrono::milliseconds{ms}};
-}
+using core::fromMillis;
 
 /// The visit as JSON; `accounts` (for a participant's own view of the visit) adds each
 /// participant's display name, for the tiles and the waiting room.

@@ -30,10 +30,6 @@ class BlindIndex;
 
 namespace vigil::registry {
 
-/// Milliseconds since the Unix epoch (the store's time unit).
-std::int64_t toMillis(TimePoint t);
-TimePoint fromMillis(std::int64_t ms);
-
 enum class DeviceKind {
   blood_pressure,
   pulse_oximeter,

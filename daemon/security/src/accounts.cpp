@@ -24,6 +24,26 @@ class NoCareTeam final : public CareTeam {
   bool isAssigned(std::int64_t, std::int64_t) const override { return false; }
 };
 
+// The columns readUser() reads; add the WHERE clause.
+constexpr std::string_view kSelectUser =
+    "SELECT u.id, u.role, u.email_enc, u.display_name_enc, u.patient_id, u.status, "
+    "u.locked_until, m.confirmed_at FROM users u LEFT JOIN user_mfa m ON m.user_id = u.id";
+
+// The current row of a kSelectUser statement, contact details decrypted.
+User readUser(const store::Statement& st, const crypto::FieldCipher& cipher) {
+  User u;
+  u.id = st.getInt64(0);
+  u.role = parseRole(st.getText(1)).value_or(Role::patient);
+  u.email = cipher.decryptText(userField("email", u.id), st.getBlob(2));
+  if (!st.isNull(3))
+    u.displayName = cipher.decryptText(userField("display_name", u.id), st.getBlob(3));
+  u.patientId = st.get<std::optional<std::int64_t>>(4);
+  u.disabled = st.getText(5) == "disabled";
+  if (auto lu = st.get<std::optional<std::int64_t>>(6)) u.lockedUntil = fromMillis(*lu);
+  u.mfaEnrolled = !st.isNull(7);
+  return u;
+}
+
 }  // namespace
 
 std::string_view toString(SignInStatus status) {
@@ -219,25 +239,39 @@ void AccountService::assignCareTeam(const Actor& admin, std::int64_t staffUserId
   });
 }
 
+bool AccountService::removeCareTeam(const Actor& admin, std::int64_t staffUserId,
+                                    std::int64_t patientId) {
+  requireAllowed(admin, "care_team.assign", patientId, std::to_string(staffUserId));
+  return db_.writeSync([&](Connection& c) {
+    if (!SqliteCareTeam::removeIn(c, staffUserId, patientId)) return false;
+    audit_.append(c, auditEventFor(admin, "care_team.remove", "user", std::to_string(staffUserId),
+                                   patientId, AuditOutcome::success, ""));
+    return true;
+  });
+}
+
 std::optional<User> AccountService::findUser(std::int64_t id) {
   return db_.read([&](Connection& c) -> std::optional<User> {
-    auto st = c.prepare(
-        "SELECT u.id, u.role, u.email_enc, u.display_name_enc, u.patient_id, u.status, "
-        "u.locked_until, m.confirmed_at FROM users u LEFT JOIN user_mfa m ON m.user_id = u.id "
-        "WHERE u.id = ?1");
+    auto st = c.prepare(std::string(kSelectUser) + " WHERE u.id = ?1");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
-    User u;
-    u.id = st.getInt64(0);
-    u.role = parseRole(st.getText(1)).value_or(Role::patient);
-    u.email = keys_.cipher().decryptText(userField("email", u.id), st.getBlob(2));
-    if (!st.isNull(3))
-      u.displayName = keys_.cipher().decryptText(userField("display_name", u.id), st.getBlob(3));
-    u.patientId = st.get<std::optional<std::int64_t>>(4);
-    u.disabled = st.getText(5) == "disabled";
-    if (auto lu = st.get<std::optional<std::int64_t>>(6)) u.lockedUntil = fromMillis(*lu);
-    u.mfaEnrolled = !st.isNull(7);
-    return u;
+    return readUser(st, keys_.cipher());
+  });
+}
+
+UserPage AccountService::listUsers(std::optional<Role> role, std::int64_t offset,
+                                   std::int64_t limit) {
+  const std::string roleName = role ? std::string(toString(*role)) : std::string();
+  return db_.read([&](Connection& c) {
+    UserPage page;
+    page.total = c.queryValue<std::int64_t>(
+                      "SELECT count(*) FROM users WHERE (?1 = '' OR role = ?1)", roleName)
+                     .value_or(0);
+    auto st = c.prepare(std::string(kSelectUser) +
+                        " WHERE (?1 = '' OR u.role = ?1) ORDER BY u.id LIMIT ?2 OFFSET ?3");
+    st.bindAll(roleName, limit, offset);
+    while (st.step()) page.users.push_back(readUser(st, keys_.cipher()));
+    return page;
   });
 }
 

@@ -13,8 +13,6 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
-#include "vigil/store/database.hpp"
-#include "vigil/store/sqlite.hpp"
 
 namespace vigil::web::api {
 namespace {
@@ -103,23 +101,6 @@ Alert alertFor(const ApiServices& s, const Request& req, std::string_view operat
   return *a;
 }
 
-std::vector<Alert> resolvedAlerts(const ApiServices& s, std::optional<std::int64_t> patient,
-                                  std::size_t limit) {
-  auto ids = s.db->read([&](store::Connection& c) {
-    std::vector<std::int64_t> out;
-    auto st = c.prepare(
-        "SELECT id FROM alerts WHERE state = 'resolved' AND (?1 IS NULL OR patient_id = ?1) "
-        "ORDER BY resolved_at DESC LIMIT ?2");
-    st.bindAll(patient, static_cast<std::int64_t>(limit));
-    while (st.step()) out.push_back(st.get<std::int64_t>(0));
-    return out;
-  });
-  std::vector<Alert> out;
-  for (auto id : ids)
-    if (auto a = s.alertStore->alert(id)) out.push_back(*a);
-  return out;
-}
-
 }  // namespace
 
 void addAlertRoutes(Router& r, const ApiServices& s) {
@@ -154,7 +135,7 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
 
            std::vector<Alert> all = s.alerts->openAlerts();
            if (states.count("resolved")) {
-             auto resolved = resolvedAlerts(s, patient, 500);
+             auto resolved = s.alertStore->resolvedAlerts(patient, 500);
              all.insert(all.end(), resolved.begin(), resolved.end());
            }
            std::vector<Alert> hits;
@@ -210,7 +191,7 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            std::vector<Alert> list;
            for (auto& a : s.alerts->openAlerts())
              if (a.patientId == id) list.push_back(std::move(a));
-           for (auto& a : resolvedAlerts(s, id, 200)) list.push_back(std::move(a));
+           for (auto& a : s.alertStore->resolvedAlerts(id, 200)) list.push_back(std::move(a));
            AlertViews views(s);
            views.prefetch({id});
            auto items = array();

@@ -143,6 +143,13 @@ void addUserRoutes(Router& r, const ApiServices& s) {
          "", "patientId"});
 }
 
+/// The device a path's {id} names; 404 when there is none.
+registry::Device deviceFor(const ApiServices& s, const Request& req) {
+  auto d = s.devices->find(pathId(req, "id"));
+  if (!d) throw ApiFailure(404, "not_found", "no such device");
+  return *d;
+}
+
 void addDeviceRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/admin/devices", Access::authenticated, "device.list",
          guarded([&s](Request&) {
@@ -186,12 +193,7 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
              throw ApiFailure(409, "conflict", "a device with this uid exists");
            return jsonResponse(201, deviceJson(s.devices->add(d)));
          })});
-  auto device = [&s](const Request& req) {
-    auto id = pathId(req, "id");
-    auto d = s.devices->find(id);
-    if (!d) throw ApiFailure(404, "not_found", "no such device");
-    return *d;
-  };
+  auto device = [&s](const Request& req) { return deviceFor(s, req); };
   r.add({"POST", "/api/v1/admin/devices/{id}/assign", Access::authenticated, "device.assign",
          guarded([&s, device](Request& req) {
            auto d = device(req);
@@ -228,7 +230,11 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
            o->set("brokerReloaded", reloaded);
            return jsonResponse(200, o);
          })});
-  if (!s.provisioner) return;
+}
+
+/// A device's credentials (with a provisioner): a new certificate bundle, revocation.
+void addDeviceCredentialRoutes(Router& r, const ApiServices& s) {
+  auto device = [&s](const Request& req) { return deviceFor(s, req); };
   // The bundle: a new client certificate and key (the device's previous certificates are
   // revoked), the CA and the broker address, as one JSON document of files. The key exists on
   // the box only in a 0700 temp directory for the moment it takes to read it. POST: it changes
@@ -447,6 +453,7 @@ void addBleRoutes(Router& r, const ApiServices& s) {
 void addAdminRoutes(Router& r, const ApiServices& s) {
   addUserRoutes(r, s);
   if (s.devices) addDeviceRoutes(r, s);
+  if (s.devices && s.provisioner) addDeviceCredentialRoutes(r, s);
   addAuditRoutes(r, s);
   if (s.rules) addRuleRoutes(r, s);
   if (s.ble) addBleRoutes(r, s);

@@ -101,9 +101,8 @@ Alert alertFor(const ApiServices& s, const Request& req, std::string_view operat
   return *a;
 }
 
-}  // namespace
-
-void addAlertRoutes(Router& r, const ApiServices& s) {
+/// The alert queue, one alert with its history, a patient's alerts.
+void addAlertReadRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/alerts", Access::authenticated, "alert.queue", guarded([&s](Request& req) {
            auto page = queryInt(req, "page", 1, 1, 100000);
            auto size = queryInt(req, "pageSize", 50, 1, 200);
@@ -200,6 +199,10 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            return jsonResponse(200, pageJson(items, total, 1, total));
          }),
          "", "id"});
+}
+
+/// The commands on one alert, each authorised against the alert's patient (alertFor()).
+void addAlertCommandRoutes(Router& r, const ApiServices& s) {
   r.add({"POST", "/api/v1/alerts/{id}/claim", Access::authenticated, "alert.acknowledge",
          guarded([&s](Request& req) {
            auto a = alertFor(s, req, "alert.acknowledge");
@@ -247,6 +250,13 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            if (outcome != alerts::Outcome::ok) return transitionAnswer(s, {outcome, std::nullopt});
            return noContent();
          })});
+}
+
+}  // namespace
+
+void addAlertRoutes(Router& r, const ApiServices& s) {
+  addAlertReadRoutes(r, s);
+  addAlertCommandRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

@@ -128,6 +128,53 @@ BOOST_AUTO_TEST_CASE(journals_every_change_and_its_history) {
   BOOST_TEST(repo->alert(id)->resolutionNote == "diuretic increased");
 }
 
+BOOST_AUTO_TEST_CASE(resolved_alerts_come_latest_resolved_first_per_patient_or_all) {
+  auto stored = [&](std::int64_t id, std::int64_t patient, std::optional<TimePoint> resolvedAt) {
+    Alert a;
+    a.id = id;
+    a.patientId = patient;
+    a.ruleKey = "rule." + std::to_string(id);
+    a.ruleVersion = 1;
+    a.code = std::string(loinc::kSystolic);
+    a.severity = Severity::high;
+    a.count = 1;
+    a.firstObservedAt = a.lastObservedAt = a.raisedAt = kT0;
+    a.ackDeadline = kT0 + 15min;
+    a.state = resolvedAt ? AlertState::resolved : AlertState::open;
+    a.resolvedAt = resolvedAt;
+    if (resolvedAt) {
+      a.resolvedBy = 101;
+      a.resolutionNote = "note " + std::to_string(id);
+    }
+    repo->alertChanged(a, nullptr);
+  };
+  stored(1, 7, kT0 + 10min);
+  stored(2, 8, kT0 + 30min);
+  stored(3, 7, std::nullopt);  // open: never listed
+  stored(4, 7, kT0 + 20min);
+  repo->flush();
+
+  auto ids = [](const std::vector<Alert>& list) {
+    std::vector<std::int64_t> out;
+    for (const auto& a : list) out.push_back(a.id);
+    return out;
+  };
+  BOOST_TEST(ids(repo->resolvedAlerts(std::nullopt, 10)) == (std::vector<std::int64_t>{2, 4, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(repo->resolvedAlerts(7, 10)) == (std::vector<std::int64_t>{4, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids(repo->resolvedAlerts(std::nullopt, 2)) == (std::vector<std::int64_t>{2, 4}),
+             boost::test_tools::per_element());
+  BOOST_TEST(repo->resolvedAlerts(9, 10).empty());
+  auto eight = repo->resolvedAlerts(8, 10);
+  BOOST_REQUIRE_EQUAL(eight.size(), 1u);
+  BOOST_TEST(eight[0].patientId == 8);
+  BOOST_TEST(eight[0].state == AlertState::resolved);
+  BOOST_TEST(eight[0].resolvedBy.value_or(0) == 101);
+  BOOST_TEST((eight[0].resolvedAt == kT0 + 30min));
+  BOOST_TEST(eight[0].resolutionNote == "note 2");
+}
+
 BOOST_AUTO_TEST_CASE(free_text_an_older_version_stored_in_clear_is_sealed_at_start) {
   // An older vigild wrote notes and reasons in plaintext columns: the upgrade moves them into
   // the encrypted columns, empties the old ones, and (secure_delete) leaves no copy in the file.

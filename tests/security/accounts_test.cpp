@@ -396,6 +396,85 @@ BOOST_AUTO_TEST_CASE(disabled_user_cannot_sign_in_and_loses_sessions) {
   BOOST_TEST(lastAudit("signin")->event.reason == "disabled");
 }
 
+BOOST_AUTO_TEST_CASE(lists_users_by_role_a_page_at_a_time) {
+  // admin (the fixture's first account) and patientUser exist already.
+  auto nurse = user(Role::nurse, "nina@clinic.example", kStaffPassword, std::nullopt, "Nina N");
+  auto doc1 = user(Role::provider, "dora@clinic.example", kStaffPassword, std::nullopt, "Dora D");
+  auto doc2 = user(Role::provider, "dan@clinic.example", kStaffPassword, std::nullopt, "Dan D");
+  BOOST_TEST(admin.id == 1);
+  BOOST_TEST(patientUser == 2);
+
+  auto first = accounts->listUsers(std::nullopt, 0, 2);
+  BOOST_TEST(first.total == 5);
+  BOOST_REQUIRE_EQUAL(first.users.size(), 2u);
+  BOOST_TEST(first.users[0].id == 1);
+  BOOST_TEST(first.users[1].id == patientUser);
+  BOOST_TEST(first.users[1].email == "pat@example.org");
+  BOOST_TEST(first.users[1].patientId.value_or(0) == 100);
+  auto last = accounts->listUsers(std::nullopt, 4, 2);
+  BOOST_TEST(last.total == 5);
+  BOOST_REQUIRE_EQUAL(last.users.size(), 1u);
+  BOOST_TEST(last.users[0].id == doc2);
+
+  auto providers = accounts->listUsers(Role::provider, 0, 50);
+  BOOST_TEST(providers.total == 2);
+  BOOST_REQUIRE_EQUAL(providers.users.size(), 2u);
+  BOOST_TEST(providers.users[0].id == doc1);
+  BOOST_TEST(providers.users[0].displayName == "Dora D");
+  BOOST_TEST(providers.users[1].email == "dan@clinic.example");
+  BOOST_TEST(!providers.users[1].mfaEnrolled);
+  auto secondProvider = accounts->listUsers(Role::provider, 1, 1);
+  BOOST_TEST(secondProvider.total == 2);
+  BOOST_REQUIRE_EQUAL(secondProvider.users.size(), 1u);
+  BOOST_TEST(secondProvider.users[0].id == doc2);
+
+  accounts->disableUser(admin, nurse);
+  auto nurses = accounts->listUsers(Role::nurse, 0, 50);
+  BOOST_TEST(nurses.total == 1);
+  BOOST_REQUIRE_EQUAL(nurses.users.size(), 1u);
+  BOOST_TEST(nurses.users[0].disabled);  // listed all the same
+  auto pastTheEnd = accounts->listUsers(Role::provider, 2, 50);
+  BOOST_TEST(pastTheEnd.total == 2);
+  BOOST_TEST(pastTheEnd.users.empty());
+}
+
+BOOST_AUTO_TEST_CASE(removing_from_a_care_team_is_audited_with_the_removal) {
+  auto nurse = user(Role::nurse, "nina@clinic.example", kStaffPassword);
+  accounts->assignCareTeam(admin, nurse, 100);
+  auto onTeam = [&] {
+    return db->read([&](store::Connection& c) { return SqliteCareTeam(c).isAssigned(nurse, 100); });
+  };
+  BOOST_TEST(onTeam());
+  const auto before = auditCount();
+
+  BOOST_TEST(accounts->removeCareTeam(admin, nurse, 100));
+  BOOST_TEST(!onTeam());
+  BOOST_TEST(auditCount() == before + 1);
+  auto e = auditEntry(before + 1);
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.action == "care_team.remove");
+  BOOST_TEST(e->event.actorId == admin.id);
+  BOOST_TEST(e->event.actorRole == "admin");
+  BOOST_TEST(e->event.objectType == "user");
+  BOOST_TEST(e->event.objectId == std::to_string(nurse));
+  BOOST_TEST(e->event.patientId.value_or(0) == 100);
+  BOOST_TEST((e->event.outcome == AuditOutcome::success));
+  BOOST_TEST(e->event.reason == "");
+
+  // Not on the team (any more): nothing removed, nothing audited.
+  BOOST_TEST(!accounts->removeCareTeam(admin, nurse, 100));
+  BOOST_TEST(auditCount() == before + 1);
+
+  // Only admins manage care teams; the refusal is audited, the team untouched.
+  accounts->assignCareTeam(admin, nurse, 100);
+  const auto assigned = auditCount();
+  BOOST_CHECK_THROW(accounts->removeCareTeam(Actor{nurse, Role::nurse, std::nullopt}, nurse, 100),
+                    AccessDenied);
+  BOOST_TEST(onTeam());
+  BOOST_TEST(auditCount() == assigned + 1);
+  BOOST_TEST((auditEntry(assigned + 1)->event.outcome == AuditOutcome::denied));
+}
+
 BOOST_AUTO_TEST_CASE(bootstrap_admin_only_once) {
   NewUser u;
   u.role = Role::admin;

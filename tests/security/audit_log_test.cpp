@@ -113,6 +113,118 @@ BOOST_AUTO_TEST_CASE(checkpoint_on_demand_of_an_empty_log_is_nothing) {
   }) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(search_filters_and_pages_newest_first_with_justifications) {
+  const auto before = auditCount();  // the fixture's own entries (the first admin)
+  auto at = [&](AuditEvent e) {
+    clock.advance(std::chrono::seconds{1});
+    audit->record(*db, e);
+    return clock.now();
+  };
+  at(event(1));  // before + 1: provider 10 lists patient 100's readings
+  AuditEvent denied = event(2, 200);
+  denied.actorId = 11;
+  denied.actorRole = "nurse";
+  denied.action = "patient.get";
+  denied.outcome = AuditOutcome::denied;
+  denied.reason = "not_on_care_team";
+  const auto deniedAt = at(denied);  // before + 2
+  AuditEvent glass = event(3, 200);
+  glass.action = "patient.emergency_access";
+  glass.reason = "break_glass";
+  glass.breakGlass = true;
+  glass.justification = "Collapsed in the waiting room";
+  const auto glassAt = at(glass);  // before + 3
+  at(event(4));                    // before + 4
+
+  auto seqs = [](const AuditPage& p) {
+    std::vector<std::int64_t> out;
+    for (const auto& e : p.entries) out.push_back(e.entry.seq);
+    return out;
+  };
+  auto all = audit->search(*db, {}, 0, 2);
+  BOOST_TEST(all.total == before + 4);
+  BOOST_TEST(seqs(all) == (std::vector<std::int64_t>{before + 4, before + 3}),
+             boost::test_tools::per_element());
+  BOOST_TEST(!all.entries[0].justification);
+  BOOST_TEST(all.entries[1].entry.event.breakGlass);
+  BOOST_TEST(all.entries[1].justification.value_or("") == "Collapsed in the waiting room");
+  BOOST_TEST(all.entries[1].entry.event.objectId == "3");
+  BOOST_TEST((all.entries[1].entry.time == glassAt));
+  auto second = audit->search(*db, {}, 2, 2);
+  BOOST_TEST(second.total == before + 4);
+  BOOST_TEST(seqs(second) == (std::vector<std::int64_t>{before + 2, before + 1}),
+             boost::test_tools::per_element());
+
+  AuditFilter byActor;
+  byActor.actorId = 10;
+  auto mine = audit->search(*db, byActor, 0, 50);
+  BOOST_TEST(mine.total == 3);
+  BOOST_TEST(seqs(mine) == (std::vector<std::int64_t>{before + 4, before + 3, before + 1}),
+             boost::test_tools::per_element());
+
+  AuditFilter byPatient;
+  byPatient.patientId = 200;
+  BOOST_TEST(seqs(audit->search(*db, byPatient, 0, 50)) ==
+                 (std::vector<std::int64_t>{before + 3, before + 2}),
+             boost::test_tools::per_element());
+
+  AuditFilter byAction;
+  byAction.action = "reading.list";
+  BOOST_TEST(audit->search(*db, byAction, 0, 50).total == 2);
+
+  AuditFilter byOutcome;
+  byOutcome.outcome = AuditOutcome::denied;
+  auto refused = audit->search(*db, byOutcome, 0, 50);
+  BOOST_REQUIRE(refused.total == 1);
+  BOOST_TEST(refused.entries[0].entry.seq == before + 2);
+  BOOST_TEST(refused.entries[0].entry.event.actorRole == "nurse");
+  BOOST_TEST(refused.entries[0].entry.event.reason == "not_on_care_team");
+  BOOST_TEST(refused.entries[0].entry.event.patientId.value_or(0) == 200);
+
+  AuditFilter emergencies;
+  emergencies.breakGlassOnly = true;
+  auto glassOnly = audit->search(*db, emergencies, 0, 50);
+  BOOST_REQUIRE(glassOnly.total == 1);
+  BOOST_TEST(glassOnly.entries[0].entry.seq == before + 3);
+
+  AuditFilter window;  // both ends included
+  window.from = deniedAt;
+  window.to = glassAt;
+  BOOST_TEST(seqs(audit->search(*db, window, 0, 50)) ==
+                 (std::vector<std::int64_t>{before + 3, before + 2}),
+             boost::test_tools::per_element());
+
+  AuditFilter nothing;
+  nothing.actorId = 10;
+  nothing.outcome = AuditOutcome::failure;
+  auto none = audit->search(*db, nothing, 0, 50);
+  BOOST_TEST(none.total == 0);
+  BOOST_TEST(none.entries.empty());
+}
+
+BOOST_AUTO_TEST_CASE(latest_checkpoint_is_the_newest_stored_one) {
+  audit = std::make_unique<AuditLog>(*keys, clock, AuditConfig{1000, std::chrono::minutes{60}});
+  BOOST_TEST(!AuditLog::latestCheckpoint(*db));
+  appendN(3);
+  const auto firstAt = clock.now();
+  const auto first = audit->checkpoint(*db);
+  auto cp = AuditLog::latestCheckpoint(*db);
+  BOOST_REQUIRE(cp);
+  BOOST_TEST(cp->seq == first);
+  BOOST_TEST((cp->time == firstAt));
+  BOOST_TEST(cp->index == 1);
+  appendN(2);  // not checkpointed yet: the latest is still the first
+  BOOST_TEST(AuditLog::latestCheckpoint(*db)->seq == first);
+  clock.advance(std::chrono::seconds{5});
+  const auto second = audit->checkpoint(*db);
+  BOOST_TEST(second == first + 2);
+  cp = AuditLog::latestCheckpoint(*db);
+  BOOST_REQUIRE(cp);
+  BOOST_TEST(cp->seq == second);
+  BOOST_TEST((cp->time == clock.now()));
+  BOOST_TEST(cp->index == 2);
+}
+
 BOOST_AUTO_TEST_CASE(triggers_refuse_update_and_delete) {
   appendN(12);
   BOOST_CHECK_THROW(db->writeSync([](store::Connection& c) {

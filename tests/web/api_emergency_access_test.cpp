@@ -2,6 +2,8 @@
 // care team opens a patient's record with a required reason; for 30 minutes their requests
 // about that patient are allowed and audited with break_glass = 1; then access ends.
 
+#include <Poco/JSON/Parser.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "api_fixture.hpp"
@@ -74,6 +76,49 @@ BOOST_AUTO_TEST_CASE(a_clinician_outside_the_care_team_opens_a_record_for_thirty
   BOOST_TEST(f.request("GET", record, &nurse).status == 200);
   f.clock.advance(1s);
   BOOST_TEST(f.request("GET", record, &nurse).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(an_admin_reviews_emergency_accesses_with_their_justification) {
+  ApiFixture f;
+  auto nurse = f.signIn(f.nurseId);
+  auto record = "/api/v1/patients/" + std::to_string(f.patientB);
+  BOOST_REQUIRE_EQUAL(f.request("POST", record + "/emergency-access", &nurse,
+                                R"({"reason":"patient collapsed in the waiting room"})")
+                          .status,
+                      200);
+  BOOST_REQUIRE_EQUAL(f.request("GET", record, &nurse).status, 200);
+
+  auto admin = f.signIn(f.adminActor.id);
+  auto reply = f.request("GET", "/api/v1/admin/audit?breakGlass=1&pageSize=1", &admin);
+  BOOST_REQUIRE_EQUAL(reply.status, 200);
+  Poco::JSON::Parser parser;
+  auto page = parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  BOOST_TEST(page->getValue<int>("total") == 2);  // the opening and the read
+  BOOST_TEST(page->getValue<int>("pageSize") == 1);
+  auto items = page->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 1u);
+  auto newest = items->getObject(0);
+  BOOST_TEST(newest->getValue<std::string>("action") == "patient.get");
+  BOOST_TEST(newest->getValue<std::int64_t>("actorId") == f.nurseId);
+  BOOST_TEST(newest->getValue<std::string>("actorRole") == "nurse");
+  BOOST_TEST(newest->getValue<std::int64_t>("patientId") == f.patientB);
+  BOOST_TEST(newest->getValue<std::string>("outcome") == "success");
+  BOOST_TEST(newest->getValue<bool>("breakGlass"));
+  BOOST_TEST(newest->has("justification"));
+
+  reply = f.request("GET", "/api/v1/admin/audit?breakGlass=1&page=2&pageSize=1", &admin);
+  BOOST_REQUIRE_EQUAL(reply.status, 200);
+  items = parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>()->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 1u);
+  BOOST_TEST(items->getObject(0)->getValue<std::string>("action") == "patient.emergency_access");
+  BOOST_TEST(items->getObject(0)->getValue<std::string>("justification") ==
+             "patient collapsed in the waiting room");
+
+  // An entry that is not an emergency access carries no justification field.
+  reply = f.request("GET", "/api/v1/admin/audit?outcome=success&pageSize=1", &admin);
+  BOOST_REQUIRE_EQUAL(reply.status, 200);
+  BOOST_TEST(reply.body.find("justification") == std::string::npos);
+  BOOST_TEST(f.request("GET", "/api/v1/admin/audit?outcome=maybe", &admin).status == 400);
 }
 
 BOOST_AUTO_TEST_CASE(patients_cannot_open_emergency_access_to_another_record) {

@@ -344,6 +344,26 @@ std::vector<Alert> AlertRepository::unresolvedAlerts() {
   });
 }
 
+std::vector<Alert> AlertRepository::resolvedAlerts(std::optional<std::int64_t> patientId,
+                                                   std::size_t limit) {
+  return db_.read([&](Connection& c) {
+    std::vector<std::int64_t> ids;
+    auto st = c.prepare(
+        "SELECT id FROM alerts WHERE state = 'resolved' AND (?1 IS NULL OR patient_id = ?1) "
+        "ORDER BY resolved_at DESC LIMIT ?2");
+    st.bindAll(patientId, static_cast<std::int64_t>(limit));
+    while (st.step()) ids.push_back(st.get<std::int64_t>(0));
+    auto& one = c.cached(std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ?");
+    std::vector<Alert> out;
+    for (auto id : ids) {
+      one.bind(1, id);
+      if (one.step()) out.push_back(readAlert(one, cipher_));
+      one.reset();
+    }
+    return out;
+  });
+}
+
 std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
   return db_.read([&](Connection& c) {
     auto& st = c.cached(

@@ -577,6 +577,49 @@ std::optional<std::string> AuditLog::justificationIn(Connection& c, std::int64_t
   return cipher_.decryptText({"audit_justifications", "text", std::to_string(seq)}, *ct);
 }
 
+AuditPage AuditLog::search(store::Database& db, const AuditFilter& filter, std::int64_t offset,
+                           std::int64_t limit) const {
+  constexpr std::string_view kWhere =
+      " WHERE (?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us <= ?2) AND (?3 IS NULL OR "
+      "actor_id = ?3) AND (?4 IS NULL OR patient_id = ?4) AND (?5 = '' OR action = ?5) AND "
+      "(?6 = '' OR outcome = ?6) AND (?9 = 0 OR break_glass = 1)";
+  std::optional<std::int64_t> from, to;
+  if (filter.from) from = toMicros(*filter.from);
+  if (filter.to) to = toMicros(*filter.to);
+  const std::string outcome = filter.outcome ? std::string(toString(*filter.outcome)) : "";
+  const std::int64_t breakGlassOnly = filter.breakGlassOnly ? 1 : 0;
+  return db.read([&](Connection& c) {
+    AuditPage page;
+    auto count = c.prepare("SELECT count(*) FROM audit_log" + std::string(kWhere));
+    count.bindAll(from, to, filter.actorId, filter.patientId, filter.action, outcome);
+    count.bind(9, breakGlassOnly);
+    count.step();
+    page.total = count.getInt64(0);
+    auto st = c.prepare(std::string(kSelectEntry) + std::string(kWhere) +
+                        " ORDER BY seq DESC LIMIT ?7 OFFSET ?8");
+    st.bindAll(from, to, filter.actorId, filter.patientId, filter.action, outcome, limit, offset,
+               breakGlassOnly);
+    while (st.step()) {
+      bool wellFormed = false;
+      AuditReviewEntry e{readEntry(st, wellFormed), std::nullopt};
+      // The justification is stored encrypted beside the entry and shown only to a reviewer.
+      if (e.entry.event.breakGlass) e.justification = justificationIn(c, e.entry.seq);
+      page.entries.push_back(std::move(e));
+    }
+    return page;
+  });
+}
+
+std::optional<AuditCheckpoint> AuditLog::latestCheckpoint(store::Database& db) {
+  return db.read([](Connection& c) -> std::optional<AuditCheckpoint> {
+    auto st = c.prepare(std::string(kSelectCheckpoint) + " ORDER BY seq DESC LIMIT 1");
+    if (!st.step()) return std::nullopt;
+    AuditCheckpoint cp;
+    readCheckpoint(st, cp);  // as stored: verify() tells whether it is sound
+    return cp;
+  });
+}
+
 std::int64_t AuditLog::lastSeqIn(Connection& c) {
   return c.queryValue<std::int64_t>("SELECT coalesce(max(seq), 0) FROM audit_log").value_or(0);
 }

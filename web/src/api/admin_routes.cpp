@@ -20,11 +20,8 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
-#include "vigil/security/access_guard.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
-#include "vigil/store/database.hpp"
-#include "vigil/store/sqlite.hpp"
 #include "vigil/web/ble_admin.hpp"
 
 namespace vigil::web::api {
@@ -57,22 +54,15 @@ void addUserRoutes(Router& r, const ApiServices& s) {
          guarded([&s](Request& req) {
            auto page = queryInt(req, "page", 1, 1, 100000);
            auto size = queryInt(req, "pageSize", 50, 1, 200);
-           auto role = req.query["role"];
-           auto ids = s.db->read([&](store::Connection& c) {
-             std::vector<std::int64_t> out;
-             auto st = c.prepare("SELECT id FROM users WHERE (?1 = '' OR role = ?1) ORDER BY id");
-             st.bindAll(role);
-             while (st.step()) out.push_back(st.get<std::int64_t>(0));
-             return out;
-           });
-           auto total = static_cast<std::int64_t>(ids.size());
-           auto first = std::min<std::int64_t>(total, (page - 1) * size);
-           auto last = std::min<std::int64_t>(total, first + size);
            auto items = array();
+           // A role filter that names no role matches no account.
+           const auto& roleText = req.query["role"];
+           auto role = security::parseRole(roleText);
+           if (!roleText.empty() && !role) return jsonResponse(200, pageJson(items, 0, page, size));
+           auto found = s.accounts->listUsers(role, (page - 1) * size, size);
+           auto total = found.total;
            auto now = s.clock->now();
-           for (auto i = first; i < last; ++i)
-             if (auto u = s.accounts->findUser(ids[static_cast<std::size_t>(i)]))
-               items->add(userJson(*u, now));
+           for (const auto& u : found.users) items->add(userJson(u, now));
            return jsonResponse(200, pageJson(items, total, page, size));
          })});
   r.add({"POST", "/api/v1/admin/users", Access::authenticated, "user.create",
@@ -145,18 +135,19 @@ void addUserRoutes(Router& r, const ApiServices& s) {
          "care_team.assign", guarded([&s](Request& req) {
            auto staff = pathId(req, "staffUserId");
            auto patient = pathId(req, "patientId");
-           bool removed = s.db->writeSync([&](store::Connection& c) {
-             bool gone = security::SqliteCareTeam::removeIn(c, staff, patient);
-             if (gone)
-               s.audit->append(c, security::auditEventFor(*req.actor, "care_team.remove", "user",
-                                                          std::to_string(staff), patient,
-                                                          security::AuditOutcome::success, ""));
-             return gone;
-           });
+           // Authorises and audits (care_team.remove) with the removal.
+           bool removed = s.accounts->removeCareTeam(*req.actor, staff, patient);
            if (!removed) throw ApiFailure(404, "not_found", "not on the care team");
            return noContent();
          }),
          "", "patientId"});
+}
+
+/// The device a path's {id} names; 404 when there is none.
+registry::Device deviceFor(const ApiServices& s, const Request& req) {
+  auto d = s.devices->find(pathId(req, "id"));
+  if (!d) throw ApiFailure(404, "not_found", "no such device");
+  return *d;
 }
 
 void addDeviceRoutes(Router& r, const ApiServices& s) {
@@ -202,12 +193,7 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
              throw ApiFailure(409, "conflict", "a device with this uid exists");
            return jsonResponse(201, deviceJson(s.devices->add(d)));
          })});
-  auto device = [&s](const Request& req) {
-    auto id = pathId(req, "id");
-    auto d = s.devices->find(id);
-    if (!d) throw ApiFailure(404, "not_found", "no such device");
-    return *d;
-  };
+  auto device = [&s](const Request& req) { return deviceFor(s, req); };
   r.add({"POST", "/api/v1/admin/devices/{id}/assign", Access::authenticated, "device.assign",
          guarded([&s, device](Request& req) {
            auto d = device(req);
@@ -244,7 +230,11 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
            o->set("brokerReloaded", reloaded);
            return jsonResponse(200, o);
          })});
-  if (!s.provisioner) return;
+}
+
+/// A device's credentials (with a provisioner): a new certificate bundle, revocation.
+void addDeviceCredentialRoutes(Router& r, const ApiServices& s) {
+  auto device = [&s](const Request& req) { return deviceFor(s, req); };
   // The bundle: a new client certificate and key (the device's previous certificates are
   // revoked), the CA and the broker address, as one JSON document of files. The key exists on
   // the box only in a 0700 temp directory for the moment it takes to read it. POST: it changes
@@ -299,20 +289,26 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
          })});
 }
 
-JsonObject auditEntryJson(store::Statement& st) {
+JsonObject auditEntryJson(const security::AuditReviewEntry& review) {
+  const auto& e = review.entry;
   auto o = object();
-  o->set("seq", st.get<std::int64_t>(0));
-  o->set("time", iso(security::fromMicros(st.get<std::int64_t>(1))));
-  o->set("actorId", st.get<std::int64_t>(2));
-  o->set("actorRole", st.get<std::string>(3));
-  o->set("action", st.get<std::string>(4));
-  o->set("objectType", st.get<std::string>(5));
-  o->set("objectId", st.get<std::string>(6));
-  auto patient = st.get<std::optional<std::int64_t>>(7);
-  o->set("patientId", patient ? Poco::Dynamic::Var(*patient) : Poco::Dynamic::Var());
-  o->set("outcome", st.get<std::string>(8));
-  o->set("reason", st.get<std::string>(9));
-  o->set("breakGlass", st.get<std::int64_t>(10) != 0);
+  o->set("seq", e.seq);
+  o->set("time", iso(e.time));
+  o->set("actorId", e.event.actorId);
+  o->set("actorRole", e.event.actorRole);
+  o->set("action", e.event.action);
+  o->set("objectType", e.event.objectType);
+  o->set("objectId", e.event.objectId);
+  o->set("patientId",
+         e.event.patientId ? Poco::Dynamic::Var(*e.event.patientId) : Poco::Dynamic::Var());
+  o->set("outcome", std::string(security::toString(e.event.outcome)));
+  o->set("reason", e.event.reason);
+  o->set("breakGlass", e.event.breakGlass);
+  // The clinician's justification, for the reviewer: stored encrypted beside the entry, shown
+  // only here (audit.read).
+  if (e.event.breakGlass)
+    o->set("justification",
+           review.justification ? Poco::Dynamic::Var(*review.justification) : Poco::Dynamic::Var());
   return o;
 }
 
@@ -321,56 +317,31 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
          guarded([&s](Request& req) {
            auto page = queryInt(req, "page", 1, 1, 100000);
            auto size = queryInt(req, "pageSize", 50, 1, 200);
-           std::optional<std::int64_t> from, to, actor, patient;
+           security::AuditFilter filter;
            if (!req.query["from"].empty()) {
-             auto t = parseTime(req.query["from"]);
-             if (!t) throw BadRequest("from must be a time");
-             from = security::toMicros(*t);
+             filter.from = parseTime(req.query["from"]);
+             if (!filter.from) throw BadRequest("from must be a time");
            }
            if (!req.query["to"].empty()) {
-             auto t = parseTime(req.query["to"]);
-             if (!t) throw BadRequest("to must be a time");
-             to = security::toMicros(*t);
+             filter.to = parseTime(req.query["to"]);
+             if (!filter.to) throw BadRequest("to must be a time");
            }
-           if (!req.query["actor"].empty()) actor = queryInt(req, "actor", 0, 0, INT64_MAX);
-           if (!req.query["patient"].empty()) patient = queryInt(req, "patient", 0, 1, INT64_MAX);
-           auto action = req.query["action"].substr(0, 64);
-           auto outcome = req.query["outcome"];
-           if (!outcome.empty() && !security::parseAuditOutcome(outcome))
-             throw BadRequest("outcome must be success, denied or failure");
-           const char* where =
-               " FROM audit_log WHERE (?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us <= ?2) "
-               "AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR patient_id = ?4) AND "
-               "(?5 = '' OR action = ?5) AND (?6 = '' OR outcome = ?6) AND "
-               "(?9 = 0 OR break_glass = 1)";
+           if (!req.query["actor"].empty())
+             filter.actorId = queryInt(req, "actor", 0, 0, INT64_MAX);
+           if (!req.query["patient"].empty())
+             filter.patientId = queryInt(req, "patient", 0, 1, INT64_MAX);
+           filter.action = req.query["action"].substr(0, 64);
+           const auto& outcome = req.query["outcome"];
+           if (!outcome.empty()) {
+             filter.outcome = security::parseAuditOutcome(outcome);
+             if (!filter.outcome) throw BadRequest("outcome must be success, denied or failure");
+           }
            // breakGlass=1: emergency accesses only, for review (issue 17).
-           const std::int64_t breakGlassOnly = req.query["breakGlass"] == "1" ? 1 : 0;
-           return s.db->read([&](store::Connection& c) {
-             auto count = c.prepare(std::string("SELECT count(*)") + where);
-             count.bindAll(from, to, actor, patient, action, outcome);
-             count.bind(9, breakGlassOnly);
-             count.step();
-             auto total = count.get<std::int64_t>(0);
-             auto st = c.prepare(std::string("SELECT seq, at_us, actor_id, actor_role, action, "
-                                             "object_type, object_id, patient_id, outcome, "
-                                             "reason, break_glass") +
-                                 where + " ORDER BY seq DESC LIMIT ?7 OFFSET ?8");
-             st.bindAll(from, to, actor, patient, action, outcome, size, (page - 1) * size,
-                        breakGlassOnly);
-             auto items = array();
-             while (st.step()) {
-               auto entry = auditEntryJson(st);
-               // The clinician's justification, for the reviewer: stored encrypted beside the
-               // entry, shown only here (audit.read).
-               if (st.get<std::int64_t>(10) != 0) {
-                 auto text = s.audit->justificationIn(c, st.get<std::int64_t>(0));
-                 entry->set("justification",
-                            text ? Poco::Dynamic::Var(*text) : Poco::Dynamic::Var());
-               }
-               items->add(entry);
-             }
-             return jsonResponse(200, pageJson(items, total, page, size));
-           });
+           filter.breakGlassOnly = req.query["breakGlass"] == "1";
+           auto found = s.audit->search(*s.db, filter, (page - 1) * size, size);
+           auto items = array();
+           for (const auto& e : found.entries) items->add(auditEntryJson(e));
+           return jsonResponse(200, pageJson(items, found.total, page, size));
          })});
   r.add({"GET", "/api/v1/admin/audit/verify", Access::authenticated, "audit.verify",
          guarded([&s](Request&) {
@@ -382,17 +353,11 @@ void addAuditRoutes(Router& r, const ApiServices& s) {
            o->set("brokenAt", result.firstBadSeq ? Poco::Dynamic::Var(*result.firstBadSeq)
                                                  : Poco::Dynamic::Var());
            o->set("problem", result.problem);
-           auto last = s.db->read([](store::Connection& c) {
-             std::optional<std::pair<std::int64_t, std::int64_t>> out;
-             auto st =
-                 c.prepare("SELECT seq, at_us FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
-             if (st.step()) out.emplace(st.get<std::int64_t>(0), st.get<std::int64_t>(1));
-             return out;
-           });
+           auto last = security::AuditLog::latestCheckpoint(*s.db);
            if (last) {
              auto cp = object();
-             cp->set("seq", last->first);
-             cp->set("time", iso(security::fromMicros(last->second)));
+             cp->set("seq", last->seq);
+             cp->set("time", iso(last->time));
              cp->set("valid", result.ok);
              o->set("checkpoint", cp);
            } else {
@@ -488,6 +453,7 @@ void addBleRoutes(Router& r, const ApiServices& s) {
 void addAdminRoutes(Router& r, const ApiServices& s) {
   addUserRoutes(r, s);
   if (s.devices) addDeviceRoutes(r, s);
+  if (s.devices && s.provisioner) addDeviceCredentialRoutes(r, s);
   addAuditRoutes(r, s);
   if (s.rules) addRuleRoutes(r, s);
   if (s.ble) addBleRoutes(r, s);

@@ -13,8 +13,6 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
-#include "vigil/store/database.hpp"
-#include "vigil/store/sqlite.hpp"
 
 namespace vigil::web::api {
 namespace {
@@ -103,26 +101,8 @@ Alert alertFor(const ApiServices& s, const Request& req, std::string_view operat
   return *a;
 }
 
-std::vector<Alert> resolvedAlerts(const ApiServices& s, std::optional<std::int64_t> patient,
-                                  std::size_t limit) {
-  auto ids = s.db->read([&](store::Connection& c) {
-    std::vector<std::int64_t> out;
-    auto st = c.prepare(
-        "SELECT id FROM alerts WHERE state = 'resolved' AND (?1 IS NULL OR patient_id = ?1) "
-        "ORDER BY resolved_at DESC LIMIT ?2");
-    st.bindAll(patient, static_cast<std::int64_t>(limit));
-    while (st.step()) out.push_back(st.get<std::int64_t>(0));
-    return out;
-  });
-  std::vector<Alert> out;
-  for (auto id : ids)
-    if (auto a = s.alertStore->alert(id)) out.push_back(*a);
-  return out;
-}
-
-}  // namespace
-
-void addAlertRoutes(Router& r, const ApiServices& s) {
+/// The alert queue, one alert with its history, a patient's alerts.
+void addAlertReadRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/alerts", Access::authenticated, "alert.queue", guarded([&s](Request& req) {
            auto page = queryInt(req, "page", 1, 1, 100000);
            auto size = queryInt(req, "pageSize", 50, 1, 200);
@@ -154,7 +134,7 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
 
            std::vector<Alert> all = s.alerts->openAlerts();
            if (states.count("resolved")) {
-             auto resolved = resolvedAlerts(s, patient, 500);
+             auto resolved = s.alertStore->resolvedAlerts(patient, 500);
              all.insert(all.end(), resolved.begin(), resolved.end());
            }
            std::vector<Alert> hits;
@@ -210,7 +190,7 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            std::vector<Alert> list;
            for (auto& a : s.alerts->openAlerts())
              if (a.patientId == id) list.push_back(std::move(a));
-           for (auto& a : resolvedAlerts(s, id, 200)) list.push_back(std::move(a));
+           for (auto& a : s.alertStore->resolvedAlerts(id, 200)) list.push_back(std::move(a));
            AlertViews views(s);
            views.prefetch({id});
            auto items = array();
@@ -219,6 +199,10 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            return jsonResponse(200, pageJson(items, total, 1, total));
          }),
          "", "id"});
+}
+
+/// The commands on one alert, each authorised against the alert's patient (alertFor()).
+void addAlertCommandRoutes(Router& r, const ApiServices& s) {
   r.add({"POST", "/api/v1/alerts/{id}/claim", Access::authenticated, "alert.acknowledge",
          guarded([&s](Request& req) {
            auto a = alertFor(s, req, "alert.acknowledge");
@@ -266,6 +250,13 @@ void addAlertRoutes(Router& r, const ApiServices& s) {
            if (outcome != alerts::Outcome::ok) return transitionAnswer(s, {outcome, std::nullopt});
            return noContent();
          })});
+}
+
+}  // namespace
+
+void addAlertRoutes(Router& r, const ApiServices& s) {
+  addAlertReadRoutes(r, s);
+  addAlertCommandRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

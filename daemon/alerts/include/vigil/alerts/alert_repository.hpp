@@ -70,6 +70,8 @@ class AlertRepository final : public AlertJournal {
   // --- reads ---
   std::optional<Alert> alert(std::int64_t alertId);
   std::vector<Alert> unresolvedAlerts();
+  /// Resolved alerts (of one patient, or of all), the latest resolved first; at most `limit`.
+  std::vector<Alert> resolvedAlerts(std::optional<std::int64_t> patientId, std::size_t limit);
   std::vector<AlertEvent> history(std::int64_t alertId);
   std::vector<RuleChange> ruleChanges();
   std::vector<Suppression> activeSuppressions(TimePoint now);

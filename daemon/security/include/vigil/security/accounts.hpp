@@ -93,6 +93,12 @@ struct User {
   bool mfaEnrolled = false;
 };
 
+/// One page of accounts (listUsers()).
+struct UserPage {
+  std::vector<User> users;
+  std::int64_t total = 0;  // accounts matching the filter, over every page
+};
+
 enum class SignInStatus {
   ok,                 // full session
   mfaRequired,        // password right, send it again with the TOTP or a recovery code
@@ -148,9 +154,15 @@ class AccountService {
   void revokeUserSessions(const Actor& admin, std::int64_t userId);
   /// Puts a provider or nurse on a patient's care team.
   void assignCareTeam(const Actor& admin, std::int64_t staffUserId, std::int64_t patientId);
+  /// Takes a staff user off a patient's care team, audited (care_team.remove) in the same
+  /// transaction; false (nothing audited) when they were not on it.
+  bool removeCareTeam(const Actor& admin, std::int64_t staffUserId, std::int64_t patientId);
 
   std::optional<User> findUser(std::int64_t id);
   std::optional<User> findUserByEmail(std::string_view email);
+  /// The accounts with `role` (every account when nullopt), by id: at most `limit` of them
+  /// after the first `offset`, with the number of all that match. One read snapshot.
+  UserPage listUsers(std::optional<Role> role, std::int64_t offset, std::int64_t limit);
   /// Active (not disabled) providers and nurses, by id: who alerts can be routed to.
   std::vector<User> activeClinicians();
 

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/core/clock.hpp"
 #include "vigil/crypto/ed25519.hpp"
@@ -54,6 +55,30 @@ struct AuditVerifyResult {
   std::int64_t checkpoints = 0;
   std::optional<std::int64_t> firstBadSeq;  // the first entry that does not verify
   std::string problem;                      // PHI-free description
+};
+
+/// Which entries a review lists (audit.read); each field left empty matches every entry.
+struct AuditFilter {
+  std::optional<TimePoint> from;  // at or after
+  std::optional<TimePoint> to;    // at or before
+  std::optional<std::int64_t> actorId;
+  std::optional<std::int64_t> patientId;
+  std::string action;  // the exact action; empty: any
+  std::optional<AuditOutcome> outcome;
+  bool breakGlassOnly = false;  // emergency accesses only, for their review (issue 17)
+};
+
+/// An entry as a reviewer sees it: for a break-glass entry, the clinician's justification,
+/// decrypted (nullopt when none was stored).
+struct AuditReviewEntry {
+  AuditEntry entry;
+  std::optional<std::string> justification;
+};
+
+/// One page of a review (AuditLog::search()).
+struct AuditPage {
+  std::vector<AuditReviewEntry> entries;  // newest first
+  std::int64_t total = 0;                 // entries matching the filter, over every page
 };
 
 /// Progress of verify/export: entries done, entries in total.
@@ -129,6 +154,13 @@ class AuditLog {
                                              std::string_view action, std::string_view objectType,
                                              std::string_view objectId, std::chrono::minutes window,
                                              TimePoint now);
+  /// The entries matching `filter`, newest first: at most `limit` after the first `offset`, with
+  /// the number of all that match, in one read snapshot. Break-glass entries come with their
+  /// justification decrypted: for an authorised reviewer only (audit.read).
+  AuditPage search(store::Database& db, const AuditFilter& filter, std::int64_t offset,
+                   std::int64_t limit) const;
+  /// The newest checkpoint as stored (verify() judges whether it is sound), if any.
+  static std::optional<AuditCheckpoint> latestCheckpoint(store::Database& db);
   /// The latest entry's seq (0 when empty).
   static std::int64_t lastSeqIn(store::Connection& c);
 

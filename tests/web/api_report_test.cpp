@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "api_fixture.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/security/audit_entry.hpp"
 
 using namespace vigil;
@@ -51,8 +52,8 @@ BOOST_AUTO_TEST_CASE(alert_response_report_gives_times_to_acknowledge_and_resolv
   f.alertStore->flush();
 
   auto admin = f.signIn(f.adminActor.id);
-  auto from = security::formatUtc(t0 - 1h);
-  auto to = security::formatUtc(t0 - 1h + 48h);
+  auto from = core::formatUtc(t0 - 1h);
+  auto to = core::formatUtc(t0 - 1h + 48h);
   auto r = f.request("GET", "/api/v1/reports/alert-response?from=" + from + "&to=" + to, &admin);
   BOOST_REQUIRE_EQUAL(r.status, 200);
   auto report = parse(r.body);
@@ -82,7 +83,7 @@ BOOST_AUTO_TEST_CASE(alert_response_report_refuses_a_bad_period) {
   auto admin = f.signIn(f.adminActor.id);
   BOOST_TEST(f.request("GET", "/api/v1/reports/alert-response?from=yesterday", &admin).status ==
              400);
-  auto now = security::formatUtc(f.clock.now());
+  auto now = core::formatUtc(f.clock.now());
   BOOST_TEST(f.request("GET", "/api/v1/reports/alert-response?from=" + now + "&to=" + now, &admin)
                  .status == 400);
 }

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 
@@ -12,9 +13,7 @@ namespace {
 
 constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
 
-std::int64_t millisOf(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+using core::toMillis;
 
 void count(ResponseTally& t, std::int64_t raised, std::optional<std::int64_t> acked,
            std::optional<std::int64_t> resolved, bool escalated) {
@@ -46,8 +45,8 @@ std::optional<double> nearestRankPercentile(const std::vector<double>& ascending
 
 AlertResponseReport alertResponseReport(store::Database& db, TimePoint from, TimePoint to) {
   assert(from < to && "alertResponseReport: an empty period");
-  const auto fromMs = millisOf(from);
-  const auto toMs = millisOf(to);
+  const auto fromMs = toMillis(from);
+  const auto toMs = toMillis(to);
   AlertResponseReport report;
   report.from = from;
   report.to = to;

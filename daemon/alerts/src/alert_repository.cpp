@@ -8,6 +8,7 @@
 
 #include "sealed_text.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
@@ -20,20 +21,8 @@ namespace {
 using store::Connection;
 using store::Statement;
 
-std::int64_t toMs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint fromMs(std::int64_t ms) {
-  return TimePoint{std::chrono::milliseconds{ms}};
-}
-std::optional<std::int64_t> toMs(const std::optional<TimePoint>& t) {
-  if (!t) return std::nullopt;
-  return toMs(*t);
-}
-std::optional<TimePoint> fromMs(const std::optional<std::int64_t>& ms) {
-  if (!ms) return std::nullopt;
-  return fromMs(*ms);
-}
+using core::fromMillis;
+using core::toMillis;
 
 std::string formatDouble(double v) {
   char buf[64];
@@ -104,17 +93,17 @@ Alert readAlert(const Statement& st, const crypto::FieldCipher& cipher) {
   a.higherIsWorse = st.get<bool>(11);
   a.firstReadingId = st.get<std::int64_t>(12);
   a.lastReadingId = st.get<std::int64_t>(13);
-  a.firstObservedAt = fromMs(st.get<std::int64_t>(14));
-  a.lastObservedAt = fromMs(st.get<std::int64_t>(15));
-  a.raisedAt = fromMs(st.get<std::int64_t>(16));
-  a.ackDeadline = fromMs(st.get<std::int64_t>(17));
-  a.claimedAt = fromMs(st.get<std::optional<std::int64_t>>(18));
+  a.firstObservedAt = fromMillis(st.get<std::int64_t>(14));
+  a.lastObservedAt = fromMillis(st.get<std::int64_t>(15));
+  a.raisedAt = fromMillis(st.get<std::int64_t>(16));
+  a.ackDeadline = fromMillis(st.get<std::int64_t>(17));
+  a.claimedAt = fromMillis(st.get<std::optional<std::int64_t>>(18));
   a.claimedBy = st.get<std::optional<std::int64_t>>(19);
-  a.acknowledgedAt = fromMs(st.get<std::optional<std::int64_t>>(20));
+  a.acknowledgedAt = fromMillis(st.get<std::optional<std::int64_t>>(20));
   a.acknowledgedBy = st.get<std::optional<std::int64_t>>(21);
-  a.resolvedAt = fromMs(st.get<std::optional<std::int64_t>>(22));
+  a.resolvedAt = fromMillis(st.get<std::optional<std::int64_t>>(22));
   a.resolvedBy = st.get<std::optional<std::int64_t>>(23);
-  a.escalatedAt = fromMs(st.get<std::optional<std::int64_t>>(24));
+  a.escalatedAt = fromMillis(st.get<std::optional<std::int64_t>>(24));
   a.escalationLevel = st.get<int>(25);
   a.assignee = st.get<std::optional<std::int64_t>>(26);
   a.resolutionNote = detail::openText(cipher, "alerts", "resolution_note", a.id, st, 27);
@@ -134,16 +123,17 @@ void upsertAlert(Connection& c, const Alert& a, const crypto::FieldCipher& ciphe
             a.id, a.patientId, a.ruleKey, a.ruleVersion, std::string(toString(a.kind)), a.code,
             std::string(toString(a.severity)), std::string(toString(a.state)), a.count,
             a.latestValue, a.worstValue, a.higherIsWorse ? 1 : 0, a.firstReadingId, a.lastReadingId,
-            toMs(a.firstObservedAt), toMs(a.lastObservedAt), toMs(a.raisedAt), toMs(a.ackDeadline),
-            toMs(a.claimedAt), a.claimedBy, toMs(a.acknowledgedAt), a.acknowledgedBy,
-            toMs(a.resolvedAt), a.resolvedBy, toMs(a.escalatedAt), a.escalationLevel, a.assignee,
+            toMillis(a.firstObservedAt), toMillis(a.lastObservedAt), toMillis(a.raisedAt),
+            toMillis(a.ackDeadline), toMillis(a.claimedAt), a.claimedBy, toMillis(a.acknowledgedAt),
+            a.acknowledgedBy, toMillis(a.resolvedAt), a.resolvedBy, toMillis(a.escalatedAt),
+            a.escalationLevel, a.assignee,
             detail::sealText(cipher, "alerts", "resolution_note", a.id, a.resolutionNote));
 }
 
 void insertEvent(Connection& c, const AlertEvent& e, const crypto::FieldCipher& cipher) {
   c.execute(
       "INSERT INTO alert_events (alert_id, at, kind, actor_id, assignee) VALUES (?, ?, ?, ?, ?)",
-      e.alertId, toMs(e.at), std::string(toString(e.kind)), e.actorId, e.assignee);
+      e.alertId, toMillis(e.at), std::string(toString(e.kind)), e.actorId, e.assignee);
   if (!e.note.empty())
     detail::storeSealed(c, cipher, "alert_events", "note", "id", c.lastInsertRowid(), e.note);
 }
@@ -243,7 +233,7 @@ void AlertRepository::suppressionSet(const Suppression& s) {
     c.execute(
         "INSERT INTO alert_suppressions (patient_id, rule_key, actor_id, reason, from_at, "
         "until_at) VALUES (?, ?, ?, '', ?, ?)",
-        s.patientId, s.ruleKey, s.actorId, toMs(s.from), toMs(s.until));
+        s.patientId, s.ruleKey, s.actorId, toMillis(s.from), toMillis(s.until));
     if (!s.reason.empty())
       detail::storeSealed(c, *cipher, "alert_suppressions", "reason", "id", c.lastInsertRowid(),
                           s.reason);
@@ -256,7 +246,7 @@ void AlertRepository::suppressionLifted(std::int64_t patientId, const std::strin
     c.execute(
         "UPDATE alert_suppressions SET lifted_at = ?, lifted_by = ? "
         "WHERE patient_id = ? AND rule_key = ? AND lifted_at IS NULL",
-        toMs(at), actorId, patientId, ruleKey);
+        toMillis(at), actorId, patientId, ruleKey);
   });
 }
 
@@ -272,7 +262,7 @@ void AlertRepository::ruleChanged(const RuleChange& change) {
         static_cast<std::int64_t>(r.window.count()), r.count, r.enabled ? 1 : 0,
         change.removed ? 1 : 0, change.actorId,
         detail::sealText(*cipher, "alert_rules", "reason", r.version, change.reason),
-        toMs(change.at));
+        toMillis(change.at));
   });
 }
 
@@ -315,7 +305,7 @@ bool AlertRepository::claim(std::int64_t alertId, std::int64_t userId, TimePoint
         "UPDATE alerts SET state = 'claimed', claimed_by = ?1, "
         "claimed_at = coalesce(claimed_at, ?2) "
         "WHERE id = ?3 AND state IN ('open', 'escalated') AND claimed_by IS NULL",
-        userId, toMs(at), alertId);
+        userId, toMillis(at), alertId);
     if (changed != 1) return false;
     insertEvent(c, AlertEvent{alertId, at, AlertChangeKind::claimed, userId, {}}, cipher_);
     return true;
@@ -374,7 +364,7 @@ std::vector<AlertEvent> AlertRepository::history(std::int64_t alertId) {
     while (st.step()) {
       AlertEvent e;
       e.alertId = alertId;
-      e.at = fromMs(st.get<std::int64_t>(0));
+      e.at = fromMillis(st.get<std::int64_t>(0));
       const auto kind = st.get<std::string>(1);
       for (auto k :
            {AlertChangeKind::raised, AlertChangeKind::updated, AlertChangeKind::claimed,
@@ -415,7 +405,7 @@ std::vector<RuleChange> AlertRepository::ruleChanges() {
       ch.removed = st.get<bool>(11);
       ch.actorId = st.get<std::int64_t>(12);
       ch.reason = detail::openText(cipher_, "alert_rules", "reason", r.version, st, 13);
-      ch.at = fromMs(st.get<std::int64_t>(14));
+      ch.at = fromMillis(st.get<std::int64_t>(14));
       out.push_back(std::move(ch));
     }
     st.reset();
@@ -428,7 +418,7 @@ std::vector<Suppression> AlertRepository::activeSuppressions(TimePoint now) {
     auto& st = c.cached(
         "SELECT patient_id, rule_key, actor_id, reason_enc, from_at, until_at, id FROM "
         "alert_suppressions WHERE lifted_at IS NULL AND until_at > ? ORDER BY id");
-    st.bind(1, toMs(now));
+    st.bind(1, toMillis(now));
     std::vector<Suppression> out;
     while (st.step()) {
       Suppression s;
@@ -437,8 +427,8 @@ std::vector<Suppression> AlertRepository::activeSuppressions(TimePoint now) {
       s.actorId = st.get<std::int64_t>(2);
       s.reason =
           detail::openText(cipher_, "alert_suppressions", "reason", st.get<std::int64_t>(6), st, 3);
-      s.from = fromMs(st.get<std::int64_t>(4));
-      s.until = fromMs(st.get<std::int64_t>(5));
+      s.from = fromMillis(st.get<std::int64_t>(4));
+      s.until = fromMillis(st.get<std::int64_t>(5));
       out.push_back(std::move(s));
     }
     st.reset();
@@ -458,11 +448,11 @@ std::vector<AlertRepository::MissingDataRaise> AlertRepository::missingDataRaise
     auto& st = c.cached(
         "SELECT patient_id, rule_key, max(raised_at) FROM alerts "
         "WHERE kind = 'missing_data' AND raised_at >= ? GROUP BY patient_id, rule_key");
-    st.bind(1, toMs(since));
+    st.bind(1, toMillis(since));
     std::vector<MissingDataRaise> out;
     while (st.step()) {
       out.push_back(MissingDataRaise{st.get<std::int64_t>(0), st.get<std::string>(1),
-                                     fromMs(st.get<std::int64_t>(2))});
+                                     fromMillis(st.get<std::int64_t>(2))});
     }
     st.reset();
     return out;

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "vigil/core/error.hpp"
+#include "vigil/core/time.hpp"
 
 namespace vigil::log {
 namespace {
@@ -103,15 +104,7 @@ void setSink(Sink sink) {
 }
 
 std::string format(Level l, std::string_view event, std::initializer_list<Field> fields) {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  const std::string ts = core::formatUtc(std::chrono::system_clock::now(), core::Fraction::millis);
   std::string line;
   line.reserve(96);
   line.append("ts=").append(ts).append(" level=").append(levelName(l)).append(" event=");

@@ -343,7 +343,7 @@ void ensureDemoVisit(const DemoSettings& config, const DemoServices& services, s
   }
   out << "Video visit " << open->id
       << ": dr.lee@demo.vigil with rosa.alvarez@demo.vigil, open until "
-      << security::formatUtc(open->endsAt) << " (portal: Visits)\n";
+      << core::formatUtc(open->endsAt) << " (portal: Visits)\n";
 #else
   (void)config;
   (void)services;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
@@ -18,13 +19,8 @@
 namespace vigil::security {
 namespace account_internal {
 
-inline std::int64_t millis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-inline TimePoint fromMillis(std::int64_t ms) {
-  return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds{ms})};
-}
+using core::fromMillis;
+using core::toMillis;
 
 inline store::Blob toBlob(const crypto::Bytes& b) {
   return store::Blob(b.begin(), b.end());

@@ -58,7 +58,7 @@ bool AccountService::consumeSecondFactorIn(Connection& c, std::int64_t userId,
     return c.execute(
                "UPDATE recovery_codes SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 AND "
                "used_at IS NULL",
-               userId, f.recoveryHash, millis(now)) == 1;
+               userId, f.recoveryHash, toMillis(now)) == 1;
   return true;
 }
 
@@ -74,7 +74,7 @@ TotpEnrolment AccountService::beginTotpEnrolment(std::string_view sessionToken) 
         "INSERT INTO user_mfa (user_id, totp_secret_enc, created_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (user_id) DO UPDATE SET totp_secret_enc = excluded.totp_secret_enc, "
         "created_at = excluded.created_at, last_step = NULL WHERE confirmed_at IS NULL",
-        user->id, toBlob(enc), millis(clock_.now()));
+        user->id, toBlob(enc), toMillis(clock_.now()));
     audit_.append(c, auditEventFor(s.actor, "mfa.enrol_start", "user", std::to_string(user->id),
                                    std::nullopt, AuditOutcome::success, "totp"));
   });
@@ -105,7 +105,7 @@ std::vector<std::string> AccountService::confirmTotpEnrolment(std::string_view s
   }
   RecoveryCodes codes = RecoveryCodes::generate();
   db_.writeSync([&](Connection& c) {
-    auto now = millis(clock_.now());
+    auto now = toMillis(clock_.now());
     if (c.execute("UPDATE user_mfa SET confirmed_at = ?2, last_step = ?3 WHERE user_id = ?1 AND "
                   "confirmed_at IS NULL",
                   s.actor.id, now, static_cast<std::int64_t>(*step)) != 1)

@@ -16,7 +16,7 @@ std::string AccountService::createSessionIn(Connection& c, std::int64_t userId,
                                             SessionStage stage) {
   std::string token = newSessionToken();
   auto hash = hashSessionToken(token);
-  auto now = millis(clock_.now());
+  auto now = toMillis(clock_.now());
   // A full sign-in is a proof of identity for step-up; an enrolment session proves it when the
   // first code is confirmed.
   c.execute(
@@ -79,12 +79,12 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
       if (out.state == SessionState::active) {
         if (touch != Touch::none) {
           c.execute("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", out.info.sessionId,
-                    millis(now));
-          out.info.lastSeen = fromMillis(millis(now));
+                    toMillis(now));
+          out.info.lastSeen = fromMillis(toMillis(now));
         }
       } else if (!out.alreadyRevoked) {
         c.execute("UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE id = ?1",
-                  out.info.sessionId, millis(now), toString(out.state));
+                  out.info.sessionId, toMillis(now), toString(out.state));
         audit_.append(c, auditEventFor(out.info.actor, "session.end", "session",
                                        std::to_string(out.info.sessionId), std::nullopt,
                                        AuditOutcome::success, toString(out.state)));
@@ -93,6 +93,8 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
     });
   }
   if (!f.found) throw AuthError("session unknown");
+  if (f.state == SessionState::idleExpired || f.state == SessionState::absoluteExpired)
+    throw SessionExpired("session " + std::string(toString(f.state)));
   if (f.state != SessionState::active) throw AuthError("session " + std::string(toString(f.state)));
   return f.info;
 }
@@ -110,7 +112,7 @@ void AccountService::signOut(std::string_view sessionToken) {
                 st.get<std::optional<std::int64_t>>(3)};
     st.reset();
     c.execute("UPDATE sessions SET revoked_at = ?2, revoke_reason = 'sign_out' WHERE id = ?1",
-              sessionId, millis(clock_.now()));
+              sessionId, toMillis(clock_.now()));
     audit_.append(c, auditEventFor(actor, "signout", "session", std::to_string(sessionId),
                                    std::nullopt, AuditOutcome::success, "sign_out"));
   });
@@ -121,7 +123,7 @@ bool AccountService::endOwnSession(const Actor& actor, std::int64_t sessionId) {
     int n = c.execute(
         "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'ended_by_user' WHERE id = ?1 AND "
         "user_id = ?2 AND revoked_at IS NULL",
-        sessionId, actor.id, millis(clock_.now()));
+        sessionId, actor.id, toMillis(clock_.now()));
     audit_.append(c,
                   auditEventFor(actor, "session.end_own", "session", std::to_string(sessionId),
                                 std::nullopt, n == 1 ? AuditOutcome::success : AuditOutcome::denied,

@@ -44,7 +44,7 @@ SignInResult AccountService::unknownAccountFailure(std::string_view email,
   // An address without an account answers exactly as an account would: failed, and locked
   // after the same failures in the same window for the same time (a locked one without the
   // password check, as a locked account). Counted by the address's blind index.
-  const auto now = millis(clock_.now());
+  const auto now = toMillis(clock_.now());
   const auto windowMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.failureWindow).count();
   const auto lockMs =
@@ -98,7 +98,7 @@ SignInResult AccountService::recordFailure(const Row& row, std::string_view reas
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.lockoutDuration).count();
   std::int64_t failures = 0;
   bool locked = db_.writeSync([&](Connection& c) {
-    auto nowMs = millis(now);
+    auto nowMs = toMillis(now);
     c.execute("INSERT INTO sign_in_failures (user_id, at) VALUES (?1, ?2)", row.id, nowMs);
     c.execute("DELETE FROM sign_in_failures WHERE at < ?1", nowMs - 86'400'000);
     failures = c.queryValue<std::int64_t>(
@@ -123,7 +123,7 @@ SignInResult AccountService::signIn(std::string_view email, std::string_view pas
   auto row = loadRowByEmail(email);
   if (!row) return unknownAccountFailure(email, password);
   auto now = clock_.now();
-  if (row->lockedUntilMs && *row->lockedUntilMs > millis(now)) {
+  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(now)) {
     audit_.record(db_, auditEventFor(row->actor(), "signin", "user", std::to_string(row->id),
                                      std::nullopt, AuditOutcome::denied, "locked"));
     log::info("signin.refused", {{"user_id", row->id}, {"reason", "locked"}});
@@ -188,7 +188,7 @@ void AccountService::changePassword(std::int64_t userId, std::string_view curren
   if (!row) throw NotFound("user " + std::to_string(userId));
   // A locked account is locked here too: a session must not go on guessing the password
   // through this form once sign-in refuses it (nor unlock it by guessing right).
-  if (row->lockedUntilMs && *row->lockedUntilMs > millis(clock_.now())) {
+  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(clock_.now())) {
     audit_.record(
         db_, auditEventFor(row->actor(), "user.password_change", "user", std::to_string(userId),
                            std::nullopt, AuditOutcome::denied, "locked"));
@@ -207,7 +207,7 @@ void AccountService::changePassword(std::int64_t userId, std::string_view curren
   db_.writeSync([&](Connection& c) {
     auto now = clock_.now();
     c.execute("UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1", userId,
-              hash, millis(now));
+              hash, toMillis(now));
     int n = revokeAllIn(c, userId, "password_change", now);
     audit_.append(c, auditEventFor(row->actor(), "user.password_change", "user",
                                    std::to_string(userId), std::nullopt, AuditOutcome::success,
@@ -226,7 +226,7 @@ void AccountService::reauthenticate(std::string_view sessionToken, std::string_v
   if (!row) throw AuthError("session user unknown");
   const auto now = clock_.now();
   const auto sessionId = std::to_string(s.sessionId);
-  if (row->lockedUntilMs && *row->lockedUntilMs > millis(now)) {
+  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(now)) {
     audit_.record(db_, auditEventFor(row->actor(), "session.reauth", "session", sessionId,
                                      std::nullopt, AuditOutcome::denied, "locked"));
     throw AccountLocked("the account is locked");
@@ -250,7 +250,7 @@ void AccountService::reauthenticate(std::string_view sessionToken, std::string_v
   bool done = db_.writeSync([&](Connection& c) {
     if (!consumeSecondFactorIn(c, row->id, factor, now)) return false;
     c.execute("UPDATE sessions SET reauth_at = ?2, last_seen_at = ?2 WHERE id = ?1", s.sessionId,
-              millis(now));
+              toMillis(now));
     c.execute("DELETE FROM sign_in_failures WHERE user_id = ?1", row->id);
     using Kind = SecondFactor::Kind;
     audit_.append(c, auditEventFor(row->actor(), "session.reauth", "session", sessionId,

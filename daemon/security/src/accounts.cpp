@@ -118,7 +118,7 @@ std::int64_t AccountService::insertUser(Connection& c, const NewUser& user,
   auto& cipher = keys_.cipher();
   auto email = crypto::BlindIndex::normalizeEmail(user.email);
   auto bidx = keys_.blindIndex().compute("users.email", email);
-  auto now = millis(clock_.now());
+  auto now = toMillis(clock_.now());
   try {
     c.execute(
         "INSERT INTO users (id, role, email_bidx, email_enc, display_name_enc, patient_id, "

@@ -41,29 +41,6 @@ std::optional<AuditOutcome> parseAuditOutcome(std::string_view name) {
   return std::nullopt;
 }
 
-std::int64_t toMicros(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint fromMicros(std::int64_t micros) {
-  return TimePoint{
-      std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds{micros})};
-}
-
-std::string formatUtc(TimePoint t) {
-  std::int64_t us = toMicros(t);
-  std::int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
-  std::int64_t frac = us - secs * 1'000'000;
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(frac));
-  return out;
-}
-
 crypto::Bytes canonicalEncoding(const AuditEntry& e, int version) {
   crypto::Bytes out;
   out.reserve(160 + e.event.action.size() + e.event.reason.size());

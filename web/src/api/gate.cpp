@@ -76,11 +76,11 @@ Gate makeApiGate(const ApiServices& s) {
       info = s.accounts->authenticate(token, stateChanging(req.method) && !route.upgrade
                                                  ? security::AccountService::Touch::throttled
                                                  : security::AccountService::Touch::none);
-    } catch (const AuthError& e) {
-      bool expired = std::string_view(e.what()).find("expired") != std::string_view::npos;
-      denials(expired ? "session_expired" : "bad_session").inc();
-      if (expired)
-        return Response::error(401, "session_expired", "the session ended; sign in again");
+    } catch (const security::SessionExpired&) {
+      denials("session_expired").inc();
+      return Response::error(401, "session_expired", "the session ended; sign in again");
+    } catch (const AuthError&) {
+      denials("bad_session").inc();
       return Response::error(401, "unauthenticated", "sign-in required");
     }
     req.actor = info.actor;
@@ -126,8 +126,8 @@ Gate makeApiGate(const ApiServices& s) {
         return std::nullopt;  // audited by the handler with the patient
     } else {
       decision = s.db->read([&](store::Connection& c) {
-        breakGlass = security::AccessGuard::breakGlassReasonIn(c, info.actor, patientId,
-                                                               breakGlass, s.clock->now());
+        breakGlass = security::AccessGuard::breakGlassReasonIn(c, info.actor, patientId, breakGlass,
+                                                               s.clock->now());
         return security::AccessGuard::decideIn(c, info.actor, op, patientId, breakGlass);
       });
     }

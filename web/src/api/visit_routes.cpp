@@ -126,8 +126,8 @@ JsonObject visitJson(const Visit& v, std::int64_t caller,
   o->set("id", v.id);
   o->set("patientId", v.patientId);
   o->set("providerUserId", v.providerUserId);
-  o->set("startsAt", security::formatUtc(v.startsAt));
-  o->set("endsAt", security::formatUtc(v.endsAt));
+  o->set("startsAt", core::formatUtc(v.startsAt));
+  o->set("endsAt", core::formatUtc(v.endsAt));
   o->set("state", std::string(toString(v.state)));
   Poco::JSON::Array::Ptr people = new Poco::JSON::Array;
   for (const auto& p : v.participants) {
@@ -157,7 +157,7 @@ JsonObject messageJson(const ChatMessage& m) {
   o->set("id", m.id);
   o->set("visitId", m.visitId);
   o->set("senderUserId", m.senderUserId);
-  o->set("sentAt", security::formatUtc(m.sentAt));
+  o->set("sentAt", core::formatUtc(m.sentAt));
   o->set("text", m.text);
   return o;
 }
@@ -168,7 +168,7 @@ JsonObject documentJson(const VisitDocument& d) {
   o->set("id", d.id);
   o->set("visitId", d.visitId);
   o->set("uploaderUserId", d.uploaderUserId);
-  o->set("uploadedAt", security::formatUtc(d.uploadedAt));
+  o->set("uploadedAt", core::formatUtc(d.uploadedAt));
   o->set("mediaType", d.mediaType);
   o->set("fileName", d.fileName);
   o->set("sizeBytes", d.sizeBytes);
@@ -418,9 +418,9 @@ JsonObject archiveItemJson(const VisitApi& api, const Visit& v,
   o->set("providerUserId", v.providerUserId);
   auto provider = api.accounts->findUser(v.providerUserId);
   o->set("providerName", provider ? provider->displayName : std::string());
-  o->set("startsAt", security::formatUtc(v.startsAt));
-  o->set("endsAt", security::formatUtc(v.endsAt));
-  if (v.endedAt) o->set("endedAt", security::formatUtc(*v.endedAt));
+  o->set("startsAt", core::formatUtc(v.startsAt));
+  o->set("endsAt", core::formatUtc(v.endsAt));
+  if (v.endedAt) o->set("endedAt", core::formatUtc(*v.endedAt));
   o->set("state", std::string(toString(v.state)));
   o->set("participants", static_cast<int>(v.participants.size()));
   const auto t = totals.find(v.id);
@@ -614,7 +614,7 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
                      const auto until = api.visits->requestRecordAccess(
                          *req.actor, visitIdOf(req), b->getValue<std::string>("reason"));
                      JsonObject o = new Poco::JSON::Object;
-                     o->set("until", security::formatUtc(until));
+                     o->set("until", core::formatUtc(until));
                      return Response::json(200, stringify(o));
                    }));
 }
@@ -627,7 +627,7 @@ JsonObject recordingsJson(const VisitApi& api, std::int64_t id) {
     JsonObject j = new Poco::JSON::Object;
     j->set("id", rec.id);
     j->set("userId", rec.userId);
-    j->set("startedAt", security::formatUtc(fromMillis(rec.startedAtMs)));
+    j->set("startedAt", core::formatUtc(fromMillis(rec.startedAtMs)));
     j->set("encryptedBytes", rec.fileBytes);
     // False for a recording still running or cut short (the box stopped mid-visit, or
     // its end was removed): it plays as far as it goes.

@@ -54,6 +54,13 @@ class AccountLocked : public AuthError {
   using AuthError::AuthError;
 };
 
+/// The session was valid but has ended by itself (idle too long, or past its absolute lifetime):
+/// the portal says "signed out after a period of inactivity" rather than "sign in".
+class SessionExpired : public AuthError {
+ public:
+  using AuthError::AuthError;
+};
+
 class AuditLog;
 class Keys;
 

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/bytes.hpp"
 #include "vigil/crypto/ed25519.hpp"
 #include "vigil/crypto/hash.hpp"
@@ -62,11 +63,11 @@ crypto::Bytes canonicalEncoding(const AuditEntry& entry, int version = 1);
 crypto::Digest256 computeEntryHash(const AuditEntry& entry);
 /// Version 2: HMAC-SHA256 of the version-2 encoding under the chain key.
 crypto::Digest256 computeKeyedEntryHash(const AuditEntry& entry, const crypto::Key256& chainKey);
-/// Time as microseconds since the Unix epoch (the stored and hashed form).
-std::int64_t toMicros(TimePoint t);
-TimePoint fromMicros(std::int64_t micros);
-/// RFC 3339 UTC with microseconds ("2026-11-29T05:30:00.000000Z").
-std::string formatUtc(TimePoint t);
+/// Time in the audit log: microseconds since the Unix epoch (the stored and hashed form), printed
+/// as RFC 3339 UTC with microseconds ("2026-11-29T05:30:00.000000Z"): core's helpers.
+using core::formatUtc;
+using core::fromMicros;
+using core::toMicros;
 
 /// A signed statement "checkpoint `index` covers the first `seq` entries, the last of which
 /// has hash H", made at `time` (see the file comment).

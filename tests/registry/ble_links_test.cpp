@@ -7,9 +7,11 @@
 #include <future>
 
 #include "temp_dir.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
 using namespace vigil::registry;
@@ -20,10 +22,10 @@ namespace {
 struct LinksFixture {
   store::test::TempDir dir;
   std::unique_ptr<store::Database> db;
-  ManualClock clock;
+  testsupport::ManualClock clock;
   std::unique_ptr<DeviceRegistry> devices;
   std::unique_ptr<BleLinkRepository> links;
-  TimePoint t0 = fromMillis(1'700'000'000'000);
+  TimePoint t0 = core::fromMillis(1'700'000'000'000);
 
   LinksFixture() {
     store::Options o;

@@ -56,7 +56,7 @@ inline int revokeAllIn(store::Connection& c, std::int64_t userId, std::string_vi
   return c.execute(
       "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3 WHERE user_id = ?1 AND revoked_at "
       "IS NULL",
-      userId, millis(now), reason);
+      userId, toMillis(now), reason);
 }
 
 }  // namespace account_internal

@@ -11,6 +11,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
 
 using namespace vigil;
@@ -124,7 +125,8 @@ BOOST_AUTO_TEST_CASE(try_record_queues_without_blocking_and_reports_the_commit) 
   std::promise<std::exception_ptr> committed;
   BOOST_TEST(links->tryRecord(link(kStrap, kStrapUid, "paired", t0),
                               [&](std::exception_ptr e) { committed.set_value(e); }));
-  BOOST_TEST(!committed.get_future().get());
+  BOOST_TEST(!testsupport::getWithin(committed.get_future(), std::chrono::seconds(30),
+                                     "the queued BLE link write to commit"));
   BOOST_TEST(links->list().size() == 1U);
 }
 

@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "common.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
@@ -48,11 +49,7 @@ using video::Visit;
 using video::VisitArchiveQuery;
 using video::VisitDocument;
 
-/// A request the handler refuses with a 400 (malformed input).
-class BadInput : public Error {
- public:
-  using Error::Error;
-};
+using api::BadRequest;
 
 std::string stringify(const JsonObject& o) {
   std::ostringstream out;
@@ -60,14 +57,19 @@ std::string stringify(const JsonObject& o) {
   return out.str();
 }
 
+/// api::guarded (malformed input 400, validation 422, ...) plus what visits answer differently:
+/// "no such visit", the refusal's reason word for the portal, the store unavailable, and any other
+/// failure logged (ids and reasons only) and answered 500.
 Handler guarded(Handler h) {
-  return [h = std::move(h)](Request& req) -> Response {
+  return api::guarded([h = std::move(h)](Request& req) -> Response {
     try {
       return h(req);
-    } catch (const BadInput& e) {
-      return Response::error(400, "bad_request", e.what());
-    } catch (const ValidationError& e) {
-      return Response::error(422, "validation", e.what());
+    } catch (const BadRequest&) {
+      throw;  // api::guarded answers these
+    } catch (const api::ApiFailure&) {
+      throw;
+    } catch (const ValidationError&) {
+      throw;
     } catch (const NotFound&) {
       return Response::error(404, "not_found", "no such visit");
     } catch (const AccessDenied& e) {
@@ -84,19 +86,20 @@ Handler guarded(Handler h) {
       log::error("video.api_failed", {{"route", req.path}, {"error", e.what()}});
       return Response::error(500, "internal", "the request failed; it is logged");
     }
-  };
+  });
 }
 
 std::int64_t visitIdOf(const Request& req) {
   auto it = req.params.find("id");
-  if (it == req.params.end()) throw BadInput("visit id missing");
+  if (it == req.params.end()) throw BadRequest("visit id missing");
   try {
     std::size_t used = 0;
     auto v = std::stoll(it->second, &used);
-    if (used != it->second.size() || v <= 0) throw BadInput("visit id must be a positive integer");
+    if (used != it->second.size() || v <= 0)
+      throw BadRequest("visit id must be a positive integer");
     return v;
   } catch (const std::logic_error&) {
-    throw BadInput("visit id must be a positive integer");
+    throw BadRequest("visit id must be a positive integer");
   }
 }
 
@@ -104,15 +107,15 @@ JsonObject body(const Request& req) {
   try {
     Poco::JSON::Parser parser;
     auto v = parser.parse(req.body.empty() ? "{}" : req.body);
-    if (v.type() != typeid(JsonObject)) throw BadInput("body must be a JSON object");
+    if (v.type() != typeid(JsonObject)) throw BadRequest("body must be a JSON object");
     return v.extract<JsonObject>();
   } catch (const Poco::Exception&) {
-    throw BadInput("body is not valid JSON");
+    throw BadRequest("body is not valid JSON");
   }
 }
 
 std::int64_t requireInt(const JsonObject& o, const std::string& key) {
-  if (!o->has(key) || !o->get(key).isNumeric()) throw BadInput(key + " must be an integer");
+  if (!o->has(key) || !o->get(key).isNumeric()) throw BadRequest(key + " must be an integer");
   return o->get(key).convert<std::int64_t>();
 }
 
@@ -182,21 +185,21 @@ std::string decodeBase64(const std::string& text) {
   try {
     out.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
   } catch (const Poco::Exception&) {
-    throw BadInput("contentBase64 is not base64");
+    throw BadRequest("contentBase64 is not base64");
   }
   return out;
 }
 
 std::int64_t documentIdOf(const Request& req) {
   auto it = req.params.find("doc");
-  if (it == req.params.end()) throw BadInput("document id missing");
+  if (it == req.params.end()) throw BadRequest("document id missing");
   try {
     std::size_t used = 0;
     auto v = std::stoll(it->second, &used);
-    if (used != it->second.size() || v <= 0) throw BadInput("document id must be positive");
+    if (used != it->second.size() || v <= 0) throw BadRequest("document id must be positive");
     return v;
   } catch (const std::logic_error&) {
-    throw BadInput("document id must be a positive integer");
+    throw BadRequest("document id must be a positive integer");
   }
 }
 
@@ -213,19 +216,8 @@ std::optional<TimePoint> queryTime(const Request& req, const std::string& name, 
     if (endOfDay && text.size() == 10) t += 24h;
     return t;
   } catch (const ValidationError&) {
-    throw BadInput(name + " must be a date (YYYY-MM-DD), a UTC time or milliseconds");
+    throw BadRequest(name + " must be a date (YYYY-MM-DD), a UTC time or milliseconds");
   }
-}
-
-int queryInt(const Request& req, const std::string& name, int def, int lo, int hi) {
-  auto it = req.query.find(name);
-  if (it == req.query.end() || it->second.empty()) return def;
-  const auto& text = it->second;
-  if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(text) < lo || std::stoi(text) > hi)
-    throw BadInput(name + " must be an integer in " + std::to_string(lo) + ".." +
-                   std::to_string(hi));
-  return std::stoi(text);
 }
 
 /// Stops the visit's running recording for `reason`, audits it (visit.recording_stop) and tells
@@ -254,12 +246,12 @@ constexpr std::size_t kMaxEmailLength = 254;
 std::int64_t inviteeOf(const VisitApi& api, const JsonObject& b) {
   const bool byId = b->has("userId");
   const bool byEmail = b->has("email");
-  if (byId == byEmail) throw BadInput("give exactly one of userId and email");
+  if (byId == byEmail) throw BadRequest("give exactly one of userId and email");
   if (byId) return requireInt(b, "userId");
-  if (!b->get("email").isString()) throw BadInput("email must be a string");
+  if (!b->get("email").isString()) throw BadRequest("email must be a string");
   const auto email = b->getValue<std::string>("email");
   if (email.empty() || email.size() > kMaxEmailLength || email.find('@') == std::string::npos)
-    throw BadInput("email must be an e-mail address");
+    throw BadRequest("email must be an e-mail address");
   const auto user = api.accounts->findUserByEmail(email);
   return user ? user->id : 0;
 }
@@ -340,7 +332,7 @@ void serveMedia(const VisitApi& api, Request& req, WebSocketChannel& ws) {
   std::int64_t visitId = 0;
   try {
     visitId = visitIdOf(req);
-  } catch (const BadInput&) {
+  } catch (const BadRequest&) {
     ws.close(4400, "bad_visit_id");
     return;
   }
@@ -444,13 +436,13 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
     VisitArchiveQuery q;
     q.from = queryTime(req, "from", false);
     q.to = queryTime(req, "to", true);
-    q.page = queryInt(req, "page", 1, 1, 100000);
-    q.pageSize = queryInt(req, "pageSize", 50, 1, 200);
+    q.page = static_cast<int>(api::queryInt(req, "page", 1, 1, 100000));
+    q.pageSize = static_cast<int>(api::queryInt(req, "pageSize", 50, 1, 200));
     const auto totals = recordingTotals(api.recordingsDir);
     const auto recorded = req.query.find("recorded");
     if (recorded != req.query.end() && !recorded->second.empty()) {
       if (recorded->second != "true" && recorded->second != "false")
-        throw BadInput("recorded must be true or false");
+        throw BadRequest("recorded must be true or false");
       const bool want = recorded->second == "true";
       q.keep = [&totals, want](std::int64_t id) { return (totals.count(id) != 0) == want; };
     }
@@ -523,7 +515,7 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
         const auto id = visitIdOf(req);
         auto b = body(req);
         const auto role = video::parseParticipantRole(b->optValue<std::string>("role", ""));
-        if (!role) throw BadInput("role must be caregiver or interpreter");
+        if (!role) throw BadRequest("role must be caregiver or interpreter");
         const auto userId = inviteeOf(api, b);
         const auto decision = api.visits->recordingDecision();
         api.visits->invite(*req.actor, id, userId, *role);
@@ -562,7 +554,7 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
   router.add(route("POST", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
     auto b = body(req);
-    if (!b->has("text") || !b->get("text").isString()) throw BadInput("text must be a string");
+    if (!b->has("text") || !b->get("text").isString()) throw BadRequest("text must be a string");
     auto m = api.visits->postMessage(*req.actor, id, b->getValue<std::string>("text"));
     auto json = messageJson(m);
     api.rooms->broadcast(id, stringify(json));
@@ -581,7 +573,7 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
     auto b = body(req);
     if (!b->has("fileName") || !b->get("fileName").isString() || !b->has("contentBase64") ||
         !b->get("contentBase64").isString())
-      throw BadInput("fileName and contentBase64 must be strings");
+      throw BadRequest("fileName and contentBase64 must be strings");
     auto d = api.visits->shareDocument(*req.actor, id, b->getValue<std::string>("fileName"),
                                        decodeBase64(b->getValue<std::string>("contentBase64")));
     auto json = documentJson(d);
@@ -610,7 +602,7 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
                    [api](Request& req) {
                      auto b = body(req);
                      if (!b->has("reason") || !b->get("reason").isString())
-                       throw BadInput("reason must be a string");
+                       throw BadRequest("reason must be a string");
                      const auto until = api.visits->requestRecordAccess(
                          *req.actor, visitIdOf(req), b->getValue<std::string>("reason"));
                      JsonObject o = new Poco::JSON::Object;
@@ -655,7 +647,7 @@ void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
     const auto id = visitIdOf(req);
     auto b = body(req);
     if (!b->has("recording") || !b->get("recording").isBoolean())
-      throw BadInput("recording must be true or false");
+      throw BadRequest("recording must be true or false");
     const bool consent = b->getValue<bool>("recording");
     const auto decision = api.visits->recordingDecision();
     api.visits->setRecordingConsent(*req.actor, id, consent);
@@ -680,7 +672,7 @@ void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
       api.visits->requireRecordingStop(*req.actor, id);
       stopRunningRecording(api, *req.actor, id, "provider");
     } else {
-      throw BadInput("action must be start or stop");
+      throw BadRequest("action must be start or stop");
     }
     o->set("recording", api.rooms->isRecording(id));
     return Response::json(200, stringify(o));
@@ -695,7 +687,7 @@ void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
                    [api](Request& req) {
                      const auto id = visitIdOf(req);
                      const auto rec = req.params.count("rec") ? req.params.at("rec") : "";
-                     if (rec.empty()) throw BadInput("recording id missing");
+                     if (rec.empty()) throw BadRequest("recording id missing");
                      // Authorised and audited before anything about the file is revealed.
                      api.visits->authorizeRecordingAccess(*req.actor, id, rec);
                      if (api.cipher == nullptr) throw NotFound("recording");

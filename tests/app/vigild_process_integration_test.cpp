@@ -22,8 +22,8 @@
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/store/sqlite.hpp"
-#include "vigil/testsupport/process.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/process.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -11,8 +11,8 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
-#include "vigil/testsupport/process.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/process.hpp"
 
 namespace fs = std::filesystem;
 using vigil::pki::CertificateAuthority;

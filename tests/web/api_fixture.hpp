@@ -36,10 +36,10 @@
 #include "vigil/security/keys.hpp"
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/testsupport/manual_clock.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
 #include "vigil/web/http.hpp"
-#include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::web::test {
 

@@ -200,8 +200,8 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 #ifdef VIGIL_WITH_VIDEO
       settings.video = config_->boolean("video.enabled");
 #endif
-      rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()},
-                                args[2], std::cout);
+      rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()}, args[2],
+                                std::cout);
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {

@@ -98,14 +98,17 @@ std::optional<TimePoint> parseTime(const std::string& text) {
   return core::parseRfc3339(text);
 }
 
-std::int64_t pathId(const Request& req, const std::string& name) {
+std::int64_t pathId(const Request& req, const std::string& name, BadPathId bad) {
+  auto refuse = [&]() -> std::int64_t {
+    if (bad == BadPathId::badRequest) throw BadRequest(name + " must be a positive integer");
+    throw ApiFailure(404, "not_found", "no such resource");
+  };
   auto it = req.params.find(name);
-  if (it == req.params.end()) throw ApiFailure(404, "not_found", "no such resource");
+  if (it == req.params.end()) return refuse();
   std::int64_t v = 0;
   const auto& s = it->second;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v <= 0)
-    throw ApiFailure(404, "not_found", "no such resource");
+  if (ec != std::errc{} || p != s.data() + s.size() || v <= 0) return refuse();
   return v;
 }
 

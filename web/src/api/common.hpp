@@ -61,8 +61,13 @@ std::string iso(TimePoint t);
 Poco::Dynamic::Var isoOrNull(const std::optional<TimePoint>& t);
 /// RFC 3339 (Z or offset, optional fraction) or integer milliseconds; nullopt if malformed.
 std::optional<TimePoint> parseTime(const std::string& text);
-/// The integer id in a path parameter; throws ApiFailure(404) when not a positive integer.
-std::int64_t pathId(const Request& req, const std::string& name);
+/// What a path id that is not a positive integer answers: "no such resource" (404, the API's
+/// rule) or a malformed request (400, the visit routes' rule: "/visits/abc" is not a visit).
+enum class BadPathId { notFound, badRequest };
+/// The integer id in a path parameter; throws ApiFailure(404) or BadRequest when it is not a
+/// positive integer.
+std::int64_t pathId(const Request& req, const std::string& name,
+                    BadPathId bad = BadPathId::notFound);
 /// Query parameter as integer within [lo, hi], or the default; throws BadRequest.
 std::int64_t queryInt(const Request& req, const std::string& name, std::int64_t def,
                       std::int64_t lo, std::int64_t hi);

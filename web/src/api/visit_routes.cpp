@@ -50,6 +50,15 @@ using video::VisitArchiveQuery;
 using video::VisitDocument;
 
 using api::BadRequest;
+using api::requireInt;
+
+std::int64_t visitIdOf(const Request& req) {
+  return api::pathId(req, "id", api::BadPathId::badRequest);
+}
+
+std::int64_t documentIdOf(const Request& req) {
+  return api::pathId(req, "doc", api::BadPathId::badRequest);
+}
 
 std::string stringify(const JsonObject& o) {
   std::ostringstream out;
@@ -87,36 +96,6 @@ Handler guarded(Handler h) {
       return Response::error(500, "internal", "the request failed; it is logged");
     }
   });
-}
-
-std::int64_t visitIdOf(const Request& req) {
-  auto it = req.params.find("id");
-  if (it == req.params.end()) throw BadRequest("visit id missing");
-  try {
-    std::size_t used = 0;
-    auto v = std::stoll(it->second, &used);
-    if (used != it->second.size() || v <= 0)
-      throw BadRequest("visit id must be a positive integer");
-    return v;
-  } catch (const std::logic_error&) {
-    throw BadRequest("visit id must be a positive integer");
-  }
-}
-
-JsonObject body(const Request& req) {
-  try {
-    Poco::JSON::Parser parser;
-    auto v = parser.parse(req.body.empty() ? "{}" : req.body);
-    if (v.type() != typeid(JsonObject)) throw BadRequest("body must be a JSON object");
-    return v.extract<JsonObject>();
-  } catch (const Poco::Exception&) {
-    throw BadRequest("body is not valid JSON");
-  }
-}
-
-std::int64_t requireInt(const JsonObject& o, const std::string& key) {
-  if (!o->has(key) || !o->get(key).isNumeric()) throw BadRequest(key + " must be an integer");
-  return o->get(key).convert<std::int64_t>();
 }
 
 using core::fromMillis;
@@ -188,19 +167,6 @@ std::string decodeBase64(const std::string& text) {
     throw BadRequest("contentBase64 is not base64");
   }
   return out;
-}
-
-std::int64_t documentIdOf(const Request& req) {
-  auto it = req.params.find("doc");
-  if (it == req.params.end()) throw BadRequest("document id missing");
-  try {
-    std::size_t used = 0;
-    auto v = std::stoll(it->second, &used);
-    if (used != it->second.size() || v <= 0) throw BadRequest("document id must be positive");
-    return v;
-  } catch (const std::logic_error&) {
-    throw BadRequest("document id must be a positive integer");
-  }
 }
 
 /// A time from a query parameter: milliseconds since the epoch, "YYYY-MM-DD" (midnight UTC;
@@ -429,7 +395,7 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
       list->add(visitJson(v, req.actor->id));
     JsonObject o = new Poco::JSON::Object;
     o->set("visits", list);
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   // Before /api/v1/visits/{id}: the router takes the first pattern that matches.
   router.add(route("GET", "/api/v1/visits/archive", "visit.archive", [api](Request& req) {
@@ -454,10 +420,10 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
     o->set("total", page.total);
     o->set("page", q.page);
     o->set("pageSize", q.pageSize);
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   router.add(route("POST", "/api/v1/visits", "visit.schedule", [api](Request& req) {
-    auto b = body(req);
+    auto b = api::parseBody(req);
     NewVisit nv;
     nv.patientId = requireInt(b, "patientId");
     nv.providerUserId = requireInt(b, "providerUserId");
@@ -465,7 +431,7 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
     nv.startsAt = fromMillis(requireInt(b, "startsAtMs"));
     nv.endsAt = fromMillis(requireInt(b, "endsAtMs"));
     auto id = api.visits->schedule(*req.actor, nv);
-    return Response::json(201, stringify(visitJson(*api.visits->find(id), req.actor->id)));
+    return api::jsonResponse(201, visitJson(*api.visits->find(id), req.actor->id));
   }));
   router.add(route("GET", "/api/v1/visits/{id}", "visit.join", [api](Request& req) {
     auto v = api.visits->get(*req.actor, visitIdOf(req));
@@ -483,7 +449,7 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
     }
     o->set("quality", quality);
     o->set("recording", api.rooms->isRecording(v.id));
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
 }
 
@@ -493,10 +459,10 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));
     JsonObject o = new Poco::JSON::Object;
     o->set("status", std::string(toString(status)));
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   router.add(route("POST", "/api/v1/visits/{id}/admit", "visit.schedule", [api](Request& req) {
-    api.visits->admit(*req.actor, visitIdOf(req), requireInt(body(req), "userId"));
+    api.visits->admit(*req.actor, visitIdOf(req), requireInt(api::parseBody(req), "userId"));
     return Response::json(200, "{}");
   }));
   // Invitations by e-mail answer whether an address is an account that may join: at most 30 per
@@ -513,7 +479,7 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
           return Response::error(429, "rate_limited", "Too many invitations. Wait a few minutes.");
         }
         const auto id = visitIdOf(req);
-        auto b = body(req);
+        auto b = api::parseBody(req);
         const auto role = video::parseParticipantRole(b->optValue<std::string>("role", ""));
         if (!role) throw BadRequest("role must be caregiver or interpreter");
         const auto userId = inviteeOf(api, b);
@@ -527,7 +493,7 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
         o->set("role", std::string(toString(*role)));
         o->set("recordingStopped",
                stopRunningRecording(api, *req.actor, id, "participant_invited"));
-        return Response::json(201, stringify(o));
+        return api::jsonResponse(201, o);
       }));
   router.add(route("POST", "/api/v1/visits/{id}/leave", "visit.join", [api](Request& req) {
     api.visits->leave(*req.actor, visitIdOf(req));
@@ -549,16 +515,16 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
       list->add(messageJson(m));
     JsonObject o = new Poco::JSON::Object;
     o->set("messages", list);
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   router.add(route("POST", "/api/v1/visits/{id}/messages", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
-    auto b = body(req);
+    auto b = api::parseBody(req);
     if (!b->has("text") || !b->get("text").isString()) throw BadRequest("text must be a string");
     auto m = api.visits->postMessage(*req.actor, id, b->getValue<std::string>("text"));
     auto json = messageJson(m);
     api.rooms->broadcast(id, stringify(json));
-    return Response::json(201, stringify(json));
+    return api::jsonResponse(201, json);
   }));
   router.add(route("GET", "/api/v1/visits/{id}/documents", "visit.list", [api](Request& req) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
@@ -566,11 +532,11 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
       list->add(documentJson(d));
     JsonObject o = new Poco::JSON::Object;
     o->set("documents", list);
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   router.add(route("POST", "/api/v1/visits/{id}/documents", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
-    auto b = body(req);
+    auto b = api::parseBody(req);
     if (!b->has("fileName") || !b->get("fileName").isString() || !b->has("contentBase64") ||
         !b->get("contentBase64").isString())
       throw BadRequest("fileName and contentBase64 must be strings");
@@ -578,7 +544,7 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
                                        decodeBase64(b->getValue<std::string>("contentBase64")));
     auto json = documentJson(d);
     api.rooms->broadcast(id, stringify(json));
-    return Response::json(201, stringify(json));
+    return api::jsonResponse(201, json);
   }));
   router.add(route("GET", "/api/v1/visits/{id}/documents/{doc}", "visit.list", [api](Request& req) {
     const auto id = visitIdOf(req);
@@ -600,14 +566,14 @@ void addVisitChatRoutes(Router& router, const VisitApi& api) {
   // reason is stored encrypted with the audit entry, which grants the reads for 30 minutes.
   router.add(route("POST", "/api/v1/visits/{id}/record-access", "visit.record_access",
                    [api](Request& req) {
-                     auto b = body(req);
+                     auto b = api::parseBody(req);
                      if (!b->has("reason") || !b->get("reason").isString())
                        throw BadRequest("reason must be a string");
                      const auto until = api.visits->requestRecordAccess(
                          *req.actor, visitIdOf(req), b->getValue<std::string>("reason"));
                      JsonObject o = new Poco::JSON::Object;
                      o->set("until", core::formatUtc(until));
-                     return Response::json(200, stringify(o));
+                     return api::jsonResponse(200, o);
                    }));
 }
 
@@ -645,7 +611,7 @@ JsonObject recordingsJson(const VisitApi& api, std::int64_t id) {
 void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
   router.add(route("POST", "/api/v1/visits/{id}/consent", "visit.join", [api](Request& req) {
     const auto id = visitIdOf(req);
-    auto b = body(req);
+    auto b = api::parseBody(req);
     if (!b->has("recording") || !b->get("recording").isBoolean())
       throw BadRequest("recording must be true or false");
     const bool consent = b->getValue<bool>("recording");
@@ -656,7 +622,7 @@ void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
   }));
   router.add(route("POST", "/api/v1/visits/{id}/recording", "visit.schedule", [api](Request& req) {
     const auto id = visitIdOf(req);
-    auto b = body(req);
+    auto b = api::parseBody(req);
     const auto action = b->optValue<std::string>("action", "");
     JsonObject o = new Poco::JSON::Object;
     if (action == "start") {
@@ -675,13 +641,13 @@ void addVisitRecordingRoutes(Router& router, const VisitApi& api) {
       throw BadRequest("action must be start or stop");
     }
     o->set("recording", api.rooms->isRecording(id));
-    return Response::json(200, stringify(o));
+    return api::jsonResponse(200, o);
   }));
   router.add(
       route("GET", "/api/v1/visits/{id}/recordings", "visit.recording_play", [api](Request& req) {
         const auto id = visitIdOf(req);
         api.visits->authorizeRecordingAccess(*req.actor, id, "");
-        return Response::json(200, stringify(recordingsJson(api, id)));
+        return api::jsonResponse(200, recordingsJson(api, id));
       }));
   router.add(route("GET", "/api/v1/visits/{id}/recordings/{rec}", "visit.recording_play",
                    [api](Request& req) {

@@ -16,6 +16,8 @@
 namespace vigil::crypto::hpke {
 namespace {
 
+namespace ossl = vigil::crypto::detail;  // OpenSSL helpers (hpke::detail is the test hook)
+
 constexpr std::size_t kHashSize = 32;  // Nh of HKDF-SHA256
 constexpr std::uint8_t kModeBase = 0x00;
 constexpr std::string_view kVersionLabel = "HPKE-v1";
@@ -34,10 +36,10 @@ void append(Bytes& out, ByteView part) {
 
 // One HKDF step through EVP_KDF "HKDF" in EXTRACT_ONLY or EXPAND_ONLY mode.
 Bytes hkdf(int mode, ByteView key, ByteView saltOrInfo, std::size_t length) {
-  detail::Kdf kdf{EVP_KDF_fetch(nullptr, "HKDF", nullptr)};
-  if (!kdf) detail::throwOpenSsl("EVP_KDF_fetch(HKDF)");
-  detail::KdfCtx ctx{EVP_KDF_CTX_new(kdf.get())};
-  if (!ctx) detail::throwOpenSsl("EVP_KDF_CTX_new");
+  ossl::Kdf kdf{EVP_KDF_fetch(nullptr, "HKDF", nullptr)};
+  if (!kdf) ossl::throwOpenSsl("EVP_KDF_fetch(HKDF)");
+  ossl::KdfCtx ctx{EVP_KDF_CTX_new(kdf.get())};
+  if (!ctx) ossl::throwOpenSsl("EVP_KDF_CTX_new");
   char digest[] = "SHA256";
   // OSSL_PARAM takes non-const pointers; the copies keep the callers' buffers untouched.
   Bytes keyCopy{key.begin(), key.end()};
@@ -55,7 +57,7 @@ Bytes hkdf(int mode, ByteView key, ByteView saltOrInfo, std::size_t length) {
         other.data(), other.size());
   params[n] = OSSL_PARAM_construct_end();
   Bytes out(length);
-  detail::check(EVP_KDF_derive(ctx.get(), out.data(), out.size(), params), "EVP_KDF_derive(HKDF)");
+  ossl::check(EVP_KDF_derive(ctx.get(), out.data(), out.size(), params), "EVP_KDF_derive(HKDF)");
   secureWipe(keyCopy.data(), keyCopy.size());
   return out;
 }
@@ -84,10 +86,9 @@ Bytes labeledExpand(ByteView suite, ByteView prk, std::string_view label, ByteVi
   return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, labeled, length);
 }
 
-detail::Pkey x25519Private(const Key256& sk) {
-  detail::Pkey key{
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk.data(), Key256::kSize)};
-  if (!key) detail::throwOpenSsl("EVP_PKEY_new_raw_private_key(X25519)");
+ossl::Pkey x25519Private(const Key256& sk) {
+  ossl::Pkey key{EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk.data(), Key256::kSize)};
+  if (!key) ossl::throwOpenSsl("EVP_PKEY_new_raw_private_key(X25519)");
   return key;
 }
 
@@ -95,7 +96,7 @@ detail::Pkey x25519Private(const Key256& sk) {
 // result is all zero (RFC 9180 section 7.1.4, RFC 7748 section 6.1).
 Bytes dh(const Key256& sk, ByteView pk) {
   if (pk.size() != kPublicKeySize) return {};
-  detail::Pkey peer{EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, pk.data(), pk.size())};
+  ossl::Pkey peer{EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, pk.data(), pk.size())};
   if (!peer) {
     ERR_clear_error();
     return {};
@@ -103,8 +104,8 @@ Bytes dh(const Key256& sk, ByteView pk) {
   auto own = x25519Private(sk);
   std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx{
       EVP_PKEY_CTX_new_from_pkey(nullptr, own.get(), nullptr), &EVP_PKEY_CTX_free};
-  if (!ctx) detail::throwOpenSsl("EVP_PKEY_CTX_new_from_pkey(X25519)");
-  detail::check(EVP_PKEY_derive_init(ctx.get()), "EVP_PKEY_derive_init(X25519)");
+  if (!ctx) ossl::throwOpenSsl("EVP_PKEY_CTX_new_from_pkey(X25519)");
+  ossl::check(EVP_PKEY_derive_init(ctx.get()), "EVP_PKEY_derive_init(X25519)");
   Bytes out(kSecretSize);
   std::size_t len = out.size();
   // OpenSSL refuses an all-zero result (a low-order peer key) here already.
@@ -133,8 +134,8 @@ X25519KeyPair::X25519KeyPair(Key256 privateKey) : privateKey_(std::move(privateK
   auto key = x25519Private(privateKey_);
   publicKey_.resize(kPublicKeySize);
   std::size_t len = publicKey_.size();
-  detail::check(EVP_PKEY_get_raw_public_key(key.get(), publicKey_.data(), &len),
-                "EVP_PKEY_get_raw_public_key(X25519)");
+  ossl::check(EVP_PKEY_get_raw_public_key(key.get(), publicKey_.data(), &len),
+              "EVP_PKEY_get_raw_public_key(X25519)");
 }
 
 X25519KeyPair X25519KeyPair::generate() {

@@ -32,7 +32,7 @@ inline constexpr std::size_t kTagSize = 16;        // Nt
 /// key is held as its 32 raw bytes and wiped when the pair is destroyed.
 class X25519KeyPair {
  public:
-  /// The pair for a raw 32-byte private key; throws vigil::CryptoError if it is not 32 bytes.
+  /// The pair for a raw 32-byte private key (as a key file holds it).
   explicit X25519KeyPair(Key256 privateKey);
   /// A fresh random key pair.
   static X25519KeyPair generate();

@@ -25,6 +25,8 @@ LAYERS = {
     "devices": 1, "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
     "security": 2, "registry": 2,
     "readings": 3, "ingest": 3,
+    # the cloud link (issue 20, docs/cloud-api.md): licensing and rx sit above it.
+    "sync": 3,
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
     "alerts": 4, "video": 4, "ble": 4, "fleet": 4,

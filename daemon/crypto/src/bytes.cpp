@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "openssl_util.hpp"
 #include "vigil/core/error.hpp"
@@ -12,6 +14,7 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -97,6 +100,46 @@ Bytes fromBase64Url(std::string_view text) {
       out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
     }
   }
+  return out;
+}
+
+std::string toBase64(ByteView bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::size_t rest = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16;
+    if (rest > 1) v |= std::uint32_t{bytes[i + 1]} << 8;
+    if (rest > 2) v |= std::uint32_t{bytes[i + 2]};
+    out.push_back(kB64[(v >> 18) & 63]);
+    out.push_back(kB64[(v >> 12) & 63]);
+    out.push_back(rest > 1 ? kB64[(v >> 6) & 63] : '=');
+    out.push_back(rest > 2 ? kB64[v & 63] : '=');
+  }
+  return out;
+}
+
+Bytes fromBase64(std::string_view text) {
+  if (text.size() % 4 != 0) throw vigil::CryptoError("base64: length is not a multiple of 4");
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  std::string_view digits = text.substr(0, text.size() - pad);
+  Bytes out;
+  out.reserve(digits.size() * 3 / 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : digits) {
+    const char* at = c == '\0' ? nullptr : std::strchr(kB64, c);
+    if (at == nullptr) throw vigil::CryptoError("base64: bad character");
+    acc = (acc << 6) | static_cast<std::uint32_t>(at - kB64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
+    }
+  }
+  // What is left over must be zero bits, or another text would give the same bytes.
+  if ((acc & ((1u << bits) - 1)) != 0) throw vigil::CryptoError("base64: non-canonical ending");
   return out;
 }
 

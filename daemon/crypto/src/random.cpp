@@ -25,4 +25,14 @@ Key256 randomKey() {
   return key;
 }
 
+std::string randomUuid() {
+  std::array<std::uint8_t, 16> raw{};
+  randomFill(raw);
+  raw[6] = static_cast<std::uint8_t>((raw[6] & 0x0f) | 0x40);  // version 4
+  raw[8] = static_cast<std::uint8_t>((raw[8] & 0x3f) | 0x80);  // variant 10xx
+  std::string hex = toHex(raw);
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
+         hex.substr(16, 4) + '-' + hex.substr(20);
+}
+
 }  // namespace vigil::crypto

@@ -30,6 +30,12 @@ Bytes fromHex(std::string_view hex);
 std::string toBase64Url(ByteView bytes);
 /// Parses base64url (padding optional); throws vigil::CryptoError on a bad character.
 Bytes fromBase64Url(std::string_view text);
+/// RFC 4648 section 4 base64 (standard alphabet, with padding).
+std::string toBase64(ByteView bytes);
+/// Parses base64 strictly: standard alphabet only, padded to a multiple of 4, no white space,
+/// unused bits zero (so each byte string has exactly one text). Throws vigil::CryptoError
+/// otherwise.
+Bytes fromBase64(std::string_view text);
 
 /// Compares in time that depends only on the lengths (CRYPTO_memcmp).
 bool constantTimeEqual(ByteView a, ByteView b);

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <iterator>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <set>
@@ -13,6 +14,8 @@
 
 #include "sync_fixture.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/sync/cli.hpp"
 
 using namespace vigil;
 using namespace vigil::sync;
@@ -332,6 +335,52 @@ BOOST_AUTO_TEST_CASE(bad_names_and_envelopes_are_refused_and_nothing_is_written)
   // The largest envelope the contract allows (1 MiB) is kept.
   enqueueWith("claims/1", "claim.submit", "clearinghouse", std::string(1024 * 1024, 'x'));
   BOOST_TEST(count("SELECT count(*) FROM sync_outbox") == 1);
+}
+
+// The envelope holds the sealed payload: no log line, error or status carries it; the log names
+// ids, streams and reason words.
+BOOST_AUTO_TEST_CASE(no_log_line_error_or_status_carries_an_envelope) {
+  std::vector<std::string> lines;
+  std::mutex linesMutex;
+  log::setLevel(log::Level::debug);
+  log::setSink([&](std::string_view line) {
+    std::lock_guard lock(linesMutex);
+    lines.emplace_back(line);
+  });
+  auto a1 = enqueue("claims/2026-12");
+  auto a2 = enqueue("claims/2026-12");
+  outbox->markRetry(a1, clock.now(), "timeout");
+  outbox->markRefused(a1, clock.now(), "invalid_payload");
+  outbox->retry(admin, a1);
+  outbox->markDelivered(a1, clock.now());
+  outbox->resendFrom("claims/2026-12", 1, clock.now());
+  outbox->cancel(admin, a2);
+  std::string errors;
+  try {
+    outbox->retry(admin, a2);
+  } catch (const Error& e) {
+    errors += e.what();
+  }
+  try {
+    outbox->retry(security::Actor{21, security::Role::nurse, std::nullopt}, a1);
+  } catch (const Error& e) {
+    errors += e.what();
+  }
+  log::setSink(nullptr);
+  log::setLevel(log::Level::info);
+  BOOST_TEST(!errors.empty());
+  BOOST_TEST(errors.find("c2VhbGVk") == std::string::npos, errors);
+  bool namedTheRefusal = false;
+  for (const auto& line : lines) {
+    BOOST_TEST(line.find("c2VhbGVk") == std::string::npos, line);
+    if (line.find("sync.entry_refused") != std::string::npos &&
+        line.find(a1) != std::string::npos && line.find("invalid_payload") != std::string::npos)
+      namedTheRefusal = true;
+  }
+  BOOST_TEST(namedTheRefusal);
+  const auto status = formatStatusJson(outbox->status(), clock.now());
+  BOOST_TEST(status.find("c2VhbGVk") == std::string::npos);
+  BOOST_TEST(status.find(a1) != std::string::npos);  // a1 goes again: the stream's head
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 // `vigild sync status [--json]` as a real process on a store with outbox entries: it opens the
 // store only (no ports) and prints the backlog per stream, the oldest entry's age, what holds
-// each stream, the last success and the last error.
+// each stream, the last success and the last error. `vigild sync retry|cancel ID`: the
+// console's answer to a refused entry, audited.
 #define BOOST_TEST_MODULE sync_process
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -8,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
@@ -38,6 +40,22 @@ Run vigild(const TempDir& dir, const std::vector<std::string>& command) {
   Process p(VIGILD_PATH, {args, {}, out, err});
   int rc = p.wait(30s).value_or(-1);
   return {rc, readText(out), readText(err)};
+}
+
+// Runs the service once (creating the store and the master key) and stops it.
+void startAndStop(const TempDir& dir) {
+  const auto portFile = dir.path() / "port";
+  Process p(VIGILD_PATH,
+            {{"--set", "data.dir=" + dir.path().string(), "--set", "mqtt.enabled=false", "--set",
+              "web.port=0", "--set", "web.port_file=" + portFile.string()},
+             {},
+             "",
+             dir.path() / "service.stderr"});
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (readText(portFile).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  BOOST_REQUIRE_MESSAGE(!readText(portFile).empty(), readText(dir.path() / "service.stderr"));
+  BOOST_REQUIRE_EQUAL(p.stop(), 0);
 }
 
 // The product schema with two streams written the way vigil::sync writes them: claims with two
@@ -113,5 +131,50 @@ BOOST_AUTO_TEST_CASE(sync_status_prints_the_outbox_as_json_and_text) {
         r.out);
     BOOST_TEST(r.out.find("rx/88: 1 waiting") != std::string::npos, r.out);
     BOOST_TEST(r.out.find("REFUSED: invalid_payload") != std::string::npos, r.out);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sync_cancel_and_retry_from_the_console_are_audited) {
+  TempDir dir;
+  startAndStop(dir);
+  seedOutbox(dir.path() / "vigil.db");
+  {
+    auto r = vigild(dir, {"sync", "cancel", "rx-entry-1"});
+    BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+    BOOST_TEST(r.out.find("cancelled") != std::string::npos, r.out);
+  }
+  {
+    // Cancelled is final: a second answer is a clear error.
+    auto r = vigild(dir, {"sync", "retry", "rx-entry-1"});
+    BOOST_TEST(r.exitCode == 65, r.err);
+    BOOST_TEST(r.err.find("already cancelled") != std::string::npos, r.err);
+  }
+  {
+    auto r = vigild(dir, {"sync", "retry", "claims-entry-1"});
+    BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+  }
+  {
+    auto r = vigild(dir, {"sync", "status", "--json"});
+    BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+    Poco::JSON::Parser parser;
+    auto root = parser.parse(r.out).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(root->getValue<int>("backlog") == 2);
+    BOOST_TEST(root->getArray("streams")->size() == 1u);
+  }
+  vigil::store::Options o;
+  o.path = dir.path() / "vigil.db";
+  auto db = vigil::store::Database::open(o);
+  auto actions = db->read([](vigil::store::Connection& c) {
+    std::string out;
+    auto st = c.prepare(
+        "SELECT action || ':' || object_id FROM audit_log WHERE action LIKE 'sync.%' ORDER BY seq");
+    while (st.step()) out += st.getText(0) + " ";
+    return out;
+  });
+  BOOST_TEST(actions == "sync.cancel:rx-entry-1 sync.retry:claims-entry-1 ");
+  db->close();
+  {
+    auto r = vigild(dir, {"audit", "verify"});
+    BOOST_TEST(r.exitCode == 0, r.err << r.out);
   }
 }

@@ -52,6 +52,8 @@ const char* kCommands =
     "  keys reencrypt           move every encrypted field to the active data key\n"
     "  sync status [--json]     the cloud link's outbox: backlog per stream, oldest entry, what\n"
     "                           holds each stream, the last success and the last error\n"
+    "  sync retry ID            send a refused outbox entry again (audited)\n"
+    "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
@@ -164,7 +166,8 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
        ((sub == "verify" && args.size() == 2) || (sub == "anchor" && args.size() == 3) ||
         (sub == "export" && args.size() == 4))) ||
       (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
-      (cmd == "demo" && sub == "seed" && args.size() == 3))
+      (cmd == "demo" && sub == "seed" && args.size() == 3) ||
+      (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3))
     return securityCommand(args);
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "sync" && sub == "status" && args.size() == 2) return syncStatus();
@@ -211,6 +214,13 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 #endif
       rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()}, args[2],
                                 std::cout);
+    } else if (what == "sync retry" || what == "sync cancel") {
+      sync::Outbox outbox(db, sec->audit(), SystemClock::instance());
+      if (args[1] == "retry") {
+        sync::runSyncRetry(outbox, security::consoleActor(), args[2], std::cout);
+      } else {
+        sync::runSyncCancel(outbox, security::consoleActor(), args[2], std::cout);
+      }
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {

@@ -136,4 +136,16 @@ int runSyncStatus(store::Database& db, const Clock& clock, std::ostream& out, bo
   return 0;
 }
 
+void runSyncRetry(Outbox& outbox, const security::Actor& actor, std::string_view id,
+                  std::ostream& out) {
+  outbox.retry(actor, id);
+  out << "sync entry " << id << " goes again now\n";
+}
+
+void runSyncCancel(Outbox& outbox, const security::Actor& actor, std::string_view id,
+                   std::ostream& out) {
+  outbox.cancel(actor, id);
+  out << "sync entry " << id << " cancelled: it is never sent; its stream goes on\n";
+}
+
 }  // namespace vigil::sync

@@ -25,7 +25,8 @@ LAYERS = {
     "devices": 1, "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
     "security": 2, "registry": 2,
     "readings": 3, "ingest": 3,
-    # the cloud link (issue 20, docs/cloud-api.md): licensing and rx sit above it.
+    # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,
+    # rx, billing) write their entries through it.
     "sync": 3,
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
@@ -64,6 +65,8 @@ OWNERS = {
     "escalation_chain_steps": {"alerts"}, "oncall_coverage": {"alerts"},
     "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
     "visit_documents": {"video"}, "visit_quality": {"video"},
+    "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
+    "sync_state": {"sync"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

@@ -87,6 +87,10 @@ const std::map<std::string, std::string> kExpected = {
     {"keys.reencrypt",     "DD DD DD AA DD"},
     {"billing.report",     "DD AA DD AA DD"},
     {"session.list_own",   "AA AA AA AA DD"},
+    // The cloud link (issue 20): admins only.
+    {"sync.status",        "DD DD DD AA DD"},
+    {"sync.retry",         "DD DD DD AA DD"},
+    {"sync.cancel",        "DD DD DD AA DD"},
 };
 // clang-format on
 

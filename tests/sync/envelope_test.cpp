@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE vigil_sync
 #include "vigil/sync/envelope.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -10,6 +10,7 @@
 #include "alerts_subsystem.hpp"
 #include "api_wiring.hpp"
 #include "ingest_subsystem.hpp"
+#include "periodic_task.hpp"
 #ifdef VIGIL_HAVE_BLE
 #include "ble_subsystem.hpp"
 #endif
@@ -23,6 +24,8 @@
 #include "vigil/core/progress.hpp"
 #include "vigil/demo/demo_clinic.hpp"
 #include "vigil/security/cli.hpp"
+#include "vigil/sync/cli.hpp"
+#include "vigil/sync/sync_metrics.hpp"
 #include "web_subsystem.hpp"
 #ifdef VIGIL_WITH_VIDEO
 #include "video_subsystem.hpp"
@@ -47,6 +50,10 @@ const char* kCommands =
     "  audit export FROM TO     write audit entries (JSON Lines) from FROM to TO (ISO dates)\n"
     "  keys rotate              create a new data key for new writes\n"
     "  keys reencrypt           move every encrypted field to the active data key\n"
+    "  sync status [--json]     the cloud link's outbox: backlog per stream, oldest entry, what\n"
+    "                           holds each stream, the last success and the last error\n"
+    "  sync retry ID            send a refused outbox entry again (audited)\n"
+    "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
@@ -70,6 +77,7 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
       Poco::Util::Option("anchor", "", "audit verify: the anchor file written by `audit anchor`")
           .argument("FILE")
           .repeatable(false));
+  options.addOption(Poco::Util::Option("json", "", "sync status: print JSON"));
 }
 
 void Vigild::handleOption(const std::string& name, const std::string& value) {
@@ -86,6 +94,8 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     configFile_ = value;
   } else if (name == "anchor") {
     anchorFile_ = value;
+  } else if (name == "json") {
+    json_ = true;
   } else if (name == "set") {
     auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -156,9 +166,11 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
        ((sub == "verify" && args.size() == 2) || (sub == "anchor" && args.size() == 3) ||
         (sub == "export" && args.size() == 4))) ||
       (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
-      (cmd == "demo" && sub == "seed" && args.size() == 3))
+      (cmd == "demo" && sub == "seed" && args.size() == 3) ||
+      (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3))
     return securityCommand(args);
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
+  if (cmd == "sync" && sub == "status" && args.size() == 2) return syncStatus();
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
@@ -202,6 +214,13 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 #endif
       rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()}, args[2],
                                 std::cout);
+    } else if (what == "sync retry" || what == "sync cancel") {
+      sync::Outbox outbox(db, sec->audit(), SystemClock::instance());
+      if (args[1] == "retry") {
+        sync::runSyncRetry(outbox, security::consoleActor(), args[2], std::cout);
+      } else {
+        sync::runSyncCancel(outbox, security::consoleActor(), args[2], std::cout);
+      }
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {
@@ -235,6 +254,25 @@ int Vigild::storeCheck() {
     std::cerr << "vigild: store check failed: " << e.what() << "\n";
     return kExitDataErr;
   }
+}
+
+int Vigild::syncStatus() {
+  auto path = databasePath(*config_);
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "vigild: " << path << ": database does not exist\n";
+    return kExitNoInput;
+  }
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  int rc = kExitOk;
+  try {
+    store->start(*this);
+    rc = sync::runSyncStatus(store->database(), SystemClock::instance(), std::cout, json_);
+  } catch (const vigil::Error& e) {
+    std::cerr << "vigild: sync status failed: " << e.what() << "\n";
+    rc = kExitDataErr;
+  }
+  store->stop();
+  return rc;
 }
 
 int Vigild::storeBackup(const std::string& target) {
@@ -327,6 +365,12 @@ int Vigild::runService() {
     }
     // SIGHUP (systemctl reload vigild): pick up data keys made by `vigild keys rotate`.
     ReloadSignal reload([&] { security->keys().reload(store->database()); });
+    // The cloud link's gauges (vigil_sync_*), from the outbox every 15 s: what is waiting does
+    // not change faster than that matters, and a scrape then costs no query.
+    sync::SyncMetrics syncMetrics(metrics);
+    PeriodicTask syncGauges("sync_metrics", std::chrono::seconds{15}, [&] {
+      syncMetrics.update(sync::outboxStatus(store->database()), SystemClock::instance().now());
+    });
     log::info("vigild.ready", {{"version", VIGIL_VERSION}, {"port", unsigned{web->port()}}});
     notifier.ready();
     if (config_->boolean("systemd.watchdog")) notifier.startWatchdog();

@@ -77,6 +77,10 @@ constexpr Operation kOperations[] = {
     {"keys.reencrypt", P::keyManage, false, kStepUp},
     {"billing.report", P::billingRead, false},
     {"session.list_own", P::sessionManageOwn, false},
+    // The cloud link (issue 20): its status, and the admins' answer to a refused entry.
+    {"sync.status", P::syncManage, false},
+    {"sync.retry", P::syncManage, false},
+    {"sync.cancel", P::syncManage, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -147,7 +151,7 @@ bool roleHas(Role role, Permission p) {
                     P::deviceManage, P::careTeamManage, P::escalationSetup,
                     P::userManage, P::userUnlock,
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
-                    P::sessionManageOwn});
+                    P::sessionManageOwn, P::syncManage});
     case Role::device:
       return p == P::readingWrite;
   }

@@ -37,11 +37,13 @@ class Vigild final : public Poco::Util::ServerApplication {
   int storeCheck();
   int securityCommand(const std::vector<std::string>& args);
   int storeBackup(const std::string& target);
+  int syncStatus();
   void printHelp();
 
   std::string configFile_;
 
   std::string anchorFile_;  // --anchor FILE of `audit verify`
+  bool json_ = false;       // --json of `sync status`
   std::vector<std::pair<std::string, std::string>> overrides_;
   std::optional<int> earlyExit_;
   std::unique_ptr<Config> config_;

@@ -15,6 +15,8 @@
 // Escalation (issue 17): admins set the clinic's escalation chain and on-call coverage (who is
 // on call is staffing, not a clinical order); a provider on the care team may give a patient a
 // chain of their own; staff read both.
+// The cloud link (issue 20): admins see its status and retry or cancel an entry a service
+// refused.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -71,6 +73,7 @@ enum class Permission {
   keyManage,
   billingRead,
   sessionManageOwn,
+  syncManage,  // the cloud link: its status, and retrying or cancelling a refused entry
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -4,6 +4,7 @@
 // docs/cloud-api.md ("The stand-in": seed data, fee schedule), written here by hand.
 #define BOOST_TEST_MODULE vigil_cloudsim
 #include <boost/test/unit_test.hpp>
+#include <csignal>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -93,7 +94,20 @@ BOOST_AUTO_TEST_CASE(first_start_creates_its_directory_and_enrols_a_box_once_per
   BOOST_TEST(currentCode(dir) == fresh);
   EnrolledBox second = EnrolledBox::enrol(cloud, fresh, files);
   BOOST_TEST(second.boxId != box.boxId);
-  BOOST_TEST(cloud.stop() == 0);
+  // A box cannot send in another box's name, even with a signature of its own.
+  Client secondClient = second.client(cloud);
+  Envelope impostor = second.seal("licensing", "license.check", "{}", "lic", 1);
+  impostor.header.from = box.boxId;
+  impostor.sig = vigil::crypto::toBase64(
+      second.identity.sig.sign(vigil::crypto::asBytes(vigil::sync::signedBytes(impostor))));
+  Response wrong = secondClient.request("POST", "/v1/outbox", impostor.toJson());
+  BOOST_TEST(wrong.status == 422);
+  BOOST_TEST(member(wrong.body, "reason") == "wrong_sender");
+  auto [showRc, shown] = devtool(tmp.path(), {"cloud", "show", "--dir", dir.string()});
+  BOOST_TEST(showRc == 0);
+  BOOST_TEST(shown.find("boxes: 2\n") != std::string::npos);
+  BOOST_TEST(shown.find(box.boxId) != std::string::npos);
+  BOOST_TEST(cloud.stop(SIGINT) == 0);  // Ctrl-C: a clean exit
 }
 
 BOOST_AUTO_TEST_CASE(every_route_but_enrolment_needs_a_client_certificate_of_its_ca) {

@@ -79,8 +79,9 @@ StandIn::~StandIn() {
   if (process_ && process_->running()) process_->stop();
 }
 
-int StandIn::stop() {
-  return process_->stop();
+int StandIn::stop(int sig) {
+  process_->signal(sig);
+  return process_->wait(std::chrono::seconds(10)).value_or(-1);
 }
 
 BoxIdentity::BoxIdentity()

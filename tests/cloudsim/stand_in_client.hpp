@@ -42,8 +42,9 @@ class StandIn {
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path caFile() const { return dir_ / "ca.crt"; }
-  /// SIGTERM; returns the exit status.
-  int stop();
+  /// Sends `sig` (SIGTERM by default) and waits up to 10 s; returns the exit status (-1: still
+  /// running, then killed by the destructor).
+  int stop(int sig = 15);
 
  private:
   std::filesystem::path dir_;

@@ -158,11 +158,25 @@ Response Client::request(const std::string& method, const std::string& path,
 
 EnrolledBox EnrolledBox::enrol(const StandIn& standIn, const std::string& code,
                                const fs::path& files) {
-  EnrolledBox box;
+  BoxIdentity identity;
   Client anonymous(standIn.port(), standIn.caFile());
-  Response r = anonymous.request("POST", "/v1/boxes/enrol", box.identity.enrolBody(code));
+  Response r = anonymous.request("POST", "/v1/boxes/enrol", identity.enrolBody(code));
   BOOST_REQUIRE_MESSAGE(r.status == 201, "enrolment answered " << r.status << " " << r.body);
-  Object::Ptr answer = parseObject(r.body);
+  EnrolledBox box = fromAnswer(identity, r.body);
+  fs::create_directories(files);
+  box.certFile = files / (box.boxId + ".crt");
+  box.keyFile = files / (box.boxId + ".key");
+  writeFile(box.certFile, box.certPem);
+  writeFile(box.keyFile, box.identity.keyPem);
+  fs::permissions(box.keyFile, fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
+  return box;
+}
+
+EnrolledBox EnrolledBox::fromAnswer(const BoxIdentity& identity, const std::string& body) {
+  EnrolledBox box;
+  box.identity = identity;
+  Object::Ptr answer = parseObject(body);
   box.boxId = answer->getValue<std::string>("boxId");
   box.certPem = answer->getValue<std::string>("certificate");
   auto services = answer->getArray("services");
@@ -175,13 +189,6 @@ EnrolledBox EnrolledBox::enrol(const StandIn& standIn, const std::string& code,
     keys.sigKey = crypto::fromBase64(s->getObject("signingKey")->getValue<std::string>("key"));
     box.services[s->getValue<std::string>("name")] = keys;
   }
-  fs::create_directories(files);
-  box.certFile = files / (box.boxId + ".crt");
-  box.keyFile = files / (box.boxId + ".key");
-  writeFile(box.certFile, box.certPem);
-  writeFile(box.keyFile, box.identity.keyPem);
-  fs::permissions(box.keyFile, fs::perms::owner_read | fs::perms::owner_write,
-                  fs::perm_options::replace);
   return box;
 }
 

@@ -101,6 +101,8 @@ struct EnrolledBox {
   /// Enrols with `code` (REQUIREs 201) and writes the certificate and key under `files`.
   static EnrolledBox enrol(const StandIn& standIn, const std::string& code,
                            const std::filesystem::path& files);
+  /// The box an enrolment answer (201 body) describes, without certificate files.
+  static EnrolledBox fromAnswer(const BoxIdentity& identity, const std::string& answer);
   Client client(const StandIn& standIn) const;
   /// An envelope from this box, sealed to `service`'s key and signed with the box's key.
   sync::Envelope seal(const std::string& service, const std::string& kind,

@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS cloud_prescriptions (
   box_id TEXT NOT NULL, entry_id TEXT NOT NULL, prescription_id TEXT NOT NULL,
   pharmacy_id TEXT NOT NULL, status TEXT NOT NULL, received_at INTEGER NOT NULL,
   dispensed_at INTEGER, PRIMARY KEY (box_id, entry_id));
+CREATE INDEX IF NOT EXISTS cloud_prescriptions_due
+  ON cloud_prescriptions (box_id, status, received_at);
 CREATE TABLE IF NOT EXISTS cloud_notifications (
   entry_id TEXT NOT NULL, box_id TEXT NOT NULL, channel TEXT NOT NULL, template TEXT NOT NULL,
   sent_at INTEGER NOT NULL, PRIMARY KEY (box_id, entry_id));

@@ -117,6 +117,18 @@ std::string BoxIdentity::enrolBody(const std::string& code) const {
 struct Client::Impl {
   int port = 0;
   Poco::Net::Context::Ptr context;
+  bool keepAlive = false;
+  std::unique_ptr<Poco::Net::HTTPSClientSession> session;
+
+  Poco::Net::HTTPSClientSession& open() {
+    if (!keepAlive || !session) {
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(
+          "127.0.0.1", static_cast<Poco::UInt16>(port), context);
+      session->setTimeout(Poco::Timespan(20, 0));
+      session->setKeepAlive(keepAlive);
+    }
+    return *session;
+  }
 };
 
 Client::Client(int port, fs::path caFile, fs::path certFile, fs::path keyFile)
@@ -136,10 +148,9 @@ Client::Client(int port, fs::path caFile, fs::path certFile, fs::path keyFile)
 Response Client::request(const std::string& method, const std::string& path,
                          const std::string& body) {
   try {
-    Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(impl_->port),
-                                          impl_->context);
-    session.setTimeout(Poco::Timespan(20, 0));
+    Poco::Net::HTTPSClientSession& session = impl_->open();
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(impl_->keepAlive);
     if (method == "POST") {
       req.setContentType("application/json");
       req.setContentLength64(static_cast<Poco::Int64>(body.size()));
@@ -149,11 +160,18 @@ Response Client::request(const std::string& method, const std::string& path,
     std::istream& in = session.receiveResponse(resp);
     Response out;
     out.status = static_cast<int>(resp.getStatus());
+    out.keepAlive = resp.getKeepAlive();
     Poco::StreamCopier::copyToString(in, out.body);
     return out;
   } catch (const Poco::Exception& e) {
+    impl_->session.reset();
     throw NoAnswer(e.displayText());
   }
+}
+
+void Client::keepAlive(bool on) {
+  impl_->keepAlive = on;
+  impl_->session.reset();
 }
 
 EnrolledBox EnrolledBox::enrol(const StandIn& standIn, const std::string& code,

@@ -30,6 +30,7 @@ class NoAnswer : public std::runtime_error {
 struct Response {
   int status = 0;
   std::string body;
+  bool keepAlive = false;  // the server keeps the connection open after this answer
 };
 
 /// `vigil-devtool cloud serve --dir DIR --port 0 <extra>` as a child process.
@@ -83,6 +84,9 @@ class Client {
   /// Throws NoAnswer when no HTTP answer arrives.
   Response request(const std::string& method, const std::string& path,
                    const std::string& body = {});
+  /// Keeps one session (HTTP keep-alive) for the requests that follow, as a box's sender
+  /// does; by default each request has a connection of its own.
+  void keepAlive(bool on);
 
  private:
   struct Impl;

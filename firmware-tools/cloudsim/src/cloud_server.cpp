@@ -198,6 +198,7 @@ class Connection : public Poco::Net::TCPServerConnection {
         return;
       }
       socket().setReceiveTimeout(Poco::Timespan(kIdleSeconds, 0));
+      socket().setNoDelay(true);  // an answer leaves at once, not after the client's delayed ACK
       Poco::Net::SecureStreamSocket tls =
           Poco::Net::SecureStreamSocket::attach(socket(), shared_.context);
       Poco::Net::HTTPServerConnection http(tls, shared_.httpParams, shared_.handlers);

@@ -286,9 +286,9 @@ Answer Cloud::outbox(const std::string& boxId, std::string_view body) {
     return refusal(422, sync::reasonText(e.reason()));
   }
 
-  if (auto first = impl_->store.findAccepted(boxId, h.id)) {
+  // Accepted before (a resend after a lost answer): the first answer again, nothing applied.
+  if (impl_->store.findAccepted(boxId, h.id).has_value())
     return json(200, "{\"id\":" + core::jsonString(h.id) + ",\"duplicate\":true}");
-  }
   std::int64_t expected = impl_->store.expectedSeq(boxId, h.stream);
   if (h.seq > expected) {
     return json(409,

@@ -66,7 +66,7 @@ OWNERS = {
     "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
     "visit_documents": {"video"}, "visit_quality": {"video"},
     "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
-    "sync_state": {"sync"},
+    "sync_state": {"sync"}, "sync_inbox_refused": {"sync"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

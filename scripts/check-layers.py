@@ -69,7 +69,7 @@ OWNERS = {
     "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
     "visit_documents": {"video"}, "visit_quality": {"video"},
     "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
-    "sync_state": {"sync"},
+    "sync_state": {"sync"}, "sync_inbox_refused": {"sync"},
     # The cloud stand-in's own database (DIR/cloud.db), not the box's.
     "cloud_codes": {"cloudsim"}, "cloud_boxes": {"cloudsim"}, "cloud_accepted": {"cloudsim"},
     "cloud_streams": {"cloudsim"}, "cloud_inbox": {"cloudsim"}, "cloud_prescriptions": {"cloudsim"},

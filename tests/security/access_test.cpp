@@ -91,6 +91,7 @@ const std::map<std::string, std::string> kExpected = {
     {"sync.status",        "DD DD DD AA DD"},
     {"sync.retry",         "DD DD DD AA DD"},
     {"sync.cancel",        "DD DD DD AA DD"},
+    {"sync.enrol",         "DD DD DD AA DD"},
 };
 // clang-format on
 

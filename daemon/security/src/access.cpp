@@ -81,6 +81,7 @@ constexpr Operation kOperations[] = {
     {"sync.status", P::syncManage, false},
     {"sync.retry", P::syncManage, false},
     {"sync.cancel", P::syncManage, false},
+    {"sync.enrol", P::syncManage, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

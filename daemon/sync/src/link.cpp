@@ -285,10 +285,11 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
     outbox_.markRetry(entry.id, clock_.now(), e.word());
     if (e.linkDown()) {
       linkDown = true;
-      log::info("sync.link_down", {{"reason", e.word()}});
+      if (!linkWasDown_.exchange(true)) log::warn("sync.link_down", {{"reason", e.word()}});
     }
     return false;
   }
+  if (linkWasDown_.exchange(false)) log::info("sync.link_up");
   const int s = answer.status;
   if (s == 200 || s == 202) return outbox_.markDelivered(entry.id, clock_.now());
   if (s == 409) {
@@ -305,6 +306,12 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
     }
   } else if (s == 408 || s == 429 || s >= 500) {
     outbox_.markRetry(entry.id, clock_.now(), "http_" + std::to_string(s), answer.retryAfter);
+  } else if (s == 422 && reasonOf(answer.body, "") == "seq_taken") {
+    // The service holds this seq under another id (the entry went, its answer was lost, and an
+    // admin cancelled it meanwhile): the stream is past it.
+    log::warn("sync.entry_superseded",
+              {{"id", entry.id}, {"stream", entry.stream}, {"seq", entry.seq}});
+    return outbox_.markDelivered(entry.id, clock_.now());
   } else if (s >= 400) {
     outbox_.markRefused(entry.id, clock_.now(), reasonOf(answer.body, "http_" + std::to_string(s)));
   } else {
@@ -435,10 +442,17 @@ void Link::refuseInbound(Connection& c, const Envelope* envelope, std::string_vi
   const std::string id = envelope ? envelope->header.id : "";
   const std::string kind = envelope ? envelope->header.kind : "";
   const std::string from = envelope ? envelope->header.from : "";
-  c.execute(
-      "INSERT INTO sync_inbox_refused (message_id, kind, sender, reason, received_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)",
-      id, kind, from, reason, core::toMillis(clock_.now()));
+  // A refused message delivered again (services retry) is listed once.
+  const bool listed =
+      !id.empty() &&
+      c.queryValue<std::int64_t>(
+           "SELECT 1 FROM sync_inbox_refused WHERE message_id = ?1 AND reason = ?2", id, reason)
+          .has_value();
+  if (!listed)
+    c.execute(
+        "INSERT INTO sync_inbox_refused (message_id, kind, sender, reason, received_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        id, kind, from, reason, core::toMillis(clock_.now()));
   metrics_
       .counter("vigil_sync_inbox_refused_total",
                "Inbound messages the box refused to apply, by reason",

@@ -57,7 +57,7 @@ test('the admin sees the refused claim with its reason and the backlog chart, an
   await screenshot(page, 'cloud-refused-entry');
 
   await page.getByRole('button', { name: `Retry entry ${refused}` }).click();
-  await page.getByText(`Entry ${refused} goes again now.`).waitFor();
+  await page.locator('.notice.success', { hasText: `Entry ${refused} goes again now.` }).waitFor();
   await page.locator('#cloud-none-refused').waitFor();
   assert.equal(await page.locator('#cloud-health', { hasText: 'Entries refused' }).count(), 0);
   // The box has it as pending again, with a fresh back-off.
@@ -68,6 +68,9 @@ test('the admin sees the refused claim with its reason and the backlog chart, an
   assert.equal(entry.state, 'pending');
   assert.equal(entry.attempts, 0);
   assert.equal(entry.lastError, 'invalid_payload');
+  // Focus stays on the outcome, not lost with the row's buttons.
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), `Entry ${refused} goes again now.`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'cloud-retried');
 
   assert.deepEqual(problems, []);

@@ -13,6 +13,7 @@ import { formatTime, formatAge } from '../format.js';
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 const REFRESH_MS = 10000;
+const COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000];
 
 const KIND_LABEL = { claims: 'Claims', rx: 'Prescriptions', license: 'Licensing', licensing: 'Licensing', notify: 'Notifications' };
 
@@ -77,7 +78,7 @@ function facts(st) {
  */
 export async function renderCloud(body) {
   const factsBox = h('div');
-  const msg = h('div.notice', { role: 'status', hidden: true });
+  const msg = h('div.notice', { role: 'status', hidden: true, tabindex: '-1' });
   const chartBox = h('div.plot#cloud-chart', { role: 'img', 'aria-label': 'Backlog by stream kind' });
   const chartNote = h('p.muted', { hidden: true }, 'Nothing is waiting to leave the box.');
   const refusedBox = h('div.table-wrap#cloud-refused');
@@ -110,7 +111,8 @@ export async function renderCloud(body) {
       scales: { x: { time: false, range: () => [-0.5, shown.length - 0.5] }, n: { range: (u, lo, hi) => [0, Math.max(1, hi)] } },
       axes: [
         { stroke: '#475467', grid: { show: false }, splits: () => xs, values: (u, splits) => splits.map((i) => (Number.isInteger(i) && shown[i] ? kindLabel(shown[i].streamKind) : '')) },
-        { scale: 'n', stroke: '#475467', grid: { stroke: '#eaecf0' }, size: 48 },
+        // Entries are counted: whole-number ticks only.
+        { scale: 'n', stroke: '#475467', grid: { stroke: '#eaecf0' }, size: 48, incrs: COUNT_INCRS, values: (u, splits) => splits.map((v) => String(v)) },
       ],
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
@@ -118,7 +120,7 @@ export async function renderCloud(body) {
         { label: 'Entries waiting', scale: 'n', stroke: '#0f4c5c', fill: 'rgba(15,76,92,0.35)', paths: uPlot.paths.bars({ size: [0.5, 80] }), points: { show: false } },
         { label: 'In refused streams', scale: 'n', stroke: '#b42318', fill: 'rgba(180,35,24,0.45)', paths: uPlot.paths.bars({ size: [0.25, 40] }), points: { show: false } }],
     };
-    plot = new uPlot(opts, [xs, shown.map((k) => k.backlog), shown.map((k) => k.blockedBacklog)], chartBox);
+    plot = new uPlot(opts, [xs, shown.map((k) => k.backlog), shown.map((k) => k.blockedBacklog || null)], chartBox);
     const fit = () => plot.setSize({ width: Math.max(260, chartBox.clientWidth), height: 220 });
     fit();
     ro = new ResizeObserver(fit);
@@ -137,6 +139,8 @@ export async function renderCloud(body) {
       else flash('error', ex.message);
     }
     await load();
+    // The row's buttons are gone once the entry left the list: keep focus on the outcome.
+    if (!body.contains(document.activeElement)) msg.focus();
   }
 
   function refusedTable(st) {

@@ -7,8 +7,9 @@
 // --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
 // claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
 // box key), written as a domain change writes it and refused by the clearinghouse with
-// `invalid_payload`, the stream's next claim waiting behind it, and a reminder waiting in a
-// stream of its own; their ids are printed too.
+// `invalid_payload`, the stream's next claim waiting behind it, and a reminder in a stream of
+// its own that the notification service refused with `license_expired`; their ids are printed
+// too.
 //
 //   e2e_seed <data.dir> [--calm] [--sync-refused]
 
@@ -95,8 +96,9 @@ SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& cloc
                         R"({"claimId":"e2e-claim-2","batch":"2026-12","lines":[]})");
   seed.reminder = enqueue("notify/reminders", "notify.send", "notify",
                           R"({"channel":"email","template":"visit-reminder","params":{}})");
-  if (!outbox.markRefused(seed.refused, clock.now(), "invalid_payload"))
-    throw std::runtime_error("the seeded claim was not pending");
+  if (!outbox.markRefused(seed.refused, clock.now(), "invalid_payload") ||
+      !outbox.markRefused(seed.reminder, clock.now(), "license_expired"))
+    throw std::runtime_error("a seeded entry was not pending");
   return seed;
 }
 

@@ -103,7 +103,7 @@ export async function renderCloud(body) {
     const shown = kinds.filter((k) => k.backlog > 0);
     chartNote.hidden = shown.length > 0;
     chartBox.hidden = shown.length === 0;
-    chartBox.setAttribute('aria-label', `Backlog by stream kind: ${shown.map((k) => `${kindLabel(k.streamKind)} ${k.backlog}`).join(', ') || 'nothing waiting'}`);
+    chartBox.setAttribute('aria-label', `Backlog by stream kind: ${shown.map((k) => `${kindLabel(k.streamKind)} ${k.backlog}${k.blockedBacklog ? ` (${k.blockedBacklog} held by a refused entry)` : ''}`).join(', ') || 'nothing waiting'}`);
     if (!shown.length) return;
     const xs = shown.map((_, i) => i);
     const opts = {

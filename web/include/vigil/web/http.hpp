@@ -107,8 +107,8 @@ struct Route {
 /// segment) and a final `{*name}` (the rest of the path, one or more segments).
 class Router {
  public:
-  /// Throws std::invalid_argument for a duplicate route or an authenticated route without a
-  /// permission.
+  /// Throws std::invalid_argument for a duplicate route, an authenticated route without a
+  /// permission, or a public route that says its handler audits it.
   void add(Route route);
   struct Match {
     const Route* route = nullptr;

@@ -3,23 +3,34 @@
 // an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
 // pressure cuff each and a week of readings (the last one out of range), and a patient login
 // for A. Prints the ids and logins as JSON on stdout. With --calm, A's last reading is in range
-// too, so the box starts with no alert (the live test raises one through the broker).
+// too, so the box starts with no alert (the live test raises one through the broker). With
+// --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
+// claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
+// box key), written as a domain change writes it and refused by the clearinghouse with
+// `invalid_payload`, the stream's next claim waiting behind it, and a reminder in a stream of
+// its own that the notification service refused with `license_expired`; their ids are printed
+// too.
 //
-//   e2e_seed <data.dir> [--calm]
+//   e2e_seed <data.dir> [--calm] [--sync-refused]
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "vigil/core/clock.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/crypto/ed25519.hpp"
+#include "vigil/crypto/hpke.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/sync/envelope.hpp"
+#include "vigil/sync/outbox.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -51,12 +62,62 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
   });
 }
 
+struct SyncSeed {
+  std::string refused, behind, reminder;
+};
+
+/// The outbox entries of --sync-refused (see the file comment).
+SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& clock) {
+  sync::Outbox outbox(db, audit, clock);
+  const auto serviceKey = crypto::hpke::X25519KeyPair::generate();
+  const auto boxKey = crypto::Ed25519Signer::generate();
+  auto enqueue = [&](const std::string& stream, const std::string& kind, const std::string& to,
+                     const std::string& payload) {
+    return db.writeSync([&](store::Connection& c) {
+      return outbox.enqueueIn(c, stream, kind, to, [&](std::string_view id, std::int64_t seq) {
+        sync::Header header{sync::kEnvelopeVersion,
+                            std::string(id),
+                            stream,
+                            seq,
+                            kind,
+                            "box-e2e",
+                            to,
+                            sync::createdAtText(clock.now()),
+                            to + "-enc-e2e",
+                            "box-e2e-sig-1"};
+        return sync::seal(header, payload, serviceKey.publicKey(), boxKey).toJson();
+      });
+    });
+  };
+  SyncSeed seed;
+  seed.refused = enqueue("claims/2026-12", "claim.submit", "clearinghouse",
+                         R"({"claimId":"e2e-claim-1","batch":"2026-12","lines":[]})");
+  seed.behind = enqueue("claims/2026-12", "claim.submit", "clearinghouse",
+                        R"({"claimId":"e2e-claim-2","batch":"2026-12","lines":[]})");
+  seed.reminder = enqueue("notify/reminders", "notify.send", "notify",
+                          R"({"channel":"email","template":"visit-reminder","params":{}})");
+  if (!outbox.markRefused(seed.refused, clock.now(), "invalid_payload") ||
+      !outbox.markRefused(seed.reminder, clock.now(), "license_expired"))
+    throw std::runtime_error("a seeded entry was not pending");
+  return seed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool calm = argc == 3 && std::string(argv[2]) == "--calm";
-  if (argc != 2 && !calm) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm]\n";
+  bool calm = false, syncRefused = false, usage = argc < 2;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--calm") {
+      calm = true;
+    } else if (arg == "--sync-refused") {
+      syncRefused = true;
+    } else {
+      usage = true;
+    }
+  }
+  if (usage) {
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -99,6 +160,8 @@ int main(int argc, char** argv) {
     registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);
     registry::DeviceRegistry::touchIn(c, cuffB.id, now - 50h, 35);
   });
+  SyncSeed syncSeed;
+  if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();
 
   std::cout << "{\"password\":\"" << kPassword << "\",\"admin\":{\"id\":" << admin.id
@@ -107,6 +170,10 @@ int main(int argc, char** argv) {
             << ",\"email\":\"nurse.kim@clinic.example\"},\"patientUser\":{\"id\":" << patientUser
             << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
             << ",\"deviceA\":\"bp-1001\",\"deviceB\":\"bp-1002\",\"devices\":[\"bp-1001\","
-               "\"bp-1002\"]}\n";
+               "\"bp-1002\"]";
+  if (syncRefused)
+    std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""
+              << syncSeed.behind << "\",\"reminder\":\"" << syncSeed.reminder << "\"}";
+  std::cout << "}\n";
   return 0;
 }

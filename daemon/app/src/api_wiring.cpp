@@ -69,6 +69,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.events = &alerting.bus();
   provisioner_ = makeProvisioner(config, ca_);
   services_.provisioner = provisioner_.get();
+  outbox_ = std::make_unique<sync::Outbox>(db, security.audit(), clock);
+  services_.outbox = outbox_.get();
   if (ca_) {
     crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
       if (!ca_->refreshCrlIfDue()) return;

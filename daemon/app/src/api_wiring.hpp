@@ -1,8 +1,10 @@
 #pragma once
 // The portal API's services as vigild has them: the store, the security core, the alert
 // subsystem (lifecycle, repository, rules, and the event bus the live stream reads), the
-// registry and reading queries built on the store, and the device provisioner on the device CA
-// and broker files (pki.*) when a CA is there (docs/api.md lists what each group needs).
+// registry and reading queries built on the store, the device provisioner on the device CA
+// and broker files (pki.*) when a CA is there, and the cloud link's outbox (its status and the
+// admins' retry and cancel) on the store and the audit log (docs/api.md lists what each group
+// needs).
 
 #include <memory>
 
@@ -11,6 +13,7 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/sync/outbox.hpp"
 #include "vigil/web/api.hpp"
 
 namespace vigil::app {
@@ -42,6 +45,9 @@ class ApiWiring {
   // Re-issues the CRL once half its validity has passed and reloads the broker: an expired CRL
   // makes the broker refuse every device.
   std::unique_ptr<PeriodicTask> crlRefresh_;
+  // The cloud link's outbox for the admin routes, on the store's database: only the web server
+  // uses it, and it stops before the store does.
+  std::unique_ptr<sync::Outbox> outbox_;
   web::ApiServices services_;
 };
 

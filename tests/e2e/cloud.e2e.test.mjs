@@ -1,0 +1,99 @@
+// The admin's Cloud link page in a real browser against a real vigild (issue 20): the outbox
+// holds a claim the clearinghouse refused (`invalid_payload`), the claim behind it and a reminder
+// the notification service refused (`license_expired`), seeded by e2e_seed --sync-refused through
+// the product's own Outbox, with sealed envelopes. The admin opens Cloud link, sees the link's
+// health, the backlog chart per stream kind and the refused entries with the services' reasons;
+// cancels the reminder (declining the confirmation first: nothing happens) and retries the claim:
+// the reminder is cancelled, the claim pending again, no stream stopped. No patient detail is on
+// the page. Screenshots of each step.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime } from './harness.mjs';
+
+let box;
+let browser;
+
+before(async () => {
+  box = await startVigild({ seedArgs: ['--sync-refused'] });
+  await box.ready();
+  browser = await startBrowser();
+}, { timeout: 120000 });
+
+after(async () => {
+  if (browser) await browser.close();
+  if (box) await box.stop();
+}, { timeout: 60000 });
+
+test('the admin sees refused entries with their reasons and the backlog chart, cancels one and retries the other', { timeout: 150000 }, async () => {
+  const { refused, reminder } = box.seed.sync;
+  const { page, problems } = await openPage(browser.context);
+  await signInStaffFirstTime(page, box, box.seed.admin.email);
+  await page.getByRole('link', { name: 'Cloud link' }).click();
+  await page.getByRole('heading', { name: 'Cloud link', level: 1 }).waitFor();
+
+  // Link health: two streams stopped by a refused entry; three entries in two streams wait.
+  await page.locator('#cloud-health', { hasText: 'Entries refused: action needed' }).waitFor();
+  await page.locator('.cloud-facts dd', { hasText: '3 entries in 2 streams' }).waitFor();
+  await page.locator('.cloud-facts dd', { hasText: /invalid_payload|license_expired/ }).waitFor();
+
+  // The chart (uPlot on a canvas): a bar per stream kind, its values in the accessible label.
+  await page.locator('#cloud-chart canvas').first().waitFor();
+  const label = await page.locator('#cloud-chart').getAttribute('aria-label');
+  assert.match(label, /Claims 2 \(2 held by a refused entry\)/);
+  assert.match(label, /Notifications 1 \(1 held by a refused entry\)/);
+
+  // The refused entry: kind, stream, the service's reason and what it means, Retry and Cancel.
+  const row = page.locator(`#cloud-refused tr[data-entry="${refused}"]`);
+  await row.waitFor();
+  await row.getByText('claim.submit').waitFor();
+  await row.getByText('claims/2026-12').waitFor();
+  await row.locator('code.reason', { hasText: 'invalid_payload' }).waitFor();
+  await row.getByText(/found the record itself invalid/).waitFor();
+  await page.getByRole('button', { name: `Cancel entry ${refused}` }).waitFor();
+  const reminderRow = page.locator(`#cloud-refused tr[data-entry="${reminder}"]`);
+  await reminderRow.locator('code.reason', { hasText: 'license_expired' }).waitFor();
+  await reminderRow.getByText(/license has expired/).waitFor();
+  // Only the refused heads are listed: the claim behind the refused one is not refused itself.
+  assert.equal(await page.locator('#cloud-refused tbody tr').count(), 2);
+  // No patient detail anywhere on the page (the seed's patients are Ana Silva and Ben Okoro).
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /Ana|Silva|Ben|Okoro|MRN/);
+  await screenshot(page, 'cloud-refused-entries');
+
+  // Cancel asks first; declining leaves the entry as it was.
+  const asked = [];
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+  await page.getByRole('button', { name: `Cancel entry ${reminder}` }).click();
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], /never be sent/);
+  assert.equal(await page.locator('#cloud-refused tbody tr').count(), 2);
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: `Cancel entry ${reminder}` }).click();
+  await page.locator('.notice.success', { hasText: `Entry ${reminder} cancelled` }).waitFor();
+  await reminderRow.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#cloud-refused tbody tr').count(), 1);
+  await page.locator('.cloud-facts dd', { hasText: '2 entries in 1 stream' }).waitFor();
+
+  await page.getByRole('button', { name: `Retry entry ${refused}` }).click();
+  await page.locator('.notice.success', { hasText: `Entry ${refused} goes again now.` }).waitFor();
+  await page.locator('#cloud-none-refused').waitFor();
+  assert.equal(await page.locator('#cloud-health', { hasText: 'Entries refused' }).count(), 0);
+  // The box has it as pending again, with a fresh back-off.
+  const entry = await page.evaluate(async (id) => {
+    const r = await fetch(`/api/v1/sync/entries/${id}`, { headers: { Accept: 'application/json' } });
+    return r.json();
+  }, refused);
+  assert.equal(entry.state, 'pending');
+  assert.equal(entry.attempts, 0);
+  assert.equal(entry.lastError, 'invalid_payload');
+  const cancelled = await page.evaluate(async (id) => (await fetch(`/api/v1/sync/entries/${id}`)).json(), reminder);
+  assert.equal(cancelled.state, 'cancelled');
+  // Focus stays on the outcome, not lost with the row's buttons.
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), `Entry ${refused} goes again now.`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'cloud-retried');
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});

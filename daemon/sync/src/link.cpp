@@ -268,13 +268,16 @@ std::string Link::sealSkip(const OutboxEntry& cancelled, std::string_view newId)
 int Link::sendDue() {
   HttpsTransport* t = transport();
   if (t == nullptr) return 0;
-  int delivered = 0;
+  // Accepted entries are marked delivered together at the end of the round: one commit per
+  // round instead of one per entry. Only stream heads are in a round, so no entry waits on
+  // another's mark.
+  std::vector<std::string> accepted;
   bool linkDown = false;
   for (const auto& entry : outbox_.nextDue(clock_.now(), options_.batch)) {
     if (stopping_ || linkDown) break;
-    if (sendOne(*t, entry, linkDown)) ++delivered;
+    if (sendOne(*t, entry, linkDown)) accepted.push_back(entry.id);
   }
-  return delivered;
+  return outbox_.markDelivered(accepted, clock_.now());
 }
 
 bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) {
@@ -291,7 +294,7 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
   }
   if (linkWasDown_.exchange(false)) log::info("sync.link_up");
   const int s = answer.status;
-  if (s == 200 || s == 202) return outbox_.markDelivered(entry.id, clock_.now());
+  if (s == 200 || s == 202) return true;  // marked delivered with the round
   if (s == 409) {
     auto expected = expectedSeqOf(answer.body);
     if (expected && *expected < entry.seq) {
@@ -300,7 +303,7 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
       // The service is past this seq already (it took an earlier copy under this seq).
       log::warn("sync.entry_superseded",
                 {{"id", entry.id}, {"stream", entry.stream}, {"seq", entry.seq}});
-      return outbox_.markDelivered(entry.id, clock_.now());
+      return true;
     } else {
       outbox_.markRetry(entry.id, clock_.now(), "out_of_order", answer.retryAfter);
     }
@@ -311,7 +314,7 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
     // admin cancelled it meanwhile): the stream is past it.
     log::warn("sync.entry_superseded",
               {{"id", entry.id}, {"stream", entry.stream}, {"seq", entry.seq}});
-    return outbox_.markDelivered(entry.id, clock_.now());
+    return true;
   } else if (s >= 400) {
     outbox_.markRefused(entry.id, clock_.now(), reasonOf(answer.body, "http_" + std::to_string(s)));
   } else {

@@ -77,6 +77,7 @@ test('the admin sees refused entries with their reasons and the backlog chart, i
   await page.getByRole('button', { name: `Cancel entry ${reminder}` }).click();
   await page.locator('.notice.error', { hasText: 'enrol the box first' }).waitFor();
   assert.equal(await page.locator('#cloud-refused tbody tr').count(), 2);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'cloud-cancel-needs-enrolment');
 
   await page.getByRole('button', { name: `Retry entry ${refused}` }).click();

@@ -104,3 +104,75 @@ test('the admin sees refused entries with their reasons and the backlog chart, i
   assert.deepEqual(problems.filter((p) => !/responded with a status of 422/.test(p)), []);
   await page.close();
 });
+
+/** Clicks "Refresh now" every half second until `locator` is there (at most `ms`). */
+async function refreshUntil(page, locator, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await locator.count() > 0) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('enrolled with the cloud stand-in: a cancel sends stream.skip in its place, a retry goes to the service again', { timeout: 200000 }, async () => {
+  // Its own box (enrolled with a real stand-in process) and browser (cookies are per host, not
+  // per port: the first box's session must not meet this one).
+  const cloudBox = await startVigild({ seedArgs: ['--sync-refused'], cloud: true });
+  const cloudBrowser = await startBrowser();
+  try {
+    await cloudBox.ready();
+    const { refused, reminder } = cloudBox.seed.sync;
+    const { page, problems } = await openPage(cloudBrowser.context);
+    await signInStaffFirstTime(page, cloudBox, cloudBox.seed.admin.email);
+    await page.getByRole('link', { name: 'Cloud link' }).click();
+    await page.getByRole('heading', { name: 'Cloud link', level: 1 }).waitFor();
+    // Enrolment queued a license check; the link delivered it: the link has a last success.
+    const lastSuccess = page.locator('#cloud-last-success time');
+    await refreshUntil(page, lastSuccess, 30000, 'the first delivery to the stand-in');
+
+    // Cancel the refused reminder: the box seals a stream.skip with its enrolled keys, and the
+    // notification service accepts it in the reminder's place (the stand-in's record).
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: `Cancel entry ${reminder}` }).click();
+    await page.locator('.notice.success', { hasText: `Entry ${reminder} cancelled` }).waitFor();
+    await page.locator(`#cloud-refused tr[data-entry="${reminder}"]`).waitFor({ state: 'detached' });
+    const deadline = Date.now() + 30000;
+    let skip;
+    while (!(skip = cloudBox.cloud.recorded().find((l) => / notify\/reminders 1 stream\.skip$/.test(l)))) {
+      if (Date.now() > deadline) throw new Error(`no stream.skip recorded by the stand-in: ${cloudBox.cloud.recorded().join('; ')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(!skip.startsWith(reminder), 'the skip has an id of its own');
+    const cancelled = await page.evaluate(async (id) => (await fetch(`/api/v1/sync/entries/${id}`)).json(), reminder);
+    assert.equal(cancelled.state, 'cancelled');
+
+    // Retry the refused claim: it goes to the clearinghouse again, which refuses it for good (it
+    // was sealed with keys the cloud never saw): refused again, with the service's new reason.
+    await page.getByRole('button', { name: `Retry entry ${refused}` }).click();
+    await page.locator('.notice.success', { hasText: `Entry ${refused} goes again now.` }).waitFor();
+    let entry;
+    const until = Date.now() + 30000;
+    for (;;) {
+      entry = await page.evaluate(async (id) => (await fetch(`/api/v1/sync/entries/${id}`)).json(), refused);
+      if (entry.state === 'refused' && entry.lastError !== 'invalid_payload') break;
+      if (Date.now() > until) throw new Error(`the retried claim was not answered: ${JSON.stringify(entry)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(entry.attempts, 1);
+    assert.ok(!cloudBox.cloud.recorded().some((l) => l.startsWith(refused)), 'the stand-in accepted nothing of it');
+    const row = page.locator(`#cloud-refused tr[data-entry="${refused}"]`);
+    // The stand-in checks that `from` is the enrolled box (the seed's envelope names another).
+    assert.equal(entry.lastError, 'wrong_sender');
+    await refreshUntil(page, row.locator('code.reason', { hasText: 'wrong_sender' }), 30000, 'the new reason on the page');
+    await row.getByText(/did not write the record/).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'cloud-enrolled-after-cancel-and-retry');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await cloudBrowser.close();
+    await cloudBox.stop();
+  }
+});

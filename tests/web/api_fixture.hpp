@@ -172,6 +172,10 @@ struct ApiFixture {
     provisioner = std::make_unique<pki::DeviceProvisioner>(*ca, pc);
     outbox =
         std::make_unique<sync::Outbox>(*db, *audit, clock, sync::BackoffPolicy{}, &syncMetrics);
+    // As an enrolled box's link does (sync::Link seals a real stream.skip; tests/sync).
+    outbox->setSkipSealer([](const sync::OutboxEntry& cancelled, std::string_view newId) {
+      return envelopeText(newId, cancelled.seq);
+    });
 
     security::NewUser first{security::Role::admin, "admin@clinic.example", "Ada Admin",
                             std::nullopt, kPassword};
@@ -317,13 +321,14 @@ struct ApiFixture {
   std::string enqueueSyncEntry(const std::string& stream, const std::string& kind = "claim.submit",
                                const std::string& recipient = "clearinghouse") {
     return db->writeSync([&](store::Connection& c) {
-      return outbox->enqueueIn(c, stream, kind, recipient, [](std::string_view id, std::int64_t) {
-        return std::string("{\"v\":1,\"id\":\"") + std::string(id) + "\",\"ct\":\"" +
-               kEnvelopeMarker + "\"}";
-      });
+      return outbox->enqueueIn(c, stream, kind, recipient, envelopeText);
     });
   }
   static constexpr const char* kEnvelopeMarker = "U0VBTEVELVBBWUxPQUQ=";
+  static std::string envelopeText(std::string_view id, std::int64_t seq) {
+    return std::string("{\"v\":1,\"id\":\"") + std::string(id) +
+           "\",\"seq\":" + std::to_string(seq) + ",\"ct\":\"" + kEnvelopeMarker + "\"}";
+  }
 
   /// An entry the service refused for good with `reason`: it blocks its stream.
   std::string refusedSyncEntry(const std::string& stream, const std::string& reason) {

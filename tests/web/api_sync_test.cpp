@@ -150,7 +150,16 @@ BOOST_AUTO_TEST_CASE(cancel_gives_up_on_the_entry_and_the_stream_goes_on_with_on
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
   BOOST_TEST(jsonField(r.body, "state") == "cancelled");
   BOOST_TEST(stateOf(f, id) == "cancelled");
+  // The service waits for seq 1: a stream.skip takes the cancelled entry's place, then the
+  // stream's next entry goes.
   auto due = f.outbox->nextDue(f.clock.now(), 10);
+  BOOST_TEST_REQUIRE(due.size() == 1u);
+  BOOST_TEST(due[0].kind == "stream.skip");
+  BOOST_TEST(due[0].stream == "claims/2026-12");
+  BOOST_TEST(due[0].seq == 1);
+  BOOST_TEST(due[0].id != id);
+  BOOST_REQUIRE(f.outbox->markDelivered(due[0].id, f.clock.now()));
+  due = f.outbox->nextDue(f.clock.now(), 10);
   BOOST_TEST_REQUIRE(due.size() == 1u);
   BOOST_TEST(due[0].id == next);
   BOOST_TEST(auditCount(f) == before + 1);
@@ -192,6 +201,23 @@ BOOST_AUTO_TEST_CASE(a_cancelled_or_delivered_entry_answers_409_and_an_unknown_o
             .status == 404);
   }
   BOOST_TEST(auditCount(f) == before);  // nothing changed, nothing recorded as done
+}
+
+BOOST_AUTO_TEST_CASE(cancel_before_the_box_has_its_cloud_keys_is_refused_and_changes_nothing) {
+  ApiFixture f;
+  f.outbox->setSkipSealer(nullptr);  // no link, or not enrolled: no stream.skip can be sealed
+  auto id = f.refusedSyncEntry("claims/2026-12", "invalid_payload");
+  auto admin = f.signIn(f.adminActor.id);
+  const auto before = auditCount(f);
+  auto r = f.request("POST", "/api/v1/sync/entries/" + id + "/cancel", &admin, "{}");
+  BOOST_TEST(r.status == 422, r.body);
+  BOOST_TEST(jsonField(r.body, "error") == "validation");
+  BOOST_TEST(r.body.find("enrol") != std::string::npos, r.body);
+  BOOST_TEST(stateOf(f, id) == "refused");
+  BOOST_TEST(auditCount(f) == before);
+  // Retry needs no keys of its own.
+  BOOST_TEST(f.request("POST", "/api/v1/sync/entries/" + id + "/retry", &admin, "{}").status ==
+             200);
 }
 
 BOOST_AUTO_TEST_CASE(retry_and_cancel_need_the_csrf_token) {

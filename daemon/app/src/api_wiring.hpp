@@ -2,9 +2,9 @@
 // The portal API's services as vigild has them: the store, the security core, the alert
 // subsystem (lifecycle, repository, rules, and the event bus the live stream reads), the
 // registry and reading queries built on the store, the device provisioner on the device CA
-// and broker files (pki.*) when a CA is there, and the cloud link's outbox (its status and the
-// admins' retry and cancel) on the store and the audit log (docs/api.md lists what each group
-// needs).
+// and broker files (pki.*) when a CA is there, and the sync subsystem's outbox (the cloud link's
+// status and the admins' retry and cancel; cancel seals its stream.skip with the link's keys)
+// (docs/api.md lists what each group needs).
 
 #include <memory>
 
@@ -13,7 +13,6 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
-#include "vigil/sync/outbox.hpp"
 #include "vigil/web/api.hpp"
 
 namespace vigil::app {
@@ -22,13 +21,14 @@ class Config;
 class StoreSubsystem;
 class SecuritySubsystem;
 class AlertsSubsystem;
+class SyncSubsystem;
 
 /// Owns the query objects the API needs and the ApiServices pointing at them.
 class ApiWiring {
  public:
   /// `ble`: the BLE admin routes' gateway, when vigild runs one (else nullptr).
   ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-            AlertsSubsystem& alerting, web::BleAdmin* ble = nullptr);
+            AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble = nullptr);
   const web::ApiServices& services() const { return services_; }
 
   /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device
@@ -45,9 +45,6 @@ class ApiWiring {
   // Re-issues the CRL once half its validity has passed and reloads the broker: an expired CRL
   // makes the broker refuse every device.
   std::unique_ptr<PeriodicTask> crlRefresh_;
-  // The cloud link's outbox for the admin routes, on the store's database: only the web server
-  // uses it, and it stops before the store does.
-  std::unique_ptr<sync::Outbox> outbox_;
   web::ApiServices services_;
 };
 

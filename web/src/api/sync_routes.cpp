@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "common.hpp"
@@ -156,16 +157,27 @@ JsonObject statusJson(const sync::OutboxStatus& status, TimePoint now, std::size
   return o;
 }
 
-/// Runs an admin action on an entry: 404 for an unknown id, 409 when it was delivered or
-/// cancelled already; answers the entry as it is afterwards.
+bool settled(const std::optional<sync::OutboxEntry>& e) {
+  return e && (e->state == sync::EntryState::delivered || e->state == sync::EntryState::cancelled);
+}
+
+/// Runs an admin action on an entry: 404 for an unknown id, 409 `wrong_state` when it was
+/// delivered or cancelled already (also when that happened between the look and the action),
+/// 422 for another refusal of the outbox (a cancel before the box has its cloud keys: the
+/// message says to enrol first); answers the entry as it is afterwards.
 template <class Action>
 Response entryAction(const ApiServices& s, Request& req, Action&& action) {
   const auto id = entryIdParam(req);
+  auto before = s.outbox->entry(id);
+  if (!before) throw ApiFailure(404, "not_found", "no such sync entry");
+  if (settled(before))
+    throw ApiFailure(409, "wrong_state", "the entry was delivered or cancelled already");
   try {
     action(*req.actor, id);
   } catch (const ValidationError&) {
-    // The outbox refuses an entry that is no longer pending or refused (delivered, cancelled).
-    throw ApiFailure(409, "wrong_state", "the entry was delivered or cancelled already");
+    if (settled(s.outbox->entry(id)))
+      throw ApiFailure(409, "wrong_state", "the entry was delivered or cancelled already");
+    throw;  // 422 with the outbox's message (ids and reason words only)
   }
   auto e = s.outbox->entry(id);
   if (!e) throw ApiFailure(404, "not_found", "no such sync entry");

@@ -31,6 +31,7 @@ export function explainReason(reason) {
     case 'not_for_me': return 'The record was addressed to another service. Cancel it and report the problem.';
     case 'invalid_payload': return 'The service found the record itself invalid. Correct it where it was made and cancel this entry, or retry after the service was fixed.';
     case 'license_expired': return 'The clinic\'s license has expired. Renew it, then retry.';
+    case 'wrong_sender': return 'The service says this box did not write the record (it names another box, or was made before the box was enrolled as it is now). Cancel it and report the problem.';
     case 'malformed': return 'The service could not read what the box sent. Report the problem; retry after an update.';
     default: return `The service refused it${reason ? ` (${reason})` : ''}. Retry once the cause is fixed, or cancel it.`;
   }
@@ -64,7 +65,7 @@ function facts(st) {
   const row = (label, ...value) => [h('dt', label), h('dd', ...value)];
   return h('dl.facts.cloud-facts',
     row('Link', h(`span.state.${cls}#cloud-health`, word)),
-    row('Last success', st.lastSuccessAt ? when(st.lastSuccessAt) : h('span.muted', 'Never')),
+    row('Last success', h('span#cloud-last-success', st.lastSuccessAt ? when(st.lastSuccessAt) : h('span.muted', 'Never'))),
     row('Last error', st.lastError
       ? [h('code', st.lastError), ' ', when(st.lastErrorAt)]
       : h('span.muted', 'None')),

@@ -81,7 +81,7 @@ constexpr Operation kOperations[] = {
     {"sync.status", P::syncManage, false},
     {"sync.retry", P::syncManage, false},
     {"sync.cancel", P::syncManage, false},
-    {"sync.enrol", P::syncManage, false},
+    {"sync.enrol", P::syncManage, false, kStepUp},  // binds the box to a cloud identity
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -28,6 +28,9 @@ LAYERS = {
     # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,
     # rx, billing) write their entries through it.
     "sync": 3,
+    # Patients' consent e-signature (issue 21), on the registry's patient records; video (layer
+    # 4) enforces telehealth consent through it.
+    "patients": 3,
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
     "alerts": 4, "video": 4, "ble": 4, "fleet": 4,
@@ -67,6 +70,7 @@ OWNERS = {
     "visit_documents": {"video"}, "visit_quality": {"video"},
     "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
     "sync_state": {"sync"},
+    "consent_documents": {"patients"}, "consents": {"patients"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

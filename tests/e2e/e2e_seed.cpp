@@ -2,10 +2,13 @@
 // (store migrations, key hierarchy, account service, registry), before vigild starts:
 // an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
 // pressure cuff each and a week of readings (the last one out of range), and a patient login
-// for A. Prints the ids and logins as JSON on stdout. With --calm, A's last reading is in range
-// too, so the box starts with no alert (the live test raises one through the broker).
+// for A. The admin has published a telehealth consent (issue 21) and A has signed it, through
+// the consent service, so A may join video visits. Prints the ids and logins as JSON on stdout.
+// With --calm, A's last reading is in range too, so the box starts with no alert (the live test
+// raises one through the broker); with --unsigned, A has not signed the telehealth consent (the
+// consent test signs it in the browser).
 //
-//   e2e_seed <data.dir> [--calm]
+//   e2e_seed <data.dir> [--calm] [--unsigned]
 
 #include <chrono>
 #include <filesystem>
@@ -14,6 +17,7 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -54,9 +58,15 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool calm = argc == 3 && std::string(argv[2]) == "--calm";
-  if (argc != 2 && !calm) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm]\n";
+  bool calm = false, unsignedConsent = false, usage = argc < 2;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    calm = calm || flag == "--calm";
+    unsignedConsent = unsignedConsent || flag == "--unsigned";
+    usage = usage || (flag != "--calm" && flag != "--unsigned");
+  }
+  if (usage) {
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -99,6 +109,15 @@ int main(int argc, char** argv) {
     registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);
     registry::DeviceRegistry::touchIn(c, cuffB.id, now - 50h, 35);
   });
+  patients::ConsentService consents(*db, audit, keys->cipher(), patients, clock);
+  auto telehealth = consents.publish(
+      admin, {patients::ConsentKind::telehealth, "Consent to telehealth visits",
+              "# Consent to telehealth visits\n\nI agree to receive care from this clinic by "
+              "live video and audio.\n\nI can withdraw this consent at any time in the portal.\n",
+              false});
+  if (!unsignedConsent)
+    consents.sign({patientUser, security::Role::patient, a}, a,
+                  {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
   db->close();
 
   std::cout << "{\"password\":\"" << kPassword << "\",\"admin\":{\"id\":" << admin.id

@@ -98,5 +98,6 @@ void addAdminRoutes(Router& r, const ApiServices& s);
 void addEventRoutes(Router& r, const ApiServices& s);
 void addReportRoutes(Router& r, const ApiServices& s);
 void addEscalationRoutes(Router& r, const ApiServices& s);
+void addConsentRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

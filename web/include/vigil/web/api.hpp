@@ -53,6 +53,9 @@ class EventBus;
 namespace vigil::pki {
 class DeviceProvisioner;
 }
+namespace vigil::patients {
+class ConsentService;
+}
 
 namespace vigil::web {
 
@@ -79,6 +82,7 @@ struct ApiServices {
   events::EventBus* events = nullptr;               // GET /api/v1/events
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
+  patients::ConsentService* consents = nullptr;     // consent documents and signatures
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -571,8 +571,8 @@ BOOST_AUTO_TEST_CASE(typed_text_never_reaches_the_database_file_in_clear) {
 BOOST_AUTO_TEST_CASE(a_patient_without_telehealth_consent_is_asked_to_sign_then_joins) {
   const auto patient = patientUserId;
   BOOST_REQUIRE(call("POST", visit("/join"), providerId) == 200);
-  const auto consents = "/api/v1/patients/" + std::to_string(patientA) + "/consents";
-  BOOST_REQUIRE(call("POST", consents + "/telehealth/withdraw", patient, "{}") == 200);
+  const auto consentsPath = "/api/v1/patients/" + std::to_string(patientA) + "/consents";
+  BOOST_REQUIRE(call("POST", consentsPath + "/telehealth/withdraw", patient, "{}") == 200);
   auto refused = request("POST", visit("/join"), &clients.at(patient), "{}");
   BOOST_TEST(refused.status == 403);
   BOOST_TEST(jsonField(refused.body, "error") == "consent_required", refused.body);
@@ -581,7 +581,7 @@ BOOST_AUTO_TEST_CASE(a_patient_without_telehealth_consent_is_asked_to_sign_then_
   // The page fetches the current version and signs it with the typed name and the box.
   const auto sign = R"({"documentId":)" + std::to_string(telehealth.id) + R"(,"documentSha256":")" +
                     telehealth.sha256 + R"(","typedName":" ana silva ","agreed":true})";
-  BOOST_TEST(call("POST", consents, patient, sign) == 201);
+  BOOST_TEST(call("POST", consentsPath, patient, sign) == 201);
   auto joined = request("POST", visit("/join"), &clients.at(patient), "{}");
   BOOST_TEST(joined.status == 200, joined.body);
   BOOST_TEST(jsonField(joined.body, "status") == "waiting");

@@ -79,7 +79,7 @@ export async function consentSignForm({ patientId, kind, onSigned, onCancel }) {
 
 function signaturesTable(signatures, showIp) {
   if (!signatures.length) return h('p', 'No signatures yet.');
-  return h('div.table-wrap', h('table.table.consent-history',
+  return h('div.table-wrap', h('table.data.consent-history',
     h('thead', h('tr', h('th', 'Document'), h('th', 'Version'), h('th', 'Signed'), h('th', 'Typed name'),
       showIp ? h('th', 'From address') : null, h('th', 'Withdrawn'))),
     h('tbody', signatures.map((s) => h('tr',
@@ -168,7 +168,7 @@ export async function renderPatientConsents(root, patientId) {
     h('td', k.active ? 'Active' : (k.resignRequired ? 'Needs re-signing' : 'None'))));
   root.append(h('section.page', h('h1', 'Consents'),
     h('p', h('a', { href: `#/patients/${patientId}` }, 'Back to the patient')),
-    h('div.table-wrap', h('table.table', h('thead', h('tr', h('th', 'Document'), h('th', 'Current'), h('th', 'Consent'))), h('tbody', rows))),
+    h('div.table-wrap', h('table.data', h('thead', h('tr', h('th', 'Document'), h('th', 'Current'), h('th', 'Consent'))), h('tbody', rows))),
     h('h2', 'Signatures'), signaturesTable(data.signatures, session().user.role === 'admin')));
   return null;
 }
@@ -191,7 +191,7 @@ export async function renderConsentAdmin(root) {
 
   async function load() {
     const data = await get('/api/v1/consent-documents');
-    clear(list).append(h('table.table', h('thead', h('tr', h('th', 'Document'), h('th', 'Version'), h('th', 'Title'),
+    clear(list).append(h('table.data', h('thead', h('tr', h('th', 'Document'), h('th', 'Version'), h('th', 'Title'),
       h('th', 'Re-sign'), h('th', 'Published'), h('th', 'SHA-256'))),
     h('tbody', data.documents.map((d) => h('tr', h('td', kindLabel(d.kind)), h('td', String(d.version)), h('td', d.title),
       h('td', d.requiresResign ? 'Yes' : 'No'), h('td', formatTime(d.publishedAt)), h('td', h('code', d.sha256.slice(0, 12) + '…')))))));

@@ -5,7 +5,9 @@
 // sign form; a name that is not hers is refused; she types her name, ticks the box, signs and is
 // in the waiting room. On her Consents page the telehealth consent is signed; she withdraws it,
 // the page says so and keeps the signature in her history; joining again asks for the consent
-// again. Screenshots of each step go to the e2e artifacts.
+// again. Then she signs on her Consents page; the admin publishes version 2 asking everyone to
+// sign again; her page says so, and she signs version 2. Screenshots of each step go to the e2e
+// artifacts.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ const MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-st
 let box;
 const browsers = [];
 const pages = [];
+let patientPage = null;  // the patient's page, signed in by the first test
 
 before(async () => {
   box = await startVigild({ seedArgs: ['--unsigned'] });
@@ -62,6 +65,7 @@ test('the patient signs the telehealth consent when joining a visit, then withdr
 
   // The patient joins: the box asks for the telehealth consent first.
   const patient = await newPage();
+  patientPage = patient.page;
   await signIn(patient.page, box, box.seed.patientUser.email);
   await patient.page.getByRole('link', { name: 'Visits' }).waitFor();
   await patient.page.evaluate((h) => { location.hash = h; }, `#/visits/${id}`);
@@ -107,4 +111,51 @@ test('the patient signs the telehealth consent when joining a visit, then withdr
   await patient.page.evaluate((h) => { location.hash = h; }, `#/visits/${id}`);
   await patient.page.getByRole('button', { name: 'Join visit' }).click();
   await patient.page.getByRole('form', { name: 'Sign the Telehealth consent' }).waitFor({ timeout: 15000 });
+}));
+
+test('a new version that requires it asks the patient to sign again', { timeout: 300000 }, () => withEvidence(async () => {
+  assert.ok(patientPage, 'the first test signed the patient in');
+  const page = patientPage;
+  // She signs the current version (1) from her Consents page.
+  await page.getByRole('link', { name: 'Consents' }).click();
+  const telehealth = page.locator('.consent-kind[data-kind="telehealth"]');
+  await telehealth.getByRole('button', { name: 'Read and sign' }).click();
+  let form = page.getByRole('form', { name: 'Sign the Telehealth consent' });
+  await form.getByRole('heading', { name: 'Consent to telehealth visits (version 1)' }).waitFor();
+  await form.getByLabel('Type your full name to sign').fill('Ana Silva');
+  await form.getByLabel('I have read this document and I agree to it').check();
+  await form.getByRole('button', { name: 'Sign' }).click();
+  await telehealth.locator('.consent-status', { hasText: 'Signed' }).waitFor();
+
+  // The admin publishes version 2 and asks everyone to sign it again.
+  const admin = await newPage();
+  await signInStaffFirstTime(admin.page, box, box.seed.admin.email);
+  await admin.page.getByRole('link', { name: 'Consents' }).click();
+  await admin.page.getByRole('heading', { name: 'Consent documents' }).waitFor();
+  await admin.page.getByLabel('Document', { exact: true }).selectOption('telehealth');
+  await admin.page.getByLabel('Title', { exact: true }).fill('Consent to telehealth visits');
+  await admin.page.getByLabel('Text (Markdown or plain text)').fill('# Consent to telehealth visits\n\nVersion 2: visits may now include an interpreter the provider invites.\n');
+  await admin.page.getByLabel('Everyone who signed an older version must sign this one').check();
+  await admin.page.getByRole('button', { name: 'Publish' }).click();
+  await admin.page.getByRole('status').filter({ hasText: 'Telehealth consent version 2 published.' }).waitFor();
+  const listed = await admin.page.locator('table.data tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual(listed, ['2', '1'], 'the list shows both versions, newest first');
+  await admin.page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(admin.page, 'consent-admin-published-v2');
+
+  // Her page now asks for version 2; she signs it.
+  await page.reload();
+  await telehealth.locator('.consent-status', { hasText: 'A new version (2) needs your signature' }).waitFor();
+  await screenshot(page, 'consent-resign-asked');
+  await telehealth.getByRole('button', { name: 'Read and sign' }).click();
+  form = page.getByRole('form', { name: 'Sign the Telehealth consent' });
+  await form.getByRole('heading', { name: 'Consent to telehealth visits (version 2)' }).waitFor();
+  assert.match(await form.locator('.consent-text').innerText(), /Version 2: visits may now include an interpreter/);
+  await form.getByLabel('Type your full name to sign').fill('Ana Silva');
+  await form.getByLabel('I have read this document and I agree to it').check();
+  await form.getByRole('button', { name: 'Sign' }).click();
+  await telehealth.locator('.consent-status', { hasText: 'Signed' }).waitFor();
+  const versions = await page.locator('table.consent-history tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual(versions, ['2', '1', '1'], 'newest signature first: v2, then v1 twice (the first withdrawn)');
+  await screenshot(page, 'consent-resigned-v2');
 }));

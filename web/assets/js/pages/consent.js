@@ -208,6 +208,7 @@ export async function renderConsentAdmin(root) {
       announce(msg.textContent);
       form.reset();
       await load();
+      msg.scrollIntoView({ block: 'center' });
     } catch (err) {
       msg.hidden = false;
       msg.className = 'notice error';

@@ -34,6 +34,9 @@ LAYERS = {
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
     "alerts": 4, "video": 4, "ble": 4, "fleet": 4,
+    # The cloud stand-in (vigil-devtool cloud): the services' side of the cloud link, on sync's
+    # envelope, pki's CA and its own SQLite file.
+    "cloudsim": 4,
     "web": 5,
     "webapi": 6,
     "demo": 7,
@@ -69,7 +72,11 @@ OWNERS = {
     "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
     "visit_documents": {"video"}, "visit_quality": {"video"},
     "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
-    "sync_state": {"sync"},
+    "sync_state": {"sync"}, "sync_inbox_refused": {"sync"},
+    # The cloud stand-in's own database (DIR/cloud.db), not the box's.
+    "cloud_codes": {"cloudsim"}, "cloud_boxes": {"cloudsim"}, "cloud_accepted": {"cloudsim"},
+    "cloud_streams": {"cloudsim"}, "cloud_inbox": {"cloudsim"}, "cloud_prescriptions": {"cloudsim"},
+    "cloud_notifications": {"cloudsim"},
     "consent_documents": {"patients"}, "consents": {"patients"},
 }
 

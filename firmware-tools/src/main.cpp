@@ -13,6 +13,8 @@ namespace {
 using vigil::devtool::Command;
 
 constexpr Command kCommands[] = {
+    {"cloud", "the cloud stand-in: serve the services, enrolment codes, send, show",
+     &vigil::devtool::runCloud},
     {"decode", "decode a GATT characteristic value or an MQTT payload to JSON",
      &vigil::devtool::runDecode},
     {"provision", "device CA, device certificates and passwords, revocation, fleets",

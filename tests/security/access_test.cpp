@@ -91,6 +91,7 @@ const std::map<std::string, std::string> kExpected = {
     {"sync.status",        "DD DD DD AA DD"},
     {"sync.retry",         "DD DD DD AA DD"},
     {"sync.cancel",        "DD DD DD AA DD"},
+    {"sync.enrol",         "DD DD DD AA DD"},
     // Consent e-signature (issue 21): admins publish the documents everyone reads; only the
     // patient signs or withdraws their own; the patient, the care team (others in an
     // emergency) and admins read a patient's signatures.

@@ -225,15 +225,47 @@ BOOST_AUTO_TEST_CASE(an_admin_cancel_lets_the_streams_next_seq_go_and_is_audited
   outbox->markRefused(a1, clock.now(), "invalid_payload");
   outbox->cancel(admin, a1);
   BOOST_TEST((stateOf(*outbox, a1) == EntryState::cancelled));
-  BOOST_TEST((idsOf(outbox->nextDue(clock.now(), 10)) == std::set<std::string>{a2}));
+  // The contract: a stream.skip with a new id takes seq 1, so the service moves on; then a2.
+  auto due = outbox->nextDue(clock.now(), 10);
+  BOOST_REQUIRE(due.size() == 1u);
+  BOOST_TEST(due[0].kind == "stream.skip");
+  BOOST_TEST(due[0].seq == 1);
+  BOOST_TEST(due[0].stream == "claims/2026-12");
+  BOOST_TEST(due[0].recipient == "clearinghouse");
+  BOOST_TEST(due[0].id != a1);
+  BOOST_TEST(due[0].envelopeJson == envelopeFor(due[0].id, 1));
   auto recorded = lastAudit("sync.cancel");
   BOOST_REQUIRE(recorded);
   BOOST_TEST(recorded->event.objectId == a1);
   BOOST_TEST(recorded->event.actorId == admin.id);
-  BOOST_TEST(recorded->event.reason == "was=refused last_error=invalid_payload");
-  // A cancelled entry is never sent, not even by a resend of its stream.
-  BOOST_TEST(outbox->resendFrom("claims/2026-12", 1, clock.now()) == 0);
-  BOOST_TEST(outbox->status().backlog == 1);
+  BOOST_TEST(recorded->event.reason == "was=refused last_error=invalid_payload skip=" + due[0].id);
+  BOOST_TEST(outbox->status().backlog == 2);
+  outbox->markDelivered(due[0].id, clock.now());
+  BOOST_TEST((idsOf(outbox->nextDue(clock.now(), 10)) == std::set<std::string>{a2}));
+  // A cancelled entry is never sent, not even by a resend of its stream: the skip goes again.
+  BOOST_TEST(outbox->resendFrom("claims/2026-12", 1, clock.now()) == 1);
+  BOOST_TEST((idsOf(outbox->nextDue(clock.now(), 10)) == std::set<std::string>{due[0].id}));
+  BOOST_TEST(outbox->status().backlog == 2);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_without_the_boxs_keys_changes_nothing) {
+  Outbox keyless(*db, *audit, clock, BackoffPolicy{}, &metrics);
+  auto a1 = enqueue("claims/2026-12");
+  outbox->markRefused(a1, clock.now(), "invalid_payload");
+  BOOST_CHECK_THROW(keyless.cancel(admin, a1), ValidationError);
+  BOOST_TEST((stateOf(*outbox, a1) == EntryState::refused));
+}
+
+BOOST_AUTO_TEST_CASE(prune_forgets_old_delivered_and_cancelled_entries_but_not_the_seq) {
+  auto a1 = enqueue("claims/2026-12");
+  auto a2 = enqueue("claims/2026-12");
+  outbox->markDelivered(a1, clock.now());
+  clock.advance(std::chrono::hours{24 * 31});
+  BOOST_TEST(outbox->prune(clock.now() - std::chrono::hours{24 * 30}) == 1);
+  BOOST_TEST(!outbox->entry(a1).has_value());
+  BOOST_TEST(outbox->entry(a2).has_value());  // waiting: never pruned
+  auto a3 = enqueue("claims/2026-12");
+  BOOST_TEST(outbox->entry(a3)->seq == 3);
 }
 
 BOOST_AUTO_TEST_CASE(retry_and_cancel_are_for_admins_and_a_denial_is_audited) {

@@ -141,6 +141,8 @@ BOOST_FIXTURE_TEST_CASE(metrics_count_by_stream_kind_and_never_name_a_stream, Sy
   BOOST_TEST(text.find(r1) == std::string::npos);
   // A kind whose entries are all gone reads 0 rather than its last value.
   outbox->cancel(admin, r1);
+  for (const auto& e : outbox->nextDue(clock.now(), 10))  // the stream.skip in its place
+    if (e.kind == "stream.skip") outbox->markDelivered(e.id, clock.now());
   gauges.update(outbox->status(), clock.now());
   BOOST_TEST(metrics.render().find("vigil_sync_backlog{stream_kind=\"rx\"} 0") !=
              std::string::npos);

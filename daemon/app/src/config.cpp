@@ -276,12 +276,47 @@ void visitKeys(std::vector<ConfigKey>& keys) {
       });
 }
 
+/// The cloud link (docs/cloud-api.md, docs/operations.md "Cloud link").
+void cloudKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"sync.url", Type::string, "",
+           "Base URL of the cloud services (https://host[:port]). Empty: the cloud link is off "
+           "(licensing, e-prescribing, claims and notifications wait in the outbox)."},
+          {"sync.ca_file", Type::path, "",
+           "CA certificate (PEM) that signs the cloud's server certificate, trusted for "
+           "enrolment; after enrolment the CA the cloud sent is used. Empty: only with sync.url "
+           "empty."},
+          {"sync.request_timeout_seconds", Type::integer, "30",
+           "How long one request to the cloud may take before it counts as unanswered (the "
+           "entry goes again later with the same id).",
+           1, 600},
+          {"sync.retry_base_ms", Type::integer, "2000",
+           "Back-off after a failed delivery: the first wait's ceiling; it doubles per failure "
+           "up to sync.retry_cap_seconds (full jitter).",
+           10, 600000},
+          {"sync.retry_cap_seconds", Type::integer, "900",
+           "The longest wait between two attempts of one entry.", 1, 86400},
+          {"sync.inbox_interval_seconds", Type::integer, "60",
+           "How often the box fetches messages from the services (license status, prescription "
+           "status, remittances).",
+           1, 86400},
+          {"sync.retention_days", Type::integer, "30",
+           "Delivered outbox entries, applied inbox ids and refused inbound messages are kept "
+           "this many days; inbound messages older than this less one day are refused as "
+           "stale.",
+           2, 3650},
+      });
+}
+
 std::vector<ConfigKey> buildSchema() {
   std::vector<ConfigKey> keys;
   serviceKeys(keys);
   deviceKeys(keys);
   careKeys(keys);
   visitKeys(keys);
+  cloudKeys(keys);
   return keys;
 }
 
@@ -384,6 +419,11 @@ void Config::checkCombinations() const {
     throw ConfigError(
         "video.udp_port_max: set both video.udp_port_min and video.udp_port_max "
         "(min <= max), or neither");
+  if (const auto& url = string("sync.url"); !url.empty()) {
+    if (url.rfind("https://", 0) != 0) throw ConfigError("sync.url: must start with https://");
+    if (string("sync.ca_file").empty())
+      throw ConfigError("sync.ca_file: required when sync.url is set");
+  }
 }
 
 void Config::set(const std::string& key, const std::string& value) {

@@ -17,6 +17,7 @@
 #include "reload_signal.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
+#include "sync_subsystem.hpp"
 #include "systemd_notify.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -54,6 +55,7 @@ const char* kCommands =
     "                           holds each stream, the last success and the last error\n"
     "  sync retry ID            send a refused outbox entry again (audited)\n"
     "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
+    "  sync enrol CODE [NAME]   enrol this box with the cloud (sync.url) using a one-time code\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
@@ -167,7 +169,8 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
         (sub == "export" && args.size() == 4))) ||
       (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
       (cmd == "demo" && sub == "seed" && args.size() == 3) ||
-      (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3))
+      (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3) ||
+      (cmd == "sync" && sub == "enrol" && (args.size() == 3 || args.size() == 4)))
     return securityCommand(args);
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "sync" && sub == "status" && args.size() == 2) return syncStatus();
@@ -214,12 +217,19 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 #endif
       rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()}, args[2],
                                 std::cout);
-    } else if (what == "sync retry" || what == "sync cancel") {
-      sync::Outbox outbox(db, sec->audit(), SystemClock::instance());
+    } else if (what == "sync retry" || what == "sync cancel" || what == "sync enrol") {
+      // The link without its thread: its keys seal a cancelled entry's stream.skip and enrol.
+      sync::Outbox outbox(db, sec->audit(), SystemClock::instance(), backoffPolicy(*config_));
+      sync::Link link(db, sec->audit(), outbox, SystemClock::instance(), linkOptions(*config_));
       if (args[1] == "retry") {
         sync::runSyncRetry(outbox, security::consoleActor(), args[2], std::cout);
-      } else {
+      } else if (args[1] == "cancel") {
         sync::runSyncCancel(outbox, security::consoleActor(), args[2], std::cout);
+      } else {
+        auto e = link.enrol(security::consoleActor(), args[2],
+                            args.size() == 4 ? args[3] : std::string("Vigil box"));
+        std::cout << "enrolled: box " << e.boxId << " with " << e.services.size()
+                  << " cloud services; keys in " << linkOptions(*config_).keysDir.string() << "\n";
       }
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
@@ -314,6 +324,8 @@ int Vigild::runService() {
   std::vector<Poco::AutoPtr<ServiceSubsystem>> order{
       Poco::AutoPtr<ServiceSubsystem>(store.get(), true),
       Poco::AutoPtr<ServiceSubsystem>(security.get(), true)};
+  Poco::AutoPtr<SyncSubsystem> syncing(new SyncSubsystem(*config_, *store, *security));
+  order.emplace_back(syncing.get(), true);
   Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store, *security));
   order.emplace_back(alerting.get(), true);
   // Ingest runs for the broker, for BLE, or both (BLE alone: a clinic without home devices).

@@ -44,6 +44,7 @@ namespace {
 
 constexpr std::int64_t kBackdateSeconds = 3600;  // tolerate device clocks a little behind
 constexpr std::int64_t kSecondsPerDay = 86'400;
+constexpr std::size_t kMaxRequestPem = 64 * 1024;
 
 std::int64_t epochSeconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
@@ -154,9 +155,13 @@ struct CertificateAuthority::Impl {
     return parseIndex(detail::readFile(indexPath()));
   }
 
+  // Issues a certificate for `subjectKey` (the holder keeps its private key: keyPem stays
+  // empty), or for a fresh P-256 key returned with it when `subjectKey` is null.
   IssuedCertificate issue(std::string_view commonName, CertKind kind,
-                          const std::string& subjectAltNames) {
-    auto key = detail::generateP256Key();
+                          const std::string& subjectAltNames, EVP_PKEY* subjectKey = nullptr) {
+    Owned<EVP_PKEY> fresh;
+    if (subjectKey == nullptr) fresh = detail::generateP256Key();
+    EVP_PKEY* key = subjectKey != nullptr ? subjectKey : fresh.get();
     Owned<X509> cert(checkPtr(X509_new(), "new certificate"));
     check(X509_set_version(cert.get(), 2), "certificate version");
     std::string serial = detail::randomSerialHex();
@@ -170,7 +175,7 @@ struct CertificateAuthority::Impl {
     check(X509_set1_notAfter(cert.get(), asn1Time(notAfter).get()), "notAfter");
     setName(X509_get_subject_name(cert.get()), commonName);
     check(X509_set_issuer_name(cert.get(), X509_get_subject_name(caCert.get())), "issuer");
-    check(X509_set_pubkey(cert.get(), key.get()), "public key");
+    check(X509_set_pubkey(cert.get(), key), "public key");
     addExtension(cert.get(), caCert.get(), NID_basic_constraints, "critical,CA:FALSE");
     addExtension(cert.get(), caCert.get(), NID_key_usage, "critical,digitalSignature");
     addExtension(cert.get(), caCert.get(), NID_ext_key_usage,
@@ -185,7 +190,7 @@ struct CertificateAuthority::Impl {
     IssuedCertificate out;
     out.record = {serial, kind, std::string(commonName), notBefore, notAfter, 0};
     out.certPem = detail::certToPem(cert.get());
-    out.keyPem = detail::privateKeyToPem(key.get());
+    if (fresh) out.keyPem = detail::privateKeyToPem(fresh.get());
 
     detail::DirLock lock(lockPath());
     detail::writeFileAtomic(issuedPath(serial), out.certPem, 0644);
@@ -352,6 +357,38 @@ IssuedCertificate CertificateAuthority::issueClient(std::string_view commonName,
     throw ValidationError("kind: a client certificate cannot be server");
   validateDeviceId(commonName);
   return impl_->issue(commonName, kind, {});
+}
+
+IssuedCertificate CertificateAuthority::signClientRequest(std::string_view csrPem,
+                                                          std::string_view commonName,
+                                                          CertKind kind) {
+  if (kind == CertKind::server)
+    throw ValidationError("kind: a client certificate cannot be server");
+  validateDeviceId(commonName);
+  if (csrPem.size() > kMaxRequestPem) throw ValidationError("csr: too large");
+  Owned<BIO> bio(checkPtr(BIO_new_mem_buf(csrPem.data(), static_cast<int>(csrPem.size())), "BIO"));
+  std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> req(
+      PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), &X509_REQ_free);
+  if (!req) {
+    ERR_clear_error();
+    throw ValidationError("csr: not a PEM certificate request");
+  }
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
+  if (key == nullptr || X509_REQ_verify(req.get(), key) != 1) {
+    ERR_clear_error();
+    throw ValidationError("csr: its signature does not verify");
+  }
+  if (!EVP_PKEY_is_a(key, "EC") || EVP_PKEY_get_bits(key) != 256) {
+    throw ValidationError("csr: the key must be EC P-256");
+  }
+  char group[64] = {};
+  std::size_t groupLen = 0;
+  if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &groupLen) != 1 ||
+      std::string_view(group, groupLen) != "prime256v1") {
+    ERR_clear_error();
+    throw ValidationError("csr: the key must be EC P-256");
+  }
+  return impl_->issue(commonName, kind, {}, key);
 }
 
 bool CertificateAuthority::revoke(std::string_view serial) {

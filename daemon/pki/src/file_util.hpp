@@ -1,37 +1,16 @@
 #pragma once
-// Small POSIX file helpers for the PKI directory: atomic replace with an explicit mode (so a key
-// is never readable by others, not even for an instant), appends that reach the disk, and an
-// advisory lock that serialises the devtool and the daemon working on the same CA.
+// The PKI directory's file helpers are core's (vigil/core/files.hpp); these names keep the CA
+// code reading as before.
 
-#include <sys/types.h>
-
-#include <filesystem>
-#include <string>
-#include <string_view>
+#include "vigil/core/files.hpp"
 
 namespace vigil::pki::detail {
 
-/// Reads a whole file; throws vigil::FileMissing when it does not exist.
-std::string readFile(const std::filesystem::path& path);
-/// Writes to a temporary file created with `mode`, fsyncs, renames over `path`.
-void writeFileAtomic(const std::filesystem::path& path, std::string_view content, mode_t mode);
-/// Appends `content` (O_APPEND) and fsyncs; creates the file with `mode`.
-void appendFile(const std::filesystem::path& path, std::string_view content, mode_t mode);
-/// Creates a directory (and parents) and sets its mode.
-void makeDir(const std::filesystem::path& path, mode_t mode);
-/// Permission bits of an existing file.
-mode_t fileMode(const std::filesystem::path& path);
-
-/// An exclusive flock(2) held for the object's lifetime.
-class DirLock {
- public:
-  explicit DirLock(const std::filesystem::path& lockFile);
-  ~DirLock();
-  DirLock(const DirLock&) = delete;
-  DirLock& operator=(const DirLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
+using files::appendFile;
+using files::DirLock;
+using files::fileMode;
+using files::makeDir;
+using files::readFile;
+using files::writeFileAtomic;
 
 }  // namespace vigil::pki::detail

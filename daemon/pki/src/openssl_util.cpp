@@ -34,8 +34,6 @@ Owned<EVP_PKEY> generateP256Key() {
   return Owned<EVP_PKEY>(key);
 }
 
-namespace {
-
 std::string drain(BIO* bio) {
   char* data = nullptr;
   long len = BIO_get_mem_data(bio, &data);
@@ -52,8 +50,6 @@ Owned<BIO> readBio(std::string_view pem) {
   return Owned<BIO>(
       checkPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), "memory BIO"));
 }
-
-}  // namespace
 
 std::string privateKeyToPem(EVP_PKEY* key) {
   auto bio = memBio();

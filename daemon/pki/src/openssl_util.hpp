@@ -23,6 +23,7 @@ struct OpenSslFree {
   void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
   void operator()(X509_NAME* p) const { X509_NAME_free(p); }
+  void operator()(X509_REQ* p) const { X509_REQ_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
   // ASN1_INTEGER and ASN1_TIME are both ASN1_STRING.
@@ -44,6 +45,11 @@ T* checkPtr(T* p, std::string_view what) {
   if (p == nullptr) throwCrypto(what);
   return p;
 }
+
+/// An empty memory BIO; a read-only BIO over `pem`; everything written to a memory BIO.
+Owned<BIO> memBio();
+Owned<BIO> readBio(std::string_view pem);
+std::string drain(BIO* bio);
 
 Owned<EVP_PKEY> generateP256Key();
 std::string privateKeyToPem(EVP_PKEY* key);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "admin_action.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/time.hpp"
@@ -36,14 +37,16 @@ constexpr std::size_t kMaxEnvelopeBytes = 1024 * 1024;
 #define VIGIL_SYNC_HEADS                                                             \
   "(SELECT stream, min(seq) AS seq, count(*) AS backlog, min(created_at) AS oldest " \
   "FROM sync_outbox WHERE state IN ('pending', 'refused') GROUP BY stream) AS h "    \
-  "JOIN sync_outbox AS o ON o.stream = h.stream AND o.seq = h.seq"
+  "JOIN sync_outbox AS o ON o.stream = h.stream AND o.seq = h.seq "                  \
+  "AND o.state IN ('pending', 'refused')"
 
 // The heads alone, read from the partial index only (no row of a waiting entry is read): what
 // nextDue() scans on every round, so a backlog of 100 000 costs one index pass per round.
-#define VIGIL_SYNC_HEADS_ONLY                                    \
-  "(SELECT stream, min(seq) AS seq FROM sync_outbox "            \
-  "WHERE state IN ('pending', 'refused') GROUP BY stream) AS h " \
-  "JOIN sync_outbox AS o ON o.stream = h.stream AND o.seq = h.seq"
+#define VIGIL_SYNC_HEADS_ONLY                                       \
+  "(SELECT stream, min(seq) AS seq FROM sync_outbox "               \
+  "WHERE state IN ('pending', 'refused') GROUP BY stream) AS h "    \
+  "JOIN sync_outbox AS o ON o.stream = h.stream AND o.seq = h.seq " \
+  "AND o.state IN ('pending', 'refused')"
 
 // Reasons a service gives for refusing an entry (the contract's list): metric labels. Any
 // other reason is counted as "other", so a service cannot grow the label set.
@@ -130,12 +133,6 @@ EntryRow loadEntryIn(Connection& c, std::string_view id) {
   st.reset();
   return row;
 }
-
-// No care team: the link's operations touch no patient.
-class NoCareTeam final : public security::CareTeam {
- public:
-  bool isAssigned(std::int64_t, std::int64_t) const override { return false; }
-};
 
 }  // namespace
 
@@ -356,18 +353,9 @@ int Outbox::resendFrom(std::string_view stream, std::int64_t expectedSeq, TimePo
 template <class F>
 void Outbox::adminWrite(const security::Actor& actor, std::string_view operationName,
                         std::string_view id, F&& change) {
-  const auto& op = security::operation(operationName);
-  NoCareTeam none;
-  const auto decision = security::authorize(actor, op, std::nullopt, none);
+  const auto& op = requireAllowed(db_, audit_, actor, operationName,
+                                  {"sync_entry", std::string(id.substr(0, 64))});
   const security::AuditObject object{"sync_entry", std::string(id.substr(0, 64))};
-  if (!decision.allowed) {
-    audit_.record(db_,
-                  security::AccessGuard::eventFor(actor, op, std::nullopt, object, decision, {}));
-    log::info("access.denied",
-              {{"action", op.name}, {"actor_id", actor.id}, {"reason", decision.reason}});
-    throw AccessDenied("access denied: " + std::string(op.name) + " (" +
-                       std::string(decision.reason) + ")");
-  }
   checkEntryId(id);
   db_.writeSync([&](Connection& c) {
     const std::string detail = change(c);
@@ -402,25 +390,56 @@ void Outbox::cancel(const security::Actor& actor, std::string_view id) {
     EntryRow row = loadEntryIn(c, id);
     if (row.state != "pending" && row.state != "refused")
       throw ValidationError("sync entry " + std::string(id) + ": already " + row.state);
+    if (!sealSkip_)
+      throw ValidationError("sync entry " + std::string(id) +
+                            ": cancel needs the box's cloud keys (enrol the box first)");
+    auto cancelled = entryIn(c, id);
     c.execute("UPDATE sync_outbox SET state = 'cancelled' WHERE id = ?1", id);
     c.execute("UPDATE sync_streams SET blocked_by = NULL WHERE stream = ?1 AND blocked_by = ?2",
               row.stream, id);
+    // The service waits for this seq: a stream.skip takes the cancelled entry's place.
+    const std::string skipId = newUuid();
+    const std::string envelope = sealSkip_(*cancelled, skipId);
+    const auto now = core::toMillis(clock_.now());
+    c.execute(
+        "INSERT INTO sync_outbox (id, stream, seq, kind, recipient, envelope, created_at, "
+        "next_attempt_at) VALUES (?1, ?2, ?3, 'stream.skip', ?4, ?5, ?6, ?6)",
+        skipId, cancelled->stream, cancelled->seq, cancelled->recipient, envelope, now);
     stream = row.stream;
-    return "was=" + row.state + (row.lastError.empty() ? "" : " last_error=" + row.lastError);
+    return "was=" + row.state + (row.lastError.empty() ? "" : " last_error=" + row.lastError) +
+           " skip=" + skipId;
   });
   log::info("sync.entry_cancelled", {{"id", id}, {"stream", stream}, {"by", actor.id}});
 }
 
+std::optional<OutboxEntry> Outbox::entryIn(Connection& c, std::string_view id) {
+  auto& st = c.cached(
+      "SELECT " VIGIL_SYNC_ENTRY_COLUMNS("o.envelope") " FROM sync_outbox AS o WHERE o.id = ?1");
+  st.bind(1, id);
+  std::optional<OutboxEntry> e;
+  if (st.step()) e = entryFrom(st, 0);
+  st.reset();
+  return e;
+}
+
 std::optional<OutboxEntry> Outbox::entry(std::string_view id) {
-  return db_.read([&](Connection& c) -> std::optional<OutboxEntry> {
-    auto& st = c.cached(
-        "SELECT " VIGIL_SYNC_ENTRY_COLUMNS("o.envelope") " FROM sync_outbox AS o WHERE o.id = ?1");
-    st.bind(1, id);
-    std::optional<OutboxEntry> e;
-    if (st.step()) e = entryFrom(st, 0);
-    st.reset();
-    return e;
+  return db_.read([&](Connection& c) { return entryIn(c, id); });
+}
+
+void Outbox::setSkipSealer(SealSkip sealSkip) {
+  sealSkip_ = std::move(sealSkip);
+}
+
+int Outbox::prune(TimePoint before) {
+  const auto cutoff = core::toMillis(before);
+  int n = db_.writeSync([&](Connection& c) {
+    return c.execute("DELETE FROM sync_outbox WHERE state = 'delivered' AND delivered_at < ?1",
+                     cutoff) +
+           c.execute("DELETE FROM sync_outbox WHERE state = 'cancelled' AND created_at < ?1",
+                     cutoff);
   });
+  if (n > 0) log::info("sync.outbox_pruned", {{"entries", n}});
+  return n;
 }
 
 OutboxStatus Outbox::status() {

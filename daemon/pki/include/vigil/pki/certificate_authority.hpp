@@ -94,6 +94,13 @@ class CertificateAuthority {
   /// A TLS client certificate with CN = `commonName` (a device id or a service name such as
   /// "vigild"); `kind` must be device or service. The CN must be a valid device id.
   IssuedCertificate issueClient(std::string_view commonName, CertKind kind);
+  /// A TLS client certificate for the key of a PEM certificate request (PKCS#10) made by the
+  /// holder, who keeps its private key (keyPem is empty). The CA names the holder: CN =
+  /// `commonName` (a valid device id), the request's own subject is ignored. Throws
+  /// vigil::ValidationError ("csr: ...") when the request is not PEM, its signature does not
+  /// verify or its key is not EC P-256; `kind` must be device or service.
+  IssuedCertificate signClientRequest(std::string_view csrPem, std::string_view commonName,
+                                      CertKind kind);
 
   /// Revokes one certificate and rewrites the CRL. Returns false if it was already revoked;
   /// throws vigil::NotFound for an unknown serial.

@@ -159,12 +159,23 @@ class Outbox {
   /// (sync.retry). Throws AccessDenied (audited), NotFound, ValidationError (delivered or
   /// cancelled).
   void retry(const security::Actor& actor, std::string_view id);
-  /// An admin gives up on an entry: it is never sent, and the stream's next entry goes.
-  /// Audited (sync.cancel). Throws as retry().
+  /// An admin gives up on an entry: it is never sent; a `stream.skip` envelope (setSkipSealer)
+  /// takes its seq, so the service moves on to the stream's next entry. Audited (sync.cancel).
+  /// Throws as retry(), and ValidationError without a skip sealer.
   void cancel(const security::Actor& actor, std::string_view id);
 
   /// One entry (with its envelope), if it exists.
   std::optional<OutboxEntry> entry(std::string_view id);
+  static std::optional<OutboxEntry> entryIn(store::Connection& c, std::string_view id);
+
+  /// Makes the `stream.skip` envelope that replaces a cancelled entry (same stream and seq, the
+  /// new id `newId`); cancel() refuses without one. The link sets it once the box has keys.
+  using SealSkip = std::function<std::string(const OutboxEntry& cancelled, std::string_view newId)>;
+  void setSkipSealer(SealSkip sealSkip);
+
+  /// Forgets delivered entries delivered before `before` and cancelled ones written before it
+  /// (the stream's seq counter stays). Returns how many.
+  int prune(TimePoint before);
   OutboxStatus status();
 
  private:
@@ -182,6 +193,7 @@ class Outbox {
   Metrics& metrics_;
   Counter& delivered_;
   Counter& failedAttempts_;
+  SealSkip sealSkip_;
 };
 
 }  // namespace vigil::sync

@@ -1,4 +1,4 @@
-#include "file_util.hpp"
+#include "vigil/core/files.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,17 +8,17 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 
-#include "openssl_util.hpp"
 #include "vigil/core/error.hpp"
 
-namespace vigil::pki::detail {
+namespace vigil::files {
 
 namespace {
 
 [[noreturn]] void throwIo(std::string_view what, const std::filesystem::path& path) {
-  throw Error("pki: " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  throw Error("files: " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
 void writeAll(int fd, std::string_view content, const std::filesystem::path& path) {
@@ -36,7 +36,7 @@ void writeAll(int fd, std::string_view content, const std::filesystem::path& pat
 
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileMissing("pki: cannot read " + path.string());
+  if (!in) throw FileMissing("cannot read " + path.string());
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -44,7 +44,8 @@ std::string readFile(const std::filesystem::path& path) {
 
 void writeFileAtomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   auto tmp = path;
-  tmp += ".tmp-" + hexEncode(randomBytes(6));
+  std::random_device random;
+  tmp += ".tmp-" + std::to_string(random()) + std::to_string(random());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) throwIo("create", tmp);
   try {
@@ -105,4 +106,4 @@ DirLock::~DirLock() {
   }
 }
 
-}  // namespace vigil::pki::detail
+}  // namespace vigil::files

@@ -27,6 +27,9 @@ declare -A BENCH_ARGS=(
   [alert_ws]="1000 1000 30 100"
   [web_api]="15"
   [video]="16 10"
+  # The cloud link: 2,000 entries for the rate, a 100,000-entry backlog in 100 streams drained.
+  # __DEVTOOL__ is the release vigil-devtool (it runs the cloud stand-in).
+  [sync]="__DEVTOOL__ 2000 100000 100"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).
@@ -47,7 +50,7 @@ else
 fi
 
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$jobs" --target "${targets[@]}" vigil_portal
+cmake --build --preset release -j "$jobs" --target "${targets[@]}" vigil_portal vigil-devtool
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 ram=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
@@ -59,6 +62,7 @@ for t in "${targets[@]}"; do
   exe=$(find build/release/tests/bench -maxdepth 1 -name "$t" -type f | head -1)
   [[ -x "$exe" ]] || { echo "bench.sh: $t was not built" >&2; exit 1; }
   args=${BENCH_ARGS[$name]:-}
+  args=${args//__DEVTOOL__/build/release/firmware-tools/vigil-devtool}
   echo "== $t $args" >&2
   if [[ -n ${BENCH_SCRIPT[$name]:-} ]]; then
     # A server benchmark: its script starts the executable and loads it (e.g. with wrk).

@@ -4,13 +4,14 @@
 # patients, devices with their own certificates) and simulated devices sending readings — then
 # print the portal URL and the demo logins. State lives in ./var (delete it to start over).
 #   scripts/demo.sh          start (again) everything
-#   scripts/demo.sh stop     stop vigild, the simulator and the broker
+#   scripts/demo.sh stop     stop vigild, the simulator, the cloud stand-in and the broker
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 var=${VIGIL_DEMO_DIR:-$root/var}
 port=${VIGIL_DEMO_PORT:-8443}
 mqtt_port=${VIGIL_DEMO_MQTT_PORT:-8883}
+cloud_port=${VIGIL_DEMO_CLOUD_PORT:-8445}
 bin=$root/build/release
 export VIGIL_DATA_DIR=$var VIGIL_MQTT_PORT=$mqtt_port
 export VIGIL_MQTT_PASSWORD_PORT=${VIGIL_DEMO_MQTT_PASSWORD_PORT:-8884}
@@ -40,6 +41,7 @@ stop_pidfile() {
 stop_all() {
   stop_pidfile "$var/run/simulator.pid" vigil-devtool 100
   stop_pidfile "$var/run/vigild.pid" vigild 150
+  stop_pidfile "$var/run/cloud.pid" vigil-devtool 100
   [[ -d "$var/mosquitto" ]] && ./scripts/dev-broker.sh stop >/dev/null || true
 }
 
@@ -60,6 +62,22 @@ chmod 700 "$var"
 # 1. The broker, with the dev CA and certificates created on first run.
 ./scripts/dev-broker.sh start
 
+# 1b. The cloud stand-in (licensing, pharmacy, clearinghouse, notifications) on this machine:
+# the box's cloud link talks to it instead of the internet (docs/cloud-api.md, "The stand-in").
+rm -f "$var/cloud/url"
+nohup "$bin/firmware-tools/vigil-devtool" cloud serve --dir "$var/cloud" --port "$cloud_port" \
+  >>"$var/log/cloud.log" 2>&1 &
+echo $! > "$var/run/cloud.pid"
+for _ in $(seq 1 150); do
+  [[ -s "$var/cloud/url" ]] && break
+  if ! kill -0 "$(cat "$var/run/cloud.pid")" 2>/dev/null; then
+    echo "the cloud stand-in did not start; last log lines:" >&2
+    tail -20 "$var/log/cloud.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
 # 2. vigild's configuration: HTTPS with the box's dev server certificate.
 conf=$var/vigild.conf
 cat > "$conf" <<CONF
@@ -78,6 +96,10 @@ log.level = info
 # 3 minutes later to the admins ("nobody left"). A clinic keeps the defaults (15 and 60 minutes).
 alerts.ack_critical_minutes = 3
 alerts.ack_high_minutes = 5
+# The cloud link, to the stand-in started above.
+sync.url = https://127.0.0.1:$cloud_port
+sync.ca_file = $var/cloud/ca.crt
+sync.inbox_interval_seconds = 10
 CONF
 
 # 3. The demo clinic, once: users, patients, devices and their certificate bundles.
@@ -89,6 +111,16 @@ if ! "$bin/daemon/app/vigild" --config "$conf" demo seed "$var/bundles" > "$var/
   echo "vigild demo seed failed; last log lines:" >&2
   tail -20 "$var/log/vigild.log" >&2
   exit 1
+fi
+
+# 3b. Enrol the box with the stand-in once (its keys live beside the data, in $var-keys).
+if [[ ! -f "$var-keys/sync-enrolment.json" ]]; then
+  if ! "$bin/daemon/app/vigild" --config "$conf" sync enrol "$(cat "$var/cloud/enrolment-code")" \
+       "Vigil demo clinic" >>"$var/log/vigild.log" 2>&1; then
+    echo "enrolment with the cloud stand-in failed; last log lines:" >&2
+    tail -20 "$var/log/vigild.log" >&2
+    exit 1
+  fi
 fi
 
 # 4. vigild.
@@ -127,6 +159,7 @@ Vigil is running.
   portal:   $url/   (dev certificate: trust $var/pki/ca.pem, or accept the warning)
   health:   $url/healthz   readiness: $url/readyz   metrics: $url/metrics
   broker:   mqtts://127.0.0.1:$mqtt_port (device certificates in $var/bundles)
+  cloud:    stand-in at https://127.0.0.1:$cloud_port (state in $var/cloud; Admin → Cloud link)
   $sim
   logs:     $var/log/
   stop:     scripts/demo.sh stop

@@ -6,17 +6,26 @@
 // the consent service, so A may join video visits. Prints the ids and logins as JSON on stdout.
 // With --calm, A's last reading is in range too, so the box starts with no alert (the live test
 // raises one through the broker); with --unsigned, A has not signed the telehealth consent (the
-// consent test signs it in the browser).
+// consent test signs it in the browser). With
+// --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
+// claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
+// box key), written as a domain change writes it and refused by the clearinghouse with
+// `invalid_payload`, the stream's next claim waiting behind it, and a reminder in a stream of
+// its own that the notification service refused with `license_expired`; their ids are printed
+// too.
 //
-//   e2e_seed <data.dir> [--calm] [--unsigned]
+//   e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "vigil/core/clock.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/crypto/ed25519.hpp"
+#include "vigil/crypto/hpke.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
@@ -24,6 +33,8 @@
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/sync/envelope.hpp"
+#include "vigil/sync/outbox.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -55,18 +66,64 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
   });
 }
 
+struct SyncSeed {
+  std::string refused, behind, reminder;
+};
+
+/// The outbox entries of --sync-refused (see the file comment).
+SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& clock) {
+  sync::Outbox outbox(db, audit, clock);
+  const auto serviceKey = crypto::hpke::X25519KeyPair::generate();
+  const auto boxKey = crypto::Ed25519Signer::generate();
+  auto enqueue = [&](const std::string& stream, const std::string& kind, const std::string& to,
+                     const std::string& payload) {
+    return db.writeSync([&](store::Connection& c) {
+      return outbox.enqueueIn(c, stream, kind, to, [&](std::string_view id, std::int64_t seq) {
+        sync::Header header{sync::kEnvelopeVersion,
+                            std::string(id),
+                            stream,
+                            seq,
+                            kind,
+                            "box-e2e",
+                            to,
+                            sync::createdAtText(clock.now()),
+                            to + "-enc-e2e",
+                            "box-e2e-sig-1"};
+        return sync::seal(header, payload, serviceKey.publicKey(), boxKey).toJson();
+      });
+    });
+  };
+  SyncSeed seed;
+  seed.refused = enqueue("claims/2026-12", "claim.submit", "clearinghouse",
+                         R"({"claimId":"e2e-claim-1","batch":"2026-12","lines":[]})");
+  seed.behind = enqueue("claims/2026-12", "claim.submit", "clearinghouse",
+                        R"({"claimId":"e2e-claim-2","batch":"2026-12","lines":[]})");
+  seed.reminder = enqueue("notify/reminders", "notify.send", "notify",
+                          R"({"channel":"email","template":"visit-reminder","params":{}})");
+  if (!outbox.markRefused(seed.refused, clock.now(), "invalid_payload") ||
+      !outbox.markRefused(seed.reminder, clock.now(), "license_expired"))
+    throw std::runtime_error("a seeded entry was not pending");
+  return seed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool calm = false, unsignedConsent = false, usage = argc < 2;
+  bool calm = false, syncRefused = false, unsignedConsent = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
-    const std::string flag = argv[i];
-    calm = calm || flag == "--calm";
-    unsignedConsent = unsignedConsent || flag == "--unsigned";
-    usage = usage || (flag != "--calm" && flag != "--unsigned");
+    const std::string arg = argv[i];
+    if (arg == "--calm") {
+      calm = true;
+    } else if (arg == "--sync-refused") {
+      syncRefused = true;
+    } else if (arg == "--unsigned") {
+      unsignedConsent = true;
+    } else {
+      usage = true;
+    }
   }
   if (usage) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned]\n";
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -118,6 +175,8 @@ int main(int argc, char** argv) {
   if (!unsignedConsent)
     consents.sign({patientUser, security::Role::patient, a}, a,
                   {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
+  SyncSeed syncSeed;
+  if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();
 
   std::cout << "{\"password\":\"" << kPassword << "\",\"admin\":{\"id\":" << admin.id
@@ -126,6 +185,10 @@ int main(int argc, char** argv) {
             << ",\"email\":\"nurse.kim@clinic.example\"},\"patientUser\":{\"id\":" << patientUser
             << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
             << ",\"deviceA\":\"bp-1001\",\"deviceB\":\"bp-1002\",\"devices\":[\"bp-1001\","
-               "\"bp-1002\"]}\n";
+               "\"bp-1002\"]";
+  if (syncRefused)
+    std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""
+              << syncSeed.behind << "\",\"reminder\":\"" << syncSeed.reminder << "\"}";
+  std::cout << "}\n";
   return 0;
 }

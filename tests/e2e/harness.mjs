@@ -203,12 +203,50 @@ async function startBlueZ(dir) {
 }
 
 /**
+ * The cloud stand-in on a free port with its state in <dir>/cloud, and vigild's configuration
+ * (`conf`, already written) pointed at it and enrolled with its one-time code. Returns the child,
+ * its URL and recorded(): the lines of its --record file (`id stream seq kind`).
+ */
+async function startCloud(dir, conf) {
+  const cloudDir = join(dir, 'cloud');
+  mkdirSync(cloudDir);
+  const port = await freePort();
+  const record = join(cloudDir, 'record.txt');
+  const child = track(spawn(env('VIGIL_DEVTOOL'), ['cloud', 'serve', '--dir', cloudDir, '--port', String(port),
+    '--record', record], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 20000;
+  while (!existsSync(join(cloudDir, 'url')) || !readFileSync(join(cloudDir, 'url'), 'utf8').trim()) {
+    if (child.exitCode !== null) throw new Error(`the cloud stand-in exited ${child.exitCode}: ${log}`);
+    if (Date.now() > deadline) throw new Error(`the cloud stand-in did not start: ${log}`);
+    await sleep(50);
+  }
+  await waitForPort(port, child, 'the cloud stand-in', () => log);
+  const url = `https://127.0.0.1:${port}`;
+  appendFileSync(conf, [`sync.url = ${url}`, `sync.ca_file = ${join(cloudDir, 'ca.crt')}`, ''].join('\n'));
+  const code = readFileSync(join(cloudDir, 'enrolment-code'), 'utf8').trim();
+  runTool(env('VIGILD'), ['--config', conf, 'sync', 'enrol', code, 'E2E clinic'], 'enrolling the box with the stand-in (vigild sync enrol)',
+    { stdio: 'ignore' });
+  return {
+    child,
+    url,
+    log: () => log,
+    recorded: () => (existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean) : []),
+  };
+}
+
+/**
  * Starts vigild with TLS on port 0 over a freshly seeded data dir.
  * options.seedArgs: extra e2e_seed arguments; options.broker: also a real Mosquitto with the
  * seeded devices provisioned, and vigild ingesting from it (box.publish sends as a device);
  * options.ble: the BlueZ stand-in on a private bus (box.bluez), vigild's BLE gateway on it.
  * Without options.ble, BLE is off (the host's system bus is never touched).
  * options.config: extra vigild.conf lines (e.g. short acknowledgement deadlines).
+ * options.cloud: also the cloud stand-in (`vigil-devtool cloud serve`, its own CA and keys, a
+ * --record file of the entries it accepts) with vigild's sync.url pointing at it, and the box
+ * enrolled with it (`vigild sync enrol` with the stand-in's one-time code) before vigild starts;
+ * box.cloud.recorded() reads the record file.
  */
 export async function startVigild(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
@@ -237,6 +275,7 @@ export async function startVigild(options = {}) {
     ...(options.config || []),
     '',
   ].join('\n'));
+  const cloud = options.cloud ? await startCloud(dir, conf) : null;
   const child = track(spawn(env('VIGILD'), ['--config', conf], { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -257,6 +296,7 @@ export async function startVigild(options = {}) {
     url: `https://127.0.0.1:${port}`,
     broker,
     bluez,
+    cloud,
     dir,
     log: () => stderr,
     /** Waits until vigild reports ready (with a broker: its MQTT ingest is connected). */
@@ -294,6 +334,7 @@ export async function startVigild(options = {}) {
       await stopChild(child);
       if (broker) await stopChild(broker.child);
       if (bluez) await bluez.stop();
+      if (cloud) await stopChild(cloud.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

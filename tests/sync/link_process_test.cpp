@@ -99,11 +99,11 @@ std::set<std::string> enqueue(const TempDir& dir, const std::string& url, const 
   std::set<std::string> ids;
   db->writeSync([&](store::Connection& c) {
     for (int i = 0; i < n; ++i)
-      ids.insert(link.enqueueIn(c, "claims/batch-" + std::to_string(i % 20), "claim.submit",
-                                "clearinghouse",
-                                R"({"claimId":")" + std::to_string(i) +
-                                    R"(","batch":"b","lines":[{"cpt":"99454","units":1,)"
-                                    R"("date":"2026-12-01"}],"payer":"Acme"})"));
+      ids.insert(link.enqueueIn(
+          c, "claims/batch-" + std::to_string(i % 20), "claim.submit", "clearinghouse",
+          R"({"claimId":")" + std::to_string(i) +
+              R"(","batch":"b","patient":{"mrn":"P-1"},"lines":[{"cpt":"99454","units":1,)"
+              R"("date":"2026-12-01"}],"payer":"Acme"})"));
     return 0;
   });
   db->close();

@@ -45,7 +45,7 @@ class StandIn {
     process_.emplace(DEVTOOL_PATH, testsupport::Process::Options{
                                        args, {}, dir_ / "serve.out", dir_ / "serve.err"});
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-    while (testsupport::readText(dir_ / "url").empty() || !testsupport::waitForPort(port_, {})) {
+    while (testsupport::readText(dir_ / "url").empty()) {  // written once it listens
       if (std::chrono::steady_clock::now() > deadline || !process_->running())
         throw std::runtime_error("the cloud stand-in did not start: " +
                                  testsupport::readText(dir_ / "serve.err"));

@@ -4,8 +4,8 @@
 // driven by a ManualClock; an HttpServer on 127.0.0.1 port 0 (plain HTTP, so the cookie is
 // `vigil_session`). Users: an admin, a provider and a nurse on patient A's care team, a spare
 // nurse (the target of admin actions), and a patient user whose record is A. Patient B has no
-// care team. Each patient has one open alert and one device. The admin has published a
-// telehealth consent (version 1) that nobody has signed.
+// care team. Each patient has one open alert and one device. The cloud link's outbox is empty.
+// The admin has published a telehealth consent (version 1) that nobody has signed.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPCookie.h>
@@ -38,6 +38,7 @@
 #include "vigil/security/keys.hpp"
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/sync/outbox.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
@@ -126,6 +127,8 @@ struct ApiFixture {
   std::unique_ptr<pki::CertificateAuthority> ca;
   std::unique_ptr<pki::DeviceProvisioner> provisioner;
   RecordingBleAdmin ble;
+  Metrics syncMetrics;  // the outbox's counters, apart from the process's
+  std::unique_ptr<sync::Outbox> outbox;
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
   std::unique_ptr<HttpServer> server;
@@ -174,6 +177,12 @@ struct ApiFixture {
     pc.passwordFile = dir.path / "passwd";
     pc.pidFile = dir.path / "mosquitto.pid";  // no broker: nothing to reload
     provisioner = std::make_unique<pki::DeviceProvisioner>(*ca, pc);
+    outbox =
+        std::make_unique<sync::Outbox>(*db, *audit, clock, sync::BackoffPolicy{}, &syncMetrics);
+    // As an enrolled box's link does (sync::Link seals a real stream.skip; tests/sync).
+    outbox->setSkipSealer([](const sync::OutboxEntry& cancelled, std::string_view newId) {
+      return envelopeText(newId, cancelled.seq);
+    });
 
     security::NewUser first{security::Role::admin, "admin@clinic.example", "Ada Admin",
                             std::nullopt, kPassword};
@@ -210,6 +219,7 @@ struct ApiFixture {
     services.events = &bus;
     services.provisioner = provisioner.get();
     services.ble = &ble;
+    services.outbox = outbox.get();
     services.consents = consents.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
@@ -315,6 +325,28 @@ struct ApiFixture {
     }
     auto r = request("POST", "/api/v1/auth/reauth", &c, body + "}");
     if (r.status != 204) throw std::runtime_error("step-up failed: " + r.body);
+  }
+
+  /// A cloud-link outbox entry on `stream`, written in a write job as a domain change writes it;
+  /// its (stand-in) envelope holds the marker text kEnvelopeMarker, which no answer may show.
+  std::string enqueueSyncEntry(const std::string& stream, const std::string& kind = "claim.submit",
+                               const std::string& recipient = "clearinghouse") {
+    return db->writeSync([&](store::Connection& c) {
+      return outbox->enqueueIn(c, stream, kind, recipient, envelopeText);
+    });
+  }
+  static constexpr const char* kEnvelopeMarker = "U0VBTEVELVBBWUxPQUQ=";
+  static std::string envelopeText(std::string_view id, std::int64_t seq) {
+    return std::string("{\"v\":1,\"id\":\"") + std::string(id) +
+           "\",\"seq\":" + std::to_string(seq) + ",\"ct\":\"" + kEnvelopeMarker + "\"}";
+  }
+
+  /// An entry the service refused for good with `reason`: it blocks its stream.
+  std::string refusedSyncEntry(const std::string& stream, const std::string& reason) {
+    auto id = enqueueSyncEntry(stream);
+    if (!outbox->markRefused(id, clock.now(), reason))
+      throw std::runtime_error("markRefused: the entry was not pending");
+    return id;
   }
 
   std::string totp(std::int64_t userId) {

@@ -31,6 +31,7 @@ struct Ctx {
   std::int64_t spareUser = 0;
   std::int64_t clinician = 0;        // another active clinician (covers the spare nurse)
   std::int64_t coverage = 0;         // a current on-call cover
+  std::string syncEntry;             // a cloud-link entry the service refused (blocks its stream)
   std::string until;                 // a future time
   std::int64_t consentDocument = 0;  // the published telehealth consent
   std::string consentSha;            // its SHA-256
@@ -318,6 +319,22 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/admin/audit/verify", ""};
        }},
+      {"GET /api/v1/sync/status",
+       [](const Ctx&) {
+         return Call{"/api/v1/sync/status", ""};
+       }},
+      {"GET /api/v1/sync/entries/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/sync/entries/" + c.syncEntry, ""};
+       }},
+      {"POST /api/v1/sync/entries/{id}/retry",
+       [](const Ctx& c) {
+         return Call{"/api/v1/sync/entries/" + c.syncEntry + "/retry", "{}"};
+       }},
+      {"POST /api/v1/sync/entries/{id}/cancel",
+       [](const Ctx& c) {
+         return Call{"/api/v1/sync/entries/" + c.syncEntry + "/cancel", "{}"};
+       }},
   };
   return r;
 }
@@ -410,6 +427,12 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/admin/ble/pair",                            "DD DD DD AA"},
     {"GET /api/v1/admin/audit",                                "DD DD DD AA"},
     {"GET /api/v1/admin/audit/verify",                         "DD DD DD AA"},
+    // The cloud link (issue 20): the clinic's IT and admins configure it (MISSION.md "Who uses
+    // it"); its status and the answer to a refused entry (retry, cancel) are theirs alone.
+    {"GET /api/v1/sync/status",                                "DD DD DD AA"},
+    {"GET /api/v1/sync/entries/{id}",                          "DD DD DD AA"},
+    {"POST /api/v1/sync/entries/{id}/retry",                   "DD DD DD AA"},
+    {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA"},
 };
 // clang-format on
 
@@ -507,6 +530,9 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
             cover.createdBy = f.adminActor.id;
             ctx.coverage = f.escalation->addCoverage(cover).id;
           }
+          if (key.find("/api/v1/sync/") != std::string::npos)
+            ctx.syncEntry =
+                f.refusedSyncEntry("claims/matrix-" + std::to_string(serial), "invalid_payload");
           ctx.until = "2030-01-01T00:00:00Z";
           ctx.consentDocument = f.telehealth.id;
           ctx.consentSha = f.telehealth.sha256;

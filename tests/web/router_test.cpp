@@ -39,6 +39,15 @@ BOOST_AUTO_TEST_CASE(refuses_authenticated_route_without_permission) {
   BOOST_CHECK_THROW(r.add({"GET", "/x", Access::authenticated, "", ok}), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(refuses_a_public_route_that_says_its_handler_audits) {
+  // Only the gate's authorisation can be handed to a handler's own audit entry: a public route
+  // has no caller to audit.
+  Route route{"POST", "/x", Access::public_endpoint, "", ok};
+  route.auditedByHandler = true;
+  Router r;
+  BOOST_CHECK_THROW(r.add(route), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(refuses_duplicate_routes) {
   Router r;
   r.add({"GET", "/x", Access::public_endpoint, "", ok});

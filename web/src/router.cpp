@@ -86,6 +86,9 @@ void Router::add(Route route) {
   if (route.access == Access::authenticated && route.permission.empty())
     throw std::invalid_argument("route " + route.method + " " + route.pattern +
                                 " is authenticated but names no permission");
+  if (route.auditedByHandler && route.access != Access::authenticated)
+    throw std::invalid_argument("route " + route.method + " " + route.pattern +
+                                " is audited by its handler but not authenticated");
   for (const auto& r : routes_) {
     if (r.method == route.method && r.pattern == route.pattern)
       throw std::invalid_argument("route " + route.method + " " + route.pattern +

@@ -5,6 +5,7 @@
 #include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
+#include "sync_subsystem.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
@@ -47,7 +48,7 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
 }
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     AlertsSubsystem& alerting, web::BleAdmin* ble) {
+                     AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -72,6 +73,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.events = &alerting.bus();
   provisioner_ = makeProvisioner(config, ca_);
   services_.provisioner = provisioner_.get();
+  services_.outbox = &syncing.outbox();
   if (ca_) {
     crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
       if (!ca_->refreshCrlIfDue()) return;

@@ -1,8 +1,10 @@
 #pragma once
 // The portal API's services as vigild has them: the store, the security core, the alert
 // subsystem (lifecycle, repository, rules, and the event bus the live stream reads), the
-// registry and reading queries built on the store, and the device provisioner on the device CA
-// and broker files (pki.*) when a CA is there (docs/api.md lists what each group needs).
+// registry and reading queries built on the store, the device provisioner on the device CA
+// and broker files (pki.*) when a CA is there, and the sync subsystem's outbox (the cloud link's
+// status and the admins' retry and cancel; cancel seals its stream.skip with the link's keys)
+// (docs/api.md lists what each group needs).
 
 #include <memory>
 
@@ -20,13 +22,14 @@ class Config;
 class StoreSubsystem;
 class SecuritySubsystem;
 class AlertsSubsystem;
+class SyncSubsystem;
 
 /// Owns the query objects the API needs and the ApiServices pointing at them.
 class ApiWiring {
  public:
   /// `ble`: the BLE admin routes' gateway, when vigild runs one (else nullptr).
   ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-            AlertsSubsystem& alerting, web::BleAdmin* ble = nullptr);
+            AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble = nullptr);
   const web::ApiServices& services() const { return services_; }
 
   /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device

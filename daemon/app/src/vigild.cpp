@@ -359,7 +359,7 @@ int Vigild::runService() {
 #endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
-    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, bleAdmin);
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, *syncing, bleAdmin);
     web::addApiRoutes(router, api->services());
 #ifdef VIGIL_WITH_VIDEO
     if (video) web::addVisitRoutes(router, video->api());

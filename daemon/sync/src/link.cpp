@@ -268,13 +268,16 @@ std::string Link::sealSkip(const OutboxEntry& cancelled, std::string_view newId)
 int Link::sendDue() {
   HttpsTransport* t = transport();
   if (t == nullptr) return 0;
-  int delivered = 0;
+  // Accepted entries are marked delivered together at the end of the round: one commit per
+  // round instead of one per entry. Only stream heads are in a round, so no entry waits on
+  // another's mark.
+  std::vector<std::string> accepted;
   bool linkDown = false;
   for (const auto& entry : outbox_.nextDue(clock_.now(), options_.batch)) {
     if (stopping_ || linkDown) break;
-    if (sendOne(*t, entry, linkDown)) ++delivered;
+    if (sendOne(*t, entry, linkDown)) accepted.push_back(entry.id);
   }
-  return delivered;
+  return outbox_.markDelivered(accepted, clock_.now());
 }
 
 bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) {
@@ -285,12 +288,13 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
     outbox_.markRetry(entry.id, clock_.now(), e.word());
     if (e.linkDown()) {
       linkDown = true;
-      log::info("sync.link_down", {{"reason", e.word()}});
+      if (!linkWasDown_.exchange(true)) log::warn("sync.link_down", {{"reason", e.word()}});
     }
     return false;
   }
+  if (linkWasDown_.exchange(false)) log::info("sync.link_up");
   const int s = answer.status;
-  if (s == 200 || s == 202) return outbox_.markDelivered(entry.id, clock_.now());
+  if (s == 200 || s == 202) return true;  // marked delivered with the round
   if (s == 409) {
     auto expected = expectedSeqOf(answer.body);
     if (expected && *expected < entry.seq) {
@@ -299,12 +303,18 @@ bool Link::sendOne(HttpsTransport& t, const OutboxEntry& entry, bool& linkDown) 
       // The service is past this seq already (it took an earlier copy under this seq).
       log::warn("sync.entry_superseded",
                 {{"id", entry.id}, {"stream", entry.stream}, {"seq", entry.seq}});
-      return outbox_.markDelivered(entry.id, clock_.now());
+      return true;
     } else {
       outbox_.markRetry(entry.id, clock_.now(), "out_of_order", answer.retryAfter);
     }
   } else if (s == 408 || s == 429 || s >= 500) {
     outbox_.markRetry(entry.id, clock_.now(), "http_" + std::to_string(s), answer.retryAfter);
+  } else if (s == 422 && reasonOf(answer.body, "") == "seq_taken") {
+    // The service holds this seq under another id (the entry went, its answer was lost, and an
+    // admin cancelled it meanwhile): the stream is past it.
+    log::warn("sync.entry_superseded",
+              {{"id", entry.id}, {"stream", entry.stream}, {"seq", entry.seq}});
+    return true;
   } else if (s >= 400) {
     outbox_.markRefused(entry.id, clock_.now(), reasonOf(answer.body, "http_" + std::to_string(s)));
   } else {
@@ -435,10 +445,17 @@ void Link::refuseInbound(Connection& c, const Envelope* envelope, std::string_vi
   const std::string id = envelope ? envelope->header.id : "";
   const std::string kind = envelope ? envelope->header.kind : "";
   const std::string from = envelope ? envelope->header.from : "";
-  c.execute(
-      "INSERT INTO sync_inbox_refused (message_id, kind, sender, reason, received_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)",
-      id, kind, from, reason, core::toMillis(clock_.now()));
+  // A refused message delivered again (services retry) is listed once.
+  const bool listed =
+      !id.empty() &&
+      c.queryValue<std::int64_t>(
+           "SELECT 1 FROM sync_inbox_refused WHERE message_id = ?1 AND reason = ?2", id, reason)
+          .has_value();
+  if (!listed)
+    c.execute(
+        "INSERT INTO sync_inbox_refused (message_id, kind, sender, reason, received_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        id, kind, from, reason, core::toMillis(clock_.now()));
   metrics_
       .counter("vigil_sync_inbox_refused_total",
                "Inbound messages the box refused to apply, by reason",

@@ -288,6 +288,22 @@ bool Outbox::markDelivered(std::string_view id, TimePoint now) {
   return done;
 }
 
+int Outbox::markDelivered(const std::vector<std::string>& ids, TimePoint now) {
+  if (ids.empty()) return 0;
+  int done = db_.writeSync([&](Connection& c) {
+    int n = 0;
+    for (const auto& id : ids)
+      n += c.execute(
+          "UPDATE sync_outbox SET state = 'delivered', delivered_at = ?2, last_error = '' "
+          "WHERE id = ?1 AND state = 'pending'",
+          id, core::toMillis(now));
+    if (n > 0) recordLinkSuccessIn(c, now);
+    return n;
+  });
+  delivered_.inc(static_cast<std::uint64_t>(done));
+  return done;
+}
+
 std::optional<TimePoint> Outbox::markRetry(std::string_view id, TimePoint now,
                                            std::string_view reason,
                                            std::optional<std::chrono::seconds> retryAfter) {

@@ -24,7 +24,7 @@ const NAV = {
   nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
-    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/audit', 'Audit'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
 const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users' };

@@ -135,6 +135,8 @@ Gate makeApiGate(const ApiServices& s) {
     // the password, and the code for staff, and repeats the request). Audited as denied.
     const bool stepUp = decision.allowed && needsStepUp(s, op, info);
     if (stepUp) decision = security::AccessDecision{false, false, "reauth_required"};
+    // The handler's service audits the allowed action with its change (Route::auditedByHandler).
+    if (decision.allowed && route.auditedByHandler) return std::nullopt;
     auto access = security::AccessGuard::pending(info.actor, op, patientId, {"api", route.pattern},
                                                  decision, breakGlass);
     if (decision.allowed) {
@@ -173,6 +175,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);
+  if (s.outbox) api::addSyncRoutes(staging, s);
   for (const auto& r : staging.routes()) {
     if (r.access == Access::authenticated && !isDeclaredPermission(r.permission))
       throw std::invalid_argument("route " + r.method + " " + r.pattern +

@@ -16,6 +16,9 @@
 //      and every denial is on record.
 // Routes whose patient comes from the object (an alert, a device assignment's body) are
 // checked for the role by the gate and for the patient by the handler, audited the same way.
+// Routes whose service audits the action itself in the transaction of its change
+// (Route::auditedByHandler: the cloud link's retry and cancel) are authorised by the gate, which
+// audits only a denial: each action has one audit entry.
 // addApiRoutes() refuses a route whose permission is neither an Operation nor an own-session
 // permission, and the route x role x patient matrix test walks router.routes().
 
@@ -53,6 +56,9 @@ class EventBus;
 namespace vigil::pki {
 class DeviceProvisioner;
 }
+namespace vigil::sync {
+class Outbox;
+}
 namespace vigil::patients {
 class ConsentService;
 }
@@ -82,6 +88,7 @@ struct ApiServices {
   events::EventBus* events = nullptr;               // GET /api/v1/events
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
+  sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
   patients::ConsentService* consents = nullptr;     // consent documents and signatures
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.

@@ -97,14 +97,18 @@ struct Route {
   /// Which pool of connection slots a WebSocket route draws on: visit media has its own, so
   /// live-update sockets cannot keep a video visit from connecting.
   enum class Pool { live, media } pool = Pool::live;
+  /// The handler's service writes the audit entry of an allowed call itself, in the same
+  /// transaction as the change it makes (sync::Outbox::retry and cancel): the gate then checks
+  /// the role and step-up and audits only a denial, so each action is on record once.
+  bool auditedByHandler = false;
 };
 
 /// Matches requests to routes. Patterns are literal segments, `{name}` placeholders (one
 /// segment) and a final `{*name}` (the rest of the path, one or more segments).
 class Router {
  public:
-  /// Throws std::invalid_argument for a duplicate route or an authenticated route without a
-  /// permission.
+  /// Throws std::invalid_argument for a duplicate route, an authenticated route without a
+  /// permission, or a public route that says its handler audits it.
   void add(Route route);
   struct Match {
     const Route* route = nullptr;

@@ -166,6 +166,7 @@ class Link {
   std::condition_variable wakeCv_;
   bool woken_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> linkWasDown_{false};  // logs the link going down and up once each
   std::thread thread_;
 };
 

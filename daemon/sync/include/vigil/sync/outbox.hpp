@@ -143,6 +143,10 @@ class Outbox {
   /// The service accepted the entry (202, or 200 duplicate). False when the entry is no longer
   /// pending (an admin cancelled it meanwhile): nothing changes then.
   bool markDelivered(std::string_view id, TimePoint now);
+  /// The same for several entries in one write job (one commit for a sending round: a crash
+  /// before it only sends them again, and the service answers "duplicate"). Returns how many
+  /// were still pending.
+  int markDelivered(const std::vector<std::string>& ids, TimePoint now);
   /// The attempt failed for now (408, 429, 5xx, no answer): the entry waits its back-off, or
   /// `retryAfter` when the service asked for longer. Returns when it is due again (nullopt:
   /// the entry is no longer pending). A Retry-After beyond the policy's cap counts as the cap.

@@ -1,0 +1,220 @@
+// The cloud link for admins (issue 20, docs/cloud-api.md): the outbox's status, one entry's
+// metadata, and retrying or cancelling an entry a service refused.
+//
+// Nothing here carries an envelope: entries are shown by id, stream, seq, kind, recipient, state
+// and the service's reason word, never their (sealed) content. Retry and cancel are audited by
+// the outbox itself in the transaction that changes the entry (Route::auditedByHandler), so the
+// gate writes no second entry for them; the status and entry reads are audited by the gate.
+//
+// The status lists at most `limit` streams (blocked ones first: they are the ones an admin acts
+// on), while the totals and the per-kind backlog cover every stream: a box with thousands of
+// open prescription streams answers the page's 10-second poll with a bounded body.
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "common.hpp"
+#include "vigil/core/error.hpp"
+#include "vigil/sync/outbox.hpp"
+
+namespace vigil::web::api {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+std::int64_t ageSeconds(TimePoint now, TimePoint then) {
+  return std::max<std::int64_t>(0, duration_cast<seconds>(now - then).count());
+}
+
+Poco::Dynamic::Var reasonOrNull(const std::string& reason) {
+  if (reason.empty()) return Poco::Dynamic::Var();
+  return reason;
+}
+
+/// An entry id as the outbox makes them (a UUID in its 36-character text form); anything else
+/// names no entry.
+bool entryIdShape(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char ch = id[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? ch != '-' : !std::isxdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
+}
+
+std::string entryIdParam(const Request& req) {
+  auto it = req.params.find("id");
+  if (it == req.params.end() || !entryIdShape(it->second))
+    throw ApiFailure(404, "not_found", "no such sync entry");
+  return it->second;
+}
+
+/// An entry without its envelope.
+JsonObject entryJson(const sync::OutboxEntry& e) {
+  auto o = object();
+  o->set("id", e.id);
+  o->set("stream", e.stream);
+  o->set("streamKind", std::string(sync::streamKindOf(e.stream)));
+  o->set("seq", e.seq);
+  o->set("kind", e.kind);
+  o->set("recipient", e.recipient);
+  o->set("state", std::string(sync::toString(e.state)));
+  o->set("attempts", e.attempts);
+  o->set("lastError", reasonOrNull(e.lastError));
+  o->set("createdAt", iso(e.createdAt));
+  o->set("nextAttemptAt", e.state == sync::EntryState::pending
+                              ? Poco::Dynamic::Var(iso(e.nextAttemptAt))
+                              : Poco::Dynamic::Var());
+  o->set("deliveredAt", isoOrNull(e.deliveredAt));
+  return o;
+}
+
+JsonObject headJson(const sync::OutboxEntry& h) {
+  auto o = object();
+  o->set("id", h.id);
+  o->set("seq", h.seq);
+  o->set("kind", h.kind);
+  o->set("recipient", h.recipient);
+  o->set("state", std::string(sync::toString(h.state)));
+  o->set("attempts", h.attempts);
+  o->set("lastError", reasonOrNull(h.lastError));
+  o->set("createdAt", iso(h.createdAt));
+  o->set("nextAttemptAt", h.state == sync::EntryState::pending
+                              ? Poco::Dynamic::Var(iso(h.nextAttemptAt))
+                              : Poco::Dynamic::Var());
+  return o;
+}
+
+JsonObject streamJson(const sync::StreamStatus& s, TimePoint now) {
+  auto o = object();
+  o->set("stream", s.stream);
+  o->set("streamKind", s.streamKind);
+  o->set("backlog", s.backlog);
+  o->set("oldestEntryAgeSeconds", ageSeconds(now, s.oldestCreatedAt));
+  o->set("blocked", s.blocked());
+  o->set("head", headJson(s.head));
+  return o;
+}
+
+struct KindTotals {
+  std::int64_t backlog = 0;
+  std::int64_t streams = 0;
+  std::int64_t blocked = 0;
+};
+
+JsonObject statusJson(const sync::OutboxStatus& status, TimePoint now, std::size_t limit) {
+  auto o = object();
+  o->set("generatedAt", iso(now));
+  o->set("backlog", status.backlog);
+  o->set("oldestEntryAgeSeconds", status.oldestCreatedAt
+                                      ? Poco::Dynamic::Var(ageSeconds(now, *status.oldestCreatedAt))
+                                      : Poco::Dynamic::Var());
+  o->set("lastSuccessAt", isoOrNull(status.lastSuccessAt));
+  o->set("lastError", reasonOrNull(status.lastError));
+  o->set("lastErrorAt", isoOrNull(status.lastErrorAt));
+
+  std::map<std::string, KindTotals> byKind;
+  std::int64_t blocked = 0;
+  for (const auto& s : status.streams) {
+    auto& k = byKind[s.streamKind];
+    k.backlog += s.backlog;
+    k.streams += 1;
+    if (s.blocked()) {
+      k.blocked += 1;
+      ++blocked;
+    }
+  }
+  o->set("streamCount", static_cast<std::int64_t>(status.streams.size()));
+  o->set("blockedStreams", blocked);
+  auto kinds = array();
+  for (const auto& [kind, k] : byKind) {
+    auto ko = object();
+    ko->set("streamKind", kind);
+    ko->set("backlog", k.backlog);
+    ko->set("streams", k.streams);
+    ko->set("blocked", k.blocked);
+    kinds->add(ko);
+  }
+  o->set("byStreamKind", kinds);
+
+  // Blocked streams first (an admin acts on them), each group by stream name as the outbox
+  // lists them; then cut at `limit`.
+  std::vector<const sync::StreamStatus*> order;
+  order.reserve(status.streams.size());
+  for (const auto& s : status.streams) order.push_back(&s);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const sync::StreamStatus* s) { return s->blocked(); });
+  auto streams = array();
+  for (std::size_t i = 0; i < order.size() && i < limit; ++i)
+    streams->add(streamJson(*order[i], now));
+  o->set("streams", streams);
+  o->set("streamsTruncated", order.size() > limit);
+  return o;
+}
+
+bool settled(const std::optional<sync::OutboxEntry>& e) {
+  return e && (e->state == sync::EntryState::delivered || e->state == sync::EntryState::cancelled);
+}
+
+/// Runs an admin action on an entry: 404 for an unknown id, 409 `wrong_state` when it was
+/// delivered or cancelled already (also when that happened between the look and the action),
+/// 422 for another refusal of the outbox (a cancel before the box has its cloud keys: the
+/// message says to enrol first); answers the entry as it is afterwards.
+template <class Action>
+Response entryAction(const ApiServices& s, Request& req, Action&& action) {
+  const auto id = entryIdParam(req);
+  auto before = s.outbox->entry(id);
+  if (!before) throw ApiFailure(404, "not_found", "no such sync entry");
+  if (settled(before))
+    throw ApiFailure(409, "wrong_state", "the entry was delivered or cancelled already");
+  try {
+    action(*req.actor, id);
+  } catch (const ValidationError&) {
+    if (settled(s.outbox->entry(id)))
+      throw ApiFailure(409, "wrong_state", "the entry was delivered or cancelled already");
+    throw;  // 422 with the outbox's message (ids and reason words only)
+  }
+  auto e = s.outbox->entry(id);
+  if (!e) throw ApiFailure(404, "not_found", "no such sync entry");
+  return jsonResponse(200, entryJson(*e));
+}
+
+}  // namespace
+
+void addSyncRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/sync/status", Access::authenticated, "sync.status",
+         guarded([&s](Request& req) {
+           auto limit = queryInt(req, "limit", 200, 1, 1000);
+           return jsonResponse(200, statusJson(s.outbox->status(), s.clock->now(),
+                                               static_cast<std::size_t>(limit)));
+         })});
+  r.add({"GET", "/api/v1/sync/entries/{id}", Access::authenticated, "sync.status",
+         guarded([&s](Request& req) {
+           auto e = s.outbox->entry(entryIdParam(req));
+           if (!e) throw ApiFailure(404, "not_found", "no such sync entry");
+           return jsonResponse(200, entryJson(*e));
+         })});
+  Route retry{"POST", "/api/v1/sync/entries/{id}/retry", Access::authenticated, "sync.retry",
+              guarded([&s](Request& req) {
+                return entryAction(s, req, [&s](const security::Actor& a, const std::string& id) {
+                  s.outbox->retry(a, id);
+                });
+              })};
+  retry.auditedByHandler = true;  // sync.retry, in the outbox's transaction
+  r.add(std::move(retry));
+  Route cancel{"POST", "/api/v1/sync/entries/{id}/cancel", Access::authenticated, "sync.cancel",
+               guarded([&s](Request& req) {
+                 return entryAction(s, req, [&s](const security::Actor& a, const std::string& id) {
+                   s.outbox->cancel(a, id);
+                 });
+               })};
+  cancel.auditedByHandler = true;  // sync.cancel, in the outbox's transaction
+  r.add(std::move(cancel));
+}
+
+}  // namespace vigil::web::api

@@ -46,8 +46,9 @@ constexpr const char* kPayload =
 
 // A new one-time enrolment code from the stand-in (`cloud code` also stores it in DIR).
 std::string newCode(const std::string& devtool, const fs::path& cloudDir, const fs::path& dir) {
-  testsupport::Process p(devtool, {{"cloud", "code", "--dir", cloudDir.string()}, {},
-                                   dir / "cmd.out", dir / "cmd.err"});
+  testsupport::Process p(
+      devtool,
+      {{"cloud", "code", "--dir", cloudDir.string()}, {}, dir / "cmd.out", dir / "cmd.err"});
   if (p.wait(30s).value_or(-1) != 0)
     throw std::runtime_error("devtool failed: " + testsupport::readText(dir / "cmd.err"));
   auto code = testsupport::readText(cloudDir / "enrolment-code");
@@ -133,12 +134,12 @@ int main(int argc, char** argv) {
   testsupport::TempDir dir("vigil-bench-sync");
   const fs::path cloudDir = dir.path() / "cloud";
   const int port = testsupport::freePort();
-  testsupport::Process cloud(devtool, {{"cloud", "serve", "--dir", cloudDir.string(), "--port",
-                                        std::to_string(port), "--record",
-                                        (dir.path() / "record.txt").string()},
-                                       {},
-                                       dir.path() / "cloud.out",
-                                       dir.path() / "cloud.err"});
+  testsupport::Process cloud(
+      devtool, {{"cloud", "serve", "--dir", cloudDir.string(), "--port", std::to_string(port),
+                 "--record", (dir.path() / "record.txt").string()},
+                {},
+                dir.path() / "cloud.out",
+                dir.path() / "cloud.err"});
   for (int i = 0; i < 300 && testsupport::readText(cloudDir / "url").empty(); ++i)
     std::this_thread::sleep_for(50ms);
   const std::string url = testsupport::readText(cloudDir / "url");
@@ -183,7 +184,8 @@ int main(int argc, char** argv) {
   box.link->enrol(admin, newCode(devtool, cloudDir, dir.path()), "bench box");
   box.fill(n, 10, "link: writing entries");
   const double linkSeconds = box.drain("link: delivering");
-  row("link", n, linkSeconds, "outbox heads, POST each, accepted ones marked delivered in one fsync'd commit per round");
+  row("link", n, linkSeconds,
+      "outbox heads, POST each, accepted ones marked delivered in one fsync'd commit per round");
   box.fill(backlog, streams, "drain: writing the backlog");
   const double drainSeconds = box.drain("drain: delivering the backlog");
   char what[128];

@@ -37,6 +37,8 @@ test('the admin sees refused entries with their reasons and the backlog chart, i
 
   // Link health: two streams stopped by a refused entry; three entries in two streams wait.
   await page.locator('#cloud-health', { hasText: 'Entries refused: action needed' }).waitFor();
+  // This box has no sync.url: the page says the link is off instead of offering enrolment.
+  await page.locator('#cloud-enrolment', { hasText: 'The cloud link is off' }).waitFor();
   await page.locator('.cloud-facts dd', { hasText: '3 entries in 2 streams' }).waitFor();
   await page.locator('.cloud-facts dd', { hasText: /invalid_payload|license_expired/ }).waitFor();
 
@@ -131,6 +133,12 @@ test('enrolled with the cloud stand-in: a cancel sends stream.skip in its place,
     // Enrolment queued a license check; the link delivered it: the link has a last success.
     const lastSuccess = page.locator('#cloud-last-success time');
     await refreshUntil(page, lastSuccess, 30000, 'the first delivery to the stand-in');
+    // The enrolment is shown (the box id the stand-in gave), and the licensing service's answer
+    // to that check came back through the inbox.
+    assert.match(await page.locator('#cloud-box-id').textContent(), /^box-[0-9a-f]{8}$/);
+    await refreshUntil(page, page.locator('#cloud-license', { hasText: 'active' }), 30000, 'the license status from the inbox');
+    await page.locator('#cloud-inbound-none').waitFor();
+    await screenshot(page, 'cloud-enrolled-license');
 
     // Cancel the refused reminder: the box seals a stream.skip with its enrolled keys, and the
     // notification service accepts it in the reminder's place (the stand-in's record).

@@ -224,7 +224,7 @@ async function startCloud(dir, conf) {
   }
   await waitForPort(port, child, 'the cloud stand-in', () => log);
   const url = `https://127.0.0.1:${port}`;
-  appendFileSync(conf, [`sync.url = ${url}`, `sync.ca_file = ${join(cloudDir, 'ca.crt')}`, ''].join('\n'));
+  appendFileSync(conf, [`sync.url = ${url}`, `sync.ca_file = ${join(cloudDir, 'ca.crt')}`, 'sync.inbox_interval_seconds = 2', ''].join('\n'));
   const code = readFileSync(join(cloudDir, 'enrolment-code'), 'utf8').trim();
   runTool(env('VIGILD'), ['--config', conf, 'sync', 'enrol', code, 'E2E clinic'], 'enrolling the box with the stand-in (vigild sync enrol)',
     { stdio: 'ignore' });

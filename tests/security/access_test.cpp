@@ -128,9 +128,10 @@ BOOST_AUTO_TEST_SUITE(Access)
 // last few minutes, written out by hand from the issue.
 BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
   const std::set<std::string> expected = {
-      "user.create",   "user.reset_mfa",         "device.issue_credentials",
-      "threshold.set", "alert_rule.set_default", "audit.export",
-      "keys.rotate",   "keys.reencrypt"};
+      "user.create", "user.reset_mfa", "device.issue_credentials", "threshold.set",
+      "alert_rule.set_default", "audit.export", "keys.rotate", "keys.reencrypt",
+      // Issue 20: enrolling binds the box to a cloud identity (its keys and certificate).
+      "sync.enrol"};
   int marked = 0;
   for (const auto& op : allOperations()) {
     BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);

@@ -335,6 +335,14 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/sync/entries/" + c.syncEntry + "/cancel", "{}"};
        }},
+      {"GET /api/v1/sync/link",
+       [](const Ctx&) {
+         return Call{"/api/v1/sync/link", ""};
+       }},
+      {"POST /api/v1/sync/enrol",
+       [](const Ctx&) {
+         return Call{"/api/v1/sync/enrol", R"({"code":"7KQM-2HXD-9PLA","boxName":"Test"})"};
+       }},
   };
   return r;
 }
@@ -433,6 +441,8 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/sync/entries/{id}",                          "DD DD DD AA"},
     {"POST /api/v1/sync/entries/{id}/retry",                   "DD DD DD AA"},
     {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA"},
+    {"GET /api/v1/sync/link",                                  "DD DD DD AA"},
+    {"POST /api/v1/sync/enrol",                                "DD DD DD AA"},
 };
 // clang-format on
 

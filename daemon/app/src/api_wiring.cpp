@@ -74,6 +74,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   provisioner_ = makeProvisioner(config, ca_);
   services_.provisioner = provisioner_.get();
   services_.outbox = &syncing.outbox();
+  services_.link = syncing.link();
   if (ca_) {
     crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
       if (!ca_->refreshCrlIfDue()) return;

@@ -81,7 +81,7 @@ constexpr Operation kOperations[] = {
     {"sync.status", P::syncManage, false},
     {"sync.retry", P::syncManage, false},
     {"sync.cancel", P::syncManage, false},
-    {"sync.enrol", P::syncManage, false},
+    {"sync.enrol", P::syncManage, false, kStepUp},  // binds the box to a cloud identity
     // Consent e-signature (issue 21): documents (the clinic's text), a patient's signatures.
     {"consent_document.list", P::consentDocumentRead, false},
     {"consent_document.get", P::consentDocumentRead, false},

@@ -10,6 +10,8 @@
 // on), while the totals and the per-kind backlog cover every stream: a box with thousands of
 // open prescription streams answers the page's 10-second poll with a bounded body.
 
+#include <Poco/JSON/Parser.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -18,7 +20,9 @@
 
 #include "common.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/sync/link.hpp"
 #include "vigil/sync/outbox.hpp"
+#include "vigil/sync/transport.hpp"
 
 namespace vigil::web::api {
 namespace {
@@ -184,9 +188,72 @@ Response entryAction(const ApiServices& s, Request& req, Action&& action) {
   return jsonResponse(200, entryJson(*e));
 }
 
+/// Enrolment and what came back from the services: no key, no certificate, no payload but the
+/// license status (which carries no PHI).
+JsonObject linkJson(const ApiServices& s, TimePoint now) {
+  auto o = object();
+  if (s.link == nullptr) {
+    o->set("configured", false);
+    o->set("enrolled", false);
+    o->set("refusedInbound", array());
+    o->set("refusedInboundTotal", 0);
+    return o;
+  }
+  const auto st = s.link->status();
+  o->set("configured", st.configured);
+  o->set("enrolled", st.enrolled);
+  o->set("boxId", st.enrolled ? Poco::Dynamic::Var(st.boxId) : Poco::Dynamic::Var());
+  o->set("boxName", st.enrolled ? Poco::Dynamic::Var(st.boxName) : Poco::Dynamic::Var());
+  o->set("url", st.url.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(st.url));
+  Poco::Dynamic::Var license;
+  if (st.license) {
+    try {
+      license = Poco::JSON::Parser().parse(*st.license);
+    } catch (const Poco::Exception&) {
+    }
+  }
+  o->set("license", license);
+  auto refused = array();
+  for (const auto& r : st.refusedInbound) {
+    auto ro = object();
+    ro->set("messageId", r.messageId);
+    ro->set("kind", r.kind);
+    ro->set("sender", r.sender);
+    ro->set("reason", r.reason);
+    ro->set("receivedAt", iso(r.receivedAt));
+    ro->set("ageSeconds", ageSeconds(now, r.receivedAt));
+    refused->add(ro);
+  }
+  o->set("refusedInbound", refused);
+  o->set("refusedInboundTotal", st.refusedInboundTotal);
+  return o;
+}
+
 }  // namespace
 
 void addSyncRoutes(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/sync/link", Access::authenticated, "sync.status",
+         guarded([&s](Request&) { return jsonResponse(200, linkJson(s, s.clock->now())); })});
+  Route enrol{
+      "POST", "/api/v1/sync/enrol", Access::authenticated, "sync.enrol",
+      guarded([&s](Request& req) {
+        if (s.link == nullptr)
+          throw ApiFailure(409, "not_configured",
+                           "the cloud link is off: set sync.url and sync.ca_file");
+        auto body = parseBody(req);
+        const auto code = requireString(body, "code", 64);
+        const auto name = requireString(body, "boxName", 128);
+        try {
+          s.link->enrol(*req.actor, code, name);
+        } catch (const sync::SyncRefused& e) {
+          throw ApiFailure(422, "refused", "the cloud refused the enrolment: " + e.reason());
+        } catch (const sync::TransportError& e) {
+          throw ApiFailure(502, "cloud_unreachable", "the cloud could not be reached: " + e.word());
+        }
+        return jsonResponse(200, linkJson(s, s.clock->now()));
+      })};
+  enrol.auditedByHandler = true;  // sync.enrol, by the link once enrolled
+  r.add(std::move(enrol));
   r.add({"GET", "/api/v1/sync/status", Access::authenticated, "sync.status",
          guarded([&s](Request& req) {
            auto limit = queryInt(req, "limit", 200, 1, 1000);

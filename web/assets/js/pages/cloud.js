@@ -32,6 +32,8 @@ export function explainReason(reason) {
     case 'invalid_payload': return 'The service found the record itself invalid. Correct it where it was made and cancel this entry, or retry after the service was fixed.';
     case 'license_expired': return 'The clinic\'s license has expired. Renew it, then retry.';
     case 'wrong_sender': return 'The service says this box did not write the record (it names another box, or was made before the box was enrolled as it is now). Cancel it and report the problem.';
+    case 'stale': return 'The message is older than the box remembers applied messages, so it cannot tell it from a replay. Ask the service to send it again if it still matters.';
+    case 'apply_failed': return 'The box could not apply the message (its content did not fit what the box expects). Report the problem.';
     case 'malformed': return 'The service could not read what the box sent. Report the problem; retry after an update.';
     default: return `The service refused it${reason ? ` (${reason})` : ''}. Retry once the cause is fixed, or cancel it.`;
   }
@@ -74,11 +76,59 @@ function facts(st) {
   );
 }
 
+/** The box's enrolment and license, or the enrolment form when the link is set up but unused. */
+function linkCard(link, onEnrol) {
+  const row = (label, ...value) => [h('dt', label), h('dd', ...value)];
+  if (!link.configured) {
+    return h('p.muted#cloud-enrolment', 'The cloud link is off on this box: set sync.url and sync.ca_file in its configuration (docs/operations.md, "Cloud link").');
+  }
+  if (!link.enrolled) {
+    const code = h('input#cloud-code', { name: 'code', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 64, placeholder: '7KQM-2HXD-9PLA' });
+    const name = h('input#cloud-box-name', { name: 'boxName', required: true, maxlength: 128, placeholder: 'Riverside Clinic' });
+    const form = h('form.stack#cloud-enrol-form',
+      h('p', 'This box is not enrolled yet: nothing leaves it. Enter the one-time code from the product\'s licensing portal.'),
+      h('label', { for: 'cloud-code' }, 'Enrolment code'), code,
+      h('label', { for: 'cloud-box-name' }, 'Box name (shown to the cloud services)'), name,
+      h('button.btn.primary', { type: 'submit' }, 'Enrol this box'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      onEnrol(code.value.trim(), name.value.trim());
+    });
+    return h('div#cloud-enrolment', form);
+  }
+  const lic = link.license;
+  return h('dl.facts#cloud-enrolment',
+    row('Box', h('strong#cloud-box-id', link.boxId), link.boxName ? ` (${link.boxName})` : ''),
+    row('Cloud', h('code', link.url || '—')),
+    row('License', lic
+      ? [h(`span.state.${lic.status === 'active' ? 'state-acknowledged' : 'state-escalated'}#cloud-license`, lic.status),
+        lic.validUntil ? ` until ${lic.validUntil}` : '',
+        lic.features && lic.features.length ? h('span.sub', `features: ${lic.features.join(', ')}`) : '']
+      : h('span.muted#cloud-license', 'No answer from the licensing service yet')));
+}
+
+/** Messages from the services the box refused to apply: id, kind, sender and reason only. */
+function refusedInboundTable(link) {
+  if (!link.refusedInbound || !link.refusedInbound.length) {
+    return h('p.muted#cloud-inbound-none', 'No message from the services was refused.');
+  }
+  return h('table.data#cloud-inbound', h('caption.sr-only', 'Messages from the cloud services the box refused'),
+    h('thead', h('tr', ['Message', 'From', 'Reason', 'Received'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', link.refusedInbound.map((m) => h('tr',
+      h('th', { scope: 'row' }, m.kind || '(unreadable)', h('span.sub', m.messageId || '—')),
+      h('td', m.sender || '—'),
+      h('td', h('code.reason', m.reason), h('span.sub', explainReason(m.reason))),
+      h('td', `${ageText(m.ageSeconds)} ago`)))));
+}
+
 /**
  * Renders the Cloud link section into body; returns a cleanup function that stops the refresh.
  */
 export async function renderCloud(body) {
   const factsBox = h('div');
+  const linkBox = h('div');
+  const inboundBox = h('div.table-wrap');
+  let lastLinkKey = '';
   const msg = h('div.notice', { role: 'status', hidden: true, tabindex: '-1' });
   const chartBox = h('div.plot#cloud-chart', { role: 'img', 'aria-label': 'Backlog by stream kind' });
   const chartNote = h('p.muted', { hidden: true }, 'Nothing is waiting to leave the box.');
@@ -159,7 +209,37 @@ export async function renderCloud(body) {
           h('button.btn.small.danger', { type: 'button', 'data-key': `cancel-${s.head.id}`, 'aria-label': `Cancel entry ${s.head.id}`, onclick: () => act(s, 'cancel') }, 'Cancel')))))));
   }
 
+  async function enrol(code, boxName) {
+    try {
+      await post('/api/v1/sync/enrol', { code, boxName });
+      flash('success', 'The box is enrolled with the cloud.');
+    } catch (ex) {
+      flash('error', ex instanceof ApiError && ex.status === 422
+        ? `The cloud refused the enrolment: check the code (${ex.message}).`
+        : ex.message);
+    }
+    lastLinkKey = '';
+    await load();
+  }
+
+  async function loadLink() {
+    let link;
+    try {
+      link = await get('/api/v1/sync/link');
+    } catch (e) {
+      clear(linkBox).append(h('div.notice.error', { role: 'alert' }, `The enrolment could not be loaded: ${e.message}`));
+      return;
+    }
+    const key = JSON.stringify(link);
+    if (key === lastLinkKey) return;
+    const typing = linkBox.contains(document.activeElement) && document.activeElement.tagName === 'INPUT';
+    lastLinkKey = key;
+    if (!typing) clear(linkBox).append(linkCard(link, enrol));
+    clear(inboundBox).append(refusedInboundTable(link));
+  }
+
   async function load() {
+    await loadLink();
     let st;
     try {
       st = await get(`/api/v1/sync/status${query({ limit: 200 })}`);
@@ -201,6 +281,7 @@ export async function renderCloud(body) {
   }
 
   body.append(
+    h('section.card', { 'aria-labelledby': 'cloud-box' }, h('h2#cloud-box', 'Enrolment and license'), linkBox),
     h('section.card', { 'aria-labelledby': 'cloud-status' }, h('h2#cloud-status', 'Link status'), factsBox),
     h('section.card.chart', { 'aria-labelledby': 'cloud-chart-title' },
       h('div.chart-head', h('h2#cloud-chart-title', 'Backlog by stream kind')), chartBox, chartNote,
@@ -210,6 +291,10 @@ export async function renderCloud(body) {
         h('button.btn.small', { type: 'button', onclick: () => load() }, 'Refresh now')),
       h('p.muted', 'A service refused these entries for good; each stops its stream until you act. Retry sends the same entry again; Cancel gives up on it and the stream goes on.'),
       msg, refusedBox),
+    h('section.card', { 'aria-labelledby': 'cloud-inbound-title' },
+      h('h2#cloud-inbound-title', 'Refused messages'),
+      h('p.muted', 'Messages from the services the box did not apply: forged or tampered, signed by an unknown key, not for this box, or too old to tell from a replay. Nothing of their content is kept.'),
+      inboundBox),
     updated,
   );
   await tick();

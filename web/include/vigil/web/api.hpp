@@ -57,8 +57,9 @@ namespace vigil::pki {
 class DeviceProvisioner;
 }
 namespace vigil::sync {
+class Link;
 class Outbox;
-}
+}  // namespace vigil::sync
 namespace vigil::patients {
 class ConsentService;
 }
@@ -89,7 +90,8 @@ struct ApiServices {
   pki::DeviceProvisioner* provisioner = nullptr;    // device bundle and revocation
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
-  patients::ConsentService* consents = nullptr;     // consent documents and signatures
+  sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
+  patients::ConsentService* consents = nullptr;  // consent documents and signatures
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -28,6 +28,9 @@ LAYERS = {
     # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,
     # rx, billing) write their entries through it.
     "sync": 3,
+    # Patients' consent e-signature (issue 21), on the registry's patient records; video (layer
+    # 4) enforces telehealth consent through it.
+    "patients": 3,
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
     "alerts": 4, "video": 4, "ble": 4, "fleet": 4,
@@ -74,6 +77,7 @@ OWNERS = {
     "cloud_codes": {"cloudsim"}, "cloud_boxes": {"cloudsim"}, "cloud_accepted": {"cloudsim"},
     "cloud_streams": {"cloudsim"}, "cloud_inbox": {"cloudsim"}, "cloud_prescriptions": {"cloudsim"},
     "cloud_notifications": {"cloudsim"},
+    "consent_documents": {"patients"}, "consents": {"patients"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

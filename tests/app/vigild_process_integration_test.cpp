@@ -412,6 +412,15 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
+    // Consent (issue 21): the four documents published once; Rosa Alvarez signed the telehealth
+    // and RPM consents once (the second run found them active), as herself, audited.
+    BOOST_TEST(count("SELECT count(*) FROM consent_documents") == 4);
+    BOOST_TEST(count("SELECT count(*) FROM consent_documents WHERE version = 1") == 4);
+    BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind IN "
+                     "('telehealth', 'rpm')") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM consents") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'consent.sign' AND "
+                     "actor_role = 'patient' AND outcome = 'success'") == 2);
 #ifdef VIGIL_WITH_VIDEO
     // One video visit of the demo provider and patient open now, kept (not re-created) by the
     // second run.

@@ -421,7 +421,8 @@ int main(int argc, char** argv) {
                      "patient-" + std::to_string(i) + "@clinic.test",
                      "Patient " + std::to_string(i),
                      patients[static_cast<std::size_t>(i)],
-                     {}});
+                     {},
+                     true});  // signs the telehealth consent: no video visit without it
   const auto ids = testsupport::seedPortalUsers(box.dataDir(), box.databasePath(), users);
   box.start();
   testsupport::PortalClient provider(box.webPort());

@@ -2,8 +2,11 @@
 // (store migrations, key hierarchy, account service, registry), before vigild starts:
 // an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
 // pressure cuff each and a week of readings (the last one out of range), and a patient login
-// for A. Prints the ids and logins as JSON on stdout. With --calm, A's last reading is in range
-// too, so the box starts with no alert (the live test raises one through the broker). With
+// for A. The admin has published a telehealth consent (issue 21) and A has signed it, through
+// the consent service, so A may join video visits. Prints the ids and logins as JSON on stdout.
+// With --calm, A's last reading is in range too, so the box starts with no alert (the live test
+// raises one through the broker); with --unsigned, A has not signed the telehealth consent (the
+// consent test signs it in the browser). With
 // --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
 // claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
 // box key), written as a domain change writes it and refused by the clearinghouse with
@@ -11,7 +14,7 @@
 // its own that the notification service refused with `license_expired`; their ids are printed
 // too.
 //
-//   e2e_seed <data.dir> [--calm] [--sync-refused]
+//   e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +26,7 @@
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/ed25519.hpp"
 #include "vigil/crypto/hpke.hpp"
+#include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -105,19 +109,21 @@ SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& cloc
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool calm = false, syncRefused = false, usage = argc < 2;
+  bool calm = false, syncRefused = false, unsignedConsent = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
       calm = true;
     } else if (arg == "--sync-refused") {
       syncRefused = true;
+    } else if (arg == "--unsigned") {
+      unsignedConsent = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--sync-refused]\n";
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -160,6 +166,15 @@ int main(int argc, char** argv) {
     registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);
     registry::DeviceRegistry::touchIn(c, cuffB.id, now - 50h, 35);
   });
+  patients::ConsentService consents(*db, audit, keys->cipher(), patients, clock);
+  auto telehealth = consents.publish(
+      admin, {patients::ConsentKind::telehealth, "Consent to telehealth visits",
+              "# Consent to telehealth visits\n\nI agree to receive care from this clinic by "
+              "live video and audio.\n\nI can withdraw this consent at any time in the portal.\n",
+              false});
+  if (!unsignedConsent)
+    consents.sign({patientUser, security::Role::patient, a}, a,
+                  {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

@@ -92,6 +92,15 @@ const std::map<std::string, std::string> kExpected = {
     {"sync.retry",         "DD DD DD AA DD"},
     {"sync.cancel",        "DD DD DD AA DD"},
     {"sync.enrol",         "DD DD DD AA DD"},
+    // Consent e-signature (issue 21): admins publish the documents everyone reads; only the
+    // patient signs or withdraws their own; the patient, the care team (others in an
+    // emergency) and admins read a patient's signatures.
+    {"consent_document.list",    "AA AA AA AA DD"},
+    {"consent_document.get",     "AA AA AA AA DD"},
+    {"consent_document.publish", "DD DD DD AA DD"},
+    {"consent.list",             "AD AG AG AA DD"},
+    {"consent.sign",             "AD DD DD DD DD"},
+    {"consent.withdraw",         "AD DD DD DD DD"},
 };
 // clang-format on
 

@@ -2,7 +2,8 @@
 // The API fixture (tests/web/api_fixture.hpp: real store, keys, audit, accounts, HTTP server and
 // gate) plus the /api/v1/visits routes, real VisitService and VideoRooms, and one visit of
 // patient A run by the provider, with the patient's user, from now for 30 minutes. Shared by
-// the unit suite (visit_routes_test.cpp) and the integration suite (real media sessions).
+// the unit suite (visit_routes_test.cpp) and the integration suite (real media sessions). The
+// patient has signed the telehealth consent (through the consent service).
 
 #include <chrono>
 #include <filesystem>
@@ -35,6 +36,9 @@ struct VisitApiFixture : web::test::ApiFixture {
     nv.startsAt = clock.now();
     nv.endsAt = clock.now() + std::chrono::minutes(30);
     visitId = visits.schedule({providerId, security::Role::provider, std::nullopt}, nv);
+    // No video visit without telehealth consent (issue 21): the patient signs the published one.
+    consents->sign({patientUserId, security::Role::patient, patientA}, patientA,
+                   {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
     for (auto id : {providerId, nurseId, patientUserId, adminActor.id}) clients[id] = signIn(id);
   }
 

@@ -565,4 +565,26 @@ BOOST_AUTO_TEST_CASE(typed_text_never_reaches_the_database_file_in_clear) {
   BOOST_TEST(raw.find(canary) == std::string::npos);
 }
 
+// Issue 21: no video visit without telehealth consent. The patient who withdrew it is refused
+// with the word the visit page acts on (it shows the document and the sign form), signs through
+// the consent API, and joins.
+BOOST_AUTO_TEST_CASE(a_patient_without_telehealth_consent_is_asked_to_sign_then_joins) {
+  const auto patient = patientUserId;
+  BOOST_REQUIRE(call("POST", visit("/join"), providerId) == 200);
+  const auto consentsPath = "/api/v1/patients/" + std::to_string(patientA) + "/consents";
+  BOOST_REQUIRE(call("POST", consentsPath + "/telehealth/withdraw", patient, "{}") == 200);
+  auto refused = request("POST", visit("/join"), &clients.at(patient), "{}");
+  BOOST_TEST(refused.status == 403);
+  BOOST_TEST(jsonField(refused.body, "error") == "consent_required", refused.body);
+  BOOST_TEST(jsonField(refused.body, "kind") == "telehealth", refused.body);
+  BOOST_TEST(audited("visit.join", "consent_required") == 1);
+  // The page fetches the current version and signs it with the typed name and the box.
+  const auto sign = R"({"documentId":)" + std::to_string(telehealth.id) + R"(,"documentSha256":")" +
+                    telehealth.sha256 + R"(","typedName":" ana silva ","agreed":true})";
+  BOOST_TEST(call("POST", consentsPath, patient, sign) == 201);
+  auto joined = request("POST", visit("/join"), &clients.at(patient), "{}");
+  BOOST_TEST(joined.status == 200, joined.body);
+  BOOST_TEST(jsonField(joined.body, "status") == "waiting");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

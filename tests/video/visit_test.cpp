@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "security_fixture.hpp"
+#include "vigil/patients/consent.hpp"
+#include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/video/recording.hpp"
 
@@ -41,13 +43,18 @@ inline std::ostream& operator<<(std::ostream& os, AuditOutcome o) {
 
 namespace {
 
-constexpr std::int64_t kPatientId = 501;
-
-/// A store with a provider on the patient's care team, the patient's user, a stranger patient
-/// and an unrelated provider; one visit scheduled an hour from the clock's start.
+/// A store with a provider on the patient's care team, the patient's record and user (who has
+/// signed the clinic's telehealth consent through the consent service: no video visit without
+/// it), a stranger patient and an unrelated provider; one visit scheduled an hour from the
+/// clock's start.
 struct VisitFixture : vigil::security::test::SecurityFixture {
+  vigil::registry::PatientRepository records{*db, keys->cipher(), keys->blindIndex(), clock};
+  vigil::patients::ConsentService consents{*db, *audit, keys->cipher(), records, clock};
+  std::int64_t patientId =
+      records.create({0, "MRN-V1", "Vera", "Visit", "1970-01-01", "UTC", "", {}, true});
+  vigil::patients::ConsentDocument telehealth;
   Actor provider{0, Role::provider, std::nullopt};
-  Actor patient{0, Role::patient, kPatientId};
+  Actor patient{0, Role::patient, patientId};
   Actor stranger{0, Role::patient, 777};
   Actor otherProvider{0, Role::provider, std::nullopt};
   Actor caregiver{0, Role::patient, 888};
@@ -57,19 +64,28 @@ struct VisitFixture : vigil::security::test::SecurityFixture {
 
   VisitFixture() {
     provider.id = user(Role::provider, "dr@clinic.example", "provider passphrase 2026");
-    patient.id = user(Role::patient, "pat@home.example", "patient passphrase 2026", kPatientId);
+    patient.id = user(Role::patient, "pat@home.example", "patient passphrase 2026", patientId);
     stranger.id = user(Role::patient, "other@home.example", "stranger passphrase 2026", 777);
     otherProvider.id = user(Role::provider, "dr2@clinic.example", "provider2 passphrase 2026");
     caregiver.id = user(Role::patient, "care@home.example", "caregiver passphrase 2026", 888);
     db->writeSync([&](vigil::store::Connection& c) {
-      vigil::security::SqliteCareTeam::assignIn(c, provider.id, kPatientId, admin.id, clock.now());
+      vigil::security::SqliteCareTeam::assignIn(c, provider.id, patientId, admin.id, clock.now());
     });
     visitId = visits.schedule(provider, newVisit());
+    telehealth =
+        consents.publish(admin, {vigil::patients::ConsentKind::telehealth, "Telehealth consent",
+                                 "I agree to care by video.", false});
+    signTelehealth();
+  }
+
+  void signTelehealth() {
+    consents.sign(patient, patientId,
+                  {telehealth.id, telehealth.sha256, "Vera Visit", true, "192.0.2.7"});
   }
 
   NewVisit newVisit() const {
     NewVisit v;
-    v.patientId = kPatientId;
+    v.patientId = patientId;
     v.providerUserId = provider.id;
     v.patientUserId = patient.id;
     v.startsAt = start;
@@ -132,7 +148,7 @@ BOOST_AUTO_TEST_CASE(a_visits_provider_must_be_on_the_care_team_or_hold_emergenc
   }
   // With emergency access (a break-glass entry for this patient, within its window): allowed.
   auto grant = vigil::security::auditEventFor(
-      otherProvider, "patient.emergency_access", "patient", std::to_string(kPatientId), kPatientId,
+      otherProvider, "patient.emergency_access", "patient", std::to_string(patientId), patientId,
       vigil::security::AuditOutcome::success, "break_glass");
   grant.breakGlass = true;
   audit->record(*db, grant);
@@ -169,7 +185,7 @@ BOOST_AUTO_TEST_CASE(patient_waits_until_the_provider_admits) {
   auto e = lastAudit("visit.admit");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->event.objectId == std::to_string(visitId) + "/" + std::to_string(patient.id));
-  BOOST_TEST(e->event.patientId.value_or(0) == kPatientId);
+  BOOST_TEST(e->event.patientId.value_or(0) == patientId);
 }
 
 BOOST_AUTO_TEST_CASE(admitted_patient_who_drops_rejoins_without_waiting) {
@@ -192,6 +208,40 @@ BOOST_AUTO_TEST_CASE(non_participant_is_refused_and_the_refusal_audited) {
   BOOST_TEST(e->event.outcome == vigil::security::AuditOutcome::denied);
   BOOST_TEST(e->event.reason == "not_participant");
   BOOST_CHECK_THROW(visits.get(stranger, visitId), AccessDenied);
+}
+
+BOOST_AUTO_TEST_CASE(the_patient_joins_only_with_an_active_telehealth_consent) {
+  atStart();
+  visits.join(provider, visitId);
+  consents.withdraw(patient, patientId, vigil::patients::ConsentKind::telehealth);
+  try {
+    visits.join(patient, visitId);
+    BOOST_FAIL("a patient without telehealth consent joined");
+  } catch (const AccessDenied& e) {
+    BOOST_TEST(std::string(e.what()).find("consent_required") != std::string::npos);
+  }
+  auto e = lastAudit("visit.join");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->event.outcome == vigil::security::AuditOutcome::denied);
+  BOOST_TEST(e->event.reason == "consent_required");
+  BOOST_TEST(!visits.find(visitId)->participant(patient.id)->waitingSince.has_value());
+  // A new version that requires re-signing sets the old signature aside too.
+  signTelehealth();
+  BOOST_TEST(visits.join(patient, visitId) == JoinStatus::waiting);
+  visits.leave(patient, visitId);
+  telehealth = consents.publish(admin, {vigil::patients::ConsentKind::telehealth,
+                                        "Telehealth consent", "Version 2: re-sign.", true});
+  BOOST_CHECK_THROW(visits.join(patient, visitId), AccessDenied);
+  signTelehealth();
+  BOOST_TEST(visits.join(patient, visitId) == JoinStatus::waiting);
+}
+
+BOOST_AUTO_TEST_CASE(a_caregiver_needs_no_consent_of_the_patient_s_own) {
+  atStart();
+  visits.join(provider, visitId);
+  visits.invite(provider, visitId, caregiver.id, ParticipantRole::caregiver);
+  consents.withdraw(patient, patientId, vigil::patients::ConsentKind::telehealth);
+  BOOST_TEST(visits.join(caregiver, visitId) == JoinStatus::waiting);
 }
 
 BOOST_AUTO_TEST_CASE(admin_cannot_join_a_visit) {
@@ -347,7 +397,7 @@ BOOST_AUTO_TEST_CASE(an_admin_reads_a_past_visits_chat_only_by_audited_request) 
   const auto request = lastAudit("visit.record_access");
   BOOST_REQUIRE(request);
   BOOST_TEST(request->event.outcome == vigil::security::AuditOutcome::success);
-  BOOST_TEST(request->event.patientId.value_or(0) == kPatientId);
+  BOOST_TEST(request->event.patientId.value_or(0) == patientId);
   // The reason is kept encrypted with the entry, never in the chain's own fields.
   BOOST_TEST(request->event.reason == "admin_request");
   BOOST_TEST(db->read([&](vigil::store::Connection& c) {
@@ -392,7 +442,7 @@ BOOST_AUTO_TEST_CASE(every_read_of_a_visit_is_audited) {
   BOOST_REQUIRE(e);
   BOOST_TEST(e->event.actorId == admin.id);
   BOOST_TEST(e->event.reason == "not_participant");
-  BOOST_TEST(e->event.patientId.value_or(0) == kPatientId);
+  BOOST_TEST(e->event.patientId.value_or(0) == patientId);
 }
 
 BOOST_AUTO_TEST_CASE(document_type_comes_from_the_magic_bytes) {

@@ -5,6 +5,7 @@
 // `vigil_session`). Users: an admin, a provider and a nurse on patient A's care team, a spare
 // nurse (the target of admin actions), and a patient user whose record is A. Patient B has no
 // care team. Each patient has one open alert and one device. The cloud link's outbox is empty.
+// The admin has published a telehealth consent (version 1) that nobody has signed.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPCookie.h>
@@ -27,6 +28,7 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/patients/consent.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
@@ -114,6 +116,7 @@ struct ApiFixture {
   std::unique_ptr<security::AuditLog> audit;
   std::unique_ptr<security::AccountService> accounts;
   std::unique_ptr<registry::PatientRepository> patients;
+  std::unique_ptr<patients::ConsentService> consents;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -135,6 +138,8 @@ struct ApiFixture {
   std::int64_t providerId = 0, nurseId = 0, spareNurseId = 0, patientUserId = 0;
   std::int64_t alertA = 0, alertB = 0, deviceA = 0, deviceB = 0;
   std::map<std::int64_t, std::string> totpSecrets;  // staff user id -> base32 secret
+  /// The telehealth consent the admin published (version 1); nobody has signed it.
+  patients::ConsentDocument telehealth;
 
   static constexpr const char* kPassword = "correct horse battery staple";
 
@@ -152,6 +157,8 @@ struct ApiFixture {
     patients = std::make_unique<registry::PatientRepository>(*db, keys->cipher(),
                                                              keys->blindIndex(), clock);
     devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
+    consents =
+        std::make_unique<patients::ConsentService>(*db, *audit, keys->cipher(), *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -194,6 +201,9 @@ struct ApiFixture {
     devices->assign(deviceB, patientB);
     alertA = raise(patientA, 182);
     alertB = raise(patientB, 176);
+    telehealth = consents->publish(adminActor,
+                                   {patients::ConsentKind::telehealth, "Telehealth consent",
+                                    "I agree to receive care by video from this clinic.", false});
 
     services.db = db.get();
     services.accounts = accounts.get();
@@ -210,6 +220,7 @@ struct ApiFixture {
     services.provisioner = provisioner.get();
     services.ble = &ble;
     services.outbox = outbox.get();
+    services.consents = consents.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -29,11 +29,13 @@ struct Ctx {
   std::int64_t alert = 0;
   std::int64_t device = 0;
   std::int64_t spareUser = 0;
-  std::int64_t clinician = 0;  // another active clinician (covers the spare nurse)
-  std::int64_t coverage = 0;   // a current on-call cover
-  std::string syncEntry;       // a cloud-link entry the service refused (blocks its stream)
-  std::string until;           // a future time
-  int serial = 0;              // unique per call (MRNs, uids)
+  std::int64_t clinician = 0;        // another active clinician (covers the spare nurse)
+  std::int64_t coverage = 0;         // a current on-call cover
+  std::string syncEntry;             // a cloud-link entry the service refused (blocks its stream)
+  std::string until;                 // a future time
+  std::int64_t consentDocument = 0;  // the published telehealth consent
+  std::string consentSha;            // its SHA-256
+  int serial = 0;                    // unique per call (MRNs, uids)
 };
 
 struct Call {
@@ -96,6 +98,34 @@ const std::map<std::string, Recipe>& recipes() {
       {"POST /api/v1/admin/ble/pair",
        [](const Ctx&) {
          return Call{"/api/v1/admin/ble/pair", R"({"address":"C4:7C:8D:6A:12:34"})"};
+       }},
+      {"GET /api/v1/consent-documents",
+       [](const Ctx&) {
+         return Call{"/api/v1/consent-documents", ""};
+       }},
+      {"GET /api/v1/consent-documents/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/consent-documents/" + id(c.consentDocument), ""};
+       }},
+      {"POST /api/v1/consent-documents",
+       [](const Ctx&) {
+         return Call{"/api/v1/consent-documents",
+                     R"({"kind":"privacy_notice","title":"Notice","body":"How we use data."})"};
+       }},
+      {"GET /api/v1/patients/{id}/consents",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/consents", ""};
+       }},
+      {"POST /api/v1/patients/{id}/consents",
+       [](const Ctx& c) {
+         // Signed once (201), then already signed (409): allowed either way, never a denial.
+         return Call{"/api/v1/patients/" + id(c.patient) + "/consents",
+                     R"({"documentId":)" + id(c.consentDocument) + R"(,"documentSha256":")" +
+                         c.consentSha + R"(","typedName":"Ana Silva","agreed":true})"};
+       }},
+      {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/consents/telehealth/withdraw", "{}"};
        }},
       {"GET /api/v1/patients",
        [](const Ctx&) {
@@ -344,6 +374,16 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/me",                                         "AA DD DD DD"},
     {"GET /api/v1/patients/{id}/readings",                     "AD AG AG AA"},
     {"GET /api/v1/patients/{id}/devices",                      "AD AG AG AA"},
+    // Consent e-signature (issue 21): everyone reads the clinic's consent documents, only
+    // admins publish them; a patient signs and withdraws only their own consent (no clinician
+    // or admin signs for them, not even in an emergency); the patient, the care team (others in
+    // an emergency) and admins read a patient's signatures.
+    {"GET /api/v1/consent-documents",                          "AA AA AA AA"},
+    {"GET /api/v1/consent-documents/{id}",                     "AA AA AA AA"},
+    {"POST /api/v1/consent-documents",                         "DD DD DD AA"},
+    {"GET /api/v1/patients/{id}/consents",                     "AD AG AG AA"},
+    {"POST /api/v1/patients/{id}/consents",                    "AD DD DD DD"},
+    {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",    "AD DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)
@@ -504,6 +544,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
             ctx.syncEntry =
                 f.refusedSyncEntry("claims/matrix-" + std::to_string(serial), "invalid_payload");
           ctx.until = "2030-01-01T00:00:00Z";
+          ctx.consentDocument = f.telehealth.id;
+          ctx.consentSha = f.telehealth.sha256;
           ctx.serial = ++serial;
           auto call = recipe->second(ctx);
           bool expectAllowed = want == 'A' || (want == 'G' && breakGlass);

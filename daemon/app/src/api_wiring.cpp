@@ -54,6 +54,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
                                                             security.keys().blindIndex(), clock);
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
+  consents_ = std::make_unique<patients::ConsentService>(
+      db, security.audit(), security.keys().cipher(), *patients_, clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
   services_.db = &db;
   services_.ble = ble;
@@ -62,6 +64,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.clock = &clock;
   services_.patients = patients_.get();
   services_.devices = devices_.get();
+  services_.consents = consents_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

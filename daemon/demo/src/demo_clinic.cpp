@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "demo_consents.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -374,6 +375,9 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   const security::Actor adminActor{admin->id, security::Role::admin, {}};
   seedHistory(db, settings, services, adminActor);
   ensureEscalationChain(services, adminActor);
+  // Consent documents, and the demo patient's telehealth and RPM signatures (issue 21): also
+  // on a clinic seeded before consents existed, so its video visit still opens.
+  ensureDemoConsents(services, adminActor, "rosa.alvarez@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

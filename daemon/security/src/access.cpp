@@ -82,6 +82,13 @@ constexpr Operation kOperations[] = {
     {"sync.retry", P::syncManage, false},
     {"sync.cancel", P::syncManage, false},
     {"sync.enrol", P::syncManage, false, kStepUp},  // binds the box to a cloud identity
+    // Consent e-signature (issue 21): documents (the clinic's text), a patient's signatures.
+    {"consent_document.list", P::consentDocumentRead, false},
+    {"consent_document.get", P::consentDocumentRead, false},
+    {"consent_document.publish", P::consentDocumentWrite, false},
+    {"consent.list", P::consentRead, true},
+    {"consent.sign", P::consentSign, true},
+    {"consent.withdraw", P::consentSign, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -126,7 +133,8 @@ bool roleHas(Role role, Permission p) {
                     P::visitRead, P::visitJoin,
                     P::messageRead, P::messageSend,
                     P::documentRead, P::documentWrite,
-                    P::recordExport, P::sessionManageOwn});
+                    P::recordExport, P::sessionManageOwn,
+                    P::consentDocumentRead, P::consentRead, P::consentSign});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -135,7 +143,8 @@ bool roleHas(Role role, Permission p) {
                     P::prescriptionRead, P::prescriptionWrite,
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
-                    P::recordExport, P::billingRead, P::sessionManageOwn});
+                    P::recordExport, P::billingRead, P::sessionManageOwn,
+                    P::consentDocumentRead, P::consentRead});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -144,7 +153,7 @@ bool roleHas(Role role, Permission p) {
                     P::prescriptionRead,
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
-                    P::sessionManageOwn});
+                    P::sessionManageOwn, P::consentDocumentRead, P::consentRead});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -152,7 +161,8 @@ bool roleHas(Role role, Permission p) {
                     P::deviceManage, P::careTeamManage, P::escalationSetup,
                     P::userManage, P::userUnlock,
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
-                    P::sessionManageOwn, P::syncManage});
+                    P::sessionManageOwn, P::syncManage,
+                    P::consentDocumentRead, P::consentDocumentWrite, P::consentRead});
     case Role::device:
       return p == P::readingWrite;
   }

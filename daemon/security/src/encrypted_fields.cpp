@@ -35,6 +35,9 @@ constexpr EncryptedField kFields[] = {
     {"visit_documents", "file_name", C::freeText, false},
     // Break-glass justifications (typed by clinicians) next to their audit entries
     {"audit_justifications", "text", C::freeText, false, "seq"},
+    // Consent signatures (issue 21): the name the patient typed and the signer's IP address
+    {"consents", "typed_name", C::identifier, false},
+    {"consents", "signer_ip", C::identifier, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

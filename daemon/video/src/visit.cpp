@@ -6,6 +6,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/crypto/field_cipher.hpp"
+#include "vigil/patients/consent.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/account_lookup.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -244,6 +245,10 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
       d = {false, "too_early"};
     } else if (now > v->endsAt + policy_.joinLate) {
       d = {false, "too_late"};
+    } else if (p->role == ParticipantRole::patient &&
+               !patients::ConsentService::hasActiveConsentIn(c, v->patientId,
+                                                             patients::ConsentKind::telehealth)) {
+      d = {false, std::string(kConsentRequired)};  // the page shows the document to sign
     }
     if (d.allowed) {
       if (p->role == ParticipantRole::provider) {

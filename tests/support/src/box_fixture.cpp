@@ -11,6 +11,7 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
@@ -29,19 +30,23 @@ BoxFixture::BoxFixture(Options options)
   dbPath_ = options_.databasePath.empty() ? data_ / "vigil.db" : options_.databasePath;
   {
     // Register a patient and the devices before the first start, as an admin would; assignments
-    // start a day ago so device times that run behind still find their patient.
+    // start a day ago so device times that run behind still find their patient. Each patient's
+    // record has a name ("Box <uid>"), encrypted with the box's keys where vigild keeps them
+    // (<data.dir>-keys/master.key), so a patient user can sign consents (issue 21).
     store::Options o;
     o.path = dbPath_;
     auto db = store::Database::open(o);
     ManualClock clock(std::chrono::system_clock::now() - 24h);
+    const auto keyDir = fs::path(data_.lexically_normal().string() + "-keys");
+    fs::create_directories(keyDir);
+    fs::permissions(keyDir, fs::perms::owner_all, fs::perm_options::replace);
+    auto keys = security::Keys::open(*db, keyDir / "master.key", clock);
+    registry::PatientRepository records(*db, keys->cipher(), keys->blindIndex(), clock);
     registry::DeviceRegistry reg(*db, clock);
     for (const auto& uid : options_.deviceUids) {
       broker_.provisioner().provisionCertificate(uid, bundle(uid), pki::Apply::deferred);
-      auto patient = db->writeSync([](store::Connection& c) {
-        auto s = c.prepare("INSERT INTO patients (created_at) VALUES (0)");
-        s.run();
-        return c.lastInsertRowid();
-      });
+      auto patient =
+          records.create({0, "BOX-" + uid, "Box", uid, "1970-01-01", "UTC", "", {}, true});
       auto d = reg.add({uid, registry::DeviceKind::hub});
       reg.assign(d.id, patient);
       patients_[uid] = patient;

@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/patients/consent.hpp"
+#include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
@@ -102,6 +104,21 @@ std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, const fs::pat
       ids[i] = accounts.createUser(admin,
                                    {u.role, u.email, u.displayName, u.patientId, kPortalPassword});
     for (auto patient : u.careTeam) accounts.assignCareTeam(admin, ids[i], patient);
+  }
+  registry::PatientRepository records(*db, keys->cipher(), keys->blindIndex(), clock);
+  patients::ConsentService consents(*db, audit, keys->cipher(), records, clock);
+  std::optional<patients::ConsentDocument> telehealth;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const auto& u = users[i];
+    if (!u.telehealthConsent || u.role != security::Role::patient || !u.patientId) continue;
+    if (!telehealth)
+      telehealth = consents.publish(admin, {patients::ConsentKind::telehealth, "Telehealth consent",
+                                            "I agree to care by video.", false});
+    auto record = records.get(*u.patientId);
+    if (!record) throw std::runtime_error("seedPortalUsers: no record for a patient user");
+    consents.sign({ids[i], security::Role::patient, u.patientId}, *u.patientId,
+                  {telehealth->id, telehealth->sha256, record->givenName + " " + record->familyName,
+                   true, "127.0.0.1"});
   }
   db->close();
   return ids;

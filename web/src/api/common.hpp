@@ -99,5 +99,6 @@ void addEventRoutes(Router& r, const ApiServices& s);
 void addReportRoutes(Router& r, const ApiServices& s);
 void addEscalationRoutes(Router& r, const ApiServices& s);
 void addSyncRoutes(Router& r, const ApiServices& s);
+void addConsentRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -85,8 +85,13 @@ Handler guarded(Handler h) {
       // The reason word (not_participant, too_early, ...) helps the portal explain; no PHI.
       std::string what = e.what();
       auto colon = what.rfind(": ");
-      return Response::error(403, "forbidden",
-                             colon == std::string::npos ? "not allowed" : what.substr(colon + 2));
+      auto reason = colon == std::string::npos ? "not allowed" : what.substr(colon + 2);
+      if (reason == video::kConsentRequired) {
+        // The patient has no active telehealth consent: the page shows it to sign (issue 21).
+        return Response::json(403, R"({"error":"consent_required","kind":"telehealth",)"
+                                   R"("message":"sign the telehealth consent to join"})");
+      }
+      return Response::error(403, "forbidden", reason);
     } catch (const StoreError&) {
       log::warn("video.store_unavailable", {{"route", req.path}});
       return Response::storeUnavailable();

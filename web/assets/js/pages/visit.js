@@ -16,6 +16,7 @@
 
 import { h, clear, append, announce } from '../dom.js';
 import { get, post, session, ApiError } from '../api.js';
+import { consentSignForm } from './consent.js';
 import { noteActivity } from '../idle.js';
 
 const POLL_MS = 1500;
@@ -537,10 +538,29 @@ export async function renderVisit(root, visitId) {
       }
     } catch (e) {
       joinBtn.disabled = false;
+      if (e instanceof ApiError && e.code === 'consent_required') { await askConsent(); return; }
       showError(e instanceof ApiError && e.status === 403
         ? `You cannot join this visit (${e.message}).`
         : e.message);
     }
+  }
+
+  // No video visit without telehealth consent (issue 21): the box refused the join; show the
+  // current telehealth consent to sign here, then join.
+  async function askConsent() {
+    const v = await get(`/api/v1/visits/${visitId}`);
+    setStatus('Before your first video visit, please read and sign the telehealth consent.');
+    joinBtn.disabled = true;
+    const holder = h('div.visit-consent-sign');
+    status.after(holder);
+    holder.append(await consentSignForm({
+      patientId: v.patientId,
+      kind: 'telehealth',
+      onSigned: async () => { holder.remove(); joinBtn.disabled = false; await join(); },
+      onCancel: () => { holder.remove(); joinBtn.disabled = false; setStatus('Not joined yet.'); },
+    }));
+    const heading = holder.querySelector('h2');
+    if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus(); }
   }
 
   muteBtn.addEventListener('click', () => {

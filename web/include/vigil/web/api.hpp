@@ -60,6 +60,9 @@ namespace vigil::sync {
 class Link;
 class Outbox;
 }  // namespace vigil::sync
+namespace vigil::patients {
+class ConsentService;
+}
 
 namespace vigil::web {
 
@@ -88,6 +91,7 @@ struct ApiServices {
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
   sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
+  patients::ConsentService* consents = nullptr;  // consent documents and signatures
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

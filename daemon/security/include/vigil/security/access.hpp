@@ -17,6 +17,9 @@
 // chain of their own; staff read both.
 // The cloud link (issue 20): admins see its status and retry or cancel an entry a service
 // refused.
+// Consent e-signature (issue 21): admins publish consent documents, which everyone signed in
+// reads; only the patient signs or withdraws their own consent; the patient, their care team
+// and admins (compliance, RPM billing) read a patient's signatures.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -73,7 +76,11 @@ enum class Permission {
   keyManage,
   billingRead,
   sessionManageOwn,
-  syncManage,  // the cloud link: its status, and retrying or cancelling a refused entry
+  syncManage,            // the cloud link: its status, and retrying or cancelling a refused entry
+  consentDocumentRead,   // the clinic's consent documents (no PHI): everyone signed in
+  consentDocumentWrite,  // publishing a new version of a consent document: admins
+  consentRead,           // a patient's signatures: the patient, the care team, admins
+  consentSign,           // signing or withdrawing: the patient themself only
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

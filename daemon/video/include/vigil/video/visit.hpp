@@ -139,6 +139,10 @@ struct VisitArchivePage {
   std::int64_t total = 0;
 };
 
+/// The refusal reason of a patient's join without an active telehealth consent (issue 21): the
+/// portal shows the current telehealth consent to sign, then joins again.
+inline constexpr std::string_view kConsentRequired = "consent_required";
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -159,7 +163,9 @@ class VisitService {
   void invite(const security::Actor& actor, std::int64_t visitId, std::int64_t userId,
               ParticipantRole role);
   /// A participant joins: the provider is admitted (and the visit is in progress), others wait
-  /// unless admitted before. Refusals are audited, then throw AccessDenied (reason in what()).
+  /// unless admitted before. The visit's patient needs an active telehealth consent
+  /// (patients::ConsentService; refused with reason kConsentRequired). Refusals are audited,
+  /// then throw AccessDenied (reason in what()).
   JoinStatus join(const security::Actor& actor, std::int64_t visitId);
   /// The visit's provider admits a waiting participant. Audited.
   void admit(const security::Actor& actor, std::int64_t visitId, std::int64_t userId);

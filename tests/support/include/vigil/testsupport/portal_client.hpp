@@ -32,6 +32,9 @@ struct PortalUser {
   std::string displayName;
   std::optional<std::int64_t> patientId;  // required for patients
   std::vector<std::int64_t> careTeam;
+  /// Patients: signs the clinic's telehealth consent (published once by the admin) through the
+  /// consent service, with the name on their record, so they may join video visits (issue 21).
+  bool telehealthConsent = false;
 };
 
 /// Creates the accounts (an admin first, bootstrapped, if `users` has none) in the database at

@@ -59,4 +59,16 @@ BOOST_AUTO_TEST_CASE(a_date_is_its_midnight_in_utc) {
   BOOST_TEST(!core::parseDate("2027-01-15T").has_value());
 }
 
+// A TimePoint holds nanoseconds in 64 bits (about 1677 to 2262): years it cannot hold are not a
+// time, rather than an overflow (fuzz_cloud_envelope found "6206-…" in an envelope's createdAt).
+// Expected seconds from `date -u -d 2261-12-31 +%s` and `date -u -d 1700-01-01 +%s`.
+BOOST_AUTO_TEST_CASE(years_a_time_point_cannot_hold_are_not_a_time) {
+  BOOST_TEST(core::parseDate("2261-12-31").value() == at(9'214'560'000));
+  BOOST_TEST(core::parseDate("1700-01-01").value() == at(-8'520'336'000));
+  for (const char* bad : {"2262-01-01", "6206-01-01", "9999-12-31", "1699-12-31", "0000-01-01"})
+    BOOST_TEST(!core::parseDate(bad).has_value(), bad);
+  BOOST_TEST(!core::parseRfc3339("6206-01-01T00:00:00Z").has_value());
+  BOOST_TEST(!core::parseRfc3339("9999-12-31T23:59:59.999Z").has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

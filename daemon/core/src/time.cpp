@@ -80,11 +80,17 @@ std::string formatUtc(TimePoint t, Fraction fraction) {
   return out;
 }
 
+constexpr int kMinYear = 1700;
+constexpr int kMaxYear = 2261;
+
 std::optional<TimePoint> parseDate(std::string_view text) {
   int y = 0, m = 0, d = 0;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !fixedDigits(text, 0, 4, y) ||
       !fixedDigits(text, 5, 2, m) || !fixedDigits(text, 8, 2, d) || !validDate(m, d))
     return std::nullopt;
+  // A TimePoint counts nanoseconds in 64 bits: about 1677-09-21 to 2262-04-11. Years outside
+  // 1700..2261 are refused rather than overflowing (found by fuzz_cloud_envelope).
+  if (y < kMinYear || y > kMaxYear) return std::nullopt;
   return TimePoint{std::chrono::seconds{daysFromCivil(y, m, d) * 86'400}};
 }
 

@@ -165,5 +165,5 @@ Vigil is running.
   stop:     scripts/demo.sh stop
 
 $(cat "$var/run/logins.txt")
-Providers, nurses and admins enrol a TOTP authenticator at first sign-in.
+Providers, nurses, the front desk and admins enrol a TOTP authenticator at first sign-in.
 MSG

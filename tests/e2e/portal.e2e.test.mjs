@@ -174,18 +174,21 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.getByLabel('Model').fill('Nonin 3230');
   await page.getByRole('button', { name: 'Add device' }).click();
   await page.locator('.notice', { hasText: /Device spo2-2001 added/ }).waitFor();
-  const row = page.locator('tr', { hasText: 'spo2-2001' });
-  await row.getByLabel('Patient id for spo2-2001').fill(String(box.seed.patientA));
-  await row.getByRole('button', { name: 'Assign' }).click();
-  await page.locator('.notice', { hasText: 'Assigned: device spo2-2001.' }).waitFor();
-  await page.locator('tr', { hasText: 'spo2-2001' }).getByRole('link', { name: `Patient ${box.seed.patientA}` }).waitFor();
+  // Assigned by choosing the patient by name (issue 21: no ids typed).
+  await page.getByLabel('Device', { exact: true }).selectOption({ label: 'spo2-2001 (pulse oximeter)' });
+  await page.getByLabel('Patient', { exact: true }).fill('Silva');
+  await page.getByRole('button', { name: 'Ana Silva (MRN MRN-1001, born 1956-03-02)' }).click();
+  await page.getByRole('button', { name: 'Assign device' }).click();
+  await page.locator('.notice', { hasText: 'Device spo2-2001 assigned to Ana Silva' }).waitFor();
+  await page.locator('tr', { hasText: 'spo2-2001' }).getByRole('link', { name: 'Ana Silva' }).waitFor();
   await screenshot(page, 'admin-devices');
 
   await page.getByRole('link', { name: 'Care teams' }).click();
-  await page.getByLabel('Staff user id').fill(String(box.seed.nurse.id));
-  await page.getByLabel('Patient id').fill(String(box.seed.patientB));
-  await page.getByRole('button', { name: 'Assign' }).click();
-  await page.locator('.notice', { hasText: 'Added to the care team.' }).waitFor();
+  await page.getByLabel('Provider or nurse').selectOption({ label: 'Sam Kim, RN (nurse)' });
+  await page.getByLabel('Patient', { exact: true }).fill('Okoro');
+  await page.getByRole('button', { name: 'Ben Okoro (MRN MRN-1002, born 1961-07-19)' }).click();
+  await page.getByRole('button', { name: 'Add to the care team' }).click();
+  await page.locator('.notice', { hasText: 'Sam Kim, RN added to the care team of Ben Okoro' }).waitFor();
 
   await page.getByRole('link', { name: 'Reports' }).click();
   await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();

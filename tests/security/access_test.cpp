@@ -25,82 +25,87 @@ constexpr std::int64_t kOwn = 100;
 constexpr std::int64_t kOther = 200;
 
 // The expected policy, written out by hand (independently of access.cpp's matrix).
-// Per role (patient, provider, nurse, admin, device) two letters: own patient / other patient.
+// Per role (patient, provider, nurse, admin, front desk, device) two letters: own patient /
+// other patient.
 // For providers and nurses "own" means on their care team. A = allow, D = deny,
 // G = deny, but allowed (flagged) with break-glass. Operations without a patient use the same
 // letter twice.
 // clang-format off
 const std::map<std::string, std::string> kExpected = {
-    //                     pa pr nu ad de
-    {"patient.get",        "AD AG AG AA DD"},
-    {"patient.search",     "DD AA AA AA DD"},
-    {"patient.register",   "DD AA AA AA DD"},
-    {"patient.update",     "AD AG AG AA DD"},
-    {"patient.emergency_access", "AD AG AG AA DD"},
-    {"reading.list",       "AD AG AG AA DD"},
-    {"reading.record",     "AD AG AG DD AD"},
-    {"alert.list",         "DD AG AG AA DD"},
-    {"alert.queue",        "DD AA AA AA DD"},
-    {"alert.acknowledge",  "DD AG AG DD DD"},
-    {"alert.report",       "DD AA AA AA DD"},
-    {"note.get",           "AD AG AG DD DD"},
-    {"note.write",         "DD AG AG DD DD"},
-    {"note.sign",          "DD AG DD DD DD"},
-    {"prescription.list",  "AD AG AG AA DD"},
-    {"prescription.write", "DD AG DD DD DD"},
-    {"visit.list",         "AD AG AG AA DD"},
-    {"visit.schedule",     "DD AG AG AA DD"},
-    {"visit.join",         "AD AG AG DD DD"},
-    {"visit.recording_play", "DD AG AG AA DD"},
-    {"visit.archive",      "DD AA AA AA DD"},
-    {"visit.record_access", "DD DD DD AA DD"},
-    {"message.list",       "AD AG AG DD DD"},
-    {"message.send",       "AD AG AG DD DD"},
-    {"document.get",       "AD AG AG DD DD"},
-    {"document.upload",    "AD AG AG DD DD"},
-    {"record.export",      "AD AG DD AA DD"},
-    {"device.provision",   "DD DD DD AA DD"},
-    {"device.assign",      "DD DD DD AA DD"},
-    {"device.issue_credentials", "DD DD DD AA DD"},
-    {"device.list",        "DD DD DD AA DD"},
-    {"threshold.get",      "AD AG AG AA DD"},
-    {"threshold.set",      "DD AG AG DD DD"},
-    {"alert_rule.list_defaults", "DD AA AA AA DD"},
-    {"alert_rule.set_default", "DD AA DD DD DD"},
+    // Front desk (issue 21): registers and schedules for every patient, reads demographics, no
+    // clinical data. visit.recording_play and visit.archive share visit.schedule's permission;
+    // VisitService refuses them to the front desk (not the visit's provider, not an admin).
+    //                     pa pr nu ad fd de
+    {"patient.get",        "AD AG AG AA AA DD"},
+    {"patient.search",     "DD AA AA AA AA DD"},
+    {"patient.register",   "DD AA AA AA AA DD"},
+    {"patient.update",     "AD AG AG AA AA DD"},
+    {"patient.emergency_access", "AD AG AG AA AA DD"},
+    {"reading.list",       "AD AG AG AA DD DD"},
+    {"reading.record",     "AD AG AG DD DD AD"},
+    {"alert.list",         "DD AG AG AA DD DD"},
+    {"alert.queue",        "DD AA AA AA DD DD"},
+    {"alert.acknowledge",  "DD AG AG DD DD DD"},
+    {"alert.report",       "DD AA AA AA DD DD"},
+    {"note.get",           "AD AG AG DD DD DD"},
+    {"note.write",         "DD AG AG DD DD DD"},
+    {"note.sign",          "DD AG DD DD DD DD"},
+    {"prescription.list",  "AD AG AG AA DD DD"},
+    {"prescription.write", "DD AG DD DD DD DD"},
+    {"visit.list",         "AD AG AG AA DD DD"},
+    {"visit.schedule",     "DD AG AG AA AA DD"},
+    {"visit.join",         "AD AG AG DD DD DD"},
+    {"visit.recording_play", "DD AG AG AA AA DD"},
+    {"visit.archive",      "DD AA AA AA AA DD"},
+    {"visit.record_access", "DD DD DD AA DD DD"},
+    {"message.list",       "AD AG AG DD DD DD"},
+    {"message.send",       "AD AG AG DD DD DD"},
+    {"document.get",       "AD AG AG DD DD DD"},
+    {"document.upload",    "AD AG AG DD DD DD"},
+    {"record.export",      "AD AG DD AA DD DD"},
+    {"device.provision",   "DD DD DD AA DD DD"},
+    {"device.assign",      "DD DD DD AA DD DD"},
+    {"device.issue_credentials", "DD DD DD AA DD DD"},
+    {"device.list",        "DD DD DD AA DD DD"},
+    {"threshold.get",      "AD AG AG AA DD DD"},
+    {"threshold.set",      "DD AG AG DD DD DD"},
+    {"alert_rule.list_defaults", "DD AA AA AA DD DD"},
+    {"alert_rule.set_default", "DD AA DD DD DD DD"},
     // Escalation (issue 17): staff read the set-up; admins set the clinic's chain and on-call
     // coverage; a provider on the care team sets a patient's own chain (others in an emergency).
-    {"escalation.get",     "DD AA AA AA DD"},
-    {"escalation.set",     "DD DD DD AA DD"},
-    {"escalation.patient_get", "DD AG AG AA DD"},
-    {"escalation.patient_set", "DD AG DD DD DD"},
-    {"care_team.assign",   "DD DD DD AA DD"},
-    {"user.create",        "DD DD DD AA DD"},
-    {"user.list",          "DD DD DD AA DD"},
-    {"user.disable",       "DD DD DD AA DD"},
-    {"user.reset_mfa",     "DD DD DD AA DD"},
-    {"user.unlock",        "DD DD DD AA DD"},
-    {"session.revoke_user","DD DD DD AA DD"},
-    {"audit.read",         "DD DD DD AA DD"},
-    {"audit.verify",       "DD DD DD AA DD"},
-    {"audit.export",       "DD DD DD AA DD"},
-    {"keys.rotate",        "DD DD DD AA DD"},
-    {"keys.reencrypt",     "DD DD DD AA DD"},
-    {"billing.report",     "DD AA DD AA DD"},
-    {"session.list_own",   "AA AA AA AA DD"},
+    {"escalation.get",     "DD AA AA AA DD DD"},
+    {"escalation.set",     "DD DD DD AA DD DD"},
+    {"escalation.patient_get", "DD AG AG AA DD DD"},
+    {"escalation.patient_set", "DD AG DD DD DD DD"},
+    {"care_team.assign",   "DD DD DD AA DD DD"},
+    {"care_team.list",     "DD DD DD AA DD DD"},
+    {"user.create",        "DD DD DD AA DD DD"},
+    {"user.list",          "DD DD DD AA DD DD"},
+    {"user.disable",       "DD DD DD AA DD DD"},
+    {"user.reset_mfa",     "DD DD DD AA DD DD"},
+    {"user.unlock",        "DD DD DD AA DD DD"},
+    {"session.revoke_user","DD DD DD AA DD DD"},
+    {"audit.read",         "DD DD DD AA DD DD"},
+    {"audit.verify",       "DD DD DD AA DD DD"},
+    {"audit.export",       "DD DD DD AA DD DD"},
+    {"keys.rotate",        "DD DD DD AA DD DD"},
+    {"keys.reencrypt",     "DD DD DD AA DD DD"},
+    {"billing.report",     "DD AA DD AA DD DD"},
+    {"session.list_own",   "AA AA AA AA AA DD"},
     // The cloud link (issue 20): admins only.
-    {"sync.status",        "DD DD DD AA DD"},
-    {"sync.retry",         "DD DD DD AA DD"},
-    {"sync.cancel",        "DD DD DD AA DD"},
-    {"sync.enrol",         "DD DD DD AA DD"},
+    {"sync.status",        "DD DD DD AA DD DD"},
+    {"sync.retry",         "DD DD DD AA DD DD"},
+    {"sync.cancel",        "DD DD DD AA DD DD"},
+    {"sync.enrol",         "DD DD DD AA DD DD"},
     // Consent e-signature (issue 21): admins publish the documents everyone reads; only the
     // patient signs or withdraws their own; the patient, the care team (others in an
     // emergency) and admins read a patient's signatures.
-    {"consent_document.list",    "AA AA AA AA DD"},
-    {"consent_document.get",     "AA AA AA AA DD"},
-    {"consent_document.publish", "DD DD DD AA DD"},
-    {"consent.list",             "AD AG AG AA DD"},
-    {"consent.sign",             "AD DD DD DD DD"},
-    {"consent.withdraw",         "AD DD DD DD DD"},
+    {"consent_document.list",    "AA AA AA AA AA DD"},
+    {"consent_document.get",     "AA AA AA AA AA DD"},
+    {"consent_document.publish", "DD DD DD AA DD DD"},
+    {"consent.list",             "AD AG AG AA DD DD"},
+    {"consent.sign",             "AD DD DD DD DD DD"},
+    {"consent.withdraw",         "AD DD DD DD DD DD"},
 };
 // clang-format on
 
@@ -114,6 +119,8 @@ Actor actorFor(Role role) {
       return {11, role, std::nullopt};
     case Role::admin:
       return {12, role, std::nullopt};
+    case Role::front_desk:
+      return {13, role, std::nullopt};
     case Role::device:
       return {500, role, kOwn};
   }
@@ -176,7 +183,7 @@ BOOST_AUTO_TEST_CASE(every_operation_every_role_own_and_other_patient_matches_th
     }
   }
   BOOST_TEST(unexpectedAllows == 0);
-  BOOST_TEST(checked == static_cast<int>(allOperations().size() * 5 * 2));
+  BOOST_TEST(checked == static_cast<int>(allOperations().size() * 6 * 2));
 }
 
 BOOST_AUTO_TEST_CASE(patient_operation_without_a_patient_is_denied) {
@@ -193,6 +200,23 @@ BOOST_AUTO_TEST_CASE(patient_user_without_a_record_sees_no_patient) {
   BOOST_TEST(!authorize(orphan, operation("reading.list"), kOwn, team).allowed);
 }
 
+// Issue 21: the front desk registers and schedules for every patient but reads no clinical data:
+// not a reading, a note, an alert or a patient's consents, and break-glass opens none of them.
+BOOST_AUTO_TEST_CASE(front_desk_reads_demographics_of_every_patient_and_no_clinical_data) {
+  MemoryCareTeam team;
+  Actor desk{13, Role::front_desk, std::nullopt};
+  for (auto patient : {kOwn, kOther}) {
+    BOOST_TEST(authorize(desk, operation("patient.get"), patient, team).allowed);
+    BOOST_TEST(authorize(desk, operation("visit.schedule"), patient, team).allowed);
+    for (const char* clinical : {"reading.list", "note.get", "alert.list", "threshold.get",
+                                 "consent.list", "visit.list", "document.get", "message.list"}) {
+      auto d = authorize(desk, operation(clinical), patient, team, "front desk emergency");
+      BOOST_CHECK_MESSAGE(!d.allowed, clinical);
+      BOOST_TEST(d.reason == "role_lacks_permission");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(operation_names_are_unique_and_findable) {
   std::set<std::string_view> names;
   for (const auto& op : allOperations()) BOOST_TEST(names.insert(op.name).second);
@@ -206,6 +230,8 @@ BOOST_AUTO_TEST_CASE(roles_parse_and_mfa_is_required_for_staff) {
   BOOST_TEST(requiresMfa(Role::provider));
   BOOST_TEST(requiresMfa(Role::nurse));
   BOOST_TEST(requiresMfa(Role::admin));
+  BOOST_TEST(requiresMfa(Role::front_desk));
+  BOOST_TEST((parseRole("front_desk") == Role::front_desk));
   BOOST_TEST(!requiresMfa(Role::patient));
 }
 

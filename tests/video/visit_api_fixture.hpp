@@ -27,7 +27,8 @@ struct VisitApiFixture : web::test::ApiFixture {
   std::map<std::int64_t, web::test::Client> clients;
 
   VisitApiFixture() {
-    web::VisitApi api{&visits, &rooms, accounts.get(), &clock, recordings, &keys->cipher()};
+    web::VisitApi api{&visits,    &rooms,          accounts.get(), &clock,
+                      recordings, &keys->cipher(), patients.get()};
     web::addVisitRoutes(*router, api);
     NewVisit nv;
     nv.patientId = patientA;
@@ -39,7 +40,8 @@ struct VisitApiFixture : web::test::ApiFixture {
     // No video visit without telehealth consent (issue 21): the patient signs the published one.
     consents->sign({patientUserId, security::Role::patient, patientA}, patientA,
                    {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
-    for (auto id : {providerId, nurseId, patientUserId, adminActor.id}) clients[id] = signIn(id);
+    for (auto id : {providerId, nurseId, patientUserId, adminActor.id, frontDeskId})
+      clients[id] = signIn(id);
   }
 
   int call(const std::string& method, const std::string& path, std::int64_t who,

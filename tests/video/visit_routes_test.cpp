@@ -154,6 +154,32 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", "/api/v1/visits", provider, schedule) == 201);
 }
 
+// Issue 21: the front desk schedules visits (with a clinician on the patient's care team) but
+// takes no part in them: not the visit, its room, its chat, its recordings or the archive.
+BOOST_AUTO_TEST_CASE(the_front_desk_schedules_a_visit_and_takes_no_part_in_it) {
+  const auto desk = frontDeskId;
+  const auto start = core::toMillis(clock.now() + std::chrono::hours(24));
+  const auto body = "{\"patientId\":" + std::to_string(patientA) +
+                    ",\"providerUserId\":" + std::to_string(providerId) +
+                    ",\"startsAtMs\":" + std::to_string(start) +
+                    ",\"endsAtMs\":" + std::to_string(start + 1800000) + "}";
+  auto scheduled = request("POST", "/api/v1/visits", &clients.at(desk), body);
+  BOOST_TEST(scheduled.status == 201, scheduled.body);
+  // A clinician outside the patient's care team cannot be named, whoever schedules.
+  const auto outside = "{\"patientId\":" + std::to_string(patientA) +
+                       ",\"providerUserId\":" + std::to_string(spareNurseId) +
+                       ",\"startsAtMs\":" + std::to_string(start) +
+                       ",\"endsAtMs\":" + std::to_string(start + 1800000) + "}";
+  BOOST_TEST(call("POST", "/api/v1/visits", desk, outside) == 422);
+  BOOST_TEST(call("GET", visit(), desk) == 403);
+  BOOST_TEST(call("POST", visit("/join"), desk) == 403);
+  BOOST_TEST(call("GET", visit("/messages"), desk) == 403);
+  BOOST_TEST(call("GET", visit("/documents"), desk) == 403);
+  BOOST_TEST(call("GET", visit("/recordings"), desk) == 403);
+  BOOST_TEST(call("POST", visit("/end"), desk) == 403);
+  BOOST_TEST(call("GET", "/api/v1/visits/archive", desk) == 403);
+}
+
 BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_their_own) {
   // A second visit, run by the nurse (scheduled by the admin), and a recording of the first.
   video::NewVisit nv;
@@ -180,9 +206,10 @@ BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_t
                              ",\"recordings\":1,") != std::string::npos,
              admin.body);
   BOOST_TEST(admin.body.find("\"providerName\":\"Dr. Lee\"") != std::string::npos, admin.body);
-  // No patient's name or MRN, only ids.
-  BOOST_TEST(admin.body.find("Silva") == std::string::npos);
+  // The patient by display name (issue 21: staff pages by name), never the MRN or birth date.
+  BOOST_TEST(admin.body.find("\"patientName\":\"Ana Silva\"") != std::string::npos, admin.body);
   BOOST_TEST(admin.body.find("MRN-A") == std::string::npos);
+  BOOST_TEST(admin.body.find("1956-03-02") == std::string::npos);
   // Staff see only the visits they run.
   auto provider = list(providerId);
   BOOST_TEST(jsonField(provider.body, "total") == "1", provider.body);

@@ -3,7 +3,8 @@
 // service, registry, readings, alert lifecycle + repository, rule set and event bus, all real,
 // driven by a ManualClock; an HttpServer on 127.0.0.1 port 0 (plain HTTP, so the cookie is
 // `vigil_session`). Users: an admin, a provider and a nurse on patient A's care team, a spare
-// nurse (the target of admin actions), and a patient user whose record is A. Patient B has no
+// nurse (the target of admin actions), a front-desk user (issue 21: registers and schedules, no
+// clinical data), and a patient user whose record is A. Patient B has no
 // care team. Each patient has one open alert and one device. The cloud link's outbox is empty.
 // The admin has published a telehealth consent (version 1) that nobody has signed.
 
@@ -135,7 +136,7 @@ struct ApiFixture {
 
   security::Actor adminActor{0, security::Role::admin, std::nullopt};
   std::int64_t patientA = 0, patientB = 0;
-  std::int64_t providerId = 0, nurseId = 0, spareNurseId = 0, patientUserId = 0;
+  std::int64_t providerId = 0, nurseId = 0, spareNurseId = 0, patientUserId = 0, frontDeskId = 0;
   std::int64_t alertA = 0, alertB = 0, deviceA = 0, deviceB = 0;
   std::map<std::int64_t, std::string> totpSecrets;  // staff user id -> base32 secret
   /// The telehealth consent the admin published (version 1); nobody has signed it.
@@ -192,6 +193,7 @@ struct ApiFixture {
     providerId = user(security::Role::provider, "dr.lee@clinic.example", "Dr. Lee");
     nurseId = user(security::Role::nurse, "nurse.kim@clinic.example", "Nurse Kim");
     spareNurseId = user(security::Role::nurse, "nurse.spare@clinic.example", "Nurse Spare");
+    frontDeskId = user(security::Role::front_desk, "front.desk@clinic.example", "Fran Desk");
     patientUserId = user(security::Role::patient, "ana@example.org", "Ana Silva", patientA);
     accounts->assignCareTeam(adminActor, providerId, patientA);
     accounts->assignCareTeam(adminActor, nurseId, patientA);

@@ -1,6 +1,7 @@
 // The role x endpoint matrix, walked over the router's list of routes: every authenticated
-// route is called by every role (patient, provider, nurse, admin) about their own patient (A:
-// the patient's record, on the provider's and nurse's care team) and another patient (B), with
+// route is called by every role (patient, provider, nurse, admin, front desk) about their own
+// patient (A: the patient's record, on the provider's and nurse's care team) and another
+// patient (B), with
 // and without an emergency-access (break-glass) reason, on the real server with real sessions,
 // and must allow or deny exactly as kExpected below says. kExpected is written by hand from the
 // mission (who may do what), not derived from security::authorize: a policy change that lets a
@@ -240,6 +241,10 @@ const std::map<std::string, Recipe>& recipes() {
          return Call{"/api/v1/admin/care-teams", R"({"staffUserId":)" + id(c.spareUser) +
                                                      R"(,"patientId":)" + id(c.patient) + "}"};
        }},
+      {"GET /api/v1/admin/care-teams",
+       [](const Ctx& c) {
+         return Call{"/api/v1/admin/care-teams?patientId=" + id(c.patient), ""};
+       }},
       {"DELETE /api/v1/admin/care-teams/{staffUserId}/{patientId}",
        [](const Ctx& c) {
          return Call{"/api/v1/admin/care-teams/" + id(c.spareUser) + "/" + id(c.patient), ""};
@@ -348,101 +353,106 @@ const std::map<std::string, Recipe>& recipes() {
 }
 
 // Who may do what, by hand from the mission (MISSION.md "Who uses it", "HIPAA technical
-// safeguards"; issue 17 for alert limits). Per role (patient, provider, nurse, admin) two
-// letters: own patient / other patient. For the patient "own" is their record; for providers
-// and nurses it is a patient on their care team; admins see every patient. A = allowed,
+// safeguards"; issue 17 for alert limits; issue 21 for the front desk). Per role (patient,
+// provider, nurse, admin, front desk) two letters: own patient / other patient. For the patient
+// "own" is their record; for providers and nurses it is a patient on their care team; admins
+// and the front desk see every patient. The front desk (issue 21: "registers, schedules, no
+// clinical data") finds, registers and reads the demographics of every patient and reads the
+// clinic's consent texts; it reads no readings, alerts, limits, escalation, consents signed,
+// and does nothing under /admin. A = allowed,
 // D = denied (also with a break-glass reason), G = denied, but allowed with a break-glass
 // reason (emergency access, audited). Routes about no patient use the same letter twice.
 // clang-format off
 const std::map<std::string, std::string> kExpected = {
-    //                                                          pa pr nu ad
+    //                                                          pa pr nu ad fd
     // Own session: everyone signed in.
-    {"GET /api/v1/session",                                    "AA AA AA AA"},
-    {"POST /api/v1/session/refresh",                           "AA AA AA AA"},
-    {"POST /api/v1/auth/mfa/enrol",                            "AA AA AA AA"},
-    {"POST /api/v1/auth/mfa/confirm",                          "AA AA AA AA"},
-    {"POST /api/v1/auth/logout",                               "AA AA AA AA"},
-    {"POST /api/v1/auth/password",                             "AA AA AA AA"},
-    {"POST /api/v1/auth/reauth",                               "AA AA AA AA"},
-    {"GET /api/v1/sessions",                                   "AA AA AA AA"},
-    {"DELETE /api/v1/sessions/{id}",                           "AA AA AA AA"},
+    {"GET /api/v1/session",                                    "AA AA AA AA AA"},
+    {"POST /api/v1/session/refresh",                           "AA AA AA AA AA"},
+    {"POST /api/v1/auth/mfa/enrol",                            "AA AA AA AA AA"},
+    {"POST /api/v1/auth/mfa/confirm",                          "AA AA AA AA AA"},
+    {"POST /api/v1/auth/logout",                               "AA AA AA AA AA"},
+    {"POST /api/v1/auth/password",                             "AA AA AA AA AA"},
+    {"POST /api/v1/auth/reauth",                               "AA AA AA AA AA"},
+    {"GET /api/v1/sessions",                                   "AA AA AA AA AA"},
+    {"DELETE /api/v1/sessions/{id}",                           "AA AA AA AA AA"},
     // Patients: a patient their own record only; clinicians their care team (others in an
     // emergency); admins every patient (registration, scheduling, devices).
-    {"GET /api/v1/patients",                                   "DD AA AA AA"},
-    {"POST /api/v1/patients",                                  "DD AA AA AA"},
-    {"GET /api/v1/patients/{id}",                              "AD AG AG AA"},
-    {"GET /api/v1/me",                                         "AA DD DD DD"},
-    {"GET /api/v1/patients/{id}/readings",                     "AD AG AG AA"},
-    {"GET /api/v1/patients/{id}/devices",                      "AD AG AG AA"},
+    {"GET /api/v1/patients",                                   "DD AA AA AA AA"},
+    {"POST /api/v1/patients",                                  "DD AA AA AA AA"},
+    {"GET /api/v1/patients/{id}",                              "AD AG AG AA AA"},
+    {"GET /api/v1/me",                                         "AA DD DD DD DD"},
+    {"GET /api/v1/patients/{id}/readings",                     "AD AG AG AA DD"},
+    {"GET /api/v1/patients/{id}/devices",                      "AD AG AG AA AA"},
     // Consent e-signature (issue 21): everyone reads the clinic's consent documents, only
     // admins publish them; a patient signs and withdraws only their own consent (no clinician
     // or admin signs for them, not even in an emergency); the patient, the care team (others in
     // an emergency) and admins read a patient's signatures.
-    {"GET /api/v1/consent-documents",                          "AA AA AA AA"},
-    {"GET /api/v1/consent-documents/{id}",                     "AA AA AA AA"},
-    {"POST /api/v1/consent-documents",                         "DD DD DD AA"},
-    {"GET /api/v1/patients/{id}/consents",                     "AD AG AG AA"},
-    {"POST /api/v1/patients/{id}/consents",                    "AD DD DD DD"},
-    {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",    "AD DD DD DD"},
+    {"GET /api/v1/consent-documents",                          "AA AA AA AA AA"},
+    {"GET /api/v1/consent-documents/{id}",                     "AA AA AA AA AA"},
+    {"POST /api/v1/consent-documents",                         "DD DD DD AA DD"},
+    {"GET /api/v1/patients/{id}/consents",                     "AD AG AG AA DD"},
+    {"POST /api/v1/patients/{id}/consents",                    "AD DD DD DD DD"},
+    {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",    "AD DD DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)
-    {"POST /api/v1/patients/{id}/emergency-access",            "AD AA AA AA"},
+    {"POST /api/v1/patients/{id}/emergency-access",            "AD AA AA AA AA"},
     // Alert limits: patients read their own; only clinicians on the care team change them
     // (issue 17: not the patient, not the admin, who is not clinical).
-    {"GET /api/v1/patients/{id}/thresholds",                   "AD AG AG AA"},
-    {"PUT /api/v1/patients/{id}/thresholds",                   "DD AG AG DD"},
+    {"GET /api/v1/patients/{id}/thresholds",                   "AD AG AG AA DD"},
+    {"PUT /api/v1/patients/{id}/thresholds",                   "DD AG AG DD DD"},
     // Clinic default alert rules: clinicians and admins read them, only providers change them.
-    {"GET /api/v1/alert-rules",                                "DD AA AA AA"},
-    {"PUT /api/v1/alert-rules",                                "DD AA DD DD"},
+    {"GET /api/v1/alert-rules",                                "DD AA AA AA DD"},
+    {"PUT /api/v1/alert-rules",                                "DD AA DD DD DD"},
     // The alert queue: clinicians work it; admins see it (reports), never act on it.
-    {"GET /api/v1/alerts",                                     "DD AA AA AA"},
-    {"GET /api/v1/alerts/{id}",                                "DD AG AG AA"},
-    {"GET /api/v1/patients/{id}/alerts",                       "DD AG AG AA"},
-    {"POST /api/v1/alerts/{id}/claim",                         "DD AG AG DD"},
-    {"POST /api/v1/alerts/{id}/acknowledge",                   "DD AG AG DD"},
-    {"POST /api/v1/alerts/{id}/resolve",                       "DD AG AG DD"},
-    {"POST /api/v1/alerts/{id}/escalate",                      "DD AG AG DD"},
-    {"POST /api/v1/alerts/{id}/snooze",                        "DD AG AG DD"},
-    {"GET /api/v1/reports/alert-response",                     "DD AA AA AA"},
+    {"GET /api/v1/alerts",                                     "DD AA AA AA DD"},
+    {"GET /api/v1/alerts/{id}",                                "DD AG AG AA DD"},
+    {"GET /api/v1/patients/{id}/alerts",                       "DD AG AG AA DD"},
+    {"POST /api/v1/alerts/{id}/claim",                         "DD AG AG DD DD"},
+    {"POST /api/v1/alerts/{id}/acknowledge",                   "DD AG AG DD DD"},
+    {"POST /api/v1/alerts/{id}/resolve",                       "DD AG AG DD DD"},
+    {"POST /api/v1/alerts/{id}/escalate",                      "DD AG AG DD DD"},
+    {"POST /api/v1/alerts/{id}/snooze",                        "DD AG AG DD DD"},
+    {"GET /api/v1/reports/alert-response",                     "DD AA AA AA DD"},
     // Escalation (issue 17): staff read who alerts go to; admins set the clinic's chain and
     // on-call coverage (staffing, not a clinical order); a provider on the care team may give a
     // patient a chain of their own (others in an emergency). Nurses and patients change neither.
-    {"GET /api/v1/escalation",                                 "DD AA AA AA"},
-    {"PUT /api/v1/escalation/chain",                           "DD DD DD AA"},
-    {"POST /api/v1/escalation/coverage",                       "DD DD DD AA"},
-    {"DELETE /api/v1/escalation/coverage/{id}",                "DD DD DD AA"},
-    {"GET /api/v1/patients/{id}/escalation",                   "DD AG AG AA"},
-    {"PUT /api/v1/patients/{id}/escalation",                   "DD AG DD DD"},
+    {"GET /api/v1/escalation",                                 "DD AA AA AA DD"},
+    {"PUT /api/v1/escalation/chain",                           "DD DD DD AA DD"},
+    {"POST /api/v1/escalation/coverage",                       "DD DD DD AA DD"},
+    {"DELETE /api/v1/escalation/coverage/{id}",                "DD DD DD AA DD"},
+    {"GET /api/v1/patients/{id}/escalation",                   "DD AG AG AA DD"},
+    {"PUT /api/v1/patients/{id}/escalation",                   "DD AG DD DD DD"},
     // Administration: admins only.
-    {"GET /api/v1/admin/users",                                "DD DD DD AA"},
-    {"POST /api/v1/admin/users",                               "DD DD DD AA"},
-    {"POST /api/v1/admin/users/{id}/unlock",                   "DD DD DD AA"},
-    {"POST /api/v1/admin/users/{id}/mfa-reset",                "DD DD DD AA"},
-    {"POST /api/v1/admin/users/{id}/disable",                  "DD DD DD AA"},
-    {"POST /api/v1/admin/users/{id}/revoke-sessions",          "DD DD DD AA"},
-    {"GET /api/v1/admin/roles",                                "DD DD DD AA"},
-    {"POST /api/v1/admin/care-teams",                          "DD DD DD AA"},
-    {"DELETE /api/v1/admin/care-teams/{staffUserId}/{patientId}", "DD DD DD AA"},
-    {"GET /api/v1/admin/devices",                              "DD DD DD AA"},
-    {"POST /api/v1/admin/devices",                             "DD DD DD AA"},
-    {"POST /api/v1/admin/devices/{id}/assign",                 "DD DD DD AA"},
-    {"POST /api/v1/admin/devices/{id}/unassign",               "DD DD DD AA"},
-    {"POST /api/v1/admin/devices/{id}/retire",                 "DD DD DD AA"},
-    {"POST /api/v1/admin/devices/{id}/bundle",                 "DD DD DD AA"},
-    {"POST /api/v1/admin/devices/{id}/revoke",                 "DD DD DD AA"},
-    {"GET /api/v1/admin/ble/devices",                          "DD DD DD AA"},
-    {"POST /api/v1/admin/ble/pair",                            "DD DD DD AA"},
-    {"GET /api/v1/admin/audit",                                "DD DD DD AA"},
-    {"GET /api/v1/admin/audit/verify",                         "DD DD DD AA"},
+    {"GET /api/v1/admin/users",                                "DD DD DD AA DD"},
+    {"POST /api/v1/admin/users",                               "DD DD DD AA DD"},
+    {"POST /api/v1/admin/users/{id}/unlock",                   "DD DD DD AA DD"},
+    {"POST /api/v1/admin/users/{id}/mfa-reset",                "DD DD DD AA DD"},
+    {"POST /api/v1/admin/users/{id}/disable",                  "DD DD DD AA DD"},
+    {"POST /api/v1/admin/users/{id}/revoke-sessions",          "DD DD DD AA DD"},
+    {"GET /api/v1/admin/roles",                                "DD DD DD AA DD"},
+    {"POST /api/v1/admin/care-teams",                          "DD DD DD AA DD"},
+    {"DELETE /api/v1/admin/care-teams/{staffUserId}/{patientId}", "DD DD DD AA DD"},
+    {"GET /api/v1/admin/care-teams",                           "DD DD DD AA DD"},
+    {"GET /api/v1/admin/devices",                              "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices",                             "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices/{id}/assign",                 "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices/{id}/unassign",               "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices/{id}/retire",                 "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices/{id}/bundle",                 "DD DD DD AA DD"},
+    {"POST /api/v1/admin/devices/{id}/revoke",                 "DD DD DD AA DD"},
+    {"GET /api/v1/admin/ble/devices",                          "DD DD DD AA DD"},
+    {"POST /api/v1/admin/ble/pair",                            "DD DD DD AA DD"},
+    {"GET /api/v1/admin/audit",                                "DD DD DD AA DD"},
+    {"GET /api/v1/admin/audit/verify",                         "DD DD DD AA DD"},
     // The cloud link (issue 20): the clinic's IT and admins configure it (MISSION.md "Who uses
     // it"); its status and the answer to a refused entry (retry, cancel) are theirs alone.
-    {"GET /api/v1/sync/status",                                "DD DD DD AA"},
-    {"GET /api/v1/sync/entries/{id}",                          "DD DD DD AA"},
-    {"POST /api/v1/sync/entries/{id}/retry",                   "DD DD DD AA"},
-    {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA"},
-    {"GET /api/v1/sync/link",                                  "DD DD DD AA"},
-    {"POST /api/v1/sync/enrol",                                "DD DD DD AA"},
+    {"GET /api/v1/sync/status",                                "DD DD DD AA DD"},
+    {"GET /api/v1/sync/entries/{id}",                          "DD DD DD AA DD"},
+    {"POST /api/v1/sync/entries/{id}/retry",                   "DD DD DD AA DD"},
+    {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA DD"},
+    {"GET /api/v1/sync/link",                                  "DD DD DD AA DD"},
+    {"POST /api/v1/sync/enrol",                                "DD DD DD AA DD"},
 };
 // clang-format on
 
@@ -484,7 +494,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
   const std::vector<std::pair<Role, std::int64_t>> users = {{Role::patient, f.patientUserId},
                                                             {Role::provider, f.providerId},
                                                             {Role::nurse, f.nurseId},
-                                                            {Role::admin, f.adminActor.id}};
+                                                            {Role::admin, f.adminActor.id},
+                                                            {Role::front_desk, f.frontDeskId}};
   std::map<Role, Client> clients;
   for (const auto& [role, uid] : users) clients[role] = f.signIn(uid);
   auto breakGlassEntries = [&] {
@@ -503,7 +514,7 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
     BOOST_REQUIRE_MESSAGE(recipe != recipes().end(), "no recipe for " << key);
     auto expected = kExpected.find(key);
     BOOST_REQUIRE_MESSAGE(expected != kExpected.end(), "no expected row in kExpected for " << key);
-    BOOST_REQUIRE_EQUAL(expected->second.size(), 11u);
+    BOOST_REQUIRE_EQUAL(expected->second.size(), 14u);
     for (std::size_t r = 0; r < users.size(); ++r) {
       auto [role, uid] = users[r];
       for (bool own : {true, false}) {

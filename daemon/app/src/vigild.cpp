@@ -362,7 +362,11 @@ int Vigild::runService() {
     api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, *syncing, bleAdmin);
     web::addApiRoutes(router, api->services());
 #ifdef VIGIL_WITH_VIDEO
-    if (video) web::addVisitRoutes(router, video->api());
+    if (video) {
+      auto visitApi = video->api();
+      visitApi.patients = api->services().patients;  // names the admins' visit list
+      web::addVisitRoutes(router, visitApi);
+    }
 #endif
     gate = web::makeApiGate(api->services());
   });

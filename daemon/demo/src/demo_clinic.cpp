@@ -225,6 +225,8 @@ std::string createClinic(const DemoSettings& config, const DemoServices& service
   auto providerId =
       add(security::Role::provider, "dr.lee@demo.vigil", "Dr. Jordan Lee", {}, &admin);
   auto nurseId = add(security::Role::nurse, "nurse.kim@demo.vigil", "Alex Kim, RN", {}, &admin);
+  // Registers patients and schedules visits, sees no clinical data (issue 21).
+  add(security::Role::front_desk, "front.desk@demo.vigil", "Sam Rivera (front desk)", {}, &admin);
 
   registry::PatientRepository patients(db, services.keys.cipher(), services.keys.blindIndex(),
                                        clock);

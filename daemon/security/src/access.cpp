@@ -64,6 +64,9 @@ constexpr Operation kOperations[] = {
     {"device.issue_credentials", P::deviceManage, false, kStepUp},  // a bundle: a new key
     {"device.list", P::deviceManage, false},
     {"care_team.assign", P::careTeamManage, true},
+    // Who is on which care team, by name (staff and patient display names; issue 21): audited
+    // once per listing, like the device list and the alert queue.
+    {"care_team.list", P::careTeamManage, false},
     {"user.create", P::userManage, false, kStepUp},
     {"user.list", P::userManage, false},
     {"user.disable", P::userManage, false},
@@ -107,6 +110,8 @@ std::string_view toString(Role role) {
       return "nurse";
     case Role::admin:
       return "admin";
+    case Role::front_desk:
+      return "front_desk";
     case Role::device:
       return "device";
   }
@@ -120,7 +125,8 @@ std::optional<Role> parseRole(std::string_view name) {
 }
 
 bool requiresMfa(Role role) {
-  return role == Role::provider || role == Role::nurse || role == Role::admin;
+  return role == Role::provider || role == Role::nurse || role == Role::admin ||
+         role == Role::front_desk;
 }
 
 // clang-format off
@@ -163,6 +169,9 @@ bool roleHas(Role role, Permission p) {
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
                     P::sessionManageOwn, P::syncManage,
                     P::consentDocumentRead, P::consentDocumentWrite, P::consentRead});
+    case Role::front_desk:  // every patient, registration and scheduling, no clinical data
+      return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
+                    P::visitManage, P::consentDocumentRead, P::sessionManageOwn});
     case Role::device:
       return p == P::readingWrite;
   }
@@ -195,6 +204,8 @@ AccessDecision authorize(const Actor& actor, const Operation& op,
   switch (actor.role) {
     case Role::admin:
       return {true, false, "admin"};
+    case Role::front_desk:
+      return {true, false, "front_desk"};
     case Role::patient:
       if (actor.patientId && *actor.patientId == *patientId) return {true, false, "own_record"};
       return {false, false, "not_own_record"};

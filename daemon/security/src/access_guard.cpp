@@ -4,6 +4,7 @@
 namespace vigil::security {
 namespace {
 
+using core::fromMillis;
 using core::toMillis;
 
 }  // namespace
@@ -36,6 +37,17 @@ std::vector<std::int64_t> SqliteCareTeam::patientsOfIn(store::Connection& c,
   auto st = c.prepare("SELECT patient_id FROM care_team WHERE user_id = ?1 ORDER BY patient_id");
   st.bind(1, staffUserId);
   while (st.step()) out.push_back(st.getInt64(0));
+  return out;
+}
+
+std::vector<SqliteCareTeam::Membership> SqliteCareTeam::membersIn(
+    store::Connection& c, std::optional<std::int64_t> patientId) {
+  std::vector<Membership> out;
+  auto st = c.prepare(
+      "SELECT user_id, patient_id, assigned_at FROM care_team WHERE ?1 IS NULL OR patient_id = ?1 "
+      "ORDER BY patient_id, user_id");
+  st.bindAll(patientId);
+  while (st.step()) out.push_back({st.getInt64(0), st.getInt64(1), fromMillis(st.getInt64(2))});
   return out;
 }
 

@@ -23,11 +23,12 @@ const NAV = {
   provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
+  front_desk: [['#/patients', 'Patients'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
-const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users' };
+const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users', front_desk: '#/patients' };
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -51,8 +52,8 @@ function routeFor(hash, role) {
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
   if ((role === 'provider' || role === 'nurse') && path === '/rules') return (root) => renderRules(root, { editable: role === 'provider' });
-  if (role !== 'admin' && path === '/visits') return (root) => renderVisits(root);
-  if (role !== 'admin' && (m = /^\/visits\/(\d+)$/.exec(path))) return (root) => renderVisit(root, Number(m[1]));
+  if (role !== 'admin' && role !== 'front_desk' && path === '/visits') return (root) => renderVisits(root);
+  if (role !== 'admin' && role !== 'front_desk' && (m = /^\/visits\/(\d+)$/.exec(path))) return (root) => renderVisit(root, Number(m[1]));
   if (role === 'admin' && (m = /^\/admin\/([a-z-]+)$/.exec(path))) return (root) => renderAdmin(root, m[1]);
   return undefined;
 }
@@ -76,7 +77,7 @@ function renderTopbar() {
   topbar.append(h('div.bar', brand,
     h('nav.nav', { 'aria-label': 'Main' }, links),
     h('div.who', (s.user.role === 'provider' || s.user.role === 'nurse') ? liveDot : null,
-      h('span.user', h('span.user-name', s.user.displayName || 'Signed in'), h('span.user-role', s.user.role)),
+      h('span.user', h('span.user-name', s.user.displayName || 'Signed in'), h('span.user-role', s.user.role.replace('_', ' '))),
       h('button.btn.ghost#signout', { type: 'button', onclick: () => logout() }, 'Sign out'))));
 }
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -20,8 +21,10 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/security/access_guard.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
+#include "vigil/store/database.hpp"
 #include "vigil/web/ble_admin.hpp"
 
 namespace vigil::web::api {
@@ -121,6 +124,10 @@ void addUserRoutes(Router& r, const ApiServices& s) {
            o->set("roles", roles);
            return jsonResponse(200, o);
          })});
+}
+
+/// Care teams: assigning, removing and listing who is on which patient's team.
+void addCareTeamRoutes(Router& r, const ApiServices& s) {
   r.add({"POST", "/api/v1/admin/care-teams", Access::authenticated, "care_team.assign",
          guarded([&s](Request& req) {
            auto body = parseBody(req);
@@ -130,6 +137,42 @@ void addUserRoutes(Router& r, const ApiServices& s) {
              throw ApiFailure(404, "not_found", "no such patient");
            s.accounts->assignCareTeam(*req.actor, staff, patient);  // authorises and audits
            return noContent();
+         })});
+  // Who is on which care team, by name (issue 21: the portal lists and removes memberships by
+  // name, never by id). Patient display names are PHI: the gate authorises care_team.list
+  // (admins) and audits the listing once, as it does the device list and the alert queue.
+  r.add({"GET", "/api/v1/admin/care-teams", Access::authenticated, "care_team.list",
+         guarded([&s](Request& req) {
+           std::optional<std::int64_t> only;
+           if (!req.query["patientId"].empty()) only = queryInt(req, "patientId", 0, 1, INT64_MAX);
+           auto members = s.db->read(
+               [&](store::Connection& c) { return security::SqliteCareTeam::membersIn(c, only); });
+           std::vector<std::int64_t> patientIds;
+           for (const auto& m : members)
+             if (patientIds.empty() || patientIds.back() != m.patientId)
+               patientIds.push_back(m.patientId);
+           auto names = s.patients ? s.patients->displayNames(patientIds)
+                                   : std::map<std::int64_t, std::string>{};
+           std::map<std::int64_t, std::optional<security::User>> staff;
+           auto items = array();
+           for (const auto& m : members) {
+             auto it = staff.find(m.staffUserId);
+             if (it == staff.end())
+               it = staff.emplace(m.staffUserId, s.accounts->findUser(m.staffUserId)).first;
+             auto o = object();
+             o->set("staffUserId", m.staffUserId);
+             o->set("staffName", it->second ? it->second->displayName : std::string());
+             o->set("staffRole",
+                    it->second ? std::string(security::toString(it->second->role)) : std::string());
+             o->set("patientId", m.patientId);
+             auto name = names.find(m.patientId);
+             o->set("patientName", name == names.end() ? std::string() : name->second);
+             o->set("assignedAt", iso(m.assignedAt));
+             items->add(o);
+           }
+           auto o = object();
+           o->set("items", items);
+           return jsonResponse(200, o);
          })});
   r.add({"DELETE", "/api/v1/admin/care-teams/{staffUserId}/{patientId}", Access::authenticated,
          "care_team.assign", guarded([&s](Request& req) {
@@ -151,10 +194,18 @@ registry::Device deviceFor(const ApiServices& s, const Request& req) {
 }
 
 void addDeviceRoutes(Router& r, const ApiServices& s) {
+  // The device list names each device's patient (issue 21: "devices show their patient's
+  // name"): display names only, no MRN or birth date; the gate audits the listing (device.list).
   r.add({"GET", "/api/v1/admin/devices", Access::authenticated, "device.list",
          guarded([&s](Request&) {
            auto assigned = s.readings ? s.readings->currentAssignments()
                                       : std::map<std::int64_t, std::int64_t>{};
+           std::vector<std::int64_t> patientIds;
+           for (const auto& [device, patient] : assigned) patientIds.push_back(patient);
+           std::sort(patientIds.begin(), patientIds.end());
+           patientIds.erase(std::unique(patientIds.begin(), patientIds.end()), patientIds.end());
+           auto names = s.patients ? s.patients->displayNames(patientIds)
+                                   : std::map<std::int64_t, std::string>{};
            // A BLE device's link state, when the box runs the BLE gateway.
            std::map<std::string, BleAdmin::Device> ble;
            if (s.ble)
@@ -165,6 +216,9 @@ void addDeviceRoutes(Router& r, const ApiServices& s) {
              auto it = assigned.find(d.id);
              o->set("patientId",
                     it == assigned.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(it->second));
+             auto name = it == assigned.end() ? names.end() : names.find(it->second);
+             o->set("patientName",
+                    name == names.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(name->second));
              if (auto b = ble.find(d.uid); b != ble.end()) {
                auto link = object();
                link->set("state", b->second.state);
@@ -452,6 +506,7 @@ void addBleRoutes(Router& r, const ApiServices& s) {
 
 void addAdminRoutes(Router& r, const ApiServices& s) {
   addUserRoutes(r, s);
+  addCareTeamRoutes(r, s);
   if (s.devices) addDeviceRoutes(r, s);
   if (s.devices && s.provisioner) addDeviceCredentialRoutes(r, s);
   addAuditRoutes(r, s);

@@ -183,6 +183,7 @@ std::optional<std::vector<std::int64_t>> visiblePatients(const ApiServices& s,
                                                          const security::Actor& actor) {
   switch (actor.role) {
     case security::Role::admin:
+    case security::Role::front_desk:  // registers and schedules for the whole clinic
       return std::nullopt;
     case security::Role::patient:
     case security::Role::device:

@@ -89,6 +89,11 @@ void addEventRoutes(Router& r, const ApiServices& s) {
   route.upgrade = [&s](Request& req, WebSocketChannel& ws) {
     auto info = s.accounts->authenticate(req.sessionToken, security::AccountService::Touch::none);
     auto visible = visiblePatients(s, *req.actor);
+    // The stream is clinical (readings stored, alerts with their rule and severity): a role that
+    // reads neither readings nor alerts (the front desk, issue 21) gets none of it.
+    if (!security::roleHas(req.actor->role, security::Permission::readingRead) &&
+        !security::roleHas(req.actor->role, security::Permission::alertRead))
+      visible = std::vector<std::int64_t>{};
     std::shared_ptr<const std::set<std::int64_t>> allowed;
     if (visible)
       allowed = std::make_shared<const std::set<std::int64_t>>(visible->begin(), visible->end());

@@ -36,6 +36,13 @@ std::map<std::int64_t, AlertFlag> openAlertFlags(const ApiServices& s) {
   return out;
 }
 
+/// True when the actor may see a patient's clinical summary (latest readings, open-alert flags)
+/// beside the demographics: whoever reads readings. The front desk reads who a patient is,
+/// never how they are (issue 21), so the list and the record leave both out for it.
+bool seesClinicalSummary(const security::Actor& actor) {
+  return security::roleHas(actor.role, security::Permission::readingRead);
+}
+
 JsonObject patientWithSummary(const ApiServices& s, const registry::Patient& p,
                               const std::map<std::string, readings::ReadingPoint>& latest,
                               const std::map<std::int64_t, AlertFlag>& flags) {
@@ -136,19 +143,22 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
            auto first = std::min<std::int64_t>(total, (page - 1) * size);
            auto last = std::min<std::int64_t>(total, first + size);
            std::vector<std::int64_t> slice(ids.begin() + first, ids.begin() + last);
-           auto latest = s.readings->latestFor(slice);
-           auto flags = openAlertFlags(s);
+           const bool clinical = seesClinicalSummary(*req.actor);
+           auto latest =
+               clinical ? s.readings->latestFor(slice) : decltype(s.readings->latestFor(slice)){};
+           auto flags = clinical ? openAlertFlags(s) : std::map<std::int64_t, AlertFlag>{};
            auto items = array();
            for (auto id : slice) {
              auto p = s.patients->get(id);
              if (!p) continue;
-             items->add(patientWithSummary(s, *p, latest[id], flags));
+             items->add(clinical ? patientWithSummary(s, *p, latest[id], flags) : patientJson(*p));
            }
            return jsonResponse(200, pageJson(items, total, page, size));
          })});
   r.add({"GET", "/api/v1/patients/{id}", Access::authenticated, "patient.get",
          guarded([&s](Request& req) {
            auto p = loadPatient(s, pathId(req, "id"));
+           if (!seesClinicalSummary(*req.actor)) return jsonResponse(200, patientJson(p));
            return jsonResponse(
                200, patientWithSummary(s, p, s.readings->latest(p.id), openAlertFlags(s)));
          }),

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <iterator>
@@ -23,6 +24,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
 #include "vigil/security/cli.hpp"
@@ -371,13 +373,18 @@ void serveMedia(const VisitApi& api, Request& req, WebSocketChannel& ws) {
             {{"visit", visitId}, {"user_id", actor.id}, {"reason", endReason}});
 }
 
-/// One visit in the archive: ids, times and counts; no names of patients (minimum necessary).
-/// The provider's name is staff information.
+/// One visit in the archive: ids, times and counts, the provider's name (staff information) and
+/// the patient's display name (issue 21: the admins' list names patients, never only an id; the
+/// listing is audited as visit.archive), no MRN or birth date.
 JsonObject archiveItemJson(const VisitApi& api, const Visit& v,
-                           const std::map<std::int64_t, video::RecordingTotals>& totals) {
+                           const std::map<std::int64_t, video::RecordingTotals>& totals,
+                           const std::map<std::int64_t, std::string>& patientNames) {
   JsonObject o = new Poco::JSON::Object;
   o->set("id", v.id);
   o->set("patientId", v.patientId);
+  const auto name = patientNames.find(v.patientId);
+  o->set("patientName",
+         name == patientNames.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(name->second));
   o->set("providerUserId", v.providerUserId);
   auto provider = api.accounts->findUser(v.providerUserId);
   o->set("providerName", provider ? provider->displayName : std::string());
@@ -418,8 +425,14 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
       q.keep = [&totals, want](std::int64_t id) { return (totals.count(id) != 0) == want; };
     }
     auto page = api.visits->archive(*req.actor, q);
+    std::vector<std::int64_t> patientIds;
+    for (const auto& v : page.items) patientIds.push_back(v.patientId);
+    std::sort(patientIds.begin(), patientIds.end());
+    patientIds.erase(std::unique(patientIds.begin(), patientIds.end()), patientIds.end());
+    const auto names = api.patients && !patientIds.empty() ? api.patients->displayNames(patientIds)
+                                                           : std::map<std::int64_t, std::string>{};
     Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-    for (const auto& v : page.items) items->add(archiveItemJson(api, v, totals));
+    for (const auto& v : page.items) items->add(archiveItemJson(api, v, totals, names));
     JsonObject o = new Poco::JSON::Object;
     o->set("items", items);
     o->set("total", page.total);

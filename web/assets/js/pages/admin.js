@@ -1,9 +1,10 @@
 // Administration: users (create, unlock, MFA reset, disable), roles, care teams, device
-// provisioning (add, bundle download, assign, retire, revoke), Bluetooth devices (pages/bluetooth.js:
+// provisioning (add, bundle download, assign to a patient chosen by name, retire, revoke; the
+// list names each device's patient), care teams by name (pickers.js), Bluetooth devices (pages/bluetooth.js:
 // link status, pairing, "register this device"), the clinic's default alert rules (read only:
 // providers change them), escalation chain and on-call coverage (pages/escalation.js), the video
-// visits with their recordings (played with the visit page's player; ids only, no patient
-// names) and, by audited request with a reason, a past visit's chat and documents, and the
+// visits with their recordings (played with the visit page's player; the patient's display name,
+// no MRN or birth date) and, by audited request with a reason, a past visit's chat and documents, and the
 // audit log with the chain's verification status, and the cloud link (pages/cloud.js: its health,
 // backlog and the entries a service refused). Admins see no other clinical free text.
 
@@ -17,6 +18,7 @@ import { renderRulesCard } from './rules.js';
 import { renderEscalation } from './escalation.js';
 import { renderCloud } from './cloud.js';
 import { reasonForm } from '../reason_form.js';
+import { patientPicker, staffPicker, patientLabel } from '../pickers.js';
 
 const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit'], ['cloud', 'Cloud link']];
 
@@ -51,23 +53,31 @@ async function users(body) {
   const list = h('div.table-wrap');
   const msg = h('div.notice', { role: 'status', hidden: true });
   const role = field('Role', { tag: 'select' });
-  for (const r of ['provider', 'nurse', 'admin', 'patient']) role.input.append(h('option', { value: r }, r));
+  for (const [r, label] of [['provider', 'provider'], ['nurse', 'nurse'], ['front_desk', 'front desk'], ['admin', 'admin'], ['patient', 'patient']]) role.input.append(h('option', { value: r }, label));
   const email = field('E-mail', { type: 'email', required: true, autocomplete: 'off' });
   const name = field('Display name', { required: true });
-  const patient = field('Patient id (patients only)', { type: 'number', min: 1 });
-  const password = field('Initial password', { type: 'password', required: true, autocomplete: 'new-password' }, 'The user changes it after the first sign-in. Staff enrol TOTP at first sign-in.');
+  // A patient account is linked to the patient's record, chosen by name (never an id typed in).
+  const patient = patientPicker({ label: 'Patient record (patient accounts)' });
+  const showPatient = () => { patient.el.hidden = role.input.value !== 'patient'; };
+  role.input.addEventListener('change', showPatient);
+  showPatient();
+  const password = field('Initial password', { type: 'password', required: true, autocomplete: 'new-password' }, 'The user changes it after the first sign-in. Staff (providers, nurses, front desk, admins) enrol TOTP at first sign-in.');
   const form = h('form.form.grid-form', { novalidate: true }, role.el, email.el, name.el, patient.el, password.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Create user')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    const isPatient = role.input.value === 'patient';
+    if (isPatient && !patient.value()) { flash(msg, 'error', 'Choose the patient record this account belongs to.'); return; }
     try {
-      await post('/api/v1/admin/users', { role: role.input.value, email: email.input.value.trim(), displayName: name.input.value.trim(), patientId: patient.input.value ? Number(patient.input.value) : null, password: password.input.value });
+      await post('/api/v1/admin/users', { role: role.input.value, email: email.input.value.trim(), displayName: name.input.value.trim(), patientId: isPatient ? patient.value() : null, password: password.input.value });
       flash(msg, 'success', 'User created.');
       form.reset();
+      patient.reset();
+      showPatient();
       load();
     } catch (ex) { flash(msg, 'error', ex.message); }
   });
   async function action(u, what, label) {
-    try { await post(`/api/v1/admin/users/${u.id}/${what}`); flash(msg, 'success', `${label}: user ${u.id}.`); load(); } catch (ex) { flash(msg, 'error', ex.message); }
+    try { await post(`/api/v1/admin/users/${u.id}/${what}`); flash(msg, 'success', `${label}: ${u.displayName}.`); load(); } catch (ex) { flash(msg, 'error', ex.message); }
   }
   async function load() {
     clear(list);
@@ -76,7 +86,7 @@ async function users(body) {
       list.append(h('table.data', h('caption.sr-only', 'Users'),
         h('thead', h('tr', ['Name', 'E-mail', 'Role', 'Two-step', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', (page.items || []).map((u) => h('tr',
-          h('th', { scope: 'row' }, u.displayName), h('td', u.email), h('td', u.role),
+          h('th', { scope: 'row' }, u.displayName), h('td', u.email), h('td', u.role.replace('_', ' ')),
           h('td', u.mfaEnrolled ? 'Enrolled' : 'Not enrolled'),
           h('td', u.disabled ? h('span.state.state-resolved', 'Disabled') : u.locked ? h('span.state.state-escalated', 'Locked') : h('span.state.state-acknowledged', 'Active')),
           h('td', h('div.row-actions',
@@ -88,25 +98,57 @@ async function users(body) {
   let roles = null;
   try { roles = await get('/api/v1/admin/roles'); } catch { roles = null; }
   body.append(h('div.grid-2', h('section.card', h('h2', 'Add a user'), form, msg),
-    roles ? h('section.card', h('h2', 'Roles'), h('dl.facts', roles.roles.map((r) => [h('dt', r.role), h('dd', `${r.mfa ? 'Two-step required. ' : ''}${r.permissions.length} permissions`)]))) : null),
+    roles ? h('section.card', h('h2', 'Roles'), h('dl.facts', roles.roles.map((r) => [h('dt', r.role.replace('_', ' ')), h('dd', `${r.mfa ? 'Two-step required. ' : ''}${r.permissions.length} permissions`)]))) : null),
   h('section.card', h('h2', 'Users'), list));
   await load();
 }
 
+// Care teams by name: choose a provider or nurse and a patient, see who is on which team (GET
+// /api/v1/admin/care-teams, audited), remove a membership from its row.
 async function careTeams(body) {
   const msg = h('div.notice', { role: 'status', hidden: true });
-  const staff = field('Staff user id', { type: 'number', min: 1, required: true });
-  const patient = field('Patient id', { type: 'number', min: 1, required: true });
+  const staff = staffPicker({ label: 'Provider or nurse' });
+  const patient = patientPicker({ label: 'Patient' });
   const form = h('form.form.grid-form', { novalidate: true }, staff.el, patient.el,
-    h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Assign'), h('button.btn', { type: 'button', onclick: remove }, 'Remove')));
+    h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Add to the care team')));
+  const list = h('div.table-wrap');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    try { await post('/api/v1/admin/care-teams', { staffUserId: Number(staff.input.value), patientId: Number(patient.input.value) }); flash(msg, 'success', 'Added to the care team.'); } catch (ex) { flash(msg, 'error', ex.message); }
+    const who = staff.selected();
+    const p = patient.selected();
+    if (!who || !p) { flash(msg, 'error', 'Choose a provider or nurse and a patient.'); return; }
+    try {
+      await post('/api/v1/admin/care-teams', { staffUserId: who.id, patientId: p.id });
+      flash(msg, 'success', `${who.displayName} added to the care team of ${patientLabel(p)}.`);
+      patient.reset();
+      load();
+    } catch (ex) { flash(msg, 'error', ex.message); }
   });
-  async function remove() {
-    try { await del(`/api/v1/admin/care-teams/${Number(staff.input.value)}/${Number(patient.input.value)}`); flash(msg, 'success', 'Removed from the care team.'); } catch (ex) { flash(msg, 'error', ex.message); }
+  async function remove(m) {
+    try {
+      await del(`/api/v1/admin/care-teams/${m.staffUserId}/${m.patientId}`);
+      flash(msg, 'success', `${m.staffName} removed from the care team of ${m.patientName}.`);
+      load();
+    } catch (ex) { flash(msg, 'error', ex.message); }
   }
-  body.append(h('section.card', h('h2', 'Care team membership'), h('p.muted', 'Providers and nurses see the patients of their care teams; anyone else only with a recorded break-glass reason.'), form, msg));
+  async function load() {
+    clear(list);
+    try {
+      const r = await get('/api/v1/admin/care-teams');
+      const items = r.items || [];
+      if (!items.length) { list.append(h('p.muted', 'Nobody is on a care team yet.')); return; }
+      list.append(h('table.data', h('caption.sr-only', 'Care team membership'),
+        h('thead', h('tr', ['Patient', 'Staff member', 'Role', 'Since', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', items.map((m) => h('tr', { 'data-staff-id': m.staffUserId, 'data-patient-id': m.patientId },
+          h('th', { scope: 'row' }, m.patientName), h('td', m.staffName), h('td', m.staffRole),
+          h('td', formatTime(m.assignedAt)),
+          h('td', h('button.btn.small.ghost', { type: 'button', 'aria-label': `Remove ${m.staffName} from the care team of ${m.patientName}`, onclick: () => remove(m) }, 'Remove')))))));
+    } catch (e) { list.append(unavailable(e, 'The care-team list')); }
+  }
+  body.append(h('section.card', h('h2', 'Add to a care team'), h('p.muted', 'Providers and nurses see the patients of their care teams; anyone else only with a recorded break-glass reason.'), form, msg),
+    h('section.card', h('h2', 'Care team membership'), list));
+  try { await staff.load(); } catch (e) { msg.hidden = false; msg.append(unavailable(e, 'The staff list')); }
+  await load();
 }
 
 async function devices(body) {
@@ -147,25 +189,44 @@ async function devices(body) {
       flash(msg, 'success', `Bundle issued for ${d.uid}: its earlier credentials are revoked. The file holds the device's private key; copy it to the device and delete it.${reloaded ? '' : BROKER_LATER}`);
     } catch (ex) { flash(msg, 'error', ex.status === 404 ? 'Provisioning bundles are not available on this box yet.' : ex.message); }
   }
+  // Assigning: choose the device and the patient by name (the patient picker).
+  const assignMsg = h('div.notice', { role: 'status', hidden: true });
+  const deviceSel = field('Device', { tag: 'select', required: true });
+  const assignee = patientPicker({ label: 'Patient' });
+  const assignForm = h('form.form.grid-form', { novalidate: true }, deviceSel.el, assignee.el,
+    h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Assign device')));
+  assignForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const p = assignee.selected();
+    const d = current.find((x) => String(x.id) === deviceSel.input.value);
+    if (!d || !p) { flash(assignMsg, 'error', 'Choose a device and a patient.'); return; }
+    try {
+      await post(`/api/v1/admin/devices/${d.id}/assign`, { patientId: p.id });
+      flash(assignMsg, 'success', `Device ${d.uid} assigned to ${patientLabel(p)}.`);
+      assignee.reset();
+      load();
+    } catch (ex) { flash(assignMsg, 'error', ex.message); }
+  });
+  let current = [];
   async function load() {
     clear(list);
     try {
       const page = await get('/api/v1/admin/devices');
       const items = page.items || [];
+      current = items;
+      clear(deviceSel.input).append(h('option', { value: '' }, 'Choose…'),
+        items.filter((d) => d.status !== 'retired').map((d) => h('option', { value: d.id }, `${d.uid} (${d.kind.replace('_', ' ')})${d.patientName ? ` — ${d.patientName}` : ''}`)));
       if (!items.length) { list.append(h('p.muted', 'No devices yet.')); return; }
       list.append(h('table.data', h('caption.sr-only', 'Devices'),
         h('thead', h('tr', ['Device', 'Kind', 'Patient', 'Last seen', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', items.map((d) => {
-          const assignIn = h('input', { type: 'number', min: 1, 'aria-label': `Patient id for ${d.uid}`, class: 'tiny' });
           return h('tr', { 'data-device-id': d.id },
             h('th', { scope: 'row' }, d.uid, h('span.sub', [d.model, d.serial].filter(Boolean).join(' · '))),
             h('td', d.kind.replace('_', ' ')),
-            h('td', d.patientId ? h('a', { href: `#/patients/${d.patientId}` }, `Patient ${d.patientId}`) : h('span.muted', 'Unassigned')),
+            h('td', d.patientId ? h('a', { href: `#/patients/${d.patientId}` }, d.patientName || 'Unnamed patient') : h('span.muted', 'Unassigned')),
             h('td', d.lastSeenAt ? formatAge(d.lastSeenAt) : h('span.muted', 'Never')),
             h('td', d.status === 'retired' ? h('span.state.state-resolved', 'Retired') : h('span.state.state-acknowledged', 'Active')),
             h('td', h('div.row-actions', d.status === 'retired' ? null : [
-              assignIn,
-              h('button.btn.small', { type: 'button', onclick: () => assignIn.value && act(d, 'assign', { patientId: Number(assignIn.value) }, 'Assigned') }, 'Assign'),
               d.patientId ? h('button.btn.small', { type: 'button', onclick: () => act(d, 'unassign', {}, 'Unassigned') }, 'Unassign') : null,
               h('button.btn.small', { type: 'button', onclick: () => bundle(d) }, 'Bundle'),
               h('button.btn.small.ghost', { type: 'button', onclick: () => confirm(`Revoke the credentials of ${d.uid}? It can no longer connect until a new bundle is issued.`) && revoke(d) }, 'Revoke'),
@@ -173,7 +234,8 @@ async function devices(body) {
         }))));
     } catch (e) { list.append(unavailable(e, 'The device registry')); }
   }
-  body.append(h('section.card', h('h2', 'Add a device'), form, msg), h('section.card', h('h2', 'Devices'), list));
+  body.append(h('div.grid-2', h('section.card', h('h2', 'Add a device'), form, msg),
+    h('section.card', h('h2', 'Assign a device to a patient'), assignForm, assignMsg)), h('section.card', h('h2', 'Devices'), list));
   if (devicePrefill) {
     uidF.input.value = devicePrefill.uid;
     if (devicePrefill.kind) kind.input.value = devicePrefill.kind;
@@ -262,10 +324,10 @@ async function visits(body) {
       const pages = Math.max(1, Math.ceil(r.total / r.pageSize));
       append(results, [h('p.muted', `${r.total} visit${r.total === 1 ? '' : 's'}`),
         h('table.data.compact', h('caption.sr-only', 'Video visits'),
-          h('thead', h('tr', ['Visit', 'Starts', 'Ends', 'Provider', 'Patient id', 'State', 'Recordings', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h('thead', h('tr', ['Visit', 'Starts', 'Ends', 'Provider', 'Patient', 'State', 'Recordings', ''].map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', (r.items || []).map((v) => h('tr',
             h('th', { scope: 'row' }, String(v.id)), h('td', formatTime(v.startsAt)), h('td', formatTime(v.endsAt)),
-            h('td', v.providerName || `User ${v.providerUserId}`), h('td.num', String(v.patientId)), h('td', v.state.replace('_', ' ')),
+            h('td', v.providerName || `User ${v.providerUserId}`), h('td', v.patientName || 'Unnamed patient'), h('td', v.state.replace('_', ' ')),
             h('td', v.recordings ? `${v.recordings} (${fmtBytes(v.recordingBytes)})` : 'None'),
             h('td', v.recordings ? h('button.btn.small', { type: 'button', 'aria-label': `Recordings of visit ${v.id}`, onclick: () => show(v) }, 'Recordings') : null,
               v.state !== 'in_progress' ? h('button.btn.small', { type: 'button', 'aria-label': `Chat and documents of visit ${v.id}`, onclick: () => askForRecord(v) }, 'Chat and documents') : null))))),

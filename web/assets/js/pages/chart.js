@@ -108,10 +108,16 @@ export async function renderChart(root, patientId, opts = {}) {
     const from = range.key === 'custom' ? range.from : new Date(to.getTime() - days * 86400e3);
     const width = Math.max(280, charts.clientWidth || 600);
     const maxPoints = Math.min(2000, Math.max(100, Math.round(width)));
+    const refusals = [];
+    const readingsOf = (code) => get(`/api/v1/patients/${patientId}/readings${query({ code, from: from.toISOString(), to: to.toISOString(), maxPoints })}`)
+      .catch((e) => { if (e instanceof ApiError && e.status === 403) refusals.push(e); return optional(Promise.reject(e)); });
     const [series, alertPage] = await Promise.all([
-      Promise.all(CHART_CODES.map((code) => optional(get(`/api/v1/patients/${patientId}/readings${query({ code, from: from.toISOString(), to: to.toISOString(), maxPoints })}`)))),
+      Promise.all(CHART_CODES.map(readingsOf)),
       staff ? optional(get(`/api/v1/patients/${patientId}/alerts`)) : null,
     ]);
+    // Every series refused: the caller's role reads no readings (the front desk, issue 21), so
+    // the page as a whole is refused ("Access denied", the refusals are audited by the server).
+    if (refusals.length === CHART_CODES.length) throw refusals[0];
     alerts = (alertPage && alertPage.items) || [];
     for (const p of plots) p.destroy();
     plots.length = 0;

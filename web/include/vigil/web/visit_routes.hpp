@@ -28,6 +28,9 @@ class AccountService;
 namespace vigil::crypto {
 class FieldCipher;
 }
+namespace vigil::registry {
+class PatientRepository;
+}
 namespace vigil::video {
 class VisitService;
 class VideoRooms;
@@ -44,6 +47,8 @@ struct VisitApi {
   /// Where recordings go (<data.dir>/recordings) and what encrypts them.
   std::filesystem::path recordingsDir;
   const crypto::FieldCipher* cipher = nullptr;
+  /// Names the patients of the admins' visit list (issue 21: staff pages by name); optional.
+  registry::PatientRepository* patients = nullptr;
 };
 
 /// Registers the /api/v1/visits routes.

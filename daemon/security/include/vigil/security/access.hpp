@@ -9,6 +9,24 @@
 //   admin    - every patient, but no clinical authoring (notes, prescriptions, readings, alert
 //              limits) and no clinical free text (notes, messages, documents): minimum
 //              necessary.
+//   front_desk - every patient (registration and scheduling concern the whole clinic, like
+//              admin), administrative data only (issue 21: "registers, schedules, no clinical
+//              data"). Staff, so a second factor is required like the other staff roles.
+//              Granted: patientSearch and patientRegister (the front desk finds and registers
+//              patients), patientRead and patientWrite (demographics: the patient routes strip
+//              latest readings and open-alert flags for this role, so it reads who the patient
+//              is, never how they are), visitManage (schedule a visit with a clinician on the
+//              care team; admitting, inviting, ending and recordings stay with the visit's
+//              provider, which VisitService checks), consentDocumentRead (the clinic's consent
+//              texts, no PHI: to hand a patient the text to sign) and sessionManageOwn.
+//              Not granted: readings, alerts and alert limits, escalation, notes,
+//              prescriptions, visitRead and visitJoin (a visit's chat and documents are
+//              clinical; the front desk schedules but takes no part in visits), messages,
+//              documents, record export, a patient's consents (consentRead: what a patient
+//              agreed to is theirs and their clinicians'), devices (deviceManage also
+//              provisions credentials; the mission gives devices to IT/installers and to the
+//              provider's RPM enrolment, and an assignment decides whose chart readings land
+//              in), care teams, users, unlock, audit, keys, billing, the cloud link.
 // Alert limits are clinical orders: a patient's limits are changed only by providers and nurses
 // on the care team (others by break-glass), the clinic defaults only by providers; patients
 // read their own limits.
@@ -32,9 +50,9 @@
 namespace vigil::security {
 
 /// Who an actor is. Devices are identities apart from users.
-enum class Role { patient, provider, nurse, admin, device };
-inline constexpr Role kAllRoles[] = {Role::patient, Role::provider, Role::nurse, Role::admin,
-                                     Role::device};
+enum class Role { patient, provider, nurse, admin, front_desk, device };
+inline constexpr Role kAllRoles[] = {Role::patient, Role::provider,   Role::nurse,
+                                     Role::admin,   Role::front_desk, Role::device};
 std::string_view toString(Role role);
 std::optional<Role> parseRole(std::string_view name);
 /// Roles that must use a second factor (TOTP).

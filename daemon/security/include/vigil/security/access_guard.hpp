@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -39,6 +40,16 @@ class SqliteCareTeam final : public CareTeam {
   static bool removeIn(store::Connection& c, std::int64_t staffUserId, std::int64_t patientId);
   /// Patients a staff user is assigned to (for filtering lists such as the alert queue).
   static std::vector<std::int64_t> patientsOfIn(store::Connection& c, std::int64_t staffUserId);
+  /// One membership: a staff user on a patient's care team since `assignedAt`.
+  struct Membership {
+    std::int64_t staffUserId = 0;
+    std::int64_t patientId = 0;
+    TimePoint assignedAt;
+  };
+  /// Every membership, or one patient's, ordered by patient then staff user (the portal's
+  /// listing; the caller authorises and audits it as care_team.list).
+  static std::vector<Membership> membersIn(store::Connection& c,
+                                           std::optional<std::int64_t> patientId);
 
  private:
   store::Connection& conn_;

@@ -68,7 +68,7 @@ export function patientPicker({ label = 'Patient', onChange } = {}) {
       if (mine !== generation) return;
       const hits = (page.items || []).filter((p) => patientMatches(p, text));
       status.textContent = hits.length ? `${hits.length} match${hits.length === 1 ? '' : 'es'}: choose one.` : 'No patient matches.';
-      list.append(hits.map((p) => h('li', h('button.btn.small.picker-option', { type: 'button', onclick: () => choose(p) }, patientLabel(p)))));
+      list.append(...hits.map((p) => h('li', h('button.btn.small.picker-option', { type: 'button', onclick: () => choose(p) }, patientLabel(p)))));
     } catch (e) {
       if (mine === generation) status.textContent = e.message;
     }
@@ -105,7 +105,7 @@ export function staffPicker({ label = 'Staff member', roles = ['provider', 'nurs
     const page = await get(`/api/v1/admin/users${query({ pageSize: 200 })}`);
     people = (page.items || []).filter((u) => roles.includes(u.role) && !u.disabled)
       .sort((a, b) => (a.displayName || '').localeCompare(b.displayName || ''));
-    clear(select).append(h('option', { value: '' }, 'Choose…'), people.map((u) => h('option', { value: u.id }, staffLabel(u))));
+    clear(select).append(h('option', { value: '' }, 'Choose…'), ...people.map((u) => h('option', { value: u.id }, staffLabel(u))));
   }
   return {
     el: h('div.field', h('label', { for: id }, label), select),

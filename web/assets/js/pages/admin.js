@@ -215,7 +215,7 @@ async function devices(body) {
       const items = page.items || [];
       current = items;
       clear(deviceSel.input).append(h('option', { value: '' }, 'Choose…'),
-        items.filter((d) => d.status !== 'retired').map((d) => h('option', { value: d.id }, `${d.uid} (${d.kind.replace('_', ' ')})${d.patientName ? ` — ${d.patientName}` : ''}`)));
+        ...items.filter((d) => d.status !== 'retired').map((d) => h('option', { value: d.id }, `${d.uid} (${d.kind.replace('_', ' ')})${d.patientName ? ` — ${d.patientName}` : ''}`)));
       if (!items.length) { list.append(h('p.muted', 'No devices yet.')); return; }
       list.append(h('table.data', h('caption.sr-only', 'Devices'),
         h('thead', h('tr', ['Device', 'Kind', 'Patient', 'Last seen', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),

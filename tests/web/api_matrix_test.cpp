@@ -158,6 +158,10 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/devices", ""};
        }},
+      {"GET /api/v1/patients/{id}/care-team",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/care-team", ""};
+       }},
       {"GET /api/v1/reports/alert-response",
        [](const Ctx&) {
          return Call{"/api/v1/reports/alert-response", ""};
@@ -383,6 +387,8 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/me",                                         "AA DD DD DD DD"},
     {"GET /api/v1/patients/{id}/readings",                     "AD AG AG AA DD"},
     {"GET /api/v1/patients/{id}/devices",                      "AD AG AG AA AA"},
+    // Who is on a patient's care team (names and roles): whom to book a visit with.
+    {"GET /api/v1/patients/{id}/care-team",                    "AD AG AG AA AA"},
     // Consent e-signature (issue 21): everyone reads the clinic's consent documents, only
     // admins publish them; a patient signs and withdraws only their own consent (no clinician
     // or admin signs for them, not even in an emergency); the patient, the care team (others in

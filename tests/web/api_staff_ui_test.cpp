@@ -224,6 +224,31 @@ BOOST_AUTO_TEST_CASE(the_care_team_listing_names_staff_and_patients_and_is_audit
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_patients_care_team_is_read_by_name_for_booking) {
+  ApiFixture f;
+  auto desk = f.signIn(f.frontDeskId);
+  auto r = f.request("GET", "/api/v1/patients/" + std::to_string(f.patientA) + "/care-team", &desk);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto items = parse(r.body)->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 2u);
+  auto lee = itemWith(items, "userId", f.providerId);
+  BOOST_REQUIRE(lee);
+  BOOST_TEST(lee->getValue<std::string>("displayName") == "Dr. Lee");
+  BOOST_TEST(lee->getValue<std::string>("role") == "provider");
+  BOOST_TEST(itemWith(items, "userId", f.nurseId)->getValue<std::string>("role") == "nurse");
+  auto b = f.request("GET", "/api/v1/patients/" + std::to_string(f.patientB) + "/care-team", &desk);
+  BOOST_TEST(parse(b.body)->getArray("items")->size() == 0u);
+  BOOST_TEST(f.request("GET", "/api/v1/patients/999999/care-team", &desk).status == 404);
+  // The patient reads their own team, not another's.
+  auto patient = f.signIn(f.patientUserId);
+  BOOST_TEST(
+      f.request("GET", "/api/v1/patients/" + std::to_string(f.patientA) + "/care-team", &patient)
+          .status == 200);
+  BOOST_TEST(
+      f.request("GET", "/api/v1/patients/" + std::to_string(f.patientB) + "/care-team", &patient)
+          .status == 403);
+}
+
 BOOST_AUTO_TEST_CASE(the_device_list_names_each_devices_patient) {
   ApiFixture f;
   auto admin = f.signIn(f.adminActor.id);

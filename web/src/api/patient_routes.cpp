@@ -14,6 +14,7 @@
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 
@@ -201,6 +202,30 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
            for (const auto& d : s.readings->currentDevices(pathId(req, "id"))) {
              auto o = deviceJson(d.device);
              o->set("assignedSince", iso(d.assignedSince));
+             items->add(o);
+           }
+           auto o = object();
+           o->set("items", items);
+           return jsonResponse(200, o);
+         }),
+         "", "id"});
+  // The patient's care team by name (issue 21): whom a visit can be booked with (the front desk
+  // schedules with a clinician on the team). Staff names and roles only; the gate authorises and
+  // audits it as patient.get.
+  r.add({"GET", "/api/v1/patients/{id}/care-team", Access::authenticated, "patient.get",
+         guarded([&s](Request& req) {
+           auto id = pathId(req, "id");
+           loadPatient(s, id);
+           auto members = s.db->read(
+               [&](store::Connection& c) { return security::SqliteCareTeam::membersIn(c, id); });
+           auto items = array();
+           for (const auto& m : members) {
+             auto u = s.accounts->findUser(m.staffUserId);
+             if (!u || u->disabled) continue;
+             auto o = object();
+             o->set("userId", u->id);
+             o->set("displayName", u->displayName);
+             o->set("role", std::string(security::toString(u->role)));
              items->add(o);
            }
            auto o = object();

@@ -2,7 +2,8 @@
 // The admin assigns a nurse to a patient's care team and a device to a patient by choosing
 // names (no id is typed anywhere), sees the membership listed by name and removes it, and
 // creates a front-desk user. The front-desk user signs in (enrolling TOTP like all staff),
-// registers a patient, sees demographics only, and opening that patient's readings is refused.
+// registers a patient, sees demographics only, books a visit with a clinician of a patient's
+// care team (chosen by name), and opening the new patient's readings is refused.
 // Screenshots of each step go to the e2e artifacts.
 
 import { test, before, after } from 'node:test';
@@ -99,7 +100,7 @@ test('an admin manages care teams and devices by name and creates a front-desk u
   await page.close();
 });
 
-test('the front desk signs in with two-step, registers a patient and is refused its readings', { timeout: 180000 }, async () => {
+test('the front desk signs in with two-step, registers a patient, books a visit and is refused readings', { timeout: 180000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await withEvidence(page, 'staff-front-desk', problems, async () => {
@@ -124,6 +125,15 @@ test('the front desk signs in with two-step, registers a patient and is refused 
     await screenshot(page, 'staff-front-desk-registered');
     const id = await row.getAttribute('data-patient-id');
     assert.match(id, /^\d+$/);
+
+    // Books a video visit for Ana Silva with a clinician of her care team, both chosen by name.
+    await page.getByLabel('Patient for the visit', { exact: true }).fill('Silva');
+    await page.getByRole('button', { name: 'Ana Silva (MRN MRN-1001, born 1956-03-02)' }).click();
+    await page.getByLabel('Clinician').selectOption({ label: 'Dr. Mei Lee (provider)' });
+    await page.getByLabel('Starts').fill('2030-01-02T10:00');
+    await page.getByRole('button', { name: 'Schedule visit' }).click();
+    await page.locator('.notice', { hasText: 'Visit scheduled: Ana Silva with Dr. Mei Lee (provider)' }).waitFor();
+    await screenshot(page, 'staff-front-desk-scheduled');
 
     // The patient's readings (the chart) are refused: the server answers 403.
     const refused = page.waitForResponse((r) => r.url().includes(`/api/v1/patients/${id}/readings`));

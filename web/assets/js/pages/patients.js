@@ -6,7 +6,7 @@
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, query, session } from '../api.js';
 import { LIST_CODES, VITALS, formatLatest, formatAge, patientName, severityBadge } from '../format.js';
-import { patientLabel } from '../pickers.js';
+import { patientLabel, patientPicker, staffLabel } from '../pickers.js';
 import * as live from '../live.js';
 
 export async function renderPatients(root) {
@@ -63,6 +63,57 @@ export async function renderPatients(root) {
   return () => { unsubscribe(); clearTimeout(debounce); };
 }
 
+// The front desk books a video visit: the patient chosen by name, then a clinician of the
+// patient's care team (GET /api/v1/patients/{id}/care-team), a start and a length.
+function scheduleCard() {
+  const msg = h('div.notice', { role: 'status', hidden: true });
+  const clinician = field('Clinician', { tag: 'select', required: true, disabled: true });
+  clinician.input.append(h('option', { value: '' }, 'Choose the patient first'));
+  const patient = patientPicker({
+    label: 'Patient for the visit',
+    async onChange(p) {
+      clear(clinician.input);
+      clinician.input.disabled = true;
+      if (!p) { clinician.input.append(h('option', { value: '' }, 'Choose the patient first')); return; }
+      try {
+        const team = await get(`/api/v1/patients/${p.id}/care-team`);
+        const people = (team.items || []).filter((u) => u.role === 'provider' || u.role === 'nurse');
+        clinician.input.append(h('option', { value: '' }, people.length ? 'Choose…' : 'Nobody on the care team yet'),
+          ...people.map((u) => h('option', { value: u.userId }, staffLabel(u))));
+        clinician.input.disabled = people.length === 0;
+      } catch (ex) { show(msg, 'error', ex.message); }
+    },
+  });
+  const start = field('Starts', { type: 'datetime-local', required: true });
+  const minutes = field('Length', { tag: 'select' });
+  for (const m of [15, 30, 45, 60]) minutes.input.append(h('option', { value: String(m), selected: m === 30 }, `${m} minutes`));
+  const form = h('form.form.grid-form#schedule-visit', { novalidate: true }, patient.el, clinician.el, start.el, minutes.el,
+    h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Schedule visit')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const p = patient.selected();
+    const startsAtMs = new Date(start.input.value).getTime();
+    if (!p || !clinician.input.value || Number.isNaN(startsAtMs)) { show(msg, 'error', 'Choose the patient, the clinician and the start.'); return; }
+    const who = clinician.input.selectedOptions[0].textContent;
+    try {
+      await post('/api/v1/visits', {
+        patientId: p.id, providerUserId: Number(clinician.input.value),
+        startsAtMs, endsAtMs: startsAtMs + Number(minutes.input.value) * 60000,
+      });
+      show(msg, 'success', `Visit scheduled: ${patientName(p)} with ${who}, ${new Date(startsAtMs).toLocaleString()}.`);
+      patient.reset();
+    } catch (ex) { show(msg, 'error', ex.message); }
+  });
+  return h('section.card', h('h2', 'Schedule a video visit'), form, msg);
+}
+
+function show(msg, kind, text) {
+  msg.hidden = false;
+  msg.className = `notice ${kind}`;
+  msg.textContent = text;
+  announce(text);
+}
+
 // The front desk: register a patient, find one by name, MRN or birth date. No link to charts:
 // readings are not the front desk's (the server refuses them).
 async function renderFrontDesk(root) {
@@ -79,15 +130,15 @@ async function renderFrontDesk(root) {
   const table = h('div.table-wrap');
   root.append(h('section.page', h('div.page-head', h('h1', 'Patients')),
     h('section.card', h('h2', 'Register a patient'), form, msg),
+    scheduleCard(),
     h('section.card', h('h2', 'Find a patient'),
       h('div.filters', h('div.field.inline', h('label', { for: 'p-search' }, 'Find'), search)), table)));
   let patients = [];
-  const show = (kind, text) => { msg.hidden = false; msg.className = `notice ${kind}`; msg.textContent = text; announce(text); };
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!mrn.input.value.trim() || !given.input.value.trim() || !family.input.value.trim()) {
-      show('error', 'MRN, given name and family name are required.');
+      show(msg, 'error', 'MRN, given name and family name are required.');
       return;
     }
     try {
@@ -95,10 +146,10 @@ async function renderFrontDesk(root) {
         mrn: mrn.input.value.trim(), givenName: given.input.value.trim(), familyName: family.input.value.trim(),
         birthDate: born.input.value, state: state.input.value.trim().toUpperCase(),
       });
-      show('success', `Registered ${patientLabel(p)}.`);
+      show(msg, 'success', `Registered ${patientLabel(p)}.`);
       form.reset();
       await load();
-    } catch (ex) { show('error', ex.message); }
+    } catch (ex) { show(msg, 'error', ex.message); }
   });
 
   async function load() {

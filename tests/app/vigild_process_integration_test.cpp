@@ -379,6 +379,9 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
   logins << in1.rdbuf();
   BOOST_TEST(logins.str().find("dr.lee@demo.vigil") != std::string::npos);
   BOOST_TEST(logins.str().find("rosa.alvarez@demo.vigil") != std::string::npos);
+  // Issue 21: the front desk's login, with its role.
+  BOOST_TEST(logins.str().find("front_desk\tfront.desk@demo.vigil\t") != std::string::npos,
+             logins.str());
 #ifdef VIGIL_WITH_VIDEO
   BOOST_TEST(logins.str().find("Video visit ") != std::string::npos, logins.str());
 #endif
@@ -408,6 +411,7 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
       return s.get<std::int64_t>(0);
     };
     BOOST_TEST(count("SELECT count(*) FROM patients") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM users WHERE role = 'front_desk'") == 1);
     BOOST_TEST(count("SELECT count(*) FROM devices") == 12);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "temp_dir.hpp"
@@ -197,6 +198,62 @@ BOOST_AUTO_TEST_CASE(embeds_the_product_migrations_in_order) {
   o.path = dir / "product.db";
   auto db = Database::open(o);
   BOOST_TEST(db->schemaVersion() == static_cast<int>(list.size()));
+  BOOST_TEST(db->integrityCheck().empty());
+}
+
+// Issue 21: 0021 rebuilds users so its CHECK admits the front desk. A database at schema 20 with
+// accounts and rows that refer to them (a session, MFA, a care team) keeps every row, id and
+// reference, and the rebuilt table keeps its constraints (the role list, the unique e-mail index).
+BOOST_AUTO_TEST_CASE(front_desk_migration_keeps_every_user_and_what_refers_to_them) {
+  const auto& all = vigil::store::productMigrations();
+  BOOST_REQUIRE(all.size() >= 21u);
+  BOOST_REQUIRE_EQUAL(all[20].name, "front_desk");
+  TempDir dir;
+  const auto path = dir / "before.db";
+  auto addUser = [](Connection& c, std::int64_t id, const std::string& role, int bidx) {
+    c.execute(
+        "INSERT INTO users (id, role, email_bidx, email_enc, patient_id, password_hash, "
+        "password_changed_at, status, created_at) VALUES (?1, ?2, ?3, x'aa', ?4, 'h', 5, "
+        "'disabled', 7)",
+        id, role, vigil::store::Blob{static_cast<unsigned char>(bidx)},
+        role == "patient" ? std::optional<std::int64_t>(100) : std::nullopt);
+  };
+  {
+    auto db = Database::open(optionsFor(path, MigrationList(all.begin(), all.begin() + 20)));
+    BOOST_REQUIRE_EQUAL(db->schemaVersion(), 20);
+    db->writeSync([&](Connection& c) {
+      addUser(c, 1, "admin", 1);
+      addUser(c, 2, "nurse", 2);
+      addUser(c, 3, "patient", 3);
+      BOOST_CHECK_THROW(addUser(c, 4, "front_desk", 4), vigil::store::SqliteError);
+      c.execute(
+          "INSERT INTO sessions (token_hash, user_id, stage, created_at, last_seen_at) VALUES "
+          "(x'01', 2, 'full', 1, 1)");
+      c.execute("INSERT INTO user_mfa (user_id, totp_secret_enc, created_at) VALUES (2, x'02', 1)");
+      c.execute("INSERT INTO care_team (patient_id, user_id, assigned_at) VALUES (100, 2, 1)");
+    });
+  }
+  auto db = Database::open(optionsFor(path, all));
+  BOOST_TEST(db->schemaVersion() == static_cast<int>(all.size()));
+  db->writeSync([&](Connection& c) {
+    BOOST_TEST(c.queryValue<std::int64_t>("SELECT count(*) FROM users").value() == 3);
+    BOOST_TEST(c.queryValue<std::string>("SELECT role FROM users WHERE id = 2").value() == "nurse");
+    BOOST_TEST(c.queryValue<std::int64_t>("SELECT patient_id FROM users WHERE id = 3").value() ==
+               100);
+    BOOST_TEST(c.queryValue<std::string>("SELECT status FROM users WHERE id = 1").value() ==
+               "disabled");
+    BOOST_TEST(c.queryValue<std::int64_t>("SELECT user_id FROM sessions").value() == 2);
+    BOOST_TEST(c.queryValue<std::int64_t>("SELECT user_id FROM user_mfa").value() == 2);
+    BOOST_TEST(c.queryValue<std::int64_t>("SELECT user_id FROM care_team").value() == 2);
+    BOOST_TEST(!c.prepare("PRAGMA foreign_key_check").step());
+    BOOST_CHECK_NO_THROW(addUser(c, 4, "front_desk", 4));
+    BOOST_CHECK_THROW(addUser(c, 5, "receptionist", 5), vigil::store::SqliteError);
+    BOOST_CHECK_THROW(addUser(c, 6, "nurse", 2), vigil::store::SqliteError);  // e-mail taken
+    // References still hold: a session of a user that does not exist is refused.
+    BOOST_CHECK_THROW(c.execute("INSERT INTO sessions (token_hash, user_id, stage, created_at, "
+                                "last_seen_at) VALUES (x'03', 99, 'full', 1, 1)"),
+                      vigil::store::SqliteError);
+  });
   BOOST_TEST(db->integrityCheck().empty());
 }
 

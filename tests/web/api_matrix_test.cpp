@@ -475,9 +475,8 @@ const std::map<std::string, std::string> kExpected = {
 /// An active RPM enrolment of the patient, made through the services as the portal would: the
 /// patient signs the RPM consent (once), a device is assigned, a provider enrols (by
 /// break-glass outside the care team) for a condition of its own per call.
-std::int64_t enrolFresh(ApiFixture& f, std::int64_t patient, int serial) {
-  static std::map<ApiFixture*, patients::ConsentDocument> published;
-  auto& doc = published[&f];
+std::int64_t enrolFresh(ApiFixture& f, patients::ConsentDocument& doc, std::int64_t patient,
+                        int serial) {
   if (doc.id == 0)
     doc = f.consents->publish(f.adminActor, {patients::ConsentKind::rpm, "RPM consent",
                                              "I agree to remote monitoring.", false});
@@ -553,6 +552,7 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
   };
 
   int serial = 0, checked = 0;
+  patients::ConsentDocument rpmConsent;  // published by the first enrolFresh
   for (const auto& route : f.router->routes()) {
     if (route.access != Access::authenticated || route.upgrade) continue;
     auto key = route.method + " " + route.pattern;
@@ -604,7 +604,7 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           ctx.consentDocument = f.telehealth.id;
           ctx.consentSha = f.telehealth.sha256;
           if (key.find("/rpm-enrolments/{enrolmentId}") != std::string::npos)
-            ctx.enrolment = enrolFresh(f, ctx.patient, ++serial);
+            ctx.enrolment = enrolFresh(f, rpmConsent, ctx.patient, ++serial);
           ctx.serial = ++serial;
           auto call = recipe->second(ctx);
           bool expectAllowed = want == 'A' || (want == 'G' && breakGlass);

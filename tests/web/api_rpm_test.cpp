@@ -73,10 +73,10 @@ BOOST_FIXTURE_TEST_CASE(enrolment_needs_the_rpm_consent_then_works_once_per_cond
   BOOST_TEST(e->getValue<std::string>("startDate") == "2027-01-15");
   BOOST_TEST(e->getValue<bool>("active"));
   BOOST_TEST(e->getValue<bool>("billable"));
-  auto devices = e->getArray("devices");
-  BOOST_REQUIRE(devices->size() == 1u);
-  BOOST_TEST(devices->getObject(0)->getValue<std::string>("uid") == "bp-a");
-  BOOST_TEST(devices->getObject(0)->getValue<std::string>("kind") == "blood_pressure");
+  auto used = e->getArray("devices");
+  BOOST_REQUIRE(used->size() == 1u);
+  BOOST_TEST(used->getObject(0)->getValue<std::string>("uid") == "bp-a");
+  BOOST_TEST(used->getObject(0)->getValue<std::string>("kind") == "blood_pressure");
 
   auto again = request("POST", base, &provider, enrolBody("I10", deviceA));
   BOOST_TEST(again.status == 409);
@@ -131,7 +131,7 @@ BOOST_FIXTURE_TEST_CASE(the_provider_ends_and_withdrawal_ends_the_rest, RpmApi) 
   BOOST_TEST(twice.status == 409);
   BOOST_TEST(jsonField(twice.body, "error") == "already_ended");
 
-  clock.advance(std::chrono::hours(30));  // 2027-01-16T14:00Z
+  clock.advance(std::chrono::minutes(10));  // 2027-01-15T08:10Z (sessions stay within idle)
   auto withdrawn =
       request("POST", "/api/v1/patients/" + std::to_string(patientA) + "/consents/rpm/withdraw",
               &patient, "{}");
@@ -147,13 +147,13 @@ BOOST_FIXTURE_TEST_CASE(the_provider_ends_and_withdrawal_ends_the_rest, RpmApi) 
     BOOST_TEST(!e->getValue<bool>("billable"));
     if (e->getValue<std::string>("conditionCode") == "I50.9") {
       BOOST_TEST(e->getValue<std::string>("endReason") == "consent_withdrawn");
-      BOOST_TEST(e->getValue<std::string>("endDate") == "2027-01-16");
-      BOOST_TEST(e->getValue<std::string>("endedAt") == "2027-01-16T14:00:00.000Z");
+      BOOST_TEST(e->getValue<std::string>("endDate") == "2027-01-15");
+      BOOST_TEST(e->getValue<std::string>("endedAt") == "2027-01-15T08:10:00.000Z");
       ++byWithdrawal;
     }
   }
   BOOST_TEST(byWithdrawal == 1);
-  auto refused = request("POST", base, &provider, enrolBody("I10", deviceA, "2027-01-16"));
+  auto refused = request("POST", base, &provider, enrolBody("I10", deviceA, "2027-01-15"));
   BOOST_TEST(refused.status == 409);
   BOOST_TEST(jsonField(refused.body, "kind") == "rpm");
   BOOST_TEST(audit->verify(*db).ok);

@@ -7,9 +7,15 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <mutex>
 
 #include "security_fixture.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/metrics.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
@@ -442,6 +448,78 @@ BOOST_FIXTURE_TEST_CASE(who_may_enrol_end_and_read, RpmFixture) {
   // A nurse with break-glass still may not enrol: the role lacks the permission.
   n.conditionCode = "E11.9";
   BOOST_CHECK_THROW(rpm.enrol(nurse, patientId, n, "covering"), AccessDenied);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(RpmEnrolmentCanary)
+
+namespace {
+const std::string kCanaryCondition = "Quorvexian tremor of the left hand";
+
+struct CapturedRpmLog {
+  std::mutex mutex;
+  std::string text;
+  CapturedRpmLog() {
+    vigil::log::setLevel(vigil::log::Level::debug);
+    vigil::log::setSink([this](std::string_view line) {
+      std::lock_guard lock(mutex);
+      text.append(line).append("\n");
+    });
+  }
+  ~CapturedRpmLog() {
+    vigil::log::setSink(nullptr);
+    vigil::log::setLevel(vigil::log::Level::info);
+  }
+};
+
+std::string bytesOf(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+// The condition's description is typed by the provider (free text): only its ciphertext is
+// stored; it reaches no log, error message or /metrics.
+BOOST_AUTO_TEST_CASE(the_condition_description_never_reaches_the_database_file_logs_or_metrics) {
+  CapturedRpmLog captured;
+  std::string files, errors;
+  {
+    RpmFixture f;
+    f.signRpm(f.rpmDoc);
+    auto e = f.hypertension();
+    e.conditionCode = "G25.0";
+    e.conditionDescription = kCanaryCondition;
+    f.rpm.enrol(f.provider, f.patientId, e);
+    for (const auto& actor : {f.nurse, f.strangerProvider}) {
+      try {
+        f.rpm.enrol(actor, f.patientId, e);
+      } catch (const std::exception& x) {
+        errors += x.what();
+      }
+    }
+    try {
+      f.rpm.enrol(f.provider, f.patientId, e);  // already enrolled
+    } catch (const std::exception& x) {
+      errors += x.what();
+    }
+    auto read = f.rpm.enrolments(f.admin, f.patientId);
+    BOOST_TEST(read.enrolments.at(0).conditionDescription == kCanaryCondition);  // really stored
+    f.consents.withdraw(f.patient, f.patientId, ConsentKind::rpm);
+    if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += bytesOf(f.dir / "vigil.db-wal");
+    f.db->close();
+    for (const auto& name : {"vigil.db", "vigil.db-wal"})
+      if (std::filesystem::exists(f.dir / name)) files += bytesOf(f.dir / name);
+    BOOST_TEST(files.find("G25.0") != std::string::npos);  // the bytes read are the store's
+  }
+  const std::string metrics = vigil::Metrics::global().render();
+  for (const auto& canary : {std::string("Quorvexian"), kCanaryCondition}) {
+    BOOST_TEST(files.find(canary) == std::string::npos, canary << " in the database bytes");
+    BOOST_TEST(captured.text.find(canary) == std::string::npos, canary << " in the log");
+    BOOST_TEST(errors.find(canary) == std::string::npos, canary << " in an error message");
+    BOOST_TEST(metrics.find(canary) == std::string::npos, canary << " in /metrics");
+  }
+  BOOST_TEST(!errors.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

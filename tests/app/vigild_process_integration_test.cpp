@@ -382,6 +382,7 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
   // Issue 21: the front desk's login, with its role.
   BOOST_TEST(logins.str().find("front_desk\tfront.desk@demo.vigil\t") != std::string::npos,
              logins.str());
+  BOOST_TEST(logins.str().find("walter.nguyen@demo.vigil") != std::string::npos);
 #ifdef VIGIL_WITH_VIDEO
   BOOST_TEST(logins.str().find("Video visit ") != std::string::npos, logins.str());
 #endif
@@ -417,14 +418,39 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
     // Consent (issue 21): the four documents published once; Rosa Alvarez signed the telehealth
-    // and RPM consents once (the second run found them active), as herself, audited.
+    // and RPM consents once (the second run found them active), as herself, audited; the four
+    // other patients with a condition signed the RPM consent as themselves; Mei Tanaka
+    // (persona "normal") signed nothing.
     BOOST_TEST(count("SELECT count(*) FROM consent_documents") == 4);
     BOOST_TEST(count("SELECT count(*) FROM consent_documents WHERE version = 1") == 4);
-    BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind IN "
-                     "('telehealth', 'rpm')") == 2);
-    BOOST_TEST(count("SELECT count(*) FROM consents") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind = "
+                     "'telehealth'") == 1);
+    BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind = "
+                     "'rpm'") == 5);
+    BOOST_TEST(count("SELECT count(*) FROM consents") == 6);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'consent.sign' AND "
-                     "actor_role = 'patient' AND outcome = 'success'") == 2);
+                     "actor_role = 'patient' AND outcome = 'success'") == 6);
+    // RPM enrolment (issue 21): each persona's condition, by Dr. Lee, once (the second run found
+    // them), with the patient's two devices, from the day the devices were assigned.
+    auto enrolled = [&](const std::string& mrnDeviceSuffix, const std::string& code) {
+      return count(
+          "SELECT count(*) FROM rpm_enrolments e WHERE e.end_date IS NULL AND "
+          "e.condition_code = '" +
+          code +
+          "' AND (SELECT count(*) FROM rpm_enrolment_devices x "
+          "JOIN devices d ON d.id = x.device_id WHERE x.enrolment_id = e.id AND d.uid LIKE "
+          "'demo-%-" +
+          mrnDeviceSuffix + "') = 2");
+    };
+    BOOST_TEST(enrolled("1001", "I10") == 1);    // Rosa Alvarez, hypertensive
+    BOOST_TEST(enrolled("1002", "I50.9") == 1);  // Walter Nguyen, heart failure
+    BOOST_TEST(enrolled("1003", "J44.9") == 1);  // Agnes Okafor, COPD
+    BOOST_TEST(enrolled("1004", "E11.9") == 1);  // Samuel Bergstrom, diabetic
+    BOOST_TEST(enrolled("1006", "I10") == 1);    // Frank Delgado, hypertensive
+    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolments") == 5);
+    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolment_devices") == 10);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'rpm_enrolment.create' AND "
+                     "actor_role = 'provider' AND outcome = 'success'") == 5);
 #ifdef VIGIL_WITH_VIDEO
     // One video visit of the demo provider and patient open now, kept (not re-created) by the
     // second run.

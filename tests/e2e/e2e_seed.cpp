@@ -6,7 +6,8 @@
 // the consent service, so A may join video visits. Prints the ids and logins as JSON on stdout.
 // With --calm, A's last reading is in range too, so the box starts with no alert (the live test
 // raises one through the broker); with --unsigned, A has not signed the telehealth consent (the
-// consent test signs it in the browser). With
+// consent test signs it in the browser); with --rpm, the admin has also published an RPM consent
+// and A has signed it (the RPM enrolment test enrols her and she withdraws it). With
 // --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
 // claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
 // box key), written as a domain change writes it and refused by the clearinghouse with
@@ -14,7 +15,7 @@
 // its own that the notification service refused with `license_expired`; their ids are printed
 // too.
 //
-//   e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]
+//   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--sync-refused]
 
 #include <chrono>
 #include <filesystem>
@@ -109,7 +110,7 @@ SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& cloc
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool calm = false, syncRefused = false, unsignedConsent = false, usage = argc < 2;
+  bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -118,12 +119,14 @@ int main(int argc, char** argv) {
       syncRefused = true;
     } else if (arg == "--unsigned") {
       unsignedConsent = true;
+    } else if (arg == "--rpm") {
+      rpm = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--sync-refused]\n";
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -175,6 +178,15 @@ int main(int argc, char** argv) {
   if (!unsignedConsent)
     consents.sign({patientUser, security::Role::patient, a}, a,
                   {telehealth.id, telehealth.sha256, "Ana Silva", true, "127.0.0.1"});
+  if (rpm) {  // the RPM consent published and signed by A (issue 21's RPM enrolment)
+    auto rpmDoc = consents.publish(
+        admin, {patients::ConsentKind::rpm, "Consent to remote patient monitoring",
+                "# Consent to remote patient monitoring\n\nI agree that my home devices send my "
+                "readings to this clinic.\n",
+                false});
+    consents.sign({patientUser, security::Role::patient, a}, a,
+                  {rpmDoc.id, rpmDoc.sha256, "Ana Silva", true, "127.0.0.1"});
+  }
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

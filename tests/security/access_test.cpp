@@ -106,6 +106,12 @@ const std::map<std::string, std::string> kExpected = {
     {"consent.list",             "AD AG AG AA DD DD"},
     {"consent.sign",             "AD DD DD DD DD DD"},
     {"consent.withdraw",         "AD DD DD DD DD DD"},
+    // RPM enrolment (issue 21): enrolling and ending an episode are clinical orders, so
+    // providers on the care team (others in an emergency); nurses on the care team read, as do
+    // admins (billing, compliance) and the patient (their own); never the front desk.
+    {"rpm_enrolment.list",       "AD AG AG AA DD DD"},
+    {"rpm_enrolment.create",     "DD AG DD DD DD DD"},
+    {"rpm_enrolment.end",        "DD AG DD DD DD DD"},
 };
 // clang-format on
 

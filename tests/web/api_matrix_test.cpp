@@ -36,6 +36,7 @@ struct Ctx {
   std::string until;                 // a future time
   std::int64_t consentDocument = 0;  // the published telehealth consent
   std::string consentSha;            // its SHA-256
+  std::int64_t enrolment = 0;        // an active RPM enrolment of the patient (end route only)
   int serial = 0;                    // unique per call (MRNs, uids)
 };
 
@@ -123,6 +124,24 @@ const std::map<std::string, Recipe>& recipes() {
          return Call{"/api/v1/patients/" + id(c.patient) + "/consents",
                      R"({"documentId":)" + id(c.consentDocument) + R"(,"documentSha256":")" +
                          c.consentSha + R"(","typedName":"Ana Silva","agreed":true})"};
+       }},
+      {"GET /api/v1/patients/{id}/rpm-enrolments",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/rpm-enrolments", ""};
+       }},
+      // Without an RPM consent the allowed answer is 409 consent_required (not a denial).
+      {"POST /api/v1/patients/{id}/rpm-enrolments",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/rpm-enrolments",
+                     R"({"conditionCode":"I10","conditionDescription":"Essential hypertension",)"
+                     R"("deviceIds":[)" +
+                         id(c.device) + R"(],"startDate":"2027-01-15"})"};
+       }},
+      {"POST /api/v1/patients/{id}/rpm-enrolments/{enrolmentId}/end",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/rpm-enrolments/" + id(c.enrolment) + "/end",
+             R"({"endDate":"2027-01-15","reason":"completed"})"};
        }},
       {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",
        [](const Ctx& c) {
@@ -399,6 +418,13 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/patients/{id}/consents",                     "AD AG AG AA DD"},
     {"POST /api/v1/patients/{id}/consents",                    "AD DD DD DD DD"},
     {"POST /api/v1/patients/{id}/consents/{kind}/withdraw",    "AD DD DD DD DD"},
+    // RPM enrolment (issue 21, docs/patients.md): enrolling a patient in remote monitoring and
+    // ending the episode are a provider's clinical orders (care team; others in an emergency);
+    // nurses on the care team and admins (billing, compliance) read, as does the patient their
+    // own. The front desk gets none of these.
+    {"GET /api/v1/patients/{id}/rpm-enrolments",               "AD AG AG AA DD"},
+    {"POST /api/v1/patients/{id}/rpm-enrolments",              "DD AG DD DD DD"},
+    {"POST /api/v1/patients/{id}/rpm-enrolments/{enrolmentId}/end", "DD AG DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)
@@ -462,6 +488,36 @@ const std::map<std::string, std::string> kExpected = {
 };
 // clang-format on
 
+/// An active RPM enrolment of the patient, made through the services as the portal would: the
+/// patient signs the RPM consent (once), a device is assigned, a provider enrols (by
+/// break-glass outside the care team) for a condition of its own per call.
+std::int64_t enrolFresh(ApiFixture& f, patients::ConsentDocument& doc, std::int64_t patient,
+                        int serial) {
+  if (doc.id == 0)
+    doc = f.consents->publish(f.adminActor, {patients::ConsentKind::rpm, "RPM consent",
+                                             "I agree to remote monitoring.", false});
+  if (!f.consents->hasActiveConsent(patient, patients::ConsentKind::rpm)) {
+    auto rec = f.patients->get(patient);
+    auto uid = patient == f.patientA
+                   ? f.patientUserId
+                   : f.user(security::Role::patient,
+                            "rpm" + std::to_string(serial) + "@example.org", "Patient", patient);
+    f.consents->sign(
+        {uid, security::Role::patient, patient}, patient,
+        {doc.id, doc.sha256, rec->givenName + " " + rec->familyName, true, "192.0.2.7"});
+  }
+  auto device =
+      f.devices
+          ->add({"rpm-" + std::to_string(serial), registry::DeviceKind::blood_pressure, "", "", ""})
+          .id;
+  f.devices->assign(device, patient);
+  auto code = "Z99." + std::to_string(serial % 10000);
+  return f.rpm
+      ->enrol({f.providerId, security::Role::provider, std::nullopt}, patient,
+              {code, "Dependence on enabling machines", {device}, "2027-01-15"}, "matrix set-up")
+      .id;
+}
+
 const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa"};
 
 }  // namespace
@@ -513,6 +569,7 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
   };
 
   int serial = 0, checked = 0;
+  patients::ConsentDocument rpmConsent;  // published by the first enrolFresh
   for (const auto& route : f.router->routes()) {
     if (route.access != Access::authenticated || route.upgrade) continue;
     auto key = route.method + " " + route.pattern;
@@ -563,6 +620,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           ctx.until = "2030-01-01T00:00:00Z";
           ctx.consentDocument = f.telehealth.id;
           ctx.consentSha = f.telehealth.sha256;
+          if (key.find("/rpm-enrolments/{enrolmentId}") != std::string::npos)
+            ctx.enrolment = enrolFresh(f, rpmConsent, ctx.patient, ++serial);
           ctx.serial = ++serial;
           auto call = recipe->second(ctx);
           bool expectAllowed = want == 'A' || (want == 'G' && breakGlass);

@@ -56,6 +56,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
   consents_ = std::make_unique<patients::ConsentService>(
       db, security.audit(), security.keys().cipher(), *patients_, clock);
+  rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
+                                                         security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
   services_.db = &db;
   services_.ble = ble;
@@ -65,6 +67,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.patients = patients_.get();
   services_.devices = devices_.get();
   services_.consents = consents_.get();
+  services_.rpm = rpm_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "demo_consents.hpp"
+#include "demo_rpm.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -124,6 +125,12 @@ constexpr const char* kAdminEmail = "admin@demo.vigil";
 
 // The demo patients live in America/Chicago (CST; a demo ignores daylight saving time).
 constexpr int kDemoUtcOffsetMinutes = -6 * 60;
+
+std::string lowerAscii(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
 
 std::string deviceUid(registry::DeviceKind kind, int patientIndex) {
   return std::string("demo-") + deviceTag(kind) + "-" + std::to_string(1001 + patientIndex);
@@ -258,9 +265,12 @@ std::string createClinic(const DemoSettings& config, const DemoServices& service
     audited("patient.create", "patient", pid);
     accounts.assignCareTeam(admin, providerId, pid);
     accounts.assignCareTeam(admin, nurseId, pid);
-    if (n == 0) {
-      add(security::Role::patient, "rosa.alvarez@demo.vigil", "Rosa Alvarez", pid, &admin);
-    }
+    // Portal logins for the patients enrolled in RPM (issue 21: they sign the RPM consent
+    // themselves); Rosa Alvarez's is the README's patient login.
+    const auto email = lowerAscii(std::string(p.given) + "." + p.family) + "@demo.vigil";
+    for (const auto& rpmEmail : demoRpmPatientEmails())
+      if (rpmEmail == email)
+        add(security::Role::patient, email, std::string(p.given) + " " + p.family, pid, &admin);
     for (auto kind : p.devices) {
       std::string uid = deviceUid(kind, n);
       registry::NewDevice d;
@@ -380,6 +390,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   // Consent documents, and the demo patient's telehealth and RPM signatures (issue 21): also
   // on a clinic seeded before consents existed, so its video visit still opens.
   ensureDemoConsents(services, adminActor, "rosa.alvarez@demo.vigil");
+  // RPM consents and enrolments of the patients whose persona has a condition (issue 21).
+  ensureDemoEnrolments(services, "dr.lee@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

@@ -7,6 +7,7 @@
 #include "vigil/crypto/bytes.hpp"
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/hash.hpp"
+#include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -251,10 +252,16 @@ std::size_t ConsentService::withdraw(const Actor& actor, std::int64_t patientId,
   auto closed =
       guard.write(actor, security::operation("consent.withdraw"), patientId,
                   {"consent", std::string(toString(kind))}, [&](Connection& c) {
-                    return static_cast<std::size_t>(c.execute(
-                        "UPDATE consents SET withdrawn_at = ?3, withdrawn_by = ?4 "
-                        "WHERE patient_id = ?1 AND kind = ?2 AND withdrawn_at IS NULL",
-                        patientId, std::string(toString(kind)), toMillis(clock_.now()), actor.id));
+                    const auto now = clock_.now();
+                    const auto n = static_cast<std::size_t>(
+                        c.execute("UPDATE consents SET withdrawn_at = ?3, withdrawn_by = ?4 "
+                                  "WHERE patient_id = ?1 AND kind = ?2 AND withdrawn_at IS NULL",
+                                  patientId, std::string(toString(kind)), toMillis(now), actor.id));
+                    // Without RPM consent no episode stays open: they end in this transaction,
+                    // so a crash leaves either both the withdrawal and the ends, or neither.
+                    if (n > 0 && kind == ConsentKind::rpm)
+                      RpmEnrolmentService::endAllForWithdrawalIn(c, audit_, actor, patientId, now);
+                    return n;
                   });
   if (closed == 0)
     throw ConsentConflict("not_signed", "consent: nothing of this kind is signed to withdraw");

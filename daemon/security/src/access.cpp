@@ -92,6 +92,10 @@ constexpr Operation kOperations[] = {
     {"consent.list", P::consentRead, true},
     {"consent.sign", P::consentSign, true},
     {"consent.withdraw", P::consentSign, true},
+    // RPM enrolment (issue 21): a provider's clinical order, gated on the RPM consent.
+    {"rpm_enrolment.list", P::rpmEnrolmentRead, true},
+    {"rpm_enrolment.create", P::rpmEnrolmentWrite, true},
+    {"rpm_enrolment.end", P::rpmEnrolmentWrite, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -140,7 +144,8 @@ bool roleHas(Role role, Permission p) {
                     P::messageRead, P::messageSend,
                     P::documentRead, P::documentWrite,
                     P::recordExport, P::sessionManageOwn,
-                    P::consentDocumentRead, P::consentRead, P::consentSign});
+                    P::consentDocumentRead, P::consentRead, P::consentSign,
+                    P::rpmEnrolmentRead});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -150,7 +155,8 @@ bool roleHas(Role role, Permission p) {
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::recordExport, P::billingRead, P::sessionManageOwn,
-                    P::consentDocumentRead, P::consentRead});
+                    P::consentDocumentRead, P::consentRead,
+                    P::rpmEnrolmentRead, P::rpmEnrolmentWrite});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -159,7 +165,8 @@ bool roleHas(Role role, Permission p) {
                     P::prescriptionRead,
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
-                    P::sessionManageOwn, P::consentDocumentRead, P::consentRead});
+                    P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
+                    P::rpmEnrolmentRead});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -168,7 +175,8 @@ bool roleHas(Role role, Permission p) {
                     P::userManage, P::userUnlock,
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
                     P::sessionManageOwn, P::syncManage,
-                    P::consentDocumentRead, P::consentDocumentWrite, P::consentRead});
+                    P::consentDocumentRead, P::consentDocumentWrite, P::consentRead,
+                    P::rpmEnrolmentRead});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn});

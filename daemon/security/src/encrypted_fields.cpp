@@ -38,6 +38,8 @@ constexpr EncryptedField kFields[] = {
     // Consent signatures (issue 21): the name the patient typed and the signer's IP address
     {"consents", "typed_name", C::identifier, false},
     {"consents", "signer_ip", C::identifier, false},
+    // RPM enrolment (issue 21): the condition's description as the provider typed it
+    {"rpm_enrolments", "description", C::freeText, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

@@ -8,6 +8,7 @@ import { VITALS, vitalLabel, unitLabel, formatTime, formatAge, fmtNum, patientNa
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import * as live from '../live.js';
 import { patientEscalationCard } from './escalation.js';
+import { rpmEnrolmentCard } from './rpm.js';
 
 const CHART_CODES = ['85354-9', '8867-4', '59408-5', '29463-7', '8310-5', '2339-0'];
 const RANGES = [['24h', '24 hours', 1], ['7d', '7 days', 7], ['30d', '30 days', 30], ['90d', '90 days', 90]];
@@ -23,10 +24,12 @@ export async function renderChart(root, patientId, opts = {}) {
   const role = session().user.role;
   const staff = role === 'provider' || role === 'nurse';
   const patient = opts.patient || await get(`/api/v1/patients/${patientId}`);
-  const [devices, thresholds, escalationCard] = await Promise.all([
+  const [devices, thresholds, escalationCard, rpmCard] = await Promise.all([
     optional(get(`/api/v1/patients/${patientId}/devices`)),
     optional(get(`/api/v1/patients/${patientId}/thresholds`)),  // patients see their own limits
     staff ? patientEscalationCard(patientId, role === 'provider') : null,  // issue 17
+    // RPM enrolment (issue 21): providers enrol and end; others read; the patient their own.
+    optional(rpmEnrolmentCard(patientId, { canEnrol: role === 'provider', own: !!opts.own })),
   ]);
 
   let range = { key: '7d', from: null, to: null };
@@ -76,7 +79,7 @@ export async function renderChart(root, patientId, opts = {}) {
 
   const layout = h('section.page', head,
     h('div.chart-toolbar', h('h2.sr-only', 'Vitals'), rangeBar, custom),
-    h('div.chart-layout', charts, h('aside.side', deviceCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard)));
+    h('div.chart-layout', charts, h('aside.side', deviceCard, rpmCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard)));
   root.append(layout);
 
   const plots = [];

@@ -152,6 +152,8 @@ class ConsentService {
   Signature sign(const security::Actor& actor, std::int64_t patientId, const SignRequest& request);
   /// Withdraws the patient's active consent of the kind (consent.withdraw: the patient
   /// themself); returns how many signatures it closed. ConsentConflict("not_signed") if none.
+  /// Withdrawing the RPM consent also ends every active RPM enrolment of the patient in the same
+  /// transaction (RpmEnrolmentService::endAllForWithdrawalIn, audited per enrolment).
   std::size_t withdraw(const security::Actor& actor, std::int64_t patientId, ConsentKind kind);
   /// The patient's consents (consent.list: the patient, the care team, admins; break-glass as
   /// elsewhere). Audited.

@@ -38,6 +38,10 @@
 // Consent e-signature (issue 21): admins publish consent documents, which everyone signed in
 // reads; only the patient signs or withdraws their own consent; the patient, their care team
 // and admins (compliance, RPM billing) read a patient's signatures.
+// RPM enrolment (issue 21): enrolling a patient in remote monitoring and ending the episode are
+// clinical orders: providers on the care team (others by break-glass); nurses on the care team,
+// admins (billing, compliance) and the patient (their own) read enrolments. Withdrawing the RPM
+// consent ends the patient's episodes by itself (audited as rpm_enrolment.end by the patient).
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -99,6 +103,8 @@ enum class Permission {
   consentDocumentWrite,  // publishing a new version of a consent document: admins
   consentRead,           // a patient's signatures: the patient, the care team, admins
   consentSign,           // signing or withdrawing: the patient themself only
+  rpmEnrolmentRead,      // a patient's RPM enrolments: the patient, the care team, admins
+  rpmEnrolmentWrite,     // enrolling in RPM and ending an episode: providers (a clinical order)
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -60,6 +60,9 @@ namespace vigil::sync {
 class Link;
 class Outbox;
 }  // namespace vigil::sync
+namespace vigil::onboarding {
+class InvitationService;
+}
 namespace vigil::patients {
 class ConsentService;
 }
@@ -91,7 +94,10 @@ struct ApiServices {
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
   sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
-  patients::ConsentService* consents = nullptr;  // consent documents and signatures
+  patients::ConsentService* consents = nullptr;          // consent documents and signatures
+  onboarding::InvitationService* invitations = nullptr;  // patient invitations (onboarding)
+  /// The portal's origin in links the box sends (web.public_url); empty: the request's origin.
+  std::string publicUrl;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

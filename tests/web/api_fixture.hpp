@@ -28,6 +28,7 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
@@ -117,6 +118,7 @@ struct ApiFixture {
   std::unique_ptr<security::AccountService> accounts;
   std::unique_ptr<registry::PatientRepository> patients;
   std::unique_ptr<patients::ConsentService> consents;
+  std::unique_ptr<onboarding::InvitationService> invitations;  // no cloud link: "manual"
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -159,6 +161,8 @@ struct ApiFixture {
     devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
     consents =
         std::make_unique<patients::ConsentService>(*db, *audit, keys->cipher(), *patients, clock);
+    invitations = std::make_unique<onboarding::InvitationService>(
+        *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -221,6 +225,7 @@ struct ApiFixture {
     services.ble = &ble;
     services.outbox = outbox.get();
     services.consents = consents.get();
+    services.invitations = invitations.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -226,8 +226,16 @@ InvitationService::InvitationService(store::Database& db, security::AuditLog& au
       clock_(clock),
       options_(options) {}
 
+std::string InvitationService::reasonFor(const security::Actor& actor, std::int64_t patientId,
+                                         std::string_view given) {
+  return db_.read([&](Connection& c) {
+    return security::AccessGuard::breakGlassReasonIn(c, actor, patientId, given, clock_.now());
+  });
+}
+
 NewInvitation InvitationService::invite(const security::Actor& actor, std::int64_t patientId,
-                                        std::string_view email, std::string_view portalUrl) {
+                                        std::string_view email, std::string_view portalUrl,
+                                        std::string_view breakGlassReason) {
   auto address = normalizeEmail(email);
   auto origin = checkPortalUrl(portalUrl);
   NewInvitation out;
@@ -236,7 +244,8 @@ NewInvitation InvitationService::invite(const security::Actor& actor, std::int64
   security::AccessGuard guard(db_, audit_);
   out.invitation = guard.write(
       actor, security::operation("patient.invite"), patientId,
-      {"patient", std::to_string(patientId)}, [&](Connection& c) {
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
         if (!patients_.getIn(c, patientId)) throw NotFound("patient");
         if (security::AccountService::patientAccountIn(c, patientId))
           throw InvitationRefused("already_registered",
@@ -270,7 +279,8 @@ NewInvitation InvitationService::invite(const security::Actor& actor, std::int64
                     inv.outboxEntry);
         }
         return inv;
-      });
+      },
+      reasonFor(actor, patientId, breakGlassReason));
   if (link_ != nullptr && out.invitation.delivery == "email") link_->wake();
   log::info("invitation.created", {{"invitation_id", out.invitation.id},
                                    {"patient_id", patientId},
@@ -279,36 +289,40 @@ NewInvitation InvitationService::invite(const security::Actor& actor, std::int64
 }
 
 std::vector<Invitation> InvitationService::list(const security::Actor& actor,
-                                                std::int64_t patientId) {
+                                                std::int64_t patientId,
+                                                std::string_view breakGlassReason) {
+  auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   auto now = clock_.now();
-  return guard.read(actor, security::operation("patient.invitation_list"), patientId,
-                    {"patient", std::to_string(patientId)}, [&](Connection& c) {
-                      std::vector<Invitation> out;
-                      auto s = c.prepare(std::string("SELECT ") + kColumns +
-                                         " FROM patient_invitations WHERE patient_id = ?1 "
-                                         "ORDER BY created_at DESC, id DESC LIMIT 50");
-                      s.bind(1, patientId);
-                      while (s.step()) out.push_back(fromRow(s, cipher_, now));
-                      return out;
-                    });
+  return guard.read(
+      actor, security::operation("patient.invitation_list"), patientId,
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
+        std::vector<Invitation> out;
+        auto s = c.prepare(std::string("SELECT ") + kColumns +
+                           " FROM patient_invitations WHERE patient_id = ?1 "
+                           "ORDER BY created_at DESC, id DESC LIMIT 50");
+        s.bind(1, patientId);
+        while (s.step()) out.push_back(fromRow(s, cipher_, now));
+        return out;
+      },
+      reason);
 }
 
 bool InvitationService::revoke(const security::Actor& actor, std::int64_t patientId,
-                               std::int64_t invitationId) {
+                               std::int64_t invitationId, std::string_view breakGlassReason) {
+  auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   return guard.write(
       actor, security::operation("patient.invitation_revoke"), patientId,
-      {"invitation", std::to_string(invitationId)}, [&](Connection& c) {
-        if (!c.queryValue<std::int64_t>(
-                "SELECT id FROM patient_invitations WHERE id = ?1 AND patient_id = ?2",
-                invitationId, patientId))
-          throw NotFound("invitation");
+      {"invitation", std::to_string(invitationId)},
+      [&](Connection& c) {
         return c.execute(
-                   "UPDATE patient_invitations SET revoked_at = ?2, revoked_by = ?3 "
-                   "WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
-                   invitationId, toMillis(clock_.now()), actor.id) > 0;
-      });
+                   "UPDATE patient_invitations SET revoked_at = ?3, revoked_by = ?4 "
+                   "WHERE id = ?1 AND patient_id = ?2 AND used_at IS NULL AND revoked_at IS NULL",
+                   invitationId, patientId, toMillis(clock_.now()), actor.id) > 0;
+      },
+      reason);
 }
 
 InvitationCheck InvitationService::check(std::string_view token) {

@@ -51,6 +51,11 @@ Handler invitationGuarded(Handler h) {
   });
 }
 
+/// The emergency-access reason the request gives (the service also honours an open window).
+std::string breakGlassOf(const Request& req) {
+  return req.header("x-break-glass-reason").substr(0, 200);
+}
+
 /// The portal's origin for the link: web.public_url, else the origin this request came to.
 std::string portalOrigin(const ApiServices& s, const Request& req) {
   if (!s.publicUrl.empty()) return s.publicUrl;
@@ -68,7 +73,7 @@ void addStaffInvitationRoutes(Router& r, const ApiServices& s) {
                  auto body = parseBody(req);
                  auto email = requireString(body, "email", 254);
                  auto made = s.invitations->invite(*req.actor, pathId(req, "id"), email,
-                                                   portalOrigin(s, req));
+                                                   portalOrigin(s, req), breakGlassOf(req));
                  auto o = invitationJson(made.invitation);
                  o->set("link", made.link);
                  return jsonResponse(201, o);
@@ -77,24 +82,32 @@ void addStaffInvitationRoutes(Router& r, const ApiServices& s) {
                "id"};
   create.auditedByHandler = true;  // patient.invite, in the invitation's transaction
   r.add(create);
-  r.add({"GET", "/api/v1/patients/{id}/invitations", Access::authenticated,
-         "patient.invitation_list", invitationGuarded([&s](Request& req) {
-           auto items = array();
-           for (const auto& inv : s.invitations->list(*req.actor, pathId(req, "id")))
-             items->add(invitationJson(inv));
-           auto o = object();
-           o->set("items", items);
-           return jsonResponse(200, o);
-         }),
-         "", "id"});
+  Route list{"GET",
+             "/api/v1/patients/{id}/invitations",
+             Access::authenticated,
+             "patient.invitation_list",
+             invitationGuarded([&s](Request& req) {
+               auto items = array();
+               for (const auto& inv :
+                    s.invitations->list(*req.actor, pathId(req, "id"), breakGlassOf(req)))
+                 items->add(invitationJson(inv));
+               auto o = object();
+               o->set("items", items);
+               return jsonResponse(200, o);
+             }),
+             "",
+             "id"};
+  list.auditedByHandler = true;  // patient.invitation_list, with the read
+  r.add(list);
   Route revoke{"POST",
                "/api/v1/patients/{id}/invitations/{invitationId}/revoke",
                Access::authenticated,
                "patient.invitation_revoke",
                invitationGuarded([&s](Request& req) {
                  auto o = object();
-                 o->set("revoked", s.invitations->revoke(*req.actor, pathId(req, "id"),
-                                                         pathId(req, "invitationId")));
+                 o->set("revoked",
+                        s.invitations->revoke(*req.actor, pathId(req, "id"),
+                                              pathId(req, "invitationId"), breakGlassOf(req)));
                  return jsonResponse(200, o);
                }),
                "",

@@ -111,13 +111,16 @@ class InvitationService {
   /// Invites the patient at `email`; `portalUrl` is the portal's origin the link points at
   /// ("https://clinic.example:8443"). Revokes the patient's open invitation. Throws AccessDenied,
   /// ValidationError (e-mail, URL), NotFound (patient), InvitationRefused("already_registered").
+  /// `breakGlassReason`: a clinician outside the care team in an emergency (audited as such).
   NewInvitation invite(const security::Actor& actor, std::int64_t patientId, std::string_view email,
-                       std::string_view portalUrl);
+                       std::string_view portalUrl, std::string_view breakGlassReason = {});
   /// The patient's invitations, newest first.
-  std::vector<Invitation> list(const security::Actor& actor, std::int64_t patientId);
-  /// Revokes an open invitation of the patient; false when it was not open. Throws NotFound
-  /// when the patient has no such invitation.
-  bool revoke(const security::Actor& actor, std::int64_t patientId, std::int64_t invitationId);
+  std::vector<Invitation> list(const security::Actor& actor, std::int64_t patientId,
+                               std::string_view breakGlassReason = {});
+  /// Revokes an open invitation of the patient; false when the patient has no such open
+  /// invitation (the attempt is audited either way).
+  bool revoke(const security::Actor& actor, std::int64_t patientId, std::int64_t invitationId,
+              std::string_view breakGlassReason = {});
 
   /// What a token is (no actor: the token is the credential). Throws InvitationRefused
   /// ("unknown") for a token the box never issued.
@@ -129,6 +132,9 @@ class InvitationService {
                       std::string_view password);
 
  private:
+  std::string reasonFor(const security::Actor& actor, std::int64_t patientId,
+                        std::string_view given);
+
   store::Database& db_;
   security::AuditLog& audit_;
   security::AccountService& accounts_;

@@ -37,6 +37,11 @@ const std::map<std::string, std::string> kExpected = {
     {"patient.register",   "DD AA AA AA DD"},
     {"patient.update",     "AD AG AG AA DD"},
     {"patient.emergency_access", "AD AG AG AA DD"},
+    // Onboarding (issue 21): whoever registers patients invites them to the portal (clinicians
+    // for their care team, others in an emergency); never a patient or a device.
+    {"patient.invite",            "DD AG AG AA DD"},
+    {"patient.invitation_list",   "DD AG AG AA DD"},
+    {"patient.invitation_revoke", "DD AG AG AA DD"},
     {"reading.list",       "AD AG AG AA DD"},
     {"reading.record",     "AD AG AG DD AD"},
     {"alert.list",         "DD AG AG AA DD"},

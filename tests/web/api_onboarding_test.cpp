@@ -47,8 +47,8 @@ BOOST_AUTO_TEST_CASE(an_invited_patient_registers_from_the_link_and_sees_only_th
   BOOST_TEST(listed.body.find(token) == std::string::npos);
   BOOST_TEST(listed.body.find("\"state\":\"open\"") != std::string::npos);
 
-  auto checked = f.request("POST", "/api/v1/invitations/check", nullptr,
-                           R"({"token":")" + token + R"("})");
+  auto checked =
+      f.request("POST", "/api/v1/invitations/check", nullptr, R"({"token":")" + token + R"("})");
   BOOST_TEST(checked.status == 200);
   BOOST_TEST(jsonField(checked.body, "state") == "open");
   BOOST_TEST(checked.body.find("Ben") == std::string::npos);  // nothing about the patient
@@ -73,8 +73,9 @@ BOOST_AUTO_TEST_CASE(an_invited_patient_registers_from_the_link_and_sees_only_th
   BOOST_TEST(unknown.status == 404);
 
   // The new account signs in and reaches its own record, not another patient's.
-  auto login = f.request("POST", "/api/v1/auth/login", nullptr,
-                         R"({"email":"ben.okoro@home.example","password":"river stones and moss 61"})");
+  auto login =
+      f.request("POST", "/api/v1/auth/login", nullptr,
+                R"({"email":"ben.okoro@home.example","password":"river stones and moss 61"})");
   BOOST_REQUIRE_MESSAGE(jsonField(login.body, "status") == "ok", login.body);
   Client ben{ApiFixture::cookieFrom(login), jsonField(login.body, "csrf")};
   auto me = f.request("GET", "/api/v1/me", &ben);
@@ -94,8 +95,8 @@ BOOST_AUTO_TEST_CASE(a_revoked_link_is_gone_and_bad_input_is_refused_clearly) {
   auto path = "/api/v1/patients/" + std::to_string(f.patientB) + "/invitations";
   auto made = f.request("POST", path, &admin, R"({"email":"ben.okoro@home.example"})");
   BOOST_REQUIRE_MESSAGE(made.status == 201, made.body);
-  auto revoked = f.request("POST", path + "/" + jsonField(made.body, "id") + "/revoke", &admin,
-                           "{}");
+  auto revoked =
+      f.request("POST", path + "/" + jsonField(made.body, "id") + "/revoke", &admin, "{}");
   BOOST_TEST(revoked.status == 200);
   BOOST_TEST(revoked.body.find("\"revoked\":true") != std::string::npos);
   auto checked = f.request("POST", "/api/v1/invitations/check", nullptr,

@@ -38,6 +38,7 @@ constexpr EncryptedField kFields[] = {
     // Consent signatures (issue 21): the name the patient typed and the signer's IP address
     {"consents", "typed_name", C::identifier, false},
     {"consents", "signer_ip", C::identifier, false},
+    {"patient_invitations", "email", C::contact, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

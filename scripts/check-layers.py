@@ -37,6 +37,9 @@ LAYERS = {
     # The cloud stand-in (vigil-devtool cloud): the services' side of the cloud link, on sync's
     # envelope, pki's CA and its own SQLite file.
     "cloudsim": 4,
+    # Patient invitations (issue 21): the invitation e-mail leaves through the cloud link's
+    # outbox in the invitation's own transaction, so onboarding sits above sync and patients.
+    "onboarding": 4,
     "web": 5,
     "webapi": 6,
     "demo": 7,
@@ -79,6 +82,7 @@ OWNERS = {
     "cloud_notifications": {"cloudsim"},
     "consent_documents": {"patients"}, "consents": {"patients"},
     "rpm_enrolments": {"patients"}, "rpm_enrolment_devices": {"patients"},
+    "patient_invitations": {"onboarding"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

@@ -71,6 +71,12 @@ const std::map<std::string, std::string> kExpected = {
     {"threshold.set",      "DD AG AG DD DD DD"},
     {"alert_rule.list_defaults", "DD AA AA AA DD DD"},
     {"alert_rule.set_default", "DD AA DD DD DD DD"},
+    // Onboarding (issue 21): whoever registers patients invites them to the portal (clinicians
+    // for their care team, others in an emergency; the front desk for every patient); never a
+    // patient or a device.
+    {"patient.invite",            "DD AG AG AA AA DD"},
+    {"patient.invitation_list",   "DD AG AG AA AA DD"},
+    {"patient.invitation_revoke", "DD AG AG AA AA DD"},
     // Escalation (issue 17): staff read the set-up; admins set the clinic's chain and on-call
     // coverage; a provider on the care team sets a patient's own chain (others in an emergency).
     {"escalation.get",     "DD AA AA AA DD DD"},

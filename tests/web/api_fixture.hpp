@@ -29,6 +29,7 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
@@ -120,6 +121,7 @@ struct ApiFixture {
   std::unique_ptr<registry::PatientRepository> patients;
   std::unique_ptr<patients::ConsentService> consents;
   std::unique_ptr<patients::RpmEnrolmentService> rpm;
+  std::unique_ptr<onboarding::InvitationService> invitations;  // no cloud link: "manual"
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -163,6 +165,8 @@ struct ApiFixture {
     consents =
         std::make_unique<patients::ConsentService>(*db, *audit, keys->cipher(), *patients, clock);
     rpm = std::make_unique<patients::RpmEnrolmentService>(*db, *audit, keys->cipher(), clock);
+    invitations = std::make_unique<onboarding::InvitationService>(
+        *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -227,6 +231,7 @@ struct ApiFixture {
     services.outbox = outbox.get();
     services.consents = consents.get();
     services.rpm = rpm.get();
+    services.invitations = invitations.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

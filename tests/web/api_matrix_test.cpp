@@ -168,6 +168,19 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/readings?code=85354-9", ""};
        }},
+      {"POST /api/v1/patients/{id}/invitations",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/invitations",
+                     R"({"email":"invitee)" + std::to_string(c.serial) + R"(@home.example"})"};
+       }},
+      {"GET /api/v1/patients/{id}/invitations",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/invitations", ""};
+       }},
+      {"POST /api/v1/patients/{id}/invitations/{invitationId}/revoke",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/invitations/1/revoke", "{}"};
+       }},
       {"POST /api/v1/patients/{id}/emergency-access",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.emergencyPatient) + "/emergency-access",
@@ -429,6 +442,12 @@ const std::map<std::string, std::string> kExpected = {
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)
     {"POST /api/v1/patients/{id}/emergency-access",            "AD AA AA AA AA"},
+    // Onboarding (issue 21): whoever registers patients invites them to the portal and sees
+    // and withdraws their invitations: admins and the front desk for every patient, providers
+    // and nurses for their care team (others in an emergency); never a patient.
+    {"POST /api/v1/patients/{id}/invitations",                 "DD AG AG AA AA"},
+    {"GET /api/v1/patients/{id}/invitations",                  "DD AG AG AA AA"},
+    {"POST /api/v1/patients/{id}/invitations/{invitationId}/revoke", "DD AG AG AA AA"},
     // Alert limits: patients read their own; only clinicians on the care team change them
     // (issue 17: not the patient, not the admin, who is not clinical).
     {"GET /api/v1/patients/{id}/thresholds",                   "AD AG AG AA DD"},
@@ -518,7 +537,10 @@ std::int64_t enrolFresh(ApiFixture& f, patients::ConsentDocument& doc, std::int6
       .id;
 }
 
-const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa"};
+// The patient's browser before they have an account: the invitation's token is the credential.
+const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
+                                             "POST /api/v1/invitations/check",
+                                             "POST /api/v1/invitations/accept"};
 
 }  // namespace
 

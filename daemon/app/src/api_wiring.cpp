@@ -59,6 +59,15 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
                                                          security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
+  onboarding::InvitationOptions invitationOptions;
+  invitationOptions.ttl = std::chrono::hours(config.integer("patients.invitation_ttl_hours"));
+  invitations_ = std::make_unique<onboarding::InvitationService>(
+      db, security.audit(), security.accounts(), security.keys().cipher(), *patients_,
+      syncing.link(), clock, invitationOptions);
+  services_.invitations = invitations_.get();
+  services_.publicUrl = config.string("web.public_url");
+  while (!services_.publicUrl.empty() && services_.publicUrl.back() == '/')
+    services_.publicUrl.pop_back();
   services_.db = &db;
   services_.ble = ble;
   services_.accounts = &security.accounts();

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "periodic_task.hpp"
+#include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
@@ -42,6 +43,7 @@ class ApiWiring {
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<patients::ConsentService> consents_;
   std::unique_ptr<patients::RpmEnrolmentService> rpm_;
+  std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

@@ -82,6 +82,10 @@ void serviceKeys(std::vector<ConfigKey>& keys) {
           {"web.port_file", Type::path, "",
            "If set, the port actually bound is written to this file after start-up (for tests and "
            "scripts that use port 0)."},
+          {"web.public_url", Type::string, "",
+           "The portal's address as patients reach it, https://host[:port] with no path: the "
+           "origin of the links the box sends (patient invitations). Empty: the address the "
+           "staff member's browser used."},
       });
 }
 
@@ -219,6 +223,8 @@ void careKeys(std::vector<ConfigKey>& keys) {
            "How often missing-data rules and overdue acknowledgements are checked: an escalation "
            "reaches the next person at most this long after its deadline.",
            1, 60},
+          {"patients.invitation_ttl_hours", Type::integer, "72",
+           "How long a patient's portal invitation link stays valid (it is single-use).", 1, 720},
       });
 }
 
@@ -419,6 +425,9 @@ void Config::checkCombinations() const {
     throw ConfigError(
         "video.udp_port_max: set both video.udp_port_min and video.udp_port_max "
         "(min <= max), or neither");
+  if (const auto& url = string("web.public_url");
+      !url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+    throw ConfigError("web.public_url: must start with https:// (or http:// on loopback)");
   if (const auto& url = string("sync.url"); !url.empty()) {
     if (url.rfind("https://", 0) != 0) throw ConfigError("sync.url: must start with https://");
     if (string("sync.ca_file").empty())

@@ -20,6 +20,11 @@ constexpr Operation kOperations[] = {
     // Opens a record outside the care team for kEmergencyAccessWindow (break-glass, reason
     // required); the gate then lets the clinician's requests about the patient through.
     {"patient.emergency_access", P::patientRead, true},
+    // Onboarding (issue 21): inviting a registered patient to the portal, by whoever registers
+    // patients (for clinicians: their care team, others in an emergency).
+    {"patient.invite", P::patientRegister, true},
+    {"patient.invitation_list", P::patientRegister, true},
+    {"patient.invitation_revoke", P::patientRegister, true},
     // Monitoring
     {"reading.list", P::readingRead, true},
     {"reading.record", P::readingWrite, true},

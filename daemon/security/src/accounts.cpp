@@ -165,6 +165,27 @@ std::int64_t AccountService::createUser(const Actor& admin, const NewUser& user)
   return id;
 }
 
+AccountService::PreparedUser AccountService::prepareSelfRegistration(const NewUser& user) const {
+  if (user.role != Role::patient || !user.patientId)
+    throw ValidationError("role: self-registration makes a patient's own account");
+  validateNewUser(user);
+  validateNewPassword(user);
+  PreparedUser prepared{user, hasher_.hash(user.password)};
+  prepared.user.password.clear();
+  return prepared;
+}
+
+std::int64_t AccountService::insertPreparedUserIn(Connection& c, const PreparedUser& prepared) {
+  return insertUser(c, prepared.user, prepared.hash);
+}
+
+std::optional<std::int64_t> AccountService::patientAccountIn(Connection& c,
+                                                             std::int64_t patientId) {
+  return c.queryValue<std::int64_t>(
+      "SELECT id FROM users WHERE patient_id = ?1 AND role = 'patient' ORDER BY id LIMIT 1",
+      patientId);
+}
+
 std::int64_t AccountService::bootstrapAdmin(const NewUser& user) {
   if (user.role != Role::admin) throw ValidationError("role: the first account must be an admin");
   validateNewUser(user);

@@ -40,6 +40,7 @@ constexpr EncryptedField kFields[] = {
     {"consents", "signer_ip", C::identifier, false},
     // RPM enrolment (issue 21): the condition's description as the provider typed it
     {"rpm_enrolments", "description", C::freeText, false},
+    {"patient_invitations", "email", C::contact, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

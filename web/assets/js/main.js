@@ -18,6 +18,7 @@ import { renderRules } from './pages/rules.js';
 import { renderAccount } from './pages/account.js';
 import { renderVisits, renderVisit } from './pages/visit.js';
 import { renderConsents, renderPatientConsents, renderConsentAdmin } from './pages/consent.js';
+import { renderWelcome } from './pages/invitations.js';
 
 const NAV = {
   provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
@@ -91,7 +92,18 @@ async function route() {
   const s = session();
   renderTopbar();
   if (!s || s.stage !== 'full') {
-    if (location.hash && location.hash.startsWith('#/')) pendingRoute = location.hash;
+    // An invited patient's link (issue 21): the welcome page, before any account exists.
+    const welcome = /^#\/welcome\/([A-Za-z0-9_-]{43})$/.exec(location.hash);
+    if (welcome && !s) {
+      clear(main);
+      const root = h('div.view');
+      main.append(root);
+      document.title = 'Welcome — Vigil';
+      await renderWelcome(root, welcome[1]);
+      focusHeading(main);
+      return;
+    }
+    if (location.hash && location.hash.startsWith('#/') && !location.hash.startsWith('#/welcome')) pendingRoute = location.hash;
     cleanup = renderSignIn(main, { notice: signInNotice });
     signInNotice = null;
     document.title = 'Sign in — Vigil';

@@ -101,5 +101,6 @@ void addEscalationRoutes(Router& r, const ApiServices& s);
 void addSyncRoutes(Router& r, const ApiServices& s);
 void addConsentRoutes(Router& r, const ApiServices& s);
 void addRpmRoutes(Router& r, const ApiServices& s);
+void addOnboardingRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -173,6 +173,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.escalation) api::addEscalationRoutes(staging, s);
   if (s.consents) api::addConsentRoutes(staging, s);
   if (s.rpm) api::addRpmRoutes(staging, s);
+  if (s.invitations) api::addOnboardingRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

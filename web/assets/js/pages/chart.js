@@ -2,6 +2,7 @@
 // uPlot charts with threshold lines and alert marks, a time-range picker, and (for care-team
 // staff) the thresholds editor and the patient's escalation chain. Every chart also has a table of its points for screen readers.
 
+import { invitationCard } from './invitations.js';
 import { h, clear, field, announce } from '../dom.js';
 import { get, put, query, session, ApiError } from '../api.js';
 import { VITALS, vitalLabel, unitLabel, formatTime, formatAge, fmtNum, patientName, severityBadge } from '../format.js';
@@ -79,7 +80,8 @@ export async function renderChart(root, patientId, opts = {}) {
 
   const layout = h('section.page', head,
     h('div.chart-toolbar', h('h2.sr-only', 'Vitals'), rangeBar, custom),
-    h('div.chart-layout', charts, h('aside.side', deviceCard, rpmCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard)));
+    h('div.chart-layout', charts, h('aside.side', deviceCard, rpmCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard,
+      !opts.own && role !== 'patient' ? invitationCard(patientId) : null)));
   root.append(layout);
 
   const plots = [];

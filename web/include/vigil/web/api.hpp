@@ -60,6 +60,9 @@ namespace vigil::sync {
 class Link;
 class Outbox;
 }  // namespace vigil::sync
+namespace vigil::onboarding {
+class InvitationService;
+}
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
@@ -94,6 +97,9 @@ struct ApiServices {
   sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
   patients::ConsentService* consents = nullptr;  // consent documents and signatures
   patients::RpmEnrolmentService* rpm = nullptr;  // RPM enrolments
+  onboarding::InvitationService* invitations = nullptr;  // patient invitations (onboarding)
+  /// The portal's origin in links the box sends (web.public_url); empty: the request's origin.
+  std::string publicUrl;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -152,6 +152,19 @@ class AccountService {
   // --- administration (authorised and audited) ---
   /// Creates an account; throws AccessDenied, ValidationError (policy verdict, e-mail taken).
   std::int64_t createUser(const Actor& admin, const NewUser& user);
+  /// A patient's own account from an invitation (issue 21), in two steps because hashing is
+  /// slow: prepareSelfRegistration() checks the account (a patient linked to a patient record)
+  /// and the password policy (the same as staff) and hashes, outside any write job; then
+  /// insertPreparedUserIn() adds it inside the caller's write job, where the caller has proved
+  /// the invitation and audits the result. Throws ValidationError (policy verdict, e-mail taken).
+  struct PreparedUser {
+    NewUser user;  // password cleared
+    std::string hash;
+  };
+  PreparedUser prepareSelfRegistration(const NewUser& user) const;
+  std::int64_t insertPreparedUserIn(store::Connection& c, const PreparedUser& prepared);
+  /// The account (user id) linked to a patient record, if any (read on `c`; not audited: ids).
+  static std::optional<std::int64_t> patientAccountIn(store::Connection& c, std::int64_t patientId);
   /// First admin at installation (no actor yet): fails once any user exists.
   std::int64_t bootstrapAdmin(const NewUser& user);
   void unlockUser(const Actor& admin, std::int64_t userId);

@@ -1,0 +1,1 @@
+-- Reserved while branches land (removed at merge).

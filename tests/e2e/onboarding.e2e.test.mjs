@@ -1,0 +1,86 @@
+// Patient onboarding in a real browser against a real vigild (issue 21): the admin invites Ben
+// Okoro (registered, no portal account) from his chart and is shown the link once (this box has
+// no cloud link, so the page says to hand it over); in a separate browser (the patient's, no
+// session) the link opens the welcome page, a wrong birth date is refused with a clear message,
+// the right one and a password create the account, the token leaves the address bar, the patient
+// signs in and lands on their own readings; the same link opened again says it was used; the
+// admin's chart lists the invitation as "Account created". Screenshots of each step.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime } from './harness.mjs';
+
+let box;
+let staffBrowser;
+let patientBrowser;
+
+before(async () => {
+  box = await startVigild();
+  await box.ready();
+  staffBrowser = await startBrowser();
+  patientBrowser = await startBrowser();
+}, { timeout: 120000 });
+
+after(async () => {
+  if (staffBrowser) await staffBrowser.close();
+  if (patientBrowser) await patientBrowser.close();
+  if (box) await box.stop();
+}, { timeout: 60000 });
+
+test('staff invite a patient, the patient registers from the link once and signs in', { timeout: 180000 }, async () => {
+  const { page: staff, problems: staffProblems } = await openPage(staffBrowser.context);
+  await signInStaffFirstTime(staff, box, box.seed.admin.email);
+  await staff.goto(`${box.url}/#/patients/${box.seed.patientB}`);
+  const card = staff.locator('section.invitations');
+  await card.getByText('Not invited yet.').waitFor();
+  await card.getByLabel('Patient e-mail').fill('ben.okoro@home.example');
+  await card.getByRole('button', { name: 'Send invitation' }).click();
+  await card.getByText(/no e-mail was sent: give the patient this link/).waitFor();
+  const link = await card.getByLabel('Invitation link').inputValue();
+  assert.match(link, /^https:\/\/127\.0\.0\.1:\d+\/#\/welcome\/[A-Za-z0-9_-]{43}$/);
+  await card.getByText(/Waiting · ben\.okoro@home\.example/).waitFor();
+  await screenshot(staff, 'onboarding-invited');
+
+  // The patient's browser: no session.
+  const { page, problems } = await openPage(patientBrowser.context);
+  await page.goto(link);
+  await page.getByRole('heading', { name: /Welcome to your clinic/ }).waitFor();
+  assert.doesNotMatch(page.url(), /welcome\/[A-Za-z0-9_-]{43}/);  // the token left the address bar
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /Ben|Okoro|MRN/);  // the link alone reveals nobody
+  await page.getByLabel('Your date of birth').fill('1961-07-20');
+  await page.getByLabel('Choose a password').fill('river stones and moss 61');
+  await page.getByLabel('Password again').fill('river stones and moss 61');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.locator('.notice.error', { hasText: 'does not match the clinic' }).waitFor();
+  await screenshot(page, 'onboarding-wrong-birth-date');
+  await page.getByLabel('Your date of birth').fill('1961-07-19');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByRole('heading', { name: 'Your account is ready' }).waitFor();
+  await screenshot(page, 'onboarding-account-ready');
+
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('E-mail').fill('ben.okoro@home.example');
+  await page.getByLabel('Password').fill('river stones and moss 61');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  await page.getByText('Ben Okoro').first().waitFor();
+  await screenshot(page, 'onboarding-signed-in');
+
+  // The same link again, signed out: used.
+  const third = await startBrowser();
+  try {
+    const { page: again } = await openPage(third.context);
+    await again.goto(link);
+    await again.locator('.notice.error', { hasText: 'has been used already' }).waitFor();
+    await screenshot(again, 'onboarding-link-used');
+  } finally {
+    await third.close();
+  }
+
+  await staff.reload();
+  await staff.locator('section.invitations').getByText(/Account created · ben\.okoro@home\.example/).waitFor();
+  // The wrong birth date's 422 is the refusal the page showed; nothing else may go wrong.
+  assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+  assert.deepEqual(staffProblems, []);
+});

@@ -1,1 +1,0 @@
--- Reserved while branches land (removed at merge).

@@ -78,6 +78,7 @@ OWNERS = {
     "cloud_streams": {"cloudsim"}, "cloud_inbox": {"cloudsim"}, "cloud_prescriptions": {"cloudsim"},
     "cloud_notifications": {"cloudsim"},
     "consent_documents": {"patients"}, "consents": {"patients"},
+    "patient_record_versions": {"patients"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

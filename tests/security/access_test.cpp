@@ -101,6 +101,13 @@ const std::map<std::string, std::string> kExpected = {
     {"consent.list",             "AD AG AG AA DD"},
     {"consent.sign",             "AD DD DD DD DD"},
     {"consent.withdraw",         "AD DD DD DD DD"},
+    // The patient record (issue 21): the patient reads and updates their own; the care team
+    // (others in an emergency) reads and writes every section; admins the administrative
+    // sections only (no clinical update); devices nothing.
+    {"patient_record.get",             "AD AG AG AA DD"},
+    {"patient_record.update",          "AD AG AG AA DD"},
+    {"patient_record.update_clinical", "AD AG AG DD DD"},
+    {"patient_record.history",         "AD AG AG AA DD"},
 };
 // clang-format on
 

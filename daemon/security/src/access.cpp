@@ -89,6 +89,13 @@ constexpr Operation kOperations[] = {
     {"consent.list", P::consentRead, true},
     {"consent.sign", P::consentSign, true},
     {"consent.withdraw", P::consentSign, true},
+    // The patient record (issue 21): the whole record to whoever reads the patient, the clinical
+    // sections only with recordClinicalRead (PatientRecordService leaves them out otherwise); an
+    // update naming a clinical section needs patient_record.update_clinical besides.
+    {"patient_record.get", P::patientRead, true},
+    {"patient_record.update", P::patientWrite, true},
+    {"patient_record.update_clinical", P::recordClinicalWrite, true},
+    {"patient_record.history", P::patientRead, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -134,7 +141,8 @@ bool roleHas(Role role, Permission p) {
                     P::messageRead, P::messageSend,
                     P::documentRead, P::documentWrite,
                     P::recordExport, P::sessionManageOwn,
-                    P::consentDocumentRead, P::consentRead, P::consentSign});
+                    P::consentDocumentRead, P::consentRead, P::consentSign,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -144,7 +152,8 @@ bool roleHas(Role role, Permission p) {
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::recordExport, P::billingRead, P::sessionManageOwn,
-                    P::consentDocumentRead, P::consentRead});
+                    P::consentDocumentRead, P::consentRead,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -153,7 +162,8 @@ bool roleHas(Role role, Permission p) {
                     P::prescriptionRead,
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
-                    P::sessionManageOwn, P::consentDocumentRead, P::consentRead});
+                    P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,

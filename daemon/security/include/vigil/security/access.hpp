@@ -20,6 +20,12 @@
 // Consent e-signature (issue 21): admins publish consent documents, which everyone signed in
 // reads; only the patient signs or withdraws their own consent; the patient, their care team
 // and admins (compliance, RPM billing) read a patient's signatures.
+// The patient record (issue 21): the patient reads and updates their own record; providers and
+// nurses on the care team read and write every section (others by break-glass); admins read and
+// write the administrative sections (demographics, contact, language, emergency contact,
+// insurance, pharmacy) through patientRead/patientWrite, but not the clinical ones (problems,
+// medications, allergies: recordClinicalRead/recordClinicalWrite), minimum necessary. A role
+// that registers patients without clinical data (front desk) gets the record as admins do.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -81,6 +87,8 @@ enum class Permission {
   consentDocumentWrite,  // publishing a new version of a consent document: admins
   consentRead,           // a patient's signatures: the patient, the care team, admins
   consentSign,           // signing or withdrawing: the patient themself only
+  recordClinicalRead,    // the record's problems, medications, allergies: patient, clinicians
+  recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -29,6 +29,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
@@ -117,6 +118,7 @@ struct ApiFixture {
   std::unique_ptr<security::AccountService> accounts;
   std::unique_ptr<registry::PatientRepository> patients;
   std::unique_ptr<patients::ConsentService> consents;
+  std::unique_ptr<patients::PatientRecordService> records;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -159,6 +161,8 @@ struct ApiFixture {
     devices = std::make_unique<registry::DeviceRegistry>(*db, clock);
     consents =
         std::make_unique<patients::ConsentService>(*db, *audit, keys->cipher(), *patients, clock);
+    records = std::make_unique<patients::PatientRecordService>(*db, *audit, keys->cipher(),
+                                                               *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -221,6 +225,7 @@ struct ApiFixture {
     services.ble = &ble;
     services.outbox = outbox.get();
     services.consents = consents.get();
+    services.records = records.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

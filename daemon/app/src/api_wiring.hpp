@@ -10,6 +10,7 @@
 
 #include "periodic_task.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
@@ -40,6 +41,7 @@ class ApiWiring {
  private:
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<patients::ConsentService> consents_;
+  std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

@@ -6,7 +6,8 @@
 // candidates whose given or family prefix index equals the token's first three letters; only
 // those candidates' two name fields are decrypted to confirm the whole token is a prefix. With
 // n patients sharing a 3-letter prefix that is n decryptions, not one per patient. Shorter
-// tokens ("Li", "Bo") match a whole name through the full-name index. Someone holding the
+// tokens ("Li", "Bo") match a whole name through the full-name index. Every word other than a
+// date may also be a whole MRN (one more index lookup). Someone holding the
 // database learns which patients share a name, a 3-letter name prefix or a birth date (the
 // indexes are equal), not the names themselves (docs/security.md). Each index has its own label
 // (the HMAC input starts with it), so equal values in different fields do not match.
@@ -156,6 +157,8 @@ std::vector<std::int64_t> PatientRepository::searchIn(Connection& c, const std::
     } else if (hasDigit(token)) {
       if (auto id = findByMrnIn(c, token)) matches.insert(*id);
     } else {
+      // MRNs without digits ("MRN-B") exist: a name word may also be a whole MRN.
+      if (auto id = findByMrnIn(c, token)) matches.insert(*id);
       const auto name = normalizeName(token);
       if (name.empty()) throw ValidationError("q: a word has no letters or digits");
       if (codePoints(name) < 3) {

@@ -100,5 +100,6 @@ void addReportRoutes(Router& r, const ApiServices& s);
 void addEscalationRoutes(Router& r, const ApiServices& s);
 void addSyncRoutes(Router& r, const ApiServices& s);
 void addConsentRoutes(Router& r, const ApiServices& s);
+void addRecordRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

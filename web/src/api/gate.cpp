@@ -172,6 +172,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.alerts && s.alertStore) api::addAlertRoutes(staging, s);
   if (s.escalation) api::addEscalationRoutes(staging, s);
   if (s.consents) api::addConsentRoutes(staging, s);
+  if (s.records) api::addRecordRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

@@ -62,7 +62,8 @@ class Outbox;
 }  // namespace vigil::sync
 namespace vigil::patients {
 class ConsentService;
-}
+class PatientRecordService;
+}  // namespace vigil::patients
 
 namespace vigil::web {
 
@@ -91,7 +92,8 @@ struct ApiServices {
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
   sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
-  patients::ConsentService* consents = nullptr;  // consent documents and signatures
+  patients::ConsentService* consents = nullptr;       // consent documents and signatures
+  patients::PatientRecordService* records = nullptr;  // the patient record and its history
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -171,11 +171,12 @@ class PatientRepository {
 
   // --- Search (patient_search.cpp) ---
   /// The ids (ascending) of patients matching every token of `query` (split at blanks and
-  /// commas, at most kMaxSearchTokens): a date YYYY-MM-DD matches the birth date exactly; a
-  /// token with a digit matches the MRN exactly; a name token of 3 letters or more is a prefix
-  /// of the given or family name (candidates by the 3-letter prefix index, confirmed by
-  /// decrypting only their names); a shorter name token matches a whole name exactly. Only
-  /// blind indexes reach SQL: the query text is never stored or logged. Throws ValidationError
+  /// commas, at most kMaxSearchTokens): a date YYYY-MM-DD matches the birth date exactly; any
+  /// other token matches a whole MRN, and a token without digits also names: a name token of 3
+  /// letters or more is a prefix of the given or family name (candidates by the 3-letter prefix
+  /// index, confirmed by decrypting only their names); a shorter name token matches a whole name
+  /// exactly. Only blind indexes reach SQL: the query text is never stored or logged. Throws
+  /// ValidationError
   /// ("q: ...") for an empty or oversized query.
   std::vector<std::int64_t> search(const std::string& query);
   std::vector<std::int64_t> searchIn(store::Connection& c, const std::string& query);

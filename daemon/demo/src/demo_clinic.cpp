@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "demo_consents.hpp"
+#include "demo_records.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -378,6 +379,9 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   // Consent documents, and the demo patient's telehealth and RPM signatures (issue 21): also
   // on a clinic seeded before consents existed, so its video visit still opens.
   ensureDemoConsents(services, adminActor, "rosa.alvarez@demo.vigil");
+  // The patients' intake (issue 21): contact, insurance, pharmacy, problems, medications,
+  // allergies; also on a clinic seeded before the record existed.
+  ensureDemoRecords(services, adminActor);
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

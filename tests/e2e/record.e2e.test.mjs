@@ -60,7 +60,7 @@ test('the patient fills in her record, the provider finds her and adds a problem
     await provider.page.getByRole('link', { name: 'Patients' }).click();
     await provider.page.getByLabel('Find').fill('sil');
     await provider.page.getByRole('link', { name: /Silva/ }).click();
-    await provider.page.getByRole('link', { name: 'Record' }).click();
+    await provider.page.getByRole('link', { name: 'Record', exact: true }).click();
     await provider.page.getByRole('heading', { name: /^Record: Ana Silva/ }).waitFor();
     const seen = provider.page.getByRole('region', { name: 'Allergies' });
     await seen.getByRole('cell', { name: 'Patient', exact: true }).waitFor();

@@ -100,6 +100,12 @@ BOOST_FIXTURE_TEST_CASE(queries_find_the_expected_patients, SearchFixture) {
   for (const auto& [q, expected] : cases) BOOST_TEST(registry.search(q) == expected, "q=" << q);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_search_within_some_patients_finds_only_them, SearchFixture) {
+  BOOST_TEST(registry.search("ana", Ids{anabelSmith, benOkoro}) == Ids{anabelSmith});
+  BOOST_TEST(registry.search("1956-03-02", Ids{joLi}) == Ids{joLi});
+  BOOST_TEST(registry.search("silva", Ids{}).empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(malformed_queries_are_refused, SearchFixture) {
   for (const std::string& q : {std::string(""), std::string("  , "), std::string("a b c d e"),
                                std::string(101, 'a'), std::string("- '")})

@@ -147,9 +147,13 @@ std::size_t PatientRepository::fillSearchIndexes() {
   });
 }
 
-std::vector<std::int64_t> PatientRepository::searchIn(Connection& c, const std::string& query) {
+std::vector<std::int64_t> PatientRepository::searchIn(
+    Connection& c, const std::string& query,
+    const std::optional<std::vector<std::int64_t>>& within) {
+  const auto tokens = tokensOf(query);
   std::optional<std::set<std::int64_t>> result;
-  for (const auto& token : tokensOf(query)) {
+  if (within) result.emplace(within->begin(), within->end());
+  for (const auto& token : tokens) {
     std::set<std::int64_t> matches;
     if (isDate(token)) {
       matches = idsWhere(c, "SELECT id FROM patients WHERE birth_date_bidx = ?1",
@@ -202,8 +206,9 @@ std::vector<std::int64_t> PatientRepository::searchIn(Connection& c, const std::
   return {result->begin(), result->end()};
 }
 
-std::vector<std::int64_t> PatientRepository::search(const std::string& query) {
-  return db_.read([&](Connection& c) { return searchIn(c, query); });
+std::vector<std::int64_t> PatientRepository::search(
+    const std::string& query, const std::optional<std::vector<std::int64_t>>& within) {
+  return db_.read([&](Connection& c) { return searchIn(c, query, within); });
 }
 
 }  // namespace vigil::registry

@@ -136,7 +136,7 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
            // ?q= filters through blind indexes (docs/patients.md#search); the text is never
            // logged or audited, and a refused query's 422 names no value.
            if (const auto q = req.query["q"]; !q.empty()) {
-             auto found = s.patients->search(q);
+             auto found = s.patients->search(q, ids);  // decrypts only visible candidates
              std::vector<std::int64_t> both;
              std::set_intersection(ids.begin(), ids.end(), found.begin(), found.end(),
                                    std::back_inserter(both));

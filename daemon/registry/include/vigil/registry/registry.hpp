@@ -177,9 +177,12 @@ class PatientRepository {
   /// index, confirmed by decrypting only their names); a shorter name token matches a whole name
   /// exactly. Only blind indexes reach SQL: the query text is never stored or logged. Throws
   /// ValidationError
-  /// ("q: ...") for an empty or oversized query.
-  std::vector<std::int64_t> search(const std::string& query);
-  std::vector<std::int64_t> searchIn(store::Connection& c, const std::string& query);
+  /// ("q: ...") for an empty or oversized query. `within`: only these patients are considered
+  /// (the caller's visible ones), so no other patient's name is decrypted.
+  std::vector<std::int64_t> search(const std::string& query,
+                                   const std::optional<std::vector<std::int64_t>>& within = {});
+  std::vector<std::int64_t> searchIn(store::Connection& c, const std::string& query,
+                                     const std::optional<std::vector<std::int64_t>>& within = {});
   /// Fills the search indexes of patients that lack them (rows from before migration 0019);
   /// returns how many rows it filled. Run at start-up.
   std::size_t fillSearchIndexes();

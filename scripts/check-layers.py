@@ -83,6 +83,7 @@ OWNERS = {
     "consent_documents": {"patients"}, "consents": {"patients"},
     "rpm_enrolments": {"patients"}, "rpm_enrolment_devices": {"patients"},
     "patient_invitations": {"onboarding"},
+    "patient_record_versions": {"patients"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

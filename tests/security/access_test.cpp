@@ -118,6 +118,13 @@ const std::map<std::string, std::string> kExpected = {
     {"rpm_enrolment.list",       "AD AG AG AA DD DD"},
     {"rpm_enrolment.create",     "DD AG DD DD DD DD"},
     {"rpm_enrolment.end",        "DD AG DD DD DD DD"},
+    // The patient record (issue 21): the patient reads and updates their own; the care team
+    // (others in an emergency) reads and writes every section; admins and the front desk the
+    // administrative sections only (no clinical update); devices nothing.
+    {"patient_record.get",             "AD AG AG AA AA DD"},
+    {"patient_record.update",          "AD AG AG AA AA DD"},
+    {"patient_record.update_clinical", "AD AG AG DD DD DD"},
+    {"patient_record.history",         "AD AG AG AA AA DD"},
 };
 // clang-format on
 

@@ -31,6 +31,7 @@
 #include "vigil/events/event_bus.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
@@ -122,6 +123,7 @@ struct ApiFixture {
   std::unique_ptr<patients::ConsentService> consents;
   std::unique_ptr<patients::RpmEnrolmentService> rpm;
   std::unique_ptr<onboarding::InvitationService> invitations;  // no cloud link: "manual"
+  std::unique_ptr<patients::PatientRecordService> records;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -167,6 +169,8 @@ struct ApiFixture {
     rpm = std::make_unique<patients::RpmEnrolmentService>(*db, *audit, keys->cipher(), clock);
     invitations = std::make_unique<onboarding::InvitationService>(
         *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
+    records = std::make_unique<patients::PatientRecordService>(*db, *audit, keys->cipher(),
+                                                               *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -232,6 +236,7 @@ struct ApiFixture {
     services.consents = consents.get();
     services.rpm = rpm.get();
     services.invitations = invitations.get();
+    services.records = records.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -147,6 +147,33 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/consents/telehealth/withdraw", "{}"};
        }},
+      // The patient record (issue 21): an administrative change, which admins may make too.
+      {"GET /api/v1/patients/{id}/record",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/record", ""};
+       }},
+      {"PUT /api/v1/patients/{id}/record",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/record",
+                     R"({"language":")" + std::string(c.serial % 2 ? "en-US" : "es") + "\"}"};
+       }},
+      {"GET /api/v1/patients/{id}/record/history",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/record/history", ""};
+       }},
+      {"GET /api/v1/me/record",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/record", ""};
+       }},
+      {"PUT /api/v1/me/record",
+       [](const Ctx& c) {
+         return Call{"/api/v1/me/record",
+                     R"({"language":")" + std::string(c.serial % 2 ? "pt-BR" : "fr") + "\"}"};
+       }},
+      {"GET /api/v1/me/record/history",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/record/history", ""};
+       }},
       {"GET /api/v1/patients",
        [](const Ctx&) {
          return Call{"/api/v1/patients", ""};
@@ -438,6 +465,16 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/patients/{id}/rpm-enrolments",               "AD AG AG AA DD"},
     {"POST /api/v1/patients/{id}/rpm-enrolments",              "DD AG DD DD DD"},
     {"POST /api/v1/patients/{id}/rpm-enrolments/{enrolmentId}/end", "DD AG DD DD DD"},
+    // The patient record (issue 21, docs/patients.md): the patient reads and changes their own;
+    // the care team reads and changes it (others only with break-glass); admins and the front
+    // desk read it and change the administrative sections (the recipe changes the language);
+    // /me is the patient's own record, which staff do not have.
+    {"GET /api/v1/patients/{id}/record",                       "AD AG AG AA AA"},
+    {"PUT /api/v1/patients/{id}/record",                       "AD AG AG AA AA"},
+    {"GET /api/v1/patients/{id}/record/history",               "AD AG AG AA AA"},
+    {"GET /api/v1/me/record",                                  "AA DD DD DD DD"},
+    {"PUT /api/v1/me/record",                                  "AA DD DD DD DD"},
+    {"GET /api/v1/me/record/history",                          "AA DD DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)

@@ -54,6 +54,11 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
                                                             security.keys().blindIndex(), clock);
   devices_ = std::make_unique<registry::DeviceRegistry>(db, clock);
+  // Patients registered before migration 0019 get their search indexes (the key is needed).
+  if (auto filled = patients_->fillSearchIndexes(); filled > 0)
+    log::info("patients.search_indexes_filled", {{"rows", filled}});
+  records_ = std::make_unique<patients::PatientRecordService>(
+      db, security.audit(), security.keys().cipher(), *patients_, clock);
   consents_ = std::make_unique<patients::ConsentService>(
       db, security.audit(), security.keys().cipher(), *patients_, clock);
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
@@ -77,6 +82,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.devices = devices_.get();
   services_.consents = consents_.get();
   services_.rpm = rpm_.get();
+  services_.records = records_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

@@ -11,6 +11,7 @@
 #include "periodic_task.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
@@ -44,6 +45,7 @@ class ApiWiring {
   std::unique_ptr<patients::ConsentService> consents_;
   std::unique_ptr<patients::RpmEnrolmentService> rpm_;
   std::unique_ptr<onboarding::InvitationService> invitations_;
+  std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

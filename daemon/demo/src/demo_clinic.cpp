@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "demo_consents.hpp"
+#include "demo_records.hpp"
 #include "demo_rpm.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/core/error.hpp"
@@ -392,6 +393,9 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   ensureDemoConsents(services, adminActor, "rosa.alvarez@demo.vigil");
   // RPM consents and enrolments of the patients whose persona has a condition (issue 21).
   ensureDemoEnrolments(services, "dr.lee@demo.vigil");
+  // The patients' intake (issue 21): contact, insurance, pharmacy, problems, medications,
+  // allergies; also on a clinic seeded before the record existed.
+  ensureDemoRecords(services, adminActor);
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

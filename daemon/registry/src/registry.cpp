@@ -305,12 +305,33 @@ std::optional<std::int64_t> DeviceRegistry::patientAt(std::int64_t deviceId, Tim
 
 // ---------------------------------------------------------------- PatientRepository
 
-std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
+namespace {
+
+void checkZoneAndState(const Patient& p) {
   if (!validZone(p.timeZone)) throw ValidationError("time_zone: not an IANA zone name");
   if (!p.state.empty() &&
       (p.state.size() != 2 || !std::isupper(static_cast<unsigned char>(p.state[0])) ||
        !std::isupper(static_cast<unsigned char>(p.state[1]))))
     throw ValidationError("state: expected a two-letter code");
+}
+
+}  // namespace
+
+void PatientRepository::updateDemographicsIn(Connection& c, const Patient& p) {
+  checkZoneAndState(p);
+  auto u = c.prepare(
+      "UPDATE patients SET given_name_enc = ?1, family_name_enc = ?2, birth_date_enc = ?3, "
+      "time_zone = ?4, state = ?5 WHERE id = ?6");
+  u.bindAll(toBlob(cipher_.encrypt(ref("given_name", p.id), p.givenName)),
+            toBlob(cipher_.encrypt(ref("family_name", p.id), p.familyName)),
+            toBlob(cipher_.encrypt(ref("birth_date", p.id), p.birthDate)), p.timeZone,
+            p.state.empty() ? std::nullopt : std::optional<std::string>(p.state), p.id);
+  if (u.run() == 0) throw NotFound("patient: no such patient");
+  writeSearchIndexesIn(c, p);
+}
+
+std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
+  checkZoneAndState(p);
   std::optional<store::Blob> bidx;
   if (!p.mrn.empty()) {
     auto d = index_.compute("patients.mrn", crypto::BlindIndex::normalizeIdentifier(p.mrn));
@@ -326,6 +347,8 @@ std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
             p.userId, p.active ? 1 : 0, toMillis(clock_.now()));
   s.run();
   auto id = c.lastInsertRowid();
+  Patient stored = p;
+  stored.id = id;
   auto u = c.prepare(
       "UPDATE patients SET mrn_enc = ?, given_name_enc = ?, family_name_enc = ?, "
       "birth_date_enc = ? WHERE id = ?");
@@ -334,6 +357,7 @@ std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
             toBlob(cipher_.encrypt(ref("family_name", id), p.familyName)),
             toBlob(cipher_.encrypt(ref("birth_date", id), p.birthDate)), id);
   u.run();
+  writeSearchIndexesIn(c, stored);
   return id;
 }
 

@@ -101,6 +101,13 @@ constexpr Operation kOperations[] = {
     {"rpm_enrolment.list", P::rpmEnrolmentRead, true},
     {"rpm_enrolment.create", P::rpmEnrolmentWrite, true},
     {"rpm_enrolment.end", P::rpmEnrolmentWrite, true},
+    // The patient record (issue 21): the whole record to whoever reads the patient, the clinical
+    // sections only with recordClinicalRead (PatientRecordService leaves them out otherwise); an
+    // update naming a clinical section needs patient_record.update_clinical besides.
+    {"patient_record.get", P::patientRead, true},
+    {"patient_record.update", P::patientWrite, true},
+    {"patient_record.update_clinical", P::recordClinicalWrite, true},
+    {"patient_record.history", P::patientRead, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -150,7 +157,8 @@ bool roleHas(Role role, Permission p) {
                     P::documentRead, P::documentWrite,
                     P::recordExport, P::sessionManageOwn,
                     P::consentDocumentRead, P::consentRead, P::consentSign,
-                    P::rpmEnrolmentRead});
+                    P::rpmEnrolmentRead,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -161,7 +169,8 @@ bool roleHas(Role role, Permission p) {
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::recordExport, P::billingRead, P::sessionManageOwn,
                     P::consentDocumentRead, P::consentRead,
-                    P::rpmEnrolmentRead, P::rpmEnrolmentWrite});
+                    P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -171,7 +180,8 @@ bool roleHas(Role role, Permission p) {
                     P::visitRead, P::visitManage, P::visitJoin,
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
-                    P::rpmEnrolmentRead});
+                    P::rpmEnrolmentRead,
+                    P::recordClinicalRead, P::recordClinicalWrite});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,

@@ -20,9 +20,14 @@ constexpr EncryptedField kFields[] = {
     {"user_mfa", "totp_secret", C::secret, false, "user_id"},
     // Patients
     {"patients", "mrn", C::identifier, true},
-    {"patients", "given_name", C::identifier, false},
-    {"patients", "family_name", C::identifier, false},
-    {"patients", "birth_date", C::identifier, false},
+    {"patients", "given_name", C::identifier, true},
+    {"patients", "family_name", C::identifier, true},
+    {"patients", "birth_date", C::identifier, true},
+    // The patient record (issue 21): each version's administrative sections (contact, language,
+    // emergency contact, insurance, pharmacy, demographics) and clinical ones (problems,
+    // medications, allergies), one JSON document each
+    {"patient_record_versions", "administrative", C::identifier, false},
+    {"patient_record_versions", "clinical", C::freeText, false},
     // Clinical free text typed next to alerts and on-call covers
     {"alerts", "resolution_note", C::freeText, false},
     {"alert_events", "note", C::freeText, false},

@@ -19,11 +19,12 @@ import { renderAccount } from './pages/account.js';
 import { renderVisits, renderVisit } from './pages/visit.js';
 import { renderConsents, renderPatientConsents, renderConsentAdmin } from './pages/consent.js';
 import { renderWelcome } from './pages/invitations.js';
+import { renderRecord } from './pages/record.js';
 
 const NAV = {
   provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
   nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
-  patient: [['#/me', 'My readings'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
+  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
@@ -50,6 +51,8 @@ function routeFor(hash, role) {
   if ((m = /^\/patients\/(\d+)$/.exec(path))) return (root) => renderChart(root, Number(m[1]));
   if (role !== 'patient' && (m = /^\/patients\/(\d+)\/consents$/.exec(path))) return (root) => renderPatientConsents(root, Number(m[1]));
   if (role === 'patient' && path === '/consents') return (root) => renderConsents(root);
+  if (role !== 'patient' && (m = /^\/patients\/(\d+)\/record$/.exec(path))) return (root) => renderRecord(root, Number(m[1]));
+  if (role === 'patient' && path === '/record') return (root) => renderRecord(root, null);
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
   if ((role === 'provider' || role === 'nurse') && path === '/rules') return (root) => renderRules(root, { editable: role === 'provider' });

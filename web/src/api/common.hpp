@@ -102,5 +102,6 @@ void addSyncRoutes(Router& r, const ApiServices& s);
 void addConsentRoutes(Router& r, const ApiServices& s);
 void addRpmRoutes(Router& r, const ApiServices& s);
 void addOnboardingRoutes(Router& r, const ApiServices& s);
+void addRecordRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -62,6 +62,7 @@ export async function renderChart(root, patientId, opts = {}) {
       h('p.patient-ids', opts.own ? patientName(patient) : null,
         patient.mrn ? h('span', `MRN ${patient.mrn}`) : null,
         patient.birthDate ? h('span', `Born ${patient.birthDate}${age !== null ? ` (${age} y)` : ''}`) : null,
+        opts.own ? null : h('a', { href: `#/patients/${patientId}/record` }, 'Record'),
         opts.own ? null : h('a', { href: `#/patients/${patientId}/consents` }, 'Consents'))),
     patient.openAlerts && patient.openAlerts.count ? h('div.flag', severityBadge(patient.openAlerts.worstSeverity), ` ${patient.openAlerts.count} open alert${patient.openAlerts.count === 1 ? '' : 's'}`) : null);
 

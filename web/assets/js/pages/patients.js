@@ -1,10 +1,12 @@
-// The patient list: latest vitals per patient and their open-alert flag, filterable by name or
-// MRN on the page (the list is already limited to the caller's care team by the server). The
-// front desk (issue 21) sees every patient's demographics only (name, MRN, birth date, state:
-// the server sends no vitals or alert flags to it) and registers patients here.
+// The patient list: latest vitals per patient and their open-alert flag. Find searches on the
+// server (?q=: a name prefix of 3+ letters, a whole short name, an MRN or a birth date
+// YYYY-MM-DD, through blind indexes; docs/patients.md#search); the list is already limited to
+// the caller's care team by the server. The front desk (issue 21) sees every patient's
+// demographics only (name, MRN, birth date, state: the server sends no vitals or alert flags to
+// it) and registers patients here.
 
 import { h, clear, field, announce } from '../dom.js';
-import { get, post, query, session } from '../api.js';
+import { get, post, query, session, ApiError } from '../api.js';
 import { LIST_CODES, VITALS, formatLatest, formatAge, patientName, severityBadge } from '../format.js';
 import { patientLabel, patientPicker, staffLabel } from '../pickers.js';
 import * as live from '../live.js';
@@ -13,25 +15,34 @@ export async function renderPatients(root) {
   const s = session();
   if (s && s.user.role === 'front_desk') return renderFrontDesk(root);
   clear(root);
-  const search = h('input#p-search', { type: 'search', placeholder: 'Name or MRN', autocomplete: 'off' });
+  const search = h('input#p-search', { type: 'search', placeholder: 'Name, MRN or birth date (YYYY-MM-DD)', autocomplete: 'off', maxLength: 100 });
+  const searchNote = h('p.hint', { role: 'status' });
   const table = h('div.table-wrap');
   root.append(h('section.page', h('div.page-head', h('h1', 'Patients')),
-    h('div.filters', h('div.field.inline', h('label', { for: 'p-search' }, 'Find'), search)), table));
+    h('div.filters', h('div.field.inline', h('label', { for: 'p-search' }, 'Find'), search), searchNote), table));
   let patients = [];
 
   async function load() {
-    const page = await get(`/api/v1/patients${query({ pageSize: 200 })}`);
-    patients = page.items || [];
+    const q = search.value.trim();
+    searchNote.textContent = '';
+    try {
+      const page = await get(`/api/v1/patients${query(q ? { pageSize: 200, q } : { pageSize: 200 })}`);
+      patients = page.items || [];
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 422) throw err;
+      patients = [];
+      searchNote.textContent = 'Type a name (3 letters or more), an MRN or a birth date YYYY-MM-DD (at most 4 words).';
+    }
     draw();
   }
 
   function draw() {
-    const q = search.value.trim().toLowerCase();
-    const rows = patients.filter((p) => !q || patientName(p).toLowerCase().includes(q) || (p.mrn || '').toLowerCase().includes(q));
+    const rows = patients;
     clear(table);
     if (rows.length === 0) {
-      table.append(h('div.empty', h('p.empty-title', patients.length ? 'No patient matches' : 'No patients yet'),
-        h('p.muted', patients.length ? 'Try another name or MRN.' : 'Patients on your care team appear here.')));
+      const searching = search.value.trim() !== '';
+      table.append(h('div.empty', h('p.empty-title', searching ? 'No patient matches' : 'No patients yet'),
+        h('p.muted', searching ? 'Try another name, MRN or birth date.' : 'Patients on your care team appear here.')));
       return;
     }
     table.append(h('table.data', h('caption.sr-only', 'Patients with their latest readings'),
@@ -51,7 +62,8 @@ export async function renderPatients(root) {
       }))));
   }
 
-  search.addEventListener('input', draw);
+  let typing = null;
+  search.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => load().catch(() => {}), 300); });
   let debounce = null;
   const unsubscribe = live.subscribe((evt) => {
     if (evt.type === 'reading.stored' || evt.type === 'alert.raised' || evt.type === 'alert.changed' || evt.type === 'resync') {

@@ -66,6 +66,7 @@ class InvitationService;
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
+class PatientRecordService;
 }  // namespace vigil::patients
 
 namespace vigil::web {
@@ -95,11 +96,12 @@ struct ApiServices {
   BleAdmin* ble = nullptr;                          // BLE discovery and pairing (admin)
   sync::Outbox* outbox = nullptr;                   // the cloud link's status, retry, cancel
   sync::Link* link = nullptr;  // enrolment, the link's state (only with sync.url set)
-  patients::ConsentService* consents = nullptr;  // consent documents and signatures
-  patients::RpmEnrolmentService* rpm = nullptr;  // RPM enrolments
+  patients::ConsentService* consents = nullptr;          // consent documents and signatures
+  patients::RpmEnrolmentService* rpm = nullptr;          // RPM enrolments
   onboarding::InvitationService* invitations = nullptr;  // patient invitations (onboarding)
   /// The portal's origin in links the box sends (web.public_url); empty: the request's origin.
   std::string publicUrl;
+  patients::PatientRecordService* records = nullptr;  // the patient record and its history
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

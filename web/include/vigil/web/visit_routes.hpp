@@ -4,8 +4,8 @@
 // Every route names a catalogue operation, so the API gate authenticates, checks CSRF (and the
 // Origin of the upgrade) and checks the ROLE: visit.join (patient, provider, nurse) for joining,
 // reading, leaving and the media socket; visit.schedule (provider, nurse, admin, front desk) for
-// scheduling, admitting and ending. Whether the caller takes part in THIS visit, inside its window, is
-// decided by VisitService, which audits it (participants, not the care team, are who may be in
+// scheduling, admitting and ending. Whether the caller takes part in THIS visit, inside its window,
+// is decided by VisitService, which audits it (participants, not the care team, are who may be in
 // a room: an invited caregiver has no care-team relation).
 //
 // POST /api/v1/visits/{id}/participants names the invitee by user id or by e-mail address

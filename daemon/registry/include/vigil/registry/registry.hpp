@@ -5,7 +5,8 @@
 // [valid_from, valid_until) kept forever, so a reading is attributed to the patient who had the
 // device when it was *measured* (device time), even if it arrives after a reassignment.
 // Patient identifiers (MRN, names, birth date) are stored only as FieldCipher ciphertexts bound
-// to their row; the MRN is found through its HMAC blind index.
+// to their row; the MRN, the names (whole and their first three letters) and the birth date are
+// found through HMAC blind indexes (search: patient_search.cpp, docs/security.md).
 //
 // Repository pattern (see vigil/store/settings_repository.hpp): the *In(Connection&) statics
 // hold the SQL so a change and its audit entry commit in one write job.
@@ -15,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/core/clock.hpp"
@@ -162,8 +164,41 @@ class PatientRepository {
   std::int64_t createIn(store::Connection& c, const Patient& p);
   std::optional<Patient> getIn(store::Connection& c, std::int64_t id);
   std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
+  /// Rewrites the names, birth date, time zone and state of an existing patient (MRN, account
+  /// and active flag stay) with their search indexes. Throws NotFound, ValidationError (zone,
+  /// state).
+  void updateDemographicsIn(store::Connection& c, const Patient& p);
+
+  // --- Search (patient_search.cpp) ---
+  /// The ids (ascending) of patients matching every token of `query` (split at blanks and
+  /// commas, at most kMaxSearchTokens): a date YYYY-MM-DD matches the birth date exactly; any
+  /// other token matches a whole MRN, and a token without digits also names: a name token of 3
+  /// letters or more is a prefix of the given or family name (candidates by the 3-letter prefix
+  /// index, confirmed by decrypting only their names); a shorter name token matches a whole name
+  /// exactly. Only blind indexes reach SQL: the query text is never stored or logged. Throws
+  /// ValidationError
+  /// ("q: ...") for an empty or oversized query. `within`: only these patients are considered
+  /// (the caller's visible ones), so no other patient's name is decrypted.
+  std::vector<std::int64_t> search(const std::string& query,
+                                   const std::optional<std::vector<std::int64_t>>& within = {});
+  std::vector<std::int64_t> searchIn(store::Connection& c, const std::string& query,
+                                     const std::optional<std::vector<std::int64_t>>& within = {});
+  /// Fills the search indexes of patients that lack them (rows from before migration 0019);
+  /// returns how many rows it filled. Run at start-up.
+  std::size_t fillSearchIndexes();
+
+  static constexpr std::size_t kMaxSearchTokens = 4;
+  static constexpr std::size_t kMaxSearchLength = 100;
+  /// A name as searched: ASCII lower-cased; blanks, hyphens, apostrophes and dots dropped;
+  /// other bytes (UTF-8 letters) kept as they are.
+  static std::string normalizeName(std::string_view name);
+  /// The first three characters (UTF-8 code points) of a normalised name, or all of it.
+  static std::string namePrefix(std::string_view normalizedName);
 
  private:
+  /// Sets the row's search indexes from its decrypted names and birth date.
+  void writeSearchIndexesIn(store::Connection& c, const Patient& p) const;
+
   store::Database& db_;
   const crypto::FieldCipher& cipher_;
   const crypto::BlindIndex& index_;

@@ -42,6 +42,12 @@
 // clinical orders: providers on the care team (others by break-glass); nurses on the care team,
 // admins (billing, compliance) and the patient (their own) read enrolments. Withdrawing the RPM
 // consent ends the patient's episodes by itself (audited as rpm_enrolment.end by the patient).
+// The patient record (issue 21): the patient reads and updates their own record; providers and
+// nurses on the care team read and write every section (others by break-glass); admins read and
+// write the administrative sections (demographics, contact, language, emergency contact,
+// insurance, pharmacy) through patientRead/patientWrite, but not the clinical ones (problems,
+// medications, allergies: recordClinicalRead/recordClinicalWrite), minimum necessary. A role
+// that registers patients without clinical data (front desk) gets the record as admins do.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -105,6 +111,8 @@ enum class Permission {
   consentSign,           // signing or withdrawing: the patient themself only
   rpmEnrolmentRead,      // a patient's RPM enrolments: the patient, the care team, admins
   rpmEnrolmentWrite,     // enrolling in RPM and ending an episode: providers (a clinical order)
+  recordClinicalRead,    // the record's problems, medications, allergies: patient, clinicians
+  recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

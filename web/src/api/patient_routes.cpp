@@ -132,6 +132,31 @@ JsonObject applyRuleEdits(const ApiServices& s, std::optional<std::int64_t> pati
 
 namespace {
 
+/// Who is on a patient's care team, by name.
+void addCareTeamRoute(Router& r, const ApiServices& s) {
+  r.add({"GET", "/api/v1/patients/{id}/care-team", Access::authenticated, "patient.get",
+         guarded([&s](Request& req) {
+           auto id = pathId(req, "id");
+           loadPatient(s, id);
+           auto members = s.db->read(
+               [&](store::Connection& c) { return security::SqliteCareTeam::membersIn(c, id); });
+           auto items = array();
+           for (const auto& m : members) {
+             auto u = s.accounts->findUser(m.staffUserId);
+             if (!u || u->disabled) continue;
+             auto o = object();
+             o->set("userId", u->id);
+             o->set("displayName", u->displayName);
+             o->set("role", std::string(security::toString(u->role)));
+             items->add(o);
+           }
+           auto o = object();
+           o->set("items", items);
+           return jsonResponse(200, o);
+         }),
+         "", "id"});
+}
+
 /// The patient list, a record, its readings and devices; registering a patient.
 void addPatientRecordRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/patients", Access::authenticated, "patient.search",
@@ -222,27 +247,6 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
   // The patient's care team by name (issue 21): whom a visit can be booked with (the front desk
   // schedules with a clinician on the team). Staff names and roles only; the gate authorises and
   // audits it as patient.get.
-  r.add({"GET", "/api/v1/patients/{id}/care-team", Access::authenticated, "patient.get",
-         guarded([&s](Request& req) {
-           auto id = pathId(req, "id");
-           loadPatient(s, id);
-           auto members = s.db->read(
-               [&](store::Connection& c) { return security::SqliteCareTeam::membersIn(c, id); });
-           auto items = array();
-           for (const auto& m : members) {
-             auto u = s.accounts->findUser(m.staffUserId);
-             if (!u || u->disabled) continue;
-             auto o = object();
-             o->set("userId", u->id);
-             o->set("displayName", u->displayName);
-             o->set("role", std::string(security::toString(u->role)));
-             items->add(o);
-           }
-           auto o = object();
-           o->set("items", items);
-           return jsonResponse(200, o);
-         }),
-         "", "id"});
   r.add({"POST", "/api/v1/patients", Access::authenticated, "patient.register",
          guarded([&s](Request& req) {
            auto body = parseBody(req);
@@ -307,6 +311,7 @@ void addPatientCareRoutes(Router& r, const ApiServices& s) {
 
 void addPatientRoutes(Router& r, const ApiServices& s) {
   addPatientRecordRoutes(r, s);
+  addCareTeamRoute(r, s);
   addPatientCareRoutes(r, s);
 }
 

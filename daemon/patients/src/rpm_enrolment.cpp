@@ -48,10 +48,6 @@ TimePoint dateStart(const std::string& date, const char* field) {
   return *t;
 }
 
-bool alnum(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) != 0 || (c >= 'A' && c <= 'Z');
-}
-
 struct Interval {
   TimePoint from, until;
 };
@@ -138,15 +134,6 @@ std::optional<EnrolmentEndReason> parseEnrolmentEndReason(std::string_view name)
                  EnrolmentEndReason::other})
     if (toString(r) == name) return r;
   return std::nullopt;
-}
-
-bool validIcd10Cm(std::string_view code) {
-  if (code.size() < 3 || code.size() > 8) return false;
-  if (code[0] < 'A' || code[0] > 'Z') return false;
-  if (!std::isdigit(static_cast<unsigned char>(code[1])) || !alnum(code[2])) return false;
-  if (code.size() == 3) return true;
-  if (code[3] != '.' || code.size() == 4) return false;
-  return std::all_of(code.begin() + 4, code.end(), alnum);
 }
 
 RpmEnrolmentService::RpmEnrolmentService(store::Database& db, security::AuditLog& audit,

@@ -52,7 +52,8 @@ std::optional<EnrolmentEndReason> parseEnrolmentEndReason(std::string_view name)
 
 /// True for an ICD-10-CM code as written with its dot: a letter, a digit, a digit or letter,
 /// then optionally "." and 1 to 4 digits or letters ("I10", "I50.9", "E11.65", "S72.001A").
-/// The format only: the box holds no code list.
+/// The format only: the box holds no code list. One definition for the record's problems and
+/// RPM enrolment (src/record_validation.cpp; also declared in patient_record.hpp).
 bool validIcd10Cm(std::string_view code);
 
 /// One device of an enrolment, as the chart shows it (no serial: the kind and model).

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(denied_write_changes_nothing_and_records_the_denial) {
   BOOST_TEST(e->event.reason == "not_on_care_team");
 }
 
-BOOST_AUTO_TEST_CASE(failed_write_rolls_back_its_audit_entry) {
+BOOST_AUTO_TEST_CASE(failed_write_rolls_back_and_is_audited_as_a_failure) {
   auto before = auditCount();
   BOOST_CHECK_THROW(guard->write(provider, operation("patient.update"), 100, {"patient", "100"},
                                  [](store::Connection& c) {
@@ -66,7 +66,27 @@ BOOST_AUTO_TEST_CASE(failed_write_rolls_back_its_audit_entry) {
                                  }),
                     ValidationError);
   BOOST_TEST(patients() == 2);
-  BOOST_TEST(auditCount() == before);
+  // The change is gone with its success entry; the attempt stays, as a failure.
+  BOOST_TEST(auditCount() == before + 1);
+  auto e = lastAudit("patient.update");
+  BOOST_TEST((e->event.outcome == AuditOutcome::failure));
+  BOOST_TEST(e->event.reason == "not_completed");
+  BOOST_TEST((e->event.patientId == std::optional<std::int64_t>(100)));
+}
+
+BOOST_AUTO_TEST_CASE(failed_emergency_access_keeps_its_break_glass_entry) {
+  // Provider 1 is not on patient 200's care team: only an emergency reason lets them in. The
+  // job fails after the door opened, and the emergency access must still be on record.
+  auto before = auditCount();
+  BOOST_CHECK_THROW(guard->read(
+                        provider, operation("patient.get"), 200, {"patient", "200"},
+                        [](store::Connection&) -> int { throw NotFound("patient"); },
+                        "unresponsive on the phone"),
+                    NotFound);
+  BOOST_TEST(auditCount() == before + 1);
+  auto e = lastAudit("patient.get");
+  BOOST_TEST((e->event.outcome == AuditOutcome::failure));
+  BOOST_TEST(e->event.breakGlass);
 }
 
 BOOST_AUTO_TEST_CASE(read_returns_data_only_with_its_audit_entry) {

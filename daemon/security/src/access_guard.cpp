@@ -137,6 +137,20 @@ void AccessGuard::recordDenial(const Actor& actor, const Operation& op,
   logDenial(actor, op, decision);
 }
 
+void AccessGuard::recordFailure(const Actor& actor, const Operation& op,
+                                std::optional<std::int64_t> patientId, const AuditObject& object,
+                                const AccessDecision& decision,
+                                std::string_view breakGlassReason) noexcept {
+  try {
+    auto e = eventFor(actor, op, patientId, object, decision, breakGlassReason);
+    e.outcome = AuditOutcome::failure;
+    e.reason = "not_completed";
+    audit_.record(db_, e);
+  } catch (const std::exception&) {
+    log::error("access.failure_unrecorded", {{"action", op.name}, {"actor_id", actor.id}});
+  }
+}
+
 void AccessGuard::throwDenied(const Operation& op, const AccessDecision& decision) {
   throw AccessDenied("access denied: " + std::string(op.name) + " (" +
                      std::string(decision.reason) + ")");

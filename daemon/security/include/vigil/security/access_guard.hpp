@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "vigil/core/error.hpp"
@@ -110,20 +111,27 @@ class AccessGuard {
              const AuditObject& object, F&& fn, std::string_view breakGlassReason = {}) {
     using R = std::invoke_result_t<F&, store::Connection&>;
     AccessDecision decision;
-    if constexpr (std::is_void_v<R>) {
-      db_.writeSync([&](store::Connection& c) {
-        decision = checkIn(c, actor, op, patientId, object, breakGlassReason);
-        if (decision.allowed) fn(c);
-      });
-      if (!decision.allowed) throwDenied(op, decision);
-    } else {
-      auto r = db_.writeSync([&](store::Connection& c) -> std::optional<R> {
-        decision = checkIn(c, actor, op, patientId, object, breakGlassReason);
-        if (!decision.allowed) return std::nullopt;
-        return fn(c);
-      });
-      if (!decision.allowed) throwDenied(op, decision);
-      return std::move(*r);
+    try {
+      if constexpr (std::is_void_v<R>) {
+        db_.writeSync([&](store::Connection& c) {
+          decision = checkIn(c, actor, op, patientId, object, breakGlassReason);
+          if (decision.allowed) fn(c);
+        });
+        if (!decision.allowed) throwDenied(op, decision);
+      } else {
+        auto r = db_.writeSync([&](store::Connection& c) -> std::optional<R> {
+          decision = checkIn(c, actor, op, patientId, object, breakGlassReason);
+          if (!decision.allowed) return std::nullopt;
+          return fn(c);
+        });
+        if (!decision.allowed) throwDenied(op, decision);
+        return std::move(*r);
+      }
+    } catch (...) {
+      // The job rolled back with its audit entry; an allowed access that then failed (a
+      // refusal, a missing row) is still an access: it is recorded on its own.
+      if (decision.allowed) recordFailure(actor, op, patientId, object, decision, breakGlassReason);
+      throw;
     }
   }
 
@@ -138,26 +146,41 @@ class AccessGuard {
   auto read(const Actor& actor, const Operation& op, std::optional<std::int64_t> patientId,
             const AuditObject& object, F&& fn, std::string_view breakGlassReason = {}) {
     AccessDecision decision;
-    auto result = db_.read([&](store::Connection& c) {
-      SqliteCareTeam team(c);
-      decision = authorize(actor, op, patientId, team, breakGlassReason);
-      using R = std::invoke_result_t<F&, store::Connection&>;
-      if (!decision.allowed) {
-        if constexpr (std::is_void_v<R>) {
-          return;
-        } else {
-          return R{};
+    auto run = [&] {
+      return db_.read([&](store::Connection& c) {
+        SqliteCareTeam team(c);
+        decision = authorize(actor, op, patientId, team, breakGlassReason);
+        using R = std::invoke_result_t<F&, store::Connection&>;
+        if (!decision.allowed) {
+          if constexpr (std::is_void_v<R>) {
+            return;
+          } else {
+            return R{};
+          }
         }
+        return fn(c);
+      });
+    };
+    using Result = decltype(run());
+    std::optional<std::conditional_t<std::is_void_v<Result>, bool, Result>> result;
+    try {
+      if constexpr (std::is_void_v<Result>) {
+        run();
+        result = true;
+      } else {
+        result = run();
       }
-      return fn(c);
-    });
+    } catch (...) {
+      if (decision.allowed) recordFailure(actor, op, patientId, object, decision, breakGlassReason);
+      throw;
+    }
     if (!decision.allowed) {
       recordDenial(actor, op, patientId, object, decision);
       throwDenied(op, decision);
     }
     audit_.record(db_, eventFor(actor, op, patientId, object, decision, breakGlassReason));
     if (decision.breakGlass) warnBreakGlass(actor, op, patientId);
-    return result;
+    if constexpr (!std::is_void_v<Result>) return std::move(*result);
   }
 
   /// The audit event of an allowed or denied access.
@@ -168,6 +191,11 @@ class AccessGuard {
  private:
   void recordDenial(const Actor& actor, const Operation& op, std::optional<std::int64_t> patientId,
                     const AuditObject& object, const AccessDecision& decision);
+  /// An allowed access whose job then threw: outcome failure, in a write of its own (a
+  /// failure to record it is logged, and the original error goes on).
+  void recordFailure(const Actor& actor, const Operation& op, std::optional<std::int64_t> patientId,
+                     const AuditObject& object, const AccessDecision& decision,
+                     std::string_view breakGlassReason) noexcept;
   [[noreturn]] static void throwDenied(const Operation& op, const AccessDecision& decision);
   static void logDenial(const Actor& actor, const Operation& op, const AccessDecision& decision);
   static void warnBreakGlass(const Actor& actor, const Operation& op,

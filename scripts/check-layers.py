@@ -40,10 +40,13 @@ LAYERS = {
     # Patient invitations (issue 21): the invitation e-mail leaves through the cloud link's
     # outbox in the invitation's own transaction, so onboarding sits above sync and patients.
     "onboarding": 4,
-    "web": 5,
-    "webapi": 6,
-    "demo": 7,
-    "app": 8,
+    # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
+    # libraries (patients, readings; video's visits later), below the HTTP layer.
+    "fhir": 5,
+    "web": 6,
+    "webapi": 7,
+    "demo": 8,
+    "app": 9,
 }
 
 # Include prefix (vigil/<name>/) of each library when it differs from the library's name.

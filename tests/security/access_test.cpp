@@ -125,6 +125,9 @@ const std::map<std::string, std::string> kExpected = {
     {"patient_record.update",          "AD AG AG AA AA DD"},
     {"patient_record.update_clinical", "AD AG AG DD DD DD"},
     {"patient_record.history",         "AD AG AG AA AA DD"},
+    // The record download: the patient (own), providers (care team), admins; no nurse, no
+    // front desk (no recordExport: export is not theirs, docs/patients.md).
+    {"patient_record.export",          "AD AG DD AA DD DD"},
 };
 // clang-format on
 

@@ -29,6 +29,7 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/fhir/record_export.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
@@ -124,6 +125,7 @@ struct ApiFixture {
   std::unique_ptr<patients::RpmEnrolmentService> rpm;
   std::unique_ptr<onboarding::InvitationService> invitations;  // no cloud link: "manual"
   std::unique_ptr<patients::PatientRecordService> records;
+  std::unique_ptr<fhir::RecordExportService> recordExport;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -171,6 +173,8 @@ struct ApiFixture {
         *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
     records = std::make_unique<patients::PatientRecordService>(*db, *audit, keys->cipher(),
                                                                *patients, clock);
+    recordExport =
+        std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -237,6 +241,7 @@ struct ApiFixture {
     services.rpm = rpm.get();
     services.invitations = invitations.get();
     services.records = records.get();
+    services.recordExport = recordExport.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

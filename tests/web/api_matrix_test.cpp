@@ -174,6 +174,15 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/me/record/history", ""};
        }},
+      // The record download (issue 21, right of access).
+      {"GET /api/v1/patients/{id}/record/export",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/record/export?format=fhir", ""};
+       }},
+      {"GET /api/v1/me/record/export",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/record/export?format=html", ""};
+       }},
       {"GET /api/v1/patients",
        [](const Ctx&) {
          return Call{"/api/v1/patients", ""};
@@ -475,6 +484,11 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/me/record",                                  "AA DD DD DD DD"},
     {"PUT /api/v1/me/record",                                  "AA DD DD DD DD"},
     {"GET /api/v1/me/record/history",                          "AA DD DD DD DD"},
+    // The record download (issue 21, HIPAA right of access): the patient their own; for the
+    // practice answering a request, providers (care team; others by emergency access) and
+    // admins. Nurses and the front desk do not export records (docs/patients.md).
+    {"GET /api/v1/patients/{id}/record/export",                "AD AG DD AA DD"},
+    {"GET /api/v1/me/record/export",                           "AA DD DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care
     // team, with a reason; a patient never opens another's record. (Where access is already
     // held the answer is 409 not_needed, not a denial.)

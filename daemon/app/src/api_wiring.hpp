@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "periodic_task.hpp"
+#include "vigil/fhir/record_export.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
@@ -46,6 +47,7 @@ class ApiWiring {
   std::unique_ptr<patients::RpmEnrolmentService> rpm_;
   std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<patients::PatientRecordService> records_;
+  std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

@@ -207,6 +207,33 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
   return out;
 }
 
+std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& c,
+                                                             std::int64_t patientId,
+                                                             std::size_t limit) {
+  // The newest `limit` through readings_by_patient, then put back in time order.
+  auto st = c.prepare(
+      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
+      "device_time_local, received_at FROM readings WHERE patient_id = ?1 "
+      "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT ?2");
+  st.bindAll(patientId, static_cast<std::int64_t>(limit));
+  std::vector<ReceivedReading> out;
+  while (st.step()) {
+    ReceivedReading r;
+    r.readingId = st.get<std::int64_t>(0);
+    r.patientId = st.get<std::int64_t>(1);
+    r.code = st.get<std::string>(2);
+    r.unit = st.get<std::string>(3);
+    r.value = st.get<std::optional<double>>(4);
+    r.components = st.get<std::optional<std::string>>(5);
+    if (auto device = st.get<std::optional<std::int64_t>>(6))
+      r.deviceTime = core::fromMillis(*device);
+    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
+    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
+    out.push_back(std::move(r));
+  }
+  return {out.rbegin(), out.rend()};
+}
+
 Series ReadingQuery::range(std::int64_t patientId, const std::string& code, TimePoint from,
                            TimePoint to, std::size_t maxPoints) {
   return db_.read(

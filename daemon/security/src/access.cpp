@@ -108,6 +108,11 @@ constexpr Operation kOperations[] = {
     {"patient_record.update", P::patientWrite, true},
     {"patient_record.update_clinical", P::recordClinicalWrite, true},
     {"patient_record.history", P::patientRead, true},
+    // The record download (issue 21, HIPAA right of access): the patient's own, and for the
+    // practice answering a request, providers (care team; others by break-glass) and admins.
+    // Nurses and the front desk have no recordExport. What the role may not read (admins: the
+    // clinical lists) is left out of the download.
+    {"patient_record.export", P::recordExport, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -103,5 +103,6 @@ void addConsentRoutes(Router& r, const ApiServices& s);
 void addRpmRoutes(Router& r, const ApiServices& s);
 void addOnboardingRoutes(Router& r, const ApiServices& s);
 void addRecordRoutes(Router& r, const ApiServices& s);
+void addRecordExportRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

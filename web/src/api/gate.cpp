@@ -175,6 +175,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.rpm) api::addRpmRoutes(staging, s);
   if (s.invitations) api::addOnboardingRoutes(staging, s);
   if (s.records) api::addRecordRoutes(staging, s);
+  if (s.recordExport) api::addRecordExportRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

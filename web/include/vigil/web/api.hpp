@@ -63,6 +63,9 @@ class Outbox;
 namespace vigil::onboarding {
 class InvitationService;
 }
+namespace vigil::fhir {
+class RecordExportService;
+}
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
@@ -102,6 +105,7 @@ struct ApiServices {
   /// The portal's origin in links the box sends (web.public_url); empty: the request's origin.
   std::string publicUrl;
   patients::PatientRecordService* records = nullptr;  // the patient record and its history
+  fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

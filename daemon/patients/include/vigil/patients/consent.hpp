@@ -169,13 +169,15 @@ class ConsentService {
   static std::optional<ConsentDocument> documentIn(store::Connection& c, std::int64_t id);
   /// The newest version of the kind (with its body), if any.
   static std::optional<ConsentDocument> currentIn(store::Connection& c, ConsentKind kind);
+  /// The patient's signatures, newest first, decrypted; no access check and no audit: for a
+  /// service that authorises and audits its own read in that snapshot (the record export).
+  std::vector<Signature> signaturesIn(store::Connection& c, std::int64_t patientId) const;
 
  private:
   ConsentDocument publishIn(store::Connection& c, const security::Actor& actor,
                             const NewConsentDocument& doc);
   Signature signIn(store::Connection& c, const security::Actor& actor, std::int64_t patientId,
                    const SignRequest& request);
-  std::vector<Signature> signaturesIn(store::Connection& c, std::int64_t patientId) const;
 
   store::Database& db_;
   security::AuditLog& audit_;

@@ -251,8 +251,12 @@ class PatientRecordService {
   std::vector<RecordChange> history(const security::Actor& actor, std::int64_t patientId,
                                     std::string_view breakGlassReason = {});
 
- private:
+  /// The current record read on `c`, the clinical sections only with `clinical`; no access
+  /// check and no audit: for a service that authorises and audits its own read in that snapshot
+  /// (fhir::RecordExportService). NotFound for no such patient.
   PatientRecord currentIn(store::Connection& c, std::int64_t patientId, bool clinical) const;
+
+ private:
   PatientRecord updateIn(store::Connection& c, const security::Actor& actor, std::int64_t patientId,
                          const RecordUpdate& update);
 

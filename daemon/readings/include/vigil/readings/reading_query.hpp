@@ -107,6 +107,10 @@ class ReadingQuery {
   static std::optional<std::int64_t> lastSequenceIn(store::Connection& c,
                                                     const std::string& deviceUid,
                                                     const std::string& kind);
+  /// Every reading filed under the patient, oldest first (by device time, else receipt), at
+  /// most `limit` (the newest `limit` when there are more): the patient's record export.
+  static std::vector<ReceivedReading> patientReadingsIn(store::Connection& c,
+                                                        std::int64_t patientId, std::size_t limit);
   static std::vector<ReceivedReading> receivedSinceIn(store::Connection& c, TimePoint since,
                                                       std::int64_t afterReadingId,
                                                       std::size_t limit);

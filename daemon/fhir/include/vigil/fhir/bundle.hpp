@@ -1,0 +1,48 @@
+#pragma once
+// A FHIR R4 Bundle of type "collection" (a set of resources kept together, not a search's
+// answer) with `urn:uuid:` fullUrls, and the patient's whole record as one.
+
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
+#include "vigil/readings/reading_query.hpp"
+
+namespace vigil::fhir {
+
+/// Everything of one patient's record that one reader may see, read in one snapshot.
+struct PatientRecordData {
+  patients::PatientRecord record;  // clinical lists empty unless record.clinicalIncluded
+  bool readingsIncluded = false;
+  std::vector<readings::ReceivedReading> readings;  // oldest first
+  bool readingsTruncated = false;                   // more than kMaxExportReadings
+  bool consentsIncluded = false;
+  std::vector<patients::Signature> signatures;                  // newest first
+  std::map<std::int64_t, patients::ConsentDocument> documents;  // signed versions by id
+};
+
+/// One entry of a Bundle.
+struct BundleEntry {
+  std::string fullUrl;  // "urn:uuid:<uuid>"
+  Poco::JSON::Object::Ptr resource;
+};
+
+/// A fresh random (version 4) UUID, lower case.
+std::string newUuid();
+
+/// {"resourceType":"Bundle","id":…,"type":"collection","timestamp":…,"entry":[…]}.
+Poco::JSON::Object::Ptr collectionBundle(const std::string& id, TimePoint timestamp,
+                                         const std::vector<BundleEntry>& entries);
+
+/// The record as a collection Bundle: the Patient first, then Coverage, Condition,
+/// MedicationStatement, AllergyIntolerance, Consent and Observation entries, each referring to
+/// the Patient by its urn:uuid. Ids are fresh UUIDs per export.
+Poco::JSON::Object::Ptr recordBundle(const PatientRecordData& data, TimePoint timestamp);
+
+}  // namespace vigil::fhir

@@ -1,0 +1,71 @@
+#pragma once
+// The patient's own record download (issue 21, HIPAA right of access): the whole record of one
+// patient read in ONE reader snapshot, authorised and audited through security::AccessGuard
+// (operation patient_record.export: the patient for their own record; providers on the care
+// team, others by break-glass; admins), rendered as a FHIR R4 collection Bundle or a readable
+// HTML page. One audit entry per export, its object the format ("patient_record_export",
+// "fhir" or "html"). What a role may not read is left out, not refused: the clinical lists
+// only with recordClinicalRead, readings with readingRead, signatures with consentRead.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vigil/core/clock.hpp"
+#include "vigil/fhir/bundle.hpp"
+#include "vigil/security/access.hpp"
+
+namespace vigil::store {
+class Database;
+class Connection;
+}  // namespace vigil::store
+namespace vigil::security {
+class AuditLog;
+}
+namespace vigil::patients {
+class PatientRecordService;
+class ConsentService;
+}  // namespace vigil::patients
+
+namespace vigil::fhir {
+
+enum class ExportFormat { fhir, html };
+/// "fhir", "html".
+std::string_view toString(ExportFormat format);
+std::optional<ExportFormat> parseExportFormat(std::string_view name);
+
+/// The most readings one export carries (the newest ones; the page and the docs say so).
+inline constexpr std::size_t kMaxExportReadings = 100000;
+
+/// A rendered export.
+struct RecordExport {
+  ExportFormat format = ExportFormat::fhir;
+  std::string body;
+  std::string contentType;  // application/fhir+json, text/html; charset=utf-8
+  TimePoint generatedAt;
+};
+
+/// Reads, authorises, audits and renders one patient's record.
+class RecordExportService {
+ public:
+  RecordExportService(store::Database& db, security::AuditLog& audit,
+                      const patients::PatientRecordService& records,
+                      const patients::ConsentService& consents, Clock& clock);
+
+  /// Throws AccessDenied (audited), NotFound (no such patient).
+  RecordExport exportRecord(const security::Actor& actor, std::int64_t patientId,
+                            ExportFormat format, std::string_view breakGlassReason = {});
+
+  /// The record as `role` may see it, read on `c` (no check, no audit).
+  PatientRecordData readIn(store::Connection& c, security::Role role, std::int64_t patientId) const;
+
+ private:
+  store::Database& db_;
+  security::AuditLog& audit_;
+  const patients::PatientRecordService& records_;
+  const patients::ConsentService& consents_;
+  Clock& clock_;
+};
+
+}  // namespace vigil::fhir

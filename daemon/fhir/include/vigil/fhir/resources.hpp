@@ -1,0 +1,75 @@
+#pragma once
+// The box's data as FHIR R4 resources (https://hl7.org/fhir/R4/): one mapper per resource,
+// each a pure function of the domain value and the references it needs, so the record download
+// (issue 21) and the FHIR API (issue 26) build the same resources.
+//
+// References: a mapper takes the resource's own id and the Patient's reference as given (the
+// Bundle's `urn:uuid:` fullUrls, or a server's `Patient/<id>` later); it invents none.
+//
+// Choices, from the spec:
+// - Observation follows the vital-signs profile (category vital-signs, LOINC code as stored,
+//   valueQuantity in UCUM, system http://unitsofmeasure.org); blood pressure is the panel
+//   85354-9 with one component per stored component (8480-6, 8462-4, 8478-0) and no value of
+//   its own. Glucose and HbA1c are not vital signs in FHIR: category laboratory, no profile.
+//   A stored special value (no number) has dataAbsentReason "unknown". effectiveDateTime is the
+//   device's time when it had a UTC offset, else the receipt time; issued is the receipt time.
+// - A clinical entry the patient reported names the Patient as its asserter
+//   (Condition.asserter, AllergyIntolerance.asserter, MedicationStatement.informationSource).
+// - Consent: the document's kind, version and SHA-256 (hex, in an extension: R4's
+//   Attachment.hash is SHA-1) on sourceAttachment; status inactive once withdrawn, the
+//   provision's period from the signature to the withdrawal. The typed name and the signer's
+//   IP address are not exported.
+
+#include <Poco/JSON/Object.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
+#include "vigil/readings/reading_query.hpp"
+
+namespace vigil::fhir {
+
+using JsonObject = Poco::JSON::Object::Ptr;
+
+inline constexpr std::string_view kLoincSystem = "http://loinc.org";
+inline constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
+inline constexpr std::string_view kIcd10CmSystem = "http://hl7.org/fhir/sid/icd-10-cm";
+inline constexpr std::string_view kRxNormSystem = "http://www.nlm.nih.gov/research/umls/rxnorm";
+inline constexpr std::string_view kVigilExtensionBase = "urn:vigil:fhir:";
+
+/// Patient: official name, birthDate, telecom (phone, email), home address, emergency contact,
+/// communication language (BCP 47, preferred).
+JsonObject patientResource(const patients::PatientRecord& record, const std::string& id);
+
+/// Observation for one stored reading, subject `patientRef`.
+JsonObject observationResource(const readings::ReceivedReading& reading, const std::string& id,
+                               const std::string& patientRef);
+
+/// Condition (problem-list-item, ICD-10-CM).
+JsonObject conditionResource(const patients::Problem& problem, const std::string& id,
+                             const std::string& patientRef);
+
+/// MedicationStatement (RxNorm coding when the rxcui is known, else text only).
+JsonObject medicationStatementResource(const patients::Medication& medication,
+                                       const std::string& id, const std::string& patientRef);
+
+/// AllergyIntolerance (substance as text, reaction and severity when given).
+JsonObject allergyIntoleranceResource(const patients::Allergy& allergy, const std::string& id,
+                                      const std::string& patientRef);
+
+/// Coverage: `order` 1 for the primary insurance, 2 for the secondary.
+JsonObject coverageResource(const patients::Insurance& insurance, int order, const std::string& id,
+                            const std::string& patientRef);
+
+/// Consent for one signature; `document` (the signed version, body not needed) adds its title.
+JsonObject consentResource(const patients::Signature& signature,
+                           const std::optional<patients::ConsentDocument>& document,
+                           const std::string& id, const std::string& patientRef);
+
+/// The display name of a LOINC code the box stores ("Heart rate"), empty for others.
+std::string_view loincDisplay(std::string_view code);
+
+}  // namespace vigil::fhir

@@ -1,0 +1,84 @@
+#include "vigil/fhir/record_export.hpp"
+
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
+#include "vigil/fhir/record_html.hpp"
+#include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
+#include "vigil/readings/reading_query.hpp"
+#include "vigil/security/access_guard.hpp"
+#include "vigil/store/database.hpp"
+
+namespace vigil::fhir {
+
+std::string_view toString(ExportFormat format) {
+  return format == ExportFormat::fhir ? "fhir" : "html";
+}
+
+std::optional<ExportFormat> parseExportFormat(std::string_view name) {
+  if (name == "fhir") return ExportFormat::fhir;
+  if (name == "html") return ExportFormat::html;
+  return std::nullopt;
+}
+
+RecordExportService::RecordExportService(store::Database& db, security::AuditLog& audit,
+                                         const patients::PatientRecordService& records,
+                                         const patients::ConsentService& consents, Clock& clock)
+    : db_(db), audit_(audit), records_(records), consents_(consents), clock_(clock) {}
+
+PatientRecordData RecordExportService::readIn(store::Connection& c, security::Role role,
+                                              std::int64_t patientId) const {
+  using security::Permission;
+  PatientRecordData data;
+  data.record =
+      records_.currentIn(c, patientId, security::roleHas(role, Permission::recordClinicalRead));
+  data.readingsIncluded = security::roleHas(role, Permission::readingRead);
+  if (data.readingsIncluded) {
+    // One more than the cap tells whether there were more.
+    data.readings = readings::ReadingQuery::patientReadingsIn(c, patientId, kMaxExportReadings + 1);
+    if (data.readings.size() > kMaxExportReadings) {
+      data.readingsTruncated = true;
+      data.readings.erase(data.readings.begin());  // the oldest
+    }
+  }
+  data.consentsIncluded = security::roleHas(role, Permission::consentRead);
+  if (data.consentsIncluded) {
+    data.signatures = consents_.signaturesIn(c, patientId);
+    for (const auto& s : data.signatures)
+      if (!data.documents.count(s.documentId))
+        if (auto doc = patients::ConsentService::documentIn(c, s.documentId))
+          data.documents.emplace(s.documentId, std::move(*doc));
+  }
+  return data;
+}
+
+RecordExport RecordExportService::exportRecord(const security::Actor& actor, std::int64_t patientId,
+                                               ExportFormat format,
+                                               std::string_view breakGlassReason) {
+  const auto now = clock_.now();
+  const auto reason = db_.read([&](store::Connection& c) {
+    return security::AccessGuard::breakGlassReasonIn(c, actor, patientId, breakGlassReason, now);
+  });
+  security::AccessGuard guard(db_, audit_);
+  auto data = guard.read(
+      actor, security::operation("patient_record.export"), patientId,
+      {"patient_record_export", std::string(toString(format))},
+      [&](store::Connection& c) { return readIn(c, actor.role, patientId); }, reason);
+  RecordExport out;
+  out.format = format;
+  out.generatedAt = now;
+  if (format == ExportFormat::fhir) {
+    std::ostringstream s;
+    Poco::JSON::Stringifier::stringify(recordBundle(data, now), s);
+    out.body = s.str();
+    out.contentType = "application/fhir+json";
+  } else {
+    out.body = recordHtml(data, now);
+    out.contentType = "text/html; charset=utf-8";
+  }
+  return out;
+}
+
+}  // namespace vigil::fhir

@@ -1,0 +1,400 @@
+#include "vigil/fhir/resources.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "vigil/core/time.hpp"
+
+namespace vigil::fhir {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+constexpr std::string_view kObservationCategory =
+    "http://terminology.hl7.org/CodeSystem/observation-category";
+
+JsonObject object() {
+  return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+Array::Ptr array() {
+  return new Array();
+}
+
+JsonObject coding(std::string_view system, std::string_view code, std::string_view display = {}) {
+  auto o = object();
+  o->set("system", std::string(system));
+  o->set("code", std::string(code));
+  if (!display.empty()) o->set("display", std::string(display));
+  return o;
+}
+
+/// {"coding":[coding], "text": text?}
+JsonObject codeable(JsonObject c, std::string_view text = {}) {
+  auto o = object();
+  auto codings = array();
+  codings->add(c);
+  o->set("coding", codings);
+  if (!text.empty()) o->set("text", std::string(text));
+  return o;
+}
+
+JsonObject textConcept(std::string_view text) {
+  auto o = object();
+  o->set("text", std::string(text));
+  return o;
+}
+
+JsonObject reference(const std::string& ref) {
+  auto o = object();
+  o->set("reference", ref);
+  return o;
+}
+
+Array::Ptr one(const JsonObject& o) {
+  auto a = array();
+  a->add(o);
+  return a;
+}
+
+JsonObject start(std::string_view type, const std::string& id) {
+  auto o = object();
+  o->set("resourceType", std::string(type));
+  o->set("id", id);
+  return o;
+}
+
+/// A FHIR dateTime/instant in UTC with milliseconds.
+std::string instant(TimePoint t) {
+  return core::formatUtc(t, core::Fraction::millis);
+}
+
+JsonObject address(const patients::Address& a) {
+  auto o = object();
+  o->set("use", std::string("home"));
+  auto lines = array();
+  if (!a.line1.empty()) lines->add(a.line1);
+  if (!a.line2.empty()) lines->add(a.line2);
+  if (lines->size() > 0) o->set("line", lines);
+  if (!a.city.empty()) o->set("city", a.city);
+  if (!a.region.empty()) o->set("state", a.region);
+  if (!a.postalCode.empty()) o->set("postalCode", a.postalCode);
+  if (!a.country.empty()) o->set("country", a.country);
+  return o;
+}
+
+JsonObject contactPoint(std::string_view system, const std::string& value) {
+  auto o = object();
+  o->set("system", std::string(system));
+  o->set("value", value);
+  return o;
+}
+
+struct VitalSign {
+  std::string_view code, display, profile;
+};
+// LOINC codes the box stores (devices/reading.hpp) with the FHIR R4 vital-signs profile of each.
+constexpr VitalSign kVitalSigns[] = {
+    {"85354-9", "Blood pressure panel with all children optional", "bp"},
+    {"8480-6", "Systolic blood pressure", ""},
+    {"8462-4", "Diastolic blood pressure", ""},
+    {"8478-0", "Mean blood pressure", ""},
+    {"8867-4", "Heart rate", "heartrate"},
+    {"59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "oxygensat"},
+    {"29463-7", "Body weight", "bodyweight"},
+    {"8302-2", "Body height", "bodyheight"},
+    {"39156-5", "Body mass index (BMI) [Ratio]", "bmi"},
+    {"8310-5", "Body temperature", "bodytemp"},
+    {"9279-1", "Respiratory rate", "resprate"},
+};
+struct LabCode {
+  std::string_view code, display;
+};
+constexpr LabCode kLabCodes[] = {
+    {"2339-0", "Glucose [Mass/volume] in Blood"},
+    {"2345-7", "Glucose [Mass/volume] in Serum or Plasma"},
+    {"41653-7", "Glucose [Mass/volume] in Capillary blood by Glucometer"},
+    {"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"},
+};
+
+const VitalSign* vitalSign(std::string_view code) {
+  for (const auto& v : kVitalSigns)
+    if (v.code == code) return &v;
+  return nullptr;
+}
+
+JsonObject quantity(double value, const std::string& unit) {
+  auto o = object();
+  o->set("value", value);
+  o->set("unit", unit);
+  o->set("system", std::string(kUcumSystem));
+  o->set("code", unit);
+  return o;
+}
+
+JsonObject loincConcept(std::string_view code) {
+  return codeable(coding(kLoincSystem, code, loincDisplay(code)));
+}
+
+JsonObject dataAbsent() {
+  return codeable(
+      coding("http://terminology.hl7.org/CodeSystem/data-absent-reason", "unknown", "Unknown"));
+}
+
+/// The stored components ({"8480-6": 168, "8462-4": 95, ...}) in the panel's order, then any
+/// other component in the stored order. A component without a number is kept, absent.
+std::vector<std::pair<std::string, std::optional<double>>> components(const std::string& json,
+                                                                      const std::string& panel) {
+  std::vector<std::pair<std::string, std::optional<double>>> out;
+  Poco::JSON::Parser parser;
+  parser.setAllowComments(false);
+  auto parsed = parser.parse(json).extract<Object::Ptr>();
+  std::vector<std::string> keys;
+  for (const auto& key : readings::panelComponents(panel))
+    if (parsed->has(key)) keys.push_back(key);
+  std::vector<std::string> rest;
+  parsed->getNames(rest);
+  for (const auto& key : rest)
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  for (const auto& key : keys) {
+    auto v = parsed->get(key);
+    if (v.isNumeric() && std::isfinite(v.convert<double>()))
+      out.emplace_back(key, v.convert<double>());
+    else
+      out.emplace_back(key, std::nullopt);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view loincDisplay(std::string_view code) {
+  if (const auto* v = vitalSign(code)) return v->display;
+  for (const auto& l : kLabCodes)
+    if (l.code == code) return l.display;
+  return {};
+}
+
+JsonObject patientResource(const patients::PatientRecord& record, const std::string& id) {
+  const auto& d = record.demographics;
+  auto o = start("Patient", id);
+  auto name = object();
+  name->set("use", std::string("official"));
+  name->set("family", d.familyName);
+  auto given = array();
+  given->add(d.givenName);
+  name->set("given", given);
+  o->set("name", one(name));
+  auto telecom = array();
+  if (!record.contact.phone.empty()) telecom->add(contactPoint("phone", record.contact.phone));
+  if (!record.contact.email.empty()) telecom->add(contactPoint("email", record.contact.email));
+  if (telecom->size() > 0) o->set("telecom", telecom);
+  if (!d.birthDate.empty()) o->set("birthDate", d.birthDate);
+  if (!record.contact.address.empty()) o->set("address", one(address(record.contact.address)));
+  const auto& ec = record.emergencyContact;
+  if (!ec.name.empty()) {
+    auto c = object();
+    if (!ec.relationship.empty()) c->set("relationship", one(textConcept(ec.relationship)));
+    auto n = object();
+    n->set("text", ec.name);
+    c->set("name", n);
+    if (!ec.phone.empty()) c->set("telecom", one(contactPoint("phone", ec.phone)));
+    o->set("contact", one(c));
+  }
+  if (!record.language.empty()) {
+    auto c = object();
+    c->set("language", codeable(coding("urn:ietf:bcp:47", record.language)));
+    c->set("preferred", true);
+    o->set("communication", one(c));
+  }
+  return o;
+}
+
+JsonObject observationResource(const readings::ReceivedReading& reading, const std::string& id,
+                               const std::string& patientRef) {
+  auto o = start("Observation", id);
+  const auto* vital = vitalSign(reading.code);
+  if (vital) {
+    auto meta = object();
+    auto profiles = array();
+    profiles->add(std::string("http://hl7.org/fhir/StructureDefinition/vitalsigns"));
+    if (!vital->profile.empty())
+      profiles->add("http://hl7.org/fhir/StructureDefinition/" + std::string(vital->profile));
+    meta->set("profile", profiles);
+    o->set("meta", meta);
+  }
+  o->set("status", std::string("final"));
+  o->set(
+      "category",
+      one(vital
+              ? codeable(coding(kObservationCategory, "vital-signs", "Vital Signs"), "Vital Signs")
+              : codeable(coding(kObservationCategory, "laboratory", "Laboratory"), "Laboratory")));
+  o->set("code", loincConcept(reading.code));
+  o->set("subject", reference(patientRef));
+  const bool deviceUtc = reading.deviceTime && !reading.deviceTimeLocal;
+  o->set("effectiveDateTime", instant(deviceUtc ? *reading.deviceTime : reading.receivedAt));
+  o->set("issued", instant(reading.receivedAt));
+  if (reading.components) {
+    auto list = array();
+    for (const auto& [code, value] : components(*reading.components, reading.code)) {
+      auto c = object();
+      c->set("code", loincConcept(code));
+      if (value)
+        c->set("valueQuantity", quantity(*value, reading.unit));
+      else
+        c->set("dataAbsentReason", dataAbsent());
+      list->add(c);
+    }
+    o->set("component", list);
+  } else if (reading.value && std::isfinite(*reading.value)) {
+    o->set("valueQuantity", quantity(*reading.value, reading.unit));
+  } else {
+    o->set("dataAbsentReason", dataAbsent());
+  }
+  return o;
+}
+
+JsonObject conditionResource(const patients::Problem& problem, const std::string& id,
+                             const std::string& patientRef) {
+  auto o = start("Condition", id);
+  const bool active = problem.status == patients::ProblemStatus::active;
+  o->set("clinicalStatus",
+         codeable(coding("http://terminology.hl7.org/CodeSystem/condition-clinical",
+                         active ? "active" : "resolved")));
+  o->set("category", one(codeable(coding("http://terminology.hl7.org/CodeSystem/condition-category",
+                                         "problem-list-item", "Problem List Item"))));
+  o->set("code",
+         codeable(coding(kIcd10CmSystem, problem.code, problem.description), problem.description));
+  o->set("subject", reference(patientRef));
+  if (!problem.onsetDate.empty()) o->set("onsetDateTime", problem.onsetDate);
+  if (problem.source == patients::EntrySource::patient) o->set("asserter", reference(patientRef));
+  return o;
+}
+
+JsonObject medicationStatementResource(const patients::Medication& medication,
+                                       const std::string& id, const std::string& patientRef) {
+  auto o = start("MedicationStatement", id);
+  o->set(
+      "status",
+      std::string(medication.status == patients::MedicationStatus::active ? "active" : "stopped"));
+  o->set("medicationCodeableConcept",
+         medication.rxcui.empty()
+             ? textConcept(medication.name)
+             : codeable(coding(kRxNormSystem, medication.rxcui, medication.name), medication.name));
+  o->set("subject", reference(patientRef));
+  if (medication.source == patients::EntrySource::patient)
+    o->set("informationSource", reference(patientRef));
+  if (!medication.instructions.empty()) {
+    auto dosage = object();
+    dosage->set("text", medication.instructions);
+    o->set("dosage", one(dosage));
+  }
+  return o;
+}
+
+JsonObject allergyIntoleranceResource(const patients::Allergy& allergy, const std::string& id,
+                                      const std::string& patientRef) {
+  auto o = start("AllergyIntolerance", id);
+  o->set("clinicalStatus",
+         codeable(coding("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                         "active", "Active")));
+  o->set("code", textConcept(allergy.substance));
+  o->set("patient", reference(patientRef));
+  if (allergy.source == patients::EntrySource::patient) o->set("asserter", reference(patientRef));
+  // Reaction.manifestation is required (1..*): a severity without a reaction is not exported.
+  if (!allergy.reaction.empty()) {
+    auto reaction = object();
+    reaction->set("manifestation", one(textConcept(allergy.reaction)));
+    switch (allergy.severity) {
+      case patients::AllergySeverity::mild:
+        reaction->set("severity", std::string("mild"));
+        break;
+      case patients::AllergySeverity::moderate:
+        reaction->set("severity", std::string("moderate"));
+        break;
+      case patients::AllergySeverity::severe:
+        reaction->set("severity", std::string("severe"));
+        break;
+      case patients::AllergySeverity::unknown:
+        break;
+    }
+    o->set("reaction", one(reaction));
+  }
+  return o;
+}
+
+JsonObject coverageResource(const patients::Insurance& insurance, int order, const std::string& id,
+                            const std::string& patientRef) {
+  auto o = start("Coverage", id);
+  o->set("status", std::string("active"));
+  if (!insurance.subscriberName.empty()) {
+    auto s = object();
+    s->set("display", insurance.subscriberName);
+    o->set("subscriber", s);
+  }
+  o->set("subscriberId", insurance.memberId);
+  o->set("beneficiary", reference(patientRef));
+  o->set("relationship",
+         codeable(coding("http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+                         patients::toString(insurance.relationship))));
+  auto payor = object();
+  payor->set("display", insurance.payer);
+  o->set("payor", one(payor));
+  auto classes = array();
+  auto klass = [&](std::string_view type, const std::string& value) {
+    auto c = object();
+    c->set("type", codeable(coding("http://terminology.hl7.org/CodeSystem/coverage-class", type)));
+    c->set("value", value);
+    classes->add(c);
+  };
+  if (!insurance.groupNumber.empty()) klass("group", insurance.groupNumber);
+  if (!insurance.plan.empty()) klass("plan", insurance.plan);
+  if (classes->size() > 0) o->set("class", classes);
+  o->set("order", order);
+  return o;
+}
+
+JsonObject consentResource(const patients::Signature& signature,
+                           const std::optional<patients::ConsentDocument>& document,
+                           const std::string& id, const std::string& patientRef) {
+  auto o = start("Consent", id);
+  o->set("status", std::string(signature.withdrawnAt ? "inactive" : "active"));
+  const bool privacy = signature.kind == patients::ConsentKind::privacyNotice ||
+                       signature.kind == patients::ConsentKind::recording;
+  o->set("scope", codeable(coding("http://terminology.hl7.org/CodeSystem/consentscope",
+                                  privacy ? "patient-privacy" : "treatment")));
+  auto category = array();
+  category->add(codeable(coding(kLoincSystem, "59284-0", "Patient Consent")));
+  category->add(codeable(coding(std::string(kVigilExtensionBase) + "consent-kind",
+                                patients::toString(signature.kind))));
+  o->set("category", category);
+  o->set("patient", reference(patientRef));
+  o->set("dateTime", instant(signature.signedAt));
+  auto attachment = object();
+  attachment->set("contentType", std::string("text/plain; charset=utf-8"));
+  const std::string version = "version " + std::to_string(signature.version);
+  attachment->set("title", document
+                               ? document->title + ", " + version
+                               : std::string(patients::toString(signature.kind)) + ", " + version);
+  auto hash = object();
+  hash->set("url", std::string(kVigilExtensionBase) + "document-sha256");
+  hash->set("valueString", signature.documentSha256);
+  attachment->set("extension", one(hash));
+  o->set("sourceAttachment", attachment);
+  auto provision = object();
+  provision->set("type", std::string("permit"));
+  auto period = object();
+  period->set("start", instant(signature.signedAt));
+  if (signature.withdrawnAt) period->set("end", instant(*signature.withdrawnAt));
+  provision->set("period", period);
+  o->set("provision", provision);
+  return o;
+}
+
+}  // namespace vigil::fhir

@@ -1,0 +1,361 @@
+// The mappers of daemon/fhir/src/resources.cpp and bundle.cpp. Each expected resource is
+// written by hand from the FHIR R4 spec (resource pages, the vital-signs profiles, the code
+// systems' URLs), not printed by the code; the comparison ignores key order.
+#define BOOST_TEST_MODULE fhir
+#include "vigil/fhir/resources.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <boost/test/unit_test.hpp>
+#include <set>
+#include <sstream>
+
+#include "vigil/core/time.hpp"
+#include "vigil/fhir/bundle.hpp"
+
+using namespace vigil;
+
+namespace {
+
+/// Key-order-free text of a JSON value: parsed into sorted objects, printed again.
+std::string canonical(const std::string& json) {
+  Poco::JSON::Parser parser;  // objects without preserved order: keys sorted
+  auto v = parser.parse(json);
+  std::ostringstream s;
+  Poco::JSON::Stringifier::stringify(v, s);
+  Poco::JSON::Parser again;
+  std::ostringstream t;
+  Poco::JSON::Stringifier::stringify(again.parse(s.str()), t);
+  return t.str();
+}
+
+std::string text(const Poco::JSON::Object::Ptr& o) {
+  std::ostringstream s;
+  Poco::JSON::Stringifier::stringify(o, s);
+  return s.str();
+}
+
+void checkJson(const Poco::JSON::Object::Ptr& actual, const std::string& expected) {
+  BOOST_TEST(canonical(text(actual)) == canonical(expected));
+}
+
+TimePoint at(const char* rfc3339) {
+  return *core::parseRfc3339(rfc3339);
+}
+
+const std::string kPatientRef = "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(PatientResource)
+
+BOOST_AUTO_TEST_CASE(maps_names_birth_date_telecom_address_contact_and_language) {
+  patients::PatientRecord r;
+  r.patientId = 7;
+  r.demographics = {"Ana", "Silva", "1961-04-09", "America/Chicago", "TX"};
+  r.contact.email = "ana@example.org";
+  r.contact.phone = "+1 512 555 0100";
+  r.contact.address = {"12 Oak St", "Apt 3", "Austin", "TX", "78701", "US"};
+  r.language = "pt-BR";
+  r.emergencyContact = {"Rui Silva", "son", "+1 512 555 0199"};
+  checkJson(fhir::patientResource(r, "p1"), R"({
+    "resourceType": "Patient",
+    "id": "p1",
+    "name": [{"use": "official", "family": "Silva", "given": ["Ana"]}],
+    "telecom": [{"system": "phone", "value": "+1 512 555 0100"},
+                {"system": "email", "value": "ana@example.org"}],
+    "birthDate": "1961-04-09",
+    "address": [{"use": "home", "line": ["12 Oak St", "Apt 3"], "city": "Austin",
+                 "state": "TX", "postalCode": "78701", "country": "US"}],
+    "contact": [{"relationship": [{"text": "son"}], "name": {"text": "Rui Silva"},
+                 "telecom": [{"system": "phone", "value": "+1 512 555 0199"}]}],
+    "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "pt-BR"}]},
+                       "preferred": true}]
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(leaves_out_what_is_not_given) {
+  patients::PatientRecord r;
+  r.demographics = {"Mei", "Tanaka", "1990-01-02", "UTC", ""};
+  checkJson(fhir::patientResource(r, "p2"), R"({
+    "resourceType": "Patient", "id": "p2",
+    "name": [{"use": "official", "family": "Tanaka", "given": ["Mei"]}],
+    "birthDate": "1990-01-02"
+  })");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ObservationResource)
+
+BOOST_AUTO_TEST_CASE(heart_rate_follows_the_vital_signs_heart_rate_profile) {
+  readings::ReceivedReading r;
+  r.code = "8867-4";
+  r.unit = "/min";
+  r.value = 72;
+  r.deviceTime = at("2026-11-30T08:15:00Z");
+  r.receivedAt = at("2026-11-30T08:15:02.500Z");
+  checkJson(fhir::observationResource(r, "o1", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o1",
+    "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns",
+                         "http://hl7.org/fhir/StructureDefinition/heartrate"]},
+    "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "vital-signs", "display": "Vital Signs"}],
+                  "text": "Vital Signs"}],
+    "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}]},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T08:15:00.000Z",
+    "issued": "2026-11-30T08:15:02.500Z",
+    "valueQuantity": {"value": 72, "unit": "/min", "system": "http://unitsofmeasure.org",
+                      "code": "/min"}
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(blood_pressure_is_the_panel_with_systolic_and_diastolic_components) {
+  readings::ReceivedReading r;
+  r.code = "85354-9";
+  r.unit = "mm[Hg]";
+  r.components = R"({"8462-4": 95, "8480-6": 168})";
+  r.deviceTime = at("2026-11-30T07:00:00Z");
+  r.deviceTimeLocal = true;  // no offset on the device: the receipt time is what is known
+  r.receivedAt = at("2026-11-30T13:00:05Z");
+  checkJson(fhir::observationResource(r, "o2", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o2",
+    "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns",
+                         "http://hl7.org/fhir/StructureDefinition/bp"]},
+    "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "vital-signs", "display": "Vital Signs"}],
+                  "text": "Vital Signs"}],
+    "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9",
+                         "display": "Blood pressure panel with all children optional"}]},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T13:00:05.000Z",
+    "issued": "2026-11-30T13:00:05.000Z",
+    "component": [
+      {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6",
+                            "display": "Systolic blood pressure"}]},
+       "valueQuantity": {"value": 168, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org",
+                         "code": "mm[Hg]"}},
+      {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4",
+                            "display": "Diastolic blood pressure"}]},
+       "valueQuantity": {"value": 95, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org",
+                         "code": "mm[Hg]"}}
+    ]
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(glucose_is_a_laboratory_observation_and_a_missing_value_is_absent) {
+  readings::ReceivedReading r;
+  r.code = "41653-7";
+  r.unit = "mg/dL";
+  r.receivedAt = at("2026-11-30T09:00:00Z");
+  checkJson(fhir::observationResource(r, "o3", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o3",
+    "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "laboratory", "display": "Laboratory"}],
+                  "text": "Laboratory"}],
+    "code": {"coding": [{"system": "http://loinc.org", "code": "41653-7",
+                         "display": "Glucose [Mass/volume] in Capillary blood by Glucometer"}]},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T09:00:00.000Z",
+    "issued": "2026-11-30T09:00:00.000Z",
+    "dataAbsentReason": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                     "code": "unknown", "display": "Unknown"}]}
+  })");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ClinicalResources)
+
+BOOST_AUTO_TEST_CASE(a_problem_is_a_problem_list_condition_in_icd_10_cm) {
+  patients::Problem p;
+  p.code = "E11.9";
+  p.description = "Type 2 diabetes mellitus without complications";
+  p.onsetDate = "2019-05-01";
+  p.source = patients::EntrySource::patient;
+  checkJson(fhir::conditionResource(p, "c1", kPatientRef), R"({
+    "resourceType": "Condition", "id": "c1",
+    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                   "code": "active"}]},
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                              "code": "problem-list-item", "display": "Problem List Item"}]}],
+    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9",
+                         "display": "Type 2 diabetes mellitus without complications"}],
+             "text": "Type 2 diabetes mellitus without complications"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "onsetDateTime": "2019-05-01",
+    "asserter": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"}
+  })");
+  p.status = patients::ProblemStatus::resolved;
+  p.source = patients::EntrySource::clinician;
+  p.onsetDate.clear();
+  auto resolved = fhir::conditionResource(p, "c1", kPatientRef);
+  BOOST_TEST(!resolved->has("asserter"));
+  BOOST_TEST(!resolved->has("onsetDateTime"));
+  BOOST_TEST(
+      canonical(text(resolved->getObject("clinicalStatus"))) ==
+      canonical(
+          R"({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "resolved"}]})"));
+}
+
+BOOST_AUTO_TEST_CASE(a_medication_is_coded_in_rxnorm_when_its_rxcui_is_known) {
+  patients::Medication m;
+  m.rxcui = "197361";
+  m.name = "Amlodipine 5 MG Oral Tablet";
+  m.instructions = "1 tablet daily";
+  checkJson(fhir::medicationStatementResource(m, "m1", kPatientRef), R"({
+    "resourceType": "MedicationStatement", "id": "m1",
+    "status": "active",
+    "medicationCodeableConcept": {
+      "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197361",
+                  "display": "Amlodipine 5 MG Oral Tablet"}],
+      "text": "Amlodipine 5 MG Oral Tablet"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "dosage": [{"text": "1 tablet daily"}]
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(a_medication_without_rxcui_is_text_and_names_the_patient_as_source) {
+  patients::Medication m;
+  m.name = "fish oil";
+  m.status = patients::MedicationStatus::stopped;
+  m.source = patients::EntrySource::patient;
+  checkJson(fhir::medicationStatementResource(m, "m2", kPatientRef), R"({
+    "resourceType": "MedicationStatement", "id": "m2",
+    "status": "stopped",
+    "medicationCodeableConcept": {"text": "fish oil"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "informationSource": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"}
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(an_allergy_has_its_substance_reaction_and_severity) {
+  patients::Allergy a;
+  a.substance = "Penicillin";
+  a.reaction = "Hives";
+  a.severity = patients::AllergySeverity::moderate;
+  checkJson(fhir::allergyIntoleranceResource(a, "a1", kPatientRef), R"({
+    "resourceType": "AllergyIntolerance", "id": "a1",
+    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                                   "code": "active", "display": "Active"}]},
+    "code": {"text": "Penicillin"},
+    "patient": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "reaction": [{"manifestation": [{"text": "Hives"}], "severity": "moderate"}]
+  })");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(AdministrativeResources)
+
+BOOST_AUTO_TEST_CASE(insurance_is_a_coverage_with_its_order) {
+  patients::Insurance i;
+  i.payer = "Blue Shield";
+  i.plan = "PPO Gold";
+  i.memberId = "XJ-123456";
+  i.groupNumber = "G-77";
+  i.subscriberName = "Ana Silva";
+  i.relationship = patients::SubscriberRelationship::self;
+  checkJson(fhir::coverageResource(i, 1, "cov1", kPatientRef), R"({
+    "resourceType": "Coverage", "id": "cov1",
+    "status": "active",
+    "subscriber": {"display": "Ana Silva"},
+    "subscriberId": "XJ-123456",
+    "beneficiary": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "relationship": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+                                 "code": "self"}]},
+    "payor": [{"display": "Blue Shield"}],
+    "class": [
+      {"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "group"}]},
+       "value": "G-77"},
+      {"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}]},
+       "value": "PPO Gold"}
+    ],
+    "order": 1
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_period) {
+  patients::Signature s;
+  s.documentId = 3;
+  s.kind = patients::ConsentKind::rpm;
+  s.version = 2;
+  s.documentSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  s.signedAt = at("2026-10-01T10:00:00Z");
+  s.withdrawnAt = at("2026-11-01T12:30:00Z");
+  s.typedName = "Ana Silva";
+  s.signerIp = "203.0.113.9";
+  patients::ConsentDocument d;
+  d.id = 3;
+  d.kind = patients::ConsentKind::rpm;
+  d.version = 2;
+  d.title = "Remote patient monitoring";
+  checkJson(fhir::consentResource(s, d, "k1", kPatientRef), R"({
+    "resourceType": "Consent", "id": "k1",
+    "status": "inactive",
+    "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                          "code": "treatment"}]},
+    "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+                 {"coding": [{"system": "urn:vigil:fhir:consent-kind", "code": "rpm"}]}],
+    "patient": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "dateTime": "2026-10-01T10:00:00.000Z",
+    "sourceAttachment": {
+      "contentType": "text/plain; charset=utf-8",
+      "title": "Remote patient monitoring, version 2",
+      "extension": [{"url": "urn:vigil:fhir:document-sha256",
+                     "valueString": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]},
+    "provision": {"type": "permit",
+                  "period": {"start": "2026-10-01T10:00:00.000Z", "end": "2026-11-01T12:30:00.000Z"}}
+  })");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(RecordBundle)
+
+BOOST_AUTO_TEST_CASE(is_a_collection_whose_entries_refer_to_the_patient_by_urn_uuid) {
+  fhir::PatientRecordData data;
+  data.record.demographics = {"Ana", "Silva", "1961-04-09", "UTC", ""};
+  data.record.clinicalIncluded = true;
+  data.record.problems.push_back({1, "I10", "Essential hypertension"});
+  data.readingsIncluded = true;
+  readings::ReceivedReading hr;
+  hr.code = "8867-4";
+  hr.unit = "/min";
+  hr.value = 64;
+  hr.receivedAt = at("2026-11-30T09:00:00Z");
+  data.readings.push_back(hr);
+  auto bundle = fhir::recordBundle(data, at("2026-12-01T00:00:00Z"));
+  BOOST_TEST(bundle->getValue<std::string>("resourceType") == "Bundle");
+  BOOST_TEST(bundle->getValue<std::string>("type") == "collection");
+  BOOST_TEST(bundle->getValue<std::string>("timestamp") == "2026-12-01T00:00:00.000Z");
+  auto entries = bundle->getArray("entry");
+  BOOST_TEST_REQUIRE(entries->size() == 3u);
+  std::set<std::string> urls;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    auto e = entries->getObject(static_cast<unsigned>(i));
+    auto url = e->getValue<std::string>("fullUrl");
+    BOOST_TEST(url.rfind("urn:uuid:", 0) == 0u);
+    BOOST_TEST(url.size() == 9u + 36u);
+    BOOST_TEST(url.substr(9) == e->getObject("resource")->getValue<std::string>("id"));
+    urls.insert(url);
+  }
+  BOOST_TEST(urls.size() == 3u);
+  auto patient = entries->getObject(0);
+  BOOST_TEST(patient->getObject("resource")->getValue<std::string>("resourceType") == "Patient");
+  const auto patientUrl = patient->getValue<std::string>("fullUrl");
+  auto condition = entries->getObject(1)->getObject("resource");
+  BOOST_TEST(condition->getValue<std::string>("resourceType") == "Condition");
+  BOOST_TEST(condition->getObject("subject")->getValue<std::string>("reference") == patientUrl);
+  auto observation = entries->getObject(2)->getObject("resource");
+  BOOST_TEST(observation->getValue<std::string>("resourceType") == "Observation");
+  BOOST_TEST(observation->getObject("subject")->getValue<std::string>("reference") == patientUrl);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

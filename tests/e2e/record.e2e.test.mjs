@@ -3,10 +3,13 @@
 // her by a name prefix in the patient list (server-side search), opens her record from the
 // chart, sees the allergy marked as patient-reported, is refused a malformed ICD-10-CM code (the
 // field is named), enters a valid one, and the history lists both changes. Screenshots of each
-// step go to the e2e artifacts.
+// step go to the e2e artifacts. Then the patient downloads her record (issue 21, right of
+// access): the FHIR file is a collection Bundle with her Patient, the provider's Condition and
+// her allergy; the readable summary is an HTML page without script.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { startVigild, startBrowser, openPage, screenshot, signIn, signInStaffFirstTime } from './harness.mjs';
 
 let box;
@@ -85,6 +88,42 @@ test('the patient fills in her record, the provider finds her and adds a problem
       await screenshot(p.page, `record-failure-page${i}`).catch(() => {});
       if (p.problems.length) console.error(`page ${i} problems:`, p.problems);
     }
+    throw e;
+  }
+});
+
+test('the patient downloads her record as a FHIR Bundle and a readable page', { timeout: 300000 }, async () => {
+  const patient = await newPage();
+  try {
+    await signIn(patient.page, box, box.seed.patientUser.email);
+    await patient.page.getByRole('link', { name: 'My record' }).click();
+    const card = patient.page.getByRole('region', { name: 'Download my record' });
+    const [fhirFile] = await Promise.all([
+      patient.page.waitForEvent('download', { timeout: 30000 }),
+      card.getByRole('link', { name: 'FHIR record (JSON)' }).click(),
+    ]);
+    assert.match(fhirFile.suggestedFilename(), /^vigil-record-\d+-\d{8}\.json$/);
+    const bundle = JSON.parse(await readFile(await fhirFile.path(), 'utf8'));
+    assert.equal(bundle.resourceType, 'Bundle');
+    assert.equal(bundle.type, 'collection');
+    const of = (type) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
+    assert.equal(of('Patient').length, 1);
+    assert.equal(of('Patient')[0].name[0].family, 'Silva');
+    assert.ok(of('Condition').some((c) => c.code.coding[0].code === 'I10'));
+    assert.ok(of('AllergyIntolerance').some((a) => a.code.text === 'Penicillin'));
+    for (const e of bundle.entry) assert.match(e.fullUrl, /^urn:uuid:[0-9a-f-]{36}$/);
+    const [htmlFile] = await Promise.all([
+      patient.page.waitForEvent('download', { timeout: 30000 }),
+      card.getByRole('link', { name: 'Readable summary (HTML)' }).click(),
+    ]);
+    const html = await readFile(await htmlFile.path(), 'utf8');
+    assert.ok(html.includes('Penicillin'));
+    assert.ok(!html.includes('<script'));
+    await screenshot(patient.page, '03-record-download');
+    assert.deepEqual(patient.problems, []);
+  } catch (e) {
+    await screenshot(patient.page, 'record-download-failure').catch(() => {});
+    if (patient.problems.length) console.error('problems:', patient.problems);
     throw e;
   }
 });

@@ -6,9 +6,12 @@
 // Each save sends one section with the version the page read (baseVersion): a record changed
 // meanwhile answers 409 and the page asks to reload. A refused field (422) is named by the
 // server; the page shows that message. The history lists versions, who and which sections.
+// "Download my record" (patients) and "Download record" (providers, admins: the roles the
+// server lets export) link to .../record/export?format=fhir|html: the server answers with an
+// attachment (a FHIR R4 Bundle, or a printable HTML page) and audits the export.
 
 import { h, clear, field, announce } from '../dom.js';
-import { get, put, ApiError } from '../api.js';
+import { get, put, session, ApiError } from '../api.js';
 import { formatTime } from '../format.js';
 
 const SECTION_LABELS = {
@@ -170,6 +173,16 @@ export async function renderRecord(root, patientId) {
     });
   }
 
+  function downloadCard() {
+    const link = (format, label) => h('a.btn', { href: `${base}/export?format=${format}`, download: '', 'data-format': format }, label);
+    return h('section.card.record-download', { 'aria-labelledby': 'rec-download' },
+      h('h2#rec-download', own ? 'Download my record' : 'Download record'),
+      h('p.muted', own
+        ? 'A copy of your whole record: profile, consents, readings and history. The FHIR file is for another clinic or a health app; the summary is for reading and printing.'
+        : 'The patient\'s record for a right-of-access request (audited).'),
+      h('p', link('fhir', 'FHIR record (JSON)'), ' ', link('html', 'Readable summary (HTML)')));
+  }
+
   async function draw() {
     if (!record) record = await get(base);
     const history = await get(`${base}/history`);
@@ -178,6 +191,8 @@ export async function renderRecord(root, patientId) {
     page.append(h('div.page-head', h('h1', own ? 'My record' : `Record: ${d.givenName || ''} ${d.familyName || ''}`),
       h('p.muted', record.version ? `Version ${record.version}, updated ${formatTime(record.updatedAt)}` : 'Nothing recorded yet'),
       own ? null : h('a', { href: `#/patients/${patientId}` }, 'Back to the chart')));
+    const role = (session() || { user: {} }).user.role;
+    if (own || role === 'provider' || role === 'admin') page.append(downloadCard());
     page.append(card('demographics', objectView(OBJECT_FIELDS.demographics, d), own ? null : () => objectInputs(OBJECT_FIELDS.demographics, d)));
     page.append(objectCard('contact'));
     page.append(card('language', h('p', show(record.language)), () => {

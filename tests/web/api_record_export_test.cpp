@@ -37,8 +37,8 @@ std::vector<Poco::JSON::Object::Ptr> resources(const Poco::JSON::Object::Ptr& bu
   return out;
 }
 
-std::string codeOf(const Poco::JSON::Object::Ptr& concept) {
-  return concept->getArray("coding")->getObject(0)->getValue<std::string>("code");
+std::string codeOf(const Poco::JSON::Object::Ptr& codeable) {
+  return codeable->getArray("coding")->getObject(0)->getValue<std::string>("code");
 }
 
 constexpr const char* kCanary = "Zyxwquartz";

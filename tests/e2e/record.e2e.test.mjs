@@ -97,7 +97,7 @@ test('the patient downloads her record as a FHIR Bundle and a readable page', { 
   try {
     await signIn(patient.page, box, box.seed.patientUser.email);
     await patient.page.getByRole('link', { name: 'My record' }).click();
-    const card = patient.page.getByRole('region', { name: 'Download my record' });
+    const card = patient.page.getByRole('region', { name: 'Download your record' });
     const [fhirFile] = await Promise.all([
       patient.page.waitForEvent('download', { timeout: 30000 }),
       card.getByRole('link', { name: 'FHIR record (JSON)' }).click(),

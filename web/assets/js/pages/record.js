@@ -6,7 +6,7 @@
 // Each save sends one section with the version the page read (baseVersion): a record changed
 // meanwhile answers 409 and the page asks to reload. A refused field (422) is named by the
 // server; the page shows that message. The history lists versions, who and which sections.
-// "Download my record" (patients) and "Download record" (providers, admins: the roles the
+// "Download your record" (patients) and "Download record" (providers, admins: the roles the
 // server lets export) link to .../record/export?format=fhir|html: the server answers with an
 // attachment (a FHIR R4 Bundle, or a printable HTML page) and audits the export.
 
@@ -176,7 +176,7 @@ export async function renderRecord(root, patientId) {
   function downloadCard() {
     const link = (format, label) => h('a.btn', { href: `${base}/export?format=${format}`, download: '', 'data-format': format }, label);
     return h('section.card.record-download', { 'aria-labelledby': 'rec-download' },
-      h('h2#rec-download', own ? 'Download my record' : 'Download record'),
+      h('h2#rec-download', own ? 'Download your record' : 'Download record'),
       h('p.muted', own
         ? 'A copy of your whole record: profile, consents, readings and history. The FHIR file is for another clinic or a health app; the summary is for reading and printing.'
         : 'The patient\'s record for a right-of-access request (audited).'),

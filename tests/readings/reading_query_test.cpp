@@ -142,6 +142,28 @@ BOOST_AUTO_TEST_CASE(range_holds_only_the_patients_readings_in_time_order) {
   BOOST_TEST(s.total == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(patient_readings_are_the_newest_up_to_the_limit_oldest_first) {
+  Fixture f;
+  f.bp(f.patient, f.t0 + 3h, 130, 80);
+  f.bp(f.patient, f.t0 + 1h, 120, 80);
+  f.bp(f.other, f.t0 + 2h, 190, 110);
+  f.bp(f.patient, f.t0 + 2h, 125, 80);
+  auto all = f.db->read([&](store::Connection& c) {
+    return readings::ReadingQuery::patientReadingsIn(c, f.patient, 10);
+  });
+  BOOST_REQUIRE_EQUAL(all.size(), 3u);  // the other patient's reading is not there
+  BOOST_TEST(*all[0].components == R"({"8462-4":80,"8480-6":120})");
+  BOOST_TEST(*all[2].components == R"({"8462-4":80,"8480-6":130})");
+  BOOST_TEST(all[0].code == "85354-9");
+  BOOST_TEST(all[0].unit == "mm[Hg]");
+  auto newest = f.db->read([&](store::Connection& c) {
+    return readings::ReadingQuery::patientReadingsIn(c, f.patient, 2);
+  });
+  BOOST_REQUIRE_EQUAL(newest.size(), 2u);
+  BOOST_TEST(*newest[0].components == R"({"8462-4":80,"8480-6":125})");
+  BOOST_TEST(*newest[1].components == R"({"8462-4":80,"8480-6":130})");
+}
+
 BOOST_AUTO_TEST_CASE(downsampling_keeps_the_extremes_and_the_point_budget) {
   std::vector<readings::ReadingPoint> pts;
   TimePoint from{};

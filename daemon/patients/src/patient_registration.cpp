@@ -21,6 +21,7 @@ RegistrationResult PatientRegistrationService::registerPatient(
   return db_.writeSync([&](store::Connection& c) {
     RegistrationResult result;
     auto candidates = patients_.duplicateCandidatesIn(c, request.patient);
+    const bool anyCandidate = !candidates.empty();
     auto seen = [&](std::int64_t id) {
       return !visible || std::find(visible->begin(), visible->end(), id) != visible->end();
     };
@@ -43,17 +44,16 @@ RegistrationResult PatientRegistrationService::registerPatient(
       result.otherCandidates = 0;
       return result;
     }
-    if (!candidates.empty() && !request.confirmedNotDuplicate) {
+    if (anyCandidate && !request.confirmedNotDuplicate) {
       for (const auto& p : result.candidates)
         audit(c, "patient.duplicate_candidate", p.id, "possible_duplicate");
       result.outcome = RegistrationResult::Outcome::possibleDuplicate;
       return result;
     }
-    const bool confirmed = !candidates.empty();
     result.outcome = RegistrationResult::Outcome::created;
     result.patientId = patients_.createIn(c, request.patient);
     audit(c, "patient.register", result.patientId,
-          confirmed ? "duplicate_confirmed" : "new_patient");
+          anyCandidate ? "duplicate_confirmed" : "new_patient");
     result.candidates.clear();
     result.otherCandidates = 0;
     return result;

@@ -20,16 +20,14 @@ RegistrationResult PatientRegistrationService::registerPatient(
   };
   return db_.writeSync([&](store::Connection& c) {
     RegistrationResult result;
-    auto candidates = patients_.duplicateCandidatesIn(c, request.patient);
+    const auto candidates = patients_.duplicateCandidatesIn(c, request.patient);
     const bool anyCandidate = !candidates.empty();
-    auto seen = [&](std::int64_t id) {
-      return !visible || std::find(visible->begin(), visible->end(), id) != visible->end();
-    };
-    for (auto& candidate : candidates) {
-      if (seen(candidate.id)) {
-        result.candidates.push_back(std::move(candidate));
-      } else {
+    for (auto id : candidates) {
+      // Only the candidates the actor may read are decrypted (minimum necessary).
+      if (visible && std::find(visible->begin(), visible->end(), id) == visible->end()) {
         ++result.otherCandidates;
+      } else if (auto p = patients_.getIn(c, id)) {
+        result.candidates.push_back(std::move(*p));
       }
     }
     if (request.mergeInto) {

@@ -206,7 +206,8 @@ std::vector<std::int64_t> PatientRepository::searchIn(
   return {result->begin(), result->end()};
 }
 
-std::vector<Patient> PatientRepository::duplicateCandidatesIn(Connection& c, const Patient& p) {
+std::vector<std::int64_t> PatientRepository::duplicateCandidatesIn(Connection& c,
+                                                                   const Patient& p) {
   const auto given = normalizeName(p.givenName);
   const auto family = normalizeName(p.familyName);
   if (given.empty() || family.empty() || p.birthDate.empty()) return {};
@@ -216,11 +217,7 @@ std::vector<Patient> PatientRepository::duplicateCandidatesIn(Connection& c, con
                "AND birth_date_bidx = ?3 AND active = 1",
                {blobOf(index_, kGivenLabel, given), blobOf(index_, kFamilyLabel, family),
                 blobOf(index_, kBirthLabel, p.birthDate)});
-  std::vector<Patient> out;
-  for (auto id : ids) {
-    if (auto found = getIn(c, id)) out.push_back(std::move(*found));
-  }
-  return out;
+  return {ids.begin(), ids.end()};
 }
 
 std::vector<std::int64_t> PatientRepository::search(

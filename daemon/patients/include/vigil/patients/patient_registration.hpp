@@ -6,9 +6,9 @@
 // Trade-off: the check and the insert run in ONE write job (the store's single writer), so two
 // desks registering the same person at the same moment are serialised: the second sees the
 // first's row and is asked, never both created. The check uses the registry's blind indexes of
-// the normalised names and the birth date (one indexed query); only the matching rows are
-// decrypted, never the whole table. Normalisation is the search's (ASCII case, blanks, hyphens,
-// apostrophes and dots ignored); accented letters are compared as written, so "José" and
+// the normalised names and the birth date (one indexed query); only the matching rows the actor
+// may read are decrypted, never the whole table. Normalisation is the search's (ASCII case, blanks,
+// hyphens, apostrophes and dots ignored); accented letters are compared as written, so "José" and
 // "Jose" are not found as the same person (docs/patients.md#registration-and-duplicates).
 //
 // "Merge" here means: the person at the desk IS an existing patient, so nothing is created and

@@ -174,10 +174,10 @@ class PatientRepository {
   /// Active patients who may be the person `p` describes (duplicate detection at registration,
   /// issue 21): the same given name, family name (each compared as normalizeName does: ASCII
   /// case, blanks, hyphens, apostrophes and dots ignored; other letters, accents included, as
-  /// written) and the same birth date. Found through the three blind indexes in one indexed
-  /// query; only the matching rows are decrypted. None when `p` has no birth date or an empty
-  /// name. Ascending ids.
-  std::vector<Patient> duplicateCandidatesIn(store::Connection& c, const Patient& p);
+  /// written) and the same birth date. Their ids, ascending, through the three blind indexes in
+  /// one indexed query: nothing is decrypted (the caller decrypts, with getIn, only the
+  /// candidates its actor may see). None when `p` has no birth date or an empty name.
+  std::vector<std::int64_t> duplicateCandidatesIn(store::Connection& c, const Patient& p);
   /// Rewrites the names, birth date, time zone and state of an existing patient (MRN, account
   /// and active flag stay) with their search indexes. Throws NotFound, ValidationError (zone,
   /// state).

@@ -3,7 +3,10 @@
 // names (no id is typed anywhere), sees the membership listed by name and removes it, and
 // creates a front-desk user. The front-desk user signs in (enrolling TOTP like all staff),
 // registers a patient, sees demographics only, books a visit with a clinician of a patient's
-// care team (chosen by name), and opening the new patient's readings is refused.
+// care team (chosen by name), and opening the new patient's readings is refused. Registering
+// the same person again (same name in other case, same birth date) shows the candidate: the
+// desk registers a different person anyway, then says the next one is the same person and her
+// record opens, nothing created.
 // Screenshots of each step go to the e2e artifacts.
 
 import { test, before, after } from 'node:test';
@@ -100,7 +103,7 @@ test('an admin manages care teams and devices by name and creates a front-desk u
   await page.close();
 });
 
-test('the front desk signs in with two-step, registers a patient, books a visit and is refused readings', { timeout: 180000 }, async () => {
+test('the front desk signs in with two-step, registers a patient, books a visit, is refused readings and is asked about duplicates', { timeout: 180000 }, async () => {
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await withEvidence(page, 'staff-front-desk', problems, async () => {
@@ -143,7 +146,47 @@ test('the front desk signs in with two-step, registers a patient, books a visit 
     // No emergency access for the front desk: that is for clinicians.
     assert.equal(await page.getByRole('button', { name: 'Open emergency access' }).count(), 0);
     await screenshot(page, 'staff-front-desk-refused');
+
+    // Duplicate detection: Rosa Diaz again, typed in other case with another MRN. The desk is
+    // shown the registered Rosa Diaz by name, MRN and birth date and says "different person".
+    await page.evaluate(() => { location.hash = '#/patients'; });
+    await page.getByRole('heading', { name: 'Register a patient' }).waitFor();
+    await page.getByLabel('MRN').fill('MRN-2002');
+    await page.getByLabel('Given name').fill('rosa');
+    await page.getByLabel('Family name').fill('DIAZ');
+    await page.getByLabel('Birth date').fill('1980-02-03');
+    await page.getByRole('button', { name: 'Register patient' }).click();
+    const candidates = page.getByRole('list', { name: 'Possible duplicates' });
+    await candidates.getByText('Rosa Diaz (MRN MRN-2001, born 1980-02-03)').waitFor();
+    assert.equal(await candidates.getByRole('listitem').count(), 1);
+    await screenshot(page, 'staff-front-desk-duplicate-asked');
+    await page.getByRole('button', { name: 'Different person — register anyway' }).click();
+    await page.locator('.notice', { hasText: 'Registered rosa DIAZ (MRN MRN-2002, born 1980-02-03).' }).waitFor();
+    await list.getByRole('row', { name: /rosa DIAZ.*MRN-2002/ }).waitFor();
+    await screenshot(page, 'staff-front-desk-duplicate-confirmed');
+
+    // A third time: both are candidates; this one is the first Rosa Diaz, so nothing is created
+    // and her record opens.
+    await page.getByLabel('MRN').fill('MRN-2003');
+    await page.getByLabel('Given name').fill('Rosa');
+    await page.getByLabel('Family name').fill('Diaz');
+    await page.getByLabel('Birth date').fill('1980-02-03');
+    await page.getByRole('button', { name: 'Register patient' }).click();
+    await candidates.getByText('rosa DIAZ (MRN MRN-2002, born 1980-02-03)').waitFor();
+    assert.equal(await candidates.getByRole('listitem').count(), 2);
+    await screenshot(page, 'staff-front-desk-duplicate-two');
+    await page.getByRole('button', { name: 'Same person — open their chart: Rosa Diaz (MRN MRN-2001, born 1980-02-03)' }).click();
+    await page.getByRole('heading', { name: 'Record: Rosa Diaz', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).hash, `#/patients/${id}/record`);
+    await screenshot(page, 'staff-front-desk-duplicate-merged');
+    // No patient MRN-2003 was created.
+    await page.evaluate(() => { location.hash = '#/patients'; });
+    await list.getByRole('row', { name: /rosa DIAZ.*MRN-2002/ }).waitFor();
+    assert.equal(await list.getByRole('row', { name: /MRN-2003/ }).count(), 0);
   });
-  assert.deepEqual(problems, []);
+  // The browser logs the two possible_duplicate answers (409) the page handled; nothing else.
+  const conflicts = problems.filter((p) => /responded with a status of 409/.test(p));
+  assert.equal(conflicts.length, 2);
+  assert.deepEqual(problems.filter((p) => !conflicts.includes(p)), []);
   await page.close();
 });

@@ -189,8 +189,14 @@ const std::map<std::string, Recipe>& recipes() {
        }},
       {"POST /api/v1/patients",
        [](const Ctx& c) {
+         // A new person per call (letters for the serial's digits: names keep only letters
+         // when compared), so duplicate detection does not answer 409 possible_duplicate.
+         std::string family = "Reg";
+         for (char d : std::to_string(c.serial))
+           family.push_back(static_cast<char>('a' + (d - '0')));
          return Call{"/api/v1/patients", R"({"mrn":"NEW-)" + std::to_string(c.serial) +
-                                             R"(","givenName":"N","familyName":"P"})"};
+                                             R"(","givenName":"N","familyName":")" + family +
+                                             R"(","birthDate":"1950-01-01"})"};
        }},
       {"GET /api/v1/patients/{id}",
        [](const Ctx& c) {

@@ -206,6 +206,20 @@ std::vector<std::int64_t> PatientRepository::searchIn(
   return {result->begin(), result->end()};
 }
 
+std::vector<std::int64_t> PatientRepository::duplicateCandidatesIn(Connection& c,
+                                                                   const Patient& p) {
+  const auto given = normalizeName(p.givenName);
+  const auto family = normalizeName(p.familyName);
+  if (given.empty() || family.empty() || p.birthDate.empty()) return {};
+  auto ids =
+      idsWhere(c,
+               "SELECT id FROM patients WHERE given_name_bidx = ?1 AND family_name_bidx = ?2 "
+               "AND birth_date_bidx = ?3 AND active = 1",
+               {blobOf(index_, kGivenLabel, given), blobOf(index_, kFamilyLabel, family),
+                blobOf(index_, kBirthLabel, p.birthDate)});
+  return {ids.begin(), ids.end()};
+}
+
 std::vector<std::int64_t> PatientRepository::search(
     const std::string& query, const std::optional<std::vector<std::int64_t>>& within) {
   return db_.read([&](Connection& c) { return searchIn(c, query, within); });

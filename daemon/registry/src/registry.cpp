@@ -338,7 +338,7 @@ std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
     bidx = store::Blob(d.begin(), d.end());
     auto dup = c.prepare("SELECT 1 FROM patients WHERE mrn_bidx = ?");
     dup.bind(1, *bidx);
-    if (dup.step()) throw ValidationError("mrn: already used by another patient");
+    if (dup.step()) throw MrnTaken("mrn: already used by another patient");
   }
   auto s = c.prepare(
       "INSERT INTO patients (mrn_bidx, time_zone, state, user_id, active, created_at) "

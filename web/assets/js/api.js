@@ -5,10 +5,11 @@
 import { confirmIdentity } from './reauth.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.body = body; // the error answer's JSON (e.g. possible_duplicate's candidates)
   }
 }
 
@@ -80,7 +81,7 @@ async function send(method, path, body, { raw = false } = {}) {
     if (resp.status === 401 && state.session && !path.startsWith('/api/v1/auth/')) {
       setSession(null, code === 'session_expired' ? 'expired' : 'ended');
     }
-    throw new ApiError(resp.status, code, message);
+    throw new ApiError(resp.status, code, message, data);
   }
   if (method !== 'GET' && method !== 'HEAD' && path.startsWith('/api/v1/') && state.session && !path.startsWith('/api/v1/auth/')) {
     touched();

@@ -12,6 +12,7 @@
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/patients/patient_registration.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
@@ -132,7 +133,9 @@ JsonObject applyRuleEdits(const ApiServices& s, std::optional<std::int64_t> pati
 
 namespace {
 
-/// Who is on a patient's care team, by name.
+/// Who is on a patient's care team, by name (issue 21): whom a visit can be booked with (the
+/// front desk schedules with a clinician on the team). Staff names and roles only; the gate
+/// authorises and audits it as patient.get.
 void addCareTeamRoute(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/patients/{id}/care-team", Access::authenticated, "patient.get",
          guarded([&s](Request& req) {
@@ -244,13 +247,17 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
            return jsonResponse(200, o);
          }),
          "", "id"});
-  // The patient's care team by name (issue 21): whom a visit can be booked with (the front desk
-  // schedules with a clinician on the team). Staff names and roles only; the gate authorises and
-  // audits it as patient.get.
+}
+
+/// Registering a patient with duplicate detection (docs/patients.md#registration-and-duplicates):
+/// 201 created; 409 possible_duplicate with the candidates the caller may read; 200 with
+/// "merged": true when the body names the existing patient (mergeInto); 409 mrn_taken.
+void addRegistrationRoute(Router& r, const ApiServices& s) {
   r.add({"POST", "/api/v1/patients", Access::authenticated, "patient.register",
          guarded([&s](Request& req) {
            auto body = parseBody(req);
-           registry::Patient p;
+           patients::Registration reg;
+           auto& p = reg.patient;
            p.mrn = requireString(body, "mrn", 64);
            p.givenName = requireString(body, "givenName", 200);
            p.familyName = requireString(body, "familyName", 200);
@@ -258,7 +265,42 @@ void addPatientRecordRoutes(Router& r, const ApiServices& s) {
            auto zone = optionalString(body, "timeZone", 64);
            if (!zone.empty()) p.timeZone = zone;
            p.state = optionalString(body, "state", 2);
-           p.id = s.patients->create(p);
+           if (body->has("confirmNotDuplicate") && !body->isNull("confirmNotDuplicate")) {
+             auto v = body->get("confirmNotDuplicate");
+             if (!v.isBoolean()) throw BadRequest("confirmNotDuplicate must be true or false");
+             reg.confirmedNotDuplicate = v.extract<bool>();
+           }
+           reg.mergeInto = optionalInt(body, "mergeInto");
+           if (reg.confirmedNotDuplicate && reg.mergeInto)
+             throw BadRequest("give confirmNotDuplicate or mergeInto, not both");
+           patients::RegistrationResult result;
+           try {
+             result = patients::PatientRegistrationService(*s.db, *s.audit, *s.patients)
+                          .registerPatient(*req.actor, reg, visiblePatients(s, *req.actor));
+           } catch (const registry::MrnTaken&) {
+             throw ApiFailure(409, "mrn_taken", "the MRN is already another patient's");
+           } catch (const patients::NotADuplicateCandidate&) {
+             throw ApiFailure(400, "not_a_candidate",
+                              "mergeInto must be one of the possible duplicates");
+           }
+           using Outcome = patients::RegistrationResult::Outcome;
+           if (result.outcome == Outcome::possibleDuplicate) {
+             auto o = object();
+             o->set("error", std::string("possible_duplicate"));
+             o->set("message", std::string("a patient with this name and birth date exists: "
+                                           "merge or confirm a different person"));
+             auto list = array();
+             for (const auto& c : result.candidates) list->add(patientJson(c));
+             o->set("candidates", list);
+             o->set("otherCandidates", static_cast<std::int64_t>(result.otherCandidates));
+             return jsonResponse(409, o);
+           }
+           if (result.outcome == Outcome::merged) {
+             auto o = patientJson(loadPatient(s, result.patientId));
+             o->set("merged", true);
+             return jsonResponse(200, o);
+           }
+           p.id = result.patientId;
            return jsonResponse(201, patientJson(p));
          })});
 }
@@ -311,6 +353,7 @@ void addPatientCareRoutes(Router& r, const ApiServices& s) {
 
 void addPatientRoutes(Router& r, const ApiServices& s) {
   addPatientRecordRoutes(r, s);
+  addRegistrationRoute(r, s);
   addCareTeamRoute(r, s);
   addPatientCareRoutes(r, s);
 }

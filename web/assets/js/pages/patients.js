@@ -147,21 +147,76 @@ async function renderFrontDesk(root) {
       h('div.filters', h('div.field.inline', h('label', { for: 'p-search' }, 'Find'), search)), table)));
   let patients = [];
 
+  // Duplicate detection (docs/patients.md#registration-and-duplicates): when the server answers
+  // possible_duplicate, the candidates are listed by name, MRN and birth date with the two
+  // answers; the registration is sent again with the answer (mergeInto / confirmNotDuplicate).
+  const duplicates = h('div.duplicates', { hidden: true });
+  form.after(duplicates);
+  let pending = null; // the registration the candidates answer
+
+  async function register(entry, answer) {
+    try {
+      const p = await post('/api/v1/patients', { ...entry, ...answer });
+      hideDuplicates();
+      if (p.merged) {
+        show(msg, 'success', `${patientLabel(p)} is already registered: opening their record.`);
+        form.reset();
+        location.hash = `#/patients/${p.id}/record`;
+        return;
+      }
+      show(msg, 'success', `Registered ${patientLabel(p)}.`);
+      form.reset();
+      await load();
+    } catch (ex) {
+      if (ex instanceof ApiError && ex.code === 'possible_duplicate' && ex.body) {
+        showDuplicates(entry, ex.body);
+        return;
+      }
+      if (ex instanceof ApiError && ex.code === 'mrn_taken') {
+        show(msg, 'error', 'This MRN is already another patient\'s. Check the MRN.');
+        return;
+      }
+      show(msg, 'error', ex.message);
+    }
+  }
+
+  function hideDuplicates() {
+    pending = null;
+    duplicates.hidden = true;
+    clear(duplicates);
+  }
+
+  function showDuplicates(entry, answer) {
+    pending = entry;
+    const candidates = answer.candidates || [];
+    clear(duplicates);
+    msg.hidden = true;
+    const text = candidates.length === 1 ? 'A patient with this name and birth date is already registered. Is this the same person?'
+      : 'Patients with this name and birth date are already registered. Is one of them the same person?';
+    duplicates.append(h('div.notice.warning', { role: 'alert' },
+      h('p', h('strong', 'Possible duplicate. '), text),
+      candidates.length ? h('ul.candidates', { 'aria-label': 'Possible duplicates' }, candidates.map((c) => h('li', { 'data-patient-id': c.id },
+        h('span', patientLabel(c)), ' ',
+        h('button.btn', { type: 'button', 'aria-label': `Same person — open their chart: ${patientLabel(c)}`,
+          onclick: () => register(pending, { mergeInto: c.id }) }, 'Same person — open their chart')))) : null,
+      h('div.actions',
+        h('button.btn.primary', { type: 'button', onclick: () => register(pending, { confirmNotDuplicate: true }) }, 'Different person — register anyway'),
+        h('button.btn', { type: 'button', onclick: () => { hideDuplicates(); announce('Registration not sent.'); } }, 'Cancel'))));
+    duplicates.hidden = false;
+    announce(text);
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    hideDuplicates();
     if (!mrn.input.value.trim() || !given.input.value.trim() || !family.input.value.trim()) {
       show(msg, 'error', 'MRN, given name and family name are required.');
       return;
     }
-    try {
-      const p = await post('/api/v1/patients', {
-        mrn: mrn.input.value.trim(), givenName: given.input.value.trim(), familyName: family.input.value.trim(),
-        birthDate: born.input.value, state: state.input.value.trim().toUpperCase(),
-      });
-      show(msg, 'success', `Registered ${patientLabel(p)}.`);
-      form.reset();
-      await load();
-    } catch (ex) { show(msg, 'error', ex.message); }
+    await register({
+      mrn: mrn.input.value.trim(), givenName: given.input.value.trim(), familyName: family.input.value.trim(),
+      birthDate: born.input.value, state: state.input.value.trim().toUpperCase(),
+    }, {});
   });
 
   async function load() {

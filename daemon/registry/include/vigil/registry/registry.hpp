@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/error.hpp"
 
 namespace vigil::store {
 class Connection;
@@ -145,6 +146,12 @@ struct Patient {
   bool active = true;
 };
 
+/// The MRN of a new patient is already another patient's (the API answers 409 mrn_taken).
+class MrnTaken : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Patients with encrypted identifiers.
 class PatientRepository {
  public:
@@ -152,7 +159,7 @@ class PatientRepository {
                     const crypto::BlindIndex& index, Clock& clock)
       : db_(db), cipher_(cipher), index_(index), clock_(clock) {}
 
-  /// Creates the patient; returns the id. Throws ValidationError (bad zone/state, MRN taken).
+  /// Creates the patient; returns the id. Throws ValidationError (bad zone/state), MrnTaken.
   std::int64_t create(const Patient& p);
   std::optional<Patient> get(std::int64_t id);
   /// "Given Family" for each id that exists, in one read, decrypting only the two name fields
@@ -164,6 +171,13 @@ class PatientRepository {
   std::int64_t createIn(store::Connection& c, const Patient& p);
   std::optional<Patient> getIn(store::Connection& c, std::int64_t id);
   std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
+  /// Active patients who may be the person `p` describes (duplicate detection at registration,
+  /// issue 21): the same given name, family name (each compared as normalizeName does: ASCII
+  /// case, blanks, hyphens, apostrophes and dots ignored; other letters, accents included, as
+  /// written) and the same birth date. Their ids, ascending, through the three blind indexes in
+  /// one indexed query: nothing is decrypted (the caller decrypts, with getIn, only the
+  /// candidates its actor may see). None when `p` has no birth date or an empty name.
+  std::vector<std::int64_t> duplicateCandidatesIn(store::Connection& c, const Patient& p);
   /// Rewrites the names, birth date, time zone and state of an existing patient (MRN, account
   /// and active flag stay) with their search indexes. Throws NotFound, ValidationError (zone,
   /// state).

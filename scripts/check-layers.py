@@ -87,6 +87,8 @@ OWNERS = {
     "rpm_enrolments": {"patients"}, "rpm_enrolment_devices": {"patients"},
     "patient_invitations": {"onboarding"},
     "patient_record_versions": {"patients"},
+    "patient_intake": {"patients"},
+    "insurance_card_images": {"patients"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

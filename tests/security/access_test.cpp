@@ -128,6 +128,12 @@ const std::map<std::string, std::string> kExpected = {
     // The record download: the patient (own), providers (care team), admins; no nurse, no
     // front desk (no recordExport: export is not theirs, docs/patients.md).
     {"patient_record.export",          "AD AG DD AA DD DD"},
+    // Intake (issue 21): like the record's administrative sections.
+    {"intake.get",                     "AD AG AG AA AA DD"},
+    {"intake.complete",                "AD AG AG AA AA DD"},
+    {"insurance_card.get",             "AD AG AG AA AA DD"},
+    {"insurance_card.put",             "AD AG AG AA AA DD"},
+    {"insurance_card.remove",          "AD AG AG AA AA DD"},
 };
 // clang-format on
 

@@ -32,6 +32,7 @@
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/intake.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
@@ -126,6 +127,7 @@ struct ApiFixture {
   std::unique_ptr<onboarding::InvitationService> invitations;  // no cloud link: "manual"
   std::unique_ptr<patients::PatientRecordService> records;
   std::unique_ptr<fhir::RecordExportService> recordExport;
+  std::unique_ptr<patients::IntakeService> intake;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -175,6 +177,7 @@ struct ApiFixture {
                                                                *patients, clock);
     recordExport =
         std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents, clock);
+    intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -242,6 +245,7 @@ struct ApiFixture {
     services.invitations = invitations.get();
     services.records = records.get();
     services.recordExport = recordExport.get();
+    services.intake = intake.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -9,10 +9,13 @@
 // kExpected, or without a request recipe, fails the test: a new endpoint cannot ship unchecked.
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 
 #include "api_fixture.hpp"
+#include "vigil/crypto/bytes.hpp"
 #include "vigil/security/access_guard.hpp"
 
 using namespace vigil;
@@ -46,6 +49,14 @@ struct Call {
 };
 
 using Recipe = std::function<Call(const Ctx&)>;
+
+/// The test PNG (tests/patients/data/card.png) as base64, for the card upload.
+std::string cardPngBase64() {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/tests/patients/data/card.png",
+                   std::ios::binary);
+  std::string png{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return crypto::toBase64(crypto::asBytes(png));
+}
 
 std::string id(std::int64_t v) {
   return std::to_string(v);
@@ -173,6 +184,28 @@ const std::map<std::string, Recipe>& recipes() {
       {"GET /api/v1/me/record/history",
        [](const Ctx&) {
          return Call{"/api/v1/me/record/history", ""};
+       }},
+      // Intake (issue 21): its completion and the insurance card photos.
+      {"GET /api/v1/patients/{id}/intake",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/intake", ""};
+       }},
+      {"POST /api/v1/patients/{id}/intake/complete",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/intake/complete", "{}"};
+       }},
+      {"PUT /api/v1/patients/{id}/insurance-cards/{coverage}/{side}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/insurance-cards/primary/front",
+                     R"({"contentBase64":")" + cardPngBase64() + "\"}"};
+       }},
+      {"GET /api/v1/patients/{id}/insurance-cards/{coverage}/{side}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/insurance-cards/primary/front", ""};
+       }},
+      {"DELETE /api/v1/patients/{id}/insurance-cards/{coverage}/{side}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/insurance-cards/secondary/back", ""};
        }},
       // The record download (issue 21, right of access).
       {"GET /api/v1/patients/{id}/record/export",
@@ -493,6 +526,13 @@ const std::map<std::string, std::string> kExpected = {
     // The record download (issue 21, HIPAA right of access): the patient their own; for the
     // practice answering a request, providers (care team; others by emergency access) and
     // admins. Nurses and the front desk do not export records (docs/patients.md).
+    // Intake (issue 21): read and changed like the record's administrative sections: the
+    // patient their own, the care team (others in an emergency), admins and the front desk.
+    {"GET /api/v1/patients/{id}/intake",                       "AD AG AG AA AA"},
+    {"POST /api/v1/patients/{id}/intake/complete",             "AD AG AG AA AA"},
+    {"PUT /api/v1/patients/{id}/insurance-cards/{coverage}/{side}", "AD AG AG AA AA"},
+    {"GET /api/v1/patients/{id}/insurance-cards/{coverage}/{side}", "AD AG AG AA AA"},
+    {"DELETE /api/v1/patients/{id}/insurance-cards/{coverage}/{side}", "AD AG AG AA AA"},
     {"GET /api/v1/patients/{id}/record/export",                "AD AG DD AA DD"},
     {"GET /api/v1/me/record/export",                           "AA DD DD DD DD"},
     // Emergency access (break-glass) is the clinicians' way into a record outside their care

@@ -63,6 +63,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.keys().cipher(), *patients_, clock);
   recordExport_ = std::make_unique<fhir::RecordExportService>(db, security.audit(), *records_,
                                                               *consents_, clock);
+  intake_ = std::make_unique<patients::IntakeService>(db, security.audit(),
+                                                      security.keys().cipher(), clock);
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
                                                          security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
@@ -86,6 +88,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.rpm = rpm_.get();
   services_.records = records_.get();
   services_.recordExport = recordExport_.get();
+  services_.intake = intake_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

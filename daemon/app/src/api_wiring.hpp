@@ -12,6 +12,7 @@
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/intake.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/pki/certificate_authority.hpp"
@@ -48,6 +49,7 @@ class ApiWiring {
   std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
+  std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

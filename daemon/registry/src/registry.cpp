@@ -361,6 +361,10 @@ std::int64_t PatientRepository::createIn(Connection& c, const Patient& p) {
   return id;
 }
 
+bool PatientRepository::existsIn(Connection& c, std::int64_t id) {
+  return c.queryValue<std::int64_t>("SELECT id FROM patients WHERE id = ?1", id).has_value();
+}
+
 std::optional<Patient> PatientRepository::getIn(Connection& c, std::int64_t id) {
   auto s = c.prepare(
       "SELECT mrn_enc, given_name_enc, family_name_enc, birth_date_enc, time_zone, state, "

@@ -113,6 +113,13 @@ constexpr Operation kOperations[] = {
     // Nurses and the front desk have no recordExport. What the role may not read (admins: the
     // clinical lists) is left out of the download.
     {"patient_record.export", P::recordExport, true},
+    // Intake (issue 21): the wizard's completion and the insurance card photos, read and
+    // changed like the record's administrative sections.
+    {"intake.get", P::patientRead, true},
+    {"intake.complete", P::patientWrite, true},
+    {"insurance_card.get", P::patientRead, true},
+    {"insurance_card.put", P::patientWrite, true},
+    {"insurance_card.remove", P::patientWrite, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -46,6 +46,8 @@ constexpr EncryptedField kFields[] = {
     // RPM enrolment (issue 21): the condition's description as the provider typed it
     {"rpm_enrolments", "description", C::freeText, false},
     {"patient_invitations", "email", C::contact, false},
+    // Insurance card photos (issue 21, intake), metadata stripped before encryption
+    {"insurance_card_images", "image", C::document, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

@@ -104,5 +104,6 @@ void addRpmRoutes(Router& r, const ApiServices& s);
 void addOnboardingRoutes(Router& r, const ApiServices& s);
 void addRecordRoutes(Router& r, const ApiServices& s);
 void addRecordExportRoutes(Router& r, const ApiServices& s);
+void addIntakeRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -176,6 +176,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.invitations) api::addOnboardingRoutes(staging, s);
   if (s.records) api::addRecordRoutes(staging, s);
   if (s.recordExport) api::addRecordExportRoutes(staging, s);
+  if (s.intake) api::addIntakeRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

@@ -70,6 +70,7 @@ namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
 class PatientRecordService;
+class IntakeService;
 }  // namespace vigil::patients
 
 namespace vigil::web {
@@ -106,6 +107,7 @@ struct ApiServices {
   std::string publicUrl;
   patients::PatientRecordService* records = nullptr;  // the patient record and its history
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
+  patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

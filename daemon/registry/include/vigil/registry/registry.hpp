@@ -170,6 +170,8 @@ class PatientRepository {
 
   std::int64_t createIn(store::Connection& c, const Patient& p);
   std::optional<Patient> getIn(store::Connection& c, std::int64_t id);
+  /// Whether a patient with this id exists (nothing decrypted).
+  static bool existsIn(store::Connection& c, std::int64_t id);
   std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
   /// Active patients who may be the person `p` describes (duplicate detection at registration,
   /// issue 21): the same given name, family name (each compared as normalizeName does: ASCII

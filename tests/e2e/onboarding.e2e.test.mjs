@@ -4,7 +4,9 @@
 // session) the link opens the welcome page, a wrong birth date is refused with a clear message,
 // the right one and a password create the account, the token leaves the address bar, the patient
 // signs in and lands on their own readings; the same link opened again says it was used; the
-// admin's chart lists the invitation as "Account created". Screenshots of each step.
+// admin's chart lists the invitation as "Account created". Then the intake: the home page leads
+// to it, the patient gives contact details, insurance with a photo of the card, history and
+// signs the telehealth consent; the admin sees it complete with the photo. Screenshots of each step.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +69,40 @@ test('staff invite a patient, the patient registers from the link once and signs
   await page.getByText('Ben Okoro').first().waitFor();
   await screenshot(page, 'onboarding-signed-in');
 
+  // The intake: the home page leads to it; four steps, saved as they go.
+  await page.getByRole('link', { name: 'Finish your intake' }).click();
+  await page.getByRole('heading', { name: 'Welcome: your intake' }).waitFor();
+  await page.getByLabel('Phone', { exact: true }).fill('+1 555 010 7788');
+  await page.getByLabel('Street address').fill('4 Quarry Lane');
+  await page.getByLabel('City').fill('Springfield');
+  await page.getByLabel('Emergency contact: name').fill('Ada Okoro');
+  await page.getByLabel('Emergency contact: phone').fill('+1 555 010 9911');
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.getByRole('heading', { name: '2. Insurance' }).waitFor();
+  await page.getByLabel('Insurance company (payer)').fill('Prairie Health Plan');
+  await page.getByLabel('Member id').fill('PHP-448812');
+  await page.locator('#card-primary-front').setInputFiles(new URL('../patients/data/card.jpg', import.meta.url).pathname);
+  const photo = page.locator('figure.card-photo img').first();
+  await photo.waitFor();
+  await page.waitForFunction(() => { const i = document.querySelector('figure.card-photo img'); return i && i.complete && i.naturalWidth > 0; });
+  await screenshot(page, 'onboarding-intake-insurance');
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.getByRole('heading', { name: '3. Health history' }).waitFor();
+  await page.getByLabel('High blood pressure (essential hypertension)').check();
+  await page.getByLabel(/Medications you take/).fill('Lisinopril 10 mg once a day');
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.getByRole('heading', { name: '4. Consents' }).waitFor();
+  await page.getByLabel('Type your full name to sign').fill('Ben Okoro');
+  await page.getByLabel('I have read this document and I agree to it').check();
+  await page.getByRole('button', { name: 'Sign', exact: true }).click();
+  await page.locator('[data-consent="telehealth"]').waitFor();
+  await screenshot(page, 'onboarding-intake-consents');
+  await page.getByRole('button', { name: 'Finish' }).click();
+  await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+  await page.getByRole('link', { name: 'Go to my readings' }).click();
+  await page.getByRole('heading', { name: 'My readings' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Finish your intake' }).count(), 0);
+
   // The same link again, signed out: used.
   const third = await startBrowser();
   try {
@@ -80,6 +116,12 @@ test('staff invite a patient, the patient registers from the link once and signs
 
   await staff.reload();
   await staff.locator('section.invitations').getByText(/Account created · ben\.okoro@home\.example/).waitFor();
+  // The clinic sees the intake: completed by the patient, the card photo, the history.
+  await staff.goto(`${box.url}/#/patients/${box.seed.patientB}/record`);
+  await staff.locator('[data-intake="complete"]', { hasText: 'by the patient' }).waitFor();
+  await staff.waitForFunction(() => { const i = document.querySelector('figure.card-photo img'); return i && i.complete && i.naturalWidth > 0; });
+  await staff.getByText('Prairie Health Plan').first().waitFor();
+  await screenshot(staff, 'onboarding-intake-seen-by-staff');
   // The wrong birth date's 422 is the refusal the page showed; nothing else may go wrong.
   assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
   assert.deepEqual(staffProblems, []);

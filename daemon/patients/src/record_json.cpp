@@ -29,8 +29,8 @@ Obj object() {
 }
 
 void onlyKeys(const Obj& o, const std::string& path, std::initializer_list<const char*> keys) {
-  for (const auto& [key, value] : *o) {
-    (void)value;
+  for (const auto& member : *o) {
+    const std::string& key = member.first;
     if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; }))
       bad(path.empty() ? key : path + "." + key, "unknown field");
   }

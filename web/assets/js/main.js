@@ -20,6 +20,7 @@ import { renderVisits, renderVisit } from './pages/visit.js';
 import { renderConsents, renderPatientConsents, renderConsentAdmin } from './pages/consent.js';
 import { renderWelcome } from './pages/invitations.js';
 import { renderRecord } from './pages/record.js';
+import { renderIntake } from './pages/intake.js';
 
 const NAV = {
   provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
@@ -53,6 +54,7 @@ function routeFor(hash, role) {
   if (role === 'patient' && path === '/consents') return (root) => renderConsents(root);
   if (role !== 'patient' && (m = /^\/patients\/(\d+)\/record$/.exec(path))) return (root) => renderRecord(root, Number(m[1]));
   if (role === 'patient' && path === '/record') return (root) => renderRecord(root, null);
+  if (role === 'patient' && path === '/intake') return (root) => renderIntake(root);
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
   if ((role === 'provider' || role === 'nurse') && path === '/rules') return (root) => renderRules(root, { editable: role === 'provider' });

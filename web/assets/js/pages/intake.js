@@ -92,7 +92,7 @@ export function cardPhotos(patientId, coverage, cards, onChange) {
 }
 
 /** Staff: the intake status and the card photos on a patient's record page. */
-export async function intakeCard(patientId) {
+export async function intakeCard(patientId, { own = false } = {}) {
   const card = h('section.card.intake-card', h('h2', 'Intake and insurance cards'));
   async function load() {
     const st = await get(`/api/v1/patients/${patientId}/intake`);
@@ -102,7 +102,9 @@ export async function intakeCard(patientId) {
         : 'Intake not completed yet.'),
       h('h3', 'Primary insurance'), cardPhotos(patientId, 'primary', st.cards, load),
       h('h3', 'Secondary insurance'), cardPhotos(patientId, 'secondary', st.cards, load));
-    if (!st.completed) {
+    if (!st.completed && own) {
+      card.append(h('div.actions', h('a.btn.primary', { href: '#/intake' }, 'Finish your intake')));
+    } else if (!st.completed) {
       card.append(h('div.actions', h('button.btn', {
         type: 'button',
         onclick: async () => { await post(`/api/v1/patients/${patientId}/intake/complete`); announce('Intake marked complete'); await load(); },

@@ -13,6 +13,7 @@
 import { h, clear, field, announce } from '../dom.js';
 import { get, put, session, ApiError } from '../api.js';
 import { formatTime } from '../format.js';
+import { intakeCard } from './intake.js';
 
 const SECTION_LABELS = {
   demographics: 'Demographics', contact: 'Contact details', language: 'Preferred language',
@@ -199,7 +200,10 @@ export async function renderRecord(root, patientId) {
       const f = input('Language tag (BCP 47, e.g. en-US, es, zh-Hant-TW)', record.language);
       return { els: [f.el], read: () => f.input.value.trim() };
     }));
-    page.append(objectCard('emergencyContact'), insuranceCard(), objectCard('pharmacy'));
+    page.append(objectCard('emergencyContact'), insuranceCard());
+    const pid = own ? (session() || { user: {} }).user.patientId : patientId;
+    if (pid) page.append(await intakeCard(pid, { own }));
+    page.append(objectCard('pharmacy'));
     if (record.clinicalIncluded) page.append(listCard('problems'), listCard('medications'), listCard('allergies'));
     else page.append(h('p.muted', 'Problems, medications and allergies are not shown to your role.'));
     page.append(h('section.card', { 'aria-labelledby': 'rec-history' }, h('h2#rec-history', 'History'),

@@ -6,7 +6,10 @@
 // signs in and lands on their own readings; the same link opened again says it was used; the
 // admin's chart lists the invitation as "Account created". Then the intake: the home page leads
 // to it, the patient gives contact details, insurance with a photo of the card, history and
-// signs the telehealth consent; the admin sees it complete with the photo. Screenshots of each step.
+// signs the telehealth and the remote monitoring consents; the admin sees it complete with the
+// photo. Then the admin puts Dr. Mei Lee on Ben's care team (both chosen by name), she finds him
+// by name, sees his chart with his readings and enrols him in remote monitoring for the
+// condition he gave in his history. Screenshots of each step.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +20,7 @@ let staffBrowser;
 let patientBrowser;
 
 before(async () => {
-  box = await startVigild();
+  box = await startVigild({ seedArgs: ['--rpm'] });  // the clinic has published an RPM consent too
   await box.ready();
   staffBrowser = await startBrowser();
   patientBrowser = await startBrowser();
@@ -92,10 +95,13 @@ test('staff invite a patient, the patient registers from the link once and signs
   await page.getByLabel(/Medications you take/).fill('Lisinopril 10 mg once a day');
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await page.getByRole('heading', { name: '4. Consents' }).waitFor();
-  await page.getByLabel('Type your full name to sign').fill('Ben Okoro');
-  await page.getByLabel('I have read this document and I agree to it').check();
-  await page.getByRole('button', { name: 'Sign', exact: true }).click();
-  await page.locator('[data-consent="telehealth"]').waitFor();
+  for (const [kind, label] of [['telehealth', 'Telehealth consent'], ['rpm', 'Remote monitoring (RPM) consent']]) {
+    const sign = page.getByRole('form', { name: `Sign the ${label}` });
+    await sign.getByLabel('Type your full name to sign').fill('Ben Okoro');
+    await sign.getByLabel('I have read this document and I agree to it').check();
+    await sign.getByRole('button', { name: 'Sign', exact: true }).click();
+    await page.locator(`[data-consent="${kind}"]`).waitFor();
+  }
   await screenshot(page, 'onboarding-intake-consents');
   await page.getByRole('button', { name: 'Finish' }).click();
   await page.getByRole('heading', { name: 'Thank you' }).waitFor();
@@ -122,6 +128,42 @@ test('staff invite a patient, the patient registers from the link once and signs
   await staff.waitForFunction(() => { const i = document.querySelector('figure.card-photo img'); return i && i.complete && i.naturalWidth > 0; });
   await staff.getByText('Prairie Health Plan').first().waitFor();
   await screenshot(staff, 'onboarding-intake-seen-by-staff');
+
+  // The admin puts the provider on Ben's care team, both chosen by name.
+  await staff.getByRole('link', { name: 'Care teams' }).click();
+  await staff.getByRole('heading', { name: 'Care team membership' }).waitFor();
+  await staff.getByLabel('Provider or nurse').selectOption({ label: 'Dr. Mei Lee (provider)' });
+  await staff.getByLabel('Patient', { exact: true }).fill('okoro');
+  await staff.getByRole('button', { name: 'Ben Okoro (MRN MRN-1002, born 1961-07-19)' }).click();
+  await staff.getByRole('button', { name: 'Add to the care team' }).click();
+  await staff.locator('.notice', { hasText: 'Dr. Mei Lee added to the care team of Ben Okoro' }).waitFor();
+
+  // The provider finds Ben by name, sees his readings and enrols him in remote monitoring: his
+  // RPM consent, signed in the intake, is on record.
+  const providerBrowser = await startBrowser({ width: 1200, height: 1000 });
+  try {
+    const { page: provider, problems: providerProblems } = await openPage(providerBrowser.context);
+    await signInStaffFirstTime(provider, box, box.seed.provider.email);
+    await provider.getByRole('link', { name: 'Patients' }).click();
+    await provider.getByLabel('Find').fill('oko');
+    await provider.getByRole('link', { name: /Okoro/ }).click();
+    await provider.locator('canvas, svg').first().waitFor();  // his readings, as a chart
+    const rpm = provider.locator('[data-testid="rpm-card"]');
+    await rpm.getByRole('heading', { name: 'RPM enrolment' }).waitFor({ timeout: 15000 });
+    await rpm.getByText('Not enrolled in remote monitoring.').waitFor();
+    const enrol = rpm.getByRole('form', { name: 'Enrol in remote monitoring' });
+    await enrol.getByLabel('Condition (ICD-10-CM code)').fill('I10');
+    await enrol.getByLabel('Condition description').fill('Essential (primary) hypertension');
+    await enrol.getByLabel('Blood pressure monitor · Omron BP7450').check();
+    await enrol.getByRole('button', { name: 'Enrol' }).click();
+    const active = rpm.locator('li.rpm-active[data-code="I10"]');
+    await active.waitFor({ timeout: 15000 });
+    assert.doesNotMatch(await active.innerText(), /not billable/);
+    await screenshot(provider, 'onboarding-provider-enrols');
+    assert.deepEqual(providerProblems, []);
+  } finally {
+    await providerBrowser.close();
+  }
   // The wrong birth date's 422 is the refusal the page showed; nothing else may go wrong.
   assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
   assert.deepEqual(staffProblems, []);

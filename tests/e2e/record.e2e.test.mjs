@@ -81,6 +81,16 @@ test('the patient fills in her record, the provider finds her and adds a problem
     await history.getByRole('cell', { name: 'Problems' }).waitFor();
     assert.equal(await history.getByRole('row').count(), 4);  // header + 3 versions
     await screenshot(provider.page, '02-record-provider');
+    // Version 1, as it was: the contact details only, no allergy or problem yet; read-only.
+    await history.getByRole('button', { name: 'View version 1' }).click();
+    await provider.page.locator('.past-version', { hasText: 'You are looking at version 1' }).waitFor();
+    await provider.page.getByRole('region', { name: 'Contact details' }).getByText('+1 (512) 555-0142').waitFor();
+    await provider.page.getByRole('region', { name: 'Allergies' }).getByText('None recorded').waitFor();
+    await provider.page.getByRole('region', { name: 'Problems' }).getByText('None recorded').waitFor();
+    assert.equal(await provider.page.getByRole('button', { name: 'Edit' }).count(), 0);
+    await screenshot(provider.page, '02b-record-past-version');
+    await provider.page.getByRole('button', { name: 'Back to the current record' }).click();
+    await provider.page.getByRole('region', { name: 'Problems' }).getByRole('cell', { name: 'I10' }).waitFor();
     // The refused save shows as a failed request; nothing else went wrong on the page.
     assert.deepEqual(provider.problems.filter((p) => !/422/.test(p)), []);
   } catch (e) {

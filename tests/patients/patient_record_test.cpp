@@ -206,6 +206,42 @@ BOOST_FIXTURE_TEST_CASE(every_change_is_a_version_with_who_when_and_which_sectio
                   "outcome = 'success'") == 4);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_past_version_reads_as_it_was, RecordFixture) {
+  records.update(patient, patientId, updateFrom(kContact));    // v1
+  records.update(provider, patientId, updateFrom(kProblems));  // v2
+  records.update(nurse, patientId,                             // v3
+                 updateFrom(R"({"language":"pt-BR","contact":{"email":"ana@new.example"},)"
+                            R"("allergies":[{"substance":"Penicillin","severity":"mild"}]})"));
+  auto v1 = records.getVersion(provider, patientId, 1);
+  BOOST_TEST(v1.version == 1);
+  BOOST_TEST(v1.contact.email == "ana@home.example");
+  BOOST_TEST(v1.problems.empty());
+  BOOST_TEST(v1.allergies.empty());
+  BOOST_TEST(v1.demographics.familyName == "Silva");  // recorded none: the registry's
+  auto v2 = records.getVersion(patient, patientId, 2);
+  BOOST_TEST(v2.contact.email == "ana@home.example");
+  BOOST_TEST(v2.problems.size() == 2u);
+  BOOST_TEST(v2.language.empty());
+  auto v3 = records.getVersion(provider, patientId, 3);
+  BOOST_TEST(v3.contact.email == "ana@new.example");
+  BOOST_TEST(v3.language == "pt-BR");
+  BOOST_TEST(v3.allergies.at(0).substance == "Penicillin");
+  // Admins read past versions without the clinical sections, as the current one.
+  auto adminV2 = records.getVersion(admin, patientId, 2);
+  BOOST_TEST(!adminV2.clinicalIncluded);
+  BOOST_TEST(adminV2.problems.empty());
+  BOOST_CHECK_THROW(records.getVersion(provider, patientId, 4), NotFound);
+  BOOST_CHECK_THROW(records.getVersion(provider, patientId, 0), ValidationError);
+  BOOST_CHECK_THROW(records.getVersion(strangerProvider, patientId, 1), AccessDenied);
+  BOOST_CHECK_THROW(records.getVersion(otherPatient, patientId, 1), AccessDenied);
+  // Each read is audited with the version it read.
+  BOOST_TEST(rows("SELECT count(*) FROM audit_log WHERE action = 'patient_record.get' AND "
+                  "object_id = '" +
+                  std::to_string(patientId) + "@v2' AND outcome = 'success'") == 2);
+  BOOST_TEST(rows("SELECT count(*) FROM audit_log WHERE action = 'patient_record.get' AND "
+                  "outcome = 'denied'") == 2);
+}
+
 BOOST_FIXTURE_TEST_CASE(entries_keep_their_source_until_changed, RecordFixture) {
   // The patient reports an allergy; a clinician adds a problem sending the allergy back as read.
   records.update(patient, patientId,

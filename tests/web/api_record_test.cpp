@@ -94,9 +94,27 @@ BOOST_AUTO_TEST_CASE(patient_clinician_and_admin_each_see_and_change_their_secti
   BOOST_TEST(items->getObject(0)->getArray("sections")->getElement<std::string>(0) == "insurance");
   BOOST_TEST(items->getObject(2)->getArray("sections")->size() == 2u);  // contact, allergies
 
+  // A past version, as it was: version 1 had no problems yet and no insurance.
+  auto v1 = f.request("GET", path + "?version=1", &provider);
+  BOOST_REQUIRE_MESSAGE(v1.status == 200, v1.body);
+  auto v1r = parse(v1.body);
+  BOOST_TEST(v1r->getValue<int>("version") == 1);
+  BOOST_TEST(v1r->getArray("problems")->size() == 0u);
+  BOOST_TEST(v1r->getArray("allergies")->size() == 1u);
+  auto mineV2 = f.request("GET", "/api/v1/me/record?version=2", &patient);
+  BOOST_REQUIRE_MESSAGE(mineV2.status == 200, mineV2.body);
+  BOOST_TEST(parse(mineV2.body)->getArray("problems")->size() == 1u);
+  BOOST_TEST(f.request("GET", path + "?version=9", &provider).status == 404);
+  BOOST_TEST(f.request("GET", path + "?version=abc", &provider).status == 400);
+  BOOST_TEST(f.request("GET", path + "?version=0", &provider).status == 400);
+
   auto other =
       f.request("GET", "/api/v1/patients/" + std::to_string(f.patientB) + "/record", &patient);
   BOOST_TEST(other.status == 403);
+  BOOST_TEST(f.request("GET",
+                       "/api/v1/patients/" + std::to_string(f.patientB) + "/record?version=1",
+                       &patient)
+                 .status == 403);
 }
 
 BOOST_AUTO_TEST_CASE(search_finds_visible_patients_without_recording_the_query) {

@@ -188,15 +188,23 @@ PatientRecordService::PatientRecordService(store::Database& db, security::AuditL
 
 PatientRecord PatientRecordService::currentIn(Connection& c, std::int64_t patientId,
                                               bool clinical) const {
+  return versionIn(c, patientId, clinical, std::nullopt);
+}
+
+PatientRecord PatientRecordService::versionIn(Connection& c, std::int64_t patientId, bool clinical,
+                                              std::optional<int> version) const {
   auto patient = patients_.getIn(c, patientId);
   if (!patient) throw NotFound("patient: no such patient");
   PatientRecord r;
   r.patientId = patientId;
   r.clinicalIncluded = clinical;
   auto s = c.prepare(
-      "SELECT id, version, changed_at, changed_by, administrative_enc, clinical_enc FROM "
-      "patient_record_versions WHERE patient_id = ?1 ORDER BY version DESC LIMIT 1");
+      version ? "SELECT id, version, changed_at, changed_by, administrative_enc, clinical_enc FROM "
+                "patient_record_versions WHERE patient_id = ?1 AND version = ?2"
+              : "SELECT id, version, changed_at, changed_by, administrative_enc, clinical_enc FROM "
+                "patient_record_versions WHERE patient_id = ?1 ORDER BY version DESC LIMIT 1");
   s.bind(1, patientId);
+  if (version) s.bind(2, *version);
   if (s.step()) {
     const auto row = s.get<std::int64_t>(0);
     r.version = s.get<int>(1);
@@ -207,10 +215,14 @@ PatientRecord PatientRecordService::currentIn(Connection& c, std::int64_t patien
     if (clinical)
       if (auto b = s.get<std::optional<store::Blob>>(5))
         readClinicalDocument(cipher_.decryptText(ref("clinical", row), *b), r);
+  } else if (version) {
+    throw NotFound("patient record: no such version");
   }
-  // The registry's row is the demographics every service reads: it wins.
-  r.demographics = {patient->givenName, patient->familyName, patient->birthDate, patient->timeZone,
-                    patient->state};
+  // The registry's row is the demographics every service reads: it wins in the current record;
+  // a past version shows what it recorded.
+  if (!version || r.demographics.givenName.empty())
+    r.demographics = {patient->givenName, patient->familyName, patient->birthDate,
+                      patient->timeZone, patient->state};
   return r;
 }
 
@@ -226,6 +238,21 @@ PatientRecord PatientRecordService::get(const Actor& actor, std::int64_t patient
       actor, security::operation("patient_record.get"), patientId,
       {"patient_record", std::to_string(patientId)},
       [&](Connection& c) { return currentIn(c, patientId, clinical); }, reason);
+}
+
+PatientRecord PatientRecordService::getVersion(const Actor& actor, std::int64_t patientId,
+                                               int version, std::string_view breakGlassReason) {
+  if (version < 1) throw ValidationError("version: a positive whole number");
+  const auto reason = db_.read([&](Connection& c) {
+    return security::AccessGuard::breakGlassReasonIn(c, actor, patientId, breakGlassReason,
+                                                     clock_.now());
+  });
+  const bool clinical = security::roleHas(actor.role, security::Permission::recordClinicalRead);
+  security::AccessGuard guard(db_, audit_);
+  return guard.read(
+      actor, security::operation("patient_record.get"), patientId,
+      {"patient_record", std::to_string(patientId) + "@v" + std::to_string(version)},
+      [&](Connection& c) { return versionIn(c, patientId, clinical, version); }, reason);
 }
 
 PatientRecord PatientRecordService::updateIn(Connection& c, const Actor& actor,

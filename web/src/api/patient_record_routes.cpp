@@ -48,7 +48,13 @@ JsonObject historyJson(std::int64_t patientId, const std::vector<patients::Recor
   return o;
 }
 
+/// The current record, or with `?version=N` the record as it was at version N.
 Response getRecord(const ApiServices& s, Request& req, std::int64_t patientId) {
+  if (auto v = req.query.find("version"); v != req.query.end() && !v->second.empty()) {
+    const auto version = static_cast<int>(queryInt(req, "version", 1, 1, 1000000));
+    return jsonResponse(200, patients::recordToJson(s.records->getVersion(
+                                 *req.actor, patientId, version, breakGlassOf(req))));
+  }
   return jsonResponse(
       200, patients::recordToJson(s.records->get(*req.actor, patientId, breakGlassOf(req))));
 }

@@ -10,7 +10,7 @@
 // server lets export) link to .../record/export?format=fhir|html: the server answers with an
 // attachment (a FHIR R4 Bundle, or a printable HTML page) and audits the export.
 
-import { h, clear, field, announce } from '../dom.js';
+import { h, clear, field, announce, focusHeading } from '../dom.js';
 import { get, put, session, ApiError } from '../api.js';
 import { formatTime } from '../format.js';
 import { intakeCard } from './intake.js';
@@ -99,6 +99,7 @@ export async function renderRecord(root, patientId) {
   const page = h('section.page.record');
   root.append(page);
   let record;
+  let viewing = null;  // a past version's number while the page shows it (read-only)
 
   async function save(section, value, notice) {
     notice.hidden = true;
@@ -119,7 +120,7 @@ export async function renderRecord(root, patientId) {
     const body = h('div', view);
     const edit = h('button.btn.small', { type: 'button' }, 'Edit');
     const c = h('section.card', { 'aria-labelledby': `rec-${section}` },
-      h('div.card-head', h('h2', { id: `rec-${section}` }, SECTION_LABELS[section]), editor ? edit : null), body, notice);
+      h('div.card-head', h('h2', { id: `rec-${section}` }, SECTION_LABELS[section]), editor && !viewing ? edit : null), body, notice);
     edit.addEventListener('click', () => {
       const ed = editor();
       const form = h('form', { novalidate: true }, ed.els,
@@ -185,15 +186,20 @@ export async function renderRecord(root, patientId) {
   }
 
   async function draw() {
-    if (!record) record = await get(base);
+    if (!record) record = await get(viewing ? `${base}?version=${viewing}` : base);
     const history = await get(`${base}/history`);
     clear(page);
     const d = record.demographics || {};
     page.append(h('div.page-head', h('h1', own ? 'My record' : `Record: ${d.givenName || ''} ${d.familyName || ''}`),
       h('p.muted', record.version ? `Version ${record.version}, updated ${formatTime(record.updatedAt)}` : 'Nothing recorded yet'),
       own ? null : h('a', { href: `#/patients/${patientId}` }, 'Back to the chart')));
+    if (viewing) {
+      page.append(h('div.notice.past-version', { role: 'status' },
+        `You are looking at version ${record.version} as it was on ${formatTime(record.updatedAt)}. It cannot be changed. `,
+        h('button.btn.small', { type: 'button', onclick: () => { viewing = null; record = null; draw(); } }, 'Back to the current record')));
+    }
     const role = (session() || { user: {} }).user.role;
-    if (own || role === 'provider' || role === 'admin') page.append(downloadCard());
+    if (!viewing && (own || role === 'provider' || role === 'admin')) page.append(downloadCard());
     page.append(card('demographics', objectView(OBJECT_FIELDS.demographics, d), own ? null : () => objectInputs(OBJECT_FIELDS.demographics, d)));
     page.append(objectCard('contact'));
     page.append(card('language', h('p', show(record.language)), () => {
@@ -202,15 +208,20 @@ export async function renderRecord(root, patientId) {
     }));
     page.append(objectCard('emergencyContact'), insuranceCard());
     const pid = own ? (session() || { user: {} }).user.patientId : patientId;
-    if (pid) page.append(await intakeCard(pid, { own }));
+    if (pid && !viewing) page.append(await intakeCard(pid, { own }));
     page.append(objectCard('pharmacy'));
     if (record.clinicalIncluded) page.append(listCard('problems'), listCard('medications'), listCard('allergies'));
     else page.append(h('p.muted', 'Problems, medications and allergies are not shown to your role.'));
     page.append(h('section.card', { 'aria-labelledby': 'rec-history' }, h('h2#rec-history', 'History'),
       history.items.length
-        ? h('table.data', h('thead', h('tr', ['Version', 'When', 'By', 'Sections'].map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', history.items.map((it) => h('tr', h('td', String(it.version)), h('td', formatTime(it.changedAt)),
-            h('td', `${it.changedByRole} #${it.changedBy}`), h('td', it.sections.map((s) => SECTION_LABELS[s] || s).join(', '))))))
+        ? h('table.data', h('thead', h('tr', ['Version', 'When', 'By', 'Sections', ''].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', history.items.map((it) => h('tr', { 'aria-current': it.version === record.version ? 'true' : undefined },
+            h('td', String(it.version)), h('td', formatTime(it.changedAt)),
+            h('td', `${it.changedByRole} #${it.changedBy}`), h('td', it.sections.map((s) => SECTION_LABELS[s] || s).join(', ')),
+            h('td', it.version === record.version ? h('span.muted', 'Shown') : h('button.btn.small', {
+              type: 'button', 'aria-label': `View version ${it.version}`,
+              onclick: async () => { viewing = it.version; record = null; await draw(); focusHeading(page); },
+            }, 'View'))))))
         : h('p.muted', 'No changes yet')));
   }
 

@@ -242,6 +242,12 @@ class PatientRecordService {
   /// break-glass). NotFound for no such patient.
   PatientRecord get(const security::Actor& actor, std::int64_t patientId,
                     std::string_view breakGlassReason = {});
+  /// The record as it was at `version` (1 .. the current one), under the same rules and audit
+  /// as get() (the entry's target names the version). Demographics are those the version
+  /// recorded (the registry's row only where it recorded none). NotFound for no such patient
+  /// or version.
+  PatientRecord getVersion(const security::Actor& actor, std::int64_t patientId, int version,
+                           std::string_view breakGlassReason = {});
   /// Applies the update as the next version (patient_record.update, plus
   /// patient_record.update_clinical when a clinical section is given). Throws ValidationError,
   /// RecordConflict, NotFound, AccessDenied; returns the record as the actor may read it.
@@ -255,6 +261,11 @@ class PatientRecordService {
   /// check and no audit: for a service that authorises and audits its own read in that snapshot
   /// (fhir::RecordExportService). NotFound for no such patient.
   PatientRecord currentIn(store::Connection& c, std::int64_t patientId, bool clinical) const;
+
+ private:
+  /// The record at `version` (nullopt: the current one) read on `c`.
+  PatientRecord versionIn(store::Connection& c, std::int64_t patientId, bool clinical,
+                          std::optional<int> version) const;
 
  private:
   PatientRecord updateIn(store::Connection& c, const security::Actor& actor, std::int64_t patientId,

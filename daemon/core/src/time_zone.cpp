@@ -118,6 +118,9 @@ struct ZoneRules {
       candidates.push_back(*it);
     if (rule) {
       const std::int64_t lo = at.empty() ? from : std::max(from, at.back());
+      // Where the table hands over to the rule (they agree in a well-formed file).
+      if (!at.empty() && at.back() + 1 > from && at.back() + 1 <= to)
+        candidates.push_back(at.back() + 1);
       for (std::int64_t c : rule->changesIn(lo, to)) candidates.push_back(c);
     }
     std::vector<std::int64_t> out;

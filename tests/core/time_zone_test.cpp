@@ -5,11 +5,14 @@
 // code under test. The calendar: 1 March 2026, 1 November 2026 and 4 October 2026 are Sundays.
 #include "vigil/core/time_zone.hpp"
 
+#include <array>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <latch>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -288,6 +291,55 @@ BOOST_AUTO_TEST_CASE(footer_rules_of_every_form) {
   BOOST_TEST(
       TimeZone::fromTzif("t", tzif('3', {}, {}, {-3600}, ""))->offsetAt(utcAt(2026, 1, 1, 0)) ==
       -1h);
+}
+
+BOOST_AUTO_TEST_CASE(agrees_with_zdump_every_hour_of_2026_and_2027) {
+  // zdump (libc-bin) is glibc's own reading of the same files: each line is an instant in UT
+  // and the offset in effect ("gmtoff="), printed just before and at each transition.
+  for (const char* name : {"America/New_York", "Europe/Berlin", "Australia/Sydney",
+                           "Pacific/Chatham", "America/Santiago", "Australia/Lord_Howe"}) {
+    const std::string command = std::string("zdump -v -c 2026,2028 ") + name;
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    BOOST_REQUIRE(pipe);
+    std::vector<std::pair<chr::sys_seconds, chr::seconds>> marks;
+    std::array<char, 512> buffer{};
+    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe.get())) {
+      std::string line(buffer.data());
+      auto at = line.find(" UT = ");
+      auto gmtoff = line.find("gmtoff=");
+      if (at == std::string::npos || gmtoff == std::string::npos) continue;
+      std::istringstream in(line.substr(0, at));
+      std::string zone, weekday, month, clock;
+      int day = 0, year = 0;
+      in >> zone >> weekday >> month >> day >> clock >> year;
+      static const std::string kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+      const auto m = static_cast<unsigned>(kMonths.find(month) / 3 + 1);
+      marks.emplace_back(utcAt(year, m, static_cast<unsigned>(day), std::stoi(clock.substr(0, 2)),
+                               std::stoi(clock.substr(3, 2)), std::stoi(clock.substr(6, 2))),
+                         chr::seconds{std::stoll(line.substr(gmtoff + 7))});
+    }
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_REQUIRE(marks.size() >= 4);  // two transitions a year, two lines each
+      // Debian's files are "fat" (transitions listed to 2037); the file's footer alone, as in a
+      // "slim" file, must give the same answers.
+      const std::string file = zoneFile(name);
+      const auto footerStart = file.rfind('\n', file.size() - 2) + 1;
+      const std::string footer = file.substr(footerStart, file.size() - 1 - footerStart);
+      for (auto zone : {TimeZone::locate(name), ruleOnly(footer)}) {
+        std::size_t next = 0;
+        for (auto t = utcAt(2026, 1, 1, 0); t < utcAt(2028, 1, 1, 0); t += 1h) {
+          while (next < marks.size() && marks[next].first <= t) ++next;
+          const chr::seconds expected = next == 0 ? marks.front().second : marks[next - 1].second;
+          if (zone->offsetAt(t) != expected) {
+            BOOST_TEST(zone->offsetAt(t).count() == expected.count(), "footer " << footer);
+            break;
+          }
+        }
+        for (const auto& [t, offset] : marks)
+          BOOST_TEST(zone->offsetAt(t).count() == offset.count(), "footer " << footer);
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_locate_returns_one_object) {

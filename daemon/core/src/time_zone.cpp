@@ -192,14 +192,15 @@ ZoneRules parseTzif(std::string_view bytes) {
 
 std::string readZoneFile(std::string_view name) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path root = fs::weakly_canonical(fs::path(kZoneDir), ec);
-  const fs::path path = fs::weakly_canonical(fs::path(kZoneDir) / fs::path(name), ec);
+  std::error_code rootError, pathError, ec;
+  const fs::path root = fs::weakly_canonical(fs::path(kZoneDir), rootError);
+  const fs::path path = fs::weakly_canonical(fs::path(kZoneDir) / fs::path(name), pathError);
+  if (rootError || pathError || root.empty()) throw NotFound("time zone: no zone of that name");
   // Links inside the zone folder (US/Eastern) are zones; one leading out of it is not, nor is
   // Debian's "localtime" (the host's /etc/localtime, whatever that is).
   if (name == "localtime") throw NotFound("time zone: no zone of that name");
   auto rootEnd = std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first;
-  if (ec || rootEnd != root.end() || !fs::is_regular_file(path, ec))
+  if (rootEnd != root.end() || !fs::is_regular_file(path, ec))
     throw NotFound("time zone: no zone of that name");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw NotFound("time zone: no zone of that name");
@@ -256,7 +257,9 @@ std::chrono::local_seconds TimeZone::toLocal(std::chrono::sys_seconds t) const {
 }
 
 std::vector<std::chrono::sys_seconds> TimeZone::fromLocal(std::chrono::local_seconds t) const {
-  const std::int64_t local = t.time_since_epoch().count();
+  // Clamped so the 26-hour window cannot overflow; nothing lies out there anyway.
+  const std::int64_t local =
+      std::clamp<std::int64_t>(t.time_since_epoch().count(), -kTimeLimit, kTimeLimit);
   const std::int64_t from = local - tz::kMaxOffset - 1;
   std::vector<std::int64_t> offsets{data_->offsetAt(from)};
   for (std::int64_t change : data_->changesIn(from, local + tz::kMaxOffset + 1))
@@ -275,7 +278,9 @@ std::vector<std::chrono::sys_seconds> TimeZone::fromLocal(std::chrono::local_sec
 std::chrono::sys_seconds TimeZone::fromLocalLenient(std::chrono::local_seconds t) const {
   auto instants = fromLocal(t);
   if (!instants.empty()) return instants.front();
-  const std::int64_t local = t.time_since_epoch().count();
+  // Clamped so the 26-hour window cannot overflow; nothing lies out there anyway.
+  const std::int64_t local =
+      std::clamp<std::int64_t>(t.time_since_epoch().count(), -kTimeLimit, kTimeLimit);
   // In a gap: the change whose skipped wall-clock span holds `t`, read with the offset before.
   for (std::int64_t change :
        data_->changesIn(local - tz::kMaxOffset - 1, local + tz::kMaxOffset + 1)) {

@@ -152,13 +152,20 @@ struct Change {
   bool operator<(const Change& o) const { return at != o.at ? at < o.at : dst < o.dst; }
 };
 
+/// When daylight time starts (`dst`) or ends in `year`: the start's time is standard time, the
+/// end's daylight time.
+Change changeOf(const PosixRule& rule, int year, bool dst) {
+  return dst ? Change{dayOf(year, rule.start) * kDay + rule.start.time - rule.stdOffset, true}
+             : Change{dayOf(year, rule.end) * kDay + rule.end.time - rule.dstOffset, false};
+}
+
 /// The rule's changes of years first..last, ascending; at equal instants the standard-time end
 /// sorts first, so a rule with DST all year ("0/0,J365/25") stays in DST across the new year.
 std::vector<Change> changesOfYears(const PosixRule& rule, int first, int last) {
   std::vector<Change> out;
   for (int y = first; y <= last; ++y) {
-    out.push_back({dayOf(y, rule.start) * kDay + rule.start.time - rule.stdOffset, true});
-    out.push_back({dayOf(y, rule.end) * kDay + rule.end.time - rule.dstOffset, false});
+    out.push_back(changeOf(rule, y, true));
+    out.push_back(changeOf(rule, y, false));
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -177,7 +184,10 @@ std::int64_t PosixRule::offsetAt(std::int64_t t) const {
   if (!hasDst) return stdOffset;
   // Two years back: a change of the previous year may fall a week into this one (167 h).
   const int y = yearOf(t);
-  std::vector<Change> changes = changesOfYears(*this, y - 2, y + 1);
+  std::array<Change, 8> changes;  // on the stack: this runs for every instant after the table
+  for (std::size_t i = 0; i < 8; ++i)
+    changes[i] = changeOf(*this, y - 2 + static_cast<int>(i / 2), i % 2 == 0);
+  std::sort(changes.begin(), changes.end());
   bool dst = false;
   for (const Change& c : changes) {
     if (c.at > t) break;

@@ -75,6 +75,8 @@ test('staff invite a patient, the patient registers from the link once and signs
   // The intake: the home page leads to it; four steps, saved as they go.
   await page.getByRole('link', { name: 'Finish your intake' }).click();
   await page.getByRole('heading', { name: 'Welcome: your intake' }).waitFor();
+  // Who the clinic has him as (name, birth date, state: staff correct these) is shown to check.
+  await page.locator('.identity', { hasText: 'Ben Okoro' }).filter({ hasText: '1961-07-19' }).filter({ hasText: 'TX' }).waitFor();
   await page.getByLabel('Phone', { exact: true }).fill('+1 555 010 7788');
   await page.getByLabel('Street address').fill('4 Quarry Lane');
   await page.getByLabel('City').fill('Springfield');

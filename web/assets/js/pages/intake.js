@@ -183,7 +183,16 @@ export async function renderIntake(root) {
       ecRel: text('Emergency contact: relationship', ec.relationship),
       ecPhone: text('Emergency contact: phone', ec.phone, { type: 'tel' }),
     };
-    return form('1. About you', Object.values(fields).map((f) => f.el), () => {
+    const d = record.demographics || {};
+    // Identity fields are the clinic's (checked against an ID at the desk): shown for checking.
+    const identity = h('div.identity',
+      h('dl.record-fields',
+        h('dt', 'Name'), h('dd', `${d.givenName || ''} ${d.familyName || ''}`.trim() || 'Not given'),
+        h('dt', 'Date of birth'), h('dd', d.birthDate || 'Not given'),
+        h('dt', 'State you live in'), h('dd', d.state || 'Not given'),
+        h('dt', 'Time zone'), h('dd', d.timeZone || 'Not given')),
+      h('p.hint', 'If any of this is wrong, tell the clinic: the front desk corrects it (your visits and clinicians depend on your state and time zone).'));
+    return form('1. About you', [identity, ...Object.values(fields).map((f) => f.el)], () => {
       const v = (k) => fields[k].input.value.trim();
       const address = v('line1') || v('city') ? { line1: v('line1'), city: v('city'), region: v('region'), postalCode: v('postalCode'), country: 'US' } : {};
       const sections = { contact: { email: v('email'), phone: v('phone'), address } };

@@ -315,6 +315,49 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_perio
   })");
 }
 
+BOOST_AUTO_TEST_CASE(a_held_video_visit_is_a_finished_virtual_encounter) {
+  video::Visit v;
+  v.id = 12;
+  v.patientId = 4;
+  v.providerUserId = 2;
+  v.startsAt = at("2026-11-20T15:00:00Z");
+  v.endsAt = at("2026-11-20T15:30:00Z");
+  v.state = video::VisitState::ended;
+  v.endedAt = at("2026-11-20T15:22:10Z");
+  checkJson(fhir::encounterResource(v, "Dr. Mei Lee", "e1", kPatientRef), R"({
+    "resourceType": "Encounter", "id": "e1",
+    "status": "finished",
+    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR",
+              "display": "virtual"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "participant": [{"type": [{"coding": [{
+                       "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                       "code": "PPRF", "display": "primary performer"}]}],
+                     "individual": {"display": "Dr. Mei Lee"}}],
+    "period": {"start": "2026-11-20T15:00:00.000Z", "end": "2026-11-20T15:22:10.000Z"}
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(a_scheduled_visit_is_planned_and_a_cancelled_one_cancelled) {
+  video::Visit v;
+  v.startsAt = at("2026-12-20T15:00:00Z");
+  v.endsAt = at("2026-12-20T15:30:00Z");
+  checkJson(fhir::encounterResource(v, "", "e2", kPatientRef), R"({
+    "resourceType": "Encounter", "id": "e2",
+    "status": "planned",
+    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR",
+              "display": "virtual"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "period": {"start": "2026-12-20T15:00:00.000Z", "end": "2026-12-20T15:30:00.000Z"}
+  })");
+  v.state = video::VisitState::cancelled;
+  BOOST_TEST(fhir::encounterResource(v, "", "e3", kPatientRef)->getValue<std::string>("status") ==
+             "cancelled");
+  v.state = video::VisitState::inProgress;
+  BOOST_TEST(fhir::encounterResource(v, "", "e4", kPatientRef)->getValue<std::string>("status") ==
+             "in-progress");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(RecordBundle)

@@ -175,8 +175,8 @@ struct ApiFixture {
         *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
     records = std::make_unique<patients::PatientRecordService>(*db, *audit, keys->cipher(),
                                                                *patients, clock);
-    recordExport =
-        std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents, clock);
+    recordExport = std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents,
+                                                               keys->cipher(), clock);
     intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);

@@ -76,6 +76,15 @@ void fillRecord(ApiFixture& f) {
         "device_time, received_at, source) VALUES (?1, ?2, 'seq:3', 'heart_rate', '8867-4', "
         "'/min', 99, ?3, ?3, 'mqtt-json')",
         f.deviceB, f.patientB, t);
+    // A held video visit of A with Dr. Lee, and one of B that A's copy must not show.
+    c.execute(
+        "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, state, created_by, "
+        "created_at, ended_at) VALUES (?1, ?2, ?3, ?4, 'ended', ?2, ?3, ?5)",
+        f.patientA, f.providerId, t, t + 1800000, t + 1200000);
+    c.execute(
+        "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, state, created_by, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, 'scheduled', ?2, ?3)",
+        f.patientB, f.providerId, t, t + 1800000);
   });
 }
 
@@ -154,6 +163,17 @@ BOOST_AUTO_TEST_CASE(the_patient_downloads_their_own_record_as_fhir_and_html) {
     auto consents = resources(bundle, "Consent");
     BOOST_REQUIRE(consents.size() == 1u);  // the fixture's telehealth signature
     BOOST_TEST(consents[0]->getValue<std::string>("status") == "active");
+    auto encounters = resources(bundle, "Encounter");
+    BOOST_REQUIRE(encounters.size() == 1u);  // B's visit is not there
+    BOOST_TEST(encounters[0]->getValue<std::string>("status") == "finished");
+    BOOST_TEST(encounters[0]->getObject("class")->getValue<std::string>("code") == "VR");
+    BOOST_TEST(encounters[0]
+                   ->getArray("participant")
+                   ->getObject(0)
+                   ->getObject("individual")
+                   ->getValue<std::string>("display") == "Dr. Lee");
+    BOOST_TEST(encounters[0]->getObject("subject")->getValue<std::string>("reference") ==
+               patientRef);
 
     auto html = f.request("GET", "/api/v1/me/record/export?format=html", &patient);
     BOOST_REQUIRE_MESSAGE(html.status == 200, html.body);
@@ -162,6 +182,7 @@ BOOST_AUTO_TEST_CASE(the_patient_downloads_their_own_record_as_fhir_and_html) {
     BOOST_TEST(html.body.find("<script") == std::string::npos);
     BOOST_TEST(html.body.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
     BOOST_TEST(html.body.find("Essential hypertension") != std::string::npos);
+    BOOST_TEST(html.body.find("Dr. Lee") != std::string::npos);
 
     BOOST_TEST(exportAudits(f, "fhir", f.patientA) == 1);
     BOOST_TEST(exportAudits(f, "html", f.patientA) == 1);

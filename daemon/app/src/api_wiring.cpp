@@ -61,8 +61,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.keys().cipher(), *patients_, clock);
   consents_ = std::make_unique<patients::ConsentService>(
       db, security.audit(), security.keys().cipher(), *patients_, clock);
-  recordExport_ = std::make_unique<fhir::RecordExportService>(db, security.audit(), *records_,
-                                                              *consents_, clock);
+  recordExport_ = std::make_unique<fhir::RecordExportService>(
+      db, security.audit(), *records_, *consents_, security.keys().cipher(), clock);
   intake_ = std::make_unique<patients::IntakeService>(db, security.audit(),
                                                       security.keys().cipher(), clock);
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),

@@ -55,6 +55,10 @@ Poco::JSON::Object::Ptr recordBundle(const PatientRecordData& data, TimePoint ti
     if (auto it = data.documents.find(s.documentId); it != data.documents.end()) doc = it->second;
     add([&](const std::string& id) { return consentResource(s, doc, id, patientRef); });
   }
+  for (const auto& v : data.visits)
+    add([&](const std::string& id) {
+      return encounterResource(v.visit, v.providerName, id, patientRef);
+    });
   for (const auto& r : data.readings)
     add([&](const std::string& id) { return observationResource(r, id, patientRef); });
   return collectionBundle(newUuid(), timestamp, entries);

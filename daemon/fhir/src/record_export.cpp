@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Stringifier.h>
 
+#include <map>
 #include <sstream>
 
 #include "vigil/fhir/record_html.hpp"
@@ -9,6 +10,7 @@
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/store/database.hpp"
 
 namespace vigil::fhir {
@@ -25,8 +27,14 @@ std::optional<ExportFormat> parseExportFormat(std::string_view name) {
 
 RecordExportService::RecordExportService(store::Database& db, security::AuditLog& audit,
                                          const patients::PatientRecordService& records,
-                                         const patients::ConsentService& consents, Clock& clock)
-    : db_(db), audit_(audit), records_(records), consents_(consents), clock_(clock) {}
+                                         const patients::ConsentService& consents,
+                                         const crypto::FieldCipher& cipher, Clock& clock)
+    : db_(db),
+      audit_(audit),
+      records_(records),
+      consents_(consents),
+      cipher_(cipher),
+      clock_(clock) {}
 
 PatientRecordData RecordExportService::readIn(store::Connection& c, security::Role role,
                                               std::int64_t patientId) const {
@@ -50,6 +58,17 @@ PatientRecordData RecordExportService::readIn(store::Connection& c, security::Ro
       if (!data.documents.count(s.documentId))
         if (auto doc = patients::ConsentService::documentIn(c, s.documentId))
           data.documents.emplace(s.documentId, std::move(*doc));
+  }
+  data.visitsIncluded = security::roleHas(role, Permission::visitRead);
+  if (data.visitsIncluded) {
+    std::map<std::int64_t, std::string> names;  // one decryption per clinician
+    for (auto& v : video::VisitService::forPatientIn(c, patientId)) {
+      auto [it, fresh] = names.try_emplace(v.providerUserId);
+      if (fresh)
+        if (auto u = security::AccountService::findUserIn(c, cipher_, v.providerUserId))
+          it->second = u->displayName;
+      data.visits.push_back({std::move(v), it->second});
+    }
   }
   return data;
 }

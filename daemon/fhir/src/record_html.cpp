@@ -209,6 +209,35 @@ void consents(Page& p, const PatientRecordData& data) {
   p.raw("</table>\n");
 }
 
+void visits(Page& p, const PatientRecordData& data) {
+  p.heading("Video visits");
+  if (!data.visitsIncluded) return p.note("Visits are not included in this copy.");
+  if (data.visits.empty()) return p.note("None.");
+  p.raw("<table>\n");
+  p.row({"Starts (UTC)", "Ends (UTC)", "Clinician", "Status"}, true);
+  for (const auto& v : data.visits) {
+    std::string status = "Scheduled";
+    switch (v.visit.state) {
+      case video::VisitState::scheduled:
+        status = "Scheduled";
+        break;
+      case video::VisitState::inProgress:
+        status = "In progress";
+        break;
+      case video::VisitState::ended:
+        status = "Held";
+        break;
+      case video::VisitState::cancelled:
+        status = "Cancelled";
+        break;
+    }
+    const bool ended = v.visit.state == video::VisitState::ended && v.visit.endedAt;
+    p.row({time(v.visit.startsAt), time(ended ? *v.visit.endedAt : v.visit.endsAt), v.providerName,
+           status});
+  }
+  p.raw("</table>\n");
+}
+
 void readingsTable(Page& p, const PatientRecordData& data) {
   p.heading("Readings");
   if (!data.readingsIncluded) return p.note("Readings are not included in this copy.");
@@ -271,6 +300,7 @@ std::string recordHtml(const PatientRecordData& data, TimePoint generatedAt) {
   insurance(p, data.record.insurance);
   clinical(p, data.record);
   consents(p, data);
+  visits(p, data);
   readingsTable(p, data);
   p.raw("</body>\n</html>\n");
   return p.str();

@@ -397,4 +397,44 @@ JsonObject consentResource(const patients::Signature& signature,
   return o;
 }
 
+JsonObject encounterResource(const video::Visit& visit, const std::string& providerName,
+                             const std::string& id, const std::string& patientRef) {
+  auto o = start("Encounter", id);
+  std::string status = "planned";
+  switch (visit.state) {
+    case video::VisitState::scheduled:
+      status = "planned";
+      break;
+    case video::VisitState::inProgress:
+      status = "in-progress";
+      break;
+    case video::VisitState::ended:
+      status = "finished";
+      break;
+    case video::VisitState::cancelled:
+      status = "cancelled";
+      break;
+  }
+  o->set("status", status);
+  o->set("class", coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "VR", "virtual"));
+  o->set("subject", reference(patientRef));
+  if (!providerName.empty()) {
+    auto performer = object();
+    performer->set("type",
+                   one(codeable(coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                       "PPRF", "primary performer"))));
+    auto individual = object();
+    individual->set("display", providerName);
+    performer->set("individual", individual);
+    o->set("participant", one(performer));
+  }
+  auto period = object();
+  period->set("start", instant(visit.startsAt));
+  period->set("end",
+              instant(visit.state == video::VisitState::ended && visit.endedAt ? *visit.endedAt
+                                                                               : visit.endsAt));
+  o->set("period", period);
+  return o;
+}
+
 }  // namespace vigil::fhir

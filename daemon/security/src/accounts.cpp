@@ -272,12 +272,15 @@ bool AccountService::removeCareTeam(const Actor& admin, std::int64_t staffUserId
 }
 
 std::optional<User> AccountService::findUser(std::int64_t id) {
-  return db_.read([&](Connection& c) -> std::optional<User> {
-    auto st = c.prepare(std::string(kSelectUser) + " WHERE u.id = ?1");
-    st.bind(1, id);
-    if (!st.step()) return std::nullopt;
-    return readUser(st, keys_.cipher());
-  });
+  return db_.read([&](Connection& c) { return findUserIn(c, keys_.cipher(), id); });
+}
+
+std::optional<User> AccountService::findUserIn(Connection& c, const crypto::FieldCipher& cipher,
+                                               std::int64_t id) {
+  auto st = c.prepare(std::string(kSelectUser) + " WHERE u.id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return readUser(st, cipher);
 }
 
 UserPage AccountService::listUsers(std::optional<Role> role, std::int64_t offset,

@@ -561,6 +561,17 @@ std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) c
   });
 }
 
+std::vector<Visit> VisitService::forPatientIn(store::Connection& c, std::int64_t patientId) {
+  std::vector<std::int64_t> ids;
+  auto st = c.prepare("SELECT id FROM visits WHERE patient_id = ?1 ORDER BY starts_at, id");
+  st.bind(1, patientId);
+  while (st.step()) ids.push_back(st.getInt64(0));
+  std::vector<Visit> out;
+  for (auto id : ids)
+    if (auto v = findIn(c, id)) out.push_back(std::move(*v));
+  return out;
+}
+
 std::optional<Visit> VisitService::find(std::int64_t visitId) const {
   return db_.read([&](store::Connection& c) { return findIn(c, visitId); });
 }

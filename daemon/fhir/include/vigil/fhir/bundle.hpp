@@ -13,8 +13,15 @@
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
+#include "vigil/video/visit.hpp"
 
 namespace vigil::fhir {
+
+/// One of the patient's video visits with the name of the clinician who ran it.
+struct VisitData {
+  video::Visit visit;
+  std::string providerName;
+};
 
 /// Everything of one patient's record that one reader may see, read in one snapshot.
 struct PatientRecordData {
@@ -25,6 +32,8 @@ struct PatientRecordData {
   bool consentsIncluded = false;
   std::vector<patients::Signature> signatures;                  // newest first
   std::map<std::int64_t, patients::ConsentDocument> documents;  // signed versions by id
+  bool visitsIncluded = false;
+  std::vector<VisitData> visits;  // by start time
 };
 
 /// One entry of a Bundle.

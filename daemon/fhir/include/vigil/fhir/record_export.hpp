@@ -20,6 +20,9 @@ namespace vigil::store {
 class Database;
 class Connection;
 }  // namespace vigil::store
+namespace vigil::crypto {
+class FieldCipher;
+}  // namespace vigil::crypto
 namespace vigil::security {
 class AuditLog;
 }
@@ -49,9 +52,11 @@ struct RecordExport {
 /// Reads, authorises, audits and renders one patient's record.
 class RecordExportService {
  public:
+  /// `cipher` opens the names of the clinicians who ran the patient's visits.
   RecordExportService(store::Database& db, security::AuditLog& audit,
                       const patients::PatientRecordService& records,
-                      const patients::ConsentService& consents, Clock& clock);
+                      const patients::ConsentService& consents, const crypto::FieldCipher& cipher,
+                      Clock& clock);
 
   /// Throws AccessDenied (audited), NotFound (no such patient).
   RecordExport exportRecord(const security::Actor& actor, std::int64_t patientId,
@@ -65,6 +70,7 @@ class RecordExportService {
   security::AuditLog& audit_;
   const patients::PatientRecordService& records_;
   const patients::ConsentService& consents_;
+  const crypto::FieldCipher& cipher_;
   Clock& clock_;
 };
 

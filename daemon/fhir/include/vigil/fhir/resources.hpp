@@ -29,6 +29,7 @@
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
+#include "vigil/video/visit.hpp"
 
 namespace vigil::fhir {
 
@@ -68,6 +69,13 @@ JsonObject coverageResource(const patients::Insurance& insurance, int order, con
 JsonObject consentResource(const patients::Signature& signature,
                            const std::optional<patients::ConsentDocument>& document,
                            const std::string& id, const std::string& patientRef);
+
+/// Encounter for a video visit: class VR (virtual), status from the visit's state (scheduled →
+/// planned, in progress → in-progress, ended → finished, cancelled → cancelled), period (the
+/// scheduled window; ended visits end when they ended), the clinician who ran it as the primary
+/// performer (by name: the Practitioner resource is issue 26's).
+JsonObject encounterResource(const video::Visit& visit, const std::string& providerName,
+                             const std::string& id, const std::string& patientRef);
 
 /// The display name of a LOINC code the box stores ("Heart rate"), empty for others.
 std::string_view loincDisplay(std::string_view code);

@@ -45,6 +45,10 @@ class Connection;
 class Database;
 }  // namespace vigil::store
 
+namespace vigil::crypto {
+class FieldCipher;
+}  // namespace vigil::crypto
+
 namespace vigil::security {
 
 /// The account is locked (too many failed attempts): answered as such (HTTP 423), whatever the
@@ -179,6 +183,9 @@ class AccountService {
   bool removeCareTeam(const Actor& admin, std::int64_t staffUserId, std::int64_t patientId);
 
   std::optional<User> findUser(std::int64_t id);
+  /// findUser on `c` (inside another service's read or write job).
+  static std::optional<User> findUserIn(store::Connection& c, const crypto::FieldCipher& cipher,
+                                        std::int64_t id);
   std::optional<User> findUserByEmail(std::string_view email);
   /// The accounts with `role` (every account when nullopt), by id: at most `limit` of them
   /// after the first `offset`, with the number of all that match. One read snapshot.

@@ -258,6 +258,9 @@ class VisitService {
 
   /// Reads a visit on a connection (nullopt if none).
   static std::optional<Visit> findIn(store::Connection& c, std::int64_t visitId);
+  /// Every visit of a patient (any state), by start time, on `c`; no access check and no audit:
+  /// for a service that authorises and audits its own read (fhir::RecordExportService).
+  static std::vector<Visit> forPatientIn(store::Connection& c, std::int64_t patientId);
 
  private:
   /// Writes a row into the visit's room (a chat message, a document) and returns its id.

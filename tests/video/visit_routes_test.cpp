@@ -625,7 +625,8 @@ BOOST_AUTO_TEST_SUITE_END()
 // Issue 22: with the licensing join check wired (as vigild wires it), a provider without a
 // license for the patient's state is refused at join with the reason, and a patient's check-in
 // from a state the provider is not licensed in is refused the same way.
-BOOST_AUTO_TEST_CASE(a_provider_not_licensed_where_the_patient_is_is_refused_with_the_reason) {
+BOOST_FIXTURE_TEST_CASE(a_provider_not_licensed_where_the_patient_is_is_refused_with_the_reason,
+                        VisitApiFixture) {
   visits.setJoinCheck([](store::Connection& c, const video::Visit& v,
                          const security::Actor&) -> std::optional<std::string> {
     auto e = licensing::LicenseService::eligibilityForVisitIn(c, v.providerUserId, v.patientId,
@@ -638,12 +639,12 @@ BOOST_AUTO_TEST_CASE(a_provider_not_licensed_where_the_patient_is_is_refused_wit
   BOOST_TEST(reply.status == 403);
   BOOST_TEST(jsonField(reply.body, "error") == "not_licensed");
   BOOST_TEST(jsonField(reply.body, "reason") == "patient_state_unknown");
-  licensing::LicenseInput ca;
-  ca.state = "CA";
-  ca.type = "MD";
-  ca.number = "A123456";
-  ca.expiresOn = *licensing::parseDate("2030-06-30");
-  licenses->add(adminActor, providerId, ca);
+  licensing::LicenseInput california;
+  california.state = "CA";
+  california.type = "MD";
+  california.number = "A123456";
+  california.expiresOn = *licensing::parseDate("2030-06-30");
+  licenses->add(adminActor, providerId, california);
   reply = request("POST", visit("/check-in"), &clients.at(patientUserId), R"({"state":"NV"})");
   BOOST_TEST(reply.status == 403);
   BOOST_TEST(jsonField(reply.body, "reason") == "no_license_for_state");

@@ -40,6 +40,9 @@ LAYERS = {
     # Patient invitations (issue 21): the invitation e-mail leaves through the cloud link's
     # outbox in the invitation's own transaction, so onboarding sits above sync and patients.
     "onboarding": 4,
+    # State licensing (issue 22): provider NPIs and licenses, the eligibility check, and the
+    # registry lookups through the cloud link (license.lookup / license.verification).
+    "licensing": 4,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits later), below the HTTP layer.
     "fhir": 5,
@@ -86,6 +89,7 @@ OWNERS = {
     "consent_documents": {"patients"}, "consents": {"patients"},
     "rpm_enrolments": {"patients"}, "rpm_enrolment_devices": {"patients"},
     "patient_invitations": {"onboarding"},
+    "provider_profiles": {"licensing"}, "provider_licenses": {"licensing"},
     "patient_record_versions": {"patients"},
     "patient_intake": {"patients"},
     "insurance_card_images": {"patients"},

@@ -451,6 +451,15 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(count("SELECT count(*) FROM rpm_enrolment_devices") == 10);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'rpm_enrolment.create' AND "
                      "actor_role = 'provider' AND outcome = 'success'") == 5);
+    // Licensing (issue 22): Dr. Lee (IL, TX) and Nurse Kim (NLC from WI, NY) with their NPIs,
+    // once (the second run found them): 2 NPIs + 4 licenses, each an audited license.manage.
+    BOOST_TEST(count("SELECT count(*) FROM provider_profiles") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM provider_licenses") == 4);
+    BOOST_TEST(count("SELECT count(*) FROM provider_licenses WHERE state = 'IL'") == 1);
+    BOOST_TEST(count("SELECT count(*) FROM provider_licenses WHERE type = 'NLC' AND state = "
+                     "'WI'") == 1);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'license.manage' AND "
+                     "outcome = 'success'") == 6);
 #ifdef VIGIL_WITH_VIDEO
     // One video visit of the demo provider and patient open now, kept (not re-created) by the
     // second run.

@@ -1,13 +1,14 @@
 // Seeds a fresh vigild data directory for the browser tests, through the product's own code
 // (store migrations, key hierarchy, account service, registry), before vigild starts:
-// an admin, a provider and a nurse on patient A's care team, patients A and B with a blood
-// pressure cuff each and a week of readings (the last one out of range), and a patient login
-// for A. The admin has published a telehealth consent (issue 21) and A has signed it, through
-// the consent service, so A may join video visits. Prints the ids and logins as JSON on stdout.
-// With --calm, A's last reading is in range too, so the box starts with no alert (the live test
-// raises one through the broker); with --unsigned, A has not signed the telehealth consent (the
-// consent test signs it in the browser); with --rpm, the admin has also published an RPM consent
-// and A has signed it (the RPM enrolment test enrols her and she withdraws it). With
+// an admin, a provider (licensed in TX, where the patients live) and a nurse on patient A's care
+// team, patients A and B with a blood pressure cuff each and a week of readings (the last one out
+// of range), and a patient login for A. The admin has published a telehealth consent (issue 21) and
+// A has signed it, through the consent service, so A may join video visits. Prints the ids and
+// logins as JSON on stdout. With --calm, A's last reading is in range too, so the box starts with
+// no alert (the live test raises one through the broker); with --unsigned, A has not signed the
+// telehealth consent (the consent test signs it in the browser); with --rpm, the admin has also
+// published an RPM consent and A has signed it (the RPM enrolment test enrols her and she withdraws
+// it). With
 // --sync-refused, the cloud link's outbox holds what a clinic sees after a service refused a
 // claim: the claim (a real envelope, sealed to a throwaway service key and signed by a throwaway
 // box key), written as a domain change writes it and refused by the clearinghouse with
@@ -27,6 +28,7 @@
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/ed25519.hpp"
 #include "vigil/crypto/hpke.hpp"
+#include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
@@ -156,6 +158,18 @@ int main(int argc, char** argv) {
       admin, {security::Role::patient, "ana.silva@example.org", "Ana Silva", a, kPassword});
   accounts.assignCareTeam(admin, provider, a);
   accounts.assignCareTeam(admin, nurse, a);
+  // Issue 22: the provider holds a Texas license (the patients live in TX), so the provider may
+  // start the video visits of the browser tests (the join checks it).
+  {
+    licensing::LicenseService licenses(*db, audit, nullptr, clock);
+    licensing::LicenseInput tx;
+    tx.state = "TX";
+    tx.type = "MD";
+    tx.number = "R4821";
+    tx.expiresOn = *licensing::parseDate("2030-12-31");
+    licenses.setNpi(admin, provider, "1245319599");
+    licenses.add(admin, provider, tx);
+  }
   auto cuffA = devices.add(
       {"bp-1001", registry::DeviceKind::blood_pressure, "Omron BP7450", "SN-4471", "1.4.2"});
   auto cuffB = devices.add(

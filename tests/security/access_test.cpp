@@ -134,6 +134,14 @@ const std::map<std::string, std::string> kExpected = {
     {"insurance_card.get",             "AD AG AG AA AA DD"},
     {"insurance_card.put",             "AD AG AG AA AA DD"},
     {"insurance_card.remove",          "AD AG AG AA AA DD"},
+    // State licensing (issue 22): no patient. Admins manage every provider's licenses and NPI;
+    // providers and nurses read licenses (their own: LicenseService narrows it, api tests);
+    // patients, the front desk and devices none.
+    //                                   pa pr nu ad fd de
+    {"license.read",                   "DD AA AA AA DD DD"},
+    {"license.manage",                 "DD DD DD AA DD DD"},
+    {"license.verify",                 "DD DD DD AA DD DD"},
+    {"license.expiring",               "DD DD DD AA DD DD"},
 };
 // clang-format on
 

@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             20);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             21);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -51,6 +51,12 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("GET", visit(), patient) == 200);
   BOOST_TEST(call("GET", visit(), nurse) == 403);
   BOOST_TEST(call("GET", visit(), admin) == 403);
+  // Checking in (issue 22): the visit's patient says where they are; nobody else does.
+  BOOST_TEST(call("POST", visit("/check-in"), patient, R"({"state":"CA"})") == 200);
+  BOOST_TEST(call("POST", visit("/check-in"), patient, R"({"state":"Calif"})") == 422);
+  BOOST_TEST(call("POST", visit("/check-in"), provider, R"({"state":"CA"})") == 403);
+  BOOST_TEST(call("POST", visit("/check-in"), nurse, R"({"state":"CA"})") == 403);
+  BOOST_TEST(call("POST", visit("/check-in"), admin, R"({"state":"CA"})") == 403);
   // Joining: the provider is admitted, the patient waits, the others are refused.
   BOOST_TEST(call("POST", visit("/join"), provider) == 200);
   BOOST_TEST(call("POST", visit("/join"), patient) == 200);
@@ -615,3 +621,36 @@ BOOST_AUTO_TEST_CASE(a_patient_without_telehealth_consent_is_asked_to_sign_then_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 22: with the licensing join check wired (as vigild wires it), a provider without a
+// license for the patient's state is refused at join with the reason, and a patient's check-in
+// from a state the provider is not licensed in is refused the same way.
+BOOST_FIXTURE_TEST_CASE(a_provider_not_licensed_where_the_patient_is_is_refused_with_the_reason,
+                        VisitApiFixture) {
+  visits.setJoinCheck([](store::Connection& c, const video::Visit& v,
+                         const security::Actor&) -> std::optional<std::string> {
+    auto e = licensing::LicenseService::eligibilityForVisitIn(c, v.providerUserId, v.patientId,
+                                                              v.patientState, v.startsAt);
+    if (e.eligible) return std::nullopt;
+    return e.reason;
+  });
+  // Patient A has no state of residence in the registry: unknown until they check in.
+  auto reply = request("POST", visit("/join"), &clients.at(providerId), "");
+  BOOST_TEST(reply.status == 403);
+  BOOST_TEST(jsonField(reply.body, "error") == "not_licensed");
+  BOOST_TEST(jsonField(reply.body, "reason") == "patient_state_unknown");
+  licensing::LicenseInput california;
+  california.state = "CA";
+  california.type = "MD";
+  california.number = "A123456";
+  california.expiresOn = *licensing::parseDate("2030-06-30");
+  licenses->add(adminActor, providerId, california);
+  reply = request("POST", visit("/check-in"), &clients.at(patientUserId), R"({"state":"NV"})");
+  BOOST_TEST(reply.status == 403);
+  BOOST_TEST(jsonField(reply.body, "reason") == "no_license_for_state");
+  BOOST_TEST(call("POST", visit("/join"), providerId) == 403);
+  BOOST_TEST(call("POST", visit("/check-in"), patientUserId, R"({"state":"CA"})") == 200);
+  BOOST_TEST(call("POST", visit("/join"), providerId) == 200);
+  BOOST_TEST(audited("visit.join", "patient_state_unknown") == 1);
+  BOOST_TEST(audited("visit.check_in", "no_license_for_state") == 1);
+}

@@ -40,6 +40,8 @@ struct Ctx {
   std::int64_t consentDocument = 0;  // the published telehealth consent
   std::string consentSha;            // its SHA-256
   std::int64_t enrolment = 0;        // an active RPM enrolment of the patient (end route only)
+  std::int64_t provider = 0;         // a provider user (licensing routes)
+  std::int64_t license = 0;          // a license of that provider (edit and delete routes)
   int serial = 0;                    // unique per call (MRNs, uids)
 };
 
@@ -62,9 +64,54 @@ std::string id(std::int64_t v) {
   return std::to_string(v);
 }
 
+/// A state per call, so the admins' adds and edits never collide (one type per state).
+std::string licenseState(int serial) {
+  static const char* kStates[] = {"AL", "AK", "AZ", "AR", "CO", "CT", "DE", "FL", "GA", "HI",
+                                  "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA"};
+  return kStates[static_cast<std::size_t>(serial) % std::size(kStates)];
+}
+
 /// How to call each route about a given patient. A new route needs a line here.
 const std::map<std::string, Recipe>& recipes() {
   static const std::map<std::string, Recipe> r = {
+      // State licensing (issue 22): the provider's licenses, the admins' edits.
+      {"GET /api/v1/providers/{id}/licenses",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/licenses", ""};
+       }},
+      {"GET /api/v1/me/licenses",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/licenses", ""};
+       }},
+      {"POST /api/v1/providers/{id}/licenses",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/licenses",
+                     R"({"state":")" + licenseState(c.serial) + R"(","type":"MD","number":"M)" +
+                         id(c.serial) + R"(","expiresOn":"2028-01-31"})"};
+       }},
+      {"PUT /api/v1/providers/{id}/licenses/{licenseId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/licenses/" + id(c.license),
+                     R"({"state":")" + licenseState(c.serial) + R"(","type":"DO","number":"D)" +
+                         id(c.serial) + R"(","expiresOn":"2029-01-31"})"};
+       }},
+      {"DELETE /api/v1/providers/{id}/licenses/{licenseId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/licenses/" + id(c.license), ""};
+       }},
+      {"PUT /api/v1/providers/{id}/npi",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/npi", R"({"npi":"1234567893"})"};
+       }},
+      {"POST /api/v1/providers/{id}/licenses/verify",
+       [](const Ctx& c) {
+         // No cloud link in the fixture: an admin's verify is refused 422, not denied.
+         return Call{"/api/v1/providers/" + id(c.provider) + "/licenses/verify", "{}"};
+       }},
+      {"GET /api/v1/licenses/expiring",
+       [](const Ctx&) {
+         return Call{"/api/v1/licenses/expiring?days=60", ""};
+       }},
       {"GET /api/v1/session",
        [](const Ctx&) {
          return Call{"/api/v1/session", ""};
@@ -601,6 +648,19 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA DD"},
     {"GET /api/v1/sync/link",                                  "DD DD DD AA DD"},
     {"POST /api/v1/sync/enrol",                                "DD DD DD AA DD"},
+    // State licensing (issue 22): no patient, so own and other are the same. Admins keep every
+    // provider's NPI and licenses, verify them and list those expiring; a provider reads their
+    // own licenses (the recipe asks for the fixture's provider: the nurse asking for them is
+    // refused) and providers and nurses read their own at /me; patients and the front desk
+    // none (the front desk books through scheduling, which runs the check itself).
+    {"GET /api/v1/providers/{id}/licenses",                    "DD AA DD AA DD"},
+    {"GET /api/v1/me/licenses",                                "DD AA AA AA DD"},
+    {"POST /api/v1/providers/{id}/licenses",                   "DD DD DD AA DD"},
+    {"PUT /api/v1/providers/{id}/licenses/{licenseId}",        "DD DD DD AA DD"},
+    {"DELETE /api/v1/providers/{id}/licenses/{licenseId}",     "DD DD DD AA DD"},
+    {"PUT /api/v1/providers/{id}/npi",                         "DD DD DD AA DD"},
+    {"POST /api/v1/providers/{id}/licenses/verify",            "DD DD DD AA DD"},
+    {"GET /api/v1/licenses/expiring",                          "DD DD DD AA DD"},
 };
 // clang-format on
 
@@ -742,6 +802,19 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           if (key.find("/rpm-enrolments/{enrolmentId}") != std::string::npos)
             ctx.enrolment = enrolFresh(f, rpmConsent, ctx.patient, ++serial);
           ctx.serial = ++serial;
+          ctx.provider = f.providerId;
+          if (key.find("/licenses/{licenseId}") != std::string::npos) {
+            // A fresh WY license per call; what earlier calls made (WY, edited DOs) goes first.
+            for (const auto& l : f.licenses->licenses(f.adminActor, f.providerId).licenses)
+              if (l.state == "WY" || l.type == "DO")
+                f.licenses->remove(f.adminActor, f.providerId, l.id);
+            licensing::LicenseInput in;
+            in.state = "WY";
+            in.type = "MD";
+            in.number = "W" + std::to_string(serial);
+            in.expiresOn = *licensing::parseDate("2028-06-30");
+            ctx.license = f.licenses->add(f.adminActor, f.providerId, in);
+          }
           auto call = recipe->second(ctx);
           bool expectAllowed = want == 'A' || (want == 'G' && breakGlass);
 

@@ -99,6 +99,12 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.provisioner = provisioner_.get();
   services_.outbox = &syncing.outbox();
   services_.link = syncing.link();
+  licenses_ =
+      std::make_unique<licensing::LicenseService>(db, security.audit(), syncing.link(), clock);
+  services_.licenses = licenses_.get();
+  if (syncing.link() != nullptr)
+    licenseRefresh_ = std::make_unique<PeriodicTask>("license_refresh", std::chrono::hours(24),
+                                                     [this] { licenses_->refreshAll(); });
   if (ca_) {
     crlRefresh_ = std::make_unique<PeriodicTask>("crl_refresh", std::chrono::hours(6), [this] {
       if (!ca_->refreshCrlIfDue()) return;

@@ -10,6 +10,7 @@
 
 #include "periodic_task.hpp"
 #include "vigil/fhir/record_export.hpp"
+#include "vigil/licensing/licenses.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/intake.hpp"
@@ -50,6 +51,9 @@ class ApiWiring {
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
+  std::unique_ptr<licensing::LicenseService> licenses_;
+  // Asks the registry about every license once a day (issue 22; only with an enrolled link).
+  std::unique_ptr<PeriodicTask> licenseRefresh_;
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

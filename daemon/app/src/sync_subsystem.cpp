@@ -5,6 +5,7 @@
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/licensing/licenses.hpp"
 
 namespace vigil::app {
 
@@ -44,6 +45,9 @@ void SyncSubsystem::initialize(Poco::Util::Application&) {
     return "{\"seats\":{\"providers\":" + std::to_string(providers) +
            ",\"patients\":" + std::to_string(patients) + "},\"version\":\"" VIGIL_VERSION "\"}";
   });
+  // The registry's answers to license lookups (issue 22), registered before the first fetch.
+  link_->onInbound("license.verification",
+                   licensing::verificationHandler(security_.audit(), SystemClock::instance()));
   link_->start();
   log::info("sync.started", {{"enrolled", link_->enrolled()}});
 }

@@ -4,6 +4,7 @@
 #include "store_subsystem.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/licensing/licenses.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/video/recording.hpp"
 
@@ -16,6 +17,15 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
   visits_ = std::make_unique<video::VisitService>(store_.database(), security_.audit(),
                                                   SystemClock::instance(), policy,
                                                   &security_.keys().cipher());
+  // Issue 22: the visit's provider starts or joins only with an active license for the state
+  // the patient is in on the date of service (checked again at the patient's check-in).
+  visits_->setJoinCheck([](store::Connection& c, const video::Visit& v,
+                           const security::Actor&) -> std::optional<std::string> {
+    auto e = licensing::LicenseService::eligibilityForVisitIn(c, v.providerUserId, v.patientId,
+                                                              v.patientState, v.startsAt);
+    if (e.eligible) return std::nullopt;
+    return e.reason;
+  });
   video::RelayConfig relay;
   relay.stunServer = config_.string("video.stun_server");
   relay.turnServer = config_.string("video.turn_server");

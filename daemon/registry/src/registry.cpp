@@ -365,6 +365,13 @@ bool PatientRepository::existsIn(Connection& c, std::int64_t id) {
   return c.queryValue<std::int64_t>("SELECT id FROM patients WHERE id = ?1", id).has_value();
 }
 
+std::optional<std::string> PatientRepository::stateIn(Connection& c, std::int64_t id) {
+  auto state =
+      c.queryValue<std::optional<std::string>>("SELECT state FROM patients WHERE id = ?1", id);
+  if (!state || !*state || (*state)->empty()) return std::nullopt;
+  return **state;
+}
+
 std::optional<Patient> PatientRepository::getIn(Connection& c, std::int64_t id) {
   auto s = c.prepare(
       "SELECT mrn_enc, given_name_enc, family_name_enc, birth_date_enc, time_zone, state, "

@@ -120,6 +120,11 @@ constexpr Operation kOperations[] = {
     {"insurance_card.get", P::patientRead, true},
     {"insurance_card.put", P::patientWrite, true},
     {"insurance_card.remove", P::patientWrite, true},
+    // State licensing (issue 22): licenses and NPIs (public registry data, no patient).
+    {"license.read", P::licenseRead, false},  // LicenseService: non-admins their own only
+    {"license.manage", P::licenseManage, false},
+    {"license.verify", P::licenseManage, false},  // queues registry lookups (cloud link)
+    {"license.expiring", P::licenseManage, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -182,7 +187,7 @@ bool roleHas(Role role, Permission p) {
                     P::recordExport, P::billingRead, P::sessionManageOwn,
                     P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
-                    P::recordClinicalRead, P::recordClinicalWrite});
+                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -193,7 +198,7 @@ bool roleHas(Role role, Permission p) {
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead,
-                    P::recordClinicalRead, P::recordClinicalWrite});
+                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -203,7 +208,7 @@ bool roleHas(Role role, Permission p) {
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
                     P::sessionManageOwn, P::syncManage,
                     P::consentDocumentRead, P::consentDocumentWrite, P::consentRead,
-                    P::rpmEnrolmentRead});
+                    P::rpmEnrolmentRead, P::licenseRead, P::licenseManage});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn});

@@ -125,8 +125,8 @@ VisitService::VisitService(store::Database& db, security::AuditLog& audit, Clock
 
 std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t visitId) {
   auto st = c.prepare(
-      "SELECT id, patient_id, provider_user_id, starts_at, ends_at, state, ended_at FROM visits "
-      "WHERE id = ?1");
+      "SELECT id, patient_id, provider_user_id, starts_at, ends_at, state, ended_at, "
+      "patient_state, checked_in_at FROM visits WHERE id = ?1");
   st.bind(1, visitId);
   if (!st.step()) return std::nullopt;
   Visit v;
@@ -137,6 +137,8 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
   v.endsAt = fromMillis(st.getInt64(4));
   v.state = parseState(st.getText(5));
   v.endedAt = fromMillis(st.get<std::optional<std::int64_t>>(6));
+  v.patientState = st.get<std::optional<std::string>>(7);
+  v.checkedInAt = fromMillis(st.get<std::optional<std::int64_t>>(8));
   auto ps = c.prepare(
       "SELECT user_id, role, admitted_at, waiting_since, recording_consent_at FROM "
       "visit_participants "
@@ -249,6 +251,8 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
                !patients::ConsentService::hasActiveConsentIn(c, v->patientId,
                                                              patients::ConsentKind::telehealth)) {
       d = {false, std::string(kConsentRequired)};  // the page shows the document to sign
+    } else if (p->role == ParticipantRole::provider && joinCheck_) {
+      if (auto refusal = joinCheck_(c, *v, actor)) d = {false, *refusal};  // e.g. licensing
     }
     if (d.allowed) {
       if (p->role == ParticipantRole::provider) {
@@ -276,6 +280,38 @@ JoinStatus VisitService::join(const Actor& actor, std::int64_t visitId) {
     refuse("visit.join", d.reason);
   }
   return status;
+}
+
+void VisitService::checkIn(const Actor& actor, std::int64_t visitId, std::string_view state) {
+  if (state.size() != 2 ||
+      !std::all_of(state.begin(), state.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    throw ValidationError("state: two capital letters (a US state code)");
+  Decision d;
+  db_.writeSync([&](store::Connection& c) {
+    auto v = requireVisitIn(c, visitId);
+    const Participant* p = v->participant(actor.id);
+    if (actor.role != Role::patient || p == nullptr || p->role != ParticipantRole::patient) {
+      d = {false, "not_visit_patient"};
+    } else if (v->state == VisitState::ended || v->state == VisitState::cancelled) {
+      d = {false, "visit_ended"};
+    } else {
+      // Kept whatever the check says: where the patient is is a fact the provider's join uses.
+      const auto now = clock_.now();
+      c.execute("UPDATE visits SET patient_state = ?2, checked_in_at = ?3 WHERE id = ?1", visitId,
+                state, toMillis(now));
+      v->patientState = std::string(state);
+      v->checkedInAt = now;
+      if (joinCheck_)
+        if (auto refusal = joinCheck_(c, *v, actor)) d = {false, *refusal};
+    }
+    audit_.append(c, decisionEvent(actor, "visit.check_in", "visit", std::to_string(visitId),
+                                   v->patientId, d, "checked_in"));
+  });
+  if (!d.allowed) {
+    log::info("video.check_in_refused",
+              {{"visit", visitId}, {"user", actor.id}, {"reason", d.reason}});
+    refuse("visit.check_in", d.reason);
+  }
 }
 
 void VisitService::admit(const Actor& actor, std::int64_t visitId, std::int64_t userId) {

@@ -21,14 +21,15 @@ import { renderConsents, renderPatientConsents, renderConsentAdmin } from './pag
 import { renderWelcome } from './pages/invitations.js';
 import { renderRecord } from './pages/record.js';
 import { renderIntake } from './pages/intake.js';
+import { renderMyLicenses } from './pages/licenses.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
-  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/account', 'Account']],
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
-    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
 const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users', front_desk: '#/patients' };
@@ -57,6 +58,7 @@ function routeFor(hash, role) {
   if (role === 'patient' && path === '/intake') return (root) => renderIntake(root);
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
+  if ((role === 'provider' || role === 'nurse') && path === '/licenses') return (root) => renderMyLicenses(root);
   if ((role === 'provider' || role === 'nurse') && path === '/rules') return (root) => renderRules(root, { editable: role === 'provider' });
   if (role !== 'admin' && role !== 'front_desk' && path === '/visits') return (root) => renderVisits(root);
   if (role !== 'admin' && role !== 'front_desk' && (m = /^\/visits\/(\d+)$/.exec(path))) return (root) => renderVisit(root, Number(m[1]));

@@ -24,6 +24,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/licensing/licenses.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
@@ -68,6 +69,15 @@ std::string stringify(const JsonObject& o) {
   return out.str();
 }
 
+/// True for the licensing check's refusal words (the join check wired by the app).
+bool isLicensingReason(std::string_view reason) {
+  for (auto word :
+       {licensing::kNoLicenseForState, licensing::kLicenseExpired, licensing::kLicenseNotYetValid,
+        licensing::kLicenseSuspended, licensing::kLicenseRevoked, licensing::kPatientStateUnknown})
+    if (reason == word) return true;
+  return false;
+}
+
 /// api::guarded (malformed input 400, validation 422, ...) plus what visits answer differently:
 /// "no such visit", the refusal's reason word for the portal, the store unavailable, and any other
 /// failure logged (ids and reasons only) and answered 500.
@@ -92,6 +102,12 @@ Handler guarded(Handler h) {
         // The patient has no active telehealth consent: the page shows it to sign (issue 21).
         return Response::json(403, R"({"error":"consent_required","kind":"telehealth",)"
                                    R"("message":"sign the telehealth consent to join"})");
+      }
+      if (isLicensingReason(reason)) {
+        // Issue 22: the visit's provider holds no active license where the patient is.
+        return Response::json(403, R"({"error":"not_licensed","reason":")" + reason +
+                                       R"(","message":"the provider is not licensed for the )"
+                                       R"(state the patient is in on the date of service"})");
       }
       return Response::error(403, "forbidden", reason);
     } catch (const StoreError&) {
@@ -118,6 +134,7 @@ JsonObject visitJson(const Visit& v, std::int64_t caller,
   o->set("startsAt", core::formatUtc(v.startsAt));
   o->set("endsAt", core::formatUtc(v.endsAt));
   o->set("state", std::string(toString(v.state)));
+  if (v.patientState) o->set("patientState", *v.patientState);
   Poco::JSON::Array::Ptr people = new Poco::JSON::Array;
   for (const auto& p : v.participants) {
     JsonObject j = new Poco::JSON::Object;
@@ -477,6 +494,15 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));
     JsonObject o = new Poco::JSON::Object;
     o->set("status", std::string(toString(status)));
+    return api::jsonResponse(200, o);
+  }));
+  // The patient confirms where they are (issue 22); the provider's license is checked again.
+  router.add(route("POST", "/api/v1/visits/{id}/check-in", "visit.join", [api](Request& req) {
+    auto state = api::parseBody(req)->optValue<std::string>("state", "");
+    api.visits->checkIn(*req.actor, visitIdOf(req), state);
+    JsonObject o = new Poco::JSON::Object;
+    o->set("state", state);
+    o->set("eligible", true);
     return api::jsonResponse(200, o);
   }));
   router.add(route("POST", "/api/v1/visits/{id}/admit", "visit.schedule", [api](Request& req) {

@@ -6,7 +6,8 @@
 // visits with their recordings (played with the visit page's player; the patient's display name,
 // no MRN or birth date) and, by audited request with a reason, a past visit's chat and documents, and the
 // audit log with the chain's verification status, and the cloud link (pages/cloud.js: its health,
-// backlog and the entries a service refused). Admins see no other clinical free text.
+// backlog and the entries a service refused), and providers' NPIs and state licenses
+// (pages/licenses.js). Admins see no other clinical free text.
 
 import { h, clear, append, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
@@ -17,10 +18,11 @@ import { recordingsPanel } from './visit.js';
 import { renderRulesCard } from './rules.js';
 import { renderEscalation } from './escalation.js';
 import { renderCloud } from './cloud.js';
+import { renderLicenses } from './licenses.js';
 import { reasonForm } from '../reason_form.js';
 import { patientPicker, staffPicker, patientLabel } from '../pickers.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['audit', 'Audit'], ['cloud', 'Cloud link']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['licenses', 'Licenses'], ['audit', 'Audit'], ['cloud', 'Cloud link']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -43,7 +45,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, audit, cloud: renderCloud }[tab];
+  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, licenses: renderLicenses, audit, cloud: renderCloud }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;

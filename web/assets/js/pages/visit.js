@@ -19,6 +19,21 @@ import { get, post, session, ApiError } from '../api.js';
 import { consentSignForm } from './consent.js';
 import { noteActivity } from '../idle.js';
 
+// Why the provider may not see the patient here (issue 22, docs/scheduling.md#licensing).
+const NOT_LICENSED = {
+  no_license_for_state: 'The provider holds no license for the state the patient is in.',
+  license_expired: 'The provider\'s license for the patient\'s state has expired.',
+  license_not_yet_valid: 'The provider\'s license for the patient\'s state is not valid yet.',
+  license_suspended: 'The provider\'s license for the patient\'s state is suspended.',
+  license_revoked: 'The provider\'s license for the patient\'s state is revoked.',
+  patient_state_unknown: 'The patient\'s state is not known: the patient confirms their location first.',
+};
+
+function notLicensedText(e) {
+  const reason = e.body && e.body.reason;
+  return `This visit cannot go ahead: ${NOT_LICENSED[reason] || e.message} The practice can offer a provider licensed there.`;
+}
+
 const POLL_MS = 1500;
 
 function fmtTime(iso) {
@@ -146,11 +161,17 @@ export async function renderVisit(root, visitId) {
   const docInput = h('input', { type: 'file', id: 'visit-doc-file', accept: 'application/pdf,image/png,image/jpeg' });
   const docBox = h('section.docs', { hidden: true }, h('h2', 'Documents'), docList,
     h('label', { for: 'visit-doc-file' }, 'Share a document (PDF, PNG or JPEG)'), docInput);
+  // Issue 22: the patient confirms the state they are in; the provider's license is checked for it.
+  const checkInState = h('input', { id: 'visit-checkin-state', maxlength: 2, size: 3, autocomplete: 'off', 'aria-describedby': 'visit-checkin-hint' });
+  const checkInForm = h('form.checkin-form', { hidden: true },
+    h('label', { for: 'visit-checkin-state' }, 'The US state you are in now'), ' ', checkInState, ' ',
+    h('button.btn', { type: 'submit' }, 'Confirm location'),
+    h('p.hint#visit-checkin-hint', 'Your provider must be licensed in the state you are in during the visit. Two letters, for example CA.'));
   // Recordings: the visit's provider and admins play them back.
   const recordings = recordingsPanel(visitId, (userId) => nameOf(userId));
   root.append(h('section.page.visit-room',
     h('h1', `Video visit ${visitId}`, ' ', recordingBadge), status, error,
-    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent,
+    h('div.controls', joinBtn, muteBtn, camBtn, screenBtn, leaveBtn, recordBtn, endBtn), consent, checkInForm,
     h('div.videos', local, remotes), quality, h('div.visit-side', chatBox, docBox), participantsBox, waitingBox, recordings.el));
 
   // For diagnostics (and the browser tests): inbound media counters of the current call.
@@ -229,6 +250,8 @@ export async function renderVisit(root, visitId) {
   async function refreshVisit() {
     const v = await get(`/api/v1/visits/${visitId}`);
     isProvider = v.yourRole === 'provider';
+    checkInForm.hidden = v.yourRole !== 'patient';
+    if (v.patientState && !checkInState.value) checkInState.value = v.patientState;
     endBtn.hidden = !isProvider;
     recording = Boolean(v.recording);
     recordingBadge.hidden = !recording;
@@ -516,6 +539,18 @@ export async function renderVisit(root, visitId) {
     }
   }
 
+  checkInForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const state = checkInState.value.trim().toUpperCase();
+    try {
+      await post(`/api/v1/visits/${visitId}/check-in`, { state });
+      setStatus(`Location confirmed: ${state}.`);
+    } catch (ex) {
+      showError(ex instanceof ApiError && ex.code === 'not_licensed' ? notLicensedText(ex) : ex.message);
+    }
+  });
+
   joinBtn.addEventListener('click', () => join());
   async function join() {
     error.hidden = true;
@@ -539,6 +574,7 @@ export async function renderVisit(root, visitId) {
     } catch (e) {
       joinBtn.disabled = false;
       if (e instanceof ApiError && e.code === 'consent_required') { await askConsent(); return; }
+      if (e instanceof ApiError && e.code === 'not_licensed') { showError(notLicensedText(e)); return; }
       showError(e instanceof ApiError && e.status === 403
         ? `You cannot join this visit (${e.message}).`
         : e.message);

@@ -72,6 +72,9 @@ class RpmEnrolmentService;
 class PatientRecordService;
 class IntakeService;
 }  // namespace vigil::patients
+namespace vigil::licensing {
+class LicenseService;
+}
 
 namespace vigil::web {
 
@@ -108,6 +111,7 @@ struct ApiServices {
   patients::PatientRecordService* records = nullptr;  // the patient record and its history
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
+  licensing::LicenseService* licenses = nullptr;      // providers' NPIs and licenses (issue 22)
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

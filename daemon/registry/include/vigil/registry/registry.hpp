@@ -172,6 +172,9 @@ class PatientRepository {
   std::optional<Patient> getIn(store::Connection& c, std::int64_t id);
   /// Whether a patient with this id exists (nothing decrypted).
   static bool existsIn(store::Connection& c, std::int64_t id);
+  /// The patient's state of residence (two letters; nothing decrypted: a state is not an
+  /// identifier), or nullopt when the patient does not exist or has none (licensing).
+  static std::optional<std::string> stateIn(store::Connection& c, std::int64_t id);
   std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
   /// Active patients who may be the person `p` describes (duplicate detection at registration,
   /// issue 21): the same given name, family name (each compared as normalizeName does: ASCII

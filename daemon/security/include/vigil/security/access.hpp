@@ -48,6 +48,11 @@
 // insurance, pharmacy) through patientRead/patientWrite, but not the clinical ones (problems,
 // medications, allergies: recordClinicalRead/recordClinicalWrite), minimum necessary. A role
 // that registers patients without clinical data (front desk) gets the record as admins do.
+// State licensing (issue 22): admins keep every provider's NPI and licenses, ask the registry
+// to verify them and list those expiring; providers and nurses read their own (LicenseService
+// narrows license.read to the caller's own licenses for them). Licenses are public registry
+// data, not PHI; the front desk books through scheduling, which asks the eligibility check
+// itself, so it needs no license permission.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -113,6 +118,8 @@ enum class Permission {
   rpmEnrolmentWrite,     // enrolling in RPM and ending an episode: providers (a clinical order)
   recordClinicalRead,    // the record's problems, medications, allergies: patient, clinicians
   recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
+  licenseRead,           // providers' licenses and NPIs: admins all, providers/nurses their own
+  licenseManage,         // adding, editing, removing, verifying licenses, setting NPIs: admins
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -67,6 +67,10 @@ struct Visit {
   TimePoint endsAt;
   VisitState state = VisitState::scheduled;
   std::optional<TimePoint> endedAt;
+  /// Where the patient said they are at check-in (two letters); nullopt: not confirmed (the
+  /// registry's state of residence applies).
+  std::optional<std::string> patientState;
+  std::optional<TimePoint> checkedInAt;
   std::vector<Participant> participants;
 
   const Participant* participant(std::int64_t userId) const;
@@ -143,6 +147,14 @@ struct VisitArchivePage {
 /// portal shows the current telehealth consent to sign, then joins again.
 inline constexpr std::string_view kConsentRequired = "consent_required";
 
+/// A check the visit's provider must pass to start or join it, and that a patient's check-in
+/// re-runs (issue 22: state licensing, wired by the app; video cannot include licensing, a
+/// library of its own layer). Runs INSIDE the write job of the join or check-in, on its
+/// connection, with the visit as stored (check-in: with the state just given); returns the
+/// refusal's reason (a stable PHI-free word, audited and answered) or nullopt to allow.
+using JoinCheck = std::function<std::optional<std::string>(store::Connection& c, const Visit& visit,
+                                                           const security::Actor& actor)>;
+
 /// The outcome of a join.
 enum class JoinStatus { admitted, waiting };
 std::string_view toString(JoinStatus status);
@@ -167,6 +179,17 @@ class VisitService {
   /// (patients::ConsentService; refused with reason kConsentRequired). Refusals are audited,
   /// then throw AccessDenied (reason in what()).
   JoinStatus join(const security::Actor& actor, std::int64_t visitId);
+  /// Sets the join check (before the service is used): run at the visit's provider's every
+  /// join, and at the patient's check-in. Empty: no check.
+  void setJoinCheck(JoinCheck check) { joinCheck_ = std::move(check); }
+  /// The visit's patient confirms where they are (`state`: two capital letters) before the
+  /// visit (visit.check_in, audited). The state is kept on the visit (the provider's join then
+  /// checks it instead of the registry's state of residence) and the join check runs with it
+  /// now: when it refuses, the location is still kept (it is a fact; the provider's join is
+  /// refused too), the entry is audited as denied with the reason and AccessDenied carries the
+  /// reason. Throws ValidationError (state), AccessDenied ("not_visit_patient", "visit_ended",
+  /// or the check's reason), NotFound.
+  void checkIn(const security::Actor& actor, std::int64_t visitId, std::string_view state);
   /// The visit's provider admits a waiting participant. Audited.
   void admit(const security::Actor& actor, std::int64_t visitId, std::int64_t userId);
   /// A participant leaves (or drops); they may rejoin. Audited.
@@ -275,6 +298,7 @@ class VisitService {
   Clock& clock_;
   VisitPolicy policy_;
   const crypto::FieldCipher* cipher_;
+  JoinCheck joinCheck_;
   std::mutex recordingMutex_;
 };
 

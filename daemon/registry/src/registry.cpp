@@ -365,6 +365,13 @@ bool PatientRepository::existsIn(Connection& c, std::int64_t id) {
   return c.queryValue<std::int64_t>("SELECT id FROM patients WHERE id = ?1", id).has_value();
 }
 
+std::optional<PatientLocation> PatientRepository::locationIn(Connection& c, std::int64_t id) {
+  auto s = c.prepare("SELECT time_zone, state FROM patients WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return PatientLocation{s.getText(0), s.isNull(1) ? std::string() : s.getText(1)};
+}
+
 std::optional<Patient> PatientRepository::getIn(Connection& c, std::int64_t id) {
   auto s = c.prepare(
       "SELECT mrn_enc, given_name_enc, family_name_enc, birth_date_enc, time_zone, state, "

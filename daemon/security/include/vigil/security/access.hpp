@@ -48,6 +48,12 @@
 // insurance, pharmacy) through patientRead/patientWrite, but not the clinical ones (problems,
 // medications, allergies: recordClinicalRead/recordClinicalWrite), minimum necessary. A role
 // that registers patients without clinical data (front desk) gets the record as admins do.
+// Scheduling (issue 22): appointment types and free slots are read by everyone signed in (no
+// PHI); admins edit the types; providers set up their own schedule (zone, buffer, template,
+// exceptions), admins anyone's; patients book, reschedule, cancel and wait-list for themselves
+// (SchedulingService narrows them to their care team's providers), clinicians for their care
+// team's patients, front desk and admins for every patient; staff mark no-shows and read
+// providers' day lists (a provider their own).
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -113,6 +119,12 @@ enum class Permission {
   rpmEnrolmentWrite,     // enrolling in RPM and ending an episode: providers (a clinical order)
   recordClinicalRead,    // the record's problems, medications, allergies: patient, clinicians
   recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
+  scheduleRead,          // appointment types and free slots (no PHI): everyone signed in
+  scheduleSetup,       // a provider's zone, buffer, weekly template, exceptions: admins, providers
+  scheduleTypesWrite,  // the clinic's appointment types: admins
+  scheduleBook,        // booking, rescheduling, cancelling, the waitlist: patients (their own),
+                       // clinicians (care team), front desk and admins (every patient)
+  scheduleManage,      // no-shows, providers' day lists, schedules read: staff
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -198,26 +198,28 @@ SlotSearch SchedulingService::slots(const Actor& actor, const SlotQuery& q) cons
   return result;
 }
 
-Appointment SchedulingService::book(const Actor& actor, const BookingRequest& r) {
+Appointment SchedulingService::book(const Actor& actor, const BookingRequest& r,
+                                    std::string_view breakGlass) {
   const auto now = impl_->clock.now();
   impl_->refuseIneligible(actor, "appointment.book", r.providerUserId, r.patientId, r.startsAt);
   const detail::Eligibility eligibility{impl_->eligibility};
   return impl_->guard().write(
       actor, operation("appointment.book"), r.patientId, {"appointment", ""},
-      [&](Connection& c) { return detail::bookIn(c, actor, r, now, eligibility, {}); });
+      [&](Connection& c) { return detail::bookIn(c, actor, r, now, eligibility, {}); }, breakGlass);
 }
 
 Appointment SchedulingService::reschedule(const Actor& actor, std::int64_t appointmentId,
-                                          TimePoint newStartsAt) {
+                                          TimePoint newStartsAt, std::string_view breakGlass) {
   const auto now = impl_->clock.now();
   const auto patientId = patientOf(impl_->db, appointmentId);
-  const auto old = get(actor, appointmentId);
+  const auto old = get(actor, appointmentId, breakGlass);
   impl_->refuseIneligible(actor, "appointment.reschedule", old.providerUserId, patientId,
                           newStartsAt);
   const detail::Eligibility eligibility{impl_->eligibility};
   return impl_->guard().write(
       actor, operation("appointment.reschedule"), patientId,
-      {"appointment", std::to_string(appointmentId)}, [&](Connection& c) {
+      {"appointment", std::to_string(appointmentId)},
+      [&](Connection& c) {
         const auto a = requireBooked(c, appointmentId);
         detail::releaseClaimsIn(c, a.id, 0);
         c.execute(
@@ -229,11 +231,12 @@ Appointment SchedulingService::reschedule(const Actor& actor, std::int64_t appoi
                            eligibility, {a.id, a.visitId});
         detail::offerFreedIn(c, a, now);
         return moved;
-      });
+      },
+      breakGlass);
 }
 
 void SchedulingService::cancel(const Actor& actor, std::int64_t appointmentId, CancelReason reason,
-                               std::string_view note) {
+                               std::string_view note, std::string_view breakGlass) {
   if (note.size() > 500) throw ValidationError("note: at most 500 characters");
   if (reason == CancelReason::other && note.empty())
     throw ValidationError("note: required when the reason is other");
@@ -241,7 +244,8 @@ void SchedulingService::cancel(const Actor& actor, std::int64_t appointmentId, C
   const auto patientId = patientOf(impl_->db, appointmentId);
   impl_->guard().write(
       actor, operation("appointment.cancel"), patientId,
-      {"appointment", std::to_string(appointmentId)}, [&](Connection& c) {
+      {"appointment", std::to_string(appointmentId)},
+      [&](Connection& c) {
         const auto a = requireBooked(c, appointmentId);
         c.execute(
             "UPDATE appointments SET state = 'cancelled', cancel_reason = ?2, changed_by = ?3, "
@@ -255,15 +259,18 @@ void SchedulingService::cancel(const Actor& actor, std::int64_t appointmentId, C
         detail::releaseClaimsIn(c, a.id, 0);
         if (a.visitId) video::VisitService::cancelScheduledIn(c, *a.visitId);
         detail::offerFreedIn(c, a, now);
-      });
+      },
+      breakGlass);
 }
 
-void SchedulingService::markNoShow(const Actor& actor, std::int64_t appointmentId) {
+void SchedulingService::markNoShow(const Actor& actor, std::int64_t appointmentId,
+                                   std::string_view breakGlass) {
   const auto now = impl_->clock.now();
   const auto patientId = patientOf(impl_->db, appointmentId);
   impl_->guard().write(
       actor, operation("appointment.no_show"), patientId,
-      {"appointment", std::to_string(appointmentId)}, [&](Connection& c) {
+      {"appointment", std::to_string(appointmentId)},
+      [&](Connection& c) {
         const auto a = requireBooked(c, appointmentId);
         if (now < a.startsAt) throw ValidationError("appointment: not started yet");
         c.execute(
@@ -272,32 +279,40 @@ void SchedulingService::markNoShow(const Actor& actor, std::int64_t appointmentI
             a.id, actor.id, toMillis(now));
         detail::releaseClaimsIn(c, a.id, detail::granuleAtOrAfter(now));
         if (a.visitId) video::VisitService::cancelScheduledIn(c, *a.visitId);
-      });
+      },
+      breakGlass);
 }
 
-Appointment SchedulingService::get(const Actor& actor, std::int64_t appointmentId) const {
+Appointment SchedulingService::get(const Actor& actor, std::int64_t appointmentId,
+                                   std::string_view breakGlass) const {
   const auto patientId = patientOf(impl_->db, appointmentId);
-  return impl_->guard().read(actor, operation("appointment.list"), patientId,
-                             {"appointment", std::to_string(appointmentId)}, [&](Connection& c) {
-                               auto a = *detail::appointmentIn(c, appointmentId);
-                               auto enc = c.queryValue<store::Blob>(
-                                   "SELECT cancel_note_enc FROM appointments WHERE id = ?1 AND "
-                                   "cancel_note_enc IS NOT NULL",
-                                   appointmentId);
-                               if (enc)
-                                 a.cancelNote = impl_->cipher.decryptText(
-                                     noteRef(a.id), crypto::ByteView(enc->data(), enc->size()));
-                               return a;
-                             });
+  return impl_->guard().read(
+      actor, operation("appointment.list"), patientId,
+      {"appointment", std::to_string(appointmentId)},
+      [&](Connection& c) {
+        auto a = *detail::appointmentIn(c, appointmentId);
+        auto enc = c.queryValue<store::Blob>(
+            "SELECT cancel_note_enc FROM appointments WHERE id = ?1 AND "
+            "cancel_note_enc IS NOT NULL",
+            appointmentId);
+        if (enc)
+          a.cancelNote =
+              impl_->cipher.decryptText(noteRef(a.id), crypto::ByteView(enc->data(), enc->size()));
+        return a;
+      },
+      breakGlass);
 }
 
 std::vector<Appointment> SchedulingService::forPatient(const Actor& actor, std::int64_t patientId,
-                                                       TimePoint since) const {
+                                                       TimePoint since,
+                                                       std::string_view breakGlass) const {
   return impl_->guard().read(
-      actor, operation("appointment.list"), patientId, {"appointment", ""}, [&](Connection& c) {
+      actor, operation("appointment.list"), patientId, {"appointment", ""},
+      [&](Connection& c) {
         return detail::appointmentsIn(c, "patient_id", patientId, toMillis(since),
                                       std::numeric_limits<std::int64_t>::max());
-      });
+      },
+      breakGlass);
 }
 
 std::vector<Appointment> SchedulingService::forProvider(const Actor& actor,

@@ -79,12 +79,14 @@ std::optional<WaitlistOffer> offerIn(Connection& c, std::int64_t offerId) {
 }  // namespace
 }  // namespace detail
 
-std::int64_t SchedulingService::joinWaitlist(const Actor& actor, const WaitlistRequest& r) {
+std::int64_t SchedulingService::joinWaitlist(const Actor& actor, const WaitlistRequest& r,
+                                             std::string_view breakGlass) {
   if (r.latestAt <= r.earliestAt || r.latestAt - r.earliestAt > days(kMaxSearchDays))
     throw ValidationError("earliest/latest: a window of at most 92 days");
   const auto now = impl_->clock.now();
   return impl_->guard().write(
-      actor, operation("waitlist.join"), r.patientId, {"waitlist_entry", ""}, [&](Connection& c) {
+      actor, operation("waitlist.join"), r.patientId, {"waitlist_entry", ""},
+      [&](Connection& c) {
         const auto type = detail::typeIn(c, r.typeId);
         if (!type || !type->active) throw ValidationError("type_id: not an active type");
         c.execute(
@@ -93,14 +95,16 @@ std::int64_t SchedulingService::joinWaitlist(const Actor& actor, const WaitlistR
             r.patientId, r.providerUserId, r.typeId, toMillis(r.earliestAt), toMillis(r.latestAt),
             actor.id, toMillis(now));
         return c.lastInsertRowid();
-      });
+      },
+      breakGlass);
 }
 
-std::vector<WaitlistOffer> SchedulingService::offers(const Actor& actor,
-                                                     std::int64_t patientId) const {
+std::vector<WaitlistOffer> SchedulingService::offers(const Actor& actor, std::int64_t patientId,
+                                                     std::string_view breakGlass) const {
   const auto now = toMillis(impl_->clock.now());
   return impl_->guard().read(
-      actor, operation("appointment.list"), patientId, {"waitlist_offer", ""}, [&](Connection& c) {
+      actor, operation("appointment.list"), patientId, {"waitlist_offer", ""},
+      [&](Connection& c) {
         std::vector<WaitlistOffer> out;
         auto st = c.prepare(
             "SELECT o.id FROM waitlist_offers o JOIN waitlist_entries e ON e.id = o.entry_id "
@@ -109,10 +113,12 @@ std::vector<WaitlistOffer> SchedulingService::offers(const Actor& actor,
         st.bindAll(patientId, now);
         while (st.step()) out.push_back(*detail::offerIn(c, st.getInt64(0)));
         return out;
-      });
+      },
+      breakGlass);
 }
 
-Appointment SchedulingService::acceptOffer(const Actor& actor, std::int64_t offerId) {
+Appointment SchedulingService::acceptOffer(const Actor& actor, std::int64_t offerId,
+                                           std::string_view breakGlass) {
   const auto now = impl_->clock.now();
   const auto offer = impl_->db.read([&](Connection& c) { return detail::offerIn(c, offerId); });
   if (!offer) throw NotFound("offer not found");
@@ -121,7 +127,8 @@ Appointment SchedulingService::acceptOffer(const Actor& actor, std::int64_t offe
   const detail::Eligibility eligibility{impl_->eligibility};
   return impl_->guard().write(
       actor, operation("appointment.book"), offer->patientId,
-      {"waitlist_offer", std::to_string(offerId)}, [&](Connection& c) {
+      {"waitlist_offer", std::to_string(offerId)},
+      [&](Connection& c) {
         const auto o = detail::offerIn(c, offerId);
         if (!o || o->state != "open" || o->expiresAt <= now)
           throw ValidationError("offer: no longer open");
@@ -132,7 +139,8 @@ Appointment SchedulingService::acceptOffer(const Actor& actor, std::int64_t offe
             offerId, a.id);
         c.execute("UPDATE waitlist_entries SET state = 'booked' WHERE id = ?1", o->entryId);
         return a;
-      });
+      },
+      breakGlass);
 }
 
 }  // namespace vigil::scheduling

@@ -234,40 +234,49 @@ class SchedulingService {
                                             std::int64_t providerUserId) const;
 
   // --- slots and bookings ---
+  // `breakGlassReason`: a clinician's emergency access outside the care team (audited as
+  // break-glass), as the API passes it on.
   /// Free slots (schedule.slots). A patient actor searches for themself.
   SlotSearch slots(const security::Actor& actor, const SlotQuery& query) const;
   /// Books a free slot (appointment.book) and, for a video type, its visit in the same write
   /// job. Throws SlotTaken, PatientBusy, NotEligible, ValidationError (not a slot, type,
   /// provider not on the patient's care team), AccessDenied.
-  Appointment book(const security::Actor& actor, const BookingRequest& request);
+  Appointment book(const security::Actor& actor, const BookingRequest& request,
+                   std::string_view breakGlassReason = {});
   /// Moves a booked appointment to a new free slot in one write job: the old claims released
   /// and the new ones taken together (the old appointment becomes cancelled, reason other, and
   /// the new one names it in rescheduledFrom; the old becomes rescheduled; a video visit moves
   /// with it). Same errors as book().
   Appointment reschedule(const security::Actor& actor, std::int64_t appointmentId,
-                         TimePoint newStartsAt);
+                         TimePoint newStartsAt, std::string_view breakGlassReason = {});
   /// Cancels a booked appointment (its claims released, its visit cancelled) and offers the
   /// freed time to the first matching waitlist entry. `note` (other): free text, encrypted.
   void cancel(const security::Actor& actor, std::int64_t appointmentId, CancelReason reason,
-              std::string_view note);
+              std::string_view note, std::string_view breakGlassReason = {});
   /// Staff mark a booked appointment as a no-show once it has started; its claims from now on
   /// are released (the provider's rest of the hour is free again).
-  void markNoShow(const security::Actor& actor, std::int64_t appointmentId);
-  Appointment get(const security::Actor& actor, std::int64_t appointmentId) const;
+  void markNoShow(const security::Actor& actor, std::int64_t appointmentId,
+                  std::string_view breakGlassReason = {});
+  Appointment get(const security::Actor& actor, std::int64_t appointmentId,
+                  std::string_view breakGlassReason = {}) const;
   /// A patient's appointments starting at or after `since` (appointment.list).
   std::vector<Appointment> forPatient(const security::Actor& actor, std::int64_t patientId,
-                                      TimePoint since) const;
+                                      TimePoint since,
+                                      std::string_view breakGlassReason = {}) const;
   /// A provider's appointments in [from, to) (schedule.provider_list: providers their own,
   /// nurses, front desk and admins any provider's). Audited once per listing.
   std::vector<Appointment> forProvider(const security::Actor& actor, std::int64_t providerUserId,
                                        TimePoint from, TimePoint to) const;
 
   // --- waitlist ---
-  std::int64_t joinWaitlist(const security::Actor& actor, const WaitlistRequest& request);
+  std::int64_t joinWaitlist(const security::Actor& actor, const WaitlistRequest& request,
+                            std::string_view breakGlassReason = {});
   /// A patient's open offers (not expired).
-  std::vector<WaitlistOffer> offers(const security::Actor& actor, std::int64_t patientId) const;
+  std::vector<WaitlistOffer> offers(const security::Actor& actor, std::int64_t patientId,
+                                    std::string_view breakGlassReason = {}) const;
   /// Books the offered slot (as book()); the offer and its entry are closed.
-  Appointment acceptOffer(const security::Actor& actor, std::int64_t offerId);
+  Appointment acceptOffer(const security::Actor& actor, std::int64_t offerId,
+                          std::string_view breakGlassReason = {});
 
   /// The provider's zone (UTC when the provider has no settings row).
   static std::string zoneOfIn(store::Connection& c, std::int64_t providerUserId);

@@ -19,6 +19,9 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/scheduling/scheduling.hpp"
+#endif
 #include "vigil/web/api.hpp"
 
 namespace vigil::app {
@@ -50,6 +53,11 @@ class ApiWiring {
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
+#ifdef VIGIL_WITH_SCHEDULING
+  // Bookings (issue 22). The licensing check (scheduling::ProviderEligibility) is wired here
+  // by setEligibility once licensing lands; until then every provider is eligible.
+  std::unique_ptr<scheduling::SchedulingService> scheduling_;
+#endif
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

@@ -27,6 +27,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
 #ifdef VIGIL_WITH_VIDEO
+#include "demo_schedule.hpp"
 #include "vigil/video/visit.hpp"
 #endif
 
@@ -396,6 +397,10 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   // The patients' intake (issue 21): contact, insurance, pharmacy, problems, medications,
   // allergies; also on a clinic seeded before the record existed.
   ensureDemoRecords(services, adminActor);
+#ifdef VIGIL_WITH_VIDEO
+  // Appointment types and the providers' weekly hours (issue 22): bookable slots.
+  ensureDemoSchedule(services, adminActor);
+#endif
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

@@ -79,6 +79,18 @@ std::optional<WaitlistOffer> offerIn(Connection& c, std::int64_t offerId) {
 }  // namespace
 }  // namespace detail
 
+std::vector<ScheduleSettings> SchedulingService::bookableProviders(const Actor& actor) const {
+  SlotQuery q;
+  if (actor.role == Role::patient) q.patientId = actor.patientId.value_or(-1);
+  return impl_->guard().read(actor, operation("schedule.slots"), std::nullopt, {"provider", ""},
+                             [&](Connection& c) {
+                               std::vector<ScheduleSettings> out;
+                               for (auto id : detail::providersFor(c, q))
+                                 out.push_back(*detail::settingsIn(c, id));
+                               return out;
+                             });
+}
+
 std::int64_t SchedulingService::joinWaitlist(const Actor& actor, const WaitlistRequest& r,
                                              std::string_view breakGlass) {
   if (r.latestAt <= r.earliestAt || r.latestAt - r.earliestAt > days(kMaxSearchDays))

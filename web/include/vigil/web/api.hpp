@@ -73,6 +73,10 @@ class PatientRecordService;
 class IntakeService;
 }  // namespace vigil::patients
 
+namespace vigil::scheduling {
+class SchedulingService;
+}
+
 namespace vigil::web {
 
 class BleAdmin;
@@ -108,6 +112,9 @@ struct ApiServices {
   patients::PatientRecordService* records = nullptr;  // the patient record and its history
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
+  /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
+  /// exist only when VIGIL_WITH_SCHEDULING is defined).
+  vigil::scheduling::SchedulingService* scheduling = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

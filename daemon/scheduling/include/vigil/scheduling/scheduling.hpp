@@ -236,6 +236,9 @@ class SchedulingService {
   // --- slots and bookings ---
   // `breakGlassReason`: a clinician's emergency access outside the care team (audited as
   // break-glass), as the API passes it on.
+  /// The providers with a schedule the actor may book with (a patient: their care team's), and
+  /// their zones (schedule.slots).
+  std::vector<ScheduleSettings> bookableProviders(const security::Actor& actor) const;
   /// Free slots (schedule.slots). A patient actor searches for themself.
   SlotSearch slots(const security::Actor& actor, const SlotQuery& query) const;
   /// Books a free slot (appointment.book) and, for a video type, its visit in the same write

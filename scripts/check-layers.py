@@ -43,13 +43,17 @@ LAYERS = {
     # State licensing (issue 22): provider NPIs and licenses, the eligibility check, and the
     # registry lookups through the cloud link (license.lookup / license.verification).
     "licensing": 4,
+    # Scheduling (issue 22): availability, bookings and the waitlist; a video booking creates
+    # its visit through video (layer 4) in the booking's transaction.
+    "scheduling": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
-    # libraries (patients, readings; video's visits later), below the HTTP layer.
-    "fhir": 5,
-    "web": 6,
-    "webapi": 7,
-    "demo": 8,
-    "app": 9,
+    # libraries (patients, readings; video's visits and scheduling's appointments later), below
+    # the HTTP layer.
+    "fhir": 6,
+    "web": 7,
+    "webapi": 8,
+    "demo": 9,
+    "app": 10,
 }
 
 # Include prefix (vigil/<name>/) of each library when it differs from the library's name.
@@ -93,6 +97,11 @@ OWNERS = {
     "patient_record_versions": {"patients"},
     "patient_intake": {"patients"},
     "insurance_card_images": {"patients"},
+    "schedule_settings": {"scheduling"}, "schedule_templates": {"scheduling"},
+    "schedule_template_types": {"scheduling"}, "schedule_exceptions": {"scheduling"},
+    "appointment_types": {"scheduling"}, "appointments": {"scheduling"},
+    "appointment_claims": {"scheduling"}, "appointment_patient_claims": {"scheduling"},
+    "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

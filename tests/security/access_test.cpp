@@ -142,6 +142,23 @@ const std::map<std::string, std::string> kExpected = {
     {"license.manage",                 "DD DD DD AA DD DD"},
     {"license.verify",                 "DD DD DD AA DD DD"},
     {"license.expiring",               "DD DD DD AA DD DD"},
+    // Scheduling (issue 22): types and free slots for everyone signed in (no PHI); types edited
+    // by admins; a schedule set up by providers (their own, narrowed by the service) and admins;
+    // bookings by the patient (own), clinicians (care team), front desk and admins (all);
+    // no-shows, schedules and day lists by staff.
+    //                                  pa pr nu ad fd de
+    {"appointment_type.list",          "AA AA AA AA AA DD"},
+    {"appointment_type.save",          "DD DD DD AA DD DD"},
+    {"schedule.get",                   "DD AA AA AA AA DD"},
+    {"schedule.setup",                 "DD AA DD AA DD DD"},
+    {"schedule.slots",                 "AA AA AA AA AA DD"},
+    {"schedule.provider_list",         "DD AA AA AA AA DD"},
+    {"appointment.book",               "AD AG AG AA AA DD"},
+    {"appointment.reschedule",         "AD AG AG AA AA DD"},
+    {"appointment.cancel",             "AD AG AG AA AA DD"},
+    {"appointment.list",               "AD AG AG AA AA DD"},
+    {"appointment.no_show",            "DD AG AG AA AA DD"},
+    {"waitlist.join",                  "AD AG AG AA AA DD"},
 };
 // clang-format on
 

@@ -46,6 +46,9 @@
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/sync/outbox.hpp"
+#ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/scheduling/scheduling.hpp"
+#endif
 #include "vigil/testsupport/manual_clock.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
@@ -142,6 +145,13 @@ struct ApiFixture {
   RecordingBleAdmin ble;
   Metrics syncMetrics;  // the outbox's counters, apart from the process's
   std::unique_ptr<sync::Outbox> outbox;
+#ifdef VIGIL_WITH_SCHEDULING
+  /// Scheduling (issue 22): the provider takes 30-minute in-person visits (`visitType`) all
+  /// day, every day, in UTC.
+  std::unique_ptr<scheduling::SchedulingService> scheduling;
+  scheduling::AppointmentType visitType;
+  std::int64_t secondScheduler = 0;  // made by the test that needs it
+#endif
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
   std::unique_ptr<HttpServer> server;
@@ -250,6 +260,15 @@ struct ApiFixture {
     services.recordExport = recordExport.get();
     services.intake = intake.get();
     services.licenses = licenses.get();
+#ifdef VIGIL_WITH_SCHEDULING
+    scheduling =
+        std::make_unique<scheduling::SchedulingService>(*db, *audit, keys->cipher(), clock);
+    visitType =
+        scheduling->saveType(adminActor, {0, "Clinic visit", 30, scheduling::Modality::inPerson,
+                                          scheduling::VisitKind::followUp, true});
+    takeBookingsAllWeek(providerId);
+    services.scheduling = scheduling.get();
+#endif
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;
@@ -283,7 +302,19 @@ struct ApiFixture {
     return changes.at(0).alert.id;
   }
 
-  std::uint16_t port() const { return server->port(); }
+#ifdef VIGIL_WITH_SCHEDULING
+  /// The provider takes bookings every day, all day, in UTC, without a buffer.
+  void takeBookingsAllWeek(std::int64_t provider) {
+    scheduling->saveSettings(adminActor, {provider, "UTC", 0});
+    std::vector<scheduling::TemplateBlock> week;
+    for (int d = 1; d <= 7; ++d) week.push_back({0, provider, d, 0, 1440, {}});
+    scheduling->setTemplate(adminActor, provider, week);
+  }
+#endif
+
+  std::uint16_t port() const {
+    return server->port();
+  }
 
   Reply request(const std::string& method, const std::string& path, const Client* client,
                 const std::string& body = "",

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "api_fixture.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/crypto/bytes.hpp"
 #include "vigil/security/access_guard.hpp"
 
@@ -43,6 +44,12 @@ struct Ctx {
   std::int64_t provider = 0;         // a provider user (licensing routes)
   std::int64_t license = 0;          // a license of that provider (edit and delete routes)
   int serial = 0;                    // unique per call (MRNs, uids)
+  // Scheduling (issue 22): a booked appointment and an open waitlist offer of the patient
+  // (fresh per call), a schedule exception of the clinician, the clinic's appointment type.
+  std::int64_t appointment = 0;
+  std::int64_t offer = 0;
+  std::int64_t exception = 0;
+  std::int64_t appointmentType = 0;
 };
 
 struct Call {
@@ -69,6 +76,13 @@ std::string licenseState(int serial) {
   static const char* kStates[] = {"AL", "AK", "AZ", "AR", "CO", "CT", "DE", "FL", "GA", "HI",
                                   "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA"};
   return kStates[static_cast<std::size_t>(serial) % std::size(kStates)];
+}
+
+/// A 30-minute slot of its own per serial, from 2027-01-20T00:00Z (the providers take bookings
+/// all day, every day, in UTC).
+std::string slotAt(int serial) {
+  const auto t = TimePoint{std::chrono::seconds{1'800'403'200}} + std::chrono::minutes(30) * serial;
+  return core::formatUtc(t, core::Fraction::millis);
 }
 
 /// How to call each route about a given patient. A new route needs a line here.
@@ -506,6 +520,101 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/sync/enrol", R"({"code":"7KQM-2HXD-9PLA","boxName":"Test"})"};
        }},
+      // Scheduling (issue 22)
+      {"GET /api/v1/appointment-types",
+       [](const Ctx&) {
+         return Call{"/api/v1/appointment-types", ""};
+       }},
+      {"POST /api/v1/appointment-types",
+       [](const Ctx& c) {
+         return Call{"/api/v1/appointment-types",
+                     R"({"name":"Type )" + std::to_string(c.serial) +
+                         R"(","durationMinutes":20,"modality":"video","kind":"new"})"};
+       }},
+      {"PUT /api/v1/appointment-types/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/appointment-types/" + id(c.appointmentType),
+                     R"({"name":"Clinic visit","durationMinutes":30,"modality":"in_person",)"
+                     R"("kind":"follow_up"})"};
+       }},
+      {"GET /api/v1/schedule/providers",
+       [](const Ctx&) {
+         return Call{"/api/v1/schedule/providers", ""};
+       }},
+      {"GET /api/v1/providers/{id}/schedule",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/schedule", ""};
+       }},
+      {"PUT /api/v1/providers/{id}/schedule",
+       [](const Ctx& c) {
+         std::string blocks;
+         for (int d = 1; d <= 7; ++d)
+           blocks += std::string(d > 1 ? "," : "") + R"({"weekday":)" + std::to_string(d) +
+                     R"(,"startMinute":0,"endMinute":1440})";
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/schedule",
+                     R"({"timeZone":"UTC","bufferMinutes":0,"blocks":[)" + blocks + "]}"};
+       }},
+      {"POST /api/v1/providers/{id}/schedule/exceptions",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/schedule/exceptions",
+                     R"({"starts":"2031-01-01","ends":"2031-01-02","kind":"holiday"})"};
+       }},
+      {"DELETE /api/v1/providers/{id}/schedule/exceptions/{exceptionId}",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/providers/" + id(c.clinician) + "/schedule/exceptions/" + id(c.exception),
+             ""};
+       }},
+      {"GET /api/v1/providers/{id}/appointments",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) +
+                         "/appointments?from=2027-01-15T00:00:00Z&to=2027-02-15T00:00:00Z",
+                     ""};
+       }},
+      {"GET /api/v1/slots",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/slots?type=" + id(c.appointmentType) + "&from=2027-01-20&to=2027-01-20", ""};
+       }},
+      {"POST /api/v1/patients/{id}/appointments",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/appointments",
+                     R"({"providerUserId":)" + id(c.clinician) + R"(,"typeId":)" +
+                         id(c.appointmentType) + R"(,"startsAt":")" + slotAt(c.serial) + R"("})"};
+       }},
+      {"GET /api/v1/patients/{id}/appointments",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/appointments", ""};
+       }},
+      {"POST /api/v1/appointments/{id}/reschedule",
+       [](const Ctx& c) {
+         return Call{"/api/v1/appointments/" + id(c.appointment) + "/reschedule",
+                     R"({"startsAt":")" + slotAt(c.serial) + R"("})"};
+       }},
+      {"POST /api/v1/appointments/{id}/cancel",
+       [](const Ctx& c) {
+         return Call{"/api/v1/appointments/" + id(c.appointment) + "/cancel",
+                     R"({"reason":"patient_request"})"};
+       }},
+      {"POST /api/v1/appointments/{id}/no-show",
+       [](const Ctx& c) {
+         return Call{"/api/v1/appointments/" + id(c.appointment) + "/no-show", "{}"};
+       }},
+      {"POST /api/v1/patients/{id}/waitlist",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/waitlist",
+             R"({"typeId":)" + id(c.appointmentType) +
+                 R"(,"earliestAt":"2027-01-20T00:00:00Z","latestAt":"2027-01-27T00:00:00Z"})"};
+       }},
+      {"GET /api/v1/patients/{id}/waitlist-offers",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/waitlist-offers", ""};
+       }},
+      {"POST /api/v1/waitlist-offers/{id}/accept",
+       [](const Ctx& c) {
+         return Call{"/api/v1/waitlist-offers/" + id(c.offer) + "/accept", "{}"};
+       }},
   };
   return r;
 }
@@ -661,6 +770,30 @@ const std::map<std::string, std::string> kExpected = {
     {"PUT /api/v1/providers/{id}/npi",                         "DD DD DD AA DD"},
     {"POST /api/v1/providers/{id}/licenses/verify",            "DD DD DD AA DD"},
     {"GET /api/v1/licenses/expiring",                          "DD DD DD AA DD"},
+    // Scheduling (issue 22, docs/scheduling.md): appointment types and free slots are no PHI,
+    // read by everyone signed in; admins edit the types. A provider sets up their own schedule
+    // (zone, buffer, weekly hours, exceptions), admins anyone's; staff read schedules and a
+    // provider's day (with patient names: a provider their own). A patient books, moves,
+    // cancels and wait-lists for themself; clinicians for their care team (others in an
+    // emergency); the front desk and admins for every patient. No-shows are marked by staff.
+    {"GET /api/v1/appointment-types",                          "AA AA AA AA AA"},
+    {"POST /api/v1/appointment-types",                         "DD DD DD AA DD"},
+    {"PUT /api/v1/appointment-types/{id}",                     "DD DD DD AA DD"},
+    {"GET /api/v1/schedule/providers",                         "AA AA AA AA AA"},
+    {"GET /api/v1/slots",                                      "AA AA AA AA AA"},
+    {"GET /api/v1/providers/{id}/schedule",                    "DD AA AA AA AA"},
+    {"PUT /api/v1/providers/{id}/schedule",                    "DD AA DD AA DD"},
+    {"POST /api/v1/providers/{id}/schedule/exceptions",        "DD AA DD AA DD"},
+    {"DELETE /api/v1/providers/{id}/schedule/exceptions/{exceptionId}", "DD AA DD AA DD"},
+    {"GET /api/v1/providers/{id}/appointments",                "DD AA AA AA AA"},
+    {"POST /api/v1/patients/{id}/appointments",                "AD AG AG AA AA"},
+    {"GET /api/v1/patients/{id}/appointments",                 "AD AG AG AA AA"},
+    {"POST /api/v1/appointments/{id}/reschedule",              "AD AG AG AA AA"},
+    {"POST /api/v1/appointments/{id}/cancel",                  "AD AG AG AA AA"},
+    {"POST /api/v1/appointments/{id}/no-show",                 "DD AG AG AA AA"},
+    {"POST /api/v1/patients/{id}/waitlist",                    "AD AG AG AA AA"},
+    {"GET /api/v1/patients/{id}/waitlist-offers",              "AD AG AG AA AA"},
+    {"POST /api/v1/waitlist-offers/{id}/accept",               "AD AG AG AA AA"},
 };
 // clang-format on
 
@@ -693,6 +826,64 @@ std::int64_t enrolFresh(ApiFixture& f, patients::ConsentDocument& doc, std::int6
               {code, "Dependence on enabling machines", {device}, "2027-01-15"}, "matrix set-up")
       .id;
 }
+
+// The patient a scheduling object belongs to: patient A (on the provider's care team), or for
+// "other" a fresh patient on the care team of a second provider who takes bookings (patient B
+// has no care team, so nobody can be booked for B).
+#ifdef VIGIL_WITH_SCHEDULING
+struct Scheduled {
+  std::int64_t patient = 0;
+  std::int64_t provider = 0;
+};
+
+Scheduled scheduledPatient(ApiFixture& f, bool own, int serial) {
+  if (own) return {f.patientA, f.providerId};
+  auto& cal = f.secondScheduler;
+  if (cal == 0) {
+    cal = f.user(security::Role::provider, "dr.cal@clinic.example", "Dr. Cal");
+    f.takeBookingsAllWeek(cal);
+  }
+  auto p = f.patients->create(
+      {0, "MRN-S" + std::to_string(serial), "Sol", "Other", "1970-01-01", "UTC", "", {}, true});
+  f.accounts->assignCareTeam(f.adminActor, cal, p);
+  return {p, cal};
+}
+
+/// Fills the scheduling objects a route's call needs, through the service as the portal would.
+void scheduleContext(ApiFixture& f, const std::string& key, bool own, Ctx& ctx, int& serial) {
+  ctx.appointmentType = f.visitType.id;
+  auto when = [](int n) { return *core::parseRfc3339(slotAt(n)); };
+  if (key.find("/api/v1/appointments/{id}") != std::string::npos) {
+    auto who = scheduledPatient(f, own, ++serial);
+    ctx.appointment =
+        f.scheduling
+            ->book(f.adminActor, {who.patient, who.provider, f.visitType.id, when(++serial)})
+            .id;
+  }
+  if (key.find("/waitlist-offers/{id}") != std::string::npos) {
+    auto who = scheduledPatient(f, own, ++serial);
+    // Somebody else's booking is cancelled; the patient waiting for that time gets the offer.
+    auto other = f.patients->create(
+        {0, "MRN-W" + std::to_string(++serial), "Wes", "Wait", "1970-01-01", "UTC", "", {}, true});
+    f.accounts->assignCareTeam(f.adminActor, who.provider, other);
+    const auto t = when(++serial);
+    auto booked = f.scheduling->book(f.adminActor, {other, who.provider, f.visitType.id, t});
+    f.scheduling->joinWaitlist(
+        f.adminActor, {who.patient, who.provider, f.visitType.id, t, t + std::chrono::minutes(30)});
+    f.scheduling->cancel(f.adminActor, booked.id, scheduling::CancelReason::clinicClosed, "");
+    for (const auto& o : f.scheduling->offers(f.adminActor, who.patient))
+      if (o.startsAt == t) ctx.offer = o.id;
+  }
+  if (key.find("{exceptionId}") != std::string::npos) {
+    const auto day = std::chrono::local_days{std::chrono::year{2032} / 1 / 1} +
+                     std::chrono::days(++serial % 300);
+    ctx.exception = f.scheduling->addException(
+        f.adminActor,
+        {0, f.providerId, std::chrono::local_seconds{day},
+         std::chrono::local_seconds{day + std::chrono::days(1)}, scheduling::ExceptionKind::leave});
+  }
+}
+#endif
 
 // The patient's browser before they have an account: the invitation's token is the credential.
 const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
@@ -801,6 +992,9 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           ctx.consentSha = f.telehealth.sha256;
           if (key.find("/rpm-enrolments/{enrolmentId}") != std::string::npos)
             ctx.enrolment = enrolFresh(f, rpmConsent, ctx.patient, ++serial);
+#ifdef VIGIL_WITH_SCHEDULING
+          scheduleContext(f, key, own, ctx, serial);
+#endif
           ctx.serial = ++serial;
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {

@@ -68,6 +68,13 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
                                                          security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
+#ifdef VIGIL_WITH_SCHEDULING
+  // Only providers licensed in the patient's state on the date are offered and booked.
+  scheduling_ = std::make_unique<scheduling::SchedulingService>(
+      db, security.audit(), security.keys().cipher(), clock,
+      std::make_shared<scheduling::LicensingEligibility>());
+  services_.scheduling = scheduling_.get();
+#endif
   onboarding::InvitationOptions invitationOptions;
   invitationOptions.ttl = std::chrono::hours(config.integer("patients.invitation_ttl_hours"));
   invitations_ = std::make_unique<onboarding::InvitationService>(

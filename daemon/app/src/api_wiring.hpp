@@ -20,6 +20,10 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/scheduling/licensing_eligibility.hpp"
+#include "vigil/scheduling/scheduling.hpp"
+#endif
 #include "vigil/web/api.hpp"
 
 namespace vigil::app {
@@ -54,6 +58,10 @@ class ApiWiring {
   std::unique_ptr<licensing::LicenseService> licenses_;
   // Asks the registry about every license once a day (issue 22; only with an enrolled link).
   std::unique_ptr<PeriodicTask> licenseRefresh_;
+#ifdef VIGIL_WITH_SCHEDULING
+  // Bookings (issue 22), with the licensing check (scheduling::LicensingEligibility).
+  std::unique_ptr<scheduling::SchedulingService> scheduling_;
+#endif
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;
   std::unique_ptr<pki::CertificateAuthority> ca_;

@@ -28,6 +28,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
 #ifdef VIGIL_WITH_VIDEO
+#include "demo_schedule.hpp"
 #include "vigil/video/visit.hpp"
 #endif
 
@@ -399,6 +400,10 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   ensureDemoRecords(services, adminActor);
   // Provider NPIs and state licenses (issue 22): before the visit, whose join checks them.
   ensureDemoLicenses(services, adminActor);
+#ifdef VIGIL_WITH_VIDEO
+  // Appointment types and the providers' weekly hours (issue 22): bookable slots.
+  ensureDemoSchedule(services, adminActor);
+#endif
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

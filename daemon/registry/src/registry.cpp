@@ -372,6 +372,13 @@ std::optional<std::string> PatientRepository::stateIn(Connection& c, std::int64_
   return **state;
 }
 
+std::optional<PatientLocation> PatientRepository::locationIn(Connection& c, std::int64_t id) {
+  auto s = c.prepare("SELECT time_zone, state FROM patients WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return PatientLocation{s.getText(0), s.isNull(1) ? std::string() : s.getText(1)};
+}
+
 std::optional<Patient> PatientRepository::getIn(Connection& c, std::int64_t id) {
   auto s = c.prepare(
       "SELECT mrn_enc, given_name_enc, family_name_enc, birth_date_enc, time_zone, state, "

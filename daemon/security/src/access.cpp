@@ -125,6 +125,19 @@ constexpr Operation kOperations[] = {
     {"license.manage", P::licenseManage, false},
     {"license.verify", P::licenseManage, false},  // queues registry lookups (cloud link)
     {"license.expiring", P::licenseManage, false},
+    // Scheduling (issue 22)
+    {"appointment_type.list", P::scheduleRead, false},
+    {"appointment_type.save", P::scheduleTypesWrite, false},
+    {"schedule.get", P::scheduleManage, false},
+    {"schedule.setup", P::scheduleSetup, false},           // SchedulingService: providers their own
+    {"schedule.slots", P::scheduleRead, false},            // a patient's search: their care team
+    {"schedule.provider_list", P::scheduleManage, false},  // providers their own; names: audited
+    {"appointment.book", P::scheduleBook, true},
+    {"appointment.reschedule", P::scheduleBook, true},
+    {"appointment.cancel", P::scheduleBook, true},
+    {"appointment.list", P::scheduleBook, true},
+    {"appointment.no_show", P::scheduleManage, true},
+    {"waitlist.join", P::scheduleBook, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -175,7 +188,8 @@ bool roleHas(Role role, Permission p) {
                     P::recordExport, P::sessionManageOwn,
                     P::consentDocumentRead, P::consentRead, P::consentSign,
                     P::rpmEnrolmentRead,
-                    P::recordClinicalRead, P::recordClinicalWrite});
+                    P::recordClinicalRead, P::recordClinicalWrite,
+                    P::scheduleRead, P::scheduleBook});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -187,7 +201,8 @@ bool roleHas(Role role, Permission p) {
                     P::recordExport, P::billingRead, P::sessionManageOwn,
                     P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
-                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead});
+                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
+                    P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -198,7 +213,8 @@ bool roleHas(Role role, Permission p) {
                     P::messageRead, P::messageSend, P::documentRead, P::documentWrite,
                     P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead,
-                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead});
+                    P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
+                    P::scheduleRead, P::scheduleBook, P::scheduleManage});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -208,10 +224,13 @@ bool roleHas(Role role, Permission p) {
                     P::auditRead, P::auditExport, P::keyManage, P::billingRead,
                     P::sessionManageOwn, P::syncManage,
                     P::consentDocumentRead, P::consentDocumentWrite, P::consentRead,
-                    P::rpmEnrolmentRead, P::licenseRead, P::licenseManage});
+                    P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
+                    P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
+                    P::scheduleManage});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
-                    P::visitManage, P::consentDocumentRead, P::sessionManageOwn});
+                    P::visitManage, P::consentDocumentRead, P::sessionManageOwn,
+                    P::scheduleRead, P::scheduleBook, P::scheduleManage});
     case Role::device:
       return p == P::readingWrite;
   }

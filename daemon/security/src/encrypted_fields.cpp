@@ -48,6 +48,8 @@ constexpr EncryptedField kFields[] = {
     {"patient_invitations", "email", C::contact, false},
     // Insurance card photos (issue 21, intake), metadata stripped before encryption
     {"insurance_card_images", "image", C::document, false},
+    // Scheduling (issue 22): the free text typed with a cancellation
+    {"appointments", "cancel_note", C::freeText, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

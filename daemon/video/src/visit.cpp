@@ -157,48 +157,65 @@ std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t vis
 }
 
 std::int64_t VisitService::schedule(const Actor& actor, const NewVisit& nv) {
+  checkWindow(nv);
+  security::AccessGuard guard(db_, audit_);
+  return guard.write(actor, security::operation("visit.schedule"), nv.patientId, {"visit", ""},
+                     [&](store::Connection& c) { return scheduleIn(c, actor, nv, clock_.now()); });
+}
+
+void VisitService::checkWindow(const NewVisit& nv) {
   if (nv.endsAt <= nv.startsAt) throw ValidationError("visit: ends_at must be after starts_at");
   if (nv.endsAt - nv.startsAt > std::chrono::hours{8})
     throw ValidationError("visit: a visit lasts at most 8 hours");
-  security::AccessGuard guard(db_, audit_);
-  const auto now = toMillis(clock_.now());
-  return guard.write(
-      actor, security::operation("visit.schedule"), nv.patientId, {"visit", ""},
-      [&](store::Connection& c) {
-        const auto provider = security::activeAccountIn(c, nv.providerUserId);
-        if (!provider || (provider->role != Role::provider && provider->role != Role::nurse))
-          throw ValidationError("visit: provider_user_id is not an active provider or nurse");
-        // The visit opens the patient's record to its provider: only someone on the patient's
-        // care team, or holding emergency access to the patient (break-glass, audited), may be
-        // named, whoever schedules it.
-        if (!security::SqliteCareTeam(c).isAssigned(nv.providerUserId, nv.patientId) &&
-            !security::AuditLog::emergencyAccessUntil(c, nv.providerUserId, nv.patientId,
-                                                      clock_.now()))
-          throw ValidationError(
-              "visit: provider_user_id is not on the patient's care team (nor has emergency "
-              "access)");
-        auto patientUserId = nv.patientUserId;
-        if (patientUserId == 0) {
-          patientUserId = security::activePatientUserIn(c, nv.patientId).value_or(0);
-          if (patientUserId == 0)
-            throw ValidationError("visit: the patient has no active portal account");
-        }
-        const auto patientUser = security::activeAccountIn(c, patientUserId);
-        if (!patientUser || patientUser->role != Role::patient ||
-            patientUser->patientId.value_or(0) != nv.patientId)
-          throw ValidationError("visit: patient_user_id is not the patient's active user");
-        c.execute(
-            "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, created_by, "
-            "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            nv.patientId, nv.providerUserId, toMillis(nv.startsAt), toMillis(nv.endsAt), actor.id,
-            now);
-        auto id = c.lastInsertRowid();
-        c.execute(
-            "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
-            "VALUES (?1, ?2, 'provider', ?3, ?4), (?1, ?5, 'patient', ?3, ?4)",
-            id, nv.providerUserId, actor.id, now, patientUserId);
-        return id;
-      });
+}
+
+std::int64_t VisitService::scheduleIn(store::Connection& c, const Actor& actor, const NewVisit& nv,
+                                      TimePoint nowTime) {
+  checkWindow(nv);
+  const auto now = toMillis(nowTime);
+  const auto provider = security::activeAccountIn(c, nv.providerUserId);
+  if (!provider || (provider->role != Role::provider && provider->role != Role::nurse))
+    throw ValidationError("visit: provider_user_id is not an active provider or nurse");
+  // The visit opens the patient's record to its provider: only someone on the patient's
+  // care team, or holding emergency access to the patient (break-glass, audited), may be
+  // named, whoever schedules it.
+  if (!security::SqliteCareTeam(c).isAssigned(nv.providerUserId, nv.patientId) &&
+      !security::AuditLog::emergencyAccessUntil(c, nv.providerUserId, nv.patientId, nowTime))
+    throw ValidationError(
+        "visit: provider_user_id is not on the patient's care team (nor has emergency "
+        "access)");
+  auto patientUserId = nv.patientUserId;
+  if (patientUserId == 0) {
+    patientUserId = security::activePatientUserIn(c, nv.patientId).value_or(0);
+    if (patientUserId == 0)
+      throw ValidationError("visit: the patient has no active portal account");
+  }
+  const auto patientUser = security::activeAccountIn(c, patientUserId);
+  if (!patientUser || patientUser->role != Role::patient ||
+      patientUser->patientId.value_or(0) != nv.patientId)
+    throw ValidationError("visit: patient_user_id is not the patient's active user");
+  c.execute(
+      "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, created_by, "
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      nv.patientId, nv.providerUserId, toMillis(nv.startsAt), toMillis(nv.endsAt), actor.id, now);
+  auto id = c.lastInsertRowid();
+  c.execute(
+      "INSERT INTO visit_participants (visit_id, user_id, role, invited_by, invited_at) "
+      "VALUES (?1, ?2, 'provider', ?3, ?4), (?1, ?5, 'patient', ?3, ?4)",
+      id, nv.providerUserId, actor.id, now, patientUserId);
+  return id;
+}
+
+void VisitService::cancelScheduledIn(store::Connection& c, std::int64_t visitId) {
+  c.execute("UPDATE visits SET state = 'cancelled' WHERE id = ?1 AND state = 'scheduled'", visitId);
+}
+
+void VisitService::moveScheduledIn(store::Connection& c, std::int64_t visitId, TimePoint startsAt,
+                                   TimePoint endsAt) {
+  if (endsAt <= startsAt) throw ValidationError("visit: ends_at must be after starts_at");
+  c.execute("UPDATE visits SET starts_at = ?2, ends_at = ?3 WHERE id = ?1 AND state = 'scheduled'",
+            visitId, toMillis(startsAt), toMillis(endsAt));
+  if (c.changes() != 1) throw ValidationError("visit: only a scheduled visit can be moved");
 }
 
 void VisitService::invite(const Actor& actor, std::int64_t visitId, std::int64_t userId,

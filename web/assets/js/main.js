@@ -22,14 +22,15 @@ import { renderWelcome } from './pages/invitations.js';
 import { renderRecord } from './pages/record.js';
 import { renderIntake } from './pages/intake.js';
 import { renderMyLicenses } from './pages/licenses.js';
+import { renderSchedule } from './pages/schedule.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
-  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
-  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
-  front_desk: [['#/patients', 'Patients'], ['#/account', 'Account']],
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/schedule', 'Appointments'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
+  front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
-    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
 const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users', front_desk: '#/patients' };
@@ -48,6 +49,7 @@ function routeFor(hash, role) {
   let m;
   if (path === '/' || path === '') return null;
   if (path === '/account') return (root) => renderAccount(root);
+  if (path === '/schedule') return (root) => renderSchedule(root);
   if ((role === 'provider' || role === 'nurse') && path === '/queue') return (root) => renderQueue(root);
   if (role !== 'patient' && path === '/patients') return (root) => renderPatients(root);
   if ((m = /^\/patients\/(\d+)$/.exec(path))) return (root) => renderChart(root, Number(m[1]));

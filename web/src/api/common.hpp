@@ -106,5 +106,8 @@ void addRecordRoutes(Router& r, const ApiServices& s);
 void addRecordExportRoutes(Router& r, const ApiServices& s);
 void addIntakeRoutes(Router& r, const ApiServices& s);
 void addLicenseRoutes(Router& r, const ApiServices& s);
+#ifdef VIGIL_WITH_SCHEDULING
+void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
+#endif
 
 }  // namespace vigil::web::api

@@ -178,6 +178,9 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.recordExport) api::addRecordExportRoutes(staging, s);
   if (s.intake) api::addIntakeRoutes(staging, s);
   if (s.licenses) api::addLicenseRoutes(staging, s);
+#ifdef VIGIL_WITH_SCHEDULING
+  if (s.scheduling) api::addScheduleRoutes(staging, s);
+#endif
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

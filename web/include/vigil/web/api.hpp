@@ -76,6 +76,10 @@ namespace vigil::licensing {
 class LicenseService;
 }
 
+namespace vigil::scheduling {
+class SchedulingService;
+}
+
 namespace vigil::web {
 
 class BleAdmin;
@@ -112,6 +116,9 @@ struct ApiServices {
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
   licensing::LicenseService* licenses = nullptr;      // providers' NPIs and licenses (issue 22)
+  /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
+  /// exist only when VIGIL_WITH_SCHEDULING is defined).
+  vigil::scheduling::SchedulingService* scheduling = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -146,6 +146,12 @@ struct Patient {
   bool active = true;
 };
 
+/// Where a patient is, as scheduling needs it (nothing decrypted): their IANA zone and state.
+struct PatientLocation {
+  std::string timeZone;
+  std::string state;
+};
+
 /// The MRN of a new patient is already another patient's (the API answers 409 mrn_taken).
 class MrnTaken : public Error {
  public:
@@ -175,6 +181,8 @@ class PatientRepository {
   /// The patient's state of residence (two letters; nothing decrypted: a state is not an
   /// identifier), or nullopt when the patient does not exist or has none (licensing).
   static std::optional<std::string> stateIn(store::Connection& c, std::int64_t id);
+  /// The patient's zone and state (not encrypted); nullopt if no such patient.
+  static std::optional<PatientLocation> locationIn(store::Connection& c, std::int64_t id);
   std::optional<std::int64_t> findByMrnIn(store::Connection& c, const std::string& mrn);
   /// Active patients who may be the person `p` describes (duplicate detection at registration,
   /// issue 21): the same given name, family name (each compared as normalizeName does: ASCII

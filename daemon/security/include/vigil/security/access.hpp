@@ -53,6 +53,12 @@
 // narrows license.read to the caller's own licenses for them). Licenses are public registry
 // data, not PHI; the front desk books through scheduling, which asks the eligibility check
 // itself, so it needs no license permission.
+// Scheduling (issue 22): appointment types and free slots are read by everyone signed in (no
+// PHI); admins edit the types; providers set up their own schedule (zone, buffer, template,
+// exceptions), admins anyone's; patients book, reschedule, cancel and wait-list for themselves
+// (SchedulingService narrows them to their care team's providers), clinicians for their care
+// team's patients, front desk and admins for every patient; staff mark no-shows and read
+// providers' day lists (a provider their own).
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -120,6 +126,12 @@ enum class Permission {
   recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
   licenseRead,           // providers' licenses and NPIs: admins all, providers/nurses their own
   licenseManage,         // adding, editing, removing, verifying licenses, setting NPIs: admins
+  scheduleRead,          // appointment types and free slots (no PHI): everyone signed in
+  scheduleSetup,       // a provider's zone, buffer, weekly template, exceptions: admins, providers
+  scheduleTypesWrite,  // the clinic's appointment types: admins
+  scheduleBook,        // booking, rescheduling, cancelling, the waitlist: patients (their own),
+                       // clinicians (care team), front desk and admins (every patient)
+  scheduleManage,      // no-shows, providers' day lists, schedules read: staff
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -169,6 +169,16 @@ class VisitService {
   /// Schedules a visit (operation visit.schedule on the patient: care team or admin, audited).
   /// Throws ValidationError (window, users of the wrong role or patient), AccessDenied.
   std::int64_t schedule(const security::Actor& actor, const NewVisit& visit);
+  /// schedule() inside a write job the caller authorised and audits (scheduling's booking:
+  /// the visit commits with the booking's claims). Same checks (window, provider on the care
+  /// team, the patient's user); throws ValidationError.
+  static std::int64_t scheduleIn(store::Connection& c, const security::Actor& actor,
+                                 const NewVisit& visit, TimePoint now);
+  /// A booking cancelled: its visit, if still scheduled, becomes cancelled (nobody may join).
+  static void cancelScheduledIn(store::Connection& c, std::int64_t visitId);
+  /// A booking rescheduled: its scheduled visit moves with it (ValidationError otherwise).
+  static void moveScheduledIn(store::Connection& c, std::int64_t visitId, TimePoint startsAt,
+                              TimePoint endsAt);
   /// The visit's provider invites a caregiver or interpreter (an active user). Audited. The
   /// invitee has not consented to recording: the caller stops a running recording (see
   /// docs/video.md, "Recording").
@@ -286,6 +296,7 @@ class VisitService {
   static std::vector<Visit> forPatientIn(store::Connection& c, std::int64_t patientId);
 
  private:
+  static void checkWindow(const NewVisit& visit);
   /// Writes a row into the visit's room (a chat message, a document) and returns its id.
   using RoomInsert = std::function<std::int64_t(store::Connection& c, TimePoint now)>;
   /// Runs `insert` if the actor may be in the room now (else AccessDenied), auditing `action`

@@ -48,6 +48,12 @@
 // insurance, pharmacy) through patientRead/patientWrite, but not the clinical ones (problems,
 // medications, allergies: recordClinicalRead/recordClinicalWrite), minimum necessary. A role
 // that registers patients without clinical data (front desk) gets the record as admins do.
+// Clinical notes (issue 23, docs/notes.md): providers and nurses on the care team (others by
+// break-glass) read, write and amend notes; providers sign and refer (noteSign), nurses sign
+// for a provider's co-signature, and co-signing needs a provider on the care team (NoteService
+// gives no break-glass there). Patients do not read notes (noteRead): they read the visit
+// summaries of their own signed notes (visitSummaryRead). Admins edit the templates (no PHI)
+// and read no note (clinical free text, minimum necessary).
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -113,6 +119,9 @@ enum class Permission {
   rpmEnrolmentWrite,     // enrolling in RPM and ending an episode: providers (a clinical order)
   recordClinicalRead,    // the record's problems, medications, allergies: patient, clinicians
   recordClinicalWrite,   // changing them: the patient (patient-reported), clinicians
+  noteTemplateRead,      // the clinic's note templates (no PHI): providers, nurses, admins
+  noteTemplateWrite,     // publishing a new template version: admins
+  visitSummaryRead,      // the assessment and plan of signed notes: the patient, clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

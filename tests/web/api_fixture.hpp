@@ -30,6 +30,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/fhir/record_export.hpp"
+#include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/intake.hpp"
@@ -128,6 +129,7 @@ struct ApiFixture {
   std::unique_ptr<patients::PatientRecordService> records;
   std::unique_ptr<fhir::RecordExportService> recordExport;
   std::unique_ptr<patients::IntakeService> intake;
+  std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -178,6 +180,7 @@ struct ApiFixture {
     recordExport =
         std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents, clock);
     intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
+    notes = std::make_unique<notes::NoteService>(*db, *audit, keys->cipher(), *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -246,6 +249,7 @@ struct ApiFixture {
     services.records = records.get();
     services.recordExport = recordExport.get();
     services.intake = intake.get();
+    services.notes = notes.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

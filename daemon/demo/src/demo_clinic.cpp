@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "demo_consents.hpp"
+#include "demo_notes.hpp"
 #include "demo_records.hpp"
 #include "demo_rpm.hpp"
 #include "vigil/alerts/escalation_service.hpp"
@@ -396,6 +397,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   // The patients' intake (issue 21): contact, insurance, pharmacy, problems, medications,
   // allergies; also on a clinic seeded before the record existed.
   ensureDemoRecords(services, adminActor);
+  // Clinical notes (issue 23): a signed RPM review with an addendum and a draft follow-up.
+  ensureDemoNotes(services, "dr.lee@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

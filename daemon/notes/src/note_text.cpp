@@ -3,7 +3,8 @@
 // The letter is rendered on the box from stored values only, each escaped (escapeHtml) where it
 // is placed: element content and nothing else (no attribute takes a stored value, no script,
 // no style from data), so a specialist's name or a plan holding markup prints as text. The page
-// carries its own print stylesheet (the portal's CSP allows no inline script, and none is used).
+// links the portal's letter stylesheet (/assets/css/letter.css): the CSP allows no inline style
+// or script, and the page has neither.
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -194,10 +195,8 @@ std::string renderReferralLetter(const ReferralLetter& l, std::string_view refer
   const std::string date = core::formatUtc(l.referral.createdAt).substr(0, 10);
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    << "<title>Referral letter</title><style>"
-    << "body{font:12pt/1.45 Georgia,serif;max-width:40em;margin:2em auto;color:#111}"
-    << "h1{font-size:16pt}dt{font-weight:bold}dd{margin:0 0 .6em 0}"
-    << ".sig{margin-top:3em}@media print{body{margin:0}}</style></head><body>\n"
+    << "<title>Referral letter</title>"
+    << "<link rel=\"stylesheet\" href=\"/assets/css/letter.css\"></head><body>\n"
     << "<h1>Referral</h1>\n<p>" << escapeHtml(date) << "</p>\n"
     << "<p>To: <strong>" << escapeHtml(r.specialistName) << "</strong>, " << escapeHtml(r.specialty)
     << "<br>" << paragraph(r.contact) << "</p>\n"

@@ -105,5 +105,6 @@ void addOnboardingRoutes(Router& r, const ApiServices& s);
 void addRecordRoutes(Router& r, const ApiServices& s);
 void addRecordExportRoutes(Router& r, const ApiServices& s);
 void addIntakeRoutes(Router& r, const ApiServices& s);
+void addNoteRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -177,6 +177,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.records) api::addRecordRoutes(staging, s);
   if (s.recordExport) api::addRecordExportRoutes(staging, s);
   if (s.intake) api::addIntakeRoutes(staging, s);
+  if (s.notes) api::addNoteRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

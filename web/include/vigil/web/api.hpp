@@ -73,6 +73,10 @@ class PatientRecordService;
 class IntakeService;
 }  // namespace vigil::patients
 
+namespace vigil::notes {
+class NoteService;
+}
+
 namespace vigil::web {
 
 class BleAdmin;
@@ -108,6 +112,7 @@ struct ApiServices {
   patients::PatientRecordService* records = nullptr;  // the patient record and its history
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
+  notes::NoteService* notes = nullptr;                // clinical notes, referrals, visit summaries
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -27,7 +27,7 @@ std::string lastMonth(TimePoint now) {
     month = 12;
     --year;
   }
-  char buf[8];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d", year, month);
   return buf;
 }
@@ -37,7 +37,7 @@ std::string today(TimePoint now) {
       std::chrono::time_point_cast<std::chrono::system_clock::duration>(now));
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[11];
+  char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }

@@ -31,6 +31,9 @@ LAYERS = {
     # Patients' consent e-signature (issue 21), on the registry's patient records; video (layer
     # 4) enforces telehealth consent through it.
     "patients": 3,
+    # Clinical notes (issue 23): on security, registry and store; encounters are referenced by
+    # kind and id (visits and async cases live above), not included.
+    "notes": 3,
     # alerts judge stored readings, read through the readings query library (issue 19), so they
     # sit above it; nothing at layer 4 includes alerts (only webapi and app do).
     "alerts": 4, "video": 4, "ble": 4, "fleet": 4,
@@ -102,6 +105,8 @@ OWNERS = {
     "appointment_types": {"scheduling"}, "appointments": {"scheduling"},
     "appointment_claims": {"scheduling"}, "appointment_patient_claims": {"scheduling"},
     "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
+    "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
+    "note_addenda": {"notes"}, "referrals": {"notes"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

@@ -47,9 +47,27 @@ const std::map<std::string, std::string> kExpected = {
     {"alert.queue",        "DD AA AA AA DD DD"},
     {"alert.acknowledge",  "DD AG AG DD DD DD"},
     {"alert.report",       "DD AA AA AA DD DD"},
-    {"note.get",           "AD AG AG DD DD DD"},
+    // Clinical notes (issue 23): clinicians on the care team read, write and amend (others in
+    // an emergency); providers sign, co-sign and refer; nurses sign for co-signature (submit;
+    // NoteService refuses a provider's submit as a workflow error, and a co-sign outside the
+    // care team even in an emergency). Patients read no note: only the visit summaries of
+    // their own signed notes. Admins edit the templates (no PHI) and read no note.
+    {"note_template.list",    "DD AA AA AA DD DD"},
+    {"note_template.publish", "DD DD DD AA DD DD"},
+    {"note.list",          "DD AG AG DD DD DD"},
+    {"note.get",           "DD AG AG DD DD DD"},
+    {"note.history",       "DD AG AG DD DD DD"},
+    {"note.create",        "DD AG AG DD DD DD"},
     {"note.write",         "DD AG AG DD DD DD"},
     {"note.sign",          "DD AG DD DD DD DD"},
+    {"note.submit",        "DD AG AG DD DD DD"},
+    {"note.cosign",        "DD AG DD DD DD DD"},
+    {"note.cosign_queue",  "DD AA DD DD DD DD"},
+    {"note.addendum",      "DD AG AG DD DD DD"},
+    {"referral.create",    "DD AG DD DD DD DD"},
+    {"referral.list",      "DD AG AG DD DD DD"},
+    {"referral.get",       "DD AG AG DD DD DD"},
+    {"visit_summary.list", "AD AG AG DD DD DD"},
     {"prescription.list",  "AD AG AG AA DD DD"},
     {"prescription.write", "DD AG DD DD DD DD"},
     {"visit.list",         "AD AG AG AA DD DD"},

@@ -31,6 +31,7 @@
 #include "vigil/events/event_bus.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/intake.hpp"
@@ -133,6 +134,7 @@ struct ApiFixture {
   std::unique_ptr<fhir::RecordExportService> recordExport;
   std::unique_ptr<patients::IntakeService> intake;
   std::unique_ptr<licensing::LicenseService> licenses;  // no cloud link: verify refuses
+  std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -191,6 +193,7 @@ struct ApiFixture {
                                                                keys->cipher(), clock);
     intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
     licenses = std::make_unique<licensing::LicenseService>(*db, *audit, nullptr, clock);
+    notes = std::make_unique<notes::NoteService>(*db, *audit, keys->cipher(), *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
@@ -269,6 +272,7 @@ struct ApiFixture {
     takeBookingsAllWeek(providerId);
     services.scheduling = scheduling.get();
 #endif
+    services.notes = notes.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

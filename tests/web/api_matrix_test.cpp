@@ -43,6 +43,10 @@ struct Ctx {
   std::int64_t enrolment = 0;        // an active RPM enrolment of the patient (end route only)
   std::int64_t provider = 0;         // a provider user (licensing routes)
   std::int64_t license = 0;          // a license of that provider (edit and delete routes)
+  std::int64_t note = 0;             // a draft (the caller's when a clinician; notesFor)
+  std::int64_t signedNote = 0;       // a signed note
+  std::int64_t pendingNote = 0;      // a nurse's note waiting for a co-signature
+  std::int64_t referral = 0;         // a referral from the signed note
   int serial = 0;                    // unique per call (MRNs, uids)
   // Scheduling (issue 22): a booked appointment and an open waitlist offer of the patient
   // (fresh per call), a schedule exception of the clinician, the clinic's appointment type.
@@ -615,6 +619,88 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/waitlist-offers/" + id(c.offer) + "/accept", "{}"};
        }},
+      // Clinical notes (issue 23).
+      {"GET /api/v1/note-templates",
+       [](const Ctx&) {
+         return Call{"/api/v1/note-templates", ""};
+       }},
+      {"POST /api/v1/note-templates",
+       [](const Ctx&) {
+         return Call{"/api/v1/note-templates",
+                     R"({"key":"general","title":"General SOAP note","prompts":{"subjective":)"
+                     R"("S","objective":"O","assessment":"A","plan":"P"}})"};
+       }},
+      {"GET /api/v1/cosign-queue",
+       [](const Ctx&) {
+         return Call{"/api/v1/cosign-queue", ""};
+       }},
+      {"GET /api/v1/patients/{id}/notes",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes", ""};
+       }},
+      {"POST /api/v1/patients/{id}/notes",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes",
+                     R"({"encounterKind":"rpm_review","encounterRef":"2026-11","templateId":1})"};
+       }},
+      {"GET /api/v1/patients/{id}/notes/{noteId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.signedNote), ""};
+       }},
+      {"GET /api/v1/patients/{id}/notes/{noteId}/versions",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.note) + "/versions",
+                     ""};
+       }},
+      {"PUT /api/v1/patients/{id}/notes/{noteId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.note),
+                     R"({"baseVersion":1,"soap":{"subjective":"Feels well."}})"};
+       }},
+      {"POST /api/v1/patients/{id}/notes/{noteId}/sign",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.note) + "/sign",
+                     R"({"baseVersion":1})"};
+       }},
+      {"POST /api/v1/patients/{id}/notes/{noteId}/submit",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.note) + "/submit",
+                     R"({"baseVersion":1})"};
+       }},
+      {"POST /api/v1/patients/{id}/notes/{noteId}/cosign",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.pendingNote) + "/cosign", "{}"};
+       }},
+      {"POST /api/v1/patients/{id}/notes/{noteId}/addenda",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.signedNote) + "/addenda",
+             R"({"text":"Late entry."})"};
+       }},
+      {"POST /api/v1/patients/{id}/notes/{noteId}/referrals",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/notes/" + id(c.signedNote) + "/referrals",
+             R"({"specialistName":"Dr Rao","specialty":"Cardiology","reason":"Resistant BP"})"};
+       }},
+      {"GET /api/v1/patients/{id}/referrals",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/referrals", ""};
+       }},
+      {"GET /api/v1/patients/{id}/referrals/{referralId}/letter",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/referrals/" + id(c.referral) + "/letter", ""};
+       }},
+      {"GET /api/v1/patients/{id}/visit-summaries",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/visit-summaries", ""};
+       }},
+      {"GET /api/v1/me/visit-summaries",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/visit-summaries", ""};
+       }},
   };
   return r;
 }
@@ -794,6 +880,28 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/patients/{id}/waitlist",                    "AD AG AG AA AA"},
     {"GET /api/v1/patients/{id}/waitlist-offers",              "AD AG AG AA AA"},
     {"POST /api/v1/waitlist-offers/{id}/accept",               "AD AG AG AA AA"},
+    // Clinical notes (issue 23): clinicians on the care team (others in an emergency) read,
+    // write and amend; providers sign and refer, nurses submit for co-signature (a provider's
+    // submit is a workflow error, 409, not a denial); co-signing needs a provider of the care
+    // team, emergency access or not. Admins edit the templates and read no note; patients read
+    // only the visit summaries of their own signed notes; the front desk nothing clinical.
+    {"GET /api/v1/note-templates",                             "DD AA AA AA DD"},
+    {"POST /api/v1/note-templates",                            "DD DD DD AA DD"},
+    {"GET /api/v1/cosign-queue",                               "DD AA DD DD DD"},
+    {"GET /api/v1/patients/{id}/notes",                        "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/notes",                       "DD AG AG DD DD"},
+    {"GET /api/v1/patients/{id}/notes/{noteId}",               "DD AG AG DD DD"},
+    {"GET /api/v1/patients/{id}/notes/{noteId}/versions",      "DD AG AG DD DD"},
+    {"PUT /api/v1/patients/{id}/notes/{noteId}",               "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/notes/{noteId}/sign",         "DD AG DD DD DD"},
+    {"POST /api/v1/patients/{id}/notes/{noteId}/submit",       "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/notes/{noteId}/cosign",       "DD AD DD DD DD"},
+    {"POST /api/v1/patients/{id}/notes/{noteId}/addenda",      "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/notes/{noteId}/referrals",    "DD AG DD DD DD"},
+    {"GET /api/v1/patients/{id}/referrals",                    "DD AG AG DD DD"},
+    {"GET /api/v1/patients/{id}/referrals/{referralId}/letter", "DD AG AG DD DD"},
+    {"GET /api/v1/patients/{id}/visit-summaries",              "AD AG AG DD DD"},
+    {"GET /api/v1/me/visit-summaries",                         "AA DD DD DD DD"},
 };
 // clang-format on
 
@@ -884,6 +992,29 @@ void scheduleContext(ApiFixture& f, const std::string& key, bool own, Ctx& ctx, 
   }
 }
 #endif
+
+/// The patient's notes for the note routes, made through the service (by emergency access
+/// outside the care team): a draft written by the caller when a clinician (only the author
+/// edits, signs or submits it), else by the provider; a signed note; a nurse's note waiting for
+/// a co-signature; a referral from the signed note.
+void notesFor(ApiFixture& f, Ctx& ctx, Role role, std::int64_t uid) {
+  const std::string why = "matrix set-up";
+  const security::Actor provider{f.providerId, Role::provider, std::nullopt};
+  const security::Actor nurse{f.nurseId, Role::nurse, std::nullopt};
+  const bool clinician = role == Role::provider || role == Role::nurse;
+  const security::Actor author = clinician ? security::Actor{uid, role, std::nullopt} : provider;
+  const auto tpl = f.notes->templates(provider).at(0).id;
+  const notes::Encounter e{notes::EncounterKind::phone_call, "2026-11-30"};
+  ctx.note = f.notes->create(author, ctx.patient, e, tpl, why).id;
+  auto s = f.notes->create(provider, ctx.patient, e, tpl, why);
+  s = f.notes->update(provider, ctx.patient, s.id, s.version, {"S", "O", "A", "P"}, why);
+  ctx.signedNote = f.notes->sign(provider, ctx.patient, s.id, s.version, why).id;
+  auto n = f.notes->create(nurse, ctx.patient, e, tpl, why);
+  ctx.pendingNote = f.notes->submit(nurse, ctx.patient, n.id, n.version, why).id;
+  ctx.referral =
+      f.notes->refer(provider, ctx.patient, ctx.signedNote, {"Dr Rao", "Cardiology", "", "BP"}, why)
+          .id;
+}
 
 // The patient's browser before they have an account: the invitation's token is the credential.
 const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
@@ -995,6 +1126,9 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
 #ifdef VIGIL_WITH_SCHEDULING
           scheduleContext(f, key, own, ctx, serial);
 #endif
+          if (key.find("/notes/") != std::string::npos ||
+              key.find("/referrals/") != std::string::npos)
+            notesFor(f, ctx, role, uid);
           ctx.serial = ++serial;
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {

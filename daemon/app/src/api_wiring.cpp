@@ -65,6 +65,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), *records_, *consents_, security.keys().cipher(), clock);
   intake_ = std::make_unique<patients::IntakeService>(db, security.audit(),
                                                       security.keys().cipher(), clock);
+  notes_ = std::make_unique<notes::NoteService>(db, security.audit(), security.keys().cipher(),
+                                                *patients_, clock);
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
                                                          security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
@@ -96,6 +98,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.records = records_.get();
   services_.recordExport = recordExport_.get();
   services_.intake = intake_.get();
+  services_.notes = notes_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

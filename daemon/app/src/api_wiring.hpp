@@ -11,6 +11,7 @@
 #include "periodic_task.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/intake.hpp"
@@ -53,6 +54,7 @@ class ApiWiring {
   std::unique_ptr<patients::RpmEnrolmentService> rpm_;
   std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<patients::PatientRecordService> records_;
+  std::unique_ptr<notes::NoteService> notes_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;

@@ -9,6 +9,7 @@
 
 #include "demo_consents.hpp"
 #include "demo_licenses.hpp"
+#include "demo_notes.hpp"
 #include "demo_records.hpp"
 #include "demo_rpm.hpp"
 #include "vigil/alerts/escalation_service.hpp"
@@ -404,6 +405,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   // Appointment types and the providers' weekly hours (issue 22): bookable slots.
   ensureDemoSchedule(services, adminActor);
 #endif
+  // Clinical notes (issue 23): a signed RPM review with an addendum and a draft follow-up.
+  ensureDemoNotes(services, "dr.lee@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

@@ -44,9 +44,24 @@ constexpr Operation kOperations[] = {
     {"escalation.patient_get", P::alertRead, true},
     {"escalation.patient_set", P::escalationPatientWrite, true},
     // Clinical records
+    // Clinical notes (issue 23): templates, notes, signing, co-signing, addenda, referrals,
+    // the patient's visit summaries.
+    {"note_template.list", P::noteTemplateRead, false},
+    {"note_template.publish", P::noteTemplateWrite, false},
+    {"note.list", P::noteRead, true},
     {"note.get", P::noteRead, true},
+    {"note.history", P::noteRead, true},
+    {"note.create", P::noteWrite, true},
     {"note.write", P::noteWrite, true},
     {"note.sign", P::noteSign, true},
+    {"note.submit", P::noteWrite, true},  // a nurse's signature, for a provider's co-signature
+    {"note.cosign", P::noteSign, true},   // NoteService: care team only, no break-glass
+    {"note.cosign_queue", P::noteSign, false},  // filtered to the care team
+    {"note.addendum", P::noteWrite, true},
+    {"referral.create", P::noteSign, true},  // a letter signed by the referring provider
+    {"referral.list", P::noteRead, true},
+    {"referral.get", P::noteRead, true},
+    {"visit_summary.list", P::visitSummaryRead, true},
     {"prescription.list", P::prescriptionRead, true},
     {"prescription.write", P::prescriptionWrite, true},
     {"visit.list", P::visitRead, true},
@@ -181,7 +196,7 @@ bool roleHas(Role role, Permission p) {
     case Role::patient:
       return in(p, {P::patientRead, P::patientWrite,
                     P::readingRead, P::readingWrite,
-                    P::noteRead, P::prescriptionRead,
+                    P::visitSummaryRead, P::prescriptionRead,
                     P::visitRead, P::visitJoin,
                     P::messageRead, P::messageSend,
                     P::documentRead, P::documentWrite,
@@ -202,7 +217,8 @@ bool roleHas(Role role, Permission p) {
                     P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
-                    P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage});
+                    P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
+                    P::noteTemplateRead, P::visitSummaryRead});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -214,7 +230,8 @@ bool roleHas(Role role, Permission p) {
                     P::sessionManageOwn, P::consentDocumentRead, P::consentRead,
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
-                    P::scheduleRead, P::scheduleBook, P::scheduleManage});
+                    P::scheduleRead, P::scheduleBook, P::scheduleManage,
+                    P::noteTemplateRead, P::visitSummaryRead});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -226,7 +243,7 @@ bool roleHas(Role role, Permission p) {
                     P::consentDocumentRead, P::consentDocumentWrite, P::consentRead,
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
-                    P::scheduleManage});
+                    P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

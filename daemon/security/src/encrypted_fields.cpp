@@ -50,6 +50,12 @@ constexpr EncryptedField kFields[] = {
     {"insurance_card_images", "image", C::document, false},
     // Scheduling (issue 22): the free text typed with a cancellation
     {"appointments", "cancel_note", C::freeText, false},
+    // Clinical notes (issue 23): the SOAP document of each note and of each saved draft
+    // version, each addendum's text, each referral (specialist, contact, reason)
+    {"notes", "soap", C::freeText, false},
+    {"note_versions", "soap", C::freeText, false},
+    {"note_addenda", "text", C::freeText, false},
+    {"referrals", "letter", C::freeText, false},
     // Device input refused by ingest may hold PHI
     {"quarantine", "payload", C::freeText, false},
 };

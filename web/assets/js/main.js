@@ -23,11 +23,12 @@ import { renderRecord } from './pages/record.js';
 import { renderIntake } from './pages/intake.js';
 import { renderMyLicenses } from './pages/licenses.js';
 import { renderSchedule } from './pages/schedule.js';
+import { renderNotes, renderNote, renderCosignQueue, renderSummaries } from './pages/notes.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cosign', 'Co-sign'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
-  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/schedule', 'Appointments'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
+  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/schedule', 'Appointments'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
@@ -58,6 +59,10 @@ function routeFor(hash, role) {
   if (role !== 'patient' && (m = /^\/patients\/(\d+)\/record$/.exec(path))) return (root) => renderRecord(root, Number(m[1]));
   if (role === 'patient' && path === '/record') return (root) => renderRecord(root, null);
   if (role === 'patient' && path === '/intake') return (root) => renderIntake(root);
+  if ((role === 'provider' || role === 'nurse') && (m = /^\/patients\/(\d+)\/notes$/.exec(path))) return (root) => renderNotes(root, Number(m[1]));
+  if ((role === 'provider' || role === 'nurse') && (m = /^\/patients\/(\d+)\/notes\/(\d+)$/.exec(path))) return (root) => renderNote(root, Number(m[1]), Number(m[2]));
+  if (role === 'provider' && path === '/cosign') return (root) => renderCosignQueue(root);
+  if (role === 'patient' && path === '/summaries') return (root) => renderSummaries(root);
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
   if ((role === 'provider' || role === 'nurse') && path === '/licenses') return (root) => renderMyLicenses(root);

@@ -109,5 +109,6 @@ void addLicenseRoutes(Router& r, const ApiServices& s);
 #ifdef VIGIL_WITH_SCHEDULING
 void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
 #endif
+void addNoteRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -181,6 +181,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
 #ifdef VIGIL_WITH_SCHEDULING
   if (s.scheduling) api::addScheduleRoutes(staging, s);
 #endif
+  if (s.notes) api::addNoteRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

@@ -11,6 +11,8 @@ import * as live from '../live.js';
 import { patientEscalationCard } from './escalation.js';
 import { rpmEnrolmentCard } from './rpm.js';
 
+const clinician = () => ['provider', 'nurse'].includes(session().user.role);
+
 const CHART_CODES = ['85354-9', '8867-4', '59408-5', '29463-7', '8310-5', '2339-0'];
 const RANGES = [['24h', '24 hours', 1], ['7d', '7 days', 7], ['30d', '30 days', 30], ['90d', '90 days', 90]];
 const SEV_COLOURS = { critical: '#b42318', high: '#c4320a', low: '#a15c07', info: '#475467' };
@@ -63,6 +65,7 @@ export async function renderChart(root, patientId, opts = {}) {
         patient.mrn ? h('span', `MRN ${patient.mrn}`) : null,
         patient.birthDate ? h('span', `Born ${patient.birthDate}${age !== null ? ` (${age} y)` : ''}`) : null,
         opts.own ? null : h('a', { href: `#/patients/${patientId}/record` }, 'Record'),
+        !opts.own && clinician() ? h('a', { href: `#/patients/${patientId}/notes` }, 'Notes') : null,
         opts.own ? null : h('a', { href: `#/patients/${patientId}/consents` }, 'Consents'))),
     patient.openAlerts && patient.openAlerts.count ? h('div.flag', severityBadge(patient.openAlerts.worstSeverity), ` ${patient.openAlerts.count} open alert${patient.openAlerts.count === 1 ? '' : 's'}`) : null);
 

@@ -59,6 +59,12 @@
 // (SchedulingService narrows them to their care team's providers), clinicians for their care
 // team's patients, front desk and admins for every patient; staff mark no-shows and read
 // providers' day lists (a provider their own).
+// Clinical notes (issue 23, docs/notes.md): providers and nurses on the care team (others by
+// break-glass) read, write and amend notes; providers sign and refer (noteSign), nurses sign
+// for a provider's co-signature, and co-signing needs a provider on the care team (NoteService
+// gives no break-glass there). Patients do not read notes (noteRead): they read the visit
+// summaries of their own signed notes (visitSummaryRead). Admins edit the templates (no PHI)
+// and read no note (clinical free text, minimum necessary).
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -132,6 +138,9 @@ enum class Permission {
   scheduleBook,        // booking, rescheduling, cancelling, the waitlist: patients (their own),
                        // clinicians (care team), front desk and admins (every patient)
   scheduleManage,      // no-shows, providers' day lists, schedules read: staff
+  noteTemplateRead,      // the clinic's note templates (no PHI): providers, nurses, admins
+  noteTemplateWrite,     // publishing a new template version: admins
+  visitSummaryRead,      // the assessment and plan of signed notes: the patient, clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -574,10 +574,10 @@ BOOST_AUTO_TEST_CASE(typed_text_never_reaches_the_database_file_in_clear) {
 
   // Stored (readable through the services), not dropped.
   auto history = alertStore->history(alertA);
-  std::string notes;
-  for (const auto& e : history) notes += e.note + "|";
-  BOOST_TEST(notes.find(text(1)) != std::string::npos, notes);
-  BOOST_TEST(notes.find(text(2)) != std::string::npos, notes);
+  std::string noted;
+  for (const auto& e : history) noted += e.note + "|";
+  BOOST_TEST(noted.find(text(1)) != std::string::npos, noted);
+  BOOST_TEST(noted.find(text(2)) != std::string::npos, noted);
   BOOST_TEST(alertStore->alert(alertA)->resolutionNote == text(2));
   bool snoozed = false;
   for (const auto& sup : alertStore->activeSuppressions(clock.now()))

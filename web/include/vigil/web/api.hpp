@@ -123,7 +123,7 @@ struct ApiServices {
   /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;
-  notes::NoteService* notes = nullptr;                // clinical notes, referrals, visit summaries
+  notes::NoteService* notes = nullptr;  // clinical notes, referrals, visit summaries
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

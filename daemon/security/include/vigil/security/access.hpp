@@ -138,9 +138,9 @@ enum class Permission {
   scheduleBook,        // booking, rescheduling, cancelling, the waitlist: patients (their own),
                        // clinicians (care team), front desk and admins (every patient)
   scheduleManage,      // no-shows, providers' day lists, schedules read: staff
-  noteTemplateRead,      // the clinic's note templates (no PHI): providers, nurses, admins
-  noteTemplateWrite,     // publishing a new template version: admins
-  visitSummaryRead,      // the assessment and plan of signed notes: the patient, clinicians
+  noteTemplateRead,    // the clinic's note templates (no PHI): providers, nurses, admins
+  noteTemplateWrite,   // publishing a new template version: admins
+  visitSummaryRead,    // the assessment and plan of signed notes: the patient, clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -16,9 +16,13 @@
 // its own that the notification service refused with `license_expired`; their ids are printed
 // too.
 //
-//   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--sync-refused]
+// With --schedule (issue 22): a 30-minute follow-up video visit type, and Dr. Mei Lee (licensed
+// in TX, where the patients live) and Dr. Omar Novak (no license anywhere), both on A's care team,
+// taking bookings 08:00-18:00 America/New_York every day.
+//   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--sync-refused]
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -31,6 +35,9 @@
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
+#ifdef VIGIL_E2E_SCHEDULING
+#include "vigil/scheduling/scheduling.hpp"
+#endif
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
@@ -111,8 +118,34 @@ SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& cloc
 
 }  // namespace
 
+/// --schedule: what booking needs (the e2e build has video, so scheduling).
+void seedSchedule(store::Database& db, security::AuditLog& audit,
+                  security::AccountService& accounts, security::Keys& keys, Clock& clock,
+                  const security::Actor& admin, std::int64_t lee, std::int64_t patient) {
+#ifdef VIGIL_E2E_SCHEDULING
+  auto novak = accounts.createUser(admin, {security::Role::provider, "dr.novak@clinic.example",
+                                           "Dr. Omar Novak", std::nullopt, kPassword});
+  accounts.assignCareTeam(admin, novak, patient);
+  scheduling::SchedulingService sched(db, audit, keys.cipher(), clock);
+  sched.saveType(admin, {0, "Follow-up video visit", 30, scheduling::Modality::video,
+                         scheduling::VisitKind::followUp, true});
+  for (auto p : {lee, novak}) {
+    sched.saveSettings(admin, {p, "America/New_York", 0});
+    std::vector<scheduling::TemplateBlock> week;
+    for (int d = 1; d <= 7; ++d) week.push_back({0, p, d, 8 * 60, 18 * 60, {}});
+    sched.setTemplate(admin, p, week);
+  }
+#else
+  (void)db, (void)audit, (void)accounts, (void)keys, (void)clock, (void)admin, (void)lee,
+      (void)patient;
+  std::cerr << "e2e_seed: built without scheduling (VIGIL_WITH_VIDEO off)\n";
+  std::exit(2);
+#endif
+}
+
 int main(int argc, char** argv) {
-  bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, usage = argc < 2;
+  bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
+       usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -123,12 +156,14 @@ int main(int argc, char** argv) {
       unsignedConsent = true;
     } else if (arg == "--rpm") {
       rpm = true;
+    } else if (arg == "--schedule") {
+      schedule = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--sync-refused]\n";
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -201,6 +236,7 @@ int main(int argc, char** argv) {
     consents.sign({patientUser, security::Role::patient, a}, a,
                   {rpmDoc.id, rpmDoc.sha256, "Ana Silva", true, "127.0.0.1"});
   }
+  if (schedule) seedSchedule(*db, audit, accounts, *keys, clock, admin, provider, a);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

@@ -15,6 +15,15 @@ import { patientPicker } from '../pickers.js';
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const CANCEL_REASONS = [['patient_request', 'Patient asked'], ['provider_unavailable', 'Provider unavailable'], ['clinic_closed', 'Clinic closed'], ['other', 'Other (say why)']];
+// Licensing's refusal reasons (docs/scheduling.md, "What is checked, when"), in words.
+const NOT_ELIGIBLE = {
+  no_license_for_state: 'no license for the patient\'s state',
+  license_expired: 'their license for the patient\'s state has expired',
+  license_not_yet_valid: 'their license for the patient\'s state is not valid yet',
+  license_suspended: 'their license for the patient\'s state is suspended',
+  license_revoked: 'their license for the patient\'s state is revoked',
+  patient_state_unknown: 'the patient\'s state is not on record',
+};
 const STATE_LABELS = { booked: 'Booked', cancelled: 'Cancelled', rescheduled: 'Moved', no_show: 'No-show', completed: 'Completed' };
 
 function isoDay(d) {
@@ -44,7 +53,7 @@ function errorText(e) {
   if (e instanceof ApiError) {
     if (e.code === 'slot_taken') return 'Sorry, that time was just taken. Choose another one.';
     if (e.code === 'patient_busy') return 'The patient already has a visit at that time.';
-    if (e.code === 'not_eligible') return `This provider cannot see the patient on that date (${e.message}).`;
+    if (e.code === 'not_eligible') return `This provider cannot see the patient on that date (${NOT_ELIGIBLE[e.message] || e.message}).`;
     return e.message;
   }
   return 'Something went wrong. Try again.';
@@ -55,6 +64,7 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
   const box = h('section.card.slots', { 'aria-labelledby': 'slots-title', 'data-testid': 'slot-browser' });
   const typeSelect = h('select#slot-type', { 'aria-label': 'Type of visit' });
   const status = h('p.hint', { 'aria-live': 'polite' });
+  const confirmation = h('p.notice.success.booked', { role: 'status', hidden: true });
   const list = h('div.slot-days');
   let from = isoDay(new Date());
   let types = [];
@@ -77,7 +87,9 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
       status.textContent = data.items.length
         ? `${data.items.length} free time${data.items.length === 1 ? '' : 's'}${data.zone ? ` in ${data.zone}` : ''}.`
         : 'No free times this week.';
-      for (const r of data.refused || []) list.append(h('p.notice', `${r.providerName} is not offered: ${r.reason}.`));
+      for (const r of data.refused || []) {
+        list.append(h('p.notice.not-offered', { 'data-provider': r.providerUserId }, `${r.providerName} is not offered: ${NOT_ELIGIBLE[r.reason] || r.reason}.`));
+      }
       for (const [day, slots] of byDay) {
         list.append(h('div.slot-day', h('h3', day), h('ul.slot-list', slots.map((s) => {
           const p = localParts(s.startsLocal);
@@ -93,11 +105,13 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
   }
 
   async function book(slot) {
+    confirmation.hidden = true;
     status.textContent = 'Booking…';
     try {
       const a = await post(`/api/v1/patients/${patientId}/appointments`, { providerUserId: slot.providerUserId, typeId: Number(typeSelect.value), startsAt: slot.startsAt });
       announce(`Booked: ${whenText(a)}`);
-      status.textContent = `Booked: ${whenText(a)} with ${a.providerName}.`;
+      confirmation.hidden = false;
+      confirmation.textContent = `Booked: ${whenText(a)} with ${a.providerName}.`;
       if (onBooked) await onBooked(a);
       await load();
     } catch (e) {
@@ -120,7 +134,7 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
     h('button.btn.small.ghost', { type: 'button', onclick: () => { from = addDays(from, 7); load(); } }, 'Later ›'),
     h('button.btn.small.ghost', { type: 'button', onclick: waitlist }, 'Join the waitlist for this week'));
   typeSelect.addEventListener('change', load);
-  box.append(h('h2#slots-title', 'Book a visit'), h('div.field', h('label', { for: 'slot-type' }, 'Type of visit'), typeSelect), week, status, list);
+  box.append(h('h2#slots-title', 'Book a visit'), h('div.field', h('label', { for: 'slot-type' }, 'Type of visit'), typeSelect), week, confirmation, status, list);
   (async () => {
     types = (await get('/api/v1/appointment-types')).items;
     typeSelect.append(...types.map((t) => h('option', { value: t.id }, `${t.name} (${t.durationMinutes} min, ${t.modality === 'video' ? 'video' : 'in person'})`)));

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "security_fixture.hpp"
+#include "vigil/core/time.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
@@ -136,6 +137,29 @@ BOOST_AUTO_TEST_CASE(a_check_in_in_a_state_the_provider_holds_lets_a_travelling_
   BOOST_TEST(refusal([&] { visits.join(texasMd, id); }) == "no_license_for_state");
   visits.checkIn(patient, id, "TX");
   BOOST_TEST((visits.join(texasMd, id) == JoinStatus::admitted));
+}
+
+BOOST_AUTO_TEST_CASE(the_date_of_service_is_the_patients_own_date) {
+  // Written by hand: 2027-02-01T05:00Z is 2027-01-31 21:00 in Los Angeles (PST, UTC-8) and
+  // 2027-02-01 18:00 in Auckland (NZDT, UTC+13); 2027-01-31T12:00Z is 2027-02-01 01:00 there.
+  auto la = records.create(
+      {0, "MRN-J2", "Ana", "Reyes", "1970-02-02", "America/Los_Angeles", "CA", {}, true});
+  auto nz = records.create(
+      {0, "MRN-J3", "Tama", "Ngata", "1971-03-03", "Pacific/Auckland", "CA", {}, true});
+  auto md = user(Role::provider, "jan@clinic.example", "provider passphrase 2026 jan");
+  licenses.add(admin, md, license("CA", "2027-01-31"));
+  auto at = [](const char* t) { return *vigil::core::parseRfc3339(t); };
+  auto check = [&](std::int64_t p, const char* t) {
+    return db->read([&](Connection& c) {
+      return LicenseService::eligibilityForVisitIn(c, md, p, std::nullopt, at(t));
+    });
+  };
+  // The license's last day, evening in California: still that day there.
+  BOOST_TEST(check(la, "2027-02-01T05:00:00Z").eligible);
+  BOOST_TEST(check(la, "2027-02-01T09:00:00Z").reason == "license_expired");  // 01:00 Feb 1
+  // In Auckland it is already 1 February at 2027-01-31T12:00Z: expired there.
+  BOOST_TEST(check(nz, "2027-01-31T12:00:00Z").reason == "license_expired");
+  BOOST_TEST(check(nz, "2027-01-31T10:00:00Z").eligible);  // 23:00 on 31 January
 }
 
 BOOST_AUTO_TEST_CASE(only_the_visits_patient_checks_in_with_a_state_code) {

@@ -188,23 +188,29 @@ BOOST_AUTO_TEST_CASE(a_patient_without_a_state_is_refused_as_unknown) {
   });
 }
 
-BOOST_AUTO_TEST_CASE(a_visit_near_midnight_utc_needs_the_license_on_the_patients_date_too) {
-  // NV expires 2027-01-31. A visit at 2027-02-01T03:00Z is the evening of January 31 in Nevada
-  // (UTC-8) but February 1 in UTC: the conservative check refuses it (no day is stretched).
+BOOST_AUTO_TEST_CASE(a_visit_near_midnight_utc_counts_on_the_patients_own_date) {
+  // NV expires 2027-01-31, OR begins 2027-03-01 (written by hand; Los Angeles is UTC-8 then).
+  auto westerner = records.create(
+      {0, "MRN-L3", "Rosa", "Lind", "1950-05-05", "America/Los_Angeles", "CA", {}, true});
   db->read([&](Connection& c) {
+    // 2027-02-01T03:00Z is 19:00 on January 31 for her: the license's last day, allowed.
     auto start = sys_days(d("2027-02-01")) + 3h;
-    auto e = LicenseService::eligibilityForVisitIn(c, physician.id, californian, std::string("NV"),
-                                                   start);
-    BOOST_TEST(e.reason == "license_expired");
-    auto earlier = sys_days(d("2027-01-31")) + 18h;  // 10:00 in Nevada, well inside
-    BOOST_TEST(LicenseService::eligibilityForVisitIn(c, physician.id, californian,
-                                                     std::string("NV"), earlier)
-                   .eligible);
-    // OR begins 2027-03-01: at 2027-03-01T05:00Z it is still February 28 in Oregon.
+    BOOST_TEST(
+        LicenseService::eligibilityForVisitIn(c, physician.id, westerner, std::string("NV"), start)
+            .eligible);
+    // 2027-02-01T09:00Z is 01:00 on February 1: expired.
+    BOOST_TEST(LicenseService::eligibilityForVisitIn(c, physician.id, westerner, std::string("NV"),
+                                                     start + 6h)
+                   .reason == "license_expired");
+    // 2027-03-01T05:00Z is still February 28 for her: the OR license is not valid yet.
     auto orStart = sys_days(d("2027-03-01")) + 5h;
+    BOOST_TEST(LicenseService::eligibilityForVisitIn(c, physician.id, westerner, std::string("OR"),
+                                                     orStart)
+                   .reason == "license_not_yet_valid");
+    // For a patient whose zone is UTC the same instant is March 1: valid.
     BOOST_TEST(LicenseService::eligibilityForVisitIn(c, physician.id, californian,
                                                      std::string("OR"), orStart)
-                   .reason == "license_not_yet_valid");
+                   .eligible);
   });
 }
 

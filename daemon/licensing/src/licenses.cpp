@@ -7,6 +7,7 @@
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/core/time_zone.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/account_lookup.hpp"
@@ -109,10 +110,32 @@ Eligibility LicenseService::eligibilityForPatientIn(Connection& c, std::int64_t 
   return eligibilityIn(c, providerUserId, state, dateOfService);
 }
 
+namespace {
+
+/// The date of service: the visit's start as a date where the patient is (their registry time
+/// zone); nullopt when the zone cannot be read.
+std::optional<Date> patientLocalDate(Connection& c, std::int64_t patientId, TimePoint t) {
+  auto where = registry::PatientRepository::locationIn(c, patientId);
+  if (!where) return std::nullopt;
+  try {
+    auto zone = core::TimeZone::locate(where->timeZone);
+    const auto local = zone->toLocal(std::chrono::floor<std::chrono::seconds>(t));
+    return Date{std::chrono::floor<std::chrono::days>(local)};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Eligibility LicenseService::eligibilityForVisitIn(Connection& c, std::int64_t providerUserId,
                                                   std::int64_t patientId,
                                                   const std::optional<std::string>& confirmed,
                                                   TimePoint startsAt) {
+  if (auto day = patientLocalDate(c, patientId, startsAt))
+    return eligibilityForPatientIn(c, providerUserId, patientId, confirmed, *day);
+  // Without the patient's zone: the license must hold on both dates the visit may fall on in
+  // US time zones (never stretched by a day, at worst refused on a last evening).
   auto early = eligibilityForPatientIn(c, providerUserId, patientId, confirmed,
                                        utcDate(startsAt - std::chrono::hours{11}));
   if (!early.eligible) return early;

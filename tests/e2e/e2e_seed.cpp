@@ -163,7 +163,8 @@ int main(int argc, char** argv) {
     }
   }
   if (usage) {
-    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--sync-refused]\n";
+    std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
+                 "[--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];

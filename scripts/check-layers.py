@@ -53,6 +53,9 @@ LAYERS = {
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
     "fhir": 6,
+    # The worklist (issue 23): one clinician's work read from alerts, video, notes and RPM
+    # enrolments (and the async cases through a source the app adds); owns no table.
+    "worklist": 6,
     "web": 7,
     "webapi": 8,
     "demo": 9,

@@ -51,7 +51,7 @@ test('a provider writes and signs an RPM review with an addendum; the patient re
   await screenshot(provider.page, 'notes-02-draft');
   await provider.page.getByRole('button', { name: 'Sign', exact: true }).click();
   await provider.page.getByText('Signed', { exact: true }).first().waitFor();
-  await provider.page.getByText(/^Signed .* by user/).waitFor();
+  await provider.page.getByText(/^Signed .* by Dr\. Mei Lee/).first().waitFor();  // the signer by name
   assert.equal(await provider.page.getByLabel('Subjective').count(), 0);  // no editor once signed
   await provider.page.getByLabel('New addendum').fill('Pharmacy confirmed the new dose.');
   await provider.page.getByRole('button', { name: 'Sign addendum' }).click();
@@ -65,6 +65,7 @@ test('a provider writes and signs an RPM review with an addendum; the patient re
   await patient.page.getByText('Hypertension, above goal this month.').waitFor();
   await patient.page.getByText('Increase lisinopril to 20 mg; review next month.').waitFor();
   await patient.page.getByText(/Pharmacy confirmed the new dose/).waitFor();
+  await patient.page.getByText(/^Signed .* by Dr\. Mei Lee/).waitFor();
   assert.equal(await patient.page.getByText('Feels well; measures most mornings.').count(), 0);
   await screenshot(patient.page, 'notes-04-patient-summary');
 });

@@ -4,11 +4,13 @@
 #define BOOST_TEST_MODULE fhir
 #include "vigil/fhir/resources.hpp"
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <boost/test/unit_test.hpp>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -358,6 +360,95 @@ BOOST_AUTO_TEST_CASE(a_scheduled_visit_is_planned_and_a_cancelled_one_cancelled)
              "in-progress");
 }
 
+namespace {
+
+fhir::NoteData cosignedNote() {
+  fhir::NoteData d;
+  auto& n = d.note;
+  n.id = 31;
+  n.templateTitle = "Chronic care / RPM monthly review";
+  n.encounter = {notes::EncounterKind::video_visit, "12"};
+  n.state = notes::NoteState::signed_;
+  n.signedBy = 5;
+  n.signedAt = at("2026-11-20T16:00:00Z");
+  n.cosignedBy = 2;
+  n.cosignedAt = at("2026-11-20T17:00:00Z");
+  n.soap = {"Feels well.", "BP 128/80.", "Controlled.", "Continue."};
+  notes::Addendum a;
+  a.authorId = 2;
+  a.signedAt = at("2026-11-21T09:00:00Z");
+  a.text = "Pharmacy confirmed.";
+  n.addenda.push_back(a);
+  d.signerName = "Nurse Kim";
+  d.cosignerName = "Dr. Mei Lee";
+  d.addendumAuthors = {"Dr. Mei Lee"};
+  return d;
+}
+
+std::string base64Decoded(const std::string& data) {
+  std::istringstream in(data);
+  Poco::Base64Decoder dec(in);
+  return std::string(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_signed_note_is_a_final_progress_note_document_with_its_text) {
+  const auto d = cosignedNote();
+  auto o = fhir::documentReferenceResource(d, "d1", kPatientRef, "urn:uuid:e-12");
+  auto attachment = o->getArray("content")->getObject(0)->getObject("attachment");
+  const auto data = attachment->getValue<std::string>("data");
+  attachment->remove("data");
+  checkJson(o, R"({
+    "resourceType": "DocumentReference", "id": "d1",
+    "status": "current", "docStatus": "final",
+    "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3",
+                         "display": "Progress note"}],
+             "text": "Chronic care / RPM monthly review"},
+    "category": [{"coding": [{
+        "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+        "code": "clinical-note", "display": "Clinical Note"}]}],
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "date": "2026-11-20T16:00:00.000Z",
+    "author": [{"display": "Nurse Kim"}],
+    "authenticator": {"display": "Dr. Mei Lee"},
+    "description": "Chronic care / RPM monthly review",
+    "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "language": "en",
+                                "title": "Chronic care / RPM monthly review",
+                                "creation": "2026-11-20T16:00:00.000Z"}}],
+    "context": {"encounter": [{"reference": "urn:uuid:e-12"}]}
+  })");
+  BOOST_TEST(base64Decoded(data) ==
+             "Chronic care / RPM monthly review\n"
+             "Encounter: Video visit 12\n"
+             "Signed 2026-11-20T16:00:00.000Z by Nurse Kim\n"
+             "Co-signed 2026-11-20T17:00:00.000Z by Dr. Mei Lee\n"
+             "\nSubjective:\nFeels well.\n"
+             "\nObjective:\nBP 128/80.\n"
+             "\nAssessment:\nControlled.\n"
+             "\nPlan:\nContinue.\n"
+             "\nAddendum, signed 2026-11-21T09:00:00.000Z by Dr. Mei Lee:\nPharmacy confirmed.\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_patients_copy_of_a_note_is_its_visit_summary) {
+  auto d = cosignedNote();
+  d.summaryOnly = true;
+  d.note.soap.subjective.clear();
+  d.note.soap.objective.clear();
+  BOOST_TEST(fhir::noteText(d) ==
+             "Chronic care / RPM monthly review\n"
+             "Encounter: Video visit 12\n"
+             "Signed 2026-11-20T16:00:00.000Z by Nurse Kim\n"
+             "Co-signed 2026-11-20T17:00:00.000Z by Dr. Mei Lee\n"
+             "\nAssessment:\nControlled.\n"
+             "\nPlan:\nContinue.\n"
+             "\nAddendum, signed 2026-11-21T09:00:00.000Z by Dr. Mei Lee:\nPharmacy confirmed.\n");
+  auto o = fhir::documentReferenceResource(d, "d2", kPatientRef, "");
+  BOOST_TEST(o->getValue<std::string>("description") ==
+             "Chronic care / RPM monthly review (visit summary)");
+  BOOST_TEST(!o->has("context"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(RecordBundle)
@@ -399,6 +490,34 @@ BOOST_AUTO_TEST_CASE(is_a_collection_whose_entries_refer_to_the_patient_by_urn_u
   auto observation = entries->getObject(2)->getObject("resource");
   BOOST_TEST(observation->getValue<std::string>("resourceType") == "Observation");
   BOOST_TEST(observation->getObject("subject")->getValue<std::string>("reference") == patientUrl);
+}
+
+BOOST_AUTO_TEST_CASE(a_note_on_a_video_visit_points_at_that_visits_encounter) {
+  fhir::PatientRecordData data;
+  data.record.demographics = {"Ana", "Silva", "1961-04-09", "UTC", ""};
+  data.visitsIncluded = true;
+  video::Visit v;
+  v.id = 12;
+  v.startsAt = at("2026-11-20T15:00:00Z");
+  v.endsAt = at("2026-11-20T15:30:00Z");
+  data.visits.push_back({v, "Dr. Mei Lee"});
+  data.notesIncluded = true;
+  data.notes.push_back(AdministrativeResources::cosignedNote());
+  auto other = AdministrativeResources::cosignedNote();
+  other.note.encounter = {notes::EncounterKind::phone_call, "2026-11-25"};
+  data.notes.push_back(other);
+  auto entries = fhir::recordBundle(data, at("2026-12-01T00:00:00Z"))->getArray("entry");
+  BOOST_TEST_REQUIRE(entries->size() == 4u);  // Patient, Encounter, two DocumentReferences
+  const auto encounterUrl = entries->getObject(1)->getValue<std::string>("fullUrl");
+  BOOST_TEST(entries->getObject(1)->getObject("resource")->getValue<std::string>("resourceType") ==
+             "Encounter");
+  auto onVisit = entries->getObject(2)->getObject("resource");
+  BOOST_TEST(onVisit->getValue<std::string>("resourceType") == "DocumentReference");
+  BOOST_TEST(onVisit->getObject("context")
+                 ->getArray("encounter")
+                 ->getObject(0)
+                 ->getValue<std::string>("reference") == encounterUrl);
+  BOOST_TEST(!entries->getObject(3)->getObject("resource")->has("context"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

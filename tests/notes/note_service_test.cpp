@@ -10,6 +10,7 @@
 
 #include "note_fixture.hpp"
 #include "vigil/security/keys.hpp"
+#include "vigil/video/visit.hpp"
 
 using namespace vigil;
 using namespace vigil::notes;
@@ -431,3 +432,44 @@ BOOST_AUTO_TEST_CASE(the_referral_letter_escapes_every_value) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_note_on_a_video_visit_names_one_of_the_patients_visits) {
+  NoteFixture f;
+  // As vigild wires it (daemon/app/src/api_wiring.cpp): visits belong to vigil::video.
+  f.notes.setEncounterCheck(EncounterKind::video_visit,
+                            [](store::Connection& c, std::int64_t patientId, std::string_view ref) {
+                              return video::VisitService::isVisitOfIn(c, ref, patientId);
+                            });
+  const auto start = f.clock.now() + std::chrono::hours(2);
+  std::int64_t visitA = 0, visitB = 0;
+  f.db->writeSync([&](store::Connection& c) {
+    security::SqliteCareTeam::assignIn(c, f.stranger.id, f.patientB, f.admin.id, f.clock.now());
+    visitA = video::VisitService::scheduleIn(
+        c, f.provider, {f.patientA, f.provider.id, 0, start, start + std::chrono::minutes(30)},
+        f.clock.now());
+    visitB = video::VisitService::scheduleIn(
+        c, f.stranger, {f.patientB, f.stranger.id, 0, start, start + std::chrono::minutes(30)},
+        f.clock.now());
+  });
+  auto ok = f.notes.create(f.provider, f.patientA,
+                           {EncounterKind::video_visit, std::to_string(visitA)}, f.generalTemplate);
+  BOOST_TEST(ok.encounter.ref == std::to_string(visitA));
+
+  // Another patient's visit and a visit that does not exist are refused alike: the answer must
+  // not tell a clinician that some other patient has a visit with that number.
+  auto refusal = [&](const std::string& ref) {
+    try {
+      f.notes.create(f.provider, f.patientA, {EncounterKind::video_visit, ref}, f.generalTemplate);
+    } catch (const ValidationError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const auto otherPatients = refusal(std::to_string(visitB));
+  BOOST_TEST(otherPatients == "encounterRef: no such video_visit of this patient");
+  BOOST_TEST(refusal("999999") == otherPatients);
+  BOOST_TEST(f.rows("SELECT COUNT(*) FROM notes") == 1);
+  // Kinds that name a date or a month have no row to find: their shape is all that is checked.
+  BOOST_CHECK_NO_THROW(f.notes.create(
+      f.provider, f.patientA, {EncounterKind::phone_call, "2026-11-30"}, f.generalTemplate));
+}

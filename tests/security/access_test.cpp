@@ -63,6 +63,9 @@ const std::map<std::string, std::string> kExpected = {
     {"note.submit",        "DD AG AG DD DD DD"},
     {"note.cosign",        "DD AG DD DD DD DD"},
     {"note.cosign_queue",  "DD AA DD DD DD DD"},
+    // The worklist (issue 23): providers' and nurses' own work, nobody else's.
+    {"worklist.read",      "DD AA AA DD DD DD"},
+    {"worklist.count",     "DD AA AA DD DD DD"},
     {"note.addendum",      "DD AG AG DD DD DD"},
     {"referral.create",    "DD AG DD DD DD DD"},
     {"referral.list",      "DD AG AG DD DD DD"},

@@ -27,8 +27,8 @@ struct VisitApiFixture : web::test::ApiFixture {
   std::map<std::int64_t, web::test::Client> clients;
 
   VisitApiFixture() {
-    web::VisitApi api{&visits,    &rooms,          accounts.get(), &clock,
-                      recordings, &keys->cipher(), patients.get()};
+    web::VisitApi api{&visits,         &rooms,         accounts.get(), &clock,  recordings,
+                      &keys->cipher(), patients.get(), audit.get(),    db.get()};
     web::addVisitRoutes(*router, api);
     NewVisit nv;
     nv.patientId = patientA;

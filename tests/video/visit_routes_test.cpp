@@ -4,6 +4,8 @@
 
 #include "vigil/web/visit_routes.hpp"
 
+#include <Poco/JSON/Parser.h>
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -25,6 +27,13 @@ using namespace vigil::web;
 using namespace vigil::web::test;
 
 using vigil::video::test::VisitApiFixture;
+
+namespace {
+Poco::JSON::Object::Ptr parse(const std::string& body) {
+  Poco::JSON::Parser p;
+  return p.parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+}  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(VisitRoutesTest, VisitApiFixture)
 
@@ -184,6 +193,25 @@ BOOST_AUTO_TEST_CASE(the_front_desk_schedules_a_visit_and_takes_no_part_in_it) {
   BOOST_TEST(call("GET", visit("/recordings"), desk) == 403);
   BOOST_TEST(call("POST", visit("/end"), desk) == 403);
   BOOST_TEST(call("GET", "/api/v1/visits/archive", desk) == 403);
+}
+
+// Issue 22: the visits list names whom each visit is with. Staff see the patient's name (each
+// patient named audited as visit.list) and the provider's; the patient sees the provider's.
+BOOST_AUTO_TEST_CASE(the_visits_list_names_the_patient_for_staff_and_the_provider_for_all) {
+  const auto before = audited("visit.list");
+  auto staff = request("GET", "/api/v1/visits", &clients.at(providerId));
+  BOOST_REQUIRE_EQUAL(staff.status, 200);
+  auto item = parse(staff.body)->getArray("visits")->getObject(0);
+  BOOST_TEST(item->getValue<std::string>("patientName") == "Ana Silva");
+  BOOST_TEST(item->getValue<std::string>("providerName") == "Dr. Lee");
+  BOOST_TEST(audited("visit.list") == before + 1);
+
+  auto own = request("GET", "/api/v1/visits", &clients.at(patientUserId));
+  BOOST_REQUIRE_EQUAL(own.status, 200);
+  auto mine = parse(own.body)->getArray("visits")->getObject(0);
+  BOOST_TEST(!mine->has("patientName"));
+  BOOST_TEST(mine->getValue<std::string>("providerName") == "Dr. Lee");
+  BOOST_TEST(audited("visit.list") == before + 1);
 }
 
 BOOST_AUTO_TEST_CASE(the_visit_archive_shows_admins_every_visit_and_staff_only_their_own) {

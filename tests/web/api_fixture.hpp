@@ -54,6 +54,7 @@
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
 #include "vigil/web/http.hpp"
+#include "vigil/worklist/worklist.hpp"
 
 namespace vigil::web::test {
 
@@ -142,6 +143,7 @@ struct ApiFixture {
   std::unique_ptr<alerts::AlertRepository> alertStore;
   std::unique_ptr<alerts::AlertLifecycle> lifecycle;
   std::unique_ptr<alerts::EscalationService> escalation;
+  std::unique_ptr<worklist::WorklistService> worklist;
   std::unique_ptr<pki::CertificateAuthority> ca;
   std::unique_ptr<pki::DeviceProvisioner> provisioner;
   RecordingBleAdmin ble;
@@ -199,6 +201,7 @@ struct ApiFixture {
     alertStore = std::make_unique<alerts::AlertRepository>(*db, keys->cipher());
     lifecycle = std::make_unique<alerts::AlertLifecycle>(clock, alerts::EscalationPolicy{}, &bus);
     lifecycle->setJournal(alertStore.get());
+    worklist = std::make_unique<worklist::WorklistService>(*db, *lifecycle, clock);
     escalation = std::make_unique<alerts::EscalationService>(
         *db, keys->cipher(), *lifecycle, clock, [this](std::int64_t id) {
           auto u = accounts->findUser(id);
@@ -273,6 +276,7 @@ struct ApiFixture {
     services.scheduling = scheduling.get();
 #endif
     services.notes = notes.get();
+    services.worklist = worklist.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

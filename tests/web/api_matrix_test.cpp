@@ -634,6 +634,14 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/cosign-queue", ""};
        }},
+      {"GET /api/v1/worklist",
+       [](const Ctx&) {
+         return Call{"/api/v1/worklist?tz=America/New_York", ""};
+       }},
+      {"GET /api/v1/worklist/counts",
+       [](const Ctx&) {
+         return Call{"/api/v1/worklist/counts", ""};
+       }},
       {"GET /api/v1/patients/{id}/notes",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/notes", ""};
@@ -888,6 +896,9 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/note-templates",                             "DD AA AA AA DD"},
     {"POST /api/v1/note-templates",                            "DD DD DD AA DD"},
     {"GET /api/v1/cosign-queue",                               "DD AA DD DD DD"},
+    // The worklist (issue 23): a provider's or nurse's own work; nobody else has one.
+    {"GET /api/v1/worklist",                                   "DD AA AA DD DD"},
+    {"GET /api/v1/worklist/counts",                            "DD AA AA DD DD"},
     {"GET /api/v1/patients/{id}/notes",                        "DD AG AG DD DD"},
     {"POST /api/v1/patients/{id}/notes",                       "DD AG AG DD DD"},
     {"GET /api/v1/patients/{id}/notes/{noteId}",               "DD AG AG DD DD"},

@@ -101,6 +101,7 @@ BOOST_AUTO_TEST_CASE(a_provider_writes_signs_and_amends_and_the_patient_reads_th
   auto summary = items->getObject(0);
   BOOST_TEST(summary->getValue<std::string>("assessment") == "Hypertension, controlled.");
   BOOST_TEST(summary->getValue<std::string>("plan") == "Continue lisinopril.");
+  BOOST_TEST(summary->getValue<std::string>("signedByName") == "Dr. Lee");
   BOOST_TEST(mine.body.find("walks daily") == std::string::npos);  // no subjective
   BOOST_TEST(mine.body.find("128/80") == std::string::npos);       // no objective
   BOOST_TEST(mine.body.find("26 days transmitted") != std::string::npos);
@@ -129,6 +130,10 @@ BOOST_AUTO_TEST_CASE(a_nurse_note_is_cosigned_from_the_providers_queue) {
   auto cosigned = f.request("POST", base + "/" + id + "/cosign", &provider, "{}");
   BOOST_REQUIRE_MESSAGE(cosigned.status == 200, cosigned.body);
   BOOST_TEST(jsonField(cosigned.body, "state") == "signed");
+  // The portal shows who wrote, signed and co-signed by name (staff names, not PHI).
+  BOOST_TEST(jsonField(cosigned.body, "authorName") == "Nurse Kim");
+  BOOST_TEST(jsonField(cosigned.body, "signedByName") == "Nurse Kim");
+  BOOST_TEST(jsonField(cosigned.body, "cosignedByName") == "Dr. Lee");
   BOOST_TEST(f.request("POST", base + "/" + id + "/cosign", &provider, "{}").status == 409);
   BOOST_TEST(
       parse(f.request("GET", "/api/v1/cosign-queue", &provider).body)->getArray("items")->size() ==

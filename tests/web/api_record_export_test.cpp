@@ -5,10 +5,13 @@
 // every export is audited with its format, and a canary in the record reaches no log.
 // Expected values written by hand.
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/JSON/Parser.h>
 
 #include <boost/test/unit_test.hpp>
+#include <iterator>
 #include <mutex>
+#include <sstream>
 
 #include "api_fixture.hpp"
 #include "vigil/core/log.hpp"
@@ -86,6 +89,30 @@ void fillRecord(ApiFixture& f) {
         "created_at) VALUES (?1, ?2, ?3, ?4, 'scheduled', ?2, ?3)",
         f.patientB, f.providerId, t, t + 1800000);
   });
+  // Dr. Lee's signed RPM review of Ana (issue 23: signed notes are part of the record).
+  const security::Actor lee{f.providerId, security::Role::provider, std::nullopt};
+  std::int64_t rpm = 0;
+  for (const auto& tpl : f.notes->templates(lee))
+    if (tpl.key == "rpm_review") rpm = tpl.id;
+  auto n = f.notes->create(lee, f.patientA, {notes::EncounterKind::rpm_review, "2026-11"}, rpm);
+  n = f.notes->update(lee, f.patientA, n.id, n.version,
+                      {"Feels dizzy some mornings.", "BP 142/91.", "Hypertension above goal.",
+                       "Increase lisinopril to 20 mg."});
+  f.notes->sign(lee, f.patientA, n.id, n.version);
+}
+
+/// The text of the one DocumentReference of a bundle (its base64 attachment, decoded).
+std::string noteTextOf(const Poco::JSON::Object::Ptr& bundle) {
+  auto docs = resources(bundle, "DocumentReference");
+  BOOST_REQUIRE_EQUAL(docs.size(), 1u);
+  BOOST_TEST(docs[0]->getValue<std::string>("docStatus") == "final");
+  std::istringstream in(docs[0]
+                            ->getArray("content")
+                            ->getObject(0)
+                            ->getObject("attachment")
+                            ->getValue<std::string>("data"));
+  Poco::Base64Decoder dec(in);
+  return std::string(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
 }
 
 std::int64_t exportAudits(ApiFixture& f, const std::string& format, std::int64_t patientId) {
@@ -174,6 +201,13 @@ BOOST_AUTO_TEST_CASE(the_patient_downloads_their_own_record_as_fhir_and_html) {
                    ->getValue<std::string>("display") == "Dr. Lee");
     BOOST_TEST(encounters[0]->getObject("subject")->getValue<std::string>("reference") ==
                patientRef);
+    // The signed note as the patient's visit summary: assessment and plan, signed by name.
+    const auto note = noteTextOf(bundle);
+    BOOST_TEST(note.find("Assessment:\nHypertension above goal.") != std::string::npos, note);
+    BOOST_TEST(note.find("Plan:\nIncrease lisinopril to 20 mg.") != std::string::npos);
+    BOOST_TEST(note.find("by Dr. Lee") != std::string::npos);
+    BOOST_TEST(note.find("dizzy") == std::string::npos);   // no subjective
+    BOOST_TEST(note.find("142/91") == std::string::npos);  // no objective
 
     auto html = f.request("GET", "/api/v1/me/record/export?format=html", &patient);
     BOOST_REQUIRE_MESSAGE(html.status == 200, html.body);
@@ -183,6 +217,9 @@ BOOST_AUTO_TEST_CASE(the_patient_downloads_their_own_record_as_fhir_and_html) {
     BOOST_TEST(html.body.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
     BOOST_TEST(html.body.find("Essential hypertension") != std::string::npos);
     BOOST_TEST(html.body.find("Dr. Lee") != std::string::npos);
+    BOOST_TEST(html.body.find("Clinical notes") != std::string::npos);
+    BOOST_TEST(html.body.find("Increase lisinopril to 20 mg.") != std::string::npos);
+    BOOST_TEST(html.body.find("dizzy") == std::string::npos);
 
     BOOST_TEST(exportAudits(f, "fhir", f.patientA) == 1);
     BOOST_TEST(exportAudits(f, "html", f.patientA) == 1);
@@ -220,6 +257,8 @@ BOOST_AUTO_TEST_CASE(a_provider_downloads_a_care_team_patients_record_and_bad_fo
   BOOST_TEST(resources(bundle, "Patient").size() == 1u);
   BOOST_TEST(resources(bundle, "Observation").size() == 2u);
   BOOST_TEST(resources(bundle, "Condition").size() == 1u);
+  BOOST_TEST(noteTextOf(bundle).find("Subjective:\nFeels dizzy some mornings.") !=
+             std::string::npos);  // the clinician's copy: the whole note
   BOOST_TEST(exportAudits(f, "fhir", f.patientA) == 1);
 
   auto bad = f.request("GET", base + "?format=pdf", &provider);
@@ -236,6 +275,7 @@ BOOST_AUTO_TEST_CASE(a_provider_downloads_a_care_team_patients_record_and_bad_fo
   BOOST_TEST(resources(adminBundle, "Condition").empty());
   BOOST_TEST(resources(adminBundle, "MedicationStatement").empty());
   BOOST_TEST(resources(adminBundle, "Observation").size() == 2u);
+  BOOST_TEST(resources(adminBundle, "DocumentReference").empty());  // admins read no note
 
   // The front desk and nurses do not export.
   auto desk = f.signIn(f.frontDeskId);

@@ -67,6 +67,11 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
                                                       security.keys().cipher(), clock);
   notes_ = std::make_unique<notes::NoteService>(db, security.audit(), security.keys().cipher(),
                                                 *patients_, clock);
+  // A note on a video visit names one of the patient's visits.
+  notes_->setEncounterCheck(notes::EncounterKind::video_visit,
+                            [](store::Connection& c, std::int64_t patientId, std::string_view ref) {
+                              return video::VisitService::isVisitOfIn(c, ref, patientId);
+                            });
   rpm_ = std::make_unique<patients::RpmEnrolmentService>(db, security.audit(),
                                                          security.keys().cipher(), clock);
   readings_ = std::make_unique<readings::ReadingQuery>(db);
@@ -99,6 +104,8 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.recordExport = recordExport_.get();
   services_.intake = intake_.get();
   services_.notes = notes_.get();
+  worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
+  services_.worklist = worklist_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

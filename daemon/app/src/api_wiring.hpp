@@ -26,6 +26,7 @@
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/web/api.hpp"
+#include "vigil/worklist/worklist.hpp"
 
 namespace vigil::app {
 
@@ -55,6 +56,7 @@ class ApiWiring {
   std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<notes::NoteService> notes_;
+  std::unique_ptr<worklist::WorklistService> worklist_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;

@@ -364,7 +364,9 @@ int Vigild::runService() {
 #ifdef VIGIL_WITH_VIDEO
     if (video) {
       auto visitApi = video->api();
-      visitApi.patients = api->services().patients;  // names the admins' visit list
+      visitApi.patients = api->services().patients;  // names the patients of visit lists
+      visitApi.audit = api->services().audit;
+      visitApi.db = api->services().db;
       web::addVisitRoutes(router, visitApi);
     }
 #endif

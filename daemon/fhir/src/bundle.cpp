@@ -3,6 +3,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <map>
+
 #include "vigil/core/time.hpp"
 #include "vigil/fhir/resources.hpp"
 
@@ -55,9 +57,19 @@ Poco::JSON::Object::Ptr recordBundle(const PatientRecordData& data, TimePoint ti
     if (auto it = data.documents.find(s.documentId); it != data.documents.end()) doc = it->second;
     add([&](const std::string& id) { return consentResource(s, doc, id, patientRef); });
   }
+  std::map<std::string, std::string> encounterOfVisit;  // visit id (as a note names it) -> urn
   for (const auto& v : data.visits)
     add([&](const std::string& id) {
+      encounterOfVisit[std::to_string(v.visit.id)] = "urn:uuid:" + id;
       return encounterResource(v.visit, v.providerName, id, patientRef);
+    });
+  for (const auto& n : data.notes)
+    add([&](const std::string& id) {
+      std::string encounter;
+      if (n.note.encounter.kind == notes::EncounterKind::video_visit)
+        if (auto it = encounterOfVisit.find(n.note.encounter.ref); it != encounterOfVisit.end())
+          encounter = it->second;
+      return documentReferenceResource(n, id, patientRef, encounter);
     });
   for (const auto& r : data.readings)
     add([&](const std::string& id) { return observationResource(r, id, patientRef); });

@@ -70,6 +70,30 @@ PatientRecordData RecordExportService::readIn(store::Connection& c, security::Ro
       data.visits.push_back({std::move(v), it->second});
     }
   }
+  // Signed notes: clinicians read the whole note (noteRead); the patient reads what the portal's
+  // visit summaries show (visitSummaryRead: assessment, plan, addenda); admins read no note.
+  const bool fullNotes = security::roleHas(role, Permission::noteRead);
+  data.notesIncluded = fullNotes || security::roleHas(role, Permission::visitSummaryRead);
+  if (data.notesIncluded) {
+    std::map<std::int64_t, std::string> names;  // one decryption per clinician
+    auto nameOf = [&](std::int64_t id) {
+      auto [it, fresh] = names.try_emplace(id);
+      if (fresh)
+        if (auto u = security::AccountService::findUserIn(c, cipher_, id))
+          it->second = u->displayName;
+      return it->second;
+    };
+    for (auto& n : notes::NoteService::signedNotesIn(c, cipher_, patientId)) {
+      NoteData d;
+      d.signerName = n.signedBy ? nameOf(*n.signedBy) : std::string();
+      d.cosignerName = n.cosignedBy ? nameOf(*n.cosignedBy) : std::string();
+      for (const auto& a : n.addenda) d.addendumAuthors.push_back(nameOf(a.authorId));
+      d.summaryOnly = !fullNotes;
+      if (d.summaryOnly) n.soap.subjective.clear(), n.soap.objective.clear();
+      d.note = std::move(n);
+      data.notes.push_back(std::move(d));
+    }
+  }
   return data;
 }
 

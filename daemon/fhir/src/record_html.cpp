@@ -22,6 +22,8 @@ namespace {
 constexpr const char* kStyle =
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:60rem}"
     "h1{font-size:1.5rem}h2{font-size:1.15rem;border-bottom:1px solid #999;margin-top:2rem}"
+    "pre.note{white-space:pre-wrap;font-family:inherit;border-left:3px solid "
+    "#999;padding-left:1rem}"
     "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .5rem;"
     "border-bottom:1px solid #ddd;vertical-align:top}dt{font-weight:600}dd{margin:0 0 .5rem}"
     ".note{color:#555}@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}";
@@ -209,6 +211,20 @@ void consents(Page& p, const PatientRecordData& data) {
   p.raw("</table>\n");
 }
 
+/// Signed notes, each as the same plain text the FHIR copy carries, in a <pre> (escaped).
+void clinicalNotes(Page& p, const PatientRecordData& data) {
+  p.heading("Clinical notes");
+  if (!data.notesIncluded) return p.note("Clinical notes are not included in this copy.");
+  if (data.notes.empty()) return p.note("None signed.");
+  if (data.notes.front().summaryOnly)
+    p.note("Each note's assessment and plan, with its addenda, as your visit summaries show.");
+  for (const auto& n : data.notes) {
+    p.raw("<pre class=\"note\">");
+    p.text(noteText(n));
+    p.raw("</pre>\n");
+  }
+}
+
 void visits(Page& p, const PatientRecordData& data) {
   p.heading("Video visits");
   if (!data.visitsIncluded) return p.note("Visits are not included in this copy.");
@@ -301,6 +317,7 @@ std::string recordHtml(const PatientRecordData& data, TimePoint generatedAt) {
   clinical(p, data.record);
   consents(p, data);
   visits(p, data);
+  clinicalNotes(p, data);
   readingsTable(p, data);
   p.raw("</body>\n</html>\n");
   return p.str();

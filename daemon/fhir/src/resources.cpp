@@ -1,14 +1,18 @@
 #include "vigil/fhir/resources.hpp"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "vigil/core/time.hpp"
+#include "vigil/fhir/bundle.hpp"
 
 namespace vigil::fhir {
 namespace {
@@ -434,6 +438,83 @@ JsonObject encounterResource(const video::Visit& visit, const std::string& provi
               instant(visit.state == video::VisitState::ended && visit.endedAt ? *visit.endedAt
                                                                                : visit.endsAt));
   o->set("period", period);
+  return o;
+}
+
+std::string noteText(const NoteData& data) {
+  const auto& n = data.note;
+  std::string t = n.templateTitle + "\n";
+  static const std::map<notes::EncounterKind, std::string> kinds = {
+      {notes::EncounterKind::video_visit, "Video visit"},
+      {notes::EncounterKind::in_person_visit, "In-person visit"},
+      {notes::EncounterKind::rpm_review, "RPM monthly review"},
+      {notes::EncounterKind::async_case, "Async case"},
+      {notes::EncounterKind::phone_call, "Phone call"}};
+  t += "Encounter: " + kinds.at(n.encounter.kind) + " " + n.encounter.ref + "\n";
+  if (n.signedAt)
+    t += "Signed " + instant(*n.signedAt) + " by " +
+         (data.signerName.empty() ? std::string("a clinician") : data.signerName) + "\n";
+  if (n.cosignedAt) t += "Co-signed " + instant(*n.cosignedAt) + " by " + data.cosignerName + "\n";
+  auto section = [&t](std::string_view name, const std::string& text) {
+    t += "\n" + std::string(name) + ":\n" + (text.empty() ? std::string("(none)") : text) + "\n";
+  };
+  if (!data.summaryOnly) {
+    section("Subjective", n.soap.subjective);
+    section("Objective", n.soap.objective);
+  }
+  section("Assessment", n.soap.assessment);
+  section("Plan", n.soap.plan);
+  for (std::size_t i = 0; i < n.addenda.size(); ++i) {
+    const auto& a = n.addenda[i];
+    const auto who = i < data.addendumAuthors.size() ? data.addendumAuthors[i] : std::string();
+    t += "\nAddendum, signed " + instant(a.signedAt) + (who.empty() ? "" : " by " + who) + ":\n" +
+         a.text + "\n";
+  }
+  return t;
+}
+
+JsonObject documentReferenceResource(const NoteData& data, const std::string& id,
+                                     const std::string& patientRef,
+                                     const std::string& encounterRef) {
+  const auto& n = data.note;
+  auto o = start("DocumentReference", id);
+  o->set("status", std::string("current"));
+  o->set("docStatus", std::string("final"));
+  o->set("type", codeable(coding(kLoincSystem, "11506-3", "Progress note"), n.templateTitle));
+  o->set("category",
+         one(codeable(
+             coding("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+                    "clinical-note", "Clinical Note"))));
+  o->set("subject", reference(patientRef));
+  if (n.signedAt) o->set("date", instant(*n.signedAt));
+  auto signer = object();
+  signer->set("display", data.signerName);
+  o->set("author", one(signer));
+  auto authenticator = object();
+  authenticator->set("display", n.cosignedBy ? data.cosignerName : data.signerName);
+  o->set("authenticator", authenticator);
+  o->set("description", data.summaryOnly ? n.templateTitle + " (visit summary)" : n.templateTitle);
+  auto attachment = object();
+  attachment->set("contentType", std::string("text/plain; charset=utf-8"));
+  attachment->set("language", std::string("en"));
+  std::ostringstream b64;
+  {
+    Poco::Base64Encoder enc(b64);
+    enc.rdbuf()->setLineLength(0);
+    enc << noteText(data);
+    enc.close();
+  }
+  attachment->set("data", b64.str());
+  attachment->set("title", n.templateTitle);
+  if (n.signedAt) attachment->set("creation", instant(*n.signedAt));
+  auto content = object();
+  content->set("attachment", attachment);
+  o->set("content", one(content));
+  if (!encounterRef.empty()) {
+    auto context = object();
+    context->set("encounter", one(reference(encounterRef)));
+    o->set("context", context);
+  }
   return o;
 }
 

@@ -113,6 +113,28 @@ void requireVersion(const Note& n, int baseVersion) {
                        "; reload it");
 }
 
+std::vector<Addendum> addendaWith(Connection& c, const crypto::FieldCipher& cipher,
+                                  std::int64_t noteId) {
+  auto s = c.prepare(
+      "SELECT id, note_id, author_id, author_role, signed_at, content_sha256, text_enc FROM "
+      "note_addenda WHERE note_id = ?1 ORDER BY id");
+  s.bind(1, noteId);
+  std::vector<Addendum> out;
+  while (s.step()) {
+    Addendum a;
+    a.id = s.get<std::int64_t>(0);
+    a.noteId = s.get<std::int64_t>(1);
+    a.authorId = s.get<std::int64_t>(2);
+    a.authorRole = s.get<std::string>(3);
+    a.signedAt = fromMillis(s.get<std::int64_t>(4));
+    a.sha256 = s.get<std::string>(5);
+    if (auto b = s.get<std::optional<store::Blob>>(6))
+      a.text = cipher.decryptText(ref("note_addenda", "text", a.id), *b);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 }  // namespace
 
 NoteService::NoteService(store::Database& db, security::AuditLog& audit,
@@ -192,24 +214,7 @@ Note NoteService::noteIn(Connection& c, std::int64_t patientId, std::int64_t not
 }
 
 std::vector<Addendum> NoteService::addendaIn(Connection& c, std::int64_t noteId) const {
-  auto s = c.prepare(
-      "SELECT id, note_id, author_id, author_role, signed_at, content_sha256, text_enc FROM "
-      "note_addenda WHERE note_id = ?1 ORDER BY id");
-  s.bind(1, noteId);
-  std::vector<Addendum> out;
-  while (s.step()) {
-    Addendum a;
-    a.id = s.get<std::int64_t>(0);
-    a.noteId = s.get<std::int64_t>(1);
-    a.authorId = s.get<std::int64_t>(2);
-    a.authorRole = s.get<std::string>(3);
-    a.signedAt = fromMillis(s.get<std::int64_t>(4));
-    a.sha256 = s.get<std::string>(5);
-    if (auto b = s.get<std::optional<store::Blob>>(6))
-      a.text = cipher_.decryptText(ref("note_addenda", "text", a.id), *b);
-    out.push_back(std::move(a));
-  }
-  return out;
+  return addendaWith(c, cipher_, noteId);
 }
 
 std::vector<Note> NoteService::list(const Actor& actor, std::int64_t patientId,
@@ -285,6 +290,10 @@ void insertVersion(Connection& c, const crypto::FieldCipher& cipher, std::int64_
 
 }  // namespace
 
+void NoteService::setEncounterCheck(EncounterKind kind, EncounterCheck check) {
+  encounterChecks_[kind] = std::move(check);
+}
+
 Note NoteService::create(const Actor& actor, std::int64_t patientId, const Encounter& encounter,
                          std::int64_t templateId, std::string_view breakGlassReason) {
   validate(encounter);
@@ -297,6 +306,10 @@ Note NoteService::create(const Actor& actor, std::int64_t patientId, const Encou
           throw NotFound("patient: no such patient");
         if (!c.queryValue<std::int64_t>("SELECT id FROM note_templates WHERE id = ?1", templateId))
           throw ValidationError("templateId: no such template");
+        if (auto check = encounterChecks_.find(encounter.kind);
+            check != encounterChecks_.end() && !check->second(c, patientId, encounter.ref))
+          throw ValidationError("encounterRef: no such " + std::string(toString(encounter.kind)) +
+                                " of this patient");
         const auto now = toMillis(clock_.now());
         c.execute(
             "INSERT INTO notes (patient_id, encounter_kind, encounter_ref, template_id, "
@@ -569,6 +582,54 @@ std::vector<VisitSummary> NoteService::visitSummaries(const Actor& actor, std::i
         return out;
       },
       reason);
+}
+
+std::vector<Note> NoteService::signedNotesIn(Connection& c, const crypto::FieldCipher& cipher,
+                                             std::int64_t patientId) {
+  auto s = c.prepare(std::string("SELECT ") + kNoteColumns +
+                     " WHERE n.patient_id = ?1 AND n.state = 'signed' ORDER BY n.signed_at, n.id");
+  s.bind(1, patientId);
+  std::vector<Note> out;
+  while (s.step()) {
+    auto n = readNote(s);
+    if (auto b = s.get<std::optional<store::Blob>>(19))
+      n.soap = readSoapDocument(cipher.decryptText(ref("notes", "soap", n.id), *b));
+    n.addenda = addendaWith(c, cipher, n.id);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<Note> NoteService::draftsOfIn(Connection& c, std::int64_t authorId) {
+  auto s = c.prepare(std::string("SELECT ") + kNoteColumns +
+                     " WHERE n.author_id = ?1 AND n.state = 'draft' ORDER BY n.created_at, n.id");
+  s.bind(1, authorId);
+  std::vector<Note> out;
+  while (s.step()) out.push_back(readNote(s));
+  return out;
+}
+
+std::vector<Note> NoteService::cosignPendingIn(Connection& c,
+                                               const std::vector<std::int64_t>& patientIds) {
+  std::vector<Note> out;
+  for (auto patientId : patientIds) {
+    auto s = c.prepare(std::string("SELECT ") + kNoteColumns +
+                       " WHERE n.patient_id = ?1 AND n.state = 'cosign_pending'");
+    s.bind(1, patientId);
+    while (s.step()) out.push_back(readNote(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Note& a, const Note& b) { return a.signedAt < b.signedAt; });
+  return out;
+}
+
+bool NoteService::hasSignedReviewIn(Connection& c, std::int64_t patientId, std::string_view month) {
+  return c
+      .queryValue<std::int64_t>(
+          "SELECT 1 FROM notes WHERE patient_id = ?1 AND encounter_kind = 'rpm_review' AND "
+          "encounter_ref = ?2 AND state = 'signed' LIMIT 1",
+          patientId, std::string(month))
+      .has_value();
 }
 
 }  // namespace vigil::notes

@@ -57,6 +57,10 @@ constexpr Operation kOperations[] = {
     {"note.submit", P::noteWrite, true},  // a nurse's signature, for a provider's co-signature
     {"note.cosign", P::noteSign, true},   // NoteService: care team only, no break-glass
     {"note.cosign_queue", P::noteSign, false},  // filtered to the care team
+    // The worklist (issue 23): a provider's or nurse's own work; the listing names patients
+    // (audited once per listing, like the alert queue), the counts carry no PHI.
+    {"worklist.read", P::noteWrite, false},
+    {"worklist.count", P::noteWrite, false},
     {"note.addendum", P::noteWrite, true},
     {"referral.create", P::noteSign, true},  // a letter signed by the referring provider
     {"referral.list", P::noteRead, true},

@@ -1,6 +1,7 @@
 #include "vigil/video/visit.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 
 #include "vigil/core/error.hpp"
@@ -122,6 +123,14 @@ const Participant* Visit::participant(std::int64_t userId) const {
 VisitService::VisitService(store::Database& db, security::AuditLog& audit, Clock& clock,
                            VisitPolicy policy, const crypto::FieldCipher* cipher)
     : db_(db), audit_(audit), clock_(clock), policy_(policy), cipher_(cipher) {}
+
+bool VisitService::isVisitOfIn(store::Connection& c, std::string_view ref, std::int64_t patientId) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
+  if (ec != std::errc() || end != ref.data() + ref.size() || id <= 0) return false;
+  auto v = findIn(c, id);
+  return v && v->patientId == patientId;
+}
 
 std::optional<Visit> VisitService::findIn(store::Connection& c, std::int64_t visitId) {
   auto st = c.prepare(
@@ -612,6 +621,21 @@ std::vector<Visit> VisitService::forUser(std::int64_t userId, TimePoint since) c
       if (auto v = findIn(c, id)) out.push_back(std::move(*v));
     return out;
   });
+}
+
+std::vector<Visit> VisitService::forUserIn(store::Connection& c, std::int64_t userId,
+                                           TimePoint from, TimePoint to) {
+  std::vector<std::int64_t> ids;
+  auto st = c.prepare(
+      "SELECT v.id FROM visits v JOIN visit_participants p ON p.visit_id = v.id "
+      "WHERE p.user_id = ?1 AND v.starts_at >= ?2 AND v.starts_at < ?3 "
+      "ORDER BY v.starts_at, v.id LIMIT 200");
+  st.bindAll(userId, toMillis(from), toMillis(to));
+  while (st.step()) ids.push_back(st.getInt64(0));
+  std::vector<Visit> out;
+  for (auto id : ids)
+    if (auto v = findIn(c, id)) out.push_back(std::move(*v));
+  return out;
 }
 
 std::vector<Visit> VisitService::forPatientIn(store::Connection& c, std::int64_t patientId) {

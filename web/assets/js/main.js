@@ -24,10 +24,12 @@ import { renderIntake } from './pages/intake.js';
 import { renderMyLicenses } from './pages/licenses.js';
 import { renderSchedule } from './pages/schedule.js';
 import { renderNotes, renderNote, renderCosignQueue, renderSummaries } from './pages/notes.js';
+import { renderWorklist } from './pages/worklist.js';
+import * as worklistBadge from './worklist_badge.js';
 
 const NAV = {
-  provider: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cosign', 'Co-sign'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
-  nurse: [['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  provider: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cosign', 'Co-sign'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  nurse: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/schedule', 'Appointments'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
@@ -52,6 +54,7 @@ function routeFor(hash, role) {
   if (path === '/account') return (root) => renderAccount(root);
   if (path === '/schedule') return (root) => renderSchedule(root);
   if ((role === 'provider' || role === 'nurse') && path === '/queue') return (root) => renderQueue(root);
+  if ((role === 'provider' || role === 'nurse') && path === '/worklist') return (root) => renderWorklist(root);
   if (role !== 'patient' && path === '/patients') return (root) => renderPatients(root);
   if ((m = /^\/patients\/(\d+)$/.exec(path))) return (root) => renderChart(root, Number(m[1]));
   if (role !== 'patient' && (m = /^\/patients\/(\d+)\/consents$/.exec(path))) return (root) => renderPatientConsents(root, Number(m[1]));
@@ -82,8 +85,16 @@ function renderTopbar() {
     topbar.append(h('div.bar', brand));
     return;
   }
-  const links = (NAV[s.user.role] || []).map(([href, label]) =>
-    h('a.nav-link', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : undefined }, label));
+  const links = (NAV[s.user.role] || []).map(([href, label]) => {
+    const link = h('a.nav-link', { href, 'aria-current': location.hash.startsWith(href) ? 'page' : undefined }, label);
+    if (href === '#/worklist') {
+      // The worklist's count, live (worklist_badge.js): also "(N)" before the tab's title.
+      const badge = h('span.nav-count#worklist-count', { hidden: true });
+      link.append(' ', badge);
+      worklistBadge.attach(badge);
+    }
+    return link;
+  });
   const liveDot = h('span.live', { role: 'status', 'aria-live': 'polite' });
   live.onLiveStatus((st) => {
     liveDot.className = `live live-${st}`;
@@ -199,6 +210,7 @@ onSessionChange((s, reason) => {
   if (!s) {
     stopIdleWatch();
     stopEscalationWatch();
+    worklistBadge.detach();
     live.stop();
     if (reason === 'expired') signInNotice = 'You were signed out after a period of inactivity. Sign in again to continue.';
     else if (reason === 'ended') signInNotice = 'Your session has ended. Sign in again to continue.';

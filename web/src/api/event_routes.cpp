@@ -55,6 +55,11 @@ std::string eventJson(const events::Envelope& env) {
           o->set("ruleKey", v.ruleKey);
           o->set("severity", v.severity);
           o->set("assignee", v.assignee ? Poco::Dynamic::Var(*v.assignee) : Poco::Dynamic::Var());
+        } else if constexpr (std::is_same_v<T, events::WorkChanged>) {
+          o->set("type", "work.changed");
+          o->set("sequence", static_cast<std::int64_t>(env.sequence));
+          o->set("patientId", v.patientId);
+          o->set("area", v.area);
         } else {
           o->set("type", "alert.changed");
           o->set("sequence", static_cast<std::int64_t>(env.sequence));

@@ -9,8 +9,11 @@
 // composed by the portal from the readings and record APIs the clinician already reads (each
 // audited there): the note stores what the clinician kept, nothing is pulled in on the server.
 
+#include <map>
+
 #include "common.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/events/event_bus.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/security/accounts.hpp"
 
@@ -19,6 +22,11 @@ namespace {
 
 std::string breakGlassOf(const Request& req) {
   return req.header("x-break-glass-reason").substr(0, 200);
+}
+
+/// Clinicians' worklists counted this patient's notes: their portals ask for the counts again.
+void workChanged(const ApiServices& s, std::int64_t patientId) {
+  if (s.events) s.events->publish(events::WorkChanged{patientId, "note"});
 }
 
 Handler noteGuarded(Handler h) {
@@ -56,10 +64,35 @@ JsonObject encounterJson(const notes::Encounter& e) {
   return o;
 }
 
-JsonObject addendumJson(const notes::Addendum& a) {
+Poco::Dynamic::Var idOrNull(const std::optional<std::int64_t>& v) {
+  return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+}
+
+/// Staff display names for the ids a note carries (author, signer, co-signer), looked up once
+/// per response. Staff names are not PHI; an id without an account reads "user <id>".
+class Names {
+ public:
+  explicit Names(security::AccountService& accounts) : accounts_(accounts) {}
+  std::string operator()(std::int64_t id) {
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return it->second;
+    auto u = accounts_.findUser(id);
+    return cache_[id] = u ? u->displayName : "user " + std::to_string(id);
+  }
+  Poco::Dynamic::Var orNull(const std::optional<std::int64_t>& id) {
+    return id ? Poco::Dynamic::Var((*this)(*id)) : Poco::Dynamic::Var();
+  }
+
+ private:
+  security::AccountService& accounts_;
+  std::map<std::int64_t, std::string> cache_;
+};
+
+JsonObject addendumJson(const notes::Addendum& a, Names&& names) {
   auto o = object();
   o->set("id", a.id);
   o->set("authorId", a.authorId);
+  o->set("authorName", names(a.authorId));
   o->set("authorRole", a.authorRole);
   o->set("signedAt", iso(a.signedAt));
   o->set("sha256", a.sha256);
@@ -67,11 +100,7 @@ JsonObject addendumJson(const notes::Addendum& a) {
   return o;
 }
 
-Poco::Dynamic::Var idOrNull(const std::optional<std::int64_t>& v) {
-  return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
-}
-
-JsonObject noteJson(const notes::Note& n, bool content) {
+JsonObject noteJson(const notes::Note& n, bool content, Names&& names) {
   auto o = object();
   o->set("id", n.id);
   o->set("patientId", n.patientId);
@@ -83,28 +112,31 @@ JsonObject noteJson(const notes::Note& n, bool content) {
   t->set("title", n.templateTitle);
   o->set("template", t);
   o->set("authorId", n.authorId);
+  o->set("authorName", names(n.authorId));
   o->set("authorRole", n.authorRole);
   o->set("state", std::string(notes::toString(n.state)));
   o->set("version", n.version);
   o->set("createdAt", iso(n.createdAt));
   o->set("updatedAt", iso(n.updatedAt));
   o->set("signedBy", idOrNull(n.signedBy));
+  o->set("signedByName", names.orNull(n.signedBy));
   o->set("signedAt", isoOrNull(n.signedAt));
   o->set("sha256", n.sha256.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(n.sha256));
   o->set("cosignedBy", idOrNull(n.cosignedBy));
+  o->set("cosignedByName", names.orNull(n.cosignedBy));
   o->set("cosignedAt", isoOrNull(n.cosignedAt));
   if (content) {
     o->set("soap", soapJson(n.soap));
     auto addenda = array();
-    for (const auto& a : n.addenda) addenda->add(addendumJson(a));
+    for (const auto& a : n.addenda) addenda->add(addendumJson(a, Names(names)));
     o->set("addenda", addenda);
   }
   return o;
 }
 
-JsonObject notesJson(const std::vector<notes::Note>& list) {
+JsonObject notesJson(const std::vector<notes::Note>& list, Names names) {
   auto items = array();
-  for (const auto& n : list) items->add(noteJson(n, false));
+  for (const auto& n : list) items->add(noteJson(n, false, Names(names)));
   auto o = object();
   o->set("items", items);
   return o;
@@ -136,7 +168,7 @@ JsonObject referralJson(const notes::Referral& r) {
   return o;
 }
 
-JsonObject summariesJson(const std::vector<notes::VisitSummary>& list) {
+JsonObject summariesJson(const std::vector<notes::VisitSummary>& list, Names names) {
   auto items = array();
   for (const auto& v : list) {
     auto o = object();
@@ -144,12 +176,14 @@ JsonObject summariesJson(const std::vector<notes::VisitSummary>& list) {
     o->set("encounter", encounterJson(v.encounter));
     o->set("title", v.templateTitle);
     o->set("signedBy", v.signedBy);
+    o->set("signedByName", names(v.signedBy));
     o->set("signedAt", iso(v.signedAt));
     o->set("cosignedBy", idOrNull(v.cosignedBy));
+    o->set("cosignedByName", names.orNull(v.cosignedBy));
     o->set("assessment", v.assessment);
     o->set("plan", v.plan);
     auto addenda = array();
-    for (const auto& a : v.addenda) addenda->add(addendumJson(a));
+    for (const auto& a : v.addenda) addenda->add(addendumJson(a, Names(names)));
     o->set("addenda", addenda);
     items->add(o);
   }
@@ -175,10 +209,10 @@ Response createNote(const ApiServices& s, Request& req) {
     throw ValidationError(
         "encounterKind: video_visit, in_person_visit, rpm_review, async_case or phone_call");
   notes::Encounter e{*kind, requireString(body, "encounterRef", 40)};
-  return jsonResponse(201,
-                      noteJson(s.notes->create(*req.actor, pathId(req, "id"), e,
-                                               requireInt(body, "templateId"), breakGlassOf(req)),
-                               true));
+  auto n = s.notes->create(*req.actor, pathId(req, "id"), e, requireInt(body, "templateId"),
+                           breakGlassOf(req));
+  workChanged(s, n.patientId);
+  return jsonResponse(201, noteJson(n, true, Names(*s.accounts)));
 }
 
 Response letterPage(const ApiServices& s, Request& req) {
@@ -215,7 +249,8 @@ void addTemplateAndQueueRoutes(Router& r, const ApiServices& s) {
          })});
   r.add({"GET", "/api/v1/cosign-queue", Access::authenticated, "note.cosign_queue",
          noteGuarded([&s](Request& req) {
-           return jsonResponse(200, notesJson(s.notes->cosignQueue(*req.actor)));
+           return jsonResponse(200,
+                               notesJson(s.notes->cosignQueue(*req.actor), Names(*s.accounts)));
          })});
 }
 
@@ -226,27 +261,30 @@ void addNoteWriteRoutes(Router& r, const ApiServices& s) {
            auto n =
                s.notes->update(*req.actor, pathId(req, "id"), note(req), baseVersionOf(body),
                                soapFrom(body, "soap", notes::kMaxSectionBytes), breakGlassOf(req));
-           return jsonResponse(200, noteJson(n, true));
+           return jsonResponse(200, noteJson(n, true, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", base + "/sign", Access::authenticated, "note.sign",
          noteGuarded([&s](Request& req) {
            auto n = s.notes->sign(*req.actor, pathId(req, "id"), note(req),
                                   baseVersionOf(parseBody(req)), breakGlassOf(req));
-           return jsonResponse(200, noteJson(n, true));
+           workChanged(s, n.patientId);
+           return jsonResponse(200, noteJson(n, true, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", base + "/submit", Access::authenticated, "note.submit",
          noteGuarded([&s](Request& req) {
            auto n = s.notes->submit(*req.actor, pathId(req, "id"), note(req),
                                     baseVersionOf(parseBody(req)), breakGlassOf(req));
-           return jsonResponse(200, noteJson(n, true));
+           workChanged(s, n.patientId);
+           return jsonResponse(200, noteJson(n, true, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", base + "/cosign", Access::authenticated, "note.cosign",
          noteGuarded([&s](Request& req) {
-           return jsonResponse(
-               200, noteJson(s.notes->cosign(*req.actor, pathId(req, "id"), note(req)), true));
+           auto n = s.notes->cosign(*req.actor, pathId(req, "id"), note(req));
+           workChanged(s, n.patientId);
+           return jsonResponse(200, noteJson(n, true, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", base + "/addenda", Access::authenticated, "note.addendum",
@@ -255,7 +293,7 @@ void addNoteWriteRoutes(Router& r, const ApiServices& s) {
            auto a = s.notes->addAddendum(*req.actor, pathId(req, "id"), note(req),
                                          requireString(body, "text", notes::kMaxSectionBytes),
                                          breakGlassOf(req));
-           return jsonResponse(201, addendumJson(a));
+           return jsonResponse(201, addendumJson(a, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", base + "/referrals", Access::authenticated, "referral.create",
@@ -279,7 +317,8 @@ void addNoteRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/patients/{id}/notes", Access::authenticated, "note.list",
          noteGuarded([&s](Request& req) {
            return jsonResponse(
-               200, notesJson(s.notes->list(*req.actor, pathId(req, "id"), breakGlassOf(req))));
+               200, notesJson(s.notes->list(*req.actor, pathId(req, "id"), breakGlassOf(req)),
+                              Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"POST", "/api/v1/patients/{id}/notes", Access::authenticated, "note.create",
@@ -288,7 +327,7 @@ void addNoteRoutes(Router& r, const ApiServices& s) {
          noteGuarded([&s](Request& req) {
            return jsonResponse(200, noteJson(s.notes->get(*req.actor, pathId(req, "id"), note(req),
                                                           breakGlassOf(req)),
-                                             true));
+                                             true, Names(*s.accounts)));
          }),
          "", "id"});
   r.add({"GET", "/api/v1/patients/{id}/notes/{noteId}/versions", Access::authenticated,
@@ -324,15 +363,18 @@ void addNoteRoutes(Router& r, const ApiServices& s) {
          "referral.get", noteGuarded([&s](Request& req) { return letterPage(s, req); }), "", "id"});
   r.add({"GET", "/api/v1/patients/{id}/visit-summaries", Access::authenticated,
          "visit_summary.list", noteGuarded([&s](Request& req) {
-           return jsonResponse(200, summariesJson(s.notes->visitSummaries(
-                                        *req.actor, pathId(req, "id"), breakGlassOf(req))));
+           return jsonResponse(
+               200, summariesJson(
+                        s.notes->visitSummaries(*req.actor, pathId(req, "id"), breakGlassOf(req)),
+                        Names(*s.accounts)));
          }),
          "", "id"});
   // The patient's own summaries: the gate lets only an actor with a patient record through.
   r.add({"GET", "/api/v1/me/visit-summaries", Access::authenticated, "visit_summary.list",
          noteGuarded([&s](Request& req) {
            return jsonResponse(
-               200, summariesJson(s.notes->visitSummaries(*req.actor, *req.actor->patientId)));
+               200, summariesJson(s.notes->visitSummaries(*req.actor, *req.actor->patientId),
+                                  Names(*s.accounts)));
          }),
          "", kPatientSelf});
 }

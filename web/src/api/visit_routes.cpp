@@ -28,6 +28,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_entry.hpp"
+#include "vigil/security/audit_log.hpp"
 #include "vigil/security/cli.hpp"
 #include "vigil/video/recording.hpp"
 #include "vigil/video/video_rooms.hpp"
@@ -419,9 +420,30 @@ JsonObject archiveItemJson(const VisitApi& api, const Visit& v,
 /// The caller's visits, the archive, scheduling and one visit's view.
 void addVisitListRoutes(Router& router, const VisitApi& api) {
   router.add(route("GET", "/api/v1/visits", kOwnSession, [api](Request& req) {
+    const auto visits = api.visits->forUser(req.actor->id, api.clock->now() - 24h);
+    // Staff see whom each visit is with: the patient's name (PHI: one audit entry per patient
+    // named, as the caller's own participation is what lets them see it) and the provider's.
+    std::map<std::int64_t, std::string> names;
+    const bool staff = !req.actor->patientId.has_value();
+    if (staff && api.patients && api.audit && api.db) {
+      std::vector<std::int64_t> ids;
+      for (const auto& v : visits) ids.push_back(v.patientId);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (!ids.empty()) names = api.patients->displayNames(ids);
+      for (auto id : ids)
+        api.audit->record(*api.db,
+                          security::auditEventFor(*req.actor, "visit.list", "patient_name", "", id,
+                                                  security::AuditOutcome::success, ""));
+    }
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const auto& v : api.visits->forUser(req.actor->id, api.clock->now() - 24h))
-      list->add(visitJson(v, req.actor->id));
+    for (const auto& v : visits) {
+      auto o = visitJson(v, req.actor->id);
+      if (auto n = names.find(v.patientId); n != names.end()) o->set("patientName", n->second);
+      auto provider = api.accounts->findUser(v.providerUserId);
+      o->set("providerName", provider ? provider->displayName : std::string());
+      list->add(o);
+    }
     JsonObject o = new Poco::JSON::Object;
     o->set("visits", list);
     return api::jsonResponse(200, o);

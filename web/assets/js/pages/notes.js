@@ -200,8 +200,8 @@ export async function renderNote(root, patientId, noteId) {
 
   page.append(h('section.card.soap-view', { 'aria-labelledby': 'soap-title' }, h('h2#soap-title', 'Note'),
     h('dl', SECTIONS.map(([k, label]) => [h('dt', label), h('dd.pre', note.soap[k] || '—')])),
-    note.signedAt ? h('p.signature', `Signed ${formatTime(note.signedAt)} by user ${note.signedBy}`,
-      note.cosignedAt ? ` · co-signed ${formatTime(note.cosignedAt)} by user ${note.cosignedBy}` : '') : h('p.muted', 'Draft by another author.')));
+    note.signedAt ? h('p.signature', `Signed ${formatTime(note.signedAt)} by ${note.signedByName}`,
+      note.cosignedAt ? ` · co-signed ${formatTime(note.cosignedAt)} by ${note.cosignedByName}` : '') : h('p.muted', 'Draft by another author.')));
   if (note.state === 'draft') return;
   page.append(notice);
 
@@ -214,7 +214,7 @@ export async function renderNote(root, patientId, noteId) {
   const addenda = h('section.card', { 'aria-labelledby': 'add-title' }, h('h2#add-title', 'Addenda'));
   if (!note.addenda.length) addenda.append(h('p.muted', 'None.'));
   else addenda.append(h('ol.addenda', note.addenda.map((a) => h('li', h('p.pre', a.text),
-    h('p.muted.small', `Signed ${formatTime(a.signedAt)} by user ${a.authorId} (${a.authorRole})`)))));
+    h('p.muted.small', `Signed ${formatTime(a.signedAt)} by ${a.authorName} (${a.authorRole})`)))));
   const text = field('New addendum', { tag: 'textarea', id: 'addendum-text', rows: 3, maxLength: 20000 });
   addenda.append(h('form', { onsubmit: async (ev) => {
     ev.preventDefault();
@@ -254,7 +254,7 @@ export async function renderCosignQueue(root) {
   if (!q.items.length) { page.append(h('p.muted', 'Nothing is waiting for your co-signature.')); return; }
   page.append(h('ul.cosign-queue', q.items.map((n) => h('li',
     h('a', { href: `#/patients/${n.patientId}/notes/${n.id}` }, `${n.template.title}, ${encounterText(n.encounter)}`),
-    ` signed by user ${n.signedBy} ${formatTime(n.signedAt)}`))));
+    ` signed by ${n.signedByName} ${formatTime(n.signedAt)}`))));
 }
 
 // ------------------------------------------------------------ the patient's summaries
@@ -270,7 +270,8 @@ export async function renderSummaries(root) {
   for (const v of s.items) {
     page.append(h('article.card.summary', { 'data-note': v.noteId },
       h('h2', `${v.title} · ${encounterText(v.encounter)}`),
-      h('p.muted.small', `Signed ${formatTime(v.signedAt)}`),
+      h('p.muted.small', `Signed ${formatTime(v.signedAt)} by ${v.signedByName}`,
+        v.cosignedByName ? ` · co-signed by ${v.cosignedByName}` : ''),
       h('h3', 'Assessment'), h('p.pre', v.assessment || '—'),
       h('h3', 'Plan'), h('p.pre', v.plan || '—'),
       v.addenda.length ? [h('h3', 'Addenda'), h('ul', v.addenda.map((a) => h('li.pre', `${a.text} (${formatTime(a.signedAt)})`)))] : null));

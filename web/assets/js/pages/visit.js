@@ -110,8 +110,10 @@ export function recordingsPanel(visitId, nameOf = (userId) => `Participant ${use
 export async function renderVisits(root) {
   clear(root);
   const data = await get('/api/v1/visits');
+  // Whom each visit is with: staff see the patient and the provider, the patient the provider.
+  const withWhom = (v) => [v.patientName, v.providerName].filter(Boolean).join(' with ');
   const rows = data.visits.map((v) => h('li.visit-item',
-    h('span', `Visit ${v.id}: ${fmtTime(v.startsAt)} to ${fmtTime(v.endsAt)}`),
+    h('span', `${fmtTime(v.startsAt)} to ${fmtTime(v.endsAt)}`, withWhom(v) ? ': ' : '', h('strong', withWhom(v)), ` (visit ${v.id})`),
     h('span.badge', v.state.replace('_', ' ')),
     h('a.btn.small', { href: `#/visits/${v.id}`, 'aria-label': `Open visit ${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
   const role = session().user.role;

@@ -84,6 +84,10 @@ namespace vigil::notes {
 class NoteService;
 }
 
+namespace vigil::worklist {
+class WorklistService;
+}
+
 namespace vigil::web {
 
 class BleAdmin;
@@ -123,7 +127,8 @@ struct ApiServices {
   /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;
-  notes::NoteService* notes = nullptr;  // clinical notes, referrals, visit summaries
+  notes::NoteService* notes = nullptr;            // clinical notes, referrals, visit summaries
+  worklist::WorklistService* worklist = nullptr;  // a provider's or nurse's work in one place
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

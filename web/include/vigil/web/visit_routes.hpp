@@ -31,6 +31,12 @@ class FieldCipher;
 namespace vigil::registry {
 class PatientRepository;
 }
+namespace vigil::security {
+class AuditLog;
+}
+namespace vigil::store {
+class Database;
+}
 namespace vigil::video {
 class VisitService;
 class VideoRooms;
@@ -49,6 +55,10 @@ struct VisitApi {
   const crypto::FieldCipher* cipher = nullptr;
   /// Names the patients of the admins' visit list (issue 21: staff pages by name); optional.
   registry::PatientRepository* patients = nullptr;
+  /// With `patients`: the caller's own visit list names each visit's patient too (issue 22:
+  /// the visits list with patient names), one `visit.list` audit entry per patient named.
+  security::AuditLog* audit = nullptr;
+  store::Database* db = nullptr;
 };
 
 /// Registers the /api/v1/visits routes.

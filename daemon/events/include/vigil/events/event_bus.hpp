@@ -59,7 +59,15 @@ struct AlertChanged {
   std::optional<std::int64_t> previousAssignee;  // escalated: who had it before
 };
 
-using Event = std::variant<ReadingStored, AlertRaised, AlertChanged>;
+/// Something on clinicians' worklists changed for a patient (issue 23): a note drafted,
+/// submitted, co-signed or signed, a visit scheduled, started or ended. The portal asks for its
+/// counts again (they carry no PHI); the event carries the patient's id and a word only.
+struct WorkChanged {
+  std::int64_t patientId = 0;
+  std::string area;  // note | visit | case | review
+};
+
+using Event = std::variant<ReadingStored, AlertRaised, AlertChanged, WorkChanged>;
 
 /// An event with its bus-wide sequence number (gap-free per bus, so a subscriber can detect
 /// what it missed).

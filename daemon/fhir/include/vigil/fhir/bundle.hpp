@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/notes/notes.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
@@ -23,6 +24,16 @@ struct VisitData {
   std::string providerName;
 };
 
+/// One of the patient's signed clinical notes with the names of the clinicians on it. The
+/// patient's own copy carries what the portal's visit summaries show (assessment, plan and the
+/// addenda); clinicians' copies the whole note.
+struct NoteData {
+  notes::Note note;
+  std::string signerName, cosignerName;
+  std::vector<std::string> addendumAuthors;  // by addendum, same order
+  bool summaryOnly = false;
+};
+
 /// Everything of one patient's record that one reader may see, read in one snapshot.
 struct PatientRecordData {
   patients::PatientRecord record;  // clinical lists empty unless record.clinicalIncluded
@@ -34,6 +45,8 @@ struct PatientRecordData {
   std::map<std::int64_t, patients::ConsentDocument> documents;  // signed versions by id
   bool visitsIncluded = false;
   std::vector<VisitData> visits;  // by start time
+  bool notesIncluded = false;
+  std::vector<NoteData> notes;  // signed notes, oldest signature first
 };
 
 /// One entry of a Bundle.
@@ -50,8 +63,9 @@ Poco::JSON::Object::Ptr collectionBundle(const std::string& id, TimePoint timest
                                          const std::vector<BundleEntry>& entries);
 
 /// The record as a collection Bundle: the Patient first, then Coverage, Condition,
-/// MedicationStatement, AllergyIntolerance, Consent and Observation entries, each referring to
-/// the Patient by its urn:uuid. Ids are fresh UUIDs per export.
+/// MedicationStatement, AllergyIntolerance, Consent, Encounter, DocumentReference (signed notes,
+/// linked to their video visit's Encounter when it is in the bundle) and Observation entries,
+/// each referring to the Patient by its urn:uuid. Ids are fresh UUIDs per export.
 Poco::JSON::Object::Ptr recordBundle(const PatientRecordData& data, TimePoint timestamp);
 
 }  // namespace vigil::fhir

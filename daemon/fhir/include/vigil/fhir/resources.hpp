@@ -34,6 +34,7 @@
 namespace vigil::fhir {
 
 using JsonObject = Poco::JSON::Object::Ptr;
+struct NoteData;  // bundle.hpp
 
 inline constexpr std::string_view kLoincSystem = "http://loinc.org";
 inline constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
@@ -76,6 +77,18 @@ JsonObject consentResource(const patients::Signature& signature,
 /// performer (by name: the Practitioner resource is issue 26's).
 JsonObject encounterResource(const video::Visit& visit, const std::string& providerName,
                              const std::string& id, const std::string& patientRef);
+
+/// A signed note as plain text: the title, the encounter, who signed (and co-signed) and when,
+/// the sections (Assessment and Plan only in the patient's summary copy) and the addenda.
+std::string noteText(const NoteData& note);
+
+/// DocumentReference for a signed note: status current, docStatus final, type LOINC 11506-3
+/// (progress note), category clinical-note, the signer as author and authenticator (by name),
+/// the note's text as a text/plain attachment (base64), the encounter when `encounterRef` is
+/// not empty.
+JsonObject documentReferenceResource(const NoteData& note, const std::string& id,
+                                     const std::string& patientRef,
+                                     const std::string& encounterRef);
 
 /// The display name of a LOINC code the box stores ("Heart rate"), empty for others.
 std::string_view loincDisplay(std::string_view code);

@@ -21,6 +21,8 @@
 // summaries of their own signed notes. Errors name fields, never their values.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -175,11 +177,23 @@ class NoteStateError : public Error {
   using Error::Error;
 };
 
+/// Whether the encounter a new note names (its reference, already of the right shape) exists
+/// and is this patient's, read on the note's write transaction. Visits and async cases live in
+/// libraries above notes, so the app gives one per kind (setEncounterCheck); a kind without one
+/// is checked for its shape only (dates and RPM months name no row).
+using EncounterCheck =
+    std::function<bool(store::Connection& c, std::int64_t patientId, std::string_view ref)>;
+
 /// The notes service, authorised and audited.
 class NoteService {
  public:
   NoteService(store::Database& db, security::AuditLog& audit, const crypto::FieldCipher& cipher,
               registry::PatientRepository& patients, Clock& clock);
+
+  /// Set before serving (not synchronised). A note for an encounter the check refuses is a
+  /// ValidationError naming the field, the same for a missing encounter and another patient's
+  /// (which must not be told apart).
+  void setEncounterCheck(EncounterKind kind, EncounterCheck check);
 
   // Templates (note_template.list, note_template.publish).
   /// The newest version of each template, by key.
@@ -235,6 +249,24 @@ class NoteService {
   std::vector<VisitSummary> visitSummaries(const security::Actor& actor, std::int64_t patientId,
                                            std::string_view breakGlassReason = {});
 
+  /// The patient's signed notes with their content and addenda, oldest signature first, read on
+  /// `c` without a check or an audit: for a service that authorises and audits its own read
+  /// (fhir::RecordExportService, the record download). Drafts and notes waiting for a
+  /// co-signature are never included.
+  static std::vector<Note> signedNotesIn(store::Connection& c, const crypto::FieldCipher& cipher,
+                                         std::int64_t patientId);
+
+  // For the worklist (issue 23), on `c`, without content, check or audit (the worklist
+  // authorises and audits its own read):
+  /// The drafts `authorId` wrote, oldest first.
+  static std::vector<Note> draftsOfIn(store::Connection& c, std::int64_t authorId);
+  /// Notes waiting for a co-signature, of these patients, oldest signature first.
+  static std::vector<Note> cosignPendingIn(store::Connection& c,
+                                           const std::vector<std::int64_t>& patientIds);
+  /// Whether the patient has a signed RPM monthly review for `month` (YYYY-MM).
+  static bool hasSignedReviewIn(store::Connection& c, std::int64_t patientId,
+                                std::string_view month);
+
  private:
   std::string reasonFor(const security::Actor& actor, std::int64_t patientId,
                         std::string_view given);
@@ -249,6 +281,7 @@ class NoteService {
   const crypto::FieldCipher& cipher_;
   registry::PatientRepository& patients_;
   Clock& clock_;
+  std::map<EncounterKind, EncounterCheck> encounterChecks_;
 };
 
 /// Checks an encounter's reference for its kind; throws ValidationError naming the field.

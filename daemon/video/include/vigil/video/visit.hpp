@@ -294,6 +294,13 @@ class VisitService {
   /// Every visit of a patient (any state), by start time, on `c`; no access check and no audit:
   /// for a service that authorises and audits its own read (fhir::RecordExportService).
   static std::vector<Visit> forPatientIn(store::Connection& c, std::int64_t patientId);
+  /// Whether `ref` (a visit id in decimal, as a clinical note names its encounter) is a visit of
+  /// the patient, on `c`. False for a malformed id, a missing visit and another patient's.
+  static bool isVisitOfIn(store::Connection& c, std::string_view ref, std::int64_t patientId);
+  /// The visits `userId` takes part in that start in [from, to), by start time, on `c`; no
+  /// access check and no audit (the worklist authorises and audits its own read).
+  static std::vector<Visit> forUserIn(store::Connection& c, std::int64_t userId, TimePoint from,
+                                      TimePoint to);
 
  private:
   static void checkWindow(const NewVisit& visit);

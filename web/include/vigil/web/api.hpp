@@ -78,6 +78,7 @@ class LicenseService;
 
 namespace vigil::scheduling {
 class SchedulingService;
+class ReminderService;
 }
 
 namespace vigil::notes {
@@ -123,6 +124,8 @@ struct ApiServices {
   /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;
+  /// Patients' reminder settings (issue 22; with scheduling).
+  vigil::scheduling::ReminderService* reminders = nullptr;
   notes::NoteService* notes = nullptr;  // clinical notes, referrals, visit summaries
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.

@@ -16,7 +16,7 @@
 // - 24 h: skipped ("booked_late") when B > S - 24 h (the moment had passed at booking: the
 //   patient just booked); skipped ("superseded") once S - 1 h has come (a box that was off at
 //   S - 24 h never sends the 24 h reminder after, or with, the 1 h one); else due from S - 24 h.
-// The periodic task (vigild's appointment_reminders) calls runDue(); its clock is injected.
+// The periodic task (vigild's "reminders") calls runDue(); its clock is injected.
 
 #include <chrono>
 #include <cstdint>

@@ -138,7 +138,8 @@ void seedSchedule(store::Database& db, security::AuditLog& audit,
     sched.saveSettings(admin, {p, "America/New_York", 0});
     std::vector<scheduling::TemplateBlock> week;
     for (int d = 1; d <= 7; ++d)
-      week.push_back({0, p, d, allDay && p == lee ? 0 : 8 * 60, allDay && p == lee ? 24 * 60 : 18 * 60, {}});
+      week.push_back(
+          {0, p, d, allDay && p == lee ? 0 : 8 * 60, allDay && p == lee ? 24 * 60 : 18 * 60, {}});
     sched.setTemplate(admin, p, week);
   }
 #else

@@ -46,9 +46,8 @@ struct LinkedFixture : SchedulingFixture {
     link = std::make_unique<sync::Link>(*db, *audit, *outbox, clock, o, &metrics);
     link->enrol(admin, cloud.code(), "Riverside Clinic");
     reminders = std::make_unique<ReminderService>(
-        *db, *audit, keys->cipher(), recordService,
-        std::make_shared<LinkNotificationOutbox>(*link), clock,
-        ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
+        *db, *audit, keys->cipher(), recordService, std::make_shared<LinkNotificationOutbox>(*link),
+        clock, ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
     service.setReminders(reminders.get());
     for (int d = 1; d <= 7; ++d) weekly(provider.id, d, 0, 24 * 60);  // around the clock
     patients::RecordUpdate u;
@@ -73,10 +72,11 @@ BOOST_AUTO_TEST_CASE(the_1_hour_reminder_reaches_the_notification_service_with_t
   // Local dates in New York: from the UTC date's day before (New York's evening is the next UTC
   // day) to the day after.
   const auto today = sys_days{floor<days>(clock.now())};
-  auto free = service
-                  .slots(patient, {video30.id, provider.id, std::nullopt,
-                                   year_month_day{today - days(1)}, year_month_day{today + days(1)}})
-                  .slots;
+  auto free =
+      service
+          .slots(patient, {video30.id, provider.id, std::nullopt, year_month_day{today - days(1)},
+                           year_month_day{today + days(1)}})
+          .slots;
   BOOST_REQUIRE(!free.empty());
   BOOST_REQUIRE(free.front().startsAt - clock.now() <= 1h);  // every 15 minutes, around the clock
   auto a = service.book(patient, {patientId, provider.id, video30.id, free.front().startsAt});

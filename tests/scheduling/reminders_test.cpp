@@ -4,6 +4,8 @@
 // booking inside 24 h only the 1 h one, the patient's settings (channel, detail, none, no
 // address), the minimal and detailed texts written by hand (no PHI in the minimal one), the
 // waitlist offer's notice. The clock is a ManualClock: nothing here waits.
+#include "vigil/scheduling/reminders.hpp"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -12,7 +14,6 @@
 
 #include "scheduling_fixture.hpp"
 #include "vigil/patients/patient_record.hpp"
-#include "vigil/scheduling/reminders.hpp"
 #include "vigil/store/database.hpp"
 
 using namespace vigil::scheduling;
@@ -135,7 +136,8 @@ BOOST_AUTO_TEST_CASE(the_decision_table_written_by_hand) {
   BOOST_TEST((d24("2026-03-01T20:00:00Z", "2026-03-01T20:00:00Z") == D::skipBookedLate));
   BOOST_TEST((d1("2026-02-01T12:00:00Z", "2026-03-02T12:59:59Z") == D::notYet));
   BOOST_TEST((d1("2026-02-01T12:00:00Z", "2026-03-02T13:00:00Z") == D::send));
-  BOOST_TEST((d1("2026-03-02T13:40:00Z", "2026-03-02T13:40:00Z") == D::send));  // booked 20 min ahead
+  BOOST_TEST(
+      (d1("2026-03-02T13:40:00Z", "2026-03-02T13:40:00Z") == D::send));  // booked 20 min ahead
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -100,8 +100,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
     scheduling_->setReminders(reminders_.get());
     services_.reminders = reminders_.get();
     reminderTask_ = std::make_unique<PeriodicTask>(
-        "reminders",
-        std::chrono::seconds(config.integer("scheduling.reminder_interval_seconds")),
+        "reminders", std::chrono::seconds(config.integer("scheduling.reminder_interval_seconds")),
         [this] { reminders_->runDue(); });
   }
 #endif

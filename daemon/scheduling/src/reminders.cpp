@@ -55,7 +55,9 @@ std::string_view toString(ReminderDetail d) {
   return d == ReminderDetail::detailed ? "detailed" : "minimal";
 }
 
-std::string_view toString(ReminderKind k) { return k == ReminderKind::dayBefore ? "24h" : "1h"; }
+std::string_view toString(ReminderKind k) {
+  return k == ReminderKind::dayBefore ? "24h" : "1h";
+}
 
 std::optional<ReminderChannel> parseReminderChannel(std::string_view s) {
   for (auto c : {ReminderChannel::email, ReminderChannel::sms, ReminderChannel::none})
@@ -96,8 +98,8 @@ std::string humanTime(TimePoint t, std::string_view zoneName) {
   } catch (const vigil::Error&) {
     zone = core::TimeZone::utc();
   }
-  const auto local = zone->toLocal(floor<seconds>(sys_time<milliseconds>(
-      duration_cast<milliseconds>(t.time_since_epoch()))));
+  const auto local = zone->toLocal(
+      floor<seconds>(sys_time<milliseconds>(duration_cast<milliseconds>(t.time_since_epoch()))));
   const auto day = floor<days>(local);
   const year_month_day ymd{day};
   const weekday wd{day};
@@ -141,14 +143,18 @@ std::string offerText(ReminderDetail detail, const MessageFacts& f, std::string_
   return out;
 }
 
-bool LinkNotificationOutbox::available() const { return link_.enrolled(); }
+bool LinkNotificationOutbox::available() const {
+  return link_.enrolled();
+}
 
 std::string LinkNotificationOutbox::enqueueIn(Connection& c, std::string_view stream,
                                               std::string_view payloadJson) {
   return link_.enqueueIn(c, stream, "notify.send", "notify", payloadJson);
 }
 
-void LinkNotificationOutbox::wake() { link_.wake(); }
+void LinkNotificationOutbox::wake() {
+  link_.wake();
+}
 
 ReminderService::ReminderService(store::Database& db, security::AuditLog& audit,
                                  const crypto::FieldCipher& cipher,
@@ -259,10 +265,9 @@ bool ReminderService::remindIn(Connection& c, std::int64_t appointmentId, TimePo
                                ReminderRun& run) const {
   const auto a = detail::appointmentIn(c, appointmentId);
   if (!a || a->state != AppointmentState::booked || a->startsAt <= now) return false;
-  const auto bookedAt =
-      fromMillis(c.queryValue<std::int64_t>("SELECT booked_at FROM appointments WHERE id = ?1",
-                                            appointmentId)
-                     .value_or(0));
+  const auto bookedAt = fromMillis(
+      c.queryValue<std::int64_t>("SELECT booked_at FROM appointments WHERE id = ?1", appointmentId)
+          .value_or(0));
   bool queued = false;
   for (auto kind : {ReminderKind::dayBefore, ReminderKind::hourBefore}) {
     if (c.queryValue<std::int64_t>(
@@ -291,8 +296,8 @@ bool ReminderService::remindIn(Connection& c, std::int64_t appointmentId, TimePo
         toMillis(now));
     if (!skip.empty()) {
       ++run.skipped;
-      audit_.append(c, systemEvent("appointment.remind", "appointment", appointmentId,
-                                   a->patientId, "skipped: " + skip));
+      audit_.append(c, systemEvent("appointment.remind", "appointment", appointmentId, a->patientId,
+                                   "skipped: " + skip));
       continue;
     }
     const auto type = detail::typeIn(c, a->typeId);
@@ -322,14 +327,14 @@ bool ReminderService::remindIn(Connection& c, std::int64_t appointmentId, TimePo
     message.set("to", to.to);
     message.set("template", "appointment_reminder");
     message.set("params", params);
-    const auto entry = outbox_->enqueueIn(c, "reminder/" + std::to_string(a->patientId),
-                                          stringify(message));
+    const auto entry =
+        outbox_->enqueueIn(c, "reminder/" + std::to_string(a->patientId), stringify(message));
     c.execute(
         "UPDATE appointment_reminders SET outbox_entry = ?3 WHERE appointment_id = ?1 AND "
         "kind = ?2",
         appointmentId, toString(kind), entry);
-    audit_.append(c, systemEvent("appointment.remind", "appointment", appointmentId,
-                                 a->patientId, "sent: " + std::string(toString(kind))));
+    audit_.append(c, systemEvent("appointment.remind", "appointment", appointmentId, a->patientId,
+                                 "sent: " + std::string(toString(kind))));
     ++run.sent;
     queued = true;
   }

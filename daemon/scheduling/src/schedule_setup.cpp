@@ -1,7 +1,7 @@
 // Scheduling set-up: appointment types, providers' settings, weekly templates, exceptions.
 #include "service_impl.hpp"
-#include "vigil/scheduling/reminders.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/scheduling/reminders.hpp"
 #include "vigil/security/account_lookup.hpp"
 #include "vigil/store/database.hpp"
 
@@ -17,7 +17,9 @@ using namespace std::chrono;
 SchedulingService::SchedulingService(store::Database& db, security::AuditLog& audit,
                                      const crypto::FieldCipher& cipher, Clock& clock,
                                      std::shared_ptr<const ProviderEligibility> eligibility)
-    : impl_(std::make_shared<Impl>(Impl{db, audit, cipher, clock, std::move(eligibility), nullptr})) {}
+    : impl_(
+          std::make_shared<Impl>(Impl{db, audit, cipher, clock, std::move(eligibility), nullptr})) {
+}
 
 void SchedulingService::setEligibility(std::shared_ptr<const ProviderEligibility> eligibility) {
   impl_->eligibility = std::move(eligibility);

@@ -79,7 +79,7 @@ class LicenseService;
 namespace vigil::scheduling {
 class SchedulingService;
 class ReminderService;
-}
+}  // namespace vigil::scheduling
 
 namespace vigil::notes {
 class NoteService;

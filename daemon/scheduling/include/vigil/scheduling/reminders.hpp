@@ -81,9 +81,10 @@ ReminderDecision decideReminder(ReminderKind kind, TimePoint startsAt, TimePoint
 /// the patient allows details).
 struct MessageFacts {
   std::string clinicName;
-  std::string when;  // the start in the patient's zone, e.g. "Monday 2 March 2026, 06:00 (America/Los_Angeles)"
+  std::string when;  // the start in the patient's zone, e.g. "Monday 2 March 2026, 06:00
+                     // (America/Los_Angeles)"
   bool video = true;
-  std::string joinLink;      // video: <portal>/#/visits/<visit id> (empty: no portal URL configured)
+  std::string joinLink;  // video: <portal>/#/visits/<visit id> (empty: no portal URL configured)
   std::string providerName;  // used only with ReminderDetail::detailed
   std::string typeName;      // used only with ReminderDetail::detailed
 };
@@ -151,8 +152,8 @@ struct ReminderRun {
 class ReminderService {
  public:
   /// `outbox` nullptr: no cloud link (every reminder is skipped, no_cloud_link).
-  ReminderService(store::Database& db, security::AuditLog& audit,
-                  const crypto::FieldCipher& cipher, patients::PatientRecordService& records,
+  ReminderService(store::Database& db, security::AuditLog& audit, const crypto::FieldCipher& cipher,
+                  patients::PatientRecordService& records,
                   std::shared_ptr<NotificationOutbox> outbox, Clock& clock,
                   ReminderOptions options);
 

@@ -89,21 +89,21 @@ BOOST_AUTO_TEST_CASE(the_1_hour_reminder_reaches_the_notification_service_with_t
   BOOST_TEST(reminders->runDue().sent == 0);
   drain();
 
-  const auto records = reminders->recordsFor(a.id);
-  BOOST_REQUIRE_EQUAL(records.size(), 2u);
+  const auto decided = reminders->recordsFor(a.id);
+  BOOST_REQUIRE_EQUAL(decided.size(), 2u);
   int sends = 0;
   for (const auto& r : cloud.recorded())
     if (r.kind == "notify.send") {
       ++sends;
-      BOOST_TEST(r.id == records.back().outboxEntry);
+      BOOST_TEST(r.id == decided.back().outboxEntry);
       BOOST_TEST(r.stream == "reminder/" + std::to_string(patientId));
     }
   BOOST_TEST(sends == 1);
   const auto log = testsupport::readText(cloud.dir() / "notifications.log");
-  const auto link = "https://vigil.clinic.example/#/visits/" + std::to_string(*a.visitId);
+  const auto joinLink = "https://vigil.clinic.example/#/visits/" + std::to_string(*a.visitId);
   BOOST_TEST(log.find("\"to\":\"sam@home.example\"") != std::string::npos);
   BOOST_TEST(log.find("\"template\":\"appointment_reminder\"") != std::string::npos);
-  BOOST_TEST(log.find("\"joinLink\":\"" + link + "\"") != std::string::npos);
+  BOOST_TEST(log.find("\"joinLink\":\"" + joinLink + "\"") != std::string::npos);
   BOOST_TEST(log.find("\"kind\":\"1h\"") != std::string::npos);
   BOOST_TEST(log.find("Sam") == std::string::npos);
   BOOST_TEST(log.find("Video follow-up") == std::string::npos);

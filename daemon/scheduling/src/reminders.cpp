@@ -347,9 +347,13 @@ ReminderRun ReminderService::runDue() {
     std::vector<std::int64_t> out;
     auto st = c.prepare(
         "SELECT a.id FROM appointments a WHERE a.state = 'booked' AND a.starts_at > ?1 AND "
-        "a.starts_at <= ?2 AND (SELECT count(*) FROM appointment_reminders r WHERE "
-        "r.appointment_id = a.id) < 2 ORDER BY a.starts_at, a.id");
-    st.bindAll(toMillis(now), toMillis(now + hours(24)));
+        "a.starts_at <= ?2 AND (NOT EXISTS (SELECT 1 FROM appointment_reminders r WHERE "
+        "r.appointment_id = a.id AND r.kind = '24h') OR (a.starts_at <= ?3 AND NOT EXISTS "
+        "(SELECT 1 FROM appointment_reminders r WHERE r.appointment_id = a.id AND r.kind = "
+        "'1h'))) ORDER BY a.starts_at, a.id");
+    // Within 24 h the 24 h reminder is always decidable (sent or skipped); the 1 h one only
+    // from S - 1 h: only appointments with something to decide get a write job.
+    st.bindAll(toMillis(now), toMillis(now + hours(24)), toMillis(now + hours(1)));
     while (st.step()) out.push_back(st.getInt64(0));
     return out;
   });

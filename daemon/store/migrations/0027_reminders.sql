@@ -42,3 +42,6 @@ CREATE TABLE waitlist_offer_notices (
   outbox_entry TEXT,
   recorded_at  INTEGER NOT NULL
 );
+
+-- What the reminders task reads every minute: booked appointments starting within 24 hours.
+CREATE INDEX appointments_booked_by_start ON appointments (starts_at) WHERE state = 'booked';

@@ -91,7 +91,9 @@ test('the patient books a slot within the hour, the 1 h reminder reaches the sta
     const now = Date.now();
     const soon = starts.find((s) => Date.parse(s) > now && Date.parse(s) - now <= 3600000);
     assert.ok(soon, `a slot within the hour among ${starts.slice(0, 8).join(', ')}`);
-    await slots.locator(`button.slot[data-starts-at="${soon}"]`).click();
+    // .first(): the page can list one time under two day headings (the provider's and the
+    // patient's dates), the same slot.
+    await slots.locator(`button.slot[data-starts-at="${soon}"]`).first().click();
     await slots.getByText(/^Booked: .* with Dr\. Mei Lee\.$/).waitFor({ timeout: 15000 });
     await screenshot(page, 'reminders-booked');
 

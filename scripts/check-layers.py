@@ -108,6 +108,8 @@ OWNERS = {
     "appointment_types": {"scheduling"}, "appointments": {"scheduling"},
     "appointment_claims": {"scheduling"}, "appointment_patient_claims": {"scheduling"},
     "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
+    "reminder_settings": {"scheduling"}, "appointment_reminders": {"scheduling"},
+    "waitlist_offer_notices": {"scheduling"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
 }

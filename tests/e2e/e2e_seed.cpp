@@ -18,8 +18,9 @@
 //
 // With --schedule (issue 22): a 30-minute follow-up video visit type, and Dr. Mei Lee (licensed
 // in TX, where the patients live) and Dr. Omar Novak (no license anywhere), both on A's care team,
-// taking bookings 08:00-18:00 America/New_York every day.
-//   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--sync-refused]
+// taking bookings 08:00-18:00 America/New_York every day. --reminders (with --schedule): Dr. Lee
+// around the clock, and Ana Silva's record has her e-mail (where reminders go).
+//   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--reminders] [--sync-refused]
 
 #include <chrono>
 #include <cstdlib>
@@ -34,6 +35,7 @@
 #include "vigil/crypto/hpke.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
+#include "vigil/patients/patient_record.hpp"
 #include "vigil/registry/registry.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
@@ -118,10 +120,13 @@ SyncSeed syncEntries(store::Database& db, security::AuditLog& audit, Clock& cloc
 
 }  // namespace
 
-/// --schedule: what booking needs (the e2e build has video, so scheduling).
+/// --schedule: what booking needs (the e2e build has video, so scheduling). `allDay`
+/// (--reminders): Dr. Lee takes bookings around the clock, so a slot within the next hour is
+/// always offered.
 void seedSchedule(store::Database& db, security::AuditLog& audit,
                   security::AccountService& accounts, security::Keys& keys, Clock& clock,
-                  const security::Actor& admin, std::int64_t lee, std::int64_t patient) {
+                  const security::Actor& admin, std::int64_t lee, std::int64_t patient,
+                  bool allDay) {
 #ifdef VIGIL_E2E_SCHEDULING
   auto novak = accounts.createUser(admin, {security::Role::provider, "dr.novak@clinic.example",
                                            "Dr. Omar Novak", std::nullopt, kPassword});
@@ -132,12 +137,14 @@ void seedSchedule(store::Database& db, security::AuditLog& audit,
   for (auto p : {lee, novak}) {
     sched.saveSettings(admin, {p, "America/New_York", 0});
     std::vector<scheduling::TemplateBlock> week;
-    for (int d = 1; d <= 7; ++d) week.push_back({0, p, d, 8 * 60, 18 * 60, {}});
+    for (int d = 1; d <= 7; ++d)
+      week.push_back(
+          {0, p, d, allDay && p == lee ? 0 : 8 * 60, allDay && p == lee ? 24 * 60 : 18 * 60, {}});
     sched.setTemplate(admin, p, week);
   }
 #else
   (void)db, (void)audit, (void)accounts, (void)keys, (void)clock, (void)admin, (void)lee,
-      (void)patient;
+      (void)patient, (void)allDay;
   std::cerr << "e2e_seed: built without scheduling (VIGIL_WITH_VIDEO off)\n";
   std::exit(2);
 #endif
@@ -145,7 +152,7 @@ void seedSchedule(store::Database& db, security::AuditLog& audit,
 
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
-       usage = argc < 2;
+       reminders = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -158,13 +165,15 @@ int main(int argc, char** argv) {
       rpm = true;
     } else if (arg == "--schedule") {
       schedule = true;
+    } else if (arg == "--reminders") {
+      schedule = reminders = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--sync-refused]\n";
+                 "[--reminders] [--sync-refused]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -237,7 +246,13 @@ int main(int argc, char** argv) {
     consents.sign({patientUser, security::Role::patient, a}, a,
                   {rpmDoc.id, rpmDoc.sha256, "Ana Silva", true, "127.0.0.1"});
   }
-  if (schedule) seedSchedule(*db, audit, accounts, *keys, clock, admin, provider, a);
+  if (schedule) seedSchedule(*db, audit, accounts, *keys, clock, admin, provider, a, reminders);
+  if (reminders) {  // the address appointment reminders go to: the record's contact section
+    patients::PatientRecordService records(*db, audit, keys->cipher(), patients, clock);
+    patients::RecordUpdate contact;
+    contact.contact = patients::Contact{"ana.silva@example.org", "", {}};
+    records.update(admin, a, contact);
+  }
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

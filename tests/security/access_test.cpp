@@ -180,6 +180,10 @@ const std::map<std::string, std::string> kExpected = {
     {"appointment.list",               "AD AG AG AA AA DD"},
     {"appointment.no_show",            "DD AG AG AA AA DD"},
     {"waitlist.join",                  "AD AG AG AA AA DD"},
+    // Reminder settings (issue 22): the patient their own; clinicians their care team's; the
+    // front desk and admins every patient's (they book for them); devices never.
+    {"reminder_settings.get",          "AD AG AG AA AA DD"},
+    {"reminder_settings.update",       "AD AG AG AA AA DD"},
 };
 // clang-format on
 

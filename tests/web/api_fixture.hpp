@@ -48,6 +48,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/sync/outbox.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/scheduling/reminders.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/testsupport/manual_clock.hpp"
@@ -153,6 +154,7 @@ struct ApiFixture {
   /// Scheduling (issue 22): the provider takes 30-minute in-person visits (`visitType`) all
   /// day, every day, in UTC.
   std::unique_ptr<scheduling::SchedulingService> scheduling;
+  std::unique_ptr<scheduling::ReminderService> reminders;
   scheduling::AppointmentType visitType;
   std::int64_t secondScheduler = 0;  // made by the test that needs it
 #endif
@@ -274,6 +276,10 @@ struct ApiFixture {
                                           scheduling::VisitKind::followUp, true});
     takeBookingsAllWeek(providerId);
     services.scheduling = scheduling.get();
+    reminders = std::make_unique<scheduling::ReminderService>(
+        *db, *audit, keys->cipher(), *records, nullptr, clock, scheduling::ReminderOptions{});
+    scheduling->setReminders(reminders.get());
+    services.reminders = reminders.get();
 #endif
     services.notes = notes.get();
     services.worklist = worklist.get();

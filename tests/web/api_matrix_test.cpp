@@ -619,6 +619,16 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/waitlist-offers/" + id(c.offer) + "/accept", "{}"};
        }},
+      // Reminder settings (issue 22).
+      {"GET /api/v1/patients/{id}/reminder-settings",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/reminder-settings", ""};
+       }},
+      {"PUT /api/v1/patients/{id}/reminder-settings",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/reminder-settings",
+                     R"({"channel":"sms","detail":"detailed"})"};
+       }},
       // Clinical notes (issue 23).
       {"GET /api/v1/note-templates",
        [](const Ctx&) {
@@ -888,6 +898,10 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/patients/{id}/waitlist",                    "AD AG AG AA AA"},
     {"GET /api/v1/patients/{id}/waitlist-offers",              "AD AG AG AA AA"},
     {"POST /api/v1/waitlist-offers/{id}/accept",               "AD AG AG AA AA"},
+    // Reminder settings: the patient their own; clinicians their care team's (others in an
+    // emergency); the front desk and admins every patient's (they book for them).
+    {"GET /api/v1/patients/{id}/reminder-settings",            "AD AG AG AA AA"},
+    {"PUT /api/v1/patients/{id}/reminder-settings",            "AD AG AG AA AA"},
     // Clinical notes (issue 23): clinicians on the care team (others in an emergency) read,
     // write and amend; providers sign and refer, nurses submit for co-signature (a provider's
     // submit is a workflow error, 409, not a denial); co-signing needs a provider of the care

@@ -91,6 +91,24 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.publicUrl = config.string("web.public_url");
   while (!services_.publicUrl.empty() && services_.publicUrl.back() == '/')
     services_.publicUrl.pop_back();
+#ifdef VIGIL_WITH_SCHEDULING
+  {
+    scheduling::ReminderOptions reminderOptions;
+    reminderOptions.clinicName = config.string("scheduling.clinic_name");
+    reminderOptions.portalUrl = services_.publicUrl;
+    std::shared_ptr<scheduling::NotificationOutbox> notify;
+    if (syncing.link() != nullptr)
+      notify = std::make_shared<scheduling::LinkNotificationOutbox>(*syncing.link());
+    reminders_ = std::make_unique<scheduling::ReminderService>(
+        db, security.audit(), security.keys().cipher(), *records_, std::move(notify), clock,
+        reminderOptions);
+    scheduling_->setReminders(reminders_.get());
+    services_.reminders = reminders_.get();
+    reminderTask_ = std::make_unique<PeriodicTask>(
+        "reminders", std::chrono::seconds(config.integer("scheduling.reminder_interval_seconds")),
+        [this] { reminders_->runDue(); });
+  }
+#endif
   services_.db = &db;
   services_.ble = ble;
   services_.accounts = &security.accounts();

@@ -23,6 +23,7 @@
 #include "vigil/registry/registry.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/scheduling/licensing_eligibility.hpp"
+#include "vigil/scheduling/reminders.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/web/api.hpp"
@@ -65,6 +66,10 @@ class ApiWiring {
 #ifdef VIGIL_WITH_SCHEDULING
   // Bookings (issue 22), with the licensing check (scheduling::LicensingEligibility).
   std::unique_ptr<scheduling::SchedulingService> scheduling_;
+  // Reminders 24 h and 1 h before, through the cloud link's notify.send; the task that sends
+  // them ("reminders", every scheduling.reminder_interval_seconds).
+  std::unique_ptr<scheduling::ReminderService> reminders_;
+  std::unique_ptr<PeriodicTask> reminderTask_;
 #endif
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;

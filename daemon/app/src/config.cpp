@@ -84,8 +84,9 @@ void serviceKeys(std::vector<ConfigKey>& keys) {
            "scripts that use port 0)."},
           {"web.public_url", Type::string, "",
            "The portal's address as patients reach it, https://host[:port] with no path: the "
-           "origin of the links the box sends (patient invitations). Empty: the address the "
-           "staff member's browser used."},
+           "origin of the links the box sends (patient invitations; appointment reminders' join "
+           "links). Empty: invitations use the address the staff member's browser used; reminders "
+           "carry no link."},
       });
 }
 
@@ -225,6 +226,13 @@ void careKeys(std::vector<ConfigKey>& keys) {
            1, 60},
           {"patients.invitation_ttl_hours", Type::integer, "72",
            "How long a patient's portal invitation link stays valid (it is single-use).", 1, 720},
+          {"scheduling.clinic_name", Type::string, "the clinic",
+           "The clinic's name as appointment reminders and waitlist notices say it (\"you have a "
+           "visit with <name> on ...\"). Not PHI; keep it short."},
+          {"scheduling.reminder_interval_seconds", Type::integer, "60",
+           "How often due appointment reminders (24 h and 1 h before) are looked for: a reminder "
+           "leaves at most this long after its moment.",
+           5, 3600},
       });
 }
 

@@ -229,7 +229,7 @@ Appointment SchedulingService::reschedule(const Actor& actor, std::int64_t appoi
         auto moved =
             detail::bookIn(c, actor, {a.patientId, a.providerUserId, a.typeId, newStartsAt}, now,
                            eligibility, {a.id, a.visitId});
-        detail::offerFreedIn(c, a, now);
+        impl_->notifyOfferIn(c, detail::offerFreedIn(c, a, now), now);
         return moved;
       },
       breakGlass);
@@ -258,7 +258,7 @@ void SchedulingService::cancel(const Actor& actor, std::int64_t appointmentId, C
         }
         detail::releaseClaimsIn(c, a.id, 0);
         if (a.visitId) video::VisitService::cancelScheduledIn(c, *a.visitId);
-        detail::offerFreedIn(c, a, now);
+        impl_->notifyOfferIn(c, detail::offerFreedIn(c, a, now), now);
       },
       breakGlass);
 }

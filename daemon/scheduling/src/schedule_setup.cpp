@@ -1,6 +1,7 @@
 // Scheduling set-up: appointment types, providers' settings, weekly templates, exceptions.
 #include "service_impl.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/scheduling/reminders.hpp"
 #include "vigil/security/account_lookup.hpp"
 #include "vigil/store/database.hpp"
 
@@ -16,10 +17,22 @@ using namespace std::chrono;
 SchedulingService::SchedulingService(store::Database& db, security::AuditLog& audit,
                                      const crypto::FieldCipher& cipher, Clock& clock,
                                      std::shared_ptr<const ProviderEligibility> eligibility)
-    : impl_(std::make_shared<Impl>(Impl{db, audit, cipher, clock, std::move(eligibility)})) {}
+    : impl_(
+          std::make_shared<Impl>(Impl{db, audit, cipher, clock, std::move(eligibility), nullptr})) {
+}
 
 void SchedulingService::setEligibility(std::shared_ptr<const ProviderEligibility> eligibility) {
   impl_->eligibility = std::move(eligibility);
+}
+
+void SchedulingService::setReminders(const ReminderService* reminders) {
+  impl_->reminders = reminders;
+}
+
+void SchedulingService::Impl::notifyOfferIn(store::Connection& c,
+                                            std::optional<std::int64_t> offerId,
+                                            TimePoint now) const {
+  if (offerId && reminders != nullptr) reminders->notifyOfferIn(c, *offerId, now);
 }
 
 void SchedulingService::Impl::deny(const Actor& actor, std::string_view op,

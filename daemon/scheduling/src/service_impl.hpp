@@ -18,8 +18,12 @@ struct SchedulingService::Impl {
   const crypto::FieldCipher& cipher;
   Clock& clock;
   std::shared_ptr<const ProviderEligibility> eligibility;
+  const ReminderService* reminders = nullptr;  // waitlist offers' notices (may be null)
 
   security::AccessGuard guard() const { return {db, audit}; }
+  /// A freed time was offered (offerFreedIn's answer): tells the patient, in the same job.
+  void notifyOfferIn(store::Connection& c, std::optional<std::int64_t> offerId,
+                     TimePoint now) const;
   /// Writes the denial (reason) of `op` and throws AccessDenied.
   void deny(const security::Actor& actor, std::string_view op,
             std::optional<std::int64_t> patientId, const security::AuditObject& object,

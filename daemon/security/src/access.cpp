@@ -157,6 +157,10 @@ constexpr Operation kOperations[] = {
     {"appointment.list", P::scheduleBook, true},
     {"appointment.no_show", P::scheduleManage, true},
     {"waitlist.join", P::scheduleBook, true},
+    // Appointment reminders (issue 22): the patient's channel and how much a message may say,
+    // set by the patient or by staff who book for them.
+    {"reminder_settings.get", P::scheduleBook, true},
+    {"reminder_settings.update", P::scheduleBook, true},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -5,6 +5,7 @@
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, del, session, sessionEnded } from '../api.js';
 import { escalationSettings, saveEscalationSettings, chime, desktopNotify } from '../escalations.js';
+import { reminderSettingsCard } from './reminders.js';
 
 /** Sound and desktop notification for escalations, kept in this browser (a ward PC may be mute). */
 function escalationSettingsCard() {
@@ -107,6 +108,7 @@ export function renderAccount(root) {
         h('dt', 'Session ends'), h('dd', new Date(s.absoluteExpiresAt).toLocaleString()))),
       h('div.card', h('h2', 'Change password'), h('p.muted', 'Changing your password signs you out everywhere.'), form),
       sessionsCard(),
-      s.user.role !== 'patient' ? escalationSettingsCard() : null)));
+      s.user.role !== 'patient' ? escalationSettingsCard() : null,
+      s.user.role === 'patient' && s.user.patientId ? reminderSettingsCard(s.user.patientId) : null)));
   return null;
 }

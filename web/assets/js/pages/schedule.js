@@ -11,6 +11,7 @@
 import { h, clear, announce } from '../dom.js';
 import { get, post, session, query, ApiError } from '../api.js';
 import { patientPicker } from '../pickers.js';
+import { reminderSettingsCard } from './reminders.js';
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -260,7 +261,7 @@ function bookForPatient() {
       clear(area);
       if (!p) return;
       const appts = patientAppointments(p.id, { staff: true });
-      area.append(slotBrowser({ patientId: p.id, onBooked: () => appts.reload() }), appts);
+      area.append(slotBrowser({ patientId: p.id, onBooked: () => appts.reload() }), appts, reminderSettingsCard(p.id, { staff: true }));
     },
   });
   box.append(h('h2#for-title', 'Book for a patient'), picker.el, area);

@@ -78,7 +78,8 @@ class LicenseService;
 
 namespace vigil::scheduling {
 class SchedulingService;
-}
+class ReminderService;
+}  // namespace vigil::scheduling
 
 namespace vigil::notes {
 class NoteService;
@@ -129,6 +130,8 @@ struct ApiServices {
   vigil::scheduling::SchedulingService* scheduling = nullptr;
   notes::NoteService* notes = nullptr;            // clinical notes, referrals, visit summaries
   worklist::WorklistService* worklist = nullptr;  // a provider's or nurse's work in one place
+  /// Patients' reminder settings (issue 22; with scheduling).
+  vigil::scheduling::ReminderService* reminders = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -40,6 +40,8 @@ class FieldCipher;
 
 namespace vigil::scheduling {
 
+class ReminderService;
+
 /// The provider's time is already held by another booking (the API's 409 slot_taken).
 class SlotTaken : public Error {
  public:
@@ -214,6 +216,9 @@ class SchedulingService {
                     std::shared_ptr<const ProviderEligibility> eligibility = nullptr);
   /// Replaces the eligibility check (the application wires licensing after start-up).
   void setEligibility(std::shared_ptr<const ProviderEligibility> eligibility);
+  /// Notifies waitlist offers through `reminders` (ReminderService::notifyOfferIn, in the
+  /// offer's write job); nullptr: offers are only shown in the portal. Before serving.
+  void setReminders(const ReminderService* reminders);
 
   // --- set-up (schedule.setup: admins for anyone, providers for themselves) ---
   std::vector<AppointmentType> types(const security::Actor& actor, bool activeOnly = true) const;

@@ -177,6 +177,10 @@ const std::map<std::string, std::string> kExpected = {
     {"appointment.list",               "AD AG AG AA AA DD"},
     {"appointment.no_show",            "DD AG AG AA AA DD"},
     {"waitlist.join",                  "AD AG AG AA AA DD"},
+    // A provider's calendar feed (its secret URL, the names opt-in): the provider (their own,
+    // narrowed by the service) and admins for them, as the schedule's set-up.
+    {"calendar_feed.read",             "DD AA DD AA DD DD"},
+    {"calendar_feed.manage",           "DD AA DD AA DD DD"},
 };
 // clang-format on
 

@@ -153,6 +153,10 @@ constexpr Operation kOperations[] = {
     {"appointment.list", P::scheduleBook, true},
     {"appointment.no_show", P::scheduleManage, true},
     {"waitlist.join", P::scheduleBook, true},
+    // Providers' calendar feeds (issue 22): the secret URL and the names opt-in, like the
+    // schedule's set-up (CalendarFeedService: providers their own, admins anyone's).
+    {"calendar_feed.read", P::scheduleSetup, false},
+    {"calendar_feed.manage", P::scheduleSetup, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -105,6 +105,7 @@ OWNERS = {
     "appointment_types": {"scheduling"}, "appointments": {"scheduling"},
     "appointment_claims": {"scheduling"}, "appointment_patient_claims": {"scheduling"},
     "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
+    "calendar_feeds": {"scheduling"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
 }

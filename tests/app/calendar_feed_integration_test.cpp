@@ -37,7 +37,8 @@ std::string tomorrow() {
 }
 
 std::int64_t idOf(const PortalClient::Reply& r) {
-  BOOST_REQUIRE_MESSAGE(r.status == 200 || r.status == 201, "status " << r.status << ": " << r.body);
+  BOOST_REQUIRE_MESSAGE(r.status == 200 || r.status == 201,
+                        "status " << r.status << ": " << r.body);
   auto id = jsonInt(r.body, "id");
   BOOST_REQUIRE(id);
   return *id;
@@ -55,9 +56,9 @@ std::int64_t registerPatient(PortalClient& admin, const std::string& mrn, const 
 void makeBookable(PortalClient& admin, std::int64_t provider,
                   const std::vector<std::int64_t>& patients) {
   const auto p = std::to_string(provider);
-  auto lic = admin.request("POST", "/api/v1/providers/" + p + "/licenses",
-                           R"({"state":"CA","type":"MD","number":"A)" + p +
-                               R"(","expiresOn":"2099-12-31"})");
+  auto lic = admin.request(
+      "POST", "/api/v1/providers/" + p + "/licenses",
+      R"({"state":"CA","type":"MD","number":"A)" + p + R"(","expiresOn":"2099-12-31"})");
   BOOST_REQUIRE_MESSAGE(lic.status == 201, lic.body);
   std::string blocks;
   for (int d = 1; d <= 7; ++d)
@@ -67,17 +68,16 @@ void makeBookable(PortalClient& admin, std::int64_t provider,
                              R"({"timeZone":"UTC","bufferMinutes":0,"blocks":[)" + blocks + "]}");
   BOOST_REQUIRE_MESSAGE(sched.status == 200, sched.body);
   for (auto patient : patients) {
-    auto ct = admin.request("POST", "/api/v1/admin/care-teams",
-                            R"({"staffUserId":)" + p + R"(,"patientId":)" +
-                                std::to_string(patient) + "}");
+    auto ct = admin.request(
+        "POST", "/api/v1/admin/care-teams",
+        R"({"staffUserId":)" + p + R"(,"patientId":)" + std::to_string(patient) + "}");
     BOOST_REQUIRE_MESSAGE(ct.status == 204, ct.body);
   }
 }
 
 std::int64_t book(PortalClient& admin, std::int64_t patient, std::int64_t provider,
                   std::int64_t type, const std::string& at) {
-  return idOf(admin.request("POST",
-                            "/api/v1/patients/" + std::to_string(patient) + "/appointments",
+  return idOf(admin.request("POST", "/api/v1/patients/" + std::to_string(patient) + "/appointments",
                             R"({"providerUserId":)" + std::to_string(provider) + R"(,"typeId":)" +
                                 std::to_string(type) + R"(,"startsAt":")" + at + R"("})"));
 }
@@ -93,14 +93,16 @@ std::string parse(const std::string& ics, const std::filesystem::path& dir) {
   }
   std::filesystem::remove(out);
   std::filesystem::remove(err);
-  Process parser(VIGIL_DEBIAN_PYTHON,
-                 {{std::string(VIGIL_SOURCE_DIR) + "/tests/scheduling/ical_parse.py", file.string()},
-                  {},
-                  out,
-                  err});
+  Process parser(
+      VIGIL_DEBIAN_PYTHON,
+      {{std::string(VIGIL_SOURCE_DIR) + "/tests/scheduling/ical_parse.py", file.string()},
+       {},
+       out,
+       err});
   auto code = parser.wait(30s);
-  BOOST_REQUIRE_MESSAGE(code && *code == 0, "python3-icalendar refused the feed: "
-                                                << readText(err) << "\nfeed:\n" << ics);
+  BOOST_REQUIRE_MESSAGE(code && *code == 0, "python3-icalendar refused the feed: " << readText(err)
+                                                                                   << "\nfeed:\n"
+                                                                                   << ics);
   return readText(out);
 }
 
@@ -116,11 +118,11 @@ BOOST_AUTO_TEST_CASE(a_calendar_client_reads_the_feed_with_a_real_parser) {
   BoxFixture::Options options;
   options.start = false;
   BoxFixture box(options);
-  const auto ids = seedPortalUsers(
-      box.dataDir(), box.databasePath(),
-      {{security::Role::admin, "admin@clinic.test", "Ada Admin", {}, {}},
-       {security::Role::provider, "dr.feed@clinic.test", "Dr Feed", {}, {}},
-       {security::Role::provider, "dr.other@clinic.test", "Dr Other", {}, {}}});
+  const auto ids =
+      seedPortalUsers(box.dataDir(), box.databasePath(),
+                      {{security::Role::admin, "admin@clinic.test", "Ada Admin", {}, {}},
+                       {security::Role::provider, "dr.feed@clinic.test", "Dr Feed", {}, {}},
+                       {security::Role::provider, "dr.other@clinic.test", "Dr Other", {}, {}}});
   const auto drFeed = ids[1], drOther = ids[2];
   box.start();
 
@@ -130,9 +132,10 @@ BOOST_AUTO_TEST_CASE(a_calendar_client_reads_the_feed_with_a_real_parser) {
   const auto max = registerPatient(admin, "ICS-2", "Max", "Mustermann");
   makeBookable(admin, drFeed, {zoe, max});
   makeBookable(admin, drOther, {zoe, max});
-  const auto type = idOf(admin.request(
-      "POST", "/api/v1/appointment-types",
-      R"({"name":")" + kType + R"(","durationMinutes":60,"modality":"in_person","kind":"follow_up"})"));
+  const auto type = idOf(
+      admin.request("POST", "/api/v1/appointment-types",
+                    R"({"name":")" + kType +
+                        R"(","durationMinutes":60,"modality":"in_person","kind":"follow_up"})"));
 
   const auto day = tomorrow();
   book(admin, zoe, drFeed, type, day + "T14:00:00Z");

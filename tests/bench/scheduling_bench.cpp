@@ -154,14 +154,20 @@ void setUp(Clinic& c, const std::filesystem::path& dir, Clock& clock, int provid
     c.service->addException(
         c.admin, {0, id, holiday, holiday + days(1), scheduling::ExceptionKind::holiday});
     const auto leave = local_days{plusDays(kFirstDay, 7 * (1 + i % std::max(1, dayCount / 7 - 1)))};
-    c.service->addException(
-        c.admin, {0, id, leave, leave + days(5), scheduling::ExceptionKind::leave});
+    c.service->addException(c.admin,
+                            {0, id, leave, leave + days(5), scheduling::ExceptionKind::leave});
   }
   progress("setup: %d providers with weekly hours, a holiday and a week of leave", providerCount);
   for (int i = 0; i < kPatients; ++i)
-    c.patientIds.push_back(c.patients->create({0, "BENCH-" + std::to_string(i), "Pat",
-                                               "Bench" + std::to_string(i), "1970-01-01", "UTC",
-                                               "CA", {}, true}));
+    c.patientIds.push_back(c.patients->create({0,
+                                               "BENCH-" + std::to_string(i),
+                                               "Pat",
+                                               "Bench" + std::to_string(i),
+                                               "1970-01-01",
+                                               "UTC",
+                                               "CA",
+                                               {},
+                                               true}));
   c.db->writeSync([&](store::Connection& conn) {
     for (auto p : c.providers)
       for (auto pt : c.patientIds)
@@ -270,8 +276,8 @@ int main(int argc, char** argv) {
   const int searches = argc > 5 ? std::atoi(argv[5]) : 30;
   const std::filesystem::path dir =
       argc > 6 ? argv[6] : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
-  if (providerCount < 1 || dayCount < 7 || dayCount > scheduling::kMaxSearchDays ||
-      threads < 2 || threads > kPatients || rounds < 1 || searches < 1) {
+  if (providerCount < 1 || dayCount < 7 || dayCount > scheduling::kMaxSearchDays || threads < 2 ||
+      threads > kPatients || rounds < 1 || searches < 1) {
     std::fprintf(stderr,
                  "usage: bench_scheduling [PROVIDERS] [DAYS 7..92] [THREADS 2..400] [ROUNDS] "
                  "[SEARCHES] [DIR]\n");
@@ -296,8 +302,8 @@ int main(int argc, char** argv) {
     std::size_t slots = 0;
   };
   std::vector<Search> plan = {
-      {"clinic-wide, " + std::to_string(providerCount) + " providers, " +
-           std::to_string(dayCount) + " days (30-min type)",
+      {"clinic-wide, " + std::to_string(providerCount) + " providers, " + std::to_string(dayCount) +
+           " days (30-min type)",
        {c.t30.id, std::nullopt, std::nullopt, kFirstDay, last},
        searches,
        {}},
@@ -335,8 +341,8 @@ int main(int argc, char** argv) {
       const auto week = static_cast<int>(i / c.providers.size());
       if (week > 40) break;
       const auto p = c.providers[i % c.providers.size()];
-      auto found = c.service->slots(
-          c.admin, {c.t30.id, p, std::nullopt, plusDays(from, 7 * week), plusDays(from, 7 * week + 6)});
+      auto found = c.service->slots(c.admin, {c.t30.id, p, std::nullopt, plusDays(from, 7 * week),
+                                              plusDays(from, 7 * week + 6)});
       for (const auto& s : found.slots) {
         const auto minute = duration_cast<minutes>(s.startsAt.time_since_epoch()).count();
         if (minute % 60 != 0) continue;  // whole hours: no two overlap with a buffer
@@ -404,8 +410,7 @@ int main(int argc, char** argv) {
         const auto i = static_cast<std::size_t>(round * threads + t);
         const auto& [p, at] = freeSlots[i];
         try {
-          c.service->book(c.desk,
-                          {c.patientIds[i % c.patientIds.size()], p, c.t30.id, at});
+          c.service->book(c.desk, {c.patientIds[i % c.patientIds.size()], p, c.t30.id, at});
           return 1;
         } catch (const scheduling::SlotTaken&) {
           return 0;
@@ -423,13 +428,15 @@ int main(int argc, char** argv) {
       },
       "no collisions (raw INSERT)");
 
-  std::printf("Clinic: %d providers (4 US zones, Mon-Fri 08-12 and 13-17 local, holidays, leave), "
-              "%d patients, %d bookings made first over %d days from %s (%.1f s, 4 threads: "
-              "%.0f bookings/s).\n\n",
-              providerCount, kPatients, filled, dayCount, dayName(kFirstDay).c_str(), fillSeconds,
-              filled / fillSeconds);
+  std::printf(
+      "Clinic: %d providers (4 US zones, Mon-Fri 08-12 and 13-17 local, holidays, leave), "
+      "%d patients, %d bookings made first over %d days from %s (%.1f s, 4 threads: "
+      "%.0f bookings/s).\n\n",
+      providerCount, kPatients, filled, dayCount, dayName(kFirstDay).c_str(), fillSeconds,
+      filled / fillSeconds);
   std::printf("Bookings: %d threads released together per round.\n\n", threads);
-  std::printf("| run | attempts | booked | refused | s | attempts/s | bookings/s | p50 ms | p99 ms |\n");
+  std::printf(
+      "| run | attempts | booked | refused | s | attempts/s | bookings/s | p50 ms | p99 ms |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   row("same slot, SchedulingService::book", service);
   row("same slot, raw INSERT of the 6 claims (baseline)", raw);

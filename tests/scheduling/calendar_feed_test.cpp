@@ -55,11 +55,13 @@ BOOST_AUTO_TEST_CASE(the_feed_lists_the_providers_appointments_without_names) {
   BOOST_TEST(token.size() == 43u);  // 256 bits, base64url
   const auto text = f.fetchText(token);
   BOOST_TEST(has(text, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
-  BOOST_TEST(has(text, "DTSTART:20260202T140000Z\r\nDTEND:20260202T143000Z\r\n"
-                       "SUMMARY:Clinic visit\r\nSTATUS:CONFIRMED\r\n"));
+  BOOST_TEST(has(text,
+                 "DTSTART:20260202T140000Z\r\nDTEND:20260202T143000Z\r\n"
+                 "SUMMARY:Clinic visit\r\nSTATUS:CONFIRMED\r\n"));
   // The cancelled one stays, marked cancelled.
-  BOOST_TEST(has(text, "DTSTART:20260202T160000Z\r\nDTEND:20260202T170000Z\r\n"
-                       "SUMMARY:New patient\r\nSTATUS:CANCELLED\r\n"));
+  BOOST_TEST(has(text,
+                 "DTSTART:20260202T160000Z\r\nDTEND:20260202T170000Z\r\n"
+                 "SUMMARY:New patient\r\nSTATUS:CANCELLED\r\n"));
   BOOST_TEST(has(text, "UID:appointment-" + std::to_string(f.mine.id) + "@"));
   // The other provider's booking is not there, nor any name.
   BOOST_TEST(!has(text, "20260202T150000Z"));
@@ -123,7 +125,9 @@ BOOST_AUTO_TEST_CASE(revoked_and_rotated_tokens_find_no_feed) {
   BOOST_TEST(denied->event.objectId == "");
   // The UIDs stay across a rotation (clients keep their events).
   const auto secondText = f.fetchText(second);
-  const auto uid = firstText.substr(firstText.find(uidLine), firstText.find("\r\n", firstText.find(uidLine)) - firstText.find(uidLine));
+  const auto uid =
+      firstText.substr(firstText.find(uidLine),
+                       firstText.find("\r\n", firstText.find(uidLine)) - firstText.find(uidLine));
   BOOST_TEST(has(secondText, uid + "\r\n"));
   f.feeds.revoke(f.provider, f.provider.id);
   BOOST_TEST(!f.feeds.fetch(second));

@@ -51,8 +51,7 @@ BOOST_AUTO_TEST_CASE(folding_never_splits_a_utf8_character) {
   // "SUMMARY:" is 8 octets; 66 'a' make 74; "é" (C3 A9) would make 76: it moves whole to the
   // next line.
   const std::string line = "SUMMARY:" + std::string(66, 'a') + "\xC3\xA9" + "b";
-  const std::string expected =
-      "SUMMARY:" + std::string(66, 'a') + "\r\n \xC3\xA9" + "b\r\n";
+  const std::string expected = "SUMMARY:" + std::string(66, 'a') + "\r\n \xC3\xA9" + "b\r\n";
   BOOST_TEST(ical::foldLine(line) == expected);
   // With 67 'a' (75 octets) the break falls exactly before "é" too.
   const std::string line2 = "SUMMARY:" + std::string(67, 'a') + "\xC3\xA9";

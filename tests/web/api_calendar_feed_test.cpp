@@ -78,8 +78,9 @@ BOOST_AUTO_TEST_CASE(the_feed_needs_no_session_and_names_patients_only_after_the
   auto feed = f.request("GET", path, nullptr);
   BOOST_TEST(feed.status == 200);
   BOOST_TEST(feed.headers["Content-Type"] == "text/calendar; charset=utf-8");
-  BOOST_TEST(has(feed.body, "DTSTART:20270120T140000Z\r\nDTEND:20270120T143000Z\r\n"
-                            "SUMMARY:Clinic visit\r\nSTATUS:CONFIRMED\r\n"));
+  BOOST_TEST(has(feed.body,
+                 "DTSTART:20270120T140000Z\r\nDTEND:20270120T143000Z\r\n"
+                 "SUMMARY:Clinic visit\r\nSTATUS:CONFIRMED\r\n"));
   BOOST_TEST(!has(feed.body, "20270120T150000Z"));  // the other provider's booking
   BOOST_TEST(!has(feed.body, "Ana"));
   BOOST_TEST(!has(feed.body, "Silva"));

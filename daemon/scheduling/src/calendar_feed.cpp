@@ -14,8 +14,8 @@
 #include "vigil/crypto/random.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/scheduling/ical.hpp"
-#include "vigil/security/account_lookup.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/security/account_lookup.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 
@@ -144,8 +144,8 @@ CalendarFeedState CalendarFeedService::setIncludeNames(const Actor& actor,
   requireOwnFeed(db_, audit_, actor, "calendar_feed.manage", providerUserId);
   const auto now = toMillis(clock_.now());
   security::AccessGuard g{db_, audit_};
-  return g.write(actor, operation("calendar_feed.manage"), std::nullopt,
-                 feedObject(providerUserId), [&](Connection& c) {
+  return g.write(actor, operation("calendar_feed.manage"), std::nullopt, feedObject(providerUserId),
+                 [&](Connection& c) {
                    requireScheduleOwner(c, providerUserId);
                    ensureRowIn(c, providerUserId, actor.id, now);
                    c.execute(
@@ -177,8 +177,8 @@ std::optional<CalendarFeedDocument> CalendarFeedService::fetch(std::string_view 
       f.provider = st.getInt64(0);
       f.includeNames = st.getInt64(1) != 0;
       f.uidDomain = st.getText(2);
-      f.appointments = detail::appointmentsIn(c, "provider_user_id", f.provider,
-                                              toMillis(now - kFeedPast), toMillis(now + kFeedAhead));
+      f.appointments = detail::appointmentsIn(
+          c, "provider_user_id", f.provider, toMillis(now - kFeedPast), toMillis(now + kFeedAhead));
       for (const auto& a : f.appointments)
         if (!f.typeNames.count(a.typeId))
           if (auto t = detail::typeIn(c, a.typeId)) f.typeNames[a.typeId] = t->name;
@@ -243,8 +243,8 @@ std::optional<CalendarFeedDocument> CalendarFeedService::fetch(std::string_view 
     if (withNames)
       if (auto n = names.find(a.patientId); n != names.end()) name = n->second;
     e.summary = summaryOf(type != found->typeNames.end() ? type->second : "Appointment", name);
-    e.cancelled = a.state == AppointmentState::cancelled ||
-                  a.state == AppointmentState::rescheduled;
+    e.cancelled =
+        a.state == AppointmentState::cancelled || a.state == AppointmentState::rescheduled;
     e.sequence = e.cancelled ? 1 : 0;
     cal.events.push_back(std::move(e));
   }

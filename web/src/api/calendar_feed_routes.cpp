@@ -41,8 +41,8 @@ JsonObject stateJson(const scheduling::CalendarFeedState& st) {
 void addCalendarFeedRoutes(Router& r, const ApiServices& s) {
   auto feeds =
       std::make_shared<scheduling::CalendarFeedService>(*s.db, *s.audit, *s.clock, s.patients);
-  r.add({"GET", "/api/v1/providers/{id}/calendar-feed", Access::authenticated,
-         "calendar_feed.read", guarded([feeds](Request& req) {
+  r.add({"GET", "/api/v1/providers/{id}/calendar-feed", Access::authenticated, "calendar_feed.read",
+         guarded([feeds](Request& req) {
            return jsonResponse(200, stateJson(feeds->state(*req.actor, pathId(req, "id"))));
          })});
   r.add({"POST", "/api/v1/providers/{id}/calendar-feed", Access::authenticated,

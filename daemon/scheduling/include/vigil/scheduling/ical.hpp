@@ -28,13 +28,13 @@ std::string utcDateTime(TimePoint t);
 
 /// One VEVENT.
 struct Event {
-  std::string uid;      // stable per appointment
-  TimePoint stamp;      // DTSTAMP
-  TimePoint start;      // DTSTART
-  TimePoint end;        // DTEND
-  std::string summary;  // plain text, escaped by the writer
-  bool cancelled = false;  // STATUS:CANCELLED, else STATUS:CONFIRMED
-  int sequence = 0;        // SEQUENCE
+  std::string uid;          // stable per appointment
+  TimePoint stamp;          // DTSTAMP
+  TimePoint start;          // DTSTART
+  TimePoint end;            // DTEND
+  std::string summary;      // plain text, escaped by the writer
+  bool cancelled = false;   // STATUS:CANCELLED, else STATUS:CONFIRMED
+  int sequence = 0;         // SEQUENCE
   std::string description;  // optional plain text ("" omits DESCRIPTION)
 };
 

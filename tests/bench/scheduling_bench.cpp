@@ -22,8 +22,6 @@
 //    7 days; each search is authorised and audited as in the product.
 // Progress goes to stderr; the results (markdown) to stdout.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -233,7 +231,7 @@ RunResult race(int threads, int rounds, const std::function<int(int, int)>& atte
                const char* what) {
   RunResult r;
   std::mutex m;
-  std::barrier sync(threads);
+  std::barrier gate(threads);
   std::vector<std::thread> pool;
   const auto start = Clk::now();
   for (int t = 0; t < threads; ++t)
@@ -241,7 +239,7 @@ RunResult race(int threads, int rounds, const std::function<int(int, int)>& atte
       std::vector<double> mine;
       int wins = 0, taken = 0, other = 0;
       for (int round = 0; round < rounds; ++round) {
-        sync.arrive_and_wait();
+        gate.arrive_and_wait();
         const auto t0 = Clk::now();
         const int outcome = attempt(t, round);
         mine.push_back(ms(Clk::now() - t0));

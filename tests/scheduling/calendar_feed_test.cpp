@@ -5,6 +5,8 @@
 // February).
 #include "vigil/scheduling/calendar_feed.hpp"
 
+#include <set>
+
 #include "scheduling_fixture.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
@@ -121,7 +123,7 @@ BOOST_AUTO_TEST_CASE(revoked_and_rotated_tokens_find_no_feed) {
   BOOST_TEST(!f.feeds.fetch(first));
   auto denied = f.lastAudit("calendar_feed.fetch");
   BOOST_REQUIRE(denied);
-  BOOST_TEST(denied->event.outcome == security::AuditOutcome::denied);
+  BOOST_TEST((denied->event.outcome == security::AuditOutcome::denied));
   BOOST_TEST(denied->event.objectId == "");
   // The UIDs stay across a rotation (clients keep their events).
   const auto secondText = f.fetchText(second);

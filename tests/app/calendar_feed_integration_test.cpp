@@ -30,7 +30,7 @@ std::string tomorrow() {
   const auto day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
                    std::chrono::days(1);
   const std::chrono::year_month_day ymd{day};
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;

@@ -98,7 +98,7 @@ constexpr int kPatients = 400;
 const year_month_day kFirstDay{year{2027}, January, day{4}};  // a Monday
 
 std::string dayName(year_month_day d) {
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
                 static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
   return buf;

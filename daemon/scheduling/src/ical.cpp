@@ -80,7 +80,7 @@ std::string utcDateTime(TimePoint t) {
   const auto day = floor<days>(secs);
   const year_month_day ymd{day};
   const hh_mm_ss hms{secs - day};
-  char buf[32];
+  char buf[80];
   std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),

@@ -259,8 +259,8 @@ RunResult race(int threads, int rounds, const std::function<int(int, int)>& atte
 }
 
 void row(const char* name, const RunResult& r) {
-  std::printf("| %s | %d | %d | %d | %.2f | %.0f | %.0f | %.1f | %.1f |\n", name, r.attempts,
-              r.wins, r.taken + r.other, r.seconds, r.attempts / r.seconds, r.wins / r.seconds,
+  std::printf("| %s | %d | %d | %d / %d | %.2f | %.0f | %.0f | %.1f | %.1f |\n", name, r.attempts,
+              r.wins, r.taken, r.other, r.seconds, r.attempts / r.seconds, r.wins / r.seconds,
               percentile(r.latencies, 0.5), percentile(r.latencies, 0.99));
 }
 
@@ -434,7 +434,8 @@ int main(int argc, char** argv) {
       filled / fillSeconds);
   std::printf("Bookings: %d threads released together per round.\n\n", threads);
   std::printf(
-      "| run | attempts | booked | refused | s | attempts/s | bookings/s | p50 ms | p99 ms |\n");
+      "| run | attempts | booked | slot taken / other refusal | s | attempts/s | bookings/s | p50 "
+      "ms | p99 ms |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   row("same slot, SchedulingService::book", service);
   row("same slot, raw INSERT of the 6 claims (baseline)", raw);

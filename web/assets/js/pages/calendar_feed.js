@@ -4,7 +4,7 @@
 // names in the events (PHI on the provider's calendar: off by default, warned about, and every
 // fetch with names is audited). Providers see their own; admins pick the provider.
 
-import { h, clear, announce } from '../dom.js';
+import { h, clear, append, announce } from '../dom.js';
 import { get, post, put, del, ApiError } from '../api.js';
 
 function errorText(e) {
@@ -75,16 +75,16 @@ export function calendarFeedSection(providers, initialProvider) {
   });
   pick.addEventListener('change', () => reload().catch((e) => { error.textContent = errorText(e); }));
 
-  box.append(
+  append(box, [
     h('h2#feed-title', 'Calendar feed'),
     h('p.muted', 'Your booked appointments (30 days back, 180 ahead) in any calendar app, through a secret URL. Events show the type of visit only.'),
     providers.length > 1 ? h('div.field', pick) : null,
     status,
     h('div.inline', makeBtn, offBtn),
     urlArea,
-    h('div.field.checkbox', names, h('label', { for: 'feed-names' }, 'Show patients\' names in the events')),
+    h('div.check', names, h('label', { for: 'feed-names' }, 'Show patients\' names in the events')),
     h('p.hint', 'Names are patient health information: they then sit in your calendar app and its cloud. Every fetch that shows names is recorded in the audit log.'),
-    error);
+    error]);
   reload().catch((e) => { error.textContent = errorText(e); });
   return box;
 }

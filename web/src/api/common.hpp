@@ -107,7 +107,7 @@ void addRecordExportRoutes(Router& r, const ApiServices& s);
 void addIntakeRoutes(Router& r, const ApiServices& s);
 void addLicenseRoutes(Router& r, const ApiServices& s);
 #ifdef VIGIL_WITH_SCHEDULING
-void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
+void addScheduleRoutes(Router& r, const ApiServices& s);      // built with video
 void addCalendarFeedRoutes(Router& r, const ApiServices& s);  // providers' iCalendar feeds
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);

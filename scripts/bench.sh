@@ -30,6 +30,9 @@ declare -A BENCH_ARGS=(
   # The cloud link: 2,000 entries for the rate, a 100,000-entry backlog in 100 streams drained.
   # __DEVTOOL__ is the release vigil-devtool (it runs the cloud stand-in).
   [sync]="__DEVTOOL__ 2000 100000 100"
+  # Scheduling (issue 22): 50 providers, 90 days, 50 threads racing for one slot per round,
+  # 200 rounds, 30 clinic-wide searches (150 of the smaller searches).
+  [scheduling]="50 90 50 200 30"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

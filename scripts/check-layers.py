@@ -110,6 +110,7 @@ OWNERS = {
     "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
     "reminder_settings": {"scheduling"}, "appointment_reminders": {"scheduling"},
     "waitlist_offer_notices": {"scheduling"},
+    "calendar_feeds": {"scheduling"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
 }

@@ -184,6 +184,10 @@ const std::map<std::string, std::string> kExpected = {
     // front desk and admins every patient's (they book for them); devices never.
     {"reminder_settings.get",          "AD AG AG AA AA DD"},
     {"reminder_settings.update",       "AD AG AG AA AA DD"},
+    // A provider's calendar feed (its secret URL, the names opt-in): the provider (their own,
+    // narrowed by the service) and admins for them, as the schedule's set-up.
+    {"calendar_feed.read",             "DD AA DD AA DD DD"},
+    {"calendar_feed.manage",           "DD AA DD AA DD DD"},
 };
 // clang-format on
 

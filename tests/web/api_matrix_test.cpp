@@ -569,6 +569,25 @@ const std::map<std::string, Recipe>& recipes() {
              "/api/v1/providers/" + id(c.clinician) + "/schedule/exceptions/" + id(c.exception),
              ""};
        }},
+      // A provider's calendar feed (issue 22): its state, a new secret URL, revoking it, the
+      // names opt-in (the clinician's own feed for a provider).
+      {"GET /api/v1/providers/{id}/calendar-feed",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/calendar-feed", ""};
+       }},
+      {"POST /api/v1/providers/{id}/calendar-feed",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/calendar-feed", "{}"};
+       }},
+      {"DELETE /api/v1/providers/{id}/calendar-feed",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/calendar-feed", ""};
+       }},
+      {"PUT /api/v1/providers/{id}/calendar-feed/settings",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.clinician) + "/calendar-feed/settings",
+                     R"({"includeNames":false})"};
+       }},
       {"GET /api/v1/providers/{id}/appointments",
        [](const Ctx& c) {
          return Call{"/api/v1/providers/" + id(c.clinician) +
@@ -890,6 +909,12 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/providers/{id}/schedule/exceptions",        "DD AA DD AA DD"},
     {"DELETE /api/v1/providers/{id}/schedule/exceptions/{exceptionId}", "DD AA DD AA DD"},
     {"GET /api/v1/providers/{id}/appointments",                "DD AA AA AA AA"},
+    // A provider's calendar feed (its secret URL and the names opt-in): the provider their own,
+    // admins for them, as the schedule's set-up; nobody else.
+    {"GET /api/v1/providers/{id}/calendar-feed",               "DD AA DD AA DD"},
+    {"POST /api/v1/providers/{id}/calendar-feed",              "DD AA DD AA DD"},
+    {"DELETE /api/v1/providers/{id}/calendar-feed",            "DD AA DD AA DD"},
+    {"PUT /api/v1/providers/{id}/calendar-feed/settings",      "DD AA DD AA DD"},
     {"POST /api/v1/patients/{id}/appointments",                "AD AG AG AA AA"},
     {"GET /api/v1/patients/{id}/appointments",                 "AD AG AG AA AA"},
     {"POST /api/v1/appointments/{id}/reschedule",              "AD AG AG AA AA"},
@@ -1041,10 +1066,13 @@ void notesFor(ApiFixture& f, Ctx& ctx, Role role, std::int64_t uid) {
           .id;
 }
 
-// The patient's browser before they have an account: the invitation's token is the credential.
+// The patient's browser before they have an account: the invitation's token is the credential;
+// a calendar client subscribed to a provider's feed: the feed URL's token is.
 const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
                                              "POST /api/v1/invitations/check",
-                                             "POST /api/v1/invitations/accept"};
+                                             "POST /api/v1/invitations/accept",
+                                             // A calendar client: the feed's secret token.
+                                             "GET /ical/{feed}"};
 
 }  // namespace
 

@@ -161,6 +161,10 @@ constexpr Operation kOperations[] = {
     // set by the patient or by staff who book for them.
     {"reminder_settings.get", P::scheduleBook, true},
     {"reminder_settings.update", P::scheduleBook, true},
+    // Providers' calendar feeds (issue 22): the secret URL and the names opt-in, like the
+    // schedule's set-up (CalendarFeedService: providers their own, admins anyone's).
+    {"calendar_feed.read", P::scheduleSetup, false},
+    {"calendar_feed.manage", P::scheduleSetup, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {

@@ -107,8 +107,9 @@ void addRecordExportRoutes(Router& r, const ApiServices& s);
 void addIntakeRoutes(Router& r, const ApiServices& s);
 void addLicenseRoutes(Router& r, const ApiServices& s);
 #ifdef VIGIL_WITH_SCHEDULING
-void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
-void addReminderRoutes(Router& r, const ApiServices& s);  // built with video (scheduling)
+void addScheduleRoutes(Router& r, const ApiServices& s);      // built with video
+void addReminderRoutes(Router& r, const ApiServices& s);      // built with video (scheduling)
+void addCalendarFeedRoutes(Router& r, const ApiServices& s);  // providers' iCalendar feeds
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);

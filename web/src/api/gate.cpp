@@ -181,6 +181,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
 #ifdef VIGIL_WITH_SCHEDULING
   if (s.scheduling) api::addScheduleRoutes(staging, s);
   if (s.reminders) api::addReminderRoutes(staging, s);
+  if (s.scheduling) api::addCalendarFeedRoutes(staging, s);
 #endif
   if (s.notes) api::addNoteRoutes(staging, s);
   if (s.worklist && s.patients) api::addWorklistRoutes(staging, s);

@@ -4,7 +4,8 @@
 //   reschedule) and any waitlist offer (accept); joins the waitlist when nothing suits;
 // - providers see their own day or week (patients by name, no-show, cancel); nurses, the front
 //   desk and admins pick the provider;
-// - the front desk (and admins, clinicians) book on behalf of a patient found by name.
+// - the front desk (and admins, clinicians) book on behalf of a patient found by name;
+// - a provider (an admin for them) manages their calendar feed (calendar_feed.js).
 // Times are shown as the API's wall-clock text in the viewer's zone (startsLocal) with the offset,
 // so the two 01:30s of a fall-back night are told apart. Everything from the API goes in as text.
 
@@ -12,6 +13,7 @@ import { h, clear, announce } from '../dom.js';
 import { get, post, session, query, ApiError } from '../api.js';
 import { patientPicker } from '../pickers.js';
 import { reminderSettingsCard } from './reminders.js';
+import { calendarFeedSection } from './calendar_feed.js';
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -280,8 +282,11 @@ export async function renderSchedule(root) {
   if (user.role === 'provider') {
     const mine = providers.filter((p) => p.userId === user.id);
     root.append(mine.length ? providerCalendar(root, mine, user.id) : h('p.notice', 'You take no bookings yet: an admin (or you, under Account) sets your hours.'));
+    if (mine.length) root.append(calendarFeedSection(mine, user.id));
   } else if (providers.length) {
     root.append(providerCalendar(root, providers, providers[0].userId));
+    // Admins make and revoke a provider's calendar feed for them.
+    if (user.role === 'admin') root.append(calendarFeedSection(providers, providers[0].userId));
   }
   root.append(bookForPatient());
 }

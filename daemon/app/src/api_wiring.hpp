@@ -22,6 +22,7 @@
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/licensing_eligibility.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
@@ -63,6 +64,8 @@ class ApiWiring {
 #ifdef VIGIL_WITH_SCHEDULING
   // Bookings (issue 22), with the licensing check (scheduling::LicensingEligibility).
   std::unique_ptr<scheduling::SchedulingService> scheduling_;
+  // The on-demand queue (issue 22): duty, requests matched by licensing, live on the event bus.
+  std::unique_ptr<ondemand::OnDemandService> ondemand_;
 #endif
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;

@@ -225,6 +225,10 @@ void careKeys(std::vector<ConfigKey>& keys) {
            1, 60},
           {"patients.invitation_ttl_hours", Type::integer, "72",
            "How long a patient's portal invitation link stays valid (it is single-use).", 1, 720},
+          {"ondemand.average_visit_minutes", Type::integer, "15",
+           "The clinic's average on-demand visit length: a waiting patient's estimated wait is "
+           "their place in the provider's queue times this.",
+           5, 120},
       });
 }
 

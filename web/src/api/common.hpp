@@ -108,6 +108,7 @@ void addIntakeRoutes(Router& r, const ApiServices& s);
 void addLicenseRoutes(Router& r, const ApiServices& s);
 #ifdef VIGIL_WITH_SCHEDULING
 void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
+void addOnDemandRoutes(Router& r, const ApiServices& s);  // built with video
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);
 

@@ -180,6 +180,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.licenses) api::addLicenseRoutes(staging, s);
 #ifdef VIGIL_WITH_SCHEDULING
   if (s.scheduling) api::addScheduleRoutes(staging, s);
+  if (s.ondemand) api::addOnDemandRoutes(staging, s);
 #endif
   if (s.notes) api::addNoteRoutes(staging, s);
   api::addAdminRoutes(staging, s);

@@ -79,6 +79,9 @@ class LicenseService;
 namespace vigil::scheduling {
 class SchedulingService;
 }
+namespace vigil::ondemand {
+class OnDemandService;
+}
 
 namespace vigil::notes {
 class NoteService;
@@ -123,6 +126,8 @@ struct ApiServices {
   /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;
+  /// The on-demand queue: duty, requests, starts (built with video, like scheduling).
+  vigil::ondemand::OnDemandService* ondemand = nullptr;
   notes::NoteService* notes = nullptr;  // clinical notes, referrals, visit summaries
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.

@@ -48,6 +48,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/sync/outbox.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/testsupport/manual_clock.hpp"
@@ -153,6 +154,8 @@ struct ApiFixture {
   std::unique_ptr<scheduling::SchedulingService> scheduling;
   scheduling::AppointmentType visitType;
   std::int64_t secondScheduler = 0;  // made by the test that needs it
+  /// The on-demand queue (issue 22), publishing on `bus`; average visit 15 minutes.
+  std::unique_ptr<ondemand::OnDemandService> ondemand;
 #endif
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
@@ -271,6 +274,8 @@ struct ApiFixture {
                                           scheduling::VisitKind::followUp, true});
     takeBookingsAllWeek(providerId);
     services.scheduling = scheduling.get();
+    ondemand = std::make_unique<ondemand::OnDemandService>(*db, *audit, clock, &bus);
+    services.ondemand = ondemand.get();
 #endif
     services.notes = notes.get();
     services.secureCookies = false;

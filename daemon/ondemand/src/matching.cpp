@@ -34,12 +34,13 @@ std::optional<RequestState> parseRequestState(std::string_view s) {
 
 std::optional<std::int64_t> choose(const std::vector<Candidate>& candidates) {
   if (candidates.empty()) return std::nullopt;
-  auto best = std::min_element(
-      candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-        if (a.queueLength != b.queueLength) return a.queueLength < b.queueLength;
-        if (a.idleSince != b.idleSince) return a.idleSince < b.idleSince;
-        return a.providerUserId < b.providerUserId;
-      });
+  auto best = std::min_element(candidates.begin(), candidates.end(),
+                               [](const Candidate& a, const Candidate& b) {
+                                 if (a.queueLength != b.queueLength)
+                                   return a.queueLength < b.queueLength;
+                                 if (a.idleSince != b.idleSince) return a.idleSince < b.idleSince;
+                                 return a.providerUserId < b.providerUserId;
+                               });
   return best->providerUserId;
 }
 

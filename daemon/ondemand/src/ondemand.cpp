@@ -1,12 +1,13 @@
 // The on-demand queue's service: duty, requests, matching in the store, start, cancel, and the
 // events that tell pages to reload. The rule and the trade-offs are in ondemand.hpp.
+#include "vigil/ondemand/ondemand.hpp"
+
 #include <set>
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/licensing/licenses.hpp"
-#include "vigil/ondemand/ondemand.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/security/account_lookup.hpp"
@@ -63,14 +64,13 @@ std::optional<Request> requestIn(Connection& c, std::int64_t id) {
 /// positions (and waits, in a provider's queue).
 std::vector<Request> queueIn(Connection& c, std::optional<std::int64_t> provider,
                              std::chrono::minutes average) {
-  auto rows =
-      provider ? requestsIn(c,
-                            "WHERE state = 'waiting' AND provider_user_id = ?1 "
-                            "ORDER BY requested_at, id",
-                            *provider)
-               : requestsIn(c,
-                            "WHERE state = 'waiting' AND provider_user_id IS NULL "
-                            "ORDER BY requested_at, id");
+  auto rows = provider ? requestsIn(c,
+                                    "WHERE state = 'waiting' AND provider_user_id = ?1 "
+                                    "ORDER BY requested_at, id",
+                                    *provider)
+                       : requestsIn(c,
+                                    "WHERE state = 'waiting' AND provider_user_id IS NULL "
+                                    "ORDER BY requested_at, id");
   for (std::size_t i = 0; i < rows.size(); ++i) {
     rows[i].position = static_cast<int>(i) + 1;
     if (provider) rows[i].estimatedWait = estimatedWait(rows[i].position, average);
@@ -89,22 +89,22 @@ void placeIn(Connection& c, Request& r, std::chrono::minutes average) {
 }
 
 bool onDutyIn(Connection& c, std::int64_t provider) {
-  return c.queryValue<std::int64_t>(
-                "SELECT on_duty FROM ondemand_duty WHERE provider_user_id = ?1", provider)
+  return c.queryValue<std::int64_t>("SELECT on_duty FROM ondemand_duty WHERE provider_user_id = ?1",
+                                    provider)
              .value_or(0) == 1;
 }
 
 int queueLengthIn(Connection& c, std::int64_t provider) {
-  return static_cast<int>(c.queryValue<std::int64_t>(
-                               "SELECT count(*) FROM ondemand_requests WHERE state = 'waiting' "
-                               "AND provider_user_id = ?1",
-                               provider)
-                              .value_or(0));
+  return static_cast<int>(
+      c.queryValue<std::int64_t>("SELECT count(*) FROM ondemand_requests WHERE state = 'waiting' "
+                                 "AND provider_user_id = ?1",
+                                 provider)
+          .value_or(0));
 }
 
 bool eligibleIn(Connection& c, std::int64_t provider, const Request& r, TimePoint now) {
-  return licensing::LicenseService::eligibilityForVisitIn(c, provider, r.patientId,
-                                                          r.patientState, now)
+  return licensing::LicenseService::eligibilityForVisitIn(c, provider, r.patientId, r.patientState,
+                                                          now)
       .eligible;
 }
 
@@ -131,7 +131,7 @@ std::vector<Candidate> candidatesIn(Connection& c, const Request& r, TimePoint n
 
 /// What a write job changed, for the events published after it commits.
 struct Changes {
-  std::vector<events::OnDemandChanged> direct;  // requests that moved, started or cancelled
+  std::vector<events::OnDemandChanged> direct;   // requests that moved, started or cancelled
   std::set<std::optional<std::int64_t>> queues;  // queues whose positions changed (nullopt: pool)
 
   void clear() {
@@ -150,10 +150,10 @@ void matchIn(Connection& c, security::AuditLog& audit, const Actor& actor, const
       "UPDATE ondemand_requests SET provider_user_id = ?2, assigned_at = ?3 "
       "WHERE id = ?1 AND state = 'waiting'",
       r.id, chosen, chosen ? std::optional<std::int64_t>(toMillis(now)) : std::nullopt);
-  audit.append(c, security::auditEventFor(actor, "ondemand.assign", "ondemand_request",
-                                          std::to_string(r.id), r.patientId,
-                                          security::AuditOutcome::success,
-                                          std::string(why) + (chosen ? "" : "_to_pool")));
+  audit.append(
+      c, security::auditEventFor(actor, "ondemand.assign", "ondemand_request", std::to_string(r.id),
+                                 r.patientId, security::AuditOutcome::success,
+                                 std::string(why) + (chosen ? "" : "_to_pool")));
   changes.queues.insert(r.providerUserId);
   changes.queues.insert(chosen);
   changes.direct.push_back({r.patientId, r.id, chosen, r.providerUserId, "waiting"});
@@ -186,8 +186,8 @@ void publish(events::EventBus* bus, store::Database& db, const Changes& changes)
   });
   for (const auto& r : waiting)
     if (!sent.count(r.id))
-      bus->publish(events::OnDemandChanged{r.patientId, r.id, r.providerUserId, std::nullopt,
-                                           "waiting"});
+      bus->publish(
+          events::OnDemandChanged{r.patientId, r.id, r.providerUserId, std::nullopt, "waiting"});
 }
 
 }  // namespace
@@ -197,8 +197,8 @@ Duty OnDemandService::setDuty(const Actor& actor, bool onDuty) {
   Changes changes;
   security::AccessGuard guard(db_, audit_);
   auto result = guard.write(
-      actor, operation("ondemand.duty"), std::nullopt,
-      {"provider", std::to_string(actor.id)}, [&](Connection& c) {
+      actor, operation("ondemand.duty"), std::nullopt, {"provider", std::to_string(actor.id)},
+      [&](Connection& c) {
         changes.clear();
         const bool was = onDutyIn(c, actor.id);
         if (was != onDuty) {
@@ -232,16 +232,15 @@ Duty OnDemandService::setDuty(const Actor& actor, bool onDuty) {
 
 Duty OnDemandService::duty(const Actor& actor) const {
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, operation("ondemand.queue"), std::nullopt,
-                    {"provider", std::to_string(actor.id)}, [&](Connection& c) {
-                      Duty d{actor.id, onDutyIn(c, actor.id), std::nullopt,
-                             queueLengthIn(c, actor.id)};
-                      if (auto at = c.queryValue<std::int64_t>(
-                              "SELECT changed_at FROM ondemand_duty WHERE provider_user_id = ?1",
-                              actor.id))
-                        d.changedAt = fromMillis(*at);
-                      return d;
-                    });
+  return guard.read(
+      actor, operation("ondemand.queue"), std::nullopt, {"provider", std::to_string(actor.id)},
+      [&](Connection& c) {
+        Duty d{actor.id, onDutyIn(c, actor.id), std::nullopt, queueLengthIn(c, actor.id)};
+        if (auto at = c.queryValue<std::int64_t>(
+                "SELECT changed_at FROM ondemand_duty WHERE provider_user_id = ?1", actor.id))
+          d.changedAt = fromMillis(*at);
+        return d;
+      });
 }
 
 std::vector<Request> OnDemandService::queue(const Actor& actor) const {
@@ -271,10 +270,9 @@ std::int64_t OnDemandService::start(const Actor& actor, std::int64_t requestId) 
         // The provider treats the patient: the record opens to them as a visit's provider.
         if (!security::SqliteCareTeam(c).isAssigned(actor.id, r->patientId)) {
           security::SqliteCareTeam::assignIn(c, actor.id, r->patientId, actor.id, now);
-          audit_.append(c, security::auditEventFor(actor, "care_team.assign", "patient",
-                                                   std::to_string(r->patientId), r->patientId,
-                                                   security::AuditOutcome::success,
-                                                   "ondemand_start"));
+          audit_.append(c, security::auditEventFor(
+                               actor, "care_team.assign", "patient", std::to_string(r->patientId),
+                               r->patientId, security::AuditOutcome::success, "ondemand_start"));
         }
         const auto visit = video::VisitService::scheduleIn(
             c, actor, {r->patientId, actor.id, 0, now, now + policy_.visitWindow}, now);
@@ -284,11 +282,10 @@ std::int64_t OnDemandService::start(const Actor& actor, std::int64_t requestId) 
                       "closed_by = ?3, closed_at = ?4 WHERE id = ?1 AND state = 'waiting'",
                       requestId, visit, actor.id, toMillis(now)) != 1)
           throw NotWaiting("not_waiting: the request was started or cancelled");
-        c.execute("UPDATE ondemand_duty SET idle_since = ?2 WHERE provider_user_id = ?1",
-                  actor.id, toMillis(now));
+        c.execute("UPDATE ondemand_duty SET idle_since = ?2 WHERE provider_user_id = ?1", actor.id,
+                  toMillis(now));
         changes.queues.insert(r->providerUserId);
-        changes.direct.push_back(
-            {r->patientId, requestId, actor.id, r->providerUserId, "started"});
+        changes.direct.push_back({r->patientId, requestId, actor.id, r->providerUserId, "started"});
         return visit;
       });
   publish(bus_, db_, changes);

@@ -54,10 +54,9 @@ JsonObject requestJson(const ApiServices& s, const ondemand::Request& r) {
          r.providerUserId ? Poco::Dynamic::Var(*r.providerUserId) : Poco::Dynamic::Var());
   o->set("providerName", userName(s, r.providerUserId));
   o->set("position", r.position);
-  o->set("estimatedWaitMinutes", r.estimatedWait
-                                     ? Poco::Dynamic::Var(static_cast<std::int64_t>(
-                                           r.estimatedWait->count()))
-                                     : Poco::Dynamic::Var());
+  o->set("estimatedWaitMinutes",
+         r.estimatedWait ? Poco::Dynamic::Var(static_cast<std::int64_t>(r.estimatedWait->count()))
+                         : Poco::Dynamic::Var());
   o->set("visitId", r.visitId ? Poco::Dynamic::Var(*r.visitId) : Poco::Dynamic::Var());
   o->set("averageVisitMinutes",
          static_cast<std::int64_t>(s.ondemand->policy().averageVisit.count()));
@@ -73,10 +72,11 @@ JsonObject dutyJson(const ondemand::Duty& d) {
   return o;
 }
 
-void addProviderRoutes(Router& r, const ApiServices& s) {
+void addDutyRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/me/duty", Access::authenticated, "ondemand.queue",
-         onDemandGuarded(
-             [&s](Request& req) { return jsonResponse(200, dutyJson(s.ondemand->duty(*req.actor))); })});
+         onDemandGuarded([&s](Request& req) {
+           return jsonResponse(200, dutyJson(s.ondemand->duty(*req.actor)));
+         })});
   r.add({"PUT", "/api/v1/me/duty", Access::authenticated, "ondemand.duty",
          onDemandGuarded([&s](Request& req) {
            auto body = parseBody(req);
@@ -91,8 +91,8 @@ void addProviderRoutes(Router& r, const ApiServices& s) {
            std::vector<std::int64_t> ids;
            for (const auto& q : queue) ids.push_back(q.patientId);
            // Names only: the provider calls the next patient by name (the listing is audited).
-           auto names = s.patients ? s.patients->displayNames(ids)
-                                   : std::map<std::int64_t, std::string>{};
+           auto names =
+               s.patients ? s.patients->displayNames(ids) : std::map<std::int64_t, std::string>{};
            auto items = array();
            for (const auto& q : queue) {
              auto o = requestJson(s, q);
@@ -112,7 +112,7 @@ void addProviderRoutes(Router& r, const ApiServices& s) {
          })});
 }
 
-void addPatientRoutes(Router& r, const ApiServices& s) {
+void addRequestRoutes(Router& r, const ApiServices& s) {
   r.add({"POST", "/api/v1/patients/{id}/ondemand-requests", Access::authenticated,
          "ondemand.request", onDemandGuarded([&s](Request& req) {
            auto body = parseBody(req);
@@ -129,8 +129,8 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
          "ondemand.status", onDemandGuarded([&s](Request& req) {
            auto current = s.ondemand->current(*req.actor, pathId(req, "id"));
            auto o = object();
-           o->set("request", current ? Poco::Dynamic::Var(requestJson(s, *current))
-                                     : Poco::Dynamic::Var());
+           o->set("request",
+                  current ? Poco::Dynamic::Var(requestJson(s, *current)) : Poco::Dynamic::Var());
            return jsonResponse(200, o);
          }),
          "", "id"});
@@ -144,8 +144,8 @@ void addPatientRoutes(Router& r, const ApiServices& s) {
 }  // namespace
 
 void addOnDemandRoutes(Router& r, const ApiServices& s) {
-  addProviderRoutes(r, s);
-  addPatientRoutes(r, s);
+  addDutyRoutes(r, s);
+  addRequestRoutes(r, s);
 }
 
 }  // namespace vigil::web::api

@@ -86,8 +86,8 @@ std::optional<RequestState> parseRequestState(std::string_view s);
 /// One provider the matching may choose.
 struct Candidate {
   std::int64_t providerUserId = 0;
-  int queueLength = 0;   // waiting requests assigned to them
-  TimePoint idleSince;   // went on duty, or started their last on-demand visit
+  int queueLength = 0;  // waiting requests assigned to them
+  TimePoint idleSince;  // went on duty, or started their last on-demand visit
 };
 
 /// The matching rule: shortest queue, then longest idle, then lowest id; nullopt when empty.

@@ -20,6 +20,7 @@
 #include "vigil/patients/consent.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace std::chrono_literals;
 using namespace vigil;
@@ -350,8 +351,8 @@ BOOST_AUTO_TEST_CASE(two_providers_starting_one_request_make_exactly_one_visit) 
       }
     };
     std::thread t1(run, drIl), t2(run, drIl2);
-    t1.join();
-    t2.join();
+    testsupport::joinWithin(t1, 60s, "the first start");
+    testsupport::joinWithin(t2, 60s, "the second start");
     BOOST_TEST(won.load() == 1);
     BOOST_TEST(lost.load() == 1);
     auto visits = db->read([&](Connection& c) {

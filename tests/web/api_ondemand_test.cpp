@@ -100,9 +100,14 @@ BOOST_AUTO_TEST_CASE(a_patient_is_matched_queued_and_started_by_a_licensed_provi
   BOOST_TEST(current.status == 200);
   BOOST_TEST(jsonField(current.body, "state") == "started");
   BOOST_TEST(jsonField(current.body, "visitId") == visit);
-  // The visit is the patient's: it is in their visit list.
-  auto visits = f.request("GET", "/api/v1/visits", &patient);
-  BOOST_TEST(visits.body.find(R"("id":)" + visit) != std::string::npos);
+  // The visit is the patient's, with the provider who started it and the confirmed state.
+  auto stored = f.db->read([&](store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT count(*) FROM visits WHERE id = ?1 AND patient_id = ?2 AND provider_user_id = ?3 "
+        "AND patient_state = 'IL'",
+        std::stoll(visit), t.patient, f.providerId);
+  });
+  BOOST_TEST(stored.value_or(0) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(off_duty_hands_over_to_the_pool_and_the_patient_cancels) {

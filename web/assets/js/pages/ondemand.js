@@ -141,7 +141,7 @@ async function renderProvider(root) {
     toggle.addEventListener('click', async () => {
       try {
         const now = await put('/api/v1/me/duty', { onDuty: !d.onDuty });
-        flash(box, 'ok', now.onDuty ? 'You are on duty: patients licensed for you will come to your queue.' : 'You are off duty: your queue was handed over.');
+        flash(box, 'ok', now.onDuty ? 'You are on duty: patients in the states where you are licensed come to your queue.' : 'You are off duty: your queue was handed over.');
         await Promise.all([loadDuty(), loadQueue()]);
       } catch (err) {
         flash(box, 'error', err.message || 'Could not change your duty.');

@@ -49,6 +49,10 @@ LAYERS = {
     # Scheduling (issue 22): availability, bookings and the waitlist; a video booking creates
     # its visit through video (layer 4) in the booking's transaction.
     "scheduling": 5,
+    # The on-demand queue (issue 22): duty, requests, matching by licensing, the start that
+    # creates its video visit through video in the same write job. Beside scheduling (neither
+    # includes the other).
+    "ondemand": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -111,6 +115,7 @@ OWNERS = {
     "reminder_settings": {"scheduling"}, "appointment_reminders": {"scheduling"},
     "waitlist_offer_notices": {"scheduling"},
     "calendar_feeds": {"scheduling"},
+    "ondemand_duty": {"ondemand"}, "ondemand_requests": {"ondemand"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
 }

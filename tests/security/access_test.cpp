@@ -188,6 +188,17 @@ const std::map<std::string, std::string> kExpected = {
     // narrowed by the service) and admins for them, as the schedule's set-up.
     {"calendar_feed.read",             "DD AA DD AA DD DD"},
     {"calendar_feed.manage",           "DD AA DD AA DD DD"},
+    // The on-demand queue (issue 22): a patient asks to be seen now (their own record only:
+    // nobody asks on their behalf, it is the patient who waits at the screen); providers, who
+    // hold the licenses, go on and off duty, see their queue and start a request, whoever's care
+    // team the patient is on (OnDemandService checks duty and the license; the start puts them
+    // on the care team). Nurses, admins and the front desk take no part.
+    {"ondemand.request",               "AD DD DD DD DD DD"},
+    {"ondemand.status",                "AD DD DD DD DD DD"},
+    {"ondemand.cancel",                "AD DD DD DD DD DD"},
+    {"ondemand.duty",                  "DD AA DD DD DD DD"},
+    {"ondemand.queue",                 "DD AA DD DD DD DD"},
+    {"ondemand.start",                 "DD AA DD DD DD DD"},
 };
 // clang-format on
 

@@ -49,6 +49,7 @@
 #include "vigil/sync/outbox.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/scheduling/reminders.hpp"
+#include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/testsupport/manual_clock.hpp"
@@ -157,6 +158,8 @@ struct ApiFixture {
   std::unique_ptr<scheduling::ReminderService> reminders;
   scheduling::AppointmentType visitType;
   std::int64_t secondScheduler = 0;  // made by the test that needs it
+  /// The on-demand queue (issue 22), publishing on `bus`; average visit 15 minutes.
+  std::unique_ptr<ondemand::OnDemandService> ondemand;
 #endif
   ApiServices services;
   std::shared_ptr<Router> router = std::make_shared<Router>();
@@ -280,6 +283,8 @@ struct ApiFixture {
         *db, *audit, keys->cipher(), *records, nullptr, clock, scheduling::ReminderOptions{});
     scheduling->setReminders(reminders.get());
     services.reminders = reminders.get();
+    ondemand = std::make_unique<ondemand::OnDemandService>(*db, *audit, clock, &bus);
+    services.ondemand = ondemand.get();
 #endif
     services.notes = notes.get();
     services.worklist = worklist.get();

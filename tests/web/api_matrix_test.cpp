@@ -54,6 +54,7 @@ struct Ctx {
   std::int64_t offer = 0;
   std::int64_t exception = 0;
   std::int64_t appointmentType = 0;
+  std::int64_t onDemandRequest = 0;  // a waiting on-demand request of the patient (fresh)
 };
 
 struct Call {
@@ -648,6 +649,38 @@ const std::map<std::string, Recipe>& recipes() {
          return Call{"/api/v1/patients/" + id(c.patient) + "/reminder-settings",
                      R"({"channel":"sms","detail":"detailed"})"};
        }},
+      // The on-demand queue (issue 22). The duty route turns the caller OFF duty, so a
+      // provider's start of the patient's request answers 409 not_on_duty (allowed, not denied).
+      {"GET /api/v1/me/duty",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/duty", ""};
+       }},
+      {"PUT /api/v1/me/duty",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/duty", R"({"onDuty":false})"};
+       }},
+      {"GET /api/v1/me/ondemand-queue",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/ondemand-queue", ""};
+       }},
+      {"POST /api/v1/ondemand-requests/{id}/start",
+       [](const Ctx& c) {
+         return Call{"/api/v1/ondemand-requests/" + id(c.onDemandRequest) + "/start", "{}"};
+       }},
+      {"POST /api/v1/patients/{id}/ondemand-requests",
+       [](const Ctx& c) {
+         // Patient A has not signed the telehealth consent: their own call answers 409.
+         return Call{"/api/v1/patients/" + id(c.patient) + "/ondemand-requests",
+                     R"({"reason":"new_symptoms","state":"IL"})"};
+       }},
+      {"GET /api/v1/patients/{id}/ondemand-requests/current",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/ondemand-requests/current", ""};
+       }},
+      {"POST /api/v1/ondemand-requests/{id}/cancel",
+       [](const Ctx& c) {
+         return Call{"/api/v1/ondemand-requests/" + id(c.onDemandRequest) + "/cancel", "{}"};
+       }},
       // Clinical notes (issue 23).
       {"GET /api/v1/note-templates",
        [](const Ctx&) {
@@ -927,6 +960,17 @@ const std::map<std::string, std::string> kExpected = {
     // emergency); the front desk and admins every patient's (they book for them).
     {"GET /api/v1/patients/{id}/reminder-settings",            "AD AG AG AA AA"},
     {"PUT /api/v1/patients/{id}/reminder-settings",            "AD AG AG AA AA"},
+    // The on-demand queue (issue 22): only the patient asks to be seen now, follows and
+    // cancels their own request (no break-glass: nobody else waits in their place); only
+    // providers (who hold the licenses) go on duty, read their queue and start a request,
+    // whoever's care team the patient is on (the service checks duty and license).
+    {"GET /api/v1/me/duty",                                    "DD AA DD DD DD"},
+    {"PUT /api/v1/me/duty",                                    "DD AA DD DD DD"},
+    {"GET /api/v1/me/ondemand-queue",                          "DD AA DD DD DD"},
+    {"POST /api/v1/ondemand-requests/{id}/start",              "DD AA DD DD DD"},
+    {"POST /api/v1/patients/{id}/ondemand-requests",           "AD DD DD DD DD"},
+    {"GET /api/v1/patients/{id}/ondemand-requests/current",    "AD DD DD DD DD"},
+    {"POST /api/v1/ondemand-requests/{id}/cancel",             "AD DD DD DD DD"},
     // Clinical notes (issue 23): clinicians on the care team (others in an emergency) read,
     // write and amend; providers sign and refer, nurses submit for co-signature (a provider's
     // submit is a workflow error, 409, not a denial); co-signing needs a provider of the care
@@ -1005,6 +1049,23 @@ Scheduled scheduledPatient(ApiFixture& f, bool own, int serial) {
       {0, "MRN-S" + std::to_string(serial), "Sol", "Other", "1970-01-01", "UTC", "", {}, true});
   f.accounts->assignCareTeam(f.adminActor, cal, p);
   return {p, cal};
+}
+
+/// A fresh waiting on-demand request of the patient (the one before it cancelled). Written in
+/// SQL here: asking through the service needs the patient's own signed telehealth consent,
+/// which would change what the visit routes answer for patient A.
+std::int64_t waitingOnDemandRequest(ApiFixture& f, std::int64_t patient, int serial) {
+  return f.db->writeSync([&](store::Connection& c) {
+    c.execute(
+        "UPDATE ondemand_requests SET state = 'cancelled' WHERE patient_id = ?1 AND "
+        "state = 'waiting'",
+        patient);
+    c.execute(
+        "INSERT INTO ondemand_requests (patient_id, reason, patient_state, requested_by, "
+        "requested_at) VALUES (?1, 'other', 'IL', ?2, ?3)",
+        patient, f.adminActor.id, serial);
+    return c.lastInsertRowid();
+  });
 }
 
 /// Fills the scheduling objects a route's call needs, through the service as the portal would.
@@ -1178,6 +1239,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
             ctx.enrolment = enrolFresh(f, rpmConsent, ctx.patient, ++serial);
 #ifdef VIGIL_WITH_SCHEDULING
           scheduleContext(f, key, own, ctx, serial);
+          if (key.find("/ondemand-requests/{id}") != std::string::npos)
+            ctx.onDemandRequest = waitingOnDemandRequest(f, ctx.patient, serial);
 #endif
           if (key.find("/notes/") != std::string::npos ||
               key.find("/referrals/") != std::string::npos)

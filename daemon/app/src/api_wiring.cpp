@@ -81,6 +81,12 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.keys().cipher(), clock,
       std::make_shared<scheduling::LicensingEligibility>());
   services_.scheduling = scheduling_.get();
+  ondemand::Policy onDemandPolicy;
+  onDemandPolicy.averageVisit =
+      std::chrono::minutes(config.integer("ondemand.average_visit_minutes"));
+  ondemand_ = std::make_unique<ondemand::OnDemandService>(db, security.audit(), clock,
+                                                          &alerting.bus(), onDemandPolicy);
+  services_.ondemand = ondemand_.get();
 #endif
   onboarding::InvitationOptions invitationOptions;
   invitationOptions.ttl = std::chrono::hours(config.integer("patients.invitation_ttl_hours"));

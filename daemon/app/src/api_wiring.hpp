@@ -22,6 +22,7 @@
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/licensing_eligibility.hpp"
 #include "vigil/scheduling/reminders.hpp"
 #include "vigil/scheduling/scheduling.hpp"
@@ -70,6 +71,8 @@ class ApiWiring {
   // them ("reminders", every scheduling.reminder_interval_seconds).
   std::unique_ptr<scheduling::ReminderService> reminders_;
   std::unique_ptr<PeriodicTask> reminderTask_;
+  // The on-demand queue (issue 22): duty, requests matched by licensing, live on the event bus.
+  std::unique_ptr<ondemand::OnDemandService> ondemand_;
 #endif
   std::unique_ptr<registry::DeviceRegistry> devices_;
   std::unique_ptr<readings::ReadingQuery> readings_;

@@ -233,6 +233,10 @@ void careKeys(std::vector<ConfigKey>& keys) {
            "How often due appointment reminders (24 h and 1 h before) are looked for: a reminder "
            "leaves at most this long after its moment.",
            5, 3600},
+          {"ondemand.average_visit_minutes", Type::integer, "15",
+           "The clinic's average on-demand visit length: a waiting patient's estimated wait is "
+           "their place in the provider's queue times this.",
+           5, 120},
       });
 }
 

@@ -165,6 +165,16 @@ constexpr Operation kOperations[] = {
     // schedule's set-up (CalendarFeedService: providers their own, admins anyone's).
     {"calendar_feed.read", P::scheduleSetup, false},
     {"calendar_feed.manage", P::scheduleSetup, false},
+    // The on-demand queue (issue 22): the patient's own request; providers' duty, queue, start.
+    // A start is about a patient who may not be on the provider's care team yet (the queue
+    // matched them by license and duty): OnDemandService authorises it (on duty, licensed in
+    // the patient's state) and audits it with the patient, and puts the provider on the team.
+    {"ondemand.request", P::onDemandRequest, true},
+    {"ondemand.status", P::onDemandRequest, true},
+    {"ondemand.cancel", P::onDemandRequest, true},
+    {"ondemand.duty", P::onDemandServe, false},
+    {"ondemand.queue", P::onDemandServe, false},  // the provider's own queue (names: audited)
+    {"ondemand.start", P::onDemandServe, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -216,7 +226,7 @@ bool roleHas(Role role, Permission p) {
                     P::consentDocumentRead, P::consentRead, P::consentSign,
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite,
-                    P::scheduleRead, P::scheduleBook});
+                    P::scheduleRead, P::scheduleBook, P::onDemandRequest});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -230,7 +240,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
-                    P::noteTemplateRead, P::visitSummaryRead});
+                    P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,

@@ -215,6 +215,12 @@ std::int64_t VisitService::scheduleIn(store::Connection& c, const Actor& actor, 
   return id;
 }
 
+void VisitService::recordLocationIn(store::Connection& c, std::int64_t visitId,
+                                    std::string_view state, TimePoint now) {
+  c.execute("UPDATE visits SET patient_state = ?2, checked_in_at = ?3 WHERE id = ?1", visitId,
+            state, toMillis(now));
+}
+
 void VisitService::cancelScheduledIn(store::Connection& c, std::int64_t visitId) {
   c.execute("UPDATE visits SET state = 'cancelled' WHERE id = ?1 AND state = 'scheduled'", visitId);
 }

@@ -23,14 +23,15 @@ import { renderRecord } from './pages/record.js';
 import { renderIntake } from './pages/intake.js';
 import { renderMyLicenses } from './pages/licenses.js';
 import { renderSchedule } from './pages/schedule.js';
+import { renderOnDemand } from './pages/ondemand.js';
 import { renderNotes, renderNote, renderCosignQueue, renderSummaries } from './pages/notes.js';
 import { renderWorklist } from './pages/worklist.js';
 import * as worklistBadge from './worklist_badge.js';
 
 const NAV = {
-  provider: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cosign', 'Co-sign'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  provider: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/on-demand', 'On-demand'], ['#/visits', 'Visits'], ['#/cosign', 'Co-sign'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   nurse: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
-  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/schedule', 'Appointments'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
+  patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/see-now', 'See a provider now'], ['#/schedule', 'Appointments'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/patients', 'Patients'], ['#/account', 'Account']],
@@ -53,6 +54,7 @@ function routeFor(hash, role) {
   if (path === '/' || path === '') return null;
   if (path === '/account') return (root) => renderAccount(root);
   if (path === '/schedule') return (root) => renderSchedule(root);
+  if ((role === 'patient' && path === '/see-now') || (role === 'provider' && path === '/on-demand')) return (root) => renderOnDemand(root);
   if ((role === 'provider' || role === 'nurse') && path === '/queue') return (root) => renderQueue(root);
   if ((role === 'provider' || role === 'nurse') && path === '/worklist') return (root) => renderWorklist(root);
   if (role !== 'patient' && path === '/patients') return (root) => renderPatients(root);

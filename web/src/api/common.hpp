@@ -110,6 +110,7 @@ void addLicenseRoutes(Router& r, const ApiServices& s);
 void addScheduleRoutes(Router& r, const ApiServices& s);      // built with video
 void addReminderRoutes(Router& r, const ApiServices& s);      // built with video (scheduling)
 void addCalendarFeedRoutes(Router& r, const ApiServices& s);  // providers' iCalendar feeds
+void addOnDemandRoutes(Router& r, const ApiServices& s);      // built with video
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);

@@ -1,7 +1,8 @@
 // GET /api/v1/events: the live stream (WebSocket). One subscriber per connection on the event
 // bus, filtered on the publishing thread to the patients the user may see (fixed at connect:
 // care-team changes apply on the next connection) and the alerts routed to the user by
-// escalation (issue 17). Events carry ids and words only; the
+// escalation (issue 17), and the on-demand requests in the user's queue (issue 22). Events
+// carry ids and words only; the
 // portal fetches details through the audited REST routes. A subscriber the bus drops as too
 // slow is closed with 4000 (resync); a session that ends (sign-out, revocation, expiry) with
 // 4001. Reading the stream does not count as activity for the idle timeout.
@@ -33,6 +34,9 @@ bool routedTo(const events::Event& e, std::int64_t user) {
   if (const auto* raised = std::get_if<events::AlertRaised>(&e)) return raised->assignee == user;
   if (const auto* changed = std::get_if<events::AlertChanged>(&e))
     return changed->assignee == user || changed->previousAssignee == user;
+  // An on-demand request in the provider's queue, or one that just left it (issue 22).
+  if (const auto* od = std::get_if<events::OnDemandChanged>(&e))
+    return od->providerUserId == user || od->previousProviderUserId == user;
   return false;
 }
 
@@ -60,6 +64,14 @@ std::string eventJson(const events::Envelope& env) {
           o->set("sequence", static_cast<std::int64_t>(env.sequence));
           o->set("patientId", v.patientId);
           o->set("area", v.area);
+        } else if constexpr (std::is_same_v<T, events::OnDemandChanged>) {
+          o->set("type", "ondemand.changed");
+          o->set("sequence", static_cast<std::int64_t>(env.sequence));
+          o->set("requestId", v.requestId);
+          o->set("patientId", v.patientId);
+          o->set("providerUserId",
+                 v.providerUserId ? Poco::Dynamic::Var(*v.providerUserId) : Poco::Dynamic::Var());
+          o->set("state", v.state);
         } else {
           o->set("type", "alert.changed");
           o->set("sequence", static_cast<std::int64_t>(env.sequence));

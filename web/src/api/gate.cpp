@@ -182,6 +182,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.scheduling) api::addScheduleRoutes(staging, s);
   if (s.reminders) api::addReminderRoutes(staging, s);
   if (s.scheduling) api::addCalendarFeedRoutes(staging, s);
+  if (s.ondemand) api::addOnDemandRoutes(staging, s);
 #endif
   if (s.notes) api::addNoteRoutes(staging, s);
   if (s.worklist && s.patients) api::addWorklistRoutes(staging, s);

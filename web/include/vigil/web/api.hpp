@@ -80,6 +80,9 @@ namespace vigil::scheduling {
 class SchedulingService;
 class ReminderService;
 }  // namespace vigil::scheduling
+namespace vigil::ondemand {
+class OnDemandService;
+}
 
 namespace vigil::notes {
 class NoteService;
@@ -132,6 +135,8 @@ struct ApiServices {
   worklist::WorklistService* worklist = nullptr;  // a provider's or nurse's work in one place
   /// Patients' reminder settings (issue 22; with scheduling).
   vigil::scheduling::ReminderService* reminders = nullptr;
+  /// The on-demand queue: duty, requests, starts (built with video, like scheduling).
+  vigil::ondemand::OnDemandService* ondemand = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -1,6 +1,7 @@
 #pragma once
 // The in-process event bus: ingest publishes "reading stored", the alert lifecycle publishes
-// "alert raised" / "alert changed", and WebSocket sessions subscribe.
+// "alert raised" / "alert changed", the on-demand queue "on-demand changed", and WebSocket
+// sessions subscribe.
 //
 // Trade-off: publish() must never block the ingest writer thread, so each subscriber has a
 // bounded queue and a subscriber whose queue is full is DROPPED (closed), not the event. A
@@ -67,7 +68,18 @@ struct WorkChanged {
   std::string area;  // note | visit | case | review
 };
 
-using Event = std::variant<ReadingStored, AlertRaised, AlertChanged, WorkChanged>;
+/// An on-demand request (issue 22) changed, or its place in a queue did: the patient's page and
+/// the provider's queue reload through the audited REST routes. Ids and words only.
+struct OnDemandChanged {
+  std::int64_t patientId = 0;
+  std::int64_t requestId = 0;
+  std::optional<std::int64_t> providerUserId;          // whose queue it is in now (none: pool)
+  std::optional<std::int64_t> previousProviderUserId;  // whose queue it left, if it moved
+  std::string state;                                   // waiting | started | cancelled
+};
+
+using Event =
+    std::variant<ReadingStored, AlertRaised, AlertChanged, WorkChanged, OnDemandChanged>;
 
 /// An event with its bus-wide sequence number (gap-free per bus, so a subscriber can detect
 /// what it missed).

@@ -141,6 +141,8 @@ enum class Permission {
   noteTemplateRead,    // the clinic's note templates (no PHI): providers, nurses, admins
   noteTemplateWrite,   // publishing a new template version: admins
   visitSummaryRead,    // the assessment and plan of signed notes: the patient, clinicians
+  onDemandRequest,     // asking to be seen now, following and cancelling it: the patient only
+  onDemandServe,       // duty, the on-demand queue, starting a request: providers (licensed)
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -174,6 +174,11 @@ class VisitService {
   /// team, the patient's user); throws ValidationError.
   static std::int64_t scheduleIn(store::Connection& c, const security::Actor& actor,
                                  const NewVisit& visit, TimePoint now);
+  /// Where the patient said they are, recorded on a visit the caller just created in its write
+  /// job (the on-demand queue: the patient confirmed the state with the request), as a check-in
+  /// would record it; the provider's join check then uses it.
+  static void recordLocationIn(store::Connection& c, std::int64_t visitId, std::string_view state,
+                               TimePoint now);
   /// A booking cancelled: its visit, if still scheduled, becomes cancelled (nobody may join).
   static void cancelScheduledIn(store::Connection& c, std::int64_t visitId);
   /// A booking rescheduled: its scheduled visit moves with it (ValidationError otherwise).

@@ -49,6 +49,10 @@ LAYERS = {
     # Scheduling (issue 22): availability, bookings and the waitlist; a video booking creates
     # its visit through video (layer 4) in the booking's transaction.
     "scheduling": 5,
+    # Async care (issue 23): cases close with a note (notes, layer 3), strip photos with
+    # patients' image parser (layer 3) and escalate to alerts' covering provider (layer 4), so
+    # they sit above alerts, beside scheduling (booking a visit is a link to its page).
+    "cases": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -107,6 +111,7 @@ OWNERS = {
     "waitlist_entries": {"scheduling"}, "waitlist_offers": {"scheduling"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
+    "cases": {"cases"}, "case_messages": {"cases"}, "case_photos": {"cases"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

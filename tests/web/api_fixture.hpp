@@ -31,6 +31,7 @@
 #include "vigil/events/event_bus.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
@@ -135,6 +136,7 @@ struct ApiFixture {
   std::unique_ptr<patients::IntakeService> intake;
   std::unique_ptr<licensing::LicenseService> licenses;  // no cloud link: verify refuses
   std::unique_ptr<notes::NoteService> notes;
+  std::unique_ptr<cases::CaseService> cases;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -273,6 +275,12 @@ struct ApiFixture {
     services.scheduling = scheduling.get();
 #endif
     services.notes = notes.get();
+    // Async care (issue 23): the default business hours (09:00-17:00 UTC, 8 h), the alert
+    // lifecycle's escalation set-up.
+    cases = std::make_unique<cases::CaseService>(*db, *audit, keys->cipher(), *notes, clock,
+                                                 cases::BusinessHours{},
+                                                 [this] { return lifecycle->escalationSetup(); });
+    services.cases = cases.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

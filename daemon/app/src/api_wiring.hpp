@@ -11,6 +11,7 @@
 #include "periodic_task.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
@@ -55,6 +56,10 @@ class ApiWiring {
   std::unique_ptr<onboarding::InvitationService> invitations_;
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<notes::NoteService> notes_;
+  // Async care (issue 23) and its escalation check (every cases.check_seconds; declared after
+  // the service so it stops first).
+  std::unique_ptr<cases::CaseService> cases_;
+  std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;

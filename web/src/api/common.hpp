@@ -110,5 +110,6 @@ void addLicenseRoutes(Router& r, const ApiServices& s);
 void addScheduleRoutes(Router& r, const ApiServices& s);  // built with video
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);
+void addCaseRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

@@ -80,6 +80,10 @@ namespace vigil::scheduling {
 class SchedulingService;
 }
 
+namespace vigil::cases {
+class CaseService;
+}
+
 namespace vigil::notes {
 class NoteService;
 }
@@ -124,6 +128,7 @@ struct ApiServices {
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;
   notes::NoteService* notes = nullptr;  // clinical notes, referrals, visit summaries
+  cases::CaseService* cases = nullptr;  // async care: cases, photos, replies, escalation
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

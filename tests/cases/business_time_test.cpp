@@ -36,8 +36,7 @@ BOOST_AUTO_TEST_SUITE(BusinessTime)
 BOOST_AUTO_TEST_CASE(a_friday_afternoon_case_is_due_on_monday_afternoon) {
   // Friday 16:00-17:00 is one hour; the weekend counts nothing; Monday 09:00 + 7 h = 16:00.
   const auto h = oneDay();
-  BOOST_TEST(show(vigil::cases::dueAt(h, at(2026, 12, 4, 16, 0))) ==
-             show(at(2026, 12, 7, 16, 0)));
+  BOOST_TEST(show(vigil::cases::dueAt(h, at(2026, 12, 4, 16, 0))) == show(at(2026, 12, 7, 16, 0)));
   // 80 % of 8 h is 6 h 24 min: Friday's hour, then Monday 09:00 + 5 h 24 = 14:24.
   BOOST_TEST(show(vigil::cases::escalateAt(h, at(2026, 12, 4, 16, 0))) ==
              show(at(2026, 12, 7, 14, 24)));

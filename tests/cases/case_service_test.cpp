@@ -84,8 +84,7 @@ std::string jpegWithGps() {
   const std::size_t app0End = 4 + std::size_t{static_cast<unsigned char>(jpeg[4])} * 256 +
                               std::size_t{static_cast<unsigned char>(jpeg[5])};
   const auto exif = exifWithGps();
-  return jpeg.substr(0, app0End) + "\xFF\xE1" + be16(exif.size() + 2) + exif +
-         jpeg.substr(app0End);
+  return jpeg.substr(0, app0End) + "\xFF\xE1" + be16(exif.size() + 2) + exif + jpeg.substr(app0End);
 }
 
 /// exiftool's output for the bytes (written to a temporary file), "" without exiftool.
@@ -115,8 +114,8 @@ struct CaseFixture : security::test::SecurityFixture {
   registry::PatientRepository registry{*db, keys->cipher(), keys->blindIndex(), clock};
   notes::NoteService notes{*db, *audit, keys->cipher(), registry, clock};
   alerts::EscalationSetup setup;
-  CaseService cases{*db,   *audit, keys->cipher(), notes, clock, BusinessHours{},
-                    [this] { return setup; }};
+  CaseService cases{*db,   *audit,          keys->cipher(),          notes,
+                    clock, BusinessHours{}, [this] { return setup; }};
   std::int64_t patientA = 0, patientB = 0;
   Actor patient{0, Role::patient, std::nullopt};
   Actor otherPatient{0, Role::patient, std::nullopt};
@@ -375,9 +374,9 @@ BOOST_AUTO_TEST_CASE(an_answered_case_does_not_escalate) {
 
 BOOST_AUTO_TEST_CASE(the_worklist_counts_due_soon_and_overdue) {
   CaseFixture f;
-  f.opened();                        // Friday 16:00: escalates Monday 14:24, due Monday 16:00
+  f.opened();  // Friday 16:00: escalates Monday 14:24, due Monday 16:00
   f.clock.set(at(2026, 12, 7, 9, 0));
-  f.opened();                        // Monday 09:00: escalates Monday 15:24, due Monday 17:00
+  f.opened();  // Monday 09:00: escalates Monday 15:24, due Monday 17:00
   f.clock.set(at(2026, 12, 7, 15, 0));
   auto n = f.cases.counts(f.nurse);
   BOOST_TEST(n.open == 2);

@@ -40,8 +40,7 @@ std::string jpegWithExif() {
   const std::size_t app0End = 4 + std::size_t{static_cast<unsigned char>(jpeg[4])} * 256 +
                               std::size_t{static_cast<unsigned char>(jpeg[5])};
   const std::string exif = std::string("Exif\0\0", 6) + "II*\0" + "GPS 41.8789N 87.6359W";
-  return jpeg.substr(0, app0End) + "\xFF\xE1" + be16(exif.size() + 2) + exif +
-         jpeg.substr(app0End);
+  return jpeg.substr(0, app0End) + "\xFF\xE1" + be16(exif.size() + 2) + exif + jpeg.substr(app0End);
 }
 
 std::string photoBody(const std::string& bytes) {
@@ -100,7 +99,8 @@ BOOST_AUTO_TEST_CASE(a_patient_asks_with_a_photo_and_the_care_team_answers_and_c
   BOOST_TEST(parse(counts.body)->getValue<std::int64_t>("open") == 1);
   BOOST_TEST(parse(counts.body)->getValue<std::int64_t>("waiting") == 0);
 
-  auto again = f.request("POST", "/api/v1/cases/" + id + "/photos", &patient, photoBody(cardJpeg()));
+  auto again =
+      f.request("POST", "/api/v1/cases/" + id + "/photos", &patient, photoBody(cardJpeg()));
   BOOST_REQUIRE_MESSAGE(again.status == 201, again.body);
   auto mine = f.request("GET", "/api/v1/cases/" + id, &patient);
   BOOST_REQUIRE_EQUAL(mine.status, 200);
@@ -117,17 +117,16 @@ BOOST_AUTO_TEST_CASE(a_patient_asks_with_a_photo_and_the_care_team_answers_and_c
   auto c = parse(closed.body);
   BOOST_TEST(c->getValue<std::string>("state") == "closed");
   const auto noteId = c->getValue<std::int64_t>("noteId");
-  auto note = f.request("GET",
-                        "/api/v1/patients/" + std::to_string(f.patientA) + "/notes/" +
-                            std::to_string(noteId),
-                        &provider);
+  auto note = f.request(
+      "GET", "/api/v1/patients/" + std::to_string(f.patientA) + "/notes/" + std::to_string(noteId),
+      &provider);
   BOOST_REQUIRE_MESSAGE(note.status == 200, note.body);
   BOOST_TEST(parse(note.body)->getObject("encounter")->getValue<std::string>("kind") ==
              "async_case");
   BOOST_TEST(parse(note.body)->getObject("encounter")->getValue<std::string>("ref") == id);
 
-  auto late = f.request("POST", "/api/v1/cases/" + id + "/messages", &patient,
-                        R"({"text":"Thank you!"})");
+  auto late =
+      f.request("POST", "/api/v1/cases/" + id + "/messages", &patient, R"({"text":"Thank you!"})");
   BOOST_TEST(late.status == 409);
 
   // Every read and write is in the audit log, by case id only.

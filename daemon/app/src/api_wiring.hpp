@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "periodic_task.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
-#include "vigil/cases/cases.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"

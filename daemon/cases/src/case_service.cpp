@@ -73,7 +73,7 @@ std::optional<MessageKind> parseMessageKind(std::string_view name) {
 }
 
 bool isValidCategory(std::string_view category) {
-  constexpr std::array<std::string_view, 6> kCategories = {"question", "skin",   "wound",
+  constexpr std::array<std::string_view, 6> kCategories = {"question",   "skin",   "wound",
                                                            "medication", "device", "other"};
   return std::find(kCategories.begin(), kCategories.end(), category) != kCategories.end();
 }
@@ -143,8 +143,8 @@ void checkText(const std::string& text, std::string_view field) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw CaseLimitError(false, std::string(field) + ": required");
   if (text.size() > kMaxTextBytes)
-    throw CaseLimitError(false, std::string(field) + ": at most " + std::to_string(kMaxTextBytes) +
-                                    " bytes");
+    throw CaseLimitError(
+        false, std::string(field) + ": at most " + std::to_string(kMaxTextBytes) + " bytes");
 }
 
 bool isClinician(const Actor& a) {
@@ -173,8 +173,8 @@ struct CaseService::Access {
 };
 
 CaseService::CaseService(store::Database& db, security::AuditLog& audit,
-                         const crypto::FieldCipher& cipher, notes::NoteService& notes,
-                         Clock& clock, BusinessHours hours, EscalationSource escalation)
+                         const crypto::FieldCipher& cipher, notes::NoteService& notes, Clock& clock,
+                         BusinessHours hours, EscalationSource escalation)
     : db_(db),
       audit_(audit),
       cipher_(cipher),
@@ -223,13 +223,12 @@ Case CaseService::caseIn(Connection& c, std::int64_t caseId, bool content) const
 }
 
 CaseService::Access CaseService::authorize(const Actor& actor, std::string_view op,
-                                           std::int64_t caseId,
-                                           std::string_view breakGlassReason) {
+                                           std::int64_t caseId, std::string_view breakGlassReason) {
   const auto& operation = security::operation(op);
   return db_.read([&](Connection& c) {
     auto k = caseIn(c, caseId, false);
-    auto reason = security::AccessGuard::breakGlassReasonIn(c, actor, k.patientId,
-                                                            breakGlassReason, clock_.now());
+    auto reason = security::AccessGuard::breakGlassReasonIn(c, actor, k.patientId, breakGlassReason,
+                                                            clock_.now());
     auto decision = security::AccessGuard::decideIn(c, actor, operation, k.patientId, reason);
     if (!decision.allowed && decision.reason == "not_on_care_team" && isClinician(actor) &&
         k.escalatedTo == actor.id && security::roleHas(actor.role, operation.permission))
@@ -246,31 +245,29 @@ Case CaseService::open(const Actor& actor, std::int64_t patientId, const std::st
   if (!isValidCategory(category)) throw ValidationError("category: not one of the list");
   checkText(question, "question");
   security::AccessGuard guard(db_, audit_);
-  auto k = guard.write(actor, security::operation("case.open"), patientId, {"case", ""},
-                       [&](Connection& c) {
-                         if (!registry::PatientRepository::existsIn(c, patientId))
-                           throw NotFound("patient: no such patient");
-                         const auto now = fromMillis(toMillis(clock_.now()));
-                         const auto assignee = careTeamAssigneeIn(c, cipher_, patientId);
-                         c.execute(
-                             "INSERT INTO cases (patient_id, category, state, opened_at, due_at, "
-                             "escalate_at, assignee, updated_at) VALUES (?1, ?2, 'open', ?3, ?4, "
-                             "?5, ?6, ?3)",
-                             patientId, category, toMillis(now), toMillis(dueAt(hours_, now)),
-                             toMillis(escalateAt(hours_, now)), assignee);
-                         const auto id = c.lastInsertRowid();
-                         c.execute(
-                             "INSERT INTO case_messages (case_id, kind, author_id, author_role, "
-                             "created_at) VALUES (?1, 'question', ?2, ?3, ?4)",
-                             id, actor.id, std::string(security::toString(actor.role)),
-                             toMillis(now));
-                         const auto row = c.lastInsertRowid();
-                         const auto enc =
-                             cipher_.encrypt(ref("case_messages", "text", row), question);
-                         c.execute("UPDATE case_messages SET text_enc = ?2 WHERE id = ?1", row,
-                                   store::Blob(enc.begin(), enc.end()));
-                         return caseIn(c, id, true);
-                       });
+  auto k = guard.write(
+      actor, security::operation("case.open"), patientId, {"case", ""}, [&](Connection& c) {
+        if (!registry::PatientRepository::existsIn(c, patientId))
+          throw NotFound("patient: no such patient");
+        const auto now = fromMillis(toMillis(clock_.now()));
+        const auto assignee = careTeamAssigneeIn(c, cipher_, patientId);
+        c.execute(
+            "INSERT INTO cases (patient_id, category, state, opened_at, due_at, "
+            "escalate_at, assignee, updated_at) VALUES (?1, ?2, 'open', ?3, ?4, "
+            "?5, ?6, ?3)",
+            patientId, category, toMillis(now), toMillis(dueAt(hours_, now)),
+            toMillis(escalateAt(hours_, now)), assignee);
+        const auto id = c.lastInsertRowid();
+        c.execute(
+            "INSERT INTO case_messages (case_id, kind, author_id, author_role, "
+            "created_at) VALUES (?1, 'question', ?2, ?3, ?4)",
+            id, actor.id, std::string(security::toString(actor.role)), toMillis(now));
+        const auto row = c.lastInsertRowid();
+        const auto enc = cipher_.encrypt(ref("case_messages", "text", row), question);
+        c.execute("UPDATE case_messages SET text_enc = ?2 WHERE id = ?1", row,
+                  store::Blob(enc.begin(), enc.end()));
+        return caseIn(c, id, true);
+      });
   log::info("case.opened", {{"case_id", k.id}, {"patient_id", k.patientId}});
   return k;
 }
@@ -307,12 +304,8 @@ CasePhoto CaseService::addPhoto(const Actor& actor, std::int64_t caseId, std::st
         "'awaiting_patient'",
         caseId, now);
     audit_.append(c, access.pending.event);
-    return CasePhoto{row,
-                     clean.mediaType,
-                     clean.bytes.size(),
-                     clean.width,
-                     clean.height,
-                     fromMillis(now),
+    return CasePhoto{row,         clean.mediaType, clean.bytes.size(),
+                     clean.width, clean.height,    fromMillis(now),
                      actor.id};
   });
 }
@@ -419,8 +412,8 @@ Case CaseService::messageIn(const Actor& actor, std::int64_t caseId, MessageKind
     c.execute(
         "INSERT INTO case_messages (case_id, kind, author_id, author_role, created_at) VALUES "
         "(?1, ?2, ?3, ?4, ?5)",
-        caseId, std::string(toString(kind)), actor.id,
-        std::string(security::toString(actor.role)), now);
+        caseId, std::string(toString(kind)), actor.id, std::string(security::toString(actor.role)),
+        now);
     const auto row = c.lastInsertRowid();
     const auto enc = cipher_.encrypt(ref("case_messages", "text", row), text);
     c.execute("UPDATE case_messages SET text_enc = ?2 WHERE id = ?1", row,
@@ -486,12 +479,12 @@ Case CaseService::close(const Actor& actor, std::int64_t caseId, const std::stri
   for (const auto& t : notes_.templates(actor))
     if (t.key == "general") templateId = t.id;
   if (templateId == 0) throw NotFound("note template: general");
-  auto draft = notes_.create(actor, access.kase.patientId,
-                             {notes::EncounterKind::async_case, std::to_string(caseId)},
-                             templateId, glass);
+  auto draft =
+      notes_.create(actor, access.kase.patientId,
+                    {notes::EncounterKind::async_case, std::to_string(caseId)}, templateId, glass);
   notes::Soap soap;
-  soap.subjective = "Async case " + std::to_string(caseId) + " (category " +
-                    access.kase.category + "): see the case's messages and photos.";
+  soap.subjective = "Async case " + std::to_string(caseId) + " (category " + access.kase.category +
+                    "): see the case's messages and photos.";
   soap.assessment = note;
   soap.plan = note;
   notes_.update(actor, access.kase.patientId, draft.id, draft.version, soap, glass);
@@ -551,8 +544,7 @@ std::vector<Case> CaseService::escalateDue() {
     return out;
   });
   for (const auto& k : escalated)
-    log::info("case.escalated",
-              {{"case_id", k.id}, {"escalated_to", k.escalatedTo.value_or(0)}});
+    log::info("case.escalated", {{"case_id", k.id}, {"escalated_to", k.escalatedTo.value_or(0)}});
   return escalated;
 }
 

@@ -49,8 +49,8 @@ class StaffNames {
     if (it == names_.end()) {
       auto u = s_.accounts->findUser(*id);
       it = names_
-               .emplace(*id, u && u->role != security::Role::patient ? u->displayName
-                                                                      : std::string{})
+               .emplace(*id,
+                        u && u->role != security::Role::patient ? u->displayName : std::string{})
                .first;
     }
     if (it->second.empty()) return Poco::Dynamic::Var();
@@ -177,8 +177,8 @@ void addAction(Router& r, const ApiServices& s, const std::string& suffix, const
                const std::string& field, Action action) {
   r.add({"POST", "/api/v1/cases/{caseId}/" + suffix, Access::authenticated, op,
          caseGuarded([&s, field, action](Request& req) {
-           auto k = (s.cases->*action)(*req.actor, caseIdOf(req), textOf(req, field),
-                                       breakGlassOf(req));
+           auto k =
+               (s.cases->*action)(*req.actor, caseIdOf(req), textOf(req, field), breakGlassOf(req));
            return jsonResponse(200, oneCase(s, k));
          })});
 }
@@ -187,23 +187,24 @@ void addMyCaseRoutes(Router& r, const ApiServices& s) {
   r.add({"GET", "/api/v1/me/cases", Access::authenticated, "case.list",
          caseGuarded([&s](Request& req) {
            return jsonResponse(
-               200, casesJson(s, s.cases->listForPatient(*req.actor, *req.actor->patientId), false));
+               200,
+               casesJson(s, s.cases->listForPatient(*req.actor, *req.actor->patientId), false));
          }),
          "", kPatientSelf});
   r.add({"POST", "/api/v1/me/cases", Access::authenticated, "case.open",
          caseGuarded([&s](Request& req) {
            auto body = parseBody(req);
-           auto k = s.cases->open(*req.actor, *req.actor->patientId,
-                                  requireString(body, "category", 40),
-                                  requireString(body, "question", cases::kMaxTextBytes * 4));
+           auto k =
+               s.cases->open(*req.actor, *req.actor->patientId, requireString(body, "category", 40),
+                             requireString(body, "question", cases::kMaxTextBytes * 4));
            return jsonResponse(201, oneCase(s, k));
          }),
          "", kPatientSelf});
   r.add({"GET", "/api/v1/patients/{id}/cases", Access::authenticated, "case.list",
          caseGuarded([&s](Request& req) {
            return jsonResponse(200, casesJson(s,
-                                              s.cases->listForPatient(
-                                                  *req.actor, pathId(req, "id"), breakGlassOf(req)),
+                                              s.cases->listForPatient(*req.actor, pathId(req, "id"),
+                                                                      breakGlassOf(req)),
                                               false));
          }),
          "", "id"});
@@ -213,11 +214,11 @@ void addMyCaseRoutes(Router& r, const ApiServices& s) {
 
 void addCaseRoutes(Router& r, const ApiServices& s) {
   addMyCaseRoutes(r, s);
-  r.add({"GET", "/api/v1/cases", Access::authenticated, "case.queue",
-         caseGuarded([&s](Request& req) {
-           const bool closed = req.query.count("closed") && req.query.at("closed") == "1";
-           return jsonResponse(200, casesJson(s, s.cases->queue(*req.actor, closed), true));
-         })});
+  r.add(
+      {"GET", "/api/v1/cases", Access::authenticated, "case.queue", caseGuarded([&s](Request& req) {
+         const bool closed = req.query.count("closed") && req.query.at("closed") == "1";
+         return jsonResponse(200, casesJson(s, s.cases->queue(*req.actor, closed), true));
+       })});
   r.add({"GET", "/api/v1/case-counts", Access::authenticated, "case.counts",
          caseGuarded([&s](Request& req) {
            auto n = s.cases->counts(*req.actor);
@@ -231,20 +232,21 @@ void addCaseRoutes(Router& r, const ApiServices& s) {
          })});
   r.add({"GET", "/api/v1/cases/{caseId}", Access::authenticated, "case.get",
          caseGuarded([&s](Request& req) {
-           return jsonResponse(200,
-                               oneCase(s, s.cases->get(*req.actor, caseIdOf(req), breakGlassOf(req))));
+           return jsonResponse(
+               200, oneCase(s, s.cases->get(*req.actor, caseIdOf(req), breakGlassOf(req))));
          })});
   r.add({"POST", "/api/v1/cases/{caseId}/photos", Access::authenticated, "case.photo_add",
          caseGuarded([&s](Request& req) {
            const auto id = caseIdOf(req);
            try {
-             return jsonResponse(201, photoJson(id, s.cases->addPhoto(*req.actor, id, imageOf(req))));
+             return jsonResponse(201,
+                                 photoJson(id, s.cases->addPhoto(*req.actor, id, imageOf(req))));
            } catch (const ValidationError& e) {
              return Response::error(400, "bad_image", e.what());
            }
          })});
-  r.add({"GET", "/api/v1/cases/{caseId}/photos/{photoId}", Access::authenticated,
-         "case.photo_get", caseGuarded([&s](Request& req) {
+  r.add({"GET", "/api/v1/cases/{caseId}/photos/{photoId}", Access::authenticated, "case.photo_get",
+         caseGuarded([&s](Request& req) {
            const auto id = caseIdOf(req);
            const auto photoId = pathId(req, "photoId");
            auto p = s.cases->photo(*req.actor, id, photoId, breakGlassOf(req));

@@ -107,10 +107,10 @@ struct PhotoContent {
 
 /// The worklist's counts for one clinician (the lead's provider worklist).
 struct CaseCounts {
-  std::int64_t open = 0;        // open or awaiting the patient, on the care team's patients
-  std::int64_t waiting = 0;     // of those, waiting for the care team (state open)
-  std::int64_t dueSoon = 0;     // waiting, past their escalation time (or overdue)
-  std::int64_t overdue = 0;     // waiting, past their due time
+  std::int64_t open = 0;           // open or awaiting the patient, on the care team's patients
+  std::int64_t waiting = 0;        // of those, waiting for the care team (state open)
+  std::int64_t dueSoon = 0;        // waiting, past their escalation time (or overdue)
+  std::int64_t overdue = 0;        // waiting, past their due time
   std::int64_t escalatedToMe = 0;  // not closed, escalated to this clinician
 };
 

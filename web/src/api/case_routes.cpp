@@ -10,6 +10,8 @@
 // bad_image, an action on a closed case 409 case_state. A photo answers as the image itself,
 // never cached, under a file name with no PHI. URLs carry ids only.
 
+#include <map>
+
 #include "common.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/core/error.hpp"

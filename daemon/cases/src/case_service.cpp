@@ -141,7 +141,7 @@ Case readCase(store::Statement& s) {
 
 void checkText(const std::string& text, std::string_view field) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw CaseLimitError(false, std::string(field) + ": required");
+    throw CaseLimitError(CaseLimitError::Limit::text, std::string(field) + ": required");
   if (text.size() > kMaxTextBytes)
     throw CaseLimitError(
         false, std::string(field) + ": at most " + std::to_string(kMaxTextBytes) + " bytes");
@@ -273,10 +273,11 @@ Case CaseService::open(const Actor& actor, std::int64_t patientId, const std::st
 }
 
 CasePhoto CaseService::addPhoto(const Actor& actor, std::int64_t caseId, std::string_view bytes) {
-  if (bytes.empty()) throw CaseLimitError(false, "photo: the upload is empty");
+  if (bytes.empty()) throw ValidationError("image: the upload is empty");
   if (bytes.size() > kMaxPhotoBytes)
-    throw CaseLimitError(true, "photo: larger than " + std::to_string(kMaxPhotoBytes / 1024) +
-                                   " KiB (the portal shrinks photos before sending them)");
+    throw CaseLimitError(CaseLimitError::Limit::photoBytes,
+                         "photo: larger than " + std::to_string(kMaxPhotoBytes / 1024) +
+                             " KiB (the portal shrinks photos before sending them)");
   // Parsed and cleaned before any transaction: a refused picture writes nothing.
   auto clean = patients::stripImageMetadata(bytes);
   auto access = authorize(actor, "case.photo_add", caseId, {});
@@ -286,7 +287,7 @@ CasePhoto CaseService::addPhoto(const Actor& actor, std::int64_t caseId, std::st
     auto k = caseIn(c, caseId, false);
     if (k.state == CaseState::closed) throw CaseStateError("case: closed");
     if (k.photoCount >= kMaxPhotos)
-      throw CaseLimitError(false,
+      throw CaseLimitError(CaseLimitError::Limit::photoCount,
                            "photo: at most " + std::to_string(kMaxPhotos) + " photos per case");
     const auto now = toMillis(clock_.now());
     c.execute(

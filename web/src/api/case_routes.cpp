@@ -31,9 +31,14 @@ Handler caseGuarded(Handler h) {
     try {
       return h(req);
     } catch (const cases::CaseLimitError& e) {
-      if (e.tooLarge()) return Response::error(413, "photo_too_large", e.what());
-      if (std::string_view(e.what()).rfind("photo:", 0) == 0)
-        return Response::error(400, "too_many_photos", e.what());
+      switch (e.limit()) {
+        case cases::CaseLimitError::Limit::photoBytes:
+          return Response::error(413, "photo_too_large", e.what());
+        case cases::CaseLimitError::Limit::photoCount:
+          return Response::error(400, "too_many_photos", e.what());
+        case cases::CaseLimitError::Limit::text:
+          break;
+      }
       return Response::error(400, "bad_request", e.what());
     } catch (const cases::CaseStateError& e) {
       return Response::error(409, "case_state", e.what());

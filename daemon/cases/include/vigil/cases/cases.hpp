@@ -114,14 +114,16 @@ struct CaseCounts {
   std::int64_t escalatedToMe = 0;  // not closed, escalated to this clinician
 };
 
-/// A limit of docs/cases.md was passed: the API answers 413 (`tooLarge`) or 400.
+/// A limit of docs/cases.md was passed: the API answers 413 for a photo's bytes, else 400.
 class CaseLimitError : public Error {
  public:
-  CaseLimitError(bool tooLarge, const std::string& message) : Error(message), tooLarge_(tooLarge) {}
-  bool tooLarge() const { return tooLarge_; }
+  enum class Limit { photoBytes, photoCount, text };
+  CaseLimitError(Limit limit, const std::string& message) : Error(message), limit_(limit) {}
+  Limit limit() const { return limit_; }
+  bool tooLarge() const { return limit_ == Limit::photoBytes; }
 
  private:
-  bool tooLarge_;
+  Limit limit_;
 };
 /// The case is not in a state that allows the action (a closed case, a photo on a case waiting
 /// for the care team ... ).

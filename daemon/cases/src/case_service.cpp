@@ -143,8 +143,8 @@ void checkText(const std::string& text, std::string_view field) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw CaseLimitError(CaseLimitError::Limit::text, std::string(field) + ": required");
   if (text.size() > kMaxTextBytes)
-    throw CaseLimitError(
-        false, std::string(field) + ": at most " + std::to_string(kMaxTextBytes) + " bytes");
+    throw CaseLimitError(CaseLimitError::Limit::text, std::string(field) + ": at most " +
+                                                          std::to_string(kMaxTextBytes) + " bytes");
 }
 
 bool isClinician(const Actor& a) {

@@ -47,7 +47,7 @@ test('a patient asks with a photo and the nurse replies', { timeout: 300000 }, a
   await patient.page.getByRole('link', { name: 'Ask your care team' }).click();
   await patient.page.getByRole('heading', { name: 'Ask your care team', exact: true }).waitFor();
   await patient.page.getByLabel('What is it about?').selectOption('skin');
-  await patient.page.getByLabel('Your question').fill('A red, itchy rash on my left forearm since Tuesday.');
+  await patient.page.getByLabel('Your question', { exact: true }).fill('A red, itchy rash on my left forearm since Tuesday.');
   await patient.page.getByLabel(/^Photos/).setInputFiles({ name: 'rash.jpg', mimeType: 'image/jpeg', buffer: photoWithExif() });
   await screenshot(patient.page, 'cases-01-patient-asks');
   await patient.page.getByRole('button', { name: 'Send to my care team' }).click();

@@ -53,6 +53,10 @@ LAYERS = {
     # creates its video visit through video in the same write job. Beside scheduling (neither
     # includes the other).
     "ondemand": 5,
+    # Async care (issue 23): cases close with a note (notes, layer 3), strip photos with
+    # patients' image parser (layer 3) and escalate to alerts' covering provider (layer 4), so
+    # they sit above alerts, beside scheduling (booking a visit is a link to its page).
+    "cases": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -118,6 +122,7 @@ OWNERS = {
     "ondemand_duty": {"ondemand"}, "ondemand_requests": {"ondemand"},
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
+    "cases": {"cases"}, "case_messages": {"cases"}, "case_photos": {"cases"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

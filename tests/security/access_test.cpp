@@ -71,6 +71,22 @@ const std::map<std::string, std::string> kExpected = {
     {"referral.list",      "DD AG AG DD DD DD"},
     {"referral.get",       "DD AG AG DD DD DD"},
     {"visit_summary.list", "AD AG AG DD DD DD"},
+    // Async care (issue 23): only the patient opens a case about themselves and adds photos;
+    // the patient and the care team (others in an emergency) read it, its photos, and write
+    // messages; clinicians ask for photos or a visit and close it; the queue and the
+    // worklist's counts are the clinicians' (filtered to their care team). Admins, the front
+    // desk and devices: nothing.
+    {"case.open",           "AD DD DD DD DD DD"},
+    {"case.photo_add",      "AD DD DD DD DD DD"},
+    {"case.list",           "AD AG AG DD DD DD"},
+    {"case.get",            "AD AG AG DD DD DD"},
+    {"case.photo_get",      "AD AG AG DD DD DD"},
+    {"case.reply",          "AD AG AG DD DD DD"},
+    {"case.request_photos", "DD AG AG DD DD DD"},
+    {"case.book_visit",     "DD AG AG DD DD DD"},
+    {"case.close",          "DD AG AG DD DD DD"},
+    {"case.queue",          "DD AA AA DD DD DD"},
+    {"case.counts",         "DD AA AA DD DD DD"},
     {"prescription.list",  "AD AG AG AA DD DD"},
     {"prescription.write", "DD AG DD DD DD DD"},
     {"visit.list",         "AD AG AG AA DD DD"},

@@ -27,6 +27,7 @@
 #include "vigil/alerts/alert_repository.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/fhir/record_export.hpp"
@@ -48,8 +49,8 @@
 #include "vigil/store/database.hpp"
 #include "vigil/sync/outbox.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
-#include "vigil/scheduling/reminders.hpp"
 #include "vigil/ondemand/ondemand.hpp"
+#include "vigil/scheduling/reminders.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/testsupport/manual_clock.hpp"
@@ -138,6 +139,7 @@ struct ApiFixture {
   std::unique_ptr<patients::IntakeService> intake;
   std::unique_ptr<licensing::LicenseService> licenses;  // no cloud link: verify refuses
   std::unique_ptr<notes::NoteService> notes;
+  std::unique_ptr<cases::CaseService> cases;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -288,6 +290,12 @@ struct ApiFixture {
 #endif
     services.notes = notes.get();
     services.worklist = worklist.get();
+    // Async care (issue 23): the default business hours (09:00-17:00 UTC, 8 h), the alert
+    // lifecycle's escalation set-up.
+    cases = std::make_unique<cases::CaseService>(*db, *audit, keys->cipher(), *notes, clock,
+                                                 cases::BusinessHours{},
+                                                 [this] { return lifecycle->escalationSetup(); });
+    services.cases = cases.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

@@ -47,6 +47,8 @@ struct Ctx {
   std::int64_t signedNote = 0;       // a signed note
   std::int64_t pendingNote = 0;      // a nurse's note waiting for a co-signature
   std::int64_t referral = 0;         // a referral from the signed note
+  std::int64_t kase = 0;             // an open case of the patient with one photo (casesFor)
+  std::int64_t casePhoto = 0;        // that photo
   int serial = 0;                    // unique per call (MRNs, uids)
   // Scheduling (issue 22): a booked appointment and an open waitlist offer of the patient
   // (fresh per call), a schedule exception of the clinician, the clinic's appointment type.
@@ -64,12 +66,14 @@ struct Call {
 
 using Recipe = std::function<Call(const Ctx&)>;
 
-/// The test PNG (tests/patients/data/card.png) as base64, for the card upload.
-std::string cardPngBase64() {
+/// The test PNG (tests/patients/data/card.png), and as base64 for the uploads.
+std::string cardPng() {
   std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/tests/patients/data/card.png",
                    std::ios::binary);
-  std::string png{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return crypto::toBase64(crypto::asBytes(png));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+std::string cardPngBase64() {
+  return crypto::toBase64(crypto::asBytes(cardPng()));
 }
 
 std::string id(std::int64_t v) {
@@ -763,6 +767,58 @@ const std::map<std::string, Recipe>& recipes() {
          return Call{
              "/api/v1/patients/" + id(c.patient) + "/referrals/" + id(c.referral) + "/letter", ""};
        }},
+      // Async care (issue 23).
+      {"GET /api/v1/me/cases",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/cases", ""};
+       }},
+      {"POST /api/v1/me/cases",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/cases", R"({"category":"skin","question":"A rash."})"};
+       }},
+      {"GET /api/v1/patients/{id}/cases",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/cases", ""};
+       }},
+      {"GET /api/v1/cases",
+       [](const Ctx&) {
+         return Call{"/api/v1/cases", ""};
+       }},
+      {"GET /api/v1/case-counts",
+       [](const Ctx&) {
+         return Call{"/api/v1/case-counts", ""};
+       }},
+      {"GET /api/v1/cases/{caseId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase), ""};
+       }},
+      {"POST /api/v1/cases/{caseId}/photos",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/photos",
+                     R"({"contentBase64":")" + cardPngBase64() + R"("})"};
+       }},
+      {"GET /api/v1/cases/{caseId}/photos/{photoId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/photos/" + id(c.casePhoto), ""};
+       }},
+      {"POST /api/v1/cases/{caseId}/messages",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/messages", R"({"text":"More detail."})"};
+       }},
+      {"POST /api/v1/cases/{caseId}/request-photos",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/request-photos",
+                     R"({"text":"A closer photo, please."})"};
+       }},
+      {"POST /api/v1/cases/{caseId}/book-visit",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/book-visit",
+                     R"({"text":"Please book a visit."})"};
+       }},
+      {"POST /api/v1/cases/{caseId}/close",
+       [](const Ctx& c) {
+         return Call{"/api/v1/cases/" + id(c.kase) + "/close", R"({"note":"Resolved."})"};
+       }},
       {"GET /api/v1/patients/{id}/visit-summaries",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/visit-summaries", ""};
@@ -992,6 +1048,23 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/patients/{id}/notes/{noteId}/cosign",       "DD AD DD DD DD"},
     {"POST /api/v1/patients/{id}/notes/{noteId}/addenda",      "DD AG AG DD DD"},
     {"POST /api/v1/patients/{id}/notes/{noteId}/referrals",    "DD AG DD DD DD"},
+    // Async care (issue 23): the patient opens cases about themself (/me) and adds photos to
+    // their own; the patient and the care team (others in an emergency) read a case, its
+    // photos, and write messages; clinicians ask for photos or a visit and close it; the queue
+    // and counts are the clinicians' own (their care team). Admins and the front desk: nothing.
+    // "own" below is a case of patient A, "other" one of patient B.
+    {"GET /api/v1/me/cases",                                   "AA DD DD DD DD"},
+    {"POST /api/v1/me/cases",                                  "AA DD DD DD DD"},
+    {"GET /api/v1/patients/{id}/cases",                        "AD AG AG DD DD"},
+    {"GET /api/v1/cases",                                      "DD AA AA DD DD"},
+    {"GET /api/v1/case-counts",                                "DD AA AA DD DD"},
+    {"GET /api/v1/cases/{caseId}",                             "AD AG AG DD DD"},
+    {"POST /api/v1/cases/{caseId}/photos",                     "AD DD DD DD DD"},
+    {"GET /api/v1/cases/{caseId}/photos/{photoId}",            "AD AG AG DD DD"},
+    {"POST /api/v1/cases/{caseId}/messages",                   "AD AG AG DD DD"},
+    {"POST /api/v1/cases/{caseId}/request-photos",             "DD AG AG DD DD"},
+    {"POST /api/v1/cases/{caseId}/book-visit",                 "DD AG AG DD DD"},
+    {"POST /api/v1/cases/{caseId}/close",                      "DD AG AG DD DD"},
     {"GET /api/v1/patients/{id}/referrals",                    "DD AG AG DD DD"},
     {"GET /api/v1/patients/{id}/referrals/{referralId}/letter", "DD AG AG DD DD"},
     {"GET /api/v1/patients/{id}/visit-summaries",              "AD AG AG DD DD"},
@@ -1245,6 +1318,13 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           if (key.find("/notes/") != std::string::npos ||
               key.find("/referrals/") != std::string::npos)
             notesFor(f, ctx, role, uid);
+          if (key.find("/api/v1/cases/{caseId}") != std::string::npos) {
+            // A fresh case of the patient (opened as that patient) with one photo.
+            const security::Actor owner{own ? f.patientUserId : 900000 + serial,
+                                        security::Role::patient, ctx.patient};
+            ctx.kase = f.cases->open(owner, ctx.patient, "skin", "A rash on my arm.").id;
+            ctx.casePhoto = f.cases->addPhoto(owner, ctx.kase, cardPng()).id;
+          }
           ctx.serial = ++serial;
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {

@@ -10,6 +10,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/time_zone.hpp"
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/keys.hpp"
@@ -45,6 +46,25 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
     ca.reset();
     return nullptr;
   }
+}
+
+/// Async care (issue 23): the response target in business hours, the service, its escalation
+/// check every cases.check_seconds.
+void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
+                          AlertsSubsystem& alerting, Clock& clock) {
+  cases::BusinessHours hours;
+  hours.zone = core::TimeZone::locate(config.string("cases.time_zone"));
+  hours.dayStartHour = static_cast<int>(config.integer("cases.day_start_hour"));
+  hours.dayEndHour = static_cast<int>(config.integer("cases.day_end_hour"));
+  hours.target = std::chrono::minutes(config.integer("cases.response_hours") * 60);
+  hours.escalatePercent = static_cast<int>(config.integer("cases.escalate_percent"));
+  cases_ = std::make_unique<cases::CaseService>(
+      db, security.audit(), security.keys().cipher(), *notes_, clock, hours,
+      [&alerting] { return alerting.lifecycle().escalationSetup(); });
+  services_.cases = cases_.get();
+  caseEscalation_ = std::make_unique<PeriodicTask>(
+      "case_escalation", std::chrono::seconds(config.integer("cases.check_seconds")),
+      [this] { cases_->escalateDue(); });
 }
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
@@ -130,6 +150,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.notes = notes_.get();
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
+  wireCases(config, db, security, alerting, clock);
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

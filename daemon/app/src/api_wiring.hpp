@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "periodic_task.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/notes/notes.hpp"
@@ -52,6 +53,9 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
+  void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
+                 AlertsSubsystem& alerting, Clock& clock);
+
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<patients::ConsentService> consents_;
   std::unique_ptr<patients::RpmEnrolmentService> rpm_;
@@ -59,6 +63,10 @@ class ApiWiring {
   std::unique_ptr<patients::PatientRecordService> records_;
   std::unique_ptr<notes::NoteService> notes_;
   std::unique_ptr<worklist::WorklistService> worklist_;
+  // Async care (issue 23) and its escalation check (every cases.check_seconds; declared after
+  // the service so it stops first).
+  std::unique_ptr<cases::CaseService> cases_;
+  std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "vigil/core/error.hpp"
+#include "vigil/core/time_zone.hpp"
 
 namespace vigil::app {
 namespace {
@@ -237,6 +238,22 @@ void careKeys(std::vector<ConfigKey>& keys) {
            "The clinic's average on-demand visit length: a waiting patient's estimated wait is "
            "their place in the provider's queue times this.",
            5, 120},
+          // Async care (issue 23, docs/cases.md): the clinic's response target.
+          {"cases.response_hours", Type::integer, "8",
+           "Response target of an async-care case, in business hours (8: one business day).", 1,
+           200},
+          {"cases.day_start_hour", Type::integer, "9",
+           "Business hours start (local hour, Monday to Friday, in cases.time_zone).", 0, 23},
+          {"cases.day_end_hour", Type::integer, "17",
+           "Business hours end (local hour, after cases.day_start_hour).", 1, 24},
+          {"cases.time_zone", Type::string, "UTC",
+           "The clinic's IANA time zone for business hours (e.g. America/Chicago).", 0, 0},
+          {"cases.escalate_percent", Type::integer, "80",
+           "A case not answered when this share of its target has passed escalates to the "
+           "covering provider (once).",
+           1, 99},
+          {"cases.check_seconds", Type::integer, "60",
+           "How often vigild looks for cases to escalate.", 5, 3600},
       });
 }
 
@@ -423,6 +440,10 @@ Config Config::fromMap(const std::map<std::string, std::string>& values) {
 }
 
 void Config::checkCombinations() const {
+  if (integer("cases.day_start_hour") >= integer("cases.day_end_hour"))
+    throw ConfigError("cases.day_end_hour: must be after cases.day_start_hour");
+  if (!core::isValidZoneName(string("cases.time_zone")))
+    throw ConfigError("cases.time_zone: an IANA zone name such as America/Chicago");
   if (const auto& t = string("web.metrics_token"); !t.empty() && t.size() < 32)
     throw ConfigError("web.metrics_token: at least 32 characters");
   const auto& bind = string("web.bind");

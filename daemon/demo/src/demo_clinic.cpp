@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "demo_cases.hpp"
 #include "demo_consents.hpp"
 #include "demo_licenses.hpp"
 #include "demo_notes.hpp"
@@ -407,6 +408,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
 #endif
   // Clinical notes (issue 23): a signed RPM review with an addendum and a draft follow-up.
   ensureDemoNotes(services, "dr.lee@demo.vigil");
+  // Async care (issue 23): an open, unanswered question from Rosa Alvarez.
+  ensureDemoCase(services, "rosa.alvarez@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

@@ -66,6 +66,18 @@ constexpr Operation kOperations[] = {
     {"referral.list", P::noteRead, true},
     {"referral.get", P::noteRead, true},
     {"visit_summary.list", P::visitSummaryRead, true},
+    // Async care (issue 23): cases, their messages and photos.
+    {"case.open", P::caseOpen, true},
+    {"case.photo_add", P::caseOpen, true},
+    {"case.list", P::caseRead, true},
+    {"case.get", P::caseRead, true},
+    {"case.photo_get", P::caseRead, true},
+    {"case.reply", P::caseMessage, true},
+    {"case.request_photos", P::caseRespond, true},
+    {"case.book_visit", P::caseRespond, true},
+    {"case.close", P::caseRespond, true},
+    {"case.queue", P::caseRespond, false},   // filtered to the care team and escalations
+    {"case.counts", P::caseRespond, false},  // the worklist's counts, same filter
     {"prescription.list", P::prescriptionRead, true},
     {"prescription.write", P::prescriptionWrite, true},
     {"visit.list", P::visitRead, true},
@@ -227,6 +239,8 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite,
                     P::scheduleRead, P::scheduleBook, P::onDemandRequest});
+                    P::scheduleRead, P::scheduleBook,
+                    P::caseOpen, P::caseRead, P::caseMessage});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -241,6 +255,8 @@ bool roleHas(Role role, Permission p) {
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe});
+                    P::noteTemplateRead, P::visitSummaryRead,
+                    P::caseRead, P::caseMessage, P::caseRespond});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -253,7 +269,8 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleBook, P::scheduleManage,
-                    P::noteTemplateRead, P::visitSummaryRead});
+                    P::noteTemplateRead, P::visitSummaryRead,
+                    P::caseRead, P::caseMessage, P::caseRespond});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,

@@ -48,6 +48,9 @@ constexpr EncryptedField kFields[] = {
     {"patient_invitations", "email", C::contact, false},
     // Insurance card photos (issue 21, intake), metadata stripped before encryption
     {"insurance_card_images", "image", C::document, false},
+    // Async care (issue 23): each message's text, each photo (metadata stripped first)
+    {"case_messages", "text", C::freeText, false},
+    {"case_photos", "image", C::image, false},
     // Scheduling (issue 22): the free text typed with a cancellation
     {"appointments", "cancel_note", C::freeText, false},
     // Clinical notes (issue 23): the SOAP document of each note and of each saved draft

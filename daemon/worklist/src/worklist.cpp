@@ -7,6 +7,7 @@
 #include "vigil/alerts/alert.hpp"
 #include "vigil/alerts/alert_lifecycle.hpp"
 #include "vigil/alerts/alert_rule.hpp"
+#include "vigil/cases/cases.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
@@ -116,6 +117,11 @@ Worklist WorklistService::list(const security::Actor& actor, const core::TimeZon
       if (patients::RpmEnrolmentService::isEnrolledIn(c, patientId) &&
           !notes::NoteService::hasSignedReviewIn(c, patientId, cal.month))
         out.items.push_back({WorkKind::review, patientId, 0, cal.month, cal.monthStart, false});
+    // Async cases waiting for the care team (or escalated to the user); urgent once past the
+    // moment they escalate.
+    for (const auto& k : cases::CaseService::waitingForIn(c, actor.id, team))
+      out.items.push_back(
+          {WorkKind::asyncCase, k.patientId, k.id, k.category, k.dueAt, now >= k.escalateAt});
     for (const auto& source : sources_) {
       auto more = source(c, actor, team, now);
       out.items.insert(out.items.end(), std::make_move_iterator(more.begin()),

@@ -114,5 +114,6 @@ void addOnDemandRoutes(Router& r, const ApiServices& s);      // built with vide
 #endif
 void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);
+void addCaseRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

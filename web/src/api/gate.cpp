@@ -186,6 +186,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
 #endif
   if (s.notes) api::addNoteRoutes(staging, s);
   if (s.worklist && s.patients) api::addWorklistRoutes(staging, s);
+  if (s.cases) api::addCaseRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);

@@ -34,6 +34,7 @@ function whenText(item) {
   switch (item.kind) {
     case 'visit': return `starts ${formatTime(item.at)}`;
     case 'review': return `month ${item.detail}`;
+    case 'case': return `due ${formatTime(item.at)}`;
     case 'cosign': return `submitted ${formatAge(item.at)}`;
     case 'draft': return `started ${formatAge(item.at)}`;
     default: return formatAge(item.at);
@@ -54,7 +55,6 @@ export async function renderWorklist(root) {
     summary.textContent = c.total === 0 ? 'Nothing waiting for you.' : `${c.total} item${c.total === 1 ? '' : 's'} waiting for you.`;
     for (const [kind, title, empty] of SECTIONS) {
       const items = data.items.filter((i) => i.kind === kind);
-      if (kind === 'case' && items.length === 0 && !('cases' in c)) continue;
       const id = `wl-${kind}`;
       const section = h(`section.card.worklist-section#${id}`, { 'aria-labelledby': `${id}-title` },
         h(`h2#${id}-title`, title, ' ', h('span.badge.count', String(items.length))));

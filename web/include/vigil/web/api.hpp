@@ -84,6 +84,10 @@ namespace vigil::ondemand {
 class OnDemandService;
 }
 
+namespace vigil::cases {
+class CaseService;
+}
+
 namespace vigil::notes {
 class NoteService;
 }
@@ -137,6 +141,7 @@ struct ApiServices {
   vigil::scheduling::ReminderService* reminders = nullptr;
   /// The on-demand queue: duty, requests, starts (built with video, like scheduling).
   vigil::ondemand::OnDemandService* ondemand = nullptr;
+  cases::CaseService* cases = nullptr;  // async care: cases, photos, replies, escalation
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

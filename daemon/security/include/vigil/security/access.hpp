@@ -65,6 +65,10 @@
 // gives no break-glass there). Patients do not read notes (noteRead): they read the visit
 // summaries of their own signed notes (visitSummaryRead). Admins edit the templates (no PHI)
 // and read no note (clinical free text, minimum necessary).
+// Async care (issue 23, docs/cases.md): the patient opens a case about themselves and adds its
+// photos (caseOpen); the patient and the care team (others by break-glass; CaseService also
+// lets the clinician a case was escalated to) read it and write messages; clinicians ask for
+// photos or a visit and close it (caseRespond). Admins and the front desk see no case.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -143,6 +147,10 @@ enum class Permission {
   visitSummaryRead,    // the assessment and plan of signed notes: the patient, clinicians
   onDemandRequest,     // asking to be seen now, following and cancelling it: the patient only
   onDemandServe,       // duty, the on-demand queue, starting a request: providers (licensed)
+  caseOpen,            // opening an async-care case and adding its photos: the patient
+  caseRead,            // a case, its messages and photos: the patient, clinicians
+  caseMessage,         // a message on a case: the patient (follow-up), clinicians (reply)
+  caseRespond,         // asking for photos, a visit, closing; the case queue: clinicians
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

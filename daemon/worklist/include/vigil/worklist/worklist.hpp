@@ -11,6 +11,8 @@
 //            only they co-sign)
 //   review   RPM monthly reviews due: patients of the user's care team enrolled in RPM without a
 //            signed RPM monthly review note for this month (the user's month)
+//   case     async cases waiting for a clinician on the user's care team, or escalated to them
+//            (urgent once past their escalation moment), by due time
 //
 // Items name the patient by id; the route adds the names (registry::displayNames). Counts carry
 // no PHI. Who may ask: providers and nurses (operation worklist.read, the gate checks the role);

@@ -238,8 +238,7 @@ bool roleHas(Role role, Permission p) {
                     P::consentDocumentRead, P::consentRead, P::consentSign,
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite,
-                    P::scheduleRead, P::scheduleBook, P::onDemandRequest});
-                    P::scheduleRead, P::scheduleBook,
+                    P::scheduleRead, P::scheduleBook, P::onDemandRequest,
                     P::caseOpen, P::caseRead, P::caseMessage});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
@@ -254,8 +253,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::rpmEnrolmentWrite,
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
-                    P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe});
-                    P::noteTemplateRead, P::visitSummaryRead,
+                    P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe,
                     P::caseRead, P::caseMessage, P::caseRespond});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,

@@ -15,6 +15,7 @@
 #include "common.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/events/event_bus.hpp"
 #include "vigil/crypto/bytes.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
@@ -177,6 +178,12 @@ std::int64_t caseIdOf(const Request& req) {
   return pathId(req, "caseId");
 }
 
+/// The care team's worklists count this patient's cases: their portals ask for the counts again
+/// (the event carries the patient's id and the word "case").
+void caseChanged(const ApiServices& s, std::int64_t patientId) {
+  if (s.events) s.events->publish(events::WorkChanged{patientId, "case"});
+}
+
 using Action = cases::Case (cases::CaseService::*)(const security::Actor&, std::int64_t,
                                                    const std::string&, std::string_view);
 
@@ -186,6 +193,7 @@ void addAction(Router& r, const ApiServices& s, const std::string& suffix, const
          caseGuarded([&s, field, action](Request& req) {
            auto k =
                (s.cases->*action)(*req.actor, caseIdOf(req), textOf(req, field), breakGlassOf(req));
+           caseChanged(s, k.patientId);
            return jsonResponse(200, oneCase(s, k));
          })});
 }
@@ -204,6 +212,7 @@ void addMyCaseRoutes(Router& r, const ApiServices& s) {
            auto k =
                s.cases->open(*req.actor, *req.actor->patientId, requireString(body, "category", 40),
                              requireString(body, "question", cases::kMaxTextBytes * 4));
+           caseChanged(s, k.patientId);
            return jsonResponse(201, oneCase(s, k));
          }),
          "", kPatientSelf});

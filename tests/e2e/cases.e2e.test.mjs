@@ -2,8 +2,9 @@
 // team", picks Skin or rash, writes her question and attaches a photo (the test JPEG with an
 // EXIF segment carrying a GPS text spliced in); the nurse on her care team opens Async cases,
 // sees the case with its due time, opens it (the photo shows), and replies; Ana reloads her case
-// and reads the reply. The photo the box serves has no EXIF. Screenshots of each step go to the
-// e2e artifacts.
+// and reads the reply. The photo the box serves has no EXIF. Then Dr. Lee closes the case with a
+// note, signs it, and Ana reads it under Visit summaries. Screenshots of each step go to the e2e
+// artifacts.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,4 +90,21 @@ test('a patient asks with a photo and the nurse replies', { timeout: 300000 }, a
   await patient.page.getByText(/contact dermatitis\. Use hydrocortisone/).waitFor();
   await patient.page.getByText(/Kim/).first().waitFor();
   await screenshot(patient.page, 'cases-05-patient-reads-reply');
+
+  // Dr. Lee closes the case with a note, signs the note it made, and Ana reads it as a visit
+  // summary (the issue's whole flow: question with a photo, reply, signed note, summary).
+  const provider = await newPage();
+  await signInStaffFirstTime(provider.page, box, box.seed.provider.email);
+  await provider.page.goto(caseUrl);
+  await provider.page.getByText('A red, itchy rash on my left forearm since Tuesday.').waitFor();
+  await provider.page.getByLabel(/^Message to the patient/).fill('Contact dermatitis; hydrocortisone 1 % twice a day for a week.');
+  await provider.page.getByRole('button', { name: 'Close with a note' }).click();
+  await provider.page.getByRole('link', { name: 'Open the note to sign it' }).click();
+  await provider.page.getByRole('button', { name: 'Sign', exact: true }).click();
+  await provider.page.getByText(/^Signed .* by Dr\. Mei Lee/).first().waitFor();
+  await screenshot(provider.page, 'cases-06-provider-signed');
+  await patient.page.getByRole('link', { name: 'Visit summaries' }).click();
+  await patient.page.getByRole('heading', { name: 'Visit summaries', exact: true }).waitFor();
+  await patient.page.getByText(/hydrocortisone 1 % twice a day for a week/).first().waitFor();
+  await screenshot(patient.page, 'cases-07-patient-reads-summary');
 });

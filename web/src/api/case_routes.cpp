@@ -15,8 +15,8 @@
 #include "common.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/core/error.hpp"
-#include "vigil/events/event_bus.hpp"
 #include "vigil/crypto/bytes.hpp"
+#include "vigil/events/event_bus.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
 

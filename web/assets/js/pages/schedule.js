@@ -72,7 +72,11 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
   let from = isoDay(new Date());
   let types = [];
 
+  // Loads can overlap (the type list arriving, a change of type or week): only the latest one
+  // draws, after its answer, so a slower earlier answer never adds a second copy of the list.
+  let generation = 0;
   async function load() {
+    const mine = ++generation;
     clear(list);
     if (!typeSelect.value) return;
     status.textContent = 'Looking for free times…';
@@ -81,6 +85,8 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
     if (session().user.role !== 'patient' && patientId) q.patient = patientId;
     try {
       const data = await get(`/api/v1/slots${query(q)}`);
+      if (mine !== generation) return;
+      clear(list);
       const byDay = new Map();
       for (const s of data.items) {
         const p = localParts(s.startsLocal);

@@ -78,8 +78,7 @@ struct OnDemandChanged {
   std::string state;                                   // waiting | started | cancelled
 };
 
-using Event =
-    std::variant<ReadingStored, AlertRaised, AlertChanged, WorkChanged, OnDemandChanged>;
+using Event = std::variant<ReadingStored, AlertRaised, AlertChanged, WorkChanged, OnDemandChanged>;
 
 /// An event with its bus-wide sequence number (gap-free per bus, so a subscriber can detect
 /// what it missed).

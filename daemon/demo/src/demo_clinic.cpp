@@ -31,6 +31,7 @@
 #include "vigil/store/settings_repository.hpp"
 #ifdef VIGIL_WITH_VIDEO
 #include "demo_schedule.hpp"
+#include "demo_visit_note.hpp"
 #include "vigil/video/visit.hpp"
 #endif
 
@@ -405,6 +406,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
 #ifdef VIGIL_WITH_VIDEO
   // Appointment types and the providers' weekly hours (issue 22): bookable slots.
   ensureDemoSchedule(services, adminActor);
+  // A video visit a week ago with Dr. Lee's signed note (issue 23): Rosa's visit summary.
+  ensureDemoVisitNote(services, "dr.lee@demo.vigil", "rosa.alvarez@demo.vigil");
 #endif
   // Clinical notes (issue 23): a signed RPM review with an addendum and a draft follow-up.
   ensureDemoNotes(services, "dr.lee@demo.vigil");

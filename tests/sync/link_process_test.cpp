@@ -145,12 +145,22 @@ BOOST_AUTO_TEST_CASE(sigkill_five_times_while_delivering_2000_entries_loses_and_
   }
   std::this_thread::sleep_for(1s);  // nothing more may arrive
   BOOST_TEST(box.stop() == 0);
+  // The stand-in drops responses: the last entries may be accepted there while the box still
+  // waits to retry them when it stops (a retry is answered as already accepted). Start it again
+  // until its own status has nothing left; nothing may arrive twice meanwhile.
+  {
+    testsupport::Deadline settle("the box to record its last deliveries", 90s);
+    for (;;) {
+      BOOST_REQUIRE_EQUAL(runVigild(dir, args, {"sync", "status", "--json"}), 0);
+      if (readText(dir.path() / "cmd.out").find("\"backlog\":0") != std::string::npos) break;
+      auto again = startVigild(dir, args);
+      std::this_thread::sleep_for(3s);  // longer than the retry cap (2 s)
+      BOOST_TEST(again.stop() == 0);
+    }
+  }
   auto problem = sync::test::exactlyOnceInOrder(delivered(), sent);
   BOOST_TEST(problem.empty(), problem);
   BOOST_TEST(delivered().size() == sent.size());
-  BOOST_REQUIRE_EQUAL(runVigild(dir, args, {"sync", "status", "--json"}), 0);
-  BOOST_TEST(readText(dir.path() / "cmd.out").find("\"backlog\":0") != std::string::npos,
-             readText(dir.path() / "cmd.out"));
 }
 
 BOOST_AUTO_TEST_CASE(with_the_cloud_unreachable_the_box_is_ready_and_serves) {

@@ -406,11 +406,13 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
 #ifdef VIGIL_WITH_VIDEO
   // Appointment types and the providers' weekly hours (issue 22): bookable slots.
   ensureDemoSchedule(services, adminActor);
-  // A video visit a week ago with Dr. Lee's signed note (issue 23): Rosa's visit summary.
-  ensureDemoVisitNote(services, "dr.lee@demo.vigil", "rosa.alvarez@demo.vigil");
 #endif
   // Clinical notes (issue 23): a signed RPM review with an addendum and a draft follow-up.
   ensureDemoNotes(services, "dr.lee@demo.vigil");
+#ifdef VIGIL_WITH_VIDEO
+  // A video visit a week ago with Dr. Lee's signed note (issue 23): Rosa's visit summary.
+  ensureDemoVisitNote(services, "dr.lee@demo.vigil", "rosa.alvarez@demo.vigil");
+#endif
   // Async care (issue 23): an open, unanswered question from Rosa Alvarez.
   ensureDemoCase(services, "rosa.alvarez@demo.vigil");
   std::ostringstream visit;

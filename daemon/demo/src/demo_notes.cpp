@@ -53,7 +53,8 @@ void ensureDemoNotes(const DemoServices& services, const char* providerEmail) {
   auto patientId = registry.findByMrn("DEMO-1001");
   if (!doctor || !patientId) return;
   const security::Actor provider{doctor->id, security::Role::provider, {}};
-  if (!notes.list(provider, *patientId).empty()) return;  // seeded already
+  for (const auto& n : notes.list(provider, *patientId))
+    if (n.encounter.kind == notes::EncounterKind::rpm_review) return;  // seeded already
   std::int64_t rpm = 0, followUp = 0;
   for (const auto& t : notes.templates(provider)) {
     if (t.key == "rpm_review") rpm = t.id;

@@ -36,17 +36,18 @@ void ensureDemoVisitNote(const DemoServices& services, const char* providerEmail
   if (!doctor || !patientUser || !patientUser->patientId) return;
   const auto patientId = *patientUser->patientId;
   const security::Actor provider{doctor->id, security::Role::provider, {}};
-  auto& system = SystemClock::instance();
+  const auto& system = SystemClock::instance();
   registry::PatientRepository registry(services.db, services.keys.cipher(),
-                                       services.keys.blindIndex(), system);
-  notes::NoteService notes(services.db, services.audit, services.keys.cipher(), registry, system);
-  for (const auto& n : notes.list(provider, patientId))
-    if (n.encounter.kind == notes::EncounterKind::video_visit) return;  // seeded already
-
-  // A week ago at 15:00 UTC (morning in the demo patients' zones), 20 minutes.
+                                       services.keys.blindIndex(), SystemClock::instance());
+  // A week ago at 15:00 UTC (morning in the demo patients' zones), 20 minutes; the note is
+  // written and signed right after the visit.
   using namespace std::chrono;
   const auto start = floor<days>(system.now()) - days(7) + hours(15);
   SetClock clock(start - minutes(1));
+  notes::NoteService notes(services.db, services.audit, services.keys.cipher(), registry, clock);
+  for (const auto& n : notes.list(provider, patientId))
+    if (n.encounter.kind == notes::EncounterKind::video_visit) return;  // seeded already
+
   video::VisitService visits(services.db, services.audit, clock, {}, &services.keys.cipher());
   video::NewVisit nv;
   nv.patientId = patientId;
@@ -62,6 +63,7 @@ void ensureDemoVisitNote(const DemoServices& services, const char* providerEmail
   clock.set(start + minutes(20));
   visits.end(provider, visitId);
 
+  clock.set(start + minutes(30));
   std::int64_t general = 0;
   for (const auto& t : notes.templates(provider))
     if (t.key == "general") general = t.id;

@@ -24,8 +24,10 @@ function kindLabel(kind) {
   return k ? k[1] : kind;
 }
 
+// "Video visit 12" (its page's title), "RPM monthly review · 2026-11", "Phone call · 2026-12-01".
 function encounterText(e) {
-  return `${kindLabel(e.kind)} · ${e.ref}`;
+  const k = KINDS.find(([v]) => v === e.kind);
+  return k && k[2] === 'id' ? `${k[1]} ${e.ref}` : `${kindLabel(e.kind)} · ${e.ref}`;
 }
 
 function stateBadge(state) {

@@ -461,16 +461,19 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'license.manage' AND "
                      "outcome = 'success'") == 6);
 #ifdef VIGIL_WITH_VIDEO
-    // One video visit of the demo provider and patient open now, kept (not re-created) by the
-    // second run.
-    BOOST_TEST(count("SELECT count(*) FROM visits") == 1);
+    // Two video visits of the demo provider and patient, kept (not re-created) by the second
+    // run: one open now and one that ended a week ago (issue 23: its signed visit note).
+    BOOST_TEST(count("SELECT count(*) FROM visits") == 2);
+    BOOST_TEST(count("SELECT count(*) FROM visits WHERE state = 'ended'") == 1);
+    BOOST_TEST(count("SELECT count(*) FROM notes WHERE encounter_kind = 'video_visit' AND "
+                     "state = 'signed'") == 1);
     const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
     BOOST_TEST(count("SELECT count(*) FROM visits WHERE state = 'scheduled' AND starts_at <= " +
                      std::to_string(nowMs) + " AND ends_at > " + std::to_string(nowMs)) == 1);
-    BOOST_TEST(count("SELECT count(*) FROM visit_participants") == 2);
-    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'visit.schedule'") == 1);
+    BOOST_TEST(count("SELECT count(*) FROM visit_participants") == 4);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'visit.schedule'") == 2);
 #endif
   }
   {

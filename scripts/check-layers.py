@@ -23,6 +23,9 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.pat
 LAYERS = {
     "core": 0,
     "devices": 1, "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
+    # X12 health care EDI (issue 24): 837P/835/999/277CA text in and out, on core only; billing
+    # (the box) and the cloud stand-in's clearinghouse both use it.
+    "x12": 1,
     "security": 2, "registry": 2,
     "readings": 3, "ingest": 3,
     # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,

@@ -73,10 +73,9 @@ struct Options {
 
 const std::vector<std::string> kFlags = {"--drop-responses", "--duplicate", "--reorder", "--json",
                                          "--wrong-key"};
-const std::vector<std::string> kValued = {"--dir",      "--port",    "--fail-rate", "--latency-ms",
-                                          "--down-for", "--seed",    "--record",    "--box",
-                                          "--kind",     "--payload", "--tamper",
-                                          "--x12",      "--batch"};
+const std::vector<std::string> kValued = {
+    "--dir", "--port", "--fail-rate", "--latency-ms", "--down-for", "--seed", "--record",
+    "--box", "--kind", "--payload",   "--tamper",     "--x12",      "--batch"};
 
 Options parse(std::span<const std::string> args) {
   Options o;

@@ -31,8 +31,8 @@ constexpr std::size_t kMaxFile = 64u * 1024 * 1024;
 
 std::string amount(std::int64_t cents) {
   std::string sign = cents < 0 ? "-" : "";
-  std::uint64_t abs = cents < 0 ? static_cast<std::uint64_t>(-(cents + 1)) + 1
-                                : static_cast<std::uint64_t>(cents);
+  std::uint64_t abs =
+      cents < 0 ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
   std::string frac = std::to_string(abs % 100);
   return sign + std::to_string(abs / 100) + "." + (frac.size() < 2 ? "0" : "") + frac;
 }
@@ -51,8 +51,9 @@ std::string strings(const std::vector<std::string>& items) {
 
 std::string envelope(const x12::Envelope& e, const std::string& version) {
   return "{\"sender\":{\"qualifier\":" + jsonString(e.senderQualifier) +
-         ",\"id\":" + jsonString(e.senderId) + "},\"receiver\":{\"qualifier\":" +
-         jsonString(e.receiverQualifier) + ",\"id\":" + jsonString(e.receiverId) +
+         ",\"id\":" + jsonString(e.senderId) +
+         "},\"receiver\":{\"qualifier\":" + jsonString(e.receiverQualifier) +
+         ",\"id\":" + jsonString(e.receiverId) +
          "},\"controlNumber\":" + jsonString(e.controlNumber) +
          ",\"groupControlNumber\":" + jsonString(e.groupControlNumber) +
          ",\"date\":" + jsonString(e.date) + ",\"time\":" + jsonString(e.time) +
@@ -84,8 +85,9 @@ std::string claimJson(const x12::ClaimPayment& c) {
     appendAdjustments(all, l.adjustments, "line");
     std::string lineAdj = "[";
     appendAdjustments(lineAdj, l.adjustments, "line");
-    lines += std::string(lines.size() > 1 ? "," : "") + "{\"procedureCode\":" +
-             jsonString(l.procedureCode) + ",\"qualifier\":" + jsonString(l.procedureQualifier) +
+    lines += std::string(lines.size() > 1 ? "," : "") +
+             "{\"procedureCode\":" + jsonString(l.procedureCode) +
+             ",\"qualifier\":" + jsonString(l.procedureQualifier) +
              ",\"modifiers\":" + strings(l.modifiers) + ",\"charge\":" + amount(l.chargeCents) +
              ",\"paid\":" + amount(l.paidCents) + ",\"units\":" + number(l.units) +
              ",\"date\":" + jsonString(l.serviceDate) + ",\"adjustments\":" + lineAdj + "]}";
@@ -95,8 +97,8 @@ std::string claimJson(const x12::ClaimPayment& c) {
   return "{\"id\":" + jsonString(c.claimId) + ",\"status\":" + jsonString(c.status) +
          ",\"charge\":" + amount(c.chargeCents) + ",\"paid\":" + amount(c.paidCents) +
          ",\"patientResponsibility\":" + amount(c.patientResponsibilityCents) +
-         ",\"payerClaimControl\":" + jsonString(c.payerClaimControl) +
-         ",\"adjustments\":" + all + ",\"serviceLines\":" + lines + "}";
+         ",\"payerClaimControl\":" + jsonString(c.payerClaimControl) + ",\"adjustments\":" + all +
+         ",\"serviceLines\":" + lines + "}";
 }
 
 std::string remittanceJson(const x12::RemittanceFile& file, const std::string& version) {
@@ -130,56 +132,58 @@ std::string claimsJson(const x12::ClaimBatch& b, const std::string& version) {
   for (const auto& c : b.claims) {
     std::string lines = "[";
     for (const auto& l : c.lines)
-      lines += std::string(lines.size() > 1 ? "," : "") + "{\"procedureCode\":" +
-               jsonString(l.procedureCode) + ",\"modifiers\":" + strings(l.modifiers) +
-               ",\"charge\":" + amount(l.chargeCents) + ",\"units\":" + number(l.units) +
-               ",\"date\":" + jsonString(l.serviceDate) + "}";
+      lines += std::string(lines.size() > 1 ? "," : "") +
+               "{\"procedureCode\":" + jsonString(l.procedureCode) +
+               ",\"modifiers\":" + strings(l.modifiers) + ",\"charge\":" + amount(l.chargeCents) +
+               ",\"units\":" + number(l.units) + ",\"date\":" + jsonString(l.serviceDate) + "}";
     claims += std::string(claims.size() > 1 ? "," : "") + "{\"id\":" + jsonString(c.claimId) +
               ",\"charge\":" + amount(c.totalChargeCents) +
               ",\"placeOfService\":" + jsonString(c.placeOfService) +
               ",\"frequency\":" + jsonString(std::string(1, c.frequency)) +
               ",\"diagnosisCodes\":" + strings(c.diagnosisCodes) +
               ",\"payer\":{\"name\":" + jsonString(c.payer.name) +
-              ",\"id\":" + jsonString(c.payer.id) + "},\"subscriberIdPresent\":" +
-              (c.subscriber.memberId.empty() ? "false" : "true") +
+              ",\"id\":" + jsonString(c.payer.id) +
+              "},\"subscriberIdPresent\":" + (c.subscriber.memberId.empty() ? "false" : "true") +
               ",\"renderingProviderNpi\":" + jsonString(c.renderingProviderNpi) +
               ",\"serviceLines\":" + lines + "]}";
   }
   const auto& p = b.billingProvider;
   return "{\"type\":\"837P\",\"envelope\":" + envelope(b.envelope, version) +
-         ",\"batchId\":" + jsonString(b.batchId) + ",\"submitter\":{\"name\":" +
-         jsonString(b.submitter.name) + ",\"id\":" + jsonString(b.submitter.id) +
+         ",\"batchId\":" + jsonString(b.batchId) +
+         ",\"submitter\":{\"name\":" + jsonString(b.submitter.name) +
+         ",\"id\":" + jsonString(b.submitter.id) +
          "},\"receiver\":{\"name\":" + jsonString(b.receiver.name) +
-         ",\"id\":" + jsonString(b.receiver.id) + "},\"billingProvider\":{\"name\":" +
-         jsonString(p.organizationName) + ",\"npi\":" + jsonString(p.npi) +
-         ",\"taxonomy\":" + jsonString(p.taxonomy) + "},\"claims\":" + claims + "]}";
+         ",\"id\":" + jsonString(b.receiver.id) +
+         "},\"billingProvider\":{\"name\":" + jsonString(p.organizationName) +
+         ",\"npi\":" + jsonString(p.npi) + ",\"taxonomy\":" + jsonString(p.taxonomy) +
+         "},\"claims\":" + claims + "]}";
 }
 
 std::string ackJson(const x12::Acknowledgement999& a, const std::string& version) {
   std::string sets = "[";
   for (const auto& s : a.sets)
     sets += std::string(sets.size() > 1 ? "," : "") + "{\"setId\":" + jsonString(s.setId) +
-            ",\"controlNumber\":" + jsonString(s.controlNumber) + ",\"code\":" +
-            jsonString(s.code) + ",\"accepted\":" + (s.accepted() ? "true" : "false") +
+            ",\"controlNumber\":" + jsonString(s.controlNumber) +
+            ",\"code\":" + jsonString(s.code) +
+            ",\"accepted\":" + (s.accepted() ? "true" : "false") +
             ",\"errorCodes\":" + strings(s.errorCodes) + "}";
   return "{\"type\":\"999\",\"envelope\":" + envelope(a.envelope, version) +
          ",\"group\":{\"functionalId\":" + jsonString(a.groupFunctionalId) +
          ",\"controlNumber\":" + jsonString(a.groupControlNumber) +
-         ",\"code\":" + jsonString(a.groupCode) + ",\"received\":" +
-         std::to_string(a.setsReceived) + ",\"accepted\":" + std::to_string(a.setsAccepted) +
-         "},\"sets\":" + sets + "]}";
+         ",\"code\":" + jsonString(a.groupCode) +
+         ",\"received\":" + std::to_string(a.setsReceived) +
+         ",\"accepted\":" + std::to_string(a.setsAccepted) + "},\"sets\":" + sets + "]}";
 }
 
 std::string statusJson(const x12::ClaimStatusReport& r, const std::string& version) {
   std::string claims = "[";
   for (const auto& c : r.claims)
-    claims += std::string(claims.size() > 1 ? "," : "") + "{\"id\":" + jsonString(c.claimId) +
-              ",\"accepted\":" + (c.accepted ? "true" : "false") +
-              ",\"category\":" + jsonString(c.category) +
-              ",\"statusCode\":" + jsonString(c.statusCode) +
-              ",\"entityCode\":" + jsonString(c.entityCode) + ",\"charge\":" +
-              amount(c.chargeCents) + ",\"payerClaimControl\":" + jsonString(c.payerClaimControl) +
-              "}";
+    claims +=
+        std::string(claims.size() > 1 ? "," : "") + "{\"id\":" + jsonString(c.claimId) +
+        ",\"accepted\":" + (c.accepted ? "true" : "false") +
+        ",\"category\":" + jsonString(c.category) + ",\"statusCode\":" + jsonString(c.statusCode) +
+        ",\"entityCode\":" + jsonString(c.entityCode) + ",\"charge\":" + amount(c.chargeCents) +
+        ",\"payerClaimControl\":" + jsonString(c.payerClaimControl) + "}";
   return "{\"type\":\"277CA\",\"envelope\":" + envelope(r.envelope, version) +
          ",\"batchId\":" + jsonString(r.batchId) + ",\"claims\":" + claims + "]}";
 }

@@ -14,10 +14,10 @@
 #include "../x12/sample_batch.hpp"
 #include "stand_in_client.hpp"
 #include "vigil/core/json_text.hpp"
-#include "vigil/x12/acknowledgement.hpp"
-#include "vigil/x12/remittance_835.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/testsupport/process.hpp"
+#include "vigil/x12/acknowledgement.hpp"
+#include "vigil/x12/remittance_835.hpp"
 
 namespace fs = std::filesystem;
 using namespace vigil::cloudtest;
@@ -385,8 +385,9 @@ BOOST_AUTO_TEST_CASE(the_clearinghouse_refuses_unreadable_x12_and_rejects_loops_
   Client c = box.client(cloud);
   // Truncated: no 999 can name a group it could not read; refused, taking no seq.
   std::string file = claimFile();
-  Response cut = post(c, box.seal("clearinghouse", "claim.submit",
-                                  claimSubmit(file.substr(0, file.find("GE*1*17"))), "claims/x", 1));
+  Response cut =
+      post(c, box.seal("clearinghouse", "claim.submit",
+                       claimSubmit(file.substr(0, file.find("GE*1*17"))), "claims/x", 1));
   BOOST_TEST(cut.status == 422);
   BOOST_TEST(member(cut.body, "reason") == "invalid_payload");
   BOOST_TEST(post(c, box.seal("clearinghouse", "claim.submit", R"({"batch":"b"})", "claims/x", 1))
@@ -398,8 +399,9 @@ BOOST_AUTO_TEST_CASE(the_clearinghouse_refuses_unreadable_x12_and_rejects_loops_
   auto se = file.find("SE*47*0001");
   BOOST_REQUIRE(se != std::string::npos);
   file.replace(se, 10, "SE*46*0001");
-  BOOST_TEST(post(c, box.seal("clearinghouse", "claim.submit", claimSubmit(file), "claims/x", 1))
-                 .status == 202);
+  BOOST_TEST(
+      post(c, box.seal("clearinghouse", "claim.submit", claimSubmit(file), "claims/x", 1)).status ==
+      202);
   InboxPage page = fetch(c, "");
   BOOST_REQUIRE(page.messages.size() == 1u);
   BOOST_TEST(page.messages[0].header.kind == "claim.ack");

@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(prints_an_835_with_claims_adjustments_plb_and_the_balance) 
 }
 
 BOOST_AUTO_TEST_CASE(line_level_adjustments_say_so_and_an_unbalanced_file_says_false) {
-  Parsed r = x12parse(vigil::x12test::replaced(vigil::x12test::kManagedCare835, "BPR*I*945.00",
-                                               "BPR*I*954.00"));
+  Parsed r = x12parse(
+      vigil::x12test::replaced(vigil::x12test::kManagedCare835, "BPR*I*945.00", "BPR*I*954.00"));
   BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
   auto doc = json(r.out);
   BOOST_TEST(!doc->getValue<bool>("balanced"));
@@ -103,7 +103,10 @@ BOOST_AUTO_TEST_CASE(prints_an_837p_without_patient_names) {
   auto claims = doc->getArray("claims");
   BOOST_REQUIRE(claims->size() == 2u);
   BOOST_TEST(claims->getObject(0)->getValue<double>("charge") == 90.89);
-  BOOST_TEST(claims->getObject(1)->getArray("serviceLines")->getObject(0)->getArray("modifiers")
+  BOOST_TEST(claims->getObject(1)
+                 ->getArray("serviceLines")
+                 ->getObject(0)
+                 ->getArray("modifiers")
                  ->getElement<std::string>(0) == "95");
   BOOST_TEST(r.out.find("DOE") == std::string::npos);
   BOOST_TEST(r.out.find("1EG4TE5MK72") == std::string::npos);

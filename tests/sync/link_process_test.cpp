@@ -16,8 +16,8 @@
 
 #include "../x12/sample_batch.hpp"
 #include "standin.hpp"
-#include "vigil/core/json_text.hpp"
 #include "vigil/core/clock.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
@@ -100,8 +100,8 @@ std::set<std::string> enqueue(const TempDir& dir, const std::string& url, const 
   BOOST_REQUIRE(link.enrolled());
   std::set<std::string> ids;
   // The clearinghouse's contract: the batch id and its 837P (docs/cloud-api.md).
-  const std::string claim = R"({"batch":"b","x12":)" +
-                            core::jsonString(x12::write837p(x12test::oneClaimBatch())) + "}";
+  const std::string claim =
+      R"({"batch":"b","x12":)" + core::jsonString(x12::write837p(x12test::oneClaimBatch())) + "}";
   db->writeSync([&](store::Connection& c) {
     for (int i = 0; i < n; ++i)
       ids.insert(link.enqueueIn(c, "claims/batch-" + std::to_string(i % 20), "claim.submit",

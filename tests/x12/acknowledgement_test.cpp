@@ -1,8 +1,8 @@
 // The 999 and 277CA writers (expected text by hand from 005010X231A1 and 005010X214) and
 // readers.
-#include <boost/test/unit_test.hpp>
-
 #include "vigil/x12/acknowledgement.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace vigil::x12;
 

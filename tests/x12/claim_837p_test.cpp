@@ -1,10 +1,11 @@
 // The 837P writer: a one-claim batch written exactly as the implementation guide's segments
 // (the expected text below is written by hand from 005010X222A1's loop order), the checks that
 // refuse an incomplete model, and the reader giving the model back.
+#include "vigil/x12/claim_837p.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include "sample_batch.hpp"
-#include "vigil/x12/claim_837p.hpp"
 
 using namespace vigil::x12;
 using namespace vigil::x12test;
@@ -27,7 +28,8 @@ BOOST_AUTO_TEST_SUITE(Claim837p_)
 
 BOOST_AUTO_TEST_CASE(writes_a_claim_in_the_guides_loop_order) {
   const std::string expected =
-      "ISA*00*          *00*          *ZZ*VIGILBOX01     *ZZ*CLEARHOUSE     *261206*1530*^*00501*000000017*0*T*:~\n"
+      "ISA*00*          *00*          *ZZ*VIGILBOX01     *ZZ*CLEARHOUSE     "
+      "*261206*1530*^*00501*000000017*0*T*:~\n"
       "GS*HC*VIGILBOX01*CLEARHOUSE*20261206*1530*17*X*005010X222A1~\n"
       "ST*837*0001*005010X222A1~\n"
       "BHT*0019*00*B2026120601*20261206*1530*CH~\n"
@@ -122,33 +124,44 @@ BOOST_AUTO_TEST_CASE(refuses_what_the_guide_requires_and_the_model_lacks) {
     change(b);
     return refusalOf(b);
   };
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].subscriber.memberId.clear(); })
-                 .find("claims[0].subscriber.memberId is required") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.billingProvider.npi = "1234567890"; })
-                 .find("billingProvider.npi") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.billingProvider.address.zip = "95814"; })
-                 .find("must be 9 digits") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].totalChargeCents = 9000; })
-                 .find("sum of the line charges") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].placeOfService = "99"; })
-                 .find("placeOfService") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].diagnosisCodes = {"E11.9"}; })
-                 .find("without the dot") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].lines[1].diagnosisPointers = {3}; })
-                 .find("diagnosisPointers") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[1].claimId = "CLM-1001"; })
-                 .find("not unique") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].subscriber.lastName = "O*BRIEN"; })
-                 .find("separator") != std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[1].patientRelationship = "18"; })
-                 .find("patientRelationship") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].subscriber.memberId.clear();
+             }).find("claims[0].subscriber.memberId is required") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.billingProvider.npi = "1234567890";
+             }).find("billingProvider.npi") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.billingProvider.address.zip = "95814";
+             }).find("must be 9 digits") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].totalChargeCents = 9000;
+             }).find("sum of the line charges") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].placeOfService = "99";
+             }).find("placeOfService") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].diagnosisCodes = {"E11.9"};
+             }).find("without the dot") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].lines[1].diagnosisPointers = {3};
+             }).find("diagnosisPointers") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) { b.claims[1].claimId = "CLM-1001"; }).find("not unique") !=
+             std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].subscriber.lastName = "O*BRIEN";
+             }).find("separator") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[1].patientRelationship = "18";
+             }).find("patientRelationship") != std::string::npos);
   BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].lines.clear(); }).find("1-50 lines") !=
              std::string::npos);
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].lines[0].serviceDate = "2026-11-30"; })
-                 .find("serviceDate") != std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].lines[0].serviceDate = "2026-11-30";
+             }).find("serviceDate") != std::string::npos);
   // The refusal names the field, never the value.
-  BOOST_TEST(with([](ClaimBatch& b) { b.claims[0].subscriber.lastName = "O*BRIEN"; })
-                 .find("BRIEN") == std::string::npos);
+  BOOST_TEST(with([](ClaimBatch& b) {
+               b.claims[0].subscriber.lastName = "O*BRIEN";
+             }).find("BRIEN") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(npi_check_digits) {

@@ -1,9 +1,10 @@
 #define BOOST_TEST_MODULE vigil_x12
 // The tokenizer and the envelope checks (vigil/x12/interchange.hpp): separators from the ISA,
 // the trailers' counts and control numbers, the segment number of every refusal, amounts.
+#include "vigil/x12/interchange.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "vigil/x12/interchange.hpp"
 #include "x12_samples.hpp"
 
 using namespace vigil::x12;
@@ -73,7 +74,8 @@ BOOST_AUTO_TEST_CASE(refuses_text_without_an_isa) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_an_isa_that_is_not_fixed_length) {
-  auto e = refusal([] { parseInterchange(replaced(kManagedCare835, "*30*12345     ", "*30*12345")); });
+  auto e =
+      refusal([] { parseInterchange(replaced(kManagedCare835, "*30*12345     ", "*30*12345")); });
   BOOST_TEST(e.segment() == 1u);
 }
 
@@ -85,13 +87,15 @@ BOOST_AUTO_TEST_CASE(a_segment_count_that_does_not_match_names_the_se) {
 }
 
 BOOST_AUTO_TEST_CASE(control_numbers_must_match_their_headers) {
-  auto se = refusal([] { parseInterchange(replaced(kManagedCare835, "SE*26*112233", "SE*26*112234")); });
+  auto se =
+      refusal([] { parseInterchange(replaced(kManagedCare835, "SE*26*112233", "SE*26*112234")); });
   BOOST_TEST(se.segment() == 28u);
   auto ge = refusal([] { parseInterchange(replaced(kManagedCare835, "GE*1*1~", "GE*1*2~")); });
   BOOST_TEST(ge.segment() == 29u);
   auto gecount = refusal([] { parseInterchange(replaced(kManagedCare835, "GE*1*1~", "GE*2*1~")); });
   BOOST_TEST(gecount.segment() == 29u);
-  auto iea = refusal([] { parseInterchange(replaced(kManagedCare835, "IEA*1*000000907", "IEA*1*000000908")); });
+  auto iea = refusal(
+      [] { parseInterchange(replaced(kManagedCare835, "IEA*1*000000907", "IEA*1*000000908")); });
   BOOST_TEST(iea.segment() == 30u);
   BOOST_TEST((iea.kind() == X12ErrorKind::envelope));
 }
@@ -119,14 +123,16 @@ BOOST_AUTO_TEST_CASE(a_bad_segment_id_or_stray_segment_is_refused_with_its_numbe
   auto bad = refusal([] { parseInterchange(replaced(kManagedCare835, "CAS*CO*45", "CAS_CO*45")); });
   BOOST_TEST(bad.segment() == 27u);
   BOOST_TEST((bad.kind() == X12ErrorKind::malformed));
-  auto stray = refusal([] { parseInterchange(replaced(kManagedCare835, "GE*1*1~", "LX*9~\nGE*1*1~")); });
+  auto stray =
+      refusal([] { parseInterchange(replaced(kManagedCare835, "GE*1*1~", "LX*9~\nGE*1*1~")); });
   BOOST_TEST(stray.segment() == 29u);
   auto after = refusal([] { parseInterchange(kManagedCare835 + "GS*HP*1~\n"); });
   BOOST_TEST(after.segment() == 31u);
 }
 
 BOOST_AUTO_TEST_CASE(messages_never_quote_element_values) {
-  auto e = refusal([] { parseInterchange(replaced(kManagedCare835, "NM1*QC*1*BUDD", "NM1*QC*1*BUDD~X")); });
+  auto e = refusal(
+      [] { parseInterchange(replaced(kManagedCare835, "NM1*QC*1*BUDD", "NM1*QC*1*BUDD~X")); });
   BOOST_TEST(std::string(e.what()).find("BUDD") == std::string::npos);
   BOOST_TEST(e.segment() == 16u);
 }

@@ -1,9 +1,10 @@
 // The 835 reader on the implementation guide's public examples (x12_samples.hpp): every
 // expected value below is read off the sample text by hand. Then the balance check on an
 // unbalanced copy, the refusals of a truncated one, and the writer read back.
+#include "vigil/x12/remittance_835.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "vigil/x12/remittance_835.hpp"
 #include "x12_samples.hpp"
 
 using namespace vigil::x12;

@@ -21,7 +21,10 @@ inline vigil::x12::ClaimBatch oneClaimBatch() {
   b.batchId = "B2026120601";
   b.submitter = {"RIVERSIDE CLINIC", "SUB123", "BILLING OFFICE", "5555550100", ""};
   b.receiver = {"VIGIL CLEARINGHOUSE", "CLEARHOUSE"};
-  b.billingProvider = {"RIVERSIDE CLINIC", "1234567893", "207Q00000X", "123456789",
+  b.billingProvider = {"RIVERSIDE CLINIC",
+                       "1234567893",
+                       "207Q00000X",
+                       "123456789",
                        {"100 MAIN ST", "", "SACRAMENTO", "CA", "958141234"}};
   Claim c;
   c.claimId = "CLM-1001";
@@ -29,7 +32,12 @@ inline vigil::x12::ClaimBatch oneClaimBatch() {
   c.placeOfService = "10";
   c.diagnosisCodes = {"E119", "I10"};
   c.claimFilingIndicator = "MB";
-  c.subscriber = {"DOE", "JANE", "", "1EG4TE5MK72", "19450312", 'F',
+  c.subscriber = {"DOE",
+                  "JANE",
+                  "",
+                  "1EG4TE5MK72",
+                  "19450312",
+                  'F',
                   {"12 OAK AVE", "", "SACRAMENTO", "CA", "95814"}};
   c.payer = {"MEDICARE JURISDICTION E", "01112"};
   c.renderingProviderNpi = "1245319599";
@@ -59,8 +67,8 @@ inline vigil::x12::ClaimBatch twoClaimBatch() {
   c.diagnosisCodes = {"J029"};
   c.claimFilingIndicator = "CI";
   c.subscriber = {"ROE", "RICHARD", "", "XYZ123456789", "", 'U', {}};
-  c.patient = Person{"ROE", "SAM", "", "", "20120704", 'M',
-                     {"8 ELM ST", "APT 2", "RENO", "NV", "89501"}};
+  c.patient =
+      Person{"ROE", "SAM", "", "", "20120704", 'M', {"8 ELM ST", "APT 2", "RENO", "NV", "89501"}};
   c.patientRelationship = "19";
   c.payer = {"BLUE PLAN OF NEVADA", "NV001"};
   c.renderingProviderNpi = "1234567893";  // the billing provider's own: no 2310B

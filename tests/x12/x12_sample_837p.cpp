@@ -18,8 +18,8 @@ vigil::x12::ClaimBatch fullBatch() {
   b.envelope.controlNumber = "123456789";
   b.batchId = "FULL-1";
   Claim& c = b.claims[0];
-  c.diagnosisCodes = {"E119", "I10", "E785", "I5030", "N183", "E6601",
-                      "R030", "I480", "J449", "E039", "M810", "Z7984"};
+  c.diagnosisCodes = {"E119", "I10",  "E785", "I5030", "N183", "E6601",
+                      "R030", "I480", "J449", "E039",  "M810", "Z7984"};
   c.lines.clear();
   c.totalChargeCents = 0;
   for (int i = 0; i < 50; ++i) {

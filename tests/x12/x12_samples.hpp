@@ -6,14 +6,16 @@
 // are the guide's fictional examples. Changes made here: one segment per line; the COB
 // example's ISA16 is '>' because its SVC uses '>' as the component separator (the transcription
 // declared ':'), and its BPR date is in BPR16 as the guide defines it (the transcription had one
-// empty element fewer, putting it in BPR15). Expected values in the tests are read off these texts by hand.
+// empty element fewer, putting it in BPR15). Expected values in the tests are read off these texts
+// by hand.
 #include <string>
 
 namespace vigil::x12test {
 
 // TR3 example "managed care": two claims, claim- and line-level CAS, no PLB. BPR 945 = 450 + 495.
 inline const std::string kManagedCare835 =
-    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          *131031*1147*^*00501*000000907*1*T*:~\n"
+    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          "
+    "*131031*1147*^*00501*000000907*1*T*:~\n"
     "GS*HP*000000005*54321*20131031*1147*1*X*005010X221A1~\n"
     "ST*835*112233~\n"
     "BPR*I*945.00*C*ACH*CCP*01*888999777*DA*24681012*1935665544**01*111333555*DA*144444*20002316~\n"
@@ -47,7 +49,8 @@ inline const std::string kManagedCare835 =
 // TR3 example "Medicare Part A": two institutional claims without service lines and a PLB of
 // -1.27 (CV:CP). BPR 150000.00 = 138018.40 + 11980.33 - (-1.27).
 inline const std::string kMedicarePartA835 =
-    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          *131031*1147*^*00501*000000907*1*T*:~\n"
+    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          "
+    "*131031*1147*^*00501*000000907*1*T*:~\n"
     "GS*HP*000000005*54321*20131031*1147*1*X*005010X221A1~\n"
     "ST*835*1234~\n"
     "BPR*C*150000.00*C*ACH*CTX*01*99999992*DA*123456*1512345678**01*999988880*DA*98765*20020913~\n"
@@ -83,7 +86,8 @@ inline const std::string kMedicarePartA835 =
 // TR3 example of a secondary payment with contractual adjustments (OA-23 prior payer, OA-94
 // negative), one service line, component separator '>'. BPR 34.00 = 34.00.
 inline const std::string kCobContractual835 =
-    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          *131031*1147*^*00501*000000907*1*T*>~\n"
+    "ISA*03*9876543210*01*9876543210*30*000000005      *30*12345          "
+    "*131031*1147*^*00501*000000907*1*T*>~\n"
     "GS*HP*000000005*54321*20131031*1147*1*X*005010X221A1~\n"
     "ST*835*0001~\n"
     "BPR*I*34.00*C*CHK************20050318~\n"

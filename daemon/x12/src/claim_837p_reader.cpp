@@ -29,13 +29,15 @@ struct Reader {
 
   Address* address() {
     switch (entity) {
-      case Entity::billing: return &batch.billingProvider.address;
+      case Entity::billing:
+        return &batch.billingProvider.address;
       case Entity::subscriber:
         return claim != nullptr ? &claim->subscriber.address : &context.subscriber.address;
       case Entity::patient:
         if (claim != nullptr) return claim->patient ? &claim->patient->address : nullptr;
         return context.patient ? &context.patient->address : nullptr;
-      default: return nullptr;
+      default:
+        return nullptr;
     }
   }
 
@@ -130,8 +132,8 @@ struct Reader {
     if (claim == nullptr) content(s.number, "HI before its CLM");
     for (std::size_t i = 1; i <= s.size(); ++i) {
       auto parts = s.components(i, seps.component);
-      if (parts.size() >= 2 && (parts[0] == "ABK" || parts[0] == "ABF" || parts[0] == "BK" ||
-                                parts[0] == "BF"))
+      if (parts.size() >= 2 &&
+          (parts[0] == "ABK" || parts[0] == "ABF" || parts[0] == "BK" || parts[0] == "BF"))
         claim->diagnosisCodes.push_back(parts[1]);
     }
   }
@@ -181,7 +183,8 @@ struct Reader {
         a->zip = s.element(3);
       }
     } else if (id == "REF") {
-      if (entity == Entity::billing && s.element(1) == "EI") batch.billingProvider.taxId = s.element(2);
+      if (entity == Entity::billing && s.element(1) == "EI")
+        batch.billingProvider.taxId = s.element(2);
       if (line != nullptr && s.element(1) == "6R") line->lineControl = s.element(2);
     } else if (id == "DMG") {
       if (Person* p = person()) {

@@ -66,7 +66,8 @@ bool validDiagnosis(std::string_view code) {
       !std::isdigit(static_cast<unsigned char>(code[1])))
     return false;
   for (char c : code.substr(2))
-    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)))
+    if (!std::isupper(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)))
       return false;
   return true;
 }
@@ -75,7 +76,8 @@ bool validProcedure(std::string_view code) {
   // CPT: 5 digits or 4 digits and a letter; HCPCS level II: a letter and 4 digits.
   if (code.size() != 5) return false;
   for (char c : code)
-    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)))
+    if (!std::isupper(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)))
       return false;
   return true;
 }
@@ -117,7 +119,8 @@ void checkClaim(const Claim& c, const std::string& field, const BillingProvider&
     checkPerson(*c.patient, "patient", false);
     static const std::set<std::string> kRelations{"01", "19", "20", "21", "39", "40", "53", "G8"};
     if (kRelations.count(c.patientRelationship) == 0)
-      refuse(field + ".patientRelationship", "must be a PAT01 code (01, 19, 20, 21, 39, 40, 53, G8)");
+      refuse(field + ".patientRelationship",
+             "must be a PAT01 code (01, 19, 20, 21, 39, 40, 53, G8)");
   }
   require(c.payer.name, field + ".payer.name");
   require(c.payer.id, field + ".payer.id");
@@ -207,8 +210,8 @@ void writeClaim(SegmentWriter& w, const Claim& c, const BillingProvider& billing
   w.add({"SBR", c.payerResponsibility, dependent ? "" : "18", "", "", "", "", "", "",
          c.claimFilingIndicator});
   if (dependent) {
-    w.add({"NM1", "IL", "1", c.subscriber.lastName, c.subscriber.firstName,
-           c.subscriber.middleName, "", "", "MI", c.subscriber.memberId});
+    w.add({"NM1", "IL", "1", c.subscriber.lastName, c.subscriber.firstName, c.subscriber.middleName,
+           "", "", "MI", c.subscriber.memberId});
   } else {
     writePerson(w, c.subscriber, "IL", true);
   }

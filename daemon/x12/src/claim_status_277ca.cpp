@@ -54,8 +54,8 @@ std::string write277ca(const ClaimStatusReport& r) {
     w.add({"NM1", "QC", "1", c.patientLastName, c.patientFirstName, "", "", "",
            c.memberId.empty() ? "" : "MI", c.memberId});
     w.add({"TRN", "2", c.claimId});
-    w.add({"STC", SegmentWriter::composite({c.category, c.statusCode, c.entityCode}),
-           r.createdDate, c.accepted ? "WQ" : "U", formatAmount(c.chargeCents)});
+    w.add({"STC", SegmentWriter::composite({c.category, c.statusCode, c.entityCode}), r.createdDate,
+           c.accepted ? "WQ" : "U", formatAmount(c.chargeCents)});
     if (c.accepted && !c.payerClaimControl.empty()) w.add({"REF", "1K", c.payerClaimControl});
     if (!c.serviceDate.empty()) w.add({"DTP", "472", "D8", c.serviceDate});
   }

@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kIsaLength = 106;
 constexpr std::size_t kMaxElements = 64;
 // Positions of the element separator inside the fixed-length ISA segment.
-constexpr std::array<std::size_t, 16> kIsaSeparators{3,  6,  17, 20, 31,  34,  50,  53,
+constexpr std::array<std::size_t, 16> kIsaSeparators{3,  6,  17, 20, 31, 34, 50,  53,
                                                      69, 76, 81, 83, 89, 99, 101, 103};
 
 [[noreturn]] void fail(X12ErrorKind kind, std::size_t segment, const std::string& what) {
@@ -28,7 +28,9 @@ bool isDelimiterChar(char c) {
   return u >= 0x20 && !std::isalnum(u) && c != ' ';
 }
 
-bool isSpace(char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\t'; }
+bool isSpace(char c) {
+  return c == '\r' || c == '\n' || c == ' ' || c == '\t';
+}
 
 // A segment id for messages: only its safe characters, at most 3.
 std::string safeId(std::string_view id) {
@@ -41,7 +43,8 @@ std::string safeId(std::string_view id) {
 Separators readSeparators(std::string_view text) {
   if (text.size() < 3 || text.substr(0, 3) != "ISA")
     fail(X12ErrorKind::malformed, 1, "the text does not start with an ISA segment");
-  if (text.size() < kIsaLength) fail(X12ErrorKind::truncated, 1, "ISA: shorter than 106 characters");
+  if (text.size() < kIsaLength)
+    fail(X12ErrorKind::truncated, 1, "ISA: shorter than 106 characters");
   Separators s;
   s.element = text[3];
   s.component = text[104];
@@ -55,8 +58,8 @@ Separators readSeparators(std::string_view text) {
       fail(X12ErrorKind::malformed, 1, "ISA: not fixed-length (element " + std::to_string(p) + ")");
   if (s.element == s.component || s.element == s.segment || s.component == s.segment)
     fail(X12ErrorKind::malformed, 1, "ISA: separators are not distinct");
-  if (!isDelimiterChar(s.repetition) || s.repetition == s.element ||
-      s.repetition == s.component || s.repetition == s.segment)
+  if (!isDelimiterChar(s.repetition) || s.repetition == s.element || s.repetition == s.component ||
+      s.repetition == s.segment)
     s.repetition = '\0';  // 4010-style "U": no repetition separator
   return s;
 }
@@ -67,8 +70,8 @@ Segment splitSegment(std::string_view raw, const Separators& s, std::size_t numb
   std::size_t start = 0;
   while (true) {
     std::size_t end = raw.find(s.element, start);
-    seg.elements.emplace_back(raw.substr(start, end == std::string_view::npos ? raw.size() - start
-                                                                              : end - start));
+    seg.elements.emplace_back(
+        raw.substr(start, end == std::string_view::npos ? raw.size() - start : end - start));
     if (seg.elements.size() > kMaxElements)
       fail(X12ErrorKind::malformed, number, "segment has more than 64 elements");
     if (end == std::string_view::npos) break;
@@ -196,11 +199,16 @@ X12Error::X12Error(X12ErrorKind kind, std::size_t segment, const std::string& wh
 
 std::string_view X12Error::kindName() const {
   switch (kind_) {
-    case X12ErrorKind::malformed: return "malformed";
-    case X12ErrorKind::truncated: return "truncated";
-    case X12ErrorKind::envelope: return "envelope";
-    case X12ErrorKind::content: return "content";
-    case X12ErrorKind::model: return "model";
+    case X12ErrorKind::malformed:
+      return "malformed";
+    case X12ErrorKind::truncated:
+      return "truncated";
+    case X12ErrorKind::envelope:
+      return "envelope";
+    case X12ErrorKind::content:
+      return "content";
+    case X12ErrorKind::model:
+      return "model";
   }
   return "malformed";
 }
@@ -318,8 +326,8 @@ std::int64_t parseAmount(std::string_view text, std::size_t segment) {
 
 std::string formatAmount(std::int64_t cents) {
   bool negative = cents < 0;
-  std::uint64_t abs = negative ? static_cast<std::uint64_t>(-(cents + 1)) + 1
-                               : static_cast<std::uint64_t>(cents);
+  std::uint64_t abs =
+      negative ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
   std::string out = (negative ? "-" : "") + std::to_string(abs / 100);
   std::uint64_t frac = abs % 100;
   if (frac == 0) return out;

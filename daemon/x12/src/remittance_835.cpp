@@ -194,8 +194,8 @@ void writeCas(detail::SegmentWriter& w, const std::vector<Adjustment>& adjustmen
     }
     if (e.size() > 18) throw X12Error(X12ErrorKind::model, 0, "more than 6 adjustments in a group");
     e.resize(18);
-    w.add({"CAS", g, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], e[11],
-           e[12], e[13], e[14], e[15], e[16], e[17]});
+    w.add({"CAS", g,    e[0],  e[1],  e[2],  e[3],  e[4],  e[5],  e[6],  e[7],
+           e[8],  e[9], e[10], e[11], e[12], e[13], e[14], e[15], e[16], e[17]});
   }
 }
 
@@ -245,8 +245,8 @@ std::string write835(const Envelope& envelope, const Remittance& r) {
   require(r.payee.id, "remittance.payee.id");
   detail::SegmentWriter w;
   w.beginSet("835", r.controlNumber, k835Version);
-  std::string method = r.paymentMethod.empty() ? (r.totalCents == 0 ? "NON" : "CHK")
-                                               : r.paymentMethod;
+  std::string method =
+      r.paymentMethod.empty() ? (r.totalCents == 0 ? "NON" : "CHK") : r.paymentMethod;
   w.add({"BPR", r.handling.empty() ? "I" : r.handling, formatAmount(r.totalCents),
          r.creditDebit.empty() ? "C" : r.creditDebit, method, "", "", "", "", "", "", "", "", "",
          "", "", r.paymentDate});
@@ -255,8 +255,7 @@ std::string write835(const Envelope& envelope, const Remittance& r) {
   w.add({"N1", "PR", r.payer.name, r.payer.idQualifier, r.payer.id});
   if (!r.payer.addressLine.empty()) w.add({"N3", r.payer.addressLine});
   if (!r.payer.city.empty()) w.add({"N4", r.payer.city, r.payer.state, r.payer.zip});
-  if (!r.payerContactPhone.empty())
-    w.add({"PER", "BL", "", "TE", r.payerContactPhone});
+  if (!r.payerContactPhone.empty()) w.add({"PER", "BL", "", "TE", r.payerContactPhone});
   w.add({"N1", "PE", r.payee.name, r.payee.idQualifier.empty() ? "XX" : r.payee.idQualifier,
          r.payee.id});
   if (!r.claims.empty()) w.add({"LX", "1"});
@@ -269,10 +268,11 @@ std::string write835(const Envelope& envelope, const Remittance& r) {
     for (const auto& l : c.lines) {
       std::string_view m[4];
       for (std::size_t k = 0; k < l.modifiers.size() && k < 4; ++k) m[k] = l.modifiers[k];
-      std::string units = l.units == 1 ? "" : formatAmount(static_cast<std::int64_t>(l.units * 100));
+      std::string units =
+          l.units == 1 ? "" : formatAmount(static_cast<std::int64_t>(l.units * 100));
       w.add({"SVC",
-             detail::SegmentWriter::composite({l.procedureQualifier, l.procedureCode, m[0], m[1],
-                                               m[2], m[3]}),
+             detail::SegmentWriter::composite(
+                 {l.procedureQualifier, l.procedureCode, m[0], m[1], m[2], m[3]}),
              formatAmount(l.chargeCents), formatAmount(l.paidCents), "", units});
       if (!l.serviceDate.empty()) w.add({"DTM", "472", l.serviceDate});
       writeCas(w, l.adjustments);

@@ -100,9 +100,8 @@ std::string enveloped(const Envelope& e, std::string_view functionalId, std::str
                     padded(e.senderQualifier, 2, "envelope.senderQualifier") + "*" +
                     padded(e.senderId, 15, "envelope.senderId") + "*" +
                     padded(e.receiverQualifier, 2, "envelope.receiverQualifier") + "*" +
-                    padded(e.receiverId, 15, "envelope.receiverId") + "*" + e.date.substr(2) +
-                    "*" + e.time + "*^*00501*" + control + "*0*" + std::string(1, e.usage) +
-                    "*:~\n";
+                    padded(e.receiverId, 15, "envelope.receiverId") + "*" + e.date.substr(2) + "*" +
+                    e.time + "*^*00501*" + control + "*0*" + std::string(1, e.usage) + "*:~\n";
   SegmentWriter w;
   w.add({"GS", functionalId, e.senderId, e.receiverId, e.date, e.time, e.groupControlNumber, "X",
          version});

@@ -110,7 +110,7 @@ void rejectContent(x12::Acknowledgement999& a, const x12::Interchange& in,
       std::size_t at = error.segment() - s.stSegment;
       if (at >= 1 && at <= s.segments.size()) segId = s.segments[at - 1].id;
       ack.code = "R";
-      ack.errorCodes = {"5"};  // one or more segments in error
+      ack.errorCodes = {"5"};                                  // one or more segments in error
       ack.segmentErrors = {{segId, at + 1, "", "2", "", ""}};  // 2: unexpected segment
     }
   }
@@ -200,8 +200,8 @@ std::vector<Reply> answer(const std::string& entryId, const std::string& batch,
   report.providerName = claims.billingProvider.organizationName.empty()
                             ? "BILLING PROVIDER"
                             : claims.billingProvider.organizationName;
-  report.providerNpi = claims.billingProvider.npi.empty() ? "0000000000"
-                                                          : claims.billingProvider.npi;
+  report.providerNpi =
+      claims.billingProvider.npi.empty() ? "0000000000" : claims.billingProvider.npi;
   x12::Remittance remittance;
   remittance.controlNumber = "0001";
   remittance.paymentDate = envelope.date;
@@ -221,12 +221,12 @@ std::vector<Reply> answer(const std::string& entryId, const std::string& batch,
     a.memberId = c.subscriber.memberId;
     a.serviceDate = c.lines.empty() ? "" : c.lines.front().serviceDate;
     if (c.subscriber.memberId.empty()) {
-      a.category = "A6";  // rejected for missing information
+      a.category = "A6";    // rejected for missing information
       a.statusCode = "21";  // missing or invalid information
       a.entityCode = "IL";  // the subscriber
     } else {
       a.accepted = true;
-      a.category = "A2";  // accepted into the adjudication system
+      a.category = "A2";    // accepted into the adjudication system
       a.statusCode = "20";  // accepted for processing
       a.payerClaimControl = "PCN" + std::to_string(nowMs % 1'000'000) + "-" + std::to_string(++n);
       remittance.claims.push_back(adjudicate(c, a.payerClaimControl));
@@ -239,7 +239,8 @@ std::vector<Reply> answer(const std::string& entryId, const std::string& batch,
   remittance.totalCents = remittance.computedTotalCents();
   remittance.handling = remittance.totalCents == 0 ? "H" : "I";
   remittance.paymentMethod = remittance.totalCents == 0 ? "NON" : "ACH";
-  out.push_back({"clearinghouse", "remittance", payload(batch, x12::write835(envelope, remittance))});
+  out.push_back(
+      {"clearinghouse", "remittance", payload(batch, x12::write835(envelope, remittance))});
   return out;
 }
 

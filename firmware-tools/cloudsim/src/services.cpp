@@ -1,7 +1,5 @@
 #include "services.hpp"
 
-#include "clearinghouse.hpp"
-
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -14,6 +12,7 @@
 #include <sstream>
 #include <typeinfo>
 
+#include "clearinghouse.hpp"
 #include "vigil/core/json_text.hpp"
 #include "vigil/core/time.hpp"
 
@@ -236,8 +235,7 @@ Effects notify(CloudStore& store, const std::string& boxId, const sync::Header& 
 std::string_view senderOfKind(std::string_view kind) {
   if (kind == "license.status" || kind == "license.verification") return "licensing";
   if (kind == "rx.status") return "pharmacy";
-  if (kind == "claim.ack" || kind == "claim.status" || kind == "remittance")
-    return "clearinghouse";
+  if (kind == "claim.ack" || kind == "claim.status" || kind == "remittance") return "clearinghouse";
   if (kind == "notify.status") return "notify";
   return "";
 }

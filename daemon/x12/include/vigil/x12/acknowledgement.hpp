@@ -21,20 +21,20 @@ inline constexpr std::string_view k277caVersion = "005010X214";
 
 /// IK3 (+ IK4): where in a set a syntax error was found.
 struct SegmentError {
-  std::string segmentId;      // IK301
-  std::size_t position = 0;   // IK302: the segment's position in the set (ST is 1)
-  std::string loop;           // IK303
-  std::string code;           // IK304: 8 segment has data element errors, 3 missing segment ...
+  std::string segmentId;        // IK301
+  std::size_t position = 0;     // IK302: the segment's position in the set (ST is 1)
+  std::string loop;             // IK303
+  std::string code;             // IK304: 8 segment has data element errors, 3 missing segment ...
   std::string elementPosition;  // IK401 (when the error is in an element)
   std::string elementCode;      // IK403: 1 mandatory element missing, 7 invalid code value ...
 };
 
 /// AK2 ... IK5: one transaction set's acknowledgement.
 struct SetAcknowledgement {
-  std::string setId;          // AK201, 837
-  std::string controlNumber;  // AK202, the 837's ST02
-  std::string version;        // AK203
-  std::string code;           // IK501: A accepted, E accepted with errors, R rejected
+  std::string setId;                    // AK201, 837
+  std::string controlNumber;            // AK202, the 837's ST02
+  std::string version;                  // AK203
+  std::string code;                     // IK501: A accepted, E accepted with errors, R rejected
   std::vector<std::string> errorCodes;  // IK502..: 5 segment errors, 1 not supported ...
   std::vector<SegmentError> segmentErrors;
   bool accepted() const { return code == "A" || code == "E"; }
@@ -43,7 +43,7 @@ struct SetAcknowledgement {
 /// A 999 for one received functional group.
 struct Acknowledgement999 {
   Envelope envelope;
-  std::string controlNumber = "0001";  // the 999's ST02
+  std::string controlNumber = "0001";    // the 999's ST02
   std::string groupFunctionalId = "HC";  // AK101
   std::string groupControlNumber;        // AK102: the received GS06
   std::string groupVersion;              // AK103

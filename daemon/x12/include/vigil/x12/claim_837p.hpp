@@ -72,11 +72,11 @@ struct Payer {
 
 /// Loop 2400: one service line.
 struct ServiceLine {
-  std::string procedureCode;  // CPT/HCPCS, SV101-2 with qualifier HC
+  std::string procedureCode;           // CPT/HCPCS, SV101-2 with qualifier HC
   std::vector<std::string> modifiers;  // up to 4, e.g. "95"
   std::int64_t chargeCents = 0;
-  double units = 1;         // SV104 with SV103 UN
-  std::string serviceDate;  // DTP*472*D8
+  double units = 1;                       // SV104 with SV103 UN
+  std::string serviceDate;                // DTP*472*D8
   std::vector<int> diagnosisPointers{1};  // SV107: 1-based into Claim::diagnosisCodes, up to 4
   std::string lineControl;                // REF*6R (optional): the box's line id
 };
@@ -84,7 +84,7 @@ struct ServiceLine {
 /// Loop 2300: one claim with its subscriber (2000B) and, when the patient is not the
 /// subscriber, the patient (2000C).
 struct Claim {
-  std::string claimId;  // CLM01, the patient control number the 835 returns in CLP01
+  std::string claimId;                // CLM01, the patient control number the 835 returns in CLP01
   std::int64_t totalChargeCents = 0;  // must equal the sum of the lines
   std::string placeOfService = "10";  // 02 telehealth, 10 telehealth in the home, 11 office
   char frequency = '1';               // CLM05-3: 1 original, 7 replacement, 8 void
@@ -98,7 +98,7 @@ struct Claim {
   std::string renderingProviderNpi;  // 2310B, written when it differs from the billing NPI
   std::string renderingLastName;
   std::string renderingFirstName;
-  std::string renderingTaxonomy;  // PRV*PE (optional)
+  std::string renderingTaxonomy;   // PRV*PE (optional)
   std::vector<ServiceLine> lines;  // 1-50
 };
 

@@ -31,7 +31,7 @@ struct ServicePayment {
   std::vector<std::string> modifiers;
   std::int64_t chargeCents = 0;
   std::int64_t paidCents = 0;
-  double units = 1;  // SVC05, 1 when absent
+  double units = 1;         // SVC05, 1 when absent
   std::string serviceDate;  // DTM*472 (or *150, the period's start)
   std::string lineControl;  // REF*6R: the line id the 837 sent
   std::vector<Adjustment> adjustments;
@@ -45,8 +45,8 @@ struct ClaimPayment {
   std::int64_t chargeCents = 0;
   std::int64_t paidCents = 0;
   std::int64_t patientResponsibilityCents = 0;
-  std::string filingIndicator;      // CLP06
-  std::string payerClaimControl;    // CLP07
+  std::string filingIndicator;          // CLP06
+  std::string payerClaimControl;        // CLP07
   std::vector<Adjustment> adjustments;  // claim level
   std::vector<ServicePayment> lines;
   std::size_t segment = 0;  // the CLP's number in the interchange
@@ -54,10 +54,10 @@ struct ClaimPayment {
 
 /// One PLB adjustment (a PLB carries up to six).
 struct ProviderAdjustment {
-  std::string providerId;    // PLB01
-  std::string fiscalPeriod;  // PLB02, CCYYMMDD
-  std::string reason;        // PLB03-1, e.g. WO overpayment recovery, CV capital, L6 interest
-  std::string reference;     // PLB03-2
+  std::string providerId;        // PLB01
+  std::string fiscalPeriod;      // PLB02, CCYYMMDD
+  std::string reason;            // PLB03-1, e.g. WO overpayment recovery, CV capital, L6 interest
+  std::string reference;         // PLB03-2
   std::int64_t amountCents = 0;  // positive reduces the payment
 };
 
@@ -74,17 +74,17 @@ struct Party {
 
 /// One 835 transaction set.
 struct Remittance {
-  std::string controlNumber;       // ST02
-  std::string handling;            // BPR01: I remittance with payment, H advice only ...
-  std::int64_t totalCents = 0;     // BPR02
-  std::string creditDebit = "C";   // BPR03
-  std::string paymentMethod;       // BPR04: ACH, CHK, NON
-  std::string paymentDate;         // BPR16
-  std::string traceNumber;         // TRN02: check or EFT number
-  std::string originatorId;        // TRN03
-  std::string productionDate;      // DTM*405
+  std::string controlNumber;      // ST02
+  std::string handling;           // BPR01: I remittance with payment, H advice only ...
+  std::int64_t totalCents = 0;    // BPR02
+  std::string creditDebit = "C";  // BPR03
+  std::string paymentMethod;      // BPR04: ACH, CHK, NON
+  std::string paymentDate;        // BPR16
+  std::string traceNumber;        // TRN02: check or EFT number
+  std::string originatorId;       // TRN03
+  std::string productionDate;     // DTM*405
   Party payer;
-  std::string payerContactPhone;   // PER*BL
+  std::string payerContactPhone;  // PER*BL
   Party payee;
   std::vector<ClaimPayment> claims;
   std::vector<ProviderAdjustment> providerAdjustments;

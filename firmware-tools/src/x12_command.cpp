@@ -98,7 +98,7 @@ std::string claimJson(const x12::ClaimPayment& c) {
          ",\"charge\":" + amount(c.chargeCents) + ",\"paid\":" + amount(c.paidCents) +
          ",\"patientResponsibility\":" + amount(c.patientResponsibilityCents) +
          ",\"payerClaimControl\":" + jsonString(c.payerClaimControl) + ",\"adjustments\":" + all +
-         ",\"serviceLines\":" + lines + "}";
+         ",\"serviceLines\":" + lines + ",\"balanced\":" + (c.balanced() ? "true" : "false") + "}";
 }
 
 std::string remittanceJson(const x12::RemittanceFile& file, const std::string& version) {

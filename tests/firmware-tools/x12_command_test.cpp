@@ -69,6 +69,7 @@ BOOST_AUTO_TEST_CASE(prints_an_835_with_claims_adjustments_plb_and_the_balance) 
   BOOST_TEST(adj->getValue<std::string>("reason") == "45");
   BOOST_TEST(adj->getValue<double>("amount") == 3019.67);
   BOOST_TEST(adj->getValue<std::string>("level") == "claim");
+  BOOST_TEST(claims->getObject(1)->getValue<bool>("balanced"));
   auto plb = t->getArray("plb")->getObject(0);
   BOOST_TEST(plb->getValue<std::string>("reason") == "CV");
   BOOST_TEST(plb->getValue<double>("amount") == -1.27);

@@ -70,6 +70,11 @@ BOOST_AUTO_TEST_CASE(reads_the_managed_care_example_and_balances_it) {
   BOOST_TEST(b.lines[0].adjustments[1].amountCents == 5000);
 
   BOOST_TEST(r.providerAdjustments.empty());
+  // 800 - 450 = 50 (CO-A2) + 300 (PR-1); 1200 - 495 = 55 (CO-A2) + 600 (PR-1) + 50 (CO-45).
+  BOOST_TEST(a.adjustmentCents() == 35000);
+  BOOST_TEST(a.balanced());
+  BOOST_TEST(b.adjustmentCents() == 70500);
+  BOOST_TEST(b.balanced());
   BOOST_TEST(r.computedTotalCents() == 94500);  // 450.00 + 495.00
   BOOST_TEST(r.balanced());
   BOOST_TEST(f.balanced());
@@ -130,6 +135,7 @@ BOOST_AUTO_TEST_CASE(reads_the_cob_example_with_negative_line_adjustments) {
   BOOST_TEST(c.lines[0].adjustments[0].amountCents == 51600);
   BOOST_TEST(c.lines[0].adjustments[1].reason == "94");
   BOOST_TEST(c.lines[0].adjustments[1].amountCents == -900);
+  BOOST_TEST(c.balanced());  // 541 - 34 = 516 - 9
   BOOST_TEST(r.balanced());
 }
 
@@ -145,6 +151,12 @@ BOOST_AUTO_TEST_CASE(an_unbalanced_remittance_is_read_and_flagged) {
   noPlb = replaced(noPlb, "SE*28*", "SE*27*");
   BOOST_TEST(parse835(noPlb).remittances.at(0).computedTotalCents() == 14999873);
   BOOST_TEST(!parse835(noPlb).balanced());
+  // A claim whose adjustments do not explain its unpaid charge (CO-A2 50.00 read as 5.00).
+  const auto claim = parse835(replaced(kManagedCare835, "CAS*CO*A2*50.00", "CAS*CO*A2*5.00"))
+                         .remittances.at(0)
+                         .claims.at(0);
+  BOOST_TEST(claim.adjustmentCents() == 30500);
+  BOOST_TEST(!claim.balanced());
 }
 
 BOOST_AUTO_TEST_CASE(a_truncated_remittance_is_refused_with_the_segment_number) {

@@ -201,6 +201,14 @@ void writeCas(detail::SegmentWriter& w, const std::vector<Adjustment>& adjustmen
 
 }  // namespace
 
+std::int64_t ClaimPayment::adjustmentCents() const {
+  std::int64_t total = 0;
+  for (const auto& a : adjustments) total += a.amountCents;
+  for (const auto& l : lines)
+    for (const auto& a : l.adjustments) total += a.amountCents;
+  return total;
+}
+
 std::int64_t Remittance::computedTotalCents() const {
   std::int64_t total = 0;
   for (const auto& c : claims) total += c.paidCents;

@@ -50,6 +50,12 @@ struct ClaimPayment {
   std::vector<Adjustment> adjustments;  // claim level
   std::vector<ServicePayment> lines;
   std::size_t segment = 0;  // the CLP's number in the interchange
+
+  /// The sum of the claim's adjustments, claim and line level.
+  std::int64_t adjustmentCents() const;
+  /// CLP03 - CLP04 equals adjustmentCents(): every cent of the charge is paid or explained
+  /// (the guide's claim balancing; a claim that does not balance is one to work by hand).
+  bool balanced() const { return chargeCents - paidCents == adjustmentCents(); }
 };
 
 /// One PLB adjustment (a PLB carries up to six).

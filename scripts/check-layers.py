@@ -23,6 +23,9 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.pat
 LAYERS = {
     "core": 0,
     "devices": 1, "store": 1, "crypto": 1, "events": 1, "pki": 1, "gateway": 1,
+    # X12 health care EDI (issue 24): 837P/835/999/277CA text in and out, on core only; billing
+    # (the box) and the cloud stand-in's clearinghouse both use it.
+    "x12": 1,
     "security": 2, "registry": 2,
     "readings": 3, "ingest": 3,
     # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,
@@ -154,16 +157,16 @@ def cmake_libraries():
             continue
         text = open(os.path.join(base, "CMakeLists.txt"), encoding="utf-8").read()
         text = re.sub(r"#[^\n]*", "", text)
-        for m in re.finditer(r"add_library\(vigil_([a-z_]+)\s+(?!ALIAS|INTERFACE)", text):
+        for m in re.finditer(r"add_library\(vigil_([a-z0-9_]+)\s+(?!ALIAS|INTERFACE)", text):
             name = m.group(1)
             if name in ("devtool_provision",):
                 continue
             libs.setdefault(name, [rel(base), set()])
-        for m in re.finditer(r"target_link_libraries\(vigil_([a-z_]+)\s+([^)]*)\)", text):
+        for m in re.finditer(r"target_link_libraries\(vigil_([a-z0-9_]+)\s+([^)]*)\)", text):
             name = m.group(1)
             if name not in libs:
                 continue
-            deps = set(re.findall(r"vigil::([a-z_]+)", m.group(2))) - {"options"}
+            deps = set(re.findall(r"vigil::([a-z0-9_]+)", m.group(2))) - {"options"}
             libs[name][1] |= deps
     return libs
 
@@ -301,7 +304,7 @@ def main():
                 if lib is None:
                     continue
                 allowed = transitive(lib, libs) | {lib}
-                for inc in sorted(set(re.findall(r'#include\s+"vigil/([a-z_]+)/', text))):
+                for inc in sorted(set(re.findall(r'#include\s+"vigil/([a-z0-9_]+)/', text))):
                     target = include_to_lib.get(inc)
                     if inc == "web" and lib == "webapi":
                         target = "web"
@@ -326,11 +329,11 @@ def main():
     # The architecture document's library table against CMake.
     doc = open(os.path.join(ROOT, "docs/architecture.md"), encoding="utf-8").read()
     rows = {}
-    for m in re.finditer(r"^\| `vigil::([a-z_]+)` \| `([^`]+)` \| ([^|]*) \|", doc, re.M):
+    for m in re.finditer(r"^\| `vigil::([a-z0-9_]+)` \| `([^`]+)` \| ([^|]*) \|", doc, re.M):
         deps = set()
         for d in m.group(3).split(","):
             d = d.strip()
-            if re.fullmatch(r"[a-z_]+", d):
+            if re.fullmatch(r"[a-z0-9_]+", d):
                 deps.add(d)
         rows[m.group(1)] = (m.group(2), deps)
     for name, (folder, deps) in sorted(libs.items()):

@@ -41,7 +41,8 @@ cmake --build --preset ci -j "$jobs"
 # The browser tests register only when node, the npm packages and chromium are there: in this
 # run they must be, so a missing one fails here instead of shrinking the suite silently.
 registered=$(ctest --preset ci -N)
-for t in e2e-portal e2e-live e2e-escalation e2e-video e2e-ble video-integration ble-integration; do
+for t in e2e-portal e2e-live e2e-escalation e2e-video e2e-ble video-integration ble-integration \
+         x12-conformance; do
   grep -q " $t\$" <<<"$registered" || { echo "test.sh: $t is not registered (see cmake's messages)" >&2; exit 1; }
 done
 ctest --preset ci -j "$jobs"

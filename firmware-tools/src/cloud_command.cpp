@@ -6,8 +6,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "vigil/cloudsim/cloud.hpp"
 #include "vigil/cloudsim/cloud_server.hpp"
 #include "vigil/core/error.hpp"
+#include "vigil/core/json_text.hpp"
 
 namespace vigil::devtool {
 namespace {
@@ -24,6 +27,7 @@ constexpr const char* kUsage =
     "       vigil-devtool cloud code --dir DIR\n"
     "       vigil-devtool cloud send --dir DIR --box BOXID --kind KIND --payload JSON\n"
     "                                [--tamper ct|sig|header] [--wrong-key]\n"
+    "       vigil-devtool cloud send --dir DIR --box BOXID --kind KIND --x12 FILE [--batch ID]\n"
     "       vigil-devtool cloud show --dir DIR [--json]\n"
     "\n"
     "serve: the licensing, pharmacy, clearinghouse and notify services of docs/cloud-api.md on\n"
@@ -39,8 +43,10 @@ constexpr const char* kUsage =
     "20)\n"
     "  --record FILE       append \"id stream seq kind\" per first acceptance\n"
     "code: a new one-time enrolment code, valid 24 h (also in DIR/enrolment-code).\n"
-    "send: a message of KIND (license.status, license.verification, rx.status, claim.status,\n"
-    "remittance, notify.status) from its service to the box's inbox; --tamper ct flips a\n"
+    "send: a message of KIND (license.status, license.verification, rx.status, claim.ack,\n"
+    "claim.status, remittance, notify.status) from its service to the box's inbox; for the\n"
+    "clearinghouse's kinds --x12 FILE makes the payload {\"batch\": ID (--batch, default\n"
+    "\"manual\"), \"x12\": the file's text} (a 999, 277CA or 835); --tamper ct flips a\n"
     "ciphertext byte (re-signed: does_not_open), sig a signature byte (bad_signature), header\n"
     "changes createdAt after signing (bad_signature); --wrong-key signs with a key the box was\n"
     "never given (unknown_key).\n";
@@ -67,9 +73,9 @@ struct Options {
 
 const std::vector<std::string> kFlags = {"--drop-responses", "--duplicate", "--reorder", "--json",
                                          "--wrong-key"};
-const std::vector<std::string> kValued = {"--dir",      "--port",    "--fail-rate", "--latency-ms",
-                                          "--down-for", "--seed",    "--record",    "--box",
-                                          "--kind",     "--payload", "--tamper"};
+const std::vector<std::string> kValued = {
+    "--dir", "--port", "--fail-rate", "--latency-ms", "--down-for", "--seed", "--record",
+    "--box", "--kind", "--payload",   "--tamper",     "--x12",      "--batch"};
 
 Options parse(std::span<const std::string> args) {
   Options o;
@@ -150,8 +156,20 @@ int send(const Options& o) {
       throw ValidationError("--tamper: must be ct, sig or header");
   }
   options.wrongKey = o.has("--wrong-key");
+  std::string payload;
+  if (auto file = o.get("--x12")) {
+    if (o.get("--payload")) throw ValidationError("--x12: not with --payload");
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) throw ValidationError("--x12: cannot read the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    payload = "{\"batch\":" + core::jsonString(o.get("--batch").value_or("manual")) +
+              ",\"x12\":" + core::jsonString(text.str()) + "}";
+  } else {
+    payload = o.need("--payload");
+  }
   cloudsim::Cloud cloud(o.need("--dir"));
-  std::string id = cloud.send(o.need("--box"), o.need("--kind"), o.need("--payload"), options);
+  std::string id = cloud.send(o.need("--box"), o.need("--kind"), payload, options);
   std::printf("%s\n", id.c_str());
   return kExitOk;
 }

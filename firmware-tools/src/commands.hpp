@@ -27,5 +27,6 @@ struct Command {
 int runDecode(std::span<const std::string> args);
 int runSimulate(std::span<const std::string> args);
 int runCloud(std::span<const std::string> args);
+int runX12(std::span<const std::string> args);
 
 }  // namespace vigil::devtool

@@ -21,6 +21,8 @@ constexpr Command kCommands[] = {
      [](std::span<const std::string> args) { return vigil::devtool::runProvision(args); }},
     {"simulate", "a fleet of simulated devices and patients sending vitals to a box",
      &vigil::devtool::runSimulate},
+    {"x12", "read an X12 file (835, 837P, 999, 277CA) and print it as JSON",
+     &vigil::devtool::runX12},
 };
 
 void usage(std::FILE* out) {

@@ -14,8 +14,10 @@
 #include <sstream>
 #include <thread>
 
+#include "../x12/sample_batch.hpp"
 #include "standin.hpp"
 #include "vigil/core/clock.hpp"
+#include "vigil/core/json_text.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
@@ -97,13 +99,13 @@ std::set<std::string> enqueue(const TempDir& dir, const std::string& url, const 
   sync::Link link(*db, audit, outbox, clock, options);
   BOOST_REQUIRE(link.enrolled());
   std::set<std::string> ids;
+  // The clearinghouse's contract: the batch id and its 837P (docs/cloud-api.md).
+  const std::string claim =
+      R"({"batch":"b","x12":)" + core::jsonString(x12::write837p(x12test::oneClaimBatch())) + "}";
   db->writeSync([&](store::Connection& c) {
     for (int i = 0; i < n; ++i)
-      ids.insert(link.enqueueIn(
-          c, "claims/batch-" + std::to_string(i % 20), "claim.submit", "clearinghouse",
-          R"({"claimId":")" + std::to_string(i) +
-              R"(","batch":"b","patient":{"mrn":"P-1"},"lines":[{"cpt":"99454","units":1,)"
-              R"("date":"2026-12-01"}],"payer":"Acme"})"));
+      ids.insert(link.enqueueIn(c, "claims/batch-" + std::to_string(i % 20), "claim.submit",
+                                "clearinghouse", claim));
     return 0;
   });
   db->close();

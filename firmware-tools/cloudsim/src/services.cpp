@@ -12,6 +12,7 @@
 #include <sstream>
 #include <typeinfo>
 
+#include "clearinghouse.hpp"
 #include "vigil/core/json_text.hpp"
 #include "vigil/core/time.hpp"
 
@@ -38,22 +39,6 @@ constexpr std::array<RegistryLicense, 5> kRegistry{{
 }};
 
 constexpr std::array<std::string_view, 3> kPharmacies{"PH-0001", "PH-0002", "PH-0003"};
-
-struct Fee {
-  std::string_view cpt;
-  std::int64_t cents;
-};
-constexpr std::array<Fee, 9> kFeeSchedule{{
-    {"99453", 1973},
-    {"99454", 4302},
-    {"99445", 2150},
-    {"99457", 4787},
-    {"99458", 3849},
-    {"99470", 2600},
-    {"99091", 5100},
-    {"99213", 9100},
-    {"99214", 12800},
-}};
 
 constexpr std::array<std::string_view, 4> kFeatures{"rpm", "video", "rx", "billing"};
 
@@ -135,11 +120,6 @@ class JsonOut {
   std::string out_ = "{";
 };
 
-std::string money(std::int64_t cents) {
-  std::string frac = std::to_string(cents % 100);
-  return std::to_string(cents / 100) + "." + (frac.size() < 2 ? "0" : "") + frac;
-}
-
 // --- The services ---
 
 Effects licensing(const sync::Header& h, const Object& p, std::int64_t nowMs) {
@@ -212,46 +192,15 @@ Effects pharmacy(CloudStore& store, const std::string& boxId, const sync::Header
   return out;
 }
 
-Effects clearinghouse(const sync::Header& h, const Object& p) {
+Effects clearinghouse(const sync::Header& h, const Object& p, std::int64_t nowMs) {
   if (h.kind != "claim.submit")
     throw PayloadRefused("unsupported_kind", "clearinghouse does not take this kind");
-  std::string claimId = text(p, "claimId");
-  object(p, "patient");
-  Poco::JSON::Array::Ptr lines = p.has("lines") ? p.getArray("lines") : nullptr;
-  if (lines.isNull() || lines->size() == 0 || lines->size() > 100)
-    invalid("lines", "must be an array of 1-100 lines");
-  std::int64_t paid = 0;
-  std::string adjustments = "[";
-  for (std::size_t i = 0; i < lines->size(); ++i) {
-    Object::Ptr line = lines->getObject(static_cast<unsigned>(i));
-    if (line.isNull()) invalid("lines", "each line must be an object");
-    std::string cpt = text(*line, "cpt");
-    std::int64_t units = count(*line, "units", 1);
-    text(*line, "date");
-    const Fee* fee = nullptr;
-    for (const auto& f : kFeeSchedule)
-      if (f.cpt == cpt) fee = &f;
-    if (fee != nullptr) {
-      paid += fee->cents * units;
-    } else {
-      if (adjustments.size() > 1) adjustments += ',';
-      adjustments += JsonOut()
-                         .str("cpt", cpt)
-                         .str("reason", "not_in_fee_schedule")
-                         .str("amount", "0.00")
-                         .done();
-    }
-  }
-  adjustments += ']';
+  std::string batch = text(p, "batch");
+  if (!p.has("x12") || !p.get("x12").isString()) invalid("x12", "must be a string");
+  std::string x12 = p.getValue<std::string>("x12");
+  if (x12.empty()) invalid("x12", "must be an X12 837P interchange");
   Effects out;
-  out.replies.push_back({"clearinghouse", "claim.status",
-                         JsonOut().str("claimId", claimId).str("status", "accepted").done()});
-  out.replies.push_back({"clearinghouse", "remittance",
-                         JsonOut()
-                             .str("claimId", claimId)
-                             .str("paid", money(paid))
-                             .raw("adjustments", adjustments)
-                             .done()});
+  out.replies = clearinghouseReplies(h.id, batch, x12, nowMs);
   return out;
 }
 
@@ -286,7 +235,7 @@ Effects notify(CloudStore& store, const std::string& boxId, const sync::Header& 
 std::string_view senderOfKind(std::string_view kind) {
   if (kind == "license.status" || kind == "license.verification") return "licensing";
   if (kind == "rx.status") return "pharmacy";
-  if (kind == "claim.status" || kind == "remittance") return "clearinghouse";
+  if (kind == "claim.ack" || kind == "claim.status" || kind == "remittance") return "clearinghouse";
   if (kind == "notify.status") return "notify";
   return "";
 }
@@ -307,7 +256,7 @@ Effects applyEntry(CloudStore& store, const std::string& service, const std::str
   }
   if (service == "licensing") return licensing(header, *p, nowMs);
   if (service == "pharmacy") return pharmacy(store, boxId, header, *p, nowMs);
-  if (service == "clearinghouse") return clearinghouse(header, *p);
+  if (service == "clearinghouse") return clearinghouse(header, *p, nowMs);
   if (service == "notify") return notify(store, boxId, header, p, nowMs);
   throw PayloadRefused("unsupported_kind", "no such service");
 }

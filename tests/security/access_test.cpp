@@ -134,6 +134,21 @@ const std::map<std::string, std::string> kExpected = {
     {"keys.rotate",        "DD DD DD AA DD DD"},
     {"keys.reencrypt",     "DD DD DD AA DD DD"},
     {"billing.report",     "DD AA DD AA DD DD"},
+    // RPM billing (issue 24): providers and admins read the review, the fee schedule and the
+    // claims (the service narrows providers to their care team); providers approve (care team,
+    // others in an emergency); the care team's providers and nurses keep the minutes ledger;
+    // admins set the fees, export claims and record their status.
+    //                     pa pr nu ad fd de
+    {"billing.review",     "DD AA DD AA DD DD"},
+    {"billing.approve",    "DD AG DD DD DD DD"},
+    {"billing_time.list",  "DD AG AG DD DD DD"},
+    {"billing_time.record","DD AG AG DD DD DD"},
+    {"billing_time.edit",  "DD AG AG DD DD DD"},
+    {"fee_schedule.read",  "DD AA DD AA DD DD"},
+    {"fee_schedule.set",   "DD DD DD AA DD DD"},
+    {"claim.list",         "DD AA DD AA DD DD"},
+    {"claim.export",       "DD DD DD AA DD DD"},
+    {"claim.status",       "DD DD DD AA DD DD"},
     {"session.list_own",   "AA AA AA AA AA DD"},
     // The cloud link (issue 20): admins only.
     {"sync.status",        "DD DD DD AA DD DD"},

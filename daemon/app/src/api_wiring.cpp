@@ -151,6 +151,14 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
+  // RPM billing (issue 24): the ledger, review and claims; completed video visits' time joins
+  // the ledger every 5 minutes.
+  billing_ = std::make_unique<billing::BillingService>(db, security.audit(),
+                                                       security.keys().cipher(), *patients_,
+                                                       *records_, clock);
+  services_.billing = billing_.get();
+  visitTimeImport_ = std::make_unique<PeriodicTask>("billing_visit_time", std::chrono::minutes(5),
+                                                    [this] { billing_->importVisitTime(); });
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

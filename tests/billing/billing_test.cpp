@@ -9,11 +9,12 @@
 // is UTC+9 all year. An episode starting on D has periods [D, D+29], [D+30, D+59], ...
 
 #define BOOST_TEST_MODULE billing
+#include "vigil/billing/billing.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <map>
 
 #include "security_fixture.hpp"
-#include "vigil/billing/billing.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
@@ -114,20 +115,23 @@ struct BillingFixture : security::test::SecurityFixture {
   void insure(std::int64_t patientId) {
     patients::RecordUpdate u;
     patients::InsuranceCoverage cov;
-    cov.primary = patients::Insurance{"Medicare Part B", "", "1EG4TE5MK73", "", "Pat Zone",
-                                      "", patients::SubscriberRelationship::self};
+    cov.primary = patients::Insurance{"Medicare Part B",
+                                      "",
+                                      "1EG4TE5MK73",
+                                      "",
+                                      "Pat Zone",
+                                      "",
+                                      patients::SubscriberRelationship::self};
     u.insurance = cov;
     records.update(admin, patientId, u);
   }
   PatientMonth month(std::int64_t patientId, year_month m) {
-    return db->read(
-        [&](store::Connection& c) { return billing.patientMonthIn(c, patientId, m); });
+    return db->read([&](store::Connection& c) { return billing.patientMonthIn(c, patientId, m); });
   }
   TimeEntry manual(const Actor& who, std::int64_t patientId, TimePoint from, int minutes,
                    bool interactive) {
-    return billing.addManual(who, patientId,
-                             {from, from + std::chrono::minutes(minutes), interactive,
-                              "data_review"});
+    return billing.addManual(
+        who, patientId, {from, from + std::chrono::minutes(minutes), interactive, "data_review"});
   }
   std::int64_t rows(const std::string& sql) {
     return db->read(
@@ -204,13 +208,13 @@ BOOST_FIXTURE_TEST_CASE(days_are_counted_in_new_york_across_spring_forward, Bill
   auto [p, cuff] = patient("America/New_York");
   clock.set(utc(2026, 2, 20, 12));
   enrol(p, cuff, "2026-03-01");
-  reading(p, cuff, utc(2026, 3, 8, 4, 30));   // 03-07 23:30 EST
-  reading(p, cuff, utc(2026, 3, 8, 6, 59));   // 03-08 01:59 EST
-  reading(p, cuff, utc(2026, 3, 8, 7, 0));    // 03-08 03:00 EDT
-  reading(p, cuff, utc(2026, 3, 9, 3, 30));   // 03-08 23:30 EDT
-  reading(p, cuff, utc(2026, 3, 9, 4, 30));   // 03-09 00:30 EDT
-  reading(p, cuff, utc(2026, 3, 31, 3, 59));  // 03-30 23:59 EDT: period 0's last day
-  reading(p, cuff, utc(2026, 3, 31, 4, 0));   // 03-31 00:00 EDT: period 1's first day
+  reading(p, cuff, utc(2026, 3, 8, 4, 30));          // 03-07 23:30 EST
+  reading(p, cuff, utc(2026, 3, 8, 6, 59));          // 03-08 01:59 EST
+  reading(p, cuff, utc(2026, 3, 8, 7, 0));           // 03-08 03:00 EDT
+  reading(p, cuff, utc(2026, 3, 9, 3, 30));          // 03-08 23:30 EDT
+  reading(p, cuff, utc(2026, 3, 9, 4, 30));          // 03-09 00:30 EDT
+  reading(p, cuff, utc(2026, 3, 31, 3, 59));         // 03-30 23:59 EDT: period 0's last day
+  reading(p, cuff, utc(2026, 3, 31, 4, 0));          // 03-31 00:00 EDT: period 1's first day
   reading(p, cuff, utc(2026, 3, 20, 15), "manual");  // typed in: not a device day
   clock.set(utc(2026, 12, 6, 12));
   auto march = month(p, ym(2026, 3));
@@ -275,7 +279,7 @@ BOOST_FIXTURE_TEST_CASE(day_30_closes_a_period_and_day_31_opens_the_next, Billin
   clock.set(utc(2025, 12, 20, 12));
   enrol(p, cuff, "2026-01-01");
   for (unsigned d = 15; d <= 30; ++d) reading(p, cuff, utc(2026, 1, d, 9));  // 16 days
-  reading(p, cuff, utc(2026, 1, 31, 9));  // period 1's first day
+  reading(p, cuff, utc(2026, 1, 31, 9));                                     // period 1's first day
   clock.set(utc(2026, 12, 6, 12));
   auto january = month(p, ym(2026, 1));
   BOOST_REQUIRE_EQUAL(january.periods.size(), 1u);
@@ -378,7 +382,7 @@ BOOST_FIXTURE_TEST_CASE(overlapping_spans_of_one_clinician_are_refused, BillingF
   clock.set(utc(2026, 6, 10, 18));
   manual(nurse, p, utc(2026, 6, 10, 10), 30, false);  // 10:00-10:30
   BOOST_CHECK_THROW(manual(nurse, q, utc(2026, 6, 10, 10, 15), 30, false), TimeOverlap);
-  BOOST_CHECK_NO_THROW(manual(nurse, q, utc(2026, 6, 10, 10, 30), 30, false));  // touching
+  BOOST_CHECK_NO_THROW(manual(nurse, q, utc(2026, 6, 10, 10, 30), 30, false));     // touching
   BOOST_CHECK_NO_THROW(manual(provider, p, utc(2026, 6, 10, 10, 15), 30, false));  // another
   // A running timer holds its span up to now.
   clock.set(utc(2026, 6, 10, 11, 0));
@@ -392,15 +396,14 @@ BOOST_FIXTURE_TEST_CASE(overlapping_spans_of_one_clinician_are_refused, BillingF
   // Moving a span onto another is refused as well.
   clock.set(utc(2026, 6, 10, 13, 0));
   auto e = manual(nurse, p, utc(2026, 6, 10, 12), 10, false);
-  BOOST_CHECK_THROW(billing.edit(nurse, p, e.id,
-                                 {utc(2026, 6, 10, 11, 10), utc(2026, 6, 10, 11, 30), false,
-                                  "data_review"}),
-                    TimeOverlap);
+  BOOST_CHECK_THROW(
+      billing.edit(nurse, p, e.id,
+                   {utc(2026, 6, 10, 11, 10), utc(2026, 6, 10, 11, 30), false, "data_review"}),
+      TimeOverlap);
   BOOST_TEST(rows("SELECT count(*) FROM billing_time WHERE deleted_at IS NULL") == 5);
 }
 
-BOOST_FIXTURE_TEST_CASE(edits_and_deletions_keep_the_old_values_and_are_audited,
-                        BillingFixture) {
+BOOST_FIXTURE_TEST_CASE(edits_and_deletions_keep_the_old_values_and_are_audited, BillingFixture) {
   auto [p, cuff] = patient("UTC");
   (void)cuff;
   clock.set(utc(2026, 6, 10, 18));
@@ -422,9 +425,9 @@ BOOST_FIXTURE_TEST_CASE(edits_and_deletions_keep_the_old_values_and_are_audited,
   BOOST_TEST(rows("SELECT count(*) FROM billing_time WHERE deleted_at IS NOT NULL") == 1);
   BOOST_TEST(month(p, ym(2026, 6)).minutes == 0);
   // A manual span needs a reason from the list; the front desk keeps no ledger.
-  BOOST_CHECK_THROW(billing.addManual(nurse, p, {utc(2026, 6, 10, 13), utc(2026, 6, 10, 14),
-                                                 false, "lunch"}),
-                    ValidationError);
+  BOOST_CHECK_THROW(
+      billing.addManual(nurse, p, {utc(2026, 6, 10, 13), utc(2026, 6, 10, 14), false, "lunch"}),
+      ValidationError);
   const Actor desk{user(Role::front_desk, "desk@clinic.example", "desk passphrase 2026"),
                    Role::front_desk, std::nullopt};
   BOOST_CHECK_THROW(manual(desk, p, utc(2026, 6, 10, 15), 10, false), AccessDenied);

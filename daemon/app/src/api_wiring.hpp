@@ -54,6 +54,7 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
+  void wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
 

@@ -25,7 +25,11 @@ BillingService::BillingService(store::Database& db, security::AuditLog& audit,
                                const crypto::FieldCipher& cipher,
                                registry::PatientRepository& patients,
                                patients::PatientRecordService& records, Clock& clock)
-    : db_(db), audit_(audit), cipher_(cipher), patients_(patients), records_(records),
+    : db_(db),
+      audit_(audit),
+      cipher_(cipher),
+      patients_(patients),
+      records_(records),
       clock_(clock) {}
 
 namespace detail {
@@ -49,8 +53,9 @@ std::pair<TimePoint, TimePoint> monthBounds(const core::TimeZone& zone,
 }
 
 std::int64_t chargeOfIn(Connection& c, const std::string& code) {
-  return c.queryValue<std::int64_t>("SELECT charge_cents FROM billing_fee_schedule WHERE code = ?1",
-                                    code)
+  return c
+      .queryValue<std::int64_t>("SELECT charge_cents FROM billing_fee_schedule WHERE code = ?1",
+                                code)
       .value_or(0);
 }
 
@@ -173,9 +178,12 @@ std::optional<Claim> claimIn(Connection& c, std::int64_t id) {
 }
 
 ClaimInsurance insuranceOf(const patients::Insurance& in) {
-  return {in.payer,          in.plan,
-          in.memberId,       in.groupNumber,
-          in.subscriberName, in.subscriberBirthDate,
+  return {in.payer,
+          in.plan,
+          in.memberId,
+          in.groupNumber,
+          in.subscriberName,
+          in.subscriberBirthDate,
           std::string(patients::toString(in.relationship))};
 }
 
@@ -203,8 +211,8 @@ void BillingService::setFee(const Actor& actor, const std::string& code, std::in
   if (chargeCents < 0 || chargeCents > 10'000'000)
     throw ValidationError("chargeCents: 0 to 10000000");
   security::AccessGuard guard(db_, audit_);
-  guard.write(actor, security::operation("fee_schedule.set"), std::nullopt,
-              {"fee_schedule", code}, [&](Connection& c) {
+  guard.write(actor, security::operation("fee_schedule.set"), std::nullopt, {"fee_schedule", code},
+              [&](Connection& c) {
                 if (c.execute("UPDATE billing_fee_schedule SET charge_cents = ?2, updated_by = ?3, "
                               "updated_at = ?4 WHERE code = ?1",
                               code, chargeCents, actor.id, toMillis(clock_.now())) != 1)
@@ -316,8 +324,7 @@ std::vector<BillingService::StatusEvent> BillingService::claimHistory(const Acto
                       std::vector<StatusEvent> out;
                       while (s.step())
                         out.push_back({s.get<std::string>(0), s.get<std::string>(1),
-                                       fromMillis(s.get<std::int64_t>(2)),
-                                       s.get<std::int64_t>(3)});
+                                       fromMillis(s.get<std::int64_t>(2)), s.get<std::int64_t>(3)});
                       return out;
                     });
 }

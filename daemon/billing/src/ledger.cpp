@@ -40,7 +40,7 @@ TimeEntry readEntry(store::Statement& s) {
   e.startedAt = fromMillis(s.get<std::int64_t>(3));
   e.endedAt = fromMillis(s.get<std::optional<std::int64_t>>(4));
   const auto source = s.get<std::string>(5);
-  e.source = source == "timer" ? TimeSource::timer
+  e.source = source == "timer"   ? TimeSource::timer
              : source == "video" ? TimeSource::video
                                  : TimeSource::manual;
   e.interactive = s.get<std::int64_t>(6) != 0;
@@ -94,15 +94,15 @@ std::string_view toString(TimeSource source) {
 
 bool isValidTimeReason(std::string_view reason) {
   constexpr std::array<std::string_view, 6> kReasons = {
-      "data_review",       "phone_call",            "care_coordination",
-      "patient_education", "medication_management", "other"};
+      "data_review",           "phone_call", "care_coordination", "patient_education",
+      "medication_management", "other"};
   return std::find(kReasons.begin(), kReasons.end(), reason) != kReasons.end();
 }
 
 int TimeEntry::minutes() const {
   if (!endedAt) return 0;
-  return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(*endedAt - startedAt)
-                              .count());
+  return static_cast<int>(
+      std::chrono::duration_cast<std::chrono::minutes>(*endedAt - startedAt).count());
 }
 
 namespace detail {
@@ -137,41 +137,45 @@ std::optional<std::int64_t> overlappingIn(Connection& c, std::int64_t clinicianI
 }  // namespace detail
 
 TimeEntry BillingService::writeEntry(const Actor& actor, std::int64_t patientId,
-                                     std::string_view operation,
+                                     std::string_view operation, std::string_view breakGlassReason,
                                      const std::function<TimeEntry(Connection&)>& fn) {
   security::AccessGuard guard(db_, audit_);
-  return guard.write(actor, security::operation(operation), patientId, entryObject(0),
-                     [&](Connection& c) {
-                       if (!registry::PatientRepository::existsIn(c, patientId))
-                         throw NotFound("patient: no such patient");
-                       return fn(c);
-                     });
+  return guard.write(
+      actor, security::operation(operation), patientId, entryObject(0),
+      [&](Connection& c) {
+        if (!registry::PatientRepository::existsIn(c, patientId))
+          throw NotFound("patient: no such patient");
+        return fn(c);
+      },
+      breakGlassReason);
 }
 
-TimeEntry BillingService::startTimer(const Actor& actor, std::int64_t patientId) {
-  auto e = writeEntry(actor, patientId, "billing_time.record", [&](Connection& c) {
-    if (auto running = c.queryValue<std::int64_t>(
-            "SELECT id FROM billing_time WHERE clinician_id = ?1 AND ended_at IS NULL AND "
-            "deleted_at IS NULL",
-            actor.id))
-      throw BillingConflict("timer_running",
-                            "timer: one is running already (entry " + std::to_string(*running) +
-                                "); stop it first");
-    const auto now = toMillis(clock_.now());
-    refuseOverlap(c, actor.id, fromMillis(now), fromMillis(now + 1), fromMillis(now),
-                  std::nullopt);
-    c.execute(
-        "INSERT INTO billing_time (patient_id, clinician_id, started_at, source, created_by, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, 'timer', ?2, ?3, ?3)",
-        patientId, actor.id, now);
-    return *detail::entryIn(c, c.lastInsertRowid());
-  });
+TimeEntry BillingService::startTimer(const Actor& actor, std::int64_t patientId,
+                                     std::string_view breakGlassReason) {
+  auto e =
+      writeEntry(actor, patientId, "billing_time.record", breakGlassReason, [&](Connection& c) {
+        if (auto running = c.queryValue<std::int64_t>(
+                "SELECT id FROM billing_time WHERE clinician_id = ?1 AND ended_at IS NULL AND "
+                "deleted_at IS NULL",
+                actor.id))
+          throw BillingConflict("timer_running", "timer: one is running already (entry " +
+                                                     std::to_string(*running) + "); stop it first");
+        const auto now = toMillis(clock_.now());
+        refuseOverlap(c, actor.id, fromMillis(now), fromMillis(now + 1), fromMillis(now),
+                      std::nullopt);
+        c.execute(
+            "INSERT INTO billing_time (patient_id, clinician_id, started_at, source, created_by, "
+            "created_at, updated_at) VALUES (?1, ?2, ?3, 'timer', ?2, ?3, ?3)",
+            patientId, actor.id, now);
+        return *detail::entryIn(c, c.lastInsertRowid());
+      });
   log::info("billing.timer_started", {{"entry_id", e.id}, {"patient_id", patientId}});
   return e;
 }
 
-TimeEntry BillingService::stopTimer(const Actor& actor, std::int64_t patientId) {
-  return writeEntry(actor, patientId, "billing_time.record", [&](Connection& c) {
+TimeEntry BillingService::stopTimer(const Actor& actor, std::int64_t patientId,
+                                    std::string_view breakGlassReason) {
+  return writeEntry(actor, patientId, "billing_time.record", breakGlassReason, [&](Connection& c) {
     auto id = c.queryValue<std::int64_t>(
         "SELECT id FROM billing_time WHERE clinician_id = ?1 AND patient_id = ?2 AND ended_at "
         "IS NULL AND deleted_at IS NULL",
@@ -187,18 +191,18 @@ TimeEntry BillingService::stopTimer(const Actor& actor, std::int64_t patientId) 
   });
 }
 
-TimeEntry BillingService::addManual(const Actor& actor, std::int64_t patientId,
-                                    const TimeInput& in) {
+TimeEntry BillingService::addManual(const Actor& actor, std::int64_t patientId, const TimeInput& in,
+                                    std::string_view breakGlassReason) {
   checkSpan(in, clock_.now(), true);
-  return writeEntry(actor, patientId, "billing_time.record", [&](Connection& c) {
+  return writeEntry(actor, patientId, "billing_time.record", breakGlassReason, [&](Connection& c) {
     const auto now = clock_.now();
     refuseOverlap(c, actor.id, in.startedAt, in.endedAt, now, std::nullopt);
     c.execute(
         "INSERT INTO billing_time (patient_id, clinician_id, started_at, ended_at, source, "
         "interactive, reason, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
         "'manual', ?5, ?6, ?2, ?7, ?7)",
-        patientId, actor.id, toMillis(in.startedAt), toMillis(in.endedAt),
-        in.interactive ? 1 : 0, in.reason, toMillis(now));
+        patientId, actor.id, toMillis(in.startedAt), toMillis(in.endedAt), in.interactive ? 1 : 0,
+        in.reason, toMillis(now));
     return *detail::entryIn(c, c.lastInsertRowid());
   });
 }
@@ -216,8 +220,8 @@ TimeEntry changeableIn(Connection& c, const Actor& actor, std::int64_t patientId
   return *e;
 }
 
-void keepOldValues(Connection& c, const TimeEntry& old, std::string_view action,
-                   std::int64_t by, TimePoint now) {
+void keepOldValues(Connection& c, const TimeEntry& old, std::string_view action, std::int64_t by,
+                   TimePoint now) {
   c.execute(
       "INSERT INTO billing_time_revisions (entry_id, action, changed_by, changed_at, "
       "old_started_at, old_ended_at, old_interactive, old_reason) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -229,8 +233,8 @@ void keepOldValues(Connection& c, const TimeEntry& old, std::string_view action,
 }  // namespace
 
 TimeEntry BillingService::edit(const Actor& actor, std::int64_t patientId, std::int64_t entryId,
-                               const TimeInput& in) {
-  return writeEntry(actor, patientId, "billing_time.edit", [&](Connection& c) {
+                               const TimeInput& in, std::string_view breakGlassReason) {
+  return writeEntry(actor, patientId, "billing_time.edit", breakGlassReason, [&](Connection& c) {
     auto old = changeableIn(c, actor, patientId, entryId);
     if (old.source == TimeSource::video)
       throw BillingConflict("video_entry", "billing time: a video visit's time is the visit's");
@@ -248,9 +252,9 @@ TimeEntry BillingService::edit(const Actor& actor, std::int64_t patientId, std::
   });
 }
 
-TimeEntry BillingService::remove(const Actor& actor, std::int64_t patientId,
-                                 std::int64_t entryId) {
-  return writeEntry(actor, patientId, "billing_time.edit", [&](Connection& c) {
+TimeEntry BillingService::remove(const Actor& actor, std::int64_t patientId, std::int64_t entryId,
+                                 std::string_view breakGlassReason) {
+  return writeEntry(actor, patientId, "billing_time.edit", breakGlassReason, [&](Connection& c) {
     auto old = changeableIn(c, actor, patientId, entryId);
     const auto now = clock_.now();
     keepOldValues(c, old, "delete", actor.id, now);
@@ -264,14 +268,17 @@ TimeEntry BillingService::remove(const Actor& actor, std::int64_t patientId,
 }
 
 std::vector<TimeEntry> BillingService::entries(const Actor& actor, std::int64_t patientId,
-                                               std::chrono::year_month month) {
+                                               std::chrono::year_month month,
+                                               std::string_view breakGlassReason) {
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, security::operation("billing_time.list"), patientId, entryObject(0),
-                    [&](Connection& c) {
-                      const auto zone = detail::zoneOfIn(c, patientId);
-                      const auto [from, to] = detail::monthBounds(*zone, month);
-                      return detail::entriesIn(c, patientId, from, to);
-                    });
+  return guard.read(
+      actor, security::operation("billing_time.list"), patientId, entryObject(0),
+      [&](Connection& c) {
+        const auto zone = detail::zoneOfIn(c, patientId);
+        const auto [from, to] = detail::monthBounds(*zone, month);
+        return detail::entriesIn(c, patientId, from, to);
+      },
+      breakGlassReason);
 }
 
 std::optional<TimeEntry> BillingService::runningTimer(const Actor& actor) {

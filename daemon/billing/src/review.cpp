@@ -58,8 +58,7 @@ TimePoint utcMidnight(Day d) {
   return TimePoint(d);
 }
 
-std::vector<Episode> episodesIn(Connection& c, std::int64_t patientId,
-                                const core::TimeZone& zone) {
+std::vector<Episode> episodesIn(Connection& c, std::int64_t patientId, const core::TimeZone& zone) {
   const auto parts = patients::RpmEnrolmentService::enrolmentsIn(
       c, patientId, fromMillis(0), utcMidnight(sys_days(year(2200) / 1 / 1)));
   std::map<std::int64_t, Episode> byId;
@@ -116,9 +115,8 @@ bool coveredAt(const Episode& e, TimePoint t) {
 }
 
 /// The distinct days with data per period index of the episode, up to `through` (inclusive).
-std::map<int, std::set<Day>> deviceDaysIn(Connection& c, std::int64_t patientId,
-                                          const Episode& e, const core::TimeZone& zone,
-                                          Day through) {
+std::map<int, std::set<Day>> deviceDaysIn(Connection& c, std::int64_t patientId, const Episode& e,
+                                          const core::TimeZone& zone, Day through) {
   std::map<int, std::set<Day>> out;
   // A day early and late: readings timed on a device's local clock are compared as wall times.
   const auto from = startOfDay(zone, e.start) - days(1);
@@ -189,7 +187,8 @@ void addDeviceSupply(Connection& c, PatientMonth& m, const std::vector<Episode>&
         const auto dos = formatDay(p.last);
         if (dp.setup)
           m.lines.push_back({"99453", 1, dos, kPosHome, "", detail::chargeOfIn(c, "99453")});
-        if (dp.code) m.lines.push_back({*dp.code, 1, dos, kPosHome, "", detail::chargeOfIn(c, *dp.code)});
+        if (dp.code)
+          m.lines.push_back({*dp.code, 1, dos, kPosHome, "", detail::chargeOfIn(c, *dp.code)});
       }
       m.periods.push_back(std::move(dp));
     }
@@ -375,30 +374,32 @@ Approval insertClaimIn(Connection& c, std::int64_t patientId, const std::string&
 }
 
 bool isEmCode(std::string_view code) {
-  for (std::string_view em : {"99202", "99203", "99204", "99205", "99212", "99213", "99214",
-                              "99215"})
+  for (std::string_view em :
+       {"99202", "99203", "99204", "99205", "99212", "99213", "99214", "99215"})
     if (code == em) return true;
   return false;
 }
 
 }  // namespace
 
-Approval BillingService::approveMonth(const Actor& actor, std::int64_t patientId,
-                                      year_month month) {
+Approval BillingService::approveMonth(const Actor& actor, std::int64_t patientId, year_month month,
+                                      std::string_view breakGlassReason) {
   security::AccessGuard guard(db_, audit_);
-  auto a = guard.write(actor, security::operation("billing.approve"), patientId,
-                       {"billing_month", formatMonth(month)}, [&](Connection& c) {
-                         auto m = patientMonthIn(c, patientId, month);
-                         if (m.claimId) return Approval{*m.claimId, false};
-                         if (!m.approvable())
-                           throw BillingConflict(
-                               "not_approvable",
-                               "billing: nothing to bill for this month, or an exception (" +
-                                   detail::join(m.exceptions, ", ") + ") stops the claim");
-                         return insertClaimIn(c, patientId, "rpm_month", formatMonth(month),
-                                              std::nullopt, *m.billingProviderId, *m.billingNpi,
-                                              m.diagnosisCodes, m.lines, actor.id, clock_.now());
-                       });
+  auto a = guard.write(
+      actor, security::operation("billing.approve"), patientId,
+      {"billing_month", formatMonth(month)},
+      [&](Connection& c) {
+        auto m = patientMonthIn(c, patientId, month);
+        if (m.claimId) return Approval{*m.claimId, false};
+        if (!m.approvable())
+          throw BillingConflict("not_approvable",
+                                "billing: nothing to bill for this month, or an exception (" +
+                                    detail::join(m.exceptions, ", ") + ") stops the claim");
+        return insertClaimIn(c, patientId, "rpm_month", formatMonth(month), std::nullopt,
+                             *m.billingProviderId, *m.billingNpi, m.diagnosisCodes, m.lines,
+                             actor.id, clock_.now());
+      },
+      breakGlassReason);
   if (a.created) log::info("billing.month_approved", {{"claim_id", a.claimId}});
   return a;
 }
@@ -410,7 +411,8 @@ Approval BillingService::approveVisit(const Actor& actor, std::int64_t visitId,
   if (diagnoses.size() > 12) throw ValidationError("diagnosisCodes: at most 12");
   for (const auto& d : diagnoses)
     if (!patients::validIcd10Cm(d)) throw ValidationError("diagnosisCodes: not ICD-10-CM");
-  const auto visit = db_.read([&](Connection& c) { return video::VisitService::findIn(c, visitId); });
+  const auto visit =
+      db_.read([&](Connection& c) { return video::VisitService::findIn(c, visitId); });
   if (!visit) throw NotFound("visit: no such visit");
   security::AccessGuard guard(db_, audit_);
   return guard.write(
@@ -434,7 +436,7 @@ Approval BillingService::approveVisit(const Actor& actor, std::int64_t visitId,
         }
         if (dx.empty()) throw ValidationError("diagnosisCodes: at least one");
         const auto zone = detail::zoneOfIn(c, v->patientId);
-        const ProposedLine line{emCode, 1, formatDay(localDay(*zone, *v->endedAt)),
+        const ProposedLine line{emCode,         1,    formatDay(localDay(*zone, *v->endedAt)),
                                 kPosTelehealth, "95", detail::chargeOfIn(c, emCode)};
         return insertClaimIn(c, v->patientId, "visit", std::nullopt, visitId, v->providerUserId,
                              *npi, dx, {line}, actor.id, clock_.now());

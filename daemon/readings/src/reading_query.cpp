@@ -240,7 +240,7 @@ std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
   auto st = c.prepare(
       "SELECT COALESCE(device_time, received_at), device_time IS NOT NULL AND "
       "device_time_local <> 0 FROM readings WHERE patient_id = ?1 AND source IN ('mqtt-json', "
-      "'mqtt-gatt', 'ble') AND COALESCE(device_time, received_at) >= ?2 AND "
+      "'mqtt-gatt', 'ble', 'demo-history') AND COALESCE(device_time, received_at) >= ?2 AND "
       "COALESCE(device_time, received_at) < ?3 ORDER BY 1");
   st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
   std::vector<TransmittedTime> out;

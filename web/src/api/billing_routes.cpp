@@ -19,6 +19,10 @@
 namespace vigil::web::api {
 namespace {
 
+std::string breakGlassOf(const Request& req) {
+  return req.header("x-break-glass-reason").substr(0, 200);
+}
+
 Handler billingGuarded(Handler h) {
   return guarded([h = std::move(h)](Request& req) -> Response {
     try {
@@ -135,8 +139,8 @@ JsonObject patientMonthJson(const billing::PatientMonth& m, StaffNames& staff,
   auto lines = array();
   std::int64_t total = 0;
   for (const auto& l : m.lines) {
-    lines->add(lineJson(l.code, l.units, l.serviceDate, l.placeOfService, l.modifiers,
-                        l.chargeCents));
+    lines->add(
+        lineJson(l.code, l.units, l.serviceDate, l.placeOfService, l.modifiers, l.chargeCents));
     total += l.chargeCents;
   }
   o->set("lines", lines);
@@ -270,43 +274,48 @@ void addLedgerRoutes(Router& r, const ApiServices& s) {
          billingGuarded([&s](Request& req) {
            StaffNames staff(s);
            auto items = array();
-           for (const auto& e : s.billing->entries(*req.actor, pathId(req, "id"), monthOf(req)))
+           for (const auto& e :
+                s.billing->entries(*req.actor, pathId(req, "id"), monthOf(req), breakGlassOf(req)))
              items->add(entryJson(e, staff));
            auto o = object();
            o->set("items", items);
            auto running = s.billing->runningTimer(*req.actor);
-           o->set("runningTimer", running ? Poco::Dynamic::Var(entryJson(*running, staff))
-                                          : Poco::Dynamic::Var());
+           o->set("runningTimer",
+                  running ? Poco::Dynamic::Var(entryJson(*running, staff)) : Poco::Dynamic::Var());
            return jsonResponse(200, o);
          }),
          "", "id"});
   r.add({"POST", "/api/v1/patients/{id}/billing-time/timer/start", Access::authenticated,
          "billing_time.record", billingGuarded([&s](Request& req) {
-           return oneEntry(s, 201, s.billing->startTimer(*req.actor, pathId(req, "id")));
+           return oneEntry(s, 201,
+                           s.billing->startTimer(*req.actor, pathId(req, "id"), breakGlassOf(req)));
          }),
          "", "id"});
   r.add({"POST", "/api/v1/patients/{id}/billing-time/timer/stop", Access::authenticated,
          "billing_time.record", billingGuarded([&s](Request& req) {
-           return oneEntry(s, 200, s.billing->stopTimer(*req.actor, pathId(req, "id")));
+           return oneEntry(s, 200,
+                           s.billing->stopTimer(*req.actor, pathId(req, "id"), breakGlassOf(req)));
          }),
          "", "id"});
-  r.add({"POST", "/api/v1/patients/{id}/billing-time", Access::authenticated,
-         "billing_time.record", billingGuarded([&s](Request& req) {
+  r.add({"POST", "/api/v1/patients/{id}/billing-time", Access::authenticated, "billing_time.record",
+         billingGuarded([&s](Request& req) {
            return oneEntry(s, 201,
-                           s.billing->addManual(*req.actor, pathId(req, "id"), timeInput(req)));
+                           s.billing->addManual(*req.actor, pathId(req, "id"), timeInput(req),
+                                                breakGlassOf(req)));
          }),
          "", "id"});
   r.add({"PUT", "/api/v1/patients/{id}/billing-time/{entryId}", Access::authenticated,
          "billing_time.edit", billingGuarded([&s](Request& req) {
            return oneEntry(s, 200,
                            s.billing->edit(*req.actor, pathId(req, "id"), pathId(req, "entryId"),
-                                           timeInput(req)));
+                                           timeInput(req), breakGlassOf(req)));
          }),
          "", "id"});
   r.add({"DELETE", "/api/v1/patients/{id}/billing-time/{entryId}", Access::authenticated,
          "billing_time.edit", billingGuarded([&s](Request& req) {
-           return oneEntry(
-               s, 200, s.billing->remove(*req.actor, pathId(req, "id"), pathId(req, "entryId")));
+           return oneEntry(s, 200,
+                           s.billing->remove(*req.actor, pathId(req, "id"), pathId(req, "entryId"),
+                                             breakGlassOf(req)));
          }),
          "", "id"});
 }
@@ -319,9 +328,10 @@ void addBillingRoutes(Router& r, const ApiServices& s) {
          billingGuarded([&s](Request& req) {
            return jsonResponse(200, reviewJson(s, s.billing->review(*req.actor, monthOf(req))));
          })});
-  r.add({"POST", "/api/v1/billing/patients/{id}/approve", Access::authenticated,
-         "billing.approve", billingGuarded([&s](Request& req) {
-           auto a = s.billing->approveMonth(*req.actor, pathId(req, "id"), monthIn(parseBody(req)));
+  r.add({"POST", "/api/v1/billing/patients/{id}/approve", Access::authenticated, "billing.approve",
+         billingGuarded([&s](Request& req) {
+           auto a = s.billing->approveMonth(*req.actor, pathId(req, "id"), monthIn(parseBody(req)),
+                                            breakGlassOf(req));
            auto o = object();
            o->set("claimId", a.claimId);
            o->set("created", a.created);

@@ -112,8 +112,8 @@ struct DevicePeriod {
   Period period;
   std::vector<std::string> days;  // YYYY-MM-DD, the distinct days with data
   std::optional<std::string> code;
-  bool complete = false;   // its last day has passed (in the patient's zone)
-  bool setup = false;      // the episode's first period with enough days: 99453 with it
+  bool complete = false;  // its last day has passed (in the patient's zone)
+  bool setup = false;     // the episode's first period with enough days: 99453 with it
 };
 
 /// One clinician's minutes in the month.
@@ -246,25 +246,30 @@ class BillingService {
   // --- the ledger (billing_time.*: providers and nurses on the care team) ---
   /// Starts the actor's timer on the patient (billing_time.record). BillingConflict
   /// "timer_running" when one runs already (on any patient).
-  TimeEntry startTimer(const security::Actor& actor, std::int64_t patientId);
+  TimeEntry startTimer(const security::Actor& actor, std::int64_t patientId,
+                       std::string_view breakGlassReason = {});
   /// Stops the actor's running timer on the patient (billing_time.record). BillingConflict
   /// "no_timer"; TimeOverlap when the span now overlaps another entry of the actor; a span under
   /// a minute is dropped (marked deleted, reason: too short) and returned so.
-  TimeEntry stopTimer(const security::Actor& actor, std::int64_t patientId);
+  TimeEntry stopTimer(const security::Actor& actor, std::int64_t patientId,
+                      std::string_view breakGlassReason = {});
   /// Adds a span by hand (billing_time.record): reason from the list, end after start, not in
   /// the future, at most 4 hours. TimeOverlap, ValidationError.
-  TimeEntry addManual(const security::Actor& actor, std::int64_t patientId, const TimeInput& in);
+  TimeEntry addManual(const security::Actor& actor, std::int64_t patientId, const TimeInput& in,
+                      std::string_view breakGlassReason = {});
   /// Changes a span's times, flag or reason (billing_time.edit; the clinician who logged it, or
   /// a provider of the care team); the old values are kept. Video spans are not edited (their
   /// times are the visit's).
   TimeEntry edit(const security::Actor& actor, std::int64_t patientId, std::int64_t entryId,
-                 const TimeInput& in);
+                 const TimeInput& in, std::string_view breakGlassReason = {});
   /// Deletes a span (billing_time.edit; as edit), keeping it with its old values.
-  TimeEntry remove(const security::Actor& actor, std::int64_t patientId, std::int64_t entryId);
+  TimeEntry remove(const security::Actor& actor, std::int64_t patientId, std::int64_t entryId,
+                   std::string_view breakGlassReason = {});
   /// The patient's entries of a month (patient's zone), deleted ones included, oldest first
   /// (billing_time.list).
   std::vector<TimeEntry> entries(const security::Actor& actor, std::int64_t patientId,
-                                 std::chrono::year_month month);
+                                 std::chrono::year_month month,
+                                 std::string_view breakGlassReason = {});
   /// The actor's running timer, if any (no PHI: ids; no audit).
   std::optional<TimeEntry> runningTimer(const security::Actor& actor);
   /// Adds the time of completed video visits (with the patient admitted) that are not in the
@@ -284,7 +289,7 @@ class BillingService {
   /// the claim and its lines; approving again creates nothing and returns the same claim.
   /// BillingConflict "not_approvable" (nothing to bill, no NPI, no insurance, no consent).
   Approval approveMonth(const security::Actor& actor, std::int64_t patientId,
-                        std::chrono::year_month month);
+                        std::chrono::year_month month, std::string_view breakGlassReason = {});
   /// Approves a completed video visit with the provider's E/M code (99202-99205, 99212-99215),
   /// modifier 95, place of service 02, and diagnosis codes (1..12 ICD-10-CM; empty: the
   /// patient's RPM conditions). Idempotent per visit.
@@ -322,7 +327,8 @@ class BillingService {
   MonthReview reviewIn(store::Connection& c, const std::vector<std::int64_t>& patients,
                        std::chrono::year_month month) const;
   TimeEntry writeEntry(const security::Actor& actor, std::int64_t patientId,
-                       std::string_view operation, const std::function<TimeEntry(store::Connection&)>& fn);
+                       std::string_view operation, std::string_view breakGlassReason,
+                       const std::function<TimeEntry(store::Connection&)>& fn);
 
   store::Database& db_;
   security::AuditLog& audit_;

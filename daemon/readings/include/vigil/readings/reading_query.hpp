@@ -120,7 +120,8 @@ class ReadingQuery {
   static std::vector<ReceivedReading> patientReadingsIn(store::Connection& c,
                                                         std::int64_t patientId, std::size_t limit);
   /// The times of the patient's automatically transmitted readings (source mqtt-json, mqtt-gatt
-  /// or ble: sent by a device; any other source, such as a value typed in by hand, is left out)
+  /// or ble: sent by a device; demo-history: the demo seed's device payloads through ingest;
+  /// any other source, such as a value typed in by hand, is left out)
   /// taken in [from, to) (device time, else receipt time), oldest first.
   static std::vector<TransmittedTime> transmittedIn(store::Connection& c, std::int64_t patientId,
                                                     TimePoint from, TimePoint to);

@@ -187,7 +187,9 @@ void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys&
                 {doc.id, doc.sha256, "Ana Silva", true, "127.0.0.1"});
   patients::RpmEnrolmentService rpm(db, audit, keys.cipher(), then);
   rpm.enrol({provider, security::Role::provider, std::nullopt}, a,
-            {"I10", "Essential (primary) hypertension", {cuff},
+            {"I10",
+             "Essential (primary) hypertension",
+             {cuff},
              core::formatUtc(TimePoint(start)).substr(0, 10)});
   db.writeSync([&](store::Connection& c) {
     for (int d = 0; d < 20; ++d)
@@ -201,8 +203,13 @@ void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys&
   patients::PatientRecordService records(db, audit, keys.cipher(), patients, clock);
   patients::RecordUpdate u;
   patients::InsuranceCoverage cov;
-  cov.primary = patients::Insurance{"Medicare Part B", "", "1EG4TE5MK73", "", "Ana Silva",
-                                    "1956-03-02", patients::SubscriberRelationship::self};
+  cov.primary = patients::Insurance{"Medicare Part B",
+                                    "",
+                                    "1EG4TE5MK73",
+                                    "",
+                                    "Ana Silva",
+                                    "1956-03-02",
+                                    patients::SubscriberRelationship::self};
   u.insurance = cov;
   records.update(admin, a, u);
   billing::BillingService billing(db, audit, keys.cipher(), patients, records, clock);
@@ -318,7 +325,8 @@ int main(int argc, char** argv) {
     contact.contact = patients::Contact{"ana.silva@example.org", "", {}};
     records.update(admin, a, contact);
   }
-  if (bill) seedBilling(*db, audit, *keys, patients, admin, provider, nurse, patientUser, a, cuffA.id);
+  if (bill)
+    seedBilling(*db, audit, *keys, patients, admin, provider, nurse, patientUser, a, cuffA.id);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

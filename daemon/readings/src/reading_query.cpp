@@ -235,8 +235,8 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
 }
 
 std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
-                                                        std::int64_t patientId, TimePoint from,
-                                                        TimePoint to) {
+                                                         std::int64_t patientId, TimePoint from,
+                                                         TimePoint to) {
   auto st = c.prepare(
       "SELECT COALESCE(device_time, received_at), device_time IS NOT NULL AND "
       "device_time_local <> 0 FROM readings WHERE patient_id = ?1 AND source IN ('mqtt-json', "

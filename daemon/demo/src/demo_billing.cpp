@@ -25,6 +25,8 @@
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/security/accounts.hpp"
+#include "vigil/security/audit_entry.hpp"
+#include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/settings_repository.hpp"
@@ -124,6 +126,14 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
       rec.state = "IL";
       rec.timeZone = "America/Chicago";
       pid = registry.create(rec);
+      // The seed is an admin action like any other: each record it writes is audited.
+      const auto audited = [&](const char* action, const char* type, std::int64_t id) {
+        services.audit.record(
+            services.db, security::auditEventFor(adminActor, action, type, std::to_string(id),
+                                                 *pid, security::AuditOutcome::success,
+                                                 "demo_seed"));
+      };
+      audited("patient.create", "patient", *pid);
       services.accounts.assignCareTeam(adminActor, doctor.id, *pid);
       services.accounts.assignCareTeam(adminActor, nurse.id, *pid);
       registry::NewDevice d;
@@ -133,7 +143,9 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
       d.serial = "SN6000" + std::to_string(n);
       d.firmware = "1.4.2";
       auto dev = devices.add(d);
+      audited("device.add", "device", dev.id);
       devices.assign(dev.id, *pid, adminActor.id);
+      audited("device.assign", "device", dev.id);
       security::NewUser u;
       u.role = security::Role::patient;
       u.email = lower(std::string(p.given) + "." + p.family) + "@demo.vigil";
@@ -168,6 +180,10 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
     for (int w = 0; w < p.historyWindows; ++w)
       backfillDemoHistory(services.db, services.keys.cipher(), {h},
                           TimePoint(lastDay + days(1)) + hours(6) - kDemoHistoryDays * w);
+    services.audit.record(services.db,
+                          security::auditEventFor(adminActor, "readings.backfill", "patient",
+                                                  std::to_string(*pid), *pid,
+                                                  security::AuditOutcome::success, "demo_seed"));
     // Minutes in the middle of the period: the nurse's review, then Dr. Lee's call.
     const auto day = TimePoint(start + days(12)) + hours(14 + 2 * n);
     billing.addManual(nurse, *pid, {day, day + minutes(p.nurseMinutes), false, "data_review"});

@@ -231,13 +231,13 @@ export async function billingTimeCard(patientId) {
     const minutes = field('Minutes', { type: 'number', min: 1, max: 240, value: '10', required: true });
     const reason = h('select', { 'aria-label': 'Reason' }, REASONS.map(([v, l]) => h('option', { value: v }, l)));
     const interactive = h('input', { type: 'checkbox', id: `bt-live-${patientId}` });
-    const form = h('form.manual-time', start, minutes, h('label', 'Reason ', reason),
+    const form = h('form.manual-time', { 'aria-label': 'Add time by hand' }, start.el, minutes.el, h('label', 'Reason ', reason),
       h('label', { for: `bt-live-${patientId}` }, interactive, ' Real-time audio/video contact'),
       h('button.btn.small', { type: 'submit' }, 'Add time'));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const from = new Date(start.querySelector('input').value);
-      const n = Number(minutes.querySelector('input').value);
+      const from = new Date(start.input.value);
+      const n = Number(minutes.input.value);
       if (Number.isNaN(from.getTime()) || !n) return;
       try {
         await post(`/api/v1/patients/${patientId}/billing-time`, {

@@ -262,7 +262,9 @@ BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
       "user.create", "user.reset_mfa", "device.issue_credentials", "threshold.set",
       "alert_rule.set_default", "audit.export", "keys.rotate", "keys.reencrypt",
       // Issue 20: enrolling binds the box to a cloud identity (its keys and certificate).
-      "sync.enrol"};
+      "sync.enrol",
+      // Issue 24: approving a patient's month or a visit creates a claim to a payer.
+      "billing.approve"};
   int marked = 0;
   for (const auto& op : allOperations()) {
     BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);

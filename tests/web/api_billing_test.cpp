@@ -128,6 +128,7 @@ BOOST_FIXTURE_TEST_CASE(minutes_review_and_one_approval, BillingApi) {
   u.insurance = cov;
   records->update(adminActor, patientA, u);
 
+  // The sign-in proved who the provider is, but 12 minutes ago (the timer): step-up needed.
   const auto approvePath = "/api/v1/billing/patients/" + std::to_string(patientA) + "/approve";
   auto noStepUp = request("POST", approvePath, &provider, R"({"month":"2026-11"})");
   BOOST_TEST(noStepUp.status == 403);

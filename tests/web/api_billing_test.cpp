@@ -96,9 +96,9 @@ BOOST_FIXTURE_TEST_CASE(minutes_review_and_one_approval, BillingApi) {
   // The review: codes, evidence, and the exceptions that stop the claim.
   auto review = request("GET", "/api/v1/billing/review?month=2026-11", &provider);
   BOOST_REQUIRE_MESSAGE(review.status == 200, review.body);
-  auto patients = parse(review.body)->getArray("patients");
-  BOOST_REQUIRE_EQUAL(patients->size(), 1u);
-  auto month = patients->getObject(0);
+  auto listedPatients = parse(review.body)->getArray("patients");
+  BOOST_REQUIRE_EQUAL(listedPatients->size(), 1u);
+  auto month = listedPatients->getObject(0);
   BOOST_TEST(month->getValue<int>("minutes") == 25);
   BOOST_TEST(month->getValue<std::string>("interactiveContact") == "2026-11-12");
   auto lines = month->getArray("lines");

@@ -129,9 +129,8 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
       // The seed is an admin action like any other: each record it writes is audited.
       const auto audited = [&](const char* action, const char* type, std::int64_t id) {
         services.audit.record(
-            services.db, security::auditEventFor(adminActor, action, type, std::to_string(id),
-                                                 *pid, security::AuditOutcome::success,
-                                                 "demo_seed"));
+            services.db, security::auditEventFor(adminActor, action, type, std::to_string(id), *pid,
+                                                 security::AuditOutcome::success, "demo_seed"));
       };
       audited("patient.create", "patient", *pid);
       services.accounts.assignCareTeam(adminActor, doctor.id, *pid);
@@ -173,17 +172,17 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
     // Readings: the last `historyWindows` 14-day windows before the period's end.
     DemoHistoryPatient h;
     h.persona = fleet::personaFromName("hypertensive").value();
-    h.seed = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(n);
+    h.seed = static_cast<std::uint64_t>(2000 + n);  // stable per patient
     h.utcOffsetMinutes = kCentralOffsetMinutes;
     h.devices.push_back({"demo-billing-bp-" + std::to_string(n),
                          fleet::vitalDeviceFromName("blood_pressure").value()});
     for (int w = 0; w < p.historyWindows; ++w)
       backfillDemoHistory(services.db, services.keys.cipher(), {h},
                           TimePoint(lastDay + days(1)) + hours(6) - kDemoHistoryDays * w);
-    services.audit.record(services.db,
-                          security::auditEventFor(adminActor, "readings.backfill", "patient",
-                                                  std::to_string(*pid), *pid,
-                                                  security::AuditOutcome::success, "demo_seed"));
+    services.audit.record(
+        services.db,
+        security::auditEventFor(adminActor, "readings.backfill", "patient", std::to_string(*pid),
+                                *pid, security::AuditOutcome::success, "demo_seed"));
     // Minutes in the middle of the period: the nurse's review, then Dr. Lee's call.
     const auto day = TimePoint(start + days(12)) + hours(14 + 2 * n);
     billing.addManual(nurse, *pid, {day, day + minutes(p.nurseMinutes), false, "data_review"});

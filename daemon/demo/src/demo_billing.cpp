@@ -185,10 +185,18 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
                                 *pid, security::AuditOutcome::success, "demo_seed"));
     // Minutes in the middle of the period: the nurse's review, then Dr. Lee's call.
     const auto day = TimePoint(start + days(12)) + hours(14 + 2 * n);
-    billing.addManual(nurse, *pid, {day, day + minutes(p.nurseMinutes), false, "data_review"});
-    billing.addManual(
-        doctor, *pid,
-        {day + hours(26), day + hours(26) + minutes(p.providerMinutes), true, "phone_call"});
+    // A seed interrupted after these were written finds them again: the overlap is refused
+    // and the entry is already there.
+    try {
+      billing.addManual(nurse, *pid, {day, day + minutes(p.nurseMinutes), false, "data_review"});
+    } catch (const billing::TimeOverlap&) {
+    }
+    try {
+      billing.addManual(
+          doctor, *pid,
+          {day + hours(26), day + hours(26) + minutes(p.providerMinutes), true, "phone_call"});
+    } catch (const billing::TimeOverlap&) {
+    }
   }
   settings.set("demo.billing", "done");
   log::info("demo.billing_seeded",

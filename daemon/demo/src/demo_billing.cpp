@@ -70,6 +70,26 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// The nurse's review and Dr. Lee's call in the middle of the period.
+void addDemoMinutes(billing::BillingService& billing, const security::Actor& nurse,
+                    const security::Actor& doctor, std::int64_t patientId, sys_days start, int n,
+                    const BillingPatient& p) {
+  // Minutes in the middle of the period: the nurse's review, then Dr. Lee's call.
+  const auto day = TimePoint(start + days(12)) + hours(14 + 2 * n);
+  // A seed interrupted after these were written finds them again: the overlap is refused
+  // and the entry is already there.
+  try {
+    billing.addManual(nurse, patientId, {day, day + minutes(p.nurseMinutes), false, "data_review"});
+  } catch (const billing::TimeOverlap&) {
+  }
+  try {
+    billing.addManual(
+        doctor, patientId,
+        {day + hours(26), day + hours(26) + minutes(p.providerMinutes), true, "phone_call"});
+  } catch (const billing::TimeOverlap&) {
+  }
+}
+
 }  // namespace
 
 void ensureDemoBilling(const DemoServices& services, const std::string& providerEmail,
@@ -183,20 +203,7 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
         services.db,
         security::auditEventFor(adminActor, "readings.backfill", "patient", std::to_string(*pid),
                                 *pid, security::AuditOutcome::success, "demo_seed"));
-    // Minutes in the middle of the period: the nurse's review, then Dr. Lee's call.
-    const auto day = TimePoint(start + days(12)) + hours(14 + 2 * n);
-    // A seed interrupted after these were written finds them again: the overlap is refused
-    // and the entry is already there.
-    try {
-      billing.addManual(nurse, *pid, {day, day + minutes(p.nurseMinutes), false, "data_review"});
-    } catch (const billing::TimeOverlap&) {
-    }
-    try {
-      billing.addManual(
-          doctor, *pid,
-          {day + hours(26), day + hours(26) + minutes(p.providerMinutes), true, "phone_call"});
-    } catch (const billing::TimeOverlap&) {
-    }
+    addDemoMinutes(billing, nurse, doctor, *pid, start, n, p);
   }
   settings.set("demo.billing", "done");
   log::info("demo.billing_seeded",

@@ -60,6 +60,10 @@ LAYERS = {
     # patients' image parser (layer 3) and escalate to alerts' covering provider (layer 4), so
     # they sit above alerts, beside scheduling (booking a visit is a link to its page).
     "cases": 5,
+    # RPM billing (issue 24): device days from readings and enrolments (layer 3), the provider's
+    # NPI from licensing and visit durations from video (layer 4), so it sits at layer 5 beside
+    # scheduling, ondemand and cases (none of them includes another).
+    "billing": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -111,6 +115,9 @@ OWNERS = {
     "rpm_enrolments": {"patients"}, "rpm_enrolment_devices": {"patients"},
     "patient_invitations": {"onboarding"},
     "provider_profiles": {"licensing"}, "provider_licenses": {"licensing"},
+    "billing_time": {"billing"}, "billing_time_revisions": {"billing"},
+    "billing_fee_schedule": {"billing"}, "claims": {"billing"}, "claim_lines": {"billing"},
+    "claim_status_events": {"billing"},
     "patient_record_versions": {"patients"},
     "patient_intake": {"patients"},
     "insurance_card_images": {"patients"},

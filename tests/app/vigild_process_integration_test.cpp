@@ -411,25 +411,28 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
       s.step();
       return s.get<std::int64_t>(0);
     };
-    BOOST_TEST(count("SELECT count(*) FROM patients") == 6);
+    // Six clinic patients with two devices each, and (issue 24) three RPM billing patients with
+    // a cuff each (docs/billing.md "The demo").
+    BOOST_TEST(count("SELECT count(*) FROM patients") == 9);
     BOOST_TEST(count("SELECT count(*) FROM users WHERE role = 'front_desk'") == 1);
-    BOOST_TEST(count("SELECT count(*) FROM devices") == 12);
-    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 6);
-    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 12);
-    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 12);
+    BOOST_TEST(count("SELECT count(*) FROM devices") == 15);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'patient.create'") == 9);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.add'") == 15);
+    BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'device.assign'") == 15);
     // Consent (issue 21): the four documents published once; Rosa Alvarez signed the telehealth
     // and RPM consents once (the second run found them active), as herself, audited; the four
     // other patients with a condition signed the RPM consent as themselves; Mei Tanaka
-    // (persona "normal") signed nothing.
+    // (persona "normal") signed nothing; the three billing patients (issue 24) signed the RPM
+    // consent and were enrolled for I10 with their cuff.
     BOOST_TEST(count("SELECT count(*) FROM consent_documents") == 4);
     BOOST_TEST(count("SELECT count(*) FROM consent_documents WHERE version = 1") == 4);
     BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind = "
                      "'telehealth'") == 1);
     BOOST_TEST(count("SELECT count(*) FROM consents WHERE withdrawn_at IS NULL AND kind = "
-                     "'rpm'") == 5);
-    BOOST_TEST(count("SELECT count(*) FROM consents") == 6);
+                     "'rpm'") == 8);
+    BOOST_TEST(count("SELECT count(*) FROM consents") == 9);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'consent.sign' AND "
-                     "actor_role = 'patient' AND outcome = 'success'") == 6);
+                     "actor_role = 'patient' AND outcome = 'success'") == 9);
     // RPM enrolment (issue 21): each persona's condition, by Dr. Lee, once (the second run found
     // them), with the patient's two devices, from the day the devices were assigned.
     auto enrolled = [&](const std::string& mrnDeviceSuffix, const std::string& code) {
@@ -447,10 +450,14 @@ BOOST_AUTO_TEST_CASE(demo_seed_creates_the_clinic_once_and_audits_every_record) 
     BOOST_TEST(enrolled("1003", "J44.9") == 1);  // Agnes Okafor, COPD
     BOOST_TEST(enrolled("1004", "E11.9") == 1);  // Samuel Bergstrom, diabetic
     BOOST_TEST(enrolled("1006", "I10") == 1);    // Frank Delgado, hypertensive
-    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolments") == 5);
-    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolment_devices") == 10);
+    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolments") == 8);
+    BOOST_TEST(count("SELECT count(*) FROM rpm_enrolment_devices") == 13);
     BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'rpm_enrolment.create' AND "
-                     "actor_role = 'provider' AND outcome = 'success'") == 5);
+                     "actor_role = 'provider' AND outcome = 'success'") == 8);
+    // RPM billing (issue 24): last month's minutes of the three billing patients, the nurse's
+    // and Dr. Lee's (a real-time contact), once.
+    BOOST_TEST(count("SELECT count(*) FROM billing_time") == 6);
+    BOOST_TEST(count("SELECT count(*) FROM billing_time WHERE interactive = 1") == 3);
     // Licensing (issue 22): Dr. Lee (IL, TX) and Nurse Kim (NLC from WI, NY) with their NPIs,
     // once (the second run found them): 2 NPIs + 4 licenses, each an audited license.manage.
     BOOST_TEST(count("SELECT count(*) FROM provider_profiles") == 2);
@@ -509,9 +516,12 @@ BOOST_AUTO_TEST_CASE(demo_seed_backfills_fourteen_days_per_patient_once) {
   };
   auto readings = count("SELECT count(*) FROM readings");
   BOOST_TEST(readings > 6 * 14 * 4);
-  // Every reading is attributed to a demo patient and lies in the two weeks before the seed.
+  // Every reading is attributed to a demo patient and lies in the two weeks before the seed
+  // (the billing patients' cuffs, issue 24, reach back to last month).
   BOOST_TEST(count("SELECT count(*) FROM readings WHERE patient_id IS NULL") == 0);
-  BOOST_TEST(count("SELECT count(*) FROM readings WHERE device_time < ?1", before - 14 * day) == 0);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE device_time < ?1 AND device_id NOT IN "
+                   "(SELECT id FROM devices WHERE uid LIKE 'demo-billing-%')",
+                   before - 14 * day) == 0);
   BOOST_TEST(count("SELECT count(*) FROM readings WHERE device_time >= ?1", after) == 0);
   // Each patient has readings on each of the 14 days, and each of their devices has some.
   {
@@ -519,7 +529,8 @@ BOOST_AUTO_TEST_CASE(demo_seed_backfills_fourteen_days_per_patient_once) {
     auto st = c.prepare(
         "SELECT p.id, count(DISTINCT (?1 - r.device_time) / ?2), count(DISTINCT r.device_id) "
         "FROM patients p LEFT JOIN readings r ON r.patient_id = p.id AND r.device_time > ?1 - 14 * "
-        "?2 "
+        "?2 WHERE p.id NOT IN (SELECT a.patient_id FROM device_assignments a JOIN devices d ON "
+        "d.id = a.device_id WHERE d.uid LIKE 'demo-billing-%') "
         "GROUP BY p.id");
     st.bindAll(after, day);
     int patients = 0;
@@ -532,7 +543,7 @@ BOOST_AUTO_TEST_CASE(demo_seed_backfills_fourteen_days_per_patient_once) {
   }
   // Day rhythm: readings spread over the day, not stamped at one time.
   BOOST_TEST(count("SELECT count(DISTINCT (device_time / 3600000) % 24) FROM readings") >= 12);
-  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 6);
+  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 9);
 
   {
     Child child({"--set", set, "demo", "seed", bundles.string()}, dir.path() / "stderr");
@@ -541,7 +552,7 @@ BOOST_AUTO_TEST_CASE(demo_seed_backfills_fourteen_days_per_patient_once) {
   BOOST_TEST(count("SELECT count(*) FROM readings") == readings);
   BOOST_TEST(count("SELECT count(*) FROM (SELECT 1 FROM readings GROUP BY device_id, kind, "
                    "device_time HAVING count(*) > 1)") == 0);
-  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 6);
+  BOOST_TEST(count("SELECT count(*) FROM audit_log WHERE action = 'readings.backfill'") == 9);
 }
 
 BOOST_AUTO_TEST_CASE(demo_seed_leaves_the_audit_log_with_a_signed_checkpoint) {

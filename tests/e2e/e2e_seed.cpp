@@ -20,7 +20,12 @@
 // in TX, where the patients live) and Dr. Omar Novak (no license anywhere), both on A's care team,
 // taking bookings 08:00-18:00 America/New_York every day. --reminders (with --schedule): Dr. Lee
 // around the clock, and Ana Silva's record has her e-mail (where reminders go).
+// With --billing (issue 24): A signed the RPM consent and was enrolled (I10, her cuff) so that
+// her first 30-day period is last month's last 30 days, has readings on 20 of them, Medicare
+// on her record, and 25 minutes of the nurse's data review plus a 22-minute call with Dr. Lee in
+// the ledger: last month's review proposes 99453, 99454, 99457 and 99458.
 //   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--reminders] [--sync-refused]
+//                       [--billing]
 
 #include <chrono>
 #include <cstdlib>
@@ -29,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/billing/billing.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/ed25519.hpp"
@@ -36,6 +42,7 @@
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
+#include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/registry/registry.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
@@ -150,9 +157,72 @@ void seedSchedule(store::Database& db, security::AuditLog& audit,
 #endif
 }
 
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(TimePoint at) : at_(at) {}
+  TimePoint now() const override { return at_; }
+
+ private:
+  TimePoint at_;
+};
+
+/// --billing: see the file comment.
+void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys& keys,
+                 registry::PatientRepository& patients, security::Actor admin,
+                 std::int64_t provider, std::int64_t nurse, std::int64_t patientUser,
+                 std::int64_t a, std::int64_t cuff) {
+  using namespace std::chrono;
+  auto& clock = SystemClock::instance();
+  const year_month_day today(floor<days>(clock.now()));
+  const sys_days lastDay = sys_days(today.year() / today.month() / 1) - days(1);
+  const sys_days start = lastDay - days(29);
+  FixedClock then(TimePoint(start - days(3)));
+  patients::ConsentService consents(db, audit, keys.cipher(), patients, then);
+  auto doc = consents.publish(
+      admin, {patients::ConsentKind::rpm, "Consent to remote patient monitoring",
+              "# Consent to remote patient monitoring\n\nI agree that my home devices send my "
+              "readings to this clinic.\n",
+              false});
+  consents.sign({patientUser, security::Role::patient, a}, a,
+                {doc.id, doc.sha256, "Ana Silva", true, "127.0.0.1"});
+  patients::RpmEnrolmentService rpm(db, audit, keys.cipher(), then);
+  rpm.enrol({provider, security::Role::provider, std::nullopt}, a,
+            {"I10",
+             "Essential (primary) hypertension",
+             {cuff},
+             core::formatUtc(TimePoint(start)).substr(0, 10)});
+  db.writeSync([&](store::Connection& c) {
+    for (int d = 0; d < 20; ++d)
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', "
+          "'/min', 72, ?4, ?4, 'mqtt-json')",
+          cuff, a, "bill:" + std::to_string(d),
+          core::toMillis(TimePoint(start + days(d + 5)) + hours(14)));
+  });
+  patients::PatientRecordService records(db, audit, keys.cipher(), patients, clock);
+  patients::RecordUpdate u;
+  patients::InsuranceCoverage cov;
+  cov.primary = patients::Insurance{"Medicare Part B",
+                                    "",
+                                    "1EG4TE5MK73",
+                                    "",
+                                    "Ana Silva",
+                                    "1956-03-02",
+                                    patients::SubscriberRelationship::self};
+  u.insurance = cov;
+  records.update(admin, a, u);
+  billing::BillingService billing(db, audit, keys.cipher(), patients, records, clock);
+  const auto day = TimePoint(start + days(10)) + hours(15);
+  billing.addManual({nurse, security::Role::nurse, std::nullopt}, a,
+                    {day, day + minutes(25), false, "data_review"});
+  billing.addManual({provider, security::Role::provider, std::nullopt}, a,
+                    {day + hours(24), day + hours(24) + minutes(22), true, "phone_call"});
+}
+
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
-       reminders = false, usage = argc < 2;
+       reminders = false, bill = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -167,13 +237,15 @@ int main(int argc, char** argv) {
       schedule = true;
     } else if (arg == "--reminders") {
       schedule = reminders = true;
+    } else if (arg == "--billing") {
+      bill = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--reminders] [--sync-refused]\n";
+                 "[--reminders] [--sync-refused] [--billing]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -253,6 +325,8 @@ int main(int argc, char** argv) {
     contact.contact = patients::Contact{"ana.silva@example.org", "", {}};
     records.update(admin, a, contact);
   }
+  if (bill)
+    seedBilling(*db, audit, *keys, patients, admin, provider, nurse, patientUser, a, cuffA.id);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

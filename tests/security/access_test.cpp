@@ -134,6 +134,21 @@ const std::map<std::string, std::string> kExpected = {
     {"keys.rotate",        "DD DD DD AA DD DD"},
     {"keys.reencrypt",     "DD DD DD AA DD DD"},
     {"billing.report",     "DD AA DD AA DD DD"},
+    // RPM billing (issue 24): providers and admins read the review, the fee schedule and the
+    // claims (the service narrows providers to their care team); providers approve (care team,
+    // others in an emergency); the care team's providers and nurses keep the minutes ledger;
+    // admins set the fees, export claims and record their status.
+    //                     pa pr nu ad fd de
+    {"billing.review",     "DD AA DD AA DD DD"},
+    {"billing.approve",    "DD AG DD DD DD DD"},
+    {"billing_time.list",  "DD AG AG DD DD DD"},
+    {"billing_time.record","DD AG AG DD DD DD"},
+    {"billing_time.edit",  "DD AG AG DD DD DD"},
+    {"fee_schedule.read",  "DD AA DD AA DD DD"},
+    {"fee_schedule.set",   "DD DD DD AA DD DD"},
+    {"claim.list",         "DD AA DD AA DD DD"},
+    {"claim.export",       "DD DD DD AA DD DD"},
+    {"claim.status",       "DD DD DD AA DD DD"},
     {"session.list_own",   "AA AA AA AA AA DD"},
     // The cloud link (issue 20): admins only.
     {"sync.status",        "DD DD DD AA DD DD"},
@@ -247,7 +262,9 @@ BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
       "user.create", "user.reset_mfa", "device.issue_credentials", "threshold.set",
       "alert_rule.set_default", "audit.export", "keys.rotate", "keys.reencrypt",
       // Issue 20: enrolling binds the box to a cloud identity (its keys and certificate).
-      "sync.enrol"};
+      "sync.enrol",
+      // Issue 24: approving a patient's month or a visit creates a claim to a payer.
+      "billing.approve"};
   int marked = 0;
   for (const auto& op : allOperations()) {
     BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);

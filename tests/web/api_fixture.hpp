@@ -27,6 +27,7 @@
 #include "vigil/alerts/alert_repository.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
+#include "vigil/billing/billing.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
@@ -140,6 +141,7 @@ struct ApiFixture {
   std::unique_ptr<licensing::LicenseService> licenses;  // no cloud link: verify refuses
   std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<cases::CaseService> cases;
+  std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -296,6 +298,9 @@ struct ApiFixture {
                                                  cases::BusinessHours{},
                                                  [this] { return lifecycle->escalationSetup(); });
     services.cases = cases.get();
+    billing = std::make_unique<billing::BillingService>(*db, *audit, keys->cipher(), *patients,
+                                                        *records, clock);
+    services.billing = billing.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

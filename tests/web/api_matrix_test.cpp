@@ -819,6 +819,60 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/cases/" + id(c.kase) + "/close", R"({"note":"Resolved."})"};
        }},
+      // RPM billing (issue 24): an entry that does not exist answers 404 once allowed.
+      {"GET /api/v1/patients/{id}/billing-time",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time?month=2026-11", ""};
+       }},
+      {"POST /api/v1/patients/{id}/billing-time/timer/start",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time/timer/start", "{}"};
+       }},
+      {"POST /api/v1/patients/{id}/billing-time/timer/stop",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time/timer/stop", "{}"};
+       }},
+      {"POST /api/v1/patients/{id}/billing-time",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time",
+                     R"({"startedAt":"2020-01-01T10:00:00Z","endedAt":"2020-01-01T10:)" +
+                         std::to_string(10 + c.serial % 40) +
+                         R"(:00Z","reason":"data_review","interactive":true})"};
+       }},
+      {"PUT /api/v1/patients/{id}/billing-time/{entryId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time/999999",
+                     R"({"startedAt":"2020-01-02T10:00:00Z","endedAt":"2020-01-02T10:20:00Z"})"};
+       }},
+      {"DELETE /api/v1/patients/{id}/billing-time/{entryId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/billing-time/999999", ""};
+       }},
+      {"GET /api/v1/billing/review",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/review?month=2026-11", ""};
+       }},
+      {"POST /api/v1/billing/patients/{id}/approve",
+       [](const Ctx& c) {
+         return Call{"/api/v1/billing/patients/" + id(c.patient) + "/approve",
+                     R"({"month":"2026-11"})"};
+       }},
+      {"POST /api/v1/billing/visits/{visitId}/approve",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/visits/999999/approve", R"({"emCode":"99213"})"};
+       }},
+      {"GET /api/v1/billing/claims",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/claims", ""};
+       }},
+      {"GET /api/v1/billing/fee-schedule",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/fee-schedule", ""};
+       }},
+      {"PUT /api/v1/billing/fee-schedule/{code}",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/fee-schedule/99213", R"({"chargeCents":11000})"};
+       }},
       {"GET /api/v1/patients/{id}/visit-summaries",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/visit-summaries", ""};
@@ -1069,6 +1123,22 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/patients/{id}/referrals/{referralId}/letter", "DD AG AG DD DD"},
     {"GET /api/v1/patients/{id}/visit-summaries",              "AD AG AG DD DD"},
     {"GET /api/v1/me/visit-summaries",                         "AA DD DD DD DD"},
+    // RPM billing (issue 24): the care team's providers and nurses keep the minutes ledger
+    // (others in an emergency); providers and admins read the month's review, the claims and
+    // the fee schedule (providers: their care team's patients); providers approve (care team,
+    // step-up; a visit's patient is checked by the service); admins set the fees.
+    {"GET /api/v1/patients/{id}/billing-time",                 "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/billing-time/timer/start",    "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/billing-time/timer/stop",     "DD AG AG DD DD"},
+    {"POST /api/v1/patients/{id}/billing-time",                "DD AG AG DD DD"},
+    {"PUT /api/v1/patients/{id}/billing-time/{entryId}",       "DD AG AG DD DD"},
+    {"DELETE /api/v1/patients/{id}/billing-time/{entryId}",    "DD AG AG DD DD"},
+    {"GET /api/v1/billing/review",                             "DD AA DD AA DD"},
+    {"POST /api/v1/billing/patients/{id}/approve",             "DD AG DD DD DD"},
+    {"POST /api/v1/billing/visits/{visitId}/approve",          "DD AA DD DD DD"},
+    {"GET /api/v1/billing/claims",                             "DD AA DD AA DD"},
+    {"GET /api/v1/billing/fee-schedule",                       "DD AA DD AA DD"},
+    {"PUT /api/v1/billing/fee-schedule/{code}",                "DD DD DD AA DD"},
 };
 // clang-format on
 

@@ -67,6 +67,16 @@ void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySub
       [this] { cases_->escalateDue(); });
 }
 
+/// RPM billing (issue 24): the ledger, review and claims; completed video visits' time joins
+/// the ledger every 5 minutes.
+void ApiWiring::wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+  billing_ = std::make_unique<billing::BillingService>(
+      db, security.audit(), security.keys().cipher(), *patients_, *records_, clock);
+  services_.billing = billing_.get();
+  visitTimeImport_ = std::make_unique<PeriodicTask>("billing_visit_time", std::chrono::minutes(5),
+                                                    [this] { billing_->importVisitTime(); });
+}
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                      AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble) {
   auto& db = store.database();
@@ -151,6 +161,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
+  wireBilling(db, security, clock);
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "periodic_task.hpp"
+#include "vigil/billing/billing.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
@@ -53,6 +54,7 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
+  void wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
 
@@ -66,6 +68,8 @@ class ApiWiring {
   // Async care (issue 23) and its escalation check (every cases.check_seconds; declared after
   // the service so it stops first).
   std::unique_ptr<cases::CaseService> cases_;
+  std::unique_ptr<billing::BillingService> billing_;
+  std::unique_ptr<PeriodicTask> visitTimeImport_;
   std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "demo_billing.hpp"
 #include "demo_cases.hpp"
 #include "demo_consents.hpp"
 #include "demo_licenses.hpp"
@@ -415,6 +416,8 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
 #endif
   // Async care (issue 23): an open, unanswered question from Rosa Alvarez.
   ensureDemoCase(services, "rosa.alvarez@demo.vigil");
+  // RPM billing (issue 24): last month ready for the month-end review.
+  ensureDemoBilling(services, "dr.lee@demo.vigil", "nurse.kim@demo.vigil");
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

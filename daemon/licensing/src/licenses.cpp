@@ -96,6 +96,10 @@ LicenseService::LicenseService(store::Database& db, security::AuditLog& audit, s
                                Clock& clock)
     : db_(db), audit_(audit), link_(link), clock_(clock) {}
 
+std::optional<std::string> LicenseService::npiIn(Connection& c, std::int64_t providerUserId) {
+  return detail::npiOfIn(c, providerUserId);
+}
+
 Eligibility LicenseService::eligibilityIn(Connection& c, std::int64_t providerUserId,
                                           std::string_view patientState, Date dateOfService) {
   return evaluate(detail::licensesOfIn(c, providerUserId), patientState, dateOfService);

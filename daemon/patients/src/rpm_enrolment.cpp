@@ -319,8 +319,8 @@ std::vector<EnrolmentPeriod> RpmEnrolmentService::enrolmentsIn(Connection& c,
                                                                TimePoint from, TimePoint to) {
   const auto coverage = consentCoverageIn(c, patientId);
   auto s = c.prepare(
-      "SELECT id, condition_code, start_date, end_date FROM rpm_enrolments WHERE patient_id = ?1 "
-      "ORDER BY start_date, id");
+      "SELECT id, condition_code, start_date, end_date, enrolled_by FROM rpm_enrolments WHERE "
+      "patient_id = ?1 ORDER BY start_date, id");
   s.bind(1, patientId);
   std::vector<EnrolmentPeriod> out;
   while (s.step()) {
@@ -329,19 +329,27 @@ std::vector<EnrolmentPeriod> RpmEnrolmentService::enrolmentsIn(Connection& c,
     const auto start = s.get<std::string>(2);
     auto episodeFrom = core::parseDate(start).value_or(TimePoint::max());
     auto episodeUntil = TimePoint::max();
-    if (auto endDate = s.get<std::optional<std::string>>(3))
-      episodeUntil = core::parseDate(*endDate).value_or(episodeFrom) + kDay;
+    const auto endDate = s.get<std::optional<std::string>>(3);
+    const auto by = s.get<std::int64_t>(4);
+    if (endDate) episodeUntil = core::parseDate(*endDate).value_or(episodeFrom) + kDay;
     const auto lo = std::max(episodeFrom, from);
     const auto hi = std::min(episodeUntil, to);
     for (const auto& covered : coverage) {
       const auto a = std::max(lo, covered.from);
       const auto b = std::min(hi, covered.until);
-      if (a < b) out.push_back({id, code, start, a, b});
+      if (a < b) out.push_back({id, code, start, a, b, endDate, by});
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const EnrolmentPeriod& x, const EnrolmentPeriod& y) {
     return x.from < y.from;
   });
+  return out;
+}
+
+std::vector<std::int64_t> RpmEnrolmentService::enrolledPatientsIn(Connection& c) {
+  auto s = c.prepare("SELECT DISTINCT patient_id FROM rpm_enrolments ORDER BY patient_id");
+  std::vector<std::int64_t> out;
+  while (s.step()) out.push_back(s.get<std::int64_t>(0));
   return out;
 }
 

@@ -234,6 +234,21 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
   return {out.rbegin(), out.rend()};
 }
 
+std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
+                                                         std::int64_t patientId, TimePoint from,
+                                                         TimePoint to) {
+  auto st = c.prepare(
+      "SELECT COALESCE(device_time, received_at), device_time IS NOT NULL AND "
+      "device_time_local <> 0 FROM readings WHERE patient_id = ?1 AND source IN ('mqtt-json', "
+      "'mqtt-gatt', 'ble', 'demo-history') AND COALESCE(device_time, received_at) >= ?2 AND "
+      "COALESCE(device_time, received_at) < ?3 ORDER BY 1");
+  st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
+  std::vector<TransmittedTime> out;
+  while (st.step())
+    out.push_back({core::fromMillis(st.get<std::int64_t>(0)), st.get<std::int64_t>(1) != 0});
+  return out;
+}
+
 Series ReadingQuery::range(std::int64_t patientId, const std::string& code, TimePoint from,
                            TimePoint to, std::size_t maxPoints) {
   return db_.read(

@@ -115,6 +115,19 @@ constexpr Operation kOperations[] = {
     {"keys.rotate", P::keyManage, false, kStepUp},
     {"keys.reencrypt", P::keyManage, false, kStepUp},
     {"billing.report", P::billingRead, false},
+    // RPM billing (issue 24, docs/billing.md): the month's review names patients (audited once
+    // per listing; BillingService narrows providers to their care team); approving creates
+    // claims (a provider of the care team, step-up); the minutes ledger is the care team's.
+    {"billing.review", P::billingRead, false},
+    {"billing.approve", P::billingApprove, true, kStepUp},
+    {"billing_time.list", P::billingTime, true},
+    {"billing_time.record", P::billingTime, true},
+    {"billing_time.edit", P::billingTime, true},
+    {"fee_schedule.read", P::billingRead, false},
+    {"fee_schedule.set", P::billingManage, false},
+    {"claim.list", P::billingRead, false},
+    {"claim.export", P::billingManage, true},  // names the patient: one entry per claim
+    {"claim.status", P::billingManage, false},
     {"session.list_own", P::sessionManageOwn, false},
     // The cloud link (issue 20): its status, and the admins' answer to a refused entry.
     {"sync.status", P::syncManage, false},
@@ -254,7 +267,8 @@ bool roleHas(Role role, Permission p) {
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe,
-                    P::caseRead, P::caseMessage, P::caseRespond});
+                    P::caseRead, P::caseMessage, P::caseRespond,
+                    P::billingTime, P::billingApprove});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -268,7 +282,7 @@ bool roleHas(Role role, Permission p) {
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead,
-                    P::caseRead, P::caseMessage, P::caseRespond});
+                    P::caseRead, P::caseMessage, P::caseRespond, P::billingTime});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -280,7 +294,8 @@ bool roleHas(Role role, Permission p) {
                     P::consentDocumentRead, P::consentDocumentWrite, P::consentRead,
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
-                    P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite});
+                    P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite,
+                    P::billingManage});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

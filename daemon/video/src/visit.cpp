@@ -644,6 +644,20 @@ std::vector<Visit> VisitService::forUserIn(store::Connection& c, std::int64_t us
   return out;
 }
 
+std::vector<Visit> VisitService::endedBetweenIn(store::Connection& c, TimePoint from,
+                                                TimePoint to) {
+  std::vector<std::int64_t> ids;
+  auto st = c.prepare(
+      "SELECT id FROM visits WHERE state = 'ended' AND ended_at >= ?1 AND ended_at < ?2 "
+      "ORDER BY ended_at, id");
+  st.bindAll(toMillis(from), toMillis(to));
+  while (st.step()) ids.push_back(st.getInt64(0));
+  std::vector<Visit> out;
+  for (auto id : ids)
+    if (auto v = findIn(c, id)) out.push_back(std::move(*v));
+  return out;
+}
+
 std::vector<Visit> VisitService::forPatientIn(store::Connection& c, std::int64_t patientId) {
   std::vector<std::int64_t> ids;
   auto st = c.prepare("SELECT id FROM visits WHERE patient_id = ?1 ORDER BY starts_at, id");

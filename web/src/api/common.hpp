@@ -115,5 +115,6 @@ void addOnDemandRoutes(Router& r, const ApiServices& s);      // built with vide
 void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);
 void addCaseRoutes(Router& r, const ApiServices& s);
+void addBillingRoutes(Router& r, const ApiServices& s);
 
 }  // namespace vigil::web::api

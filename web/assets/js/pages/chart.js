@@ -10,6 +10,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import * as live from '../live.js';
 import { patientEscalationCard } from './escalation.js';
 import { rpmEnrolmentCard } from './rpm.js';
+import { billingTimeCard } from './billing.js';
 
 const clinician = () => ['provider', 'nurse'].includes(session().user.role);
 
@@ -27,12 +28,14 @@ export async function renderChart(root, patientId, opts = {}) {
   const role = session().user.role;
   const staff = role === 'provider' || role === 'nurse';
   const patient = opts.patient || await get(`/api/v1/patients/${patientId}`);
-  const [devices, thresholds, escalationCard, rpmCard] = await Promise.all([
+  const [devices, thresholds, escalationCard, rpmCard, minutesCard] = await Promise.all([
     optional(get(`/api/v1/patients/${patientId}/devices`)),
     optional(get(`/api/v1/patients/${patientId}/thresholds`)),  // patients see their own limits
     staff ? patientEscalationCard(patientId, role === 'provider') : null,  // issue 17
     // RPM enrolment (issue 21): providers enrol and end; others read; the patient their own.
     optional(rpmEnrolmentCard(patientId, { canEnrol: role === 'provider', own: !!opts.own })),
+    // RPM billing (issue 24): the care team's treatment-management minutes and timer.
+    staff && !opts.own ? optional(billingTimeCard(patientId)) : null,
   ]);
 
   let range = { key: '7d', from: null, to: null };
@@ -84,7 +87,7 @@ export async function renderChart(root, patientId, opts = {}) {
 
   const layout = h('section.page', head,
     h('div.chart-toolbar', h('h2.sr-only', 'Vitals'), rangeBar, custom),
-    h('div.chart-layout', charts, h('aside.side', deviceCard, rpmCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard,
+    h('div.chart-layout', charts, h('aside.side', deviceCard, rpmCard, minutesCard, thresholds && staff ? thresholdsEditor(patientId, thresholds, () => loadCharts()) : null, escalationCard,
       !opts.own && role !== 'patient' ? invitationCard(patientId) : null)));
   root.append(layout);
 

@@ -87,6 +87,9 @@ class OnDemandService;
 namespace vigil::cases {
 class CaseService;
 }
+namespace vigil::billing {
+class BillingService;
+}
 
 namespace vigil::notes {
 class NoteService;
@@ -141,7 +144,8 @@ struct ApiServices {
   vigil::scheduling::ReminderService* reminders = nullptr;
   /// The on-demand queue: duty, requests, starts (built with video, like scheduling).
   vigil::ondemand::OnDemandService* ondemand = nullptr;
-  cases::CaseService* cases = nullptr;  // async care: cases, photos, replies, escalation
+  cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
+  billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

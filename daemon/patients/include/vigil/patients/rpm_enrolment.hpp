@@ -103,6 +103,8 @@ struct EnrolmentPeriod {
   std::string startDate;  // the episode's start (99453 once per episode, from this date)
   TimePoint from;         // inclusive
   TimePoint until;        // exclusive
+  std::optional<std::string> endDate;  // the episode's last day (YYYY-MM-DD) once ended
+  std::int64_t enrolledBy = 0;         // the enrolling provider (billing's billing provider)
 };
 
 /// The enrolment needs a consent the patient does not hold (the API: 409
@@ -165,6 +167,8 @@ class RpmEnrolmentService {
   /// later version that requires re-signing, whichever comes first. Ordered by start.
   static std::vector<EnrolmentPeriod> enrolmentsIn(store::Connection& c, std::int64_t patientId,
                                                    TimePoint from, TimePoint to);
+  /// The patients with at least one enrolment (any state), ascending (billing's month review).
+  static std::vector<std::int64_t> enrolledPatientsIn(store::Connection& c);
   /// Whether the patient has an active enrolment and an active RPM consent now.
   static bool isEnrolledIn(store::Connection& c, std::int64_t patientId);
 

@@ -68,6 +68,14 @@ struct ReceivedReading {
   TimePoint receivedAt;
 };
 
+/// When one automatically transmitted reading was taken (RPM billing's device days): its device
+/// time, else its receipt time; `local` when the device clock had no offset (the time is then
+/// the patient's wall clock, not UTC).
+struct TransmittedTime {
+  TimePoint at;
+  bool local = false;
+};
+
 /// The component codes of a panel in display order (systolic, diastolic, mean for blood
 /// pressure); empty for a scalar code.
 std::vector<std::string> panelComponents(const std::string& code);
@@ -111,6 +119,12 @@ class ReadingQuery {
   /// most `limit` (the newest `limit` when there are more): the patient's record export.
   static std::vector<ReceivedReading> patientReadingsIn(store::Connection& c,
                                                         std::int64_t patientId, std::size_t limit);
+  /// The times of the patient's automatically transmitted readings (source mqtt-json, mqtt-gatt
+  /// or ble: sent by a device; demo-history: the demo seed's device payloads through ingest;
+  /// any other source, such as a value typed in by hand, is left out)
+  /// taken in [from, to) (device time, else receipt time), oldest first.
+  static std::vector<TransmittedTime> transmittedIn(store::Connection& c, std::int64_t patientId,
+                                                    TimePoint from, TimePoint to);
   static std::vector<ReceivedReading> receivedSinceIn(store::Connection& c, TimePoint since,
                                                       std::int64_t afterReadingId,
                                                       std::size_t limit);

@@ -151,6 +151,9 @@ enum class Permission {
   caseRead,            // a case, its messages and photos: the patient, clinicians
   caseMessage,         // a message on a case: the patient (follow-up), clinicians (reply)
   caseRespond,         // asking for photos, a visit, closing; the case queue: clinicians
+  billingTime,         // the RPM minutes ledger (timer, manual time, edits): providers, nurses
+  billingApprove,      // approving a patient's month or a visit into claims: providers
+  billingManage,       // the fee schedule, claims out to the clearinghouse and their status: admins
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -306,6 +306,9 @@ class VisitService {
   /// access check and no audit (the worklist authorises and audits its own read).
   static std::vector<Visit> forUserIn(store::Connection& c, std::int64_t userId, TimePoint from,
                                       TimePoint to);
+  /// The visits that ended (state ended) with ended_at in [from, to), by end time, on `c`; no
+  /// access check and no audit (billing authorises and audits its own read).
+  static std::vector<Visit> endedBetweenIn(store::Connection& c, TimePoint from, TimePoint to);
 
  private:
   static void checkWindow(const NewVisit& visit);

@@ -1,0 +1,103 @@
+// RPM billing in a real browser against a real vigild (issue 24). The seed (e2e_seed --billing)
+// enrolled Ana Silva so that her first 30-day period is last month's last 30 days, with readings
+// on 20 of its days, Medicare on her record, and 47 ledger minutes (25 of the nurse's data
+// review, a 22-minute call with Dr. Lee). Dr. Lee opens Billing: last month's review shows Ana
+// with 99453, 99454, 99457 and 99458 (by hand: 20 days -> 99454; 47 minutes with a contact ->
+// 99457 + one further full 20 -> 99458), the evidence (20 days, 47 min, the contact's date),
+// her NPI; she approves, confirming her identity if the box asks, and the card shows the claim
+// as approved; the patient's chart shows the minutes card with its timer. Screenshots of each
+// step go to the e2e artifacts.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime, totp } from './harness.mjs';
+
+let box;
+const browsers = [];
+const pages = [];
+
+before(async () => {
+  box = await startVigild({ seedArgs: ['--billing'] });
+}, { timeout: 120000 });
+
+after(async () => {
+  for (const b of browsers) await b.close();
+  if (box) await box.stop();
+}, { timeout: 60000 });
+
+async function newPage() {
+  const b = await startBrowser({ width: 1280, height: 1100 });
+  browsers.push(b);
+  const p = await openPage(b.context);
+  pages.push(p);
+  return p;
+}
+
+async function withEvidence(body) {
+  try {
+    await body();
+  } catch (e) {
+    for (const [i, p] of pages.entries()) {
+      await screenshot(p.page, `billing-failure-page${i}`).catch(() => {});
+      if (p.problems.length) console.error(`page ${i} problems:`, p.problems);
+    }
+    throw e;
+  }
+}
+
+function lastMonth() {
+  const d = new Date();
+  d.setDate(1);
+  d.setMonth(d.getMonth() - 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+}
+
+test('a provider opens last month\'s review, sees the codes and approves', { timeout: 300000 }, () => withEvidence(async () => {
+  const provider = await newPage();
+  const page = provider.page;
+  const secret = await signInStaffFirstTime(page, box, box.seed.provider.email);
+  await page.getByRole('link', { name: 'Billing' }).click();
+  await page.getByRole('heading', { name: 'RPM billing review' }).waitFor({ timeout: 15000 });
+  assert.equal(await page.getByLabel('Month', { exact: true }).inputValue(), lastMonth());
+  const card = page.locator(`.billing-patient[data-patient="${box.seed.patientA}"]`);
+  await card.waitFor({ timeout: 15000 });
+  const codes = await card.locator('table.codes tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.code));
+  assert.deepEqual(codes, ['99453', '99454', '99457', '99458']);
+  const text = await card.innerText();
+  // 20 seeded days, plus those of the seed's usual last week that fall in last month (by date).
+  const days = Number(/(\d+) days with data/.exec(text)[1]);
+  assert.ok(days >= 20 && days <= 27, `${days} days`);
+  assert.match(text, /Treatment management: 47 min/);
+  assert.match(text, /Interactive contact on \d{4}-\d{2}-\d{2}/);
+  assert.match(text, /NPI 1245319599/);
+  assert.match(text, /Ana Silva/);
+  await page.locator('.plot').first().waitFor();
+  await screenshot(page, 'billing-review');
+
+  await card.getByRole('button', { name: `Approve ${lastMonth()}` }).click();
+  // The approval needs a recent proof of identity: the box asks unless the sign-in was recent.
+  const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+  const claimed = card.locator('[data-testid="claim-status"]');
+  await Promise.race([dialog.waitFor({ timeout: 15000 }), claimed.waitFor({ timeout: 15000 })]);
+  if (await dialog.isVisible()) {
+    // A code works once: wait for the next 30-second step after the enrolment's.
+    await new Promise((resolve) => { setTimeout(resolve, 31000); });
+    await dialog.getByLabel('Password').fill(box.seed.password);
+    await dialog.getByLabel('Code from your authenticator app').fill(totp(secret));
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+  }
+  await claimed.waitFor({ timeout: 15000 });
+  assert.match(await claimed.innerText(), /Claim \d+: approved/);
+  assert.equal(await card.getByRole('button', { name: /Approve/ }).count(), 0);
+  await screenshot(page, 'billing-approved');
+
+  // The patient's chart: the minutes card with its timer.
+  await page.goto(`${box.url}/#/patients/${box.seed.patientA}`);
+  const minutes = page.locator('[data-testid="billing-time-card"]');
+  await minutes.getByRole('heading', { name: 'RPM minutes' }).waitFor({ timeout: 15000 });
+  await minutes.getByRole('button', { name: 'Start timer' }).click();
+  await minutes.getByRole('button', { name: 'Stop timer' }).waitFor({ timeout: 15000 });
+  await minutes.getByRole('button', { name: 'Stop timer' }).click();
+  await minutes.getByRole('button', { name: 'Start timer' }).waitFor({ timeout: 15000 });
+  await screenshot(page, 'billing-minutes-card');
+}));

@@ -101,6 +101,10 @@ Eligibility LicenseService::eligibilityIn(Connection& c, std::int64_t providerUs
   return evaluate(detail::licensesOfIn(c, providerUserId), patientState, dateOfService);
 }
 
+std::optional<std::string> LicenseService::npiIn(Connection& c, std::int64_t providerUserId) {
+  return detail::npiOfIn(c, providerUserId);
+}
+
 Eligibility LicenseService::eligibilityForPatientIn(Connection& c, std::int64_t providerUserId,
                                                     std::int64_t patientId,
                                                     const std::optional<std::string>& confirmed,

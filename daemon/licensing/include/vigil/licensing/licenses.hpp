@@ -174,6 +174,9 @@ class LicenseService {
       store::Connection& c, const std::vector<std::int64_t>& candidates, std::int64_t patientId,
       const std::optional<std::string>& confirmedState, Date dateOfService);
 
+  /// The provider's NPI read on `c` (no audit: public registry data; e-prescribing's check).
+  static std::optional<std::string> npiIn(store::Connection& c, std::int64_t providerUserId);
+
   // --- Reads (license.read: admins any provider; providers and nurses their own) ---
   /// The provider's NPI (if set) and licenses, by state then type; one audited read.
   ProviderLicenses licenses(const security::Actor& actor, std::int64_t providerUserId);

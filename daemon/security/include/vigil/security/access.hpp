@@ -151,6 +151,7 @@ enum class Permission {
   caseRead,            // a case, its messages and photos: the patient, clinicians
   caseMessage,         // a message on a case: the patient (follow-up), clinicians (reply)
   caseRespond,         // asking for photos, a visit, closing; the case queue: clinicians
+  epcsApprove,  // approving a prescriber's EPCS access (issue 25): admins and providers
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -126,6 +126,23 @@ std::vector<std::string> splitPipes(const std::string& line) {
   return out;
 }
 
+std::string ingredientsOf(const std::string& fullGeneric) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= fullGeneric.size()) {
+    auto end = fullGeneric.find(" / ", start);
+    std::istringstream words{fullGeneric.substr(start, end == std::string::npos ? std::string::npos
+                                                                                : end - start)};
+    std::string part;
+    for (std::string w; words >> w && !std::isdigit(static_cast<unsigned char>(w[0]));)
+      part += (part.empty() ? "" : " ") + w;
+    if (!part.empty()) out += (out.empty() ? "" : " / ") + part;
+    if (end == std::string::npos) break;
+    start = end + 3;
+  }
+  return lower(out.empty() ? fullGeneric : out);
+}
+
 }  // namespace
 
 const std::vector<Drug>& starterDrugs() { return kStarter; }
@@ -235,16 +252,11 @@ ImportResult DrugCatalog::importRxTerms(
     Drug d;
     d.rxcui = rxcui;
     d.name = field("FULL_NAME");
-    // The ingredient: the words of FULL_GENERIC_NAME before the strength ("metformin
-    // hydrochloride 500 MG Oral Tablet" -> "metformin hydrochloride"; for a branded row, the
-    // generic name is the clinical drug's, so the ingredient is the same).
-    {
-      std::istringstream words{generic};
-      std::string g;
-      for (std::string w; words >> w && !std::isdigit(static_cast<unsigned char>(w[0]));)
-        g += (g.empty() ? "" : " ") + w;
-      d.generic = lower(g.empty() ? generic : g);
-    }
+    // The ingredients: of each part of FULL_GENERIC_NAME (parts split by " / "), the words
+    // before the strength ("acetaminophen 325 MG / oxycodone hydrochloride 5 MG Oral Tablet" ->
+    // "acetaminophen / oxycodone hydrochloride"); a branded row's generic name is its clinical
+    // drug's, so the ingredients are the same.
+    d.generic = ingredientsOf(generic);
     d.strength = field("STRENGTH");
     d.form = field("NEW_DOSE_FORM");
     d.route = field("ROUTE");

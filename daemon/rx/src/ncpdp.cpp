@@ -49,14 +49,14 @@ void header(Xml& x, const ScriptMessage& m) {
   x.open("Header")
       .leaf("To", m.pharmacyNcpdp, R"(Qualifier="P")")
       .leaf("From", m.clinicId, R"(Qualifier="C")")
-      .leaf("MessageID", m.messageId);
-  if (!m.relatesTo.empty()) x.leaf("RelatesToMessageID", m.relatesTo);
+      .leaf("MessageID", scriptId(m.messageId));
+  if (!m.relatesTo.empty()) x.leaf("RelatesToMessageID", scriptId(m.relatesTo));
   x.leaf("SentTime", m.sentTime);
   if (m.epcsSigned)
     x.open("DigitalSignature", R"(Version="1.0")")
         .leaf("DigitalSignatureIndicator", "true")
         .close("DigitalSignature");
-  x.leaf("PrescriberOrderNumber", m.orderNumber).close("Header");
+  x.leaf("PrescriberOrderNumber", scriptId(m.orderNumber)).close("Header");
 }
 
 void parties(Xml& x, const ScriptMessage& m) {
@@ -172,6 +172,13 @@ std::string xmlEscape(const std::string& text) {
     }
   }
   return out;
+}
+
+std::string scriptId(const std::string& uuid) {
+  std::string out;
+  for (char ch : uuid)
+    if (ch != '-') out.push_back(ch);
+  return out.substr(0, 35);
 }
 
 std::string newRxXml(const ScriptMessage& m) { return message(m, "NewRx"); }

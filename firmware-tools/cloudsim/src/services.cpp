@@ -225,7 +225,12 @@ Effects pharmacy(CloudStore& store, const std::string& boxId, const sync::Header
   object(p, "patient");
   object(p, "prescriber");
   object(p, "medication");
-  const std::string script = p.has("script") ? text(p, "script") : std::string();
+  std::string script;
+  if (p.has("script")) {  // the NCPDP message: up to 64 KiB of XML
+    if (!p.get("script").isString()) invalid("script", "must be a string");
+    script = p.getValue<std::string>("script");
+    if (script.empty() || script.size() > 65536) invalid("script", "must be 1-65536 characters");
+  }
   const char* root = h.kind == "rx.submit" ? "<NewRx>" : "<CancelRx>";
   if (!script.empty() && script.find(root) == std::string::npos)
     invalid("script", h.kind == "rx.submit" ? "must be an NCPDP NewRx" : "must be a CancelRx");

@@ -52,6 +52,10 @@ std::string quantityUnitCode(const std::string& unit);
 /// Escapes &, <, >, " and ' and drops control characters other than tab and newline.
 std::string xmlEscape(const std::string& text);
 
+/// An id as SCRIPT's 35-character identifiers take it (MessageID, PrescriberOrderNumber): a
+/// UUID without its dashes (32 hex digits).
+std::string scriptId(const std::string& uuid);
+
 std::string newRxXml(const ScriptMessage& m);
 std::string cancelRxXml(const ScriptMessage& m);
 

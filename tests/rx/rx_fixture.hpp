@@ -43,8 +43,8 @@ struct RxFixture : security::test::SecurityFixture {
                      const char* email = "dr.rx@clinic.example") {
     clock.set(start.value_or(std::chrono::sys_days{std::chrono::year{2026} / 12 / 7} + 15h));
     drugs.loadStarterList();
-    patientId = registry.create({0, "MRN-RX1", "Rosa", "Diaz", "1958-04-11", "America/Chicago",
-                                 "TX", {}, true});
+    patientId = registry.create(
+        {0, "MRN-RX1", "Rosa", "Diaz", "1958-04-11", "America/Chicago", "TX", {}, true});
     provider.id = user(Role::provider, email, kProviderPassword, std::nullopt, "Maya Chen");
     colleague.id = user(Role::provider, std::string("peer.") + email, "colleague passphrase 26");
     patient = {user(Role::patient, "rosa@home.example", "patient passphrase 2026", patientId),

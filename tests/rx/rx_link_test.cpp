@@ -15,9 +15,9 @@
 #include "rx_fixture.hpp"
 #include "standin.hpp"
 #include "vigil/core/metrics.hpp"
+#include "vigil/rx/ncpdp.hpp"
 #include "vigil/sync/link.hpp"
 #include "vigil/sync/outbox.hpp"
-#include "vigil/rx/ncpdp.hpp"
 #include "vigil/testsupport/deadline.hpp"
 
 using namespace std::chrono_literals;
@@ -61,8 +61,8 @@ struct LinkedFixture : rx::test::RxFixture {
         }
       }
     }
-    service = std::make_unique<PrescriptionService>(*db, *audit, keys->cipher(), records,
-                                                    *accounts, link.get(), clock);
+    service = std::make_unique<PrescriptionService>(*db, *audit, keys->cipher(), records, *accounts,
+                                                    link.get(), clock);
   }
 
   void drain() {
@@ -102,8 +102,8 @@ struct LinkedFixture : rx::test::RxFixture {
   }
 
   int xmllint(const std::filesystem::path& file) {
-    const std::string cmd = "xmllint --noout --schema '" + kXsd + "' '" + file.string() +
-                            "' 2>'" + (dir / "xmllint.err").string() + "'";
+    const std::string cmd = "xmllint --noout --schema '" + kXsd + "' '" + file.string() + "' 2>'" +
+                            (dir / "xmllint.err").string() + "'";
     const int rc = std::system(cmd.c_str());
     if (rc != 0) BOOST_TEST_MESSAGE("xmllint: " << testsupport::readText(dir / "xmllint.err"));
     return rc;
@@ -111,8 +111,7 @@ struct LinkedFixture : rx::test::RxFixture {
 };
 
 struct FaultyFixture : LinkedFixture {
-  FaultyFixture()
-      : LinkedFixture({"--fail-rate", "0.3", "--drop-responses", "--seed", "25"}) {}
+  FaultyFixture() : LinkedFixture({"--fail-rate", "0.3", "--drop-responses", "--seed", "25"}) {}
 };
 
 }  // namespace
@@ -240,7 +239,8 @@ BOOST_AUTO_TEST_CASE(the_out_of_stock_pharmacy_answers_not_filled) {
 }
 
 BOOST_AUTO_TEST_CASE(a_cancel_before_the_fill_is_answered_cancelled_and_then_replaced) {
-  auto p = service->create(provider, patientId, input(drug("losartan potassium 50 MG Oral Tablet")));
+  auto p =
+      service->create(provider, patientId, input(drug("losartan potassium 50 MG Oral Tablet")));
   service->sign(provider, p.id, std::nullopt);
   drain();  // the pharmacy has it, not yet filled (nothing fetched)
   auto c = service->cancel(provider, p.id, "wrong strength");
@@ -262,8 +262,9 @@ BOOST_FIXTURE_TEST_SUITE(rx_link_faults, FaultyFixture)
 
 BOOST_AUTO_TEST_CASE(under_faults_every_prescription_arrives_once_and_is_filled) {
   std::vector<std::int64_t> ids;
-  for (const char* name : {"amlodipine 5 MG Oral Tablet", "metformin hydrochloride 500 MG Oral Tablet",
-                           "sertraline 50 MG Oral Tablet"}) {
+  for (const char* name :
+       {"amlodipine 5 MG Oral Tablet", "metformin hydrochloride 500 MG Oral Tablet",
+        "sertraline 50 MG Oral Tablet"}) {
     auto p = service->create(provider, patientId, input(drug(name)));
     service->sign(provider, p.id, std::nullopt);
     ids.push_back(p.id);

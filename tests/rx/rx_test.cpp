@@ -113,10 +113,9 @@ BOOST_AUTO_TEST_CASE(the_starter_list_holds_common_and_controlled_drugs_with_rxn
 
 BOOST_AUTO_TEST_CASE(rxterms_import_reads_the_nlm_layout_skips_retired_and_suppressed_rows) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
-  auto r = drugs.importRxTerms(kData + "rxterms_fixture.txt",
-                               [&](std::uint64_t done, std::uint64_t total) {
-                                 calls.emplace_back(done, total);
-                               });
+  auto r = drugs.importRxTerms(
+      kData + "rxterms_fixture.txt",
+      [&](std::uint64_t done, std::uint64_t total) { calls.emplace_back(done, total); });
   BOOST_TEST(r.rows == 7);
   BOOST_TEST(r.imported == 5);
   BOOST_TEST(r.skipped == 2);
@@ -203,7 +202,7 @@ BOOST_AUTO_TEST_CASE(each_seeded_state_rule_limits_as_its_statute_says) {
     std::optional<Date> when;
     if (k.inPerson) when = *licensing::parseDate("2026-10-01");
     BOOST_TEST_CONTEXT(k.state << " C-" << k.schedule << " " << k.days << "d " << k.refills
-                                << "r") {
+                               << "r") {
       BOOST_TEST(fieldsOf(breaches(rule, k.days, k.refills, k.telehealth, when)) == k.expected,
                  boost::test_tools::per_element());
     }
@@ -235,7 +234,8 @@ BOOST_AUTO_TEST_CASE(an_admin_updates_a_rule_audited_and_cannot_allow_a_c2_refil
   r.source = "Ohio Admin. Code 4731-11-13";
   rules.set(admin, r);
   BOOST_TEST(lastAudit("rx_rule.set").has_value());
-  auto oh = db->read([&](store::Connection& c) { return StateRuleService::applicableIn(c, "OH", 2); });
+  auto oh =
+      db->read([&](store::Connection& c) { return StateRuleService::applicableIn(c, "OH", 2); });
   BOOST_TEST(*oh.maxDaysSupply == 7);
   BOOST_TEST(oh.quoted.find("4731-11-13") != std::string::npos);
   r.maxRefills = 1;

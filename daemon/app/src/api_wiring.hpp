@@ -12,6 +12,10 @@
 #include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/rx/drugs.hpp"
+#include "vigil/rx/prescribers.hpp"
+#include "vigil/rx/prescriptions.hpp"
+#include "vigil/rx/rules.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
 #include "vigil/patients/consent.hpp"
@@ -53,6 +57,8 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
+  void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
+              SyncSubsystem& syncing, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
 
@@ -70,6 +76,10 @@ class ApiWiring {
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
+  std::unique_ptr<rx::DrugCatalog> drugs_;
+  std::unique_ptr<rx::StateRuleService> rxRules_;
+  std::unique_ptr<rx::PrescriberService> prescribers_;
+  std::unique_ptr<rx::PrescriptionService> prescriptions_;
   // Asks the registry about every license once a day (issue 22; only with an enrolled link).
   std::unique_ptr<PeriodicTask> licenseRefresh_;
 #ifdef VIGIL_WITH_SCHEDULING

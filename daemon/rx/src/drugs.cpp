@@ -78,7 +78,9 @@ const std::map<std::string, int, std::less<>> kControlled = {
 };
 // clang-format on
 
-std::string searchKey(const Drug& d) { return lower(d.name + " " + d.generic); }
+std::string searchKey(const Drug& d) {
+  return lower(d.name + " " + d.generic);
+}
 
 Drug rowToDrug(store::Statement& s) {
   Drug d;
@@ -131,8 +133,8 @@ std::string ingredientsOf(const std::string& fullGeneric) {
   std::size_t start = 0;
   while (start <= fullGeneric.size()) {
     auto end = fullGeneric.find(" / ", start);
-    std::istringstream words{fullGeneric.substr(start, end == std::string::npos ? std::string::npos
-                                                                                : end - start)};
+    std::istringstream words{
+        fullGeneric.substr(start, end == std::string::npos ? std::string::npos : end - start)};
     std::string part;
     for (std::string w; words >> w && !std::isdigit(static_cast<unsigned char>(w[0]));)
       part += (part.empty() ? "" : " ") + w;
@@ -145,7 +147,9 @@ std::string ingredientsOf(const std::string& fullGeneric) {
 
 }  // namespace
 
-const std::vector<Drug>& starterDrugs() { return kStarter; }
+const std::vector<Drug>& starterDrugs() {
+  return kStarter;
+}
 
 int scheduleOfIngredient(std::string_view generic) {
   auto it = kControlled.find(lower(generic));

@@ -181,7 +181,11 @@ std::string scriptId(const std::string& uuid) {
   return out.substr(0, 35);
 }
 
-std::string newRxXml(const ScriptMessage& m) { return message(m, "NewRx"); }
-std::string cancelRxXml(const ScriptMessage& m) { return message(m, "CancelRx"); }
+std::string newRxXml(const ScriptMessage& m) {
+  return message(m, "NewRx");
+}
+std::string cancelRxXml(const ScriptMessage& m) {
+  return message(m, "CancelRx");
+}
 
 }  // namespace vigil::rx

@@ -64,9 +64,10 @@ std::int64_t PrescriberService::setDea(const Actor& actor, std::int64_t provider
             "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
             providerUserId, state, number, licensing::formatDate(expiresOn), actor.id,
             core::toMillis(clock_.now()));
-        return c.queryValue<std::int64_t>(
-                    "SELECT id FROM rx_dea_registrations WHERE user_id = ?1 AND state = ?2",
-                    providerUserId, state)
+        return c
+            .queryValue<std::int64_t>(
+                "SELECT id FROM rx_dea_registrations WHERE user_id = ?1 AND state = ?2",
+                providerUserId, state)
             .value_or(0);
       });
 }

@@ -52,9 +52,12 @@ std::string severityName(patients::AllergySeverity s) {
 
 std::string licenseMessage(const std::string& reason) {
   if (reason == licensing::kPatientStateUnknown) return "The patient's state is not recorded.";
-  if (reason == licensing::kLicenseExpired) return "Your license in the patient's state has expired.";
-  if (reason == licensing::kLicenseSuspended) return "Your license in the patient's state is suspended.";
-  if (reason == licensing::kLicenseRevoked) return "Your license in the patient's state is revoked.";
+  if (reason == licensing::kLicenseExpired)
+    return "Your license in the patient's state has expired.";
+  if (reason == licensing::kLicenseSuspended)
+    return "Your license in the patient's state is suspended.";
+  if (reason == licensing::kLicenseRevoked)
+    return "Your license in the patient's state is revoked.";
   if (reason == licensing::kLicenseNotYetValid)
     return "Your license in the patient's state is not valid yet.";
   return "You hold no license in the patient's state.";
@@ -142,8 +145,8 @@ std::optional<Prescription> loadIn(Connection& c, const crypto::FieldCipher& cip
   p.drug.generic = s.getText(29);
   p.drug.route = s.getText(30);
   Poco::JSON::Parser parser;
-  auto text = parser.parse(cipher.decryptText(textRef(p.id), blob))
-                  .extract<Poco::JSON::Object::Ptr>();
+  auto text =
+      parser.parse(cipher.decryptText(textRef(p.id), blob)).extract<Poco::JSON::Object::Ptr>();
   p.sig = text->getValue<std::string>("sig");
   p.note = text->getValue<std::string>("note");
   return p;
@@ -182,8 +185,8 @@ PrescriptionService::PrescriptionService(store::Database& db, security::AuditLog
       link_(link),
       clock_(clock) {}
 
-Precheck PrescriptionService::precheckIn(Connection& c, const Actor& actor,
-                                         std::int64_t patientId, const std::optional<Drug>& drug) {
+Precheck PrescriptionService::precheckIn(Connection& c, const Actor& actor, std::int64_t patientId,
+                                         const std::optional<Drug>& drug) {
   Precheck out;
   auto& m = out.missing;
   // The prescriber.
@@ -225,15 +228,16 @@ Precheck PrescriptionService::precheckIn(Connection& c, const Actor& actor,
       dea = dea || (r.state == out.patientState &&
                     std::chrono::sys_days(r.expiresOn) >= std::chrono::sys_days(today));
     if (!dea)
-      m.push_back({"dea",
-                   "You have no current DEA registration in " +
-                       (out.patientState.empty() ? std::string("the patient's state")
-                                                 : out.patientState) +
-                       " for controlled substances.",
-                   "An admin adds your DEA registration for that state under Admin > Licenses "
-                   "(DEA)."});
+      m.push_back(
+          {"dea",
+           "You have no current DEA registration in " +
+               (out.patientState.empty() ? std::string("the patient's state") : out.patientState) +
+               " for controlled substances.",
+           "An admin adds your DEA registration for that state under Admin > Licenses "
+           "(DEA)."});
     if (!out.epcsAccess)
-      m.push_back({"epcs_access", "Your EPCS access (signing controlled substances) is not granted.",
+      m.push_back({"epcs_access",
+                   "Your EPCS access (signing controlled substances) is not granted.",
                    "Two people approve it, one of them an admin: Admin > Licenses > EPCS access."});
   }
   for (const auto& al : record.allergies)
@@ -351,8 +355,7 @@ Prescription PrescriptionService::create(const Actor& actor, std::int64_t patien
             quoted, acked, in.replaces, now);
         const auto id = c.lastInsertRowid();
         auto enc = cipher_.encrypt(textRef(id), detail::textJson(in.sig, in.note));
-        c.execute("UPDATE prescriptions SET text_enc = ?2 WHERE id = ?1", id,
-                  store::BlobView{enc});
+        c.execute("UPDATE prescriptions SET text_enc = ?2 WHERE id = ?1", id, store::BlobView{enc});
         detail::eventIn(c, id, clock_.now(), "created", acked, actor.id);
         return *detail::loadIn(c, cipher_, id);
       });
@@ -365,16 +368,16 @@ void PrescriptionService::discard(const Actor& actor, std::int64_t prescriptionI
   });
   if (!patientId) throw NotFound("prescription");
   security::AccessGuard guard(db_, audit_);
-  guard.write(actor, security::operation("prescription.write"), *patientId,
-              {"prescription", std::to_string(prescriptionId)}, [&](Connection& c) {
-                auto p = detail::loadIn(c, cipher_, prescriptionId);
-                if (!p || p->prescriberId != actor.id) throw NotFound("prescription");
-                if (p->status != "draft")
-                  throw ValidationError("status: a signed prescription is cancelled, not discarded");
-                c.execute("DELETE FROM prescription_events WHERE prescription_id = ?1",
-                          prescriptionId);
-                c.execute("DELETE FROM prescriptions WHERE id = ?1", prescriptionId);
-              });
+  guard.write(
+      actor, security::operation("prescription.write"), *patientId,
+      {"prescription", std::to_string(prescriptionId)}, [&](Connection& c) {
+        auto p = detail::loadIn(c, cipher_, prescriptionId);
+        if (!p || p->prescriberId != actor.id) throw NotFound("prescription");
+        if (p->status != "draft")
+          throw ValidationError("status: a signed prescription is cancelled, not discarded");
+        c.execute("DELETE FROM prescription_events WHERE prescription_id = ?1", prescriptionId);
+        c.execute("DELETE FROM prescriptions WHERE id = ?1", prescriptionId);
+      });
 }
 
 Prescription PrescriptionService::get(const Actor& actor, std::int64_t prescriptionId) {
@@ -400,8 +403,7 @@ std::vector<Prescription> PrescriptionService::list(const Actor& actor, std::int
                       for (auto id : detail::idsOfPatientIn(c, patientId)) {
                         auto p = detail::loadIn(c, cipher_, id);
                         if (!p) continue;
-                        if (actor.role == security::Role::patient && p->status == "draft")
-                          continue;
+                        if (actor.role == security::Role::patient && p->status == "draft") continue;
                         out.push_back(std::move(*p));
                       }
                       return out;

@@ -27,7 +27,9 @@ namespace vigil::rx {
 
 using store::Connection;
 
-std::string prescriptionStream(std::string_view uuid) { return "rx/" + std::string(uuid); }
+std::string prescriptionStream(std::string_view uuid) {
+  return "rx/" + std::string(uuid);
+}
 
 namespace detail {
 
@@ -104,8 +106,7 @@ std::string payloadFor(const Prescription& p, const ScriptMessage& m, const std:
 
 namespace {
 
-const std::set<std::string, std::less<>> kTerminal = {"filled", "not_filled", "cancelled",
-                                                      "error"};
+const std::set<std::string, std::less<>> kTerminal = {"filled", "not_filled", "cancelled", "error"};
 
 /// The status a pharmacy answer moves `current` to, or nothing (kept in the history only).
 std::optional<std::string> nextStatus(const std::string& current, const std::string& answer) {

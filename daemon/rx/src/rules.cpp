@@ -37,7 +37,9 @@ StateRule rowToRule(store::Statement& s) {
   return r;
 }
 
-std::string describe(const std::optional<int>& v) { return v ? std::to_string(*v) : "none"; }
+std::string describe(const std::optional<int>& v) {
+  return v ? std::to_string(*v) : "none";
+}
 
 }  // namespace
 
@@ -64,10 +66,9 @@ std::vector<RuleBreach> breaches(const AppliedRule& rule, int daysSupply, int re
     out.push_back({"days_supply", "at most " + std::to_string(*rule.maxDaysSupply) +
                                       " days' supply: " + rule.quoted});
   if (rule.maxRefills && refills > *rule.maxRefills)
-    out.push_back({"refills", (*rule.maxRefills == 0 ? std::string("no refills")
-                                                     : "at most " +
-                                                           std::to_string(*rule.maxRefills) +
-                                                           " refills") +
+    out.push_back({"refills", (*rule.maxRefills == 0
+                                   ? std::string("no refills")
+                                   : "at most " + std::to_string(*rule.maxRefills) + " refills") +
                                   ": " + rule.quoted});
   if (rule.inPersonRequired && telehealth && !inPersonOn)
     out.push_back({"in_person_on",
@@ -88,8 +89,8 @@ std::optional<StateRule> StateRuleService::getIn(store::Connection& c, std::stri
 
 AppliedRule StateRuleService::applicableIn(store::Connection& c, std::string_view state,
                                            int schedule) {
-  auto a = combine(state == "US" ? std::nullopt : getIn(c, state, schedule),
-                   getIn(c, "US", schedule));
+  auto a =
+      combine(state == "US" ? std::nullopt : getIn(c, state, schedule), getIn(c, "US", schedule));
   if (schedule == 2) a.maxRefills = 0;  // 21 CFR 1306.12(a), even if a row was edited away
   return a;
 }

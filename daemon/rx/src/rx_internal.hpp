@@ -15,8 +15,8 @@ std::optional<Prescription> loadIn(store::Connection& c, const crypto::FieldCiph
 /// The ids of a patient's prescriptions, newest first.
 std::vector<std::int64_t> idsOfPatientIn(store::Connection& c, std::int64_t patientId);
 /// Appends to the prescription's history; false when `messageId` was applied already.
-bool eventIn(store::Connection& c, std::int64_t prescriptionId, TimePoint at,
-             std::string_view kind, std::string_view detail, std::optional<std::int64_t> byUser,
+bool eventIn(store::Connection& c, std::int64_t prescriptionId, TimePoint at, std::string_view kind,
+             std::string_view detail, std::optional<std::int64_t> byUser,
              const std::optional<std::string>& messageId = std::nullopt);
 /// Encrypts {"sig", "note"} for the row.
 std::string textJson(const std::string& sig, const std::string& note);

@@ -56,15 +56,16 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
   auto refused = [&](const std::string& why) {
     db_.writeSync([&](Connection& c) {
       detail::eventIn(c, prescriptionId, clock_.now(), "sign_refused", why, actor.id);
-      audit_.append(c, security::AccessGuard::eventFor(
-                           actor, op, owner->patientId,
-                           {"prescription", std::to_string(prescriptionId)},
-                           security::AccessDecision{false, false, why}, {}));
+      audit_.append(
+          c, security::AccessGuard::eventFor(actor, op, owner->patientId,
+                                             {"prescription", std::to_string(prescriptionId)},
+                                             security::AccessDecision{false, false, why}, {}));
     });
   };
   if (controlled) {
     try {
-      if (!factors) throw AuthError("the password and a code from the authenticator app are required");
+      if (!factors)
+        throw AuthError("the password and a code from the authenticator app are required");
       proof = accounts_.checkSigningFactors(actor.id, factors->password, factors->totp);
     } catch (const AuthError& e) {
       refused(factors ? "bad_factors" : "missing_factors");
@@ -139,7 +140,8 @@ Prescription PrescriptionService::cancel(const Actor& actor, std::int64_t prescr
       [&](Connection& c) {
         auto p = detail::loadIn(c, cipher_, prescriptionId);
         if (!p) throw NotFound("prescription");
-        if (p->status == "draft") throw ValidationError("status: a draft is discarded, not cancelled");
+        if (p->status == "draft")
+          throw ValidationError("status: a draft is discarded, not cancelled");
         if (p->status == "filled")
           throw ValidationError("status: already filled; the pharmacy cannot take it back");
         if (p->status == "cancelled" || p->status == "cancel_requested" ||

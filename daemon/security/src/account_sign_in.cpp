@@ -265,8 +265,8 @@ void AccountService::reauthenticate(std::string_view sessionToken, std::string_v
 }
 
 AccountService::SigningFactors AccountService::checkSigningFactors(std::int64_t userId,
-                                                                  std::string_view password,
-                                                                  std::string_view totpCode) {
+                                                                   std::string_view password,
+                                                                   std::string_view totpCode) {
   const bool codeGiven =
       std::any_of(totpCode.begin(), totpCode.end(), [](char ch) { return ch != ' '; });
   if (password.empty() || !codeGiven)
@@ -277,7 +277,8 @@ AccountService::SigningFactors AccountService::checkSigningFactors(std::int64_t 
   if (!row) throw AuthError("signer unknown");
   if (!row->mfaConfirmed) throw AuthError("two-step verification is not set up");
   const auto now = clock_.now();
-  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(now)) throw AccountLocked("the account is locked");
+  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(now))
+    throw AccountLocked("the account is locked");
   auto fail = [&](std::string_view reason) {
     if (recordFailure(*row, reason).status == SignInStatus::locked)
       throw AccountLocked("the account is locked");

@@ -18,10 +18,10 @@ namespace vigil::rx {
 
 /// Everything a NewRx or CancelRx carries.
 struct ScriptMessage {
-  std::string messageId;   // unique per message
-  std::string sentTime;    // RFC 3339 UTC
-  std::string orderNumber; // the prescription's uuid (PrescriberOrderNumber)
-  std::string relatesTo;   // CancelRx: the NewRx's MessageID
+  std::string messageId;    // unique per message
+  std::string sentTime;     // RFC 3339 UTC
+  std::string orderNumber;  // the prescription's uuid (PrescriberOrderNumber)
+  std::string relatesTo;    // CancelRx: the NewRx's MessageID
   bool epcsSigned = false;
   // The pharmacy
   std::string pharmacyNcpdp, pharmacyName;

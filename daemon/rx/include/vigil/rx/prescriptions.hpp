@@ -134,14 +134,14 @@ class WarningsToAcknowledge : public ValidationError {
 /// What the prescriber enters.
 struct PrescriptionInput {
   std::int64_t drugId = 0;
-  std::string sig;           // 1..1000
-  std::string quantity;      // a positive decimal, e.g. "30" or "8.5"
-  std::string quantityUnit;  // "tablet", "capsule", "mL", "inhaler", "each"
-  int daysSupply = 0;        // 1..365
-  int refills = 0;           // 0..11
-  bool substitution = true;  // false: dispense as written
-  std::string note;          // to the pharmacist, 0..210 (NCPDP's Note length)
-  bool telehealth = true;    // prescribed from a telehealth encounter
+  std::string sig;                        // 1..1000
+  std::string quantity;                   // a positive decimal, e.g. "30" or "8.5"
+  std::string quantityUnit;               // "tablet", "capsule", "mL", "inhaler", "each"
+  int daysSupply = 0;                     // 1..365
+  int refills = 0;                        // 0..11
+  bool substitution = true;               // false: dispense as written
+  std::string note;                       // to the pharmacist, 0..210 (NCPDP's Note length)
+  bool telehealth = true;                 // prescribed from a telehealth encounter
   std::optional<Date> inPersonOn;         // the prior in-person evaluation, when a rule needs it
   std::vector<std::string> acknowledged;  // warning kinds seen
   std::optional<std::int64_t> replaces;   // a cancelled prescription this one replaces
@@ -241,8 +241,7 @@ class PrescriptionService {
  private:
   Precheck precheckIn(store::Connection& c, const security::Actor& actor, std::int64_t patientId,
                       const std::optional<Drug>& drug);
-  std::vector<Warning> warningsIn(store::Connection& c, std::int64_t patientId,
-                                  const Drug& drug);
+  std::vector<Warning> warningsIn(store::Connection& c, std::int64_t patientId, const Drug& drug);
 
   store::Database& db_;
   security::AuditLog& audit_;

@@ -83,8 +83,7 @@ class StateRuleService {
   /// C-II refill: the federal floor cannot be relaxed), AccessDenied.
   void set(const security::Actor& actor, const StateRule& rule);
 
-  static std::optional<StateRule> getIn(store::Connection& c, std::string_view state,
-                                        int schedule);
+  static std::optional<StateRule> getIn(store::Connection& c, std::string_view state, int schedule);
   /// What applies to a controlled prescription in `state` (schedule 2..5).
   static AppliedRule applicableIn(store::Connection& c, std::string_view state, int schedule);
 

@@ -34,11 +34,11 @@
 #include "vigil/crypto/ed25519.hpp"
 #include "vigil/crypto/hpke.hpp"
 #include "vigil/licensing/licenses.hpp"
-#include "vigil/rx/drugs.hpp"
-#include "vigil/rx/prescribers.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/rx/drugs.hpp"
+#include "vigil/rx/prescribers.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
 #endif
@@ -168,8 +168,8 @@ void seedRx(store::Database& db, security::AuditLog& audit, security::AccountSer
   prescribers.approveEpcs({peer, security::Role::provider, std::nullopt}, provider);
   patients::PatientRecordService records(db, audit, keys.cipher(), patients, clock);
   patients::RecordUpdate u;
-  u.contact = patients::Contact{"ana.silva@example.org", "",
-                                {"12 Elm Street", "", "Austin", "TX", "78701", "US"}};
+  u.contact = patients::Contact{
+      "ana.silva@example.org", "", {"12 Elm Street", "", "Austin", "TX", "78701", "US"}};
   patients::Pharmacy pharmacy;
   pharmacy.name = "Riverside Pharmacy";
   pharmacy.ncpdpId = "1000001";

@@ -57,7 +57,8 @@ const char* kCommands =
     "  sync retry ID            send a refused outbox entry again (audited)\n"
     "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
     "  sync enrol CODE [NAME]   enrol this box with the cloud (sync.url) using a one-time code\n"
-    "  rx import-rxterms FILE   load the NLM's RxTerms file (RxTermsYYYYMM.txt) into the drug list\n"
+    "  rx import-rxterms FILE   load the NLM's RxTerms file (RxTermsYYYYMM.txt) into the drug "
+    "list\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 

@@ -225,11 +225,9 @@ void addPrescriptionRoutes(Router& r, const ApiServices& s) {
   r.add(handled("GET", "/api/v1/patients/{id}/prescriptions/precheck", "prescription.precheck",
                 [&s](Request& req) {
                   std::optional<std::int64_t> drugId;
-                  if (req.query.count("drugId"))
-                    drugId = queryInt(req, "drugId", 0, 1, INT64_MAX);
-                  return jsonResponse(
-                      200, precheckJson(s.prescriptions->precheck(*req.actor, pathId(req, "id"),
-                                                                  drugId)));
+                  if (req.query.count("drugId")) drugId = queryInt(req, "drugId", 0, 1, INT64_MAX);
+                  return jsonResponse(200, precheckJson(s.prescriptions->precheck(
+                                               *req.actor, pathId(req, "id"), drugId)));
                 }));
   r.add(handled("POST", "/api/v1/patients/{id}/prescriptions/warnings", "prescription.precheck",
                 [&s](Request& req) {
@@ -244,31 +242,31 @@ void addPrescriptionRoutes(Router& r, const ApiServices& s) {
                                                *req.actor, pathId(req, "id"), inputOf(req))));
                 }));
   r.add(handled("GET", "/api/v1/prescriptions/{rxId}", "prescription.list", [&s](Request& req) {
-    return jsonResponse(200, prescriptionJson(s.prescriptions->get(*req.actor, pathId(req, "rxId"))));
+    return jsonResponse(200,
+                        prescriptionJson(s.prescriptions->get(*req.actor, pathId(req, "rxId"))));
   }));
-  r.add(handled("DELETE", "/api/v1/prescriptions/{rxId}", "prescription.write",
-                [&s](Request& req) {
-                  s.prescriptions->discard(*req.actor, pathId(req, "rxId"));
-                  return noContent();
-                }));
-  r.add(handled("POST", "/api/v1/prescriptions/{rxId}/sign", "prescription.sign",
-                [&s](Request& req) {
-                  std::optional<rx::SigningFactors> factors;
-                  if (!req.body.empty()) {
-                    auto b = parseBody(req);
-                    if (b->has("password") || b->has("totp"))
-                      factors = rx::SigningFactors{optionalString(b, "password", 1024),
-                                                   optionalString(b, "totp", 16)};
-                  }
-                  try {
-                    return jsonResponse(200, prescriptionJson(s.prescriptions->sign(
-                                                 *req.actor, pathId(req, "rxId"), factors)));
-                  } catch (const security::AccountLocked&) {
-                    throw ApiFailure(423, "locked", "the account is locked after failed attempts");
-                  } catch (const AuthError& e) {
-                    throw ApiFailure(422, "signing_refused", e.what());
-                  }
-                }));
+  r.add(handled("DELETE", "/api/v1/prescriptions/{rxId}", "prescription.write", [&s](Request& req) {
+    s.prescriptions->discard(*req.actor, pathId(req, "rxId"));
+    return noContent();
+  }));
+  r.add(
+      handled("POST", "/api/v1/prescriptions/{rxId}/sign", "prescription.sign", [&s](Request& req) {
+        std::optional<rx::SigningFactors> factors;
+        if (!req.body.empty()) {
+          auto b = parseBody(req);
+          if (b->has("password") || b->has("totp"))
+            factors = rx::SigningFactors{optionalString(b, "password", 1024),
+                                         optionalString(b, "totp", 16)};
+        }
+        try {
+          return jsonResponse(200, prescriptionJson(s.prescriptions->sign(
+                                       *req.actor, pathId(req, "rxId"), factors)));
+        } catch (const security::AccountLocked&) {
+          throw ApiFailure(423, "locked", "the account is locked after failed attempts");
+        } catch (const AuthError& e) {
+          throw ApiFailure(422, "signing_refused", e.what());
+        }
+      }));
   r.add(handled("POST", "/api/v1/prescriptions/{rxId}/cancel", "prescription.cancel",
                 [&s](Request& req) {
                   auto reason = optionalString(parseBody(req), "reason", 200);
@@ -298,7 +296,8 @@ JsonObject ruleJson(const rx::StateRule& r) {
   auto o = object();
   o->set("state", r.state);
   o->set("schedule", r.schedule);
-  o->set("maxDaysSupply", r.maxDaysSupply ? Poco::Dynamic::Var(*r.maxDaysSupply) : Poco::Dynamic::Var());
+  o->set("maxDaysSupply",
+         r.maxDaysSupply ? Poco::Dynamic::Var(*r.maxDaysSupply) : Poco::Dynamic::Var());
   o->set("maxRefills", r.maxRefills ? Poco::Dynamic::Var(*r.maxRefills) : Poco::Dynamic::Var());
   o->set("epcsRequired", r.epcsRequired);
   o->set("inPersonRequired", r.inPersonRequired);

@@ -84,7 +84,7 @@ function signForm(p, done) {
     try {
       const body = controlled ? { password: password.input.value, totp: code.input.value } : {};
       const signed = await post(`/api/v1/prescriptions/${p.id}/sign`, body);
-      out.append(notice('ok', `Signed and sent to the pharmacy: ${signed.drug.name}.`));
+      out.append(notice('success', `Signed and sent to the pharmacy: ${signed.drug.name}.`));
       done();
     } catch (e) {
       out.append(notice('error', e instanceof ApiError ? e.message : 'Signing failed.'));
@@ -123,11 +123,11 @@ function entryForm(patientId, drug, pre, done) {
     };
     try {
       const p = await post(`/api/v1/patients/${patientId}/prescriptions`, body);
-      out.append(notice('ok', 'Draft saved. Review it and sign.'), signForm(p, done));
+      out.append(notice('success', 'Draft saved. Review it and sign.'), signForm(p, done));
     } catch (e) {
       if (!(e instanceof ApiError) || !e.body) { out.append(notice('error', 'Could not save.')); return; }
       if (e.code === 'warnings') {
-        out.append(h('div.notice.warn#rx-warnings', { role: 'alert' },
+        out.append(h('div.notice.warning#rx-warnings', { role: 'alert' },
           h('strong', 'Please review:'), h('ul', e.body.warnings.map((w) => h('li', { 'data-kind': w.kind }, w.message))),
           h('button.btn#rx-acknowledge', { type: 'button', onclick: () => { acknowledged = e.body.warnings.map((w) => w.kind); send(); } },
             'I have reviewed these; continue')));
@@ -144,14 +144,14 @@ function entryForm(patientId, drug, pre, done) {
   return h('form.form#rx-entry', { onsubmit: (ev) => { ev.preventDefault(); acknowledged = []; send(); } },
     h('h3', `New prescription: ${drugLabel(drug)}`),
     h('p.muted', `Strength ${drug.strength}, form ${drug.form}${drug.rxcui ? `, RxNorm ${drug.rxcui}` : ''}. Pharmacy: ${pre.pharmacyName} (NCPDP ${pre.pharmacyNcpdp}).`),
-    sig.el, h('div.row', qty.el, unit.el, days.el, refills.el),
+    sig.el, h('div.grid-form', qty.el, unit.el, days.el, refills.el),
     h('label.check', subst, ' Substitution allowed'), note.el,
     h('label.check', tele, ' Prescribed from a telehealth encounter'), inPerson.el,
     h('button.btn.primary#rx-save', { type: 'submit' }, 'Save draft'), out);
 }
 
 function clinicalLists(pre) {
-  return h('div.grid2#rx-context',
+  return h('div.grid-2#rx-context',
     h('section.card', h('h3', 'Allergies'), pre.allergies.length
       ? h('ul#rx-allergies', pre.allergies.map((a) => h('li', `${a.substance}${a.reaction ? ` (${a.reaction})` : ''}, ${a.severity}`)))
       : h('p.muted', 'No documented allergies.')),
@@ -190,7 +190,7 @@ async function renderProviderView(root, patientId) {
     entryBox.append(missingList(pre.missing));
     return;
   }
-  const results = h('ul.picker#rx-drug-results');
+  const results = h('ul.picker-list#rx-drug-results');
   const form = h('div');
   const search = field('Find a drug', { id: 'rx-drug-search', type: 'search', autocomplete: 'off', placeholder: 'e.g. lisinopril 10' },
     'Names from the drug list (RxNorm); controlled substances show their schedule.');
@@ -203,11 +203,11 @@ async function renderProviderView(root, patientId) {
       if (q.length < 2) return;
       const found = await get(`/api/v1/drugs${query({ q })}`);
       for (const d of found.items) {
-        results.append(h('li', h('button.btn.ghost.rx-drug', { type: 'button', 'data-drug': d.name, onclick: async () => {
+        results.append(h('li', h('button.btn.ghost.picker-option.rx-drug', { type: 'button', 'data-drug': d.name, onclick: async () => {
           clear(form);
           const check = await get(`/api/v1/patients/${patientId}/prescriptions/precheck${query({ drugId: d.id })}`);
           if (!check.ready) { form.append(missingList(check.missing)); return; }
-          form.append(entryForm(patientId, d, check, () => { clear(form); reload(); }));
+          form.append(entryForm(patientId, d, check, () => reload()));
         } }, drugLabel(d))));
       }
     }, 200);

@@ -64,6 +64,11 @@ LAYERS = {
     # NPI from licensing and visit durations from video (layer 4), so it sits at layer 5 beside
     # scheduling, ondemand and cases (none of them includes another).
     "billing": 5,
+    # E-prescribing (issue 25): prescriptions need licensing's NPI and license check (layer 4),
+    # the patient record (patients), EPCS factors (security) and route through sync, so rx sits
+    # at layer 5, beside scheduling (docs/architecture.md planned layer 4 before licensing was
+    # known to be a dependency).
+    "rx": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -133,6 +138,8 @@ OWNERS = {
     "note_templates": {"notes"}, "notes": {"notes"}, "note_versions": {"notes"},
     "note_addenda": {"notes"}, "referrals": {"notes"},
     "cases": {"cases"}, "case_messages": {"cases"}, "case_photos": {"cases"},
+    "rx_drugs": {"rx"}, "rx_dea_registrations": {"rx"}, "rx_epcs_approvals": {"rx"},
+    "rx_state_rules": {"rx"}, "prescriptions": {"rx"}, "prescription_events": {"rx"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

@@ -375,7 +375,7 @@ BOOST_AUTO_TEST_CASE(each_service_answers_in_the_inbox_sealed_to_the_box) {
   BOOST_REQUIRE(later.messages.size() == 1u);
   BOOST_TEST(later.messages[0].header.kind == "rx.status");
   BOOST_TEST(later.messages[0].header.seq == 2);
-  BOOST_TEST(member(box.open(later.messages[0]), "status") == "dispensed");
+  BOOST_TEST(member(box.open(later.messages[0]), "status") == "filled");
   BOOST_TEST(fetch(c, later.cursor).messages.empty());
 }
 

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(the_pharmacy_dispenses_at_the_first_fetch_two_seconds_after
   auto later =
       vigil::cloudtest::parseInbox(cloud.inbox(box.boxId, first.cursor, "", false, false).body);
   BOOST_REQUIRE(later.messages.size() == 1u);
-  BOOST_TEST(member(box.open(later.messages[0]), "status") == "dispensed");
+  BOOST_TEST(member(box.open(later.messages[0]), "status") == "filled");
   BOOST_TEST(member(box.open(later.messages[0]), "prescriptionId") == "rx-7");
 }
 

@@ -44,6 +44,8 @@
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/rx/drugs.hpp"
+#include "vigil/rx/prescribers.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
 #endif
@@ -220,9 +222,34 @@ void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys&
                     {day + hours(24), day + hours(24) + minutes(22), true, "phone_call"});
 }
 
+/// --rx (issue 25): the provider may prescribe controlled substances in Texas (a DEA registration
+/// there, EPCS access approved by the admin and by Dr. Ray Park, a second provider); patient A's
+/// record has an address and a preferred pharmacy, the stand-in's 1000001 (NPI and license
+/// are seeded for everyone above).
+void seedRx(store::Database& db, security::AuditLog& audit, security::AccountService& accounts,
+            const security::Keys& keys, registry::PatientRepository& patients, Clock& clock,
+            const security::Actor& admin, std::int64_t provider, std::int64_t a) {
+  rx::DrugCatalog(db).loadStarterList();
+  rx::PrescriberService prescribers(db, audit, clock);
+  prescribers.setDea(admin, provider, "TX", "BL1234563", *licensing::parseDate("2030-12-31"));
+  auto peer = accounts.createUser(admin, {security::Role::provider, "dr.park@clinic.example",
+                                          "Dr. Ray Park", std::nullopt, kPassword});
+  prescribers.approveEpcs(admin, provider);
+  prescribers.approveEpcs({peer, security::Role::provider, std::nullopt}, provider);
+  patients::PatientRecordService records(db, audit, keys.cipher(), patients, clock);
+  patients::RecordUpdate u;
+  u.contact = patients::Contact{
+      "ana.silva@example.org", "", {"12 Elm Street", "", "Austin", "TX", "78701", "US"}};
+  patients::Pharmacy pharmacy;
+  pharmacy.name = "Riverside Pharmacy";
+  pharmacy.ncpdpId = "1000001";
+  u.pharmacy = pharmacy;
+  records.update(admin, a, u);
+}
+
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
-       reminders = false, bill = false, usage = argc < 2;
+       reminders = false, bill = false, rxSeed = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -239,13 +266,15 @@ int main(int argc, char** argv) {
       schedule = reminders = true;
     } else if (arg == "--billing") {
       bill = true;
+    } else if (arg == "--rx") {
+      rxSeed = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--reminders] [--sync-refused] [--billing]\n";
+                 "[--reminders] [--sync-refused] [--billing] [--rx]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -327,6 +356,7 @@ int main(int argc, char** argv) {
   }
   if (bill)
     seedBilling(*db, audit, *keys, patients, admin, provider, nurse, patientUser, a, cuffA.id);
+  if (rxSeed) seedRx(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   db->close();

@@ -89,6 +89,22 @@ const std::map<std::string, std::string> kExpected = {
     {"case.counts",         "DD AA AA DD DD DD"},
     {"prescription.list",  "AD AG AG AA DD DD"},
     {"prescription.write", "DD AG DD DD DD DD"},
+    // E-prescribing (issue 25): only providers check, write, sign and cancel (their care team;
+    // others in an emergency); the signing log is the provider's own; the drug list and the
+    // state rules (no PHI) are read by whoever reads prescriptions, the rules changed by admins;
+    // DEA registrations like licenses; EPCS access approved by admins and providers (two
+    // people, one an admin: PrescriberService), revoked by admins.
+    {"prescription.precheck",    "DD AG DD DD DD DD"},
+    {"prescription.sign",        "DD AG DD DD DD DD"},
+    {"prescription.cancel",      "DD AG DD DD DD DD"},
+    {"prescription.signing_log", "DD AA DD DD DD DD"},
+    {"drug.search",              "AA AA AA AA DD DD"},
+    {"rx_rule.list",             "AA AA AA AA DD DD"},
+    {"rx_rule.set",              "DD DD DD AA DD DD"},
+    {"dea.read",                 "DD AA AA AA DD DD"},
+    {"dea.manage",               "DD DD DD AA DD DD"},
+    {"epcs.approve",             "DD AA DD AA DD DD"},
+    {"epcs.revoke",              "DD DD DD AA DD DD"},
     {"visit.list",         "AD AG AG AA DD DD"},
     {"visit.schedule",     "DD AG AG AA AA DD"},
     {"visit.join",         "AD AG AG DD DD DD"},
@@ -264,7 +280,10 @@ BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
       // Issue 20: enrolling binds the box to a cloud identity (its keys and certificate).
       "sync.enrol",
       // Issue 24: approving a patient's month or a visit creates a claim to a payer.
-      "billing.approve"};
+      "billing.approve",
+      // Issue 25: approving a prescriber's EPCS access (21 CFR 1311.125: the approver proves
+      // who they are) and changing a controlled-substance rule.
+      "epcs.approve", "rx_rule.set"};
   int marked = 0;
   for (const auto& op : allOperations()) {
     BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);

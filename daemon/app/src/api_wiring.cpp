@@ -48,6 +48,27 @@ std::unique_ptr<pki::DeviceProvisioner> ApiWiring::makeProvisioner(
   }
 }
 
+// E-prescribing (issue 25): the starter drug list is loaded once; prescriptions route through
+// the cloud link (signing refuses without it); rx.status is applied by the sync subsystem.
+void ApiWiring::wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
+                       SyncSubsystem& syncing, Clock& clock) {
+  drugs_ = std::make_unique<rx::DrugCatalog>(db);
+  drugs_->loadStarterList();
+  rxRules_ = std::make_unique<rx::StateRuleService>(db, security.audit(), clock);
+  prescribers_ = std::make_unique<rx::PrescriberService>(db, security.audit(), clock);
+  prescriptions_ = std::make_unique<rx::PrescriptionService>(
+      db, security.audit(), security.keys().cipher(), *records_, security.accounts(),
+      syncing.link(), clock);
+  rx::ClinicInfo clinic;
+  if (auto name = config.string("scheduling.clinic_name"); !name.empty())
+    clinic.name = name.substr(0, 35);  // NCPDP's From is at most 35 characters
+  prescriptions_->setClinic(clinic);
+  services_.drugs = drugs_.get();
+  services_.rxRules = rxRules_.get();
+  services_.prescribers = prescribers_.get();
+  services_.prescriptions = prescriptions_.get();
+}
+
 /// Async care (issue 23): the response target in business hours, the service, its escalation
 /// check every cases.check_seconds.
 void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
@@ -175,6 +196,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   licenses_ =
       std::make_unique<licensing::LicenseService>(db, security.audit(), syncing.link(), clock);
   services_.licenses = licenses_.get();
+  wireRx(config, db, security, syncing, clock);
   if (syncing.link() != nullptr)
     licenseRefresh_ = std::make_unique<PeriodicTask>("license_refresh", std::chrono::hours(24),
                                                      [this] { licenses_->refreshAll(); });

@@ -23,6 +23,10 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/rx/drugs.hpp"
+#include "vigil/rx/prescribers.hpp"
+#include "vigil/rx/prescriptions.hpp"
+#include "vigil/rx/rules.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/licensing_eligibility.hpp"
@@ -55,6 +59,8 @@ class ApiWiring {
 
  private:
   void wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock);
+  void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
+              SyncSubsystem& syncing, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
 
@@ -74,6 +80,10 @@ class ApiWiring {
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
+  std::unique_ptr<rx::DrugCatalog> drugs_;
+  std::unique_ptr<rx::StateRuleService> rxRules_;
+  std::unique_ptr<rx::PrescriberService> prescribers_;
+  std::unique_ptr<rx::PrescriptionService> prescriptions_;
   // Asks the registry about every license once a day (issue 22; only with an enrolled link).
   std::unique_ptr<PeriodicTask> licenseRefresh_;
 #ifdef VIGIL_WITH_SCHEDULING

@@ -6,6 +6,7 @@
 #include "store_subsystem.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/licensing/licenses.hpp"
+#include "vigil/rx/prescriptions.hpp"
 
 namespace vigil::app {
 
@@ -48,6 +49,8 @@ void SyncSubsystem::initialize(Poco::Util::Application&) {
   // The registry's answers to license lookups (issue 22), registered before the first fetch.
   link_->onInbound("license.verification",
                    licensing::verificationHandler(security_.audit(), SystemClock::instance()));
+  // The pharmacy's answers to prescriptions (issue 25), likewise.
+  link_->onInbound("rx.status", rx::statusHandler(security_.audit(), SystemClock::instance()));
   link_->start();
   log::info("sync.started", {{"enrolled", link_->enrolled()}});
 }

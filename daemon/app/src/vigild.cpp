@@ -24,6 +24,7 @@
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/progress.hpp"
 #include "vigil/demo/demo_clinic.hpp"
+#include "vigil/rx/drugs.hpp"
 #include "vigil/security/cli.hpp"
 #include "vigil/sync/cli.hpp"
 #include "vigil/sync/sync_metrics.hpp"
@@ -56,6 +57,8 @@ const char* kCommands =
     "  sync retry ID            send a refused outbox entry again (audited)\n"
     "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
     "  sync enrol CODE [NAME]   enrol this box with the cloud (sync.url) using a one-time code\n"
+    "  rx import-rxterms FILE   load the NLM's RxTerms file (RxTermsYYYYMM.txt) into the drug "
+    "list\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
@@ -169,6 +172,7 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
         (sub == "export" && args.size() == 4))) ||
       (cmd == "keys" && (sub == "rotate" || sub == "reencrypt") && args.size() == 2) ||
       (cmd == "demo" && sub == "seed" && args.size() == 3) ||
+      (cmd == "rx" && sub == "import-rxterms" && args.size() == 3) ||
       (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3) ||
       (cmd == "sync" && sub == "enrol" && (args.size() == 3 || args.size() == 4)))
     return securityCommand(args);
@@ -231,6 +235,16 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
         std::cout << "enrolled: box " << e.boxId << " with " << e.services.size()
                   << " cloud services; keys in " << linkOptions(*config_).keysDir.string() << "\n";
       }
+    } else if (what == "rx import-rxterms") {
+      rx::DrugCatalog drugs(db);
+      std::unique_ptr<ProgressBar> bar;
+      auto r = drugs.importRxTerms(args[2], [&bar](std::uint64_t done, std::uint64_t total) {
+        if (!bar) bar = std::make_unique<ProgressBar>("rxterms", total);
+        bar->update(done);
+      });
+      if (bar) bar->finish();
+      std::cout << "rxterms: " << r.imported << " drugs imported, " << r.skipped
+                << " rows skipped (retired or suppressed), " << r.rows << " rows read\n";
     } else if (what == "keys rotate") {
       security::runKeysRotate(db, sec->keys(), sec->audit(), SystemClock::instance(), std::cout);
     } else {

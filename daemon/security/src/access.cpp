@@ -78,8 +78,24 @@ constexpr Operation kOperations[] = {
     {"case.close", P::caseRespond, true},
     {"case.queue", P::caseRespond, false},   // filtered to the care team and escalations
     {"case.counts", P::caseRespond, false},  // the worklist's counts, same filter
+    // E-prescribing (issue 25): the patient reads their own; the care team's providers check,
+    // write, sign and cancel (PrescriptionService narrows signing and cancelling to the
+    // prescriber); the drug list and the state rules are not PHI.
     {"prescription.list", P::prescriptionRead, true},
     {"prescription.write", P::prescriptionWrite, true},
+    {"prescription.precheck", P::prescriptionWrite, true},
+    {"prescription.sign", P::prescriptionWrite, true},
+    {"prescription.cancel", P::prescriptionWrite, true},
+    {"prescription.signing_log", P::prescriptionWrite, false},  // the prescriber's own
+    {"drug.search", P::prescriptionRead, false},
+    {"rx_rule.list", P::prescriptionRead, false},
+    {"rx_rule.set", P::licenseManage, false, kStepUp},
+    // Prescribers' DEA registrations (admins; providers read their own: PrescriberService) and
+    // EPCS access: each approval is its own action; two approvers, one an admin (21 CFR 1311.125).
+    {"dea.read", P::licenseRead, false},
+    {"dea.manage", P::licenseManage, false},
+    {"epcs.approve", P::epcsApprove, false, kStepUp},
+    {"epcs.revoke", P::licenseManage, false},
     {"visit.list", P::visitRead, true},
     {"visit.schedule", P::visitManage, true},
     {"visit.join", P::visitJoin, true},
@@ -268,7 +284,7 @@ bool roleHas(Role role, Permission p) {
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe,
                     P::caseRead, P::caseMessage, P::caseRespond,
-                    P::billingTime, P::billingApprove});
+                    P::billingTime, P::billingApprove, P::epcsApprove});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -295,7 +311,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
                     P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite,
-                    P::billingManage});
+                    P::billingManage, P::epcsApprove});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

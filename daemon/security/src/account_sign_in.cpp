@@ -264,6 +264,40 @@ void AccountService::reauthenticate(std::string_view sessionToken, std::string_v
   log::info("session.reauth", {{"user_id", row->id}});
 }
 
+AccountService::SigningFactors AccountService::checkSigningFactors(std::int64_t userId,
+                                                                   std::string_view password,
+                                                                   std::string_view totpCode) {
+  const bool codeGiven =
+      std::any_of(totpCode.begin(), totpCode.end(), [](char ch) { return ch != ' '; });
+  if (password.empty() || !codeGiven)
+    throw AuthError("the password and a code from the authenticator app are required");
+  auto user = findUser(userId);
+  std::optional<Row> row;
+  if (user) row = loadRowByEmail(user->email);
+  if (!row) throw AuthError("signer unknown");
+  if (!row->mfaConfirmed) throw AuthError("two-step verification is not set up");
+  const auto now = clock_.now();
+  if (row->lockedUntilMs && *row->lockedUntilMs > toMillis(now))
+    throw AccountLocked("the account is locked");
+  auto fail = [&](std::string_view reason) {
+    if (recordFailure(*row, reason).status == SignInStatus::locked)
+      throw AccountLocked("the account is locked");
+    throw AuthError("the password or code is not right");
+  };
+  if (!hasher_.verify(password, row->passwordHash).ok) fail("bad_password_on_signing");
+  SecondFactor factor = checkSecondFactor(*row, totpCode, now);
+  if (factor.kind != SecondFactor::Kind::totp || !factor.failure.empty())
+    fail("bad_totp_on_signing");
+  return SigningFactors{row->id, factor.step};
+}
+
+bool AccountService::consumeSigningFactorsIn(Connection& c, const SigningFactors& f) {
+  return c.execute(
+             "UPDATE user_mfa SET last_step = ?2 WHERE user_id = ?1 AND (last_step IS NULL OR "
+             "last_step < ?2)",
+             f.userId, static_cast<std::int64_t>(f.totpStep)) == 1;
+}
+
 bool AccountService::stepUpCurrent(const SessionInfo& session) const {
   return session.reauthenticatedAt &&
          clock_.now() - *session.reauthenticatedAt < config_.stepUpWindow;

@@ -6,6 +6,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <typeinfo>
 
 #include "cloud_impl.hpp"
@@ -319,6 +320,16 @@ Answer Cloud::outbox(const std::string& boxId, std::string_view body) {
       std::fwrite(lines.data(), 1, lines.size(), f);
       std::fclose(f);
     }
+  }
+  if (!effects.scripts.empty()) {
+    const auto rxDir = impl_->dir.notificationsLogPath().parent_path() / "rx";
+    std::error_code ec;
+    std::filesystem::create_directories(rxDir, ec);
+    for (const auto& [name, xml] : effects.scripts)
+      if (std::FILE* f = std::fopen((rxDir / name).c_str(), "w")) {
+        std::fwrite(xml.data(), 1, xml.size(), f);
+        std::fclose(f);
+      }
   }
   if (impl_->record != nullptr) {
     std::string line = h.id + " " + h.stream + " " + std::to_string(h.seq) + " " + h.kind + "\n";

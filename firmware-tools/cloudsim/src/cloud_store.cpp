@@ -227,22 +227,39 @@ void CloudStore::insertPrescription(const std::string& boxId, const std::string&
 std::vector<PendingPrescription> CloudStore::dueForDispensing(const std::string& boxId,
                                                               std::int64_t receivedBy) {
   auto& st = conn_.cached(
-      "SELECT box_id, entry_id, prescription_id FROM cloud_prescriptions "
+      "SELECT box_id, entry_id, prescription_id, pharmacy_id FROM cloud_prescriptions "
       "WHERE box_id = ?1 AND status = 'received' AND received_at <= ?2 "
       "ORDER BY received_at, entry_id");
   st.bindAll(boxId, receivedBy);
   std::vector<PendingPrescription> out;
-  while (st.step()) out.push_back({st.getText(0), st.getText(1), st.getText(2)});
+  while (st.step()) out.push_back({st.getText(0), st.getText(1), st.getText(2), st.getText(3)});
   st.reset();
   return out;
 }
 
 void CloudStore::markDispensed(const std::string& boxId, const std::string& entryId,
-                               std::int64_t now) {
+                               std::int64_t now, const std::string& status) {
   conn_.execute(
-      "UPDATE cloud_prescriptions SET status = 'dispensed', dispensed_at = ?3 "
+      "UPDATE cloud_prescriptions SET status = ?4, dispensed_at = ?3 "
       "WHERE box_id = ?1 AND entry_id = ?2",
-      boxId, entryId, now);
+      boxId, entryId, now, status);
+}
+
+std::string CloudStore::prescriptionStatus(const std::string& boxId,
+                                           const std::string& prescriptionId) {
+  return conn_
+      .queryValue<std::string>(
+          "SELECT status FROM cloud_prescriptions WHERE box_id = ?1 AND prescription_id = ?2 "
+          "ORDER BY received_at DESC LIMIT 1",
+          boxId, prescriptionId)
+      .value_or("");
+}
+
+void CloudStore::setPrescriptionStatus(const std::string& boxId, const std::string& prescriptionId,
+                                       const std::string& status) {
+  conn_.execute(
+      "UPDATE cloud_prescriptions SET status = ?3 WHERE box_id = ?1 AND prescription_id = ?2",
+      boxId, prescriptionId, status);
 }
 
 void CloudStore::insertNotification(const std::string& entryId, const std::string& boxId,

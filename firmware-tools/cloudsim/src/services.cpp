@@ -8,6 +8,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <sstream>
 #include <typeinfo>
@@ -38,7 +39,10 @@ constexpr std::array<RegistryLicense, 5> kRegistry{{
     {"1306849450", "NY", "298761", "suspended", "2027-03-31"},
 }};
 
-constexpr std::array<std::string_view, 3> kPharmacies{"PH-0001", "PH-0002", "PH-0003"};
+// The pharmacy network: by the contract's first ids, and by NCPDP ID (what a patient record
+// names); kOutOfStockPharmacy receives but never fills.
+constexpr std::array<std::string_view, 6> kPharmacies{"PH-0001", "PH-0002", "PH-0003",
+                                                      "1000001", "1000002", kOutOfStockPharmacy};
 
 constexpr std::array<std::string_view, 4> kFeatures{"rpm", "video", "rx", "billing"};
 
@@ -168,16 +172,57 @@ Effects licensing(const sync::Header& h, const Object& p, std::int64_t nowMs) {
   throw PayloadRefused("unsupported_kind", "licensing does not take this kind");
 }
 
+/// The file name of a received NCPDP message: letters, digits and '-' of the prescription id.
+std::string scriptName(const std::string& prescriptionId, std::string_view kind) {
+  std::string name;
+  for (char ch : prescriptionId)
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-') name.push_back(ch);
+  return name.substr(0, 64) + "-" + std::string(kind) + ".xml";
+}
+
+Effects pharmacyCancel(CloudStore& store, const std::string& boxId, const std::string& id) {
+  Effects out;
+  JsonOut reply;
+  reply.str("prescriptionId", id);
+  auto status = store.prescriptionStatus(boxId, id);
+  if (status == "received") {
+    store.setPrescriptionStatus(boxId, id, "cancelled");
+    reply.str("status", "cancelled");
+  } else {
+    reply.str("status", "cancel_denied")
+        .str("reason", status.empty() ? "unknown_prescription" : "already_" + status);
+  }
+  out.replies.push_back({"pharmacy", "rx.status", reply.done()});
+  return out;
+}
+
 Effects pharmacy(CloudStore& store, const std::string& boxId, const sync::Header& h,
                  const Object& p, std::int64_t nowMs) {
-  if (h.kind != "rx.submit")
+  if (h.kind != "rx.submit" && h.kind != "rx.cancel")
     throw PayloadRefused("unsupported_kind", "pharmacy does not take this kind");
   std::string prescriptionId = text(p, "prescriptionId");
   std::string pharmacyId = text(p, "pharmacyId");
   object(p, "patient");
   object(p, "prescriber");
   object(p, "medication");
+  std::string script;
+  if (p.has("script")) {  // the NCPDP message: up to 64 KiB of XML
+    if (!p.get("script").isString()) invalid("script", "must be a string");
+    script = p.getValue<std::string>("script");
+    if (script.empty() || script.size() > 65536) invalid("script", "must be 1-65536 characters");
+  }
+  const char* root = h.kind == "rx.submit" ? "<NewRx>" : "<CancelRx>";
+  if (!script.empty() && script.find(root) == std::string::npos)
+    invalid("script", h.kind == "rx.submit" ? "must be an NCPDP NewRx" : "must be a CancelRx");
   Effects out;
+  if (!script.empty())
+    out.scripts.emplace_back(
+        scriptName(prescriptionId, h.kind == "rx.submit" ? "NewRx" : "CancelRx"), script);
+  if (h.kind == "rx.cancel") {
+    auto cancel = pharmacyCancel(store, boxId, prescriptionId);
+    cancel.scripts = std::move(out.scripts);
+    return cancel;
+  }
   bool known = false;
   for (auto ph : kPharmacies) known = known || ph == pharmacyId;
   JsonOut reply;
@@ -264,10 +309,16 @@ Effects applyEntry(CloudStore& store, const std::string& service, const std::str
 std::vector<Reply> dueReplies(CloudStore& store, const std::string& boxId, std::int64_t nowMs) {
   std::vector<Reply> out;
   for (const auto& rx : store.dueForDispensing(boxId, nowMs - kDispenseAfterMs)) {
-    store.markDispensed(boxId, rx.entryId, nowMs);
-    out.push_back(
-        {"pharmacy", "rx.status",
-         JsonOut().str("prescriptionId", rx.prescriptionId).str("status", "dispensed").done()});
+    JsonOut reply;
+    reply.str("prescriptionId", rx.prescriptionId);
+    if (rx.pharmacyId == kOutOfStockPharmacy) {
+      store.markDispensed(boxId, rx.entryId, nowMs, "not_filled");
+      reply.str("status", "not_filled").str("reason", "out_of_stock");
+    } else {
+      store.markDispensed(boxId, rx.entryId, nowMs, "filled");
+      reply.str("status", "filled");
+    }
+    out.push_back({"pharmacy", "rx.status", reply.done()});
   }
   return out;
 }

@@ -27,6 +27,9 @@ struct Reply {
 struct Effects {
   std::vector<Reply> replies;
   std::vector<std::string> notificationLines;
+  /// NCPDP SCRIPT messages the pharmacy received (file name, XML), written to DIR/rx/ once the
+  /// transaction has committed, for tests and the curious.
+  std::vector<std::pair<std::string, std::string>> scripts;
 };
 
 /// The payload is not what the kind requires, or the service does not take the kind: the entry is
@@ -53,10 +56,14 @@ Effects applyEntry(CloudStore& store, const std::string& service, const std::str
                    const sync::Header& header, const std::string& payload, std::int64_t nowMs);
 
 /// Replies that became due by time for the box (prescriptions received at least 2 s ago are
-/// dispensed), with their state changed, inside the caller's transaction.
+/// filled, or not filled at the out-of-stock pharmacy kOutOfStockPharmacy), with their state
+/// changed, inside the caller's transaction.
 std::vector<Reply> dueReplies(CloudStore& store, const std::string& boxId, std::int64_t nowMs);
 
 /// How long the pharmacy takes to dispense a received prescription.
 inline constexpr std::int64_t kDispenseAfterMs = 2000;
+/// The pharmacy (NCPDP ID) that receives every prescription and fills none: it answers
+/// rx.status not_filled, reason out_of_stock (docs/cloud-api.md).
+inline constexpr std::string_view kOutOfStockPharmacy = "1000009";
 
 }  // namespace vigil::cloudsim

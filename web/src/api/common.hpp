@@ -106,6 +106,7 @@ void addRecordRoutes(Router& r, const ApiServices& s);
 void addRecordExportRoutes(Router& r, const ApiServices& s);
 void addIntakeRoutes(Router& r, const ApiServices& s);
 void addLicenseRoutes(Router& r, const ApiServices& s);
+void addRxRoutes(Router& r, const ApiServices& s);  // e-prescribing (issue 25)
 #ifdef VIGIL_WITH_SCHEDULING
 void addScheduleRoutes(Router& r, const ApiServices& s);      // built with video
 void addReminderRoutes(Router& r, const ApiServices& s);      // built with video (scheduling)

@@ -178,6 +178,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.recordExport) api::addRecordExportRoutes(staging, s);
   if (s.intake) api::addIntakeRoutes(staging, s);
   if (s.licenses) api::addLicenseRoutes(staging, s);
+  if (s.prescriptions && s.drugs && s.rxRules && s.prescribers) api::addRxRoutes(staging, s);
 #ifdef VIGIL_WITH_SCHEDULING
   if (s.scheduling) api::addScheduleRoutes(staging, s);
   if (s.reminders) api::addReminderRoutes(staging, s);

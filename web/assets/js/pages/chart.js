@@ -69,6 +69,7 @@ export async function renderChart(root, patientId, opts = {}) {
         patient.birthDate ? h('span', `Born ${patient.birthDate}${age !== null ? ` (${age} y)` : ''}`) : null,
         opts.own ? null : h('a', { href: `#/patients/${patientId}/record` }, 'Record'),
         !opts.own && clinician() ? h('a', { href: `#/patients/${patientId}/notes` }, 'Notes') : null,
+        !opts.own && clinician() ? h('a#chart-prescriptions', { href: `#/patients/${patientId}/prescriptions` }, 'Prescriptions') : null,
         opts.own ? null : h('a', { href: `#/patients/${patientId}/consents` }, 'Consents'))),
     patient.openAlerts && patient.openAlerts.count ? h('div.flag', severityBadge(patient.openAlerts.worstSeverity), ` ${patient.openAlerts.count} open alert${patient.openAlerts.count === 1 ? '' : 's'}`) : null);
 

@@ -72,6 +72,12 @@ class RpmEnrolmentService;
 class PatientRecordService;
 class IntakeService;
 }  // namespace vigil::patients
+namespace vigil::rx {
+class PrescriptionService;
+class DrugCatalog;
+class StateRuleService;
+class PrescriberService;
+}  // namespace vigil::rx
 namespace vigil::licensing {
 class LicenseService;
 }
@@ -135,6 +141,11 @@ struct ApiServices {
   fhir::RecordExportService* recordExport = nullptr;  // the record download (FHIR, HTML)
   patients::IntakeService* intake = nullptr;          // intake completion, insurance card photos
   licensing::LicenseService* licenses = nullptr;      // providers' NPIs and licenses (issue 22)
+  /// E-prescribing (issue 25): prescriptions, the drug list, the state rules, DEA and EPCS.
+  rx::PrescriptionService* prescriptions = nullptr;
+  rx::DrugCatalog* drugs = nullptr;
+  rx::StateRuleService* rxRules = nullptr;
+  rx::PrescriberService* prescribers = nullptr;
   /// Appointment types, schedules, slots, bookings, the waitlist (built with video: the routes
   /// exist only when VIGIL_WITH_SCHEDULING is defined).
   vigil::scheduling::SchedulingService* scheduling = nullptr;

@@ -174,8 +174,8 @@ class LicenseService {
       store::Connection& c, const std::vector<std::int64_t>& candidates, std::int64_t patientId,
       const std::optional<std::string>& confirmedState, Date dateOfService);
 
-  /// The provider's NPI, nullopt when none is set (no actor: billing reads it for a claim it
-  /// authorises and audits itself).
+  /// The provider's NPI, nullopt when none is set (no actor, no audit: public registry data read
+  /// by billing for a claim it authorises and audits itself, and by e-prescribing's check).
   static std::optional<std::string> npiIn(store::Connection& c, std::int64_t providerUserId);
 
   // --- Reads (license.read: admins any provider; providers and nurses their own) ---

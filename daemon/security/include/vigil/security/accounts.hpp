@@ -215,6 +215,23 @@ class AccountService {
   /// Whether the session's last proof of identity lies within AccountConfig::stepUpWindow.
   bool stepUpCurrent(const SessionInfo& session) const;
 
+  /// Two factors proved at the moment of signing (EPCS, 21 CFR 1311.140(a)): the password and a
+  /// TOTP code, typed for this signature (never a session's earlier proof, never a recovery
+  /// code: 1311 wants the hard token, "something you have"). checkSigningFactors() judges both
+  /// (slow: scrypt) outside any write job; consumeSigningFactorsIn() then uses the TOTP step up
+  /// inside the caller's signing transaction, so a code signs at most once. Wrong answers count
+  /// towards the lock-out like sign-in's. Throws AccountLocked, AuthError ("the password and a
+  /// code from the authenticator app are required", "the password or code is not right",
+  /// "two-step verification is not set up").
+  struct SigningFactors {
+    std::int64_t userId = 0;
+    std::uint64_t totpStep = 0;
+  };
+  SigningFactors checkSigningFactors(std::int64_t userId, std::string_view password,
+                                     std::string_view totpCode);
+  /// False when the step was used already (a replay, or a race with another use of the code).
+  static bool consumeSigningFactorsIn(store::Connection& c, const SigningFactors& factors);
+
   // --- sessions ---
   /// Whether authenticate() moves last_seen: never (a background read), at most once per
   /// touchInterval (a person's action) or on every call ("stay signed in").

@@ -61,6 +61,7 @@ struct PendingPrescription {
   std::string boxId;
   std::string entryId;
   std::string prescriptionId;
+  std::string pharmacyId;
 };
 
 class CloudStore {
@@ -107,7 +108,13 @@ class CloudStore {
   /// Prescriptions of the box received at or before `receivedBy` and not yet dispensed.
   std::vector<PendingPrescription> dueForDispensing(const std::string& boxId,
                                                     std::int64_t receivedBy);
-  void markDispensed(const std::string& boxId, const std::string& entryId, std::int64_t now);
+  /// Ends a received prescription as `status` ("filled" or "not_filled").
+  void markDispensed(const std::string& boxId, const std::string& entryId, std::int64_t now,
+                     const std::string& status);
+  /// The status of the box's prescription `prescriptionId` ("" when the pharmacy has none).
+  std::string prescriptionStatus(const std::string& boxId, const std::string& prescriptionId);
+  void setPrescriptionStatus(const std::string& boxId, const std::string& prescriptionId,
+                             const std::string& status);
 
   // The notifier.
   void insertNotification(const std::string& entryId, const std::string& boxId,

@@ -189,14 +189,15 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
         records.update(adminActor, *pid, up);
       }
     }
-    // Readings: the last `historyWindows` 14-day windows before the period's end.
+    // Readings: the last `historyWindows` 14-day windows before the period's end, the oldest
+    // window first (the patient's reading ids grow with reception time, as live ones do).
     DemoHistoryPatient h;
     h.persona = fleet::personaFromName("hypertensive").value();
     h.seed = static_cast<std::uint64_t>(2000 + n);  // stable per patient
     h.utcOffsetMinutes = kCentralOffsetMinutes;
     h.devices.push_back({"demo-billing-bp-" + std::to_string(n),
                          fleet::vitalDeviceFromName("blood_pressure").value()});
-    for (int w = 0; w < p.historyWindows; ++w)
+    for (int w = p.historyWindows - 1; w >= 0; --w)
       backfillDemoHistory(services.db, services.keys.cipher(), {h},
                           TimePoint(lastDay + days(1)) + hours(6) - kDemoHistoryDays * w);
     services.audit.record(

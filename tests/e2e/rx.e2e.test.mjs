@@ -51,7 +51,7 @@ test('a provider prescribes a plain and a controlled drug, the patient sees them
   await page.locator('#rx-sign-form').waitFor();
   await screenshot(page, 'rx-02-amlodipine-draft');
   await page.locator('#rx-sign').click();
-  await page.getByText('Signed and sent to the pharmacy').waitFor();
+  await page.locator('#rx-sign-form .notice.success', { hasText: 'Signed and sent to the pharmacy' }).waitFor();
 
   // A controlled drug (C-IV): 6 refills break the federal floor (5), quoted.
   await pickDrug(page, 'tramadol', 'tramadol hydrochloride 50 MG Oral Tablet');
@@ -83,7 +83,9 @@ test('a provider prescribes a plain and a controlled drug, the patient sees them
     await page.locator('#rx-sign-code').fill(code);
     await page.locator('#rx-sign').click();
   }
-  await page.getByText('Signed and sent to the pharmacy: tramadol').waitFor({ timeout: 35000 });
+  // The form's own notice (the page's live announcer repeats the text for screen readers).
+  await page.locator('#rx-sign-form .notice.success', { hasText: 'Signed and sent to the pharmacy: tramadol' })
+    .waitFor({ timeout: 35000 });
   await screenshot(page, 'rx-05-signed');
 
   // The patient sees both turn to Filled (the stand-in fills 2 s after receiving; the box's

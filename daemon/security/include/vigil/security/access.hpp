@@ -154,7 +154,7 @@ enum class Permission {
   billingTime,         // the RPM minutes ledger (timer, manual time, edits): providers, nurses
   billingApprove,      // approving a patient's month or a visit into claims: providers
   billingManage,       // the fee schedule, claims out to the clearinghouse and their status: admins
-  epcsApprove,  // approving a prescriber's EPCS access (issue 25): admins and providers
+  epcsApprove,         // approving a prescriber's EPCS access (issue 25): admins and providers
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -102,7 +102,18 @@ sync.ca_file = $var/cloud/ca.crt
 sync.inbox_interval_seconds = 10
 CONF
 
-# 3. The demo clinic, once: users, patients, devices and their certificate bundles.
+# 3. Enrol the box with the stand-in once (its keys live beside the data, in $var-keys): before
+# the seed, whose prescription goes to the stand-in's pharmacy through the link.
+if [[ ! -f "$var-keys/sync-enrolment.json" ]]; then
+  if ! "$bin/daemon/app/vigild" --config "$conf" sync enrol "$(cat "$var/cloud/enrolment-code")" \
+       "Vigil demo clinic" >>"$var/log/vigild.log" 2>&1; then
+    echo "enrolment with the cloud stand-in failed; last log lines:" >&2
+    tail -20 "$var/log/vigild.log" >&2
+    exit 1
+  fi
+fi
+
+# 3b. The demo clinic, once: users, patients, devices and their certificate bundles.
 # Its log lines (the new master key, the seed) go to vigild's log, the logins to the terminal.
 # The logins are secrets: the file is created owner-only before anything is written to it.
 install -m 600 /dev/null "$var/run/logins.txt"
@@ -111,16 +122,6 @@ if ! "$bin/daemon/app/vigild" --config "$conf" demo seed "$var/bundles" > "$var/
   echo "vigild demo seed failed; last log lines:" >&2
   tail -20 "$var/log/vigild.log" >&2
   exit 1
-fi
-
-# 3b. Enrol the box with the stand-in once (its keys live beside the data, in $var-keys).
-if [[ ! -f "$var-keys/sync-enrolment.json" ]]; then
-  if ! "$bin/daemon/app/vigild" --config "$conf" sync enrol "$(cat "$var/cloud/enrolment-code")" \
-       "Vigil demo clinic" >>"$var/log/vigild.log" 2>&1; then
-    echo "enrolment with the cloud stand-in failed; last log lines:" >&2
-    tail -20 "$var/log/vigild.log" >&2
-    exit 1
-  fi
 fi
 
 # 4. vigild.

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "standin.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/fleet/simulation.hpp"
 #include "vigil/pki/broker_setup.hpp"
@@ -708,6 +709,67 @@ BOOST_AUTO_TEST_CASE(a_weight_gain_after_a_restart_or_a_kill_raises_an_alert) {
       fs::remove(dir.path() / "port");
     }
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(VigildDemoPrescription)
+
+// Issue 25's done-when: the demo shows a prescription filled by the cloud stand-in's pharmacy.
+// As scripts/demo.sh runs it: the box enrols with the stand-in (a real process over TLS), the
+// seed signs Dr. Lee's renewal for Rosa Alvarez (the NewRx waits in the outbox), vigild's link
+// delivers it and applies the pharmacy's answers: received, then filled. A second seed adds
+// nothing.
+BOOST_AUTO_TEST_CASE(the_demo_prescription_is_filled_by_the_stand_in_pharmacy) {
+  TempDir dir;
+  vigil::pki::prepareBroker(vigil::pki::BrokerLayout(dir.path()), {});
+  vigil::sync::test::StandIn cloud(dir.path() / "cloud");
+  cloud.start();
+  auto with = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> all{
+        "--set", "data.dir=" + dir.path().string(), "--set", "sync.url=" + cloud.url(),
+        "--set", "sync.ca_file=" + cloud.caFile(),  "--set", "sync.inbox_interval_seconds=1"};
+    all.insert(all.end(), args.begin(), args.end());
+    return all;
+  };
+  {
+    Child child(with({"sync", "enrol", cloud.code(), "Demo clinic"}), dir.path() / "stderr");
+    BOOST_REQUIRE_MESSAGE(child.wait(30s) == 0, child.stderrText());
+  }
+  const auto seed = [&] {
+    Child child(with({"demo", "seed", (dir.path() / "bundles").string()}), dir.path() / "stderr");
+    BOOST_REQUIRE_MESSAGE(child.wait(90s) == 0, child.stderrText());
+  };
+  seed();
+  const auto db = dir.path() / "vigil.db";
+  const auto count = [&](const std::string& sql) {
+    vigil::store::Connection c(db, vigil::store::Connection::Mode::readOnly);
+    return c.queryValue<std::int64_t>(sql).value_or(-1);
+  };
+  // Signed (Dr. Lee, Rosa's lisinopril 20 mg, to her pharmacy 1000001), waiting in the outbox.
+  BOOST_TEST(count("SELECT count(*) FROM prescriptions WHERE status = 'signed' AND "
+                   "pharmacy_ncpdp = '1000001'") == 1);
+  BOOST_TEST(count("SELECT count(*) FROM prescriptions p JOIN rx_drugs d ON d.id = p.drug_id "
+                   "WHERE d.name = 'lisinopril 20 MG Oral Tablet'") == 1);
+  {
+    auto vigild =
+        std::make_unique<Child>(with({"--set", "mqtt.enabled=false", "--set", "web.port=0", "--set",
+                                      "web.port_file=" + (dir.path() / "port").string()}),
+                                dir.path() / "stderr");
+    BOOST_REQUIRE_MESSAGE(readPort(dir.path() / "port", 30s) > 0,
+                          "vigild did not report its port: " << vigild->stderrText());
+    const auto filled =
+        waitForCount(db, "SELECT count(*) FROM prescriptions WHERE status = 'filled'", 1, 60s);
+    BOOST_TEST(filled == 1,
+               "waited 60 s for the stand-in's pharmacy to fill the demo "
+               "prescription; log: "
+                   << vigild->stderrText());
+    BOOST_TEST(count("SELECT count(*) FROM prescription_events WHERE kind = 'received'") == 1);
+    ::kill(vigild->pid(), SIGTERM);
+    BOOST_TEST(vigild->wait(10s) == 0);
+  }
+  seed();
+  BOOST_TEST(count("SELECT count(*) FROM prescriptions") == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -24,6 +24,7 @@
 #include "vigil/core/metrics.hpp"
 #include "vigil/core/progress.hpp"
 #include "vigil/demo/demo_clinic.hpp"
+#include "vigil/demo/demo_rx.hpp"
 #include "vigil/rx/drugs.hpp"
 #include "vigil/security/cli.hpp"
 #include "vigil/sync/cli.hpp"
@@ -187,7 +188,9 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
 
 int Vigild::securityCommand(const std::vector<std::string>& args) {
   auto path = databasePath(*config_);
-  bool creates = args[0] == "demo";
+  // The demo seed and enrolment may be a new box's first commands (the demo enrols before it
+  // seeds: its prescription goes through the link); the others need the box's data.
+  bool creates = args[0] == "demo" || (args[0] == "sync" && args[1] == "enrol");
   moveLegacyMasterKey(*config_);
   if (!creates && !std::filesystem::exists(path)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
@@ -219,8 +222,15 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 #ifdef VIGIL_WITH_VIDEO
       settings.video = config_->boolean("video.enabled");
 #endif
-      rc = demo::seedDemoClinic(settings, {db, sec->keys(), sec->audit(), sec->accounts()}, args[2],
-                                std::cout);
+      const demo::DemoServices services{db, sec->keys(), sec->audit(), sec->accounts()};
+      rc = demo::seedDemoClinic(settings, services, args[2], std::cout);
+      // With the box enrolled with the cloud (the demo's stand-in): a prescription that vigild's
+      // link delivers to the stand-in's pharmacy, which fills it (issue 25).
+      if (rc == 0 && !config_->string("sync.url").empty()) {
+        sync::Outbox outbox(db, sec->audit(), SystemClock::instance(), backoffPolicy(*config_));
+        sync::Link link(db, sec->audit(), outbox, SystemClock::instance(), linkOptions(*config_));
+        demo::ensureDemoPrescription(services, link);
+      }
     } else if (what == "sync retry" || what == "sync cancel" || what == "sync enrol") {
       // The link without its thread: its keys seal a cancelled entry's stream.skip and enrol.
       sync::Outbox outbox(db, sec->audit(), SystemClock::instance(), backoffPolicy(*config_));

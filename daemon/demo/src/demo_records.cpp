@@ -193,7 +193,7 @@ void ensureDemoRecords(const DemoServices& services, const security::Actor& admi
                                      SubscriberRelationship::self};
     front.insurance = coverage;
     front.pharmacy = patients::Pharmacy{"Lakeview Community Pharmacy",
-                                        "1456782",
+                                        "1000001",
                                         "+1 (312) 555-0101",
                                         {"3100 N Clark St", "", "Chicago", "IL", "60657", "US"}};
     records.update(admin, *id, front);

@@ -258,7 +258,7 @@ std::string postClaim(Connection& c, security::AuditLog& audit, const sync::Head
   if (!k) return outcome;
   auditSystem(audit, c, *k, "claim.remittance", outcome + " trace " + r.traceNumber);
   if (outcome != "paid" && outcome != "denied") return outcome;
-  if (k->status == "submitted")
+  if (k->status == "submitted" && k->submissionId == k->latestSubmission)
     moveIn(c, audit, *k, ClaimStatus::accepted, "835 adjudicated by the payer", "835", header,
            now);
   const std::string d = outcome == "paid"

@@ -88,6 +88,8 @@ void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySub
       [this] { cases_->escalateDue(); });
 }
 
+namespace {
+
 /// The practice as the 837P's billing provider and submitter (billing.*).
 billing::SubmissionSettings billingSettings(const Config& config) {
   billing::SubmissionSettings s;
@@ -110,6 +112,8 @@ billing::SubmissionSettings billingSettings(const Config& config) {
   return s;
 }
 
+}  // namespace
+
 /// RPM billing (issue 24): the ledger, review and claims; completed video visits' time joins
 /// the ledger every 5 minutes; approved claims go to the clearinghouse every
 /// billing.submit_interval_seconds (as the system; the answers are applied by the sync
@@ -119,18 +123,19 @@ void ApiWiring::wireBilling(const Config& config, store::Database& db,
   billing_ = std::make_unique<billing::BillingService>(
       db, security.audit(), security.keys().cipher(), *patients_, *records_, clock);
   services_.billing = billing_.get();
-  billingSettings_ = billingSettings(config);
-  services_.billingSettings = &billingSettings_;
+  billing_->setSubmissionSettings(billingSettings(config));
   visitTimeImport_ = std::make_unique<PeriodicTask>("billing_visit_time", std::chrono::minutes(5),
                                                     [this] { billing_->importVisitTime(); });
-  if (auto missing = billingSettings_.missing(); !missing.empty())
-    log::info("billing.submission_off", {{"missing", static_cast<std::int64_t>(missing.size())}});
+  if (auto missing = billingSettings(config).missing(); !missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "billing." : ",billing.") + m;
+    log::info("billing.submission_off", {{"missing", names}});
+  }
   if (syncing.link() != nullptr)
     claimSubmission_ = std::make_unique<PeriodicTask>(
         "claim_submission", std::chrono::seconds(config.integer("billing.submit_interval_seconds")),
         [this, link = syncing.link()] {
-          billing_->submitApproved({0, security::Role::admin, std::nullopt}, link,
-                                   billingSettings_);
+          billing_->submitApproved({0, security::Role::admin, std::nullopt}, link);
         });
 }
 

@@ -76,7 +76,6 @@ class ApiWiring {
   // the service so it stops first).
   std::unique_ptr<cases::CaseService> cases_;
   std::unique_ptr<billing::BillingService> billing_;
-  billing::SubmissionSettings billingSettings_;
   std::unique_ptr<PeriodicTask> visitTimeImport_;
   std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;

@@ -227,6 +227,19 @@ std::string filingIndicatorFor(std::string_view payerName) {
   return "CI";
 }
 
+void BillingService::setSubmissionSettings(SubmissionSettings settings) {
+  submission_ = std::move(settings);
+}
+
+SubmissionRun BillingService::submitApproved(const Actor& actor, sync::Link* link) {
+  if (!submission_) {
+    SubmissionRun run;
+    run.skipped = "settings: not set";
+    return run;
+  }
+  return submitApproved(actor, link, *submission_);
+}
+
 SubmissionRun BillingService::submitApproved(const Actor& actor, sync::Link* link,
                                              const SubmissionSettings& settings) {
   SubmissionRun run;

@@ -499,8 +499,7 @@ void addBillingRoutes(Router& r, const ApiServices& s) {
   // billing.submit_interval_seconds); 409 not_sent with the reason when nothing can go.
   r.add({"POST", "/api/v1/billing/claims/submit", Access::authenticated, "claim.submit",
          billingGuarded([&s](Request& req) {
-           if (!s.billingSettings) throw NotFound("claims submission is not set up");
-           auto run = s.billing->submitApproved(*req.actor, s.link, *s.billingSettings);
+           auto run = s.billing->submitApproved(*req.actor, s.link);
            if (!run.skipped.empty())
              return Response::error(409, "not_sent", "claims not sent: " + run.skipped);
            auto o = object();

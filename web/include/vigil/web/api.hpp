@@ -95,7 +95,6 @@ class CaseService;
 }
 namespace vigil::billing {
 class BillingService;
-struct SubmissionSettings;
 }
 
 namespace vigil::notes {
@@ -158,8 +157,6 @@ struct ApiServices {
   vigil::ondemand::OnDemandService* ondemand = nullptr;
   cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
   billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
-  /// The practice as the 837P's billing provider (billing.*): "send approved claims now".
-  const billing::SubmissionSettings* billingSettings = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -338,6 +338,9 @@ class BillingService {
   /// without an enrolled link or with incomplete settings (the run says why).
   SubmissionRun submitApproved(const security::Actor& actor, sync::Link* link,
                                const SubmissionSettings& settings);
+  /// submitApproved with the settings vigild gave (setSubmissionSettings; none: nothing sent).
+  SubmissionRun submitApproved(const security::Actor& actor, sync::Link* link);
+  void setSubmissionSettings(SubmissionSettings settings);
   /// One claim with its history and what remittances posted to it (claim.list).
   ClaimDetail claimDetail(const security::Actor& actor, std::int64_t claimId);
   /// Claims by status, denial reasons, days to payment and the monthly trend (billing.report;
@@ -360,6 +363,7 @@ class BillingService {
   registry::PatientRepository& patients_;
   patients::PatientRecordService& records_;
   Clock& clock_;
+  std::optional<SubmissionSettings> submission_;  // set once at start-up, before any thread
 };
 
 }  // namespace vigil::billing

@@ -22,8 +22,8 @@
 #include <chrono>
 #include <fstream>
 #include <set>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "security_fixture.hpp"
 #include "standin.hpp"
@@ -105,8 +105,8 @@ struct ClaimsLinkFixture : security::test::SecurityFixture {
   std::int64_t approvedRpmClaim(bool withAddress = true) {
     const auto n = std::to_string(++seq);
     clock.set(utc(2025, 12, 20, 12));
-    const auto p =
-        registry.create({0, "MRN-C" + n, "Pat", "Claim" + n, "1950-01-0" + n, "UTC", "NY", {}, true});
+    const auto p = registry.create(
+        {0, "MRN-C" + n, "Pat", "Claim" + n, "1950-01-0" + n, "UTC", "NY", {}, true});
     db->writeSync([&](store::Connection& c) {
       security::SqliteCareTeam::assignIn(c, provider.id, p, admin.id, clock.now());
       security::SqliteCareTeam::assignIn(c, nurse.id, p, admin.id, clock.now());
@@ -135,8 +135,13 @@ struct ClaimsLinkFixture : security::test::SecurityFixture {
                       {utc(2026, 1, 14, h), utc(2026, 1, 14, h, 15), true, "phone_call"});
     patients::RecordUpdate u;
     patients::InsuranceCoverage cov;
-    cov.primary = patients::Insurance{"Medicare Part B", "", "1EG4TE5MK7" + n, "", "Pat Claim" + n,
-                                      "", patients::SubscriberRelationship::self};
+    cov.primary = patients::Insurance{"Medicare Part B",
+                                      "",
+                                      "1EG4TE5MK7" + n,
+                                      "",
+                                      "Pat Claim" + n,
+                                      "",
+                                      patients::SubscriberRelationship::self};
     u.insurance = cov;
     if (withAddress) {
       patients::Contact contact;
@@ -314,8 +319,8 @@ BOOST_AUTO_TEST_CASE(a_claim_goes_out_is_accepted_and_paid_and_is_posted_once) {
 
   fetchUntil({claim}, "paid");
   const std::vector<std::string> history = {"approval approved", "submission submitted",
-                                            "999 submitted (history)",
-                                            "277CA accepted", "835 paid"};
+                                            "999 submitted (history)", "277CA accepted",
+                                            "835 paid"};
   BOOST_TEST(historyOf(claim) == history, boost::test_tools::per_element());
   auto d = billing.claimDetail(admin, claim);
   BOOST_TEST(d.status == "paid");

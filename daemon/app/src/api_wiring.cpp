@@ -118,8 +118,8 @@ billing::SubmissionSettings billingSettings(const Config& config) {
 /// the ledger every 5 minutes; approved claims go to the clearinghouse every
 /// billing.submit_interval_seconds (as the system; the answers are applied by the sync
 /// subsystem's handlers).
-void ApiWiring::wireBilling(const Config& config, store::Database& db,
-                            SecuritySubsystem& security, SyncSubsystem& syncing, Clock& clock) {
+void ApiWiring::wireBilling(const Config& config, store::Database& db, SecuritySubsystem& security,
+                            SyncSubsystem& syncing, Clock& clock) {
   billing_ = std::make_unique<billing::BillingService>(
       db, security.audit(), security.keys().cipher(), *patients_, *records_, clock);
   services_.billing = billing_.get();

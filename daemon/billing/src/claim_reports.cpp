@@ -125,83 +125,79 @@ ClaimDetail BillingService::claimDetail(const Actor& actor, std::int64_t claimId
 
 ClaimsReport BillingService::claimsReport(const Actor& actor) {
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, security::operation("billing.report"), std::nullopt,
-                    {"claims_report", ""}, [&](Connection& c) {
-                      ClaimsReport r;
-                      auto s = c.prepare(
-                          "SELECT status, count(*), sum(total_cents) FROM claims GROUP BY status "
-                          "ORDER BY status");
-                      while (s.step())
-                        r.byStatus.push_back({s.get<std::string>(0), s.get<std::int64_t>(1),
-                                              s.get<std::int64_t>(2)});
-                      auto d = c.prepare(
-                          "SELECT a.group_code, a.reason_code, count(DISTINCT rc.claim_id), "
-                          "sum(a.amount_cents) FROM remittance_adjustments a JOIN "
-                          "remittance_claims rc ON rc.id = a.remittance_claim_id WHERE "
-                          "rc.outcome = 'denied' GROUP BY 1, 2 ORDER BY 3 DESC, 4 DESC, 1, 2");
-                      while (d.step())
-                        r.denialReasons.push_back({d.get<std::string>(0), d.get<std::string>(1),
-                                                   d.get<std::int64_t>(2),
-                                                   d.get<std::int64_t>(3)});
-                      // Days from the first sending to the first payment, per paid claim.
-                      std::map<std::string, std::vector<double>> byMonth;
-                      std::vector<double> all;
-                      auto p = c.prepare(
-                          std::string("SELECT ") + kMonthOf +
-                          ", (SELECT min(posted_at) FROM remittance_claims WHERE claim_id = k.id "
-                          "AND outcome = 'paid') - (SELECT min(cs.submitted_at) FROM "
-                          "claim_submission_claims x JOIN claim_submissions cs ON cs.id = "
-                          "x.submission_id WHERE x.claim_id = k.id) FROM claims k WHERE k.status "
-                          "= 'paid'");
-                      while (p.step()) {
-                        ++r.paidClaims;
-                        auto ms = p.get<std::optional<std::int64_t>>(1);
-                        if (!ms) continue;
-                        const double days = static_cast<double>(*ms) / kMsPerDay;
-                        all.push_back(days);
-                        byMonth[p.get<std::string>(0)].push_back(days);
-                      }
-                      if (!all.empty()) {
-                        double sum = 0;
-                        for (auto v : all) sum += v;
-                        r.averageDaysToPayment = sum / static_cast<double>(all.size());
-                        r.medianDaysToPayment = median(all);
-                        r.maxDaysToPayment = *std::max_element(all.begin(), all.end());
-                      }
-                      auto m = c.prepare(
-                          std::string("SELECT ") + kMonthOf +
-                          " AS month, count(*), sum(k.total_cents), sum(k.status = 'denied'), "
-                          "(SELECT COALESCE(sum(rc.paid_cents), 0) FROM remittance_claims rc "
-                          "JOIN claims j ON j.id = rc.claim_id WHERE COALESCE(j.service_month, "
-                          "strftime('%Y-%m', j.approved_at / 1000, 'unixepoch')) = " +
-                          kMonthOf +
-                          ") FROM claims k GROUP BY month ORDER BY month DESC LIMIT 12");
-                      while (m.step()) {
-                        MonthTrend t;
-                        t.month = m.get<std::string>(0);
-                        t.claims = m.get<std::int64_t>(1);
-                        t.chargeCents = m.get<std::int64_t>(2);
-                        t.denied = m.get<std::int64_t>(3);
-                        t.paidCents = m.get<std::int64_t>(4);
-                        if (auto it = byMonth.find(t.month); it != byMonth.end()) {
-                          double sum = 0;
-                          for (auto v : it->second) sum += v;
-                          t.averageDaysToPayment = sum / static_cast<double>(it->second.size());
-                        }
-                        r.months.push_back(std::move(t));
-                      }
-                      std::reverse(r.months.begin(), r.months.end());
-                      r.unbalancedRemittances =
-                          c.queryValue<std::int64_t>(
-                               "SELECT count(*) FROM remittances WHERE balanced = 0")
-                              .value_or(0);
-                      r.unmatchedPayments =
-                          c.queryValue<std::int64_t>(
-                               "SELECT count(*) FROM remittance_claims WHERE outcome = "
-                               "'unmatched'")
-                              .value_or(0);
-                      return r;
-                    });
+  return guard.read(
+      actor, security::operation("billing.report"), std::nullopt, {"claims_report", ""},
+      [&](Connection& c) {
+        ClaimsReport r;
+        auto s = c.prepare(
+            "SELECT status, count(*), sum(total_cents) FROM claims GROUP BY status "
+            "ORDER BY status");
+        while (s.step())
+          r.byStatus.push_back(
+              {s.get<std::string>(0), s.get<std::int64_t>(1), s.get<std::int64_t>(2)});
+        auto d = c.prepare(
+            "SELECT a.group_code, a.reason_code, count(DISTINCT rc.claim_id), "
+            "sum(a.amount_cents) FROM remittance_adjustments a JOIN "
+            "remittance_claims rc ON rc.id = a.remittance_claim_id WHERE "
+            "rc.outcome = 'denied' GROUP BY 1, 2 ORDER BY 3 DESC, 4 DESC, 1, 2");
+        while (d.step())
+          r.denialReasons.push_back({d.get<std::string>(0), d.get<std::string>(1),
+                                     d.get<std::int64_t>(2), d.get<std::int64_t>(3)});
+        // Days from the first sending to the first payment, per paid claim.
+        std::map<std::string, std::vector<double>> byMonth;
+        std::vector<double> all;
+        auto p = c.prepare(std::string("SELECT ") + kMonthOf +
+                           ", (SELECT min(posted_at) FROM remittance_claims WHERE claim_id = k.id "
+                           "AND outcome = 'paid') - (SELECT min(cs.submitted_at) FROM "
+                           "claim_submission_claims x JOIN claim_submissions cs ON cs.id = "
+                           "x.submission_id WHERE x.claim_id = k.id) FROM claims k WHERE k.status "
+                           "= 'paid'");
+        while (p.step()) {
+          ++r.paidClaims;
+          auto ms = p.get<std::optional<std::int64_t>>(1);
+          if (!ms) continue;
+          const double days = static_cast<double>(*ms) / kMsPerDay;
+          all.push_back(days);
+          byMonth[p.get<std::string>(0)].push_back(days);
+        }
+        if (!all.empty()) {
+          double sum = 0;
+          for (auto v : all) sum += v;
+          r.averageDaysToPayment = sum / static_cast<double>(all.size());
+          r.medianDaysToPayment = median(all);
+          r.maxDaysToPayment = *std::max_element(all.begin(), all.end());
+        }
+        auto m =
+            c.prepare(std::string("SELECT ") + kMonthOf +
+                      " AS month, count(*), sum(k.total_cents), sum(k.status = 'denied'), "
+                      "(SELECT COALESCE(sum(rc.paid_cents), 0) FROM remittance_claims rc "
+                      "JOIN claims j ON j.id = rc.claim_id WHERE COALESCE(j.service_month, "
+                      "strftime('%Y-%m', j.approved_at / 1000, 'unixepoch')) = " +
+                      kMonthOf + ") FROM claims k GROUP BY month ORDER BY month DESC LIMIT 12");
+        while (m.step()) {
+          MonthTrend t;
+          t.month = m.get<std::string>(0);
+          t.claims = m.get<std::int64_t>(1);
+          t.chargeCents = m.get<std::int64_t>(2);
+          t.denied = m.get<std::int64_t>(3);
+          t.paidCents = m.get<std::int64_t>(4);
+          if (auto it = byMonth.find(t.month); it != byMonth.end()) {
+            double sum = 0;
+            for (auto v : it->second) sum += v;
+            t.averageDaysToPayment = sum / static_cast<double>(it->second.size());
+          }
+          r.months.push_back(std::move(t));
+        }
+        std::reverse(r.months.begin(), r.months.end());
+        r.unbalancedRemittances =
+            c.queryValue<std::int64_t>("SELECT count(*) FROM remittances WHERE balanced = 0")
+                .value_or(0);
+        r.unmatchedPayments = c.queryValue<std::int64_t>(
+                                   "SELECT count(*) FROM remittance_claims WHERE outcome = "
+                                   "'unmatched'")
+                                  .value_or(0);
+        return r;
+      });
 }
 
 }  // namespace vigil::billing

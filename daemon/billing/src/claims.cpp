@@ -317,20 +317,19 @@ Claim BillingService::recordClaimStatus(const Actor& actor, std::int64_t claimId
                                         ClaimStatus status, const std::string& detail) {
   if (detail.size() > 200) throw ValidationError("detail: at most 200 bytes");
   security::AccessGuard guard(db_, audit_);
-  auto k = guard.write(actor, security::operation("claim.status"), std::nullopt,
-                       {"claim", std::to_string(claimId)}, [&](Connection& c) {
-                         auto old = claimIn(c, claimId);
-                         if (!old) throw NotFound("claim: no such claim");
-                         if (!claimTransitionAllowed(old->status, status))
-                           throw BillingConflict("bad_transition",
-                                                 "claim: cannot go from " +
-                                                     std::string(toString(old->status)) + " to " +
-                                                     std::string(toString(status)));
-                         billing::detail::writeStatusIn(c, claimId, status, detail,
-                                                        {"admin", {}, true},
-                                               clock_.now(), actor.id);
-                         return *claimIn(c, claimId);
-                       });
+  auto k = guard.write(
+      actor, security::operation("claim.status"), std::nullopt, {"claim", std::to_string(claimId)},
+      [&](Connection& c) {
+        auto old = claimIn(c, claimId);
+        if (!old) throw NotFound("claim: no such claim");
+        if (!claimTransitionAllowed(old->status, status))
+          throw BillingConflict("bad_transition", "claim: cannot go from " +
+                                                      std::string(toString(old->status)) + " to " +
+                                                      std::string(toString(status)));
+        billing::detail::writeStatusIn(c, claimId, status, detail, {"admin", {}, true},
+                                       clock_.now(), actor.id);
+        return *claimIn(c, claimId);
+      });
   log::info("billing.claim_status",
             {{"claim_id", claimId}, {"status", std::string(toString(status))}});
   return k;

@@ -83,8 +83,8 @@ bool moveIn(Connection& c, security::AuditLog& audit, SentClaim& k, ClaimStatus 
             const std::string& detail, const std::string& source, const sync::Header& header,
             TimePoint now) {
   const auto from = parseClaimStatus(k.status);
-  const bool applies = k.submissionId == k.latestSubmission && from &&
-                       claimTransitionAllowed(*from, target);
+  const bool applies =
+      k.submissionId == k.latestSubmission && from && claimTransitionAllowed(*from, target);
   detail::writeStatusIn(c, k.claimId, target, detail, {source, header.id, applies}, now, 0);
   auditSystem(audit, c, k, "claim.status",
               source + " " + std::string(toString(target)) + (applies ? "" : " (history only)"));
@@ -179,7 +179,8 @@ void applyClaimStatus(Connection& c, security::AuditLog& audit, Clock& clock,
                    ? 1
                    : 0;
   }
-  if (unknown > 0) log::warn("billing.status_unknown_claims", {{"message", header.id}, {"n", unknown}});
+  if (unknown > 0)
+    log::warn("billing.status_unknown_claims", {{"message", header.id}, {"n", unknown}});
   log::info("billing.status_applied", {{"message", header.id}, {"claims", applied}});
 }
 
@@ -239,8 +240,8 @@ std::string postClaim(Connection& c, security::AuditLog& audit, const sync::Head
       "INSERT INTO remittance_claims (remittance_id, claim_id, patient_control, status_code, "
       "charge_cents, paid_cents, patient_resp_cents, payer_claim_control, balanced, outcome, "
       "posted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-      remittanceId, k ? std::optional<std::int64_t>(k->claimId) : std::nullopt, p.claimId,
-      p.status, p.chargeCents, p.paidCents, p.patientResponsibilityCents, p.payerClaimControl,
+      remittanceId, k ? std::optional<std::int64_t>(k->claimId) : std::nullopt, p.claimId, p.status,
+      p.chargeCents, p.paidCents, p.patientResponsibilityCents, p.payerClaimControl,
       static_cast<std::int64_t>(p.balanced() ? 1 : 0), outcome, core::toMillis(now));
   const auto posted = c.lastInsertRowid();
   insertAdjustments(c, posted, std::nullopt, p.adjustments);
@@ -259,8 +260,7 @@ std::string postClaim(Connection& c, security::AuditLog& audit, const sync::Head
   auditSystem(audit, c, *k, "claim.remittance", outcome + " trace " + r.traceNumber);
   if (outcome != "paid" && outcome != "denied") return outcome;
   if (k->status == "submitted" && k->submissionId == k->latestSubmission)
-    moveIn(c, audit, *k, ClaimStatus::accepted, "835 adjudicated by the payer", "835", header,
-           now);
+    moveIn(c, audit, *k, ClaimStatus::accepted, "835 adjudicated by the payer", "835", header, now);
   const std::string d = outcome == "paid"
                             ? "835 paid " + x12::formatAmount(p.paidCents) + ", patient " +
                                   x12::formatAmount(p.patientResponsibilityCents) + ", trace " +

@@ -29,9 +29,8 @@ using store::Connection;
 namespace {
 
 bool allDigits(std::string_view s, std::size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](unsigned char ch) {
-           return std::isdigit(ch) != 0;
-         });
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
 }
 
 std::string upper(std::string_view s) {
@@ -197,8 +196,8 @@ std::map<std::string, std::string> parsePayerIds(std::string_view text) {
   std::size_t at = 0;
   while (at <= text.size()) {
     auto comma = text.find(',', at);
-    auto part = text.substr(at, comma == std::string_view::npos ? std::string_view::npos
-                                                                 : comma - at);
+    auto part =
+        text.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
     auto eq = part.find('=');
     if (eq != std::string_view::npos) {
       auto name = upper(trim(part.substr(0, eq)));
@@ -288,8 +287,8 @@ SubmissionRun BillingService::submitApproved(const Actor& actor, sync::Link* lin
           core::toMillis(now), actor.id);
       const auto sending = c.lastInsertRowid();
       const auto stamp = core::formatUtc(now, core::Fraction::millis);
-      const std::string batch = stamp.substr(0, 4) + stamp.substr(5, 2) + stamp.substr(8, 2) +
-                                "-" + std::to_string(sending);
+      const std::string batch = stamp.substr(0, 4) + stamp.substr(5, 2) + stamp.substr(8, 2) + "-" +
+                                std::to_string(sending);
       auto b = batchFor(settings, npi, batch, sending, now);
       SubmittedBatch sent{batch, "", npi, {}, total};
       for (auto& [k, x] : group) {
@@ -302,9 +301,8 @@ SubmissionRun BillingService::submitApproved(const Actor& actor, sync::Link* lin
         sent.claimIds.push_back(k->claim.id);
       }
       const auto text = x12::write837p(b);
-      sent.entryId =
-          link->enqueueIn(c, "claims/" + batch, "claim.submit", "clearinghouse",
-                          payloadOf(batch, text));
+      sent.entryId = link->enqueueIn(c, "claims/" + batch, "claim.submit", "clearinghouse",
+                                     payloadOf(batch, text));
       c.execute("UPDATE claim_submissions SET batch = ?2, entry_id = ?3 WHERE id = ?1", sending,
                 batch, sent.entryId);
       for (const auto& [k, x] : group) {
@@ -325,9 +323,10 @@ SubmissionRun BillingService::submitApproved(const Actor& actor, sync::Link* lin
   });
   if (!run.batches.empty()) link->wake();
   for (const auto& b : run.batches)
-    log::info("billing.claims_submitted", {{"batch", b.batch},
-                                           {"entry", b.entryId},
-                                           {"claims", static_cast<std::int64_t>(b.claimIds.size())}});
+    log::info("billing.claims_submitted",
+              {{"batch", b.batch},
+               {"entry", b.entryId},
+               {"claims", static_cast<std::int64_t>(b.claimIds.size())}});
   return run;
 }
 

@@ -324,8 +324,8 @@ class BillingService {
     std::string detail;
     TimePoint at;
     std::int64_t by = 0;
-    std::string source;    // submission, 999, 277CA, 835, admin ("" before migration 0033)
-    bool applied = true;   // false: a late answer kept in the history only
+    std::string source;   // submission, 999, 277CA, 835, admin ("" before migration 0033)
+    bool applied = true;  // false: a late answer kept in the history only
   };
   std::vector<StatusEvent> claimHistory(const security::Actor& actor, std::int64_t claimId);
 

@@ -45,7 +45,7 @@ struct SubmissionSettings {
   std::string practiceName;  // 2010AA NM103 and 1000A NM103
   std::string practiceNpi;   // type-2 group NPI; empty: each claim's billing NPI
   std::string taxonomy = "207Q00000X";
-  std::string taxId;  // 9 digits
+  std::string taxId;                          // 9 digits
   std::string addressLine, city, state, zip;  // zip: 9 digits
   std::string submitterId;                    // ETIN the clearinghouse assigned
   std::string contactName, contactPhone, contactEmail;

@@ -5,7 +5,8 @@
 // with 99453, 99454, 99457 and 99458 (by hand: 20 days -> 99454; 47 minutes with a contact ->
 // 99457 + one further full 20 -> 99458), the evidence (20 days, 47 min, the contact's date),
 // her NPI; she approves, confirming her identity if the box asks, and the card shows the claim
-// as approved; the patient's chart shows the minutes card with its timer. Screenshots of each
+// as approved, and so do the claims section (with the claim's history) and its claims-by-status
+// report; the patient's chart shows the minutes card with its timer. Screenshots of each
 // step go to the e2e artifacts.
 
 import { test, before, after } from 'node:test';
@@ -90,6 +91,19 @@ test('a provider opens last month\'s review, sees the codes and approves', { tim
   assert.match(await claimed.innerText(), /Claim \d+: approved/);
   assert.equal(await card.getByRole('button', { name: /Approve/ }).count(), 0);
   await screenshot(page, 'billing-approved');
+
+  // The claims section lists the new claim, approved (not sent yet), with its history, and the
+  // report counts it by status.
+  const claims = page.locator('[data-testid="claims-section"]');
+  const row = claims.locator('tr[data-status="approved"]').first();
+  await row.waitFor({ timeout: 15000 });
+  await row.getByRole('button', { name: 'Details' }).click();
+  const history = claims.locator('.claim-history').first();
+  await history.waitFor({ timeout: 15000 });
+  assert.match(await history.innerText(), /Approved · approved/);
+  await claims.locator('tr[data-status="approved"] td.num').first().waitFor({ timeout: 15000 });
+  assert.equal(await claims.locator('.claims-reports tr[data-status="approved"] td.num').first().innerText(), '1');
+  await screenshot(page, 'billing-claims');
 
   // The patient's chart: the minutes card with its timer.
   await page.goto(`${box.url}/#/patients/${box.seed.patientA}`);

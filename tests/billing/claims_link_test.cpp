@@ -523,6 +523,79 @@ BOOST_AUTO_TEST_CASE(a_batch_rejected_in_the_999_rejects_its_claims) {
   BOOST_TEST(rows("SELECT count(*) FROM claim_submissions WHERE ack_code = 'R'") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(claim_level_adjustments_plb_and_an_unbalanced_remittance_are_posted) {
+  const auto claim = approvedRpmClaim();
+  connect();
+  auto run = billing.submitApproved(kSystem, link.get(), practice());
+  BOOST_REQUIRE_EQUAL(run.batches.size(), 1u);
+  // A payer's 835 written by hand, before the stand-in sees the batch: the claim paid 100.00 of
+  // 163.00 with claim-level adjustments CO-45 33.00 and PR-1 (deductible) 30.00 (163 - 100 = 63
+  // = 33 + 30), and a PLB WO (overpayment recovery) of 10.00: BPR02 = 100.00 - 10.00 = 90.00.
+  x12::Remittance r;
+  r.controlNumber = "0001";
+  r.handling = "I";
+  r.totalCents = 9000;
+  r.paymentMethod = "CHK";
+  r.paymentDate = "20261206";
+  r.traceNumber = "CHK-5001";
+  r.originatorId = "1512345678";
+  r.payer = {"ACME HEALTH PLAN", "", "", "", "", "", ""};
+  r.payee = {"RIVERSIDE CLINIC", "XX", "1234567893", "", "", "", ""};
+  x12::ClaimPayment cp;
+  cp.claimId = "V" + std::to_string(claim) + "S1";
+  cp.status = "1";
+  cp.chargeCents = 16300;
+  cp.paidCents = 10000;
+  cp.patientResponsibilityCents = 3000;
+  cp.payerClaimControl = "ACME-77";
+  cp.adjustments = {{"CO", "45", 3300, 0}, {"PR", "1", 3000, 0}};
+  r.claims = {cp};
+  r.providerAdjustments = {{"1234567893", "20261231", "WO", "OVERPAID-2025", 1000}};
+  const auto m1 = send("remittance", x12::write835(replyEnvelope(), r), "acme");
+  // A second one that does not balance (BPR02 50.00, its one claim paid 40.00) and names a claim
+  // this box never sent.
+  x12::Remittance odd = r;
+  odd.traceNumber = "CHK-5002";
+  odd.totalCents = 5000;
+  odd.providerAdjustments.clear();
+  x12::ClaimPayment stranger;
+  stranger.claimId = "X999";
+  stranger.status = "1";
+  stranger.chargeCents = 4000;
+  stranger.paidCents = 4000;
+  odd.claims = {stranger};
+  const auto m2 = send("remittance", x12::write835(replyEnvelope(), odd), "acme");
+  fetchApplied({m1, m2});
+
+  BOOST_TEST(statusOf(claim) == "paid");
+  BOOST_TEST(billing.claimHistory(admin, claim).back().detail ==
+             "835 paid 100, patient 30, trace CHK-5001");
+  auto d = billing.claimDetail(admin, claim);
+  BOOST_REQUIRE_EQUAL(d.postings.size(), 1u);
+  const auto& p = d.postings[0];
+  BOOST_TEST(p.paidCents == 10000);
+  BOOST_TEST(p.patientResponsibilityCents == 3000);
+  BOOST_TEST(p.balanced);
+  BOOST_TEST(p.payerName == "ACME HEALTH PLAN");
+  BOOST_REQUIRE_EQUAL(p.adjustments.size(), 2u);
+  BOOST_TEST(!p.adjustments[0].lineNo.has_value());  // claim level
+  BOOST_TEST(p.adjustments[0].group == "CO");
+  BOOST_TEST(p.adjustments[0].amountCents == 3300);
+  BOOST_TEST(p.adjustments[1].group == "PR");
+  BOOST_TEST(p.adjustments[1].reason == "1");
+  BOOST_TEST(p.adjustments[1].amountCents == 3000);
+  BOOST_TEST(rows("SELECT plb_cents FROM remittances WHERE trace_number = 'CHK-5001'") == 1000);
+  BOOST_TEST(rows("SELECT balanced FROM remittances WHERE trace_number = 'CHK-5001'") == 1);
+  BOOST_TEST(rows("SELECT amount_cents FROM remittance_provider_adjustments WHERE reason = 'WO'") ==
+             1000);
+  BOOST_TEST(rows("SELECT balanced FROM remittances WHERE trace_number = 'CHK-5002'") == 0);
+  BOOST_TEST(rows("SELECT count(*) FROM remittance_claims WHERE outcome = 'unmatched'") == 1);
+  auto report = billing.claimsReport(admin);
+  BOOST_TEST(report.unbalancedRemittances == 1);
+  BOOST_TEST(report.unmatchedPayments == 1);
+  BOOST_TEST(report.denialReasons.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(ClaimsUnderFaults, FaultyFixture)

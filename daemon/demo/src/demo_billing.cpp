@@ -186,6 +186,11 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
             "Medicare Part B", "",          "1EG4TE5MK7" + std::to_string(n),      "",
             u.displayName,     p.birthDate, patients::SubscriberRelationship::self};
         up.insurance = cov;
+        // An address: the 837P needs the subscriber's (issue 24, docs/billing.md "Submission").
+        patients::Contact contact;
+        contact.address = {
+            std::to_string(100 + n) + " Prairie Avenue", "", "Springfield", "IL", "62701", "US"};
+        up.contact = contact;
         records.update(adminActor, *pid, up);
       }
     }

@@ -285,7 +285,11 @@ std::vector<ClaimForSubmission> BillingService::claimsForSubmissionIn(Connection
   security::AccessGuard guard(db_, audit_);
   const auto& op = security::operation("claim.export");
   std::vector<std::int64_t> ids;
-  auto s = c.prepare("SELECT id FROM claims WHERE status = ?1 ORDER BY id LIMIT ?2");
+  // Claims the 837P could not carry last time ("not sent: ...") come after the others, so a
+  // backlog of them never holds the sendable ones back; they are tried again after.
+  auto s = c.prepare(
+      "SELECT id FROM claims WHERE status = ?1 ORDER BY COALESCE(status_detail, '') LIKE 'not "
+      "sent:%', id LIMIT ?2");
   s.bindAll(std::string(toString(status)), static_cast<std::int64_t>(limit));
   while (s.step()) ids.push_back(s.get<std::int64_t>(0));
   std::vector<ClaimForSubmission> out;

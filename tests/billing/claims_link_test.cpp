@@ -357,6 +357,7 @@ BOOST_AUTO_TEST_CASE(a_claim_goes_out_is_accepted_and_paid_and_is_posted_once) {
     BOOST_TEST(p.adjustments[i].amountCents == cents);
   }
   BOOST_TEST(d.paidCents == 11929);
+  BOOST_TEST(billing.claims(admin, std::nullopt).front().paidCents == 11929);
   BOOST_TEST(rows("SELECT total_cents FROM remittances") == 11929);
   BOOST_TEST(rows("SELECT balanced FROM remittances") == 1);
   BOOST_TEST(rows("SELECT count(*) FROM audit_log WHERE action = 'claim.remittance'") == 1);

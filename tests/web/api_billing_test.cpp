@@ -146,6 +146,7 @@ BOOST_FIXTURE_TEST_CASE(minutes_review_and_one_approval, BillingApi) {
   // 22.00 + 47.00 + 52.00 from the seeded fee schedule.
   BOOST_TEST(items->getObject(0)->getValue<std::int64_t>("totalCents") == 12100);
   BOOST_TEST(items->getObject(0)->getValue<std::string>("status") == "approved");
+  BOOST_TEST(items->getObject(0)->getValue<std::int64_t>("paidCents") == 0);
   auto after = parse(request("GET", "/api/v1/billing/review?month=2026-11", &provider).body);
   BOOST_TEST(after->getArray("patients")->getObject(0)->getValue<std::string>("claimStatus") ==
              "approved");

@@ -266,7 +266,14 @@ std::vector<Claim> BillingService::claims(const Actor& actor,
           if (!everyone && !team.isAssigned(actor.id, k.patientId)) continue;
           out.push_back(std::move(k));
         }
-        for (auto& k : out) addLinesIn(c, k);
+        for (auto& k : out) {
+          addLinesIn(c, k);
+          k.paidCents = c.queryValue<std::int64_t>(
+                             "SELECT COALESCE(sum(paid_cents), 0) FROM remittance_claims WHERE "
+                             "claim_id = ?1",
+                             k.id)
+                            .value_or(0);
+        }
         return out;
       });
 }

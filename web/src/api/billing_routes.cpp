@@ -237,6 +237,7 @@ JsonObject claimJson(const billing::Claim& k, const std::map<std::int64_t, std::
   o->set("status", std::string(billing::toString(k.status)));
   o->set("statusDetail", optText(k.statusDetail));
   o->set("approvedAt", iso(k.approvedAt));
+  o->set("paidCents", k.paidCents);
   auto lines = array();
   for (const auto& l : k.lines) {
     std::string mods;

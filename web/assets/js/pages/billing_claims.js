@@ -147,17 +147,12 @@ export function claimsSection(role) {
       say(errorText(e), true);
       return;
     }
-    // Paid amounts for the claims a remittance touched (their detail is fetched on demand).
-    const paid = new Map();
-    await Promise.all(claims.items.filter((k) => k.status === 'paid' || k.status === 'denied').slice(0, 50).map(async (k) => {
-      try { paid.set(k.id, (await get(`/api/v1/billing/claims/${k.id}`)).paidCents); } catch { /* shown as — */ }
-    }));
     clear(list);
     if (!claims.items.length) {
       list.append(h('p.muted', 'No claims yet: approve a month above.'));
     } else {
       list.append(table('Claims', ['Claim', 'Patient', 'Month', 'Status', 'Charged', 'Paid', ''],
-        claims.items.flatMap((k) => claimRow(k, paid.has(k.id) ? paid.get(k.id) : null))));
+        claims.items.flatMap((k) => claimRow(k, k.status === 'paid' || k.status === 'denied' || k.paidCents ? k.paidCents : null))));
     }
     try {
       const r = await get('/api/v1/billing/reports/claims');

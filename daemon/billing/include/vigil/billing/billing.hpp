@@ -222,6 +222,7 @@ struct Claim {
   TimePoint statusAt, approvedAt;
   std::int64_t approvedBy = 0;
   std::vector<ClaimLine> lines;
+  std::int64_t paidCents = 0;  // what posted remittances paid (claims(): the list's column)
 };
 
 /// The subscriber and payer of a claim, from the patient record's primary insurance.

@@ -100,6 +100,19 @@ alerts.ack_high_minutes = 5
 sync.url = https://127.0.0.1:$cloud_port
 sync.ca_file = $var/cloud/ca.crt
 sync.inbox_interval_seconds = 10
+# The demo practice as the claims' billing provider (docs/billing.md, "Submission"): approved
+# claims go to the stand-in's clearinghouse, which answers 999, 277CA and 835 (made-up ids).
+billing.practice_name = RIVERSIDE DEMO CLINIC
+billing.tax_id = 123456789
+billing.address = 1 Main Street
+billing.city = Albany
+billing.state = NY
+billing.zip = 122071234
+billing.submitter_id = VIGILDEMO
+billing.contact_name = Billing Office
+billing.contact_phone = 5185550100
+billing.payer_ids = Medicare Part B=13282
+billing.submit_interval_seconds = 60
 CONF
 
 # 3. Enrol the box with the stand-in once (its keys live beside the data, in $var-keys): before

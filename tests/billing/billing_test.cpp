@@ -484,3 +484,45 @@ BOOST_FIXTURE_TEST_CASE(approving_twice_creates_one_claim, BillingFixture) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ClaimSubmissionSettings)
+
+BOOST_AUTO_TEST_CASE(payer_ids_come_from_the_setting_else_from_the_name) {
+  const auto ids = parsePayerIds(" Medicare Part B = 13282 ,Acme Health=ACME1,broken,=X,Y=");
+  BOOST_TEST(ids.size() == 2u);
+  SubmissionSettings s;
+  s.payerIds = ids;
+  BOOST_TEST(payerIdFor(s, "medicare part b") == "13282");
+  BOOST_TEST(payerIdFor(s, "Acme Health") == "ACME1");
+  BOOST_TEST(payerIdFor(s, "Blue Shield of X-Land") == "BLUESHIELD");  // first 10 letters/digits
+  BOOST_TEST(payerIdFor(s, "***") == "UNKNOWN");
+  BOOST_TEST(filingIndicatorFor("Medicare Part B") == "MB");
+  BOOST_TEST(filingIndicatorFor("State Medicaid Plan") == "MC");
+  BOOST_TEST(filingIndicatorFor("Acme Health") == "CI");
+}
+
+BOOST_AUTO_TEST_CASE(the_settings_name_what_the_837p_still_needs) {
+  SubmissionSettings s;
+  const std::vector<std::string> empty = {"practice_name", "tax_id",       "address",
+                                          "city",          "state",        "zip",
+                                          "submitter_id",  "contact_name", "contact_phone"};
+  BOOST_TEST(s.missing() == empty, boost::test_tools::per_element());
+  s.practiceName = "RIVERSIDE CLINIC";
+  s.taxId = "12345678";  // 8 digits
+  s.addressLine = "1 Main Street";
+  s.city = "Albany";
+  s.state = "NY";
+  s.zip = "12207";  // the billing provider's ZIP must be ZIP+4
+  s.submitterId = "RIVERSIDE01";
+  s.contactName = "Billing Office";
+  s.contactEmail = "billing@clinic.example";
+  s.practiceNpi = "1234567890";  // bad check digit
+  const std::vector<std::string> left = {"practice_npi", "tax_id", "zip"};
+  BOOST_TEST(s.missing() == left, boost::test_tools::per_element());
+  s.taxId = "123456789";
+  s.zip = "12207-1234";
+  s.practiceNpi = "1234567893";
+  BOOST_TEST(s.missing().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -5,7 +5,11 @@
 // with 99453, 99454, 99457 and 99458 (by hand: 20 days -> 99454; 47 minutes with a contact ->
 // 99457 + one further full 20 -> 99458), the evidence (20 days, 47 min, the contact's date),
 // her NPI; she approves, confirming her identity if the box asks, and the card shows the claim
-// as approved; the patient's chart shows the minutes card with its timer. Screenshots of each
+// as approved, and so do the claims section (with the claim's history) and its claims-by-status
+// report; the patient's chart shows the minutes card with its timer. Then an admin sends the
+// approved claim to the cloud stand-in's clearinghouse, which answers a 999, a 277CA and an 835:
+// the claim turns paid, $119.29 (by hand, docs/billing.md "Remittance posting": 15.78 + 34.42 +
+// 38.30 + 30.79), with its history and the posting's CO-45 and PR-2 adjustments per line. Screenshots of each
 // step go to the e2e artifacts.
 
 import { test, before, after } from 'node:test';
@@ -17,7 +21,17 @@ const browsers = [];
 const pages = [];
 
 before(async () => {
-  box = await startVigild({ seedArgs: ['--billing'] });
+  // The cloud stand-in's clearinghouse answers claims; only the admin's button sends them here
+  // (the periodic step waits a day), so the first test sees the claim approved.
+  box = await startVigild({
+    seedArgs: ['--billing'],
+    cloud: true,
+    config: ['billing.practice_name = RIVERSIDE E2E CLINIC', 'billing.tax_id = 123456789', 'billing.address = 1 Main Street',
+      'billing.city = Albany', 'billing.state = NY', 'billing.zip = 122071234', 'billing.submitter_id = VIGILE2E',
+      'billing.contact_name = Billing Office', 'billing.contact_phone = 5185550100', 'billing.payer_ids = Medicare Part B=13282',
+      'billing.submit_interval_seconds = 86400'],
+  });
+  await box.ready();
 }, { timeout: 120000 });
 
 after(async () => {
@@ -91,6 +105,19 @@ test('a provider opens last month\'s review, sees the codes and approves', { tim
   assert.equal(await card.getByRole('button', { name: /Approve/ }).count(), 0);
   await screenshot(page, 'billing-approved');
 
+  // The claims section lists the new claim, approved (not sent yet), with its history, and the
+  // report counts it by status.
+  const claims = page.locator('[data-testid="claims-section"]');
+  const row = claims.locator('tr[data-status="approved"]').first();
+  await row.waitFor({ timeout: 15000 });
+  await row.getByRole('button', { name: 'Details' }).click();
+  const history = claims.locator('.claim-history').first();
+  await history.waitFor({ timeout: 15000 });
+  assert.match(await history.innerText(), /Approved · approved/);
+  await claims.locator('tr[data-status="approved"] td.num').first().waitFor({ timeout: 15000 });
+  assert.equal(await claims.locator('.claims-reports tr[data-status="approved"] td.num').first().innerText(), '1');
+  await screenshot(page, 'billing-claims');
+
   // The patient's chart: the minutes card with its timer.
   await page.goto(`${box.url}/#/patients/${box.seed.patientA}`);
   const minutes = page.locator('[data-testid="billing-time-card"]');
@@ -100,4 +127,39 @@ test('a provider opens last month\'s review, sees the codes and approves', { tim
   await minutes.getByRole('button', { name: 'Stop timer' }).click();
   await minutes.getByRole('button', { name: 'Start timer' }).waitFor({ timeout: 15000 });
   await screenshot(page, 'billing-minutes-card');
+}));
+
+test('an admin sends the approved claim and sees it acknowledged and paid', { timeout: 300000 }, () => withEvidence(async () => {
+  const admin = await newPage();
+  const page = admin.page;
+  await signInStaffFirstTime(page, box, box.seed.admin.email);
+  await page.goto(`${box.url}/#/billing`);
+  const claims = page.locator('[data-testid="claims-section"]');
+  await claims.locator('tr[data-status="approved"]').first().waitFor({ timeout: 15000 });
+  await claims.getByRole('button', { name: 'Send approved claims now' }).click();
+  await claims.getByText('1 claim sent in 1 batch').waitFor({ timeout: 15000 });
+  // The link sends the batch and fetches the answers every 2 s; the page is reloaded until paid.
+  const deadline = Date.now() + 90000;
+  for (;;) {
+    await page.reload();
+    await claims.locator('table.data tbody tr[data-claim]').first().waitFor({ timeout: 15000 });
+    if (await claims.locator('tr[data-claim][data-status="paid"]').count() === 1) break;
+    if (Date.now() > deadline) throw new Error('the claim was not paid within 90 s');
+    await page.waitForTimeout(2000);
+  }
+  const row = claims.locator('tr[data-claim][data-status="paid"]');
+  assert.match(await row.innerText(), /\$163\.00[\s\S]*\$119\.29/);
+  await row.getByRole('button', { name: 'Details' }).click();
+  const detail = claims.locator('.claim-detail').first();
+  await detail.waitFor({ timeout: 15000 });
+  const text = await detail.innerText();
+  assert.match(text, /Sent \(837P\) · submitted/);
+  assert.match(text, /Acknowledgement \(999\) · submitted · 999 A/);
+  assert.match(text, /Claim acknowledgement \(277CA\) · accepted · 277CA A2:20/);
+  assert.match(text, /Remittance \(835\) · paid · 835 paid 119\.29, patient 29\.82/);
+  assert.equal(await detail.locator('tr[data-adjustment="CO-45"]').count(), 4);
+  assert.equal(await detail.locator('tr[data-adjustment="PR-2"]').count(), 4);
+  assert.equal(await claims.locator('.claims-reports tr[data-status="paid"] td.num').first().innerText(), '1');
+  assert.match(await claims.locator('.days-to-payment').innerText(), /^1 paid claim: average/);
+  await screenshot(page, 'billing-claim-paid');
 }));

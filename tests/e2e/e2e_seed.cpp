@@ -213,6 +213,8 @@ void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys&
                                     "1956-03-02",
                                     patients::SubscriberRelationship::self};
   u.insurance = cov;
+  // The subscriber's address: the 837P carries it (issue 24, claims to the clearinghouse).
+  u.contact = patients::Contact{"", "", {"12 Elm Street", "", "Albany", "NY", "12207", "US"}};
   records.update(admin, a, u);
   billing::BillingService billing(db, audit, keys.cipher(), patients, records, clock);
   const auto day = TimePoint(start + days(10)) + hours(15);

@@ -165,6 +165,7 @@ const std::map<std::string, std::string> kExpected = {
     {"claim.list",         "DD AA DD AA DD DD"},
     {"claim.export",       "DD DD DD AA DD DD"},
     {"claim.status",       "DD DD DD AA DD DD"},
+    {"claim.submit",       "DD DD DD AA DD DD"},
     {"session.list_own",   "AA AA AA AA AA DD"},
     // The cloud link (issue 20): admins only.
     {"sync.status",        "DD DD DD AA DD DD"},

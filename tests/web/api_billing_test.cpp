@@ -146,9 +146,36 @@ BOOST_FIXTURE_TEST_CASE(minutes_review_and_one_approval, BillingApi) {
   // 22.00 + 47.00 + 52.00 from the seeded fee schedule.
   BOOST_TEST(items->getObject(0)->getValue<std::int64_t>("totalCents") == 12100);
   BOOST_TEST(items->getObject(0)->getValue<std::string>("status") == "approved");
+  BOOST_TEST(items->getObject(0)->getValue<std::int64_t>("paidCents") == 0);
   auto after = parse(request("GET", "/api/v1/billing/review?month=2026-11", &provider).body);
   BOOST_TEST(after->getArray("patients")->getObject(0)->getValue<std::string>("claimStatus") ==
              "approved");
+  // The claim's detail: approved, its history one row, nothing sent or paid yet.
+  const auto claimId = items->getObject(0)->getValue<std::int64_t>("id");
+  auto detail = request("GET", "/api/v1/billing/claims/" + std::to_string(claimId), &provider);
+  BOOST_REQUIRE_MESSAGE(detail.status == 200, detail.body);
+  auto d = parse(detail.body);
+  BOOST_TEST(d->getValue<std::string>("status") == "approved");
+  BOOST_TEST(d->getValue<std::int64_t>("paidCents") == 0);
+  BOOST_REQUIRE_EQUAL(d->getArray("history")->size(), 1u);
+  BOOST_TEST(d->getArray("history")->getObject(0)->getValue<std::string>("source") == "approval");
+  BOOST_TEST(d->getArray("sendings")->size() == 0u);
+  BOOST_TEST(request("GET", "/api/v1/billing/claims/999999", &admin).status == 404);
+  // The report counts it by status; no denial, no payment yet.
+  auto report = parse(request("GET", "/api/v1/billing/reports/claims", &admin).body);
+  auto byStatus = report->getArray("byStatus");
+  BOOST_REQUIRE_EQUAL(byStatus->size(), 1u);
+  BOOST_TEST(byStatus->getObject(0)->getValue<std::string>("status") == "approved");
+  BOOST_TEST(byStatus->getObject(0)->getValue<std::int64_t>("claims") == 1);
+  BOOST_TEST(byStatus->getObject(0)->getValue<std::int64_t>("chargeCents") == 12100);
+  BOOST_TEST(report->getArray("denialReasons")->size() == 0u);
+  BOOST_TEST(report->getObject("daysToPayment")->getValue<std::int64_t>("paidClaims") == 0);
+  // Sending without a cloud link or the practice's settings: 409, the claim stays approved.
+  auto send = request("POST", "/api/v1/billing/claims/submit", &admin, "{}");
+  BOOST_TEST(send.status == 409);
+  BOOST_TEST(jsonField(send.body, "error") == "not_sent");
+  BOOST_TEST(parse(request("GET", "/api/v1/billing/claims/" + std::to_string(claimId), &admin).body)
+                 ->getValue<std::string>("status") == "approved");
 }
 
 BOOST_FIXTURE_TEST_CASE(who_may_call_what, BillingApi) {
@@ -166,6 +193,8 @@ BOOST_FIXTURE_TEST_CASE(who_may_call_what, BillingApi) {
        "DAADD"},
       {"GET", "/api/v1/billing/review?month=2026-11", "", "DADAD"},
       {"GET", "/api/v1/billing/claims", "", "DADAD"},
+      {"GET", "/api/v1/billing/reports/claims", "", "DADAD"},
+      {"POST", "/api/v1/billing/claims/submit", "{}", "DDDAD"},
       {"GET", "/api/v1/billing/fee-schedule", "", "DADAD"},
       {"PUT", "/api/v1/billing/fee-schedule/99213", R"({"chargeCents":11000})", "DDDAD"},
   };

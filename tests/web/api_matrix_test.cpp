@@ -865,6 +865,18 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/billing/claims", ""};
        }},
+      {"GET /api/v1/billing/claims/{id}",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/claims/999999", ""};
+       }},
+      {"POST /api/v1/billing/claims/submit",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/claims/submit", "{}"};
+       }},
+      {"GET /api/v1/billing/reports/claims",
+       [](const Ctx&) {
+         return Call{"/api/v1/billing/reports/claims", ""};
+       }},
       {"GET /api/v1/billing/fee-schedule",
        [](const Ctx&) {
          return Call{"/api/v1/billing/fee-schedule", ""};
@@ -1137,6 +1149,9 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/billing/patients/{id}/approve",             "DD AG DD DD DD"},
     {"POST /api/v1/billing/visits/{visitId}/approve",          "DD AA DD DD DD"},
     {"GET /api/v1/billing/claims",                             "DD AA DD AA DD"},
+    {"GET /api/v1/billing/claims/{id}",                        "DD AA DD AA DD"},
+    {"POST /api/v1/billing/claims/submit",                     "DD DD DD AA DD"},
+    {"GET /api/v1/billing/reports/claims",                     "DD AA DD AA DD"},
     {"GET /api/v1/billing/fee-schedule",                       "DD AA DD AA DD"},
     {"PUT /api/v1/billing/fee-schedule/{code}",                "DD DD DD AA DD"},
 };

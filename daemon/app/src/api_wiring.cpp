@@ -88,14 +88,55 @@ void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySub
       [this] { cases_->escalateDue(); });
 }
 
+namespace {
+
+/// The practice as the 837P's billing provider and submitter (billing.*).
+billing::SubmissionSettings billingSettings(const Config& config) {
+  billing::SubmissionSettings s;
+  s.practiceName = config.string("billing.practice_name");
+  if (s.practiceName.empty()) s.practiceName = config.string("scheduling.clinic_name");
+  s.practiceName = s.practiceName.substr(0, 60);
+  s.practiceNpi = config.string("billing.practice_npi");
+  s.taxonomy = config.string("billing.taxonomy");
+  s.taxId = config.string("billing.tax_id");
+  s.addressLine = config.string("billing.address");
+  s.city = config.string("billing.city");
+  s.state = config.string("billing.state");
+  s.zip = config.string("billing.zip");
+  s.submitterId = config.string("billing.submitter_id");
+  s.contactName = config.string("billing.contact_name");
+  s.contactPhone = config.string("billing.contact_phone");
+  s.receiverId = config.string("billing.receiver_id");
+  s.payerIds = billing::parsePayerIds(config.string("billing.payer_ids"));
+  s.usage = config.boolean("billing.test_mode") ? 'T' : 'P';
+  return s;
+}
+
+}  // namespace
+
 /// RPM billing (issue 24): the ledger, review and claims; completed video visits' time joins
-/// the ledger every 5 minutes.
-void ApiWiring::wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+/// the ledger every 5 minutes; approved claims go to the clearinghouse every
+/// billing.submit_interval_seconds (as the system; the answers are applied by the sync
+/// subsystem's handlers).
+void ApiWiring::wireBilling(const Config& config, store::Database& db, SecuritySubsystem& security,
+                            SyncSubsystem& syncing, Clock& clock) {
   billing_ = std::make_unique<billing::BillingService>(
       db, security.audit(), security.keys().cipher(), *patients_, *records_, clock);
   services_.billing = billing_.get();
+  billing_->setSubmissionSettings(billingSettings(config));
   visitTimeImport_ = std::make_unique<PeriodicTask>("billing_visit_time", std::chrono::minutes(5),
                                                     [this] { billing_->importVisitTime(); });
+  if (auto missing = billingSettings(config).missing(); !missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "billing." : ",billing.") + m;
+    log::info("billing.submission_off", {{"missing", names}});
+  }
+  if (syncing.link() != nullptr)
+    claimSubmission_ = std::make_unique<PeriodicTask>(
+        "claim_submission", std::chrono::seconds(config.integer("billing.submit_interval_seconds")),
+        [this, link = syncing.link()] {
+          billing_->submitApproved({0, security::Role::admin, std::nullopt}, link);
+        });
 }
 
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
@@ -182,7 +223,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
-  wireBilling(db, security, clock);
+  wireBilling(config, db, security, syncing, clock);
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

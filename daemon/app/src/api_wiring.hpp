@@ -58,7 +58,8 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
-  void wireBilling(store::Database& db, SecuritySubsystem& security, Clock& clock);
+  void wireBilling(const Config& config, store::Database& db, SecuritySubsystem& security,
+                   SyncSubsystem& syncing, Clock& clock);
   void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
               SyncSubsystem& syncing, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
@@ -76,6 +77,7 @@ class ApiWiring {
   std::unique_ptr<cases::CaseService> cases_;
   std::unique_ptr<billing::BillingService> billing_;
   std::unique_ptr<PeriodicTask> visitTimeImport_;
+  std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<patients::IntakeService> intake_;

@@ -345,6 +345,54 @@ void cloudKeys(std::vector<ConfigKey>& keys) {
       });
 }
 
+/// Claims to the clearinghouse (docs/billing.md, "Submission"): the practice as the 837P's
+/// billing provider and submitter. Claims wait (approved) until the required ones are set.
+void billingKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"billing.submit_interval_seconds", Type::integer, "3600",
+           "How often approved claims are sent to the clearinghouse through the cloud link (one "
+           "837P batch per billing NPI); admins can also send them at once from the billing "
+           "page.",
+           60, 86400},
+          {"billing.practice_name", Type::string, "",
+           "The practice as the claims' billing provider and submitter (837P loops 1000A and "
+           "2010AA). Empty: scheduling.clinic_name."},
+          {"billing.practice_npi", Type::string, "",
+           "The practice's group (type-2) NPI as billing provider. Empty: each claim's billing "
+           "provider's own NPI (one batch per NPI)."},
+          {"billing.taxonomy", Type::string, "207Q00000X",
+           "The billing provider's taxonomy code (PRV*BI), 10 characters (207Q00000X: family "
+           "medicine)."},
+          {"billing.tax_id", Type::string, "",
+           "The practice's federal tax id (EIN), 9 digits. Required to send claims."},
+          {"billing.address", Type::string, "",
+           "The billing provider's street address (no post office box). Required to send "
+           "claims."},
+          {"billing.city", Type::string, "", "The billing provider's city. Required."},
+          {"billing.state", Type::string, "",
+           "The billing provider's state, two letters. Required."},
+          {"billing.zip", Type::string, "",
+           "The billing provider's ZIP+4, 9 digits (a dash is ignored). Required."},
+          {"billing.submitter_id", Type::string, "",
+           "The submitter id (ETIN) the clearinghouse assigned the practice, at most 15 "
+           "characters. Required."},
+          {"billing.contact_name", Type::string, "",
+           "Who the clearinghouse calls about a file (PER*IC). Required."},
+          {"billing.contact_phone", Type::string, "",
+           "The contact's phone number, digits only. Required."},
+          {"billing.receiver_id", Type::string, "CLEARHOUSE",
+           "The clearinghouse's receiver id (ISA08, loop 1000B), at most 15 characters."},
+          {"billing.payer_ids", Type::string, "",
+           "Payer ids by payer name as the patient record names it: Name=ID,Name=ID (e.g. "
+           "Medicare Part B=13282). A payer not listed is sent under its name's first 10 "
+           "letters and digits, which a real clearinghouse refuses."},
+          {"billing.test_mode", Type::boolean, "false",
+           "Mark the 837P interchanges as test data (ISA15 T) while trying out a clearinghouse."},
+      });
+}
+
 std::vector<ConfigKey> buildSchema() {
   std::vector<ConfigKey> keys;
   serviceKeys(keys);
@@ -352,6 +400,7 @@ std::vector<ConfigKey> buildSchema() {
   careKeys(keys);
   visitKeys(keys);
   cloudKeys(keys);
+  billingKeys(keys);
   return keys;
 }
 

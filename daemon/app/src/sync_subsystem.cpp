@@ -4,6 +4,7 @@
 
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
+#include "vigil/billing/clearinghouse.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/rx/prescriptions.hpp"
@@ -51,6 +52,8 @@ void SyncSubsystem::initialize(Poco::Util::Application&) {
                    licensing::verificationHandler(security_.audit(), SystemClock::instance()));
   // The pharmacy's answers to prescriptions (issue 25), likewise.
   link_->onInbound("rx.status", rx::statusHandler(security_.audit(), SystemClock::instance()));
+  // The clearinghouse's answers to claims (issue 24): 999, 277CA, 835.
+  billing::registerClearinghouseHandlers(*link_, security_.audit(), SystemClock::instance());
   link_->start();
   log::info("sync.started", {{"enrolled", link_->enrolled()}});
 }

@@ -34,4 +34,21 @@ std::int64_t chargeOfIn(store::Connection& c, const std::string& code);
 std::string join(const std::vector<std::string>& parts, const char* sep = ",");
 std::vector<std::string> split(const std::string& text);
 
+// --- claims (claims.cpp), shared with the clearinghouse's submission and handlers ---
+extern const char* const kClaimColumns;
+Claim readClaim(store::Statement& s);
+void addLinesIn(store::Connection& c, Claim& k);
+std::optional<Claim> claimIn(store::Connection& c, std::int64_t id);
+/// Where a status change comes from, and whether it moves the claim (false: history only).
+struct StatusSource {
+  std::string source;  // submission, 999, 277CA, 835, admin
+  std::optional<std::string> messageId;
+  bool applied = true;
+};
+/// Writes the claim's new status (when applied) and its history row; the caller authorises,
+/// checks the transition and audits.
+void writeStatusIn(store::Connection& c, std::int64_t claimId, ClaimStatus status,
+                   const std::string& detail, const StatusSource& source, TimePoint now,
+                   std::int64_t by);
+
 }  // namespace vigil::billing::detail

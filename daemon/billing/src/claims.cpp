@@ -122,9 +122,9 @@ bool claimTransitionAllowed(ClaimStatus from, ClaimStatus to) {
   return false;
 }
 
-namespace {
+namespace detail {
 
-constexpr const char* kClaimColumns =
+const char* const kClaimColumns =
     "SELECT id, patient_id, kind, service_month, visit_id, billing_provider_id, "
     "rendering_provider_id, billing_npi, rendering_npi, diagnosis_codes, total_cents, status, "
     "status_detail, status_at, approved_by, approved_at FROM claims ";
@@ -176,6 +176,32 @@ std::optional<Claim> claimIn(Connection& c, std::int64_t id) {
   addLinesIn(c, k);
   return k;
 }
+
+void writeStatusIn(Connection& c, std::int64_t claimId, ClaimStatus status,
+                   const std::string& detail, const StatusSource& source, TimePoint now,
+                   std::int64_t by) {
+  std::optional<std::string> d;
+  if (!detail.empty()) d = detail.substr(0, 200);
+  const auto at = toMillis(now);
+  const std::string name(toString(status));
+  if (source.applied)
+    c.execute("UPDATE claims SET status = ?2, status_detail = ?3, status_at = ?4 WHERE id = ?1",
+              claimId, name, d, at);
+  c.execute(
+      "INSERT INTO claim_status_events (claim_id, status, detail, at, by_user, source, "
+      "message_id, applied) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      claimId, name, d, at, by, source.source, source.messageId,
+      static_cast<std::int64_t>(source.applied ? 1 : 0));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::addLinesIn;
+using detail::claimIn;
+using detail::kClaimColumns;
+using detail::readClaim;
 
 ClaimInsurance insuranceOf(const patients::Insurance& in) {
   return {in.payer,
@@ -240,7 +266,14 @@ std::vector<Claim> BillingService::claims(const Actor& actor,
           if (!everyone && !team.isAssigned(actor.id, k.patientId)) continue;
           out.push_back(std::move(k));
         }
-        for (auto& k : out) addLinesIn(c, k);
+        for (auto& k : out) {
+          addLinesIn(c, k);
+          k.paidCents = c.queryValue<std::int64_t>(
+                             "SELECT COALESCE(sum(paid_cents), 0) FROM remittance_claims WHERE "
+                             "claim_id = ?1",
+                             k.id)
+                            .value_or(0);
+        }
         return out;
       });
 }
@@ -248,65 +281,66 @@ std::vector<Claim> BillingService::claims(const Actor& actor,
 std::vector<ClaimForSubmission> BillingService::claimsForSubmission(const Actor& actor,
                                                                     ClaimStatus status,
                                                                     std::size_t limit) {
+  return db_.writeSync(
+      [&](Connection& c) { return claimsForSubmissionIn(c, actor, status, limit); });
+}
+
+std::vector<ClaimForSubmission> BillingService::claimsForSubmissionIn(Connection& c,
+                                                                      const Actor& actor,
+                                                                      ClaimStatus status,
+                                                                      std::size_t limit) {
   security::AccessGuard guard(db_, audit_);
   const auto& op = security::operation("claim.export");
-  return db_.writeSync([&](Connection& c) {
-    std::vector<std::int64_t> ids;
-    auto s = c.prepare("SELECT id FROM claims WHERE status = ?1 ORDER BY id LIMIT ?2");
-    s.bindAll(std::string(toString(status)), static_cast<std::int64_t>(limit));
-    while (s.step()) ids.push_back(s.get<std::int64_t>(0));
-    std::vector<ClaimForSubmission> out;
-    for (auto id : ids) {
-      ClaimForSubmission x;
-      x.claim = *claimIn(c, id);
-      guard.requireIn(c, actor, op, x.claim.patientId, {"claim", std::to_string(id)});
-      if (auto p = patients_.getIn(c, x.claim.patientId)) {
-        x.patientGivenName = p->givenName;
-        x.patientFamilyName = p->familyName;
-        x.patientBirthDate = p->birthDate;
-        x.patientState = p->state;
-      }
-      const auto record = records_.currentIn(c, x.claim.patientId, false);
-      const auto& a = record.contact.address;
-      x.addressLine1 = a.line1;
-      x.addressLine2 = a.line2;
-      x.city = a.city;
-      x.region = a.region;
-      x.postalCode = a.postalCode;
-      if (record.insurance.primary) x.primary = insuranceOf(*record.insurance.primary);
-      if (record.insurance.secondary) x.secondary = insuranceOf(*record.insurance.secondary);
-      out.push_back(std::move(x));
+  std::vector<std::int64_t> ids;
+  // Claims the 837P could not carry last time ("not sent: ...") come after the others, so a
+  // backlog of them never holds the sendable ones back; they are tried again after.
+  auto s = c.prepare(
+      "SELECT id FROM claims WHERE status = ?1 ORDER BY COALESCE(status_detail, '') LIKE 'not "
+      "sent:%', id LIMIT ?2");
+  s.bindAll(std::string(toString(status)), static_cast<std::int64_t>(limit));
+  while (s.step()) ids.push_back(s.get<std::int64_t>(0));
+  std::vector<ClaimForSubmission> out;
+  for (auto id : ids) {
+    ClaimForSubmission x;
+    x.claim = *claimIn(c, id);
+    guard.requireIn(c, actor, op, x.claim.patientId, {"claim", std::to_string(id)});
+    if (auto p = patients_.getIn(c, x.claim.patientId)) {
+      x.patientGivenName = p->givenName;
+      x.patientFamilyName = p->familyName;
+      x.patientBirthDate = p->birthDate;
+      x.patientState = p->state;
     }
-    return out;
-  });
+    const auto record = records_.currentIn(c, x.claim.patientId, false);
+    const auto& a = record.contact.address;
+    x.addressLine1 = a.line1;
+    x.addressLine2 = a.line2;
+    x.city = a.city;
+    x.region = a.region;
+    x.postalCode = a.postalCode;
+    if (record.insurance.primary) x.primary = insuranceOf(*record.insurance.primary);
+    if (record.insurance.secondary) x.secondary = insuranceOf(*record.insurance.secondary);
+    out.push_back(std::move(x));
+  }
+  return out;
 }
 
 Claim BillingService::recordClaimStatus(const Actor& actor, std::int64_t claimId,
                                         ClaimStatus status, const std::string& detail) {
   if (detail.size() > 200) throw ValidationError("detail: at most 200 bytes");
   security::AccessGuard guard(db_, audit_);
-  auto k = guard.write(actor, security::operation("claim.status"), std::nullopt,
-                       {"claim", std::to_string(claimId)}, [&](Connection& c) {
-                         auto old = claimIn(c, claimId);
-                         if (!old) throw NotFound("claim: no such claim");
-                         if (!claimTransitionAllowed(old->status, status))
-                           throw BillingConflict("bad_transition",
-                                                 "claim: cannot go from " +
-                                                     std::string(toString(old->status)) + " to " +
-                                                     std::string(toString(status)));
-                         const auto now = toMillis(clock_.now());
-                         std::optional<std::string> d;
-                         if (!detail.empty()) d = detail;
-                         c.execute(
-                             "UPDATE claims SET status = ?2, status_detail = ?3, status_at = ?4 "
-                             "WHERE id = ?1",
-                             claimId, std::string(toString(status)), d, now);
-                         c.execute(
-                             "INSERT INTO claim_status_events (claim_id, status, detail, at, "
-                             "by_user) VALUES (?1, ?2, ?3, ?4, ?5)",
-                             claimId, std::string(toString(status)), d, now, actor.id);
-                         return *claimIn(c, claimId);
-                       });
+  auto k = guard.write(
+      actor, security::operation("claim.status"), std::nullopt, {"claim", std::to_string(claimId)},
+      [&](Connection& c) {
+        auto old = claimIn(c, claimId);
+        if (!old) throw NotFound("claim: no such claim");
+        if (!claimTransitionAllowed(old->status, status))
+          throw BillingConflict("bad_transition", "claim: cannot go from " +
+                                                      std::string(toString(old->status)) + " to " +
+                                                      std::string(toString(status)));
+        billing::detail::writeStatusIn(c, claimId, status, detail, {"admin", {}, true},
+                                       clock_.now(), actor.id);
+        return *claimIn(c, claimId);
+      });
   log::info("billing.claim_status",
             {{"claim_id", claimId}, {"status", std::string(toString(status))}});
   return k;
@@ -318,13 +352,14 @@ std::vector<BillingService::StatusEvent> BillingService::claimHistory(const Acto
   return guard.read(actor, security::operation("claim.list"), std::nullopt,
                     {"claim", std::to_string(claimId)}, [&](Connection& c) {
                       auto s = c.prepare(
-                          "SELECT status, COALESCE(detail, ''), at, by_user FROM "
-                          "claim_status_events WHERE claim_id = ?1 ORDER BY id");
+                          "SELECT status, COALESCE(detail, ''), at, by_user, COALESCE(source, ''), "
+                          "applied FROM claim_status_events WHERE claim_id = ?1 ORDER BY id");
                       s.bind(1, claimId);
                       std::vector<StatusEvent> out;
                       while (s.step())
                         out.push_back({s.get<std::string>(0), s.get<std::string>(1),
-                                       fromMillis(s.get<std::int64_t>(2)), s.get<std::int64_t>(3)});
+                                       fromMillis(s.get<std::int64_t>(2)), s.get<std::int64_t>(3),
+                                       s.get<std::string>(4), s.get<std::int64_t>(5) != 0});
                       return out;
                     });
 }

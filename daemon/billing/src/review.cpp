@@ -367,8 +367,8 @@ Approval insertClaimIn(Connection& c, std::int64_t patientId, const std::string&
         "place_of_service, charge_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         id, ++n, l.code, l.modifiers, l.units, l.serviceDate, l.placeOfService, l.chargeCents);
   c.execute(
-      "INSERT INTO claim_status_events (claim_id, status, detail, at, by_user) VALUES (?1, "
-      "'approved', NULL, ?2, ?3)",
+      "INSERT INTO claim_status_events (claim_id, status, detail, at, by_user, source) VALUES "
+      "(?1, 'approved', NULL, ?2, ?3, 'approval')",
       id, toMillis(now), by);
   return {id, true};
 }

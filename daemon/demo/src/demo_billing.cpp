@@ -90,6 +90,27 @@ void addDemoMinutes(billing::BillingService& billing, const security::Actor& nur
   }
 }
 
+/// Medicare on the record, and an address: the 837P needs the subscriber's (issue 24,
+/// docs/billing.md "Submission").
+void insure(patients::PatientRecordService& records, const security::Actor& admin,
+            std::int64_t patientId, const std::string& name, const std::string& birthDate, int n) {
+  patients::RecordUpdate up;
+  patients::InsuranceCoverage cov;
+  cov.primary = patients::Insurance{"Medicare Part B",
+                                    "",
+                                    "1EG4TE5MK7" + std::to_string(n),
+                                    "",
+                                    name,
+                                    birthDate,
+                                    patients::SubscriberRelationship::self};
+  up.insurance = cov;
+  patients::Contact contact;
+  contact.address = {
+      std::to_string(100 + n) + " Prairie Avenue", "", "Springfield", "IL", "62701", "US"};
+  up.contact = contact;
+  records.update(admin, patientId, up);
+}
+
 }  // namespace
 
 void ensureDemoBilling(const DemoServices& services, const std::string& providerEmail,
@@ -179,15 +200,7 @@ void ensureDemoBilling(const DemoServices& services, const std::string& provider
                      "Essential (primary) hypertension",
                      {dev.id},
                      core::formatUtc(TimePoint(start)).substr(0, 10)});
-      if (p.insured) {
-        patients::RecordUpdate up;
-        patients::InsuranceCoverage cov;
-        cov.primary = patients::Insurance{
-            "Medicare Part B", "",          "1EG4TE5MK7" + std::to_string(n),      "",
-            u.displayName,     p.birthDate, patients::SubscriberRelationship::self};
-        up.insurance = cov;
-        records.update(adminActor, *pid, up);
-      }
+      if (p.insured) insure(records, adminActor, *pid, u.displayName, p.birthDate, n);
     }
     // Readings: the last `historyWindows` 14-day windows before the period's end, the oldest
     // window first (the patient's reading ids grow with reception time, as live ones do).

@@ -144,6 +144,8 @@ constexpr Operation kOperations[] = {
     {"claim.list", P::billingRead, false},
     {"claim.export", P::billingManage, true},  // names the patient: one entry per claim
     {"claim.status", P::billingManage, false},
+    // Sending the approved claims now (issue 24): the service audits each claim it sends.
+    {"claim.submit", P::billingManage, false},
     {"session.list_own", P::sessionManageOwn, false},
     // The cloud link (issue 20): its status, and the admins' answer to a refused entry.
     {"sync.status", P::syncManage, false},

@@ -237,6 +237,7 @@ JsonObject claimJson(const billing::Claim& k, const std::map<std::int64_t, std::
   o->set("status", std::string(billing::toString(k.status)));
   o->set("statusDetail", optText(k.statusDetail));
   o->set("approvedAt", iso(k.approvedAt));
+  o->set("paidCents", k.paidCents);
   auto lines = array();
   for (const auto& l : k.lines) {
     std::string mods;
@@ -244,6 +245,123 @@ JsonObject claimJson(const billing::Claim& k, const std::map<std::int64_t, std::
     lines->add(lineJson(l.code, l.units, l.serviceDate, l.placeOfService, mods, l.chargeCents));
   }
   o->set("lines", lines);
+  return o;
+}
+
+JsonObject claimDetailJson(const billing::ClaimDetail& d,
+                           const std::vector<billing::BillingService::StatusEvent>& history) {
+  auto o = object();
+  o->set("id", d.claimId);
+  o->set("status", d.status);
+  o->set("paidCents", d.paidCents);
+  o->set("patientResponsibilityCents", d.patientResponsibilityCents);
+  auto events = array();
+  for (const auto& e : history) {
+    auto eo = object();
+    eo->set("status", e.status);
+    eo->set("detail", e.detail);
+    eo->set("source", e.source);
+    eo->set("applied", e.applied);
+    eo->set("at", iso(e.at));
+    events->add(eo);
+  }
+  o->set("history", events);
+  auto sendings = array();
+  for (const auto& x : d.sendings) {
+    auto so = object();
+    so->set("batch", x.batch);
+    so->set("patientControl", x.patientControl);
+    so->set("submittedAt", iso(x.submittedAt));
+    so->set("ackCode", optText(x.ackCode));
+    sendings->add(so);
+  }
+  o->set("sendings", sendings);
+  auto postings = array();
+  for (const auto& p : d.postings) {
+    auto po = object();
+    po->set("traceNumber", p.traceNumber);
+    po->set("payerName", p.payerName);
+    po->set("paymentDate", p.paymentDate);
+    po->set("statusCode", p.statusCode);
+    po->set("outcome", p.outcome);
+    po->set("chargeCents", p.chargeCents);
+    po->set("paidCents", p.paidCents);
+    po->set("patientResponsibilityCents", p.patientResponsibilityCents);
+    po->set("payerClaimControl", p.payerClaimControl);
+    po->set("balanced", p.balanced);
+    po->set("postedAt", iso(p.postedAt));
+    auto lines = array();
+    for (const auto& l : p.lines) {
+      auto lo = object();
+      lo->set("lineNo", l.lineNo ? Poco::Dynamic::Var(*l.lineNo) : Poco::Dynamic::Var());
+      lo->set("procedureCode", l.procedureCode);
+      lo->set("chargeCents", l.chargeCents);
+      lo->set("paidCents", l.paidCents);
+      lo->set("units", l.units);
+      lines->add(lo);
+    }
+    po->set("lines", lines);
+    auto adjustments = array();
+    for (const auto& a : p.adjustments) {
+      auto ao = object();
+      ao->set("level", a.lineNo ? "line" : "claim");
+      ao->set("lineNo", a.lineNo ? Poco::Dynamic::Var(*a.lineNo) : Poco::Dynamic::Var());
+      ao->set("group", a.group);
+      ao->set("reason", a.reason);
+      ao->set("amountCents", a.amountCents);
+      adjustments->add(ao);
+    }
+    po->set("adjustments", adjustments);
+    postings->add(po);
+  }
+  o->set("postings", postings);
+  return o;
+}
+
+JsonObject claimsReportJson(const billing::ClaimsReport& r) {
+  auto o = object();
+  auto statuses = array();
+  for (const auto& s : r.byStatus) {
+    auto so = object();
+    so->set("status", s.status);
+    so->set("claims", s.claims);
+    so->set("chargeCents", s.chargeCents);
+    statuses->add(so);
+  }
+  o->set("byStatus", statuses);
+  auto denials = array();
+  for (const auto& d : r.denialReasons) {
+    auto dobj = object();
+    dobj->set("group", d.group);
+    dobj->set("reason", d.reason);
+    dobj->set("claims", d.claims);
+    dobj->set("amountCents", d.amountCents);
+    denials->add(dobj);
+  }
+  o->set("denialReasons", denials);
+  auto days = [](const std::optional<double>& v) {
+    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+  };
+  auto payment = object();
+  payment->set("paidClaims", r.paidClaims);
+  payment->set("averageDays", days(r.averageDaysToPayment));
+  payment->set("medianDays", days(r.medianDaysToPayment));
+  payment->set("maxDays", days(r.maxDaysToPayment));
+  o->set("daysToPayment", payment);
+  auto months = array();
+  for (const auto& m : r.months) {
+    auto mo = object();
+    mo->set("month", m.month);
+    mo->set("claims", m.claims);
+    mo->set("chargeCents", m.chargeCents);
+    mo->set("paidCents", m.paidCents);
+    mo->set("denied", m.denied);
+    mo->set("averageDaysToPayment", days(m.averageDaysToPayment));
+    months->add(mo);
+  }
+  o->set("months", months);
+  o->set("unbalancedRemittances", r.unbalancedRemittances);
+  o->set("unmatchedPayments", r.unmatchedPayments);
   return o;
 }
 
@@ -371,6 +489,46 @@ void addBillingRoutes(Router& r, const ApiServices& s) {
            auto o = codeCounts(list);
            o->set("items", items);
            return jsonResponse(200, o);
+         })});
+  r.add({"GET", "/api/v1/billing/claims/{id}", Access::authenticated, "claim.list",
+         billingGuarded([&s](Request& req) {
+           const auto id = pathId(req, "id");
+           auto d = s.billing->claimDetail(*req.actor, id);
+           return jsonResponse(200, claimDetailJson(d, s.billing->claimHistory(*req.actor, id)));
+         })});
+  // Sends the approved claims now (what the periodic step does every
+  // billing.submit_interval_seconds); 409 not_sent with the reason when nothing can go.
+  r.add({"POST", "/api/v1/billing/claims/submit", Access::authenticated, "claim.submit",
+         billingGuarded([&s](Request& req) {
+           auto run = s.billing->submitApproved(*req.actor, s.link);
+           if (!run.skipped.empty())
+             return Response::error(409, "not_sent", "claims not sent: " + run.skipped);
+           auto o = object();
+           auto batches = array();
+           std::int64_t claims = 0;
+           for (const auto& b : run.batches) {
+             auto bo = object();
+             bo->set("batch", b.batch);
+             bo->set("claims", static_cast<std::int64_t>(b.claimIds.size()));
+             bo->set("totalCents", b.totalCents);
+             batches->add(bo);
+             claims += static_cast<std::int64_t>(b.claimIds.size());
+           }
+           o->set("batches", batches);
+           o->set("claimsSent", claims);
+           auto notSent = array();
+           for (const auto& [id, why] : run.notSent) {
+             auto no = object();
+             no->set("claimId", id);
+             no->set("reason", why);
+             notSent->add(no);
+           }
+           o->set("notSent", notSent);
+           return jsonResponse(200, o);
+         })});
+  r.add({"GET", "/api/v1/billing/reports/claims", Access::authenticated, "billing.report",
+         billingGuarded([&s](Request& req) {
+           return jsonResponse(200, claimsReportJson(s.billing->claimsReport(*req.actor)));
          })});
   r.add({"GET", "/api/v1/billing/fee-schedule", Access::authenticated, "fee_schedule.read",
          billingGuarded([&s](Request& req) {

@@ -6,12 +6,15 @@
 //   visits with an E/M code to choose; a bar chart of approved codes per month (uPlot, the
 //   portal's chart library);
 // - the minutes card on a patient's chart (providers and nurses): start/stop timer, this
-//   month's minutes, time added by hand with a reason, entries deleted with their history kept.
+//   month's minutes, time added by hand with a reason, entries deleted with their history kept;
+// - the claims through the clearinghouse (billing_claims.js): status history, paid amounts,
+//   denials, the admins' "send now" and reports.
 // Everything the API sends is shown as text (dom.js never builds markup from data).
 
 import { h, clear, field, announce } from '../dom.js';
 import { get, post, del, ApiError, session } from '../api.js';
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { claimsSection } from './billing_claims.js';
 
 const CODE_LABELS = {
   99453: 'Set-up and education', 99445: 'Device supply, 2–15 days', 99454: 'Device supply, 16–30 days',
@@ -150,13 +153,15 @@ export async function renderBilling(root) {
   const visits = h('div.table-wrap');
   const chartBox = h('div.plot', { role: 'img', 'aria-label': 'Approved RPM codes per month' });
   const legend = h('ul.chart-legend', CHART_CODES.map((c, i) => h('li', h(`span.swatch.bill-sw-${i}`), c)));
+  const claims = claimsSection(role);
   root.append(h('section.page',
     h('h1', 'RPM billing review'),
     h('form.billing-picker', h('label', { for: 'billing-month' }, 'Month'), picker),
     status,
     h('section.card.chart', { 'aria-labelledby': 'bill-chart' }, h('div.chart-head', h('h2#bill-chart', 'Approved codes per month')), chartBox, legend),
     h('h2', 'Patients'), list,
-    h('h2', 'Completed video visits'), visits));
+    h('h2', 'Completed video visits'), visits,
+    claims.section));
   let plot = null;
 
   async function loadChart() {
@@ -182,7 +187,7 @@ export async function renderBilling(root) {
     status.hidden = true;
     clear(list);
     if (!review.patients.length) list.append(h('p.muted', 'No RPM patient has data or minutes this month.'));
-    for (const p of review.patients) list.append(patientCard(p, month, canApprove, async () => { await load(); await loadChart(); }));
+    for (const p of review.patients) list.append(patientCard(p, month, canApprove, async () => { await load(); await loadChart(); await claims.load(); }));
     clear(visits);
     if (review.visits.length) {
       visits.append(h('table.data', h('caption.sr-only', 'Completed video visits'),
@@ -194,8 +199,11 @@ export async function renderBilling(root) {
     announce(`${review.patients.length} patients for ${month}`);
   }
   picker.addEventListener('change', load);
-  await Promise.all([load(), loadChart()]);
-  return () => { if (plot) plot.destroy(); };
+  await Promise.all([load(), loadChart(), claims.load()]);
+  return () => {
+    if (plot) plot.destroy();
+    claims.destroy();
+  };
 }
 
 /** The minutes card on a patient's chart (providers and nurses); null when not allowed. */

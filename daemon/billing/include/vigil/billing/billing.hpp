@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/billing/clearinghouse.hpp"
 #include "vigil/billing/rules.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
@@ -44,6 +45,9 @@ class PatientRepository;
 }
 namespace vigil::patients {
 class PatientRecordService;
+}
+namespace vigil::sync {
+class Link;
 }
 
 namespace vigil::billing {
@@ -218,6 +222,7 @@ struct Claim {
   TimePoint statusAt, approvedAt;
   std::int64_t approvedBy = 0;
   std::vector<ClaimLine> lines;
+  std::int64_t paidCents = 0;  // what posted remittances paid (claims(): the list's column)
 };
 
 /// The subscriber and payer of a claim, from the patient record's primary insurance.
@@ -320,10 +325,33 @@ class BillingService {
     std::string detail;
     TimePoint at;
     std::int64_t by = 0;
+    std::string source;   // submission, 999, 277CA, 835, admin ("" before migration 0033)
+    bool applied = true;  // false: a late answer kept in the history only
   };
   std::vector<StatusEvent> claimHistory(const security::Actor& actor, std::int64_t claimId);
 
+  // --- through the clearinghouse (clearinghouse.hpp: settings, results, handlers, reports) ---
+  /// Sends the approved claims (at most settings.maxClaims): one 837P batch per billing NPI,
+  /// each queued as claim.submit in its own stream, the claims marked submitted, in one write
+  /// job per batch (claim.export per claim, audited; the system actor {0, admin} from the
+  /// periodic step, an admin from the portal). A claim the 837P cannot carry (a missing member
+  /// id, address, ...) stays approved with the reason in its status detail. Nothing is sent
+  /// without an enrolled link or with incomplete settings (the run says why).
+  SubmissionRun submitApproved(const security::Actor& actor, sync::Link* link,
+                               const SubmissionSettings& settings);
+  /// submitApproved with the settings vigild gave (setSubmissionSettings; none: nothing sent).
+  SubmissionRun submitApproved(const security::Actor& actor, sync::Link* link);
+  void setSubmissionSettings(SubmissionSettings settings);
+  /// One claim with its history and what remittances posted to it (claim.list).
+  ClaimDetail claimDetail(const security::Actor& actor, std::int64_t claimId);
+  /// Claims by status, denial reasons, days to payment and the monthly trend (billing.report;
+  /// no patient named).
+  ClaimsReport claimsReport(const security::Actor& actor);
+
  private:
+  std::vector<ClaimForSubmission> claimsForSubmissionIn(store::Connection& c,
+                                                        const security::Actor& actor,
+                                                        ClaimStatus status, std::size_t limit);
   MonthReview reviewIn(store::Connection& c, const std::vector<std::int64_t>& patients,
                        std::chrono::year_month month) const;
   TimeEntry writeEntry(const security::Actor& actor, std::int64_t patientId,
@@ -336,6 +364,7 @@ class BillingService {
   registry::PatientRepository& patients_;
   patients::PatientRecordService& records_;
   Clock& clock_;
+  std::optional<SubmissionSettings> submission_;  // set once at start-up, before any thread
 };
 
 }  // namespace vigil::billing

@@ -481,6 +481,25 @@ BOOST_FIXTURE_TEST_CASE(approving_twice_creates_one_claim, BillingFixture) {
   BOOST_TEST(billing.claimsForSubmission(admin, ClaimStatus::approved, 10).empty());
   // A nurse approves nothing.
   BOOST_CHECK_THROW(billing.approveMonth(nurse, p, ym(2026, 1)), AccessDenied);
+  // The report of RPM enrolment and billing per month (issue 24's reports), on 2026-02-05: the
+  // twelve months March 2025 to February 2026; the episode from 2026-01-01 is in force in January
+  // and February; January is claimed. A second patient enrolled from 2026-02-02 and never billed
+  // counts as enrolled in February only.
+  auto [q, qCuff] = patient("America/Chicago");
+  enrol(q, qCuff, "2026-02-02");
+  const auto report = billing.claimsReport(admin);
+  BOOST_REQUIRE_EQUAL(report.enrolment.size(), 12u);
+  BOOST_TEST(report.enrolment.front().month == "2025-03");
+  BOOST_TEST(report.enrolment[9].month == "2025-12");
+  BOOST_TEST(report.enrolment[9].enrolled == 0);
+  BOOST_TEST(report.enrolment[10].month == "2026-01");
+  BOOST_TEST(report.enrolment[10].enrolled == 1);
+  BOOST_TEST(report.enrolment[10].claimed == 1);
+  BOOST_TEST(report.enrolment[11].month == "2026-02");
+  BOOST_TEST(report.enrolment[11].enrolled == 2);
+  BOOST_TEST(report.enrolment[11].claimed == 0);
+  // Billing reports are not a nurse's.
+  BOOST_CHECK_THROW(billing.claimsReport(nurse), AccessDenied);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -161,5 +161,8 @@ test('an admin sends the approved claim and sees it acknowledged and paid', { ti
   assert.equal(await detail.locator('tr[data-adjustment="PR-2"]').count(), 4);
   assert.equal(await claims.locator('.claims-reports tr[data-status="paid"] td.num').first().innerText(), '1');
   assert.match(await claims.locator('.days-to-payment').innerText(), /^1 paid claim: average/);
+  // RPM enrolment and billing per month, as a chart (Ana is enrolled last month and billed).
+  await claims.getByRole('heading', { name: 'RPM patients per month: enrolled and billed' }).waitFor();
+  await claims.locator('.enrolment-plot .uplot').waitFor({ timeout: 15000 });
   await screenshot(page, 'billing-claim-paid');
 }));

@@ -170,6 +170,12 @@ BOOST_FIXTURE_TEST_CASE(minutes_review_and_one_approval, BillingApi) {
   BOOST_TEST(byStatus->getObject(0)->getValue<std::int64_t>("chargeCents") == 12100);
   BOOST_TEST(report->getArray("denialReasons")->size() == 0u);
   BOOST_TEST(report->getObject("daysToPayment")->getValue<std::int64_t>("paidClaims") == 0);
+  // RPM enrolment and billing per month: the twelve months to the box's current one (December
+  // 2026 on this test's clock), January 2026 first.
+  auto enrolment = report->getArray("enrolment");
+  BOOST_REQUIRE_EQUAL(enrolment->size(), 12u);
+  BOOST_TEST(enrolment->getObject(0)->getValue<std::string>("month") == "2026-01");
+  BOOST_TEST(enrolment->getObject(11)->getValue<std::string>("month") == "2026-12");
   // Sending without a cloud link or the practice's settings: 409, the claim stays approved.
   auto send = request("POST", "/api/v1/billing/claims/submit", &admin, "{}");
   BOOST_TEST(send.status == 409);

@@ -1,13 +1,17 @@
 // What the billing page shows of the clearinghouse (clearinghouse.hpp): one claim's sendings and
 // postings (claim.list, the care team's patients for providers), and the admins' reports
-// (billing.report): claims by status, denial reasons, days to payment and the monthly trend.
+// (billing.report): claims by status, denial reasons, days to payment, the monthly trend and RPM
+// enrolment against billing per month.
 // Days to payment run from a claim's first sending to its first posted payment (the box's
 // clock at each, so they are the box's days, not the payer's check dates).
 
 #include <algorithm>
+#include <chrono>
+#include <map>
 
 #include "billing_internal.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/patients/rpm_enrolment.hpp"
 #include "vigil/security/access_guard.hpp"
 #include "vigil/store/database.hpp"
 
@@ -76,6 +80,47 @@ std::vector<Posting> postingsIn(Connection& c, std::int64_t claimId) {
       pa.amountCents = a.get<std::int64_t>(3);
       out[i].adjustments.push_back(std::move(pa));
     }
+  }
+  return out;
+}
+
+/// RPM enrolment and billing for the 12 months to the one holding `now` (UTC months): enrolled
+/// from patients' own enrolment periods (patients' reads), claimed from the claims.
+std::vector<EnrolmentMonth> enrolmentMonthsIn(Connection& c, TimePoint now) {
+  using namespace std::chrono;
+  const year_month_day today(floor<days>(now));
+  const year_month last = today.year() / today.month();
+  std::vector<EnrolmentMonth> out;
+  std::vector<std::pair<TimePoint, TimePoint>> bounds;
+  for (int i = 11; i >= 0; --i) {
+    const year_month m = last - months(i);
+    const TimePoint from(sys_days(m / 1));
+    const TimePoint to(sys_days((m + months(1)) / 1));
+    bounds.emplace_back(from, to);
+    char label[8];
+    std::snprintf(label, sizeof label, "%04d-%02u", static_cast<int>(m.year()),
+                  static_cast<unsigned>(m.month()));
+    out.push_back({label, 0, 0});
+  }
+  for (auto patientId : patients::RpmEnrolmentService::enrolledPatientsIn(c)) {
+    const auto periods = patients::RpmEnrolmentService::enrolmentsIn(
+        c, patientId, bounds.front().first, bounds.back().second);
+    for (std::size_t i = 0; i < bounds.size(); ++i)
+      for (const auto& p : periods)
+        if (p.from < bounds[i].second && p.until > bounds[i].first) {
+          ++out[i].enrolled;
+          break;
+        }
+  }
+  auto s = c.prepare(
+      "SELECT service_month, count(DISTINCT patient_id) FROM claims WHERE kind = 'rpm_month' "
+      "AND service_month BETWEEN ?1 AND ?2 GROUP BY service_month");
+  s.bind(1, out.front().month);
+  s.bind(2, out.back().month);
+  while (s.step()) {
+    const auto month = s.get<std::string>(0);
+    for (auto& m : out)
+      if (m.month == month) m.claimed = s.get<std::int64_t>(1);
   }
   return out;
 }
@@ -189,6 +234,7 @@ ClaimsReport BillingService::claimsReport(const Actor& actor) {
           r.months.push_back(std::move(t));
         }
         std::reverse(r.months.begin(), r.months.end());
+        r.enrolment = enrolmentMonthsIn(c, clock_.now());
         r.unbalancedRemittances =
             c.queryValue<std::int64_t>("SELECT count(*) FROM remittances WHERE balanced = 0")
                 .value_or(0);

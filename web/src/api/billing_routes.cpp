@@ -360,6 +360,15 @@ JsonObject claimsReportJson(const billing::ClaimsReport& r) {
     months->add(mo);
   }
   o->set("months", months);
+  auto enrolment = array();
+  for (const auto& m : r.enrolment) {
+    auto mo = object();
+    mo->set("month", m.month);
+    mo->set("enrolled", m.enrolled);
+    mo->set("claimed", m.claimed);
+    enrolment->add(mo);
+  }
+  o->set("enrolment", enrolment);
   o->set("unbalancedRemittances", r.unbalancedRemittances);
   o->set("unmatchedPayments", r.unmatchedPayments);
   return o;

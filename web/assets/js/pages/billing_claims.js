@@ -100,7 +100,29 @@ function drawTrend(box, months) {
   return new uPlot(opts, [xs, months.map((m) => m.chargeCents / 100), months.map((m) => m.paidCents / 100)], box);
 }
 
-function reportsView(r, chartBox) {
+/** RPM patients per month: enrolled (an episode in force) and billed (an RPM claim approved). */
+function drawEnrolment(box, months) {
+  clear(box);
+  if (!months.some((m) => m.enrolled || m.claimed)) {
+    box.append(h('p.muted', 'No RPM enrolments in the last 12 months.'));
+    return null;
+  }
+  const xs = months.map((_, i) => i);
+  const opts = {
+    width: Math.max(260, box.clientWidth || 600), height: 200,
+    scales: { x: { time: false, range: () => [-0.5, months.length - 0.5] }, y: { range: (u, lo, hi) => [0, Math.max(1, hi)] } },
+    axes: [{ stroke: '#475467', grid: { show: false }, splits: () => xs, values: (u, splits) => splits.map((i) => (months[i] ? months[i].month : '')) },
+      { stroke: '#475467', grid: { stroke: '#eaecf0' }, size: 40, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],  // whole patients
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    series: [{},
+      { label: 'Enrolled', stroke: '#0f4c5c', width: 2, points: { show: true } },
+      { label: 'Billed', stroke: '#e36414', width: 2, points: { show: true } }],
+  };
+  return new uPlot(opts, [xs, months.map((m) => m.enrolled), months.map((m) => m.claimed)], box);
+}
+
+function reportsView(r, chartBox, enrolmentBox) {
   const byStatus = table('Claims by status', ['Status', 'Claims', 'Charged'],
     r.byStatus.map((s) => h('tr', { 'data-status': s.status }, h('td', s.status), h('td.num', String(s.claims)), h('td.num', money(s.chargeCents)))));
   const denials = r.denialReasons.length
@@ -120,7 +142,9 @@ function reportsView(r, chartBox) {
     h('h3', 'Days to payment'), payment,
     warnings.length ? h('ul.exceptions', warnings) : null,
     h('h3#claims-trend', 'Charged and paid per month'), chartBox,
-    h('ul.chart-legend', h('li', h('span.swatch.bill-sw-0'), 'Charged'), h('li', h('span.swatch.bill-sw-2'), 'Paid')));
+    h('ul.chart-legend', h('li', h('span.swatch.bill-sw-0'), 'Charged'), h('li', h('span.swatch.bill-sw-2'), 'Paid')),
+    h('h3#rpm-enrolment', 'RPM patients per month: enrolled and billed'), enrolmentBox,
+    h('ul.chart-legend', h('li', h('span.swatch.bill-sw-0'), 'Enrolled'), h('li', h('span.swatch.bill-sw-2'), 'Billed')));
 }
 
 /** The claims section of the billing page; `role` decides the admin parts. */
@@ -129,7 +153,9 @@ export function claimsSection(role) {
   const list = h('div.table-wrap.claims-list', { 'aria-live': 'polite' });
   const reports = h('div.reports');
   const chartBox = h('div.plot', { role: 'img', 'aria-labelledby': 'claims-trend' });
+  const enrolmentBox = h('div.plot.enrolment-plot', { role: 'img', 'aria-labelledby': 'rpm-enrolment' });
   let plot = null;
+  let enrolmentPlot = null;
   const isAdmin = role === 'admin';
   const send = isAdmin ? h('button.btn.send-claims', { type: 'button' }, 'Send approved claims now') : null;
 
@@ -157,8 +183,10 @@ export function claimsSection(role) {
     try {
       const r = await get('/api/v1/billing/reports/claims');
       if (plot) plot.destroy();
-      clear(reports).append(reportsView(r, chartBox));
+      if (enrolmentPlot) enrolmentPlot.destroy();
+      clear(reports).append(reportsView(r, chartBox, enrolmentBox));
       plot = drawTrend(chartBox, r.months);
+      enrolmentPlot = drawEnrolment(enrolmentBox, r.enrolment);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 403)) say(errorText(e), true);
     }

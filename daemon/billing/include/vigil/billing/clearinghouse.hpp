@@ -145,6 +145,13 @@ struct MonthTrend {
   std::int64_t claims = 0, chargeCents = 0, paidCents = 0, denied = 0;
   std::optional<double> averageDaysToPayment;
 };
+/// RPM enrolment and billing in one month: the patients with an RPM episode in force (enrolled,
+/// with an RPM consent) on any day of the month (UTC month bounds), and those with an RPM month
+/// claim approved for it.
+struct EnrolmentMonth {
+  std::string month;  // YYYY-MM
+  std::int64_t enrolled = 0, claimed = 0;
+};
 struct ClaimsReport {
   std::vector<StatusCount> byStatus;
   std::vector<DenialReason> denialReasons;  // adjustments of denied claims, most claims first
@@ -152,7 +159,8 @@ struct ClaimsReport {
   std::optional<double> averageDaysToPayment;  // first sending to first payment posted
   std::optional<double> medianDaysToPayment;
   std::optional<double> maxDaysToPayment;
-  std::vector<MonthTrend> months;  // oldest first, at most 12
+  std::vector<MonthTrend> months;         // oldest first, at most 12
+  std::vector<EnrolmentMonth> enrolment;  // the 12 months to the current one, oldest first
   std::int64_t unbalancedRemittances = 0;
   std::int64_t unmatchedPayments = 0;
 };

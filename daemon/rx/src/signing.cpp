@@ -51,6 +51,16 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
     guard.enforce(security::AccessGuard::pending(
         actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)}, no, {}));
   }
+  if (link_ == nullptr || !link_->enrolled()) {
+    // Refused before the factors are judged, but after the patient's access check (care team,
+    // emergency access): a refusal for want of a link never answers in place of a denial.
+    guard.write(
+        actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)},
+        [](Connection&) {
+          throw ValidationError("sign: the cloud link to the pharmacy network is not set up");
+        },
+        reason);
+  }
   const bool controlled = owner->schedule != 0;
   std::optional<security::AccountService::SigningFactors> proof;
   auto refused = [&](const std::string& why) {
@@ -78,10 +88,6 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
     signedRx = guard.write(
         actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)},
         [&](Connection& c) -> Prescription {
-          // After the patient's access check (care team, emergency access): a refusal for want
-          // of a link must not answer in place of a denial.
-          if (link_ == nullptr || !link_->enrolled())
-            throw ValidationError("sign: the cloud link to the pharmacy network is not set up");
           auto p = detail::loadIn(c, cipher_, prescriptionId);
           if (!p) throw NotFound("prescription");
           if (p->status != "draft")

@@ -7,6 +7,10 @@
 // clinical data), and a patient user whose record is A. Patient B has no
 // care team. Each patient has one open alert and one device. The cloud link's outbox is empty.
 // The admin has published a telehealth consent (version 1) that nobody has signed.
+// E-prescribing (issue 25) is wired as vigild wires it (ApiWiring::wireRx): the drug list with
+// the bundled starter list, the state rules, DEA/EPCS and prescriptions, without a cloud link
+// (signing and cancelling answer their documented refusal, 422). Nobody has an NPI, a DEA
+// registration or EPCS access; no patient has an address or pharmacy.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPCookie.h>
@@ -43,6 +47,10 @@
 #include "vigil/pki/device_provisioner.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/rx/drugs.hpp"
+#include "vigil/rx/prescribers.hpp"
+#include "vigil/rx/prescriptions.hpp"
+#include "vigil/rx/rules.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
@@ -142,6 +150,10 @@ struct ApiFixture {
   std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<cases::CaseService> cases;
   std::unique_ptr<billing::BillingService> billing;
+  std::unique_ptr<rx::DrugCatalog> drugs;  // the starter list loaded
+  std::unique_ptr<rx::StateRuleService> rxRules;
+  std::unique_ptr<rx::PrescriberService> prescribers;
+  std::unique_ptr<rx::PrescriptionService> prescriptions;  // no cloud link: signing refuses
   std::unique_ptr<registry::DeviceRegistry> devices;
   std::unique_ptr<readings::ReadingQuery> readings;
   events::EventBus bus;
@@ -301,6 +313,17 @@ struct ApiFixture {
     billing = std::make_unique<billing::BillingService>(*db, *audit, keys->cipher(), *patients,
                                                         *records, clock);
     services.billing = billing.get();
+    // E-prescribing (issue 25), as ApiWiring::wireRx with no cloud link.
+    drugs = std::make_unique<rx::DrugCatalog>(*db);
+    drugs->loadStarterList();
+    rxRules = std::make_unique<rx::StateRuleService>(*db, *audit, clock);
+    prescribers = std::make_unique<rx::PrescriberService>(*db, *audit, clock);
+    prescriptions = std::make_unique<rx::PrescriptionService>(*db, *audit, keys->cipher(), *records,
+                                                              *accounts, nullptr, clock);
+    services.drugs = drugs.get();
+    services.rxRules = rxRules.get();
+    services.prescribers = prescribers.get();
+    services.prescriptions = prescriptions.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

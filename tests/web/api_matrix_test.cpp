@@ -57,6 +57,12 @@ struct Ctx {
   std::int64_t exception = 0;
   std::int64_t appointmentType = 0;
   std::int64_t onDemandRequest = 0;  // a waiting on-demand request of the patient (fresh)
+  // E-prescribing (issue 25): a drug of the starter list (not controlled), a fresh draft of it
+  // for the patient written by the provider (by emergency access outside the care team), and a
+  // second provider whose EPCS access is approved and revoked (nobody approves their own).
+  std::int64_t rxDrug = 0;
+  std::int64_t prescription = 0;
+  std::int64_t rxColleague = 0;
 };
 
 struct Call {
@@ -893,6 +899,99 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/me/visit-summaries", ""};
        }},
+      // E-prescribing (issue 25). No cloud link in the fixture: the prescriber's sign and
+      // cancel answer 422 (allowed, not denied); the patient's read of a draft answers 404.
+      {"GET /api/v1/drugs",
+       [](const Ctx&) {
+         return Call{"/api/v1/drugs?q=lisinopril", ""};
+       }},
+      {"GET /api/v1/me/prescriptions",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/prescriptions", ""};
+       }},
+      {"GET /api/v1/patients/{id}/prescriptions",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/prescriptions", ""};
+       }},
+      {"GET /api/v1/patients/{id}/prescriptions/precheck",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/patients/" + id(c.patient) + "/prescriptions/precheck?drugId=" + id(c.rxDrug),
+             ""};
+       }},
+      {"POST /api/v1/patients/{id}/prescriptions/warnings",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/prescriptions/warnings",
+                     R"({"drugId":)" + id(c.rxDrug) + "}"};
+       }},
+      {"POST /api/v1/patients/{id}/prescriptions",
+       [](const Ctx& c) {
+         return Call{"/api/v1/patients/" + id(c.patient) + "/prescriptions",
+                     R"({"drugId":)" + id(c.rxDrug) +
+                         R"(,"sig":"Take 1 tablet by mouth daily","quantity":"30",)"
+                         R"("quantityUnit":"tablet","daysSupply":30,"refills":0,)"
+                         R"("acknowledged":["duplicate"]})"};
+       }},
+      {"GET /api/v1/prescriptions/{rxId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/prescriptions/" + id(c.prescription), ""};
+       }},
+      {"DELETE /api/v1/prescriptions/{rxId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/prescriptions/" + id(c.prescription), ""};
+       }},
+      {"POST /api/v1/prescriptions/{rxId}/sign",
+       [](const Ctx& c) {
+         return Call{"/api/v1/prescriptions/" + id(c.prescription) + "/sign", "{}"};
+       }},
+      {"POST /api/v1/prescriptions/{rxId}/cancel",
+       [](const Ctx& c) {
+         return Call{"/api/v1/prescriptions/" + id(c.prescription) + "/cancel",
+                     R"({"reason":"wrong strength"})"};
+       }},
+      {"GET /api/v1/me/signing-log",
+       [](const Ctx&) {
+         return Call{"/api/v1/me/signing-log", ""};
+       }},
+      {"GET /api/v1/rx-rules",
+       [](const Ctx&) {
+         return Call{"/api/v1/rx-rules", ""};
+       }},
+      {"PUT /api/v1/rx-rules/{state}/{schedule}",
+       [](const Ctx&) {
+         return Call{"/api/v1/rx-rules/NY/5",
+                     R"({"epcsRequired":true,"inPersonRequired":true,)"
+                     R"("ruleText":"Every controlled-substance prescription is electronic.",)"
+                     R"("source":"NY Public Health Law 281"})"};
+       }},
+      {"GET /api/v1/providers/{id}/dea",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/dea", ""};
+       }},
+      {"PUT /api/v1/providers/{id}/dea/{state}",
+       [](const Ctx& c) {
+         // AB1234563: 1+3+5 + 2*(2+4+6) = 33, check digit 3.
+         return Call{"/api/v1/providers/" + id(c.provider) + "/dea/" + licenseState(c.serial),
+                     R"({"number":"AB1234563","expiresOn":"2028-06-30"})"};
+       }},
+      {"DELETE /api/v1/providers/{id}/dea/{state}",
+       [](const Ctx& c) {
+         // A registration that may not exist: 404 once allowed.
+         return Call{"/api/v1/providers/" + id(c.provider) + "/dea/" + licenseState(c.serial), ""};
+       }},
+      {"GET /api/v1/providers/{id}/epcs",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.provider) + "/epcs", ""};
+       }},
+      {"POST /api/v1/providers/{id}/epcs/approve",
+       [](const Ctx& c) {
+         // A colleague's access (200, then 422 for an approver who approved already).
+         return Call{"/api/v1/providers/" + id(c.rxColleague) + "/epcs/approve", "{}"};
+       }},
+      {"DELETE /api/v1/providers/{id}/epcs",
+       [](const Ctx& c) {
+         return Call{"/api/v1/providers/" + id(c.rxColleague) + "/epcs", ""};
+       }},
   };
   return r;
 }
@@ -1154,6 +1253,37 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/billing/reports/claims",                     "DD AA DD AA DD"},
     {"GET /api/v1/billing/fee-schedule",                       "DD AA DD AA DD"},
     {"PUT /api/v1/billing/fee-schedule/{code}",                "DD DD DD AA DD"},
+    // E-prescribing (issue 25, docs/prescribing.md; MISSION.md: providers prescribe, patients
+    // read their own prescriptions). Providers on the care team (others in an emergency, as
+    // for the other clinical writes) open the entry's pre-checks and warnings, write, discard,
+    // sign and cancel (only their own prescription: the fixture's drafts are the provider's);
+    // nurses read the care team's prescriptions (others in an emergency); admins read every
+    // patient's (MISSION: admins all) but prescribe nothing; the patient reads their own
+    // (their drafts are hidden: 404) and /me is theirs alone; the front desk nothing. The
+    // signing log is the prescriber's own. The drug list and the state rules are no PHI: read
+    // by whoever reads prescriptions; admins change the rules, keep DEA registrations and
+    // revoke EPCS access. EPCS access is approved by two people, one an admin: admins and
+    // providers (a colleague's, never their own); a provider reads their own DEA registrations
+    // and EPCS access (the recipe asks for the fixture's provider), admins anyone's.
+    {"GET /api/v1/drugs",                                      "AA AA AA AA DD"},
+    {"GET /api/v1/me/prescriptions",                           "AA DD DD DD DD"},
+    {"GET /api/v1/patients/{id}/prescriptions",                "AD AG AG AA DD"},
+    {"GET /api/v1/patients/{id}/prescriptions/precheck",       "DD AG DD DD DD"},
+    {"POST /api/v1/patients/{id}/prescriptions/warnings",      "DD AG DD DD DD"},
+    {"POST /api/v1/patients/{id}/prescriptions",               "DD AG DD DD DD"},
+    {"GET /api/v1/prescriptions/{rxId}",                       "AD AG AG AA DD"},
+    {"DELETE /api/v1/prescriptions/{rxId}",                    "DD AG DD DD DD"},
+    {"POST /api/v1/prescriptions/{rxId}/sign",                 "DD AG DD DD DD"},
+    {"POST /api/v1/prescriptions/{rxId}/cancel",               "DD AG DD DD DD"},
+    {"GET /api/v1/me/signing-log",                             "DD AA DD DD DD"},
+    {"GET /api/v1/rx-rules",                                   "AA AA AA AA DD"},
+    {"PUT /api/v1/rx-rules/{state}/{schedule}",                "DD DD DD AA DD"},
+    {"GET /api/v1/providers/{id}/dea",                         "DD AA DD AA DD"},
+    {"PUT /api/v1/providers/{id}/dea/{state}",                 "DD DD DD AA DD"},
+    {"DELETE /api/v1/providers/{id}/dea/{state}",              "DD DD DD AA DD"},
+    {"GET /api/v1/providers/{id}/epcs",                        "DD AA DD AA DD"},
+    {"POST /api/v1/providers/{id}/epcs/approve",               "DD AA DD AA DD"},
+    {"DELETE /api/v1/providers/{id}/epcs",                     "DD DD DD AA DD"},
 };
 // clang-format on
 
@@ -1285,6 +1415,46 @@ void notesFor(ApiFixture& f, Ctx& ctx, Role role, std::int64_t uid) {
           .id;
 }
 
+/// What the pre-checks ask before the provider may prescribe (docs/prescribing.md), made as an
+/// admin would: the provider's NPI and an active license in OR (a state no licensing recipe
+/// uses), and on patients A and B the state OR, an address and a preferred pharmacy.
+void rxSetUp(ApiFixture& f) {
+  f.licenses->setNpi(f.adminActor, f.providerId, "1234567893");
+  licensing::LicenseInput in;
+  in.state = "OR";
+  in.type = "MD";
+  in.number = "MD12345";
+  in.expiresOn = *licensing::parseDate("2028-06-30");
+  f.licenses->add(f.adminActor, f.providerId, in);
+  for (auto patient : {f.patientA, f.patientB}) {
+    auto rec = f.records->get(f.adminActor, patient);
+    patients::RecordUpdate u;
+    u.demographics = rec.demographics;
+    u.demographics->state = "OR";
+    u.contact = rec.contact;
+    u.contact->address = {"12 Elm Street", "", "Portland", "OR", "97201", "US"};
+    patients::Pharmacy pharmacy;
+    pharmacy.name = "Lakeview Community Pharmacy";
+    pharmacy.ncpdpId = "1000001";
+    u.pharmacy = pharmacy;
+    f.records->update(f.adminActor, patient, u);
+  }
+}
+
+/// A fresh draft of `drug` for the patient, written by the provider through the service (by
+/// emergency access outside the care team); the open ones before it are acknowledged.
+std::int64_t rxDraft(ApiFixture& f, std::int64_t patient, std::int64_t drug) {
+  const security::Actor provider{f.providerId, Role::provider, std::nullopt};
+  rx::PrescriptionInput in;
+  in.drugId = drug;
+  in.sig = "Take 1 tablet by mouth daily";
+  in.quantity = "30";
+  in.quantityUnit = "tablet";
+  in.daysSupply = 30;
+  in.acknowledged = {"duplicate"};
+  return f.prescriptions->create(provider, patient, in, "matrix set-up").id;
+}
+
 // The patient's browser before they have an account: the invitation's token is the credential;
 // a calendar client subscribed to a provider's feed: the feed URL's token is.
 const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
@@ -1342,7 +1512,8 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
   };
 
   int serial = 0, checked = 0;
-  patients::ConsentDocument rpmConsent;  // published by the first enrolFresh
+  patients::ConsentDocument rpmConsent;      // published by the first enrolFresh
+  std::int64_t rxDrug = 0, rxColleague = 0;  // made by the first e-prescribing route
   for (const auto& route : f.router->routes()) {
     if (route.access != Access::authenticated || route.upgrade) continue;
     auto key = route.method + " " + route.pattern;
@@ -1410,6 +1581,16 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
             ctx.kase = f.cases->open(owner, ctx.patient, "skin", "A rash on my arm.").id;
             ctx.casePhoto = f.cases->addPhoto(owner, ctx.kase, cardPng()).id;
           }
+          if (key.find("prescriptions") != std::string::npos && rxDrug == 0) {
+            rxSetUp(f);
+            rxDrug = f.drugs->search("lisinopril 10", 1).at(0).id;
+          }
+          ctx.rxDrug = rxDrug;
+          if (key.find("{rxId}") != std::string::npos)
+            ctx.prescription = rxDraft(f, ctx.patient, rxDrug);
+          if (key.find("/epcs") != std::string::npos && rxColleague == 0)
+            rxColleague = f.user(Role::provider, "dr.rx@clinic.example", "Dr. Rx");
+          ctx.rxColleague = rxColleague;
           ctx.serial = ++serial;
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {

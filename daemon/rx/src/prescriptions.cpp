@@ -185,6 +185,13 @@ PrescriptionService::PrescriptionService(store::Database& db, security::AuditLog
       link_(link),
       clock_(clock) {}
 
+std::string PrescriptionService::reasonFor(const Actor& actor, std::int64_t patientId,
+                                           std::string_view given) {
+  return db_.read([&](Connection& c) {
+    return security::AccessGuard::breakGlassReasonIn(c, actor, patientId, given, clock_.now());
+  });
+}
+
 Precheck PrescriptionService::precheckIn(Connection& c, const Actor& actor, std::int64_t patientId,
                                          const std::optional<Drug>& drug) {
   Precheck out;
@@ -278,37 +285,50 @@ std::vector<Warning> PrescriptionService::warningsIn(Connection& c, std::int64_t
 }
 
 Precheck PrescriptionService::precheck(const Actor& actor, std::int64_t patientId,
-                                       std::optional<std::int64_t> drugId) {
+                                       std::optional<std::int64_t> drugId,
+                                       std::string_view breakGlassReason) {
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, security::operation("prescription.precheck"), patientId,
-                    {"patient", std::to_string(patientId)}, [&](Connection& c) {
-                      std::optional<Drug> drug;
-                      if (drugId) {
-                        drug = DrugCatalog::getIn(c, *drugId);
-                        if (!drug) throw NotFound("drug");
-                      }
-                      return precheckIn(c, actor, patientId, drug);
-                    });
+  return guard.read(
+      actor, security::operation("prescription.precheck"), patientId,
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
+        std::optional<Drug> drug;
+        if (drugId) {
+          drug = DrugCatalog::getIn(c, *drugId);
+          if (!drug) throw NotFound("drug");
+        }
+        return precheckIn(c, actor, patientId, drug);
+      },
+      reason);
 }
 
 std::vector<Warning> PrescriptionService::warnings(const Actor& actor, std::int64_t patientId,
-                                                   const PrescriptionInput& input) {
+                                                   const PrescriptionInput& input,
+                                                   std::string_view breakGlassReason) {
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, security::operation("prescription.precheck"), patientId,
-                    {"patient", std::to_string(patientId)}, [&](Connection& c) {
-                      auto drug = DrugCatalog::getIn(c, input.drugId);
-                      if (!drug) throw NotFound("drug");
-                      return warningsIn(c, patientId, *drug);
-                    });
+  return guard.read(
+      actor, security::operation("prescription.precheck"), patientId,
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
+        auto drug = DrugCatalog::getIn(c, input.drugId);
+        if (!drug) throw NotFound("drug");
+        return warningsIn(c, patientId, *drug);
+      },
+      reason);
 }
 
 Prescription PrescriptionService::create(const Actor& actor, std::int64_t patientId,
-                                         const PrescriptionInput& in) {
+                                         const PrescriptionInput& in,
+                                         std::string_view breakGlassReason) {
   validateInput(in);
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   return guard.write(
       actor, security::operation("prescription.write"), patientId,
-      {"patient", std::to_string(patientId)}, [&](Connection& c) {
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
         auto drug = DrugCatalog::getIn(c, in.drugId);
         if (!drug) throw NotFound("drug");
         auto pre = precheckIn(c, actor, patientId, drug);
@@ -358,56 +378,69 @@ Prescription PrescriptionService::create(const Actor& actor, std::int64_t patien
         c.execute("UPDATE prescriptions SET text_enc = ?2 WHERE id = ?1", id, store::BlobView{enc});
         detail::eventIn(c, id, clock_.now(), "created", acked, actor.id);
         return *detail::loadIn(c, cipher_, id);
-      });
+      },
+      reason);
 }
 
-void PrescriptionService::discard(const Actor& actor, std::int64_t prescriptionId) {
+void PrescriptionService::discard(const Actor& actor, std::int64_t prescriptionId,
+                                  std::string_view breakGlassReason) {
   auto patientId = db_.read([&](Connection& c) {
     return c.queryValue<std::int64_t>("SELECT patient_id FROM prescriptions WHERE id = ?1",
                                       prescriptionId);
   });
   if (!patientId) throw NotFound("prescription");
+  const auto reason = reasonFor(actor, *patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   guard.write(
       actor, security::operation("prescription.write"), *patientId,
-      {"prescription", std::to_string(prescriptionId)}, [&](Connection& c) {
+      {"prescription", std::to_string(prescriptionId)},
+      [&](Connection& c) {
         auto p = detail::loadIn(c, cipher_, prescriptionId);
         if (!p || p->prescriberId != actor.id) throw NotFound("prescription");
         if (p->status != "draft")
           throw ValidationError("status: a signed prescription is cancelled, not discarded");
         c.execute("DELETE FROM prescription_events WHERE prescription_id = ?1", prescriptionId);
         c.execute("DELETE FROM prescriptions WHERE id = ?1", prescriptionId);
-      });
+      },
+      reason);
 }
 
-Prescription PrescriptionService::get(const Actor& actor, std::int64_t prescriptionId) {
+Prescription PrescriptionService::get(const Actor& actor, std::int64_t prescriptionId,
+                                      std::string_view breakGlassReason) {
   auto patientId = db_.read([&](Connection& c) {
     return c.queryValue<std::int64_t>("SELECT patient_id FROM prescriptions WHERE id = ?1",
                                       prescriptionId);
   });
   if (!patientId) throw NotFound("prescription");
+  const auto reason = reasonFor(actor, *patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
-  auto p = guard.read(actor, security::operation("prescription.list"), *patientId,
-                      {"prescription", std::to_string(prescriptionId)},
-                      [&](Connection& c) { return detail::loadIn(c, cipher_, prescriptionId); });
+  auto p = guard.read(
+      actor, security::operation("prescription.list"), *patientId,
+      {"prescription", std::to_string(prescriptionId)},
+      [&](Connection& c) { return detail::loadIn(c, cipher_, prescriptionId); }, reason);
   if (!p || (actor.role == security::Role::patient && p->status == "draft"))
     throw NotFound("prescription");
   return *p;
 }
 
-std::vector<Prescription> PrescriptionService::list(const Actor& actor, std::int64_t patientId) {
+std::vector<Prescription> PrescriptionService::list(const Actor& actor, std::int64_t patientId,
+                                                    std::string_view breakGlassReason) {
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
-  return guard.read(actor, security::operation("prescription.list"), patientId,
-                    {"patient", std::to_string(patientId)}, [&](Connection& c) {
-                      std::vector<Prescription> out;
-                      for (auto id : detail::idsOfPatientIn(c, patientId)) {
-                        auto p = detail::loadIn(c, cipher_, id);
-                        if (!p) continue;
-                        if (actor.role == security::Role::patient && p->status == "draft") continue;
-                        out.push_back(std::move(*p));
-                      }
-                      return out;
-                    });
+  return guard.read(
+      actor, security::operation("prescription.list"), patientId,
+      {"patient", std::to_string(patientId)},
+      [&](Connection& c) {
+        std::vector<Prescription> out;
+        for (auto id : detail::idsOfPatientIn(c, patientId)) {
+          auto p = detail::loadIn(c, cipher_, id);
+          if (!p) continue;
+          if (actor.role == security::Role::patient && p->status == "draft") continue;
+          out.push_back(std::move(*p));
+        }
+        return out;
+      },
+      reason);
 }
 
 std::vector<SigningLogEntry> PrescriptionService::signingLog(const Actor& actor, int limit) {

@@ -39,9 +39,11 @@ std::optional<Owner> ownerIn(Connection& c, std::int64_t id) {
 }  // namespace
 
 Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescriptionId,
-                                       const std::optional<SigningFactors>& factors) {
+                                       const std::optional<SigningFactors>& factors,
+                                       std::string_view breakGlassReason) {
   auto owner = db_.read([&](Connection& c) { return ownerIn(c, prescriptionId); });
   if (!owner) throw NotFound("prescription");
+  const auto reason = reasonFor(actor, owner->patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   const auto& op = security::operation("prescription.sign");
   if (owner->prescriberId != actor.id) {
@@ -49,8 +51,16 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
     guard.enforce(security::AccessGuard::pending(
         actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)}, no, {}));
   }
-  if (link_ == nullptr || !link_->enrolled())
-    throw ValidationError("sign: the cloud link to the pharmacy network is not set up");
+  if (link_ == nullptr || !link_->enrolled()) {
+    // Refused before the factors are judged, but after the patient's access check (care team,
+    // emergency access): a refusal for want of a link never answers in place of a denial.
+    guard.write(
+        actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)},
+        [](Connection&) {
+          throw ValidationError("sign: the cloud link to the pharmacy network is not set up");
+        },
+        reason);
+  }
   const bool controlled = owner->schedule != 0;
   std::optional<security::AccountService::SigningFactors> proof;
   auto refused = [&](const std::string& why) {
@@ -111,7 +121,8 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
           detail::eventIn(c, prescriptionId, now, "signed", with, actor.id);
           detail::eventIn(c, prescriptionId, now, "sent", "NewRx", actor.id);
           return *detail::loadIn(c, cipher_, prescriptionId);
-        });
+        },
+        reason);
   } catch (const AuthError&) {
     if (replayed) refused("totp_replayed");
     throw;
@@ -122,10 +133,12 @@ Prescription PrescriptionService::sign(const Actor& actor, std::int64_t prescrip
 }
 
 Prescription PrescriptionService::cancel(const Actor& actor, std::int64_t prescriptionId,
-                                         std::string_view reason) {
+                                         std::string_view reason,
+                                         std::string_view breakGlassReason) {
   if (reason.size() > 200) throw ValidationError("reason: at most 200 characters");
   auto owner = db_.read([&](Connection& c) { return ownerIn(c, prescriptionId); });
   if (!owner) throw NotFound("prescription");
+  const auto glass = reasonFor(actor, owner->patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   const auto& op = security::operation("prescription.cancel");
   if (owner->prescriberId != actor.id) {
@@ -133,11 +146,11 @@ Prescription PrescriptionService::cancel(const Actor& actor, std::int64_t prescr
     guard.enforce(security::AccessGuard::pending(
         actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)}, no, {}));
   }
-  if (link_ == nullptr || !link_->enrolled())
-    throw ValidationError("cancel: the cloud link to the pharmacy network is not set up");
   auto out = guard.write(
       actor, op, owner->patientId, {"prescription", std::to_string(prescriptionId)},
       [&](Connection& c) {
+        if (link_ == nullptr || !link_->enrolled())  // after the patient's access check
+          throw ValidationError("cancel: the cloud link to the pharmacy network is not set up");
         auto p = detail::loadIn(c, cipher_, prescriptionId);
         if (!p) throw NotFound("prescription");
         if (p->status == "draft")
@@ -160,7 +173,8 @@ Prescription PrescriptionService::cancel(const Actor& actor, std::int64_t prescr
                          detail::payloadFor(*p, m, xml));
         detail::eventIn(c, prescriptionId, now, "cancel_requested", "CancelRx", actor.id);
         return *detail::loadIn(c, cipher_, prescriptionId);
-      });
+      },
+      glass);
   link_->wake();
   return out;
 }

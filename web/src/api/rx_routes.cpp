@@ -3,7 +3,8 @@
 // prescriber's signing log, the state rules, DEA registrations and EPCS access. rx's services
 // authorise and audit each call in their own transaction (Route::auditedByHandler): the gate
 // checks the role, and the service the patient (care team, own record, emergency access) and
-// the prescriber.
+// the prescriber. The break-glass reason of the request (X-Break-Glass-Reason) goes to the
+// service, which lets a clinician outside the care team in with it, flagged and audited.
 //
 // Refusals answer with what the portal shows: 422 `precheck` with the missing items and their
 // fixes, 422 `rule` with the breaches and the rule quoted, 409 `warnings` with the warnings to
@@ -21,6 +22,10 @@ namespace vigil::web::api {
 namespace {
 
 using rx::Prescription;
+
+std::string breakGlassOf(const Request& req) {
+  return req.header("x-break-glass-reason").substr(0, 200);
+}
 
 JsonObject drugJson(const rx::Drug& d) {
   auto o = object();
@@ -199,7 +204,7 @@ Route handled(std::string method, std::string pattern, std::string permission, H
 
 Response listOf(const ApiServices& s, const Request& req, std::int64_t patientId) {
   auto items = array();
-  for (const auto& p : s.prescriptions->list(*req.actor, patientId))
+  for (const auto& p : s.prescriptions->list(*req.actor, patientId, breakGlassOf(req)))
     items->add(prescriptionJson(p));
   auto o = object();
   o->set("items", items);
@@ -216,37 +221,44 @@ void addPrescriptionRoutes(Router& r, const ApiServices& s) {
     o->set("items", items);
     return jsonResponse(200, o);
   }));
-  r.add(handled("GET", "/api/v1/me/prescriptions", "prescription.list", [&s](Request& req) {
-    if (!req.actor->patientId) throw NotFound("patient");
-    return listOf(s, req, *req.actor->patientId);
-  }));
+  // The patient's own (the gate refuses a caller without a patient record: staff have none).
+  r.add(handled(
+      "GET", "/api/v1/me/prescriptions", "prescription.list",
+      [&s](Request& req) {
+        if (!req.actor->patientId) throw NotFound("patient");
+        return listOf(s, req, *req.actor->patientId);
+      },
+      kPatientSelf));
   r.add(handled("GET", "/api/v1/patients/{id}/prescriptions", "prescription.list",
                 [&s](Request& req) { return listOf(s, req, pathId(req, "id")); }));
   r.add(handled("GET", "/api/v1/patients/{id}/prescriptions/precheck", "prescription.precheck",
                 [&s](Request& req) {
                   std::optional<std::int64_t> drugId;
                   if (req.query.count("drugId")) drugId = queryInt(req, "drugId", 0, 1, INT64_MAX);
-                  return jsonResponse(200, precheckJson(s.prescriptions->precheck(
-                                               *req.actor, pathId(req, "id"), drugId)));
+                  return jsonResponse(
+                      200, precheckJson(s.prescriptions->precheck(*req.actor, pathId(req, "id"),
+                                                                  drugId, breakGlassOf(req))));
                 }));
   r.add(handled("POST", "/api/v1/patients/{id}/prescriptions/warnings", "prescription.precheck",
                 [&s](Request& req) {
                   auto o = object();
-                  o->set("warnings", warningsJson(s.prescriptions->warnings(
-                                         *req.actor, pathId(req, "id"), inputOf(req))));
+                  o->set("warnings",
+                         warningsJson(s.prescriptions->warnings(*req.actor, pathId(req, "id"),
+                                                                inputOf(req), breakGlassOf(req))));
                   return jsonResponse(200, o);
                 }));
   r.add(handled("POST", "/api/v1/patients/{id}/prescriptions", "prescription.write",
                 [&s](Request& req) {
-                  return jsonResponse(201, prescriptionJson(s.prescriptions->create(
-                                               *req.actor, pathId(req, "id"), inputOf(req))));
+                  return jsonResponse(
+                      201, prescriptionJson(s.prescriptions->create(
+                               *req.actor, pathId(req, "id"), inputOf(req), breakGlassOf(req))));
                 }));
   r.add(handled("GET", "/api/v1/prescriptions/{rxId}", "prescription.list", [&s](Request& req) {
-    return jsonResponse(200,
-                        prescriptionJson(s.prescriptions->get(*req.actor, pathId(req, "rxId"))));
+    return jsonResponse(200, prescriptionJson(s.prescriptions->get(*req.actor, pathId(req, "rxId"),
+                                                                   breakGlassOf(req))));
   }));
   r.add(handled("DELETE", "/api/v1/prescriptions/{rxId}", "prescription.write", [&s](Request& req) {
-    s.prescriptions->discard(*req.actor, pathId(req, "rxId"));
+    s.prescriptions->discard(*req.actor, pathId(req, "rxId"), breakGlassOf(req));
     return noContent();
   }));
   r.add(
@@ -259,20 +271,21 @@ void addPrescriptionRoutes(Router& r, const ApiServices& s) {
                                          optionalString(b, "totp", 16)};
         }
         try {
-          return jsonResponse(200, prescriptionJson(s.prescriptions->sign(
-                                       *req.actor, pathId(req, "rxId"), factors)));
+          return jsonResponse(
+              200, prescriptionJson(s.prescriptions->sign(*req.actor, pathId(req, "rxId"), factors,
+                                                          breakGlassOf(req))));
         } catch (const security::AccountLocked&) {
           throw ApiFailure(423, "locked", "the account is locked after failed attempts");
         } catch (const AuthError& e) {
           throw ApiFailure(422, "signing_refused", e.what());
         }
       }));
-  r.add(handled("POST", "/api/v1/prescriptions/{rxId}/cancel", "prescription.cancel",
-                [&s](Request& req) {
-                  auto reason = optionalString(parseBody(req), "reason", 200);
-                  return jsonResponse(200, prescriptionJson(s.prescriptions->cancel(
-                                               *req.actor, pathId(req, "rxId"), reason)));
-                }));
+  r.add(handled(
+      "POST", "/api/v1/prescriptions/{rxId}/cancel", "prescription.cancel", [&s](Request& req) {
+        auto reason = optionalString(parseBody(req), "reason", 200);
+        return jsonResponse(200, prescriptionJson(s.prescriptions->cancel(
+                                     *req.actor, pathId(req, "rxId"), reason, breakGlassOf(req))));
+      }));
   r.add(handled("GET", "/api/v1/me/signing-log", "prescription.signing_log", [&s](Request& req) {
     auto items = array();
     for (const auto& e : s.prescriptions->signingLog(*req.actor)) {

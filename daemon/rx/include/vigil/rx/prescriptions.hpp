@@ -196,7 +196,9 @@ struct ClinicInfo {
   std::string phone = "2175550100";
 };
 
-/// Prescriptions.
+/// Prescriptions. Every call about a patient takes the request's break-glass reason (emergency
+/// access, X-Break-Glass-Reason): a clinician outside the care team is let in with it, flagged
+/// and audited, as for the other clinical records.
 class PrescriptionService {
  public:
   /// `link` may be null (no cloud link): signing then refuses (nowhere to route it).
@@ -207,38 +209,48 @@ class PrescriptionService {
   /// The pre-checks and the entry screen's data (prescription.precheck: the care team's
   /// providers); `drugId` adds the controlled-substance checks for that drug.
   Precheck precheck(const security::Actor& actor, std::int64_t patientId,
-                    std::optional<std::int64_t> drugId = std::nullopt);
+                    std::optional<std::int64_t> drugId = std::nullopt,
+                    std::string_view breakGlassReason = {});
   /// The warnings the input would raise (no write; prescription.precheck).
   std::vector<Warning> warnings(const security::Actor& actor, std::int64_t patientId,
-                                const PrescriptionInput& input);
+                                const PrescriptionInput& input,
+                                std::string_view breakGlassReason = {});
   /// A draft (prescription.write). Throws PrecheckFailed, RuleBroken, WarningsToAcknowledge,
   /// ValidationError (a field), NotFound (drug), AccessDenied.
   Prescription create(const security::Actor& actor, std::int64_t patientId,
-                      const PrescriptionInput& input);
+                      const PrescriptionInput& input, std::string_view breakGlassReason = {});
   /// Discards a draft (prescription.write; signed ones are cancelled instead).
-  void discard(const security::Actor& actor, std::int64_t prescriptionId);
+  void discard(const security::Actor& actor, std::int64_t prescriptionId,
+               std::string_view breakGlassReason = {});
   /// Signs and routes (prescription.sign: the prescriber only). `factors` are required for a
   /// controlled drug. Throws AuthError (factors), AccountLocked, ValidationError (not a draft,
   /// no EPCS access, no cloud link), PrecheckFailed (something changed since entry),
   /// AccessDenied.
   Prescription sign(const security::Actor& actor, std::int64_t prescriptionId,
-                    const std::optional<SigningFactors>& factors);
+                    const std::optional<SigningFactors>& factors,
+                    std::string_view breakGlassReason = {});
   /// Cancels a signed prescription (prescription.cancel: the prescriber): queues a CancelRx;
   /// the status moves to cancel_requested, then the pharmacy's answer. Throws ValidationError
   /// (not signed, already filled or cancelled).
   Prescription cancel(const security::Actor& actor, std::int64_t prescriptionId,
-                      std::string_view reason);
+                      std::string_view reason, std::string_view breakGlassReason = {});
   /// One prescription (prescription.list's rule: the patient, the care team, admins).
-  Prescription get(const security::Actor& actor, std::int64_t prescriptionId);
+  Prescription get(const security::Actor& actor, std::int64_t prescriptionId,
+                   std::string_view breakGlassReason = {});
   /// The patient's prescriptions, newest first (prescription.list). Drafts are shown to staff
   /// only.
-  std::vector<Prescription> list(const security::Actor& actor, std::int64_t patientId);
+  std::vector<Prescription> list(const security::Actor& actor, std::int64_t patientId,
+                                 std::string_view breakGlassReason = {});
   /// The prescriber's own signing log, newest first (prescription.signing_log).
   std::vector<SigningLogEntry> signingLog(const security::Actor& actor, int limit = 100);
 
   void setClinic(ClinicInfo clinic) { clinic_ = std::move(clinic); }
 
  private:
+  /// The break-glass reason of an access to the patient: the request's, or "within emergency
+  /// access" inside the window the clinician opened (AccessGuard::breakGlassReasonIn).
+  std::string reasonFor(const security::Actor& actor, std::int64_t patientId,
+                        std::string_view given);
   Precheck precheckIn(store::Connection& c, const security::Actor& actor, std::int64_t patientId,
                       const std::optional<Drug>& drug);
   std::vector<Warning> warningsIn(store::Connection& c, std::int64_t patientId, const Drug& drug);

@@ -185,6 +185,20 @@ PrescriptionService::PrescriptionService(store::Database& db, security::AuditLog
       link_(link),
       clock_(clock) {}
 
+namespace {
+
+/// The prescription's patient (the access check's subject); NotFound when there is none.
+std::int64_t patientOfPrescription(store::Database& db, std::int64_t prescriptionId) {
+  auto patientId = db.read([&](Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT patient_id FROM prescriptions WHERE id = ?1",
+                                      prescriptionId);
+  });
+  if (!patientId) throw NotFound("prescription");
+  return *patientId;
+}
+
+}  // namespace
+
 std::string PrescriptionService::reasonFor(const Actor& actor, std::int64_t patientId,
                                            std::string_view given) {
   return db_.read([&](Connection& c) {
@@ -384,15 +398,11 @@ Prescription PrescriptionService::create(const Actor& actor, std::int64_t patien
 
 void PrescriptionService::discard(const Actor& actor, std::int64_t prescriptionId,
                                   std::string_view breakGlassReason) {
-  auto patientId = db_.read([&](Connection& c) {
-    return c.queryValue<std::int64_t>("SELECT patient_id FROM prescriptions WHERE id = ?1",
-                                      prescriptionId);
-  });
-  if (!patientId) throw NotFound("prescription");
-  const auto reason = reasonFor(actor, *patientId, breakGlassReason);
+  const auto patientId = patientOfPrescription(db_, prescriptionId);
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   guard.write(
-      actor, security::operation("prescription.write"), *patientId,
+      actor, security::operation("prescription.write"), patientId,
       {"prescription", std::to_string(prescriptionId)},
       [&](Connection& c) {
         auto p = detail::loadIn(c, cipher_, prescriptionId);
@@ -407,15 +417,11 @@ void PrescriptionService::discard(const Actor& actor, std::int64_t prescriptionI
 
 Prescription PrescriptionService::get(const Actor& actor, std::int64_t prescriptionId,
                                       std::string_view breakGlassReason) {
-  auto patientId = db_.read([&](Connection& c) {
-    return c.queryValue<std::int64_t>("SELECT patient_id FROM prescriptions WHERE id = ?1",
-                                      prescriptionId);
-  });
-  if (!patientId) throw NotFound("prescription");
-  const auto reason = reasonFor(actor, *patientId, breakGlassReason);
+  const auto patientId = patientOfPrescription(db_, prescriptionId);
+  const auto reason = reasonFor(actor, patientId, breakGlassReason);
   security::AccessGuard guard(db_, audit_);
   auto p = guard.read(
-      actor, security::operation("prescription.list"), *patientId,
+      actor, security::operation("prescription.list"), patientId,
       {"prescription", std::to_string(prescriptionId)},
       [&](Connection& c) { return detail::loadIn(c, cipher_, prescriptionId); }, reason);
   if (!p || (actor.role == security::Role::patient && p->status == "draft"))

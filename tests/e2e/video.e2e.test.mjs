@@ -283,8 +283,15 @@ test('provider and patient see each other through the box; a non-participant is 
   assert.equal(await admin.page.getByRole('button', { name: `Chat and documents of visit ${id}` }).count(), 0);
   await provider.page.getByRole('button', { name: 'End visit' }).click();
   await provider.page.getByText('The visit has ended.').waitFor();
-  await admin.page.getByRole('button', { name: 'Search' }).click();
-  await admin.page.getByRole('button', { name: `Chat and documents of visit ${id}` }).click();
+  // The list may still hold the visit in progress (a search that crossed the end): search again
+  // until the ended visit offers its chat and documents (bounded: 20 tries, 10 s).
+  const chatButton = admin.page.getByRole('button', { name: `Chat and documents of visit ${id}` });
+  for (let tries = 0; !(await chatButton.isVisible()); tries++) {
+    if (tries >= 20) throw new Error('the ended visit did not reach the admin list within 10 s');
+    await admin.page.getByRole('button', { name: 'Search' }).click();
+    await admin.page.waitForTimeout(500);
+  }
+  await chatButton.click();
   await admin.page.getByRole('button', { name: 'Open chat and documents' }).click();
   await admin.page.getByText('A reason is required.').waitFor();
   await admin.page.getByLabel('Reason (required)').fill('Complaint review, ticket 118');

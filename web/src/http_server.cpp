@@ -237,7 +237,8 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     Request req;
     req.method = in.getMethod();
     req.path = uri.getPath();
-    req.query = parseQuery(uri.getRawQuery());
+    req.rawQuery = uri.getRawQuery();
+    req.query = parseQuery(req.rawQuery);
     req.params = std::move(match.params);
     req.remoteAddress = in.clientAddress().host().toString();
     for (const auto& [k, v] : in) req.headers[lower(k)] = v;

@@ -139,8 +139,20 @@ void ApiWiring::wireBilling(const Config& config, store::Database& db, SecurityS
         });
 }
 
+namespace {
+
+/// web.public_url without a trailing slash ("" when unset).
+std::string publicUrlOf(const Config& config) {
+  auto url = config.string("web.public_url");
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-                     AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble) {
+                     AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble,
+                     IngestSubsystem* ingest) {
   auto& db = store.database();
   auto& clock = SystemClock::instance();
   patients_ = std::make_unique<registry::PatientRepository>(db, security.keys().cipher(),
@@ -186,9 +198,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.accounts(), security.keys().cipher(), *patients_,
       syncing.link(), clock, invitationOptions);
   services_.invitations = invitations_.get();
-  services_.publicUrl = config.string("web.public_url");
-  while (!services_.publicUrl.empty() && services_.publicUrl.back() == '/')
-    services_.publicUrl.pop_back();
+  services_.publicUrl = publicUrlOf(config);
 #ifdef VIGIL_WITH_SCHEDULING
   {
     scheduling::ReminderOptions reminderOptions;
@@ -238,6 +248,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       std::make_unique<licensing::LicenseService>(db, security.audit(), syncing.link(), clock);
   services_.licenses = licenses_.get();
   wireRx(config, db, security, syncing, clock);
+  wireFhir(db, security, ingest, clock);
   if (syncing.link() != nullptr)
     licenseRefresh_ = std::make_unique<PeriodicTask>("license_refresh", std::chrono::hours(24),
                                                      [this] { licenses_->refreshAll(); });

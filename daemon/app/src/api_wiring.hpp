@@ -12,6 +12,7 @@
 #include "vigil/billing/billing.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
+#include "vigil/fhir/server.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
@@ -43,13 +44,16 @@ class StoreSubsystem;
 class SecuritySubsystem;
 class AlertsSubsystem;
 class SyncSubsystem;
+class IngestSubsystem;
 
 /// Owns the query objects the API needs and the ApiServices pointing at them.
 class ApiWiring {
  public:
   /// `ble`: the BLE admin routes' gateway, when vigild runs one (else nullptr).
+  /// `ingest`: the subsystem FHIR creates of Observations go through (nullptr: refused, 503).
   ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
-            AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble = nullptr);
+            AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble = nullptr,
+            IngestSubsystem* ingest = nullptr);
   const web::ApiServices& services() const { return services_; }
 
   /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device
@@ -64,6 +68,8 @@ class ApiWiring {
               SyncSubsystem& syncing, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
+  void wireFhir(store::Database& db, SecuritySubsystem& security, IngestSubsystem* ingest,
+                Clock& clock);
 
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<patients::ConsentService> consents_;
@@ -80,6 +86,7 @@ class ApiWiring {
   std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
+  std::unique_ptr<fhir::FhirServer> fhir_;  // the FHIR R4 API (issue 26)
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
   std::unique_ptr<rx::DrugCatalog> drugs_;

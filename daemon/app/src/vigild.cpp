@@ -383,7 +383,8 @@ int Vigild::runService() {
 #endif
   std::unique_ptr<ApiWiring> api;
   web->onStart([&](web::Router& router, web::Gate& gate) {
-    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, *syncing, bleAdmin);
+    api = std::make_unique<ApiWiring>(*config_, *store, *security, *alerting, *syncing, bleAdmin,
+                                      ingest.get());
     web::addApiRoutes(router, api->services());
 #ifdef VIGIL_WITH_VIDEO
     if (video) {

@@ -37,12 +37,12 @@ RecordExportService::RecordExportService(store::Database& db, security::AuditLog
       clock_(clock) {}
 
 PatientRecordData RecordExportService::readIn(store::Connection& c, security::Role role,
-                                              std::int64_t patientId) const {
+                                              std::int64_t patientId, bool withReadings) const {
   using security::Permission;
   PatientRecordData data;
   data.record =
       records_.currentIn(c, patientId, security::roleHas(role, Permission::recordClinicalRead));
-  data.readingsIncluded = security::roleHas(role, Permission::readingRead);
+  data.readingsIncluded = withReadings && security::roleHas(role, Permission::readingRead);
   if (data.readingsIncluded) {
     // One more than the cap tells whether there were more.
     data.readings = readings::ReadingQuery::patientReadingsIn(c, patientId, kMaxExportReadings + 1);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_util.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/fhir/bundle.hpp"
 
@@ -23,61 +24,15 @@ using Poco::JSON::Object;
 constexpr std::string_view kObservationCategory =
     "http://terminology.hl7.org/CodeSystem/observation-category";
 
-JsonObject object() {
-  return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
-
-Array::Ptr array() {
-  return new Array();
-}
-
-JsonObject coding(std::string_view system, std::string_view code, std::string_view display = {}) {
-  auto o = object();
-  o->set("system", std::string(system));
-  o->set("code", std::string(code));
-  if (!display.empty()) o->set("display", std::string(display));
-  return o;
-}
-
-/// {"coding":[coding], "text": text?}
-JsonObject codeable(JsonObject c, std::string_view text = {}) {
-  auto o = object();
-  auto codings = array();
-  codings->add(c);
-  o->set("coding", codings);
-  if (!text.empty()) o->set("text", std::string(text));
-  return o;
-}
-
-JsonObject textConcept(std::string_view text) {
-  auto o = object();
-  o->set("text", std::string(text));
-  return o;
-}
-
-JsonObject reference(const std::string& ref) {
-  auto o = object();
-  o->set("reference", ref);
-  return o;
-}
-
-Array::Ptr one(const JsonObject& o) {
-  auto a = array();
-  a->add(o);
-  return a;
-}
-
-JsonObject start(std::string_view type, const std::string& id) {
-  auto o = object();
-  o->set("resourceType", std::string(type));
-  o->set("id", id);
-  return o;
-}
-
-/// A FHIR dateTime/instant in UTC with milliseconds.
-std::string instant(TimePoint t) {
-  return core::formatUtc(t, core::Fraction::millis);
-}
+using json::array;
+using json::codeable;
+using json::coding;
+using json::instant;
+using json::object;
+using json::one;
+using json::reference;
+using json::start;
+using json::textConcept;
 
 JsonObject address(const patients::Address& a) {
   auto o = object();
@@ -185,9 +140,19 @@ std::string_view loincDisplay(std::string_view code) {
   return {};
 }
 
-JsonObject patientResource(const patients::PatientRecord& record, const std::string& id) {
+JsonObject patientResource(const patients::PatientRecord& record, const std::string& id,
+                           const std::string& mrn) {
   const auto& d = record.demographics;
   auto o = start("Patient", id);
+  if (!mrn.empty()) {
+    auto identifier = object();
+    identifier->set("use", std::string("usual"));
+    identifier->set("type", codeable(coding("http://terminology.hl7.org/CodeSystem/v2-0203", "MR",
+                                            "Medical record number")));
+    identifier->set("system", std::string(kMrnSystem));
+    identifier->set("value", mrn);
+    o->set("identifier", one(identifier));
+  }
   auto name = object();
   name->set("use", std::string("official"));
   name->set("family", d.familyName);
@@ -221,7 +186,7 @@ JsonObject patientResource(const patients::PatientRecord& record, const std::str
 }
 
 JsonObject observationResource(const readings::ReceivedReading& reading, const std::string& id,
-                               const std::string& patientRef) {
+                               const std::string& patientRef, const std::string& deviceRef) {
   auto o = start("Observation", id);
   const auto* vital = vitalSign(reading.code);
   if (vital) {
@@ -244,6 +209,7 @@ JsonObject observationResource(const readings::ReceivedReading& reading, const s
   const bool deviceUtc = reading.deviceTime && !reading.deviceTimeLocal;
   o->set("effectiveDateTime", instant(deviceUtc ? *reading.deviceTime : reading.receivedAt));
   o->set("issued", instant(reading.receivedAt));
+  if (!deviceRef.empty()) o->set("device", reference(deviceRef));
   if (reading.components) {
     auto list = array();
     for (const auto& [code, value] : components(*reading.components, reading.code)) {

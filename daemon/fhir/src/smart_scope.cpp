@@ -128,9 +128,12 @@ std::vector<SystemScope> narrowScopes(std::string_view requested,
     auto want = parseSystemScope(word);
     if (!want) continue;
     for (const auto& have : registered) {
-      if (have.resourceType != "*" && have.resourceType != want->resourceType) continue;
+      // The types both cover: "*" and a type give the type.
+      if (have.resourceType != "*" && want->resourceType != "*" &&
+          have.resourceType != want->resourceType)
+        continue;
       SystemScope s;
-      s.resourceType = want->resourceType;
+      s.resourceType = want->resourceType == "*" ? have.resourceType : want->resourceType;
       s.create = want->create && have.create;
       s.read = want->read && have.read;
       s.update = want->update && have.update;

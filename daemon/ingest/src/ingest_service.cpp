@@ -394,6 +394,7 @@ void IngestService::process(std::vector<IncomingMessage>&& messages, bool refuse
       // nothing: no quarantine row per refused message to fill the disk.
       countRejected("rate_limited");
       ++limited;
+      if (m.onDone) m.onDone({MessageOutcome::Kind::rateLimited, "rate_limited", {}});
       continue;
     }
     auto& p = run->emplace_back();
@@ -723,7 +724,16 @@ void IngestService::finish(std::vector<Pending>& run, std::exception_ptr error) 
       stored += p.stored;
       duplicates += p.duplicates;
     }
-    if (seq && p.topic && ack_) {
+    if (p.message.onDone) {
+      MessageOutcome outcome;
+      if (rejected) {
+        outcome = {MessageOutcome::Kind::rejected, reason, {}};
+      } else {
+        outcome.kind = p.stored ? MessageOutcome::Kind::stored : MessageOutcome::Kind::duplicate;
+        for (const auto& r : p.storedReadings) outcome.readingIds.push_back(r.readingId);
+      }
+      p.message.onDone(outcome);
+    } else if (seq && p.topic && ack_) {
       auto members = rejected ? ackMembers(*seq, "rejected", 0, 0, reason)
                               : ackMembers(*seq, "stored", p.stored, p.duplicates, {});
       if (options_.coalesceAcks) {

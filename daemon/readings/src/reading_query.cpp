@@ -213,7 +213,7 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
   // The newest `limit` through readings_by_patient, then put back in time order.
   auto st = c.prepare(
       "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-      "device_time_local, received_at FROM readings WHERE patient_id = ?1 "
+      "device_time_local, received_at, device_id FROM readings WHERE patient_id = ?1 "
       "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
@@ -229,6 +229,7 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
       r.deviceTime = core::fromMillis(*device);
     r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
     r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
+    r.deviceId = st.get<std::int64_t>(9);
     out.push_back(std::move(r));
   }
   return {out.rbegin(), out.rend()};

@@ -117,5 +117,6 @@ void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);
 void addCaseRoutes(Router& r, const ApiServices& s);
 void addBillingRoutes(Router& r, const ApiServices& s);
+void addFhirRoutes(Router& r, const ApiServices& s);  // the FHIR R4 API (issue 26)
 
 }  // namespace vigil::web::api

@@ -23,6 +23,7 @@
 // permission, and the route x role x patient matrix test walks router.routes().
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,7 +66,9 @@ class InvitationService;
 }
 namespace vigil::fhir {
 class RecordExportService;
-}
+class FhirServer;
+struct ClientGrant;  // smart_scope.hpp
+}  // namespace vigil::fhir  // namespace vigil::fhir
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
@@ -157,6 +160,10 @@ struct ApiServices {
   vigil::ondemand::OnDemandService* ondemand = nullptr;
   cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
   billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
+  /// The FHIR R4 API under /fhir (issue 26) and how it checks a backend client's bearer token
+  /// (SMART backend services): the grant of a current token, nullopt otherwise.
+  fhir::FhirServer* fhir = nullptr;
+  std::function<std::optional<fhir::ClientGrant>(std::string_view token)> fhirBearer;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

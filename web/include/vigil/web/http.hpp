@@ -24,6 +24,7 @@ struct Request {
   std::string method;
   std::string path;
   std::map<std::string, std::string> query;
+  std::string rawQuery;  // as sent (a FHIR search repeats parameters: date=ge…&date=lt…)
   std::map<std::string, std::string> headers;
   std::map<std::string, std::string> params;  // from `{name}` segments of the route pattern
   std::string body;

@@ -62,8 +62,10 @@ class RecordExportService {
   RecordExport exportRecord(const security::Actor& actor, std::int64_t patientId,
                             ExportFormat format, std::string_view breakGlassReason = {});
 
-  /// The record as `role` may see it, read on `c` (no check, no audit).
-  PatientRecordData readIn(store::Connection& c, security::Role role, std::int64_t patientId) const;
+  /// The record as `role` may see it, read on `c` (no check, no audit); without the readings
+  /// when `withReadings` is false (the FHIR API's searches of other resource types).
+  PatientRecordData readIn(store::Connection& c, security::Role role, std::int64_t patientId,
+                           bool withReadings = true) const;
 
  private:
   store::Database& db_;

@@ -29,6 +29,8 @@
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
+#include "vigil/registry/registry.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/video/visit.hpp"
 
 namespace vigil::fhir {
@@ -41,14 +43,29 @@ inline constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
 inline constexpr std::string_view kIcd10CmSystem = "http://hl7.org/fhir/sid/icd-10-cm";
 inline constexpr std::string_view kRxNormSystem = "http://www.nlm.nih.gov/research/umls/rxnorm";
 inline constexpr std::string_view kVigilExtensionBase = "urn:vigil:fhir:";
+/// The system of the box's medical record numbers (Patient.identifier).
+inline constexpr std::string_view kMrnSystem = "urn:vigil:mrn";
 
 /// Patient: official name, birthDate, telecom (phone, email), home address, emergency contact,
 /// communication language (BCP 47, preferred).
-JsonObject patientResource(const patients::PatientRecord& record, const std::string& id);
+/// With `mrn`, the medical record number as an identifier (type MR, system kMrnSystem).
+JsonObject patientResource(const patients::PatientRecord& record, const std::string& id,
+                           const std::string& mrn = {});
 
-/// Observation for one stored reading, subject `patientRef`.
+/// Observation for one stored reading, subject `patientRef`; `deviceRef` (the Device that
+/// measured it) when not empty.
 JsonObject observationResource(const readings::ReceivedReading& reading, const std::string& id,
-                               const std::string& patientRef);
+                               const std::string& patientRef, const std::string& deviceRef = {});
+
+/// Device: the registry's device (its uid as identifier, model, serial number, firmware as
+/// version, active until retired), the Patient it is assigned to now when `patientRef` is set.
+JsonObject deviceResource(const registry::Device& device, const std::string& id,
+                          const std::string& patientRef);
+
+/// Practitioner: a provider or nurse by display name, the NPI when known (us-npi), active
+/// unless the account is disabled.
+JsonObject practitionerResource(const security::User& user, const std::string& npi,
+                                const std::string& id);
 
 /// Condition (problem-list-item, ICD-10-CM).
 JsonObject conditionResource(const patients::Problem& problem, const std::string& id,

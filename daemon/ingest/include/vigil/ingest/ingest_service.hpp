@@ -77,6 +77,13 @@ struct IngestOptions {
   std::chrono::minutes futureSlack{10};
 };
 
+/// What became of one message, for a submitter that waits for it (IncomingMessage::onDone).
+struct MessageOutcome {
+  enum class Kind { stored, duplicate, rejected, rateLimited } kind = Kind::rejected;
+  std::string reason;                    // rejected: the quarantine reason
+  std::vector<std::int64_t> readingIds;  // stored: the new readings
+};
+
 /// A message as received from the broker.
 struct IncomingMessage {
   std::string topic;
@@ -86,6 +93,10 @@ struct IncomingMessage {
   // false for input whose pace the box itself sets (its own BLE radio, a glucose meter's whole
   // memory at once): the per-device rate limit is for devices on the network.
   bool rateLimited = true;
+  /// When set, called once with the message's outcome (on the store's writer thread after the
+  /// commit, or on the worker when over the device's rate) instead of an MQTT ack: the FHIR
+  /// API's Observation create (issue 26) answers its request from it.
+  std::function<void(const MessageOutcome&)> onDone = {};
 };
 
 /// A reading that was stored (sent to listeners after the commit).

@@ -66,6 +66,30 @@ struct ReceivedReading {
   std::optional<TimePoint> deviceTime;
   bool deviceTimeLocal = false;  // the device clock had no offset: deviceTime is not UTC
   TimePoint receivedAt;
+  std::optional<std::int64_t> deviceId;  // set by the FHIR queries and patientReadingsIn
+};
+
+/// When a reading was taken as FHIR states it (Observation.effectiveDateTime): the device's
+/// time when it had a UTC offset, else the receipt time.
+TimePoint effectiveTime(const ReceivedReading& reading);
+
+/// A time interval [from, to); an absent bound is open.
+struct TimeInterval {
+  std::optional<TimePoint> from, to;
+};
+
+/// One patient's readings as FHIR Observation search asks for them (issue 26): `codes` (any
+/// when empty), every date clause satisfied (a clause is satisfied when the effective time lies
+/// in one of its intervals), ordered by effective time then id, after the keyset `after`.
+struct ObservationSearch {
+  std::int64_t patientId = 0;
+  std::vector<std::string> codes;
+  std::vector<std::vector<TimeInterval>> dateClauses;
+  bool newestFirst = false;
+  /// The last row of the previous page (effective time, reading id): rows strictly after it
+  /// in the search's order.
+  std::optional<std::pair<TimePoint, std::int64_t>> after;
+  std::size_t limit = 50;
 };
 
 /// When one automatically transmitted reading was taken (RPM billing's device days): its device
@@ -125,6 +149,17 @@ class ReadingQuery {
   /// taken in [from, to) (device time, else receipt time), oldest first.
   static std::vector<TransmittedTime> transmittedIn(store::Connection& c, std::int64_t patientId,
                                                     TimePoint from, TimePoint to);
+  /// The FHIR Observation search (see ObservationSearch), through readings_by_patient.
+  static std::vector<ReceivedReading> observationsIn(store::Connection& c,
+                                                     const ObservationSearch& search);
+  /// How many readings the search matches without paging (Bundle.total).
+  static std::int64_t countObservationsIn(store::Connection& c, const ObservationSearch& search);
+  /// The reading a device stored for `code` taken at `deviceTime` (the FHIR create's
+  /// duplicate: same device, time and code as a stored one); nullopt when none.
+  static std::optional<std::int64_t> idAtIn(store::Connection& c, std::int64_t deviceId,
+                                            const std::string& code, TimePoint deviceTime);
+  /// One stored reading by id (patientId 0 when its device was unassigned).
+  static std::optional<ReceivedReading> readingIn(store::Connection& c, std::int64_t readingId);
   static std::vector<ReceivedReading> receivedSinceIn(store::Connection& c, TimePoint since,
                                                       std::int64_t afterReadingId,
                                                       std::size_t limit);

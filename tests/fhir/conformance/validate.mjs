@@ -121,12 +121,22 @@ function evaluate(resource, expression) {
     { traceFn: () => {} });
 }
 
+/**
+ * True when no node at `path` makes `expression` false. An invariant that evaluates to empty
+ * on a node (e.g. ref-1 on a Reference with only a display: `reference` is absent, so every
+ * operand is empty) is not violated: FHIRPath's three-valued logic leaves it undecided, and
+ * ref-1 is about local (#) references only. Only a false result is a violation.
+ */
+function violated(path, expression) {
+  return `${path}.where((${expression}) = false).empty()`;
+}
+
 function invariantProblems(resource, { dataTypes = true } = {}) {
   const problems = [];
   const check = (key, human, expression, where) => {
     try {
       const result = evaluate(resource, expression);
-      if (!(result.length === 1 && result[0] === true))
+      if (result.length !== 1 || result[0] !== true)
         problems.push(`invariant ${key} (${human}) fails at ${where}`);
     } catch (e) {
       problems.push(`invariant ${key} could not be evaluated at ${where}: ${e.message}`);
@@ -135,14 +145,14 @@ function invariantProblems(resource, { dataTypes = true } = {}) {
   for (const type of resourceChain(resource.resourceType)) {
     for (const c of invariants.byResource.get(type) || []) {
       const path = c.path.replace(/^(DomainResource|Resource)\b/, resource.resourceType).replaceAll('[x]', '');
-      check(c.key, c.human, `${path}.all(${c.expression})`, path);
+      check(c.key, c.human, violated(path, c.expression), path);
     }
   }
   if (dataTypes) {
     for (const c of invariants.byType) {
       // ele-1 on every element of every type (values with neither value nor children).
       const nodes = c.type === 'Element' ? 'descendants()' : `descendants().ofType(${c.type})`;
-      check(c.key, c.human, `${nodes}.all(${c.expression})`, `each ${c.type}`);
+      check(c.key, c.human, violated(nodes, c.expression), `each ${c.type}`);
     }
   }
   return problems;
@@ -286,7 +296,7 @@ export function validateResource(resource, options = {}) {
  * The Bundle itself (its invariants bdl-*, without descending into the entries' data types,
  * which each entry's own validation covers), every entry's resource (problems prefixed with
  * entry[i] and the resource type), fullUrls unique, and every reference inside the Bundle to a
- * urn:uuid resolving to an entry (a collection or searchset Bundle is read on its own).
+ * urn:uuid resolving to an entry in a collection or document Bundle (read on its own).
  */
 export function validateBundle(bundle) {
   if (bundle?.resourceType !== 'Bundle') return ['not a Bundle'];
@@ -311,8 +321,9 @@ export function validateBundle(bundle) {
     }
     const name = `entry[${i}] ${e.resource.resourceType}`;
     for (const p of validateResource(e.resource)) problems.push(`${name}: ${p}`);
-    for (const ref of references(e.resource))
-      if (ref.startsWith('urn:uuid:') && !fullUrls.has(ref)) problems.push(`${name}: reference ${ref} is not in the Bundle`);
+    if (bundle.type === 'collection' || bundle.type === 'document')
+      for (const ref of references(e.resource))
+        if (ref.startsWith('urn:uuid:') && !fullUrls.has(ref)) problems.push(`${name}: reference ${ref} is not in the Bundle`);
   });
   return [...new Set(problems)];
 }

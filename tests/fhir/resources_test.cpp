@@ -307,6 +307,8 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_perio
                  {"coding": [{"system": "urn:vigil:fhir:consent-kind", "code": "rpm"}]}],
     "patient": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
     "dateTime": "2026-10-01T10:00:00.000Z",
+    "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                               "code": "OPTIN", "display": "opt-in"}]},
     "sourceAttachment": {
       "contentType": "text/plain; charset=utf-8",
       "title": "Remote patient monitoring, version 2",
@@ -315,6 +317,28 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_perio
     "provision": {"type": "permit",
                   "period": {"start": "2026-10-01T10:00:00.000Z", "end": "2026-11-01T12:30:00.000Z"}}
   })");
+}
+
+// R4 Consent invariant ppc-1 ("Either a Policy or PolicyRule"): the privacy notice's policy is
+// the HIPAA Notice of Privacy Practices (consentpolicycodes hipaa-npp, hl7.org/fhir/R4/
+// codesystem-consentpolicycodes.html); a consent the patient gives is an opt-in (v3-ActCode OPTIN).
+BOOST_AUTO_TEST_CASE(every_consent_names_its_policy_rule) {
+  patients::Signature s;
+  s.documentId = 5;
+  s.kind = patients::ConsentKind::privacyNotice;
+  s.version = 1;
+  s.documentSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  s.signedAt = at("2026-10-01T10:00:00Z");
+  auto privacy = fhir::consentResource(s, std::nullopt, "k2", kPatientRef);
+  checkJson(privacy->getObject("policyRule"), R"({"coding": [{
+    "system": "http://terminology.hl7.org/CodeSystem/consentpolicycodes", "code": "hipaa-npp",
+    "display": "HIPAA Notice of Privacy Practices"}]})");
+  BOOST_TEST(privacy->getObject("scope")->getArray("coding")->getObject(0)->getValue<std::string>(
+                 "code") == "patient-privacy");
+  s.kind = patients::ConsentKind::telehealth;
+  checkJson(fhir::consentResource(s, std::nullopt, "k3", kPatientRef)->getObject("policyRule"),
+            R"({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                            "code": "OPTIN", "display": "opt-in"}]})");
 }
 
 BOOST_AUTO_TEST_CASE(a_held_video_visit_is_a_finished_virtual_encounter) {

@@ -380,6 +380,14 @@ JsonObject consentResource(const patients::Signature& signature,
   o->set("category", category);
   o->set("patient", reference(patientRef));
   o->set("dateTime", instant(signature.signedAt));
+  // ppc-1: a Consent names its policy or policyRule (extensible binding consent-policy): the
+  // HIPAA Notice of Privacy Practices for the privacy notice, else the patient's opt-in.
+  o->set("policyRule",
+         signature.kind == patients::ConsentKind::privacyNotice
+             ? codeable(coding("http://terminology.hl7.org/CodeSystem/consentpolicycodes",
+                               "hipaa-npp", "HIPAA Notice of Privacy Practices"))
+             : codeable(
+                   coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", "opt-in")));
   auto attachment = object();
   attachment->set("contentType", std::string("text/plain; charset=utf-8"));
   const std::string version = "version " + std::to_string(signature.version);

@@ -150,6 +150,53 @@ BOOST_AUTO_TEST_CASE(blood_pressure_is_the_panel_with_systolic_and_diastolic_com
   })");
 }
 
+// R4 oxygensat (hl7.org/fhir/R4/oxygensat.html): Observation.code.coding must hold LOINC 2708-6
+// "Oxygen saturation in Arterial blood" (slice OxygenSatCode, 1..1); the pulse-oximetry code
+// 59408-5 is an additional coding.
+BOOST_AUTO_TEST_CASE(spo2_carries_the_oxygensat_code_2708_6_beside_pulse_oximetry) {
+  readings::ReceivedReading r;
+  r.code = "59408-5";
+  r.unit = "%";
+  r.value = 97;
+  r.deviceTime = at("2026-11-30T08:20:00Z");
+  r.receivedAt = at("2026-11-30T08:20:01Z");
+  checkJson(fhir::observationResource(r, "o4", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o4",
+    "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns",
+                         "http://hl7.org/fhir/StructureDefinition/oxygensat"]},
+    "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "vital-signs", "display": "Vital Signs"}],
+                  "text": "Vital Signs"}],
+    "code": {"coding": [
+      {"system": "http://loinc.org", "code": "2708-6", "display": "Oxygen saturation in Arterial blood"},
+      {"system": "http://loinc.org", "code": "59408-5",
+       "display": "Oxygen saturation in Arterial blood by Pulse oximetry"}]},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T08:20:00.000Z",
+    "issued": "2026-11-30T08:20:01.000Z",
+    "valueQuantity": {"value": 97, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}
+  })");
+}
+
+// A reading kind without a LOINC code (device-protocol.md: rr_interval, energy_expended ...):
+// FHIR's code type has no empty string, so Observation.code is a text, and no category is claimed.
+BOOST_AUTO_TEST_CASE(a_reading_without_a_loinc_code_is_coded_by_text_only) {
+  readings::ReceivedReading r;
+  r.unit = "s";
+  r.value = 0.84;
+  r.receivedAt = at("2026-11-30T08:21:00Z");
+  checkJson(fhir::observationResource(r, "o5", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o5",
+    "status": "final",
+    "code": {"text": "Device reading without a standard code"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T08:21:00.000Z",
+    "issued": "2026-11-30T08:21:00.000Z",
+    "valueQuantity": {"value": 0.84, "unit": "s", "system": "http://unitsofmeasure.org", "code": "s"}
+  })");
+}
+
 BOOST_AUTO_TEST_CASE(glucose_is_a_laboratory_observation_and_a_missing_value_is_absent) {
   readings::ReceivedReading r;
   r.code = "41653-7";

@@ -15,13 +15,13 @@ import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validateBundle, validateResource } from './validate.mjs';
 import { readBackWithClient } from './read_back.mjs';
+import { startVigild, within } from '../../e2e/harness.mjs';
 
 const haveBox = Boolean(process.env.VIGILD && process.env.VIGIL_E2E_SEED);
 let box;
 
 before(async () => {
   if (!haveBox) return;
-  const { startVigild } = await import('../../e2e/harness.mjs');
   box = await startVigild({ broker: true, seedArgs: ['--billing'] });
   await box.ready(30000);
 }, { timeout: 120000 });
@@ -109,6 +109,8 @@ test('the record download of a patient with every kind of reading validates as F
       medications: [{ name: 'Lisinopril 10 mg tablet', rxcui: '314076', instructions: 'One tablet every morning' },
         { name: 'Vitamin D', instructions: '' }],
       allergies: [{ substance: 'Penicillin', reaction: 'Hives', severity: 'moderate' }, { substance: 'Latex', reaction: '', severity: 'unknown' }],
+      problems: [{ code: 'I10', description: 'Essential (primary) hypertension', onsetDate: '2019-05-01' },
+        { code: 'J45.909', description: 'Asthma', status: 'resolved' }],
     },
   });
   assert.ok([200, 204].includes(put.status), `record update: ${put.status} ${put.body}`);
@@ -129,7 +131,7 @@ test('the record download of a patient with every kind of reading validates as F
   const problems = validateBundle(bundle);
   assert.deepEqual(problems, [], `the download does not validate:\n${problems.join('\n')}`);
   const types = new Set(bundle.entry.map((e) => e.resource.resourceType));
-  for (const t of ['Patient', 'Observation', 'Coverage', 'Consent', 'MedicationStatement', 'AllergyIntolerance'])
+  for (const t of ['Patient', 'Observation', 'Coverage', 'Consent', 'MedicationStatement', 'AllergyIntolerance', 'Condition'])
     assert.ok(types.has(t), `the download has a ${t}`);
   const codes = new Set(bundle.entry.flatMap((e) => (e.resource.code?.coding || []).map((c) => c.code)));
   for (const c of ['85354-9', '8867-4', '2708-6', '29463-7', '8302-2', '39156-5', '8310-5', '9279-1', '2339-0', '4548-4'])
@@ -202,10 +204,11 @@ async function serveAsFhir(bundle, token) {
     if (found) return send(200, found);
     return send(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await within(new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)), 10000, 'the FHIR stand-in to listen');
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () => within(new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }), 10000,
+      'the FHIR stand-in to close'),
   };
 }

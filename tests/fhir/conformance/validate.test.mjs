@@ -90,7 +90,7 @@ const good = {
 delete good.temperature.effectiveDateTime;
 
 for (const [name, resource] of Object.entries(good)) {
-  test(`a conforming ${name} passes`, () => {
+  test(`a conforming ${name} passes`, { timeout: 30000 }, () => {
     assert.deepEqual(validateResource(resource), []);
   });
 }
@@ -144,13 +144,13 @@ const bad = [
 ];
 
 for (const [name, resource, reason] of bad) {
-  test(`refused: ${name}`, () => {
+  test(`refused: ${name}`, { timeout: 30000 }, () => {
     const problems = validateResource(resource);
     assert.ok(problems.some((p) => reason.test(p)), `expected a problem matching ${reason}, got ${JSON.stringify(problems, null, 1)}`);
   });
 }
 
-test('a Bundle: every entry validated, references resolved, fullUrls unique', () => {
+test('a Bundle: every entry validated, references resolved, fullUrls unique', { timeout: 30000 }, () => {
   const entry = (fullUrl, resource) => ({ fullUrl, resource });
   const ok = {
     resourceType: 'Bundle',

@@ -17,14 +17,15 @@ import { Client } from 'fhir-kit-client';
  * Reads a patient's data back through `baseUrl` (e.g. https://127.0.0.1:8443/fhir) as `token`.
  * options.pageSize: the _count asked for (small, so that paging is exercised);
  * options.requestOptions: passed to every fetch (e.g. { dispatcher } for a test certificate);
- * options.maxPages: a bound on the next links followed per search.
+ * options.maxPages: a bound on the next links followed per search;
+ * options.headers: more headers on every request (e.g. a portal session's Cookie, token null).
  * Returns { capabilityStatement, patient, observations, observationPages, everything,
  * everythingPages }: the resources (searchset entries with search.mode "match" or without a
  * mode, and for $everything every entry) and the number of pages each search took.
  */
 export async function readBackWithClient(baseUrl, token, patientId, options = {}) {
-  const { pageSize = 2, requestOptions = {}, maxPages = 1000 } = options;
-  const client = new Client({ baseUrl, bearerToken: token, requestOptions });
+  const { pageSize = 2, requestOptions = {}, maxPages = 1000, headers = {} } = options;
+  const client = new Client({ baseUrl, bearerToken: token || undefined, requestOptions, customHeaders: headers });
   const capabilityStatement = await client.capabilityStatement();
   const patient = await client.read({ resourceType: 'Patient', id: String(patientId) });
   const observationSearch = await pages(client, await client.search({

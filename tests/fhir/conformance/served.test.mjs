@@ -159,6 +159,37 @@ test('fhir-kit-client reads the resources back (read, search with paging, $every
   }
 });
 
+// The box's own FHIR API (issue 26, being built): skipped while GET /fhir/metadata is not found;
+// once it answers, the patient reads her compartment through it with fhir-kit-client (her portal
+// session, which the issue allows on her own compartment) and everything read must validate.
+// Node's fetch (fhir-kit-client's) trusts only known CAs: the harness's self-signed certificate
+// is accepted for this test alone.
+test('the box\'s /fhir API read back with fhir-kit-client validates', { skip: !haveBox && 'run through ctest (fhir-conformance)', timeout: 120000 }, async (t) => {
+  const probe = await call('GET', '/fhir/metadata');
+  if (probe.status === 404) {
+    t.skip('GET /fhir/metadata: 404, the FHIR API is not in this build');
+    return;
+  }
+  const patient = await signIn(box.seed.patientUser.email);
+  const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  try {
+    const got = await readBackWithClient(`${box.url}/fhir`, null, box.seed.patientA, { pageSize: 5, headers: { Cookie: patient.cookie } });
+    assert.equal(got.capabilityStatement.resourceType, 'CapabilityStatement');
+    assert.deepEqual(validateResource(got.capabilityStatement), []);
+    assert.deepEqual(validateResource(got.patient), []);
+    assert.ok(got.observations.length >= 13, `the published readings among ${got.observations.length} Observations`);
+    for (const b of [...got.observationBundles, ...got.everythingBundles]) {
+      assert.equal(b.type, 'searchset');
+      const problems = validateBundle(b);
+      assert.deepEqual(problems, [], `a searchset does not validate:\n${problems.join('\n')}`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+  }
+});
+
 /**
  * A minimal FHIR REST stand-in (plain HTTP on 127.0.0.1) serving a Bundle's resources the way
  * the R4 RESTful API does: metadata, read, Observation?patient&_count with next links (the

@@ -150,6 +150,53 @@ BOOST_AUTO_TEST_CASE(blood_pressure_is_the_panel_with_systolic_and_diastolic_com
   })");
 }
 
+// R4 oxygensat (hl7.org/fhir/R4/oxygensat.html): Observation.code.coding must hold LOINC 2708-6
+// "Oxygen saturation in Arterial blood" (slice OxygenSatCode, 1..1); the pulse-oximetry code
+// 59408-5 is an additional coding.
+BOOST_AUTO_TEST_CASE(spo2_carries_the_oxygensat_code_2708_6_beside_pulse_oximetry) {
+  readings::ReceivedReading r;
+  r.code = "59408-5";
+  r.unit = "%";
+  r.value = 97;
+  r.deviceTime = at("2026-11-30T08:20:00Z");
+  r.receivedAt = at("2026-11-30T08:20:01Z");
+  checkJson(fhir::observationResource(r, "o4", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o4",
+    "meta": {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns",
+                         "http://hl7.org/fhir/StructureDefinition/oxygensat"]},
+    "status": "final",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                              "code": "vital-signs", "display": "Vital Signs"}],
+                  "text": "Vital Signs"}],
+    "code": {"coding": [
+      {"system": "http://loinc.org", "code": "2708-6", "display": "Oxygen saturation in Arterial blood"},
+      {"system": "http://loinc.org", "code": "59408-5",
+       "display": "Oxygen saturation in Arterial blood by Pulse oximetry"}]},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T08:20:00.000Z",
+    "issued": "2026-11-30T08:20:01.000Z",
+    "valueQuantity": {"value": 97, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}
+  })");
+}
+
+// A reading kind without a LOINC code (device-protocol.md: rr_interval, energy_expended ...):
+// FHIR's code type has no empty string, so Observation.code is a text, and no category is claimed.
+BOOST_AUTO_TEST_CASE(a_reading_without_a_loinc_code_is_coded_by_text_only) {
+  readings::ReceivedReading r;
+  r.unit = "s";
+  r.value = 0.84;
+  r.receivedAt = at("2026-11-30T08:21:00Z");
+  checkJson(fhir::observationResource(r, "o5", kPatientRef), R"({
+    "resourceType": "Observation", "id": "o5",
+    "status": "final",
+    "code": {"text": "Device reading without a standard code"},
+    "subject": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
+    "effectiveDateTime": "2026-11-30T08:21:00.000Z",
+    "issued": "2026-11-30T08:21:00.000Z",
+    "valueQuantity": {"value": 0.84, "unit": "s", "system": "http://unitsofmeasure.org", "code": "s"}
+  })");
+}
+
 BOOST_AUTO_TEST_CASE(glucose_is_a_laboratory_observation_and_a_missing_value_is_absent) {
   readings::ReceivedReading r;
   r.code = "41653-7";
@@ -307,6 +354,8 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_perio
                  {"coding": [{"system": "urn:vigil:fhir:consent-kind", "code": "rpm"}]}],
     "patient": {"reference": "urn:uuid:0f2d7a4e-2c1b-4d7e-9a51-6b0c1d2e3f40"},
     "dateTime": "2026-10-01T10:00:00.000Z",
+    "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                               "code": "OPTIN", "display": "opt-in"}]},
     "sourceAttachment": {
       "contentType": "text/plain; charset=utf-8",
       "title": "Remote patient monitoring, version 2",
@@ -315,6 +364,28 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_signature_is_an_inactive_consent_with_its_perio
     "provision": {"type": "permit",
                   "period": {"start": "2026-10-01T10:00:00.000Z", "end": "2026-11-01T12:30:00.000Z"}}
   })");
+}
+
+// R4 Consent invariant ppc-1 ("Either a Policy or PolicyRule"): the privacy notice's policy is
+// the HIPAA Notice of Privacy Practices (consentpolicycodes hipaa-npp, hl7.org/fhir/R4/
+// codesystem-consentpolicycodes.html); a consent the patient gives is an opt-in (v3-ActCode OPTIN).
+BOOST_AUTO_TEST_CASE(every_consent_names_its_policy_rule) {
+  patients::Signature s;
+  s.documentId = 5;
+  s.kind = patients::ConsentKind::privacyNotice;
+  s.version = 1;
+  s.documentSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  s.signedAt = at("2026-10-01T10:00:00Z");
+  auto privacy = fhir::consentResource(s, std::nullopt, "k2", kPatientRef);
+  checkJson(privacy->getObject("policyRule"), R"({"coding": [{
+    "system": "http://terminology.hl7.org/CodeSystem/consentpolicycodes", "code": "hipaa-npp",
+    "display": "HIPAA Notice of Privacy Practices"}]})");
+  BOOST_TEST(privacy->getObject("scope")->getArray("coding")->getObject(0)->getValue<std::string>(
+                 "code") == "patient-privacy");
+  s.kind = patients::ConsentKind::telehealth;
+  checkJson(fhir::consentResource(s, std::nullopt, "k3", kPatientRef)->getObject("policyRule"),
+            R"({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                            "code": "OPTIN", "display": "opt-in"}]})");
 }
 
 BOOST_AUTO_TEST_CASE(a_held_video_visit_is_a_finished_virtual_encounter) {

@@ -101,6 +101,22 @@ JsonObject loincConcept(std::string_view code) {
   return codeable(coding(kLoincSystem, code, loincDisplay(code)));
 }
 
+/// Observation.code: the stored LOINC code. R4's oxygensat profile requires LOINC 2708-6
+/// (Oxygen saturation in Arterial blood); the box's pulse-oximetry code 59408-5 goes beside it.
+/// A reading without a standard code (e.g. an RR interval) has a text only: a LOINC coding needs
+/// a code (FHIR's code type has no empty string).
+JsonObject observationCode(std::string_view code) {
+  if (code.empty()) return textConcept("Device reading without a standard code");
+  auto o = loincConcept(code);
+  if (code == "59408-5") {
+    auto codings = array();
+    codings->add(coding(kLoincSystem, "2708-6", "Oxygen saturation in Arterial blood"));
+    codings->add(coding(kLoincSystem, code, loincDisplay(code)));
+    o->set("coding", codings);
+  }
+  return o;
+}
+
 JsonObject dataAbsent() {
   return codeable(
       coding("http://terminology.hl7.org/CodeSystem/data-absent-reason", "unknown", "Unknown"));
@@ -199,12 +215,13 @@ JsonObject observationResource(const readings::ReceivedReading& reading, const s
     o->set("meta", meta);
   }
   o->set("status", std::string("final"));
-  o->set(
-      "category",
-      one(vital
-              ? codeable(coding(kObservationCategory, "vital-signs", "Vital Signs"), "Vital Signs")
-              : codeable(coding(kObservationCategory, "laboratory", "Laboratory"), "Laboratory")));
-  o->set("code", loincConcept(reading.code));
+  if (vital)
+    o->set("category", one(codeable(coding(kObservationCategory, "vital-signs", "Vital Signs"),
+                                    "Vital Signs")));
+  else if (!reading.code.empty())
+    o->set("category",
+           one(codeable(coding(kObservationCategory, "laboratory", "Laboratory"), "Laboratory")));
+  o->set("code", observationCode(reading.code));
   o->set("subject", reference(patientRef));
   const bool deviceUtc = reading.deviceTime && !reading.deviceTimeLocal;
   o->set("effectiveDateTime", instant(deviceUtc ? *reading.deviceTime : reading.receivedAt));
@@ -346,6 +363,14 @@ JsonObject consentResource(const patients::Signature& signature,
   o->set("category", category);
   o->set("patient", reference(patientRef));
   o->set("dateTime", instant(signature.signedAt));
+  // ppc-1: a Consent names its policy or policyRule (extensible binding consent-policy): the
+  // HIPAA Notice of Privacy Practices for the privacy notice, else the patient's opt-in.
+  o->set("policyRule",
+         signature.kind == patients::ConsentKind::privacyNotice
+             ? codeable(coding("http://terminology.hl7.org/CodeSystem/consentpolicycodes",
+                               "hipaa-npp", "HIPAA Notice of Privacy Practices"))
+             : codeable(
+                   coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", "opt-in")));
   auto attachment = object();
   attachment->set("contentType", std::string("text/plain; charset=utf-8"));
   const std::string version = "version " + std::to_string(signature.version);

@@ -87,6 +87,32 @@ void readings(store::Database& db, std::int64_t device, std::int64_t patient, Ti
   });
 }
 
+/// --fhir: patient A's readings at fixed instants in 2025 (the FHIR API test's date searches
+/// know them by heart): heart rate at 03-01 08:00, 03-15 12:30, 03-15 23:59:59, 03-16 00:00 and
+/// 04-01 00:00 UTC, and a blood pressure at 03-15 12:30.
+void fhirReadings(store::Database& db, std::int64_t device, std::int64_t patient) {
+  const char* hr[] = {"2025-03-01T08:00:00Z", "2025-03-15T12:30:00Z", "2025-03-15T23:59:59Z",
+                      "2025-03-16T00:00:00Z", "2025-04-01T00:00:00Z"};
+  db.writeSync([&](store::Connection& c) {
+    int i = 0;
+    for (const char* t : hr) {
+      auto ms = core::toMillis(*core::parseRfc3339(t));
+      c.execute(
+          "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
+          "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', "
+          "'/min', ?4, ?5, ?5, 'mqtt-json')",
+          device, patient, "fhir-hr:" + std::to_string(i), 60.0 + i, ms);
+      ++i;
+    }
+    auto ms = core::toMillis(*core::parseRfc3339("2025-03-15T12:30:00Z"));
+    c.execute(
+        "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, components, "
+        "device_time, received_at, source) VALUES (?1, ?2, 'fhir-bp', 'blood_pressure', "
+        "'85354-9', 'mm[Hg]', '{\"8480-6\":128,\"8462-4\":82}', ?3, ?3, 'mqtt-json')",
+        device, patient, ms);
+  });
+}
+
 struct SyncSeed {
   std::string refused, behind, reminder;
 };
@@ -251,7 +277,7 @@ void seedRx(store::Database& db, security::AuditLog& audit, security::AccountSer
 
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
-       reminders = false, bill = false, rxSeed = false, usage = argc < 2;
+       reminders = false, bill = false, rxSeed = false, fhirSeed = false, usage = argc < 2;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -270,13 +296,15 @@ int main(int argc, char** argv) {
       bill = true;
     } else if (arg == "--rx") {
       rxSeed = true;
+    } else if (arg == "--fhir") {
+      fhirSeed = true;
     } else {
       usage = true;
     }
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--reminders] [--sync-refused] [--billing] [--rx]\n";
+                 "[--reminders] [--sync-refused] [--billing] [--rx] [--fhir]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -326,6 +354,7 @@ int main(int argc, char** argv) {
   devices.assign(cuffB.id, b, admin.id);
   auto now = clock.now();
   readings(*db, cuffA.id, a, now, calm ? 132 : 178);
+  if (fhirSeed) fhirReadings(*db, cuffA.id, a);
   readings(*db, cuffB.id, b, now, 131);
   db->writeSync([&](store::Connection& c) {
     registry::DeviceRegistry::touchIn(c, cuffA.id, now - 20min, 82);

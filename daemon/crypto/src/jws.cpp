@@ -85,9 +85,9 @@ bool digestVerify(const evp_pkey_st* key, ByteView message, ByteView signature) 
   if (!ctx) detail::throwOpenSsl("EVP_MD_CTX_new");
   // EVP_DigestVerifyInit_ex takes a non-const key but does not change it (it counts a reference).
   auto* pkey = const_cast<EVP_PKEY*>(key);
-  detail::check(EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA384", nullptr, nullptr, pkey,
-                                        nullptr),
-                "EVP_DigestVerifyInit(SHA384)");
+  detail::check(
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA384", nullptr, nullptr, pkey, nullptr),
+      "EVP_DigestVerifyInit(SHA384)");
   int rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                             message.size());
   ERR_clear_error();

@@ -128,9 +128,16 @@ std::vector<SystemScope> narrowScopes(std::string_view requested,
     auto want = parseSystemScope(word);
     if (!want) continue;
     for (const auto& have : registered) {
-      if (have.resourceType != "*" && have.resourceType != want->resourceType) continue;
+      // The narrower type of the two: a wildcard asked of a client registered for one type
+      // gets that type ("system/*.rs" against "system/Observation.rs": Observation).
       SystemScope s;
-      s.resourceType = want->resourceType;
+      if (have.resourceType == "*") {
+        s.resourceType = want->resourceType;
+      } else if (want->resourceType == "*" || want->resourceType == have.resourceType) {
+        s.resourceType = have.resourceType;
+      } else {
+        continue;
+      }
       s.create = want->create && have.create;
       s.read = want->read && have.read;
       s.update = want->update && have.update;

@@ -98,12 +98,11 @@ crypto::Bytes TestJwsKey::sign(std::string_view signingInput) const {
 
 std::string TestJwsKey::compact(const std::string& payloadJson, const std::string& kid,
                                 const std::string& headerJson) const {
-  const std::string header = headerJson.empty()
-                                 ? R"({"alg":")" + alg() + R"(","kid":")" + kid + R"(","typ":"JWT"})"
-                                 : headerJson;
-  const std::string input =
-      crypto::toBase64Url(crypto::asBytes(header)) + "." +
-      crypto::toBase64Url(crypto::asBytes(payloadJson));
+  const std::string header =
+      headerJson.empty() ? R"({"alg":")" + alg() + R"(","kid":")" + kid + R"(","typ":"JWT"})"
+                         : headerJson;
+  const std::string input = crypto::toBase64Url(crypto::asBytes(header)) + "." +
+                            crypto::toBase64Url(crypto::asBytes(payloadJson));
   return input + "." + crypto::toBase64Url(sign(input));
 }
 

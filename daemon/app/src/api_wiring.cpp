@@ -189,6 +189,14 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.publicUrl = config.string("web.public_url");
   while (!services_.publicUrl.empty() && services_.publicUrl.back() == '/')
     services_.publicUrl.pop_back();
+  // The token URL every assertion's aud must name exactly: the box's public address. Without
+  // web.public_url the token endpoint refuses every request (the box cannot know its address).
+  smartClients_ = std::make_unique<fhir::SmartClientService>(
+      db, security.audit(), clock,
+      services_.publicUrl.empty() ? std::string() : services_.publicUrl + "/fhir/auth/token");
+  if (services_.publicUrl.empty())
+    log::info("fhir.token_endpoint_off", {{"reason", "web.public_url is not set"}});
+  services_.smartClients = smartClients_.get();
 #ifdef VIGIL_WITH_SCHEDULING
   {
     scheduling::ReminderOptions reminderOptions;

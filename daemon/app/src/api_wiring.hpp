@@ -12,6 +12,7 @@
 #include "vigil/billing/billing.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
+#include "vigil/fhir/smart_clients.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
@@ -80,6 +81,8 @@ class ApiWiring {
   std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
+  // SMART backend services (issue 26): EHR clients, the token endpoint, bearer tokens.
+  std::unique_ptr<fhir::SmartClientService> smartClients_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
   std::unique_ptr<rx::DrugCatalog> drugs_;

@@ -193,6 +193,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);
   if (s.outbox) api::addSyncRoutes(staging, s);
+  if (s.smartClients) api::addFhirAuthRoutes(staging, s);
   for (const auto& r : staging.routes()) {
     if (r.access == Access::authenticated && !isDeclaredPermission(r.permission))
       throw std::invalid_argument("route " + r.method + " " + r.pattern +

@@ -65,7 +65,8 @@ class InvitationService;
 }
 namespace vigil::fhir {
 class RecordExportService;
-}
+class SmartClientService;
+}  // namespace vigil::fhir
 namespace vigil::patients {
 class ConsentService;
 class RpmEnrolmentService;
@@ -157,6 +158,9 @@ struct ApiServices {
   vigil::ondemand::OnDemandService* ondemand = nullptr;
   cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
   billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
+  /// SMART backend services (issue 26): EHR clients, the token endpoint; the FHIR routes'
+  /// bearer-token check (SmartClientService::authenticate).
+  fhir::SmartClientService* smartClients = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -139,6 +139,18 @@ void ApiWiring::wireBilling(const Config& config, store::Database& db, SecurityS
         });
 }
 
+/// SMART backend services (issue 26): the token URL every assertion's aud must name exactly is
+/// the box's public address + /fhir/auth/token. Without web.public_url the token endpoint refuses
+/// every request (the box cannot know its address).
+void ApiWiring::wireSmart(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+  smartClients_ = std::make_unique<fhir::SmartClientService>(
+      db, security.audit(), clock,
+      services_.publicUrl.empty() ? std::string() : services_.publicUrl + "/fhir/auth/token");
+  if (services_.publicUrl.empty())
+    log::info("fhir.token_endpoint_off", {{"reason", "web.public_url is not set"}});
+  services_.smartClients = smartClients_.get();
+}
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                      AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble) {
   auto& db = store.database();
@@ -189,14 +201,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.publicUrl = config.string("web.public_url");
   while (!services_.publicUrl.empty() && services_.publicUrl.back() == '/')
     services_.publicUrl.pop_back();
-  // The token URL every assertion's aud must name exactly: the box's public address. Without
-  // web.public_url the token endpoint refuses every request (the box cannot know its address).
-  smartClients_ = std::make_unique<fhir::SmartClientService>(
-      db, security.audit(), clock,
-      services_.publicUrl.empty() ? std::string() : services_.publicUrl + "/fhir/auth/token");
-  if (services_.publicUrl.empty())
-    log::info("fhir.token_endpoint_off", {{"reason", "web.public_url is not set"}});
-  services_.smartClients = smartClients_.get();
+  wireSmart(db, security, clock);
 #ifdef VIGIL_WITH_SCHEDULING
   {
     scheduling::ReminderOptions reminderOptions;

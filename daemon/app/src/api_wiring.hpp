@@ -63,6 +63,7 @@ class ApiWiring {
                    SyncSubsystem& syncing, Clock& clock);
   void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
               SyncSubsystem& syncing, Clock& clock);
+  void wireSmart(store::Database& db, SecuritySubsystem& security, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <variant>
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
@@ -32,14 +33,6 @@ using Json = Poco::JSON::Object::Ptr;
 struct SmartClientService::CachedJwks {
   std::string text;
   TimePoint fetchedAt;
-};
-
-/// A refusal on its way to the client and the audit log.
-struct SmartClientService::Refusal {
-  std::string error;        // OAuth error code
-  std::string description;  // for the client; names the check, echoes nothing
-  std::string reason;       // the audit's word
-  int status = 400;
 };
 
 namespace {
@@ -399,6 +392,137 @@ std::optional<std::string> SmartClientService::keysFor(std::int64_t clientRow,
   return slot->text;
 }
 
+namespace {
+
+/// A refusal on its way to the client and the audit log.
+struct Refusal {
+  std::string error;        // OAuth error code
+  std::string description;  // for the client; names the check, echoes nothing
+  std::string reason;       // the audit's word
+  int status = 400;
+};
+using MaybeRefusal = std::optional<Refusal>;
+
+Refusal badClient(std::string description, std::string reason) {
+  return Refusal{"invalid_client", std::move(description), std::move(reason), 401};
+}
+
+std::string formField(const TokenForm& form, std::string_view key) {
+  auto it = form.find(key);
+  return it == form.end() ? std::string() : it->second;
+}
+
+/// The form's own checks (RFC 6749 section 4.4, RFC 7521 section 4.2).
+MaybeRefusal checkForm(const TokenForm& form, bool haveTokenUrl) {
+  if (!haveTokenUrl)
+    return Refusal{"invalid_request", "the box's public address (web.public_url) is not set",
+                   "no_public_url", 400};
+  const auto grantType = formField(form, "grant_type");
+  if (grantType.empty())
+    return Refusal{"invalid_request", "grant_type is required", "bad_request", 400};
+  if (grantType != "client_credentials")
+    return Refusal{"unsupported_grant_type", "only client_credentials is supported",
+                   "unsupported_grant_type", 400};
+  if (formField(form, "client_assertion_type") != kClientAssertionType)
+    return Refusal{"invalid_request",
+                   "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:"
+                   "jwt-bearer",
+                   "bad_request", 400};
+  const auto assertion = formField(form, "client_assertion");
+  if (assertion.empty() || assertion.size() > kMaxAssertionBytes)
+    return Refusal{"invalid_request", "client_assertion is required (at most 16 KiB)",
+                   "bad_request", 400};
+  return std::nullopt;
+}
+
+/// A compact JWS taken apart (nothing checked but its shape).
+struct Assertion {
+  std::string signingInput;
+  Json header, claims;
+  crypto::Bytes signature;
+  std::string alg, kid;
+};
+
+/// The assertion's parts, or the refusal of its shape or header (alg RS384/ES384, typ JWT if
+/// given, no crit, a kid).
+std::variant<Assertion, Refusal> parseAssertion(std::string_view all) {
+  const auto malformed = badClient("client_assertion is not a compact JWS", "malformed_assertion");
+  const auto dot1 = all.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : all.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || all.find('.', dot2 + 1) != std::string_view::npos)
+    return malformed;
+  const auto h = all.substr(0, dot1), p = all.substr(dot1 + 1, dot2 - dot1 - 1),
+             sig = all.substr(dot2 + 1);
+  if (h.empty() || p.empty() || !base64UrlText(h) || !base64UrlText(p) || !base64UrlText(sig))
+    return malformed;
+  Assertion a;
+  try {
+    a.header = parseObject(crypto::toString(crypto::fromBase64Url(h)));
+    a.claims = parseObject(crypto::toString(crypto::fromBase64Url(p)));
+    a.signature = crypto::fromBase64Url(sig);
+  } catch (const vigil::CryptoError&) {
+    return malformed;
+  }
+  if (!a.header || !a.claims) return malformed;
+  a.signingInput = std::string(all.substr(0, dot2));
+  a.alg = stringMember(a.header, "alg").value_or("");
+  if (!crypto::parseJwsAlgorithm(a.alg))
+    return badClient("the assertion's alg must be RS384 or ES384", "alg_refused");
+  if (auto typ = stringMember(a.header, "typ"); a.header->has("typ") && (!typ || *typ != "JWT"))
+    return badClient("the assertion's typ must be JWT", "malformed_assertion");
+  if (a.header->has("crit"))
+    return badClient("the assertion's crit extensions are not supported", "malformed_assertion");
+  a.kid = stringMember(a.header, "kid").value_or("");
+  if (a.kid.empty()) return badClient("the assertion's header needs a kid", "malformed_assertion");
+  return a;
+}
+
+bool audienceIs(const Json& claims, const std::string& tokenUrl) {
+  if (!claims->has("aud")) return false;
+  auto aud = claims->get("aud");
+  if (aud.isString()) return aud.convert<std::string>() == tokenUrl;
+  auto arr = claims->getArray("aud");
+  if (!arr) return false;
+  for (unsigned i = 0; i < arr->size(); ++i)
+    if (arr->get(i).isString() && arr->getElement<std::string>(i) == tokenUrl) return true;
+  return false;
+}
+
+/// The claims after the signature (RFC 7523 section 3): aud, exp (future, at most 5 minutes
+/// ahead), nbf, jti.
+MaybeRefusal checkClaims(const Json& claims, const std::string& tokenUrl, TimePoint now) {
+  if (!audienceIs(claims, tokenUrl))
+    return badClient("the assertion's aud must be this token endpoint's URL", "wrong_audience");
+  const auto nowSeconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+  const auto exp = numericDate(claims, "exp");
+  if (!exp) return badClient("the assertion needs exp", "malformed_assertion");
+  if (std::chrono::seconds(*exp) <= nowSeconds)
+    return badClient("the assertion has expired", "expired");
+  if (std::chrono::seconds(*exp) > nowSeconds + kMaxAssertionLifetime)
+    return badClient("the assertion's exp is more than 5 minutes ahead", "exp_too_far");
+  if (auto nbf = numericDate(claims, "nbf"); nbf && std::chrono::seconds(*nbf) > nowSeconds)
+    return badClient("the assertion is not valid yet (nbf)", "not_yet_valid");
+  const auto jti = stringMember(claims, "jti");
+  if (!jti || jti->empty() || jti->size() > kMaxJtiLength)
+    return badClient("the assertion needs a jti (at most 256 characters)", "malformed_assertion");
+  return std::nullopt;
+}
+
+/// The key with `kid` in a JWK/JWKS document, if any.
+std::optional<crypto::JwsPublicKey> keyWithKid(const std::optional<std::string>& text,
+                                               const std::string& kid) {
+  if (!text) return std::nullopt;
+  try {
+    for (auto& k : parseKeys(*text, false))
+      if (k.kid == kid) return std::move(k.key);
+  } catch (const ValidationError&) {
+    // A published JWKS that no longer parses: no key.
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 TokenResult SmartClientService::issueToken(const TokenForm& form) {
   std::int64_t clientRow = 0;
   auto refuse = [&](Refusal r) {
@@ -409,69 +533,12 @@ TokenResult SmartClientService::issueToken(const TokenForm& form) {
     out.httpStatus = r.status;
     return out;
   };
-  auto field = [&](std::string_view key) -> std::string {
-    auto it = form.find(key);
-    return it == form.end() ? std::string() : it->second;
-  };
-  auto badClient = [](std::string description, std::string reason) {
-    return Refusal{"invalid_client", std::move(description), std::move(reason), 401};
-  };
+  if (auto r = checkForm(form, !tokenUrl_.empty())) return refuse(std::move(*r));
+  auto parsed = parseAssertion(formField(form, "client_assertion"));
+  if (auto* r = std::get_if<Refusal>(&parsed)) return refuse(std::move(*r));
+  auto& a = std::get<Assertion>(parsed);
 
-  if (tokenUrl_.empty())
-    return refuse({"invalid_request", "the box's public address (web.public_url) is not set",
-                   "no_public_url", 400});
-  const auto grantType = field("grant_type");
-  if (grantType.empty())
-    return refuse({"invalid_request", "grant_type is required", "bad_request", 400});
-  if (grantType != "client_credentials")
-    return refuse({"unsupported_grant_type", "only client_credentials is supported",
-                   "unsupported_grant_type", 400});
-  if (field("client_assertion_type") != kClientAssertionType)
-    return refuse({"invalid_request",
-                   "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:"
-                   "jwt-bearer",
-                   "bad_request", 400});
-  const auto assertion = field("client_assertion");
-  if (assertion.empty() || assertion.size() > kMaxAssertionBytes)
-    return refuse(
-        {"invalid_request", "client_assertion is required (at most 16 KiB)", "bad_request", 400});
-
-  // header.payload.signature, each base64url.
-  const auto dot1 = assertion.find('.');
-  const auto dot2 = dot1 == std::string::npos ? dot1 : assertion.find('.', dot1 + 1);
-  if (dot2 == std::string::npos || assertion.find('.', dot2 + 1) != std::string::npos)
-    return refuse(badClient("client_assertion is not a compact JWS", "malformed_assertion"));
-  const std::string_view all(assertion);
-  const auto headerPart = all.substr(0, dot1), payloadPart = all.substr(dot1 + 1, dot2 - dot1 - 1),
-             signaturePart = all.substr(dot2 + 1);
-  if (!base64UrlText(headerPart) || !base64UrlText(payloadPart) || !base64UrlText(signaturePart) ||
-      headerPart.empty() || payloadPart.empty())
-    return refuse(badClient("client_assertion is not a compact JWS", "malformed_assertion"));
-  Json header, claims;
-  crypto::Bytes signature;
-  try {
-    header = parseObject(crypto::toString(crypto::fromBase64Url(headerPart)));
-    claims = parseObject(crypto::toString(crypto::fromBase64Url(payloadPart)));
-    signature = crypto::fromBase64Url(signaturePart);
-  } catch (const vigil::CryptoError&) {
-    header = nullptr;
-  }
-  if (!header || !claims)
-    return refuse(badClient("client_assertion is not a compact JWS", "malformed_assertion"));
-
-  const auto alg = stringMember(header, "alg").value_or("");
-  if (!crypto::parseJwsAlgorithm(alg))
-    return refuse(badClient("the assertion's alg must be RS384 or ES384", "alg_refused"));
-  if (auto typ = stringMember(header, "typ"); header->has("typ") && (!typ || *typ != "JWT"))
-    return refuse(badClient("the assertion's typ must be JWT", "malformed_assertion"));
-  if (header->has("crit"))
-    return refuse(
-        badClient("the assertion's crit extensions are not supported", "malformed_assertion"));
-  const auto kid = stringMember(header, "kid");
-  if (!kid || kid->empty())
-    return refuse(badClient("the assertion's header needs a kid", "malformed_assertion"));
-
-  const auto iss = stringMember(claims, "iss"), sub = stringMember(claims, "sub");
+  const auto iss = stringMember(a.claims, "iss"), sub = stringMember(a.claims, "sub");
   if (!iss || iss->empty() || iss->size() > 100)
     return refuse(badClient("the assertion needs iss (the client_id)", "malformed_assertion"));
   const auto row = db_.read([&](Connection& c) { return clientByClientIdIn(c, *iss); });
@@ -480,111 +547,69 @@ TokenResult SmartClientService::issueToken(const TokenForm& form) {
   if (row->disabled) return refuse(badClient("the client is disabled", "client_disabled"));
   if (!sub || *sub != *iss)
     return refuse(badClient("the assertion's sub must equal iss", "iss_sub_mismatch"));
-  if (auto given = field("client_id"); !given.empty() && given != *iss)
+  if (auto given = formField(form, "client_id"); !given.empty() && given != *iss)
     return refuse(badClient("client_id does not match the assertion", "iss_sub_mismatch"));
 
-  // The key: the registered one with this kid (a JWKS URL is fetched again once when the
-  // cached set lacks the kid: the client rotated its keys).
-  std::optional<crypto::JwsPublicKey> key;
-  auto findKey = [&](const std::optional<std::string>& text) {
-    if (!text) return;
-    try {
-      for (auto& k : parseKeys(*text, false))
-        if (k.kid == *kid) key = std::move(k.key);
-    } catch (const ValidationError&) {
-      // A published JWKS that no longer parses: no key.
-    }
-  };
-  if (row->jwks) {
-    findKey(row->jwks);
-  } else {
-    findKey(keysFor(row->id, row->jwksUrl, false));
-    if (!key) findKey(keysFor(row->id, row->jwksUrl, true));
-  }
+  // The registered key with this kid (a JWKS URL is fetched again once when the cached set
+  // lacks the kid: the client rotated its keys).
+  auto key = row->jwks ? keyWithKid(row->jwks, a.kid)
+                       : keyWithKid(keysFor(row->id, row->jwksUrl, false), a.kid);
+  if (!key && !row->jwks) key = keyWithKid(keysFor(row->id, row->jwksUrl, true), a.kid);
   if (!key) return refuse(badClient("no registered key has the assertion's kid", "unknown_kid"));
-  const auto signingInput = all.substr(0, dot2);
-  if (!crypto::verifyJws(alg, crypto::asBytes(signingInput), signature, *key))
+  if (!crypto::verifyJws(a.alg, crypto::asBytes(a.signingInput), a.signature, *key))
     return refuse(badClient("the assertion's signature does not verify", "bad_signature"));
-
-  // The claims (RFC 7523 section 3).
-  bool audOk = false;
-  if (claims->has("aud")) {
-    auto aud = claims->get("aud");
-    if (aud.isString()) {
-      audOk = aud.convert<std::string>() == tokenUrl_;
-    } else if (auto arr = claims->getArray("aud")) {
-      for (std::size_t i = 0; i < arr->size(); ++i)
-        if (arr->get(static_cast<unsigned>(i)).isString() &&
-            arr->getElement<std::string>(static_cast<unsigned>(i)) == tokenUrl_)
-          audOk = true;
-    }
-  }
-  if (!audOk)
-    return refuse(
-        badClient("the assertion's aud must be this token endpoint's URL", "wrong_audience"));
   const auto now = clock_.now();
-  const auto nowSeconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
-  const auto exp = numericDate(claims, "exp");
-  if (!exp) return refuse(badClient("the assertion needs exp", "malformed_assertion"));
-  if (std::chrono::seconds(*exp) <= nowSeconds)
-    return refuse(badClient("the assertion has expired", "expired"));
-  if (std::chrono::seconds(*exp) > nowSeconds + kMaxAssertionLifetime)
-    return refuse(badClient("the assertion's exp is more than 5 minutes ahead", "exp_too_far"));
-  if (auto nbf = numericDate(claims, "nbf"); nbf && std::chrono::seconds(*nbf) > nowSeconds)
-    return refuse(badClient("the assertion is not valid yet (nbf)", "not_yet_valid"));
-  const auto jti = stringMember(claims, "jti");
-  if (!jti || jti->empty() || jti->size() > kMaxJtiLength)
-    return refuse(
-        badClient("the assertion needs a jti (at most 256 characters)", "malformed_assertion"));
+  if (auto r = checkClaims(a.claims, tokenUrl_, now)) return refuse(std::move(*r));
 
   // The scopes: what was asked, narrowed to what was registered.
-  const auto granted = narrowScopes(field("scope"), parseScopeList(row->scopes));
-  if (granted.empty())
-    return refuse({"invalid_scope", "none of the requested scopes is granted to this client",
-                   "no_scope", 400});
   ClientGrant grant;
   grant.clientId = row->id;
-  grant.scopes = granted;
+  grant.scopes = narrowScopes(formField(form, "scope"), parseScopeList(row->scopes));
+  if (grant.scopes.empty())
+    return refuse({"invalid_scope", "none of the requested scopes is granted to this client",
+                   "no_scope", 400});
   const auto scopeText = grant.scopeText();
-
-  // One write job: prune, the jti (refused if seen), the token, the audit entry.
   const auto token = crypto::toBase64Url(crypto::randomBytes(kTokenBytes));
-  const auto nowMs = toMillis(now);
-  const auto expMs = *exp * 1000;
-  const bool issued = db_.writeSync([&](Connection& c) {
-    c.execute("DELETE FROM fhir_client_jtis WHERE expires_at < ?1", nowMs);
-    c.execute("DELETE FROM fhir_access_tokens WHERE expires_at <= ?1", nowMs);
-    // The client may have been disabled since it was read: checked again here, in the writer.
-    if (c.queryValue<std::int64_t>(
-            "SELECT 1 FROM fhir_clients WHERE id = ?1 AND disabled_at IS NULL", row->id) !=
-        std::optional<std::int64_t>(1))
-      return false;
-    if (c.execute("INSERT INTO fhir_client_jtis (client, jti, expires_at) VALUES (?1, ?2, ?3) "
-                  "ON CONFLICT (client, jti) DO NOTHING",
-                  row->id, *jti, expMs) == 0)
-      return false;
-    c.execute(
-        "INSERT INTO fhir_access_tokens (token_hash, client, scopes, expires_at) "
-        "VALUES (?1, ?2, ?3, ?4)",
-        tokenHash(token), row->id, scopeText, toMillis(now + kAccessTokenLifetime));
-    audit_.append(c, tokenEvent(row->id, security::AuditOutcome::success, "issued"));
-    return true;
-  });
-  if (!issued) {
-    const bool disabled = db_.read([&](Connection& c) {
-      return c
-          .queryValue<std::int64_t>(
-              "SELECT 1 FROM fhir_clients WHERE id = ?1 AND disabled_at IS NOT NULL", row->id)
-          .has_value();
-    });
-    if (disabled) return refuse(badClient("the client is disabled", "client_disabled"));
-    return refuse(badClient("the assertion's jti was used before", "replayed_jti"));
-  }
+  const auto jti = *stringMember(a.claims, "jti");
+  const auto expMs = *numericDate(a.claims, "exp") * 1000;
+  if (auto refusedWord = storeToken(row->id, jti, expMs, token, scopeText))
+    return refuse(badClient(*refusedWord == "client_disabled"
+                                ? "the client is disabled"
+                                : "the assertion's jti was used before",
+                            *refusedWord));
   TokenResult out;
   out.accessToken = token;
   out.expiresIn = kAccessTokenLifetime.count();
   out.scope = scopeText;
   return out;
+}
+
+std::optional<std::string> SmartClientService::storeToken(std::int64_t clientRow,
+                                                          const std::string& jti,
+                                                          std::int64_t jtiExpiresMs,
+                                                          const std::string& token,
+                                                          const std::string& scopes) {
+  // One write job: prune, the client still enabled, the jti (refused if seen), the token, the
+  // audit entry. One writer: the check and the insert cannot interleave with another request.
+  const auto now = clock_.now();
+  const auto nowMs = toMillis(now);
+  return db_.writeSync([&](Connection& c) -> std::optional<std::string> {
+    c.execute("DELETE FROM fhir_client_jtis WHERE expires_at < ?1", nowMs);
+    c.execute("DELETE FROM fhir_access_tokens WHERE expires_at <= ?1", nowMs);
+    if (!c.queryValue<std::int64_t>(
+            "SELECT 1 FROM fhir_clients WHERE id = ?1 AND disabled_at IS NULL", clientRow))
+      return std::string("client_disabled");
+    if (c.execute("INSERT INTO fhir_client_jtis (client, jti, expires_at) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT (client, jti) DO NOTHING",
+                  clientRow, jti, jtiExpiresMs) == 0)
+      return std::string("replayed_jti");
+    c.execute(
+        "INSERT INTO fhir_access_tokens (token_hash, client, scopes, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4)",
+        tokenHash(token), clientRow, scopes, toMillis(now + kAccessTokenLifetime));
+    audit_.append(c, tokenEvent(clientRow, security::AuditOutcome::success, "issued"));
+    return std::nullopt;
+  });
 }
 
 std::optional<ClientGrant> SmartClientService::authenticate(std::string_view bearerToken) {

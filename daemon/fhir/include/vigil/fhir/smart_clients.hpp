@@ -139,7 +139,11 @@ class SmartClientService {
 
  private:
   struct CachedJwks;
-  struct Refusal;
+  /// Prunes, stores the jti and the token and audits the issue in one write job; the refusal's
+  /// reason word ("replayed_jti", "client_disabled") instead when it cannot.
+  std::optional<std::string> storeToken(std::int64_t clientRow, const std::string& jti,
+                                        std::int64_t jtiExpiresMs, const std::string& token,
+                                        const std::string& scopes);
   std::optional<std::string> keysFor(std::int64_t clientRow, const std::optional<std::string>& url,
                                      bool refresh);
 

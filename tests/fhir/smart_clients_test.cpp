@@ -373,4 +373,11 @@ BOOST_AUTO_TEST_CASE(a_jwks_url_is_fetched_cached_and_fetched_again_once_for_a_n
   BOOST_TEST(fetches == 2);
 }
 
+BOOST_AUTO_TEST_CASE(the_https_fetcher_refuses_plain_http_and_gives_up_on_an_unreachable_host) {
+  auto fetch = httpsJwksFetcher();
+  BOOST_TEST(!fetch("http://127.0.0.1:1/jwks.json").has_value());   // not https: never fetched
+  BOOST_TEST(!fetch("https://127.0.0.1:1/jwks.json").has_value());  // refused at once
+  BOOST_TEST(!fetch("not a url").has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -143,6 +143,7 @@ OWNERS = {
     "cases": {"cases"}, "case_messages": {"cases"}, "case_photos": {"cases"},
     "rx_drugs": {"rx"}, "rx_dea_registrations": {"rx"}, "rx_epcs_approvals": {"rx"},
     "rx_state_rules": {"rx"}, "prescriptions": {"rx"}, "prescription_events": {"rx"},
+    "fhir_clients": {"fhir"}, "fhir_client_jtis": {"fhir"}, "fhir_access_tokens": {"fhir"},
 }
 
 # Words after FROM/INTO/JOIN/UPDATE/TABLE in our SQL that are not tables of ours.

@@ -30,7 +30,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,7 @@
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/ed25519.hpp"
 #include "vigil/crypto/hpke.hpp"
+#include "vigil/fhir/smart_clients.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
@@ -278,6 +281,7 @@ void seedRx(store::Database& db, security::AuditLog& audit, security::AccountSer
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
        reminders = false, bill = false, rxSeed = false, fhirSeed = false, usage = argc < 2;
+  std::string fhirClientJwks;  // --fhir-client JWKS_FILE: register an EHR client with it
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--calm") {
@@ -298,13 +302,16 @@ int main(int argc, char** argv) {
       rxSeed = true;
     } else if (arg == "--fhir") {
       fhirSeed = true;
+    } else if (arg == "--fhir-client" && i + 1 < argc) {
+      fhirClientJwks = argv[++i];
     } else {
       usage = true;
     }
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--reminders] [--sync-refused] [--billing] [--rx] [--fhir]\n";
+                 "[--reminders] [--sync-refused] [--billing] [--rx] [--fhir] "
+                 "[--fhir-client JWKS_FILE]\n";
     return 64;
   }
   std::filesystem::path dir = argv[1];
@@ -390,6 +397,17 @@ int main(int argc, char** argv) {
   if (rxSeed) seedRx(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
+  std::string fhirClientJson;
+  if (!fhirClientJwks.empty()) {
+    // An EHR's backend client (issue 26) registered as an admin would, every system scope.
+    fhir::SmartClientService clients(*db, audit, clock, "");
+    std::ifstream in(fhirClientJwks);
+    std::stringstream jwks;
+    jwks << in.rdbuf();
+    auto client = clients.registerClient(admin, {"Test EHR", jwks.str(), "", "system/*.cruds"});
+    fhirClientJson = ",\"fhirClient\":{\"id\":" + std::to_string(client.id) + ",\"clientId\":\"" +
+                     client.clientId + "\"}";
+  }
   db->close();
 
   std::cout << "{\"password\":\"" << kPassword << "\",\"admin\":{\"id\":" << admin.id
@@ -399,6 +417,7 @@ int main(int argc, char** argv) {
             << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
             << ",\"deviceA\":\"bp-1001\",\"deviceB\":\"bp-1002\",\"devices\":[\"bp-1001\","
                "\"bp-1002\"]";
+  std::cout << fhirClientJson;
   if (syncRefused)
     std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""
               << syncSeed.behind << "\",\"reminder\":\"" << syncSeed.reminder << "\"}";

@@ -247,6 +247,12 @@ const std::map<std::string, std::string> kExpected = {
     {"ondemand.duty",                  "DD AA DD DD DD DD"},
     {"ondemand.queue",                 "DD AA DD DD DD DD"},
     {"ondemand.start",                 "DD AA DD DD DD DD"},
+    // EHR connections (issue 26): the FHIR API's registered backend clients (keys, scopes)
+    // are the practice's administration: admins only, no patient.
+    //                                  pa pr nu ad fd de
+    {"fhir_client.list",               "DD DD DD AA DD DD"},
+    {"fhir_client.register",           "DD DD DD AA DD DD"},
+    {"fhir_client.disable",            "DD DD DD AA DD DD"},
 };
 // clang-format on
 
@@ -284,7 +290,9 @@ BOOST_AUTO_TEST_CASE(sensitive_operations_and_only_those_need_step_up) {
       "billing.approve",
       // Issue 25: approving a prescriber's EPCS access (21 CFR 1311.125: the approver proves
       // who they are) and changing a controlled-substance rule.
-      "epcs.approve", "rx_rule.set"};
+      "epcs.approve", "rx_rule.set",
+      // Issue 26: registering an EHR client gives a system outside the box a standing way in.
+      "fhir_client.register"};
   int marked = 0;
   for (const auto& op : allOperations()) {
     BOOST_CHECK_MESSAGE(op.stepUp == (expected.count(std::string(op.name)) == 1), op.name);

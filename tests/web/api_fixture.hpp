@@ -10,7 +10,8 @@
 // E-prescribing (issue 25) is wired as vigild wires it (ApiWiring::wireRx): the drug list with
 // the bundled starter list, the state rules, DEA/EPCS and prescriptions, without a cloud link
 // (signing and cancelling answer their documented refusal, 422). Nobody has an NPI, a DEA
-// registration or EPCS access; no patient has an address or pharmacy.
+// registration or EPCS access; no patient has an address or pharmacy. The FHIR API's SMART
+// backend services (issue 26) are wired with the token URL kTokenUrl and no EHR client.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPCookie.h>
@@ -36,6 +37,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/fhir/record_export.hpp"
+#include "vigil/fhir/smart_clients.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
@@ -167,6 +169,9 @@ struct ApiFixture {
   RecordingBleAdmin ble;
   Metrics syncMetrics;  // the outbox's counters, apart from the process's
   std::unique_ptr<sync::Outbox> outbox;
+  /// SMART backend services (issue 26): no EHR client registered; the token URL is kTokenUrl.
+  std::unique_ptr<fhir::SmartClientService> smartClients;
+  static constexpr const char* kTokenUrl = "https://box.test/fhir/auth/token";
 #ifdef VIGIL_WITH_SCHEDULING
   /// Scheduling (issue 22): the provider takes 30-minute in-person visits (`visitType`) all
   /// day, every day, in UTC.
@@ -324,6 +329,8 @@ struct ApiFixture {
     services.rxRules = rxRules.get();
     services.prescribers = prescribers.get();
     services.prescriptions = prescriptions.get();
+    smartClients = std::make_unique<fhir::SmartClientService>(*db, *audit, clock, kTokenUrl);
+    services.smartClients = smartClients.get();
     services.secureCookies = false;
     addApiRoutes(*router, services);
     ServerOptions so;

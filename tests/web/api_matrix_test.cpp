@@ -63,6 +63,7 @@ struct Ctx {
   std::int64_t rxDrug = 0;
   std::int64_t prescription = 0;
   std::int64_t rxColleague = 0;
+  std::int64_t fhirClient = 0;  // a fresh EHR client (issue 26), for the disable route
 };
 
 struct Call {
@@ -534,6 +535,22 @@ const std::map<std::string, Recipe>& recipes() {
       {"POST /api/v1/sync/enrol",
        [](const Ctx&) {
          return Call{"/api/v1/sync/enrol", R"({"code":"7KQM-2HXD-9PLA","boxName":"Test"})"};
+       }},
+      // EHR connections (issue 26): a client with a JWKS URL (nothing is fetched to register).
+      {"GET /api/v1/fhir-clients",
+       [](const Ctx&) {
+         return Call{"/api/v1/fhir-clients", ""};
+       }},
+      {"POST /api/v1/fhir-clients",
+       [](const Ctx& c) {
+         return Call{
+             "/api/v1/fhir-clients",
+             R"({"name":"EHR )" + id(c.serial) +
+                 R"(","jwksUrl":"https://ehr.example/jwks.json","scopes":"system/Observation.rs"})"};
+       }},
+      {"POST /api/v1/fhir-clients/{id}/disable",
+       [](const Ctx& c) {
+         return Call{"/api/v1/fhir-clients/" + id(c.fhirClient) + "/disable", "{}"};
        }},
       // Scheduling (issue 22)
       {"GET /api/v1/appointment-types",
@@ -1134,6 +1151,11 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/sync/entries/{id}/cancel",                  "DD DD DD AA DD"},
     {"GET /api/v1/sync/link",                                  "DD DD DD AA DD"},
     {"POST /api/v1/sync/enrol",                                "DD DD DD AA DD"},
+    // EHR connections (issue 26): which outside systems may read the box's FHIR API is the
+    // practice's administration (MISSION.md: admins manage the box), no patient.
+    {"GET /api/v1/fhir-clients",                               "DD DD DD AA DD"},
+    {"POST /api/v1/fhir-clients",                              "DD DD DD AA DD"},
+    {"POST /api/v1/fhir-clients/{id}/disable",                 "DD DD DD AA DD"},
     // State licensing (issue 22): no patient, so own and other are the same. Admins keep every
     // provider's NPI and licenses, verify them and list those expiring; a provider reads their
     // own licenses (the recipe asks for the fixture's provider: the nurse asking for them is
@@ -1457,11 +1479,15 @@ std::int64_t rxDraft(ApiFixture& f, std::int64_t patient, std::int64_t drug) {
 
 // The patient's browser before they have an account: the invitation's token is the credential;
 // a calendar client subscribed to a provider's feed: the feed URL's token is.
-const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "POST /api/v1/auth/mfa",
-                                             "POST /api/v1/invitations/check",
-                                             "POST /api/v1/invitations/accept",
-                                             // A calendar client: the feed's secret token.
-                                             "GET /ical/{feed}"};
+const std::set<std::string> kPublicRoutes = {
+    "POST /api/v1/auth/login", "POST /api/v1/auth/mfa", "POST /api/v1/invitations/check",
+    "POST /api/v1/invitations/accept",
+    // A calendar client: the feed's secret token.
+    "GET /ical/{feed}",
+    // SMART backend services (issue 26): an EHR's
+    // token request (its signed assertion is the
+    // credential) and SMART discovery (no PHI).
+    "POST /fhir/auth/token", "GET /fhir/.well-known/smart-configuration"};
 
 }  // namespace
 
@@ -1591,6 +1617,13 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
           if (key.find("/epcs") != std::string::npos && rxColleague == 0)
             rxColleague = f.user(Role::provider, "dr.rx@clinic.example", "Dr. Rx");
           ctx.rxColleague = rxColleague;
+          if (key.find("/fhir-clients/{id}") != std::string::npos) {
+            fhir::FhirClientRegistration reg;
+            reg.name = "Matrix EHR";
+            reg.jwksUrl = "https://ehr.example/jwks.json";
+            reg.scopes = "system/Observation.rs";
+            ctx.fhirClient = f.smartClients->registerClient(f.adminActor, reg).id;
+          }
           ctx.serial = ++serial;
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {

@@ -150,6 +150,18 @@ std::string publicUrlOf(const Config& config) {
 
 }  // namespace
 
+/// SMART backend services (issue 26): the token URL every assertion's aud must name exactly is
+/// the box's public address + /fhir/auth/token. Without web.public_url the token endpoint refuses
+/// every request (the box cannot know its address).
+void ApiWiring::wireSmart(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+  smartClients_ = std::make_unique<fhir::SmartClientService>(
+      db, security.audit(), clock,
+      services_.publicUrl.empty() ? std::string() : services_.publicUrl + "/fhir/auth/token");
+  if (services_.publicUrl.empty())
+    log::info("fhir.token_endpoint_off", {{"reason", "web.public_url is not set"}});
+  services_.smartClients = smartClients_.get();
+}
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                      AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble,
                      IngestSubsystem* ingest) {
@@ -199,6 +211,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       syncing.link(), clock, invitationOptions);
   services_.invitations = invitations_.get();
   services_.publicUrl = publicUrlOf(config);
+  wireSmart(db, security, clock);
 #ifdef VIGIL_WITH_SCHEDULING
   {
     scheduling::ReminderOptions reminderOptions;

@@ -13,6 +13,7 @@
 #include "vigil/cases/cases.hpp"
 #include "vigil/fhir/record_export.hpp"
 #include "vigil/fhir/server.hpp"
+#include "vigil/fhir/smart_clients.hpp"
 #include "vigil/licensing/licenses.hpp"
 #include "vigil/notes/notes.hpp"
 #include "vigil/onboarding/invitations.hpp"
@@ -66,6 +67,7 @@ class ApiWiring {
                    SyncSubsystem& syncing, Clock& clock);
   void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,
               SyncSubsystem& syncing, Clock& clock);
+  void wireSmart(store::Database& db, SecuritySubsystem& security, Clock& clock);
   void wireCases(const Config& config, store::Database& db, SecuritySubsystem& security,
                  AlertsSubsystem& alerting, Clock& clock);
   void wireFhir(store::Database& db, SecuritySubsystem& security, IngestSubsystem* ingest,
@@ -87,6 +89,8 @@ class ApiWiring {
   std::unique_ptr<PeriodicTask> caseEscalation_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<fhir::FhirServer> fhir_;  // the FHIR R4 API (issue 26)
+  // SMART backend services (issue 26): EHR clients, the token endpoint, bearer tokens.
+  std::unique_ptr<fhir::SmartClientService> smartClients_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
   std::unique_ptr<rx::DrugCatalog> drugs_;

@@ -86,8 +86,10 @@ void serviceKeys(std::vector<ConfigKey>& keys) {
           {"web.public_url", Type::string, "",
            "The portal's address as patients reach it, https://host[:port] with no path: the "
            "origin of the links the box sends (patient invitations; appointment reminders' join "
-           "links). Empty: invitations use the address the staff member's browser used; reminders "
-           "carry no link."},
+           "links; the FHIR API's SMART token URL, <web.public_url>/fhir/auth/token, which every "
+           "EHR assertion's aud must name exactly). Empty: invitations use the address the staff "
+           "member's browser used; reminders carry no link; the FHIR token endpoint refuses every "
+           "request."},
       });
 }
 

@@ -9,6 +9,7 @@
 #include "ingest_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "vigil/fhir/server.hpp"
+#include "vigil/fhir/smart_clients.hpp"
 
 namespace vigil::app {
 namespace {
@@ -56,6 +57,11 @@ void ApiWiring::wireFhir(store::Database& db, SecuritySubsystem& security, Inges
         return intakeThrough(ingest, clock, uid, payload);
       });
   services_.fhir = fhir_.get();
+  // Backend clients' bearer tokens (SMART backend services, wireSmart).
+  if (smartClients_)
+    services_.fhirBearer = [clients = smartClients_.get()](std::string_view token) {
+      return clients->authenticate(token);
+    };
 }
 
 }  // namespace vigil::app

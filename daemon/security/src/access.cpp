@@ -218,6 +218,11 @@ constexpr Operation kOperations[] = {
     {"ondemand.duty", P::onDemandServe, false},
     {"ondemand.queue", P::onDemandServe, false},  // the provider's own queue (names: audited)
     {"ondemand.start", P::onDemandServe, false},
+    // EHR connections (issue 26, docs/fhir.md): the FHIR API's registered backend clients.
+    // Registering one hands a system outside the box a standing way in: step-up.
+    {"fhir_client.list", P::apiClientManage, false},
+    {"fhir_client.register", P::apiClientManage, false, kStepUp},
+    {"fhir_client.disable", P::apiClientManage, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -313,7 +318,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
                     P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite,
-                    P::billingManage, P::epcsApprove});
+                    P::billingManage, P::epcsApprove, P::apiClientManage});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

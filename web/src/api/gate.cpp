@@ -193,6 +193,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);
   if (s.outbox) api::addSyncRoutes(staging, s);
+  if (s.smartClients) api::addFhirAuthRoutes(staging, s);
   // Last: /fhir/{type}/{id} would otherwise shadow fixed paths under /fhir.
   if (s.fhir) api::addFhirRoutes(staging, s);
   for (const auto& r : staging.routes()) {

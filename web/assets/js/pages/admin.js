@@ -18,11 +18,12 @@ import { recordingsPanel } from './visit.js';
 import { renderRulesCard } from './rules.js';
 import { renderEscalation } from './escalation.js';
 import { renderCloud } from './cloud.js';
+import { renderFhirClients } from './fhir_clients.js';
 import { renderLicenses } from './licenses.js';
 import { reasonForm } from '../reason_form.js';
 import { patientPicker, staffPicker, patientLabel } from '../pickers.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['licenses', 'Licenses'], ['audit', 'Audit'], ['cloud', 'Cloud link']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['licenses', 'Licenses'], ['audit', 'Audit'], ['cloud', 'Cloud link'], ['ehr', 'EHR connections']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -45,7 +46,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, licenses: renderLicenses, audit, cloud: renderCloud }[tab];
+  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, licenses: renderLicenses, audit, cloud: renderCloud, ehr: renderFhirClients }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;

@@ -68,6 +68,7 @@ namespace vigil::fhir {
 class RecordExportService;
 class FhirServer;
 struct ClientGrant;  // smart_scope.hpp
+class SmartClientService;
 }  // namespace vigil::fhir
 namespace vigil::patients {
 class ConsentService;
@@ -164,6 +165,9 @@ struct ApiServices {
   /// (SMART backend services): the grant of a current token, nullopt otherwise.
   fhir::FhirServer* fhir = nullptr;
   std::function<std::optional<fhir::ClientGrant>(std::string_view token)> fhirBearer;
+  /// SMART backend services (issue 26): EHR clients, the token endpoint; the FHIR routes'
+  /// bearer-token check (SmartClientService::authenticate).
+  fhir::SmartClientService* smartClients = nullptr;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

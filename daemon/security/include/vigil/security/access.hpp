@@ -155,6 +155,7 @@ enum class Permission {
   billingApprove,      // approving a patient's month or a visit into claims: providers
   billingManage,       // the fee schedule, claims out to the clearinghouse and their status: admins
   epcsApprove,         // approving a prescriber's EPCS access (issue 25): admins and providers
+  apiClientManage,     // EHR clients of the FHIR API (SMART backend services, issue 26): admins
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "json_util.hpp"
 #include "server_internal.hpp"
+#include "vigil/alerts/alert_repository.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/fhir/bundle.hpp"
 #include "vigil/fhir/record_export.hpp"
@@ -39,13 +41,17 @@ std::string_view operationOf(std::string_view type, security::Role view) {
     return view == security::Role::patient ? "visit_summary.list" : "note.list";
   if (type == "Condition" || type == "MedicationStatement" || type == "AllergyIntolerance")
     return "patient_record.get";
+  if (type == "MedicationRequest") return "prescription.list";
+  if (type == "Flag") return "alert.list";
+  if (type == "Appointment") return "visit.list";
   return "";
 }
 
 bool recordCompartmentType(std::string_view type) {
   return type == "Encounter" || type == "Consent" || type == "DocumentReference" ||
          type == "Condition" || type == "MedicationStatement" || type == "AllergyIntolerance" ||
-         type == "Coverage";
+         type == "Coverage" || type == "MedicationRequest" || type == "Flag" ||
+         type == "Appointment";
 }
 
 Poco::JSON::Object::Ptr searchset(const std::vector<FhirServer::Item>& items,
@@ -130,9 +136,13 @@ FhirServer::FhirServer(store::Database& db, security::AuditLog& audit,
 
 const std::vector<std::string_view>& FhirServer::resourceTypes() {
   static const std::vector<std::string_view> kTypes = {
-      "Patient", "Practitioner",      "Device",    "Observation",         "Encounter",
-      "Consent", "DocumentReference", "Condition", "MedicationStatement", "AllergyIntolerance",
-      "Coverage"};
+      "Patient",     "Practitioner",      "Device",    "Observation",         "Encounter",
+      "Consent",     "DocumentReference", "Condition", "MedicationStatement", "AllergyIntolerance",
+      "Coverage",    "MedicationRequest", "Flag",
+#ifdef VIGIL_WITH_SCHEDULING
+      "Appointment",
+#endif
+  };
   return kTypes;
 }
 
@@ -213,6 +223,8 @@ std::vector<FhirServer::Item> FhirServer::compartmentIn(store::Connection& c, st
     return out;
   }
   const bool everything = type.empty();
+  for (auto& item : ordersIn(c, type, patientId, view)) out.push_back(std::move(item));
+  if (!everything && ordersType(type)) return out;
   auto data = records_.readIn(c, view, patientId, false);
   auto add = [&](std::string_view t, std::string id, std::optional<TimePoint> date, auto make) {
     if (!everything && t != type) return;
@@ -299,11 +311,65 @@ std::optional<FhirServer::Item> FhirServer::readOneIn(store::Connection& c, std:
   return std::nullopt;
 }
 
+bool FhirServer::ordersType(std::string_view type) {
+  return type == "MedicationRequest" || type == "Flag" || type == "Appointment";
+}
+
+std::vector<FhirServer::Item> FhirServer::ordersIn(store::Connection& c, std::string_view type,
+                                                   std::int64_t patientId,
+                                                   security::Role view) const {
+  // The prescriptions, open alerts and appointments of the patient: loaded only for their own
+  // type or for $everything, and in $everything only what `view` may read (the operation's
+  // permission: a patient reads no alerts), the way readIn leaves out what a role may not see.
+  std::vector<Item> out;
+  const bool everything = type.empty();
+  auto wanted = [&](std::string_view t) {
+    if (!everything) return t == type;
+    const auto* op = security::findOperation(operationOf(t, view));
+    return op && security::roleHas(view, op->permission);
+  };
+  const auto ref = patientRef(patientId);
+  if (wanted("MedicationRequest"))
+    for (const auto& p : rx::PrescriptionService::forPatientIn(c, cipher_, patientId)) {
+      // A patient never sees drafts (the portal's rule, docs/prescribing.md "The patient").
+      if (view == security::Role::patient && p.status == "draft") continue;
+      auto id = compartmentId(patientId, p.id);
+      auto r =
+          medicationRequestResource(p, id, ref, "Practitioner/" + std::to_string(p.prescriberId));
+      setMeta(r, p.updatedAt);
+      out.push_back({"MedicationRequest", std::move(id), p.signedAt.value_or(p.createdAt), r});
+    }
+  if (wanted("Flag"))
+    for (const auto& a : alerts::AlertRepository::openForPatientIn(c, cipher_, patientId)) {
+      auto id = compartmentId(patientId, a.id);
+      auto r = flagResource(a, id, ref);
+      setMeta(r, std::nullopt);
+      out.push_back({"Flag", std::move(id), a.raisedAt, r});
+    }
+#ifdef VIGIL_WITH_SCHEDULING
+  if (wanted("Appointment")) {
+    std::map<std::int64_t, std::string> typeNames;
+    for (const auto& a : scheduling::SchedulingService::forPatientIn(c, patientId)) {
+      auto [it, fresh] = typeNames.try_emplace(a.typeId);
+      if (fresh)
+        if (auto t = scheduling::SchedulingService::typeIn(c, a.typeId)) it->second = t->name;
+      auto id = compartmentId(patientId, a.id);
+      auto r = appointmentResource(a, it->second, id, ref,
+                                   "Practitioner/" + std::to_string(a.providerUserId));
+      setMeta(r, std::nullopt);
+      out.push_back({"Appointment", std::move(id), a.startsAt, r});
+    }
+  }
+#endif
+  return out;
+}
+
 namespace {
 
 /// The patient a resource belongs to (nullopt for Practitioner and unassigned devices).
 std::optional<std::int64_t> patientOfItem(const FhirServer::Item& item) {
   if (item.type == "Patient") return numericId(item.id);
+  if (item.type == "Appointment") return patientOfCompartmentId(item.id);  // a participant
   auto ref = item.resource->has("subject")       ? item.resource->getObject("subject")
              : item.resource->has("patient")     ? item.resource->getObject("patient")
              : item.resource->has("beneficiary") ? item.resource->getObject("beneficiary")

@@ -165,8 +165,9 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.keys().cipher(), *patients_, clock);
   consents_ = std::make_unique<patients::ConsentService>(
       db, security.audit(), security.keys().cipher(), *patients_, clock);
-  recordExport_ = std::make_unique<fhir::RecordExportService>(
-      db, security.audit(), *records_, *consents_, security.keys().cipher(), clock);
+  recordExport_ =
+      std::make_unique<fhir::RecordExportService>(db, security.audit(), *records_, *consents_,
+                                                  security.keys().cipher(), clock, patients_.get());
   intake_ = std::make_unique<patients::IntakeService>(db, security.audit(),
                                                       security.keys().cipher(), clock);
   notes_ = std::make_unique<notes::NoteService>(db, security.audit(), security.keys().cipher(),

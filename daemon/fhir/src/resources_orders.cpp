@@ -128,12 +128,12 @@ JsonObject flagResource(const alerts::Alert& alert, const std::string& id,
   o->set("status", std::string(alert.isOpen() ? "active" : "inactive"));
   o->set("category", one(codeable(coding(kFlagCategorySystem, "clinical", "Clinical"))));
   // What the portal's list shows of the alert without its value: the vital, the kind and the
-  // severity ("Systolic blood pressure out of range, critical"); the rule key as the code.
+  // severity ("Systolic blood pressure: out of range, critical"); the rule key as the code.
   std::string text;
   if (auto vital = loincDisplay(alert.code); !vital.empty())
-    text = std::string(vital) + " ";
+    text = std::string(vital) + ": ";
   else if (!alert.code.empty())
-    text = alert.code + " ";
+    text = alert.code + ": ";
   text += kindText(alert.kind);
   text += ", " + std::string(severityText(alert.severity));
   auto code =

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <map>
 
+#include "compartment.hpp"
 #include "json_util.hpp"
 #include "server_internal.hpp"
 #include "vigil/alerts/alert_repository.hpp"
@@ -211,62 +212,8 @@ FhirServer::Decision FhirServer::require(const FhirCaller& caller, std::string_v
 std::vector<FhirServer::Item> FhirServer::compartmentIn(store::Connection& c, std::string_view type,
                                                         std::int64_t patientId, security::Role view,
                                                         const std::string& base) const {
-  std::vector<Item> out;
-  const auto ref = patientRef(patientId);
-  if (type == "Device") {
-    for (const auto& a : registry::DeviceRegistry::currentForPatientIn(c, patientId))
-      if (auto device = registry::DeviceRegistry::findIn(c, a.deviceId)) {
-        auto r = deviceResource(*device, std::to_string(device->id), ref);
-        setMeta(r, std::nullopt);
-        out.push_back({"Device", std::to_string(device->id), a.validFrom, r});
-      }
-    return out;
-  }
-  const bool everything = type.empty();
-  for (auto& item : ordersIn(c, type, patientId, view)) out.push_back(std::move(item));
-  if (!everything && ordersType(type)) return out;
-  auto data = records_.readIn(c, view, patientId, false);
-  auto add = [&](std::string_view t, std::string id, std::optional<TimePoint> date, auto make) {
-    if (!everything && t != type) return;
-    auto r = make(id);
-    setMeta(r, std::nullopt);
-    out.push_back({std::string(t), std::move(id), date, r});
-  };
-  const auto& ins = data.record.insurance;
-  if (ins.primary)
-    add("Coverage", compartmentId(patientId, 1), std::nullopt,
-        [&](const std::string& id) { return coverageResource(*ins.primary, 1, id, ref); });
-  if (ins.secondary)
-    add("Coverage", compartmentId(patientId, 2), std::nullopt,
-        [&](const std::string& id) { return coverageResource(*ins.secondary, 2, id, ref); });
-  for (const auto& p : data.record.problems)
-    add("Condition", compartmentId(patientId, p.id), std::nullopt,
-        [&](const std::string& id) { return conditionResource(p, id, ref); });
-  for (const auto& m : data.record.medications)
-    add("MedicationStatement", compartmentId(patientId, m.id), std::nullopt,
-        [&](const std::string& id) { return medicationStatementResource(m, id, ref); });
-  for (const auto& a : data.record.allergies)
-    add("AllergyIntolerance", compartmentId(patientId, a.id), std::nullopt,
-        [&](const std::string& id) { return allergyIntoleranceResource(a, id, ref); });
-  for (const auto& s : data.signatures) {
-    std::optional<patients::ConsentDocument> doc;
-    if (auto it = data.documents.find(s.documentId); it != data.documents.end()) doc = it->second;
-    add("Consent", compartmentId(patientId, s.id), s.signedAt,
-        [&](const std::string& id) { return consentResource(s, doc, id, ref); });
-  }
-  for (const auto& v : data.visits)
-    add("Encounter", compartmentId(patientId, v.visit.id), v.visit.startsAt,
-        [&](const std::string& id) { return encounterResource(v.visit, v.providerName, id, ref); });
-  for (const auto& n : data.notes) {
-    std::string encounter;
-    if (n.note.encounter.kind == notes::EncounterKind::video_visit)
-      if (auto visit = numericId(n.note.encounter.ref))
-        encounter = "Encounter/" + compartmentId(patientId, *visit);
-    add("DocumentReference", compartmentId(patientId, n.note.id), n.note.signedAt,
-        [&](const std::string& id) { return documentReferenceResource(n, id, ref, encounter); });
-  }
   (void)base;
-  return out;
+  return server::compartmentIn(c, {records_, cipher_, &patients_}, type, patientId, view);
 }
 
 std::optional<FhirServer::Item> FhirServer::readOneIn(store::Connection& c, std::string_view type,
@@ -309,59 +256,6 @@ std::optional<FhirServer::Item> FhirServer::readOneIn(store::Connection& c, std:
   for (auto& item : compartmentIn(c, type, *patient, view, base))
     if (item.id == id) return std::move(item);
   return std::nullopt;
-}
-
-bool FhirServer::ordersType(std::string_view type) {
-  return type == "MedicationRequest" || type == "Flag" || type == "Appointment";
-}
-
-std::vector<FhirServer::Item> FhirServer::ordersIn(store::Connection& c, std::string_view type,
-                                                   std::int64_t patientId,
-                                                   security::Role view) const {
-  // The prescriptions, open alerts and appointments of the patient: loaded only for their own
-  // type or for $everything, and in $everything only what `view` may read (the operation's
-  // permission: a patient reads no alerts), the way readIn leaves out what a role may not see.
-  std::vector<Item> out;
-  const bool everything = type.empty();
-  auto wanted = [&](std::string_view t) {
-    if (!everything) return t == type;
-    const auto* op = security::findOperation(operationOf(t, view));
-    return op && security::roleHas(view, op->permission);
-  };
-  const auto ref = patientRef(patientId);
-  if (wanted("MedicationRequest"))
-    for (const auto& p : rx::PrescriptionService::forPatientIn(c, cipher_, patientId)) {
-      // A patient never sees drafts (the portal's rule, docs/prescribing.md "The patient").
-      if (view == security::Role::patient && p.status == "draft") continue;
-      auto id = compartmentId(patientId, p.id);
-      auto r =
-          medicationRequestResource(p, id, ref, "Practitioner/" + std::to_string(p.prescriberId));
-      setMeta(r, p.updatedAt);
-      out.push_back({"MedicationRequest", std::move(id), p.signedAt.value_or(p.createdAt), r});
-    }
-  if (wanted("Flag"))
-    for (const auto& a : alerts::AlertRepository::openForPatientIn(c, cipher_, patientId)) {
-      auto id = compartmentId(patientId, a.id);
-      auto r = flagResource(a, id, ref);
-      setMeta(r, std::nullopt);
-      out.push_back({"Flag", std::move(id), a.raisedAt, r});
-    }
-#ifdef VIGIL_WITH_SCHEDULING
-  if (wanted("Appointment")) {
-    std::map<std::int64_t, std::string> typeNames;
-    for (const auto& a : scheduling::SchedulingService::forPatientIn(c, patientId)) {
-      auto [it, fresh] = typeNames.try_emplace(a.typeId);
-      if (fresh)
-        if (auto t = scheduling::SchedulingService::typeIn(c, a.typeId)) it->second = t->name;
-      auto id = compartmentId(patientId, a.id);
-      auto r = appointmentResource(a, it->second, id, ref,
-                                   "Practitioner/" + std::to_string(a.providerUserId));
-      setMeta(r, std::nullopt);
-      out.push_back({"Appointment", std::move(id), a.startsAt, r});
-    }
-  }
-#endif
-  return out;
 }
 
 namespace {
@@ -478,25 +372,8 @@ FhirResponse FhirServer::everything(const FhirCaller& caller, std::string_view p
   const auto view = viewOf(caller);
   auto items = db_.read([&](store::Connection& c) -> std::optional<std::vector<Item>> {
     if (!pid || !registry::PatientRepository::existsIn(c, *pid)) return std::nullopt;
-    std::vector<Item> out;
     auto data = records_.readIn(c, view, *pid, true);
-    auto registered = patients_.getIn(c, *pid);
-    auto patient =
-        patientResource(data.record, std::to_string(*pid), registered ? registered->mrn : "");
-    setMeta(patient, data.record.updatedAt);
-    out.push_back({"Patient", std::to_string(*pid), std::nullopt, patient});
-    for (auto& item : compartmentIn(c, "", *pid, view, base)) out.push_back(std::move(item));
-    for (auto& item : compartmentIn(c, "Device", *pid, view, base)) out.push_back(std::move(item));
-    const auto ref = patientRef(*pid);
-    for (const auto& reading : data.readings) {
-      const auto id = std::to_string(reading.readingId);
-      auto r = observationResource(
-          reading, id, ref,
-          reading.deviceId ? "Device/" + std::to_string(*reading.deviceId) : std::string());
-      setMeta(r, reading.receivedAt);
-      out.push_back({"Observation", id, readings::effectiveTime(reading), r});
-    }
-    return out;
+    return server::everythingIn(c, {records_, cipher_, &patients_}, *pid, view, data);
   });
   if (!items) {
     audit(caller, d, objectId, std::nullopt, security::AuditOutcome::failure, "not_found");

@@ -126,8 +126,9 @@ JsonObject medicationRequestResource(const rx::Prescription& prescription, const
                                      const std::string& requesterRef);
 
 /// Flag for an alert: status active while unresolved, category clinical, code the rule key
-/// (system urn:vigil:fhir:alert-rule) with the vital, kind and severity in words (never the
-/// value), period from the raise (to the resolution).
+/// (system urn:vigil:fhir:alert-rule) with the vital, kind and severity in words ("Systolic
+/// blood pressure: out of range, critical"; never the value), period from the raise (to the
+/// resolution).
 JsonObject flagResource(const alerts::Alert& alert, const std::string& id,
                         const std::string& patientRef);
 

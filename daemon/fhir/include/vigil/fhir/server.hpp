@@ -131,10 +131,6 @@ class FhirServer {
   std::vector<Item> compartmentIn(store::Connection& c, std::string_view type,
                                   std::int64_t patientId, security::Role view,
                                   const std::string& base) const;
-  /// MedicationRequest, Flag and Appointment of the patient (type empty: those `view` may read).
-  std::vector<Item> ordersIn(store::Connection& c, std::string_view type, std::int64_t patientId,
-                             security::Role view) const;
-  static bool ordersType(std::string_view type);
   FhirResponse searchObservations(const FhirCaller& caller, const SearchParams& params,
                                   const std::string& base);
   FhirResponse searchPatients(const FhirCaller& caller, const SearchParams& params,

@@ -33,6 +33,8 @@ declare -A BENCH_ARGS=(
   # Scheduling (issue 22): 50 providers, 90 days, 50 threads racing for one slot per round,
   # 200 rounds, 30 clinic-wide searches (150 of the smaller searches).
   [scheduling]="50 90 50 200 30"
+  # FHIR (issue 26): 100 patients with a year of readings, 200 searches, 20 $everything.
+  [fhir]="100 200"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

@@ -28,5 +28,7 @@ int runDecode(std::span<const std::string> args);
 int runSimulate(std::span<const std::string> args);
 int runCloud(std::span<const std::string> args);
 int runX12(std::span<const std::string> args);
+int runSign(std::span<const std::string> args);  // issue 27: signed artefacts
+int runVerify(std::span<const std::string> args);
 
 }  // namespace vigil::devtool

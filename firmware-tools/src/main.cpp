@@ -19,8 +19,12 @@ constexpr Command kCommands[] = {
      &vigil::devtool::runDecode},
     {"provision", "device CA, device certificates and passwords, revocation, fleets",
      [](std::span<const std::string> args) { return vigil::devtool::runProvision(args); }},
+    {"sign", "sign a release bundle or firmware image (Ed25519, key ids); keygen",
+     &vigil::devtool::runSign},
     {"simulate", "a fleet of simulated devices and patients sending vitals to a box",
      &vigil::devtool::runSimulate},
+    {"verify", "check a signed release bundle or firmware image against trusted keys",
+     &vigil::devtool::runVerify},
     {"x12", "read an X12 file (835, 837P, 999, 277CA) and print it as JSON",
      &vigil::devtool::runX12},
 };

@@ -175,6 +175,41 @@ BOOST_AUTO_TEST_CASE(resolved_alerts_come_latest_resolved_first_per_patient_or_a
   BOOST_TEST(eight[0].resolutionNote == "note 2");
 }
 
+BOOST_AUTO_TEST_CASE(open_for_patient_lists_one_patients_unresolved_alerts_oldest_first) {
+  auto stored = [&](std::int64_t id, std::int64_t patient, AlertState state) {
+    Alert a;
+    a.id = id;
+    a.patientId = patient;
+    a.ruleKey = "rule." + std::to_string(id);
+    a.ruleVersion = 1;
+    a.code = std::string(loinc::kSystolic);
+    a.severity = Severity::high;
+    a.count = 1;
+    a.firstObservedAt = a.lastObservedAt = a.raisedAt = kT0;
+    a.ackDeadline = kT0 + 15min;
+    a.state = state;
+    if (state == AlertState::resolved) {
+      a.resolvedAt = kT0 + 5min;
+      a.resolvedBy = 101;
+    }
+    repo->alertChanged(a, nullptr);
+  };
+  stored(5, 7, AlertState::claimed);
+  stored(2, 7, AlertState::open);
+  stored(3, 7, AlertState::resolved);  // resolved: not listed
+  stored(4, 8, AlertState::open);      // another patient
+  repo->flush();
+  auto open =
+      db->read([&](Connection& c) { return AlertRepository::openForPatientIn(c, keys.cipher, 7); });
+  BOOST_REQUIRE_EQUAL(open.size(), 2u);
+  BOOST_TEST(open[0].id == 2);
+  BOOST_TEST(open[1].id == 5);
+  BOOST_TEST(open[1].state == AlertState::claimed);
+  BOOST_TEST(db->read([&](Connection& c) {
+                 return AlertRepository::openForPatientIn(c, keys.cipher, 9);
+               }).empty());
+}
+
 BOOST_AUTO_TEST_CASE(free_text_an_older_version_stored_in_clear_is_sealed_at_start) {
   // An older vigild wrote notes and reasons in plaintext columns: the upgrade moves them into
   // the encrypted columns, empties the old ones, and (secure_delete) leaves no copy in the file.

@@ -24,8 +24,10 @@
 // her first 30-day period is last month's last 30 days, has readings on 20 of them, Medicare
 // on her record, and 25 minutes of the nurse's data review plus a 22-minute call with Dr. Lee in
 // the ledger: last month's review proposes 99453, 99454, 99457 and 99458.
+// With --fhir (issue 26): A's readings at fixed 2025 instants, and (fhirOrders) a received
+// prescription, an open alert and, with scheduling, a booked appointment.
 //   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--reminders] [--sync-refused]
-//                       [--billing]
+//                       [--billing] [--rx] [--fhir]
 
 #include <chrono>
 #include <cstdlib>
@@ -49,6 +51,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/rx/drugs.hpp"
 #include "vigil/rx/prescribers.hpp"
+#include "vigil/rx/prescriptions.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
 #endif
@@ -114,6 +117,76 @@ void fhirReadings(store::Database& db, std::int64_t device, std::int64_t patient
         "'85354-9', 'mm[Hg]', '{\"8480-6\":128,\"8462-4\":82}', ?3, ?3, 'mqtt-json')",
         device, patient, ms);
   });
+}
+
+/// --fhir (issue 26's other resource types): Dr. Lee's prescription of lisinopril 10 mg for A
+/// (30 tablets, 30 days, 2 refills, the sig "Take 1 tablet by mouth once daily"), signed
+/// 2025-03-10 14:00 UTC and received by the pharmacy; an open critical alert of the
+/// bp.systolic.high rule raised 2025-03-12 09:00 UTC; and, with scheduling, a booked 30-minute
+/// "Follow-up video visit" with Dr. Lee on 2025-03-20 15:00 UTC. Each id is printed under "fhir".
+struct FhirOrders {
+  std::int64_t prescription = 0, alert = 0, appointment = 0;
+};
+
+FhirOrders fhirOrders(store::Database& db, security::AuditLog& audit,
+                      security::AccountService& accounts, const security::Keys& keys,
+                      registry::PatientRepository& patients, Clock& clock,
+                      const security::Actor& admin, std::int64_t provider, std::int64_t a) {
+  FhirOrders out;
+  patients::PatientRecordService records(db, audit, keys.cipher(), patients, clock);
+  rx::PrescriptionService prescriptions(db, audit, keys.cipher(), records, accounts, nullptr,
+                                        clock);
+  auto drug = db.read([](store::Connection& c) {
+    return c.queryValue<std::int64_t>(
+        "SELECT id FROM rx_drugs WHERE name = 'lisinopril 10 MG Oral Tablet' LIMIT 1");
+  });
+  if (!drug) {
+    std::cerr << "e2e_seed: the starter drug list has no lisinopril 10 MG Oral Tablet\n";
+    std::exit(2);
+  }
+  rx::PrescriptionInput in;
+  in.drugId = *drug;
+  in.sig = "Take 1 tablet by mouth once daily";
+  in.quantity = "30";
+  in.quantityUnit = "tablet";
+  in.daysSupply = 30;
+  in.refills = 2;
+  out.prescription =
+      prescriptions.create({provider, security::Role::provider, std::nullopt}, a, in).id;
+  const auto signedAt = core::toMillis(*core::parseRfc3339("2025-03-10T14:00:00Z"));
+  const auto raisedAt = core::toMillis(*core::parseRfc3339("2025-03-12T09:00:00Z"));
+  db.writeSync([&](store::Connection& c) {
+    // Signing routes through the cloud link; the seed has none, so the row is moved as a signed
+    // and received prescription would be (a draft's row may change, a signed one's may not).
+    c.execute(
+        "UPDATE prescriptions SET status = 'received', signed_at = ?2, signed_with = 'session' "
+        "WHERE id = ?1",
+        out.prescription, signedAt);
+    c.execute(
+        "INSERT INTO alerts (patient_id, rule_key, rule_version, kind, code, severity, state, "
+        "count, latest_value, worst_value, higher_is_worse, first_reading_id, last_reading_id, "
+        "first_observed_at, last_observed_at, raised_at, ack_deadline) VALUES (?1, "
+        "'bp.systolic.high', 1, 'threshold', '8480-6', 'critical', 'open', 1, 184, 184, 1, 0, 0, "
+        "?2, ?2, ?2, ?3)",
+        a, raisedAt, raisedAt + 15 * 60 * 1000);
+    out.alert = c.lastInsertRowid();
+  });
+#ifdef VIGIL_E2E_SCHEDULING
+  scheduling::SchedulingService sched(db, audit, keys.cipher(), clock);
+  auto type = sched.saveType(admin, {0, "Follow-up video visit", 30, scheduling::Modality::video,
+                                     scheduling::VisitKind::followUp, true});
+  const auto startsAt = core::toMillis(*core::parseRfc3339("2025-03-20T15:00:00Z"));
+  db.writeSync([&](store::Connection& c) {
+    c.execute(
+        "INSERT INTO appointments (provider_user_id, patient_id, type_id, starts_at, ends_at, "
+        "state, booked_by, booked_at) VALUES (?1, ?2, ?3, ?4, ?5, 'booked', ?6, ?4)",
+        provider, a, type.id, startsAt, startsAt + 30 * 60 * 1000, admin.id);
+    out.appointment = c.lastInsertRowid();
+  });
+#else
+  (void)admin;
+#endif
+  return out;
 }
 
 struct SyncSeed {
@@ -394,7 +467,10 @@ int main(int argc, char** argv) {
   }
   if (bill)
     seedBilling(*db, audit, *keys, patients, admin, provider, nurse, patientUser, a, cuffA.id);
-  if (rxSeed) seedRx(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
+  if (rxSeed || fhirSeed) seedRx(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
+  FhirOrders orders;
+  if (fhirSeed)
+    orders = fhirOrders(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   std::string fhirClientJson;
@@ -417,6 +493,9 @@ int main(int argc, char** argv) {
             << ",\"email\":\"ana.silva@example.org\"},\"patientA\":" << a << ",\"patientB\":" << b
             << ",\"deviceA\":\"bp-1001\",\"deviceB\":\"bp-1002\",\"devices\":[\"bp-1001\","
                "\"bp-1002\"]";
+  if (fhirSeed)
+    std::cout << ",\"fhir\":{\"prescription\":" << orders.prescription
+              << ",\"alert\":" << orders.alert << ",\"appointment\":" << orders.appointment << "}";
   std::cout << fhirClientJson;
   if (syncRefused)
     std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""

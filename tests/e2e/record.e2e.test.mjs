@@ -121,7 +121,10 @@ test('the patient downloads her record as a FHIR Bundle and a readable page', { 
     assert.equal(of('Patient')[0].name[0].family, 'Silva');
     assert.ok(of('Condition').some((c) => c.code.coding[0].code === 'I10'));
     assert.ok(of('AllergyIntolerance').some((a) => a.code.text === 'Penicillin'));
-    for (const e of bundle.entry) assert.match(e.fullUrl, /^urn:uuid:[0-9a-f-]{36}$/);
+    // The download is the FHIR API's $everything (issue 26): each entry's fullUrl is the API's
+    // URL of the resource, <base>/<Type>/<id>, and the Patient's id is the box's.
+    for (const e of bundle.entry) assert.ok(e.fullUrl.endsWith(`/fhir/${e.resource.resourceType}/${e.resource.id}`), e.fullUrl);
+    assert.equal(of('Patient')[0].id, String(box.seed.patientA));
     const [htmlFile] = await Promise.all([
       patient.page.waitForEvent('download', { timeout: 30000 }),
       card.getByRole('link', { name: 'Readable summary (HTML)' }).click(),

@@ -522,73 +522,165 @@ BOOST_AUTO_TEST_CASE(the_patients_copy_of_a_note_is_its_visit_summary) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(RecordBundle)
+// MedicationRequest, Flag and Appointment (issue 26), as the FHIR API serves them: ids
+// "<patient>-<row>", the Patient as "Patient/<id>". Expected from hl7.org/fhir/R4
+// medicationrequest.html, flag.html, appointment.html and their value sets.
+BOOST_AUTO_TEST_SUITE(OrderResources)
 
-BOOST_AUTO_TEST_CASE(is_a_collection_whose_entries_refer_to_the_patient_by_urn_uuid) {
-  fhir::PatientRecordData data;
-  data.record.demographics = {"Ana", "Silva", "1961-04-09", "UTC", ""};
-  data.record.clinicalIncluded = true;
-  data.record.problems.push_back({1, "I10", "Essential hypertension"});
-  data.readingsIncluded = true;
-  readings::ReceivedReading hr;
-  hr.code = "8867-4";
-  hr.unit = "/min";
-  hr.value = 64;
-  hr.receivedAt = at("2026-11-30T09:00:00Z");
-  data.readings.push_back(hr);
-  auto bundle = fhir::recordBundle(data, at("2026-12-01T00:00:00Z"));
-  BOOST_TEST(bundle->getValue<std::string>("resourceType") == "Bundle");
-  BOOST_TEST(bundle->getValue<std::string>("type") == "collection");
-  BOOST_TEST(bundle->getValue<std::string>("timestamp") == "2026-12-01T00:00:00.000Z");
-  auto entries = bundle->getArray("entry");
-  BOOST_TEST_REQUIRE(entries->size() == 3u);
-  std::set<std::string> urls;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    auto e = entries->getObject(static_cast<unsigned>(i));
-    auto url = e->getValue<std::string>("fullUrl");
-    BOOST_TEST(url.rfind("urn:uuid:", 0) == 0u);
-    BOOST_TEST(url.size() == 9u + 36u);
-    BOOST_TEST(url.substr(9) == e->getObject("resource")->getValue<std::string>("id"));
-    urls.insert(url);
+rx::Prescription lisinopril() {
+  rx::Prescription p;
+  p.id = 41;
+  p.patientId = 7;
+  p.prescriberId = 3;
+  p.drug.rxcui = "314076";
+  p.drug.name = "lisinopril 10 MG Oral Tablet";
+  p.sig = "Take 1 tablet by mouth once daily";
+  p.quantity = "30";
+  p.quantityUnit = "tablet";
+  p.daysSupply = 30;
+  p.refills = 2;
+  p.substitution = false;
+  p.status = "received";
+  p.signedAt = at("2026-11-02T15:04:05Z");
+  p.createdAt = at("2026-11-02T14:50:00Z");
+  return p;
+}
+
+BOOST_AUTO_TEST_CASE(a_signed_prescription_is_an_active_order_with_its_dispense_request) {
+  checkJson(fhir::medicationRequestResource(lisinopril(), "7-41", "Patient/7", "Practitioner/3"),
+            R"({
+    "resourceType": "MedicationRequest", "id": "7-41",
+    "status": "active",
+    "intent": "order",
+    "medicationCodeableConcept": {
+      "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076",
+                  "display": "lisinopril 10 MG Oral Tablet"}],
+      "text": "lisinopril 10 MG Oral Tablet"},
+    "subject": {"reference": "Patient/7"},
+    "authoredOn": "2026-11-02T15:04:05.000Z",
+    "requester": {"reference": "Practitioner/3"},
+    "dosageInstruction": [{"text": "Take 1 tablet by mouth once daily"}],
+    "dispenseRequest": {
+      "numberOfRepeatsAllowed": 2,
+      "quantity": {"value": 30, "unit": "tablet"},
+      "expectedSupplyDuration": {"value": 30, "unit": "days",
+                                 "system": "http://unitsofmeasure.org", "code": "d"}},
+    "substitution": {"allowedBoolean": false}
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(a_draft_without_rxcui_is_text_only_and_authored_when_created) {
+  auto p = lisinopril();
+  p.status = "draft";
+  p.signedAt.reset();
+  p.drug.rxcui.clear();
+  p.drug.name = "albuterol 90 MCG/ACTUAT Inhalant Solution";
+  p.sig = "2 puffs every 4 hours as needed";
+  p.quantity = "8.5";
+  p.quantityUnit = "mL";
+  p.daysSupply = 25;
+  p.refills = 0;
+  p.substitution = true;
+  checkJson(fhir::medicationRequestResource(p, "7-41", "Patient/7", "Practitioner/3"), R"({
+    "resourceType": "MedicationRequest", "id": "7-41",
+    "status": "draft",
+    "intent": "order",
+    "medicationCodeableConcept": {"text": "albuterol 90 MCG/ACTUAT Inhalant Solution"},
+    "subject": {"reference": "Patient/7"},
+    "authoredOn": "2026-11-02T14:50:00.000Z",
+    "requester": {"reference": "Practitioner/3"},
+    "dosageInstruction": [{"text": "2 puffs every 4 hours as needed"}],
+    "dispenseRequest": {
+      "numberOfRepeatsAllowed": 0,
+      "quantity": {"value": 8.5, "unit": "mL"},
+      "expectedSupplyDuration": {"value": 25, "unit": "days",
+                                 "system": "http://unitsofmeasure.org", "code": "d"}},
+    "substitution": {"allowedBoolean": true}
+  })");
+}
+
+BOOST_AUTO_TEST_CASE(each_prescription_status_has_its_medicationrequest_status) {
+  // docs/prescribing.md's statuses (migration 0032) against R4's medicationrequest-status.
+  const std::pair<const char*, const char*> table[] = {
+      {"draft", "draft"},
+      {"signed", "active"},
+      {"received", "active"},
+      {"change_requested", "active"},
+      {"cancel_requested", "active"},
+      {"cancel_denied", "active"},
+      {"filled", "completed"},
+      {"not_filled", "stopped"},
+      {"error", "stopped"},
+      {"cancelled", "cancelled"},
+      {"something_new", "unknown"},
+  };
+  for (const auto& [rx, fhirStatus] : table)
+    BOOST_TEST(fhir::medicationRequestStatus(rx) == fhirStatus, rx);
+}
+
+BOOST_AUTO_TEST_CASE(an_open_alert_is_an_active_clinical_flag_without_its_value) {
+  alerts::Alert a;
+  a.id = 12;
+  a.patientId = 7;
+  a.ruleKey = "bp.systolic.high";
+  a.kind = alerts::RuleKind::threshold;
+  a.code = "8480-6";
+  a.severity = alerts::Severity::critical;
+  a.state = alerts::AlertState::claimed;
+  a.latestValue = a.worstValue = 184;
+  a.raisedAt = at("2026-11-30T09:15:00Z");
+  checkJson(fhir::flagResource(a, "7-12", "Patient/7"), R"({
+    "resourceType": "Flag", "id": "7-12",
+    "status": "active",
+    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/flag-category",
+                              "code": "clinical", "display": "Clinical"}]}],
+    "code": {"coding": [{"system": "urn:vigil:fhir:alert-rule", "code": "bp.systolic.high"}],
+             "text": "Systolic blood pressure: out of range, critical"},
+    "subject": {"reference": "Patient/7"},
+    "period": {"start": "2026-11-30T09:15:00.000Z"}
+  })");
+  a.kind = alerts::RuleKind::missingData;
+  a.code = "29463-7";
+  a.severity = alerts::Severity::low;
+  auto silent = fhir::flagResource(a, "7-12", "Patient/7");
+  BOOST_TEST(silent->getObject("code")->getValue<std::string>("text") ==
+             "Body weight: no readings, low priority");
+}
+
+#ifdef VIGIL_WITH_SCHEDULING
+BOOST_AUTO_TEST_CASE(a_booked_appointment_has_its_patient_and_practitioner_accepted) {
+  scheduling::Appointment a;
+  a.id = 5;
+  a.patientId = 7;
+  a.providerUserId = 3;
+  a.startsAt = at("2026-12-03T15:00:00Z");
+  a.endsAt = at("2026-12-03T15:30:00Z");
+  checkJson(
+      fhir::appointmentResource(a, "Follow-up video visit", "7-5", "Patient/7", "Practitioner/3"),
+      R"({
+    "resourceType": "Appointment", "id": "7-5",
+    "status": "booked",
+    "serviceType": [{"text": "Follow-up video visit"}],
+    "appointmentType": {"text": "Follow-up video visit"},
+    "start": "2026-12-03T15:00:00.000Z",
+    "end": "2026-12-03T15:30:00.000Z",
+    "participant": [{"actor": {"reference": "Patient/7"}, "status": "accepted"},
+                    {"actor": {"reference": "Practitioner/3"}, "status": "accepted"}]
+  })");
+  // appointmentstatus: cancelled (a rescheduled one too: a new one replaced it), noshow,
+  // fulfilled.
+  const std::pair<scheduling::AppointmentState, const char*> table[] = {
+      {scheduling::AppointmentState::cancelled, "cancelled"},
+      {scheduling::AppointmentState::rescheduled, "cancelled"},
+      {scheduling::AppointmentState::noShow, "noshow"},
+      {scheduling::AppointmentState::completed, "fulfilled"},
+  };
+  for (const auto& [state, status] : table) {
+    a.state = state;
+    BOOST_TEST(fhir::appointmentResource(a, "", "7-5", "Patient/7", "Practitioner/3")
+                   ->getValue<std::string>("status") == status);
   }
-  BOOST_TEST(urls.size() == 3u);
-  auto patient = entries->getObject(0);
-  BOOST_TEST(patient->getObject("resource")->getValue<std::string>("resourceType") == "Patient");
-  const auto patientUrl = patient->getValue<std::string>("fullUrl");
-  auto condition = entries->getObject(1)->getObject("resource");
-  BOOST_TEST(condition->getValue<std::string>("resourceType") == "Condition");
-  BOOST_TEST(condition->getObject("subject")->getValue<std::string>("reference") == patientUrl);
-  auto observation = entries->getObject(2)->getObject("resource");
-  BOOST_TEST(observation->getValue<std::string>("resourceType") == "Observation");
-  BOOST_TEST(observation->getObject("subject")->getValue<std::string>("reference") == patientUrl);
 }
-
-BOOST_AUTO_TEST_CASE(a_note_on_a_video_visit_points_at_that_visits_encounter) {
-  fhir::PatientRecordData data;
-  data.record.demographics = {"Ana", "Silva", "1961-04-09", "UTC", ""};
-  data.visitsIncluded = true;
-  video::Visit v;
-  v.id = 12;
-  v.startsAt = at("2026-11-20T15:00:00Z");
-  v.endsAt = at("2026-11-20T15:30:00Z");
-  data.visits.push_back({v, "Dr. Mei Lee"});
-  data.notesIncluded = true;
-  data.notes.push_back(AdministrativeResources::cosignedNote());
-  auto other = AdministrativeResources::cosignedNote();
-  other.note.encounter = {notes::EncounterKind::phone_call, "2026-11-25"};
-  data.notes.push_back(other);
-  auto entries = fhir::recordBundle(data, at("2026-12-01T00:00:00Z"))->getArray("entry");
-  BOOST_TEST_REQUIRE(entries->size() == 4u);  // Patient, Encounter, two DocumentReferences
-  const auto encounterUrl = entries->getObject(1)->getValue<std::string>("fullUrl");
-  BOOST_TEST(entries->getObject(1)->getObject("resource")->getValue<std::string>("resourceType") ==
-             "Encounter");
-  auto onVisit = entries->getObject(2)->getObject("resource");
-  BOOST_TEST(onVisit->getValue<std::string>("resourceType") == "DocumentReference");
-  BOOST_TEST(onVisit->getObject("context")
-                 ->getArray("encounter")
-                 ->getObject(0)
-                 ->getValue<std::string>("reference") == encounterUrl);
-  BOOST_TEST(!entries->getObject(3)->getObject("resource")->has("context"));
-}
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()

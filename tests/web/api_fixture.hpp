@@ -217,8 +217,8 @@ struct ApiFixture {
         *db, *audit, *accounts, keys->cipher(), *patients, nullptr, clock);
     records = std::make_unique<patients::PatientRecordService>(*db, *audit, keys->cipher(),
                                                                *patients, clock);
-    recordExport = std::make_unique<fhir::RecordExportService>(*db, *audit, *records, *consents,
-                                                               keys->cipher(), clock);
+    recordExport = std::make_unique<fhir::RecordExportService>(
+        *db, *audit, *records, *consents, keys->cipher(), clock, patients.get());
     intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
     licenses = std::make_unique<licensing::LicenseService>(*db, *audit, nullptr, clock);
     notes = std::make_unique<notes::NoteService>(*db, *audit, keys->cipher(), *patients, clock);

@@ -160,7 +160,21 @@ BOOST_AUTO_TEST_CASE(the_patient_downloads_their_own_record_as_fhir_and_html) {
     BOOST_TEST(patients[0]->getArray("name")->getObject(0)->getValue<std::string>("family") ==
                "Silva");
     BOOST_TEST(patients[0]->getValue<std::string>("birthDate") == "1956-03-02");
-    const auto patientRef = "urn:uuid:" + patients[0]->getValue<std::string>("id");
+    // The download is the FHIR API's $everything (issue 26): the API's ids and references,
+    // each entry's fullUrl <base>/<Type>/<id>, the MRN on the Patient.
+    BOOST_TEST(patients[0]->getValue<std::string>("id") == std::to_string(f.patientA));
+    BOOST_TEST(patients[0]->getArray("identifier")->getObject(0)->getValue<std::string>("value") ==
+               "MRN-A");
+    const auto patientRef = "Patient/" + std::to_string(f.patientA);
+    auto entries = bundle->getArray("entry");
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      auto e = entries->getObject(static_cast<unsigned>(i));
+      auto r = e->getObject("resource");
+      const auto tail = "/fhir/" + r->getValue<std::string>("resourceType") + "/" +
+                        r->getValue<std::string>("id");
+      const auto url = e->getValue<std::string>("fullUrl");
+      BOOST_TEST((url.size() > tail.size() && url.ends_with(tail)), url);
+    }
 
     auto observations = resources(bundle, "Observation");
     BOOST_REQUIRE(observations.size() == 2u);  // patient B's reading is not there

@@ -334,6 +334,18 @@ std::vector<Alert> AlertRepository::unresolvedAlerts() {
   });
 }
 
+std::vector<Alert> AlertRepository::openForPatientIn(Connection& c,
+                                                     const crypto::FieldCipher& cipher,
+                                                     std::int64_t patientId) {
+  auto& st = c.cached(std::string("SELECT ") + kAlertColumns +
+                      " FROM alerts WHERE patient_id = ? AND state <> 'resolved' ORDER BY id");
+  st.bind(1, patientId);
+  std::vector<Alert> out;
+  while (st.step()) out.push_back(readAlert(st, cipher));
+  st.reset();
+  return out;
+}
+
 std::vector<Alert> AlertRepository::resolvedAlerts(std::optional<std::int64_t> patientId,
                                                    std::size_t limit) {
   return db_.read([&](Connection& c) {

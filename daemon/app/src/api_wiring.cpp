@@ -177,8 +177,6 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
       db, security.audit(), security.keys().cipher(), *patients_, clock);
   consents_ = std::make_unique<patients::ConsentService>(
       db, security.audit(), security.keys().cipher(), *patients_, clock);
-  recordExport_ = std::make_unique<fhir::RecordExportService>(
-      db, security.audit(), *records_, *consents_, security.keys().cipher(), clock);
   intake_ = std::make_unique<patients::IntakeService>(db, security.audit(),
                                                       security.keys().cipher(), clock);
   notes_ = std::make_unique<notes::NoteService>(db, security.audit(), security.keys().cipher(),
@@ -240,7 +238,6 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.consents = consents_.get();
   services_.rpm = rpm_.get();
   services_.records = records_.get();
-  services_.recordExport = recordExport_.get();
   services_.intake = intake_.get();
   services_.notes = notes_.get();
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);

@@ -51,6 +51,11 @@ fhir::IntakeOutcome intakeThrough(IngestSubsystem* subsystem, Clock& clock, cons
 
 void ApiWiring::wireFhir(store::Database& db, SecuritySubsystem& security, IngestSubsystem* ingest,
                          Clock& clock) {
+  // The record download and the FHIR API build the same compartment (issue 26).
+  recordExport_ =
+      std::make_unique<fhir::RecordExportService>(db, security.audit(), *records_, *consents_,
+                                                  security.keys().cipher(), clock, patients_.get());
+  services_.recordExport = recordExport_.get();
   fhir_ = std::make_unique<fhir::FhirServer>(
       db, security.audit(), security.keys().cipher(), *recordExport_, *patients_, clock,
       [ingest, &clock](const std::string& uid, const std::string& payload) {

@@ -40,6 +40,11 @@ const std::vector<TypeCapability>& capabilities() {
       {"MedicationStatement", true, false, false, {{"patient", "reference"}}},
       {"AllergyIntolerance", true, false, false, {{"patient", "reference"}}},
       {"Coverage", true, false, false, {{"patient", "reference"}}},
+      {"MedicationRequest", true, false, false, {{"patient", "reference"}, {"authoredon", "date"}}},
+      {"Flag", true, false, false, {{"patient", "reference"}, {"date", "date"}}},
+#ifdef VIGIL_WITH_SCHEDULING
+      {"Appointment", true, false, false, {{"patient", "reference"}, {"date", "date"}}},
+#endif
   };
   return kTypes;
 }

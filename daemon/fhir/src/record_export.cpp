@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "compartment.hpp"
 #include "vigil/fhir/record_html.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
@@ -28,13 +29,15 @@ std::optional<ExportFormat> parseExportFormat(std::string_view name) {
 RecordExportService::RecordExportService(store::Database& db, security::AuditLog& audit,
                                          const patients::PatientRecordService& records,
                                          const patients::ConsentService& consents,
-                                         const crypto::FieldCipher& cipher, Clock& clock)
+                                         const crypto::FieldCipher& cipher, Clock& clock,
+                                         registry::PatientRepository* patients)
     : db_(db),
       audit_(audit),
       records_(records),
       consents_(consents),
       cipher_(cipher),
-      clock_(clock) {}
+      clock_(clock),
+      patients_(patients) {}
 
 PatientRecordData RecordExportService::readIn(store::Connection& c, security::Role role,
                                               std::int64_t patientId, bool withReadings) const {
@@ -99,26 +102,44 @@ PatientRecordData RecordExportService::readIn(store::Connection& c, security::Ro
 
 RecordExport RecordExportService::exportRecord(const security::Actor& actor, std::int64_t patientId,
                                                ExportFormat format,
-                                               std::string_view breakGlassReason) {
+                                               std::string_view breakGlassReason,
+                                               std::string_view fhirBase) {
   const auto now = clock_.now();
   const auto reason = db_.read([&](store::Connection& c) {
     return security::AccessGuard::breakGlassReasonIn(c, actor, patientId, breakGlassReason, now);
   });
   security::AccessGuard guard(db_, audit_);
-  auto data = guard.read(
+  struct Read {
+    PatientRecordData data;
+    std::vector<FhirServer::Item> items;  // fhir: $everything's resources
+  };
+  auto read = guard.read(
       actor, security::operation("patient_record.export"), patientId,
       {"patient_record_export", std::string(toString(format))},
-      [&](store::Connection& c) { return readIn(c, actor.role, patientId); }, reason);
+      [&](store::Connection& c) {
+        Read r;
+        r.data = readIn(c, actor.role, patientId);
+        if (format == ExportFormat::fhir)
+          r.items =
+              server::everythingIn(c, {*this, cipher_, patients_}, patientId, actor.role, r.data);
+        return r;
+      },
+      reason);
   RecordExport out;
   out.format = format;
   out.generatedAt = now;
   if (format == ExportFormat::fhir) {
     std::ostringstream s;
-    Poco::JSON::Stringifier::stringify(recordBundle(data, now), s);
+    std::vector<BundleEntry> entries;
+    for (const auto& item : read.items)
+      entries.push_back({fhirBase.empty() ? "urn:uuid:" + newUuid()
+                                          : std::string(fhirBase) + "/" + item.type + "/" + item.id,
+                         item.resource});
+    Poco::JSON::Stringifier::stringify(collectionBundle(newUuid(), now, entries), s);
     out.body = s.str();
     out.contentType = "application/fhir+json";
   } else {
-    out.body = recordHtml(data, now);
+    out.body = recordHtml(read.data, now);
     out.contentType = "text/html; charset=utf-8";
   }
   return out;

@@ -7,9 +7,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
+#include "compartment.hpp"
 #include "json_util.hpp"
 #include "server_internal.hpp"
+#include "vigil/alerts/alert_repository.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/fhir/bundle.hpp"
 #include "vigil/fhir/record_export.hpp"
@@ -39,13 +42,17 @@ std::string_view operationOf(std::string_view type, security::Role view) {
     return view == security::Role::patient ? "visit_summary.list" : "note.list";
   if (type == "Condition" || type == "MedicationStatement" || type == "AllergyIntolerance")
     return "patient_record.get";
+  if (type == "MedicationRequest") return "prescription.list";
+  if (type == "Flag") return "alert.list";
+  if (type == "Appointment") return "visit.list";
   return "";
 }
 
 bool recordCompartmentType(std::string_view type) {
   return type == "Encounter" || type == "Consent" || type == "DocumentReference" ||
          type == "Condition" || type == "MedicationStatement" || type == "AllergyIntolerance" ||
-         type == "Coverage";
+         type == "Coverage" || type == "MedicationRequest" || type == "Flag" ||
+         type == "Appointment";
 }
 
 Poco::JSON::Object::Ptr searchset(const std::vector<FhirServer::Item>& items,
@@ -130,9 +137,13 @@ FhirServer::FhirServer(store::Database& db, security::AuditLog& audit,
 
 const std::vector<std::string_view>& FhirServer::resourceTypes() {
   static const std::vector<std::string_view> kTypes = {
-      "Patient", "Practitioner",      "Device",    "Observation",         "Encounter",
-      "Consent", "DocumentReference", "Condition", "MedicationStatement", "AllergyIntolerance",
-      "Coverage"};
+      "Patient",     "Practitioner",      "Device",    "Observation",         "Encounter",
+      "Consent",     "DocumentReference", "Condition", "MedicationStatement", "AllergyIntolerance",
+      "Coverage",    "MedicationRequest", "Flag",
+#ifdef VIGIL_WITH_SCHEDULING
+      "Appointment",
+#endif
+  };
   return kTypes;
 }
 
@@ -201,60 +212,8 @@ FhirServer::Decision FhirServer::require(const FhirCaller& caller, std::string_v
 std::vector<FhirServer::Item> FhirServer::compartmentIn(store::Connection& c, std::string_view type,
                                                         std::int64_t patientId, security::Role view,
                                                         const std::string& base) const {
-  std::vector<Item> out;
-  const auto ref = patientRef(patientId);
-  if (type == "Device") {
-    for (const auto& a : registry::DeviceRegistry::currentForPatientIn(c, patientId))
-      if (auto device = registry::DeviceRegistry::findIn(c, a.deviceId)) {
-        auto r = deviceResource(*device, std::to_string(device->id), ref);
-        setMeta(r, std::nullopt);
-        out.push_back({"Device", std::to_string(device->id), a.validFrom, r});
-      }
-    return out;
-  }
-  const bool everything = type.empty();
-  auto data = records_.readIn(c, view, patientId, false);
-  auto add = [&](std::string_view t, std::string id, std::optional<TimePoint> date, auto make) {
-    if (!everything && t != type) return;
-    auto r = make(id);
-    setMeta(r, std::nullopt);
-    out.push_back({std::string(t), std::move(id), date, r});
-  };
-  const auto& ins = data.record.insurance;
-  if (ins.primary)
-    add("Coverage", compartmentId(patientId, 1), std::nullopt,
-        [&](const std::string& id) { return coverageResource(*ins.primary, 1, id, ref); });
-  if (ins.secondary)
-    add("Coverage", compartmentId(patientId, 2), std::nullopt,
-        [&](const std::string& id) { return coverageResource(*ins.secondary, 2, id, ref); });
-  for (const auto& p : data.record.problems)
-    add("Condition", compartmentId(patientId, p.id), std::nullopt,
-        [&](const std::string& id) { return conditionResource(p, id, ref); });
-  for (const auto& m : data.record.medications)
-    add("MedicationStatement", compartmentId(patientId, m.id), std::nullopt,
-        [&](const std::string& id) { return medicationStatementResource(m, id, ref); });
-  for (const auto& a : data.record.allergies)
-    add("AllergyIntolerance", compartmentId(patientId, a.id), std::nullopt,
-        [&](const std::string& id) { return allergyIntoleranceResource(a, id, ref); });
-  for (const auto& s : data.signatures) {
-    std::optional<patients::ConsentDocument> doc;
-    if (auto it = data.documents.find(s.documentId); it != data.documents.end()) doc = it->second;
-    add("Consent", compartmentId(patientId, s.id), s.signedAt,
-        [&](const std::string& id) { return consentResource(s, doc, id, ref); });
-  }
-  for (const auto& v : data.visits)
-    add("Encounter", compartmentId(patientId, v.visit.id), v.visit.startsAt,
-        [&](const std::string& id) { return encounterResource(v.visit, v.providerName, id, ref); });
-  for (const auto& n : data.notes) {
-    std::string encounter;
-    if (n.note.encounter.kind == notes::EncounterKind::video_visit)
-      if (auto visit = numericId(n.note.encounter.ref))
-        encounter = "Encounter/" + compartmentId(patientId, *visit);
-    add("DocumentReference", compartmentId(patientId, n.note.id), n.note.signedAt,
-        [&](const std::string& id) { return documentReferenceResource(n, id, ref, encounter); });
-  }
   (void)base;
-  return out;
+  return server::compartmentIn(c, {records_, cipher_, &patients_}, type, patientId, view);
 }
 
 std::optional<FhirServer::Item> FhirServer::readOneIn(store::Connection& c, std::string_view type,
@@ -304,6 +263,7 @@ namespace {
 /// The patient a resource belongs to (nullopt for Practitioner and unassigned devices).
 std::optional<std::int64_t> patientOfItem(const FhirServer::Item& item) {
   if (item.type == "Patient") return numericId(item.id);
+  if (item.type == "Appointment") return patientOfCompartmentId(item.id);  // a participant
   auto ref = item.resource->has("subject")       ? item.resource->getObject("subject")
              : item.resource->has("patient")     ? item.resource->getObject("patient")
              : item.resource->has("beneficiary") ? item.resource->getObject("beneficiary")
@@ -412,25 +372,8 @@ FhirResponse FhirServer::everything(const FhirCaller& caller, std::string_view p
   const auto view = viewOf(caller);
   auto items = db_.read([&](store::Connection& c) -> std::optional<std::vector<Item>> {
     if (!pid || !registry::PatientRepository::existsIn(c, *pid)) return std::nullopt;
-    std::vector<Item> out;
     auto data = records_.readIn(c, view, *pid, true);
-    auto registered = patients_.getIn(c, *pid);
-    auto patient =
-        patientResource(data.record, std::to_string(*pid), registered ? registered->mrn : "");
-    setMeta(patient, data.record.updatedAt);
-    out.push_back({"Patient", std::to_string(*pid), std::nullopt, patient});
-    for (auto& item : compartmentIn(c, "", *pid, view, base)) out.push_back(std::move(item));
-    for (auto& item : compartmentIn(c, "Device", *pid, view, base)) out.push_back(std::move(item));
-    const auto ref = patientRef(*pid);
-    for (const auto& reading : data.readings) {
-      const auto id = std::to_string(reading.readingId);
-      auto r = observationResource(
-          reading, id, ref,
-          reading.deviceId ? "Device/" + std::to_string(*reading.deviceId) : std::string());
-      setMeta(r, reading.receivedAt);
-      out.push_back({"Observation", id, readings::effectiveTime(reading), r});
-    }
-    return out;
+    return server::everythingIn(c, {records_, cipher_, &patients_}, *pid, view, data);
   });
   if (!items) {
     audit(caller, d, objectId, std::nullopt, security::AuditOutcome::failure, "not_found");

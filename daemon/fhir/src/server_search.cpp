@@ -284,15 +284,19 @@ FhirResponse FhirServer::searchPractitioners(const FhirCaller& caller, const Sea
 
 FhirResponse FhirServer::searchCompartment(const FhirCaller& caller, std::string_view type,
                                            const SearchParams& params, const std::string& base) {
-  const bool dated =
-      type == "Encounter" || type == "Consent" || type == "DocumentReference" || type == "Device";
-  if (dated)
-    checkParams(type, params, {"patient", "subject", "date"});
+  // The date each type's `date` compares (Item::date): MedicationRequest calls it authoredon
+  // (R4's name), Flag and Appointment date (period start, start).
+  const bool dated = type == "Encounter" || type == "Consent" || type == "DocumentReference" ||
+                     type == "Device" || type == "Flag" || type == "Appointment";
+  const std::string_view dateName = type == "MedicationRequest" ? "authoredon" : "date";
+  if (dated || type == "MedicationRequest")
+    checkParams(type, params, {"patient", "subject", dateName});
   else
     checkParams(type, params, {"patient", "subject"});
   const auto patientId = patientParam(type, params);
   std::vector<DateParam> dates;
-  for (const auto& v : valuesOf(params, "date")) dates.push_back(parseDateParam("date", v));
+  for (const auto& v : valuesOf(params, std::string(dateName)))
+    dates.push_back(parseDateParam(std::string(dateName), v));
   const bool newestFirst = newestFirstOf(params);
   const auto count = std::min(countOf(params), options_.maxCount);
   std::size_t offset = 0;

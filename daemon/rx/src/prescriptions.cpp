@@ -449,6 +449,15 @@ std::vector<Prescription> PrescriptionService::list(const Actor& actor, std::int
       reason);
 }
 
+std::vector<Prescription> PrescriptionService::forPatientIn(Connection& c,
+                                                            const crypto::FieldCipher& cipher,
+                                                            std::int64_t patientId) {
+  std::vector<Prescription> out;
+  for (auto id : detail::idsOfPatientIn(c, patientId))
+    if (auto p = detail::loadIn(c, cipher, id)) out.push_back(std::move(*p));
+  return out;
+}
+
 std::vector<SigningLogEntry> PrescriptionService::signingLog(const Actor& actor, int limit) {
   if (limit < 1 || limit > 500) throw ValidationError("limit: 1 to 500");
   security::AccessGuard guard(db_, audit_);

@@ -1,4 +1,6 @@
 // Scheduling set-up: appointment types, providers' settings, weekly templates, exceptions.
+#include <limits>
+
 #include "service_impl.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/scheduling/reminders.hpp"
@@ -226,6 +228,16 @@ std::vector<ScheduleException> SchedulingService::exceptions(const Actor& actor,
 std::string SchedulingService::zoneOfIn(Connection& c, std::int64_t providerUserId) {
   auto s = detail::settingsIn(c, providerUserId);
   return s ? s->timeZone : "UTC";
+}
+
+std::vector<Appointment> SchedulingService::forPatientIn(Connection& c, std::int64_t patientId) {
+  return detail::appointmentsIn(c, "patient_id", patientId,
+                                std::numeric_limits<std::int64_t>::min(),
+                                std::numeric_limits<std::int64_t>::max());
+}
+
+std::optional<AppointmentType> SchedulingService::typeIn(Connection& c, std::int64_t typeId) {
+  return detail::typeIn(c, typeId);
 }
 
 }  // namespace vigil::scheduling

@@ -195,6 +195,104 @@ test('the CapabilityStatement is public and validates', { skip, timeout: 30000 }
   assert.deepEqual(validateResource(cs), []);
   assert.equal(cs.fhirVersion, '4.0.1');
   const types = cs.rest[0].resource.map((r) => r.type);
-  for (const t of ['Patient', 'Practitioner', 'Device', 'Observation', 'Encounter', 'Consent', 'DocumentReference'])
+  for (const t of ['Patient', 'Practitioner', 'Device', 'Observation', 'Encounter', 'Consent', 'DocumentReference', 'MedicationRequest', 'Flag'])
     assert.ok(types.includes(t), t);
+});
+
+// MedicationRequest, Flag and Appointment (issue 26's remaining types). The seed (e2e_seed
+// --fhir, fhirOrders) gives A a prescription of lisinopril 10 mg by Dr. Lee signed 2025-03-10
+// 14:00 UTC and received by the pharmacy (R4 status active), an open critical alert raised
+// 2025-03-12 09:00 UTC, and (with scheduling) a booked 30-minute follow-up visit on 2025-03-20
+// 15:00 UTC. A patient reads her prescriptions and appointments (prescription.list, visit.list)
+// but not her alerts (alert.list is staff's): the portal's rules.
+test('MedicationRequest: read, searched by authoredon with prefixes, validated, audited', { skip, timeout: 60000 }, async () => {
+  const from = lastAuditSeq(box);
+  const id = `${A()}-${box.seed.fhir.prescription}`;
+  const search = await fhir(`/MedicationRequest?patient=${A()}`);
+  assert.equal(search.status, 200, search.body);
+  const b = search.json();
+  assert.deepEqual(validateBundle(b), []);
+  assert.deepEqual(b.entry.map((e) => e.resource.id), [id]);
+  const read = await fhir(`/MedicationRequest/${id}`);
+  assert.equal(read.status, 200, read.body);
+  const mr = read.json();
+  assert.deepEqual(validateResource(mr), []);
+  assert.equal(mr.status, 'active');
+  assert.equal(mr.intent, 'order');
+  assert.deepEqual(mr.medicationCodeableConcept.coding[0],
+    { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076', display: 'lisinopril 10 MG Oral Tablet' });
+  assert.equal(mr.subject.reference, `Patient/${A()}`);
+  assert.equal(mr.requester.reference, `Practitioner/${box.seed.provider.id}`);
+  assert.equal(mr.authoredOn, '2025-03-10T14:00:00.000Z');
+  assert.equal(mr.dosageInstruction[0].text, 'Take 1 tablet by mouth once daily');
+  assert.deepEqual(mr.dispenseRequest.quantity, { value: 30, unit: 'tablet' });
+  assert.equal(mr.dispenseRequest.numberOfRepeatsAllowed, 2);
+  assert.equal(mr.dispenseRequest.expectedSupplyDuration.value, 30);
+  assert.equal(mr.dispenseRequest.expectedSupplyDuration.code, 'd');
+  assert.equal(mr.substitution.allowedBoolean, true);
+  const ids = async (q) => (await fhir(`/MedicationRequest?patient=${A()}&${q}`)).json().entry.map((e) => e.resource.id);
+  assert.deepEqual(await ids('authoredon=2025-03-10'), [id]);
+  assert.deepEqual(await ids('authoredon=ge2025-03-10T14:00:00Z'), [id]);
+  assert.deepEqual(await ids('authoredon=gt2025-03-10T14:00:00Z'), []);
+  assert.deepEqual(await ids('authoredon=lt2025-03-10'), []);
+  const wrong = await fhir(`/MedicationRequest?patient=${A()}&date=2025-03-10`);
+  assert.equal(wrong.status, 400, 'MedicationRequest searches authoredon, not date');
+  assert.equal((await fhir(`/MedicationRequest?patient=${B()}`)).status, 403);
+  const entries = auditSince(box, from).filter((e) => e.object_type === 'fhir');
+  assert.ok(entries.find((e) => e.action === 'prescription.list' && e.object_id === `MedicationRequest/${id}` && e.outcome === 'success' && e.patient_id === A()), 'the read audited');
+  assert.ok(entries.find((e) => e.action === 'prescription.list' && e.object_id === `MedicationRequest?patient=${B()}` && e.outcome === 'denied'), 'the refused search audited');
+});
+
+test('Flag: a patient may not read her alerts; refused and audited as alert.list', { skip, timeout: 30000 }, async () => {
+  const from = lastAuditSeq(box);
+  const id = `${A()}-${box.seed.fhir.alert}`;
+  assert.equal((await fhir(`/Flag?patient=${A()}`)).status, 403);
+  assert.equal((await fhir(`/Flag/${id}`)).status, 403);
+  const entries = auditSince(box, from).filter((e) => e.object_type === 'fhir');
+  assert.ok(entries.find((e) => e.action === 'alert.list' && e.object_id === `Flag?patient=${A()}` && e.outcome === 'denied'));
+  assert.ok(entries.find((e) => e.action === 'alert.list' && e.object_id === `Flag/${id}` && e.outcome === 'denied'));
+  assert.equal((await fhir(`/Flag?patient=${A()}&code=x`)).status, 400, 'an unsupported parameter');
+});
+
+test('Appointment: read, searched by date, validated', { skip, timeout: 30000 }, async (t) => {
+  const res = await call(box, 'GET', '/fhir/metadata');
+  const served = res.json().rest[0].resource.map((r) => r.type);
+  if (!box.seed.fhir.appointment) {
+    assert.ok(!served.includes('Appointment'), 'not served without scheduling');
+    t.skip('built without scheduling');
+    return;
+  }
+  assert.ok(served.includes('Appointment'));
+  const id = `${A()}-${box.seed.fhir.appointment}`;
+  const search = await fhir(`/Appointment?patient=${A()}&date=2025-03-20`);
+  assert.equal(search.status, 200, search.body);
+  assert.deepEqual(validateBundle(search.json()), []);
+  assert.deepEqual(search.json().entry.map((e) => e.resource.id), [id]);
+  assert.equal((await fhir(`/Appointment?patient=${A()}&date=2025-03-21`)).json().total, 0);
+  const read = await fhir(`/Appointment/${id}`);
+  assert.equal(read.status, 200, read.body);
+  const ap = read.json();
+  assert.deepEqual(validateResource(ap), []);
+  assert.equal(ap.status, 'booked');
+  assert.equal(ap.start, '2025-03-20T15:00:00.000Z');
+  assert.equal(ap.end, '2025-03-20T15:30:00.000Z');
+  assert.equal(ap.appointmentType.text, 'Follow-up video visit');
+  assert.deepEqual(ap.participant.map((p) => [p.actor.reference, p.status]),
+    [[`Patient/${A()}`, 'accepted'], [`Practitioner/${box.seed.provider.id}`, 'accepted']]);
+});
+
+test('$everything and the record download carry the same resources with the same ids', { skip, timeout: 60000 }, async () => {
+  const everything = (await fhir(`/Patient/${A()}/$everything`)).json();
+  const types = everything.entry.map((e) => e.resource.resourceType);
+  assert.ok(types.includes('MedicationRequest'));
+  assert.ok(!types.includes('Flag'), 'a patient reads no alerts, in $everything neither');
+  if (box.seed.fhir.appointment) assert.ok(types.includes('Appointment'));
+  const download = await call(box, 'GET', '/api/v1/me/record/export?format=fhir', { cookie: patient.cookie });
+  assert.equal(download.status, 200, download.body);
+  const bundle = download.json();
+  assert.equal(bundle.type, 'collection');
+  assert.deepEqual(validateBundle(bundle), []);
+  const key = (e) => `${e.resource.resourceType}/${e.resource.id}`;
+  assert.deepEqual(bundle.entry.map(key).sort(), everything.entry.map(key).sort());
+  for (const e of bundle.entry) assert.equal(e.fullUrl, everything.entry.find((x) => key(x) === key(e)).fullUrl);
 });

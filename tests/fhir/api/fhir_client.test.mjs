@@ -183,3 +183,25 @@ test('a created Observation is deduplicated like an MQTT reading, and refusals a
   const noScope = await call(box, 'POST', '/fhir/Observation', { token: readOnly, body: heartRate(box.seed.patientA, device.id, later, 81) });
   assert.equal(noScope.status, 403);
 });
+
+test('a client with system/*.rs reads the open alert as a Flag, the prescription and $everything', { skip, timeout: 60000 }, async () => {
+  const t = await bearer('system/*.rs');
+  const flags = await call(box, 'GET', `/fhir/Flag?patient=${box.seed.patientA}`, { token: t });
+  assert.equal(flags.status, 200, flags.body);
+  const flag = flags.json().entry.map((e) => e.resource).find((f) => f.id === `${box.seed.patientA}-${box.seed.fhir.alert}`);
+  assert.ok(flag, 'the seeded open alert');
+  assert.deepEqual(validateResource(flag), []);
+  assert.equal(flag.status, 'active');
+  const rx = await call(box, 'GET', `/fhir/MedicationRequest/${box.seed.patientA}-${box.seed.fhir.prescription}`, { token: t });
+  assert.equal(rx.status, 200, rx.body);
+  assert.deepEqual(validateResource(rx.json()), []);
+  const everything = await call(box, 'GET', `/fhir/Patient/${box.seed.patientA}/$everything`, { token: t });
+  assert.equal(everything.status, 200, everything.body);
+  const types = new Set(everything.json().entry.map((e) => e.resource.resourceType));
+  for (const type of ['Patient', 'Observation', 'Device', 'Flag', 'MedicationRequest'])
+    assert.ok(types.has(type), `$everything has a ${type}`);
+  // A client without read on every type gets no $everything.
+  const narrow = await bearer('system/Observation.rs system/Patient.rs');
+  const refused = await call(box, 'GET', `/fhir/Patient/${box.seed.patientA}/$everything`, { token: narrow });
+  assert.equal(refused.status, 403);
+});

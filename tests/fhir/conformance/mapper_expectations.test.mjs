@@ -17,7 +17,7 @@ const expected = [...source.matchAll(/R"\((\{[\s\S]*?\})\)"/g)]
 test('resources_test.cpp has expected resources of every mapper', { timeout: 10000 }, () => {
   const types = new Set(expected.map((r) => r.resourceType));
   for (const t of ['Patient', 'Observation', 'Condition', 'MedicationStatement', 'AllergyIntolerance', 'Coverage',
-    'Consent', 'Encounter', 'DocumentReference'])
+    'Consent', 'Encounter', 'DocumentReference', 'MedicationRequest', 'Flag', 'Appointment'])
     assert.ok(types.has(t), `an expected ${t} in resources_test.cpp`);
 });
 

@@ -83,10 +83,26 @@ function schemaProblems(resource) {
 
 // 2. FHIR.js on its R4 StructureDefinitions.
 const fhirJs = new fhirPackage.Fhir();
+// FHIR.js 4.12.0 (validator.js, the required-choice check) tests a choice element's value for
+// truth (`!!obj[name]`), so a required choice holding `false` or `0` reads as missing (e.g.
+// MedicationRequest.substitution.allowedBoolean: false, valid R4). Such a "Missing property" is
+// dropped only when every element at that path does hold a value of the choice, false or 0.
+function choiceHeldFalsy(resource, location) {
+  const parts = location.split('.');
+  const choice = parts.pop();
+  if (!choice.endsWith('[x]') || parts.shift() !== resource.resourceType) return false;
+  const base = choice.slice(0, -3);
+  let nodes = [resource];
+  for (const p of parts) nodes = nodes.flatMap((n) => (n == null ? [] : [].concat(n[p] ?? [])));
+  return nodes.length > 0 && nodes.every((n) => Object.entries(n).some(([k, v]) =>
+    k.startsWith(base) && /^[A-Z]/.test(k.slice(base.length)) && (v === false || v === 0)));
+}
+
 function structureProblems(resource) {
   const result = fhirJs.validate(resource, { errorOnUnexpected: true });
   return result.messages
     .filter((m) => m.severity === 'error' || m.severity === 'fatal')
+    .filter((m) => !(m.message === 'Missing property' && choiceHeldFalsy(resource, m.location)))
     .map((m) => `structure: ${m.location}: ${m.message}`);
 }
 

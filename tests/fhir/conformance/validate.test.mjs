@@ -86,6 +86,13 @@ const good = {
     dateTime: '2026-11-01T09:00:00Z',
     policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
   },
+  // A required choice holding false (FHIR.js alone reads it as missing: validate.mjs).
+  dispenseAsWritten: {
+    resourceType: 'MedicationRequest', id: 'daw', status: 'active', intent: 'order',
+    medicationCodeableConcept: { text: 'lisinopril 10 MG Oral Tablet' },
+    subject: { reference: patientUrn },
+    substitution: { allowedBoolean: false },
+  },
 };
 delete good.temperature.effectiveDateTime;
 
@@ -138,6 +145,8 @@ const bad = [
   ['a blood pressure component in kPa',
     { ...good.bloodPressure, component: [good.bloodPressure.component[0], { code: loinc('8462-4', 'Diastolic blood pressure'), valueQuantity: ucum(10.9, 'kPa') }] },
     /diastolic valueQuantity\.code kPa is not one of mm\[Hg\]/],
+  ['a substitution without allowed[x] (1..1)', { ...good.dispenseAsWritten, substitution: { reason: { text: 'brand' } } },
+    /MedicationRequest\.substitution\.allowed\[x\]: Missing property/],
   ['a blood pressure with a valueQuantity of its own', { ...good.bloodPressure, valueQuantity: ucum(128, 'mm[Hg]') }, /bp: the panel has no valueQuantity/],
   ['a blood pressure component with neither value nor dataAbsentReason (vs-3)',
     { ...good.bloodPressure, component: [good.bloodPressure.component[0], { code: loinc('8462-4', 'Diastolic blood pressure') }] }, /vs-3/],

@@ -1,10 +1,10 @@
 // The record download (issue 21, HIPAA right of access; docs/patients.md): the patient's own
 // record under /api/v1/me, and a patient's for the practice under /api/v1/patients/{id}, as a
-// FHIR R4 Bundle (?format=fhir) or a readable HTML page (?format=html). The gate authorises
-// patient_record.export on the patient and audits the request; fhir::RecordExportService
-// authorises again, reads the record in one snapshot and audits the export with its format.
-// The file name carries the patient's id and the date only (no name: no PHI in what a browser
-// keeps in its download list).
+// FHIR R4 Bundle (?format=fhir: $everything's resources, fullUrls under the API's base) or a
+// readable HTML page (?format=html). The gate authorises patient_record.export on the patient and
+// audits the request; fhir::RecordExportService authorises again, reads the record in one snapshot
+// and audits the export with its format. The file name carries the patient's id and the date only
+// (no name: no PHI in what a browser keeps in its download list).
 
 #include "common.hpp"
 #include "vigil/core/time.hpp"
@@ -27,10 +27,20 @@ fhir::ExportFormat formatOf(const Request& req) {
   return *format;
 }
 
+/// The FHIR API's base URL, as fhir_routes.cpp's baseOf: the download's entries are the
+/// API's resources and carry its URLs (issue 26).
+std::string fhirBaseOf(const ApiServices& s, const Request& req) {
+  if (!s.publicUrl.empty()) return s.publicUrl + "/fhir";
+  auto host = req.header("host");
+  return std::string(s.secureCookies ? "https://" : "http://") +
+         (host.empty() ? std::string("localhost") : host) + "/fhir";
+}
+
 Response exportRecord(const ApiServices& s, Request& req, std::int64_t patientId) {
   const auto format = formatOf(req);
   auto out = s.recordExport->exportRecord(*req.actor, patientId, format,
-                                          req.header("x-break-glass-reason").substr(0, 200));
+                                          req.header("x-break-glass-reason").substr(0, 200),
+                                          fhirBaseOf(s, req));
   Response r;
   r.status = 200;
   r.contentType = out.contentType;

@@ -70,6 +70,12 @@ class AlertRepository final : public AlertJournal {
   // --- reads ---
   std::optional<Alert> alert(std::int64_t alertId);
   std::vector<Alert> unresolvedAlerts();
+  /// One patient's unresolved alerts as committed, oldest first, read on `c`: no check, no
+  /// audit (the FHIR API authorises and audits its reads itself, issue 26). The journal is
+  /// write-behind, so a change of the last moments may not be there yet.
+  static std::vector<Alert> openForPatientIn(store::Connection& c,
+                                             const crypto::FieldCipher& cipher,
+                                             std::int64_t patientId);
   /// Resolved alerts (of one patient, or of all), the latest resolved first; at most `limit`.
   std::vector<Alert> resolvedAlerts(std::optional<std::int64_t> patientId, std::size_t limit);
   std::vector<AlertEvent> history(std::int64_t alertId);

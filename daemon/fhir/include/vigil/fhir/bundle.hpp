@@ -1,6 +1,7 @@
 #pragma once
 // A FHIR R4 Bundle of type "collection" (a set of resources kept together, not a search's
-// answer) with `urn:uuid:` fullUrls, and the patient's whole record as one.
+// answer), and the patient's record as the download reads it (its resources are the FHIR API's
+// $everything, compartment.hpp).
 
 #include <Poco/JSON/Object.h>
 
@@ -51,7 +52,7 @@ struct PatientRecordData {
 
 /// One entry of a Bundle.
 struct BundleEntry {
-  std::string fullUrl;  // "urn:uuid:<uuid>"
+  std::string fullUrl;  // "<base>/<Type>/<id>", or "urn:uuid:<uuid>"
   Poco::JSON::Object::Ptr resource;
 };
 
@@ -61,11 +62,5 @@ std::string newUuid();
 /// {"resourceType":"Bundle","id":…,"type":"collection","timestamp":…,"entry":[…]}.
 Poco::JSON::Object::Ptr collectionBundle(const std::string& id, TimePoint timestamp,
                                          const std::vector<BundleEntry>& entries);
-
-/// The record as a collection Bundle: the Patient first, then Coverage, Condition,
-/// MedicationStatement, AllergyIntolerance, Consent, Encounter, DocumentReference (signed notes,
-/// linked to their video visit's Encounter when it is in the bundle) and Observation entries,
-/// each referring to the Patient by its urn:uuid. Ids are fresh UUIDs per export.
-Poco::JSON::Object::Ptr recordBundle(const PatientRecordData& data, TimePoint timestamp);
 
 }  // namespace vigil::fhir

@@ -26,12 +26,17 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/alerts/alert.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/registry/registry.hpp"
+#include "vigil/rx/prescriptions.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/video/visit.hpp"
+#ifdef VIGIL_WITH_SCHEDULING
+#include "vigil/scheduling/scheduling.hpp"
+#endif
 
 namespace vigil::fhir {
 
@@ -106,6 +111,35 @@ std::string noteText(const NoteData& note);
 JsonObject documentReferenceResource(const NoteData& note, const std::string& id,
                                      const std::string& patientRef,
                                      const std::string& encounterRef);
+
+/// R4's medicationrequest-status for a prescription's status (the mapping is commented in
+/// resources_orders.cpp, from docs/prescribing.md's statuses); "unknown" for others.
+std::string_view medicationRequestStatus(std::string_view rxStatus);
+
+/// MedicationRequest for a prescription: status from its status, intent order, the drug (RxNorm
+/// coding when its rxcui is known, the name as text), authoredOn (signed, else created),
+/// `requesterRef` (Practitioner/<prescriber>) when not empty, the sig as the dosage's text,
+/// dispenseRequest (quantity with its unit, refills as numberOfRepeatsAllowed, days' supply as
+/// expectedSupplyDuration in UCUM d), substitution.allowedBoolean.
+JsonObject medicationRequestResource(const rx::Prescription& prescription, const std::string& id,
+                                     const std::string& patientRef,
+                                     const std::string& requesterRef);
+
+/// Flag for an alert: status active while unresolved, category clinical, code the rule key
+/// (system urn:vigil:fhir:alert-rule) with the vital, kind and severity in words ("Systolic
+/// blood pressure: out of range, critical"; never the value), period from the raise (to the
+/// resolution).
+JsonObject flagResource(const alerts::Alert& alert, const std::string& id,
+                        const std::string& patientRef);
+
+#ifdef VIGIL_WITH_SCHEDULING
+/// Appointment: status (booked; cancelled and rescheduled → cancelled; no-show → noshow;
+/// completed → fulfilled), the type's name as serviceType and appointmentType text, start and
+/// end, the Patient and the Practitioner as accepted participants.
+JsonObject appointmentResource(const scheduling::Appointment& appointment,
+                               const std::string& typeName, const std::string& id,
+                               const std::string& patientRef, const std::string& practitionerRef);
+#endif
 
 /// The display name of a LOINC code the box stores ("Heart rate"), empty for others.
 std::string_view loincDisplay(std::string_view code);

@@ -8,13 +8,16 @@
 // compartment only, with what their role may read: visit summaries rather than whole notes).
 // Every access is audited before the answer leaves, allowed or denied, like the portal's: the
 // action is the portal operation the resource corresponds to (Observation → reading.list,
-// Encounter → visit.list ...), the object "fhir" and the resource type (and id), the actor the
+// Encounter and Appointment → visit.list, MedicationRequest → prescription.list, Flag →
+// alert.list ...), the object "fhir" and the resource type (and id), the actor the
 // client ("fhir_client") or the patient; the patient the access touched.
 //
 // Ids: Patient, Observation (the reading), Device and Practitioner (the user) carry the box's
 // row ids; resources of a patient's record (Encounter, Consent, DocumentReference, Condition,
-// MedicationStatement, AllergyIntolerance, Coverage) are "<patient id>-<row id>" (Coverage:
-// "-1" primary, "-2" secondary), so a read finds the compartment it belongs to.
+// MedicationStatement, AllergyIntolerance, Coverage, MedicationRequest (the prescription),
+// Flag (the open alert), Appointment) are "<patient id>-<row id>" (Coverage: "-1" primary, "-2"
+// secondary), so a read finds the compartment it belongs to. Appointment is served only where
+// scheduling is built (VIGIL_WITH_SCHEDULING); Slot is not served (see docs/fhir.md).
 // Readings never change: an Observation has version 1, its lastUpdated the receipt time.
 
 #include <Poco/JSON/Object.h>

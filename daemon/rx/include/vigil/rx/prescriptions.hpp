@@ -241,6 +241,11 @@ class PrescriptionService {
   /// only.
   std::vector<Prescription> list(const security::Actor& actor, std::int64_t patientId,
                                  std::string_view breakGlassReason = {});
+  /// The patient's prescriptions read on `c`, newest first, drafts included: no check, no
+  /// audit (the FHIR API authorises and audits its reads itself, issue 26).
+  static std::vector<Prescription> forPatientIn(store::Connection& c,
+                                                const crypto::FieldCipher& cipher,
+                                                std::int64_t patientId);
   /// The prescriber's own signing log, newest first (prescription.signing_log).
   std::vector<SigningLogEntry> signingLog(const security::Actor& actor, int limit = 100);
 

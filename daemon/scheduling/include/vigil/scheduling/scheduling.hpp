@@ -288,6 +288,11 @@ class SchedulingService {
 
   /// The provider's zone (UTC when the provider has no settings row).
   static std::string zoneOfIn(store::Connection& c, std::int64_t providerUserId);
+  /// A patient's appointments (all states, by start) read on `c`: no check, no audit (the FHIR
+  /// API authorises and audits its reads itself, issue 26).
+  static std::vector<Appointment> forPatientIn(store::Connection& c, std::int64_t patientId);
+  /// An appointment type by id, read on `c`.
+  static std::optional<AppointmentType> typeIn(store::Connection& c, std::int64_t typeId);
 
  private:
   struct Impl;

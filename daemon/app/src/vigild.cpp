@@ -9,6 +9,7 @@
 
 #include "alerts_subsystem.hpp"
 #include "api_wiring.hpp"
+#include "backup_command.hpp"
 #include "ingest_subsystem.hpp"
 #include "periodic_task.hpp"
 #ifdef VIGIL_HAVE_BLE
@@ -45,7 +46,16 @@ const char* kCommands =
     "  config reference         print the configuration reference (Markdown)\n"
     "  config check             validate the configuration and exit\n"
     "  store check              PRAGMA integrity_check of the database (exit 65 on damage)\n"
-    "  store backup FILE        consistent online backup of the database to FILE\n"
+    "  store backup FILE        consistent online backup of the database alone to FILE\n"
+    "  backup FILE (--passphrase-file F | --recipient F)\n"
+    "                           one encrypted archive of the box: a database snapshot (taken\n"
+    "                           while vigild runs), the master key and link keys, recordings,\n"
+    "                           the device CA and the configuration file\n"
+    "  backup keygen IDENTITY RECIPIENT\n"
+    "                           an X25519 key pair for --recipient (keep IDENTITY off the box)\n"
+    "  restore FILE (--passphrase-file F | --identity F) [--data-dir DIR]\n"
+    "                           check the whole archive, restore it onto an empty data directory,\n"
+    "                           then run store check and audit verify\n"
     "  audit verify [--anchor FILE]\n"
     "                           check the audit hash chain and its signed checkpoints (and that\n"
     "                           the log still holds the checkpoint anchored in FILE)\n"
@@ -84,6 +94,14 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
           .argument("FILE")
           .repeatable(false));
   options.addOption(Poco::Util::Option("json", "", "sync status: print JSON"));
+  const char* backupOptions[][3] = {
+      {"passphrase-file", "backup, restore: the file holding the archive's passphrase", "FILE"},
+      {"recipient", "backup: lock the archive to this X25519 public key file instead", "FILE"},
+      {"identity", "restore: the X25519 private key file of a --recipient archive", "FILE"},
+      {"data-dir", "restore: restore into DIR (database and keys at their defaults for it)",
+       "DIR"}};
+  for (const auto& o : backupOptions)
+    options.addOption(Poco::Util::Option(o[0], "", o[1]).argument(o[2]).repeatable(false));
 }
 
 void Vigild::handleOption(const std::string& name, const std::string& value) {
@@ -102,6 +120,14 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     anchorFile_ = value;
   } else if (name == "json") {
     json_ = true;
+  } else if (name == "passphrase-file") {
+    passphraseFile_ = value;
+  } else if (name == "recipient") {
+    recipientFile_ = value;
+  } else if (name == "identity") {
+    identityFile_ = value;
+  } else if (name == "data-dir") {
+    dataDir_ = value;
   } else if (name == "set") {
     auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -180,6 +206,12 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "sync" && sub == "status" && args.size() == 2) return syncStatus();
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
+  if (cmd == "backup" && sub == "keygen" && args.size() == 4)
+    return runBackupKeygen(args[2], args[3]);
+  if (cmd == "backup" && args.size() == 2)
+    return runBackup(*config_, args[1],
+                     {passphraseFile_, recipientFile_, identityFile_, dataDir_, configFile_});
+  if (cmd == "restore" && args.size() == 2) return restoreCommand(args[1]);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
   std::cerr << "' (see vigild --help)\n";
@@ -328,6 +360,21 @@ int Vigild::storeBackup(const std::string& target) {
     std::cerr << "vigild: backup failed: " << e.what() << "\n";
     return kExitCantCreate;
   }
+}
+
+int Vigild::restoreCommand(const std::string& archive) {
+  auto rc = runRestore(*config_, archive,
+                       {passphraseFile_, recipientFile_, identityFile_, dataDir_, configFile_});
+  if (rc != kExitOk) return rc;
+  // The restored box's own checks, the code paths of `store check` and `audit verify`.
+  auto storeRc = storeCheck();
+  auto auditRc = securityCommand({"audit", "verify"});
+  if (storeRc != kExitOk || auditRc != kExitOk) {
+    std::cout << "restore: the restored box FAILS its checks (see above)\n";
+    return kExitDataErr;
+  }
+  std::cout << "restore: done; the restored box passes store check and audit verify\n";
+  return kExitOk;
 }
 
 int Vigild::runService() {

@@ -88,10 +88,12 @@ void collect(const fs::path& dir, const std::string& prefix, const std::vector<f
   for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
        ++it) {
     const auto& p = it->path();
-    const auto abs = fs::absolute(p);
+    const auto abs = fs::absolute(p).lexically_normal();
     if (std::find(skip.begin(), skip.end(), abs) != skip.end() ||
-        abs.string().rfind(skipPrefix, 0) == 0)
+        abs.string().rfind(skipPrefix, 0) == 0) {
+      if (it->is_directory()) it.disable_recursion_pending();
       continue;
+    }
     auto st = it->symlink_status();
     auto name = prefix + "/" + p.lexically_relative(dir).generic_string();
     if (fs::is_directory(st)) {
@@ -141,7 +143,9 @@ int writeBackup(const Config& config, const fs::path& archive, const BackupComma
   if (!fs::exists(db)) throw Refusal{kExitNoInput, db.string() + ": database does not exist"};
   if (!fs::exists(masterKey))
     throw Refusal{kExitNoInput, masterKey.string() + ": master key does not exist"};
-  const auto absArchive = fs::absolute(archive);
+  const auto absArchive = fs::absolute(archive).lexically_normal();
+  if (fs::exists(absArchive))
+    throw Refusal{kExitCantCreate, archive.string() + " exists; not overwritten"};
   const std::string skipPrefix = absArchive.string();
   Cleanup snap{absArchive.string() + ".snapshot"};
   fs::remove(snap.path);
@@ -151,12 +155,14 @@ int writeBackup(const Config& config, const fs::path& archive, const BackupComma
   int skipped = 0;
   items.push_back({"db", {}, 0700, true, 0});
   items.push_back({"db/vigil.db", snap.path, 0600, false, fs::file_size(snap.path)});
-  const auto absDb = fs::absolute(db);
+  // The keys always go under keys/ (also from a key directory inside the data directory), so a
+  // restore finds them where it puts the keys of the restored box.
+  const auto absDb = fs::absolute(db).lexically_normal();
+  const auto keysDir = fs::absolute(keysDirOf(config)).lexically_normal();
   const std::vector<fs::path> skip{absDb, absDb.string() + "-wal", absDb.string() + "-shm",
-                                   absDb.string() + "-journal"};
+                                   absDb.string() + "-journal", keysDir};
   if (fs::is_directory(dataDir)) collect(dataDir, "data", skip, skipPrefix, items, skipped);
-  const auto keysDir = keysDirOf(config);
-  if (!isWithin(keysDir, dataDir)) collect(keysDir, "keys", skip, skipPrefix, items, skipped);
+  collect(keysDir, "keys", skip, skipPrefix, items, skipped);
   const auto caDir = caDirOf(config);
   if (fs::is_directory(caDir) && !isWithin(caDir, dataDir))
     collect(caDir, "pki", skip, skipPrefix, items, skipped);

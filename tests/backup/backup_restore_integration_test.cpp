@@ -68,6 +68,16 @@ std::map<std::string, std::set<std::string>> storedKeys(const fs::path& db) {
   return out;
 }
 
+/// The audit entries with this action, as "outcome/object_id".
+std::vector<std::string> auditOf(const fs::path& db, const std::string& action) {
+  store::Connection c(db, store::Connection::Mode::readOnly);
+  auto s = c.prepare("SELECT outcome, object_id FROM audit_log WHERE action = ? ORDER BY seq");
+  s.bind(1, action);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.get<std::string>(0) + "/" + s.get<std::string>(1));
+  return out;
+}
+
 int httpStatus(int port, const std::string& path) {
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -156,6 +166,10 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
     h->stop();
   }
   BOOST_TEST(box.stop() == 0);
+  // The copy is on record in the box's audit log (the console, the archive's file name).
+  BOOST_TEST(
+      auditOf(box.databasePath(), "box.backup") == std::vector<std::string>{"success/box.vbk"},
+      boost::test_tools::per_element());
   for (const auto& [uid, seqs] : ackedBefore) BOOST_TEST_REQUIRE(seqs.size() >= 40u, uid);
 
   // The archive holds nothing in the clear: not the SQLite header, not the master key file.
@@ -205,6 +219,9 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
   BOOST_TEST(out.find("store ok: " + (restored / "vigil.db").string()) != std::string::npos, out);
   BOOST_TEST(out.find("audit log intact") != std::string::npos, out);
   BOOST_TEST(leftovers(work).empty());
+  BOOST_TEST(
+      auditOf(restored / "vigil.db", "box.restore") == std::vector<std::string>{"success/box.vbk"},
+      boost::test_tools::per_element());
   auto modeOf = [](const fs::path& p) {
     return static_cast<unsigned>(fs::status(p).permissions() & fs::perms::all);
   };

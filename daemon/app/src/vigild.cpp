@@ -27,6 +27,7 @@
 #include "vigil/demo/demo_clinic.hpp"
 #include "vigil/demo/demo_rx.hpp"
 #include "vigil/rx/drugs.hpp"
+#include "vigil/security/audit_log.hpp"
 #include "vigil/security/cli.hpp"
 #include "vigil/sync/cli.hpp"
 #include "vigil/sync/sync_metrics.hpp"
@@ -208,9 +209,7 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);
   if (cmd == "backup" && sub == "keygen" && args.size() == 4)
     return runBackupKeygen(args[2], args[3]);
-  if (cmd == "backup" && args.size() == 2)
-    return runBackup(*config_, args[1],
-                     {passphraseFile_, recipientFile_, identityFile_, dataDir_, configFile_});
+  if (cmd == "backup" && args.size() == 2) return backupCommand(args[1]);
   if (cmd == "restore" && args.size() == 2) return restoreCommand(args[1]);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
@@ -362,12 +361,48 @@ int Vigild::storeBackup(const std::string& target) {
   }
 }
 
+int Vigild::backupCommand(const std::string& archive) {
+  auto rc = runBackup(*config_, archive,
+                      {passphraseFile_, recipientFile_, identityFile_, dataDir_, configFile_});
+  // A copy of every record left the database: on record, as the console (an attempt that did
+  // not get as far as the database is not).
+  if (rc != kExitUsage && rc != kExitNoInput)
+    recordBoxEvent("box.backup", archive, rc == kExitOk ? "archive_written" : "archive_failed");
+  return rc;
+}
+
+void Vigild::recordBoxEvent(const std::string& action, const std::string& archive,
+                            const std::string& reason) {
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));
+  try {
+    store->start(*this);
+    sec->start(*this);
+    const auto name = std::filesystem::path(archive).filename().string();
+    store->database().writeSync([&](store::Connection& c) {
+      sec->audit().append(
+          c, security::auditEventFor(security::consoleActor(), action, "box_archive", name,
+                                     std::nullopt,
+                                     reason == "archive_failed" ? security::AuditOutcome::failure
+                                                                : security::AuditOutcome::success,
+                                     reason));
+    });
+  } catch (const vigil::Error& e) {
+    std::cerr << "vigild: " << action << " could not be audited: " << e.what() << "\n";
+  }
+  sec->stop();
+  store->stop();
+}
+
 int Vigild::restoreCommand(const std::string& archive) {
   auto rc = runRestore(*config_, archive,
                        {passphraseFile_, recipientFile_, identityFile_, dataDir_, configFile_});
   if (rc != kExitOk) return rc;
-  // The restored box's own checks, the code paths of `store check` and `audit verify`.
+  // The restored box's own checks, the code paths of `store check` and `audit verify`; the
+  // restore is on record in the restored box's audit log (after its integrity check, before the
+  // chain's).
   auto storeRc = storeCheck();
+  if (storeRc == kExitOk) recordBoxEvent("box.restore", archive, "restored");
   auto auditRc = securityCommand({"audit", "verify"});
   if (storeRc != kExitOk || auditRc != kExitOk) {
     std::cout << "restore: the restored box FAILS its checks (see above)\n";

@@ -38,7 +38,11 @@ class Vigild final : public Poco::Util::ServerApplication {
   int securityCommand(const std::vector<std::string>& args);
   int storeBackup(const std::string& target);
   int syncStatus();
+  int backupCommand(const std::string& archive);
   int restoreCommand(const std::string& archive);
+  /// An audit entry of the console for `vigild backup` / `restore` (box_archive, FILE's name).
+  void recordBoxEvent(const std::string& action, const std::string& archive,
+                      const std::string& reason);
   void printHelp();
 
   std::string configFile_;

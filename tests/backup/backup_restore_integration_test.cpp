@@ -154,8 +154,12 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
   for (int i = 0; i < kHubs; ++i) ackedBefore[uidOf(i)] = ackedOf(i);
 
   std::string out;
-  int rc =
-      box.runCommand({"backup", archive.string(), "--passphrase-file", passFile.string()}, &out);
+  // The configuration file goes into the archive (the --set options still win over it).
+  const auto configFile = work / "vigild.conf";
+  std::ofstream(configFile) << "# the box's configuration\nlog.level = warn\n";
+  int rc = box.runCommand({"backup", archive.string(), "--passphrase-file", passFile.string(),
+                           "--config", configFile.string()},
+                          &out);
   BOOST_TEST(rc == 0, out);
   BOOST_TEST(out.find("backup written: " + archive.string()) != std::string::npos, out);
   std::this_thread::sleep_for(500ms);  // ingest goes on after the snapshot
@@ -228,6 +232,8 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
   BOOST_TEST(modeOf(work / "restored-keys") == 0700u);
   BOOST_TEST(modeOf(work / "restored-keys" / "master.key") == 0600u);
   BOOST_TEST(fs::exists(restored / "pki" / "ca.key"));  // the device CA came along
+  BOOST_TEST(testsupport::readText(restored / "vigild.conf.from-backup") ==
+             "# the box's configuration\nlog.level = warn\n");
 
   // Every reading acknowledged before the backup began is in the restored database.
   auto keys = storedKeys(restored / "vigil.db");
@@ -266,6 +272,25 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
   verifyArgs.insert(verifyArgs.end(), {"audit", "verify"});
   rc = vigild(verifyArgs, work / "verify.out", out);
   BOOST_TEST(rc == 0, out);
+
+  // Locked to a recipient key instead: the box makes an archive only the identity opens.
+  const auto identity = work / "backup-identity.key";
+  const auto recipient = work / "backup-recipient.pub";
+  rc = box.runCommand({"backup", "keygen", identity.string(), recipient.string()}, &out);
+  BOOST_TEST(rc == 0, out);
+  BOOST_TEST(modeOf(identity) == 0600u);
+  const auto sealed = work / "sealed.vbk";
+  rc = box.runCommand({"backup", sealed.string(), "--recipient", recipient.string()}, &out);
+  BOOST_TEST(rc == 0, out);
+  rc = vigild({"restore", sealed.string(), "--passphrase-file", passFile.string(), "--data-dir",
+               (work / "sealed-wrong").string()},
+              work / "sealed-wrong.out", out);
+  BOOST_TEST(rc == 77, out);
+  rc = vigild({"restore", sealed.string(), "--identity", identity.string(), "--data-dir",
+               (work / "sealed").string()},
+              work / "sealed.out", out);
+  BOOST_TEST(rc == 0, out);
+  BOOST_TEST(storedKeys(work / "sealed" / "vigil.db") == storedKeys(box.databasePath()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -265,6 +265,19 @@ BOOST_AUTO_TEST_CASE(bytes_appended_after_the_final_chunk_are_refused) {
   refused<ArchiveDamagedError>(dir, dir.path / "two.vbk", pass);
 }
 
+BOOST_AUTO_TEST_CASE(a_header_asking_for_more_than_a_gibibyte_of_scrypt_is_refused) {
+  TempDir dir;
+  auto good = readAll(writeBig(dir));
+  // log2 N = 21 with r = 8: 128 * 8 * 2^21 = 2 GiB, refused before any work is done.
+  auto bad = good;
+  bad[24] = 21;
+  writeAll(dir.path / "costly.vbk", bad);
+  refused<ArchiveDamagedError>(dir, dir.path / "costly.vbk", Unlock::withPassphrase(kPassphrase));
+  BOOST_CHECK_THROW(
+      ArchiveWriter(dir.path / "w.vbk", Lock::withPassphrase(kPassphrase, {21, 8, 1})),
+      ArchiveDamagedError);
+}
+
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_an_archive_is_refused) {
   TempDir dir;
   writeAll(dir.path / "plain.db", "SQLite format 3");

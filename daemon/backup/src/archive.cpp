@@ -66,7 +66,9 @@ crypto::Key256 scrypt(std::string_view passphrase, crypto::ByteView salt, const 
 }
 
 void checkCost(const ScryptCost& c) {
-  if (c.logN < 10 || c.logN > 22 || c.r < 1 || c.r > 32 || c.p < 1 || c.p > 16)
+  // At most 1 GiB (128 * r * N) and p up to 4: a crafted header cannot exhaust the box.
+  if (c.logN < 10 || c.logN > 22 || c.r < 1 || c.r > 32 || c.p < 1 || c.p > 4 ||
+      (std::uint64_t{128} * c.r << c.logN) > (std::uint64_t{1} << 30))
     throw ArchiveDamagedError("backup: scrypt parameters out of range");
 }
 
@@ -151,6 +153,9 @@ ArchiveWriter::ArchiveWriter(const fs::path& file, const Lock& lock, unsigned ch
   if (chunkLog2 < 10 || chunkLog2 > 24) throw BackupError("backup: chunk size out of range");
   bool recipient = !lock.recipientPublicKey.empty();
   if (!recipient && lock.passphrase.empty()) throw BackupError("backup: empty passphrase");
+  if (!recipient) checkCost(lock.cost);
+  if (recipient && lock.recipientPublicKey.size() != crypto::hpke::kPublicKeySize)
+    throw BackupError("backup: a recipient key has 32 bytes");
   impl_->file = file;
   impl_->temp = file;
   impl_->temp += ".partial-XXXXXX";
@@ -163,9 +168,21 @@ ArchiveWriter::ArchiveWriter(const fs::path& file, const Lock& lock, unsigned ch
   impl_->out.reset(::fdopen(fd, "wb"));
   if (!impl_->out) {
     ::close(fd);
+    fs::remove(impl_->temp);
     throw BackupError("backup: cannot open " + impl_->temp.string());
   }
+  try {
+    writeHeader(lock, chunkLog2);
+  } catch (...) {
+    impl_->out.reset();
+    std::error_code ec;
+    fs::remove(impl_->temp, ec);
+    throw;
+  }
+}
 
+void ArchiveWriter::writeHeader(const Lock& lock, unsigned chunkLog2) {
+  const bool recipient = !lock.recipientPublicKey.empty();
   crypto::Bytes header(kMagic.begin(), kMagic.end());
   header.push_back(kVersion);
   header.push_back(recipient ? kKindRecipient : kKindPassphrase);
@@ -180,7 +197,6 @@ ArchiveWriter::ArchiveWriter(const fs::path& file, const Lock& lock, unsigned ch
     header.insert(header.end(), sealed.enc.begin(), sealed.enc.end());
     header.insert(header.end(), sealed.ct.begin(), sealed.ct.end());
   } else {
-    checkCost(lock.cost);
     header.push_back(static_cast<std::uint8_t>(lock.cost.logN));
     header.push_back(static_cast<std::uint8_t>(lock.cost.r));
     header.push_back(static_cast<std::uint8_t>(lock.cost.p));

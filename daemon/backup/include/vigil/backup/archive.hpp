@@ -55,7 +55,8 @@ class ArchiveDamagedError : public BackupError {
 };
 
 /// scrypt's cost: N = 2^logN, r, p. The default (2^17, 8, 1) takes 128 MiB and about half a
-/// second; the reader refuses logN above 22 (4 GiB) so a crafted header cannot exhaust memory.
+/// second; the reader refuses parameters needing more than 1 GiB (128 * r * N) or p above 4, so
+/// a crafted header cannot exhaust the box.
 struct ScryptCost {
   unsigned logN = 17;
   unsigned r = 8;
@@ -106,6 +107,7 @@ class ArchiveWriter {
   std::uint64_t finish();
 
  private:
+  void writeHeader(const Lock& lock, unsigned chunkLog2);
   void record(char type, const std::string& path, mode_t mode);
   void write(const std::uint8_t* data, std::size_t size);
   void writeU64(std::uint64_t v);

@@ -162,6 +162,13 @@ BOOST_AUTO_TEST_CASE(a_box_backed_up_under_ingest_restores_elsewhere_with_every_
                           &out);
   BOOST_TEST(rc == 0, out);
   BOOST_TEST(out.find("backup written: " + archive.string()) != std::string::npos, out);
+  // Neither the snapshot nor a partial archive is left behind.
+  for (const auto& dir : {box.dataDir(), work})
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const auto name = e.path().filename().string();
+      BOOST_TEST(name.find("snapshot") == std::string::npos, name);
+      BOOST_TEST(name.find("partial") == std::string::npos, name);
+    }
   std::this_thread::sleep_for(500ms);  // ingest goes on after the snapshot
   publishing = false;
   testsupport::joinWithin(publisher, 30s, "publishing");

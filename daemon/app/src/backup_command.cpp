@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -147,7 +148,10 @@ int writeBackup(const Config& config, const fs::path& archive, const BackupComma
   if (fs::exists(absArchive))
     throw Refusal{kExitCantCreate, archive.string() + " exists; not overwritten"};
   const std::string skipPrefix = absArchive.string();
-  Cleanup snap{absArchive.string() + ".snapshot"};
+  // The snapshot is plaintext (but for the encrypted columns): it goes beside the database, on
+  // the box's own disk with the database's protection, never onto the backup's medium.
+  const auto absDb = fs::absolute(db).lexically_normal();
+  Cleanup snap{absDb.parent_path() / (".vigil-backup-snapshot-" + std::to_string(::getpid()))};
   fs::remove(snap.path);
   snapshot(db, snap.path);
 
@@ -157,10 +161,13 @@ int writeBackup(const Config& config, const fs::path& archive, const BackupComma
   items.push_back({"db/vigil.db", snap.path, 0600, false, fs::file_size(snap.path)});
   // The keys always go under keys/ (also from a key directory inside the data directory), so a
   // restore finds them where it puts the keys of the restored box.
-  const auto absDb = fs::absolute(db).lexically_normal();
   const auto keysDir = fs::absolute(keysDirOf(config)).lexically_normal();
-  const std::vector<fs::path> skip{absDb, absDb.string() + "-wal", absDb.string() + "-shm",
-                                   absDb.string() + "-journal", keysDir};
+  const std::vector<fs::path> skip{absDb,
+                                   absDb.string() + "-wal",
+                                   absDb.string() + "-shm",
+                                   absDb.string() + "-journal",
+                                   keysDir,
+                                   snap.path};
   if (fs::is_directory(dataDir)) collect(dataDir, "data", skip, skipPrefix, items, skipped);
   collect(keysDir, "keys", skip, skipPrefix, items, skipped);
   const auto caDir = caDirOf(config);

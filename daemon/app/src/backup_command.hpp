@@ -3,9 +3,9 @@
 // what goes into the archive (vigil/backup/archive.hpp) and where a restore puts it.
 //
 // A backup holds, under these names: db/vigil.db (an online snapshot: SQLite's backup API into
-// a temporary file beside FILE, so ingest goes on), data/... (the rest of data.dir as it is:
-// recordings are already encrypted; the live database, its -wal/-shm and FILE itself left
-// out), keys/... (the directory of the master key: the master key and the cloud link's
+// a temporary file beside the database, never on FILE's medium; ingest goes on), data/... (the rest
+// of data.dir as it is: recordings are already encrypted; the live database, its -wal/-shm and FILE
+// itself left out), keys/... (the directory of the master key: the master key and the cloud link's
 // identity), pki/... (the device CA, only when it lives outside data.dir) and config/vigild.conf
 // (the file given with --config). A restore decrypts and checks the whole archive into a
 // temporary directory beside the target data directory first; only then does it move anything

@@ -27,6 +27,9 @@ LAYERS = {
     # (the box) and the cloud stand-in's clearinghouse both use it.
     "x12": 1,
     "security": 2, "registry": 2,
+    # The backup archive (issue 27): scrypt or HPKE, AES-256-GCM chunks, records; on crypto only
+    # (what goes into an archive is the app's choice: vigild backup / restore).
+    "backup": 2,
     "readings": 3, "ingest": 3,
     # The cloud link's outbox and inbox (issue 20): the domain libraries above it (licensing,
     # rx, billing) write their entries through it.

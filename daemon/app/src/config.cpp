@@ -193,8 +193,8 @@ void careKeys(std::vector<ConfigKey>& keys) {
            "Master key file (created 0600 at first start). Empty: <data.dir>-keys/master.key, "
            "beside "
            "the data directory and not in it (a key found at the old place, <data.dir>/keys/, is "
-           "moved there at start). Back it up apart from the database: without it no encrypted "
-           "field can be read."},
+           "moved there at start). Without it no encrypted field can be read: `vigild backup` "
+           "puts it in the encrypted archive; keep the backup passphrase apart from the archives."},
           {"security.session_idle_minutes", Type::integer, "15",
            "A session ends after this many minutes without a request.", 15, 30},
           {"security.session_absolute_hours", Type::integer, "12",

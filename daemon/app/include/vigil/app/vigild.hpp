@@ -38,12 +38,22 @@ class Vigild final : public Poco::Util::ServerApplication {
   int securityCommand(const std::vector<std::string>& args);
   int storeBackup(const std::string& target);
   int syncStatus();
+  int backupCommand(const std::string& archive);
+  int restoreCommand(const std::string& archive);
+  /// An audit entry of the console for `vigild backup` / `restore` (box_archive, FILE's name).
+  void recordBoxEvent(const std::string& action, const std::string& archive,
+                      const std::string& reason);
   void printHelp();
 
   std::string configFile_;
 
   std::string anchorFile_;  // --anchor FILE of `audit verify`
   bool json_ = false;       // --json of `sync status`
+  // backup / restore: --passphrase-file, --recipient, --identity, --data-dir
+  std::string passphraseFile_;
+  std::string recipientFile_;
+  std::string identityFile_;
+  std::string dataDir_;
   std::vector<std::pair<std::string, std::string>> overrides_;
   std::optional<int> earlyExit_;
   std::unique_ptr<Config> config_;
@@ -59,6 +69,8 @@ enum ExitCode : int {
   kExitSoftware = 70,
   kExitCantCreate = 73,
   kExitIoErr = 74,
+  kExitProtocol = 76,  // restore: the archive is damaged or was tampered with
+  kExitNoPerm = 77,    // restore: wrong passphrase or identity key
   kExitConfig = 78,
 };
 

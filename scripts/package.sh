@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package: build/package/packages/vigil_<version>_amd64.deb (docs/operations.md,
-# "Install"). The `package` preset is the release build without the tests.
+# "Install"). The `package` preset is the CI build's flags (optimised, warnings are errors: the
+# compiler cache of a CI build serves it) without the tests.
 #   scripts/package.sh [VERSION]    VERSION overrides the project version (e.g. 0.1.1~rc1)
 set -euo pipefail
 cd "$(dirname "$0")/.."

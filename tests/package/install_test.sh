@@ -35,7 +35,12 @@ cleanup() {
   for m in "$tmp/root/var/cache/apt/archives" "$tmp/root/dev" "$tmp/root/proc"; do
     umount -l "$m" 2>/dev/null || true
   done
-  rm -rf "$tmp"
+  # Never delete through a mount (the root's /dev is the host's): leave the directory instead.
+  if grep -qF " $tmp/" /proc/self/mounts; then
+    echo "install_test: $tmp still has mounts; not deleted" >&2
+  else
+    rm -rf --one-file-system "$tmp"
+  fi
 }
 trap cleanup EXIT
 log "packing $version, and the same as $prev"
@@ -214,4 +219,4 @@ chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin VIGIL_PURGE_DATA=1 DEBI
   apt-get -q -y purge vigil >"$tmp/apt-purge.log" 2>&1 || fail "apt-get purge with VIGIL_PURGE_DATA=1"
 [[ ! -e $root/var/lib/vigil && ! -e $root/var/lib/vigil-keys ]] || fail "VIGIL_PURGE_DATA=1 left the data"
 
-log "ok: install, /readyz, upgrade $prev -> $version, purge ($(du -sh "$tmp" | cut -f1) in $tmp, base $(du -h "$base" | cut -f1), apt cache $(du -sh "$cache/apt-archives" | cut -f1))"
+log "ok: install, /readyz, upgrade $prev -> $version, purge (disk: $(du -sxh "$tmp" 2>/dev/null | cut -f1) in $tmp, base $(du -h "$base" | cut -f1), apt cache $(du -sh "$cache/apt-archives" | cut -f1))"

@@ -3,7 +3,8 @@
 #   1. clang-format check of the C++ sources
 #   2. libFuzzer targets (clang, ASan+UBSan), each for a bounded time
 #   3. the unit suites again under ASan + UBSan
-#   4. the full suite (unit, integration, end-to-end) in the CI build, warnings as errors
+#   4. the full suite (unit, integration, end-to-end, appliance: the Debian package installed and
+#      upgraded in a clean Debian 12 root) in the CI build, warnings as errors
 # It ends with ctest's summary line of step 4. Set VIGIL_SKIP_ASAN=1 or VIGIL_SKIP_FUZZ=1 to
 # shorten a local run; CI runs everything.
 set -euo pipefail
@@ -42,7 +43,10 @@ cmake --build --preset ci -j "$jobs"
 # run they must be, so a missing one fails here instead of shrinking the suite silently.
 registered=$(ctest --preset ci -N)
 for t in e2e-portal e2e-live e2e-escalation e2e-video e2e-ble video-integration ble-integration \
-         x12-conformance; do
+         x12-conformance package-install image-firewall; do
   grep -q " $t\$" <<<"$registered" || { echo "test.sh: $t is not registered (see cmake's messages)" >&2; exit 1; }
 done
+# The appliance tests (label appliance: the package on a clean Debian 12 root) skip without root
+# or their tools on a developer's machine; here a skip is a failure.
+export VIGIL_APPLIANCE_REQUIRED=1
 ctest --preset ci -j "$jobs"

@@ -95,8 +95,8 @@ void seedReadings(store::Database& db, std::int64_t device, std::int64_t patient
           st.step();
         };
         add("blood_pressure", "85354-9", "mm[Hg]", std::nullopt,
-            "{\"8480-6\":" + std::to_string(118 + n % 30) + ",\"8462-4\":" +
-                std::to_string(72 + n % 15) + "}");
+            "{\"8480-6\":" + std::to_string(118 + n % 30) +
+                ",\"8462-4\":" + std::to_string(72 + n % 15) + "}");
         add("heart_rate", "8867-4", "/min", 60.0 + n % 25, std::nullopt);
         add("spo2", "59408-5", "%", 94.0 + n % 5, std::nullopt);
         add("body_weight", "29463-7", "kg", 80.0 + (n % 20) * 0.1, std::nullopt);
@@ -139,13 +139,21 @@ int main(int argc, char** argv) {
   fhir::FhirServer server(*db, audit, keys->cipher(), exporter, patients, clock);
   registry::DeviceRegistry devices(*db, clock);
 
-  progress("seeding %d patients with a year of readings each (%d readings apiece)",
-           patientCount, kDays * kPerDay * 4);
+  progress("seeding %d patients with a year of readings each (%d readings apiece)", patientCount,
+           kDays * kPerDay * 4);
   std::vector<std::int64_t> ids;
   for (int i = 0; i < patientCount; ++i) {
-    auto id = patients.create({0, "MRN-" + std::to_string(100000 + i), "Pat", "Bench" + std::to_string(i),
-                               "1950-01-01", "UTC", "TX", {}, true});
-    auto device = devices.add({"bench-" + std::to_string(i), registry::DeviceKind::hub, "Hub", "", ""});
+    auto id = patients.create({0,
+                               "MRN-" + std::to_string(100000 + i),
+                               "Pat",
+                               "Bench" + std::to_string(i),
+                               "1950-01-01",
+                               "UTC",
+                               "TX",
+                               {},
+                               true});
+    auto device =
+        devices.add({"bench-" + std::to_string(i), registry::DeviceKind::hub, "Hub", "", ""});
     db->writeSync([&](store::Connection& c) {
       registry::DeviceRegistry::assignIn(c, device.id, id, now - hours(24 * (kDays + 2)),
                                          std::nullopt);
@@ -211,7 +219,8 @@ int main(int argc, char** argv) {
         auto links = page->getArray("link");
         for (std::size_t i = 0; i < links->size(); ++i) {
           auto l = links->getObject(static_cast<unsigned>(i));
-          if (l->getValue<std::string>("relation") == "next") next = l->getValue<std::string>("url");
+          if (l->getValue<std::string>("relation") == "next")
+            next = l->getValue<std::string>("url");
         }
         if (next.empty()) break;
         params.erase(std::remove_if(params.begin(), params.end(),

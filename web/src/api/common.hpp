@@ -118,6 +118,6 @@ void addWorklistRoutes(Router& r, const ApiServices& s);
 void addCaseRoutes(Router& r, const ApiServices& s);
 void addBillingRoutes(Router& r, const ApiServices& s);
 void addFhirAuthRoutes(Router& r, const ApiServices& s);  // SMART backend services (issue 26)
-void addFhirRoutes(Router& r, const ApiServices& s);  // the FHIR R4 API (issue 26)
+void addFhirRoutes(Router& r, const ApiServices& s);      // the FHIR R4 API (issue 26)
 
 }  // namespace vigil::web::api

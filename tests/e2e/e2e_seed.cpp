@@ -125,7 +125,7 @@ void fhirReadings(store::Database& db, std::int64_t device, std::int64_t patient
 /// bp.systolic.high rule raised 2025-03-12 09:00 UTC; and, with scheduling, a booked 30-minute
 /// "Follow-up video visit" with Dr. Lee on 2025-03-20 15:00 UTC. Each id is printed under "fhir".
 struct FhirOrders {
-  std::int64_t prescription = 0, alert = 0, appointment = 0;
+  std::int64_t prescription = 0, alert = 0, appointment = 0, type = 0;
 };
 
 FhirOrders fhirOrders(store::Database& db, security::AuditLog& audit,
@@ -175,6 +175,12 @@ FhirOrders fhirOrders(store::Database& db, security::AuditLog& audit,
   scheduling::SchedulingService sched(db, audit, keys.cipher(), clock);
   auto type = sched.saveType(admin, {0, "Follow-up video visit", 30, scheduling::Modality::video,
                                      scheduling::VisitKind::followUp, true});
+  out.type = type.id;
+  // The provider's week, 09:00-17:00 Chicago time every day: free Slots for the FHIR API.
+  sched.saveSettings(admin, {provider, "America/Chicago", 0});
+  std::vector<scheduling::TemplateBlock> week;
+  for (int d = 1; d <= 7; ++d) week.push_back({0, provider, d, 9 * 60, 17 * 60, {}});
+  sched.setTemplate(admin, provider, week);
   const auto startsAt = core::toMillis(*core::parseRfc3339("2025-03-20T15:00:00Z"));
   db.writeSync([&](store::Connection& c) {
     c.execute(
@@ -495,7 +501,8 @@ int main(int argc, char** argv) {
                "\"bp-1002\"]";
   if (fhirSeed)
     std::cout << ",\"fhir\":{\"prescription\":" << orders.prescription
-              << ",\"alert\":" << orders.alert << ",\"appointment\":" << orders.appointment << "}";
+              << ",\"alert\":" << orders.alert << ",\"appointment\":" << orders.appointment
+              << ",\"type\":" << orders.type << "}";
   std::cout << fhirClientJson;
   if (syncRefused)
     std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""

@@ -653,6 +653,7 @@ BOOST_AUTO_TEST_CASE(a_booked_appointment_has_its_patient_and_practitioner_accep
   a.id = 5;
   a.patientId = 7;
   a.providerUserId = 3;
+  a.typeId = 2;
   a.startsAt = at("2026-12-03T15:00:00Z");
   a.endsAt = at("2026-12-03T15:30:00Z");
   checkJson(
@@ -660,7 +661,9 @@ BOOST_AUTO_TEST_CASE(a_booked_appointment_has_its_patient_and_practitioner_accep
       R"({
     "resourceType": "Appointment", "id": "7-5",
     "status": "booked",
-    "serviceType": [{"text": "Follow-up video visit"}],
+    "serviceType": [{"coding": [{"system": "urn:vigil:appointment-type", "code": "2",
+                                 "display": "Follow-up video visit"}],
+                     "text": "Follow-up video visit"}],
     "appointmentType": {"text": "Follow-up video visit"},
     "start": "2026-12-03T15:00:00.000Z",
     "end": "2026-12-03T15:30:00.000Z",
@@ -680,6 +683,28 @@ BOOST_AUTO_TEST_CASE(a_booked_appointment_has_its_patient_and_practitioner_accep
     BOOST_TEST(fhir::appointmentResource(a, "", "7-5", "Patient/7", "Practitioner/3")
                    ->getValue<std::string>("status") == status);
   }
+}
+BOOST_AUTO_TEST_CASE(a_free_slot_and_its_schedule) {
+  // slot.html: schedule (1..1), status (1..1: free), start, end (1..1); schedule.html: actor
+  // (1..*), active.
+  scheduling::Slot slot{3, 2, at("2026-12-08T15:00:00Z"), at("2026-12-08T15:30:00Z")};
+  scheduling::AppointmentType type;
+  type.id = 2;
+  type.name = "Follow-up video visit";
+  checkJson(fhir::slotResource(slot, type, "3-2-1796742000000", "Schedule/3"), R"({
+    "resourceType": "Slot", "id": "3-2-1796742000000",
+    "serviceType": [{"coding": [{"system": "urn:vigil:appointment-type", "code": "2",
+                                 "display": "Follow-up video visit"}],
+                     "text": "Follow-up video visit"}],
+    "schedule": {"reference": "Schedule/3"},
+    "status": "free",
+    "start": "2026-12-08T15:00:00.000Z",
+    "end": "2026-12-08T15:30:00.000Z"
+  })");
+  checkJson(fhir::scheduleResource("3", "Practitioner/3"), R"({
+    "resourceType": "Schedule", "id": "3", "active": true,
+    "actor": [{"reference": "Practitioner/3"}]
+  })");
 }
 #endif
 

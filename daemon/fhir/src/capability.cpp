@@ -44,6 +44,12 @@ const std::vector<TypeCapability>& capabilities() {
       {"Flag", true, false, false, {{"patient", "reference"}, {"date", "date"}}},
 #ifdef VIGIL_WITH_SCHEDULING
       {"Appointment", true, false, false, {{"patient", "reference"}, {"date", "date"}}},
+      {"Schedule", true, false, false, {{"_id", "token"}, {"actor", "reference"}}},
+      {"Slot",
+       true,
+       false,
+       false,
+       {{"schedule", "reference"}, {"service-type", "token"}, {"start", "date"}}},
 #endif
   };
   return kTypes;

@@ -171,7 +171,10 @@ JsonObject appointmentResource(const scheduling::Appointment& a, const std::stri
   auto o = start("Appointment", id);
   o->set("status", std::string(appointmentStatus(a.state)));
   if (!typeName.empty()) {
-    o->set("serviceType", one(textConcept(typeName)));
+    // The type's id as a code (the Slot search's service-type), its name as text.
+    o->set("serviceType",
+           one(codeable(coding(kAppointmentTypeSystem, std::to_string(a.typeId), typeName),
+                        typeName)));
     o->set("appointmentType", textConcept(typeName));
   }
   o->set("start", instant(a.startsAt));
@@ -186,6 +189,26 @@ JsonObject appointmentResource(const scheduling::Appointment& a, const std::stri
   participant(patientRef);
   if (!practitionerRef.empty()) participant(practitionerRef);
   o->set("participant", participants);
+  return o;
+}
+
+JsonObject scheduleResource(const std::string& id, const std::string& practitionerRef) {
+  auto o = start("Schedule", id);
+  o->set("active", true);
+  o->set("actor", one(reference(practitionerRef)));
+  return o;
+}
+
+JsonObject slotResource(const scheduling::Slot& slot, const scheduling::AppointmentType& type,
+                        const std::string& id, const std::string& scheduleRef) {
+  auto o = start("Slot", id);
+  o->set(
+      "serviceType",
+      one(codeable(coding(kAppointmentTypeSystem, std::to_string(type.id), type.name), type.name)));
+  o->set("schedule", reference(scheduleRef));
+  o->set("status", std::string("free"));
+  o->set("start", instant(slot.startsAt));
+  o->set("end", instant(slot.endsAt));
   return o;
 }
 #endif

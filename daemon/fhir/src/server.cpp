@@ -45,6 +45,7 @@ std::string_view operationOf(std::string_view type, security::Role view) {
   if (type == "MedicationRequest") return "prescription.list";
   if (type == "Flag") return "alert.list";
   if (type == "Appointment") return "visit.list";
+  if (type == "Schedule" || type == "Slot") return "schedule.slots";
   return "";
 }
 
@@ -141,7 +142,7 @@ const std::vector<std::string_view>& FhirServer::resourceTypes() {
       "Consent",     "DocumentReference", "Condition", "MedicationStatement", "AllergyIntolerance",
       "Coverage",    "MedicationRequest", "Flag",
 #ifdef VIGIL_WITH_SCHEDULING
-      "Appointment",
+      "Appointment", "Schedule",          "Slot",
 #endif
   };
   return kTypes;
@@ -285,6 +286,8 @@ FhirResponse FhirServer::read(const FhirCaller& caller, std::string_view type, s
   if (caller.client && !caller.client->allows(type, Interaction::read))
     require(caller, type, Interaction::read, std::nullopt, std::string(type));
   if (type == "Practitioner") return searchPractitioners(caller, {{"_id", std::string(id)}}, base);
+  if (type == "Schedule") return searchSchedules(caller, {{"_id", std::string(id)}}, base, true);
+  if (type == "Slot") return readSlot(caller, id, base);
   auto item =
       db_.read([&](store::Connection& c) { return readOneIn(c, type, id, viewOf(caller), base); });
   const auto objectId = std::string(type) + "/" + std::string(id);
@@ -350,7 +353,8 @@ FhirResponse FhirServer::everything(const FhirCaller& caller, std::string_view p
   if (caller.client) {
     // $everything is the patient's whole compartment: every type it returns must be granted.
     for (auto type : resourceTypes())
-      if (type != "Practitioner" && !caller.client->allows(type, Interaction::read)) {
+      if (type != "Practitioner" && type != "Schedule" && type != "Slot" &&
+          !caller.client->allows(type, Interaction::read)) {
         d.reason = "scope_not_granted";
         audit(caller, d, objectId, pid, security::AuditOutcome::denied);
         throw FhirError(403, "forbidden",

@@ -77,6 +77,8 @@ FhirResponse FhirServer::search(const FhirCaller& caller, std::string_view type,
   if (type == "Observation") return searchObservations(caller, params, base);
   if (type == "Patient") return searchPatients(caller, params, base);
   if (type == "Practitioner") return searchPractitioners(caller, params, base);
+  if (type == "Schedule") return searchSchedules(caller, params, base, false);
+  if (type == "Slot") return searchSlots(caller, params, base);
   return searchCompartment(caller, type, params, base);
 }
 

@@ -240,4 +240,13 @@ std::optional<AppointmentType> SchedulingService::typeIn(Connection& c, std::int
   return detail::typeIn(c, typeId);
 }
 
+std::vector<Slot> SchedulingService::freeSlotsIn(Connection& c, std::int64_t providerUserId,
+                                                 const AppointmentType& type,
+                                                 std::chrono::year_month_day from,
+                                                 std::chrono::year_month_day to,
+                                                 TimePoint notBefore) {
+  if (!type.active) return {};
+  return detail::freeSlotsIn(c, providerUserId, type, from, to, notBefore, std::nullopt);
+}
+
 }  // namespace vigil::scheduling

@@ -205,3 +205,42 @@ test('a client with system/*.rs reads the open alert as a Flag, the prescription
   const refused = await call(box, 'GET', `/fhir/Patient/${box.seed.patientA}/$everything`, { token: narrow });
   assert.equal(refused.status, 403);
 });
+
+test('free time: the provider\'s Schedule and its free Slots of a type over a week', { skip, timeout: 60000 }, async () => {
+  const t = await bearer('system/Schedule.rs system/Slot.rs system/Appointment.rs');
+  const provider = box.seed.provider.id;
+  const type = box.seed.fhir.type;
+  const appointment = await call(box, 'GET', `/fhir/Appointment/${box.seed.patientA}-${box.seed.fhir.appointment}`, { token: t });
+  assert.equal(appointment.status, 200, appointment.body);
+  assert.equal(appointment.json().serviceType[0].coding[0].code, String(type), 'the type a Slot search names');
+  const schedule = await call(box, 'GET', `/fhir/Schedule/${provider}`, { token: t });
+  assert.equal(schedule.status, 200, schedule.body);
+  assert.deepEqual(validateResource(schedule.json()), []);
+  assert.equal(schedule.json().actor[0].reference, `Practitioner/${provider}`);
+  assert.equal((await call(box, 'GET', `/fhir/Schedule/${box.seed.patientUser.id}`, { token: t })).status, 404,
+    'a patient account has no Schedule');
+  // The seed's week: 09:00-17:00 America/Chicago every day; candidate starts every 15 minutes
+  // (docs/scheduling.md) for a 30-minute type: 09:00 ... 16:30, 31 a day.
+  const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  const query = `schedule=Schedule/${provider}&service-type=urn:vigil:appointment-type|${type}&start=ge${day(2)}&start=lt${day(9)}`;
+  const page = await call(box, 'GET', `/fhir/Slot?${query}&_count=10`, { token: t });
+  assert.equal(page.status, 200, page.body);
+  const b = page.json();
+  assert.equal(b.total, 7 * 31, 'seven days of 31 starts');
+  assert.equal(b.entry.length, 10);
+  assert.ok(b.link.find((l) => l.relation === 'next'), 'a next page');
+  for (const e of b.entry) {
+    assert.deepEqual(validateResource(e.resource), []);
+    assert.equal(e.resource.status, 'free');
+    assert.equal(e.resource.schedule.reference, `Schedule/${provider}`);
+    assert.equal(Date.parse(e.resource.end) - Date.parse(e.resource.start), 30 * 60000);
+  }
+  const first = b.entry[0].resource;
+  const read = await call(box, 'GET', `/fhir/Slot/${first.id}`, { token: t });
+  assert.equal(read.status, 200, read.body);
+  assert.deepEqual(read.json(), first);
+  const gone = first.id.replace(/-(\d+)$/, (_, ms) => `-${Number(ms) + 60000}`);  // not a slot start
+  assert.equal((await call(box, 'GET', `/fhir/Slot/${gone}`, { token: t })).status, 404);
+  const tooLong = await call(box, 'GET', `/fhir/Slot?schedule=Schedule/${provider}&service-type=${type}&start=ge${day(1)}&start=lt${day(60)}`, { token: t });
+  assert.equal(tooLong.status, 400);
+});

@@ -50,6 +50,8 @@ inline constexpr std::string_view kRxNormSystem = "http://www.nlm.nih.gov/resear
 inline constexpr std::string_view kVigilExtensionBase = "urn:vigil:fhir:";
 /// The system of the box's medical record numbers (Patient.identifier).
 inline constexpr std::string_view kMrnSystem = "urn:vigil:mrn";
+/// The system of the clinic's appointment types (Appointment and Slot serviceType codes).
+inline constexpr std::string_view kAppointmentTypeSystem = "urn:vigil:appointment-type";
 
 /// Patient: official name, birthDate, telecom (phone, email), home address, emergency contact,
 /// communication language (BCP 47, preferred).
@@ -139,6 +141,14 @@ JsonObject flagResource(const alerts::Alert& alert, const std::string& id,
 JsonObject appointmentResource(const scheduling::Appointment& appointment,
                                const std::string& typeName, const std::string& id,
                                const std::string& patientRef, const std::string& practitionerRef);
+
+/// Schedule: one per provider (`id` the provider's user id), active, the Practitioner as actor.
+JsonObject scheduleResource(const std::string& id, const std::string& practitionerRef);
+
+/// Slot: a free slot of an appointment type in a provider's Schedule (status free, start, end,
+/// the type as serviceType: code the type's id in kAppointmentTypeSystem, text its name).
+JsonObject slotResource(const scheduling::Slot& slot, const scheduling::AppointmentType& type,
+                        const std::string& id, const std::string& scheduleRef);
 #endif
 
 /// The display name of a LOINC code the box stores ("Heart rate"), empty for others.

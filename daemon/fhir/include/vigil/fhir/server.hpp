@@ -135,6 +135,13 @@ class FhirServer {
                                   const std::string& base);
   FhirResponse searchPatients(const FhirCaller& caller, const SearchParams& params,
                               const std::string& base);
+  /// Schedule (one per provider) and Slot (free times): no PHI, read through the scheduling
+  /// library's free-slot computation (server_slots.cpp; not served without scheduling).
+  FhirResponse searchSchedules(const FhirCaller& caller, const SearchParams& params,
+                               const std::string& base, bool singleRead);
+  FhirResponse searchSlots(const FhirCaller& caller, const SearchParams& params,
+                           const std::string& base);
+  FhirResponse readSlot(const FhirCaller& caller, std::string_view id, const std::string& base);
   FhirResponse searchPractitioners(const FhirCaller& caller, const SearchParams& params,
                                    const std::string& base);
   FhirResponse searchCompartment(const FhirCaller& caller, std::string_view type,

@@ -293,6 +293,13 @@ class SchedulingService {
   static std::vector<Appointment> forPatientIn(store::Connection& c, std::int64_t patientId);
   /// An appointment type by id, read on `c`.
   static std::optional<AppointmentType> typeIn(store::Connection& c, std::int64_t typeId);
+  /// The provider's free slots of `type` over local dates [from, to] (at most 92 days), starting
+  /// at or after `notBefore`, read on `c`: no check, no audit (free times are not PHI; the FHIR
+  /// API's Slot search authorises and audits itself, issue 26). Empty for an inactive type.
+  static std::vector<Slot> freeSlotsIn(store::Connection& c, std::int64_t providerUserId,
+                                       const AppointmentType& type,
+                                       std::chrono::year_month_day from,
+                                       std::chrono::year_month_day to, TimePoint notBefore);
 
  private:
   struct Impl;

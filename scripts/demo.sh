@@ -89,6 +89,8 @@ web.port_file = $var/run/web.port
 web.assets_dir = $bin/portal
 web.tls.cert = $var/mosquitto/server.pem
 web.tls.key = $var/mosquitto/server.key
+# The box's address as browsers and EHRs reach it: links, and the FHIR token URL (docs/fhir.md).
+web.public_url = https://127.0.0.1:$port
 mqtt.port = $mqtt_port
 log.level = info
 # Short acknowledgement deadlines so that the demo shows escalation within minutes: a critical

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/fhir/record_export.hpp"
@@ -47,30 +48,10 @@ using namespace std::chrono;
 using namespace vigil;
 using Clk = steady_clock;
 
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(TimePoint t) : t_(t) {}
-  TimePoint now() const override { return t_; }
-
- private:
-  TimePoint t_;
-};
-
-double ms(Clk::duration d) {
-  return duration<double, std::milli>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
-void progress(const char* fmt, auto... args) {
-  std::fprintf(stderr, fmt, args...);
-  std::fputc('\n', stderr);
-}
+using bench::FixedClock;
+using bench::ms;
+using bench::percentile;
+using bench::progress;
 
 constexpr int kPerDay = 3;
 constexpr int kDays = 365;

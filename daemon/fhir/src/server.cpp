@@ -101,6 +101,28 @@ std::string searchUrl(const std::string& base, std::string_view type, const Sear
   return url;
 }
 
+std::size_t pageOffset(const SearchParams& params) {
+  auto page = valuesOf(params, "_page");
+  if (page.empty()) return 0;
+  auto offset = parseOffsetToken(page.back());
+  if (!offset) throw FhirError(400, "invalid", "_page: not a page of this search");
+  return *offset;
+}
+
+Poco::JSON::Object::Ptr offsetPage(const std::vector<FhirServer::Item>& items, std::size_t offset,
+                                   std::size_t count, const std::string& base,
+                                   std::string_view type, const SearchParams& params) {
+  std::vector<FhirServer::Item> page;
+  for (std::size_t i = offset; i < items.size() && page.size() < count; ++i)
+    page.push_back(items[i]);
+  std::string next;
+  if (count > 0 && offset + count < items.size())
+    next = searchUrl(base, type, params, offsetToken(offset + count));
+  auto token = valuesOf(params, "_page");
+  return searchset(page, base, searchUrl(base, type, params, token.empty() ? "" : token.back()),
+                   next, static_cast<std::int64_t>(items.size()));
+}
+
 void setMeta(Poco::JSON::Object::Ptr resource, std::optional<TimePoint> lastUpdated) {
   Poco::JSON::Object::Ptr meta = resource->getObject("meta");
   if (!meta) meta = json::object();

@@ -50,6 +50,15 @@ Poco::JSON::Object::Ptr searchset(const std::vector<FhirServer::Item>& items,
                                   const std::string& base, const std::string& selfUrl,
                                   const std::string& nextUrl, std::optional<std::int64_t> total);
 
+/// The offset a search's `_page` names (0 without one); throws FhirError 400 for another token.
+std::size_t pageOffset(const SearchParams& params);
+
+/// A searchset of `items[offset, offset + count)` with `total` the whole list's size and a next
+/// link when more follow (the small types' paging: offset tokens).
+Poco::JSON::Object::Ptr offsetPage(const std::vector<FhirServer::Item>& items, std::size_t offset,
+                                   std::size_t count, const std::string& base,
+                                   std::string_view type, const SearchParams& params);
+
 /// `<base>/<type>?<params without _page>` and the same with `_page=<token>`.
 std::string searchUrl(const std::string& base, std::string_view type, const SearchParams& params,
                       const std::string& pageToken = {});

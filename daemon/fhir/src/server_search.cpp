@@ -301,12 +301,7 @@ FhirResponse FhirServer::searchCompartment(const FhirCaller& caller, std::string
     dates.push_back(parseDateParam(std::string(dateName), v));
   const bool newestFirst = newestFirstOf(params);
   const auto count = std::min(countOf(params), options_.maxCount);
-  std::size_t offset = 0;
-  if (auto page = valuesOf(params, "_page"); !page.empty()) {
-    auto o = parseOffsetToken(page.back());
-    if (!o) throw FhirError(400, "invalid", "_page: not a page of this search");
-    offset = *o;
-  }
+  const auto offset = pageOffset(params);
   const auto objectId = std::string(type) + "?patient=" + std::to_string(patientId);
   auto d = require(caller, type, Interaction::search, patientId, objectId);
   auto items = db_.read([&](store::Connection& c) -> std::optional<std::vector<Item>> {
@@ -329,18 +324,8 @@ FhirResponse FhirServer::searchCompartment(const FhirCaller& caller, std::string
       return newestFirst ? *a.date > *b.date : *a.date < *b.date;
     return a.date.has_value() && !b.date.has_value();  // undated last
   });
-  const auto total = static_cast<std::int64_t>(items->size());
-  std::vector<Item> page;
-  for (std::size_t i = offset; i < items->size() && page.size() < count; ++i)
-    page.push_back((*items)[i]);
-  std::string next;
-  if (count > 0 && offset + count < items->size())
-    next = searchUrl(base, type, params, offsetToken(offset + count));
-  auto pageToken = valuesOf(params, "_page");
   FhirResponse r;
-  r.body = searchset(page, base,
-                     searchUrl(base, type, params, pageToken.empty() ? "" : pageToken.back()), next,
-                     total);
+  r.body = offsetPage(*items, offset, count, base, type, params);
   return r;
 }
 

@@ -117,12 +117,7 @@ FhirResponse FhirServer::searchSlots(const FhirCaller& caller, const SearchParam
   const auto objectId = "Slot?schedule=Schedule/" + std::to_string(provider);
   auto d = require(caller, "Slot", Interaction::search, std::nullopt, objectId);
   const auto count = std::min(countOf(params), options_.maxCount);
-  std::size_t offset = 0;
-  if (auto page = valuesOf(params, "_page"); !page.empty()) {
-    auto o = parseOffsetToken(page.back());
-    if (!o) throw FhirError(400, "invalid", "_page: not a page of this search");
-    offset = *o;
-  }
+  const auto offset = pageOffset(params);
   std::vector<Item> items;
   db_.read([&](store::Connection& c) {
     auto type = scheduling::SchedulingService::typeIn(c, *typeId);
@@ -141,18 +136,8 @@ FhirResponse FhirServer::searchSlots(const FhirCaller& caller, const SearchParam
     return 0;
   });
   audit(caller, d, objectId, std::nullopt, security::AuditOutcome::success);
-  const auto total = static_cast<std::int64_t>(items.size());
-  std::vector<Item> page;
-  for (std::size_t i = offset; i < items.size() && page.size() < count; ++i)
-    page.push_back(items[i]);
-  std::string next;
-  if (count > 0 && offset + count < items.size())
-    next = searchUrl(base, "Slot", params, offsetToken(offset + count));
-  auto pageToken = valuesOf(params, "_page");
   FhirResponse r;
-  r.body = searchset(page, base,
-                     searchUrl(base, "Slot", params, pageToken.empty() ? "" : pageToken.back()),
-                     next, total);
+  r.body = offsetPage(items, offset, count, base, "Slot", params);
   return r;
 }
 

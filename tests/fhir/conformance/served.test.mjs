@@ -9,11 +9,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validateBundle, validateResource } from './validate.mjs';
 import { readBackWithClient } from './read_back.mjs';
-import { startVigild, within } from '../../e2e/harness.mjs';
+import { startVigild } from '../../e2e/harness.mjs';
+import { call as boxCall, signIn as boxSignIn } from '../box_http.mjs';
 
 const haveBox = Boolean(process.env.VIGILD && process.env.VIGIL_E2E_SEED);
 let box;
@@ -28,39 +28,8 @@ after(async () => {
   if (box) await box.stop();
 }, { timeout: 60000 });
 
-/** One HTTPS request to the box (self-signed test certificate); resolves { status, headers, body }. */
-function call(method, path, { cookie, csrf, body } = {}) {
-  const url = new URL(path, box.url);
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, {
-      method,
-      rejectUnauthorized: false,
-      timeout: 20000,
-      headers: {
-        Accept: 'application/json',
-        ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}),
-        ...(cookie ? { Cookie: cookie } : {}),
-        ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
-      },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-    });
-    req.once('timeout', () => req.destroy(new Error(`timed out after 20 s: ${method} ${url.pathname}`)));
-    req.once('error', reject);
-    req.end(data);
-  });
-}
-
-async function signIn(email) {
-  const res = await call('POST', '/api/v1/auth/login', { body: { email, password: box.seed.password } });
-  assert.equal(res.status, 200, `sign-in: ${res.body}`);
-  const cookie = [].concat(res.headers['set-cookie'] || []).map((c) => c.split(';')[0]).join('; ');
-  return { cookie, csrf: JSON.parse(res.body).session.csrf };
-}
+const call = (method, path, options) => boxCall(box, method, path, options);
+const signIn = (email) => boxSignIn(box, email);
 
 /**
  * Every kind of the device protocol (docs/device-protocol.md), some in units the box converts.

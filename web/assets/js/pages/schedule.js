@@ -80,7 +80,10 @@ function slotBrowser({ patientId, onBooked, providerId = null }) {
     clear(list);
     if (!typeSelect.value) return;
     status.textContent = 'Looking for free times…';
-    const q = { type: typeSelect.value, from, to: addDays(from, 6) };
+    // From the day before: slot searches take local dates in each provider's zone, and a
+    // provider west of the browser may still be on the day before (20:00 in New York is already
+    // tomorrow in UTC); the box returns only times from now on, so nothing past shows.
+    const q = { type: typeSelect.value, from: addDays(from, -1), to: addDays(from, 6) };
     if (providerId) q.provider = providerId;
     if (session().user.role !== 'patient' && patientId) q.patient = patientId;
     try {

@@ -101,6 +101,21 @@ std::string searchUrl(const std::string& base, std::string_view type, const Sear
   return url;
 }
 
+FhirResponse oneOrSearchset(const std::vector<FhirServer::Item>& items, bool singleRead,
+                            const std::string& base, std::string_view type,
+                            const SearchParams& params) {
+  FhirResponse r;
+  if (singleRead) {
+    if (items.empty()) throw FhirError(404, "not-found", "no such resource");
+    r.body = items.front().resource;
+    r.etag = "W/\"1\"";
+    return r;
+  }
+  r.body = searchset(items, base, searchUrl(base, type, params), "",
+                     static_cast<std::int64_t>(items.size()));
+  return r;
+}
+
 std::size_t pageOffset(const SearchParams& params) {
   auto page = valuesOf(params, "_page");
   if (page.empty()) return 0;
@@ -307,7 +322,8 @@ FhirResponse FhirServer::read(const FhirCaller& caller, std::string_view type, s
   // Scopes are checked before anything is looked up: a client without them learns nothing.
   if (caller.client && !caller.client->allows(type, Interaction::read))
     require(caller, type, Interaction::read, std::nullopt, std::string(type));
-  if (type == "Practitioner") return searchPractitioners(caller, {{"_id", std::string(id)}}, base);
+  if (type == "Practitioner")
+    return searchPractitioners(caller, {{"_id", std::string(id)}}, base, true);
   if (type == "Schedule") return searchSchedules(caller, {{"_id", std::string(id)}}, base, true);
   if (type == "Slot") return readSlot(caller, id, base);
   auto item =

@@ -50,6 +50,12 @@ Poco::JSON::Object::Ptr searchset(const std::vector<FhirServer::Item>& items,
                                   const std::string& base, const std::string& selfUrl,
                                   const std::string& nextUrl, std::optional<std::int64_t> total);
 
+/// A read answered through a search's code (Practitioner, Schedule): the one resource (404 when
+/// none), else the searchset of `items`.
+FhirResponse oneOrSearchset(const std::vector<FhirServer::Item>& items, bool singleRead,
+                            const std::string& base, std::string_view type,
+                            const SearchParams& params);
+
 /// The offset a search's `_page` names (0 without one); throws FhirError 400 for another token.
 std::size_t pageOffset(const SearchParams& params);
 

@@ -76,7 +76,7 @@ FhirResponse FhirServer::search(const FhirCaller& caller, std::string_view type,
     require(caller, type, Interaction::search, std::nullopt, std::string(type));
   if (type == "Observation") return searchObservations(caller, params, base);
   if (type == "Patient") return searchPatients(caller, params, base);
-  if (type == "Practitioner") return searchPractitioners(caller, params, base);
+  if (type == "Practitioner") return searchPractitioners(caller, params, base, false);
   if (type == "Schedule") return searchSchedules(caller, params, base, false);
   if (type == "Slot") return searchSlots(caller, params, base);
   return searchCompartment(caller, type, params, base);
@@ -248,12 +248,10 @@ FhirResponse FhirServer::searchPatients(const FhirCaller& caller, const SearchPa
 }
 
 FhirResponse FhirServer::searchPractitioners(const FhirCaller& caller, const SearchParams& params,
-                                             const std::string& base) {
+                                             const std::string& base, bool singleRead) {
   checkParams("Practitioner", params, {"_id"});
   auto ids = valuesOf(params, "_id");
   if (ids.empty()) throw FhirError(400, "invalid", "Practitioner search: give _id");
-  const bool singleRead =
-      params.size() == 1 && params[0].first == "_id" && valuesOf(params, "_count").empty();
   auto d = require(caller, "Practitioner", singleRead ? Interaction::read : Interaction::search,
                    std::nullopt, "Practitioner");
   std::vector<Item> items;
@@ -272,16 +270,7 @@ FhirResponse FhirServer::searchPractitioners(const FhirCaller& caller, const Sea
     return 0;
   });
   audit(caller, d, "Practitioner", std::nullopt, security::AuditOutcome::success);
-  FhirResponse r;
-  if (singleRead) {
-    if (items.empty()) throw FhirError(404, "not-found", "no such resource");
-    r.body = items.front().resource;
-    r.etag = "W/\"1\"";
-    return r;
-  }
-  r.body = searchset(items, base, searchUrl(base, "Practitioner", params), "",
-                     static_cast<std::int64_t>(items.size()));
-  return r;
+  return oneOrSearchset(items, singleRead, base, "Practitioner", params);
 }
 
 FhirResponse FhirServer::searchCompartment(const FhirCaller& caller, std::string_view type,

@@ -71,16 +71,7 @@ FhirResponse FhirServer::searchSchedules(const FhirCaller& caller, const SearchP
         items.empty() && singleRead ? security::AuditOutcome::failure
                                     : security::AuditOutcome::success,
         items.empty() && singleRead ? "not_found" : "");
-  FhirResponse r;
-  if (singleRead) {
-    if (items.empty()) throw FhirError(404, "not-found", "no such resource");
-    r.body = items.front().resource;
-    r.etag = "W/\"1\"";
-    return r;
-  }
-  r.body = searchset(items, base, searchUrl(base, "Schedule", params), "",
-                     static_cast<std::int64_t>(items.size()));
-  return r;
+  return oneOrSearchset(items, singleRead, base, "Schedule", params);
 }
 
 FhirResponse FhirServer::searchSlots(const FhirCaller& caller, const SearchParams& params,

@@ -200,6 +200,14 @@ test('a client with system/*.rs reads the open alert as a Flag, the prescription
   const types = new Set(everything.json().entry.map((e) => e.resource.resourceType));
   for (const type of ['Patient', 'Observation', 'Device', 'Flag', 'MedicationRequest'])
     assert.ok(types.has(type), `$everything has a ${type}`);
+  // The prescriber as a Practitioner (with the NPI the seed gave Dr. Lee); a patient account is none.
+  const lee = await call(box, 'GET', `/fhir/Practitioner/${box.seed.provider.id}`, { token: t });
+  assert.equal(lee.status, 200, lee.body);
+  assert.deepEqual(validateResource(lee.json()), []);
+  assert.equal(lee.json().identifier[0].value, '1245319599');
+  assert.equal((await call(box, 'GET', `/fhir/Practitioner/${box.seed.patientUser.id}`, { token: t })).status, 404);
+  const found = await call(box, 'GET', `/fhir/Practitioner?_id=${box.seed.provider.id}`, { token: t });
+  assert.equal(found.json().total, 1);
   // A client without read on every type gets no $everything.
   const narrow = await bearer('system/Observation.rs system/Patient.rs');
   const refused = await call(box, 'GET', `/fhir/Patient/${box.seed.patientA}/$everything`, { token: narrow });

@@ -143,7 +143,7 @@ class FhirServer {
                            const std::string& base);
   FhirResponse readSlot(const FhirCaller& caller, std::string_view id, const std::string& base);
   FhirResponse searchPractitioners(const FhirCaller& caller, const SearchParams& params,
-                                   const std::string& base);
+                                   const std::string& base, bool singleRead);
   FhirResponse searchCompartment(const FhirCaller& caller, std::string_view type,
                                  const SearchParams& params, const std::string& base);
   std::optional<Item> readOneIn(store::Connection& c, std::string_view type, std::string_view id,

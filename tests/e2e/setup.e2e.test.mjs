@@ -74,6 +74,28 @@ let answers;
 let oneTime;
 let broker;
 let daemon;
+let cloud;
+
+/** The cloud stand-in (`vigil-devtool cloud serve`) on a free port; its state in <dir>/cloud. */
+async function startCloud() {
+  const cloudDir = join(dir, 'cloud');
+  const port = await freePort();
+  const child = spawn(process.env.VIGIL_DEVTOOL, ['cloud', 'serve', '--dir', cloudDir, '--port', String(port)],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 20000;
+  while (!existsSync(join(cloudDir, 'enrolment-code')) || !existsSync(join(cloudDir, 'url'))
+         || !readFileSync(join(cloudDir, 'url'), 'utf8').trim()) {
+    assert.equal(child.exitCode, null, `the cloud stand-in exited: ${log}`);
+    assert.ok(Date.now() < deadline, `the cloud stand-in did not start in 20 s: ${log}`);
+    await sleep(50);
+  }
+  await sleep(200);  // its listener is up once the url file is written; a moment for accept()
+  return { child, url: `https://127.0.0.1:${port}`, ca: join(cloudDir, 'ca.crt'),
+    code: readFileSync(join(cloudDir, 'enrolment-code'), 'utf8').trim() };
+}
 
 before(async () => {
   // The installed configuration (every key at its default), pointed at a temporary data dir.
@@ -87,6 +109,7 @@ before(async () => {
   writeFileSync(conf, text);
   writeFileSync(join(dir, 'firewall.conf'), 'clinic_net4 = 10.0.0.0/8\nssh_ports = 22\nmqtt_ports = 8883 8884\n');
   ports = { portal: await freePort(), mqtt: await freePort(), mqttPassword: await freePort() };
+  cloud = await startCloud();
   answers = join(dir, 'answers.conf');
   writeFileSync(answers, [
     '# the clinic answers (docs/operations.md, "First boot")',
@@ -104,6 +127,10 @@ before(async () => {
     'video_ports = 41000-41099',
     'clinic_network = 192.168.40.0/24',
     'start = no',
+    `cloud_url = ${cloud.url}`,
+    `cloud_ca_file = ${cloud.ca}`,
+    `enrolment_code = ${cloud.code}`,
+    'box_name = Riverside box 1',
     '',
   ].join('\n'));
 });
@@ -111,6 +138,7 @@ before(async () => {
 after(async () => {
   await stop(daemon);
   await stop(broker);
+  await stop(cloud?.child);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -148,6 +176,12 @@ test('setup from an answer file makes the box the answers describe', () => {
   const m = r.stdout.match(/one-time password: ([A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5})$/m);
   assert.ok(m, `a one-time password printed: ${r.stdout}`);
   oneTime = m[1];
+  // Enrolled with the cloud (the stand-in) with the code given: the box's link keys beside the
+  // master key, the link's settings in vigild.conf.
+  assert.match(r.stdout, /enrolled: box \S+ with \d+ cloud services/);
+  for (const f of ['sync-signing.key', 'sync-encryption.key']) {
+    assert.equal(statSync(join(`${data}-keys`, f)).mode & 0o777, 0o600, `${f} in the keys directory, 0600`);
+  }
   assert.match(r.stdout, /Portal: {2}https:\/\/vigil-test\.clinic\.example:\d+\//);
   assert.match(r.stdout, new RegExp(`Start the services: systemctl enable --now vigil-mosquitto.service vigil-broker-reload.path vigild.service`));
 
@@ -165,6 +199,8 @@ test('setup from an answer file makes the box the answers describe', () => {
     'cases.time_zone': 'America/Chicago',
     'video.udp_port_min': '41000',
     'video.udp_port_max': '41099',
+    'sync.url': cloud.url,
+    'sync.ca_file': cloud.ca,
   };
   for (const [k, v] of Object.entries(expected)) {
     const lines = c.split('\n').filter((l) => l.startsWith(`${k} =`));
@@ -180,7 +216,7 @@ test('setup from an answer file makes the box the answers describe', () => {
   assert.equal(statSync(`${data}-keys`).mode & 0o777, 0o700, 'keys directory 0700');
   assert.equal(existsSync(join(data, 'keys')), false);
   assert.equal(statSync(join(dir, 'tls', 'portal.key')).mode & 0o777, 0o600, 'portal key 0600');
-  assert.ok(existsSync(join(data, 'vigil.db')));
+  assert.equal(statSync(join(data, 'vigil.db')).mode & 0o777, 0o600, 'the database 0600');
   assert.ok(existsSync(join(data, '.setup-done')), 'the first-boot marker');
 
   // The certificates: issued by the box CA, for the host names and address the clinic gave.

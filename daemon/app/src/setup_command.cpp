@@ -416,6 +416,8 @@ int runSetup(Poco::Util::Application& app, const SetupOptions& options) {
     std::cerr << "vigild: setup: " << e.what() << "\nNothing was changed.\n";
     return kExitConfig;
   }
+  // As the unit's UMask=0077: what has no explicit mode (the database, its journal) is private.
+  ::umask(077);
   const fs::path configDir = fs::absolute(options.configFile).parent_path();
   const bool systemd = ::geteuid() == 0 && fs::exists("/run/systemd/system");
   const int total = 8;

@@ -327,8 +327,10 @@ SetupAnswers parseSetupAnswers(const std::map<std::string, std::string>& values)
     throw ValidationError("data_volume: an absolute device path, e.g. /dev/sdb");
   if (!get("volume_unlock").empty()) a.volumeUnlock = get("volume_unlock");
   if (a.volumeUnlock != "tpm2" && a.volumeUnlock != "passphrase" &&
-      a.volumeUnlock.rfind("keyfile:/", 0) != 0)
-    throw ValidationError("volume_unlock: tpm2, passphrase or keyfile:/absolute/path");
+      a.volumeUnlock.rfind("keyfile:/", 0) != 0 && a.volumeUnlock.rfind("passphrase:/", 0) != 0)
+    throw ValidationError(
+        "volume_unlock: tpm2, keyfile:/path, passphrase (typed now and at each boot) or "
+        "passphrase:/path (read from a file)");
   a.cloudUrl = get("cloud_url");
   if (!a.cloudUrl.empty() && a.cloudUrl.rfind("https://", 0) != 0)
     throw ValidationError("cloud_url: an https:// URL");
@@ -429,6 +431,11 @@ int runSetup(Poco::Util::Application& app, const SetupOptions& options) {
   if (!a.dataVolume.empty() && !fs::exists(data / "vigil.db")) {
     int rc = runProgram({"vigil-volume", "create", "--device", a.dataVolume, "--unlock",
                          a.volumeUnlock, "--mount", data.string()});
+    if (rc == 3) {
+      std::cerr << "vigild: setup: the data volume is formatted and enrolled but this kernel "
+                   "cannot open it (no device-mapper); nothing else was set up\n";
+      return kExitCantCreate;
+    }
     if (rc != 0) {
       std::cerr << "vigild: setup: vigil-volume create failed (exit " << rc
                 << "); fix what it said and run setup again\n";

@@ -38,7 +38,7 @@ struct SetupAnswers {
   std::string clinicNetwork;          // clinic_network: IPv4 CIDRs allowed SSH
   bool firewall = false;              // firewall = on|off: enable vigil-firewall
   std::string dataVolume;             // data_volume: a block device for LUKS2 (vigil-volume)
-  std::string volumeUnlock = "tpm2";  // volume_unlock: tpm2 | keyfile:PATH | passphrase
+  std::string volumeUnlock = "tpm2";  // volume_unlock: tpm2 | keyfile:PATH | passphrase[:PATH]
   std::string cloudUrl;               // cloud_url (sync.url)
   std::string cloudCaFile;            // cloud_ca_file (sync.ca_file)
   std::string enrolmentCode;          // enrolment_code: the licensing portal's code

@@ -30,11 +30,11 @@ const children = [];
 process.once('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
 
 async function freePort() {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
+  }), 10000, 'a free port');
 }
 
 /** vigild with a bounded run; returns { status, stdout, stderr }. */
@@ -133,16 +133,16 @@ before(async () => {
     'box_name = Riverside box 1',
     '',
   ].join('\n'));
-});
+}, { timeout: 60000 });
 
 after(async () => {
   await stop(daemon);
   await stop(broker);
   await stop(cloud?.child);
   rmSync(dir, { recursive: true, force: true });
-});
+}, { timeout: 60000 });
 
-test('answers are all checked before anything is written', () => {
+test('answers are all checked before anything is written', { timeout: 120000 }, () => {
   const cases = [
     ['admin_email = not-an-address', /admin_email/],
     ['time_zone = Mars/Olympus_Mons', /time_zone/],
@@ -169,7 +169,7 @@ test('answers are all checked before anything is written', () => {
   assert.match(none.stderr, /--answers FILE or a terminal/);
 });
 
-test('setup from an answer file makes the box the answers describe', () => {
+test('setup from an answer file makes the box the answers describe', { timeout: 120000 }, () => {
   const r = vigil(['setup', '--answers', answers]);
   assert.equal(r.status, 0, `setup: ${r.stdout}\n${r.stderr}`);
   for (let n = 1; n <= 8; n += 1) assert.match(r.stdout, new RegExp(`^\\[${n}/8\\] `, 'm'), `step ${n} reported`);
@@ -239,7 +239,7 @@ test('setup from an answer file makes the box the answers describe', () => {
   assert.match(again.stderr, /set up already/);
 });
 
-test('the box runs as set up: broker, /readyz over TLS trusted through the box CA', async () => {
+test('the box runs as set up: broker, /readyz over TLS trusted through the box CA', { timeout: 120000 }, async () => {
   assert.ok(oneTime, 'setup ran');
   broker = spawn('/usr/sbin/mosquitto', ['-c', join(data, 'mosquitto', 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(broker);
@@ -263,7 +263,7 @@ test('the box runs as set up: broker, /readyz over TLS trusted through the box C
   assert.match(ready.text, /mqtt|broker|ingest/i, `readiness names the broker: ${ready.text}`);
 });
 
-test('the first admin signs in with the one-time password, chooses a password, enrols TOTP', async () => {
+test('the first admin signs in with the one-time password, chooses a password, enrols TOTP', { timeout: 180000 }, async () => {
   assert.ok(daemon, 'the box runs');
   const browser = await startBrowser();
   try {
@@ -311,4 +311,53 @@ test('the first admin signs in with the one-time password, chooses a password, e
     "SELECT action || ' ' || outcome || ' ' || coalesce(reason, '') FROM audit_log WHERE action IN ('user.bootstrap_admin', 'user.password_change') ORDER BY seq"],
   { encoding: 'utf8', timeout: 10000 }).stdout.trim().split('\n');
   assert.deepEqual(rows, ['user.bootstrap_admin success first_admin', 'user.password_change success one_time_password_replaced']);
+});
+
+test('on a terminal, setup asks its questions in order and sets the box up from the answers', { timeout: 120000 }, () => {
+  // A second box of its own; `script` gives setup a terminal (it asks only on one) and feeds it
+  // the typed answers; Enter keeps a default.
+  const box = mkdtempSync(join(tmpdir(), 'vigil-setup-tty-'));
+  try {
+    const conf2 = join(box, 'vigild.conf');
+    writeFileSync(conf2, readFileSync(join(here, '../../image/vigild.conf'), 'utf8')
+      .replace(/^data\.dir = .*$/m, `data.dir = ${join(box, 'data')}`)
+      .replace(/^log\.level = .*$/m, 'log.level = warn'));
+    const typed = [
+      'tty-box.clinic.example', // host names
+      '', // addresses
+      'Hillside Clinic', // clinic name
+      'Europe/Dublin', // time zone
+      'Tess Terminal', // admin name
+      'tess@hillside.example', // admin e-mail
+      '', // portal port: 8443
+      '', // video ports
+      '', // clinic network
+      '', // firewall: no
+      '', // data volume: none
+      '', // cloud link: none
+      '',
+    ].join('\n');
+    const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
+    const cmd = [vigild, '--config', conf2, 'setup', '--no-start', '--service-user', user].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: typed, encoding: 'utf8', timeout: 120000 });
+    assert.equal(r.status, 0, `setup on a terminal: ${r.stdout}${r.stderr}`);
+    const order = ['Host names', 'IP addresses', 'Clinic name', 'time zone', "administrator's name",
+      "administrator's e-mail", 'Portal HTTPS port', 'Video media UDP ports', 'Clinic network',
+      'Turn the firewall on', 'Block device', 'Cloud link URL'];
+    let at = -1;
+    for (const q of order) {
+      const i = r.stdout.indexOf(q, at + 1);
+      assert.ok(i > at, `"${q}" asked, after the one before: ${r.stdout}`);
+      at = i;
+    }
+    assert.match(r.stdout, /one-time password: [A-Z2-9]{5}(-[A-Z2-9]{5}){3}/);
+    const c = readFileSync(conf2, 'utf8');
+    assert.match(c, /^scheduling\.clinic_name = Hillside Clinic$/m);
+    assert.match(c, /^cases\.time_zone = Europe\/Dublin$/m);
+    assert.match(c, /^web\.public_url = https:\/\/tty-box\.clinic\.example:8443$/m);
+    assert.match(c, /^web\.bind = 0\.0\.0\.0$/m);
+    assert.ok(existsSync(join(box, 'data', '.setup-done')));
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
 });

@@ -230,10 +230,6 @@ std::string joined(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-void step(int n, int total, const std::string& what) {
-  std::cout << "[" << n << "/" << total << "] " << what << "\n" << std::flush;
-}
-
 }  // namespace
 
 std::map<std::string, std::string> readAnswerFile(const std::string& path) {
@@ -377,60 +373,94 @@ void setConfigValues(const std::string& path, const std::map<std::string, std::s
   if (::chown(path.c_str(), st.st_uid, st.st_gid) != 0) ioFailure("chown", path);
 }
 
-int runSetup(Poco::Util::Application& app, const SetupOptions& options) {
-  if (options.configFile.empty()) {
-    std::cerr << "vigild: setup needs --config FILE (the configuration it completes, e.g. "
-                 "/etc/vigil/vigild.conf)\n";
-    return kExitUsage;
-  }
-  Config before = Config::load(options.configFile);
-  const fs::path data = dataDirOf(before);
-  if (fs::exists(data / kMarker)) {
-    std::cerr << "vigild: this box is set up already (" << (data / kMarker).string()
-              << "); setup runs once. Change settings in " << options.configFile << "\n";
-    return kExitCantCreate;
-  }
-  // Every answer is checked before anything is written.
-  SetupAnswers a;
-  try {
-    std::map<std::string, std::string> values;
-    if (!options.answersFile.empty()) {
-      values = readAnswerFile(options.answersFile);
-    } else if (::isatty(STDIN_FILENO)) {
-      values = askInteractively();
-    } else {
-      std::cerr << "vigild: setup needs --answers FILE or a terminal to ask on\n";
+namespace {
+
+/// One run of setup: what the steps share, one method per step (in order).
+class SetupRun {
+ public:
+  SetupRun(Poco::Util::Application& app, const SetupOptions& options)
+      : app_(app), options_(options) {}
+
+  int run() {
+    if (options_.configFile.empty()) {
+      std::cerr << "vigild: setup needs --config FILE (the configuration it completes, e.g. "
+                   "/etc/vigil/vigild.conf)\n";
       return kExitUsage;
     }
-    a = parseSetupAnswers(values);
-    if (!a.dataVolume.empty() && !fs::exists(a.dataVolume))
-      throw ValidationError("data_volume: " + a.dataVolume + " does not exist");
-    if (!a.dataVolume.empty() && !onPath("vigil-volume"))
-      throw ValidationError("data_volume: vigil-volume is not installed (the vigil package)");
-  } catch (const ValidationError& e) {
-    std::cerr << "vigild: setup: " << e.what() << "\nNothing was changed.\n";
-    return kExitDataErr;
+    before_ = std::make_unique<Config>(Config::load(options_.configFile));
+    data_ = dataDirOf(*before_);
+    if (fs::exists(data_ / kMarker)) {
+      std::cerr << "vigild: this box is set up already (" << (data_ / kMarker).string()
+                << "); setup runs once. Change settings in " << options_.configFile << "\n";
+      return kExitCantCreate;
+    }
+    if (int rc = checkAnswers(); rc != kExitOk) return rc;
+    // As the unit's UMask=0077: what has no explicit mode (the database, its journal) is private.
+    ::umask(077);
+    configDir_ = fs::absolute(options_.configFile).parent_path();
+    keysDir_ = fs::path(masterKeyPath(*before_)).parent_path();
+    if (int rc = dataVolume(); rc != kExitOk) return rc;
+    step(2, "directories: " + data_.string() + " and " + keysDir_.string());
+    files::makeDir(data_, 0711);
+    files::makeDir(keysDir_, 0700);
+    certificates();
+    if (int rc = configuration(); rc != kExitOk) return rc;
+    if (int rc = database(); rc != kExitOk) {
+      handOver(data_, user_);
+      handOver(keysDir_, user_);
+      std::cerr << "vigild: setup stopped; fix the cause and run setup again (it goes on from "
+                   "here"
+                << (adminMade_ ? "; the one-time password above stays valid" : "") << ")\n";
+      return rc;
+    }
+    services();
+    summary();
+    return kExitOk;
   }
-  ServiceUser user;
-  try {
-    user = serviceUser(options.serviceUser);
-  } catch (const ConfigError& e) {
-    std::cerr << "vigild: setup: " << e.what() << "\nNothing was changed.\n";
-    return kExitConfig;
-  }
-  // As the unit's UMask=0077: what has no explicit mode (the database, its journal) is private.
-  ::umask(077);
-  const fs::path configDir = fs::absolute(options.configFile).parent_path();
-  const bool systemd = ::geteuid() == 0 && fs::exists("/run/systemd/system");
-  const int total = 8;
 
-  // 1. The data volume (LUKS2), mounted on data.dir before anything is written there.
-  step(1, total,
-       a.dataVolume.empty() ? "data volume: none asked (data.dir on the root file system)"
-                            : "data volume: LUKS2 on " + a.dataVolume);
-  if (!a.dataVolume.empty() && !fs::exists(data / "vigil.db")) {
-    int rc = runProgram({"vigil-volume", "create", "--device", a.dataVolume, "--unlock",
-                         a.volumeUnlock, "--mount", data.string()});
+ private:
+  static constexpr int kSteps = 8;
+  void step(int n, const std::string& what) {
+    std::cout << "[" << n << "/" << kSteps << "] " << what << "\n" << std::flush;
+  }
+
+  /// Every answer is checked before anything is written.
+  int checkAnswers() {
+    try {
+      std::map<std::string, std::string> values;
+      if (!options_.answersFile.empty()) {
+        values = readAnswerFile(options_.answersFile);
+      } else if (::isatty(STDIN_FILENO)) {
+        values = askInteractively();
+      } else {
+        std::cerr << "vigild: setup needs --answers FILE or a terminal to ask on\n";
+        return kExitUsage;
+      }
+      a_ = parseSetupAnswers(values);
+      if (!a_.dataVolume.empty() && !fs::exists(a_.dataVolume))
+        throw ValidationError("data_volume: " + a_.dataVolume + " does not exist");
+      if (!a_.dataVolume.empty() && !onPath("vigil-volume"))
+        throw ValidationError("data_volume: vigil-volume is not installed (the vigil package)");
+    } catch (const ValidationError& e) {
+      std::cerr << "vigild: setup: " << e.what() << "\nNothing was changed.\n";
+      return kExitDataErr;
+    }
+    try {
+      user_ = serviceUser(options_.serviceUser);
+    } catch (const ConfigError& e) {
+      std::cerr << "vigild: setup: " << e.what() << "\nNothing was changed.\n";
+      return kExitConfig;
+    }
+    return kExitOk;
+  }
+
+  /// 1. The data volume (LUKS2), mounted on data.dir before anything is written there.
+  int dataVolume() {
+    step(1, a_.dataVolume.empty() ? "data volume: none asked (data.dir on the root file system)"
+                                  : "data volume: LUKS2 on " + a_.dataVolume);
+    if (a_.dataVolume.empty() || fs::exists(data_ / "vigil.db")) return kExitOk;
+    int rc = runProgram({"vigil-volume", "create", "--device", a_.dataVolume, "--unlock",
+                         a_.volumeUnlock, "--mount", data_.string()});
     if (rc == 3) {
       std::cerr << "vigild: setup: the data volume is formatted and enrolled but this kernel "
                    "cannot open it (no device-mapper); nothing else was set up\n";
@@ -441,205 +471,215 @@ int runSetup(Poco::Util::Application& app, const SetupOptions& options) {
                 << "); fix what it said and run setup again\n";
       return kExitCantCreate;
     }
+    return kExitOk;
   }
 
-  // 2. Directories: data (0711: the broker opens the CA by path) and keys (0700), beside it.
-  step(2, total, "directories: " + data.string() + " and " + data.string() + "-keys");
-  files::makeDir(data, 0711);
-  const fs::path keysDir = fs::path(masterKeyPath(before)).parent_path();
-  files::makeDir(keysDir, 0700);
-
-  // 3. The box CA, the broker's server certificate and configuration, vigild's client cert.
-  step(3, total,
-       "certificates and broker: CA " + (data / "pki" / "ca.pem").string() + ", names " +
-           joined(a.hostNames, ", "));
-  pki::BrokerLayout layout(data);
-  pki::BrokerSettings broker;
-  broker.bindAddress = a.mqttBind;
-  broker.certificatePort = a.mqttPort;
-  broker.passwordPort = a.mqttPasswordPort;
-  broker.publicHost = a.hostNames.front();
-  broker.serverDnsNames = a.hostNames;
-  if (std::find(a.hostNames.begin(), a.hostNames.end(), "localhost") == a.hostNames.end())
-    broker.serverDnsNames.push_back("localhost");
-  broker.serverIps = a.hostAddresses;
-  if (std::find(a.hostAddresses.begin(), a.hostAddresses.end(), "127.0.0.1") ==
-      a.hostAddresses.end())
-    broker.serverIps.push_back("127.0.0.1");
-  broker.serviceClient = before.string("mqtt.client_id");
-  if (user.handOver && ::getpwnam("mosquitto") != nullptr) broker.brokerUser = "mosquitto";
-  pki::prepareBroker(layout, broker);
-  // The portal's certificate, from the same CA and for the same names (the CA certificate
-  // is what browsers and devices trust: docs/operations.md, "TLS certificates").
-  const fs::path tlsDir = configDir / "tls";
-  const fs::path portalCert = tlsDir / "portal.pem";
-  const fs::path portalKey = tlsDir / "portal.key";
-  auto ca = pki::CertificateAuthority::open(layout.pkiDir);
-  if (!fs::exists(portalCert) || !fs::exists(portalKey)) {
-    files::makeDir(tlsDir, 0755);
-    auto issued = ca.issueServer(a.hostNames.front(), broker.serverDnsNames, broker.serverIps);
-    files::writeFileAtomic(portalKey, issued.keyPem, 0600);
-    files::writeFileAtomic(portalCert, issued.certPem + ca.caCertPem(), 0644);
-  }
-
-  // 4. vigild.conf: the clinic's answers (checked by loading the result).
-  step(4, total, "configuration: " + options.configFile);
-  std::string url = "https://" + a.hostNames.front() +
-                    (a.portalPort == 443 ? std::string{} : ":" + std::to_string(a.portalPort));
-  std::map<std::string, std::string> settings = {
-      {"web.bind", a.portalBind},
-      {"web.port", std::to_string(a.portalPort)},
-      {"web.tls.cert", portalCert.string()},
-      {"web.tls.key", portalKey.string()},
-      {"web.public_url", url},
-      {"mqtt.host", a.mqttBind == "0.0.0.0" ? "127.0.0.1" : a.mqttBind},
-      {"mqtt.port", std::to_string(a.mqttPort)},
-      {"scheduling.clinic_name", a.clinicName},
-      {"cases.time_zone", a.timeZone},
-      {"video.udp_port_min", std::to_string(a.videoPortMin)},
-      {"video.udp_port_max", std::to_string(a.videoPortMax)},
-  };
-  if (!a.cloudUrl.empty()) {
-    settings["sync.url"] = a.cloudUrl;
-    if (!a.cloudCaFile.empty()) settings["sync.ca_file"] = a.cloudCaFile;
-  }
-  const std::string original = files::readFile(options.configFile);
-  setConfigValues(options.configFile, settings);
-  std::unique_ptr<Config> config;
-  try {
-    config = std::make_unique<Config>(Config::load(options.configFile));
-    config->checkCombinations();
-  } catch (const ConfigError& e) {
-    files::writeFileAtomic(options.configFile, original, files::fileMode(options.configFile));
-    std::cerr << "vigild: setup: the completed configuration is refused (" << e.what() << "); "
-              << options.configFile << " is as it was\n";
-    return kExitConfig;
-  }
-  const fs::path firewallConf = configDir / "firewall.conf";
-  if (!a.clinicNetwork.empty() || fs::exists(firewallConf)) {
-    std::map<std::string, std::string> fw = {
-        {"mqtt_ports", std::to_string(a.mqttPort) + " " + std::to_string(a.mqttPasswordPort)}};
-    if (!a.clinicNetwork.empty()) fw["clinic_net4"] = a.clinicNetwork;
-    if (!fs::exists(firewallConf)) files::writeFileAtomic(firewallConf, "", 0644);
-    setConfigValues(firewallConf.string(), fw);
-  }
-
-  // 5. The database (migrations), the master key (in the keys directory, not in data.dir) and
-  // the first admin with a one-time password.
-  step(5, total,
-       "database and master key: " + databasePath(*config) + ", " + masterKeyPath(*config));
-  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config));
-  Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config, *store));
-  int rc = kExitOk;
-  std::string password;
-  bool adminMade = false;
-  try {
-    store->start(app);
-    sec->start(app);
-    auto& accounts = sec->accounts();
-    if (accounts.listUsers(std::nullopt, 0, 1).total == 0) {
-      password = oneTimePassword();
-      security::NewUser admin;
-      admin.role = security::Role::admin;
-      admin.email = a.adminEmail;
-      admin.displayName = a.adminName;
-      admin.password = password;
-      admin.passwordChangeRequired = true;
-      accounts.bootstrapAdmin(admin);
-      adminMade = true;
-      std::cout << "      first admin: " << a.adminEmail << "\n"
-                << "      one-time password: " << password << "\n"
-                << "      (shown once, never stored in clear: write it down now)\n"
-                << std::flush;
-    } else {
-      std::cout << "      accounts exist already (an earlier setup run made the first admin)\n";
+  /// 3. The box CA, the broker's server certificate and configuration, vigild's client
+  /// certificate, and the portal's certificate from the same CA for the same names (the CA
+  /// certificate is what browsers and devices trust: docs/operations.md, "TLS certificates").
+  void certificates() {
+    step(3, "certificates and broker: CA " + (data_ / "pki" / "ca.pem").string() + ", names " +
+                joined(a_.hostNames, ", "));
+    pki::BrokerLayout layout(data_);
+    broker_.bindAddress = a_.mqttBind;
+    broker_.certificatePort = a_.mqttPort;
+    broker_.passwordPort = a_.mqttPasswordPort;
+    broker_.publicHost = a_.hostNames.front();
+    broker_.serverDnsNames = a_.hostNames;
+    auto has = [](const std::vector<std::string>& v, const char* x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    if (!has(a_.hostNames, "localhost")) broker_.serverDnsNames.push_back("localhost");
+    broker_.serverIps = a_.hostAddresses;
+    if (!has(a_.hostAddresses, "127.0.0.1")) broker_.serverIps.push_back("127.0.0.1");
+    broker_.serviceClient = before_->string("mqtt.client_id");
+    if (user_.handOver && ::getpwnam("mosquitto") != nullptr) broker_.brokerUser = "mosquitto";
+    pki::prepareBroker(layout, broker_);
+    const fs::path tlsDir = configDir_ / "tls";
+    portalCert_ = tlsDir / "portal.pem";
+    portalKey_ = tlsDir / "portal.key";
+    auto ca = pki::CertificateAuthority::open(layout.pkiDir);
+    caPem_ = ca.caCertPem();
+    if (!fs::exists(portalCert_) || !fs::exists(portalKey_)) {
+      files::makeDir(tlsDir, 0755);
+      auto issued = ca.issueServer(a_.hostNames.front(), broker_.serverDnsNames, broker_.serverIps);
+      files::writeFileAtomic(portalKey_, issued.keyPem, 0600);
+      files::writeFileAtomic(portalCert_, issued.certPem + caPem_, 0644);
     }
-    // 6. The cloud link, with the enrolment code when one was given.
-    step(6, total,
-         a.enrolmentCode.empty() ? "cloud link: no enrolment code (enrol later: Admin → "
-                                   "Cloud link, or vigild sync enrol)"
-                                 : "cloud link: enrolling with " + a.cloudUrl);
-    if (!a.enrolmentCode.empty()) {
-      sync::Outbox outbox(store->database(), sec->audit(), SystemClock::instance(),
-                          backoffPolicy(*config));
-      sync::Link link(store->database(), sec->audit(), outbox, SystemClock::instance(),
-                      linkOptions(*config));
-      if (link.enrolled()) {
-        std::cout << "      enrolled already\n";
-      } else {
-        auto e = link.enrol(security::consoleActor(), a.enrolmentCode, a.boxName);
-        std::cout << "      enrolled: box " << e.boxId << " with " << e.services.size()
-                  << " cloud services\n";
+  }
+
+  /// 4. vigild.conf: the clinic's answers (checked by loading the result), firewall.conf.
+  int configuration() {
+    step(4, "configuration: " + options_.configFile);
+    url_ = "https://" + a_.hostNames.front() +
+           (a_.portalPort == 443 ? std::string{} : ":" + std::to_string(a_.portalPort));
+    std::map<std::string, std::string> settings = {
+        {"web.bind", a_.portalBind},
+        {"web.port", std::to_string(a_.portalPort)},
+        {"web.tls.cert", portalCert_.string()},
+        {"web.tls.key", portalKey_.string()},
+        {"web.public_url", url_},
+        {"mqtt.host", a_.mqttBind == "0.0.0.0" ? "127.0.0.1" : a_.mqttBind},
+        {"mqtt.port", std::to_string(a_.mqttPort)},
+        {"scheduling.clinic_name", a_.clinicName},
+        {"cases.time_zone", a_.timeZone},
+        {"video.udp_port_min", std::to_string(a_.videoPortMin)},
+        {"video.udp_port_max", std::to_string(a_.videoPortMax)},
+    };
+    if (!a_.cloudUrl.empty()) {
+      settings["sync.url"] = a_.cloudUrl;
+      if (!a_.cloudCaFile.empty()) settings["sync.ca_file"] = a_.cloudCaFile;
+    }
+    const std::string original = files::readFile(options_.configFile);
+    setConfigValues(options_.configFile, settings);
+    try {
+      config_ = std::make_unique<Config>(Config::load(options_.configFile));
+      config_->checkCombinations();
+    } catch (const ConfigError& e) {
+      files::writeFileAtomic(options_.configFile, original, files::fileMode(options_.configFile));
+      std::cerr << "vigild: setup: the completed configuration is refused (" << e.what() << "); "
+                << options_.configFile << " is as it was\n";
+      return kExitConfig;
+    }
+    const fs::path firewallConf = configDir_ / "firewall.conf";
+    if (!a_.clinicNetwork.empty() || fs::exists(firewallConf)) {
+      std::map<std::string, std::string> fw = {
+          {"mqtt_ports", std::to_string(a_.mqttPort) + " " + std::to_string(a_.mqttPasswordPort)}};
+      if (!a_.clinicNetwork.empty()) fw["clinic_net4"] = a_.clinicNetwork;
+      if (!fs::exists(firewallConf)) files::writeFileAtomic(firewallConf, "", 0644);
+      setConfigValues(firewallConf.string(), fw);
+    }
+    return kExitOk;
+  }
+
+  /// 5. The database (migrations), the master key (in the keys directory, not in data.dir)
+  /// and the first admin with a one-time password; 6. the cloud link's enrolment.
+  int database() {
+    step(5, "database and master key: " + databasePath(*config_) + ", " + masterKeyPath(*config_));
+    Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+    Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));
+    int rc = kExitOk;
+    try {
+      store->start(app_);
+      sec->start(app_);
+      firstAdmin(sec->accounts());
+      step(6, a_.enrolmentCode.empty() ? "cloud link: no enrolment code (enrol later: Admin → "
+                                         "Cloud link, or vigild sync enrol)"
+                                       : "cloud link: enrolling with " + a_.cloudUrl);
+      if (!a_.enrolmentCode.empty()) {
+        sync::Outbox outbox(store->database(), sec->audit(), SystemClock::instance(),
+                            backoffPolicy(*config_));
+        sync::Link link(store->database(), sec->audit(), outbox, SystemClock::instance(),
+                        linkOptions(*config_));
+        if (link.enrolled()) {
+          std::cout << "      enrolled already\n";
+        } else {
+          auto e = link.enrol(security::consoleActor(), a_.enrolmentCode, a_.boxName);
+          std::cout << "      enrolled: box " << e.boxId << " with " << e.services.size()
+                    << " cloud services\n";
+        }
       }
+    } catch (const vigil::Error& e) {
+      std::cerr << "vigild: setup: " << e.what() << "\n";
+      rc = kExitDataErr;
     }
-  } catch (const vigil::Error& e) {
-    std::cerr << "vigild: setup: " << e.what() << "\n";
-    rc = kExitDataErr;
-  }
-  sec->stop();
-  store->stop();
-  if (rc != kExitOk) {
-    handOver(data, user);
-    handOver(keysDir, user);
-    std::cerr << "vigild: setup stopped; fix the cause and run setup again (it goes on from here"
-              << (adminMade ? "; the one-time password above stays valid" : "") << ")\n";
+    sec->stop();
+    store->stop();
     return rc;
   }
 
-  // 7. Ownership, the firewall and the services.
-  step(
-      7, total,
-      user.handOver ? "ownership: data, keys and TLS key to the vigil user; services" : "services");
-  handOver(data, user);
-  handOver(keysDir, user);
-  handOver(portalKey, user);
-  handOver(portalCert, user);
-  bool firewallChecked = false;
-  if (a.firewall && onPath("vigil-firewall")) {
-    firewallChecked = runProgram({"vigil-firewall", "check"}) == 0;
-    if (!firewallChecked) std::cerr << "vigild: setup: vigil-firewall check failed: not enabled\n";
-  }
-  std::vector<std::string> units = {"vigil-mosquitto.service", "vigil-broker-reload.path",
-                                    "vigild.service"};
-  if (firewallChecked) units.insert(units.begin(), "vigil-firewall.service");
-
-  // 8. Done: the marker the image's first-boot condition looks for.
-  step(8, total, "marking the box as set up: " + (data / kMarker).string());
-  files::writeFileAtomic(data / kMarker, std::string("set up by vigild ") + VIGIL_VERSION + "\n",
-                         0644);
-  handOver(data / kMarker, user);
-
-  bool started = false;
-  if (systemd && a.start && !options.noStart) {
-    std::vector<std::string> cmd = {"systemctl", "enable", "--now"};
-    cmd.insert(cmd.end(), units.begin(), units.end());
-    started = runProgram(cmd) == 0;
-    if (!started) std::cerr << "vigild: setup: systemctl could not start every service\n";
+  void firstAdmin(security::AccountService& accounts) {
+    if (accounts.listUsers(std::nullopt, 0, 1).total > 0) {
+      std::cout << "      accounts exist already (an earlier setup run made the first admin)\n";
+      return;
+    }
+    const std::string password = oneTimePassword();
+    security::NewUser admin;
+    admin.role = security::Role::admin;
+    admin.email = a_.adminEmail;
+    admin.displayName = a_.adminName;
+    admin.password = password;
+    admin.passwordChangeRequired = true;
+    accounts.bootstrapAdmin(admin);
+    adminMade_ = true;
+    std::cout << "      first admin: " << a_.adminEmail << "\n"
+              << "      one-time password: " << password << "\n"
+              << "      (shown once, never stored in clear: write it down now)\n"
+              << std::flush;
   }
 
-  const std::string caPem = ca.caCertPem();
-  auto digest = crypto::sha256(crypto::asBytes(caPem));
-  std::cout << "\nVigil is set up.\n"
-            << "  Portal:  " << url << "/\n"
-            << "  Sign in: " << a.adminEmail
-            << (adminMade ? " with the one-time password above; you choose your own password,\n"
-                            "           then enrol an authenticator app (TOTP)\n"
-                          : "\n")
-            << "  Box CA:  " << (data / "pki" / "ca.pem").string() << " (SHA-256 "
-            << crypto::toHex(digest)
-            << ")\n           install it in the clinic's browsers; devices get it in their "
-               "bundles\n"
-            << "  Devices: mqtts://" << a.hostNames.front() << ":" << a.mqttPort
-            << " (certificates), :" << a.mqttPasswordPort << " (passwords)\n";
-  if (started) {
-    std::cout << "  Services started: " << joined(units, " ") << "\n";
-  } else {
-    std::cout << "  Start the services: systemctl enable --now " << joined(units, " ") << "\n";
+  /// 7. Ownership and the firewall; 8. the marker the image's first-boot condition looks for,
+  /// then the services.
+  void services() {
+    step(7, user_.handOver ? "ownership: data, keys and TLS key to the vigil user; services"
+                           : "services");
+    handOver(data_, user_);
+    handOver(keysDir_, user_);
+    handOver(portalKey_, user_);
+    handOver(portalCert_, user_);
+    bool firewallChecked = false;
+    if (a_.firewall && onPath("vigil-firewall")) {
+      firewallChecked = runProgram({"vigil-firewall", "check"}) == 0;
+      if (!firewallChecked)
+        std::cerr << "vigild: setup: vigil-firewall check failed: not enabled\n";
+    }
+    units_ = {"vigil-mosquitto.service", "vigil-broker-reload.path", "vigild.service"};
+    if (firewallChecked) units_.insert(units_.begin(), "vigil-firewall.service");
+    step(8, "marking the box as set up: " + (data_ / kMarker).string());
+    files::writeFileAtomic(data_ / kMarker, std::string("set up by vigild ") + VIGIL_VERSION + "\n",
+                           0644);
+    handOver(data_ / kMarker, user_);
+    const bool systemd = ::geteuid() == 0 && fs::exists("/run/systemd/system");
+    if (systemd && a_.start && !options_.noStart) {
+      std::vector<std::string> cmd = {"systemctl", "enable", "--now"};
+      cmd.insert(cmd.end(), units_.begin(), units_.end());
+      started_ = runProgram(cmd) == 0;
+      if (!started_) std::cerr << "vigild: setup: systemctl could not start every service\n";
+    }
   }
-  std::cout << "Next: provision devices (docs/provisioning.md), set a backup passphrase and run "
-               "vigild backup (docs/operations.md, \"Backup\")"
-            << (a.firewall ? "" : ", turn on the firewall (\"Firewall\")") << ".\n";
-  return kExitOk;
+
+  void summary() {
+    auto digest = crypto::sha256(crypto::asBytes(caPem_));
+    std::cout << "\nVigil is set up.\n"
+              << "  Portal:  " << url_ << "/\n"
+              << "  Sign in: " << a_.adminEmail
+              << (adminMade_ ? " with the one-time password above; you choose your own password,\n"
+                               "           then enrol an authenticator app (TOTP)\n"
+                             : "\n")
+              << "  Box CA:  " << (data_ / "pki" / "ca.pem").string() << " (SHA-256 "
+              << crypto::toHex(digest)
+              << ")\n           install it in the clinic's browsers; devices get it in their "
+                 "bundles\n"
+              << "  Devices: mqtts://" << a_.hostNames.front() << ":" << a_.mqttPort
+              << " (certificates), :" << a_.mqttPasswordPort << " (passwords)\n";
+    if (started_) {
+      std::cout << "  Services started: " << joined(units_, " ") << "\n";
+    } else {
+      std::cout << "  Start the services: systemctl enable --now " << joined(units_, " ") << "\n";
+    }
+    std::cout << "Next: provision devices (docs/provisioning.md), set a backup passphrase and run "
+                 "vigild backup (docs/operations.md, \"Backup\")"
+              << (a_.firewall ? "" : ", turn on the firewall (\"Firewall\")") << ".\n";
+  }
+
+  Poco::Util::Application& app_;
+  const SetupOptions& options_;
+  std::unique_ptr<Config> before_;
+  std::unique_ptr<Config> config_;
+  SetupAnswers a_;
+  ServiceUser user_;
+  fs::path data_, keysDir_, configDir_, portalCert_, portalKey_;
+  pki::BrokerSettings broker_;
+  std::string caPem_, url_;
+  std::vector<std::string> units_;
+  bool adminMade_ = false;
+  bool started_ = false;
+};
+
+}  // namespace
+
+int runSetup(Poco::Util::Application& app, const SetupOptions& options) {
+  return SetupRun(app, options).run();
 }
 
 }  // namespace vigil::app

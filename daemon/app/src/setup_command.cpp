@@ -218,12 +218,6 @@ std::map<std::string, std::string> askInteractively() {
   return a;
 }
 
-fs::path dataDirOf(const Config& config) {
-  auto data = fs::path(config.string("data.dir")).lexically_normal();
-  if (!data.has_filename()) data = data.parent_path();
-  return data;
-}
-
 std::string joined(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;

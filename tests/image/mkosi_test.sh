@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# The disk image recipe (issue 27, image/mkosi): mkosi 14 reads it as a bootable Debian 12 GPT
-# image (ESP + ext4 root, systemd-boot with a unified kernel image) with the kernel, cryptsetup,
-# the TPM2 libraries and the vigil package (mkosi.postinst), and first boot pending: vigild's
-# drop-in waits for /var/lib/vigil/.setup-done and vigil-firstboot.service tells the installer
-# to run `vigild setup`, then goes quiet once the marker is there.
+# The disk image recipe (issue 27, image/mkosi), quickly and without building it (image-build
+# builds it): mkosi 14 reads it as a Debian 12 OS tree with the kernel and its initramfs,
+# systemd-boot, cryptsetup, the TPM2 libraries and the vigil package (mkosi.postinst), and first
+# boot pending: vigild's drop-in waits for /var/lib/vigil/.setup-done and vigil-firstboot.service
+# tells the installer to run `vigild setup`, then goes quiet once the marker is there.
 #   mkosi_test.sh SOURCE_DIR
-# It checks the configuration and does not build: on this CI machine mkosi 14 cannot build a
-# bootable image (the kernel has no vfat, so the ESP it must mount to install systemd-boot cannot
-# be mounted; docs/operations.md, "The disk image"). Skips (77) without mkosi unless
-# VIGIL_APPLIANCE_REQUIRED=1.
+# Skips (77) without mkosi unless VIGIL_APPLIANCE_REQUIRED=1.
 set -euo pipefail
 src=$(cd "$1" && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -26,18 +23,16 @@ touch "$tmp/work/mkosi.extra/usr/local/share/vigil-image/vigil_0_amd64.deb"
 (cd "$tmp/work" && mkosi summary) > "$tmp/summary" 2>&1 || { cat "$tmp/summary"; fail "mkosi summary"; }
 field() { awk -v k="$1" '{ line = $0; sub(/^ +/, "", line) } index(line, k ": ") == 1 {
                              v = substr(line, length(k) + 3); sub(/^ +/, "", v); print v; exit }' "$tmp/summary"; }
-for pair in "Distribution=debian" "Release=bookworm" "Architecture=x86_64" "Output Format=gpt_ext4" \
-            "Bootable=yes" "Unified Kernel Images=yes" "Hostname=vigil" "EFI Partition=256.0M" \
-            "Root Partition=4.0G" "Scripts with network=yes" "Repo Signature/Key check=yes" \
+for pair in "Distribution=debian" "Release=bookworm" "Architecture=x86_64" "Output Format=directory" \
+            "Hostname=vigil" "Scripts with network=yes" "Repo Signature/Key check=yes" \
             "Postinstall Script=$tmp/work/mkosi.postinst" "Extra Trees=$tmp/work/mkosi.extra"; do
   k=${pair%%=*} want=${pair#*=}
   [[ $(field "$k") == "$want" ]] || { cat "$tmp/summary"; fail "$k: '$(field "$k")', expected '$want'"; }
 done
-[[ $(field "Kernel Command Line") == *"console=tty0 console=ttyS0,115200"* ]] || fail "kernel command line"
 # The packages: the list mkosi prints, one per line, after "Packages:".
 awk '/^ *Packages:/ { on = 1; print $2; next } on && NF == 1 && !/:/ { print $1; next } { on = 0 }' \
   "$tmp/summary" > "$tmp/packages"
-for p in linux-image-amd64 systemd-sysv systemd-boot cryptsetup libtss2-esys-3.0.2-0 libtss2-rc0 \
+for p in linux-image-amd64 initramfs-tools systemd-sysv systemd-boot cryptsetup libtss2-esys-3.0.2-0 libtss2-rc0 \
          libtss2-tcti-device0 nftables openssh-server; do
   grep -qx "$p" "$tmp/packages" || { cat "$tmp/packages"; fail "package $p is not in the image"; }
 done
@@ -67,4 +62,4 @@ grep -qx '      vigild setup' "$VIGIL_SETUP_ISSUE" || fail "the login prompt doe
 mkdir -p "$tmp/data"; touch "$VIGIL_SETUP_MARKER"
 "$extra/usr/libexec/vigil/firstboot-notice" > "$tmp/notice" || fail "notice after setup"
 [[ ! -s $tmp/notice && ! -e $VIGIL_SETUP_ISSUE ]] || fail "the notice stays after setup"
-echo "ok: recipe checked (not built: see the header)"
+echo "ok: recipe checked"

@@ -6,8 +6,9 @@
 #   scripts/image.sh --check     only print mkosi's summary of the recipe, build nothing
 #   scripts/image.sh --disk TREE OUT
 #                                only make the disk OUT from an OS tree (the second half)
-# 1. mkosi 14 (Debian 12's) builds the OS tree from image/mkosi (Format=directory) in
-#    build/image/work; its packages are kept in $VIGIL_CI_CACHE/mkosi (default /var/cache/vigil-ci).
+# 1. mkosi 14 (Debian 12's) builds the OS tree from image/mkosi (Format=directory); its packages
+#    and the tree after the package installation (incremental) are kept in $VIGIL_CI_CACHE/mkosi
+#    (default /var/cache/vigil-ci; VIGIL_IMAGE_FRESH=1 starts the tree afresh).
 # 2. The disk is assembled without mounting anything: the ESP with mkfs.vfat and mtools, the root
 #    with `mkfs.ext4 -d`, the partition table with sfdisk, the two copied in with dd. (mkosi 14's
 #    own gpt_ext4 format mounts the partitions; a kernel without vfat cannot mount the ESP.)
@@ -106,15 +107,27 @@ started=$(date +%s)
 stage
 cp "$deb" "$work/mkosi.extra/usr/local/share/vigil-image/"
 mkdir -p "$cache"
-say "mkosi: the OS tree in $work/vigil.tree (packages cached in $cache)"
+# Incremental: mkosi keeps the tree as it is after the package installation (before the extra
+# files and mkosi.postinst) as $tree_dir/vigil.cache-pre-inst and starts from it next time. The
+# directory is named by the recipe's hash (a changed package list starts afresh, old ones are
+# removed); mkosi.postinst upgrades the tree from the mirror, so a reused one gets its updates.
+hash=$(sha256sum < "$src/image/mkosi/mkosi.conf" | cut -c1-16)
+tree_dir=$cache/tree-$hash
+find "$cache" -maxdepth 1 -name 'tree-*' ! -name "tree-$hash" -exec rm -rf {} + 2>/dev/null || true
+mkdir -p "$tree_dir"
+[[ ${VIGIL_IMAGE_FRESH:-0} != 1 ]] || rm -rf "$tree_dir"/vigil.cache-pre-*
+say "mkosi: the OS tree in $tree_dir/vigil.tree (packages cached in $cache)"
 # systemd-nspawn (mkosi runs mkosi.postinst in it) keeps state under /run/systemd/nspawn and
 # refuses to remove it unless it is on tmpfs, and without --keep-unit it asks a system bus for a
 # scope: a private tmpfs there, in a mount namespace of our own, and --nspawn-keep-unit.
 # shellcheck disable=SC2016
 unshare --mount --propagation private -- sh -c '
   mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn &&
-  cd "$1" && mkosi --cache "$2" --nspawn-keep-unit --force build' sh "$work" "$cache"
-[[ -x $work/vigil.tree/usr/sbin/vigild ]] || die "the tree has no /usr/sbin/vigild"
-disk "$work/vigil.tree" "$out/vigil.raw"
-rm -rf "$work/vigil.tree"
+  cd "$1" && mkosi --cache "$2" --output-dir "$3" --image-id vigil --incremental --nspawn-keep-unit --force build' \
+  sh "$work" "$cache" "$tree_dir"
+tree=$tree_dir/vigil.tree
+[[ -x $tree/usr/sbin/vigild ]] || die "the tree has no /usr/sbin/vigild"
+mkdir -p "$out"
+disk "$tree" "$out/vigil.raw"
+rm -rf "$tree"
 say "done in $(($(date +%s) - started)) s: $out/vigil.raw"

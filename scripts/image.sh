@@ -115,8 +115,13 @@ hash=$(sha256sum < "$src/image/mkosi/mkosi.conf" | cut -c1-16)
 tree_dir=$cache/tree-$hash
 find "$cache" -maxdepth 1 -name 'tree-*' ! -name "tree-$hash" -exec rm -rf {} + 2>/dev/null || true
 mkdir -p "$tree_dir"
-[[ ${VIGIL_IMAGE_FRESH:-0} != 1 ]] || rm -rf "$tree_dir"/vigil.cache-pre-*
-say "mkosi: the OS tree in $tree_dir/vigil.tree (packages cached in $cache)"
+[[ ${VIGIL_IMAGE_FRESH:-0} != 1 ]] || rm -rf "$tree_dir"/*/vigil.cache-pre-*
+# mkosi 14 reuses its cache only when the pre-dev cache exists too, which it makes only for a
+# build script (there is none): an empty stand-in once the pre-inst tree is there.
+for d in "$tree_dir"/*/vigil.cache-pre-inst; do
+  [[ ! -d $d ]] || mkdir -p "${d%-inst}-dev"
+done
+say "mkosi: the OS tree under $tree_dir (packages cached in $cache)"
 # systemd-nspawn (mkosi runs mkosi.postinst in it) keeps state under /run/systemd/nspawn and
 # refuses to remove it unless it is on tmpfs, and without --keep-unit it asks a system bus for a
 # scope: a private tmpfs there, in a mount namespace of our own, and --nspawn-keep-unit.
@@ -125,7 +130,9 @@ unshare --mount --propagation private -- sh -c '
   mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn &&
   cd "$1" && mkosi --cache "$2" --output-dir "$3" --image-id vigil --incremental --nspawn-keep-unit --force build' \
   sh "$work" "$cache" "$tree_dir"
-tree=$tree_dir/vigil.tree
+# mkosi puts its outputs in a subdirectory per distribution and release (debian~bookworm).
+tree=$(find "$tree_dir" -mindepth 1 -maxdepth 2 -name vigil.tree -type d | head -n 1)
+[[ -n $tree ]] || die "mkosi wrote no vigil.tree under $tree_dir"
 [[ -x $tree/usr/sbin/vigild ]] || die "the tree has no /usr/sbin/vigild"
 mkdir -p "$out"
 disk "$tree" "$out/vigil.raw"

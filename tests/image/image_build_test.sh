@@ -60,19 +60,24 @@ read -r root_type root_start root_size root_uuid < <(sed -n 2p "$tmp/parts")
 esp="$img@@$((esp_start * 512))"
 mdir -b -i "$esp" ::/EFI/BOOT > "$tmp/efiboot" || fail "the ESP is not a FAT file system"
 grep -q 'BOOTX64.EFI$' "$tmp/efiboot" || { cat "$tmp/efiboot"; fail "no \\EFI\\BOOT\\BOOTX64.EFI"; }
-mtype -i "$esp" ::/EFI/BOOT/BOOTX64.EFI | grep -aq 'systemd-boot' || fail "BOOTX64.EFI is not systemd-boot"
+# (Read whole before grep: with pipefail an early grep -q exit would fail the reader.)
+mtype -i "$esp" ::/EFI/BOOT/BOOTX64.EFI > "$tmp/bootx64.efi"
+grep -aq 'LoaderInfo: systemd-boot 252' "$tmp/bootx64.efi" || fail "BOOTX64.EFI is not Debian 12's systemd-boot"
 mtype -i "$esp" ::/loader/entries/vigil.conf > "$tmp/entry"
 grep -qx 'linux /vigil/vmlinuz' "$tmp/entry" || { cat "$tmp/entry"; fail "boot entry: no linux line"; }
 grep -qx 'initrd /vigil/initrd.img' "$tmp/entry" || { cat "$tmp/entry"; fail "boot entry: no initrd line"; }
 grep -q "^options root=PARTUUID=$root_uuid rw " "$tmp/entry" || { cat "$tmp/entry"; fail "the boot entry does not name the root partition ($root_uuid)"; }
-mdir -b -i "$esp" ::/vigil | grep -q 'vmlinuz$' || fail "no kernel on the ESP"
-mdir -b -i "$esp" ::/vigil | grep -q 'initrd.img$' || fail "no initramfs on the ESP"
+mdir -b -i "$esp" ::/vigil > "$tmp/espvigil"
+grep -q 'vmlinuz$' "$tmp/espvigil" || fail "no kernel on the ESP"
+grep -q 'initrd.img$' "$tmp/espvigil" || fail "no initramfs on the ESP"
 
 # --- the root (ext4, read with debugfs through a read-only loop device at its offset; not mounted).
 loop=$(losetup --find --show --read-only --offset $((root_start * 512)) --sizelimit $((root_size * 512)) "$img")
-dfs() { debugfs -R "$1" "$loop" 2>/dev/null; }
+# dfs REQUEST: debugfs's whole answer (captured before anything greps it: see above).
+dfs() { local a; a=$(debugfs -R "$1" "$loop" 2>/dev/null); printf '%s\n' "$a"; }
 dfs 'stat /usr/sbin/vigild' | grep -q 'Type: regular' || fail "no /usr/sbin/vigild in the root"
-dfs 'cat /var/lib/dpkg/status' | awk '/^Package: vigil$/ { p = 1 } p && /^Status:/ { print; exit }' > "$tmp/status"
+dfs 'cat /var/lib/dpkg/status' > "$tmp/dpkg-status"
+awk '/^Package: vigil$/ { p = 1 } p && /^Status:/ { print; exit }' "$tmp/dpkg-status" > "$tmp/status"
 [[ $(cat "$tmp/status") == "Status: install ok installed" ]] || fail "dpkg: vigil is not installed ($(cat "$tmp/status"))"
 dfs 'cat /etc/systemd/system/vigild.service.d/first-boot.conf' | grep -qx 'ConditionPathExists=/var/lib/vigil/.setup-done' ||
   fail "vigild's first-boot condition is not in the root"

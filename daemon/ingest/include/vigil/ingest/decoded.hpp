@@ -36,6 +36,7 @@ struct DecodedMessage {
   std::optional<std::uint64_t> messageSeq;  // hub/device message sequence (acked)
   std::vector<DecodedReading> readings;
   std::optional<int> batteryPct;
+  std::optional<std::string> firmware;  // the installed firmware version the device reported
   std::string source;  // mqtt-json, mqtt-gatt, ble
 };
 

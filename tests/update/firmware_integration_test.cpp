@@ -63,7 +63,9 @@ BOOST_AUTO_TEST_CASE(devices_get_only_firmware_signed_by_a_trusted_key) {
 
   ts::BoxFixture box({.deviceUids = {"cuff-a", "cuff-b", "scale-c", "hub-d"},
                       .settings = {"update.firmware_keys_dir=" + boxKeys.string(),
-                                   "update.firmware_offer_interval_s=1"},
+                                   "update.firmware_offer_interval_s=1",
+                                   "update.trusted_keys_dir=" + (tmp.path / "release-keys").string(),
+                                   "update.install_command=true {deb}"},
                       .deviceModels = {{"cuff-a", "cuff-x1"},
                                        {"cuff-b", "cuff-y2"},
                                        {"scale-c", "scale-s3"}},
@@ -112,6 +114,31 @@ BOOST_AUTO_TEST_CASE(devices_get_only_firmware_signed_by_a_trusted_key) {
   BOOST_TEST(box.runCommand({"firmware", "list"}, &out) == 0);
   BOOST_TEST(out.find("cuff-x1 2.1.0 204800 bytes") != std::string::npos, out);
   BOOST_TEST(out.find("cuff-y2") == std::string::npos, out);
+
+  // A release bundle through `vigild update` on this box: a tampered one refused, the signed
+  // one handed to the install command (`true` here); both on record in the audit log.
+  SigningKey release;
+  release.trustIn(tmp.path / "release-keys", "release");
+  auto deb = buildDeb(tmp.path, "vigil", "99.0.0");
+  writeText(deb.string() + ".sig", release.sign(deb, "release"));
+  auto bad = tmp.path / "tampered.deb";
+  fs::copy_file(deb, bad);
+  flipByte(bad, -30);
+  BOOST_TEST(box.runCommand({"update", bad.string(), "--signature", deb.string() + ".sig"},
+                            &out) == 83,
+             out);
+  BOOST_TEST(box.runCommand({"update", deb.string()}, &out) == 0, out);
+
+  BOOST_TEST(box.runCommand({"audit", "export", "2000-01-01", "2100-01-01"}, &out) == 0, out);
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto p = out.find(needle); p != std::string::npos; p = out.find(needle, p + 1)) ++n;
+    return n;
+  };
+  BOOST_TEST(count("\"firmware.add\"") == 5u, out);  // 2 registered, 3 refused
+  BOOST_TEST(count("\"box.update\"") == 2u, out);
+  BOOST_TEST(count("digest_mismatch") == 2u, out);  // the tampered image and bundle
+  BOOST_TEST(count("untrusted_key") == 1u, out);
 
   box.start();
 

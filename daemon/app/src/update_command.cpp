@@ -63,6 +63,7 @@ int runUpdate(const Config& config, const std::string& deb, const UpdateCommandO
   auto cleanup = [&] {
     std::error_code ec;
     if (!staged.empty()) fs::remove_all(staged.parent_path(), ec);
+    fs::remove(fs::path(config.string("data.dir")) / "update", ec);  // only when empty
   };
   update::CheckedBundle checked;
   try {
@@ -71,7 +72,8 @@ int runUpdate(const Config& config, const std::string& deb, const UpdateCommandO
     staged = update::stageBundle(deb, fs::path(config.string("data.dir")) / "update");
     auto trusted = update::loadTrustedKeys(config.string("update.trusted_keys_dir"));
     update::BundleCheckOptions bo;
-    bo.installedVersion = VIGIL_VERSION;
+    // What dpkg says is installed (a box's package); a build run from a clone: its own version.
+    bo.installedVersion = update::installedPackageVersion("vigil").value_or(VIGIL_VERSION);
     bo.allowDowngrade = o.allowDowngrade;
     checked = update::checkBundle(staged, signature, trusted, bo);
   } catch (const update::UpdateRefused& e) {
@@ -86,7 +88,7 @@ int runUpdate(const Config& config, const std::string& deb, const UpdateCommandO
     return kExitIoErr;
   }
   std::cout << "update: " << name << " is vigil " << checked.version << ", signed by release key "
-            << checked.keyId << " (installed: " << VIGIL_VERSION << "); installing\n"
+            << checked.keyId << "; installing\n"
             << std::flush;
   // On record before the install: the package's scripts restart vigild, whose newer schema this
   // process may then no longer open.

@@ -219,6 +219,18 @@ DebControl readDebControl(const fs::path& deb) {
   return control;
 }
 
+std::optional<std::string> installedPackageVersion(const std::string& package) {
+  std::string out;
+  if (runCapture({"dpkg-query", "-W", "-f=${Status}\n${Version}\n", package}, out, true) != 0)
+    return std::nullopt;
+  std::istringstream lines(out);
+  std::string status, version;
+  std::getline(lines, status);
+  std::getline(lines, version);
+  if (status != "install ok installed" || version.empty()) return std::nullopt;
+  return version;
+}
+
 CheckedBundle checkBundle(const fs::path& deb, std::string_view signatureText,
                           std::span<const crypto::TrustedKey> trusted,
                           const BundleCheckOptions& options) {

@@ -9,6 +9,7 @@
 // path a user could swap in the meantime (stageBundle).
 
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ struct DebControl {
   std::string version;
 };
 DebControl readDebControl(const std::filesystem::path& deb);
+
+/// The version of `package` dpkg has installed ("install ok installed"), if any.
+std::optional<std::string> installedPackageVersion(const std::string& package);
 
 /// What a checked bundle is.
 struct CheckedBundle {

@@ -362,11 +362,10 @@ PayloadResult decodeReadingsPayload(std::string_view json) {
   if (const JsonValue* f = root.member("firmware")) {
     if (auto e = expectType(*f, Type::string, "firmware")) return failWith(std::move(*e), seq);
     const auto& v = f->string;
-    const bool ok =
-        !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
-          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '+' || c == '~' || c == '-';
-        });
+    const bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '_' || c == '+' || c == '~' || c == '-';
+    });
     if (!ok)
       return failWith(err(DecodeErrc::malformed, "firmware", "must match [A-Za-z0-9._+~-]{1,64}"),
                       seq);

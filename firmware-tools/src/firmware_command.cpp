@@ -135,8 +135,8 @@ bool report(gateway::MqttClient& client, Inbox& inbox, const std::string& uid,
   const auto now = time_point_cast<milliseconds>(system_clock::now());
   const auto seq = static_cast<std::uint64_t>(now.time_since_epoch().count());
   fleet::Persona persona(fleet::PersonaKind::normal, seq, now);
-  auto payload = fleet::readingsPayload(seq, persona.measure(kind, now), now, now, std::nullopt,
-                                        version);
+  auto payload =
+      fleet::readingsPayload(seq, persona.measure(kind, now), now, now, std::nullopt, version);
   const auto ackTopic = "vigil/v1/devices/" + uid + "/ack";
   for (;;) {
     client.publish("vigil/v1/devices/" + uid + "/readings", payload, 1);

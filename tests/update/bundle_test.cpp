@@ -105,8 +105,8 @@ BOOST_AUTO_TEST_CASE(a_missing_or_garbled_signature_is_refused) {
   Box b;
   auto deb = buildDeb(b.tmp.path, "vigil", "0.2.0");
   BOOST_TEST((refusalOf(deb, "", b.trusted, b.installed("0.1.0")) == Refusal::malformedSignature));
-  BOOST_TEST((refusalOf(deb, "vigil-signature v1\nkey-id: zz\n", b.trusted,
-                        b.installed("0.1.0")) == Refusal::malformedSignature));
+  BOOST_TEST((refusalOf(deb, "vigil-signature v1\nkey-id: zz\n", b.trusted, b.installed("0.1.0")) ==
+              Refusal::malformedSignature));
 }
 
 BOOST_AUTO_TEST_CASE(another_package_signed_by_the_release_key_is_refused) {
@@ -117,8 +117,8 @@ BOOST_AUTO_TEST_CASE(another_package_signed_by_the_release_key_is_refused) {
   // A signed file that is no Debian package at all.
   auto junk = b.tmp.path / "vigil_0.3.0_all.deb";
   writeText(junk, "this is not an ar archive\n");
-  BOOST_TEST((refusalOf(junk, b.release.sign(junk, "release"), b.trusted,
-                        b.installed("0.1.0")) == Refusal::notVigilPackage));
+  BOOST_TEST((refusalOf(junk, b.release.sign(junk, "release"), b.trusted, b.installed("0.1.0")) ==
+              Refusal::notVigilPackage));
 }
 
 BOOST_AUTO_TEST_CASE(an_older_or_the_same_version_is_refused_unless_allowed) {

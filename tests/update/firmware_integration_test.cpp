@@ -7,7 +7,6 @@
 // registration and never offered; an image changed on disk after registration is not offered
 // either; a device that does not trust the signing key installs nothing.
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 
 #include "update_fixture.hpp"
@@ -32,12 +31,12 @@ struct Run {
 Run fetch(const ts::BoxFixture& box, const std::string& uid, const fs::path& trusted,
           const fs::path& out, int timeoutS) {
   auto log = box.dataDir() / ("fetch-" + uid + "-" + out.filename().string() + ".log");
-  ts::Process p(DEVTOOL_PATH, {{"firmware", "fetch", "--bundle", box.bundle(uid).string(),
-                                "--trusted", trusted.string(), "--out", out.string(),
-                                "--timeout", std::to_string(timeoutS)},
-                               {},
-                               log,
-                               log});
+  ts::Process p(DEVTOOL_PATH,
+                {{"firmware", "fetch", "--bundle", box.bundle(uid).string(), "--trusted",
+                  trusted.string(), "--out", out.string(), "--timeout", std::to_string(timeoutS)},
+                 {},
+                 log,
+                 log});
   auto rc = p.wait(std::chrono::seconds(timeoutS + 20));
   return {rc ? *rc : -1, ts::readText(log)};
 }
@@ -61,15 +60,14 @@ BOOST_AUTO_TEST_CASE(devices_get_only_firmware_signed_by_a_trusted_key) {
   const auto vendorPub = tmp.path / "device-trust" / "vendor.pub";
   const auto strangerPub = tmp.path / "stranger-trust" / "stranger.pub";
 
-  ts::BoxFixture box({.deviceUids = {"cuff-a", "cuff-b", "scale-c", "hub-d"},
-                      .settings = {"update.firmware_keys_dir=" + boxKeys.string(),
-                                   "update.firmware_offer_interval_s=1",
-                                   "update.trusted_keys_dir=" + (tmp.path / "release-keys").string(),
-                                   "update.install_command=true {deb}"},
-                      .deviceModels = {{"cuff-a", "cuff-x1"},
-                                       {"cuff-b", "cuff-y2"},
-                                       {"scale-c", "scale-s3"}},
-                      .start = false});
+  ts::BoxFixture box(
+      {.deviceUids = {"cuff-a", "cuff-b", "scale-c", "hub-d"},
+       .settings = {"update.firmware_keys_dir=" + boxKeys.string(),
+                    "update.firmware_offer_interval_s=1",
+                    "update.trusted_keys_dir=" + (tmp.path / "release-keys").string(),
+                    "update.install_command=true {deb}"},
+       .deviceModels = {{"cuff-a", "cuff-x1"}, {"cuff-b", "cuff-y2"}, {"scale-c", "scale-s3"}},
+       .start = false});
 
   // Images: 200 KiB for cuff-x1 (several 64 KiB chunks), a known byte pattern.
   auto makeImage = [&](const std::string& name, std::size_t size) {
@@ -89,19 +87,16 @@ BOOST_AUTO_TEST_CASE(devices_get_only_firmware_signed_by_a_trusted_key) {
   // a flipped byte (exit 83): neither is registered.
   auto untrusted = makeImage("cuff-y2-1.0.bin", 5000);
   writeText(untrusted.string() + ".sig", stranger.sign(untrusted, "firmware"));
-  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.0", untrusted.string()}, &out) ==
-                 80,
+  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.0", untrusted.string()}, &out) == 80,
              out);
   auto tampered = makeImage("cuff-y2-1.1.bin", 5000);
   writeText(tampered.string() + ".sig", vendor.sign(tampered, "firmware"));
   flipByte(tampered, 1234);
-  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.1", tampered.string()}, &out) ==
-                 83,
+  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.1", tampered.string()}, &out) == 83,
              out);
   // A release signature is not a firmware signature (exit 82).
   writeText(untrusted.string() + ".sig", vendor.sign(untrusted, "release"));
-  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.2", untrusted.string()}, &out) ==
-                 82,
+  BOOST_TEST(box.runCommand({"firmware", "add", "cuff-y2", "1.2", untrusted.string()}, &out) == 82,
              out);
 
   // scale-s3: registered, then changed on disk before the box starts: never offered.
@@ -124,9 +119,9 @@ BOOST_AUTO_TEST_CASE(devices_get_only_firmware_signed_by_a_trusted_key) {
   auto bad = tmp.path / "tampered.deb";
   fs::copy_file(deb, bad);
   flipByte(bad, -30);
-  BOOST_TEST(box.runCommand({"update", bad.string(), "--signature", deb.string() + ".sig"},
-                            &out) == 83,
-             out);
+  BOOST_TEST(
+      box.runCommand({"update", bad.string(), "--signature", deb.string() + ".sig"}, &out) == 83,
+      out);
   BOOST_TEST(box.runCommand({"update", deb.string()}, &out) == 0, out);
 
   BOOST_TEST(box.runCommand({"audit", "export", "2000-01-01", "2100-01-01"}, &out) == 0, out);

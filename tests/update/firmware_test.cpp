@@ -96,7 +96,8 @@ BOOST_AUTO_TEST_CASE(offers_go_to_the_models_devices_once_chunks_first) {
   testsupport::ManualClock clock;
   registry::DeviceRegistry devices(*db, clock);
   devices.add({"cuff-a", registry::DeviceKind::blood_pressure, "cuff-x1", "S1", "1.0"});
-  auto retired = devices.add({"cuff-b", registry::DeviceKind::blood_pressure, "cuff-x1", "S2", "1.0"});
+  auto retired =
+      devices.add({"cuff-b", registry::DeviceKind::blood_pressure, "cuff-x1", "S2", "1.0"});
   devices.retire(retired.id);
   devices.add({"scale-a", registry::DeviceKind::weight_scale, "scale-s2", "S3", "3.0"});
 
@@ -106,10 +107,13 @@ BOOST_AUTO_TEST_CASE(offers_go_to_the_models_devices_once_chunks_first) {
   catalog.add(file, sig, "cuff-x1", "1.10");  // newer than 1.9 in Debian order
 
   std::vector<Published> sent;
-  FirmwareOffers offers(*db, catalog, [&](const std::string& t, const std::string& p, bool r) {
-    sent.push_back({t, p, r});
-    return true;
-  }, 64);
+  FirmwareOffers offers(
+      *db, catalog,
+      [&](const std::string& t, const std::string& p, bool r) {
+        sent.push_back({t, p, r});
+        return true;
+      },
+      64);
   BOOST_TEST(offers.publishDue() == 1u);
   // 150 bytes in chunks of 64: 3 chunks, then the offer; only to cuff-a.
   BOOST_REQUIRE(sent.size() == 4u);

@@ -3,7 +3,6 @@
 // code (docs/operations.md, "Updates") and runs no install command; a signed newer vigil
 // package is handed to the install command (here `cp`, standing in for apt-get).
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 
 #include "update_fixture.hpp"
@@ -23,12 +22,9 @@ struct Box {
 
   /// Runs vigild update; the exit code, output in `out`.
   int update(const std::vector<std::string>& args, std::string& out) {
-    std::vector<std::string> all{"--set",
-                                 "data.dir=" + (tmp.path / "data").string(),
-                                 "--set",
-                                 "update.trusted_keys_dir=" + trusted.string(),
-                                 "--set",
-                                 "update.install_command=cp {deb} " + installed.string(),
+    std::vector<std::string> all{"--set", "data.dir=" + (tmp.path / "data").string(),
+                                 "--set", "update.trusted_keys_dir=" + trusted.string(),
+                                 "--set", "update.install_command=cp {deb} " + installed.string(),
                                  "update"};
     all.insert(all.end(), args.begin(), args.end());
     auto log = tmp.path / "vigild.out";

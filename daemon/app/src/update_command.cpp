@@ -39,8 +39,9 @@ std::string readSignature(const std::string& file) {
     return files::readFile(file);
   } catch (const vigil::Error&) {
     throw update::UpdateRefused(update::Refusal::malformedSignature,
-                                file + ": no signature file (sign the file with "
-                                       "`vigil-devtool sign`)");
+                                file +
+                                    ": no signature file (sign the file with "
+                                    "`vigil-devtool sign`)");
   }
 }
 
@@ -105,8 +106,7 @@ int runUpdate(const Config& config, const std::string& deb, const UpdateCommandO
 
 int runFirmwareCommand(const Config& config, const std::vector<std::string>& args,
                        const std::string& signatureFile, const UpdateAudit& audit) {
-  update::FirmwareCatalog catalog(firmwareDirOf(config),
-                                  config.string("update.firmware_keys_dir"));
+  update::FirmwareCatalog catalog(firmwareDirOf(config), config.string("update.firmware_keys_dir"));
   if (args[1] == "list") {
     for (const auto& image : catalog.list())
       std::cout << image.model << " " << image.version << " " << image.size << " bytes sha256 "
@@ -118,9 +118,8 @@ int runFirmwareCommand(const Config& config, const std::vector<std::string>& arg
   const auto& file = args[4];
   const auto name = model + " " + version;
   try {
-    auto image =
-        catalog.add(file, readSignature(signatureFile.empty() ? file + ".sig" : signatureFile),
-                    model, version);
+    auto image = catalog.add(
+        file, readSignature(signatureFile.empty() ? file + ".sig" : signatureFile), model, version);
     audit("firmware.add", "firmware_image", name, true, "key " + image.keyId);
     std::cout << "firmware " << model << " " << version << " registered (" << image.size
               << " bytes, sha256 " << image.sha256 << ", key " << image.keyId

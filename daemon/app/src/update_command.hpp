@@ -18,9 +18,9 @@ struct UpdateCommandOptions {
 
 /// What the commands put on record (the caller writes the audit entry): action, object type and
 /// name, outcome (true: success) and reason.
-using UpdateAudit = std::function<void(const std::string& action, const std::string& objectType,
-                                       const std::string& name, bool success,
-                                       const std::string& reason)>;
+using UpdateAudit =
+    std::function<void(const std::string& action, const std::string& objectType,
+                       const std::string& name, bool success, const std::string& reason)>;
 
 /// `vigild update FILE.deb`: stage a private copy, check it, install it. Returns the exit code
 /// (kExitUpdate* for each refusal, nothing installed then).

@@ -232,7 +232,8 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
   if (cmd == "backup" && args.size() == 2) return backupCommand(args[1]);
   if (cmd == "restore" && args.size() == 2) return restoreCommand(args[1]);
   if ((cmd == "update" && args.size() == 2) ||
-      (cmd == "firmware" && ((sub == "add" && args.size() == 5) || (sub == "list" && args.size() == 2))))
+      (cmd == "firmware" &&
+       ((sub == "add" && args.size() == 5) || (sub == "list" && args.size() == 2))))
     return updateCommand(args);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
@@ -427,8 +428,7 @@ int Vigild::updateCommand(const std::vector<std::string>& args) {
 }
 
 void Vigild::recordConsoleEvent(const std::string& action, const std::string& objectType,
-                                const std::string& name, bool success,
-                                const std::string& reason) {
+                                const std::string& name, bool success, const std::string& reason) {
   // A box before its first boot (no database or master key yet) has no audit log to write to.
   if (!std::filesystem::exists(databasePath(*config_)) ||
       !std::filesystem::exists(masterKeyPath(*config_)))
@@ -440,10 +440,10 @@ void Vigild::recordConsoleEvent(const std::string& action, const std::string& ob
     sec->start(*this);
     store->database().writeSync([&](store::Connection& c) {
       sec->audit().append(
-          c, security::auditEventFor(
-                 security::consoleActor(), action, objectType, name, std::nullopt,
-                 success ? security::AuditOutcome::success : security::AuditOutcome::failure,
-                 reason));
+          c,
+          security::auditEventFor(
+              security::consoleActor(), action, objectType, name, std::nullopt,
+              success ? security::AuditOutcome::success : security::AuditOutcome::failure, reason));
     });
   } catch (const vigil::Error& e) {
     std::cerr << "vigild: " << action << " could not be audited: " << e.what() << "\n";

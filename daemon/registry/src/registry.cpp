@@ -263,7 +263,7 @@ void DeviceRegistry::touchIn(Connection& c, std::int64_t deviceId, TimePoint see
 void DeviceRegistry::setFirmwareIn(Connection& c, std::int64_t deviceId,
                                    const std::string& version) {
   c.execute("UPDATE devices SET firmware = ? WHERE id = ? AND firmware IS NOT ?", version, deviceId,
-         version);
+            version);
 }
 
 // ---------------------------------------------------------------- DeviceRegistry (service)

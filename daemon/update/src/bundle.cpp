@@ -200,9 +200,9 @@ DebControl readDebControl(const fs::path& deb) {
   std::string out;
   int rc = runCapture({"dpkg-deb", "--field", deb.string(), "Package", "Version"}, out, true);
   if (rc != 0)
-    throw UpdateRefused(Refusal::notVigilPackage,
-                        deb.filename().string() + ": not a Debian package (dpkg-deb exit " +
-                            std::to_string(rc) + ")");
+    throw UpdateRefused(Refusal::notVigilPackage, deb.filename().string() +
+                                                      ": not a Debian package (dpkg-deb exit " +
+                                                      std::to_string(rc) + ")");
   DebControl control;
   std::istringstream lines(out);
   std::string line;
@@ -238,9 +238,8 @@ CheckedBundle checkBundle(const fs::path& deb, std::string_view signatureText,
   checked.keyId = verifySigned(deb, signatureText, "release", trusted);
   auto control = readDebControl(deb);
   if (control.package != options.packageName)
-    throw UpdateRefused(Refusal::notVigilPackage,
-                        "the package is '" + control.package + "', not '" + options.packageName +
-                            "'");
+    throw UpdateRefused(Refusal::notVigilPackage, "the package is '" + control.package +
+                                                      "', not '" + options.packageName + "'");
   if (control.version.empty())
     throw UpdateRefused(Refusal::notVigilPackage, "the package has no Version:");
   checked.version = control.version;

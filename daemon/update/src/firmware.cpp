@@ -48,17 +48,15 @@ std::optional<FirmwareImage> readEntry(const fs::path& dir, const std::string& m
 bool validCatalogName(std::string_view s) {
   if (s.empty() || s.size() > 64 || s == "." || s == "..") return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '+' || c == '~' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '+' || c == '~' || c == '-';
   });
 }
 
 FirmwareImage FirmwareCatalog::add(const fs::path& file, const std::string& signatureText,
                                    const std::string& model, const std::string& version) {
-  if (!validCatalogName(model))
-    throw ValidationError("model: expected [A-Za-z0-9._+~-]{1,64}");
-  if (!validCatalogName(version))
-    throw ValidationError("version: expected [A-Za-z0-9._+~-]{1,64}");
+  if (!validCatalogName(model)) throw ValidationError("model: expected [A-Za-z0-9._+~-]{1,64}");
+  if (!validCatalogName(version)) throw ValidationError("version: expected [A-Za-z0-9._+~-]{1,64}");
   if (!fs::is_regular_file(file)) throw FileMissing(file.string() + ": no such file");
   const auto target = dir_ / model / version;
   if (fs::exists(target))

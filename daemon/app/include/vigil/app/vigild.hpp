@@ -80,9 +80,9 @@ enum ExitCode : int {
   kExitNoPerm = 77,    // restore: wrong passphrase or identity key
   kExitConfig = 78,
   // vigild update / firmware add (docs/operations.md, "Updates"): each refusal its own code.
-  kExitUpdateUntrustedKey = 80,    // the signature's key is not trusted
-  kExitUpdateBadSignature = 81,    // the signature does not verify (or its key id names another key)
-  kExitUpdateWrongPurpose = 82,    // signed for another purpose (firmware vs release)
+  kExitUpdateUntrustedKey = 80,  // the signature's key is not trusted
+  kExitUpdateBadSignature = 81,  // the signature does not verify (or its key id names another key)
+  kExitUpdateWrongPurpose = 82,  // signed for another purpose (firmware vs release)
   kExitUpdateDigestMismatch = 83,  // the file is not the one signed (a flipped byte)
   kExitUpdateNoSignature = 84,     // no signature file, or not a signature file
   kExitUpdateNotVigil = 85,        // not a Debian package named vigil

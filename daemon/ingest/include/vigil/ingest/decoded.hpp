@@ -37,7 +37,7 @@ struct DecodedMessage {
   std::vector<DecodedReading> readings;
   std::optional<int> batteryPct;
   std::optional<std::string> firmware;  // the installed firmware version the device reported
-  std::string source;  // mqtt-json, mqtt-gatt, ble
+  std::string source;                   // mqtt-json, mqtt-gatt, ble
 };
 
 /// Result of decoding: a message, or a machine-readable reason and a detail naming the field

@@ -22,14 +22,14 @@ namespace vigil::update {
 
 /// Why a bundle (or a firmware image) was refused. Each has its own exit code in vigild.
 enum class Refusal {
-  untrustedKey,       // the signature's key id is not among the trusted keys
-  badSignature,       // the signature does not verify (flipped byte in it, or a key id
-                      // that names another trusted key)
-  wrongPurpose,       // signed, but for another purpose (firmware vs release)
-  digestMismatch,     // the file is not the one signed (a flipped byte, cut or grown)
-  malformedSignature, // no signature file, or not a signature file
-  notVigilPackage,    // not a Debian package, or its Package: is not vigil
-  downgrade,          // its version is not newer than the installed one
+  untrustedKey,        // the signature's key id is not among the trusted keys
+  badSignature,        // the signature does not verify (flipped byte in it, or a key id
+                       // that names another trusted key)
+  wrongPurpose,        // signed, but for another purpose (firmware vs release)
+  digestMismatch,      // the file is not the one signed (a flipped byte, cut or grown)
+  malformedSignature,  // no signature file, or not a signature file
+  notVigilPackage,     // not a Debian package, or its Package: is not vigil
+  downgrade,           // its version is not newer than the installed one
 };
 std::string_view toString(Refusal r);
 

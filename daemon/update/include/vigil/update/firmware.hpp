@@ -87,8 +87,8 @@ std::string chunkTopicPrefix(const std::string& uid, const FirmwareImage& image)
 /// device is tried again on the next round.
 class FirmwareOffers {
  public:
-  using Publish = std::function<bool(const std::string& topic, const std::string& payload,
-                                     bool retain)>;
+  using Publish =
+      std::function<bool(const std::string& topic, const std::string& payload, bool retain)>;
   FirmwareOffers(store::Database& db, const FirmwareCatalog& catalog, Publish publish,
                  std::size_t chunkSize = 65536)
       : db_(db), catalog_(catalog), publish_(std::move(publish)), chunkSize_(chunkSize) {}

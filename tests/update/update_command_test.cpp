@@ -18,7 +18,10 @@ struct Box {
   SigningKey release;
   fs::path trusted = tmp.path / "trusted-keys";
   fs::path installed = tmp.path / "installed.deb";
-  Box() { release.trustIn(trusted, "release"); }
+  Box() {
+    release.trustIn(trusted, "release");
+    fs::create_directories(tmp.path / "data");  // the private copy goes under it
+  }
 
   /// Runs vigild update; the exit code, output in `out`.
   int update(const std::vector<std::string>& args, std::string& out) {
@@ -91,7 +94,8 @@ BOOST_AUTO_TEST_CASE(a_signed_newer_bundle_is_installed_and_a_failing_installer_
   BOOST_TEST(out.find("vigil 99.0.0 installed") != std::string::npos, out);
   BOOST_TEST(out.find(b.release.id()) != std::string::npos, out);
   BOOST_TEST((readText(b.installed) == readText(deb)));
-  // The private copy is gone once installed.
+  // The private copy (under data.dir/update) is gone once installed.
+  BOOST_TEST(fs::exists(b.tmp.path / "data"));
   BOOST_TEST(!fs::exists(b.tmp.path / "data" / "update"));
   // The install command's failure: exit 87.
   fs::remove(b.installed);

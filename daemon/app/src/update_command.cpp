@@ -60,17 +60,22 @@ int runUpdate(const Config& config, const std::string& deb, const UpdateCommandO
     return kExitNoInput;
   }
   const auto sigFile = o.signatureFile.empty() ? deb + ".sig" : o.signatureFile;
+  // The private copy goes beside the data (a box's own disk), or to the temporary directory on a
+  // box not set up yet (a data directory made here by root would belong to root).
+  const auto dataDir = fs::path(config.string("data.dir"));
+  const auto workDir =
+      fs::is_directory(dataDir) ? dataDir / "update" : fs::temp_directory_path() / "vigil-update";
   fs::path staged;
   auto cleanup = [&] {
     std::error_code ec;
     if (!staged.empty()) fs::remove_all(staged.parent_path(), ec);
-    fs::remove(fs::path(config.string("data.dir")) / "update", ec);  // only when empty
+    fs::remove(workDir, ec);  // only when empty
   };
   update::CheckedBundle checked;
   try {
     auto signature = readSignature(sigFile);
     // The copy is what is checked and installed: the path given could change in between.
-    staged = update::stageBundle(deb, fs::path(config.string("data.dir")) / "update");
+    staged = update::stageBundle(deb, workDir);
     auto trusted = update::loadTrustedKeys(config.string("update.trusted_keys_dir"));
     update::BundleCheckOptions bo;
     // What dpkg says is installed (a box's package); a build run from a clone: its own version.

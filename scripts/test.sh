@@ -43,7 +43,7 @@ cmake --build --preset ci -j "$jobs"
 # run they must be, so a missing one fails here instead of shrinking the suite silently.
 registered=$(ctest --preset ci -N)
 for t in e2e-portal e2e-live e2e-escalation e2e-video e2e-ble video-integration ble-integration \
-         x12-conformance package-install image-firewall; do
+         x12-conformance package-install image-firewall image-volume image-mkosi image-build; do
   grep -q " $t\$" <<<"$registered" || { echo "test.sh: $t is not registered (see cmake's messages)" >&2; exit 1; }
 done
 # The appliance tests (label appliance: the package on a clean Debian 12 root) skip without root

@@ -403,12 +403,21 @@ export async function signIn(page, box, email, password = box.seed.password) {
 }
 
 /**
- * A staff user's first sign-in: password, TOTP enrolment with a code computed from the secret
+ * A staff user's first sign-in: password (then a new one when `newPassword` is given: the
+ * account must replace its initial password), TOTP enrolment with a code computed from the secret
  * the page shows, recovery codes acknowledged. Returns the enrolled TOTP secret (for a later
  * sign-in with a fresh code).
  */
-export async function signInStaffFirstTime(page, box, email) {
+export async function signInStaffFirstTime(page, box, email, newPassword) {
   await signIn(page, box, email);
+  if (newPassword) {
+    // An account an admin made in the portal (or setup's first admin): its first sign-in asks
+    // for a password of the user's own before the second factor.
+    await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Set password and continue' }).click();
+  }
   await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
   const secret = (await page.locator('.secret').textContent()).replace(/\s/g, '');
   await page.getByLabel(/6-digit code/).fill(totp(secret));

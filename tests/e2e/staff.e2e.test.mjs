@@ -107,7 +107,8 @@ test('the front desk signs in with two-step, registers a patient, books a visit,
   await browser.context.clearCookies();
   const { page, problems } = await openPage(browser.context);
   await withEvidence(page, 'staff-front-desk', problems, async () => {
-    await signInStaffFirstTime(page, box, 'front.desk@clinic.example');
+    // Created in the portal with "chooses a new password" left on (the default).
+    await signInStaffFirstTime(page, box, 'front.desk@clinic.example', 'front desk harbour morning 2026');
     await page.getByRole('heading', { name: 'Patients', level: 1 }).waitFor();
     // Demographics of every patient, no vitals or alert flags.
     const list = page.getByRole('table', { name: 'Patients' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Debian package on a clean Debian 12 (issue 27): install, set up (the manual steps of
-# docs/operations.md: there is no `vigild setup` yet), start, /readyz; upgrade to a newer version
+# The Debian package on a clean Debian 12 (issue 27): install, first boot (`vigild setup` from an
+# answer file), start the broker and vigild as set up, /readyz over TLS; upgrade to a newer version
 # (data, key and edited configuration kept, vigild restarted by postinst, migrations at start);
 # purge (only what the package made goes; data stays unless VIGIL_PURGE_DATA=1).
 #   install_test.sh BUILD_DIR
@@ -30,8 +30,10 @@ version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackCon
 prev="$version~prev"   # '~' sorts before: dpkg sees $version as the upgrade
 tmp=$(mktemp -d /var/tmp/vigil-install-test.XXXXXX)
 vigild_pid=
+broker_pid=
 cleanup() {
   [[ -z $vigild_pid ]] || kill "$vigild_pid" 2>/dev/null || true
+  [[ -z $broker_pid ]] || kill "$broker_pid" 2>/dev/null || true
   for m in "$tmp/root/var/cache/apt/archives" "$tmp/root/dev" "$tmp/root/proc"; do
     umount -l "$m" 2>/dev/null || true
   done
@@ -122,33 +124,71 @@ for p in $(pgrep -x vigild || true); do
   [[ $(readlink "/proc/$p/root" 2>/dev/null) != "$root" ]] || fail "a vigild runs in the root after the install"
 done
 
-# --- the documented manual set-up (what systemd's StateDirectory= would make), then start.
-log "set up and start vigild $prev"
+# --- first boot: `vigild setup` from an answer file, as root in the root (docs/operations.md).
+log "vigild setup $prev"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+portal_port=$(free_port) mqtt_port=$(free_port) mqtt_pw_port=$(free_port)
+cat > "$root/root/answers.conf" <<ANSWERS
+host_names = vigil-install-test.example
+host_addresses = 127.0.0.1
+admin_email = it@install-test.example
+admin_name = Install Test
+time_zone = America/Chicago
+portal_bind = 127.0.0.1
+portal_port = $portal_port
+mqtt_bind = 127.0.0.1
+mqtt_port = $mqtt_port
+mqtt_password_port = $mqtt_pw_port
+ANSWERS
+in_root /usr/sbin/vigild --config /etc/vigil/vigild.conf setup --answers /root/answers.conf \
+  >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "vigild setup"; }
+grep -qE '^      one-time password: [A-Z2-9]{5}(-[A-Z2-9]{5}){3}$' "$tmp/setup.log" ||
+  { cat "$tmp/setup.log"; fail "setup printed no one-time password"; }
+# Under (pretended) systemd, setup enables and starts the box's services, in this order.
+[[ "$(cat "$root/tmp/systemctl.log")" == \
+   "enable --now vigil-mosquitto.service vigil-broker-reload.path vigild.service" ]] ||
+  fail "setup ran: $(tr '\n' ';' < "$root/tmp/systemctl.log")"
+rm -f "$root/tmp/systemctl.log"
+# What root made is the service's: owner and mode as the unit expects them.
+owner_mode() { in_root stat -c '%U:%G %a' "$1"; }
+for check in "/var/lib/vigil vigil:vigil 711" "/var/lib/vigil-keys vigil:vigil 700" \
+             "/var/lib/vigil-keys/master.key vigil:vigil 600" "/var/lib/vigil/vigil.db vigil:vigil 600" \
+             "/var/lib/vigil/pki/ca.key vigil:vigil 600" "/etc/vigil/tls/portal.key vigil:vigil 600" \
+             "/var/lib/vigil/mosquitto/mosquitto.conf vigil:mosquitto 640" \
+             "/var/lib/vigil/mosquitto/server.key vigil:mosquitto 640" \
+             "/var/lib/vigil/mosquitto/persistence mosquitto:mosquitto 750"; do
+  read -r path want_owner want_mode <<<"$check"
+  got=$(owner_mode "$path") || fail "setup made no $path"
+  [[ $got == "$want_owner $want_mode" ]] || fail "$path is $got (expected $want_owner $want_mode)"
+done
+[[ -s $root/var/lib/vigil/.setup-done ]] || fail "setup wrote no first-boot marker"
+grep -qx 'cases.time_zone = America/Chicago' "$root/etc/vigil/vigild.conf" || fail "setup did not set the time zone"
+in_root /usr/sbin/vigild --config /etc/vigil/vigild.conf setup --answers /root/answers.conf >/dev/null 2>&1 &&
+  fail "a second setup ran"
 uid=$(in_root id -u vigil) gid=$(in_root id -g vigil)
-install -d -o "$uid" -g "$gid" -m 0711 "$root/var/lib/vigil"
-install -d -o "$uid" -g "$gid" -m 0700 "$root/var/lib/vigil-keys"
-# An admin's edit to the configuration: an upgrade must keep it.
-sed -i 's|^cases.time_zone = UTC$|cases.time_zone = America/Chicago|' "$root/etc/vigil/vigild.conf"
 vigil() { chroot --userspec="$uid:$gid" "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/vigil \
             /usr/sbin/vigild --config /etc/vigil/vigild.conf "$@"; }
-vigil config check >/dev/null || fail "vigild config check refuses the installed configuration"
-# Loopback plain HTTP on a free port; no broker (the test prepares none) and no Bluetooth.
+vigil config check >/dev/null || fail "vigild config check refuses the configuration setup wrote"
+# The broker setup configured, started as its unit does (root, dropping to mosquitto).
+chroot "$root" /usr/sbin/mosquitto -c /var/lib/vigil/mosquitto/mosquitto.conf >"$tmp/mosquitto.log" 2>&1 &
+broker_pid=$!
+# vigild as the unit runs it, on the portal port setup chose (HTTPS with the box CA's
+# certificate), with MQTT ingest through that broker (part of /readyz); no Bluetooth here.
 start_vigild() {
-  rm -f "$root/var/lib/vigil/port"
-  vigil --set web.port=0 --set web.port_file=/var/lib/vigil/port --set mqtt.enabled=false \
-        --set ble.enabled=false >"$tmp/vigild-$1.log" 2>&1 &
+  vigil --set ble.enabled=false --set systemd.watchdog=false >"$tmp/vigild-$1.log" 2>&1 &
   vigild_pid=$!
-  for _ in $(seq 1 300); do
-    [[ -s $root/var/lib/vigil/port ]] && break
+  local code=000
+  for _ in $(seq 1 150); do
     kill -0 "$vigild_pid" 2>/dev/null || { cat "$tmp/vigild-$1.log"; fail "vigild $1 exited at start"; }
+    code=$(curl -s -o "$tmp/readyz" -w '%{http_code}' --max-time 5 --cacert "$root/var/lib/vigil/pki/ca.pem" \
+           "https://127.0.0.1:$portal_port/readyz" || true)
+    [[ $code == 200 ]] && break
     sleep 0.2
   done
-  port=$(cat "$root/var/lib/vigil/port" 2>/dev/null) || { cat "$tmp/vigild-$1.log"; fail "vigild $1 wrote no port in 60 s"; }
-  code=$(curl -s -o "$tmp/readyz" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$port/readyz")
-  [[ $code == 200 ]] || { cat "$tmp/readyz" "$tmp/vigild-$1.log"; fail "vigild $1: /readyz $code"; }
-  curl -sf --max-time 10 "http://127.0.0.1:$port/" | grep -q '<title>Vigil</title>' ||
-    fail "vigild $1 does not serve the portal from the installed assets"
-  log "vigild $1: /readyz 200, portal served (port $port)"
+  [[ $code == 200 ]] || { cat "$tmp/readyz" "$tmp/vigild-$1.log" "$tmp/mosquitto.log"; fail "vigild $1: /readyz $code after 30 s"; }
+  curl -sf --max-time 10 --cacert "$root/var/lib/vigil/pki/ca.pem" "https://127.0.0.1:$portal_port/" |
+    grep -q '<title>Vigil</title>' || fail "vigild $1 does not serve the portal from the installed assets"
+  log "vigild $1: /readyz 200 over TLS trusted through the box CA, broker connected, portal served (port $portal_port)"
 }
 stop_vigild() {
   kill -TERM "$vigild_pid"
@@ -213,6 +253,8 @@ vigil audit verify >/dev/null || fail "audit verify after the upgrade"
 
 # --- purge: only what the package made goes; the data and the key stay.
 log "purge"
+kill "$broker_pid" && wait "$broker_pid" 2>/dev/null || true
+broker_pid=
 in_root /usr/sbin/vigil-firewall render >/dev/null 2>&1 || fail "vigil-firewall render in the installed root"
 listing() { (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./var/cache \
             -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log \) -prune -o -print | sort); }
@@ -223,9 +265,11 @@ listing > "$tmp/after"
 comm -13 "$tmp/before" "$tmp/after" > "$tmp/added"
 comm -23 "$tmp/before" "$tmp/after" > "$tmp/removed"
 [[ ! -s $tmp/added ]] || fail "purge added: $(head -n 5 "$tmp/added")"
-# Removed: the package's files, its conffiles and the rendered ruleset, nothing else (directories
+# Removed: the package's files, its conffiles, the rendered ruleset and setup's portal
+# certificate, nothing else (directories
 # the package shares with others, e.g. /usr/sbin, stay).
-comm -23 "$tmp/removed" <(sort -u "$tmp/owned" <(echo ./etc/vigil/vigil.nft)) > "$tmp/stray"
+comm -23 "$tmp/removed" <(sort -u "$tmp/owned" <(printf '%s\n' ./etc/vigil/vigil.nft ./etc/vigil/tls \
+  ./etc/vigil/tls/portal.pem ./etc/vigil/tls/portal.key)) > "$tmp/stray"
 [[ ! -s $tmp/stray ]] || fail "purge removed files the package did not make: $(head -n 5 "$tmp/stray")"
 for f in /usr/sbin/vigild /etc/vigil/vigild.conf /etc/vigil/firewall.conf /etc/vigil/vigil.nft /etc/vigil \
          /usr/share/vigil /usr/lib/systemd/system/vigild.service; do

@@ -475,6 +475,55 @@ BOOST_AUTO_TEST_CASE(removing_from_a_care_team_is_audited_with_the_removal) {
   BOOST_TEST((auditEntry(assigned + 1)->event.outcome == AuditOutcome::denied));
 }
 
+// Issue 27: `vigild setup`'s first admin gets a one-time password; the first sign-in must
+// replace it before any session exists, then enrol TOTP like every staff account.
+BOOST_AUTO_TEST_CASE(a_one_time_password_opens_no_session_until_replaced) {
+  const std::string oneTime = "K7QMX-2HXDP-9PLAR-WTN4C";
+  const std::string mine = "cobalt meadow harbour lantern";
+  NewUser u;
+  u.role = Role::admin;
+  u.email = "it@clinic.example";
+  u.displayName = "Clinic IT";
+  u.password = oneTime;
+  u.passwordChangeRequired = true;
+  auto id = accounts->createUser(admin, u);
+
+  auto first = accounts->signIn("it@clinic.example", oneTime);
+  BOOST_TEST((first.status == SignInStatus::passwordChangeRequired));
+  BOOST_TEST(first.token.empty());
+  BOOST_TEST(first.userId == id);
+  auto refused = lastAudit("signin");
+  BOOST_REQUIRE(refused);
+  BOOST_TEST((refused->event.outcome == AuditOutcome::denied));
+  BOOST_TEST(refused->event.reason == "password_change_required");
+  // A wrong one-time password is a failure like any other; the same password again and a
+  // password the policy refuses change nothing.
+  BOOST_TEST((accounts->signIn("it@clinic.example", "K7QMX-2HXDP-9PLAR-WTN4D", {}, mine).status ==
+              SignInStatus::failed));
+  BOOST_CHECK_THROW(accounts->signIn("it@clinic.example", oneTime, {}, oneTime), ValidationError);
+  BOOST_CHECK_THROW(accounts->signIn("it@clinic.example", oneTime, {}, "password"),
+                    ValidationError);
+  BOOST_TEST((accounts->signIn("it@clinic.example", oneTime).status ==
+              SignInStatus::passwordChangeRequired));
+
+  auto changed = accounts->signIn("it@clinic.example", oneTime, {}, mine);
+  BOOST_TEST((changed.status == SignInStatus::enrolmentRequired));  // an admin enrols TOTP next
+  BOOST_TEST(!changed.token.empty());
+  auto replaced = lastAudit("user.password_change");
+  BOOST_REQUIRE(replaced);
+  BOOST_TEST(replaced->event.reason == "one_time_password_replaced");
+  BOOST_TEST(replaced->event.actorId == id);
+  // The one-time password is gone; the chosen one signs in without another change.
+  BOOST_TEST((accounts->signIn("it@clinic.example", oneTime).status == SignInStatus::failed));
+  BOOST_TEST(
+      (accounts->signIn("it@clinic.example", mine).status == SignInStatus::enrolmentRequired));
+  auto flag = db->read([&](store::Connection& c) {
+    return c.queryValue<std::int64_t>("SELECT password_change_required FROM users WHERE id = ?1",
+                                      id);
+  });
+  BOOST_TEST(flag.value_or(-1) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(bootstrap_admin_only_once) {
   NewUser u;
   u.role = Role::admin;

@@ -172,6 +172,35 @@ BOOST_AUTO_TEST_CASE(an_admin_creates_a_front_desk_user_who_must_set_up_two_step
   BOOST_TEST(found);
 }
 
+BOOST_AUTO_TEST_CASE(an_initial_password_the_admin_chose_must_be_replaced_when_asked) {
+  ApiFixture f;
+  auto admin = f.signIn(f.adminActor.id);
+  f.stepUp(admin, f.adminActor.id);
+  auto body = [](const std::string& email, const std::string& flag) {
+    return std::string(R"({"role":"nurse","email":")") + email +
+           R"(","displayName":"Nell Nurse","password":")" + ApiFixture::kPassword +
+           R"(","passwordChangeRequired":)" + flag + "}";
+  };
+  BOOST_TEST(f.request("POST", "/api/v1/admin/users", &admin, body("n1@clinic.example", R"("yes")"))
+                 .status == 400);
+  auto created =
+      f.request("POST", "/api/v1/admin/users", &admin, body("n1@clinic.example", "true"));
+  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+  auto login = f.request("POST", "/api/v1/auth/login", nullptr, f.loginBody("n1@clinic.example"));
+  BOOST_TEST(login.status == 200);
+  BOOST_TEST(jsonField(login.body, "status") == "password_change_required");
+  BOOST_TEST(ApiFixture::cookieFrom(login).empty());  // no session yet
+  auto again = std::string(R"({"email":"n1@clinic.example","password":")") + ApiFixture::kPassword +
+               R"(","newPassword":")";
+  auto same =
+      f.request("POST", "/api/v1/auth/login", nullptr, again + ApiFixture::kPassword + "\"}");
+  BOOST_TEST(same.status == 422);
+  auto changed = f.request("POST", "/api/v1/auth/login", nullptr,
+                           again + "nurse chooses her own passphrase\"}");
+  BOOST_TEST(jsonField(changed.body, "status") == "mfa_enrolment_required");
+  BOOST_TEST(!ApiFixture::cookieFrom(changed).empty());
+}
+
 BOOST_AUTO_TEST_CASE(the_care_team_listing_names_staff_and_patients_and_is_audited) {
   ApiFixture f;
   auto admin = f.signIn(f.adminActor.id);

@@ -9,8 +9,6 @@
 
 namespace vigil::app {
 
-namespace {
-
 namespace fs = std::filesystem;
 
 fs::path dataDirOf(const Config& config) {
@@ -18,8 +16,6 @@ fs::path dataDirOf(const Config& config) {
   if (!data.has_filename()) data = data.parent_path();  // "/var/lib/vigil/"
   return data;
 }
-
-}  // namespace
 
 std::string masterKeyPath(const Config& config) {
   const auto& p = config.string("security.master_key");

@@ -3,6 +3,7 @@
 // keys in the store), the audit log and the account service (users, sign-in, sessions). Other
 // subsystems get the field cipher and the audit log from here.
 
+#include <filesystem>
 #include <memory>
 
 #include "service_subsystem.hpp"
@@ -36,6 +37,8 @@ class SecuritySubsystem final : public ServiceSubsystem {
   std::unique_ptr<security::AccountService> accounts_;
 };
 
+/// data.dir without a trailing slash ("/var/lib/vigil/" -> "/var/lib/vigil").
+std::filesystem::path dataDirOf(const Config& config);
 /// The master key path the configuration names: security.master_key, or by default
 /// <data.dir>-keys/master.key, beside the data directory and not in it.
 std::string masterKeyPath(const Config& config);

@@ -12,6 +12,7 @@
 #include "backup_command.hpp"
 #include "ingest_subsystem.hpp"
 #include "periodic_task.hpp"
+#include "setup_command.hpp"
 #ifdef VIGIL_HAVE_BLE
 #include "ble_subsystem.hpp"
 #endif
@@ -44,6 +45,10 @@ const char* kUsage = "[--config FILE] [--set key=value ...] [COMMAND ...]";
 
 const char* kCommands =
     "Commands (without one, vigild runs the service):\n"
+    "  setup [--answers FILE] [--no-start]\n"
+    "                           first boot, as root: data and key directories, the box CA and\n"
+    "                           certificates, the broker, the clinic's settings, the first admin\n"
+    "                           (one-time password), the cloud link; asks on a terminal\n"
     "  config sample            print a sample configuration with every key and its default\n"
     "  config reference         print the configuration reference (Markdown)\n"
     "  config check             validate the configuration and exit\n"
@@ -105,6 +110,14 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
           .argument("FILE")
           .repeatable(false));
   options.addOption(Poco::Util::Option("json", "", "sync status: print JSON"));
+  options.addOption(Poco::Util::Option("answers", "", "setup: the answer file (no questions)")
+                        .argument("FILE")
+                        .repeatable(false));
+  options.addOption(Poco::Util::Option("no-start", "", "setup: do not start the services"));
+  options.addOption(
+      Poco::Util::Option("service-user", "", "setup: the account vigild runs as (vigil)")
+          .argument("USER")
+          .repeatable(false));
   const char* backupOptions[][3] = {
       {"passphrase-file", "backup, restore: the file holding the archive's passphrase", "FILE"},
       {"recipient", "backup: lock the archive to this X25519 public key file instead", "FILE"},
@@ -137,6 +150,12 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     anchorFile_ = value;
   } else if (name == "json") {
     json_ = true;
+  } else if (name == "answers") {
+    answersFile_ = value;
+  } else if (name == "no-start") {
+    noStart_ = true;
+  } else if (name == "service-user") {
+    serviceUser_ = value;
   } else if (name == "passphrase-file") {
     passphraseFile_ = value;
   } else if (name == "recipient") {
@@ -224,6 +243,14 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
       (cmd == "sync" && (sub == "retry" || sub == "cancel") && args.size() == 3) ||
       (cmd == "sync" && sub == "enrol" && (args.size() == 3 || args.size() == 4)))
     return securityCommand(args);
+  if (cmd == "setup" && args.size() == 1) {
+    try {
+      return runSetup(*this, SetupOptions{configFile_, answersFile_, noStart_, serviceUser_});
+    } catch (const vigil::Error& e) {
+      std::cerr << "vigild: setup failed: " << e.what() << "\n";
+      return kExitSoftware;
+    }
+  }
   if (cmd == "store" && sub == "check" && args.size() == 2) return storeCheck();
   if (cmd == "sync" && sub == "status" && args.size() == 2) return syncStatus();
   if (cmd == "store" && sub == "backup" && args.size() == 3) return storeBackup(args[2]);

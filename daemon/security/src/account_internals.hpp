@@ -71,6 +71,7 @@ struct AccountService::Row {
   bool mfaConfirmed = false;
   std::optional<store::Blob> totpSecretEnc;
   std::optional<std::int64_t> lastStep;
+  bool passwordChangeRequired = false;
   Actor actor() const { return Actor{id, role, patientId}; }
 };
 

@@ -21,7 +21,8 @@ std::optional<AccountService::Row> AccountService::loadRowByEmail(std::string_vi
   return db_.read([&](Connection& c) -> std::optional<Row> {
     auto st = c.prepare(
         "SELECT u.id, u.role, u.patient_id, u.password_hash, u.status, u.locked_until, "
-        "m.confirmed_at, m.totp_secret_enc, m.last_step FROM users u LEFT JOIN user_mfa m ON "
+        "m.confirmed_at, m.totp_secret_enc, m.last_step, u.password_change_required FROM users u "
+        "LEFT JOIN user_mfa m ON "
         "m.user_id = u.id WHERE u.email_bidx = ?1");
     st.bind(1, store::Blob(bidx.begin(), bidx.end()));
     if (!st.step()) return std::nullopt;
@@ -35,6 +36,7 @@ std::optional<AccountService::Row> AccountService::loadRowByEmail(std::string_vi
     r.mfaConfirmed = !st.isNull(6);
     r.totpSecretEnc = st.get<std::optional<store::Blob>>(7);
     r.lastStep = st.get<std::optional<std::int64_t>>(8);
+    r.passwordChangeRequired = st.getInt64(9) != 0;
     return r;
   });
 }
@@ -119,7 +121,7 @@ SignInResult AccountService::recordFailure(const Row& row, std::string_view reas
 }
 
 SignInResult AccountService::signIn(std::string_view email, std::string_view password,
-                                    std::string_view secondFactor) {
+                                    std::string_view secondFactor, std::string_view newPassword) {
   auto row = loadRowByEmail(email);
   if (!row) return unknownAccountFailure(email, password);
   auto now = clock_.now();
@@ -147,6 +149,26 @@ SignInResult AccountService::signIn(std::string_view email, std::string_view pas
     if (factor.kind == SecondFactor::Kind::none)
       return {SignInStatus::mfaRequired, row->id, {}, {}};
   }
+  // A one-time password opens no session: first the user chooses their own (judged before
+  // the write job: hashing is slow).
+  std::optional<std::string> replacedHash;
+  if (row->passwordChangeRequired) {
+    if (newPassword.empty()) {
+      audit_.record(
+          db_, auditEventFor(row->actor(), "signin", "user", std::to_string(row->id), std::nullopt,
+                             AuditOutcome::denied, "password_change_required"));
+      log::info("signin.refused", {{"user_id", row->id}, {"reason", "password_change_required"}});
+      return {SignInStatus::passwordChangeRequired, row->id, {}, {}};
+    }
+    if (newPassword == password)
+      throw ValidationError("newPassword: choose a password other than the one-time password");
+    NewUser candidate;
+    candidate.email = std::string(email);
+    candidate.password = std::string(newPassword);
+    validateNewPassword(candidate);
+    replacedHash = hasher_.hash(newPassword);
+    upgradedHash.reset();
+  }
   bool enrolmentNeeded = requiresMfa(row->role) && !row->mfaConfirmed;
   SessionStage stage = enrolmentNeeded ? SessionStage::mfaEnrolment : SessionStage::full;
 
@@ -156,6 +178,15 @@ SignInResult AccountService::signIn(std::string_view email, std::string_view pas
           return std::nullopt;  // the same code won a race a moment ago
         if (upgradedHash)
           c.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", row->id, *upgradedHash);
+        if (replacedHash) {
+          c.execute(
+              "UPDATE users SET password_hash = ?2, password_changed_at = ?3, "
+              "password_change_required = 0 WHERE id = ?1",
+              row->id, *replacedHash, toMillis(now));
+          audit_.append(c, auditEventFor(row->actor(), "user.password_change", "user",
+                                         std::to_string(row->id), std::nullopt,
+                                         AuditOutcome::success, "one_time_password_replaced"));
+        }
         c.execute("DELETE FROM sign_in_failures WHERE user_id = ?1", row->id);
         std::string t = createSessionIn(c, row->id, stage);
         using Kind = SecondFactor::Kind;

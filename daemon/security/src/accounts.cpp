@@ -54,6 +54,8 @@ std::string_view toString(SignInStatus status) {
       return "mfa_required";
     case SignInStatus::enrolmentRequired:
       return "enrolment_required";
+    case SignInStatus::passwordChangeRequired:
+      return "password_change_required";
     case SignInStatus::failed:
       return "failed";
     case SignInStatus::locked:
@@ -122,12 +124,12 @@ std::int64_t AccountService::insertUser(Connection& c, const NewUser& user,
   try {
     c.execute(
         "INSERT INTO users (id, role, email_bidx, email_enc, display_name_enc, patient_id, "
-        "password_hash, password_changed_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?8)",
+        "password_hash, password_changed_at, created_at, password_change_required) VALUES (?1, "
+        "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
         id, std::string(toString(user.role)), store::Blob(bidx.begin(), bidx.end()),
         toBlob(cipher.encrypt(userField("email", id), email)),
         toBlob(cipher.encrypt(userField("display_name", id), user.displayName)), user.patientId,
-        hash, now);
+        hash, now, user.passwordChangeRequired ? 1 : 0);
   } catch (const store::SqliteError& e) {
     if (e.isConstraint()) throw ValidationError("email: already in use");
     throw;

@@ -125,14 +125,15 @@ export async function loadSession() {
   }
 }
 
-export async function login(email, password) {
-  const r = await request('POST', '/api/v1/auth/login', { email, password });
+/** newPassword: sent only after the box answered password_change_required (a one-time password). */
+export async function login(email, password, newPassword) {
+  const r = await request('POST', '/api/v1/auth/login', newPassword ? { email, password, newPassword } : { email, password });
   if (r.session) setSession(r.session, 'signed_in');
   return r;
 }
 
-export async function loginMfa(email, password, code) {
-  const r = await request('POST', '/api/v1/auth/mfa', { email, password, code });
+export async function loginMfa(email, password, code, newPassword) {
+  const r = await request('POST', '/api/v1/auth/mfa', newPassword ? { email, password, code, newPassword } : { email, password, code });
   if (r.session) setSession(r.session, 'signed_in');
   return r;
 }

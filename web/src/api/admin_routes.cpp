@@ -80,6 +80,13 @@ void addUserRoutes(Router& r, const ApiServices& s) {
            u.displayName = requireString(body, "displayName", 200);
            u.patientId = optionalInt(body, "patientId");
            u.password = requireString(body, "password", 1024);
+           // The portal asks for it by default: the admin knows this password, the user should
+           // not keep it (the first sign-in then asks for a new one).
+           if (body->has("passwordChangeRequired")) {
+             if (!body->get("passwordChangeRequired").isBoolean())
+               throw BadRequest("passwordChangeRequired must be true or false");
+             u.passwordChangeRequired = body->getValue<bool>("passwordChangeRequired");
+           }
            auto id = s.accounts->createUser(*req.actor, u);
            auto created = s.accounts->findUser(id);
            return jsonResponse(201, userJson(*created, s.clock->now()));

@@ -89,6 +89,12 @@ Response signInAnswer(const ApiServices& s, const security::SignInResult& r) {
       resp.headers.emplace_back("Set-Cookie", cookieHeader(s, r.token));
       return resp;
     }
+    case SignInStatus::passwordChangeRequired: {
+      // The one-time password was right: the client sends it again with `newPassword`.
+      auto o = object();
+      o->set("status", "password_change_required");
+      return jsonResponse(200, o);
+    }
     case SignInStatus::locked:
       return Response::error(423, "locked",
                              "Too many failed attempts. Try again later or ask an administrator "
@@ -114,7 +120,8 @@ void addSignInRoutes(Router& r, const ApiServices& s) {
     auto email = requireString(body, "email", 320);
     auto password = requireString(body, "password", 1024);
     auto code = withCode ? requireString(body, "code", 64) : std::string{};
-    return signInAnswer(s, s.accounts->signIn(email, password, code));
+    auto newPassword = optionalString(body, "newPassword", 1024);
+    return signInAnswer(s, s.accounts->signIn(email, password, code, newPassword));
   };
   r.add({"POST", "/api/v1/auth/login", Access::public_endpoint, "",
          guarded([signIn](Request& req) { return signIn(req, false); })});

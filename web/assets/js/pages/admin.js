@@ -64,16 +64,19 @@ async function users(body) {
   const showPatient = () => { patient.el.hidden = role.input.value !== 'patient'; };
   role.input.addEventListener('change', showPatient);
   showPatient();
-  const password = field('Initial password', { type: 'password', required: true, autocomplete: 'new-password' }, 'The user changes it after the first sign-in. Staff (providers, nurses, front desk, admins) enrol TOTP at first sign-in.');
-  const form = h('form.form.grid-form', { novalidate: true }, role.el, email.el, name.el, patient.el, password.el, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Create user')));
+  const password = field('Initial password', { type: 'password', required: true, autocomplete: 'new-password' }, 'Staff (providers, nurses, front desk, admins) enrol TOTP at first sign-in.');
+  const mustChange = h('input', { type: 'checkbox', id: 'must-change-password', checked: true });
+  const mustChangeEl = h('div.field.check', h('label', { for: 'must-change-password' }, mustChange, ' The user chooses a new password at first sign-in'));
+  const form = h('form.form.grid-form', { novalidate: true }, role.el, email.el, name.el, patient.el, password.el, mustChangeEl, h('div.actions', h('button.btn.primary', { type: 'submit' }, 'Create user')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const isPatient = role.input.value === 'patient';
     if (isPatient && !patient.value()) { flash(msg, 'error', 'Choose the patient record this account belongs to.'); return; }
     try {
-      await post('/api/v1/admin/users', { role: role.input.value, email: email.input.value.trim(), displayName: name.input.value.trim(), patientId: isPatient ? patient.value() : null, password: password.input.value });
+      await post('/api/v1/admin/users', { role: role.input.value, email: email.input.value.trim(), displayName: name.input.value.trim(), patientId: isPatient ? patient.value() : null, password: password.input.value, passwordChangeRequired: mustChange.checked });
       flash(msg, 'success', 'User created.');
       form.reset();
+      mustChange.checked = true;
       patient.reset();
       showPatient();
       load();

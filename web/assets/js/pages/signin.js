@@ -56,6 +56,7 @@ function passwordStep(card, notice) {
     try {
       const r = await login(email.input.value.trim(), password.input.value);
       if (r.status === 'mfa_required') codeStep(card, email.input.value.trim(), password.input.value);
+      else if (r.status === 'password_change_required') newPasswordStep(card, email.input.value.trim(), password.input.value);
       else if (r.status === 'mfa_enrolment_required') enrolStep(card, r.enrolment);
       // 'ok': the shell switches views on the session change
     } catch (ex) {
@@ -95,7 +96,8 @@ function codeStep(card, email, password) {
     err.hidden = true;
     busy(submit, true, 'Verifying…');
     try {
-      await loginMfa(email, password, code.input.value.trim());
+      const r = await loginMfa(email, password, code.input.value.trim());
+      if (r.status === 'password_change_required') newPasswordStep(card, email, password, code.input.value.trim());
     } catch (ex) {
       showError(err, ex);
       code.input.select();
@@ -109,6 +111,51 @@ function codeStep(card, email, password) {
     h('p.alt-actions', toggle, ' · ', back));
   focusHeading(card);
   setTimeout(() => code.input.focus(), 0);
+}
+
+/**
+ * A one-time password (the first admin's, from `vigild setup`) opens nothing until the user
+ * chooses their own: the box checks it against the same policy as any password.
+ */
+function newPasswordStep(card, email, oneTime, code) {
+  clear(card);
+  const next = field('New password', { type: 'password', name: 'new-password', autocomplete: 'new-password', required: true },
+    'A passphrase of several words is long and easy to remember; common and breached passwords are refused.');
+  const again = field('New password again', { type: 'password', name: 'new-password-again', autocomplete: 'new-password', required: true });
+  const err = errorBox();
+  const submit = h('button.btn.primary.block', { type: 'submit' }, 'Set password and continue');
+  const form = h('form.form', { novalidate: true }, next.el, again.el, err, submit);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    if (!next.input.value || next.input.value !== again.input.value) {
+      err.hidden = false;
+      err.textContent = next.input.value ? 'The two passwords differ.' : 'Choose a new password.';
+      again.input.value = '';
+      next.input.focus();
+      return;
+    }
+    busy(submit, true, 'Saving…');
+    try {
+      const r = code ? await loginMfa(email, oneTime, code, next.input.value) : await login(email, oneTime, next.input.value);
+      if (r.status === 'mfa_required') codeStep(card, email, next.input.value);
+      else if (r.status === 'mfa_enrolment_required') enrolStep(card, r.enrolment);
+    } catch (ex) {
+      if (ex instanceof ApiError && ex.status === 422) {
+        err.hidden = false;
+        err.textContent = ex.message || 'The box does not accept this password.';
+      } else showError(err, ex);
+      next.input.select();
+    } finally {
+      busy(submit, false);
+    }
+  });
+  const back = h('button.link', { type: 'button', onclick: () => passwordStep(card) }, 'Start over');
+  card.append(h('h1#signin-title', 'Choose your password'),
+    h('p.muted', 'You signed in with a one-time password. Choose your own before you go on; the one-time password stops working.'),
+    form, h('p.alt-actions', back));
+  focusHeading(card);
+  setTimeout(() => next.input.focus(), 0);
 }
 
 /** Draws the otpauth URI as a QR code on a canvas (no network, no inline markup). */

@@ -51,8 +51,11 @@ class Vigild final : public Poco::Util::ServerApplication {
 
   std::string configFile_;
 
-  std::string anchorFile_;  // --anchor FILE of `audit verify`
-  bool json_ = false;       // --json of `sync status`
+  std::string anchorFile_;             // --anchor FILE of `audit verify`
+  bool json_ = false;                  // --json of `sync status`
+  std::string answersFile_;            // --answers FILE of `setup`
+  bool noStart_ = false;               // --no-start of `setup`
+  std::string serviceUser_ = "vigil";  // --service-user of `setup`
   // backup / restore: --passphrase-file, --recipient, --identity, --data-dir
   std::string passphraseFile_;
   std::string recipientFile_;

@@ -90,6 +90,8 @@ struct NewUser {
   std::string displayName;
   std::optional<std::int64_t> patientId;  // required for patients
   std::string password;
+  /// A one-time password (`vigild setup`'s first admin): the first sign-in must replace it.
+  bool passwordChangeRequired = false;
 };
 
 /// An account with its contact details decrypted (in memory only).
@@ -111,11 +113,12 @@ struct UserPage {
 };
 
 enum class SignInStatus {
-  ok,                 // full session
-  mfaRequired,        // password right, send it again with the TOTP or a recovery code
-  enrolmentRequired,  // password right, session may only enrol TOTP
-  failed,             // wrong e-mail, password or code, or disabled (one answer for all)
-  locked,             // too many failures; try later or ask an admin
+  ok,                      // full session
+  mfaRequired,             // password right, send it again with the TOTP or a recovery code
+  enrolmentRequired,       // password right, session may only enrol TOTP
+  passwordChangeRequired,  // one-time password right: send it again with a new password
+  failed,                  // wrong e-mail, password or code, or disabled (one answer for all)
+  locked,                  // too many failures; try later or ask an admin
 };
 std::string_view toString(SignInStatus status);
 
@@ -194,8 +197,12 @@ class AccountService {
   std::vector<User> activeClinicians();
 
   // --- the user's own actions ---
+  /// An account whose password must change (a one-time password) answers
+  /// passwordChangeRequired to the right password (and second factor) until `newPassword` is
+  /// sent with them: it must pass the policy and differ from the old one (ValidationError),
+  /// replaces the password (audited user.password_change) and sign-in goes on as usual.
   SignInResult signIn(std::string_view email, std::string_view password,
-                      std::string_view secondFactor = {});
+                      std::string_view secondFactor = {}, std::string_view newPassword = {});
   /// Needs the current password; ends every session of the user. Throws AuthError (wrong
   /// current password) or ValidationError (policy verdict).
   void changePassword(std::int64_t userId, std::string_view current, std::string_view next);

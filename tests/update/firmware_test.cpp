@@ -63,6 +63,12 @@ BOOST_AUTO_TEST_CASE(a_signed_image_is_registered_and_listed) {
   BOOST_TEST(added.keyId == vendor.id());
   BOOST_TEST(added.name == "cuff-1.4.3.bin");
   BOOST_TEST(readText(dir / "cuff-x1" / "1.4.3" / "image.bin") == readText(file));
+  // Readable by the running box whoever registered it (not secret).
+  const auto others = fs::perms::others_read;
+  BOOST_TEST(
+      ((fs::status(dir / "cuff-x1" / "1.4.3" / "image.bin").permissions() & others) == others));
+  BOOST_TEST(((fs::status(dir / "cuff-x1" / "1.4.3").permissions() & fs::perms::others_exec) ==
+              fs::perms::others_exec));
   auto all = catalog.list();
   BOOST_REQUIRE(all.size() == 1u);
   BOOST_TEST(all[0].version == "1.4.3");

@@ -70,8 +70,10 @@ inline fs::path buildDeb(const fs::path& dir, const std::string& package,
                                          "<tests@vigil.invalid>\nDescription: a test package\n");
   writeText(root / "usr/share/doc" / package / "README", "test\n");
   auto deb = dir / (package + "_" + version + "_all.deb");
-  auto cmd = "dpkg-deb --root-owner-group -Zgzip --build '" + root.string() + "' '" + deb.string() +
-             "' >/dev/null";
+  // dpkg-deb wants the control directory 0755 whatever the umask the test runs under.
+  auto cmd = "chmod -R u=rwX,go=rX '" + root.string() +
+             "' && dpkg-deb --root-owner-group -Zgzip --build '" + root.string() + "' '" +
+             deb.string() + "' >/dev/null";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("dpkg-deb --build failed");
   return deb;
 }

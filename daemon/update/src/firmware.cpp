@@ -70,6 +70,15 @@ FirmwareImage FirmwareCatalog::add(const fs::path& file, const std::string& sign
     files::writeFileAtomic(staging / kSignature, signatureText, 0644);
     auto trusted = loadTrustedKeys(trustedKeysDir_);
     verifySigned(staging / kImage, signatureText, "firmware", trusted);
+    // Not secret, and read by the running box whoever registered it (root under umask 077).
+    const auto readable = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                          fs::perms::others_read;
+    fs::permissions(staging / kImage, readable, fs::perm_options::replace);
+    fs::permissions(staging / kSignature, readable, fs::perm_options::replace);
+    for (const auto& dir : {dir_, dir_ / model, staging})
+      fs::permissions(
+          dir, readable | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+          fs::perm_options::replace);
     fs::rename(staging, target);
   } catch (...) {
     std::error_code ec;

@@ -37,6 +37,10 @@ LAYERS = {
     # Patients' consent e-signature (issue 21), on the registry's patient records; video (layer
     # 4) enforces telehealth consent through it.
     "patients": 3,
+    # Signed updates and device firmware (issue 27): release bundles and the firmware catalog on
+    # crypto's signed artefacts; the offers go to the registry's devices of the image's model.
+    # Owns no table (the catalog is a directory).
+    "update": 3,
     # Clinical notes (issue 23): on security, registry and store; encounters are referenced by
     # kind and id (visits and async cases live above), not included.
     "notes": 3,

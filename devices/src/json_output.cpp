@@ -102,6 +102,7 @@ std::string payloadToJson(const DecodedPayload& p) {
   if (p.receivedAt) o += ",\"received\":" + jsonString(formatDeviceTime({*p.receivedAt, 0}));
   if (p.sentAt) o += ",\"sent\":" + jsonString(formatDeviceTime({*p.sentAt, 0}));
   if (p.batteryPercent) o += ",\"battery\":" + std::to_string(*p.batteryPercent);
+  if (p.firmware) o += ",\"firmware\":" + jsonString(*p.firmware);
   o += ",\"readings\":[";
   for (std::size_t i = 0; i < p.readings.size(); ++i) {
     if (i) o += ',';

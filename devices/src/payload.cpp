@@ -1,5 +1,6 @@
 #include "vigil/devices/payload.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -343,7 +344,7 @@ PayloadResult decodeReadingsPayload(std::string_view json) {
   if (auto e = parseSeq(root, seq)) return failWith(std::move(*e), std::nullopt);
   if (auto e = parseVersion(root)) return failWith(std::move(*e), seq);
   if (auto e = checkStringSizes(root, {})) return failWith(std::move(*e), seq);
-  if (auto e = onlyKnownMembers(root, {"v", "seq", "sent", "battery", "readings"}, ""))
+  if (auto e = onlyKnownMembers(root, {"v", "seq", "sent", "battery", "firmware", "readings"}, ""))
     return failWith(std::move(*e), seq);
 
   DecodedPayload out;
@@ -357,6 +358,18 @@ PayloadResult decodeReadingsPayload(std::string_view json) {
     if (!n)
       return failWith(err(DecodeErrc::malformed, "battery", "must be an integer in [0, 100]"), seq);
     out.batteryPercent = static_cast<int>(*n);
+  }
+  if (const JsonValue* f = root.member("firmware")) {
+    if (auto e = expectType(*f, Type::string, "firmware")) return failWith(std::move(*e), seq);
+    const auto& v = f->string;
+    const bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '_' || c == '+' || c == '~' || c == '-';
+    });
+    if (!ok)
+      return failWith(err(DecodeErrc::malformed, "firmware", "must match [A-Za-z0-9._+~-]{1,64}"),
+                      seq);
+    out.firmware = v;
   }
   const JsonValue* readings = root.member("readings");
   if (!readings) return failWith(err(DecodeErrc::malformed, "readings", "missing"), seq);

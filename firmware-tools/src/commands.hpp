@@ -30,5 +30,6 @@ int runCloud(std::span<const std::string> args);
 int runX12(std::span<const std::string> args);
 int runSign(std::span<const std::string> args);  // issue 27: signed artefacts
 int runVerify(std::span<const std::string> args);
+int runFirmware(std::span<const std::string> args);  // issue 27: the device side of firmware
 
 }  // namespace vigil::devtool

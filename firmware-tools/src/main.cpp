@@ -17,6 +17,8 @@ constexpr Command kCommands[] = {
      &vigil::devtool::runCloud},
     {"decode", "decode a GATT characteristic value or an MQTT payload to JSON",
      &vigil::devtool::runDecode},
+    {"firmware", "a device fetching its firmware offer: verify, install, report the version",
+     &vigil::devtool::runFirmware},
     {"provision", "device CA, device certificates and passwords, revocation, fleets",
      [](std::span<const std::string> args) { return vigil::devtool::runProvision(args); }},
     {"sign", "sign a release bundle or firmware image (Ed25519, key ids); keygen",

@@ -136,6 +136,25 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field_and_the_reason) {
   requireError(decodeReadingsPayload("{\"v\":1,"), DecodeErrc::malformed, "payload");
 }
 
+BOOST_AUTO_TEST_CASE(the_installed_firmware_version_is_read_and_checked) {
+  // issue 27: a device reports its installed firmware in the `firmware` member.
+  auto ok = decodeReadingsPayload(
+      R"({"v":1,"seq":3,"firmware":"2.1.0~rc1","readings":[{"kind":"heart_rate","unit":"/min","value":60}]})");
+  BOOST_REQUIRE(ok.ok());
+  BOOST_TEST(ok.payload->firmware.value_or("") == "2.1.0~rc1");
+  auto none = decodeReadingsPayload(
+      R"({"v":1,"seq":3,"readings":[{"kind":"heart_rate","unit":"/min","value":60}]})");
+  BOOST_TEST(!none.payload->firmware.has_value());
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"firmware":2,"readings":[]})"),
+               DecodeErrc::malformed, "firmware");
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"firmware":"","readings":[]})"),
+               DecodeErrc::malformed, "firmware");
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"firmware":"1.0 beta","readings":[]})"),
+               DecodeErrc::malformed, "firmware");
+  requireError(decodeReadingsPayload(R"({"v":1,"seq":1,"firmware":"../x/y","readings":[]})"),
+               DecodeErrc::malformed, "firmware");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_member_with_an_empty_name_is_still_named) {
   // Found by fuzz_payload_readings: the error's field was empty.
   requireError(decodeReadingsPayload(R"({"v":1,"seq":7,"":[]})"), DecodeErrc::malformed, "?");

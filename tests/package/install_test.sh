@@ -242,13 +242,35 @@ key_sum=$(sha256sum < "$root/var/lib/vigil-keys/master.key")
 audit_before=$(sqlite3 "$db" 'SELECT count(*) FROM audit_log')
 [[ $audit_before -gt 0 ]] || fail "no audit entries after the first start"
 
-# --- upgrade: postinst restarts the running vigild (pretended systemd); then start the new binary.
-log "upgrade to $version"
+# --- upgrade through `vigild update` (docs/operations.md, "Updates"): a release key made here (off
+# the box) and trusted in the root; a tampered bundle is refused first (exit 83, nothing
+# installed), then the signed one is installed; postinst restarts the running vigild (pretended
+# systemd); then start the new binary.
+log "upgrade to $version with vigild update"
+devtool=$build/firmware-tools/vigil-devtool
+"$devtool" sign keygen --out "$tmp/release" >/dev/null || fail "vigil-devtool sign keygen"
+[[ -d $root/etc/vigil/trusted-keys ]] || fail "the package ships no /etc/vigil/trusted-keys"
+cp "$tmp/release.pub" "$root/etc/vigil/trusted-keys/install-test.pub"
+bundle=/tmp/$(basename "$deb_new")
+"$devtool" sign --key "$tmp/release.key" --purpose release "$root$bundle" >/dev/null ||
+  fail "vigil-devtool sign of the bundle"
+cp "$root$bundle" "$root/tmp/tampered.deb"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(4096); b=f.read(1); f.seek(4096); f.write(bytes([b[0]^1]))' \
+  "$root/tmp/tampered.deb"
 # apt runs dpkg with PATH=DPkg::Path: put the stub's directory first.
-apt_q -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
-  install --no-install-recommends "/tmp/$(basename "$deb_new")" >"$tmp/apt-upgrade.log" 2>&1 ||
-  { tail -n 30 "$tmp/apt-upgrade.log"; fail "apt-get install of $version over $prev"; }
+install_cmd="apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+install_cmd+=" -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin install --no-install-recommends {deb}"
+update() { in_root /usr/sbin/vigild --config /etc/vigil/vigild.conf --set "update.install_command=$install_cmd" \
+             update "$@"; }
+rc=0; update /tmp/tampered.deb --signature "$bundle.sig" >"$tmp/update-tampered.log" 2>&1 || rc=$?
+[[ $rc == 83 ]] || { cat "$tmp/update-tampered.log"; fail "vigild update of a tampered bundle: exit $rc (expected 83)"; }
+grep -q "digest_mismatch" "$tmp/update-tampered.log" || fail "the tampered bundle's refusal does not say digest_mismatch"
+[[ $(in_root dpkg-query -W -f='${Version}' vigil) == "$prev" ]] || fail "a refused bundle changed the installed version"
+update "$bundle" >"$tmp/apt-upgrade.log" 2>&1 ||
+  { tail -n 30 "$tmp/apt-upgrade.log"; fail "vigild update of $version over $prev"; }
 [[ $(in_root dpkg-query -W -f='${Version}' vigil) == "$version" ]] || fail "vigil $version is not installed"
+# The key was the test's: the purge below checks /etc/vigil is gone.
+rm -f "$root/etc/vigil/trusted-keys/install-test.pub"
 calls=$(tr '\n' ';' < "$root/tmp/systemctl.log")
 [[ $calls == *"daemon-reload;"*"restart vigild.service;"* ]] ||
   fail "upgrade postinst did not reload systemd and restart the running vigild: $calls"

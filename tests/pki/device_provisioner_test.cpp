@@ -76,7 +76,9 @@ BOOST_AUTO_TEST_CASE(acl_pins_each_device_to_its_own_topics) {
                       "user cuff-1\ntopic write vigil/v1/devices/cuff-1/readings\n"
                       "topic write vigil/v1/devices/cuff-1/gatt\n"
                       "topic read vigil/v1/devices/cuff-1/ack\n"
-                      "topic read vigil/v1/devices/cuff-1/config\n"));
+                      "topic read vigil/v1/devices/cuff-1/config\n"
+                      "topic read vigil/v1/devices/cuff-1/config/#\n"));
+  BOOST_TEST(contains(acl, "topic write vigil/v1/devices/+/config/firmware/#\n"));
   BOOST_TEST(contains(acl, "user scale-2\ntopic write vigil/v1/devices/scale-2/readings\n"));
   BOOST_TEST(!contains(acl, "@"));        // every placeholder rendered
   BOOST_TEST(!contains(acl, "pattern"));  // explicit per-device blocks, no %u patterns

@@ -133,6 +133,15 @@ BOOST_AUTO_TEST_CASE(last_seen_never_moves_backwards) {
   BOOST_TEST(*again->batteryPct == 80);
 }
 
+BOOST_AUTO_TEST_CASE(the_reported_firmware_version_replaces_the_registered_one) {
+  // issue 27: a device reports its installed firmware; the registry shows it.
+  auto d = device("cuff-002");
+  db->writeSync([&](store::Connection& c) { DeviceRegistry::setFirmwareIn(c, d.id, "2.1.0"); });
+  BOOST_TEST(devices->find(d.id)->firmware == "2.1.0");
+  auto other = device("cuff-003");
+  BOOST_TEST(devices->find(other.id)->firmware != "2.1.0");  // only that device
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(PatientRepositoryBehaviour, Fixture)

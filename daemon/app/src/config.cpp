@@ -395,6 +395,30 @@ void billingKeys(std::vector<ConfigKey>& keys) {
       });
 }
 
+/// Signed updates and device firmware (docs/operations.md, "Updates"; docs/device-protocol.md,
+/// "Firmware").
+void updateKeys(std::vector<ConfigKey>& keys) {
+  keys.insert(
+      keys.end(),
+      {
+          {"update.trusted_keys_dir", Type::path, "/etc/vigil/trusted-keys",
+           "Directory of the release keys `vigild update` trusts: public key files (*.pub) made "
+           "by `vigil-devtool sign keygen`. Empty or missing: every bundle is refused."},
+          {"update.install_command", Type::string, "apt-get install -y --allow-downgrades {deb}",
+           "The command that installs a checked bundle, split at spaces (no shell); {deb} is the "
+           "checked private copy. The box's own checks refuse downgrades, not apt."},
+          {"update.firmware_keys_dir", Type::path, "/etc/vigil/firmware-keys",
+           "Directory of the keys trusted to sign device firmware (*.pub). An image is registered "
+           "and offered only when one of them signed it for the purpose firmware."},
+          {"update.firmware_dir", Type::path, "",
+           "Directory of the registered firmware images. Empty means `<data.dir>/firmware`."},
+          {"update.firmware_offer_interval_s", Type::integer, "60",
+           "How often the running box looks for devices to offer firmware to (new devices, new "
+           "images).",
+           1, 86400},
+      });
+}
+
 std::vector<ConfigKey> buildSchema() {
   std::vector<ConfigKey> keys;
   serviceKeys(keys);
@@ -403,6 +427,7 @@ std::vector<ConfigKey> buildSchema() {
   visitKeys(keys);
   cloudKeys(keys);
   billingKeys(keys);
+  updateKeys(keys);
   return keys;
 }
 

@@ -5,6 +5,7 @@
 #include "alerts_subsystem.hpp"
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
+#include "update_command.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/ingest/devices_decoder.hpp"
 
@@ -96,12 +97,24 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
       [this](const std::vector<ingest::StoredReading>& r) { alerting_.onStored(r); });
   ingest_->start();
   client_->start();
+  firmware_ = std::make_unique<update::FirmwareCatalog>(firmwareDirOf(config_),
+                                                        config_.string("update.firmware_keys_dir"));
+  offers_ = std::make_unique<update::FirmwareOffers>(
+      store_.database(), *firmware_,
+      [this](const std::string& topic, const std::string& payload, bool retain) {
+        return client_->connected() &&
+               client_->publish(topic, payload, 1, retain) == gateway::MqttStatus::ok;
+      });
+  offerTask_ = std::make_unique<PeriodicTask>(
+      "firmware_offers", std::chrono::seconds(config_.integer("update.firmware_offer_interval_s")),
+      [this] { offers_->publishDue(); });
   log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)}});
 }
 
 void IngestSubsystem::uninitialize() {
   // Drain what is queued while still connected, so its acks go out; messages arriving meanwhile
   // are refused (not acked), and their devices resend them after the restart.
+  offerTask_.reset();
   if (ingest_) ingest_->stop();
   if (client_) client_->stop();
   ingest_.reset();

@@ -10,10 +10,12 @@
 
 #include <memory>
 
+#include "periodic_task.hpp"
 #include "service_subsystem.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/gateway/mqtt_client.hpp"
 #include "vigil/ingest/ingest_service.hpp"
+#include "vigil/update/firmware.hpp"
 
 namespace vigil::app {
 
@@ -43,6 +45,10 @@ class IngestSubsystem final : public ServiceSubsystem {
   AlertsSubsystem& alerting_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<gateway::MqttClient> client_;
+  // Firmware offers on the devices' config topics (docs/device-protocol.md, "Firmware").
+  std::unique_ptr<update::FirmwareCatalog> firmware_;
+  std::unique_ptr<update::FirmwareOffers> offers_;
+  std::unique_ptr<PeriodicTask> offerTask_;
   bool withBroker_ = true;
 };
 

@@ -21,6 +21,7 @@
 #include "store_subsystem.hpp"
 #include "sync_subsystem.hpp"
 #include "systemd_notify.hpp"
+#include "update_command.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/metrics.hpp"
@@ -74,6 +75,15 @@ const char* kCommands =
     "  sync retry ID            send a refused outbox entry again (audited)\n"
     "  sync cancel ID           give up on an outbox entry; its stream goes on (audited)\n"
     "  sync enrol CODE [NAME]   enrol this box with the cloud (sync.url) using a one-time code\n"
+    "  update FILE.deb [--signature SIG] [--allow-downgrade]\n"
+    "                           install a release bundle only when a trusted release key\n"
+    "                           (update.trusted_keys_dir) signed it (SIG: FILE.deb.sig) and it is\n"
+    "                           vigil newer than this one; exit 80-86 name the refusal\n"
+    "  firmware add MODEL VERSION FILE [--signature SIG]\n"
+    "                           register a device firmware image signed by a trusted firmware key\n"
+    "                           (update.firmware_keys_dir); the running box offers it to the\n"
+    "                           model's devices on their config topic\n"
+    "  firmware list            the registered firmware images\n"
     "  rx import-rxterms FILE   load the NLM's RxTerms file (RxTermsYYYYMM.txt) into the drug "
     "list\n"
     "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
@@ -116,6 +126,12 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
        "DIR"}};
   for (const auto& o : backupOptions)
     options.addOption(Poco::Util::Option(o[0], "", o[1]).argument(o[2]).repeatable(false));
+  options.addOption(
+      Poco::Util::Option("signature", "", "update, firmware add: the detached signature file")
+          .argument("FILE")
+          .repeatable(false));
+  options.addOption(Poco::Util::Option(
+      "allow-downgrade", "", "update: install an older (or the same) version of vigil too"));
 }
 
 void Vigild::handleOption(const std::string& name, const std::string& value) {
@@ -148,6 +164,10 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     identityFile_ = value;
   } else if (name == "data-dir") {
     dataDir_ = value;
+  } else if (name == "signature") {
+    signatureFile_ = value;
+  } else if (name == "allow-downgrade") {
+    allowDowngrade_ = true;
   } else if (name == "set") {
     auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -238,6 +258,10 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
     return runBackupKeygen(args[2], args[3]);
   if (cmd == "backup" && args.size() == 2) return backupCommand(args[1]);
   if (cmd == "restore" && args.size() == 2) return restoreCommand(args[1]);
+  if ((cmd == "update" && args.size() == 2) ||
+      (cmd == "firmware" &&
+       ((sub == "add" && args.size() == 5) || (sub == "list" && args.size() == 2))))
+    return updateCommand(args);
   std::cerr << "vigild: unknown command '";
   for (std::size_t i = 0; i < args.size(); ++i) std::cerr << (i ? " " : "") << args[i];
   std::cerr << "' (see vigild --help)\n";
@@ -413,6 +437,40 @@ void Vigild::recordBoxEvent(const std::string& action, const std::string& archiv
                                      reason == "archive_failed" ? security::AuditOutcome::failure
                                                                 : security::AuditOutcome::success,
                                      reason));
+    });
+  } catch (const vigil::Error& e) {
+    std::cerr << "vigild: " << action << " could not be audited: " << e.what() << "\n";
+  }
+  sec->stop();
+  store->stop();
+}
+
+int Vigild::updateCommand(const std::vector<std::string>& args) {
+  UpdateAudit audit = [this](const std::string& action, const std::string& objectType,
+                             const std::string& name, bool success, const std::string& reason) {
+    recordConsoleEvent(action, objectType, name, success, reason);
+  };
+  if (args[0] == "firmware") return runFirmwareCommand(*config_, args, signatureFile_, audit);
+  return runUpdate(*config_, args[1], {signatureFile_, allowDowngrade_}, audit);
+}
+
+void Vigild::recordConsoleEvent(const std::string& action, const std::string& objectType,
+                                const std::string& name, bool success, const std::string& reason) {
+  // A box before its first boot (no database or master key yet) has no audit log to write to.
+  if (!std::filesystem::exists(databasePath(*config_)) ||
+      !std::filesystem::exists(masterKeyPath(*config_)))
+    return;
+  Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
+  Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));
+  try {
+    store->start(*this);
+    sec->start(*this);
+    store->database().writeSync([&](store::Connection& c) {
+      sec->audit().append(
+          c,
+          security::auditEventFor(
+              security::consoleActor(), action, objectType, name, std::nullopt,
+              success ? security::AuditOutcome::success : security::AuditOutcome::failure, reason));
     });
   } catch (const vigil::Error& e) {
     std::cerr << "vigild: " << action << " could not be audited: " << e.what() << "\n";

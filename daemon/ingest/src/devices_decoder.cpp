@@ -55,6 +55,7 @@ PayloadDecoder makeDevicesDecoder() {
     DecodedMessage m;
     m.messageSeq = p.seq;
     m.batteryPct = p.batteryPercent;
+    m.firmware = p.firmware;
     m.source = kind == TopicKind::gatt ? "mqtt-gatt" : "mqtt-json";
     for (const auto& r : p.readings) {
       // A glucose context record carries tags for the measurement with the same sequence

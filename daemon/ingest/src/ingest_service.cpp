@@ -486,6 +486,7 @@ void IngestService::write(Connection& c, Pending& p) {
       registry::DeviceRegistry::touchIn(c, device->id, p.message.receivedAt, msg.batteryPct);
       p.touchedDevice = device->id;
     }
+    if (msg.firmware) registry::DeviceRegistry::setFirmwareIn(c, device->id, *msg.firmware);
     return;
   }
   // Quarantine: reason and detail name no values; the payload is kept only encrypted.

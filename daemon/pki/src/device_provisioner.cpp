@@ -189,7 +189,8 @@ void DeviceProvisioner::writeAcl() const {
   for (const auto& id : deviceIds()) {
     auto t = topicsFor(id);
     rules += "user " + id + "\ntopic write " + t.readings + "\ntopic write " + t.gatt +
-             "\ntopic read " + t.ack + "\ntopic read " + t.config + "\n\n";
+             "\ntopic read " + t.ack + "\ntopic read " + t.config + "\ntopic read " + t.config +
+             "/#\n\n";
   }
   std::string text = renderTemplate(
       aclTemplate(), {{"SERVICE_CLIENT", config_.serviceClient}, {"DEVICE_RULES", rules}});

@@ -260,6 +260,12 @@ void DeviceRegistry::touchIn(Connection& c, std::int64_t deviceId, TimePoint see
   s.reset();
 }
 
+void DeviceRegistry::setFirmwareIn(Connection& c, std::int64_t deviceId,
+                                   const std::string& version) {
+  c.execute("UPDATE devices SET firmware = ? WHERE id = ? AND firmware IS NOT ?", version, deviceId,
+            version);
+}
+
 // ---------------------------------------------------------------- DeviceRegistry (service)
 
 Device DeviceRegistry::add(const NewDevice& device) {

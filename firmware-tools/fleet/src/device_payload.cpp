@@ -124,7 +124,8 @@ std::string gattPayload(std::uint64_t seq, const GattValue& value, std::string_v
 }
 
 std::string readingsPayload(std::uint64_t seq, const Measurement& m, DeviceClockTime measured,
-                            DeviceClockTime sent, std::optional<int> batteryPercent) {
+                            DeviceClockTime sent, std::optional<int> batteryPercent,
+                            const std::string& firmware) {
   const std::string time = "\"time\":\"" + utcText(measured) + "\"";
   auto single = [&](const char* kind, const char* unit, double value) {
     return std::string("{\"kind\":\"") + kind + "\",\"unit\":\"" + unit +
@@ -157,6 +158,7 @@ std::string readingsPayload(std::uint64_t seq, const Measurement& m, DeviceClock
   std::string out =
       "{\"v\":1,\"seq\":" + std::to_string(seq) + ",\"sent\":\"" + utcText(sent) + "\"";
   if (batteryPercent) out += ",\"battery\":" + std::to_string(*batteryPercent);
+  if (!firmware.empty()) out += ",\"firmware\":\"" + firmware + "\"";  // [A-Za-z0-9._+~-]
   return out + ",\"readings\":[" + readings + "]}";
 }
 

@@ -47,7 +47,9 @@ BoxFixture::BoxFixture(Options options)
       broker_.provisioner().provisionCertificate(uid, bundle(uid), pki::Apply::deferred);
       auto patient =
           records.create({0, "BOX-" + uid, "Box", uid, "1970-01-01", "UTC", "", {}, true});
-      auto d = reg.add({uid, registry::DeviceKind::hub});
+      auto model = options_.deviceModels.find(uid);
+      auto d = reg.add({uid, registry::DeviceKind::hub,
+                        model == options_.deviceModels.end() ? std::string{} : model->second});
       reg.assign(d.id, patient);
       patients_[uid] = patient;
     }

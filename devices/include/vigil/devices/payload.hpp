@@ -36,8 +36,9 @@ struct PayloadLimits {
 struct DecodedPayload {
   std::uint64_t seq = 0;  // the message sequence number the ack names
   std::vector<Reading> readings;
-  std::optional<DeviceClock> sentAt;  // readings: hub/device send time ("sent"), UTC
-  std::optional<int> batteryPercent;  // readings: "battery"
+  std::optional<DeviceClock> sentAt;    // readings: hub/device send time ("sent"), UTC
+  std::optional<int> batteryPercent;    // readings: "battery"
+  std::optional<std::string> firmware;  // readings: "firmware", the installed firmware version
   // gatt only:
   std::uint16_t characteristic = 0;
   std::string address;                    // BLE device address "C4:7C:8D:6A:12:34"

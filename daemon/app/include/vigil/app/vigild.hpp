@@ -43,6 +43,10 @@ class Vigild final : public Poco::Util::ServerApplication {
   /// An audit entry of the console for `vigild backup` / `restore` (box_archive, FILE's name).
   void recordBoxEvent(const std::string& action, const std::string& archive,
                       const std::string& reason);
+  /// vigild update / firmware: an audit entry of the console when the box has a database.
+  void recordConsoleEvent(const std::string& action, const std::string& objectType,
+                          const std::string& name, bool success, const std::string& reason);
+  int updateCommand(const std::vector<std::string>& args);
   void printHelp();
 
   std::string configFile_;
@@ -57,6 +61,9 @@ class Vigild final : public Poco::Util::ServerApplication {
   std::string recipientFile_;
   std::string identityFile_;
   std::string dataDir_;
+  // update / firmware add: --signature, --allow-downgrade
+  std::string signatureFile_;
+  bool allowDowngrade_ = false;
   std::vector<std::pair<std::string, std::string>> overrides_;
   std::optional<int> earlyExit_;
   std::unique_ptr<Config> config_;
@@ -75,6 +82,15 @@ enum ExitCode : int {
   kExitProtocol = 76,  // restore: the archive is damaged or was tampered with
   kExitNoPerm = 77,    // restore: wrong passphrase or identity key
   kExitConfig = 78,
+  // vigild update / firmware add (docs/operations.md, "Updates"): each refusal its own code.
+  kExitUpdateUntrustedKey = 80,  // the signature's key is not trusted
+  kExitUpdateBadSignature = 81,  // the signature does not verify (or its key id names another key)
+  kExitUpdateWrongPurpose = 82,  // signed for another purpose (firmware vs release)
+  kExitUpdateDigestMismatch = 83,  // the file is not the one signed (a flipped byte)
+  kExitUpdateNoSignature = 84,     // no signature file, or not a signature file
+  kExitUpdateNotVigil = 85,        // not a Debian package named vigil
+  kExitUpdateDowngrade = 86,       // not newer than the installed version
+  kExitUpdateInstallFailed = 87,   // the checks passed; the install command failed
 };
 
 }  // namespace vigil::app

@@ -36,7 +36,8 @@ struct DecodedMessage {
   std::optional<std::uint64_t> messageSeq;  // hub/device message sequence (acked)
   std::vector<DecodedReading> readings;
   std::optional<int> batteryPct;
-  std::string source;  // mqtt-json, mqtt-gatt, ble
+  std::optional<std::string> firmware;  // the installed firmware version the device reported
+  std::string source;                   // mqtt-json, mqtt-gatt, ble
 };
 
 /// Result of decoding: a message, or a machine-readable reason and a detail naming the field

@@ -130,6 +130,9 @@ class DeviceRegistry {
   /// Updates last seen (never backwards) and battery (when given).
   static void touchIn(store::Connection& c, std::int64_t deviceId, TimePoint seen,
                       std::optional<int> batteryPct);
+  /// The firmware version the device reported (the `firmware` member of its readings).
+  static void setFirmwareIn(store::Connection& c, std::int64_t deviceId,
+                            const std::string& version);
 
  private:
   store::Database& db_;

@@ -38,7 +38,8 @@ std::string gattPayload(std::uint64_t seq, const GattValue& value, std::string_v
 /// quantity (a cuff gives blood_pressure and heart_rate), each stamped `measured` (UTC as the
 /// device's clock showed it, milliseconds); "sent" is `sent` (later after an offline period).
 std::string readingsPayload(std::uint64_t seq, const Measurement& m, DeviceClockTime measured,
-                            DeviceClockTime sent, std::optional<int> batteryPercent = std::nullopt);
+                            DeviceClockTime sent, std::optional<int> batteryPercent = std::nullopt,
+                            const std::string& firmware = {});
 
 /// A stable BLE address for a device uid ("C4:xx:xx:xx:xx:xx").
 std::string bleAddressFor(std::string_view uid);

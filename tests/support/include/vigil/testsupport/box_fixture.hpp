@@ -25,6 +25,7 @@ class BoxFixture {
     std::vector<std::string> settings;       // extra vigild `--set key=value`
     std::filesystem::path databasePath;      // empty: <data>/vigil.db
     std::map<std::string, std::string> env;  // extra environment of vigild (e.g. LD_PRELOAD)
+    std::map<std::string, std::string> deviceModels;  // uid -> the device's model (default none)
     bool start = true;
   };
   explicit BoxFixture(Options options);

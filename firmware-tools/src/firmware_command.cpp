@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "vigil/core/files.hpp"
 #include "vigil/crypto/signed_artefact.hpp"
 #include "vigil/fleet/device_payload.hpp"
 #include "vigil/fleet/device_publisher.hpp"
@@ -43,14 +44,6 @@ using Clock = std::chrono::steady_clock;
 const char* kUsage =
     "usage: vigil-devtool firmware fetch --bundle DIR --trusted PUB [--trusted PUB ...]\n"
     "                                    [--out FILE] [--kind KIND] [--timeout SECONDS]\n";
-
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// What arrives on the device's topics, kept by topic (the retained offer and chunks, acks).
 class Inbox {
@@ -161,7 +154,7 @@ int fetch(const Options& o) {
     return kExitInvalid;
   }
   std::vector<crypto::TrustedKey> trusted;
-  for (const auto& t : o.trusted) trusted.push_back(crypto::parsePublicKey(readText(t)));
+  for (const auto& t : o.trusted) trusted.push_back(crypto::parsePublicKey(files::readFile(t)));
   const auto deadline = Clock::now() + std::chrono::seconds(o.timeoutSeconds);
   const auto config = "vigil/v1/devices/" + device.uid + "/config";
 

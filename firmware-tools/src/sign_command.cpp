@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "vigil/core/files.hpp"
 #include "vigil/core/progress.hpp"
 #include "vigil/crypto/random.hpp"
 #include "vigil/crypto/signed_artefact.hpp"
@@ -28,14 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using crypto::SignatureError;
-
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// SHA-256 and size of a file, with progress for files over 16 MiB.
 std::pair<crypto::Digest256, std::uint64_t> digestOf(const fs::path& path) {
@@ -133,7 +126,7 @@ int runSign(std::span<const std::string> args) {
     return kExitInvalid;
   }
   const fs::path file = o->files[0];
-  crypto::Ed25519Signer signer(crypto::parseSigningKey(readText(o->key)));
+  crypto::Ed25519Signer signer(crypto::parseSigningKey(files::readFile(o->key)));
   auto [sha, size] = digestOf(file);
   auto name = o->name.empty() ? file.filename().string() : o->name;
   auto signature = crypto::signArtefact(signer, o->purpose, name, size, sha);
@@ -159,9 +152,9 @@ int runVerify(std::span<const std::string> args) {
   const fs::path file = o->files[0];
   try {
     std::vector<crypto::TrustedKey> trusted;
-    for (const auto& t : o->trusted) trusted.push_back(crypto::parsePublicKey(readText(t)));
+    for (const auto& t : o->trusted) trusted.push_back(crypto::parsePublicKey(files::readFile(t)));
     auto signature =
-        crypto::parseSignature(readText(o->sig.empty() ? file.string() + ".sig" : o->sig));
+        crypto::parseSignature(files::readFile(o->sig.empty() ? file.string() + ".sig" : o->sig));
     auto [sha, size] = digestOf(file);
     const auto& key = crypto::verifyArtefact(signature, o->purpose, size, sha, trusted);
     std::printf("verified: %s signed by key %s as %s (%s)\n", file.filename().c_str(),

@@ -111,12 +111,12 @@ for f in /usr/sbin/vigild /usr/bin/vigil-devtool /usr/bin/vigil-provision /usr/s
 done
 # The postinst of a fresh install, with systemd pretended: daemon-reload only, nothing started or enabled.
 mkdir -p "$root/run/systemd/system"
-cat > "$root/usr/local/sbin/systemctl" <<'STUB'
+cat > "$root/usr/local/sbin/systemctl" <<'RECORDER'
 #!/bin/sh
 echo "$*" >> /tmp/systemctl.log
 case "$*" in "is-active --quiet vigild.service") exit 0;; is-active*) exit 3;; esac
 exit 0
-STUB
+RECORDER
 chmod 0755 "$root/usr/local/sbin/systemctl"
 in_root /var/lib/dpkg/info/vigil.postinst configure "" >/dev/null
 [[ "$(cat "$root/tmp/systemctl.log")" == "daemon-reload" ]] ||
@@ -257,7 +257,7 @@ bundle=/tmp/$(basename "$deb_new")
 cp "$root$bundle" "$root/tmp/tampered.deb"
 python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(4096); b=f.read(1); f.seek(4096); f.write(bytes([b[0]^1]))' \
   "$root/tmp/tampered.deb"
-# apt runs dpkg with PATH=DPkg::Path: put the stub's directory first.
+# apt runs dpkg with PATH=DPkg::Path: put the recorder's directory first.
 install_cmd="apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 install_cmd+=" -o DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin install --no-install-recommends {deb}"
 update() { in_root /usr/sbin/vigild --config /etc/vigil/vigild.conf --set "update.install_command=$install_cmd" \

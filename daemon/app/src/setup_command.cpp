@@ -24,6 +24,7 @@
 #include "vigil/app/vigild.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/files.hpp"
+#include "vigil/core/process.hpp"
 #include "vigil/crypto/bytes.hpp"
 #include "vigil/crypto/hash.hpp"
 #include "vigil/crypto/random.hpp"
@@ -136,25 +137,6 @@ void handOver(const fs::path& dir, const ServiceUser& user) {
   give(dir);
   if (!fs::is_directory(dir)) return;
   for (const auto& e : fs::recursive_directory_iterator(dir)) give(e.path());
-}
-
-/// Runs a program and waits; returns its exit status (127: not found).
-int runProgram(const std::vector<std::string>& argv) {
-  std::cout.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) ioFailure("fork for", argv.front());
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) ioFailure("wait for", argv.front());
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 bool onPath(const std::string& program) {
@@ -453,8 +435,8 @@ class SetupRun {
     step(1, a_.dataVolume.empty() ? "data volume: none asked (data.dir on the root file system)"
                                   : "data volume: LUKS2 on " + a_.dataVolume);
     if (a_.dataVolume.empty() || fs::exists(data_ / "vigil.db")) return kExitOk;
-    int rc = runProgram({"vigil-volume", "create", "--device", a_.dataVolume, "--unlock",
-                         a_.volumeUnlock, "--mount", data_.string()});
+    int rc = proc::runProgram({"vigil-volume", "create", "--device", a_.dataVolume, "--unlock",
+                               a_.volumeUnlock, "--mount", data_.string()});
     if (rc == 3) {
       std::cerr << "vigild: setup: the data volume is formatted and enrolled but this kernel "
                    "cannot open it (no device-mapper); nothing else was set up\n";
@@ -613,7 +595,7 @@ class SetupRun {
     handOver(portalCert_, user_);
     bool firewallChecked = false;
     if (a_.firewall && onPath("vigil-firewall")) {
-      firewallChecked = runProgram({"vigil-firewall", "check"}) == 0;
+      firewallChecked = proc::runProgram({"vigil-firewall", "check"}) == 0;
       if (!firewallChecked)
         std::cerr << "vigild: setup: vigil-firewall check failed: not enabled\n";
     }
@@ -627,7 +609,7 @@ class SetupRun {
     if (systemd && a_.start && !options_.noStart) {
       std::vector<std::string> cmd = {"systemctl", "enable", "--now"};
       cmd.insert(cmd.end(), units_.begin(), units_.end());
-      started_ = runProgram(cmd) == 0;
+      started_ = proc::runProgram(cmd) == 0;
       if (!started_) std::cerr << "vigild: setup: systemctl could not start every service\n";
     }
   }

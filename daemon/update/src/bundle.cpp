@@ -11,8 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "vigil/core/error.hpp"
 #include "vigil/core/files.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/core/process.hpp"
 #include "vigil/crypto/random.hpp"
 
 namespace fs = std::filesystem;
@@ -272,20 +274,11 @@ int runInstallCommand(const std::string& command, const fs::path& deb) {
     if (pos != std::string::npos) word.replace(pos, 5, deb.string());
     argv.push_back(word);
   }
-  if (argv.empty()) return 127;
-  pid_t pid = ::fork();
-  if (pid < 0) return 127;
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+  try {
+    return proc::runProgram(argv);
+  } catch (const Error&) {
+    return 127;  // could not fork: not installed
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace vigil::update

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark (the bench_* executables of tests/bench, optimised build) and rewrites
+# Runs every benchmark (the bench_* executables of tests/bench, in the CI build: optimised) and rewrites
 # their results in docs/benchmarks.md, each with the machine, the date and the command.
 #
 #   scripts/bench.sh                 all benchmarks
@@ -54,8 +54,10 @@ else
   targets=("${all[@]}")
 fi
 
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$jobs" --target "${targets[@]}" vigil_portal vigil-devtool
+# The CI build is the optimised one (RelWithDebInfo, as the package): benchmarks share its tree
+# and its compiler cache instead of a third full build.
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs" --target "${targets[@]}" vigil_portal vigil-devtool
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 ram=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
@@ -64,15 +66,15 @@ date=$(date -u +%Y-%m-%d)
 
 for t in "${targets[@]}"; do
   name=${t#bench_}
-  exe=$(find build/release/tests/bench -maxdepth 1 -name "$t" -type f | head -1)
+  exe=$(find build/ci/tests/bench -maxdepth 1 -name "$t" -type f | head -1)
   [[ -x "$exe" ]] || { echo "bench.sh: $t was not built" >&2; exit 1; }
   args=${BENCH_ARGS[$name]:-}
-  args=${args//__DEVTOOL__/build/release/firmware-tools/vigil-devtool}
+  args=${args//__DEVTOOL__/build/ci/firmware-tools/vigil-devtool}
   echo "== $t $args" >&2
   if [[ -n ${BENCH_SCRIPT[$name]:-} ]]; then
     # A server benchmark: its script starts the executable and loads it (e.g. with wrk).
     # shellcheck disable=SC2086
-    out=$(${BENCH_SCRIPT[$name]} build/release $args)
+    out=$(${BENCH_SCRIPT[$name]} build/ci $args)
     exe=${BENCH_SCRIPT[$name]}
   else
     # shellcheck disable=SC2086

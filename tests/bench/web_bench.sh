@@ -2,13 +2,13 @@
 # Web benchmark: requests per second and latency percentiles of the alert-queue endpoint
 # (GET /api/v1/alerts, full gate: session, access check, audit entry) and of a static asset
 # (GET /assets/js/main.js), 50 concurrent keep-alive clients over TLS, with wrk (Debian).
-#   tests/bench/web_bench.sh [build-dir=build/release] [seconds=15]
+#   tests/bench/web_bench.sh [build-dir=build/ci] [seconds=15]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${1:-build/release}
+build=${1:-build/ci}
 secs=${2:-15}
 exe=$build/tests/bench/bench_web_api
-[[ -x $exe ]] || { echo "build $exe first (cmake --build --preset release --target bench_web_api vigil_portal)"; exit 1; }
+[[ -x $exe ]] || { echo "build $exe first (cmake --build --preset ci --target bench_web_api vigil_portal)"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps.sh"; exit 1; }
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT

@@ -16,7 +16,8 @@
 // latency-bound. Each device keeps at most N messages unacknowledged (N = 1, stop-and-wait, with
 // 1 and 100 devices; N = 20 with 1, 12 and 100), the same simulator both times:
 //   raw:      done at the broker's PUBACK (QoS 1 over TLS), with a subscriber attached
-//             (`mosquitto_sub -q 1`, which must receive every message), before vigild subscribes;
+//             (`mosquitto_sub -q 1`, MQTT 5 with vigild's receive maximum of 100, which must
+//             receive every message), before vigild subscribes;
 //   vigil:    done at the box's ack after the fsync'd commit.
 // Usage: bench_ingest [MESSAGES] [MAX_CONNECTIONS] [TRIALS]   (defaults 20000, 1000, 3)
 // Every figure is the median of TRIALS runs: all raw trials first (before vigild subscribes),
@@ -217,15 +218,33 @@ fleet::SimulationReport rawWindow(testsupport::BoxFixture& box,
                                   const testsupport::MosquittoFixture::Observer& reader,
                                   std::size_t first, const WindowCase& c, const fs::path& work) {
   auto& broker = box.broker();
-  testsupport::Process sub(
-      "/usr/bin/mosquitto_sub",
-      {{"-h", "127.0.0.1", "-p", std::to_string(broker.certificatePort()), "--cafile",
-        broker.caFile().string(), "--cert", reader.certFile.string(), "--key",
-        reader.keyFile.string(), "-i", "bench-window-sub", "-q", "1", "-t",
-        "vigil/v1/devices/+/readings", "-C", std::to_string(c.messages)},
-       {},
-       {},
-       work / "window-sub.err"});
+  testsupport::Process sub("/usr/bin/mosquitto_sub", {{"-h",
+                                                       "127.0.0.1",
+                                                       "-p",
+                                                       std::to_string(broker.certificatePort()),
+                                                       "--cafile",
+                                                       broker.caFile().string(),
+                                                       "--cert",
+                                                       reader.certFile.string(),
+                                                       "--key",
+                                                       reader.keyFile.string(),
+                                                       "-i",
+                                                       "bench-window-sub",
+                                                       "-q",
+                                                       "1",
+                                                       "-V",
+                                                       "mqttv5",
+                                                       "-D",
+                                                       "connect",
+                                                       "receive-maximum",
+                                                       "100",
+                                                       "-t",
+                                                       "vigil/v1/devices/+/readings",
+                                                       "-C",
+                                                       std::to_string(c.messages)},
+                                                      {},
+                                                      {},
+                                                      work / "window-sub.err"});
   auto subscribed = broker.logCount("bench-window-sub");
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (broker.logCount("bench-window-sub") == subscribed &&

@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -180,6 +181,86 @@ BOOST_FIXTURE_TEST_CASE(commits_at_once_with_fewer_siblings_than_commit_siblings
   settled(b);
   BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
   BOOST_TEST(counter("vigil_store_batches_committed_total") == 2u);  // the gate's, then a+b
+}
+
+// Deferred jobs (issue 28): bookkeeping that rides with the next commit instead of its own.
+struct Completions {
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::promise<void> deferredDone;
+  vigil::store::WriteDone mark(const std::string& name) {
+    return [this, name](std::exception_ptr e) {  // on the writer thread: no BOOST_TEST here
+      std::lock_guard lock(mutex);
+      order.push_back(e ? name + " failed" : name);
+      if (name == "deferred") deferredDone.set_value();
+    };
+  }
+};
+
+void insertJob(Connection& c, int v) {
+  c.execute("INSERT INTO items(v) VALUES (?)", v);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_deferred_job_rides_with_the_next_commit_not_one_of_its_own, Fixture) {
+  auto o = options();
+  o.deferMax = 20s;
+  open(o);
+  Completions done;
+  BOOST_TEST(db->postDeferred([](Connection& c) { insertJob(c, 100); }, done.mark("deferred")));
+  settled(insertItem(*db, 1));
+  settled(done.deferredDone.get_future());
+  BOOST_TEST(countItems() == 2);
+  BOOST_TEST(counter("vigil_store_batches_committed_total") == 1u);  // one commit for both
+  BOOST_TEST(counter("vigil_store_jobs_committed_total") == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_deferred_job_alone_commits_after_defer_max, Fixture) {
+  auto o = options();
+  o.deferMax = 50ms;
+  open(o);
+  Completions done;
+  BOOST_TEST(db->postDeferred([](Connection& c) { insertJob(c, 100); }, done.mark("deferred")));
+  settled(done.deferredDone.get_future());
+  BOOST_TEST(countItems() == 1);
+  BOOST_TEST(counter("vigil_store_batches_committed_total") == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_deferred_job_never_commits_ahead_of_a_job_queued_before_it, Fixture) {
+  auto o = options();
+  o.deferMax = 20s;
+  o.batchSize = 2;
+  open(o);
+  Completions done;
+  {
+    WriterGate gate(*db);
+    for (const char* name : {"a", "b", "c"}) {
+      db->post([v = int(name[0])](Connection& c) { insertJob(c, v); }, done.mark(name));
+    }
+    BOOST_TEST(db->postDeferred([](Connection& c) { insertJob(c, 100); }, done.mark("deferred")));
+  }
+  // Batches of two: a+b, then c with the deferred job; never a+b+deferred ahead of c.
+  settled(done.deferredDone.get_future());
+  std::lock_guard lock(done.mutex);
+  BOOST_TEST(done.order == (std::vector<std::string>{"a", "b", "c", "deferred"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(counter("vigil_store_batches_committed_total") == 3u);  // the gate's, a+b, c+it
+}
+
+BOOST_FIXTURE_TEST_CASE(closing_commits_a_deferred_job_without_waiting_for_defer_max, Fixture) {
+  auto o = options();
+  o.deferMax = 20s;
+  open(o);
+  Completions done;
+  auto started = std::chrono::steady_clock::now();
+  BOOST_TEST(db->postDeferred([](Connection& c) { insertJob(c, 100); }, done.mark("deferred")));
+  db->close();
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
+  std::lock_guard lock(done.mutex);
+  BOOST_TEST(done.order == (std::vector<std::string>{"deferred"}),
+             boost::test_tools::per_element());
+  Connection check(dir / "store.db", Connection::Mode::readOnly);
+  BOOST_TEST(check.queryValue<std::int64_t>("SELECT count(*) FROM items").value() == 1);
+  BOOST_TEST(!db->postDeferred([](Connection&) {}, nullptr));  // closed
 }
 
 BOOST_FIXTURE_TEST_CASE(fails_only_the_job_that_threw_and_commits_the_rest_of_its_batch, Fixture) {

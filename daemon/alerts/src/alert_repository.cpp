@@ -194,16 +194,22 @@ AlertRepository::AlertRepository(store::Database& db, const crypto::FieldCipher&
       backlogGauge_(metrics.gauge("vigil_alerts_journal_backlog",
                                   "Alert changes waiting for room in the store's write queue")) {}
 
+namespace {
+
+void logJournalError(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log::error("alerts.journal_failed", {{"error", ex.what()}});
+  }
+}
+
+}  // namespace
+
 void AlertRepository::drainBacklogLocked() {
   while (!backlog_.empty()) {
-    if (!db_.tryPost(backlog_.front(), [](std::exception_ptr e) {
-          if (!e) return;
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            log::error("alerts.journal_failed", {{"error", ex.what()}});
-          }
-        })) {
+    if (!db_.tryPost(backlog_.front(), logJournalError)) {
       break;
     }
     backlog_.pop_front();
@@ -276,9 +282,18 @@ std::int64_t AlertRepository::sealLegacyText() {
 }
 
 void AlertRepository::noteEvaluated(std::int64_t readingId) {
-  post([readingId](Connection& c) {
+  auto job = [readingId](Connection& c) {
     store::SqliteSettingsRepository::raiseIn(c, kEvaluatedKey, readingId);
-  });
+  };
+  std::lock_guard lock(mutex_);
+  drainBacklogLocked();
+  // The mark needs no fsync of its own (issue 28): lost in a crash, the start-up catch-up judges
+  // those readings again. It rides with the next commit, after every alert change posted before
+  // it; while alert changes wait in the backlog it queues behind them instead.
+  if (!backlog_.empty() || !db_.postDeferred(job, logJournalError)) {
+    backlog_.push_back(std::move(job));
+    drainBacklogLocked();
+  }
 }
 
 void AlertRepository::flush() {

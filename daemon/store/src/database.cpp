@@ -77,6 +77,15 @@ struct Database::Impl {
   std::condition_variable queueNotEmpty;
   std::condition_variable queueNotFull;
   std::deque<Job> queue;
+  /// postDeferred() jobs: each rides once `after` regular jobs have been taken into batches.
+  struct Deferred {
+    Job job;
+    std::uint64_t after;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<Deferred> deferred;
+  std::uint64_t posted = 0;  // regular jobs queued so far
+  std::uint64_t taken = 0;   // regular jobs taken into batches so far
   bool stopping = false;
   bool closed = false;
 
@@ -102,6 +111,8 @@ struct Database::Impl {
 
   void registerMetrics();
   void writerLoop();
+  /// Waits for work and moves the next batch into `batch` (empty: stopping and drained).
+  void takeBatch(std::vector<Job>& batch);
   /// When a job abandons the transaction, the other jobs run again: as a new batch, or after a
   /// disk-full abandon each in a transaction of its own (a full disk stays full: retrying the
   /// batch would fail one job per round, O(n²); alone, each job is judged once, and one that
@@ -147,29 +158,47 @@ void Database::Impl::complete(Job& job, std::exception_ptr error) {
   }
 }
 
+void Database::Impl::takeBatch(std::vector<Job>& batch) {
+  std::unique_lock lock(queueMutex);
+  while (queue.empty() && !stopping) {
+    if (deferred.empty()) {
+      queueNotEmpty.wait(lock);
+    } else if (!queueNotEmpty.wait_until(lock, deferred.front().at + options.deferMax,
+                                         [&] { return stopping || !queue.empty(); })) {
+      break;  // a deferred job is due and no batch came to ride with: it commits alone
+    }
+  }
+  if (!queue.empty()) {
+    // Group commit: wait for more only when others are already writing (commitSiblings jobs
+    // queued behind this one); a lone job commits at once.
+    const bool othersWaiting = queue.size() > options.commitSiblings;
+    if (options.linger.count() > 0 && othersWaiting && queue.size() < options.batchSize &&
+        !stopping) {
+      queueNotEmpty.wait_for(lock, options.linger,
+                             [&] { return stopping || queue.size() >= options.batchSize; });
+    }
+    std::size_t n = std::min(queue.size(), options.batchSize);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    taken += n;
+    shared->depth.store(queue.size());
+  }
+  // Deferred jobs ride at the end, once everything posted before them is in this batch or an
+  // earlier one: they never commit ahead of a job queued before them.
+  while (!deferred.empty() && deferred.front().after <= taken) {
+    batch.push_back(std::move(deferred.front().job));
+    deferred.pop_front();
+  }
+}
+
 void Database::Impl::writerLoop() {
   writerId.store(std::this_thread::get_id());
   std::vector<Job> batch;
   for (;;) {
-    {
-      std::unique_lock lock(queueMutex);
-      queueNotEmpty.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping and drained
-      // Group commit: wait for more only when others are already writing (commitSiblings jobs
-      // queued behind this one); a lone job commits at once.
-      const bool othersWaiting = queue.size() > options.commitSiblings;
-      if (options.linger.count() > 0 && othersWaiting && queue.size() < options.batchSize &&
-          !stopping) {
-        queueNotEmpty.wait_for(lock, options.linger,
-                               [&] { return stopping || queue.size() >= options.batchSize; });
-      }
-      std::size_t n = std::min(queue.size(), options.batchSize);
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-      shared->depth.store(queue.size());
-    }
+    takeBatch(batch);
+    if (batch.empty()) return;  // stopping and drained
     queueNotFull.notify_all();
     runBatch(batch);
     batch.clear();
@@ -381,6 +410,7 @@ void Database::post(WriteJob job, WriteDone done) {
     });
     if (impl_->stopping) throw StoreError("store is closed");
     impl_->queue.push_back({std::move(job), std::move(done)});
+    ++impl_->posted;
     impl_->shared->depth.store(impl_->queue.size());
   }
   impl_->queueNotEmpty.notify_one();
@@ -392,7 +422,20 @@ bool Database::tryPost(WriteJob job, WriteDone done) {
     std::lock_guard lock(impl_->queueMutex);
     if (impl_->stopping || impl_->queue.size() >= impl_->options.queueCapacity) return false;
     impl_->queue.push_back({std::move(job), std::move(done)});
+    ++impl_->posted;
     impl_->shared->depth.store(impl_->queue.size());
+  }
+  impl_->queueNotEmpty.notify_one();
+  return true;
+}
+
+bool Database::postDeferred(WriteJob job, WriteDone done) {
+  assert(job && "empty write job");
+  {
+    std::lock_guard lock(impl_->queueMutex);
+    if (impl_->stopping) return false;
+    impl_->deferred.push_back(
+        {{std::move(job), std::move(done)}, impl_->posted, std::chrono::steady_clock::now()});
   }
   impl_->queueNotEmpty.notify_one();
   return true;

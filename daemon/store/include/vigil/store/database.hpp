@@ -62,6 +62,8 @@ struct Options {
   /// linger 0: never wait.
   std::chrono::microseconds linger{0};
   std::size_t commitSiblings = 1;
+  /// A postDeferred() job waits at most this long for a batch to ride with.
+  std::chrono::milliseconds deferMax{100};
   /// Queued jobs beyond this make post()/write() block and tryPost() fail (back-pressure).
   std::size_t queueCapacity = 10'000;
   /// How long a connection waits for a lock held by another connection before SQLITE_BUSY.
@@ -98,6 +100,13 @@ class Database {
   void post(WriteJob job, WriteDone done);
   /// Like post() but never blocks: false when the queue is full or the store is closed.
   bool tryPost(WriteJob job, WriteDone done);
+  /// A job that needs no commit (no fsync) of its own: it runs at the end of the next batch the
+  /// writer commits anyway, once every job posted before it has been taken into a batch (so it
+  /// never commits ahead of them), or in a batch of its own Options::deferMax after it was
+  /// posted if no other write comes. For bookkeeping whose loss in a crash only repeats work
+  /// (the alert engine's "evaluated through" mark): a lone device's next reading then pays one
+  /// fsync, not two. Never blocks; false when the store is closed.
+  bool postDeferred(WriteJob job, WriteDone done);
   /// Queues fn(Connection&) -> R; the future is ready after the commit (store-then-ack).
   template <class F>
   auto write(F&& fn) -> std::future<std::invoke_result_t<F&, Connection&>>;

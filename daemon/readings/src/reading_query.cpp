@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "reading_sql.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -13,8 +14,34 @@
 namespace vigil::readings {
 namespace {
 
-constexpr const char* kPointColumns =
-    "id, COALESCE(device_time, received_at), value, components, unit, flags";
+/// A chart point's columns: id, chart time (device time, else receipt time), value,
+/// components, unit, flags.
+std::string pointColumns(const char* time) {
+  return std::string("id, ") + time + ", value, components, " + sql::kUnit + ", flags";
+}
+
+/// The patient's readings (?1) with `codes` (a condition on code_id) whose chart time (taken_at:
+/// device time, else receipt time) satisfies `range` (written on `t`), as two index range
+/// scans: rows whose clock had an offset (or that the box timed) through
+/// reading_rows_by_patient, where the effective time is the chart time, and rows from a clock
+/// without offset through reading_rows_by_patient_local. `columns` is a function of the time
+/// expression; the time is also the last column, `t`, for ORDER BY.
+template <typename Columns>
+std::string chartRows(Columns columns, const std::string& codes, const std::string& range) {
+  auto on = [&](const std::string& t) {
+    auto r = range;
+    for (std::size_t at = r.find("{t}"); at != std::string::npos; at = r.find("{t}", at))
+      r.replace(at, 3, t);
+    return r;
+  };
+  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective +
+         " AS t FROM reading_rows WHERE patient_id = ?1 AND clock <> 1 AND " + codes + " AND " +
+         on(sql::kEffective) + " UNION ALL SELECT " + columns("taken_at") +
+         ", taken_at FROM reading_rows WHERE patient_id = ?1 AND clock = 1 AND " + codes + " AND " +
+         on("taken_at");
+}
+
+constexpr const char* kCodeIs = "code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2)";
 
 /// Parses the components JSON ({"8480-6": 168, ...}) into values in `order`.
 std::vector<std::optional<double>> componentValues(const std::string& json,
@@ -106,10 +133,8 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
   Series s;
   s.code = code;
   s.components = panelComponents(code);
-  auto st = c.prepare(std::string("SELECT ") + kPointColumns +
-                      " FROM readings WHERE patient_id = ?1 AND loinc = ?2 AND "
-                      "COALESCE(device_time, received_at) BETWEEN ?3 AND ?4 "
-                      "ORDER BY COALESCE(device_time, received_at), id");
+  auto st =
+      c.prepare(chartRows(pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id");
   st.bindAll(patientId, code, core::toMillis(from), core::toMillis(to));
   std::vector<ReadingPoint> all;
   bool keysKnown = !s.components.empty();
@@ -131,15 +156,16 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
 std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
                                                            std::int64_t patientId) {
   std::map<std::string, ReadingPoint> out;
-  // The newest row per code: one index range scan per code present for the patient.
-  auto codes = c.prepare("SELECT DISTINCT loinc FROM readings WHERE patient_id = ?1");
+  // The newest row per code: index range scans per code present for the patient.
+  auto codes = c.prepare(
+      "SELECT DISTINCT loinc FROM reading_codes WHERE id IN "
+      "(SELECT code_id FROM reading_rows WHERE patient_id = ?1)");
   codes.bindAll(patientId);
   std::vector<std::string> list;
   while (codes.step()) list.push_back(codes.get<std::string>(0));
   for (const auto& code : list) {
-    auto& st = c.cached(std::string("SELECT ") + kPointColumns +
-                        " FROM readings WHERE patient_id = ?1 AND loinc = ?2 "
-                        "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT 1");
+    auto& st =
+        c.cached(chartRows(pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1");
     st.bindAll(patientId, code);
     if (st.step()) {
       auto comps = panelComponents(code);
@@ -170,7 +196,9 @@ std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
                                                          const std::string& kind) {
   auto device = registry::DeviceRegistry::ingestViewIn(c, deviceUid);
   if (!device) return std::nullopt;
-  auto st = c.prepare("SELECT MAX(seq) FROM readings WHERE device_id = ?1 AND kind = ?2");
+  auto st = c.prepare(
+      "SELECT MAX(seq) FROM reading_rows WHERE device_id = ?1 AND "
+      "code_id IN (SELECT id FROM reading_codes WHERE kind = ?2)");
   st.bindAll(device->id, kind);
   if (!st.step() || st.isNull(0)) return std::nullopt;
   return st.get<std::int64_t>(0);
@@ -179,14 +207,17 @@ std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
 std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c, TimePoint since,
                                                            std::int64_t afterReadingId,
                                                            std::size_t limit) {
-  // By reception time through readings_by_received (migration 0009): ids follow storage
-  // order, which a backfill breaks, so they cannot stand in for time. INDEXED BY makes a
-  // missing index an error rather than a silent table scan.
+  // By reception time. Ids follow storage order, which a backfill breaks, so they cannot stand
+  // in for time; but a reading received at or after `since` has an id at or above the first
+  // id of its reception hour (reading_receipt_hours, kept by a trigger, migration 0037), so
+  // the rows are a rowid range from the smallest first id of the hours from since's on.
   auto& st = c.cached(
-      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-      "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
-      "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
-      "ORDER BY received_at, id LIMIT ?3");
+      std::string("SELECT id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit +
+      ", value, components, " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
+      " AS received FROM reading_rows WHERE id >= (SELECT "
+      "COALESCE(min(first_id), 9223372036854775807) FROM reading_receipt_hours "
+      "WHERE hour >= ?1 / 3600000) AND id > ?2 AND " +
+      sql::kReceivedAt + " >= ?1 AND patient_id IS NOT NULL ORDER BY received, id LIMIT ?3");
   st.bindAll(core::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
   while (st.step()) {
@@ -210,11 +241,13 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
 std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& c,
                                                              std::int64_t patientId,
                                                              std::size_t limit) {
-  // The newest `limit` through readings_by_patient, then put back in time order.
-  auto st = c.prepare(
-      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-      "device_time_local, received_at, device_id FROM readings WHERE patient_id = ?1 "
-      "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT ?2");
+  // The newest `limit` through the patient's indexes, then put back in time order.
+  auto columns = [](const char*) {
+    return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit +
+           ", value, components, " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
+           ", device_id";
+  };
+  auto st = c.prepare(chartRows(columns, "1", "1") + " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
   while (st.step()) {
@@ -238,11 +271,12 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
 std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
                                                          std::int64_t patientId, TimePoint from,
                                                          TimePoint to) {
-  auto st = c.prepare(
-      "SELECT COALESCE(device_time, received_at), device_time IS NOT NULL AND "
-      "device_time_local <> 0 FROM readings WHERE patient_id = ?1 AND source IN ('mqtt-json', "
-      "'mqtt-gatt', 'ble', 'demo-history') AND COALESCE(device_time, received_at) >= ?2 AND "
-      "COALESCE(device_time, received_at) < ?3 ORDER BY 1");
+  auto columns = [](const char* t) { return std::string(t) + ", clock = 1"; };
+  auto st = c.prepare(chartRows(columns,
+                                "code_id IN (SELECT id FROM reading_codes WHERE source IN "
+                                "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
+                                "{t} >= ?2 AND {t} < ?3") +
+                      " ORDER BY 1");
   st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
   std::vector<TransmittedTime> out;
   while (st.step())

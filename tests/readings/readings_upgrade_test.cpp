@@ -141,6 +141,14 @@ BOOST_AUTO_TEST_CASE(every_reading_survives_with_the_same_columns) {
   auto version = u.read(
       [](store::Connection& c) { return c.queryValue<std::int64_t>("PRAGMA user_version"); });
   BOOST_TEST(*version >= 37);
+  // Stored compactly: a panel's values as an array in its code's component order, the codes
+  // once in reading_codes.
+  auto stored = u.read([](store::Connection& c) {
+    return c.queryValue<std::string>(
+        "SELECT r.components || ' ' || k.component_keys FROM reading_rows r "
+        "JOIN reading_codes k ON k.id = r.code_id WHERE r.id = 1");
+  });
+  BOOST_TEST(stored.value_or("") == "[82,97,128] [\"8462-4\",\"8478-0\",\"8480-6\"]");
 }
 
 BOOST_AUTO_TEST_CASE(charts_and_latest_go_by_device_time_else_receipt) {

@@ -18,9 +18,9 @@ namespace {
 using sql::kEffective;
 
 std::string columns() {
-  return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit +
-         ", value, components, " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
-         ", device_id";
+  return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
+         std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " +
+         sql::kReceivedAt + ", device_id";
 }
 
 /// The WHERE clause of a search and the values it binds, in order.
@@ -140,10 +140,10 @@ std::optional<std::int64_t> ReadingQuery::idAtIn(store::Connection& c, std::int6
       " AND clock < 2 AND taken_at = ?3 AND "
       "code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2) ORDER BY id LIMIT 1";
   std::optional<std::int64_t> found;
-  for (const char* where :
-       {"device_id = ?1 AND COALESCE(seq, CASE WHEN clock < 2 THEN taken_at END) = ?3",
-        "device_id = ?1 AND seq IS NOT NULL"}) {
-    auto st = c.prepare(std::string("SELECT id FROM reading_rows WHERE ") + where + kMatch);
+  for (const auto& where :
+       {std::string("device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 8388608",
+        std::string("device_id = ?1 AND seq IS NOT NULL")}) {
+    auto st = c.prepare("SELECT id FROM reading_rows WHERE " + where + kMatch);
     st.bindAll(deviceId, code, core::toMillis(deviceTime));
     if (st.step() && (!found || st.get<std::int64_t>(0) < *found)) found = st.get<std::int64_t>(0);
   }

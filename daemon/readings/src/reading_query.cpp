@@ -17,7 +17,8 @@ namespace {
 /// A chart point's columns: id, chart time (device time, else receipt time), value,
 /// components, unit, flags.
 std::string pointColumns(const char* time) {
-  return std::string("id, ") + time + ", value, components, " + sql::kUnit + ", flags";
+  return std::string("id, ") + time + ", value, " + std::string(sql::kComponents) + ", " +
+         sql::kUnit + ", flags";
 }
 
 /// The patient's readings (?1) with `codes` (a condition on code_id) whose chart time (taken_at:
@@ -212,8 +213,8 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
   // id of its reception hour (reading_receipt_hours, kept by a trigger, migration 0037), so
   // the rows are a rowid range from the smallest first id of the hours from since's on.
   auto& st = c.cached(
-      std::string("SELECT id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit +
-      ", value, components, " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
+      std::string("SELECT id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
+      std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
       " AS received FROM reading_rows WHERE id >= (SELECT "
       "COALESCE(min(first_id), 9223372036854775807) FROM reading_receipt_hours "
       "WHERE hour >= ?1 / 3600000) AND id > ?2 AND " +
@@ -243,9 +244,9 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
                                                              std::size_t limit) {
   // The newest `limit` through the patient's indexes, then put back in time order.
   auto columns = [](const char*) {
-    return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit +
-           ", value, components, " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
-           ", device_id";
+    return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
+           std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " +
+           sql::kReceivedAt + ", device_id";
   };
   auto st = c.prepare(chartRows(columns, "1", "1") + " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));

@@ -5,14 +5,20 @@
 -- stored twice (row and UNIQUE index), kind, LOINC, unit and source repeated as text in every
 -- row, the patient index by (patient_id, loinc, device_time) with the LOINC text in each entry,
 -- and four indexes in all. Now:
---  * reading_codes: each (kind, LOINC, unit, source, original unit) once; a row holds its id.
+--  * reading_codes: each (kind, LOINC, unit, source, original unit, panel component codes)
+--    once; a row holds its id. A panel's components are kept as the JSON array of their values
+--    in the order of the code's component_keys ('[128,82,97]', not '{"8480-6":128,…}'); the
+--    object is rebuilt from the two, text for text (values keep the text they were written
+--    with). Components that would not come back identical (written by hand) are kept as they
+--    were, under a code without component keys.
 --  * Times: taken_at = COALESCE(device_time, received_at) (the chart's time), `clock` says what
 --    it is (0 the device's UTC time, 1 the device's clock without offset, 2 no device time: the
 --    box's receipt) and received_delay = received_at - taken_at (a few bytes, not eight).
---  * Dedup: the key is an integer, the reading's own sequence number else its device time
---    (index reading_rows_by_device); rows with the same integer (a panel and the pulse taken with
---    it, a seq equal to a time) are told apart by comparing the full key (kind, which of seq or
---    time) on match, so a distinct reading is never dropped. Keys that are neither (a message's
+--  * Dedup: the key is an integer, the reading's own sequence number else its device time, kept
+--    in reading_rows_by_device modulo 2^23 (three bytes in each entry instead of six); rows with
+--    the same integer (a panel and the pulse taken with it, times 2^23 ms = 2.3 h apart, a seq
+--    equal to a time) are told apart by comparing the full key (kind, which of seq or time, its
+--    whole value) on match, so a distinct reading is never dropped. Keys that are neither (a message's
 --    own sequence and index: "msg:<n>:<i>:<kind>"; keys written by hand) stay as text in
 --    dedup_key, NULL otherwise, with a partial index.
 --  * One patient index by effective time (FHIR's order, 0034) with the code id, which the
@@ -36,7 +42,8 @@ CREATE TABLE reading_codes (
   unit          TEXT NOT NULL,              -- UCUM
   source        TEXT NOT NULL,              -- mqtt-json, mqtt-gatt, ble, demo-history …
   original_unit TEXT NOT NULL DEFAULT '',   -- '': not converted
-  UNIQUE (kind, loinc, unit, source, original_unit)
+  component_keys TEXT NOT NULL DEFAULT '',  -- JSON array of a panel's component codes; '': none
+  UNIQUE (kind, loinc, unit, source, original_unit, component_keys)
 );
 
 CREATE TABLE reading_rows (
@@ -48,7 +55,7 @@ CREATE TABLE reading_rows (
   clock          INTEGER NOT NULL CHECK (clock IN (0, 1, 2)),
   received_delay INTEGER NOT NULL,                  -- received_at - taken_at (ms)
   value          REAL,                              -- NULL for panels and special values
-  components     TEXT,                              -- JSON {"<loinc>": value, ...} for panels
+  components     TEXT,                              -- panels: JSON array of values (see codes)
   special        TEXT,                              -- NaN, NRes, +INF, -INF, reserved
   original_value REAL,
   flags          TEXT NOT NULL DEFAULT '',
@@ -56,30 +63,47 @@ CREATE TABLE reading_rows (
   dedup_key      TEXT                               -- NULL: the key is seq (else time) and kind
 );
 
-INSERT INTO reading_codes (kind, loinc, unit, source, original_unit)
-  SELECT DISTINCT kind, loinc, unit, source, COALESCE(original_unit, '') FROM readings;
+-- Panels whose components come back text for text from (codes, values).
+CREATE TEMP TABLE reading_panels AS
+  SELECT id, (SELECT json_group_array(key) FROM json_each(components)) AS keys,
+         '[' || (SELECT group_concat(components -> fullkey, ',') FROM json_each(components)) || ']'
+           AS vals, components
+  FROM readings
+  WHERE components IS NOT NULL AND json_valid(components) AND json_type(components) = 'object'
+    AND components <> '{}';
+DELETE FROM reading_panels
+  WHERE (SELECT '{' || group_concat(json_quote(k.value) || ':' || (vals -> k.key), ',') || '}'
+         FROM json_each(keys) k) IS NOT components;
+
+INSERT INTO reading_codes (kind, loinc, unit, source, original_unit, component_keys)
+  SELECT DISTINCT r.kind, r.loinc, r.unit, r.source, COALESCE(r.original_unit, ''),
+                  COALESCE(p.keys, '')
+  FROM readings r LEFT JOIN reading_panels p ON p.id = r.id;
 
 INSERT INTO reading_rows (id, device_id, patient_id, code_id, taken_at, clock, received_delay,
                           value, components, special, original_value, flags, seq, dedup_key)
   SELECT r.id, r.device_id, r.patient_id, c.id, COALESCE(r.device_time, r.received_at),
          CASE WHEN r.device_time IS NULL THEN 2 WHEN r.device_time_local <> 0 THEN 1 ELSE 0 END,
          r.received_at - COALESCE(r.device_time, r.received_at),
-         r.value, r.components, r.special, r.original_value, r.flags, r.seq,
+         r.value, COALESCE(p.vals, r.components), r.special, r.original_value, r.flags, r.seq,
          CASE WHEN r.dedup_key IS (CASE WHEN r.seq IS NOT NULL THEN 'seq:' || r.seq || ':' || r.kind
                                         WHEN r.device_time IS NOT NULL
                                         THEN 'time:' || r.device_time || ':' || r.kind END)
               THEN NULL ELSE r.dedup_key END
   FROM readings r
+  LEFT JOIN reading_panels p ON p.id = r.id
   JOIN reading_codes c ON c.kind = r.kind AND c.loinc = r.loinc AND c.unit = r.unit
                       AND c.source = r.source AND c.original_unit = COALESCE(r.original_unit, '')
+                      AND c.component_keys = COALESCE(p.keys, '')
   ORDER BY r.id;
 
+DROP TABLE reading_panels;
 DROP TABLE readings;
 
 -- Dedup (the integer key; the full key is compared on match), a device's last sequence number,
 -- the FHIR create's look-up by device and time.
 CREATE INDEX reading_rows_by_device ON reading_rows (
-  device_id, COALESCE(seq, CASE WHEN clock < 2 THEN taken_at END));
+  device_id, COALESCE(seq, CASE WHEN clock < 2 THEN taken_at END) % 8388608);
 CREATE INDEX reading_rows_by_text_key ON reading_rows (device_id, dedup_key)
   WHERE dedup_key IS NOT NULL;
 -- A patient's readings by effective time (device time with a UTC offset, else receipt time).
@@ -109,7 +133,11 @@ CREATE VIEW readings AS
                        WHEN r.clock < 2 THEN 'time:' || r.taken_at || ':' || c.kind END)
            AS dedup_key,
          c.kind AS kind, c.loinc AS loinc, c.unit AS unit, r.value AS value,
-         r.components AS components, r.special AS special, r.original_value AS original_value,
+         CASE WHEN r.components IS NULL OR c.component_keys = '' THEN r.components
+              ELSE (SELECT '{' || group_concat(json_quote(k.value) || ':' || (r.components -> k.key),
+                                               ',') || '}'
+                    FROM json_each(c.component_keys) k) END AS components,
+         r.special AS special, r.original_value AS original_value,
          NULLIF(c.original_unit, '') AS original_unit, r.flags AS flags,
          CASE WHEN r.clock < 2 THEN r.taken_at END AS device_time,
          CASE WHEN r.clock = 1 THEN 1 ELSE 0 END AS device_time_local,
@@ -135,5 +163,6 @@ BEGIN
                 THEN NULL ELSE NEW.dedup_key END
     FROM reading_codes c
     WHERE c.kind = NEW.kind AND c.loinc = NEW.loinc AND c.unit = NEW.unit
-      AND c.source = NEW.source AND c.original_unit = COALESCE(NEW.original_unit, '');
+      AND c.source = NEW.source AND c.original_unit = COALESCE(NEW.original_unit, '')
+      AND c.component_keys = '';  -- components kept as written
 END;

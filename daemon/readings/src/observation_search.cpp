@@ -18,9 +18,7 @@ namespace {
 using sql::kEffective;
 
 std::string columns() {
-  return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
-         std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " +
-         sql::kReceivedAt + ", device_id";
+  return std::string(sql::kReceivedColumns) + sql::kFrom;
 }
 
 /// The WHERE clause of a search and the values it binds, in order.
@@ -32,7 +30,7 @@ struct Where {
 
 Where whereOf(const ObservationSearch& s, bool paged) {
   Where w;
-  w.sql = " WHERE patient_id = ?";
+  w.sql = " WHERE r.patient_id = ?";
   w.ints.push_back(s.patientId);
   // Codes are bound after the integers: placeholders are numbered, so order them explicitly.
   std::string codesSql;
@@ -58,13 +56,13 @@ Where whereOf(const ObservationSearch& s, bool paged) {
   if (paged && s.after) {
     const auto op = s.newestFirst ? "<" : ">";
     timeSql += " AND (" + std::string(kEffective) + " " + op + " ? OR (" + kEffective +
-               " = ? AND id " + op + " ?))";
+               " = ? AND r.id " + op + " ?))";
     const auto t = core::toMillis(s.after->first);
     w.ints.insert(w.ints.end(), {t, t, s.after->second});
   }
   w.sql += timeSql;
   if (!s.codes.empty()) {
-    codesSql = " AND code_id IN (SELECT id FROM reading_codes WHERE loinc IN (";
+    codesSql = " AND r.code_id IN (SELECT id FROM reading_codes WHERE loinc IN (";
     for (std::size_t i = 0; i < s.codes.size(); ++i) codesSql += i ? ",?" : "?";
     codesSql += "))";
     w.codes = s.codes;
@@ -79,19 +77,7 @@ void bind(store::Statement& st, const Where& w, int& at) {
 }
 
 ReceivedReading rowOf(store::Statement& st) {
-  ReceivedReading r;
-  r.readingId = st.get<std::int64_t>(0);
-  r.patientId = st.get<std::optional<std::int64_t>>(1).value_or(0);
-  r.code = st.get<std::string>(2);
-  r.unit = st.get<std::string>(3);
-  r.value = st.get<std::optional<double>>(4);
-  r.components = st.get<std::optional<std::string>>(5);
-  if (auto device = st.get<std::optional<std::int64_t>>(6))
-    r.deviceTime = core::fromMillis(*device);
-  r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-  r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-  r.deviceId = st.get<std::int64_t>(9);
-  return r;
+  return sql::receivedFrom(st, true);
 }
 
 }  // namespace
@@ -104,8 +90,8 @@ std::vector<ReceivedReading> ReadingQuery::observationsIn(store::Connection& c,
                                                           const ObservationSearch& search) {
   const auto w = whereOf(search, true);
   const std::string dir = search.newestFirst ? " DESC" : "";
-  auto st = c.prepare("SELECT " + columns() + " FROM reading_rows" + w.sql + " ORDER BY " +
-                      kEffective + dir + ", id" + dir + " LIMIT ?");
+  auto st = c.prepare("SELECT " + columns() + w.sql + " ORDER BY " + kEffective + dir + ", r.id" +
+                      dir + " LIMIT ?");
   int at = 1;
   bind(st, w, at);
   st.bind(at, static_cast<std::int64_t>(search.limit));
@@ -117,7 +103,7 @@ std::vector<ReceivedReading> ReadingQuery::observationsIn(store::Connection& c,
 std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
                                                const ObservationSearch& search) {
   const auto w = whereOf(search, false);
-  auto st = c.prepare("SELECT count(*) FROM reading_rows" + w.sql);
+  auto st = c.prepare("SELECT count(*) FROM reading_rows r" + w.sql);
   int at = 1;
   bind(st, w, at);
   st.step();
@@ -126,7 +112,7 @@ std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
 
 std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
                                                        std::int64_t readingId) {
-  auto st = c.prepare("SELECT " + columns() + " FROM reading_rows WHERE id = ?1");
+  auto st = c.prepare("SELECT " + columns() + " WHERE r.id = ?1");
   st.bindAll(readingId);
   if (!st.step()) return std::nullopt;
   return rowOf(st);
@@ -137,13 +123,13 @@ std::optional<std::int64_t> ReadingQuery::idAtIn(store::Connection& c, std::int6
   // Through reading_rows_by_device: a reading without seq is keyed by its device time; one
   // with a seq (keyed by it) among the device's rows; the older of the two.
   static constexpr const char* kMatch =
-      " AND clock < 2 AND taken_at = ?3 AND "
-      "code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2) ORDER BY id LIMIT 1";
+      " AND r.clock < 2 AND r.taken_at = ?3 AND "
+      "r.code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2) ORDER BY r.id LIMIT 1";
   std::optional<std::int64_t> found;
   for (const auto& where :
-       {std::string("device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 8388608",
-        std::string("device_id = ?1 AND seq IS NOT NULL")}) {
-    auto st = c.prepare("SELECT id FROM reading_rows WHERE " + where + kMatch);
+       {std::string("r.device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 8388608",
+        std::string("r.device_id = ?1 AND r.seq IS NOT NULL")}) {
+    auto st = c.prepare("SELECT r.id FROM reading_rows r WHERE " + where + kMatch);
     st.bindAll(deviceId, code, core::toMillis(deviceTime));
     if (st.step() && (!found || st.get<std::int64_t>(0) < *found)) found = st.get<std::int64_t>(0);
   }

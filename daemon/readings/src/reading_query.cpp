@@ -15,15 +15,15 @@ namespace vigil::readings {
 namespace {
 
 /// A chart point's columns: id, chart time (device time, else receipt time), value,
-/// components, unit, flags.
+/// components, component keys, unit, flags.
 std::string pointColumns(const char* time) {
-  return std::string("id, ") + time + ", value, " + std::string(sql::kComponents) + ", " +
-         sql::kUnit + ", flags";
+  return std::string("r.id AS id, ") + time +
+         ", r.value, r.components, k.component_keys, k.unit, r.flags";
 }
 
-/// The patient's readings (?1) with `codes` (a condition on code_id) whose chart time (taken_at:
-/// device time, else receipt time) satisfies `range` (written on `t`), as two index range
-/// scans: rows whose clock had an offset (or that the box timed) through
+/// The patient's readings (?1) with `codes` (a condition on r.code_id) whose chart time
+/// (taken_at: device time, else receipt time) satisfies `range` (written on `{t}`), as two
+/// index range scans: rows whose clock had an offset (or that the box timed) through
 /// reading_rows_by_patient, where the effective time is the chart time, and rows from a clock
 /// without offset through reading_rows_by_patient_local. `columns` is a function of the time
 /// expression; the time is also the last column, `t`, for ORDER BY.
@@ -35,14 +35,13 @@ std::string chartRows(Columns columns, const std::string& codes, const std::stri
       r.replace(at, 3, t);
     return r;
   };
-  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective +
-         " AS t FROM reading_rows WHERE patient_id = ?1 AND clock <> 1 AND " + codes + " AND " +
-         on(sql::kEffective) + " UNION ALL SELECT " + columns("taken_at") +
-         ", taken_at FROM reading_rows WHERE patient_id = ?1 AND clock = 1 AND " + codes + " AND " +
-         on("taken_at");
+  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective + " AS t" + sql::kFrom +
+         " WHERE r.patient_id = ?1 AND r.clock <> 1 AND " + codes + " AND " + on(sql::kEffective) +
+         " UNION ALL SELECT " + columns("r.taken_at") + ", r.taken_at" + sql::kFrom +
+         " WHERE r.patient_id = ?1 AND r.clock = 1 AND " + codes + " AND " + on("r.taken_at");
 }
 
-constexpr const char* kCodeIs = "code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2)";
+constexpr const char* kCodeIs = "r.code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2)";
 
 /// Parses the components JSON ({"8480-6": 168, ...}) into values in `order`.
 std::vector<std::optional<double>> componentValues(const std::string& json,
@@ -74,18 +73,21 @@ std::vector<std::string> componentKeys(const std::string& json) {
   return keys;
 }
 
+std::optional<std::string> componentsOf(const store::Statement& s) {
+  return sql::panelJson(s.get<std::optional<std::string>>(3), s.get<std::string>(4));
+}
+
 ReadingPoint pointFromRow(const store::Statement& s, const std::vector<std::string>& comps) {
   ReadingPoint p;
   p.readingId = s.get<std::int64_t>(0);
   p.at = core::fromMillis(s.get<std::int64_t>(1));
-  auto json = s.get<std::optional<std::string>>(3);
   if (!comps.empty()) {
-    p.values = componentValues(json.value_or(""), comps);
+    p.values = componentValues(componentsOf(s).value_or(""), comps);
   } else {
     p.values = {s.get<std::optional<double>>(2)};
   }
-  p.unit = s.get<std::string>(4);
-  p.flags = s.get<std::string>(5);
+  p.unit = s.get<std::string>(5);
+  p.flags = s.get<std::string>(6);
   return p;
 }
 
@@ -141,8 +143,7 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
   bool keysKnown = !s.components.empty();
   while (st.step()) {
     if (!keysKnown) {
-      if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
-        s.components = componentKeys(*json);
+      if (auto json = componentsOf(st); json && !json->empty()) s.components = componentKeys(*json);
       keysKnown = true;
     }
     all.push_back(pointFromRow(st, s.components));
@@ -171,8 +172,7 @@ std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
     if (st.step()) {
       auto comps = panelComponents(code);
       if (comps.empty()) {
-        if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
-          comps = componentKeys(*json);
+        if (auto json = componentsOf(st); json && !json->empty()) comps = componentKeys(*json);
       }
       auto p = pointFromRow(st, comps);
       out.emplace(code, std::move(p));
@@ -199,7 +199,7 @@ std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
   if (!device) return std::nullopt;
   auto st = c.prepare(
       "SELECT MAX(seq) FROM reading_rows WHERE device_id = ?1 AND "
-      "code_id IN (SELECT id FROM reading_codes WHERE kind = ?2)");
+      "code_id IN (SELECT id FROM reading_codes WHERE kind = ?2)");  // reading_rows_by_device
   st.bindAll(device->id, kind);
   if (!st.step() || st.isNull(0)) return std::nullopt;
   return st.get<std::int64_t>(0);
@@ -212,29 +212,15 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
   // in for time; but a reading received at or after `since` has an id at or above the first
   // id of its reception hour (reading_receipt_hours, kept by a trigger, migration 0037), so
   // the rows are a rowid range from the smallest first id of the hours from since's on.
-  auto& st = c.cached(
-      std::string("SELECT id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
-      std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " + sql::kReceivedAt +
-      " AS received FROM reading_rows WHERE id >= (SELECT "
-      "COALESCE(min(first_id), 9223372036854775807) FROM reading_receipt_hours "
-      "WHERE hour >= ?1 / 3600000) AND id > ?2 AND " +
-      sql::kReceivedAt + " >= ?1 AND patient_id IS NOT NULL ORDER BY received, id LIMIT ?3");
+  auto& st = c.cached(std::string("SELECT ") + sql::kReceivedColumns + ", " + sql::kReceivedAt +
+                      " AS received" + sql::kFrom +
+                      " WHERE r.id >= (SELECT COALESCE(min(first_id), 9223372036854775807) FROM "
+                      "reading_receipt_hours WHERE hour >= ?1 / 3600000) AND r.id > ?2 AND " +
+                      sql::kReceivedAt +
+                      " >= ?1 AND r.patient_id IS NOT NULL ORDER BY received, r.id LIMIT ?3");
   st.bindAll(core::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
-  while (st.step()) {
-    ReceivedReading r;
-    r.readingId = st.get<std::int64_t>(0);
-    r.patientId = st.get<std::int64_t>(1);
-    r.code = st.get<std::string>(2);
-    r.unit = st.get<std::string>(3);
-    r.value = st.get<std::optional<double>>(4);
-    r.components = st.get<std::optional<std::string>>(5);
-    if (auto device = st.get<std::optional<std::int64_t>>(6))
-      r.deviceTime = core::fromMillis(*device);
-    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-    out.push_back(std::move(r));
-  }
+  while (st.step()) out.push_back(sql::receivedFrom(st, false));
   st.reset();
   return out;
 }
@@ -243,38 +229,20 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
                                                              std::int64_t patientId,
                                                              std::size_t limit) {
   // The newest `limit` through the patient's indexes, then put back in time order.
-  auto columns = [](const char*) {
-    return std::string("id, patient_id, ") + sql::kLoinc + ", " + sql::kUnit + ", value, " +
-           std::string(sql::kComponents) + ", " + sql::kDeviceTime + ", clock = 1, " +
-           sql::kReceivedAt + ", device_id";
-  };
+  auto columns = [](const char*) { return std::string(sql::kReceivedColumns); };
   auto st = c.prepare(chartRows(columns, "1", "1") + " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
-  while (st.step()) {
-    ReceivedReading r;
-    r.readingId = st.get<std::int64_t>(0);
-    r.patientId = st.get<std::int64_t>(1);
-    r.code = st.get<std::string>(2);
-    r.unit = st.get<std::string>(3);
-    r.value = st.get<std::optional<double>>(4);
-    r.components = st.get<std::optional<std::string>>(5);
-    if (auto device = st.get<std::optional<std::int64_t>>(6))
-      r.deviceTime = core::fromMillis(*device);
-    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-    r.deviceId = st.get<std::int64_t>(9);
-    out.push_back(std::move(r));
-  }
+  while (st.step()) out.push_back(sql::receivedFrom(st, true));
   return {out.rbegin(), out.rend()};
 }
 
 std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
                                                          std::int64_t patientId, TimePoint from,
                                                          TimePoint to) {
-  auto columns = [](const char* t) { return std::string(t) + ", clock = 1"; };
+  auto columns = [](const char* t) { return std::string(t) + ", r.clock = 1"; };
   auto st = c.prepare(chartRows(columns,
-                                "code_id IN (SELECT id FROM reading_codes WHERE source IN "
+                                "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
                                 "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
                                 "{t} >= ?2 AND {t} < ?3") +
                       " ORDER BY 1");

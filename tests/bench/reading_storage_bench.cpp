@@ -234,16 +234,6 @@ Latency measure(int rounds, const std::function<std::size_t(int)>& run) {
   return l;
 }
 
-std::size_t stepAll(store::Statement& st) {
-  std::size_t n = 0;
-  while (st.step()) {
-    for (int i = 0; i < st.columnCount(); ++i) (void)st.isNull(i);
-    ++n;
-  }
-  st.reset();
-  return n;
-}
-
 }  // namespace
 
 namespace {
@@ -267,6 +257,42 @@ constexpr const char* kOldWarmUp =
     "received_at FROM readings INDEXED BY readings_by_received WHERE received_at >= ?1 AND id > "
     "?2 AND patient_id IS NOT NULL ORDER BY received_at, id LIMIT ?3";
 
+/// 0036's row conversions (reading_query.cpp, observation_search.cpp): what the old functions
+/// built from each row, so both sides pay for their structs.
+readings::ReceivedReading oldReceived(const store::Statement& st, bool withDevice) {
+  readings::ReceivedReading r;
+  r.readingId = st.get<std::int64_t>(0);
+  r.patientId = st.get<std::optional<std::int64_t>>(1).value_or(0);
+  r.code = st.get<std::string>(2);
+  r.unit = st.get<std::string>(3);
+  r.value = st.get<std::optional<double>>(4);
+  r.components = st.get<std::optional<std::string>>(5);
+  if (auto device = st.get<std::optional<std::int64_t>>(6))
+    r.deviceTime = core::fromMillis(*device);
+  r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
+  r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
+  if (withDevice) r.deviceId = st.get<std::int64_t>(9);
+  return r;
+}
+
+readings::ReadingPoint oldPoint(const store::Statement& st) {
+  readings::ReadingPoint p;
+  p.readingId = st.get<std::int64_t>(0);
+  p.at = core::fromMillis(st.get<std::int64_t>(1));
+  p.values = {st.get<std::optional<double>>(2)};
+  p.unit = st.get<std::string>(4);
+  p.flags = st.get<std::string>(5);
+  return p;
+}
+
+template <typename Row>
+std::size_t collect(store::Statement& st, Row row) {
+  std::vector<decltype(row(st))> out;
+  while (st.step()) out.push_back(row(st));
+  st.reset();
+  return out.size();
+}
+
 struct Run {
   int patients = 0, rounds = 0;
   std::int64_t now = 0;
@@ -285,23 +311,23 @@ void queries(const Run& run, store::Connection& old, store::Connection& neu) {
   std::printf(
       "\n| query | rows | 0036 p50 ms | 0036 p99 ms | 0037 p50 ms | 0037 p99 ms | "
       "0036/0037 (p50) |\n|---|---|---|---|---|---|---|\n");
-  auto oldChart = old.prepare(kOldChart);
   row("chart, heart rate, 90 days",
       measure(run.rounds,
               [&](int i) {
+                auto oldChart = old.prepare(kOldChart);  // as 0036's rangeIn
                 oldChart.bindAll(patientOf(i), "8867-4", from, run.now);
-                return stepAll(oldChart);
+                return collect(oldChart, oldPoint);
               }),
       measure(run.rounds, [&](int i) {
         return readings::ReadingQuery::rangeIn(neu, patientOf(i), "8867-4", core::fromMillis(from),
                                                core::fromMillis(run.now), 400)
             .total;
       }));
-  auto oldCodes = old.prepare(kOldCodes);
-  auto oldLatest = old.prepare(kOldLatest);
+  auto& oldLatest = old.cached(kOldLatest);
   row("latest of each vital",
       measure(run.rounds,
               [&](int i) {
+                auto oldCodes = old.prepare(kOldCodes);  // as 0036's latestIn
                 oldCodes.bindAll(patientOf(i));
                 std::vector<std::string> codes;
                 while (oldCodes.step()) codes.push_back(oldCodes.get<std::string>(0));
@@ -309,23 +335,26 @@ void queries(const Run& run, store::Connection& old, store::Connection& neu) {
                 std::size_t n = 0;
                 for (const auto& code : codes) {
                   oldLatest.bindAll(patientOf(i), code);
-                  n += stepAll(oldLatest);
+                  n += collect(oldLatest, oldPoint);
                 }
                 return n;
               }),
       measure(run.rounds,
               [&](int i) { return readings::ReadingQuery::latestIn(neu, patientOf(i)).size(); }));
-  auto oldFhir = old.prepare(
-      std::string("SELECT id, patient_id, loinc, unit, value, components, device_time, "
-                  "device_time_local, received_at, device_id FROM readings WHERE patient_id = ? "
-                  "AND ") +
+  const auto oldFhirSql =
+      std::string(
+          "SELECT id, patient_id, loinc, unit, value, components, device_time, "
+          "device_time_local, received_at, device_id FROM readings WHERE patient_id = ? "
+          "AND ") +
       kOldEffective + " >= ? AND " + kOldEffective + " < ? ORDER BY " + kOldEffective +
-      ", id LIMIT 100");
+      ", id LIMIT 100";
   row("FHIR search, first page (100), 90 days",
       measure(run.rounds,
               [&](int i) {
+                auto oldFhir = old.prepare(oldFhirSql);  // as 0036's observationsIn
                 oldFhir.bindAll(patientOf(i), from, run.now);
-                return stepAll(oldFhir);
+                return collect(oldFhir,
+                               [](const store::Statement& st) { return oldReceived(st, true); });
               }),
       measure(run.rounds, [&](int i) {
         readings::ObservationSearch s;
@@ -335,12 +364,13 @@ void queries(const Run& run, store::Connection& old, store::Connection& neu) {
         return readings::ReadingQuery::observationsIn(neu, s).size();
       }));
   const int warmRounds = std::max(3, run.rounds / 30);
-  auto oldWarm = old.prepare(kOldWarmUp);
+  auto& oldWarm = old.cached(kOldWarmUp);  // as 0036's receivedSinceIn
   row("alert warm-up, 9 days received",
       measure(warmRounds,
               [&](int) {
                 oldWarm.bindAll(run.now - 9 * kDay, std::int64_t{0}, std::int64_t{2'000'000});
-                return stepAll(oldWarm);
+                return collect(oldWarm,
+                               [](const store::Statement& st) { return oldReceived(st, false); });
               }),
       measure(warmRounds, [&](int) {
         return readings::ReadingQuery::receivedSinceIn(neu, core::fromMillis(run.now - 9 * kDay), 0,

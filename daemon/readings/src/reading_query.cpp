@@ -136,8 +136,10 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
   Series s;
   s.code = code;
   s.components = panelComponents(code);
-  auto st =
-      c.prepare(chartRows(pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id");
+  // Cached: a compound statement costs more to prepare than a chart's rows to read.
+  static const auto kSql =
+      chartRows(pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id";
+  auto& st = c.cached(kSql);
   st.bindAll(patientId, code, core::toMillis(from), core::toMillis(to));
   std::vector<ReadingPoint> all;
   bool keysKnown = !s.components.empty();
@@ -148,6 +150,7 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
     }
     all.push_back(pointFromRow(st, s.components));
   }
+  st.reset();
   s.total = all.size();
   if (!all.empty()) s.unit = all.back().unit;
   s.downsampled = all.size() > maxPoints;
@@ -159,15 +162,17 @@ std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
                                                            std::int64_t patientId) {
   std::map<std::string, ReadingPoint> out;
   // The newest row per code: index range scans per code present for the patient.
-  auto codes = c.prepare(
+  auto& codes = c.cached(
       "SELECT DISTINCT loinc FROM reading_codes WHERE id IN "
       "(SELECT code_id FROM reading_rows WHERE patient_id = ?1)");
   codes.bindAll(patientId);
   std::vector<std::string> list;
   while (codes.step()) list.push_back(codes.get<std::string>(0));
+  codes.reset();
   for (const auto& code : list) {
-    auto& st =
-        c.cached(chartRows(pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1");
+    static const auto kSql =
+        chartRows(pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1";
+    auto& st = c.cached(kSql);
     st.bindAll(patientId, code);
     if (st.step()) {
       auto comps = panelComponents(code);
@@ -241,15 +246,17 @@ std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
                                                          std::int64_t patientId, TimePoint from,
                                                          TimePoint to) {
   auto columns = [](const char* t) { return std::string(t) + ", r.clock = 1"; };
-  auto st = c.prepare(chartRows(columns,
-                                "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
-                                "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
-                                "{t} >= ?2 AND {t} < ?3") +
-                      " ORDER BY 1");
+  static const auto kSql = chartRows(columns,
+                                     "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
+                                     "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
+                                     "{t} >= ?2 AND {t} < ?3") +
+                           " ORDER BY 1";
+  auto& st = c.cached(kSql);
   st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
   std::vector<TransmittedTime> out;
   while (st.step())
     out.push_back({core::fromMillis(st.get<std::int64_t>(0)), st.get<std::int64_t>(1) != 0});
+  st.reset();
   return out;
 }
 

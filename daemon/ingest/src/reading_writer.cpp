@@ -48,8 +48,8 @@ std::string joinFlags(const std::vector<std::string>& flags) {
   return out;
 }
 
-/// reading_rows_by_device keeps the integer key modulo this (three bytes an entry).
-constexpr std::int64_t kKeyModulus = 8388608;
+/// reading_rows_by_device keeps the integer key modulo this (two bytes an entry).
+constexpr std::int64_t kKeyModulus = 32768;
 
 /// The id of the reading's (kind, LOINC, unit, source, original unit), added when new.
 std::int64_t codeId(store::Connection& c, const DecodedReading& r, const std::string& source,
@@ -83,13 +83,13 @@ bool known(store::Connection& c, std::int64_t deviceId, const DecodedReading& r,
     st.reset();
     return found;
   }
-  // The integer key modulo 2^23 through reading_rows_by_device (the same expression as the
+  // The integer key modulo 2^15 through reading_rows_by_device (the same expression as the
   // index: SQLite's % truncates toward zero as C++'s does), then
   // the full key: seq-keyed rows match on seq, time-keyed rows (no seq) on the device time, and
   // both on the kind; rows keyed by text never match an integer key.
   auto& st = c.cached(
       "SELECT 1 FROM reading_rows r WHERE r.device_id = ?1 AND "
-      "COALESCE(r.seq, CASE WHEN r.clock < 2 THEN r.taken_at END) % 8388608 = ?5 AND "
+      "COALESCE(r.seq, CASE WHEN r.clock < 2 THEN r.taken_at END) % 32768 = ?5 AND "
       "r.dedup_key IS NULL AND (CASE WHEN ?3 THEN r.seq = ?2 "
       "ELSE r.seq IS NULL AND r.clock < 2 AND r.taken_at = ?2 END) AND "
       "r.code_id IN (SELECT id FROM reading_codes WHERE kind = ?4) LIMIT 1");

@@ -127,7 +127,7 @@ std::optional<std::int64_t> ReadingQuery::idAtIn(store::Connection& c, std::int6
       "r.code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2) ORDER BY r.id LIMIT 1";
   std::optional<std::int64_t> found;
   for (const auto& where :
-       {std::string("r.device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 8388608",
+       {std::string("r.device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 32768",
         std::string("r.device_id = ?1 AND r.seq IS NOT NULL")}) {
     auto st = c.prepare("SELECT r.id FROM reading_rows r WHERE " + where + kMatch);
     st.bindAll(deviceId, code, core::toMillis(deviceTime));

@@ -28,9 +28,9 @@ inline constexpr const char* kEffective =
 inline constexpr const char* kDeviceTime = "CASE WHEN r.clock < 2 THEN r.taken_at END";
 inline constexpr const char* kReceivedAt = "r.taken_at + r.received_delay";
 
-/// reading_rows_by_device's second column: the integer dedup key modulo 2^23.
+/// reading_rows_by_device's second column: the integer dedup key modulo 2^15.
 inline constexpr const char* kDeviceKey =
-    "COALESCE(r.seq, CASE WHEN r.clock < 2 THEN r.taken_at END) % 8388608";
+    "COALESCE(r.seq, CASE WHEN r.clock < 2 THEN r.taken_at END) % 32768";
 
 /// The columns ReceivedReading is read from (receivedFrom), the device id last.
 inline constexpr const char* kReceivedColumns =

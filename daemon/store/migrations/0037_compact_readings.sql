@@ -15,16 +15,17 @@
 --    it is (0 the device's UTC time, 1 the device's clock without offset, 2 no device time: the
 --    box's receipt) and received_delay = received_at - taken_at (a few bytes, not eight).
 --  * Dedup: the key is an integer, the reading's own sequence number else its device time, kept
---    in reading_rows_by_device modulo 2^23 (three bytes in each entry instead of six); rows with
---    the same integer (a panel and the pulse taken with it, times 2^23 ms = 2.3 h apart, a seq
+--    in reading_rows_by_device modulo 2^15 (two bytes in each entry instead of six: a device's
+--    readings spread over the 32,768 values, so a look-up meets a few others after years);
+--    rows with the same value (a panel and the pulse taken with it, times 32.768 s apart, a seq
 --    equal to a time) are told apart by comparing the full key (kind, which of seq or time, its
 --    whole value) on match, so a distinct reading is never dropped. Keys that are neither (a message's
 --    own sequence and index: "msg:<n>:<i>:<kind>"; keys written by hand) stay as text in
 --    dedup_key, NULL otherwise, with a partial index.
---  * One patient index by effective time (FHIR's order, 0034) with the code id, which the
---    chart, latest, record export, billing's device days and FHIR search all use; rows whose
---    device clock had no offset (chart time differs from effective time) have a partial index
---    of their own for the chart.
+--  * One patient index by effective time (FHIR's order, 0034), which the chart, latest, record
+--    export, billing's device days and FHIR search all use (the code is checked on the row);
+--    rows whose device clock had no offset (chart time differs from effective time) have a
+--    partial index of their own for the chart.
 --  * The alert engine's warm-up (readings received since a time, 0009) goes through
 --    reading_receipt_hours: the smallest reading id received in each hour, kept by a trigger;
 --    every reading received at or after T has an id at or above the smallest first_id of the
@@ -103,12 +104,12 @@ DROP TABLE readings;
 -- Dedup (the integer key; the full key is compared on match), a device's last sequence number,
 -- the FHIR create's look-up by device and time.
 CREATE INDEX reading_rows_by_device ON reading_rows (
-  device_id, COALESCE(seq, CASE WHEN clock < 2 THEN taken_at END) % 8388608);
+  device_id, COALESCE(seq, CASE WHEN clock < 2 THEN taken_at END) % 32768);
 CREATE INDEX reading_rows_by_text_key ON reading_rows (device_id, dedup_key)
   WHERE dedup_key IS NOT NULL;
 -- A patient's readings by effective time (device time with a UTC offset, else receipt time).
 CREATE INDEX reading_rows_by_patient ON reading_rows (
-  patient_id, (CASE WHEN clock = 1 THEN taken_at + received_delay ELSE taken_at END), code_id);
+  patient_id, (CASE WHEN clock = 1 THEN taken_at + received_delay ELSE taken_at END));
 -- The chart's time of readings from a clock without offset (their effective time differs).
 CREATE INDEX reading_rows_by_patient_local ON reading_rows (patient_id, taken_at)
   WHERE clock = 1;

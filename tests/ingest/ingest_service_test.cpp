@@ -536,7 +536,8 @@ BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_oth
   // did not foresee).
   f.db->writeSync([](store::Connection& c) {
     c.exec(
-        "CREATE TRIGGER refuse_13 BEFORE INSERT ON readings WHEN NEW.dedup_key LIKE 'msg:13:%' "
+        "CREATE TRIGGER refuse_13 BEFORE INSERT ON reading_rows WHEN NEW.dedup_key LIKE "
+        "'msg:13:%' "
         "BEGIN SELECT RAISE(ABORT, 'refused'); END");
   });
   // Hold the writer so the messages queue up and reach it as runs of several.

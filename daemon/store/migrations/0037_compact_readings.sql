@@ -13,15 +13,15 @@
 --    were, under a code without component keys.
 --  * Times: taken_at = COALESCE(device_time, received_at) (the chart's time), `clock` says what
 --    it is (0 the device's UTC time, 1 the device's clock without offset, 2 no device time: the
---    box's receipt) and received_delay = received_at - taken_at (a few bytes, not eight).
+--    box's receipt) and received_delay = received_at - taken_at (two or three bytes, not six).
 --  * Dedup: the key is an integer, the reading's own sequence number else its device time, kept
 --    in reading_rows_by_device modulo 2^15 (two bytes in each entry instead of six: a device's
---    readings spread over the 32,768 values, so a look-up meets a few others after years);
+--    readings spread over the 32,768 values, so a look-up meets a fraction of another row);
 --    rows with the same value (a panel and the pulse taken with it, times 32.768 s apart, a seq
 --    equal to a time) are told apart by comparing the full key (kind, which of seq or time, its
---    whole value) on match, so a distinct reading is never dropped. Keys that are neither (a message's
---    own sequence and index: "msg:<n>:<i>:<kind>"; keys written by hand) stay as text in
---    dedup_key, NULL otherwise, with a partial index.
+--    whole value) on match, so a distinct reading is never dropped. Keys that are neither (a
+--    message's own sequence and index: "msg:<n>:<i>:<kind>"; keys written by hand) stay as
+--    text in dedup_key, NULL otherwise, with a partial index.
 --  * One patient index by effective time (FHIR's order, 0034), which the chart, latest, record
 --    export, billing's device days and FHIR search all use (the code is checked on the row);
 --    rows whose device clock had no offset (chart time differs from effective time) have a
@@ -33,7 +33,7 @@
 --    order, which is reception order but for backfills, which the bound still covers).
 --
 -- `readings` stays as a view with the columns of 0002 (and an INSTEAD OF INSERT trigger), so SQL
--- written against them (tests, support queries in docs/operations.md) keeps its answers; the
+-- written against them (tests, support queries) keeps its answers; the
 -- daemon's own queries go to reading_rows and its indexes.
 
 CREATE TABLE reading_codes (

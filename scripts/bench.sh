@@ -35,6 +35,9 @@ declare -A BENCH_ARGS=(
   [scheduling]="50 90 50 200 30"
   # FHIR (issue 26): 100 patients with a year of readings, 200 searches, 20 $everything.
   [fhir]="100 200"
+  # Bytes per reading (issue 28): 1,000 patients, a year (~2.2 M readings) under 0036 and 0037,
+  # 300 rounds of each read.
+  [reading_storage]="1000 365 300"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

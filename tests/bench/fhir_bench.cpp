@@ -157,11 +157,15 @@ int main(int argc, char** argv) {
   };
   auto rawRead = [&](std::int64_t patient, const char* code, TimePoint a, TimePoint b) {
     return db->read([&](store::Connection& c) {
+      // The compact table (0037) through reading_rows_by_patient: its effective-time expression.
+      const std::string eff =
+          "(CASE WHEN clock = 1 THEN taken_at + received_delay ELSE taken_at END)";
       std::string sql =
-          "SELECT id, loinc, unit, value, components, device_time, received_at FROM readings "
-          "WHERE patient_id = ?1 AND device_time >= ?2 AND device_time < ?3";
-      if (code) sql += " AND loinc = ?4";
-      auto st = c.prepare(sql + " ORDER BY device_time, id");
+          "SELECT id, code_id, value, components, taken_at, received_delay FROM reading_rows "
+          "WHERE patient_id = ?1 AND " +
+          eff + " >= ?2 AND " + eff + " < ?3";
+      if (code) sql += " AND code_id IN (SELECT id FROM reading_codes WHERE loinc = ?4)";
+      auto st = c.prepare(sql + " ORDER BY " + eff + ", id");
       st.bind(1, patient).bind(2, core::toMillis(a)).bind(3, core::toMillis(b));
       if (code) st.bind(4, std::string(code));
       std::size_t n = 0;

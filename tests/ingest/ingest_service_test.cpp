@@ -52,6 +52,8 @@ DecodeOutcome testDecode(TopicKind, std::string_view payload) {
         any = true;
       }
       if (k == "time") r.deviceTime = core::fromMillis(std::stoll(v));
+      if (k == "rseq") r.seq = std::stoull(v);  // the reading's own record number
+      if (k == "kind") r.kind = v;
     } catch (const std::exception&) {
       out.reason = "malformed";
       out.detail = k + ": not a number";
@@ -196,6 +198,30 @@ BOOST_AUTO_TEST_CASE(last_seen_moves_at_most_once_a_second_per_device) {
   settle();
   BOOST_TEST(lastSeen() == t0 + 1200);
   BOOST_TEST(count("SELECT count(*) FROM readings") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(readings_sharing_an_integer_key_are_told_apart_by_the_full_key) {
+  // The dedup key is an integer (the reading's seq, else its device time) looked up with the
+  // device; a match is the same reading only when kind and which of seq or time also match.
+  const auto t = std::to_string(core::toMillis(clock.now()));
+  send("cuff-01", "seq=1 time=" + t + " value=70");            // heart rate at t
+  send("cuff-01", "seq=2 time=" + t + " kind=spo2 value=97");  // another kind at t
+  send("cuff-01", "seq=3 rseq=" + t + " value=71");            // record number t, no time
+  settle();
+  BOOST_TEST(count("SELECT count(*) FROM readings") == 3);
+  // Each again, in other messages: duplicates, nothing stored.
+  send("cuff-01", "seq=4 time=" + t + " value=70");
+  send("cuff-01", "seq=5 time=" + t + " kind=spo2 value=97");
+  send("cuff-01", "seq=6 rseq=" + t + " value=71");
+  settle();
+  BOOST_TEST(count("SELECT count(*) FROM readings") == 3);
+  auto a = ackPayloads();
+  BOOST_REQUIRE_EQUAL(a.size(), 6u);
+  for (std::size_t i = 3; i < 6; ++i)
+    BOOST_TEST(a[i].find("\"stored\":0,\"duplicates\":1") != std::string::npos);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE dedup_key = 'seq:" + t + ":heart_rate'") ==
+             1);
+  BOOST_TEST(count("SELECT count(*) FROM readings WHERE dedup_key = 'time:" + t + ":spo2'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(redelivery_stores_nothing_twice_and_acks_again) {
@@ -510,7 +536,8 @@ BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_oth
   // did not foresee).
   f.db->writeSync([](store::Connection& c) {
     c.exec(
-        "CREATE TRIGGER refuse_13 BEFORE INSERT ON readings WHEN NEW.dedup_key LIKE 'msg:13:%' "
+        "CREATE TRIGGER refuse_13 BEFORE INSERT ON reading_rows WHEN NEW.dedup_key LIKE "
+        "'msg:13:%' "
         "BEGIN SELECT RAISE(ABORT, 'refused'); END");
   });
   // Hold the writer so the messages queue up and reach it as runs of several.

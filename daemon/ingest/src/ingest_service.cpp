@@ -12,6 +12,7 @@
 #include "vigil/core/thread_name.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/field_cipher.hpp"
+#include "vigil/ingest/reading_writer.hpp"
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -26,30 +27,6 @@ using store::Connection;
 Counter& messagesCounter(const char* result) {
   return Metrics::global().counter("vigil_ingest_messages_total",
                                    "Device messages handled, by result", {{"result", result}});
-}
-
-std::string number(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-std::string componentsJson(const DecodedReading& r) {
-  if (r.components.empty()) return {};
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [code, v] : r.components) {
-    if (!first) out += ",";
-    first = false;
-    out += jsonString(code) + ":" + (v ? number(*v) : "null");
-  }
-  return out + "}";
-}
-
-std::string joinFlags(const std::vector<std::string>& flags) {
-  std::string out;
-  for (const auto& f : flags) out += (out.empty() ? "" : ",") + f;
-  return out;
 }
 
 /// The identity that makes a reading unique per device; empty when there is none.
@@ -450,37 +427,18 @@ void IngestService::write(Connection& c, Pending& p) {
     const auto& msg = *p.decoded.message;
     std::optional<std::int64_t> patient;
     if (current) patient = current->patientId;
-    auto& insert = c.cached(
-        "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
-        "components, special, original_value, original_unit, flags, device_time, "
-        "device_time_local, received_at, seq, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (device_id, dedup_key) DO NOTHING");
+    const std::string source = !p.message.source.empty() ? p.message.source
+                               : msg.source.empty()      ? std::string("mqtt-json")
+                                                         : msg.source;
     std::size_t index = 0;
     for (const auto& r : msg.readings) {
       auto key = dedupKey(r, msg.messageSeq, index++);
-      auto comps = componentsJson(r);
-      std::optional<std::int64_t> deviceMs;
-      if (r.deviceTime) deviceMs = toMillis(*r.deviceTime);
-      std::optional<std::int64_t> seq;
-      if (r.seq) seq = static_cast<std::int64_t>(*r.seq);
-      insert.bindAll(device->id, patient, key, r.kind, r.loinc, r.unit, r.value,
-                     comps.empty() ? std::optional<std::string>() : comps,
-                     r.special.empty() ? std::optional<std::string>() : r.special, r.originalValue,
-                     r.originalUnit.empty() ? std::optional<std::string>() : r.originalUnit,
-                     joinFlags(r.flags), deviceMs, r.deviceTimeLocal ? 1 : 0,
-                     toMillis(p.message.receivedAt), seq,
-                     !p.message.source.empty() ? p.message.source
-                     : msg.source.empty()      ? std::string("mqtt-json")
-                                               : msg.source);
-      if (insert.run() == 1) {
+      if (auto id = storeReading(c, device->id, patient, r, key, source, p.message.receivedAt)) {
         ++p.stored;
-        p.storedReadings.push_back(
-            {c.lastInsertRowid(), device->id, patient, r, p.message.receivedAt});
+        p.storedReadings.push_back({*id, device->id, patient, r, p.message.receivedAt});
       } else {
         ++p.duplicates;
       }
-      insert.reset();
     }
     if (shouldTouch(device->id, p.message.receivedAt, msg.batteryPct.has_value())) {
       registry::DeviceRegistry::touchIn(c, device->id, p.message.receivedAt, msg.batteryPct);

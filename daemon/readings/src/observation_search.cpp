@@ -1,10 +1,12 @@
 // The FHIR Observation search over the readings table (issue 26): one patient's readings by
 // code and effective time, keyset-paged. The effective time is the device's time when it had a
 // UTC offset, else the receipt time (Observation.effectiveDateTime as the fhir mapper writes
-// it), computed in SQL by kEffective; the patient's rows come through readings_by_patient.
+// it), computed in SQL by sql::kEffective; the patient's rows come through
+// reading_rows_by_patient (migration 0037), whose second column is that expression.
 
 #include <string>
 
+#include "reading_sql.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/readings/reading_query.hpp"
 #include "vigil/store/database.hpp"
@@ -13,12 +15,11 @@
 namespace vigil::readings {
 namespace {
 
-constexpr const char* kEffective =
-    "(CASE WHEN device_time IS NOT NULL AND device_time_local = 0 THEN device_time "
-    "ELSE received_at END)";
-constexpr const char* kColumns =
-    "id, patient_id, loinc, unit, value, components, device_time, device_time_local, "
-    "received_at, device_id";
+using sql::kEffective;
+
+std::string columns() {
+  return std::string(sql::kReceivedColumns) + sql::kFrom;
+}
 
 /// The WHERE clause of a search and the values it binds, in order.
 struct Where {
@@ -29,7 +30,7 @@ struct Where {
 
 Where whereOf(const ObservationSearch& s, bool paged) {
   Where w;
-  w.sql = " WHERE patient_id = ?";
+  w.sql = " WHERE r.patient_id = ?";
   w.ints.push_back(s.patientId);
   // Codes are bound after the integers: placeholders are numbered, so order them explicitly.
   std::string codesSql;
@@ -55,15 +56,15 @@ Where whereOf(const ObservationSearch& s, bool paged) {
   if (paged && s.after) {
     const auto op = s.newestFirst ? "<" : ">";
     timeSql += " AND (" + std::string(kEffective) + " " + op + " ? OR (" + kEffective +
-               " = ? AND id " + op + " ?))";
+               " = ? AND r.id " + op + " ?))";
     const auto t = core::toMillis(s.after->first);
     w.ints.insert(w.ints.end(), {t, t, s.after->second});
   }
   w.sql += timeSql;
   if (!s.codes.empty()) {
-    codesSql = " AND loinc IN (";
+    codesSql = " AND r.code_id IN (SELECT id FROM reading_codes WHERE loinc IN (";
     for (std::size_t i = 0; i < s.codes.size(); ++i) codesSql += i ? ",?" : "?";
-    codesSql += ")";
+    codesSql += "))";
     w.codes = s.codes;
   }
   w.sql += codesSql;
@@ -76,19 +77,7 @@ void bind(store::Statement& st, const Where& w, int& at) {
 }
 
 ReceivedReading rowOf(store::Statement& st) {
-  ReceivedReading r;
-  r.readingId = st.get<std::int64_t>(0);
-  r.patientId = st.get<std::optional<std::int64_t>>(1).value_or(0);
-  r.code = st.get<std::string>(2);
-  r.unit = st.get<std::string>(3);
-  r.value = st.get<std::optional<double>>(4);
-  r.components = st.get<std::optional<std::string>>(5);
-  if (auto device = st.get<std::optional<std::int64_t>>(6))
-    r.deviceTime = core::fromMillis(*device);
-  r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-  r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-  r.deviceId = st.get<std::int64_t>(9);
-  return r;
+  return sql::receivedFrom(st, true);
 }
 
 }  // namespace
@@ -101,8 +90,8 @@ std::vector<ReceivedReading> ReadingQuery::observationsIn(store::Connection& c,
                                                           const ObservationSearch& search) {
   const auto w = whereOf(search, true);
   const std::string dir = search.newestFirst ? " DESC" : "";
-  auto st = c.prepare("SELECT " + std::string(kColumns) + " FROM readings" + w.sql + " ORDER BY " +
-                      kEffective + dir + ", id" + dir + " LIMIT ?");
+  auto st = c.prepare("SELECT " + columns() + w.sql + " ORDER BY " + kEffective + dir + ", r.id" +
+                      dir + " LIMIT ?");
   int at = 1;
   bind(st, w, at);
   st.bind(at, static_cast<std::int64_t>(search.limit));
@@ -114,7 +103,7 @@ std::vector<ReceivedReading> ReadingQuery::observationsIn(store::Connection& c,
 std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
                                                const ObservationSearch& search) {
   const auto w = whereOf(search, false);
-  auto st = c.prepare("SELECT count(*) FROM readings" + w.sql);
+  auto st = c.prepare("SELECT count(*) FROM reading_rows r" + w.sql);
   int at = 1;
   bind(st, w, at);
   st.step();
@@ -123,7 +112,7 @@ std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
 
 std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
                                                        std::int64_t readingId) {
-  auto st = c.prepare("SELECT " + std::string(kColumns) + " FROM readings WHERE id = ?1");
+  auto st = c.prepare("SELECT " + columns() + " WHERE r.id = ?1");
   st.bindAll(readingId);
   if (!st.step()) return std::nullopt;
   return rowOf(st);
@@ -131,12 +120,20 @@ std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
 
 std::optional<std::int64_t> ReadingQuery::idAtIn(store::Connection& c, std::int64_t deviceId,
                                                  const std::string& code, TimePoint deviceTime) {
-  auto st = c.prepare(
-      "SELECT id FROM readings WHERE device_id = ?1 AND loinc = ?2 AND device_time = ?3 "
-      "ORDER BY id LIMIT 1");
-  st.bindAll(deviceId, code, core::toMillis(deviceTime));
-  if (!st.step()) return std::nullopt;
-  return st.get<std::int64_t>(0);
+  // Through reading_rows_by_device: a reading without seq is keyed by its device time; one
+  // with a seq (keyed by it) among the device's rows; the older of the two.
+  static constexpr const char* kMatch =
+      " AND r.clock < 2 AND r.taken_at = ?3 AND "
+      "r.code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2) ORDER BY r.id LIMIT 1";
+  std::optional<std::int64_t> found;
+  for (const auto& where :
+       {std::string("r.device_id = ?1 AND ") + sql::kDeviceKey + " = ?3 % 32768",
+        std::string("r.device_id = ?1 AND r.seq IS NOT NULL")}) {
+    auto st = c.prepare("SELECT r.id FROM reading_rows r WHERE " + where + kMatch);
+    st.bindAll(deviceId, code, core::toMillis(deviceTime));
+    if (st.step() && (!found || st.get<std::int64_t>(0) < *found)) found = st.get<std::int64_t>(0);
+  }
+  return found;
 }
 
 }  // namespace vigil::readings

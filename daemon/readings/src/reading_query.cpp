@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "reading_sql.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
@@ -13,8 +14,34 @@
 namespace vigil::readings {
 namespace {
 
-constexpr const char* kPointColumns =
-    "id, COALESCE(device_time, received_at), value, components, unit, flags";
+/// A chart point's columns: id, chart time (device time, else receipt time), value,
+/// components, component keys, unit, flags.
+std::string pointColumns(const char* time) {
+  return std::string("r.id AS id, ") + time +
+         ", r.value, r.components, k.component_keys, k.unit, r.flags";
+}
+
+/// The patient's readings (?1) with `codes` (a condition on r.code_id) whose chart time
+/// (taken_at: device time, else receipt time) satisfies `range` (written on `{t}`), as two
+/// index range scans: rows whose clock had an offset (or that the box timed) through
+/// reading_rows_by_patient, where the effective time is the chart time, and rows from a clock
+/// without offset through reading_rows_by_patient_local. `columns` is a function of the time
+/// expression; the time is also the last column, `t`, for ORDER BY.
+template <typename Columns>
+std::string chartRows(Columns columns, const std::string& codes, const std::string& range) {
+  auto on = [&](const std::string& t) {
+    auto r = range;
+    for (std::size_t at = r.find("{t}"); at != std::string::npos; at = r.find("{t}", at))
+      r.replace(at, 3, t);
+    return r;
+  };
+  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective + " AS t" + sql::kFrom +
+         " WHERE r.patient_id = ?1 AND r.clock <> 1 AND " + codes + " AND " + on(sql::kEffective) +
+         " UNION ALL SELECT " + columns("r.taken_at") + ", r.taken_at" + sql::kFrom +
+         " WHERE r.patient_id = ?1 AND r.clock = 1 AND " + codes + " AND " + on("r.taken_at");
+}
+
+constexpr const char* kCodeIs = "r.code_id IN (SELECT id FROM reading_codes WHERE loinc = ?2)";
 
 /// Parses the components JSON ({"8480-6": 168, ...}) into values in `order`.
 std::vector<std::optional<double>> componentValues(const std::string& json,
@@ -46,18 +73,21 @@ std::vector<std::string> componentKeys(const std::string& json) {
   return keys;
 }
 
+std::optional<std::string> componentsOf(const store::Statement& s) {
+  return sql::panelJson(s.get<std::optional<std::string>>(3), s.get<std::string>(4));
+}
+
 ReadingPoint pointFromRow(const store::Statement& s, const std::vector<std::string>& comps) {
   ReadingPoint p;
   p.readingId = s.get<std::int64_t>(0);
   p.at = core::fromMillis(s.get<std::int64_t>(1));
-  auto json = s.get<std::optional<std::string>>(3);
   if (!comps.empty()) {
-    p.values = componentValues(json.value_or(""), comps);
+    p.values = componentValues(componentsOf(s).value_or(""), comps);
   } else {
     p.values = {s.get<std::optional<double>>(2)};
   }
-  p.unit = s.get<std::string>(4);
-  p.flags = s.get<std::string>(5);
+  p.unit = s.get<std::string>(5);
+  p.flags = s.get<std::string>(6);
   return p;
 }
 
@@ -106,21 +136,21 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
   Series s;
   s.code = code;
   s.components = panelComponents(code);
-  auto st = c.prepare(std::string("SELECT ") + kPointColumns +
-                      " FROM readings WHERE patient_id = ?1 AND loinc = ?2 AND "
-                      "COALESCE(device_time, received_at) BETWEEN ?3 AND ?4 "
-                      "ORDER BY COALESCE(device_time, received_at), id");
+  // Cached: a compound statement costs more to prepare than a chart's rows to read.
+  static const auto kSql =
+      chartRows(pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id";
+  auto& st = c.cached(kSql);
   st.bindAll(patientId, code, core::toMillis(from), core::toMillis(to));
   std::vector<ReadingPoint> all;
   bool keysKnown = !s.components.empty();
   while (st.step()) {
     if (!keysKnown) {
-      if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
-        s.components = componentKeys(*json);
+      if (auto json = componentsOf(st); json && !json->empty()) s.components = componentKeys(*json);
       keysKnown = true;
     }
     all.push_back(pointFromRow(st, s.components));
   }
+  st.reset();
   s.total = all.size();
   if (!all.empty()) s.unit = all.back().unit;
   s.downsampled = all.size() > maxPoints;
@@ -131,21 +161,23 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
 std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
                                                            std::int64_t patientId) {
   std::map<std::string, ReadingPoint> out;
-  // The newest row per code: one index range scan per code present for the patient.
-  auto codes = c.prepare("SELECT DISTINCT loinc FROM readings WHERE patient_id = ?1");
+  // The newest row per code: index range scans per code present for the patient.
+  auto& codes = c.cached(
+      "SELECT DISTINCT loinc FROM reading_codes WHERE id IN "
+      "(SELECT code_id FROM reading_rows WHERE patient_id = ?1)");
   codes.bindAll(patientId);
   std::vector<std::string> list;
   while (codes.step()) list.push_back(codes.get<std::string>(0));
+  codes.reset();
   for (const auto& code : list) {
-    auto& st = c.cached(std::string("SELECT ") + kPointColumns +
-                        " FROM readings WHERE patient_id = ?1 AND loinc = ?2 "
-                        "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT 1");
+    static const auto kSql =
+        chartRows(pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1";
+    auto& st = c.cached(kSql);
     st.bindAll(patientId, code);
     if (st.step()) {
       auto comps = panelComponents(code);
       if (comps.empty()) {
-        if (auto json = st.get<std::optional<std::string>>(3); json && !json->empty())
-          comps = componentKeys(*json);
+        if (auto json = componentsOf(st); json && !json->empty()) comps = componentKeys(*json);
       }
       auto p = pointFromRow(st, comps);
       out.emplace(code, std::move(p));
@@ -170,7 +202,9 @@ std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
                                                          const std::string& kind) {
   auto device = registry::DeviceRegistry::ingestViewIn(c, deviceUid);
   if (!device) return std::nullopt;
-  auto st = c.prepare("SELECT MAX(seq) FROM readings WHERE device_id = ?1 AND kind = ?2");
+  auto st = c.prepare(
+      "SELECT MAX(seq) FROM reading_rows WHERE device_id = ?1 AND "
+      "code_id IN (SELECT id FROM reading_codes WHERE kind = ?2)");  // reading_rows_by_device
   st.bindAll(device->id, kind);
   if (!st.step() || st.isNull(0)) return std::nullopt;
   return st.get<std::int64_t>(0);
@@ -179,74 +213,62 @@ std::optional<std::int64_t> ReadingQuery::lastSequenceIn(store::Connection& c,
 std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c, TimePoint since,
                                                            std::int64_t afterReadingId,
                                                            std::size_t limit) {
-  // By reception time through readings_by_received (migration 0009): ids follow storage
-  // order, which a backfill breaks, so they cannot stand in for time. INDEXED BY makes a
-  // missing index an error rather than a silent table scan.
-  auto& st = c.cached(
-      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-      "device_time_local, received_at FROM readings INDEXED BY readings_by_received "
-      "WHERE received_at >= ?1 AND id > ?2 AND patient_id IS NOT NULL "
-      "ORDER BY received_at, id LIMIT ?3");
-  st.bindAll(core::toMillis(since), afterReadingId, static_cast<std::int64_t>(limit));
+  // By reception time. Ids follow storage order, which a backfill breaks, so they cannot stand
+  // in for time; but a reading received at or after `since` has an id at or above the first
+  // id of its reception hour (reading_receipt_hours, kept by a trigger, migration 0037), so
+  // the rows are a rowid range from the smallest first id of the hours from since's on. They
+  // come in id order, nearly reception order, and are put in reception order here (cheaper
+  // than SQLite's sorter on whole rows), keeping at most 2 x limit at a time.
+  auto& st = c.cached(std::string("SELECT ") + sql::kReceivedColumns + sql::kFrom +
+                      " WHERE r.id >= (SELECT COALESCE(min(first_id), 9223372036854775807) FROM "
+                      "reading_receipt_hours WHERE hour >= ?1 / 3600000) AND r.id > ?2 AND " +
+                      sql::kReceivedAt + " >= ?1 AND r.patient_id IS NOT NULL");
+  st.bindAll(core::toMillis(since), afterReadingId);
+  const auto before = [](const ReceivedReading& a, const ReceivedReading& b) {
+    return a.receivedAt != b.receivedAt ? a.receivedAt < b.receivedAt : a.readingId < b.readingId;
+  };
   std::vector<ReceivedReading> out;
   while (st.step()) {
-    ReceivedReading r;
-    r.readingId = st.get<std::int64_t>(0);
-    r.patientId = st.get<std::int64_t>(1);
-    r.code = st.get<std::string>(2);
-    r.unit = st.get<std::string>(3);
-    r.value = st.get<std::optional<double>>(4);
-    r.components = st.get<std::optional<std::string>>(5);
-    if (auto device = st.get<std::optional<std::int64_t>>(6))
-      r.deviceTime = core::fromMillis(*device);
-    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-    out.push_back(std::move(r));
+    out.push_back(sql::receivedFrom(st, false));
+    if (out.size() > 2 * limit + 1024) {
+      std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                       before);
+      out.resize(limit);
+    }
   }
   st.reset();
+  std::sort(out.begin(), out.end(), before);
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
 std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& c,
                                                              std::int64_t patientId,
                                                              std::size_t limit) {
-  // The newest `limit` through readings_by_patient, then put back in time order.
-  auto st = c.prepare(
-      "SELECT id, patient_id, loinc, unit, value, components, device_time, "
-      "device_time_local, received_at, device_id FROM readings WHERE patient_id = ?1 "
-      "ORDER BY COALESCE(device_time, received_at) DESC, id DESC LIMIT ?2");
+  // The newest `limit` through the patient's indexes, then put back in time order.
+  auto columns = [](const char*) { return std::string(sql::kReceivedColumns); };
+  auto st = c.prepare(chartRows(columns, "1", "1") + " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
-  while (st.step()) {
-    ReceivedReading r;
-    r.readingId = st.get<std::int64_t>(0);
-    r.patientId = st.get<std::int64_t>(1);
-    r.code = st.get<std::string>(2);
-    r.unit = st.get<std::string>(3);
-    r.value = st.get<std::optional<double>>(4);
-    r.components = st.get<std::optional<std::string>>(5);
-    if (auto device = st.get<std::optional<std::int64_t>>(6))
-      r.deviceTime = core::fromMillis(*device);
-    r.deviceTimeLocal = st.get<std::int64_t>(7) != 0;
-    r.receivedAt = core::fromMillis(st.get<std::int64_t>(8));
-    r.deviceId = st.get<std::int64_t>(9);
-    out.push_back(std::move(r));
-  }
+  while (st.step()) out.push_back(sql::receivedFrom(st, true));
   return {out.rbegin(), out.rend()};
 }
 
 std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
                                                          std::int64_t patientId, TimePoint from,
                                                          TimePoint to) {
-  auto st = c.prepare(
-      "SELECT COALESCE(device_time, received_at), device_time IS NOT NULL AND "
-      "device_time_local <> 0 FROM readings WHERE patient_id = ?1 AND source IN ('mqtt-json', "
-      "'mqtt-gatt', 'ble', 'demo-history') AND COALESCE(device_time, received_at) >= ?2 AND "
-      "COALESCE(device_time, received_at) < ?3 ORDER BY 1");
+  auto columns = [](const char* t) { return std::string(t) + ", r.clock = 1"; };
+  static const auto kSql = chartRows(columns,
+                                     "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
+                                     "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
+                                     "{t} >= ?2 AND {t} < ?3") +
+                           " ORDER BY 1";
+  auto& st = c.cached(kSql);
   st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
   std::vector<TransmittedTime> out;
   while (st.step())
     out.push_back({core::fromMillis(st.get<std::int64_t>(0)), st.get<std::int64_t>(1) != 0});
+  st.reset();
   return out;
 }
 

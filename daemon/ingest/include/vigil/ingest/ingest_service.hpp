@@ -14,7 +14,8 @@
 //
 // Exactly once: every reading has a dedup key unique per device ("seq:<n>:<kind>", else
 // "time:<device ms>:<kind>", else "msg:<message seq>:<index>:<kind>"); a redelivered or resent
-// message finds its rows (ON CONFLICT DO NOTHING) and is acked again.
+// message finds its rows (storeReading: the integer key looked up with the device, the full key
+// compared, migration 0037) and is acked again.
 //
 // Bad input never stops ingest: unknown/retired devices, bad topics, oversized or malformed
 // payloads, impossible values and readings timed outside the device's current assignment (or

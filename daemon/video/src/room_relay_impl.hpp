@@ -168,6 +168,13 @@ struct PeerRef {
 void freePeerRef(gpointer data, GClosure* closure);
 void freePeerRefNotify(gpointer data);
 
+/// Makes `webrtc`'s rtpbin forward received RTP as it arrives, without a jitterbuffer
+/// (room_relay_forward.cpp).
+void forwardWithoutJitterbuffer(GstElement* webrtc);
+/// Sends the retransmission requests that reach `rtxsend` (webrtcbin's rtprtxsend) on upstream
+/// towards the packet's sender too (room_relay_forward.cpp).
+void passRetransmissionRequestsOn(GstElement* rtxsend);
+
 /// webrtcbin's "pad-added": a participant's media comes in (room_relay_branches.cpp).
 void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data);
 /// The reply to "get-stats" (room_relay_stats.cpp).

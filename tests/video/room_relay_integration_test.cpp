@@ -363,8 +363,8 @@ BOOST_AUTO_TEST_CASE(a_packet_lost_before_the_relay_is_retransmitted_to_the_rece
   // The relay holds no jitter buffer and asks no one for anything by itself: the receiver's NACK
   // must cross it to the sender, whose retransmission must cross it back (room_relay_forward.cpp).
   Room room;
-  // The receiver waits up to 2 s for a missing packet: time for its requests to be answered.
-  room.clientOptions.jitterLatencyMs = 2000;
+  // The receiver waits up to 1 s for a missing packet: time for its requests to be answered.
+  room.clientOptions.jitterLatencyMs = 1000;
   std::mutex mu;
   std::set<std::uint64_t> receivedByB;
   auto a = room.join(1);

@@ -134,6 +134,23 @@ GstPadProbeReturn dropArmedPacket(GstPad* /*pad*/, GstPadProbeInfo* info, gpoint
   return GST_PAD_PROBE_OK;
 }
 
+/// webrtcbin turns retransmission on only for a jitterbuffer whose SSRC it can tie to an m-line,
+/// and the relay's offer names no SSRCs (browsers ask for lost packets regardless): on for all.
+void askForLostPackets(GstElement* /*rtpbin*/, GstElement* jitterbuffer, guint /*session*/,
+                       guint /*ssrc*/, gpointer /*data*/) {
+  g_object_set(jitterbuffer, "do-retransmission", TRUE, nullptr);
+}
+
+/// Browsers send a NACK as soon as they miss a packet; rtpsession may send feedback early only
+/// once per regular interval (5 s by default): a short interval, as the relay has.
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* f = gst_element_get_factory(element);
+  if (f != nullptr &&
+      std::string(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == "rtpsession")
+    g_object_set(element, "rtcp-min-interval", guint64{100'000'000}, "rtcp-fraction", 50'000.0,
+                 nullptr);
+}
+
 void onPadAdded(GstElement* /*webrtc*/, GstPad* pad, gpointer self) {
   if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC)
     static_cast<WebrtcTestClient*>(self)->onIncomingPad(pad);
@@ -178,6 +195,14 @@ WebrtcTestClient::WebrtcTestClient(Send send, WebrtcTestClientOptions options, R
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
   g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(IceTrampoline::onCandidate), &send_);
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(onPadAdded), this);
+  if (options_.nack) {
+    g_signal_connect(webrtc_, "deep-element-added", G_CALLBACK(onElementAdded), nullptr);
+    GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+    if (rtpbin != nullptr) {
+      g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(askForLostPackets), nullptr);
+      gst_object_unref(rtpbin);
+    }
+  }
   GstElement* vpay = gst_bin_get_by_name(GST_BIN(pipeline_), "vpay");
   GstPad* vpaySink = gst_element_get_static_pad(vpay, "sink");
   gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests,

@@ -6,7 +6,8 @@
 // receiver's NACK could not be answered across the box either. The receiving browser has a jitter
 // buffer of its own, sized to its own link. So the relay answers rtpbin's "request-jitterbuffer"
 // with `vigilrtpforward`: one sink pad, one source pad, every packet pushed on as it arrives, in
-// arrival order, duplicates and all (the receiver's jitter buffer drops them). It has the
+// arrival order, except one already forwarded (the receiving session's SRTP would refuse it and
+// end that session; a bit per sequence number, 8 KiB a stream). It has the
 // properties rtpbin and webrtcbin set or read on a jitterbuffer (latency, do-lost,
 // drop-on-latency, do-retransmission, stats) so neither warns, and stamps a packet that arrives
 // without a time with the pipeline's running time (the sending RTP session maps RTP time to it in
@@ -24,6 +25,8 @@
 //   sender -> box leg is answered once, by the sender. Keyframe requests (PLI/FIR) take the same
 //   way up as GstForceKeyUnit (room_relay_branches.cpp).
 
+#include <bitset>
+
 #include "room_relay_impl.hpp"
 
 namespace vigil::video::relay {
@@ -39,6 +42,11 @@ struct RtpForward {
   gboolean dropOnLatency;
   gboolean doRetransmission;
   std::atomic<guint64> pushed;
+  std::atomic<guint64> duplicates;
+  // The sequence numbers forwarded lately (the half of the 16-bit space behind the highest).
+  std::bitset<65536>* seen;
+  bool started;
+  guint16 highest;
 };
 
 struct RtpForwardClass {
@@ -58,8 +66,45 @@ GstStaticPadTemplate sinkTemplate = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK
 GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                                                            GST_STATIC_CAPS("application/x-rtp"));
 
+/// False for a packet forwarded before: a sender answering two NACKs for one packet, or the
+/// network, can deliver it twice, and the receiving session's SRTP refuses to encrypt one index
+/// twice (srtpenc fails, and with it that receiver's session). Runs on the stream's one thread.
+bool firstTime(RtpForward* self, guint16 seq) {
+  auto& seen = *self->seen;
+  if (!self->started) {
+    self->started = true;
+    self->highest = seq;
+    seen.set(seq);
+    return true;
+  }
+  const auto ahead = static_cast<guint16>(seq - self->highest);
+  if (ahead != 0 && ahead < 32768) {
+    // Forget what lies half the space behind the new highest (it will come round again).
+    if (ahead > 4096) {
+      seen.reset();
+    } else {
+      for (guint16 i = 1; i <= ahead; ++i)
+        seen.reset(static_cast<guint16>(self->highest + i + 32768));
+    }
+    self->highest = seq;
+  }
+  if (seen.test(seq)) return false;
+  seen.set(seq);
+  return true;
+}
+
 GstFlowReturn forwardChain(GstPad* /*pad*/, GstObject* parent, GstBuffer* buf) {
   auto* self = reinterpret_cast<RtpForward*>(parent);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) {
+    const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+    gst_rtp_buffer_unmap(&rtp);
+    if (!firstTime(self, seq)) {
+      self->duplicates.fetch_add(1, std::memory_order_relaxed);
+      gst_buffer_unref(buf);
+      return GST_FLOW_OK;
+    }
+  }
   if (!GST_BUFFER_PTS_IS_VALID(buf)) {
     GstClockTime t = GST_BUFFER_DTS(buf);
     if (!GST_CLOCK_TIME_IS_VALID(t)) {
@@ -119,22 +164,31 @@ void forwardGetProperty(GObject* object, guint id, GValue* value, GParamSpec* ps
       // The fields webrtcbin's get-stats reads from a jitterbuffer: nothing is lost, late or
       // retransmitted here (the RTP session's own counters report the leg's loss).
       g_value_take_boxed(
-          value,
-          gst_structure_new("application/x-rtp-jitterbuffer-stats", "num-pushed", G_TYPE_UINT64,
-                            self->pushed.load(std::memory_order_relaxed), "num-lost", G_TYPE_UINT64,
-                            guint64{0}, "num-late", G_TYPE_UINT64, guint64{0}, "num-duplicates",
-                            G_TYPE_UINT64, guint64{0}, "avg-jitter", G_TYPE_UINT64, guint64{0},
-                            "rtx-count", G_TYPE_UINT64, guint64{0}, "rtx-success-count",
-                            G_TYPE_UINT64, guint64{0}, "rtx-per-packet", G_TYPE_DOUBLE, 0.0,
-                            "rtx-rtt", G_TYPE_UINT64, guint64{0}, nullptr));
+          value, gst_structure_new(
+                     "application/x-rtp-jitterbuffer-stats", "num-pushed", G_TYPE_UINT64,
+                     self->pushed.load(std::memory_order_relaxed), "num-lost", G_TYPE_UINT64,
+                     guint64{0}, "num-late", G_TYPE_UINT64, guint64{0}, "num-duplicates",
+                     G_TYPE_UINT64, self->duplicates.load(std::memory_order_relaxed), "avg-jitter",
+                     G_TYPE_UINT64, guint64{0}, "rtx-count", G_TYPE_UINT64, guint64{0},
+                     "rtx-success-count", G_TYPE_UINT64, guint64{0}, "rtx-per-packet",
+                     G_TYPE_DOUBLE, 0.0, "rtx-rtt", G_TYPE_UINT64, guint64{0}, nullptr));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
 }
 
+GObjectClass* forwardParentClass = nullptr;
+
+void forwardFinalize(GObject* object) {
+  delete reinterpret_cast<RtpForward*>(object)->seen;
+  forwardParentClass->finalize(object);
+}
+
 void forwardClassInit(gpointer klass, gpointer /*data*/) {
+  forwardParentClass = G_OBJECT_CLASS(g_type_class_peek_parent(klass));
   auto* object = G_OBJECT_CLASS(klass);
+  object->finalize = forwardFinalize;
   object->set_property = forwardSetProperty;
   object->get_property = forwardGetProperty;
   const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
@@ -170,6 +224,8 @@ void forwardClassInit(gpointer klass, gpointer /*data*/) {
 void forwardInit(GTypeInstance* instance, gpointer klass) {
   auto* self = reinterpret_cast<RtpForward*>(instance);
   new (&self->pushed) std::atomic<guint64>(0);
+  new (&self->duplicates) std::atomic<guint64>(0);
+  self->seen = new std::bitset<65536>();
   auto* element = GST_ELEMENT_CLASS(klass);
   self->sink =
       gst_pad_new_from_template(gst_element_class_get_pad_template(element, "sink"), "sink");
@@ -212,9 +268,10 @@ GstPadProbeReturn passRetransmissionRequestOn(GstPad* pad, GstPadProbeInfo* info
   GstPad* sink = gst_element_get_static_pad(rtx, "sink");
   if (sink != nullptr) {
     GstEvent* copy = gst_event_copy(event);
-    // The sender's session subtracts an RTT estimate from the deadline; the receiver is still
-    // waiting for the packet when its request arrives, so the whole window is the sender's.
-    gst_structure_set(gst_event_writable_structure(copy), "deadline", G_TYPE_UINT, 200u, "avg-rtt",
+    // How long the sender's session keeps the NACK for an RTCP slot (it subtracts an RTT
+    // estimate, 40 ms unless told) when it may not send it early: until its next regular report
+    // (a few hundred ms: kRtcpMinIntervalNs and kRtcpBytesPerSecond), or it would be dropped.
+    gst_structure_set(gst_event_writable_structure(copy), "deadline", G_TYPE_UINT, 1000u, "avg-rtt",
                       G_TYPE_UINT, 0u, nullptr);
     gst_pad_push_event(sink, copy);
     gst_object_unref(sink);
@@ -233,6 +290,9 @@ void forwardWithoutJitterbuffer(GstElement* webrtc) {
 }
 
 void passRetransmissionRequestsOn(GstElement* rtxsend) {
+  // deep-element-added may name it twice (itself, and inside its aux bin): one probe.
+  if (g_object_get_data(G_OBJECT(rtxsend), "vigil-passes-requests-on") != nullptr) return;
+  g_object_set_data(G_OBJECT(rtxsend), "vigil-passes-requests-on", rtxsend);
   GstPad* src = gst_element_get_static_pad(rtxsend, "src");
   if (src == nullptr) return;
   gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, passRetransmissionRequestOn, nullptr,

@@ -25,19 +25,24 @@ constexpr const char* kTwccExtmap = "extmap-3";
 constexpr const char* kTwccUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-/// The shortest regular RTCP interval of every participant's RTP session. A keyframe request
-/// (PLI) may go early only once per regular interval (RFC 4585 3.5.2), and rtpsession's default
-/// minimum is 5 s (up to 7.5 s randomised): a second request soon after a first (a recording
-/// started just after a screen share or a new receiver) waited that long, and the recording,
-/// which starts at a keyframe, held nothing but headers meanwhile, audio included (issue 31).
-/// One second keeps keyframe requests prompt; RTCP stays a few hundred bytes a second.
-constexpr guint64 kRtcpMinIntervalNs = 1'000'000'000;
+/// The shortest regular RTCP interval of every participant's RTP session, and the RTCP bandwidth
+/// that lets it be that short. Feedback (a PLI, a NACK) may go early only once per regular
+/// interval (RFC 4585 3.5.2), else it waits for the next regular report. rtpsession's defaults
+/// (5 s minimum, up to 7.5 s randomised; 5 % of an auto-detected RTP bandwidth, about 0.5 s
+/// here) made a second keyframe request soon after a first wait that long (a recording,
+/// which starts at a keyframe, held nothing but headers meanwhile, issue 31), and made the
+/// NACKs the relay passes on to a sender (room_relay_forward.cpp) miss their deadline and be
+/// dropped. 100 ms and up to 10 kB/s keep both prompt; RTCP stays about 1.5 kB/s a session.
+constexpr guint64 kRtcpMinIntervalNs = 100'000'000;
+constexpr double kRtcpBytesPerSecond = 50'000.0;
 
 void configureInternalElement(GstElement* element) {
   GstElementFactory* factory = gst_element_get_factory(element);
   if (factory == nullptr) return;
   const std::string_view name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
-  if (name == "rtpsession") g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, nullptr);
+  if (name == "rtpsession")
+    g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, "rtcp-fraction",
+                 kRtcpBytesPerSecond, nullptr);
   if (name == "rtprtxsend") passRetransmissionRequestsOn(element);
 }
 

@@ -9,9 +9,10 @@
 //            DTLS-SRTP) -> client exactly as in a clinic;
 //   clients: two GStreamer webrtcbin clients per visit in this process (tests/video's
 //            WebrtcTestClient, NACK/RTX negotiated as browsers do; received RTP is not decoded);
-//   CPUs:    on a machine with two or more, this process (the clients) runs on CPU 0 and every
-//            vigild thread on CPU 1 (sched_setaffinity), so the relay's figures are its own and
-//            not the load generator's; `shared` as the sixth argument lets both use every CPU;
+//   CPUs:    for the ceiling, on a machine with two or more, this process (the clients) runs on
+//            CPU 0 and every vigild thread on CPU 1 (sched_setaffinity), so the relay's figures
+//            are its own and not the load generator's (`shared` as the sixth argument: both use
+//            every CPU); the latency ramp runs unpinned, as the earlier records did;
 //   latency: VP8 640x480 at 30 fps (a moving zone plate) at VIDEO_KBPS plus Opus per
 //            participant; 1, 2, 4 ... MAX_VISITS visits (kept running, the next step adds to them),
 //            first as pairs of clients connected directly (the baseline, no box), then through
@@ -589,8 +590,6 @@ int main(int argc, char** argv) {
     return 64;
   }
   log::setLevel(log::Level::error);
-  // Before any thread starts: every thread of this process inherits CPU 0.
-  if (split) pinThread(0, 0);
   std::vector<int> latencySteps;
   for (int v = 1; v < maxVisits; v *= 2) latencySteps.push_back(v);
   latencySteps.push_back(maxVisits);
@@ -623,7 +622,6 @@ int main(int argc, char** argv) {
                      true});  // signs the telehealth consent: no video visit without it
   const auto ids = testsupport::seedPortalUsers(fixture.dataDir(), fixture.databasePath(), users);
   fixture.start();
-  if (split) pinProcess(fixture.pid(), 1);
   testsupport::PortalClient provider(fixture.webPort());
   provider.signIn("dr.video@clinic.test");
   Box box{fixture, provider, patients, ids, {}};
@@ -639,12 +637,11 @@ int main(int argc, char** argv) {
   // A moving zone plate: the encoder spends about its target bitrate (a camera's packet rate);
   // the ball undershoots it tenfold and snow overshoots it eightfold.
   co.pattern = "zone-plate kt=2 kx2=20 ky2=20";
-  std::printf("%s; relay: video.latency_ms=%s. CPU in %% of one core.\n\n",
-              split ? "Clients (this process) on CPU 0, every vigild thread on CPU 1"
-                    : "Clients and vigild on every CPU",
+  std::printf("Relay: video.latency_ms=%s. CPU in %% of one core.\n\n",
               relayLatencyMs >= 0 ? std::to_string(relayLatencyMs).c_str() : "default");
   std::printf(
-      "Latency: VP8 %dx%d at %d fps (%d kbit/s target) + Opus per participant; %lld s windows; "
+      "Latency (clients and vigild on both CPUs): VP8 %dx%d at %d fps (%d kbit/s target) + Opus "
+      "per participant; %lld s windows; "
       "loss = RTP packets sent and never received; latency = sender's payloader -> receiver's "
       "webrtcbin; relay adds = through the box - direct, same number of visits.\n\n",
       co.width, co.height, co.fps, kbps, static_cast<long long>(seconds.count()));
@@ -660,11 +657,18 @@ int main(int argc, char** argv) {
   light.videoKbps = 100;
   light.cheapAudio = true;
   const auto ceilingSeconds = std::max(5s, seconds / 2);
+  // Every thread of this process (the clients) on CPU 0 from now on, every vigild thread on CPU 1
+  // (threads started later inherit their starter's CPU).
+  if (split) {
+    pinProcess(getpid(), 0);
+    pinProcess(fixture.pid(), 1);
+  }
   std::printf(
-      "\nCeiling: light clients, VP8 %dx%d at %d fps (%d kbit/s) + Opus (complexity 0); %lld s "
+      "\nCeiling (%s): light clients, VP8 %dx%d at %d fps (%d kbit/s) + Opus (complexity 0); %lld "
+      "s "
       "windows.\n\n",
-      light.width, light.height, light.fps, light.videoKbps,
-      static_cast<long long>(ceilingSeconds.count()));
+      split ? "clients on CPU 0, vigild on CPU 1" : "clients and vigild on both CPUs", light.width,
+      light.height, light.fps, light.videoKbps, static_cast<long long>(ceilingSeconds.count()));
   const auto r = runPhase(box, accountsUsed, light, ceilingSteps, ceilingSeconds, "ceiling");
   const int ceiling = printPhase(r);
   std::printf(

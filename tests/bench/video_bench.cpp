@@ -588,10 +588,12 @@ int main(int argc, char** argv) {
   const int ceilingVisits = argc > 5 ? std::stoi(argv[5]) : 0;
   const bool split =
       (argc > 6 ? std::string(argv[6]) != "shared" : true) && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-  if (maxVisits < 1 || seconds < 2s || kbps < 50 || relayLatencyMs > 1000 || ceilingVisits < 0) {
+  if (maxVisits < 1 || seconds < 2s || kbps < 50 || relayLatencyMs > 1000 || ceilingVisits < 0 ||
+      maxVisits + ceilingVisits > 60) {
     std::fprintf(stderr,
                  "usage: bench_video [MAX_VISITS>=1] [SECONDS>=2] [VIDEO_KBPS>=50] "
-                 "[RELAY_LATENCY_MS -1|0..1000] [CEILING_VISITS>=0] [split|shared]\n");
+                 "[RELAY_LATENCY_MS -1|0..1000] [CEILING_VISITS>=0, with MAX_VISITS <= 60] "
+                 "[split|shared]\n");
     return 64;
   }
   log::setLevel(log::Level::error);
@@ -609,7 +611,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < accounts; ++i) o.deviceUids.push_back("video-" + std::to_string(i));
   o.settings = {"video.max_participants=2",
                 "web.max_websockets=" + std::to_string(std::min(1024, 2 * mostAtOnce + 8)),
-                "web.threads=" + std::to_string(std::min(256, 2 * mostAtOnce + 8))};
+                "web.max_media_websockets=" + std::to_string(std::min(1024, 2 * mostAtOnce + 8)),
+                // One provider in every visit: a media socket per visit.
+                "web.max_websockets_per_user=64",
+                "web.threads=" + std::to_string(std::min(256, 4 * mostAtOnce + 16))};
   if (relayLatencyMs >= 0)
     o.settings.push_back("video.latency_ms=" + std::to_string(relayLatencyMs));
   o.start = false;

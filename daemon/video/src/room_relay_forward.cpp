@@ -66,9 +66,14 @@ GstStaticPadTemplate sinkTemplate = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK
 GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                                                            GST_STATIC_CAPS("application/x-rtp"));
 
-/// False for a packet forwarded before: a sender answering two NACKs for one packet, or the
-/// network, can deliver it twice, and the receiving session's SRTP refuses to encrypt one index
-/// twice (srtpenc fails, and with it that receiver's session). Runs on the stream's one thread.
+/// How far behind the highest sequence number forwarded a late packet (a retransmission) may
+/// still go out: inside the SRTP replay window of the receivers' sessions on the box.
+constexpr auto kLatestBehind = static_cast<guint16>(kSrtpReplayWindow - 64);
+
+/// False for a packet forwarded before, or too late to encrypt: a sender answering two NACKs for
+/// one packet, or the network, can deliver it twice, and the receiving session's SRTP refuses to
+/// encrypt one index twice (srtpenc fails, and with it that receiver's session). Runs on the
+/// stream's one thread.
 bool firstTime(RtpForward* self, guint16 seq) {
   auto& seen = *self->seen;
   if (!self->started) {
@@ -88,6 +93,9 @@ bool firstTime(RtpForward* self, guint16 seq) {
     }
     self->highest = seq;
   }
+  // Too far behind for the receiving session's SRTP replay window (kSrtpReplayWindow): libsrtp
+  // refuses to encrypt it and srtpenc's error would end that receiver's session.
+  if (static_cast<guint16>(self->highest - seq) >= kLatestBehind) return false;
   if (seen.test(seq)) return false;
   seen.set(seq);
   return true;

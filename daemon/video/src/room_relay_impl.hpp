@@ -168,6 +168,11 @@ struct PeerRef {
 void freePeerRef(gpointer data, GClosure* closure);
 void freePeerRefNotify(gpointer data);
 
+/// The SRTP replay window of every session's srtpenc (packets): libsrtp refuses to encrypt a
+/// sequence number further behind than this, and a retransmission passed on from a sender can
+/// come a second or more after the packets that followed it (128 by default).
+inline constexpr unsigned kSrtpReplayWindow = 1024;
+
 /// Makes `webrtc`'s rtpbin forward received RTP as it arrives, without a jitterbuffer
 /// (room_relay_forward.cpp).
 void forwardWithoutJitterbuffer(GstElement* webrtc);

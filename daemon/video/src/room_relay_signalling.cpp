@@ -44,6 +44,7 @@ void configureInternalElement(GstElement* element) {
     g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, "rtcp-fraction",
                  kRtcpBytesPerSecond, nullptr);
   if (name == "rtprtxsend") passRetransmissionRequestsOn(element);
+  if (name == "srtpenc") g_object_set(element, "replay-window-size", kSrtpReplayWindow, nullptr);
 }
 
 /// webrtcbin creates its RTP sessions inside its rtpbin as the session comes up: each gets the

@@ -26,7 +26,9 @@ declare -A BENCH_ARGS=(
   [alert_engine]="1000 72"
   [alert_ws]="1000 1000 30 100"
   [web_api]="15"
-  [video]="16 10"
+  # Video (issue 28): latency at 1..8 visits with full clients, then the ceiling with light
+  # clients up to 32 visits; clients on CPU 0, vigild on CPU 1. About 6 minutes.
+  [video]="8 10 1000 -1 32"
   # The cloud link: 2,000 entries for the rate, a 100,000-entry backlog in 100 streams drained.
   # __DEVTOOL__ is the release vigil-devtool (it runs the cloud stand-in).
   [sync]="__DEVTOOL__ 2000 100000 100"

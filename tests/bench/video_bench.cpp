@@ -1,5 +1,5 @@
-// How many concurrent two-party video visits the box relays, what each costs it in CPU, and the
-// latency the relay adds (issue #9's benchmark).
+// The latency the box's video relay adds, what a visit costs it in CPU, and how many concurrent
+// two-party visits it carries (issues #9 and #28).
 //
 //   box:     a real vigild (BoxFixture: real Mosquitto, data dir, plain HTTP on loopback) with
 //            video.max_participants=2; visits are scheduled, joined and admitted through the
@@ -8,32 +8,39 @@
 //            WebSocket, so the media goes client -> VideoRooms/RoomRelay (webrtcbin, ICE,
 //            DTLS-SRTP) -> client exactly as in a clinic;
 //   clients: two GStreamer webrtcbin clients per visit in this process (tests/video's
-//            WebrtcTestClient: VP8 640x480 at 30 fps from videotestsrc (a moving zone plate) at
-//            VIDEO_KBPS, Opus from audiotestsrc; no screen share; received RTP is not decoded, to
-//            leave the CPU to the relay);
-//   ramp:    1, 2, 4, ... visits (kept running, the next step adds to them) up to MAX_VISITS,
-//            stopping after the first step with 1 % loss or more; each step is measured over
-//            SECONDS after a 5 s warm-up;
-//   loss:    every RTP packet leaving a sender's payloader during the window is stamped (media,
-//            sequence number, timestamp) and looked up when it comes out of the receiver's
-//            webrtcbin (after its jitter buffer, before any depayloader); loss = packets never
-//            seen within 1.5 s after the window / packets sent;
-//   latency: the same stamps give payloader -> receiver webrtcbin time per packet (audio and
-//            video), one steady clock; the baseline is the same two clients connected directly
-//            (one offers to the other, no box) in the same run, so "relay adds" is the
-//            difference of the percentiles;
+//            WebrtcTestClient, NACK/RTX negotiated as browsers do; received RTP is not decoded);
+//   CPUs:    for the ceiling, on a machine with two or more, this process (the clients) runs on
+//            CPU 0 and every vigild thread on CPU 1 (sched_setaffinity), so the relay's figures
+//            are its own and not the load generator's (`shared` as the sixth argument: both use
+//            every CPU); the latency ramp runs unpinned, as the earlier records did;
+//   latency: VP8 640x480 at 30 fps (a moving zone plate) at VIDEO_KBPS plus Opus per
+//            participant; 1, 2, 4 ... MAX_VISITS visits (kept running, the next step adds to them),
+//            first as pairs of clients connected directly (the baseline, no box), then through
+//            the box; "relay adds" is the box's percentile minus the direct one at the same number
+//            of visits;
+//   ceiling: light clients (VP8 160x120 at 15 fps, 100 kbit/s, Opus at complexity 0: one core
+//            cannot encode for dozens of full ones) in steps of 4 visits up to CEILING_VISITS,
+//            direct and through the box, each ramp stopping after the first step with 1 % loss
+//            or more; a step the direct clients could not carry either is the clients' limit;
+//   window:  each step is measured over SECONDS (the ceiling: half, at least 5 s) after a 5 s
+//            warm-up; every RTP packet leaving a sender's payloader is stamped (media, sequence
+//            number, timestamp) and looked up as it comes out of the receiver's webrtcbin (after
+//            its jitter buffer, before any depayloader); loss = packets never seen within 1.5 s
+//            after the window / packets sent; latency = payloader -> receiver's webrtcbin, one
+//            steady clock;
 //   CPU:     vigild's utime+stime from /proc/<pid>/stat over the window, as % of one core, and
-//            per visit; the bench process's own CPU (the clients' encoders) is shown beside it,
-//            because on a small machine the clients compete with the relay for the same cores.
+//            per visit; this process's (the clients') beside it.
 //
-// Usage: bench_video [MAX_VISITS=16] [SECONDS=10] [VIDEO_KBPS=1000] [RELAY_LATENCY_MS=config
-// default] Prints Markdown tables (scripts/bench.sh puts them into docs/benchmarks.md).
+// Usage: bench_video [MAX_VISITS=8] [SECONDS=10] [VIDEO_KBPS=1000] [RELAY_LATENCY_MS=-1: the
+// configuration's default] [CEILING_VISITS=0: no ceiling ramp] [split|shared]
+// Prints Markdown tables (scripts/bench.sh puts them into docs/benchmarks.md).
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/WebSocket.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -41,6 +48,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -330,21 +338,319 @@ void expectOk(const testsupport::PortalClient::Reply& r, const char* what) {
     throw std::runtime_error(std::string(what) + ": " + std::to_string(r.status) + " " + r.body);
 }
 
+/// Puts one thread (or a process's main thread) on one CPU.
+void pinThread(pid_t tid, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<std::size_t>(cpu), &set);
+  sched_setaffinity(tid, sizeof(set), &set);
+}
+
+/// Puts every thread of a running process on one CPU (threads it starts later inherit it).
+void pinProcess(pid_t pid, int cpu) {
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+    pinThread(static_cast<pid_t>(std::stol(task.path().filename().string())), cpu);
+}
+
+/// Two clients connected to each other directly (the baseline: no box).
+struct DirectPair {
+  std::mutex mu;
+  std::shared_ptr<WebrtcTestClient> a, b;
+  ~DirectPair() {
+    std::shared_ptr<WebrtcTestClient> ga, gb;
+    {
+      std::lock_guard lock(mu);
+      ga.swap(a);
+      gb.swap(b);
+    }
+  }
+};
+
+/// One step of a ramp: how many visits ran, what was measured.
+struct Step {
+  int visits = 0;
+  bool connected = true;
+  Window w;
+  double boxCpu = 0.0;  // % of one core (through the box only)
+  double selfCpu = 0.0;
+};
+
+/// What a ramp needs to open one more visit (flows 2i and 2i+1 are its two directions).
+using OpenVisit = std::function<void(std::size_t i)>;
+
+/// Opens visits up to each step in turn and measures each step; stops after the first step that
+/// loses 1 % or more, or does not connect.
+std::vector<Step> ramp(Flows& flows, const std::vector<int>& steps, std::chrono::seconds seconds,
+                       const OpenVisit& open, std::size_t& opened, pid_t box, const char* what) {
+  std::vector<Step> out;
+  for (int step : steps) {
+    std::fprintf(stderr, "%s: %d visits...\n", what, step);
+    while (static_cast<int>(opened) < step) open(opened++);
+    const std::size_t last = 2 * opened;
+    Step s;
+    s.visits = step;
+    if (!flowing(flows, 0, last)) {
+      s.connected = false;
+      out.push_back(s);
+      break;
+    }
+    std::this_thread::sleep_for(kWarmUp);
+    const double box0 = box > 0 ? processCpuSeconds(box) : 0.0;
+    const double self0 = selfCpuSeconds();
+    const auto t0 = Steady::now();
+    s.w = measure(flows, 0, last, seconds);
+    const double wall = ms(Steady::now() - t0) / 1000.0;
+    if (box > 0) s.boxCpu = 100.0 * (processCpuSeconds(box) - box0) / wall;
+    s.selfCpu = 100.0 * (selfCpuSeconds() - self0) / wall;
+    out.push_back(s);
+    if (s.w.lossPct() >= 1.0) break;
+  }
+  return out;
+}
+
+/// The box, its provider, and a patient account per visit.
+struct Box {
+  testsupport::BoxFixture& fixture;
+  testsupport::PortalClient& provider;
+  std::vector<std::int64_t> patients;  // patient record per account
+  std::vector<std::int64_t> ids;       // portal user ids: the provider, then one per patient
+  std::vector<std::unique_ptr<testsupport::PortalClient>> signedIn;
+};
+
+/// Schedules, joins and admits the visit of patient account `n` and connects both clients.
+std::unique_ptr<BoxVisit> openBoxVisit(Box& box, std::size_t n, const WebrtcTestClientOptions& co,
+                                       Flows& flows, std::size_t out) {
+  const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  auto patient = std::make_unique<testsupport::PortalClient>(box.fixture.webPort());
+  patient->signIn("patient-" + std::to_string(n) + "@clinic.test");
+  const auto patientUser = box.ids[n + 1];
+  std::ostringstream body;
+  body << "{\"patientId\":" << box.patients[n] << ",\"providerUserId\":" << box.ids[0]
+       << ",\"patientUserId\":" << patientUser << ",\"startsAtMs\":" << nowMs - 60'000
+       << ",\"endsAtMs\":" << nowMs + 3'600'000 << "}";
+  const auto visitId =
+      checkedId(box.provider.request("POST", "/api/v1/visits", body.str()), "schedule");
+  const auto path = "/api/v1/visits/" + std::to_string(visitId);
+  expectOk(patient->request("POST", path + "/check-in", R"({"state":"CA"})"), "check-in");
+  expectOk(box.provider.request("POST", path + "/join"), "provider join");
+  expectOk(patient->request("POST", path + "/join"), "patient join");
+  expectOk(box.provider.request("POST", path + "/admit",
+                                "{\"userId\":" + std::to_string(patientUser) + "}"),
+           "admit");
+  auto v = std::make_unique<BoxVisit>();
+  const int port = box.fixture.webPort();
+  v->providerSocket = std::make_unique<MediaSocket>(port, box.provider, visitId);
+  v->patientSocket = std::make_unique<MediaSocket>(port, *patient, visitId);
+  auto* ps = v->providerSocket.get();
+  auto* qs = v->patientSocket.get();
+  v->provider = std::make_shared<WebrtcTestClient>(
+      [ps](const std::string& json) { ps->send(json); }, co, flows.observer(out, out + 1));
+  v->patient = std::make_shared<WebrtcTestClient>([qs](const std::string& json) { qs->send(json); },
+                                                  co, flows.observer(out + 1, out));
+  ps->attach(v->provider);
+  qs->attach(v->patient);
+  box.signedIn.push_back(std::move(patient));
+  return v;
+}
+
+std::unique_ptr<DirectPair> openDirectPair(WebrtcTestClientOptions co, Flows& flows,
+                                           std::size_t out) {
+  // Two webrtcbins that both negotiate NACK/RTX with each other lost every video packet here
+  // (GStreamer 1.22; through the box they do not): the direct pairs go without. Nothing is lost
+  // on loopback to ask for, so it changes nothing measured.
+  co.nack = false;
+  auto pair = std::make_unique<DirectPair>();
+  DirectPair* p = pair.get();
+  auto to = [p](bool toB) {
+    return [p, toB](const std::string& json) {
+      std::shared_ptr<WebrtcTestClient> c;
+      {
+        std::lock_guard lock(p->mu);
+        c = toB ? p->b : p->a;
+      }
+      if (c) c->receive(json);
+    };
+  };
+  // Neither sends before a offers, so both exist by then.
+  auto a = std::make_shared<WebrtcTestClient>(to(true), co, flows.observer(out, out + 1));
+  auto b = std::make_shared<WebrtcTestClient>(to(false), co, flows.observer(out + 1, out));
+  {
+    std::lock_guard lock(p->mu);
+    p->a = a;
+    p->b = b;
+  }
+  a->offer();
+  return pair;
+}
+
+/// One phase: a direct ramp (the baseline), then the same steps through the box.
+struct PhaseResult {
+  std::vector<Step> direct, box;
+};
+
+PhaseResult runPhase(Box& box, std::size_t& accountsUsed, const WebrtcTestClientOptions& co,
+                     const std::vector<int>& steps, std::chrono::seconds seconds,
+                     const char* name) {
+  const auto most = static_cast<std::size_t>(steps.back());
+  PhaseResult r;
+  {
+    Flows flows(2 * most);
+    std::vector<std::unique_ptr<DirectPair>> pairs;
+    std::size_t opened = 0;
+    r.direct = ramp(
+        flows, steps, seconds,
+        [&](std::size_t i) { pairs.push_back(openDirectPair(co, flows, 2 * i)); }, opened, -1,
+        (std::string(name) + ", direct").c_str());
+    pairs.clear();
+  }
+  {
+    Flows flows(2 * most);
+    std::vector<std::unique_ptr<BoxVisit>> visits;
+    std::size_t opened = 0;
+    r.box = ramp(
+        flows, steps, seconds,
+        [&](std::size_t i) {
+          visits.push_back(openBoxVisit(box, accountsUsed++, co, flows, 2 * i));
+        },
+        opened, box.fixture.pid(), (std::string(name) + ", through the box").c_str());
+    visits.clear();
+  }
+  return r;
+}
+
+void printTableHead() {
+  std::printf(
+      "| visits | path | video kbit/s per participant | RTP packets sent | lost %% | latency p50 "
+      "ms | p99 ms | relay adds p50 ms | relay adds p99 ms | vigild CPU %% | vigild CPU %% per "
+      "visit | clients' CPU %% |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+}
+
+/// The rows of one phase, direct and through the box at each number of visits; returns the most
+/// visits the box carried under 1 % loss.
+int printPhase(const PhaseResult& r) {
+  printTableHead();
+  int carried = 0;
+  for (std::size_t i = 0; i < std::max(r.direct.size(), r.box.size()); ++i) {
+    const Step* d = i < r.direct.size() ? &r.direct[i] : nullptr;
+    const Step* b = i < r.box.size() ? &r.box[i] : nullptr;
+    const int visits = d ? d->visits : b->visits;
+    double d50 = 0, d99 = 0;
+    if (d && !d->connected)
+      std::printf("| %d | direct | did not connect within 60 s |||||||||\n", visits);
+    if (d && d->connected) {
+      d50 = percentile(d->w.latencyMs, 50);
+      d99 = percentile(d->w.latencyMs, 99);
+      std::printf("| %d | direct (no box) | %.0f | %llu | %.2f | %.1f | %.1f | | | | | %.0f |\n",
+                  visits, d->w.videoKbps(), static_cast<unsigned long long>(d->w.sent),
+                  d->w.lossPct(), d50, d99, d->selfCpu);
+    }
+    if (b && !b->connected)
+      std::printf("| %d | through the box | did not connect within 60 s |||||||||\n", visits);
+    if (b && b->connected) {
+      const double p50 = percentile(b->w.latencyMs, 50), p99 = percentile(b->w.latencyMs, 99);
+      char add50[32] = "", add99[32] = "";  // empty without a direct figure to subtract
+      if (d && d->connected) {
+        std::snprintf(add50, sizeof add50, "%.1f", p50 - d50);
+        std::snprintf(add99, sizeof add99, "%.1f", p99 - d99);
+      }
+      std::printf(
+          "| %d | through the box | %.0f | %llu | %.2f | %.1f | %.1f | %s | %s | %.0f | %.1f | "
+          "%.0f |\n",
+          visits, b->w.videoKbps(), static_cast<unsigned long long>(b->w.sent), b->w.lossPct(), p50,
+          p99, add50, add99, b->boxCpu, b->boxCpu / visits, b->selfCpu);
+      if (b->w.lossPct() < 1.0) carried = visits;
+    }
+  }
+  std::fflush(stdout);
+  return carried;
+}
+
+int lastUnderOnePercent(const std::vector<Step>& steps) {
+  int carried = 0;
+  for (const auto& s : steps)
+    if (s.connected && s.w.lossPct() < 1.0) carried = s.visits;
+  return carried;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int maxVisits = argc > 1 ? std::stoi(argv[1]) : 16;
+  const int maxVisits = argc > 1 ? std::stoi(argv[1]) : 8;
   const auto seconds = std::chrono::seconds(argc > 2 ? std::stol(argv[2]) : 10);
   const int kbps = argc > 3 ? std::stoi(argv[3]) : 1000;
-  // The relay's receive jitter buffer (video.latency_ms); unset: the configuration's default.
+  // The relay's receive jitter buffer (video.latency_ms); -1: the configuration's default.
   const int relayLatencyMs = argc > 4 ? std::stoi(argv[4]) : -1;
-  if (maxVisits < 1 || seconds < 2s || kbps < 50 || relayLatencyMs > 1000) {
+  const int ceilingVisits = argc > 5 ? std::stoi(argv[5]) : 0;
+  const bool split =
+      (argc > 6 ? std::string(argv[6]) != "shared" : true) && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+  if (maxVisits < 1 || seconds < 2s || kbps < 50 || relayLatencyMs > 1000 || ceilingVisits < 0 ||
+      maxVisits + ceilingVisits > 60) {
     std::fprintf(stderr,
                  "usage: bench_video [MAX_VISITS>=1] [SECONDS>=2] [VIDEO_KBPS>=50] "
-                 "[RELAY_LATENCY_MS 0..1000]\n");
+                 "[RELAY_LATENCY_MS -1|0..1000] [CEILING_VISITS>=0, with MAX_VISITS <= 60] "
+                 "[split|shared]\n");
     return 64;
   }
   log::setLevel(log::Level::error);
+  std::vector<int> latencySteps;
+  for (int v = 1; v < maxVisits; v *= 2) latencySteps.push_back(v);
+  latencySteps.push_back(maxVisits);
+  std::vector<int> ceilingSteps;
+  for (int v = 4; v <= ceilingVisits; v += 4) ceilingSteps.push_back(v);
+
+  // The box: one provider for every visit, one patient (with a portal account) per visit.
+  std::fprintf(stderr, "starting the box...\n");
+  const int accounts = maxVisits + (ceilingSteps.empty() ? 0 : ceilingSteps.back());
+  const int mostAtOnce = std::max(maxVisits, ceilingVisits);
+  testsupport::BoxFixture::Options o;
+  for (int i = 0; i < accounts; ++i) o.deviceUids.push_back("video-" + std::to_string(i));
+  o.settings = {"video.max_participants=2",
+                "web.max_websockets=" + std::to_string(std::min(1024, 2 * mostAtOnce + 8)),
+                "web.max_media_websockets=" + std::to_string(std::min(1024, 2 * mostAtOnce + 8)),
+                // One provider in every visit: a media socket per visit.
+                "web.max_websockets_per_user=64",
+                "web.threads=" + std::to_string(std::min(256, 4 * mostAtOnce + 16))};
+  if (relayLatencyMs >= 0)
+    o.settings.push_back("video.latency_ms=" + std::to_string(relayLatencyMs));
+  o.start = false;
+  testsupport::BoxFixture fixture(o);
+  std::vector<std::int64_t> patients;
+  for (const auto& uid : o.deviceUids) patients.push_back(fixture.patientOf(uid));
+  std::vector<testsupport::PortalUser> users{
+      {security::Role::provider, "dr.video@clinic.test", "Dr Video", {}, patients}};
+  users.push_back({security::Role::admin, "admin.video@clinic.test", "Admin Video", {}, {}});
+  for (int i = 0; i < accounts; ++i)
+    users.push_back({security::Role::patient,
+                     "patient-" + std::to_string(i) + "@clinic.test",
+                     "Patient " + std::to_string(i),
+                     patients[static_cast<std::size_t>(i)],
+                     {},
+                     true});  // signs the telehealth consent: no video visit without it
+  const auto ids = testsupport::seedPortalUsers(fixture.dataDir(), fixture.databasePath(), users);
+  fixture.start();
+  // Issue 22: a provider joins only where licensed for the patient's state, which each patient
+  // gives at check-in: the admin records a California license.
+  {
+    testsupport::PortalClient admin(fixture.webPort());
+    admin.signIn("admin.video@clinic.test");
+    const auto r =
+        admin.request("POST", "/api/v1/providers/" + std::to_string(ids[0]) + "/licenses",
+                      R"({"state":"CA","type":"MD","number":"A123456","expiresOn":"2030-06-30"})");
+    if (r.status != 201 && r.status != 200)
+      throw std::runtime_error("license: " + std::to_string(r.status) + " " + r.body);
+  }
+  std::vector<std::int64_t> patientIds(ids.begin() + 2, ids.end());
+  patientIds.insert(patientIds.begin(), ids[0]);
+  testsupport::PortalClient provider(fixture.webPort());
+  provider.signIn("dr.video@clinic.test");
+  Box box{fixture, provider, patients, patientIds, {}};
+  std::size_t accountsUsed = 0;
+
   WebrtcTestClientOptions co;
   co.width = 640;
   co.height = 480;
@@ -355,165 +661,43 @@ int main(int argc, char** argv) {
   // A moving zone plate: the encoder spends about its target bitrate (a camera's packet rate);
   // the ball undershoots it tenfold and snow overshoots it eightfold.
   co.pattern = "zone-plate kt=2 kx2=20 ky2=20";
-  // Flows 0 and 1: the baseline; then two per visit.
-  Flows flows(2 + 2 * static_cast<std::size_t>(maxVisits));
-
-  // Baseline: the same two clients connected directly (no box).
-  std::fprintf(stderr, "baseline: two clients connected directly...\n");
-  Window direct;
-  double directSelfCpu = 0.0;
-  {
-    // Each forwards to the other; neither sends before a offers, so both exist by then.
-    std::mutex mu;
-    std::shared_ptr<WebrtcTestClient> a, b;
-    auto to = [&mu](std::shared_ptr<WebrtcTestClient>& peer) {
-      return [&mu, &peer](const std::string& json) {
-        std::shared_ptr<WebrtcTestClient> p;
-        {
-          std::lock_guard lock(mu);
-          p = peer;
-        }
-        if (p) p->receive(json);
-      };
-    };
-    {
-      auto na = std::make_shared<WebrtcTestClient>(to(b), co, flows.observer(0, 1));
-      auto nb = std::make_shared<WebrtcTestClient>(to(a), co, flows.observer(1, 0));
-      std::lock_guard lock(mu);
-      a = na;
-      b = nb;
-    }
-    a->offer();
-    if (!flowing(flows, 0, 2)) {
-      std::fprintf(stderr, "the direct clients exchanged no media\n");
-      return 1;
-    }
-    std::this_thread::sleep_for(kWarmUp);
-    const double cpu0 = selfCpuSeconds();
-    const auto t0 = Steady::now();
-    direct = measure(flows, 0, 2, seconds);
-    directSelfCpu = 100.0 * (selfCpuSeconds() - cpu0) / (ms(Steady::now() - t0) / 1000.0);
-    std::shared_ptr<WebrtcTestClient> ga, gb;
-    {
-      std::lock_guard lock(mu);
-      ga.swap(a);
-      gb.swap(b);
-    }
-  }
-
-  // The box: one provider for every visit, one patient (with a portal account) per visit.
-  std::fprintf(stderr, "starting the box...\n");
-  testsupport::BoxFixture::Options o;
-  for (int i = 0; i < maxVisits; ++i) o.deviceUids.push_back("video-" + std::to_string(i));
-  o.settings = {"video.max_participants=2",
-                "web.max_websockets=" + std::to_string(std::min(1024, 2 * maxVisits + 8)),
-                "web.threads=" + std::to_string(std::min(256, 2 * maxVisits + 8))};
-  if (relayLatencyMs >= 0)
-    o.settings.push_back("video.latency_ms=" + std::to_string(relayLatencyMs));
-  o.start = false;
-  testsupport::BoxFixture box(o);
-  std::vector<std::int64_t> patients;
-  for (const auto& uid : o.deviceUids) patients.push_back(box.patientOf(uid));
-  std::vector<testsupport::PortalUser> users{
-      {security::Role::provider, "dr.video@clinic.test", "Dr Video", {}, patients}};
-  for (int i = 0; i < maxVisits; ++i)
-    users.push_back({security::Role::patient,
-                     "patient-" + std::to_string(i) + "@clinic.test",
-                     "Patient " + std::to_string(i),
-                     patients[static_cast<std::size_t>(i)],
-                     {},
-                     true});  // signs the telehealth consent: no video visit without it
-  const auto ids = testsupport::seedPortalUsers(box.dataDir(), box.databasePath(), users);
-  box.start();
-  testsupport::PortalClient provider(box.webPort());
-  provider.signIn("dr.video@clinic.test");
-
+  std::printf("Relay: video.latency_ms=%s. CPU in %% of one core.\n\n",
+              relayLatencyMs >= 0 ? std::to_string(relayLatencyMs).c_str() : "default");
   std::printf(
-      "VP8 %dx%d at %d fps (%d kbit/s target) + Opus per participant; %lld s windows; loss = RTP "
-      "packets sent and never received; latency = sender's payloader -> receiver's webrtcbin; "
-      "CPU in %% of one core.\n\n",
+      "Latency (clients and vigild on both CPUs): VP8 %dx%d at %d fps (%d kbit/s target) + Opus "
+      "per participant; %lld s windows; "
+      "loss = RTP packets sent and never received; latency = sender's payloader -> receiver's "
+      "webrtcbin; relay adds = through the box - direct, same number of visits.\n\n",
       co.width, co.height, co.fps, kbps, static_cast<long long>(seconds.count()));
-  std::printf(
-      "| path | visits | video kbit/s per participant | RTP packets sent | lost %% | latency p50 "
-      "ms | p99 ms | relay adds p50 "
-      "ms | relay adds p99 ms | vigild CPU %% | vigild CPU %% per visit | clients' CPU %% |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-  const double d50 = percentile(direct.latencyMs, 50), d99 = percentile(direct.latencyMs, 99);
-  std::printf(
-      "| direct (no box), 2 clients | 1 | %.0f | %llu | %.2f | %.1f | %.1f | | | | | %.0f |\n",
-      direct.videoKbps(), static_cast<unsigned long long>(direct.sent), direct.lossPct(), d50, d99,
-      directSelfCpu);
-  std::fflush(stdout);
+  const int carried = printPhase(runPhase(box, accountsUsed, co, latencySteps, seconds, "latency"));
+  std::printf("\nVisits carried with under 1 %% loss (full clients): %d (of at most %d tried).\n",
+              carried, maxVisits);
+  if (ceilingSteps.empty()) return 0;
 
-  std::vector<std::unique_ptr<testsupport::PortalClient>> patientClients;
-  std::vector<std::unique_ptr<BoxVisit>> visits;
-  int carried = 0;
-  const auto now = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  for (int step = 1;; step = std::min(step * 2, maxVisits)) {
-    std::fprintf(stderr, "%d visits...\n", step);
-    while (static_cast<int>(visits.size()) < step) {
-      const auto i = visits.size();
-      auto patient = std::make_unique<testsupport::PortalClient>(box.webPort());
-      patient->signIn("patient-" + std::to_string(i) + "@clinic.test");
-      const auto patientUser = ids[i + 1];
-      std::ostringstream body;
-      body << "{\"patientId\":" << patients[i] << ",\"providerUserId\":" << ids[0]
-           << ",\"patientUserId\":" << patientUser << ",\"startsAtMs\":" << now() - 60'000
-           << ",\"endsAtMs\":" << now() + 3'600'000 << "}";
-      const auto visitId =
-          checkedId(provider.request("POST", "/api/v1/visits", body.str()), "schedule");
-      const auto path = "/api/v1/visits/" + std::to_string(visitId);
-      expectOk(provider.request("POST", path + "/join"), "provider join");
-      expectOk(patient->request("POST", path + "/join"), "patient join");
-      expectOk(provider.request("POST", path + "/admit",
-                                "{\"userId\":" + std::to_string(patientUser) + "}"),
-               "admit");
-      auto v = std::make_unique<BoxVisit>();
-      const std::size_t out = 2 + 2 * i;
-      v->providerSocket = std::make_unique<MediaSocket>(box.webPort(), provider, visitId);
-      v->patientSocket = std::make_unique<MediaSocket>(box.webPort(), *patient, visitId);
-      auto* ps = v->providerSocket.get();
-      auto* qs = v->patientSocket.get();
-      v->provider = std::make_shared<WebrtcTestClient>(
-          [ps](const std::string& json) { ps->send(json); }, co, flows.observer(out, out + 1));
-      v->patient = std::make_shared<WebrtcTestClient>(
-          [qs](const std::string& json) { qs->send(json); }, co, flows.observer(out + 1, out));
-      ps->attach(v->provider);
-      qs->attach(v->patient);
-      visits.push_back(std::move(v));
-      patientClients.push_back(std::move(patient));
-    }
-    const std::size_t last = 2 + 2 * visits.size();
-    if (!flowing(flows, 2, last)) {
-      std::printf("| through the box | %d | did not connect within 60 s | | | | | | | | | |\n",
-                  step);
-      break;
-    }
-    std::this_thread::sleep_for(kWarmUp);
-    const double box0 = processCpuSeconds(box.pid());
-    const double self0 = selfCpuSeconds();
-    const auto t0 = Steady::now();
-    const Window w = measure(flows, 2, last, seconds);
-    const double wall = ms(Steady::now() - t0) / 1000.0;
-    const double boxCpu = 100.0 * (processCpuSeconds(box.pid()) - box0) / wall;
-    const double selfCpu = 100.0 * (selfCpuSeconds() - self0) / wall;
-    const double p50 = percentile(w.latencyMs, 50), p99 = percentile(w.latencyMs, 99);
-    std::printf(
-        "| through the box | %d | %.0f | %llu | %.2f | %.1f | %.1f | %.1f | %.1f | %.0f | %.1f | "
-        "%.0f |\n",
-        step, w.videoKbps(), static_cast<unsigned long long>(w.sent), w.lossPct(), p50, p99,
-        p50 - d50, p99 - d99, boxCpu, boxCpu / step, selfCpu);
-    std::fflush(stdout);
-    if (w.lossPct() >= 1.0) break;
-    carried = step;
-    if (step == maxVisits) break;
+  WebrtcTestClientOptions light = co;
+  light.width = 160;
+  light.height = 120;
+  light.fps = 15;
+  light.videoKbps = 100;
+  light.cheapAudio = true;
+  const auto ceilingSeconds = std::max(5s, seconds / 2);
+  // Every thread of this process (the clients) on CPU 0 from now on, every vigild thread on CPU 1
+  // (threads started later inherit their starter's CPU).
+  if (split) {
+    pinProcess(getpid(), 0);
+    pinProcess(fixture.pid(), 1);
   }
-  std::printf("\nVisits carried with under 1 %% loss: %d (of at most %d tried).\n", carried,
-              maxVisits);
-  visits.clear();
+  std::printf(
+      "\nCeiling (%s): light clients, VP8 %dx%d at %d fps (%d kbit/s) + Opus (complexity 0); %lld "
+      "s "
+      "windows.\n\n",
+      split ? "clients on CPU 0, vigild on CPU 1" : "clients and vigild on both CPUs", light.width,
+      light.height, light.fps, light.videoKbps, static_cast<long long>(ceilingSeconds.count()));
+  const auto r = runPhase(box, accountsUsed, light, ceilingSteps, ceilingSeconds, "ceiling");
+  const int ceiling = printPhase(r);
+  std::printf(
+      "\nVisits carried with under 1 %% loss (light clients): %d through the box; the same "
+      "clients connected directly: %d (of at most %d tried).\n",
+      ceiling, lastUnderOnePercent(r.direct), ceilingVisits);
   return 0;
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,7 +114,9 @@ struct Room {
 
   /// Connects participant `id` with a new client (a new session; a rejoin replaces the last).
   /// With `holdMessages` the client's answer and candidates wait for release().
-  std::shared_ptr<WebrtcTestClient> join(std::int64_t id, bool holdMessages = false) {
+  /// `observer` sees the client's RTP (WebrtcTestClient).
+  std::shared_ptr<WebrtcTestClient> join(std::int64_t id, bool holdMessages = false,
+                                         vigil::video::test::RtpObserver observer = {}) {
     std::uint64_t session = 0;
     {
       std::lock_guard lock(mu);
@@ -132,7 +135,7 @@ struct Room {
           }
           relay->handleSignal(id, session, json);
         },
-        clientOptions);
+        clientOptions, std::move(observer));
     {
       std::lock_guard lock(mu);
       clients[id] = Client{session, c};
@@ -354,6 +357,53 @@ BOOST_AUTO_TEST_CASE(keyframe_request_reaches_the_sender) {
   BOOST_TEST(waitFor([&] { return a->keyframeRequestsSeen() > seen; }, 15s),
              "keyframe requests at the sender: " << a->keyframeRequestsSeen() << " (was " << seen
                                                  << " before the receiver asked)");
+}
+
+BOOST_AUTO_TEST_CASE(a_packet_lost_before_the_relay_is_retransmitted_to_the_receiver) {
+  // The relay holds no jitter buffer and asks no one for anything by itself: the receiver's NACK
+  // must cross it to the sender, whose retransmission must cross it back (room_relay_forward.cpp).
+  Room room;
+  // The receiver waits up to 1 s for a missing packet: time for its requests to be answered.
+  room.clientOptions.jitterLatencyMs = 1000;
+  std::mutex mu;
+  std::set<std::uint64_t> receivedByB;
+  auto a = room.join(1);
+  auto b = room.join(2, false, [&](bool sent, bool video, std::uint64_t key, std::size_t) {
+    if (sent || !video) return;
+    std::lock_guard lock(mu);
+    receivedByB.insert(key);
+  });
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 5, 0) && receivesMedia(*a, 5, 0); }));
+  const auto lost = a->dropNextVideoPacketSent();
+  BOOST_TEST_REQUIRE(lost != 0u, "no camera packet left the sender to drop");
+  const bool recovered = waitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return receivedByB.count(lost) != 0;
+      },
+      15s);
+  BOOST_TEST(recovered,
+             "the camera packet lost between the sender and the relay never reached "
+             "the receiver (seq "
+                 << ((lost >> 32) & 0xffff) << ")");
+  // And the stream goes on after it.
+  const auto frames = b->videoFramesDecoded();
+  BOOST_TEST(waitFor([&] { return b->videoFramesDecoded() > frames + 10; }));
+}
+
+BOOST_AUTO_TEST_CASE(the_relay_holds_no_jitterbuffer) {
+  Room room;
+  auto a = room.join(1);
+  auto b = room.join(2);
+  BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 5, 0) && receivesMedia(*a, 5, 0); }));
+  int forwarders = 0;
+  for (auto* f : room.elementFactories()) {
+    const std::string name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f));
+    BOOST_TEST(name != "rtpjitterbuffer", "a jitterbuffer in the relay");
+    if (name == "vigilrtpforward") ++forwarders;
+  }
+  // One per incoming stream: each participant's microphone and camera.
+  BOOST_TEST(forwarders >= 4);
 }
 
 BOOST_AUTO_TEST_CASE(pipeline_error_ends_only_that_session_and_the_participant_rejoins) {

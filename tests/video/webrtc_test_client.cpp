@@ -38,9 +38,11 @@ std::string videoEncoder(const WebrtcTestClientOptions& o, int keyframeEvery, in
 
 std::string pipelineFor(const WebrtcTestClientOptions& o) {
   std::ostringstream p;
-  p << "webrtcbin name=w bundle-policy=max-bundle latency=50 "
-       "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc ! "
-       "rtpopuspay name=apay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111 "
+  p << "webrtcbin name=w bundle-policy=max-bundle latency=" << o.jitterLatencyMs << " "
+    << "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! opusenc "
+    << (o.cheapAudio ? "complexity=0 " : "")
+    << "! rtpopuspay name=apay pt=111 ! "
+       "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 "
        "! w. "
     << "videotestsrc is-live=true pattern=" << o.pattern << " ! video/x-raw,width=" << o.width
     << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! "
@@ -100,6 +102,55 @@ GstPadProbeReturn countKeyframeRequests(GstPad* /*pad*/, GstPadProbeInfo* info, 
   return GST_PAD_PROBE_OK;
 }
 
+/// Drops one camera packet (not a retransmission) when the client is armed to.
+bool dropIfArmed(WebrtcTestClient* client, GstBuffer* buffer) {
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION)) return false;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return false;
+  const bool camera = gst_rtp_buffer_get_payload_type(&rtp) == 96;
+  const auto key = rtpKey(true, gst_rtp_buffer_get_seq(&rtp), gst_rtp_buffer_get_timestamp(&rtp));
+  gst_rtp_buffer_unmap(&rtp);
+  bool armed = true;
+  if (!camera || !client->dropArmed_.compare_exchange_strong(armed, false)) return false;
+  client->droppedKey_ = key;
+  return true;
+}
+
+GstPadProbeReturn dropArmedPacket(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer self) {
+  auto* client = static_cast<WebrtcTestClient*>(self);
+  if (!client->dropArmed_) return GST_PAD_PROBE_OK;
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER) != 0)
+    return dropIfArmed(client, GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_DROP
+                                                                : GST_PAD_PROBE_OK;
+  GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+  for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+    if (dropIfArmed(client, gst_buffer_list_get(list, i))) {
+      list = gst_buffer_list_make_writable(list);
+      gst_buffer_list_remove(list, i, 1);
+      GST_PAD_PROBE_INFO_DATA(info) = list;
+      break;
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/// webrtcbin turns retransmission on only for a jitterbuffer whose SSRC it can tie to an m-line,
+/// and the relay's offer names no SSRCs (browsers ask for lost packets regardless): on for all.
+void askForLostPackets(GstElement* /*rtpbin*/, GstElement* jitterbuffer, guint /*session*/,
+                       guint /*ssrc*/, gpointer /*data*/) {
+  g_object_set(jitterbuffer, "do-retransmission", TRUE, nullptr);
+}
+
+/// Browsers send a NACK as soon as they miss a packet; rtpsession may send feedback early only
+/// once per regular interval (5 s by default): a short interval, as the relay has.
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* f = gst_element_get_factory(element);
+  if (f != nullptr &&
+      std::string(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == "rtpsession")
+    g_object_set(element, "rtcp-min-interval", guint64{100'000'000}, "rtcp-fraction", 50'000.0,
+                 nullptr);
+}
+
 void onPadAdded(GstElement* /*webrtc*/, GstPad* pad, gpointer self) {
   if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC)
     static_cast<WebrtcTestClient*>(self)->onIncomingPad(pad);
@@ -144,6 +195,14 @@ WebrtcTestClient::WebrtcTestClient(Send send, WebrtcTestClientOptions options, R
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
   g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(IceTrampoline::onCandidate), &send_);
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(onPadAdded), this);
+  if (options_.nack) {
+    g_signal_connect(webrtc_, "deep-element-added", G_CALLBACK(onElementAdded), nullptr);
+    GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+    if (rtpbin != nullptr) {
+      g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(askForLostPackets), nullptr);
+      gst_object_unref(rtpbin);
+    }
+  }
   GstElement* vpay = gst_bin_get_by_name(GST_BIN(pipeline_), "vpay");
   GstPad* vpaySink = gst_element_get_static_pad(vpay, "sink");
   gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests,
@@ -210,9 +269,47 @@ void WebrtcTestClient::receive(const std::string& json) {
   }
 }
 
+void WebrtcTestClient::enableNack() {
+  if (!options_.nack) return;
+  GArray* transceivers = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceivers", &transceivers);
+  if (transceivers == nullptr) return;
+  for (guint i = 0; i < transceivers->len; ++i)
+    g_object_set(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i), "do-nack", TRUE,
+                 nullptr);
+  g_array_unref(transceivers);
+}
+
+std::uint64_t WebrtcTestClient::dropNextVideoPacketSent() {
+  // webrtcbin's RTP session: its send_rtp_src carries what leaves after rtprtxsend kept a copy.
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtc_));
+  GValue item = G_VALUE_INIT;
+  GstPad* out = nullptr;
+  while (out == nullptr && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f != nullptr &&
+        std::string(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == "rtpsession")
+      out = gst_element_get_static_pad(e, "send_rtp_src");
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  if (out == nullptr) return 0;
+  droppedKey_ = 0;
+  gst_pad_add_probe(
+      out, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      dropArmedPacket, this, nullptr);
+  gst_object_unref(out);
+  dropArmed_ = true;
+  for (int i = 0; i < 200 && droppedKey_ == 0; ++i) g_usleep(10'000);
+  return droppedKey_;
+}
+
 void WebrtcTestClient::onRemoteOffer(void* p) {
   auto* promise = static_cast<GstPromise*>(p);
   gst_promise_unref(promise);
+  enableNack();
   GstPromise* answer = gst_promise_new_with_change_func(onAnswerCreated, this, nullptr);
   g_signal_emit_by_name(webrtc_, "create-answer", nullptr, answer);
 }
@@ -236,6 +333,7 @@ void WebrtcTestClient::onAnswer(void* p) {
 }
 
 void WebrtcTestClient::offer() {
+  enableNack();
   GstPromise* promise = gst_promise_new_with_change_func(onOfferCreated, this, nullptr);
   g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
 }

@@ -33,6 +33,13 @@ struct WebrtcTestClientOptions {
   /// The camera's videotestsrc pattern, with any properties ("ball" is cheap and undershoots
   /// a target bitrate; "zone-plate kt=2 kx2=20 ky2=20" moves and spends about 1 Mbit/s).
   std::string pattern = "ball";
+  /// Negotiates generic NACK with RTX on every m-line, as browsers do: its jitterbuffer asks
+  /// for lost packets and its sender keeps packets to resend.
+  bool nack = true;
+  /// Opus at complexity 0 (a fraction of the default's CPU, for many clients on one core).
+  bool cheapAudio = false;
+  /// Its receive jitterbuffer's latency (webrtcbin "latency"), in ms.
+  int jitterLatencyMs = 50;
 };
 
 /// One RTP packet seen by a client: `sent` at its payloader's output, else coming out of
@@ -71,6 +78,10 @@ class WebrtcTestClient {
   std::uint64_t keyframeRequestsSeen() const { return keyframeRequests_; }
   /// Asks the far end for a keyframe the way a decoder does (becomes a PLI on the wire).
   void requestKeyframe();
+  /// Drops the next camera packet this client sends (after its RTP session kept it for
+  /// retransmission, before the wire: a packet lost on the way out) and returns its key
+  /// (rtpKey); 0 when there is no sending session yet.
+  std::uint64_t dropNextVideoPacketSent();
   /// "error" messages received from the relay (their reasons, joined by newlines).
   std::string errors() const;
   /// The SDP of the latest offer received (empty before one).
@@ -88,8 +99,12 @@ class WebrtcTestClient {
   std::atomic<std::uint64_t> audioFrames_{0};
   std::atomic<std::uint64_t> screenFrames_{0};
   std::atomic<std::uint64_t> keyframeRequests_{0};
+  /// dropNextVideoPacketSent(): armed, and the key of the packet dropped (0: none yet).
+  std::atomic<bool> dropArmed_{false};
+  std::atomic<std::uint64_t> droppedKey_{0};
 
  private:
+  void enableNack();
   Send send_;
   WebrtcTestClientOptions options_;
   RtpObserver observer_;

@@ -294,8 +294,12 @@ void visitKeys(std::vector<ConfigKey>& keys) {
            "firewall. 0 and 0: any port.",
            0, 65535},
           {"video.udp_port_max", Type::integer, "0", "Highest UDP port for media (ICE).", 0, 65535},
-          {"video.latency_ms", Type::integer, "50",
-           "Receive jitter buffer inside the relay, added to the call's delay.", 0, 1000},
+          {"video.latency_ms", Type::integer, "0",
+           "0: the relay forwards each RTP packet as it arrives and leaves jitter buffering to "
+           "the receiving browser (NACK/RTX and PLI cross the relay end to end). Above 0: a "
+           "receive jitter buffer of that many ms inside the relay, added to the call's delay "
+           "(the behaviour before 0 became the default; for comparison).",
+           0, 1000},
           {"video.stats_interval_seconds", Type::integer, "10",
            "How often each participant's call quality (RTT, jitter, loss, bitrate) is sampled and "
            "kept with the visit (0: never).",

@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include <algorithm>
 #include <array>
@@ -154,7 +155,21 @@ GstFlowReturn onTapped(GstAppSink* sink, gpointer data) {
   if (sample == nullptr) return GST_FLOW_EOS;
   if (auto rec = tap->recording.lock()) {
     GstElement* src = rec->sources[static_cast<std::size_t>(tap->kind)];
-    if (src != nullptr) gst_app_src_push_sample(GST_APP_SRC(src), sample);
+    if (src != nullptr) {
+      // The recorder's own clock stamps each packet (appsrc do-timestamp): a packet keeps the
+      // room's arrival time since the relay forwards without a jitterbuffer (issue 28), and that
+      // time, in the room pipeline's running time, is not the recorder's (the file stayed empty).
+      GstBuffer* packet = gst_buffer_copy(gst_sample_get_buffer(sample));  // memory shared
+      GST_BUFFER_PTS(packet) = GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DTS(packet) = GST_CLOCK_TIME_NONE;
+      // A packet the sender resent on a receiver's NACK is one the recorder never asked for:
+      // its jitterbuffer would drop it as an unsolicited retransmission.
+      GST_MINI_OBJECT_FLAGS(packet) &= ~static_cast<guint>(GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+      GstSample* restamped = gst_sample_new(packet, gst_sample_get_caps(sample), nullptr, nullptr);
+      gst_buffer_unref(packet);
+      gst_app_src_push_sample(GST_APP_SRC(src), restamped);
+      gst_sample_unref(restamped);
+    }
   }
   gst_sample_unref(sample);
   return GST_FLOW_OK;

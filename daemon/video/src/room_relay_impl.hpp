@@ -168,6 +168,18 @@ struct PeerRef {
 void freePeerRef(gpointer data, GClosure* closure);
 void freePeerRefNotify(gpointer data);
 
+/// The SRTP replay window of every session's srtpenc (packets): libsrtp refuses to encrypt a
+/// sequence number further behind than this, and a retransmission passed on from a sender can
+/// come a second or more after the packets that followed it (128 by default).
+inline constexpr unsigned kSrtpReplayWindow = 1024;
+
+/// Makes `webrtc`'s rtpbin forward received RTP as it arrives, without a jitterbuffer
+/// (room_relay_forward.cpp).
+void forwardWithoutJitterbuffer(GstElement* webrtc);
+/// Sends the retransmission requests that reach `rtxsend` (webrtcbin's rtprtxsend) on upstream
+/// towards the packet's sender too (room_relay_forward.cpp).
+void passRetransmissionRequestsOn(GstElement* rtxsend);
+
 /// webrtcbin's "pad-added": a participant's media comes in (room_relay_branches.cpp).
 void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data);
 /// The reply to "get-stats" (room_relay_stats.cpp).

@@ -25,21 +25,41 @@ constexpr const char* kTwccExtmap = "extmap-3";
 constexpr const char* kTwccUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-/// The shortest regular RTCP interval of every participant's RTP session. A keyframe request
-/// (PLI) may go early only once per regular interval (RFC 4585 3.5.2), and rtpsession's default
-/// minimum is 5 s (up to 7.5 s randomised): a second request soon after a first (a recording
-/// started just after a screen share or a new receiver) waited that long, and the recording,
-/// which starts at a keyframe, held nothing but headers meanwhile, audio included (issue 31).
-/// One second keeps keyframe requests prompt; RTCP stays a few hundred bytes a second.
-constexpr guint64 kRtcpMinIntervalNs = 1'000'000'000;
+/// The shortest regular RTCP interval of every participant's RTP session, and the RTCP bandwidth
+/// that lets it be that short. Feedback (a PLI, a NACK) may go early only once per regular
+/// interval (RFC 4585 3.5.2), else it waits for the next regular report. rtpsession's defaults
+/// (5 s minimum, up to 7.5 s randomised; 5 % of an auto-detected RTP bandwidth, about 0.5 s
+/// here) made a second keyframe request soon after a first wait that long (a recording,
+/// which starts at a keyframe, held nothing but headers meanwhile, issue 31), and made the
+/// NACKs the relay passes on to a sender (room_relay_forward.cpp) miss their deadline and be
+/// dropped. 100 ms and up to 10 kB/s keep both prompt; RTCP stays about 1.5 kB/s a session.
+constexpr guint64 kRtcpMinIntervalNs = 100'000'000;
+constexpr double kRtcpBytesPerSecond = 50'000.0;
 
-/// webrtcbin creates its RTP sessions inside its rtpbin as the session comes up: each gets the
-/// interval above.
-void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+void configureInternalElement(GstElement* element) {
   GstElementFactory* factory = gst_element_get_factory(element);
   if (factory == nullptr) return;
   const std::string_view name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
-  if (name == "rtpsession") g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, nullptr);
+  if (name == "rtpsession")
+    g_object_set(element, "rtcp-min-interval", kRtcpMinIntervalNs, "rtcp-fraction",
+                 kRtcpBytesPerSecond, nullptr);
+  if (name == "rtprtxsend") passRetransmissionRequestsOn(element);
+  if (name == "srtpenc") g_object_set(element, "replay-window-size", kSrtpReplayWindow, nullptr);
+}
+
+/// webrtcbin creates its RTP sessions inside its rtpbin as the session comes up: each gets the
+/// interval above. Its rtprtxsend comes inside a bin already holding it (the "aux sender").
+void onElementAdded(GstBin*, GstBin*, GstElement* element, gpointer) {
+  configureInternalElement(element);
+  if (!GST_IS_BIN(element)) return;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(element));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    configureInternalElement(GST_ELEMENT(g_value_get_object(&item)));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
 
 Counter& sessionsStarted() {
@@ -192,6 +212,7 @@ void RoomRelay::Impl::doConnect(std::int64_t id, std::uint64_t session) {
                         static_cast<GConnectFlags>(0));
   g_object_set(p->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                static_cast<guint>(config.latency.count()), nullptr);
+  if (config.latency.count() == 0) forwardWithoutJitterbuffer(p->webrtc);
   if (!config.stunServer.empty())
     g_object_set(p->webrtc, "stun-server", config.stunServer.c_str(), nullptr);
   if (!config.turnServer.empty())
@@ -234,10 +255,11 @@ void RoomRelay::Impl::doConnect(std::int64_t id, std::uint64_t session) {
       GstWebRTCRTPTransceiver* trans = nullptr;
       g_object_get(pad, "transceiver", &trans, nullptr);
       if (trans != nullptr) {
+        // do-nack: generic NACK with RTX on every m-line (room_relay_forward.cpp).
         g_object_set(trans, "direction",
                      s == 0 ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV
                             : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                     "codec-preferences", caps, nullptr);
+                     "codec-preferences", caps, "do-nack", TRUE, nullptr);
         gst_object_unref(trans);
       }
       gst_caps_unref(caps);

@@ -43,6 +43,8 @@
 //   Each branch drops buffers until its receiver has connected once. A session that does not
 //   connect within connectTimeout (a client that never answers) ends with an "error" message,
 //   freeing its place.
+// - The relay holds no jitter buffer: each received RTP packet is forwarded as it arrives, and
+//   receivers' NACKs travel up to the sender like keyframe requests do (room_relay_forward.cpp).
 // - Every statsInterval the control thread asks each connected webrtcbin for its statistics
 //   (get-stats) and reports RTT, jitter, loss and incoming bitrate per participant.
 
@@ -79,8 +81,9 @@ struct RelayConfig {
   /// UDP ports for ICE (media), for the firewall; 0 and 0: any port.
   std::uint16_t portMin = 0;
   std::uint16_t portMax = 0;
-  /// Receive jitter-buffer latency inside the relay (adds to the end-to-end delay).
-  std::chrono::milliseconds latency{50};
+  /// 0: forward each received packet at once, no jitter buffer in the relay (the receivers
+  /// have theirs). Above 0: rtpbin's receive jitter buffer with this latency (adds to the delay).
+  std::chrono::milliseconds latency{0};
   /// How often each connected session's quality is sampled (webrtcbin get-stats); 0: never.
   std::chrono::milliseconds statsInterval{10000};
   /// A session not connected (ICE + DTLS) this long after it opened is ended; 0: never.

@@ -3,7 +3,10 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <thread>
+#include <vector>
 
 #include "api_fixture.hpp"
 
@@ -92,3 +95,42 @@ BOOST_AUTO_TEST_CASE(resolving_without_group_leaves_the_other_alerts_open) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 28: the queue's audit entries are committed in groups across concurrent requests, and
+// still each before its answer: every answered request has its entry, and an answer is never
+// ahead of the entries committed.
+BOOST_AUTO_TEST_CASE(every_queue_answer_under_concurrency_has_its_audit_entry_first) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto queueEntries = [&] {
+    return f.db->read([](store::Connection& c) {
+      return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE action = 'alert.queue'")
+          .value_or(0);
+    });
+  };
+  const auto before = queueEntries();
+  constexpr int kThreads = 6;
+  constexpr int kEach = 20;
+  std::atomic<std::int64_t> answered{0};
+  std::atomic<int> notOk{0};
+  std::atomic<int> aheadOfAudit{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = f.request("GET", "/api/v1/alerts", &provider);
+        if (r.status != 200 || jsonField(r.body, "total") != "1") {
+          ++notOk;
+          continue;
+        }
+        const auto n = ++answered;
+        if (queueEntries() - before < n) ++aheadOfAudit;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  BOOST_TEST(notOk.load() == 0);
+  BOOST_TEST(answered.load() == kThreads * kEach);
+  BOOST_TEST(aheadOfAudit.load() == 0);
+  BOOST_TEST(queueEntries() - before == kThreads * kEach);
+}

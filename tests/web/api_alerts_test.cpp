@@ -134,3 +134,40 @@ BOOST_AUTO_TEST_CASE(every_queue_answer_under_concurrency_has_its_audit_entry_fi
   BOOST_TEST(aheadOfAudit.load() == 0);
   BOOST_TEST(queueEntries() - before == kThreads * kEach);
 }
+
+// Issue 28: the queue's page is written straight into the body, the single alert through
+// Poco::JSON objects; both must say the same thing about the same alert.
+BOOST_AUTO_TEST_CASE(the_queue_page_and_the_single_alert_agree_field_by_field) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto path = "/api/v1/alerts/" + std::to_string(f.alertA);
+  BOOST_REQUIRE_EQUAL(f.request("POST", path + "/claim", &provider, "{}").status, 200);
+  auto page = parse(f.request("GET", "/api/v1/alerts", &provider).body);
+  BOOST_TEST(page->getValue<std::int64_t>("total") == 1);
+  BOOST_TEST(page->getValue<std::int64_t>("page") == 1);
+  BOOST_TEST(page->getValue<std::int64_t>("pageSize") == 50);
+  auto items = page->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 1u);
+  auto queued = items->getObject(0);
+  auto single = parse(f.request("GET", path, &provider).body);
+  single->remove("history");
+  std::vector<std::string> queuedKeys, singleKeys;
+  queued->getNames(queuedKeys);
+  single->getNames(singleKeys);
+  BOOST_TEST(queuedKeys == singleKeys, boost::test_tools::per_element());
+  for (const auto& key : singleKeys) {
+    BOOST_TEST_CONTEXT("member " << key) {
+      const auto& a = queued->get(key);
+      const auto& b = single->get(key);
+      BOOST_TEST(a.isEmpty() == b.isEmpty());
+      if (a.isEmpty() || b.isEmpty()) continue;
+      if (b.isNumeric()) {
+        BOOST_TEST(a.convert<double>() == b.convert<double>());
+      } else {
+        BOOST_TEST(a.convert<std::string>() == b.convert<std::string>());
+      }
+    }
+  }
+  BOOST_TEST(queued->getValue<std::string>("claimedByName") == "Dr. Lee");
+  BOOST_TEST(queued->getValue<std::string>("title") == "Systolic BP high — high priority, 182 mmHg");
+}

@@ -56,13 +56,8 @@ class AlertViews {
     const alerts::AlertRule* rule = rules_ ? rules_->find(a.patientId, a.ruleKey) : nullptr;
     w.string("title", alerts::clinicalTitle(a, rule));
     w.string("unit", alerts::alertUnit(a, rule));
-    for (auto [key, id] : {std::pair{"claimedByName", a.claimedBy}, {"assigneeName", a.assignee}}) {
-      if (const std::string* name = staffNameOf(id)) {
-        w.string(key, *name);
-      } else {
-        w.null(key);
-      }
-    }
+    writeStaffName(w, "claimedByName", a.claimedBy);
+    writeStaffName(w, "assigneeName", a.assignee);
     w.boolean("unassignedEscalation", a.unassignedEscalation());
     w.close();
   }
@@ -75,6 +70,14 @@ class AlertViews {
   }
 
  private:
+  void writeStaffName(JsonObjectWriter& w, std::string_view key, std::optional<std::int64_t> id) {
+    if (const std::string* name = staffNameOf(id)) {
+      w.string(key, *name);
+    } else {
+      w.null(key);
+    }
+  }
+
   /// nullptr for nobody, a patient or an unknown id.
   const std::string* staffNameOf(std::optional<std::int64_t> id) {
     if (!id || !s_.accounts) return nullptr;

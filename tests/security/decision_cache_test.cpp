@@ -54,10 +54,10 @@ BOOST_AUTO_TEST_CASE(a_session_revoked_behind_the_service_is_refused_within_two_
 BOOST_AUTO_TEST_CASE(a_role_changed_or_account_disabled_behind_the_service_shows_within_two_s) {
   auto nurse = user(Role::nurse, "nina@clinic.example", "quiet harbour lanterns glow");
   auto enrol = accounts->signIn("nina@clinic.example", "quiet harbour lanterns glow");
-  BOOST_TEST(accounts->authenticate(enrol.token).actor.role == Role::nurse);
+  BOOST_TEST((accounts->authenticate(enrol.token).actor.role == Role::nurse));
   editBehindTheService("UPDATE users SET role = 'front_desk' WHERE id = ?1", nurse);
   clock.advance(2s);
-  BOOST_TEST(accounts->authenticate(enrol.token).actor.role == Role::front_desk);
+  BOOST_TEST((accounts->authenticate(enrol.token).actor.role == Role::front_desk));
   editBehindTheService("UPDATE users SET status = 'disabled' WHERE id = ?1", nurse);
   clock.advance(2s);
   BOOST_CHECK_THROW(accounts->authenticate(enrol.token), AuthError);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api_fixture.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
 using namespace vigil::web;
@@ -104,7 +105,8 @@ BOOST_AUTO_TEST_CASE(every_queue_answer_under_concurrency_has_its_audit_entry_fi
   auto provider = f.signIn(f.providerId);
   auto queueEntries = [&] {
     return f.db->read([](store::Connection& c) {
-      return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE action = 'alert.queue'")
+      return c
+          .queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE action = 'alert.queue'")
           .value_or(0);
     });
   };
@@ -128,7 +130,8 @@ BOOST_AUTO_TEST_CASE(every_queue_answer_under_concurrency_has_its_audit_entry_fi
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    testsupport::joinWithin(t, std::chrono::seconds(120), "requesting the queue from 6 threads");
   BOOST_TEST(notOk.load() == 0);
   BOOST_TEST(answered.load() == kThreads * kEach);
   BOOST_TEST(aheadOfAudit.load() == 0);
@@ -169,5 +172,6 @@ BOOST_AUTO_TEST_CASE(the_queue_page_and_the_single_alert_agree_field_by_field) {
     }
   }
   BOOST_TEST(queued->getValue<std::string>("claimedByName") == "Dr. Lee");
-  BOOST_TEST(queued->getValue<std::string>("title") == "Systolic BP high — high priority, 182 mmHg");
+  BOOST_TEST(queued->getValue<std::string>("title") ==
+             "Systolic BP high — high priority, 182 mmHg");
 }

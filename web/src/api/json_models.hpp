@@ -27,8 +27,7 @@ JsonObject deviceJson(const registry::Device& d);
 JsonObject ruleJson(const alerts::AlertRule& r);
 JsonObject alertJson(const alerts::Alert& a, const std::string& patientName);
 /// alertJson()'s members written straight into a string (the alert queue's page).
-void writeAlertMembers(JsonObjectWriter& w, const alerts::Alert& a,
-                       const std::string& patientName);
+void writeAlertMembers(JsonObjectWriter& w, const alerts::Alert& a, const std::string& patientName);
 JsonObject alertEventJson(const alerts::AlertEvent& e);
 JsonObject pageJson(const JsonArray& items, std::int64_t total, std::int64_t page,
                     std::int64_t pageSize);

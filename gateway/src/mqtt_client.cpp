@@ -74,6 +74,7 @@ MqttClient::MqttClient(MqttOptions options, MessageHandler onMessage,
   mosquitto_connect_v5_callback_set(mosq_, &MqttClient::onConnect);
   mosquitto_disconnect_v5_callback_set(mosq_, &MqttClient::onDisconnect);
   mosquitto_message_v5_callback_set(mosq_, &MqttClient::onMessage);
+  mosquitto_publish_v5_callback_set(mosq_, &MqttClient::onPublish);
   if (!reactor_) reactor_ = std::make_shared<MqttReactor>();
 }
 
@@ -118,9 +119,9 @@ bool MqttClient::waitConnected(std::chrono::milliseconds timeout) const {
 }
 
 MqttStatus MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
-                               bool retain) {
+                               bool retain, int* mid) {
   if (payload.size() > 256 * 1024 * 1024) return MqttStatus::too_large;
-  int rc = mosquitto_publish_v5(mosq_, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+  int rc = mosquitto_publish_v5(mosq_, mid, topic.c_str(), static_cast<int>(payload.size()),
                                 payload.data(), qos, retain, nullptr);
   switch (rc) {
     case MOSQ_ERR_SUCCESS:
@@ -397,6 +398,13 @@ void MqttClient::onDisconnect(mosquitto*, void* self, int rc, const mqtt5__prope
   auto* c = static_cast<MqttClient*>(self);
   if (c->connected_.load()) log::info("mqtt.disconnected", {{"rc", rc}});
   c->setConnected(false);
+}
+
+void MqttClient::onPublish(mosquitto*, void* self, int mid, int reasonCode,
+                           const mqtt5__property*) {
+  auto* c = static_cast<MqttClient*>(self);
+  // A reason code of 0x80 or more is the broker refusing the message: not acknowledged.
+  if (reasonCode < 0x80 && c->onPublished_) c->onPublished_(mid);
 }
 
 void MqttClient::onMessage(mosquitto*, void* self, const mosquitto_message* msg,

@@ -6,6 +6,8 @@
 //    affected.
 // After each: every acknowledged reading stored exactly once, `vigild store check` and
 // `vigild audit verify` exit 0.
+// And the benchmarks' raw baseline (issue 28): with completeOnPuback the simulator counts the
+// broker's PUBACKs, with no box running; without it the same messages stay unacknowledged.
 #define BOOST_TEST_MODULE fleet_faults
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -173,6 +175,35 @@ BOOST_AUTO_TEST_CASE(flooding_device_is_rate_limited_and_the_others_are_unaffect
   BOOST_TEST(byDevice["flooder"] == static_cast<std::int64_t>(fs.acked));
   for (const auto& uid : uids("calm-", 5)) BOOST_TEST(byDevice[uid] > 0, uid);
   checkBoxIsClean(box);
+}
+
+BOOST_AUTO_TEST_CASE(the_raw_baseline_is_done_at_the_brokers_puback_and_never_counts_as_stored) {
+  testsupport::BoxFixture::Options o;
+  o.deviceUids = uids("raw-", 3);
+  o.start = false;  // no vigild: nothing can store or ack a reading
+  testsupport::BoxFixture box(o);
+  auto run = [&](bool puback) {
+    fleet::SimulationOptions so;
+    so.ratePerDevice = 0;
+    so.count = puback ? 300 : 12;  // 12: each device's window of 4, once (send() would block)
+    so.maxInFlightPerDevice = 4;
+    so.completeOnPuback = puback;
+    so.drainTimeout = puback ? 30s : 1s;
+    so.resendAfter = 60s;
+    fleet::Simulation sim(fleetOf(box, uids("raw-", 3)), so);
+    return sim.run();
+  };
+  auto raw = run(true);
+  BOOST_TEST(raw.connected == 3u, raw.text());
+  BOOST_TEST(raw.sent == 300u, raw.text());
+  BOOST_TEST(raw.acknowledged == 300u, raw.text());
+  BOOST_TEST(raw.unacknowledged == 0u, raw.text());
+  BOOST_TEST(raw.resent == 0u, raw.text());
+  // Waiting for the box's acks instead: the same windows stay full, nothing is done.
+  auto boxAcks = run(false);
+  BOOST_TEST(boxAcks.acknowledged == 0u, boxAcks.text());
+  BOOST_TEST(boxAcks.sent == 12u, boxAcks.text());
+  BOOST_TEST(boxAcks.unacknowledged == 12u, boxAcks.text());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

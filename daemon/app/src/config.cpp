@@ -40,9 +40,14 @@ void serviceKeys(std::vector<ConfigKey>& keys) {
           {"store.batch_max", Type::integer, "500",
            "Most write jobs the single writer commits in one transaction.", 1, 100000},
           {"store.batch_linger_us", Type::integer, "1000",
-           "After taking fewer than store.batch_max jobs, how long (microseconds) the writer waits "
-           "for more before it commits: fewer fsyncs under load, that much more latency per write. "
-           "0 commits at once.",
+           "Group commit: when at least store.commit_siblings other writes are already queued, how "
+           "long (microseconds) the writer waits for more before it commits a batch of fewer than "
+           "store.batch_max jobs (fewer fsyncs under load). A lone write commits at once. 0 never "
+           "waits.",
+           0, 100000},
+          {"store.commit_siblings", Type::integer, "1",
+           "How many other writes must be queued behind the one the writer takes before it waits "
+           "store.batch_linger_us for more (PostgreSQL's commit_siblings).",
            0, 100000},
           {"store.busy_timeout_ms", Type::integer, "5000",
            "How long a connection waits on a lock before reporting busy.", 100, 600000},

@@ -20,6 +20,7 @@ void StoreSubsystem::initialize(Poco::Util::Application&) {
   opts.readers = static_cast<std::size_t>(config_.integer("store.readers"));
   opts.batchSize = static_cast<std::size_t>(config_.integer("store.batch_max"));
   opts.linger = std::chrono::microseconds(config_.integer("store.batch_linger_us"));
+  opts.commitSiblings = static_cast<std::size_t>(config_.integer("store.commit_siblings"));
   opts.busyTimeout = std::chrono::milliseconds(config_.integer("store.busy_timeout_ms"));
   db_ = store::Database::open(opts);
   Metrics::global().callbackGauge(

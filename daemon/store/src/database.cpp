@@ -155,7 +155,11 @@ void Database::Impl::writerLoop() {
       std::unique_lock lock(queueMutex);
       queueNotEmpty.wait(lock, [&] { return stopping || !queue.empty(); });
       if (queue.empty()) return;  // stopping and drained
-      if (options.linger.count() > 0 && queue.size() < options.batchSize && !stopping) {
+      // Group commit: wait for more only when others are already writing (commitSiblings jobs
+      // queued behind this one); a lone job commits at once.
+      const bool othersWaiting = queue.size() > options.commitSiblings;
+      if (options.linger.count() > 0 && othersWaiting && queue.size() < options.batchSize &&
+          !stopping) {
         queueNotEmpty.wait_for(lock, options.linger,
                                [&] { return stopping || queue.size() >= options.batchSize; });
       }

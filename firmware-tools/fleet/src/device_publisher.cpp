@@ -19,7 +19,11 @@ DevicePublisher::DevicePublisher(PublisherOptions options) : options_(std::move(
         cv_.notify_all();
       },
       options_.reactor);
-  client_->addSubscription("vigil/v1/devices/" + options_.deviceUid + "/ack", 1);
+  if (options_.completeOnPuback) {
+    client_->onPublished([this](int mid) { onPuback(mid); });
+  } else {
+    client_->addSubscription("vigil/v1/devices/" + options_.deviceUid + "/ack", 1);
+  }
 }
 
 DevicePublisher::~DevicePublisher() {
@@ -61,10 +65,57 @@ void DevicePublisher::send(std::uint64_t seq, std::string payload) {
     pending_[seq] = Pending{payload, now, now};
     ++stats_.sent;
   }
-  if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
+  transmit(seq, payload);
+}
+
+void DevicePublisher::transmit(std::uint64_t seq, const std::string& payload) {
+  int mid = 0;
+  if (client_->publish(topic(), payload, 1, false, &mid) != gateway::MqttStatus::ok) {
     std::lock_guard lock(mutex_);
     ++stats_.publishErrors;  // stays pending: the resend loop tries again
+    return;
   }
+  if (!options_.completeOnPuback) return;
+  std::lock_guard lock(mutex_);
+  if (auto early = std::find(earlyPubacks_.begin(), earlyPubacks_.end(), mid);
+      early != earlyPubacks_.end()) {
+    earlyPubacks_.erase(early);
+    if (auto it = pending_.find(seq); it != pending_.end()) {
+      markStored(it, std::chrono::steady_clock::now(), 0);
+      cv_.notify_all();
+    }
+    return;
+  }
+  inFlightMids_[mid] = seq;
+}
+
+void DevicePublisher::onPuback(int mid) {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto m = inFlightMids_.find(mid);
+  if (m == inFlightMids_.end()) {
+    earlyPubacks_.push_back(mid);  // publish() has not returned it yet
+    return;
+  }
+  auto seq = m->second;
+  inFlightMids_.erase(m);
+  if (auto it = pending_.find(seq); it != pending_.end()) {
+    markStored(it, now, 0);
+  } else {
+    ++stats_.duplicateAcks;  // a resent copy's PUBACK after the first one's
+  }
+  cv_.notify_all();
+}
+
+void DevicePublisher::markStored(std::map<std::uint64_t, Pending>::iterator it,
+                                 std::chrono::steady_clock::time_point now,
+                                 std::uint64_t duplicates) {
+  ++stats_.acked;
+  stats_.duplicatesReported += duplicates;
+  stats_.ackLatencyMs.push_back(
+      std::chrono::duration<double, std::milli>(now - it->second.firstSent).count());
+  done_[it->first] = true;
+  pending_.erase(it);
 }
 
 void DevicePublisher::onAck(gateway::MqttMessage&& m) {
@@ -79,17 +130,13 @@ void DevicePublisher::onAck(gateway::MqttMessage&& m) {
       continue;
     }
     if (a.status == "stored") {
-      ++stats_.acked;
-      stats_.duplicatesReported += a.duplicates;
-      stats_.ackLatencyMs.push_back(
-          std::chrono::duration<double, std::milli>(now - it->second.firstSent).count());
-      done_[a.seq] = true;
+      markStored(it, now, a.duplicates);
     } else {
       ++stats_.rejected;
       ++stats_.rejectedByReason[a.reason];
       done_[a.seq] = false;
+      pending_.erase(it);
     }
-    pending_.erase(it);
   }
   cv_.notify_all();
 }
@@ -119,12 +166,7 @@ void DevicePublisher::resendDue() {
     }
     stats_.resent += due.size();
   }
-  for (auto& [seq, payload] : due) {
-    if (client_->publish(topic(), payload, 1) != gateway::MqttStatus::ok) {
-      std::lock_guard g(mutex_);
-      ++stats_.publishErrors;
-    }
-  }
+  for (auto& [seq, payload] : due) transmit(seq, payload);
 }
 
 bool DevicePublisher::waitAllAcknowledged(std::chrono::milliseconds timeout) {

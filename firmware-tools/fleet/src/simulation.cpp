@@ -229,6 +229,7 @@ struct Simulation::Device {
     po.leaf = o.mode == WireMode::gatt ? "gatt" : "readings";
     po.resendAfter = o.resendAfter;
     po.maxInFlight = o.maxInFlightPerDevice;
+    po.completeOnPuback = o.completeOnPuback;
     po.reactor = std::move(reactor);
     po.ownResendThread = false;  // Simulation::run resends for the whole fleet
     publisher = std::make_unique<DevicePublisher>(po);

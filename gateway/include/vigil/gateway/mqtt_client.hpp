@@ -112,6 +112,9 @@ class MqttClient {
  public:
   using MessageHandler = std::function<void(MqttMessage&&)>;
   using ConnectionHandler = std::function<void(bool connected)>;
+  /// The broker acknowledged the QoS 1 publish with this message id (PUBACK); runs on the
+  /// reactor thread, possibly before publish() has returned the id to its caller.
+  using PublishedHandler = std::function<void(int mid)>;
 
   /// Throws vigil::MqttError when the options are unusable (bad TLS files …). Without a reactor
   /// the client runs on a private one.
@@ -136,9 +139,12 @@ class MqttClient {
   /// Waits until connected or the timeout passes.
   bool waitConnected(std::chrono::milliseconds timeout) const;
 
-  /// Queues a publish (thread-safe). Never throws.
+  /// Queues a publish (thread-safe). Never throws. `mid` (when given) receives the message id
+  /// the PublishedHandler will be called with.
   MqttStatus publish(const std::string& topic, const std::string& payload, int qos,
-                     bool retain = false);
+                     bool retain = false, int* mid = nullptr);
+  /// Set before start(): called for each publish the broker acknowledged.
+  void onPublished(PublishedHandler handler) { onPublished_ = std::move(handler); }
 
  private:
   friend class MqttReactor;
@@ -146,12 +152,14 @@ class MqttClient {
   static void onDisconnect(mosquitto*, void* self, int rc, const mqtt5__property*);
   static void onMessage(mosquitto*, void* self, const mosquitto_message* msg,
                         const mqtt5__property*);
+  static void onPublish(mosquitto*, void* self, int mid, int reasonCode, const mqtt5__property*);
   bool connectOnce();
   void setConnected(bool connected);
 
   MqttOptions options_;
   MessageHandler onMessage_;
   ConnectionHandler onConnection_;
+  PublishedHandler onPublished_;
   std::shared_ptr<MqttReactor> reactor_;
   mosquitto* mosq_ = nullptr;
   std::atomic<bool> running_{false};

@@ -54,9 +54,14 @@ struct Options {
   std::size_t readers = 4;
   /// At most this many jobs per transaction.
   std::size_t batchSize = 500;
-  /// After taking a non-full batch, wait this long for more jobs (0: commit at once; batches
-  /// still form under load because jobs queue up while the previous batch is being fsynced).
+  /// Group commit, as PostgreSQL's commit_delay / commit_siblings: when the writer takes a job
+  /// and at least `commitSiblings` other jobs are already queued behind it (writes are arriving
+  /// concurrently), it waits up to `linger` for more before committing a non-full batch; a job
+  /// with fewer siblings commits at once, so a lone write never pays the wait. Batches also form
+  /// without any wait, because jobs queue up while the previous batch is being fsynced.
+  /// linger 0: never wait.
   std::chrono::microseconds linger{0};
+  std::size_t commitSiblings = 1;
   /// Queued jobs beyond this make post()/write() block and tryPost() fail (back-pressure).
   std::size_t queueCapacity = 10'000;
   /// How long a connection waits for a lock held by another connection before SQLITE_BUSY.

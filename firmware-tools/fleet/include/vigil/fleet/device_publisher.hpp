@@ -31,6 +31,9 @@ struct PublisherOptions {
   /// false: no resend thread of its own; the owner calls resendDue() about every 100 ms (a
   /// fleet of a thousand devices then needs one timer thread, not a thousand).
   bool ownResendThread = true;
+  /// The raw broker baseline of the benchmarks: a message counts as acknowledged when the
+  /// broker's PUBACK arrives (nothing stored it); the box's acks are not subscribed to.
+  bool completeOnPuback = false;
 };
 
 /// Counts kept by a publisher.
@@ -94,6 +97,12 @@ class DevicePublisher {
     std::chrono::steady_clock::time_point lastSent;
   };
   void onAck(gateway::MqttMessage&& m);
+  void onPuback(int mid);
+  /// Publishes a pending message once (first send or resend); counts a failure.
+  void transmit(std::uint64_t seq, const std::string& payload);
+  /// Books `it` as stored (under mutex_) and removes it from pending_.
+  void markStored(std::map<std::uint64_t, Pending>::iterator it,
+                  std::chrono::steady_clock::time_point now, std::uint64_t duplicates);
   void resendLoop();
   std::string topic() const;
 
@@ -103,6 +112,9 @@ class DevicePublisher {
   std::condition_variable cv_;
   std::map<std::uint64_t, Pending> pending_;
   std::map<std::uint64_t, bool> done_;  // seq → stored (true) / rejected (false)
+  // completeOnPuback: message id → seq, and PUBACKs that came before publish() returned the id.
+  std::map<int, std::uint64_t> inFlightMids_;
+  std::vector<int> earlyPubacks_;
   PublisherStats stats_;
   bool running_ = false;
   std::thread resender_;

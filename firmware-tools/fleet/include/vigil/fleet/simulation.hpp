@@ -69,6 +69,8 @@ struct SimulationOptions {
   std::size_t maxInFlightPerDevice = 1'000;
   std::size_t networkThreads = 0;  // MQTT reactors shared by the devices; 0: one per 250, 1–4
   int utcOffsetMinutes = 0;  // the patients' local time, for devices that do not name their own
+  /// Raw broker baseline: done at the broker's PUBACK, not the box's ack (PublisherOptions).
+  bool completeOnPuback = false;
 };
 
 /// The final report: sums over the fleet, latency percentiles, errors by kind.

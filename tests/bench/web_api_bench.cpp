@@ -2,7 +2,8 @@
 // with `patients` patients, one open alert each, a provider on every care team, and the
 // portal's static files; HTTPS with the given certificate. Writes "<port> <cookie>" to the
 // port file once serving, then serves until SIGINT/SIGTERM. Every request goes through the
-// whole gate: session lookup (moves last_seen: a write), access check, audit entry (a write).
+// whole gate: session lookup (read at most security.decision_cache_ms before, 2 s), access check,
+// audit entry (a write, committed with the others queued beside it before the answer is sent).
 //
 //   bench_web_api <dir> <cert.pem> <key.pem> <port-file> [patients=50] [threads=64]
 

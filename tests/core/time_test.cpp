@@ -36,6 +36,20 @@ BOOST_AUTO_TEST_CASE(utc_text_has_the_asked_fraction) {
   BOOST_TEST(core::formatUtc(at(0) - 1ms, core::Fraction::millis) == "1969-12-31T23:59:59.999Z");
 }
 
+BOOST_AUTO_TEST_CASE(utc_text_follows_the_gregorian_leap_rules) {
+  // Written by arithmetic since issue 28 (no gmtime): leap days, and the century years that are
+  // (2000) and are not (1900, 2100) leap years.
+  BOOST_TEST(core::formatUtc(at(951'827'696), core::Fraction::millis) ==
+             "2000-02-29T12:34:56.000Z");
+  BOOST_TEST(core::formatUtc(at(1'709'164'800) - 1s) == "2024-02-28T23:59:59.000000Z");
+  BOOST_TEST(core::formatUtc(at(4'107'542'400)) == "2100-03-01T00:00:00.000000Z");
+  BOOST_TEST(core::formatUtc(at(4'107'542'400) - 1us) == "2100-02-28T23:59:59.999999Z");
+  BOOST_TEST(core::formatUtc(at(-2'203'891'200), core::Fraction::millis) ==
+             "1900-03-01T00:00:00.000Z");
+  BOOST_TEST(core::formatUtc(at(-2'203'891'200) - 1ms, core::Fraction::millis) ==
+             "1900-02-28T23:59:59.999Z");
+}
+
 BOOST_AUTO_TEST_CASE(rfc3339_is_read_with_fraction_and_offset) {
   BOOST_TEST(core::parseRfc3339("2027-01-15T08:00:00Z").value() == at(1'800'000'000));
   BOOST_TEST(core::parseRfc3339("2027-01-15T08:00:00.25Z").value() == at(1'800'000'000) + 250ms);

@@ -3,9 +3,13 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <thread>
+#include <vector>
 
 #include "api_fixture.hpp"
+#include "vigil/testsupport/deadline.hpp"
 
 using namespace vigil;
 using namespace vigil::web;
@@ -92,3 +96,82 @@ BOOST_AUTO_TEST_CASE(resolving_without_group_leaves_the_other_alerts_open) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 28: the queue's audit entries are committed in groups across concurrent requests, and
+// still each before its answer: every answered request has its entry, and an answer is never
+// ahead of the entries committed.
+BOOST_AUTO_TEST_CASE(every_queue_answer_under_concurrency_has_its_audit_entry_first) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto queueEntries = [&] {
+    return f.db->read([](store::Connection& c) {
+      return c
+          .queryValue<std::int64_t>("SELECT count(*) FROM audit_log WHERE action = 'alert.queue'")
+          .value_or(0);
+    });
+  };
+  const auto before = queueEntries();
+  constexpr int kThreads = 6;
+  constexpr int kEach = 20;
+  std::atomic<std::int64_t> answered{0};
+  std::atomic<int> notOk{0};
+  std::atomic<int> aheadOfAudit{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = f.request("GET", "/api/v1/alerts", &provider);
+        if (r.status != 200 || jsonField(r.body, "total") != "1") {
+          ++notOk;
+          continue;
+        }
+        const auto n = ++answered;
+        if (queueEntries() - before < n) ++aheadOfAudit;
+      }
+    });
+  }
+  for (auto& t : threads)
+    testsupport::joinWithin(t, std::chrono::seconds(120), "requesting the queue from 6 threads");
+  BOOST_TEST(notOk.load() == 0);
+  BOOST_TEST(answered.load() == kThreads * kEach);
+  BOOST_TEST(aheadOfAudit.load() == 0);
+  BOOST_TEST(queueEntries() - before == kThreads * kEach);
+}
+
+// Issue 28: the queue's page is written straight into the body, the single alert through
+// Poco::JSON objects; both must say the same thing about the same alert.
+BOOST_AUTO_TEST_CASE(the_queue_page_and_the_single_alert_agree_field_by_field) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  auto path = "/api/v1/alerts/" + std::to_string(f.alertA);
+  BOOST_REQUIRE_EQUAL(f.request("POST", path + "/claim", &provider, "{}").status, 200);
+  auto page = parse(f.request("GET", "/api/v1/alerts", &provider).body);
+  BOOST_TEST(page->getValue<std::int64_t>("total") == 1);
+  BOOST_TEST(page->getValue<std::int64_t>("page") == 1);
+  BOOST_TEST(page->getValue<std::int64_t>("pageSize") == 50);
+  auto items = page->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 1u);
+  auto queued = items->getObject(0);
+  auto single = parse(f.request("GET", path, &provider).body);
+  single->remove("history");
+  std::vector<std::string> queuedKeys, singleKeys;
+  queued->getNames(queuedKeys);
+  single->getNames(singleKeys);
+  BOOST_TEST(queuedKeys == singleKeys, boost::test_tools::per_element());
+  for (const auto& key : singleKeys) {
+    BOOST_TEST_CONTEXT("member " << key) {
+      const auto& a = queued->get(key);
+      const auto& b = single->get(key);
+      BOOST_TEST(a.isEmpty() == b.isEmpty());
+      if (a.isEmpty() || b.isEmpty()) continue;
+      if (b.isNumeric()) {
+        BOOST_TEST(a.convert<double>() == b.convert<double>());
+      } else {
+        BOOST_TEST(a.convert<std::string>() == b.convert<std::string>());
+      }
+    }
+  }
+  BOOST_TEST(queued->getValue<std::string>("claimedByName") == "Dr. Lee");
+  BOOST_TEST(queued->getValue<std::string>("title") ==
+             "Systolic BP high — high priority, 182 mmHg");
+}

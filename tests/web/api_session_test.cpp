@@ -371,4 +371,49 @@ BOOST_AUTO_TEST_CASE(requests_within_the_touch_interval_write_no_session_row) {
   BOOST_TEST(lastSeen() == first + 5000);
 }
 
+// Issue 28: the gate answers from a session and a care team read at most 2 s before
+// (security.decision_cache_ms, docs/security.md). Changes made through vigild take effect at
+// once; a change it does not hear of (another process, a row edited by hand) within 2 s.
+BOOST_AUTO_TEST_CASE(a_session_revoked_behind_vigild_is_refused_within_two_seconds) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  BOOST_REQUIRE(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+  f.db->writeSync([&](store::Connection& c) {
+    c.execute("UPDATE sessions SET revoked_at = 1 WHERE user_id = ?1", f.providerId);
+  });
+  f.clock.advance(2s);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(a_revocation_through_vigild_is_refused_at_once) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  BOOST_REQUIRE(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+  f.accounts->revokeUserSessions(f.adminActor, f.providerId);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(a_role_change_takes_effect_within_two_seconds) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  BOOST_REQUIRE(f.request("GET", "/api/v1/alerts", &provider).status == 200);
+  // The front desk registers and schedules; it does not work the alert queue.
+  f.db->writeSync([&](store::Connection& c) {
+    c.execute("UPDATE users SET role = 'front_desk' WHERE id = ?1", f.providerId);
+  });
+  f.clock.advance(2s);
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", &provider).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(the_queue_follows_a_care_team_change_at_once) {
+  ApiFixture f;
+  auto provider = f.signIn(f.providerId);
+  BOOST_REQUIRE(jsonField(f.request("GET", "/api/v1/alerts", &provider).body, "total") == "1");
+  f.accounts->assignCareTeam(f.adminActor, f.providerId, f.patientB);
+  BOOST_TEST(jsonField(f.request("GET", "/api/v1/alerts", &provider).body, "total") == "2");
+  f.accounts->removeCareTeam(f.adminActor, f.providerId, f.patientA);
+  f.accounts->removeCareTeam(f.adminActor, f.providerId, f.patientB);
+  BOOST_TEST(jsonField(f.request("GET", "/api/v1/alerts", &provider).body, "total") == "0");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

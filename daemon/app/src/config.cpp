@@ -210,6 +210,11 @@ void careKeys(std::vector<ConfigKey>& keys) {
            "password (and the code, for staff) entered within this many minutes; signing in "
            "counts.",
            1, 15},
+          {"security.decision_cache_ms", Type::integer, "2000",
+           "How long the web gate may answer from a session and a care team it read before "
+           "(0: read them for every request). Changes made through vigild take effect at once; "
+           "others (another process, a row edited by hand) within this bound.",
+           0, 5000},
           {"security.lockout_max_failures", Type::integer, "5",
            "Failed sign-ins within the window that lock an account.", 1, 100},
           {"security.lockout_window_minutes", Type::integer, "15",

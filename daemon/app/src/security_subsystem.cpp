@@ -59,6 +59,7 @@ security::AccountConfig accountConfig(const Config& config) {
   c.failureWindow = std::chrono::minutes(config.integer("security.lockout_window_minutes"));
   c.lockoutDuration = std::chrono::minutes(config.integer("security.lockout_duration_minutes"));
   c.stepUpWindow = std::chrono::minutes(config.integer("security.step_up_minutes"));
+  c.decisionCacheTtl = std::chrono::milliseconds(config.integer("security.decision_cache_ms"));
   c.validate();
   return c;
 }

@@ -5,8 +5,14 @@ namespace vigil::core {
 void appendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
+  // Runs that need no escape are appended whole (the portal's JSON is mostly such runs).
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto uc = static_cast<unsigned char>(c);
+    if (uc >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -24,15 +30,12 @@ void appendJsonString(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (uc < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[uc >> 4]);
-          out.push_back(kHex[uc & 0xF]);
-        } else {
-          out.push_back(c);
-        }
+        out += "\\u00";
+        out.push_back(kHex[uc >> 4]);
+        out.push_back(kHex[uc & 0xF]);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 

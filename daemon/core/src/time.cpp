@@ -33,6 +33,27 @@ std::int64_t daysFromCivil(int y, int m, int d) {
   return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
 }
 
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Hinnant's civil_from_days).
+void civilFromDays(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<int>(z - era * 146097);
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400) + (m <= 2 ? 1 : 0);
+}
+
+/// Writes `value` as exactly `width` decimal digits at `out` (value < 10^width, >= 0).
+void putDigits(char* out, std::int64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 bool validDate(int m, int d) {
   return m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
@@ -70,13 +91,29 @@ std::string formatUtc(TimePoint t, Fraction fraction) {
   const std::int64_t n = fraction == Fraction::micros ? toMicros(t) : toMillis(t);
   const std::int64_t secs = n >= 0 ? n / unit : (n - (unit - 1)) / unit;
   const std::int64_t frac = n - secs * unit;
-  const auto tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%0*lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                fraction == Fraction::micros ? 6 : 3, static_cast<long long>(frac));
+  // By arithmetic rather than gmtime_r and snprintf: the API writes several times per alert and
+  // a page of the queue holds 50 (issue 28). A TimePoint spans years 1677..2262: four digits.
+  const std::int64_t days = secs >= 0 ? secs / 86'400 : (secs - 86'399) / 86'400;
+  const std::int64_t sod = secs - days * 86'400;
+  int y = 0, m = 0, d = 0;
+  civilFromDays(days, y, m, d);
+  const int fracWidth = fraction == Fraction::micros ? 6 : 3;
+  std::string out(20 + static_cast<std::size_t>(fracWidth) + 1, '\0');
+  char* p = out.data();
+  putDigits(p, y, 4);
+  p[4] = '-';
+  putDigits(p + 5, m, 2);
+  p[7] = '-';
+  putDigits(p + 8, d, 2);
+  p[10] = 'T';
+  putDigits(p + 11, sod / 3600, 2);
+  p[13] = ':';
+  putDigits(p + 14, sod / 60 % 60, 2);
+  p[16] = ':';
+  putDigits(p + 17, sod % 60, 2);
+  p[19] = '.';
+  putDigits(p + 20, frac, fracWidth);
+  p[20 + fracWidth] = 'Z';
   return out;
 }
 

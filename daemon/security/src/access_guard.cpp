@@ -1,11 +1,15 @@
 #include "vigil/security/access_guard.hpp"
 
+#include <atomic>
+
 #include "vigil/core/time.hpp"
 namespace vigil::security {
 namespace {
 
 using core::fromMillis;
 using core::toMillis;
+
+std::atomic<std::uint64_t> careTeamChanges{0};
 
 }  // namespace
 
@@ -19,6 +23,7 @@ bool SqliteCareTeam::isAssigned(std::int64_t staffUserId, std::int64_t patientId
 void SqliteCareTeam::assignIn(store::Connection& c, std::int64_t staffUserId,
                               std::int64_t patientId, std::optional<std::int64_t> by,
                               TimePoint now) {
+  careTeamChanges.fetch_add(1);
   c.execute(
       "INSERT INTO care_team (patient_id, user_id, assigned_at, assigned_by) VALUES (?1, ?2, ?3, "
       "?4) ON CONFLICT (patient_id, user_id) DO NOTHING",
@@ -27,8 +32,13 @@ void SqliteCareTeam::assignIn(store::Connection& c, std::int64_t staffUserId,
 
 bool SqliteCareTeam::removeIn(store::Connection& c, std::int64_t staffUserId,
                               std::int64_t patientId) {
+  careTeamChanges.fetch_add(1);
   return c.execute("DELETE FROM care_team WHERE user_id = ?1 AND patient_id = ?2", staffUserId,
                    patientId) > 0;
+}
+
+std::uint64_t SqliteCareTeam::changeCount() {
+  return careTeamChanges.load();
 }
 
 std::vector<std::int64_t> SqliteCareTeam::patientsOfIn(store::Connection& c,

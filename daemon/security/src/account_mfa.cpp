@@ -117,6 +117,7 @@ std::vector<std::string> AccountService::confirmTotpEnrolment(std::string_view s
     audit_.append(c, auditEventFor(s.actor, "mfa.enrol_confirm", "user", std::to_string(s.actor.id),
                                    std::nullopt, AuditOutcome::success, "totp+recovery_codes"));
   });
+  sessionsChanged();  // the session is full now
   log::info("mfa.enrolled", {{"user_id", s.actor.id}});
   return codes.codes;
 }

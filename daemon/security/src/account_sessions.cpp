@@ -2,6 +2,7 @@
 // sign-out, by the user or by expiry) and the list of a user's sessions.
 
 #include "account_internals.hpp"
+#include "decision_cache.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
@@ -29,6 +30,20 @@ std::string AccountService::createSessionIn(Connection& c, std::int64_t userId,
 
 SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch touch) {
   auto hash = hashSessionToken(sessionToken);  // AuthError when malformed
+  const std::string key(hash.begin(), hash.end());
+  const auto started = clock_.now();
+  // A session read a moment ago (decision_cache.hpp) is judged again on its stored times: the
+  // idle and absolute limits hold to the millisecond; revocation, a disabled account or a new
+  // role reach it when this service makes them (sessionsChanged) or within the cache's lifetime.
+  if (touch != Touch::always) {
+    if (auto hit = sessions_->find(key, started)) {
+      const bool active = sessionState({hit->created, hit->lastSeen, false}, started,
+                                       config_.session) == SessionState::active;
+      const bool fresh = started - hit->lastSeen < config_.session.touchInterval;
+      if (active && (touch == Touch::none || fresh)) return *hit;
+    }
+  }
+  const auto generation = sessions_->generation();
   struct Found {
     bool found = false;
     bool alreadyRevoked = false;
@@ -92,6 +107,11 @@ SessionInfo AccountService::authenticate(std::string_view sessionToken, Touch to
       return out;
     });
   }
+  if (f.found && f.state == SessionState::active) {
+    sessions_->put(key, f.info, started, generation);
+  } else {
+    sessions_->erase(key);
+  }
   if (!f.found) throw AuthError("session unknown");
   if (f.state == SessionState::idleExpired || f.state == SessionState::absoluteExpired)
     throw SessionExpired("session " + std::string(toString(f.state)));
@@ -116,10 +136,11 @@ void AccountService::signOut(std::string_view sessionToken) {
     audit_.append(c, auditEventFor(actor, "signout", "session", std::to_string(sessionId),
                                    std::nullopt, AuditOutcome::success, "sign_out"));
   });
+  sessionsChanged();
 }
 
 bool AccountService::endOwnSession(const Actor& actor, std::int64_t sessionId) {
-  return db_.writeSync([&](Connection& c) {
+  const bool ended = db_.writeSync([&](Connection& c) {
     int n = c.execute(
         "UPDATE sessions SET revoked_at = ?3, revoke_reason = 'ended_by_user' WHERE id = ?1 AND "
         "user_id = ?2 AND revoked_at IS NULL",
@@ -130,6 +151,8 @@ bool AccountService::endOwnSession(const Actor& actor, std::int64_t sessionId) {
                                 n == 1 ? "ended_by_user" : "not_own_or_ended"));
     return n == 1;
   });
+  sessionsChanged();
+  return ended;
 }
 
 std::vector<SessionInfo> AccountService::listSessions(std::int64_t userId) {

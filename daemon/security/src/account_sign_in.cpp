@@ -244,6 +244,7 @@ void AccountService::changePassword(std::int64_t userId, std::string_view curren
                                    std::to_string(userId), std::nullopt, AuditOutcome::success,
                                    "sessions_revoked=" + std::to_string(n)));
   });
+  sessionsChanged();
   log::info("user.password_changed", {{"user_id", userId}});
 }
 
@@ -292,6 +293,7 @@ void AccountService::reauthenticate(std::string_view sessionToken, std::string_v
     return true;
   });
   if (!done) fail(factor.kind == SecondFactor::Kind::totp ? "totp_replayed" : "bad_recovery_code");
+  sessionsChanged();  // reauth_at moved
   log::info("session.reauth", {{"user_id", row->id}});
 }
 

@@ -4,6 +4,7 @@
 #include "vigil/security/accounts.hpp"
 
 #include "account_internals.hpp"
+#include "decision_cache.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/security/access_guard.hpp"
@@ -77,7 +78,21 @@ void AccountConfig::validate() const {
   if (passwordPolicy.minLength < 8 || passwordPolicy.maxLength < 64 ||
       passwordPolicy.minLength > passwordPolicy.maxLength)
     throw ConfigError("security.password.min_length must be 8..max_length (max_length >= 64)");
+  if (decisionCacheTtl < std::chrono::milliseconds{0} ||
+      decisionCacheTtl > std::chrono::milliseconds{5000})
+    throw ConfigError("security.decision_cache_ms must be 0..5000");
 }
+
+/// A staff user's care team as read, with SqliteCareTeam::changeCount() at the time.
+struct AccountService::CareTeamEntry {
+  std::vector<std::int64_t> patients;
+  std::uint64_t changes = 0;
+};
+
+namespace {
+// Far more than a box's signed-in users and staff; beyond it a cache starts afresh.
+constexpr std::size_t kMaxCachedDecisions = 10'000;
+}  // namespace
 
 AccountService::AccountService(store::Database& db, Keys& keys, AuditLog& audit, Clock& clock,
                                AccountConfig config)
@@ -89,6 +104,16 @@ AccountService::AccountService(store::Database& db, Keys& keys, AuditLog& audit,
       hasher_(config_.scrypt) {
   config_.validate();
   dummyHash_ = hasher_.hash("vigil-timing-equaliser");
+  sessions_ = std::make_unique<DecisionCache<std::string, SessionInfo>>(config_.decisionCacheTtl,
+                                                                        kMaxCachedDecisions);
+  careTeams_ = std::make_unique<DecisionCache<std::int64_t, CareTeamEntry>>(
+      config_.decisionCacheTtl, kMaxCachedDecisions);
+}
+
+AccountService::~AccountService() = default;
+
+void AccountService::sessionsChanged() {
+  sessions_->invalidate();
 }
 
 // --------------------------------------------------------------------------- administration
@@ -225,6 +250,7 @@ void AccountService::disableUser(const Actor& admin, std::int64_t userId) {
                   auditEventFor(admin, "user.disable", "user", std::to_string(userId), std::nullopt,
                                 AuditOutcome::success, "sessions_revoked=" + std::to_string(n)));
   });
+  sessionsChanged();
 }
 
 void AccountService::resetMfa(const Actor& admin, std::int64_t userId) {
@@ -236,6 +262,7 @@ void AccountService::resetMfa(const Actor& admin, std::int64_t userId) {
     audit_.append(c, auditEventFor(admin, "user.reset_mfa", "user", std::to_string(userId),
                                    std::nullopt, AuditOutcome::success, "admin_reset"));
   });
+  sessionsChanged();
 }
 
 void AccountService::revokeUserSessions(const Actor& admin, std::int64_t userId) {
@@ -246,6 +273,7 @@ void AccountService::revokeUserSessions(const Actor& admin, std::int64_t userId)
         c, auditEventFor(admin, "session.revoke_user", "user", std::to_string(userId), std::nullopt,
                          AuditOutcome::success, "sessions_revoked=" + std::to_string(n)));
   });
+  sessionsChanged();
 }
 
 void AccountService::assignCareTeam(const Actor& admin, std::int64_t staffUserId,
@@ -260,17 +288,32 @@ void AccountService::assignCareTeam(const Actor& admin, std::int64_t staffUserId
     audit_.append(c, auditEventFor(admin, "care_team.assign", "user", std::to_string(staffUserId),
                                    patientId, AuditOutcome::success, *role));
   });
+  careTeams_->invalidate();
 }
 
 bool AccountService::removeCareTeam(const Actor& admin, std::int64_t staffUserId,
                                     std::int64_t patientId) {
   requireAllowed(admin, "care_team.assign", patientId, std::to_string(staffUserId));
-  return db_.writeSync([&](Connection& c) {
+  const bool removed = db_.writeSync([&](Connection& c) {
     if (!SqliteCareTeam::removeIn(c, staffUserId, patientId)) return false;
     audit_.append(c, auditEventFor(admin, "care_team.remove", "user", std::to_string(staffUserId),
                                    patientId, AuditOutcome::success, ""));
     return true;
   });
+  careTeams_->invalidate();
+  return removed;
+}
+
+std::vector<std::int64_t> AccountService::careTeamOf(std::int64_t staffUserId) {
+  const auto now = clock_.now();
+  const auto changes = SqliteCareTeam::changeCount();
+  if (auto hit = careTeams_->find(staffUserId, now); hit && hit->changes == changes)
+    return std::move(hit->patients);
+  const auto generation = careTeams_->generation();
+  auto patients =
+      db_.read([&](Connection& c) { return SqliteCareTeam::patientsOfIn(c, staffUserId); });
+  careTeams_->put(staffUserId, {patients, changes}, now, generation);
+  return patients;
 }
 
 std::optional<User> AccountService::findUser(std::int64_t id) {

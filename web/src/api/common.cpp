@@ -10,6 +10,7 @@
 #include "vigil/core/log.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
 
@@ -191,9 +192,9 @@ std::optional<std::vector<std::int64_t>> visiblePatients(const ApiServices& s,
       return std::vector<std::int64_t>{};
     case security::Role::provider:
     case security::Role::nurse:
-      return s.db->read([&](store::Connection& c) {
-        return security::SqliteCareTeam::patientsOfIn(c, actor.id);
-      });
+      // Read at most AccountConfig::decisionCacheTtl ago (a change through the account
+      // service shows at once).
+      return s.accounts->careTeamOf(actor.id);
   }
   return std::vector<std::int64_t>{};
 }

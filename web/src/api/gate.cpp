@@ -44,6 +44,12 @@ void auditDenial(const ApiServices& s, const security::Actor& actor, std::string
                                                  security::AuditOutcome::denied, reason));
 }
 
+/// The care team of a decision about no patient: never asked.
+class NoPatient final : public security::CareTeam {
+ public:
+  bool isAssigned(std::int64_t, std::int64_t) const override { return false; }
+};
+
 bool needsStepUp(const ApiServices& s, const security::Operation& op,
                  const security::SessionInfo& info) {
   return op.stepUp && !s.accounts->stepUpCurrent(info);
@@ -124,6 +130,11 @@ Gate makeApiGate(const ApiServices& s) {
                      : security::AccessDecision{false, false, "role_lacks_permission"};
       if (decision.allowed && !needsStepUp(s, op, info))
         return std::nullopt;  // audited by the handler with the patient
+    } else if (!patientId) {
+      // No patient to look up (a listing filtered by the care team, or a patient-only route
+      // asked by staff): the role decides, nothing is read.
+      NoPatient none;
+      decision = security::authorize(info.actor, op, std::nullopt, none, breakGlass);
     } else {
       decision = s.db->read([&](store::Connection& c) {
         breakGlass = security::AccessGuard::breakGlassReasonIn(c, info.actor, patientId, breakGlass,

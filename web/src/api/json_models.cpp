@@ -160,6 +160,37 @@ JsonObject alertEventJson(const alerts::AlertEvent& e) {
   return o;
 }
 
+void writeAlertMembers(JsonObjectWriter& w, const alerts::Alert& a,
+                       const std::string& patientName) {
+  // The members of alertJson(), in its order (api_alerts_test compares the two).
+  w.integer("id", a.id);
+  w.integer("patientId", a.patientId);
+  w.string("patientName", patientName);
+  w.string("ruleKey", a.ruleKey);
+  w.integer("ruleVersion", a.ruleVersion);
+  w.string("kind", alerts::toString(a.kind));
+  w.string("code", a.code);
+  w.string("severity", alerts::toString(a.severity));
+  w.string("state", alerts::toString(a.state));
+  w.integer("count", a.count);
+  w.number("latestValue", a.latestValue);
+  w.number("worstValue", a.worstValue);
+  w.time("firstObservedAt", a.firstObservedAt);
+  w.time("lastObservedAt", a.lastObservedAt);
+  w.time("raisedAt", a.raisedAt);
+  w.time("ackDeadline", a.ackDeadline);
+  w.optionalTime("claimedAt", a.claimedAt);
+  w.optionalInteger("claimedBy", a.claimedBy);
+  w.optionalTime("acknowledgedAt", a.acknowledgedAt);
+  w.optionalInteger("acknowledgedBy", a.acknowledgedBy);
+  w.optionalTime("resolvedAt", a.resolvedAt);
+  w.optionalInteger("resolvedBy", a.resolvedBy);
+  w.optionalTime("escalatedAt", a.escalatedAt);
+  w.integer("escalationLevel", a.escalationLevel);
+  w.optionalInteger("assignee", a.assignee);
+  w.string("resolutionNote", a.resolutionNote);
+}
+
 JsonObject pageJson(const JsonArray& items, std::int64_t total, std::int64_t page,
                     std::int64_t pageSize) {
   auto o = object();

@@ -2,6 +2,7 @@
 // JSON shapes of the API's resources (docs/api.md).
 
 #include "common.hpp"
+#include "json_writer.hpp"
 
 namespace vigil::registry {
 struct Patient;
@@ -25,6 +26,8 @@ JsonObject seriesJson(const readings::Series& s, TimePoint from, TimePoint to);
 JsonObject deviceJson(const registry::Device& d);
 JsonObject ruleJson(const alerts::AlertRule& r);
 JsonObject alertJson(const alerts::Alert& a, const std::string& patientName);
+/// alertJson()'s members written straight into a string (the alert queue's page).
+void writeAlertMembers(JsonObjectWriter& w, const alerts::Alert& a, const std::string& patientName);
 JsonObject alertEventJson(const alerts::AlertEvent& e);
 JsonObject pageJson(const JsonArray& items, std::int64_t total, std::int64_t page,
                     std::int64_t pageSize);

@@ -39,6 +39,9 @@ class SqliteCareTeam final : public CareTeam {
   static void assignIn(store::Connection& c, std::int64_t staffUserId, std::int64_t patientId,
                        std::optional<std::int64_t> by, TimePoint now);
   static bool removeIn(store::Connection& c, std::int64_t staffUserId, std::int64_t patientId);
+  /// How many times assignIn() or removeIn() ran in this process: a care team read when the
+  /// count was lower may be out of date (AccountService::careTeamOf keeps one no longer).
+  static std::uint64_t changeCount();
   /// Patients a staff user is assigned to (for filtering lists such as the alert queue).
   static std::vector<std::int64_t> patientsOfIn(store::Connection& c, std::int64_t staffUserId);
   /// One membership: a staff user on a patient's care team since `assignedAt`.

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,8 @@ class SessionExpired : public AuthError {
 
 class AuditLog;
 class Keys;
+template <class Key, class Value>
+class DecisionCache;
 
 /// Settings of accounts and sessions (config keys security.*).
 struct AccountConfig {
@@ -79,6 +82,10 @@ struct AccountConfig {
   /// How recent the last proof of identity must be for an Operation with stepUp (1..15).
   std::chrono::minutes stepUpWindow{5};  // security.step_up_minutes
   std::string totpIssuer = "Vigil";
+  /// How long authenticate() and careTeamOf() may answer from what they read before (0..5 s; 0
+  /// reads every time). Changes made through this service take effect at once; others (another
+  /// process, a row edited by hand) within this bound. security.decision_cache_ms.
+  std::chrono::milliseconds decisionCacheTtl{2000};
   /// Throws vigil::ConfigError naming the key.
   void validate() const;
 };
@@ -155,6 +162,9 @@ class AccountService {
  public:
   AccountService(store::Database& db, Keys& keys, AuditLog& audit, Clock& clock,
                  AccountConfig config = {});
+  ~AccountService();
+  AccountService(const AccountService&) = delete;
+  AccountService& operator=(const AccountService&) = delete;
 
   // --- administration (authorised and audited) ---
   /// Creates an account; throws AccessDenied, ValidationError (policy verdict, e-mail taken).
@@ -185,6 +195,10 @@ class AccountService {
   /// transaction; false (nothing audited) when they were not on it.
   bool removeCareTeam(const Actor& admin, std::int64_t staffUserId, std::int64_t patientId);
 
+  /// The patients a staff user is on the care team of, by id (what lists such as the alert
+  /// queue are filtered by); answered from a read at most AccountConfig::decisionCacheTtl old
+  /// (a care-team change through this process shows at once).
+  std::vector<std::int64_t> careTeamOf(std::int64_t staffUserId);
   std::optional<User> findUser(std::int64_t id);
   /// findUser on `c` (inside another service's read or write job).
   static std::optional<User> findUserIn(store::Connection& c, const crypto::FieldCipher& cipher,
@@ -274,6 +288,8 @@ class AccountService {
   bool consumeSecondFactorIn(store::Connection& c, std::int64_t userId, const SecondFactor& f,
                              TimePoint now);
   void validateNewPassword(const NewUser& user) const;
+  /// After a committed change to sessions or accounts: authenticate() reads the store again.
+  void sessionsChanged();
 
   store::Database& db_;
   Keys& keys_;
@@ -282,6 +298,10 @@ class AccountService {
   AccountConfig config_;
   PasswordHasher hasher_;
   std::string dummyHash_;  // verified for unknown accounts so timing does not tell
+  /// Active sessions by token hash, as last read (decision_cache.hpp).
+  std::unique_ptr<DecisionCache<std::string, SessionInfo>> sessions_;
+  struct CareTeamEntry;
+  std::unique_ptr<DecisionCache<std::int64_t, CareTeamEntry>> careTeams_;
 };
 
 }  // namespace vigil::security

@@ -57,11 +57,13 @@ void DevicePublisher::stop() {
 }
 
 void DevicePublisher::send(std::uint64_t seq, std::string payload) {
-  auto now = std::chrono::steady_clock::now();
   {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [this] { return !running_ || pending_.size() < options_.maxInFlight; });
     if (!running_) return;
+    // The clock starts at the publish, not before the wait for a free place in the window: the
+    // latency is the round trip of this message, not also the one before it.
+    auto now = std::chrono::steady_clock::now();
     pending_[seq] = Pending{payload, now, now};
     ++stats_.sent;
   }

@@ -472,11 +472,23 @@ namespace {
 /// Records participant 1 of a two-party room of `codec` for 4 s; checks the file at rest is
 /// ciphertext, that it decrypts only with its id, and that the ranged reader agrees. Returns
 /// gst-discoverer's report of the decrypted file, and its media type in `mediaType`.
-std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& mediaType) {
+/// `stubbornSender`: participant 1 sends keyframes only when asked and ignores the first request
+/// after the recording starts (a browser once answered none, and the recording held audio only).
+std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& mediaType,
+                              bool stubbornSender = false) {
   Room room(2, 0ms, codec);
+  if (stubbornSender) room.clientOptions.keyframeSeconds = 0;
   auto a = room.join(1);
   auto b = room.join(2);
   BOOST_TEST_REQUIRE(waitFor([&] { return receivesMedia(*b, 10, 10); }));
+  std::uint64_t requestsBefore = 0;
+  if (stubbornSender) {
+    // The relay's own keyframe requests for the new receiver (at connection, 1 s and 3 s after)
+    // are over, and no other comes while nothing is lost.
+    std::this_thread::sleep_for(4s);
+    requestsBefore = a->keyframeRequestsSeen();
+    a->ignoreKeyframeRequests(1);
+  }
   vigil::crypto::KeyRing ring;
   ring.add(1, vigil::crypto::randomKey());
   ring.setActive(1);
@@ -498,6 +510,13 @@ std::string recordAndDiscover(vigil::video::VideoCodec codec, std::string& media
     room.flush();
     recording.stop();
     BOOST_TEST(recording.bytesWritten() > 10'000u);
+  }
+  // The recording asked again when the first request brought nothing (and not endlessly: at most
+  // one request per 300 ms while it waits, none once it has a keyframe).
+  if (stubbornSender) {
+    const auto asked = a->keyframeRequestsSeen() - requestsBefore;
+    BOOST_TEST(asked >= 2u);
+    BOOST_TEST(asked <= 8u);
   }
   // At rest: ciphertext only (no EBML header, no codec names in clear).
   std::ifstream raw(file, std::ios::binary);
@@ -530,6 +549,15 @@ BOOST_AUTO_TEST_CASE(recording_is_encrypted_webm_that_decrypts_and_plays) {
   const auto out = recordAndDiscover(vigil::video::VideoCodec::vp8, type);
   BOOST_TEST(type == "video/webm");
   BOOST_TEST(out.find("VP8") != std::string::npos, out);
+  BOOST_TEST(out.find("Opus") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(a_recording_asks_again_for_a_keyframe_the_first_request_did_not_bring) {
+  std::string type;
+  const auto out = recordAndDiscover(vigil::video::VideoCodec::vp8, type, true);
+  BOOST_TEST(type == "video/webm");
+  // The camera's frames are in the file (the depayloader keeps none before a keyframe).
+  BOOST_TEST(out.find("Width: 320") != std::string::npos, out);
   BOOST_TEST(out.find("Opus") != std::string::npos, out);
 }
 

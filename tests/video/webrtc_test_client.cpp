@@ -36,6 +36,9 @@ std::string videoEncoder(const WebrtcTestClientOptions& o, int keyframeEvery, in
   return p.str();
 }
 
+/// A keyframe distance no call reaches (frames): keyframes come when asked for only.
+constexpr int kOnlyWhenAsked = 1'000'000'000;
+
 std::string pipelineFor(const WebrtcTestClientOptions& o) {
   std::ostringstream p;
   p << "webrtcbin name=w bundle-policy=max-bundle latency=" << o.jitterLatencyMs << " "
@@ -46,7 +49,9 @@ std::string pipelineFor(const WebrtcTestClientOptions& o) {
        "! w. "
     << "videotestsrc is-live=true pattern=" << o.pattern << " ! video/x-raw,width=" << o.width
     << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! "
-    << videoEncoder(o, 2 * o.fps, 96, o.videoKbps, "name=vpay") << " ! w. ";
+    << videoEncoder(o, o.keyframeSeconds > 0 ? o.keyframeSeconds * o.fps : kOnlyWhenAsked, 96,
+                    o.videoKbps, "name=vpay")
+    << " ! w. ";
   if (o.screen)
     p << "videotestsrc is-live=true pattern=smpte ! "
          "video/x-raw,width=320,height=180,framerate=5/1 ! "
@@ -96,10 +101,15 @@ GstPadProbeReturn countBuffers(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpoin
 
 GstPadProbeReturn countKeyframeRequests(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   auto* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
-      gst_event_has_name(event, "GstForceKeyUnit"))
-    static_cast<std::atomic<std::uint64_t>*>(data)->fetch_add(1);
-  return GST_PAD_PROBE_OK;
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM ||
+      !gst_event_has_name(event, "GstForceKeyUnit"))
+    return GST_PAD_PROBE_OK;
+  auto* client = static_cast<WebrtcTestClient*>(data);
+  client->keyframeRequests_.fetch_add(1);
+  int left = client->keyframeRequestsToIgnore_.load();
+  while (left > 0 && !client->keyframeRequestsToIgnore_.compare_exchange_weak(left, left - 1)) {
+  }
+  return left > 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 /// Drops one camera packet (not a retransmission) when the client is armed to.
@@ -205,8 +215,8 @@ WebrtcTestClient::WebrtcTestClient(Send send, WebrtcTestClientOptions options, R
   }
   GstElement* vpay = gst_bin_get_by_name(GST_BIN(pipeline_), "vpay");
   GstPad* vpaySink = gst_element_get_static_pad(vpay, "sink");
-  gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests,
-                    &keyframeRequests_, nullptr);
+  gst_pad_add_probe(vpaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, countKeyframeRequests, this,
+                    nullptr);
   gst_object_unref(vpaySink);
   if (observer_) {
     GstPad* vpaySrc = gst_element_get_static_pad(vpay, "src");

@@ -40,6 +40,9 @@ struct WebrtcTestClientOptions {
   bool cheapAudio = false;
   /// Its receive jitterbuffer's latency (webrtcbin "latency"), in ms.
   int jitterLatencyMs = 50;
+  /// The camera's longest distance between keyframes, in seconds (0: keyframes only when asked
+  /// for, and the first).
+  int keyframeSeconds = 2;
 };
 
 /// One RTP packet seen by a client: `sent` at its payloader's output, else coming out of
@@ -78,6 +81,9 @@ class WebrtcTestClient {
   std::uint64_t keyframeRequestsSeen() const { return keyframeRequests_; }
   /// Asks the far end for a keyframe the way a decoder does (becomes a PLI on the wire).
   void requestKeyframe();
+  /// The camera's encoder ignores the next `n` keyframe requests (a sender that does not answer
+  /// a PLI, or whose answer is lost); they still count in keyframeRequestsSeen().
+  void ignoreKeyframeRequests(int n) { keyframeRequestsToIgnore_ = n; }
   /// Drops the next camera packet this client sends (after its RTP session kept it for
   /// retransmission, before the wire: a packet lost on the way out) and returns its key
   /// (rtpKey); 0 when there is no sending session yet.
@@ -99,6 +105,7 @@ class WebrtcTestClient {
   std::atomic<std::uint64_t> audioFrames_{0};
   std::atomic<std::uint64_t> screenFrames_{0};
   std::atomic<std::uint64_t> keyframeRequests_{0};
+  std::atomic<int> keyframeRequestsToIgnore_{0};
   /// dropNextVideoPacketSent(): armed, and the key of the packet dropped (0: none yet).
   std::atomic<bool> dropArmed_{false};
   std::atomic<std::uint64_t> droppedKey_{0};

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -23,19 +24,27 @@ namespace vigil::video {
 namespace {
 
 constexpr std::size_t kChunkBytes = 256 * 1024;
+/// How often a recording waiting for a keyframe asks the participant again. A single request
+/// at the start was not enough: a browser answered none once, and the recording of a 9 s visit
+/// held audio only (the first request can meet one still in flight for another receiver).
+constexpr std::chrono::milliseconds kKeyframeRequestGap{300};
 
 // Both streams are RTP as the participant sent them (camera VP8 or H.264, microphone Opus).
 // opusparse gives the muxer the rate and OpusHead a browser's Opus caps lack (without it the
-// muxer refused browsers' audio and recordings of browsers stayed empty).
+// muxer refused browsers' audio and recordings of browsers stayed empty). The depayloader keeps
+// nothing before the first keyframe (nor after a loss until the next) and asks for one: its
+// requests go to the participant through the room (askTheRoomForKeyframes).
 constexpr const char* kRecorderVp8 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
-    "rtpjitterbuffer latency=200 ! rtpvp8depay ! queue ! webmmux name=mux streamable=true ! "
+    "rtpjitterbuffer latency=200 ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! "
+    "queue ! webmmux name=mux streamable=true ! "
     "appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
 constexpr const char* kRecorderH264 =
     "appsrc name=v is-live=true format=time do-timestamp=true ! "
-    "rtpjitterbuffer latency=200 ! rtph264depay ! h264parse ! queue ! "
+    "rtpjitterbuffer latency=200 ! rtph264depay request-keyframe=true wait-for-keyframe=true ! "
+    "h264parse ! queue ! "
     "matroskamux name=mux streamable=true ! appsink name=out sync=false async=false "
     "appsrc name=a is-live=true format=time do-timestamp=true ! "
     "rtpjitterbuffer latency=200 ! rtpopusdepay ! opusparse ! queue ! mux. ";
@@ -116,6 +125,27 @@ struct RoomRecording::Impl {
   mutable std::mutex mu;
   RecordingWriter writer;  // under mu
   bool stopped = false;
+  GstPad* videoTapPad = nullptr;  // under mu: the sink pad of the latest video tap (a ref)
+  std::chrono::steady_clock::time_point lastKeyframeRequest;  // under mu
+
+  /// Asks the participant for a keyframe through the video tap in the room's pipeline (an
+  /// upstream GstForceKeyUnit, a PLI on the wire), at most every kKeyframeRequestGap: the
+  /// depayloader asks once a dropped frame while it waits.
+  void requestKeyframe() {
+    GstPad* pad = nullptr;
+    {
+      std::lock_guard lock(mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (stopped || videoTapPad == nullptr || now - lastKeyframeRequest < kKeyframeRequestGap)
+        return;
+      lastKeyframeRequest = now;
+      pad = GST_PAD(gst_object_ref(videoTapPad));
+    }
+    gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                                 gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                                   G_TYPE_BOOLEAN, TRUE, nullptr)));
+    gst_object_unref(pad);
+  }
 
   Impl(std::string recordingId, const std::filesystem::path& p, const crypto::FieldCipher& c)
       : id(recordingId), writer(std::move(recordingId), p, c) {}
@@ -179,6 +209,16 @@ void freeTap(gpointer data) {
   delete static_cast<Tap*>(data);
 }
 
+/// A keyframe request from the recorder's depayloader reaches its video appsrc, which cannot
+/// answer it: the room's tap passes it on to the participant.
+GstPadProbeReturn askTheRoomForKeyframes(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+      gst_event_has_name(event, "GstForceKeyUnit"))
+    static_cast<RoomRecording::Impl*>(data)->requestKeyframe();
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 RoomRecording::RoomRecording(std::string recordingId, std::filesystem::path path,
@@ -194,6 +234,10 @@ RoomRecording::RoomRecording(std::string recordingId, std::filesystem::path path
   }
   impl_->sources[0] = gst_bin_get_by_name(GST_BIN(impl_->pipeline), "a");
   impl_->sources[1] = gst_bin_get_by_name(GST_BIN(impl_->pipeline), "v");
+  GstPad* videoSrc = gst_element_get_static_pad(impl_->sources[1], "src");
+  gst_pad_add_probe(videoSrc, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, askTheRoomForKeyframes,
+                    impl_.get(), nullptr);
+  gst_object_unref(videoSrc);
   GstElement* out = gst_bin_get_by_name(GST_BIN(impl_->pipeline), "out");
   GstAppSinkCallbacks callbacks{};
   callbacks.new_sample = onMuxed;
@@ -216,6 +260,9 @@ RoomRecording::~RoomRecording() {
   }
   if (impl_->pipeline != nullptr) gst_object_unref(impl_->pipeline);
   impl_->pipeline = nullptr;
+  std::lock_guard lock(impl_->mu);
+  if (impl_->videoTapPad != nullptr) gst_object_unref(impl_->videoTapPad);
+  impl_->videoTapPad = nullptr;
 }
 
 GstElement* RoomRecording::makeTap(bool video) {
@@ -226,6 +273,11 @@ GstElement* RoomRecording::makeTap(bool video) {
   callbacks.new_sample = onTapped;
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new Tap{impl_, video ? 1 : 0},
                              freeTap);
+  if (video) {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->videoTapPad != nullptr) gst_object_unref(impl_->videoTapPad);
+    impl_->videoTapPad = gst_element_get_static_pad(sink, "sink");
+  }
   return sink;
 }
 

@@ -13,6 +13,23 @@
 
 namespace vigil {
 
+/// Whose figures a report covers, resolved by vigil::analytics before it asks the owning
+/// libraries: the whole practice, or the given providers (one provider, or a clinic group's) and
+/// the patients on their care teams. A library filters by whichever it has: visits and cases by
+/// provider, alerts and RPM figures by patient.
+struct ReportScope {
+  bool practice = true;
+  std::vector<std::int64_t> providers;  // ascending; only when !practice
+  std::vector<std::int64_t> patients;   // ascending; only when !practice
+
+  bool coversProvider(std::int64_t id) const {
+    return practice || std::binary_search(providers.begin(), providers.end(), id);
+  }
+  bool coversPatient(std::int64_t id) const {
+    return practice || std::binary_search(patients.begin(), patients.end(), id);
+  }
+};
+
 /// How many things (visits, alerts, claims, days …) and which patients they concern.
 struct PatientTally {
   std::int64_t count = 0;

@@ -83,6 +83,9 @@ LAYERS = {
     # The worklist (issue 23): one clinician's work read from alerts, video, notes and RPM
     # enrolments (and the async cases through a source the app adds); owns no table.
     "worklist": 6,
+    # The practice reports (issue 30): figures from the domain libraries that own them
+    # (scheduling, ondemand, cases, alerts, billing, surveys), suppression and CSV; owns no table.
+    "analytics": 6,
     "web": 7,
     "webapi": 8,
     "demo": 9,

@@ -150,6 +150,10 @@ const std::map<std::string, std::string> kExpected = {
     {"keys.rotate",        "DD DD DD AA DD DD"},
     {"keys.reencrypt",     "DD DD DD AA DD DD"},
     {"billing.report",     "DD AA DD AA DD DD"},
+    // Practice reports (issue 30): providers (their own scope, narrowed by ReportService) and
+    // admins; nurses, the front desk, patients and devices none.
+    {"report.view",        "DD AA DD AA DD DD"},
+    {"report.export",      "DD AA DD AA DD DD"},
     // RPM billing (issue 24): providers and admins read the review, the fee schedule and the
     // claims (the service narrows providers to their care team); providers approve (care team,
     // others in an emergency); the care team's providers and nurses keep the minutes ledger;

@@ -32,6 +32,7 @@
 #include "vigil/alerts/alert_repository.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
+#include "vigil/analytics/sections.hpp"
 #include "vigil/billing/billing.hpp"
 #include "vigil/cases/cases.hpp"
 #include "vigil/core/clock.hpp"
@@ -152,6 +153,7 @@ struct ApiFixture {
   std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<cases::CaseService> cases;
   std::unique_ptr<billing::BillingService> billing;
+  std::unique_ptr<analytics::ReportService> reports;
   std::unique_ptr<rx::DrugCatalog> drugs;  // the starter list loaded
   std::unique_ptr<rx::StateRuleService> rxRules;
   std::unique_ptr<rx::PrescriberService> prescribers;
@@ -318,6 +320,9 @@ struct ApiFixture {
     billing = std::make_unique<billing::BillingService>(*db, *audit, keys->cipher(), *patients,
                                                         *records, clock);
     services.billing = billing.get();
+    reports =
+        std::make_unique<analytics::ReportService>(*db, *audit, analytics::practiceSections());
+    services.reports = reports.get();
     // E-prescribing (issue 25), as ApiWiring::wireRx with no cloud link.
     drugs = std::make_unique<rx::DrugCatalog>(*db);
     drugs->loadStarterList();

@@ -350,6 +350,11 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx&) {
          return Call{"/api/v1/reports/alert-response", ""};
        }},
+      // The practice reports (issue 30) of the calling provider (f.providerId): theirs to see.
+      {"GET /api/v1/reports/practice",
+       [](const Ctx& c) {
+         return Call{"/api/v1/reports/practice?scope=provider&id=" + id(c.provider), ""};
+       }},
       {"GET /api/v1/patients/{id}/thresholds",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/thresholds", ""};
@@ -1112,6 +1117,8 @@ const std::map<std::string, std::string> kExpected = {
     {"POST /api/v1/alerts/{id}/escalate",                      "DD AG AG DD DD"},
     {"POST /api/v1/alerts/{id}/snooze",                        "DD AG AG DD DD"},
     {"GET /api/v1/reports/alert-response",                     "DD AA AA AA DD"},
+    // Practice reports (issue 30): providers their own figures, admins any; nobody else.
+    {"GET /api/v1/reports/practice",                           "DD AA DD AA DD"},
     // Escalation (issue 17): staff read who alerts go to; admins set the clinic's chain and
     // on-call coverage (staffing, not a clinical order); a provider on the care team may give a
     // patient a chain of their own (others in an emergency). Nurses and patients change neither.

@@ -6,6 +6,7 @@
 #include "security_subsystem.hpp"
 #include "store_subsystem.hpp"
 #include "sync_subsystem.hpp"
+#include "vigil/analytics/sections.hpp"
 #include "vigil/app/config.hpp"
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
@@ -244,6 +245,13 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
   wireBilling(config, db, security, syncing, clock);
+  reports_ = std::make_unique<analytics::ReportService>(
+      db, security.audit(), clock, analytics::practiceSections(),
+      [&accounts = security.accounts()](std::int64_t id) {
+        auto u = accounts.findUser(id);
+        return u ? u->displayName : "User " + std::to_string(id);
+      });
+  services_.reports = reports_.get();
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

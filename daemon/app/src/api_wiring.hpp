@@ -35,6 +35,7 @@
 #include "vigil/scheduling/reminders.hpp"
 #include "vigil/scheduling/scheduling.hpp"
 #endif
+#include "vigil/analytics/practice_report.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/worklist/worklist.hpp"
 
@@ -84,6 +85,7 @@ class ApiWiring {
   // the service so it stops first).
   std::unique_ptr<cases::CaseService> cases_;
   std::unique_ptr<billing::BillingService> billing_;
+  std::unique_ptr<analytics::ReportService> reports_;
   std::unique_ptr<PeriodicTask> visitTimeImport_;
   std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;

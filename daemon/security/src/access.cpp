@@ -223,6 +223,11 @@ constexpr Operation kOperations[] = {
     {"fhir_client.list", P::apiClientManage, false},
     {"fhir_client.register", P::apiClientManage, false, kStepUp},
     {"fhir_client.disable", P::apiClientManage, false},
+    // The practice reports (issue 30, docs/reports.md): aggregates with small cells suppressed
+    // for readers who may not see the patients behind them; ReportService narrows providers to
+    // their own figures and their clinic groups'. Each CSV export is its own audited access.
+    {"report.view", P::reportRead, false},
+    {"report.export", P::reportRead, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -291,7 +296,7 @@ bool roleHas(Role role, Permission p) {
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe,
                     P::caseRead, P::caseMessage, P::caseRespond,
-                    P::billingTime, P::billingApprove, P::epcsApprove});
+                    P::billingTime, P::billingApprove, P::epcsApprove, P::reportRead});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -318,7 +323,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
                     P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite,
-                    P::billingManage, P::epcsApprove, P::apiClientManage});
+                    P::billingManage, P::epcsApprove, P::apiClientManage, P::reportRead});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

@@ -30,14 +30,15 @@ import * as worklistBadge from './worklist_badge.js';
 import { renderCases, renderCase } from './pages/cases.js';
 import { renderBilling } from './pages/billing.js';
 import { renderPrescriptions, renderSigningLog } from './pages/rx.js';
+import { renderPracticeReport } from './pages/practice_report.js';
 
 const NAV = {
-  provider: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/on-demand', 'On-demand'], ['#/visits', 'Visits'], ['#/cases', 'Async cases'], ['#/cosign', 'Co-sign'], ['#/billing', 'Billing'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
+  provider: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/on-demand', 'On-demand'], ['#/visits', 'Visits'], ['#/cases', 'Async cases'], ['#/cosign', 'Co-sign'], ['#/billing', 'Billing'], ['#/reports', 'Reports'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   nurse: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cases', 'Async cases'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/see-now', 'See a provider now'], ['#/schedule', 'Appointments'], ['#/cases', 'Ask your care team'], ['#/prescriptions', 'Prescriptions'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
   admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
-    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/billing', 'Billing'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/admin/ehr', 'EHR connections'], ['#/patients', 'Patients'], ['#/account', 'Account']],
+    ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/reports', 'Practice reports'], ['#/billing', 'Billing'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/admin/ehr', 'EHR connections'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 
 const HOME = { provider: '#/queue', nurse: '#/queue', patient: '#/me', admin: '#/admin/users', front_desk: '#/patients' };
@@ -73,6 +74,7 @@ function routeFor(hash, role) {
   if ((role === 'patient' || role === 'provider' || role === 'nurse') && path === '/cases') return (root) => renderCases(root);
   if ((role === 'patient' || role === 'provider' || role === 'nurse') && (m = /^\/cases\/(\d+)$/.exec(path))) return (root) => renderCase(root, Number(m[1]));
   if ((role === 'provider' || role === 'admin') && path === '/billing') return (root) => renderBilling(root);
+  if ((role === 'provider' || role === 'admin') && path === '/reports') return (root) => renderPracticeReport(root);
   if (role === 'patient' && path === '/prescriptions') return (root) => renderPrescriptions(root, null);
   if ((role === 'provider' || role === 'nurse') && (m = /^\/patients\/(\d+)\/prescriptions$/.exec(path))) return (root) => renderPrescriptions(root, Number(m[1]));
   if (role === 'provider' && path === '/signing-log') return (root) => renderSigningLog(root);

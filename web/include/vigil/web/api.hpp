@@ -90,6 +90,9 @@ namespace vigil::scheduling {
 class SchedulingService;
 class ReminderService;
 }  // namespace vigil::scheduling
+namespace vigil::analytics {
+class ReportService;
+}
 namespace vigil::ondemand {
 class OnDemandService;
 }
@@ -161,6 +164,8 @@ struct ApiServices {
   vigil::ondemand::OnDemandService* ondemand = nullptr;
   cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
   billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
+  /// The practice reports (issue 30): sections per period and scope, CSV export.
+  analytics::ReportService* reports = nullptr;
   /// The FHIR R4 API under /fhir (issue 26) and how it checks a backend client's bearer token
   /// (SMART backend services): the grant of a current token, nullopt otherwise.
   fhir::FhirServer* fhir = nullptr;

@@ -156,6 +156,8 @@ enum class Permission {
   billingManage,       // the fee schedule, claims out to the clearinghouse and their status: admins
   epcsApprove,         // approving a prescriber's EPCS access (issue 25): admins and providers
   apiClientManage,     // EHR clients of the FHIR API (SMART backend services, issue 26): admins
+  reportRead,  // the practice reports (issue 30): admins any scope, providers their own and
+               // their clinic groups' (analytics::ReportService narrows it)
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

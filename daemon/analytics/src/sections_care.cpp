@@ -1,0 +1,168 @@
+// The care sections (issue 30, docs/reports.md): visits and provider utilisation (scheduling),
+// on-demand care (ondemand), async cases (cases). Each reads its library's report on the
+// report's connection and lays it out as tables the portal charts.
+
+#include "sections_care.hpp"
+
+#include "section_support.hpp"
+#include "vigil/cases/case_report.hpp"
+#ifdef VIGIL_ANALYTICS_WITH_VISITS
+#include "vigil/ondemand/ondemand_report.hpp"
+#include "vigil/scheduling/visit_report.hpp"
+#endif
+
+namespace vigil::analytics::detail {
+
+#ifdef VIGIL_ANALYTICS_WITH_VISITS
+namespace {
+
+std::vector<Cell> visitCells(const SmallCells& cells, const scheduling::VisitCounts& v) {
+  return {cells.count(v.scheduled), cells.count(v.completed), cells.count(v.cancelled),
+          cells.count(v.noShows)};
+}
+
+std::vector<Cell> onDemandCells(const SmallCells& cells, const ondemand::OnDemandCounts& r) {
+  return {cells.count(r.requests), cells.count(r.seen), cells.percentile(r.toVisitStart, 50),
+          cells.percentile(r.toVisitStart, 90)};
+}
+
+}  // namespace
+
+Section visitsSection(const SectionContext& x) {
+  const auto r = scheduling::visitReportIn(x.c, x.from, x.to, x.scope);
+  const auto& cells = x.cells;
+  Section s;
+  s.title = "Visits and utilisation";
+  const auto& t = r.totals;
+  s.tables.push_back(totals(
+      "The period",
+      {count("scheduled", "Scheduled"), count("completed", "Completed"),
+       count("cancelled", "Cancelled"), count("no_shows", "No-shows"),
+       count("still_booked", "Still booked"), ratio("completion", "Completed of scheduled"),
+       ratio("no_show_rate", "No-shows of scheduled"), minutes("available", "Available time"),
+       minutes("booked", "Booked time"), ratio("utilisation", "Utilisation")},
+      {cells.count(t.scheduled), cells.count(t.completed), cells.count(t.cancelled),
+       cells.count(t.noShows), cells.count(t.stillBooked), cells.share(t.completed, t.scheduled),
+       cells.share(t.noShows, t.scheduled), cells.count(r.time.availableMinutes),
+       cells.count(r.time.bookedMinutes),
+       cells.derived(r.time.utilisation, r.time.bookedMinutes.patients)}));
+  Table byProvider;
+  byProvider.key = "by_provider";
+  byProvider.title = "By provider";
+  byProvider.chart = "bar";
+  byProvider.columns = {text("provider", "Provider"), count("scheduled", "Scheduled"),
+                        count("completed", "Completed"), count("cancelled", "Cancelled"),
+                        count("no_shows", "No-shows"), ratio("utilisation", "Utilisation")};
+  for (const auto& p : r.providers) {
+    std::vector<Cell> row{Cell::label(x.staffName(p.providerUserId))};
+    for (auto& c : visitCells(cells, p.visits)) row.push_back(std::move(c));
+    row.push_back(cells.derived(p.time.utilisation, p.time.bookedMinutes.patients));
+    byProvider.rows.push_back(std::move(row));
+  }
+  s.tables.push_back(std::move(byProvider));
+  Table byDay;
+  byDay.key = "by_day";
+  byDay.title = "Per day";
+  byDay.chart = "line";
+  byDay.columns = {date("day", "Day"), count("scheduled", "Scheduled"),
+                   count("completed", "Completed"), count("cancelled", "Cancelled"),
+                   count("no_shows", "No-shows")};
+  for (const auto& d : r.days) {
+    std::vector<Cell> row{Cell::label(dayLabel(d.dayStart))};
+    for (auto& c : visitCells(cells, d.visits)) row.push_back(std::move(c));
+    byDay.rows.push_back(std::move(row));
+  }
+  s.tables.push_back(std::move(byDay));
+  return s;
+}
+
+Section onDemandSection(const SectionContext& x) {
+  const auto r = ondemand::onDemandReportIn(x.c, x.from, x.to, x.scope);
+  const auto& cells = x.cells;
+  Section s;
+  s.title = "On-demand care";
+  const auto& t = r.totals;
+  s.tables.push_back(totals(
+      "The period",
+      {count("requests", "Requests"), count("seen", "Seen"), count("cancelled", "Cancelled"),
+       count("waiting", "Still waiting"), seconds("wait_p50", "Request to visit, median"),
+       seconds("wait_p90", "Request to visit, 90th percentile")},
+      {cells.count(t.requests), cells.count(t.seen), cells.count(t.cancelled),
+       cells.count(t.waiting), cells.percentile(t.toVisitStart, 50),
+       cells.percentile(t.toVisitStart, 90)}));
+  Table byProvider;
+  byProvider.key = "by_provider";
+  byProvider.title = "By provider";
+  byProvider.chart = "bar";
+  byProvider.columns = {text("provider", "Provider"), count("requests", "Requests"),
+                        count("seen", "Seen"), seconds("wait_p50", "Request to visit, median"),
+                        seconds("wait_p90", "Request to visit, 90th percentile")};
+  for (const auto& p : r.providers) {
+    std::vector<Cell> row{Cell::label(x.staffName(p.providerUserId))};
+    for (auto& c : onDemandCells(cells, p.requests)) row.push_back(std::move(c));
+    byProvider.rows.push_back(std::move(row));
+  }
+  s.tables.push_back(std::move(byProvider));
+  Table byDay;
+  byDay.key = "by_day";
+  byDay.title = "Per day";
+  byDay.chart = "line";
+  byDay.columns = {date("day", "Day"), count("requests", "Requests"), count("seen", "Seen"),
+                   seconds("wait_p50", "Request to visit, median"),
+                   seconds("wait_p90", "Request to visit, 90th percentile")};
+  for (const auto& d : r.days) {
+    std::vector<Cell> row{Cell::label(dayLabel(d.dayStart))};
+    for (auto& c : onDemandCells(cells, d.requests)) row.push_back(std::move(c));
+    byDay.rows.push_back(std::move(row));
+  }
+  s.tables.push_back(std::move(byDay));
+  return s;
+}
+#endif
+
+Section casesSection(const SectionContext& x) {
+  const auto r = cases::caseReportIn(x.c, x.from, x.to, x.scope, std::min(x.to, x.now));
+  const auto& cells = x.cells;
+  Section s;
+  s.title = "Async cases";
+  const auto& t = r.totals;
+  s.tables.push_back(totals(
+      "The period",
+      {count("opened", "Opened"), count("answered", "Answered"), count("closed", "Closed"),
+       count("escalated", "Escalated"), count("on_time", "Answered within the target"),
+       count("late", "Answered late"), count("overdue", "Past the target, no answer"),
+       ratio("on_time_share", "Within the target, of answered"),
+       seconds("reply_p50", "First reply, median"),
+       seconds("reply_p90", "First reply, 90th percentile")},
+      {cells.count(t.opened), cells.count(t.answered), cells.count(t.closed),
+       cells.count(t.escalated), cells.count(t.onTime), cells.count(t.late),
+       cells.count(t.overdue), cells.share(t.onTime, t.answered),
+       cells.percentile(t.toFirstReply, 50), cells.percentile(t.toFirstReply, 90)}));
+  Table byProvider;
+  byProvider.key = "by_provider";
+  byProvider.title = "By clinician";
+  byProvider.chart = "bar";
+  byProvider.columns = {text("clinician", "Clinician"), count("answered", "Answered"),
+                        count("on_time", "Within the target"), count("late", "Late"),
+                        seconds("reply_p50", "First reply, median")};
+  for (const auto& p : r.providers)
+    byProvider.rows.push_back({Cell::label(x.staffName(p.providerUserId)),
+                               cells.count(p.cases.answered), cells.count(p.cases.onTime),
+                               cells.count(p.cases.late),
+                               cells.percentile(p.cases.toFirstReply, 50)});
+  s.tables.push_back(std::move(byProvider));
+  Table byDay;
+  byDay.key = "by_day";
+  byDay.title = "Per day";
+  byDay.chart = "line";
+  byDay.columns = {date("day", "Day"), count("opened", "Opened"), count("answered", "Answered"),
+                   seconds("reply_p50", "First reply, median")};
+  for (const auto& d : r.days)
+    byDay.rows.push_back({Cell::label(dayLabel(d.dayStart)), cells.count(d.cases.opened),
+                          cells.count(d.cases.answered),
+                          cells.percentile(d.cases.toFirstReply, 50)});
+  s.tables.push_back(std::move(byDay));
+  return s;
+}
+
+}  // namespace vigil::analytics::detail

@@ -197,4 +197,19 @@ BOOST_AUTO_TEST_CASE(a_provider_scope_keeps_their_requests_and_never_the_pool) {
   BOOST_REQUIRE_EQUAL(tx.days.size(), 2u);
 }
 
+
+// The report's query (as written in daemon/ondemand/src/ondemand_report.cpp) reads a range of
+// ondemand_requests_by_time, not the whole table.
+BOOST_AUTO_TEST_CASE(the_report_query_is_served_by_an_index) {
+  const auto plan = db->read([&](store::Connection& c) {
+    auto st = c.prepare(
+        "EXPLAIN QUERY PLAN SELECT patient_id, requested_at, state, provider_user_id, closed_by, "
+        "closed_at FROM ondemand_requests WHERE requested_at >= ?1 AND requested_at < ?2");
+    std::string out;
+    while (st.step()) out += st.getText(3) + "\n";
+    return out;
+  });
+  BOOST_TEST(plan.find("USING INDEX ondemand_requests_by_time") != std::string::npos, plan);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -196,4 +196,29 @@ BOOST_AUTO_TEST_CASE(a_period_cut_through_a_block_counts_only_its_part) {
   BOOST_REQUIRE_EQUAL(r.days.size(), 1u);
 }
 
+
+// The report's queries (as written in daemon/scheduling/src/visit_report.cpp and video's
+// endedAmongIn) are served by indexes, not by a scan of a year of appointments.
+BOOST_AUTO_TEST_CASE(the_report_queries_are_served_by_indexes) {
+  const auto plan = [&](const std::string& sql) {
+    return db->read([&](vigil::store::Connection& c) {
+      auto st = c.prepare("EXPLAIN QUERY PLAN " + sql);
+      std::string out;
+      while (st.step()) out += st.getText(3) + "\n";
+      return out;
+    });
+  };
+  const std::string columns =
+      "SELECT provider_user_id, patient_id, starts_at, ends_at, state, visit_id FROM appointments ";
+  const auto practice = plan(columns + "WHERE starts_at >= ?1 AND starts_at < ?2");
+  BOOST_TEST(practice.find("USING INDEX appointments_by_start") != std::string::npos, practice);
+  const auto one = plan(columns +
+                        "WHERE provider_user_id = ?1 AND starts_at >= ?2 AND starts_at < ?3");
+  BOOST_TEST(one.find("USING INDEX appointments_by_provider") != std::string::npos, one);
+  const auto ended = plan(
+      "SELECT id FROM visits WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'ended' "
+      "ORDER BY id");
+  BOOST_TEST(ended.find("SEARCH visits USING INTEGER PRIMARY KEY") != std::string::npos, ended);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -216,7 +216,6 @@ BOOST_AUTO_TEST_CASE(a_scope_keeps_its_providers_cases_and_its_patients_unassign
   BOOST_TEST(teamB.providers.size() == 1u);
 }
 
-
 // The report's query (as written in daemon/cases/src/case_report.cpp) reads a range of
 // cases_by_opened and each answered case's first messages through case_messages_by_case.
 BOOST_AUTO_TEST_CASE(the_report_query_is_served_by_indexes) {

@@ -197,7 +197,6 @@ BOOST_AUTO_TEST_CASE(a_provider_scope_keeps_their_requests_and_never_the_pool) {
   BOOST_REQUIRE_EQUAL(tx.days.size(), 2u);
 }
 
-
 // The report's query (as written in daemon/ondemand/src/ondemand_report.cpp) reads a range of
 // ondemand_requests_by_time, not the whole table.
 BOOST_AUTO_TEST_CASE(the_report_query_is_served_by_an_index) {

@@ -49,8 +49,7 @@ struct ReportFixture : SchedulingFixture {
     weekly(provider2.id, 1, 9 * 60, 12 * 60);
     weekly(provider2.id, 2, 9 * 60, 10 * 60);
     const local_days monday{2026y / March / 2};
-    service.addException(admin, {0, provider.id, monday + 11h, monday + 12h,
-                                 ExceptionKind::leave});
+    service.addException(admin, {0, provider.id, monday + 11h, monday + 12h, ExceptionKind::leave});
     patientB = newPatient("MRN-B", "");
     patientC = newPatient("MRN-C", "");
     patientD = newPatient("MRN-D", "");
@@ -75,8 +74,7 @@ struct ReportFixture : SchedulingFixture {
   }
 
   VisitReport report(const vigil::ReportScope& scope) {
-    return db->read(
-        [&](vigil::store::Connection& c) { return visitReportIn(c, from, to, scope); });
+    return db->read([&](vigil::store::Connection& c) { return visitReportIn(c, from, to, scope); });
   }
 };
 
@@ -97,8 +95,7 @@ BOOST_AUTO_TEST_CASE(counts_the_appointments_of_the_period_by_what_became_of_the
   BOOST_TEST(r.totals.noShows.count == 1);
   BOOST_TEST(r.totals.noShows.patients == std::vector<std::int64_t>({A}), tt::per_element());
   BOOST_TEST(r.totals.stillBooked.count == 3);
-  BOOST_TEST(r.totals.stillBooked.patients == std::vector<std::int64_t>({B, C}),
-             tt::per_element());
+  BOOST_TEST(r.totals.stillBooked.patients == std::vector<std::int64_t>({B, C}), tt::per_element());
   BOOST_TEST(r.totals.rescheduled.count == 1);
   BOOST_TEST(r.totals.rescheduled.patients == std::vector<std::int64_t>({D}), tt::per_element());
 }
@@ -196,7 +193,6 @@ BOOST_AUTO_TEST_CASE(a_period_cut_through_a_block_counts_only_its_part) {
   BOOST_REQUIRE_EQUAL(r.days.size(), 1u);
 }
 
-
 // The report's queries (as written in daemon/scheduling/src/visit_report.cpp and video's
 // endedAmongIn) are served by indexes, not by a scan of a year of appointments.
 BOOST_AUTO_TEST_CASE(the_report_queries_are_served_by_indexes) {
@@ -212,8 +208,8 @@ BOOST_AUTO_TEST_CASE(the_report_queries_are_served_by_indexes) {
       "SELECT provider_user_id, patient_id, starts_at, ends_at, state, visit_id FROM appointments ";
   const auto practice = plan(columns + "WHERE starts_at >= ?1 AND starts_at < ?2");
   BOOST_TEST(practice.find("USING INDEX appointments_by_start") != std::string::npos, practice);
-  const auto one = plan(columns +
-                        "WHERE provider_user_id = ?1 AND starts_at >= ?2 AND starts_at < ?3");
+  const auto one =
+      plan(columns + "WHERE provider_user_id = ?1 AND starts_at >= ?2 AND starts_at < ?3");
   BOOST_TEST(one.find("USING INDEX appointments_by_provider") != std::string::npos, one);
   const auto ended = plan(
       "SELECT id FROM visits WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'ended' "

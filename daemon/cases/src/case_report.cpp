@@ -82,8 +82,7 @@ CaseReport caseReportIn(Connection& c, TimePoint from, TimePoint to, const Repor
     r.firstReplyMs = st.get<std::optional<std::int64_t>>(4);
     r.escalated = st.getInt64(5) != 0;
     r.provider = st.get<std::optional<std::int64_t>>(6);
-    if (r.provider ? !scope.coversProvider(*r.provider) : !scope.coversPatient(r.patient))
-      continue;
+    if (r.provider ? !scope.coversProvider(*r.provider) : !scope.coversPatient(r.patient)) continue;
     count(report.totals, r, asOfMs);
     count(report.days[static_cast<std::size_t>((r.openedMs - fromMs) / kDayMs)].cases, r, asOfMs);
     if (r.provider) {

@@ -119,8 +119,8 @@ void count(VisitCounts& v, const Row& r, Outcome o) {
 }
 
 void finish(VisitCounts& v) {
-  for (auto* t : {&v.scheduled, &v.completed, &v.cancelled, &v.noShows, &v.stillBooked,
-                  &v.rescheduled})
+  for (auto* t :
+       {&v.scheduled, &v.completed, &v.cancelled, &v.noShows, &v.stillBooked, &v.rescheduled})
     t->finish();
 }
 
@@ -128,8 +128,8 @@ void finish(Utilisation& u) {
   u.availableMinutes.finish();
   u.bookedMinutes.finish();
   if (u.availableMinutes.count > 0)
-    u.utilisation = static_cast<double>(u.bookedMinutes.count) /
-                    static_cast<double>(u.availableMinutes.count);
+    u.utilisation =
+        static_cast<double>(u.bookedMinutes.count) / static_cast<double>(u.availableMinutes.count);
 }
 
 /// Sorted, non-overlapping.

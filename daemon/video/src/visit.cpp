@@ -658,6 +658,22 @@ std::vector<Visit> VisitService::endedBetweenIn(store::Connection& c, TimePoint 
   return out;
 }
 
+std::vector<std::int64_t> VisitService::endedAmongIn(store::Connection& c,
+                                                     const std::vector<std::int64_t>& visitIds) {
+  std::vector<std::int64_t> out;
+  if (visitIds.empty()) return out;
+  std::string ids = "[";
+  for (auto id : visitIds) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "]";
+  // A row per id through the primary key (json_each yields the ids; no scan of visits).
+  auto st = c.prepare(
+      "SELECT id FROM visits WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'ended' "
+      "ORDER BY id");
+  st.bind(1, ids);
+  while (st.step()) out.push_back(st.getInt64(0));
+  return out;
+}
+
 std::vector<Visit> VisitService::forPatientIn(store::Connection& c, std::int64_t patientId) {
   std::vector<std::int64_t> ids;
   auto st = c.prepare("SELECT id FROM visits WHERE patient_id = ?1 ORDER BY starts_at, id");

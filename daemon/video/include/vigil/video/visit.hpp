@@ -309,6 +309,11 @@ class VisitService {
   /// The visits that ended (state ended) with ended_at in [from, to), by end time, on `c`; no
   /// access check and no audit (billing authorises and audits its own read).
   static std::vector<Visit> endedBetweenIn(store::Connection& c, TimePoint from, TimePoint to);
+  /// The ids among `visitIds` of the visits that ended (state ended), ascending, on `c`, by
+  /// primary key; no access check and no audit (scheduling's visit report: which bookings were
+  /// completed).
+  static std::vector<std::int64_t> endedAmongIn(store::Connection& c,
+                                                const std::vector<std::int64_t>& visitIds);
 
  private:
   static void checkWindow(const NewVisit& visit);

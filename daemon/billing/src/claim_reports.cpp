@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "billing_internal.hpp"
 #include "vigil/core/time.hpp"
@@ -138,6 +140,44 @@ constexpr const char* kMonthOf =
 
 }  // namespace
 
+std::vector<DenialReasonTally> detail::denialReasonsIn(
+    Connection& c, std::optional<std::pair<TimePoint, TimePoint>> posted,
+    const ReportScope& scope) {
+  std::string sql =
+      "SELECT a.group_code, a.reason_code, rc.claim_id, a.amount_cents, k.patient_id FROM "
+      "remittance_adjustments a JOIN remittance_claims rc ON rc.id = a.remittance_claim_id "
+      "LEFT JOIN claims k ON k.id = rc.claim_id WHERE rc.outcome = 'denied'";
+  if (posted) sql += " AND rc.posted_at >= ?1 AND rc.posted_at < ?2";
+  auto d = c.prepare(sql);
+  if (posted) d.bindAll(core::toMillis(posted->first), core::toMillis(posted->second));
+  std::map<std::pair<std::string, std::string>, DenialReasonTally> byReason;
+  std::set<std::pair<std::pair<std::string, std::string>, std::int64_t>> counted;
+  while (d.step()) {
+    const auto patient = d.get<std::optional<std::int64_t>>(4).value_or(0);
+    if (!scope.coversPatient(patient)) continue;
+    const std::pair key{d.get<std::string>(0), d.get<std::string>(1)};
+    auto& t = byReason[key];
+    t.amountCents += d.get<std::int64_t>(3);
+    // A claim counts once per reason, however many of its lines carry it.
+    if (auto claim = d.get<std::optional<std::int64_t>>(2);
+        claim && counted.insert({key, *claim}).second)
+      t.claims.add(patient);
+  }
+  std::vector<DenialReasonTally> out;
+  for (auto& [key, t] : byReason) {
+    t.group = key.first;
+    t.reason = key.second;
+    t.claims.finish();
+    out.push_back(std::move(t));
+  }
+  std::sort(out.begin(), out.end(), [](const DenialReasonTally& a, const DenialReasonTally& b) {
+    if (a.claims.count != b.claims.count) return a.claims.count > b.claims.count;
+    if (a.amountCents != b.amountCents) return a.amountCents > b.amountCents;
+    return std::tie(a.group, a.reason) < std::tie(b.group, b.reason);
+  });
+  return out;
+}
+
 ClaimDetail BillingService::claimDetail(const Actor& actor, std::int64_t claimId) {
   security::AccessGuard guard(db_, audit_);
   return guard.read(
@@ -180,14 +220,8 @@ ClaimsReport BillingService::claimsReport(const Actor& actor) {
         while (s.step())
           r.byStatus.push_back(
               {s.get<std::string>(0), s.get<std::int64_t>(1), s.get<std::int64_t>(2)});
-        auto d = c.prepare(
-            "SELECT a.group_code, a.reason_code, count(DISTINCT rc.claim_id), "
-            "sum(a.amount_cents) FROM remittance_adjustments a JOIN "
-            "remittance_claims rc ON rc.id = a.remittance_claim_id WHERE "
-            "rc.outcome = 'denied' GROUP BY 1, 2 ORDER BY 3 DESC, 4 DESC, 1, 2");
-        while (d.step())
-          r.denialReasons.push_back({d.get<std::string>(0), d.get<std::string>(1),
-                                     d.get<std::int64_t>(2), d.get<std::int64_t>(3)});
+        for (const auto& d : detail::denialReasonsIn(c, std::nullopt, ReportScope{}))
+          r.denialReasons.push_back({d.group, d.reason, d.claims.count, d.amountCents});
         // Days from the first sending to the first payment, per paid claim.
         std::map<std::string, std::vector<double>> byMonth;
         std::vector<double> all;

@@ -7,11 +7,7 @@
 // once it is over). A period whose last day is after today (patient's zone) is listed as open
 // (exception period_open) and not billed yet. 99453 goes with the episode's first period.
 //
-// Episode boundaries: patients::RpmEnrolmentService::enrolmentsIn gives an episode's consented
-// parts with the episode's own edges at 00:00 UTC of its dates; here an edge that is exactly
-// such a date boundary is read in the patient's zone instead (the episode starts on the
-// patient's start date, wherever they live), while a consent's signing or withdrawal stays the
-// instant it happened.
+// Episodes and their device days: episodes.cpp.
 
 #include <algorithm>
 #include <map>
@@ -44,95 +40,6 @@ namespace {
 constexpr const char* kPosHome = "10";
 constexpr const char* kPosTelehealth = "02";
 
-/// One episode: an enrolment's consented parts (instants) and its dates.
-struct Episode {
-  std::int64_t enrolmentId = 0;
-  Day start;
-  std::optional<Day> last;
-  std::int64_t enrolledBy = 0;
-  std::vector<std::string> conditions;
-  std::vector<std::pair<TimePoint, TimePoint>> covered;
-};
-
-TimePoint utcMidnight(Day d) {
-  return TimePoint(d);
-}
-
-std::vector<Episode> episodesIn(Connection& c, std::int64_t patientId, const core::TimeZone& zone) {
-  const auto parts = patients::RpmEnrolmentService::enrolmentsIn(
-      c, patientId, fromMillis(0), utcMidnight(sys_days(year(2200) / 1 / 1)));
-  std::map<std::int64_t, Episode> byId;
-  std::vector<std::int64_t> order;
-  for (const auto& p : parts) {
-    auto start = parseDay(p.startDate);
-    if (!start) continue;
-    auto [it, fresh] = byId.try_emplace(p.enrolmentId);
-    auto& e = it->second;
-    if (fresh) {
-      order.push_back(p.enrolmentId);
-      e.enrolmentId = p.enrolmentId;
-      e.start = *start;
-      if (p.endDate) e.last = parseDay(*p.endDate);
-      e.enrolledBy = p.enrolledBy;
-      e.conditions.push_back(p.conditionCode);
-    }
-    // The episode's own date edges in the patient's zone (see the file comment).
-    auto from = p.from == utcMidnight(*start) ? startOfDay(zone, *start) : p.from;
-    auto until = p.until;
-    if (e.last && until == utcMidnight(*e.last + days(1)))
-      until = startOfDay(zone, *e.last + days(1));
-    e.covered.emplace_back(from, until);
-  }
-  std::vector<Episode> out;
-  for (auto id : order) out.push_back(byId[id]);
-  std::sort(out.begin(), out.end(),
-            [](const Episode& a, const Episode& b) { return a.start < b.start; });
-  // Overlapping enrolments (two conditions at once) are one episode of device supply: the
-  // earlier start governs the periods, the later adds its condition and coverage.
-  std::vector<Episode> merged;
-  for (auto& e : out) {
-    if (!merged.empty()) {
-      auto& prev = merged.back();
-      if (!prev.last || e.start <= *prev.last) {
-        for (auto& cond : e.conditions)
-          if (std::find(prev.conditions.begin(), prev.conditions.end(), cond) ==
-              prev.conditions.end())
-            prev.conditions.push_back(cond);
-        prev.covered.insert(prev.covered.end(), e.covered.begin(), e.covered.end());
-        if (prev.last && (!e.last || *e.last > *prev.last)) prev.last = e.last;
-        continue;
-      }
-    }
-    merged.push_back(std::move(e));
-  }
-  return merged;
-}
-
-bool coveredAt(const Episode& e, TimePoint t) {
-  for (const auto& [from, until] : e.covered)
-    if (t >= from && t < until) return true;
-  return false;
-}
-
-/// The distinct days with data per period index of the episode, up to `through` (inclusive).
-std::map<int, std::set<Day>> deviceDaysIn(Connection& c, std::int64_t patientId, const Episode& e,
-                                          const core::TimeZone& zone, Day through) {
-  std::map<int, std::set<Day>> out;
-  // A day early and late: readings timed on a device's local clock are compared as wall times.
-  const auto from = startOfDay(zone, e.start) - days(1);
-  const auto to = startOfDay(zone, through + days(1)) + days(1);
-  for (const auto& t : readings::ReadingQuery::transmittedIn(c, patientId, from, to)) {
-    const ReadingTime rt{t.at, t.local};
-    const auto day = localDay(zone, rt);
-    if (day < e.start || day > through || (e.last && day > *e.last)) continue;
-    // Consent coverage by the instant (a local-clock reading: by the start of its day).
-    const auto instant = t.local ? startOfDay(zone, day) : t.at;
-    if (!coveredAt(e, instant)) continue;
-    out[periodIndexOf(e.start, day)].insert(day);
-  }
-  return out;
-}
-
 bool insuredIn(Connection& c, const patients::PatientRecordService& records,
                std::int64_t patientId) {
   try {
@@ -160,13 +67,13 @@ bool PatientMonth::approvable() const {
 namespace {
 
 /// Device supply and set-up for the periods that end in the month.
-void addDeviceSupply(Connection& c, PatientMonth& m, const std::vector<Episode>& episodes,
+void addDeviceSupply(Connection& c, PatientMonth& m, const std::vector<detail::Episode>& episodes,
                      const core::TimeZone& zone, Day monthFirst, Day monthLast, Day today) {
   for (const auto& e : episodes) {
     if (e.start > monthLast) continue;
     const auto through = std::min(monthLast, e.last.value_or(monthLast));
     if (through < e.start) continue;
-    const auto counted = deviceDaysIn(c, m.patientId, e, zone, through);
+    const auto counted = detail::deviceDaysIn(c, m.patientId, e, zone, e.start, through);
     for (int i = periodIndexOf(e.start, std::max(e.start, monthFirst - days(kPeriodDays)));
          i <= periodIndexOf(e.start, through); ++i) {
       const auto p = periodOf(e.start, i, e.last);
@@ -235,7 +142,7 @@ PatientMonth BillingService::patientMonthIn(Connection& c, std::int64_t patientI
   const Day monthLast{month / last};
   const auto [from, to] = detail::monthBounds(*zone, month);
   const auto today = localDay(*zone, clock_.now());
-  const auto episodes = episodesIn(c, patientId, *zone);
+  const auto episodes = detail::episodesIn(c, patientId, *zone);
 
   bool enrolledInMonth = false;
   for (const auto& e : episodes)
@@ -287,8 +194,8 @@ MonthReview BillingService::reviewIn(Connection& c, const std::vector<std::int64
   }
   // Completed video visits of the month (UTC month, widened by the zones' offsets, then each
   // visit's date read in its patient's zone).
-  const auto from = utcMidnight(Day{month / 1}) - days(1);
-  const auto to = utcMidnight(Day{month / last} + days(2));
+  const auto from = detail::utcMidnight(Day{month / 1}) - days(1);
+  const auto to = detail::utcMidnight(Day{month / last} + days(2));
   for (const auto& v : video::VisitService::endedBetweenIn(c, from, to)) {
     if (!listed.count(v.patientId) || !v.endedAt) continue;
     const auto zone = detail::zoneOfIn(c, v.patientId);
@@ -322,8 +229,8 @@ MonthReview BillingService::review(const Actor& actor, year_month month) {
                       for (auto id : patients::RpmEnrolmentService::enrolledPatientsIn(c))
                         all.insert(id);
                       for (const auto& v : video::VisitService::endedBetweenIn(
-                               c, utcMidnight(Day{month / 1}) - days(1),
-                               utcMidnight(Day{month / last} + days(2))))
+                               c, detail::utcMidnight(Day{month / 1}) - days(1),
+                               detail::utcMidnight(Day{month / last} + days(2))))
                         all.insert(v.patientId);
                       const bool everyone = actor.role == security::Role::admin;
                       security::SqliteCareTeam team(c);
@@ -431,7 +338,7 @@ Approval BillingService::approveVisit(const Actor& actor, std::int64_t visitId,
         auto dx = diagnoses;
         if (dx.empty()) {
           const auto zone = detail::zoneOfIn(c, v->patientId);
-          for (const auto& e : episodesIn(c, v->patientId, *zone))
+          for (const auto& e : detail::episodesIn(c, v->patientId, *zone))
             dx.insert(dx.end(), e.conditions.begin(), e.conditions.end());
         }
         if (dx.empty()) throw ValidationError("diagnosisCodes: at least one");

@@ -49,25 +49,25 @@ struct ReportFixture : security::test::SecurityFixture {
     std::vector<analytics::SectionSource> sources;
     // "visits": one count resting on the provider's two patients, one on the colleague's
     // first five, one on all twelve of the colleague's.
-    sources.push_back(
-        {"visits", [this](store::Connection&, TimePoint, TimePoint, const ReportScope& scope,
-                          const analytics::SmallCells& cells) {
-           seen.push_back(scope);
-           analytics::Section s;
-           s.title = "Visits";
-           analytics::Table t;
-           t.title = "Counts";
-           t.columns = {
-               {"mine", "Mine", "count"}, {"few", "Few", "count"}, {"many", "Many", "count"}};
-           PatientTally mine, few, many;
-           for (std::size_t i = 0; i < 2; ++i) mine.add(patients[i]);
-           for (std::size_t i = 2; i < 7; ++i) few.add(patients[i]);
-           for (std::size_t i = 2; i < 14; ++i) many.add(patients[i]);
-           for (auto* x : {&mine, &few, &many}) x->finish();
-           t.rows.push_back({cells.count(mine), cells.count(few), cells.count(many)});
-           s.tables.push_back(t);
-           return s;
-         }});
+    sources.push_back({"visits", [this](const analytics::SectionContext& x) {
+                         const auto& cells = x.cells;
+                         seen.push_back(x.scope);
+                         analytics::Section s;
+                         s.title = "Visits";
+                         analytics::Table t;
+                         t.title = "Counts";
+                         t.columns = {{"mine", "Mine", "count"},
+                                      {"few", "Few", "count"},
+                                      {"many", "Many", "count"}};
+                         PatientTally mine, few, many;
+                         for (std::size_t i = 0; i < 2; ++i) mine.add(patients[i]);
+                         for (std::size_t i = 2; i < 7; ++i) few.add(patients[i]);
+                         for (std::size_t i = 2; i < 14; ++i) many.add(patients[i]);
+                         for (auto* tally : {&mine, &few, &many}) tally->finish();
+                         t.rows.push_back({cells.count(mine), cells.count(few), cells.count(many)});
+                         s.tables.push_back(t);
+                         return s;
+                       }});
     sources.push_back({"alerts", [](const analytics::SectionContext&) {
                          analytics::Section s;
                          s.title = "Alerts";

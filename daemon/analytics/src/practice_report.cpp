@@ -107,31 +107,30 @@ PracticeReport ReportService::build(const Actor& actor, const ReportRequest& req
   security::AccessGuard guard(db_, audit_);
   std::string object = scopeObjectId(request);
   if (request.sections.size() == 1) object += "/" + request.sections.front();
-  return guard.read(
-      actor, security::operation(operation), std::nullopt, {"practice_report", object},
-      [&](Connection& c) {
-        const auto scope = resolveIn(c, request, groupProviders_);
-        std::optional<std::vector<std::int64_t>> visible;
-        if (actor.role != Role::admin)
-          visible = sortedUnique(security::SqliteCareTeam::patientsOfIn(c, actor.id));
-        SmallCells cells(std::move(visible));
-        PracticeReport report;
-        report.from = request.from;
-        report.to = request.to;
-        report.smallCellsApply = actor.role != Role::admin;
-        for (const auto& source : sources_) {
-          if (!request.sections.empty() &&
-              std::find(request.sections.begin(), request.sections.end(), source.key) ==
-                  request.sections.end())
-            continue;
-          const SectionContext context{c,     request.from, request.to, clock_.now(),
-                                       scope, cells,        staffName_};
-          report.sections.push_back(source.build(context));
-          report.sections.back().key = source.key;
-        }
-        report.suppressedCells = cells.suppressed();
-        return report;
-      });
+  return guard.read(actor, security::operation(operation), std::nullopt,
+                    {"practice_report", object}, [&](Connection& c) {
+                      const auto scope = resolveIn(c, request, groupProviders_);
+                      std::optional<std::vector<std::int64_t>> visible;
+                      if (actor.role != Role::admin)
+                        visible = sortedUnique(security::SqliteCareTeam::patientsOfIn(c, actor.id));
+                      SmallCells cells(std::move(visible));
+                      PracticeReport report;
+                      report.from = request.from;
+                      report.to = request.to;
+                      report.smallCellsApply = actor.role != Role::admin;
+                      for (const auto& source : sources_) {
+                        if (!request.sections.empty() &&
+                            std::find(request.sections.begin(), request.sections.end(),
+                                      source.key) == request.sections.end())
+                          continue;
+                        const SectionContext context{c,     request.from, request.to, clock_.now(),
+                                                     scope, cells,        staffName_};
+                        report.sections.push_back(source.build(context));
+                        report.sections.back().key = source.key;
+                      }
+                      report.suppressedCells = cells.suppressed();
+                      return report;
+                    });
 }
 
 PracticeReport ReportService::run(const Actor& actor, const ReportRequest& request) {

@@ -49,6 +49,10 @@ std::string suppressedText() {
   return "<" + std::to_string(kSmallCell);
 }
 
+bool SmallCells::maySee(std::int64_t patient) const {
+  return !visible_ || std::binary_search(visible_->begin(), visible_->end(), patient);
+}
+
 bool SmallCells::hides(const std::vector<std::int64_t>& patients) const {
   if (patients.empty() || patients.size() >= kSmallCell || !visible_) return false;
   return !std::includes(visible_->begin(), visible_->end(), patients.begin(), patients.end());

@@ -3,7 +3,7 @@
 namespace vigil::analytics::detail {
 
 std::string dayLabel(TimePoint t) {
-  return formatUtc(t).substr(0, 10);
+  return core::formatUtc(t).substr(0, 10);
 }
 
 Table totals(std::string title, std::vector<Column> columns, std::vector<Cell> row) {

@@ -1,6 +1,7 @@
 #include "vigil/analytics/sections.hpp"
 
 #include "sections_care.hpp"
+#include "sections_monitoring.hpp"
 
 namespace vigil::analytics {
 
@@ -11,6 +12,9 @@ std::vector<SectionSource> practiceSections() {
   sections.push_back({"ondemand", detail::onDemandSection});
 #endif
   sections.push_back({"cases", detail::casesSection});
+  sections.push_back({"alerts", detail::alertsSection});
+  sections.push_back({"rpm", detail::rpmSection});
+  sections.push_back({"billing", detail::billingSection});
   return sections;
 }
 

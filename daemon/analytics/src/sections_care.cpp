@@ -50,9 +50,9 @@ Section visitsSection(const SectionContext& x) {
   byProvider.key = "by_provider";
   byProvider.title = "By provider";
   byProvider.chart = "bar";
-  byProvider.columns = {text("provider", "Provider"), count("scheduled", "Scheduled"),
+  byProvider.columns = {text("provider", "Provider"),    count("scheduled", "Scheduled"),
                         count("completed", "Completed"), count("cancelled", "Cancelled"),
-                        count("no_shows", "No-shows"), ratio("utilisation", "Utilisation")};
+                        count("no_shows", "No-shows"),   ratio("utilisation", "Utilisation")};
   for (const auto& p : r.providers) {
     std::vector<Cell> row{Cell::label(x.staffName(p.providerUserId))};
     for (auto& c : visitCells(cells, p.visits)) row.push_back(std::move(c));
@@ -82,14 +82,14 @@ Section onDemandSection(const SectionContext& x) {
   Section s;
   s.title = "On-demand care";
   const auto& t = r.totals;
-  s.tables.push_back(totals(
-      "The period",
-      {count("requests", "Requests"), count("seen", "Seen"), count("cancelled", "Cancelled"),
-       count("waiting", "Still waiting"), seconds("wait_p50", "Request to visit, median"),
-       seconds("wait_p90", "Request to visit, 90th percentile")},
-      {cells.count(t.requests), cells.count(t.seen), cells.count(t.cancelled),
-       cells.count(t.waiting), cells.percentile(t.toVisitStart, 50),
-       cells.percentile(t.toVisitStart, 90)}));
+  s.tables.push_back(
+      totals("The period",
+             {count("requests", "Requests"), count("seen", "Seen"), count("cancelled", "Cancelled"),
+              count("waiting", "Still waiting"), seconds("wait_p50", "Request to visit, median"),
+              seconds("wait_p90", "Request to visit, 90th percentile")},
+             {cells.count(t.requests), cells.count(t.seen), cells.count(t.cancelled),
+              cells.count(t.waiting), cells.percentile(t.toVisitStart, 50),
+              cells.percentile(t.toVisitStart, 90)}));
   Table byProvider;
   byProvider.key = "by_provider";
   byProvider.title = "By provider";
@@ -126,18 +126,18 @@ Section casesSection(const SectionContext& x) {
   Section s;
   s.title = "Async cases";
   const auto& t = r.totals;
-  s.tables.push_back(totals(
-      "The period",
-      {count("opened", "Opened"), count("answered", "Answered"), count("closed", "Closed"),
-       count("escalated", "Escalated"), count("on_time", "Answered within the target"),
-       count("late", "Answered late"), count("overdue", "Past the target, no answer"),
-       ratio("on_time_share", "Within the target, of answered"),
-       seconds("reply_p50", "First reply, median"),
-       seconds("reply_p90", "First reply, 90th percentile")},
-      {cells.count(t.opened), cells.count(t.answered), cells.count(t.closed),
-       cells.count(t.escalated), cells.count(t.onTime), cells.count(t.late),
-       cells.count(t.overdue), cells.share(t.onTime, t.answered),
-       cells.percentile(t.toFirstReply, 50), cells.percentile(t.toFirstReply, 90)}));
+  s.tables.push_back(
+      totals("The period",
+             {count("opened", "Opened"), count("answered", "Answered"), count("closed", "Closed"),
+              count("escalated", "Escalated"), count("on_time", "Answered within the target"),
+              count("late", "Answered late"), count("overdue", "Past the target, no answer"),
+              ratio("on_time_share", "Within the target, of answered"),
+              seconds("reply_p50", "First reply, median"),
+              seconds("reply_p90", "First reply, 90th percentile")},
+             {cells.count(t.opened), cells.count(t.answered), cells.count(t.closed),
+              cells.count(t.escalated), cells.count(t.onTime), cells.count(t.late),
+              cells.count(t.overdue), cells.share(t.onTime, t.answered),
+              cells.percentile(t.toFirstReply, 50), cells.percentile(t.toFirstReply, 90)}));
   Table byProvider;
   byProvider.key = "by_provider";
   byProvider.title = "By clinician";

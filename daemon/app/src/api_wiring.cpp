@@ -163,6 +163,16 @@ void ApiWiring::wireSmart(store::Database& db, SecuritySubsystem& security, Cloc
   services_.smartClients = smartClients_.get();
 }
 
+void ApiWiring::wireReports(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+  reports_ = std::make_unique<analytics::ReportService>(
+      db, security.audit(), clock, analytics::practiceSections(),
+      [&accounts = security.accounts()](std::int64_t id) {
+        auto u = accounts.findUser(id);
+        return u ? u->displayName : "User " + std::to_string(id);
+      });
+  services_.reports = reports_.get();
+}
+
 ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsystem& security,
                      AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble,
                      IngestSubsystem* ingest) {
@@ -245,13 +255,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
   wireBilling(config, db, security, syncing, clock);
-  reports_ = std::make_unique<analytics::ReportService>(
-      db, security.audit(), clock, analytics::practiceSections(),
-      [&accounts = security.accounts()](std::int64_t id) {
-        auto u = accounts.findUser(id);
-        return u ? u->displayName : "User " + std::to_string(id);
-      });
-  services_.reports = reports_.get();
+  wireReports(db, security, clock);
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
   services_.alertStore = &alerting.repository();

@@ -64,6 +64,7 @@ class ApiWiring {
       const Config& config, std::unique_ptr<pki::CertificateAuthority>& ca);
 
  private:
+  void wireReports(store::Database& db, SecuritySubsystem& security, Clock& clock);
   void wireBilling(const Config& config, store::Database& db, SecuritySubsystem& security,
                    SyncSubsystem& syncing, Clock& clock);
   void wireRx(const Config& config, store::Database& db, SecuritySubsystem& security,

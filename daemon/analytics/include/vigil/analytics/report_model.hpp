@@ -33,7 +33,7 @@ struct Column {
   std::string key;
   std::string label;
   /// How the portal shows numbers: "count", "seconds", "percent", "cents", "minutes", "ratio",
-  /// "date", or "" for text.
+  /// "days", "date", or "" for text.
   std::string unit;
 };
 
@@ -61,6 +61,8 @@ class SmallCells {
   explicit SmallCells(std::optional<std::vector<std::int64_t>> visible)
       : visible_(std::move(visible)) {}
 
+  /// True when the reader may see this patient (an admin any; others their care teams').
+  bool maySee(std::int64_t patient) const;
   /// True when a figure resting on `patients` (ascending, distinct) is hidden from the reader.
   bool hides(const std::vector<std::int64_t>& patients) const;
 

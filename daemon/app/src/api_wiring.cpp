@@ -242,6 +242,9 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.notes = notes_.get();
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
+  groups_ = std::make_unique<security::StaffGroupService>(db, security.audit(),
+                                                          security.keys().cipher(), clock);
+  services_.groups = groups_.get();
   wireCases(config, db, security, alerting, clock);
   wireBilling(config, db, security, syncing, clock);
   services_.readings = readings_.get();

@@ -42,7 +42,8 @@ std::string checkedName(std::string_view raw) {
     throw ValidationError("name: at most " + std::to_string(StaffGroupService::kMaxNameBytes) +
                           " characters");
   for (char ch : name)
-    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) throw ValidationError("name: no control characters");
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+      throw ValidationError("name: no control characters");
   return name;
 }
 
@@ -204,11 +205,11 @@ std::vector<StaffGroup> StaffGroupService::groupsIn(Connection& c, std::int64_t 
   std::vector<StaffGroup> groups;
   std::map<std::int64_t, std::size_t> at;
   {
-    auto st = c.prepare(
-        onlyForUser == 0
-            ? "SELECT id, name, created_at FROM staff_groups ORDER BY name, id"
-            : "SELECT g.id, g.name, g.created_at FROM staff_group_members m "
-              "JOIN staff_groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER BY g.name, g.id");
+    auto st = c.prepare(onlyForUser == 0
+                            ? "SELECT id, name, created_at FROM staff_groups ORDER BY name, id"
+                            : "SELECT g.id, g.name, g.created_at FROM staff_group_members m "
+                              "JOIN staff_groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER "
+                              "BY g.name, g.id");
     if (onlyForUser != 0) st.bind(1, onlyForUser);
     while (st.step()) {
       at.emplace(st.getInt64(0), groups.size());

@@ -1,8 +1,9 @@
 // Clinic groups (issue 30), in a real browser against a real vigild: the admin creates "North
 // clinic", adds the seeded provider (Dr. Mei Lee) chosen by name, sees her listed as a member,
-// renames the group, and cannot create a second group of the same name in other capitals. A
-// nurse reads the list (she picks a group in the reports) but creating one is refused (403), as
-// it is for the provider. Screenshots of each step go to the e2e artifacts.
+// renames the group, cannot create a second group of the same name in other capitals, and
+// deletes another group only once the confirmation is accepted. A nurse reads the list (she
+// picks a group in the reports) but creating or renaming one is refused (403), as it is for the
+// provider. Screenshots of each step go to the e2e artifacts.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,13 +94,28 @@ test('an admin creates a clinic group, adds the provider and renames it', { time
     assert.equal(await page.getByRole('region', { name: 'North clinic', exact: true }).count(), 0);
     await screenshot(page, 'groups-renamed');
 
+    // Deleting asks first: dismissed, the group stays; confirmed, it goes (the accounts stay).
+    await page.getByLabel('Group name').fill('Scratch team');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const scratch = page.getByRole('region', { name: 'Scratch team' });
+    await scratch.waitFor();
+    page.once('dialog', (d) => d.dismiss());
+    await scratch.getByRole('button', { name: 'Delete Scratch team' }).click();
+    const kept = await apiCall(page, 'GET', '/api/v1/groups');
+    assert.deepEqual(kept.body.items.map((g) => g.name), ['North clinic (Main St)', 'Scratch team']);
+    page.once('dialog', (d) => d.accept());
+    await scratch.getByRole('button', { name: 'Delete Scratch team' }).click();
+    await page.locator('.notice', { hasText: 'Group Scratch team deleted.' }).waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Scratch team' }).count(), 0);
+
     // The API answers what the page shows.
     const listed = await apiCall(page, 'GET', '/api/v1/groups');
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.body.items.map((g) => [g.name, g.members.map((m) => [m.displayName, m.role])]),
       [['North clinic (Main St)', [['Dr. Mei Lee', 'provider']]]]);
   });
-  assert.deepEqual(problems, []);
+  // The browser logs the 409 the duplicate name provokes; the page handles it (the notice).
+  assert.deepEqual(problems.filter((p) => !/status of 409/.test(p)), []);
   await page.close();
 });
 

@@ -80,39 +80,38 @@ BOOST_AUTO_TEST_CASE(an_admin_keeps_clinic_groups_with_clear_errors) {
   BOOST_TEST(f.request("PUT", "/api/v1/groups/abc/members/1", &admin, "{}").status == 404);
 
   // Renamed; the listing shows it with both members.
-  r = f.request("PUT", path, &admin, R"({"name":"North clinic (Main St)"
-})");
+  r = f.request("PUT", path, &admin, R"j({"name":"North clinic (Main St)"})j");
   BOOST_TEST(r.status == 200);
-BOOST_TEST(parse(r.body)->getValue<std::string>("name") == "North clinic (Main St)");
-BOOST_TEST(f.request("PUT", "/api/v1/groups/999999", &admin, R"({"name":"X"})").status == 404);
-r = f.request("GET", "/api/v1/groups", &admin);
-BOOST_TEST(r.status == 200);
-auto items = parse(r.body) -> getArray("items");
-BOOST_REQUIRE_EQUAL(items->size(), 1u);
-auto g = items->getObject(0);
-BOOST_TEST(g->getValue<std::string>("name") == "North clinic (Main St)");
-BOOST_TEST(g->getArray("members")->size() == 2u);
+  BOOST_TEST(parse(r.body)->getValue<std::string>("name") == "North clinic (Main St)");
+  BOOST_TEST(f.request("PUT", "/api/v1/groups/999999", &admin, R"({"name":"X"})").status == 404);
+  r = f.request("GET", "/api/v1/groups", &admin);
+  BOOST_TEST(r.status == 200);
+  auto items = parse(r.body)->getArray("items");
+  BOOST_REQUIRE_EQUAL(items->size(), 1u);
+  auto g = items->getObject(0);
+  BOOST_TEST(g->getValue<std::string>("name") == "North clinic (Main St)");
+  BOOST_TEST(g->getArray("members")->size() == 2u);
 
-// The nurse out; out again is 404. The group deleted; deleted again is 404.
-r = f.request("DELETE", path + "/members/" + std::to_string(f.nurseId), &admin);
-BOOST_TEST(r.status == 204);
-BOOST_TEST(f.request("DELETE", path + "/members/" + std::to_string(f.nurseId), &admin).status ==
-           404);
-BOOST_TEST(f.request("DELETE", path, &admin).status == 204);
-BOOST_TEST(f.request("DELETE", path, &admin).status == 404);
-r = f.request("GET", "/api/v1/groups", &admin);
-BOOST_TEST(parse(r.body)->getArray("items")->size() == 0u);
+  // The nurse out; out again is 404. The group deleted; deleted again is 404.
+  r = f.request("DELETE", path + "/members/" + std::to_string(f.nurseId), &admin);
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(f.request("DELETE", path + "/members/" + std::to_string(f.nurseId), &admin).status ==
+             404);
+  BOOST_TEST(f.request("DELETE", path, &admin).status == 204);
+  BOOST_TEST(f.request("DELETE", path, &admin).status == 404);
+  r = f.request("GET", "/api/v1/groups", &admin);
+  BOOST_TEST(parse(r.body)->getArray("items")->size() == 0u);
 
-// One entry per change (none from the gate as well); refusals after authorisation as failures.
-BOOST_TEST(audited(f, "group.create", "success") == 1);
-BOOST_TEST(audited(f, "group.create", "failure") == 2);  // the blank name, the taken one
-BOOST_TEST(audited(f, "group.rename", "success") == 1);
-BOOST_TEST(audited(f, "group.member_add", "success") == 2);
-BOOST_TEST(audited(f, "group.member_add", "failure") == 4);  // patient, desk, user, group
-BOOST_TEST(audited(f, "group.member_remove", "success") == 1);
-BOOST_TEST(audited(f, "group.delete", "success") == 1);
-BOOST_TEST(audited(f, "group.manage", "success") == 0);
-BOOST_TEST(audited(f, "group.list", "success") == 2);
+  // One entry per change (none from the gate as well); refusals after authorisation as failures.
+  BOOST_TEST(audited(f, "group.create", "success") == 1);
+  BOOST_TEST(audited(f, "group.create", "failure") == 2);  // the blank name, the taken one
+  BOOST_TEST(audited(f, "group.rename", "success") == 1);
+  BOOST_TEST(audited(f, "group.member_add", "success") == 2);
+  BOOST_TEST(audited(f, "group.member_add", "failure") == 4);  // patient, desk, user, group
+  BOOST_TEST(audited(f, "group.member_remove", "success") == 1);
+  BOOST_TEST(audited(f, "group.delete", "success") == 1);
+  BOOST_TEST(audited(f, "group.manage", "success") == 0);
+  BOOST_TEST(audited(f, "group.list", "success") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(clinicians_read_the_groups_and_change_none) {

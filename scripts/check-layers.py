@@ -111,6 +111,7 @@ OWNERS = {
     "sign_in_unknown_locks": {"security"}, "user_mfa": {"security"}, "care_team": {"security"},
     "audit_log": {"security"}, "audit_chain": {"security"}, "audit_checkpoints": {"security"},
     "audit_justifications": {"security"}, "data_keys": {"security"},
+    "staff_groups": {"security"}, "staff_group_members": {"security"},
     "patients": {"registry"}, "devices": {"registry"}, "device_assignments": {"registry"},
     "ble_links": {"registry"},
     "readings": {"ingest", "readings"}, "reading_rows": {"ingest", "readings"},

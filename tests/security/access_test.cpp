@@ -257,6 +257,12 @@ const std::map<std::string, std::string> kExpected = {
     {"fhir_client.list",               "DD DD DD AA DD DD"},
     {"fhir_client.register",           "DD DD DD AA DD DD"},
     {"fhir_client.disable",            "DD DD DD AA DD DD"},
+    // Clinic groups (issue 30): admins make and change them (staffing, like care teams);
+    // providers and nurses read the list to pick a group in the reports; patients, the front
+    // desk and devices see none. No patient either way.
+    //                                  pa pr nu ad fd de
+    {"group.list",                     "DD AA AA AA DD DD"},
+    {"group.manage",                   "DD DD DD AA DD DD"},
 };
 // clang-format on
 

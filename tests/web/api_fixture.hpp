@@ -57,6 +57,7 @@
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/security/keys.hpp"
+#include "vigil/security/staff_groups.hpp"
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/sync/outbox.hpp"
@@ -150,6 +151,7 @@ struct ApiFixture {
   std::unique_ptr<fhir::RecordExportService> recordExport;
   std::unique_ptr<patients::IntakeService> intake;
   std::unique_ptr<licensing::LicenseService> licenses;  // no cloud link: verify refuses
+  std::unique_ptr<security::StaffGroupService> groups;  // clinic groups (issue 30)
   std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<cases::CaseService> cases;
   std::unique_ptr<billing::BillingService> billing;
@@ -223,6 +225,7 @@ struct ApiFixture {
         *db, *audit, *records, *consents, keys->cipher(), clock, patients.get());
     intake = std::make_unique<patients::IntakeService>(*db, *audit, keys->cipher(), clock);
     licenses = std::make_unique<licensing::LicenseService>(*db, *audit, nullptr, clock);
+    groups = std::make_unique<security::StaffGroupService>(*db, *audit, keys->cipher(), clock);
     notes = std::make_unique<notes::NoteService>(*db, *audit, keys->cipher(), *patients, clock);
     readings = std::make_unique<readings::ReadingQuery>(*db);
     rules = std::make_unique<alerts::RuleSet>(clock);
@@ -294,6 +297,7 @@ struct ApiFixture {
     services.recordExport = recordExport.get();
     services.intake = intake.get();
     services.licenses = licenses.get();
+    services.groups = groups.get();
 #ifdef VIGIL_WITH_SCHEDULING
     scheduling =
         std::make_unique<scheduling::SchedulingService>(*db, *audit, keys->cipher(), clock);

@@ -63,7 +63,9 @@ struct Ctx {
   std::int64_t rxDrug = 0;
   std::int64_t prescription = 0;
   std::int64_t rxColleague = 0;
-  std::int64_t fhirClient = 0;  // a fresh EHR client (issue 26), for the disable route
+  std::int64_t fhirClient = 0;   // a fresh EHR client (issue 26), for the disable route
+  std::int64_t staffGroup = 0;   // a fresh clinic group (issue 30) ...
+  std::int64_t groupMember = 0;  // ... with this nurse in it (the spare nurse may be disabled)
 };
 
 struct Call {
@@ -556,6 +558,32 @@ const std::map<std::string, Recipe>& recipes() {
       {"POST /api/v1/fhir-clients/{id}/disable",
        [](const Ctx& c) {
          return Call{"/api/v1/fhir-clients/" + id(c.fhirClient) + "/disable", "{}"};
+       }},
+      // Clinic groups (issue 30): the spare nurse is put in, the group's nurse taken out.
+      {"GET /api/v1/groups",
+       [](const Ctx&) {
+         return Call{"/api/v1/groups", ""};
+       }},
+      {"POST /api/v1/groups",
+       [](const Ctx& c) {
+         return Call{"/api/v1/groups", R"({"name":"Group )" + id(c.serial) + R"("})"};
+       }},
+      {"PUT /api/v1/groups/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/groups/" + id(c.staffGroup),
+                     R"({"name":"Renamed )" + id(c.serial) + R"("})"};
+       }},
+      {"DELETE /api/v1/groups/{id}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/groups/" + id(c.staffGroup), ""};
+       }},
+      {"PUT /api/v1/groups/{id}/members/{userId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/groups/" + id(c.staffGroup) + "/members/" + id(c.spareUser), "{}"};
+       }},
+      {"DELETE /api/v1/groups/{id}/members/{userId}",
+       [](const Ctx& c) {
+         return Call{"/api/v1/groups/" + id(c.staffGroup) + "/members/" + id(c.groupMember), ""};
        }},
       // Scheduling (issue 22)
       {"GET /api/v1/appointment-types",
@@ -1163,6 +1191,15 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/fhir-clients",                               "DD DD DD AA DD"},
     {"POST /api/v1/fhir-clients",                              "DD DD DD AA DD"},
     {"POST /api/v1/fhir-clients/{id}/disable",                 "DD DD DD AA DD"},
+    // Clinic groups (issue 30): admins make and change them (staffing, like care teams);
+    // providers and nurses read the list to choose a group in the reports; the front desk and
+    // patients take no part. No patient: own and other are the same.
+    {"GET /api/v1/groups",                                     "DD AA AA AA DD"},
+    {"POST /api/v1/groups",                                    "DD DD DD AA DD"},
+    {"PUT /api/v1/groups/{id}",                                "DD DD DD AA DD"},
+    {"DELETE /api/v1/groups/{id}",                             "DD DD DD AA DD"},
+    {"PUT /api/v1/groups/{id}/members/{userId}",               "DD DD DD AA DD"},
+    {"DELETE /api/v1/groups/{id}/members/{userId}",            "DD DD DD AA DD"},
     // State licensing (issue 22): no patient, so own and other are the same. Admins keep every
     // provider's NPI and licenses, verify them and list those expiring; a provider reads their
     // own licenses (the recipe asks for the fixture's provider: the nurse asking for them is
@@ -1632,6 +1669,11 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
             ctx.fhirClient = f.smartClients->registerClient(f.adminActor, reg).id;
           }
           ctx.serial = ++serial;
+          if (key.find("/groups/{id}") != std::string::npos) {
+            ctx.staffGroup = f.groups->create(f.adminActor, "Matrix group " + id(serial));
+            ctx.groupMember = f.nurseId;
+            f.groups->addMember(f.adminActor, ctx.staffGroup, ctx.groupMember);
+          }
           ctx.provider = f.providerId;
           if (key.find("/licenses/{licenseId}") != std::string::npos) {
             // A fresh WY license per call; what earlier calls made (WY, edited DOs) goes first.

@@ -29,8 +29,9 @@ ReportScope resolveIn(Connection& c, const ReportRequest& request,
   if (request.scope == ScopeKind::provider) {
     scope.providers = {request.scopeId};
   } else {
-    if (!groupProviders) throw NotFound("report: clinic groups are not set up");
-    scope.providers = sortedUnique(groupProviders(c, request.scopeId));
+    auto providers = groupProviders ? groupProviders(c, request.scopeId) : std::nullopt;
+    if (!providers) throw NotFound("report: no such clinic group");
+    scope.providers = sortedUnique(std::move(*providers));
   }
   std::vector<std::int64_t> patients;
   for (auto provider : scope.providers) {

@@ -1,5 +1,6 @@
 #include "api_wiring.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "alerts_subsystem.hpp"
@@ -169,6 +170,18 @@ void ApiWiring::wireReports(store::Database& db, SecuritySubsystem& security, Cl
       [&accounts = security.accounts()](std::int64_t id) {
         auto u = accounts.findUser(id);
         return u ? u->displayName : "User " + std::to_string(id);
+      },
+      [this](store::Connection& c, std::int64_t group) -> std::optional<std::vector<std::int64_t>> {
+        const auto groups = groups_->list();
+        if (std::none_of(groups.begin(), groups.end(),
+                         [&](const security::StaffGroup& g) { return g.id == group; }))
+          return std::nullopt;
+        return security::groupProviders(c, group);
+      },
+      [this](store::Connection&, std::int64_t user) {
+        std::vector<std::int64_t> ids;
+        for (const auto& g : groups_->groupsOf(user)) ids.push_back(g.id);
+        return ids;
       });
   services_.reports = reports_.get();
 }
@@ -253,6 +266,9 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.notes = notes_.get();
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
+  groups_ = std::make_unique<security::StaffGroupService>(db, security.audit(),
+                                                          security.keys().cipher(), clock);
+  services_.groups = groups_.get();
   wireCases(config, db, security, alerting, clock);
   wireBilling(config, db, security, syncing, clock);
   wireReports(db, security, clock);

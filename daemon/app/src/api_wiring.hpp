@@ -29,6 +29,7 @@
 #include "vigil/rx/prescribers.hpp"
 #include "vigil/rx/prescriptions.hpp"
 #include "vigil/rx/rules.hpp"
+#include "vigil/security/staff_groups.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/licensing_eligibility.hpp"
@@ -96,6 +97,7 @@ class ApiWiring {
   std::unique_ptr<fhir::SmartClientService> smartClients_;
   std::unique_ptr<patients::IntakeService> intake_;
   std::unique_ptr<licensing::LicenseService> licenses_;
+  std::unique_ptr<security::StaffGroupService> groups_;  // clinic groups (issue 30)
   std::unique_ptr<rx::DrugCatalog> drugs_;
   std::unique_ptr<rx::StateRuleService> rxRules_;
   std::unique_ptr<rx::PrescriberService> prescribers_;

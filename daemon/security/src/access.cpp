@@ -228,6 +228,13 @@ constexpr Operation kOperations[] = {
     // their own figures and their clinic groups'. Each CSV export is its own audited access.
     {"report.view", P::reportRead, false},
     {"report.export", P::reportRead, false},
+    // Clinic groups (issue 30): the list names staff only (no patient), and providers and nurses
+    // read it to choose a group in the practice reports (a report's own operation decides what
+    // it shows them); the front desk reads no report, so no group. Changes are staffing, like
+    // care_team.assign: admins, without step-up (nothing is granted to a system or a person
+    // outside the practice; a member sees no more patients for being in a group).
+    {"group.list", P::staffGroupRead, false},
+    {"group.manage", P::staffGroupManage, false},
 };
 
 bool in(Permission p, std::initializer_list<Permission> set) {
@@ -296,7 +303,8 @@ bool roleHas(Role role, Permission p) {
                     P::scheduleRead, P::scheduleSetup, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead, P::onDemandServe,
                     P::caseRead, P::caseMessage, P::caseRespond,
-                    P::billingTime, P::billingApprove, P::epcsApprove, P::reportRead});
+                    P::billingTime, P::billingApprove, P::epcsApprove, P::reportRead,
+                    P::staffGroupRead});
     case Role::nurse:  // as provider, without signing notes, prescribing, export and billing
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,
@@ -310,7 +318,8 @@ bool roleHas(Role role, Permission p) {
                     P::recordClinicalRead, P::recordClinicalWrite, P::licenseRead,
                     P::scheduleRead, P::scheduleBook, P::scheduleManage,
                     P::noteTemplateRead, P::visitSummaryRead,
-                    P::caseRead, P::caseMessage, P::caseRespond, P::billingTime});
+                    P::caseRead, P::caseMessage, P::caseRespond, P::billingTime,
+                    P::staffGroupRead});
     case Role::admin:  // every patient, no clinical authoring or clinical free text
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::alertRead, P::prescriptionRead,
@@ -323,7 +332,8 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead, P::licenseRead, P::licenseManage,
                     P::scheduleRead, P::scheduleSetup, P::scheduleTypesWrite, P::scheduleBook,
                     P::scheduleManage, P::noteTemplateRead, P::noteTemplateWrite,
-                    P::billingManage, P::epcsApprove, P::apiClientManage, P::reportRead});
+                    P::billingManage, P::epcsApprove, P::apiClientManage, P::reportRead,
+                    P::staffGroupRead, P::staffGroupManage});
     case Role::front_desk:  // every patient, registration and scheduling, no clinical data
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::visitManage, P::consentDocumentRead, P::sessionManageOwn,

@@ -37,7 +37,7 @@ const NAV = {
   nurse: [['#/worklist', 'Worklist'], ['#/queue', 'Alert queue'], ['#/patients', 'Patients'], ['#/schedule', 'Schedule'], ['#/visits', 'Visits'], ['#/cases', 'Async cases'], ['#/rules', 'Alert rules'], ['#/licenses', 'My licenses'], ['#/account', 'Account']],
   patient: [['#/me', 'My readings'], ['#/record', 'My record'], ['#/see-now', 'See a provider now'], ['#/schedule', 'Appointments'], ['#/cases', 'Ask your care team'], ['#/prescriptions', 'Prescriptions'], ['#/summaries', 'Visit summaries'], ['#/visits', 'Visits'], ['#/consents', 'Consents'], ['#/account', 'Account']],
   front_desk: [['#/patients', 'Patients'], ['#/schedule', 'Scheduling'], ['#/account', 'Account']],
-  admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/devices', 'Devices'],
+  admin: [['#/admin/users', 'Users'], ['#/admin/care-teams', 'Care teams'], ['#/admin/groups', 'Clinic groups'], ['#/admin/devices', 'Devices'],
     ['#/admin/bluetooth', 'Bluetooth'], ['#/admin/rules', 'Alert rules'], ['#/admin/escalation', 'Escalation'], ['#/admin/reports', 'Reports'], ['#/reports', 'Practice reports'], ['#/billing', 'Billing'], ['#/admin/visits', 'Visits'], ['#/schedule', 'Scheduling'], ['#/admin/consents', 'Consents'], ['#/admin/licenses', 'Licenses'], ['#/admin/audit', 'Audit'], ['#/admin/cloud', 'Cloud link'], ['#/admin/ehr', 'EHR connections'], ['#/patients', 'Patients'], ['#/account', 'Account']],
 };
 

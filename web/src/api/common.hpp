@@ -117,6 +117,7 @@ void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);
 void addCaseRoutes(Router& r, const ApiServices& s);
 void addBillingRoutes(Router& r, const ApiServices& s);
+void addGroupRoutes(Router& r, const ApiServices& s);     // clinic groups (issue 30)
 void addFhirAuthRoutes(Router& r, const ApiServices& s);  // SMART backend services (issue 26)
 void addFhirRoutes(Router& r, const ApiServices& s);      // the FHIR R4 API (issue 26)
 

@@ -201,6 +201,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.cases) api::addCaseRoutes(staging, s);
   if (s.billing) api::addBillingRoutes(staging, s);
   api::addAdminRoutes(staging, s);
+  if (s.groups) api::addGroupRoutes(staging, s);
   if (s.events) api::addEventRoutes(staging, s);
   api::addReportRoutes(staging, s);
   if (s.outbox) api::addSyncRoutes(staging, s);

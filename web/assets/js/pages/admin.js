@@ -7,7 +7,8 @@
 // no MRN or birth date) and, by audited request with a reason, a past visit's chat and documents, and the
 // audit log with the chain's verification status, and the cloud link (pages/cloud.js: its health,
 // backlog and the entries a service refused), and providers' NPIs and state licenses
-// (pages/licenses.js). Admins see no other clinical free text.
+// (pages/licenses.js), and clinic groups of staff (pages/groups.js). Admins see no other
+// clinical free text.
 
 import { h, clear, append, field, announce } from '../dom.js';
 import { get, post, put, del, query, request, ApiError } from '../api.js';
@@ -20,10 +21,11 @@ import { renderEscalation } from './escalation.js';
 import { renderCloud } from './cloud.js';
 import { renderFhirClients } from './fhir_clients.js';
 import { renderLicenses } from './licenses.js';
+import { renderGroups } from './groups.js';
 import { reasonForm } from '../reason_form.js';
 import { patientPicker, staffPicker, patientLabel } from '../pickers.js';
 
-const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['licenses', 'Licenses'], ['audit', 'Audit'], ['cloud', 'Cloud link'], ['ehr', 'EHR connections']];
+const TABS = [['users', 'Users'], ['care-teams', 'Care teams'], ['groups', 'Clinic groups'], ['devices', 'Devices'], ['bluetooth', 'Bluetooth'], ['rules', 'Alert rules'], ['escalation', 'Escalation'], ['reports', 'Reports'], ['visits', 'Visits'], ['licenses', 'Licenses'], ['audit', 'Audit'], ['cloud', 'Cloud link'], ['ehr', 'EHR connections']];
 
 function unavailable(e, what) {
   if (e instanceof ApiError && (e.status === 404 || e.status === 503)) {
@@ -46,7 +48,7 @@ export async function renderAdmin(root, tab) {
   const title = (TABS.find((t) => t[0] === tab) || [null, 'Administration'])[1];
   const body = h('div.admin-body');
   root.append(h('section.page', h('div.page-head', h('h1', title)), body));
-  const render = { users, 'care-teams': careTeams, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, licenses: renderLicenses, audit, cloud: renderCloud, ehr: renderFhirClients }[tab];
+  const render = { users, 'care-teams': careTeams, groups: renderGroups, devices, bluetooth, rules, escalation: renderEscalation, reports: renderReports, visits, licenses: renderLicenses, audit, cloud: renderCloud, ehr: renderFhirClients }[tab];
   if (!render) { body.append(h('p', 'Unknown section.')); return null; }
   const cleanup = await render(body);
   return typeof cleanup === 'function' ? cleanup : null;

@@ -37,6 +37,7 @@ class Database;
 namespace vigil::security {
 class AccountService;
 class AuditLog;
+class StaffGroupService;
 }  // namespace vigil::security
 namespace vigil::registry {
 class PatientRepository;
@@ -162,8 +163,9 @@ struct ApiServices {
   vigil::scheduling::ReminderService* reminders = nullptr;
   /// The on-demand queue: duty, requests, starts (built with video, like scheduling).
   vigil::ondemand::OnDemandService* ondemand = nullptr;
-  cases::CaseService* cases = nullptr;         // async care: cases, photos, replies, escalation
-  billing::BillingService* billing = nullptr;  // RPM billing: ledger, review, claims (issue 24)
+  cases::CaseService* cases = nullptr;            // async care: cases, photos, replies, escalation
+  billing::BillingService* billing = nullptr;     // RPM billing: ledger, review, claims (issue 24)
+  security::StaffGroupService* groups = nullptr;  // clinic groups of staff (issue 30)
   /// The practice reports (issue 30): sections per period and scope, CSV export.
   analytics::ReportService* reports = nullptr;
   /// The FHIR R4 API under /fhir (issue 26) and how it checks a backend client's bearer token

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,9 +76,10 @@ inline constexpr auto kMaxReportPeriod = std::chrono::days(366);
 
 class ReportService {
  public:
-  /// `groupProviders` gives a clinic group's provider ids (empty: no such group) and
+  /// `groupProviders` gives a clinic group's provider ids (nullopt: no such group) and
   /// `groupsOf` the groups a user belongs to, on the report's connection.
-  using GroupProviders = std::function<std::vector<std::int64_t>(store::Connection&, std::int64_t)>;
+  using GroupProviders =
+      std::function<std::optional<std::vector<std::int64_t>>(store::Connection&, std::int64_t)>;
   using GroupsOf = std::function<std::vector<std::int64_t>(store::Connection&, std::int64_t)>;
 
   using StaffName = std::function<std::string(std::int64_t)>;

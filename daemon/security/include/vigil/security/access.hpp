@@ -69,6 +69,10 @@
 // photos (caseOpen); the patient and the care team (others by break-glass; CaseService also
 // lets the clinician a case was escalated to) read it and write messages; clinicians ask for
 // photos or a visit and close it (caseRespond). Admins and the front desk see no case.
+// Clinic groups (issue 30, staff_groups.hpp): admins make groups of providers and nurses and
+// change their members, as they keep care teams (staffing, not a clinical order); providers and
+// nurses read the list too, to choose a group in the practice reports. A group holds staff
+// names only, no patient.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -156,6 +160,8 @@ enum class Permission {
   billingManage,       // the fee schedule, claims out to the clearinghouse and their status: admins
   epcsApprove,         // approving a prescriber's EPCS access (issue 25): admins and providers
   apiClientManage,     // EHR clients of the FHIR API (SMART backend services, issue 26): admins
+  staffGroupRead,      // clinic groups and their members (issue 30): admins, providers, nurses
+  staffGroupManage,    // making, naming, deleting groups, their members: admins
   reportRead,  // the practice reports (issue 30): admins any scope, providers their own and
                // their clinic groups' (analytics::ReportService narrows it)
 };

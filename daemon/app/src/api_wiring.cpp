@@ -165,6 +165,9 @@ void ApiWiring::wireSmart(store::Database& db, SecuritySubsystem& security, Cloc
 }
 
 void ApiWiring::wireReports(store::Database& db, SecuritySubsystem& security, Clock& clock) {
+  groups_ = std::make_unique<security::StaffGroupService>(db, security.audit(),
+                                                          security.keys().cipher(), clock);
+  services_.groups = groups_.get();
   reports_ = std::make_unique<analytics::ReportService>(
       db, security.audit(), clock, analytics::practiceSections(),
       [&accounts = security.accounts()](std::int64_t id) {
@@ -266,9 +269,6 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.notes = notes_.get();
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
-  groups_ = std::make_unique<security::StaffGroupService>(db, security.audit(),
-                                                          security.keys().cipher(), clock);
-  services_.groups = groups_.get();
   wireCases(config, db, security, alerting, clock);
   wireBilling(config, db, security, syncing, clock);
   wireReports(db, security, clock);

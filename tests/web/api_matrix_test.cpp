@@ -357,6 +357,12 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/reports/practice?scope=provider&id=" + id(c.provider), ""};
        }},
+      {"GET /api/v1/reports/practice/export",
+       [](const Ctx& c) {
+         return Call{"/api/v1/reports/practice/export?section=alerts&scope=provider&id=" +
+                         id(c.provider),
+                     ""};
+       }},
       {"GET /api/v1/patients/{id}/thresholds",
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/thresholds", ""};
@@ -1147,6 +1153,7 @@ const std::map<std::string, std::string> kExpected = {
     {"GET /api/v1/reports/alert-response",                     "DD AA AA AA DD"},
     // Practice reports (issue 30): providers their own figures, admins any; nobody else.
     {"GET /api/v1/reports/practice",                           "DD AA DD AA DD"},
+    {"GET /api/v1/reports/practice/export",                    "DD AA DD AA DD"},
     // Escalation (issue 17): staff read who alerts go to; admins set the clinic's chain and
     // on-call coverage (staffing, not a clinical order); a provider on the care team may give a
     // patient a chain of their own (others in an emergency). Nurses and patients change neither.

@@ -136,7 +136,7 @@ export async function renderPracticeReport(root) {
   const form = h('form.report-form', { 'aria-label': 'Report period and scope' }, fromInput.el, toInput.el, scopeField, run, quick);
   const note = h('p.muted.small-cells', { hidden: true });
   const out = h('div.report-sections');
-  root.append(h('h2', 'Practice reports'), form, status, note, out);
+  root.append(h('section.page.practice-report', h('div.page-head', h('h1', 'Practice reports')), form, status, note, out));
 
   if (me.role === 'admin') scopeSelect.append(h('option', { value: 'practice' }, 'The practice'));
   if (me.role === 'provider') scopeSelect.append(h('option', { value: `provider:${me.id}` }, 'My figures'));

@@ -77,7 +77,10 @@ test('an admin sees every section as charts and figures and exports one as CSV',
 });
 
 test('a provider reports on their own figures only', { timeout: 180000 }, async () => {
-  const { page, problems } = await openPage(browser.context);
+  // A browser of their own: the admin's session cookie stays in the first one.
+  const second = await startBrowser({ width: 1280, height: 900 });
+  after(() => second.close(), { timeout: 30000 });
+  const { page, problems } = await openPage(second.context);
   await withEvidence(page, 'reports-provider', problems, async () => {
     await signInStaffFirstTime(page, box, box.seed.provider.email);
     await page.getByRole('link', { name: 'Reports' }).click();

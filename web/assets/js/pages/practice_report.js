@@ -10,7 +10,8 @@ import { h, clear, field, announce } from '../dom.js';
 import { get, query, session, ApiError } from '../api.js';
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
-const COLORS = ['#0f4c5c', '#e36414', '#5b8c85', '#9a031e', '#5f0f40', '#fb8b24', '#3a86ff'];
+// The legend's swatches are the stylesheet's .sw-N (the CSP allows no inline style).
+const COLORS = ['#0f4c5c', '#5b8c85', '#7a5195', '#e36414', '#9a031e', '#fb8b24', '#3a86ff'];
 const DAY = 86400000;
 const PERIODS = [[30, '30 days'], [90, '90 days'], [365, '12 months']];
 
@@ -100,7 +101,7 @@ function chartFor(table, plots) {
     });
     data.push(rows.map((r) => plotValue(r[ci], col.unit)));
   });
-  const legend = h('ul.chart-legend', numeric.map((ci, k) => h('li', h('span.swatch', { style: `background:${COLORS[k % COLORS.length]}` }), table.columns[ci].label)));
+  const legend = h('ul.chart-legend', numeric.map((ci, k) => h('li', h(`span.swatch.sw-${k % COLORS.length}`), table.columns[ci].label)));
   const holder = h('div', box, legend);
   requestAnimationFrame(() => {
     if (!box.isConnected) return;

@@ -90,6 +90,35 @@ void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySub
       [this] { cases_->escalateDue(); });
 }
 
+/// Patient satisfaction (issue 30): a survey after each video visit the patient joined; its
+/// notice goes through the cloud link's notify.send by the channel the patient chose for
+/// reminders (scheduling's settings; e-mail without scheduling), once per visit, from the
+/// "survey_notices" task.
+void ApiWiring::wireSurveys(const Config& config, store::Database& db, SecuritySubsystem& security,
+                            SyncSubsystem& syncing, Clock& clock) {
+  surveys::SurveyOptions options;
+  options.clinicName = config.string("scheduling.clinic_name");
+  options.portalUrl = services_.publicUrl;
+  surveys_ = std::make_unique<surveys::SurveyService>(
+      db, security.audit(), security.keys().cipher(), *records_, clock, options);
+  std::shared_ptr<surveys::SurveyNoticeOutbox> outbox;
+  if (syncing.link() != nullptr)
+    outbox = std::make_shared<surveys::LinkSurveyOutbox>(*syncing.link());
+  surveys::NoticeChannel channel;
+#ifdef VIGIL_WITH_SCHEDULING
+  channel = [](store::Connection& c, std::int64_t patientId) -> std::optional<std::string> {
+    const auto s = scheduling::reminderSettingsIn(c, patientId);
+    if (s.channel == scheduling::ReminderChannel::none) return std::nullopt;
+    return std::string(scheduling::toString(s.channel));
+  };
+#endif
+  surveys_->setNotices(std::move(outbox), std::move(channel));
+  services_.surveys = surveys_.get();
+  surveyNotices_ = std::make_unique<PeriodicTask>(
+      "survey_notices", std::chrono::seconds(config.integer("surveys.notice_interval_seconds")),
+      [this] { surveys_->sendDueNotices(); });
+}
+
 namespace {
 
 /// The practice as the 837P's billing provider and submitter (billing.*).
@@ -270,6 +299,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
                                                           security.keys().cipher(), clock);
   services_.groups = groups_.get();
   wireCases(config, db, security, alerting, clock);
+  wireSurveys(config, db, security, syncing, clock);
   wireBilling(config, db, security, syncing, clock);
   wireReports(db, security, clock);
   services_.readings = readings_.get();

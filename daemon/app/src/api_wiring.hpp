@@ -76,6 +76,8 @@ class ApiWiring {
                  AlertsSubsystem& alerting, Clock& clock);
   void wireFhir(store::Database& db, SecuritySubsystem& security, IngestSubsystem* ingest,
                 Clock& clock);
+  void wireReminders(const Config& config, store::Database& db, SecuritySubsystem& security,
+                     SyncSubsystem& syncing, Clock& clock);
   void wireSurveys(const Config& config, store::Database& db, SecuritySubsystem& security,
                    SyncSubsystem& syncing, Clock& clock);
 

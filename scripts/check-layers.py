@@ -76,6 +76,10 @@ LAYERS = {
     # at layer 5, beside scheduling (docs/architecture.md planned layer 4 before licensing was
     # known to be a dependency).
     "rx": 5,
+    # Patient satisfaction (issue 30): surveys after video visits (video, layer 4), their notices
+    # through sync and the patient record's contact (layer 3); beside scheduling (the patient's
+    # channel comes from scheduling's reminder settings through a function the app injects).
+    "surveys": 5,
     # FHIR R4 mapping (issue 21's record download; issue 26's API extends it): reads the domain
     # libraries (patients, readings; video's visits and scheduling's appointments later), below
     # the HTTP layer.
@@ -155,6 +159,7 @@ OWNERS = {
     "cases": {"cases"}, "case_messages": {"cases"}, "case_photos": {"cases"},
     "rx_drugs": {"rx"}, "rx_dea_registrations": {"rx"}, "rx_epcs_approvals": {"rx"},
     "rx_state_rules": {"rx"}, "prescriptions": {"rx"}, "prescription_events": {"rx"},
+    "visit_surveys": {"surveys"}, "visit_survey_notices": {"surveys"},
     "fhir_clients": {"fhir"}, "fhir_client_jtis": {"fhir"}, "fhir_access_tokens": {"fhir"},
 }
 

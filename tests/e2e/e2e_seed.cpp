@@ -26,8 +26,11 @@
 // the ledger: last month's review proposes 99453, 99454, 99457 and 99458.
 // With --fhir (issue 26): A's readings at fixed 2025 instants, and (fhirOrders) a received
 // prescription, an open alert and, with scheduling, a booked appointment.
+// With --survey (issue 30): a video visit of A with the provider that A joined and the provider
+// ended an hour ago, through the visit service: its satisfaction survey is due to A (its id is
+// printed as "surveyVisit").
 //   e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] [--reminders] [--sync-refused]
-//                       [--billing] [--rx] [--fhir]
+//                       [--billing] [--rx] [--fhir] [--survey]
 
 #include <chrono>
 #include <cstdlib>
@@ -52,6 +55,7 @@
 #include "vigil/rx/drugs.hpp"
 #include "vigil/rx/prescribers.hpp"
 #include "vigil/rx/prescriptions.hpp"
+#include "vigil/video/visit.hpp"
 #ifdef VIGIL_E2E_SCHEDULING
 #include "vigil/scheduling/scheduling.hpp"
 #endif
@@ -271,10 +275,37 @@ class FixedClock final : public Clock {
  public:
   explicit FixedClock(TimePoint at) : at_(at) {}
   TimePoint now() const override { return at_; }
+  void set(TimePoint at) { at_ = at; }
 
  private:
   TimePoint at_;
 };
+
+/// --survey: see the file comment. The visit runs on a clock two hours back: scheduled for an
+/// hour later, joined by both and admitted at its start, ended 25 minutes after (an hour ago).
+std::int64_t seedSurveyVisit(store::Database& db, security::AuditLog& audit,
+                             const security::Keys& keys, std::int64_t provider,
+                             std::int64_t patientUser, std::int64_t a) {
+  using namespace std::chrono;
+  FixedClock then(SystemClock::instance().now() - 2h - 25min);
+  video::VisitService visits(db, audit, then, {}, &keys.cipher());
+  const security::Actor dr{provider, security::Role::provider, std::nullopt};
+  const security::Actor ana{patientUser, security::Role::patient, a};
+  video::NewVisit v;
+  v.patientId = a;
+  v.providerUserId = provider;
+  v.patientUserId = patientUser;
+  v.startsAt = then.now() + 1h;
+  v.endsAt = v.startsAt + 30min;
+  const auto id = visits.schedule(dr, v);
+  then.set(v.startsAt);
+  visits.join(dr, id);
+  visits.join(ana, id);
+  visits.admit(dr, id, patientUser);
+  then.set(v.startsAt + 25min);
+  visits.end(dr, id);
+  return id;
+}
 
 /// --billing: see the file comment.
 void seedBilling(store::Database& db, security::AuditLog& audit, security::Keys& keys,
@@ -359,7 +390,8 @@ void seedRx(store::Database& db, security::AuditLog& audit, security::AccountSer
 
 int main(int argc, char** argv) {
   bool calm = false, syncRefused = false, unsignedConsent = false, rpm = false, schedule = false,
-       reminders = false, bill = false, rxSeed = false, fhirSeed = false, usage = argc < 2;
+       reminders = false, bill = false, rxSeed = false, fhirSeed = false, survey = false,
+       usage = argc < 2;
   std::string fhirClientJwks;  // --fhir-client JWKS_FILE: register an EHR client with it
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -381,6 +413,8 @@ int main(int argc, char** argv) {
       rxSeed = true;
     } else if (arg == "--fhir") {
       fhirSeed = true;
+    } else if (arg == "--survey") {
+      survey = true;
     } else if (arg == "--fhir-client" && i + 1 < argc) {
       fhirClientJwks = argv[++i];
     } else {
@@ -389,7 +423,7 @@ int main(int argc, char** argv) {
   }
   if (usage) {
     std::cerr << "usage: e2e_seed <data.dir> [--calm] [--unsigned] [--rpm] [--schedule] "
-                 "[--reminders] [--sync-refused] [--billing] [--rx] [--fhir] "
+                 "[--reminders] [--sync-refused] [--billing] [--rx] [--fhir] [--survey] "
                  "[--fhir-client JWKS_FILE]\n";
     return 64;
   }
@@ -477,6 +511,8 @@ int main(int argc, char** argv) {
   FhirOrders orders;
   if (fhirSeed)
     orders = fhirOrders(*db, audit, accounts, *keys, patients, clock, admin, provider, a);
+  const std::int64_t surveyVisit =
+      survey ? seedSurveyVisit(*db, audit, *keys, provider, patientUser, a) : 0;
   SyncSeed syncSeed;
   if (syncRefused) syncSeed = syncEntries(*db, audit, clock);
   std::string fhirClientJson;
@@ -504,6 +540,7 @@ int main(int argc, char** argv) {
               << ",\"alert\":" << orders.alert << ",\"appointment\":" << orders.appointment
               << ",\"type\":" << orders.type << "}";
   std::cout << fhirClientJson;
+  if (survey) std::cout << ",\"surveyVisit\":" << surveyVisit;
   if (syncRefused)
     std::cout << ",\"sync\":{\"refused\":\"" << syncSeed.refused << "\",\"behind\":\""
               << syncSeed.behind << "\",\"reminder\":\"" << syncSeed.reminder << "\"}";

@@ -77,6 +77,11 @@ const std::map<std::string, std::string> kExpected = {
     // worklist's counts are the clinicians' (filtered to their care team). Admins, the front
     // desk and devices: nothing.
     {"case.open",           "AD DD DD DD DD DD"},
+    // Patient satisfaction (issue 30): only the patient lists the surveys due to them and
+    // answers one about their own visit; staff, admins and devices: nothing (the reports read
+    // aggregates through the analytics layer, never an answer).
+    {"survey.list_pending", "AD DD DD DD DD DD"},
+    {"survey.answer",       "AD DD DD DD DD DD"},
     {"case.photo_add",      "AD DD DD DD DD DD"},
     {"case.list",           "AD AG AG DD DD DD"},
     {"case.get",            "AD AG AG DD DD DD"},

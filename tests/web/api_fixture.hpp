@@ -60,6 +60,7 @@
 #include "vigil/security/staff_groups.hpp"
 #include "vigil/security/totp.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/surveys/surveys.hpp"
 #include "vigil/sync/outbox.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/ondemand/ondemand.hpp"
@@ -154,6 +155,7 @@ struct ApiFixture {
   std::unique_ptr<security::StaffGroupService> groups;  // clinic groups (issue 30)
   std::unique_ptr<notes::NoteService> notes;
   std::unique_ptr<cases::CaseService> cases;
+  std::unique_ptr<surveys::SurveyService> surveys;  // patient satisfaction (issue 30)
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<analytics::ReportService> reports;
   std::unique_ptr<rx::DrugCatalog> drugs;  // the starter list loaded
@@ -321,6 +323,10 @@ struct ApiFixture {
                                                  cases::BusinessHours{},
                                                  [this] { return lifecycle->escalationSetup(); });
     services.cases = cases.get();
+    // Patient satisfaction (issue 30), no cloud link: notices are skipped.
+    surveys =
+        std::make_unique<surveys::SurveyService>(*db, *audit, keys->cipher(), *records, clock);
+    services.surveys = surveys.get();
     billing = std::make_unique<billing::BillingService>(*db, *audit, keys->cipher(), *patients,
                                                         *records, clock);
     services.billing = billing.get();

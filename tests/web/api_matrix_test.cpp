@@ -56,6 +56,7 @@ struct Ctx {
   std::int64_t offer = 0;
   std::int64_t exception = 0;
   std::int64_t appointmentType = 0;
+  std::int64_t visit = 0;            // a video visit of the patient (survey routes)
   std::int64_t onDemandRequest = 0;  // a waiting on-demand request of the patient (fresh)
   // E-prescribing (issue 25): a drug of the starter list (not controlled), a fresh draft of it
   // for the patient written by the provider (by emergency access outside the care team), and a
@@ -842,6 +843,16 @@ const std::map<std::string, Recipe>& recipes() {
        [](const Ctx& c) {
          return Call{"/api/v1/patients/" + id(c.patient) + "/cases", ""};
        }},
+      // Patient satisfaction (issue 30).
+      {"GET /api/v1/surveys/pending",
+       [](const Ctx&) {
+         return Call{"/api/v1/surveys/pending", ""};
+       }},
+      {"POST /api/v1/visits/{id}/survey",
+       [](const Ctx& c) {
+         return Call{"/api/v1/visits/" + id(c.visit) + "/survey",
+                     R"({"rating":5,"recommend":10,"comment":"Thank you."})"};
+       }},
       {"GET /api/v1/cases",
        [](const Ctx&) {
          return Call{"/api/v1/cases", ""};
@@ -1292,6 +1303,12 @@ const std::map<std::string, std::string> kExpected = {
     // and counts are the clinicians' own (their care team). Admins and the front desk: nothing.
     // "own" below is a case of patient A, "other" one of patient B.
     {"GET /api/v1/me/cases",                                   "AA DD DD DD DD"},
+    // Patient satisfaction (issue 30): only the patient lists the surveys due to them and
+    // answers one about their own visit ("own": a visit of patient A, "other": of patient B;
+    // the visit has not ended, so the patient's own answer is refused by the due rule, 409,
+    // after the access is allowed). Staff, admins and the front desk: nothing.
+    {"GET /api/v1/surveys/pending",                            "AA DD DD DD DD"},
+    {"POST /api/v1/visits/{id}/survey",                        "AD DD DD DD DD"},
     {"POST /api/v1/me/cases",                                  "AA DD DD DD DD"},
     {"GET /api/v1/patients/{id}/cases",                        "AD AG AG DD DD"},
     {"GET /api/v1/cases",                                      "DD AA AA DD DD"},
@@ -1657,6 +1674,17 @@ BOOST_AUTO_TEST_CASE(every_role_is_allowed_or_denied_as_the_mission_says) {
                                         security::Role::patient, ctx.patient};
             ctx.kase = f.cases->open(owner, ctx.patient, "skin", "A rash on my arm.").id;
             ctx.casePhoto = f.cases->addPhoto(owner, ctx.kase, cardPng()).id;
+          }
+          if (key == "POST /api/v1/visits/{id}/survey") {
+            // A video visit of the patient with the provider, scheduled (not ended).
+            ctx.visit = f.db->writeSync([&](store::Connection& c) {
+              const auto t = core::toMillis(f.clock.now() + std::chrono::hours(1));
+              c.execute(
+                  "INSERT INTO visits (patient_id, provider_user_id, starts_at, ends_at, "
+                  "created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?2, ?3)",
+                  ctx.patient, f.providerId, t, t + 1800000);
+              return c.lastInsertRowid();
+            });
           }
           if (key.find("prescriptions") != std::string::npos && rxDrug == 0) {
             rxSetUp(f);

@@ -90,6 +90,59 @@ void ApiWiring::wireCases(const Config& config, store::Database& db, SecuritySub
       [this] { cases_->escalateDue(); });
 }
 
+/// Appointment reminders 24 h and 1 h before (issue 22), through the cloud link's notify.send,
+/// from the "reminders" task (with scheduling only).
+void ApiWiring::wireReminders(const Config& config, store::Database& db,
+                              SecuritySubsystem& security, SyncSubsystem& syncing, Clock& clock) {
+#ifdef VIGIL_WITH_SCHEDULING
+  scheduling::ReminderOptions reminderOptions;
+  reminderOptions.clinicName = config.string("scheduling.clinic_name");
+  reminderOptions.portalUrl = services_.publicUrl;
+  std::shared_ptr<scheduling::NotificationOutbox> notify;
+  if (syncing.link() != nullptr)
+    notify = std::make_shared<scheduling::LinkNotificationOutbox>(*syncing.link());
+  reminders_ = std::make_unique<scheduling::ReminderService>(
+      db, security.audit(), security.keys().cipher(), *records_, std::move(notify), clock,
+      reminderOptions);
+  scheduling_->setReminders(reminders_.get());
+  services_.reminders = reminders_.get();
+  reminderTask_ = std::make_unique<PeriodicTask>(
+      "reminders", std::chrono::seconds(config.integer("scheduling.reminder_interval_seconds")),
+      [this] { reminders_->runDue(); });
+#else
+  (void)config, (void)db, (void)security, (void)syncing, (void)clock;
+#endif
+}
+
+/// Patient satisfaction (issue 30): a survey after each video visit the patient joined; its
+/// notice goes through the cloud link's notify.send by the channel the patient chose for
+/// reminders (scheduling's settings; e-mail without scheduling), once per visit, from the
+/// "survey_notices" task.
+void ApiWiring::wireSurveys(const Config& config, store::Database& db, SecuritySubsystem& security,
+                            SyncSubsystem& syncing, Clock& clock) {
+  surveys::SurveyOptions options;
+  options.clinicName = config.string("scheduling.clinic_name");
+  options.portalUrl = services_.publicUrl;
+  surveys_ = std::make_unique<surveys::SurveyService>(
+      db, security.audit(), security.keys().cipher(), *records_, clock, options);
+  std::shared_ptr<surveys::SurveyNoticeOutbox> outbox;
+  if (syncing.link() != nullptr)
+    outbox = std::make_shared<surveys::LinkSurveyOutbox>(*syncing.link());
+  surveys::NoticeChannel channel;
+#ifdef VIGIL_WITH_SCHEDULING
+  channel = [](store::Connection& c, std::int64_t patientId) -> std::optional<std::string> {
+    const auto s = scheduling::reminderSettingsIn(c, patientId);
+    if (s.channel == scheduling::ReminderChannel::none) return std::nullopt;
+    return std::string(scheduling::toString(s.channel));
+  };
+#endif
+  surveys_->setNotices(std::move(outbox), std::move(channel));
+  services_.surveys = surveys_.get();
+  surveyNotices_ = std::make_unique<PeriodicTask>(
+      "survey_notices", std::chrono::seconds(config.integer("surveys.notice_interval_seconds")),
+      [this] { surveys_->sendDueNotices(); });
+}
+
 namespace {
 
 /// The practice as the 837P's billing provider and submitter (billing.*).
@@ -237,24 +290,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   services_.invitations = invitations_.get();
   services_.publicUrl = publicUrlOf(config);
   wireSmart(db, security, clock);
-#ifdef VIGIL_WITH_SCHEDULING
-  {
-    scheduling::ReminderOptions reminderOptions;
-    reminderOptions.clinicName = config.string("scheduling.clinic_name");
-    reminderOptions.portalUrl = services_.publicUrl;
-    std::shared_ptr<scheduling::NotificationOutbox> notify;
-    if (syncing.link() != nullptr)
-      notify = std::make_shared<scheduling::LinkNotificationOutbox>(*syncing.link());
-    reminders_ = std::make_unique<scheduling::ReminderService>(
-        db, security.audit(), security.keys().cipher(), *records_, std::move(notify), clock,
-        reminderOptions);
-    scheduling_->setReminders(reminders_.get());
-    services_.reminders = reminders_.get();
-    reminderTask_ = std::make_unique<PeriodicTask>(
-        "reminders", std::chrono::seconds(config.integer("scheduling.reminder_interval_seconds")),
-        [this] { reminders_->runDue(); });
-  }
-#endif
+  wireReminders(config, db, security, syncing, clock);
   services_.db = &db;
   services_.ble = ble;
   services_.accounts = &security.accounts();
@@ -270,6 +306,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   worklist_ = std::make_unique<worklist::WorklistService>(db, alerting.lifecycle(), clock);
   services_.worklist = worklist_.get();
   wireCases(config, db, security, alerting, clock);
+  wireSurveys(config, db, security, syncing, clock);
   wireBilling(config, db, security, syncing, clock);
   wireReports(db, security, clock);
   services_.readings = readings_.get();

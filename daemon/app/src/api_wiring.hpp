@@ -30,6 +30,7 @@
 #include "vigil/rx/prescriptions.hpp"
 #include "vigil/rx/rules.hpp"
 #include "vigil/security/staff_groups.hpp"
+#include "vigil/surveys/surveys.hpp"
 #ifdef VIGIL_WITH_SCHEDULING
 #include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/licensing_eligibility.hpp"
@@ -75,6 +76,10 @@ class ApiWiring {
                  AlertsSubsystem& alerting, Clock& clock);
   void wireFhir(store::Database& db, SecuritySubsystem& security, IngestSubsystem* ingest,
                 Clock& clock);
+  void wireReminders(const Config& config, store::Database& db, SecuritySubsystem& security,
+                     SyncSubsystem& syncing, Clock& clock);
+  void wireSurveys(const Config& config, store::Database& db, SecuritySubsystem& security,
+                   SyncSubsystem& syncing, Clock& clock);
 
   std::unique_ptr<registry::PatientRepository> patients_;
   std::unique_ptr<patients::ConsentService> consents_;
@@ -91,6 +96,10 @@ class ApiWiring {
   std::unique_ptr<PeriodicTask> visitTimeImport_;
   std::unique_ptr<PeriodicTask> claimSubmission_;
   std::unique_ptr<PeriodicTask> caseEscalation_;
+  // Patient satisfaction (issue 30): the visits' surveys and the task that sends their notices
+  // ("survey_notices", every surveys.notice_interval_seconds; declared after the service).
+  std::unique_ptr<surveys::SurveyService> surveys_;
+  std::unique_ptr<PeriodicTask> surveyNotices_;
   std::unique_ptr<fhir::RecordExportService> recordExport_;
   std::unique_ptr<fhir::FhirServer> fhir_;  // the FHIR R4 API (issue 26)
   // SMART backend services (issue 26): EHR clients, the token endpoint, bearer tokens.

@@ -266,6 +266,11 @@ void careKeys(std::vector<ConfigKey>& keys) {
            1, 99},
           {"cases.check_seconds", Type::integer, "60",
            "How often vigild looks for cases to escalate.", 5, 3600},
+          // Patient satisfaction (issue 30, docs/reports.md "Patient satisfaction").
+          {"surveys.notice_interval_seconds", Type::integer, "300",
+           "How often vigild looks for video visits ended since its last look and sends each "
+           "one's satisfaction survey notice (once) through the cloud link.",
+           10, 86400},
       });
 }
 

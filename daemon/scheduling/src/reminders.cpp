@@ -227,6 +227,10 @@ security::AuditEvent systemEvent(std::string_view action, std::string_view objec
 
 }  // namespace
 
+ReminderSettings reminderSettingsIn(Connection& c, std::int64_t patientId) {
+  return settingsIn(c, patientId);
+}
+
 ReminderSettings ReminderService::settings(const Actor& actor, std::int64_t patientId,
                                            std::string_view breakGlass) const {
   security::AccessGuard guard(db_, audit_);

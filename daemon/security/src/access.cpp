@@ -66,6 +66,9 @@ constexpr Operation kOperations[] = {
     {"referral.list", P::noteRead, true},
     {"referral.get", P::noteRead, true},
     {"visit_summary.list", P::visitSummaryRead, true},
+    // Patient satisfaction (issue 30): the surveys due to the patient and their answer.
+    {"survey.list_pending", P::surveyAnswer, true},
+    {"survey.answer", P::surveyAnswer, true},
     // Async care (issue 23): cases, their messages and photos.
     {"case.open", P::caseOpen, true},
     {"case.photo_add", P::caseOpen, true},
@@ -287,7 +290,7 @@ bool roleHas(Role role, Permission p) {
                     P::rpmEnrolmentRead,
                     P::recordClinicalRead, P::recordClinicalWrite,
                     P::scheduleRead, P::scheduleBook, P::onDemandRequest,
-                    P::caseOpen, P::caseRead, P::caseMessage});
+                    P::caseOpen, P::caseRead, P::caseMessage, P::surveyAnswer});
     case Role::provider:
       return in(p, {P::patientRead, P::patientSearch, P::patientRegister, P::patientWrite,
                     P::readingRead, P::readingWrite, P::alertRead, P::alertManage,

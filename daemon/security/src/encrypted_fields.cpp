@@ -51,6 +51,8 @@ constexpr EncryptedField kFields[] = {
     // Async care (issue 23): each message's text, each photo (metadata stripped first)
     {"case_messages", "text", C::freeText, false},
     {"case_photos", "image", C::image, false},
+    // Patient satisfaction (issue 30): the optional comment of a visit's survey answer
+    {"visit_surveys", "comment", C::freeText, false},
     // Scheduling (issue 22): the free text typed with a cancellation
     {"appointments", "cancel_note", C::freeText, false},
     // Clinical notes (issue 23): the SOAP document of each note and of each saved draft

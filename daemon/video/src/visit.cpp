@@ -674,6 +674,27 @@ std::vector<std::int64_t> VisitService::endedAmongIn(store::Connection& c,
   return out;
 }
 
+std::vector<EndedVisit> VisitService::endedSummariesIn(store::Connection& c, TimePoint from,
+                                                       TimePoint to) {
+  auto st = c.prepare(
+      "SELECT v.id, v.patient_id, v.provider_user_id, v.ended_at, EXISTS (SELECT 1 FROM "
+      "visit_participants p WHERE p.visit_id = v.id AND p.role = 'patient' AND p.admitted_at IS "
+      "NOT NULL) FROM visits v WHERE v.state = 'ended' AND v.ended_at >= ?1 AND v.ended_at < ?2 "
+      "ORDER BY v.ended_at, v.id");
+  st.bindAll(toMillis(from), toMillis(to));
+  std::vector<EndedVisit> out;
+  while (st.step()) {
+    EndedVisit e;
+    e.id = st.getInt64(0);
+    e.patientId = st.getInt64(1);
+    e.providerUserId = st.getInt64(2);
+    e.endedAt = fromMillis(st.getInt64(3));
+    e.patientJoined = st.getInt64(4) != 0;
+    out.push_back(e);
+  }
+  return out;
+}
+
 std::vector<Visit> VisitService::forPatientIn(store::Connection& c, std::int64_t patientId) {
   std::vector<std::int64_t> ids;
   auto st = c.prepare("SELECT id FROM visits WHERE patient_id = ?1 ORDER BY starts_at, id");

@@ -28,6 +28,7 @@ import { renderNotes, renderNote, renderCosignQueue, renderSummaries } from './p
 import { renderWorklist } from './pages/worklist.js';
 import * as worklistBadge from './worklist_badge.js';
 import { renderCases, renderCase } from './pages/cases.js';
+import { renderSurvey } from './pages/survey.js';
 import { renderBilling } from './pages/billing.js';
 import { renderPrescriptions, renderSigningLog } from './pages/rx.js';
 import { renderPracticeReport } from './pages/practice_report.js';
@@ -79,6 +80,7 @@ function routeFor(hash, role) {
   if ((role === 'provider' || role === 'nurse') && (m = /^\/patients\/(\d+)\/prescriptions$/.exec(path))) return (root) => renderPrescriptions(root, Number(m[1]));
   if (role === 'provider' && path === '/signing-log') return (root) => renderSigningLog(root);
   if (role === 'patient' && path === '/summaries') return (root) => renderSummaries(root);
+  if (role === 'patient' && (m = /^\/surveys\/(\d+)$/.exec(path))) return (root) => renderSurvey(root, Number(m[1]));
   if (role === 'admin' && path === '/admin/consents') return (root) => renderConsentAdmin(root);
   if (role === 'patient' && path === '/me') return (root) => renderMe(root);
   if ((role === 'provider' || role === 'nurse') && path === '/licenses') return (root) => renderMyLicenses(root);

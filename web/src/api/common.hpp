@@ -116,6 +116,7 @@ void addOnDemandRoutes(Router& r, const ApiServices& s);      // built with vide
 void addNoteRoutes(Router& r, const ApiServices& s);
 void addWorklistRoutes(Router& r, const ApiServices& s);
 void addCaseRoutes(Router& r, const ApiServices& s);
+void addSurveyRoutes(Router& r, const ApiServices& s);  // patient satisfaction (issue 30)
 void addBillingRoutes(Router& r, const ApiServices& s);
 void addGroupRoutes(Router& r, const ApiServices& s);     // clinic groups (issue 30)
 void addFhirAuthRoutes(Router& r, const ApiServices& s);  // SMART backend services (issue 26)

@@ -199,6 +199,7 @@ void addApiRoutes(Router& router, const ApiServices& s) {
   if (s.notes) api::addNoteRoutes(staging, s);
   if (s.worklist && s.patients) api::addWorklistRoutes(staging, s);
   if (s.cases) api::addCaseRoutes(staging, s);
+  if (s.surveys) api::addSurveyRoutes(staging, s);
   if (s.billing) api::addBillingRoutes(staging, s);
   api::addAdminRoutes(staging, s);
   if (s.groups) api::addGroupRoutes(staging, s);

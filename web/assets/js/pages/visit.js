@@ -18,6 +18,7 @@ import { h, clear, append, announce } from '../dom.js';
 import { get, post, session, ApiError } from '../api.js';
 import { consentSignForm } from './consent.js';
 import { noteActivity } from '../idle.js';
+import { surveysCard } from './survey.js';
 
 // Why the provider may not see the patient here (issue 22, docs/scheduling.md#licensing).
 const NOT_LICENSED = {
@@ -118,7 +119,9 @@ export async function renderVisits(root) {
     h('a.btn.small', { href: `#/visits/${v.id}`, 'aria-label': `Open visit ${v.id}` }, v.state === 'ended' ? 'Details' : 'Open')));
   const role = session().user.role;
   const staff = role === 'provider' || role === 'nurse';
-  root.append(h('section.page', h('h1', 'Video visits'),
+  // The patient's due satisfaction surveys (issue 30), above the list.
+  const surveys = role === 'patient' ? await surveysCard() : null;
+  root.append(h('section.page', h('h1', 'Video visits'), surveys,
     rows.length ? h('ul.visit-list', rows) : h('p', 'No upcoming video visits.'),
     staff ? await scheduleForm(() => renderVisits(root)) : null));
 }

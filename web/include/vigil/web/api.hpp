@@ -101,6 +101,9 @@ class OnDemandService;
 namespace vigil::cases {
 class CaseService;
 }
+namespace vigil::surveys {
+class SurveyService;
+}
 namespace vigil::billing {
 class BillingService;
 }
@@ -165,6 +168,7 @@ struct ApiServices {
   vigil::ondemand::OnDemandService* ondemand = nullptr;
   cases::CaseService* cases = nullptr;            // async care: cases, photos, replies, escalation
   billing::BillingService* billing = nullptr;     // RPM billing: ledger, review, claims (issue 24)
+  surveys::SurveyService* surveys = nullptr;      // patient satisfaction surveys (issue 30)
   security::StaffGroupService* groups = nullptr;  // clinic groups of staff (issue 30)
   /// The practice reports (issue 30): sections per period and scope, CSV export.
   analytics::ReportService* reports = nullptr;

@@ -69,6 +69,11 @@ struct ReminderSettings {
   bool stored = false;  // false: the defaults
 };
 
+/// The patient's reminder settings read on `c` (the defaults without a stored row); no access
+/// check and no audit: for a write job that decides a message to the patient (issue 30: a visit's
+/// satisfaction survey goes by the channel the patient chose, and not at all with none).
+ReminderSettings reminderSettingsIn(store::Connection& c, std::int64_t patientId);
+
 /// The instant a reminder is due: 24 or 1 real hours before the start.
 TimePoint reminderDueAt(TimePoint startsAt, ReminderKind kind);
 

@@ -73,6 +73,9 @@
 // change their members, as they keep care teams (staffing, not a clinical order); providers and
 // nurses read the list too, to choose a group in the practice reports. A group holds staff
 // names only, no patient.
+// Patient satisfaction (issue 30, docs/reports.md): only the patient lists the surveys due to
+// them and answers one about their own visit (surveyAnswer); SurveyService also checks that
+// the visit is theirs. The practice reports read the answers' figures, never the comments.
 // New features add their operations to allOperations() (access.cpp) so the table-driven test
 // walks them with every role.
 
@@ -164,6 +167,7 @@ enum class Permission {
   staffGroupManage,    // making, naming, deleting groups, their members: admins
   reportRead,  // the practice reports (issue 30): admins any scope, providers their own and
                // their clinic groups' (analytics::ReportService narrows it)
+  surveyAnswer,        // a visit's satisfaction survey, listing and answering: the patient only
 };
 
 /// True if the role's matrix grants the permission (before any patient check).

@@ -1,6 +1,6 @@
 // The practice reports (issue 30), in a real browser against a real vigild with the e2e seed:
 // the admin opens Practice reports, sees a card per section (visits, on-demand care, async
-// cases, alerts, RPM, billing) with charts and their figures, switches the period, and exports a
+// cases, alerts, RPM, billing, patient satisfaction) with charts and their figures, switches the period, and exports a
 // section as CSV (the file's first lines by hand from the CSV format in docs/api.md). A provider
 // has "My figures" and no practice scope: asking the API for the practice is refused (403), and
 // for another provider too. Screenshots go to the e2e artifacts.
@@ -36,7 +36,7 @@ function apiStatus(page, path) {
   return within(page.evaluate(async (p) => (await fetch(p)).status, path), 20000, `GET ${path}`);
 }
 
-const SECTIONS = ['Visits and utilisation', 'On-demand care', 'Async cases', 'Alerts', 'RPM enrolment and adherence', 'Billing'];
+const SECTIONS = ['Visits and utilisation', 'On-demand care', 'Async cases', 'Alerts', 'RPM enrolment and adherence', 'Billing', 'Patient satisfaction'];
 
 test('an admin sees every section as charts and figures and exports one as CSV', { timeout: 180000 }, async () => {
   const { page, problems } = await openPage(browser.context);

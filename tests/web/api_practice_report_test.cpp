@@ -74,8 +74,8 @@ BOOST_AUTO_TEST_CASE(sections_figures_scopes_suppression_csv_and_audit) {
   std::vector<std::string> keys;
   for (unsigned i = 0; i < sections->size(); ++i)
     keys.push_back(sections->getObject(i)->getValue<std::string>("key"));
-  BOOST_TEST((keys ==
-              std::vector<std::string>{"visits", "ondemand", "cases", "alerts", "rpm", "billing"}));
+  BOOST_TEST((keys == std::vector<std::string>{"visits", "ondemand", "cases", "alerts", "rpm",
+                                               "billing", "satisfaction"}));
   BOOST_TEST(!report->getValue<bool>("smallCellsApply"));
   // Alerts, the period: raised, acknowledged, resolved, escalated = 2, 0, 0, 0.
   auto totals = rowOf(report, "alerts", "totals");

@@ -15,6 +15,9 @@ std::vector<SectionSource> practiceSections() {
   sections.push_back({"alerts", detail::alertsSection});
   sections.push_back({"rpm", detail::rpmSection});
   sections.push_back({"billing", detail::billingSection});
+#ifdef VIGIL_ANALYTICS_WITH_VISITS
+  sections.push_back({"satisfaction", detail::satisfactionSection});
+#endif
   return sections;
 }
 

@@ -9,6 +9,7 @@
 #ifdef VIGIL_ANALYTICS_WITH_VISITS
 #include "vigil/ondemand/ondemand_report.hpp"
 #include "vigil/scheduling/visit_report.hpp"
+#include "vigil/surveys/survey_report.hpp"
 #endif
 
 namespace vigil::analytics::detail {
@@ -115,6 +116,62 @@ Section onDemandSection(const SectionContext& x) {
     for (auto& c : onDemandCells(cells, d.requests)) row.push_back(std::move(c));
     byDay.rows.push_back(std::move(row));
   }
+  s.tables.push_back(std::move(byDay));
+  return s;
+}
+
+Section satisfactionSection(const SectionContext& x) {
+  const auto r = surveys::surveyReportIn(x.c, x.from, x.to, x.scope);
+  const auto& cells = x.cells;
+  const auto& t = r.total;
+  Section s;
+  s.title = "Patient satisfaction";
+  s.tables.push_back(totals(
+      "The period",
+      {count("visits", "Video visits ended"),
+       count("responses", "Surveys answered"),
+       ratio("response_rate", "Answered, of visits"),
+       {"mean", "Rating, mean (1–5)", "number"},
+       count("promoters", "Promoters (9–10)"),
+       count("passives", "Passives (7–8)"),
+       count("detractors", "Detractors (0–6)"),
+       {"nps", "Net promoter score", "number"}},
+      {cells.count(r.visitsEnded), cells.count(t.responses),
+       cells.share(t.responses, r.visitsEnded), cells.derived(t.meanRating, t.responses.patients),
+       cells.count(t.promoters), cells.count(t.passives), cells.count(t.detractors),
+       cells.derived(t.nps, t.responses.patients)}));
+  Table ratings;
+  ratings.key = "ratings";
+  ratings.title = "Ratings";
+  ratings.chart = "bar";
+  ratings.columns = {text("rating", "Rating"), count("answers", "Answers")};
+  for (std::size_t i = 0; i < t.ratings.size(); ++i)
+    ratings.rows.push_back({Cell::label(std::to_string(i + 1)), cells.count(t.ratings[i])});
+  s.tables.push_back(std::move(ratings));
+  Table byProvider;
+  byProvider.key = "by_provider";
+  byProvider.title = "By provider";
+  byProvider.chart = "bar";
+  byProvider.columns = {text("provider", "Provider"),
+                        count("visits", "Video visits ended"),
+                        count("responses", "Surveys answered"),
+                        {"mean", "Rating, mean (1–5)", "number"},
+                        {"nps", "Net promoter score", "number"}};
+  for (const auto& p : r.providers)
+    byProvider.rows.push_back({Cell::label(x.staffName(p.providerUserId)),
+                               cells.count(p.visitsEnded), cells.count(p.figures.responses),
+                               cells.derived(p.figures.meanRating, p.figures.responses.patients),
+                               cells.derived(p.figures.nps, p.figures.responses.patients)});
+  s.tables.push_back(std::move(byProvider));
+  Table byDay;
+  byDay.key = "by_day";
+  byDay.title = "Per day";
+  byDay.chart = "line";
+  byDay.columns = {date("day", "Day"), count("visits", "Video visits ended"),
+                   count("responses", "Surveys answered")};
+  for (const auto& d : r.days)
+    byDay.rows.push_back(
+        {Cell::label(dayLabel(d.start)), cells.count(d.visitsEnded), cells.count(d.responses)});
   s.tables.push_back(std::move(byDay));
   return s;
 }

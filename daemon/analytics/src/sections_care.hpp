@@ -8,6 +8,7 @@ namespace vigil::analytics::detail {
 #ifdef VIGIL_ANALYTICS_WITH_VISITS
 Section visitsSection(const SectionContext& x);
 Section onDemandSection(const SectionContext& x);
+Section satisfactionSection(const SectionContext& x);
 #endif
 Section casesSection(const SectionContext& x);
 

@@ -107,7 +107,7 @@ Section rpmSection(const SectionContext& x) {
               count("p2", "Periods with 2–15 days"),
               count("p0", "Periods with 0–1 days"),
               ratio("adherence", "Periods with 16+ days, share"),
-              {"mean_days", "Days with data per period, mean", "days"},
+              {"mean_days", "Days with data per period, mean", "number"},
               count("at_risk", "At risk of missing 16 days now"),
               count("cannot_reach", "Cannot reach 16 days now")},
              {cells.count(r.enrolled), cells.count(r.newEnrolments), cells.count(r.endedEnrolments),

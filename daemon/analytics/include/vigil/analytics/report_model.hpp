@@ -33,7 +33,8 @@ struct Column {
   std::string key;
   std::string label;
   /// How the portal shows numbers: "count", "seconds", "percent", "cents", "minutes", "ratio",
-  /// "days", "date", or "" for text.
+  /// "number" (a plain number:
+  /// a mean, a score), "date", or "" for text.
   std::string unit;
 };
 

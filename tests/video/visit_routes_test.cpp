@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(every_visit_route_declares_a_catalogue_permission) {
     BOOST_TEST(isDeclaredPermission(r.permission), r.method << " " << r.pattern);
   }
   BOOST_TEST(visitRoutes ==
-             21);  // a new route gets its line in each_role_gets_what_the_rules_allow
+             22);  // a new route gets its line in each_role_gets_what_the_rules_allow
 }
 
 BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
@@ -66,6 +66,13 @@ BOOST_AUTO_TEST_CASE(each_role_gets_what_the_rules_allow) {
   BOOST_TEST(call("POST", visit("/check-in"), provider, R"({"state":"CA"})") == 403);
   BOOST_TEST(call("POST", visit("/check-in"), nurse, R"({"state":"CA"})") == 403);
   BOOST_TEST(call("POST", visit("/check-in"), admin, R"({"state":"CA"})") == 403);
+  // The satisfaction survey (issue 30): the visit's patient only, once the visit has ended (it
+  // has not: 409); staff never answer one.
+  const std::string answer = R"({"rating":5,"recommend":10})";
+  BOOST_TEST(call("POST", visit("/survey"), patient, answer) == 409);
+  BOOST_TEST(call("POST", visit("/survey"), provider, answer) == 403);
+  BOOST_TEST(call("POST", visit("/survey"), nurse, answer) == 403);
+  BOOST_TEST(call("POST", visit("/survey"), admin, answer) == 403);
   // Joining: the provider is admitted, the patient waits, the others are refused.
   BOOST_TEST(call("POST", visit("/join"), provider) == 200);
   BOOST_TEST(call("POST", visit("/join"), patient) == 200);

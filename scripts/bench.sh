@@ -40,6 +40,9 @@ declare -A BENCH_ARGS=(
   # Bytes per reading (issue 28): 1,000 patients, a year (~2.2 M readings) under 0036 and 0037,
   # 300 rounds of each read.
   [reading_storage]="1000 365 300"
+  # Practice reports (issue 30): 50 providers, 5,000 patients, 366 days made by the demo's
+  # history generator (4 visits per provider-day), 5 runs of each report. About 10 minutes.
+  [reports]="50 5000 366 5 4"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

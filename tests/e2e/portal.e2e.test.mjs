@@ -190,7 +190,7 @@ test('admin manages users, devices and care teams and sees the audit chain verif
   await page.getByRole('button', { name: 'Add to the care team' }).click();
   await page.locator('.notice', { hasText: 'Sam Kim, RN added to the care team of Ben Okoro' }).waitFor();
 
-  await page.getByRole('link', { name: 'Reports' }).click();
+  await page.getByRole('link', { name: 'Reports', exact: true }).click();
   await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
   await page.locator('.plot canvas').first().waitFor();
   await page.getByRole('cell', { name: 'critical', exact: true }).waitFor();

@@ -20,6 +20,7 @@
 #include "vigil/core/time.hpp"
 #include "vigil/crypto/random.hpp"
 #include "vigil/demo/demo_history.hpp"
+#include "vigil/demo/practice_history.hpp"
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/pki/certificate_authority.hpp"
 #include "vigil/pki/device_provisioner.hpp"
@@ -198,6 +199,29 @@ void seedHistory(store::Database& db, store::SqliteSettingsRepository& settings,
                                     {"duplicates", result.duplicates},
                                     {"days", static_cast<std::int64_t>(kDemoHistoryDays.count())},
                                     {"ms", static_cast<std::int64_t>(ms.count())}});
+}
+
+/// 90 days of practice history for the reports (practice_history.hpp), once: the window's end
+/// is kept in the settings first (as the readings' history does), the whole step marked done
+/// after. Audited through the services it writes with.
+void seedPracticeHistory(store::SqliteSettingsRepository& settings, const DemoServices& services,
+                         const security::Actor& admin) {
+  if (settings.get("demo.practice_history").value_or("") == "done") return;
+  auto until = SystemClock::instance().now();
+  if (auto kept = settings.get("demo.practice_history_until")) {
+    until = core::fromMillis(std::stoll(*kept));
+  } else {
+    settings.set("demo.practice_history_until", std::to_string(core::toMillis(until)));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = generatePracticeHistory(services, admin, demoPracticePlan(), until);
+  settings.set("demo.practice_history", "done");
+  log::info("demo.practice_history_seeded",
+            {{"appointments", static_cast<std::int64_t>(r.appointments)},
+             {"alerts", static_cast<std::int64_t>(r.alertsRaised)},
+             {"ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count())}});
 }
 
 std::string randomPassword() {
@@ -418,6 +442,9 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   ensureDemoCase(services, "rosa.alvarez@demo.vigil");
   // RPM billing (issue 24): last month ready for the month-end review.
   ensureDemoBilling(services, "dr.lee@demo.vigil", "nurse.kim@demo.vigil");
+  // Issue 30: three providers' 90 days (visits, on-demand care, cases, alerts, RPM, claims) and
+  // the North and South clinic groups, so every practice report has figures.
+  seedPracticeHistory(settings, services, adminActor);
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

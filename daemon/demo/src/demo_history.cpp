@@ -59,8 +59,13 @@ std::vector<Measurement> schedule(const DemoHistoryPatient& p,
     std::mt19937_64 rng(p.seed * 31 + d + 1);
     std::uniform_real_distribution<double> jitter(-kJitterMinutes, kJitterMinutes);
     std::uniform_real_distribution<double> unit(0, 1);
+    // Days off draw from their own RNG, so a patient without them keeps the same times.
+    std::mt19937_64 daysOff(p.seed * 131 + d + 7);
+    auto hours = routineHours(p.devices[d].kind);
+    if (p.oncePerDay) hours.resize(1);
     for (auto day = firstDay; day <= lastDay; day += std::chrono::days{1}) {
-      for (double hour : routineHours(p.devices[d].kind)) {
+      if (p.dayOffChance > 0 && unit(daysOff) < p.dayOffChance) continue;
+      for (double hour : hours) {
         // Both draws happen for every slot, so a slot's time does not depend on the window.
         const double minutes = hour * 60 + jitter(rng);
         const bool skipped = unit(rng) < kSkipChance;

@@ -48,6 +48,10 @@ struct DemoHistoryPatient {
     fleet::VitalDevice kind = fleet::VitalDevice::heartRate;
   };
   std::vector<Device> devices;
+  /// The chance a whole day has no reading (adherence; 0: only the odd forgotten measurement).
+  double dayOffChance = 0;
+  /// Only the routine's first time of the day (the large practice's year, tests/bench).
+  bool oncePerDay = false;
 };
 
 /// What a backfill did.

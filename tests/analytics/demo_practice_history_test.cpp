@@ -103,6 +103,12 @@ BOOST_FIXTURE_TEST_CASE(every_section_of_the_last_90_days_has_figures, DemoClini
   BOOST_TEST(made.claims > 10);
   BOOST_TEST(total(r, "billing", "lines") > made.claims);  // each claim has a line at least
   BOOST_TEST(total(r, "billing", "charges") > 0);
+  // Satisfaction: every answer the history made, about two in three held visits, mostly 4 and 5.
+  BOOST_TEST(made.surveysAnswered > 0);
+  BOOST_TEST(total(r, "satisfaction", "responses") == made.surveysAnswered);
+  BOOST_TEST(total(r, "satisfaction", "visits") == made.completed);
+  BOOST_TEST(total(r, "satisfaction", "mean") >= 3.5);
+  BOOST_TEST(total(r, "satisfaction", "promoters") > 0);
 
   // The two clinic groups, the providers split in halves.
   security::StaffGroupService groups(*db, *audit, keys->cipher(), clock);

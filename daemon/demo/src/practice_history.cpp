@@ -74,7 +74,8 @@ Practice::Practice(const DemoServices& services, const security::Actor& admin_,
       ,
       schedule(s.db, s.audit, s.keys.cipher(), clock),
       visits(s.db, s.audit, clock, {}, &s.keys.cipher()),
-      onDemand(s.db, s.audit, clock)
+      onDemand(s.db, s.audit, clock),
+      surveys(s.db, s.audit, s.keys.cipher(), records, clock)
 #endif
 {
   alerts.setJournal(&alertRepo);

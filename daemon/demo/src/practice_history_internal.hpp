@@ -23,6 +23,7 @@
 #ifdef VIGIL_WITH_VIDEO
 #include "vigil/ondemand/ondemand.hpp"
 #include "vigil/scheduling/scheduling.hpp"
+#include "vigil/surveys/surveys.hpp"
 #include "vigil/video/visit.hpp"
 #endif
 
@@ -110,6 +111,7 @@ struct Practice {
   scheduling::SchedulingService schedule;
   video::VisitService visits;
   ondemand::OnDemandService onDemand;
+  surveys::SurveyService surveys;
 #endif
 
   /// A uniform draw in [0, 1).

@@ -33,6 +33,20 @@ void holdVisit(Practice& x, const scheduling::Appointment& a, const security::Ac
       ++x.result.completed;
     });
   });
+  // Two in three patients answer the satisfaction survey within two days: mostly pleased, a few
+  // not (ratings 5, 4, 3, 2 about 45, 35, 15, 5 %; the recommendation follows the rating).
+  if (x.uniform() < 2.0 / 3.0) {
+    const auto when = a.startsAt + minutes(21) + x.minutesBetween(10, 48 * 60);
+    const double draw = x.uniform();
+    const int rating = draw < 0.45 ? 5 : draw < 0.80 ? 4 : draw < 0.95 ? 3 : 2;
+    const int recommend = std::min(10, rating * 2 + static_cast<int>(x.pick(2)));
+    x.timeline.at(when, [&x, visit, patient, rating, recommend] {
+      x.attempt([&] {
+        x.surveys.answer(patient, visit, {rating, recommend, ""});
+        ++x.result.surveysAnswered;
+      });
+    });
+  }
   if (!x.plan.claims) return;
   x.timeline.at(a.startsAt + hours(2), [&x, visit, provider] {
     x.attempt([&] {

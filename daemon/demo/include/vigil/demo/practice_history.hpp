@@ -83,6 +83,7 @@ struct PracticeHistoryResult {
   std::uint64_t readings = 0;
   int appointments = 0;  // booked (past and future)
   int completed = 0;
+  int surveysAnswered = 0;  // satisfaction surveys the patients answered (held video visits)
   int cancelled = 0;
   int noShows = 0;
   int futureBooked = 0;

@@ -360,9 +360,9 @@ const std::map<std::string, Recipe>& recipes() {
        }},
       {"GET /api/v1/reports/practice/export",
        [](const Ctx& c) {
-         return Call{"/api/v1/reports/practice/export?section=alerts&scope=provider&id=" +
-                         id(c.provider),
-                     ""};
+         return Call{
+             "/api/v1/reports/practice/export?section=alerts&scope=provider&id=" + id(c.provider),
+             ""};
        }},
       {"GET /api/v1/patients/{id}/thresholds",
        [](const Ctx& c) {

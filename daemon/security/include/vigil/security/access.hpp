@@ -165,8 +165,8 @@ enum class Permission {
   apiClientManage,     // EHR clients of the FHIR API (SMART backend services, issue 26): admins
   staffGroupRead,      // clinic groups and their members (issue 30): admins, providers, nurses
   staffGroupManage,    // making, naming, deleting groups, their members: admins
-  reportRead,  // the practice reports (issue 30): admins any scope, providers their own and
-               // their clinic groups' (analytics::ReportService narrows it)
+  reportRead,          // the practice reports (issue 30): admins any scope, providers their own and
+                       // their clinic groups' (analytics::ReportService narrows it)
   surveyAnswer,        // a visit's satisfaction survey, listing and answering: the patient only
 };
 

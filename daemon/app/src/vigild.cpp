@@ -86,7 +86,8 @@ const char* kCommands =
     "  firmware list            the registered firmware images\n"
     "  rx import-rxterms FILE   load the NLM's RxTerms file (RxTermsYYYYMM.txt) into the drug "
     "list\n"
-    "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices) and\n"
+    "  demo seed BUNDLES_DIR    create the demo clinic once (users, patients, devices; with\n"
+    "                           90 days of practice history unless --clinic-only) and\n"
     "                           print its logins; device bundles go to BUNDLES_DIR\n";
 
 }  // namespace
@@ -114,6 +115,8 @@ void Vigild::defineOptions(Poco::Util::OptionSet& options) {
                         .argument("FILE")
                         .repeatable(false));
   options.addOption(Poco::Util::Option("no-start", "", "setup: do not start the services"));
+  options.addOption(Poco::Util::Option(
+      "clinic-only", "", "demo seed: the clinic without its 90 days of practice history"));
   options.addOption(
       Poco::Util::Option("service-user", "", "setup: the account vigild runs as (vigil)")
           .argument("USER")
@@ -154,6 +157,8 @@ void Vigild::handleOption(const std::string& name, const std::string& value) {
     answersFile_ = value;
   } else if (name == "no-start") {
     noStart_ = true;
+  } else if (name == "clinic-only") {
+    clinicOnly_ = true;
   } else if (name == "service-user") {
     serviceUser_ = value;
   } else if (name == "passphrase-file") {
@@ -301,6 +306,7 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
       demo::DemoSettings settings;
       settings.dataDir = config_->string("data.dir");
       settings.mqttPort = static_cast<int>(config_->integer("mqtt.port"));
+      settings.practiceHistory = !clinicOnly_;
 #ifdef VIGIL_WITH_VIDEO
       settings.video = config_->boolean("video.enabled");
 #endif

@@ -444,7 +444,7 @@ int seedDemoClinic(const DemoSettings& config, const DemoServices& services,
   ensureDemoBilling(services, "dr.lee@demo.vigil", "nurse.kim@demo.vigil");
   // Issue 30: three providers' 90 days (visits, on-demand care, cases, alerts, RPM, claims) and
   // the North and South clinic groups, so every practice report has figures.
-  seedPracticeHistory(settings, services, adminActor);
+  if (config.practiceHistory) seedPracticeHistory(settings, services, adminActor);
   std::ostringstream visit;
   ensureDemoVisit(config, services, visit);
   // Seal the seed's audit entries, the visit's too, with a signed checkpoint (audit verify

@@ -55,6 +55,7 @@ class Vigild final : public Poco::Util::ServerApplication {
   bool json_ = false;                  // --json of `sync status`
   std::string answersFile_;            // --answers FILE of `setup`
   bool noStart_ = false;               // --no-start of `setup`
+  bool clinicOnly_ = false;            // --clinic-only of `demo seed`
   std::string serviceUser_ = "vigil";  // --service-user of `setup`
   // backup / restore: --passphrase-file, --recipient, --identity, --data-dir
   std::string passphraseFile_;

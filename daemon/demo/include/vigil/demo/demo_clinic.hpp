@@ -26,6 +26,9 @@ struct DemoSettings {
   std::filesystem::path dataDir;  // data.dir: the broker's layout, demo-logins.txt
   int mqttPort = 8883;            // mqtt.port: written into the device bundles
   bool video = false;             // video.enabled (and built with video): keep a visit open
+  /// 90 days of practice history for the reports (practice_history.hpp); off: the clinic only
+  /// (`vigild demo seed --clinic-only`); a later seed without it adds the history.
+  bool practiceHistory = true;
 };
 
 /// The services the seed writes through (vigild's, opened on the box's store and keys).

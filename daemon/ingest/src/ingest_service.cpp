@@ -1,6 +1,5 @@
 #include "vigil/ingest/ingest_service.hpp"
 
-#include <sqlite3.h>
 
 #include <cmath>
 #include <cstdio>
@@ -597,13 +596,18 @@ void IngestService::finishFailed(std::vector<Pending>& run, std::exception_ptr e
   // refusing what a message carries (a constraint, a value too big, an exception of ours):
   // only that message is at fault, and waiting would stop ingest for good.
   bool messageAtFault = false;
-  int code = 0;
+  bool diskFull = false;
+  std::string_view kind = "ours";  // a word for the log: never the error's text
   try {
     std::rethrow_exception(error);
-  } catch (const store::SqliteError& e) {
-    code = e.code();
-    messageAtFault = e.isConstraint() || code == SQLITE_TOOBIG || code == SQLITE_MISMATCH ||
-                     code == SQLITE_RANGE;
+  } catch (const store::DbError& e) {
+    messageAtFault = e.isConstraint() || e.isBadValue();
+    diskFull = e.isDiskFull();
+    kind = e.isConstraint() ? "constraint"
+           : e.isBadValue() ? "bad_value"
+           : diskFull       ? "disk_full"
+           : e.isBusy()     ? "busy"
+                            : "store";
   } catch (const std::exception&) {
     messageAtFault = true;
   }
@@ -613,7 +617,7 @@ void IngestService::finishFailed(std::vector<Pending>& run, std::exception_ptr e
   // A message already being quarantined for this reason has nowhere further to go.
   if (messageAtFault && !(run.size() == 1 && run[0].rejectReason == kStoreRefused)) {
     log::warn("ingest.store_refused",
-              {{"messages", static_cast<std::uint64_t>(run.size())}, {"code", code}});
+              {{"messages", static_cast<std::uint64_t>(run.size())}, {"kind", kind}});
     {
       std::lock_guard lock(mutex_);
       if (run.size() > 1) {
@@ -630,7 +634,7 @@ void IngestService::finishFailed(std::vector<Pending>& run, std::exception_ptr e
     return;
   }
   if (storeHealthy_.load())  // once per outage, not once per message
-    log::error("ingest.store_failed", {{"disk_full", code == SQLITE_FULL}, {"code", code}});
+    log::error("ingest.store_failed", {{"disk_full", diskFull}, {"kind", kind}});
   {
     std::lock_guard lock(mutex_);
     stats_.storeFailures += run.size();

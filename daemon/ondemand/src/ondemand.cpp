@@ -311,7 +311,7 @@ Request OnDemandService::request(const Actor& actor, std::int64_t patientId, Rea
               "INSERT INTO ondemand_requests (patient_id, reason, patient_state, requested_by, "
               "requested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
               patientId, toString(reason), patientState, actor.id, toMillis(now));
-        } catch (const store::SqliteError& e) {
+        } catch (const store::DbError& e) {
           if (!e.isConstraint()) throw;
           throw RequestOpen("request_open: the patient already waits to be seen");
         }

@@ -184,7 +184,7 @@ Enrolment RpmEnrolmentService::enrolIn(Connection& c, const Actor& actor, std::i
         "INSERT INTO rpm_enrolments (patient_id, condition_code, start_date, enrolled_by, "
         "enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         patientId, e.conditionCode, e.startDate, actor.id, toMillis(now));
-  } catch (const store::SqliteError& err) {
+  } catch (const store::DbError& err) {
     if (!err.isConstraint()) throw;
     throw EnrolmentConflict("already_enrolled",
                             "enrolment: the patient is already enrolled for this condition");

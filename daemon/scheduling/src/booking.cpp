@@ -48,7 +48,7 @@ void insertClaims(Connection& c, std::string_view table, std::string_view keyCol
   for (auto g : granules(from, to)) {
     try {
       c.execute(sql, key, g, appointmentId);
-    } catch (const store::SqliteError& e) {
+    } catch (const store::DbError& e) {
       if (!e.isConstraint()) throw;
       if (provider) throw SlotTaken("slot_taken: the provider is booked at that time");
       throw PatientBusy("patient_busy: the patient has a booking at that time");

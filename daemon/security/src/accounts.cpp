@@ -155,7 +155,7 @@ std::int64_t AccountService::insertUser(Connection& c, const NewUser& user,
         toBlob(cipher.encrypt(userField("email", id), email)),
         toBlob(cipher.encrypt(userField("display_name", id), user.displayName)), user.patientId,
         hash, now, user.passwordChangeRequired ? 1 : 0);
-  } catch (const store::SqliteError& e) {
+  } catch (const store::DbError& e) {
     if (e.isConstraint()) throw ValidationError("email: already in use");
     throw;
   }

@@ -15,11 +15,14 @@
 
 #include "vigil/core/log.hpp"
 #include "vigil/core/thread_name.hpp"
+#include "files.hpp"
 
 namespace vigil::store {
 namespace {
 
 constexpr int kReadRetries = 5;
+/// A PostgreSQL batch that keeps losing races to other nodes fails after this many runs.
+constexpr int kRetryableAttempts = 20;
 constexpr int kBackupPagesPerStep = 256;
 constexpr int kBackupBusyRetries = 250;  // x 20 ms
 
@@ -35,22 +38,10 @@ std::filesystem::path withSuffix(const std::filesystem::path& p, const char* suf
   return s;
 }
 
-/// Resets every statement of conn that is still stepping, so it holds no snapshot and does not
-/// block a COMMIT.
 void resetBusyStatements(Connection& conn) {
-  for (sqlite3_stmt* s = sqlite3_next_stmt(conn.handle(), nullptr); s != nullptr;
-       s = sqlite3_next_stmt(conn.handle(), s)) {
-    if (sqlite3_stmt_busy(s) != 0) sqlite3_reset(s);
-  }
+  conn.resetBusyStatements();
 }
 
-void fsyncPath(const std::filesystem::path& p, bool directory) {
-  int fd = ::open(p.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw StoreError("backup: cannot open " + p.string() + " to sync it");
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw StoreError("backup: fsync failed for " + p.string());
-}
 
 }  // namespace
 
@@ -118,7 +109,7 @@ struct Database::Impl {
   /// batch would fail one job per round, O(n²); alone, each job is judged once, and one that
   /// needs no new page, such as raising max_page_count, still succeeds).
   /// retryInnocents false: a job that abandons fails the whole batch.
-  void runBatch(std::vector<Job>& batch, bool retryInnocents = true);
+  void runBatch(std::vector<Job>& batch, bool retryInnocents = true, int attempt = 1);
   static void complete(Job& job, std::exception_ptr error);
 };
 
@@ -213,21 +204,36 @@ void Database::Impl::writerLoop() {
   }
 }
 
-void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
+void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int attempt) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
   std::size_t failedJobs = 0;
   // The job during which SQLite abandoned the transaction (its error, a ROLLBACK it ran), if
   // any: then the others are innocent and get another chance.
   std::optional<std::size_t> culprit;
+  // PostgreSQL: the batch lost a race with another node's transaction; every job runs again.
+  bool lostRace = false;
   const auto start = std::chrono::steady_clock::now();
   try {
-    conn.cached("BEGIN IMMEDIATE").run();
+    conn.cached(conn.beginSql(true)).run();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       conn.cached("SAVEPOINT vigil_job").run();
       try {
         batch[i].run(conn);
         resetBusyStatements(conn);
+        conn.cached("RELEASE vigil_job").run();
+      } catch (const DbError& e) {
+        if (!e.isRetryable()) {
+          errors[i] = std::current_exception();
+          ++failedJobs;
+        }
+        resetBusyStatements(conn);
+        if (e.isRetryable() || !conn.inTransaction()) {
+          lostRace = e.isRetryable();
+          if (!lostRace) culprit = i;
+          throw;
+        }
+        conn.cached("ROLLBACK TO vigil_job").run();
         conn.cached("RELEASE vigil_job").run();
       } catch (...) {
         errors[i] = std::current_exception();
@@ -256,8 +262,9 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
     std::string reason = "unknown";
     try {
       std::rethrow_exception(batchError);
-    } catch (const SqliteError& e) {
+    } catch (const DbError& e) {
       full = e.isDiskFull();
+      lostRace = lostRace || e.isRetryable();
       reason = e.what();
     } catch (const std::exception& e) {
       reason = e.what();
@@ -265,6 +272,15 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents) {
     }
     if (full) diskFull->inc();
     batchesFailed->inc();
+    if (lostRace && attempt < kRetryableAttempts) {
+      // Nothing of the batch was committed: run all of it again (jobs that had failed on their
+      // own run again too: their failure may have been the race's doing), after a short pause
+      // that grows, so two nodes' batches stop colliding.
+      log::debug("store.batch_lost_race", {{"attempt", attempt}, {"reason", reason}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 2));
+      runBatch(batch, retryInnocents, attempt + 1);
+      return;
+    }
     if (culprit && retryInnocents) {
       // Fail the culprit and the jobs that had failed on their own; run the others again as a
       // new batch (they were rolled back with the transaction, never committed).
@@ -316,12 +332,9 @@ std::unique_ptr<Database> Database::open(Options options) {
   return std::make_unique<Database>(std::move(options));
 }
 
-Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+void Database::openSqliteConnections() {
   auto& o = impl_->options;
   if (o.path.empty()) throw StoreError("store path is empty");
-  if (o.readers == 0 || o.batchSize == 0 || o.queueCapacity == 0) {
-    throw StoreError("store readers, batch size and queue capacity must be positive");
-  }
   validateMigrations(o.migrations);
   const int highest = static_cast<int>(o.migrations.size());
   // Check the version before opening for writing: a newer database is never touched.
@@ -348,13 +361,42 @@ Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(opt
         std::make_unique<Connection>(o.path, Connection::Mode::readOnly, o.busyTimeout));
     impl_->idle.push_back(impl_->readers.back().get());
   }
+}
+
+void Database::openPostgresConnections() {
+  auto& o = impl_->options;
+  if (o.conninfo.empty()) throw StoreError("store.conninfo is empty (store.backend = postgres)");
+  impl_->writer = Connection::openPostgres(o.conninfo, Connection::Mode::readWrite, o.busyTimeout);
+  Connection& w = *impl_->writer;
+  // synchronous_commit stays the server's (on): a commit returns once its WAL is flushed.
+  if (!o.synchronousFull) w.exec("SET synchronous_commit = off");
+  migratePostgres(w, o.postgresMigrations);
+  impl_->schemaVersion = postgresSchemaVersion(w);
+  for (std::size_t i = 0; i < o.readers; ++i) {
+    impl_->readers.push_back(
+        Connection::openPostgres(o.conninfo, Connection::Mode::readOnly, o.busyTimeout));
+    impl_->idle.push_back(impl_->readers.back().get());
+  }
+}
+
+Database::Database(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  auto& o = impl_->options;
+  if (o.readers == 0 || o.batchSize == 0 || o.queueCapacity == 0) {
+    throw StoreError("store readers, batch size and queue capacity must be positive");
+  }
+  if (o.backend == Backend::postgres) {
+    openPostgresConnections();
+  } else {
+    openSqliteConnections();
+  }
   impl_->shared->path = o.path;
   impl_->registerMetrics();
   impl_->writerThread = std::thread([this] {
     nameThisThread("vigil-store");
     impl_->writerLoop();
   });
-  log::info("store.opened", {{"schema", impl_->schemaVersion},
+  log::info("store.opened", {{"backend", backendName(o.backend)},
+                             {"schema", impl_->schemaVersion},
                              {"readers", static_cast<std::uint64_t>(o.readers)},
                              {"batch_size", static_cast<std::uint64_t>(o.batchSize)}});
 }
@@ -464,14 +506,19 @@ Database::ReaderLease::~ReaderLease() {
   impl_.poolAvailable.notify_all();
 }
 
-bool Database::retryRead(const SqliteError& e, int attempt) {
-  if (!e.isBusy() || attempt >= kReadRetries) return false;
+bool Database::retryRead(const DbError& e, int attempt) {
+  if (!(e.isBusy() || e.isRetryable()) || attempt >= kReadRetries) return false;
   log::warn("store.read_busy_retry", {{"attempt", attempt + 1}});
   std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
   return true;
 }
 
+Backend Database::backend() const {
+  return impl_->options.backend;
+}
+
 std::vector<std::string> Database::integrityCheck() {
+  if (backend() == Backend::postgres) return read(postgresIntegrityProblems);
   return read([](Connection& c) {
     std::vector<std::string> problems;
     auto st = c.prepare("PRAGMA integrity_check");
@@ -484,10 +531,20 @@ std::vector<std::string> Database::integrityCheck() {
 }
 
 void Database::backup(const std::filesystem::path& dstPath, const BackupProgress& progress) {
+  if (backend() == Backend::postgres) {
+    backupPostgres(impl_->options.conninfo, dstPath, progress);
+    return;
+  }
   read([&](Connection& c) { backupFrom(c, dstPath, progress); });
 }
 
 std::uint64_t Database::sizeBytes() const {
+  if (impl_->options.backend == Backend::postgres) {
+    return const_cast<Database*>(this)->read([](Connection& c) {
+      return static_cast<std::uint64_t>(
+          c.queryValue<std::int64_t>("SELECT pg_database_size(current_database())").value_or(0));
+    });
+  }
   return fileSize(impl_->options.path) + fileSize(withSuffix(impl_->options.path, "-wal"));
 }
 

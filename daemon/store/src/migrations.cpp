@@ -7,6 +7,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/store/postgres.hpp"
 #include "vigil/store/sqlite.hpp"
 
 namespace vigil::store {
@@ -22,6 +23,26 @@ void validateMigrations(const MigrationList& migrations) {
       throw StoreError("migration " + std::to_string(m.version) + " has no name");
     }
   }
+}
+
+void validatePostgresMigrations(const MigrationList& migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    const auto& m = migrations[i];
+    const int expected = migrations.front().version + static_cast<int>(i);
+    if (m.version != expected || m.version < 1) {
+      throw StoreError("postgres migration list is not numbered without gaps at position " +
+                       std::to_string(i + 1) + " (found " + std::to_string(m.version) + ")");
+    }
+    if (m.name.empty()) {
+      throw StoreError("migration " + std::to_string(m.version) + " has no name");
+    }
+  }
+}
+
+MigrationList postgresDialect(const MigrationList& migrations) {
+  MigrationList out = migrations;
+  for (auto& m : out) m.sql = sqliteDdlToPostgres(m.sql);
+  return out;
 }
 
 void refuseNewerSchema(int version, int highest) {
@@ -140,6 +161,79 @@ int migrate(Connection& conn, const MigrationList& migrations) {
     }
     log::info("store.migrated", {{"version", m.version}, {"name", m.name}});
     current = m.version;
+    ++applied;
+  }
+  return applied;
+}
+
+namespace {
+
+/// Any number, the same in every vigild: the advisory lock nodes take to migrate one at a time.
+constexpr std::int64_t kMigrationLock = 0x76696731;  // "vig1"
+
+}  // namespace
+
+int postgresSchemaVersion(Connection& conn) {
+  auto exists = conn.queryValue<std::int64_t>(
+      "SELECT count(*) FROM information_schema.tables"
+      " WHERE table_schema = current_schema() AND table_name = 'schema_migrations'");
+  if (exists.value_or(0) == 0) return 0;
+  return static_cast<int>(
+      conn.queryValue<std::int64_t>("SELECT coalesce(max(version), 0) FROM schema_migrations")
+          .value_or(0));
+}
+
+int migratePostgres(Connection& conn, const MigrationList& migrations) {
+  validatePostgresMigrations(migrations);
+  if (migrations.empty()) return 0;
+  const int highest = migrations.back().version;
+  const int baseline = migrations.front().version;
+  int applied = 0;
+  // A session lock, taken before any transaction: a transaction's snapshot dates from its first
+  // statement, so a lock taken inside one would not show what the node before us committed.
+  conn.execute("SELECT pg_advisory_lock(?1)", kMigrationLock);
+  struct Unlock {
+    Connection& c;
+    ~Unlock() {
+      try {
+        c.execute("SELECT pg_advisory_unlock(?1)", kMigrationLock);
+      } catch (const StoreError&) {
+        // The lock goes with the session if the connection is broken.
+      }
+    }
+  } unlock{conn};
+  for (const auto& m : migrations) {
+    try {
+      Transaction tx(conn);
+      const int now = postgresSchemaVersion(conn);
+      refuseNewerSchema(now, highest);
+      if (now >= m.version) {
+        tx.commit();
+        continue;
+      }
+      if (now != 0 && now < baseline) {
+        throw StoreError("database schema " + std::to_string(now) +
+                         " predates this vigild's PostgreSQL baseline (" +
+                         std::to_string(baseline) + "); refusing to open");
+      }
+      conn.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations ("
+          " version BIGINT PRIMARY KEY,"
+          " name TEXT NOT NULL,"
+          " applied_at TEXT NOT NULL)");
+      conn.exec(m.sql);
+      conn.execute(
+          "INSERT INTO schema_migrations(version, name, applied_at)"
+          " VALUES (?1, ?2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+          m.version, m.name);
+      tx.commit();
+    } catch (const DbError& e) {
+      log::error("store.migration_failed",
+                 {{"version", m.version}, {"name", m.name}, {"reason", e.what()}});
+      throw StoreError("migration " + std::to_string(m.version) + " (" + m.name +
+                       ") failed: " + e.what());
+    }
+    log::info("store.migrated", {{"version", m.version}, {"name", m.name}, {"backend", "postgres"}});
     ++applied;
   }
   return applied;

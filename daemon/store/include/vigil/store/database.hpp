@@ -1,5 +1,6 @@
 #pragma once
-// vigil::store::Database: the SQLite store of one appliance.
+// vigil::store::Database: the store of one appliance (a SQLite file) or of several vigild
+// nodes (a PostgreSQL database: Options::backend; docs/scale-out.md).
 //
 // Design (see docs/storage.md):
 // - WAL mode, one writer connection owned by one writer thread, a pool of read-only reader
@@ -26,6 +27,11 @@
 //   retries the whole read function a few times on SQLITE_BUSY, so callers do not see it unless
 //   another process holds a lock for longer than the timeout.
 // - Numbered migrations run at open (see migrations.hpp); a newer schema is refused untouched.
+// - PostgreSQL: the same writer thread and batches, each batch one SERIALIZABLE transaction, so
+//   a job's read-then-write stays as atomic as under SQLite's single writer even when other
+//   nodes write the same rows; a batch that loses a race (serialization failure, deadlock) is
+//   rolled back and run again whole (each job runs again: see above), up to
+//   kRetryableAttempts times. Reads run in REPEATABLE READ READ ONLY transactions (one snapshot).
 
 #include <chrono>
 #include <cstdint>
@@ -47,9 +53,16 @@ namespace vigil::store {
 
 /// How the store is opened. Defaults are the product's.
 struct Options {
+  /// The engine: sqlite (the file at `path`) or postgres (the database at `conninfo`).
+  Backend backend = Backend::sqlite;
   std::filesystem::path path;
+  /// libpq conninfo string or URL, for backend postgres.
+  std::string conninfo;
   /// The schema; tests supply their own list.
   MigrationList migrations = productMigrations();
+  /// The PostgreSQL schema (a baseline, then the same numbers as `migrations`); tests with a
+  /// list of their own pass postgresDialect(theirs).
+  MigrationList postgresMigrations = productPostgresMigrations();
   /// Read-only connections in the pool (concurrent read() calls beyond this wait).
   std::size_t readers = 4;
   /// At most this many jobs per transaction.
@@ -66,7 +79,8 @@ struct Options {
   std::chrono::milliseconds deferMax{100};
   /// Queued jobs beyond this make post()/write() block and tryPost() fail (back-pressure).
   std::size_t queueCapacity = 10'000;
-  /// How long a connection waits for a lock held by another connection before SQLITE_BUSY.
+  /// How long a connection waits for a lock held by another connection before it reports
+  /// busy (SQLITE_BUSY; PostgreSQL's lock_timeout).
   std::chrono::milliseconds busyTimeout{5000};
   /// synchronous=FULL (fsync the WAL at every commit). false = NORMAL: only for benchmarks and
   /// tests, it breaks store-then-ack on power loss.
@@ -131,14 +145,17 @@ class Database {
   auto read(F&& fn) -> std::invoke_result_t<F&, Connection&>;
 
   // --- maintenance ---
-  /// PRAGMA integrity_check: the problems found; empty means the database is sound.
+  Backend backend() const;
+  /// SQLite: PRAGMA integrity_check. PostgreSQL: invalid indexes, and every B-tree index checked
+  /// with amcheck when that extension is installed. The problems found; empty means sound.
   std::vector<std::string> integrityCheck();
   /// Online backup to dstPath (written as dstPath.partial, fsynced, then renamed), copying a
-  /// consistent snapshot while writes go on. Throws StoreError.
+  /// consistent snapshot while writes go on: SQLite's backup API, or pg_dump's custom format
+  /// (progress in tables). Throws StoreError.
   void backup(const std::filesystem::path& dstPath, const BackupProgress& progress = {});
-  /// Bytes on disk: the database file plus its WAL.
+  /// Bytes on disk: the database file plus its WAL (PostgreSQL: pg_database_size).
   std::uint64_t sizeBytes() const;
-  /// The schema version (PRAGMA user_version) after migrations.
+  /// The schema version (PRAGMA user_version, PostgreSQL: schema_migrations) after migrations.
   int schemaVersion() const;
   /// Jobs queued and not yet picked up by the writer.
   std::size_t queueDepth() const;
@@ -163,7 +180,9 @@ class Database {
     Connection& conn_;
   };
   ReaderLease borrowReader();
-  static bool retryRead(const SqliteError& e, int attempt);
+  static bool retryRead(const DbError& e, int attempt);
+  void openSqliteConnections();
+  void openPostgresConnections();
   void assertNotWriterThread() const;
 
   std::unique_ptr<Impl> impl_;
@@ -175,6 +194,14 @@ std::vector<std::string> checkIntegrity(const std::filesystem::path& path);
 /// Online backup of the database file srcPath to dstPath (see Database::backup); safe while
 /// vigild runs. This is `vigild store backup FILE`.
 void backupDatabase(const std::filesystem::path& srcPath, const std::filesystem::path& dstPath,
+                    const BackupProgress& progress = {});
+/// The integrity problems of the PostgreSQL database c is connected to (see integrityCheck).
+std::vector<std::string> postgresIntegrityProblems(Connection& c);
+/// `vigild store check` on PostgreSQL: the problems, empty when sound (see integrityCheck).
+std::vector<std::string> checkIntegrityPostgres(const std::string& conninfo);
+/// `vigild store backup FILE` on PostgreSQL: pg_dump --format=custom of the database, written
+/// as FILE.partial (mode 0600), fsynced, renamed; progress counts tables dumped.
+void backupPostgres(const std::string& conninfo, const std::filesystem::path& dstPath,
                     const BackupProgress& progress = {});
 /// Backs up from an open connection (a read transaction is opened if none is).
 void backupFrom(Connection& src, const std::filesystem::path& dstPath,
@@ -226,7 +253,7 @@ auto Database::read(F&& fn) -> std::invoke_result_t<F&, Connection&> {
         tx.commit();
         return r;
       }
-    } catch (const SqliteError& e) {
+    } catch (const DbError& e) {
       if (!retryRead(e, attempt)) throw;
     }
   }

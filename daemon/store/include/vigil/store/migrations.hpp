@@ -16,6 +16,12 @@
 //   the human-readable history (created by the runner, not by a migration file).
 // A database whose user_version is above the highest known migration was written by a newer
 // vigild: it is refused and never modified.
+//
+// PostgreSQL (migrations/postgres/NNNN_name.sql): the first file is a baseline that creates the
+// whole schema as SQLite has it after migration NNNN; every later migration comes as a pair,
+// one file in each directory with the same number (tests/store checks the schemas agree). The
+// runner keeps the version in schema_migrations (max(version)), applies each file in its own
+// transaction holding an advisory lock, so nodes starting together migrate once.
 
 #include <filesystem>
 #include <string>
@@ -37,8 +43,16 @@ using MigrationList = std::vector<Migration>;
 /// The product schema (every migrations/NNNN_name.sql in order), generated at build time.
 const MigrationList& productMigrations();
 
+/// The PostgreSQL schema (migrations/postgres/NNNN_name.sql in order), generated at build time.
+const MigrationList& productPostgresMigrations();
+
 /// Throws StoreError unless versions are exactly 1, 2, … n in order with non-empty names.
 void validateMigrations(const MigrationList& migrations);
+/// As validateMigrations, but the list may start above 1 (a baseline).
+void validatePostgresMigrations(const MigrationList& migrations);
+/// A list of simple SQLite migrations (tables, indexes, data) in PostgreSQL's dialect (see
+/// sqliteDdlToPostgres): for tests that bring their own schema.
+MigrationList postgresDialect(const MigrationList& migrations);
 
 /// The PRAGMA user_version of a database file without modifying it: from the header when
 /// there is no WAL (no -wal/-shm file is created), else through a read-only connection.
@@ -53,5 +67,11 @@ void refuseNewerSchema(int version, int highest);
 /// transaction; returns how many ran. Throws StoreError (refusing a newer schema, or the
 /// failing migration's error after rolling it back: earlier ones stay applied).
 int migrate(Connection& conn, const MigrationList& migrations);
+/// The PostgreSQL runner: applies what is missing (the baseline on an empty database), each in
+/// its own transaction under an advisory lock; returns how many ran. A database above the
+/// list's highest is refused; one below the baseline (but not empty) too.
+int migratePostgres(Connection& conn, const MigrationList& migrations);
+/// max(version) of schema_migrations on PostgreSQL, 0 when there is none.
+int postgresSchemaVersion(Connection& conn);
 
 }  // namespace vigil::store

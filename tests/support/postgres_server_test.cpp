@@ -2,6 +2,8 @@
 // keeps databases apart, stops cleanly, keeps committed rows across a restart and across a
 // SIGKILL of the whole server (crash recovery), and fails loudly when the binaries are missing.
 #define BOOST_TEST_MODULE postgres_fixture
+#include "vigil/testsupport/postgres_server.hpp"
+
 #include <libpq-fe.h>
 
 #include <boost/test/unit_test.hpp>
@@ -10,8 +12,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "vigil/testsupport/postgres_server.hpp"
 
 namespace fs = std::filesystem;
 using vigil::testsupport::PostgresServer;
@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(serves_two_databases_apart_on_its_own_port) {
   std::string beta = pg.createDatabase("beta");
   BOOST_TEST(alpha ==
              "host=127.0.0.1 port=" + std::to_string(pg.port()) + " user=vigil dbname=alpha");
-  BOOST_TEST(beta == "host=127.0.0.1 port=" + std::to_string(pg.port()) + " user=vigil dbname=beta");
+  BOOST_TEST(beta ==
+             "host=127.0.0.1 port=" + std::to_string(pg.port()) + " user=vigil dbname=beta");
 
   auto a = connect(alpha);
   BOOST_TEST(*run(a.get(), "SELECT 1") == "1");
@@ -128,7 +129,8 @@ BOOST_AUTO_TEST_CASE(kill9_then_start_recovers_committed_rows_only) {
 
   pg.start();
   BOOST_TEST(pg.log().find("automatic recovery in progress") != std::string::npos);
-  BOOST_TEST(pg.queryValue("crash", "SELECT string_agg(id::text, ',' ORDER BY id) FROM t") == "1,2");
+  BOOST_TEST(pg.queryValue("crash", "SELECT string_agg(id::text, ',' ORDER BY id) FROM t") ==
+             "1,2");
 }
 
 BOOST_AUTO_TEST_CASE(two_servers_side_by_side_have_their_own_port_and_directory) {

@@ -98,8 +98,8 @@ class Connection {
     std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(conn_, sql.c_str()), PQclear);
     auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      throw std::runtime_error("PostgresServer: `" + sql + "` failed: " +
-                               trim(PQerrorMessage(conn_)));
+      throw std::runtime_error("PostgresServer: `" + sql +
+                               "` failed: " + trim(PQerrorMessage(conn_)));
     }
     return r;
   }
@@ -167,10 +167,11 @@ PostgresServer::~PostgresServer() {
 
 void PostgresServer::initdb() {
   fs::path logFile = dir_.path() / "initdb.log";
-  auto cmd = serverCommand(bin_ / "initdb",
-                           {"-D", dataDir().string(), "--auth=trust", "--username=" + std::string(kUser),
-                            "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-                           false);
+  auto cmd =
+      serverCommand(bin_ / "initdb",
+                    {"-D", dataDir().string(), "--auth=trust", "--username=" + std::string(kUser),
+                     "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+                    false);
   Process initdb(cmd.program, Process::Options{cmd.args, {}, logFile, logFile});
   auto status = initdb.wait(kInitdbLimit);
   if (!status) {
@@ -215,29 +216,34 @@ bool PostgresServer::startOnce(std::string& why) {
     args.push_back(name + "=" + value);
   }
   auto cmd = serverCommand(bin_ / "postgres", std::move(args), true);
-  server_ = std::make_unique<Process>(cmd.program,
-                                      Process::Options{cmd.args, {}, logFile_, logFile_});
+  server_ =
+      std::make_unique<Process>(cmd.program, Process::Options{cmd.args, {}, logFile_, logFile_});
   // The Unix socket lives in our own directory: only our server can answer there.
   std::string ping = "host=" + socketDir().string() + " port=" + std::to_string(port_) +
                      " user=" + kUser + " dbname=postgres connect_timeout=5";
   auto deadline = std::chrono::steady_clock::now() + kStartLimit;
+  std::string lastPid;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!server_->running()) {
       why = "postgres exited with status " + std::to_string(server_->wait(0ms).value_or(-1));
       return false;
     }
-    if (PQping(ping.c_str()) == PQPING_OK) {
-      std::ifstream pidFile(dataDir() / "postmaster.pid");
-      pid_t pid = 0;
-      pidFile >> pid;
-      if (pid == server_->pid()) return true;
-      why = "postmaster.pid names pid " + std::to_string(pid) + ", not the started " +
-            std::to_string(server_->pid());
-      return false;
+    // postmaster.pid's 8th line says "ready" once it accepts connections (polling it rather
+    // than connecting keeps "the database system is starting up" out of the log).
+    std::ifstream pidFile(dataDir() / "postmaster.pid");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(pidFile, line);) lines.push_back(trim(line));
+    // A killed server's file (another pid) stays until the new postmaster replaces it.
+    if (!lines.empty()) lastPid = lines[0];
+    if (lines.size() >= 8 && lines[0] == std::to_string(server_->pid()) && lines[7] == "ready" &&
+        PQping(ping.c_str()) == PQPING_OK) {
+      return true;
     }
     std::this_thread::sleep_for(50ms);
   }
-  why = "not accepting connections within " + std::to_string(kStartLimit.count()) + " s";
+  why = "not accepting connections within " + std::to_string(kStartLimit.count()) +
+        " s (started pid " + std::to_string(server_->pid()) + ", postmaster.pid names " +
+        (lastPid.empty() ? "none" : lastPid) + ")";
   return false;
 }
 

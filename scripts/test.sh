@@ -42,8 +42,11 @@ cmake --build --preset ci -j "$jobs"
 # The browser tests register only when node, the npm packages and chromium are there: in this
 # run they must be, so a missing one fails here instead of shrinking the suite silently.
 registered=$(ctest --preset ci -N)
+# The PostgreSQL tests (label postgres, issue 29) start a real server from postgresql-15
+# (scripts/deps/postgres.txt); they must be registered here too.
 for t in e2e-portal e2e-live e2e-escalation e2e-video e2e-ble video-integration ble-integration \
-         x12-conformance package-install image-firewall image-volume image-mkosi image-build; do
+         x12-conformance package-install image-firewall image-volume image-mkosi image-build \
+         postgres-fixture; do
   grep -q " $t\$" <<<"$registered" || { echo "test.sh: $t is not registered (see cmake's messages)" >&2; exit 1; }
 done
 # The appliance tests (label appliance: the package on a clean Debian 12 root) skip without root

@@ -41,8 +41,9 @@ KNOWN_DEFAULTS = {
     ("settings", "updated_at"): "to_char(statement_timestamp() AT TIME ZONE 'UTC', "
                                 "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
 }
-# Tables of the SQLite runner, not of the migrations.
-SQLITE_RUNNER_TABLES = {"schema_migrations"}
+# The runners' own version tables, not part of the migrations (ignored on both sides; add the
+# PostgreSQL runner's with --ignore-table if it names its table otherwise).
+RUNNER_TABLES = {"schema_migrations"}
 
 PG_CATALOG_QUERY = r"""
 WITH t AS (
@@ -199,7 +200,7 @@ def read_sqlite(c):
     for typ, name, _, _ in master:
         if typ not in ("table", "view") or name.startswith("sqlite_"):
             continue
-        if name in SQLITE_RUNNER_TABLES:
+        if name in RUNNER_TABLES:
             continue
         info = c.execute(f'PRAGMA table_info("{name}")').fetchall()
         if typ == "view":
@@ -255,6 +256,8 @@ def pg_schema(conninfo):
     cat = json.loads(psql(conninfo, PG_CATALOG_QUERY))
     s = {"tables": {}, "views": {}, "triggers": set(), "seeds": {}}
     for r in cat["relations"] or []:
+        if r["name"] in RUNNER_TABLES:
+            continue
         if r["kind"] == "v":
             s["views"][r["name"]] = [col["name"] for col in r["columns"]]
             continue
@@ -268,6 +271,8 @@ def pg_schema(conninfo):
         s["tables"][r["name"]] = t
     constraint_indexes = set()
     for con in cat["constraints"] or []:
+        if con["table"] in RUNNER_TABLES:
+            continue
         t = s["tables"][con["table"]]
         if con["type"] == "p":
             t["pk"] = con["cols"]
@@ -279,6 +284,8 @@ def pg_schema(conninfo):
             t["fks"].add((tuple(con["cols"]), con["ref"], tuple(con["refcols"]),
                           ON_DELETE[con["ondelete"]]))
     for ix in cat["indexes"] or []:
+        if ix["table"] in RUNNER_TABLES:
+            continue
         t = s["tables"][ix["table"]]
         colls = ix["colls"] or []
         if ix["name"] in constraint_indexes:
@@ -291,6 +298,8 @@ def pg_schema(conninfo):
     for t in s["tables"].values():
         t["uniques"] = {u for u in t["uniques"] if isinstance(u, tuple)}
     for g in cat["triggers"] or []:
+        if g["table"] in RUNNER_TABLES:
+            continue
         s["triggers"].add((g["table"], g["name"]))
     return s
 
@@ -377,7 +386,10 @@ def compare(lite, pg, seeds_pg):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conninfo", required=True, help="libpq conninfo or URL of the database")
+    ap.add_argument("--ignore-table", action="append", default=[], metavar="NAME",
+                    help="a table of the migration runner to leave out (repeatable)")
     args = ap.parse_args()
+    RUNNER_TABLES.update(args.ignore_table)
     lite, applied = sqlite_schema()
     pg = pg_schema(args.conninfo)
     seeds = pg_seeds(args.conninfo, sorted(t for t in lite["seeds"] if t in pg["tables"]))

@@ -346,7 +346,8 @@ def compare(lite, pg, seeds_pg):
             if ca["notnull"] != cb["notnull"]:
                 d(f"{where}: NOT NULL {ca['notnull']} on SQLite, {cb['notnull']} on PostgreSQL")
             if ca["collation"] != cb["collation"]:
-                d(f"{where}: collation {ca['collation']} on SQLite, {cb['collation']} on PostgreSQL")
+                d(f"{where}: collation {ca['collation']} on SQLite, "
+                  f"{cb['collation']} on PostgreSQL")
             want = KNOWN_DEFAULTS.get((name, ca["name"]))
             da = norm_expr(want) if want else norm_expr(ca["default"])
             if da != norm_expr(cb["default"]):

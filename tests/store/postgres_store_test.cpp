@@ -302,3 +302,51 @@ BOOST_AUTO_TEST_CASE(check_and_backup_work_on_postgres) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(postgres_product_schema)
+
+BOOST_AUTO_TEST_CASE(the_product_schema_opens_at_the_sqlite_version_and_matches_it) {
+  // The PostgreSQL migrations reach the same number as SQLite's, and scripts/schema-compare.py
+  // (tables, columns, keys, indexes, foreign keys, views, triggers, seeded rows) finds the two
+  // schemas equivalent.
+  auto info = freshDatabase();
+  Options o;
+  o.backend = Backend::postgres;
+  o.conninfo = info;
+  o.readers = 1;
+  auto db = Database::open(o);
+  BOOST_TEST(db->schemaVersion() == static_cast<int>(vigil::store::productMigrations().size()));
+  BOOST_TEST(vigil::store::productPostgresMigrations().back().version ==
+             static_cast<int>(vigil::store::productMigrations().size()));
+  BOOST_TEST(db->integrityCheck().empty());
+  db->close();
+  const std::string cmd = std::string("python3 ") + VIGIL_SOURCE_DIR +
+                          "/scripts/schema-compare.py --conninfo '" + info + "'";
+  BOOST_TEST(std::system(cmd.c_str()) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(one_open_alert_per_patient_and_rule_and_one_booking_per_slot_are_constraints) {
+  auto info = freshDatabase();
+  Options o;
+  o.backend = Backend::postgres;
+  o.conninfo = info;
+  o.readers = 1;
+  auto db = Database::open(o);
+  auto conn = Connection::openPostgres(info, Connection::Mode::readWrite);
+  auto indexDef = [&](const char* name) {
+    auto st = conn->prepare("SELECT indexdef FROM pg_indexes WHERE indexname = ?1");
+    st.bind(1, std::string(name));
+    return st.step() ? st.getText(0) : std::string();
+  };
+  // Written from the issue: unique, over (patient, rule), only while not resolved.
+  auto alerts = indexDef("alerts_one_open");
+  BOOST_TEST(alerts.find("UNIQUE") != std::string::npos);
+  BOOST_TEST(alerts.find("(patient_id, rule_key)") != std::string::npos);
+  BOOST_TEST(alerts.find("resolved") != std::string::npos);
+  auto pk = conn->queryValue<std::string>(
+      "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+      " WHERE conrelid = 'appointment_claims'::regclass AND contype = 'p'");
+  BOOST_TEST(pk.value_or("") == "PRIMARY KEY (provider_user_id, minute_granule)");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -34,6 +34,28 @@ function(vigil_add_unit_test component)
   set_tests_properties(${test_name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
 
+# vigil_add_postgres_variant(<test name> [TIMEOUT s])
+# Registers <test name>-pg: the same executable with VIGIL_TEST_STORE=postgres, so every store
+# it opens through testsupport::testStoreOptions() is a PostgreSQL database (label postgres).
+# The executable must link vigil::testsupport_store.
+function(vigil_add_postgres_variant test_name)
+  if(NOT VIGIL_WITH_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "TIMEOUT" "" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  set(exe test_${test_name})
+  string(REGEX REPLACE "^unit-" "" _short ${test_name})
+  if(NOT TARGET ${exe})
+    set(exe test_${_short})
+  endif()
+  add_test(NAME ${test_name}-pg COMMAND ${exe} --log_level=test_suite --report_level=short)
+  set_tests_properties(${test_name}-pg PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS postgres
+                       ENVIRONMENT VIGIL_TEST_STORE=postgres)
+endfunction()
+
 # vigil_add_fuzzer(<name> SOURCES f.cpp LIBS ... CORPUS dir)
 # libFuzzer target (clang only); ctest runs it for VIGIL_FUZZ_SECONDS on its seed corpus.
 set(VIGIL_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzzer runs under ctest")

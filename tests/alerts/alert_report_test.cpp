@@ -7,6 +7,7 @@
 #include "vigil/alerts/alert_repository.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -26,8 +27,7 @@ struct ReportFixture {
   std::int64_t nextId = 1;
 
   ReportFixture() {
-    vigil::store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = vigil::testsupport::testStoreOptions(dir / "vigil.db");
     o.metrics = &metrics;
     o.synchronousFull = false;
     db = Database::open(o);

@@ -10,6 +10,7 @@
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -33,8 +34,7 @@ struct RepoFixture {
   std::unique_ptr<AlertRepository> repo;
 
   RepoFixture() {
-    vigil::store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = vigil::testsupport::testStoreOptions(dir / "vigil.db");
     o.metrics = &metrics;
     o.synchronousFull = false;
     db = Database::open(o);

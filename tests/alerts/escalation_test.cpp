@@ -15,6 +15,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil::alerts;
 using namespace vigil::alerts::test;
@@ -238,8 +239,7 @@ struct ServiceFixture {
   std::set<std::int64_t> clinicians{kLee, kKim, kPatel, kOnCall, kNight};
 
   ServiceFixture() {
-    vigil::store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = vigil::testsupport::testStoreOptions(dir / "vigil.db");
     o.metrics = &metrics;
     o.synchronousFull = false;
     db = vigil::store::Database::open(o);

@@ -174,6 +174,9 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 constexpr Oid kByteaOid = 17;
 constexpr Oid kBoolOid = 16;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+constexpr Oid kFloat8Oid = 701;
 
 [[noreturn]] void throwPg(PGconn* conn, const PGresult* res, std::string_view op) {
   std::string state;
@@ -216,26 +219,32 @@ class PgConnection;
 class PgStatement final : public StatementImpl {
  public:
   PgStatement(PgConnection& conn, std::string_view sql, bool reused);
+  ~PgStatement() override;
+  PgStatement(const PgStatement&) = delete;
+  PgStatement& operator=(const PgStatement&) = delete;
   void bindInt64(int index, std::int64_t value) override {
-    setText(index, std::to_string(value));
+    setText(index, std::to_string(value), kInt8Oid);
   }
   void bindDouble(int index, double value) override {
     if (std::isnan(value)) {
-      setText(index, "NaN");
+      setText(index, "NaN", kFloat8Oid);
     } else if (std::isinf(value)) {
-      setText(index, value > 0 ? "Infinity" : "-Infinity");
+      setText(index, value > 0 ? "Infinity" : "-Infinity", kFloat8Oid);
     } else {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, value);
-      setText(index, std::string(buf, r.ptr));
+      setText(index, std::string(buf, r.ptr), kFloat8Oid);
     }
   }
-  void bindText(int index, std::string_view text) override { setText(index, std::string(text)); }
+  void bindText(int index, std::string_view text) override {
+    setText(index, std::string(text), kTextOid);
+  }
   void bindBlob(int index, BlobView blob) override {
     auto& p = param(index);
     p.value.assign(reinterpret_cast<const char*>(blob.data()), blob.size());
     p.null = false;
     p.binary = true;
+    p.type = kByteaOid;
   }
   void bindNull(int index) override {
     auto& p = param(index);
@@ -304,6 +313,7 @@ class PgStatement final : public StatementImpl {
     std::string value;
     bool null = true;
     bool binary = false;
+    Oid type = 0;  // the C++ value's type, for a server that cannot infer the parameter's
   };
   Param& param(int index) {
     if (index < 1 || index > static_cast<int>(params_.size())) {
@@ -311,21 +321,28 @@ class PgStatement final : public StatementImpl {
     }
     return params_[static_cast<std::size_t>(index - 1)];
   }
-  void setText(int index, std::string v) {
+  void setText(int index, std::string v, Oid type) {
     auto& p = param(index);
     p.value = std::move(v);
     p.null = false;
     p.binary = false;
+    p.type = type;
   }
   const PGresult* current() const {
     if (!result_ || row_ < 0 || row_ >= rows_) throw StoreError("read: no current row");
     return result_.get();
   }
   void execute();
+  /// Prepares name_ on the server at the first execution; when the server cannot infer a
+  /// parameter's type from the SQL (SQLSTATE 42P08, e.g. `?1 IS NULL`), again with the types of
+  /// the values bound. Inside a transaction the attempt runs under a savepoint, so its failure
+  /// does not abort the caller's transaction.
+  void prepareOnServer();
 
   PgConnection& conn_;
   PgSql sql_;
-  std::string name_;  // server-side prepared statement, empty for a one-off
+  std::string name_;  // server-side prepared statement
+  bool prepared_ = false;
   bool utility_ = false;
   std::vector<Param> params_;
   Result result_;
@@ -394,12 +411,32 @@ class PgConnection final : public ConnectionImpl {
 
   PGconn* raw() const { return conn_; }
   void setChanges(int n) { changes_ = n; }
-  std::string nextName() { return "v" + std::to_string(++statements_); }
+  /// A server-side name: "c<n>" for a cached statement (kept for the connection's life), "o<n>"
+  /// for a one-off (deallocated after it is destroyed).
+  std::string nextName(bool reused) {
+    return (reused ? "c" : "o") + std::to_string(++statements_);
+  }
+  static bool reusable(const std::string& name) { return name.front() == 'c'; }
+  /// A one-off statement is gone: DEALLOCATE it the next time the connection is not inside a
+  /// failed transaction (a failed transaction refuses every command but ROLLBACK).
+  void forget(std::string name) {
+    stale_.push_back(std::move(name));
+    if (stale_.size() >= 16) flushStale();
+  }
+  void flushStale() {
+    if (stale_.empty() || PQtransactionStatus(conn_) == PQTRANS_INERROR) return;
+    std::string sql;
+    for (const auto& n : stale_) sql += "DEALLOCATE " + n + ";";
+    stale_.clear();
+    Result r(PQexec(conn_, sql.c_str()));
+    (void)r;  // a name already gone is harmless
+  }
 
  private:
   PGconn* conn_ = nullptr;
   int changes_ = 0;
   std::uint64_t statements_ = 0;
+  std::vector<std::string> stale_;
 };
 
 bool isUtility(std::string_view sql) {
@@ -423,12 +460,37 @@ PgStatement::PgStatement(PgConnection& conn, std::string_view sql, bool reused)
     : conn_(conn), sql_(translateForPostgres(sql)) {
   params_.resize(static_cast<std::size_t>(sql_.parameterCount));
   utility_ = sql_.parameterCount == 0 && isUtility(sql_.text);
-  if (reused && !utility_) {
-    name_ = conn_.nextName();
-    Result r(PQprepare(conn_.raw(), name_.c_str(), sql_.text.c_str(), sql_.parameterCount,
-                       nullptr));
-    checkResult(conn_.raw(), r.get(), "prepare");
+  if (!utility_) name_ = conn_.nextName(reused);
+}
+
+PgStatement::~PgStatement() {
+  if (prepared_ && !conn_.reusable(name_)) conn_.forget(name_);
+}
+
+void PgStatement::prepareOnServer() {
+  const bool guarded = conn_.inTransaction();
+  if (guarded) conn_.exec("SAVEPOINT vigil_prepare");
+  Result r(PQprepare(conn_.raw(), name_.c_str(), sql_.text.c_str(), sql_.parameterCount, nullptr));
+  const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && state != nullptr &&
+      std::strcmp(state, "42P08") == 0) {
+    if (guarded) conn_.exec("ROLLBACK TO vigil_prepare");
+    std::vector<Oid> types;
+    // A NULL says nothing of its type: most of ours are ids and times (bigint). Where that is
+    // wrong the statement fails here; write CAST(?n AS <type>) in its SQL.
+    for (const auto& p : params_) types.push_back(p.type != 0 ? p.type : kInt8Oid);
+    r.reset(PQprepare(conn_.raw(), name_.c_str(), sql_.text.c_str(), sql_.parameterCount,
+                      types.data()));
   }
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    if (guarded) {
+      conn_.exec("ROLLBACK TO vigil_prepare");
+      conn_.exec("RELEASE vigil_prepare");
+    }
+    throwPg(conn_.raw(), r.get(), "prepare");
+  }
+  if (guarded) conn_.exec("RELEASE vigil_prepare");
+  prepared_ = true;
 }
 
 void PgStatement::execute() {
@@ -445,11 +507,9 @@ void PgStatement::execute() {
       lengths[i] = static_cast<int>(p.value.size());
       formats[i] = p.binary ? 1 : 0;
     }
-    const int n = sql_.parameterCount;
-    res = name_.empty() ? PQexecParams(conn_.raw(), sql_.text.c_str(), n, nullptr, values.data(),
-                                       lengths.data(), formats.data(), 0)
-                        : PQexecPrepared(conn_.raw(), name_.c_str(), n, values.data(),
-                                         lengths.data(), formats.data(), 0);
+    if (!prepared_) prepareOnServer();
+    res = PQexecPrepared(conn_.raw(), name_.c_str(), sql_.parameterCount, values.data(),
+                         lengths.data(), formats.data(), 0);
   }
   Result r(res);
   checkResult(conn_.raw(), r.get(), "step");

@@ -111,7 +111,8 @@ BOOST_AUTO_TEST_CASE(plain_http_off_loopback_is_refused) {
 
 BOOST_AUTO_TEST_CASE(cluster_node_id_is_empty_by_default_and_checked_when_set) {
   BOOST_TEST(Config::defaults().string("cluster.node_id") == "");
-  BOOST_TEST(Config::fromMap({{"cluster.node_id", "node-2"}}).string("cluster.node_id") == "node-2");
+  BOOST_TEST(Config::fromMap({{"cluster.node_id", "node-2"}}).string("cluster.node_id") ==
+             "node-2");
   auto msg = errorOf([] { Config::fromMap({{"cluster.node_id", "a/b"}}); });
   BOOST_TEST(msg.find("cluster.node_id: ") == 0u);
 }

@@ -30,8 +30,8 @@ BOOST_AUTO_TEST_CASE(a_cluster_node_has_its_own_identity_and_shares_the_device_t
 BOOST_AUTO_TEST_CASE(node_ids_are_short_names_fit_for_a_client_id) {
   for (const char* ok : {"a", "node-2", "Site_B", "0", "abcdefghijklmnopqrstuvwxyz012345"})
     BOOST_TEST(isValidNodeId(ok), ok);
-  for (const char* bad : {"", "-a", "_a", "a/b", "a+", "#", "a b", "n\u00e9",
-                          "abcdefghijklmnopqrstuvwxyz0123456"})
+  for (const char* bad :
+       {"", "-a", "_a", "a/b", "a+", "#", "a b", "n\u00e9", "abcdefghijklmnopqrstuvwxyz0123456"})
     BOOST_TEST(!isValidNodeId(bad), bad);
   BOOST_CHECK_THROW(brokerSession("vigild", "a/b"), vigil::ConfigError);
 }

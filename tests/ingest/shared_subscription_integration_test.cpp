@@ -7,9 +7,9 @@
 #define BOOST_TEST_MODULE ingest_cluster
 #include <signal.h>
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <map>
 #include <mutex>
 #include <set>
@@ -125,16 +125,11 @@ struct Cluster {
   /// A node as a process of its own (ingest_node_probe), its stdout in `out`.
   std::unique_ptr<testsupport::Process> probe(const std::string& id, const fs::path& out,
                                               std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--port",
-                                  std::to_string(broker.certificatePort()),
-                                  "--ca",
-                                  broker.caFile().string(),
-                                  "--cert",
-                                  identity.at(id).certFile.string(),
-                                  "--key",
-                                  identity.at(id).keyFile.string(),
-                                  "--node",
-                                  id};
+    std::vector<std::string> args{"--port", std::to_string(broker.certificatePort()),
+                                  "--ca",   broker.caFile().string(),
+                                  "--cert", identity.at(id).certFile.string(),
+                                  "--key",  identity.at(id).keyFile.string(),
+                                  "--node", id};
     args.insert(args.end(), extra.begin(), extra.end());
     auto p = std::make_unique<testsupport::Process>(
         fs::path(VIGIL_BINARY_DIR) / "tests" / "ingest" / "ingest_node_probe",
@@ -158,7 +153,8 @@ struct Cluster {
 
   /// Publishes "w0", "w1" … one at a time until each of the two nodes has received one: both
   /// subscriptions are then in place (a subscription is made after the CONNACK, asynchronously).
-  void warmUp(const std::function<std::size_t()>& first, const std::function<std::size_t()>& second) {
+  void warmUp(const std::function<std::size_t()>& first,
+              const std::function<std::size_t()>& second) {
     for (int i = 0; i < 40 && (first() == 0 || second() == 0); ++i) {
       const auto seen = first() + second();
       publish({"w" + std::to_string(i)});
@@ -189,8 +185,8 @@ BOOST_AUTO_TEST_CASE(each_device_message_reaches_exactly_one_node_and_both_nodes
   warmUp([&] { return a.all().size(); }, [&] { return b.all().size(); });
 
   publish(named("m", 100));
-  BOOST_REQUIRE(waitUntil(
-      [&] { return countPrefix(a.all(), "m") + countPrefix(b.all(), "m") >= 100; }, 10s));
+  BOOST_REQUIRE(
+      waitUntil([&] { return countPrefix(a.all(), "m") + countPrefix(b.all(), "m") >= 100; }, 10s));
   std::this_thread::sleep_for(300ms);  // room for a duplicate, if the broker sent any
   auto got = tally({a.all(), b.all()}, "m");
   BOOST_TEST(got.size() == 100u);  // m0 … m99, each …

@@ -80,9 +80,9 @@ BOOST_AUTO_TEST_CASE(cluster_nodes_get_certificates_of_their_own_and_the_service
   for (const char* cn : {"vigild-a", "vigild-b"}) {
     BOOST_TEST(ca.verify(readText(layout.clientCert(cn))).ok, cn);
     BOOST_TEST(readText(layout.clientCert(cn)) != box, cn);
-    BOOST_TEST(readText(layout.aclFile).find(std::string("user ") + cn +
-                                             "\ntopic read vigil/v1/devices/+/readings\n") !=
-                   std::string::npos,
+    BOOST_TEST(readText(layout.aclFile)
+                       .find(std::string("user ") + cn +
+                             "\ntopic read vigil/v1/devices/+/readings\n") != std::string::npos,
                cn);
   }
   BrokerSettings bad;

@@ -162,8 +162,8 @@ BOOST_AUTO_TEST_CASE(each_cluster_node_gets_the_service_block_of_the_acl) {
   box.ca.issueClient("vigild-b", CertKind::service);
   box.ca.issueClient("observer", CertKind::service);  // a service cert that is not a node
   box.provisioner.writeAcl();
-  BOOST_TEST((box.provisioner.serviceIds() == std::vector<std::string>{"vigild", "vigild-a",
-                                                                         "vigild-b"}));
+  BOOST_TEST(
+      (box.provisioner.serviceIds() == std::vector<std::string>{"vigild", "vigild-a", "vigild-b"}));
   std::string acl = readText(box.tmp.path() / "acl");
   for (const char* user : {"vigild", "vigild-a", "vigild-b"}) {
     BOOST_TEST(contains(acl, std::string("user ") + user +

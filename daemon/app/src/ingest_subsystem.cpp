@@ -117,8 +117,8 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
       "firmware_offers", std::chrono::seconds(config_.integer("update.firmware_offer_interval_s")),
       [this] { offers_->publishDue(); });
   log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)},
-                              {"client_id", id},
-                              {"shared", !config_.string("cluster.node_id").empty()}});
+                               {"client_id", id},
+                               {"shared", !config_.string("cluster.node_id").empty()}});
 }
 
 void IngestSubsystem::uninitialize() {

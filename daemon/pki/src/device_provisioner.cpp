@@ -183,14 +183,15 @@ std::vector<std::string> DeviceProvisioner::deviceIds() const {
     if (isValidDeviceId(user)) ids.insert(user);
   }
   // A service name never gets a device block (it has its own, with the service's rights).
-  for (auto it = ids.begin(); it != ids.end();) it = isServiceId(*it) ? ids.erase(it) : std::next(it);
+  for (auto it = ids.begin(); it != ids.end();)
+    it = isServiceId(*it) ? ids.erase(it) : std::next(it);
   return {ids.begin(), ids.end()};
 }
 
 bool DeviceProvisioner::isServiceId(std::string_view id) const {
   const std::string_view svc = config_.serviceClient;
-  return id == svc || (id.size() > svc.size() + 1 && id.substr(0, svc.size()) == svc &&
-                       id[svc.size()] == '-');
+  return id == svc ||
+         (id.size() > svc.size() + 1 && id.substr(0, svc.size()) == svc && id[svc.size()] == '-');
 }
 
 std::vector<std::string> DeviceProvisioner::serviceIds() const {
@@ -220,9 +221,9 @@ void DeviceProvisioner::writeAcl() const {
     if (id == config_.serviceClient) continue;
     nodes += "\n" + renderTemplate(block, {{"SERVICE_CLIENT", id}});
   }
-  std::string text = renderTemplate(tpl, {{"SERVICE_CLIENT", config_.serviceClient},
-                                          {"NODE_RULES", nodes},
-                                          {"DEVICE_RULES", rules}});
+  std::string text = renderTemplate(
+      tpl,
+      {{"SERVICE_CLIENT", config_.serviceClient}, {"NODE_RULES", nodes}, {"DEVICE_RULES", rules}});
   detail::writeFileAtomic(config_.aclFile, text, kBrokerFileMode);
 }
 

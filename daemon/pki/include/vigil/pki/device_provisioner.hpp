@@ -34,7 +34,7 @@ struct ProvisionerConfig {
   BrokerEndpoint endpoint;
   std::filesystem::path aclFile;
   std::filesystem::path passwordFile;
-  std::filesystem::path pidFile;         // mosquitto's pid, for SIGHUP; may not exist
+  std::filesystem::path pidFile;  // mosquitto's pid, for SIGHUP; may not exist
   // The box's own client. Reserved, with every `<serviceClient>-<node>` (the identities of
   // cluster nodes, docs/scale-out.md): no device may take such an id.
   std::string serviceClient = "vigild";

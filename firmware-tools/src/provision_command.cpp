@@ -30,9 +30,11 @@ constexpr const char* kUsage = R"(usage: vigil-devtool provision <command> [opti
 
   ca init --dir DIR                 create a device CA in DIR (refuses to overwrite one)
   broker [--data DIR] [--bind ADDR] [--cert-port N] [--password-port N] [--public-host H]
-         [--dns NAME]... [--ip ADDR]... [--user U] [--log-dest DEST]
+         [--dns NAME]... [--ip ADDR]... [--user U] [--log-dest DEST] [--node ID]...
                                     create what the broker needs under DIR and render
-                                    mosquitto.conf (idempotent)
+                                    mosquitto.conf (idempotent); --node: a certificate
+                                    pki/clients/vigild-ID.pem for cluster node ID
+                                    (docs/scale-out.md)
   device --id ID --out DIR [--data DIR] [--ca DIR]
                                     issue a client certificate bundle for one device
   password --id ID [--out DIR] [--data DIR] [--ca DIR]
@@ -211,7 +213,7 @@ int dispatch(std::span<const std::string> args, std::ostream& out, std::ostream&
   }
   if (cmd == "broker") {
     auto o = Options::parse(rest, {"data", "bind", "cert-port", "password-port", "public-host",
-                                   "dns", "ip", "user", "log-dest"});
+                                   "dns", "ip", "user", "log-dest", "node"});
     pki::BrokerLayout layout = Context::layoutOf(o);
     pki::BrokerSettings s;
     s.bindAddress = o.get("bind").value_or(s.bindAddress);
@@ -222,6 +224,7 @@ int dispatch(std::span<const std::string> args, std::ostream& out, std::ostream&
     for (const auto& ip : o.all("ip")) s.serverIps.push_back(ip);
     s.brokerUser = o.get("user").value_or("");
     s.logDest = o.get("log-dest").value_or(s.logDest);
+    for (const auto& n : o.all("node")) s.clusterNodes.push_back(n);
     pki::prepareBroker(layout, s);
     out << layout.configFile.string() << "\n";
     return 0;

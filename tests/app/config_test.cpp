@@ -109,6 +109,14 @@ BOOST_AUTO_TEST_CASE(plain_http_off_loopback_is_refused) {
   BOOST_TEST(msg == "web.tls.key: web.tls.cert and web.tls.key must be set together");
 }
 
+BOOST_AUTO_TEST_CASE(cluster_node_id_is_empty_by_default_and_checked_when_set) {
+  BOOST_TEST(Config::defaults().string("cluster.node_id") == "");
+  BOOST_TEST(Config::fromMap({{"cluster.node_id", "node-2"}}).string("cluster.node_id") ==
+             "node-2");
+  auto msg = errorOf([] { Config::fromMap({{"cluster.node_id", "a/b"}}); });
+  BOOST_TEST(msg.find("cluster.node_id: ") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_a_distinct_error) {
   BOOST_CHECK_THROW(Config::load("/nonexistent/vigild.conf"), vigil::FileMissing);
 }

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "vigil/core/error.hpp"
+#include "vigil/pki/certificate_authority.hpp"
 #include "vigil/testsupport/process.hpp"
 
 namespace fs = std::filesystem;
@@ -64,6 +65,29 @@ BOOST_AUTO_TEST_CASE(second_run_keeps_the_existing_certificates) {
   more.serverDnsNames.push_back("vigil-box.example");
   prepareBroker(layout, more);
   BOOST_TEST(readText(layout.serverCert) != server);
+}
+
+BOOST_AUTO_TEST_CASE(cluster_nodes_get_certificates_of_their_own_and_the_services_acl_block) {
+  TempDir tmp;
+  BrokerLayout layout(tmp.path() / "var");
+  prepareBroker(layout, {});
+  const std::string box = readText(layout.clientCert("vigild"));
+  BrokerSettings nodes;
+  nodes.clusterNodes = {"a", "b"};
+  prepareBroker(layout, nodes);
+  auto ca = CertificateAuthority::open(layout.pkiDir);
+  BOOST_TEST(readText(layout.clientCert("vigild")) == box);  // the box's identity unchanged
+  for (const char* cn : {"vigild-a", "vigild-b"}) {
+    BOOST_TEST(ca.verify(readText(layout.clientCert(cn))).ok, cn);
+    BOOST_TEST(readText(layout.clientCert(cn)) != box, cn);
+    BOOST_TEST(readText(layout.aclFile)
+                       .find(std::string("user ") + cn +
+                             "\ntopic read vigil/v1/devices/+/readings\n") != std::string::npos,
+               cn);
+  }
+  BrokerSettings bad;
+  bad.clusterNodes = {"a/b"};
+  BOOST_CHECK_THROW(prepareBroker(layout, bad), vigil::ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -141,6 +141,47 @@ BOOST_AUTO_TEST_CASE(refuses_the_reserved_service_id_and_malformed_ids) {
   BOOST_TEST(box.ca.list().empty());
 }
 
+BOOST_AUTO_TEST_CASE(cluster_node_ids_are_reserved_like_the_service_id) {
+  // A device named vigild-a would be cluster node a's session and rights (docs/scale-out.md).
+  Box box;
+  BOOST_CHECK_THROW(box.provisioner.provisionCertificate("vigild-a", box.tmp.path() / "x"),
+                    vigil::ValidationError);
+  BOOST_CHECK_THROW(box.provisioner.provisionPassword("vigild-node-2"), vigil::ValidationError);
+  // Only the service id itself and <service>-<something> are reserved.
+  BOOST_CHECK_NO_THROW(box.provisioner.provisionPassword("vigild2"));
+  BOOST_CHECK_NO_THROW(box.provisioner.provisionPassword("vigild-"));
+  BOOST_TEST(box.provisioner.isServiceId("vigild"));
+  BOOST_TEST(box.provisioner.isServiceId("vigild-a"));
+  BOOST_TEST(!box.provisioner.isServiceId("vigild2"));
+  BOOST_TEST(!box.provisioner.isServiceId("vigild-"));
+}
+
+BOOST_AUTO_TEST_CASE(each_cluster_node_gets_the_service_block_of_the_acl) {
+  Box box;
+  box.ca.issueClient("vigild-a", CertKind::service);
+  box.ca.issueClient("vigild-b", CertKind::service);
+  box.ca.issueClient("observer", CertKind::service);  // a service cert that is not a node
+  box.provisioner.writeAcl();
+  BOOST_TEST(
+      (box.provisioner.serviceIds() == std::vector<std::string>{"vigild", "vigild-a", "vigild-b"}));
+  std::string acl = readText(box.tmp.path() / "acl");
+  for (const char* user : {"vigild", "vigild-a", "vigild-b"}) {
+    BOOST_TEST(contains(acl, std::string("user ") + user +
+                                 "\ntopic read vigil/v1/devices/+/readings\n"
+                                 "topic read vigil/v1/devices/+/gatt\n"
+                                 "topic write vigil/v1/devices/+/ack\n"
+                                 "topic write vigil/v1/devices/+/config\n"
+                                 "topic write vigil/v1/devices/+/config/firmware/#\n"),
+               user);
+  }
+  BOOST_TEST(!contains(acl, "user observer"));
+  BOOST_TEST(!contains(acl, "@"));
+  // A revoked node loses its block at the next rewrite.
+  box.ca.revokeAll("vigild-b", CertKind::service, "");
+  box.provisioner.writeAcl();
+  BOOST_TEST(!contains(readText(box.tmp.path() / "acl"), "user vigild-b"));
+}
+
 BOOST_AUTO_TEST_CASE(reload_without_a_running_broker_reports_it) {
   Box box;
   BOOST_TEST((box.provisioner.reloadBroker() == ReloadResult::broker_not_running));

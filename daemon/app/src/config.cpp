@@ -11,6 +11,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/core/time_zone.hpp"
+#include "vigil/ingest/broker_session.hpp"
 
 namespace vigil::app {
 namespace {
@@ -103,6 +104,13 @@ void deviceKeys(std::vector<ConfigKey>& keys) {
   keys.insert(
       keys.end(),
       {
+          {"cluster.node_id", Type::string, "",
+           "This node's id when several vigild nodes share the work (docs/scale-out.md); empty: a "
+           "single box. Set: the node connects as <mqtt.client_id>-<node_id> (certificate "
+           "<data.dir>/pki/clients/<mqtt.client_id>-<node_id>.pem, issued by `vigil-devtool "
+           "provision broker --node ID`), subscribes with MQTT v5 shared subscriptions "
+           "($share/vigil/...) so the broker spreads devices' messages across the nodes, and its "
+           "broker session ends with its connection. 1-32 of [A-Za-z0-9_-]."},
           {"mqtt.enabled", Type::boolean, "true",
            "Connect to the broker and ingest device readings. Off: no MQTT ingest (a portal-only "
            "node, or a clinic with BLE devices only: ingest then runs for BLE alone)."},
@@ -112,13 +120,14 @@ void deviceKeys(std::vector<ConfigKey>& keys) {
           {"mqtt.client_id", Type::string, "vigild",
            "Client id of the box's persistent session; also the certificate name under "
            "<data.dir>/pki/clients/. The broker uses the certificate's name as the client id, so "
-           "keep them equal."},
+           "keep them equal. A cluster node adds -<cluster.node_id>."},
           {"mqtt.ca_file", Type::path, "",
            "CA that signed the broker certificate. Empty: <data.dir>/pki/ca.pem."},
           {"mqtt.cert_file", Type::path, "",
-           "The box's client certificate. Empty: <data.dir>/pki/clients/<mqtt.client_id>.pem."},
+           "The box's client certificate. Empty: <data.dir>/pki/clients/<client id>.pem (the "
+           "client id with cluster.node_id, as above)."},
           {"mqtt.key_file", Type::path, "",
-           "The box's client key. Empty: <data.dir>/pki/clients/<mqtt.client_id>.key."},
+           "The box's client key. Empty: <data.dir>/pki/clients/<client id>.key."},
           {"mqtt.keepalive_s", Type::integer, "30", "MQTT keepalive in seconds.", 5, 600},
           {"pki.enabled", Type::boolean, "true",
            "Issue and revoke device credentials from the admin portal (device bundle and revoke "
@@ -539,6 +548,9 @@ void Config::checkCombinations() const {
     throw ConfigError("cases.day_end_hour: must be after cases.day_start_hour");
   if (!core::isValidZoneName(string("cases.time_zone")))
     throw ConfigError("cases.time_zone: an IANA zone name such as America/Chicago");
+  if (const auto& node = string("cluster.node_id"); !node.empty() && !ingest::isValidNodeId(node))
+    throw ConfigError(
+        "cluster.node_id: 1-32 characters of [A-Za-z0-9_-] starting with a letter or digit");
   if (const auto& t = string("web.metrics_token"); !t.empty() && t.size() < 32)
     throw ConfigError("web.metrics_token: at least 32 characters");
   const auto& bind = string("web.bind");

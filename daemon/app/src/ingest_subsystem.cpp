@@ -7,6 +7,7 @@
 #include "store_subsystem.hpp"
 #include "update_command.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/ingest/broker_session.hpp"
 #include "vigil/ingest/devices_decoder.hpp"
 
 namespace vigil::app {
@@ -57,7 +58,12 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   }
 
   std::filesystem::path pki = std::filesystem::path(config_.string("data.dir")) / "pki";
-  const auto& id = config_.string("mqtt.client_id");
+  // One box: client `vigild`, plain subscriptions, a persistent session. A cluster node
+  // (cluster.node_id): client `vigild-<node>`, `$share/vigil/…` subscriptions, a session that
+  // ends with its connection, so a dead node's turn goes to the others (broker_session.hpp).
+  const auto session =
+      ingest::brokerSession(config_.string("mqtt.client_id"), config_.string("cluster.node_id"));
+  const auto& id = session.clientId;
   gateway::MqttOptions mo;
   mo.host = config_.string("mqtt.host");
   mo.port = static_cast<int>(config_.integer("mqtt.port"));
@@ -66,7 +72,8 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   mo.certFile = orDefault(config_.string("mqtt.cert_file"), pki / "clients" / (id + ".pem"));
   mo.keyFile = orDefault(config_.string("mqtt.key_file"), pki / "clients" / (id + ".key"));
   mo.keepaliveSeconds = static_cast<int>(config_.integer("mqtt.keepalive_s"));
-  mo.cleanStart = false;
+  mo.cleanStart = session.cleanStart;
+  mo.sessionExpirySeconds = session.sessionExpirySeconds;
 
   // The client is created first (it validates the TLS files), the service second: the service's
   // callbacks use the client, the client's message handler uses the service.
@@ -74,9 +81,10 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
     if (ingest_)
       ingest_->submit({std::move(m.topic), std::move(m.payload), SystemClock::instance().now()});
   });
-  client_->addSubscription("vigil/v1/devices/+/readings", 1);
+  // A device's acks still follow its commits on whichever node stored it: the ack topic is the
+  // device's own (vigil/v1/devices/<uid>/ack), published by that node after the commit.
+  for (const auto& filter : session.filters) client_->addSubscription(filter, 1);
   io.coalesceAcks = true;  // one ack message per device per commit (docs/device-protocol.md)
-  client_->addSubscription("vigil/v1/devices/+/gatt", 1);
   ingest_ = std::make_unique<ingest::IngestService>(
       store_.database(), SystemClock::instance(), io, ingest::makeDevicesDecoder(),
       [this](const std::string& uid, const std::string& payload) {
@@ -108,7 +116,9 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   offerTask_ = std::make_unique<PeriodicTask>(
       "firmware_offers", std::chrono::seconds(config_.integer("update.firmware_offer_interval_s")),
       [this] { offers_->publishDue(); });
-  log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)}});
+  log::info("ingest.started", {{"broker", mo.host + ":" + std::to_string(mo.port)},
+                               {"client_id", id},
+                               {"shared", !config_.string("cluster.node_id").empty()}});
 }
 
 void IngestSubsystem::uninitialize() {

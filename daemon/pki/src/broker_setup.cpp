@@ -12,6 +12,7 @@
 #include "file_util.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/core/log.hpp"
+#include "vigil/pki/device_id.hpp"
 
 namespace vigil::pki {
 
@@ -189,12 +190,20 @@ void prepareBroker(const BrokerLayout& layout, const BrokerSettings& settings, c
     detail::writeFileAtomic(layout.serverCert, server.certPem, 0644);
     detail::writeFileAtomic(namesFile, names, 0644);
   }
-  const auto& svc = settings.serviceClient;
-  if (!certStillGood(ca, layout.clientCert(svc), layout.clientKey(svc))) {
-    auto client = ca.issueClient(svc, CertKind::service);
-    ca.revokeAll(svc, CertKind::service, client.record.serial);
-    detail::writeFileAtomic(layout.clientKey(svc), client.keyPem, 0600);
-    detail::writeFileAtomic(layout.clientCert(svc), client.certPem, 0644);
+  std::vector<std::string> services{settings.serviceClient};
+  for (const auto& node : settings.clusterNodes) {
+    std::string cn = settings.serviceClient + "-" + node;
+    if (node.empty() || !isValidDeviceId(cn))
+      throw ConfigError("broker: bad cluster node id '" + node + "'");
+    services.push_back(std::move(cn));
+  }
+  for (const auto& svc : services) {
+    if (!certStillGood(ca, layout.clientCert(svc), layout.clientKey(svc))) {
+      auto client = ca.issueClient(svc, CertKind::service);
+      ca.revokeAll(svc, CertKind::service, client.record.serial);
+      detail::writeFileAtomic(layout.clientKey(svc), client.keyPem, 0600);
+      detail::writeFileAtomic(layout.clientCert(svc), client.certPem, 0644);
+    }
   }
   if (!fs::exists(layout.passwordFile)) detail::writeFileAtomic(layout.passwordFile, "", 0640);
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cassert>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -78,7 +79,7 @@ DeviceProvisioner::DeviceProvisioner(CertificateAuthority& ca, ProvisionerConfig
 
 std::string DeviceProvisioner::checkedId(std::string_view deviceId) const {
   std::string id = validateDeviceId(deviceId);
-  if (id == config_.serviceClient) {
+  if (isServiceId(id)) {
     throw ValidationError("device_id: reserved for the box's own client");
   }
   return id;
@@ -179,8 +180,24 @@ std::vector<std::string> DeviceProvisioner::deviceIds() const {
   std::set<std::string> ids;
   for (const auto& r : ca_.active(CertKind::device)) ids.insert(r.commonName);
   for (const auto& [user, hash] : readPasswordFile(config_.passwordFile)) {
-    if (isValidDeviceId(user) && user != config_.serviceClient) ids.insert(user);
+    if (isValidDeviceId(user)) ids.insert(user);
   }
+  // A service name never gets a device block (it has its own, with the service's rights).
+  for (auto it = ids.begin(); it != ids.end();)
+    it = isServiceId(*it) ? ids.erase(it) : std::next(it);
+  return {ids.begin(), ids.end()};
+}
+
+bool DeviceProvisioner::isServiceId(std::string_view id) const {
+  const std::string_view svc = config_.serviceClient;
+  return id == svc ||
+         (id.size() > svc.size() + 1 && id.substr(0, svc.size()) == svc && id[svc.size()] == '-');
+}
+
+std::vector<std::string> DeviceProvisioner::serviceIds() const {
+  std::set<std::string> ids{config_.serviceClient};
+  for (const auto& r : ca_.active(CertKind::service))
+    if (isServiceId(r.commonName) && isValidDeviceId(r.commonName)) ids.insert(r.commonName);
   return {ids.begin(), ids.end()};
 }
 
@@ -192,8 +209,21 @@ void DeviceProvisioner::writeAcl() const {
              "\ntopic read " + t.ack + "\ntopic read " + t.config + "\ntopic read " + t.config +
              "/#\n\n";
   }
+  // The service block of acl.in (from its `user` line to the blank line after it), repeated for
+  // each cluster node, so that every node gets exactly the rights of the box's own client.
+  const std::string_view tpl = aclTemplate();
+  const auto begin = tpl.find("user @SERVICE_CLIENT@\n");
+  const auto end = tpl.find("\n\n", begin);
+  assert(begin != std::string_view::npos && end != std::string_view::npos);
+  const auto block = tpl.substr(begin, end + 1 - begin);
+  std::string nodes;
+  for (const auto& id : serviceIds()) {
+    if (id == config_.serviceClient) continue;
+    nodes += "\n" + renderTemplate(block, {{"SERVICE_CLIENT", id}});
+  }
   std::string text = renderTemplate(
-      aclTemplate(), {{"SERVICE_CLIENT", config_.serviceClient}, {"DEVICE_RULES", rules}});
+      tpl,
+      {{"SERVICE_CLIENT", config_.serviceClient}, {"NODE_RULES", nodes}, {"DEVICE_RULES", rules}});
   detail::writeFileAtomic(config_.aclFile, text, kBrokerFileMode);
 }
 

@@ -89,6 +89,14 @@ MosquittoFixture::Observer MosquittoFixture::addObserver(const std::string& name
   return o;
 }
 
+MosquittoFixture::Observer MosquittoFixture::addClusterNode(const std::string& nodeId) {
+  settings_.clusterNodes.push_back(nodeId);
+  pki::prepareBroker(layout_, settings_);
+  reload();
+  const auto cn = settings_.serviceClient + "-" + nodeId;
+  return {layout_.clientCert(cn), layout_.clientKey(cn)};
+}
+
 void MosquittoFixture::reload() {
   std::size_t before = countOf(log(), "Reloading config");
   provisioner_->writeAcl();

@@ -45,6 +45,10 @@ struct BrokerSettings {
   std::vector<std::string> serverDnsNames = {"localhost"};  // the host name is added
   std::vector<std::string> serverIps = {"127.0.0.1"};
   std::string serviceClient = "vigild";
+  // Cluster node ids (vigild's cluster.node_id, docs/scale-out.md): each gets a service
+  // certificate of its own, CN `<serviceClient>-<node>`, in clientsDir, and the ACL gives it the
+  // service client's rights. Certificates of nodes no longer listed stay valid until revoked.
+  std::vector<std::string> clusterNodes;
   std::string logDest = "stderr";
   // Mosquitto's `user`; empty: the user running prepareBroker. When it is another user (root
   // preparing for "mosquitto"), the broker files get that user's group (setgid broker dir, so

@@ -34,8 +34,10 @@ struct ProvisionerConfig {
   BrokerEndpoint endpoint;
   std::filesystem::path aclFile;
   std::filesystem::path passwordFile;
-  std::filesystem::path pidFile;         // mosquitto's pid, for SIGHUP; may not exist
-  std::string serviceClient = "vigild";  // reserved: no device may take this id
+  std::filesystem::path pidFile;  // mosquitto's pid, for SIGHUP; may not exist
+  // The box's own client. Reserved, with every `<serviceClient>-<node>` (the identities of
+  // cluster nodes, docs/scale-out.md): no device may take such an id.
+  std::string serviceClient = "vigild";
   int passwordIterations = 1000;
 };
 
@@ -86,7 +88,12 @@ class DeviceProvisioner {
 
   /// Ids with a valid certificate or a password entry, sorted.
   std::vector<std::string> deviceIds() const;
-  /// Rewrites the ACL file (atomically) from acl.in and deviceIds().
+  /// Whether `id` is the box's client or a cluster node's (`<serviceClient>-…`).
+  bool isServiceId(std::string_view id) const;
+  /// The box's client and the cluster nodes' (`<serviceClient>-<node>`, from the CA's valid
+  /// service certificates), sorted: each gets the service block of the ACL.
+  std::vector<std::string> serviceIds() const;
+  /// Rewrites the ACL file (atomically) from acl.in, serviceIds() and deviceIds().
   void writeAcl() const;
   /// Sends SIGHUP to the broker named by the pid file, if it is running mosquitto.
   /// Mosquitto clears its reload flag when a reload ends, so a SIGHUP that lands while it is

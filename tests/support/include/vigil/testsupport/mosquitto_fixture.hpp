@@ -59,6 +59,11 @@ class MosquittoFixture {
   };
   Observer addObserver(const std::string& name);
 
+  /// The certificate of cluster node `nodeId` (CN `vigild-<nodeId>`), issued by prepareBroker as
+  /// `vigil-devtool provision broker --node ID` does, with the service client's ACL block
+  /// (docs/scale-out.md); reloads now.
+  Observer addClusterNode(const std::string& nodeId);
+
  private:
   TempDir tmp_;
   pki::BrokerLayout layout_;

@@ -137,6 +137,11 @@ void snapshot(const fs::path& db, const fs::path& target) {
 }
 
 int writeBackup(const Config& config, const fs::path& archive, const BackupCommandOptions& o) {
+  if (onPostgres(config))
+    throw Refusal{kExitUsage,
+                  "vigild backup archives a one-box (SQLite) store; with store.backend = postgres "
+                  "use `vigild store backup FILE` (pg_dump) or the server's own backups, and "
+                  "back up the key directory apart (docs/scale-out.md)"};
   const fs::path dataDir = config.string("data.dir");
   const fs::path db = databasePath(config);
   const fs::path masterKey = masterKeyPath(config);
@@ -274,6 +279,10 @@ Targets targetsOf(Config& config, const BackupCommandOptions& o) {
 }
 
 int restoreInto(Config& config, const fs::path& archive, const BackupCommandOptions& o) {
+  if (onPostgres(config))
+    throw Refusal{kExitUsage,
+                  "vigild restore restores a one-box (SQLite) archive; with store.backend = "
+                  "postgres restore the database with pg_restore (docs/scale-out.md)"};
   auto unlock = unlockFrom(o);
   if (!fs::exists(archive)) throw Refusal{kExitNoInput, archive.string() + ": no such file"};
   const auto t = targetsOf(config, o);

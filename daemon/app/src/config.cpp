@@ -34,8 +34,20 @@ void serviceKeys(std::vector<ConfigKey>& keys) {
            0,
            0,
            {"debug", "info", "warn", "error"}},
+          {"store.backend",
+           Type::choice,
+           "sqlite",
+           "The store's engine: sqlite (one file, one box) or postgres (a PostgreSQL 15 "
+           "database, for several vigild nodes; docs/scale-out.md).",
+           0,
+           0,
+           {"sqlite", "postgres"}},
           {"store.path", Type::path, "",
            "SQLite database file. Empty means `<data.dir>/vigil.db`."},
+          {"store.conninfo", Type::string, "",
+           "With store.backend = postgres: the libpq connection string or URL (e.g. `host=db1,db2 "
+           "dbname=vigil user=vigil target_session_attrs=read-write sslmode=verify-full`). Keep "
+           "the password out of it: ~/.pgpass or PGPASSFILE."},
           {"store.readers", Type::integer, "4", "Read-only connections kept open for queries.", 1,
            32},
           {"store.batch_max", Type::integer, "500",
@@ -551,6 +563,8 @@ void Config::checkCombinations() const {
   if (const auto& node = string("cluster.node_id"); !node.empty() && !ingest::isValidNodeId(node))
     throw ConfigError(
         "cluster.node_id: 1-32 characters of [A-Za-z0-9_-] starting with a letter or digit");
+  if (string("store.backend") == "postgres" && string("store.conninfo").empty())
+    throw ConfigError("store.conninfo: required when store.backend is postgres");
   if (const auto& t = string("web.metrics_token"); !t.empty() && t.size() < 32)
     throw ConfigError("web.metrics_token: at least 32 characters");
   const auto& bind = string("web.bind");

@@ -13,10 +13,28 @@ std::string databasePath(const Config& config) {
   return (std::filesystem::path(config.string("data.dir")) / "vigil.db").string();
 }
 
+bool onPostgres(const Config& config) {
+  return config.string("store.backend") == "postgres";
+}
+
+bool storeExists(const Config& config) {
+  return onPostgres(config) || std::filesystem::exists(databasePath(config));
+}
+
+std::string storeName(const Config& config) {
+  return onPostgres(config) ? std::string("the PostgreSQL database (store.conninfo)")
+                            : databasePath(config);
+}
+
 void StoreSubsystem::initialize(Poco::Util::Application&) {
   store::Options opts;
-  opts.path = databasePath(config_);
-  std::filesystem::create_directories(opts.path.parent_path());
+  if (onPostgres(config_)) {
+    opts.backend = store::Backend::postgres;
+    opts.conninfo = config_.string("store.conninfo");
+  } else {
+    opts.path = databasePath(config_);
+    std::filesystem::create_directories(opts.path.parent_path());
+  }
   opts.readers = static_cast<std::size_t>(config_.integer("store.readers"));
   opts.batchSize = static_cast<std::size_t>(config_.integer("store.batch_max"));
   opts.linger = std::chrono::microseconds(config_.integer("store.batch_linger_us"));

@@ -30,5 +30,12 @@ class StoreSubsystem final : public ServiceSubsystem {
 
 /// The database path the configuration names (store.path, or <data.dir>/vigil.db).
 std::string databasePath(const Config& config);
+/// True when store.backend is postgres.
+bool onPostgres(const Config& config);
+/// Whether the store exists: the SQLite file, or (PostgreSQL) always: the server says.
+bool storeExists(const Config& config);
+/// The store for messages: the SQLite path, or "the PostgreSQL database (store.conninfo)"
+/// (never the connection string, which may carry a password).
+std::string storeName(const Config& config);
 
 }  // namespace vigil::app

@@ -274,12 +274,12 @@ int Vigild::runCommand(const std::vector<std::string>& args) {
 }
 
 int Vigild::securityCommand(const std::vector<std::string>& args) {
-  auto path = databasePath(*config_);
+  auto path = storeName(*config_);
   // The demo seed and enrolment may be a new box's first commands (the demo enrols before it
   // seeds: its prescription goes through the link); the others need the box's data.
   bool creates = args[0] == "demo" || (args[0] == "sync" && args[1] == "enrol");
   moveLegacyMasterKey(*config_);
-  if (!creates && !std::filesystem::exists(path)) {
+  if (!creates && !storeExists(*config_)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
   }
@@ -358,13 +358,15 @@ int Vigild::securityCommand(const std::vector<std::string>& args) {
 }
 
 int Vigild::storeCheck() {
-  auto path = databasePath(*config_);
-  if (!std::filesystem::exists(path)) {
+  auto path = storeName(*config_);
+  if (!storeExists(*config_)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
   }
   try {
-    auto problems = store::checkIntegrity(path);
+    auto problems = onPostgres(*config_)
+                        ? store::checkIntegrityPostgres(config_->string("store.conninfo"))
+                        : store::checkIntegrity(path);
     if (problems.empty()) {
       std::cout << "store ok: " << path << "\n";
       return kExitOk;
@@ -379,8 +381,8 @@ int Vigild::storeCheck() {
 }
 
 int Vigild::syncStatus() {
-  auto path = databasePath(*config_);
-  if (!std::filesystem::exists(path)) {
+  auto path = storeName(*config_);
+  if (!storeExists(*config_)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
   }
@@ -398,17 +400,22 @@ int Vigild::syncStatus() {
 }
 
 int Vigild::storeBackup(const std::string& target) {
-  auto path = databasePath(*config_);
-  if (!std::filesystem::exists(path)) {
+  auto path = storeName(*config_);
+  if (!storeExists(*config_)) {
     std::cerr << "vigild: " << path << ": database does not exist\n";
     return kExitNoInput;
   }
   try {
     ProgressBar bar("backup", 1);
-    store::backupDatabase(path, target, [&](int done, int total) {
+    auto progress = [&](int done, int total) {
       bar.setTotal(static_cast<std::uint64_t>(total));
       bar.update(static_cast<std::uint64_t>(done));
-    });
+    };
+    if (onPostgres(*config_)) {
+      store::backupPostgres(config_->string("store.conninfo"), target, progress);
+    } else {
+      store::backupDatabase(path, target, progress);
+    }
     bar.finish();
     std::cout << "backup written: " << target << "\n";
     return kExitOk;
@@ -463,8 +470,7 @@ int Vigild::updateCommand(const std::vector<std::string>& args) {
 void Vigild::recordConsoleEvent(const std::string& action, const std::string& objectType,
                                 const std::string& name, bool success, const std::string& reason) {
   // A box before its first boot (no database or master key yet) has no audit log to write to.
-  if (!std::filesystem::exists(databasePath(*config_)) ||
-      !std::filesystem::exists(masterKeyPath(*config_)))
+  if (!storeExists(*config_) || !std::filesystem::exists(masterKeyPath(*config_)))
     return;
   Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
   Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));

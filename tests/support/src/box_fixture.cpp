@@ -35,6 +35,10 @@ BoxFixture::BoxFixture(Options options)
     // (<data.dir>-keys/master.key), so a patient user can sign consents (issue 21).
     store::Options o;
     o.path = dbPath_;
+    if (!options_.postgresConninfo.empty()) {
+      o.backend = store::Backend::postgres;
+      o.conninfo = options_.postgresConninfo;
+    }
     auto db = store::Database::open(o);
     ManualClock clock(std::chrono::system_clock::now() - 24h);
     const auto keyDir = fs::path(data_.lexically_normal().string() + "-keys");
@@ -68,8 +72,13 @@ std::vector<std::string> BoxFixture::baseArgs() const {
                                 "--set", "web.port=0",
                                 "--set", "web.port_file=" + (data_ / "web.port").string(),
                                 "--set", "mqtt.port=" + std::to_string(broker_.certificatePort()),
-                                "--set", "store.path=" + dbPath_.string(),
                                 "--set", "log.level=warn"};
+  if (options_.postgresConninfo.empty()) {
+    args.insert(args.end(), {"--set", "store.path=" + dbPath_.string()});
+  } else {
+    args.insert(args.end(), {"--set", "store.backend=postgres", "--set",
+                             "store.conninfo=" + options_.postgresConninfo});
+  }
   for (const auto& s : options_.settings) {
     args.push_back("--set");
     args.push_back(s);
@@ -137,8 +146,16 @@ int BoxFixture::runCommand(const std::vector<std::string>& args, std::string* ou
   return rc ? *rc : -1;
 }
 
+std::unique_ptr<store::Connection> BoxFixture::openStore() const {
+  if (!options_.postgresConninfo.empty())
+    return store::Connection::openPostgres(options_.postgresConninfo,
+                                           store::Connection::Mode::readOnly);
+  return std::make_unique<store::Connection>(dbPath_, store::Connection::Mode::readOnly);
+}
+
 BoxFixture::ReadingCounts BoxFixture::countReadings() const {
-  store::Connection c(dbPath_, store::Connection::Mode::readOnly);
+  auto conn = openStore();
+  auto& c = *conn;
   auto s =
       c.prepare("SELECT count(*), count(DISTINCT device_id || '/' || dedup_key) FROM readings");
   s.step();
@@ -146,7 +163,8 @@ BoxFixture::ReadingCounts BoxFixture::countReadings() const {
 }
 
 std::map<std::string, std::int64_t> BoxFixture::readingsByDevice() const {
-  store::Connection c(dbPath_, store::Connection::Mode::readOnly);
+  auto conn = openStore();
+  auto& c = *conn;
   auto s = c.prepare(
       "SELECT d.uid, count(r.device_id) FROM devices d LEFT JOIN readings r ON r.device_id = d.id "
       "GROUP BY d.uid");

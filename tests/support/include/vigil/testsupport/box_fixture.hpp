@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "vigil/testsupport/mosquitto_fixture.hpp"
+#include "vigil/store/connection.hpp"
 #include "vigil/testsupport/process.hpp"
 
 namespace vigil::testsupport {
@@ -24,6 +25,8 @@ class BoxFixture {
     std::vector<std::string> deviceUids;
     std::vector<std::string> settings;       // extra vigild `--set key=value`
     std::filesystem::path databasePath;      // empty: <data>/vigil.db
+    /// Non-empty: the box's store is this PostgreSQL database (store.backend = postgres).
+    std::string postgresConninfo;
     std::map<std::string, std::string> env;  // extra environment of vigild (e.g. LD_PRELOAD)
     std::map<std::string, std::string> deviceModels;  // uid -> the device's model (default none)
     bool start = true;
@@ -75,6 +78,8 @@ class BoxFixture {
 
  private:
   std::vector<std::string> baseArgs() const;
+  /// A read-only connection to the box's store, whichever engine.
+  std::unique_ptr<store::Connection> openStore() const;
 
   Options options_;
   MosquittoFixture broker_;

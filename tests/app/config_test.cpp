@@ -117,6 +117,17 @@ BOOST_AUTO_TEST_CASE(cluster_node_id_is_empty_by_default_and_checked_when_set) {
   BOOST_TEST(msg.find("cluster.node_id: ") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(the_store_is_sqlite_by_default_and_postgres_needs_its_conninfo) {
+  BOOST_TEST(Config::defaults().string("store.backend") == "sqlite");
+  auto msg = errorOf([] { Config::fromMap({{"store.backend", "postgres"}}); });
+  BOOST_TEST(msg == "store.conninfo: required when store.backend is postgres");
+  auto c = Config::fromMap(
+      {{"store.backend", "postgres"}, {"store.conninfo", "host=db dbname=vigil user=vigil"}});
+  BOOST_TEST(c.string("store.conninfo") == "host=db dbname=vigil user=vigil");
+  msg = errorOf([] { Config::fromMap({{"store.backend", "mysql"}}); });
+  BOOST_TEST(msg.find("store.backend: ") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_a_distinct_error) {
   BOOST_CHECK_THROW(Config::load("/nonexistent/vigild.conf"), vigil::FileMissing);
 }

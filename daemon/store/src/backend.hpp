@@ -42,6 +42,8 @@ class ConnectionImpl {
   virtual std::string_view beginSql(bool immediate) const = 0;
   virtual void resetBusyStatements() = 0;
   virtual sqlite3* sqliteHandle() const { return nullptr; }
+  virtual bool broken() const { return false; }
+  virtual void reconnect() {}
 };
 
 std::unique_ptr<ConnectionImpl> openSqlite(const std::filesystem::path& path,

@@ -137,6 +137,11 @@ std::string_view Connection::beginSql(bool immediate) const {
 void Connection::resetBusyStatements() {
   impl_->resetBusyStatements();
 }
+void Connection::ensureConnected() {
+  if (!impl_->broken()) return;
+  cache_.clear();
+  impl_->reconnect();
+}
 sqlite3* Connection::handle() const {
   return impl_->sqliteHandle();
 }

@@ -211,10 +211,14 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
   // The job during which SQLite abandoned the transaction (its error, a ROLLBACK it ran), if
   // any: then the others are innocent and get another chance.
   std::optional<std::size_t> culprit;
-  // PostgreSQL: the batch lost a race with another node's transaction; every job runs again.
+  // PostgreSQL: the batch lost a race with another node's transaction, or the connection broke
+  // before COMMIT: nothing of it was committed, every job runs again.
   bool lostRace = false;
+  bool disconnected = false;
+  bool committing = false;
   const auto start = std::chrono::steady_clock::now();
   try {
+    conn.ensureConnected();  // after a server restart or fail-over: throws while it is down
     conn.cached(conn.beginSql(true)).run();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       conn.cached("SAVEPOINT vigil_job").run();
@@ -223,13 +227,14 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
         resetBusyStatements(conn);
         conn.cached("RELEASE vigil_job").run();
       } catch (const DbError& e) {
-        if (!e.isRetryable()) {
+        const bool again = e.isRetryable() || e.isConnectionLost();
+        if (!again) {
           errors[i] = std::current_exception();
           ++failedJobs;
         }
         resetBusyStatements(conn);
-        if (e.isRetryable() || !conn.inTransaction()) {
-          lostRace = e.isRetryable();
+        if (again || !conn.inTransaction()) {
+          lostRace = again;
           if (!lostRace) culprit = i;
           throw;
         }
@@ -247,6 +252,7 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
         conn.cached("RELEASE vigil_job").run();
       }
     }
+    committing = true;
     conn.cached("COMMIT").run();
   } catch (...) {
     auto batchError = std::current_exception();
@@ -264,7 +270,10 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
       std::rethrow_exception(batchError);
     } catch (const DbError& e) {
       full = e.isDiskFull();
-      lostRace = lostRace || e.isRetryable();
+      // A connection lost during COMMIT leaves the commit in doubt: the jobs fail (their callers
+      // retry; readings are de-duplicated), they do not silently run twice.
+      disconnected = e.isConnectionLost();
+      lostRace = lostRace || e.isRetryable() || (disconnected && !committing);
       reason = e.what();
     } catch (const std::exception& e) {
       reason = e.what();
@@ -277,7 +286,8 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
       // own run again too: their failure may have been the race's doing), after a short pause
       // that grows, so two nodes' batches stop colliding.
       log::debug("store.batch_lost_race", {{"attempt", attempt}, {"reason", reason}});
-      std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 2));
+      // A server restarting or failing over takes seconds: wait longer for it than for a race.
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt * (disconnected ? 100 : 2)));
       runBatch(batch, retryInnocents, attempt + 1);
       return;
     }
@@ -507,7 +517,8 @@ Database::ReaderLease::~ReaderLease() {
 }
 
 bool Database::retryRead(const DbError& e, int attempt) {
-  if (!(e.isBusy() || e.isRetryable()) || attempt >= kReadRetries) return false;
+  if (!(e.isBusy() || e.isRetryable() || e.isConnectionLost()) || attempt >= kReadRetries)
+    return false;
   log::warn("store.read_busy_retry", {{"attempt", attempt + 1}});
   std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
   return true;

@@ -40,7 +40,8 @@ bool PgError::isRetryable() const {
   return sqlstate_ == "40001" || sqlstate_ == "40P01";  // serialization_failure, deadlock
 }
 bool PgError::isConnectionLost() const {
-  return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_ == "57P01";
+  return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_ == "57P01" ||
+         sqlstate_ == "57P02" || sqlstate_ == "57P03";
 }
 
 namespace {
@@ -364,11 +365,21 @@ class PgConnection final : public ConnectionImpl {
       throw PgError("08006", "open postgres: " + reason);
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    std::string setup =
-        "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = " +
-        std::to_string(lockTimeout.count());
-    if (mode == Connection::Mode::readOnly) setup += "; SET default_transaction_read_only = on";
-    exec(setup);
+    setup_ = "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = " +
+             std::to_string(lockTimeout.count());
+    if (mode == Connection::Mode::readOnly) setup_ += "; SET default_transaction_read_only = on";
+    exec(setup_);
+  }
+  bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
+  void reconnect() override {
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string reason = PQerrorMessage(conn_);
+      while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+      throw PgError("08006", "reconnect postgres: " + reason);
+    }
+    stale_.clear();  // the new session has none of the old one's statements
+    exec(setup_);
   }
   ~PgConnection() override { PQfinish(conn_); }
   PgConnection(const PgConnection&) = delete;
@@ -437,6 +448,7 @@ class PgConnection final : public ConnectionImpl {
   int changes_ = 0;
   std::uint64_t statements_ = 0;
   std::vector<std::string> stale_;
+  std::string setup_;
 };
 
 bool isUtility(std::string_view sql) {

@@ -62,6 +62,9 @@ class DbError : public StoreError {
   /// The transaction lost a race with another one (PostgreSQL serialization failure or
   /// deadlock): running it again from the start may succeed. Never true for SQLite.
   virtual bool isRetryable() const = 0;
+  /// The connection to the server is gone (PostgreSQL restarted, failed over, the network):
+  /// Connection::ensureConnected() opens it again. Never true for SQLite.
+  virtual bool isConnectionLost() const { return false; }
 };
 
 namespace detail {
@@ -223,6 +226,11 @@ class Connection {
   std::string_view beginSql(bool immediate) const;
   /// Resets every statement still stepping, so it holds no snapshot and blocks no COMMIT.
   void resetBusyStatements();
+  /// PostgreSQL: when the connection is gone, connects again (the same conninfo; with several
+  /// hosts and target_session_attrs=read-write that is the current primary) and forgets the
+  /// prepared statements, which the server forgot. Throws DbError when it cannot. No-op for
+  /// SQLite and for a live connection.
+  void ensureConnected();
   /// The SQLite handle (nullptr on PostgreSQL), for backups.
   sqlite3* handle() const;
   /// The SQLite file (empty on PostgreSQL).

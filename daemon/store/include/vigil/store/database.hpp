@@ -255,6 +255,7 @@ auto Database::read(F&& fn) -> std::invoke_result_t<F&, Connection&> {
       }
     } catch (const DbError& e) {
       if (!retryRead(e, attempt)) throw;
+      if (e.isConnectionLost()) lease.conn().ensureConnected();  // throws while it is down
     }
   }
 }

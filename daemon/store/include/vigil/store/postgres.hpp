@@ -21,8 +21,9 @@ class PgError : public DbError {
   bool isConstraint() const override;
   bool isBadValue() const override;
   bool isRetryable() const override;
-  /// The connection is gone (SQLSTATE class 08, or no SQLSTATE at all).
-  bool isConnectionLost() const;
+  /// The connection is gone (SQLSTATE class 08, a server shutting down or starting, or no
+  /// SQLSTATE at all: libpq's own failure).
+  bool isConnectionLost() const override;
 
  private:
   std::string sqlstate_;

@@ -43,6 +43,8 @@ declare -A BENCH_ARGS=(
   # Practice reports (issue 30): 50 providers, 5,000 patients, 366 days made by the demo's
   # history generator (4 visits per provider-day), 5 runs of each report. About 10 minutes.
   [reports]="50 5000 366 5 4"
+  # Store engines (issue 29): vigild on SQLite and on PostgreSQL, 20,000 messages, 3 trials.
+  [store_backends]="20000 3"
 )
 # Benchmarks run through a script rather than directly (the script gets the build dir, then
 # BENCH_ARGS).

@@ -110,6 +110,9 @@ FORBIDDEN = [
 # through the readings query library only.
 OWNERS = {
     "settings": {"store"}, "schema_migrations": {"store"}, "sqlite_schema": {"store"},
+    # PostgreSQL's catalogs: read by the store alone (migrations, store check).
+    "information_schema": {"store"}, "pg_am": {"store"}, "pg_class": {"store"},
+    "pg_extension": {"store"}, "pg_index": {"store"}, "pg_namespace": {"store"},
     "users": {"security"}, "sessions": {"security"}, "recovery_codes": {"security"},
     "sign_in_failures": {"security"}, "sign_in_unknown_failures": {"security"},
     "sign_in_unknown_locks": {"security"}, "user_mfa": {"security"}, "care_team": {"security"},

@@ -110,6 +110,10 @@ struct Database::Impl {
   /// needs no new page, such as raising max_page_count, still succeeds).
   /// retryInnocents false: a job that abandons fails the whole batch.
   void runBatch(std::vector<Job>& batch, bool retryInnocents = true, int attempt = 1);
+  /// After a job abandoned the transaction: fails it and the jobs that had failed on their own,
+  /// runs the others again (see runBatch).
+  void runInnocentsAgain(std::vector<Job>& batch, const std::vector<std::exception_ptr>& errors,
+                         std::size_t failedJobs, bool full, const std::string& reason);
   static void complete(Job& job, std::exception_ptr error);
 };
 
@@ -204,6 +208,34 @@ void Database::Impl::writerLoop() {
   }
 }
 
+void Database::Impl::runInnocentsAgain(std::vector<Job>& batch,
+                                       const std::vector<std::exception_ptr>& errors,
+                                       std::size_t failedJobs, bool full,
+                                       const std::string& reason) {
+  // They were rolled back with the transaction, never committed.
+  log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
+                                    {"disk_full", full},
+                                    {"reason", reason}});
+  std::vector<Job> again;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (errors[i]) {
+      complete(batch[i], errors[i]);
+    } else {
+      again.push_back(std::move(batch[i]));
+    }
+  }
+  jobsFailed->inc(failedJobs);
+  if (!full) {
+    if (!again.empty()) runBatch(again);
+    return;
+  }
+  for (auto& job : again) {
+    std::vector<Job> alone;
+    alone.push_back(std::move(job));
+    runBatch(alone, false);
+  }
+}
+
 void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int attempt) {
   Connection& conn = *writer;
   std::vector<std::exception_ptr> errors(batch.size());
@@ -292,29 +324,7 @@ void Database::Impl::runBatch(std::vector<Job>& batch, bool retryInnocents, int 
       return;
     }
     if (culprit && retryInnocents) {
-      // Fail the culprit and the jobs that had failed on their own; run the others again as a
-      // new batch (they were rolled back with the transaction, never committed).
-      log::warn("store.batch_retried", {{"jobs", static_cast<std::uint64_t>(batch.size())},
-                                        {"disk_full", full},
-                                        {"reason", reason}});
-      std::vector<Job> again;
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (errors[i]) {
-          complete(batch[i], errors[i]);
-        } else {
-          again.push_back(std::move(batch[i]));
-        }
-      }
-      jobsFailed->inc(failedJobs);
-      if (!full) {
-        if (!again.empty()) runBatch(again);
-        return;
-      }
-      for (auto& job : again) {
-        std::vector<Job> alone;
-        alone.push_back(std::move(job));
-        runBatch(alone, false);
-      }
+      runInnocentsAgain(batch, errors, failedJobs, full, reason);
       return;
     }
     jobsFailed->inc(batch.size());

@@ -11,9 +11,12 @@ namespace vigil::testsupport {
 namespace {
 
 /// The binary's server, started by the first store a test asks for (on the main thread, which
-/// outlives it) and stopped at exit.
+/// outlives it) and stopped at exit. The library suites test SQL, not durability (that is
+/// store-postgres' and postgres-box-integration's, with fsync on): without fsync a suite that
+/// creates a database per test case does not spend its time, and its shutdown, in fsync.
 PostgresServer& server() {
-  static PostgresServer s;
+  static PostgresServer s(
+      {{"fsync", "off"}, {"synchronous_commit", "off"}, {"full_page_writes", "off"}});
   return s;
 }
 

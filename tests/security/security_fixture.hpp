@@ -14,6 +14,7 @@
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 namespace vigil::security {
 inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
@@ -37,8 +38,7 @@ struct SecurityFixture {
 
   explicit SecurityFixture(AuditConfig auditConfig = {},
                            AccountConfig accountConfig = testConfig()) {
-    store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir / "vigil.db");
     o.synchronousFull = false;
     db = store::Database::open(o);
     keys = Keys::open(*db, dir / "keys" / "master.key", clock);

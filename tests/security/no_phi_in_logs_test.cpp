@@ -3,7 +3,6 @@
 // database's files in clear (SQLite's file and WAL, or PostgreSQL's database and WAL).
 
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,27 +29,12 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Every byte the store wrote to disk: SQLite's file and WAL, or (PostgreSQL) the database's
-// directory under the cluster's data directory and the cluster's WAL, after a CHECKPOINT.
+// Every byte the store wrote to disk: SQLite's file and WAL, or what PostgreSQL holds.
 std::string storeFilesAtRest(const SecurityFixture& f) {
-  if (f.storeOptions.backend == store::Backend::sqlite) {
-    return store::test::readFile(f.dir / "vigil.db") +
-           store::test::readFile(f.dir / "vigil.db-wal");
+  if (f.storeOptions.backend == store::Backend::postgres) {
+    return security::test::postgresBytesAtRest(f.storeOptions);
   }
-  auto c = store::Connection::openPostgres(f.storeOptions.conninfo,
-                                           store::Connection::Mode::readWrite);
-  c->exec("CHECKPOINT");
-  std::filesystem::path data =
-      *c->queryValue<std::string>("SELECT setting FROM pg_settings WHERE name = 'data_directory'");
-  auto oid = *c->queryValue<std::string>(
-      "SELECT CAST(oid AS TEXT) FROM pg_database WHERE datname = current_database()");
-  std::string all;
-  for (const auto& dir : {data / "base" / oid, data / "pg_wal"}) {
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-      if (e.is_regular_file()) all += store::test::readFile(e.path());
-    }
-  }
-  return all;
+  return store::test::readFile(f.dir / "vigil.db") + store::test::readFile(f.dir / "vigil.db-wal");
 }
 
 struct CapturedLog {

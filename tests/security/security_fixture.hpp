@@ -14,6 +14,7 @@
 #include "vigil/security/keys.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 namespace vigil::security {
 inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
@@ -28,6 +29,8 @@ inline const ScryptParams kTestScrypt{10, 8, 1};
 struct SecurityFixture {
   store::test::TempDir dir;
   testsupport::ManualClock clock;
+  /// The store's options (SQLite file or PostgreSQL database): reopen the same store with them.
+  store::Options storeOptions;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<Keys> keys;
   std::unique_ptr<AuditLog> audit;
@@ -37,10 +40,9 @@ struct SecurityFixture {
 
   explicit SecurityFixture(AuditConfig auditConfig = {},
                            AccountConfig accountConfig = testConfig()) {
-    store::Options o;
-    o.path = dir / "vigil.db";
-    o.synchronousFull = false;
-    db = store::Database::open(o);
+    storeOptions = testsupport::testStoreOptions(dir / "vigil.db");
+    storeOptions.synchronousFull = false;
+    db = store::Database::open(storeOptions);
     keys = Keys::open(*db, dir / "keys" / "master.key", clock);
     audit = std::make_unique<AuditLog>(*keys, clock, auditConfig);
     accounts = std::make_unique<AccountService>(*db, *keys, *audit, clock, accountConfig);

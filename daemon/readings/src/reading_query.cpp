@@ -172,7 +172,7 @@ std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
   codes.reset();
   for (const auto& code : list) {
     auto& st = c.cached(sql::perEngine(c.backend(), [](const char* rows) {
-      return chartRows(rows, pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1";
+      return chartRows(rows, pointColumns, kCodeIs, "TRUE") + " ORDER BY t DESC, id DESC LIMIT 1";
     }));
     st.bindAll(patientId, code);
     if (st.step()) {
@@ -250,7 +250,7 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
                                                              std::size_t limit) {
   // The newest `limit` through the patient's indexes, then put back in time order.
   auto columns = [](const char*) { return std::string(sql::kReceivedColumns); };
-  auto st = c.prepare(chartRows(sql::fromFor(c.backend()), columns, "1", "1") +
+  auto st = c.prepare(chartRows(sql::fromFor(c.backend()), columns, "TRUE", "TRUE") +
                       " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;

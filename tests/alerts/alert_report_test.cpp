@@ -233,15 +233,25 @@ BOOST_AUTO_TEST_CASE(tallies_the_scope_by_severity_rule_and_day_with_patients) {
 }
 
 BOOST_AUTO_TEST_CASE(the_period_is_read_through_the_raised_at_index) {
-  const auto plan = db->read([](Connection& c) {
+  constexpr const char* kQuery =
+      "SELECT patient_id FROM alerts WHERE raised_at >= 1 AND raised_at < 2 ORDER BY raised_at, id";
+  const auto plan = db->read([&](Connection& c) {
     std::string out;
-    auto st = c.prepare(
-        "EXPLAIN QUERY PLAN SELECT patient_id FROM alerts WHERE raised_at >= 1 AND raised_at < 2 "
-        "ORDER BY raised_at, id");
+    if (c.backend() == vigil::store::Backend::postgres) {
+      // A handful of rows: without this the planner rightly prefers reading the whole table.
+      c.exec("SET LOCAL enable_seqscan = off");
+      auto st = c.prepare(std::string("EXPLAIN ") + kQuery);
+      while (st.step()) out += st.get<std::string>(0) + ";";
+      return out;
+    }
+    auto st = c.prepare(std::string("EXPLAIN QUERY PLAN ") + kQuery);
     while (st.step()) out += st.get<std::string>(3) + ";";
     return out;
   });
-  BOOST_TEST(plan.find("USING INDEX alerts_by_raised") != std::string::npos, plan);
+  const bool onPostgres = vigil::testsupport::testingOnPostgres();
+  BOOST_TEST(plan.find(onPostgres ? "alerts_by_raised" : "USING INDEX alerts_by_raised") !=
+                 std::string::npos,
+             plan);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -282,7 +282,7 @@ BOOST_AUTO_TEST_CASE(database_refuses_a_second_unresolved_alert_for_the_same_rul
         "VALUES (2, 7, 'bp.systolic.high', 1, 'threshold', '8480-6', 'high', 'open', 1, 1, "
         "1, 1, 0, 0, 0, 0, 0, 0)");
   }),
-                    vigil::store::SqliteError);
+                    vigil::store::DbError);
 }
 
 BOOST_AUTO_TEST_CASE(rule_history_replays_into_the_same_rules_and_versions) {

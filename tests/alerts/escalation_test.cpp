@@ -248,8 +248,8 @@ struct ServiceFixture {
       for (std::int64_t id = 101; id <= 107; ++id)
         c.execute(
             "INSERT INTO users (id, role, email_bidx, email_enc, password_hash, "
-            "password_changed_at, created_at) VALUES (?1, 'nurse', ?2, x'00', 'x', 0, 0)",
-            id, vigil::store::Blob{static_cast<std::uint8_t>(id)});
+            "password_changed_at, created_at) VALUES (?1, 'nurse', ?2, ?3, 'x', 0, 0)",
+            id, vigil::store::Blob{static_cast<std::uint8_t>(id)}, vigil::store::Blob{0});
     });
     make();
   }

@@ -10,6 +10,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/process.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace vigil::ble;
@@ -28,8 +29,7 @@ struct LinkStore {
   BleGateway::StatusListener listener;
 
   LinkStore() {
-    store::Options o;
-    o.path = dir.path() / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir.path() / "vigil.db");
     db = store::Database::open(o);
     listener = persistLinkStatus(*db);
   }

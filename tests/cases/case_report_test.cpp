@@ -218,21 +218,32 @@ BOOST_AUTO_TEST_CASE(a_scope_keeps_its_providers_cases_and_its_patients_unassign
 
 // The report's query (as written in daemon/cases/src/case_report.cpp) reads a range of
 // cases_by_opened and each answered case's first messages through case_messages_by_case.
+// PostgreSQL: its plan with sequential scans off (a tiny table gives the planner no reason to
+// prefer an index), so an index it can use for the range and the look-up appears in the plan.
 BOOST_AUTO_TEST_CASE(the_report_query_is_served_by_indexes) {
+  const bool pg = db->backend() == store::Backend::postgres;
   const auto plan = db->read([&](store::Connection& c) {
+    if (pg) c.exec("SET LOCAL enable_seqscan = off");
     auto st = c.prepare(
-        "EXPLAIN QUERY PLAN SELECT k.patient_id, k.opened_at, k.state, k.due_at, "
+        std::string(pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") +
+        "SELECT k.patient_id, k.opened_at, k.state, k.due_at, "
         "k.first_response_at, k.escalated_at IS NOT NULL, "
         "coalesce(CASE WHEN k.first_response_at IS NULL THEN NULL ELSE "
         "(SELECT m.author_id FROM case_messages m WHERE m.case_id = k.id AND m.kind <> 'question' "
         "AND m.author_role <> 'patient' ORDER BY m.id LIMIT 1) END, k.assignee) "
         "FROM cases k WHERE k.opened_at >= ?1 AND k.opened_at < ?2");
+    st.bindAll(std::int64_t{0}, std::int64_t{1});
     std::string out;
-    while (st.step()) out += st.getText(3) + "\n";
+    while (st.step()) out += st.getText(pg ? 0 : 3) + "\n";
     return out;
   });
-  BOOST_TEST(plan.find("SEARCH k USING INDEX cases_by_opened") != std::string::npos, plan);
-  BOOST_TEST(plan.find("SEARCH m USING INDEX case_messages_by_case") != std::string::npos, plan);
+  if (pg) {
+    BOOST_TEST(plan.find("cases_by_opened") != std::string::npos, plan);
+    BOOST_TEST(plan.find("case_messages_by_case") != std::string::npos, plan);
+  } else {
+    BOOST_TEST(plan.find("SEARCH k USING INDEX cases_by_opened") != std::string::npos, plan);
+    BOOST_TEST(plan.find("SEARCH m USING INDEX case_messages_by_case") != std::string::npos, plan);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

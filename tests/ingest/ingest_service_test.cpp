@@ -1,4 +1,5 @@
-// The ingest pipeline on a real SQLite store. The payload format here is a tiny test format
+// The ingest pipeline on a real store (SQLite, or PostgreSQL in the -pg run). The payload format
+// here is a tiny test format
 // ("seq=N value=V [time=MS]") decoded by a lambda, so these cases exercise the pipeline
 // (dedup, attribution, quarantine, acks, back-pressure); the real decoders of devices/ are
 // exercised end to end in the MQTT integration test.
@@ -19,6 +20,7 @@
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace vigil::ingest;
@@ -82,6 +84,7 @@ crypto::Key256 key(std::uint8_t fill) {
 
 struct Fixture {
   store::test::TempDir dir;
+  std::string conninfo;  // the PostgreSQL database, in the -pg run
   std::unique_ptr<store::Database> db;
   testsupport::ManualClock clock;
   crypto::KeyRing ring;
@@ -94,8 +97,8 @@ struct Fixture {
   registry::Device cuff;
 
   explicit Fixture(IngestOptions opts = {}) {
-    store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir / "vigil.db");
+    conninfo = o.conninfo;
     db = store::Database::open(o);
     ring.add(1, key(3));
     ring.setActive(1);
@@ -149,6 +152,17 @@ struct Fixture {
     db->writeSync(
         [&](store::Connection& c) { c.exec("PRAGMA max_page_count = " + std::to_string(pages)); });
   }
+  /// The bytes the database takes on disk: SQLite's pages (what the file holds once the WAL is
+  /// checkpointed into it); PostgreSQL's database size once VACUUM FULL has given back the
+  /// space of rows and payloads deleted (autovacuum reclaims it in service).
+  std::uint64_t diskBytes() {
+    if (conninfo.empty())
+      return static_cast<std::uint64_t>(count("PRAGMA page_count") * count("PRAGMA page_size"));
+    auto c = store::Connection::openPostgres(conninfo, store::Connection::Mode::readWrite);
+    c->exec("VACUUM FULL");
+    return static_cast<std::uint64_t>(
+        c->queryValue<std::int64_t>("SELECT pg_database_size(current_database())").value_or(0));
+  }
   std::int64_t count(const std::string& sql) {
     return db->read([&](store::Connection& c) {
       auto s = c.prepare(sql);
@@ -163,6 +177,13 @@ struct Fixture {
     return out;
   }
 };
+
+/// The full disk is simulated with SQLite's max_page_count; PostgreSQL has nothing alike.
+boost::test_tools::assertion_result onSqlite(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result r(!testsupport::testingOnPostgres());
+  r.message() << "a full disk is simulated with SQLite's max_page_count";
+  return r;
+}
 
 }  // namespace
 
@@ -378,17 +399,13 @@ BOOST_AUTO_TEST_CASE(a_flood_of_oversized_messages_costs_no_disk) {
   IngestOptions o;
   o.deviceRatePerSecond = 1;  // the manual clock stands still: the burst (200) is all it gets
   Fixture f(o);
-  // The database's size (what the file holds once the WAL is checkpointed into it).
-  auto fileBytes = [&] {
-    return static_cast<std::uint64_t>(f.count("PRAGMA page_count") * f.count("PRAGMA page_size"));
-  };
-  const auto before = fileBytes();
+  const auto before = f.diskBytes();
   const std::string big = "seq=1 value=" + std::string(200 * 1024, '7');
   for (int chunk = 0; chunk < 20; ++chunk) {  // 50 at a time: 10 MiB in memory, not 200
     for (int i = 0; i < 50; ++i) f.send("cuff-01", big);
     f.settle();
   }
-  const auto after = fileBytes();
+  const auto after = f.diskBytes();
   BOOST_TEST_MESSAGE("database grew by " << (after - before) << " bytes");
   BOOST_TEST(after - before < 1024u * 1024u, "grew " << (after - before) << " bytes");
   BOOST_TEST(f.ingest->stats().rejectedByReason.at("rate_limited") == 800u);
@@ -462,7 +479,8 @@ BOOST_AUTO_TEST_CASE(input_the_box_paces_itself_is_not_rate_limited_and_keeps_it
   BOOST_TEST(f.ingest->stats().rejected == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_message) {
+BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_message,
+                     *boost::unit_test::precondition(onSqlite)) {
   IngestOptions o;
   o.retryDelay = 50ms;
   o.deviceRatePerSecond = 0;
@@ -507,7 +525,8 @@ BOOST_AUTO_TEST_CASE(disk_full_pauses_then_resumes_by_itself_without_losing_the_
   BOOST_TEST(f.flowCalls.back() == false);
 }
 
-BOOST_AUTO_TEST_CASE(messages_retried_after_a_full_disk_are_not_charged_to_the_rate_limit_again) {
+BOOST_AUTO_TEST_CASE(messages_retried_after_a_full_disk_are_not_charged_to_the_rate_limit_again,
+                     *boost::unit_test::precondition(onSqlite)) {
   IngestOptions o;
   o.retryDelay = 20ms;
   o.deviceRatePerSecond = 1;  // the manual clock stands still: no refill during the test
@@ -535,6 +554,15 @@ BOOST_AUTO_TEST_CASE(a_message_the_store_refuses_is_quarantined_and_stops_no_oth
   // The store refuses one reading every time (a trigger stands in for a constraint the decoder
   // did not foresee).
   f.db->writeSync([](store::Connection& c) {
+    if (c.backend() == store::Backend::postgres) {
+      c.exec(
+          "CREATE FUNCTION refuse_13() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "IF NEW.dedup_key LIKE 'msg:13:%' THEN "
+          "RAISE EXCEPTION 'refused' USING ERRCODE = '23000'; END IF; RETURN NEW; END $$; "
+          "CREATE TRIGGER refuse_13 BEFORE INSERT ON reading_rows FOR EACH ROW "
+          "EXECUTE FUNCTION refuse_13()");
+      return;
+    }
     c.exec(
         "CREATE TRIGGER refuse_13 BEFORE INSERT ON reading_rows WHEN NEW.dedup_key LIKE "
         "'msg:13:%' "

@@ -198,17 +198,24 @@ BOOST_AUTO_TEST_CASE(a_provider_scope_keeps_their_requests_and_never_the_pool) {
 }
 
 // The report's query (as written in daemon/ondemand/src/ondemand_report.cpp) reads a range of
-// ondemand_requests_by_time, not the whole table.
+// ondemand_requests_by_time, not the whole table. PostgreSQL: its plan with sequential scans off
+// (a tiny table gives the planner no reason to prefer an index) names the index.
 BOOST_AUTO_TEST_CASE(the_report_query_is_served_by_an_index) {
+  const bool pg = db->backend() == store::Backend::postgres;
   const auto plan = db->read([&](store::Connection& c) {
+    if (pg) c.exec("SET LOCAL enable_seqscan = off");
     auto st = c.prepare(
-        "EXPLAIN QUERY PLAN SELECT patient_id, requested_at, state, provider_user_id, closed_by, "
+        std::string(pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") +
+        "SELECT patient_id, requested_at, state, provider_user_id, closed_by, "
         "closed_at FROM ondemand_requests WHERE requested_at >= ?1 AND requested_at < ?2");
+    st.bindAll(std::int64_t{0}, std::int64_t{1});
     std::string out;
-    while (st.step()) out += st.getText(3) + "\n";
+    while (st.step()) out += st.getText(pg ? 0 : 3) + "\n";
     return out;
   });
-  BOOST_TEST(plan.find("USING INDEX ondemand_requests_by_time") != std::string::npos, plan);
+  BOOST_TEST(plan.find(pg ? "ondemand_requests_by_time"
+                          : "USING INDEX ondemand_requests_by_time") != std::string::npos,
+             plan);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -267,7 +267,7 @@ BOOST_AUTO_TEST_CASE(one_open_request_per_patient_and_cancel_frees_it) {
         "requested_at) VALUES (?1, 'other', 'IL', ?2, 0)",
         *p.patientId, p.id);
   }),
-                    store::SqliteError);
+                    store::DbError);
 }
 
 BOOST_AUTO_TEST_CASE(without_telehealth_consent_or_a_state_there_is_no_request) {

@@ -186,8 +186,13 @@ BOOST_AUTO_TEST_CASE(a_card_photo_is_stored_without_metadata_and_encrypted) {
   auto img = intake.card(patient, patientId, CardCoverage::primary, CardSide::front);
   BOOST_TEST(img.content == testJpeg());
   // At rest: neither the picture's own bytes nor the canary are in the database files.
-  auto files = fileBytes(dir / "vigil.db");
-  if (std::filesystem::exists(dir / "vigil.db-wal")) files += fileBytes(dir / "vigil.db-wal");
+  std::string files;
+  if (storeOptions.backend == vigil::store::Backend::postgres) {
+    files = vigil::security::test::postgresBytesAtRest(storeOptions);
+  } else {
+    files = fileBytes(dir / "vigil.db");
+    if (std::filesystem::exists(dir / "vigil.db-wal")) files += fileBytes(dir / "vigil.db-wal");
+  }
   BOOST_TEST(files.find("CANARY") == std::string::npos);
   BOOST_TEST(files.find(testJpeg().substr(100, 64)) == std::string::npos);
   BOOST_TEST(rows("SELECT count(*) FROM insurance_card_images") == 1);

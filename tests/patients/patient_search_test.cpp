@@ -263,10 +263,15 @@ BOOST_AUTO_TEST_CASE(no_record_field_reaches_the_database_file_logs_errors_or_me
     } catch (const std::exception& e) {
       errors += e.what();
     }
-    if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += fileBytes(f.dir / "vigil.db-wal");
-    f.db->close();
-    for (const auto& name : {"vigil.db", "vigil.db-wal"})
-      if (std::filesystem::exists(f.dir / name)) files += fileBytes(f.dir / name);
+    if (f.storeOptions.backend == vigil::store::Backend::postgres) {
+      f.db->close();
+      files += vigil::security::test::postgresBytesAtRest(f.storeOptions);
+    } else {
+      if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += fileBytes(f.dir / "vigil.db-wal");
+      f.db->close();
+      for (const auto& name : {"vigil.db", "vigil.db-wal"})
+        if (std::filesystem::exists(f.dir / name)) files += fileBytes(f.dir / name);
+    }
     BOOST_TEST(files.find("patient_record_versions") != std::string::npos);  // the store's bytes
   }
   const std::string metrics = vigil::Metrics::global().render();

@@ -158,9 +158,13 @@ BOOST_FIXTURE_TEST_CASE(a_consenting_patient_is_enrolled_with_devices_and_audite
   BOOST_TEST(e.devices[1].kind == "weight_scale");
   BOOST_TEST(enrolledNow());
   // The description is only a ciphertext in the row.
-  BOOST_TEST(rows("SELECT count(*) FROM rpm_enrolments WHERE instr(CAST(description_enc AS "
-                  "TEXT), 'hypertension') > 0") == 0);
   BOOST_TEST(rows("SELECT count(*) FROM rpm_enrolments WHERE description_enc IS NOT NULL") == 1);
+  auto description = db->read([](vigil::store::Connection& c) {
+    return *c.queryValue<vigil::store::Blob>("SELECT description_enc FROM rpm_enrolments");
+  });
+  BOOST_TEST(!description.empty());
+  BOOST_TEST(std::string(description.begin(), description.end()).find("hypertension") ==
+             std::string::npos);
   auto entry = lastAudit("rpm_enrolment.create");
   BOOST_REQUIRE(entry.has_value());
   BOOST_TEST(entry->event.actorId == provider.id);
@@ -205,13 +209,17 @@ BOOST_FIXTURE_TEST_CASE(one_active_enrolment_per_condition_by_the_database, RpmF
     BOOST_TEST(e.code() == "already_enrolled");
   }
   // The constraint is the database's, not only the service's check.
-  BOOST_CHECK_THROW(db->writeSync([&](vigil::store::Connection& c) {
-    c.execute(
-        "INSERT INTO rpm_enrolments (patient_id, condition_code, start_date, enrolled_by, "
-        "enrolled_at) VALUES (?1, 'I10', '2027-01-16', ?2, 0)",
-        patientId, provider.id);
-  }),
-                    vigil::store::SqliteError);
+  try {
+    db->writeSync([&](vigil::store::Connection& c) {
+      c.execute(
+          "INSERT INTO rpm_enrolments (patient_id, condition_code, start_date, enrolled_by, "
+          "enrolled_at) VALUES (?1, 'I10', '2027-01-16', ?2, 0)",
+          patientId, provider.id);
+    });
+    BOOST_FAIL("a second open I10 episode was stored");
+  } catch (const vigil::store::DbError& e) {
+    BOOST_TEST(e.isConstraint(), e.what());
+  }
   // Another condition is another episode; another patient's I10 is theirs.
   rpm.enrol(provider, patientId,
             {"I50.9", "Heart failure, unspecified", {cuff, scale}, "2027-01-15"});
@@ -266,15 +274,19 @@ BOOST_FIXTURE_TEST_CASE(withdrawing_rpm_consent_ends_every_episode_in_its_transa
   clock.advance(26h);  // 2027-01-16T10:00Z
 
   // A failing end (a trigger standing for a fault) rolls the withdrawal back too.
-  db->writeSync([](vigil::store::Connection& c) {
-    c.execute(
-        "CREATE TRIGGER test_fail_end BEFORE UPDATE OF end_date ON rpm_enrolments "
-        "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+  const bool pg = db->backend() == vigil::store::Backend::postgres;
+  db->writeSync([&](vigil::store::Connection& c) {
+    c.exec(pg ? "CREATE TRIGGER test_fail_end BEFORE UPDATE OF end_date ON rpm_enrolments "
+                "FOR EACH ROW EXECUTE FUNCTION raise_abort('injected fault')"
+              : "CREATE TRIGGER test_fail_end BEFORE UPDATE OF end_date ON rpm_enrolments "
+                "BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
   });
   BOOST_CHECK_THROW(consents.withdraw(patient, patientId, ConsentKind::rpm), vigil::Error);
   BOOST_TEST(consents.hasActiveConsent(patientId, ConsentKind::rpm));
   BOOST_TEST(rows("SELECT count(*) FROM rpm_enrolments WHERE end_date IS NULL") == 2);
-  db->writeSync([](vigil::store::Connection& c) { c.execute("DROP TRIGGER test_fail_end"); });
+  db->writeSync([&](vigil::store::Connection& c) {
+    c.exec(pg ? "DROP TRIGGER test_fail_end ON rpm_enrolments" : "DROP TRIGGER test_fail_end");
+  });
 
   // Withdrawing the RPM consent ends both episodes.
   BOOST_TEST(consents.withdraw(patient, patientId, ConsentKind::rpm) == 1u);
@@ -506,10 +518,15 @@ BOOST_AUTO_TEST_CASE(the_condition_description_never_reaches_the_database_file_l
     auto read = f.rpm.enrolments(f.admin, f.patientId);
     BOOST_TEST(read.enrolments.at(0).conditionDescription == kCanaryCondition);  // really stored
     f.consents.withdraw(f.patient, f.patientId, ConsentKind::rpm);
-    if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += bytesOf(f.dir / "vigil.db-wal");
-    f.db->close();
-    for (const auto& name : {"vigil.db", "vigil.db-wal"})
-      if (std::filesystem::exists(f.dir / name)) files += bytesOf(f.dir / name);
+    if (f.storeOptions.backend == vigil::store::Backend::postgres) {
+      f.db->close();
+      files += vigil::security::test::postgresBytesAtRest(f.storeOptions);
+    } else {
+      if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += bytesOf(f.dir / "vigil.db-wal");
+      f.db->close();
+      for (const auto& name : {"vigil.db", "vigil.db-wal"})
+        if (std::filesystem::exists(f.dir / name)) files += bytesOf(f.dir / name);
+    }
     BOOST_TEST(files.find("G25.0") != std::string::npos);  // the bytes read are the store's
   }
   const std::string metrics = vigil::Metrics::global().render();

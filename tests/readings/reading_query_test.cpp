@@ -13,6 +13,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -38,8 +39,7 @@ struct Fixture {
     return d;
   }
   static std::unique_ptr<store::Database> open(const fs::path& d) {
-    store::Options o;
-    o.path = d / "vigil.db";
+    auto o = testsupport::testStoreOptions(d / "vigil.db");
     o.synchronousFull = false;
     return store::Database::open(o);
   }

@@ -13,6 +13,7 @@
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace vigil::registry;
@@ -29,8 +30,7 @@ struct LinksFixture {
   TimePoint t0 = core::fromMillis(1'700'000'000'000);
 
   LinksFixture() {
-    store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir / "vigil.db");
     db = store::Database::open(o);
     devices = std::make_unique<DeviceRegistry>(*db, clock);
     links = std::make_unique<BleLinkRepository>(*db);

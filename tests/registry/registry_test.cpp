@@ -11,6 +11,7 @@
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace vigil::registry;
@@ -34,8 +35,7 @@ struct Fixture {
   std::unique_ptr<PatientRepository> patients;
 
   Fixture() {
-    store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir / "vigil.db");
     db = store::Database::open(o);
     ring.add(1, fixedKey(7));
     ring.setActive(1);
@@ -191,7 +191,8 @@ BOOST_AUTO_TEST_CASE(display_names_decrypt_only_the_name_fields_of_the_listed_pa
   });
   // b's MRN and birth date no longer decrypt: a list that shows names must not need them.
   db->writeSync([&](store::Connection& c) {
-    c.execute("UPDATE patients SET mrn_enc = x'00', birth_date_enc = x'00' WHERE id = ?1", b);
+    c.execute("UPDATE patients SET mrn_enc = ?2, birth_date_enc = ?2 WHERE id = ?1", b,
+              store::Blob{0});
   });
   BOOST_CHECK_THROW(patients->get(b), CryptoError);
   auto names = patients->displayNames({b, a, 9999, unnamed, a});

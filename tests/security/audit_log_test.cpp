@@ -6,7 +6,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <initializer_list>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "security_fixture.hpp"
@@ -19,6 +22,18 @@ using namespace vigil::security;
 using vigil::security::test::SecurityFixture;
 
 namespace {
+
+// Drops the append-only triggers <table>_no_update / <table>_no_delete (PostgreSQL names the
+// trigger's table).
+void dropTriggers(store::Connection& c, std::initializer_list<std::string_view> triggers) {
+  for (std::string_view t : triggers) {
+    std::string sql = "DROP TRIGGER " + std::string(t);
+    if (c.backend() == store::Backend::postgres) {
+      sql += " ON " + std::string(t.substr(0, t.rfind("_no_")));
+    }
+    c.exec(sql);
+  }
+}
 
 AuditEvent event(int i, std::int64_t patient = 100) {
   AuditEvent e;
@@ -40,10 +55,10 @@ struct AuditFixture : SecurityFixture {
       audit->record(*db, event(i));
     }
   }
-  // What an attacker with the database file can do: the triggers are dropped first.
+  // What an attacker with the database can do: the triggers are dropped first.
   void tamper(const std::string& sql) {
     db->writeSync([&](store::Connection& c) {
-      c.exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;");
+      dropTriggers(c, {"audit_log_no_update", "audit_log_no_delete"});
       c.exec(sql);
     });
   }
@@ -104,9 +119,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_on_demand_seals_the_latest_entry_once) {
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_on_demand_of_an_empty_log_is_nothing) {
-  store::Options o;
-  o.path = dir / "empty.db";
-  auto empty = store::Database::open(o);
+  auto empty = store::Database::open(testsupport::testStoreOptions(dir / "empty.db"));
   BOOST_TEST(audit->checkpoint(*empty) == 0);
   BOOST_TEST(empty->read([](store::Connection& c) {
     return c.queryValue<std::int64_t>("SELECT count(*) FROM audit_checkpoints").value_or(-1);
@@ -262,10 +275,13 @@ BOOST_AUTO_TEST_CASE(verify_names_an_inserted_entry) {
   appendN(5);
   auto last = auditCount();
   // A forged entry linked to the real chain, with a hash that is not the entry's.
-  tamper(
-      "INSERT INTO audit_log SELECT seq + 1, at_us + 1, 1, 'admin', 'patient.get', 'patient', "
-      "'100', 100, 'success', 'admin', 0, hash, randomblob(32) FROM audit_log WHERE seq = " +
-      std::to_string(last));
+  db->writeSync([&](store::Connection& c) {
+    dropTriggers(c, {"audit_log_no_update", "audit_log_no_delete"});
+    c.execute(
+        "INSERT INTO audit_log SELECT seq + 1, at_us + 1, 1, 'admin', 'patient.get', 'patient', "
+        "'100', 100, 'success', 'admin', 0, hash, ?2 FROM audit_log WHERE seq = ?1",
+        last, store::Blob(32, 0x5a));
+  });
   auto r = verify();
   BOOST_TEST(!r.ok);
   BOOST_TEST(r.firstBadSeq.value_or(0) == last + 1);
@@ -277,7 +293,7 @@ BOOST_AUTO_TEST_CASE(a_chain_rewritten_without_the_key_is_named_at_the_first_rew
   appendN(25);  // checkpoints at 10 and 20; 21..25 after the last one
   const auto last = auditCount();
   db->writeSync([&](store::Connection& c) {
-    c.exec("DROP TRIGGER audit_log_no_update;");
+    dropTriggers(c, {"audit_log_no_update"});
     c.exec("UPDATE audit_log SET reason = 'forged' WHERE seq = 22");
     auto prev = AuditLog::entryIn(c, 21)->hash;
     for (std::int64_t s = 22; s <= last; ++s) {
@@ -301,7 +317,7 @@ BOOST_AUTO_TEST_CASE(a_chain_rewritten_without_the_key_is_named_at_the_first_rew
 BOOST_AUTO_TEST_CASE(verify_catches_a_rewritten_chain_through_the_signed_checkpoint) {
   appendN(25);
   db->writeSync([&](store::Connection& c) {
-    c.exec("DROP TRIGGER audit_log_no_update;");
+    dropTriggers(c, {"audit_log_no_update"});
     c.exec("UPDATE audit_log SET reason = 'forged' WHERE seq = 3");
     crypto::Digest256 prev{};
     auto last = AuditLog::lastSeqIn(c);
@@ -380,7 +396,6 @@ BOOST_AUTO_TEST_CASE(phi_write_and_its_audit_entry_commit_together_or_not_at_all
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
-  auto path = dir / "vigil.db";
   auto before = auditCount();
   db->close();
   // A separate process does the PHI write and dies (SIGKILL-like _exit, no commit) before the
@@ -390,9 +405,7 @@ BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0) {
       try {
-        store::Options o;
-        o.path = path;
-        auto child = store::Database::open(o);
+        auto child = store::Database::open(storeOptions);
         testsupport::ManualClock cclock;
         auto ckeys = Keys::open(*child, dir / "keys" / "master.key", cclock);
         AuditLog caudit(*ckeys, cclock);
@@ -420,9 +433,7 @@ BOOST_AUTO_TEST_CASE(a_crash_between_phi_write_and_audit_entry_leaves_neither) {
     }
     BOOST_TEST(WIFEXITED(status));
   }
-  store::Options o;
-  o.path = path;
-  db = store::Database::open(o);
+  db = store::Database::open(storeOptions);
   BOOST_TEST(auditCount() == before);
   BOOST_TEST(db->read([](store::Connection& c) {
     return c.queryValue<std::int64_t>("SELECT count(*) FROM patients").value_or(0);
@@ -469,7 +480,7 @@ BOOST_AUTO_TEST_CASE(cli_verify_reports_intact_or_the_first_bad_entry) {
 
 namespace {
 void dropCheckpointTriggers(store::Connection& c) {
-  c.exec("DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;");
+  dropTriggers(c, {"audit_checkpoints_no_update", "audit_checkpoints_no_delete"});
 }
 }  // namespace
 
@@ -490,7 +501,7 @@ BOOST_AUTO_TEST_CASE(verify_names_a_forged_first_keyed_entry) {
   appendN(12);
   // Moving the keyed start past the tail would let entries be rewritten with SHA-256 alone.
   db->writeSync([&](store::Connection& c) {
-    c.exec("DROP TRIGGER audit_chain_no_update;");
+    dropTriggers(c, {"audit_chain_no_update"});
     c.exec("UPDATE audit_chain SET keyed_from = 1000");
   });
   auto r = verify();
@@ -514,7 +525,7 @@ BOOST_AUTO_TEST_CASE(a_cut_tail_after_an_older_checkpoint_is_found_against_the_a
   BOOST_REQUIRE(older);
   db->writeSync([&](store::Connection& c) {
     dropCheckpointTriggers(c);
-    c.exec("DROP TRIGGER audit_log_no_delete;");
+    dropTriggers(c, {"audit_log_no_delete"});
     c.execute("DELETE FROM audit_checkpoints WHERE seq > ?1", *older);
     c.execute("DELETE FROM audit_log WHERE seq > ?1", *older);
   });
@@ -553,7 +564,7 @@ BOOST_AUTO_TEST_CASE(a_log_from_before_the_keyed_chain_is_sealed_once_and_verifi
   appendN(5);
   db->writeSync([&](store::Connection& c) {
     dropCheckpointTriggers(c);
-    c.exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_chain_no_update;");
+    dropTriggers(c, {"audit_log_no_update", "audit_chain_no_update"});
     c.exec("DELETE FROM audit_checkpoints");
     crypto::Digest256 prev{};
     for (std::int64_t s = 1; s <= AuditLog::lastSeqIn(c); ++s) {
@@ -598,7 +609,7 @@ BOOST_AUTO_TEST_CASE(cli_anchor_then_verify_with_the_anchor_file) {
   BOOST_TEST(ok.str().find("reaches the anchored checkpoint") != std::string::npos, ok.str());
   db->writeSync([&](store::Connection& c) {
     dropCheckpointTriggers(c);
-    c.exec("DROP TRIGGER audit_log_no_delete;");
+    dropTriggers(c, {"audit_log_no_delete"});
     c.exec("DELETE FROM audit_checkpoints WHERE seq > 10");
     c.exec("DELETE FROM audit_log WHERE seq > 10");
   });

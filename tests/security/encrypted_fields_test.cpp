@@ -10,6 +10,7 @@
 #include "vigil/core/error.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil::security;
 
@@ -27,9 +28,7 @@ BOOST_AUTO_TEST_CASE(every_encrypted_field_is_listed_in_docs_security_md) {
 
 BOOST_AUTO_TEST_CASE(every_listed_field_exists_in_the_migrated_schema) {
   vigil::store::test::TempDir dir;
-  vigil::store::Options o;
-  o.path = dir / "vigil.db";
-  auto db = vigil::store::Database::open(o);
+  auto db = vigil::store::Database::open(vigil::testsupport::testStoreOptions(dir / "vigil.db"));
   auto missing = db->read([](vigil::store::Connection& c) { return missingEncryptedColumns(c); });
   BOOST_TEST(missing.empty(), missing.size()
                                   << " missing, first "
@@ -39,9 +38,7 @@ BOOST_AUTO_TEST_CASE(every_listed_field_exists_in_the_migrated_schema) {
 
 BOOST_AUTO_TEST_CASE(a_listed_column_the_schema_lacks_stops_start_up_naming_it) {
   vigil::store::test::TempDir dir;
-  vigil::store::Options o;
-  o.path = dir / "vigil.db";
-  auto db = vigil::store::Database::open(o);
+  auto db = vigil::store::Database::open(vigil::testsupport::testStoreOptions(dir / "vigil.db"));
   db->writeSync([](vigil::store::Connection& c) {
     c.exec("ALTER TABLE oncall_coverage DROP COLUMN note_enc");
   });

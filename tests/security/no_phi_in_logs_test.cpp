@@ -1,6 +1,6 @@
 // Runs the security flows with canary values (a patient's name, e-mail, MRN, password, TOTP
 // secret) and checks that none of them reaches the log output, the error messages or the
-// database file in clear.
+// database's files in clear (SQLite's file and WAL, or PostgreSQL's database and WAL).
 
 #include <boost/test/unit_test.hpp>
 #include <mutex>
@@ -27,6 +27,14 @@ const std::string kBreakGlass = "Quackenbush collapsed";
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// Every byte the store wrote to disk: SQLite's file and WAL, or what PostgreSQL holds.
+std::string storeFilesAtRest(const SecurityFixture& f) {
+  if (f.storeOptions.backend == store::Backend::postgres) {
+    return security::test::postgresBytesAtRest(f.storeOptions);
+  }
+  return store::test::readFile(f.dir / "vigil.db") + store::test::readFile(f.dir / "vigil.db-wal");
 }
 
 struct CapturedLog {
@@ -132,9 +140,8 @@ BOOST_AUTO_TEST_CASE(canary_values_never_reach_logs_errors_or_the_database_in_cl
     BOOST_TEST(f.audit->verify(*f.db).ok);
     f.db->close();
 
-    // At rest: the database file and its WAL hold none of the canaries in clear.
-    std::string file =
-        store::test::readFile(f.dir / "vigil.db") + store::test::readFile(f.dir / "vigil.db-wal");
+    // At rest: the database's files and its WAL hold none of the canaries in clear.
+    std::string file = storeFilesAtRest(f);
     BOOST_TEST(!file.empty());
     for (const auto& canary : {kName, kEmail, kMrn, kPassword, kBreakGlass, enrol.secretBase32})
       BOOST_TEST(file.find(canary) == std::string::npos, "database holds a canary in clear");

@@ -14,6 +14,7 @@
 #include "vigil/store/settings_repository.hpp"
 #include "vigil/sync/outbox.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 namespace vigil::sync::test {
 
@@ -28,8 +29,7 @@ struct SyncFixture {
   security::Actor admin{7, security::Role::admin, std::nullopt};
 
   SyncFixture() {
-    store::Options o;
-    o.path = dir / "vigil.db";
+    auto o = testsupport::testStoreOptions(dir / "vigil.db");
     o.synchronousFull = false;
     o.metrics = &metrics;
     db = store::Database::open(o);

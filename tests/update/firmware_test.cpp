@@ -10,6 +10,7 @@
 #include "vigil/registry/registry.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 
 using namespace vigil;
 using namespace vigil::update;
@@ -96,8 +97,7 @@ BOOST_AUTO_TEST_CASE(the_same_version_twice_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(offers_go_to_the_models_devices_once_chunks_first) {
-  store::Options o;
-  o.path = tmp.path / "vigil.db";
+  auto o = testsupport::testStoreOptions(tmp.path / "vigil.db");
   auto db = store::Database::open(o);
   testsupport::ManualClock clock;
   registry::DeviceRegistry devices(*db, clock);
@@ -142,8 +142,7 @@ BOOST_AUTO_TEST_CASE(offers_go_to_the_models_devices_once_chunks_first) {
 }
 
 BOOST_AUTO_TEST_CASE(an_image_changed_on_disk_or_no_longer_trusted_is_not_offered) {
-  store::Options o;
-  o.path = tmp.path / "vigil.db";
+  auto o = testsupport::testStoreOptions(tmp.path / "vigil.db");
   auto db = store::Database::open(o);
   testsupport::ManualClock clock;
   registry::DeviceRegistry devices(*db, clock);

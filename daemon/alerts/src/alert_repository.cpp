@@ -283,7 +283,10 @@ std::int64_t AlertRepository::sealLegacyText() {
 
 void AlertRepository::noteEvaluated(std::int64_t readingId) {
   auto job = [readingId](Connection& c) {
-    store::SqliteSettingsRepository::raiseIn(c, kEvaluatedKey, readingId);
+    // Raised, never lowered: read and compare inside the write (a race re-runs it).
+    auto current = store::SqliteSettingsRepository::getIn(c, kEvaluatedKey);
+    if (!current || std::stoll(*current) < readingId)
+      store::SqliteSettingsRepository::setIn(c, kEvaluatedKey, std::to_string(readingId));
   };
   std::lock_guard lock(mutex_);
   drainBacklogLocked();

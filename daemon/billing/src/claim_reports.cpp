@@ -247,12 +247,16 @@ ClaimsReport BillingService::claimsReport(const Actor& actor) {
           r.maxDaysToPayment = *std::max_element(all.begin(), all.end());
         }
         auto m =
-            c.prepare(std::string("SELECT ") + kMonthOf +
-                      " AS month, count(*), sum(k.total_cents), sum(k.status = 'denied'), "
-                      "(SELECT COALESCE(sum(rc.paid_cents), 0) FROM remittance_claims rc "
-                      "JOIN claims j ON j.id = rc.claim_id WHERE COALESCE(j.service_month, "
-                      "strftime('%Y-%m', j.approved_at / 1000, 'unixepoch')) = " +
-                      kMonthOf + ") FROM claims k GROUP BY month ORDER BY month DESC LIMIT 12");
+            // The month is computed in a derived table: PostgreSQL lets the paid-cents subquery
+            // name the grouped column g.month, not the expression over k's ungrouped columns.
+            c.prepare(std::string("SELECT g.month, count(*), sum(g.total_cents), "
+                                  "sum(g.status = 'denied'), (SELECT COALESCE(sum(rc.paid_cents), "
+                                  "0) FROM remittance_claims rc JOIN claims j ON j.id = "
+                                  "rc.claim_id WHERE COALESCE(j.service_month, strftime('%Y-%m', "
+                                  "j.approved_at / 1000, 'unixepoch')) = g.month) FROM (SELECT ") +
+                      kMonthOf +
+                      " AS month, k.total_cents, k.status FROM claims k) g GROUP BY g.month "
+                      "ORDER BY g.month DESC LIMIT 12");
         while (m.step()) {
           MonthTrend t;
           t.month = m.get<std::string>(0);

@@ -129,8 +129,9 @@ std::optional<std::int64_t> overlappingIn(Connection& c, std::int64_t clinicianI
                                           TimePoint to, TimePoint now,
                                           std::optional<std::int64_t> except) {
   return c.queryValue<std::int64_t>(
-      "SELECT id FROM billing_time WHERE clinician_id = ?1 AND deleted_at IS NULL AND id IS NOT "
-      "?5 AND started_at < ?3 AND COALESCE(ended_at, ?4) > ?2 ORDER BY started_at LIMIT 1",
+      "SELECT id FROM billing_time WHERE clinician_id = ?1 AND deleted_at IS NULL AND id IS "
+      "DISTINCT FROM ?5 AND started_at < ?3 AND COALESCE(ended_at, ?4) > ?2 ORDER BY started_at "
+      "LIMIT 1",
       clinicianId, toMillis(from), toMillis(to), toMillis(now), except);
 }
 

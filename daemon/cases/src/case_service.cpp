@@ -292,10 +292,10 @@ CasePhoto CaseService::addPhoto(const Actor& actor, std::int64_t caseId, std::st
     const auto now = toMillis(clock_.now());
     c.execute(
         "INSERT INTO case_photos (case_id, media_type, size_bytes, width, height, uploaded_at, "
-        "uploaded_by, image_enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, X'')",
+        "uploaded_by, image_enc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         caseId, clean.mediaType, static_cast<std::int64_t>(clean.bytes.size()),
         static_cast<std::int64_t>(clean.width), static_cast<std::int64_t>(clean.height), now,
-        actor.id);
+        actor.id, store::Blob{});
     const auto row = c.lastInsertRowid();
     const auto enc = cipher_.encrypt(ref("case_photos", "image", row), clean.bytes);
     c.execute("UPDATE case_photos SET image_enc = ?2 WHERE id = ?1", row,
@@ -351,9 +351,10 @@ std::vector<Case> CaseService::queue(const Actor& actor, bool includeClosed) {
                     [&](Connection& c) {
                       std::vector<Case> out;
                       auto patients = security::SqliteCareTeam::patientsOfIn(c, actor.id);
-                      auto s = c.prepare(std::string(kCaseColumns) +
-                                         "WHERE (state <> 'closed' OR ?2) AND (escalated_to = ?1 "
-                                         "OR patient_id IN (SELECT value FROM json_each(?3)))");
+                      auto s =
+                          c.prepare(std::string(kCaseColumns) +
+                                    "WHERE (state <> 'closed' OR ?2 <> 0) AND (escalated_to = ?1 "
+                                    "OR patient_id IN (SELECT value FROM json_each(?3)))");
                       std::string ids = "[";
                       for (auto p : patients)
                         ids += (ids.size() > 1 ? "," : "") + std::to_string(p);

@@ -1,6 +1,5 @@
 #include "vigil/ingest/ingest_service.hpp"
 
-
 #include <cmath>
 #include <cstdio>
 
@@ -527,7 +526,8 @@ void IngestService::trimQuarantine(Connection& c, const std::optional<std::strin
   // Payload bytes over a limit: the oldest payloads go first (their rows stay).
   auto dropPayloads = [&](bool device, std::int64_t excess, const char* cause) {
     auto& sel = device ? c.cached(
-                             "SELECT id, length(payload_enc) FROM quarantine WHERE device_uid IS ? "
+                             "SELECT id, length(payload_enc) FROM quarantine WHERE device_uid IS "
+                             "NOT DISTINCT FROM ? "
                              "AND payload_enc IS NOT NULL ORDER BY id LIMIT 64")
                        : c.cached(
                              "SELECT id, length(payload_enc) FROM quarantine "
@@ -553,7 +553,7 @@ void IngestService::trimQuarantine(Connection& c, const std::optional<std::strin
     if (excess <= 0) return;
     auto& del = device ? c.cached(
                              "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine "
-                             "WHERE device_uid IS ? ORDER BY id LIMIT ?)")
+                             "WHERE device_uid IS NOT DISTINCT FROM ? ORDER BY id LIMIT ?)")
                        : c.cached(
                              "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine "
                              "ORDER BY id LIMIT ?)");

@@ -90,7 +90,7 @@ bool known(store::Connection& c, std::int64_t deviceId, const DecodedReading& r,
   auto& st = c.cached(
       "SELECT 1 FROM reading_rows r WHERE r.device_id = ?1 AND "
       "COALESCE(r.seq, CASE WHEN r.clock < 2 THEN r.taken_at END) % 32768 = ?5 AND "
-      "r.dedup_key IS NULL AND (CASE WHEN ?3 THEN r.seq = ?2 "
+      "r.dedup_key IS NULL AND (CASE WHEN ?3 <> 0 THEN r.seq = ?2 "
       "ELSE r.seq IS NULL AND r.clock < 2 AND r.taken_at = ?2 END) AND "
       "r.code_id IN (SELECT id FROM reading_codes WHERE kind = ?4) LIMIT 1");
   const std::int64_t key =

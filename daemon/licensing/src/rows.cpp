@@ -113,11 +113,14 @@ void updateIn(Connection& c, const License& old, const LicenseInput& in, std::in
   c.execute(
       "UPDATE provider_licenses SET state = ?2, type = ?3, number = ?4, issued_on = ?5, "
       "expires_on = ?6, status = ?7, updated_by = ?8, updated_at = ?9, "
-      "verification = CASE ?10 WHEN 1 THEN 'verified' WHEN 2 THEN 'unverified' "
+      "verification = CASE CAST(?10 AS BIGINT) WHEN 1 THEN 'verified' WHEN 2 THEN 'unverified' "
       "ELSE verification END, "
-      "verified_at = CASE ?10 WHEN 1 THEN ?9 WHEN 2 THEN NULL ELSE verified_at END, "
-      "verified_by = CASE ?10 WHEN 1 THEN 'admin' WHEN 2 THEN NULL ELSE verified_by END, "
-      "registry_number = CASE WHEN ?10 IN (1, 2) THEN NULL ELSE registry_number END "
+      "verified_at = CASE CAST(?10 AS BIGINT) WHEN 1 THEN CAST(?9 AS BIGINT) WHEN 2 THEN NULL "
+      "ELSE verified_at END, "
+      "verified_by = CASE CAST(?10 AS BIGINT) WHEN 1 THEN 'admin' WHEN 2 THEN NULL "
+      "ELSE verified_by END, "
+      "registry_number = CASE WHEN CAST(?10 AS BIGINT) IN (1, 2) THEN NULL "
+      "ELSE registry_number END "
       "WHERE id = ?1",
       old.id, in.state, in.type, in.number, issued(in), formatDate(in.expiresOn), in.status, by,
       toMillis(now), verification);

@@ -265,9 +265,9 @@ NewInvitation InvitationService::invite(const security::Actor& actor, std::int64
         inv.delivery = byEmail ? "email" : "manual";
         c.execute(
             "INSERT INTO patient_invitations (patient_id, token_sha256, email_enc, delivery, "
-            "created_by, created_at, expires_at) VALUES (?1, ?2, X'', ?3, ?4, ?5, ?6)",
+            "created_by, created_at, expires_at) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6)",
             patientId, tokenHash(out.token), inv.delivery, actor.id, toMillis(now),
-            toMillis(inv.expiresAt));
+            toMillis(inv.expiresAt), store::Blob{});
         inv.id = c.lastInsertRowid();
         c.execute("UPDATE patient_invitations SET email_enc = ?2 WHERE id = ?1", inv.id,
                   toBlob(cipher_.encrypt(emailField(inv.id), address)));

@@ -206,7 +206,7 @@ Duty OnDemandService::setDuty(const Actor& actor, bool onDuty) {
               "INSERT INTO ondemand_duty (provider_user_id, on_duty, changed_at, idle_since) "
               "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (provider_user_id) DO UPDATE SET "
               "on_duty = ?2, changed_at = ?3, idle_since = CASE WHEN ?2 = 1 THEN ?3 "
-              "ELSE idle_since END",
+              "ELSE ondemand_duty.idle_since END",
               actor.id, onDuty ? 1 : 0, toMillis(now));
           if (onDuty) {
             // The pool, oldest first: each to whoever the rule picks now (this provider when

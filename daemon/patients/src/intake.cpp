@@ -161,10 +161,10 @@ CardImageInfo IntakeService::putCard(const Actor& actor, std::int64_t patientId,
         c.execute(
             "INSERT INTO insurance_card_images (patient_id, coverage, side, media_type, "
             "size_bytes, image_enc, uploaded_at, uploaded_by) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, X'', ?6, ?7)",
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7)",
             patientId, std::string(toString(coverage)), std::string(toString(side)),
             clean.mediaType, static_cast<std::int64_t>(clean.bytes.size()), toMillis(now),
-            actor.id);
+            actor.id, store::Blob{});
         const auto row = c.lastInsertRowid();
         const auto enc = cipher_.encrypt(imageField(row), clean.bytes);
         c.execute("UPDATE insurance_card_images SET image_enc = ?2 WHERE id = ?1", row,

@@ -17,8 +17,8 @@ namespace {
 
 using sql::kEffective;
 
-std::string columns() {
-  return std::string(sql::kReceivedColumns) + sql::kFrom;
+std::string columns(const store::Connection& c) {
+  return std::string(sql::kReceivedColumns) + sql::fromFor(c.backend());
 }
 
 /// The WHERE clause of a search and the values it binds, in order.
@@ -90,7 +90,7 @@ std::vector<ReceivedReading> ReadingQuery::observationsIn(store::Connection& c,
                                                           const ObservationSearch& search) {
   const auto w = whereOf(search, true);
   const std::string dir = search.newestFirst ? " DESC" : "";
-  auto st = c.prepare("SELECT " + columns() + w.sql + " ORDER BY " + kEffective + dir + ", r.id" +
+  auto st = c.prepare("SELECT " + columns(c) + w.sql + " ORDER BY " + kEffective + dir + ", r.id" +
                       dir + " LIMIT ?");
   int at = 1;
   bind(st, w, at);
@@ -112,7 +112,7 @@ std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
 
 std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
                                                        std::int64_t readingId) {
-  auto st = c.prepare("SELECT " + columns() + " WHERE r.id = ?1");
+  auto st = c.prepare("SELECT " + columns(c) + " WHERE r.id = ?1");
   st.bindAll(readingId);
   if (!st.step()) return std::nullopt;
   return rowOf(st);

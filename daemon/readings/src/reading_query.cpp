@@ -28,16 +28,17 @@ std::string pointColumns(const char* time) {
 /// without offset through reading_rows_by_patient_local. `columns` is a function of the time
 /// expression; the time is also the last column, `t`, for ORDER BY.
 template <typename Columns>
-std::string chartRows(Columns columns, const std::string& codes, const std::string& range) {
+std::string chartRows(const char* from, Columns columns, const std::string& codes,
+                      const std::string& range) {
   auto on = [&](const std::string& t) {
     auto r = range;
     for (std::size_t at = r.find("{t}"); at != std::string::npos; at = r.find("{t}", at))
       r.replace(at, 3, t);
     return r;
   };
-  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective + " AS t" + sql::kFrom +
+  return "SELECT " + columns(sql::kEffective) + ", " + sql::kEffective + " AS t" + from +
          " WHERE r.patient_id = ?1 AND r.clock <> 1 AND " + codes + " AND " + on(sql::kEffective) +
-         " UNION ALL SELECT " + columns("r.taken_at") + ", r.taken_at" + sql::kFrom +
+         " UNION ALL SELECT " + columns("r.taken_at") + ", r.taken_at" + from +
          " WHERE r.patient_id = ?1 AND r.clock = 1 AND " + codes + " AND " + on("r.taken_at");
 }
 
@@ -137,9 +138,9 @@ Series ReadingQuery::rangeIn(store::Connection& c, std::int64_t patientId, const
   s.code = code;
   s.components = panelComponents(code);
   // Cached: a compound statement costs more to prepare than a chart's rows to read.
-  static const auto kSql =
-      chartRows(pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id";
-  auto& st = c.cached(kSql);
+  auto& st = c.cached(sql::perEngine(c.backend(), [](const char* rows) {
+    return chartRows(rows, pointColumns, kCodeIs, "{t} BETWEEN ?3 AND ?4") + " ORDER BY t, id";
+  }));
   st.bindAll(patientId, code, core::toMillis(from), core::toMillis(to));
   std::vector<ReadingPoint> all;
   bool keysKnown = !s.components.empty();
@@ -170,9 +171,9 @@ std::map<std::string, ReadingPoint> ReadingQuery::latestIn(store::Connection& c,
   while (codes.step()) list.push_back(codes.get<std::string>(0));
   codes.reset();
   for (const auto& code : list) {
-    static const auto kSql =
-        chartRows(pointColumns, kCodeIs, "1") + " ORDER BY t DESC, id DESC LIMIT 1";
-    auto& st = c.cached(kSql);
+    auto& st = c.cached(sql::perEngine(c.backend(), [](const char* rows) {
+      return chartRows(rows, pointColumns, kCodeIs, "TRUE") + " ORDER BY t DESC, id DESC LIMIT 1";
+    }));
     st.bindAll(patientId, code);
     if (st.step()) {
       auto comps = panelComponents(code);
@@ -219,10 +220,12 @@ std::vector<ReceivedReading> ReadingQuery::receivedSinceIn(store::Connection& c,
   // the rows are a rowid range from the smallest first id of the hours from since's on. They
   // come in id order, nearly reception order, and are put in reception order here (cheaper
   // than SQLite's sorter on whole rows), keeping at most 2 x limit at a time.
-  auto& st = c.cached(std::string("SELECT ") + sql::kReceivedColumns + sql::kFrom +
-                      " WHERE r.id >= (SELECT COALESCE(min(first_id), 9223372036854775807) FROM "
-                      "reading_receipt_hours WHERE hour >= ?1 / 3600000) AND r.id > ?2 AND " +
-                      sql::kReceivedAt + " >= ?1 AND r.patient_id IS NOT NULL");
+  auto& st = c.cached(sql::perEngine(c.backend(), [](const char* rows) {
+    return std::string("SELECT ") + sql::kReceivedColumns + rows +
+           " WHERE r.id >= (SELECT COALESCE(min(first_id), 9223372036854775807) FROM "
+           "reading_receipt_hours WHERE hour >= CAST(?1 AS BIGINT) / 3600000) AND r.id > ?2 AND " +
+           sql::kReceivedAt + " >= ?1 AND r.patient_id IS NOT NULL";
+  }));
   st.bindAll(core::toMillis(since), afterReadingId);
   const auto before = [](const ReceivedReading& a, const ReceivedReading& b) {
     return a.receivedAt != b.receivedAt ? a.receivedAt < b.receivedAt : a.readingId < b.readingId;
@@ -247,7 +250,8 @@ std::vector<ReceivedReading> ReadingQuery::patientReadingsIn(store::Connection& 
                                                              std::size_t limit) {
   // The newest `limit` through the patient's indexes, then put back in time order.
   auto columns = [](const char*) { return std::string(sql::kReceivedColumns); };
-  auto st = c.prepare(chartRows(columns, "1", "1") + " ORDER BY t DESC, id DESC LIMIT ?2");
+  auto st = c.prepare(chartRows(sql::fromFor(c.backend()), columns, "TRUE", "TRUE") +
+                      " ORDER BY t DESC, id DESC LIMIT ?2");
   st.bindAll(patientId, static_cast<std::int64_t>(limit));
   std::vector<ReceivedReading> out;
   while (st.step()) out.push_back(sql::receivedFrom(st, true));
@@ -258,12 +262,13 @@ std::vector<TransmittedTime> ReadingQuery::transmittedIn(store::Connection& c,
                                                          std::int64_t patientId, TimePoint from,
                                                          TimePoint to) {
   auto columns = [](const char* t) { return std::string(t) + ", r.clock = 1"; };
-  static const auto kSql = chartRows(columns,
-                                     "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
-                                     "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
-                                     "{t} >= ?2 AND {t} < ?3") +
-                           " ORDER BY 1";
-  auto& st = c.cached(kSql);
+  auto& st = c.cached(sql::perEngine(c.backend(), [&](const char* rows) {
+    return chartRows(rows, columns,
+                     "r.code_id IN (SELECT id FROM reading_codes WHERE source IN "
+                     "('mqtt-json', 'mqtt-gatt', 'ble', 'demo-history'))",
+                     "{t} >= ?2 AND {t} < ?3") +
+           " ORDER BY 1";
+  }));
   st.bindAll(patientId, core::toMillis(from), core::toMillis(to));
   std::vector<TransmittedTime> out;
   while (st.step())

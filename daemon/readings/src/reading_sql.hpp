@@ -1,23 +1,37 @@
 #pragma once
 // SQL over the compact readings table (migration 0037, docs/storage.md), shared by the
-// read-side queries. Rows are read as `reading_rows r CROSS JOIN reading_codes k` (r first: its
-// indexes drive the scan; k is one rowid look-up per row). The time expressions must stay
-// exactly as the indexes are written: SQLite uses an expression index only for the same
-// expression.
+// read-side queries. Rows are read as `reading_rows r CROSS JOIN reading_codes k` on SQLite (r
+// first: its indexes drive the scan; k is one rowid look-up per row) and as a plain JOIN on
+// PostgreSQL, which has no `CROSS JOIN … ON` and orders joins by its statistics: statements are
+// built per engine (fromFor, perEngine). The time expressions must stay exactly as the indexes
+// are written: SQLite uses an expression index only for the same expression.
 
 #include <optional>
 #include <string>
 
 #include "vigil/readings/reading_query.hpp"
-
-namespace vigil::store {
-class Statement;
-}
+#include "vigil/store/connection.hpp"
 
 namespace vigil::readings::sql {
 
-inline constexpr const char* kFrom =
+/// The rows and their codes, on SQLite (the join order fixed) and on PostgreSQL.
+inline constexpr const char* kFromSqlite =
     " FROM reading_rows r CROSS JOIN reading_codes k ON k.id = r.code_id";
+inline constexpr const char* kFromPostgres =
+    " FROM reading_rows r JOIN reading_codes k ON k.id = r.code_id";
+
+/// kFromSqlite or kFromPostgres, for the engine b.
+constexpr const char* fromFor(store::Backend b) {
+  return b == store::Backend::postgres ? kFromPostgres : kFromSqlite;
+}
+
+/// The statement build(from) makes for engine b, built once per engine and call site (each
+/// lambda is its own Build type, so each has its own texts).
+template <class Build>
+const std::string& perEngine(store::Backend b, Build build) {
+  static const std::string texts[2] = {build(kFromSqlite), build(kFromPostgres)};
+  return texts[b == store::Backend::postgres ? 1 : 0];
+}
 
 /// Effective time (FHIR's): the device time with a UTC offset, else the receipt time; the
 /// second column of reading_rows_by_patient.

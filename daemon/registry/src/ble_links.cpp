@@ -23,7 +23,7 @@ bool BleLinkRepository::recordIn(Connection& c, const BleLink& link) {
       "INSERT INTO ble_links (address, uid, state, reason, changed_at, last_connected_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT (address) DO UPDATE SET uid = ?2, state = ?3, reason = ?4, changed_at = ?5, "
-      "last_connected_at = coalesce(?6, last_connected_at)",
+      "last_connected_at = coalesce(?6, ble_links.last_connected_at)",
       link.address, link.uid, link.state, link.reason, toMillis(link.changedAt), connectedAt);
   return true;
 }

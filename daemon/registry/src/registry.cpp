@@ -262,8 +262,8 @@ void DeviceRegistry::touchIn(Connection& c, std::int64_t deviceId, TimePoint see
 
 void DeviceRegistry::setFirmwareIn(Connection& c, std::int64_t deviceId,
                                    const std::string& version) {
-  c.execute("UPDATE devices SET firmware = ? WHERE id = ? AND firmware IS NOT ?", version, deviceId,
-            version);
+  c.execute("UPDATE devices SET firmware = ? WHERE id = ? AND firmware IS DISTINCT FROM ?", version,
+            deviceId, version);
 }
 
 // ---------------------------------------------------------------- DeviceRegistry (service)

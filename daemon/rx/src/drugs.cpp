@@ -188,7 +188,7 @@ std::vector<Drug> DrugCatalog::searchIn(store::Connection& c, std::string_view q
   std::istringstream in{lower(query)};
   for (std::string w; in >> w && words.size() < 5;) words.push_back(w);
   if (words.empty() || query.size() > 100) throw ValidationError("q: 1 to 100 characters");
-  std::string sql = std::string("SELECT ") + kColumns + " FROM rx_drugs WHERE 1";
+  std::string sql = std::string("SELECT ") + kColumns + " FROM rx_drugs WHERE 1 = 1";
   for (std::size_t i = 0; i < words.size(); ++i)
     sql += " AND instr(search, ?" + std::to_string(i + 1) + ") > 0";
   sql += " ORDER BY source = 'starter' DESC, name LIMIT " + std::to_string(limit);

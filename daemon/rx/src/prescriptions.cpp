@@ -377,7 +377,7 @@ Prescription PrescriptionService::create(const Actor& actor, std::int64_t patien
             "drug_name, strength, form, schedule, quantity, quantity_unit, days_supply, refills, "
             "substitution, text_enc, patient_state, pharmacy_ncpdp, in_person_on, rule_quoted, "
             "warnings, status, replaces_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-            "NULLIF(?5, ''), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, x'', ?15, ?16, ?17, ?18, "
+            "NULLIF(?5, ''), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?22, ?15, ?16, ?17, ?18, "
             "?19, 'draft', ?20, ?21, ?21)",
             crypto::randomUuid(), patientId, actor.id, drug->id, drug->rxcui, drug->name,
             drug->strength, drug->form, static_cast<std::int64_t>(drug->schedule), in.quantity,
@@ -386,7 +386,7 @@ Prescription PrescriptionService::create(const Actor& actor, std::int64_t patien
             pre.patientState, pre.pharmacyNcpdp,
             in.inPersonOn ? std::optional<std::string>(licensing::formatDate(*in.inPersonOn))
                           : std::nullopt,
-            quoted, acked, in.replaces, now);
+            quoted, acked, in.replaces, now, store::Blob{});  // text_enc: set below
         const auto id = c.lastInsertRowid();
         auto enc = cipher_.encrypt(textRef(id), detail::textJson(in.sig, in.note));
         c.execute("UPDATE prescriptions SET text_enc = ?2 WHERE id = ?1", id, store::BlobView{enc});

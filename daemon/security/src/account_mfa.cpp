@@ -73,7 +73,7 @@ TotpEnrolment AccountService::beginTotpEnrolment(std::string_view sessionToken) 
     c.execute(
         "INSERT INTO user_mfa (user_id, totp_secret_enc, created_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (user_id) DO UPDATE SET totp_secret_enc = excluded.totp_secret_enc, "
-        "created_at = excluded.created_at, last_step = NULL WHERE confirmed_at IS NULL",
+        "created_at = excluded.created_at, last_step = NULL WHERE user_mfa.confirmed_at IS NULL",
         user->id, toBlob(enc), toMillis(clock_.now()));
     audit_.append(c, auditEventFor(s.actor, "mfa.enrol_start", "user", std::to_string(user->id),
                                    std::nullopt, AuditOutcome::success, "totp"));

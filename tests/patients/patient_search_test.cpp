@@ -267,7 +267,8 @@ BOOST_AUTO_TEST_CASE(no_record_field_reaches_the_database_file_logs_errors_or_me
       f.db->close();
       files += vigil::security::test::postgresBytesAtRest(f.storeOptions);
     } else {
-      if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += fileBytes(f.dir / "vigil.db-wal");
+      if (std::filesystem::exists(f.dir / "vigil.db-wal"))
+        files += fileBytes(f.dir / "vigil.db-wal");
       f.db->close();
       for (const auto& name : {"vigil.db", "vigil.db-wal"})
         if (std::filesystem::exists(f.dir / name)) files += fileBytes(f.dir / name);

@@ -163,8 +163,8 @@ CardImageInfo IntakeService::putCard(const Actor& actor, std::int64_t patientId,
             "size_bytes, image_enc, uploaded_at, uploaded_by) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7)",
             patientId, std::string(toString(coverage)), std::string(toString(side)),
-            clean.mediaType, static_cast<std::int64_t>(clean.bytes.size()), toMillis(now),
-            actor.id, store::Blob{});
+            clean.mediaType, static_cast<std::int64_t>(clean.bytes.size()), toMillis(now), actor.id,
+            store::Blob{});
         const auto row = c.lastInsertRowid();
         const auto enc = cipher_.encrypt(imageField(row), clean.bytes);
         c.execute("UPDATE insurance_card_images SET image_enc = ?2 WHERE id = ?1", row,

@@ -110,7 +110,9 @@ struct Fixture {
     reg.assign(cuff.id, alice);
     startIngest(opts);
   }
-  ~Fixture() { ingest->stop(); }
+  ~Fixture() {
+    if (ingest) ingest->stop();
+  }
 
   /// (Re)starts the service with `opts` (a restart runs the start-up quarantine expiry).
   void startIngest(const IngestOptions& opts) {
@@ -463,6 +465,32 @@ BOOST_AUTO_TEST_CASE(quarantined_messages_past_the_retention_go) {
   vigil::testsupport::Deadline wait("waiting for the start-up quarantine expiry", 10s);
   while (f.count("SELECT count(*) FROM quarantine") != 1) std::this_thread::sleep_for(10ms);
   BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'total'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_expiry_job_outlives_a_stopped_service_without_reaching_it) {
+  // The start-up expiry is a writer job that stop() does not wait for: held behind another job,
+  // it runs after the service is gone, with only what it was given (a use after free before;
+  // ASan reports it).
+  IngestOptions o;
+  o.quarantineRetention = std::chrono::hours(24);
+  Fixture f(o);
+  f.send("hub-a", "junk");
+  f.settle();
+  f.clock.advance(std::chrono::hours(25));
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  f.db->post(
+      [gate](store::Connection&) {
+        testsupport::Deadline bound("holding the store's writer while the service stops", 60s);
+        gate.wait();
+      },
+      {});
+  f.startIngest(o);  // its worker posts the expiry first thing, behind the held job
+  f.ingest.reset();  // joined (so the expiry is posted), stopped and destroyed
+  release.set_value();
+  vigil::testsupport::Deadline wait("waiting for the expiry posted before the stop", 10s);
+  while (f.count("SELECT count(*) FROM quarantine") != 0) std::this_thread::sleep_for(10ms);
+  BOOST_TEST(f.count("SELECT rows FROM quarantine_usage WHERE scope = 'total'") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(input_the_box_paces_itself_is_not_rate_limited_and_keeps_its_source) {

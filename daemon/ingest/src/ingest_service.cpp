@@ -67,6 +67,15 @@ Counter& quarantineDroppedCounter(const std::string& cause) {
       {{"cause", cause}});
 }
 
+/// Writer thread, at start and hourly: drops quarantined rows received before cutoffMillis.
+void expireQuarantineBefore(Connection& c, std::int64_t cutoffMillis) {
+  auto& del = c.cached("DELETE FROM quarantine WHERE received_at < ?");
+  del.bind(1, cutoffMillis);
+  auto n = static_cast<std::uint64_t>(del.run());
+  del.reset();
+  if (n > 0) quarantineDroppedCounter("retention").inc(n);
+}
+
 }  // namespace
 
 /// One message on its way through the writer.
@@ -272,8 +281,13 @@ void IngestService::run() {
     if (auto now = std::chrono::steady_clock::now(); now - lastExpiry_ >= kExpireEvery) {
       // Quarantine retention: at start and hourly; a failure is retried an hour later.
       lastExpiry_ = now;
-      db_.tryPost([this](Connection& c) { expireQuarantine(c, nullptr); },
-                  [](std::exception_ptr) {});
+      if (options_.quarantineRetention.count() > 0) {
+        // The job holds what it needs by value: it may run after this service has stopped
+        // (stop() waits for messages, not for this).
+        const auto cutoff = toMillis(clock_.now() - options_.quarantineRetention);
+        db_.tryPost([cutoff](Connection& c) { expireQuarantineBefore(c, cutoff); },
+                    [](std::exception_ptr) {});
+      }
     }
     std::vector<IncomingMessage> taken;
     bool refused = false;
@@ -574,18 +588,6 @@ void IngestService::trimQuarantine(Connection& c, const std::optional<std::strin
     dropPayloads(false, totalBytes - options_.quarantineBytes, "total_bytes");
   if (options_.quarantineRows > 0)
     dropRows(false, totalRows - options_.quarantineRows, "total_rows");
-}
-
-void IngestService::expireQuarantine(Connection& c, Pending* p) {
-  if (options_.quarantineRetention.count() <= 0) return;
-  auto& del = c.cached("DELETE FROM quarantine WHERE received_at < ?");
-  del.bind(1, toMillis(clock_.now() - options_.quarantineRetention));
-  auto n = static_cast<std::uint64_t>(del.run());
-  del.reset();
-  if (p)
-    p->quarantineDropped["retention"] += n;
-  else if (n > 0)
-    quarantineDroppedCounter("retention").inc(n);
 }
 
 void IngestService::finishFailed(std::vector<Pending>& run, std::exception_ptr error) {

@@ -184,8 +184,6 @@ class IngestService {
                          const std::optional<registry::Assignment>& current) const;
   /// Writer thread: keeps the quarantine within its limits after a row for `uid` was added.
   void trimQuarantine(store::Connection& c, const std::optional<std::string>& uid, Pending& p);
-  /// Writer thread, at most hourly (and from the worker when idle): drops rows past retention.
-  void expireQuarantine(store::Connection& c, Pending* p);
 
   store::Database& db_;
   Clock& clock_;

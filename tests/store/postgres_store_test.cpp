@@ -16,6 +16,7 @@
 #include "temp_dir.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/postgres.hpp"
+#include "vigil/store/settings_repository.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/postgres_server.hpp"
 
@@ -299,6 +300,24 @@ BOOST_AUTO_TEST_CASE(check_and_backup_work_on_postgres) {
   BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
   auto conn = Connection::openPostgres(restored, Connection::Mode::readOnly);
   BOOST_TEST(conn->queryValue<std::int64_t>("SELECT count(*) FROM items").value() == 50);
+}
+
+BOOST_AUTO_TEST_CASE(settings_set_and_raise_on_postgres) {
+  Options o;
+  o.backend = Backend::postgres;
+  o.conninfo = freshDatabase();
+  o.readers = 1;
+  auto db = Database::open(o);  // the product schema: settings is the store's own table
+  vigil::store::SqliteSettingsRepository settings(*db);
+  settings.set("k", "v1");
+  settings.set("k", "v2");
+  BOOST_TEST(settings.get("k").value_or("") == "v2");
+  db->writeSync([](Connection& c) {
+    vigil::store::SqliteSettingsRepository::raiseIn(c, "mark", 10);
+    vigil::store::SqliteSettingsRepository::raiseIn(c, "mark", 7);  // lower: kept at 10
+    vigil::store::SqliteSettingsRepository::raiseIn(c, "mark", 4102444800000);  // > 2^31
+  });
+  BOOST_TEST(settings.get("mark").value_or("") == "4102444800000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

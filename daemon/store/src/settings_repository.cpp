@@ -22,7 +22,8 @@ void SqliteSettingsRepository::setIn(Connection& conn, std::string_view key,
 void SqliteSettingsRepository::raiseIn(Connection& conn, std::string_view key, std::int64_t value) {
   conn.execute(
       "INSERT INTO settings(key, value) VALUES (?1, ?2)"
-      " ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(?2 AS INTEGER)),"
+      " ON CONFLICT(key) DO UPDATE SET"
+      " value = max(CAST(settings.value AS BIGINT), CAST(?2 AS BIGINT)),"
       " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
       key, std::to_string(value));
 }

@@ -2,8 +2,12 @@
 // A real store on a temp dir with the product schema, keys, audit log and account service,
 // driven by a ManualClock. Small scrypt parameters keep the suite fast.
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <ostream>
+#include <string>
 
 #include "temp_dir.hpp"
 #include "vigil/core/clock.hpp"
@@ -25,6 +29,39 @@ inline std::ostream& operator<<(std::ostream& os, SignInStatus s) {
 namespace vigil::security::test {
 
 inline const ScryptParams kTestScrypt{10, 8, 1};
+
+/// What a PostgreSQL store holds at rest, for the "no canary in clear" checks: after a
+/// CHECKPOINT, the database's files (base/<oid>) and the cluster's WAL, then every text and
+/// bytea value as the server holds it (bytea in `escape` form: printable bytes as they are),
+/// since long values are compressed on disk (TOAST) and would hide a canary from the file scan.
+inline std::string postgresBytesAtRest(const store::Options& o) {
+  auto c = store::Connection::openPostgres(o.conninfo, store::Connection::Mode::readWrite);
+  c->exec("CHECKPOINT");
+  std::filesystem::path data =
+      *c->queryValue<std::string>("SELECT setting FROM pg_settings WHERE name = 'data_directory'");
+  auto oid = *c->queryValue<std::string>(
+      "SELECT CAST(oid AS TEXT) FROM pg_database WHERE datname = current_database()");
+  std::string all;
+  for (const auto& dir : {data / "base" / oid, data / "pg_wal"}) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), {});
+    }
+  }
+  auto cols = c->prepare(
+      "SELECT table_name, column_name, data_type FROM information_schema.columns "
+      "WHERE table_schema = 'public' AND data_type IN ('text', 'bytea')");
+  while (cols.step()) {
+    const std::string col = "\"" + cols.getText(1) + "\"";
+    const std::string value = cols.getText(2) == "bytea" ? "encode(" + col + ", 'escape')" : col;
+    auto rows = c->prepare("SELECT " + value + " FROM \"" + cols.getText(0) + "\"");
+    while (rows.step()) {
+      if (!rows.isNull(0)) all += rows.getText(0) + "\n";
+    }
+  }
+  return all;
+}
 
 struct SecurityFixture {
   store::test::TempDir dir;

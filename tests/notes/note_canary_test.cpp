@@ -1,7 +1,8 @@
 // The notes' canary (issue 23): a distinctive string in every field a clinician writes (the
 // four SOAP sections, every saved draft, an addendum, a referral's specialist, contact and
-// reason) is readable through the service but never in the database file or its WAL, the log,
-// an error message or /metrics, refusals included.
+// reason) is readable through the service but never in the database file or its WAL (on
+// PostgreSQL: its files, the WAL and every stored value), the log, an error message or
+// /metrics, refusals included.
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -95,6 +96,9 @@ BOOST_AUTO_TEST_CASE(no_note_field_reaches_the_database_file_logs_errors_or_metr
     });
     if (std::filesystem::exists(f.dir / "vigil.db-wal")) files += fileBytes(f.dir / "vigil.db-wal");
     f.db->close();
+    // PostgreSQL: the database's files, the WAL and every stored value.
+    if (f.storeOptions.backend == store::Backend::postgres)
+      files += security::test::postgresBytesAtRest(f.storeOptions);
     for (const auto& name : {"vigil.db", "vigil.db-wal"})
       if (std::filesystem::exists(f.dir / name)) files += fileBytes(f.dir / name);
     BOOST_TEST(files.find("note_addenda") != std::string::npos);  // the store's bytes

@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(the_primary_key_refuses_a_second_row_for_one_reminder) {
         "VALUES (?1, '1h', 0, 'sent', 0)",
         a.id);
   }),
-                    vigil::store::SqliteError);
+                    vigil::store::DbError);
 }
 
 BOOST_AUTO_TEST_CASE(cancelled_and_no_show_appointments_get_none) {

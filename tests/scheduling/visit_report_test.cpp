@@ -5,6 +5,7 @@
 #include "vigil/scheduling/visit_report.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
 
 #include "scheduling_fixture.hpp"
 #include "vigil/store/database.hpp"
@@ -194,27 +195,51 @@ BOOST_AUTO_TEST_CASE(a_period_cut_through_a_block_counts_only_its_part) {
 }
 
 // The report's queries (as written in daemon/scheduling/src/visit_report.cpp and video's
-// endedAmongIn) are served by indexes, not by a scan of a year of appointments.
+// endedAmongIn) are served by indexes, not by a scan of a year of appointments. PostgreSQL: the
+// plans with sequential scans off (a tiny table gives the planner no reason to prefer an index)
+// name the index each query can use.
 BOOST_AUTO_TEST_CASE(the_report_queries_are_served_by_indexes) {
-  const auto plan = [&](const std::string& sql) {
+  const bool pg = db->backend() == vigil::store::Backend::postgres;
+  const auto plan = [&](const std::string& sql,
+                        const std::function<void(vigil::store::Statement&)>& bind) {
     return db->read([&](vigil::store::Connection& c) {
-      auto st = c.prepare("EXPLAIN QUERY PLAN " + sql);
+      if (pg) c.exec("SET LOCAL enable_seqscan = off");
+      auto st = c.prepare((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql);
+      bind(st);
       std::string out;
-      while (st.step()) out += st.getText(3) + "\n";
+      while (st.step()) out += st.getText(pg ? 0 : 3) + "\n";
       return out;
     });
   };
   const std::string columns =
       "SELECT provider_user_id, patient_id, starts_at, ends_at, state, visit_id FROM appointments ";
-  const auto practice = plan(columns + "WHERE starts_at >= ?1 AND starts_at < ?2");
-  BOOST_TEST(practice.find("USING INDEX appointments_by_start") != std::string::npos, practice);
+  const auto practice = plan(columns + "WHERE starts_at >= ?1 AND starts_at < ?2",
+                             [](auto& st) { st.bindAll(std::int64_t{0}, std::int64_t{1}); });
+  BOOST_TEST(practice.find(pg ? "appointments_by_start" : "USING INDEX appointments_by_start") !=
+                 std::string::npos,
+             practice);
   const auto one =
-      plan(columns + "WHERE provider_user_id = ?1 AND starts_at >= ?2 AND starts_at < ?3");
-  BOOST_TEST(one.find("USING INDEX appointments_by_provider") != std::string::npos, one);
+      plan(columns + "WHERE provider_user_id = ?1 AND starts_at >= ?2 AND starts_at < ?3",
+           [](auto& st) { st.bindAll(std::int64_t{1}, std::int64_t{0}, std::int64_t{1}); });
+  BOOST_TEST(one.find(pg ? "appointments_by_provider" : "USING INDEX appointments_by_provider") !=
+                 std::string::npos,
+             one);
   const auto ended = plan(
       "SELECT id FROM visits WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'ended' "
-      "ORDER BY id");
-  BOOST_TEST(ended.find("SEARCH visits USING INTEGER PRIMARY KEY") != std::string::npos, ended);
+      "ORDER BY id",
+      [](auto& st) { st.bind(1, "[1,2]"); });
+  if (pg) {
+    // PostgreSQL reads this fixture's two ended visits through the partial index of ended
+    // visits (visits_ended_by_time) and joins them with the ids by hash: the cheapest plan for
+    // a tiny table, which says nothing of a year of visits (where the primary key's per-id
+    // look-up wins). Checked here: an index reads visits, never a scan of the table.
+    BOOST_TEST(ended.find("Seq Scan on visits") == std::string::npos, ended);
+    BOOST_TEST((ended.find("visits_pkey") != std::string::npos ||
+                ended.find("visits_ended_by_time") != std::string::npos),
+               ended);
+  } else {
+    BOOST_TEST(ended.find("SEARCH visits USING INTEGER PRIMARY KEY") != std::string::npos, ended);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

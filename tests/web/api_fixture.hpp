@@ -68,6 +68,7 @@
 #include "vigil/scheduling/scheduling.hpp"
 #endif
 #include "vigil/testsupport/manual_clock.hpp"
+#include "vigil/testsupport/test_store.hpp"
 #include "vigil/web/api.hpp"
 #include "vigil/web/ble_admin.hpp"
 #include "vigil/web/http.hpp"
@@ -140,6 +141,8 @@ struct RecordingBleAdmin final : BleAdmin {
 struct ApiFixture {
   TempDir dir;
   testsupport::ManualClock clock;
+  /// The store's options (SQLite file or PostgreSQL database): reopen the same store with them.
+  store::Options storeOptions;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<security::Keys> keys;
   std::unique_ptr<security::AuditLog> audit;
@@ -203,10 +206,9 @@ struct ApiFixture {
   static constexpr const char* kPassword = "correct horse battery staple";
 
   ApiFixture() {
-    store::Options o;
-    o.path = dir.path / "vigil.db";
-    o.synchronousFull = false;
-    db = store::Database::open(o);
+    storeOptions = testsupport::testStoreOptions(dir.path / "vigil.db");
+    storeOptions.synchronousFull = false;
+    db = store::Database::open(storeOptions);
     keys = security::Keys::open(*db, dir.path / "master.key", clock);
     // As vigild: keyed chain, break-glass justifications stored encrypted.
     audit = std::make_unique<security::AuditLog>(*keys, clock, security::AuditConfig{});

@@ -431,8 +431,8 @@ void ReminderService::notifyOfferIn(Connection& c, std::int64_t offerId, TimePoi
     }
   }
   c.execute(
-      "INSERT OR IGNORE INTO waitlist_offer_notices (offer_id, outcome, reason, channel, "
-      "outbox_entry, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      "INSERT INTO waitlist_offer_notices (offer_id, outcome, reason, channel, "
+      "outbox_entry, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
       offerId, entry ? "sent" : "skipped",
       entry ? std::optional<std::string>() : std::optional<std::string>(to.skipReason),
       entry ? std::optional<std::string>(to.channel) : std::optional<std::string>(), entry,

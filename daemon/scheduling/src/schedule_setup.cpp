@@ -168,8 +168,8 @@ void SchedulingService::setTemplate(const Actor& actor, std::int64_t providerUse
           for (auto t : b.typeIds) {
             if (!detail::typeIn(c, t)) throw ValidationError("type_ids: unknown type");
             c.execute(
-                "INSERT OR IGNORE INTO schedule_template_types (template_id, type_id) "
-                "VALUES (?1, ?2)",
+                "INSERT INTO schedule_template_types (template_id, type_id) "
+                "VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 id, t);
           }
         }

@@ -467,9 +467,9 @@ VisitArchivePage VisitService::archive(const Actor& actor, const VisitArchiveQue
     page = db_.read([&](store::Connection& c) {
       VisitArchivePage out;
       auto st = c.prepare(
-          "SELECT id FROM visits WHERE (?1 IS NULL OR starts_at >= ?1) AND (?2 IS NULL OR "
-          "starts_at < ?2) AND (?3 IS NULL OR provider_user_id = ?3) ORDER BY starts_at DESC, "
-          "id DESC");
+          "SELECT id FROM visits WHERE (CAST(?1 AS BIGINT) IS NULL OR starts_at >= ?1) AND "
+          "(CAST(?2 AS BIGINT) IS NULL OR starts_at < ?2) AND (CAST(?3 AS BIGINT) IS NULL OR "
+          "provider_user_id = ?3) ORDER BY starts_at DESC, id DESC");
       std::optional<std::int64_t> from, to;
       if (q.from) from = toMillis(*q.from);
       if (q.to) to = toMillis(*q.to);

@@ -47,8 +47,9 @@ struct LinkedFixture : SchedulingFixture {
     link = std::make_unique<sync::Link>(*db, *audit, *outbox, clock, o, &metrics);
     link->enrol(admin, cloud.code(), "Riverside Clinic");
     reminders = std::make_unique<ReminderService>(
-        *db, *audit, keys->cipher(), recordService, std::make_shared<sync::LinkNotificationOutbox>(*link),
-        clock, ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
+        *db, *audit, keys->cipher(), recordService,
+        std::make_shared<sync::LinkNotificationOutbox>(*link), clock,
+        ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
     service.setReminders(reminders.get());
     for (int d = 1; d <= 7; ++d) weekly(provider.id, d, 0, 24 * 60);  // around the clock
     patients::RecordUpdate u;

@@ -69,10 +69,9 @@ BOOST_AUTO_TEST_CASE(an_unenrolled_link_is_not_available_and_refuses_as_not_enro
 
 BOOST_AUTO_TEST_CASE(the_refusal_is_still_a_validation_error) {
   LinkNotificationOutbox notify(*link);
-  BOOST_CHECK_THROW(db->writeSync([&](store::Connection& c) {
-    return notify.enqueueIn(c, "reminder/1", "{}");
-  }),
-                    ValidationError);
+  BOOST_CHECK_THROW(
+      db->writeSync([&](store::Connection& c) { return notify.enqueueIn(c, "reminder/1", "{}"); }),
+      ValidationError);
 }
 
 BOOST_AUTO_TEST_CASE(the_outbox_rejects_a_bad_stream_or_envelope_as_rejected) {

@@ -1,6 +1,5 @@
 #include "api_wiring.hpp"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "alerts_subsystem.hpp"

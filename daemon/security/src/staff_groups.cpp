@@ -49,8 +49,7 @@ std::string checkedName(std::string_view raw) {
 
 /// Throws GroupNotFound unless the group exists.
 void requireGroupIn(Connection& c, std::int64_t groupId) {
-  if (!groupExistsIn(c, groupId))
-    throw GroupNotFound("group " + std::to_string(groupId));
+  if (!groupExistsIn(c, groupId)) throw GroupNotFound("group " + std::to_string(groupId));
 }
 
 /// Throws GroupNameTaken when another group than `self` (0: none) has `name`, ignoring case
@@ -249,8 +248,8 @@ bool groupExistsIn(Connection& c, std::int64_t groupId) {
 
 std::vector<std::int64_t> groupIdsOfIn(Connection& c, std::int64_t userId) {
   std::vector<std::int64_t> out;
-  auto st = c.prepare(
-      "SELECT group_id FROM staff_group_members WHERE user_id = ?1 ORDER BY group_id");
+  auto st =
+      c.prepare("SELECT group_id FROM staff_group_members WHERE user_id = ?1 ORDER BY group_id");
   st.bind(1, userId);
   while (st.step()) out.push_back(st.getInt64(0));
   return out;

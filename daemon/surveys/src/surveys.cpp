@@ -102,7 +102,8 @@ SurveyService::SurveyService(store::Database& db, security::AuditLog& audit,
     options_.portalUrl.pop_back();
 }
 
-void SurveyService::setNotices(std::shared_ptr<sync::NotificationOutbox> outbox, NoticeChannel channel) {
+void SurveyService::setNotices(std::shared_ptr<sync::NotificationOutbox> outbox,
+                               NoticeChannel channel) {
   outbox_ = std::move(outbox);
   channel_ = std::move(channel);
 }

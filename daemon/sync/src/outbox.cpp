@@ -248,9 +248,11 @@ std::chrono::milliseconds Outbox::jitteredDelay(std::uint32_t attempts) {
 
 std::string Outbox::enqueueIn(Connection& c, std::string_view stream, std::string_view kind,
                               std::string_view recipient, const MakeEnvelope& makeEnvelope) {
-  if (!isStreamName(stream)) throw EnqueueError(EnqueueFailure::rejected, "stream: not a stream name");
+  if (!isStreamName(stream))
+    throw EnqueueError(EnqueueFailure::rejected, "stream: not a stream name");
   if (!isWord(kind, 64, "_.")) throw EnqueueError(EnqueueFailure::rejected, "kind: not a kind");
-  if (!isWord(recipient, 64, "_-")) throw EnqueueError(EnqueueFailure::rejected, "recipient: not a service name");
+  if (!isWord(recipient, 64, "_-"))
+    throw EnqueueError(EnqueueFailure::rejected, "recipient: not a service name");
   store::Transaction tx(c);  // a savepoint inside the caller's job: all of it or nothing
   c.execute(
       "INSERT INTO sync_streams (stream, next_seq) VALUES (?1, 1) ON CONFLICT (stream) DO NOTHING",
@@ -262,7 +264,8 @@ std::string Outbox::enqueueIn(Connection& c, std::string_view stream, std::strin
   std::string id = newUuid();
   const std::string envelope = makeEnvelope(id, seq);
   if (envelope.empty()) throw EnqueueError(EnqueueFailure::rejected, "envelope: empty");
-  if (envelope.size() > kMaxEnvelopeBytes) throw EnqueueError(EnqueueFailure::rejected, "envelope: over 1 MiB");
+  if (envelope.size() > kMaxEnvelopeBytes)
+    throw EnqueueError(EnqueueFailure::rejected, "envelope: over 1 MiB");
   const auto now = core::toMillis(clock_.now());
   c.execute(
       "INSERT INTO sync_outbox (id, stream, seq, kind, recipient, envelope, created_at, "

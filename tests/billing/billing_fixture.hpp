@@ -1,8 +1,8 @@
 #pragma once
-// The billing tests' store (shared by billing_test.cpp, rpm_report_test.cpp and
-// billing_report_test.cpp): a real SQLite store with the security fixture's accounts, a provider
-// and a nurse on the care team of every patient made here, an RPM consent to sign, and readings
-// written straight into the readings table.
+// The billing tests' store (shared by billing_test.cpp, rpm_report_test.cpp,
+// billing_report_test.cpp and claims_link_test.cpp): a real SQLite store with the security
+// fixture's accounts, a provider and a nurse on the care team of every patient made here, an RPM
+// consent to sign, and readings written straight into the readings table.
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -61,9 +61,11 @@ struct BillingFixture : security::test::SecurityFixture {
   int deviceSeq = 0;
   int readingSeq = 0;
 
-  BillingFixture() {
+  /// `providerName`: the provider's display name (the rendering provider of a claim's 837P).
+  explicit BillingFixture(const std::string& providerName = "Test User") {
     clock.set(utc(2025, 12, 1, 12));
-    provider.id = user(Role::provider, "dr@clinic.example", "provider passphrase 2026");
+    provider.id = user(Role::provider, "dr@clinic.example", "provider passphrase 2026",
+                       std::nullopt, providerName);
     nurse.id = user(Role::nurse, "rn@clinic.example", "nurse passphrase 2026");
     rpmDoc = consents.publish(admin, {patients::ConsentKind::rpm, "RPM consent",
                                       "I agree to remote monitoring of my readings.", false});
@@ -71,9 +73,15 @@ struct BillingFixture : security::test::SecurityFixture {
 
   /// A patient in `zone` on the care team, with an RPM consent signed now and a cuff.
   std::pair<std::int64_t, std::int64_t> patient(const std::string& zone) {
+    const auto n = std::to_string(deviceSeq + 1);
+    return patient({0, "MRN-B" + n, "Pat", "Zone", "1950-01-01", zone, "NY", {}, true});
+  }
+  /// The patient `record` on the care team, with an RPM consent signed now by `signer` and a
+  /// cuff; returns the patient's and the cuff's ids.
+  std::pair<std::int64_t, std::int64_t> patient(const registry::Patient& record,
+                                                const std::string& signer = "Pat Zone") {
     const auto n = std::to_string(++deviceSeq);
-    const auto id =
-        registry.create({0, "MRN-B" + n, "Pat", "Zone", "1950-01-01", zone, "NY", {}, true});
+    const auto id = registry.create(record);
     db->writeSync([&](store::Connection& c) {
       security::SqliteCareTeam::assignIn(c, provider.id, id, admin.id, clock.now());
       security::SqliteCareTeam::assignIn(c, nurse.id, id, admin.id, clock.now());
@@ -82,7 +90,7 @@ struct BillingFixture : security::test::SecurityFixture {
         devices.add({"bp-b" + n, registry::DeviceKind::blood_pressure, "UA-651BLE", "S" + n, "1"})
             .id;
     devices.assign(cuff, id);
-    sign(id);
+    sign(id, signer);
     return {id, cuff};
   }
   std::map<std::int64_t, Actor> patientUsers;
@@ -95,8 +103,8 @@ struct BillingFixture : security::test::SecurityFixture {
     }
     return it->second;
   }
-  void sign(std::int64_t patientId) {
-    patients::SignRequest r{rpmDoc.id, rpmDoc.sha256, "Pat Zone", true, "192.0.2.10"};
+  void sign(std::int64_t patientId, const std::string& signer = "Pat Zone") {
+    patients::SignRequest r{rpmDoc.id, rpmDoc.sha256, signer, true, "192.0.2.10"};
     consents.sign(patientUser(patientId), patientId, r);
   }
   /// Enrols the patient for hypertension from `start`; returns the enrolment's id.
@@ -115,26 +123,31 @@ struct BillingFixture : security::test::SecurityFixture {
           device, patientId, "seq:" + std::to_string(++readingSeq), core::toMillis(at), source);
     });
   }
-  void insure(std::int64_t patientId) {
-    patients::RecordUpdate u;
+  /// Medicare Part B as the primary coverage, the patient (`subscriber`) the subscriber.
+  static patients::InsuranceCoverage medicare(const std::string& memberId,
+                                              const std::string& subscriber) {
     patients::InsuranceCoverage cov;
     cov.primary = patients::Insurance{"Medicare Part B",
                                       "",
-                                      "1EG4TE5MK73",
+                                      memberId,
                                       "",
-                                      "Pat Zone",
+                                      subscriber,
                                       "",
                                       patients::SubscriberRelationship::self};
-    u.insurance = cov;
+    return cov;
+  }
+  void insure(std::int64_t patientId) {
+    patients::RecordUpdate u;
+    u.insurance = medicare("1EG4TE5MK73", "Pat Zone");
     records.update(admin, patientId, u);
   }
   PatientMonth month(std::int64_t patientId, year_month m) {
     return db->read([&](store::Connection& c) { return billing.patientMonthIn(c, patientId, m); });
   }
   TimeEntry manual(const Actor& who, std::int64_t patientId, TimePoint from, int minutes,
-                   bool interactive) {
-    return billing.addManual(
-        who, patientId, {from, from + std::chrono::minutes(minutes), interactive, "data_review"});
+                   bool interactive, const std::string& activity = "data_review") {
+    return billing.addManual(who, patientId,
+                             {from, from + std::chrono::minutes(minutes), interactive, activity});
   }
   std::int64_t rows(const std::string& sql) {
     return db->read(

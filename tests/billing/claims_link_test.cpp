@@ -25,16 +25,9 @@
 #include <thread>
 #include <tuple>
 
-#include "security_fixture.hpp"
+#include "billing_fixture.hpp"
 #include "standin.hpp"
-#include "vigil/billing/billing.hpp"
 #include "vigil/core/metrics.hpp"
-#include "vigil/core/time.hpp"
-#include "vigil/licensing/licenses.hpp"
-#include "vigil/patients/consent.hpp"
-#include "vigil/patients/patient_record.hpp"
-#include "vigil/patients/rpm_enrolment.hpp"
-#include "vigil/registry/registry.hpp"
 #include "vigil/sync/inbox.hpp"
 #include "vigil/sync/link.hpp"
 #include "vigil/sync/outbox.hpp"
@@ -45,15 +38,9 @@
 using namespace std::chrono_literals;
 using namespace vigil;
 using namespace vigil::billing;
-using security::Actor;
-using security::Role;
+using namespace vigil::billing::test;
 
 namespace {
-
-TimePoint utc(int y, unsigned mo, unsigned d, int h, int mi = 0) {
-  using namespace std::chrono;
-  return TimePoint(sys_days(year(y) / month(mo) / day(d)) + hours(h) + minutes(mi));
-}
 
 const Actor kSystem{0, Role::admin, std::nullopt};
 
@@ -73,30 +60,14 @@ SubmissionSettings practice() {
   return s;
 }
 
-struct ClaimsLinkFixture : security::test::SecurityFixture {
-  registry::PatientRepository registry{*db, keys->cipher(), keys->blindIndex(), clock};
-  registry::DeviceRegistry devices{*db, clock};
-  patients::ConsentService consents{*db, *audit, keys->cipher(), registry, clock};
-  patients::RpmEnrolmentService rpm{*db, *audit, keys->cipher(), clock};
-  patients::PatientRecordService records{*db, *audit, keys->cipher(), registry, clock};
-  licensing::LicenseService licenses{*db, *audit, nullptr, clock};
-  BillingService billing{*db, *audit, keys->cipher(), registry, records, clock};
-  Actor provider{0, Role::provider, std::nullopt};
-  Actor nurse{0, Role::nurse, std::nullopt};
-  patients::ConsentDocument rpmDoc;
+struct ClaimsLinkFixture : BillingFixture {
   int seq = 0;
   Metrics metrics;
   sync::test::StandIn cloud{dir / "cloud"};
   std::unique_ptr<sync::Outbox> outbox;
   std::unique_ptr<sync::Link> link;
 
-  ClaimsLinkFixture() {
-    clock.set(utc(2025, 12, 1, 12));
-    provider.id = user(Role::provider, "dr@clinic.example", "provider passphrase 2026",
-                       std::nullopt, "Maya Chen");
-    nurse.id = user(Role::nurse, "rn@clinic.example", "nurse passphrase 2026");
-    rpmDoc = consents.publish(admin, {patients::ConsentKind::rpm, "RPM consent",
-                                      "I agree to remote monitoring of my readings.", false});
+  ClaimsLinkFixture() : BillingFixture("Maya Chen") {
     licenses.setNpi(admin, provider.id, "1234567893");
   }
 
@@ -105,44 +76,17 @@ struct ClaimsLinkFixture : security::test::SecurityFixture {
   std::int64_t approvedRpmClaim(bool withAddress = true) {
     const auto n = std::to_string(++seq);
     clock.set(utc(2025, 12, 20, 12));
-    const auto p = registry.create(
-        {0, "MRN-C" + n, "Pat", "Claim" + n, "1950-01-0" + n, "UTC", "NY", {}, true});
-    db->writeSync([&](store::Connection& c) {
-      security::SqliteCareTeam::assignIn(c, provider.id, p, admin.id, clock.now());
-      security::SqliteCareTeam::assignIn(c, nurse.id, p, admin.id, clock.now());
-    });
-    const auto cuff =
-        devices.add({"bp-c" + n, registry::DeviceKind::blood_pressure, "UA-651BLE", "S" + n, "1"})
-            .id;
-    devices.assign(cuff, p);
-    const Actor me{user(Role::patient, "p" + n + "@home.example", "patient passphrase 2026", p),
-                   Role::patient, p};
-    consents.sign(me, p, {rpmDoc.id, rpmDoc.sha256, "Pat Claim" + n, true, "192.0.2.10"});
-    rpm.enrol(provider, p, {"I10", "Essential (primary) hypertension", {cuff}, "2026-01-01"});
-    for (unsigned d = 1; d <= 20; ++d)
-      db->writeSync([&](store::Connection& c) {
-        c.execute(
-            "INSERT INTO readings (device_id, patient_id, dedup_key, kind, loinc, unit, value, "
-            "device_time, received_at, source) VALUES (?1, ?2, ?3, 'heart_rate', '8867-4', "
-            "'/min', 70, ?4, ?4, 'mqtt-json')",
-            cuff, p, "seq:" + n + "-" + std::to_string(d), core::toMillis(utc(2026, 1, d, 9)));
-      });
+    const auto [p, cuff] =
+        patient({0, "MRN-C" + n, "Pat", "Claim" + n, "1950-01-0" + n, "UTC", "NY", {}, true},
+                "Pat Claim" + n);
+    enrol(p, cuff, "2026-01-01");
+    for (unsigned d = 1; d <= 20; ++d) reading(p, cuff, utc(2026, 1, d, 9));
     clock.set(utc(2026, 2, 5, 12));
     const int h = 8 + seq;  // one clinician's spans never overlap, across patients either
-    billing.addManual(nurse, p,
-                      {utc(2026, 1, 12, h), utc(2026, 1, 12, h, 30), false, "data_review"});
-    billing.addManual(provider, p,
-                      {utc(2026, 1, 14, h), utc(2026, 1, 14, h, 15), true, "phone_call"});
+    manual(nurse, p, utc(2026, 1, 12, h), 30, false);
+    manual(provider, p, utc(2026, 1, 14, h), 15, true, "phone_call");
     patients::RecordUpdate u;
-    patients::InsuranceCoverage cov;
-    cov.primary = patients::Insurance{"Medicare Part B",
-                                      "",
-                                      "1EG4TE5MK7" + n,
-                                      "",
-                                      "Pat Claim" + n,
-                                      "",
-                                      patients::SubscriberRelationship::self};
-    u.insurance = cov;
+    u.insurance = medicare("1EG4TE5MK7" + n, "Pat Claim" + n);
     if (withAddress) {
       patients::Contact contact;
       contact.address = {"12 Elm Street", "", "Albany", "NY", "12207", "US"};
@@ -233,10 +177,6 @@ struct ClaimsLinkFixture : security::test::SecurityFixture {
       return c.queryValue<std::string>("SELECT status FROM claims WHERE id = ?1", claim)
           .value_or("");
     });
-  }
-  std::int64_t rows(const std::string& sql) {
-    return db->read(
-        [&](store::Connection& c) { return c.queryValue<std::int64_t>(sql).value_or(-1); });
   }
   std::string boxId() { return link->status().boxId; }
 

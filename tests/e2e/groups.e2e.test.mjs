@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime, withEvidence, apiCall } from './harness.mjs';
 
 let box;
 let browser;
@@ -21,30 +21,6 @@ after(async () => {
   if (browser) await browser.close();
   if (box) await box.stop();
 }, { timeout: 60000 });
-
-async function withEvidence(page, name, problems, body) {
-  try {
-    await body();
-  } catch (e) {
-    await screenshot(page, `${name}-failure`).catch(() => {});
-    if (problems.length) console.error('page problems:', problems);
-    throw e;
-  }
-}
-
-/** The signed-in page's own API call (its session cookie and CSRF token): status and body. */
-function apiCall(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const session = await (await fetch('/api/v1/session')).json();
-    const r = await fetch(path, {
-      method,
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  }, { method, path, body });
-}
 
 test('an admin creates a clinic group, adds the provider and renames it', { timeout: 180000 }, async () => {
   const { page, problems } = await openPage(browser.context);

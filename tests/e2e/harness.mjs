@@ -392,6 +392,34 @@ export async function screenshot(page, name) {
 }
 
 /**
+ * Runs `body`; when it throws, keeps the evidence before rethrowing: a screenshot of `page`
+ * (`<name>-failure`) and the page's problems (console errors, page errors, CSP violations).
+ */
+export async function withEvidence(page, name, problems, body) {
+  try {
+    await body();
+  } catch (e) {
+    await screenshot(page, `${name}-failure`).catch(() => {});
+    if (problems.length) console.error('page problems:', problems);
+    throw e;
+  }
+}
+
+/** The signed-in page's own API call (its session cookie and CSRF token): status and body. */
+export function apiCall(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const session = await (await fetch('/api/v1/session')).json();
+    const r = await fetch(path, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }, { method, path, body });
+}
+
+/**
  * Opens the portal and submits the sign-in form for `email` with the seed's password. What
  * comes next (a page, the TOTP step, enrolment) is the caller's to wait for.
  */

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime, within } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime, within, withEvidence } from './harness.mjs';
 
 let box;
 let browser;
@@ -21,16 +21,6 @@ after(async () => {
   if (browser) await browser.close();
   if (box) await box.stop();
 }, { timeout: 60000 });
-
-async function withEvidence(page, name, problems, body) {
-  try {
-    await body();
-  } catch (e) {
-    await screenshot(page, `${name}-failure`).catch(() => {});
-    if (problems.length) console.error('page problems:', problems);
-    throw e;
-  }
-}
 
 function apiStatus(page, path) {
   return within(page.evaluate(async (p) => (await fetch(p)).status, path), 20000, `GET ${path}`);

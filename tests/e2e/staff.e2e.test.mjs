@@ -11,7 +11,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime } from './harness.mjs';
+import { startVigild, startBrowser, openPage, screenshot, signInStaffFirstTime, withEvidence } from './harness.mjs';
 
 let box;
 let browser;
@@ -25,16 +25,6 @@ after(async () => {
   if (browser) await browser.close();
   if (box) await box.stop();
 }, { timeout: 60000 });
-
-async function withEvidence(page, name, problems, body) {
-  try {
-    await body();
-  } catch (e) {
-    await screenshot(page, `${name}-failure`).catch(() => {});
-    if (problems.length) console.error('page problems:', problems);
-    throw e;
-  }
-}
 
 test('an admin manages care teams and devices by name and creates a front-desk user', { timeout: 180000 }, async () => {
   const { page, problems } = await openPage(browser.context);

@@ -13,6 +13,7 @@
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/scheduling/reminders.hpp"
 #include "vigil/sync/link.hpp"
+#include "vigil/sync/notification_outbox.hpp"
 #include "vigil/sync/outbox.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/process.hpp"
@@ -46,8 +47,9 @@ struct LinkedFixture : SchedulingFixture {
     link = std::make_unique<sync::Link>(*db, *audit, *outbox, clock, o, &metrics);
     link->enrol(admin, cloud.code(), "Riverside Clinic");
     reminders = std::make_unique<ReminderService>(
-        *db, *audit, keys->cipher(), recordService, std::make_shared<LinkNotificationOutbox>(*link),
-        clock, ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
+        *db, *audit, keys->cipher(), recordService,
+        std::make_shared<sync::LinkNotificationOutbox>(*link), clock,
+        ReminderOptions{"Riverside Clinic", "https://vigil.clinic.example"});
     service.setReminders(reminders.get());
     for (int d = 1; d <= 7; ++d) weekly(provider.id, d, 0, 24 * 60);  // around the clock
     patients::RecordUpdate u;

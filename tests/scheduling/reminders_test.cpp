@@ -11,8 +11,12 @@
 
 #include <boost/test/unit_test.hpp>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "scheduling_fixture.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/store/database.hpp"
 
@@ -24,16 +28,19 @@ using vigil::AccessDenied;
 namespace {
 
 /// Records what would go to the cloud link's outbox, in the caller's write job.
-class RecordingOutbox final : public NotificationOutbox {
+class RecordingOutbox final : public vigil::sync::NotificationOutbox {
  public:
   struct Sent {
     std::string stream;
     std::string payload;
   };
   bool enrolled = true;
+  /// Set: enqueueIn refuses with this reason (and a message that must not reach the log).
+  std::optional<vigil::sync::EnqueueFailure> refuse;
   bool available() const override { return enrolled; }
   std::string enqueueIn(vigil::store::Connection&, std::string_view stream,
                         std::string_view payload) override {
+    if (refuse) throw vigil::sync::EnqueueError(*refuse, "free text of the refusal");
     std::lock_guard lock(m_);
     sent_.push_back({std::string(stream), std::string(payload)});
     return "entry-" + std::to_string(sent_.size());
@@ -321,6 +328,25 @@ BOOST_AUTO_TEST_CASE(no_address_or_no_cloud_link_skips_and_records_why) {
   runAt("2026-03-02T13:00:00Z");
   BOOST_TEST(reminders.recordsFor(a.id).back().reason == "no_cloud_link");
   BOOST_TEST(outbox->sent().empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_outbox_refusal_is_logged_by_its_word_and_the_reminder_tried_again) {
+  auto a = service.book(patient, {patientId, provider.id, video30.id, at("2026-03-02T14:00:00Z")});
+  std::vector<std::string> lines;
+  vigil::log::setSink([&](std::string_view line) { lines.emplace_back(line); });
+  outbox->refuse = vigil::sync::EnqueueFailure::unknownService;
+  const auto run = runAt("2026-03-01T14:00:00Z");
+  vigil::log::setSink(nullptr);
+  BOOST_TEST(run.sent == 0);
+  BOOST_TEST(reminders.recordsFor(a.id).empty());  // nothing of it committed
+  std::vector<std::string> failed;
+  for (const auto& l : lines)
+    if (l.find("event=reminder.failed") != std::string::npos) failed.push_back(l);
+  BOOST_REQUIRE_EQUAL(failed.size(), 1u);
+  BOOST_TEST(failed[0].find("reason=unknown_service") != std::string::npos);
+  BOOST_TEST(failed[0].find("free text") == std::string::npos);
+  outbox->refuse.reset();
+  BOOST_TEST(runAt("2026-03-01T14:01:00Z").sent == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_waitlist_offer_notifies_the_waiting_patient_under_their_settings) {

@@ -250,6 +250,44 @@ BOOST_AUTO_TEST_CASE(a_groups_providers_are_its_providers_only_in_ascending_orde
              (Ids{lee, chan}));
 }
 
+BOOST_AUTO_TEST_CASE(a_group_exists_until_it_is_deleted) {
+  const auto exists = [&](std::int64_t id) {
+    return read([&](store::Connection& c) { return groupExistsIn(c, id); });
+  };
+  auto north = groups->create(admin, "North clinic");
+  BOOST_TEST(exists(north));
+  BOOST_TEST(!exists(9999));
+  BOOST_TEST(!exists(0));
+  groups->remove(admin, north);
+  BOOST_TEST(!exists(north));
+}
+
+BOOST_AUTO_TEST_CASE(a_users_group_ids_ascend_by_id_not_by_name) {
+  const auto idsOf = [&](std::int64_t user) {
+    return read([&](store::Connection& c) { return groupIdsOfIn(c, user); });
+  };
+  // West is made first (the lower id) but sorts after East by name.
+  auto west = groups->create(admin, "West clinic");
+  auto east = groups->create(admin, "East clinic");
+  auto third = groups->create(admin, "Central");
+  BOOST_REQUIRE(west < east);
+  BOOST_REQUIRE(east < third);
+  groups->addMember(admin, east, lee);
+  groups->addMember(admin, west, lee);
+  groups->addMember(admin, third, chan);
+  groups->addMember(admin, east, ross);
+  BOOST_TEST(idsOf(lee) == (Ids{west, east}));
+  BOOST_TEST(idsOf(chan) == (Ids{third}));
+  BOOST_TEST(idsOf(ross) == (Ids{east}));
+  BOOST_TEST(idsOf(outer).empty());  // in no group
+  BOOST_TEST(idsOf(9999).empty());   // no such user
+  // Taken out of a group, or the group deleted: no longer among theirs.
+  groups->removeMember(admin, east, lee);
+  BOOST_TEST(idsOf(lee) == (Ids{west}));
+  groups->remove(admin, west);
+  BOOST_TEST(idsOf(lee).empty());
+}
+
 BOOST_AUTO_TEST_CASE(care_team_patients_are_the_distinct_patients_of_the_staff_given) {
   auto patientsOf = [&](const Ids& staff) {
     return read([&](store::Connection& c) { return careTeamPatients(c, staff); });

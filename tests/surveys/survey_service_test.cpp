@@ -10,8 +10,12 @@
 
 #include <boost/test/unit_test.hpp>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "security_fixture.hpp"
+#include "vigil/core/log.hpp"
 #include "vigil/patients/consent.hpp"
 #include "vigil/patients/patient_record.hpp"
 #include "vigil/registry/registry.hpp"
@@ -30,16 +34,19 @@ using security::Role;
 namespace {
 
 /// Records what would go to the cloud link's outbox, in the caller's write job.
-class RecordingOutbox final : public SurveyNoticeOutbox {
+class RecordingOutbox final : public vigil::sync::NotificationOutbox {
  public:
   struct Sent {
     std::string stream;
     std::string payload;
   };
   bool enrolled = true;
+  /// Set: enqueueIn refuses with this reason (and a message that must not reach the log).
+  std::optional<sync::EnqueueFailure> refuse;
   bool available() const override { return enrolled; }
   std::string enqueueIn(store::Connection&, std::string_view stream,
                         std::string_view payload) override {
+    if (refuse) throw sync::EnqueueError(*refuse, "free text of the refusal");
     std::lock_guard lock(m_);
     sent_.push_back({std::string(stream), std::string(payload)});
     return "entry-" + std::to_string(sent_.size());
@@ -354,6 +361,26 @@ BOOST_AUTO_TEST_CASE(without_a_cloud_link_the_notice_is_skipped) {
   BOOST_TEST(surveys.sendDueNotices().skipped == 1);
   BOOST_TEST(surveys.noticeFor(id)->reason == "no_cloud_link");
   BOOST_TEST(outbox->sent().empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_outbox_refusal_is_logged_by_its_word_and_the_notice_tried_again) {
+  const auto id = endedVisit();
+  std::vector<std::string> lines;
+  log::setSink([&](std::string_view line) { lines.emplace_back(line); });
+  outbox->refuse = sync::EnqueueFailure::notEnrolled;
+  const auto run = surveys.sendDueNotices();
+  log::setSink(nullptr);
+  BOOST_TEST(run.sent == 0);
+  BOOST_TEST(!surveys.noticeFor(id));  // nothing of it committed
+  std::vector<std::string> failed;
+  for (const auto& l : lines)
+    if (l.find("event=survey.notice_failed") != std::string::npos) failed.push_back(l);
+  BOOST_REQUIRE_EQUAL(failed.size(), 1u);
+  BOOST_TEST(failed[0].find("reason=not_enrolled") != std::string::npos);
+  BOOST_TEST(failed[0].find("free text") == std::string::npos);
+  outbox->refuse.reset();
+  clock.advance(1min);
+  BOOST_TEST(surveys.sendDueNotices().sent == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_visit_ended_more_than_14_days_before_start_up_gets_no_notice) {

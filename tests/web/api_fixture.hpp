@@ -332,24 +332,15 @@ struct ApiFixture {
     billing = std::make_unique<billing::BillingService>(*db, *audit, keys->cipher(), *patients,
                                                         *records, clock);
     services.billing = billing.get();
-    // As ApiWiring::wireReports: staff names from the accounts, clinic groups from the service.
+    // As ApiWiring::wireReports: staff names from the accounts, clinic groups read on the
+    // report's connection (analytics::staffGroupProviders, staffGroupsOf).
     reports = std::make_unique<analytics::ReportService>(
         *db, *audit, clock, analytics::practiceSections(),
         [this](std::int64_t id) {
           auto u = accounts->findUser(id);
           return u ? u->displayName : "User " + std::to_string(id);
         },
-        [this](store::Connection& c,
-               std::int64_t group) -> std::optional<std::vector<std::int64_t>> {
-          for (const auto& g : groups->list())
-            if (g.id == group) return security::groupProviders(c, group);
-          return std::nullopt;
-        },
-        [this](store::Connection&, std::int64_t user) {
-          std::vector<std::int64_t> ids;
-          for (const auto& g : groups->groupsOf(user)) ids.push_back(g.id);
-          return ids;
-        });
+        analytics::staffGroupProviders(), analytics::staffGroupsOf());
     services.reports = reports.get();
     // E-prescribing (issue 25), as ApiWiring::wireRx with no cloud link.
     drugs = std::make_unique<rx::DrugCatalog>(*db);

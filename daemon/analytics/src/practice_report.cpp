@@ -4,6 +4,7 @@
 
 #include "vigil/core/error.hpp"
 #include "vigil/security/access_guard.hpp"
+#include "vigil/security/staff_groups.hpp"
 #include "vigil/store/database.hpp"
 
 namespace vigil::analytics {
@@ -43,6 +44,17 @@ ReportScope resolveIn(Connection& c, const ReportRequest& request,
 }
 
 }  // namespace
+
+ReportService::GroupProviders staffGroupProviders() {
+  return [](Connection& c, std::int64_t group) -> std::optional<std::vector<std::int64_t>> {
+    if (!security::groupExistsIn(c, group)) return std::nullopt;
+    return security::groupProviders(c, group);
+  };
+}
+
+ReportService::GroupsOf staffGroupsOf() {
+  return [](Connection& c, std::int64_t user) { return security::groupIdsOfIn(c, user); };
+}
 
 std::string scopeObjectId(const ReportRequest& request) {
   switch (request.scope) {

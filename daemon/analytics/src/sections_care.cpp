@@ -4,6 +4,8 @@
 
 #include "sections_care.hpp"
 
+#include <ranges>
+
 #include "section_support.hpp"
 #include "vigil/cases/case_report.hpp"
 #ifdef VIGIL_ANALYTICS_WITH_VISITS
@@ -17,9 +19,22 @@ namespace vigil::analytics::detail {
 #ifdef VIGIL_ANALYTICS_WITH_VISITS
 namespace {
 
+/// The visit counts' columns and cells, in one order (by provider, per day).
+std::vector<Column> visitColumns() {
+  return {count("scheduled", "Scheduled"), count("completed", "Completed"),
+          count("cancelled", "Cancelled"), count("no_shows", "No-shows")};
+}
+
 std::vector<Cell> visitCells(const SmallCells& cells, const scheduling::VisitCounts& v) {
   return {cells.count(v.scheduled), cells.count(v.completed), cells.count(v.cancelled),
           cells.count(v.noShows)};
+}
+
+/// The on-demand figures' columns and cells, in one order (by provider, per day).
+std::vector<Column> onDemandColumns() {
+  return {count("requests", "Requests"), count("seen", "Seen"),
+          seconds("wait_p50", "Request to visit, median"),
+          seconds("wait_p90", "Request to visit, 90th percentile")};
 }
 
 std::vector<Cell> onDemandCells(const SmallCells& cells, const ondemand::OnDemandCounts& r) {
@@ -47,33 +62,18 @@ Section visitsSection(const SectionContext& x) {
        cells.share(t.noShows, t.scheduled), cells.count(r.time.availableMinutes),
        cells.count(r.time.bookedMinutes),
        cells.derived(r.time.utilisation, r.time.bookedMinutes.patients)}));
-  Table byProvider;
-  byProvider.key = "by_provider";
-  byProvider.title = "By provider";
-  byProvider.chart = "bar";
-  byProvider.columns = {text("provider", "Provider"),    count("scheduled", "Scheduled"),
-                        count("completed", "Completed"), count("cancelled", "Cancelled"),
-                        count("no_shows", "No-shows"),   ratio("utilisation", "Utilisation")};
-  for (const auto& p : r.providers) {
-    std::vector<Cell> row{Cell::label(x.staffName(p.providerUserId))};
-    for (auto& c : visitCells(cells, p.visits)) row.push_back(std::move(c));
-    row.push_back(cells.derived(p.time.utilisation, p.time.bookedMinutes.patients));
-    byProvider.rows.push_back(std::move(row));
-  }
-  s.tables.push_back(std::move(byProvider));
-  Table byDay;
-  byDay.key = "by_day";
-  byDay.title = "Per day";
-  byDay.chart = "line";
-  byDay.columns = {date("day", "Day"), count("scheduled", "Scheduled"),
-                   count("completed", "Completed"), count("cancelled", "Cancelled"),
-                   count("no_shows", "No-shows")};
-  for (const auto& d : r.days) {
-    std::vector<Cell> row{Cell::label(dayLabel(d.dayStart))};
-    for (auto& c : visitCells(cells, d.visits)) row.push_back(std::move(c));
-    byDay.rows.push_back(std::move(row));
-  }
-  s.tables.push_back(std::move(byDay));
+  auto providerColumns = labelled(text("provider", "Provider"), visitColumns());
+  providerColumns.push_back(ratio("utilisation", "Utilisation"));
+  s.tables.push_back(
+      seriesTable("by_provider", "By provider", "bar", std::move(providerColumns), r.providers,
+                  [&](const auto& p) {
+                    auto row = labelled(x.staffName(p.providerUserId), visitCells(cells, p.visits));
+                    row.push_back(cells.derived(p.time.utilisation, p.time.bookedMinutes.patients));
+                    return row;
+                  }));
+  s.tables.push_back(seriesTable(
+      "by_day", "Per day", "line", labelled(date("day", "Day"), visitColumns()), r.days,
+      [&](const auto& d) { return labelled(dayLabel(d.dayStart), visitCells(cells, d.visits)); }));
   return s;
 }
 
@@ -91,32 +91,16 @@ Section onDemandSection(const SectionContext& x) {
              {cells.count(t.requests), cells.count(t.seen), cells.count(t.cancelled),
               cells.count(t.waiting), cells.percentile(t.toVisitStart, 50),
               cells.percentile(t.toVisitStart, 90)}));
-  Table byProvider;
-  byProvider.key = "by_provider";
-  byProvider.title = "By provider";
-  byProvider.chart = "bar";
-  byProvider.columns = {text("provider", "Provider"), count("requests", "Requests"),
-                        count("seen", "Seen"), seconds("wait_p50", "Request to visit, median"),
-                        seconds("wait_p90", "Request to visit, 90th percentile")};
-  for (const auto& p : r.providers) {
-    std::vector<Cell> row{Cell::label(x.staffName(p.providerUserId))};
-    for (auto& c : onDemandCells(cells, p.requests)) row.push_back(std::move(c));
-    byProvider.rows.push_back(std::move(row));
-  }
-  s.tables.push_back(std::move(byProvider));
-  Table byDay;
-  byDay.key = "by_day";
-  byDay.title = "Per day";
-  byDay.chart = "line";
-  byDay.columns = {date("day", "Day"), count("requests", "Requests"), count("seen", "Seen"),
-                   seconds("wait_p50", "Request to visit, median"),
-                   seconds("wait_p90", "Request to visit, 90th percentile")};
-  for (const auto& d : r.days) {
-    std::vector<Cell> row{Cell::label(dayLabel(d.dayStart))};
-    for (auto& c : onDemandCells(cells, d.requests)) row.push_back(std::move(c));
-    byDay.rows.push_back(std::move(row));
-  }
-  s.tables.push_back(std::move(byDay));
+  s.tables.push_back(seriesTable(
+      "by_provider", "By provider", "bar",
+      labelled(text("provider", "Provider"), onDemandColumns()), r.providers, [&](const auto& p) {
+        return labelled(x.staffName(p.providerUserId), onDemandCells(cells, p.requests));
+      }));
+  s.tables.push_back(
+      seriesTable("by_day", "Per day", "line", labelled(date("day", "Day"), onDemandColumns()),
+                  r.days, [&](const auto& d) {
+                    return labelled(dayLabel(d.dayStart), onDemandCells(cells, d.requests));
+                  }));
   return s;
 }
 
@@ -140,39 +124,32 @@ Section satisfactionSection(const SectionContext& x) {
        cells.share(t.responses, r.visitsEnded), cells.derived(t.meanRating, t.responses.patients),
        cells.count(t.promoters), cells.count(t.passives), cells.count(t.detractors),
        cells.derived(t.nps, t.responses.patients)}));
-  Table ratings;
-  ratings.key = "ratings";
-  ratings.title = "Ratings";
-  ratings.chart = "bar";
-  ratings.columns = {text("rating", "Rating"), count("answers", "Answers")};
-  for (std::size_t i = 0; i < t.ratings.size(); ++i)
-    ratings.rows.push_back({Cell::label(std::to_string(i + 1)), cells.count(t.ratings[i])});
-  s.tables.push_back(std::move(ratings));
-  Table byProvider;
-  byProvider.key = "by_provider";
-  byProvider.title = "By provider";
-  byProvider.chart = "bar";
-  byProvider.columns = {text("provider", "Provider"),
-                        count("visits", "Video visits ended"),
-                        count("responses", "Surveys answered"),
-                        {"mean", "Rating, mean (1–5)", "number"},
-                        {"nps", "Net promoter score", "number"}};
-  for (const auto& p : r.providers)
-    byProvider.rows.push_back({Cell::label(x.staffName(p.providerUserId)),
-                               cells.count(p.visitsEnded), cells.count(p.figures.responses),
-                               cells.derived(p.figures.meanRating, p.figures.responses.patients),
-                               cells.derived(p.figures.nps, p.figures.responses.patients)});
-  s.tables.push_back(std::move(byProvider));
-  Table byDay;
-  byDay.key = "by_day";
-  byDay.title = "Per day";
-  byDay.chart = "line";
-  byDay.columns = {date("day", "Day"), count("visits", "Video visits ended"),
-                   count("responses", "Surveys answered")};
-  for (const auto& d : r.days)
-    byDay.rows.push_back(
-        {Cell::label(dayLabel(d.start)), cells.count(d.visitsEnded), cells.count(d.responses)});
-  s.tables.push_back(std::move(byDay));
+  s.tables.push_back(seriesTable(
+      "ratings", "Ratings", "bar", {text("rating", "Rating"), count("answers", "Answers")},
+      std::views::iota(std::size_t{0}, t.ratings.size()), [&](std::size_t i) {
+        return std::vector<Cell>{Cell::label(std::to_string(i + 1)), cells.count(t.ratings[i])};
+      }));
+  s.tables.push_back(seriesTable(
+      "by_provider", "By provider", "bar",
+      {text("provider", "Provider"),
+       count("visits", "Video visits ended"),
+       count("responses", "Surveys answered"),
+       {"mean", "Rating, mean (1–5)", "number"},
+       {"nps", "Net promoter score", "number"}},
+      r.providers, [&](const auto& p) {
+        return std::vector<Cell>{Cell::label(x.staffName(p.providerUserId)),
+                                 cells.count(p.visitsEnded), cells.count(p.figures.responses),
+                                 cells.derived(p.figures.meanRating, p.figures.responses.patients),
+                                 cells.derived(p.figures.nps, p.figures.responses.patients)};
+      }));
+  s.tables.push_back(seriesTable("by_day", "Per day", "line",
+                                 {date("day", "Day"), count("visits", "Video visits ended"),
+                                  count("responses", "Surveys answered")},
+                                 r.days, [&](const auto& d) {
+                                   return std::vector<Cell>{Cell::label(dayLabel(d.start)),
+                                                            cells.count(d.visitsEnded),
+                                                            cells.count(d.responses)};
+                                 }));
   return s;
 }
 #endif
@@ -195,30 +172,26 @@ Section casesSection(const SectionContext& x) {
               cells.count(t.escalated), cells.count(t.onTime), cells.count(t.late),
               cells.count(t.overdue), cells.share(t.onTime, t.answered),
               cells.percentile(t.toFirstReply, 50), cells.percentile(t.toFirstReply, 90)}));
-  Table byProvider;
-  byProvider.key = "by_provider";
-  byProvider.title = "By clinician";
-  byProvider.chart = "bar";
-  byProvider.columns = {text("clinician", "Clinician"), count("answered", "Answered"),
-                        count("on_time", "Within the target"), count("late", "Late"),
-                        seconds("reply_p50", "First reply, median")};
-  for (const auto& p : r.providers)
-    byProvider.rows.push_back({Cell::label(x.staffName(p.providerUserId)),
-                               cells.count(p.cases.answered), cells.count(p.cases.onTime),
-                               cells.count(p.cases.late),
-                               cells.percentile(p.cases.toFirstReply, 50)});
-  s.tables.push_back(std::move(byProvider));
-  Table byDay;
-  byDay.key = "by_day";
-  byDay.title = "Per day";
-  byDay.chart = "line";
-  byDay.columns = {date("day", "Day"), count("opened", "Opened"), count("answered", "Answered"),
-                   seconds("reply_p50", "First reply, median")};
-  for (const auto& d : r.days)
-    byDay.rows.push_back({Cell::label(dayLabel(d.dayStart)), cells.count(d.cases.opened),
-                          cells.count(d.cases.answered),
-                          cells.percentile(d.cases.toFirstReply, 50)});
-  s.tables.push_back(std::move(byDay));
+  s.tables.push_back(seriesTable("by_provider", "By clinician", "bar",
+                                 {text("clinician", "Clinician"), count("answered", "Answered"),
+                                  count("on_time", "Within the target"), count("late", "Late"),
+                                  seconds("reply_p50", "First reply, median")},
+                                 r.providers, [&](const auto& p) {
+                                   return std::vector<Cell>{
+                                       Cell::label(x.staffName(p.providerUserId)),
+                                       cells.count(p.cases.answered), cells.count(p.cases.onTime),
+                                       cells.count(p.cases.late),
+                                       cells.percentile(p.cases.toFirstReply, 50)};
+                                 }));
+  s.tables.push_back(seriesTable(
+      "by_day", "Per day", "line",
+      {date("day", "Day"), count("opened", "Opened"), count("answered", "Answered"),
+       seconds("reply_p50", "First reply, median")},
+      r.days, [&](const auto& d) {
+        return std::vector<Cell>{Cell::label(dayLabel(d.dayStart)), cells.count(d.cases.opened),
+                                 cells.count(d.cases.answered),
+                                 cells.percentile(d.cases.toFirstReply, 50)};
+      }));
   return s;
 }
 

@@ -4,7 +4,9 @@
 
 #include "sections_monitoring.hpp"
 
+#include <array>
 #include <map>
+#include <ranges>
 
 #include "section_support.hpp"
 #include "vigil/alerts/alert_report.hpp"
@@ -13,6 +15,10 @@
 
 namespace vigil::analytics::detail {
 namespace {
+
+/// The severities in the order the report lists them: gravest first.
+constexpr std::array kSeverities{alerts::Severity::critical, alerts::Severity::high,
+                                 alerts::Severity::low, alerts::Severity::info};
 
 /// Sums tallies (the same patients may be in several: finish() again).
 PatientTally sum(const std::vector<const PatientTally*>& parts) {
@@ -45,49 +51,40 @@ Section alertsSection(const SectionContext& x) {
               cells.count(t.escalated), cells.percentile(t.toAcknowledge, 50),
               cells.percentile(t.toAcknowledge, 90), cells.percentile(t.toResolve, 50),
               cells.percentile(t.toResolve, 90)}));
-  Table bySeverity;
-  bySeverity.key = "by_severity";
-  bySeverity.title = "By severity";
-  bySeverity.chart = "bar";
-  bySeverity.columns = {text("severity", "Severity"), count("raised", "Raised"),
-                        count("acknowledged", "Acknowledged"), count("escalated", "Escalated"),
-                        seconds("ack_p50", "To acknowledge, median")};
-  for (auto severity : {alerts::Severity::critical, alerts::Severity::high, alerts::Severity::low,
-                        alerts::Severity::info}) {
-    auto it = r.bySeverity.find(severity);
-    if (it == r.bySeverity.end()) continue;
-    const auto& a = it->second;
-    bySeverity.rows.push_back({Cell::label(std::string(alerts::toString(severity))),
-                               cells.count(a.raised), cells.count(a.acknowledged),
-                               cells.count(a.escalated), cells.percentile(a.toAcknowledge, 50)});
-  }
-  s.tables.push_back(std::move(bySeverity));
-  Table byRule;
-  byRule.key = "by_rule";
-  byRule.title = "By rule";
-  byRule.columns = {text("rule", "Rule"),
-                    text("kind", "Kind"),
-                    count("raised", "Raised"),
-                    count("escalated", "Escalated"),
-                    seconds("ack_p50", "To acknowledge, median"),
-                    seconds("resolve_p50", "To resolve, median")};
-  for (const auto& rule : r.byRule)
-    byRule.rows.push_back({Cell::label(rule.key), Cell::label(rule.kind),
-                           cells.count(rule.tally.raised), cells.count(rule.tally.escalated),
-                           cells.percentile(rule.tally.toAcknowledge, 50),
-                           cells.percentile(rule.tally.toResolve, 50)});
-  s.tables.push_back(std::move(byRule));
-  Table byDay;
-  byDay.key = "by_day";
-  byDay.title = "Per day";
-  byDay.chart = "line";
-  byDay.columns = {date("day", "Day"), count("raised", "Raised"),
-                   seconds("ack_p50", "To acknowledge, median")};
-  for (std::size_t d = 0; d < r.byDay.size(); ++d)
-    byDay.rows.push_back(
-        {Cell::label(dayLabel(x.from + std::chrono::days(static_cast<std::int64_t>(d)))),
-         cells.count(r.byDay[d].raised), cells.percentile(r.byDay[d].toAcknowledge, 50)});
-  s.tables.push_back(std::move(byDay));
+  // The severities the period has, gravest first.
+  const auto present = [&](alerts::Severity v) { return r.bySeverity.contains(v); };
+  s.tables.push_back(seriesTable(
+      "by_severity", "By severity", "bar",
+      {text("severity", "Severity"), count("raised", "Raised"),
+       count("acknowledged", "Acknowledged"), count("escalated", "Escalated"),
+       seconds("ack_p50", "To acknowledge, median")},
+      kSeverities | std::views::filter(present), [&](alerts::Severity severity) {
+        const auto& a = r.bySeverity.at(severity);
+        return std::vector<Cell>{Cell::label(std::string(alerts::toString(severity))),
+                                 cells.count(a.raised), cells.count(a.acknowledged),
+                                 cells.count(a.escalated), cells.percentile(a.toAcknowledge, 50)};
+      }));
+  s.tables.push_back(
+      seriesTable("by_rule", "By rule", "",
+                  {text("rule", "Rule"), text("kind", "Kind"), count("raised", "Raised"),
+                   count("escalated", "Escalated"), seconds("ack_p50", "To acknowledge, median"),
+                   seconds("resolve_p50", "To resolve, median")},
+                  r.byRule, [&](const auto& rule) {
+                    return std::vector<Cell>{Cell::label(rule.key),
+                                             Cell::label(rule.kind),
+                                             cells.count(rule.tally.raised),
+                                             cells.count(rule.tally.escalated),
+                                             cells.percentile(rule.tally.toAcknowledge, 50),
+                                             cells.percentile(rule.tally.toResolve, 50)};
+                  }));
+  s.tables.push_back(seriesTable(
+      "by_day", "Per day", "line",
+      {date("day", "Day"), count("raised", "Raised"), seconds("ack_p50", "To acknowledge, median")},
+      std::views::iota(std::size_t{0}, r.byDay.size()), [&](std::size_t d) {
+        return std::vector<Cell>{
+            Cell::label(dayLabel(x.from + std::chrono::days(static_cast<std::int64_t>(d)))),
+            cells.count(r.byDay[d].raised), cells.percentile(r.byDay[d].toAcknowledge, 50)};
+      }));
   return s;
 }
 
@@ -115,29 +112,25 @@ Section rpmSection(const SectionContext& x) {
               cells.count(r.periods0to1), cells.share(r.periods16to30, periods),
               cells.derived(r.meanDaysPerPeriod, periods.patients), cells.count(r.atRisk),
               cells.count(r.cannotReach)}));
-  Table byMonth;
-  byMonth.key = "by_month";
-  byMonth.title = "Per month";
-  byMonth.chart = "bar";
-  byMonth.columns = {text("month", "Month"), count("enrolled", "Enrolled"),
-                     count("full", "With a 16-day period")};
-  for (const auto& m : r.months)
-    byMonth.rows.push_back(
-        {Cell::label(m.month), cells.count(m.enrolled), cells.count(m.fullPeriod)});
-  s.tables.push_back(std::move(byMonth));
+  s.tables.push_back(seriesTable("by_month", "Per month", "bar",
+                                 {text("month", "Month"), count("enrolled", "Enrolled"),
+                                  count("full", "With a 16-day period")},
+                                 r.months, [&](const auto& m) {
+                                   return std::vector<Cell>{Cell::label(m.month),
+                                                            cells.count(m.enrolled),
+                                                            cells.count(m.fullPeriod)};
+                                 }));
   // The patients to call: only those the reader may see (their care team; admins all).
-  Table atRisk;
-  atRisk.key = "at_risk";
-  atRisk.title = "Patients at risk of missing 16 days (those on your care teams)";
-  atRisk.columns = {text("patient", "Patient record"), count("days", "Days with data so far"),
-                    count("left", "Days left in the period"),
-                    text("reachable", "16 days reachable")};
-  for (const auto& p : r.atRiskPatients) {
-    if (!cells.maySee(p.patientId)) continue;
-    atRisk.rows.push_back({Cell::label("#" + std::to_string(p.patientId)), Cell::of(p.daysSoFar),
-                           Cell::of(p.daysLeft), Cell::label(p.reachable ? "yes" : "no")});
-  }
-  s.tables.push_back(std::move(atRisk));
+  const auto visible = [&](const auto& p) { return cells.maySee(p.patientId); };
+  s.tables.push_back(seriesTable(
+      "at_risk", "Patients at risk of missing 16 days (those on your care teams)", "",
+      {text("patient", "Patient record"), count("days", "Days with data so far"),
+       count("left", "Days left in the period"), text("reachable", "16 days reachable")},
+      r.atRiskPatients | std::views::filter(visible), [](const auto& p) {
+        return std::vector<Cell>{Cell::label("#" + std::to_string(p.patientId)),
+                                 Cell::of(p.daysSoFar), Cell::of(p.daysLeft),
+                                 Cell::label(p.reachable ? "yes" : "no")};
+      }));
   return s;
 }
 
@@ -169,7 +162,9 @@ Section billingSection(const SectionContext& x) {
     byCode[cm.code].push_back(&cm);
     byMonth[cm.month].push_back(&cm);
   }
-  auto rowOf = [&](const std::string& label, const std::vector<const billing::CodeMonth*>& cms) {
+  // A row of the code or month `group.first`, summing its lines `group.second`.
+  auto rowOf = [&](const auto& group) {
+    const auto& [label, cms] = group;
     std::vector<const PatientTally*> parts;
     std::int64_t units = 0, cents = 0;
     for (const auto* cm : cms) {
@@ -182,51 +177,38 @@ Section billingSection(const SectionContext& x) {
                              cells.derived(static_cast<double>(units), t.patients),
                              cells.derived(static_cast<double>(cents), t.patients)};
   };
-  Table codes;
-  codes.key = "by_code";
-  codes.title = "By code";
-  codes.chart = "bar";
-  codes.columns = {text("code", "Code"), count("lines", "Lines"), count("units", "Units"),
-                   cents("charges", "Charges")};
-  for (const auto& [code, cms] : byCode) codes.rows.push_back(rowOf(code, cms));
-  s.tables.push_back(std::move(codes));
-  Table months;
-  months.key = "by_month";
-  months.title = "By month of service";
-  months.chart = "bar";
-  months.columns = {text("month", "Month"), count("lines", "Lines"), count("units", "Units"),
-                    cents("charges", "Charges")};
-  for (const auto& [month, cms] : byMonth) months.rows.push_back(rowOf(month, cms));
-  s.tables.push_back(std::move(months));
-  Table statuses;
-  statuses.key = "by_status";
-  statuses.title = "Claims by status";
-  statuses.chart = "bar";
-  statuses.columns = {text("status", "Status"), count("claims", "Claims"),
-                      cents("charges", "Charges")};
-  for (const auto& st : r.byStatus)
-    statuses.rows.push_back(
-        {Cell::label(st.status), cells.count(st.claims),
-         cells.derived(static_cast<double>(st.chargeCents), st.claims.patients)});
-  s.tables.push_back(std::move(statuses));
-  Table paid;
-  paid.key = "payments";
-  paid.title = "Payments posted by month";
-  paid.chart = "bar";
-  paid.columns = {text("month", "Month"), count("postings", "Postings"), cents("paid", "Paid")};
-  for (const auto& m : r.payments)
-    paid.rows.push_back({Cell::label(m.month), cells.count(m.postings),
-                         cells.derived(static_cast<double>(m.paidCents), m.postings.patients)});
-  s.tables.push_back(std::move(paid));
-  Table denials;
-  denials.key = "denials";
-  denials.title = "Denials by reason";
-  denials.columns = {text("group", "Group"), text("reason", "Reason code"),
-                     count("claims", "Claims"), cents("amount", "Amount")};
-  for (const auto& d : r.denialsByReason)
-    denials.rows.push_back({Cell::label(d.group), Cell::label(d.reason), cells.count(d.claims),
-                            cells.derived(static_cast<double>(d.amountCents), d.claims.patients)});
-  s.tables.push_back(std::move(denials));
+  // The same columns by code and by month of service.
+  const std::vector<Column> lineFigures{count("lines", "Lines"), count("units", "Units"),
+                                        cents("charges", "Charges")};
+  s.tables.push_back(seriesTable("by_code", "By code", "bar",
+                                 labelled(text("code", "Code"), lineFigures), byCode, rowOf));
+  s.tables.push_back(seriesTable("by_month", "By month of service", "bar",
+                                 labelled(text("month", "Month"), lineFigures), byMonth, rowOf));
+  s.tables.push_back(seriesTable(
+      "by_status", "Claims by status", "bar",
+      {text("status", "Status"), count("claims", "Claims"), cents("charges", "Charges")},
+      r.byStatus, [&](const auto& st) {
+        return std::vector<Cell>{
+            Cell::label(st.status), cells.count(st.claims),
+            cells.derived(static_cast<double>(st.chargeCents), st.claims.patients)};
+      }));
+  s.tables.push_back(
+      seriesTable("payments", "Payments posted by month", "bar",
+                  {text("month", "Month"), count("postings", "Postings"), cents("paid", "Paid")},
+                  r.payments, [&](const auto& m) {
+                    return std::vector<Cell>{
+                        Cell::label(m.month), cells.count(m.postings),
+                        cells.derived(static_cast<double>(m.paidCents), m.postings.patients)};
+                  }));
+  s.tables.push_back(
+      seriesTable("denials", "Denials by reason", "",
+                  {text("group", "Group"), text("reason", "Reason code"), count("claims", "Claims"),
+                   cents("amount", "Amount")},
+                  r.denialsByReason, [&](const auto& d) {
+                    return std::vector<Cell>{
+                        Cell::label(d.group), Cell::label(d.reason), cells.count(d.claims),
+                        cells.derived(static_cast<double>(d.amountCents), d.claims.patients)};
+                  }));
   return s;
 }
 

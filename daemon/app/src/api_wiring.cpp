@@ -1,6 +1,5 @@
 #include "api_wiring.hpp"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "alerts_subsystem.hpp"
@@ -16,6 +15,7 @@
 #include "vigil/pki/broker_setup.hpp"
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/keys.hpp"
+#include "vigil/sync/notification_outbox.hpp"
 
 namespace vigil::app {
 
@@ -98,9 +98,9 @@ void ApiWiring::wireReminders(const Config& config, store::Database& db,
   scheduling::ReminderOptions reminderOptions;
   reminderOptions.clinicName = config.string("scheduling.clinic_name");
   reminderOptions.portalUrl = services_.publicUrl;
-  std::shared_ptr<scheduling::NotificationOutbox> notify;
+  std::shared_ptr<sync::NotificationOutbox> notify;
   if (syncing.link() != nullptr)
-    notify = std::make_shared<scheduling::LinkNotificationOutbox>(*syncing.link());
+    notify = std::make_shared<sync::LinkNotificationOutbox>(*syncing.link());
   reminders_ = std::make_unique<scheduling::ReminderService>(
       db, security.audit(), security.keys().cipher(), *records_, std::move(notify), clock,
       reminderOptions);
@@ -125,9 +125,9 @@ void ApiWiring::wireSurveys(const Config& config, store::Database& db, SecurityS
   options.portalUrl = services_.publicUrl;
   surveys_ = std::make_unique<surveys::SurveyService>(
       db, security.audit(), security.keys().cipher(), *records_, clock, options);
-  std::shared_ptr<surveys::SurveyNoticeOutbox> outbox;
+  std::shared_ptr<sync::NotificationOutbox> outbox;
   if (syncing.link() != nullptr)
-    outbox = std::make_shared<surveys::LinkSurveyOutbox>(*syncing.link());
+    outbox = std::make_shared<sync::LinkNotificationOutbox>(*syncing.link());
   surveys::NoticeChannel channel;
 #ifdef VIGIL_WITH_SCHEDULING
   channel = [](store::Connection& c, std::int64_t patientId) -> std::optional<std::string> {
@@ -227,18 +227,7 @@ void ApiWiring::wireReports(store::Database& db, SecuritySubsystem& security, Cl
         auto u = accounts.findUser(id);
         return u ? u->displayName : "User " + std::to_string(id);
       },
-      [this](store::Connection& c, std::int64_t group) -> std::optional<std::vector<std::int64_t>> {
-        const auto groups = groups_->list();
-        if (std::none_of(groups.begin(), groups.end(),
-                         [&](const security::StaffGroup& g) { return g.id == group; }))
-          return std::nullopt;
-        return security::groupProviders(c, group);
-      },
-      [this](store::Connection&, std::int64_t user) {
-        std::vector<std::int64_t> ids;
-        for (const auto& g : groups_->groupsOf(user)) ids.push_back(g.id);
-        return ids;
-      });
+      analytics::staffGroupProviders(), analytics::staffGroupsOf());
   services_.reports = reports_.get();
 }
 

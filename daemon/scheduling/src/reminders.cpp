@@ -28,7 +28,6 @@
 #include "vigil/security/accounts.hpp"
 #include "vigil/security/audit_log.hpp"
 #include "vigil/store/database.hpp"
-#include "vigil/sync/link.hpp"
 
 namespace vigil::scheduling {
 
@@ -143,23 +142,10 @@ std::string offerText(ReminderDetail detail, const MessageFacts& f, std::string_
   return out;
 }
 
-bool LinkNotificationOutbox::available() const {
-  return link_.enrolled();
-}
-
-std::string LinkNotificationOutbox::enqueueIn(Connection& c, std::string_view stream,
-                                              std::string_view payloadJson) {
-  return link_.enqueueIn(c, stream, "notify.send", "notify", payloadJson);
-}
-
-void LinkNotificationOutbox::wake() {
-  link_.wake();
-}
-
 ReminderService::ReminderService(store::Database& db, security::AuditLog& audit,
                                  const crypto::FieldCipher& cipher,
                                  patients::PatientRecordService& records,
-                                 std::shared_ptr<NotificationOutbox> outbox, Clock& clock,
+                                 std::shared_ptr<sync::NotificationOutbox> outbox, Clock& clock,
                                  ReminderOptions options)
     : db_(db),
       audit_(audit),
@@ -202,7 +188,7 @@ struct Destination {
 };
 
 Destination destinationIn(Connection& c, const patients::PatientRecordService& records,
-                          const ReminderSettings& s, NotificationOutbox* outbox) {
+                          const ReminderSettings& s, sync::NotificationOutbox* outbox) {
   if (s.channel == ReminderChannel::none) return {"", "", "channel_none"};
   const auto record = records.currentIn(c, s.patientId, false);
   const auto& to =
@@ -375,8 +361,12 @@ ReminderRun ReminderService::runDue() {
       queued = queued || r.second;
       if (r.first.sent > 0) log::info("reminder.sent", {{"appointment_id", id}});
     } catch (const vigil::Error& e) {
-      // Nothing of this appointment's reminders committed; the next run tries again.
-      log::warn("reminder.failed", {{"appointment_id", id}, {"reason", std::string(e.what())}});
+      // Nothing of this appointment's reminders committed; the next run tries again. The
+      // outbox's refusals are logged by their word (not_enrolled, unknown_service, rejected).
+      const auto* refused = dynamic_cast<const sync::EnqueueError*>(&e);
+      log::warn("reminder.failed",
+                {{"appointment_id", id},
+                 {"reason", refused ? std::string(toString(refused->reason())) : e.what()}});
     }
   }
   if (queued && outbox_) outbox_->wake();

@@ -49,8 +49,7 @@ std::string checkedName(std::string_view raw) {
 
 /// Throws GroupNotFound unless the group exists.
 void requireGroupIn(Connection& c, std::int64_t groupId) {
-  if (!c.queryValue<std::int64_t>("SELECT 1 FROM staff_groups WHERE id = ?1", groupId))
-    throw GroupNotFound("group " + std::to_string(groupId));
+  if (!groupExistsIn(c, groupId)) throw GroupNotFound("group " + std::to_string(groupId));
 }
 
 /// Throws GroupNameTaken when another group than `self` (0: none) has `name`, ignoring case
@@ -240,6 +239,20 @@ std::vector<StaffGroup> StaffGroupService::groupsIn(Connection& c, std::int64_t 
       return a.displayName != b.displayName ? a.displayName < b.displayName : a.userId < b.userId;
     });
   return groups;
+}
+
+bool groupExistsIn(Connection& c, std::int64_t groupId) {
+  return c.queryValue<std::int64_t>("SELECT 1 FROM staff_groups WHERE id = ?1", groupId)
+      .has_value();
+}
+
+std::vector<std::int64_t> groupIdsOfIn(Connection& c, std::int64_t userId) {
+  std::vector<std::int64_t> out;
+  auto st =
+      c.prepare("SELECT group_id FROM staff_group_members WHERE user_id = ?1 ORDER BY group_id");
+  st.bind(1, userId);
+  while (st.step()) out.push_back(st.getInt64(0));
+  return out;
 }
 
 std::vector<std::int64_t> groupProviders(Connection& c, std::int64_t groupId) {

@@ -153,8 +153,12 @@ NoticeRun SurveyService::sendDueNotices() {
       queued = queued || r.second;
       if (r.first.sent > 0) log::info("survey.notice_sent", {{"visit_id", v.id}});
     } catch (const vigil::Error& e) {
-      // Nothing of this visit's notice committed; the next run tries again.
-      log::warn("survey.notice_failed", {{"visit_id", v.id}, {"reason", std::string(e.what())}});
+      // Nothing of this visit's notice committed; the next run tries again. The outbox's
+      // refusals are logged by their word (not_enrolled, unknown_service, rejected).
+      const auto* refused = dynamic_cast<const sync::EnqueueError*>(&e);
+      log::warn("survey.notice_failed",
+                {{"visit_id", v.id},
+                 {"reason", refused ? std::string(toString(refused->reason())) : e.what()}});
       if (!earliestFailure || v.endedAt < *earliestFailure) earliestFailure = v.endedAt;
     }
   }

@@ -22,7 +22,6 @@
 #include "vigil/security/encrypted_fields.hpp"
 #include "vigil/store/database.hpp"
 #include "vigil/store/sqlite.hpp"
-#include "vigil/sync/link.hpp"
 #include "vigil/video/visit.hpp"
 
 namespace vigil::surveys {
@@ -43,19 +42,6 @@ std::string_view SurveyNotDue::code() const {
       return "survey_expired";
   }
   return "survey_not_due";
-}
-
-bool LinkSurveyOutbox::available() const {
-  return link_.enrolled();
-}
-
-std::string LinkSurveyOutbox::enqueueIn(Connection& c, std::string_view stream,
-                                        std::string_view payloadJson) {
-  return link_.enqueueIn(c, stream, "notify.send", "notify", payloadJson);
-}
-
-void LinkSurveyOutbox::wake() {
-  link_.wake();
 }
 
 void checkAnswer(const SurveyAnswer& a) {
@@ -116,7 +102,8 @@ SurveyService::SurveyService(store::Database& db, security::AuditLog& audit,
     options_.portalUrl.pop_back();
 }
 
-void SurveyService::setNotices(std::shared_ptr<SurveyNoticeOutbox> outbox, NoticeChannel channel) {
+void SurveyService::setNotices(std::shared_ptr<sync::NotificationOutbox> outbox,
+                               NoticeChannel channel) {
   outbox_ = std::move(outbox);
   channel_ = std::move(channel);
 }

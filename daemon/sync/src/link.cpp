@@ -225,9 +225,12 @@ std::string Link::enqueueIn(Connection& c, std::string_view stream, std::string_
                             std::string_view service, std::string_view payloadJson) {
   std::lock_guard lock(mutex_);
   const auto& enrolment = identity_.enrolment();
-  if (!enrolment) throw ValidationError("the box is not enrolled with the cloud");
+  if (!enrolment)
+    throw EnqueueError(EnqueueFailure::notEnrolled, "the box is not enrolled with the cloud");
   const ServiceKeys* keys = enrolment->service(service);
-  if (keys == nullptr) throw ValidationError("no cloud service named " + std::string(service));
+  if (keys == nullptr)
+    throw EnqueueError(EnqueueFailure::unknownService,
+                       "no cloud service named " + std::string(service));
   return outbox_.enqueueIn(c, stream, kind, service, [&](std::string_view id, std::int64_t seq) {
     Header h;
     h.id = std::string(id);

@@ -161,6 +161,18 @@ std::string_view toString(EntryState state) {
   return "pending";
 }
 
+std::string_view toString(EnqueueFailure failure) {
+  switch (failure) {
+    case EnqueueFailure::notEnrolled:
+      return "not_enrolled";
+    case EnqueueFailure::unknownService:
+      return "unknown_service";
+    case EnqueueFailure::rejected:
+      return "rejected";
+  }
+  return "rejected";
+}
+
 std::optional<EntryState> parseEntryState(std::string_view name) {
   for (auto s :
        {EntryState::pending, EntryState::delivered, EntryState::refused, EntryState::cancelled})
@@ -236,9 +248,11 @@ std::chrono::milliseconds Outbox::jitteredDelay(std::uint32_t attempts) {
 
 std::string Outbox::enqueueIn(Connection& c, std::string_view stream, std::string_view kind,
                               std::string_view recipient, const MakeEnvelope& makeEnvelope) {
-  if (!isStreamName(stream)) throw ValidationError("stream: not a stream name");
-  if (!isWord(kind, 64, "_.")) throw ValidationError("kind: not a kind");
-  if (!isWord(recipient, 64, "_-")) throw ValidationError("recipient: not a service name");
+  if (!isStreamName(stream))
+    throw EnqueueError(EnqueueFailure::rejected, "stream: not a stream name");
+  if (!isWord(kind, 64, "_.")) throw EnqueueError(EnqueueFailure::rejected, "kind: not a kind");
+  if (!isWord(recipient, 64, "_-"))
+    throw EnqueueError(EnqueueFailure::rejected, "recipient: not a service name");
   store::Transaction tx(c);  // a savepoint inside the caller's job: all of it or nothing
   c.execute(
       "INSERT INTO sync_streams (stream, next_seq) VALUES (?1, 1) ON CONFLICT (stream) DO NOTHING",
@@ -249,8 +263,9 @@ std::string Outbox::enqueueIn(Connection& c, std::string_view stream, std::strin
   c.execute("UPDATE sync_streams SET next_seq = next_seq + 1 WHERE stream = ?1", stream);
   std::string id = newUuid();
   const std::string envelope = makeEnvelope(id, seq);
-  if (envelope.empty()) throw ValidationError("envelope: empty");
-  if (envelope.size() > kMaxEnvelopeBytes) throw ValidationError("envelope: over 1 MiB");
+  if (envelope.empty()) throw EnqueueError(EnqueueFailure::rejected, "envelope: empty");
+  if (envelope.size() > kMaxEnvelopeBytes)
+    throw EnqueueError(EnqueueFailure::rejected, "envelope: over 1 MiB");
   const auto now = core::toMillis(clock_.now());
   c.execute(
       "INSERT INTO sync_outbox (id, stream, seq, kind, recipient, envelope, created_at, "

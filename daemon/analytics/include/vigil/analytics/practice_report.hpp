@@ -118,4 +118,12 @@ class ReportService {
 /// The scope's description in an audit entry: "practice", "provider:12", "group:3".
 std::string scopeObjectId(const ReportRequest& request);
 
+/// The clinic groups as vigild gives them to ReportService (ApiWiring::wireReports; the API
+/// tests wire the same): security's staff groups read on the report's own connection, nothing
+/// decrypted. A group's providers (security::groupProviders; nullopt when
+/// security::groupExistsIn says there is no such group) ...
+ReportService::GroupProviders staffGroupProviders();
+/// ... and the groups a user is in (security::groupIdsOfIn).
+ReportService::GroupsOf staffGroupsOf();
+
 }  // namespace vigil::analytics

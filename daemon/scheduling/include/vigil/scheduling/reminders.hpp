@@ -28,6 +28,7 @@
 
 #include "vigil/core/clock.hpp"
 #include "vigil/security/access.hpp"
+#include "vigil/sync/notification_outbox.hpp"
 
 namespace vigil::store {
 class Connection;
@@ -41,9 +42,6 @@ class FieldCipher;
 }
 namespace vigil::patients {
 class PatientRecordService;
-}
-namespace vigil::sync {
-class Link;
 }
 
 namespace vigil::scheduling {
@@ -102,33 +100,6 @@ std::string offerText(ReminderDetail detail, const MessageFacts& facts, std::str
 /// "Monday 2 March 2026, 06:00 (America/Los_Angeles)"; an unknown zone reads as UTC.
 std::string humanTime(TimePoint t, std::string_view zoneName);
 
-/// Where notify.send messages go: the cloud link's outbox, inside the caller's write job.
-class NotificationOutbox {
- public:
-  virtual ~NotificationOutbox() = default;
-  /// False when nothing can be sent (the link is not enrolled): the reminder is skipped.
-  virtual bool available() const = 0;
-  /// Inside the caller's write job: queues a notify.send with `payloadJson` in `stream`;
-  /// returns the entry id. Throws vigil::Error when it cannot.
-  virtual std::string enqueueIn(store::Connection& c, std::string_view stream,
-                                std::string_view payloadJson) = 0;
-  /// After the commit: send now.
-  virtual void wake() {}
-};
-
-/// NotificationOutbox on the cloud link (kind notify.send, service notify).
-class LinkNotificationOutbox final : public NotificationOutbox {
- public:
-  explicit LinkNotificationOutbox(sync::Link& link) : link_(link) {}
-  bool available() const override;
-  std::string enqueueIn(store::Connection& c, std::string_view stream,
-                        std::string_view payloadJson) override;
-  void wake() override;
-
- private:
-  sync::Link& link_;
-};
-
 struct ReminderOptions {
   std::string clinicName = "your clinic";
   /// The portal's public origin (web.public_url, no trailing slash); empty: no links.
@@ -156,10 +127,11 @@ struct ReminderRun {
 /// Reminders and notices, and the patients' settings (reminder_settings.get / .update, audited).
 class ReminderService {
  public:
-  /// `outbox` nullptr: no cloud link (every reminder is skipped, no_cloud_link).
+  /// `outbox` nullptr: no cloud link (every reminder is skipped, no_cloud_link); vigild gives a
+  /// sync::LinkNotificationOutbox.
   ReminderService(store::Database& db, security::AuditLog& audit, const crypto::FieldCipher& cipher,
                   patients::PatientRecordService& records,
-                  std::shared_ptr<NotificationOutbox> outbox, Clock& clock,
+                  std::shared_ptr<sync::NotificationOutbox> outbox, Clock& clock,
                   ReminderOptions options);
 
   ReminderSettings settings(const security::Actor& actor, std::int64_t patientId,
@@ -187,7 +159,7 @@ class ReminderService {
   security::AuditLog& audit_;
   const crypto::FieldCipher& cipher_;
   patients::PatientRecordService& records_;
-  std::shared_ptr<NotificationOutbox> outbox_;
+  std::shared_ptr<sync::NotificationOutbox> outbox_;
   Clock& clock_;
   ReminderOptions options_;
 };

@@ -122,6 +122,14 @@ class StaffGroupService {
   Clock& clock_;
 };
 
+/// Whether the group exists, read on `c` (the primary key; nothing decrypted). For a caller
+/// inside its own snapshot, e.g. a report resolving its scope.
+bool groupExistsIn(store::Connection& c, std::int64_t groupId);
+
+/// The ids of the groups `userId` is in, ascending, read on `c` (staff_group_members_by_user:
+/// one index range; nothing decrypted). Empty for a user in none or an unknown user.
+std::vector<std::int64_t> groupIdsOfIn(store::Connection& c, std::int64_t userId);
+
 /// The providers in a group (nurses are left out: a report's per-provider figures are
 /// providers'), ascending, whatever their account's status (a disabled provider's past figures
 /// still count). Empty for an unknown group. Served by the primary key.

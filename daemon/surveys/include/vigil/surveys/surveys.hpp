@@ -32,6 +32,7 @@
 #include "vigil/core/clock.hpp"
 #include "vigil/core/error.hpp"
 #include "vigil/security/access.hpp"
+#include "vigil/sync/notification_outbox.hpp"
 
 namespace vigil::store {
 class Connection;
@@ -45,9 +46,6 @@ class FieldCipher;
 }
 namespace vigil::patients {
 class PatientRecordService;
-}
-namespace vigil::sync {
-class Link;
 }
 
 namespace vigil::surveys {
@@ -111,34 +109,6 @@ class SurveyValueError : public ValidationError {
   using ValidationError::ValidationError;
 };
 
-/// Where survey notices go: the cloud link's outbox, inside the caller's write job (a stand-in
-/// in tests).
-class SurveyNoticeOutbox {
- public:
-  virtual ~SurveyNoticeOutbox() = default;
-  /// False when nothing can be sent (the link is not enrolled): the notice is skipped.
-  virtual bool available() const = 0;
-  /// Queues a notify.send with `payloadJson` in `stream`; returns the entry id. Throws
-  /// vigil::Error when it cannot.
-  virtual std::string enqueueIn(store::Connection& c, std::string_view stream,
-                                std::string_view payloadJson) = 0;
-  /// After the commit: send now.
-  virtual void wake() {}
-};
-
-/// SurveyNoticeOutbox on the cloud link (kind notify.send, service notify).
-class LinkSurveyOutbox final : public SurveyNoticeOutbox {
- public:
-  explicit LinkSurveyOutbox(sync::Link& link) : link_(link) {}
-  bool available() const override;
-  std::string enqueueIn(store::Connection& c, std::string_view stream,
-                        std::string_view payloadJson) override;
-  void wake() override;
-
- private:
-  sync::Link& link_;
-};
-
 /// The channel the patient wants messages by, read in the notice's write job: "email", "sms",
 /// or nullopt for none (the app reads scheduling's reminder settings). Unset: "email".
 using NoticeChannel =
@@ -175,8 +145,9 @@ class SurveyService {
                 SurveyOptions options = {});
 
   /// Sets where notices go and by which channel (before the notice task runs). `outbox`
-  /// nullptr: no cloud link (every notice is skipped, no_cloud_link).
-  void setNotices(std::shared_ptr<SurveyNoticeOutbox> outbox, NoticeChannel channel = {});
+  /// nullptr: no cloud link (every notice is skipped, no_cloud_link); vigild gives a
+  /// sync::LinkNotificationOutbox.
+  void setNotices(std::shared_ptr<sync::NotificationOutbox> outbox, NoticeChannel channel = {});
 
   /// The surveys due to the actor's own patient record, oldest visit first
   /// (survey.list_pending, audited). Throws AccessDenied (staff, a patient without a record).
@@ -206,7 +177,7 @@ class SurveyService {
   const patients::PatientRecordService& records_;
   Clock& clock_;
   SurveyOptions options_;
-  std::shared_ptr<SurveyNoticeOutbox> outbox_;
+  std::shared_ptr<sync::NotificationOutbox> outbox_;
   NoticeChannel channel_;
   std::optional<TimePoint> lastRun_;
 };

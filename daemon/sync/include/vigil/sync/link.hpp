@@ -116,8 +116,9 @@ class Link {
   Enrolment enrol(const security::Actor& actor, std::string_view code, std::string_view boxName);
 
   /// Inside the caller's write job: seals `payloadJson` to `service` and adds it to the outbox
-  /// in `stream`; returns the entry id. Throws ValidationError when the box is not enrolled or
-  /// the service is unknown (the domain change then fails too: nothing is half-done).
+  /// in `stream`; returns the entry id. Throws EnqueueError (a ValidationError) when the box is
+  /// not enrolled (not_enrolled), the service is unknown (unknown_service) or the outbox rejects
+  /// the entry (rejected); the domain change then fails too: nothing is half-done.
   std::string enqueueIn(store::Connection& c, std::string_view stream, std::string_view kind,
                         std::string_view service, std::string_view payloadJson);
 

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "vigil/core/clock.hpp"
+#include "vigil/core/error.hpp"
 #include "vigil/core/metrics.hpp"
 #include "vigil/security/access.hpp"
 
@@ -109,6 +110,29 @@ struct OutboxStatus {
   std::optional<TimePoint> lastErrorAt;
 };
 
+/// Why an entry was not queued, as a fixed word for logs and records (no free text, no PHI).
+/// These are all the refusals of Outbox::enqueueIn and Link::enqueueIn; a failure of the
+/// caller's write job itself (StoreError) is not one of them and passes through unchanged.
+enum class EnqueueFailure {
+  notEnrolled,     // "not_enrolled": the box has no enrolment with the cloud
+  unknownService,  // "unknown_service": the enrolment names no such cloud service
+  rejected,        // "rejected": a bad stream, kind or recipient name, or an envelope empty or
+                   // over 1 MiB
+};
+std::string_view toString(EnqueueFailure failure);
+
+/// The outbox refused an entry: reason() says why. A ValidationError, so callers that catch
+/// that (the domain change fails, nothing is half-done) still do.
+class EnqueueError : public ValidationError {
+ public:
+  EnqueueError(EnqueueFailure reason, const std::string& message)
+      : ValidationError(message), reason_(reason) {}
+  EnqueueFailure reason() const noexcept { return reason_; }
+
+ private:
+  EnqueueFailure reason_;
+};
+
 /// Makes the sealed envelope (JSON text) of a new entry from its id and seq.
 using MakeEnvelope = std::function<std::string(std::string_view id, std::int64_t seq)>;
 
@@ -131,8 +155,8 @@ class Outbox {
 
   /// Inside the caller's write job: adds an entry to `stream` (next seq, new UUID) whose
   /// envelope is makeEnvelope(id, seq); returns the id. Nothing is written if makeEnvelope
-  /// throws. Throws ValidationError for a bad stream, kind or recipient name, or an envelope
-  /// that is empty or over 1 MiB.
+  /// throws. Throws EnqueueError (rejected) for a bad stream, kind or recipient name, or an
+  /// envelope that is empty or over 1 MiB.
   std::string enqueueIn(store::Connection& c, std::string_view stream, std::string_view kind,
                         std::string_view recipient, const MakeEnvelope& makeEnvelope);
 

@@ -89,10 +89,11 @@ int main(int argc, char** argv) {
     const char* name;
     std::string conninfo;
   };
-  const std::vector<Engine> engines = {{"SQLite (one file)", ""},
-                                       {"PostgreSQL 15 (local server)", pg.createDatabase("bench")}};
+  const std::vector<Engine> engines = {
+      {"SQLite (one file)", ""}, {"PostgreSQL 15 (local server)", pg.createDatabase("bench")}};
 
-  std::printf("| engine | shape | acked msg/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |\n");
+  std::printf(
+      "| engine | shape | acked msg/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |\n");
   for (const auto& e : engines) {
     testsupport::BoxFixture::Options o;
     for (std::size_t i = 0; i < perTrial * static_cast<std::size_t>(trials); ++i)

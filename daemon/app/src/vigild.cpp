@@ -470,8 +470,7 @@ int Vigild::updateCommand(const std::vector<std::string>& args) {
 void Vigild::recordConsoleEvent(const std::string& action, const std::string& objectType,
                                 const std::string& name, bool success, const std::string& reason) {
   // A box before its first boot (no database or master key yet) has no audit log to write to.
-  if (!storeExists(*config_) || !std::filesystem::exists(masterKeyPath(*config_)))
-    return;
+  if (!storeExists(*config_) || !std::filesystem::exists(masterKeyPath(*config_))) return;
   Poco::AutoPtr<StoreSubsystem> store(new StoreSubsystem(*config_));
   Poco::AutoPtr<SecuritySubsystem> sec(new SecuritySubsystem(*config_, *store));
   try {

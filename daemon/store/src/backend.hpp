@@ -46,8 +46,7 @@ class ConnectionImpl {
   virtual void reconnect() {}
 };
 
-std::unique_ptr<ConnectionImpl> openSqlite(const std::filesystem::path& path,
-                                           Connection::Mode mode,
+std::unique_ptr<ConnectionImpl> openSqlite(const std::filesystem::path& path, Connection::Mode mode,
                                            std::chrono::milliseconds busyTimeout);
 std::unique_ptr<ConnectionImpl> openPostgres(const std::string& conninfo, Connection::Mode mode,
                                              std::chrono::milliseconds lockTimeout);

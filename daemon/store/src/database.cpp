@@ -13,9 +13,9 @@
 #include <mutex>
 #include <thread>
 
+#include "files.hpp"
 #include "vigil/core/log.hpp"
 #include "vigil/core/thread_name.hpp"
-#include "files.hpp"
 
 namespace vigil::store {
 namespace {
@@ -41,7 +41,6 @@ std::filesystem::path withSuffix(const std::filesystem::path& p, const char* suf
 void resetBusyStatements(Connection& conn) {
   conn.resetBusyStatements();
 }
-
 
 }  // namespace
 

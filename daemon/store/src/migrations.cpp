@@ -224,7 +224,8 @@ int migratePostgres(Connection& conn, const MigrationList& migrations) {
       conn.exec(m.sql);
       conn.execute(
           "INSERT INTO schema_migrations(version, name, applied_at)"
-          " VALUES (?1, ?2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+          " VALUES (?1, ?2, to_char(now() AT TIME ZONE 'UTC', "
+          "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
           m.version, m.name);
       tx.commit();
     } catch (const DbError& e) {
@@ -233,7 +234,8 @@ int migratePostgres(Connection& conn, const MigrationList& migrations) {
       throw StoreError("migration " + std::to_string(m.version) + " (" + m.name +
                        ") failed: " + e.what());
     }
-    log::info("store.migrated", {{"version", m.version}, {"name", m.name}, {"backend", "postgres"}});
+    log::info("store.migrated",
+              {{"version", m.version}, {"name", m.name}, {"backend", "postgres"}});
     ++applied;
   }
   return applied;

@@ -71,7 +71,8 @@ namespace {
 
 /// Runs pg_dump with stderr piped; calls onLine for each line it writes. Returns its exit
 /// status (or -1 when it could not start).
-int runPgDump(const std::vector<std::string>& args, const std::function<void(std::string)>& onLine) {
+int runPgDump(const std::vector<std::string>& args,
+              const std::function<void(std::string)>& onLine) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
   posix_spawn_file_actions_t fa;

@@ -64,9 +64,9 @@ class SqliteStatement final : public StatementImpl {
     check(sqlite3_bind_double(stmt_, index, value), "bind");
   }
   void bindText(int index, std::string_view text) override {
-    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                              SQLITE_UTF8),
-          "bind");
+    check(
+        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+        "bind");
   }
   void bindBlob(int index, BlobView blob) override {
     // A zero-length blob must still be a BLOB, not NULL: sqlite3_bind_blob64 with a null
@@ -190,8 +190,7 @@ class SqliteConnection final : public ConnectionImpl {
 
 }  // namespace
 
-std::unique_ptr<ConnectionImpl> openSqlite(const std::filesystem::path& path,
-                                           Connection::Mode mode,
+std::unique_ptr<ConnectionImpl> openSqlite(const std::filesystem::path& path, Connection::Mode mode,
                                            std::chrono::milliseconds busyTimeout) {
   return std::make_unique<SqliteConnection>(path, mode, busyTimeout);
 }

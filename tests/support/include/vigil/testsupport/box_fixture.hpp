@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "vigil/testsupport/mosquitto_fixture.hpp"
 #include "vigil/store/connection.hpp"
+#include "vigil/testsupport/mosquitto_fixture.hpp"
 #include "vigil/testsupport/process.hpp"
 
 namespace vigil::testsupport {
@@ -23,8 +23,8 @@ class BoxFixture {
  public:
   struct Options {
     std::vector<std::string> deviceUids;
-    std::vector<std::string> settings;       // extra vigild `--set key=value`
-    std::filesystem::path databasePath;      // empty: <data>/vigil.db
+    std::vector<std::string> settings;   // extra vigild `--set key=value`
+    std::filesystem::path databasePath;  // empty: <data>/vigil.db
     /// Non-empty: the box's store is this PostgreSQL database (store.backend = postgres).
     std::string postgresConninfo;
     std::map<std::string, std::string> env;  // extra environment of vigild (e.g. LD_PRELOAD)

@@ -138,6 +138,8 @@ test('a new version that requires it asks the patient to sign again', { timeout:
   await admin.page.getByLabel('Everyone who signed an older version must sign this one').check();
   await admin.page.getByRole('button', { name: 'Publish' }).click();
   await admin.page.getByRole('status').filter({ hasText: 'Telehealth consent version 2 published.' }).waitFor();
+  // The list is fetched again after the status shows: wait for the new version's row.
+  await admin.page.locator('table.data tbody tr:first-child td:nth-child(2)', { hasText: /^2$/ }).waitFor();
   const listed = await admin.page.locator('table.data tbody tr td:nth-child(2)').allInnerTexts();
   assert.deepEqual(listed, ['2', '1'], 'the list shows both versions, newest first');
   await admin.page.evaluate(() => window.scrollTo(0, 0));

@@ -16,12 +16,10 @@ log() { printf '[%3ds] %s\n' $(($(date +%s) - started)) "$*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; [[ ${VIGIL_APPLIANCE_REQUIRED:-0} == 1 ]] && exit 1; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root (mkosi)"
-for t in mkosi mcopy debugfs sfdisk losetup; do command -v "$t" >/dev/null || skip "$t missing (scripts/install-deps.sh)"; done
+for t in mkosi mcopy debugfs sfdisk; do command -v "$t" >/dev/null || skip "$t missing (scripts/install-deps.sh)"; done
 
 tmp=$(mktemp -d /var/tmp/vigil-image-test.XXXXXX)
-loop=''
 cleanup() {
-  [[ -z $loop ]] || losetup -d "$loop" 2>/dev/null || true
   if grep -qF " $tmp/" /proc/self/mounts; then echo "image_build_test: $tmp still has mounts; not deleted" >&2
   else rm -rf --one-file-system "$tmp"; fi
 }
@@ -71,10 +69,18 @@ mdir -b -i "$esp" ::/vigil > "$tmp/espvigil"
 grep -q 'vmlinuz$' "$tmp/espvigil" || fail "no kernel on the ESP"
 grep -q 'initrd.img$' "$tmp/espvigil" || fail "no initramfs on the ESP"
 
-# --- the root (ext4, read with debugfs through a read-only loop device at its offset; not mounted).
-loop=$(losetup --find --show --read-only --offset $((root_start * 512)) --sizelimit $((root_size * 512)) "$img")
-# dfs REQUEST: debugfs's whole answer (captured before anything greps it: see above).
-dfs() { local a; a=$(debugfs -R "$1" "$loop" 2>/dev/null); printf '%s\n' "$a"; }
+# --- the root (ext4, read with debugfs straight from the image file at the partition's offset:
+# e2fsprogs' unix I/O takes `FILE?offset=BYTES`; no loop device, nothing mounted). A loop device
+# here once read as empty in CI (a stale device or its cache), so the file is read directly.
+root="$img?offset=$((root_start * 512))"
+debugfs -R 'stats' "$root" > "$tmp/root-stats" 2> "$tmp/debugfs.err" ||
+  { cat "$tmp/debugfs.err"; fail "debugfs cannot open the root partition"; }
+grep -q '^Filesystem magic number:  *0xEF53' "$tmp/root-stats" || { head -n 5 "$tmp/root-stats"; fail "the root partition is not ext4"; }
+[[ $(sed -n 's/^Block count: *//p' "$tmp/root-stats") -gt 0 ]] || fail "the root file system has no blocks"
+# dfs REQUEST: debugfs's whole answer (captured before anything greps it: see above); its errors
+# go to $tmp/debugfs.err and are shown when a check fails.
+dfs() { local a; a=$(debugfs -R "$1" "$root" 2>> "$tmp/debugfs.err"); printf '%s\n' "$a"; }
+fail() { [[ -s $tmp/debugfs.err ]] && { echo "debugfs said:"; tail -n 20 "$tmp/debugfs.err"; } >&2; echo "FAIL: $*" >&2; exit 1; }
 dfs 'stat /usr/sbin/vigild' | grep -q 'Type: regular' || fail "no /usr/sbin/vigild in the root"
 dfs 'cat /var/lib/dpkg/status' > "$tmp/dpkg-status"
 awk '/^Package: vigil$/ { p = 1 } p && /^Status:/ { print; exit }' "$tmp/dpkg-status" > "$tmp/status"

@@ -27,6 +27,9 @@ LAYERS = {
     # (the box) and the cloud stand-in's clearinghouse both use it.
     "x12": 1,
     "security": 2, "registry": 2,
+    # Several nodes on one PostgreSQL (issue 29): the event relay between the nodes' buses,
+    # on events and the store's listener; only app includes it.
+    "cluster": 2,
     # The backup archive (issue 27): scrypt or HPKE, AES-256-GCM chunks, records; on crypto only
     # (what goes into an archive is the app's choice: vigild backup / restore).
     "backup": 2,
@@ -123,6 +126,8 @@ OWNERS = {
     "ble_links": {"registry"},
     "readings": {"ingest", "readings"}, "reading_rows": {"ingest", "readings"},
     "reading_codes": {"ingest", "readings"}, "reading_receipt_hours": {"ingest", "readings"},
+    # The alert node's queue (issue 29): ingest adds, readings' query takes and removes.
+    "readings_to_judge": {"ingest", "readings"},
     "quarantine": {"ingest"}, "quarantine_usage": {"ingest"},
     "alerts": {"alerts"}, "alert_events": {"alerts"}, "alert_rules": {"alerts"},
     "alert_suppressions": {"alerts"}, "escalation_chains": {"alerts"},

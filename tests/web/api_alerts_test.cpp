@@ -39,6 +39,33 @@ BOOST_AUTO_TEST_CASE(an_alert_reads_clinically_and_names_its_claimer) {
   BOOST_TEST(o->isNull("assigneeName"));
 }
 
+BOOST_AUTO_TEST_CASE(with_several_nodes_only_the_alert_node_serves_the_alert_queue) {
+  // docs/scale-out.md: the alert queue's routes go to the alert node; elsewhere 421, after the
+  // session is checked, and nothing changes.
+  ApiFixture f;
+  std::atomic<bool> here{false};
+  f.services.alertNode = [&here] { return here.load(); };
+  auto provider = f.signIn(f.providerId);
+  const auto alert = "/api/v1/alerts/" + std::to_string(f.alertA);
+  const auto patient = "/api/v1/patients/" + std::to_string(f.patientA);
+  const std::vector<std::pair<std::string, std::string>> queueRoutes{
+      {"GET", "/api/v1/alerts"},       {"GET", alert},
+      {"POST", alert + "/claim"},      {"GET", "/api/v1/alert-rules"},
+      {"GET", "/api/v1/escalation"},   {"GET", patient + "/alerts"},
+      {"GET", patient + "/thresholds"}};
+  for (const auto& [method, path] : queueRoutes) {
+    auto reply = f.request(method, path, &provider, method == "POST" ? "{}" : "");
+    BOOST_TEST(reply.status == 421, method << " " << path << " answered " << reply.status);
+    BOOST_TEST(jsonField(reply.body, "error") == "alert_node_elsewhere");
+  }
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", nullptr).status == 401);      // session first
+  BOOST_TEST((f.lifecycle->get(f.alertA)->state == alerts::AlertState::open));  // not claimed
+  BOOST_TEST(f.request("GET", patient, &provider).status == 200);             // the rest: any node
+  here = true;  // this node took the lease
+  BOOST_TEST(f.request("POST", alert + "/claim", &provider, "{}").status == 200);
+  BOOST_TEST((f.lifecycle->get(f.alertA)->state == alerts::AlertState::claimed));
+}
+
 BOOST_AUTO_TEST_CASE(resolving_a_group_resolves_the_patients_open_alerts_on_the_vital) {
   ApiFixture f;
   alerts::Breach b;

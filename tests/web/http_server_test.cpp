@@ -8,6 +8,7 @@
 #include <Poco/Net/WebSocket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -201,6 +202,28 @@ BOOST_AUTO_TEST_CASE(serves_routes_with_security_headers_and_status_codes) {
   BOOST_TEST(ready.body ==
              "{\"checks\":{\"store\":true,\"broker\":false},\"status\":\"not_ready\"}");
   BOOST_TEST(send(server.port(), "POST", "/echo", "hello").body == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(the_alert_node_check_answers_200_only_on_the_alert_node) {
+  // Several nodes (docs/scale-out.md): the load balancer's health check of the alert queue.
+  std::atomic<bool> here{false};
+  auto router = std::make_shared<Router>();
+  addHealthRoutes(*router, {}, {}, [&here] { return here.load(); });
+  HttpServer server(ServerOptions{}, router);
+  server.start();
+  auto elsewhere = send(server.port(), "GET", "/healthz/alert-node");
+  BOOST_TEST(elsewhere.status == 503);
+  BOOST_TEST(elsewhere.body == "{\"alertNode\":false}");
+  here = true;
+  auto atNode = send(server.port(), "GET", "/healthz/alert-node");
+  BOOST_TEST(atNode.status == 200);
+  BOOST_TEST(atNode.body == "{\"alertNode\":true}");
+  // A single box registers no such route.
+  auto single = std::make_shared<Router>();
+  addHealthRoutes(*single, {});
+  HttpServer box(ServerOptions{}, single);
+  box.start();
+  BOOST_TEST(send(box.port(), "GET", "/healthz/alert-node").status == 404);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_bodies_over_the_limit_with_413) {

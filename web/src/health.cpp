@@ -19,7 +19,15 @@ bool isLoopbackAddress(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks, MetricsAccess metrics) {
+void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks, MetricsAccess metrics,
+                     std::function<bool()> alertNode) {
+  if (alertNode) {
+    router.add({"GET", "/healthz/alert-node", Access::public_endpoint, "",
+                [alertNode = std::move(alertNode)](Request&) {
+                  return alertNode() ? Response::json(200, "{\"alertNode\":true}")
+                                     : Response::json(503, "{\"alertNode\":false}");
+                }});
+  }
   router.add({"GET", "/healthz", Access::public_endpoint, "",
               [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); }});
   router.add(

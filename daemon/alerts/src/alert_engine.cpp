@@ -354,6 +354,11 @@ void AlertEngine::noteMissingDataRaised(std::int64_t patientId, const std::strin
   last = std::max(last, raisedAt);
 }
 
+void AlertEngine::reset() {
+  std::lock_guard lock(mutex_);
+  patients_.clear();
+}
+
 void AlertEngine::discharge(std::int64_t patientId) {
   std::lock_guard lock(mutex_);
   patients_.erase(patientId);

@@ -99,6 +99,19 @@ void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppress
   refreshUnassignedLocked();
 }
 
+void AlertLifecycle::replaceAll(std::vector<Alert> unresolved,
+                                std::vector<Suppression> suppressions, std::int64_t nextId) {
+  {
+    std::lock_guard lock(mutex_);
+    alerts_.clear();
+    open_.clear();
+    suppressions_.clear();
+    history_.clear();
+    nextId_ = 1;
+  }
+  restore(std::move(unresolved), std::move(suppressions), nextId);
+}
+
 std::size_t AlertLifecycle::forgetResolvedBefore(TimePoint before) {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;

@@ -496,34 +496,69 @@ std::int64_t AlertRepository::evaluatedThrough() {
   });
 }
 
+namespace {
+
+/// A stored reading as the engine judges it: its value, or each component of a panel.
+void appendObservations(const readings::ReceivedReading& r, std::vector<Observation>& out) {
+  Observation o;
+  o.readingId = r.readingId;
+  o.patientId = r.patientId;
+  o.receivedAt = r.receivedAt;
+  o.deviceTime = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : o.receivedAt;
+  o.unit = r.unit;
+  if (r.value) {
+    o.code = r.code;
+    o.value = *r.value;
+    out.push_back(o);
+  }
+  if (r.components) {
+    if (auto parsed = parseComponents(*r.components)) {
+      for (auto& [code, value] : *parsed) {
+        Observation part = o;
+        part.code = code;
+        part.value = value;
+        out.push_back(std::move(part));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Observation> AlertRepository::observationsSince(TimePoint since, std::size_t limit,
                                                             std::int64_t afterReadingId) {
   auto received = readings::ReadingQuery(db_).receivedSince(since, afterReadingId, limit);
   std::vector<Observation> out;
-  for (auto& r : received) {
-    Observation o;
-    o.readingId = r.readingId;
-    o.patientId = r.patientId;
-    o.receivedAt = r.receivedAt;
-    o.deviceTime = r.deviceTime && !r.deviceTimeLocal ? *r.deviceTime : o.receivedAt;
-    o.unit = r.unit;
-    if (r.value) {
-      o.code = r.code;
-      o.value = *r.value;
-      out.push_back(o);
-    }
-    if (r.components) {
-      if (auto parsed = parseComponents(*r.components)) {
-        for (auto& [code, value] : *parsed) {
-          Observation part = o;
-          part.code = code;
-          part.value = value;
-          out.push_back(std::move(part));
-        }
-      }
-    }
+  for (const auto& r : received) appendObservations(r, out);
+  return out;
+}
+
+AlertRepository::Queued AlertRepository::queuedForJudgement(std::size_t limit) {
+  auto items = db_.read(
+      [limit](store::Connection& c) { return readings::ReadingQuery::toJudgeIn(c, limit); });
+  Queued out;
+  for (const auto& item : items) {
+    out.readingIds.push_back(item.readingId);
+    if (item.reading && item.reading->patientId != 0)
+      appendObservations(*item.reading, out.observations);
   }
   return out;
+}
+
+std::vector<std::int64_t> AlertRepository::queuedIds(std::size_t limit) {
+  auto items = db_.read(
+      [limit](store::Connection& c) { return readings::ReadingQuery::toJudgeIn(c, limit, false); });
+  std::vector<std::int64_t> ids;
+  ids.reserve(items.size());
+  for (const auto& item : items) ids.push_back(item.readingId);
+  return ids;
+}
+
+void AlertRepository::judged(const std::vector<std::int64_t>& readingIds) {
+  // What the judging journalled is committed first (with a backlog waiting for room in the
+  // store's queue too): a crash between the two judges the readings again, never skips them.
+  flush();
+  db_.writeSync([&](store::Connection& c) { readings::ReadingQuery::judgedIn(c, readingIds); });
 }
 
 std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,

@@ -29,9 +29,24 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
   if (auto sealed = repo_->sealLegacyText() + escalation_->sealLegacyText(); sealed > 0)
     log::info("alerts.legacy_text_sealed", {{"values", sealed}});
   escalation_->load();  // before the catch-up below raises anything
-  auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
-                                        std::chrono::hours(48));  // extended to the rules' reach
-  log::info("alerts.restored", {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
+  if (app::clustered(config_)) {
+    const auto& node = config_.string("cluster.node_id");
+    // Several nodes: the alert node judges every node's readings (docs/scale-out.md); this
+    // node's bus reaches the others' through the relay.
+    const auto conninfo = config_.string("store.conninfo");
+    relay_ = std::make_unique<cluster::EventRelay>(store_.database(), bus_,
+                                                   cluster::EventRelay::Options{conninfo, node});
+    relay_->start();
+    alertNode_ = std::make_unique<alerts::AlertNode>(
+        alerts::AlertNode::Parts{*repo_, *rules_, *lifecycle_, *engine_, *escalation_, bus_},
+        alerts::AlertNode::Options{.conninfo = conninfo}, clock);
+    alertNode_->start();
+  } else {
+    auto caughtUp = alerts::restoreAlerts(*repo_, *rules_, *lifecycle_, *engine_, clock.now(),
+                                          std::chrono::hours(48));  // extended to the rules' reach
+    log::info("alerts.restored",
+              {{"catch_up_changes", static_cast<std::uint64_t>(caughtUp.size())}});
+  }
   ready_ = true;
   ticker_ = std::thread([this] {
     nameThisThread("vigil-alerts");
@@ -56,6 +71,7 @@ void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& reading
       if (v) add(code, *v);
     bus_.publish(events::ReadingStored{*s.patientId, s.readingId, r.loinc});
   }
+  if (alertNode_) return;  // queued in the readings' transaction for the alert node
   if (!batch.empty()) engine_->evaluate(batch);
   if (maxId) repo_->noteEvaluated(maxId);
 }
@@ -67,7 +83,7 @@ void AlertsSubsystem::tickLoop() {
     if (stop_) break;
     lock.unlock();
     try {
-      engine_->tick(SystemClock::instance().now());
+      if (isAlertNode()) engine_->tick(SystemClock::instance().now());
     } catch (const std::exception&) {
       log::error("alerts.tick_failed");
     }
@@ -82,6 +98,8 @@ void AlertsSubsystem::uninitialize() {
   }
   cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
+  if (alertNode_) alertNode_->stop();
+  if (relay_) relay_->stop();
   ready_ = false;
   if (repo_) repo_->flush();
 }

@@ -15,10 +15,12 @@
 #include "service_subsystem.hpp"
 #include "vigil/alerts/alert_engine.hpp"
 #include "vigil/alerts/alert_lifecycle.hpp"
+#include "vigil/alerts/alert_node.hpp"
 #include "vigil/alerts/alert_repository.hpp"
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/rule_set.hpp"
 #include "vigil/app/config.hpp"
+#include "vigil/cluster/event_relay.hpp"
 #include "vigil/events/event_bus.hpp"
 #include "vigil/ingest/ingest_service.hpp"
 
@@ -42,6 +44,11 @@ class AlertsSubsystem final : public ServiceSubsystem {
   alerts::AlertLifecycle& lifecycle() { return *lifecycle_; }
   alerts::AlertRepository& repository() { return *repo_; }
   alerts::EscalationService& escalation() { return *escalation_; }
+  /// Several nodes: whether this one is the alert node (always true on a single box).
+  bool isAlertNode() const { return !alertNode_ || alertNode_->isAlertNode(); }
+  /// Several nodes (cluster.node_id on PostgreSQL): true. The web layer then sends the alert
+  /// queue's requests to the alert node (421 elsewhere).
+  bool clustered() const { return alertNode_ != nullptr; }
 
  protected:
   void initialize(Poco::Util::Application& app) override;
@@ -59,6 +66,8 @@ class AlertsSubsystem final : public ServiceSubsystem {
   std::unique_ptr<alerts::AlertEngine> engine_;
   std::unique_ptr<alerts::AlertRepository> repo_;
   std::unique_ptr<alerts::EscalationService> escalation_;
+  std::unique_ptr<cluster::EventRelay> relay_;    // several nodes only
+  std::unique_ptr<alerts::AlertNode> alertNode_;  // several nodes only
   std::thread ticker_;
   std::mutex mutex_;
   std::condition_variable cv_;

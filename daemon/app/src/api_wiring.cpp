@@ -300,6 +300,7 @@ ApiWiring::ApiWiring(const Config& config, StoreSubsystem& store, SecuritySubsys
   wireReports(db, security, clock);
   services_.readings = readings_.get();
   services_.alerts = &alerting.lifecycle();
+  if (alerting.clustered()) services_.alertNode = [&alerting] { return alerting.isAlertNode(); };
   services_.alertStore = &alerting.repository();
   services_.rules = &alerting.rules();
   services_.escalation = &alerting.escalation();

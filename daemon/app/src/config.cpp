@@ -122,7 +122,9 @@ void deviceKeys(std::vector<ConfigKey>& keys) {
            "<data.dir>/pki/clients/<mqtt.client_id>-<node_id>.pem, issued by `vigil-devtool "
            "provision broker --node ID`), subscribes with MQTT v5 shared subscriptions "
            "($share/vigil/...) so the broker spreads devices' messages across the nodes, and its "
-           "broker session ends with its connection. 1-32 of [A-Za-z0-9_-]."},
+           "broker session ends with its connection. With store.backend = postgres the nodes "
+           "also share the alerts (one alert node judges every node's readings, the others "
+           "follow) and live events (LISTEN/NOTIFY). 1-32 of [A-Za-z0-9_-]."},
           {"mqtt.enabled", Type::boolean, "true",
            "Connect to the broker and ingest device readings. Off: no MQTT ingest (a portal-only "
            "node, or a clinic with BLE devices only: ingest then runs for BLE alone)."},

@@ -42,6 +42,7 @@ void IngestSubsystem::initialize(Poco::Util::Application&) {
   io.quarantineRetention =
       std::chrono::hours(24 * config_.integer("ingest.quarantine_retention_days"));
   io.futureSlack = std::chrono::minutes(config_.integer("ingest.future_slack_minutes"));
+  io.queueForAlertNode = clustered(config_);  // another node may judge them
 
   withBroker_ = config_.boolean("mqtt.enabled");
   if (!withBroker_) {

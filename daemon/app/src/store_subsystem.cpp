@@ -17,6 +17,10 @@ bool onPostgres(const Config& config) {
   return config.string("store.backend") == "postgres";
 }
 
+bool clustered(const Config& config) {
+  return onPostgres(config) && !config.string("cluster.node_id").empty();
+}
+
 bool storeExists(const Config& config) {
   return onPostgres(config) || std::filesystem::exists(databasePath(config));
 }

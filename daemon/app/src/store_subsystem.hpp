@@ -32,6 +32,9 @@ class StoreSubsystem final : public ServiceSubsystem {
 std::string databasePath(const Config& config);
 /// True when store.backend is postgres.
 bool onPostgres(const Config& config);
+/// Several nodes share the work (docs/scale-out.md): cluster.node_id set on PostgreSQL. Ingest
+/// then queues readings for the alert node, and the alerts run through the alert node's lease.
+bool clustered(const Config& config);
 /// Whether the store exists: the SQLite file, or (PostgreSQL) always: the server says.
 bool storeExists(const Config& config);
 /// The store for messages: the SQLite path, or "the PostgreSQL database (store.conninfo)"

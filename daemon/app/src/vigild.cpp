@@ -530,6 +530,8 @@ int Vigild::runService() {
   order.emplace_back(syncing.get(), true);
   Poco::AutoPtr<AlertsSubsystem> alerting(new AlertsSubsystem(*config_, *store, *security));
   order.emplace_back(alerting.get(), true);
+  if (clustered(*config_))  // the load balancer's check of the alert queue's backend
+    web->setAlertNode([a = alerting.get()] { return a->isAlertNode(); });
   // Ingest runs for the broker, for BLE, or both (BLE alone: a clinic without home devices).
   bool bleWanted = false;
 #ifdef VIGIL_HAVE_BLE

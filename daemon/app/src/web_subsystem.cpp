@@ -11,7 +11,7 @@ WebSubsystem::WebSubsystem(const Config& config)
     : config_(config), router_(std::make_shared<web::Router>()) {}
 
 void WebSubsystem::initialize(Poco::Util::Application&) {
-  web::addHealthRoutes(*router_, checks_, {config_.string("web.metrics_token")});
+  web::addHealthRoutes(*router_, checks_, {config_.string("web.metrics_token")}, alertNode_);
   if (const auto& assets = config_.string("web.assets_dir"); !assets.empty())
     web::addStaticRoutes(*router_, assets);
   for (auto& fn : onStart_) fn(*router_, gate_);

@@ -18,6 +18,8 @@ class WebSubsystem final : public ServiceSubsystem {
   explicit WebSubsystem(const Config& config);
   const char* name() const override { return "web"; }
   void addReadinessCheck(web::ReadinessCheck check) { checks_.push_back(std::move(check)); }
+  /// Several nodes: GET /healthz/alert-node answers from `fn` (docs/scale-out.md).
+  void setAlertNode(std::function<bool()> fn) { alertNode_ = std::move(fn); }
   web::Router& router() { return *router_; }
   /// Runs at start, after the subsystems before web have started: adds routes and may set the
   /// gate (the portal API needs the security core up).
@@ -34,6 +36,7 @@ class WebSubsystem final : public ServiceSubsystem {
   const Config& config_;
   std::shared_ptr<web::Router> router_;
   std::vector<web::ReadinessCheck> checks_;
+  std::function<bool()> alertNode_;
   std::vector<std::function<void(web::Router&, web::Gate&)>> onStart_;
   web::Gate gate_;
   std::unique_ptr<web::HttpServer> server_;

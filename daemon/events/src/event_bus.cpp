@@ -85,6 +85,19 @@ void EventBus::unsubscribe(const std::shared_ptr<Subscription>& subscription) {
   if (subscription) subscription->close(false);
 }
 
+std::size_t EventBus::dropAll() {
+  std::vector<Entry> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(subscribers_);
+  }
+  for (auto& e : dropped) {
+    e.subscription->close(true);
+    dropped_.inc();
+  }
+  return dropped.size();
+}
+
 std::uint64_t EventBus::publish(Event event) {
   // The bus mutex also orders publishes, so every subscriber sees sequence numbers ascending.
   std::lock_guard lock(mutex_);

@@ -446,6 +446,7 @@ void IngestService::write(Connection& c, Pending& p) {
     for (const auto& r : msg.readings) {
       auto key = dedupKey(r, msg.messageSeq, index++);
       if (auto id = storeReading(c, device->id, patient, r, key, source, p.message.receivedAt)) {
+        if (options_.queueForAlertNode && patient) queueForJudgement(c, *id);
         ++p.stored;
         p.storedReadings.push_back({*id, device->id, patient, r, p.message.receivedAt});
       } else {

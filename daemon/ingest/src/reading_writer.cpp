@@ -130,4 +130,11 @@ std::optional<std::int64_t> storeReading(store::Connection& c, std::int64_t devi
   return c.lastInsertRowid();
 }
 
+void queueForJudgement(store::Connection& c, std::int64_t readingId) {
+  auto& insert = c.cached("INSERT INTO readings_to_judge (reading_id) VALUES (?1)");
+  insert.bindAll(readingId);
+  insert.run();
+  insert.reset();
+}
+
 }  // namespace vigil::ingest

@@ -112,10 +112,37 @@ std::int64_t ReadingQuery::countObservationsIn(store::Connection& c,
 
 std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
                                                        std::int64_t readingId) {
-  auto st = c.prepare("SELECT " + columns(c) + " WHERE r.id = ?1");
+  auto& st = c.cached("SELECT " + columns(c) + " WHERE r.id = ?1");
   st.bindAll(readingId);
-  if (!st.step()) return std::nullopt;
-  return rowOf(st);
+  std::optional<ReceivedReading> found;
+  if (st.step()) found = rowOf(st);
+  st.reset();
+  return found;
+}
+
+std::vector<ReadingQuery::ToJudge> ReadingQuery::toJudgeIn(store::Connection& c, std::size_t limit,
+                                                           bool withReadings) {
+  std::vector<ToJudge> out;
+  auto& ids = c.cached("SELECT reading_id FROM readings_to_judge ORDER BY reading_id LIMIT ?1");
+  ids.bindAll(static_cast<std::int64_t>(limit));
+  while (ids.step()) out.push_back({ids.get<std::int64_t>(0), std::nullopt});
+  ids.reset();
+  if (withReadings)
+    for (auto& q : out) q.reading = readingIn(c, q.readingId);
+  return out;
+}
+
+void ReadingQuery::judgedIn(store::Connection& c, const std::vector<std::int64_t>& readingIds) {
+  auto& remove = c.cached("DELETE FROM readings_to_judge WHERE reading_id = ?1");
+  for (auto id : readingIds) {
+    remove.bindAll(id);
+    remove.run();
+    remove.reset();
+  }
+}
+
+std::int64_t ReadingQuery::toJudgeCountIn(store::Connection& c) {
+  return c.queryValue<std::int64_t>("SELECT COUNT(*) FROM readings_to_judge").value_or(0);
 }
 
 std::optional<std::int64_t> ReadingQuery::idAtIn(store::Connection& c, std::int64_t deviceId,

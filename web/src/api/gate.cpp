@@ -31,6 +31,21 @@ Counter& denials(const std::string& reason) {
 /// The Origin of a WebSocket upgrade must be this server's own origin (the Host it was asked
 /// for): browsers send Origin on WebSockets and cookies would otherwise authenticate a
 /// cross-site page.
+/// The alert queue's routes: with several nodes only the alert node serves them (its memory
+/// holds the open alerts, the engine's state and the rules in force; docs/scale-out.md).
+bool servedByAlertNode(const std::string& pattern) {
+  static const std::string_view kPrefixes[] = {"/api/v1/alerts", "/api/v1/alert-rules",
+                                               "/api/v1/escalation"};
+  static const std::string_view kPatientRoutes[] = {"/api/v1/patients/{id}/alerts",
+                                                    "/api/v1/patients/{id}/thresholds",
+                                                    "/api/v1/patients/{id}/escalation"};
+  for (auto p : kPrefixes)
+    if (pattern.starts_with(p)) return true;
+  for (auto p : kPatientRoutes)
+    if (pattern == p) return true;
+  return false;
+}
+
 bool sameOrigin(const Request& req) {
   auto origin = req.header("origin");
   auto host = req.header("host");
@@ -107,6 +122,12 @@ Gate makeApiGate(const ApiServices& s) {
       denials("origin").inc();
       auditDenial(s, info.actor, "websocket.origin", "cross_origin");
       return Response::error(403, "forbidden", "cross-origin connection refused");
+    }
+    if (s.alertNode && servedByAlertNode(route.pattern) && !s.alertNode()) {
+      // Not an error of the caller's: the load balancer sends these to the alert node
+      // (GET /healthz/alert-node); a request that lands here anyway is told so.
+      return Response::error(421, "alert_node_elsewhere",
+                             "another node serves the alert queue; try again");
     }
     if (route.permission == kOwnSession || route.permission == kEnrolment) return std::nullopt;
 

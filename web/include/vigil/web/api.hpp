@@ -179,6 +179,10 @@ struct ApiServices {
   /// SMART backend services (issue 26): EHR clients, the token endpoint; the FHIR routes'
   /// bearer-token check (SmartClientService::authenticate).
   fhir::SmartClientService* smartClients = nullptr;
+  /// Several nodes (docs/scale-out.md): whether this node is the alert node now. Set only when
+  /// clustered; then the alert queue's routes (alerts, alert rules, thresholds, escalation)
+  /// answer 421 `alert_node_elsewhere` on the other nodes.
+  std::function<bool()> alertNode;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

@@ -27,7 +27,9 @@ struct MetricsAccess {
 /// Whether `address` (as the server reports the peer) is a loopback address.
 bool isLoopbackAddress(const std::string& address);
 
-void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks,
-                     MetricsAccess metrics = {});
+/// `alertNode` (several nodes only): GET /healthz/alert-node answers 200 on the alert node and
+/// 503 on the others, for the load balancer's health check of the alert queue's backend.
+void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks, MetricsAccess metrics = {},
+                     std::function<bool()> alertNode = {});
 
 }  // namespace vigil::web

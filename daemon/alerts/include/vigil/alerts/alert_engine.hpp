@@ -73,6 +73,8 @@ class AlertEngine {
                              TimePoint raisedAt);
   /// Stops monitoring a patient and forgets the state.
   void discharge(std::int64_t patientId);
+  /// Forgets every patient's state (a node that becomes the alert node warms up afresh).
+  void reset();
 
   /// How far back the state of the rules in force reaches: the longest window of a stateful
   /// rule (defaults and overrides) plus the late horizon; what a warm-up must cover.

@@ -135,6 +135,11 @@ class AlertLifecycle {
   /// Reloads state at start: the unresolved alerts, the snoozes in force and the next id.
   void restore(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
                std::int64_t nextId);
+  /// Replaces the whole state with the store's (several nodes: a node that becomes the alert
+  /// node, or one that follows it, docs/scale-out.md): what restore() loads, after forgetting
+  /// every alert, history and snooze held. The escalation set-up stays.
+  void replaceAll(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
+                  std::int64_t nextId);
   /// Drops resolved alerts resolved before `before` from memory (the journal keeps them).
   std::size_t forgetResolvedBefore(TimePoint before);
 

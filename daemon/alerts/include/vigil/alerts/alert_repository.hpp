@@ -97,6 +97,19 @@ class AlertRepository final : public AlertJournal {
   std::vector<Observation> observationsSince(TimePoint since, std::size_t limit,
                                              std::int64_t afterReadingId = 0);
 
+  // --- several nodes: the alert node's queue (readings_to_judge; docs/scale-out.md) ---
+  struct Queued {
+    std::vector<std::int64_t> readingIds;   // every id taken (judged or not judgeable)
+    std::vector<Observation> observations;  // of the assigned patients' readings among them
+  };
+  /// Up to `limit` readings waiting for the alert node, lowest id first.
+  Queued queuedForJudgement(std::size_t limit);
+  /// The ids of up to `limit` waiting readings (a warm-up leaves them to the judging).
+  std::vector<std::int64_t> queuedIds(std::size_t limit);
+  /// Takes judged readings off the queue, after everything journalled so far is committed
+  /// (flush()); waits for the commit. Judged twice after a crash between the two, never lost.
+  void judged(const std::vector<std::int64_t>& readingIds);
+
  private:
   void post(std::function<void(store::Connection&)> job);
   void drainBacklogLocked();

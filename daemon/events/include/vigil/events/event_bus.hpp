@@ -131,6 +131,10 @@ class EventBus {
                                           Filter filter = {});
   /// Removes the subscriber and closes its queue.
   void unsubscribe(const std::shared_ptr<Subscription>& subscription);
+  /// Drops every subscriber as if it had been too slow (droppedAsSlow()): they missed events
+  /// and resynchronise from the store. For events that came from elsewhere and were lost on
+  /// the way (another node's, while the connection to them was down). Returns how many.
+  std::size_t dropAll();
   /// Queues the event for every subscriber; a subscriber whose queue is full is dropped.
   /// Returns the event's sequence number.
   std::uint64_t publish(Event event);

@@ -76,6 +76,10 @@ struct IngestOptions {
   std::chrono::hours quarantineRetention{24 * 90};
   /// A reading timed further ahead of the box than this is kept for review (future_time).
   std::chrono::minutes futureSlack{10};
+  /// Several nodes (cluster.node_id on PostgreSQL): each stored reading of an assigned patient
+  /// is also queued for the alert node in its own transaction (readings_to_judge, migration
+  /// 0044), because another node judges it (docs/scale-out.md "Alert evaluation").
+  bool queueForAlertNode = false;
 };
 
 /// What became of one message, for a submitter that waits for it (IncomingMessage::onDone).

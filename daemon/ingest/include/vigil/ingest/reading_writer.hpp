@@ -24,4 +24,8 @@ std::optional<std::int64_t> storeReading(store::Connection& c, std::int64_t devi
                                          const DecodedReading& r, const std::string& textKey,
                                          const std::string& source, TimePoint receivedAt);
 
+/// Queues a stored reading for the alert node (readings_to_judge, migration 0044): with several
+/// nodes, in the reading's own transaction.
+void queueForJudgement(store::Connection& c, std::int64_t readingId);
+
 }  // namespace vigil::ingest

@@ -164,6 +164,21 @@ class ReadingQuery {
                                                       std::int64_t afterReadingId,
                                                       std::size_t limit);
 
+  // --- the alert node's queue (readings_to_judge, migration 0044; docs/scale-out.md) ---
+  /// A queued reading: its id, and the reading unless it was deleted since.
+  struct ToJudge {
+    std::int64_t readingId = 0;
+    std::optional<ReceivedReading> reading;
+  };
+  /// The readings waiting for the alert node, lowest id first, at most `limit` (without
+  /// `withReadings`: their ids only).
+  static std::vector<ToJudge> toJudgeIn(store::Connection& c, std::size_t limit,
+                                        bool withReadings = true);
+  /// Takes judged readings off the queue.
+  static void judgedIn(store::Connection& c, const std::vector<std::int64_t>& readingIds);
+  /// How many readings wait for the alert node.
+  static std::int64_t toJudgeCountIn(store::Connection& c);
+
  private:
   store::Database& db_;
 };

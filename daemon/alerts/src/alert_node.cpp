@@ -1,0 +1,171 @@
+// The alert node among several vigild (alert_node.hpp).
+
+#include "vigil/alerts/alert_node.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "vigil/alerts/alert_engine.hpp"
+#include "vigil/alerts/alert_lifecycle.hpp"
+#include "vigil/alerts/alert_repository.hpp"
+#include "vigil/alerts/escalation_service.hpp"
+#include "vigil/alerts/rule_set.hpp"
+#include "vigil/core/log.hpp"
+#include "vigil/core/thread_name.hpp"
+#include "vigil/events/event_bus.hpp"
+#include "vigil/store/connection.hpp"
+#include "vigil/store/postgres_cluster.hpp"
+
+namespace vigil::alerts {
+
+namespace {
+
+constexpr std::size_t kMaxQueuedAtTakeover = 1'000'000;
+constexpr std::size_t kMaxWarmUp = 2'000'000;
+
+bool isAlertEvent(const events::Event& e) {
+  return std::holds_alternative<events::AlertRaised>(e) ||
+         std::holds_alternative<events::AlertChanged>(e);
+}
+
+/// What went wrong, in words that carry no value (store errors never quote one either).
+std::string_view failureKind(const std::exception& e) {
+  if (const auto* db = dynamic_cast<const store::DbError*>(&e)) {
+    if (db->isConnectionLost()) return "store_connection_lost";
+    if (db->isDiskFull()) return "store_full";
+    return "store_error";
+  }
+  return "error";
+}
+
+}  // namespace
+
+AlertNode::AlertNode(Parts parts, Options options, Clock& clock, Metrics& metrics)
+    : parts_(parts),
+      options_(std::move(options)),
+      clock_(clock),
+      lease_(std::make_unique<store::PgLease>(options_.conninfo, options_.leaseKey)),
+      judged_(metrics.counter("vigil_alert_node_judged_total",
+                              "Readings of the cluster's queue judged by this node")),
+      takeovers_(metrics.counter("vigil_alert_node_takeovers_total",
+                                 "Times this node became the alert node")),
+      role_(metrics.gauge("vigil_alert_node", "1 while this node is the alert node")) {}
+
+AlertNode::~AlertNode() {
+  stop();
+}
+
+void AlertNode::start() {
+  stop_ = false;
+  alertEvents_ = parts_.bus.subscribe("alert-node", 10'000, isAlertEvent);
+  thread_ = std::thread([this] {
+    nameThisThread("vigil-alertnode");
+    loop();
+  });
+}
+
+void AlertNode::stop() {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  if (alertEvents_) parts_.bus.unsubscribe(alertEvents_);
+}
+
+void AlertNode::loop() {
+  auto lastFollow = std::chrono::steady_clock::time_point{};
+  bool alertEventSeen = false;
+  while (!stop_) {
+    const bool held = lease_->refresh();
+    try {
+      if (held && !leading_) becomeAlertNode();
+      if (!held && leading_) stepDown();
+      if (leading_) {
+        if (judgeQueue() == options_.batch) continue;  // more waiting: no pause
+      } else if (alertEventSeen ||
+                 std::chrono::steady_clock::now() - lastFollow >= options_.followerRefresh) {
+        followStore();
+        lastFollow = std::chrono::steady_clock::now();
+      }
+    } catch (const std::exception& e) {
+      // The store failing over or full: the queue keeps the readings; try again next turn.
+      log::error("alerts.alert_node_failed", {{"reason", failureKind(e)}});
+    }
+    alertEventSeen = false;
+    if (alertEvents_->next(options_.poll)) {
+      alertEventSeen = true;
+      while (alertEvents_->tryNext()) {
+      }
+    }
+    if (alertEvents_->closed() && !stop_) {
+      alertEventSeen = true;  // events were missed: reload
+      alertEvents_ = parts_.bus.subscribe("alert-node", 10'000, isAlertEvent);
+    }
+  }
+  if (leading_) stepDown();
+  lease_->release();
+}
+
+void AlertNode::becomeAlertNode() {
+  auto& repo = parts_.repo;
+  const auto now = clock_.now();
+  auto history = repo.ruleChanges();
+  if (history.empty()) {
+    for (const auto& change : parts_.rules.changes()) repo.ruleChanged(change);  // first start
+  } else {
+    parts_.rules.replay(history);
+  }
+  parts_.rules.setChangeSink([&repo](const RuleChange& change) { repo.ruleChanged(change); });
+  parts_.escalation.load();
+  auto unresolved = repo.unresolvedAlerts();
+  const auto restored = unresolved.size();
+  parts_.lifecycle.replaceAll(std::move(unresolved), repo.activeSuppressions(now),
+                              repo.maxAlertId() + 1);
+  parts_.lifecycle.setJournal(&repo);
+
+  // Warm up from the recent readings already judged; the queued ones are judged next.
+  parts_.engine.reset();
+  const auto lookback = std::max(
+      options_.lookback, std::chrono::ceil<std::chrono::hours>(parts_.engine.stateHorizon()));
+  auto queuedIds = repo.queuedIds(kMaxQueuedAtTakeover);
+  const std::unordered_set<std::int64_t> queued(queuedIds.begin(), queuedIds.end());
+  auto recent = repo.observationsSince(now - lookback, kMaxWarmUp);
+  std::erase_if(recent, [&](const Observation& o) { return queued.count(o.readingId) > 0; });
+  parts_.engine.warmUp(recent);
+  for (const auto& raise : repo.missingDataRaisedSince(now - lookback))
+    parts_.engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
+
+  leading_ = true;
+  takeovers_.inc();
+  role_.set(1);
+  log::info("alerts.alert_node_taken", {{"unresolved", static_cast<std::uint64_t>(restored)},
+                                        {"warm_up", static_cast<std::uint64_t>(recent.size())},
+                                        {"queued", static_cast<std::uint64_t>(queued.size())}});
+}
+
+void AlertNode::stepDown() {
+  leading_ = false;
+  role_.set(0);
+  // Nothing more of ours is journalled: the next alert node owns the alerts now.
+  parts_.lifecycle.setJournal(nullptr);
+  parts_.rules.setChangeSink(nullptr);
+  log::warn("alerts.alert_node_lost");
+}
+
+std::size_t AlertNode::judgeQueue() {
+  auto queued = parts_.repo.queuedForJudgement(options_.batch);
+  if (queued.readingIds.empty()) return 0;
+  if (!queued.observations.empty()) parts_.engine.evaluate(queued.observations);
+  parts_.repo.judged(queued.readingIds);
+  judged_.inc(queued.readingIds.size());
+  return queued.readingIds.size();
+}
+
+void AlertNode::followStore() {
+  auto& repo = parts_.repo;
+  auto history = repo.ruleChanges();
+  if (!history.empty()) parts_.rules.replay(history);
+  parts_.escalation.load();
+  parts_.lifecycle.replaceAll(repo.unresolvedAlerts(), repo.activeSuppressions(clock_.now()),
+                              repo.maxAlertId() + 1);
+}
+
+}  // namespace vigil::alerts

@@ -33,13 +33,7 @@ BoxFixture::BoxFixture(Options options)
     // start a day ago so device times that run behind still find their patient. Each patient's
     // record has a name ("Box <uid>"), encrypted with the box's keys where vigild keeps them
     // (<data.dir>-keys/master.key), so a patient user can sign consents (issue 21).
-    store::Options o;
-    o.path = dbPath_;
-    if (!options_.postgresConninfo.empty()) {
-      o.backend = store::Backend::postgres;
-      o.conninfo = options_.postgresConninfo;
-    }
-    auto db = store::Database::open(o);
+    auto db = store::Database::open(storeOptions());
     ManualClock clock(std::chrono::system_clock::now() - 24h);
     const auto keyDir = fs::path(data_.lexically_normal().string() + "-keys");
     fs::create_directories(keyDir);
@@ -59,18 +53,45 @@ BoxFixture::BoxFixture(Options options)
     }
     db->close();
   }
+  if (!options_.nodes.empty() && options_.postgresConninfo.empty())
+    throw std::invalid_argument("BoxFixture: several nodes need a PostgreSQL store");
+  for (const auto& node : options_.nodes) nodeIdentity_[node] = broker_.addClusterNode(node);
   if (!options_.deviceUids.empty()) broker_.reload();  // the ACL names every device
   if (options_.start) start();
 }
 
 BoxFixture::~BoxFixture() {
-  if (vigild_) vigild_->stop(5s);
+  for (auto& [node, p] : vigild_)
+    if (p) p->stop(5s);
 }
 
-std::vector<std::string> BoxFixture::baseArgs() const {
+store::Options BoxFixture::storeOptions() const {
+  store::Options o;
+  o.path = dbPath_;
+  if (!options_.postgresConninfo.empty()) {
+    o.backend = store::Backend::postgres;
+    o.conninfo = options_.postgresConninfo;
+  }
+  return o;
+}
+
+std::vector<std::string> BoxFixture::nodeIds() const {
+  return options_.nodes.empty() ? std::vector<std::string>{""} : options_.nodes;
+}
+
+fs::path BoxFixture::portFile(const std::string& node) const {
+  return data_ / (node.empty() ? std::string("web.port") : "web-" + node + ".port");
+}
+
+fs::path BoxFixture::logFile(const std::string& node, int start) const {
+  return data_ / ((node.empty() ? std::string("vigild-") : "vigild-" + node + "-") +
+                  std::to_string(start) + ".log");
+}
+
+std::vector<std::string> BoxFixture::baseArgs(const std::string& node) const {
   std::vector<std::string> args{"--set", "data.dir=" + data_.string(),
                                 "--set", "web.port=0",
-                                "--set", "web.port_file=" + (data_ / "web.port").string(),
+                                "--set", "web.port_file=" + portFile(node).string(),
                                 "--set", "mqtt.port=" + std::to_string(broker_.certificatePort()),
                                 "--set", "log.level=warn"};
   if (options_.postgresConninfo.empty()) {
@@ -83,50 +104,96 @@ std::vector<std::string> BoxFixture::baseArgs() const {
     args.push_back("--set");
     args.push_back(s);
   }
+  if (!node.empty()) {
+    const auto& id = nodeIdentity_.at(node);
+    args.insert(args.end(), {"--set", "cluster.node_id=" + node, "--set",
+                             "mqtt.cert_file=" + id.certFile.string(), "--set",
+                             "mqtt.key_file=" + id.keyFile.string()});
+  }
   return args;
 }
 
 void BoxFixture::start() {
-  fs::remove(data_ / "web.port");
-  Process::Options po{
-      baseArgs(), options_.env, {}, data_ / ("vigild-" + std::to_string(++starts_) + ".log")};
-  vigild_ = std::make_unique<Process>(vigildPath(), po);
+  for (const auto& node : nodeIds()) startNode(node);
+}
+
+void BoxFixture::startNode(const std::string& node) {
+  fs::remove(portFile(node));
+  const int n = ++starts_[node];
+  Process::Options po{baseArgs(node), options_.env, {}, logFile(node, n)};
+  auto& p = vigild_[node];
+  p = std::make_unique<Process>(vigildPath(), po);
   auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (readText(data_ / "web.port").empty() && vigild_->running() &&
+  while (readText(portFile(node)).empty() && p->running() &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
-  if (readText(data_ / "web.port").empty())
-    throw std::runtime_error("vigild did not start: " + log());
+  if (readText(portFile(node)).empty())
+    throw std::runtime_error("vigild did not start: " + logOf(node));
 }
 
 int BoxFixture::stop() {
-  if (!vigild_) return 0;
-  return vigild_->stop(10s);
+  int status = 0;
+  for (const auto& node : nodeIds()) status = stopNode(node);
+  return status;
+}
+
+int BoxFixture::stopNode(const std::string& node) {
+  auto it = vigild_.find(node);
+  if (it == vigild_.end() || !it->second) return 0;
+  return it->second->stop(10s);
 }
 
 void BoxFixture::kill9() {
-  vigild_->signal(SIGKILL);
-  vigild_->wait(10s);
+  for (const auto& node : nodeIds()) kill9Node(node);
+}
+
+void BoxFixture::kill9Node(const std::string& node) {
+  auto& p = vigild_.at(node);
+  p->signal(SIGKILL);
+  p->wait(10s);
 }
 
 pid_t BoxFixture::pid() const {
-  return vigild_ ? vigild_->pid() : -1;
+  auto it = vigild_.find(nodeIds().front());
+  return it != vigild_.end() && it->second ? it->second->pid() : -1;
 }
 
 bool BoxFixture::running() {
-  return vigild_ && vigild_->running();
+  for (const auto& node : nodeIds())
+    if (!nodeRunning(node)) return false;
+  return true;
+}
+
+bool BoxFixture::nodeRunning(const std::string& node) {
+  auto it = vigild_.find(node);
+  return it != vigild_.end() && it->second && it->second->running();
 }
 
 std::string BoxFixture::log(int start) const {
-  return readText(data_ / ("vigild-" + std::to_string(start ? start : starts_) + ".log"));
+  return logOf(nodeIds().front(), start);
+}
+
+std::string BoxFixture::logOf(const std::string& node, int start) const {
+  auto it = starts_.find(node);
+  const int latest = it == starts_.end() ? 0 : it->second;
+  return readText(logFile(node, start ? start : latest));
 }
 
 int BoxFixture::webPort() const {
-  return std::stoi(readText(data_ / "web.port"));
+  return webPortOf(nodeIds().front());
+}
+
+int BoxFixture::webPortOf(const std::string& node) const {
+  return std::stoi(readText(portFile(node)));
 }
 
 std::pair<int, std::string> BoxFixture::get(const std::string& path) const {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(webPort()));
+  return getFrom(nodeIds().front(), path);
+}
+
+std::pair<int, std::string> BoxFixture::getFrom(const std::string& node,
+                                                const std::string& path) const {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(webPortOf(node)));
   session.setTimeout(Poco::Timespan(30, 0));  // a request that gets no answer fails, saying so
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path);
   session.sendRequest(req);

@@ -75,11 +75,16 @@ std::optional<std::int64_t> jsonInt(const std::string& json, const std::string& 
 
 std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, const fs::path& dbPath,
                                           const std::vector<PortalUser>& users) {
-  auto& clock = SystemClock::instance();
   store::Options o;
   o.path = dbPath;
-  o.synchronousFull = false;  // seeding before vigild starts; close() makes it durable
-  auto db = store::Database::open(o);
+  return seedPortalUsers(dataDir, o, users);
+}
+
+std::vector<std::int64_t> seedPortalUsers(const fs::path& dataDir, store::Options store,
+                                          const std::vector<PortalUser>& users) {
+  auto& clock = SystemClock::instance();
+  store.synchronousFull = false;  // seeding before vigild starts; close() makes it durable
+  auto db = store::Database::open(store);
   // Where vigild keeps it by default: beside the data directory (issue 18).
   auto keyDir = fs::path(dataDir.lexically_normal().string() + "-keys");
   fs::create_directories(keyDir);

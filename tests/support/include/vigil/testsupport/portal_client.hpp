@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "vigil/security/access.hpp"
+#include "vigil/store/database.hpp"
 
 namespace Poco::Net {
 class WebSocket;
@@ -42,6 +43,10 @@ struct PortalUser {
 /// while vigild is stopped. Returns the ids of `users` in order.
 std::vector<std::int64_t> seedPortalUsers(const std::filesystem::path& dataDir,
                                           const std::filesystem::path& dbPath,
+                                          const std::vector<PortalUser>& users);
+/// The same on any store (PostgreSQL: BoxFixture::storeOptions()).
+std::vector<std::int64_t> seedPortalUsers(const std::filesystem::path& dataDir,
+                                          store::Options store,
                                           const std::vector<PortalUser>& users);
 
 /// An open /api/v1/events stream; the server's hello has been read.

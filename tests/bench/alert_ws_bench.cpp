@@ -14,7 +14,12 @@
 // Both latencies are taken on one steady clock in this process from the moment each probe is
 // handed to its MQTT client. Target (issue #7): vigil p99 under 50 ms.
 //
+// ENGINE: sqlite (the box), postgres (one vigild on a PostgreSQL 15 server started here), or
+// postgres-2 (two vigild nodes on that server and the broker, docs/scale-out.md: node b is the
+// alert node and the provider is signed in on node a, so each alert travels b → PostgreSQL
+// NOTIFY → a's event bus → the WebSocket).
 // Usage: bench_alert_ws [LOAD_DEVICES=1000] [READINGS_PER_S=1000] [SECONDS=30] [PROBES=100]
+//                       [ENGINE=sqlite]
 // Prints Markdown tables (scripts/bench.sh puts them into docs/benchmarks.md).
 #include <sys/resource.h>
 
@@ -33,6 +38,7 @@
 #include "vigil/gateway/mqtt_client.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
 #include "vigil/testsupport/portal_client.hpp"
+#include "vigil/testsupport/postgres_server.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -75,10 +81,12 @@ int main(int argc, char** argv) {
   double rate = argc > 2 ? std::stod(argv[2]) : 1'000.0;
   auto seconds = std::chrono::seconds(argc > 3 ? std::stol(argv[3]) : 30);
   std::size_t probeCount = argc > 4 ? std::stoul(argv[4]) : 100;
-  if (loadDevices == 0 || probeCount == 0 || seconds < 5s) {
+  const std::string engine = argc > 5 ? argv[5] : "sqlite";
+  if (loadDevices == 0 || probeCount == 0 || seconds < 5s ||
+      (engine != "sqlite" && engine != "postgres" && engine != "postgres-2")) {
     std::fprintf(stderr,
                  "usage: bench_alert_ws [LOAD_DEVICES>0] [READINGS_PER_S] [SECONDS>=5] "
-                 "[PROBES>0]\n");
+                 "[PROBES>0] [sqlite|postgres|postgres-2]\n");
     return 64;
   }
   raiseFileLimit();
@@ -90,15 +98,32 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < probeCount; ++i) o.deviceUids.push_back(probeUid(i));
   o.settings = {"ingest.device_rate=0", "web.max_websockets=4"};
   o.start = false;
+  std::unique_ptr<testsupport::PostgresServer> pg;
+  if (engine != "sqlite") {
+    pg = std::make_unique<testsupport::PostgresServer>();
+    o.postgresConninfo = pg->createDatabase("bench");
+  }
+  if (engine == "postgres-2") o.nodes = {"a", "b"};
   testsupport::BoxFixture box(o);
   std::vector<std::int64_t> everyone;
   for (const auto& uid : o.deviceUids) everyone.push_back(box.patientOf(uid));
   testsupport::seedPortalUsers(
-      box.dataDir(), box.databasePath(),
+      box.dataDir(), box.storeOptions(),
       {{security::Role::provider, "dr.bench@clinic.test", "Dr Bench", {}, everyone}});
-  box.start();
+  std::string providerNode;  // the node the provider uses ("" for one box)
+  if (engine == "postgres-2") {
+    box.startNode("b");  // first: the alert node
+    for (auto until = Steady::now() + 60s;
+         box.getFrom("b", "/healthz/alert-node").first != 200 && Steady::now() < until;)
+      std::this_thread::sleep_for(100ms);
+    box.startNode("a");
+    providerNode = "a";
+  } else {
+    box.start();
+  }
 
-  testsupport::PortalClient provider(box.webPort());
+  testsupport::PortalClient provider(providerNode.empty() ? box.webPort()
+                                                          : box.webPortOf(providerNode));
   provider.signIn("dr.bench@clinic.test");
 
   // The provider's live stream, read on its own thread; arrival times of alert.raised by patient.
@@ -239,6 +264,7 @@ int main(int argc, char** argv) {
       baseline.values.push_back(ms(it->second - sentAt[i]));
   }
 
+  std::printf("Engine: %s\n\n", engine.c_str());
   std::printf(
       "| load devices | readings/s asked | readings sent | acknowledged/s | unacked | "
       "ack p99 (ms) | WebSocket frames | stream resyncs |\n");

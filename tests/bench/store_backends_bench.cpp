@@ -1,8 +1,10 @@
 // Ingest on each store engine, same machine, same run (issue 29): the fleet simulator → Mosquitto
 // → vigild → store → ack, with vigild on SQLite (the appliance's store: the baseline) and on a
 // PostgreSQL 15 server started here (testsupport::PostgresServer, fsync on, synchronous_commit
-// on). Two shapes for each: throughput (100 devices, 20 messages in flight each) and the round
-// trip of one stop-and-wait device (publish → durable commit → ack).
+// on), with one vigild and with two vigild nodes sharing the broker (MQTT v5 shared
+// subscriptions) and the database (cluster.node_id, docs/scale-out.md). Two shapes for each:
+// throughput (100 devices, 20 messages in flight each) and the round trip of one stop-and-wait
+// device (publish → durable commit → ack).
 // Usage: bench_store_backends [MESSAGES] [TRIALS]   (defaults 20000, 3)
 // Prints a Markdown table (scripts/bench.sh puts it into docs/benchmarks.md); each figure is
 // the median of TRIALS runs.
@@ -88,9 +90,12 @@ int main(int argc, char** argv) {
   struct Engine {
     const char* name;
     std::string conninfo;
+    std::vector<std::string> nodes;
   };
   const std::vector<Engine> engines = {
-      {"SQLite (one file)", ""}, {"PostgreSQL 15 (local server)", pg.createDatabase("bench")}};
+      {"SQLite (one file)", "", {}},
+      {"PostgreSQL 15 (local server), one node", pg.createDatabase("bench"), {}},
+      {"PostgreSQL 15 (local server), two nodes", pg.createDatabase("bench2"), {"a", "b"}}};
 
   std::printf(
       "| engine | shape | acked msg/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |\n");
@@ -100,6 +105,7 @@ int main(int argc, char** argv) {
       o.deviceUids.push_back("bench-" + std::to_string(i));
     o.settings = {"ingest.device_rate=0"};
     o.postgresConninfo = e.conninfo;
+    o.nodes = e.nodes;
     testsupport::BoxFixture box(o);
     std::vector<std::vector<Result>> results(shapes.size());
     for (int t = 0; t < trials; ++t) {

@@ -58,10 +58,10 @@ BOOST_AUTO_TEST_CASE(with_several_nodes_only_the_alert_node_serves_the_alert_que
     BOOST_TEST(reply.status == 421, method << " " << path << " answered " << reply.status);
     BOOST_TEST(jsonField(reply.body, "error") == "alert_node_elsewhere");
   }
-  BOOST_TEST(f.request("GET", "/api/v1/alerts", nullptr).status == 401);      // session first
+  BOOST_TEST(f.request("GET", "/api/v1/alerts", nullptr).status == 401);        // session first
   BOOST_TEST((f.lifecycle->get(f.alertA)->state == alerts::AlertState::open));  // not claimed
-  BOOST_TEST(f.request("GET", patient, &provider).status == 200);             // the rest: any node
-  here = true;  // this node took the lease
+  BOOST_TEST(f.request("GET", patient, &provider).status == 200);  // the rest: any node
+  here = true;                                                     // this node took the lease
   BOOST_TEST(f.request("POST", alert + "/claim", &provider, "{}").status == 200);
   BOOST_TEST((f.lifecycle->get(f.alertA)->state == alerts::AlertState::claimed));
 }

@@ -62,7 +62,7 @@ class AlertNode {
   struct Options {
     std::string conninfo;                      // the store's
     std::int64_t leaseKey = 0x5649474C414C52;  // "VIGLALR": the advisory lock's key
-    std::chrono::milliseconds poll{200};       // queue look and lease check, at least this often
+    std::chrono::milliseconds poll{50};        // queue look and lease check, at least this often
     std::size_t batch = 500;                   // readings judged per turn
     std::chrono::hours lookback{48};           // warm-up (extended to the rules' reach)
     std::chrono::seconds followerRefresh{5};   // a follower reloads at least this often

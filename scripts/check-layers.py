@@ -116,6 +116,7 @@ OWNERS = {
     # PostgreSQL's catalogs: read by the store alone (migrations, store check).
     "information_schema": {"store"}, "pg_am": {"store"}, "pg_class": {"store"},
     "pg_extension": {"store"}, "pg_index": {"store"}, "pg_namespace": {"store"},
+    "pg_locks": {"store"},
     "users": {"security"}, "sessions": {"security"}, "recovery_codes": {"security"},
     "sign_in_failures": {"security"}, "sign_in_unknown_failures": {"security"},
     "sign_in_unknown_locks": {"security"}, "user_mfa": {"security"}, "care_team": {"security"},
@@ -134,6 +135,8 @@ OWNERS = {
     "escalation_chain_steps": {"alerts"}, "oncall_coverage": {"alerts"},
     "visits": {"video"}, "visit_participants": {"video"}, "visit_messages": {"video"},
     "visit_documents": {"video"}, "visit_quality": {"video"},
+    # Several nodes (issue 29): the node each visit's room is pinned to.
+    "visit_rooms": {"video"},
     "sync_outbox": {"sync"}, "sync_streams": {"sync"}, "sync_inbox": {"sync"},
     "sync_state": {"sync"}, "sync_inbox_refused": {"sync"},
     # The cloud stand-in's own database (DIR/cloud.db), not the box's.

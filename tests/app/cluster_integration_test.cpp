@@ -92,13 +92,17 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   o.postgresConninfo = pg.createDatabase("vigil");
   o.nodes = {"a", "b"};
   o.start = false;
-  o.settings = {"video.enabled=false"};
   testsupport::BoxFixture box(o);
 
   // A provider caring for every patient, signed in on node a.
   testsupport::PortalUser provider{security::Role::provider, "dr.node@box.test", "Dr. Node"};
   for (const auto& uid : o.deviceUids) provider.careTeam.push_back(box.patientOf(uid));
-  testsupport::seedPortalUsers(box.dataDir(), box.storeOptions(), {provider});
+  testsupport::PortalUser patientUser{security::Role::patient, "pat.node@box.test", "Pat Node",
+                                      box.patientOf(o.deviceUids[0])};
+  const auto ids =
+      testsupport::seedPortalUsers(box.dataDir(), box.storeOptions(), {provider, patientUser});
+  const auto providerId = ids.at(0);
+  const auto patientUserId = ids.at(1);
 
   // b first, so that b is the alert node; then a.
   box.startNode("b");
@@ -111,6 +115,26 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   portal.signIn(provider.email);
   BOOST_TEST(portal.request("GET", "/api/v1/alerts").status == 421);  // b serves the queue
   auto events = portal.openEvents();
+
+  // A video visit's room: pinned to the first node its routes reach (b here); node a sends the
+  // visit's requests there (307 …?node=b). The provider's session is the same on both nodes.
+  auto onB = portal.onPort(box.webPortOf("b"));
+  const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  auto scheduled = onB.request("POST", "/api/v1/visits",
+                               "{\"patientId\":" + std::to_string(box.patientOf(o.deviceUids[0])) +
+                                   ",\"providerUserId\":" + std::to_string(providerId) +
+                                   ",\"patientUserId\":" + std::to_string(patientUserId) +
+                                   ",\"startsAtMs\":" + std::to_string(nowMs) +
+                                   ",\"endsAtMs\":" + std::to_string(nowMs + 1'800'000) + "}");
+  BOOST_REQUIRE_MESSAGE(scheduled.status == 201, scheduled.body);
+  const auto visitPath =
+      "/api/v1/visits/" + std::to_string(*testsupport::jsonInt(scheduled.body, "id"));
+  BOOST_TEST(onB.request("GET", visitPath).status == 200);  // pinned to b
+  auto sent = portal.request("GET", visitPath);
+  BOOST_TEST(sent.status == 307, sent.body);
+  BOOST_TEST(testsupport::jsonString(sent.body, "error") == "visit_room_elsewhere");
 
   fleet::SimulationOptions so;
   so.ratePerDevice = 0.4;
@@ -147,6 +171,8 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   // a took the lease and judges what b left in the queue.
   BOOST_TEST(within(60s, [&] { return box.getFrom("a", "/healthz/alert-node").first == 200; }),
              box.logOf("a"));
+  // b is gone: a takes the visit's room over and serves it.
+  BOOST_TEST(within(30s, [&] { return portal.request("GET", visitPath).status == 200; }));
   auto conn = box.openStore();
   BOOST_TEST(
       within(120s, [&] { return scalar(*conn, "SELECT count(*) FROM readings_to_judge") == 0; }),

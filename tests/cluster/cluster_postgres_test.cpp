@@ -149,6 +149,38 @@ BOOST_AUTO_TEST_CASE(one_lease_holder_at_a_time_and_the_lease_moves_when_its_ses
   BOOST_TEST(!b.held());
 }
 
+BOOST_AUTO_TEST_CASE(a_node_is_present_while_its_session_lives) {
+  auto db = freshDatabase();
+  auto conninfo = server().conninfo(db);
+  auto a = std::make_unique<store::PgPresence>(conninfo, "a");
+  store::PgPresence b(conninfo, "b");
+  BOOST_TEST(b.present("a"));
+  BOOST_TEST(b.present("b"));   // itself
+  BOOST_TEST(!b.present("c"));  // never started
+  BOOST_TEST(a->present("b"));
+  a.reset();  // a stops: its session, and its lock, end
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; ++i) {
+    gone = !b.present("a");
+    if (!gone) std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(gone);
+  // b's own session cut (a network cut): b is absent until it takes its lock again.
+  store::PgPresence watcher(conninfo, "w");
+  const auto key = static_cast<std::uint64_t>(store::PgPresence::keyOf("b"));
+  cutSessions(db, "pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = " +
+                      std::to_string(key & 0xFFFFFFFFu) + ")");
+  bool cut = false;
+  for (int i = 0; i < 40 && !cut; ++i) {
+    cut = !watcher.present("b");
+    if (!cut) std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(cut);
+  BOOST_TEST(b.refresh());  // back
+  BOOST_TEST(watcher.present("b"));
+  BOOST_TEST(store::PgPresence::keyOf("a") != store::PgPresence::keyOf("b"));
+}
+
 BOOST_AUTO_TEST_CASE(an_unreachable_server_is_a_lease_not_held) {
   store::PgLease lease("host=127.0.0.1 port=1 dbname=none connect_timeout=2", 1);
   BOOST_TEST(!lease.refresh());

@@ -59,6 +59,10 @@ class ApiWiring {
             AlertsSubsystem& alerting, SyncSubsystem& syncing, web::BleAdmin* ble = nullptr,
             IngestSubsystem* ingest = nullptr);
   const web::ApiServices& services() const { return services_; }
+  /// Several nodes: where visits' rooms live (from the video subsystem, when it runs).
+  void setVisitRoomElsewhere(std::function<std::optional<std::string>(std::int64_t)> fn) {
+    services_.visitRoomElsewhere = std::move(fn);
+  }
 
   /// The provisioner for `config` (pki.*), or null when it is off or there is no usable device
   /// CA (logged, not fatal: the rest of the portal runs without it).

@@ -45,12 +45,31 @@ void VideoSubsystem::initialize(Poco::Util::Application&) {
                                       const video::CallQuality& q) {
         visits->recordQuality(visitId, userId, q.rttMs, q.jitterMs, q.lossPct, q.kbpsIn);
       });
+  if (clustered(config_)) {
+    // Several nodes: a visit's room lives on one node (docs/scale-out.md "Video rooms").
+    const auto& node = config_.string("cluster.node_id");
+    presence_ = std::make_unique<store::PgPresence>(config_.string("store.conninfo"), node);
+    pins_ = std::make_unique<video::RoomPins>(
+        store_.database(), node,
+        [p = presence_.get()](const std::string& other) { return p->present(other); },
+        SystemClock::instance());
+    // Takes this node's presence lock again after its session was lost (a cut, a database
+    // failover): the other nodes take over the rooms of a node that is not present.
+    presenceRefresh_ = std::make_unique<PeriodicTask>("video_presence", std::chrono::seconds(2),
+                                                      [p = presence_.get()] {
+                                                        if (!p->refresh())
+                                                          log::warn("video.presence_lost");
+                                                      });
+  }
   log::info("video.ready", {{"codec", config_.string("video.codec")},
                             {"stun", !relay.stunServer.empty()},
                             {"turn", !relay.turnServer.empty()}});
 }
 
 void VideoSubsystem::uninitialize() {
+  presenceRefresh_.reset();
+  pins_.reset();
+  presence_.reset();
   rooms_.reset();
   visits_.reset();
 }
@@ -63,7 +82,17 @@ web::VisitApi VideoSubsystem::api() {
   a.clock = &SystemClock::instance();
   a.recordingsDir = std::filesystem::path(config_.string("data.dir")) / "recordings";
   a.cipher = &security_.keys().cipher();
+  if (pins_) a.nodeId = pins_->nodeId();
   return a;
+}
+
+std::function<std::optional<std::string>(std::int64_t)> VideoSubsystem::roomElsewhere() {
+  if (!pins_) return {};
+  return [pins = pins_.get()](std::int64_t visitId) -> std::optional<std::string> {
+    auto node = pins->roomNode(visitId);
+    if (node == pins->nodeId()) return std::nullopt;
+    return node;
+  };
 }
 
 }  // namespace vigil::app

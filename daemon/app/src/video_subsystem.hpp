@@ -3,10 +3,16 @@
 // (rooms, access, audit) and the WebRTC relays, started after the store and security core
 // and before the web server, whose /api/v1/visits routes call it.
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
+#include "periodic_task.hpp"
 #include "service_subsystem.hpp"
 #include "vigil/app/config.hpp"
+#include "vigil/store/postgres_cluster.hpp"
+#include "vigil/video/room_pins.hpp"
 #include "vigil/video/video_rooms.hpp"
 #include "vigil/video/visit.hpp"
 #include "vigil/web/visit_routes.hpp"
@@ -25,6 +31,9 @@ class VideoSubsystem final : public ServiceSubsystem {
 
   /// What the visit routes need (valid after start).
   web::VisitApi api();
+  /// Several nodes (docs/scale-out.md "Video rooms"): the node a visit's room lives on when it
+  /// is not this one; empty function on a single box.
+  std::function<std::optional<std::string>(std::int64_t)> roomElsewhere();
 
  protected:
   void initialize(Poco::Util::Application& app) override;
@@ -36,6 +45,9 @@ class VideoSubsystem final : public ServiceSubsystem {
   SecuritySubsystem& security_;
   std::unique_ptr<video::VisitService> visits_;
   std::unique_ptr<video::VideoRooms> rooms_;
+  std::unique_ptr<store::PgPresence> presence_;    // several nodes only
+  std::unique_ptr<video::RoomPins> pins_;          // several nodes only
+  std::unique_ptr<PeriodicTask> presenceRefresh_;  // several nodes only
 };
 
 }  // namespace vigil::app

@@ -573,6 +573,7 @@ int Vigild::runService() {
       visitApi.audit = api->services().audit;
       visitApi.db = api->services().db;
       web::addVisitRoutes(router, visitApi);
+      if (auto elsewhere = video->roomElsewhere()) api->setVisitRoomElsewhere(std::move(elsewhere));
     }
 #endif
     gate = web::makeApiGate(api->services());

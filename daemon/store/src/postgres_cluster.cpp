@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "vigil/store/postgres.hpp"
 
@@ -185,6 +186,62 @@ bool PgLease::refresh() {
 void PgLease::release() {
   held_ = false;
   conn_.reset();  // ending the session frees its locks
+}
+
+// --- PgPresence ---
+
+struct PgPresence::State {
+  std::mutex mutex;
+  PgLease own;
+  std::string conninfo;
+  PgConnPtr asker;  // for the questions about others (the lease's session holds only the lock)
+  State(std::string info, std::int64_t key) : own(info, key), conninfo(std::move(info)) {}
+};
+
+std::int64_t PgPresence::keyOf(const std::string& nodeId) {
+  std::uint32_t h = 2166136261u;  // FNV-1a, 32 bits
+  for (char ch : nodeId) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 16777619u;
+  }
+  constexpr std::uint64_t kClass = 0x564E4F44;  // 'VNOD'
+  return static_cast<std::int64_t>((kClass << 32) | h);
+}
+
+PgPresence::PgPresence(std::string conninfo, std::string nodeId)
+    : nodeId_(std::move(nodeId)),
+      state_(std::make_unique<State>(std::move(conninfo), keyOf(nodeId_))) {
+  refresh();
+}
+
+PgPresence::~PgPresence() = default;
+
+bool PgPresence::refresh() {
+  std::lock_guard lock(state_->mutex);
+  return state_->own.refresh();
+}
+
+bool PgPresence::present(const std::string& nodeId) {
+  if (nodeId == nodeId_) return refresh();
+  std::lock_guard lock(state_->mutex);
+  auto& s = *state_;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!s.asker || PQstatus(s.asker.get()) != CONNECTION_OK)
+      s.asker = connect(s.conninfo, nullptr);
+    if (!s.asker) return false;
+    // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits)
+    // and objsubid 1.
+    const auto key = static_cast<std::uint64_t>(keyOf(nodeId));
+    const std::string sql =
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+        "AND classid = " +
+        std::to_string(key >> 32) + " AND objid = " + std::to_string(key & 0xFFFFFFFFu);
+    PgResultPtr r(PQexec(s.asker.get(), sql.c_str()));
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1)
+      return std::strcmp(PQgetvalue(r.get(), 0, 0), "0") != 0;
+    s.asker.reset();  // a broken session: once more on a new one
+  }
+  return false;
 }
 
 }  // namespace vigil::store

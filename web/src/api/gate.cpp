@@ -46,6 +46,40 @@ bool servedByAlertNode(const std::string& pattern) {
   return false;
 }
 
+/// The same request sent to `node`: its path and query with node=<node> (replacing any).
+std::string atNode(const Request& req, const std::string& node) {
+  std::string query;
+  std::size_t start = 0;
+  while (start <= req.rawQuery.size() && !req.rawQuery.empty()) {
+    auto end = req.rawQuery.find('&', start);
+    if (end == std::string::npos) end = req.rawQuery.size();
+    auto part = req.rawQuery.substr(start, end - start);
+    if (!part.empty() && !part.starts_with("node=")) query += part + "&";
+    start = end + 1;
+  }
+  return req.path + "?" + query + "node=" + node;  // node ids are [A-Za-z0-9_-]
+}
+
+/// A visit's routes go to the node its room lives on: 307 there, or 421 when the balancer was
+/// already told to send it there and did not.
+std::optional<Response> toRoomNode(const ApiServices& s, const Route& route, Request& req) {
+  if (!s.visitRoomElsewhere || !route.pattern.starts_with("/api/v1/visits/{id}")) return {};
+  std::int64_t visitId = 0;
+  try {
+    visitId = api::pathId(req, "id");
+  } catch (const api::ApiFailure&) {
+    return {};  // the route answers the bad id itself
+  }
+  auto node = s.visitRoomElsewhere(visitId);
+  if (!node) return {};
+  if (auto asked = req.query.find("node"); asked != req.query.end() && asked->second == *node)
+    return Response::error(421, "visit_room_elsewhere",
+                           "the visit's room is on another node; try again");
+  auto r = Response::error(307, "visit_room_elsewhere", "the visit's room is on another node");
+  r.headers.emplace_back("Location", atNode(req, *node));
+  return r;
+}
+
 bool sameOrigin(const Request& req) {
   auto origin = req.header("origin");
   auto host = req.header("host");
@@ -129,6 +163,7 @@ Gate makeApiGate(const ApiServices& s) {
       return Response::error(421, "alert_node_elsewhere",
                              "another node serves the alert queue; try again");
     }
+    if (auto elsewhere = toRoomNode(s, route, req)) return elsewhere;
     if (route.permission == kOwnSession || route.permission == kEnrolment) return std::nullopt;
 
     const security::Operation& op = security::operation(route.permission);

@@ -506,6 +506,7 @@ void addVisitListRoutes(Router& router, const VisitApi& api) {
     }
     o->set("quality", quality);
     o->set("recording", api.rooms->isRecording(v.id));
+    if (!api.nodeId.empty()) o->set("node", api.nodeId);  // the room's node (several nodes)
     return api::jsonResponse(200, o);
   }));
 }
@@ -516,6 +517,9 @@ void addVisitRoomRoutes(Router& router, const VisitApi& api) {
     auto status = api.visits->join(*req.actor, visitIdOf(req));
     JsonObject o = new Poco::JSON::Object;
     o->set("status", std::string(toString(status)));
+    // Several nodes: the media socket goes to this node (…/media?node=<id>): the balancer routes
+    // on it, as it did for this request (docs/scale-out.md "Video rooms").
+    if (!api.nodeId.empty()) o->set("node", api.nodeId);
     return api::jsonResponse(200, o);
   }));
   // The patient confirms where they are (issue 22); the provider's license is checked again.

@@ -207,6 +207,9 @@ export async function renderVisit(root, visitId) {
   let recording = false;
   let pc = null;
   let ws = null;
+  // Several nodes (docs/scale-out.md "Video rooms"): the node the visit's room lives on, as the
+  // join names it; the media socket asks the balancer for that node (?node=).
+  let roomNode = '';
   let pollTimer = null;
   let statsTimer = null;
   let closed = false;
@@ -473,7 +476,8 @@ export async function renderVisit(root, visitId) {
   function openMedia() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const csrf = encodeURIComponent(session().csrf);
-    ws = new WebSocket(`${proto}//${location.host}/api/v1/visits/${visitId}/media?csrf=${csrf}`);
+    const node = roomNode ? `&node=${encodeURIComponent(roomNode)}` : '';
+    ws = new WebSocket(`${proto}//${location.host}/api/v1/visits/${visitId}/media?csrf=${csrf}${node}`);
     ws.onmessage = async (e) => {
       const msg = JSON.parse(e.data);
       try {
@@ -562,6 +566,7 @@ export async function renderVisit(root, visitId) {
     joinBtn.disabled = true;
     try {
       const r = await post(`/api/v1/visits/${visitId}/join`);
+      roomNode = r.node || '';
       await refreshVisit();
       if (r.status === 'admitted') {
         await startMedia();

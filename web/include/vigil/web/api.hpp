@@ -183,6 +183,10 @@ struct ApiServices {
   /// clustered; then the alert queue's routes (alerts, alert rules, thresholds, escalation)
   /// answer 421 `alert_node_elsewhere` on the other nodes.
   std::function<bool()> alertNode;
+  /// Several nodes: the node a visit's room lives on when it is not this one (nullopt: here).
+  /// Then the visit's routes (/api/v1/visits/{id}…) answer 307 to the same request with
+  /// ?node=<id>, which the load balancer routes on (docs/scale-out.md "Video rooms").
+  std::function<std::optional<std::string>(std::int64_t visitId)> visitRoomElsewhere;
   /// Cookie flags: true (default) sends `__Host-vigil_session; Secure`. false only for plain
   /// HTTP on loopback (development, tests): `vigil_session` without Secure.
   bool secureCookies = true;

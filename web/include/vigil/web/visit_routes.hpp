@@ -59,6 +59,9 @@ struct VisitApi {
   /// the visits list with patient names), one `visit.list` audit entry per patient named.
   security::AuditLog* audit = nullptr;
   store::Database* db = nullptr;
+  /// Several nodes: this node's cluster.node_id (the join and the visit name it, so the portal
+  /// opens the media socket with ?node=<id>); empty on a single box.
+  std::string nodeId;
 };
 
 /// Registers the /api/v1/visits routes.

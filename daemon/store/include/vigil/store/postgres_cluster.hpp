@@ -73,4 +73,32 @@ class PgLease {
   bool held_ = false;
 };
 
+/// A node's presence among several: a session advisory lock keyed by the node's id, held while
+/// the node runs, on a connection of its own; any node can ask whether another is present (its
+/// lock is held: the server drops it when that node's session ends, kill -9 included). Used to
+/// tell whether the node a video room is pinned to is still there. Keys are 32-bit hashes of
+/// the ids (FNV-1a) under the class 'VNOD': two ids with the same hash would share a presence.
+/// Thread-safe.
+class PgPresence {
+ public:
+  PgPresence(std::string conninfo, std::string nodeId);
+  ~PgPresence();
+  PgPresence(const PgPresence&) = delete;
+  PgPresence& operator=(const PgPresence&) = delete;
+
+  /// (Re)takes this node's lock when its session was lost; true while held. Never throws.
+  bool refresh();
+  /// Whether `nodeId` is present now: this node's own answer is refresh(); another's is whether
+  /// its lock is held. An unreachable server: false (nobody can be shown present).
+  bool present(const std::string& nodeId);
+  const std::string& nodeId() const { return nodeId_; }
+  /// The advisory lock key of a node id.
+  static std::int64_t keyOf(const std::string& nodeId);
+
+ private:
+  struct State;
+  std::string nodeId_;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace vigil::store

@@ -89,6 +89,13 @@ class PortalClient {
   const std::string& cookie() const { return cookie_; }
   /// The base32 TOTP secret enrolled at the first sign-in (empty for patients).
   const std::string& totpSecret() const { return secret_; }
+  /// The same browser session talking to another vigild node (sessions are rows in the shared
+  /// database: valid on every node).
+  PortalClient onPort(int port) const {
+    PortalClient other = *this;
+    other.port_ = port;
+    return other;
+  }
 
  private:
   int port_;

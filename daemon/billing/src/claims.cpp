@@ -254,10 +254,12 @@ std::vector<Claim> BillingService::claims(const Actor& actor,
       {"claim", serviceMonth ? formatMonth(*serviceMonth) : std::string()}, [&](Connection& c) {
         const bool everyone = actor.role == security::Role::admin;
         security::SqliteCareTeam team(c);
+        // The month is typed: with no month, PostgreSQL cannot infer a NULL's type from
+        // `?1 IS NULL` alone.
         auto s = c.prepare(std::string(kClaimColumns) +
-                           "WHERE ?1 IS NULL OR service_month = ?1 OR (kind = 'visit' AND "
-                           "strftime('%Y-%m', approved_at / 1000, 'unixepoch') = ?1) ORDER BY id "
-                           "DESC LIMIT 500");
+                           "WHERE CAST(?1 AS TEXT) IS NULL OR service_month = CAST(?1 AS TEXT) OR "
+                           "(kind = 'visit' AND strftime('%Y-%m', approved_at / 1000, 'unixepoch') "
+                           "= CAST(?1 AS TEXT)) ORDER BY id DESC LIMIT 500");
         s.bind(1, serviceMonth ? std::optional<std::string>(formatMonth(*serviceMonth))
                                : std::nullopt);
         std::vector<Claim> out;

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "backend.hpp"
+#include "pg_session.hpp"
 
 namespace vigil::store {
 
@@ -168,11 +169,7 @@ std::string sqliteDdlToPostgres(std::string_view ddl) {
 namespace detail {
 namespace {
 
-/// A PGresult freed on scope exit.
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using Result = PgResultPtr;  // a PGresult freed on scope exit
 
 constexpr Oid kByteaOid = 17;
 constexpr Oid kBoolOid = 16;
@@ -189,8 +186,7 @@ constexpr Oid kFloat8Oid = 701;
     const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     if (primary != nullptr) reason = primary;
   }
-  if (reason.empty() && conn != nullptr) reason = PQerrorMessage(conn);
-  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+  if (reason.empty() && conn != nullptr) reason = pgLastError(conn);
   // Data exceptions quote the offending value ("invalid input syntax for type bigint: …"):
   // keep only their SQLSTATE, so no bound value reaches a log through an error.
   if (state.starts_with("22")) reason = "the value does not fit its column type";
@@ -351,20 +347,19 @@ class PgStatement final : public StatementImpl {
   int changes_ = 0;
 };
 
+/// A session of the store's, or PgError when the server cannot be reached.
+PGconn* open(const std::string& conninfo) {
+  std::string reason;
+  auto c = pgConnect(conninfo, &reason);
+  if (!c) throw PgError("08006", "open postgres: " + reason);
+  return c.release();
+}
+
 class PgConnection final : public ConnectionImpl {
  public:
   PgConnection(const std::string& conninfo, Connection::Mode mode,
                std::chrono::milliseconds lockTimeout)
-      : conn_(PQconnectdb(conninfo.c_str())) {
-    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
-      std::string reason = conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory";
-      while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw PgError("08006", "open postgres: " + reason);
-    }
-    PQsetNoticeProcessor(
-        conn_, [](void*, const char*) {}, nullptr);
+      : conn_(open(conninfo)) {
     setup_ = "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = " +
              std::to_string(lockTimeout.count());
     if (mode == Connection::Mode::readOnly) setup_ += "; SET default_transaction_read_only = on";
@@ -373,11 +368,8 @@ class PgConnection final : public ConnectionImpl {
   bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
   void reconnect() override {
     PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string reason = PQerrorMessage(conn_);
-      while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-      throw PgError("08006", "reconnect postgres: " + reason);
-    }
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw PgError("08006", "reconnect postgres: " + pgLastError(conn_));
     stale_.clear();  // the new session has none of the old one's statements
     exec(setup_);
   }

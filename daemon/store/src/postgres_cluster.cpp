@@ -11,39 +11,17 @@
 #include <cstring>
 #include <mutex>
 
+#include "pg_session.hpp"
 #include "vigil/store/postgres.hpp"
 
 namespace vigil::store {
 
 namespace {
 
-struct PgConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
-
-std::string lastError(PGconn* c) {
-  std::string reason = c != nullptr ? PQerrorMessage(c) : "out of memory";
-  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-  return reason;
-}
-
-/// Connects, or nullptr (with the reason) when the server cannot be reached.
-PgConnPtr connect(const std::string& conninfo, std::string* reason) {
-  PgConnPtr c(PQconnectdb(conninfo.c_str()));
-  if (c && PQstatus(c.get()) == CONNECTION_OK) {
-    PQsetNoticeProcessor(
-        c.get(), [](void*, const char*) {}, nullptr);
-    return c;
-  }
-  if (reason) *reason = lastError(c.get());
-  return nullptr;
-}
+using detail::pgConnect;
+using detail::PgConnPtr;
+using detail::pgLastError;
+using detail::PgResultPtr;
 
 bool commandOk(PGconn* c, const std::string& sql) {
   PgResultPtr r(PQexec(c, sql.c_str()));
@@ -73,7 +51,7 @@ struct PgListener::State {
     return true;
   }
   bool reconnect() {
-    conn = connect(conninfo, nullptr);
+    conn = pgConnect(conninfo, nullptr);
     if (conn && listen()) return true;
     conn.reset();
     return false;
@@ -91,9 +69,9 @@ PgListener::PgListener(const std::string& conninfo, std::vector<std::string> cha
   state_->conninfo = conninfo;
   state_->channels = std::move(channels);
   std::string reason;
-  state_->conn = connect(conninfo, &reason);
+  state_->conn = pgConnect(conninfo, &reason);
   if (!state_->conn) throw PgError("08006", "listen: " + reason);
-  if (!state_->listen()) throw PgError("", "listen: " + lastError(state_->conn.get()));
+  if (!state_->listen()) throw PgError("", "listen: " + pgLastError(state_->conn.get()));
   state_->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (state_->wakeFd < 0) throw StoreError(std::string("listen: eventfd: ") + std::strerror(errno));
 }
@@ -169,7 +147,7 @@ bool PgLease::refresh() {
     conn_.reset();
   }
   if (!conn_) {
-    auto c = connect(conninfo_, nullptr);
+    auto c = pgConnect(conninfo_, nullptr);
     if (!c) return false;
     conn_ = std::make_unique<Conn>(Conn{std::move(c)});
   }
@@ -227,7 +205,7 @@ bool PgPresence::present(const std::string& nodeId) {
   auto& s = *state_;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!s.asker || PQstatus(s.asker.get()) != CONNECTION_OK)
-      s.asker = connect(s.conninfo, nullptr);
+      s.asker = pgConnect(s.conninfo, nullptr);
     if (!s.asker) return false;
     // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits)
     // and objsubid 1.

@@ -282,4 +282,46 @@ BOOST_AUTO_TEST_CASE(received_since_keeps_a_panels_components_as_stored) {
   BOOST_TEST(got[0].code == "85354-9");
 }
 
+BOOST_AUTO_TEST_CASE(the_alert_nodes_queue_is_read_lowest_id_first_and_emptied_by_id) {
+  Fixture f;
+  for (int i = 0; i < 600; ++i) f.bp(f.patient, f.t0 + i * 1s, 100 + i % 50, 70);
+  std::vector<std::int64_t> ids;
+  f.db->read([&](store::Connection& c) {
+    auto st = c.prepare("SELECT id FROM reading_rows ORDER BY id");
+    while (st.step()) ids.push_back(st.get<std::int64_t>(0));
+  });
+  BOOST_REQUIRE_EQUAL(ids.size(), 600u);
+  f.db->writeSync([&](store::Connection& c) {
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it)  // queued highest first
+      c.execute("INSERT INTO readings_to_judge (reading_id) VALUES (?1)", *it);
+    c.execute("DELETE FROM reading_rows WHERE id = ?1", ids[5]);  // gone before it was judged
+  });
+
+  auto batch =
+      f.db->read([](store::Connection& c) { return readings::ReadingQuery::toJudgeIn(c, 300); });
+  BOOST_REQUIRE_EQUAL(batch.size(), 300u);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    BOOST_TEST(batch[i].readingId == ids[i]);
+    BOOST_TEST(batch[i].reading.has_value() == (i != 5));
+  }
+  BOOST_TEST(batch[7].reading->readingId == ids[7]);
+  BOOST_TEST(batch[7].reading->patientId == f.patient);
+  BOOST_TEST(batch[7].reading->code == "85354-9");
+  BOOST_TEST(*batch[7].reading->components == "{\"8462-4\":70,\"8480-6\":107}");
+
+  // 301 ids: one full delete of 256 and one short one.
+  std::vector<std::int64_t> done(ids.begin(), ids.begin() + 300);
+  done.push_back(ids[599]);
+  f.db->writeSync([&](store::Connection& c) { readings::ReadingQuery::judgedIn(c, done); });
+  auto left = f.db->read(
+      [](store::Connection& c) { return readings::ReadingQuery::toJudgeIn(c, 1000, false); });
+  BOOST_REQUIRE_EQUAL(left.size(), 299u);
+  BOOST_TEST(left.front().readingId == ids[300]);
+  BOOST_TEST(left.back().readingId == ids[598]);
+  BOOST_TEST(!left.front().reading.has_value());
+  BOOST_TEST(f.db->read([](store::Connection& c) {
+    return readings::ReadingQuery::toJudgeCountIn(c);
+  }) == 299);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

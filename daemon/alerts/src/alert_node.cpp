@@ -57,7 +57,7 @@ AlertNode::~AlertNode() {
 
 void AlertNode::start() {
   stop_ = false;
-  alertEvents_ = parts_.bus.subscribe("alert-node", 10'000, isAlertEvent);
+  subscribe();
   thread_ = std::thread([this] {
     nameThisThread("vigil-alertnode");
     loop();
@@ -67,37 +67,54 @@ void AlertNode::start() {
 void AlertNode::stop() {
   if (stop_.exchange(true)) return;
   if (thread_.joinable()) thread_.join();
-  if (alertEvents_) parts_.bus.unsubscribe(alertEvents_);
+  if (events_) parts_.bus.unsubscribe(events_);
+}
+
+void AlertNode::subscribe() {
+  // Alert events refresh a follower; a reading stored on any node (here, or relayed once its
+  // transaction committed) wakes the alert node to judge it, the poll being the fallback.
+  events_ = parts_.bus.subscribe("alert-node", 10'000, [this](const events::Event& e) {
+    return isAlertEvent(e) || (std::holds_alternative<events::ReadingStored>(e) && leading_.load());
+  });
 }
 
 void AlertNode::loop() {
-  auto lastFollow = std::chrono::steady_clock::time_point{};
-  bool alertEventSeen = false;
+  using Steady = std::chrono::steady_clock;
+  auto lastFollow = Steady::time_point{};
+  auto lastLease = Steady::time_point{};
+  bool held = false;
+  bool followDue = false;  // an alert event came since the last reload
   while (!stop_) {
-    const bool held = lease_->refresh();
+    if (Steady::now() - lastLease >= options_.poll) {
+      held = lease_->refresh();
+      lastLease = Steady::now();
+    }
     try {
       if (held && !leading_) becomeAlertNode();
       if (!held && leading_) stepDown();
       if (leading_) {
         if (judgeQueue() == options_.batch) continue;  // more waiting: no pause
-      } else if (alertEventSeen ||
-                 std::chrono::steady_clock::now() - lastFollow >= options_.followerRefresh) {
-        followStore();
-        lastFollow = std::chrono::steady_clock::now();
+      } else {
+        const auto sinceFollow = Steady::now() - lastFollow;
+        if ((followDue && sinceFollow >= options_.followerGap) ||
+            sinceFollow >= options_.followerRefresh) {
+          followStore();
+          lastFollow = Steady::now();
+          followDue = false;
+        }
       }
     } catch (const std::exception& e) {
       // The store failing over or full: the queue keeps the readings; try again next turn.
       log::error("alerts.alert_node_failed", {{"reason", failureKind(e)}});
     }
-    alertEventSeen = false;
-    if (alertEvents_->next(options_.poll)) {
-      alertEventSeen = true;
-      while (alertEvents_->tryNext()) {
-      }
-    }
-    if (alertEvents_->closed() && !stop_) {
-      alertEventSeen = true;  // events were missed: reload
-      alertEvents_ = parts_.bus.subscribe("alert-node", 10'000, isAlertEvent);
+    const auto wait = followDue
+                          ? std::min<std::chrono::milliseconds>(options_.poll, options_.followerGap)
+                          : options_.poll;
+    for (auto e = events_->next(wait); e; e = events_->tryNext())
+      followDue = followDue || isAlertEvent(e->event);
+    if (events_->closed() && !stop_) {
+      followDue = true;  // events were missed: reload
+      subscribe();
     }
   }
   if (leading_) stepDown();
@@ -107,37 +124,21 @@ void AlertNode::loop() {
 void AlertNode::becomeAlertNode() {
   auto& repo = parts_.repo;
   const auto now = clock_.now();
-  auto history = repo.ruleChanges();
-  if (history.empty()) {
-    for (const auto& change : parts_.rules.changes()) repo.ruleChanged(change);  // first start
-  } else {
-    parts_.rules.replay(history);
-  }
-  parts_.rules.setChangeSink([&repo](const RuleChange& change) { repo.ruleChanged(change); });
+  const auto restored = loadAlertState(repo, parts_.rules, parts_.lifecycle, now);
   parts_.escalation.load();
-  auto unresolved = repo.unresolvedAlerts();
-  const auto restored = unresolved.size();
-  parts_.lifecycle.replaceAll(std::move(unresolved), repo.activeSuppressions(now),
-                              repo.maxAlertId() + 1);
-  parts_.lifecycle.setJournal(&repo);
 
   // Warm up from the recent readings already judged; the queued ones are judged next.
   parts_.engine.reset();
-  const auto lookback = std::max(
-      options_.lookback, std::chrono::ceil<std::chrono::hours>(parts_.engine.stateHorizon()));
   auto queuedIds = repo.queuedIds(kMaxQueuedAtTakeover);
   const std::unordered_set<std::int64_t> queued(queuedIds.begin(), queuedIds.end());
-  auto recent = repo.observationsSince(now - lookback, kMaxWarmUp);
-  std::erase_if(recent, [&](const Observation& o) { return queued.count(o.readingId) > 0; });
-  parts_.engine.warmUp(recent);
-  for (const auto& raise : repo.missingDataRaisedSince(now - lookback))
-    parts_.engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
+  auto warm = warmUpEngine(repo, parts_.engine, now, options_.lookback, kMaxWarmUp,
+                           [&queued](std::int64_t id) { return queued.count(id) == 0; });
 
   leading_ = true;
   takeovers_.inc();
   role_.set(1);
   log::info("alerts.alert_node_taken", {{"unresolved", static_cast<std::uint64_t>(restored)},
-                                        {"warm_up", static_cast<std::uint64_t>(recent.size())},
+                                        {"warm_up", static_cast<std::uint64_t>(warm.warmed)},
                                         {"queued", static_cast<std::uint64_t>(queued.size())}});
 }
 

@@ -299,7 +299,7 @@ void AlertRepository::noteEvaluated(std::int64_t readingId) {
   }
 }
 
-void AlertRepository::flush() {
+void AlertRepository::drainBacklog() {
   // Never a blocking post under our mutex: the lifecycle may be waiting for it on the store's
   // writer thread, which is what empties the queue.
   const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -314,6 +314,10 @@ void AlertRepository::flush() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+void AlertRepository::flush() {
+  drainBacklog();
   db_.writeSync([](Connection&) {});  // FIFO: done once everything before it committed
 }
 
@@ -557,14 +561,13 @@ std::vector<std::int64_t> AlertRepository::queuedIds(std::size_t limit) {
 void AlertRepository::judged(const std::vector<std::int64_t>& readingIds) {
   // What the judging journalled is committed first (with a backlog waiting for room in the
   // store's queue too): a crash between the two judges the readings again, never skips them.
-  flush();
+  // The delete is queued behind the journal (FIFO): it commits with it or after it.
+  drainBacklog();
   db_.writeSync([&](store::Connection& c) { readings::ReadingQuery::judgedIn(c, readingIds); });
 }
 
-std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
-                                       AlertLifecycle& lifecycle, AlertEngine& engine,
-                                       TimePoint now, std::chrono::hours lookback,
-                                       std::size_t maxObservations) {
+std::size_t loadAlertState(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
+                           TimePoint now) {
   auto history = repo.ruleChanges();
   if (history.empty()) {
     for (const auto& change : rules.changes()) repo.ruleChanged(change);  // first start
@@ -574,31 +577,47 @@ std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
   rules.setChangeSink([&repo](const RuleChange& change) { repo.ruleChanged(change); });
 
   auto unresolved = repo.unresolvedAlerts();
-  const auto restoredAlerts = unresolved.size();
-  lifecycle.restore(std::move(unresolved), repo.activeSuppressions(now), repo.maxAlertId() + 1);
+  const auto count = unresolved.size();
+  lifecycle.replaceAll(std::move(unresolved), repo.activeSuppressions(now), repo.maxAlertId() + 1);
   lifecycle.setJournal(&repo);
+  return count;
+}
 
+WarmUp warmUpEngine(AlertRepository& repo, AlertEngine& engine, TimePoint now,
+                    std::chrono::hours lookback, std::size_t limit,
+                    const std::function<bool(std::int64_t readingId)>& judged) {
   // The state of a rule reaches back its window plus the late horizon: warm up at least that
   // far, whatever the caller asked (the daemon once asked for 48 h and the week rule forgot).
   lookback = std::max(lookback, std::chrono::ceil<std::chrono::hours>(engine.stateHorizon()));
-  const auto through = repo.evaluatedThrough();
-  auto recent = repo.observationsSince(now - lookback, maxObservations);
-  std::vector<Observation> seen, unseen;
-  std::int64_t newest = 0;
-  for (auto& o : recent) {
-    if (o.readingId > through) newest = std::max(newest, o.readingId);
-    (o.readingId <= through ? seen : unseen).push_back(std::move(o));
-  }
+  WarmUp out;
+  out.lookback = lookback;
+  std::vector<Observation> seen;
+  for (auto& o : repo.observationsSince(now - lookback, limit))
+    (judged(o.readingId) ? seen : out.unjudged).push_back(std::move(o));
   engine.warmUp(seen);
-  for (const auto& raise : repo.missingDataRaisedSince(now - lookback)) {
+  for (const auto& raise : repo.missingDataRaisedSince(now - lookback))
     engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
-  }
-  auto changes = engine.evaluate(unseen);
+  out.warmed = seen.size();
+  return out;
+}
+
+std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
+                                       AlertLifecycle& lifecycle, AlertEngine& engine,
+                                       TimePoint now, std::chrono::hours lookback,
+                                       std::size_t maxObservations) {
+  const auto restoredAlerts = loadAlertState(repo, rules, lifecycle, now);
+  const auto through = repo.evaluatedThrough();
+  auto warm = warmUpEngine(repo, engine, now, lookback, maxObservations,
+                           [through](std::int64_t id) { return id <= through; });
+  std::int64_t newest = 0;
+  for (const auto& o : warm.unjudged) newest = std::max(newest, o.readingId);
+  auto changes = engine.evaluate(warm.unjudged);
   if (newest > 0) repo.noteEvaluated(newest);
-  log::info("alerts.restored", {{"unresolved", static_cast<std::uint64_t>(restoredAlerts)},
-                                {"lookback_hours", static_cast<std::int64_t>(lookback.count())},
-                                {"warm_up", static_cast<std::uint64_t>(seen.size())},
-                                {"catch_up", static_cast<std::uint64_t>(unseen.size())}});
+  log::info("alerts.restored",
+            {{"unresolved", static_cast<std::uint64_t>(restoredAlerts)},
+             {"lookback_hours", static_cast<std::int64_t>(warm.lookback.count())},
+             {"warm_up", static_cast<std::uint64_t>(warm.warmed)},
+             {"catch_up", static_cast<std::uint64_t>(warm.unjudged.size())}});
   return changes;
 }
 

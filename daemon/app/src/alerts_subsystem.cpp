@@ -56,6 +56,13 @@ void AlertsSubsystem::initialize(Poco::Util::Application&) {
 
 void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& readings) {
   if (!ready_.load()) return;  // before restore: the catch-up at start judges these
+  if (alertNode_) {
+    // Queued in the readings' transaction for the alert node: only the live events go out.
+    for (const auto& s : readings)
+      if (s.patientId)
+        bus_.publish(events::ReadingStored{*s.patientId, s.readingId, s.reading.loinc});
+    return;
+  }
   std::vector<alerts::Observation> batch;
   std::int64_t maxId = 0;
   for (const auto& s : readings) {
@@ -71,7 +78,6 @@ void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& reading
       if (v) add(code, *v);
     bus_.publish(events::ReadingStored{*s.patientId, s.readingId, r.loinc});
   }
-  if (alertNode_) return;  // queued in the readings' transaction for the alert node
   if (!batch.empty()) engine_->evaluate(batch);
   if (maxId) repo_->noteEvaluated(maxId);
 }

@@ -4,6 +4,7 @@
 // it), computed in SQL by sql::kEffective; the patient's rows come through
 // reading_rows_by_patient (migration 0037), whose second column is that expression.
 
+#include <algorithm>
 #include <string>
 
 #include "reading_sql.hpp"
@@ -123,19 +124,45 @@ std::optional<ReceivedReading> ReadingQuery::readingIn(store::Connection& c,
 std::vector<ReadingQuery::ToJudge> ReadingQuery::toJudgeIn(store::Connection& c, std::size_t limit,
                                                            bool withReadings) {
   std::vector<ToJudge> out;
-  auto& ids = c.cached("SELECT reading_id FROM readings_to_judge ORDER BY reading_id LIMIT ?1");
-  ids.bindAll(static_cast<std::int64_t>(limit));
-  while (ids.step()) out.push_back({ids.get<std::int64_t>(0), std::nullopt});
-  ids.reset();
-  if (withReadings)
-    for (auto& q : out) q.reading = readingIn(c, q.readingId);
+  if (!withReadings) {
+    auto& ids = c.cached("SELECT reading_id FROM readings_to_judge ORDER BY reading_id LIMIT ?1");
+    ids.bindAll(static_cast<std::int64_t>(limit));
+    while (ids.step()) out.push_back({ids.get<std::int64_t>(0), std::nullopt});
+    ids.reset();
+    return out;
+  }
+  // One statement for the batch: the queue's oldest ids and their readings (none for a reading
+  // deleted before it was judged). The join is on the queue's few rows first.
+  static constexpr int kIdColumn = 11;  // after sql::kReceivedColumns
+  static const std::string text =
+      std::string("SELECT ") + sql::kReceivedColumns +
+      ", q.reading_id FROM (SELECT reading_id FROM readings_to_judge ORDER BY reading_id LIMIT "
+      "?1) q LEFT JOIN reading_rows r ON r.id = q.reading_id LEFT JOIN reading_codes k ON k.id = "
+      "r.code_id ORDER BY q.reading_id";
+  auto& st = c.cached(text);
+  st.bindAll(static_cast<std::int64_t>(limit));
+  while (st.step()) {
+    ToJudge item{st.get<std::int64_t>(kIdColumn), std::nullopt};
+    if (!st.isNull(0)) item.reading = rowOf(st);
+    out.push_back(std::move(item));
+  }
+  st.reset();
   return out;
 }
 
 void ReadingQuery::judgedIn(store::Connection& c, const std::vector<std::int64_t>& readingIds) {
-  auto& remove = c.cached("DELETE FROM readings_to_judge WHERE reading_id = ?1");
-  for (auto id : readingIds) {
-    remove.bindAll(id);
+  // In chunks of one statement each; a short chunk repeats its last id (IN ignores repeats),
+  // so one statement text serves every chunk.
+  constexpr std::size_t kChunk = 256;
+  static const std::string text = [] {
+    std::string t = "DELETE FROM readings_to_judge WHERE reading_id IN (?";
+    for (std::size_t i = 1; i < kChunk; ++i) t += ",?";
+    return t + ")";
+  }();
+  for (std::size_t at = 0; at < readingIds.size(); at += kChunk) {
+    auto& remove = c.cached(text);
+    for (std::size_t i = 0; i < kChunk; ++i)
+      remove.bind(static_cast<int>(i + 1), readingIds[std::min(at + i, readingIds.size() - 1)]);
     remove.run();
     remove.reset();
   }

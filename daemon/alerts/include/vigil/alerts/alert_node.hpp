@@ -11,13 +11,16 @@
 //
 // How: the node holds a lease (store::PgLease, a session advisory lock). Every node queues the
 // readings it stores (readings_to_judge, in the reading's transaction); the alert node judges
-// them lowest id first and takes them off the queue once what it journalled is committed. The
+// them lowest id first and takes them off the queue once what it journalled is committed; the
+// ReadingStored event of each stored reading (relayed from the other nodes after its commit)
+// wakes it, and it looks at the queue every `poll` besides, for an event lost on the way. The
 // lease moves when its session ends (the node dies, is cut off or stops): the next node
 // reloads the rules, the escalation set-up, the unresolved alerts and snoozes from the store,
 // warms the engine up from the recent readings already judged and judges the queue. The other
 // nodes keep a copy of the unresolved alerts, refreshed from the store when an alert event
-// arrives (the event relay) and every few seconds, for the pages they serve; the alert queue's
-// commands go to the alert node (the web layer answers 421 elsewhere).
+// arrives (the event relay; at most every `followerGap`) and every few seconds, for the pages
+// they serve; the alert queue's commands go to the alert node (the web layer answers 421
+// elsewhere).
 //
 // A node that loses its lease while running (its database session cut) stops judging at its
 // next turn (at most `poll` later); journal entries it posted before may still commit, and the
@@ -57,15 +60,16 @@ class AlertNode {
     AlertLifecycle& lifecycle;
     AlertEngine& engine;
     EscalationService& escalation;
-    events::EventBus& bus;  // alert events (relayed from the alert node) refresh a follower
+    events::EventBus& bus;  // readings stored wake the alert node; alert events, a follower
   };
   struct Options {
     std::string conninfo;                      // the store's
     std::int64_t leaseKey = 0x5649474C414C52;  // "VIGLALR": the advisory lock's key
-    std::chrono::milliseconds poll{50};        // queue look and lease check, at least this often
-    std::size_t batch = 500;                   // readings judged per turn
-    std::chrono::hours lookback{48};           // warm-up (extended to the rules' reach)
-    std::chrono::seconds followerRefresh{5};   // a follower reloads at least this often
+    std::chrono::milliseconds poll{50};       // lease check, and queue look without a reading event
+    std::size_t batch = 500;                  // readings judged per turn
+    std::chrono::hours lookback{48};          // warm-up (extended to the rules' reach)
+    std::chrono::seconds followerRefresh{5};  // a follower reloads at least this often
+    std::chrono::milliseconds followerGap{500};  // and after alert events, at most this often
   };
   AlertNode(Parts parts, Options options, Clock& clock, Metrics& metrics = Metrics::global());
   ~AlertNode();
@@ -80,6 +84,7 @@ class AlertNode {
   std::uint64_t judgedCount() const { return judged_.value(); }
 
  private:
+  void subscribe();
   void loop();
   void becomeAlertNode();
   void stepDown();
@@ -91,7 +96,7 @@ class AlertNode {
   const Options options_;
   Clock& clock_;
   std::unique_ptr<store::PgLease> lease_;
-  std::shared_ptr<events::Subscription> alertEvents_;
+  std::shared_ptr<events::Subscription> events_;
   std::atomic<bool> leading_{false};
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -106,13 +106,16 @@ class AlertRepository final : public AlertJournal {
   Queued queuedForJudgement(std::size_t limit);
   /// The ids of up to `limit` waiting readings (a warm-up leaves them to the judging).
   std::vector<std::int64_t> queuedIds(std::size_t limit);
-  /// Takes judged readings off the queue, after everything journalled so far is committed
-  /// (flush()); waits for the commit. Judged twice after a crash between the two, never lost.
+  /// Takes judged readings off the queue in a write queued behind everything journalled so far
+  /// (it commits with that journal or after it); waits for the commit. A crash before it: the
+  /// readings are judged again, never lost.
   void judged(const std::vector<std::int64_t>& readingIds);
 
  private:
   void post(std::function<void(store::Connection&)> job);
   void drainBacklogLocked();
+  /// Hands every job waiting for room in the store's queue to it (throws after 60 s).
+  void drainBacklog();
 
   store::Database& db_;
   const crypto::FieldCipher& cipher_;
@@ -125,10 +128,28 @@ class AlertRepository final : public AlertJournal {
 /// pairs; null values are skipped. nullopt when it is not such an object.
 std::optional<std::vector<std::pair<std::string, double>>> parseComponents(const std::string& json);
 
-/// Start-up: loads the rule history (or stores the defaults on first start), the unresolved
-/// alerts and snoozes, wires the journal, warms the engine up from the readings received in the
-/// last `lookback` (extended to the engine's stateHorizon()) and evaluates the readings stored
-/// after the last evaluated one. Returns the changes of that catch-up evaluation.
+/// The rules and alerts of the store, in place of what `rules` and `lifecycle` hold: the rule
+/// history replayed (or the defaults stored on a first start), the unresolved alerts and snoozes.
+/// Later changes of both are journalled to `repo`. Returns the number of unresolved alerts.
+std::size_t loadAlertState(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
+                           TimePoint now);
+
+struct WarmUp {
+  std::chrono::hours lookback{0};     // as extended to the engine's reach
+  std::size_t warmed = 0;             // observations the engine warmed up from
+  std::vector<Observation> unjudged;  // the window's observations not judged yet, oldest first
+};
+
+/// Warms the engine up from the readings received in the last `lookback` (extended to the
+/// engine's stateHorizon(), at most `limit` observations) that `judged` says were judged, and
+/// from the missing-data alerts raised in that window. The rest is returned, not evaluated.
+WarmUp warmUpEngine(AlertRepository& repo, AlertEngine& engine, TimePoint now,
+                    std::chrono::hours lookback, std::size_t limit,
+                    const std::function<bool(std::int64_t readingId)>& judged);
+
+/// Start-up of a single box: loadAlertState(), warmUpEngine() from the readings up to the last
+/// evaluated one, then evaluates the readings stored after it. Returns the changes of that
+/// catch-up evaluation.
 std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,
                                        AlertLifecycle& lifecycle, AlertEngine& engine,
                                        TimePoint now, std::chrono::hours lookback,

@@ -43,13 +43,41 @@ BOOST_AUTO_TEST_CASE(the_first_node_pins_the_room_and_another_takes_it_only_when
   BOOST_TEST(b.roomNode(f.visitId) == "b");
   BOOST_TEST(pinnedTo(*f.db, f.visitId) == "b");
   presence.up.erase("b");                    // b died (its presence lock ended)
+  BOOST_TEST(a.roomNode(f.visitId) == "b");  // a's answer of a moment ago
+  f.clock.advance(RoomPins::kRecheck);
   BOOST_TEST(a.roomNode(f.visitId) == "a");  // a takes the room over
   BOOST_TEST(pinnedTo(*f.db, f.visitId) == "a");
   presence.up.insert("b");  // b is back: the room stays on a
+  f.clock.advance(RoomPins::kRecheck);
   BOOST_TEST(b.roomNode(f.visitId) == "a");
   // No such visit: nothing pinned, the route answers 404 wherever it is.
   BOOST_TEST(b.roomNode(f.visitId + 1000) == "b");
   BOOST_TEST(pinnedTo(*f.db, f.visitId + 1000).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_rooms_node_is_asked_again_only_after_a_second) {
+  video::test::VisitApiFixture f;
+  Presence presence{{"a", "b"}};
+  int asked = 0;
+  RoomPins b(*f.db, "b", presence.fn(), f.clock);
+  RoomPins a(
+      *f.db, "a",
+      [&](const std::string& node) {
+        ++asked;
+        return presence.up.count(node) > 0;
+      },
+      f.clock);
+  BOOST_TEST(b.roomNode(f.visitId) == "b");
+  for (int poll = 0; poll < 10; ++poll) BOOST_TEST(a.roomNode(f.visitId) == "b");
+  BOOST_TEST(asked == 1);  // ten polls of the visit page, one look
+  f.clock.advance(std::chrono::milliseconds(999));
+  BOOST_TEST(a.roomNode(f.visitId) == "b");
+  BOOST_TEST(asked == 1);
+  f.clock.advance(std::chrono::milliseconds(1));
+  BOOST_TEST(a.roomNode(f.visitId) == "b");
+  BOOST_TEST(asked == 2);
+  // Each visit has its own answer.
+  BOOST_TEST(a.roomNode(f.visitId + 1000) == "a");
 }
 
 BOOST_AUTO_TEST_CASE(a_visits_requests_go_to_its_rooms_node_and_others_stay) {

@@ -12,6 +12,21 @@ RoomPins::RoomPins(store::Database& db, std::string nodeId, Presence present, Cl
     : db_(db), nodeId_(std::move(nodeId)), present_(std::move(present)), clock_(clock) {}
 
 std::string RoomPins::roomNode(std::int64_t visitId) {
+  const auto now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = known_.find(visitId); it != known_.end() && now - it->second.at < kRecheck)
+      return it->second.node;
+  }
+  auto node = lookUp(visitId);
+  std::lock_guard lock(mutex_);
+  if (known_.size() >= 4096)  // visits come and go: keep only the answers still in use
+    std::erase_if(known_, [&](const auto& kv) { return now - kv.second.at >= kRecheck; });
+  known_[visitId] = Known{node, now};
+  return node;
+}
+
+std::string RoomPins::lookUp(std::int64_t visitId) {
   // Read first (most requests find the room pinned to a present node); write only to pin.
   auto pinned = db_.read([&](store::Connection& c) {
     return c.queryValue<std::string>("SELECT node_id FROM visit_rooms WHERE visit_id = ?1",

@@ -18,6 +18,7 @@
 #include "vigil/alerts/escalation_service.hpp"
 #include "vigil/alerts/observation.hpp"
 #include "vigil/store/database.hpp"
+#include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/test_store.hpp"
 
 using namespace std::chrono_literals;
@@ -97,16 +98,6 @@ store::Options sharedDatabase() {
   return o;
 }
 
-template <class Pred>
-bool within(std::chrono::seconds limit, Pred pred) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 /// What the database holds: unresolved alerts of the patient for the rule, and their count.
 struct Stored {
   std::int64_t open = 0;
@@ -140,11 +131,12 @@ Node& alertNodeOf(Node& a, Node& b) {
 BOOST_AUTO_TEST_CASE(exactly_one_node_judges_and_readings_through_both_make_one_alert) {
   auto options = sharedDatabase();
   Node a(options), b(options);
-  BOOST_REQUIRE(within(10s, [&] { return a.node->isAlertNode() || b.node->isAlertNode(); }));
+  BOOST_REQUIRE(
+      testsupport::within(10s, [&] { return a.node->isAlertNode() || b.node->isAlertNode(); }));
   BOOST_TEST(a.node->isAlertNode() != b.node->isAlertNode());
   // Patient 7's readings through both nodes, alternately: 10 above 100 kg, 10 below.
   for (int i = 1; i <= 20; ++i) (i % 2 ? a : b).store(i, 7, i <= 10 ? 101.0 + i : 90.0);
-  BOOST_REQUIRE(within(20s, [&] { return stored(*a.db, 7).queued == 0; }));
+  BOOST_REQUIRE(testsupport::within(20s, [&] { return stored(*a.db, 7).queued == 0; }));
   auto& judge = alertNodeOf(a, b);
   judge.repo->flush();
   auto s = stored(*a.db, 7);
@@ -154,7 +146,7 @@ BOOST_AUTO_TEST_CASE(exactly_one_node_judges_and_readings_through_both_make_one_
   BOOST_TEST(a.node->judgedCount() + b.node->judgedCount() == 20u);
   // The other node's copy follows the store (for the pages it serves).
   auto& follower = &judge == &a ? b : a;
-  BOOST_TEST(within(10s, [&] {
+  BOOST_TEST(testsupport::within(10s, [&] {
     auto open = follower.lifecycle.openAlert(7, "weight.high");
     return open && open->count == 10;
   }));
@@ -163,19 +155,19 @@ BOOST_AUTO_TEST_CASE(exactly_one_node_judges_and_readings_through_both_make_one_
 BOOST_AUTO_TEST_CASE(when_the_alert_node_stops_the_other_takes_over_and_folds_into_the_same_alert) {
   auto options = sharedDatabase();
   auto a = std::make_unique<Node>(options);
-  BOOST_REQUIRE(within(10s, [&] { return a->node->isAlertNode(); }));
+  BOOST_REQUIRE(testsupport::within(10s, [&] { return a->node->isAlertNode(); }));
   Node b(options);
   a->store(1, 7, 120);
   b.store(2, 7, 121);
-  BOOST_REQUIRE(within(20s, [&] { return stored(*b.db, 7).queued == 0; }));
+  BOOST_REQUIRE(testsupport::within(20s, [&] { return stored(*b.db, 7).queued == 0; }));
   a->repo->flush();
   BOOST_TEST(stored(*b.db, 7).open == 1);
   BOOST_TEST(!b.node->isAlertNode());
   a.reset();  // node a goes away: its lease ends with its session
-  BOOST_REQUIRE(within(20s, [&] { return b.node->isAlertNode(); }));
+  BOOST_REQUIRE(testsupport::within(20s, [&] { return b.node->isAlertNode(); }));
   b.store(3, 7, 122);
   b.store(4, 8, 130);
-  BOOST_REQUIRE(within(20s, [&] { return stored(*b.db, 7).queued == 0; }));
+  BOOST_REQUIRE(testsupport::within(20s, [&] { return stored(*b.db, 7).queued == 0; }));
   b.repo->flush();
   auto seven = stored(*b.db, 7);
   BOOST_TEST(seven.open == 1);  // the new alert node restored the open alert and folded into it
@@ -203,7 +195,7 @@ BOOST_AUTO_TEST_CASE(readings_stored_while_no_node_judged_wait_in_the_queue_and_
     db->close();
   }
   Node a(options);
-  BOOST_REQUIRE(within(20s, [&] { return stored(*a.db, 7).queued == 0; }));
+  BOOST_REQUIRE(testsupport::within(20s, [&] { return stored(*a.db, 7).queued == 0; }));
   a.repo->flush();
   auto s = stored(*a.db, 7);
   BOOST_TEST(s.open == 1);

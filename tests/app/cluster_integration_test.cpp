@@ -20,6 +20,7 @@
 #include "vigil/fleet/device_payload.hpp"
 #include "vigil/fleet/simulation.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
+#include "vigil/testsupport/box_fleet.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/portal_client.hpp"
 #include "vigil/testsupport/postgres_server.hpp"
@@ -48,36 +49,6 @@ constexpr ThresholdRule kRules[] = {
     {"glucose.high", "2339-0", "mg/dL", "value >= 250"},
 };
 
-std::vector<std::string> uids() {
-  std::vector<std::string> out;
-  for (int i = 0; i < kDevices; ++i) out.push_back("node-dev-" + std::to_string(i));
-  return out;
-}
-
-std::vector<fleet::SimulatedDevice> fleetOf(testsupport::BoxFixture& box,
-                                            const std::vector<std::string>& ids) {
-  std::vector<fleet::SimulatedDevice> out;
-  std::size_t i = 0;
-  for (const auto& uid : ids) {
-    auto d = fleet::deviceFromBundle(box.bundle(uid));
-    d.device = fleet::kAllVitalDevices[i % 6];
-    d.persona = fleet::kAllPersonas[i % 5];
-    ++i;
-    out.push_back(d);
-  }
-  return out;
-}
-
-template <class Pred>
-bool within(std::chrono::seconds limit, Pred pred) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
-
 std::int64_t scalar(store::Connection& c, const std::string& sql) {
   auto st = c.prepare(sql);
   return st.step() ? st.get<std::int64_t>(0) : -1;
@@ -88,7 +59,7 @@ std::int64_t scalar(store::Connection& c, const std::string& sql) {
 BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_survive_a_kill) {
   testsupport::PostgresServer pg;
   testsupport::BoxFixture::Options o;
-  o.deviceUids = uids();
+  o.deviceUids = testsupport::deviceUids("node-dev-", kDevices);
   o.postgresConninfo = pg.createDatabase("vigil");
   o.nodes = {"a", "b"};
   o.start = false;
@@ -107,7 +78,8 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   // b first, so that b is the alert node; then a.
   box.startNode("b");
   BOOST_REQUIRE_MESSAGE(
-      within(30s, [&] { return box.getFrom("b", "/healthz/alert-node").first == 200; }),
+      testsupport::within(30s,
+                          [&] { return box.getFrom("b", "/healthz/alert-node").first == 200; }),
       box.logOf("b"));
   box.startNode("a");
   BOOST_TEST(box.getFrom("a", "/healthz/alert-node").first == 503);
@@ -142,7 +114,7 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   so.seed = 29;
   so.resendAfter = 3s;
   so.drainTimeout = 60s;
-  fleet::Simulation sim(fleetOf(box, o.deviceUids), so);
+  fleet::Simulation sim(testsupport::fleetOf(box, o.deviceUids), so);
 
   // Node a's stream: an alert raised on b, relayed. Then b dies mid-stream.
   std::atomic<bool> relayedAlertSeen{false};
@@ -169,13 +141,16 @@ BOOST_AUTO_TEST_CASE(two_nodes_store_every_reading_once_judge_on_one_node_and_su
   BOOST_TEST(report.acknowledged == report.sent, report.text());
 
   // a took the lease and judges what b left in the queue.
-  BOOST_TEST(within(60s, [&] { return box.getFrom("a", "/healthz/alert-node").first == 200; }),
+  BOOST_TEST(testsupport::within(
+                 60s, [&] { return box.getFrom("a", "/healthz/alert-node").first == 200; }),
              box.logOf("a"));
   // b is gone: a takes the visit's room over and serves it.
-  BOOST_TEST(within(30s, [&] { return portal.request("GET", visitPath).status == 200; }));
+  BOOST_TEST(
+      testsupport::within(30s, [&] { return portal.request("GET", visitPath).status == 200; }));
   auto conn = box.openStore();
   BOOST_TEST(
-      within(120s, [&] { return scalar(*conn, "SELECT count(*) FROM readings_to_judge") == 0; }),
+      testsupport::within(
+          120s, [&] { return scalar(*conn, "SELECT count(*) FROM readings_to_judge") == 0; }),
       "readings still waiting for the alert node");
 
   auto counts = box.countReadings();

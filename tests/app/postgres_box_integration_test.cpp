@@ -10,6 +10,7 @@
 #include "vigil/fleet/device_payload.hpp"
 #include "vigil/fleet/simulation.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
+#include "vigil/testsupport/box_fleet.hpp"
 #include "vigil/testsupport/deadline.hpp"
 #include "vigil/testsupport/postgres_server.hpp"
 
@@ -17,36 +18,14 @@ namespace fs = std::filesystem;
 using namespace vigil;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::vector<std::string> uids(const std::string& prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-std::vector<fleet::SimulatedDevice> fleetOf(testsupport::BoxFixture& box,
-                                            const std::vector<std::string>& ids) {
-  std::vector<fleet::SimulatedDevice> out;
-  std::size_t i = 0;
-  for (const auto& uid : ids) {
-    auto d = fleet::deviceFromBundle(box.bundle(uid));
-    d.device = fleet::kAllVitalDevices[i % 6];
-    d.persona = fleet::kAllPersonas[i % 5];
-    ++i;
-    out.push_back(d);
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 BOOST_AUTO_TEST_SUITE(PostgresBox)
 
 BOOST_AUTO_TEST_CASE(every_acknowledged_reading_is_stored_once_on_postgres) {
   testsupport::PostgresServer pg;
   testsupport::BoxFixture::Options o;
-  o.deviceUids = uids("pg-", 12);
+  o.deviceUids = testsupport::deviceUids("pg-", 12);
   o.postgresConninfo = pg.createDatabase("vigil");
   testsupport::BoxFixture box(o);
 
@@ -56,7 +35,7 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_reading_is_stored_once_on_postgres) {
   so.seed = 29;
   so.resendAfter = 3s;
   so.drainTimeout = 30s;
-  fleet::Simulation sim(fleetOf(box, o.deviceUids), so);
+  fleet::Simulation sim(testsupport::fleetOf(box, o.deviceUids), so);
   std::thread killer([&] {
     std::this_thread::sleep_for(4s);
     box.kill9();  // mid-stream: what was acknowledged is committed; the rest is resent

@@ -17,6 +17,7 @@
 #include "vigil/fleet/simulation.hpp"
 #include "vigil/store/sqlite.hpp"
 #include "vigil/testsupport/box_fixture.hpp"
+#include "vigil/testsupport/box_fleet.hpp"
 #include "vigil/testsupport/deadline.hpp"
 
 namespace fs = std::filesystem;
@@ -26,26 +27,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-
-std::vector<std::string> uids(const std::string& prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-std::vector<fleet::SimulatedDevice> fleetOf(testsupport::BoxFixture& box,
-                                            const std::vector<std::string>& ids) {
-  std::vector<fleet::SimulatedDevice> out;
-  std::size_t i = 0;
-  for (const auto& uid : ids) {
-    auto d = fleet::deviceFromBundle(box.bundle(uid));
-    d.device = fleet::kAllVitalDevices[i % 6];
-    d.persona = fleet::kAllPersonas[i % 5];
-    ++i;
-    out.push_back(d);
-  }
-  return out;
-}
 
 void checkBoxIsClean(testsupport::BoxFixture& box) {
   if (box.running()) box.stop();
@@ -70,7 +51,7 @@ BOOST_AUTO_TEST_CASE(wall_clock_jumping_forward_and_back_loses_and_doubles_nothi
   auto offsetFile = tmp.path() / "offset";
   writeOffset(offsetFile, "+0");
   testsupport::BoxFixture::Options o;
-  o.deviceUids = uids("clock-", 4);
+  o.deviceUids = testsupport::deviceUids("clock-", 4);
   // A rate limit the devices stay under: it must keep refilling when the clock goes back.
   o.settings = {"ingest.device_rate=40", "ingest.device_burst=60"};
   o.env = {{"LD_PRELOAD", kFaketime},
@@ -85,7 +66,7 @@ BOOST_AUTO_TEST_CASE(wall_clock_jumping_forward_and_back_loses_and_doubles_nothi
   so.seed = 21;
   so.resendAfter = 2s;
   so.drainTimeout = 20s;
-  fleet::Simulation sim(fleetOf(box, o.deviceUids), so);
+  fleet::Simulation sim(testsupport::fleetOf(box, o.deviceUids), so);
   std::thread faults([&] {
     std::this_thread::sleep_for(3s);
     writeOffset(offsetFile, "+6h");
@@ -118,7 +99,7 @@ BOOST_AUTO_TEST_CASE(wall_clock_jumping_forward_and_back_loses_and_doubles_nothi
 
 BOOST_AUTO_TEST_CASE(flooding_device_is_rate_limited_and_the_others_are_unaffected) {
   testsupport::BoxFixture::Options o;
-  o.deviceUids = uids("calm-", 5);
+  o.deviceUids = testsupport::deviceUids("calm-", 5);
   o.deviceUids.push_back("flooder");
   o.settings = {"ingest.device_rate=20", "ingest.device_burst=40"};
   testsupport::BoxFixture box(o);
@@ -139,7 +120,7 @@ BOOST_AUTO_TEST_CASE(flooding_device_is_rate_limited_and_the_others_are_unaffect
   so.ratePerDevice = 5;
   so.duration = 4s;
   so.seed = 8;
-  fleet::Simulation calm(fleetOf(box, uids("calm-", 5)), so);
+  fleet::Simulation calm(testsupport::fleetOf(box, testsupport::deviceUids("calm-", 5)), so);
   auto floodStart = std::chrono::steady_clock::now();
   std::thread floodThread([&] {
     fleet::Persona p(fleet::PersonaKind::normal, 1, fleet::DeviceClockTime{});
@@ -173,13 +154,13 @@ BOOST_AUTO_TEST_CASE(flooding_device_is_rate_limited_and_the_others_are_unaffect
   box.stop();
   auto byDevice = box.readingsByDevice();
   BOOST_TEST(byDevice["flooder"] == static_cast<std::int64_t>(fs.acked));
-  for (const auto& uid : uids("calm-", 5)) BOOST_TEST(byDevice[uid] > 0, uid);
+  for (const auto& uid : testsupport::deviceUids("calm-", 5)) BOOST_TEST(byDevice[uid] > 0, uid);
   checkBoxIsClean(box);
 }
 
 BOOST_AUTO_TEST_CASE(the_raw_baseline_is_done_at_the_brokers_puback_and_never_counts_as_stored) {
   testsupport::BoxFixture::Options o;
-  o.deviceUids = uids("raw-", 3);
+  o.deviceUids = testsupport::deviceUids("raw-", 3);
   o.start = false;  // no vigild: nothing can store or ack a reading
   testsupport::BoxFixture box(o);
   auto run = [&](bool puback) {
@@ -190,7 +171,7 @@ BOOST_AUTO_TEST_CASE(the_raw_baseline_is_done_at_the_brokers_puback_and_never_co
     so.completeOnPuback = puback;
     so.drainTimeout = puback ? 30s : 1s;
     so.resendAfter = 60s;
-    fleet::Simulation sim(fleetOf(box, uids("raw-", 3)), so);
+    fleet::Simulation sim(testsupport::fleetOf(box, testsupport::deviceUids("raw-", 3)), so);
     return sim.run();
   };
   auto raw = run(true);

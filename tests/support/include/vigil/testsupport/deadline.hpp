@@ -60,6 +60,20 @@ decltype(auto) getWithin(Future&& future, std::chrono::milliseconds limit, std::
   return future.get();
 }
 
+/// Asks `pred` every `interval` until it holds or `limit` passes; its last answer. For a
+/// condition another process or thread brings about (a node takes a lease, a queue empties):
+/// check the result and say what did not happen.
+template <class Pred>
+bool within(std::chrono::milliseconds limit, Pred pred,
+            std::chrono::milliseconds interval = std::chrono::milliseconds(50)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(interval);
+  }
+  return pred();
+}
+
 /// `thread.join()` under a Deadline.
 template <class Thread>
 void joinWithin(Thread& thread, std::chrono::milliseconds limit, std::string what) {

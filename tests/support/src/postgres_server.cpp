@@ -128,6 +128,24 @@ PostgresServer::PostgresServer(std::map<std::string, std::string> settings)
       settings_(std::move(settings)),
       bin_(binDir()),
       logFile_(dir_.path() / "postgres.log") {
+  prepareDirectory();
+  initdb();
+  port_ = freePort();
+  start();
+}
+
+PostgresServer::PostgresServer(StandbyOf standby, std::map<std::string, std::string> settings)
+    : dir_("vigil-pg"),
+      settings_(std::move(settings)),
+      bin_(binDir()),
+      logFile_(dir_.path() / "postgres.log") {
+  prepareDirectory();
+  baseBackup(standby.primary);
+  port_ = freePort();
+  start();
+}
+
+void PostgresServer::prepareDirectory() {
   if (!hasServerPrograms(bin_)) {
     throw std::runtime_error("PostgresServer: no initdb and postgres in " + bin_.string() +
                              ": install the Debian package postgresql-15 (scripts/install-deps.sh, "
@@ -152,9 +170,6 @@ PostgresServer::PostgresServer(std::map<std::string, std::string> settings)
   } else if (!fs::exists(kSetpriv) || !fs::exists(kSetsid)) {
     throw std::runtime_error("PostgresServer: setpriv and setsid (util-linux) are needed");
   }
-  initdb();
-  port_ = freePort();
-  start();
 }
 
 PostgresServer::~PostgresServer() {
@@ -184,6 +199,34 @@ void PostgresServer::initdb() {
     throw std::runtime_error("PostgresServer: initdb failed (exit " + std::to_string(*status) +
                              "); its log:\n" + tail(readText(logFile)));
   }
+}
+
+void PostgresServer::baseBackup(const PostgresServer& primary) {
+  fs::path logFile = dir_.path() / "basebackup.log";
+  auto cmd = serverCommand(bin_ / "pg_basebackup",
+                           {"-D", dataDir().string(), "-d",
+                            "host=127.0.0.1 port=" + std::to_string(primary.port()) +
+                                " user=" + kUser + " application_name=standby",
+                            "-X", "stream", "-R", "--no-sync", "--checkpoint=fast"},
+                           false);
+  Process backup(cmd.program, Process::Options{cmd.args, {}, logFile, logFile});
+  auto status = backup.wait(kInitdbLimit);
+  if (!status) {
+    backup.stop(1s);
+    throw std::runtime_error("PostgresServer: pg_basebackup did not finish within " +
+                             std::to_string(kInitdbLimit.count()) + " s; its log:\n" +
+                             tail(readText(logFile)));
+  }
+  if (*status != 0) {
+    throw std::runtime_error("PostgresServer: pg_basebackup failed (exit " +
+                             std::to_string(*status) + "); its log:\n" + tail(readText(logFile)));
+  }
+}
+
+void PostgresServer::promote() {
+  if (queryValue("postgres", "SELECT pg_promote(true, 60)") != "t")
+    throw std::runtime_error(
+        "PostgresServer: the standby was not promoted within 60 s; its log:\n" + tail(log()));
 }
 
 void PostgresServer::start() {

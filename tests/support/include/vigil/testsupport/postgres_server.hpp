@@ -30,6 +30,14 @@ class PostgresServer {
  public:
   /// `settings`: extra server settings, passed as `-c name=value` (e.g. max_connections).
   explicit PostgresServer(std::map<std::string, std::string> settings = {});
+  /// A streaming standby of `primary` (which must be running): pg_basebackup of it with its WAL
+  /// (-X stream) and the standby's settings (-R: standby.signal, primary_conninfo with the
+  /// application_name `standby`), started as a hot standby on a port of its own. To make it
+  /// synchronous, set synchronous_standby_names = 'standby' on the primary (and reload).
+  struct StandbyOf {
+    const PostgresServer& primary;
+  };
+  PostgresServer(StandbyOf standby, std::map<std::string, std::string> settings = {});
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -46,6 +54,8 @@ class PostgresServer {
   void kill9();
   /// True while the postmaster runs.
   bool running();
+  /// A standby becomes a primary (pg_promote(), waiting until it accepts writes).
+  void promote();
 
   /// CREATE DATABASE `name` (letters, digits and '_' only, starting with a letter or '_');
   /// returns conninfo(name).
@@ -77,7 +87,9 @@ class PostgresServer {
   static constexpr std::chrono::seconds kStopLimit{30};
 
  private:
+  void prepareDirectory();
   void initdb();
+  void baseBackup(const PostgresServer& primary);
   bool startOnce(std::string& why);
 
   TempDir dir_;

@@ -366,6 +366,64 @@ BOOST_AUTO_TEST_CASE(restart_rebuilds_state_and_evaluates_readings_stored_after_
   BOOST_TEST(repo->unresolvedAlerts().size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(an_alert_whose_journal_write_failed_is_raised_again_by_the_resync) {
+  RuleSet rules(clock, {weightDay()});
+  AlertLifecycle lifecycle(clock, EscalationPolicy{}, nullptr, metrics);
+  AlertEngine engine(rules, lifecycle, clock, {}, metrics);
+  restoreAlerts(*repo, rules, lifecycle, engine, clock.now(), 216h);
+  BOOST_TEST(!resyncAfterJournalFailure(*repo, rules, lifecycle, engine, clock.now()));
+  storeReading(1, 7, 80.0, kT0);
+  clock.set(kT0 + 1h);
+  BOOST_TEST(engine.evaluate(repo->observationsSince(kT0 - 1h, 100)).empty());
+  repo->noteEvaluated(1);
+  repo->flush();
+
+  // The store refuses the alert's row, as a full disk or a connection cut during the commit
+  // would: memory has the alert, the store has not.
+  db->writeSync([](Connection& c) {
+    if (c.backend() == vigil::store::Backend::postgres) {
+      c.exec(
+          "CREATE FUNCTION refuse_alerts() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      c.exec(
+          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION "
+          "refuse_alerts()");
+    } else {
+      c.exec(
+          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, "
+          "'refused'); END");
+    }
+  });
+  storeReading(2, 7, 81.2, kT0 + 10h);  // +1.2 kg in a day: weight.gain.day
+  clock.set(kT0 + 10h);
+  BOOST_REQUIRE(engine.evaluate(repo->observationsSince(kT0 + 9h, 100)).size() == 1u);
+  repo->noteEvaluated(2);
+  repo->flush();
+  BOOST_TEST(repo->journalFailures() >= 1u);
+  BOOST_TEST(repo->diverged());
+  BOOST_TEST(repo->unresolvedAlerts().empty());
+  BOOST_TEST(repo->evaluatedThrough() == 1);  // the mark stayed before the reading
+
+  // The store takes writes again: the resync reloads and judges reading 2 again.
+  db->writeSync([](Connection& c) {
+    c.exec(c.backend() == vigil::store::Backend::postgres ? "DROP TRIGGER refuse_alerts ON alerts"
+                                                          : "DROP TRIGGER refuse_alerts");
+  });
+  BOOST_TEST(resyncAfterJournalFailure(*repo, rules, lifecycle, engine, clock.now()));
+  repo->flush();
+  BOOST_TEST(!repo->diverged());
+  auto stored = repo->unresolvedAlerts();
+  BOOST_REQUIRE(stored.size() == 1u);
+  BOOST_TEST(stored[0].patientId == 7);
+  BOOST_TEST(stored[0].ruleKey == "weight.gain.day");
+  auto open = lifecycle.openAlert(7, "weight.gain.day");
+  BOOST_REQUIRE(open);
+  BOOST_TEST(open->id == stored[0].id);
+  BOOST_TEST(open->count == 1);
+  BOOST_TEST(repo->evaluatedThrough() == 2);
+  BOOST_TEST(!resyncAfterJournalFailure(*repo, rules, lifecycle, engine, clock.now()));
+}
+
 BOOST_AUTO_TEST_CASE(restart_does_not_report_a_resolved_silence_again_before_its_period) {
   auto missing = makeRule("weight.missing", RuleKind::missingData, loinc::kBodyWeight,
                           Comparison::atLeast, {{Severity::low, 24}});

@@ -85,6 +85,11 @@ void AlertLifecycle::setJournal(AlertJournal* journal) {
 void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
                              std::int64_t nextId) {
   std::lock_guard lock(mutex_);
+  restoreLocked(std::move(unresolved), std::move(suppressions), nextId);
+}
+
+void AlertLifecycle::restoreLocked(std::vector<Alert> unresolved,
+                                   std::vector<Suppression> suppressions, std::int64_t nextId) {
   for (auto& a : unresolved) {
     assert(a.isOpen());
     const PairKey key{a.patientId, a.ruleKey};
@@ -101,15 +106,14 @@ void AlertLifecycle::restore(std::vector<Alert> unresolved, std::vector<Suppress
 
 void AlertLifecycle::replaceAll(std::vector<Alert> unresolved,
                                 std::vector<Suppression> suppressions, std::int64_t nextId) {
-  {
-    std::lock_guard lock(mutex_);
-    alerts_.clear();
-    open_.clear();
-    suppressions_.clear();
-    history_.clear();
-    nextId_ = 1;
-  }
-  restore(std::move(unresolved), std::move(suppressions), nextId);
+  // One lock: a reader sees the old state or the new one, never an empty queue between them.
+  std::lock_guard lock(mutex_);
+  alerts_.clear();
+  open_.clear();
+  suppressions_.clear();
+  history_.clear();
+  nextId_ = 1;
+  restoreLocked(std::move(unresolved), std::move(suppressions), nextId);
 }
 
 std::size_t AlertLifecycle::forgetResolvedBefore(TimePoint before) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 #include "vigil/alerts/alert_engine.hpp"
 #include "vigil/alerts/alert_lifecycle.hpp"
@@ -22,6 +23,8 @@ namespace {
 
 constexpr std::size_t kMaxQueuedAtTakeover = 1'000'000;
 constexpr std::size_t kMaxWarmUp = 2'000'000;
+/// The pause after the store failed or refused a journal write, before the next turn.
+constexpr std::chrono::seconds kBackOff{1};
 
 bool isAlertEvent(const events::Event& e) {
   return std::holds_alternative<events::AlertRaised>(e) ||
@@ -104,14 +107,20 @@ void AlertNode::loop() {
         }
       }
     } catch (const std::exception& e) {
-      // The store failing over or full: the queue keeps the readings; try again next turn.
+      // The store failing over or full: the queue keeps the readings; try again in a while.
       log::error("alerts.alert_node_failed", {{"reason", failureKind(e)}});
+      backOff_ = true;
     }
-    const auto wait = followDue
-                          ? std::min<std::chrono::milliseconds>(options_.poll, options_.followerGap)
-                          : options_.poll;
-    for (auto e = events_->next(wait); e; e = events_->tryNext())
-      followDue = followDue || isAlertEvent(e->event);
+    // After a failure, a pause that readings arriving do not cut short (not a reload a turn).
+    const auto wait = followDue ? std::min(options_.poll, options_.followerGap) : options_.poll;
+    const bool pause = std::exchange(backOff_, false);
+    const auto until = Steady::now() + (pause ? kBackOff : wait);
+    do {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Steady::now());
+      for (auto e = events_->next(std::max(left, std::chrono::milliseconds(1))); e;
+           e = events_->tryNext())
+        followDue = followDue || isAlertEvent(e->event);
+    } while (pause && !stop_ && Steady::now() < until);
     if (events_->closed() && !stop_) {
       followDue = true;  // events were missed: reload
       subscribe();
@@ -122,24 +131,41 @@ void AlertNode::loop() {
 }
 
 void AlertNode::becomeAlertNode() {
+  const auto loaded = loadFromStore();
+  leading_ = true;
+  takeovers_.inc();
+  role_.set(1);
+  log::info("alerts.alert_node_taken",
+            {{"unresolved", static_cast<std::uint64_t>(loaded.unresolved)},
+             {"warm_up", static_cast<std::uint64_t>(loaded.warmed)},
+             {"queued", static_cast<std::uint64_t>(loaded.queued)}});
+}
+
+AlertNode::Loaded AlertNode::loadFromStore() {
+  try {
+    return loadFromStoreOnce();
+  } catch (...) {
+    parts_.repo.markDiverged();  // the store failed half-way: the next turn loads again
+    throw;
+  }
+}
+
+AlertNode::Loaded AlertNode::loadFromStoreOnce() {
   auto& repo = parts_.repo;
   const auto now = clock_.now();
-  const auto restored = loadAlertState(repo, parts_.rules, parts_.lifecycle, now);
+  Loaded out;
+  out.unresolved = loadAlertState(repo, parts_.rules, parts_.lifecycle, now);
   parts_.escalation.load();
 
   // Warm up from the recent readings already judged; the queued ones are judged next.
   parts_.engine.reset();
   auto queuedIds = repo.queuedIds(kMaxQueuedAtTakeover);
   const std::unordered_set<std::int64_t> queued(queuedIds.begin(), queuedIds.end());
-  auto warm = warmUpEngine(repo, parts_.engine, now, options_.lookback, kMaxWarmUp,
-                           [&queued](std::int64_t id) { return queued.count(id) == 0; });
-
-  leading_ = true;
-  takeovers_.inc();
-  role_.set(1);
-  log::info("alerts.alert_node_taken", {{"unresolved", static_cast<std::uint64_t>(restored)},
-                                        {"warm_up", static_cast<std::uint64_t>(warm.warmed)},
-                                        {"queued", static_cast<std::uint64_t>(queued.size())}});
+  out.queued = queued.size();
+  out.warmed = warmUpEngine(repo, parts_.engine, now, options_.lookback, kMaxWarmUp,
+                            [&queued](std::int64_t id) { return queued.count(id) == 0; })
+                   .warmed;
+  return out;
 }
 
 void AlertNode::stepDown() {
@@ -152,10 +178,20 @@ void AlertNode::stepDown() {
 }
 
 std::size_t AlertNode::judgeQueue() {
-  auto queued = parts_.repo.queuedForJudgement(options_.batch);
+  auto& repo = parts_.repo;
+  if (repo.diverged()) {
+    // A journal write failed: memory may hold alerts the store does not. Reload, as a new
+    // alert node would; the readings whose judging it journalled are still queued.
+    log::warn("alerts.alert_node_resync");
+    loadFromStore();
+  }
+  auto queued = repo.queuedForJudgement(options_.batch);
   if (queued.readingIds.empty()) return 0;
   if (!queued.observations.empty()) parts_.engine.evaluate(queued.observations);
-  parts_.repo.judged(queued.readingIds);
+  if (!repo.judged(queued.readingIds)) {
+    backOff_ = true;  // reloaded at the next turn, after a pause
+    return 0;
+  }
   judged_.inc(queued.readingIds.size());
   return queued.readingIds.size();
 }

@@ -192,24 +192,22 @@ AlertRepository::AlertRepository(store::Database& db, const crypto::FieldCipher&
     : db_(db),
       cipher_(cipher),
       backlogGauge_(metrics.gauge("vigil_alerts_journal_backlog",
-                                  "Alert changes waiting for room in the store's write queue")) {}
-
-namespace {
-
-void logJournalError(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::error("alerts.journal_failed", {{"error", ex.what()}});
-  }
-}
-
-}  // namespace
+                                  "Alert changes waiting for room in the store's write queue")),
+      onJournalDone_([state = state_](std::exception_ptr e) {
+        if (!e) return;
+        state->failures.fetch_add(1);
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("alerts.journal_failed", {{"error", ex.what()}});
+        } catch (...) {
+          log::error("alerts.journal_failed");
+        }
+      }) {}
 
 void AlertRepository::drainBacklogLocked() {
   while (!backlog_.empty()) {
-    if (!db_.tryPost(backlog_.front(), logJournalError)) {
+    if (!db_.tryPost(backlog_.front(), onJournalDone_)) {
       break;
     }
     backlog_.pop_front();
@@ -218,8 +216,22 @@ void AlertRepository::drainBacklogLocked() {
 }
 
 void AlertRepository::post(std::function<void(store::Connection&)> job) {
+  // A job that fails on its own is counted as it fails, before the jobs after it in the same
+  // batch run: an evaluated mark among them sees it. (A race the store runs again is not a
+  // failure; a batch that fails as a whole is counted by the completion.)
+  auto counted = [state = state_, job = std::move(job)](Connection& c) {
+    try {
+      job(c);
+    } catch (const store::DbError& e) {
+      if (!e.isRetryable() && !e.isConnectionLost()) state->failures.fetch_add(1);
+      throw;
+    } catch (...) {
+      state->failures.fetch_add(1);
+      throw;
+    }
+  };
   std::lock_guard lock(mutex_);
-  backlog_.push_back(std::move(job));
+  backlog_.push_back(std::move(counted));
   drainBacklogLocked();
 }
 
@@ -282,7 +294,10 @@ std::int64_t AlertRepository::sealLegacyText() {
 }
 
 void AlertRepository::noteEvaluated(std::int64_t readingId) {
-  auto job = [readingId](Connection& c) {
+  auto job = [readingId, state = state_](Connection& c) {
+    // A journal write failed (its completion ran before this job's batch, or it fails with this
+    // batch): the mark stays where it is until a load, so the resync judges those readings again.
+    if (state->failures.load() != state->loadedAt.load()) return;
     // Raised, never lowered: read and compare inside the write (a race re-runs it).
     auto current = store::SqliteSettingsRepository::getIn(c, kEvaluatedKey);
     if (!current || std::stoll(*current) < readingId)
@@ -293,7 +308,7 @@ void AlertRepository::noteEvaluated(std::int64_t readingId) {
   // The mark needs no fsync of its own (issue 28): lost in a crash, the start-up catch-up judges
   // those readings again. It rides with the next commit, after every alert change posted before
   // it; while alert changes wait in the backlog it queues behind them instead.
-  if (!backlog_.empty() || !db_.postDeferred(job, logJournalError)) {
+  if (!backlog_.empty() || !db_.postDeferred(job, onJournalDone_)) {
     backlog_.push_back(std::move(job));
     drainBacklogLocked();
   }
@@ -558,16 +573,23 @@ std::vector<std::int64_t> AlertRepository::queuedIds(std::size_t limit) {
   return ids;
 }
 
-void AlertRepository::judged(const std::vector<std::int64_t>& readingIds) {
+bool AlertRepository::judged(const std::vector<std::int64_t>& readingIds) {
   // What the judging journalled is committed first (with a backlog waiting for room in the
   // store's queue too): a crash between the two judges the readings again, never skips them.
   // The delete is queued behind the journal (FIFO): it commits with it or after it.
   drainBacklog();
-  db_.writeSync([&](store::Connection& c) { readings::ReadingQuery::judgedIn(c, readingIds); });
+  // A journal write that failed completed before this job runs (completions run in order on
+  // the writer): then nothing is taken off, and the judging is done again.
+  return db_.writeSync([&](store::Connection& c) {
+    if (diverged()) return false;
+    readings::ReadingQuery::judgedIn(c, readingIds);
+    return true;
+  });
 }
 
 std::size_t loadAlertState(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
                            TimePoint now) {
+  repo.noteLoaded();  // before the reads: a failure from here on is a divergence again
   auto history = repo.ruleChanges();
   if (history.empty()) {
     for (const auto& change : rules.changes()) repo.ruleChanged(change);  // first start
@@ -599,6 +621,23 @@ WarmUp warmUpEngine(AlertRepository& repo, AlertEngine& engine, TimePoint now,
     engine.noteMissingDataRaised(raise.patientId, raise.ruleKey, raise.raisedAt);
   out.warmed = seen.size();
   return out;
+}
+
+bool resyncAfterJournalFailure(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
+                               AlertEngine& engine, TimePoint now) {
+  if (!repo.diverged()) return false;
+  const auto failures = repo.journalFailures();
+  std::vector<AlertChange> changes;
+  try {
+    engine.reset();
+    changes = restoreAlerts(repo, rules, lifecycle, engine, now, std::chrono::hours(48));
+  } catch (...) {
+    repo.markDiverged();  // the store failed again half-way: the next call starts over
+    throw;
+  }
+  log::warn("alerts.resynced", {{"journal_failures", failures},
+                                {"catch_up_changes", static_cast<std::uint64_t>(changes.size())}});
+  return true;
 }
 
 std::vector<AlertChange> restoreAlerts(AlertRepository& repo, RuleSet& rules,

@@ -63,6 +63,7 @@ void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& reading
         bus_.publish(events::ReadingStored{*s.patientId, s.readingId, s.reading.loinc});
     return;
   }
+  std::lock_guard judging(judging_);  // not while a resync reloads (tickLoop)
   std::vector<alerts::Observation> batch;
   std::int64_t maxId = 0;
   for (const auto& s : readings) {
@@ -83,13 +84,25 @@ void AlertsSubsystem::onStored(const std::vector<ingest::StoredReading>& reading
 }
 
 void AlertsSubsystem::tickLoop() {
+  using Steady = std::chrono::steady_clock;
+  const auto tickEvery = std::chrono::seconds(config_.integer("alerts.tick_seconds"));
+  auto nextTick = Steady::now() + tickEvery;
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    cv_.wait_for(lock, std::chrono::seconds(config_.integer("alerts.tick_seconds")));
+    // Every second: a failed journal write is mended soon, not at the next tick.
+    cv_.wait_until(lock, std::min(nextTick, Steady::now() + std::chrono::seconds(1)));
     if (stop_) break;
     lock.unlock();
     try {
-      if (isAlertNode()) engine_->tick(SystemClock::instance().now());
+      if (!alertNode_) {
+        std::lock_guard judging(judging_);
+        alerts::resyncAfterJournalFailure(*repo_, *rules_, *lifecycle_, *engine_,
+                                          SystemClock::instance().now());
+      }
+      if (Steady::now() >= nextTick) {
+        nextTick = Steady::now() + tickEvery;
+        if (isAlertNode()) engine_->tick(SystemClock::instance().now());
+      }
     } catch (const std::exception&) {
       log::error("alerts.tick_failed");
     }

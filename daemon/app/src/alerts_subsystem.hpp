@@ -70,6 +70,7 @@ class AlertsSubsystem final : public ServiceSubsystem {
   std::unique_ptr<alerts::AlertNode> alertNode_;  // several nodes only
   std::thread ticker_;
   std::mutex mutex_;
+  std::mutex judging_;  // onStored's judging, or a resync after a failed journal write
   std::condition_variable cv_;
   bool stop_ = false;
   std::atomic<bool> ready_{false};

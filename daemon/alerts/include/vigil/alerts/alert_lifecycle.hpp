@@ -207,6 +207,8 @@ class AlertLifecycle {
   /// Returns who had the alert before.
   std::optional<std::int64_t> escalateLocked(Alert& alert, TimePoint now);
   void refreshUnassignedLocked();
+  void restoreLocked(std::vector<Alert> unresolved, std::vector<Suppression> suppressions,
+                     std::int64_t nextId);
 
   Clock& clock_;
   EscalationPolicy policy_;

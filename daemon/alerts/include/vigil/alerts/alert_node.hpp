@@ -86,7 +86,13 @@ class AlertNode {
  private:
   void subscribe();
   void loop();
+  struct Loaded {
+    std::size_t unresolved = 0, warmed = 0, queued = 0;
+  };
   void becomeAlertNode();
+  /// The rules, alerts and escalation set-up from the store, the engine warmed up afresh.
+  Loaded loadFromStore();
+  Loaded loadFromStoreOnce();
   void stepDown();
   /// Judges one batch of the queue; returns how many readings it took.
   std::size_t judgeQueue();
@@ -98,6 +104,7 @@ class AlertNode {
   std::unique_ptr<store::PgLease> lease_;
   std::shared_ptr<events::Subscription> events_;
   std::atomic<bool> leading_{false};
+  bool backOff_ = false;  // the last turn failed: pause before the next (loop thread only)
   std::atomic<bool> stop_{false};
   std::thread thread_;
   Counter& judged_;

@@ -13,10 +13,13 @@
 // id is kept (settings key alerts.evaluated_through); restoreAlerts() re-evaluates the readings
 // after it, so a crash between a reading's commit and its alert's commit loses no alert.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,10 +60,22 @@ class AlertRepository final : public AlertJournal {
   void suppressionLifted(std::int64_t patientId, const std::string& ruleKey, std::int64_t actorId,
                          TimePoint at) override;
   void ruleChanged(const RuleChange& change);
-  /// Records that every reading up to `readingId` has been evaluated.
+  /// Records that every reading up to `readingId` has been evaluated, unless a journal write
+  /// fails before the mark is written (the readings are judged again by the resync then).
   void noteEvaluated(std::int64_t readingId);
   /// Waits until everything journalled so far is committed (tests, shutdown).
   void flush();
+  /// Journal writes that failed so far (the store full, or its connection cut during a commit:
+  /// logged as alerts.journal_failed).
+  std::uint64_t journalFailures() const { return state_->failures.load(); }
+  /// True when a journal write failed since the last loadAlertState(): memory may hold what
+  /// the store does not. Until the next load, no evaluated mark is written and judged() takes
+  /// nothing off the queue, so the readings are judged again after it.
+  bool diverged() const { return state_->failures.load() != state_->loadedAt.load(); }
+  /// loadAlertState() calls this as it reads the store: diverged() is false again.
+  void noteLoaded() { state_->loadedAt.store(state_->failures.load()); }
+  /// A load from the store that failed half-way: diverged() until the next one.
+  void markDiverged() { state_->failures.fetch_add(1); }
 
   // --- SQL compare-and-set ---
   /// Claims an open or escalated, unclaimed alert in one conditional UPDATE: true for exactly
@@ -109,7 +124,9 @@ class AlertRepository final : public AlertJournal {
   /// Takes judged readings off the queue in a write queued behind everything journalled so far
   /// (it commits with that journal or after it); waits for the commit. A crash before it: the
   /// readings are judged again, never lost.
-  void judged(const std::vector<std::int64_t>& readingIds);
+  /// False, taking nothing off, when the repository diverged(): the caller reloads and judges
+  /// them again.
+  bool judged(const std::vector<std::int64_t>& readingIds);
 
  private:
   void post(std::function<void(store::Connection&)> job);
@@ -120,6 +137,13 @@ class AlertRepository final : public AlertJournal {
   store::Database& db_;
   const crypto::FieldCipher& cipher_;
   Gauge& backlogGauge_;
+  // Shared with the jobs and their completions, which may run after this repository is gone.
+  struct JournalState {
+    std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> loadedAt{0};  // failures at the last load from the store
+  };
+  std::shared_ptr<JournalState> state_ = std::make_shared<JournalState>();
+  std::function<void(std::exception_ptr)> onJournalDone_;  // counts and logs a failure
   std::mutex mutex_;
   std::deque<std::function<void(store::Connection&)>> backlog_;
 };
@@ -130,7 +154,8 @@ std::optional<std::vector<std::pair<std::string, double>>> parseComponents(const
 
 /// The rules and alerts of the store, in place of what `rules` and `lifecycle` hold: the rule
 /// history replayed (or the defaults stored on a first start), the unresolved alerts and snoozes.
-/// Later changes of both are journalled to `repo`. Returns the number of unresolved alerts.
+/// Later changes of both are journalled to `repo` (repo.noteLoaded()). Returns the number of
+/// unresolved alerts.
 std::size_t loadAlertState(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
                            TimePoint now);
 
@@ -146,6 +171,13 @@ struct WarmUp {
 WarmUp warmUpEngine(AlertRepository& repo, AlertEngine& engine, TimePoint now,
                     std::chrono::hours lookback, std::size_t limit,
                     const std::function<bool(std::int64_t readingId)>& judged);
+
+/// A single box after a journal write failed (repo.diverged()): the engine reset, then
+/// restoreAlerts() as at start-up: the alerts, rules and snoozes the store holds, and the
+/// readings after the last evaluated mark judged again, so a breach whose alert was not stored
+/// raises it again. Returns whether it ran. The caller keeps new readings' judging out meanwhile.
+bool resyncAfterJournalFailure(AlertRepository& repo, RuleSet& rules, AlertLifecycle& lifecycle,
+                               AlertEngine& engine, TimePoint now);
 
 /// Start-up of a single box: loadAlertState(), warmUpEngine() from the readings up to the last
 /// evaluated one, then evaluates the readings stored after it. Returns the changes of that

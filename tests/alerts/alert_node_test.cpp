@@ -208,14 +208,7 @@ BOOST_AUTO_TEST_CASE(a_journal_write_that_failed_leaves_the_reading_queued_and_i
   BOOST_REQUIRE(testsupport::within(10s, [&] { return a.node->isAlertNode(); }));
   // The store refuses the alert's row (as a full disk or a connection cut during the commit
   // would): the alert node's memory has the alert, the store has not.
-  a.db->writeSync([](Connection& c) {
-    c.exec(
-        "CREATE FUNCTION refuse_alerts() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$");
-    c.exec(
-        "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION "
-        "refuse_alerts()");
-  });
+  refuseAlertRows(*a.db);
   a.store(1, 7, 120);
   BOOST_REQUIRE(testsupport::within(10s, [&] { return a.repo->journalFailures() > 0; }));
   // Judged, but not taken off the queue: its judging did not reach the store.
@@ -223,7 +216,7 @@ BOOST_AUTO_TEST_CASE(a_journal_write_that_failed_leaves_the_reading_queued_and_i
   BOOST_TEST(stored(*a.db, 7).queued == 1);
   BOOST_TEST(stored(*a.db, 7).open == 0);
 
-  a.db->writeSync([](Connection& c) { c.exec("DROP TRIGGER refuse_alerts ON alerts"); });
+  acceptAlertRows(*a.db);
   // The node reloads from the store and judges the reading again: one alert, counted once.
   BOOST_REQUIRE(testsupport::within(20s, [&] { return stored(*a.db, 7).queued == 0; }));
   a.repo->flush();

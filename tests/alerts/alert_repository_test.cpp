@@ -380,20 +380,7 @@ BOOST_AUTO_TEST_CASE(an_alert_whose_journal_write_failed_is_raised_again_by_the_
 
   // The store refuses the alert's row, as a full disk or a connection cut during the commit
   // would: memory has the alert, the store has not.
-  db->writeSync([](Connection& c) {
-    if (c.backend() == vigil::store::Backend::postgres) {
-      c.exec(
-          "CREATE FUNCTION refuse_alerts() RETURNS trigger LANGUAGE plpgsql AS "
-          "$$ BEGIN RAISE EXCEPTION 'refused'; END $$");
-      c.exec(
-          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION "
-          "refuse_alerts()");
-    } else {
-      c.exec(
-          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, "
-          "'refused'); END");
-    }
-  });
+  refuseAlertRows(*db);
   storeReading(2, 7, 81.2, kT0 + 10h);  // +1.2 kg in a day: weight.gain.day
   clock.set(kT0 + 10h);
   BOOST_REQUIRE(engine.evaluate(repo->observationsSince(kT0 + 9h, 100)).size() == 1u);
@@ -405,10 +392,7 @@ BOOST_AUTO_TEST_CASE(an_alert_whose_journal_write_failed_is_raised_again_by_the_
   BOOST_TEST(repo->evaluatedThrough() == 1);  // the mark stayed before the reading
 
   // The store takes writes again: the resync reloads and judges reading 2 again.
-  db->writeSync([](Connection& c) {
-    c.exec(c.backend() == vigil::store::Backend::postgres ? "DROP TRIGGER refuse_alerts ON alerts"
-                                                          : "DROP TRIGGER refuse_alerts");
-  });
+  acceptAlertRows(*db);
   BOOST_TEST(resyncAfterJournalFailure(*repo, rules, lifecycle, engine, clock.now()));
   repo->flush();
   BOOST_TEST(!repo->diverged());

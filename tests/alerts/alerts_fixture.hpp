@@ -16,6 +16,8 @@
 #include "vigil/crypto/field_cipher.hpp"
 #include "vigil/crypto/key_ring.hpp"
 #include "vigil/events/event_bus.hpp"
+#include "vigil/store/connection.hpp"
+#include "vigil/store/database.hpp"
 #include "vigil/testsupport/manual_clock.hpp"
 
 namespace vigil::alerts {
@@ -104,5 +106,31 @@ struct EngineFixture {
   AlertLifecycle lifecycle;
   AlertEngine engine;
 };
+
+/// Makes the store refuse every new alert row (a trigger), as a full disk or a connection cut
+/// during a commit would refuse the journal's write; acceptAlertRows() drops it again.
+inline void refuseAlertRows(store::Database& db) {
+  db.writeSync([](store::Connection& c) {
+    if (c.backend() == store::Backend::postgres) {
+      c.exec(
+          "CREATE FUNCTION refuse_alerts() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      c.exec(
+          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION "
+          "refuse_alerts()");
+    } else {
+      c.exec(
+          "CREATE TRIGGER refuse_alerts BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, "
+          "'refused'); END");
+    }
+  });
+}
+
+inline void acceptAlertRows(store::Database& db) {
+  db.writeSync([](store::Connection& c) {
+    c.exec(c.backend() == store::Backend::postgres ? "DROP TRIGGER refuse_alerts ON alerts"
+                                                   : "DROP TRIGGER refuse_alerts");
+  });
+}
 
 }  // namespace vigil::alerts::test

@@ -33,7 +33,7 @@ constexpr const char* kDefaultBinDir = "/usr/lib/postgresql/15/bin";
 constexpr const char* kSetsid = "/usr/bin/setsid";
 constexpr const char* kSetpriv = "/usr/bin/setpriv";
 constexpr const char* kSystemUser = "postgres";
-constexpr std::chrono::seconds kInitdbLimit{120};
+constexpr std::chrono::seconds kToolLimit{120};  // initdb, pg_basebackup
 
 struct Command {
   fs::path program;
@@ -180,47 +180,44 @@ PostgresServer::~PostgresServer() {
   }
 }
 
-void PostgresServer::initdb() {
-  fs::path logFile = dir_.path() / "initdb.log";
-  auto cmd =
-      serverCommand(bin_ / "initdb",
-                    {"-D", dataDir().string(), "--auth=trust", "--username=" + std::string(kUser),
-                     "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-                    false);
-  Process initdb(cmd.program, Process::Options{cmd.args, {}, logFile, logFile});
-  auto status = initdb.wait(kInitdbLimit);
+namespace {
+
+/// Runs one of the cluster's tools (initdb, pg_basebackup) to its end within kToolLimit, its
+/// output in `logFile`; throws with that log when it fails or hangs.
+void runTool(const Command& cmd, const std::string& name, const fs::path& logFile) {
+  Process tool(cmd.program, Process::Options{cmd.args, {}, logFile, logFile});
+  auto status = tool.wait(kToolLimit);
   if (!status) {
-    initdb.stop(1s);
-    throw std::runtime_error("PostgresServer: initdb did not finish within " +
-                             std::to_string(kInitdbLimit.count()) + " s; its log:\n" +
+    tool.stop(1s);
+    throw std::runtime_error("PostgresServer: " + name + " did not finish within " +
+                             std::to_string(kToolLimit.count()) + " s; its log:\n" +
                              tail(readText(logFile)));
   }
   if (*status != 0) {
-    throw std::runtime_error("PostgresServer: initdb failed (exit " + std::to_string(*status) +
-                             "); its log:\n" + tail(readText(logFile)));
+    throw std::runtime_error("PostgresServer: " + name + " failed (exit " +
+                             std::to_string(*status) + "); its log:\n" + tail(readText(logFile)));
   }
 }
 
+}  // namespace
+
+void PostgresServer::initdb() {
+  runTool(
+      serverCommand(bin_ / "initdb",
+                    {"-D", dataDir().string(), "--auth=trust", "--username=" + std::string(kUser),
+                     "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+                    false),
+      "initdb", dir_.path() / "initdb.log");
+}
+
 void PostgresServer::baseBackup(const PostgresServer& primary) {
-  fs::path logFile = dir_.path() / "basebackup.log";
-  auto cmd = serverCommand(bin_ / "pg_basebackup",
-                           {"-D", dataDir().string(), "-d",
-                            "host=127.0.0.1 port=" + std::to_string(primary.port()) +
-                                " user=" + kUser + " application_name=standby",
-                            "-X", "stream", "-R", "--no-sync", "--checkpoint=fast"},
-                           false);
-  Process backup(cmd.program, Process::Options{cmd.args, {}, logFile, logFile});
-  auto status = backup.wait(kInitdbLimit);
-  if (!status) {
-    backup.stop(1s);
-    throw std::runtime_error("PostgresServer: pg_basebackup did not finish within " +
-                             std::to_string(kInitdbLimit.count()) + " s; its log:\n" +
-                             tail(readText(logFile)));
-  }
-  if (*status != 0) {
-    throw std::runtime_error("PostgresServer: pg_basebackup failed (exit " +
-                             std::to_string(*status) + "); its log:\n" + tail(readText(logFile)));
-  }
+  runTool(serverCommand(bin_ / "pg_basebackup",
+                        {"-D", dataDir().string(), "-d",
+                         "host=127.0.0.1 port=" + std::to_string(primary.port()) +
+                             " user=" + kUser + " application_name=standby",
+                         "-X", "stream", "-R", "--no-sync", "--checkpoint=fast"},
+                        false),
+          "pg_basebackup", dir_.path() / "basebackup.log");
 }
 
 void PostgresServer::promote() {

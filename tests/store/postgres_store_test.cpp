@@ -305,6 +305,31 @@ BOOST_AUTO_TEST_CASE(check_and_backup_work_on_postgres) {
   BOOST_TEST(conn->queryValue<std::int64_t>("SELECT count(*) FROM items").value() == 50);
 }
 
+BOOST_AUTO_TEST_CASE(store_check_runs_amcheck_and_says_once_when_the_role_may_not) {
+  auto info = freshDatabase();
+  {
+    auto db = Database::open(pgOptions(info));
+    settled(
+        db->write([](Connection& c) { c.execute("INSERT INTO items(batch, v) VALUES (1, 1)"); }));
+    db->close();
+  }
+  auto admin = Connection::openPostgres(info, Connection::Mode::readWrite);
+  admin->exec("CREATE EXTENSION amcheck");
+  BOOST_TEST(vigil::store::checkIntegrityPostgres(info).empty());  // every index checked
+
+  // As docs/scale-out.md sets it up: amcheck created by a superuser, vigild's own role not one.
+  admin->exec("CREATE ROLE store_checker LOGIN");
+  const auto asChecker = info + " user=store_checker";
+  auto problems = vigil::store::checkIntegrityPostgres(asChecker);
+  BOOST_REQUIRE_EQUAL(problems.size(), 1u);
+  BOOST_TEST(problems[0] ==
+             "amcheck is installed but store_checker may not run it: GRANT EXECUTE ON FUNCTION "
+             "bt_index_check(regclass, boolean) TO store_checker (as a superuser), or DROP "
+             "EXTENSION amcheck");
+  admin->exec("GRANT EXECUTE ON FUNCTION bt_index_check(regclass, boolean) TO store_checker");
+  BOOST_TEST(vigil::store::checkIntegrityPostgres(asChecker).empty());
+}
+
 BOOST_AUTO_TEST_CASE(settings_set_and_raise_on_postgres) {
   Options o;
   o.backend = Backend::postgres;

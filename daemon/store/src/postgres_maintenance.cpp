@@ -35,6 +35,17 @@ std::vector<std::string> postgresIntegrityProblems(Connection& c) {
       c.queryValue<std::int64_t>("SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'")
           .value_or(0) > 0;
   if (!amcheck) return problems;
+  // amcheck's functions are the superuser's until granted: one clear line, not one per index.
+  const auto role = c.queryValue<std::string>("SELECT current_user").value_or("vigil");
+  if (c.queryValue<std::int64_t>("SELECT has_function_privilege('bt_index_check(regclass, "
+                                 "boolean)', 'EXECUTE')::int")
+          .value_or(0) == 0) {
+    problems.push_back("amcheck is installed but " + role +
+                       " may not run it: GRANT EXECUTE ON FUNCTION bt_index_check(regclass, "
+                       "boolean) TO " +
+                       role + " (as a superuser), or DROP EXTENSION amcheck");
+    return problems;
+  }
   std::vector<std::string> indexes;
   {
     auto st = c.prepare(

@@ -166,14 +166,21 @@ void PgLease::release() {
   conn_.reset();  // ending the session frees its locks
 }
 
+std::optional<std::string> PgLease::ask(const std::string& sql) {
+  if (!conn_ || PQstatus(conn_->conn.get()) != CONNECTION_OK) return std::nullopt;
+  PgResultPtr r(PQexec(conn_->conn.get(), sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
+      PQnfields(r.get()) < 1)
+    return std::nullopt;
+  return std::string(PQgetvalue(r.get(), 0, 0));
+}
+
 // --- PgPresence ---
 
 struct PgPresence::State {
   std::mutex mutex;
-  PgLease own;
-  std::string conninfo;
-  PgConnPtr asker;  // for the questions about others (the lease's session holds only the lock)
-  State(std::string info, std::int64_t key) : own(info, key), conninfo(std::move(info)) {}
+  PgLease own;  // its session also answers the questions about the others
+  State(std::string info, std::int64_t key) : own(std::move(info), key) {}
 };
 
 std::int64_t PgPresence::keyOf(const std::string& nodeId) {
@@ -201,25 +208,17 @@ bool PgPresence::refresh() {
 
 bool PgPresence::present(const std::string& nodeId) {
   if (nodeId == nodeId_) return refresh();
+  // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and
+  // objsubid 1.
+  const auto key = static_cast<std::uint64_t>(keyOf(nodeId));
+  const std::string sql =
+      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+      "AND classid = " +
+      std::to_string(key >> 32) + " AND objid = " + std::to_string(key & 0xFFFFFFFFu);
   std::lock_guard lock(state_->mutex);
-  auto& s = *state_;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!s.asker || PQstatus(s.asker.get()) != CONNECTION_OK)
-      s.asker = pgConnect(s.conninfo, nullptr);
-    if (!s.asker) return false;
-    // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits)
-    // and objsubid 1.
-    const auto key = static_cast<std::uint64_t>(keyOf(nodeId));
-    const std::string sql =
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-        "AND classid = " +
-        std::to_string(key >> 32) + " AND objid = " + std::to_string(key & 0xFFFFFFFFu);
-    PgResultPtr r(PQexec(s.asker.get(), sql.c_str()));
-    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1)
-      return std::strcmp(PQgetvalue(r.get(), 0, 0), "0") != 0;
-    s.asker.reset();  // a broken session: once more on a new one
-  }
-  return false;
+  auto answer = state_->own.ask(sql);
+  if (!answer && state_->own.refresh()) answer = state_->own.ask(sql);  // a new session
+  return answer && *answer != "0";
 }
 
 }  // namespace vigil::store

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ class PgLease {
   bool held() const { return held_; }
   /// Gives the lock up (closes the session).
   void release();
+  /// The first column of the first row of `sql` run on the lock's session (a question that
+  /// needs no session of its own), or nullopt when there is no session or the query failed.
+  std::optional<std::string> ask(const std::string& sql);
 
  private:
   struct Conn;
@@ -75,7 +79,8 @@ class PgLease {
 
 /// A node's presence among several: a session advisory lock keyed by the node's id, held while
 /// the node runs, on a connection of its own; any node can ask whether another is present (its
-/// lock is held: the server drops it when that node's session ends, kill -9 included). Used to
+/// lock is held: the server drops it when that node's session ends, kill -9 included), asked on
+/// that same session. Used to
 /// tell whether the node a video room is pinned to is still there. Keys are 32-bit hashes of
 /// the ids (FNV-1a) under the class 'VNOD': two ids with the same hash would share a presence.
 /// Thread-safe.

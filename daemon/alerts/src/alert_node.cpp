@@ -96,13 +96,7 @@ void AlertNode::loop() {
       if (held && !leading_) becomeAlertNode();
       if (!held && leading_) stepDown();
       if (leading_) {
-        if (judgeQueue() == options_.batch) {
-          // More waiting: no pause. The wake-ups queued meanwhile are spent (the queue is read
-          // again anyway), so a long backlog does not overflow the subscription.
-          while (events_->tryNext()) {
-          }
-          continue;
-        }
+        if (judgeQueue() == options_.batch) continue;  // more waiting: no pause
       } else {
         const auto sinceFollow = Steady::now() - lastFollow;
         if ((followDue && sinceFollow >= options_.followerGap) ||
@@ -126,7 +120,7 @@ void AlertNode::loop() {
       for (auto e = events_->next(std::max(left, std::chrono::milliseconds(1))); e;
            e = events_->tryNext())
         followDue = followDue || isAlertEvent(e->event);
-    } while (pause && !stop_ && !events_->closed() && Steady::now() < until);
+    } while (pause && !stop_ && Steady::now() < until);
     if (events_->closed() && !stop_) {
       followDue = true;  // events were missed: reload
       subscribe();
